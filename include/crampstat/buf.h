@@ -1,0 +1,38 @@
+/* Growable byte buffer with a mandatory cap: garbage input gives CS_ELIMIT
+ * with a position instead of an out-of-memory death. */
+#ifndef CRAMPSTAT_BUF_H
+#define CRAMPSTAT_BUF_H
+
+#include <stddef.h>
+#include <crampstat/error.h>
+
+typedef struct cs_str {
+    const char *ptr;
+    size_t len;
+} cs_str;
+
+#define CS_STR(lit) ((cs_str){ (lit), sizeof(lit) - 1 })
+
+typedef struct cs_buf {
+    char *ptr;
+    size_t len, cap, max;  /* max: hard cap in bytes (0 = 1 GiB) */
+} cs_buf;
+
+void cs_buf_init(cs_buf *b, size_t max);
+void cs_buf_dispose(cs_buf *b);
+/* Make room for n more bytes; CS_ENOMEM or CS_ELIMIT (err left clear: the
+ * caller knows the position and sets it). */
+int cs_buf_reserve(cs_buf *b, size_t n);
+int cs_buf_append(cs_buf *b, const void *p, size_t n);
+int cs_buf_putc(cs_buf *b, char c);
+int cs_buf_printf(cs_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }
+/* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
+char *cs_buf_take(cs_buf *b, size_t *len);
+
+int cs_str_eq(cs_str a, const char *lit);
+int cs_str_ieq(cs_str a, const char *lit);  /* ASCII case-insensitive */
+cs_str cs_str_trim(cs_str s);
+
+#endif

@@ -1,0 +1,70 @@
+/* Derived values of DATA.md section 4: pure functions of validated inputs,
+ * shared by tag (per session), calories (per participant) and gen. */
+#ifndef CRAMPSTAT_DERIVE_H
+#define CRAMPSTAT_DERIVE_H
+
+enum cs_sex { CS_SEX_F = 0, CS_SEX_M = 1, CS_SEX_N = 2 };
+
+enum cs_activity {
+    CS_ACT_SEDENTARY = 0, CS_ACT_LIGHT, CS_ACT_MODERATE, CS_ACT_ACTIVE,
+    CS_ACT_VERY_ACTIVE, CS_ACT_N
+};
+
+enum cs_conditioning {
+    CS_COND_UNCONDITIONED = 0, CS_COND_RECREATIONAL, CS_COND_TRAINED, CS_COND_N
+};
+
+/* Medical conditions, in DATA.md order; a participant's set is a bit mask
+ * (1u << CS_MED_x). */
+enum cs_medical {
+    CS_MED_DISC_INJURY = 0, CS_MED_PARKINSONS, CS_MED_MULTIPLE_SCLEROSIS,
+    CS_MED_CEREBRAL_PALSY, CS_MED_THYROID_DISEASE, CS_MED_KIDNEY_DISEASE,
+    CS_MED_ALCOHOLISM, CS_MED_PREGNANCY, CS_MED_N
+};
+
+enum cs_age_band {
+    CS_AGE_10_17 = 0, CS_AGE_18_29, CS_AGE_30_44, CS_AGE_45_59, CS_AGE_60P,
+    CS_AGE_N
+};
+
+/* Names as written in CSV ("F", "sedentary", "disc_injury", "18-29", ...).
+ * Each returns NULL for an out-of-range value. */
+const char *cs_sex_name(int sex);
+const char *cs_activity_name(int level);
+const char *cs_conditioning_name(int c);
+const char *cs_medical_name(int m);
+const char *cs_age_band_name(int band);
+
+/* NOAA heat index (Rothfusz regression with NOAA's low- and high-humidity
+ * adjustments, the simple formula where it applies), in degrees F from
+ * degrees F and % relative humidity. */
+double cs_heat_index_f(double temp_f, double rh_pct);
+/* The same from and to degrees C. */
+double cs_heat_index_c(double temp_c, double rh_pct);
+
+double cs_height_cm(int ft, int in);              /* (12 ft + in) * 2.54 */
+double cs_weight_kg(double lb);                   /* lb * 0.45359237 */
+/* Mifflin-St Jeor basal metabolic rate in kcal/day. */
+double cs_bmr_kcal(double kg, double cm, int age_years, int sex);
+double cs_activity_multiplier(int level);         /* 1.2 ... 1.9 */
+double cs_tdee_kcal(double bmr, int level);
+/* tdee + goal * 3500 / 7, rounded to the nearest kcal, halves away from
+ * zero. */
+long cs_target_kcal(double tdee, double goal_lb_week);
+/* 1 when target is below 1200 kcal (F) or 1500 kcal (M). */
+int cs_below_safe_min(long target_kcal, int sex);
+long cs_safe_min_kcal(int sex);
+/* Age band of DATA.md: 10-17, 18-29, 30-44, 45-59, 60+; -1 below 10. */
+int cs_age_band(int age_years);
+
+/* The nine calorie goals of the tracker, in its order (gain 2 first). */
+#define CS_GOAL_N 9
+const char *cs_goal_text(int idx);        /* "Gain 2 pounds per week" ... */
+double cs_goal_lb_week(int idx);          /* 2, 1.5, ..., -2 */
+/* Index of a signed lb/week value (-2 ... 2 in steps of 0.5), or -1. */
+int cs_goal_index(double lb_week);
+/* lose (< 0) = 0, maintain = 1, gain = 2 */
+int cs_goal_direction(double lb_week);
+const char *cs_goal_direction_name(int dir);
+
+#endif

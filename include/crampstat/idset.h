@@ -1,0 +1,24 @@
+/* A set of ids (session ids) for duplicate detection in bounded memory:
+ * each id is kept as a 128-bit fingerprint in an open-addressing table,
+ * at most 30 bytes per id. Two different ids share a fingerprint with
+ * probability about n^2 / 2^129 (below 1e-24 for 20 million ids). */
+#ifndef CRAMPSTAT_IDSET_H
+#define CRAMPSTAT_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <crampstat/buf.h>
+
+typedef struct cs_idset cs_idset;
+
+int cs_idset_create(cs_idset **out);
+/* Add id: 1 when it was new, 0 when already present, CS_ENOMEM. */
+int cs_idset_add(cs_idset *s, cs_str id);
+size_t cs_idset_count(const cs_idset *s);
+size_t cs_idset_bytes(const cs_idset *s);  /* table memory */
+void cs_idset_free(cs_idset *s);
+
+/* 64-bit hash of bytes with a seed (also used for participant tables). */
+uint64_t cs_hash64(const void *p, size_t n, uint64_t seed);
+
+#endif

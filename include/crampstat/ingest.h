@@ -1,0 +1,57 @@
+/* The ingest stage as a library: open an input, check its header against
+ * the contract, and hand out accepted rows one by one, logging every
+ * rejected row with its reason. ingest, join, calories and analyze all
+ * read their inputs through this, so validation exists once. */
+#ifndef CRAMPSTAT_INGEST_H
+#define CRAMPSTAT_INGEST_H
+
+#include <stdint.h>
+#include <crampstat/error.h>
+#include <crampstat/idset.h>
+#include <crampstat/reader.h>
+#include <crampstat/schema.h>
+
+/* ---- reject log ---------------------------------------------------- */
+
+typedef struct cs_rejlog cs_rejlog;
+
+/* path NULL: count only. The log is CSV with the header
+ * source,line,record,column,reason,raw. */
+int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err);
+/* Log one rejected row. column NULL or "" for the whole row. */
+void cs_rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
+                   const char *column, const char *reason);
+/* Rejections counted per column ("" = the whole row), in first-seen
+ * order: returns the number of distinct keys; *name and *count of key i. */
+size_t cs_rejlog_nkeys(const cs_rejlog *l);
+void cs_rejlog_key(const cs_rejlog *l, size_t i, const char **name,
+                   uint64_t *count);
+uint64_t cs_rejlog_total(const cs_rejlog *l);
+/* Flush and close; reports a write error. Accepts NULL. */
+int cs_rejlog_close(cs_rejlog *l, cs_error *err);
+
+/* ---- ingest ---------------------------------------------------------- */
+
+typedef struct cs_ingest_counts {
+    uint64_t read, accepted, rejected;
+} cs_ingest_counts;
+
+typedef struct cs_ingest cs_ingest;
+
+/* Open path ("-" = stdin) as kind (enum cs_schema_kind) and read its
+ * header. ids: when not NULL, session ids are checked for duplicates
+ * against it (rows after the first with an id are rejected). */
+int cs_ingest_open(cs_ingest **out, const char *path, int kind,
+                   cs_rejlog *rej, cs_idset *ids, cs_error *err);
+/* The next accepted row: 1 and *rec (borrowed until the next call), 0 at
+ * end, <0 on a fatal error. For exercise, *ses is filled; for survey,
+ * *wave; for any, neither (pass NULL). */
+int cs_ingest_next(cs_ingest *in, const cs_record **rec, cs_session *ses,
+                   cs_wave *wave, cs_error *err);
+const cs_schema *cs_ingest_schema(const cs_ingest *in);
+cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in);
+const cs_reader *cs_ingest_reader(const cs_ingest *in);
+const char *cs_ingest_name(const cs_ingest *in);
+void cs_ingest_free(cs_ingest *in);
+
+#endif

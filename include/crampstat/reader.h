@@ -1,0 +1,47 @@
+/* CSV records out of a byte source (RFC 4180 with libcsv as the parser of
+ * record), with the physical line of every record so that every message
+ * can name FILE:LINE. */
+#ifndef CRAMPSTAT_READER_H
+#define CRAMPSTAT_READER_H
+
+#include <stdint.h>
+#include <crampstat/buf.h>
+#include <crampstat/error.h>
+#include <crampstat/source.h>
+
+#define CS_FIELD_MAX ((size_t)1 << 20)   /* bytes in one field */
+#define CS_RECORD_MAX ((size_t)4 << 20)  /* bytes in one record */
+#define CS_FIELDS_MAX 4096               /* fields in one record */
+
+typedef struct cs_record {
+    const cs_str *fields;
+    size_t nfields;
+    unsigned long line;      /* physical line where the record starts */
+    unsigned long end_line;  /* physical line where it ends */
+    uint64_t index;          /* 1-based record number (the header is 1) */
+    cs_str raw;              /* the record's bytes, line ends excluded */
+} cs_record;
+
+typedef struct cs_read_opts {
+    int keep_empty_lines;  /* report an empty line as a record [""] */
+} cs_read_opts;
+
+typedef struct cs_reader cs_reader;
+
+/* Open a file ("-" = standard input). */
+int cs_reader_open(cs_reader **out, const char *path, const cs_read_opts *o,
+                   cs_error *err);
+/* Read from memory; data must outlive the reader. */
+int cs_reader_open_mem(cs_reader **out, const char *name, const void *data,
+                       size_t len, const cs_read_opts *o, cs_error *err);
+/* Read the next record. Returns 1 and sets *out to a record borrowed from
+ * the reader (valid until the next call or cs_reader_free), 0 at the end of
+ * the input, or a negative cs_code with err at the offending line and
+ * field. A leading UTF-8 BOM is skipped. Empty lines are not records
+ * unless keep_empty_lines is set (they still count as lines). */
+int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err);
+const char *cs_reader_name(const cs_reader *r);
+const cs_source *cs_reader_source(const cs_reader *r);
+void cs_reader_free(cs_reader *r);
+
+#endif

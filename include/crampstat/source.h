@@ -1,0 +1,32 @@
+/* Byte sources: a file or standard input, gzip or plain, detected by magic
+ * bytes. Concatenated gzip members are one stream; corrupt, truncated and
+ * CRC- or length-mismatched gzip are errors naming the byte offset. */
+#ifndef CRAMPSTAT_SOURCE_H
+#define CRAMPSTAT_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <crampstat/error.h>
+
+typedef struct cs_source cs_source;
+
+/* Open path ("-" = standard input). CS_ENOENT when it cannot be opened. */
+int cs_source_open(cs_source **out, const char *path, cs_error *err);
+/* Read from memory (not copied: data must outlive the source). */
+int cs_source_open_mem(cs_source **out, const char *name, const void *data,
+                       size_t len, cs_error *err);
+/* Read up to cap decompressed bytes. Returns the count, 0 at the end of
+ * the input, or a negative cs_code (err names the compressed byte offset
+ * for gzip errors). */
+long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err);
+/* The name given at open. */
+const char *cs_source_name(const cs_source *s);
+/* Compressed (raw) bytes consumed so far, total raw size when known
+ * (regular files), 0 otherwise. */
+uint64_t cs_source_consumed(const cs_source *s);
+uint64_t cs_source_size(const cs_source *s);
+int cs_source_is_gzip(const cs_source *s);
+unsigned long cs_source_members(const cs_source *s);
+void cs_source_free(cs_source *s);
+
+#endif

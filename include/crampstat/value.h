@@ -1,0 +1,46 @@
+/* Scalar values of the data contract (DATA.md section 1): decimal numbers,
+ * integers, booleans, missing markers, ISO 8601 dates and times. The
+ * parsers take length-delimited text and never allocate. */
+#ifndef CRAMPSTAT_VALUE_H
+#define CRAMPSTAT_VALUE_H
+
+#include <stdint.h>
+#include <crampstat/buf.h>
+
+/* Empty, NA or N/A in any case (after trimming spaces). */
+int cs_is_missing(cs_str s);
+
+/* Plain decimal: optional sign, digits, optional '.' and digits (at least
+ * one digit in all). No exponent, no hex, no inf/nan, no thousands
+ * separators. Exactly rounded. Returns 0 and sets *out, or -1. */
+int cs_parse_decimal(cs_str s, double *out);
+/* Canonical text of a decimal that cs_parse_decimal accepted: no '+', no
+ * leading zeros, no trailing fractional zeros, "-0" as "0". Writes at most
+ * s.len + 2 bytes into dst and returns the length, or -1. */
+int cs_canon_decimal(cs_str s, char *dst, size_t cap);
+/* Optional sign and digits; range of int64. Returns 0 or -1. */
+int cs_parse_int(cs_str s, int64_t *out);
+/* yes/no, y/n, true/false, 1/0 in any case. Returns 0 and sets *out to
+ * 1 or 0, or -1. */
+int cs_parse_bool(cs_str s, int *out);
+
+/* A calendar date or time as written. */
+typedef struct cs_datetime {
+    int year, month, day;
+    int hour, min, sec;   /* 0 for a bare date */
+    int has_time;         /* 0 = date only */
+    int has_tz;           /* 1 when Z or +-hh:mm was given */
+    int tz_min;           /* offset east of UTC in minutes */
+} cs_datetime;
+
+/* ISO 8601: YYYY-MM-DD, or YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]. The
+ * date must exist (leap years), hh 0-23, mm 0-59, ss 0-59. Returns 0 or -1
+ * with a short reason in *why (a static string) when why is not NULL. */
+int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why);
+int cs_parse_date(cs_str s, cs_datetime *out, const char **why); /* no time */
+/* Days since 1970-01-01 of the date as written (no time zone applied). */
+int32_t cs_days_from_civil(int year, int month, int day);
+/* Seconds since the epoch in UTC (the offset applied; none = UTC). */
+int64_t cs_datetime_epoch(const cs_datetime *t);
+
+#endif

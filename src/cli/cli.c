@@ -1,0 +1,206 @@
+/* Error lines, exit codes and atomic output files for all subcommands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+int cli_exit_code(int code)
+{
+    switch (code) {
+    case CS_OK: return CLI_EXIT_OK;
+    case CS_EUSAGE: return CLI_EXIT_USAGE;
+    case CS_EPARSE:
+    case CS_ELIMIT:
+    case CS_EDATA: return CLI_EXIT_DATA;
+    case CS_ENOENT: return CLI_EXIT_NOINPUT;
+    case CS_EIO: return CLI_EXIT_IO;
+    case CS_ENOMEM: return CLI_EXIT_OSERR;
+    default: return CLI_EXIT_SOFTWARE;
+    }
+}
+
+int cli_report(const char *cmd, const cs_error *err)
+{
+    char line[1024];
+
+    if (err->code == CS_OK)
+        return CLI_EXIT_OK;
+    fprintf(stderr, "crampstat: %s: %s\n", cmd,
+            cs_error_format(err, line, sizeof line));
+    return cli_exit_code(err->code);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "crampstat: %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'crampstat %s --help'.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_note(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "crampstat: %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_print_help(const char *text)
+{
+    fputs(text, stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return CLI_EXIT_IO;
+    return CLI_EXIT_OK;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return (*s && *end == '\0' && errno == 0) ? 0 : -1;
+}
+
+int cli_parse_u64(const char *s, unsigned long long *out)
+{
+    char *end;
+    if (!*s || *s == '-')
+        return -1;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return (*end == '\0' && errno == 0) ? 0 : -1;
+}
+
+/* The temporary file of the output being written, for the signal handler:
+ * a run killed by SIGINT or SIGTERM removes it before dying. */
+static volatile sig_atomic_t tmp_active;
+static char tmp_path[4096];
+
+static void on_signal(int sig)
+{
+    if (tmp_active)
+        unlink(tmp_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
+                    cs_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = 1;
+    if (path && strcmp(path, "-") != 0) {
+        const char *slash = strrchr(path, '/');
+        size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+        struct sigaction sa;
+
+        if (strlen(path) + 16 >= sizeof o->tmp)
+            return cs_error_at(err, CS_EUSAGE, (cs_pos){ path, 0, 0 },
+                               "output path too long");
+        snprintf(o->path, sizeof o->path, "%s", path);
+        snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.XXXXXX", (int)dirlen, path,
+                 path + dirlen);
+        o->fd = mkstemp(o->tmp);
+        if (o->fd < 0)
+            return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
+                               "cannot create a temporary file beside it: %s",
+                               strerror(errno));
+        fchmod(o->fd, 0644);
+        memcpy(tmp_path, o->tmp, sizeof tmp_path);
+        tmp_active = 1;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+    }
+    return cs_writer_open_fd(&o->w, o->fd, o->path[0] ? o->path : "standard output",
+                             wo, err);
+}
+
+int cli_output_close(cli_output *o, int ok, cs_error *err)
+{
+    int rc = cs_writer_close(o->w, ok ? err : NULL);
+
+    o->w = NULL;
+    if (!o->path[0])
+        return rc;
+    if (ok && rc == CS_OK) {
+        if (fsync(o->fd) < 0 && errno != EINVAL)
+            rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
+                             "write failed: %s", strerror(errno));
+    }
+    if (close(o->fd) < 0 && ok && rc == CS_OK)
+        rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
+                         "write failed: %s", strerror(errno));
+    if (ok && rc == CS_OK && rename(o->tmp, o->path) < 0)
+        rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
+                         "cannot rename the finished output into place: %s",
+                         strerror(errno));
+    if (!ok || rc != CS_OK)
+        unlink(o->tmp);
+    tmp_active = 0;
+    return rc;
+}
+
+static int progress_on;
+static struct timespec progress_t0, progress_last;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void cli_progress_begin(int quiet)
+{
+    progress_on = !quiet && isatty(2);
+    clock_gettime(CLOCK_MONOTONIC, &progress_t0);
+    progress_last = progress_t0;
+}
+
+void cli_progress_tick(unsigned long long done, unsigned long long total,
+                       unsigned long long rows)
+{
+    struct timespec now;
+    double el;
+
+    if (!progress_on)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (since(&progress_last, &now) < 0.25)
+        return;
+    progress_last = now;
+    el = since(&progress_t0, &now);
+    if (total > 0 && done > 0) {
+        double frac = (double)done / (double)total;
+        double eta = frac > 0 ? el / frac - el : 0;
+        fprintf(stderr, "\r%5.1f%%  %.1f of %.1f MB  %.0f rows/s  %.0fs elapsed"
+                "  ETA %.0fs   ", 100 * frac, (double)done / 1e6,
+                (double)total / 1e6, el > 0 ? (double)rows / el : 0, el, eta);
+    } else {
+        fprintf(stderr, "\r%.1f MB  %.0f rows/s  %.0fs elapsed   ",
+                (double)done / 1e6, el > 0 ? (double)rows / el : 0, el);
+    }
+}
+
+void cli_progress_end(void)
+{
+    if (progress_on)
+        fprintf(stderr, "\r%*s\r", 78, "");
+    progress_on = 0;
+}

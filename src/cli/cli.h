@@ -1,0 +1,59 @@
+/* Shared pieces of the subcommands: exit codes, error lines, output
+ * files that appear atomically, help text. */
+#ifndef CRAMPSTAT_CLI_H
+#define CRAMPSTAT_CLI_H
+
+#include <crampstat/error.h>
+#include <crampstat/writer.h>
+
+/* sysexits.h values, spelled out so that the meaning is visible here. */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_USAGE = 64,     /* EX_USAGE: bad option or argument */
+    CLI_EXIT_DATA = 65,      /* EX_DATAERR: bad input data */
+    CLI_EXIT_NOINPUT = 66,   /* EX_NOINPUT: cannot open input */
+    CLI_EXIT_SOFTWARE = 70,  /* EX_SOFTWARE: internal error */
+    CLI_EXIT_OSERR = 71,     /* EX_OSERR: out of memory */
+    CLI_EXIT_IO = 74         /* EX_IOERR: write failed */
+};
+
+/* Print "crampstat: CMD: src:line:col: msg" for a set error and return the
+ * exit status for its code (0 when err is clear). */
+int cli_report(const char *cmd, const cs_error *err);
+int cli_exit_code(int code);
+/* Print "crampstat: CMD: msg" and a hint to --help; returns 64. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print a message line on stderr: "crampstat: CMD: msg". */
+void cli_note(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Write text to stdout; returns 0 or 74. */
+int cli_print_help(const char *text);
+/* Parse a number option; returns 0 or -1. */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_u64(const char *s, unsigned long long *out);
+
+/* An output: standard output, or a file written under a temporary name in
+ * the same directory and renamed into place only when everything was
+ * written, so that a failed or killed run never leaves half a report. */
+typedef struct cli_output {
+    int fd;
+    char path[4096];   /* final path; "" = standard output */
+    char tmp[4096];
+    cs_writer *w;
+} cli_output;
+
+int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
+                    cs_error *err);
+/* ok: flush, fsync and rename (or flush stdout); !ok: remove the
+ * temporary. Returns CS_OK or the first write error. */
+int cli_output_close(cli_output *o, int ok, cs_error *err);
+
+/* Progress on a terminal: cli_progress_begin decides (stderr is a tty and
+ * not quiet); cli_progress_tick redraws at most a few times a second. */
+void cli_progress_begin(int quiet);
+void cli_progress_tick(unsigned long long done, unsigned long long total,
+                       unsigned long long rows);
+void cli_progress_end(void);
+
+#endif

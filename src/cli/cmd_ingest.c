@@ -1,0 +1,207 @@
+/* crampstat ingest: validate rows against the data contract, write the
+ * canonical CSV, log every rejected row. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/ingest.h>
+#include "cli.h"
+#include "cmds.h"
+
+static const char help[] =
+"Usage: crampstat ingest [--schema exercise|survey|any|auto] [--rejects FILE]\n"
+"                        [--max-reject-rate R] [-o FILE] [FILE]...\n"
+"Validate each row of the FILEs (gzip or plain CSV; standard input when no\n"
+"FILE or '-') against the data contract and write the accepted rows as\n"
+"canonical CSV: the contract's columns in order with normalised values\n"
+"(yes/no, F/M, plain numbers, calorie_goal as signed lb/week), then any\n"
+"extra columns as they came. Rejected rows go to the reject log with\n"
+"the reason; one summary line per input goes to standard error.\n"
+"\n"
+"  -s, --schema KIND        exercise, survey, any (CSV structure only) or\n"
+"                           auto (from the header; the default)\n"
+"  -r, --rejects FILE       write rejected rows as CSV:\n"
+"                           source,line,record,column,reason,raw\n"
+"      --max-reject-rate R  fail (exit 65) when more than R of the rows are\n"
+"                           rejected: a fraction (0.05) or percent (5%)\n"
+"  -o, --output FILE        write to FILE, atomically (default: stdout)\n"
+"      --safe-csv           prefix cells starting with = + - @ with '\n"
+"  -q, --quiet              no summary lines\n"
+"  -h, --help               show this help\n"
+"\n"
+"Memory: one row at a time, plus 20-30 bytes per session id (duplicate\n"
+"session ids are rejected after the first).\n"
+"\n"
+"Example:\n"
+"  crampstat ingest --schema exercise --rejects rejects.csv \\\n"
+"      sample-data/exercise.csv.gz > exercise.csv\n"
+"\n"
+"Exit status: 0 ok, 64 usage, 65 bad data or reject rate too high,\n"
+"66 input cannot be opened, 74 write error.\n";
+
+static int parse_kind(const char *s)
+{
+    if (strcmp(s, "exercise") == 0) return CS_SCHEMA_EXERCISE;
+    if (strcmp(s, "survey") == 0) return CS_SCHEMA_SURVEY;
+    if (strcmp(s, "any") == 0) return CS_SCHEMA_ANY;
+    if (strcmp(s, "auto") == 0) return CS_SCHEMA_AUTO;
+    return -2;
+}
+
+static int parse_rate(const char *s, double *out)
+{
+    size_t n = strlen(s);
+    char tmp[64];
+    int pct = n > 0 && s[n - 1] == '%';
+
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, s, n + 1);
+    if (pct)
+        tmp[n - 1] = '\0';
+    if (cli_parse_double(tmp, out) < 0)
+        return -1;
+    if (pct)
+        *out /= 100;
+    return *out >= 0 && *out <= 1 ? 0 : -1;
+}
+
+/* The output columns of an input, as one comparable string: later inputs
+ * must give the same columns as the first. */
+static void columns_key(const cs_schema *s, cs_buf *b)
+{
+    cs_buf_reset(b);
+    cs_buf_printf(b, "%d", cs_schema_kind(s));
+    if (cs_schema_kind(s) == CS_SCHEMA_ANY) {
+        for (size_t i = 0; i < cs_schema_ncols(s); i++) {
+            cs_str x = cs_schema_header(s, i);
+            cs_buf_printf(b, ",%.*s", (int)x.len, x.ptr);
+        }
+        return;
+    }
+    for (size_t i = 0; i < cs_schema_n_extra(s); i++) {
+        cs_str x = cs_schema_extra_name(s, i);
+        cs_buf_printf(b, ",%.*s", (int)x.len, x.ptr);
+    }
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "schema", required_argument, NULL, 's' },
+        { "rejects", required_argument, NULL, 'r' },
+        { "max-reject-rate", required_argument, NULL, 'm' },
+        { "output", required_argument, NULL, 'o' },
+        { "safe-csv", no_argument, NULL, 'S' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cs_error err = {0};
+    cs_rejlog *rej = NULL;
+    cs_idset *ids = NULL;
+    cs_ingest *in = NULL;
+    cs_buf key0, key;
+    cli_output out = {0};
+    cs_write_opts wo = {0};
+    const char *rejects = NULL, *output = NULL;
+    char *stdin_only[] = { "-" };
+    char **files;
+    int kind = CS_SCHEMA_AUTO, quiet = 0, opt, nfiles, out_open = 0;
+    double max_rate = -1;
+    unsigned long long total_read = 0, total_rej = 0;
+
+    cs_buf_init(&key0, 0);
+    cs_buf_init(&key, 0);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "s:r:o:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            if ((kind = parse_kind(optarg)) == -2)
+                return cli_usage("ingest", "unknown schema '%s' (exercise, "
+                                 "survey, any or auto)", optarg);
+            break;
+        case 'r': rejects = optarg; break;
+        case 'm':
+            if (parse_rate(optarg, &max_rate) < 0)
+                return cli_usage("ingest", "--max-reject-rate wants a "
+                                 "fraction from 0 to 1 or a percent, not '%s'",
+                                 optarg);
+            break;
+        case 'o': output = optarg; break;
+        case 'S': wo.safe_csv = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': return cli_print_help(help);
+        default: return cli_usage("ingest", "bad option");
+        }
+    }
+    files = optind < argc ? argv + optind : stdin_only;
+    nfiles = optind < argc ? argc - optind : 1;
+
+    if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
+        cli_output_open(&out, output, &wo, &err) < 0)
+        goto done;
+    out_open = 1;
+    if (cs_idset_create(&ids) < 0) {
+        cs_error_set(&err, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int f = 0; f < nfiles; f++) {
+        const cs_record *rec;
+        const cs_schema *s;
+        cs_session ses;
+        cs_wave wave;
+        int rc;
+
+        if (cs_ingest_open(&in, files[f], kind, rej, ids, &err) < 0)
+            goto done;
+        s = cs_ingest_schema(in);
+        columns_key(s, f == 0 ? &key0 : &key);
+        if (f == 0) {
+            cs_schema_write_header(s, out.w);
+        } else if (key.len != key0.len || memcmp(key.ptr, key0.ptr, key.len)) {
+            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], 1, 0 },
+                        "its columns differ from those of %s; ingest such "
+                        "inputs separately", files[0]);
+            goto done;
+        }
+        while ((rc = cs_ingest_next(in, &rec, &ses, &wave, &err)) > 0) {
+            switch (cs_schema_kind(s)) {
+            case CS_SCHEMA_EXERCISE:
+                cs_schema_write_session(s, out.w, rec, &ses);
+                break;
+            case CS_SCHEMA_SURVEY:
+                cs_schema_write_wave(s, out.w, rec, &wave);
+                break;
+            default:
+                cs_writer_put(out.w, rec);
+            }
+        }
+        cs_ingest_counts c = cs_ingest_counts_of(in);
+        total_read += c.read;
+        total_rej += c.rejected;
+        if (!quiet)
+            fprintf(stderr, "ingest: %s: %llu rows read, %llu accepted, "
+                    "%llu rejected\n", files[f], (unsigned long long)c.read,
+                    (unsigned long long)c.accepted,
+                    (unsigned long long)c.rejected);
+        if (rc < 0 || cs_writer_error(out.w, &err) < 0)
+            goto done;
+        cs_ingest_free(in);
+        in = NULL;
+    }
+    if (max_rate >= 0 && total_read > 0 &&
+        (double)total_rej > max_rate * (double)total_read)
+        cs_error_set(&err, CS_EDATA, "%llu of %llu rows rejected (%.2f%%), "
+                     "above --max-reject-rate %g%%", total_rej, total_read,
+                     100.0 * (double)total_rej / (double)total_read,
+                     100 * max_rate);
+done:
+    if (out_open)
+        cli_output_close(&out, err.code == CS_OK, &err);
+    cs_rejlog_close(rej, &err);
+    cs_ingest_free(in);
+    cs_idset_free(ids);
+    cs_buf_dispose(&key0);
+    cs_buf_dispose(&key);
+    return cli_report("ingest", &err);
+}

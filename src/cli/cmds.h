@@ -1,0 +1,8 @@
+/* The subcommand entry points: each returns an exit status. */
+#ifndef CRAMPSTAT_CMDS_H
+#define CRAMPSTAT_CMDS_H
+
+int cmd_ingest(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+#endif

@@ -1,0 +1,95 @@
+/* crampstat: one binary, one subcommand per stage. The subcommand table,
+ * dispatch and the only exit(). */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include "cli.h"
+#include "cmds.h"
+
+static const struct command {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    { "ingest", cmd_ingest, "validate CSV rows against the data contract" },
+    { "gen", cmd_gen, "generate a synthetic survey and exercise data set" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static int usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: crampstat COMMAND [OPTION]... [FILE]...\n"
+        "Epidemiological summaries of hamstring cramps from gzip-compressed\n"
+        "CSV files of exercise sessions and participant surveys. Every\n"
+        "command reads FILEs (or standard input) and writes standard output.\n"
+        "\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+        "\n  help [COMMAND]  show this list, or a command's options\n"
+        "\nOptions:\n"
+        "  -h, --help      show this help\n"
+        "  -V, --version   show the version\n"
+        "\nExit status: 0 ok, 64 usage error, 65 bad input data, 66 input\n"
+        "cannot be opened, 70 internal error, 71 out of memory, 74 write error.\n"
+        "See crampstat(1) and docs/ for the data contract.\n");
+    if (f == stdout && (fflush(stdout) != 0 || ferror(stdout)))
+        return CLI_EXIT_IO;
+    return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *c;
+    int rc;
+
+    /* A closed downstream pipe ends the run quietly, even when the parent
+     * left SIGPIPE ignored. GSL's default handler aborts: every GSL call
+     * is checked instead. */
+    signal(SIGPIPE, SIG_DFL);
+    gsl_set_error_handler_off();
+
+    if (argc < 2)
+        return usage(stderr);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+        return usage(stdout);
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("crampstat %s\n", CS_VERSION);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CLI_EXIT_IO;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3)
+            return usage(stdout);
+        if (!(c = find(argv[2]))) {
+            fprintf(stderr, "crampstat: unknown command '%s'\n"
+                    "Try 'crampstat --help'.\n", argv[2]);
+            return CLI_EXIT_USAGE;
+        }
+        char *hargv[] = { argv[2], "--help", NULL };
+        return c->fn(2, hargv);
+    }
+    if (!(c = find(argv[1]))) {
+        fprintf(stderr, "crampstat: unknown command '%s'\n"
+                "Try 'crampstat --help'.\n", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    rc = c->fn(argc - 1, argv + 1);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == 0)
+            fprintf(stderr, "crampstat: %s: standard output: write failed\n",
+                    c->name);
+        rc = rc ? rc : CLI_EXIT_IO;
+    }
+    return rc;
+}

@@ -1,0 +1,219 @@
+/* The ingest stage: every input row is either handed on or written to the
+ * reject log with a reason, and read = accepted + rejected always holds. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <crampstat/ingest.h>
+#include <crampstat/writer.h>
+
+#define REJ_KEYS 64
+
+struct cs_rejlog {
+    cs_writer *w;
+    int fd;
+    char path[1024];
+    uint64_t total;
+    size_t nkeys;
+    char keys[REJ_KEYS][40];
+    uint64_t counts[REJ_KEYS];
+};
+
+int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err)
+{
+    cs_rejlog *l = calloc(1, sizeof *l);
+
+    *out = NULL;
+    if (!l)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    l->fd = -1;
+    if (path) {
+        snprintf(l->path, sizeof l->path, "%s", path);
+        l->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (l->fd < 0) {
+            int e = errno;
+            free(l);
+            return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
+                               "cannot create the reject log: %s",
+                               strerror(e));
+        }
+        if (cs_writer_open_fd(&l->w, l->fd, path, NULL, err) < 0) {
+            close(l->fd);
+            free(l);
+            return err->code;
+        }
+        cs_writer_raw(l->w, "source,line,record,column,reason,raw\n", 37);
+    }
+    *out = l;
+    return CS_OK;
+}
+
+void cs_rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
+                   const char *column, const char *reason)
+{
+    char num[32];
+    size_t k;
+
+    if (!column)
+        column = "";
+    l->total++;
+    for (k = 0; k < l->nkeys; k++)
+        if (strcmp(l->keys[k], column) == 0)
+            break;
+    if (k == l->nkeys && k < REJ_KEYS) {
+        snprintf(l->keys[k], sizeof l->keys[k], "%s", column);
+        l->nkeys++;
+    }
+    if (k < REJ_KEYS)
+        l->counts[k]++;
+    if (!l->w)
+        return;
+    cs_writer_cstr(l->w, src);
+    cs_writer_plain(l->w, num, (size_t)snprintf(num, sizeof num, "%lu",
+                                                rec->line));
+    /* The data record number: the header is record 1. */
+    cs_writer_plain(l->w, num, (size_t)snprintf(num, sizeof num, "%llu",
+                    (unsigned long long)(rec->index > 0 ? rec->index - 1 : 0)));
+    cs_writer_cstr(l->w, column);
+    cs_writer_cstr(l->w, reason);
+    cs_writer_str(l->w, rec->raw);
+    cs_writer_end_row(l->w);
+}
+
+size_t cs_rejlog_nkeys(const cs_rejlog *l) { return l->nkeys; }
+
+void cs_rejlog_key(const cs_rejlog *l, size_t i, const char **name,
+                   uint64_t *count)
+{
+    *name = l->keys[i];
+    *count = l->counts[i];
+}
+
+uint64_t cs_rejlog_total(const cs_rejlog *l) { return l->total; }
+
+int cs_rejlog_close(cs_rejlog *l, cs_error *err)
+{
+    int rc = CS_OK;
+
+    if (!l)
+        return CS_OK;
+    if (l->w)
+        rc = cs_writer_close(l->w, err);
+    if (l->fd >= 0 && close(l->fd) < 0 && rc == CS_OK)
+        rc = cs_error_at(err, CS_EIO, (cs_pos){ l->path, 0, 0 },
+                         "write failed: %s", strerror(errno));
+    free(l);
+    return rc;
+}
+
+struct cs_ingest {
+    cs_reader *r;
+    cs_schema *schema;
+    cs_rejlog *rej;
+    cs_idset *ids;
+    int kind;
+    cs_ingest_counts counts;
+    cs_reject why;
+};
+
+int cs_ingest_open(cs_ingest **out, const char *path, int kind,
+                   cs_rejlog *rej, cs_idset *ids, cs_error *err)
+{
+    cs_ingest *in = calloc(1, sizeof *in);
+    const cs_record *h;
+    int rc;
+
+    *out = NULL;
+    if (!in)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    in->rej = rej;
+    in->ids = ids;
+    in->kind = kind;
+    if (cs_reader_open(&in->r, path, NULL, err) < 0)
+        goto fail;
+    rc = cs_reader_next(in->r, &h, err);
+    if (rc < 0)
+        goto fail;
+    if (rc == 0) {
+        cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
+                    "empty input: the header is missing");
+        goto fail;
+    }
+    if (cs_schema_create(&in->schema, kind, path, h, err) < 0)
+        goto fail;
+    in->kind = cs_schema_kind(in->schema);
+    *out = in;
+    return CS_OK;
+fail:
+    cs_ingest_free(in);
+    return err->code;
+}
+
+int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
+                   cs_wave *wave, cs_error *err)
+{
+    const cs_record *rec;
+    int rc, ok;
+
+    while ((rc = cs_reader_next(in->r, &rec, err)) > 0) {
+        in->counts.read++;
+        if (in->kind == CS_SCHEMA_EXERCISE) {
+            ok = cs_schema_exercise(in->schema, rec, ses, &in->why);
+            if (ok && in->ids) {
+                int added = cs_idset_add(in->ids, ses->session_id);
+                if (added < 0)
+                    return cs_error_set(err, CS_ENOMEM, "out of memory");
+                if (!added) {
+                    char b[80];
+                    size_t n = ses->session_id.len > 64 ? 64
+                             : ses->session_id.len;
+                    memcpy(b, ses->session_id.ptr, n);
+                    b[n] = '\0';
+                    in->why.col = cs_schema_index(in->schema,
+                                                  CS_EX_SESSION_ID);
+                    snprintf(in->why.reason, sizeof in->why.reason,
+                             "session_id: \"%s\" appeared before "
+                             "(duplicates are rejected after the first)", b);
+                    ok = 0;
+                }
+            }
+        } else if (in->kind == CS_SCHEMA_SURVEY) {
+            ok = cs_schema_survey(in->schema, rec, wave, &in->why);
+        } else {
+            ok = cs_schema_any(in->schema, rec, &in->why);
+        }
+        if (ok) {
+            in->counts.accepted++;
+            *out = rec;
+            return 1;
+        }
+        in->counts.rejected++;
+        if (in->rej) {
+            char col[72] = "";
+            if (in->why.col >= 0) {
+                cs_str n = cs_schema_header(in->schema, (size_t)in->why.col);
+                snprintf(col, sizeof col, "%.*s", (int)(n.len > 64 ? 64 : n.len),
+                         n.ptr);
+            }
+            cs_rejlog_add(in->rej, cs_reader_name(in->r), rec, col,
+                          in->why.reason);
+        }
+    }
+    return rc;
+}
+
+const cs_schema *cs_ingest_schema(const cs_ingest *in) { return in->schema; }
+cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in) { return in->counts; }
+const cs_reader *cs_ingest_reader(const cs_ingest *in) { return in->r; }
+const char *cs_ingest_name(const cs_ingest *in) { return cs_reader_name(in->r); }
+
+void cs_ingest_free(cs_ingest *in)
+{
+    if (!in)
+        return;
+    cs_schema_free(in->schema);
+    cs_reader_free(in->r);
+    free(in);
+}

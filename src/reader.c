@@ -1,0 +1,383 @@
+/* CSV records out of a byte source.
+ *
+ * libcsv is the parser of record, but it is a push parser whose callbacks
+ * get no offsets. We feed it one physical line at a time, so we always know
+ * which line a bad field is on. Most data rows hold no quote at all: for
+ * those a plain split on commas gives exactly the fields libcsv would (no
+ * trimming, no quoting), without copying, so only lines holding a '"' go
+ * through libcsv. Fields of the fast path point into the chunk buffer;
+ * fields from libcsv are copied into an arena that is reset, not freed,
+ * per record: after warm-up nothing is allocated per row. */
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/reader.h>
+
+#define CHUNK (256 * 1024)
+
+struct cs_reader {
+    cs_source *src;
+    cs_read_opts opts;
+    char *buf;              /* decompressed bytes */
+    size_t cap, len, pos;   /* allocated, filled, next unread */
+    int eof;                /* the source is exhausted */
+    int bom_checked;
+    unsigned long line;     /* lines completed so far */
+    uint64_t records;
+
+    struct csv_parser csv;
+    int in_csv;             /* a libcsv record is open */
+    int csv_done;           /* libcsv finished a record */
+    int csv_limit;          /* a cap was hit inside a callback */
+    size_t csv_bytes;       /* bytes fed to libcsv for this record */
+    unsigned long rec_line; /* first line of the current record */
+
+    cs_buf arena;           /* field bytes copied from libcsv */
+    size_t *offs;           /* (offset, length) pairs into arena */
+    cs_str *fields;
+    size_t nfields, fcap;
+    cs_buf raw;             /* raw text of a multi-line record */
+    cs_record rec;
+};
+
+static int grow_fields(cs_reader *r)
+{
+    size_t n = r->fcap ? r->fcap * 2 : 64;
+    size_t *o;
+    cs_str *f;
+
+    if (r->fcap >= CS_FIELDS_MAX)
+        return CS_ELIMIT;
+    if (n > CS_FIELDS_MAX)
+        n = CS_FIELDS_MAX;
+    if (!(o = realloc(r->offs, n * 2 * sizeof *o)))
+        return CS_ENOMEM;
+    r->offs = o;
+    if (!(f = realloc(r->fields, n * sizeof *f)))
+        return CS_ENOMEM;
+    r->fields = f;
+    r->fcap = n;
+    return CS_OK;
+}
+
+static void on_field(void *s, size_t len, void *payload)
+{
+    cs_reader *r = payload;
+
+    if (r->csv_limit)
+        return;
+    if (len > CS_FIELD_MAX) {
+        r->csv_limit = CS_ELIMIT;
+        return;
+    }
+    if (r->nfields == r->fcap) {
+        int rc = grow_fields(r);
+        if (rc < 0) {
+            r->csv_limit = rc;
+            return;
+        }
+    }
+    r->offs[2 * r->nfields] = r->arena.len;
+    r->offs[2 * r->nfields + 1] = len;
+    if (cs_buf_append(&r->arena, s, len) < 0) {
+        r->csv_limit = CS_ENOMEM;
+        return;
+    }
+    r->nfields++;
+}
+
+static void on_record(int c, void *payload)
+{
+    cs_reader *r = payload;
+    (void)c;
+    r->csv_done = 1;
+}
+
+/* Never trim: RFC 4180 says spaces are part of a field. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
+{
+    if (o)
+        r->opts = *o;
+    r->cap = CHUNK;
+    if (!(r->buf = malloc(r->cap)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    /* Strict mode: without it, disabling trimming lets a stray quote
+     * swallow the rest of the file into one field. */
+    if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    csv_set_space_func(&r->csv, no_space);
+    cs_buf_init(&r->arena, CS_RECORD_MAX + 1024);
+    cs_buf_init(&r->raw, CS_RECORD_MAX + 1024);
+    if (grow_fields(r) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return CS_OK;
+}
+
+int cs_reader_open(cs_reader **out, const char *path, const cs_read_opts *o,
+                   cs_error *err)
+{
+    cs_reader *r = calloc(1, sizeof *r);
+
+    *out = NULL;
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (cs_source_open(&r->src, path, err) < 0 || reader_init(r, o, err) < 0) {
+        cs_reader_free(r);
+        return err->code;
+    }
+    *out = r;
+    return CS_OK;
+}
+
+int cs_reader_open_mem(cs_reader **out, const char *name, const void *data,
+                       size_t len, const cs_read_opts *o, cs_error *err)
+{
+    cs_reader *r = calloc(1, sizeof *r);
+
+    *out = NULL;
+    if (!r)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (cs_source_open_mem(&r->src, name, data, len, err) < 0 ||
+        reader_init(r, o, err) < 0) {
+        cs_reader_free(r);
+        return err->code;
+    }
+    *out = r;
+    return CS_OK;
+}
+
+/* Move the unread tail to the front and read more. Returns 1 when bytes
+ * were added, 0 at the end of input. The buffer grows (up to the record
+ * cap) only when one line fills it. */
+static int refill(cs_reader *r, cs_error *err)
+{
+    long n;
+
+    if (r->eof)
+        return 0;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->len == r->cap) {
+        size_t cap = r->cap * 2;
+        char *p;
+        if (r->cap > CS_RECORD_MAX)
+            return cs_error_at(err, CS_ELIMIT,
+                (cs_pos){ cs_source_name(r->src), r->line + 1, 0 },
+                "line longer than %zu bytes", CS_RECORD_MAX);
+        if (!(p = realloc(r->buf, cap)))
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        r->buf = p;
+        r->cap = cap;
+    }
+    n = cs_source_read(r->src, r->buf + r->len, r->cap - r->len, err);
+    if (n < 0)
+        return (int)n;
+    if (n == 0) {
+        r->eof = 1;
+        return 0;
+    }
+    r->len += (size_t)n;
+    if (!r->bom_checked && r->len >= 3) {
+        r->bom_checked = 1;
+        if (memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+            r->pos = 3;
+    }
+    return 1;
+}
+
+/* Where the current line ends: the index of its terminator ("\n", "\r\n"
+ * or a lone "\r"), or r->len when the buffer holds no complete terminator
+ * yet (a "\r" at the very end may still be followed by "\n"). *quote is
+ * set when the line holds a '"'. */
+static size_t find_eol(const cs_reader *r, size_t from, int *quote)
+{
+    const char *p = r->buf + from, *end = r->buf + r->len;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = nl ? nl : end;
+    const char *cr = memchr(p, '\r', (size_t)(stop - p));
+
+    if (cr && (cr + 1 < end || r->eof))
+        stop = cr;
+    else if (cr)
+        stop = end;
+    *quote = memchr(p, '"', (size_t)(stop - p)) != NULL;
+    return (size_t)(stop - r->buf);
+}
+
+/* Length of the terminator at i ("\r\n" = 2). */
+static size_t eol_len(const cs_reader *r, size_t i)
+{
+    if (i >= r->len)
+        return 0;
+    if (r->buf[i] == '\r' && i + 1 < r->len && r->buf[i + 1] == '\n')
+        return 2;
+    return 1;
+}
+
+static void finish_fields(cs_reader *r)
+{
+    for (size_t i = 0; i < r->nfields; i++) {
+        r->fields[i].ptr = r->arena.ptr + r->offs[2 * i];
+        r->fields[i].len = r->offs[2 * i + 1];
+    }
+}
+
+static int split_plain(cs_reader *r, const char *p, size_t n, cs_error *err)
+{
+    const char *end = p + n;
+
+    r->nfields = 0;
+    for (;;) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        const char *fe = c ? c : end;
+        if (r->nfields == r->fcap && grow_fields(r) < 0)
+            return cs_error_at(err, CS_ELIMIT,
+                (cs_pos){ cs_source_name(r->src), r->line + 1, r->nfields + 1 },
+                "more than %d fields", CS_FIELDS_MAX);
+        if ((size_t)(fe - p) > CS_FIELD_MAX)
+            return cs_error_at(err, CS_ELIMIT,
+                (cs_pos){ cs_source_name(r->src), r->line + 1, r->nfields + 1 },
+                "field longer than %zu bytes", CS_FIELD_MAX);
+        r->fields[r->nfields].ptr = p;
+        r->fields[r->nfields].len = (size_t)(fe - p);
+        r->nfields++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return CS_OK;
+}
+
+static int csv_failed(cs_reader *r, cs_error *err, const char *what)
+{
+    cs_pos pos = { cs_source_name(r->src), r->line + 1, r->nfields + 1 };
+    if (r->csv_limit == CS_ENOMEM)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (r->csv_limit == CS_ELIMIT || r->csv_bytes > CS_RECORD_MAX)
+        return cs_error_at(err, CS_ELIMIT, pos,
+            r->nfields >= CS_FIELDS_MAX ? "more than %d fields"
+                                        : "field or record longer than the "
+                                          "limit (%d bytes)",
+            r->nfields >= CS_FIELDS_MAX ? CS_FIELDS_MAX : (int)CS_FIELD_MAX);
+    return cs_error_at(err, CS_EPARSE, pos, "%s", what);
+}
+
+static void start_csv_record(cs_reader *r)
+{
+    r->in_csv = 1;
+    r->csv_done = 0;
+    r->csv_bytes = 0;
+    r->nfields = 0;
+    r->rec_line = r->line + 1;
+    cs_buf_reset(&r->arena);
+    cs_buf_reset(&r->raw);
+}
+
+int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
+{
+    for (;;) {
+        size_t eol, tl;
+        int quote, rc;
+
+        eol = find_eol(r, r->pos, &quote);
+        if (eol == r->len && !r->eof) {
+            rc = refill(r, err);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (r->pos == r->len) {
+            /* End of input. */
+            if (!r->in_csv)
+                return 0;
+            r->in_csv = 0;
+            if (csv_fini(&r->csv, on_field, on_record, r) != 0) {
+                cs_pos pos = { cs_source_name(r->src), r->rec_line,
+                               r->nfields + 1 };
+                return cs_error_at(err, CS_EPARSE, pos,
+                    "unterminated quoted field (the quote opens here and "
+                    "is never closed)");
+            }
+            if (r->csv_limit)
+                return csv_failed(r, err, "");
+            goto csv_record;
+        }
+        tl = eol_len(r, eol);
+        if (!r->in_csv && !quote) {
+            const char *p = r->buf + r->pos;
+            size_t n = eol - r->pos;
+            r->line++;
+            r->pos = eol + tl;
+            if (n == 0 && !r->opts.keep_empty_lines)
+                continue;
+            if (split_plain(r, p, n, err) < 0)
+                return err->code;
+            r->rec.raw = (cs_str){ p, n };
+            r->rec.line = r->rec.end_line = r->line;
+            goto done;
+        }
+        /* Quoted content: libcsv decides, one line at a time. */
+        if (!r->in_csv)
+            start_csv_record(r);
+        if (cs_buf_append(&r->raw, r->buf + r->pos, eol + tl - r->pos) < 0)
+            return csv_failed(r, err, "");
+        r->csv_bytes += eol + tl - r->pos;
+        if (csv_parse(&r->csv, r->buf + r->pos, eol + tl - r->pos, on_field,
+                      on_record, r) != eol + tl - r->pos) {
+            r->in_csv = 0;
+            return csv_failed(r, err,
+                "malformed quoted field (a quote must open the field and be "
+                "followed by a comma or the line end; write \"\" for a quote "
+                "inside)");
+        }
+        if (tl || r->eof)
+            r->line++;
+        r->pos = eol + tl;
+        if (r->csv_limit || r->csv_bytes > CS_RECORD_MAX)
+            return csv_failed(r, err, "");
+        if (!r->csv_done)
+            continue;
+        r->in_csv = 0;
+    csv_record:
+        finish_fields(r);
+        while (r->raw.len && (r->raw.ptr[r->raw.len - 1] == '\n' ||
+                              r->raw.ptr[r->raw.len - 1] == '\r'))
+            r->raw.len--;
+        r->rec.raw = (cs_str){ r->raw.ptr ? r->raw.ptr : "", r->raw.len };
+        r->rec.line = r->rec_line;
+        r->rec.end_line = r->line;
+    done:
+        r->records++;
+        r->rec.fields = r->fields;
+        r->rec.nfields = r->nfields;
+        r->rec.index = r->records;
+        *out = &r->rec;
+        return 1;
+    }
+}
+
+const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }
+const cs_source *cs_reader_source(const cs_reader *r) { return r->src; }
+
+void cs_reader_free(cs_reader *r)
+{
+    if (!r)
+        return;
+    csv_free(&r->csv);
+    cs_source_free(r->src);
+    cs_buf_dispose(&r->arena);
+    cs_buf_dispose(&r->raw);
+    free(r->offs);
+    free(r->fields);
+    free(r->buf);
+    free(r);
+}

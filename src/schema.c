@@ -1,0 +1,782 @@
+/* The data contract, column by column. Every check writes a reason a
+ * person understands ("duration_min: 1441 is above 1440"); the canonical
+ * form is written from the validated text itself (numbers are normalised
+ * textually, never printed back from a double), so ingest loses nothing. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/schema.h>
+
+static const char *const ex_names[CS_EX_NCOLS] = {
+    "participant_id", "session_id", "start_time", "activity", "duration_min",
+    "intensity_rpe", "temp_c", "humidity_pct", "fluid_ml", "warmup_min",
+    "stretched", "cramp", "cramp_muscle"
+};
+static const unsigned char ex_required[CS_EX_NCOLS] = {
+    1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0
+};
+static const char *const sv_names[CS_SV_NCOLS] = {
+    "participant_id", "survey_date", "sex", "age_years", "height_ft",
+    "height_in", "weight_lb", "activity_level", "conditioning",
+    "seasonal_sport", "stretch_routine", "conditions", "calorie_goal",
+    "calcium_mg", "potassium_mg"
+};
+static const unsigned char sv_required[CS_SV_NCOLS] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0
+};
+static const char *const muscle_names[CS_MUSCLE_N] = {
+    "hamstring", "calf", "quadriceps", "foot", "other"
+};
+
+#define MAX_CONTRACT 16
+
+struct cs_schema {
+    int kind;
+    size_t ncols;           /* fields in the header */
+    int ncontract;          /* contract columns of this kind */
+    long idx[MAX_CONTRACT]; /* header index of each contract column, -1 */
+    size_t *extra;          /* header indexes of the other columns */
+    size_t nextra;
+    cs_str *names;          /* trimmed header names */
+    char *name_bytes;
+    int canonical;
+};
+
+const char *cs_exercise_column(int col)
+{
+    return col >= 0 && col < CS_EX_NCOLS ? ex_names[col] : NULL;
+}
+
+const char *cs_survey_column(int col)
+{
+    return col >= 0 && col < CS_SV_NCOLS ? sv_names[col] : NULL;
+}
+
+const char *cs_muscle_name(int m)
+{
+    return m >= 0 && m < CS_MUSCLE_N ? muscle_names[m] : NULL;
+}
+
+static const char *contract_name(const cs_schema *s, int col)
+{
+    return s->kind == CS_SCHEMA_EXERCISE ? ex_names[col] : sv_names[col];
+}
+
+static int contract_required(const cs_schema *s, int col)
+{
+    return s->kind == CS_SCHEMA_EXERCISE ? ex_required[col] : sv_required[col];
+}
+
+int cs_schema_create(cs_schema **out, int kind, const char *src,
+                     const cs_record *h, cs_error *err)
+{
+    cs_schema *s;
+    size_t total = 0, off = 0;
+
+    *out = NULL;
+    if (h->nfields == 0 || (h->nfields == 1 && cs_str_trim(h->fields[0]).len == 0))
+        return cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 1 },
+                           "empty header");
+    if (!(s = calloc(1, sizeof *s)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (kind == CS_SCHEMA_AUTO) {
+        kind = CS_SCHEMA_ANY;
+        for (size_t i = 0; i < h->nfields; i++) {
+            cs_str t = cs_str_trim(h->fields[i]);
+            if (cs_str_ieq(t, "session_id"))
+                kind = CS_SCHEMA_EXERCISE;
+            else if (cs_str_ieq(t, "survey_date") && kind == CS_SCHEMA_ANY)
+                kind = CS_SCHEMA_SURVEY;
+        }
+    }
+    s->kind = kind;
+    s->ncols = h->nfields;
+    s->ncontract = kind == CS_SCHEMA_EXERCISE ? CS_EX_NCOLS
+                 : kind == CS_SCHEMA_SURVEY ? CS_SV_NCOLS : 0;
+    for (size_t i = 0; i < h->nfields; i++)
+        total += h->fields[i].len + 1;
+    s->names = calloc(h->nfields, sizeof *s->names);
+    s->extra = calloc(h->nfields, sizeof *s->extra);
+    s->name_bytes = malloc(total + 1);
+    if (!s->names || !s->extra || !s->name_bytes) {
+        cs_schema_free(s);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < h->nfields; i++) {
+        cs_str t = cs_str_trim(h->fields[i]);
+        memcpy(s->name_bytes + off, t.ptr, t.len);
+        s->name_bytes[off + t.len] = '\0';
+        s->names[i] = (cs_str){ s->name_bytes + off, t.len };
+        off += t.len + 1;
+    }
+    for (int c = 0; c < MAX_CONTRACT; c++)
+        s->idx[c] = -1;
+    for (size_t i = 0; i < h->nfields; i++) {
+        int found = -1;
+        for (int c = 0; c < s->ncontract; c++)
+            if (cs_str_ieq(s->names[i], contract_name(s, c)))
+                found = c;
+        if (found < 0) {
+            s->extra[s->nextra++] = i;
+            continue;
+        }
+        if (s->idx[found] >= 0) {
+            cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, i + 1 },
+                        "column \"%s\" appears twice in the header "
+                        "(columns %ld and %zu)", contract_name(s, found),
+                        s->idx[found] + 1, i + 1);
+            cs_schema_free(s);
+            return err->code;
+        }
+        s->idx[found] = (long)i;
+    }
+    for (int c = 0; c < s->ncontract; c++)
+        if (s->idx[c] < 0 && contract_required(s, c)) {
+            cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 0 },
+                        "required column \"%s\" is missing from the header",
+                        contract_name(s, c));
+            cs_schema_free(s);
+            return err->code;
+        }
+    s->canonical = s->ncontract > 0;
+    for (int c = 0; c < s->ncontract; c++)
+        if (s->idx[c] != c)
+            s->canonical = 0;
+    *out = s;
+    return CS_OK;
+}
+
+void cs_schema_free(cs_schema *s)
+{
+    if (!s)
+        return;
+    free(s->names);
+    free(s->extra);
+    free(s->name_bytes);
+    free(s);
+}
+
+int cs_schema_kind(const cs_schema *s) { return s->kind; }
+size_t cs_schema_ncols(const cs_schema *s) { return s->ncols; }
+cs_str cs_schema_header(const cs_schema *s, size_t i) { return s->names[i]; }
+long cs_schema_index(const cs_schema *s, int col) { return s->idx[col]; }
+int cs_schema_is_canonical(const cs_schema *s) { return s->canonical; }
+size_t cs_schema_n_extra(const cs_schema *s) { return s->nextra; }
+cs_str cs_schema_extra_name(const cs_schema *s, size_t i)
+{
+    return s->names[s->extra[i]];
+}
+
+/* ---- rejects ------------------------------------------------------ */
+
+/* Quote a value for a reason: at most 40 bytes, control bytes escaped. */
+static const char *show(cs_str v, char *buf, size_t cap)
+{
+    size_t n = 0, lim = v.len > 40 ? 40 : v.len;
+
+    buf[n++] = '"';
+    for (size_t i = 0; i < lim && n + 6 < cap; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
+        else
+            buf[n++] = (char)c;
+    }
+    if (v.len > lim && n + 4 < cap) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+    return buf;
+}
+
+static int reject(cs_reject *rej, long col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int reject(cs_reject *rej, long col, const char *fmt, ...)
+{
+    va_list ap;
+    rej->col = col;
+    va_start(ap, fmt);
+    vsnprintf(rej->reason, sizeof rej->reason, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* ---- field checks: each returns 1 ok, 0 rejected ------------------ */
+
+typedef struct ctx {
+    const cs_schema *s;
+    const cs_record *rec;
+    cs_reject *rej;
+    const char *const *names;
+} ctx;
+
+static cs_str field(const ctx *c, int col)
+{
+    long i = c->s->idx[col];
+    if (i < 0)
+        return (cs_str){ "", 0 };
+    return cs_str_trim(c->rec->fields[i]);
+}
+
+static int valid_utf8(cs_str v)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    const unsigned char *end = p + v.len;
+
+    while (p < end) {
+        unsigned c = *p;
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; c &= 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; c &= 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; c &= 0x07; }
+        else return 0;
+        if ((size_t)(end - p) <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return 0;
+            c = (c << 6) | (p[k] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
+static int check_text(const ctx *c, int col, cs_str *out)
+{
+    cs_str v = field(c, col);
+    char b[64];
+
+    if (v.len == 0)
+        return reject(c->rej, c->s->idx[col], "%s: empty, but it is required",
+                      c->names[col]);
+    if (v.len > 64)
+        return reject(c->rej, c->s->idx[col], "%s: %zu bytes, longer than 64",
+                      c->names[col], v.len);
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char ch = (unsigned char)v.ptr[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return reject(c->rej, c->s->idx[col],
+                          "%s: %s holds a control character (byte 0x%02x)",
+                          c->names[col], show(v, b, sizeof b), ch);
+    }
+    if (!valid_utf8(v))
+        return reject(c->rej, c->s->idx[col], "%s: %s is not valid UTF-8",
+                      c->names[col], show(v, b, sizeof b));
+    *out = v;
+    return 1;
+}
+
+/* A value that parsed as a number, shown as written (at most 40 bytes). */
+static const char *shownum(cs_str v, char *buf, size_t cap)
+{
+    size_t n = v.len > 40 ? 40 : v.len;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, v.ptr, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A number in [lo, hi] (lo_open: lo itself excluded). NaN when optional
+ * and missing. */
+static int check_number(const ctx *c, int col, int required, double lo,
+                        int lo_open, double hi, double *out)
+{
+    cs_str v = field(c, col);
+    char b[64];
+    double x;
+    long at = c->s->idx[col];
+
+    if (at < 0 || cs_is_missing(v)) {
+        if (required)
+            return reject(c->rej, at, "%s: missing, but it is required",
+                          c->names[col]);
+        *out = NAN;
+        return 1;
+    }
+    if (cs_parse_decimal(v, &x) < 0)
+        return reject(c->rej, at, "%s: %s is not a number (write plain "
+                      "decimals like 12.5)", c->names[col],
+                      show(v, b, sizeof b));
+    if (lo_open ? !(x > lo) : !(x >= lo))
+        return reject(c->rej, at, lo_open ? "%s: %s is not above %g"
+                                          : "%s: %s is below %g",
+                      c->names[col], shownum(v, b, sizeof b), lo);
+    if (x > hi)
+        return reject(c->rej, at, "%s: %s is above %g", c->names[col],
+                      shownum(v, b, sizeof b), hi);
+    *out = x;
+    return 1;
+}
+
+static int check_int(const ctx *c, int col, int lo, int hi, int *out)
+{
+    cs_str v = field(c, col);
+    char b[64];
+    int64_t x;
+    double d;
+    long at = c->s->idx[col];
+
+    if (cs_is_missing(v))
+        return reject(c->rej, at, "%s: missing, but it is required",
+                      c->names[col]);
+    if (cs_parse_int(v, &x) < 0) {
+        if (cs_parse_decimal(v, &d) == 0)
+            return reject(c->rej, at, "%s: %s is not a whole number",
+                          c->names[col], shownum(v, b, sizeof b));
+        return reject(c->rej, at, "%s: %s is not a whole number",
+                      c->names[col], show(v, b, sizeof b));
+    }
+    if (x < lo)
+        return reject(c->rej, at, "%s: %s is below %d", c->names[col],
+                      shownum(v, b, sizeof b), lo);
+    if (x > hi)
+        return reject(c->rej, at, "%s: %s is above %d", c->names[col],
+                      shownum(v, b, sizeof b), hi);
+    *out = (int)x;
+    return 1;
+}
+
+static int check_bool(const ctx *c, int col, int required, int *out)
+{
+    cs_str v = field(c, col);
+    char b[64];
+    long at = c->s->idx[col];
+
+    if (at < 0 || cs_is_missing(v)) {
+        if (required)
+            return reject(c->rej, at, "%s: missing, but it is required",
+                          c->names[col]);
+        *out = -1;
+        return 1;
+    }
+    if (cs_parse_bool(v, out) < 0)
+        return reject(c->rej, at, "%s: %s is not yes/no, y/n, true/false "
+                      "or 1/0", c->names[col], show(v, b, sizeof b));
+    return 1;
+}
+
+/* One of names[0..n); -1 when optional and missing. */
+static int check_enum(const ctx *c, int col, int required,
+                      const char *(*name)(int), int n, int *out)
+{
+    cs_str v = field(c, col);
+    char b[64], list[256];
+    size_t len = 0;
+    long at = c->s->idx[col];
+
+    if (at < 0 || cs_is_missing(v)) {
+        if (required)
+            return reject(c->rej, at, "%s: missing, but it is required",
+                          c->names[col]);
+        *out = -1;
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (cs_str_ieq(v, name(i))) {
+            *out = i;
+            return 1;
+        }
+    list[0] = '\0';
+    for (int i = 0; i < n && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                i ? ", " : "", name(i));
+    return reject(c->rej, at, "%s: %s is not one of: %s", c->names[col],
+                  show(v, b, sizeof b), list);
+}
+
+static int check_ragged(const cs_schema *s, const cs_record *rec,
+                        cs_reject *rej)
+{
+    if (rec->nfields != s->ncols)
+        return reject(rej, -1, "row has %zu field%s, the header has %zu",
+                      rec->nfields, rec->nfields == 1 ? "" : "s", s->ncols);
+    return 1;
+}
+
+int cs_schema_any(const cs_schema *s, const cs_record *rec, cs_reject *rej)
+{
+    return check_ragged(s, rec, rej);
+}
+
+int cs_schema_exercise(const cs_schema *s, const cs_record *rec,
+                       cs_session *o, cs_reject *rej)
+{
+    ctx c = { s, rec, rej, ex_names };
+    const char *why;
+    char b[64];
+    cs_str v;
+
+    if (!check_ragged(s, rec, rej) ||
+        !check_text(&c, CS_EX_PARTICIPANT_ID, &o->participant_id) ||
+        !check_text(&c, CS_EX_SESSION_ID, &o->session_id))
+        return 0;
+    v = field(&c, CS_EX_START_TIME);
+    if (cs_is_missing(v))
+        return reject(rej, s->idx[CS_EX_START_TIME],
+                      "start_time: missing, but it is required");
+    if (cs_parse_datetime(v, &o->start, &why) < 0)
+        return reject(rej, s->idx[CS_EX_START_TIME], "start_time: %s: %s",
+                      show(v, b, sizeof b), why);
+    o->day = cs_days_from_civil(o->start.year, o->start.month, o->start.day);
+    if (!check_text(&c, CS_EX_ACTIVITY, &o->activity) ||
+        !check_number(&c, CS_EX_DURATION_MIN, 1, 0, 1, 1440, &o->duration_min) ||
+        !check_int(&c, CS_EX_INTENSITY_RPE, 1, 10, &o->intensity_rpe) ||
+        !check_number(&c, CS_EX_TEMP_C, 0, -40, 0, 60, &o->temp_c) ||
+        !check_number(&c, CS_EX_HUMIDITY_PCT, 0, 0, 0, 100, &o->humidity_pct) ||
+        !check_number(&c, CS_EX_FLUID_ML, 0, 0, 0, 10000, &o->fluid_ml) ||
+        !check_number(&c, CS_EX_WARMUP_MIN, 0, 0, 0, 240, &o->warmup_min) ||
+        !check_bool(&c, CS_EX_STRETCHED, 0, &o->stretched) ||
+        !check_bool(&c, CS_EX_CRAMP, 1, &o->cramp) ||
+        !check_enum(&c, CS_EX_CRAMP_MUSCLE, 0, cs_muscle_name, CS_MUSCLE_N,
+                    &o->cramp_muscle))
+        return 0;
+    if (!o->cramp && o->cramp_muscle >= 0)
+        return reject(rej, s->idx[CS_EX_CRAMP_MUSCLE],
+                      "cramp_muscle: \"%s\" is given but cramp is no",
+                      muscle_names[o->cramp_muscle]);
+    return 1;
+}
+
+static int check_sex(const ctx *c, int *out)
+{
+    cs_str v = field(c, CS_SV_SEX);
+    char b[64];
+
+    if (cs_is_missing(v))
+        return reject(c->rej, c->s->idx[CS_SV_SEX],
+                      "sex: missing, but it is required");
+    if (cs_str_ieq(v, "F") || cs_str_ieq(v, "female"))
+        *out = CS_SEX_F;
+    else if (cs_str_ieq(v, "M") || cs_str_ieq(v, "male"))
+        *out = CS_SEX_M;
+    else
+        return reject(c->rej, c->s->idx[CS_SV_SEX],
+                      "sex: %s is not F, M, female or male",
+                      show(v, b, sizeof b));
+    return 1;
+}
+
+static int check_conditions(const ctx *c, cs_wave *o)
+{
+    cs_str v = field(c, CS_SV_CONDITIONS);
+    char b[64];
+    long at = c->s->idx[CS_SV_CONDITIONS];
+    const char *p, *end;
+
+    o->conditions = 0;
+    o->conditions_known = 1;
+    if (at < 0 || cs_str_ieq(v, "NA") || cs_str_ieq(v, "N/A")) {
+        /* An absent column is unknown too: nobody said "none". */
+        o->conditions_known = 0;
+        return 1;
+    }
+    p = v.ptr;
+    end = v.ptr + v.len;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        cs_str item = cs_str_trim((cs_str){ p, (size_t)((semi ? semi : end) - p) });
+        int found = -1;
+        if (item.len == 0 && !semi && p != v.ptr)
+            break;  /* a trailing ';' */
+        for (int m = 0; m < CS_MED_N; m++)
+            if (cs_str_ieq(item, cs_medical_name(m)))
+                found = m;
+        if (found < 0)
+            return reject(c->rej, at, "conditions: %s is not one of: "
+                          "disc_injury, parkinsons, multiple_sclerosis, "
+                          "cerebral_palsy, thyroid_disease, kidney_disease, "
+                          "alcoholism, pregnancy (separate with ';')",
+                          show(item, b, sizeof b));
+        o->conditions |= 1u << found;
+        if (!semi)
+            break;
+        p = semi + 1;
+    }
+    return 1;
+}
+
+static int check_goal(const ctx *c, cs_wave *o)
+{
+    cs_str v = field(c, CS_SV_CALORIE_GOAL);
+    char b[64];
+    long at = c->s->idx[CS_SV_CALORIE_GOAL];
+    double x;
+
+    if (cs_is_missing(v))
+        return reject(c->rej, at, "calorie_goal: missing, but it is required");
+    for (int i = 0; i < CS_GOAL_N; i++)
+        if (cs_str_ieq(v, cs_goal_text(i))) {
+            o->goal_lb_week = cs_goal_lb_week(i);
+            return 1;
+        }
+    if (cs_parse_decimal(v, &x) == 0) {
+        if (cs_goal_index(x) >= 0) {
+            o->goal_lb_week = x == 0 ? 0 : x;
+            return 1;
+        }
+        return reject(c->rej, at, "calorie_goal: %s lb/week is not one of "
+                      "-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2",
+                      show(v, b, sizeof b));
+    }
+    return reject(c->rej, at, "calorie_goal: %s is not one of: Gain 2 pounds "
+                  "per week, Gain 1.5 pounds per week, Gain 1 pound per week, "
+                  "Gain 0.5 pound per week, Maintain my current weight, Lose "
+                  "0.5 pound per week, Lose 1 pound per week, Lose 1.5 pounds "
+                  "per week, Lose 2 pounds per week (or the signed lb/week, "
+                  "-2 to 2 in steps of 0.5)", show(v, b, sizeof b));
+}
+
+int cs_schema_survey(const cs_schema *s, const cs_record *rec, cs_wave *o,
+                     cs_reject *rej)
+{
+    ctx c = { s, rec, rej, sv_names };
+    const char *why;
+    char b[64];
+    cs_datetime t;
+    cs_str v;
+
+    if (!check_ragged(s, rec, rej) ||
+        !check_text(&c, CS_SV_PARTICIPANT_ID, &o->participant_id))
+        return 0;
+    v = field(&c, CS_SV_SURVEY_DATE);
+    if (cs_is_missing(v))
+        return reject(rej, s->idx[CS_SV_SURVEY_DATE],
+                      "survey_date: missing, but it is required");
+    if (cs_parse_date(v, &t, &why) < 0)
+        return reject(rej, s->idx[CS_SV_SURVEY_DATE], "survey_date: %s: %s",
+                      show(v, b, sizeof b), why);
+    o->day = cs_days_from_civil(t.year, t.month, t.day);
+    if (!check_sex(&c, &o->sex) ||
+        !check_int(&c, CS_SV_AGE_YEARS, 10, 110, &o->age_years) ||
+        !check_int(&c, CS_SV_HEIGHT_FT, 3, 8, &o->height_ft) ||
+        !check_int(&c, CS_SV_HEIGHT_IN, 0, 11, &o->height_in) ||
+        !check_number(&c, CS_SV_WEIGHT_LB, 1, 50, 0, 700, &o->weight_lb) ||
+        !check_enum(&c, CS_SV_ACTIVITY_LEVEL, 1, cs_activity_name, CS_ACT_N,
+                    &o->activity_level) ||
+        !check_enum(&c, CS_SV_CONDITIONING, 1, cs_conditioning_name, CS_COND_N,
+                    &o->conditioning) ||
+        !check_bool(&c, CS_SV_SEASONAL_SPORT, 1, &o->seasonal_sport) ||
+        !check_bool(&c, CS_SV_STRETCH_ROUTINE, 1, &o->stretch_routine) ||
+        !check_conditions(&c, o) ||
+        !check_goal(&c, o) ||
+        !check_number(&c, CS_SV_CALCIUM_MG, 0, 0, 0, 10000, &o->calcium_mg) ||
+        !check_number(&c, CS_SV_POTASSIUM_MG, 0, 0, 0, 10000, &o->potassium_mg))
+        return 0;
+    if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)
+        return reject(rej, s->idx[CS_SV_CONDITIONS],
+                      "conditions: pregnancy is given for sex M");
+    return 1;
+}
+
+/* ---- canonical output ---------------------------------------------- */
+
+void cs_schema_write_header(const cs_schema *s, cs_writer *w)
+{
+    if (s->kind == CS_SCHEMA_ANY) {
+        for (size_t i = 0; i < s->ncols; i++)
+            cs_writer_str(w, s->names[i]);
+    } else {
+        for (int c = 0; c < s->ncontract; c++)
+            cs_writer_cstr(w, contract_name(s, c));
+        for (size_t i = 0; i < s->nextra; i++)
+            cs_writer_str(w, s->names[s->extra[i]]);
+    }
+    cs_writer_end_row(w);
+}
+
+void cs_schema_write_extra(const cs_schema *s, cs_writer *w,
+                           const cs_record *rec)
+{
+    for (size_t i = 0; i < s->nextra; i++)
+        cs_writer_str(w, rec->fields[s->extra[i]]);
+}
+
+static void put_num(const cs_schema *s, cs_writer *w, const cs_record *rec,
+                    int col, double v)
+{
+    char b[96];
+    int n;
+    cs_str t;
+
+    if (isnan(v) || s->idx[col] < 0) {
+        cs_writer_plain(w, "", 0);
+        return;
+    }
+    t = cs_str_trim(rec->fields[s->idx[col]]);
+    n = cs_canon_decimal(t, b, sizeof b);
+    if (n < 0)
+        n = cs_fmt_double(b, sizeof b, v);
+    cs_writer_plain(w, b, (size_t)n);
+}
+
+static void put_int(cs_writer *w, long v)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%ld", v);
+    cs_writer_plain(w, b, (size_t)n);
+}
+
+static void put_bool(cs_writer *w, int v)
+{
+    if (v < 0)
+        cs_writer_plain(w, "", 0);
+    else
+        cs_writer_plain(w, v ? "yes" : "no", v ? 3 : 2);
+}
+
+static void put_name(cs_writer *w, const char *name)
+{
+    if (name)
+        cs_writer_cstr(w, name);
+    else
+        cs_writer_plain(w, "", 0);
+}
+
+static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
+{
+    char b[40];
+    int n;
+
+    if (!t->has_time) {
+        n = snprintf(b, sizeof b, "%04d-%02d-%02d", t->year, t->month, t->day);
+    } else {
+        n = snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d", t->year,
+                     t->month, t->day, t->hour, t->min, t->sec);
+        if (t->has_tz && t->tz_min == 0 && (orig.ptr[orig.len - 1] == 'Z' ||
+                                            orig.ptr[orig.len - 1] == 'z'))
+            n += snprintf(b + n, sizeof b - (size_t)n, "Z");
+        else if (t->has_tz) {
+            int m = t->tz_min < 0 ? -t->tz_min : t->tz_min;
+            n += snprintf(b + n, sizeof b - (size_t)n, "%c%02d:%02d",
+                          t->tz_min < 0 ? '-' : '+', m / 60, m % 60);
+        }
+    }
+    cs_writer_plain(w, b, (size_t)n);
+}
+
+void cs_schema_write_session(const cs_schema *s, cs_writer *w,
+                             const cs_record *rec, const cs_session *o)
+{
+    cs_writer_str(w, o->participant_id);
+    cs_writer_str(w, o->session_id);
+    put_datetime(w, &o->start, cs_str_trim(rec->fields[s->idx[CS_EX_START_TIME]]));
+    cs_writer_str(w, o->activity);
+    put_num(s, w, rec, CS_EX_DURATION_MIN, o->duration_min);
+    put_int(w, o->intensity_rpe);
+    put_num(s, w, rec, CS_EX_TEMP_C, o->temp_c);
+    put_num(s, w, rec, CS_EX_HUMIDITY_PCT, o->humidity_pct);
+    put_num(s, w, rec, CS_EX_FLUID_ML, o->fluid_ml);
+    put_num(s, w, rec, CS_EX_WARMUP_MIN, o->warmup_min);
+    put_bool(w, o->stretched);
+    put_bool(w, o->cramp);
+    put_name(w, cs_muscle_name(o->cramp_muscle));
+    cs_schema_write_extra(s, w, rec);
+    cs_writer_end_row(w);
+}
+
+static void put_conditions(cs_writer *w, const cs_wave *o)
+{
+    char b[256];
+    size_t n = 0;
+
+    if (!o->conditions_known) {
+        cs_writer_plain(w, "NA", 2);
+        return;
+    }
+    for (int m = 0; m < CS_MED_N; m++)
+        if (o->conditions & (1u << m))
+            n += (size_t)snprintf(b + n, sizeof b - n, "%s%s", n ? ";" : "",
+                                  cs_medical_name(m));
+    cs_writer_plain(w, b, n);
+}
+
+void cs_schema_write_wave(const cs_schema *s, cs_writer *w,
+                          const cs_record *rec, const cs_wave *o)
+{
+    char b[32];
+    int n;
+
+    cs_writer_str(w, o->participant_id);
+    {
+        cs_datetime t = {0};
+        /* Rebuild the date from the day number: canonical zero padding. */
+        int32_t z = o->day + 719468;
+        int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+        unsigned doe = (unsigned)(z - era * 146097);
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        unsigned mp = (5 * doy + 2) / 153;
+        t.day = (int)(doy - (153 * mp + 2) / 5 + 1);
+        t.month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        t.year = (int)yoe + era * 400 + (t.month <= 2);
+        put_datetime(w, &t, (cs_str){ "", 0 });
+    }
+    cs_writer_plain(w, o->sex == CS_SEX_F ? "F" : "M", 1);
+    put_int(w, o->age_years);
+    put_int(w, o->height_ft);
+    put_int(w, o->height_in);
+    put_num(s, w, rec, CS_SV_WEIGHT_LB, o->weight_lb);
+    put_name(w, cs_activity_name(o->activity_level));
+    put_name(w, cs_conditioning_name(o->conditioning));
+    put_bool(w, o->seasonal_sport);
+    put_bool(w, o->stretch_routine);
+    put_conditions(w, o);
+    n = cs_fmt_double(b, sizeof b, o->goal_lb_week);
+    cs_writer_plain(w, b, (size_t)n);
+    put_num(s, w, rec, CS_SV_CALCIUM_MG, o->calcium_mg);
+    put_num(s, w, rec, CS_SV_POTASSIUM_MG, o->potassium_mg);
+    cs_schema_write_extra(s, w, rec);
+    cs_writer_end_row(w);
+}
+
+int cs_fmt_double(char *dst, size_t cap, double v)
+{
+    int n = 0;
+
+    if (isnan(v))
+        return snprintf(dst, cap, "%s", "");
+    if (v == 0)
+        return snprintf(dst, cap, "0");
+    /* The shortest of %.15g, %.16g, %.17g that reads back the same. */
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(dst, cap, "%.*g", prec, v);
+        if (strtod(dst, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+int cs_fmt_fixed(char *dst, size_t cap, double v, int decimals)
+{
+    int n;
+
+    if (isnan(v))
+        return snprintf(dst, cap, "%s", "");
+    n = snprintf(dst, cap, "%.*f", decimals, v);
+    /* Never print "-0.00". */
+    if (dst[0] == '-') {
+        int zero = 1;
+        for (int i = 1; i < n; i++)
+            if (dst[i] >= '1' && dst[i] <= '9')
+                zero = 0;
+        if (zero) {
+            memmove(dst, dst + 1, (size_t)n);
+            n--;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,291 @@
+/* Scalar parsing for the data contract. The decimal parser is on the hot
+ * path of every stage: plain decimals of up to 19 significant digits with a
+ * small exponent are converted with one correctly rounded multiplication or
+ * division (both operands exact in binary64, the Clinger fast path), and
+ * only the rare rest goes through strtod. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/value.h>
+
+static const double pow10_exact[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+int cs_is_missing(cs_str s)
+{
+    s = cs_str_trim(s);
+    return s.len == 0 || cs_str_ieq(s, "NA") || cs_str_ieq(s, "N/A");
+}
+
+/* Scan a plain decimal; on success sets the significant-digit mantissa
+ * (if it fits), the power of ten and whether it fits the fast path. */
+static int scan_decimal(cs_str s, int *neg, uint64_t *mant, int *exp10,
+                        int *exact)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    uint64_t m = 0;
+    int ndig = 0, sig = 0, e = 0, dropped = 0, seen_dot = 0;
+
+    *neg = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        *neg = (*p++ == '-');
+    for (; p < end; p++) {
+        unsigned d = (unsigned char)*p - '0';
+        if (d <= 9) {
+            ndig++;
+            if (sig == 0 && d == 0) {
+                if (seen_dot)
+                    e--;
+                continue;
+            }
+            if (sig < 19) {
+                m = m * 10 + d;
+                sig++;
+                if (seen_dot)
+                    e--;
+            } else {
+                if (d)
+                    dropped = 1;
+                if (!seen_dot)
+                    e++;
+            }
+        } else if (*p == '.' && !seen_dot) {
+            seen_dot = 1;
+        } else {
+            return -1;
+        }
+    }
+    if (ndig == 0)
+        return -1;
+    *mant = m;
+    *exp10 = e;
+    *exact = !dropped && m <= ((uint64_t)1 << 53) && e >= -22 && e <= 22;
+    return 0;
+}
+
+int cs_parse_decimal(cs_str s, double *out)
+{
+    int neg, e, exact;
+    uint64_t m;
+    double v;
+
+    if (scan_decimal(s, &neg, &m, &e, &exact) < 0)
+        return -1;
+    if (exact) {
+        v = (double)m;
+        v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
+    } else {
+        char tmp[512];
+        char *endp;
+        if (s.len >= sizeof tmp)
+            return -1;
+        memcpy(tmp, s.ptr, s.len);
+        tmp[s.len] = '\0';
+        errno = 0;
+        v = strtod(tmp, &endp);
+        if (*endp != '\0' || errno == ERANGE)
+            return -1;
+        if (v < 0)
+            v = -v;
+    }
+    *out = neg && v != 0 ? -v : v;
+    return 0;
+}
+
+int cs_canon_decimal(cs_str s, char *dst, size_t cap)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len, *dot, *ib, *ie, *fb, *fe;
+    size_t n = 0;
+    int neg = 0;
+
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = (*p++ == '-');
+    dot = memchr(p, '.', (size_t)(end - p));
+    ib = p;
+    ie = dot ? dot : end;
+    fb = dot ? dot + 1 : end;
+    fe = end;
+    while (ib < ie && *ib == '0')
+        ib++;
+    while (fe > fb && fe[-1] == '0')
+        fe--;
+    if (ib == ie && fb == fe)
+        neg = 0;  /* "-0.00" is zero */
+    if (cap < (size_t)(ie - ib) + (size_t)(fe - fb) + 3)
+        return -1;
+    if (neg)
+        dst[n++] = '-';
+    if (ib == ie)
+        dst[n++] = '0';
+    memcpy(dst + n, ib, (size_t)(ie - ib));
+    n += (size_t)(ie - ib);
+    if (fb < fe) {
+        dst[n++] = '.';
+        memcpy(dst + n, fb, (size_t)(fe - fb));
+        n += (size_t)(fe - fb);
+    }
+    return (int)n;
+}
+
+int cs_parse_int(cs_str s, int64_t *out)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    uint64_t v = 0, lim;
+    int neg = 0;
+
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = (*p++ == '-');
+    if (p == end)
+        return -1;
+    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; p < end; p++) {
+        unsigned d = (unsigned char)*p - '0';
+        if (d > 9 || v > (lim - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+int cs_parse_bool(cs_str s, int *out)
+{
+    if (s.len == 0 || s.len > 5)
+        return -1;
+    if (cs_str_ieq(s, "yes") || cs_str_ieq(s, "y") || cs_str_ieq(s, "true")
+        || cs_str_eq(s, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (cs_str_ieq(s, "no") || cs_str_ieq(s, "n") || cs_str_ieq(s, "false")
+        || cs_str_eq(s, "0")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int digits(const char *p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned d = (unsigned char)p[i] - '0';
+        if (d > 9)
+            return -1;
+        v = v * 10 + (int)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 ? 28 + leap : dim[m - 1];
+}
+
+static int parse_ymd(const char *p, cs_datetime *t, const char **why)
+{
+    if (digits(p, 4, &t->year) < 0 || p[4] != '-' ||
+        digits(p + 5, 2, &t->month) < 0 || p[7] != '-' ||
+        digits(p + 8, 2, &t->day) < 0) {
+        *why = "not an ISO 8601 date (YYYY-MM-DD)";
+        return -1;
+    }
+    if (t->month < 1 || t->month > 12) {
+        *why = "month out of range";
+        return -1;
+    }
+    if (t->day < 1 || t->day > days_in_month(t->year, t->month)) {
+        *why = "no such day in that month";
+        return -1;
+    }
+    return 0;
+}
+
+int cs_parse_date(cs_str s, cs_datetime *out, const char **why)
+{
+    const char *dummy;
+    cs_datetime t = {0};
+
+    if (!why)
+        why = &dummy;
+    if (s.len != 10) {
+        *why = "not an ISO 8601 date (YYYY-MM-DD)";
+        return -1;
+    }
+    if (parse_ymd(s.ptr, &t, why) < 0)
+        return -1;
+    *out = t;
+    return 0;
+}
+
+int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why)
+{
+    const char *dummy, *p, *end;
+    cs_datetime t = {0};
+
+    if (!why)
+        why = &dummy;
+    if (s.len == 10)
+        return cs_parse_date(s, out, why);
+    *why = "not an ISO 8601 time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm])";
+    if (s.len < 16 || (s.ptr[10] != 'T' && s.ptr[10] != ' '))
+        return -1;
+    if (parse_ymd(s.ptr, &t, why) < 0)
+        return -1;
+    *why = "not an ISO 8601 time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm])";
+    p = s.ptr + 11;
+    end = s.ptr + s.len;
+    if (digits(p, 2, &t.hour) < 0 || p[2] != ':' || digits(p + 3, 2, &t.min) < 0)
+        return -1;
+    p += 5;
+    if (p < end && *p == ':') {
+        if (end - p < 3 || digits(p + 1, 2, &t.sec) < 0)
+            return -1;
+        p += 3;
+    }
+    if (p < end && (*p == 'Z' || *p == 'z')) {
+        t.has_tz = 1;
+        p++;
+    } else if (p < end && (*p == '+' || *p == '-')) {
+        int hh, mm;
+        if (end - p != 6 || digits(p + 1, 2, &hh) < 0 || p[3] != ':' ||
+            digits(p + 4, 2, &mm) < 0 || hh > 23 || mm > 59)
+            return -1;
+        t.has_tz = 1;
+        t.tz_min = (hh * 60 + mm) * (*p == '-' ? -1 : 1);
+        p += 6;
+    }
+    if (p != end)
+        return -1;
+    if (t.hour > 23 || t.min > 59 || t.sec > 59) {
+        *why = "time of day out of range";
+        return -1;
+    }
+    t.has_time = 1;
+    *out = t;
+    return 0;
+}
+
+/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian
+ * calendar, no tables, no time zone. */
+int32_t cs_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int32_t)doe - 719468;
+}
+
+int64_t cs_datetime_epoch(const cs_datetime *t)
+{
+    int64_t days = cs_days_from_civil(t->year, t->month, t->day);
+    return days * 86400 + t->hour * 3600 + t->min * 60 + t->sec
+           - (int64_t)t->tz_min * 60;
+}
