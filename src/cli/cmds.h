@@ -4,5 +4,9 @@
 
 int cmd_ingest(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 #endif

@@ -13,6 +13,10 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "ingest", cmd_ingest, "validate CSV rows against the data contract" },
+    { "join", cmd_join, "append each session's survey wave" },
+    { "tag", cmd_tag, "derive values and cause-factor flags per session" },
+    { "filter", cmd_filter, "keep the rows for which an expression holds" },
+    { "rules", cmd_rules, "print the cause-factor rules in force" },
     { "gen", cmd_gen, "generate a synthetic survey and exercise data set" },
 };
 
