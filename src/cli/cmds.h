@@ -8,5 +8,8 @@ int cmd_join(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_aggregate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

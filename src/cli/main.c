@@ -16,6 +16,9 @@ static const struct command {
     { "join", cmd_join, "append each session's survey wave" },
     { "tag", cmd_tag, "derive values and cause-factor flags per session" },
     { "filter", cmd_filter, "keep the rows for which an expression holds" },
+    { "aggregate", cmd_aggregate, "cramp incidence and statistics by cause factor" },
+    { "merge", cmd_merge, "combine partial states exactly" },
+    { "report", cmd_report, "render a partial state as a report" },
     { "rules", cmd_rules, "print the cause-factor rules in force" },
     { "gen", cmd_gen, "generate a synthetic survey and exercise data set" },
 };

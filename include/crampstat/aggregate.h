@@ -1,0 +1,86 @@
+/* Accumulated cramp counts per cause factor: the mergeable state behind
+ * aggregate, merge and report. Everything in it is an integer (sessions,
+ * cases, exposure in milli-minutes), so merging is exact, associative and
+ * commutative, and a merged report equals the single-pass one to the
+ * byte. Memory: one small block per stratum and 64 covariate patterns per
+ * adjustment level, never per session. */
+#ifndef CRAMPSTAT_AGGREGATE_H
+#define CRAMPSTAT_AGGREGATE_H
+
+#include <stdint.h>
+#include <crampstat/buf.h>
+#include <crampstat/error.h>
+#include <crampstat/rules.h>
+#include <crampstat/tag.h>
+
+#define CS_AGG_VERSION 1
+#define CS_AGG_MAX_LEVELS 1000   /* strata or adjustment levels */
+#define CS_AGG_PATTERNS (1u << CS_F_MAIN_N)
+
+/* Exposure states of a cell. */
+enum { CS_AGG_UNEXPOSED = 0, CS_AGG_EXPOSED = 1, CS_AGG_UNKNOWN = 2 };
+
+typedef struct cs_agg_cell {
+    uint64_t sessions, cases;
+    uint64_t mmin;                /* exposure in milli-minutes */
+} cs_agg_cell;
+
+typedef struct cs_agg_level {
+    char *name;                   /* the column's value ("" = empty) */
+    cs_agg_cell cell[CS_F_N][3];  /* factor x exposure state */
+    uint64_t n[CS_AGG_PATTERNS];  /* adjustment level: sessions per pattern */
+    uint64_t y[CS_AGG_PATTERNS];  /* ... and cases */
+} cs_agg_level;
+
+typedef struct cs_agg {
+    char rules[1024];             /* cs_rules_fingerprint */
+    int outcome;                  /* enum cs_outcome */
+    char by[128];                 /* stratifying column, "" = none */
+    char adjust[128];             /* adjustment column, "" = none */
+    uint64_t rows;                /* tagged sessions read */
+    uint64_t outcome_unknown;     /* left out: outcome unknown */
+    cs_agg_level *strata;         /* sorted by name after cs_agg_finish */
+    size_t nstrata;
+    cs_agg_level *adj;            /* pattern tables per adjustment level */
+    size_t nadj;
+    char **inputs;                /* input names, sorted, distinct */
+    size_t ninputs;
+    size_t last_stratum, last_adj;/* lookup cache */
+} cs_agg;
+
+int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
+                const char *adjust, cs_error *err);
+void cs_agg_dispose(cs_agg *a);
+int cs_agg_add_input(cs_agg *a, const char *name);
+
+/* Add one session: its factor flags (1/0/-1), outcome (1/0/-1), duration
+ * in milli-minutes, and the values of the --by and --adjust columns. */
+int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
+               uint64_t mmin, cs_str by_value, cs_str adjust_value,
+               cs_error *err);
+/* Duration text (plain decimal minutes) to milli-minutes, rounded to the
+ * nearest; -1 when it is not a plain decimal in 0 ... 1440. */
+int cs_agg_mmin(cs_str duration, uint64_t *out);
+
+/* into += from; CS_EDATA when their rules, outcome, by, adjust differ, or
+ * on a counter overflow. */
+int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
+/* Sort strata and levels by name (the canonical order). */
+void cs_agg_finish(cs_agg *a);
+
+/* The partial-state text format (docs/partial-format.md). */
+int cs_agg_write_partial(const cs_agg *a, cs_buf *out);
+/* Parse untrusted partial-state text; name is used in messages. */
+int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
+                        size_t len, cs_error *err);
+
+/* Read a whole (possibly gzip) file of at most 64 MiB into b: partial
+ * states are small; the cap keeps a wrong file from filling memory. */
+int cs_read_small_file(cs_buf *b, const char *path, cs_error *err);
+/* The kind of a partial state text ("aggregate", "calories") from its
+ * first line, into kind (at least 32 bytes); CS_EDATA when it is not a
+ * partial state. */
+int cs_partial_kind(const char *name, const char *text, size_t len,
+                    char *kind, size_t cap, cs_error *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* Output helpers shared by every report: tables rendered as aligned text,
+ * Markdown, CSV or TSV; JSON strings and numbers; number formats. */
+#ifndef CRAMPSTAT_FMT_H
+#define CRAMPSTAT_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <crampstat/buf.h>
+
+enum cs_format {
+    CS_FMT_PRETTY = 0, CS_FMT_CSV, CS_FMT_TSV, CS_FMT_JSON, CS_FMT_MD,
+    CS_FMT_HTML
+};
+
+/* "pretty", "csv", ...; -1 for an unknown name. */
+int cs_format_parse(const char *name);
+const char *cs_format_name(int f);
+
+typedef struct cs_table {
+    size_t ncols, nrows, cap;
+    char **cells;             /* (nrows + 1) x ncols, row 0 = header */
+    unsigned char *numeric;   /* per column: right-aligned in pretty */
+} cs_table;
+
+int cs_table_init(cs_table *t, size_t ncols, const char *const *header);
+/* Add a row of ncols strings (copied; NULL = empty). */
+int cs_table_add(cs_table *t, const char *const *cells);
+void cs_table_dispose(cs_table *t);
+/* Render as CS_FMT_PRETTY (aligned, two spaces between columns),
+ * CS_FMT_MD, CS_FMT_CSV (RFC 4180), CS_FMT_TSV. safe_csv neutralises cells
+ * that a spreadsheet would run as formulas. */
+int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *out);
+
+/* JSON pieces. */
+int cs_json_str(cs_buf *b, const char *s);
+int cs_json_strn(cs_buf *b, const char *s, size_t n);
+/* A number with full precision (shortest text that reads back the same);
+ * null when not finite. */
+int cs_json_num(cs_buf *b, double v);
+int cs_json_u64(cs_buf *b, uint64_t v);
+
+/* Display numbers: fixed decimals ("-" when not finite); p-values as
+ * "<0.001" or three significant decimals. */
+void cs_fmt_disp(char *dst, size_t cap, double v, int decimals);
+void cs_fmt_p(char *dst, size_t cap, double p);
+/* "1.23 (0.98, 1.54)" */
+void cs_fmt_ci(char *dst, size_t cap, double est, double lo, double hi,
+               int decimals);
+
+/* HTML-escape s into b (& < > " '). */
+int cs_html_escape(cs_buf *b, const char *s);
+
+#endif

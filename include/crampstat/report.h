@@ -1,0 +1,52 @@
+/* The aggregate report: statistics computed from an aggregate state and
+ * rendered as pretty text, CSV, TSV, JSON or Markdown. */
+#ifndef CRAMPSTAT_REPORT_H
+#define CRAMPSTAT_REPORT_H
+
+#include <crampstat/aggregate.h>
+#include <crampstat/buf.h>
+#include <crampstat/fmt.h>
+#include <crampstat/stats.h>
+
+enum cs_ci_method { CS_CI_WILSON = 0, CS_CI_EXACT };
+
+typedef struct cs_report_opts {
+    int format;        /* enum cs_format (not html: see cs_html_report) */
+    double level;      /* confidence level, default 0.95 */
+    int ci;            /* enum cs_ci_method for risks */
+    int yates;         /* continuity-corrected chi-square */
+    int safe_csv;
+} cs_report_opts;
+
+void cs_report_opts_init(cs_report_opts *o);
+
+/* The statistics of one exposure group and of one factor. */
+typedef struct cs_group_stats {
+    uint64_t sessions, cases;
+    double hours;
+    cs_ci risk, rate;          /* rate per 1000 exposure hours */
+    uint32_t notes;
+} cs_group_stats;
+
+typedef struct cs_factor_stats {
+    int factor;
+    uint64_t unknown;
+    cs_2x2 t;
+    cs_group_stats exposed, unexposed;
+    cs_ci rr, or, rd, af;
+    double paf;
+    cs_test chi2;
+    double fisher_p;
+    int small_expected;
+    uint32_t notes;
+} cs_factor_stats;
+
+void cs_factor_stats_compute(cs_factor_stats *out, int factor,
+                             const cs_agg_cell *unexposed,
+                             const cs_agg_cell *exposed, uint64_t unknown,
+                             const cs_report_opts *o);
+
+/* Render the report of a finished state into out. */
+int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
+
+#endif

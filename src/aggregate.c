@@ -1,0 +1,685 @@
+/* The aggregate state: integer counts per stratum, factor and exposure
+ * state, and the covariate-pattern table for the logistic model. With six
+ * binary factors the 64-pattern table (times the adjustment levels) is an
+ * exact sufficient statistic for the model, so shards can be fitted as one
+ * after merging. Exposure is kept in milli-minutes, an integer: sums of
+ * floating-point hours would depend on the order of the shards. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/source.h>
+#include <crampstat/value.h>
+
+static const char *const state_names[3] = { "unexposed", "exposed", "unknown" };
+
+static char *dupn(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
+                const char *adjust, cs_error *err)
+{
+    cs_buf b;
+
+    memset(a, 0, sizeof *a);
+    cs_buf_init(&b, 0);
+    if (cs_rules_fingerprint(r, &b) < 0 || b.len >= sizeof a->rules) {
+        cs_buf_dispose(&b);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    memcpy(a->rules, b.ptr, b.len + 1);
+    cs_buf_dispose(&b);
+    a->outcome = r->outcome;
+    if ((by && strlen(by) >= sizeof a->by) ||
+        (adjust && strlen(adjust) >= sizeof a->adjust))
+        return cs_error_set(err, CS_EUSAGE, "column name too long");
+    snprintf(a->by, sizeof a->by, "%s", by ? by : "");
+    snprintf(a->adjust, sizeof a->adjust, "%s", adjust ? adjust : "");
+    return CS_OK;
+}
+
+static void free_levels(cs_agg_level *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].name);
+    free(l);
+}
+
+void cs_agg_dispose(cs_agg *a)
+{
+    free_levels(a->strata, a->nstrata);
+    free_levels(a->adj, a->nadj);
+    for (size_t i = 0; i < a->ninputs; i++)
+        free(a->inputs[i]);
+    free(a->inputs);
+    memset(a, 0, sizeof *a);
+}
+
+int cs_agg_add_input(cs_agg *a, const char *name)
+{
+    char **p;
+
+    for (size_t i = 0; i < a->ninputs; i++)
+        if (strcmp(a->inputs[i], name) == 0)
+            return CS_OK;
+    if (!(p = realloc(a->inputs, (a->ninputs + 1) * sizeof *p)))
+        return CS_ENOMEM;
+    a->inputs = p;
+    if (!(p[a->ninputs] = dupn(name, strlen(name))))
+        return CS_ENOMEM;
+    a->ninputs++;
+    return CS_OK;
+}
+
+/* Index of the level named v, added when new; -1 out of memory, -2 too
+ * many levels. The last hit is tried first: data often come in runs. */
+static long find_level(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
+{
+    cs_agg_level *l = *lv;
+
+    if (*last < *n && strlen(l[*last].name) == v.len &&
+        memcmp(l[*last].name, v.ptr, v.len) == 0)
+        return (long)*last;
+    for (size_t i = 0; i < *n; i++)
+        if (strlen(l[i].name) == v.len && memcmp(l[i].name, v.ptr, v.len) == 0)
+            return (long)(*last = i);
+    if (*n >= CS_AGG_MAX_LEVELS)
+        return -2;
+    if (!(l = realloc(l, (*n + 1) * sizeof *l)))
+        return -1;
+    *lv = l;
+    memset(&l[*n], 0, sizeof l[*n]);
+    if (!(l[*n].name = dupn(v.ptr, v.len)))
+        return -1;
+    *last = *n;
+    return (long)(*n)++;
+}
+
+static int level_error(long rc, const char *col, cs_error *err)
+{
+    if (rc == -1)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return cs_error_set(err, CS_ELIMIT, "column \"%s\" has more than %d "
+                        "distinct values; it cannot be a stratifying "
+                        "column", col, CS_AGG_MAX_LEVELS);
+}
+
+int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
+               uint64_t mmin, cs_str by_value, cs_str adjust_value,
+               cs_error *err)
+{
+    long s, j;
+    unsigned bits = 0;
+    int complete = 1;
+
+    a->rows++;
+    if (outcome < 0) {
+        a->outcome_unknown++;
+        return CS_OK;
+    }
+    if (!a->by[0])
+        by_value = (cs_str){ "", 0 };
+    if ((s = find_level(&a->strata, &a->nstrata, &a->last_stratum, by_value)) < 0)
+        return level_error(s, a->by, err);
+    cs_agg_level *l = &a->strata[s];
+    for (int f = 0; f < CS_F_N; f++) {
+        int st = factor[f] < 0 ? CS_AGG_UNKNOWN : factor[f];
+        cs_agg_cell *c = &l->cell[f][st];
+        c->sessions++;
+        c->cases += (uint64_t)outcome;
+        c->mmin += mmin;
+        if (f < CS_F_MAIN_N) {
+            if (factor[f] < 0)
+                complete = 0;
+            else
+                bits |= (unsigned)factor[f] << f;
+        }
+    }
+    if (!complete)
+        return CS_OK;
+    if (!a->adjust[0])
+        adjust_value = (cs_str){ "", 0 };
+    if ((j = find_level(&a->adj, &a->nadj, &a->last_adj, adjust_value)) < 0)
+        return level_error(j, a->adjust, err);
+    a->adj[j].n[bits]++;
+    a->adj[j].y[bits] += (uint64_t)outcome;
+    return CS_OK;
+}
+
+int cs_agg_mmin(cs_str d, uint64_t *out)
+{
+    const char *p = d.ptr, *end = d.ptr + d.len;
+    uint64_t ip = 0, frac = 0;
+    int nfrac = 0, digits = 0, round_up = 0;
+
+    if (p < end && *p == '+')
+        p++;
+    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        ip = ip * 10 + (uint64_t)(*p - '0');
+        if (ip > 1440)
+            return -1;
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+            if (nfrac < 3)
+                frac = frac * 10 + (uint64_t)(*p - '0');
+            else if (nfrac == 3)
+                round_up = *p >= '5';
+            nfrac++;
+        }
+    }
+    if (p != end || digits == 0)
+        return -1;
+    while (nfrac < 3) {
+        frac *= 10;
+        nfrac++;
+    }
+    *out = ip * 1000 + frac + (uint64_t)round_up;
+    return *out > 1440000 ? -1 : 0;
+}
+
+static int add_u64(uint64_t *x, uint64_t y)
+{
+    if (*x > UINT64_MAX - y)
+        return -1;
+    *x += y;
+    return 0;
+}
+
+int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
+{
+    if (strcmp(into->rules, from->rules) != 0)
+        return cs_error_set(err, CS_EDATA, "the states were made with "
+                            "different rules (%s vs %s)", into->rules,
+                            from->rules);
+    if (into->outcome != from->outcome)
+        return cs_error_set(err, CS_EDATA, "the states count different "
+                            "outcomes (hamstring vs any cramp)");
+    if (strcmp(into->by, from->by) != 0)
+        return cs_error_set(err, CS_EDATA, "the states are stratified by "
+                            "different columns (\"%s\" vs \"%s\")", into->by,
+                            from->by);
+    if (strcmp(into->adjust, from->adjust) != 0)
+        return cs_error_set(err, CS_EDATA, "the states adjust for different "
+                            "columns (\"%s\" vs \"%s\")", into->adjust,
+                            from->adjust);
+    if (add_u64(&into->rows, from->rows) < 0 ||
+        add_u64(&into->outcome_unknown, from->outcome_unknown) < 0)
+        goto overflow;
+    for (size_t i = 0; i < from->ninputs; i++)
+        if (cs_agg_add_input(into, from->inputs[i]) < 0)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < from->nstrata; i++) {
+        const cs_agg_level *src = &from->strata[i];
+        cs_str name = { src->name, strlen(src->name) };
+        long s = find_level(&into->strata, &into->nstrata, &into->last_stratum, name);
+        if (s < 0)
+            return level_error(s, into->by, err);
+        for (int f = 0; f < CS_F_N; f++)
+            for (int e = 0; e < 3; e++) {
+                cs_agg_cell *c = &into->strata[s].cell[f][e];
+                const cs_agg_cell *o = &src->cell[f][e];
+                if (add_u64(&c->sessions, o->sessions) < 0 ||
+                    add_u64(&c->cases, o->cases) < 0 ||
+                    add_u64(&c->mmin, o->mmin) < 0)
+                    goto overflow;
+            }
+    }
+    for (size_t i = 0; i < from->nadj; i++) {
+        const cs_agg_level *src = &from->adj[i];
+        cs_str name = { src->name, strlen(src->name) };
+        long j = find_level(&into->adj, &into->nadj, &into->last_adj, name);
+        if (j < 0)
+            return level_error(j, into->adjust, err);
+        for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+            if (add_u64(&into->adj[j].n[k], src->n[k]) < 0 ||
+                add_u64(&into->adj[j].y[k], src->y[k]) < 0)
+                goto overflow;
+    }
+    return CS_OK;
+overflow:
+    return cs_error_set(err, CS_EDATA, "a count overflows 64 bits when "
+                        "merging");
+}
+
+static int cmp_level(const void *x, const void *y)
+{
+    return strcmp(((const cs_agg_level *)x)->name,
+                  ((const cs_agg_level *)y)->name);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+void cs_agg_finish(cs_agg *a)
+{
+    if (a->nstrata > 1)
+        qsort(a->strata, a->nstrata, sizeof *a->strata, cmp_level);
+    if (a->nadj > 1)
+        qsort(a->adj, a->nadj, sizeof *a->adj, cmp_level);
+    if (a->ninputs > 1)
+        qsort(a->inputs, a->ninputs, sizeof *a->inputs, cmp_str);
+    a->last_stratum = a->last_adj = 0;
+}
+
+/* ---- the partial-state text ------------------------------------------ */
+
+/* Strings are written as ':' and percent-encoded bytes, so that every
+ * value, the empty one included, is one token to the end of the line. */
+static int put_str(cs_buf *b, const char *s)
+{
+    int rc = cs_buf_putc(b, ':');
+    for (; *s && rc == CS_OK; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 0x20 || c >= 0x7f || c == '%')
+            rc = cs_buf_printf(b, "%%%02X", c);
+        else
+            rc = cs_buf_putc(b, (char)c);
+    }
+    return rc;
+}
+
+int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
+{
+    int rc = cs_buf_printf(b, "crampstat-partial %d aggregate\nrules ",
+                           CS_AGG_VERSION);
+    rc = rc ? rc : put_str(b, a->rules);
+    rc = rc ? rc : cs_buf_printf(b, "\noutcome %s\nby ",
+                                 a->outcome == CS_OUTCOME_ANY ? "any" : "hamstring");
+    rc = rc ? rc : put_str(b, a->by);
+    rc = rc ? rc : cs_buf_printf(b, "\nadjust ");
+    rc = rc ? rc : put_str(b, a->adjust);
+    rc = rc ? rc : cs_buf_printf(b, "\nfactors");
+    for (int f = 0; f < CS_F_N && !rc; f++)
+        rc = cs_buf_printf(b, "%c%s", f ? ',' : ' ', cs_factor_name(f));
+    rc = rc ? rc : cs_buf_printf(b, "\nrows %llu %llu\n",
+                                 (unsigned long long)a->rows,
+                                 (unsigned long long)a->outcome_unknown);
+    for (size_t i = 0; i < a->ninputs && !rc; i++) {
+        rc = cs_buf_printf(b, "input ");
+        rc = rc ? rc : put_str(b, a->inputs[i]);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    }
+    for (size_t i = 0; i < a->nstrata && !rc; i++) {
+        const cs_agg_level *l = &a->strata[i];
+        rc = cs_buf_printf(b, "stratum ");
+        rc = rc ? rc : put_str(b, l->name);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+        for (int f = 0; f < CS_F_N && !rc; f++)
+            for (int e = 0; e < 3 && !rc; e++) {
+                const cs_agg_cell *c = &l->cell[f][e];
+                if (c->sessions || c->cases || c->mmin)
+                    rc = cs_buf_printf(b, "cell %s %s %llu %llu %llu\n",
+                                       cs_factor_name(f), state_names[e],
+                                       (unsigned long long)c->sessions,
+                                       (unsigned long long)c->cases,
+                                       (unsigned long long)c->mmin);
+            }
+    }
+    for (size_t i = 0; i < a->nadj && !rc; i++) {
+        const cs_agg_level *l = &a->adj[i];
+        rc = cs_buf_printf(b, "level ");
+        rc = rc ? rc : put_str(b, l->name);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+        for (unsigned k = 0; k < CS_AGG_PATTERNS && !rc; k++)
+            if (l->n[k] || l->y[k])
+                rc = cs_buf_printf(b, "pattern %u %llu %llu\n", k,
+                                   (unsigned long long)l->n[k],
+                                   (unsigned long long)l->y[k]);
+    }
+    return rc ? rc : cs_buf_printf(b, "end\n");
+}
+
+/* Parser state for one untrusted state file. */
+typedef struct pstate {
+    const char *name;
+    const char *p, *end;
+    unsigned long line;
+    cs_error *err;
+} pstate;
+
+static int perr(pstate *ps, const char *fmt, const char *arg)
+{
+    return cs_error_at(ps->err, CS_EDATA, (cs_pos){ ps->name, ps->line, 0 },
+                       fmt, arg);
+}
+
+/* The next line (without its newline); 0 at the end. */
+static int next_line(pstate *ps, cs_str *line)
+{
+    const char *nl;
+
+    if (ps->p >= ps->end)
+        return 0;
+    nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
+    if (!nl)
+        return perr(ps, "the state is truncated (no newline at the end)%s", "");
+    *line = (cs_str){ ps->p, (size_t)(nl - ps->p) };
+    ps->p = nl + 1;
+    ps->line++;
+    return 1;
+}
+
+/* Split off the first space-separated word. */
+static cs_str word(cs_str *s)
+{
+    const char *sp = memchr(s->ptr, ' ', s->len);
+    cs_str w = { s->ptr, sp ? (size_t)(sp - s->ptr) : s->len };
+    s->ptr += w.len + (sp ? 1 : 0);
+    s->len -= w.len + (sp ? 1 : 0);
+    return w;
+}
+
+static int get_u64(pstate *ps, cs_str *s, uint64_t *out)
+{
+    cs_str w = word(s);
+    uint64_t v = 0;
+
+    if (w.len == 0 || w.len > 20)
+        return perr(ps, "expected a count%s", "");
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned d = (unsigned char)w.ptr[i] - '0';
+        if (d > 9)
+            return perr(ps, "expected a count (a whole number >= 0)%s", "");
+        if (v > (UINT64_MAX - d) / 10)
+            return perr(ps, "a count does not fit in 64 bits%s", "");
+        v = v * 10 + d;
+    }
+    *out = v;
+    return CS_OK;
+}
+
+/* Decode ":percent-encoded" into a fresh string. */
+static int get_str(pstate *ps, cs_str s, char **out)
+{
+    char *d, *q;
+
+    if (s.len == 0 || s.ptr[0] != ':')
+        return perr(ps, "expected ':' and a value%s", "");
+    if (!(d = q = malloc(s.len)))
+        return cs_error_set(ps->err, CS_ENOMEM, "out of memory");
+    for (size_t i = 1; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (c == '%') {
+            unsigned v;
+            char hex[3];
+            if (i + 2 >= s.len) {
+                free(d);
+                return perr(ps, "bad %%-escape%s", "");
+            }
+            hex[0] = s.ptr[i + 1];
+            hex[1] = s.ptr[i + 2];
+            hex[2] = '\0';
+            if (sscanf(hex, "%2x", &v) != 1 || v == 0) {
+                free(d);
+                return perr(ps, "bad %%-escape%s", "");
+            }
+            *q++ = (char)v;
+            i += 2;
+        } else if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f) {
+            free(d);
+            return perr(ps, "unescaped byte in a value%s", "");
+        } else {
+            *q++ = c;
+        }
+    }
+    *q = '\0';
+    *out = d;
+    return CS_OK;
+}
+
+static int expect_key(pstate *ps, const char *key, cs_str *rest)
+{
+    cs_str line;
+    int rc = next_line(ps, &line);
+
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return perr(ps, "the state is truncated: \"%s\" is missing", key);
+    cs_str w = word(&line);
+    if (!cs_str_eq(w, key))
+        return perr(ps, "expected \"%s\"", key);
+    *rest = line;
+    return CS_OK;
+}
+
+static int get_fixed_str(pstate *ps, const char *key, char *dst, size_t cap)
+{
+    cs_str rest;
+    char *s;
+    int rc;
+
+    if ((rc = expect_key(ps, key, &rest)) < 0 || (rc = get_str(ps, rest, &s)) < 0)
+        return rc;
+    if (strlen(s) >= cap) {
+        free(s);
+        return perr(ps, "%s: value too long", key);
+    }
+    memcpy(dst, s, strlen(s) + 1);
+    free(s);
+    return CS_OK;
+}
+
+static int factor_index(cs_str w)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        if (cs_str_eq(w, cs_factor_name(f)))
+            return f;
+    return -1;
+}
+
+int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
+                        size_t len, cs_error *err)
+{
+    pstate ps = { name, text, text + len, 0, err };
+    cs_str line, rest, w;
+    cs_agg_level *cur = NULL;
+    int rc, in_levels = 0;
+
+    memset(a, 0, sizeof *a);
+    if ((rc = next_line(&ps, &line)) <= 0)
+        return rc < 0 ? rc : perr(&ps, "empty input: not a partial state%s", "");
+    if (!cs_str_eq(line, "crampstat-partial 1 aggregate")) {
+        if (line.len > 18 && memcmp(line.ptr, "crampstat-partial ", 18) == 0) {
+            char v[64];
+            snprintf(v, sizeof v, "%.*s", (int)(line.len > 60 ? 60 : line.len),
+                     line.ptr);
+            return perr(&ps, "unsupported partial state \"%s\" (this "
+                        "crampstat reads \"crampstat-partial 1 aggregate\")", v);
+        }
+        return perr(&ps, "not a crampstat aggregate partial state%s", "");
+    }
+    if ((rc = get_fixed_str(&ps, "rules", a->rules, sizeof a->rules)) < 0 ||
+        (rc = expect_key(&ps, "outcome", &rest)) < 0)
+        goto fail;
+    if (cs_str_eq(rest, "hamstring"))
+        a->outcome = CS_OUTCOME_HAMSTRING;
+    else if (cs_str_eq(rest, "any"))
+        a->outcome = CS_OUTCOME_ANY;
+    else {
+        rc = perr(&ps, "outcome is hamstring or any%s", "");
+        goto fail;
+    }
+    if ((rc = get_fixed_str(&ps, "by", a->by, sizeof a->by)) < 0 ||
+        (rc = get_fixed_str(&ps, "adjust", a->adjust, sizeof a->adjust)) < 0 ||
+        (rc = expect_key(&ps, "factors", &rest)) < 0)
+        goto fail;
+    for (int f = 0; f < CS_F_N; f++) {
+        const char *sep = memchr(rest.ptr, ',', rest.len);
+        cs_str fw = { rest.ptr, sep ? (size_t)(sep - rest.ptr) : rest.len };
+        if (factor_index(fw) != f) {
+            rc = perr(&ps, "the factor list differs from this crampstat's%s", "");
+            goto fail;
+        }
+        rest.ptr += fw.len + (sep ? 1 : 0);
+        rest.len -= fw.len + (sep ? 1 : 0);
+    }
+    if (rest.len) {
+        rc = perr(&ps, "the factor list differs from this crampstat's%s", "");
+        goto fail;
+    }
+    if ((rc = expect_key(&ps, "rows", &rest)) < 0 ||
+        (rc = get_u64(&ps, &rest, &a->rows)) < 0 ||
+        (rc = get_u64(&ps, &rest, &a->outcome_unknown)) < 0)
+        goto fail;
+    if (a->outcome_unknown > a->rows) {
+        rc = perr(&ps, "more sessions with an unknown outcome than rows%s", "");
+        goto fail;
+    }
+    for (;;) {
+        if ((rc = next_line(&ps, &line)) < 0)
+            goto fail;
+        if (rc == 0) {
+            rc = perr(&ps, "the state is truncated: \"end\" is missing%s", "");
+            goto fail;
+        }
+        rest = line;
+        w = word(&rest);
+        if (cs_str_eq(w, "end") && rest.len == 0)
+            break;
+        if (cs_str_eq(w, "input") && !cur && !in_levels) {
+            char *s;
+            if ((rc = get_str(&ps, rest, &s)) < 0)
+                goto fail;
+            rc = cs_agg_add_input(a, s);
+            free(s);
+            if (rc < 0) {
+                rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+                goto fail;
+            }
+        } else if ((cs_str_eq(w, "stratum") && !in_levels) || cs_str_eq(w, "level")) {
+            char *s;
+            size_t before;
+            long idx;
+            int lev = cs_str_eq(w, "level");
+            if ((rc = get_str(&ps, rest, &s)) < 0)
+                goto fail;
+            before = lev ? a->nadj : a->nstrata;
+            idx = lev ? find_level(&a->adj, &a->nadj, &a->last_adj,
+                                   (cs_str){ s, strlen(s) })
+                      : find_level(&a->strata, &a->nstrata, &a->last_stratum,
+                                   (cs_str){ s, strlen(s) });
+            free(s);
+            if (idx < 0) {
+                rc = level_error(idx, lev ? a->adjust : a->by, err);
+                goto fail;
+            }
+            if ((lev ? a->nadj : a->nstrata) == before) {
+                rc = perr(&ps, "a level appears twice%s", "");
+                goto fail;
+            }
+            cur = lev ? &a->adj[idx] : &a->strata[idx];
+            in_levels = lev;
+        } else if (cs_str_eq(w, "cell") && cur && !in_levels) {
+            int f = factor_index(word(&rest)), e = -1;
+            cs_str st = word(&rest);
+            cs_agg_cell c;
+            for (int k = 0; k < 3; k++)
+                if (cs_str_eq(st, state_names[k]))
+                    e = k;
+            if (f < 0 || e < 0) {
+                rc = perr(&ps, "unknown factor or exposure state%s", "");
+                goto fail;
+            }
+            if ((rc = get_u64(&ps, &rest, &c.sessions)) < 0 ||
+                (rc = get_u64(&ps, &rest, &c.cases)) < 0 ||
+                (rc = get_u64(&ps, &rest, &c.mmin)) < 0)
+                goto fail;
+            if (rest.len || c.cases > c.sessions ||
+                (c.sessions < UINT64_MAX / 1440000 &&
+                 c.mmin > c.sessions * (uint64_t)1440000)) {
+                rc = perr(&ps, "inconsistent cell: more cases than sessions, "
+                          "or more exposure than 1440 minutes a session%s", "");
+                goto fail;
+            }
+            cur->cell[f][e] = c;
+        } else if (cs_str_eq(w, "pattern") && cur && in_levels) {
+            uint64_t k, n, y;
+            if ((rc = get_u64(&ps, &rest, &k)) < 0 ||
+                (rc = get_u64(&ps, &rest, &n)) < 0 ||
+                (rc = get_u64(&ps, &rest, &y)) < 0)
+                goto fail;
+            if (rest.len || k >= CS_AGG_PATTERNS || y > n) {
+                rc = perr(&ps, "inconsistent pattern line%s", "");
+                goto fail;
+            }
+            cur->n[k] = n;
+            cur->y[k] = y;
+        } else {
+            char tmp[48];
+            snprintf(tmp, sizeof tmp, "%.*s", (int)(w.len > 40 ? 40 : w.len), w.ptr);
+            rc = perr(&ps, "unexpected line \"%s\"", tmp);
+            goto fail;
+        }
+    }
+    if (ps.p != ps.end) {
+        rc = perr(&ps, "text after \"end\"%s", "");
+        goto fail;
+    }
+    cs_agg_finish(a);
+    return CS_OK;
+fail:
+    cs_agg_dispose(a);
+    return rc;
+}
+
+int cs_read_small_file(cs_buf *b, const char *path, cs_error *err)
+{
+    cs_source *src = NULL;
+    long n;
+
+    cs_buf_reset(b);
+    if (cs_source_open(&src, path, err) < 0)
+        return err->code;
+    for (;;) {
+        if (cs_buf_reserve(b, 65536) < 0) {
+            cs_source_free(src);
+            return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
+                               "larger than %zu bytes: not a partial state",
+                               (size_t)64 << 20);
+        }
+        n = cs_source_read(src, b->ptr + b->len, 65536, err);
+        if (n <= 0)
+            break;
+        b->len += (size_t)n;
+        if (b->len > (size_t)64 << 20) {
+            cs_source_free(src);
+            return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
+                               "larger than %zu bytes: not a partial state",
+                               (size_t)64 << 20);
+        }
+    }
+    cs_source_free(src);
+    if (n < 0)
+        return (int)n;
+    b->ptr[b->len] = '\0';
+    return CS_OK;
+}
+
+int cs_partial_kind(const char *name, const char *text, size_t len,
+                    char *kind, size_t cap, cs_error *err)
+{
+    const char *nl = memchr(text, '\n', len);
+    size_t n = nl ? (size_t)(nl - text) : len;
+    const char *sp;
+
+    if (n < 20 || memcmp(text, "crampstat-partial ", 18) != 0 ||
+        !(sp = memchr(text + 18, ' ', n - 18)) || (size_t)(text + n - sp - 1) >= cap)
+        return cs_error_at(err, CS_EDATA, (cs_pos){ name, 1, 0 },
+                           "not a crampstat partial state (it should begin "
+                           "with \"crampstat-partial\")");
+    memcpy(kind, sp + 1, (size_t)(text + n - sp - 1));
+    kind[text + n - sp - 1] = '\0';
+    return CS_OK;
+}

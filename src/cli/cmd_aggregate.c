@@ -1,0 +1,430 @@
+/* crampstat aggregate: cramp incidence by cause factor from tagged
+ * sessions; crampstat merge and report for partial states. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/ingest.h>
+#include <crampstat/report.h>
+#include "cli.h"
+#include "cmds.h"
+
+static const char help[] =
+"Usage: crampstat aggregate [--by COLUMN] [--adjust COLUMN] [--level L]\n"
+"                           [--ci wilson|exact] [--yates] [--partial]\n"
+"                           [--format pretty|csv|tsv|json|md] [-o FILE] [FILE]...\n"
+"Read tagged sessions (the output of 'crampstat tag') and report, for\n"
+"every cause factor and medical sub-factor, exposed against unexposed\n"
+"sessions: counts, exposure hours, risk with its interval, incidence per\n"
+"1000 h (exact Poisson), risk ratio (Katz), odds ratio (Woolf), risk\n"
+"difference (Wald), attributable fractions, Pearson chi-square and\n"
+"Fisher's exact p; Mantel-Haenszel pooled RR and OR, MH chi-square and\n"
+"Breslow-Day per factor with --by; and a logistic regression of the\n"
+"outcome on the six main factors. Sessions with a factor unknown are\n"
+"left out of that factor and counted.\n"
+"\n"
+"  -b, --by COLUMN       stratify by a categorical column (sex, age_band...)\n"
+"  -a, --adjust COLUMN   add a categorical column to the logistic model\n"
+"  -l, --level L         confidence level (default 0.95)\n"
+"      --ci METHOD       risk interval: wilson (default) or exact\n"
+"                        (Clopper-Pearson)\n"
+"      --yates           chi-square with Yates' continuity correction\n"
+"  -p, --partial         write the mergeable partial state instead\n"
+"  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
+"  -r, --rejects FILE    write rows that are not valid tagged rows as CSV\n"
+"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
+"      --safe-csv        prefix cells starting with = + - @ with '\n"
+"  -q, --quiet           no summary line\n"
+"  -h, --help            show this help\n"
+"\n"
+"'aggregate' is 'aggregate --partial | report'. Memory: one accumulator\n"
+"per stratum and 64 covariate patterns per adjustment level.\n"
+"\n"
+"Example:\n"
+"  crampstat tag < joined.csv | crampstat aggregate --by sex\n";
+
+static const char merge_help[] =
+"Usage: crampstat merge [-o FILE] [PARTIAL]...\n"
+"Combine partial states (from 'aggregate --partial' or 'calories\n"
+"--partial') into one partial state. Merging is exact, associative and\n"
+"commutative; states made with different rules, outcome, --by, --adjust\n"
+"or format versions are refused. With no PARTIAL, or '-', read one state\n"
+"from standard input.\n"
+"\n"
+"  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
+"  -h, --help          show this help\n"
+"\n"
+"Example:\n"
+"  crampstat merge shard-*.partial | crampstat report --format json\n";
+
+static const char report_help[] =
+"Usage: crampstat report [--format pretty|csv|tsv|json|md] [--level L]\n"
+"                        [--ci wilson|exact] [--yates] [-o FILE] [PARTIAL]\n"
+"Render a partial state (from 'aggregate --partial', 'calories --partial'\n"
+"or 'merge') as a report; standard input when no PARTIAL is given.\n"
+"\n"
+"  -f, --format FMT    pretty (default), csv, tsv, json or md\n"
+"  -l, --level L       confidence level (default 0.95)\n"
+"      --ci METHOD     risk interval: wilson (default) or exact\n"
+"      --yates         chi-square with Yates' continuity correction\n"
+"  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
+"      --safe-csv      prefix cells starting with = + - @ with '\n"
+"  -h, --help          show this help\n"
+"\n"
+"Example:\n"
+"  crampstat report --format md merged.partial > report.md\n";
+
+/* Options shared by aggregate and report. */
+static int report_option(int opt, const char *arg, cs_report_opts *ro,
+                         const char *cmd)
+{
+    switch (opt) {
+    case 'l':
+        if (cli_parse_double(arg, &ro->level) < 0 || !(ro->level > 0 && ro->level < 1))
+            return cli_usage(cmd, "--level wants a number between 0 and 1, "
+                             "not '%s'", arg);
+        return 0;
+    case 'c':
+        if (strcmp(arg, "wilson") == 0)
+            ro->ci = CS_CI_WILSON;
+        else if (strcmp(arg, "exact") == 0)
+            ro->ci = CS_CI_EXACT;
+        else
+            return cli_usage(cmd, "--ci is wilson or exact, not '%s'", arg);
+        return 0;
+    case 'Y': ro->yates = 1; return 0;
+    case 'C': ro->safe_csv = 1; return 0;
+    case 'f':
+        ro->format = cs_format_parse(arg);
+        if (ro->format < 0 || ro->format == CS_FMT_HTML)
+            return cli_usage(cmd, "--format is pretty, csv, tsv, json or md, "
+                             "not '%s'", arg);
+        return 0;
+    }
+    return -1;
+}
+
+/* Write a finished state as a report or a partial state. */
+static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
+                const char *output, cs_error *err)
+{
+    cli_output out;
+    cs_buf b;
+    int rc;
+
+    cs_buf_init(&b, 0);
+    rc = partial ? cs_agg_write_partial(a, &b) : cs_report_render(a, ro, &b);
+    if (rc < 0) {
+        cs_buf_dispose(&b);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    if (cli_output_open(&out, output, NULL, err) < 0) {
+        cs_buf_dispose(&b);
+        return err->code;
+    }
+    cs_writer_raw(out.w, b.ptr, b.len);
+    rc = cli_output_close(&out, 1, err);
+    cs_buf_dispose(&b);
+    return rc;
+}
+
+/* Column index by name (trimmed, case-insensitive), or -1. */
+static long column(const cs_record *h, const char *name)
+{
+    for (size_t i = 0; i < h->nfields; i++)
+        if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
+            return (long)i;
+    return -1;
+}
+
+static int flag(cs_str v, signed char *out)
+{
+    v = cs_str_trim(v);
+    if (v.len == 0) { *out = -1; return 0; }
+    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
+        *out = (signed char)(v.ptr[0] - '0');
+        return 0;
+    }
+    return -1;
+}
+
+int cmd_aggregate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "by", required_argument, NULL, 'b' },
+        { "adjust", required_argument, NULL, 'a' },
+        { "level", required_argument, NULL, 'l' },
+        { "ci", required_argument, NULL, 'c' },
+        { "yates", no_argument, NULL, 'Y' },
+        { "partial", no_argument, NULL, 'p' },
+        { "format", required_argument, NULL, 'f' },
+        { "rules", required_argument, NULL, 'R' },
+        { "rejects", required_argument, NULL, 'r' },
+        { "output", required_argument, NULL, 'o' },
+        { "safe-csv", no_argument, NULL, 'C' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cs_error err = {0};
+    cs_report_opts ro;
+    cs_rules rules;
+    cs_agg agg;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    const char *by = NULL, *adjust = NULL, *output = NULL, *rejects = NULL,
+               *rules_path = NULL;
+    char *stdin_only[] = { "-" };
+    char **files;
+    int nfiles, opt, partial = 0, quiet = 0, agg_ready = 0;
+    unsigned long long nin = 0, nrej = 0;
+
+    cs_report_opts_init(&ro);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:a:l:pf:r:o:qh", longopts, NULL)) != -1) {
+        int rc;
+        switch (opt) {
+        case 'b': by = optarg; break;
+        case 'a': adjust = optarg; break;
+        case 'p': partial = 1; break;
+        case 'R': rules_path = optarg; break;
+        case 'r': rejects = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': return cli_print_help(help);
+        default:
+            if ((rc = report_option(opt, optarg, &ro, "aggregate")) >= 0) {
+                if (rc)
+                    return rc;
+                break;
+            }
+            return cli_usage("aggregate", "bad option");
+        }
+    }
+    files = optind < argc ? argv + optind : stdin_only;
+    nfiles = optind < argc ? argc - optind : 1;
+    cs_rules_default(&rules);
+    if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
+        return cli_report("aggregate", &err);
+    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
+        cs_rejlog_open(&rej, rejects, &err) < 0)
+        goto done;
+    agg_ready = 1;
+    for (int f = 0; f < nfiles; f++) {
+        const cs_record *rec;
+        long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1;
+        int rc;
+
+        if (cs_agg_add_input(&agg, files[f]) < 0) {
+            cs_error_set(&err, CS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (cs_reader_open(&r, files[f], NULL, &err) < 0)
+            goto done;
+        if ((rc = cs_reader_next(r, &rec, &err)) <= 0) {
+            if (rc == 0)
+                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], 1, 0 },
+                            "empty input: the header is missing");
+            goto done;
+        }
+        for (int k = 0; k < CS_F_N; k++)
+            if ((fcol[k] = column(rec, cs_factor_name(k))) < 0) {
+                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
+                            "column \"%s\" is missing: aggregate reads the "
+                            "output of 'crampstat tag'", cs_factor_name(k));
+                goto done;
+            }
+        ocol = column(rec, "outcome");
+        dcol = column(rec, "duration_min");
+        if (ocol < 0 || dcol < 0) {
+            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
+                        "column \"%s\" is missing: aggregate reads the output "
+                        "of 'crampstat tag'", ocol < 0 ? "outcome" : "duration_min");
+            goto done;
+        }
+        if ((by && (bcol = column(rec, by)) < 0) ||
+            (adjust && (acol = column(rec, adjust)) < 0)) {
+            cs_error_at(&err, CS_EUSAGE, (cs_pos){ files[f], rec->line, 0 },
+                        "no column \"%s\" in the header", bcol < 0 && by ? by : adjust);
+            goto done;
+        }
+        size_t ncols = rec->nfields;
+        while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+            signed char fl[CS_F_N], out;
+            uint64_t mmin;
+            const char *bad = NULL;
+            char reason[160];
+            nin++;
+            if (rec->nfields != ncols) {
+                snprintf(reason, sizeof reason, "row has %zu fields, the header "
+                         "has %zu", rec->nfields, ncols);
+                nrej++;
+                cs_rejlog_add(rej, files[f], rec, "", reason);
+                continue;
+            }
+            for (int k = 0; k < CS_F_N && !bad; k++)
+                if (flag(rec->fields[fcol[k]], &fl[k]) < 0)
+                    bad = cs_factor_name(k);
+            if (!bad && flag(rec->fields[ocol], &out) < 0)
+                bad = "outcome";
+            if (bad) {
+                snprintf(reason, sizeof reason, "%s: not 1, 0 or empty", bad);
+            } else if (cs_agg_mmin(cs_str_trim(rec->fields[dcol]), &mmin) < 0 ||
+                       mmin == 0) {
+                bad = "duration_min";
+                snprintf(reason, sizeof reason, "duration_min: not a number "
+                         "of minutes above 0 and at most 1440");
+            }
+            if (bad) {
+                nrej++;
+                cs_rejlog_add(rej, files[f], rec, bad, reason);
+                continue;
+            }
+            if (cs_agg_add(&agg, fl, out, mmin,
+                           bcol >= 0 ? cs_str_trim(rec->fields[bcol]) : (cs_str){ "", 0 },
+                           acol >= 0 ? cs_str_trim(rec->fields[acol]) : (cs_str){ "", 0 },
+                           &err) < 0)
+                goto done;
+        }
+        if (rc < 0)
+            goto done;
+        cs_reader_free(r);
+        r = NULL;
+    }
+    if (!quiet)
+        fprintf(stderr, "aggregate: %llu rows in, %llu used, %llu rejected\n",
+                nin, nin - nrej, nrej);
+    cs_agg_finish(&agg);
+    emit(&agg, partial, &ro, output, &err);
+done:
+    cs_rejlog_close(rej, &err);
+    cs_reader_free(r);
+    if (agg_ready)
+        cs_agg_dispose(&agg);
+    return cli_report("aggregate", &err);
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cs_error err = {0};
+    cs_agg total, one;
+    cs_buf text;
+    const char *output = NULL;
+    char *stdin_only[] = { "-" };
+    char **files;
+    int nfiles, opt, have = 0;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': output = optarg; break;
+        case 'h': return cli_print_help(merge_help);
+        default: return cli_usage("merge", "bad option");
+        }
+    }
+    files = optind < argc ? argv + optind : stdin_only;
+    nfiles = optind < argc ? argc - optind : 1;
+    cs_buf_init(&text, (size_t)65 << 20);
+    for (int f = 0; f < nfiles; f++) {
+        char kind[32];
+        if (cs_read_small_file(&text, files[f], &err) < 0 ||
+            cs_partial_kind(files[f], text.ptr, text.len, kind, sizeof kind, &err) < 0)
+            goto done;
+        if (strcmp(kind, "aggregate") != 0) {
+            cs_error_at(&err, CS_EDATA, (cs_pos){ files[f], 1, 0 },
+                        "a \"%s\" partial state cannot be merged with "
+                        "aggregate states", kind);
+            goto done;
+        }
+        if (cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
+                                text.len, &err) < 0)
+            goto done;
+        if (have) {
+            int rc = cs_agg_merge(&total, &one, &err);
+            cs_agg_dispose(&one);
+            if (rc < 0) {
+                /* Name the file that did not fit. */
+                char msg[256];
+                snprintf(msg, sizeof msg, "%s", err.msg);
+                cs_error_clear(&err);
+                cs_error_at(&err, CS_EDATA, (cs_pos){ files[f], 0, 0 },
+                            "cannot merge: %s", msg);
+                goto done;
+            }
+        }
+        have = 1;
+    }
+    cs_agg_finish(&total);
+    emit(&total, 1, NULL, output, &err);
+done:
+    if (have)
+        cs_agg_dispose(&total);
+    cs_buf_dispose(&text);
+    return cli_report("merge", &err);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "level", required_argument, NULL, 'l' },
+        { "ci", required_argument, NULL, 'c' },
+        { "yates", no_argument, NULL, 'Y' },
+        { "output", required_argument, NULL, 'o' },
+        { "safe-csv", no_argument, NULL, 'C' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cs_error err = {0};
+    cs_report_opts ro;
+    cs_agg agg;
+    cs_buf text;
+    const char *output = NULL, *path = "-";
+    char kind[32];
+    int opt, have = 0;
+
+    cs_report_opts_init(&ro);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:l:o:h", longopts, NULL)) != -1) {
+        int rc;
+        switch (opt) {
+        case 'o': output = optarg; break;
+        case 'h': return cli_print_help(report_help);
+        default:
+            if ((rc = report_option(opt, optarg, &ro, "report")) >= 0) {
+                if (rc)
+                    return rc;
+                break;
+            }
+            return cli_usage("report", "bad option");
+        }
+    }
+    if (optind + 1 < argc)
+        return cli_usage("report", "one partial state at a time (merge them "
+                         "first with 'crampstat merge')");
+    if (optind < argc)
+        path = argv[optind];
+    cs_buf_init(&text, (size_t)65 << 20);
+    if (cs_read_small_file(&text, path, &err) < 0 ||
+        cs_partial_kind(path, text.ptr, text.len, kind, sizeof kind, &err) < 0)
+        goto done;
+    if (strcmp(kind, "aggregate") != 0) {
+        cs_error_at(&err, CS_EDATA, (cs_pos){ path, 1, 0 },
+                    "unknown partial state kind \"%s\"", kind);
+        goto done;
+    }
+    if (cs_agg_read_partial(&agg, path, text.ptr, text.len, &err) < 0)
+        goto done;
+    have = 1;
+    emit(&agg, 0, &ro, output, &err);
+done:
+    if (have)
+        cs_agg_dispose(&agg);
+    cs_buf_dispose(&text);
+    return cli_report("report", &err);
+}

@@ -1,0 +1,689 @@
+/* The aggregate report. Statistics are computed once from the state and
+ * then rendered; every format shows the same numbers, and JSON carries
+ * them at full precision with null where a measure is undefined and a
+ * note saying why. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/report.h>
+
+void cs_report_opts_init(cs_report_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = CS_FMT_PRETTY;
+    o->level = 0.95;
+    o->ci = CS_CI_WILSON;
+}
+
+static void group_stats(cs_group_stats *g, const cs_agg_cell *c,
+                        const cs_report_opts *o)
+{
+    g->sessions = c->sessions;
+    g->cases = c->cases;
+    g->hours = (double)c->mmin / 60000.0;
+    g->notes = o->ci == CS_CI_EXACT
+        ? cs_stats_clopper_pearson(&g->risk, c->cases, c->sessions, o->level)
+        : cs_stats_wilson(&g->risk, c->cases, c->sessions, o->level);
+    g->notes |= cs_stats_poisson_rate(&g->rate, c->cases, g->hours, 1000,
+                                      o->level);
+}
+
+void cs_factor_stats_compute(cs_factor_stats *s, int factor,
+                             const cs_agg_cell *un, const cs_agg_cell *ex,
+                             uint64_t unknown, const cs_report_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->factor = factor;
+    s->unknown = unknown;
+    s->t.a = ex->cases;
+    s->t.b = ex->sessions - ex->cases;
+    s->t.c = un->cases;
+    s->t.d = un->sessions - un->cases;
+    group_stats(&s->exposed, ex, o);
+    group_stats(&s->unexposed, un, o);
+    s->notes |= cs_stats_rr(&s->rr, &s->t, o->level);
+    s->notes |= cs_stats_or(&s->or, &s->t, o->level);
+    s->notes |= cs_stats_rd(&s->rd, &s->t, o->level);
+    s->notes |= cs_stats_af_exposed(&s->af, &s->t, o->level);
+    s->notes |= cs_stats_paf(&s->paf, &s->t);
+    s->notes |= cs_stats_chisq(&s->chi2, &s->t, o->yates);
+    s->notes |= cs_stats_fisher(&s->fisher_p, &s->t);
+    s->small_expected = cs_stats_small_expected(&s->t);
+    if (s->small_expected)
+        s->notes |= CS_NOTE_SMALL_EXPECTED;
+}
+
+/* Everything the renderers need. */
+typedef struct strat {
+    int factor;
+    cs_2x2 *t;       /* per stratum */
+    cs_mh mh;
+    uint32_t notes;
+} strat;
+
+typedef struct rep {
+    const cs_agg *a;
+    const cs_report_opts *o;
+    cs_factor_stats f[CS_F_N];
+    strat s[CS_F_N];
+    int has_strata;
+    /* logistic */
+    int fitted;
+    cs_logit_fit fit;
+    size_t p;
+    char term[CS_LOGIT_MAXP][160];
+    cs_ci term_or[CS_LOGIT_MAXP];
+    uint64_t logit_sessions;
+    uint32_t logit_notes;
+} rep;
+
+static void compute(rep *r)
+{
+    const cs_agg *a = r->a;
+
+    for (int f = 0; f < CS_F_N; f++) {
+        cs_agg_cell c[3] = { {0}, {0}, {0} };
+        for (size_t i = 0; i < a->nstrata; i++)
+            for (int e = 0; e < 3; e++) {
+                c[e].sessions += a->strata[i].cell[f][e].sessions;
+                c[e].cases += a->strata[i].cell[f][e].cases;
+                c[e].mmin += a->strata[i].cell[f][e].mmin;
+            }
+        cs_factor_stats_compute(&r->f[f], f, &c[CS_AGG_UNEXPOSED],
+                                &c[CS_AGG_EXPOSED], c[CS_AGG_UNKNOWN].sessions,
+                                r->o);
+    }
+    r->has_strata = a->by[0] != '\0';
+    if (r->has_strata) {
+        for (int f = 0; f < CS_F_N; f++) {
+            strat *s = &r->s[f];
+            s->factor = f;
+            s->t = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->t);
+            if (!s->t) {
+                s->notes = CS_NOTE_NOMEM;
+                continue;
+            }
+            for (size_t i = 0; i < a->nstrata; i++) {
+                const cs_agg_cell *ex = &a->strata[i].cell[f][CS_AGG_EXPOSED];
+                const cs_agg_cell *un = &a->strata[i].cell[f][CS_AGG_UNEXPOSED];
+                s->t[i] = (cs_2x2){ ex->cases, ex->sessions - ex->cases,
+                                    un->cases, un->sessions - un->cases };
+            }
+            s->notes = cs_stats_mh(&s->mh, s->t, a->nstrata, r->o->level);
+        }
+    }
+    /* Logistic regression on the covariate patterns. */
+    {
+        size_t nadj = a->nadj, m = 0;
+        size_t p = 1 + CS_F_MAIN_N + (nadj > 1 ? nadj - 1 : 0);
+        double *x;
+        uint64_t *n, *y;
+
+        r->p = p;
+        if (p > CS_LOGIT_MAXP) {
+            r->logit_notes = CS_NOTE_BAD_INPUT;
+            return;
+        }
+        snprintf(r->term[0], sizeof r->term[0], "intercept");
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            snprintf(r->term[1 + f], sizeof r->term[0], "%s", cs_factor_name(f));
+        for (size_t j = 1; j < nadj; j++)
+            snprintf(r->term[CS_F_MAIN_N + j], sizeof r->term[0], "%s=%s",
+                     a->adjust, a->adj[j].name);
+        x = calloc(nadj * CS_AGG_PATTERNS * p + 1, sizeof *x);
+        n = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *n);
+        y = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *y);
+        if (!x || !n || !y) {
+            r->logit_notes = CS_NOTE_NOMEM;
+            free(x); free(n); free(y);
+            return;
+        }
+        for (size_t j = 0; j < nadj; j++)
+            for (unsigned k = 0; k < CS_AGG_PATTERNS; k++) {
+                if (!a->adj[j].n[k])
+                    continue;
+                double *row = x + m * p;
+                row[0] = 1;
+                for (int f = 0; f < CS_F_MAIN_N; f++)
+                    row[1 + f] = (k >> f) & 1;
+                if (j > 0)
+                    row[CS_F_MAIN_N + j] = 1;
+                n[m] = a->adj[j].n[k];
+                y[m] = a->adj[j].y[k];
+                r->logit_sessions += n[m];
+                m++;
+            }
+        if (m > 0) {
+            cs_stats_logit(&r->fit, x, n, y, m, p);
+            r->fitted = 1;
+            r->logit_notes = r->fit.status;
+            for (size_t j = 0; j < p; j++)
+                cs_stats_logit_or(&r->term_or[j], &r->fit, j, r->o->level);
+        } else {
+            r->logit_notes = CS_NOTE_EMPTY;
+        }
+        free(x);
+        free(n);
+        free(y);
+    }
+}
+
+static void release(rep *r)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        free(r->s[f].t);
+}
+
+static const char *outcome_text(int outcome)
+{
+    return outcome == CS_OUTCOME_ANY
+        ? "any cramp (cramp = yes)"
+        : "hamstring cramp (cramp = yes and cramp_muscle = hamstring)";
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
+{
+    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+    rc = rc ? rc : cs_json_num(b, c->est);
+    rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
+    rc = rc ? rc : cs_json_num(b, c->lo);
+    rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
+    rc = rc ? rc : cs_json_num(b, c->hi);
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
+static int j_notes(cs_buf *b, uint32_t notes)
+{
+    int rc = cs_buf_append(b, "\"notes\": [", 10), first = 1;
+    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+        if (notes & (UINT32_C(1) << bit)) {
+            const char *t = cs_stats_note_text(UINT32_C(1) << bit);
+            if (!t)
+                continue;
+            if (!first)
+                rc = cs_buf_append(b, ", ", 2);
+            rc = rc ? rc : cs_json_str(b, t);
+            first = 0;
+        }
+    return rc ? rc : cs_buf_putc(b, ']');
+}
+
+static int j_group(cs_buf *b, const char *key, const cs_group_stats *g)
+{
+    int rc = cs_buf_printf(b, "\"%s\": {\"sessions\": %llu, \"cases\": %llu, "
+                           "\"hours\": ", key, (unsigned long long)g->sessions,
+                           (unsigned long long)g->cases);
+    rc = rc ? rc : cs_json_num(b, g->hours);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "risk", &g->risk);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "rate_per_1000h", &g->rate);
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
+static int j_test(cs_buf *b, const char *key, const cs_test *t, int df)
+{
+    int rc = cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
+    rc = rc ? rc : cs_json_num(b, t->stat);
+    if (df) {
+        rc = rc ? rc : cs_buf_append(b, ", \"df\": ", 8);
+        rc = rc ? rc : cs_json_num(b, t->df);
+    }
+    rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
+    rc = rc ? rc : cs_json_num(b, t->p);
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
+int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+
+int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
+{
+    int rc = cs_buf_printf(b, "{\"tool\": \"crampstat\", \"format_version\": 1, "
+                           "\"inputs\": [");
+    for (size_t i = 0; i < a->ninputs && rc == CS_OK; i++) {
+        rc = i ? cs_buf_append(b, ", ", 2) : CS_OK;
+        rc = rc ? rc : cs_json_str(b, a->inputs[i]);
+    }
+    rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": %llu, \"sessions_used\": "
+                                 "%llu, \"outcome_unknown\": %llu, \"outcome\": ",
+                                 (unsigned long long)a->rows,
+                                 (unsigned long long)(a->rows - a->outcome_unknown),
+                                 (unsigned long long)a->outcome_unknown);
+    rc = rc ? rc : cs_json_str(b, outcome_text(a->outcome));
+    rc = rc ? rc : cs_buf_append(b, ", \"rules\": ", 11);
+    rc = rc ? rc : cs_json_str(b, a->rules);
+    rc = rc ? rc : cs_buf_append(b, ", \"level\": ", 11);
+    rc = rc ? rc : cs_json_num(b, o->level);
+    rc = rc ? rc : cs_buf_printf(b, ", \"risk_interval\": \"%s\", "
+                                 "\"rate_interval\": \"exact Poisson\", "
+                                 "\"chi2\": \"%s\", \"by\": ",
+                                 o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                                 o->yates ? "Pearson with Yates correction"
+                                          : "Pearson, no continuity correction");
+    rc = rc ? rc : (a->by[0] ? cs_json_str(b, a->by) : cs_buf_append(b, "null", 4));
+    rc = rc ? rc : cs_buf_append(b, ", \"adjust\": ", 12);
+    rc = rc ? rc : (a->adjust[0] ? cs_json_str(b, a->adjust)
+                                 : cs_buf_append(b, "null", 4));
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
+static int render_json(const rep *r, cs_buf *b)
+{
+    const cs_agg *a = r->a;
+    int rc = cs_buf_append(b, "{\"meta\": ", 9);
+
+    rc = rc ? rc : cs_report_json_meta(b, a, r->o);
+    rc = rc ? rc : cs_buf_append(b, ",\n\"factors\": [", 14);
+    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        const cs_factor_stats *s = &r->f[f];
+        rc = cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"unknown\": %llu, ",
+                           f ? "," : "", cs_factor_name(f),
+                           (unsigned long long)s->unknown);
+        rc = rc ? rc : j_group(b, "exposed", &s->exposed);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_group(b, "unexposed", &s->unexposed);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_ci(b, "risk_ratio", &s->rr);
+        rc = rc ? rc : cs_buf_append(b, ", ", 2);
+        rc = rc ? rc : j_ci(b, "odds_ratio", &s->or);
+        rc = rc ? rc : cs_buf_append(b, ", ", 2);
+        rc = rc ? rc : j_ci(b, "risk_difference", &s->rd);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_test(b, "chi2", &s->chi2, 0);
+        rc = rc ? rc : cs_buf_append(b, ", \"fisher_p\": ", 14);
+        rc = rc ? rc : cs_json_num(b, s->fisher_p);
+        rc = rc ? rc : cs_buf_printf(b, ", \"read_fisher\": %s, \"af_exposed\": ",
+                                     s->small_expected ? "true" : "false");
+        rc = rc ? rc : cs_json_num(b, s->af.est);
+        rc = rc ? rc : cs_buf_append(b, ", \"paf\": ", 9);
+        rc = rc ? rc : cs_json_num(b, s->paf);
+        rc = rc ? rc : cs_buf_append(b, ", ", 2);
+        rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes);
+        rc = rc ? rc : cs_buf_putc(b, '}');
+    }
+    rc = rc ? rc : cs_buf_append(b, "],\n\"stratified\": [", 18);
+    for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {
+        const strat *s = &r->s[f];
+        rc = cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"by\": ", f ? "," : "",
+                           cs_factor_name(f));
+        rc = rc ? rc : cs_json_str(b, a->by);
+        rc = rc ? rc : cs_buf_append(b, ", \"strata\": [", 13);
+        for (size_t i = 0; i < a->nstrata && rc == CS_OK && s->t; i++) {
+            rc = cs_buf_append(b, i ? ", {\"level\": " : "{\"level\": ", i ? 12 : 10);
+            rc = rc ? rc : cs_json_str(b, a->strata[i].name);
+            rc = rc ? rc : cs_buf_printf(b, ", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
+                                         "\"d\": %llu, \"unknown\": %llu}",
+                                         (unsigned long long)s->t[i].a,
+                                         (unsigned long long)s->t[i].b,
+                                         (unsigned long long)s->t[i].c,
+                                         (unsigned long long)s->t[i].d,
+                                         (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
+        }
+        rc = rc ? rc : cs_buf_append(b, "],\n   ", 6);
+        rc = rc ? rc : j_ci(b, "mh_risk_ratio", &s->mh.risk_ratio);
+        rc = rc ? rc : cs_buf_append(b, ", ", 2);
+        rc = rc ? rc : j_ci(b, "mh_odds_ratio", &s->mh.odds_ratio);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_test(b, "mh_chi2", &s->mh.chisq, 0);
+        rc = rc ? rc : cs_buf_append(b, ", ", 2);
+        rc = rc ? rc : j_test(b, "breslow_day", &s->mh.breslow_day, 1);
+        rc = rc ? rc : cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
+                                     s->mh.strata_used, s->mh.strata_bd);
+        rc = rc ? rc : j_notes(b, s->notes);
+        rc = rc ? rc : cs_buf_putc(b, '}');
+    }
+    rc = rc ? rc : cs_buf_printf(b, "],\n\"logistic\": {\"converged\": %s, "
+                                 "\"sessions\": %llu, \"iterations\": %d, "
+                                 "\"terms\": [",
+                                 r->fitted && r->fit.converged ? "true" : "false",
+                                 (unsigned long long)r->logit_sessions,
+                                 r->fitted ? r->fit.iterations : 0);
+    for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
+        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        rc = rc ? rc : cs_json_str(b, r->term[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"coefficient\": ", 17);
+        rc = rc ? rc : cs_json_num(b, r->fit.beta[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
+        rc = rc ? rc : cs_json_num(b, r->fit.se[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"odds_ratio\": ", 16);
+        rc = rc ? rc : cs_json_num(b, r->term_or[j].est);
+        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
+        rc = rc ? rc : cs_json_num(b, r->term_or[j].lo);
+        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
+        rc = rc ? rc : cs_json_num(b, r->term_or[j].hi);
+        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
+        rc = rc ? rc : cs_json_num(b, r->fit.p_value[j]);
+        rc = rc ? rc : cs_buf_putc(b, '}');
+    }
+    rc = rc ? rc : cs_buf_append(b, "], ", 3);
+    rc = rc ? rc : j_notes(b, r->logit_notes);
+    return rc ? rc : cs_buf_append(b, "}}\n", 3);
+}
+
+/* ---- tables (pretty, md, csv, tsv) --------------------------------------- */
+
+static void pct_ci(char *d, size_t cap, const cs_ci *c)
+{
+    cs_fmt_ci(d, cap, 100 * c->est, 100 * c->lo, 100 * c->hi, 2);
+}
+
+static int header_lines(const rep *r, cs_buf *b)
+{
+    const cs_agg *a = r->a;
+    int rc = cs_buf_printf(b, "crampstat report: cramp incidence by cause factor\n"
+                           "inputs:     ");
+    for (size_t i = 0; i < a->ninputs && rc == CS_OK; i++)
+        rc = cs_buf_printf(b, "%s%s", i ? ", " : "", a->inputs[i]);
+    rc = rc ? rc : cs_buf_printf(b, "\nsessions:   %llu read, %llu used, %llu left out "
+                                 "(outcome unknown)\noutcome:    %s\n"
+                                 "level:      %g%% (risk: %s interval; rate per 1000 h: "
+                                 "exact Poisson)\nrules:      %s\n",
+                                 (unsigned long long)a->rows,
+                                 (unsigned long long)(a->rows - a->outcome_unknown),
+                                 (unsigned long long)a->outcome_unknown,
+                                 outcome_text(a->outcome), 100 * r->o->level,
+                                 r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                                 a->rules);
+    return rc;
+}
+
+static int render_tables(const rep *r, cs_buf *b)
+{
+    const cs_report_opts *o = r->o;
+    const cs_agg *a = r->a;
+    int fmt = o->format, rc = CS_OK;
+    int lvl = (int)lround(o->level * 100);
+    char h_risk[40], h_rr[40], h_or[40], h_rd[40];
+    cs_table t;
+    char buf[16][96];
+    const char *cells[16];
+
+    for (int i = 0; i < 16; i++)
+        cells[i] = buf[i];
+    if (fmt == CS_FMT_CSV || fmt == CS_FMT_TSV) {
+        static const char *const hdr[] = {
+            "section", "factor", "group", "unknown", "sessions", "cases",
+            "hours", "risk", "risk_lower", "risk_upper", "rate_per_1000h",
+            "rate_lower", "rate_upper", "measure", "estimate", "lower",
+            "upper", "statistic", "p", "notes"
+        };
+        const size_t nc = sizeof hdr / sizeof hdr[0];
+        char v[20][512];
+        const char *c[20];
+        cs_buf nb;
+        cs_buf_init(&nb, 0);
+        for (size_t i = 0; i < nc; i++)
+            c[i] = v[i];
+        if (cs_table_init(&t, nc, hdr) < 0)
+            return CS_ENOMEM;
+#define N(i, x) cs_fmt_double(v[i], sizeof v[i], (x))
+#define S(i, x) snprintf(v[i], sizeof v[i], "%s", (x))
+#define U(i, x) snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)(x))
+#define CLR() for (size_t k_ = 0; k_ < nc; k_++) v[k_][0] = '\0'
+        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+            const cs_factor_stats *s = &r->f[f];
+            for (int g = 0; g < 2 && rc == CS_OK; g++) {
+                const cs_group_stats *gs = g ? &s->unexposed : &s->exposed;
+                CLR();
+                S(0, "group"); S(1, cs_factor_name(f));
+                S(2, g ? "unexposed" : "exposed");
+                U(3, s->unknown); U(4, gs->sessions); U(5, gs->cases);
+                N(6, gs->hours); N(7, gs->risk.est); N(8, gs->risk.lo);
+                N(9, gs->risk.hi); N(10, gs->rate.est); N(11, gs->rate.lo);
+                N(12, gs->rate.hi);
+                rc = cs_table_add(&t, c);
+            }
+            const struct { const char *m; const cs_ci *ci; } ms[] = {
+                { "risk_ratio", &s->rr }, { "odds_ratio", &s->or },
+                { "risk_difference", &s->rd }, { "af_exposed", &s->af },
+            };
+            for (size_t k = 0; k < 4 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "comparison"); S(1, cs_factor_name(f)); S(13, ms[k].m);
+                N(14, ms[k].ci->est); N(15, ms[k].ci->lo); N(16, ms[k].ci->hi);
+                rc = cs_table_add(&t, c);
+            }
+            CLR();
+            S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "paf");
+            N(14, s->paf);
+            rc = rc ? rc : cs_table_add(&t, c);
+            CLR();
+            S(0, "test"); S(1, cs_factor_name(f));
+            S(13, o->yates ? "chi2_yates" : "chi2"); N(17, s->chi2.stat);
+            N(18, s->chi2.p);
+            rc = rc ? rc : cs_table_add(&t, c);
+            CLR();
+            S(0, "test"); S(1, cs_factor_name(f)); S(13, "fisher_exact");
+            N(18, s->fisher_p);
+            cs_buf_reset(&nb);
+            cs_stats_notes_format(v[19], sizeof v[19], s->notes);
+            rc = rc ? rc : cs_table_add(&t, c);
+        }
+        for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {
+            const strat *s = &r->s[f];
+            for (size_t i = 0; i < a->nstrata && s->t && rc == CS_OK; i++) {
+                CLR();
+                S(0, "stratum"); S(1, cs_factor_name(f));
+                snprintf(v[2], sizeof v[2], "%s=%s", a->by, a->strata[i].name);
+                U(3, a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
+                U(4, s->t[i].a + s->t[i].b + s->t[i].c + s->t[i].d);
+                U(5, s->t[i].a + s->t[i].c);
+                rc = cs_table_add(&t, c);
+            }
+            const struct { const char *m; const cs_ci *ci; } ms[] = {
+                { "mh_risk_ratio", &s->mh.risk_ratio },
+                { "mh_odds_ratio", &s->mh.odds_ratio },
+            };
+            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+                S(13, ms[k].m); N(14, ms[k].ci->est); N(15, ms[k].ci->lo);
+                N(16, ms[k].ci->hi);
+                rc = cs_table_add(&t, c);
+            }
+            CLR();
+            S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+            S(13, "mh_chi2"); N(17, s->mh.chisq.stat); N(18, s->mh.chisq.p);
+            rc = rc ? rc : cs_table_add(&t, c);
+            CLR();
+            S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+            S(13, "breslow_day"); N(17, s->mh.breslow_day.stat);
+            N(18, s->mh.breslow_day.p);
+            cs_stats_notes_format(v[19], sizeof v[19], s->notes);
+            rc = rc ? rc : cs_table_add(&t, c);
+        }
+        for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
+            CLR();
+            S(0, "logistic"); S(1, r->term[j]); S(13, "adjusted_odds_ratio");
+            U(4, r->logit_sessions);
+            N(14, r->term_or[j].est); N(15, r->term_or[j].lo);
+            N(16, r->term_or[j].hi); N(17, r->fit.z[j]); N(18, r->fit.p_value[j]);
+            if (j == 0)
+                cs_stats_notes_format(v[19], sizeof v[19], r->logit_notes);
+            rc = cs_table_add(&t, c);
+        }
+#undef N
+#undef S
+#undef U
+#undef CLR
+        cs_buf_dispose(&nb);
+        rc = rc ? rc : cs_table_render(&t, fmt, o->safe_csv, b);
+        cs_table_dispose(&t);
+        return rc;
+    }
+
+    /* pretty and md: a header, then three tables. */
+    if (fmt == CS_FMT_MD) {
+        rc = cs_buf_printf(b, "# Cramp incidence by cause factor\n\n");
+        cs_buf tmp;
+        cs_buf_init(&tmp, 0);
+        rc = rc ? rc : header_lines(r, &tmp);
+        /* Markdown: the header lines as a list. */
+        for (char *p = tmp.ptr, *nl; rc == CS_OK && p && *p; p = nl + 1) {
+            nl = strchr(p, '\n');
+            if (p == tmp.ptr) {  /* the title line is the heading above */
+                if (!nl) break;
+                continue;
+            }
+            rc = cs_buf_printf(b, "- %.*s\n", (int)(nl - p), p);
+        }
+        cs_buf_dispose(&tmp);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    } else {
+        rc = header_lines(r, b);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    }
+    snprintf(h_risk, sizeof h_risk, "risk %% (%d%% CI)", lvl);
+    {
+        const char *hdr[] = { "factor", "unknown", "exposed", "cases", h_risk,
+                              "per 1000 h", "unexposed", "cases", h_risk,
+                              "per 1000 h" };
+        if (cs_table_init(&t, 10, hdr) < 0)
+            return CS_ENOMEM;
+        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+            const cs_factor_stats *s = &r->f[f];
+            snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
+            snprintf(buf[1], sizeof buf[1], "%llu", (unsigned long long)s->unknown);
+            snprintf(buf[2], sizeof buf[2], "%llu", (unsigned long long)s->exposed.sessions);
+            snprintf(buf[3], sizeof buf[3], "%llu", (unsigned long long)s->exposed.cases);
+            pct_ci(buf[4], sizeof buf[4], &s->exposed.risk);
+            cs_fmt_disp(buf[5], sizeof buf[5], s->exposed.rate.est, 2);
+            snprintf(buf[6], sizeof buf[6], "%llu", (unsigned long long)s->unexposed.sessions);
+            snprintf(buf[7], sizeof buf[7], "%llu", (unsigned long long)s->unexposed.cases);
+            pct_ci(buf[8], sizeof buf[8], &s->unexposed.risk);
+            cs_fmt_disp(buf[9], sizeof buf[9], s->unexposed.rate.est, 2);
+            rc = cs_table_add(&t, cells);
+        }
+        if (fmt == CS_FMT_MD)
+            rc = rc ? rc : cs_buf_printf(b, "## Risk by exposure\n\n");
+        else
+            rc = rc ? rc : cs_buf_printf(b, "Risk by exposure\n");
+        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_dispose(&t);
+    }
+    snprintf(h_rr, sizeof h_rr, "risk ratio (%d%% CI)", lvl);
+    snprintf(h_or, sizeof h_or, "odds ratio (%d%% CI)", lvl);
+    snprintf(h_rd, sizeof h_rd, "risk diff. pp (%d%% CI)", lvl);
+    {
+        const char *hdr[] = { "factor", h_rr, h_or, h_rd, "AF exp.", "PAF",
+                              o->yates ? "chi2 p (Yates)" : "chi2 p",
+                              "Fisher p", "notes" };
+        if (cs_table_init(&t, 9, hdr) < 0)
+            return CS_ENOMEM;
+        int nnote = 0;
+        uint32_t seen[32];
+        int nseen = 0;
+        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+            const cs_factor_stats *s = &r->f[f];
+            uint32_t notes = s->notes | s->exposed.notes | s->unexposed.notes;
+            size_t n = 0;
+            snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
+            cs_fmt_ci(buf[1], sizeof buf[1], s->rr.est, s->rr.lo, s->rr.hi, 2);
+            cs_fmt_ci(buf[2], sizeof buf[2], s->or.est, s->or.lo, s->or.hi, 2);
+            cs_fmt_ci(buf[3], sizeof buf[3], 100 * s->rd.est, 100 * s->rd.lo,
+                      100 * s->rd.hi, 2);
+            cs_fmt_disp(buf[4], sizeof buf[4], s->af.est, 3);
+            cs_fmt_disp(buf[5], sizeof buf[5], s->paf, 3);
+            cs_fmt_p(buf[6], sizeof buf[6], s->chi2.p);
+            cs_fmt_p(buf[7], sizeof buf[7], s->fisher_p);
+            if (s->small_expected)
+                snprintf(buf[7] + strlen(buf[7]), sizeof buf[7] - strlen(buf[7]), " *");
+            buf[8][0] = '\0';
+            /* Notes are numbered once and referred to by number. */
+            for (unsigned bit = 0; bit < 32; bit++) {
+                uint32_t m = UINT32_C(1) << bit;
+                int k;
+                if (!(notes & m) || m == CS_NOTE_SMALL_EXPECTED)
+                    continue;
+                for (k = 0; k < nseen && seen[k] != m; k++)
+                    ;
+                if (k == nseen)
+                    seen[nseen++] = m;
+                n += (size_t)snprintf(buf[8] + n, sizeof buf[8] - n, "%s%d",
+                                      n ? "," : "", k + 1);
+            }
+            (void)nnote;
+            rc = cs_table_add(&t, cells);
+        }
+        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Comparison, exposed vs unexposed\n\n"
+                                                       : "\nComparison, exposed vs unexposed\n");
+        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_dispose(&t);
+        rc = rc ? rc : cs_buf_printf(b, "%s* an expected count is below 5: read "
+                                     "Fisher's exact p\n", fmt == CS_FMT_MD ? "\n" : "");
+        for (int k = 0; k < nseen && rc == CS_OK; k++)
+            rc = cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
+                               k + 1, cs_stats_note_text(seen[k]));
+    }
+    if (r->has_strata) {
+        const char *hdr[] = { "factor", "strata", h_rr, h_or, "MH chi2 p",
+                              "Breslow-Day p", "notes" };
+        snprintf(h_rr, sizeof h_rr, "MH risk ratio (%d%% CI)", lvl);
+        snprintf(h_or, sizeof h_or, "MH odds ratio (%d%% CI)", lvl);
+        if (cs_table_init(&t, 7, hdr) < 0)
+            return CS_ENOMEM;
+        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+            const strat *s = &r->s[f];
+            snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
+            snprintf(buf[1], sizeof buf[1], "%zu", s->mh.strata_used);
+            cs_fmt_ci(buf[2], sizeof buf[2], s->mh.risk_ratio.est,
+                      s->mh.risk_ratio.lo, s->mh.risk_ratio.hi, 2);
+            cs_fmt_ci(buf[3], sizeof buf[3], s->mh.odds_ratio.est,
+                      s->mh.odds_ratio.lo, s->mh.odds_ratio.hi, 2);
+            cs_fmt_p(buf[4], sizeof buf[4], s->mh.chisq.p);
+            cs_fmt_p(buf[5], sizeof buf[5], s->mh.breslow_day.p);
+            snprintf(buf[6], sizeof buf[6], "%s",
+                     s->notes & CS_NOTE_BD_TOO_FEW_STRATA ? "Breslow-Day undefined" : "");
+            rc = cs_table_add(&t, cells);
+        }
+        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
+                                     ? "\n## Stratified by %s (Mantel-Haenszel)\n\n"
+                                     : "\nStratified by %s (Mantel-Haenszel)\n", a->by);
+        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_dispose(&t);
+    }
+    {
+        const char *hdr[] = { "term", h_or, "p" };
+        snprintf(h_or, sizeof h_or, "adjusted odds ratio (%d%% CI)", lvl);
+        if (cs_table_init(&t, 3, hdr) < 0)
+            return CS_ENOMEM;
+        for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
+            snprintf(buf[0], sizeof buf[0], "%s", r->term[j]);
+            cs_fmt_ci(buf[1], sizeof buf[1], r->term_or[j].est, r->term_or[j].lo,
+                      r->term_or[j].hi, 2);
+            cs_fmt_p(buf[2], sizeof buf[2], r->fit.p_value[j]);
+            rc = cs_table_add(&t, cells);
+        }
+        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
+            ? "\n## Logistic regression on the six main factors\n\n%llu sessions with all six known; %s.\n\n"
+            : "\nLogistic regression on the six main factors (%llu sessions with all six known; %s)\n",
+            (unsigned long long)r->logit_sessions,
+            !r->fitted ? "no data" : r->fit.converged ? "converged" : "did not converge");
+        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_dispose(&t);
+        for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+            if (r->logit_notes & (UINT32_C(1) << bit))
+                rc = cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
+                                   cs_stats_note_text(UINT32_C(1) << bit));
+    }
+    return rc;
+}
+
+int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
+{
+    rep *r = calloc(1, sizeof *r);
+    int rc;
+
+    if (!r)
+        return CS_ENOMEM;
+    r->a = a;
+    r->o = o;
+    compute(r);
+    rc = o->format == CS_FMT_JSON ? render_json(r, out) : render_tables(r, out);
+    release(r);
+    free(r);
+    return rc;
+}
