@@ -31,6 +31,9 @@ static const char help[] =
 "      --yates           chi-square with Yates' continuity correction\n"
 "  -p, --partial         write the mergeable partial state instead\n"
 "  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
+"  -R, --rules FILE      the rules tag used (recorded in the state, so that\n"
+"                        states made with other rules are not merged)\n"
+"      --input-name NAME record standard input under this name\n"
 "  -r, --rejects FILE    write rows that are not valid tagged rows as CSV\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
 "      --safe-csv        prefix cells starting with = + - @ with '\n"
@@ -159,6 +162,7 @@ int cmd_aggregate(int argc, char **argv)
         { "partial", no_argument, NULL, 'p' },
         { "format", required_argument, NULL, 'f' },
         { "rules", required_argument, NULL, 'R' },
+        { "input-name", required_argument, NULL, 'N' },
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
         { "safe-csv", no_argument, NULL, 'C' },
@@ -173,7 +177,7 @@ int cmd_aggregate(int argc, char **argv)
     cs_reader *r = NULL;
     cs_rejlog *rej = NULL;
     const char *by = NULL, *adjust = NULL, *output = NULL, *rejects = NULL,
-               *rules_path = NULL;
+               *rules_path = NULL, *input_name = NULL;
     char *stdin_only[] = { "-" };
     char **files;
     int nfiles, opt, partial = 0, quiet = 0, agg_ready = 0;
@@ -188,6 +192,7 @@ int cmd_aggregate(int argc, char **argv)
         case 'a': adjust = optarg; break;
         case 'p': partial = 1; break;
         case 'R': rules_path = optarg; break;
+        case 'N': input_name = optarg; break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
@@ -215,7 +220,8 @@ int cmd_aggregate(int argc, char **argv)
         long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1;
         int rc;
 
-        if (cs_agg_add_input(&agg, files[f]) < 0) {
+        if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
+                                   ? input_name : files[f]) < 0) {
             cs_error_set(&err, CS_ENOMEM, "out of memory");
             goto done;
         }

@@ -112,16 +112,9 @@ int cmd_join(int argc, char **argv)
             cs_writer_end_row(out.w);
         }
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
-            const cs_wave *wv = cs_survey_find(sv, ses.participant_id, ses.day);
-            if (!wv) {
-                char reason[128];
-                snprintf(reason, sizeof reason, "participant_id: \"%.*s\" "
-                         "has no survey row", (int)(ses.participant_id.len > 64
-                         ? 64 : ses.participant_id.len), ses.participant_id.ptr);
-                cs_ingest_uncount(in);
-                cs_rejlog_add(rej, files[f], rec, "participant_id", reason);
+            const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
+            if (!wv)
                 continue;
-            }
             cs_str t = cs_survey_wave_text(sv, wv);
             cs_schema_write_session_cols(s, out.w, rec, &ses);
             cs_writer_plain(out.w, t.ptr, t.len);

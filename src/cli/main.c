@@ -12,6 +12,7 @@ static const struct command {
     int (*fn)(int, char **);
     const char *summary;
 } commands[] = {
+    { "analyze", cmd_analyze, "the whole chain in one process: the main job" },
     { "ingest", cmd_ingest, "validate CSV rows against the data contract" },
     { "join", cmd_join, "append each session's survey wave" },
     { "tag", cmd_tag, "derive values and cause-factor flags per session" },

@@ -1,0 +1,69 @@
+/* The survey table and the join of sessions to survey waves (DATA.md
+ * section 3): a session gets its participant's latest wave dated on or
+ * before the session's day as written; when every wave is later, the
+ * earliest. Memory grows with the survey, never with the sessions. */
+#ifndef CRAMPSTAT_JOIN_H
+#define CRAMPSTAT_JOIN_H
+
+#include <stdint.h>
+#include <crampstat/ingest.h>
+#include <crampstat/schema.h>
+#include <crampstat/writer.h>
+
+typedef struct cs_survey cs_survey;
+
+/* Load a survey file through the ingest stage (rejects go to rej; a second
+ * wave of a participant with the same survey_date is rejected too). */
+int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
+                   cs_error *err);
+/* Read counts of the survey input. */
+cs_ingest_counts cs_survey_counts(const cs_survey *s);
+uint64_t cs_survey_participants(const cs_survey *s);
+uint64_t cs_survey_waves(const cs_survey *s);
+size_t cs_survey_bytes(const cs_survey *s);  /* memory held */
+/* The wave for a session of participant id on day (days since
+ * 1970-01-01), or NULL when the participant has no wave. Borrowed until
+ * cs_survey_free. */
+const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day);
+/* Every participant's latest wave, in participant order of first
+ * appearance; for per-participant statistics (calories). */
+size_t cs_survey_count(const cs_survey *s);
+const cs_wave *cs_survey_latest(const cs_survey *s, size_t i);
+void cs_survey_free(cs_survey *s);
+
+/* The join stage for one accepted session of `in`: its wave, or NULL
+ * after rejecting the session (logged to rej, counted as rejected in in)
+ * because its participant has no survey row. */
+const cs_wave *cs_join_session(const cs_survey *s, cs_ingest *in,
+                               const cs_record *rec, const cs_session *ses,
+                               cs_rejlog *rej);
+
+/* Survey columns appended by join, after the exercise columns: every
+ * survey contract column but participant_id. */
+void cs_join_write_header(cs_writer *w);
+/* Those columns of a wave as CSV text (no leading or trailing comma; no
+ * field needs quoting), appended to b. */
+int cs_join_format_wave(cs_buf *b, const cs_wave *wv);
+/* The same text for a wave of the table, made once at load time. */
+cs_str cs_survey_wave_text(const cs_survey *s, const cs_wave *wv);
+
+/* Joined rows read back from CSV (the output of join): one header holds
+ * the exercise and the survey columns. */
+typedef struct cs_jschema cs_jschema;
+
+/* drop: columns with these names are neither parsed nor kept as extras
+ * (NULL = none). */
+int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
+                      int (*drop)(cs_str name), cs_error *err);
+/* 1 accepted (ses and wave filled, borrowing from rec), 0 rejected. */
+int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
+                     cs_session *ses, cs_wave *wave, cs_reject *rej);
+const cs_schema *cs_jschema_exercise(const cs_jschema *j);
+/* The other columns, kept as they came: names, and values of a row (each
+ * as a field of the current row). */
+void cs_jschema_write_extra_header(const cs_jschema *j, cs_writer *w);
+void cs_jschema_write_extra(const cs_jschema *j, cs_writer *w,
+                            const cs_record *rec);
+void cs_jschema_free(cs_jschema *j);
+
+#endif

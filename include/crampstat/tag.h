@@ -1,0 +1,60 @@
+/* Derived values and cause-factor flags of one session (DATA.md sections
+ * 4 and 5), with three-valued logic: a factor is unknown only when the
+ * missing inputs could change the answer. */
+#ifndef CRAMPSTAT_TAG_H
+#define CRAMPSTAT_TAG_H
+
+#include <crampstat/rules.h>
+#include <crampstat/schema.h>
+#include <crampstat/writer.h>
+
+/* Factors: the six main ones, then one per medical condition. */
+enum cs_factor {
+    CS_F_FATIGUE = 0, CS_F_TIGHTNESS, CS_F_HEAT, CS_F_DEHYDRATION,
+    CS_F_ELECTROLYTE, CS_F_MEDICAL,
+    CS_F_MAIN_N,
+    CS_F_MED_FIRST = CS_F_MAIN_N,   /* + enum cs_medical */
+    CS_F_N = CS_F_MAIN_N + CS_MED_N
+};
+
+/* Column name of a factor: "fatigue" ... "medical", "medical_disc_injury"
+ * ... "medical_pregnancy". */
+const char *cs_factor_name(int f);
+
+typedef struct cs_tagged {
+    double height_cm, weight_kg, exposure_h, heat_index_c, fluid_ml_per_h;
+    double goal_lb_week, bmr_kcal, tdee_kcal;
+    long target_kcal;
+    int below_safe_min;
+    int age_band;
+    signed char factor[CS_F_N];   /* 1 exposed, 0 not, -1 unknown */
+    signed char outcome;          /* 1, 0, -1 unknown */
+} cs_tagged;
+
+typedef struct cs_tagger cs_tagger;
+
+int cs_tagger_create(cs_tagger **out, const cs_rules *r);
+const cs_rules *cs_tagger_rules(const cs_tagger *t);
+void cs_tagger_free(cs_tagger *t);
+/* Compute everything for one joined session. */
+void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *out);
+
+/* The columns tag appends, in order (header names / one row's values),
+ * each preceded by a separator as a field of the current row. */
+void cs_tag_write_header(cs_writer *w);
+/* 1 when name is one of the columns tag writes (they are recomputed, not
+ * copied, when tag reads its own output). */
+int cs_tag_is_own_column(cs_str name);
+void cs_tag_write(cs_writer *w, const cs_tagged *t);
+
+/* The text that tag's output would hold in column `name` for this
+ * session, for in-process stages that group by a column (analyze --by).
+ * Categorical columns of the exercise and survey contracts, the derived
+ * categories (age_band, below_safe_min), the factor flags and outcome are
+ * supported; returns -1 for any other column. buf (at least 32 bytes)
+ * backs the text when it is not borrowed from rec. */
+int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
+                 const cs_schema *ex, const cs_record *rec,
+                 const cs_session *s, const cs_wave *w, const cs_tagged *t);
+
+#endif

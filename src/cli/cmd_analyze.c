@@ -1,0 +1,280 @@
+/* crampstat analyze: the whole chain in one process (ingest, join, tag,
+ * aggregate, calories), through the same stage code as the separate
+ * commands and with no CSV between the stages. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/ingest.h>
+#include <crampstat/join.h>
+#include <crampstat/report.h>
+#include <crampstat/tag.h>
+#include "cli.h"
+#include "cmds.h"
+
+static const char help[] =
+"Usage: crampstat analyze --survey FILE --exercise FILE... [--rules FILE]\n"
+"                         [--by COLUMN] [--adjust COLUMN] [--level L]\n"
+"                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
+"                         [--format pretty|csv|tsv|json|md] [--rejects FILE]\n"
+"                         [-o FILE] [--quiet|--verbose]\n"
+"Run ingest -> join -> tag -> aggregate in one process and write the\n"
+"report. The result equals the piped chain of the separate commands:\n"
+"  crampstat ingest --schema exercise FILE... | crampstat join --survey S |\n"
+"  crampstat tag | crampstat aggregate --input-name FILE\n"
+"\n"
+"  -S, --survey FILE     the survey (gzip or plain CSV); required\n"
+"  -e, --exercise FILE   an exercise file; repeat for several (required)\n"
+"  -R, --rules FILE      cause-factor thresholds (see 'crampstat rules')\n"
+"      --outcome KIND    hamstring (default) or any cramp\n"
+"  -b, --by COLUMN       stratify by sex, age_band, activity_level,\n"
+"                        conditioning, activity, ... (categorical columns)\n"
+"  -a, --adjust COLUMN   add a categorical column to the logistic model\n"
+"  -l, --level L         confidence level (default 0.95)\n"
+"      --ci METHOD       risk interval: wilson (default) or exact\n"
+"      --yates           chi-square with Yates' continuity correction\n"
+"  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
+"  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
+"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
+"      --assume-unique-ids  skip the duplicate session-id check (memory\n"
+"                        then stays flat whatever the number of sessions)\n"
+"      --safe-csv        prefix cells starting with = + - @ with '\n"
+"  -q, --quiet           no summary lines, no progress\n"
+"  -v, --verbose         log each stage's counts\n"
+"  -h, --help            show this help\n"
+"\n"
+"Memory: the survey table, 20-30 bytes per session id (unless\n"
+"--assume-unique-ids), and fixed buffers.\n"
+"\n"
+"Example:\n"
+"  crampstat analyze --survey sample-data/survey.csv.gz \\\n"
+"      --exercise sample-data/exercise.csv.gz --by sex\n"
+"\n"
+"Exit status: 0 ok, 64 usage, 65 bad data, 66 input cannot be opened,\n"
+"74 write error.\n";
+
+#define MAX_EXERCISE 1024
+
+int cmd_analyze(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "survey", required_argument, NULL, 'S' },
+        { "exercise", required_argument, NULL, 'e' },
+        { "rules", required_argument, NULL, 'R' },
+        { "outcome", required_argument, NULL, 'O' },
+        { "by", required_argument, NULL, 'b' },
+        { "adjust", required_argument, NULL, 'a' },
+        { "level", required_argument, NULL, 'l' },
+        { "ci", required_argument, NULL, 'c' },
+        { "yates", no_argument, NULL, 'Y' },
+        { "format", required_argument, NULL, 'f' },
+        { "rejects", required_argument, NULL, 'r' },
+        { "output", required_argument, NULL, 'o' },
+        { "assume-unique-ids", no_argument, NULL, 'U' },
+        { "safe-csv", no_argument, NULL, 'C' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cs_error err = {0};
+    cs_report_opts ro;
+    cs_rules rules;
+    cs_agg agg;
+    cs_rejlog *rej = NULL;
+    cs_survey *sv = NULL;
+    cs_idset *ids = NULL;
+    cs_ingest *in = NULL;
+    cs_tagger *tg = NULL;
+    cli_output out;
+    cs_buf b;
+    const char *survey = NULL, *rules_path = NULL, *outcome = NULL,
+               *by = NULL, *adjust = NULL, *rejects = NULL, *output = NULL;
+    const char *exercise[MAX_EXERCISE];
+    int nex = 0, opt, quiet = 0, verbose = 0, unique = 0, agg_ready = 0;
+    unsigned long long total_read = 0, total_joined = 0, total_rej = 0;
+
+    cs_report_opts_init(&ro);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:qvh", longopts,
+                              NULL)) != -1) {
+        switch (opt) {
+        case 'S': survey = optarg; break;
+        case 'e':
+            if (nex == MAX_EXERCISE)
+                return cli_usage("analyze", "at most %d exercise files",
+                                 MAX_EXERCISE);
+            exercise[nex++] = optarg;
+            break;
+        case 'R': rules_path = optarg; break;
+        case 'O': outcome = optarg; break;
+        case 'b': by = optarg; break;
+        case 'a': adjust = optarg; break;
+        case 'l':
+            if (cli_parse_double(optarg, &ro.level) < 0 ||
+                !(ro.level > 0 && ro.level < 1))
+                return cli_usage("analyze", "--level wants a number between "
+                                 "0 and 1, not '%s'", optarg);
+            break;
+        case 'c':
+            if (strcmp(optarg, "wilson") == 0) ro.ci = CS_CI_WILSON;
+            else if (strcmp(optarg, "exact") == 0) ro.ci = CS_CI_EXACT;
+            else return cli_usage("analyze", "--ci is wilson or exact");
+            break;
+        case 'Y': ro.yates = 1; break;
+        case 'f':
+            ro.format = cs_format_parse(optarg);
+            if (ro.format < 0 || ro.format == CS_FMT_HTML)
+                return cli_usage("analyze", "--format is pretty, csv, tsv, "
+                                 "json or md, not '%s'", optarg);
+            break;
+        case 'r': rejects = optarg; break;
+        case 'o': output = optarg; break;
+        case 'U': unique = 1; break;
+        case 'C': ro.safe_csv = 1; break;
+        case 'q': quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h': return cli_print_help(help);
+        default: return cli_usage("analyze", "bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("analyze", "unexpected argument '%s' (name exercise "
+                         "files with --exercise)", argv[optind]);
+    if (!survey || nex == 0)
+        return cli_usage("analyze", "--survey FILE and --exercise FILE are "
+                         "required");
+    cs_rules_default(&rules);
+    if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
+        return cli_report("analyze", &err);
+    if (outcome) {
+        if (strcmp(outcome, "hamstring") == 0) rules.outcome = CS_OUTCOME_HAMSTRING;
+        else if (strcmp(outcome, "any") == 0) rules.outcome = CS_OUTCOME_ANY;
+        else return cli_usage("analyze", "--outcome is hamstring or any");
+    }
+    {
+        /* Refuse a --by column analyze cannot produce before reading. */
+        cs_str v;
+        char tmp[32];
+        cs_session s0 = {0};
+        cs_wave w0 = {0};
+        cs_tagged t0 = {0};
+        const char *cols[] = { by, adjust };
+        for (int k = 0; k < 2; k++)
+            if (cols[k] && strcmp(cols[k], "activity") != 0 &&
+                strcmp(cols[k], "participant_id") != 0 &&
+                cs_tag_value(&v, tmp, sizeof tmp, cols[k], NULL, NULL, &s0,
+                             &w0, &t0) < 0)
+                return cli_usage("analyze", "cannot group by \"%s\" in "
+                                 "analyze; use the piped chain ('crampstat "
+                                 "aggregate --by %s')", cols[k], cols[k]);
+    }
+    cs_buf_init(&b, 0);
+    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0)
+        goto done;
+    agg_ready = 1;
+    if (cs_tagger_create(&tg, &rules) < 0 ||
+        (!unique && cs_idset_create(&ids) < 0)) {
+        cs_error_set(&err, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
+        cs_survey_load(&sv, survey, rej, &err) < 0)
+        goto done;
+    cli_progress_begin(quiet);
+    {
+        cs_ingest_counts c = cs_survey_counts(sv);
+        if (verbose || !quiet)
+            fprintf(stderr, "ingest: %s: %llu rows read, %llu accepted, %llu "
+                    "rejected\n", survey, (unsigned long long)c.read,
+                    (unsigned long long)c.accepted, (unsigned long long)c.rejected);
+    }
+    for (int f = 0; f < nex; f++) {
+        const cs_record *rec;
+        const cs_schema *s;
+        cs_session ses;
+        cs_tagged t;
+        int rc;
+        unsigned long long rows = 0;
+
+        if (cs_agg_add_input(&agg, exercise[f]) < 0) {
+            cs_error_set(&err, CS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (cs_ingest_open(&in, exercise[f], CS_SCHEMA_EXERCISE, rej, ids, &err) < 0)
+            goto done;
+        s = cs_ingest_schema(in);
+        while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
+            const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
+            cs_str bv = { "", 0 }, av = { "", 0 };
+            char bb[32], ab[32];
+            uint64_t mmin;
+
+            if ((++rows & 0xffff) == 0) {
+                const cs_source *src = cs_reader_source(cs_ingest_reader(in));
+                cli_progress_tick(cs_source_consumed(src), cs_source_size(src),
+                                  rows);
+            }
+            if (!wv)
+                continue;
+            cs_tag(tg, &ses, wv, &t);
+            if (by)
+                cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
+            if (adjust)
+                cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
+            /* The same milli-minutes aggregate reads from tag's output:
+             * the canonical text of the validated duration. */
+            if (cs_agg_mmin(cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_DURATION_MIN)]),
+                            &mmin) < 0) {
+                cs_error_set(&err, CS_ERROR, "internal: duration not in "
+                             "milli-minutes");
+                goto done;
+            }
+            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av, &err) < 0)
+                goto done;
+        }
+        cs_ingest_counts c = cs_ingest_counts_of(in);
+        total_read += c.read;
+        total_joined += c.accepted;
+        total_rej += c.rejected;
+        if (!quiet)
+            fprintf(stderr, "ingest: %s: %llu rows read, %llu joined, %llu "
+                    "rejected\n", exercise[f], (unsigned long long)c.read,
+                    (unsigned long long)c.accepted, (unsigned long long)c.rejected);
+        if (rc < 0)
+            goto done;
+        cs_ingest_free(in);
+        in = NULL;
+    }
+    cli_progress_end();
+    if (verbose) {
+        fprintf(stderr, "join: %llu sessions in, %llu joined, %llu rejected\n",
+                total_read, total_joined, total_rej);
+        fprintf(stderr, "tag: %llu rows in, %llu tagged, 0 rejected\n",
+                total_joined, total_joined);
+        fprintf(stderr, "aggregate: %llu rows in, %llu used, 0 rejected\n",
+                total_joined, total_joined);
+        fprintf(stderr, "memory: survey table %zu bytes, session ids %zu bytes\n",
+                cs_survey_bytes(sv), ids ? cs_idset_bytes(ids) : (size_t)0);
+    }
+    cs_agg_finish(&agg);
+    if (cs_report_render(&agg, &ro, &b) < 0) {
+        cs_error_set(&err, CS_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (cli_output_open(&out, output, NULL, &err) < 0)
+        goto done;
+    cs_writer_raw(out.w, b.ptr, b.len);
+    cli_output_close(&out, 1, &err);
+done:
+    cli_progress_end();
+    cs_rejlog_close(rej, &err);
+    cs_ingest_free(in);
+    cs_idset_free(ids);
+    cs_survey_free(sv);
+    cs_tagger_free(tg);
+    if (agg_ready)
+        cs_agg_dispose(&agg);
+    cs_buf_dispose(&b);
+    return cli_report("analyze", &err);
+}

@@ -1,0 +1,385 @@
+/* The survey table. Participants sit in an open-addressing hash table of
+ * indexes; their ids live once in one arena; waves are compact structs
+ * sorted by (participant, day) after loading, so a session's wave is a
+ * short binary search. About 100 bytes per wave plus the id bytes. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/derive.h>
+#include <crampstat/join.h>
+
+typedef struct part {
+    size_t id_off;
+    uint32_t id_len;
+    uint32_t nwaves;
+    size_t first;       /* index of the first wave after sorting */
+    int64_t head;       /* while loading: last wave added, -1 none */
+} part;
+
+typedef struct wave_slot {
+    cs_wave w;          /* participant_id is resolved at the end */
+    uint32_t part;
+    uint32_t txt_len;   /* the wave's canonical join columns, in txt */
+    size_t txt_off;
+    int64_t prev;       /* while loading: previous wave of the participant */
+} wave_slot;
+
+struct cs_survey {
+    cs_buf ids;
+    cs_buf txt;         /* the join columns of every wave, as CSV text */
+    part *parts;
+    size_t nparts, pcap;
+    uint32_t *table;    /* participant index + 1; 0 = empty */
+    size_t tcap;
+    wave_slot *waves;
+    size_t nwaves, wcap;
+    cs_ingest_counts counts;
+};
+
+static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)
+{
+    size_t i = (size_t)(h & (s->tcap - 1));
+    for (;;) {
+        uint32_t v = s->table[i];
+        if (!v)
+            return &s->table[i];
+        const part *p = &s->parts[v - 1];
+        if (p->id_len == id.len && memcmp(s->ids.ptr + p->id_off, id.ptr, id.len) == 0)
+            return &s->table[i];
+        i = (i + 1) & (s->tcap - 1);
+    }
+}
+
+static int grow_table(cs_survey *s)
+{
+    size_t cap = s->tcap ? s->tcap * 2 : 1024;
+    uint32_t *t = calloc(cap, sizeof *t), *old = s->table;
+    size_t oldcap = s->tcap;
+
+    if (!t)
+        return CS_ENOMEM;
+    s->table = t;
+    s->tcap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i]) {
+            const part *p = &s->parts[old[i] - 1];
+            cs_str id = { s->ids.ptr + p->id_off, p->id_len };
+            *lookup(s, id, cs_hash64(id.ptr, id.len, 0)) = old[i];
+        }
+    free(old);
+    return CS_OK;
+}
+
+static int cmp_wave(const void *a, const void *b)
+{
+    const wave_slot *x = a, *y = b;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return (x->w.day > y->w.day) - (x->w.day < y->w.day);
+}
+
+/* Add one accepted wave; 0 when it duplicates a wave's date. */
+static int add_wave(cs_survey *s, const cs_wave *w)
+{
+    uint64_t h = cs_hash64(w->participant_id.ptr, w->participant_id.len, 0);
+    uint32_t *slot;
+    part *p;
+
+    if ((s->nparts + 1) * 2 > s->tcap && grow_table(s) < 0)
+        return CS_ENOMEM;
+    slot = lookup(s, w->participant_id, h);
+    if (!*slot) {
+        if (s->nparts == s->pcap) {
+            size_t cap = s->pcap ? s->pcap * 2 : 1024;
+            part *np = realloc(s->parts, cap * sizeof *np);
+            if (!np)
+                return CS_ENOMEM;
+            s->parts = np;
+            s->pcap = cap;
+        }
+        p = &s->parts[s->nparts];
+        p->id_off = s->ids.len;
+        p->id_len = (uint32_t)w->participant_id.len;
+        p->nwaves = 0;
+        p->head = -1;
+        if (cs_buf_append(&s->ids, w->participant_id.ptr, w->participant_id.len) < 0)
+            return CS_ENOMEM;
+        *slot = (uint32_t)++s->nparts;
+    }
+    p = &s->parts[*slot - 1];
+    for (int64_t i = p->head; i >= 0; i = s->waves[i].prev)
+        if (s->waves[i].w.day == w->day)
+            return 0;
+    if (s->nwaves == s->wcap) {
+        size_t cap = s->wcap ? s->wcap * 2 : 1024;
+        wave_slot *nw = realloc(s->waves, cap * sizeof *nw);
+        if (!nw)
+            return CS_ENOMEM;
+        s->waves = nw;
+        s->wcap = cap;
+    }
+    s->waves[s->nwaves].w = *w;
+    s->waves[s->nwaves].w.participant_id = (cs_str){ NULL, 0 };
+    s->waves[s->nwaves].part = *slot - 1;
+    s->waves[s->nwaves].txt_off = s->txt.len;
+    if (cs_join_format_wave(&s->txt, w) < 0)
+        return CS_ENOMEM;
+    s->waves[s->nwaves].txt_len = (uint32_t)(s->txt.len - s->waves[s->nwaves].txt_off);
+    s->waves[s->nwaves].prev = p->head;
+    p->head = (int64_t)s->nwaves++;
+    p->nwaves++;
+    return 1;
+}
+
+int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
+                   cs_error *err)
+{
+    cs_survey *s = calloc(1, sizeof *s);
+    cs_ingest *in = NULL;
+    const cs_record *rec;
+    cs_wave w;
+    int rc;
+
+    *out = NULL;
+    if (!s)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    cs_buf_init(&s->ids, (size_t)1 << 34);
+    cs_buf_init(&s->txt, (size_t)1 << 36);
+    if (grow_table(s) < 0) {
+        cs_survey_free(s);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    if (cs_ingest_open(&in, path, CS_SCHEMA_SURVEY, rej, NULL, err) < 0) {
+        cs_survey_free(s);
+        return err->code;
+    }
+    while ((rc = cs_ingest_next(in, &rec, NULL, &w, err)) > 0) {
+        int added = add_wave(s, &w);
+        if (added < 0) {
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+            break;
+        }
+        if (!added) {
+            /* Two waves on one day: which one holds is undecidable. */
+            char reason[160];
+            snprintf(reason, sizeof reason, "survey_date: participant "
+                     "\"%.*s\" already has a wave on this date",
+                     (int)(w.participant_id.len > 64 ? 64 : w.participant_id.len),
+                     w.participant_id.ptr);
+            cs_ingest_uncount(in);
+            if (rej)
+                cs_rejlog_add(rej, path, rec, "survey_date", reason);
+        }
+    }
+    s->counts = cs_ingest_counts_of(in);
+    cs_ingest_free(in);
+    if (rc < 0) {
+        cs_survey_free(s);
+        return rc;
+    }
+    /* Sort by (participant, day); a stable order is not needed because
+     * no participant has two waves on one day. */
+    qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
+    for (size_t i = 0; i < s->nwaves; i++) {
+        part *p = &s->parts[s->waves[i].part];
+        if (i == 0 || s->waves[i - 1].part != s->waves[i].part)
+            p->first = i;
+    }
+    for (size_t i = 0; i < s->nwaves; i++) {
+        const part *p = &s->parts[s->waves[i].part];
+        s->waves[i].w.participant_id = (cs_str){ s->ids.ptr + p->id_off, p->id_len };
+    }
+    *out = s;
+    return CS_OK;
+}
+
+cs_ingest_counts cs_survey_counts(const cs_survey *s) { return s->counts; }
+uint64_t cs_survey_participants(const cs_survey *s) { return s->nparts; }
+uint64_t cs_survey_waves(const cs_survey *s) { return s->nwaves; }
+size_t cs_survey_count(const cs_survey *s) { return s->nparts; }
+
+size_t cs_survey_bytes(const cs_survey *s)
+{
+    return s->ids.cap + s->txt.cap + s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t)
+           + s->wcap * sizeof(wave_slot);
+}
+
+const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
+{
+    uint32_t v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0));
+    const part *p;
+    size_t lo, hi;
+
+    if (!v)
+        return NULL;
+    p = &s->parts[v - 1];
+    /* The last wave with w.day <= day; the first when all are later. */
+    lo = 0;
+    hi = p->nwaves;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->waves[p->first + mid].w.day <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return &s->waves[p->first + (lo ? lo - 1 : 0)].w;
+}
+
+const cs_wave *cs_survey_latest(const cs_survey *s, size_t i)
+{
+    const part *p = &s->parts[i];
+    return &s->waves[p->first + p->nwaves - 1].w;
+}
+
+void cs_survey_free(cs_survey *s)
+{
+    if (!s)
+        return;
+    cs_buf_dispose(&s->ids);
+    cs_buf_dispose(&s->txt);
+    free(s->parts);
+    free(s->table);
+    free(s->waves);
+    free(s);
+}
+
+const cs_wave *cs_join_session(const cs_survey *s, cs_ingest *in,
+                               const cs_record *rec, const cs_session *ses,
+                               cs_rejlog *rej)
+{
+    const cs_wave *wv = cs_survey_find(s, ses->participant_id, ses->day);
+    char reason[128];
+
+    if (wv)
+        return wv;
+    snprintf(reason, sizeof reason, "participant_id: \"%.*s\" has no survey "
+             "row", (int)(ses->participant_id.len > 64 ? 64
+                          : ses->participant_id.len), ses->participant_id.ptr);
+    cs_ingest_uncount(in);
+    if (rej)
+        cs_rejlog_add(rej, cs_ingest_name(in), rec, "participant_id", reason);
+    return NULL;
+}
+
+void cs_join_write_header(cs_writer *w)
+{
+    for (int c = CS_SV_SURVEY_DATE; c < CS_SV_NCOLS; c++)
+        cs_writer_cstr(w, cs_survey_column(c));
+}
+
+cs_str cs_survey_wave_text(const cs_survey *s, const cs_wave *w)
+{
+    const wave_slot *ws = (const wave_slot *)(const void *)
+                          ((const char *)w - offsetof(wave_slot, w));
+    return (cs_str){ s->txt.ptr + ws->txt_off, ws->txt_len };
+}
+
+static int put_double(cs_buf *b, double v)
+{
+    char t[40];
+    int n = cs_fmt_double(t, sizeof t, v);
+    return cs_buf_append(b, t, (size_t)n);
+}
+
+int cs_join_format_wave(cs_buf *b, const cs_wave *o)
+{
+    char d[16];
+    int rc;
+
+    cs_fmt_date(d, sizeof d, o->day);
+    rc = cs_buf_printf(b, "%s,%s,%d,%d,%d,", d, o->sex == CS_SEX_F ? "F" : "M",
+                       o->age_years, o->height_ft, o->height_in);
+    rc = rc < 0 ? rc : put_double(b, o->weight_lb);
+    rc = rc < 0 ? rc : cs_buf_printf(b, ",%s,%s,%s,%s,",
+                                     cs_activity_name(o->activity_level),
+                                     cs_conditioning_name(o->conditioning),
+                                     o->seasonal_sport ? "yes" : "no",
+                                     o->stretch_routine ? "yes" : "no");
+    if (rc == CS_OK && !o->conditions_known) {
+        rc = cs_buf_append(b, "NA", 2);
+    } else {
+        int first = 1;
+        for (int m = 0; m < CS_MED_N && rc == CS_OK; m++)
+            if (o->conditions & (1u << m)) {
+                rc = cs_buf_printf(b, "%s%s", first ? "" : ";", cs_medical_name(m));
+                first = 0;
+            }
+    }
+    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
+    rc = rc < 0 ? rc : put_double(b, o->goal_lb_week);
+    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
+    rc = rc < 0 ? rc : put_double(b, o->calcium_mg);
+    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
+    rc = rc < 0 ? rc : put_double(b, o->potassium_mg);
+    return rc;
+}
+
+struct cs_jschema {
+    cs_schema *ex, *sv;
+    size_t *extra;
+    size_t nextra;
+};
+
+int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
+                      int (*drop)(cs_str name), cs_error *err)
+{
+    cs_jschema *j = calloc(1, sizeof *j);
+
+    *out = NULL;
+    if (!j || !(j->extra = calloc(h->nfields ? h->nfields : 1, sizeof *j->extra))) {
+        free(j);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    if (cs_schema_create(&j->ex, CS_SCHEMA_EXERCISE, src, h, err) < 0 ||
+        cs_schema_create(&j->sv, CS_SCHEMA_SURVEY, src, h, err) < 0) {
+        cs_jschema_free(j);
+        return err->code;
+    }
+    for (size_t i = 0; i < h->nfields; i++) {
+        cs_str name = cs_schema_header(j->ex, i);
+        int known = 0;
+        for (int c = 0; c < CS_EX_NCOLS; c++)
+            known |= cs_schema_index(j->ex, c) == (long)i;
+        for (int c = 0; c < CS_SV_NCOLS; c++)
+            known |= cs_schema_index(j->sv, c) == (long)i;
+        if (!known && !(drop && drop(name)))
+            j->extra[j->nextra++] = i;
+    }
+    *out = j;
+    return CS_OK;
+}
+
+int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
+                     cs_session *ses, cs_wave *wave, cs_reject *rej)
+{
+    return cs_schema_exercise(j->ex, rec, ses, rej) &&
+           cs_schema_survey(j->sv, rec, wave, rej);
+}
+
+const cs_schema *cs_jschema_exercise(const cs_jschema *j) { return j->ex; }
+
+void cs_jschema_write_extra_header(const cs_jschema *j, cs_writer *w)
+{
+    for (size_t i = 0; i < j->nextra; i++)
+        cs_writer_str(w, cs_schema_header(j->ex, j->extra[i]));
+}
+
+void cs_jschema_write_extra(const cs_jschema *j, cs_writer *w,
+                            const cs_record *rec)
+{
+    for (size_t i = 0; i < j->nextra; i++)
+        cs_writer_str(w, rec->fields[j->extra[i]]);
+}
+
+void cs_jschema_free(cs_jschema *j)
+{
+    if (!j)
+        return;
+    cs_schema_free(j->ex);
+    cs_schema_free(j->sv);
+    free(j->extra);
+    free(j);
+}
