@@ -17,13 +17,16 @@ static const char help[] =
 "  -S, --survey FILE   the survey (gzip or plain CSV); required\n"
 "  -r, --rejects FILE  write rejected survey rows and sessions as CSV\n"
 "  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
+"      --dedup         reject duplicate session ids too (20-30 bytes per\n"
+"                      session; ingest already does this)\n"
 "      --safe-csv      prefix cells starting with = + - @ with '\n"
 "  -q, --quiet         no summary lines\n"
 "  -h, --help          show this help\n"
 "\n"
 "Output: the exercise columns, the survey columns but participant_id,\n"
-"then any extra exercise columns. Duplicate session ids are checked only\n"
-"when the input is not already ingest's canonical output.\n"
+"then any extra exercise columns. Duplicate session ids are ingest's\n"
+"check (its memory grows with the sessions); join checks them only with\n"
+"--dedup.\n"
 "\n"
 "Memory: the survey table (about 200 bytes per wave); one session at a\n"
 "time.\n"
@@ -39,6 +42,7 @@ int cmd_join(int argc, char **argv)
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
         { "safe-csv", no_argument, NULL, 'C' },
+        { "dedup", no_argument, NULL, 'D' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -53,7 +57,7 @@ int cmd_join(int argc, char **argv)
     const char *survey = NULL, *rejects = NULL, *output = NULL;
     char *stdin_only[] = { "-" };
     char **files;
-    int nfiles, opt, quiet = 0, out_open = 0;
+    int nfiles, opt, quiet = 0, out_open = 0, dedup = 0;
     unsigned long long sessions = 0, joined = 0, rejected = 0;
 
     optind = 1;
@@ -63,6 +67,7 @@ int cmd_join(int argc, char **argv)
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'C': wo.safe_csv = 1; break;
+        case 'D': dedup = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_print_help(help);
         default: return cli_usage("join", "bad option");
@@ -96,7 +101,7 @@ int cmd_join(int argc, char **argv)
         if (cs_ingest_open(&in, files[f], CS_SCHEMA_EXERCISE, rej, NULL, &err) < 0)
             goto done;
         s = cs_ingest_schema(in);
-        if (!cs_schema_is_canonical(s)) {
+        if (dedup) {
             if (!ids && cs_idset_create(&ids) < 0) {
                 cs_error_set(&err, CS_ENOMEM, "out of memory");
                 goto done;

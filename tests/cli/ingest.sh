@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End to end: gen -> ingest of both files, regeneration byte for byte, the
+# reject log of the bad sample files, every exit code of ingest.
+. "$(dirname "$0")/lib.sh"
+# Relative names, as a user types them: they appear in the reject log.
+cd "$CS_SRC"
+S=sample-data
+E=tests/cli/expected
+cs() { "$CRAMPSTAT" "$@"; }
+
+# The committed sample data regenerates byte for byte.
+cs gen --participants 2000 --seed 42 --out-dir "$T" --truth >"$T/truth.json" 2>"$T/gen.err"
+check "gen exit" 0 $?
+check_file "exercise.csv.gz regenerates" "$S/exercise.csv.gz" "$T/exercise.csv.gz"
+check_file "survey.csv.gz regenerates" "$S/survey.csv.gz" "$T/survey.csv.gz"
+check_file "truth regenerates" "$S/truth.json" "$T/truth.json"
+
+# Every row is accepted; counts come from zcat by another route (the
+# generator writes no quoted newlines, so lines = rows).
+for f in exercise survey; do
+    n=$(gzip -dc "$S/$f.csv.gz" | tail -n +2 | wc -l)
+    cs ingest --schema "$f" "$S/$f.csv.gz" >"$T/$f.csv" 2>"$T/$f.err"
+    check "ingest $f exit" 0 $?
+    check "ingest $f summary" "ingest: $S/$f.csv.gz: $n rows read, $n accepted, 0 rejected" "$(cat "$T/$f.err")"
+    check "ingest $f output rows" "$((n + 1))" "$(wc -l <"$T/$f.csv")"
+done
+# Plain, gzip and standard input give the same output.
+gzip -dc "$S/exercise.csv.gz" >"$T/plain.csv"
+cs ingest -q --schema exercise "$T/plain.csv" >"$T/plain.out"
+check_file "plain equals gzip" "$T/exercise.csv" "$T/plain.out"
+cs ingest -q --schema exercise <"$S/exercise.csv.gz" >"$T/stdin.out"
+check_file "stdin equals file" "$T/exercise.csv" "$T/stdin.out"
+# Two gzip members are one stream (header only once in the first).
+gzip -dc "$S/exercise.csv.gz" | head -n 1001 | gzip >"$T/two.gz"
+gzip -dc "$S/exercise.csv.gz" | tail -n +1002 | gzip >>"$T/two.gz"
+cs ingest -q --schema exercise "$T/two.gz" >"$T/two.out"
+check_file "multi-member gzip" "$T/exercise.csv" "$T/two.out"
+
+# The bad sample files: the reject log, the output and the counts.
+for f in exercise survey; do
+    cs ingest --schema "$f" --rejects "$T/bad-$f.rej" "$S/bad-$f.csv" \
+        >"$T/bad-$f.out" 2>"$T/bad-$f.err"
+    check "bad-$f exit" 0 $?
+    check_file "bad-$f reject log" "$E/bad-$f.rejects.csv" "$T/bad-$f.rej"
+    check_file "bad-$f output" "$E/bad-$f.out.csv" "$T/bad-$f.out"
+done
+check "bad-exercise summary" \
+    "ingest: $S/bad-exercise.csv: 25 rows read, 2 accepted, 23 rejected" \
+    "$(cat "$T/bad-exercise.err")"
+check "bad-survey summary" \
+    "ingest: $S/bad-survey.csv: 17 rows read, 3 accepted, 14 rejected" \
+    "$(cat "$T/bad-survey.err")"
+# read = accepted + rejected, counted by another route: the log's rows.
+check "reject log rows add up" 23 "$(($(wc -l <"$T/bad-exercise.rej") - 1))"
+
+# Exit codes.
+cs ingest --schema bogus "$S/bad-exercise.csv" >/dev/null 2>"$T/e64"
+check "64 on a bad option value" 64 $?
+check_grep "64 message" "unknown schema 'bogus'" "$T/e64"
+cs ingest "$T/does-not-exist.csv" >/dev/null 2>"$T/e66"
+check "66 on a missing input" 66 $?
+check_grep "66 message names the file" "does-not-exist.csv: cannot open" "$T/e66"
+head -c 20000 "$S/exercise.csv.gz" >"$T/cut.gz"
+cs ingest -q "$T/cut.gz" >/dev/null 2>"$T/e65"
+check "65 on truncated gzip" 65 $?
+check_grep "65 message names the byte" "cut.gz: byte 20000: gzip: unexpected end of file" "$T/e65"
+cs ingest -q --max-reject-rate 0.5 "$S/bad-exercise.csv" >/dev/null 2>"$T/e65r"
+check "65 on a reject rate above the limit" 65 $?
+check_grep "reject rate message" "23 of 25 rows rejected (92.00%), above --max-reject-rate 50%" "$T/e65r"
+cs ingest -q --max-reject-rate 95% "$S/bad-exercise.csv" >/dev/null 2>&1
+check "0 under the reject-rate limit" 0 $?
+cs ingest -q "$S/exercise.csv.gz" >/dev/full 2>"$T/e74"
+check "74 on a full disk" 74 $?
+check_grep "74 message" "No space left on device" "$T/e74"
+printf 'participant_id,session_id\nP1,S1\n' >"$T/nohdr.csv"
+cs ingest -q --schema exercise "$T/nohdr.csv" >/dev/null 2>"$T/e65h"
+check "65 on a missing required column" 65 $?
+check_grep "missing column named" 'nohdr.csv:1: required column "start_time" is missing' "$T/e65h"
+: >"$T/empty.csv"
+cs ingest -q "$T/empty.csv" >/dev/null 2>"$T/e65e"
+check "65 on an empty file" 65 $?
+# A closed downstream pipe ends the run quietly.
+cs ingest -q "$S/exercise.csv.gz" 2>"$T/pipe.err" | head -n 1 >/dev/null
+check "quiet on a closed pipe" "" "$(cat "$T/pipe.err")"
+# -o writes atomically: nothing is left behind on failure.
+cs ingest -q -o "$T/out.csv" "$T/cut.gz" 2>/dev/null
+check "no output file after a failure" "" "$(ls "$T" | grep -c 'out.csv' | sed 's/^0$//')"
+
+finish
