@@ -151,6 +151,24 @@ fail:
     return err->code;
 }
 
+/* The column of a reject as the contract names it, not as the header
+ * spells it: the per-column counts add up over inputs whose headers
+ * differ in case or spacing ("Cramp" and "cramp" are one column), and
+ * the name matches the one the reason starts with. */
+static const char *reject_column(const cs_ingest *in)
+{
+    int n = in->kind == CS_SCHEMA_EXERCISE ? CS_EX_NCOLS
+          : in->kind == CS_SCHEMA_SURVEY ? CS_SV_NCOLS : 0;
+
+    if (in->why.col < 0)
+        return "";
+    for (int c = 0; c < n; c++)
+        if (cs_schema_index(in->schema, c) == in->why.col)
+            return in->kind == CS_SCHEMA_EXERCISE ? cs_exercise_column(c)
+                                                  : cs_survey_column(c);
+    return "";  /* not reached: rejects name contract columns or none */
+}
+
 int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
                    cs_wave *wave, cs_error *err)
 {
@@ -190,18 +208,22 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             return 1;
         }
         in->counts.rejected++;
-        if (in->rej) {
-            char col[72] = "";
-            if (in->why.col >= 0) {
-                cs_str n = cs_schema_header(in->schema, (size_t)in->why.col);
-                snprintf(col, sizeof col, "%.*s", (int)(n.len > 64 ? 64 : n.len),
-                         n.ptr);
-            }
-            cs_rejlog_add(in->rej, cs_reader_name(in->r), rec, col,
-                          in->why.reason);
-        }
+        if (in->rej)
+            cs_rejlog_add(in->rej, cs_reader_name(in->r), rec,
+                          reject_column(in), in->why.reason);
     }
     return rc;
+}
+
+void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids)
+{
+    in->ids = ids;
+}
+
+void cs_ingest_uncount(cs_ingest *in)
+{
+    in->counts.accepted--;
+    in->counts.rejected++;
 }
 
 const cs_schema *cs_ingest_schema(const cs_ingest *in) { return in->schema; }

@@ -140,9 +140,11 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
             cs_schema_free(s);
             return err->code;
         }
+    /* Canonical means byte for byte what ingest writes: the order alone
+     * is not enough ("Cramp" or " cramp" is rewritten as "cramp"). */
     s->canonical = s->ncontract > 0;
     for (int c = 0; c < s->ncontract; c++)
-        if (s->idx[c] != c)
+        if (s->idx[c] != c || !cs_str_eq(h->fields[c], contract_name(s, c)))
             s->canonical = 0;
     *out = s;
     return CS_OK;
@@ -171,20 +173,38 @@ cs_str cs_schema_extra_name(const cs_schema *s, size_t i)
 
 /* ---- rejects ------------------------------------------------------ */
 
-/* Quote a value for a reason: at most 40 bytes, control bytes escaped. */
+static int valid_utf8(cs_str v);
+
+/* Quote a value for a reason: at most 40 bytes, control characters
+ * escaped (C0 and DEL as \xNN, C1 as \u00NN). The reason goes into the
+ * reject log, which must stay valid UTF-8: a value that is not UTF-8 has
+ * all its bytes above 0x7f escaped too, and the cut at 40 bytes never
+ * splits a character. A cut value ends in "...". */
 static const char *show(cs_str v, char *buf, size_t cap)
 {
-    size_t n = 0, lim = v.len > 40 ? 40 : v.len;
+    size_t n = 0, i = 0, lim = v.len > 40 ? 40 : v.len;
+    int utf8 = valid_utf8(v);
 
+    if (utf8)
+        while (lim < v.len && lim > 0 &&
+               ((unsigned char)v.ptr[lim] & 0xc0) == 0x80)
+            lim--;
     buf[n++] = '"';
-    for (size_t i = 0; i < lim && n + 6 < cap; i++) {
+    /* Room for the longest escape, "...", the quote and the NUL. */
+    for (; i < lim && n + 11 <= cap; i++) {
         unsigned char c = (unsigned char)v.ptr[i];
-        if (c < 0x20 || c == 0x7f)
+        if (utf8 && c == 0xc2 && i + 1 < lim &&
+            (unsigned char)v.ptr[i + 1] < 0xa0) {
+            n += (size_t)snprintf(buf + n, cap - n, "\\u%04x",
+                                  (unsigned char)v.ptr[i + 1]);
+            i++;
+        } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
             n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
-        else
+        } else {
             buf[n++] = (char)c;
+        }
     }
-    if (v.len > lim && n + 4 < cap) {
+    if (i < v.len) {
         memcpy(buf + n, "...", 3);
         n += 3;
     }
@@ -262,6 +282,12 @@ static int check_text(const ctx *c, int col, cs_str *out)
     if (v.len == 0)
         return reject(c->rej, c->s->idx[col], "%s: empty, but it is required",
                       c->names[col]);
+    /* DATA.md: NA and N/A mean missing, which only optional columns may
+     * be; a participant called "NA" would join every unknown one. */
+    if (cs_is_missing(v))
+        return reject(c->rej, c->s->idx[col],
+                      "%s: %s means missing, but it is required",
+                      c->names[col], show(v, b, sizeof b));
     if (v.len > 64)
         return reject(c->rej, c->s->idx[col], "%s: %zu bytes, longer than 64",
                       c->names[col], v.len);
@@ -275,6 +301,15 @@ static int check_text(const ctx *c, int col, cs_str *out)
     if (!valid_utf8(v))
         return reject(c->rej, c->s->idx[col], "%s: %s is not valid UTF-8",
                       c->names[col], show(v, b, sizeof b));
+    /* C1 controls (U+0080-U+009F) are control characters too. In valid
+     * UTF-8 they are 0xc2 followed by 0x80-0x9f. */
+    for (size_t i = 0; i + 1 < v.len; i++)
+        if ((unsigned char)v.ptr[i] == 0xc2 &&
+            (unsigned char)v.ptr[i + 1] < 0xa0)
+            return reject(c->rej, c->s->idx[col],
+                          "%s: %s holds a control character (U+%04X)",
+                          c->names[col], show(v, b, sizeof b),
+                          (unsigned)(unsigned char)v.ptr[i + 1]);
     *out = v;
     return 1;
 }
@@ -283,9 +318,13 @@ static int check_text(const ctx *c, int col, cs_str *out)
 static const char *shownum(cs_str v, char *buf, size_t cap)
 {
     size_t n = v.len > 40 ? 40 : v.len;
-    if (n >= cap)
-        n = cap - 1;
+    if (n + 4 > cap)
+        n = cap - 4;
     memcpy(buf, v.ptr, n);
+    if (n < v.len) {
+        memcpy(buf + n, "...", 3);  /* cut, as show() marks it */
+        n += 3;
+    }
     buf[n] = '\0';
     return buf;
 }
@@ -334,11 +373,23 @@ static int check_int(const ctx *c, int col, int lo, int hi, int *out)
         return reject(c->rej, at, "%s: missing, but it is required",
                       c->names[col]);
     if (cs_parse_int(v, &x) < 0) {
-        if (cs_parse_decimal(v, &d) == 0)
+        /* Say what is wrong with a number that is not an int64: its
+         * fraction, its size, or only its spelling ("7.0"). */
+        if (cs_parse_decimal(v, &d) < 0)
+            return reject(c->rej, at, "%s: %s is not a whole number",
+                          c->names[col], show(v, b, sizeof b));
+        if (d != floor(d))
             return reject(c->rej, at, "%s: %s is not a whole number",
                           c->names[col], shownum(v, b, sizeof b));
-        return reject(c->rej, at, "%s: %s is not a whole number",
-                      c->names[col], show(v, b, sizeof b));
+        if (d < lo)
+            return reject(c->rej, at, "%s: %s is below %d", c->names[col],
+                          shownum(v, b, sizeof b), lo);
+        if (d > hi)
+            return reject(c->rej, at, "%s: %s is above %d", c->names[col],
+                          shownum(v, b, sizeof b), hi);
+        return reject(c->rej, at, "%s: %s is not written as a whole number "
+                      "(no decimal point)", c->names[col],
+                      shownum(v, b, sizeof b));
     }
     if (x < lo)
         return reject(c->rej, at, "%s: %s is below %d", c->names[col],
@@ -530,7 +581,7 @@ static int check_goal(const ctx *c, cs_wave *o)
         }
         return reject(c->rej, at, "calorie_goal: %s lb/week is not one of "
                       "-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2",
-                      show(v, b, sizeof b));
+                      shownum(v, b, sizeof b));
     }
     return reject(c->rej, at, "calorie_goal: %s is not one of: Gain 2 pounds "
                   "per week, Gain 1.5 pounds per week, Gain 1 pound per week, "
@@ -618,9 +669,21 @@ static void put_num(const cs_schema *s, cs_writer *w, const cs_record *rec,
     }
     t = cs_str_trim(rec->fields[s->idx[col]]);
     n = cs_canon_decimal(t, b, sizeof b);
-    if (n < 0)
-        n = cs_fmt_double(b, sizeof b, v);
-    cs_writer_plain(w, b, (size_t)n);
+    if (n >= 0) {
+        cs_writer_plain(w, b, (size_t)n);
+        return;
+    }
+    /* Rare: a decimal longer than b. Printing the double (as this once
+     * did) gives an exponent that the parser rejects on the next read,
+     * so canonicalise into a buffer of its own, or keep the text. */
+    {
+        char *big = malloc(t.len + 2);
+        if (big && (n = cs_canon_decimal(t, big, t.len + 2)) >= 0)
+            cs_writer_plain(w, big, (size_t)n);
+        else
+            cs_writer_plain(w, t.ptr, t.len);
+        free(big);
+    }
 }
 
 static void put_int(cs_writer *w, long v)
@@ -668,8 +731,8 @@ static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
     cs_writer_plain(w, b, (size_t)n);
 }
 
-void cs_schema_write_session(const cs_schema *s, cs_writer *w,
-                             const cs_record *rec, const cs_session *o)
+void cs_schema_write_session_cols(const cs_schema *s, cs_writer *w,
+                                  const cs_record *rec, const cs_session *o)
 {
     cs_writer_str(w, o->participant_id);
     cs_writer_str(w, o->session_id);
@@ -684,6 +747,12 @@ void cs_schema_write_session(const cs_schema *s, cs_writer *w,
     put_bool(w, o->stretched);
     put_bool(w, o->cramp);
     put_name(w, cs_muscle_name(o->cramp_muscle));
+}
+
+void cs_schema_write_session(const cs_schema *s, cs_writer *w,
+                             const cs_record *rec, const cs_session *o)
+{
+    cs_schema_write_session_cols(s, w, rec, o);
     cs_schema_write_extra(s, w, rec);
     cs_writer_end_row(w);
 }
@@ -711,20 +780,8 @@ void cs_schema_write_wave(const cs_schema *s, cs_writer *w,
     int n;
 
     cs_writer_str(w, o->participant_id);
-    {
-        cs_datetime t = {0};
-        /* Rebuild the date from the day number: canonical zero padding. */
-        int32_t z = o->day + 719468;
-        int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-        unsigned doe = (unsigned)(z - era * 146097);
-        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        unsigned mp = (5 * doy + 2) / 153;
-        t.day = (int)(doy - (153 * mp + 2) / 5 + 1);
-        t.month = (int)(mp < 10 ? mp + 3 : mp - 9);
-        t.year = (int)yoe + era * 400 + (t.month <= 2);
-        put_datetime(w, &t, (cs_str){ "", 0 });
-    }
+    n = cs_fmt_date(b, sizeof b, o->day);
+    cs_writer_plain(w, b, (size_t)n);
     cs_writer_plain(w, o->sex == CS_SEX_F ? "F" : "M", 1);
     put_int(w, o->age_years);
     put_int(w, o->height_ft);

@@ -4,6 +4,7 @@
  * division (both operands exact in binary64, the Clinger fast path), and
  * only the rare rest goes through strtod. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/value.h>
@@ -65,6 +66,57 @@ static int scan_decimal(cs_str s, int *neg, uint64_t *mant, int *exp10,
     return 0;
 }
 
+/* The slow path: strtod on the significant digits and a decimal exponent,
+ * so that a value of any length fits a fixed buffer. A binary64 halfway
+ * point has at most 767 significant digits, so the first 780 digits and a
+ * sticky 1 for any non-zero digit dropped after them round exactly as the
+ * whole text would. Underflow is a correctly rounded result (0 or a
+ * subnormal, as strtod gives it); overflow is rejected. */
+#define SLOW_DIGITS 780
+
+static int slow_decimal(cs_str s, double *out)
+{
+    char tmp[SLOW_DIGITS + 32];
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    size_t n = 0, nsig = 0;
+    long e = 0;
+    int seen_dot = 0, sticky = 0;
+    char *endp;
+    double v;
+
+    if (p < end && (*p == '+' || *p == '-'))
+        tmp[n++] = *p++;
+    for (; p < end; p++) {
+        if (*p == '.') {
+            seen_dot = 1;
+        } else if (nsig == 0 && *p == '0') {
+            e -= seen_dot;          /* a leading zero holds only a place */
+        } else if (nsig < SLOW_DIGITS) {
+            tmp[n++] = *p;
+            nsig++;
+            e -= seen_dot;
+        } else {
+            sticky |= *p != '0';
+            e += !seen_dot;
+        }
+    }
+    if (nsig == 0) {
+        tmp[n++] = '0';             /* all zeros: a signed zero */
+        e = 0;
+    }
+    if (sticky) {
+        tmp[n++] = '1';
+        e--;
+    }
+    snprintf(tmp + n, sizeof tmp - n, "e%ld", e);
+    errno = 0;
+    v = strtod(tmp, &endp);
+    if (*endp != '\0' || (errno == ERANGE && (v > 1 || v < -1)))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int cs_parse_decimal(cs_str s, double *out)
 {
     int neg, e, exact;
@@ -73,24 +125,12 @@ int cs_parse_decimal(cs_str s, double *out)
 
     if (scan_decimal(s, &neg, &m, &e, &exact) < 0)
         return -1;
-    if (exact) {
-        v = (double)m;
-        v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
-    } else {
-        char tmp[512];
-        char *endp;
-        if (s.len >= sizeof tmp)
-            return -1;
-        memcpy(tmp, s.ptr, s.len);
-        tmp[s.len] = '\0';
-        errno = 0;
-        v = strtod(tmp, &endp);
-        if (*endp != '\0' || errno == ERANGE)
-            return -1;
-        if (v < 0)
-            v = -v;
-    }
-    *out = neg && v != 0 ? -v : v;
+    if (!exact)
+        return slow_decimal(s, out);
+    v = (double)m;
+    v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
+    /* As strtod: "-0" is negative zero (it compares equal to 0). */
+    *out = neg ? -v : v;
     return 0;
 }
 
@@ -113,7 +153,10 @@ int cs_canon_decimal(cs_str s, char *dst, size_t cap)
         fe--;
     if (ib == ie && fb == fe)
         neg = 0;  /* "-0.00" is zero */
-    if (cap < (size_t)(ie - ib) + (size_t)(fe - fb) + 3)
+    /* The exact length, so that the s.len + 2 the header promises is
+     * always enough (a bound of int + frac + 3 was not, for "1440"). */
+    if (cap < (size_t)neg + (ib == ie ? 1 : (size_t)(ie - ib)) +
+              (fb < fe ? 1 + (size_t)(fe - fb) : 0))
         return -1;
     if (neg)
         dst[n++] = '-';
@@ -187,16 +230,22 @@ static int days_in_month(int y, int m)
     return m == 2 ? 28 + leap : dim[m - 1];
 }
 
-static int parse_ymd(const char *p, cs_datetime *t, const char **why)
+#define TIME_FORMS "not an ISO 8601 date (YYYY-MM-DD) or time " \
+                   "(YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"
+
+/* form: the reason for a malformed date, naming the forms the caller
+ * accepts. */
+static int parse_ymd(const char *p, cs_datetime *t, const char **why,
+                     const char *form)
 {
     if (digits(p, 4, &t->year) < 0 || p[4] != '-' ||
         digits(p + 5, 2, &t->month) < 0 || p[7] != '-' ||
         digits(p + 8, 2, &t->day) < 0) {
-        *why = "not an ISO 8601 date (YYYY-MM-DD)";
+        *why = form;
         return -1;
     }
     if (t->month < 1 || t->month > 12) {
-        *why = "month out of range";
+        *why = "month out of range (01-12)";
         return -1;
     }
     if (t->day < 1 || t->day > days_in_month(t->year, t->month)) {
@@ -217,7 +266,7 @@ int cs_parse_date(cs_str s, cs_datetime *out, const char **why)
         *why = "not an ISO 8601 date (YYYY-MM-DD)";
         return -1;
     }
-    if (parse_ymd(s.ptr, &t, why) < 0)
+    if (parse_ymd(s.ptr, &t, why, "not an ISO 8601 date (YYYY-MM-DD)") < 0)
         return -1;
     *out = t;
     return 0;
@@ -232,12 +281,12 @@ int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why)
         why = &dummy;
     if (s.len == 10)
         return cs_parse_date(s, out, why);
-    *why = "not an ISO 8601 time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm])";
+    *why = TIME_FORMS;
     if (s.len < 16 || (s.ptr[10] != 'T' && s.ptr[10] != ' '))
         return -1;
-    if (parse_ymd(s.ptr, &t, why) < 0)
+    if (parse_ymd(s.ptr, &t, why, TIME_FORMS) < 0)
         return -1;
-    *why = "not an ISO 8601 time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm])";
+    *why = TIME_FORMS;
     p = s.ptr + 11;
     end = s.ptr + s.len;
     if (digits(p, 2, &t.hour) < 0 || p[2] != ':' || digits(p + 3, 2, &t.min) < 0)
@@ -254,16 +303,28 @@ int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why)
     } else if (p < end && (*p == '+' || *p == '-')) {
         int hh, mm;
         if (end - p != 6 || digits(p + 1, 2, &hh) < 0 || p[3] != ':' ||
-            digits(p + 4, 2, &mm) < 0 || hh > 23 || mm > 59)
+            digits(p + 4, 2, &mm) < 0)
             return -1;
+        if (hh > 23 || mm > 59) {
+            *why = "time zone offset out of range (hh 00-23, mm 00-59)";
+            return -1;
+        }
         t.has_tz = 1;
         t.tz_min = (hh * 60 + mm) * (*p == '-' ? -1 : 1);
         p += 6;
     }
     if (p != end)
         return -1;
-    if (t.hour > 23 || t.min > 59 || t.sec > 59) {
-        *why = "time of day out of range";
+    if (t.hour > 23) {
+        *why = "hour out of range (00-23)";
+        return -1;
+    }
+    if (t.min > 59) {
+        *why = "minute out of range (00-59)";
+        return -1;
+    }
+    if (t.sec > 59) {
+        *why = "second out of range (00-59)";
         return -1;
     }
     t.has_time = 1;
@@ -288,4 +349,26 @@ int64_t cs_datetime_epoch(const cs_datetime *t)
     int64_t days = cs_days_from_civil(t->year, t->month, t->day);
     return days * 86400 + t->hour * 3600 + t->min * 60 + t->sec
            - (int64_t)t->tz_min * 60;
+}
+
+/* Hinnant's civil_from_days, the inverse of cs_days_from_civil. */
+void cs_civil_from_days(int32_t days, int *year, int *month, int *day)
+{
+    int32_t z = days + 719468;
+    int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = (int)yoe + era * 400 + (*month <= 2);
+}
+
+int cs_fmt_date(char *dst, size_t cap, int32_t days)
+{
+    int y, m, d;
+    cs_civil_from_days(days, &y, &m, &d);
+    return snprintf(dst, cap, "%04d-%02d-%02d", y, m, d);
 }

@@ -12,7 +12,10 @@ int cs_is_missing(cs_str s);
 
 /* Plain decimal: optional sign, digits, optional '.' and digits (at least
  * one digit in all). No exponent, no hex, no inf/nan, no thousands
- * separators. Exactly rounded. Returns 0 and sets *out, or -1. */
+ * separators, no spaces (callers trim). Exactly rounded: bit for bit what
+ * strtod gives for the same text ("-0" is -0.0; a value too small for a
+ * double is 0 or a subnormal), at any length. Returns 0 and sets *out, or
+ * -1 (also when the value overflows a double). */
 int cs_parse_decimal(cs_str s, double *out);
 /* Canonical text of a decimal that cs_parse_decimal accepted: no '+', no
  * leading zeros, no trailing fractional zeros, "-0" as "0". Writes at most
@@ -40,6 +43,10 @@ int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why);
 int cs_parse_date(cs_str s, cs_datetime *out, const char **why); /* no time */
 /* Days since 1970-01-01 of the date as written (no time zone applied). */
 int32_t cs_days_from_civil(int year, int month, int day);
+/* The inverse: the civil date of a day number. */
+void cs_civil_from_days(int32_t days, int *year, int *month, int *day);
+/* "YYYY-MM-DD" of a day number into dst (at least 11 bytes); returns 10. */
+int cs_fmt_date(char *dst, size_t cap, int32_t days);
 /* Seconds since the epoch in UTC (the offset applied; none = UTC). */
 int64_t cs_datetime_epoch(const cs_datetime *t);
 

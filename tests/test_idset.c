@@ -1,0 +1,211 @@
+/* Tests of src/idset.c: the session-id set that finds duplicates in
+ * bounded memory (16-byte fingerprints, at most 32 bytes per id once the
+ * table has grown), and the hash behind it. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/idset.h>
+
+#define NELEM(a) (sizeof (a) / sizeof (a)[0])
+
+static cs_str id_of(char *buf, size_t cap, const char *prefix, long i)
+{
+    int n = snprintf(buf, cap, "%s%ld", prefix, i);
+    return (cs_str){ buf, (size_t)n };
+}
+
+/* Add / contains: a sequence of adds with the expected result. */
+static const struct {
+    const char *id;
+    size_t len;       /* bytes of id used (ids may hold NULs) */
+    int added;        /* 1 new, 0 already present */
+} seq[] = {
+    { "S1", 2, 1 },
+    { "S1", 2, 0 },
+    { "s1", 2, 1 },           /* case matters: ids are bytes */
+    { "S1 ", 3, 1 },          /* so do spaces (callers trim) */
+    { "", 0, 1 },             /* the empty id is an id like any other */
+    { "", 0, 0 },
+    { "S10", 3, 1 },
+    { "S1\0" "0", 4, 1 },     /* a NUL inside the length counts */
+    { "S1\0" "1", 4, 1 },
+    { "S1\0" "0", 4, 0 },
+    { "S10", 3, 0 },
+    { "12345678", 8, 1 },     /* exactly one 8-byte block ... */
+    { "123456789", 9, 1 },    /* ... and one byte of tail */
+    { "12345678\0", 9, 1 },   /* a NUL tail differs from no tail */
+    { "12345678", 8, 0 },
+    { "\xe6\x97\xa5\xe6\x9c\xac", 6, 1 },
+    { "\xe6\x97\xa5\xe6\x9c\xac", 6, 0 },
+};
+
+static void test_idset_add_contains(void **state)
+{
+    cs_idset *s = NULL;
+    size_t count = 0;
+    (void)state;
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    assert_non_null(s);
+    assert_int_equal(cs_idset_count(s), 0);
+    for (size_t i = 0; i < NELEM(seq); i++) {
+        print_message("case %zu\n", i);
+        assert_int_equal(cs_idset_add(s, (cs_str){ seq[i].id, seq[i].len }),
+                         seq[i].added);
+        count += (size_t)seq[i].added;
+        assert_int_equal(cs_idset_count(s), count);
+    }
+    cs_idset_free(s);
+    cs_idset_free(NULL);   /* a no-op */
+}
+
+/* One million distinct ids are all new; adding them again finds every
+ * one; memory stays within 32 bytes per id once past the first table,
+ * including right after each growth (its worst moment). */
+static void test_idset_million(void **state)
+{
+    const long n = 1000000;
+    cs_idset *s = NULL;
+    char b[32];
+    size_t prev_bytes, growths = 0;
+    double worst = 0;
+    (void)state;
+
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    prev_bytes = cs_idset_bytes(s);
+    for (long i = 0; i < n; i++) {
+        size_t bytes;
+        if (cs_idset_add(s, id_of(b, sizeof b, "session-", i)) != 1)
+            fail_msg("id %ld not new", i);
+        bytes = cs_idset_bytes(s);
+        if (bytes != prev_bytes) {
+            /* just grew: the fewest ids for this many bytes */
+            double per = (double)bytes / (double)cs_idset_count(s);
+            growths++;
+            if (per > worst)
+                worst = per;
+            if (per > 32.0)
+                fail_msg("%.2f bytes per id right after growth at %zu ids",
+                         per, cs_idset_count(s));
+            prev_bytes = bytes;
+        }
+        if (i + 1 == 1000 || i + 1 == 10000 || i + 1 == 123457 ||
+            i + 1 == 500000 || i + 1 == n) {
+            double per = (double)bytes / (double)(i + 1);
+            print_message("%ld ids: %zu bytes, %.2f per id\n", i + 1, bytes,
+                          per);
+            assert_true(per <= 32.0);
+            assert_true(per >= 16.0);   /* a fingerprint is 16 bytes */
+        }
+    }
+    print_message("%zu growths, worst %.2f bytes per id\n", growths, worst);
+    assert_true(growths >= 10);
+    assert_int_equal(cs_idset_count(s), (size_t)n);
+    for (long i = 0; i < n; i++)
+        if (cs_idset_add(s, id_of(b, sizeof b, "session-", i)) != 0)
+            fail_msg("id %ld added twice", i);
+    assert_int_equal(cs_idset_count(s), (size_t)n);
+    /* near misses are still new */
+    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "session-", n)), 1);
+    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "Session-", 0)), 1);
+    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "session--", 1)), 1);
+    cs_idset_free(s);
+}
+
+/* Interleaved adds and re-adds across growths keep their answers. */
+static void test_idset_interleaved(void **state)
+{
+    cs_idset *s = NULL;
+    char b[32];
+    (void)state;
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (long i = 0; i < 50000; i++) {
+        assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "", i)), 1);
+        /* a sample of the earlier ids is still there */
+        if (i % 97 == 0)
+            for (long k = 0; k <= i; k += 7 * 131)
+                assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "", k)), 0);
+    }
+    assert_int_equal(cs_idset_count(s), 50000);
+    cs_idset_free(s);
+}
+
+/* cs_hash64: deterministic, seed- and length-sensitive, and spread out:
+ * each output bit is set about half the time and the top bits fill
+ * buckets evenly (chi-square) for sequential ids. */
+static void test_hash64(void **state)
+{
+    enum { N = 200000, BUCKETS = 1024 };
+    static unsigned counts[BUCKETS];
+    unsigned long ones[64] = {0};
+    char b[32];
+    double chi2 = 0, expect = (double)N / BUCKETS;
+    (void)state;
+
+    assert_true(cs_hash64("abc", 3, 1) == cs_hash64("abc", 3, 1));
+    assert_true(cs_hash64("abc", 3, 1) != cs_hash64("abc", 3, 2));
+    assert_true(cs_hash64("abc", 3, 1) != cs_hash64("abd", 3, 1));
+    assert_true(cs_hash64("abc\0", 4, 1) != cs_hash64("abc", 3, 1));
+    assert_true(cs_hash64("", 0, 1) != cs_hash64("", 0, 2));
+    assert_true(cs_hash64("12345678", 8, 0) != cs_hash64("1234567", 7, 0));
+    assert_true(cs_hash64("1234567812345678", 16, 0) !=
+                cs_hash64("12345678", 8, 0));
+
+    memset(counts, 0, sizeof counts);
+    for (long i = 0; i < N; i++) {
+        cs_str id = id_of(b, sizeof b, "P", i);
+        uint64_t h = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
+        counts[h >> 54]++;
+        for (int k = 0; k < 64; k++)
+            ones[k] += (h >> k) & 1;
+    }
+    for (int k = 0; k < 64; k++) {
+        double share = (double)ones[k] / N;
+        if (fabs(share - 0.5) > 0.01)
+            fail_msg("bit %d set in %.4f of hashes", k, share);
+    }
+    for (int i = 0; i < BUCKETS; i++)
+        chi2 += (counts[i] - expect) * (counts[i] - expect) / expect;
+    /* 1023 degrees of freedom: mean 1023, sd about 45; 1300 is > 6 sd */
+    print_message("chi-square over %d buckets: %.1f\n", BUCKETS, chi2);
+    assert_true(chi2 < 1300);
+    assert_true(chi2 > 750);   /* too even would be suspicious too */
+
+    /* avalanche: flipping one input bit flips about half the output bits */
+    {
+        unsigned long flips = 0, trials = 0;
+        for (long i = 0; i < 2000; i++) {
+            unsigned char in[12];
+            uint64_t h0;
+            memset(in, 0, sizeof in);
+            memcpy(in, &i, sizeof i < sizeof in ? sizeof i : sizeof in);
+            h0 = cs_hash64(in, sizeof in, 7);
+            for (int bit = 0; bit < 96; bit++) {
+                in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+                uint64_t x = h0 ^ cs_hash64(in, sizeof in, 7);
+                in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+                for (int k = 0; k < 64; k++)
+                    flips += (x >> k) & 1;
+                trials++;
+            }
+        }
+        double mean = (double)flips / (double)trials;
+        print_message("avalanche: %.3f of 64 bits flip\n", mean);
+        assert_true(mean > 31.0 && mean < 33.0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idset_add_contains),
+        cmocka_unit_test(test_idset_million),
+        cmocka_unit_test(test_idset_interleaved),
+        cmocka_unit_test(test_hash64),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
