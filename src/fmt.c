@@ -183,6 +183,9 @@ int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
             if (format == CS_FMT_MD && j + 1 < t->ncols)
                 rc = rc ? rc : cs_buf_putc(b, ' ');
         }
+        /* No trailing blanks (an empty last cell leaves its separator). */
+        while (format == CS_FMT_PRETTY && b->len && b->ptr[b->len - 1] == ' ')
+            b->len--;
         rc = rc ? rc : cs_buf_putc(b, '\n');
         if (i == 0 && format == CS_FMT_MD) {
             rc = rc ? rc : cs_buf_putc(b, '|');

@@ -652,8 +652,10 @@ static int render_tables(const rep *r, cs_buf *b)
             return CS_ENOMEM;
         for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
             snprintf(buf[0], sizeof buf[0], "%s", r->term[j]);
+            /* Small odds ratios (the intercept's baseline odds) need more
+             * decimals to say anything. */
             cs_fmt_ci(buf[1], sizeof buf[1], r->term_or[j].est, r->term_or[j].lo,
-                      r->term_or[j].hi, 2);
+                      r->term_or[j].hi, r->term_or[j].est < 0.1 ? 4 : 2);
             cs_fmt_p(buf[2], sizeof buf[2], r->fit.p_value[j]);
             rc = cs_table_add(&t, cells);
         }
