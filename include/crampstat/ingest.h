@@ -48,6 +48,11 @@ int cs_ingest_open(cs_ingest **out, const char *path, int kind,
  * *wave; for any, neither (pass NULL). */
 int cs_ingest_next(cs_ingest *in, const cs_record **rec, cs_session *ses,
                    cs_wave *wave, cs_error *err);
+/* Start (or stop, with NULL) checking session ids for duplicates. */
+void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids);
+/* Move the row last handed out from accepted to rejected, for a stage
+ * that rejects it for a reason of its own (and logs it itself). */
+void cs_ingest_uncount(cs_ingest *in);
 const cs_schema *cs_ingest_schema(const cs_ingest *in);
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in);
 const cs_reader *cs_ingest_reader(const cs_ingest *in);

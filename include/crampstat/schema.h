@@ -105,6 +105,10 @@ int cs_schema_any(const cs_schema *s, const cs_record *rec, cs_reject *rej);
 void cs_schema_write_header(const cs_schema *s, cs_writer *w);
 void cs_schema_write_session(const cs_schema *s, cs_writer *w,
                              const cs_record *rec, const cs_session *ses);
+/* Only the contract's exercise columns of a session (no extras, no row
+ * end), for stages that append columns of their own. */
+void cs_schema_write_session_cols(const cs_schema *s, cs_writer *w,
+                                  const cs_record *rec, const cs_session *ses);
 void cs_schema_write_wave(const cs_schema *s, cs_writer *w,
                           const cs_record *rec, const cs_wave *wv);
 /* Only the extra (non-contract) columns of rec, each preceded by a
