@@ -31,6 +31,9 @@ struct cs_reader {
     int csv_limit;          /* a cap was hit inside a callback */
     size_t csv_bytes;       /* bytes fed to libcsv for this record */
     unsigned long rec_line; /* first line of the current record */
+    unsigned long feed_line;  /* line being fed to libcsv */
+    unsigned long field_line; /* line where the open field started */
+    unsigned long limit_line; /* start line of the field over a cap */
 
     cs_buf arena;           /* field bytes copied from libcsv */
     size_t *offs;           /* (offset, length) pairs into arena */
@@ -38,6 +41,7 @@ struct cs_reader {
     size_t nfields, fcap;
     cs_buf raw;             /* raw text of a multi-line record */
     cs_record rec;
+    cs_error failed;        /* the first error, returned again after */
 };
 
 static int grow_fields(cs_reader *r)
@@ -66,6 +70,9 @@ static void on_field(void *s, size_t len, void *payload)
 
     if (r->csv_limit)
         return;
+    /* libcsv calls us only when a field ends, possibly lines after it
+     * began: a cap error names the line where the field started. */
+    r->limit_line = r->field_line;
     if (len > CS_FIELD_MAX) {
         r->csv_limit = CS_ELIMIT;
         return;
@@ -84,6 +91,8 @@ static void on_field(void *s, size_t len, void *payload)
         return;
     }
     r->nfields++;
+    /* The next field starts right after this delimiter, on this line. */
+    r->field_line = r->feed_line;
 }
 
 static void on_record(int c, void *payload)
@@ -112,6 +121,10 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
     if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     csv_set_space_func(&r->csv, no_space);
+    /* libcsv grows its field buffer by a fixed block (128 bytes by
+     * default), so a 1 MiB quoted field took 8192 reallocs; with 64 KiB it
+     * takes 16, and the buffer is kept across records. */
+    csv_set_blk_size(&r->csv, 64 * 1024);
     cs_buf_init(&r->arena, CS_RECORD_MAX + 1024);
     cs_buf_init(&r->raw, CS_RECORD_MAX + 1024);
     if (grow_fields(r) < 0)
@@ -152,6 +165,50 @@ int cs_reader_open_mem(cs_reader **out, const char *name, const void *data,
     return CS_OK;
 }
 
+/* Byte order marks at the start of the decompressed text. The source
+ * refuses UTF-16/32 in raw bytes, but only the reader sees what a gzip
+ * member holds. */
+static const struct {
+    const char *bytes;
+    size_t len;
+    int utf8;
+} boms[] = {
+    { "\xEF\xBB\xBF", 3, 1 },
+    { "\xFF\xFE", 2, 0 },          /* UTF-16LE, and UTF-32LE's start */
+    { "\xFE\xFF", 2, 0 },          /* UTF-16BE */
+    { "\0\0\xFE\xFF", 4, 0 },      /* UTF-32BE */
+};
+
+/* Decide on a BOM, only at the start of the stream: a short first read (a
+ * pipe) may hold a whole line, and a BOM-like sequence later on is data.
+ * While the bytes so far are a proper prefix of a BOM the decision waits;
+ * no line can have been consumed then (no BOM prefix holds a line end).
+ * Returns 1, or a negative code for UTF-16/32. */
+static int check_bom(cs_reader *r, cs_error *err)
+{
+    int undecided = 0;
+
+    for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++) {
+        size_t k = r->len < boms[i].len ? r->len : boms[i].len;
+        if (memcmp(r->buf, boms[i].bytes, k) != 0)
+            continue;
+        if (k < boms[i].len) {
+            undecided = 1;
+            continue;
+        }
+        r->bom_checked = 1;
+        if (!boms[i].utf8)
+            return cs_error_at(err, CS_EPARSE,
+                (cs_pos){ cs_source_name(r->src), 1, 0 },
+                "UTF-16 or UTF-32 text is not supported; convert to UTF-8");
+        r->pos = boms[i].len;
+        return 1;
+    }
+    if (!undecided)
+        r->bom_checked = 1;
+    return 1;
+}
+
 /* Move the unread tail to the front and read more. Returns 1 when bytes
  * were added, 0 at the end of input. The buffer grows (up to the record
  * cap) only when one line fills it. */
@@ -186,11 +243,8 @@ static int refill(cs_reader *r, cs_error *err)
         return 0;
     }
     r->len += (size_t)n;
-    if (!r->bom_checked && r->len >= 3) {
-        r->bom_checked = 1;
-        if (memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
-            r->pos = 3;
-    }
+    if (!r->bom_checked)
+        return check_bom(r, err);
     return 1;
 }
 
@@ -231,21 +285,32 @@ static void finish_fields(cs_reader *r)
     }
 }
 
-static int split_plain(cs_reader *r, const char *p, size_t n, cs_error *err)
+/* Split line `line` (p, n bytes, no terminator) on commas. */
+static int split_plain(cs_reader *r, const char *p, size_t n,
+                       unsigned long line, cs_error *err)
 {
     const char *end = p + n;
 
     r->nfields = 0;
+    /* The same cap as for quoted records, so that quoting a field never
+     * changes whether a record is accepted. */
+    if (n > CS_RECORD_MAX)
+        return cs_error_at(err, CS_ELIMIT,
+            (cs_pos){ cs_source_name(r->src), line, 0 },
+            "record longer than %zu bytes", CS_RECORD_MAX);
     for (;;) {
         const char *c = memchr(p, ',', (size_t)(end - p));
         const char *fe = c ? c : end;
-        if (r->nfields == r->fcap && grow_fields(r) < 0)
-            return cs_error_at(err, CS_ELIMIT,
-                (cs_pos){ cs_source_name(r->src), r->line + 1, r->nfields + 1 },
-                "more than %d fields", CS_FIELDS_MAX);
+        int rc;
+        if (r->nfields == r->fcap && (rc = grow_fields(r)) < 0)
+            return rc == CS_ENOMEM
+                ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                : cs_error_at(err, CS_ELIMIT,
+                    (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+                    "more than %d fields", CS_FIELDS_MAX);
         if ((size_t)(fe - p) > CS_FIELD_MAX)
             return cs_error_at(err, CS_ELIMIT,
-                (cs_pos){ cs_source_name(r->src), r->line + 1, r->nfields + 1 },
+                (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
                 "field longer than %zu bytes", CS_FIELD_MAX);
         r->fields[r->nfields].ptr = p;
         r->fields[r->nfields].len = (size_t)(fe - p);
@@ -257,18 +322,20 @@ static int split_plain(cs_reader *r, const char *p, size_t n, cs_error *err)
     return CS_OK;
 }
 
-static int csv_failed(cs_reader *r, cs_error *err, const char *what)
+/* A cap hit inside a libcsv callback: the field that broke it started on
+ * r->limit_line and is field number nfields + 1. */
+static int csv_limit_failed(cs_reader *r, cs_error *err)
 {
-    cs_pos pos = { cs_source_name(r->src), r->line + 1, r->nfields + 1 };
+    cs_pos pos = { cs_source_name(r->src), r->limit_line, r->nfields + 1 };
+
+    r->in_csv = 0;
     if (r->csv_limit == CS_ENOMEM)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    if (r->csv_limit == CS_ELIMIT || r->csv_bytes > CS_RECORD_MAX)
-        return cs_error_at(err, CS_ELIMIT, pos,
-            r->nfields >= CS_FIELDS_MAX ? "more than %d fields"
-                                        : "field or record longer than the "
-                                          "limit (%d bytes)",
-            r->nfields >= CS_FIELDS_MAX ? CS_FIELDS_MAX : (int)CS_FIELD_MAX);
-    return cs_error_at(err, CS_EPARSE, pos, "%s", what);
+    if (r->nfields >= CS_FIELDS_MAX)
+        return cs_error_at(err, CS_ELIMIT, pos, "more than %d fields",
+                           CS_FIELDS_MAX);
+    return cs_error_at(err, CS_ELIMIT, pos, "field longer than %zu bytes",
+                       CS_FIELD_MAX);
 }
 
 static void start_csv_record(cs_reader *r)
@@ -277,12 +344,12 @@ static void start_csv_record(cs_reader *r)
     r->csv_done = 0;
     r->csv_bytes = 0;
     r->nfields = 0;
-    r->rec_line = r->line + 1;
+    r->rec_line = r->field_line = r->limit_line = r->line + 1;
     cs_buf_reset(&r->arena);
     cs_buf_reset(&r->raw);
 }
 
-int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
+static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
 {
     for (;;) {
         size_t eol, tl;
@@ -301,14 +368,16 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
                 return 0;
             r->in_csv = 0;
             if (csv_fini(&r->csv, on_field, on_record, r) != 0) {
-                cs_pos pos = { cs_source_name(r->src), r->rec_line,
+                /* The open field is the one after the last delimiter, and
+                 * with CSV_STRICT its quote is its first byte. */
+                cs_pos pos = { cs_source_name(r->src), r->field_line,
                                r->nfields + 1 };
                 return cs_error_at(err, CS_EPARSE, pos,
                     "unterminated quoted field (the quote opens here and "
                     "is never closed)");
             }
             if (r->csv_limit)
-                return csv_failed(r, err, "");
+                return csv_limit_failed(r, err);
             goto csv_record;
         }
         tl = eol_len(r, eol);
@@ -319,7 +388,7 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
             r->pos = eol + tl;
             if (n == 0 && !r->opts.keep_empty_lines)
                 continue;
-            if (split_plain(r, p, n, err) < 0)
+            if (split_plain(r, p, n, r->line, err) < 0)
                 return err->code;
             r->rec.raw = (cs_str){ p, n };
             r->rec.line = r->rec.end_line = r->line;
@@ -328,13 +397,30 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         /* Quoted content: libcsv decides, one line at a time. */
         if (!r->in_csv)
             start_csv_record(r);
-        if (cs_buf_append(&r->raw, r->buf + r->pos, eol + tl - r->pos) < 0)
-            return csv_failed(r, err, "");
+        r->feed_line = r->line + 1;
+        /* Check the record cap before copying: the raw buffer and the arena
+         * are capped too, and a failed append must not surface as a parse
+         * error. The record's final line end does not count, as in
+         * split_plain. */
+        if (r->csv_bytes + (eol - r->pos) > CS_RECORD_MAX) {
+            r->in_csv = 0;
+            return cs_error_at(err, CS_ELIMIT,
+                (cs_pos){ cs_source_name(r->src), r->rec_line, 0 },
+                "record longer than %zu bytes", CS_RECORD_MAX);
+        }
         r->csv_bytes += eol + tl - r->pos;
+        if (cs_buf_append(&r->raw, r->buf + r->pos, eol + tl - r->pos) < 0) {
+            r->in_csv = 0;
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
         if (csv_parse(&r->csv, r->buf + r->pos, eol + tl - r->pos, on_field,
                       on_record, r) != eol + tl - r->pos) {
             r->in_csv = 0;
-            return csv_failed(r, err,
+            if (csv_error(&r->csv) == CSV_ENOMEM)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            return cs_error_at(err, CS_EPARSE,
+                (cs_pos){ cs_source_name(r->src), r->feed_line,
+                          r->nfields + 1 },
                 "malformed quoted field (a quote must open the field and be "
                 "followed by a comma or the line end; write \"\" for a quote "
                 "inside)");
@@ -342,8 +428,8 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         if (tl || r->eof)
             r->line++;
         r->pos = eol + tl;
-        if (r->csv_limit || r->csv_bytes > CS_RECORD_MAX)
-            return csv_failed(r, err, "");
+        if (r->csv_limit)
+            return csv_limit_failed(r, err);
         if (!r->csv_done)
             continue;
         r->in_csv = 0;
@@ -363,6 +449,27 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         *out = &r->rec;
         return 1;
     }
+}
+
+int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
+{
+    int rc;
+
+    /* Errors are sticky: after one, libcsv and the line count are in no
+     * known state, and a second call must not look like a clean end. */
+    if (r->failed.code != CS_OK) {
+        if (err && err->code == CS_OK)
+            *err = r->failed;
+        return r->failed.code;
+    }
+    rc = next_record(r, out, err);
+    if (rc < 0) {
+        if (err && err->code == rc)
+            r->failed = *err;
+        else
+            cs_error_set(&r->failed, rc, "earlier error");
+    }
+    return rc;
 }
 
 const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }

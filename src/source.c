@@ -46,6 +46,8 @@ static int fill_raw(cs_source *s, cs_error *err)
     }
     if (s->raw_eof)
         return 0;
+    if (s->raw_len == RAW_CHUNK)
+        return 1;  /* full: a read of 0 bytes would look like the end */
     if (s->mem) {
         size_t n = s->mem_len - s->mem_pos;
         if (n > RAW_CHUNK - s->raw_len)
@@ -271,6 +273,8 @@ static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
         }
         if (zr == Z_BUF_ERROR && s->z.avail_in == 0)
             continue;
+        if (zr == Z_MEM_ERROR)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
         if (zr != Z_OK) {
             const char *why = s->z.msg ? s->z.msg : zError(zr);
             sync_raw(s);

@@ -37,8 +37,10 @@ int cs_reader_open_mem(cs_reader **out, const char *name, const void *data,
 /* Read the next record. Returns 1 and sets *out to a record borrowed from
  * the reader (valid until the next call or cs_reader_free), 0 at the end of
  * the input, or a negative cs_code with err at the offending line and
- * field. A leading UTF-8 BOM is skipped. Empty lines are not records
- * unless keep_empty_lines is set (they still count as lines). */
+ * field. A leading UTF-8 BOM is skipped; UTF-16/32 text (a BOM at the
+ * start, also inside gzip) is CS_EPARSE. Empty lines are not records
+ * unless keep_empty_lines is set (they still count as lines). Errors are
+ * sticky: after one, every call returns it again. */
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);

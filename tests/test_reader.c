@@ -1,0 +1,837 @@
+/* Tests of src/reader.c: CSV records with their physical lines, from
+ * memory. A case table for the dialect and the errors; generated inputs for
+ * the caps, for lines and line ends that straddle the read chunks, and a
+ * seeded round trip of random records through the reader. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <crampstat/reader.h>
+
+#define SRC_CHUNK (128 * 1024)     /* src/source.c hands out this much */
+#define READ_CHUNK (256 * 1024)    /* src/reader.c's initial buffer */
+
+/* ---- a growable text buffer for dumps and generated inputs ---- */
+
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+static void reserve(struct text *t, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (t->len + n + 1 > cap)
+            cap *= 2;
+        t->p = realloc(t->p, cap);
+        assert_non_null(t->p);
+        t->cap = cap;
+    }
+}
+
+static void put(struct text *t, const void *s, size_t n)
+{
+    reserve(t, n);
+    if (n)
+        memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+
+static void putrep(struct text *t, char c, size_t n)
+{
+    reserve(t, n);
+    memset(t->p + t->len, c, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+/* One record as "LINE-END_LINE:f1|f2|...;" with control bytes as ^X (LF is
+ * ^J, CR ^M, NUL ^@), so that expected results are readable C strings. */
+static void dump_record(struct text *t, const cs_record *rec)
+{
+    char b[64];
+
+    snprintf(b, sizeof b, "%lu-%lu:", rec->line, rec->end_line);
+    puts_(t, b);
+    for (size_t i = 0; i < rec->nfields; i++) {
+        if (i)
+            put(t, "|", 1);
+        const char *f = rec->fields[i].ptr, *end = f + rec->fields[i].len;
+        while (f < end) {
+            const char *run = f;
+            while (f < end && (unsigned char)*f >= 0x20)
+                f++;
+            put(t, run, (size_t)(f - run));
+            if (f < end) {
+                char e[2] = { '^', (char)(*f + 64) };
+                put(t, e, 2);
+                f++;
+            }
+        }
+    }
+    put(t, ";", 1);
+}
+
+/* ---- the case table ---- */
+
+#define N(s) s, sizeof(s) - 1   /* input with NUL bytes: explicit length */
+#define S(s) s, 0               /* input as a C string */
+
+static const struct {
+    const char *name, *input;
+    size_t len;             /* 0: strlen(input) */
+    int keep_empty;         /* cs_read_opts.keep_empty_lines */
+    int code;
+    unsigned long line, col;  /* expected error position */
+    const char *msg;        /* substring of err.msg */
+    size_t records;         /* records before the end or the error */
+    const char *want;       /* those records as dump_record writes them */
+} cases[] = {
+    /* line ends */
+    { "plain", S("a,b\n1,2\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a|b;2-2:1|2;" },
+    { "CRLF", S("a,b\r\n1,2\r\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a|b;2-2:1|2;" },
+    { "lone CR", S("a,b\r1,2\r"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a|b;2-2:1|2;" },
+    { "mixed ends", S("a\r\nb\nc\rd"), 0, CS_OK, 0, 0, NULL, 4,
+      "1-1:a;2-2:b;3-3:c;4-4:d;" },
+    { "CR CR LF", S("a\r\r\nb\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a;3-3:b;" },
+    { "no final newline", S("a,b\n1,2"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a|b;2-2:1|2;" },
+    { "quoted, no final newline", S("a\n\"x\""), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a;2-2:x;" },
+    { "quoted, final CR", S("a\n\"x\"\r"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a;2-2:x;" },
+    { "empty input", S(""), 0, CS_OK, 0, 0, NULL, 0, "" },
+    { "only newlines", S("\n\r\n\r"), 0, CS_OK, 0, 0, NULL, 0, "" },
+    /* quoting */
+    { "quoted newline", S("a,b\n\"x\ny\",2\n3,4\n"), 0, CS_OK, 0, 0, NULL, 3,
+      "1-1:a|b;2-3:x^Jy|2;4-4:3|4;" },
+    { "quoted CRLF", S("a,b\r\n\"x\r\ny\",2\r\n3,4\r\n"), 0, CS_OK, 0, 0,
+      NULL, 3, "1-1:a|b;2-3:x^M^Jy|2;4-4:3|4;" },
+    { "quoted lone CR", S("\"x\ry\",2\r3,4"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-2:x^My|2;3-3:3|4;" },
+    { "quoted empty lines", S("\"\n\n\",x\ny\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-3:^J^J|x;4-4:y;" },
+    { "quoted comma", S("\"a,b\",c\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "1-1:a,b|c;" },
+    { "escaped quotes", S("\"a\"\"b\",\"\"\"\"\n\"\"\"D\",\"D\"\"\"\n"),
+      0, CS_OK, 0, 0, NULL, 2, "1-1:a\"b|\";2-2:\"D|D\";" },
+    { "empty quoted", S("\"\",\"\"\n\"\"\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:|;2-2:;" },
+    { "spaces kept", S(" a , b \n\" a \",  \n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1: a | b ;2-2: a |  ;" },
+    { "empty fields", S(",\na,\n,b\n\"a\",\n"), 0, CS_OK, 0, 0, NULL, 4,
+      "1-1:|;2-2:a|;3-3:|b;4-4:a|;" },
+    { "NUL unquoted", N("a\0b,c\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "1-1:a^@b|c;" },
+    { "NUL quoted", N("\"\0\",\"x\0\"\"\"\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "1-1:^@|x^@\";" },
+    { "hash is data", S("#a,b\n"), 0, CS_OK, 0, 0, NULL, 1, "1-1:#a|b;" },
+    /* BOM */
+    { "BOM", S("\xEF\xBB\xBF" "a,b\n1,2\n"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:a|b;2-2:1|2;" },
+    { "BOM, quoted", S("\xEF\xBB\xBF\"a\",b\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "1-1:a|b;" },
+    { "BOM only", S("\xEF\xBB\xBF"), 0, CS_OK, 0, 0, NULL, 0, "" },
+    { "BOM, empty line", S("\xEF\xBB\xBF\na\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "2-2:a;" },
+    { "BOM later is data", S("a\n\xEF\xBB\xBF" "b\n"), 0, CS_OK, 0, 0, NULL,
+      2, "1-1:a;2-2:\xEF\xBB\xBF" "b;" },
+    { "half a BOM is data", S("\xEF\xBB" "a\n"), 0, CS_OK, 0, 0, NULL, 1,
+      "1-1:\xEF\xBB" "a;" },
+    { "NULs are not a BOM", N("\0\0\0a\n\xFF"), 0, CS_OK, 0, 0, NULL, 2,
+      "1-1:^@^@^@a;2-2:\xFF;" },
+    /* refused by the source, before any line (so no line number) */
+    { "UTF-16LE BOM", N("\xFF\xFE" "a\0\n\0"), 0, CS_EPARSE, 0, 0,
+      "UTF-16 or UTF-32", 0, "" },
+    { "UTF-32BE BOM", N("\0\0\xFE\xFF\0\0\0a"), 0, CS_EPARSE, 0, 0,
+      "UTF-16 or UTF-32", 0, "" },
+    /* empty lines: skipped, but counted */
+    { "empty lines skipped", S("a\n\n\nb\n\r\n\rc\n"), 0, CS_OK, 0, 0, NULL,
+      3, "1-1:a;4-4:b;7-7:c;" },
+    { "empty lines kept", S("a\n\n\nb\n\r\n\rc\n"), 1, CS_OK, 0, 0, NULL, 7,
+      "1-1:a;2-2:;3-3:;4-4:b;5-5:;6-6:;7-7:c;" },
+    { "leading empty line kept", S("\r\nD"), 1, CS_OK, 0, 0, NULL, 2,
+      "1-1:;2-2:D;" },
+    { "error line after empty lines", S("a\n\n\n\"x\"y\n"), 0, CS_EPARSE,
+      4, 1, "malformed quoted field", 1, "1-1:a;" },
+    /* unterminated quotes point where the quote opened */
+    { "open quote", S("a,b\n1,\"2\n"), 0, CS_EPARSE, 2, 2,
+      "unterminated quote", 1, "1-1:a|b;" },
+    { "open quote, no newline", S("\"abc"), 0, CS_EPARSE, 1, 1,
+      "unterminated quote", 0, "" },
+    /* fixed: reported the record's first line (2), not the quote's (3) */
+    { "open quote, many lines", S("a\n\"x\ny\",2,\"open\nmore\nlines\n"), 0,
+      CS_EPARSE, 3, 3, "unterminated quote", 1, "1-1:a;" },
+    /* fixed: as above, with CRLF and a quoted empty line after it */
+    { "open quote after CRLF lines", S("a\r\n\"x\r\ny\",\"open\r\n\r\nz"), 0,
+      CS_EPARSE, 3, 2, "unterminated quote", 1, "1-1:a;" },
+    /* malformed quotes: at the line and field of the bad byte */
+    { "text after quote", S("a,b\n\"a\"b,c\n"), 0, CS_EPARSE, 2, 1,
+      "malformed quoted field", 1, "1-1:a|b;" },
+    { "space after quote", S("x,\"a\" ,c\n"), 0, CS_EPARSE, 1, 2,
+      "malformed quoted field", 0, "" },
+    { "space before quote", S(" \"a\",b\n"), 0, CS_EPARSE, 1, 1,
+      "malformed quoted field", 0, "" },
+    { "bare quote", S("ok\nab\"c,d\n"), 0, CS_EPARSE, 2, 1,
+      "malformed quoted field", 1, "1-1:ok;" },
+    { "bad quote on a later line", S("\"a\nb\"x\n"), 0, CS_EPARSE, 2, 1,
+      "malformed quoted field", 0, "" },
+    { "bad quote in field 3", S("1,2,x\"\n"), 0, CS_EPARSE, 1, 3,
+      "malformed quoted field", 0, "" },
+};
+
+static void test_reader_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_error err = {0};
+        cs_reader *r = NULL;
+        const cs_record *rec;
+        cs_read_opts o = { cases[i].keep_empty };
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].input);
+        struct text got = {0};
+        size_t n = 0;
+        int rc;
+        print_message("case %s\n", cases[i].name);   /* names the failing row */
+        assert_int_equal(cs_reader_open_mem(&r, "t.csv", cases[i].input, len,
+                                            &o, &err), CS_OK);
+        put(&got, "", 0);
+        while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+            n++;
+            assert_int_equal(rec->index, n);
+            dump_record(&got, rec);
+        }
+        assert_int_equal(rc, cases[i].code);
+        assert_int_equal(err.code, cases[i].code);
+        assert_int_equal(n, cases[i].records);
+        assert_string_equal(got.p, cases[i].want);
+        if (cases[i].code != CS_OK) {
+            cs_error again = {0};
+            assert_string_equal(err.src, "t.csv");
+            assert_int_equal(err.line, cases[i].line);
+            assert_int_equal(err.col, cases[i].col);
+            assert_non_null(strstr(err.msg, cases[i].msg));
+            /* The error is sticky: a second call does not look like a
+             * clean end of input (it returned 0 before). */
+            assert_int_equal(cs_reader_next(r, &rec, &again), cases[i].code);
+            assert_int_equal(again.line, cases[i].line);
+            assert_int_equal(again.col, cases[i].col);
+        } else {
+            assert_int_equal(cs_reader_next(r, &rec, &err), 0);
+        }
+        free(got.p);
+        cs_reader_free(r);
+    }
+}
+
+/* ---- helpers for generated inputs ---- */
+
+/* Read all of t; returns the final cs_reader_next result and the dump. */
+static int read_all(const struct text *t, int keep_empty, struct text *got,
+                    cs_error *err)
+{
+    cs_reader *r = NULL;
+    const cs_record *rec;
+    cs_read_opts o = { keep_empty };
+    int rc;
+
+    assert_int_equal(cs_reader_open_mem(&r, "gen.csv", t->p, t->len, &o, err),
+                     CS_OK);
+    put(got, "", 0);
+    while ((rc = cs_reader_next(r, &rec, err)) > 0)
+        dump_record(got, rec);
+    cs_reader_free(r);
+    return rc;
+}
+
+/* ---- the raw text of records ---- */
+
+static void test_raw(void **state)
+{
+    static const char in[] = "\xEF\xBB\xBF" "h1,h2\r\n\"multi\r\nline\",\"x\"\"y\"\r\n"
+                             "\r\n" "\"a\nb\",c\n" "last,\"q\"";
+    static const char *const want[] = {
+        "h1,h2", "\"multi\r\nline\",\"x\"\"y\"", "\"a\nb\",c", "last,\"q\"",
+    };
+    static const unsigned long lines[][2] = { {1, 1}, {2, 3}, {5, 6}, {7, 7} };
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(cs_reader_open_mem(&r, "raw.csv", in, sizeof in - 1,
+                                        NULL, &err), CS_OK);
+    assert_string_equal(cs_reader_name(r), "raw.csv");
+    assert_non_null(cs_reader_source(r));
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        assert_true(n < 4);
+        assert_int_equal(rec->raw.len, strlen(want[n]));
+        assert_memory_equal(rec->raw.ptr, want[n], rec->raw.len);
+        assert_int_equal(rec->line, lines[n][0]);
+        assert_int_equal(rec->end_line, lines[n][1]);
+        n++;
+    }
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(n, 4);
+    cs_reader_free(r);
+}
+
+/* ---- caps ---- */
+
+/* Fixed: both paths named the line after the offending one. */
+static void test_field_cap(void **state)
+{
+    (void)state;
+    for (int quoted = 0; quoted <= 1; quoted++)
+        for (int over = 0; over <= 1; over++) {
+            struct text t = {0}, got = {0};
+            cs_error err = {0};
+            int rc;
+            print_message("field cap: quoted %d, over %d\n", quoted, over);
+            puts_(&t, "a,b\nx,");
+            if (quoted)
+                puts_(&t, "\"");
+            putrep(&t, 'y', CS_FIELD_MAX + (size_t)over);
+            puts_(&t, quoted ? "\",z\n" : ",z\n");
+            rc = read_all(&t, 0, &got, &err);
+            if (!over) {
+                assert_int_equal(rc, 0);
+                assert_int_equal(got.len, strlen("1-1:a|b;2-2:x|") +
+                                 CS_FIELD_MAX + strlen("|z;"));
+            } else {
+                assert_int_equal(rc, CS_ELIMIT);
+                assert_int_equal(err.line, 2);
+                assert_int_equal(err.col, 2);
+                assert_non_null(strstr(err.msg, "field longer than"));
+                assert_string_equal(got.p, "1-1:a|b;");
+            }
+            free(t.p);
+            free(got.p);
+        }
+}
+
+/* A quoted field over the cap that spans lines is reported at the line
+ * where it starts (it was one line later before). */
+static void test_field_cap_multiline(void **state)
+{
+    struct text t = {0}, got = {0};
+    cs_error err = {0};
+    (void)state;
+
+    puts_(&t, "a,b\n\n1,\"");
+    for (int i = 0; i < 1100; i++) {
+        putrep(&t, 'y', 1000);
+        puts_(&t, "\n");
+    }
+    puts_(&t, "\",2\n");
+    assert_int_equal(read_all(&t, 0, &got, &err), CS_ELIMIT);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.col, 2);
+    assert_non_null(strstr(err.msg, "field longer than"));
+    free(t.p);
+    free(got.p);
+}
+
+/* Fixed: the unquoted path named the line after the offending one. */
+static void test_fields_cap(void **state)
+{
+    (void)state;
+    for (int quoted = 0; quoted <= 1; quoted++)
+        for (int over = 0; over <= 1; over++) {
+            struct text t = {0}, got = {0};
+            cs_error err = {0};
+            cs_reader *r;
+            const cs_record *rec;
+            size_t nf = CS_FIELDS_MAX + (size_t)over;
+            print_message("fields cap: quoted %d, over %d\n", quoted, over);
+            puts_(&t, "h\n\n");
+            puts_(&t, quoted ? "\"q\"" : "q");
+            for (size_t i = 1; i < nf; i++)
+                puts_(&t, ",f");
+            puts_(&t, "\nafter\n");
+            assert_int_equal(cs_reader_open_mem(&r, "f.csv", t.p, t.len, NULL,
+                                                &err), CS_OK);
+            assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+            if (!over) {
+                assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+                assert_int_equal(rec->nfields, CS_FIELDS_MAX);
+                assert_int_equal(rec->line, 3);
+                assert_int_equal(rec->fields[0].len, 1);
+                assert_memory_equal(rec->fields[CS_FIELDS_MAX - 1].ptr, "f", 1);
+                assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+                assert_int_equal(rec->line, 4);
+            } else {
+                assert_int_equal(cs_reader_next(r, &rec, &err), CS_ELIMIT);
+                assert_int_equal(err.line, 3);
+                assert_int_equal(err.col, CS_FIELDS_MAX + 1);
+                assert_non_null(strstr(err.msg, "more than 4096 fields"));
+            }
+            cs_reader_free(r);
+            free(t.p);
+            free(got.p);
+        }
+}
+
+/* A record over CS_RECORD_MAX is CS_ELIMIT whether or not it is quoted
+ * (unquoted lines up to 8 MiB passed before; quoted ones gave CS_EPARSE
+ * with an empty message when the raw copy hit its cap). The record's own
+ * line ends count, its final one does not. */
+static void test_record_cap(void **state)
+{
+    enum { PIECE = 100000 };
+    (void)state;
+    for (int kind = 0; kind < 3; kind++)
+        for (int over = 0; over <= 1; over++) {
+            struct text t = {0}, got = {0};
+            cs_error err = {0};
+            size_t body = CS_RECORD_MAX + (size_t)over, left = body;
+            int rc;
+            print_message("record cap: kind %d, over %d\n", kind, over);
+            puts_(&t, "h\n");
+            /* kind 0: unquoted fields; 1: quoted fields on one line;
+             * 2: quoted fields each ending in a line break. */
+            while (left > PIECE) {
+                if (kind == 0) {
+                    putrep(&t, 'x', PIECE - 1);
+                    puts_(&t, ",");
+                } else {
+                    puts_(&t, "\"");
+                    putrep(&t, 'x', PIECE - (kind == 1 ? 3 : 4));
+                    puts_(&t, kind == 1 ? "\"," : "\n\",");
+                }
+                left -= PIECE;
+            }
+            if (kind == 0) {
+                putrep(&t, 'x', left);
+            } else {
+                puts_(&t, "\"");
+                putrep(&t, 'x', left - (kind == 1 ? 2 : 3));
+                puts_(&t, kind == 1 ? "\"" : "\n\"");
+            }
+            assert_int_equal(t.len, 2 + body);
+            puts_(&t, "\r\nz\n");
+            rc = read_all(&t, 0, &got, &err);
+            if (!over) {
+                assert_int_equal(rc, 0);
+                assert_int_equal(err.code, CS_OK);
+                assert_true(got.len > CS_RECORD_MAX - 1000);
+                assert_memory_equal(got.p + got.len - 3, ":z;", 3);
+            } else {
+                assert_int_equal(rc, CS_ELIMIT);
+                assert_int_equal(err.line, 2);
+                assert_int_equal(err.col, 0);
+                assert_non_null(strstr(err.msg, "record longer than"));
+                assert_string_equal(got.p, "1-1:h;");
+            }
+            free(t.p);
+            free(got.p);
+        }
+}
+
+/* A line that never ends stops at the buffer cap, not at memory. */
+static void test_endless_line(void **state)
+{
+    struct text t = {0}, got = {0};
+    cs_error err = {0};
+    (void)state;
+
+    puts_(&t, "h\n");
+    putrep(&t, 'x', 3 * CS_RECORD_MAX);
+    assert_int_equal(read_all(&t, 0, &got, &err), CS_ELIMIT);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.msg, "longer than"));
+    free(t.p);
+    free(got.p);
+}
+
+/* ---- chunk boundaries ---- */
+
+/* Put a line end exactly at, before and after each read boundary (the
+ * source's 128 KiB and the reader's 256 KiB), with LF, CRLF and CR, in
+ * unquoted and quoted fields: the records must be exact. */
+static void test_chunk_boundaries(void **state)
+{
+    static const char *const ends[] = { "\n", "\r\n", "\r" };
+    static const size_t bounds[] = { SRC_CHUNK, READ_CHUNK, 2 * READ_CHUNK };
+    (void)state;
+
+    for (size_t b = 0; b < 3; b++)
+        for (size_t e = 0; e < 3; e++)
+            for (int quoted = 0; quoted <= 1; quoted++)
+                for (int d = -3; d <= 2; d++) {
+                    struct text t = {0}, got = {0}, want = {0};
+                    cs_error err = {0};
+                    /* the first line end starts at bounds[b] + d (the
+                     * guard only tells GCC that l1 - 2 cannot wrap) */
+                    size_t l1 = (size_t)((long)bounds[b] + d);
+                    size_t na = l1 > 2 ? l1 - 2 : 0;
+                    print_message("boundary %zu end %zu quoted %d d %d\n",
+                                  bounds[b], e, quoted, d);
+                    if (!quoted) {
+                        putrep(&t, 'a', na);
+                        puts_(&t, ",b");
+                        puts_(&t, ends[e]);
+                        puts_(&t, "c,d");
+                        puts_(&t, ends[e]);
+                        puts_(&want, "1-1:");
+                        putrep(&want, 'a', na);
+                        puts_(&want, "|b;2-2:c|d;");
+                    } else {
+                        /* "aaa<end>bbb",c<end>d<end> : a quoted line end
+                         * at the boundary */
+                        puts_(&t, "\"");
+                        putrep(&t, 'a', na + 1);
+                        puts_(&t, ends[e]);
+                        puts_(&t, "bb\",c");
+                        puts_(&t, ends[e]);
+                        puts_(&t, "d");
+                        puts_(&t, ends[e]);
+                        puts_(&want, "1-2:");
+                        putrep(&want, 'a', na + 1);
+                        puts_(&want, e == 0 ? "^J" : e == 1 ? "^M^J" : "^M");
+                        puts_(&want, "bb|c;3-3:d;");
+                    }
+                    assert_int_equal(read_all(&t, 0, &got, &err), 0);
+                    assert_int_equal(got.len, want.len);
+                    assert_memory_equal(got.p, want.p, want.len);
+                    free(t.p);
+                    free(got.p);
+                    free(want.p);
+                }
+}
+
+/* Many records of mixed lengths (a few longer than a chunk) must come out
+ * exactly, wherever the chunks end. */
+static void test_long_lines(void **state)
+{
+    static const size_t lens[] = { 10, 300000, 3, 131071, 131072, 262143,
+                                   262144, 600000, 1, 70000, 1048576 };
+    struct text t = {0}, got = {0}, want = {0};
+    cs_error err = {0};
+    unsigned long line = 1;
+    (void)state;
+
+    for (int rep = 0; rep < 3; rep++)
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            char b[64];
+            int q = (int)((i + (size_t)rep) % 3 == 0);
+            snprintf(b, sizeof b, "%lu-%lu:", line, line);
+            puts_(&want, b);
+            putrep(&want, (char)('a' + i), lens[i]);
+            puts_(&want, "|");
+            snprintf(b, sizeof b, "%zu;", i);
+            puts_(&want, b);
+            if (q)
+                puts_(&t, "\"");
+            putrep(&t, (char)('a' + i), lens[i]);
+            snprintf(b, sizeof b, "%s,%zu%s", q ? "\"" : "", i,
+                     rep == 1 ? "\r\n" : "\n");
+            puts_(&t, b);
+            line++;
+        }
+    assert_int_equal(read_all(&t, 0, &got, &err), 0);
+    assert_int_equal(got.len, want.len);
+    assert_true(memcmp(got.p, want.p, want.len) == 0);
+    free(t.p);
+    free(got.p);
+    free(want.p);
+}
+
+/* ---- seeded round trip ---- */
+
+static uint64_t rng = 88172645463325252ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* Random records written as an RFC 4180 writer would (a field is quoted
+ * when it holds a comma, quote, CR or LF, and sometimes anyway), with
+ * random line ends and empty lines, then read back: fields, line numbers
+ * and raw text must be what was written. */
+static void test_round_trip(void **state)
+{
+    static const char alphabet[] = "ab ,\"\n\r\0xy#\xc3\xa9";
+    static const char *const ends[] = { "\n", "\r\n", "\r" };
+    enum { NREC = 20000 };
+    static size_t starts[NREC], stops[NREC];
+    struct text t = {0}, want = {0}, got = {0};
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    unsigned long line = 1;
+    size_t n = 0;
+    (void)state;
+
+    put(&want, "", 0);
+    for (size_t i = 0; i < NREC; i++) {
+        unsigned nf = 1 + rnd(6);
+        struct text fields = {0};
+        const char *end;
+        char b[64];
+        unsigned long first = line;
+        starts[i] = t.len;
+        for (unsigned f = 0; f < nf; f++) {
+            unsigned flen = rnd(8) == 0 ? rnd(3000) : rnd(12);
+            struct text field = {0};
+            int quote = rnd(10) == 0;
+            put(&field, "", 0);
+            for (unsigned k = 0; k < flen; k++) {
+                char c = alphabet[rnd(sizeof alphabet - 1)];
+                put(&field, &c, 1);
+                if (c == ',' || c == '"' || c == '\n' || c == '\r')
+                    quote = 1;
+            }
+            /* one empty field alone would be an empty line */
+            if (nf == 1 && flen == 0)
+                quote = 1;
+            if (f) {
+                puts_(&t, ",");
+                puts_(&fields, "|");
+            }
+            if (quote)
+                puts_(&t, "\"");
+            for (size_t k = 0; k < field.len; k++) {
+                unsigned char c = (unsigned char)field.p[k];
+                if (c == '"')
+                    puts_(&t, "\"");
+                put(&t, &c, 1);
+                if (c < 0x20) {
+                    char e[2] = { '^', (char)(c + 64) };
+                    put(&fields, e, 2);
+                } else {
+                    put(&fields, &c, 1);
+                }
+                /* line ends inside a quoted field are lines too */
+                if (c == '\n' || (c == '\r' && (k + 1 == field.len ||
+                                                field.p[k + 1] != '\n')))
+                    line++;
+            }
+            if (quote)
+                puts_(&t, "\"");
+            free(field.p);
+        }
+        stops[i] = t.len;
+        snprintf(b, sizeof b, "%lu-%lu:", first, line);
+        puts_(&want, b);
+        if (fields.len)
+            put(&want, fields.p, fields.len);
+        puts_(&want, ";");
+        free(fields.p);
+        if (i + 1 == NREC && rnd(2))
+            break;   /* no line end after the last record */
+        end = ends[rnd(3)];
+        puts_(&t, end);
+        line++;
+        /* sometimes empty lines: skipped, but counted; after a lone CR an
+         * LF would make CRLF, so they use the same end */
+        while (i + 1 < NREC && rnd(20) == 0) {
+            puts_(&t, strcmp(end, "\r") == 0 ? "\r" : ends[rnd(2)]);
+            line++;
+        }
+    }
+
+    assert_int_equal(cs_reader_open_mem(&r, "rt.csv", t.p, t.len, NULL, &err),
+                     CS_OK);
+    put(&got, "", 0);
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        assert_true(n < NREC);
+        assert_int_equal(rec->raw.len, stops[n] - starts[n]);
+        assert_memory_equal(rec->raw.ptr, t.p + starts[n], rec->raw.len);
+        dump_record(&got, rec);
+        n++;
+    }
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(n, NREC);
+    assert_int_equal(got.len, want.len);
+    assert_true(memcmp(got.p, want.p, want.len) == 0);
+    cs_reader_free(r);
+    free(t.p);
+    free(want.p);
+    free(got.p);
+}
+
+/* ---- files and pipes ---- */
+
+/* A pipe delivers in pieces; a BOM split over writes is still skipped. */
+static void test_pipe(void **state)
+{
+    int fds[2];
+    char path[64];
+    cs_error err = {0};
+    cs_reader *r;
+    struct text got = {0};
+    const cs_record *rec;
+    (void)state;
+
+    assert_int_equal(pipe(fds), 0);
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    assert_int_equal(write(fds[1], "\xEF", 1), 1);
+    assert_int_equal(write(fds[1], "\xBB\xBF" "a,\"b", 6), 6);
+    assert_int_equal(write(fds[1], "\r\n\",c\r", 6), 6);
+    assert_int_equal(write(fds[1], "\nd\n", 3), 3);
+    close(fds[1]);
+    assert_int_equal(cs_reader_open(&r, path, NULL, &err), CS_OK);
+    put(&got, "", 0);
+    while (cs_reader_next(r, &rec, &err) > 0)
+        dump_record(&got, rec);
+    assert_int_equal(err.code, CS_OK);
+    assert_string_equal(got.p, "1-2:a|b^M^J|c;3-3:d;");
+    assert_int_equal(cs_source_size(cs_reader_source(r)), 0);
+    cs_reader_free(r);
+    close(fds[0]);
+    free(got.p);
+}
+
+static void test_gzip_input(void **state)
+{
+    /* 'a,b\r\n"x\ny",2\n' deflated at level 9 with a gzip wrapper */
+    static const unsigned char gz[] = {
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b,
+        0xd4, 0x49, 0xe2, 0xe5, 0x52, 0xaa, 0xe0, 0xaa, 0x54, 0xd2, 0x31,
+        0xe2, 0x02, 0x00, 0x16, 0xc2, 0x06, 0xae, 0x0d, 0x00, 0x00, 0x00,
+    };
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    struct text got = {0};
+    (void)state;
+
+    assert_int_equal(cs_reader_open_mem(&r, "t.csv.gz", gz, sizeof gz, NULL,
+                                        &err), CS_OK);
+    put(&got, "", 0);
+    while (cs_reader_next(r, &rec, &err) > 0)
+        dump_record(&got, rec);
+    assert_int_equal(err.code, CS_OK);
+    assert_string_equal(got.p, "1-1:a|b;2-3:x^Jy|2;");
+    assert_true(cs_source_is_gzip(cs_reader_source(r)));
+    cs_reader_free(r);
+    free(got.p);
+
+    /* A gzip error reaches the caller of cs_reader_next, with the offset. */
+    {
+        unsigned char bad[sizeof gz];
+        memcpy(bad, gz, sizeof gz);
+        bad[sizeof gz - 6] ^= 1;   /* CRC */
+        cs_error_clear(&err);
+        assert_int_equal(cs_reader_open_mem(&r, "bad.gz", bad, sizeof bad,
+                                            NULL, &err), CS_OK);
+        while (cs_reader_next(r, &rec, &err) > 0)
+            ;
+        assert_int_equal(err.code, CS_EPARSE);
+        assert_true(err.has_offset);
+        assert_non_null(strstr(err.msg, "incorrect data check"));
+        cs_reader_free(r);
+    }
+}
+
+/* UTF-16/32 inside gzip: the source sees only gzip bytes, so the reader
+ * refuses the decompressed BOM (such files were parsed as NUL-interleaved
+ * fields before). A UTF-8 BOM inside gzip is skipped. */
+static void test_gzip_bom(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        int code;
+        const char *first;
+    } gzcases[] = {
+        { "\xFF\xFE" "a\0,\0b\0\n\0", 10, CS_EPARSE, NULL },
+        { "\xFE\xFF\0a\0,\0b\0\n", 10, CS_EPARSE, NULL },
+        { "\xFF\xFE\0\0" "a\0\0\0", 8, CS_EPARSE, NULL },
+        { "\0\0\xFE\xFF\0\0\0a", 8, CS_EPARSE, NULL },
+        { "\xEF\xBB\xBF" "a,b\n", 7, CS_OK, "a" },
+        { "\xFF" "a,b\n", 5, CS_OK, "\xFF" "a" },
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof gzcases / sizeof gzcases[0]; i++) {
+        unsigned char gzbuf[256];
+        z_stream z;
+        cs_error err = {0};
+        cs_reader *r;
+        const cs_record *rec;
+        int rc;
+        print_message("gzip BOM case %zu\n", i);
+        memset(&z, 0, sizeof z);
+        assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8,
+                                      Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = (unsigned char *)(uintptr_t)gzcases[i].text;
+        z.avail_in = (uInt)gzcases[i].len;
+        z.next_out = gzbuf;
+        z.avail_out = sizeof gzbuf;
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        assert_int_equal(cs_reader_open_mem(&r, "u.csv.gz", gzbuf,
+                                            sizeof gzbuf - z.avail_out, NULL,
+                                            &err), CS_OK);
+        deflateEnd(&z);
+        rc = cs_reader_next(r, &rec, &err);
+        if (gzcases[i].code == CS_OK) {
+            assert_int_equal(rc, 1);
+            assert_int_equal(rec->fields[0].len, strlen(gzcases[i].first));
+            assert_memory_equal(rec->fields[0].ptr, gzcases[i].first,
+                                rec->fields[0].len);
+        } else {
+            assert_int_equal(rc, gzcases[i].code);
+            assert_int_equal(err.line, 1);
+            assert_int_equal(err.col, 0);
+            assert_non_null(strstr(err.msg, "UTF-16 or UTF-32 text is not "
+                                            "supported"));
+        }
+        cs_reader_free(r);
+    }
+}
+
+static void test_open_errors(void **state)
+{
+    cs_error err = {0};
+    cs_reader *r = (cs_reader *)&err;
+    (void)state;
+
+    assert_int_equal(cs_reader_open(&r, "/nonexistent/in.csv", NULL, &err),
+                     CS_ENOENT);
+    assert_null(r);
+    assert_string_equal(err.src, "/nonexistent/in.csv");
+    cs_reader_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader_cases),
+        cmocka_unit_test(test_raw),
+        cmocka_unit_test(test_field_cap),
+        cmocka_unit_test(test_field_cap_multiline),
+        cmocka_unit_test(test_fields_cap),
+        cmocka_unit_test(test_record_cap),
+        cmocka_unit_test(test_endless_line),
+        cmocka_unit_test(test_chunk_boundaries),
+        cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_pipe),
+        cmocka_unit_test(test_gzip_input),
+        cmocka_unit_test(test_gzip_bom),
+        cmocka_unit_test(test_open_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,677 @@
+/* Tests of src/source.c: the byte source under every reader. Two tables:
+ * the shared gzip conformance files (conformance/gzip/expected.json, copied
+ * into a C table below) and gzip streams built here with zlib, cut, flipped
+ * and concatenated to reach each error path with a known byte offset. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <crampstat/source.h>
+
+#define GZ_DIR CS_CONFORMANCE "/gzip/"
+#define RAW_CHUNK (128 * 1024)   /* src/source.c reads this much at a time */
+
+/* ---- SHA-256 (FIPS 180-4), to check decompressed_sha256 exactly ---- */
+
+struct sha256 {
+    uint32_t h[8];
+    unsigned char blk[64];
+    size_t n;
+    uint64_t total;
+};
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(struct sha256 *s, const unsigned char *p)
+{
+    uint32_t w[64], a, b, c, d, e, f, g, h;
+    int i;
+
+    for (i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (i = 16; i < 64; i++)
+        w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+                            (w[i - 15] >> 3)) +
+               w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+                           (w[i - 2] >> 10));
+    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+                      ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+                      ((a & b) ^ (a & c) ^ (b & c));
+        h = g, g = f, f = e, e = d + t1;
+        d = c, c = b, b = a, a = t1 + t2;
+    }
+    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha_init(struct sha256 *s)
+{
+    static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+                                    0xa54ff53a, 0x510e527f, 0x9b05688c,
+                                    0x1f83d9ab, 0x5be0cd19 };
+    memcpy(s->h, h0, sizeof h0);
+    s->n = 0;
+    s->total = 0;
+}
+
+static void sha_update(struct sha256 *s, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    s->total += len;
+    while (len > 0) {
+        size_t k = 64 - s->n < len ? 64 - s->n : len;
+        memcpy(s->blk + s->n, p, k);
+        s->n += k, p += k, len -= k;
+        if (s->n == 64) {
+            sha_block(s, s->blk);
+            s->n = 0;
+        }
+    }
+}
+
+static void sha_hex(struct sha256 *s, char out[65])
+{
+    uint64_t bits = s->total * 8;
+    unsigned char pad[8];
+    int i;
+
+    sha_update(s, "\x80", 1);
+    while (s->n != 56)
+        sha_update(s, "", 1);
+    for (i = 0; i < 8; i++)
+        pad[i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha_update(s, pad, 8);
+    for (i = 0; i < 8; i++)
+        snprintf(out + 8 * i, 9, "%08x", (unsigned)s->h[i]);
+}
+
+static void test_sha256_self(void **state)
+{
+    struct sha256 s;
+    char hex[65];
+    (void)state;
+    sha_init(&s);
+    sha_update(&s, "abc", 3);
+    sha_hex(&s, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+                             "b00361a396177a9cb410ff61f20015ad");
+}
+
+/* ---- helpers ---- */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *p = NULL;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    p = malloc((size_t)n + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+/* Read a source to the end in pieces of `step` bytes. Returns the last
+ * cs_source_read result (0 or a negative code); the output is in *out. */
+static long drain(cs_source *s, size_t step, unsigned char **out,
+                  size_t *outlen, cs_error *err)
+{
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *buf = malloc(cap);
+    char *piece = malloc(step);
+    long n;
+
+    assert_non_null(buf);
+    assert_non_null(piece);
+    while ((n = cs_source_read(s, piece, step, err)) > 0) {
+        assert_true((size_t)n <= step);
+        if (len + (size_t)n > cap) {
+            while (len + (size_t)n > cap)
+                cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        memcpy(buf + len, piece, (size_t)n);
+        len += (size_t)n;
+    }
+    free(piece);
+    *out = buf;
+    *outlen = len;
+    return n;
+}
+
+/* One gzip member of data (windowBits 31 = gzip wrapper). */
+static unsigned char *gz(const void *data, size_t len, int level, size_t *out)
+{
+    z_stream z;
+    size_t cap = len + len / 100 + 1024;
+    unsigned char *p = malloc(cap);
+
+    assert_non_null(p);
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = p;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out = cap - z.avail_out;
+    deflateEnd(&z);
+    return p;
+}
+
+static unsigned char *concat(const void *a, size_t alen, const void *b,
+                             size_t blen)
+{
+    unsigned char *p = malloc(alen + blen + 1);
+    assert_non_null(p);
+    memcpy(p, a, alen);
+    memcpy(p + alen, b, blen);
+    return p;
+}
+
+/* ---- the conformance files ---- */
+
+enum expect { OK, ERR, NOT_GZIP };
+
+static const struct {
+    const char *file;
+    enum expect expect;
+    unsigned long members;
+    size_t bytes;
+    const char *sha256;
+    const char *text;  /* file with the expected output, or NULL */
+    const char *msg;   /* substring of err.msg for errors */
+} gz_cases[] = {
+    { "gnu-gzip/reference-empty.gz", OK, 1, 0,
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      NULL, NULL },
+    { "gnu-gzip/reference-a.gz", OK, 1, 1,
+      "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+      NULL, NULL },
+    { "gnu-gzip/reference-b.gz", OK, 1, 1,
+      "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d",
+      NULL, NULL },
+    { "gnu-gzip/reference-c.gz", OK, 1, 1,
+      "2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6",
+      NULL, NULL },
+    { "gnu-gzip/reference-yyy.gz", OK, 1, 3,
+      "f2afd1cacb5441a5e65a7a460a5f9898b7b98b08aa6323a2e53c8b9a9686cd86",
+      NULL, NULL },
+    { "gnu-gzip/reference-zzzzzzzzzzz.gz", OK, 1, 11,
+      "5c15b018e5748717d576db7bbf1a35cf7a251b0eb07f477af61e8205b4025403",
+      NULL, NULL },
+    { "gnu-gzip/hufts-segv.gz", ERR, 0, 0, NULL, NULL,
+      "invalid code lengths set" },
+    /* 14 bytes: the deflate data stops; zlib says truncated, gzip(1)
+     * "format violated": either way an error at the end of the file. */
+    { "gnu-gzip/bug33501.gz", ERR, 0, 0, NULL, NULL,
+      "unexpected end of file" },
+    { "gnu-gzip/helin-segv.Z", NOT_GZIP, 0, 0, NULL, NULL,
+      "Unix compress (.Z)" },
+    { "flate2-rs/good-file.gz", OK, 1, 14877,
+      "bc4e03658a441fe2ad2df7cd2197144b87e41696f01e327b380e869cd9b485a0",
+      "flate2-rs/good-file.txt", NULL },
+    { "flate2-rs/multi.gz", OK, 2, 13,
+      "dbea9325179efe46ea2add94f7b6b745ca983fabb208dc6d34aa064623d7ee23",
+      "flate2-rs/multi.txt", NULL },
+    { "flate2-rs/corrupt-gz-file.bin", ERR, 0, 0, NULL, NULL,
+      "invalid distance too far back" },
+    { "pako/gzip-joined.gz", OK, 2, 48,
+      "4ae9b72fba5ab78e57fb5b61eddf562083eb59712e22bb7577c67cbb614f3f69",
+      NULL, NULL },
+    { "pako/gzip-joined-bgzip.gz", OK, 3, 65569,
+      "e95cceafc770ad966b5ce2dcc5f5fbd814e2b4da1aef70e6c29221dc80c77948",
+      NULL, NULL },
+    /* The optional header fields must be skipped and the body error still
+     * reported. */
+    { "pako/gzip-headers.gz", ERR, 0, 0, NULL, NULL,
+      "invalid code lengths set" },
+};
+
+static void check_gz_case(size_t i, int from_mem, size_t step)
+{
+    char path[512];
+    cs_error err = {0};
+    cs_source *s = NULL;
+    unsigned char *raw, *out;
+    size_t rawlen, outlen;
+    long rc;
+
+    snprintf(path, sizeof path, GZ_DIR "%s", gz_cases[i].file);
+    raw = slurp(path, &rawlen);
+    if (from_mem)
+        assert_int_equal(cs_source_open_mem(&s, path, raw, rawlen, &err),
+                         CS_OK);
+    else
+        assert_int_equal(cs_source_open(&s, path, &err), CS_OK);
+    rc = drain(s, step, &out, &outlen, &err);
+    if (gz_cases[i].expect == OK) {
+        struct sha256 sh;
+        char hex[65];
+        assert_int_equal(rc, 0);
+        assert_int_equal(err.code, CS_OK);
+        assert_true(cs_source_is_gzip(s));
+        assert_int_equal(cs_source_members(s), gz_cases[i].members);
+        assert_int_equal(outlen, gz_cases[i].bytes);
+        assert_int_equal(cs_source_consumed(s), rawlen);
+        sha_init(&sh);
+        sha_update(&sh, out, outlen);
+        sha_hex(&sh, hex);
+        assert_string_equal(hex, gz_cases[i].sha256);
+        if (gz_cases[i].text) {
+            size_t tlen;
+            unsigned char *t;
+            snprintf(path, sizeof path, GZ_DIR "%s", gz_cases[i].text);
+            t = slurp(path, &tlen);
+            assert_int_equal(tlen, outlen);
+            assert_memory_equal(t, out, tlen);
+            free(t);
+        }
+        /* The end is sticky. */
+        assert_int_equal(cs_source_read(s, (char *)out, 1, &err), 0);
+    } else {
+        assert_int_equal(rc, CS_EPARSE);
+        assert_int_equal(err.code, CS_EPARSE);
+        assert_true(err.has_offset);
+        assert_true(err.offset <= rawlen);
+        assert_string_equal(err.src, path);
+        assert_non_null(strstr(err.msg, gz_cases[i].msg));
+        if (gz_cases[i].expect == NOT_GZIP) {
+            assert_false(cs_source_is_gzip(s));
+            assert_int_equal(err.offset, 0);
+            assert_non_null(strstr(err.msg, "not gzip"));
+        } else {
+            assert_true(cs_source_is_gzip(s));
+            assert_non_null(strstr(err.msg, "gzip: "));
+            assert_non_null(strstr(err.msg, "(member 1"));
+            if (strstr(gz_cases[i].msg, "unexpected end"))
+                assert_int_equal(err.offset, rawlen);
+        }
+    }
+    free(out);
+    free(raw);
+    cs_source_free(s);
+}
+
+static void test_gzip_conformance(void **state)
+{
+    static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
+    (void)state;
+    for (size_t i = 0; i < sizeof gz_cases / sizeof gz_cases[0]; i++)
+        for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++)
+            for (int mem = 0; mem <= 1; mem++) {
+                print_message("case %s step %zu %s\n", gz_cases[i].file,
+                              steps[k], mem ? "mem" : "file");
+                check_gz_case(i, mem, steps[k]);
+            }
+}
+
+/* ---- streams built here ---- */
+
+static const char TEXT[] = "participant_id,session_id,cramp\np1,s1,yes\n"
+                           "p2,s2,no\n";
+
+/* Open data from memory, drain it, and check the result. */
+static long read_mem(const void *data, size_t len, size_t step,
+                     unsigned char **out, size_t *outlen, cs_error *err,
+                     cs_source **keep)
+{
+    cs_source *s = NULL;
+    long rc;
+
+    assert_int_equal(cs_source_open_mem(&s, "t.gz", data, len, err), CS_OK);
+    rc = drain(s, step, out, outlen, err);
+    if (keep)
+        *keep = s;
+    else
+        cs_source_free(s);
+    return rc;
+}
+
+static void test_plain_and_empty(void **state)
+{
+    cs_error err = {0};
+    cs_source *s;
+    unsigned char *out;
+    size_t outlen;
+    (void)state;
+
+    /* Plain text passes through unchanged. */
+    assert_int_equal(read_mem(TEXT, sizeof TEXT - 1, 5, &out, &outlen, &err,
+                              &s), 0);
+    assert_int_equal(outlen, sizeof TEXT - 1);
+    assert_memory_equal(out, TEXT, outlen);
+    assert_false(cs_source_is_gzip(s));
+    assert_int_equal(cs_source_members(s), 0);
+    assert_int_equal(cs_source_consumed(s), sizeof TEXT - 1);
+    assert_string_equal(cs_source_name(s), "t.gz");  /* name is not a hint */
+    cs_source_free(s);
+    free(out);
+
+    /* 0 bytes: an empty plain input, not an error. */
+    assert_int_equal(read_mem(NULL, 0, 16, &out, &outlen, &err, &s), 0);
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(outlen, 0);
+    assert_false(cs_source_is_gzip(s));
+    cs_source_free(s);
+    free(out);
+
+    /* One byte 0x1f cannot be gzip: plain. */
+    assert_int_equal(read_mem("\x1f", 1, 16, &out, &outlen, &err, NULL), 0);
+    assert_int_equal(outlen, 1);
+    free(out);
+}
+
+static const struct {
+    const char *name;
+    const char *bytes;
+    size_t len;
+    const char *msg;
+} refused[] = {
+    { ".Z",           "\x1f\x9d\x90\x61\x00", 5, "Unix compress (.Z)" },
+    { ".Z LZH",       "\x1f\xa0\x00\x00", 4, "Unix compress (.Z)" },
+    { "bzip2",        "BZh91AY&SY", 10, "bzip2" },
+    { "xz",           "\xfd" "7zXZ\x00", 6, "xz" },
+    { "zstd",         "\x28\xb5\x2f\xfd\x00", 5, "zstd" },
+    { "UTF-16LE BOM", "\xff\xfe" "a\x00,\x00" "b\x00", 8, "UTF-16" },
+    { "UTF-16BE BOM", "\xfe\xff\x00" "a\x00,\x00" "b", 8, "UTF-16" },
+    { "UTF-32LE BOM", "\xff\xfe\x00\x00" "a\x00\x00\x00", 8, "UTF-32" },
+    { "UTF-32BE BOM", "\x00\x00\xfe\xff\x00\x00\x00" "a", 8, "UTF-32" },
+};
+
+static void test_refused_formats(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        cs_error err = {0};
+        unsigned char *out;
+        size_t outlen;
+        print_message("case %s\n", refused[i].name);
+        assert_int_equal(read_mem(refused[i].bytes, refused[i].len, 64, &out,
+                                  &outlen, &err, NULL), CS_EPARSE);
+        assert_int_equal(outlen, 0);   /* never read as plain bytes */
+        assert_true(err.has_offset);
+        assert_int_equal(err.offset, 0);
+        assert_non_null(strstr(err.msg, refused[i].msg));
+        free(out);
+    }
+}
+
+static void test_members(void **state)
+{
+    cs_error err = {0};
+    cs_source *s;
+    unsigned char *a, *b, *e, *ab, *abe, *out;
+    size_t alen, blen, elen, outlen;
+    (void)state;
+
+    a = gz("first\n", 6, 9, &alen);
+    b = gz("second\n", 7, 9, &blen);
+    e = gz("", 0, 9, &elen);
+
+    ab = concat(a, alen, b, blen);
+    assert_int_equal(read_mem(ab, alen + blen, 3, &out, &outlen, &err, &s), 0);
+    assert_int_equal(outlen, 13);
+    assert_memory_equal(out, "first\nsecond\n", 13);
+    assert_int_equal(cs_source_members(s), 2);
+    assert_int_equal(cs_source_consumed(s), alen + blen);
+    cs_source_free(s);
+    free(out);
+
+    /* An empty member at the end (the BGZF EOF marker) is a member. */
+    abe = concat(ab, alen + blen, e, elen);
+    assert_int_equal(read_mem(abe, alen + blen + elen, 64, &out, &outlen,
+                              &err, &s), 0);
+    assert_int_equal(outlen, 13);
+    assert_int_equal(cs_source_members(s), 3);
+    cs_source_free(s);
+    free(out);
+
+    free(a);
+    free(b);
+    free(e);
+    free(ab);
+    free(abe);
+}
+
+/* Whatever follows a complete member must be another member. */
+static const struct {
+    const char *name, *tail;
+    size_t len;
+    const char *msg;
+} tails[] = {
+    { "text",        "xyz\n", 4, "trailing garbage after member 1" },
+    { "one zero",    "\0", 1, "trailing garbage after member 1" },
+    { "zeros",       "\0\0\0\0\0\0\0\0", 8, "trailing garbage after member 1" },
+    { "half magic",  "\x1f", 1, "trailing garbage after member 1" },
+    { "wrong magic", "\x1f\x8c\x08", 3, "trailing garbage after member 1" },
+    { "bare magic",  "\x1f\x8b", 2, "unexpected end of file (member 2" },
+    { "header only", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10,
+      "unexpected end of file (member 2" },
+};
+
+static void test_trailing_bytes(void **state)
+{
+    unsigned char *a;
+    size_t alen;
+    (void)state;
+
+    a = gz(TEXT, sizeof TEXT - 1, 6, &alen);
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        static const size_t steps[] = { 1, 4096 };
+        unsigned char *in = concat(a, alen, tails[i].tail, tails[i].len);
+        for (size_t k = 0; k < 2; k++) {
+            cs_error err = {0};
+            unsigned char *out;
+            size_t outlen;
+            print_message("case %s step %zu\n", tails[i].name, steps[k]);
+            assert_int_equal(read_mem(in, alen + tails[i].len, steps[k], &out,
+                                      &outlen, &err, NULL), CS_EPARSE);
+            assert_non_null(strstr(err.msg, tails[i].msg));
+            assert_true(err.has_offset);
+            if (strstr(tails[i].msg, "garbage"))
+                assert_int_equal(err.offset, alen);
+            else
+                assert_int_equal(err.offset, alen + tails[i].len);
+            free(out);
+        }
+        free(in);
+    }
+    free(a);
+}
+
+/* Cut a member at every length from 2 bytes (the magic) to one short of
+ * complete: always "unexpected end of file" at the cut, never success. */
+static void test_truncated(void **state)
+{
+    unsigned char *a;
+    size_t alen;
+    (void)state;
+
+    a = gz(TEXT, sizeof TEXT - 1, 9, &alen);
+    for (size_t cut = 2; cut < alen; cut++) {
+        cs_error err = {0};
+        unsigned char *out;
+        size_t outlen;
+        print_message("cut at %zu of %zu\n", cut, alen);
+        assert_int_equal(read_mem(a, cut, 4096, &out, &outlen, &err, NULL),
+                         CS_EPARSE);
+        assert_non_null(strstr(err.msg, "gzip: unexpected end of file"));
+        assert_non_null(strstr(err.msg, "member 1 is truncated"));
+        assert_true(err.has_offset);
+        assert_int_equal(err.offset, cut);
+        assert_string_equal(err.src, "t.gz");
+        free(out);
+    }
+    free(a);
+}
+
+/* Flip one byte of the trailer: CRC-32 (8 bytes from the end) or ISIZE (4
+ * bytes from the end); also in the second of two members. */
+static void test_trailer_checks(void **state)
+{
+    unsigned char *a, *b;
+    size_t alen, blen;
+    (void)state;
+
+    a = gz(TEXT, sizeof TEXT - 1, 9, &alen);
+    b = gz(TEXT, sizeof TEXT - 1, 1, &blen);
+    for (int member = 1; member <= 2; member++)
+        for (int k = 8; k >= 1; k--) {
+            cs_error err = {0};
+            unsigned char *in, *out;
+            size_t len, outlen;
+            char want[64];
+            in = member == 1 ? concat(a, alen, "", 0)
+                             : concat(a, alen, b, blen);
+            len = member == 1 ? alen : alen + blen;
+            in[len - (size_t)k] ^= 0x01;
+            print_message("member %d, byte %d from the end\n", member, k);
+            assert_int_equal(read_mem(in, len, 4096, &out, &outlen, &err,
+                                      NULL), CS_EPARSE);
+            assert_non_null(strstr(err.msg, k > 4 ? "incorrect data check"
+                                                  : "incorrect length check"));
+            snprintf(want, sizeof want, "(member %d)", member);
+            assert_non_null(strstr(err.msg, want));
+            assert_true(err.has_offset);
+            assert_true(err.offset > (member == 1 ? 0 : alen));
+            assert_true(err.offset <= len);
+            free(in);
+            free(out);
+        }
+    free(a);
+    free(b);
+}
+
+/* Members whose boundary falls just before, at and after the end of the
+ * source's raw chunk, read from memory and from a file: the next member's
+ * magic may be split across two reads. */
+static void test_member_at_chunk_boundary(void **state)
+{
+    size_t probe_len, overhead;
+    unsigned char *probe, *data;
+    const size_t probe_n = 100000;
+    (void)state;
+
+    data = malloc(2 * RAW_CHUNK);
+    assert_non_null(data);
+    for (size_t i = 0; i < 2 * RAW_CHUNK; i++)
+        data[i] = (unsigned char)("0123456789,\n"[(i * 7 + i / 13) % 12]);
+    /* Level 0 (stored blocks): the compressed size is the data size plus
+     * a fixed overhead, so a boundary can be placed exactly. */
+    probe = gz(data, probe_n, 0, &probe_len);
+    overhead = probe_len - probe_n;
+    free(probe);
+    for (int d = -3; d <= 3; d++) {
+        size_t target = (size_t)((long)RAW_CHUNK + d), alen, blen;
+        unsigned char *a, *b, *in, *out;
+        size_t n = target - overhead;
+        for (int from_file = 0; from_file <= 1; from_file++) {
+            cs_error err = {0};
+            cs_source *s = NULL;
+            size_t outlen;
+            a = gz(data, n, 0, &alen);
+            assert_int_equal(alen, target);
+            b = gz(data + 5, 1000, 6, &blen);
+            in = concat(a, alen, b, blen);
+            print_message("boundary %+d %s\n", d, from_file ? "file" : "mem");
+            if (from_file) {
+                char tmp[] = "/tmp/cs_test_source_XXXXXX";
+                int fd = mkstemp(tmp);
+                assert_true(fd >= 0);
+                assert_int_equal(write(fd, in, alen + blen),
+                                 (ssize_t)(alen + blen));
+                close(fd);
+                assert_int_equal(cs_source_open(&s, tmp, &err), CS_OK);
+                unlink(tmp);
+                assert_int_equal(cs_source_size(s), alen + blen);
+            } else {
+                assert_int_equal(cs_source_open_mem(&s, "t.gz", in,
+                                                    alen + blen, &err), CS_OK);
+            }
+            assert_int_equal(drain(s, 65536, &out, &outlen, &err), 0);
+            assert_int_equal(outlen, n + 1000);
+            assert_memory_equal(out, data, n);
+            assert_memory_equal(out + n, data + 5, 1000);
+            assert_int_equal(cs_source_members(s), 2);
+            assert_int_equal(cs_source_consumed(s), alen + blen);
+            cs_source_free(s);
+            free(out);
+            free(in);
+            free(a);
+            free(b);
+        }
+    }
+    free(data);
+}
+
+static void test_open_errors(void **state)
+{
+    cs_error err = {0};
+    cs_source *s = (cs_source *)&err;
+    (void)state;
+
+    assert_int_equal(cs_source_open(&s, "/nonexistent/x.csv.gz", &err),
+                     CS_ENOENT);
+    assert_null(s);
+    assert_string_equal(err.src, "/nonexistent/x.csv.gz");
+    assert_non_null(strstr(err.msg, "cannot open"));
+
+    cs_error_clear(&err);
+    assert_int_equal(cs_source_open(&s, CS_CONFORMANCE, &err), CS_ENOENT);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "directory"));
+    cs_source_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_self),
+        cmocka_unit_test(test_gzip_conformance),
+        cmocka_unit_test(test_plain_and_empty),
+        cmocka_unit_test(test_refused_formats),
+        cmocka_unit_test(test_members),
+        cmocka_unit_test(test_trailing_bytes),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_trailer_checks),
+        cmocka_unit_test(test_member_at_chunk_boundary),
+        cmocka_unit_test(test_open_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
