@@ -102,35 +102,3 @@ char *cs_buf_take(cs_buf *b, size_t *len)
     return p;
 }
 
-int cs_str_eq(cs_str a, const char *lit)
-{
-    size_t n = strlen(lit);
-    return a.len == n && memcmp(a.ptr, lit, n) == 0;
-}
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-int cs_str_ieq(cs_str a, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (a.len != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)a.ptr[i]) != lower((unsigned char)lit[i]))
-            return 0;
-    return 1;
-}
-
-cs_str cs_str_trim(cs_str s)
-{
-    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
-        s.len--;
-    return s;
-}

@@ -123,10 +123,7 @@ static int add_wave(cs_survey *s, const cs_wave *w)
     s->waves[s->nwaves].w = *w;
     s->waves[s->nwaves].w.participant_id = (cs_str){ NULL, 0 };
     s->waves[s->nwaves].part = *slot - 1;
-    s->waves[s->nwaves].txt_off = s->txt.len;
-    if (cs_join_format_wave(&s->txt, w) < 0)
-        return CS_ENOMEM;
-    s->waves[s->nwaves].txt_len = (uint32_t)(s->txt.len - s->waves[s->nwaves].txt_off);
+    s->waves[s->nwaves].txt_len = UINT32_MAX;  /* formatted on first use */
     s->waves[s->nwaves].prev = p->head;
     p->head = (int64_t)s->nwaves++;
     p->nwaves++;
@@ -270,10 +267,19 @@ void cs_join_write_header(cs_writer *w)
         cs_writer_cstr(w, cs_survey_column(c));
 }
 
-cs_str cs_survey_wave_text(const cs_survey *s, const cs_wave *w)
+cs_str cs_survey_wave_text(cs_survey *s, const cs_wave *w)
 {
-    const wave_slot *ws = (const wave_slot *)(const void *)
-                          ((const char *)w - offsetof(wave_slot, w));
+    /* Formatting a wave costs a few microseconds of printf: do it once,
+     * and only for the stages that write it (analyze never does). */
+    wave_slot *ws = (wave_slot *)(void *)((char *)(uintptr_t)w -
+                                          offsetof(wave_slot, w));
+    if (ws->txt_len == UINT32_MAX) {
+        size_t off = s->txt.len;
+        if (cs_join_format_wave(&s->txt, w) < 0)
+            return (cs_str){ NULL, 0 };
+        ws->txt_off = off;
+        ws->txt_len = (uint32_t)(s->txt.len - off);
+    }
     return (cs_str){ s->txt.ptr + ws->txt_off, ws->txt_len };
 }
 

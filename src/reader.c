@@ -349,12 +349,123 @@ static void start_csv_record(cs_reader *r)
     cs_buf_reset(&r->raw);
 }
 
+/* Bytes that end a field of the fast path: ',' '"' LF CR. */
+static const unsigned char special[256] = {
+    [','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1
+};
+
+/* The fast path: one pass over the line at r->pos, one table lookup a
+ * byte, splitting at commas and stopping at the line end or a quote. On
+ * rows of short fields this costs the same instructions as memchr per
+ * field (measured with callgrind) and replaces three scans with one.
+ * Returns 1 with the fields set and eol, tl at the terminator; 0 when the
+ * line holds a quote (libcsv must decide); 2 when the buffer holds no
+ * complete line yet; or a negative cs_code. */
+static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
+{
+    const char *start = r->buf + r->pos, *p = start, *end = r->buf + r->len;
+    const char *field = start;
+    unsigned long line = r->line + 1;
+
+    r->nfields = 0;
+    for (;;) {
+        char c;
+
+        while (p < end && !special[(unsigned char)*p])
+            p++;
+        if (p == end) {
+            if (!r->eof)
+                return 2;
+            *eol = (size_t)(p - r->buf);
+            *tl = 0;
+            break;
+        }
+        c = *p;
+        if (c == '"')
+            return 0;
+        if ((size_t)(p - field) > CS_FIELD_MAX)
+            return cs_error_at(err, CS_ELIMIT,
+                (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+                "field longer than %zu bytes", CS_FIELD_MAX);
+        if (c == ',') {
+            if (r->nfields == r->fcap) {
+                int rc = grow_fields(r);
+                if (rc < 0)
+                    return rc == CS_ENOMEM
+                        ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                        : cs_error_at(err, CS_ELIMIT,
+                            (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+                            "more than %d fields", CS_FIELDS_MAX);
+            }
+            r->fields[r->nfields].ptr = field;
+            r->fields[r->nfields].len = (size_t)(p - field);
+            r->nfields++;
+            field = ++p;
+            continue;
+        }
+        if (c == '\r') {
+            if (p + 1 == end && !r->eof)
+                return 2;  /* CR LF may be split across reads */
+            *tl = p + 1 < end && p[1] == '\n' ? 2 : 1;
+        } else {
+            *tl = 1;
+        }
+        *eol = (size_t)(p - r->buf);
+        break;
+    }
+    if ((size_t)(end - start) > CS_RECORD_MAX && *eol - r->pos > CS_RECORD_MAX)
+        return cs_error_at(err, CS_ELIMIT,
+            (cs_pos){ cs_source_name(r->src), line, 0 },
+            "record longer than %zu bytes", CS_RECORD_MAX);
+    if ((size_t)(r->buf + *eol - field) > CS_FIELD_MAX)
+        return cs_error_at(err, CS_ELIMIT,
+            (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+            "field longer than %zu bytes", CS_FIELD_MAX);
+    if (r->nfields == r->fcap) {
+        int rc = grow_fields(r);
+        if (rc < 0)
+            return rc == CS_ENOMEM
+                ? cs_error_set(err, CS_ENOMEM, "out of memory")
+                : cs_error_at(err, CS_ELIMIT,
+                    (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+                    "more than %d fields", CS_FIELDS_MAX);
+    }
+    r->fields[r->nfields].ptr = field;
+    r->fields[r->nfields].len = (size_t)(r->buf + *eol - field);
+    r->nfields++;
+    return 1;
+}
+
 static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
 {
     for (;;) {
-        size_t eol, tl;
+        size_t eol = 0, tl = 0;
         int quote, rc;
 
+        if (!r->in_csv && r->bom_checked) {
+            if (r->pos == r->len && r->eof)
+                return 0;
+            rc = r->pos == r->len ? 2 : scan_plain(r, &eol, &tl, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 2) {
+                if ((rc = refill(r, err)) < 0)
+                    return rc;
+                continue;
+            }
+            if (rc == 1) {
+                const char *p = r->buf + r->pos;
+                size_t n = eol - r->pos;
+                r->line++;
+                r->pos = eol + tl;
+                if (n == 0 && !r->opts.keep_empty_lines)
+                    continue;
+                r->rec.raw = (cs_str){ p, n };
+                r->rec.line = r->rec.end_line = r->line;
+                goto done;
+            }
+            /* A quote: the line goes to libcsv below. */
+        }
         eol = find_eol(r, r->pos, &quote);
         if (eol == r->len && !r->eof) {
             rc = refill(r, err);

@@ -6,6 +6,7 @@
  * truncation only through gzerror(), and a researcher must never get a
  * half-read file that looks complete. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,38 @@
 #define RAW_CHUNK (128 * 1024)
 
 enum kind { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
+
+/* Read-ahead: a second thread inflates (or reads) into a small ring of
+ * large slots while the caller parses, so on two cores decompression is
+ * off the critical path. The thread runs exactly the single-threaded code,
+ * so results are byte-identical either way. */
+#define SLOTS 4
+#define SLOT_SIZE ((size_t)1 << 20)
+
+typedef struct slot {
+    char *buf;
+    long n;            /* bytes, 0 = end, < 0 = error (in err) */
+    cs_error err;
+} slot;
+
+typedef struct prefetch {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    slot slot[SLOTS];
+    unsigned long head, tail;  /* slots filled, slots consumed */
+    size_t off;                /* bytes used of the tail slot */
+    int stop;
+    uint64_t consumed;         /* raw bytes, as of the last filled slot */
+    unsigned long members;
+} prefetch;
+
+static int default_threads = 2;
+
+void cs_source_default_threads(int n)
+{
+    default_threads = n < 1 ? 1 : n;
+}
 
 struct cs_source {
     char name[1024];
@@ -34,6 +67,8 @@ struct cs_source {
     int in_member;             /* inside a member (not at a boundary) */
     unsigned long members;
     z_stream z;
+    int threads;
+    prefetch *pf;
 };
 
 static int fill_raw(cs_source *s, cs_error *err)
@@ -124,6 +159,7 @@ static int source_new(cs_source **out, const char *name)
     }
     snprintf(s->name, sizeof s->name, "%s", name);
     s->fd = -1;
+    s->threads = default_threads;
     *out = s;
     return CS_OK;
 }
@@ -286,25 +322,167 @@ static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
     return (long)(cap - s->z.avail_out);
 }
 
-long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)
+static long read_direct(cs_source *s, char *buf, size_t cap, cs_error *err)
 {
-    if (s->kind == KIND_UNKNOWN && detect(s, err) < 0)
-        return err->code;
     if (s->kind == KIND_PLAIN)
         return read_plain(s, buf, cap, err);
     return read_gzip(s, buf, cap, err);
 }
 
+static void *producer(void *arg)
+{
+    cs_source *s = arg;
+    prefetch *pf = s->pf;
+
+    for (;;) {
+        slot *sl;
+        cs_error e = {0};
+        long n;
+
+        pthread_mutex_lock(&pf->mu);
+        while (pf->head - pf->tail == SLOTS && !pf->stop)
+            pthread_cond_wait(&pf->cv, &pf->mu);
+        if (pf->stop) {
+            pthread_mutex_unlock(&pf->mu);
+            break;
+        }
+        sl = &pf->slot[pf->head % SLOTS];
+        pthread_mutex_unlock(&pf->mu);
+        n = read_direct(s, sl->buf, SLOT_SIZE, &e);
+        pthread_mutex_lock(&pf->mu);
+        sl->n = n;
+        sl->err = e;
+        pf->consumed = s->consumed;
+        pf->members = s->members;
+        pf->head++;
+        pthread_cond_broadcast(&pf->cv);
+        pthread_mutex_unlock(&pf->mu);
+        if (n <= 0)
+            break;
+    }
+    return NULL;
+}
+
+/* Start the read-ahead thread; on any failure stay single-threaded. */
+static void start_prefetch(cs_source *s)
+{
+    prefetch *pf = calloc(1, sizeof *pf);
+    int k;
+
+    if (!pf)
+        return;
+    for (k = 0; k < SLOTS; k++)
+        if (!(pf->slot[k].buf = malloc(SLOT_SIZE)))
+            break;
+    if (k < SLOTS || pthread_mutex_init(&pf->mu, NULL) != 0) {
+        while (k-- > 0)
+            free(pf->slot[k].buf);
+        free(pf);
+        return;
+    }
+    pthread_cond_init(&pf->cv, NULL);
+    s->pf = pf;
+    if (pthread_create(&pf->th, NULL, producer, s) != 0) {
+        pthread_cond_destroy(&pf->cv);
+        pthread_mutex_destroy(&pf->mu);
+        for (k = 0; k < SLOTS; k++)
+            free(pf->slot[k].buf);
+        free(pf);
+        s->pf = NULL;
+    }
+}
+
+static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
+{
+    prefetch *pf = s->pf;
+    slot *sl;
+    size_t k;
+
+    pthread_mutex_lock(&pf->mu);
+    while (pf->tail == pf->head)
+        pthread_cond_wait(&pf->cv, &pf->mu);
+    sl = &pf->slot[pf->tail % SLOTS];
+    pthread_mutex_unlock(&pf->mu);
+    if (sl->n < 0) {
+        /* Sticky: the error stays the answer, as without the thread. */
+        if (err && err->code == CS_OK)
+            *err = sl->err;
+        return sl->n;
+    }
+    if (sl->n == 0)
+        return 0;
+    k = (size_t)sl->n - pf->off;
+    if (k > cap)
+        k = cap;
+    memcpy(buf, sl->buf + pf->off, k);
+    pf->off += k;
+    if (pf->off == (size_t)sl->n) {
+        pthread_mutex_lock(&pf->mu);
+        pf->tail++;
+        pf->off = 0;
+        pthread_cond_broadcast(&pf->cv);
+        pthread_mutex_unlock(&pf->mu);
+    }
+    return (long)k;
+}
+
+long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)
+{
+    if (s->kind == KIND_UNKNOWN) {
+        if (detect(s, err) < 0)
+            return err->code;
+        /* Detection ran here, so the kind is settled before the thread. */
+        if (s->threads > 1)
+            start_prefetch(s);
+    }
+    if (s->pf)
+        return read_prefetched(s, buf, cap, err);
+    return read_direct(s, buf, cap, err);
+}
+
 const char *cs_source_name(const cs_source *s) { return s->name; }
-uint64_t cs_source_consumed(const cs_source *s) { return s->consumed; }
+uint64_t cs_source_consumed(const cs_source *s)
+{
+    uint64_t v;
+
+    if (!s->pf)
+        return s->consumed;
+    pthread_mutex_lock(&s->pf->mu);
+    v = s->pf->consumed;
+    pthread_mutex_unlock(&s->pf->mu);
+    return v;
+}
 uint64_t cs_source_size(const cs_source *s) { return s->size; }
 int cs_source_is_gzip(const cs_source *s) { return s->kind == KIND_GZIP; }
-unsigned long cs_source_members(const cs_source *s) { return s->members; }
+unsigned long cs_source_members(const cs_source *s)
+{
+    unsigned long v;
+
+    if (!s->pf)
+        return s->members;
+    pthread_mutex_lock(&s->pf->mu);
+    v = s->pf->members;
+    pthread_mutex_unlock(&s->pf->mu);
+    return v;
+}
 
 void cs_source_free(cs_source *s)
 {
     if (!s)
         return;
+    if (s->pf) {
+        prefetch *pf = s->pf;
+        pthread_mutex_lock(&pf->mu);
+        pf->stop = 1;
+        pthread_cond_broadcast(&pf->cv);
+        pthread_mutex_unlock(&pf->mu);
+        pthread_join(pf->th, NULL);
+        pthread_cond_destroy(&pf->cv);
+        pthread_mutex_destroy(&pf->mu);
+        for (int k = 0; k < SLOTS; k++)
+            free(pf->slot[k].buf);
+        free(pf);
+    }
     if (s->z_init)
         inflateEnd(&s->z);
     if (s->own_fd)

@@ -17,7 +17,11 @@ static const double pow10_exact[] = {
 int cs_is_missing(cs_str s)
 {
     s = cs_str_trim(s);
-    return s.len == 0 || cs_str_ieq(s, "NA") || cs_str_ieq(s, "N/A");
+    if (s.len == 0)
+        return 1;
+    if ((s.ptr[0] | 0x20) != 'n' || s.len > 3)
+        return 0;  /* the common case: a value */
+    return cs_str_ieq(s, "NA") || cs_str_ieq(s, "N/A");
 }
 
 /* Scan a plain decimal; on success sets the significant-digit mantissa
@@ -197,6 +201,10 @@ int cs_parse_bool(cs_str s, int *out)
 {
     if (s.len == 0 || s.len > 5)
         return -1;
+    if (s.len == 1 && (s.ptr[0] == '1' || s.ptr[0] == '0')) {
+        *out = s.ptr[0] == '1';
+        return 0;
+    }
     if (cs_str_ieq(s, "yes") || cs_str_ieq(s, "y") || cs_str_ieq(s, "true")
         || cs_str_eq(s, "1")) {
         *out = 1;

@@ -31,8 +31,39 @@ static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }
 /* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
 char *cs_buf_take(cs_buf *b, size_t *len);
 
-int cs_str_eq(cs_str a, const char *lit);
-int cs_str_ieq(cs_str a, const char *lit);  /* ASCII case-insensitive */
-cs_str cs_str_trim(cs_str s);
+/* Inline: they run several times per field on the hot path, and with a
+ * literal argument the compiler folds strlen away. */
+static inline int cs_str_eq(cs_str a, const char *lit)
+{
+    size_t n = __builtin_strlen(lit);
+    return a.len == n && __builtin_memcmp(a.ptr, lit, n) == 0;
+}
+
+/* ASCII case-insensitive. */
+static inline int cs_str_ieq(cs_str a, const char *lit)
+{
+    size_t n = __builtin_strlen(lit);
+    if (a.len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)lit[i];
+        if (x != y && (x | 0x20) != (y | 0x20))
+            return 0;
+        if (x != y && !((x | 0x20) >= 'a' && (x | 0x20) <= 'z'))
+            return 0;
+    }
+    return 1;
+}
+
+static inline cs_str cs_str_trim(cs_str s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
 
 #endif

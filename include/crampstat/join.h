@@ -44,8 +44,9 @@ void cs_join_write_header(cs_writer *w);
 /* Those columns of a wave as CSV text (no leading or trailing comma; no
  * field needs quoting), appended to b. */
 int cs_join_format_wave(cs_buf *b, const cs_wave *wv);
-/* The same text for a wave of the table, made once at load time. */
-cs_str cs_survey_wave_text(const cs_survey *s, const cs_wave *wv);
+/* The same text for a wave of the table, made on first use and kept;
+ * ptr is NULL when out of memory. */
+cs_str cs_survey_wave_text(cs_survey *s, const cs_wave *wv);
 
 /* Joined rows read back from CSV (the output of join): one header holds
  * the exercise and the survey columns. */

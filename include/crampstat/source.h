@@ -28,5 +28,9 @@ uint64_t cs_source_size(const cs_source *s);
 int cs_source_is_gzip(const cs_source *s);
 unsigned long cs_source_members(const cs_source *s);
 void cs_source_free(cs_source *s);
+/* Threads for sources opened from now on: 1 reads in the caller's thread;
+ * 2 (the default) decompresses ahead in a second thread. The bytes read
+ * are the same either way. */
+void cs_source_default_threads(int n);
 
 #endif

@@ -121,6 +121,10 @@ int cmd_join(int argc, char **argv)
             if (!wv)
                 continue;
             cs_str t = cs_survey_wave_text(sv, wv);
+            if (!t.ptr) {
+                cs_error_set(&err, CS_ENOMEM, "out of memory");
+                goto done;
+            }
             cs_schema_write_session_cols(s, out.w, rec, &ses);
             cs_writer_plain(out.w, t.ptr, t.len);
             cs_schema_write_extra(s, out.w, rec);
