@@ -8,6 +8,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,9 +59,12 @@ static const char *const note_texts[] = {
         "coefficients are not estimates",
     "logistic regression: collinear covariates were dropped",
     "out of memory",
+    "interval undefined: numerical failure at these counts",
 };
 
 #define NOTE_COUNT (sizeof note_texts / sizeof note_texts[0])
+_Static_assert(UINT32_C(1) << (NOTE_COUNT - 1) == CS_NOTE_NUMERIC,
+               "one text per note bit, the last one CS_NOTE_NUMERIC");
 
 const char *cs_stats_note_text(uint32_t note)
 {
@@ -139,18 +143,42 @@ double cs_stats_z(double level)
 
 /* ---- One proportion, one rate ----------------------------------------- */
 
-/* Lower Wilson limit, written as the product of the roots over the upper
- * root, k^2 / (n (n + z^2) hi): the textbook centre - half loses digits to
- * cancellation when k is small against n. */
-static double wilson_lo(double k, double n, double z)
+/* Wilson limits for k <= n / 2. The upper one is a sum of positive terms;
+ * the lower one is written as the product of the roots over the upper
+ * root, k^2 / (n (n + z^2) hi), because the textbook centre - half loses
+ * digits to cancellation when k is small against n. */
+static void wilson_pair(double k, double n, double z, double *lo, double *hi)
 {
     double z2 = z * z;
-    double hi;
 
-    if (k == 0.0)
-        return 0.0;
-    hi = (k + z2 / 2.0 + z * sqrt(k * (n - k) / n + z2 / 4.0)) / (n + z2);
-    return k * (k / n) / ((n + z2) * hi);
+    *hi = (k + z2 / 2.0 + z * sqrt(k * (n - k) / n + z2 / 4.0)) / (n + z2);
+    *lo = k == 0.0 ? 0.0 : k * (k / n) / ((n + z2) * *hi);
+}
+
+/* Call pair(k) for the smaller of k and n - k, mirroring the limits when
+ * that was n - k. A limit near 1 is then 1 - (a small number computed to
+ * full relative precision), never 1 - (a number near 1); and k == n gives
+ * hi = 1 exactly. */
+static void mirrored(void (*pair)(double, double, double, double, double *,
+                                  double *),
+                     double k, double n, double z, double tail, cs_ci *out)
+{
+    double lo, hi;
+
+    if (2.0 * k <= n) {
+        pair(k, n, z, tail, &out->lo, &out->hi);
+    } else {
+        pair(n - k, n, z, tail, &lo, &hi);
+        out->lo = 1.0 - hi;
+        out->hi = 1.0 - lo;
+    }
+}
+
+static void wilson_fn(double k, double n, double z, double tail, double *lo,
+                      double *hi)
+{
+    (void)tail;
+    wilson_pair(k, n, z, lo, hi);
 }
 
 uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level)
@@ -167,11 +195,7 @@ uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level)
     out->est = (double)k / (double)n;
     if (isnan(z))
         return CS_NOTE_BAD_LEVEL;
-    /* The upper limit of k is 1 - the lower limit of n - k: the interval
-     * is symmetric under swapping cases and non-cases, and this keeps
-     * hi = 1 exactly when k == n. */
-    out->lo = wilson_lo((double)k, (double)n, z);
-    out->hi = 1.0 - wilson_lo((double)(n - k), (double)n, z);
+    mirrored(wilson_fn, (double)k, (double)n, z, 0.0, out);
     return 0;
 }
 
@@ -182,7 +206,26 @@ uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level)
  * (the right answer is about 50440). The forward functions are accurate
  * at those sizes, so each limit is found by Newton's method on them, kept
  * inside a bracket that bisection shrinks whenever a step would leave it. */
-enum { DIST_BETA_P, DIST_GAMMA_P, DIST_GAMMA_Q };
+enum { DIST_BETA_P, DIST_GAMMA_P, DIST_GAMMA_Q, DIST_BINOM_LE };
+
+/* Binomial P(X <= k | n, p) as a plain sum of its k + 1 terms, and its
+ * derivative -(n - k) P(X = k) / (1 - p). Used for the upper
+ * Clopper-Pearson limit with few cases: there p is tiny, and GSL's
+ * incomplete beta goes through 1 - p, which keeps only about 1e-16 of p
+ * in absolute terms (5 cases in 10^15 would be off by 5e-4). */
+static void binom_le(double k, double n, double p, double *f, double *df)
+{
+    double lp = log(p), lq = log1p(-p), lc = 0.0, term = 0.0, sum = 0.0;
+
+    for (double x = 0.0; x <= k; x += 1.0) {
+        if (x > 0.0)
+            lc += log((n - x + 1.0) / x);   /* log C(n, x), exactly built */
+        term = exp(lc + x * lp + (n - x) * lq);
+        sum += term;
+    }
+    *f = sum;
+    *df = -(n - k) * term / (1.0 - p);
+}
 
 /* The tail probability at x and its derivative in x; -1 when GSL
  * reports an error (its handler is off, so it only returns the status). */
@@ -193,6 +236,10 @@ static int dist_eval(int kind, double a, double b, double x, double *f,
     double logdens;
     int rc;
 
+    if (kind == DIST_BINOM_LE) {
+        binom_le(a, b, x, f, df);
+        return 0;
+    }
     if (kind == DIST_BETA_P) {
         rc = gsl_sf_beta_inc_e(a, b, x, &r);
         if (rc == GSL_SUCCESS)
@@ -225,13 +272,14 @@ static int dist_eval(int kind, double a, double b, double x, double *f,
 static double dist_invert(int kind, double a, double b, double t, double lo,
                           double hi, double x0)
 {
-    int rising = kind != DIST_GAMMA_Q;
+    int rising = kind != DIST_GAMMA_Q && kind != DIST_BINOM_LE;
     double x, f, df;
 
     if (isinf(hi)) {
         hi = x0 > 1.0 ? 2.0 * x0 : 2.0;
         for (;;) {
-            if (dist_eval(kind, a, b, hi, &f, &df) < 0)
+            if (!isfinite(hi) || dist_eval(kind, a, b, hi, &f, &df) < 0
+                || isnan(f))
                 return NAN;
             if ((f > t) == rising)
                 break;
@@ -242,7 +290,7 @@ static double dist_invert(int kind, double a, double b, double t, double lo,
     x = (x0 > lo && x0 < hi) ? x0 : lo + (hi - lo) / 2.0;
     for (int it = 0; it < 400; it++) {
         double next;
-        if (dist_eval(kind, a, b, x, &f, &df) < 0)
+        if (dist_eval(kind, a, b, x, &f, &df) < 0 || isnan(f))
             return NAN;
         if (f == t)
             return x;
@@ -260,22 +308,36 @@ static double dist_invert(int kind, double a, double b, double t, double lo,
     return x;
 }
 
-/* Lower Clopper-Pearson limit: the p with P(X >= k | n, p) = tail, that
- * is I_p(k, n - k + 1) = tail. Starts from the Wilson limit, which is
- * close. */
-static double cp_lo(double k, double n, double tail, double z)
+/* Clopper-Pearson limits for k <= n / 2: the p with P(X >= k | p) =
+ * tail, that is I_p(k, n - k + 1) = tail, and the p with P(X <= k | p) =
+ * tail, that is I_p(k + 1, n - k) = 1 - tail. Newton starts from the
+ * Wilson limits, which are close. With no cases the upper limit has the
+ * closed form 1 - tail^(1/n); with fewer than CP_DIRECT_K cases it is
+ * solved on the binomial sum itself (see binom_le). Above that, GSL's
+ * absolute 1e-16 costs a relative 1e-16 n / k at most: 1e-9 at 10^10. */
+#define CP_DIRECT_K 1000.0
+static void cp_fn(double k, double n, double z, double tail, double *lo,
+                  double *hi)
 {
-    if (k == 0.0)
-        return 0.0;
-    return dist_invert(DIST_BETA_P, k, n - k + 1.0, tail, 0.0, 1.0,
-                       wilson_lo(k, n, z));
+    double wlo, whi;
+
+    if (k == 0.0) {
+        *lo = 0.0;
+        *hi = -expm1(log(tail) / n);
+        return;
+    }
+    wilson_pair(k, n, z, &wlo, &whi);
+    *lo = dist_invert(DIST_BETA_P, k, n - k + 1.0, tail, 0.0, 1.0, wlo);
+    *hi = k < CP_DIRECT_K
+          ? dist_invert(DIST_BINOM_LE, k, n, tail, 0.0, 1.0, whi)
+          : dist_invert(DIST_BETA_P, k + 1.0, n - k, 1.0 - tail, 0.0, 1.0,
+                        whi);
 }
 
 uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
                                   double level)
 {
     double z = cs_stats_z(level);
-    double kk = (double)k, nn = (double)n;
 
     if (out == NULL)
         return CS_NOTE_BAD_INPUT;
@@ -284,14 +346,11 @@ uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
         return CS_NOTE_BAD_INPUT;
     if (n == 0)
         return CS_NOTE_EMPTY;
-    out->est = kk / nn;
+    out->est = (double)k / (double)n;
     if (isnan(z))
         return CS_NOTE_BAD_LEVEL;
-    /* As for Wilson, the upper limit is 1 - the lower limit of the
-     * non-cases: one routine, equally precise at both ends. */
-    out->lo = cp_lo(kk, nn, (1.0 - level) / 2.0, z);
-    out->hi = 1.0 - cp_lo(nn - kk, nn, (1.0 - level) / 2.0, z);
-    return 0;
+    mirrored(cp_fn, (double)k, (double)n, z, (1.0 - level) / 2.0, out);
+    return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
 }
 
 /* Wilson-Hilferty approximation to a gamma(a) quantile at normal
@@ -326,7 +385,7 @@ uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                             gamma_guess(kk, -z)) / t * per;
     out->hi = dist_invert(DIST_GAMMA_Q, kk + 1.0, 0.0, tail, 0.0, INFINITY,
                           gamma_guess(kk + 1.0, z)) / t * per;
-    return 0;
+    return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
 }
 
 /* ---- Measures of a 2x2 table ------------------------------------------ */
@@ -586,19 +645,19 @@ static void fisher_side(const tab *m, double mode, double lim, int dir,
     }
 }
 
-uint32_t cs_stats_fisher(double *p_out, const cs_2x2 *t)
+uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
 {
     double lo, hi, mode, x, r_obs, thr, s = 1.0, p;
     tab m;
 
-    if (p_out == NULL)
+    if (out == NULL)
         return CS_NOTE_BAD_INPUT;
-    *p_out = NAN;
+    *out = NAN;
     if (t == NULL)
         return CS_NOTE_BAD_INPUT;
     m = tab_of(t);
     if (m.n1 == 0.0 || m.n0 == 0.0 || m.m1 == 0.0 || m.m0 == 0.0) {
-        *p_out = 1.0;
+        *out = 1.0;
         return CS_NOTE_ZERO_MARGIN | (m.n == 0.0 ? CS_NOTE_EMPTY : 0);
     }
     lo = m.m1 > m.n0 ? m.m1 - m.n0 : 0.0;
@@ -613,7 +672,8 @@ uint32_t cs_stats_fisher(double *p_out, const cs_2x2 *t)
         mode -= 1.0;
 
     /* Probability of the observed table relative to the mode. Past about
-     * 40 standard deviations it underflows, and so does the p-value. */
+     * 40 standard deviations it underflows, and so does the p-value: stop
+     * there and report 0 rather than walk the whole support. */
     r_obs = 1.0;
     for (x = mode; x != m.a && r_obs >= 1e-290;) {
         int dir = m.a > x ? 1 : -1;
@@ -621,7 +681,7 @@ uint32_t cs_stats_fisher(double *p_out, const cs_2x2 *t)
         x += dir;
     }
     if (r_obs < 1e-290) {
-        *p_out = 0.0;
+        *out = 0.0;
         return 0;
     }
     /* Tables within a relative 1e-7 of the observed one count as ties, as
@@ -631,7 +691,7 @@ uint32_t cs_stats_fisher(double *p_out, const cs_2x2 *t)
     fisher_side(&m, mode, hi, 1, thr, 1e-17 * r_obs, &s, &p);
     fisher_side(&m, mode, lo, -1, thr, 1e-17 * r_obs, &s, &p);
     p /= s;
-    *p_out = p > 1.0 ? 1.0 : p;
+    *out = p > 1.0 ? 1.0 : p;
     return 0;
 }
 
@@ -831,14 +891,14 @@ typedef struct logit_work {
 /* Find the aliased columns by Cholesky of the Gram matrix X'NX (N = the
  * trials), keeping a column only when it adds a new direction. Earlier
  * columns win, as in R's glm, so the intercept stays and a constant
- * covariate goes. Returns the rank. */
-static size_t logit_screen(logit_work *w, cs_logit_fit *out)
+ * covariate goes. g and l are p x p scratch (row-major); l holds the rows
+ * of the Cholesky factor of the kept columns. Returns the rank. */
+static size_t logit_screen(logit_work *w, cs_logit_fit *out, double *g,
+                           double *l)
 {
-    double g[CS_LOGIT_MAXP][CS_LOGIT_MAXP];
-    double l[CS_LOGIT_MAXP][CS_LOGIT_MAXP]; /* rows of L for kept columns */
     size_t p = w->p, q = 0;
 
-    memset(g, 0, sizeof g);
+    memset(g, 0, p * p * sizeof *g);
     for (size_t i = 0; i < w->m; i++) {
         const double *row = w->x + i * p;
         double ni = (double)w->n[i];
@@ -846,22 +906,22 @@ static size_t logit_screen(logit_work *w, cs_logit_fit *out)
             continue;
         for (size_t j = 0; j < p; j++)
             for (size_t k = 0; k <= j; k++)
-                g[j][k] += ni * row[j] * row[k];
+                g[j * p + k] += ni * row[j] * row[k];
     }
     for (size_t j = 0; j < p; j++) {
-        double res = g[j][j];
+        double gjj = g[j * p + j], res = gjj;
         for (size_t a = 0; a < q; a++) {
-            double v = g[j][w->keep[a]];
+            double v = g[j * p + w->keep[a]];
             for (size_t b = 0; b < a; b++)
-                v -= l[q][b] * l[a][b];
-            l[q][a] = v / l[a][a];
-            res -= l[q][a] * l[q][a];
+                v -= l[q * p + b] * l[a * p + b];
+            l[q * p + a] = v / l[a * p + a];
+            res -= l[q * p + a] * l[q * p + a];
         }
-        if (!(g[j][j] > 0.0) || !(res > ALIAS_TOL2 * g[j][j])) {
+        if (!(gjj > 0.0) || !(res > ALIAS_TOL2 * gjj)) {
             out->aliased[j] = 1;
             continue;
         }
-        l[q][q] = sqrt(res);
+        l[q * p + q] = sqrt(res);
         w->keep[q++] = j;
     }
     return q;
@@ -950,31 +1010,36 @@ int cs_stats_logit(cs_logit_fit *out, const double *x, const uint64_t *n,
     if (out->patterns == 0)
         return logit_fail(out, CS_NOTE_BAD_INPUT);
 
+    /* One block for everything: three per-pattern arrays, the screening
+     * scratch and the small IRLS matrices (viewed by GSL, not allocated
+     * by it, so its error handler has nothing to report). */
+    if (m > (SIZE_MAX / sizeof *mem - 2 * p * p - 3 * p) / 3)
+        return logit_fail(out, CS_NOTE_NOMEM);
+    mem = malloc((3 * m + 2 * p * p + 3 * p) * sizeof *mem);
+    if (mem == NULL)
+        return logit_fail(out, CS_NOTE_NOMEM);
+
     memset(&w, 0, sizeof w);
     w.x = x;
     w.n = n;
     w.y = y;
     w.m = m;
     w.p = p;
-    w.q = logit_screen(&w, out);
+    w.q = logit_screen(&w, out, mem + 3 * m, mem + 3 * m + p * p);
     out->rank = w.q;
     if (w.q < p)
         out->status |= CS_NOTE_LOGIT_SINGULAR;
-    if (w.q == 0)
+    if (w.q == 0) {
+        free(mem);
         return logit_fail(out, out->status | CS_NOTE_BAD_INPUT);
-
-    /* One block for everything: the per-pattern arrays and the small
-     * matrices, viewed by GSL without its allocator. */
-    mem = malloc((3 * m + w.q * w.q + 3 * w.q) * sizeof *mem);
-    if (mem == NULL)
-        return logit_fail(out, out->status | CS_NOTE_NOMEM);
+    }
     w.eta = mem;
     w.mu = mem + m;
     w.nu = mem + 2 * m;
     w.info = gsl_matrix_view_array(mem + 3 * m, w.q, w.q);
-    w.rhs = gsl_vector_view_array(mem + 3 * m + w.q * w.q, w.q);
-    w.beta = gsl_vector_view_array(mem + 3 * m + w.q * w.q + w.q, w.q);
-    w.prev = gsl_vector_view_array(mem + 3 * m + w.q * w.q + 2 * w.q, w.q);
+    w.rhs = gsl_vector_view_array(mem + 3 * m + p * p, w.q);
+    w.beta = gsl_vector_view_array(mem + 3 * m + p * p + p, w.q);
+    w.prev = gsl_vector_view_array(mem + 3 * m + p * p + 2 * p, w.q);
     /* NaN until a first step succeeds: a fit that fails at once reports no
      * coefficients rather than stale memory. */
     gsl_vector_set_all(&w.prev.vector, NAN);

@@ -11,7 +11,8 @@
  *   CS_NOTE_* values saying what happened (0 = nothing to report), and
  *   cs_stats_note_text() / cs_stats_notes_format() turn it into English.
  * - level is the two-sided confidence level, 0 < level < 1 (0.95 for 95%);
- *   z is the exact normal quantile, not 1.96.
+ *   z is the exact normal quantile, not 1.96. Any other level sets
+ *   CS_NOTE_BAD_LEVEL: estimates are still computed, intervals are NaN.
  * - Like every GSL caller in crampstat, the program must have called
  *   gsl_set_error_handler_off() (STYLE.md section 3). Inputs are checked
  *   before they reach GSL, so the handler is never expected to fire.
@@ -76,7 +77,10 @@ enum cs_stats_note {
     CS_NOTE_LOGIT_SEPARATION = 1u << 25, /* fitted probabilities reached 0
                                             or 1: (quasi-)separation */
     CS_NOTE_LOGIT_SINGULAR = 1u << 26, /* aliased columns were dropped */
-    CS_NOTE_NOMEM = 1u << 27
+    CS_NOTE_NOMEM = 1u << 27,
+    CS_NOTE_NUMERIC = 1u << 28        /* GSL could not evaluate a tail at
+                                         these counts (about 10^14 and up):
+                                         interval NaN */
 };
 
 /* Short English text of one note bit (the lowest set bit of note), e.g.
@@ -101,7 +105,13 @@ double cs_stats_z(double level);
 uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level);
 
 /* Clopper-Pearson exact interval from beta quantiles; lo = 0 when k == 0,
- * hi = 1 when k == n. Undefined cases as cs_stats_wilson. */
+ * hi = 1 when k == n. Undefined cases as cs_stats_wilson. The limits are
+ * found by inverting GSL's incomplete beta, or for fewer than 1000 cases
+ * the binomial sum itself (GSL's own inverse returns NaN from n = 10^4
+ * and hangs at 10^7): relative precision about 1e-13, and never worse
+ * than 1e-16 n / min(k, n - k) for a limit next to 0 or 1. When GSL
+ * cannot evaluate the tail (about 10^14 cases and up) the interval is
+ * NaN with CS_NOTE_NUMERIC. */
 uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
                                   double level);
 
@@ -110,7 +120,10 @@ uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
  *   lo = chi2_{(1-level)/2}(2k) / (2t) * per   (0 when k == 0)
  *   hi = chi2_{(1+level)/2}(2k + 2) / (2t) * per
  * est = k / t * per. t == 0: all NaN, CS_NOTE_NO_TIME; t < 0, t or per
- * not finite, per <= 0: all NaN, CS_NOTE_BAD_INPUT. */
+ * not finite, per <= 0: all NaN, CS_NOTE_BAD_INPUT. The gamma quantiles
+ * come from inverting GSL's incomplete gamma (gsl_cdf_chisq_Qinv is wrong
+ * by a third at k = 5e4): relative precision about 1e-14; an interval
+ * GSL cannot evaluate is NaN with CS_NOTE_NUMERIC. */
 uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                                double level);
 
@@ -168,11 +181,11 @@ int cs_stats_small_expected(const cs_2x2 *t);
  * outward from the mode by the ratio of successive terms and stops when
  * the rest of a tail is provably below 1e-17 of the observed table's
  * probability, so the time grows with the spread of the distribution
- * (about sqrt(n)), not with n: counts of 10^9 take milliseconds.
- * p-values below about 1e-300 come out as 0.
+ * (about sqrt(n)), not with n: counts of 10^10 take milliseconds.
+ * p-values below about 1e-280 come out as 0.
  * A zero row or column total: p = 1 (only one table is possible),
  * CS_NOTE_ZERO_MARGIN. */
-uint32_t cs_stats_fisher(double *p_out, const cs_2x2 *t);
+uint32_t cs_stats_fisher(double *out, const cs_2x2 *t);
 
 /* ---- Stratified analysis ---------------------------------------------- */
 
@@ -228,6 +241,10 @@ typedef struct cs_logit_fit {
  * A column that is a linear combination of earlier columns (for example a
  * covariate that never varies, next to the intercept) is dropped as R's
  * glm does: aliased[j] = 1, beta/se/z/p_value NaN, CS_NOTE_LOGIT_SINGULAR.
+ * "Combination" means the part of the column that the earlier ones do
+ * not explain (weighted by trials) has a norm below 1e-6 of the column's:
+ * a covariate like 10^6 +- 1 next to an intercept is dropped too; center
+ * such a covariate first.
  * When fitted probabilities reach 0 or 1 (within 1e-8) the data are
  * (quasi-)completely separated: the coefficients are drifting towards
  * infinity and are reported as they stand, with
