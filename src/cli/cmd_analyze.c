@@ -9,6 +9,7 @@
 #include <crampstat/join.h>
 #include <crampstat/report.h>
 #include <crampstat/tag.h>
+#include <crampstat/source.h>
 #include "cli.h"
 #include "cmds.h"
 
@@ -41,6 +42,8 @@ static const char help[] =
 "      --safe-csv        prefix cells starting with = + - @ with '\n"
 "  -q, --quiet           no summary lines, no progress\n"
 "  -v, --verbose         log each stage's counts\n"
+"      --threads N       1: read in one thread; 2 (default): decompress\n"
+"                        in a second thread (same output either way)\n"
 "  -h, --help            show this help\n"
 "\n"
 "Memory: the survey table, 20-30 bytes per session id (unless\n"
@@ -74,6 +77,7 @@ int cmd_analyze(int argc, char **argv)
         { "safe-csv", no_argument, NULL, 'C' },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
+        { "threads", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -95,6 +99,8 @@ int cmd_analyze(int argc, char **argv)
     unsigned long long total_read = 0, total_joined = 0, total_rej = 0;
 
     cs_report_opts_init(&ro);
+    unsigned long long threads;
+
     optind = 1;
     while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:qvh", longopts,
                               NULL)) != -1) {
@@ -134,6 +140,11 @@ int cmd_analyze(int argc, char **argv)
         case 'C': ro.safe_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
+        case 'T':
+            if (cli_parse_u64(optarg, &threads) < 0 || threads < 1 || threads > 64)
+                return cli_usage("analyze", "--threads wants a number from 1 to 64");
+            cs_source_default_threads((int)threads);
+            break;
         case 'h': return cli_print_help(help);
         default: return cli_usage("analyze", "bad option");
         }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/ingest.h>
+#include <crampstat/source.h>
 #include "cli.h"
 #include "cmds.h"
 
@@ -26,6 +27,8 @@ static const char help[] =
 "  -o, --output FILE        write to FILE, atomically (default: stdout)\n"
 "      --safe-csv           prefix cells starting with = + - @ with '\n"
 "  -q, --quiet              no summary lines\n"
+"      --threads N       1: read in one thread; 2 (default): decompress\n"
+"                        in a second thread (same output either way)\n"
 "  -h, --help               show this help\n"
 "\n"
 "Memory: one row at a time, plus 20-30 bytes per session id (duplicate\n"
@@ -93,6 +96,7 @@ int cmd_ingest(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "safe-csv", no_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
+        { "threads", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -112,6 +116,8 @@ int cmd_ingest(int argc, char **argv)
 
     cs_buf_init(&key0, 0);
     cs_buf_init(&key, 0);
+    unsigned long long threads;
+
     optind = 1;
     while ((opt = getopt_long(argc, argv, "s:r:o:qh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -130,6 +136,11 @@ int cmd_ingest(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'S': wo.safe_csv = 1; break;
         case 'q': quiet = 1; break;
+        case 'T':
+            if (cli_parse_u64(optarg, &threads) < 0 || threads < 1 || threads > 64)
+                return cli_usage("ingest", "--threads wants a number from 1 to 64");
+            cs_source_default_threads((int)threads);
+            break;
         case 'h': return cli_print_help(help);
         default: return cli_usage("ingest", "bad option");
         }
