@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/aggregate.h>
+#include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/report.h>
 #include "cli.h"
@@ -319,11 +320,12 @@ int cmd_merge(int argc, char **argv)
     };
     cs_error err = {0};
     cs_agg total, one;
+    cs_cal ctotal, cone;
     cs_buf text;
     const char *output = NULL;
     char *stdin_only[] = { "-" };
     char **files;
-    int nfiles, opt, have = 0;
+    int nfiles, opt, have = 0, cal = 0;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -341,18 +343,27 @@ int cmd_merge(int argc, char **argv)
         if (cs_read_small_file(&text, files[f], &err) < 0 ||
             cs_partial_kind(files[f], text.ptr, text.len, kind, sizeof kind, &err) < 0)
             goto done;
-        if (strcmp(kind, "aggregate") != 0) {
+        /* The first state decides the kind: aggregate or calories. */
+        if (f == 0)
+            cal = strcmp(kind, "calories") == 0;
+        if (strcmp(kind, cal ? "calories" : "aggregate") != 0) {
             cs_error_at(&err, CS_EDATA, (cs_pos){ files[f], 1, 0 },
                         "a \"%s\" partial state cannot be merged with "
-                        "aggregate states", kind);
+                        "%s states", kind, cal ? "calories" : "aggregate");
             goto done;
         }
-        if (cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
-                                text.len, &err) < 0)
+        if (cal ? cs_cal_read_partial(have ? &cone : &ctotal, files[f],
+                                      text.ptr, text.len, &err) < 0
+                : cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
+                                      text.len, &err) < 0)
             goto done;
         if (have) {
-            int rc = cs_agg_merge(&total, &one, &err);
-            cs_agg_dispose(&one);
+            int rc = cal ? cs_cal_merge(&ctotal, &cone, &err)
+                         : cs_agg_merge(&total, &one, &err);
+            if (cal)
+                cs_cal_dispose(&cone);
+            else
+                cs_agg_dispose(&one);
             if (rc < 0) {
                 /* Name the file that did not fit. */
                 char msg[256];
@@ -365,10 +376,24 @@ int cmd_merge(int argc, char **argv)
         }
         have = 1;
     }
+    if (cal) {
+        cli_output out;
+        cs_cal_finish(&ctotal);
+        cs_buf_reset(&text);
+        if (cs_cal_write_partial(&ctotal, &text) < 0)
+            cs_error_set(&err, CS_ENOMEM, "out of memory");
+        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+            cs_writer_raw(out.w, text.ptr, text.len);
+            cli_output_close(&out, 1, &err);
+        }
+        goto done;
+    }
     cs_agg_finish(&total);
     emit(&total, 1, NULL, output, &err);
 done:
-    if (have)
+    if (have && cal)
+        cs_cal_dispose(&ctotal);
+    else if (have)
         cs_agg_dispose(&total);
     cs_buf_dispose(&text);
     return cli_report("merge", &err);
@@ -389,10 +414,11 @@ int cmd_report(int argc, char **argv)
     cs_error err = {0};
     cs_report_opts ro;
     cs_agg agg;
+    cs_cal cal;
     cs_buf text;
     const char *output = NULL, *path = "-";
     char kind[32];
-    int opt, have = 0;
+    int opt, have = 0, have_cal = 0;
 
     cs_report_opts_init(&ro);
     optind = 1;
@@ -419,6 +445,20 @@ int cmd_report(int argc, char **argv)
     if (cs_read_small_file(&text, path, &err) < 0 ||
         cs_partial_kind(path, text.ptr, text.len, kind, sizeof kind, &err) < 0)
         goto done;
+    if (strcmp(kind, "calories") == 0) {
+        cli_output out;
+        if (cs_cal_read_partial(&cal, path, text.ptr, text.len, &err) < 0)
+            goto done;
+        have_cal = 1;
+        cs_buf_reset(&text);
+        if (cs_cal_render(&cal, &ro, &text) < 0)
+            cs_error_set(&err, CS_ENOMEM, "out of memory");
+        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+            cs_writer_raw(out.w, text.ptr, text.len);
+            cli_output_close(&out, 1, &err);
+        }
+        goto done;
+    }
     if (strcmp(kind, "aggregate") != 0) {
         cs_error_at(&err, CS_EDATA, (cs_pos){ path, 1, 0 },
                     "unknown partial state kind \"%s\"", kind);
@@ -431,6 +471,8 @@ int cmd_report(int argc, char **argv)
 done:
     if (have)
         cs_agg_dispose(&agg);
+    if (have_cal)
+        cs_cal_dispose(&cal);
     cs_buf_dispose(&text);
     return cli_report("report", &err);
 }

@@ -11,6 +11,7 @@ int cmd_filter(int argc, char **argv);
 int cmd_aggregate(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_calories(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 
 #endif

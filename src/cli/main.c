@@ -20,6 +20,7 @@ static const struct command {
     { "aggregate", cmd_aggregate, "cramp incidence and statistics by cause factor" },
     { "merge", cmd_merge, "combine partial states exactly" },
     { "report", cmd_report, "render a partial state as a report" },
+    { "calories", cmd_calories, "calorie goals, targets and the cramp link per goal" },
     { "rules", cmd_rules, "print the cause-factor rules in force" },
     { "gen", cmd_gen, "generate a synthetic survey and exercise data set" },
 };
