@@ -177,8 +177,10 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
         return rc;
     }
     /* Sort by (participant, day); a stable order is not needed because
-     * no participant has two waves on one day. */
-    qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
+     * no participant has two waves on one day. An empty survey has no
+     * array at all, and qsort must not be given NULL. */
+    if (s->nwaves > 1)
+        qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
     for (size_t i = 0; i < s->nwaves; i++) {
         part *p = &s->parts[s->waves[i].part];
         if (i == 0 || s->waves[i - 1].part != s->waves[i].part)

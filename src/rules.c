@@ -183,14 +183,15 @@ int cs_rules_parse(cs_rules *r, const char *name, const char *text,
 int cs_rules_load(cs_rules *r, const char *path, cs_error *err)
 {
     FILE *f = fopen(path, "rb");
-    char buf[65536];
+    char buf[65536 + 1];   /* one byte more tells a 64 KiB file from a
+                              larger one (feof is not set at exactly 64 KiB) */
     size_t n;
 
     if (!f)
         return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
                            "cannot open the rules file");
     n = fread(buf, 1, sizeof buf, f);
-    int bad = ferror(f), big = !bad && !feof(f);
+    int bad = ferror(f), big = !bad && n > 65536;
     fclose(f);
     if (bad || big)
         return cs_error_at(err, bad ? CS_EIO : CS_ELIMIT, (cs_pos){ path, 0, 0 },
@@ -209,15 +210,36 @@ static void fmt_value(const cs_rules *r, const struct key *k, char *b, size_t ca
     case K_OUTCOME:
         snprintf(b, cap, "%s", r->outcome == CS_OUTCOME_ANY ? "any" : "hamstring");
         break;
-    case K_NUM:
-        snprintf(b, cap, "%.15g", *(const double *)(base + k->off));
+    case K_NUM: {
+        /* The shortest of 15, 16 or 17 significant digits that reads back
+         * as the same double, so that a printed rules file loads back to
+         * the same rules and two different rules never share a
+         * fingerprint (32.000000000000007 printed as 32 did both). Never
+         * in exponent form: the parser takes plain decimals only (1e-05
+         * did not load back). Tiny values get many zeros, hence the
+         * callers' buffer size. */
+        double x = *(const double *)(base + k->off);
+        int e, n, prec;
+        for (prec = 15; prec < 17; prec++) {
+            snprintf(b, cap, "%.*g", prec, x);
+            if (strtod(b, NULL) == x)
+                break;
+        }
+        snprintf(b, cap, "%.*g", prec, x);
+        if (!strchr(b, 'e'))
+            break;
+        e = atoi(strchr(b, 'e') + 1);
+        n = snprintf(b, cap, "%.*f", e < 0 ? prec - 1 - e : 0, x);
+        while (n > 1 && strchr(b, '.') && (b[n - 1] == '0' || b[n - 1] == '.'))
+            b[--n] = '\0';
         break;
+    }
     }
 }
 
 int cs_rules_format(const cs_rules *r, cs_buf *out)
 {
-    char v[64];
+    char v[400];
     int rc = cs_buf_printf(out,
         "# crampstat rules: cause-factor thresholds (DATA.md section 5).\n"
         "# Format: key = value, one per line; '#' starts a comment.\n"
@@ -232,7 +254,7 @@ int cs_rules_format(const cs_rules *r, cs_buf *out)
 
 int cs_rules_fingerprint(const cs_rules *r, cs_buf *out)
 {
-    char v[64];
+    char v[400];
     int rc = CS_OK;
     for (size_t k = 0; k < NKEYS && rc == CS_OK; k++) {
         fmt_value(r, &keys[k], v, sizeof v);

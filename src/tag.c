@@ -5,9 +5,9 @@
  * heat factor needs more than that when only humidity is missing: the
  * temperature alone may already decide it (at 10 C no humidity makes the
  * heat index reach 32 C). We find the heat index's range over humidity
- * 0-100 % by evaluating it at every 0.1 % and at the formula's breakpoints,
- * cached per temperature, because the NOAA formula is piecewise and not
- * monotonic in general. */
+ * 0-100 % by evaluating it at every 0.1 % and at the formula's breakpoints
+ * and vertices, cached per temperature, because the NOAA formula is
+ * piecewise and not monotonic in general. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,10 +79,45 @@ static signed char and3(signed char a, signed char b)
     return -1;
 }
 
-/* x < lim, unknown when x is missing. */
+/* x < lim, unknown when x is missing. Every quantity compared here (fluid
+ * per hour, warm-up minutes, intakes) is >= 0 by the contract, so below a
+ * limit of 0 or less nothing is, missing or not. */
 static signed char below(double x, double lim)
 {
-    return isnan(x) ? -1 : x < lim;
+    if (isnan(x))
+        return lim <= 0 ? 0 : -1;
+    return x < lim;
+}
+
+/* Humidities where the heat index may take an extreme that the 0.1 % grid
+ * misses: on either side of the switch from the simple formula to the
+ * regression, where the index jumps (at 27.27 C it drops from 26.06 C to
+ * 25.26 C at 0.41 % humidity, and the grid's nearest point, 0.5 %, gives
+ * 25.26 + 0.005), and the vertex of the regression's parabola in RH on
+ * each of its three pieces. Returns how many were written (at most 5). */
+static size_t heat_extra_rh(double temp_c, double *rh)
+{
+    double t = temp_c * 9.0 / 5.0 + 32.0;
+    /* (simple + T) / 2 >= 80  <=>  RH >= (170.3 - 2.1 T) / 0.047 */
+    double sw = (170.3 - 2.1 * t) / 0.047;
+    double a = -0.05481717 + 0.00085282 * t - 0.00000199 * t * t;
+    double b = 10.14333127 - 0.22475541 * t + 0.00122874 * t * t;
+    double cand[5];
+    size_t n = 0, m = 0;
+
+    cand[m++] = sw * (1 - 1e-12) - 1e-12;
+    cand[m++] = sw * (1 + 1e-12) + 1e-12;
+    if (a != 0) {
+        cand[m++] = -b / (2 * a);
+        if (t >= 80 && t <= 112)   /* low-humidity adjustment, RH < 13 */
+            cand[m++] = -(b + sqrt((17 - fabs(t - 95)) / 17) / 4) / (2 * a);
+        if (t >= 80 && t <= 87)    /* high-humidity adjustment, RH > 85 */
+            cand[m++] = -(b + (87 - t) / 50) / (2 * a);
+    }
+    for (size_t k = 0; k < m; k++)
+        if (cand[k] >= 0 && cand[k] <= 100)
+            rh[n++] = cand[k];
+    return n;
 }
 
 static void heat_range(cs_tagger *t, double temp_c, double *lo, double *hi)
@@ -100,8 +135,15 @@ static void heat_range(cs_tagger *t, double temp_c, double *lo, double *hi)
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
+        double extra[8];
+        size_t nextra = heat_extra_rh(temp_c, extra);
         for (size_t k = 0; k < sizeof breaks / sizeof breaks[0]; k++) {
             double v = cs_heat_index_c(temp_c, breaks[k]);
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+        for (size_t k = 0; k < nextra; k++) {
+            double v = cs_heat_index_c(temp_c, extra[k]);
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
@@ -156,9 +198,13 @@ void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
         o->factor[CS_F_HEAT] = -1;
     }
 
-    /* Dehydration: a short session is not dehydrated whatever it drank. */
+    /* Dehydration: a short session is not dehydrated whatever it drank.
+     * fluid / (duration / 60) < limit is compared as fluid * 60 < limit *
+     * duration: 220 ml in 33 min is exactly 400 ml/h, but the division
+     * gives 399.99999999999994. */
     o->factor[CS_F_DEHYDRATION] =
-        and3(below(o->fluid_ml_per_h, r->dehydration_fluid_ml_per_h),
+        and3(isnan(s->fluid_ml) ? -1
+             : s->fluid_ml * 60 < r->dehydration_fluid_ml_per_h * s->duration_min,
              s->duration_min >= r->dehydration_min_duration_min);
 
     o->factor[CS_F_ELECTROLYTE] =

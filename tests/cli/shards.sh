@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End to end: the sample data split into 4 shards by participant, each
+# aggregated to a partial state, merged in different orders: the report
+# equals the single pass byte for byte. And 1000 copies of one state merge
+# to exactly 1000 times its counts.
+. "$(dirname "$0")/lib.sh"
+cd "$CS_SRC"
+S=sample-data
+X=$S/exercise.csv.gz
+V=$S/survey.csv.gz
+cs() { "$CRAMPSTAT" "$@"; }
+
+# The single pass.
+cs ingest -q --schema exercise "$X" | cs join -q --survey "$V" | cs tag -q \
+    >"$T/tagged.csv"
+for fmt in json pretty; do
+    cs aggregate -q --by sex --input-name "$X" --format "$fmt" \
+        <"$T/tagged.csv" >"$T/single.$fmt"
+    check "single pass exit ($fmt)" 0 $?
+done
+cs aggregate -q --by sex --input-name "$X" --partial <"$T/tagged.csv" \
+    >"$T/single.partial"
+
+# Four shards by participant (the number in the id modulo 4), each with
+# the header.
+gzip -dc "$X" | awk -F, -v dir="$T" '
+    NR == 1 { h = $0; for (k = 0; k < 4; k++) print h > (dir "/shard" k ".csv"); next }
+    { print > (dir "/shard" (substr($1, 2) % 4) ".csv") }'
+rows=0
+for k in 0 1 2 3; do
+    n=$(($(wc -l <"$T/shard$k.csv") - 1))
+    check "shard $k is not empty" 1 "$((n > 0))"
+    rows=$((rows + n))
+    gzip "$T/shard$k.csv"
+done
+check "the shards hold every row" "$(gzip -dc "$X" | awk 'NR > 1' | wc -l)" "$rows"
+for k in 0 1 2 3; do
+    gzip -dc "$T/shard$k.csv.gz" | cs ingest -q --schema exercise |
+        cs join -q --survey "$V" | cs tag -q |
+        cs aggregate -q --partial --by sex --input-name "$X" >"$T/s$k.partial"
+    check "shard $k chain exit" "0 0 0 0 0" "${PIPESTATUS[*]}"
+done
+
+# Merged pairwise in two orders, and in one call with a shuffled list.
+cs merge "$T/s0.partial" "$T/s1.partial" >"$T/m01"
+cs merge "$T/s2.partial" "$T/s3.partial" >"$T/m23"
+cs merge "$T/m01" "$T/m23" >"$T/orderA"
+check "merge exit (pairs)" 0 $?
+cs merge "$T/s3.partial" "$T/s1.partial" >"$T/m31"
+cs merge "$T/m31" "$T/s0.partial" >"$T/m310"
+cs merge "$T/s2.partial" "$T/m310" >"$T/orderB"
+check "merge exit (chain)" 0 $?
+cs merge "$T/s2.partial" "$T/s0.partial" "$T/s3.partial" "$T/s1.partial" >"$T/orderC"
+check "merge exit (one call)" 0 $?
+# From standard input, one state.
+cs merge <"$T/orderC" >"$T/orderD"
+check_file "merged states are canonical (A = B)" "$T/orderA" "$T/orderB"
+check_file "merged states are canonical (A = C)" "$T/orderA" "$T/orderC"
+check_file "merge of one state from stdin is the identity" "$T/orderC" "$T/orderD"
+check_file "merged state = single-pass state" "$T/single.partial" "$T/orderA"
+for o in A B C; do
+    for fmt in json pretty; do
+        cs report --format "$fmt" "$T/order$o" >"$T/report$o.$fmt"
+        check "report exit ($o, $fmt)" 0 $?
+        check_file "merged report = single pass (order $o, $fmt)" \
+            "$T/single.$fmt" "$T/report$o.$fmt"
+    done
+done
+# Also via standard input and gzip-compressed states.
+gzip -c "$T/orderB" >"$T/orderB.gz"
+cs report --format json <"$T/orderB.gz" >"$T/reportBgz.json"
+check_file "report of a gzip state from stdin" "$T/single.json" "$T/reportBgz.json"
+# analyze agrees too: its JSON holds the aggregate report as the member
+# "aggregate", byte for byte (then the calorie report follows).
+cs analyze -q --by sex --survey "$V" --exercise "$X" --format json >"$T/analyze.json"
+check "analyze's aggregate member = merged report" 1 \
+    "$(/usr/bin/python3 -c 'import sys
+a, g = open(sys.argv[1]).read(), open(sys.argv[2]).read().rstrip("\n")
+print(int("\n\"aggregate\": " + g + ",\n" in a))' "$T/analyze.json" "$T/reportA.json")"
+
+# Different --by or rules refuse to merge (exit 65, naming the file).
+cs aggregate -q --partial --by age_band --input-name "$X" <"$T/tagged.csv" \
+    >"$T/age.partial"
+cs merge "$T/s0.partial" "$T/age.partial" >/dev/null 2>"$T/e65"
+check "merge of different --by: 65" 65 $?
+check_grep "merge names the file" "age.partial: cannot merge: the states are stratified by different columns" "$T/e65"
+printf 'heat.heat_index_c = 30\n' >"$T/hot.rules"
+cs aggregate -q --partial --by sex --rules "$T/hot.rules" --input-name "$X" \
+    <"$T/tagged.csv" >"$T/hot.partial"
+cs merge "$T/s0.partial" "$T/hot.partial" >/dev/null 2>"$T/e65r"
+check "merge of different rules: 65" 65 $?
+check_grep "rules message" "made with different rules" "$T/e65r"
+head -n 5 "$T/s0.partial" >"$T/cut.partial"
+cs merge "$T/s1.partial" "$T/cut.partial" >/dev/null 2>"$T/e65c"
+check "merge of a truncated state: 65" 65 $?
+check_grep "truncated message" 'cut.partial:5: the state is truncated' "$T/e65c"
+
+# ---- 1000 copies -----------------------------------------------------------
+head -n 301 "$T/tagged.csv" |
+    cs aggregate -q --partial --by sex --input-name small >"$T/small.partial"
+args=()
+for i in $(seq 1000); do args+=("$T/small.partial"); done
+cs merge "${args[@]}" >"$T/x1000.partial"
+check "merge of 1000 states exit" 0 $?
+# Every count times 1000, by awk (rows: both; cell: sessions, cases,
+# exposure; pattern: n and y, not the bits).
+awk '$1 == "rows" { printf "rows %.0f %.0f\n", $2 * 1000, $3 * 1000; next }
+     $1 == "cell" { printf "%s %s %s %.0f %.0f %.0f\n", $1, $2, $3,
+                    $4 * 1000, $5 * 1000, $6 * 1000; next }
+     $1 == "pattern" { printf "pattern %s %.0f %.0f\n", $2, $3 * 1000,
+                       $4 * 1000; next }
+     { print }' "$T/small.partial" >"$T/want1000.partial"
+check_file "1000 copies = counts x 1000" "$T/want1000.partial" "$T/x1000.partial"
+check "rows x 1000" "rows 300000 $(($(awk '$1 == "rows" { print $3 }' "$T/small.partial") * 1000))" \
+    "$(grep '^rows ' "$T/x1000.partial")"
+small_f=$(awk '$0 == "stratum :F" { s = 1; next } /^stratum/ { s = 0 }
+    s && $2 == "fatigue" && $3 == "exposed" { print $4 }' "$T/small.partial")
+big_f=$(awk '$0 == "stratum :F" { s = 1; next } /^stratum/ { s = 0 }
+    s && $2 == "fatigue" && $3 == "exposed" { print $4 }' "$T/x1000.partial")
+check "F fatigue exposed x 1000" "$((small_f * 1000))" "$big_f"
+cs report --format json "$T/x1000.partial" >"$T/x1000.json"
+check "report of 1000 copies exit" 0 $?
+check_grep "report of 1000 copies counts" '"sessions": 300000' "$T/x1000.json"
+
+finish

@@ -1,0 +1,987 @@
+/* Tests of src/aggregate.c and the report rendered from it: durations in
+ * milli-minutes, counts added by hand, merging (exact, associative,
+ * commutative, refused across rules, beyond 2^32, overflow at 2^64), the
+ * partial-state text (round trip, untrusted input) and the JSON report of
+ * a tiny state whose statistics are worked out by hand. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/report.h>
+
+#define assert_near(got, want, eps) do {                                  \
+        double got_ = (got), want_ = (want);                              \
+        if (!(fabs(got_ - want_) <= (eps)))                               \
+            fail_msg("%s = %.17g, expected %.17g +- %g", #got, got_,      \
+                     want_, (double)(eps));                               \
+    } while (0)
+
+#define FACTORS "fatigue,tightness,heat,dehydration,electrolyte,medical," \
+    "medical_disc_injury,medical_parkinsons,medical_multiple_sclerosis,"   \
+    "medical_cerebral_palsy,medical_thyroid_disease,medical_kidney_disease,"\
+    "medical_alcoholism,medical_pregnancy"
+/* Lines 1-6 of a partial state. */
+#define HEAD "crampstat-partial 1 aggregate\nrules :x\noutcome hamstring\n" \
+             "by :\nadjust :\nfactors " FACTORS "\n"
+
+static cs_str str(const char *s)
+{
+    return (cs_str){ s, strlen(s) };
+}
+
+/* A state's text with a shorthand: a line "ALL STATE S C M" stands for
+ * the 14 lines "cell FACTOR STATE S C M", one per factor in order. A real
+ * state counts every session once per factor, and the reader checks
+ * that; hand-made states must obey it too. Returns a malloc'd string. */
+static char *expand(const char *text)
+{
+    static const char *const fs[CS_F_N] = {
+        "fatigue", "tightness", "heat", "dehydration", "electrolyte",
+        "medical", "medical_disc_injury", "medical_parkinsons",
+        "medical_multiple_sclerosis", "medical_cerebral_palsy",
+        "medical_thyroid_disease", "medical_kidney_disease",
+        "medical_alcoholism", "medical_pregnancy"
+    };
+    size_t cap = strlen(text) * 16 + 1, len = 0;
+    char *out = malloc(cap);
+    const char *p = text;
+
+    assert_non_null(out);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (strncmp(p, "ALL ", 4) == 0) {
+            for (int f = 0; f < CS_F_N; f++)
+                len += (size_t)snprintf(out + len, cap - len, "cell %s %.*s",
+                                        fs[f], (int)(n - 4), p + 4);
+        } else {
+            memcpy(out + len, p, n);
+            len += n;
+        }
+        p += n;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* ---- cs_agg_mmin ------------------------------------------------------- */
+
+static const struct {
+    const char *text;
+    int rc;
+    uint64_t mmin;
+} mmins[] = {
+    { "45", 0, 45000 },
+    { "+45", 0, 45000 },
+    { "45.", 0, 45000 },
+    { ".5", 0, 500 },
+    { "0.001", 0, 1 },
+    { "0.0005", 0, 1 },          /* half a milli-minute rounds up */
+    /* A positive duration under half a milli-minute counts as one, not 0
+     * (ingest accepts it, so aggregate must not drop it). */
+    { "0.0004", 0, 1 },
+    { "0.00049999", 0, 1 },
+    { "0.0000000001", 0, 1 },
+    { "0.0000", 0, 0 },
+    { "0.00051", 0, 1 },
+    { "0.0015", 0, 2 },
+    { "0.9995", 0, 1000 },
+    { "12.3456789", 0, 12346 },  /* 12345.6789 milli-minutes */
+    { "12.3454999", 0, 12345 },
+    { "0", 0, 0 },
+    { "000001440", 0, 1440000 },
+    { "1440", 0, 1440000 },
+    { "1440.000", 0, 1440000 },
+    { "1439.9995", 0, 1440000 },
+    { "1439.9994", 0, 1439999 },
+    { "1440.001", -1, 0 },
+    { "1440.0005", -1, 0 },
+    { "1441", -1, 0 },
+    { "99999999999999999999999", -1, 0 },
+    { "abc", -1, 0 },
+    { "", -1, 0 },
+    { ".", -1, 0 },
+    { "+", -1, 0 },
+    { "-1", -1, 0 },
+    { "-0", -1, 0 },
+    { "1e3", -1, 0 },
+    { " 45", -1, 0 },
+    { "45 ", -1, 0 },
+    { "4 5", -1, 0 },
+    { "45..0", -1, 0 },
+    { "0x10", -1, 0 },
+    { "NA", -1, 0 },
+};
+
+static void test_agg_mmin(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof mmins / sizeof mmins[0]; i++) {
+        uint64_t got = 12345678;
+        int rc;
+        print_message("case \"%s\"\n", mmins[i].text);
+        rc = cs_agg_mmin(str(mmins[i].text), &got);
+        assert_int_equal(rc, mmins[i].rc);
+        if (rc == 0)
+            assert_int_equal(got, mmins[i].mmin);
+    }
+    /* Length-delimited: the bytes after len are not read. */
+    {
+        uint64_t got = 0;
+        assert_int_equal(cs_agg_mmin((cs_str){ "45abc", 2 }, &got), 0);
+        assert_int_equal(got, 45000);
+    }
+}
+
+/* ---- adding by hand ----------------------------------------------------- */
+
+/* Factor flags from a 14-character string of 1, 0 and ? (unknown). */
+static void flags(signed char *out, const char *s)
+{
+    assert_int_equal(strlen(s), CS_F_N);
+    for (int f = 0; f < CS_F_N; f++)
+        out[f] = s[f] == '?' ? -1 : (signed char)(s[f] - '0');
+}
+
+static void add(cs_agg *a, const char *fl, int outcome, uint64_t mmin,
+                const char *by, const char *adj)
+{
+    signed char f[CS_F_N];
+    cs_error err = {0};
+
+    flags(f, fl);
+    assert_int_equal(cs_agg_add(a, f, outcome, mmin, str(by), str(adj), &err),
+                     CS_OK);
+}
+
+static void init(cs_agg *a, const char *by, const char *adjust)
+{
+    cs_rules r;
+    cs_error err = {0};
+
+    cs_rules_default(&r);
+    assert_int_equal(cs_agg_init(a, &r, by, adjust, &err), CS_OK);
+}
+
+static void assert_cell(const cs_agg_cell *c, uint64_t sessions,
+                        uint64_t cases, uint64_t mmin)
+{
+    assert_int_equal(c->sessions, sessions);
+    assert_int_equal(c->cases, cases);
+    assert_int_equal(c->mmin, mmin);
+}
+
+static void test_agg_add(void **state)
+{
+    cs_agg a;
+
+    (void)state;
+    init(&a, "sex", NULL);
+    /*        factors          outcome  mmin    sex */
+    add(&a, "10000000000000", 1, 45000, "F", "");   /* s1 */
+    add(&a, "1?000000000000", 0, 30000, "F", "");   /* s2: tightness unknown */
+    add(&a, "01000000000000", 1, 60000, "M", "");   /* s3 */
+    add(&a, "00000000000000", -1, 10000, "M", "");  /* s4: outcome unknown */
+    add(&a, "000000?0000001", 0, 1000, "F", "");    /* s5 */
+    cs_agg_finish(&a);
+
+    assert_int_equal(a.rows, 5);
+    assert_int_equal(a.outcome_unknown, 1);
+    assert_int_equal(a.nstrata, 2);
+    assert_string_equal(a.strata[0].name, "F");
+    assert_string_equal(a.strata[1].name, "M");
+    /* F: fatigue exposed s1 + s2 (1 case, 75000), unexposed s5. */
+    assert_cell(&a.strata[0].cell[CS_F_FATIGUE][CS_AGG_EXPOSED], 2, 1, 75000);
+    assert_cell(&a.strata[0].cell[CS_F_FATIGUE][CS_AGG_UNEXPOSED], 1, 0, 1000);
+    assert_cell(&a.strata[0].cell[CS_F_FATIGUE][CS_AGG_UNKNOWN], 0, 0, 0);
+    /* F: tightness unknown s2, unexposed s1 + s5. */
+    assert_cell(&a.strata[0].cell[CS_F_TIGHTNESS][CS_AGG_UNKNOWN], 1, 0, 30000);
+    assert_cell(&a.strata[0].cell[CS_F_TIGHTNESS][CS_AGG_UNEXPOSED], 2, 1, 46000);
+    assert_cell(&a.strata[0].cell[CS_F_TIGHTNESS][CS_AGG_EXPOSED], 0, 0, 0);
+    /* F: sub-factors: disc injury unknown for s5, pregnancy exposed s5. */
+    assert_cell(&a.strata[0].cell[CS_F_MED_FIRST][CS_AGG_UNKNOWN], 1, 0, 1000);
+    assert_cell(&a.strata[0].cell[CS_F_MED_FIRST][CS_AGG_UNEXPOSED], 2, 1, 75000);
+    assert_cell(&a.strata[0].cell[CS_F_N - 1][CS_AGG_EXPOSED], 1, 0, 1000);
+    /* M: only s3 (s4's outcome is unknown: it counts nowhere else). */
+    assert_cell(&a.strata[1].cell[CS_F_FATIGUE][CS_AGG_UNEXPOSED], 1, 1, 60000);
+    assert_cell(&a.strata[1].cell[CS_F_TIGHTNESS][CS_AGG_EXPOSED], 1, 1, 60000);
+    assert_cell(&a.strata[1].cell[CS_F_HEAT][CS_AGG_UNEXPOSED], 1, 1, 60000);
+    /* Patterns of the six main factors (bit f = factor f), only sessions
+     * with all six known: s1 = bit 0, s3 = bit 1, s5 = 0; s2 is left out
+     * (tightness unknown; s5's unknown is a sub-factor). */
+    assert_int_equal(a.nadj, 1);
+    assert_string_equal(a.adj[0].name, "");
+    assert_int_equal(a.adj[0].n[1], 1);
+    assert_int_equal(a.adj[0].y[1], 1);
+    assert_int_equal(a.adj[0].n[2], 1);
+    assert_int_equal(a.adj[0].y[2], 1);
+    assert_int_equal(a.adj[0].n[0], 1);
+    assert_int_equal(a.adj[0].y[0], 0);
+    {
+        uint64_t total = 0;
+        for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+            total += a.adj[0].n[k];
+        assert_int_equal(total, 3);
+    }
+    cs_agg_dispose(&a);
+
+    /* Without --by every session is in the one stratum named "", whatever
+     * value is passed. */
+    init(&a, NULL, NULL);
+    add(&a, "10000000000000", 1, 45000, "F", "x");
+    add(&a, "10000000000000", 0, 45000, "M", "y");
+    assert_int_equal(a.nstrata, 1);
+    assert_string_equal(a.strata[0].name, "");
+    assert_int_equal(a.nadj, 1);
+    assert_cell(&a.strata[0].cell[CS_F_FATIGUE][CS_AGG_EXPOSED], 2, 1, 90000);
+    cs_agg_dispose(&a);
+}
+
+/* More than CS_AGG_MAX_LEVELS values of a --by column is an error. */
+static void test_agg_too_many_levels(void **state)
+{
+    cs_agg a;
+    signed char f[CS_F_N];
+    cs_error err = {0};
+    char v[16];
+
+    (void)state;
+    init(&a, "participant_id", NULL);
+    flags(f, "00000000000000");
+    for (int i = 0; i < CS_AGG_MAX_LEVELS; i++) {
+        snprintf(v, sizeof v, "P%d", i);
+        assert_int_equal(cs_agg_add(&a, f, 0, 1000, str(v), str(""), &err), CS_OK);
+    }
+    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("P0"), str(""), &err), CS_OK);
+    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("new"), str(""), &err),
+                     CS_ELIMIT);
+    assert_non_null(strstr(err.msg, "column \"participant_id\" has more than 1000"));
+    cs_agg_dispose(&a);
+}
+
+/* ---- merging ------------------------------------------------------------ */
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* A shard: n random sessions with --by sex, --adjust age_band. */
+static void shard(cs_agg *a, uint64_t seed, int n, const char *input)
+{
+    static const char *const sexes[] = { "F", "M" };
+    static const char *const bands[] = { "18-29", "30-44", "45-59", "60+" };
+
+    rng = seed;
+    init(a, "sex", "age_band");
+    assert_int_equal(cs_agg_add_input(a, input), CS_OK);
+    for (int i = 0; i < n; i++) {
+        char fl[CS_F_N + 1];
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = "01?0"[rnd(4)];
+        fl[CS_F_N] = '\0';
+        add(a, fl, (int)rnd(3) - 1, 1 + rnd(1440000), sexes[rnd(2)],
+            bands[rnd(4)]);
+    }
+}
+
+static char *partial_text(cs_agg *a)
+{
+    cs_buf b;
+    cs_agg_finish(a);
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_agg_write_partial(a, &b), CS_OK);
+    return cs_buf_take(&b, NULL);
+}
+
+static void test_agg_merge_orders(void **state)
+{
+    static const int orders[6][3] = {
+        { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 },
+        { 2, 1, 0 }
+    };
+    static const uint64_t seeds[3] = { 11, 22, 33 };
+    static const char *const names[3] = { "c.csv", "a.csv", "b.csv" };
+    char *want, *one;
+    cs_agg all;
+
+    (void)state;
+    /* One pass over every session of the three shards. */
+    init(&all, "sex", "age_band");
+    for (int s = 0; s < 3; s++) {
+        cs_agg tmp;
+        shard(&tmp, seeds[s], 400, names[s]);
+        cs_agg_dispose(&tmp);
+        rng = seeds[s];
+        assert_int_equal(cs_agg_add_input(&all, names[s]), CS_OK);
+        /* Replay the same draws into the one state. */
+        {
+            static const char *const sexes[] = { "F", "M" };
+            static const char *const bands[] = { "18-29", "30-44", "45-59", "60+" };
+            for (int i = 0; i < 400; i++) {
+                char fl[CS_F_N + 1];
+                for (int f = 0; f < CS_F_N; f++)
+                    fl[f] = "01?0"[rnd(4)];
+                fl[CS_F_N] = '\0';
+                add(&all, fl, (int)rnd(3) - 1, 1 + rnd(1440000), sexes[rnd(2)],
+                    bands[rnd(4)]);
+            }
+        }
+    }
+    want = partial_text(&all);
+    cs_agg_dispose(&all);
+    assert_non_null(strstr(want, "rows 1200 "));
+    assert_non_null(strstr(want, "\ninput :a.csv\ninput :b.csv\ninput :c.csv\n"));
+
+    /* Merged into an empty state in all six orders. */
+    for (int o = 0; o < 6; o++) {
+        cs_agg total, part[3];
+        cs_error err = {0};
+        char *got;
+        init(&total, "sex", "age_band");
+        for (int s = 0; s < 3; s++)
+            shard(&part[s], seeds[s], 400, names[s]);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(cs_agg_merge(&total, &part[orders[o][k]], &err),
+                             CS_OK);
+        got = partial_text(&total);
+        print_message("order %d %d %d\n", orders[o][0], orders[o][1], orders[o][2]);
+        assert_string_equal(got, want);
+        free(got);
+        cs_agg_dispose(&total);
+        for (int s = 0; s < 3; s++)
+            cs_agg_dispose(&part[s]);
+    }
+
+    /* (x + y) + z = x + (y + z), merging into the shards themselves. */
+    {
+        cs_agg x, y, z;
+        cs_error err = {0};
+        shard(&x, seeds[0], 400, names[0]);
+        shard(&y, seeds[1], 400, names[1]);
+        shard(&z, seeds[2], 400, names[2]);
+        assert_int_equal(cs_agg_merge(&y, &z, &err), CS_OK);
+        assert_int_equal(cs_agg_merge(&x, &y, &err), CS_OK);
+        one = partial_text(&x);
+        assert_string_equal(one, want);
+        free(one);
+        cs_agg_dispose(&x);
+        cs_agg_dispose(&y);
+        cs_agg_dispose(&z);
+    }
+    /* Merging an empty state changes nothing. */
+    {
+        cs_agg x, empty;
+        cs_error err = {0};
+        char *before;
+        shard(&x, seeds[0], 400, names[0]);
+        before = partial_text(&x);
+        init(&empty, "sex", "age_band");
+        assert_int_equal(cs_agg_merge(&x, &empty, &err), CS_OK);
+        one = partial_text(&x);
+        assert_string_equal(one, before);
+        free(one);
+        free(before);
+        cs_agg_dispose(&x);
+        cs_agg_dispose(&empty);
+    }
+    free(want);
+}
+
+static void test_agg_merge_refused(void **state)
+{
+    static const struct {
+        const char *name;
+        double heat;          /* rules: heat threshold */
+        int outcome;          /* set after init */
+        const char *by, *adjust;
+        const char *msg;
+    } cases[] = {
+        { "rules", 30, CS_OUTCOME_HAMSTRING, "sex", "", "different rules" },
+        { "outcome", 32, CS_OUTCOME_ANY, "sex", "", "different outcomes" },
+        { "by", 32, CS_OUTCOME_HAMSTRING, "age_band", "",
+          "stratified by different columns (\"sex\" vs \"age_band\")" },
+        { "no by", 32, CS_OUTCOME_HAMSTRING, "", "",
+          "stratified by different columns (\"sex\" vs \"\")" },
+        { "adjust", 32, CS_OUTCOME_HAMSTRING, "sex", "age_band",
+          "adjust for different columns (\"\" vs \"age_band\")" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_agg into, from;
+        cs_rules r;
+        cs_error err = {0};
+        char *before, *after;
+
+        print_message("case %s\n", cases[i].name);
+        init(&into, "sex", "");
+        add(&into, "10000000000000", 1, 45000, "F", "");
+        before = partial_text(&into);
+        cs_rules_default(&r);
+        r.heat_index_c = cases[i].heat;
+        assert_int_equal(cs_agg_init(&from, &r, cases[i].by, cases[i].adjust,
+                                     &err), CS_OK);
+        from.outcome = cases[i].outcome;
+        add(&from, "10000000000000", 1, 45000, "F", "");
+        assert_int_equal(cs_agg_merge(&into, &from, &err), CS_EDATA);
+        if (!strstr(err.msg, cases[i].msg))
+            fail_msg("case %s: \"%s\" lacks \"%s\"", cases[i].name, err.msg,
+                     cases[i].msg);
+        /* A refused merge leaves the target as it was. */
+        after = partial_text(&into);
+        assert_string_equal(after, before);
+        free(before);
+        free(after);
+        cs_agg_dispose(&into);
+        cs_agg_dispose(&from);
+    }
+}
+
+/* ---- partial text --------------------------------------------------------- */
+
+static void read_ok(cs_agg *a, const char *shorthand)
+{
+    cs_error err = {0};
+    char *text = expand(shorthand);
+    if (cs_agg_read_partial(a, "t.partial", text, strlen(text), &err) != CS_OK)
+        fail_msg("read: line %lu: %s", err.line, err.msg);
+    free(text);
+}
+
+static void assert_text(const char *got, const char *shorthand)
+{
+    char *want = expand(shorthand);
+    assert_string_equal(got, want);
+    free(want);
+}
+
+static void test_agg_partial_round_trip(void **state)
+{
+    cs_agg a, b;
+    cs_buf t1, t2;
+    cs_error err = {0};
+
+    (void)state;
+    /* Names that need escaping: spaces, '%', bytes above 0x7e, empty. */
+    init(&a, "odd by%", "age band");
+    assert_int_equal(cs_agg_add_input(&a, "dir/with space.csv"), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "-"), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "-"), CS_OK);   /* distinct */
+    add(&a, "10100000000000", 1, 45000, "x y", "60+");
+    add(&a, "0?100000000000", 0, 30500, "", "18-29");
+    add(&a, "11111111111111", 1, 1440000, "caf\xc3\xa9", "\t%");
+    add(&a, "00000000000000", -1, 1, "x y", "60+");
+    add(&a, "00000000000000", 0, 1, "100%", "60+");
+    cs_agg_finish(&a);
+    cs_buf_init(&t1, 0);
+    cs_buf_init(&t2, 0);
+    assert_int_equal(cs_agg_write_partial(&a, &t1), CS_OK);
+    t1.ptr[t1.len] = '\0';
+    /* Encoded by hand: ' ' = %20, '%' = %25, 0xc3 0xa9, tab = %09. */
+    assert_non_null(strstr(t1.ptr, "\nby :odd%20by%25\nadjust :age%20band\n"));
+    assert_non_null(strstr(t1.ptr, "\ninput :-\ninput :dir/with%20space.csv\n"));
+    assert_non_null(strstr(t1.ptr, "\nstratum :\n"));
+    assert_non_null(strstr(t1.ptr, "\nstratum :caf%C3%A9\n"));
+    assert_non_null(strstr(t1.ptr, "\nlevel :%09%25\npattern 63 1 1\n"));
+    assert_non_null(strstr(t1.ptr, "\nrows 5 1\n"));
+    assert_non_null(strstr(t1.ptr, "\nstratum :x%20y\ncell fatigue exposed 1 1 45000\n"));
+    assert_int_equal(memcmp(t1.ptr + t1.len - 5, "\nend\n", 5), 0);
+
+    assert_int_equal(cs_agg_read_partial(&b, "t.partial", t1.ptr, t1.len, &err),
+                     CS_OK);
+    assert_string_equal(b.by, "odd by%");
+    assert_string_equal(b.adjust, "age band");
+    assert_int_equal(b.rows, 5);
+    assert_int_equal(b.outcome_unknown, 1);
+    assert_int_equal(b.nstrata, 4);
+    assert_int_equal(b.ninputs, 2);
+    assert_int_equal(cs_agg_write_partial(&b, &t2), CS_OK);
+    assert_int_equal(t1.len, t2.len);
+    assert_memory_equal(t1.ptr, t2.ptr, t1.len);
+    cs_agg_dispose(&a);
+    cs_agg_dispose(&b);
+    cs_buf_dispose(&t1);
+    cs_buf_dispose(&t2);
+
+    /* A state written out of order reads into the canonical order. */
+    read_ok(&a, HEAD "rows 2 0\ninput :b\ninput :a\nstratum :M\n"
+                "ALL exposed 1 0 1000\nstratum :F\n"
+                "ALL exposed 1 1 2000\nlevel :z\npattern 1 1 0\n"
+                "level :\npattern 1 1 1\nend\n");
+    {
+        char *got = partial_text(&a);
+        assert_text(got, HEAD "rows 2 0\ninput :a\ninput :b\n"
+            "stratum :F\nALL exposed 1 1 2000\nstratum :M\n"
+            "ALL exposed 1 0 1000\nlevel :\npattern 1 1 1\nlevel :z\n"
+            "pattern 1 1 0\nend\n");
+        free(got);
+    }
+    cs_agg_dispose(&a);
+}
+
+static const struct {
+    const char *name, *text;
+    unsigned long line;
+    const char *msg;
+} bad[] = {
+    { "empty", "", 0, "empty input: not a partial state" },
+    { "other version", "crampstat-partial 2 aggregate\n", 1,
+      "unsupported partial state \"crampstat-partial 2 aggregate\"" },
+    { "other kind", "crampstat-partial 1 calories\nend\n", 1,
+      "unsupported partial state \"crampstat-partial 1 calories\"" },
+    { "CRLF", "crampstat-partial 1 aggregate\r\n", 1, "unsupported" },
+    { "a CSV file", "participant_id,session_id\nP1,S1\n", 1,
+      "not a crampstat aggregate partial state" },
+    { "no newline", "crampstat-partial 1 aggregate", 1,
+      "truncated (no newline at the end)" },
+    { "keys out of order", "crampstat-partial 1 aggregate\noutcome any\n", 2,
+      "expected \"rules\"" },
+    { "only the magic", "crampstat-partial 1 aggregate\n", 1,
+      "\"rules\" is missing" },
+    { "rules without ':'", "crampstat-partial 1 aggregate\nrules x\n", 2,
+      "expected ':' and a value" },
+    { "bad outcome", "crampstat-partial 1 aggregate\nrules :x\noutcome calf\n",
+      3, "outcome is hamstring or any" },
+    { "bad escape", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+      "by :%zz\n", 4, "bad %-escape" },
+    { "escaped NUL", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+      "by :%00\n", 4, "bad %-escape" },
+    { "short escape", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+      "by :a%4\n", 4, "bad %-escape" },
+    { "unescaped space", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+      "by :a b\n", 4, "unescaped byte in a value" },
+    { "by too long", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+      "by :aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+      4, "by: value too long" },
+    { "factor list differs", "crampstat-partial 1 aggregate\nrules :x\n"
+      "outcome any\nby :\nadjust :\nfactors fatigue,heat\n", 6,
+      "the factor list differs" },
+    { "an extra factor", "crampstat-partial 1 aggregate\nrules :x\n"
+      "outcome any\nby :\nadjust :\nfactors " FACTORS ",cramps\n", 6,
+      "the factor list differs" },
+    { "no end", HEAD "rows 1 0\n", 7, "\"end\" is missing" },
+    { "no rows", HEAD "end\n", 7, "expected \"rows\"" },
+    { "cut in a line", HEAD "rows 1 0\nstratum :\ncell fatigue exposed 1 0 60",
+      9, "truncated (no newline at the end)" },
+    { "count above 2^64 - 1", HEAD "rows 18446744073709551616 0\nend\n", 7,
+      "a count does not fit in 64 bits" },
+    { "20 nines", HEAD "rows 99999999999999999999 0\nend\n", 7,
+      "a count does not fit in 64 bits" },
+    { "21 digits", HEAD "rows 000000000000000000001 0\nend\n", 7,
+      "expected a count" },
+    { "negative", HEAD "rows -1 0\nend\n", 7, "expected a count" },
+    { "sign", HEAD "rows +1 0\nend\n", 7, "expected a count" },
+    { "one count", HEAD "rows 1\nend\n", 7, "expected a count" },
+    { "unknown > rows", HEAD "rows 1 2\nend\n", 7,
+      "more sessions with an unknown outcome than rows" },
+    { "cases > sessions", HEAD "rows 9 0\nstratum :\n"
+      "cell fatigue exposed 5 6 1000\nend\n", 9, "inconsistent cell" },
+    { "exposure > 1440 min a session", HEAD "rows 9 0\nstratum :\n"
+      "cell fatigue exposed 2 0 2880001\nend\n", 9, "inconsistent cell" },
+    { "a field too many", HEAD "rows 9 0\nstratum :\n"
+      "cell fatigue exposed 2 0 1 1\nend\n", 9, "inconsistent cell" },
+    { "unknown factor", HEAD "rows 9 0\nstratum :\n"
+      "cell cramps exposed 1 0 1\nend\n", 9, "unknown factor or exposure state" },
+    { "unknown state", HEAD "rows 9 0\nstratum :\n"
+      "cell fatigue sometimes 1 0 1\nend\n", 9,
+      "unknown factor or exposure state" },
+    { "cell before a stratum", HEAD "rows 9 0\ncell fatigue exposed 1 0 1\n"
+      "end\n", 8, "unexpected line \"cell\"" },
+    { "stratum after a level", HEAD "rows 9 0\nlevel :\nstratum :\nend\n", 9,
+      "unexpected line \"stratum\"" },
+    { "input after a stratum", HEAD "rows 9 0\nstratum :\ninput :x\nend\n", 9,
+      "unexpected line \"input\"" },
+    { "cell after a level", HEAD "rows 9 0\nstratum :\nlevel :\n"
+      "cell fatigue exposed 1 0 1\nend\n", 10, "unexpected line \"cell\"" },
+    { "stratum twice", HEAD "rows 9 0\nstratum :F\nstratum :M\nstratum :F\n"
+      "end\n", 10, "a level appears twice" },
+    { "level twice", HEAD "rows 9 0\nlevel :\nlevel :\nend\n", 9,
+      "a level appears twice" },
+    { "pattern 64", HEAD "rows 9 0\nlevel :\npattern 64 1 0\nend\n", 9,
+      "inconsistent pattern line" },
+    { "pattern cases > sessions", HEAD "rows 9 0\nlevel :\npattern 3 1 2\n"
+      "end\n", 9, "inconsistent pattern line" },
+    { "pattern in a stratum", HEAD "rows 9 0\nstratum :\npattern 3 1 0\nend\n",
+      9, "unexpected line \"pattern\"" },
+    { "text after end", HEAD "rows 1 0\nend\nmore\n", 8,
+      "text after \"end\"" },
+    { "blank line after end", HEAD "rows 1 0\nend\n\n", 8,
+      "text after \"end\"" },
+    { "end with an argument", HEAD "rows 1 0\nend now\n", 8,
+      "unexpected line \"end\"" },
+    /* Totals: every factor counts the same sessions; the strata add up to
+     * the rows line (checked at "end"). */
+    { "factors disagree", HEAD "rows 1 0\nstratum :\n"
+      "cell fatigue exposed 1 0 1000\nend\n", 10, "the factors do not count "
+      "the same sessions" },
+    { "rows do not add up", HEAD "rows 5 1\nend\n", 8,
+      "do not add up to the rows line" },
+};
+
+static void test_agg_partial_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cs_agg a;
+        cs_error err = {0};
+        int rc;
+        print_message("case %s\n", bad[i].name);
+        rc = cs_agg_read_partial(&a, "bad.partial", bad[i].text,
+                                 strlen(bad[i].text), &err);
+        assert_int_equal(rc, CS_EDATA);
+        assert_int_equal(err.code, CS_EDATA);
+        assert_string_equal(err.src, "bad.partial");
+        if (err.line != bad[i].line || !strstr(err.msg, bad[i].msg))
+            fail_msg("case %s: line %lu \"%s\", expected line %lu \"%s\"",
+                     bad[i].name, err.line, err.msg, bad[i].line, bad[i].msg);
+    }
+}
+
+/* The largest values that are still consistent are accepted. */
+static void test_agg_partial_limits(void **state)
+{
+    cs_agg a;
+
+    (void)state;
+    read_ok(&a, HEAD "rows 18446744073709551615 0\nstratum :\n"
+                "ALL unknown 18446744073709551615 18446744073709551615 "
+                "18446744073709551615\nlevel :\npattern 63 18446744073709551615 "
+                "18446744073709551615\nend\n");
+    assert_int_equal(a.rows, UINT64_MAX);
+    assert_int_equal(a.strata[0].cell[CS_F_HEAT][CS_AGG_UNKNOWN].mmin, UINT64_MAX);
+    assert_int_equal(a.adj[0].n[63], UINT64_MAX);
+    cs_agg_dispose(&a);
+}
+
+/* ---- big counts ------------------------------------------------------------ */
+
+static void test_agg_merge_big(void **state)
+{
+    /* 2999999999 sessions twice: 5999999998, beyond 2^32 = 4294967296,
+     * exact; cases 1000000001 -> 2000000002; exposure 4e15 -> 8e15
+     * milli-minutes (4e15 <= 2999999999 * 1440000 = 4.32e15). */
+    static const char three[] = HEAD "rows 3000000000 1\nstratum :\n"
+        "ALL exposed 2999999999 1000000001 4000000000000000\n"
+        "level :\npattern 5 2999999999 7\nend\n";
+    cs_agg a, b;
+    cs_error err = {0};
+    char *got;
+
+    (void)state;
+    read_ok(&a, three);
+    read_ok(&b, three);
+    assert_int_equal(cs_agg_merge(&a, &b, &err), CS_OK);
+    got = partial_text(&a);
+    assert_text(got, HEAD "rows 6000000000 2\nstratum :\n"
+        "ALL exposed 5999999998 2000000002 8000000000000000\n"
+        "level :\npattern 5 5999999998 14\nend\n");
+    /* What merge writes reads back. */
+    {
+        cs_agg c;
+        read_ok(&c, got);
+        cs_agg_dispose(&c);
+    }
+    free(got);
+    /* Two more: 4 x 2999999999 = 11999999996. */
+    assert_int_equal(cs_agg_merge(&a, &b, &err), CS_OK);
+    assert_int_equal(cs_agg_merge(&a, &b, &err), CS_OK);
+    assert_int_equal(a.strata[0].cell[CS_F_FATIGUE][CS_AGG_EXPOSED].sessions,
+                     UINT64_C(11999999996));
+    assert_int_equal(a.strata[0].cell[CS_F_MED_FIRST][CS_AGG_EXPOSED].mmin,
+                     UINT64_C(16000000000000000));
+    assert_int_equal(a.rows, UINT64_C(12000000000));
+    assert_int_equal(a.adj[0].y[5], 28);
+    cs_agg_dispose(&a);
+    cs_agg_dispose(&b);
+}
+
+/* Sums past 2^64 - 1 are refused. A consistent state's rows bound its
+ * sessions, cases and patterns, so those overflows are set up in memory;
+ * the rows and the exposure (up to 1440000 a session) also from text. */
+static void test_agg_merge_overflow(void **state)
+{
+    static const struct {
+        const char *name, *a, *b;
+    } texts[] = {
+        { "rows",
+          HEAD "rows 18446744073709551615 18446744073709551615\nend\n",
+          HEAD "rows 1 1\nend\n" },
+        { "exposure",
+          HEAD "rows 9223372036854775808 0\nstratum :\nALL unexposed "
+          "9223372036854775808 0 18446744073709551615\nend\n",
+          HEAD "rows 1 0\nstratum :\nALL unexposed 1 0 1\nend\n" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        cs_agg a, b;
+        cs_error err = {0};
+        print_message("case %s\n", texts[i].name);
+        read_ok(&a, texts[i].a);
+        read_ok(&b, texts[i].b);
+        assert_int_equal(cs_agg_merge(&a, &b, &err), CS_EDATA);
+        assert_non_null(strstr(err.msg, "overflows 64 bits"));
+        cs_agg_dispose(&a);
+        cs_agg_dispose(&b);
+    }
+    for (int k = 0; k < 4; k++) {
+        cs_agg a, b;
+        cs_error err = {0};
+        print_message("case in memory %d\n", k);
+        init(&a, NULL, NULL);
+        init(&b, NULL, NULL);
+        add(&a, "00000000000000", 1, 1000, "", "");
+        add(&b, "00000000000000", 1, 1000, "", "");
+        switch (k) {
+        case 0: a.strata[0].cell[CS_F_HEAT][CS_AGG_UNEXPOSED].sessions = UINT64_MAX; break;
+        case 1: a.strata[0].cell[CS_F_MEDICAL][CS_AGG_UNEXPOSED].cases = UINT64_MAX; break;
+        case 2: a.adj[0].n[0] = UINT64_MAX; break;
+        case 3: a.adj[0].y[0] = UINT64_MAX; break;
+        }
+        assert_int_equal(cs_agg_merge(&a, &b, &err), CS_EDATA);
+        assert_non_null(strstr(err.msg, "overflows 64 bits"));
+        cs_agg_dispose(&a);
+        cs_agg_dispose(&b);
+    }
+}
+
+/* ---- cs_partial_kind ----------------------------------------------------- */
+
+static void test_agg_partial_kind(void **state)
+{
+    char kind[32];
+    cs_error err = {0};
+
+    (void)state;
+    assert_int_equal(cs_partial_kind("p", HEAD, strlen(HEAD), kind, sizeof kind,
+                                     &err), CS_OK);
+    assert_string_equal(kind, "aggregate");
+    assert_int_equal(cs_partial_kind("p", "crampstat-partial 1 calories\n", 29,
+                                     kind, sizeof kind, &err), CS_OK);
+    assert_string_equal(kind, "calories");
+    assert_int_equal(cs_partial_kind("p", "a,b\n1,2\n", 8, kind, sizeof kind,
+                                     &err), CS_EDATA);
+    assert_int_equal(err.line, 1);
+    assert_non_null(strstr(err.msg, "not a crampstat partial state"));
+}
+
+/* ---- the report of a tiny state -------------------------------------------- */
+
+/* The number at a path: the first occurrence of anchor, then each key
+ * ("key": ) after the previous one, in the order the JSON writes them; NaN
+ * for null. */
+static double jnum(const char *json, const char *anchor, ...)
+{
+    const char *p = strstr(json, anchor), *key;
+    va_list ap;
+
+    if (!p)
+        fail_msg("no %s in the JSON", anchor);
+    va_start(ap, anchor);
+    while ((key = va_arg(ap, const char *)) != NULL) {
+        char k[96];
+        snprintf(k, sizeof k, "\"%s\": ", key);
+        p = strstr(p, k);
+        if (!p)
+            fail_msg("no %s after %s", k, anchor);
+        p += strlen(k);
+    }
+    va_end(ap);
+    if (strncmp(p, "null", 4) == 0)
+        return NAN;
+    return strtod(p, NULL);
+}
+
+/* Fatigue, exposed 10 sessions with 4 cases, unexposed 20 with 2, one
+ * hour each; every other factor unknown; 2 more sessions with the outcome
+ * unknown. The 2x2 table a = 4, b = 6, c = 2, d = 18, n = 30, and
+ * z = 1.959963984540054:
+ *   RR = (4/10) / (2/20) = 4; SE(log RR) = sqrt(1/4 - 1/10 + 1/2 - 1/20)
+ *     = sqrt(0.6) = 0.7745967; 4 * exp(-+z SE) = 0.8764398, 18.255674.
+ *   OR = 4 * 18 / (6 * 2) = 6; SE(log OR) = sqrt(1/4 + 1/6 + 1/2 + 1/18)
+ *     = 0.9860133; 6 * exp(-+z SE) = 0.8686708, 41.442628.
+ *   RD = 0.4 - 0.1 = 0.3; SE = sqrt(0.4 * 0.6 / 10 + 0.1 * 0.9 / 20)
+ *     = sqrt(0.0285) = 0.1688194; 0.3 -+ z SE = -0.0308800, 0.6308800.
+ *   chi2 = 30 (4 * 18 - 6 * 2)^2 / (10 * 20 * 6 * 24) = 108000 / 28800
+ *     = 3.75; p = erfc(sqrt(3.75 / 2)) = 0.0528075.
+ *   The expected count of a is 10 * 6 / 30 = 2 < 5: read Fisher. With the
+ *   margins fixed, P(a = x) = C(10, x) C(20, 6 - x) / C(30, 6):
+ *   x = 0 ... 6: 0.0652773, 0.2611090, 0.3671845, 0.2303903, 0.0671972,
+ *   0.0084881, 0.0003537; two-sided p = the sum of those <= P(4):
+ *   0.0652773 + 0.0671972 + 0.0084881 + 0.0003537 = 0.1413162.
+ *   AF among the exposed = (4 - 1) / 4 = 0.75; PAF = (6/30 - 0.1) / 0.2
+ *     = 0.5.
+ *   Wilson 4/10: (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
+ *     = 0.1681803, 0.6873262; 2/20: 0.0278665, 0.3010336.
+ *   Rate: 4 cases in 10 h = 400 per 1000 h; exact Poisson interval
+ *     chi2(0.025; 8) / 20 * 1000 = 2.179731 / 20 * 1000 = 108.98655 and
+ *     chi2(0.975; 10) / 20 * 1000 = 20.483177 / 20 * 1000 = 1024.1589. */
+static void tiny_state(cs_agg *a, const char *by)
+{
+    init(a, by, NULL);
+    assert_int_equal(cs_agg_add_input(a, "tiny.csv"), CS_OK);
+    for (int s = 0; s < (by ? 2 : 1); s++) {
+        const char *sex = s ? "M" : "F";
+        for (int i = 0; i < 10; i++)
+            add(a, "1?????????????", i < 4, 60000, sex, "");
+        for (int i = 0; i < 20; i++)
+            add(a, "0?????????????", i < 2, 60000, sex, "");
+        add(a, "1?????????????", -1, 60000, sex, "");
+        add(a, "0?????????????", -1, 60000, sex, "");
+    }
+    cs_agg_finish(a);
+}
+
+static void test_agg_report_json(void **state)
+{
+    static const char *const F = "{\"factor\": \"fatigue\"";
+    static const char *const T = "{\"factor\": \"tightness\"";
+    cs_report_opts o;
+    cs_agg a;
+    cs_buf b;
+    const char *j;
+
+    (void)state;
+    tiny_state(&a, NULL);
+    cs_report_opts_init(&o);
+    o.format = CS_FMT_JSON;
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_report_render(&a, &o, &b), CS_OK);
+    assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
+    j = b.ptr;
+
+    assert_non_null(strstr(j, "\"inputs\": [\"tiny.csv\"], \"sessions\": 32, "
+                              "\"sessions_used\": 30, \"outcome_unknown\": 2"));
+    assert_non_null(strstr(j, "{\"factor\": \"fatigue\", \"unknown\": 0, "
+                              "\"exposed\": {\"sessions\": 10, \"cases\": 4, "
+                              "\"hours\": 10, "));
+    assert_non_null(strstr(j, "\"unexposed\": {\"sessions\": 20, \"cases\": 2, "
+                              "\"hours\": 20, "));
+    assert_near(jnum(j, F, "exposed", "risk", "estimate", NULL), 0.4, 1e-15);
+    assert_near(jnum(j, F, "exposed", "risk", "lower", NULL),
+                0.16818032970623614, 1e-9);
+    assert_near(jnum(j, F, "exposed", "risk", "upper", NULL),
+                0.6873262302663417, 1e-9);
+    assert_near(jnum(j, F, "exposed", "rate_per_1000h", "estimate", NULL),
+                400, 1e-9);
+    assert_near(jnum(j, F, "exposed", "rate_per_1000h", "lower", NULL),
+                108.98655, 1e-3);
+    assert_near(jnum(j, F, "exposed", "rate_per_1000h", "upper", NULL),
+                1024.1589, 1e-3);
+    assert_near(jnum(j, F, "unexposed", "risk", "estimate", NULL), 0.1, 1e-15);
+    assert_near(jnum(j, F, "unexposed", "risk", "lower", NULL),
+                0.027866481213768224, 1e-9);
+    assert_near(jnum(j, F, "unexposed", "risk", "upper", NULL),
+                0.3010336452284873, 1e-9);
+    assert_near(jnum(j, F, "unexposed", "rate_per_1000h", "estimate", NULL),
+                100, 1e-9);
+    assert_near(jnum(j, F, "risk_ratio", "estimate", NULL), 4, 1e-12);
+    assert_near(jnum(j, F, "risk_ratio", "lower", NULL), 0.8764398404042836,
+                1e-9);
+    assert_near(jnum(j, F, "risk_ratio", "upper", NULL), 18.255673991975907,
+                1e-8);
+    assert_near(jnum(j, F, "odds_ratio", "estimate", NULL), 6, 1e-12);
+    assert_near(jnum(j, F, "odds_ratio", "lower", NULL), 0.8686707741117367,
+                1e-9);
+    assert_near(jnum(j, F, "odds_ratio", "upper", NULL), 41.44262829241834,
+                1e-8);
+    assert_near(jnum(j, F, "risk_difference", "estimate", NULL), 0.3, 1e-12);
+    assert_near(jnum(j, F, "risk_difference", "lower", NULL),
+                -0.03088000300680388, 1e-9);
+    assert_near(jnum(j, F, "risk_difference", "upper", NULL),
+                0.630880003006804, 1e-9);
+    assert_near(jnum(j, F, "chi2", "statistic", NULL), 3.75, 1e-12);
+    assert_near(jnum(j, F, "chi2", "p", NULL), 0.05280751141611362, 1e-10);
+    assert_near(jnum(j, F, "fisher_p", NULL), 0.14131615510925855, 1e-10);
+    assert_near(jnum(j, F, "af_exposed", NULL), 0.75, 1e-12);
+    assert_near(jnum(j, F, "paf", NULL), 0.5, 1e-12);
+    assert_non_null(strstr(strstr(j, F), "\"read_fisher\": true"));
+    /* Tightness: all 30 unknown, nothing to compare. */
+    assert_near(jnum(j, T, "unknown", NULL), 30, 0);
+    assert_near(jnum(j, T, "exposed", "sessions", NULL), 0, 0);
+    assert_true(isnan(jnum(j, T, "risk_ratio", "estimate", NULL)));
+    assert_true(isnan(jnum(j, T, "chi2", "statistic", NULL)));
+    /* No session has all six factors known: no model. */
+    assert_non_null(strstr(j, "\"logistic\": {\"converged\": false, "
+                              "\"sessions\": 0, "));
+    cs_buf_dispose(&b);
+    cs_agg_dispose(&a);
+}
+
+/* The same table in two strata (F and M): the pooled estimates are the
+ * stratum's, RR 4 and OR 6. MH chi-square: E(a) = 10 * 6 / 30 = 2 per
+ * stratum, sum (a - E) = 4; Var = 10 * 20 * 6 * 24 / (30^2 * 29) =
+ * 1.1034483 per stratum; chi2 = 16 / 2.2068966 = 7.25, p =
+ * erfc(sqrt(7.25 / 2)) = 0.0070901. Identical strata are homogeneous:
+ * Breslow-Day 0 on 1 df. The crude table a = 8, b = 12, c = 4, d = 36:
+ * chi2 = 60 * (288 - 48)^2 / (20 * 40 * 12 * 48) = 7.5. */
+static void test_agg_report_stratified(void **state)
+{
+    static const char *const F = "{\"factor\": \"fatigue\"";
+    cs_report_opts o;
+    cs_agg a;
+    cs_buf b;
+    const char *j, *s;
+
+    (void)state;
+    tiny_state(&a, "sex");
+    cs_report_opts_init(&o);
+    o.format = CS_FMT_JSON;
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_report_render(&a, &o, &b), CS_OK);
+    assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
+    j = b.ptr;
+    assert_near(jnum(j, F, "risk_ratio", "estimate", NULL), 4, 1e-12);
+    assert_near(jnum(j, F, "odds_ratio", "estimate", NULL), 6, 1e-12);
+    assert_near(jnum(j, F, "chi2", "statistic", NULL), 7.5, 1e-12);
+    s = strstr(j, "\"stratified\": [");
+    assert_non_null(s);
+    assert_non_null(strstr(s, "{\"factor\": \"fatigue\", \"by\": \"sex\", "
+        "\"strata\": [{\"level\": \"F\", \"a\": 4, \"b\": 6, \"c\": 2, "
+        "\"d\": 18, \"unknown\": 0}, {\"level\": \"M\", \"a\": 4, \"b\": 6, "
+        "\"c\": 2, \"d\": 18, \"unknown\": 0}]"));
+    assert_near(jnum(s, F, "mh_risk_ratio", "estimate", NULL), 4, 1e-12);
+    assert_near(jnum(s, F, "mh_odds_ratio", "estimate", NULL), 6, 1e-12);
+    assert_near(jnum(s, F, "mh_chi2", "statistic", NULL), 7.25, 1e-12);
+    assert_near(jnum(s, F, "mh_chi2", "p", NULL), 0.007090101223815533, 1e-10);
+    assert_near(jnum(s, F, "breslow_day", "statistic", NULL), 0, 1e-12);
+    assert_near(jnum(s, F, "breslow_day", "df", NULL), 1, 0);
+    assert_near(jnum(s, F, "strata_used", NULL), 2, 0);
+    cs_buf_dispose(&b);
+    cs_agg_dispose(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_agg_mmin),
+        cmocka_unit_test(test_agg_add),
+        cmocka_unit_test(test_agg_too_many_levels),
+        cmocka_unit_test(test_agg_merge_orders),
+        cmocka_unit_test(test_agg_merge_refused),
+        cmocka_unit_test(test_agg_partial_round_trip),
+        cmocka_unit_test(test_agg_partial_errors),
+        cmocka_unit_test(test_agg_partial_limits),
+        cmocka_unit_test(test_agg_merge_big),
+        cmocka_unit_test(test_agg_merge_overflow),
+        cmocka_unit_test(test_agg_partial_kind),
+        cmocka_unit_test(test_agg_report_json),
+        cmocka_unit_test(test_agg_report_stratified),
+    };
+    gsl_set_error_handler_off();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

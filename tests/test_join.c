@@ -1,0 +1,465 @@
+/* Tests of src/join.c: the survey table and the choice of a session's
+ * wave (DATA.md section 3: the latest wave dated on or before the
+ * session's day; the earliest when every wave is later), rejects of
+ * duplicate waves, the wave text join appends, and a large table checked
+ * against a brute-force search. Survey files are written to a temporary
+ * directory. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <crampstat/derive.h>
+#include <crampstat/ingest.h>
+#include <crampstat/join.h>
+#include <crampstat/value.h>
+
+#define HEADER "participant_id,survey_date,sex,age_years,height_ft,height_in," \
+               "weight_lb,activity_level,conditioning,seasonal_sport," \
+               "stretch_routine,conditions,calorie_goal,calcium_mg," \
+               "potassium_mg\n"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/test_join_XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return rmdir(dir);
+}
+
+static char *write_file(const char *name, const char *text)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    FILE *f;
+
+    assert_non_null(path);
+    sprintf(path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static void remove_file(char *path)
+{
+    assert_int_equal(unlink(path), 0);
+    free(path);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+    assert_non_null(f);
+    assert_non_null(buf);
+    assert_true(fread(buf, 1, (1 << 16) - 1, f) < (1 << 16) - 1);
+    fclose(f);
+    return buf;
+}
+
+/* Day numbers by hand: 2024-01-01 is day 19723 (54 years of 365 days
+ * plus 13 leap days, 1972 ... 2020: 54 * 365 + 13 = 19723). */
+#define D_2023_12_31 19722
+#define D_2024_01_10 19732   /* + 9 */
+#define D_2024_02_29 19782   /* + 31 (January) + 28 */
+#define D_2024_03_01 19783
+#define D_2024_06_14 19888   /* 19783 + 31 + 30 + 31 (Mar, Apr, May) + 13 */
+#define D_2024_06_15 19889
+#define D_2025_01_01 20089   /* 19723 + 366 */
+
+static void test_join_day_numbers(void **state)
+{
+    (void)state;
+    assert_int_equal(cs_days_from_civil(2023, 12, 31), D_2023_12_31);
+    assert_int_equal(cs_days_from_civil(2024, 1, 10), D_2024_01_10);
+    assert_int_equal(cs_days_from_civil(2024, 2, 29), D_2024_02_29);
+    assert_int_equal(cs_days_from_civil(2024, 3, 1), D_2024_03_01);
+    assert_int_equal(cs_days_from_civil(2024, 6, 14), D_2024_06_14);
+    assert_int_equal(cs_days_from_civil(2024, 6, 15), D_2024_06_15);
+    assert_int_equal(cs_days_from_civil(2025, 1, 1), D_2025_01_01);
+}
+
+/* P1 answered three times (written out of order: the table sorts), ages
+ * 30, 31, 32 telling the waves apart; P2 once; P3 twice on one day (the
+ * second row is rejected). */
+static const char survey[] = HEADER
+    "P1,2024-03-01,F,31,5,6,150,moderate,recreational,no,no,,"
+    "Maintain my current weight,1000,3000\n"
+    "P2,2024-02-01,M,50,6,1,210.5,active,trained,yes,yes,"
+    "thyroid_disease;disc_injury,Lose 1.5 pounds per week,NA,2100\n"
+    "P1,2024-06-15,F,32,5,6,148.5,light,recreational,no,yes,NA,"
+    "-0.5,,N/A\n"
+    "P1,2024-01-10,F,30,5,6,150,moderate,unconditioned,yes,no,pregnancy,"
+    "Gain 1 pound per week,800,1999\n"
+    "P3,2024-05-05,F,40,5,4,130,sedentary,trained,no,no,,0,900,2500\n"
+    "P3,2024-05-05,F,41,5,4,131,sedentary,trained,no,no,,0,900,2500\n";
+
+static const struct {
+    const char *name, *id;
+    int32_t day;
+    int age;              /* of the wave expected; 0 = NULL */
+} choices[] = {
+    { "before all waves: the earliest", "P1", D_2023_12_31, 30 },
+    { "long before", "P1", 0, 30 },
+    { "on the first wave's day", "P1", D_2024_01_10, 30 },
+    { "between the first two", "P1", D_2024_02_29, 30 },
+    { "on the second wave's day", "P1", D_2024_03_01, 31 },
+    { "the day before the third", "P1", D_2024_06_14, 31 },
+    { "on the third wave's day", "P1", D_2024_06_15, 32 },
+    { "after all waves: the latest", "P1", D_2025_01_01, 32 },
+    { "one wave, before it", "P2", D_2023_12_31, 50 },
+    { "one wave, after it", "P2", D_2025_01_01, 50 },
+    { "duplicate day: the first row holds", "P3", D_2024_06_15, 40 },
+    { "no such participant", "P4", D_2024_06_15, 0 },
+    { "ids are case-sensitive", "p1", D_2024_06_15, 0 },
+    { "a prefix is not the id", "P", D_2024_06_15, 0 },
+    { "empty id", "", D_2024_06_15, 0 },
+};
+
+static void test_join_wave_choice(void **state)
+{
+    char *path = write_file("survey.csv", survey);
+    char *rejpath = malloc(strlen(dir) + 16);
+    cs_survey *s = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_ingest_counts c;
+    char *log;
+
+    (void)state;
+    assert_non_null(rejpath);
+    sprintf(rejpath, "%s/rej.csv", dir);
+    assert_int_equal(cs_rejlog_open(&rej, rejpath, &err), CS_OK);
+    assert_int_equal(cs_survey_load(&s, path, rej, &err), CS_OK);
+    assert_int_equal(cs_rejlog_close(rej, &err), CS_OK);
+
+    /* 6 rows: 5 waves kept, the duplicate rejected. */
+    c = cs_survey_counts(s);
+    assert_int_equal(c.read, 6);
+    assert_int_equal(c.accepted, 5);
+    assert_int_equal(c.rejected, 1);
+    assert_int_equal(cs_survey_participants(s), 3);
+    assert_int_equal(cs_survey_count(s), 3);
+    assert_int_equal(cs_survey_waves(s), 5);
+    assert_true(cs_survey_bytes(s) > 0);
+    log = read_all(rejpath);
+    /* The rejected row is line 7 of the file (CSV: quotes doubled). */
+    assert_non_null(strstr(log, ",7,6,survey_date,\"survey_date: participant "
+                                "\"\"P3\"\" already has a wave on this "
+                                "date\",\"P3,2024-05-05,F,41,"));
+    free(log);
+
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+        cs_str id = { choices[i].id, strlen(choices[i].id) };
+        const cs_wave *w = cs_survey_find(s, id, choices[i].day);
+        print_message("case %s\n", choices[i].name);
+        if (!choices[i].age) {
+            assert_null(w);
+            continue;
+        }
+        assert_non_null(w);
+        assert_int_equal(w->age_years, choices[i].age);
+        assert_int_equal(w->participant_id.len, id.len);
+        assert_memory_equal(w->participant_id.ptr, id.ptr, id.len);
+    }
+
+    /* Latest waves, in order of first appearance: P1 (32), P2, P3 (the
+     * first row of the day). */
+    assert_int_equal(cs_survey_latest(s, 0)->age_years, 32);
+    assert_int_equal(cs_survey_latest(s, 0)->day, D_2024_06_15);
+    assert_int_equal(cs_survey_latest(s, 1)->age_years, 50);
+    assert_int_equal(cs_survey_latest(s, 2)->age_years, 40);
+
+    /* The wave text join appends, made at load time, equals the text
+     * cs_join_format_wave makes from the wave. */
+    {
+        static const struct { int32_t day; const char *text; } texts[] = {
+            { D_2024_01_10, "2024-01-10,F,30,5,6,150,moderate,unconditioned,"
+                            "yes,no,pregnancy,1,800,1999" },
+            { D_2024_03_01, "2024-03-01,F,31,5,6,150,moderate,recreational,"
+                            "no,no,,0,1000,3000" },
+            { D_2024_06_15, "2024-06-15,F,32,5,6,148.5,light,recreational,"
+                            "no,yes,NA,-0.5,," },
+        };
+        for (size_t i = 0; i < 3; i++) {
+            const cs_wave *w = cs_survey_find(s, CS_STR("P1"), texts[i].day);
+            cs_str t = cs_survey_wave_text(s, w);
+            cs_buf b;
+            assert_int_equal(t.len, strlen(texts[i].text));
+            assert_memory_equal(t.ptr, texts[i].text, t.len);
+            cs_buf_init(&b, 0);
+            assert_int_equal(cs_join_format_wave(&b, w), CS_OK);
+            assert_int_equal(b.len, t.len);
+            assert_memory_equal(b.ptr, t.ptr, t.len);
+            cs_buf_dispose(&b);
+        }
+        /* P2: conditions in contract order, whatever the input order. */
+        const cs_wave *w = cs_survey_find(s, CS_STR("P2"), 0);
+        cs_str t = cs_survey_wave_text(s, w);
+        static const char want[] = "2024-02-01,M,50,6,1,210.5,active,trained,"
+                                   "yes,yes,disc_injury;thyroid_disease,-1.5,,"
+                                   "2100";
+        assert_int_equal(t.len, strlen(want));
+        assert_memory_equal(t.ptr, want, t.len);
+    }
+    cs_survey_free(s);
+    remove_file(path);
+    remove_file(rejpath);
+}
+
+/* Without a reject log the duplicate is still counted. */
+static void test_join_duplicate_counts(void **state)
+{
+    char *path = write_file("dup.csv", HEADER
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,31,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-02,F,32,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-01-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-13-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n");
+    cs_survey *s = NULL;
+    cs_error err = {0};
+    cs_ingest_counts c;
+
+    (void)state;
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
+    c = cs_survey_counts(s);
+    /* 6 read: 2 duplicates of A's first day and one bad date rejected. */
+    assert_int_equal(c.read, 6);
+    assert_int_equal(c.accepted, 3);
+    assert_int_equal(c.rejected, 3);
+    assert_int_equal(cs_survey_waves(s), 3);
+    assert_int_equal(cs_survey_participants(s), 2);
+    assert_int_equal(cs_survey_find(s, CS_STR("A"), D_2024_01_10)->age_years, 32);
+    assert_int_equal(cs_survey_find(s, CS_STR("A"), D_2023_12_31)->age_years, 30);
+    cs_survey_free(s);
+    remove_file(path);
+}
+
+static void test_join_load_errors(void **state)
+{
+    cs_survey *s = NULL;
+    cs_error err = {0};
+    char *path;
+
+    (void)state;
+    assert_true(cs_survey_load(&s, "/nonexistent/survey.csv", NULL, &err) < 0);
+    assert_int_equal(err.code, CS_ENOENT);
+    assert_null(s);
+
+    /* A header without survey_date: fatal, at line 1. */
+    path = write_file("nodate.csv", "participant_id,sex\nP1,F\n");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_EPARSE);
+    assert_int_equal(err.line, 1);
+    assert_null(s);
+    remove_file(path);
+
+    /* Only a header: an empty table, every lookup NULL. */
+    path = write_file("empty.csv", HEADER);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_survey_participants(s), 0);
+    assert_int_equal(cs_survey_waves(s), 0);
+    assert_null(cs_survey_find(s, CS_STR("P1"), 0));
+    cs_survey_free(s);
+    cs_survey_free(NULL);
+    remove_file(path);
+}
+
+/* ---- cs_join_format_wave on hand-made waves -------------------------- */
+
+static void test_join_format_wave(void **state)
+{
+    static const struct {
+        const char *name;
+        int32_t day;
+        int sex, age, ft, in;
+        double lb;
+        int act, cond, seasonal, stretch, known;
+        uint32_t conditions;
+        double goal, ca, k;
+        const char *want;
+    } cases[] = {
+        { "plain", D_2024_01_10, CS_SEX_F, 30, 5, 6, 150, CS_ACT_MODERATE,
+          CS_COND_RECREATIONAL, 0, 0, 1, 0, 0, 1000, 3000,
+          "2024-01-10,F,30,5,6,150,moderate,recreational,no,no,,0,1000,3000" },
+        { "all set", D_2024_02_29, CS_SEX_F, 110, 8, 11, 136.8,
+          CS_ACT_VERY_ACTIVE, CS_COND_TRAINED, 1, 1, 1,
+          (1u << CS_MED_DISC_INJURY) | (1u << CS_MED_PREGNANCY), -1.5,
+          NAN, 2500,
+          "2024-02-29,F,110,8,11,136.8,very_active,trained,yes,yes,"
+          "disc_injury;pregnancy,-1.5,,2500" },
+        { "every condition", D_2025_01_01, CS_SEX_F, 10, 3, 0, 50,
+          CS_ACT_SEDENTARY, CS_COND_UNCONDITIONED, 0, 1, 1, 0xff, 2, 0, 0,
+          "2025-01-01,F,10,3,0,50,sedentary,unconditioned,no,yes,"
+          "disc_injury;parkinsons;multiple_sclerosis;cerebral_palsy;"
+          "thyroid_disease;kidney_disease;alcoholism;pregnancy,2,0,0" },
+        { "conditions NA", D_2023_12_31, CS_SEX_M, 45, 6, 0, 700,
+          CS_ACT_LIGHT, CS_COND_TRAINED, 1, 0, 0, 0, 0.5, NAN, NAN,
+          "2023-12-31,M,45,6,0,700,light,trained,yes,no,NA,0.5,," },
+        { "decimals", 0, CS_SEX_M, 99, 7, 3, 201.25, CS_ACT_ACTIVE,
+          CS_COND_RECREATIONAL, 0, 0, 1, 1u << CS_MED_KIDNEY_DISEASE, -2,
+          699.5, 1999.9,
+          "1970-01-01,M,99,7,3,201.25,active,recreational,no,no,"
+          "kidney_disease,-2,699.5,1999.9" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_wave w;
+        cs_buf b;
+        print_message("case %s\n", cases[i].name);
+        memset(&w, 0, sizeof w);
+        w.participant_id = CS_STR("X");
+        w.day = cases[i].day;
+        w.sex = cases[i].sex;
+        w.age_years = cases[i].age;
+        w.height_ft = cases[i].ft;
+        w.height_in = cases[i].in;
+        w.weight_lb = cases[i].lb;
+        w.activity_level = cases[i].act;
+        w.conditioning = cases[i].cond;
+        w.seasonal_sport = cases[i].seasonal;
+        w.stretch_routine = cases[i].stretch;
+        w.conditions_known = cases[i].known;
+        w.conditions = cases[i].conditions;
+        w.goal_lb_week = cases[i].goal;
+        w.calcium_mg = cases[i].ca;
+        w.potassium_mg = cases[i].k;
+        cs_buf_init(&b, 0);
+        /* Appends: text already in the buffer stays. */
+        assert_int_equal(cs_buf_append(&b, "x,", 2), CS_OK);
+        assert_int_equal(cs_join_format_wave(&b, &w), CS_OK);
+        assert_int_equal(b.len, 2 + strlen(cases[i].want));
+        assert_memory_equal(b.ptr, "x,", 2);
+        assert_memory_equal(b.ptr + 2, cases[i].want, b.len - 2);
+        cs_buf_dispose(&b);
+    }
+}
+
+/* ---- many participants ----------------------------------------------- */
+
+#define NPART 10000
+#define NWAVE 3
+
+static uint64_t rng_state = 0x243f6a8885a308d3ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+    /* xorshift64*: reproducible, no dependence on the C library's rand */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)(((rng_state * 0x2545f4914f6cdd1dULL) >> 32) % n);
+}
+
+static void test_join_many(void **state)
+{
+    static int32_t days[NPART][NWAVE];
+    size_t cap = (size_t)NPART * NWAVE * 120 + 512, len = 0;
+    char *text = malloc(cap), *path;
+    cs_survey *s = NULL;
+    cs_error err = {0};
+    int32_t first = cs_days_from_civil(2023, 1, 1);
+
+    (void)state;
+    assert_non_null(text);
+    len += (size_t)sprintf(text, "%s", HEADER);
+    /* Three distinct days per participant within two years; the age
+     * numbers the wave (20 + index), so the answer is checkable. Rows
+     * are written participant-interleaved and in random wave order. */
+    for (int p = 0; p < NPART; p++)
+        for (int k = 0; k < NWAVE; k++) {
+            int32_t d;
+            int dup;
+            do {
+                d = first + (int32_t)rnd(730);
+                dup = 0;
+                for (int j = 0; j < k; j++)
+                    dup |= days[p][j] == d;
+            } while (dup);
+            days[p][k] = d;
+        }
+    for (int k = NWAVE - 1; k >= 0; k--)
+        for (int p = 0; p < NPART; p++) {
+            char date[16];
+            int kk = (k + p) % NWAVE;
+            cs_fmt_date(date, sizeof date, days[p][kk]);
+            len += (size_t)snprintf(text + len, cap - len,
+                "Q%05d,%s,M,%d,5,10,170,active,trained,no,no,,0,900,2500\n",
+                p, date, 20 + kk);
+        }
+    path = write_file("many.csv", text);
+    free(text);
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_survey_participants(s), NPART);
+    assert_int_equal(cs_survey_waves(s), NPART * NWAVE);
+
+    for (int q = 0; q < 200000; q++) {
+        int p = (int)rnd(NPART);
+        int32_t day = first - 30 + (int32_t)rnd(800);
+        char id[16];
+        int best = -1, earliest = 0;
+        const cs_wave *w;
+        /* Brute force: the latest wave on or before day, else the
+         * earliest. */
+        for (int k = 0; k < NWAVE; k++) {
+            if (days[p][k] <= day && (best < 0 || days[p][k] > days[p][best]))
+                best = k;
+            if (days[p][k] < days[p][earliest])
+                earliest = k;
+        }
+        if (best < 0)
+            best = earliest;
+        snprintf(id, sizeof id, "Q%05d", p);
+        w = cs_survey_find(s, (cs_str){ id, strlen(id) }, day);
+        assert_non_null(w);
+        if (w->age_years != 20 + best || w->day != days[p][best])
+            fail_msg("%s on day %d: wave %d, expected %d", id, (int)day,
+                     w->age_years - 20, best);
+        assert_int_equal(w->participant_id.len, 6);
+        assert_memory_equal(w->participant_id.ptr, id, 6);
+    }
+    /* Ids that are not there. */
+    assert_null(cs_survey_find(s, CS_STR("Q10000"), first));
+    assert_null(cs_survey_find(s, CS_STR("Q0000"), first));
+    assert_null(cs_survey_find(s, CS_STR("Q000000"), first));
+    /* Latest waves in order of first appearance: the file starts with
+     * every participant once, in order. */
+    for (size_t i = 0; i < NPART; i += 997) {
+        const cs_wave *w = cs_survey_latest(s, i);
+        int32_t mx = days[i][0];
+        for (int k = 1; k < NWAVE; k++)
+            mx = days[i][k] > mx ? days[i][k] : mx;
+        assert_int_equal(w->day, mx);
+    }
+    cs_survey_free(s);
+    remove_file(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_join_day_numbers),
+        cmocka_unit_test(test_join_wave_choice),
+        cmocka_unit_test(test_join_duplicate_counts),
+        cmocka_unit_test(test_join_load_errors),
+        cmocka_unit_test(test_join_format_wave),
+        cmocka_unit_test(test_join_many),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,696 @@
+/* Tests of src/tag.c: the cause-factor rules of DATA.md section 5 at and
+ * around every threshold, the three-valued logic for missing inputs, the
+ * outcome, and the derived values of section 4. Sessions and waves are
+ * built by hand; every expected value is worked out in the comments. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/derive.h>
+#include <crampstat/rules.h>
+#include <crampstat/schema.h>
+#include <crampstat/tag.h>
+
+#define assert_near(got, want, eps) do {                                  \
+        double got_ = (got), want_ = (want);                              \
+        if (!(fabs(got_ - want_) <= (eps)))                               \
+            fail_msg("%s = %.17g, expected %.17g +- %g", #got, got_,      \
+                     want_, (double)(eps));                               \
+    } while (0)
+
+/* ---- building a session and a wave --------------------------------- */
+
+/* The base case: a 60-minute session at rpe 5, 20 C and 50 % humidity,
+ * 500 ml drunk, 10 minutes of warm-up, stretched, no cramp; a moderately
+ * active, recreational woman of 30 (5 ft 6 in, 150 lb) with no seasonal
+ * sport, no conditions, maintaining her weight, 1000 mg calcium and
+ * 3000 mg potassium. Every factor is 0 for it:
+ *   fatigue: recreational, no seasonal sport, 60 < 90 min;
+ *   tightness: moderate, stretched;
+ *   heat: 20 C = 68 F, simple formula 0.5 * (68 + 61 + 0 + 50 * 0.094)
+ *         = 66.85 F (average with T 67.4 < 80, so it stands) = 19.36 C;
+ *   dehydration: 500 ml / 1 h = 500 >= 400;
+ *   electrolyte: 1000 >= 700 and 3000 >= 2000; medical: none. */
+static void base(cs_session *s, cs_wave *w)
+{
+    memset(s, 0, sizeof *s);
+    memset(w, 0, sizeof *w);
+    s->participant_id = CS_STR("P1");
+    s->session_id = CS_STR("S1");
+    s->activity = CS_STR("running");
+    s->day = 19800;
+    s->duration_min = 60;
+    s->intensity_rpe = 5;
+    s->temp_c = 20;
+    s->humidity_pct = 50;
+    s->fluid_ml = 500;
+    s->warmup_min = 10;
+    s->stretched = 1;
+    s->cramp = 0;
+    s->cramp_muscle = -1;
+    w->participant_id = CS_STR("P1");
+    w->day = 19700;
+    w->sex = CS_SEX_F;
+    w->age_years = 30;
+    w->height_ft = 5;
+    w->height_in = 6;
+    w->weight_lb = 150;
+    w->activity_level = CS_ACT_MODERATE;
+    w->conditioning = CS_COND_RECREATIONAL;
+    w->seasonal_sport = 0;
+    w->stretch_routine = 0;
+    w->conditions_known = 1;
+    w->conditions = 0;
+    w->goal_lb_week = 0;
+    w->calcium_mg = 1000;
+    w->potassium_mg = 3000;
+}
+
+static int name_index(const char *v, const char *(*fn)(int), int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(fn(i), v) == 0)
+            return i;
+    fail_msg("unknown name \"%s\"", v);
+    return -1;
+}
+
+static double num(const char *v)
+{
+    return strcmp(v, "NA") == 0 ? NAN : strtod(v, NULL);
+}
+
+static int yn(const char *v)
+{
+    return strcmp(v, "NA") == 0 ? -1 : strcmp(v, "yes") == 0;
+}
+
+static const char *muscle_name(int m) { return cs_muscle_name(m); }
+
+/* Apply "key=value key=value ..." to the base case; NA is missing. */
+static void apply(cs_session *s, cs_wave *w, const char *edits)
+{
+    char buf[256], *save = NULL;
+
+    snprintf(buf, sizeof buf, "%s", edits);
+    for (char *tok = strtok_r(buf, " ", &save); tok;
+         tok = strtok_r(NULL, " ", &save)) {
+        char *v = strchr(tok, '=');
+        assert_non_null(v);
+        *v++ = '\0';
+        if (!strcmp(tok, "dur")) s->duration_min = num(v);
+        else if (!strcmp(tok, "rpe")) s->intensity_rpe = atoi(v);
+        else if (!strcmp(tok, "temp")) s->temp_c = num(v);
+        else if (!strcmp(tok, "hum")) s->humidity_pct = num(v);
+        else if (!strcmp(tok, "fluid")) s->fluid_ml = num(v);
+        else if (!strcmp(tok, "warmup")) s->warmup_min = num(v);
+        else if (!strcmp(tok, "stretched")) s->stretched = yn(v);
+        else if (!strcmp(tok, "cramp")) s->cramp = yn(v);
+        else if (!strcmp(tok, "muscle"))
+            s->cramp_muscle = strcmp(v, "NA") == 0 ? -1
+                            : name_index(v, muscle_name, CS_MUSCLE_N);
+        else if (!strcmp(tok, "sex")) w->sex = *v == 'M' ? CS_SEX_M : CS_SEX_F;
+        else if (!strcmp(tok, "age")) w->age_years = atoi(v);
+        else if (!strcmp(tok, "ft")) w->height_ft = atoi(v);
+        else if (!strcmp(tok, "in")) w->height_in = atoi(v);
+        else if (!strcmp(tok, "lb")) w->weight_lb = num(v);
+        else if (!strcmp(tok, "act"))
+            w->activity_level = name_index(v, cs_activity_name, CS_ACT_N);
+        else if (!strcmp(tok, "cond"))
+            w->conditioning = name_index(v, cs_conditioning_name, CS_COND_N);
+        else if (!strcmp(tok, "seasonal")) w->seasonal_sport = yn(v);
+        else if (!strcmp(tok, "goal")) w->goal_lb_week = num(v);
+        else if (!strcmp(tok, "ca")) w->calcium_mg = num(v);
+        else if (!strcmp(tok, "k")) w->potassium_mg = num(v);
+        else if (!strcmp(tok, "conditions")) {
+            /* "NA", "none", or names joined by ',' */
+            w->conditions = 0;
+            w->conditions_known = strcmp(v, "NA") != 0;
+            if (w->conditions_known && strcmp(v, "none") != 0) {
+                char *s2 = NULL;
+                for (char *c = strtok_r(v, ",", &s2); c;
+                     c = strtok_r(NULL, ",", &s2))
+                    w->conditions |= 1u << name_index(c, cs_medical_name,
+                                                      CS_MED_N);
+            }
+        } else
+            fail_msg("unknown key \"%s\"", tok);
+    }
+}
+
+static cs_tagger *tagger(const char *rules_text)
+{
+    cs_rules r;
+    cs_error err = {0};
+    cs_tagger *t = NULL;
+
+    cs_rules_default(&r);
+    if (rules_text)
+        assert_int_equal(cs_rules_parse(&r, "t.rules", rules_text,
+                                        strlen(rules_text), &err), CS_OK);
+    assert_int_equal(cs_tagger_create(&t, &r), CS_OK);
+    return t;
+}
+
+/* ---- the factor table ---------------------------------------------- */
+
+enum { F = CS_F_FATIGUE, T = CS_F_TIGHTNESS, H = CS_F_HEAT,
+       D = CS_F_DEHYDRATION, E = CS_F_ELECTROLYTE, M = CS_F_MEDICAL };
+#define MED(m) (CS_F_MED_FIRST + CS_MED_##m)
+#define OUTCOME (-1)   /* the "factor" column of a row about the outcome */
+
+static const struct {
+    const char *name;
+    const char *edits;   /* applied to the base case */
+    const char *rules;   /* rules text, NULL = defaults */
+    int factor;          /* enum cs_factor, or OUTCOME */
+    int want;            /* 1, 0, -1 unknown */
+} cases[] = {
+    /* The base case, all six factors. */
+    { "base fatigue", "", NULL, F, 0 },
+    { "base tightness", "", NULL, T, 0 },
+    { "base heat", "", NULL, H, 0 },
+    { "base dehydration", "", NULL, D, 0 },
+    { "base electrolyte", "", NULL, E, 0 },
+    { "base medical", "", NULL, M, 0 },
+
+    /* Fatigue: seasonal sport and rpe >= 7. */
+    { "seasonal rpe 6", "seasonal=yes rpe=6", NULL, F, 0 },
+    { "seasonal rpe 7", "seasonal=yes rpe=7", NULL, F, 1 },
+    { "not seasonal rpe 7", "seasonal=no rpe=7", NULL, F, 0 },
+    { "seasonal rpe 10", "seasonal=yes rpe=10", NULL, F, 1 },
+    /* Fatigue: duration >= 90 and rpe >= 7. */
+    { "89 min rpe 7", "dur=89 rpe=7", NULL, F, 0 },
+    { "89.999 min rpe 7", "dur=89.999 rpe=7", NULL, F, 0 },
+    { "90 min rpe 7", "dur=90 rpe=7", NULL, F, 1 },
+    { "90 min rpe 6", "dur=90 rpe=6", NULL, F, 0 },
+    { "300 min rpe 7", "dur=300 rpe=7", NULL, F, 1 },
+    /* Fatigue: unconditioned, whatever the session. */
+    { "unconditioned", "cond=unconditioned rpe=1 dur=10", NULL, F, 1 },
+    { "trained", "cond=trained", NULL, F, 0 },
+    { "unconditioned, rule off", "cond=unconditioned",
+      "fatigue.unconditioned = no", F, 0 },
+    { "seasonal rpe 5, rule at 5", "seasonal=yes rpe=5",
+      "fatigue.seasonal_rpe = 5", F, 1 },
+    { "60 min rpe 8, long rule 60/8", "dur=60 rpe=8",
+      "fatigue.long_duration_min = 60\nfatigue.long_rpe = 8", F, 1 },
+    { "59.5 min rpe 8, long rule 60/8", "dur=59.5 rpe=8",
+      "fatigue.long_duration_min = 60\nfatigue.long_rpe = 8", F, 0 },
+
+    /* Tightness: sedentary, or not stretched and warm-up < 5. */
+    { "sedentary", "act=sedentary", NULL, T, 1 },
+    { "light", "act=light stretched=yes", NULL, T, 0 },
+    { "no stretch, warm-up 4.9", "stretched=no warmup=4.9", NULL, T, 1 },
+    { "no stretch, warm-up 5", "stretched=no warmup=5", NULL, T, 0 },
+    { "no stretch, warm-up 0", "stretched=no warmup=0", NULL, T, 1 },
+    { "stretched, warm-up 0", "stretched=yes warmup=0", NULL, T, 0 },
+    { "sedentary, rule off", "act=sedentary", "tightness.sedentary = no",
+      T, 0 },
+    { "no stretch, warm-up 9.9, rule 10", "stretched=no warmup=9.9",
+      "tightness.warmup_min = 10", T, 1 },
+    /* ... with missing inputs (Kleene logic). */
+    { "stretched NA, warm-up 3", "stretched=NA warmup=3", NULL, T, -1 },
+    { "stretched NA, warm-up 10", "stretched=NA warmup=10", NULL, T, 0 },
+    { "stretched NA, warm-up 5", "stretched=NA warmup=5", NULL, T, 0 },
+    { "no stretch, warm-up NA", "stretched=no warmup=NA", NULL, T, -1 },
+    { "stretched, warm-up NA", "stretched=yes warmup=NA", NULL, T, 0 },
+    { "both NA", "stretched=NA warmup=NA", NULL, T, -1 },
+    { "sedentary, both NA", "act=sedentary stretched=NA warmup=NA", NULL,
+      T, 1 },
+    { "sedentary, stretched NA", "act=sedentary stretched=NA warmup=3", NULL,
+      T, 1 },
+    /* No warm-up is shorter than 0 minutes. */
+    { "no stretch, warm-up NA, rule 0", "stretched=no warmup=NA",
+      "tightness.warmup_min = 0", T, 0 },
+
+    /* Heat: heat index >= 32 C. Worked out from NOAA's formula (WPC, "The
+     * Heat Index Equation"), in F:
+     * 33 C = 91.4 F at 30 %: simple = 0.5 * (91.4 + 61 + 23.4 * 1.2 +
+     *   30 * 0.094) = 91.65, average 91.53 >= 80, so the Rothfusz
+     *   regression: -42.379 + 187.279992 + 304.299938 - 616.279334
+     *   - 57.122958 - 49.335453 + 307.945344 + 70.152973 - 14.961942
+     *   = 89.599560 F, no adjustment (13 <= RH <= 85) = 31.99976 C: below.
+     * 33 C at 30.1 %: the same terms give 89.625215 F = 32.01401 C.
+     * 30 C = 86 F at 55 %: 89.397820 F = 31.88768 C; at 56 %:
+     *   89.722558 F = 32.06809 C. */
+    { "33 C 30 % (31.99976 C)", "temp=33 hum=30", NULL, H, 0 },
+    { "33 C 30.1 % (32.01401 C)", "temp=33 hum=30.1", NULL, H, 1 },
+    { "30 C 55 % (31.88768 C)", "temp=30 hum=55", NULL, H, 0 },
+    { "30 C 56 % (32.06809 C)", "temp=30 hum=56", NULL, H, 1 },
+    { "33 C 30 %, rule 31.9997", "temp=33 hum=30",
+      "heat.heat_index_c = 31.9997", H, 1 },
+    { "33 C 30 %, rule 31.9998", "temp=33 hum=30",
+      "heat.heat_index_c = 31.9998", H, 0 },
+    /* ... with missing inputs. The temperature may decide alone:
+     * 10 C = 50 F: even at 100 % the simple formula gives
+     *   0.5 * (50 + 61 - 18 * 1.2 + 9.4) = 49.4 F (average 49.7 < 80),
+     *   9.67 C, so no humidity reaches 32 C: 0.
+     * 45 C = 113 F: at 0 % simple = 114, so Rothfusz: -42.379
+     *   + 231.538721 - 87.312251 = 101.847 F (no adjustment above 112 F)
+     *   = 38.80 C, the lowest over 0-100 %: 1.
+     * 30 C = 86 F: at 0 % Rothfusz 83.2637 F minus the low-humidity
+     *   adjustment 13/4 * sqrt((17 - 9) / 17) = 2.2295, 81.034 F =
+     *   27.24 C; at 100 % 111.85 F = 44.36 C: unknown. */
+    { "temp NA", "temp=NA hum=50", NULL, H, -1 },
+    { "both NA", "temp=NA hum=NA", NULL, H, -1 },
+    { "10 C, hum NA", "temp=10 hum=NA", NULL, H, 0 },
+    { "45 C, hum NA", "temp=45 hum=NA", NULL, H, 1 },
+    { "30 C, hum NA", "temp=30 hum=NA", NULL, H, -1 },
+    { "-40 C, hum NA", "temp=-40 hum=NA", NULL, H, 0 },
+    { "60 C, hum NA", "temp=60 hum=NA", NULL, H, 1 },
+    /* 27.27 C = 81.086 F, where the formula switches from the simple one
+     * to the regression at RH = (170.3 - 2.1 * 81.086) / 0.047 = 0.4128 %
+     * and jumps down: at 0.42 % Rothfusz gives 78.808388 F, minus the
+     * low-humidity adjustment (13 - 0.42) / 4 * sqrt((17 - 13.914) / 17)
+     * = 1.339967, so 77.468421 F = 25.26023 C; at 0.5 %, 25.26492 C; at
+     * 0 %, the simple formula, 78.8946 F = 26.05256 C. With the threshold
+     * at 25.262 C a missing humidity could give either answer. */
+    { "27.27 C 0.42 %, rule 25.262", "temp=27.27 hum=0.42",
+      "heat.heat_index_c = 25.262", H, 0 },
+    { "27.27 C 0.5 %, rule 25.262", "temp=27.27 hum=0.5",
+      "heat.heat_index_c = 25.262", H, 1 },
+    { "27.27 C 0 %, rule 25.262", "temp=27.27 hum=0",
+      "heat.heat_index_c = 25.262", H, 1 },
+    { "27.27 C hum NA, rule 25.262", "temp=27.27 hum=NA",
+      "heat.heat_index_c = 25.262", H, -1 },
+
+    /* Dehydration: fluid per hour < 400 and duration >= 30. */
+    { "30 min, 199.95 ml (399.9 ml/h)", "dur=30 fluid=199.95", NULL, D, 1 },
+    { "30 min, 200 ml (400 ml/h)", "dur=30 fluid=200", NULL, D, 0 },
+    { "29.9 min, 0 ml", "dur=29.9 fluid=0", NULL, D, 0 },
+    { "29.9 min, fluid NA", "dur=29.9 fluid=NA", NULL, D, 0 },
+    { "30 min, 0 ml", "dur=30 fluid=0", NULL, D, 1 },
+    { "120 min, 799 ml (399.5 ml/h)", "dur=120 fluid=799", NULL, D, 1 },
+    { "20 min, fluid NA", "dur=20 fluid=NA", NULL, D, 0 },
+    { "45 min, fluid NA", "dur=45 fluid=NA", NULL, D, -1 },
+    { "30 min, fluid NA", "dur=30 fluid=NA", NULL, D, -1 },
+    { "20 min, 0 ml, rule 15 min", "dur=20 fluid=0",
+      "dehydration.min_duration_min = 15", D, 1 },
+    { "60 min, 500 ml, rule 600 ml/h", "dur=60 fluid=500",
+      "dehydration.fluid_ml_per_h = 600", D, 1 },
+
+    /* Electrolyte: calcium < 700 or potassium < 2000. */
+    { "calcium 699", "ca=699 k=3000", NULL, E, 1 },
+    { "calcium 700", "ca=700 k=3000", NULL, E, 0 },
+    { "potassium 1999", "ca=1000 k=1999", NULL, E, 1 },
+    { "potassium 2000", "ca=1000 k=2000", NULL, E, 0 },
+    { "both low", "ca=0 k=0", NULL, E, 1 },
+    { "calcium NA, potassium 1500", "ca=NA k=1500", NULL, E, 1 },
+    { "calcium NA, potassium 3000", "ca=NA k=3000", NULL, E, -1 },
+    { "calcium 500, potassium NA", "ca=500 k=NA", NULL, E, 1 },
+    { "calcium 900, potassium NA", "ca=900 k=NA", NULL, E, -1 },
+    { "both NA", "ca=NA k=NA", NULL, E, -1 },
+    { "calcium 799, rule 800", "ca=799", "electrolyte.calcium_mg = 800",
+      E, 1 },
+    /* No intake is below 0 mg: with that threshold a missing calcium
+     * cannot change the answer. */
+    { "calcium NA, rule 0", "ca=NA k=3000", "electrolyte.calcium_mg = 0",
+      E, 0 },
+    { "calcium NA, rule 0, low potassium", "ca=NA k=1000",
+      "electrolyte.calcium_mg = 0", E, 1 },
+
+    /* Medical: any condition; NA is unknown; pregnancy is 0 for men. */
+    { "no conditions", "conditions=none", NULL, M, 0 },
+    { "disc injury", "conditions=disc_injury", NULL, M, 1 },
+    { "disc injury: its sub-factor", "conditions=disc_injury", NULL,
+      MED(DISC_INJURY), 1 },
+    { "disc injury: another sub-factor", "conditions=disc_injury", NULL,
+      MED(PARKINSONS), 0 },
+    { "kidney + pregnancy: kidney", "conditions=kidney_disease,pregnancy",
+      NULL, MED(KIDNEY_DISEASE), 1 },
+    { "kidney + pregnancy: pregnancy", "conditions=kidney_disease,pregnancy",
+      NULL, MED(PREGNANCY), 1 },
+    { "kidney + pregnancy: thyroid", "conditions=kidney_disease,pregnancy",
+      NULL, MED(THYROID_DISEASE), 0 },
+    { "alcoholism", "conditions=alcoholism", NULL, MED(ALCOHOLISM), 1 },
+    { "conditions NA", "conditions=NA", NULL, M, -1 },
+    { "conditions NA: a sub-factor", "conditions=NA", NULL, MED(PARKINSONS),
+      -1 },
+    { "conditions NA, F: pregnancy", "conditions=NA sex=F", NULL,
+      MED(PREGNANCY), -1 },
+    { "conditions NA, M: pregnancy", "conditions=NA sex=M", NULL,
+      MED(PREGNANCY), 0 },
+    { "conditions NA, M: medical", "conditions=NA sex=M", NULL, M, -1 },
+    { "conditions NA, M: sclerosis", "conditions=NA sex=M", NULL,
+      MED(MULTIPLE_SCLEROSIS), -1 },
+
+    /* The outcome. */
+    { "no cramp", "cramp=no", NULL, OUTCOME, 0 },
+    { "hamstring cramp", "cramp=yes muscle=hamstring", NULL, OUTCOME, 1 },
+    { "calf cramp", "cramp=yes muscle=calf", NULL, OUTCOME, 0 },
+    { "foot cramp", "cramp=yes muscle=foot", NULL, OUTCOME, 0 },
+    { "cramp, muscle NA", "cramp=yes muscle=NA", NULL, OUTCOME, -1 },
+    { "any: no cramp", "cramp=no", "outcome = any", OUTCOME, 0 },
+    { "any: calf cramp", "cramp=yes muscle=calf", "outcome = any",
+      OUTCOME, 1 },
+    { "any: hamstring cramp", "cramp=yes muscle=hamstring", "outcome = any",
+      OUTCOME, 1 },
+    { "any: cramp, muscle NA", "cramp=yes muscle=NA", "outcome = any",
+      OUTCOME, 1 },
+};
+
+static void test_tag_factors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_session s;
+        cs_wave w;
+        cs_tagged o;
+        cs_tagger *t;
+        int got;
+
+        print_message("case %s\n", cases[i].name);
+        base(&s, &w);
+        apply(&s, &w, cases[i].edits);
+        t = tagger(cases[i].rules);
+        memset(&o, 0x55, sizeof o);
+        cs_tag(t, &s, &w, &o);
+        got = cases[i].factor == OUTCOME ? o.outcome : o.factor[cases[i].factor];
+        if (got != cases[i].want)
+            fail_msg("case %s: %s is %d, expected %d", cases[i].name,
+                     cases[i].factor == OUTCOME ? "outcome"
+                                                : cs_factor_name(cases[i].factor),
+                     got, cases[i].want);
+        cs_tagger_free(t);
+    }
+}
+
+/* The heat rule is "at or above": a threshold equal to the session's heat
+ * index, to the bit, makes it exposed, and the next double above does not. */
+static void test_tag_heat_inclusive(void **state)
+{
+    cs_session s;
+    cs_wave w;
+    cs_tagged o;
+    cs_rules r;
+    cs_tagger *t;
+
+    (void)state;
+    base(&s, &w);
+    apply(&s, &w, "temp=33 hum=30");
+    cs_rules_default(&r);
+    assert_int_equal(cs_tagger_create(&t, &r), CS_OK);
+    cs_tag(t, &s, &w, &o);
+    assert_near(o.heat_index_c, 31.99975541511118, 1e-9);
+    cs_tagger_free(t);
+
+    r.heat_index_c = o.heat_index_c;
+    assert_int_equal(cs_tagger_create(&t, &r), CS_OK);
+    cs_tag(t, &s, &w, &o);
+    assert_int_equal(o.factor[CS_F_HEAT], 1);
+    cs_tagger_free(t);
+
+    r.heat_index_c = nextafter(o.heat_index_c, INFINITY);
+    assert_int_equal(cs_tagger_create(&t, &r), CS_OK);
+    cs_tag(t, &s, &w, &o);
+    assert_int_equal(o.factor[CS_F_HEAT], 0);
+    cs_tagger_free(t);
+}
+
+/* The tagger caches heat-index ranges per temperature: many temperatures,
+ * each tagged twice and interleaved, give the same answers as a fresh
+ * tagger (a stale cache entry would show). */
+static void test_tag_heat_cache(void **state)
+{
+    cs_tagger *shared = tagger(NULL);
+
+    (void)state;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = -400; k <= 600; k += 7) {
+            cs_session s;
+            cs_wave w;
+            cs_tagged a, b;
+            cs_tagger *fresh = tagger(NULL);
+            base(&s, &w);
+            s.temp_c = k / 10.0;
+            s.humidity_pct = NAN;
+            cs_tag(shared, &s, &w, &a);
+            cs_tag(fresh, &s, &w, &b);
+            assert_int_equal(a.factor[CS_F_HEAT], b.factor[CS_F_HEAT]);
+            /* Below 26 C nothing reaches 32 C; above 40 C everything does
+             * (at 40 C = 104 F and 0 %, Rothfusz: -42.379 + 213.09758
+             * - 73.95797 = 96.76061 F, less the adjustment 3.25 *
+             * sqrt((17 - 9) / 17) = 2.22948: 94.53113 F = 34.74 C, the
+             * lowest over 0-100 %; at 25.9 C the highest is the simple
+             * formula at 100 %, 81.08 F = 27.16 C). */
+            if (k < 260)
+                assert_int_equal(a.factor[CS_F_HEAT], 0);
+            else if (k >= 400)
+                assert_int_equal(a.factor[CS_F_HEAT], 1);
+            cs_tagger_free(fresh);
+        }
+    cs_tagger_free(shared);
+}
+
+/* ---- derived values -------------------------------------------------- */
+
+static const struct {
+    const char *name, *edits;
+    double height_cm, weight_kg, exposure_h, fluid_ml_per_h;
+    double goal, bmr, tdee;
+    long target;
+    int below, band;
+} derived[] = {
+    /* F 30, 5 ft 6 in = 66 in * 2.54 = 167.64 cm; 150 lb * 0.45359237 =
+     * 68.0388555 kg; BMR = 680.388555 + 1047.75 - 150 - 161 =
+     * 1417.138555; moderate: * 1.55 = 2196.56476025; goal 0: 2197 kcal,
+     * not below 1200. 60 min = 1 h, 500 ml/h. */
+    { "base", "", 167.64, 68.0388555, 1, 500, 0, 1417.138555,
+      2196.56476025, 2197, 0, CS_AGE_30_44 },
+    /* M 17, 6 ft 0 in = 182.88 cm; 200 lb = 90.718474 kg; BMR =
+     * 907.18474 + 1143 - 85 + 5 = 1970.18474; sedentary: * 1.2 =
+     * 2364.221688; lose 2 lb/week: - 2 * 3500 / 7 = - 1000, 1364.22 ->
+     * 1364 kcal, below 1500. 45 min = 0.75 h; 300 ml / 0.75 h = 400. */
+    { "M 17 losing", "sex=M age=17 ft=6 in=0 lb=200 act=sedentary goal=-2 "
+      "dur=45 fluid=300", 182.88, 90.718474, 0.75, 400, -2, 1970.18474,
+      2364.221688, 1364, 1, CS_AGE_10_17 },
+    /* F 61, 4 ft 11 in = 59 in = 149.86 cm; 110 lb = 49.8951607 kg;
+     * BMR = 498.951607 + 936.625 - 305 - 161 = 969.576607; light:
+     * * 1.375 = 1333.167834625; lose 1 lb/week: - 500 -> 833.17 -> 833,
+     * below 1200. 90 min = 1.5 h; 450 ml / 1.5 h = 300. */
+    { "F 61 light", "age=61 ft=4 in=11 lb=110 act=light goal=-1 dur=90 "
+      "fluid=450", 149.86, 49.8951607, 1.5, 300, -1, 969.576607,
+      1333.167834625, 833, 1, CS_AGE_60P },
+    /* M 45, 5 ft 10 in = 70 in = 177.8 cm; 180.5 lb * 0.45359237 =
+     * 81.6466266 + 0.226796185 = 81.873422785 kg; BMR = 818.73422785
+     * + 1111.25 - 225 + 5 = 1709.98422785; very active: * 1.9 =
+     * 3248.970032915; gain 1.5 lb/week: + 750 -> 3998.97 -> 3999.
+     * 30 min; fluid NA. */
+    { "M 45 gaining", "sex=M age=45 ft=5 in=10 lb=180.5 act=very_active "
+      "goal=1.5 dur=30 fluid=NA", 177.8, 81.873422785, 0.5, NAN, 1.5,
+      1709.98422785, 3248.970032915, 3999, 0, CS_AGE_45_59 },
+    /* F 29, 5 ft 0 in = 152.4 cm; 100 lb = 45.359237 kg; BMR =
+     * 453.59237 + 952.5 - 145 - 161 = 1100.09237; active: * 1.725 =
+     * 1897.65933825; lose 2 lb/week: 897.66 -> 898, below 1200.
+     * 12 min = 0.2 h; 100 ml / 0.2 h = 500. */
+    { "F 29 active", "age=29 ft=5 in=0 lb=100 act=active goal=-2 dur=12 "
+      "fluid=100", 152.4, 45.359237, 0.2, 500, -2, 1100.09237,
+      1897.65933825, 898, 1, CS_AGE_18_29 },
+};
+
+static void test_tag_derived(void **state)
+{
+    cs_tagger *t = tagger(NULL);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++) {
+        cs_session s;
+        cs_wave w;
+        cs_tagged o;
+        print_message("case %s\n", derived[i].name);
+        base(&s, &w);
+        apply(&s, &w, derived[i].edits);
+        cs_tag(t, &s, &w, &o);
+        assert_near(o.height_cm, derived[i].height_cm, 1e-9);
+        assert_near(o.weight_kg, derived[i].weight_kg, 1e-9);
+        assert_near(o.exposure_h, derived[i].exposure_h, 1e-12);
+        if (isnan(derived[i].fluid_ml_per_h))
+            assert_true(isnan(o.fluid_ml_per_h));
+        else
+            assert_near(o.fluid_ml_per_h, derived[i].fluid_ml_per_h, 1e-9);
+        assert_near(o.goal_lb_week, derived[i].goal, 0);
+        assert_near(o.bmr_kcal, derived[i].bmr, 1e-8);
+        assert_near(o.tdee_kcal, derived[i].tdee, 1e-7);
+        assert_int_equal(o.target_kcal, derived[i].target);
+        assert_int_equal(o.below_safe_min, derived[i].below);
+        assert_int_equal(o.age_band, derived[i].band);
+    }
+    cs_tagger_free(t);
+}
+
+/* Heat index in the output: missing when either input is. */
+static void test_tag_heat_index_value(void **state)
+{
+    cs_tagger *t = tagger(NULL);
+    cs_session s;
+    cs_wave w;
+    cs_tagged o;
+
+    (void)state;
+    base(&s, &w);
+    cs_tag(t, &s, &w, &o);
+    /* 66.85 F -> (66.85 - 32) * 5 / 9 = 19.36111 C */
+    assert_near(o.heat_index_c, 19.361111111111111, 1e-9);
+    apply(&s, &w, "temp=33 hum=30.1");
+    cs_tag(t, &s, &w, &o);
+    assert_near(o.heat_index_c, 32.01400841967566, 1e-9);
+    apply(&s, &w, "hum=NA");
+    cs_tag(t, &s, &w, &o);
+    assert_true(isnan(o.heat_index_c));
+    apply(&s, &w, "hum=50 temp=NA");
+    cs_tag(t, &s, &w, &o);
+    assert_true(isnan(o.heat_index_c));
+    cs_tagger_free(t);
+}
+
+/* No rules: the defaults. */
+static void test_tag_null_rules(void **state)
+{
+    cs_tagger *t = NULL;
+    cs_rules d;
+    cs_buf a, b;
+
+    (void)state;
+    cs_rules_default(&d);
+    cs_buf_init(&a, 0);
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_tagger_create(&t, NULL), CS_OK);
+    /* Compared through the fingerprint: the structs' padding differs. */
+    assert_int_equal(cs_rules_fingerprint(cs_tagger_rules(t), &a), CS_OK);
+    assert_int_equal(cs_rules_fingerprint(&d, &b), CS_OK);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.ptr, b.ptr, a.len);
+    cs_buf_dispose(&a);
+    cs_buf_dispose(&b);
+    cs_tagger_free(t);
+    cs_tagger_free(NULL);
+}
+
+/* ---- names and cs_tag_value ------------------------------------------ */
+
+static void test_tag_names(void **state)
+{
+    static const char *const want[CS_F_N] = {
+        "fatigue", "tightness", "heat", "dehydration", "electrolyte",
+        "medical", "medical_disc_injury", "medical_parkinsons",
+        "medical_multiple_sclerosis", "medical_cerebral_palsy",
+        "medical_thyroid_disease", "medical_kidney_disease",
+        "medical_alcoholism", "medical_pregnancy"
+    };
+
+    (void)state;
+    for (int f = 0; f < CS_F_N; f++) {
+        assert_string_equal(cs_factor_name(f), want[f]);
+        assert_true(cs_tag_is_own_column((cs_str){ want[f], strlen(want[f]) }));
+    }
+    assert_null(cs_factor_name(-1));
+    assert_null(cs_factor_name(CS_F_N));
+    assert_true(cs_tag_is_own_column(CS_STR("outcome")));
+    assert_true(cs_tag_is_own_column(CS_STR("Target_Kcal")));
+    assert_true(cs_tag_is_own_column(CS_STR("age_band")));
+    assert_false(cs_tag_is_own_column(CS_STR("sex")));
+    assert_false(cs_tag_is_own_column(CS_STR("duration_min")));
+}
+
+static const struct {
+    const char *column, *edits, *want;   /* want NULL: not supported */
+} values[] = {
+    { "sex", "", "F" },
+    { "sex", "sex=M", "M" },
+    { "age_band", "age=45", "45-59" },
+    { "AGE_BAND", "age=18", "18-29" },
+    { "age_years", "age=61", "61" },
+    { "activity_level", "act=very_active", "very_active" },
+    { "conditioning", "cond=trained", "trained" },
+    { "seasonal_sport", "seasonal=yes", "yes" },
+    { "stretch_routine", "", "no" },
+    { "stretched", "stretched=NA", "" },
+    { "stretched", "stretched=no", "no" },
+    { "cramp", "cramp=yes muscle=calf", "yes" },
+    { "cramp_muscle", "cramp=yes muscle=calf", "calf" },
+    { "cramp_muscle", "", "" },
+    { "intensity_rpe", "rpe=8", "8" },
+    { "fatigue", "seasonal=yes rpe=7", "1" },
+    { "fatigue", "", "0" },
+    { "tightness", "stretched=NA warmup=3", "" },
+    { "medical_pregnancy", "conditions=NA sex=M", "0" },
+    { "outcome", "cramp=yes muscle=NA", "" },
+    { "outcome", "cramp=yes muscle=hamstring", "1" },
+    { "below_safe_min", "lb=100 ft=5 in=0 age=29 act=active goal=-2", "1" },
+    { "activity", "", "cycling" },
+    { "participant_id", "", "P77" },
+    { "duration_min", "", NULL },
+    { "target_kcal", "", NULL },
+    { "no_such_column", "", NULL },
+};
+
+/* A cs_str initializer that is a constant expression (CS_STR is a
+ * compound literal, which static tables cannot hold). */
+#define SL(lit) { (lit), sizeof(lit) - 1 }
+
+static void test_tag_value(void **state)
+{
+    /* A header and a record for the columns taken from the record as
+     * written (activity, participant_id), with spaces to be trimmed. */
+    static const cs_str hdr[] = {
+        SL("participant_id"), SL("session_id"), SL("start_time"),
+        SL("activity"), SL("duration_min"), SL("intensity_rpe"),
+        SL("cramp")
+    };
+    static const cs_str row[] = {
+        SL(" P77"), SL("S1"), SL("2024-03-01"),
+        SL("cycling "), SL("60"), SL("5"), SL("no")
+    };
+    const cs_record h = { hdr, 7, 1, 1, 1, { NULL, 0 } };
+    const cs_record rec = { row, 7, 2, 2, 2, { NULL, 0 } };
+    cs_schema *ex = NULL;
+    cs_error err = {0};
+    cs_tagger *t = tagger(NULL);
+
+    (void)state;
+    assert_int_equal(cs_schema_create(&ex, CS_SCHEMA_EXERCISE, "t.csv", &h,
+                                      &err), CS_OK);
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        cs_session s;
+        cs_wave w;
+        cs_tagged o;
+        cs_str v = { NULL, 0 };
+        char buf[32];
+        int rc;
+        print_message("case %s %s\n", values[i].column, values[i].edits);
+        base(&s, &w);
+        apply(&s, &w, values[i].edits);
+        cs_tag(t, &s, &w, &o);
+        rc = cs_tag_value(&v, buf, sizeof buf, values[i].column, ex, &rec,
+                          &s, &w, &o);
+        if (!values[i].want) {
+            assert_int_equal(rc, -1);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(v.len, strlen(values[i].want));
+        assert_memory_equal(v.ptr, values[i].want, v.len);
+    }
+    cs_schema_free(ex);
+    cs_tagger_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tag_factors),
+        cmocka_unit_test(test_tag_heat_inclusive),
+        cmocka_unit_test(test_tag_heat_cache),
+        cmocka_unit_test(test_tag_derived),
+        cmocka_unit_test(test_tag_heat_index_value),
+        cmocka_unit_test(test_tag_null_rules),
+        cmocka_unit_test(test_tag_names),
+        cmocka_unit_test(test_tag_value),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
