@@ -459,7 +459,9 @@ static int render_tables(const rep *r, cs_buf *b)
             S(0, "test"); S(1, cs_factor_name(f)); S(13, "fisher_exact");
             N(18, s->fisher_p);
             cs_buf_reset(&nb);
-            cs_stats_notes_format(v[19], sizeof v[19], s->notes);
+            /* The same notes as JSON: the factor's and its groups'. */
+            cs_stats_notes_format(v[19], sizeof v[19],
+                                  s->notes | s->exposed.notes | s->unexposed.notes);
             rc = rc ? rc : cs_table_add(&t, c);
         }
         for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {

@@ -25,6 +25,10 @@ void cs_buf_dispose(cs_buf *b);
 int cs_buf_reserve(cs_buf *b, size_t n);
 int cs_buf_append(cs_buf *b, const void *p, size_t n);
 int cs_buf_putc(cs_buf *b, char c);
+static inline int cs_buf_puts(cs_buf *b, const char *s)
+{
+    return cs_buf_append(b, s, __builtin_strlen(s));
+}
 int cs_buf_printf(cs_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }

@@ -4,7 +4,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <crampstat/aggregate.h>
+#include <crampstat/calories.h>
+#include <crampstat/html.h>
+#include <crampstat/sha256.h>
 #include <crampstat/ingest.h>
 #include <crampstat/join.h>
 #include <crampstat/report.h>
@@ -19,10 +23,14 @@ static const char help[] =
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
 "                         [--format pretty|csv|tsv|json|md] [--rejects FILE]\n"
 "                         [-o FILE] [--quiet|--verbose]\n"
-"Run ingest -> join -> tag -> aggregate in one process and write the\n"
-"report. The result equals the piped chain of the separate commands:\n"
+"Run ingest -> join -> tag -> aggregate and calories in one process and\n"
+"write the report. The result equals the separate commands chained:\n"
 "  crampstat ingest --schema exercise FILE... | crampstat join --survey S |\n"
 "  crampstat tag | crampstat aggregate --input-name FILE\n"
+"then a blank line and the calorie report ('calories --partial' of the\n"
+"survey merged with 'calories --partial' of the tagged sessions). JSON\n"
+"is one object: {\"ingest\": {...}, \"aggregate\": {...}, \"calories\": {...}}.\n"
+"HTML is one self-contained page with charts.\n"
 "\n"
 "  -S, --survey FILE     the survey (gzip or plain CSV); required\n"
 "  -e, --exercise FILE   an exercise file; repeat for several (required)\n"
@@ -34,7 +42,7 @@ static const char help[] =
 "  -l, --level L         confidence level (default 0.95)\n"
 "      --ci METHOD       risk interval: wilson (default) or exact\n"
 "      --yates           chi-square with Yates' continuity correction\n"
-"  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
+"  -f, --format FMT      pretty (default), csv, tsv, json, md or html\n"
 "  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
 "      --assume-unique-ids  skip the duplicate session-id check (memory\n"
@@ -57,6 +65,128 @@ static const char help[] =
 "74 write error.\n";
 
 #define MAX_EXERCISE 1024
+
+/* The ingest member of the JSON report: counts per input and stage. */
+typedef struct run run;
+static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
+                       const cs_rejlog *rej, const run *rn);
+
+static int json_ingest_counts(cs_buf *b, const cs_html_input *in, size_t n,
+                              const cs_rejlog *rej, uint64_t read,
+                              uint64_t joined, uint64_t no_survey)
+{
+    int rc = cs_buf_puts(b, "{\"inputs\": [");
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+        rc = rc ? rc : cs_json_str(b, in[i].path);
+        rc = rc ? rc : cs_buf_printf(b, ", \"role\": \"%s\", \"read\": %llu, "
+                                     "\"accepted\": %llu, \"rejected\": %llu}",
+                                     in[i].role,
+                                     (unsigned long long)in[i].counts.read,
+                                     (unsigned long long)in[i].counts.accepted,
+                                     (unsigned long long)in[i].counts.rejected);
+    }
+    rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, "
+                                 "\"joined\": %llu, \"no_survey\": %llu}, "
+                                 "\"rejected_by_column\": {",
+                                 (unsigned long long)read,
+                                 (unsigned long long)joined,
+                                 (unsigned long long)no_survey);
+    for (size_t k = 0; k < cs_rejlog_nkeys(rej) && rc == CS_OK; k++) {
+        const char *name;
+        uint64_t cnt;
+        cs_rejlog_key(rej, k, &name, &cnt);
+        rc = k ? cs_buf_puts(b, ", ") : CS_OK;
+        rc = rc ? rc : cs_json_str(b, name[0] ? name : "(row)");
+        rc = rc ? rc : cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
+    }
+    return rc ? rc : cs_buf_puts(b, "}}");
+}
+
+/* Strip the trailing newline of a rendered JSON object. */
+static void chomp(cs_buf *b)
+{
+    while (b->len && b->ptr[b->len - 1] == '\n')
+        b->len--;
+}
+
+struct run {
+    const cs_rules *rules;
+    uint64_t read, joined, no_survey;
+    int argc;
+    char **argv;
+};
+
+static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
+                       const cs_rejlog *rej, const run *rn)
+{
+    return json_ingest_counts(b, in, n, rej, rn->read, rn->joined,
+                              rn->no_survey);
+}
+
+static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
+                  const cs_report_opts *ro, cs_html_input *in, size_t nin,
+                  const cs_rejlog *rej, const run *rn, cs_error *err)
+{
+    int rc = CS_OK;
+
+    if (ro->format == CS_FMT_HTML) {
+        cs_html_doc d = {0};
+        cs_buf cmd, rules;
+        char when[40];
+        time_t now = time(NULL);
+        struct tm tmv;
+
+        for (size_t i = 0; i < nin; i++)
+            if (cs_sha256_file(in[i].path, in[i].sha256, &in[i].size, err) < 0) {
+                /* Standard input cannot be read twice. */
+                if (strcmp(in[i].path, "-") != 0)
+                    return err->code;
+                cs_error_clear(err);
+                snprintf(in[i].sha256, sizeof in[i].sha256, "(standard input)");
+            }
+        cs_buf_init(&cmd, 0);
+        cs_buf_init(&rules, 0);
+        rc = cs_buf_printf(&cmd, "crampstat");
+        for (int i = 0; i < rn->argc && rc == CS_OK; i++)
+            rc = cs_buf_printf(&cmd, " %s", rn->argv[i]);
+        rc = rc ? rc : cs_rules_format(rn->rules, &rules);
+        gmtime_r(&now, &tmv);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        d.agg = agg;
+        d.cal = cal;
+        d.ro = ro;
+        d.inputs = in;
+        d.ninputs = nin;
+        d.sessions_read = rn->read;
+        d.sessions_joined = rn->joined;
+        d.no_survey = rn->no_survey;
+        d.rej = rej;
+        d.command = cmd.ptr;
+        d.when = when;
+        d.rules_text = rules.ptr;
+        rc = rc ? rc : cs_html_render(&d, b);
+        cs_buf_dispose(&cmd);
+        cs_buf_dispose(&rules);
+    } else if (ro->format == CS_FMT_JSON) {
+        rc = cs_buf_puts(b, "{\"ingest\": ");
+        rc = rc ? rc : json_ingest(b, in, nin, rej, rn);
+        rc = rc ? rc : cs_buf_puts(b, ",\n\"aggregate\": ");
+        rc = rc ? rc : cs_report_render(agg, ro, b);
+        chomp(b);
+        rc = rc ? rc : cs_buf_puts(b, ",\n\"calories\": ");
+        rc = rc ? rc : cs_cal_render(cal, ro, b);
+        chomp(b);
+        rc = rc ? rc : cs_buf_puts(b, "}\n");
+    } else {
+        rc = cs_report_render(agg, ro, b);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+        rc = rc ? rc : cs_cal_render(cal, ro, b);
+    }
+    if (rc < 0 && err->code == CS_OK)
+        cs_error_set(err, CS_ENOMEM, "out of memory");
+    return rc;
+}
 
 int cmd_analyze(int argc, char **argv)
 {
@@ -85,6 +215,8 @@ int cmd_analyze(int argc, char **argv)
     cs_report_opts ro;
     cs_rules rules;
     cs_agg agg;
+    cs_cal cal;
+    cs_html_input inputs[MAX_EXERCISE + 1];
     cs_rejlog *rej = NULL;
     cs_survey *sv = NULL;
     cs_idset *ids = NULL;
@@ -96,7 +228,9 @@ int cmd_analyze(int argc, char **argv)
                *by = NULL, *adjust = NULL, *rejects = NULL, *output = NULL;
     const char *exercise[MAX_EXERCISE];
     int nex = 0, opt, quiet = 0, verbose = 0, unique = 0, agg_ready = 0;
+    int cal_ready = 0;
     unsigned long long total_read = 0, total_joined = 0, total_rej = 0;
+    unsigned long long no_survey = 0;
 
     cs_report_opts_init(&ro);
     unsigned long long threads;
@@ -130,9 +264,9 @@ int cmd_analyze(int argc, char **argv)
         case 'Y': ro.yates = 1; break;
         case 'f':
             ro.format = cs_format_parse(optarg);
-            if (ro.format < 0 || ro.format == CS_FMT_HTML)
+            if (ro.format < 0)
                 return cli_usage("analyze", "--format is pretty, csv, tsv, "
-                                 "json or md, not '%s'", optarg);
+                                 "json, md or html, not '%s'", optarg);
             break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
@@ -184,6 +318,11 @@ int cmd_analyze(int argc, char **argv)
     if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0)
         goto done;
     agg_ready = 1;
+    /* Calories group by --by when it is one of theirs, else by sex. */
+    if (cs_cal_init(&cal, by && cs_cal_by_parse(by) >= 0 ? cs_cal_by_parse(by)
+                                                       : CS_CAL_BY_SEX, &err) < 0)
+        goto done;
+    cal_ready = 1;
     if (cs_tagger_create(&tg, &rules) < 0 ||
         (!unique && cs_idset_create(&ids) < 0)) {
         cs_error_set(&err, CS_ENOMEM, "out of memory");
@@ -193,6 +332,13 @@ int cmd_analyze(int argc, char **argv)
         cs_survey_load(&sv, survey, rej, &err) < 0)
         goto done;
     cli_progress_begin(quiet);
+    for (size_t i = 0; i < cs_survey_count(sv); i++)
+        if (cs_cal_add_participant(&cal, cs_survey_latest(sv, i), &err) < 0)
+            goto done;
+    memset(inputs, 0, sizeof inputs);
+    inputs[0].role = "survey";
+    inputs[0].path = survey;
+    inputs[0].counts = cs_survey_counts(sv);
     {
         cs_ingest_counts c = cs_survey_counts(sv);
         if (verbose || !quiet)
@@ -226,8 +372,10 @@ int cmd_analyze(int argc, char **argv)
                 cli_progress_tick(cs_source_consumed(src), cs_source_size(src),
                                   rows);
             }
-            if (!wv)
+            if (!wv) {
+                no_survey++;
                 continue;
+            }
             cs_tag(tg, &ses, wv, &t);
             if (by)
                 cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
@@ -241,10 +389,14 @@ int cmd_analyze(int argc, char **argv)
                              "milli-minutes");
                 goto done;
             }
-            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av, &err) < 0)
+            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av, &err) < 0 ||
+                cs_cal_add_session(&cal, wv->goal_lb_week, t.outcome, &err) < 0)
                 goto done;
         }
         cs_ingest_counts c = cs_ingest_counts_of(in);
+        inputs[1 + f].role = "exercise";
+        inputs[1 + f].path = exercise[f];
+        inputs[1 + f].counts = c;
         total_read += c.read;
         total_joined += c.accepted;
         total_rej += c.rejected;
@@ -269,9 +421,12 @@ int cmd_analyze(int argc, char **argv)
                 cs_survey_bytes(sv), ids ? cs_idset_bytes(ids) : (size_t)0);
     }
     cs_agg_finish(&agg);
-    if (cs_report_render(&agg, &ro, &b) < 0) {
-        cs_error_set(&err, CS_ENOMEM, "out of memory");
-        goto done;
+    cs_cal_finish(&cal);
+    {
+        run rn = { &rules, total_read, total_joined, no_survey, argc, argv };
+        if (render(&b, &agg, &cal, &ro, inputs, (size_t)nex + 1, rej, &rn,
+                   &err) < 0)
+            goto done;
     }
     if (cli_output_open(&out, output, NULL, &err) < 0)
         goto done;
@@ -286,6 +441,8 @@ done:
     cs_tagger_free(tg);
     if (agg_ready)
         cs_agg_dispose(&agg);
+    if (cal_ready)
+        cs_cal_dispose(&cal);
     cs_buf_dispose(&b);
     return cli_report("analyze", &err);
 }
