@@ -183,6 +183,15 @@ int cs_agg_mmin(cs_str d, uint64_t *out)
         nfrac++;
     }
     *out = ip * 1000 + frac + (uint64_t)round_up;
+    /* A positive duration under half a milli-minute (ingest accepts
+     * 0.0001) counts as one: rounded to 0 it made aggregate reject a
+     * session that analyze kept, so the two disagreed. */
+    if (*out == 0)
+        for (p = d.ptr; p < end; p++)
+            if (*p >= '1' && *p <= '9') {
+                *out = 1;
+                break;
+            }
     return *out > 1440000 ? -1 : 0;
 }
 
@@ -362,8 +371,10 @@ static int next_line(pstate *ps, cs_str *line)
     if (ps->p >= ps->end)
         return 0;
     nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-    if (!nl)
+    if (!nl) {
+        ps->line++;  /* the unfinished line is the one to name */
         return perr(ps, "the state is truncated (no newline at the end)%s", "");
+    }
     *line = (cs_str){ ps->p, (size_t)(nl - ps->p) };
     ps->p = nl + 1;
     ps->line++;
@@ -477,6 +488,47 @@ static int factor_index(cs_str w)
         if (cs_str_eq(w, cs_factor_name(f)))
             return f;
     return -1;
+}
+
+/* The totals a real state always has, whatever merged it: each session
+ * with a known outcome is in one stratum and, for every factor, in one
+ * exposure state; sessions with all main factors known are in one
+ * pattern. A state that breaks this was edited or corrupted, and its
+ * report would be wrong without any sign of it. */
+static int check_totals(const cs_agg *a, pstate *ps)
+{
+    uint64_t used = 0, complete = 0;
+
+    for (size_t i = 0; i < a->nstrata; i++) {
+        const cs_agg_level *l = &a->strata[i];
+        uint64_t t0[3] = { 0, 0, 0 };
+        for (int f = 0; f < CS_F_N; f++) {
+            uint64_t t[3] = { 0, 0, 0 };
+            for (int e = 0; e < 3; e++) {
+                const cs_agg_cell *c = &l->cell[f][e];
+                if (add_u64(&t[0], c->sessions) < 0 ||
+                    add_u64(&t[1], c->cases) < 0 || add_u64(&t[2], c->mmin) < 0)
+                    return perr(ps, "stratum \"%s\": its counts overflow 64 "
+                                "bits", l->name);
+            }
+            if (f == 0)
+                memcpy(t0, t, sizeof t0);
+            else if (memcmp(t, t0, sizeof t0) != 0)
+                return perr(ps, "stratum \"%s\": the factors do not count "
+                            "the same sessions, cases and exposure (the "
+                            "state was edited or is corrupt)", l->name);
+        }
+        if (add_u64(&used, t0[0]) < 0)
+            return perr(ps, "the strata's sessions overflow 64 bits%s", "");
+    }
+    for (size_t i = 0; i < a->nadj; i++)
+        for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+            if (add_u64(&complete, a->adj[i].n[k]) < 0)
+                return perr(ps, "the pattern counts overflow 64 bits%s", "");
+    if (used != a->rows - a->outcome_unknown || complete > used)
+        return perr(ps, "the counts do not add up to the rows line (the "
+                    "state was edited or is corrupt)%s", "");
+    return CS_OK;
 }
 
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
@@ -627,6 +679,8 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
         rc = perr(&ps, "text after \"end\"%s", "");
         goto fail;
     }
+    if ((rc = check_totals(a, &ps)) < 0)
+        goto fail;
     cs_agg_finish(a);
     return CS_OK;
 fail:
@@ -679,6 +733,11 @@ int cs_partial_kind(const char *name, const char *text, size_t len,
         return cs_error_at(err, CS_EDATA, (cs_pos){ name, 1, 0 },
                            "not a crampstat partial state (it should begin "
                            "with \"crampstat-partial\")");
+    /* Else the kind would be "aggregate\r" and the message a puzzle. */
+    if (text[n - 1] == '\r')
+        return cs_error_at(err, CS_EDATA, (cs_pos){ name, 1, 0 },
+                           "the partial state has CRLF line ends (converted "
+                           "as text?); states are written with LF only");
     memcpy(kind, sp + 1, (size_t)(text + n - sp - 1));
     kind[text + n - sp - 1] = '\0';
     return CS_OK;

@@ -99,22 +99,27 @@ static size_t width(const char *s)
 static int csv_cell(cs_buf *b, const char *s, char sep, int safe)
 {
     int rc = CS_OK;
-    int quote = 0;
+    int quote = 0, neutralise = 0;
 
     if (safe && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
         char *end;
         strtod(s, &end);
-        if (*end != '\0' || s[0] == '=' || s[0] == '@')
-            rc = cs_buf_putc(b, '\'');
+        neutralise = *end != '\0' || s[0] == '=' || s[0] == '@';
     }
     if (sep == '\t') {
+        if (neutralise)
+            rc = cs_buf_putc(b, '\'');
         for (; *s && rc == CS_OK; s++)
             rc = cs_buf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
         return rc;
     }
+    /* The quote mark goes inside the quotes: '"=a,b" is not RFC 4180
+     * (and splits the cell in two), "'=a,b" is. */
     quote = strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
-        rc = rc ? rc : cs_buf_putc(b, '"');
+        rc = cs_buf_putc(b, '"');
+    if (neutralise)
+        rc = rc ? rc : cs_buf_putc(b, '\'');
     for (; *s && rc == CS_OK; s++) {
         if (*s == '"')
             rc = cs_buf_putc(b, '"');

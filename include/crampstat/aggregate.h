@@ -59,7 +59,8 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
                cs_error *err);
 /* Duration text (plain decimal minutes) to milli-minutes, rounded to the
- * nearest; -1 when it is not a plain decimal in 0 ... 1440. */
+ * nearest, but at least 1 for a positive duration; -1 when it is not a
+ * plain decimal in 0 ... 1440. */
 int cs_agg_mmin(cs_str duration, uint64_t *out);
 
 /* into += from; CS_EDATA when their rules, outcome, by, adjust differ, or
