@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,10 @@ static int replay_stdin(const char *head, size_t n, cs_error *err)
         static char buf[65536];
         ssize_t r;
         close(p[0]);
-        if (write_all(p[1], head, n) < 0)
+        r = write_all(p[1], head, n);
+        /* The child owns a copy of the head: free it before leaving. */
+        free((void *)(uintptr_t)head);
+        if (r < 0)
             _exit(0);   /* the reader stopped early: not our error */
         for (;;) {
             r = read(0, buf, sizeof buf);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# End-to-end tests once more with every crampstat process under valgrind
+# memcheck: any invalid read or write, use of uninitialised memory or
+# definite/indirect leak fails the run.
+#   bash tests/memcheck.sh BUILD_DIR [SCRIPT...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=$1; shift
+scripts=("$@")
+[ "${#scripts[@]}" -gt 0 ] || scripts=(ingest shards html calories)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+wrap=$logs/crampstat
+cat >"$wrap" <<WRAP
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \
+    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    --log-file="$logs/vg.%p.log" "$(realpath "$build/crampstat")" "\$@"
+WRAP
+chmod +x "$wrap"
+status=0
+for s in "${scripts[@]}"; do
+    echo "== memcheck: tests/cli/$s.sh"
+    if ! CRAMPSTAT=$wrap CS_SRC=$PWD CS_CONFORMANCE=$PWD/../shared/conformance \
+        bash "tests/cli/$s.sh" >"$logs/$s.out" 2>&1; then
+        status=1
+        tail -n 20 "$logs/$s.out"
+    fi
+    tail -n 1 "$logs/$s.out"
+done
+runs=$(ls "$logs"/vg.*.log | wc -l)
+dirty=$(find "$logs" -name 'vg.*.log' -size +0c | wc -l)
+if [ "$dirty" -gt 0 ]; then
+    status=1
+    for f in $(find "$logs" -name 'vg.*.log' -size +0c | head -n 5); do
+        echo "--- $f"; head -n 40 "$f"
+    done
+fi
+echo "memcheck: $runs crampstat processes, $dirty with valgrind reports"
+exit "$status"
