@@ -158,6 +158,50 @@ int cli_output_close(cli_output *o, int ok, cs_error *err)
     return rc;
 }
 
+int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
+                      const char *cmd, int allow_html)
+{
+    switch (opt) {
+    case 'l':
+        if (cli_parse_double(arg, &ro->level) < 0 ||
+            !(ro->level > 0 && ro->level < 1))
+            return cli_usage(cmd, "--level wants a number between 0 and 1, "
+                             "not '%s'", arg);
+        return 0;
+    case 'c':
+        if (strcmp(arg, "wilson") == 0)
+            ro->ci = CS_CI_WILSON;
+        else if (strcmp(arg, "exact") == 0)
+            ro->ci = CS_CI_EXACT;
+        else
+            return cli_usage(cmd, "--ci is wilson or exact, not '%s'", arg);
+        return 0;
+    case 'Y':
+        ro->yates = 1;
+        return 0;
+    case 'C':
+        ro->safe_csv = 1;
+        return 0;
+    case 'f':
+        ro->format = cs_format_parse(arg);
+        if (ro->format < 0 || (ro->format == CS_FMT_HTML && !allow_html))
+            return cli_usage(cmd, "--format is pretty, csv, tsv, json%s or "
+                             "md, not '%s'", allow_html ? ", html" : "", arg);
+        return 0;
+    }
+    return -1;
+}
+
+int cli_write_text(const char *path, const cs_buf *text, cs_error *err)
+{
+    cli_output out;
+
+    if (cli_output_open(&out, path, NULL, err) < 0)
+        return err->code;
+    cs_writer_raw(out.w, text->ptr, text->len);
+    return cli_output_close(&out, 1, err);
+}
+
 static int progress_on;
 static struct timespec progress_t0, progress_last;
 

@@ -4,6 +4,7 @@
 #define CRAMPSTAT_CLI_H
 
 #include <crampstat/error.h>
+#include <crampstat/report.h>
 #include <crampstat/writer.h>
 
 /* sysexits.h values, spelled out so that the meaning is visible here. */
@@ -48,6 +49,17 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
 /* ok: flush, fsync and rename (or flush stdout); !ok: remove the
  * temporary. Returns CS_OK or the first write error. */
 int cli_output_close(cli_output *o, int ok, cs_error *err);
+
+/* The report options every reporting command shares: -l/--level,
+ * -c/--ci, -Y/--yates, -C/--safe-csv, -f/--format (html only when
+ * allow_html). Returns 0 when opt was one of them and is valid, the usage
+ * exit status when its value is bad, -1 when opt is not one of them. */
+int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
+                      const char *cmd, int allow_html);
+
+/* Write a finished text (a report, a partial state) to path ("-" or
+ * NULL = stdout) through cli_output: atomically for a file. */
+int cli_write_text(const char *path, const cs_buf *text, cs_error *err);
 
 /* Progress on a terminal: cli_progress_begin decides (stderr is a tty and
  * not quiet); cli_progress_tick redraws at most a few times a second. */

@@ -34,6 +34,8 @@ static const char help[] =
 "  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
 "  -R, --rules FILE      the rules tag used (recorded in the state, so that\n"
 "                        states made with other rules are not merged)\n"
+"      --outcome KIND    the outcome tag counted: hamstring (default) or\n"
+"                        any; recorded in the state like the rules\n"
 "      --input-name NAME record standard input under this name\n"
 "  -r, --rejects FILE    write rows that are not valid tagged rows as CSV\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
@@ -78,56 +80,19 @@ static const char report_help[] =
 "Example:\n"
 "  crampstat report --format md merged.partial > report.md\n";
 
-/* Options shared by aggregate and report. */
-static int report_option(int opt, const char *arg, cs_report_opts *ro,
-                         const char *cmd)
-{
-    switch (opt) {
-    case 'l':
-        if (cli_parse_double(arg, &ro->level) < 0 || !(ro->level > 0 && ro->level < 1))
-            return cli_usage(cmd, "--level wants a number between 0 and 1, "
-                             "not '%s'", arg);
-        return 0;
-    case 'c':
-        if (strcmp(arg, "wilson") == 0)
-            ro->ci = CS_CI_WILSON;
-        else if (strcmp(arg, "exact") == 0)
-            ro->ci = CS_CI_EXACT;
-        else
-            return cli_usage(cmd, "--ci is wilson or exact, not '%s'", arg);
-        return 0;
-    case 'Y': ro->yates = 1; return 0;
-    case 'C': ro->safe_csv = 1; return 0;
-    case 'f':
-        ro->format = cs_format_parse(arg);
-        if (ro->format < 0 || ro->format == CS_FMT_HTML)
-            return cli_usage(cmd, "--format is pretty, csv, tsv, json or md, "
-                             "not '%s'", arg);
-        return 0;
-    }
-    return -1;
-}
-
 /* Write a finished state as a report or a partial state. */
 static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
                 const char *output, cs_error *err)
 {
-    cli_output out;
     cs_buf b;
     int rc;
 
     cs_buf_init(&b, 0);
     rc = partial ? cs_agg_write_partial(a, &b) : cs_report_render(a, ro, &b);
-    if (rc < 0) {
-        cs_buf_dispose(&b);
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    if (cli_output_open(&out, output, NULL, err) < 0) {
-        cs_buf_dispose(&b);
-        return err->code;
-    }
-    cs_writer_raw(out.w, b.ptr, b.len);
-    rc = cli_output_close(&out, 1, err);
+    if (rc < 0)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    else
+        rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;
 }
@@ -139,6 +104,16 @@ static long column(const cs_record *h, const char *name)
         if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
             return (long)i;
     return -1;
+}
+
+/* How many header columns have this name: one given twice is ambiguous,
+ * and column() would silently take the first. */
+static int named(const cs_record *h, const char *name)
+{
+    int n = 0;
+    for (size_t i = 0; i < h->nfields; i++)
+        n += cs_str_ieq(cs_str_trim(h->fields[i]), name) != 0;
+    return n;
 }
 
 static int flag(cs_str v, signed char *out)
@@ -163,6 +138,7 @@ int cmd_aggregate(int argc, char **argv)
         { "partial", no_argument, NULL, 'p' },
         { "format", required_argument, NULL, 'f' },
         { "rules", required_argument, NULL, 'R' },
+        { "outcome", required_argument, NULL, 'O' },
         { "input-name", required_argument, NULL, 'N' },
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
@@ -178,7 +154,7 @@ int cmd_aggregate(int argc, char **argv)
     cs_reader *r = NULL;
     cs_rejlog *rej = NULL;
     const char *by = NULL, *adjust = NULL, *output = NULL, *rejects = NULL,
-               *rules_path = NULL, *input_name = NULL;
+               *rules_path = NULL, *input_name = NULL, *outcome = NULL;
     char *stdin_only[] = { "-" };
     char **files;
     int nfiles, opt, partial = 0, quiet = 0, agg_ready = 0;
@@ -194,12 +170,13 @@ int cmd_aggregate(int argc, char **argv)
         case 'p': partial = 1; break;
         case 'R': rules_path = optarg; break;
         case 'N': input_name = optarg; break;
+        case 'O': outcome = optarg; break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_print_help(help);
         default:
-            if ((rc = report_option(opt, optarg, &ro, "aggregate")) >= 0) {
+            if ((rc = cli_report_option(opt, optarg, &ro, "aggregate", 0)) >= 0) {
                 if (rc)
                     return rc;
                 break;
@@ -212,6 +189,15 @@ int cmd_aggregate(int argc, char **argv)
     cs_rules_default(&rules);
     if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
         return cli_report("aggregate", &err);
+    if (outcome) {
+        if (strcmp(outcome, "hamstring") == 0)
+            rules.outcome = CS_OUTCOME_HAMSTRING;
+        else if (strcmp(outcome, "any") == 0)
+            rules.outcome = CS_OUTCOME_ANY;
+        else
+            return cli_usage("aggregate", "--outcome is hamstring or any, not "
+                             "'%s'", outcome);
+    }
     if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;
@@ -254,6 +240,21 @@ int cmd_aggregate(int argc, char **argv)
             cs_error_at(&err, CS_EUSAGE, (cs_pos){ files[f], rec->line, 0 },
                         "no column \"%s\" in the header", bcol < 0 && by ? by : adjust);
             goto done;
+        }
+        {
+            const char *more[] = { "outcome", "duration_min", by, adjust };
+            const char *dup = NULL;
+            for (int k = 0; k < CS_F_N && !dup; k++)
+                if (named(rec, cs_factor_name(k)) > 1)
+                    dup = cs_factor_name(k);
+            for (int k = 0; k < 4 && !dup; k++)
+                if (more[k] && named(rec, more[k]) > 1)
+                    dup = more[k];
+            if (dup) {
+                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
+                            "column \"%s\" appears twice in the header", dup);
+                goto done;
+            }
         }
         size_t ncols = rec->nfields;
         while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
@@ -428,7 +429,7 @@ int cmd_report(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'h': return cli_print_help(report_help);
         default:
-            if ((rc = report_option(opt, optarg, &ro, "report")) >= 0) {
+            if ((rc = cli_report_option(opt, optarg, &ro, "report", 0)) >= 0) {
                 if (rc)
                     return rc;
                 break;

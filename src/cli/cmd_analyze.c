@@ -222,7 +222,6 @@ int cmd_analyze(int argc, char **argv)
     cs_idset *ids = NULL;
     cs_ingest *in = NULL;
     cs_tagger *tg = NULL;
-    cli_output out;
     cs_buf b;
     const char *survey = NULL, *rules_path = NULL, *outcome = NULL,
                *by = NULL, *adjust = NULL, *rejects = NULL, *output = NULL;
@@ -238,6 +237,7 @@ int cmd_analyze(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:qvh", longopts,
                               NULL)) != -1) {
+        int rc;
         switch (opt) {
         case 'S': survey = optarg; break;
         case 'e':
@@ -250,28 +250,9 @@ int cmd_analyze(int argc, char **argv)
         case 'O': outcome = optarg; break;
         case 'b': by = optarg; break;
         case 'a': adjust = optarg; break;
-        case 'l':
-            if (cli_parse_double(optarg, &ro.level) < 0 ||
-                !(ro.level > 0 && ro.level < 1))
-                return cli_usage("analyze", "--level wants a number between "
-                                 "0 and 1, not '%s'", optarg);
-            break;
-        case 'c':
-            if (strcmp(optarg, "wilson") == 0) ro.ci = CS_CI_WILSON;
-            else if (strcmp(optarg, "exact") == 0) ro.ci = CS_CI_EXACT;
-            else return cli_usage("analyze", "--ci is wilson or exact");
-            break;
-        case 'Y': ro.yates = 1; break;
-        case 'f':
-            ro.format = cs_format_parse(optarg);
-            if (ro.format < 0)
-                return cli_usage("analyze", "--format is pretty, csv, tsv, "
-                                 "json, md or html, not '%s'", optarg);
-            break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'U': unique = 1; break;
-        case 'C': ro.safe_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'T':
@@ -280,7 +261,13 @@ int cmd_analyze(int argc, char **argv)
             cs_source_default_threads((int)threads);
             break;
         case 'h': return cli_print_help(help);
-        default: return cli_usage("analyze", "bad option");
+        default:
+            if ((rc = cli_report_option(opt, optarg, &ro, "analyze", 1)) >= 0) {
+                if (rc)
+                    return rc;
+                break;
+            }
+            return cli_usage("analyze", "bad option");
         }
     }
     if (optind < argc)
@@ -428,10 +415,7 @@ int cmd_analyze(int argc, char **argv)
                    &err) < 0)
             goto done;
     }
-    if (cli_output_open(&out, output, NULL, &err) < 0)
-        goto done;
-    cs_writer_raw(out.w, b.ptr, b.len);
-    cli_output_close(&out, 1, &err);
+    cli_write_text(output, &b, &err);
 done:
     cli_progress_end();
     cs_rejlog_close(rej, &err);

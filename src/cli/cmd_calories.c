@@ -326,22 +326,15 @@ static int read_tagged(cs_cal *cal, const char *path, cs_rejlog *rej,
 static int emit(const cs_cal *cal, int partial, const cs_report_opts *ro,
                 const char *output, cs_error *err)
 {
-    cli_output out;
     cs_buf b;
     int rc;
 
     cs_buf_init(&b, 0);
     rc = partial ? cs_cal_write_partial(cal, &b) : cs_cal_render(cal, ro, &b);
-    if (rc < 0) {
-        cs_buf_dispose(&b);
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
-    if (cli_output_open(&out, output, NULL, err) < 0) {
-        cs_buf_dispose(&b);
-        return err->code;
-    }
-    cs_writer_raw(out.w, b.ptr, b.len);
-    rc = cli_output_close(&out, 1, err);
+    if (rc < 0)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    else
+        rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;
 }
@@ -373,6 +366,7 @@ int cmd_calories(int argc, char **argv)
     cs_report_opts_init(&ro);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:pf:l:r:o:qh", longopts, NULL)) != -1) {
+        int rc;
         switch (opt) {
         case 'b':
             if ((by = cs_cal_by_parse(optarg)) < 0)
@@ -380,33 +374,17 @@ int cmd_calories(int argc, char **argv)
                                  "activity_level, not '%s'", optarg);
             break;
         case 'p': partial = 1; break;
-        case 'f':
-            ro.format = cs_format_parse(optarg);
-            if (ro.format < 0 || ro.format == CS_FMT_HTML)
-                return cli_usage("calories", "--format is pretty, csv, tsv, "
-                                 "json or md, not '%s'", optarg);
-            break;
-        case 'l':
-            if (cli_parse_double(optarg, &ro.level) < 0 ||
-                !(ro.level > 0 && ro.level < 1))
-                return cli_usage("calories", "--level wants a number between "
-                                 "0 and 1, not '%s'", optarg);
-            break;
-        case 'c':
-            if (strcmp(optarg, "wilson") == 0)
-                ro.ci = CS_CI_WILSON;
-            else if (strcmp(optarg, "exact") == 0)
-                ro.ci = CS_CI_EXACT;
-            else
-                return cli_usage("calories", "--ci is wilson or exact, not "
-                                 "'%s'", optarg);
-            break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
-        case 'C': ro.safe_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_print_help(help);
-        default: return cli_usage("calories", "bad option");
+        default:
+            if ((rc = cli_report_option(opt, optarg, &ro, "calories", 0)) >= 0) {
+                if (rc)
+                    return rc;
+                break;
+            }
+            return cli_usage("calories", "bad option");
         }
     }
     if (optind + 1 < argc)
