@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The two halves of a sharded run, shared by parallel.sh and the Slurm jobs
+# so that both make exactly what `crampstat analyze` makes:
+#   partial.sh shard SHARD INPUT_NAME PREFIX   one shard -> partial states
+#   partial.sh report OUTPUT DIR               DIR's partial states -> report
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: partial.sh shard SHARD INPUT_NAME PREFIX
+       partial.sh report OUTPUT DIR
+The shard and report halves of a sharded `crampstat analyze`.
+
+shard: crampstat ingest SHARD | join | tag, then the tagged sessions into
+  aggregate --partial (recording INPUT_NAME, the name analyze records)
+  -> PREFIX.agg.partial and calories --partial -> PREFIX.cal.partial.
+report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
+  calories --partial, and write what analyze writes: the aggregate report,
+  a blank line, the calorie report (JSON: {"aggregate": ..., "calories":
+  ...}, analyze's object without its "ingest" member; no HTML). OUTPUT is
+  written atomically; '-' is standard output.
+
+Settings from the environment: CRAMPSTAT (default: crampstat on PATH),
+CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST; for report CS_FORMAT,
+CS_LEVEL, CS_CI, CS_YATES (1), CS_STATE_DIR (keep the merged states
+there as aggregate.partial and calories.partial); CS_VERBOSE=1 keeps
+crampstat's summary lines. A crampstat without the calories command
+gives the aggregate report alone, as its analyze does.
+
+Exit status: that of the first crampstat command that failed (64 usage,
+65 bad data, 66 input cannot be opened, 74 write error); 64 bad arguments.
+EOF
+}
+
+die() { local rc=$1; shift; echo "partial.sh: $*" >&2; exit "$rc"; }
+CRAMPSTAT=${CRAMPSTAT:-crampstat}
+: "${CS_RULES:=}" "${CS_BY:=}" "${CS_ADJUST:=}" "${CS_FORMAT:=}" "${CS_LEVEL:=}"
+: "${CS_CI:=}" "${CS_YATES:=0}" "${CS_STATE_DIR:=}" "${CS_VERBOSE:=0}"
+q=(-q); [ "$CS_VERBOSE" = 1 ] && q=()
+have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
+# analyze groups the calories by --by when it is one of theirs, else by sex.
+case $CS_BY in sex|age_band|activity_level) cal_by=$CS_BY ;; *) cal_by=sex ;; esac
+tmp=
+trap '[ -z "$tmp" ] || rm -rf -- "$tmp"' EXIT
+# first_failure STATUS...: the first that is neither 0 nor a broken pipe (a
+# stage killed because a later one failed); else 141 if any, else 0.
+first_failure() {
+    local s rc=0
+    for s in "$@"; do
+        if [ "$s" -ne 0 ] && [ "$s" -ne 141 ]; then echo "$s"; return; fi
+        [ "$s" -eq 141 ] && rc=141
+    done
+    echo "$rc"
+}
+
+# Standard input to standard output and to calories --partial, which ends
+# before this does (its status in $tmp/cal.status).
+tee_calories() {
+    local rc
+    tee >("$CRAMPSTAT" calories "${q[@]}" --partial --by "$cal_by" \
+            -o "$prefix.cal.partial"; echo $? >"$tmp/cal.status")
+    rc=$?
+    wait $! 2>/dev/null
+    return "$rc"
+}
+
+cmd=${1:-}
+case $cmd in
+    -h|--help) usage; exit 0 ;;
+    shard)
+        [ $# -eq 4 ] || die 64 "usage: partial.sh shard SHARD INPUT_NAME PREFIX"
+        shard=$2 name=$3 prefix=$4
+        [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
+        tagopt=() aggopt=()
+        [ -n "$CS_RULES" ] && { tagopt+=(--rules "$CS_RULES"); aggopt+=(--rules "$CS_RULES"); }
+        [ -n "$CS_BY" ] && aggopt+=(--by "$CS_BY")
+        [ -n "$CS_ADJUST" ] && aggopt+=(--adjust "$CS_ADJUST")
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-shard.XXXXXX")
+        set +e
+        if have_calories; then
+            # The tagged stream feeds both states; calories' status comes
+            # back through a file.
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise -- "$shard" |
+                "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
+                "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
+                tee_calories |
+                "$CRAMPSTAT" aggregate "${q[@]}" --partial "${aggopt[@]}" \
+                    --input-name "$name" -o "$prefix.agg.partial"
+            st=("${PIPESTATUS[@]}")
+            # tee_calories waited for calories; poll anyway (bounded).
+            for ((i = 0; i < 600; i++)); do [ -s "$tmp/cal.status" ] && break; sleep 0.1; done
+            st+=("$(cat "$tmp/cal.status" 2>/dev/null || echo 70)")
+            what="ingest|join|tag|tee|aggregate, calories"
+        else
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise -- "$shard" |
+                "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
+                "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
+                "$CRAMPSTAT" aggregate "${q[@]}" --partial "${aggopt[@]}" \
+                    --input-name "$name" -o "$prefix.agg.partial"
+            st=("${PIPESTATUS[@]}")
+            what="ingest|join|tag|aggregate"
+        fi
+        set -e
+        rc=$(first_failure "${st[@]}")
+        if [ "$rc" -ne 0 ]; then
+            rm -f -- "$prefix.agg.partial" "$prefix.cal.partial"
+            echo "partial.sh: shard $shard failed with status $rc ($what: ${st[*]})" >&2
+        fi
+        exit "$rc"
+        ;;
+    report)
+        [ $# -eq 3 ] || die 64 "usage: partial.sh report OUTPUT DIR"
+        output=$2 dir=$3
+        [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
+        fmt=${CS_FORMAT:-pretty}
+        case $fmt in
+            pretty|csv|tsv|md|json) ;;
+            html) die 64 "no HTML from partial states (analyze's page hashes the input files): use crampstat analyze" ;;
+            *) die 64 "unknown format '$fmt'" ;;
+        esac
+        shopt -s nullglob
+        agg=("$dir"/*.agg.partial)
+        cal=("$dir"/*.cal.partial)
+        shopt -u nullglob
+        [ "${#agg[@]}" -gt 0 ] || die 66 "no partial state in $dir"
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-report.XXXXXX")
+        ropt=(--format "$fmt")
+        [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")
+        [ -n "$CS_CI" ] && ropt+=(--ci "$CS_CI")
+        [ "$CS_YATES" = 1 ] && ropt+=(--yates)
+        "$CRAMPSTAT" merge -o "$tmp/aggregate.partial" -- "${agg[@]}" || exit $?
+        "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/aggregate.out" -- "$tmp/aggregate.partial" || exit $?
+        if have_calories; then
+            "$CRAMPSTAT" calories "${q[@]}" --partial --by "$cal_by" \
+                -o "$tmp/survey.cal.partial" -- "$CS_SURVEY" || exit $?
+            "$CRAMPSTAT" merge -o "$tmp/calories.partial" -- "$tmp/survey.cal.partial" "${cal[@]}" || exit $?
+            "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/calories.out" -- "$tmp/calories.partial" || exit $?
+            # analyze's layout (src/cli/cmd_analyze.c, render()).
+            if [ "$fmt" = json ]; then
+                {
+                    printf '{"aggregate": '
+                    sed -z 's/\n$//' "$tmp/aggregate.out"
+                    printf ',\n"calories": '
+                    sed -z 's/\n$//' "$tmp/calories.out"
+                    printf '}\n'
+                } >"$tmp/report"
+            else
+                { cat "$tmp/aggregate.out"; echo; cat "$tmp/calories.out"; } >"$tmp/report"
+            fi
+        else
+            mv "$tmp/aggregate.out" "$tmp/report"
+        fi || die 74 "cannot write in $tmp"
+        if [ -n "$CS_STATE_DIR" ]; then
+            mkdir -p -- "$CS_STATE_DIR" || die 74 "cannot create $CS_STATE_DIR"
+            for s in aggregate calories; do
+                [ -e "$tmp/$s.partial" ] || continue
+                cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
+                    mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial" ||
+                    die 74 "cannot write $CS_STATE_DIR/$s.partial"
+            done
+        fi
+        if [ "$output" = - ]; then
+            cat "$tmp/report" || die 74 "cannot write to standard output"
+        else
+            # Atomically: a temporary file beside OUTPUT, renamed.
+            part="$(dirname -- "$output")/.$(basename -- "$output").$$"
+            if ! { cp -- "$tmp/report" "$part" && mv -f -- "$part" "$output"; }; then
+                rm -f -- "$part"
+                die 74 "cannot write $output"
+            fi
+        fi
+        ;;
+    *) die 64 "want 'shard' or 'report' (try --help)" ;;
+esac

@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# End to end: the scripts in pipelines/. daily-report.sh (reports and links,
+# two runs in a row, a second run while the first holds the lock, --wait, a
+# run killed mid-way, failures), shard.sh, and parallel.sh under GNU
+# parallel and xargs (byte-identical to the single-process report).
+. "$(dirname "$0")/lib.sh"
+cd "$CS_SRC" || exit 1
+export CRAMPSTAT
+unset CS_REPORT_FORMATS CS_REPORT_BY CS_REPORT_RULES
+P=$CS_SRC/pipelines
+S=sample-data/survey.csv.gz
+E=sample-data/exercise.csv.gz
+cs() { "$CRAMPSTAT" "$@"; }
+# analyze's JSON less its "ingest" member (counts only a single pass has).
+no_ingest() { sed '1{N;s/^{"ingest": .*,\n"aggregate": /{"aggregate": /}'; }
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds; 1 on timeout.
+wait_for() {
+    local end=$((SECONDS + $1)); shift
+    until "$@"; do
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.1
+    done
+}
+# The pids of PID's children named NAME, from /proc (no procps needed).
+children() {
+    local s
+    for s in /proc/[0-9]*/stat; do
+        read -r -a f 2>/dev/null <"$s" || continue
+        [ "${f[3]}" = "$1" ] && [ "${f[1]}" = "($2)" ] && echo "${f[0]}"
+    done
+    return 0
+}
+lock_held() { [ -e "$1/.lock" ] && ! flock -n "$1/.lock" true; }
+# Held, and the holder has written who it is.
+lock_taken() { lock_held "$1" && grep -q '^pid ' "$1/.lock"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+# What is in DIR, hidden files too, one name a line.
+listing() { (cd "$1" && LC_ALL=C ls -A); }
+# Background pids this test started, ended on exit: the runs with SIGTERM
+# (they clean up), the FIFO feeders with SIGKILL.
+# Only pids still among this shell's jobs: a pid already reaped may be
+# someone else's by now.
+started=() feeders=()
+cleanup() {
+    local p live
+    live=" $(jobs -p | tr '\n' ' ') "
+    for p in "${started[@]}"; do [[ $live == *" $p "* ]] && kill "$p" 2>/dev/null; done
+    for p in "${feeders[@]}"; do [[ $live == *" $p "* ]] && kill -KILL "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+# feed FIFO FILE BYTES FLAG: write the first BYTES of FILE into FIFO, touch
+# FLAG, then keep the FIFO open (the reader is left waiting mid-way) until
+# killed. A plain sh: a signal ends it even while it waits to open the FIFO.
+feed() {
+    sh -c 'exec >"$1"; head -c "$3" "$2"; touch "$4"; exec sleep 300' sh "$@" &
+    feeders+=($!)
+}
+
+# GNU parallel: installed when missing (CI runs as root on Debian 12).
+if ! command -v parallel >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "installing GNU parallel"
+        # One apt at a time across the tests ctest runs together.
+        flock /tmp/crampstat-tests-apt.lock sh -c '
+            export DEBIAN_FRONTEND=noninteractive
+            timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+            timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+                --no-install-recommends parallel' >"$T/apt.log" 2>&1 || cat "$T/apt.log"
+    fi
+fi
+if command -v parallel >/dev/null 2>&1; then have_parallel=1; else
+    have_parallel=0
+    bad "GNU parallel is missing and this is not root: apt-get install parallel"
+fi
+
+# ---------------------------------------------------------------- usage
+for s in daily-report.sh parallel.sh shard.sh partial.sh slurm/submit.sh slurm/shard-job.sbatch slurm/merge-job.sbatch; do
+    bash "$P/$s" --help >"$T/help" 2>&1
+    check "$s --help exit" 0 $?
+    check_grep "$s --help usage" "^Usage: " "$T/help"
+done
+bash "$P/daily-report.sh" >/dev/null 2>"$T/err"
+check "daily-report.sh without arguments: 64" 64 $?
+check_grep "daily-report.sh usage message" "want INPUT_DIR and OUTPUT_DIR" "$T/err"
+bash "$P/parallel.sh" "$E" >/dev/null 2>"$T/err"
+check "parallel.sh without --survey: 64" 64 $?
+
+# ------------------------------------------------- daily-report.sh: basics
+in=$T/in; out=$T/out
+mkdir -p "$in"
+cp "$S" "$E" "$in/"
+cs analyze -q -S "$in/survey.csv.gz" -e "$in/exercise.csv.gz" -o "$T/expect.txt"
+cs analyze -q -S "$in/survey.csv.gz" -e "$in/exercise.csv.gz" -f json -o "$T/expect.json"
+
+bash "$P/daily-report.sh" --date 2024-05-01 --formats json,html "$in" "$out" >"$T/out1" 2>&1
+check "daily: first run exit" 0 $?
+check "daily: silent on success (cron mails output)" "" "$(cat "$T/out1")"
+check_file "daily: txt report equals analyze" "$T/expect.txt" "$out/report-2024-05-01.txt"
+check_file "daily: json report equals analyze -f json" "$T/expect.json" "$out/report-2024-05-01.json"
+check_grep "daily: html report" "<html" "$out/report-2024-05-01.html"
+check "daily: latest link" "report-2024-05-01.txt" "$(readlink "$out/latest")"
+check "daily: latest.json link" "report-2024-05-01.json" "$(readlink "$out/latest.json")"
+check "daily: log lines" 1 "$(grep -c 'ok: report-2024-05-01.txt report-2024-05-01.json report-2024-05-01.html' "$out/daily-report.log")"
+check_grep "daily: crampstat's summary in the log" "ingest: .*exercise.csv.gz: 51466 rows read" "$out/daily-report.log"
+
+# Twice in a row: the second run makes its day's report and moves the link.
+bash "$P/daily-report.sh" --date 2024-05-02 "$in" "$out" >"$T/out2" 2>&1
+check "daily: second run in a row exit" 0 $?
+check_file "daily: second report" "$T/expect.txt" "$out/report-2024-05-02.txt"
+check "daily: latest moved" "report-2024-05-02.txt" "$(readlink "$out/latest")"
+check "daily: latest.json kept (json not asked this time)" "report-2024-05-01.json" "$(readlink "$out/latest.json")"
+check "daily: no stray files" ".lock daily-report.log latest latest.html latest.json report-2024-05-01.html report-2024-05-01.json report-2024-05-01.txt report-2024-05-02.txt" \
+    "$(listing "$out" | tr '\n' ' ' | sed 's/ $//')"
+# Same day again: the report is replaced.
+CS_REPORT_BY=sex bash "$P/daily-report.sh" --date 2024-05-02 "$in" "$out" 2>&1
+check "daily: rerun of a day exit" 0 $?
+check_grep "daily: CS_REPORT_BY honoured" "^Stratified by sex" "$out/report-2024-05-02.txt"
+
+# Failures: status, message on stderr, log line, previous links untouched.
+rm -f "$in/survey.csv.gz"
+bash "$P/daily-report.sh" --date 2024-05-03 "$in" "$out" >/dev/null 2>"$T/err"
+check "daily: missing survey: 66" 66 $?
+check_grep "daily: missing survey message" "no survey" "$T/err"
+check_grep "daily: failure logged" "FAILED (status 66)" "$out/daily-report.log"
+cp "$S" "$in/"
+printf 'this is not gzip\n' | gzip >"$in/exercise-bad.csv.gz"
+bash "$P/daily-report.sh" --date 2024-05-03 "$in" "$out" >/dev/null 2>"$T/err"
+check "daily: bad data: crampstat's 65" 65 $?
+check_grep "daily: bad data message" "crampstat analyze --format pretty failed" "$T/err"
+check "daily: no report after a failure" "" "$(cd "$out" && ls -A | grep 2024-05-03)"
+check "daily: latest kept after a failure" "report-2024-05-02.txt" "$(readlink "$out/latest")"
+check "daily: no temporary file after a failure" "" "$(listing "$out" | grep -v -e '^report-' -e '^latest' -e '^\.lock$' -e '^daily-report\.log$')"
+rm -f "$in/exercise-bad.csv.gz"
+bash "$P/daily-report.sh" --date 2024-13-45 "$in" "$out" 2>/dev/null
+check "daily: bad --date: 64" 64 $?
+CRAMPSTAT=$T/no-such-crampstat bash "$P/daily-report.sh" "$in" "$out" 2>/dev/null
+check "daily: crampstat not found: 69" 69 $?
+# A staging directory left by a run killed with SIGKILL goes at the next run.
+mkdir "$out/.daily-report.stage.dead1"
+bash "$P/daily-report.sh" --date 2024-05-02 "$in" "$out"
+check "daily: stale staging directory removed" "" "$(listing "$out" | grep stage)"
+
+# ------------------------------------------ daily-report.sh: the lock
+# The first run reads its exercise file from a FIFO that the test feeds
+# when it wants: it holds the lock as long as the test likes.
+lin=$T/lin; lout=$T/lout
+mkdir -p "$lin"
+cp "$S" "$lin/"
+mkfifo "$lin/exercise.csv.gz"
+bash "$P/daily-report.sh" --date 2024-06-01 "$lin" "$lout" >"$T/first.out" 2>&1 &
+first=$!; started+=("$first")
+wait_for 20 lock_taken "$lout"
+check "lock: the first run holds the lock" 0 $?
+t0=$SECONDS
+timeout 30 bash "$P/daily-report.sh" --date 2024-06-01 "$lin" "$lout" >"$T/second.out" 2>&1
+check "lock: second run skips with status 0" 0 $?
+check "lock: second run returns at once" 1 "$((SECONDS - t0 < 10))"
+check "lock: second run prints nothing" "" "$(cat "$T/second.out")"
+check_grep "lock: second run logs the skip" "another run holds the lock (pid $first since" "$lout/daily-report.log"
+timeout 30 bash "$P/daily-report.sh" --wait=1 --date 2024-06-01 "$lin" "$lout" >/dev/null 2>"$T/err"
+check "lock: --wait timing out: 75" 75 $?
+check_grep "lock: --wait timeout message" "still holds the lock after 1s" "$T/err"
+check "lock: first run still going" 0 "$(alive "$first"; echo $?)"
+check "lock: no report while the first runs" "" "$(listing "$lout" | grep report-)"
+# Let the first run finish (bounded: were it gone, nothing would read).
+timeout -s KILL 30 sh -c 'cat "$1" >"$2"' sh "$E" "$lin/exercise.csv.gz"
+timeout 60 tail --pid="$first" -f /dev/null
+wait "$first"
+check "lock: first run exit" 0 $?
+check_file "lock: first run's report" "$T/expect.txt" <(sed "s|$lin/|$in/|" "$lout/report-2024-06-01.txt")
+check "lock: lock released" 1 "$(lock_held "$lout"; echo $?)"
+
+# --wait: a run that finds the lock held waits for it, then works.
+rm -f "$lin/exercise.csv.gz"
+cp "$E" "$lin/"
+exec 8>>"$lout/.lock"
+flock 8
+bash "$P/daily-report.sh" --wait=60 --date 2024-06-02 "$lin" "$lout" >"$T/waiter.out" 2>&1 &
+waiter=$!; started+=("$waiter")
+sleep 1
+check "wait: the waiting run is still there" 0 "$(alive "$waiter"; echo $?)"
+check "wait: no report yet" "" "$(listing "$lout" | grep 2024-06-02)"
+flock -u 8
+exec 8>&-
+timeout 60 tail --pid="$waiter" -f /dev/null
+wait "$waiter"
+check "wait: the waiting run then works" 0 $?
+check "wait: its report" "report-2024-06-02.txt" "$(readlink "$lout/latest")"
+
+# ------------------------------------- daily-report.sh: killed mid-way
+# A big input (gen: ~500k sessions) through a FIFO: the writer feeds 4 MB
+# then stalls, so crampstat is surely mid-way when the test signals it.
+mkdir -p "$T/big"
+cs gen --participants 20000 --seed 1 --out-dir "$T/big" >/dev/null 2>&1
+check "gen the big input" 0 $?
+kin=$T/kin; kout=$T/kout
+mkdir -p "$kin"
+cp "$T/big/survey.csv.gz" "$kin/"
+# Day 1 made normally, from the beginning of the big file.
+gzip -dc "$T/big/exercise.csv.gz" | head -n 2001 | gzip >"$kin/exercise.csv.gz"
+bash "$P/daily-report.sh" --date 2024-07-01 "$kin" "$kout"
+check "kill: day 1 exit" 0 $?
+rm "$kin/exercise.csv.gz"
+mkfifo "$kin/exercise.csv.gz"
+before=$(listing "$kout")
+
+# kill_run WHO: WHO is crampstat (SIGTERM to the crampstat process) or
+# script (SIGTERM to daily-report.sh, as timeout(1) or a shutdown sends).
+kill_run() {
+    local who=$1 run feeder cpid rc
+    rm -f "$T/fed"
+    bash "$P/daily-report.sh" --date 2024-07-02 "$kin" "$kout" >"$T/kill.out" 2>&1 &
+    run=$!; started+=("$run")
+    feed "$kin/exercise.csv.gz" "$T/big/exercise.csv.gz" 4000000 "$T/fed"
+    feeder=$!
+    wait_for 30 test -e "$T/fed"
+    check "kill ($who): crampstat has read 4 MB" 0 $?
+    cpid=$(children "$run" crampstat)
+    check "kill ($who): crampstat is running" 1 "$(echo "$cpid" | grep -c .)"
+    if [ "$who" = crampstat ] && [ -n "$cpid" ]; then kill -TERM "$cpid"; else kill -TERM "$run"; fi
+    timeout 30 tail --pid="$run" -f /dev/null
+    wait "$run"
+    rc=$?
+    kill -KILL "$feeder" 2>/dev/null
+    wait "$feeder" 2>/dev/null
+    check "kill ($who): status 143" 143 "$rc"
+    check "kill ($who): crampstat is gone" 1 "$(alive "$cpid"; echo $?)"
+    check "kill ($who): no partial output, no temporary file" "$before" "$(listing "$kout")"
+    check "kill ($who): latest untouched" "report-2024-07-01.txt" "$(readlink "$kout/latest")"
+    check "kill ($who): lock released" 1 "$(lock_held "$kout"; echo $?)"
+}
+kill_run crampstat
+check_grep "kill (crampstat): failure on stderr" "failed" "$T/kill.out"
+check_grep "kill (crampstat): failure logged" "FAILED (status 143)" "$kout/daily-report.log"
+kill_run script
+check_grep "kill (script): logged" "killed by signal 15; nothing changed" "$kout/daily-report.log"
+
+# ----------------------------------------------------------- shard.sh
+bash "$P/shard.sh" -n 3 -o "$T/sh" "$E"
+check "shard: exit" 0 $?
+check "shard: the files" "shard-1.csv.gz shard-2.csv.gz shard-3.csv.gz" "$(listing "$T/sh" | tr '\n' ' ' | sed 's/ $//')"
+hdr=$(gzip -dc "$E" | head -n 1)
+for k in 1 2 3; do
+    check "shard $k: header" "$hdr" "$(gzip -dc "$T/sh/shard-$k.csv.gz" | head -n 1)"
+done
+for k in 1 2 3; do gzip -dc "$T/sh/shard-$k.csv.gz" | tail -n +2; done | LC_ALL=C sort >"$T/sh.rows"
+gzip -dc "$E" | tail -n +2 | LC_ALL=C sort >"$T/all.rows"
+check_file "shard: the shards hold the rows, each once" "$T/all.rows" "$T/sh.rows"
+check "shard: no participant in two shards" "" \
+    "$(for k in 1 2 3; do gzip -dc "$T/sh/shard-$k.csv.gz" | tail -n +2 | cut -d, -f1 | sort -u; done | sort | uniq -d | head -3)"
+bash "$P/shard.sh" -n 2 -o "$T/sh" /nonexistent.csv.gz 2>/dev/null
+check "shard: missing input: 66" 66 $?
+printf 'a,b\n1,2\n' >"$T/nopid.csv"
+bash "$P/shard.sh" -n 2 -o "$T/sh2" "$T/nopid.csv" 2>/dev/null
+check "shard: no participant_id: 65" 65 $?
+check "shard: nothing left after a failure" "" "$(listing "$T/sh2")"
+
+# ------------------------------------------------------- parallel.sh
+runners=(xargs)
+[ "$have_parallel" = 1 ] && runners=(parallel xargs)
+cs analyze -q -S "$S" -e "$E" -o "$T/expect-rel.txt"
+cs analyze -q -S "$S" -e "$E" --by sex -f json | no_ingest >"$T/expect-sex.json"
+mv "$T/sh/shard-1.csv.gz" "$T/sh/ex-a.csv.gz"
+mv "$T/sh/shard-2.csv.gz" "$T/sh/ex-b.csv.gz"
+mv "$T/sh/shard-3.csv.gz" "$T/sh/ex-c.csv.gz"
+three=("$T/sh/ex-c.csv.gz" "$T/sh/ex-a.csv.gz" "$T/sh/ex-b.csv.gz")
+cs analyze -q -S "$S" -e "${three[0]}" -e "${three[1]}" -e "${three[2]}" -o "$T/expect-three.txt"
+for r in "${runners[@]}"; do
+    bash "$P/parallel.sh" --runner "$r" -S "$S" "$E" >"$T/par.txt"
+    check "parallel ($r): exit" 0 $?
+    check_file "parallel ($r): default shards equal analyze" "$T/expect-rel.txt" "$T/par.txt"
+    # 12 shards: more than 9, so the partial states' names do not sort as
+    # the shard numbers do.
+    bash "$P/parallel.sh" --runner "$r" -S "$S" -n 12 -j 4 --by sex -f json -o "$T/par.json" "$E"
+    check "parallel ($r): 12 shards exit" 0 $?
+    check_file "parallel ($r): 12 shards, --by sex, json equal analyze" "$T/expect-sex.json" "$T/par.json"
+    bash "$P/parallel.sh" --runner "$r" -S "$S" -n 1 "${three[@]}" >"$T/par3.txt"
+    check_file "parallel ($r): three files as shards equal analyze" "$T/expect-three.txt" "$T/par3.txt"
+    bash "$P/parallel.sh" --runner "$r" -S "$S" -n 2 "${three[@]}" >"$T/par3.txt"
+    check_file "parallel ($r): three files split in two equal analyze" "$T/expect-three.txt" "$T/par3.txt"
+    bash "$P/parallel.sh" --runner "$r" -S "$S" -n 1 "$E" "$T/nopid.csv" >"$T/par.out" 2>"$T/err"
+    check "parallel ($r): bad shard: crampstat's status" 65 $?
+    check "parallel ($r): bad shard: no report" "" "$(cat "$T/par.out")"
+    bash "$P/parallel.sh" --runner "$r" -S "$S" -n 2 -o "$T/no/such/dir/r.txt" "$E" 2>/dev/null
+    check "parallel ($r): report not writable: 74" 74 $?
+done
+bash "$P/parallel.sh" -S "$S" --state-dir "$T/state" -o "$T/par.txt" "$E"
+if [ -e "$T/state/calories.partial" ]; then
+    check_file "parallel: --state-dir keeps the merged states" "$T/expect-rel.txt" \
+        <(cs report "$T/state/aggregate.partial"; echo; cs report "$T/state/calories.partial")
+else
+    check_file "parallel: --state-dir keeps the merged state" "$T/expect-rel.txt" <(cs report "$T/state/aggregate.partial")
+fi
+check_file "parallel: -o" "$T/expect-rel.txt" "$T/par.txt"
+
+# Killed: every job ends, the work directory goes, no output.
+mkdir -p "$T/tmp"
+mkfifo "$T/fifo.csv.gz"
+TMPDIR=$T/tmp bash "$P/parallel.sh" -S "$S" -n 1 -o "$T/killed.txt" "$T/fifo.csv.gz" "$E" 2>/dev/null &
+run=$!; started+=("$run")
+feed "$T/fifo.csv.gz" "$T/big/exercise.csv.gz" 100000 "$T/pfed"
+feeder=$!
+wait_for 30 test -e "$T/pfed"
+sleep 0.5
+kill -TERM "$run"
+timeout 30 tail --pid="$run" -f /dev/null
+wait "$run"
+check "parallel killed: status 143" 143 $?
+kill -KILL "$feeder" 2>/dev/null
+wait "$feeder" 2>/dev/null
+# No reader left on the FIFO: opening it for writing blocks (times out).
+no_reader() { ! timeout 1 sh -c ": >'$T/fifo.csv.gz'" 2>/dev/null; }
+wait_for 10 no_reader
+check "parallel killed: its jobs are gone" 0 $?
+check "parallel killed: no work directory left" "" "$(listing "$T/tmp")"
+check "parallel killed: no report" 1 "$(test -e "$T/killed.txt"; echo $?)"
+
+finish
