@@ -292,36 +292,55 @@ static int put_double(cs_buf *b, double v)
     return cs_buf_append(b, t, (size_t)n);
 }
 
+static int put_uint(cs_buf *b, unsigned v)
+{
+    char t[16], *p = t + sizeof t;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return cs_buf_append(b, p, (size_t)(t + sizeof t - p));
+}
+
+/* Formatted without printf: tag writes this for every row it reads. */
 int cs_join_format_wave(cs_buf *b, const cs_wave *o)
 {
     char d[16];
     int rc;
 
     cs_fmt_date(d, sizeof d, o->day);
-    rc = cs_buf_printf(b, "%s,%s,%d,%d,%d,", d, o->sex == CS_SEX_F ? "F" : "M",
-                       o->age_years, o->height_ft, o->height_in);
-    rc = rc < 0 ? rc : put_double(b, o->weight_lb);
-    rc = rc < 0 ? rc : cs_buf_printf(b, ",%s,%s,%s,%s,",
-                                     cs_activity_name(o->activity_level),
-                                     cs_conditioning_name(o->conditioning),
-                                     o->seasonal_sport ? "yes" : "no",
-                                     o->stretch_routine ? "yes" : "no");
+    rc = cs_buf_append(b, d, 10);
+    rc = rc ? rc : cs_buf_puts(b, o->sex == CS_SEX_F ? ",F," : ",M,");
+    rc = rc ? rc : put_uint(b, (unsigned)o->age_years);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_uint(b, (unsigned)o->height_ft);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_uint(b, (unsigned)o->height_in);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_double(b, o->weight_lb);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : cs_buf_puts(b, cs_activity_name(o->activity_level));
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : cs_buf_puts(b, cs_conditioning_name(o->conditioning));
+    rc = rc ? rc : cs_buf_puts(b, o->seasonal_sport ? ",yes," : ",no,");
+    rc = rc ? rc : cs_buf_puts(b, o->stretch_routine ? "yes," : "no,");
     if (rc == CS_OK && !o->conditions_known) {
         rc = cs_buf_append(b, "NA", 2);
     } else {
         int first = 1;
         for (int m = 0; m < CS_MED_N && rc == CS_OK; m++)
             if (o->conditions & (1u << m)) {
-                rc = cs_buf_printf(b, "%s%s", first ? "" : ";", cs_medical_name(m));
+                rc = first ? CS_OK : cs_buf_putc(b, ';');
+                rc = rc ? rc : cs_buf_puts(b, cs_medical_name(m));
                 first = 0;
             }
     }
-    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
-    rc = rc < 0 ? rc : put_double(b, o->goal_lb_week);
-    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
-    rc = rc < 0 ? rc : put_double(b, o->calcium_mg);
-    rc = rc < 0 ? rc : cs_buf_putc(b, ',');
-    rc = rc < 0 ? rc : put_double(b, o->potassium_mg);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_double(b, o->goal_lb_week);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_double(b, o->calcium_mg);
+    rc = rc ? rc : cs_buf_putc(b, ',');
+    rc = rc ? rc : put_double(b, o->potassium_mg);
     return rc;
 }
 
