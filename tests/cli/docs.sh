@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The documentation matches the binary:
+#  - every command that 'crampstat --help' lists has a --help (exit 0,
+#    "Usage:", "Example") and a man page docs/man/crampstat-CMD.1 that names
+#    every long option of that --help;
+#  - crampstat.1 lists every command and every exit status of --help, and
+#    so does docs/exit-codes.md;
+#  - every man page has the standard sections and renders without warnings
+#    (groff -man -ww, and man -l --warnings);
+#  - 'cmake --install' installs the man pages where man finds them;
+#  - every ```sh block of docs/user-guide.md runs (exit 0), in order, from
+#    a copy of the repository root made of symbolic links, so that the files
+#    the guide writes land in a scratch directory.
+# man and groff are installed with apt-get when missing (root only).
+. "$(dirname "$0")/lib.sh"
+cd "$CS_SRC" || exit 1
+MAN=docs/man
+GUIDE=docs/user-guide.md
+export LC_ALL=C.UTF-8 MANWIDTH=80
+
+# ---- tools: groff and man ----------------------------------------------
+if ! command -v groff >/dev/null 2>&1 || ! command -v man >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing groff-base and man-db"
+        # One apt at a time across the tests ctest runs together.
+        flock /tmp/crampstat-tests-apt.lock sh -c '
+            export DEBIAN_FRONTEND=noninteractive
+            timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+            timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+                --no-install-recommends groff-base man-db' >"$T/apt.log" 2>&1 ||
+            cat "$T/apt.log"
+    fi
+fi
+have_groff=0 have_man=0
+if command -v groff >/dev/null 2>&1; then
+    if printf '.TH T 1\n.SH NAME\nt \\- t\n' | groff -man -ww -z 2>"$T/groff.err" &&
+       [ ! -s "$T/groff.err" ]; then
+        have_groff=1
+    else
+        bad "groff cannot load the man macros (is /usr/share/groff excluded by a dpkg path-exclude?):"
+        cat "$T/groff.err"
+    fi
+else
+    bad "groff is missing and this is not root: apt-get install groff-base"
+fi
+if command -v man >/dev/null 2>&1; then have_man=1; else
+    bad "man is missing and this is not root: apt-get install man-db"
+fi
+
+# The commands, from the "Commands:" paragraph of crampstat --help.
+"$CRAMPSTAT" --help >"$T/help" 2>&1
+check "crampstat --help exit" 0 $?
+check_grep "crampstat --help usage" "^Usage: crampstat " "$T/help"
+cmds=$(sed -n '/^Commands:/,/^$/p' "$T/help" | awk 'NR > 1 && NF { print $1 }')
+check "crampstat --help lists commands" yes "$([ "$(echo "$cmds" | wc -w)" -ge 10 ] && echo yes || echo no)"
+# Exit statuses: the sentence from "Exit status:" to its full stop.
+codes=$(sed -n '/^Exit status:/,/\.$/p' "$T/help" | grep -o '\b[0-9][0-9]*\b' | tr '\n' ' ')
+check "crampstat --help exit statuses" "0 64 65 66 70 71 74 " "$codes"
+
+# man_text PAGE: the page's source with \- as - and font escapes removed.
+man_text() { sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\%//g' -e 's/\\&//g' "$1"; }
+# section PAGE NAME: the text of one .SH section.
+section() {
+    awk -v s="$2" '/^\.SH /{ f = ($0 == ".SH " s || $0 == ".SH \"" s "\"") ; next } f' "$1"
+}
+
+# ---- every command: --help and its man page -----------------------------
+for c in $cmds; do
+    "$CRAMPSTAT" "$c" --help >"$T/$c.help" 2>"$T/$c.err"
+    check "$c --help exit" 0 $?
+    check_grep "$c --help has Usage:" "Usage:" "$T/$c.help"
+    check_grep "$c --help has an example" "Example" "$T/$c.help"
+    page=$MAN/crampstat-$c.1
+    if [ ! -f "$page" ]; then
+        bad "$c: no man page $page"
+        continue
+    fi
+    ok "$c: man page $page"
+    man_text "$page" >"$T/$c.man"
+    for o in $(grep -o -- '--[a-z][a-z-]*' "$T/$c.help" | sort -u); do
+        if grep -qE -- "$o([^a-z-]|\$)" "$T/$c.man"; then ok "$c: $o in the man page"
+        else bad "$c: $o is in '$c --help' but not in $page"; fi
+    done
+    check_grep "$c: crampstat.1 lists it" "^\\.B $c\$" "$MAN/crampstat.1"
+done
+
+# ---- every man page: sections, rendering ---------------------------------
+for page in "$MAN"/crampstat.1 "$MAN"/crampstat-*.1; do
+    name=$(basename "$page" .1)
+    check_grep "$name: .TH" "^\\.TH $(echo "$name" | tr "[:lower:]" "[:upper:]" | sed 's/-/\\\\-/g') 1 " "$page"
+    for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+        check_grep "$name: section $s" "^\\.SH \"\\?$s\"\\?\$" "$page"
+    done
+    # Every page lists the exit statuses it can give, 0 and 64 at least.
+    section "$page" "EXIT STATUS" >"$T/exit"
+    check_grep "$name: exit status 0" '^\.B 0$' "$T/exit"
+    check_grep "$name: exit status 64" '^\.B 64$' "$T/exit"
+    if [ "$have_groff" = 1 ]; then
+        groff -man -ww -z "$page" >"$T/w" 2>&1
+        check "$name: groff -man -ww without warnings" "" "$(cat "$T/w")"
+    fi
+    if [ "$have_man" = 1 ]; then
+        man --warnings -E UTF-8 -l "$page" >"$T/out" 2>"$T/w"
+        check "$name: man -l --warnings without warnings" "" "$(cat "$T/w")"
+        check_grep "$name: man -l renders NAME" "^NAME" "$T/out"
+    fi
+done
+section "$MAN/crampstat.1" "EXIT STATUS" >"$T/exit"
+for code in $codes; do
+    check_grep "crampstat.1: exit status $code" "^\\.B $code\$" "$T/exit"
+    check_grep "exit-codes.md: exit status $code" "^| $code |" docs/exit-codes.md
+done
+# No man page for a command that does not exist.
+for page in "$MAN"/crampstat-*.1; do
+    c=$(basename "$page" .1); c=${c#crampstat-}
+    case " $(echo "$cmds" | tr "\n" " ") " in
+        *" $c "*) ;;
+        *) bad "$page: no command '$c' in crampstat --help" ;;
+    esac
+done
+
+# ---- cmake --install puts them where man finds them ----------------------
+# The build tree is the parent of the tests' binary directory (ctest sets
+# CS_BIN_DIR); skipped when run by hand without it.
+bd=${CS_BIN_DIR:+$(dirname "$CS_BIN_DIR")}
+if [ -n "$bd" ] && [ -f "$bd/cmake_install.cmake" ] && command -v cmake >/dev/null 2>&1; then
+    cmake --install "$bd" --prefix "$T/inst" >"$T/install.log" 2>&1
+    check "cmake --install exit" 0 $?
+    for page in "$MAN"/crampstat.1 "$MAN"/crampstat-*.1; do
+        f=$T/inst/share/man/man1/$(basename "$page")
+        if cmp -s "$page" "$f"; then ok "installed $(basename "$page")"
+        else bad "cmake --install did not install $(basename "$page") into share/man/man1 (re-run cmake: the list is made at configure time)"; fi
+    done
+    if [ "$have_man" = 1 ]; then
+        MANPATH=$T/inst/share/man man -w crampstat-aggregate >"$T/where" 2>&1
+        check "man -w finds the installed crampstat-aggregate(1)" \
+            "$T/inst/share/man/man1/crampstat-aggregate.1" "$(cat "$T/where")"
+    fi
+else
+    echo "skip: cmake --install (CS_BIN_DIR not set or no cmake)"
+fi
+
+# ---- the user guide's commands run ---------------------------------------
+G=$T/guide
+mkdir -p "$G/.bin" "$T/tmp" "$T/blocks"
+for e in "$CS_SRC"/*; do ln -s "$e" "$G/"; done
+ln -s "$CRAMPSTAT" "$G/.bin/crampstat"
+awk -v dir="$T/blocks" '
+    /^```sh$/ { n++; f = sprintf("%s/%02d.sh", dir, n); inb = 1; next }
+    /^```/    { inb = 0; next }
+    inb       { print > f }
+' "$GUIDE"
+nblocks=$(ls "$T/blocks" | wc -l)
+touch "$T/marker"
+check "user guide: at least 20 sh blocks" yes "$([ "$nblocks" -ge 20 ] && echo yes || echo no)"
+for b in "$T"/blocks/*.sh; do
+    first=$(head -1 "$b")
+    (cd "$G" && PATH="$G/.bin:$PATH" TMPDIR="$T/tmp" \
+        bash -e -o pipefail "$b") >"$T/block.out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then ok "user guide block $(basename "$b" .sh): $first"
+    else
+        bad "user guide block $(basename "$b" .sh) exits $rc: $first"
+        sed 's/^/    /' "$T/block.out" | head -20
+    fi
+done
+# The guide wrote into the scratch directory, never into the source tree.
+check "user guide: nothing written into sample-data/" "" \
+    "$(find "$CS_SRC/sample-data" -newer "$T/marker" -print)"
+
+finish
