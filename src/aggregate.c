@@ -205,10 +205,22 @@ static int add_u64(uint64_t *x, uint64_t y)
 
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
 {
-    if (strcmp(into->rules, from->rules) != 0)
+    if (strcmp(into->rules, from->rules) != 0) {
+        /* Name the first rule that differs; the whole lists are long. */
+        const char *a = into->rules, *b = from->rules;
+        size_t i = 0, start = 0, ea, eb;
+        while (a[i] && a[i] == b[i]) {
+            if (a[i] == ';')
+                start = i + 1;
+            i++;
+        }
+        ea = start + strcspn(a + start, ";");
+        eb = start + strcspn(b + start, ";");
         return cs_error_set(err, CS_EDATA, "the states were made with "
-                            "different rules (%s vs %s)", into->rules,
-                            from->rules);
+                            "different rules (%.*s vs %.*s)",
+                            (int)(ea - start > 80 ? 80 : ea - start), a + start,
+                            (int)(eb - start > 80 ? 80 : eb - start), b + start);
+    }
     if (into->outcome != from->outcome)
         return cs_error_set(err, CS_EDATA, "the states count different "
                             "outcomes (hamstring vs any cramp)");

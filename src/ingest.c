@@ -29,6 +29,11 @@ int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err)
     if (!l)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     l->fd = -1;
+    if (path && strcmp(path, "-") == 0) {
+        free(l);
+        return cs_error_set(err, CS_EUSAGE, "--rejects wants a file name; "
+                            "standard output carries the data");
+    }
     if (path) {
         snprintf(l->path, sizeof l->path, "%s", path);
         l->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

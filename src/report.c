@@ -398,7 +398,7 @@ static int render_tables(const rep *r, cs_buf *b)
     int lvl = (int)lround(o->level * 100);
     char h_risk[40], h_rr[40], h_or[40], h_rd[40];
     cs_table t;
-    char buf[16][96];
+    char buf[16][192];
     const char *cells[16];
 
     for (int i = 0; i < 16; i++)

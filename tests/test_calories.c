@@ -707,7 +707,7 @@ static void test_read_partial_age_band(void **state)
     memcpy(bad, ok, sizeof ok);
     *strstr(bad, "goal -1 2 1") = '\0';
     {
-        char text[sizeof ok + 8];
+        char text[2 * sizeof ok];
         snprintf(text, sizeof text, "%sgoal -1 2 2%s", bad,
                  strstr(ok, "goal -1 2 1") + strlen("goal -1 2 1"));
         assert_int_equal(cs_cal_read_partial(&c, "a", text, strlen(text), &err),

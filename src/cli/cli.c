@@ -63,8 +63,11 @@ void cli_note(const char *cmd, const char *fmt, ...)
 int cli_print_help(const char *text)
 {
     fputs(text, stdout);
-    if (fflush(stdout) != 0 || ferror(stdout))
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "crampstat: standard output: write failed: %s\n",
+                strerror(errno));
         return CLI_EXIT_IO;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -102,9 +105,23 @@ static void on_signal(int sig)
 int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
                     cs_error *err)
 {
+    struct stat st;
+
     memset(o, 0, sizeof *o);
     o->fd = 1;
-    if (path && strcmp(path, "-") != 0) {
+    if (path && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+        !S_ISREG(st.st_mode)) {
+        /* A device or a pipe (-o /dev/null, a FIFO): there is nothing to
+         * rename into place, and replacing it would be wrong. */
+        if (S_ISDIR(st.st_mode))
+            return cs_error_at(err, CS_EUSAGE, (cs_pos){ path, 0, 0 },
+                               "is a directory");
+        o->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (o->fd < 0)
+            return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
+                               "cannot open for writing: %s", strerror(errno));
+        o->direct = 1;
+    } else if (path && strcmp(path, "-") != 0) {
         const char *slash = strrchr(path, '/');
         size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
         struct sigaction sa;
@@ -138,6 +155,11 @@ int cli_output_close(cli_output *o, int ok, cs_error *err)
     int rc = cs_writer_close(o->w, ok ? err : NULL);
 
     o->w = NULL;
+    if (o->direct) {
+        if (close(o->fd) < 0 && ok && rc == CS_OK)
+            rc = cs_error_set(err, CS_EIO, "write failed: %s", strerror(errno));
+        return rc;
+    }
     if (!o->path[0])
         return rc;
     if (ok && rc == CS_OK) {

@@ -42,6 +42,7 @@ typedef struct cli_output {
     char path[4096];   /* final path; "" = standard output */
     char tmp[4096];
     cs_writer *w;
+    int direct;        /* writing straight into a device or pipe */
 } cli_output;
 
 int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,

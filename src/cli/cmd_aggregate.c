@@ -39,7 +39,8 @@ static const char help[] =
 "      --input-name NAME record standard input under this name\n"
 "  -r, --rejects FILE    write rows that are not valid tagged rows as CSV\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
-"      --safe-csv        prefix cells starting with = + - @ with '\n"
+"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
+"                        such as -0.42 stay as they are)\n"
 "  -q, --quiet           no summary line\n"
 "  -h, --help            show this help\n"
 "\n"
@@ -74,7 +75,8 @@ static const char report_help[] =
 "      --ci METHOD     risk interval: wilson (default) or exact\n"
 "      --yates         chi-square with Yates' continuity correction\n"
 "  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
-"      --safe-csv      prefix cells starting with = + - @ with '\n"
+"      --safe-csv      prefix cells starting with = + - @ with ' (numbers\n"
+"                      such as -0.42 stay as they are)\n"
 "  -h, --help          show this help\n"
 "\n"
 "Example:\n"
@@ -162,7 +164,7 @@ int cmd_aggregate(int argc, char **argv)
 
     cs_report_opts_init(&ro);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:a:l:pf:r:o:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:a:l:pf:R:r:o:qh", longopts, NULL)) != -1) {
         int rc;
         switch (opt) {
         case 'b': by = optarg; break;

@@ -8,7 +8,7 @@
 #include "cmds.h"
 
 static const char help[] =
-"Usage: crampstat filter [-o FILE] EXPR [FILE]...\n"
+"Usage: crampstat filter [-o FILE] [--safe-csv] EXPR [FILE]...\n"
 "Keep the CSV rows for which EXPR holds; the header and every column pass\n"
 "through untouched.\n"
 "\n"
@@ -20,6 +20,8 @@ static const char help[] =
 "empty or NA field is unknown, and a row is kept only when EXPR is true.\n"
 "\n"
 "  -o, --output FILE  write to FILE, atomically (default: stdout)\n"
+"      --safe-csv     prefix cells starting with = + - @ with ' (for\n"
+"                     spreadsheets; the rows are then no longer untouched)\n"
 "  -h, --help         show this help\n"
 "\n"
 "Memory: one row at a time.\n"
@@ -40,6 +42,7 @@ int cmd_filter(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
+        { "safe-csv", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -47,15 +50,20 @@ int cmd_filter(int argc, char **argv)
     cs_filter *flt = NULL;
     cs_reader *r = NULL;
     cli_output out = {0};
+    cs_write_opts wo = {0};
     const char *output = NULL, *expr;
     char *stdin_only[] = { "-" };
     char **files;
     int nfiles, opt, out_open = 0;
+    cs_buf first_hdr;
+    size_t first_n = 0;
 
+    cs_buf_init(&first_hdr, 0);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
+        case 'C': wo.safe_csv = 1; break;
         case 'h': return cli_print_help(help);
         default: return cli_usage("filter", "bad option");
         }
@@ -66,7 +74,7 @@ int cmd_filter(int argc, char **argv)
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
 
-    if (cli_output_open(&out, output, NULL, &err) < 0)
+    if (cli_output_open(&out, output, &wo, &err) < 0)
         goto done;
     out_open = 1;
     for (int f = 0; f < nfiles; f++) {
@@ -92,6 +100,18 @@ int cmd_filter(int argc, char **argv)
                 return code == CLI_EXIT_OSERR ? code : CLI_EXIT_USAGE;
             }
             cs_writer_put(out.w, rec);
+            first_n = rec->nfields;
+            if (cs_buf_append(&first_hdr, rec->raw.ptr, rec->raw.len) < 0) {
+                cs_error_set(&err, CS_ENOMEM, "out of memory");
+                goto done;
+            }
+        } else if (rec->nfields != first_n || rec->raw.len != first_hdr.len ||
+                   memcmp(rec->raw.ptr, first_hdr.ptr, rec->raw.len) != 0) {
+            /* The expression was resolved against the first header. */
+            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
+                        "its header differs from that of %s; filter such "
+                        "files separately", files[0]);
+            goto done;
         }
         while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
             int m = cs_filter_match(flt, rec->fields, rec->nfields, &err);
@@ -110,5 +130,6 @@ done:
         cli_output_close(&out, err.code == CS_OK, &err);
     cs_reader_free(r);
     cs_filter_free(flt);
+    cs_buf_dispose(&first_hdr);
     return cli_report("filter", &err);
 }

@@ -1,5 +1,8 @@
 /* crampstat gen: a seeded synthetic data set with a planted truth. */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/gen.h>
@@ -16,7 +19,7 @@ static const char help[] =
 "  -n, --participants N   participants (default 2000)\n"
 "  -s, --seed S           random seed (default 1)\n"
 "  -m, --sessions-mean M  mean sessions per participant (default 25)\n"
-"  -d, --out-dir DIR      where to write (default: .)\n"
+"  -d, --out-dir DIR      where to write (default: .; made if missing)\n"
 "  -t, --truth            print the planted model as JSON on stdout\n"
 "                         (with --out-dir, after writing the files, with\n"
 "                         the realised counts)\n"
@@ -25,7 +28,7 @@ static const char help[] =
 "Memory: one participant at a time.\n"
 "\n"
 "Example:\n"
-"  crampstat gen --participants 2000 --seed 42 --out-dir sample-data\n";
+"  crampstat gen --participants 200000 --seed 1 --out-dir bench-data\n";
 
 int cmd_gen(int argc, char **argv)
 {
@@ -74,6 +77,11 @@ int cmd_gen(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("gen", "unexpected argument '%s'", argv[optind]);
+    if (dir && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        cs_error_at(&err, CS_EIO, (cs_pos){ dir, 0, 0 },
+                    "cannot make the output directory: %s", strerror(errno));
+        return cli_report("gen", &err);
+    }
     if (dir || !truth) {
         if (cs_gen_write(&o, dir ? dir : ".", &stats, &err) < 0)
             return cli_report("gen", &err);
