@@ -8,7 +8,7 @@ pkgs=(gcc make cmake pkg-config libcsv-dev libgsl-dev zlib1g-dev libcmocka-dev)
 if [ "${1:-}" = "--test" ]; then
     # python3-scipy/statsmodels serve /usr/bin/python3 for the cross-check
     # scripts; valgrind for the memcheck run; gzip, coreutils for fixtures.
-    pkgs+=(python3 python3-scipy python3-statsmodels valgrind gzip)
+    pkgs+=(python3 python3-scipy python3-statsmodels valgrind gzip clang libclang-rt-14-dev)
 fi
 
 missing=()

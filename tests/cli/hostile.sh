@@ -1,0 +1,423 @@
+#!/usr/bin/env bash
+# End to end: hostile and broken input, and faults. Every command that reads
+# input runs over every case of tests/hostile/cases.tsv (exit status,
+# message with file and line or byte, counts that add up, no crash, 60 s
+# and 512 MB at most); then full disks, signals, closed pipes, CSV
+# injection, RFC 4180 quoting, and counts past 2^32 through merge.
+. "$(dirname "$0")/lib.sh"
+cd "$CS_SRC" || exit 1
+HD=$CS_SRC/tests/hostile
+export DEFECT_CACHE=$T
+. "$HD/defects.sh"
+cs() { "$CRAMPSTAT" "$@"; }
+
+# Limits for every run. Under AddressSanitizer the address space is mostly
+# shadow, so there the limit is left to ASan and only the time is bounded.
+TIME_LIMIT=60
+MEM_MB=512
+if grep -q -a __asan_init "$CRAMPSTAT"; then
+    MEM_MB=0
+    # An unoptimised sanitizer build reads empty lines about 15 times
+    # slower: 100 MiB of them, not 300, keep it far from the time limit.
+    export BOMB_NEWLINE_MEMBERS=1
+    echo "note: sanitizer build: no address-space limit, a smaller newline bomb"
+fi
+
+# run.py MEM_MB SECONDS OUT ERR CMD...: prints "status max_rss_kB seconds";
+# a signal death is 128 + the signal, a timeout 124.
+cat >"$T/run.py" <<'PY'
+import resource, subprocess, sys, time
+mem, tmo, out, err, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+def limit():
+    if mem:
+        resource.setrlimit(resource.RLIMIT_AS, (mem << 20, mem << 20))
+t0 = time.monotonic()
+with open(out, "wb") as o, open(err, "wb") as e:
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=o, stderr=e, preexec_fn=limit)
+    try:
+        rc = p.wait(timeout=tmo)
+    except subprocess.TimeoutExpired:
+        p.kill(); p.wait(); rc = 124
+rc = 128 - rc if rc < 0 else rc
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "%.2f" % (time.monotonic() - t0))
+PY
+# csvrows FILE: records after the header, counted by awk (another parser
+# than the one under test): a record ends at a line end outside quotes.
+csvrows() {
+    tr '\0' ' ' <"$1" | awk '{ q += gsub(/"/, "\"") } q % 2 == 0 { n++ } END { print (n > 0 ? n - 1 : 0) }'
+}
+
+# Clean inputs of each kind: exercise and survey are committed, joined and
+# tagged are made by crampstat from them.
+cs join -q --survey "$HD/base-survey.csv" "$HD/base-exercise.csv" >"$T/base-joined.csv"
+check "base: join" 0 $?
+cs tag -q "$T/base-joined.csv" >"$T/base-tagged.csv"
+check "base: tag" 0 $?
+have_calories=0
+cs calories --help >/dev/null 2>&1 && have_calories=1
+
+ALL="ingest join join-survey tag filter aggregate analyze analyze-survey calories calories-tagged"
+
+kind_of() {
+    case "$1" in
+        ingest|join|filter|analyze) echo exercise ;;
+        join-survey|analyze-survey|calories) echo survey ;;
+        tag) echo joined ;;
+        aggregate|calories-tagged) echo tagged ;;
+        merge|report) echo partial ;;
+        *) echo file ;;
+    esac
+}
+
+base_of() {
+    case "$1" in
+        exercise|survey) echo "$HD/base-$1.csv" ;;
+        joined|tagged) echo "$T/base-$1.csv" ;;
+        partial) echo "$HD/partial/good.partial" ;;
+    esac
+}
+
+# argv_for CMD FILE: the command line of CMD reading FILE, into argv.
+argv_for() {
+    local c=$1 f=$2 r="$T/rej.csv"
+    case "$c" in
+        ingest) argv=(ingest --rejects "$r" "$f") ;;
+        join) argv=(join --survey "$HD/base-survey.csv" --rejects "$r" "$f") ;;
+        join-survey) argv=(join --survey "$f" --rejects "$r" "$HD/base-exercise.csv") ;;
+        tag) argv=(tag --rejects "$r" "$f") ;;
+        filter) argv=(filter 'participant_id is not empty' "$f") ;;
+        aggregate) argv=(aggregate --rejects "$r" "$f") ;;
+        analyze) argv=(analyze --survey "$HD/base-survey.csv" --exercise "$f" --rejects "$r") ;;
+        analyze-survey) argv=(analyze --survey "$f" --exercise "$HD/base-exercise.csv" --rejects "$r") ;;
+        calories|calories-tagged) argv=(calories --rejects "$r" "$f") ;;
+        merge) argv=(merge "$f") ;;
+        report) argv=(report "$f") ;;
+        rules) argv=(rules --rules "$f") ;;
+        tag-rules) argv=(tag --rules "$f" "$T/base-joined.csv") ;;
+    esac
+}
+
+# The summary line of CMD for input F, as "read accepted rejected".
+summary_counts() {
+    local c=$1 f=$2 err=$3 re
+    local n='([0-9]+)'
+    case "$c" in
+        ingest|join-survey|analyze|analyze-survey)
+            re=": $(printf '%s' "$f" | sed 's/[][\.*^$]/\\&/g'): $n rows read, $n [a-z]+, $n rejected" ;;
+        join) re="^join: $n sessions in, $n joined, $n rejected" ;;
+        tag) re="^tag: $n rows in, $n tagged, $n rejected" ;;
+        aggregate) re="^aggregate: $n rows in, $n used, $n rejected" ;;
+        calories|calories-tagged) re="^calories: $n (survey rows|tagged sessions) in, $n [a-z]+, $n rejected" ;;
+        *) return 0 ;;
+    esac
+    grep -a -E -m1 "$re" "$err" | grep -a -o -E "$n (rows read|rows in|sessions in|survey rows in|tagged sessions in), $n [a-z]+, $n rejected" |
+        sed -E 's/^([0-9]+) [a-z ]+, ([0-9]+) [a-z]+, ([0-9]+) rejected$/\1 \2 \3/'
+}
+
+# Expand {f}, {size} and {size-N} in an expected message: NAME as given on
+# the command line, PATH to measure.
+expand() {
+    local s=$1 f=$2 size
+    size=$(wc -c <"$3" 2>/dev/null || echo 0)
+    s=${s//\{f\}/$f}
+    s=${s//\{size\}/$size}
+    while [[ $s =~ \{size-([0-9]+)\} ]]; do
+        s=${s//${BASH_REMATCH[0]}/$((size - BASH_REMATCH[1]))}
+    done
+    printf '%s' "$s"
+}
+
+bomb_rss=""
+run_case() {
+    local name=$1 input=$2 c=$3 want=$4 msg=$5 counts=$6
+    local kind dir f label res rc rss secs got exp c_read c_acc c_rej rej_total
+    kind=$(kind_of "$c")
+    label="$name: $c"
+    if [ "${input:0:1}" = @ ]; then
+        local d=${input:1} ext
+        ext=$(defect_ext "$d")
+        if [ "$kind" = exercise ] && [ -f "$HD/$d$ext" ]; then
+            dir=$HD
+        else
+            dir=$T/$kind
+            mkdir -p "$dir"
+            [ -f "$dir/$d$ext" ] || defect "$d" "$(base_of "$kind")" "$dir/$d$ext" ||
+                { bad "$label: cannot make the input"; return; }
+        fi
+        f=$d$ext
+    else
+        dir=$HD
+        f=$input
+        [ -f "$HD/$f" ] || { bad "$label: no input $f"; return; }
+    fi
+    argv_for "$c" "$f"
+    rm -f "$T/rej.csv"
+    case "$name" in
+        gz-bomb-*)   # measured: peak memory and time
+            res=$(cd "$dir" && python3 "$T/run.py" "$MEM_MB" "$TIME_LIMIT" "$T/out" "$T/err" "$CRAMPSTAT" "${argv[@]}")
+            read -r rc rss secs <<<"$res"
+            bomb_rss="$bomb_rss $c:${rss}kB/${secs}s" ;;
+        *)
+            (cd "$dir" && { [ "$MEM_MB" = 0 ] || ulimit -v $((MEM_MB * 1024)); } &&
+             exec timeout -k 5 "$TIME_LIMIT" "$CRAMPSTAT" "${argv[@]}") </dev/null >"$T/out" 2>"$T/err"
+            rc=$? rss=? secs=? ;;
+    esac
+    if [ "$rc" -ge 124 ] || grep -a -q -E 'Sanitizer|runtime error:|LeakSanitizer' "$T/err"; then
+        bad "$label: crash, timeout or sanitizer report (status $rc, ${secs}s, ${rss} kB)"
+        head -5 "$T/err"
+        return
+    fi
+    if [ "$rc" != "$want" ]; then
+        bad "$label: exit $rc, expected $want"
+        head -3 "$T/err"
+        return
+    fi
+    if [ "$msg" != - ]; then
+        exp=$(expand "$msg" "$f" "$dir/$f")
+        if [ "${exp:0:1}" = "~" ]; then
+            grep -a -q -E -- "crampstat: [a-z]+: ${exp:1}" "$T/err"
+        else
+            grep -a -q -F -- "crampstat: ${argv[0]}: $exp" "$T/err"
+        fi || { bad "$label: no [$exp] in:"; head -3 "$T/err"; return; }
+    elif [ "$want" = 0 ] && grep -a -q '^crampstat: ' "$T/err"; then
+        bad "$label: unexpected message:"; head -3 "$T/err"; return
+    fi
+    got=$(summary_counts "$c" "$f" "$T/err")
+    if [ -n "$got" ]; then
+        read -r c_read c_acc c_rej <<<"$got"
+        if [ "$c_read" -ne $((c_acc + c_rej)) ]; then
+            bad "$label: read $c_read != accepted $c_acc + rejected $c_rej"; return
+        fi
+    fi
+    case "$c" in filter|merge|report|rules|tag-rules) counts=- ;; esac  # no summary
+    if [ "$counts" != - ]; then
+        if [ "${got// //}" != "$counts" ]; then
+            bad "$label: counts [${got// //}], expected [$counts]"; head -3 "$T/err"; return
+        fi
+        # Counted another way: the reject log has a record per rejected
+        # row of every input (survey and exercise for join and analyze).
+        if [ -f "$T/rej.csv" ]; then
+            rej_total=$(grep -a -o -E '[0-9]+ rejected' "$T/err" | awk '{ s += $1 } END { print s + 0 }')
+            if [ "$(csvrows "$T/rej.csv")" != "$rej_total" ]; then
+                bad "$label: the reject log has $(csvrows "$T/rej.csv") rows, the summaries say $rej_total"; return
+            fi
+        fi
+        # ... and the output a record per accepted row.
+        case "$c" in
+            ingest|join|tag)
+                if [ "$rc" = 0 ] && [ "$(csvrows "$T/out")" != "$c_acc" ]; then
+                    bad "$label: $(csvrows "$T/out") output rows, $c_acc accepted"; return
+                fi ;;
+        esac
+    fi
+    ok "$label"
+}
+
+# ---- 1. the table ---------------------------------------------------------
+ncases=0
+while IFS=$'\t' read -r name input cmds want msg counts; do
+    case "$name" in ''|'#'*) continue ;; esac
+    ncases=$((ncases + 1))
+    [ "$cmds" = all ] && cmds=$ALL
+    for c in ${cmds//,/ }; do
+        case "$c" in calories*) [ "$have_calories" = 1 ] || continue ;; esac
+        run_case "$name" "$input" "$c" "$want" "$msg" "$counts"
+    done
+done <"$HD/cases.tsv"
+echo "note: $ncases hostile cases; gzip bomb (max RSS, time):$bomb_rss"
+
+# ---- 2. the value files: every row is accepted or rejected in the column
+# its "expect" column names, and nothing else is.
+for f in values-exercise values-survey; do
+    cs ingest -q --rejects "$T/v.rej" "$HD/$f.csv" >"$T/v.out"
+    check "$f: ingest exit" 0 $?
+    python3 - "$HD/$f.csv" "$T/v.rej" >"$T/v.diff" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="latin-1")))
+rej = {int(r["line"]): r for r in csv.DictReader(open(sys.argv[2], newline="", encoding="latin-1"))}
+for line, r in enumerate(rows, 2):
+    got = rej[line]["column"] if line in rej else "ok"
+    if got != r["expect"]:
+        print("line %d: expected %s, got %s %s" % (line, r["expect"], got, rej[line]["reason"] if line in rej else ""))
+PY
+    check "$f: every row as expected" "" "$(head -5 "$T/v.diff")"
+done
+
+# ---- 3. merge past 2^32 and 2^64 ---------------------------------------------
+P=$HD/partial
+cs merge "$P/big-a.partial" "$P/big-b.partial" >"$T/big.partial"
+check "merge past 2^32: exit" 0 $?
+check "merge past 2^32: rows" "rows 6000000012 12" "$(grep '^rows' "$T/big.partial")"
+check "merge past 2^32: a cell" "cell fatigue unexposed 4000000000 29999999 180000000000000" \
+    "$(grep '^cell fatigue unexposed' "$T/big.partial")"
+check "merge past 2^32: a pattern" "pattern 0 6000000000 60000000" "$(grep '^pattern' "$T/big.partial")"
+cs report --format json "$T/big.partial" >"$T/big.json"
+check "report past 2^32: exit" 0 $?
+check_grep "report past 2^32: sessions" '"sessions": 6000000012' "$T/big.json"
+cs merge "$P/big-b.partial" "$P/big-a.partial" >"$T/big2.partial"
+check_file "merge past 2^32 commutes" "$T/big.partial" "$T/big2.partial"
+cs merge "$P/huge.partial" "$P/huge.partial" >"$T/huge.out" 2>"$T/huge.err"
+check "merge past 2^64: exit" 65 $?
+check "merge past 2^64: message" \
+    "crampstat: merge: huge.partial: cannot merge: a count overflows 64 bits when merging" \
+    "$(sed "s#$P/##" "$T/huge.err")"
+check "merge past 2^64: no output" 0 "$(wc -c <"$T/huge.out")"
+cs merge "$P/good.partial" "$P/wrong-version.partial" >"$T/mv.out" 2>/dev/null
+check "merge: a bad second state fails the merge" 65 $?
+check "merge: ... and writes nothing" 0 "$(wc -c <"$T/mv.out")"
+
+# ---- 4. full disk: exit 74, and -o leaves nothing behind ---------------------
+S=$CS_SRC/sample-data
+cs join -q --survey "$S/survey.csv.gz" "$S/exercise.csv.gz" >"$T/joined.csv"
+cs tag -q "$T/joined.csv" >"$T/tagged.csv"
+cs aggregate -q --partial "$T/tagged.csv" >"$T/state.partial"
+writers=(
+    "ingest:ingest -q $S/exercise.csv.gz"
+    "join:join -q --survey $S/survey.csv.gz $S/exercise.csv.gz"
+    "tag:tag -q $T/joined.csv"
+    "filter:filter sex=F $T/tagged.csv"
+    "aggregate:aggregate -q $T/tagged.csv"
+    "aggregate-partial:aggregate -q --partial $T/tagged.csv"
+    "analyze:analyze -q --survey $S/survey.csv.gz --exercise $S/exercise.csv.gz"
+    "merge:merge $T/state.partial $T/state.partial"
+    "report:report $T/state.partial"
+)
+[ "$have_calories" = 1 ] && writers+=("calories:calories -q $S/survey.csv.gz")
+for w in "${writers[@]}"; do
+    name=${w%%:*}
+    read -r -a args <<<"${w#*:}"
+    cs "${args[@]}" >/dev/full 2>"$T/full.err"
+    check "$name > /dev/full: exit 74" 74 $?
+    check_grep "$name > /dev/full: message" "No space left on device\|write failed" "$T/full.err"
+done
+cs rules >/dev/full 2>/dev/null
+check "rules > /dev/full: exit 74" 74 $?
+cs gen --participants 20 --seed 1 --out-dir "$T" --truth >/dev/full 2>/dev/null
+check "gen --truth > /dev/full: exit 74" 74 $?
+cs ingest -q --rejects /dev/full "$S/bad-exercise.csv" >/dev/null 2>"$T/full.err"
+check "ingest --rejects /dev/full: exit 74" 74 $?
+
+# A small file system when we may mount one, else a file size limit
+# (writes then fail with EFBIG, SIGXFSZ ignored): the output fails part
+# way through, and -o must leave no file, not even its temporary.
+mkdir -p "$T/small"
+small=limit
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+    small=tmpfs
+    trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+fi
+echo "note: full-disk simulation: $small"
+for w in "${writers[@]}"; do
+    name=${w%%:*}
+    read -r -a args <<<"${w#*:}"
+    # Outputs smaller than the limit cannot fail; only the big ones count.
+    case "$name" in aggregate|aggregate-partial|merge|report|analyze|calories) continue ;; esac
+    rm -rf "${T:?}/small/"* "${T:?}/small/".[!.]* 2>/dev/null
+    if [ "$small" = tmpfs ]; then
+        cs "${args[0]}" -o "$T/small/out.csv" "${args[@]:1}" 2>"$T/full.err"
+    else
+        (trap '' XFSZ; ulimit -f 256
+         exec "$CRAMPSTAT" "${args[0]}" -o "$T/small/out.csv" "${args[@]:1}") 2>"$T/full.err"
+    fi
+    check "$name -o on a full disk: exit 74" 74 $?
+    check "$name -o on a full disk: nothing left behind" "" "$(ls -A "$T/small")"
+done
+if [ "$small" = tmpfs ]; then
+    cs gen --participants 2000 --seed 1 --out-dir "$T/small" 2>"$T/full.err"
+    check "gen --out-dir on a full disk: exit 74" 74 $?
+    umount "$T/small"
+fi
+
+# ---- 5. signals: SIGTERM and SIGINT during -o leave no partial file ---------
+# The input is a FIFO held open, so the command is surely mid-run when the
+# signal comes; we wait until its temporary output exists.
+for sig in TERM INT; do
+    for c in ingest join tag filter; do
+        d=$T/sig-$sig-$c
+        mkdir -p "$d"
+        mkfifo "$d/in.fifo"
+        ( exec 3>"$d/in.fifo"; head -n 3 "$T/joined.csv" >&3; sleep 30 ) &
+        writer=$!
+        case "$c" in
+            ingest) argv=(ingest -q -o "$d/out.csv" "$d/in.fifo") ;;
+            join) argv=(join -q --survey "$S/survey.csv.gz" -o "$d/out.csv" "$d/in.fifo") ;;
+            tag) argv=(tag -q -o "$d/out.csv" "$d/in.fifo") ;;
+            filter) argv=(filter -o "$d/out.csv" 'sex = F' "$d/in.fifo") ;;
+        esac
+        "$CRAMPSTAT" "${argv[@]}" 2>"$T/sig.err" &
+        pid=$!
+        for _ in $(seq 100); do
+            ls -A "$d" | grep -q '^\.out\.csv\.' && break
+            sleep 0.05
+        done
+        sleep 0.2  # the handler is installed just after the file is made
+        kill -"$sig" "$pid"
+        wait "$pid"
+        rc=$?
+        kill "$writer" 2>/dev/null
+        wait "$writer" 2>/dev/null
+        check "SIG$sig during $c -o: killed by it" "$((128 + $(kill -l "$sig")))" "$rc"
+        check "SIG$sig during $c -o: nothing left behind" "in.fifo" "$(ls -A "$d" | tr '\n' ' ' | sed 's/ $//')"
+    done
+done
+
+# ---- 6. a closed downstream pipe ends quietly --------------------------------
+for w in "ingest:ingest -q $S/exercise.csv.gz" \
+         "join:join -q --survey $S/survey.csv.gz $S/exercise.csv.gz" \
+         "tag:tag -q $T/joined.csv" "filter:filter sex=F $T/tagged.csv"; do
+    name=${w%%:*}
+    read -r -a args <<<"${w#*:}"
+    cs "${args[@]}" 2>"$T/pipe.err" | head -n 1 >/dev/null
+    rc=${PIPESTATUS[0]}
+    check "$name | head -1: quiet" "" "$(cat "$T/pipe.err")"
+    check "$name | head -1: SIGPIPE or success" 1 "$([ "$rc" = 141 ] || [ "$rc" = 0 ] && echo 1)"
+done
+
+# ---- 7. CSV injection: --safe-csv -------------------------------------------
+# Text cells starting with = + - @ get a leading ' (inside the quotes);
+# numbers such as -2 and +5 stay as they are.
+F=$HD/injection.csv
+cs ingest -q --safe-csv "$F" >"$T/inj.safe"
+check_file "ingest --safe-csv" "$HD/injection.safe.expected" "$T/inj.safe"
+cs ingest -q "$F" >"$T/inj.plain"
+check "ingest without --safe-csv keeps the cells" "" \
+    "$(grep -c "'" "$T/inj.plain" | sed 's/^0$//')"
+cs filter --safe-csv 'participant_id is not empty' "$F" >"$T/inj.filter"
+# filter passes cells untrimmed: " =1" starts with a blank and stays.
+grep -v ',I011,' "$HD/injection.safe.expected" >"$T/inj.filter.expected"
+grep -v ',I011,' "$T/inj.filter" >"$T/inj.filter.cmp"
+check_file "filter --safe-csv" "$T/inj.filter.expected" "$T/inj.filter.cmp"
+cs join -q --safe-csv --survey "$HD/base-survey.csv" "$F" >"$T/inj.join"
+check_grep "join --safe-csv" "^P0000001,I006,[^,]*,\"'=HYPERLINK" "$T/inj.join"
+check_grep "join --safe-csv: -2 stays" "^P0000001,I003,[^,]*,-2," "$T/inj.join"
+cs join -q --survey "$HD/base-survey.csv" "$F" | cs tag -q --safe-csv >"$T/inj.tag"
+check_grep "tag --safe-csv" "^P0000001,I004,[^,]*,\"'@SUM(A1)\"," "$T/inj.tag"
+check_grep "tag --safe-csv: +5 stays" "^P0000001,I008,[^,]*,+5," "$T/inj.tag"
+# Report tables: a --by column whose name starts with = and holds a comma.
+awk -F, 'NR == 1 { print $0 ",\"=c,d\""; next } { print $0 ",v" }' "$T/base-tagged.csv" >"$T/inj-tagged.csv"
+cs aggregate -q --by '=c,d' --format csv --safe-csv "$T/inj-tagged.csv" >"$T/inj-report.csv"
+check_grep "aggregate --safe-csv --format csv: quote inside the quotes" "^stratum,fatigue,\"'=c,d=v\"," "$T/inj-report.csv"
+cs aggregate -q --by '=c,d' --format tsv --safe-csv "$T/inj-tagged.csv" >"$T/inj-report.tsv"
+check_grep "aggregate --safe-csv --format tsv" "^stratum	fatigue	'=c,d=v	" "$T/inj-report.tsv"
+python3 - "$T/inj-report.csv" >"$T/inj-report.cols" <<'PY'
+import csv, sys
+print(sorted({len(r) for r in csv.reader(open(sys.argv[1], newline=""))}))
+PY
+check "aggregate --safe-csv --format csv: one column count (RFC 4180)" \
+    "$(cs aggregate -q --by '=c,d' --format csv "$T/inj-tagged.csv" | python3 -c 'import csv,sys; print(sorted({len(r) for r in csv.reader(sys.stdin)}))')" \
+    "$(cat "$T/inj-report.cols")"
+
+# ---- 8. RFC 4180 quoting survives a round trip -------------------------------
+printf 'participant_id,note\nP1,"a,b"\nP2,"say ""hi"""\nP3,"two\nlines"\nP4,"cr\rhere"\nP5, lead\nP6,plain\n' >"$T/q.csv"
+cs ingest -q --schema any "$T/q.csv" >"$T/q.out"
+python3 - "$T/q.csv" "$T/q.out" <<'PY' >"$T/q.diff"
+import csv, sys
+a = list(csv.reader(open(sys.argv[1], newline="")))
+b = list(csv.reader(open(sys.argv[2], newline="")))
+print("" if a == b else "%r != %r" % (a, b))
+PY
+check "CSV quoting round-trips" "" "$(cat "$T/q.diff")"
+cs ingest -q --schema any "$T/q.out" >"$T/q.out2"
+check_file "CSV quoting is stable" "$T/q.out" "$T/q.out2"
+
+finish
