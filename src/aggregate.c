@@ -11,6 +11,7 @@
 #include <crampstat/aggregate.h>
 #include <crampstat/source.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 static const char *const state_names[3] = { "unexposed", "exposed", "unknown" };
 
@@ -362,65 +363,12 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
 }
 
 /* Parser state for one untrusted state file. */
-typedef struct pstate {
-    const char *name;
-    const char *p, *end;
-    unsigned long line;
-    cs_error *err;
-} pstate;
-
-static int perr(pstate *ps, const char *fmt, const char *arg)
-{
-    return cs_error_at(ps->err, CS_EDATA, (cs_pos){ ps->name, ps->line, 0 },
-                       fmt, arg);
-}
-
-/* The next line (without its newline); 0 at the end. */
-static int next_line(pstate *ps, cs_str *line)
-{
-    const char *nl;
-
-    if (ps->p >= ps->end)
-        return 0;
-    nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-    if (!nl) {
-        ps->line++;  /* the unfinished line is the one to name */
-        return perr(ps, "the state is truncated (no newline at the end)%s", "");
-    }
-    *line = (cs_str){ ps->p, (size_t)(nl - ps->p) };
-    ps->p = nl + 1;
-    ps->line++;
-    return 1;
-}
-
-/* Split off the first space-separated word. */
-static cs_str word(cs_str *s)
-{
-    const char *sp = memchr(s->ptr, ' ', s->len);
-    cs_str w = { s->ptr, sp ? (size_t)(sp - s->ptr) : s->len };
-    s->ptr += w.len + (sp ? 1 : 0);
-    s->len -= w.len + (sp ? 1 : 0);
-    return w;
-}
-
-static int get_u64(pstate *ps, cs_str *s, uint64_t *out)
-{
-    cs_str w = word(s);
-    uint64_t v = 0;
-
-    if (w.len == 0 || w.len > 20)
-        return perr(ps, "expected a count%s", "");
-    for (size_t i = 0; i < w.len; i++) {
-        unsigned d = (unsigned char)w.ptr[i] - '0';
-        if (d > 9)
-            return perr(ps, "expected a count (a whole number >= 0)%s", "");
-        if (v > (UINT64_MAX - d) / 10)
-            return perr(ps, "a count does not fit in 64 bits%s", "");
-        v = v * 10 + d;
-    }
-    *out = v;
-    return CS_OK;
-}
+/* The shared reader (src/ptext.c), with aggregate's short names. */
+typedef cs__ptext pstate;
+#define perr(ps, fmt, arg) cs__ptext_err((ps), (ps)->line, fmt, arg)
+#define next_line cs__ptext_line
+#define word cs__ptext_word
+#define get_u64 cs__ptext_u64
 
 /* Decode ":percent-encoded" into a fresh string. */
 static int get_str(pstate *ps, cs_str s, char **out)

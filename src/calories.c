@@ -15,6 +15,7 @@
 #include <gsl/gsl_histogram.h>
 #include <crampstat/calories.h>
 #include <crampstat/fmt.h>
+#include "internal.h"
 
 /* The nine goals as the state writes them: the signed lb/week. */
 static const char *const lb_text[CS_GOAL_N] = {
@@ -507,73 +508,12 @@ int cs_cal_write_partial(const cs_cal *c, cs_buf *b)
 }
 
 /* Parser state for one untrusted state text. */
-typedef struct pstate {
-    const char *name;
-    const char *p, *end;
-    unsigned long line;
-    cs_error *err;
-} pstate;
-
-static int perr(pstate *ps, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int perr(pstate *ps, unsigned long line, const char *fmt, ...)
-{
-    char msg[200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cs_error_at(ps->err, CS_EDATA, (cs_pos){ ps->name, line, 0 },
-                       "%s", msg);
-}
-
-/* The next line (without its newline); 0 at the end. */
-static int next_line(pstate *ps, cs_str *line)
-{
-    const char *nl;
-
-    if (ps->p >= ps->end)
-        return 0;
-    nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-    ps->line++;
-    if (!nl)
-        return perr(ps, ps->line, "the state is truncated (no newline at the "
-                    "end)");
-    *line = (cs_str){ ps->p, (size_t)(nl - ps->p) };
-    ps->p = nl + 1;
-    return 1;
-}
-
-/* Split off the first space-separated word. */
-static cs_str word(cs_str *s)
-{
-    const char *sp = memchr(s->ptr, ' ', s->len);
-    cs_str w = { s->ptr, sp ? (size_t)(sp - s->ptr) : s->len };
-    s->ptr += w.len + (sp ? 1 : 0);
-    s->len -= w.len + (sp ? 1 : 0);
-    return w;
-}
-
-static int get_u64(pstate *ps, cs_str *s, uint64_t *out)
-{
-    cs_str w = word(s);
-    uint64_t v = 0;
-
-    if (w.len == 0 || w.len > 20)
-        return perr(ps, ps->line, "expected a count (a whole number >= 0)");
-    for (size_t i = 0; i < w.len; i++) {
-        unsigned d = (unsigned)((unsigned char)w.ptr[i] - '0');
-        if (d > 9)
-            return perr(ps, ps->line, "expected a count (a whole number >= 0)");
-        if (v > (UINT64_MAX - d) / 10)
-            return perr(ps, ps->line, "a count does not fit in 64 bits");
-        v = v * 10 + d;
-    }
-    *out = v;
-    return CS_OK;
-}
+/* The shared reader (src/ptext.c). */
+typedef cs__ptext pstate;
+#define perr cs__ptext_err
+#define next_line cs__ptext_line
+#define word cs__ptext_word
+#define get_u64 cs__ptext_u64
 
 /* A whole number of kcal in the state's range. */
 static int get_kcal(pstate *ps, cs_str *s, long *out)

@@ -1,0 +1,30 @@
+/* Cross-module helpers that are not part of the public API (cs__ names). */
+#ifndef CRAMPSTAT_INTERNAL_H
+#define CRAMPSTAT_INTERNAL_H
+
+#include <stdint.h>
+#include <crampstat/buf.h>
+#include <crampstat/error.h>
+
+/* A partial-state text being parsed (aggregate and calories states share
+ * the line format: space-separated words, one record a line). The input
+ * is untrusted: every helper fails with CS_EDATA at name:line. */
+typedef struct cs__ptext {
+    const char *name;
+    const char *p, *end;
+    unsigned long line;   /* lines read so far */
+    cs_error *err;
+} cs__ptext;
+
+/* Set a CS_EDATA error at name:line; returns CS_EDATA. */
+int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The next line without its newline: 1, 0 at the end, or CS_EDATA when
+ * the last line has no newline (a truncated state; that line is named). */
+int cs__ptext_line(cs__ptext *t, cs_str *line);
+/* Split off the first space-separated word of s. */
+cs_str cs__ptext_word(cs_str *s);
+/* The next word of s as a count (a whole number >= 0 that fits 64 bits). */
+int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,65 @@
+/* The line and word reader shared by the partial-state parsers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "internal.h"
+
+int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cs_error_at(t->err, CS_EDATA, (cs_pos){ t->name, line, 0 },
+                       "%s", msg);
+}
+
+int cs__ptext_line(cs__ptext *t, cs_str *line)
+{
+    const char *nl;
+
+    if (t->p >= t->end)
+        return 0;
+    nl = memchr(t->p, '\n', (size_t)(t->end - t->p));
+    t->line++;  /* an unfinished line is the one to name */
+    if (!nl)
+        return cs__ptext_err(t, t->line, "the state is truncated (no "
+                             "newline at the end)");
+    *line = (cs_str){ t->p, (size_t)(nl - t->p) };
+    t->p = nl + 1;
+    return 1;
+}
+
+cs_str cs__ptext_word(cs_str *s)
+{
+    const char *sp = memchr(s->ptr, ' ', s->len);
+    cs_str w = { s->ptr, sp ? (size_t)(sp - s->ptr) : s->len };
+
+    s->ptr += w.len + (sp ? 1 : 0);
+    s->len -= w.len + (sp ? 1 : 0);
+    return w;
+}
+
+int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
+{
+    cs_str w = cs__ptext_word(s);
+    uint64_t v = 0;
+
+    if (w.len == 0 || w.len > 20)
+        return cs__ptext_err(t, t->line, "expected a count (a whole number "
+                             ">= 0)");
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned d = (unsigned)((unsigned char)w.ptr[i] - '0');
+        if (d > 9)
+            return cs__ptext_err(t, t->line, "expected a count (a whole "
+                                 "number >= 0)");
+        if (v > (UINT64_MAX - d) / 10)
+            return cs__ptext_err(t, t->line, "a count does not fit in 64 "
+                                 "bits");
+        v = v * 10 + d;
+    }
+    *out = v;
+    return CS_OK;
+}
