@@ -264,6 +264,12 @@ void cli_progress_tick(unsigned long long done, unsigned long long total,
     }
 }
 
+void cli_progress_clear(void)
+{
+    if (progress_on)
+        fprintf(stderr, "\r%*s\r", 78, "");
+}
+
 void cli_progress_end(void)
 {
     if (progress_on)

@@ -68,5 +68,7 @@ void cli_progress_begin(int quiet);
 void cli_progress_tick(unsigned long long done, unsigned long long total,
                        unsigned long long rows);
 void cli_progress_end(void);
+/* Wipe the progress line (before another message on stderr). */
+void cli_progress_clear(void);
 
 #endif

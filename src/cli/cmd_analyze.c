@@ -390,6 +390,7 @@ int cmd_analyze(int argc, char **argv)
         total_read += c.read;
         total_joined += c.accepted;
         total_rej += c.rejected;
+        cli_progress_clear();
         if (!quiet)
             fprintf(stderr, "ingest: %s: %llu rows read, %llu joined, %llu "
                     "rejected\n", exercise[f], (unsigned long long)c.read,
