@@ -14,6 +14,14 @@ typedef struct cs_idset cs_idset;
 int cs_idset_create(cs_idset **out);
 /* Add id: 1 when it was new, 0 when already present, CS_ENOMEM. */
 int cs_idset_add(cs_idset *s, cs_str id);
+
+/* The same in two steps, so that the table's cache line can be fetched
+ * while the caller does other work: cs_idset_prepare computes the
+ * fingerprint and prefetches its slot; cs_idset_add_prepared adds it. A
+ * table of millions of ids misses the cache on nearly every add. */
+typedef struct cs_idfp { uint64_t a, b; } cs_idfp;
+cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id);
+int cs_idset_add_prepared(cs_idset *s, cs_idfp fp);
 size_t cs_idset_count(const cs_idset *s);
 size_t cs_idset_bytes(const cs_idset *s);  /* table memory */
 void cs_idset_free(cs_idset *s);
