@@ -1,8 +1,14 @@
 /* Session-id set. Storing the ids themselves would cost their length plus
  * pointers per session; a 128-bit fingerprint is 16 bytes and its
  * collision odds are far below any hardware error rate. Linear probing
- * with a 0.8 load limit and 1.5x growth keeps the table between 1.25 and
- * 1.875 slots per id: 20 to 30 bytes each. */
+ * with a 0.8 load limit and 1.5x growth keeps each table between 1.25 and
+ * 1.875 slots per id: 20 to 30 bytes each.
+ *
+ * The ids are spread over 16 parts by the top bits of the fingerprint,
+ * each its own table: a part grows alone, so the moment when its old and
+ * new table both exist adds at most 1.25 bytes per id, not the whole set
+ * again: the peak stays below 31.25 bytes per session (the set may cost
+ * 32). */
 #define _DEFAULT_SOURCE 1  /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +16,19 @@
 #include <crampstat/error.h>
 #include <crampstat/idset.h>
 
+#define PARTS 16
+
 typedef struct slot { uint64_t a, b; } slot;   /* a == 0 && b == 0: empty */
 
-struct cs_idset {
+typedef struct part {
     slot *t;
     size_t cap, n;
     int mapped;         /* t came from mmap (large tables) */
+} part;
+
+struct cs_idset {
+    part p[PARTS];
+    size_t n;
 };
 
 /* Tables of millions of ids are touched at random, one cache line a row:
@@ -94,10 +107,12 @@ int cs_idset_create(cs_idset **out)
     *out = NULL;
     if (!s)
         return CS_ENOMEM;
-    s->cap = 1024;
-    if (!(s->t = table_alloc(s->cap, &s->mapped))) {
-        free(s);
-        return CS_ENOMEM;
+    for (int i = 0; i < PARTS; i++) {
+        s->p[i].cap = 64;
+        if (!(s->p[i].t = table_alloc(s->p[i].cap, &s->p[i].mapped))) {
+            cs_idset_free(s);
+            return CS_ENOMEM;
+        }
     }
     *out = s;
     return CS_OK;
@@ -110,6 +125,13 @@ static inline size_t home(uint64_t a, size_t cap)
     return (size_t)(((a >> 32) * (uint64_t)cap) >> 32);
 }
 
+/* The part of a fingerprint: the top bits of b, independent of a's home
+ * slot. */
+static inline part *part_of(const cs_idset *s, uint64_t b)
+{
+    return (part *)&s->p[b >> 60];
+}
+
 static void insert(slot *t, size_t cap, slot v)
 {
     size_t i = home(v.a, cap);
@@ -118,21 +140,21 @@ static void insert(slot *t, size_t cap, slot v)
     t[i] = v;
 }
 
-static int grow(cs_idset *s)
+static int grow(part *p)
 {
-    size_t cap = s->cap + s->cap / 2;
+    size_t cap = p->cap + p->cap / 2;
     int mapped;
     slot *t = table_alloc(cap, &mapped);
 
     if (!t)
         return CS_ENOMEM;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->t[i].a | s->t[i].b)
-            insert(t, cap, s->t[i]);
-    table_free(s->t, s->cap, s->mapped);
-    s->t = t;
-    s->cap = cap;
-    s->mapped = mapped;
+    for (size_t i = 0; i < p->cap; i++)
+        if (p->t[i].a | p->t[i].b)
+            insert(t, cap, p->t[i]);
+    table_free(p->t, p->cap, p->mapped);
+    p->t = t;
+    p->cap = cap;
+    p->mapped = mapped;
     return CS_OK;
 }
 
@@ -140,10 +162,12 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
 {
     cs_idfp v = { cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL),
                   cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL) };
+    const part *p;
 
     if (!(v.a | v.b))
         v.b = 1;  /* keep the empty marker free */
-    __builtin_prefetch(&s->t[home(v.a, s->cap)], 1);
+    p = part_of(s, v.b);
+    __builtin_prefetch(&p->t[home(v.a, p->cap)], 1);
     return v;
 }
 
@@ -155,28 +179,38 @@ int cs_idset_add(cs_idset *s, cs_str id)
 int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
 {
     slot v = { fp.a, fp.b };
-    size_t i;
+    part *p = part_of(s, v.b);
+    size_t i = home(v.a, p->cap);
 
-    i = home(v.a, s->cap);
-    while (s->t[i].a | s->t[i].b) {
-        if (s->t[i].a == v.a && s->t[i].b == v.b)
+    while (p->t[i].a | p->t[i].b) {
+        if (p->t[i].a == v.a && p->t[i].b == v.b)
             return 0;
-        i = i + 1 == s->cap ? 0 : i + 1;
+        i = i + 1 == p->cap ? 0 : i + 1;
     }
-    s->t[i] = v;
+    p->t[i] = v;
+    p->n++;
     s->n++;
-    if (s->n * 5 > s->cap * 4 && grow(s) < 0)
+    if (p->n * 5 > p->cap * 4 && grow(p) < 0)
         return CS_ENOMEM;
     return 1;
 }
 
 size_t cs_idset_count(const cs_idset *s) { return s->n; }
-size_t cs_idset_bytes(const cs_idset *s) { return s->cap * sizeof(slot); }
+
+size_t cs_idset_bytes(const cs_idset *s)
+{
+    size_t b = 0;
+    for (int i = 0; i < PARTS; i++)
+        b += s->p[i].cap * sizeof(slot);
+    return b;
+}
 
 void cs_idset_free(cs_idset *s)
 {
     if (!s)
         return;
-    table_free(s->t, s->cap, s->mapped);
+    for (int i = 0; i < PARTS; i++)
+        if (s->p[i].t)
+            table_free(s->p[i].t, s->p[i].cap, s->p[i].mapped);
     free(s);
 }

@@ -1,7 +1,8 @@
 /* A set of ids (session ids) for duplicate detection in bounded memory:
- * each id is kept as a 128-bit fingerprint in an open-addressing table,
- * at most 30 bytes per id. Two different ids share a fingerprint with
- * probability about n^2 / 2^129 (below 1e-24 for 20 million ids). */
+ * each id is kept as a 128-bit fingerprint in open-addressing tables, 20
+ * to 30 bytes per id, and below 32 even while a table grows. Two
+ * different ids share a fingerprint with probability about n^2 / 2^129
+ * (below 1e-24 for 20 million ids). */
 #ifndef CRAMPSTAT_IDSET_H
 #define CRAMPSTAT_IDSET_H
 
