@@ -1,0 +1,2 @@
+-- The DuckDB version, for the machine description.
+SELECT version() AS version;

@@ -1,0 +1,201 @@
+# Sourced by the tests/bench/ scripts: settings, the crampstat build, the
+# data sets and small helpers. Nothing here times anything.
+#
+# Environment:
+#   BENCH_DIR   where data, builds and results go (default /tmp/crampstat-bench)
+#   CRAMPSTAT   use this binary instead of building one
+#   QUICK=1     1M sessions instead of 5M, fewer runs, a shorter memory curve
+#   WARMUP, RUNS        hyperfine runs for the fast commands
+#   SLOW_RUNS           hyperfine runs for the slow anchors (Miller)
+#   NO_INSTALL=1        never apt-get / npm install missing tools
+
+set -euo pipefail
+export LC_ALL=C
+
+BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_SRC/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/crampstat-bench}
+QUICK=${QUICK:-0}
+RESULTS=$BENCH_DIR/results
+DATA=$BENCH_DIR/data
+ANCHORS=$BENCH_SRC/anchors
+mkdir -p "$BENCH_DIR" "$RESULTS" "$DATA"
+
+if [ "$QUICK" = 1 ]; then
+    MAIN_PARTICIPANTS=${MAIN_PARTICIPANTS:-40000}   # ~1M sessions
+    WARMUP=${WARMUP:-0}
+    RUNS=${RUNS:-2}
+    SLOW_RUNS=${SLOW_RUNS:-1}
+    CURVE_SIZES=${CURVE_SIZES:-"1 5"}               # millions of sessions
+else
+    MAIN_PARTICIPANTS=${MAIN_PARTICIPANTS:-200000}  # ~5M sessions
+    WARMUP=${WARMUP:-0}
+    RUNS=${RUNS:-3}
+    SLOW_RUNS=${SLOW_RUNS:-1}
+    CURVE_SIZES=${CURVE_SIZES:-"1 5 10 20"}
+fi
+TIMEV=/usr/bin/time
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# The load average, to print beside timings: other users of the machine
+# inflate wall times, not instruction counts.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+ensure_tools() {
+    local missing=() t
+    for t in hyperfine mlr datamash node; do
+        command -v "$t" >/dev/null || missing+=("$t")
+    done
+    [ -x "$TIMEV" ] || missing+=(time)
+    command -v valgrind >/dev/null || missing+=(valgrind)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "${NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing from Debian: ${missing[*]}"
+        local pkgs=() m
+        for m in "${missing[@]}"; do
+            case $m in
+                mlr) pkgs+=(miller) ;;
+                node) pkgs+=(nodejs npm) ;;
+                *) pkgs+=("$m") ;;
+            esac
+        done
+        apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    else
+        die "missing tools: ${missing[*]} (apt-get install hyperfine miller datamash time valgrind nodejs npm)"
+    fi
+}
+
+# DuckDB through npm's @duckdb/node-api, installed in tests/bench/duckdb/.
+# Sets HAVE_DUCKDB=1 when a query runs.
+HAVE_DUCKDB=0
+ensure_duckdb() {
+    local dir=$BENCH_SRC/duckdb
+    if [ ! -d "$dir/node_modules/@duckdb/node-api" ] && [ "${NO_INSTALL:-0}" != 1 ]; then
+        log "npm install @duckdb/node-api (in $dir)"
+        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >&2) ||
+            log "npm install failed: the DuckDB anchors are left out"
+    fi
+    if printf 'SELECT 1 AS ok;\n' > "$BENCH_DIR/duckdb-check.sql" &&
+       node "$dir/query.mjs" "$BENCH_DIR/duckdb-check.sql" >/dev/null 2>&1; then
+        HAVE_DUCKDB=1
+    else
+        log "DuckDB (@duckdb/node-api) does not run here: its anchors are left out"
+    fi
+}
+DUCKQ="node $BENCH_SRC/duckdb/query.mjs"
+
+# An optimized crampstat, built from a snapshot of the work tree taken now
+# ($BENCH_DIR/src: CMakeLists.txt, src/, include/), so that edits made
+# during a run change neither the binary nor the profile build (profile.sh
+# builds the same snapshot with -g). The binary is $BENCH_DIR/bin/crampstat;
+# $BENCH_DIR/bin/crampstat.source says which commit it came from.
+ensure_crampstat() {
+    if [ -n "${CRAMPSTAT:-}" ]; then
+        [ -x "$CRAMPSTAT" ] || die "CRAMPSTAT=$CRAMPSTAT is not executable"
+        return 0
+    fi
+    local b=$BENCH_DIR/build s=$BENCH_DIR/src try
+    for try in 1 2 3; do
+        rm -rf "$s"; mkdir -p "$s"
+        cp -r "$REPO/CMakeLists.txt" "$REPO/src" "$REPO/include" "$s/"
+        local rev; rev="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        git -C "$REPO" diff --quiet HEAD -- CMakeLists.txt src include 2>/dev/null ||
+            rev="$rev + uncommitted changes to src/ or include/"
+        # a build tree configured for another source directory is refused
+        grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$s" "$b/CMakeCache.txt" 2>/dev/null || rm -rf "$b"
+        if cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=Release \
+                 -DCS_BUILD_TESTS=OFF >/dev/null &&
+           make -C "$b" -j"$(nproc)" crampstat >"$b.log" 2>&1; then
+            mkdir -p "$BENCH_DIR/bin"
+            cp "$b/crampstat" "$BENCH_DIR/bin/crampstat.new"
+            mv "$BENCH_DIR/bin/crampstat.new" "$BENCH_DIR/bin/crampstat"
+            echo "git $rev, built $(date -u '+%Y-%m-%d %H:%M UTC')" > "$BENCH_DIR/bin/crampstat.source"
+            CRAMPSTAT=$BENCH_DIR/bin/crampstat
+            return 0
+        fi
+        log "build failed (see $b.log); retrying in 60 s"
+        sleep 60
+    done
+    die "cannot build crampstat"
+}
+
+# gen_data NAME PARTICIPANTS [GEN OPTION]...: $DATA/NAME/{survey,exercise}.csv.gz,
+# made again only when the arguments or the binary's version change.
+gen_data() {
+    local name=$1 n=$2; shift 2
+    local dir=$DATA/$name stamp
+    stamp="$("$CRAMPSTAT" --version 2>&1 | head -1) --participants $n --seed 1 $*"
+    if [ -f "$dir/exercise.csv.gz" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
+        return 0
+    fi
+    mkdir -p "$dir"
+    log "crampstat gen --participants $n --seed 1 $* --out-dir $dir"
+    "$CRAMPSTAT" gen --participants "$n" --seed 1 "$@" --out-dir "$dir"
+    printf '%s\n' "$stamp" > "$dir/.stamp"
+    rm -f "$dir/tagged.csv" "$dir/.sizes"
+}
+
+# ensure_tagged NAME: $DATA/NAME/tagged.csv, the output of ingest | join |
+# tag, made again when the binary changes.
+ensure_tagged() {
+    local dir=$DATA/$1 sum
+    sum=$(md5sum < "$CRAMPSTAT")
+    [ -s "$dir/tagged.csv" ] && [ "$(cat "$dir/.tagged" 2>/dev/null)" = "$sum" ] && return 0
+    log "tagging $dir (ingest | join | tag > tagged.csv)"
+    "$CRAMPSTAT" ingest -q --schema exercise "$dir/exercise.csv.gz" |
+        "$CRAMPSTAT" join -q --survey "$dir/survey.csv.gz" |
+        "$CRAMPSTAT" tag -q > "$dir/tagged.csv.tmp"
+    mv "$dir/tagged.csv.tmp" "$dir/tagged.csv"
+    echo "$sum" > "$dir/.tagged"
+}
+
+# sizes NAME: prints "sessions uncompressed_bytes compressed_bytes" of the
+# exercise file (cached).
+sizes() {
+    local dir=$DATA/$1
+    if [ ! -s "$dir/.sizes" ]; then
+        local lines bytes
+        read -r lines bytes < <(gzip -dc "$dir/exercise.csv.gz" | wc -lc)
+        echo "$((lines - 1)) $bytes $(stat -c %s "$dir/exercise.csv.gz")" > "$dir/.sizes"
+    fi
+    cat "$dir/.sizes"
+}
+
+# Read the files once so that every timed command finds them in the page
+# cache (the machine has 24 GiB; the 5M-session data is under 2 GB).
+prime_cache() { cat "$@" > /dev/null; }
+
+# peak_rss CMD: run CMD (a shell string, pipefail on) in which every '@T@'
+# marks a process to measure; prints "SUM_KB MAX_KB N" over those processes
+# (the peak RSS of each, from GNU time's %M; summed over a pipeline's
+# stages since they run at once). Standard output of CMD is discarded.
+peak_rss() {
+    local f; f=$(mktemp "$BENCH_DIR/rss.XXXXXX")
+    local cmd=${1//@T@/$TIMEV -a -o $f -f %M}
+    bash -o pipefail -c "$cmd" > /dev/null || { rm -f "$f"; die "failed: $1"; }
+    awk '/^[0-9]+$/ { s += $1; if ($1 > m) m = $1; n++ } END { print s, m, n }' "$f"
+    rm -f "$f"
+}
+
+# machine: the machine's description, as markdown lines.
+machine() {
+    local cpu mem deb cc
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+    mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+    deb=$(cat /etc/debian_version 2>/dev/null || echo '?')
+    cc=$(cc --version 2>/dev/null | head -1)
+    echo "- nproc: $(nproc); CPU: $cpu ($(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') MHz)"
+    echo "- memory: $mem; Debian $deb; kernel $(uname -r)"
+    echo "- compiler: $cc; build: CMAKE_BUILD_TYPE=Release (-O3)"
+    echo "- $(hyperfine --version), $(mlr --version), $(datamash --version | head -1), node $(node --version), zlib $(zlib_version)"
+    if [ "$HAVE_DUCKDB" = 1 ]; then
+        echo "- DuckDB $($DUCKQ "$BENCH_SRC/anchors/duckdb-version.sql" | tail -1) via npm @duckdb/node-api"
+    fi
+    echo "- $("$CRAMPSTAT" --version 2>&1 | head -1): $(cat "$(dirname "$CRAMPSTAT")/crampstat.source" 2>/dev/null || echo "$CRAMPSTAT")"
+}
+
+zlib_version() {
+    dpkg-query -W -f '${Version}' zlib1g 2>/dev/null || echo '?'
+}
