@@ -86,4 +86,13 @@ check "quiet on a closed pipe" "" "$(cat "$T/pipe.err")"
 cs ingest -q -o "$T/out.csv" "$T/cut.gz" 2>/dev/null
 check "no output file after a failure" "" "$(ls "$T" | grep -c 'out.csv' | sed 's/^0$//')"
 
+# -o onto a pipe writes into it and leaves it a pipe.
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+cs ingest -q --schema exercise -o "$T/fifo" "$S/bad-exercise.csv"
+check "-o onto a FIFO exit" 0 $?
+wait
+check "-o onto a FIFO keeps it a FIFO" yes "$([ -p "$T/fifo" ] && echo yes)"
+check_file "-o onto a FIFO carries the output" "$E/bad-exercise.out.csv" "$T/fifo.out"
+
 finish
