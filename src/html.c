@@ -174,12 +174,7 @@ static int stratified(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
         cs_mh mh;
         char rr[64], or[64], p1[16], p2[16];
-        for (size_t i = 0; i < a->nstrata; i++) {
-            const cs_agg_cell *ex = &a->strata[i].cell[f][CS_AGG_EXPOSED];
-            const cs_agg_cell *un = &a->strata[i].cell[f][CS_AGG_UNEXPOSED];
-            t[i] = (cs_2x2){ ex->cases, ex->sessions - ex->cases, un->cases,
-                             un->sessions - un->cases };
-        }
+        cs_report_strata(t, a, f);
         cs_stats_mh(&mh, t, a->nstrata, o->level);
         cs_fmt_ci(rr, sizeof rr, mh.risk_ratio.est, mh.risk_ratio.lo,
                   mh.risk_ratio.hi, 2);
@@ -415,18 +410,7 @@ int cs_html_render(const cs_html_doc *d, cs_buf *b)
     cs_factor_stats fs[CS_F_N];
     int lvl = (int)lround(d->ro->level * 100), rc;
 
-    for (int f = 0; f < CS_F_N; f++) {
-        cs_agg_cell c[3] = { {0}, {0}, {0} };
-        for (size_t i = 0; i < a->nstrata; i++)
-            for (int e = 0; e < 3; e++) {
-                c[e].sessions += a->strata[i].cell[f][e].sessions;
-                c[e].cases += a->strata[i].cell[f][e].cases;
-                c[e].mmin += a->strata[i].cell[f][e].mmin;
-            }
-        cs_factor_stats_compute(&fs[f], f, &c[CS_AGG_UNEXPOSED],
-                                &c[CS_AGG_EXPOSED], c[CS_AGG_UNKNOWN].sessions,
-                                d->ro);
-    }
+    cs_report_crude(fs, a, d->ro);
     rc = P(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
            "<title>crampstat report</title><style>%s</style></head><body><main>\n"

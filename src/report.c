@@ -78,10 +78,9 @@ typedef struct rep {
     uint32_t logit_notes;
 } rep;
 
-static void compute(rep *r)
+void cs_report_crude(cs_factor_stats out[CS_F_N], const cs_agg *a,
+                     const cs_report_opts *o)
 {
-    const cs_agg *a = r->a;
-
     for (int f = 0; f < CS_F_N; f++) {
         cs_agg_cell c[3] = { {0}, {0}, {0} };
         for (size_t i = 0; i < a->nstrata; i++)
@@ -90,10 +89,27 @@ static void compute(rep *r)
                 c[e].cases += a->strata[i].cell[f][e].cases;
                 c[e].mmin += a->strata[i].cell[f][e].mmin;
             }
-        cs_factor_stats_compute(&r->f[f], f, &c[CS_AGG_UNEXPOSED],
+        cs_factor_stats_compute(&out[f], f, &c[CS_AGG_UNEXPOSED],
                                 &c[CS_AGG_EXPOSED], c[CS_AGG_UNKNOWN].sessions,
-                                r->o);
+                                o);
     }
+}
+
+void cs_report_strata(cs_2x2 *out, const cs_agg *a, int f)
+{
+    for (size_t i = 0; i < a->nstrata; i++) {
+        const cs_agg_cell *ex = &a->strata[i].cell[f][CS_AGG_EXPOSED];
+        const cs_agg_cell *un = &a->strata[i].cell[f][CS_AGG_UNEXPOSED];
+        out[i] = (cs_2x2){ ex->cases, ex->sessions - ex->cases,
+                           un->cases, un->sessions - un->cases };
+    }
+}
+
+static void compute(rep *r)
+{
+    const cs_agg *a = r->a;
+
+    cs_report_crude(r->f, a, r->o);
     r->has_strata = a->by[0] != '\0';
     if (r->has_strata) {
         for (int f = 0; f < CS_F_N; f++) {
@@ -104,12 +120,7 @@ static void compute(rep *r)
                 s->notes = CS_NOTE_NOMEM;
                 continue;
             }
-            for (size_t i = 0; i < a->nstrata; i++) {
-                const cs_agg_cell *ex = &a->strata[i].cell[f][CS_AGG_EXPOSED];
-                const cs_agg_cell *un = &a->strata[i].cell[f][CS_AGG_UNEXPOSED];
-                s->t[i] = (cs_2x2){ ex->cases, ex->sessions - ex->cases,
-                                    un->cases, un->sessions - un->cases };
-            }
+            cs_report_strata(s->t, a, f);
             s->notes = cs_stats_mh(&s->mh, s->t, a->nstrata, r->o->level);
         }
     }

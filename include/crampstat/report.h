@@ -46,6 +46,13 @@ void cs_factor_stats_compute(cs_factor_stats *out, int factor,
                              const cs_agg_cell *exposed, uint64_t unknown,
                              const cs_report_opts *o);
 
+/* The crude (unstratified) statistics of every factor: strata summed. */
+void cs_report_crude(cs_factor_stats out[CS_F_N], const cs_agg *a,
+                     const cs_report_opts *o);
+/* The 2x2 table of factor f in each stratum of a, in a's order, into
+ * out[0 .. a->nstrata - 1]. */
+void cs_report_strata(cs_2x2 *out, const cs_agg *a, int f);
+
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
 
