@@ -128,7 +128,6 @@ int cs_ingest_open(cs_ingest **out, const char *path, int kind,
 {
     cs_ingest *in = calloc(1, sizeof *in);
     const cs_record *h;
-    int rc;
 
     *out = NULL;
     if (!in)
@@ -136,16 +135,8 @@ int cs_ingest_open(cs_ingest **out, const char *path, int kind,
     in->rej = rej;
     in->ids = ids;
     in->kind = kind;
-    if (cs_reader_open(&in->r, path, NULL, err) < 0)
+    if (cs_reader_open_header(&in->r, &h, path, NULL, err) < 0)
         goto fail;
-    rc = cs_reader_next(in->r, &h, err);
-    if (rc < 0)
-        goto fail;
-    if (rc == 0) {
-        cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
-                    "empty input: the header is missing");
-        goto fail;
-    }
     if (cs_schema_create(&in->schema, kind, path, h, err) < 0)
         goto fail;
     in->kind = cs_schema_kind(in->schema);

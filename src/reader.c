@@ -609,6 +609,24 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
     return rc;
 }
 
+int cs_reader_open_header(cs_reader **out, const cs_record **header,
+                          const char *path, const cs_read_opts *o,
+                          cs_error *err)
+{
+    int rc;
+
+    if (cs_reader_open(out, path, o, err) < 0)
+        return err->code;
+    if ((rc = cs_reader_next(*out, header, err)) > 0)
+        return CS_OK;
+    if (rc == 0)
+        cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
+                    "empty input: the header is missing");
+    cs_reader_free(*out);
+    *out = NULL;
+    return err->code;
+}
+
 const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }
 const cs_source *cs_reader_source(const cs_reader *r) { return r->src; }
 

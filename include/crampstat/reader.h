@@ -42,6 +42,12 @@ int cs_reader_open_mem(cs_reader **out, const char *name, const void *data,
  * unless keep_empty_lines is set (they still count as lines). Errors are
  * sticky: after one, every call returns it again. */
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err);
+/* Open path and read its header (the first record) into *header,
+ * borrowed like any record. An input without one is CS_EPARSE "empty
+ * input: the header is missing"; *out is NULL after any failure. */
+int cs_reader_open_header(cs_reader **out, const cs_record **header,
+                          const char *path, const cs_read_opts *o,
+                          cs_error *err);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);
 void cs_reader_free(cs_reader *r);

@@ -214,14 +214,8 @@ int cmd_aggregate(int argc, char **argv)
             cs_error_set(&err, CS_ENOMEM, "out of memory");
             goto done;
         }
-        if (cs_reader_open(&r, files[f], NULL, &err) < 0)
+        if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
-        if ((rc = cs_reader_next(r, &rec, &err)) <= 0) {
-            if (rc == 0)
-                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], 1, 0 },
-                            "empty input: the header is missing");
-            goto done;
-        }
         for (int k = 0; k < CS_F_N; k++)
             if ((fcol[k] = column(rec, cs_factor_name(k))) < 0) {
                 cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },

@@ -280,15 +280,8 @@ static int read_tagged(cs_cal *cal, const char *path, cs_rejlog *rej,
     size_t ncols;
     int rc;
 
-    if (cs_reader_open(&r, path, NULL, err) < 0)
+    if (cs_reader_open_header(&r, &rec, path, NULL, err) < 0)
         return err->code;
-    if ((rc = cs_reader_next(r, &rec, err)) <= 0) {
-        if (rc == 0)
-            cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
-                        "empty input: the header is missing");
-        cs_reader_free(r);
-        return err->code;
-    }
     gcol = column(rec, "goal_lb_week");
     ocol = column(rec, "outcome");
     ncols = rec->nfields;

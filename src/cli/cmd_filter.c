@@ -81,14 +81,8 @@ int cmd_filter(int argc, char **argv)
         const cs_record *rec;
         int rc;
 
-        if (cs_reader_open(&r, files[f], NULL, &err) < 0)
+        if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
-        if ((rc = cs_reader_next(r, &rec, &err)) <= 0) {
-            if (rc == 0)
-                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], 1, 0 },
-                            "empty input: the header is missing");
-            goto done;
-        }
         if (f == 0) {
             if (cs_filter_compile(&flt, expr, rec->fields, rec->nfields,
                                   &err) < 0) {

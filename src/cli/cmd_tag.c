@@ -106,14 +106,8 @@ int cmd_tag(int argc, char **argv)
         cs_reject why;
         int rc;
 
-        if (cs_reader_open(&r, files[f], NULL, &err) < 0)
+        if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
-        if ((rc = cs_reader_next(r, &rec, &err)) <= 0) {
-            if (rc == 0)
-                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], 1, 0 },
-                            "empty input: the header is missing");
-            goto done;
-        }
         if (cs_jschema_create(&js, files[f], rec, cs_tag_is_own_column, &err) < 0)
             goto done;
         if (f == 0) {
