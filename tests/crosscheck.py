@@ -112,7 +112,7 @@ class Group:
         return self.ok(expected == got, "%s: expected %r, got %r" % (what, expected, got))
 
     def num(self, what, expected, got, rtol=RTOL, atol=0.0):
-        """Relative comparison; atol only where the brief allows it (values
+        """Relative comparison; atol only where it is allowed (values
         near zero).  None on both sides (undefined) passes; a number against
         None fails."""
         if expected is None or got is None:

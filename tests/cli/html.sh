@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The HTML report: self-contained (no scripts, no network), every data
-# string escaped, the sections the issue asks for all present.
+# string escaped, every section of the report present.
 . "$(dirname "$0")/lib.sh"
 cd "$CS_SRC"
 cs() { "$CRAMPSTAT" "$@"; }
