@@ -69,14 +69,17 @@ static const char help[] =
 
 #define MAX_EXERCISE 1024
 
-/* The ingest member of the JSON report: counts per input and stage. */
-typedef struct run run;
-static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
-                       const cs_rejlog *rej, const run *rn);
+/* What the run counted, for the report. */
+typedef struct run {
+    const cs_rules *rules;
+    uint64_t read, joined, no_survey;
+    int argc;
+    char **argv;
+} run;
 
-static int json_ingest_counts(cs_buf *b, const cs_html_input *in, size_t n,
-                              const cs_rejlog *rej, uint64_t read,
-                              uint64_t joined, uint64_t no_survey)
+/* The ingest member of the JSON report: counts per input and stage. */
+static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
+                       const cs_rejlog *rej, const run *rn)
 {
     int rc = cs_buf_puts(b, "{\"inputs\": [");
     for (size_t i = 0; i < n && rc == CS_OK; i++) {
@@ -92,9 +95,9 @@ static int json_ingest_counts(cs_buf *b, const cs_html_input *in, size_t n,
     rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, "
                                  "\"joined\": %llu, \"no_survey\": %llu}, "
                                  "\"rejected_by_column\": {",
-                                 (unsigned long long)read,
-                                 (unsigned long long)joined,
-                                 (unsigned long long)no_survey);
+                                 (unsigned long long)rn->read,
+                                 (unsigned long long)rn->joined,
+                                 (unsigned long long)rn->no_survey);
     for (size_t k = 0; k < cs_rejlog_nkeys(rej) && rc == CS_OK; k++) {
         const char *name;
         uint64_t cnt;
@@ -111,20 +114,6 @@ static void chomp(cs_buf *b)
 {
     while (b->len && b->ptr[b->len - 1] == '\n')
         b->len--;
-}
-
-struct run {
-    const cs_rules *rules;
-    uint64_t read, joined, no_survey;
-    int argc;
-    char **argv;
-};
-
-static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
-                       const cs_rejlog *rej, const run *rn)
-{
-    return json_ingest_counts(b, in, n, rej, rn->read, rn->joined,
-                              rn->no_survey);
 }
 
 static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
