@@ -214,6 +214,26 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
     return -1;
 }
 
+int cli_rules(const char *cmd, cs_rules *r, const char *path,
+              const char *outcome)
+{
+    cs_error err = {0};
+
+    cs_rules_default(r);
+    if (path && cs_rules_load(r, path, &err) < 0)
+        return cli_report(cmd, &err);
+    if (!outcome)
+        return 0;
+    if (strcmp(outcome, "hamstring") == 0)
+        r->outcome = CS_OUTCOME_HAMSTRING;
+    else if (strcmp(outcome, "any") == 0)
+        r->outcome = CS_OUTCOME_ANY;
+    else
+        return cli_usage(cmd, "--outcome is hamstring or any, not '%s'",
+                         outcome);
+    return 0;
+}
+
 int cli_write_text(const char *path, const cs_buf *text, cs_error *err)
 {
     cli_output out;

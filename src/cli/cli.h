@@ -5,6 +5,7 @@
 
 #include <crampstat/error.h>
 #include <crampstat/report.h>
+#include <crampstat/rules.h>
 #include <crampstat/writer.h>
 
 /* sysexits.h values, spelled out so that the meaning is visible here. */
@@ -57,6 +58,13 @@ int cli_output_close(cli_output *o, int ok, cs_error *err);
  * exit status when its value is bad, -1 when opt is not one of them. */
 int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
                       const char *cmd, int allow_html);
+
+/* The rules in force for tag, aggregate and analyze: the defaults, a
+ * rules file over them when path is set, and --outcome (hamstring or any)
+ * over that when outcome is set. Returns 0, or the exit status after
+ * printing why. */
+int cli_rules(const char *cmd, cs_rules *r, const char *path,
+              const char *outcome);
 
 /* Write a finished text (a report, a partial state) to path ("-" or
  * NULL = stdout) through cli_output: atomically for a file. */

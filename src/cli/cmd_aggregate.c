@@ -188,18 +188,8 @@ int cmd_aggregate(int argc, char **argv)
     }
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
-    cs_rules_default(&rules);
-    if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
-        return cli_report("aggregate", &err);
-    if (outcome) {
-        if (strcmp(outcome, "hamstring") == 0)
-            rules.outcome = CS_OUTCOME_HAMSTRING;
-        else if (strcmp(outcome, "any") == 0)
-            rules.outcome = CS_OUTCOME_ANY;
-        else
-            return cli_usage("aggregate", "--outcome is hamstring or any, not "
-                             "'%s'", outcome);
-    }
+    if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)
+        return opt;
     if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;

@@ -268,14 +268,8 @@ int cmd_analyze(int argc, char **argv)
     if (!survey || nex == 0)
         return cli_usage("analyze", "--survey FILE and --exercise FILE are "
                          "required");
-    cs_rules_default(&rules);
-    if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
-        return cli_report("analyze", &err);
-    if (outcome) {
-        if (strcmp(outcome, "hamstring") == 0) rules.outcome = CS_OUTCOME_HAMSTRING;
-        else if (strcmp(outcome, "any") == 0) rules.outcome = CS_OUTCOME_ANY;
-        else return cli_usage("analyze", "--outcome is hamstring or any");
-    }
+    if ((opt = cli_rules("analyze", &rules, rules_path, outcome)) != 0)
+        return opt;
     {
         /* Refuse a --by column analyze cannot produce before reading. */
         cs_str v;

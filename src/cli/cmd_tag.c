@@ -77,18 +77,8 @@ int cmd_tag(int argc, char **argv)
     }
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
-    cs_rules_default(&rules);
-    if (rules_path && cs_rules_load(&rules, rules_path, &err) < 0)
-        return cli_report("tag", &err);
-    if (outcome) {
-        if (strcmp(outcome, "hamstring") == 0)
-            rules.outcome = CS_OUTCOME_HAMSTRING;
-        else if (strcmp(outcome, "any") == 0)
-            rules.outcome = CS_OUTCOME_ANY;
-        else
-            return cli_usage("tag", "--outcome is hamstring or any, not '%s'",
-                             outcome);
-    }
+    if ((opt = cli_rules("tag", &rules, rules_path, outcome)) != 0)
+        return opt;
     cs_buf_init(&scratch, 0);
     if (cs_tagger_create(&tg, &rules) < 0) {
         cs_error_set(&err, CS_ENOMEM, "out of memory");
