@@ -42,6 +42,8 @@ struct cs_schema {
     cs_str *names;          /* trimmed header names */
     char *name_bytes;
     int canonical;
+    int fast;               /* every contract column present: fast path on */
+    int ordered;            /* contract columns first, in contract order */
 };
 
 const char *cs_exercise_column(int col)
@@ -146,6 +148,11 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
     for (int c = 0; c < s->ncontract; c++)
         if (s->idx[c] != c || !cs_str_eq(h->fields[c], contract_name(s, c)))
             s->canonical = 0;
+    s->fast = s->ordered = s->ncontract > 0;
+    for (int c = 0; c < s->ncontract; c++) {
+        s->fast &= s->idx[c] >= 0;
+        s->ordered &= s->idx[c] == c;
+    }
     *out = s;
     return CS_OK;
 }
@@ -472,14 +479,318 @@ int cs_schema_any(const cs_schema *s, const cs_record *rec, cs_reject *rej)
     return check_ragged(s, rec, rej);
 }
 
+/* ---- the fast path ---------------------------------------------------
+ *
+ * Almost every row of a large file is written the way ingest writes rows:
+ * no blanks around values, numbers as plain decimals without redundant
+ * zeros, yes/no, names in lower case, times as YYYY-MM-DDThh:mm:ssZ. For
+ * such a field a single pass gives the value the checks above give, with
+ * no trimming, no missing-token tests and no reason formatting. Any field
+ * the fast path is unsure of, valid or not, sends the whole row to the
+ * checks above, so every reject and its reason comes from one place and
+ * the fast path only ever accepts. tests/test_schema.c compares the two on
+ * generated and mutated rows. */
+
+static const double fast_pow10[16] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    1e13, 1e14, 1e15
+};
+
+/* Text that check_text accepts unchanged: 1-64 bytes of printable ASCII,
+ * no blank at either end, not a missing-value token; and, so that it is
+ * also written unchanged, no quote or comma (the reader's plain split
+ * never leaves one, but a record may come from elsewhere). */
+static inline int fast_text(cs_str v)
+{
+    if (v.len - 1 >= 64)  /* 0 wraps around */
+        return 0;
+    if (v.ptr[0] == ' ' || v.ptr[v.len - 1] == ' ')
+        return 0;
+    if (v.len >= 8) {
+        /* Eight bytes at a time (the last word may overlap the one
+         * before): a byte below 0x20, from 0x7f up, or equal to 0x7f. */
+        const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+        for (size_t i = 0;; i += 8) {
+            uint64_t w;
+            if (i > v.len - 8)
+                i = v.len - 8;
+            memcpy(&w, v.ptr + i, 8);
+            if ((((w - ones * 0x20) & ~w) | w | ((w ^ (ones * 0x7f)) - ones) |
+                 ((w ^ (ones * '"')) - ones) | ((w ^ (ones * ',')) - ones))
+                & high)
+                return 0;
+            if (i == v.len - 8)
+                break;
+        }
+    } else {
+        for (size_t i = 0; i < v.len; i++)
+            if ((unsigned char)v.ptr[i] - 0x20u >= 0x5fu ||
+                v.ptr[i] == '"' || v.ptr[i] == ',')
+                return 0;
+    }
+    if ((v.ptr[0] | 0x20) == 'n' && v.len <= 3 && cs_is_missing(v))
+        return 0;
+    return 1;
+}
+
+/* A decimal -?(0|[1-9][0-9]*)(.[0-9]+)? of at most 15 digits, not a
+ * negative zero: m / 10^k with both exact, so the division rounds
+ * correctly and equals cs_parse_decimal. *canon is cleared when the
+ * fraction ends in 0 (ingest writes "12.0" as "12"). */
+static inline int fast_decimal(cs_str v, double *out, int *canon)
+{
+    const char *p = v.ptr, *end = v.ptr + v.len, *ib, *fb;
+    uint64_t m = 0;
+    int neg = 0;
+    size_t k = 0, nd;
+    double x;
+
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    ib = p;
+    for (; p < end && (unsigned)(unsigned char)*p - '0' < 10u; p++)
+        m = m * 10 + (unsigned)(*p - '0');
+    if (p == ib || (*ib == '0' && p - ib > 1))
+        return 0;
+    nd = (size_t)(p - ib);
+    if (p < end) {
+        if (*p++ != '.')
+            return 0;
+        fb = p;
+        for (; p < end && (unsigned)(unsigned char)*p - '0' < 10u; p++)
+            m = m * 10 + (unsigned)(*p - '0');
+        k = (size_t)(p - fb);
+        if (p != end || k == 0)
+            return 0;
+        *canon &= p[-1] != '0';
+        nd += k;
+    }
+    if (nd > 15 || (neg && m == 0))
+        return 0;
+    x = (double)m;
+    if (k)
+        x /= fast_pow10[k];
+    *out = neg ? -x : x;
+    return 1;
+}
+
+/* NA or N/A in any case: missing, and written back as empty. */
+static inline int fast_na(cs_str v)
+{
+    return (v.len == 2 || v.len == 3) && (v.ptr[0] | 0x20) == 'n' &&
+           cs_is_missing(v);
+}
+
+/* An optional number: empty is NaN (written back as empty). *canon is
+ * cleared for a value that ingest would write differently (NA). */
+static inline int fast_number(cs_str v, double lo, int lo_open, double hi,
+                              double *out, int *canon)
+{
+    if (v.len == 0 || fast_na(v)) {
+        *canon &= v.len == 0;
+        *out = NAN;
+        return 1;
+    }
+    if (!fast_decimal(v, out, canon))
+        return 0;
+    return (lo_open ? *out > lo : *out >= lo) && *out <= hi;
+}
+
+/* A required number. */
+static inline int fast_required(cs_str v, double lo, int lo_open, double hi,
+                                double *out, int *canon)
+{
+    return fast_decimal(v, out, canon) && (lo_open ? *out > lo : *out >= lo) &&
+           *out <= hi;
+}
+
+/* A whole number in [lo, hi] written without sign or leading zero. */
+static inline int fast_int(cs_str v, int lo, int hi, int *out)
+{
+    int x = 0;
+
+    if (v.len == 0 || v.len > 4 || (v.ptr[0] == '0' && v.len > 1))
+        return 0;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned d = (unsigned char)v.ptr[i] - '0';
+        if (d > 9)
+            return 0;
+        x = x * 10 + (int)d;
+    }
+    *out = x;
+    return x >= lo && x <= hi;
+}
+
+/* yes, no, or (optional) empty or NA for -1. */
+static inline int fast_bool(cs_str v, int optional, int *out, int *canon)
+{
+    if (v.len == 3 && memcmp(v.ptr, "yes", 3) == 0)
+        *out = 1;
+    else if (v.len == 2 && v.ptr[0] == 'n' && v.ptr[1] == 'o')
+        *out = 0;
+    else if (optional && (v.len == 0 || fast_na(v))) {
+        *canon &= v.len == 0;
+        *out = -1;
+    } else
+        return 0;
+    return 1;
+}
+
+/* One of names[0..n) exactly, or (optional) empty or NA for -1. */
+static inline int fast_enum(cs_str v, int optional, const char *(*name)(int),
+                            int n, int *out, int *canon)
+{
+    if (v.len == 0 || fast_na(v)) {
+        *canon &= v.len == 0;
+        *out = -1;
+        return optional;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *s = name(i);
+        if (strlen(s) == v.len && memcmp(v.ptr, s, v.len) == 0) {
+            *out = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static inline int fast_2(const char *p, int *out)
+{
+    unsigned a = (unsigned char)p[0] - '0', b = (unsigned char)p[1] - '0';
+    *out = (int)(a * 10 + b);
+    return a < 10 && b < 10;
+}
+
+static inline int fast_days_in_month(int y, int m)
+{
+    static const unsigned char dim[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+    return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        ? 29 : dim[m - 1];
+}
+
+/* YYYY-MM-DD of a real day. */
+static inline int fast_date(const char *p, cs_datetime *t)
+{
+    int hi, lo;
+
+    if (!fast_2(p, &hi) || !fast_2(p + 2, &lo) || p[4] != '-' ||
+        !fast_2(p + 5, &t->month) || p[7] != '-' || !fast_2(p + 8, &t->day))
+        return 0;
+    t->year = hi * 100 + lo;
+    return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
+           t->day <= fast_days_in_month(t->year, t->month);
+}
+
+/* YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]: the forms of cs_parse_datetime
+ * with a 'T' and an upper-case 'Z'. put_datetime writes all of them back
+ * unchanged except the one without seconds. */
+static inline int fast_datetime(cs_str v, cs_datetime *t, int *canon)
+{
+    const char *p = v.ptr;
+    size_t n = 16;
+
+    if (v.len < 16 || p[10] != 'T' || p[13] != ':' || !fast_date(p, t) ||
+        !fast_2(p + 11, &t->hour) || !fast_2(p + 14, &t->min) ||
+        t->hour > 23 || t->min > 59)
+        return 0;
+    t->sec = 0;
+    if (v.len >= 19 && p[16] == ':') {
+        if (!fast_2(p + 17, &t->sec) || t->sec > 59)
+            return 0;
+        n = 19;
+    } else {
+        *canon = 0;
+    }
+    t->has_time = 1;
+    t->has_tz = 0;
+    t->tz_min = 0;
+    if (v.len == n)
+        return 1;
+    t->has_tz = 1;
+    if (v.len == n + 1)
+        return p[n] == 'Z';
+    if (v.len == n + 6 && (p[n] == '+' || p[n] == '-') && p[n + 3] == ':') {
+        int hh, mm;
+        if (!fast_2(p + n + 1, &hh) || !fast_2(p + n + 4, &mm) || hh > 23 ||
+            mm > 59)
+            return 0;
+        t->tz_min = (hh * 60 + mm) * (p[n] == '-' ? -1 : 1);
+        *canon &= t->tz_min != 0 || p[n] == '+';  /* -00:00 is written +00:00 */
+        return 1;
+    }
+    return 0;
+}
+
+/* Do fields [0, n) lie in the record's text one after the other, each
+ * followed by a comma? Then that text is those fields written as CSV.
+ * Fields that libcsv unquoted live in an arena and never pass. */
+static inline int fast_contiguous(const cs_str *f, int n)
+{
+    for (int i = 0; i + 1 < n; i++)
+        if (f[i + 1].ptr != f[i].ptr + f[i].len + 1 || f[i].ptr[f[i].len] != ',')
+            return 0;
+    return 1;
+}
+
+static int fast_exercise(const cs_schema *s, const cs_record *rec,
+                         cs_session *o)
+{
+    const cs_str *f = rec->fields;
+    const long *x = s->idx;
+    int canon = s->ordered;
+
+    if (!fast_text(f[x[CS_EX_PARTICIPANT_ID]]) ||
+        !fast_text(f[x[CS_EX_SESSION_ID]]) ||
+        !fast_datetime(f[x[CS_EX_START_TIME]], &o->start, &canon) ||
+        !fast_text(f[x[CS_EX_ACTIVITY]]) ||
+        !fast_required(f[x[CS_EX_DURATION_MIN]], 0, 1, 1440, &o->duration_min,
+                       &canon) ||
+        !fast_int(f[x[CS_EX_INTENSITY_RPE]], 1, 10, &o->intensity_rpe) ||
+        !fast_number(f[x[CS_EX_TEMP_C]], -40, 0, 60, &o->temp_c, &canon) ||
+        !fast_number(f[x[CS_EX_HUMIDITY_PCT]], 0, 0, 100, &o->humidity_pct,
+                     &canon) ||
+        !fast_number(f[x[CS_EX_FLUID_ML]], 0, 0, 10000, &o->fluid_ml, &canon) ||
+        !fast_number(f[x[CS_EX_WARMUP_MIN]], 0, 0, 240, &o->warmup_min,
+                     &canon) ||
+        !fast_bool(f[x[CS_EX_STRETCHED]], 1, &o->stretched, &canon) ||
+        !fast_bool(f[x[CS_EX_CRAMP]], 0, &o->cramp, &canon) ||
+        !fast_enum(f[x[CS_EX_CRAMP_MUSCLE]], 1, cs_muscle_name, CS_MUSCLE_N,
+                   &o->cramp_muscle, &canon) ||
+        (!o->cramp && o->cramp_muscle >= 0))
+        return 0;
+    o->participant_id = f[x[CS_EX_PARTICIPANT_ID]];
+    o->session_id = f[x[CS_EX_SESSION_ID]];
+    o->activity = f[x[CS_EX_ACTIVITY]];
+    o->day = cs_days_from_civil(o->start.year, o->start.month, o->start.day);
+    o->verbatim = canon && fast_contiguous(f, CS_EX_NCOLS);
+    return 1;
+}
+
 int cs_schema_exercise(const cs_schema *s, const cs_record *rec,
                        cs_session *o, cs_reject *rej)
+{
+
+    if (!check_ragged(s, rec, rej))
+        return 0;
+    if (s->fast && fast_exercise(s, rec, o))
+        return 1;
+    return cs_schema_exercise_checked(s, rec, o, rej);
+}
+
+int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
+                               cs_session *o, cs_reject *rej)
 {
     ctx c = { s, rec, rej, ex_names };
     const char *why;
     char b[64];
     cs_str v;
 
+    o->verbatim = 0;
     if (!check_ragged(s, rec, rej) ||
         !check_text(&c, CS_EX_PARTICIPANT_ID, &o->participant_id) ||
         !check_text(&c, CS_EX_SESSION_ID, &o->session_id))
@@ -600,8 +911,102 @@ static int check_goal(const ctx *c, cs_wave *o)
                   "-2 to 2 in steps of 0.5)", show(v, b, sizeof b));
 }
 
+/* conditions: empty, or names exactly as written back, ';' between. */
+static inline int fast_conditions(cs_str v, cs_wave *o)
+{
+    const char *p = v.ptr, *end = v.ptr + v.len;
+
+    o->conditions = 0;
+    o->conditions_known = 1;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        size_t n = (size_t)((semi ? semi : end) - p);
+        int found = -1;
+        for (int m = 0; m < CS_MED_N && found < 0; m++) {
+            const char *name = cs_medical_name(m);
+            if (strlen(name) == n && memcmp(p, name, n) == 0)
+                found = m;
+        }
+        if (found < 0)
+            return 0;
+        o->conditions |= 1u << found;
+        if (!semi)
+            return 1;
+        p = semi + 1;
+        if (p == end)
+            return 0;  /* a trailing ';': the checks decide */
+    }
+    return 1;
+}
+
+/* calorie_goal: a tracker's text exactly, or the signed lb/week. */
+static inline int fast_goal(cs_str v, double *out)
+{
+    int canon = 1;
+
+    if (fast_decimal(v, out, &canon))
+        return cs_goal_index(*out) >= 0;  /* fast_decimal gives no -0 */
+    for (int i = 0; i < CS_GOAL_N; i++) {
+        const char *t = cs_goal_text(i);
+        if (strlen(t) == v.len && memcmp(v.ptr, t, v.len) == 0) {
+            *out = cs_goal_lb_week(i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
+{
+    const cs_str *f = rec->fields;
+    const long *x = s->idx;
+    cs_str sex = f[x[CS_SV_SEX]], date = f[x[CS_SV_SURVEY_DATE]];
+    cs_datetime t;
+    int canon = 1;
+
+    if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]]) || date.len != 10 ||
+        !fast_date(date.ptr, &t) || sex.len != 1 ||
+        (sex.ptr[0] != 'F' && sex.ptr[0] != 'M') ||
+        !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &o->age_years) ||
+        !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &o->height_ft) ||
+        !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &o->height_in) ||
+        !fast_required(f[x[CS_SV_WEIGHT_LB]], 50, 0, 700, &o->weight_lb,
+                       &canon) ||
+        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, cs_activity_name, CS_ACT_N,
+                   &o->activity_level, &canon) ||
+        !fast_enum(f[x[CS_SV_CONDITIONING]], 0, cs_conditioning_name,
+                   CS_COND_N, &o->conditioning, &canon) ||
+        !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &o->seasonal_sport, &canon) ||
+        !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &o->stretch_routine,
+                   &canon) ||
+        !fast_conditions(f[x[CS_SV_CONDITIONS]], o) ||
+        !fast_goal(f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
+        !fast_number(f[x[CS_SV_CALCIUM_MG]], 0, 0, 10000, &o->calcium_mg,
+                     &canon) ||
+        !fast_number(f[x[CS_SV_POTASSIUM_MG]], 0, 0, 10000, &o->potassium_mg,
+                     &canon))
+        return 0;
+    o->sex = sex.ptr[0] == 'F' ? CS_SEX_F : CS_SEX_M;
+    if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)
+        return 0;
+    o->participant_id = f[x[CS_SV_PARTICIPANT_ID]];
+    o->day = cs_days_from_civil(t.year, t.month, t.day);
+    return 1;
+}
+
 int cs_schema_survey(const cs_schema *s, const cs_record *rec, cs_wave *o,
                      cs_reject *rej)
+{
+
+    if (!check_ragged(s, rec, rej))
+        return 0;
+    if (s->fast && fast_survey(s, rec, o))
+        return 1;
+    return cs_schema_survey_checked(s, rec, o, rej);
+}
+
+int cs_schema_survey_checked(const cs_schema *s, const cs_record *rec,
+                             cs_wave *o, cs_reject *rej)
 {
     ctx c = { s, rec, rej, sv_names };
     const char *why;

@@ -1013,6 +1013,30 @@ static char *write_text(write_fn fn, void *payload)
     return out;
 }
 
+/* The same for outputs of any size; the caller frees the result. */
+static char *write_text_big(write_fn fn, void *payload)
+{
+    FILE *f = tmpfile();
+    cs_writer *w = NULL;
+    cs_error err = {0};
+    char *out;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(cs_writer_open_fd(&w, fileno(f), "tmp", NULL, &err), CS_OK);
+    fn(w, payload);
+    assert_int_equal(cs_writer_close(w, &err), CS_OK);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    rewind(f);
+    out = malloc((size_t)n + 1);
+    assert_non_null(out);
+    assert_int_equal(fread(out, 1, (size_t)n, f), (size_t)n);
+    out[n] = '\0';
+    fclose(f);
+    return out;
+}
+
 typedef struct canon_job {
     int survey;
     const char *const *hdr;
@@ -1141,6 +1165,299 @@ static void test_canonical_any(void **state)
     assert_string_equal(write_text(write_any, NULL), "a,B,c d\n");
 }
 
+
+/* ---- the fast path against the full checks --------------------------- */
+
+/* Values for each exercise column: canonical ones, other spellings the
+ * contract accepts, and ones it rejects, at and around each bound. */
+static const char *const fx_text[] = {
+    "P1", "S000000001", "running", "a b", "NA", "n/a", "N/A", "na", "Nx",
+    "", " P1", "P1 ", "\tP1", "P\x01", "P\x7f", "P\xc3\xa9", "~!#$%&()*+-/:",
+    "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefg\x1f", "abcdefgh\x80",
+    "1234567890123456789012345678901234567890123456789012345678901234",
+    "12345678901234567890123456789012345678901234567890123456789012345",
+    "=cmd", "-x", "\"q\""
+};
+static const char *const fx_time[] = {
+    "2024-01-15T07:30:00Z", "2024-01-15T07:30:00", "2024-01-15T07:30",
+    "2024-01-15T07:30Z", "2024-01-15T07:30:00+05:30", "2024-01-15T07:30-06:00",
+    "2024-01-15T07:30:00-00:00", "2024-01-15T07:30:00+00:00",
+    "2024-01-15T07:30:00z", "2024-01-15 07:30:00", "2024-01-15",
+    "2024-02-29T00:00:00", "2023-02-29T00:00:00", "2000-02-29T23:59:59Z",
+    "1900-02-29T00:00:00", "2024-04-31T00:00:00", "2024-13-01T00:00:00",
+    "2024-00-10T00:00:00", "2024-01-00T00:00:00", "2024-01-15T24:00:00",
+    "2024-01-15T23:60:00", "2024-01-15T23:59:60", "2024-01-15T07:30:00+24:00",
+    "2024-01-15T07:30:00+23:60", "2024-01-15T07:30:00+2:00",
+    "2024-01-15T07:30:0", "2024-01-15T07:30:00Z ", "2024-1-15T07:30:00",
+    "2024-01-15T07:30:00ZZ", "0000-01-01T00:00:00", "9999-12-31T23:59:59Z",
+    "2024-01-15T7:30:00", "x024-01-15T07:30:00", "2024-01-15T07:30:00.5",
+    "NA", ""
+};
+static const char *const fx_num[] = {
+    "0", "1", "45", "12.5", "12.0", "12.50", "0.5", ".5", "5.", "012", "00",
+    "-0", "-0.0", "-0.5", "-12.3", "+5", "1e3", "1440", "1440.0", "1440.1",
+    "1441", "60", "60.0", "60.01", "-40", "-40.0", "-40.01", "100", "100.5",
+    "10000", "10000.1", "240", "240.5", "123456789012345",
+    "1234567890.12345", "1234567890.123456", "0.000000000000001",
+    "0.0000000000000001", "3.14159", "NA", "na", "N/A", "n/a", "", " 5",
+    "5 ", "5.5.5", "-", ".", "x", "1,5", "999999999999999999999", "0.1",
+    "0.3", "2.675"
+};
+static const char *const fx_rpe[] = {
+    "1", "5", "10", "0", "11", "07", "7.0", "+7", "-1", "", "NA", " 7", "x"
+};
+static const char *const fx_bool[] = {
+    "yes", "no", "Yes", "NO", "y", "n", "1", "0", "true", "false", "", "NA",
+    "n/a", " yes", "yes ", "maybe", "nope"
+};
+static const char *const fx_muscle[] = {
+    "", "hamstring", "calf", "quadriceps", "foot", "other", "Hamstring",
+    "HAMSTRING", "NA", "N/A", "hamstrings", "ham", " calf", "x"
+};
+
+#define PICK(a) (a)[rand() % NELEM(a)]
+
+static void cmp_session(const cs_session *a, const cs_session *b)
+{
+    assert_int_equal(a->participant_id.len, b->participant_id.len);
+    assert_memory_equal(a->participant_id.ptr, b->participant_id.ptr,
+                        a->participant_id.len);
+    assert_int_equal(a->session_id.len, b->session_id.len);
+    assert_memory_equal(a->session_id.ptr, b->session_id.ptr, a->session_id.len);
+    assert_int_equal(a->activity.len, b->activity.len);
+    assert_memory_equal(a->activity.ptr, b->activity.ptr, a->activity.len);
+    assert_memory_equal(&a->start, &b->start, sizeof a->start);
+    assert_int_equal(a->day, b->day);
+    /* Bit for bit: NaN, the sign of zero and the last bit all count. */
+    assert_memory_equal(&a->duration_min, &b->duration_min, sizeof(double));
+    assert_int_equal(a->intensity_rpe, b->intensity_rpe);
+    assert_memory_equal(&a->temp_c, &b->temp_c, sizeof(double));
+    assert_memory_equal(&a->humidity_pct, &b->humidity_pct, sizeof(double));
+    assert_memory_equal(&a->fluid_ml, &b->fluid_ml, sizeof(double));
+    assert_memory_equal(&a->warmup_min, &b->warmup_min, sizeof(double));
+    assert_int_equal(a->stretched, b->stretched);
+    assert_int_equal(a->cramp, b->cramp);
+    assert_int_equal(a->cramp_muscle, b->cramp_muscle);
+}
+
+typedef struct fast_job {
+    cs_schema *s;
+    cs_buf expect;      /* the rows the fast path called verbatim */
+    unsigned long verbatim, rejected;
+} fast_job;
+
+/* Random rows, mostly valid: each is validated by cs_schema_exercise
+ * (fast path first) and by the full checks alone. Both must accept or
+ * reject alike, with equal values; a row called verbatim must equal, byte
+ * for byte, what ingest writes for it. */
+static void fast_rows(cs_writer *w, void *payload)
+{
+    fast_job *j = payload;
+    char line[1024];
+
+    srand(20261126);
+    for (int r = 0; r < 300000; r++) {
+        const char *v[CS_EX_NCOLS] = {
+            "P0000001", "S000000001", "2024-01-15T07:30:00Z", "running",
+            "45", "4", "4.6", "70", "2080", "9", "no", "no", ""
+        };
+        cs_str f[CS_EX_NCOLS];
+        cs_record rec = {0};
+        cs_session a, b;
+        cs_reject ra, rb;
+        size_t n = 0;
+        int ka, kb;
+        /* Change one to four columns of a canonical row. */
+        for (int k = rand() % 5; k > 0; k--) {
+            int c = rand() % CS_EX_NCOLS;
+            switch (c) {
+            case CS_EX_PARTICIPANT_ID: case CS_EX_SESSION_ID:
+            case CS_EX_ACTIVITY: v[c] = PICK(fx_text); break;
+            case CS_EX_START_TIME: v[c] = PICK(fx_time); break;
+            case CS_EX_INTENSITY_RPE: v[c] = PICK(fx_rpe); break;
+            case CS_EX_STRETCHED: case CS_EX_CRAMP: v[c] = PICK(fx_bool); break;
+            case CS_EX_CRAMP_MUSCLE: v[c] = PICK(fx_muscle); break;
+            default: v[c] = PICK(fx_num); break;
+            }
+        }
+        /* The fields lie in one line, as the reader's plain split leaves
+         * them, so that the verbatim test can pass. */
+        for (int c = 0; c < CS_EX_NCOLS; c++) {
+            size_t len = strlen(v[c]);
+            f[c] = (cs_str){ line + n, len };
+            memcpy(line + n, v[c], len);
+            n += len;
+            line[n++] = ',';
+        }
+        line[--n] = '\0';
+        rec.fields = f;
+        rec.nfields = CS_EX_NCOLS;
+        rec.line = rec.end_line = rec.index = (unsigned long)r + 2;
+        rec.raw = (cs_str){ line, n };
+        ka = cs_schema_exercise(j->s, &rec, &a, &ra);
+        kb = cs_schema_exercise_checked(j->s, &rec, &b, &rb);
+        if (ka != kb)
+            fail_msg("row %s: fast %d, checked %d (%s)", line, ka, kb,
+                     kb ? "" : rb.reason);
+        if (!ka) {
+            assert_int_equal(ra.col, rb.col);
+            assert_string_equal(ra.reason, rb.reason);
+            j->rejected++;
+            continue;
+        }
+        cmp_session(&a, &b);
+        assert_int_equal(b.verbatim, 0);
+        if (a.verbatim) {
+            j->verbatim++;
+            cs_schema_write_session(j->s, w, &rec, &b);
+            assert_int_equal(cs_buf_append(&j->expect, line, n), CS_OK);
+            assert_int_equal(cs_buf_putc(&j->expect, '\n'), CS_OK);
+        }
+    }
+}
+
+static void test_fast_path(void **state)
+{
+    fast_job j = {0};
+    const char *out;
+    (void)state;
+    j.s = make_schema(CS_SCHEMA_EXERCISE, ex_header, CS_EX_NCOLS);
+    cs_buf_init(&j.expect, 0);
+    out = write_text_big(fast_rows, &j);
+    assert_int_equal(strlen(out), j.expect.len);
+    assert_memory_equal(out, j.expect.ptr, j.expect.len);
+    /* The mix exercises all three outcomes. */
+    assert_true(j.verbatim > 30000);
+    assert_true(j.rejected > 30000);
+    cs_buf_dispose(&j.expect);
+    free((void *)out);
+    cs_schema_free(j.s);
+}
+
+/* A record whose fields do not lie in one line (libcsv copies unquoted
+ * fields elsewhere) is never verbatim, canonical or not. */
+static void test_fast_not_contiguous(void **state)
+{
+    rec_buf b;
+    cs_session o;
+    cs_reject rej;
+    static const char *const row[CS_EX_NCOLS] = {
+        "P1", "S1", "2024-01-15T07:30:00Z", "running", "45", "4", "4.6",
+        "70", "2080", "9", "no", "no", ""
+    };
+    cs_schema *s = make_schema(CS_SCHEMA_EXERCISE, ex_header, CS_EX_NCOLS);
+    (void)state;
+    assert_int_equal(cs_schema_exercise(s, mkrec(&b, row, CS_EX_NCOLS, 2), &o,
+                                        &rej), 1);
+    assert_int_equal(o.verbatim, 0);
+    assert_true(o.temp_c == 4.6);
+    cs_schema_free(s);
+}
+
+
+static const char *const fs_date[] = {
+    "2024-05-01", "2024-02-29", "2023-02-29", "2024-13-01", "2024-1-01",
+    "2024-05-01T00:00", " 2024-05-01", "NA", "", "2024-05-32", "0000-01-01"
+};
+static const char *const fs_sex[] = {
+    "F", "M", "f", "m", "female", "Male", "X", "", "NA", " F"
+};
+static const char *const fs_int[] = {
+    "0", "3", "5", "8", "9", "10", "11", "12", "35", "110", "111", "07",
+    "+5", "-1", "5.0", "", "NA", " 5", "x"
+};
+static const char *const fs_enum[] = {
+    "sedentary", "light", "moderate", "active", "very_active",
+    "unconditioned", "recreational", "trained", "Moderate", "TRAINED", "",
+    "NA", "x", " light"
+};
+static const char *const fs_cond[] = {
+    "", "NA", "n/a", "disc_injury", "parkinsons", "pregnancy",
+    "thyroid_disease;kidney_disease", "alcoholism;alcoholism",
+    "multiple_sclerosis;cerebral_palsy;pregnancy", "disc_injury;",
+    ";disc_injury", "Disc_Injury", "disc_injury; parkinsons", "x", ";"
+};
+static const char *const fs_goal[] = {
+    "-2", "-1.5", "-1", "-0.5", "0", "0.5", "1", "1.5", "2", "2.0", "-0",
+    "0.0", "2.5", "3", "Maintain my current weight", "Lose 1 pound per week",
+    "Gain 2 pounds per week", "lose 1 pound per week", "", "NA", "x"
+};
+
+static void cmp_wave(const cs_wave *a, const cs_wave *b)
+{
+    assert_int_equal(a->participant_id.len, b->participant_id.len);
+    assert_memory_equal(a->participant_id.ptr, b->participant_id.ptr,
+                        a->participant_id.len);
+    assert_int_equal(a->day, b->day);
+    assert_int_equal(a->sex, b->sex);
+    assert_int_equal(a->age_years, b->age_years);
+    assert_int_equal(a->height_ft, b->height_ft);
+    assert_int_equal(a->height_in, b->height_in);
+    assert_memory_equal(&a->weight_lb, &b->weight_lb, sizeof(double));
+    assert_int_equal(a->activity_level, b->activity_level);
+    assert_int_equal(a->conditioning, b->conditioning);
+    assert_int_equal(a->seasonal_sport, b->seasonal_sport);
+    assert_int_equal(a->stretch_routine, b->stretch_routine);
+    assert_int_equal(a->conditions_known, b->conditions_known);
+    assert_int_equal(a->conditions, b->conditions);
+    assert_memory_equal(&a->goal_lb_week, &b->goal_lb_week, sizeof(double));
+    assert_memory_equal(&a->calcium_mg, &b->calcium_mg, sizeof(double));
+    assert_memory_equal(&a->potassium_mg, &b->potassium_mg, sizeof(double));
+}
+
+/* The survey's fast path against its full checks, as for sessions. */
+static void test_fast_survey(void **state)
+{
+    cs_schema *s = make_schema(CS_SCHEMA_SURVEY, sv_header, CS_SV_NCOLS);
+    unsigned long ok = 0, rejected = 0;
+    (void)state;
+
+    srand(1126);
+    for (int r = 0; r < 300000; r++) {
+        const char *v[CS_SV_NCOLS] = {
+            "P0000001", "2023-12-23", "F", "47", "5", "5", "158.6", "active",
+            "unconditioned", "yes", "no", "", "-1.5", "1050", "4319"
+        };
+        rec_buf b;
+        cs_wave wa, wb;
+        cs_reject ra, rb;
+        int ka, kb;
+        for (int k = rand() % 5; k > 0; k--) {
+            int c = rand() % CS_SV_NCOLS;
+            switch (c) {
+            case CS_SV_PARTICIPANT_ID: v[c] = PICK(fx_text); break;
+            case CS_SV_SURVEY_DATE: v[c] = PICK(fs_date); break;
+            case CS_SV_SEX: v[c] = PICK(fs_sex); break;
+            case CS_SV_AGE_YEARS: case CS_SV_HEIGHT_FT: case CS_SV_HEIGHT_IN:
+                v[c] = PICK(fs_int); break;
+            case CS_SV_ACTIVITY_LEVEL: case CS_SV_CONDITIONING:
+                v[c] = PICK(fs_enum); break;
+            case CS_SV_SEASONAL_SPORT: case CS_SV_STRETCH_ROUTINE:
+                v[c] = PICK(fx_bool); break;
+            case CS_SV_CONDITIONS: v[c] = PICK(fs_cond); break;
+            case CS_SV_CALORIE_GOAL: v[c] = PICK(fs_goal); break;
+            default: v[c] = PICK(fx_num); break;
+            }
+        }
+        mkrec(&b, v, CS_SV_NCOLS, (unsigned long)r + 2);
+        ka = cs_schema_survey(s, &b.rec, &wa, &ra);
+        kb = cs_schema_survey_checked(s, &b.rec, &wb, &rb);
+        if (ka != kb)
+            fail_msg("row %d: fast %d, checked %d", r, ka, kb);
+        if (!ka) {
+            assert_int_equal(ra.col, rb.col);
+            assert_string_equal(ra.reason, rb.reason);
+            rejected++;
+            continue;
+        }
+        cmp_wave(&wa, &wb);
+        ok++;
+    }
+    assert_true(ok > 30000);
+    assert_true(rejected > 30000);
+    cs_schema_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1161,6 +1478,9 @@ int main(void)
         cmocka_unit_test(test_canonical_exercise),
         cmocka_unit_test(test_canonical_survey),
         cmocka_unit_test(test_canonical_any),
+        cmocka_unit_test(test_fast_path),
+        cmocka_unit_test(test_fast_not_contiguous),
+        cmocka_unit_test(test_fast_survey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
