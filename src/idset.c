@@ -8,7 +8,21 @@
  * each its own table: a part grows alone, so the moment when its old and
  * new table both exist adds at most 1.25 bytes per id, not the whole set
  * again: the peak stays below 31.25 bytes per session (the set may cost
- * 32). */
+ * 32).
+ *
+ * Most ids in practice are numbered: a fixed text and a run of digits
+ * ("S000123456", "run-42"). Those are not hashed at all. The digits are a
+ * number within a family (the text before them and the number of digits,
+ * which together with the number give the id back exactly), and each
+ * family keeps a bitmap of the numbers seen, in blocks of 512 numbers (one
+ * cache line) found through a small hash table. Ids numbered in sequence
+ * then cost about one bit each and stay in cache; ids whose numbers are
+ * scattered would cost up to a block each, so once the blocks hold fewer
+ * than one id per 8 bytes no new block is made, and ids of blocks that do
+ * not exist go to the fingerprints. An id is in the set when its block
+ * exists and its bit is set, or when its block does not exist and its
+ * fingerprint is present: no block is made after that switch, so each id
+ * is looked for in the one place it was put. */
 #define _DEFAULT_SOURCE 1  /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +40,38 @@ typedef struct part {
     int mapped;         /* t came from mmap (large tables) */
 } part;
 
+/* Numbered ids. */
+#define FAMILIES 256          /* distinct (text, digit count) pairs */
+#define PREFIX_MAX 64         /* bytes of text before the digits */
+#define DIGITS_MAX 17         /* 10^17 < 2^57: the block number fits a key */
+#define BLOCK_BITS 512
+#define BLOCKS_FREE 4096      /* blocks made before density is checked */
+
+typedef struct family {
+    unsigned char plen, digits;
+    char prefix[PREFIX_MAX];
+} family;
+
+typedef struct block { uint64_t w[BLOCK_BITS / 64]; } block;
+
+typedef struct bslot {
+    uint64_t key;             /* (family << 48 | block number) + 1; 0 empty */
+    uint32_t block;
+} bslot;
+
 struct cs_idset {
     part p[PARTS];
     size_t n;
+    family *fam;
+    size_t nfam;
+    bslot *bt;                /* block table, open addressing */
+    size_t bcap;
+    block *blocks;
+    size_t nblocks, blocks_cap;
+    size_t nnum;              /* ids held in blocks */
+    int frozen;               /* no new blocks: new ones go to fingerprints */
+    uint64_t last_key;        /* the block of the previous numbered id */
+    block *last;
 };
 
 /* Tables of millions of ids are touched at random, one cache line a row:
@@ -158,11 +201,170 @@ static int grow(part *p)
     return CS_OK;
 }
 
+/* Split id into its text, digit count and number: 1, or 0 when it does
+ * not end in 1 to DIGITS_MAX digits after at most PREFIX_MAX bytes. */
+static inline int numbered(cs_str id, size_t *plen, unsigned *digits,
+                           uint64_t *num)
+{
+    size_t i = id.len;
+    uint64_t v = 0, scale = 1;
+
+    while (i > 0 && id.len - i < DIGITS_MAX &&
+           (unsigned)(unsigned char)id.ptr[i - 1] - '0' < 10u) {
+        i--;
+        v += (uint64_t)(id.ptr[i] - '0') * scale;
+        scale *= 10;
+    }
+    if (i == id.len || i > PREFIX_MAX)
+        return 0;
+    *plen = i;
+    *digits = (unsigned)(id.len - i);
+    *num = v;
+    return 1;
+}
+
+static long find_family(const cs_idset *s, const char *p, size_t plen,
+                        unsigned digits)
+{
+    for (size_t f = 0; f < s->nfam; f++)
+        if (s->fam[f].plen == plen && s->fam[f].digits == digits &&
+            memcmp(s->fam[f].prefix, p, plen) == 0)
+            return (long)f;
+    return -1;
+}
+
+static inline size_t bhome(uint64_t key, size_t cap)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
+/* The block of key, or NULL; *slot_out is where it is or would go. */
+static block *find_block(const cs_idset *s, uint64_t key, size_t *slot_out)
+{
+    size_t i = bhome(key, s->bcap);
+
+    while (s->bt[i].key) {
+        if (s->bt[i].key == key) {
+            *slot_out = i;
+            return &s->blocks[s->bt[i].block];
+        }
+        i = (i + 1) & (s->bcap - 1);
+    }
+    *slot_out = i;
+    return NULL;
+}
+
+static int grow_blocks(cs_idset *s)
+{
+    size_t cap = s->bcap ? s->bcap * 2 : 1024;
+    bslot *t = calloc(cap, sizeof *t);
+
+    if (!t)
+        return CS_ENOMEM;
+    for (size_t i = 0; i < s->bcap; i++)
+        if (s->bt[i].key) {
+            size_t j = bhome(s->bt[i].key, cap);
+            while (t[j].key)
+                j = (j + 1) & (cap - 1);
+            t[j] = s->bt[i];
+        }
+    free(s->bt);
+    s->bt = t;
+    s->bcap = cap;
+    return CS_OK;
+}
+
+/* A new zeroed block for key at table slot i. */
+static block *new_block(cs_idset *s, uint64_t key, size_t i)
+{
+    if (s->nblocks == s->blocks_cap) {
+        size_t cap = s->blocks_cap ? s->blocks_cap * 2 : 64;
+        block *b = realloc(s->blocks, cap * sizeof *b);
+        if (!b)
+            return NULL;
+        s->blocks = b;
+        s->blocks_cap = cap;
+        s->last = NULL;   /* it pointed into the old array */
+        s->last_key = 0;
+    }
+    memset(&s->blocks[s->nblocks], 0, sizeof(block));
+    s->bt[i].key = key;
+    s->bt[i].block = (uint32_t)s->nblocks;
+    return &s->blocks[s->nblocks++];
+}
+
+/* Add a numbered id: 1 new, 0 present, CS_ENOMEM, or 2 when it belongs to
+ * the fingerprints (its block does not exist and no more are made). */
+static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
+                        uint64_t num)
+{
+    long f = -1;
+    uint64_t key, bit;
+    block *b;
+    size_t i;
+
+    if (s->last && s->last_key) {
+        /* Most ids are of the previous id's family: check it first. */
+        const family *lf = &s->fam[(s->last_key - 1) >> 48];
+        if (lf->plen == plen && lf->digits == digits &&
+            memcmp(lf->prefix, id.ptr, plen) == 0)
+            f = (long)((s->last_key - 1) >> 48);
+    }
+    if (f < 0 && (f = find_family(s, id.ptr, plen, digits)) < 0) {
+        if (s->frozen || s->nfam == FAMILIES)
+            return 2;
+        if (!s->fam && !(s->fam = malloc(FAMILIES * sizeof *s->fam)))
+            return CS_ENOMEM;
+        f = (long)s->nfam++;
+        s->fam[f].plen = (unsigned char)plen;
+        s->fam[f].digits = (unsigned char)digits;
+        memcpy(s->fam[f].prefix, id.ptr, plen);
+    }
+    key = ((uint64_t)f << 48 | num / BLOCK_BITS) + 1;
+    if (key == s->last_key && s->last) {
+        b = s->last;
+    } else {
+        if (s->nblocks * 2 >= s->bcap && !s->frozen && grow_blocks(s) < 0)
+            return CS_ENOMEM;
+        if (!(b = find_block(s, key, &i))) {
+            if (s->frozen)
+                return 2;
+            if (!(b = new_block(s, key, i)))
+                return CS_ENOMEM;
+        }
+        s->last = b;
+        s->last_key = key;
+    }
+    bit = (uint64_t)1 << (num % 64);
+    if (b->w[num % BLOCK_BITS / 64] & bit)
+        return 0;
+    b->w[num % BLOCK_BITS / 64] |= bit;
+    s->nnum++;
+    s->n++;
+    /* Scattered numbers: stop making blocks once they hold fewer than one
+     * id per 8 bytes (checked when the count of blocks doubles). */
+    if (s->nblocks >= BLOCKS_FREE && (s->nblocks & (s->nblocks - 1)) == 0 &&
+        s->nblocks * sizeof(block) > 8 * s->nnum)
+        s->frozen = 1;
+    return 1;
+}
+
 cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
 {
-    cs_idfp v = { cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL),
-                  cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL) };
+    cs_idfp v = { 0, 0, NULL, 0 };
     const part *p;
+    size_t plen = 0;
+    unsigned digits = 0;
+    uint64_t num = 0;
+
+    if (numbered(id, &plen, &digits, &num)) {
+        /* Decided when added: its block is usually in cache. */
+        v.id = id.ptr;
+        v.len = id.len;
+        return v;
+    }
+    v.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
+    v.b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
 
     if (!(v.a | v.b))
         v.b = 1;  /* keep the empty marker free */
@@ -176,7 +378,7 @@ int cs_idset_add(cs_idset *s, cs_str id)
     return cs_idset_add_prepared(s, cs_idset_prepare(s, id));
 }
 
-int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
+static int add_fingerprint(cs_idset *s, cs_idfp fp)
 {
     slot v = { fp.a, fp.b };
     part *p = part_of(s, v.b);
@@ -195,6 +397,26 @@ int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
     return 1;
 }
 
+int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
+{
+    cs_str id = { fp.id, fp.len };
+    size_t plen = 0;
+    unsigned digits = 0;
+    uint64_t num = 0;
+    int rc;
+
+    if (!fp.id)
+        return add_fingerprint(s, fp);
+    numbered(id, &plen, &digits, &num);
+    if ((rc = add_numbered(s, id, plen, digits, num)) != 2)
+        return rc;
+    fp.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
+    fp.b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
+    if (!(fp.a | fp.b))
+        fp.b = 1;
+    return add_fingerprint(s, fp);
+}
+
 size_t cs_idset_count(const cs_idset *s) { return s->n; }
 
 size_t cs_idset_bytes(const cs_idset *s)
@@ -202,7 +424,8 @@ size_t cs_idset_bytes(const cs_idset *s)
     size_t b = 0;
     for (int i = 0; i < PARTS; i++)
         b += s->p[i].cap * sizeof(slot);
-    return b;
+    return b + s->bcap * sizeof(bslot) + s->blocks_cap * sizeof(block) +
+           (s->fam ? FAMILIES * sizeof(family) : 0);
 }
 
 void cs_idset_free(cs_idset *s)
@@ -212,5 +435,8 @@ void cs_idset_free(cs_idset *s)
     for (int i = 0; i < PARTS; i++)
         if (s->p[i].t)
             table_free(s->p[i].t, s->p[i].cap, s->p[i].mapped);
+    free(s->fam);
+    free(s->bt);
+    free(s->blocks);
     free(s);
 }

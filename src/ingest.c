@@ -177,7 +177,7 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             /* Start fetching the id's slot now; validating the row takes
              * about as long as the cache miss. */
             long si = cs_schema_index(in->schema, CS_EX_SESSION_ID);
-            cs_idfp fp = { 0, 0 };
+            cs_idfp fp = { 0, 0, NULL, 0 };
             int have_fp = in->ids && (size_t)si < rec->nfields;
             if (have_fp)
                 fp = cs_idset_prepare(in->ids, cs_str_trim(rec->fields[si]));

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <crampstat/idset.h>
 
@@ -66,6 +67,13 @@ static void test_idset_add_contains(void **state)
 /* One million distinct ids are all new; adding them again finds every
  * one; memory stays within 32 bytes per id once past the first table,
  * including right after each growth (its worst moment). */
+/* Ids that do not end in a digit take the fingerprint path. */
+static cs_str id_fp(char *buf, size_t cap, const char *prefix, long i)
+{
+    int n = snprintf(buf, cap, "%s%ld.", prefix, i);
+    return (cs_str){ buf, (size_t)n };
+}
+
 static void test_idset_million(void **state)
 {
     const long n = 1000000;
@@ -79,7 +87,7 @@ static void test_idset_million(void **state)
     prev_bytes = cs_idset_bytes(s);
     for (long i = 0; i < n; i++) {
         size_t bytes;
-        if (cs_idset_add(s, id_of(b, sizeof b, "session-", i)) != 1)
+        if (cs_idset_add(s, id_fp(b, sizeof b, "session-", i)) != 1)
             fail_msg("id %ld not new", i);
         bytes = cs_idset_bytes(s);
         if (bytes != prev_bytes) {
@@ -106,13 +114,13 @@ static void test_idset_million(void **state)
     assert_true(growths >= 10);
     assert_int_equal(cs_idset_count(s), (size_t)n);
     for (long i = 0; i < n; i++)
-        if (cs_idset_add(s, id_of(b, sizeof b, "session-", i)) != 0)
+        if (cs_idset_add(s, id_fp(b, sizeof b, "session-", i)) != 0)
             fail_msg("id %ld added twice", i);
     assert_int_equal(cs_idset_count(s), (size_t)n);
     /* near misses are still new */
-    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "session-", n)), 1);
-    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "Session-", 0)), 1);
-    assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "session--", 1)), 1);
+    assert_int_equal(cs_idset_add(s, id_fp(b, sizeof b, "session-", n)), 1);
+    assert_int_equal(cs_idset_add(s, id_fp(b, sizeof b, "Session-", 0)), 1);
+    assert_int_equal(cs_idset_add(s, id_fp(b, sizeof b, "session--", 1)), 1);
     cs_idset_free(s);
 }
 
@@ -131,6 +139,138 @@ static void test_idset_interleaved(void **state)
                 assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "", k)), 0);
     }
     assert_int_equal(cs_idset_count(s), 50000);
+    cs_idset_free(s);
+}
+
+/* A reference set of whole ids (chained hash of copies), to compare the
+ * set's answers with. */
+typedef struct ref_node { struct ref_node *next; size_t len; char id[]; } ref_node;
+#define REF_BUCKETS (1 << 20)
+
+static int ref_add(ref_node **t, cs_str id)
+{
+    size_t h = (size_t)(cs_hash64(id.ptr, id.len, 7) & (REF_BUCKETS - 1));
+    ref_node *n;
+    for (n = t[h]; n; n = n->next)
+        if (n->len == id.len && memcmp(n->id, id.ptr, id.len) == 0)
+            return 0;
+    n = malloc(sizeof *n + id.len);
+    assert_non_null(n);
+    n->len = id.len;
+    memcpy(n->id, id.ptr, id.len);
+    n->next = t[h];
+    t[h] = n;
+    return 1;
+}
+
+static void ref_free(ref_node **t)
+{
+    for (size_t i = 0; i < REF_BUCKETS; i++)
+        while (t[i]) {
+            ref_node *n = t[i];
+            t[i] = n->next;
+            free(n);
+        }
+    free(t);
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Numbered ids of many shapes, in sequence, scattered and repeated, with
+ * the near misses that must stay apart ("S1", "S01", "S001"; 17 and 18
+ * digits; a text of 64 and 65 bytes), against the reference. The
+ * scattered ones outgrow the block budget, so the set switches to
+ * fingerprints part way: both halves are checked. */
+static void test_idset_numbered(void **state)
+{
+    static const char *const pre[] = {
+        "S", "s", "", "run-", "S0", "P0000001-S", "\xe6\x97\xa5",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "00000000000000000000000000000000000000000000000000000000000000000x",
+        "a b", "S\0"
+    };
+    ref_node **ref = calloc(REF_BUCKETS, sizeof *ref);
+    cs_idset *s = NULL;
+    uint64_t x = 88172645463325252ULL;
+    unsigned long next = 0, same = 0;
+    char b[160];
+    (void)state;
+
+    assert_non_null(ref);
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (long k = 0; k < 1500000; k++) {
+        const char *p = pre[rnd(&x) % NELEM(pre)];
+        size_t plen = strlen(p) + (p == pre[NELEM(pre) - 1]);
+        int digits = 1 + (int)(rnd(&x) % 19);
+        uint64_t num;
+        int n, want;
+        cs_str id;
+        switch (rnd(&x) % 4) {
+        case 0: num = next++; break;                       /* in sequence */
+        case 1: num = rnd(&x); break;                     /* scattered */
+        case 2: num = rnd(&x) % 2000; break;              /* repeats */
+        default: num = next > 10 ? next - rnd(&x) % 10 : 0; break;
+        }
+        memcpy(b, p, plen);
+        /* zero-padded to the digit count (more digits if it needs them) */
+        n = snprintf(b + plen, sizeof b - plen, "%0*llu", digits,
+                     (unsigned long long)(digits < 19 ? num % 10000000000000000000ULL : num));
+        id = (cs_str){ b, plen + (size_t)n };
+        want = ref_add(ref, id);
+        if (k % 2) {
+            if (cs_idset_add(s, id) != want)
+                fail_msg("id %.*s: expected %d", (int)id.len, id.ptr, want);
+        } else {
+            cs_idfp fp = cs_idset_prepare(s, id);
+            if (cs_idset_add_prepared(s, fp) != want)
+                fail_msg("id %.*s: expected %d", (int)id.len, id.ptr, want);
+        }
+        same += !want;
+    }
+    print_message("%lu repeats, %zu distinct, %zu bytes\n", same,
+                  cs_idset_count(s), cs_idset_bytes(s));
+    assert_true(same > 100000);
+    assert_int_equal(cs_idset_count(s), 1500000 - same);
+    /* Scattered numbers fill the fingerprint tables: still within the
+     * budget of 32 bytes an id, and more than blocks alone would take. */
+    assert_true(cs_idset_bytes(s) <= 32 * cs_idset_count(s));
+    assert_true(cs_idset_bytes(s) >= 16 * 300000);
+    cs_idset_free(s);
+    ref_free(ref);
+}
+
+/* Ids numbered in sequence cost about a bit each: 5 million in under
+ * 2 MB (blocks of 512 ids are 64 bytes, plus their table and the family
+ * list), where fingerprints would take 100 MB or more. */
+static void test_idset_sequence_memory(void **state)
+{
+    cs_idset *s = NULL;
+    char b[32];
+    (void)state;
+
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (long i = 1; i <= 5000000; i++)
+        if (cs_idset_add(s, (cs_str){ b, (size_t)snprintf(b, sizeof b,
+                                                          "S%09ld", i) }) != 1)
+            fail_msg("S%09ld not new", i);
+    print_message("5M ids: %zu bytes\n", cs_idset_bytes(s));
+    assert_true(cs_idset_bytes(s) < 2u << 20);
+    for (long i = 1; i <= 5000000; i += 7)
+        assert_int_equal(cs_idset_add(s, (cs_str){ b, (size_t)snprintf(
+                             b, sizeof b, "S%09ld", i) }), 0);
+    /* same numbers, other spellings: other ids */
+    assert_int_equal(cs_idset_add(s, (cs_str){ "S1", 2 }), 1);
+    assert_int_equal(cs_idset_add(s, (cs_str){ "S0000000001", 11 }), 1);
+    assert_int_equal(cs_idset_add(s, (cs_str){ "s000000001", 10 }), 1);
+    assert_int_equal(cs_idset_add(s, (cs_str){ "000000001", 9 }), 1);
+    assert_int_equal(cs_idset_add(s, (cs_str){ "S000000001", 10 }), 0);
+    assert_int_equal(cs_idset_count(s), 5000004);
     cs_idset_free(s);
 }
 
@@ -205,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_idset_add_contains),
         cmocka_unit_test(test_idset_million),
         cmocka_unit_test(test_idset_interleaved),
+        cmocka_unit_test(test_idset_numbered),
+        cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,11 @@ int cs_idset_add(cs_idset *s, cs_str id);
  * while the caller does other work: cs_idset_prepare computes the
  * fingerprint and prefetches its slot; cs_idset_add_prepared adds it. A
  * table of millions of ids misses the cache on nearly every add. */
-typedef struct cs_idfp { uint64_t a, b; } cs_idfp;
+typedef struct cs_idfp {
+    uint64_t a, b;        /* the fingerprint, or */
+    const char *id;       /* a numbered id, added through its block (id */
+    size_t len;           /* must stay valid until it is added) */
+} cs_idfp;
 cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id);
 int cs_idset_add_prepared(cs_idset *s, cs_idfp fp);
 size_t cs_idset_count(const cs_idset *s);
