@@ -285,48 +285,149 @@ cs_str cs_survey_wave_text(cs_survey *s, const cs_wave *w)
     return (cs_str){ s->txt.ptr + ws->txt_off, ws->txt_len };
 }
 
-static int put_double(cs_buf *b, double v)
+static const double pow10_d[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
+};
+static const uint32_t pow10_u32[] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+/* Most bytes put_double writes: cs_fmt_double's text (at most 24 bytes)
+ * and its NUL. */
+#define PUT_DOUBLE_MAX 40
+
+/* cs_fmt_double's text (the shortest of %.15g, %.16g and %.17g that reads
+ * back as v), without calling it for the values a survey holds: integers
+ * and decimals of a few places (158.6 lb, -1.5 lb a week, 1050 mg),
+ * missing values and zero.
+ *
+ * When m / 10^k, with m < 10^15 and k <= 8, reads back as v (the division
+ * of two exact doubles is correctly rounded, so this test is strtod's),
+ * that decimal is within half an ulp of v, far closer than the 15th
+ * significant digit can move it: %.15g prints exactly its digits, and
+ * cs_fmt_double keeps that. The smallest such k gives no trailing zero,
+ * as %g strips them. m is llround(|v| * 10^k) (halves up, by a comparison
+ * that no fused multiply-add can reach into): for m < 2^51 the error of
+ * the product is far below 0.5, so no m that works is missed. |v| below
+ * 1e-4 (printed with an exponent) and anything else goes to
+ * cs_fmt_double. Writes at d (PUT_DOUBLE_MAX bytes), returns the end. */
+static char *put_double(char *d, double v)
 {
-    char t[40];
-    int n = cs_fmt_double(t, sizeof t, v);
-    return cs_buf_append(b, t, (size_t)n);
+    double a = fabs(v);
+
+    if (isnan(v))
+        return d;                   /* cs_fmt_double's "" */
+    if (v == 0) {
+        *d = '0';                   /* -0 too */
+        return d + 1;
+    }
+    if (a >= 1e-4 && a < 1e15) {
+        for (int k = 0; k < (int)(sizeof pow10_d / sizeof pow10_d[0]); k++) {
+            double x = a * pow10_d[k];
+            uint64_t m;
+
+            if (!(x < 1e15))
+                break;
+            m = (uint64_t)x;
+            if (x >= (double)m + 0.5)   /* exact: m < 2^50 */
+                m++;
+            if ((double)m / pow10_d[k] == a) {
+                /* The integer part ("0" when m < 10^k), the point and k
+                 * decimals; m / 10^k by a constant in the common cases. */
+                uint64_t ip = k == 0 ? m : k == 1 ? m / 10 : m / pow10_u32[k];
+
+                if (v < 0)
+                    *d++ = '-';
+                d = cs_fmt_u64(d, ip);
+                if (k) {
+                    *d++ = '.';
+                    cs_fmt_digits(d + k, (uint32_t)(m - ip * pow10_u32[k]), k);
+                    d += k;
+                }
+                return d;
+            }
+        }
+    }
+    return d + cs_fmt_double(d, PUT_DOUBLE_MAX, v);
 }
 
-static int put_uint(cs_buf *b, unsigned v)
+static void two(char *d, int v)
 {
-    char t[16], *p = t + sizeof t;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return cs_buf_append(b, p, (size_t)(t + sizeof t - p));
+    d[0] = (char)('0' + v / 10);
+    d[1] = (char)('0' + v % 10);
 }
 
-/* Formatted without printf: tag writes this for every row it reads. */
+/* The wave's date as the first 10 bytes of cs_fmt_date's
+ * "%04d-%02d-%02d", by hand for the years 0 to 9999. */
+static char *put_date(char *d, int32_t days)
+{
+    int y, m, dd;
+
+    cs_civil_from_days(days, &y, &m, &dd);
+    if (y < 0 || y > 9999) {
+        char t[16];
+        cs_fmt_date(t, sizeof t, days);
+        memcpy(d, t, 10);
+        return d + 10;
+    }
+    two(d, y / 100);
+    two(d + 2, y % 100);
+    d[4] = '-';
+    two(d + 5, m);
+    d[7] = '-';
+    two(d + 8, dd);
+    return d + 10;
+}
+
+static char *put_str(char *d, const char *s, size_t n)
+{
+    memcpy(d, s, n);
+    return d + n;
+}
+
+/* Formatted without printf, straight into b: tag writes this for every
+ * row it reads. */
 int cs_join_format_wave(cs_buf *b, const cs_wave *o)
 {
-    char d[16];
+    const char *act = cs_activity_name(o->activity_level);
+    const char *cond = cs_conditioning_name(o->conditioning);
+    size_t nact = strlen(act), ncond = strlen(cond);
+    char *d;
     int rc;
 
-    cs_fmt_date(d, sizeof d, o->day);
-    rc = cs_buf_append(b, d, 10);
-    rc = rc ? rc : cs_buf_puts(b, o->sex == CS_SEX_F ? ",F," : ",M,");
-    rc = rc ? rc : put_uint(b, (unsigned)o->age_years);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_uint(b, (unsigned)o->height_ft);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_uint(b, (unsigned)o->height_in);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_double(b, o->weight_lb);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : cs_buf_puts(b, cs_activity_name(o->activity_level));
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : cs_buf_puts(b, cs_conditioning_name(o->conditioning));
-    rc = rc ? rc : cs_buf_puts(b, o->seasonal_sport ? ",yes," : ",no,");
-    rc = rc ? rc : cs_buf_puts(b, o->stretch_routine ? "yes," : "no,");
-    if (rc == CS_OK && !o->conditions_known) {
+    /* Up to stretch_routine: 10 + 3 + 3 * 11 + PUT_DOUBLE_MAX + 2 + 5 + 4
+     * bytes besides the names. */
+    rc = cs_buf_reserve(b, 64 + PUT_DOUBLE_MAX + nact + ncond);
+    if (rc < 0)
+        return rc;
+    d = b->ptr + b->len;
+    d = put_date(d, o->day);
+    d = put_str(d, o->sex == CS_SEX_F ? ",F," : ",M,", 3);
+    d = cs_fmt_u64(d, (unsigned)o->age_years);
+    *d++ = ',';
+    d = cs_fmt_u64(d, (unsigned)o->height_ft);
+    *d++ = ',';
+    d = cs_fmt_u64(d, (unsigned)o->height_in);
+    *d++ = ',';
+    d = put_double(d, o->weight_lb);
+    *d++ = ',';
+    d = put_str(d, act, nact);
+    *d++ = ',';
+    d = put_str(d, cond, ncond);
+    /* Each put_str with a constant length, so that it is a store. */
+    if (o->seasonal_sport)
+        d = put_str(d, ",yes,", 5);
+    else
+        d = put_str(d, ",no,", 4);
+    if (o->stretch_routine)
+        d = put_str(d, "yes,", 4);
+    else
+        d = put_str(d, "no,", 3);
+    b->len = (size_t)(d - b->ptr);
+    b->ptr[b->len] = '\0';
+    if (!o->conditions_known) {
         rc = cs_buf_append(b, "NA", 2);
-    } else {
+    } else if (o->conditions) {     /* most waves have none */
         int first = 1;
         for (int m = 0; m < CS_MED_N && rc == CS_OK; m++)
             if (o->conditions & (1u << m)) {
@@ -335,13 +436,21 @@ int cs_join_format_wave(cs_buf *b, const cs_wave *o)
                 first = 0;
             }
     }
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_double(b, o->goal_lb_week);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_double(b, o->calcium_mg);
-    rc = rc ? rc : cs_buf_putc(b, ',');
-    rc = rc ? rc : put_double(b, o->potassium_mg);
-    return rc;
+    if (rc < 0)
+        return rc;
+    rc = cs_buf_reserve(b, 3 * (1 + PUT_DOUBLE_MAX));
+    if (rc < 0)
+        return rc;
+    d = b->ptr + b->len;
+    *d++ = ',';
+    d = put_double(d, o->goal_lb_week);
+    *d++ = ',';
+    d = put_double(d, o->calcium_mg);
+    *d++ = ',';
+    d = put_double(d, o->potassium_mg);
+    b->len = (size_t)(d - b->ptr);
+    b->ptr[b->len] = '\0';
+    return CS_OK;
 }
 
 struct cs_jschema {

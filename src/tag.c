@@ -9,6 +9,7 @@
  * and vertices, cached per temperature, because the NOAA formula is
  * piecewise and not monotonic in general. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,72 +256,112 @@ void cs_tag_write_header(cs_writer *w)
     cs_writer_cstr(w, "outcome");
 }
 
+/* Most bytes fmt_d writes: cs_fmt_double's text (at most 24 bytes, and
+ * its NUL) for |v| >= 1e9, or a sign, 9 integer digits, the point and 9
+ * decimals. */
+#define FMT_D_MAX 40
+
 /* Derived values are written rounded to 9 decimals, trailing zeros
  * stripped: exact for what is exact (157.48 cm, 62.051436216 kg, 0.55 h),
  * far below any measurement's precision otherwise, and an integer
  * division instead of a shortest-round-trip search (which was most of
  * tag's time). Nothing downstream reads these columns back for
- * statistics. */
-static void put_d(cs_writer *w, double v)
+ * statistics. Writes at d, returns the end; NaN is the empty cell. */
+static char *fmt_d(char *d, double v)
 {
-    char b[48], *p = b + sizeof b;
-    unsigned long long m, ip, fp;
-    int frac = 9, started = 0;
+    double x;
+    uint64_t m;
+    uint32_t ip, fp;
 
-    if (isnan(v)) {
-        cs_writer_plain(w, "", 0);
-        return;
-    }
-    if (!(fabs(v) < 1e9)) {
-        int n = cs_fmt_double(b, sizeof b, v);
-        cs_writer_plain(w, b, (size_t)n);
-        return;
-    }
-    m = (unsigned long long)llround(fabs(v) * 1e9);
-    ip = m / 1000000000ULL;
-    fp = m % 1000000000ULL;
-    while (frac-- > 0) {
-        int d = (int)(fp % 10);
-        fp /= 10;
-        if (!started && d == 0)
-            continue;
-        started = 1;
-        *--p = (char)('0' + d);
-    }
-    if (started)
-        *--p = '.';
-    do {
-        *--p = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip);
+    if (isnan(v))
+        return d;
+    if (!(fabs(v) < 1e9))
+        return d + cs_fmt_double(d, FMT_D_MAX, v);
+    /* llround(x) for 0 <= x < 1e18 without the libm call: truncation is
+     * exact there, x is an integer once it is 2^52 or more, and below
+     * that m + 0.5 is exact, so halves round away from zero as llround
+     * does. (A comparison, not x - m, so that no contraction into a fused
+     * multiply-add can look at the unrounded product.) */
+    x = fabs(v) * 1e9;
+    m = (uint64_t)x;
+    if (x < 4503599627370496.0 && x >= (double)m + 0.5)
+        m++;
+    ip = (uint32_t)(m / 1000000000U);   /* < 1e9: x <= 1e18 - 128 */
+    fp = (uint32_t)(m % 1000000000U);
     if (v < 0 && m != 0)
-        *--p = '-';
-    cs_writer_plain(w, p, (size_t)(b + sizeof b - p));
+        *d++ = '-';
+    d = cs_fmt_u64(d, ip);
+    if (fp) {
+        /* The 9 decimals, then back over their trailing zeros (there
+         * is a nonzero one). */
+        int k = 9;
+        *d++ = '.';
+        cs_fmt_9digits(d, fp);
+        while (d[k - 1] == '0')
+            k--;
+        d += k;
+    }
+    return d;
 }
 
-static void put_flag(cs_writer *w, int v)
+static char *fmt_flag(char *d, int v)
 {
-    cs_writer_plain(w, v < 0 ? "" : v ? "1" : "0", v < 0 ? 0 : 1);
+    if (v >= 0)
+        *d++ = v ? '1' : '0';
+    return d;
 }
 
+/* printf's %ld without printf. */
+static char *fmt_long(char *d, long v)
+{
+    if (v < 0)
+        *d++ = '-';
+    return cs_fmt_u64(d, v < 0 ? 0ULL - (unsigned long long)v
+                               : (unsigned long long)v);
+}
+
+/* The numbers and flags need neither quoting nor --safe-csv's quote mark
+ * (a number such as -1.5 keeps its sign), so they are formatted straight
+ * into the writer's buffer, a run of cells at a time. age_band goes
+ * through cs_writer_field like any text. */
 void cs_tag_write(cs_writer *w, const cs_tagged *t)
 {
-    char b[32];
+    const double num[] = {
+        t->height_cm, t->weight_kg, t->exposure_h, t->heat_index_c,
+        t->fluid_ml_per_h, t->goal_lb_week, t->bmr_kcal, t->tdee_kcal
+    };
+    const char *band = cs_age_band_name(t->age_band);
+    char sep = cs_writer_separator(w);
+    char *d;
 
-    put_d(w, t->height_cm);
-    put_d(w, t->weight_kg);
-    put_d(w, t->exposure_h);
-    put_d(w, t->heat_index_c);
-    put_d(w, t->fluid_ml_per_h);
-    put_d(w, t->goal_lb_week);
-    put_d(w, t->bmr_kcal);
-    put_d(w, t->tdee_kcal);
-    cs_writer_plain(w, b, (size_t)snprintf(b, sizeof b, "%ld", t->target_kcal));
-    put_flag(w, t->below_safe_min);
-    cs_writer_cstr(w, cs_age_band_name(t->age_band));
-    for (int f = 0; f < CS_F_N; f++)
-        put_flag(w, t->factor[f]);
-    put_flag(w, t->outcome);
+    /* 8 numbers, target_kcal (at most 20 bytes), below_safe_min and the
+     * separators between them. */
+    d = cs_writer_cells_begin(w, 8 * (FMT_D_MAX + 1) + 22 + 2);
+    for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
+        d = fmt_d(d, num[i]);
+        *d++ = sep;
+    }
+    d = fmt_long(d, t->target_kcal);
+    *d++ = sep;
+    d = fmt_flag(d, t->below_safe_min);
+    cs_writer_cells_end(w, d);
+
+    cs_writer_field(w, band ? band : "", band ? strlen(band) : 0);
+
+    {
+        /* A factor's cell and the separator after it as one 2-byte store:
+         * unknown is the separator alone. */
+        const char cell[3][2] = { { sep, sep }, { '0', sep }, { '1', sep } };
+
+        d = cs_writer_cells_begin(w, 2 * (CS_F_N + 1));
+        for (int f = 0; f < CS_F_N; f++) {
+            int i = t->factor[f] < 0 ? 0 : t->factor[f] ? 2 : 1;
+            memcpy(d, cell[i], 2);
+            d += 1 + (i != 0);
+        }
+        d = fmt_flag(d, t->outcome);
+        cs_writer_cells_end(w, d);
+    }
 }
 
 static cs_str lit(const char *s)
@@ -331,6 +372,18 @@ static cs_str lit(const char *s)
 static cs_str yesno(int v)
 {
     return lit(v < 0 ? "" : v ? "yes" : "no");
+}
+
+/* printf's %d into buf; analyze asks this for every row it groups. */
+static cs_str int_text(char *buf, size_t cap, int v)
+{
+    char *end;
+
+    if (cap < 12)   /* fewer than the 32 bytes promised: as printf did */
+        return (cs_str){ buf, (size_t)snprintf(buf, cap, "%d", v) };
+    end = fmt_long(buf, v);
+    *end = '\0';
+    return (cs_str){ buf, (size_t)(end - buf) };
 }
 
 int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
@@ -361,7 +414,7 @@ int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
     else if (cs_str_ieq(n, "stretch_routine"))
         *out = yesno(w->stretch_routine);
     else if (cs_str_ieq(n, "age_years"))
-        *out = (cs_str){ buf, (size_t)snprintf(buf, cap, "%d", w->age_years) };
+        *out = int_text(buf, cap, w->age_years);
     else if (cs_str_ieq(n, "stretched"))
         *out = yesno(s->stretched);
     else if (cs_str_ieq(n, "cramp"))
@@ -369,7 +422,7 @@ int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
     else if (cs_str_ieq(n, "cramp_muscle"))
         *out = lit(cs_muscle_name(s->cramp_muscle));
     else if (cs_str_ieq(n, "intensity_rpe"))
-        *out = (cs_str){ buf, (size_t)snprintf(buf, cap, "%d", s->intensity_rpe) };
+        *out = int_text(buf, cap, s->intensity_rpe);
     else if (cs_str_ieq(n, "activity") || cs_str_ieq(n, "participant_id")) {
         int col = cs_str_ieq(n, "activity") ? CS_EX_ACTIVITY : CS_EX_PARTICIPANT_ID;
         *out = cs_str_trim(rec->fields[cs_schema_index(ex, col)]);

@@ -1,5 +1,8 @@
 /* Buffered CSV output. One 64 KiB buffer and write(2): no stdio, so a
- * write error is seen where it happens and kept (sticky) until close. */
+ * write error is seen where it happens and kept (sticky) until close.
+ * The common cases (a cell with nothing to quote and room in the buffer)
+ * are inline in writer.h; here are opening, the slow paths (a full
+ * buffer, quoting, --safe-csv), flushing and closing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,25 +10,13 @@
 #include <unistd.h>
 #include <crampstat/writer.h>
 
-#define OUT_CHUNK (64 * 1024)
-
-struct cs_writer {
-    int fd;
-    char name[256];
-    cs_write_opts opts;
-    char *buf;
-    size_t len;
-    int first;          /* next field is the first of its row */
-    int err_no;         /* sticky errno of a failed write */
-};
-
 int cs_writer_open_fd(cs_writer **out, int fd, const char *name,
                       const cs_write_opts *o, cs_error *err)
 {
     cs_writer *w = calloc(1, sizeof *w);
 
     *out = NULL;
-    if (!w || !(w->buf = malloc(OUT_CHUNK))) {
+    if (!w || !(w->buf = malloc(CS_WRITER_BUF))) {
         free(w);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
@@ -35,7 +26,24 @@ int cs_writer_open_fd(cs_writer **out, int fd, const char *name,
         w->opts = *o;
     if (!w->opts.sep)
         w->opts.sep = ',';
-    w->first = 1;
+    w->sep = w->opts.sep;
+    w->more = 0;
+    /* What cs__writer_field_slow quotes, replaces or neutralises. */
+    if (w->sep == '\t') {
+        w->special['\t'] = 1;
+    } else {
+        w->special[','] = 1;
+        w->special['"'] = 1;
+    }
+    w->special['\n'] = 1;
+    w->special['\r'] = 1;
+    memcpy(w->lead, w->special, sizeof w->lead);
+    if (w->opts.safe_csv) {
+        w->lead['='] = 1;
+        w->lead['+'] = 1;
+        w->lead['-'] = 1;
+        w->lead['@'] = 1;
+    }
     *out = w;
     return CS_OK;
 }
@@ -56,14 +64,19 @@ static void drain(cs_writer *w)
     w->len = 0;
 }
 
-static inline void put(cs_writer *w, const char *p, size_t n)
+void cs__writer_drain(cs_writer *w)
 {
-    if (w->len + n > OUT_CHUNK) {
+    drain(w);
+}
+
+static void put(cs_writer *w, const char *p, size_t n)
+{
+    if (w->len + n > CS_WRITER_BUF) {
         drain(w);
-        if (n > OUT_CHUNK) {
+        if (n > CS_WRITER_BUF) {
             /* Larger than the buffer: write it through. */
             while (n > 0) {
-                size_t k = n > OUT_CHUNK ? OUT_CHUNK : n;
+                size_t k = n > CS_WRITER_BUF ? CS_WRITER_BUF : n;
                 memcpy(w->buf, p, k);
                 w->len = k;
                 drain(w);
@@ -79,7 +92,7 @@ static inline void put(cs_writer *w, const char *p, size_t n)
 
 static inline void putch(cs_writer *w, char c)
 {
-    if (w->len == OUT_CHUNK)
+    if (w->len == CS_WRITER_BUF)
         drain(w);
     w->buf[w->len++] = c;
 }
@@ -91,18 +104,18 @@ void cs_writer_raw(cs_writer *w, const char *p, size_t n)
 
 static inline void sep(cs_writer *w)
 {
-    if (!w->first)
-        putch(w, w->opts.sep);
-    w->first = 0;
+    if (w->more)
+        putch(w, w->sep);
+    w->more = 1;
 }
 
-void cs_writer_plain(cs_writer *w, const char *p, size_t n)
+void cs__writer_plain_slow(cs_writer *w, const char *p, size_t n)
 {
     sep(w);
     put(w, p, n);
 }
 
-void cs_writer_field(cs_writer *w, const char *p, size_t n)
+void cs__writer_field_slow(cs_writer *w, const char *p, size_t n)
 {
     int quote = 0;
 
@@ -114,7 +127,7 @@ void cs_writer_field(cs_writer *w, const char *p, size_t n)
         for (size_t i = 1; i < n && num; i++)
             num = (p[i] >= '0' && p[i] <= '9') || p[i] == '.';
         if (!num || p[0] == '=' || p[0] == '@') {
-            if (w->opts.sep == '\t') {
+            if (w->sep == '\t') {
                 putch(w, '\'');
             } else {
                 putch(w, '"');
@@ -123,7 +136,7 @@ void cs_writer_field(cs_writer *w, const char *p, size_t n)
             }
         }
     }
-    if (w->opts.sep == '\t') {
+    if (w->sep == '\t') {
         for (size_t i = 0; i < n; i++) {
             char c = p[i];
             putch(w, c == '\t' || c == '\n' || c == '\r' ? ' ' : c);
@@ -152,15 +165,17 @@ void cs_writer_field(cs_writer *w, const char *p, size_t n)
     putch(w, '"');
 }
 
-void cs_writer_cstr(cs_writer *w, const char *s)
-{
-    cs_writer_field(w, s, strlen(s));
-}
+const char cs__digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
 
-void cs_writer_end_row(cs_writer *w)
+char *cs__fmt_u64_long(char *d, uint64_t v)
 {
-    putch(w, '\n');
-    w->first = 1;
+    /* The digits above the last nine, then nine with leading zeros. */
+    d = cs_fmt_u64(d, v / 1000000000U);
+    cs_fmt_9digits(d, (uint32_t)(v % 1000000000U));
+    return d + 9;
 }
 
 void cs_writer_put(cs_writer *w, const cs_record *rec)

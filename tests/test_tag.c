@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/derive.h>
+#include <crampstat/join.h>
 #include <crampstat/rules.h>
 #include <crampstat/schema.h>
 #include <crampstat/tag.h>
@@ -680,6 +681,379 @@ static void test_tag_value(void **state)
     cs_tagger_free(t);
 }
 
+/* ---- the writer and the formatting of tag's and join's cells -------- */
+
+/* What a writer wrote, read back from its temporary file into b. */
+static cs_writer *open_tmp(FILE **f, const cs_write_opts *o)
+{
+    cs_writer *w = NULL;
+    cs_error err = {0};
+
+    *f = tmpfile();
+    assert_non_null(*f);
+    assert_int_equal(cs_writer_open_fd(&w, fileno(*f), "tmp", o, &err), CS_OK);
+    return w;
+}
+
+static void close_tmp(FILE *f, cs_writer *w, cs_buf *b)
+{
+    cs_error err = {0};
+    char chunk[4096];
+    size_t n;
+
+    assert_int_equal(cs_writer_close(w, &err), CS_OK);
+    rewind(f);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(cs_buf_append(b, chunk, n), CS_OK);
+    fclose(f);
+}
+
+/* The writer as it was before its fast paths, one byte at a time: the
+ * reference the inline paths must match byte for byte. */
+typedef struct ref_writer {
+    cs_buf *b;
+    cs_write_opts o;
+    int first;
+} ref_writer;
+
+static void ref_putc(ref_writer *r, char c)
+{
+    assert_int_equal(cs_buf_putc(r->b, c), CS_OK);
+}
+
+static void ref_sep(ref_writer *r)
+{
+    if (!r->first)
+        ref_putc(r, r->o.sep);
+    r->first = 0;
+}
+
+static void ref_plain(ref_writer *r, const char *p, size_t n)
+{
+    ref_sep(r);
+    assert_int_equal(cs_buf_append(r->b, p, n), CS_OK);
+}
+
+static void ref_field(ref_writer *r, const char *p, size_t n)
+{
+    int quote = 0;
+
+    ref_sep(r);
+    if (r->o.safe_csv && n > 0 &&
+        (p[0] == '=' || p[0] == '+' || p[0] == '-' || p[0] == '@')) {
+        int num = n > 1;
+        for (size_t i = 1; i < n && num; i++)
+            num = (p[i] >= '0' && p[i] <= '9') || p[i] == '.';
+        if (!num || p[0] == '=' || p[0] == '@') {
+            if (r->o.sep == '\t') {
+                ref_putc(r, '\'');
+            } else {
+                ref_putc(r, '"');
+                ref_putc(r, '\'');
+                quote = 2;
+            }
+        }
+    }
+    if (r->o.sep == '\t') {
+        for (size_t i = 0; i < n; i++) {
+            char c = p[i];
+            ref_putc(r, c == '\t' || c == '\n' || c == '\r' ? ' ' : c);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n && quote != 2; i++)
+        if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
+            quote = 1;
+    if (quote == 1)
+        ref_putc(r, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (quote && p[i] == '"')
+            ref_putc(r, '"');
+        ref_putc(r, p[i]);
+    }
+    if (quote)
+        ref_putc(r, '"');
+}
+
+static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Random operations (fields with every byte that matters at every
+ * position, plain cells, cells in place, raw bytes, row ends, now and then
+ * a field larger than the buffer) through the writer and the reference,
+ * for CSV and TSV, with and without --safe-csv. The output is several
+ * times the buffer, so every fast path also meets a full buffer. */
+static void test_writer_reference(void **state)
+{
+    static const char alphabet[] = "ab1.9 ,\"\n\r\t=+-@";
+    static const char sep[2] = { ',', '\t' };
+    static char big[70000];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = alphabet[rng() % (sizeof alphabet - 1)];
+    for (int mode = 0; mode < 4; mode++) {
+        cs_write_opts o = { sep[mode & 1], mode >> 1 };
+        cs_buf want, got;
+        ref_writer r;
+        FILE *f;
+        cs_writer *w = open_tmp(&f, &o);
+
+        cs_buf_init(&want, 0);
+        cs_buf_init(&got, 0);
+        r = (ref_writer){ &want, o, 1 };
+        for (int op = 0; op < 60000; op++) {
+            char t[80];
+            size_t n = (size_t)(rng() % 40), k = (size_t)(rng() % 5);
+            for (size_t i = 0; i < n; i++)
+                t[i] = alphabet[rng() % (k == 0 ? sizeof alphabet - 1 : 6)];
+            switch (rng() % 8) {
+            case 0:
+            case 1:
+            case 2:
+                cs_writer_field(w, t, n);
+                ref_field(&r, t, n);
+                break;
+            case 3:
+                cs_writer_plain(w, t, n);
+                ref_plain(&r, t, n);
+                break;
+            case 4: {
+                /* Two cells in place, as cs_tag_write writes them. */
+                char *d = cs_writer_cells_begin(w, 2 * sizeof t + 1);
+                memcpy(d, t, n);
+                d[n] = cs_writer_separator(w);
+                memcpy(d + n + 1, t, n / 2);
+                cs_writer_cells_end(w, d + n + 1 + n / 2);
+                ref_plain(&r, t, n);
+                ref_plain(&r, t, n / 2);
+                break;
+            }
+            case 5:
+                cs_writer_cells(w, t, n);
+                ref_plain(&r, t, n);
+                break;
+            case 6:
+                cs_writer_end_row(w);
+                ref_putc(&r, '\n');
+                r.first = 1;
+                break;
+            default:
+                if (rng() % 500 == 0) {
+                    size_t len = (size_t)(rng() % sizeof big);
+                    cs_writer_field(w, big, len);
+                    ref_field(&r, big, len);
+                } else {
+                    cs_writer_raw(w, t, n);
+                    assert_int_equal(cs_buf_append(&want, t, n), CS_OK);
+                }
+            }
+        }
+        close_tmp(f, w, &got);
+        assert_true(want.len > 4 * CS_WRITER_BUF);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.ptr, want.ptr, want.len);
+        cs_buf_dispose(&want);
+        cs_buf_dispose(&got);
+    }
+}
+
+static void test_writer_numbers(void **state)
+{
+    static const uint64_t v[] = {
+        0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000, 123456789,
+        999999999, 1000000000, 4294967295ULL, 4294967296ULL,
+        10000000000000ULL, 18446744073709551615ULL
+    };
+    char a[32], b[32];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *e = cs_fmt_u64(b, v[i]);
+        int n = snprintf(a, sizeof a, "%llu", (unsigned long long)v[i]);
+        assert_int_equal(e - b, n);
+        assert_memory_equal(a, b, (size_t)n);
+    }
+    for (int i = 0; i < 100000; i++) {
+        uint32_t x = (uint32_t)(rng() % 1000000000U);
+        snprintf(a, sizeof a, "%09u", (unsigned)x);
+        cs_fmt_9digits(b, x);
+        assert_memory_equal(a, b, 9);
+    }
+}
+
+/* cs_tag_write's cells for values picked to reach every branch of the
+ * formatting: 9 decimals with trailing zeros stripped, rounding half away
+ * from zero, a rounded negative zero without its sign, NaN empty, 1e9 and
+ * above printed as the shortest round trip; unknown flags empty. */
+static void test_tag_write_cells(void **state)
+{
+    cs_tagged t;
+    cs_buf b;
+    FILE *f;
+    cs_writer *w;
+    const char *want =
+        "x,157.48,62.051436216,0.55,,-1.5,0.000000002,-0.000000001,0,"
+        "-1234,1,,1,,0,1,0,1,0,0,0,0,0,0,0,1,\n"
+        "x,1000000000,1e+20,-999999999.999999872,0.333333333,1,0,1.5,"
+        "12345.000000001,9223372036854775807,0,60+,,,,,,,,,,,,,,,1\n";
+
+    (void)state;
+    memset(&t, 0, sizeof t);
+    t.height_cm = 157.48;
+    t.weight_kg = 62.051436216;
+    t.exposure_h = 0.55;
+    t.heat_index_c = NAN;
+    t.fluid_ml_per_h = -1.5;
+    t.goal_lb_week = 1.5e-9;      /* times 1e9 is exactly 1.5: up to 2 */
+    t.bmr_kcal = -1.4e-9;
+    t.tdee_kcal = -0.4e-9;        /* rounds to 0: no "-0" */
+    t.target_kcal = -1234;
+    t.below_safe_min = 1;
+    t.age_band = -1;              /* under 10: no band */
+    for (int i = 0; i < CS_F_N; i++)
+        t.factor[i] = (signed char)(i % 3 == 0 ? 1 : i % 3 == 1 ? -1 : 0);
+    for (int i = 6; i < CS_F_N; i++)
+        t.factor[i] = (signed char)(i == CS_F_N - 1);
+    t.factor[3] = 1;
+    t.factor[4] = 0;
+    t.factor[5] = 1;
+    t.outcome = -1;
+    cs_buf_init(&b, 0);
+    w = open_tmp(&f, NULL);
+    cs_writer_cstr(w, "x");
+    cs_tag_write(w, &t);
+    cs_writer_end_row(w);
+    t.height_cm = 1e9;
+    t.weight_kg = 1e20;
+    t.exposure_h = -999999999.99999988;   /* 10^9 times: ...999872 */
+    t.heat_index_c = 1.0 / 3;
+    t.fluid_ml_per_h = 1;
+    t.goal_lb_week = -0.0;
+    t.bmr_kcal = 1.5;
+    t.tdee_kcal = 12345.0000000005;       /* 10^9 times: ...000.5 */
+    t.target_kcal = 9223372036854775807L;
+    t.below_safe_min = 0;
+    t.age_band = CS_AGE_60P;
+    for (int i = 0; i < CS_F_N; i++)
+        t.factor[i] = -1;
+    t.outcome = 1;
+    cs_writer_cstr(w, "x");
+    cs_tag_write(w, &t);
+    cs_writer_end_row(w);
+    close_tmp(f, w, &b);
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(b.ptr, want, b.len);
+    cs_buf_dispose(&b);
+}
+
+/* cs_join_format_wave as it was: cs_fmt_date and cs_fmt_double. */
+static void ref_wave(cs_buf *b, const cs_wave *o)
+{
+    char t[48];
+    int n;
+
+    cs_fmt_date(t, sizeof t, o->day);
+    cs_buf_append(b, t, 10);
+    cs_buf_printf(b, ",%s,%d,%d,%d,", o->sex == CS_SEX_F ? "F" : "M",
+                  o->age_years, o->height_ft, o->height_in);
+    n = cs_fmt_double(t, sizeof t, o->weight_lb);
+    cs_buf_append(b, t, (size_t)n);
+    cs_buf_printf(b, ",%s,%s,%s,%s,", cs_activity_name(o->activity_level),
+                  cs_conditioning_name(o->conditioning),
+                  o->seasonal_sport ? "yes" : "no",
+                  o->stretch_routine ? "yes" : "no");
+    if (!o->conditions_known) {
+        cs_buf_puts(b, "NA");
+    } else {
+        const char *sep = "";
+        for (int m = 0; m < CS_MED_N; m++)
+            if (o->conditions & (1u << m)) {
+                cs_buf_printf(b, "%s%s", sep, cs_medical_name(m));
+                sep = ";";
+            }
+    }
+    n = cs_fmt_double(t, sizeof t, o->goal_lb_week);
+    cs_buf_putc(b, ',');
+    cs_buf_append(b, t, (size_t)n);
+    n = cs_fmt_double(t, sizeof t, o->calcium_mg);
+    cs_buf_putc(b, ',');
+    cs_buf_append(b, t, (size_t)n);
+    n = cs_fmt_double(t, sizeof t, o->potassium_mg);
+    cs_buf_putc(b, ',');
+    cs_buf_append(b, t, (size_t)n);
+}
+
+/* A number as a survey may hold it: an integer, a decimal of a few places
+ * (parsed as strtod would), missing, zero, or any double at all. */
+static double survey_number(void)
+{
+    char t[48];
+    uint64_t r = rng();
+
+    switch (r % 6) {
+    case 0: return (double)(rng() % 20000);
+    case 1:
+    case 2:
+        snprintf(t, sizeof t, "%s%llue-%d", r & 64 ? "-" : "",
+                 (unsigned long long)(rng() % 100000000000ULL),
+                 (int)(rng() % 10));
+        return strtod(t, NULL);
+    case 3: return r & 64 ? NAN : r & 128 ? -0.0 : 0.0;
+    case 4: return ((double)(int64_t)rng()) / (double)(rng() | 1);
+    default: {
+        double v;
+        r = rng();
+        memcpy(&v, &r, sizeof v);
+        return v;
+    }
+    }
+}
+
+static void test_join_format_wave_reference(void **state)
+{
+    cs_buf got, want;
+
+    (void)state;
+    cs_buf_init(&got, 0);
+    cs_buf_init(&want, 0);
+    for (int i = 0; i < 200000; i++) {
+        cs_wave o;
+        memset(&o, 0, sizeof o);
+        o.day = (int32_t)(rng() % 4000000) - 800000;   /* years -200 to 8900 */
+        o.sex = rng() & 1 ? CS_SEX_F : CS_SEX_M;
+        o.age_years = (int)(rng() % 120);
+        o.height_ft = (int)(rng() % 9);
+        o.height_in = (int)(rng() % 12);
+        o.weight_lb = survey_number();
+        o.activity_level = (int)(rng() % CS_ACT_N);
+        o.conditioning = (int)(rng() % CS_COND_N);
+        o.seasonal_sport = (int)(rng() & 1);
+        o.stretch_routine = (int)(rng() & 1);
+        o.conditions_known = rng() % 8 != 0;
+        o.conditions = rng() & 1 ? 0 : (uint32_t)(rng() % (1u << CS_MED_N));
+        o.goal_lb_week = survey_number();
+        o.calcium_mg = survey_number();
+        o.potassium_mg = survey_number();
+        cs_buf_reset(&got);
+        cs_buf_reset(&want);
+        assert_int_equal(cs_join_format_wave(&got, &o), CS_OK);
+        ref_wave(&want, &o);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.ptr, want.ptr, want.len);
+        assert_int_equal(got.ptr[got.len], '\0');
+    }
+    cs_buf_dispose(&got);
+    cs_buf_dispose(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +1065,10 @@ int main(void)
         cmocka_unit_test(test_tag_null_rules),
         cmocka_unit_test(test_tag_names),
         cmocka_unit_test(test_tag_value),
+        cmocka_unit_test(test_writer_reference),
+        cmocka_unit_test(test_writer_numbers),
+        cmocka_unit_test(test_tag_write_cells),
+        cmocka_unit_test(test_join_format_wave_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
