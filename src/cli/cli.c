@@ -1,4 +1,5 @@
 /* Error lines, exit codes and atomic output files for all subcommands. */
+#define _GNU_SOURCE 1  /* F_SETPIPE_SZ (Linux) */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -146,6 +147,15 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
     }
+#ifdef F_SETPIPE_SZ
+    if (fstat(o->fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        /* Between the stages of a piped chain, a 1 MiB pipe instead of
+         * 64 KiB lets each process run longer before it waits for the
+         * next: fewer context switches on two cores. A refusal (the
+         * system's pipe-max-size) changes nothing but speed. */
+        (void)fcntl(o->fd, F_SETPIPE_SZ, 1 << 20);
+    }
+#endif
     return cs_writer_open_fd(&o->w, o->fd, o->path[0] ? o->path : "standard output",
                              wo, err);
 }
