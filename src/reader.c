@@ -381,7 +381,8 @@ static inline const char *next_special(const char *p, const char *end)
     return p;
 }
 
-/* The fast path: one pass over the line at r->pos, splitting at commas
+/* The careful path for a line without quotes (next_plain takes most of
+ * them first): one pass over the line at r->pos, splitting at commas
  * and stopping at the line end or a quote; it replaces three memchr scans
  * of the line and one per field (callgrind on 200k rows: 935 -> about 450
  * instructions a row).
@@ -588,6 +589,147 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
     }
 }
 
+#ifdef __SSE2__
+/* One bit per byte of the 16 at p: the commas are returned, the other
+ * special bytes ('"' LF CR) go to *om. */
+static inline unsigned block_masks(const char *p, unsigned *om)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+    *om = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+}
+
+/* The fields that end at the commas of mask (bit i: p[i]), the first one
+ * starting at *field, stored from f on; returns the next free slot. */
+static inline cs_str *put_fields(cs_str *f, const char *p, unsigned mask,
+                                 const char **field)
+{
+    const char *s = *field;
+
+    while (mask) {
+        const char *q = p + __builtin_ctz(mask);
+        f->ptr = s;
+        f->len = (size_t)(q - s);
+        f++;
+        s = q + 1;
+        mask &= mask - 1;
+    }
+    *field = s;
+    return f;
+}
+
+/* Room for 32 more fields after the first nf, or 0. Growing early only
+ * moves when memory is taken: CS_FIELDS_MAX caps fcap however it grew,
+ * and after a failure next_record grows, or fails, at the field where it
+ * always did. */
+static int fields_room(cs_reader *r, size_t nf)
+{
+    while (r->fcap - nf < 32)
+        if (grow_fields(r) < 0)
+            return 0;
+    return 1;
+}
+
+/* The common case, ahead of next_record: a line without a quote that ends
+ * well inside the buffer. Per 32 bytes (two SSE2 blocks) it takes the
+ * bitmask of the commas and that of the other special bytes ('"' LF CR)
+ * once, and walks the commas before the first other one with ctz, each a
+ * field end: about a dozen instructions a field, where scan_plain restarts
+ * a scan after every comma (callgrind, reader instructions a row: 53-field
+ * rows 2,480 -> 1,160; 13-field rows 680 -> 380).
+ *
+ * It only takes what it can prove is plain and inside every cap: the line
+ * ends before the last 16 bytes of the buffer and within CS_FIELD_MAX
+ * bytes (so no field, and no record, can be over its cap), and 32 field
+ * slots are free before each step (so the fields cap cannot be hit).
+ * Anything else (a quote, a line near the end of the buffer, a CR that
+ * may be half of a CR LF, a long or wide line, an open libcsv record, the
+ * BOM not yet decided) returns 0 having changed nothing but the field
+ * slots' contents and capacity, and next_record reads the line as it
+ * always did, with its errors at the same line and column. Nothing past
+ * r->len is read. */
+/* What next_plain's proof leans on: a line within the field cap is
+ * within the record cap, and fcap (at first the lesser of 64 and
+ * CS_FIELDS_MAX) has 32 slots. */
+_Static_assert(CS_FIELD_MAX <= CS_RECORD_MAX, "field cap over record cap");
+_Static_assert(CS_FIELDS_MAX >= 32, "fields cap under 32");
+
+static int next_plain(cs_reader *r, const cs_record **out)
+{
+    if (r->in_csv || !r->bom_checked)
+        return 0;
+    for (;;) {
+        const char *start = r->buf + r->pos, *p = start, *field = start;
+        size_t span = r->len - r->pos;
+        const char *stop16, *stop32;
+        cs_str *f = r->fields, *froom = r->fields + r->fcap - 32;
+        unsigned cm, om, om2;
+        size_t tl;
+
+        if (span > CS_FIELD_MAX)
+            span = CS_FIELD_MAX;
+        /* A block of 16 may start below stop16, one of 32 below stop32. */
+        stop16 = start + (span >= 16 ? span - 15 : 0);
+        stop32 = start + (span >= 32 ? span - 31 : 0);
+        for (;;) {
+            size_t step = 16;
+
+            if (p >= stop16)
+                return 0;
+            if (f > froom) {
+                size_t nf = (size_t)(f - r->fields);
+                if (!fields_room(r, nf))
+                    return 0;
+                f = r->fields + nf;
+                froom = r->fields + r->fcap - 32;
+            }
+            cm = block_masks(p, &om);
+            if (!om && p < stop32) {
+                cm |= block_masks(p + 16, &om2) << 16;
+                om = om2 << 16;
+                step = 32;
+            }
+            if (om)
+                break;
+            f = put_fields(f, p, cm, &field);
+            p += step;
+        }
+        /* The commas before the first other special byte: what follows a
+         * quote is libcsv's, what follows a line end is the next line. */
+        f = put_fields(f, p, cm & ((om & -om) - 1), &field);
+        p += __builtin_ctz(om);
+        if (*p == '"')
+            return 0;
+        if (*p == '\r') {
+            if (p + 1 == r->buf + r->len)
+                return 0;  /* maybe CR LF split across reads */
+            tl = p[1] == '\n' ? 2 : 1;
+        } else {
+            tl = 1;
+        }
+        r->line++;
+        r->pos = (size_t)(p - r->buf) + tl;
+        if (p == start && !r->opts.keep_empty_lines)
+            continue;
+        f->ptr = field;
+        f->len = (size_t)(p - field);
+        r->nfields = (size_t)(f - r->fields) + 1;
+        r->rec.raw = (cs_str){ start, (size_t)(p - start) };
+        r->rec.line = r->rec.end_line = r->line;
+        r->records++;
+        r->rec.fields = r->fields;
+        r->rec.nfields = r->nfields;
+        r->rec.index = r->records;
+        *out = &r->rec;
+        return 1;
+    }
+}
+#endif
+
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
     int rc;
@@ -599,6 +741,10 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
             *err = r->failed;
         return r->failed.code;
     }
+#ifdef __SSE2__
+    if (next_plain(r, out))
+        return 1;
+#endif
     rc = next_record(r, out, err);
     if (rc < 0) {
         if (err && err->code == rc)

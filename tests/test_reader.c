@@ -553,6 +553,148 @@ static void test_long_lines(void **state)
     free(want.p);
 }
 
+/* ---- 16-byte blocks ---- */
+
+/* One plain line into the input and, split on commas by hand, into the
+ * expected dump (the lines hold no control bytes, so a field dumps as
+ * itself). An empty line is a record only with keep_empty. */
+static void plain_line(struct text *t, struct text *want, unsigned long *line,
+                       const char *s, size_t n, const char *end, int keep)
+{
+    char b[64];
+
+    /* after a lone CR, an empty line's LF would make CR LF */
+    if (n == 0 && t->len && t->p[t->len - 1] == '\r' && end[0] == '\n')
+        end = "\r";
+    put(t, s, n);
+    puts_(t, end);
+    ++*line;
+    if (n == 0 && !keep)
+        return;
+    snprintf(b, sizeof b, "%lu-%lu:", *line, *line);
+    puts_(want, b);
+    for (size_t i = 0; i < n; i++)
+        put(want, s[i] == ',' ? "|" : &s[i], 1);
+    puts_(want, ";");
+}
+
+/* Lines whose commas and ends fall on every side of the reader's 16- and
+ * 32-byte blocks: fields of 0..40 bytes (and 40..0), empty fields first
+ * and last, lines of exactly 15, 16, 17, 31, 32 and 33 bytes with commas
+ * at both ends and around offset 16 (or none), one-field lines of 0..40
+ * bytes and lines of 0..40 commas, with LF, CRLF and CR. */
+static void block_lines(struct text *t, struct text *want, unsigned long *line,
+                        int keep)
+{
+    static const char *const ends[] = { "\n", "\r\n", "\r" };
+    static const size_t sizes[] = { 15, 16, 17, 31, 32, 33 };
+    struct text l = {0};
+
+    put(&l, "", 0);
+    for (int i = 0; i <= 40; i++) {
+        if (i)
+            put(&l, ",", 1);
+        putrep(&l, (char)('a' + i % 26), (size_t)i);
+    }
+    plain_line(t, want, line, l.p, l.len, "\n", keep);
+    for (int i = 40; i >= 0; i--) {   /* and backwards */
+        l.len = 0;
+        for (int k = i; k <= 40; k++) {
+            if (k > i)
+                put(&l, ",", 1);
+            putrep(&l, 'z', (size_t)(k - i));
+        }
+        plain_line(t, want, line, l.p, l.len, ends[i % 3], keep);
+    }
+    plain_line(t, want, line, ",a,,", 4, "\r\n", keep);
+    plain_line(t, want, line, ",", 1, "\n", keep);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int e = 0; e < 3; e++) {
+            /* commas at both ends and on both sides of offsets 15/16 */
+            l.len = 0;
+            for (size_t i = 0; i < sizes[s]; i++) {
+                int comma = i == 0 || i == 14 || i == 15 || i == 16 ||
+                            i + 1 == sizes[s];
+                put(&l, comma ? "," : "x", 1);
+            }
+            plain_line(t, want, line, l.p, l.len, ends[e], keep);
+            l.len = 0;
+            putrep(&l, 'n', sizes[s]);   /* and no comma at all */
+            plain_line(t, want, line, l.p, l.len, ends[e], keep);
+        }
+    for (size_t n = 0; n <= 40; n++) {
+        l.len = 0;
+        putrep(&l, 'o', n);
+        plain_line(t, want, line, l.p, l.len, ends[n % 3], keep);
+        l.len = 0;
+        putrep(&l, ',', n);
+        plain_line(t, want, line, l.p, l.len, ends[(n + 1) % 3], keep);
+    }
+    free(l.p);
+}
+
+static void check_dump(const struct text *t, int keep, const struct text *want)
+{
+    struct text got = {0};
+    cs_error err = {0};
+
+    assert_int_equal(read_all(t, keep, &got, &err), 0);
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(got.len, want->len);
+    assert_memory_equal(got.p, want->p, want->len);
+    free(got.p);
+}
+
+/* The block lines at every offset modulo 48 (a line of 0..47 bytes before
+ * them), so that each comma and line end is tried at every position of a
+ * 16- and 32-byte block; the last line has no line end. */
+static void test_block_edges(void **state)
+{
+    (void)state;
+    for (int keep = 0; keep <= 1; keep++) {
+        struct text t = {0}, want = {0};
+        unsigned long line = 0;
+        put(&t, "", 0);
+        put(&want, "", 0);
+        for (size_t shift = 0; shift < 48; shift++) {
+            struct text pre = {0};
+            putrep(&pre, 'p', shift);
+            plain_line(&t, &want, &line, pre.p, pre.len, "\n", keep);
+            block_lines(&t, &want, &line, keep);
+            free(pre.p);
+        }
+        plain_line(&t, &want, &line, "last,x", 6, "", keep);
+        check_dump(&t, keep, &want);
+        free(t.p);
+        free(want.p);
+    }
+}
+
+/* The block lines straddling a refill: after a first line long enough
+ * that the source's 128 KiB read, or the reader's 256 KiB buffer, ends d
+ * bytes into the block lines, for d all over them. */
+static void test_block_refill(void **state)
+{
+    static const size_t bounds[] = { SRC_CHUNK, READ_CHUNK };
+    (void)state;
+
+    for (size_t b = 0; b < 2; b++)
+        for (size_t d = 1; d < 2400; d += d < 48 ? 1 : 37) {
+            struct text t = {0}, want = {0}, first = {0};
+            unsigned long line = 0;
+            print_message("block refill: bound %zu, d %zu\n", bounds[b], d);
+            put(&t, "", 0);
+            put(&want, "", 0);
+            putrep(&first, 'f', bounds[b] - d - 1);
+            plain_line(&t, &want, &line, first.p, first.len, "\n", 0);
+            block_lines(&t, &want, &line, 0);
+            check_dump(&t, 0, &want);
+            free(first.p);
+            free(t.p);
+            free(want.p);
+        }
+}
+
 /* ---- seeded round trip ---- */
 
 static uint64_t rng = 88172645463325252ull;
@@ -827,6 +969,8 @@ int main(void)
         cmocka_unit_test(test_endless_line),
         cmocka_unit_test(test_chunk_boundaries),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_block_edges),
+        cmocka_unit_test(test_block_refill),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_pipe),
         cmocka_unit_test(test_gzip_input),
