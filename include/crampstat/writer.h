@@ -162,6 +162,13 @@ static inline void cs_writer_cells(cs_writer *w, const char *p, size_t n)
     cs__writer_plain_slow(w, p, n);
 }
 
+/* May text already written as CSV cells with separator sep go out through
+ * cs_writer_cells unchanged? Not under --safe-csv, nor to TSV. */
+static inline int cs_writer_copies(const cs_writer *w, char sep)
+{
+    return w->opts.sep == sep && !w->opts.safe_csv;
+}
+
 /* The separator between cells, for callers of cs_writer_cells. */
 static inline char cs_writer_separator(const cs_writer *w)
 {
