@@ -44,7 +44,13 @@ struct cs_schema {
     int canonical;
     int fast;               /* every contract column present: fast path on */
     int ordered;            /* contract columns first, in contract order */
+    /* Lengths of the names the fast path matches, by enum cs_fast_enum. */
+    unsigned char name_len[3][8];
 };
+
+enum { FAST_MUSCLE, FAST_ACTIVITY, FAST_CONDITIONING };
+_Static_assert(CS_MUSCLE_N <= 8 && CS_ACT_N <= 8 && CS_COND_N <= 8,
+               "name_len holds eight names of each kind");
 
 const char *cs_exercise_column(int col)
 {
@@ -148,6 +154,13 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
     for (int c = 0; c < s->ncontract; c++)
         if (s->idx[c] != c || !cs_str_eq(h->fields[c], contract_name(s, c)))
             s->canonical = 0;
+    for (int i = 0; i < CS_MUSCLE_N; i++)
+        s->name_len[FAST_MUSCLE][i] = (unsigned char)strlen(muscle_names[i]);
+    for (int i = 0; i < CS_ACT_N; i++)
+        s->name_len[FAST_ACTIVITY][i] = (unsigned char)strlen(cs_activity_name(i));
+    for (int i = 0; i < CS_COND_N; i++)
+        s->name_len[FAST_CONDITIONING][i] =
+            (unsigned char)strlen(cs_conditioning_name(i));
     s->fast = s->ordered = s->ncontract > 0;
     for (int c = 0; c < s->ncontract; c++) {
         s->fast &= s->idx[c] >= 0;
@@ -638,9 +651,11 @@ static inline int fast_bool(cs_str v, int optional, int *out, int *canon)
     return 1;
 }
 
-/* One of names[0..n) exactly, or (optional) empty or NA for -1. */
+/* One of names[0..n) exactly (their lengths in len), or (optional) empty
+ * or NA for -1. */
 static inline int fast_enum(cs_str v, int optional, const char *(*name)(int),
-                            int n, int *out, int *canon)
+                            const unsigned char *len, int n, int *out,
+                            int *canon)
 {
     if (v.len == 0 || fast_na(v)) {
         *canon &= v.len == 0;
@@ -648,8 +663,7 @@ static inline int fast_enum(cs_str v, int optional, const char *(*name)(int),
         return optional;
     }
     for (int i = 0; i < n; i++) {
-        const char *s = name(i);
-        if (strlen(s) == v.len && memcmp(v.ptr, s, v.len) == 0) {
+        if (len[i] == v.len && memcmp(v.ptr, name(i), v.len) == 0) {
             *out = i;
             return 1;
         }
@@ -726,16 +740,6 @@ static inline int fast_datetime(cs_str v, cs_datetime *t, int *canon)
     return 0;
 }
 
-/* Do fields [0, n) lie in the record's text one after the other, each
- * followed by a comma? Then that text is those fields written as CSV.
- * Fields that libcsv unquoted live in an arena and never pass. */
-static inline int fast_contiguous(const cs_str *f, int n)
-{
-    for (int i = 0; i + 1 < n; i++)
-        if (f[i + 1].ptr != f[i].ptr + f[i].len + 1 || f[i].ptr[f[i].len] != ',')
-            return 0;
-    return 1;
-}
 
 static int fast_exercise(const cs_schema *s, const cs_record *rec,
                          cs_session *o)
@@ -759,15 +763,17 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
                      &canon) ||
         !fast_bool(f[x[CS_EX_STRETCHED]], 1, &o->stretched, &canon) ||
         !fast_bool(f[x[CS_EX_CRAMP]], 0, &o->cramp, &canon) ||
-        !fast_enum(f[x[CS_EX_CRAMP_MUSCLE]], 1, cs_muscle_name, CS_MUSCLE_N,
-                   &o->cramp_muscle, &canon) ||
+        !fast_enum(f[x[CS_EX_CRAMP_MUSCLE]], 1, cs_muscle_name,
+                   s->name_len[FAST_MUSCLE], CS_MUSCLE_N, &o->cramp_muscle,
+                   &canon) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
     o->participant_id = f[x[CS_EX_PARTICIPANT_ID]];
     o->session_id = f[x[CS_EX_SESSION_ID]];
     o->activity = f[x[CS_EX_ACTIVITY]];
     o->day = cs_days_from_civil(o->start.year, o->start.month, o->start.day);
-    o->verbatim = canon && fast_contiguous(f, CS_EX_NCOLS);
+    /* Split in place (reader.h): the fields' text is their CSV. */
+    o->verbatim = canon && rec->nfields > 0 && f[0].ptr == rec->raw.ptr;
     return 1;
 }
 
@@ -972,10 +978,12 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &o->height_in) ||
         !fast_required(f[x[CS_SV_WEIGHT_LB]], 50, 0, 700, &o->weight_lb,
                        &canon) ||
-        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, cs_activity_name, CS_ACT_N,
-                   &o->activity_level, &canon) ||
+        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, cs_activity_name,
+                   s->name_len[FAST_ACTIVITY], CS_ACT_N, &o->activity_level,
+                   &canon) ||
         !fast_enum(f[x[CS_SV_CONDITIONING]], 0, cs_conditioning_name,
-                   CS_COND_N, &o->conditioning, &canon) ||
+                   s->name_len[FAST_CONDITIONING], CS_COND_N, &o->conditioning,
+                   &canon) ||
         !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &o->seasonal_sport, &canon) ||
         !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &o->stretch_routine,
                    &canon) ||

@@ -292,6 +292,44 @@ static void test_raw(void **state)
     cs_reader_free(r);
 }
 
+/* The promise of reader.h that the schema's verbatim copy rests on: a
+ * record split in place has fields[0].ptr == raw.ptr and its fields lie
+ * in raw with one comma between each two; a record that libcsv unquoted
+ * never has fields[0].ptr == raw.ptr, whatever its first field. */
+static void test_split_in_place(void **state)
+{
+    static const char in[] =
+        "a,b\n" ",,\n" "x,yy,zzz,,0123456789abcdefghij,k\r\n"
+        "\"a\",b\n" "a,\"b\"\n" "\"\",\n" "\"q\nr\",s\n" "last,1";
+    static const int in_place[] = { 1, 1, 1, 0, 0, 0, 0, 1 };
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(cs_reader_open_mem(&r, "p.csv", in, sizeof in - 1,
+                                        NULL, &err), CS_OK);
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        const char *p = rec->raw.ptr;
+        assert_true(n < sizeof in_place / sizeof in_place[0]);
+        assert_int_equal(rec->fields[0].ptr == rec->raw.ptr, in_place[n]);
+        if (in_place[n]) {
+            for (size_t i = 0; i < rec->nfields; i++) {
+                assert_ptr_equal(rec->fields[i].ptr, p);
+                p += rec->fields[i].len;
+                if (i + 1 < rec->nfields)
+                    assert_int_equal(*p++, ',');
+            }
+            assert_ptr_equal(p, rec->raw.ptr + rec->raw.len);
+        }
+        n++;
+    }
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(n, sizeof in_place / sizeof in_place[0]);
+    cs_reader_free(r);
+}
+
 /* ---- caps ---- */
 
 /* Fixed: both paths named the line after the offending one. */
@@ -962,6 +1000,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_cases),
         cmocka_unit_test(test_raw),
+        cmocka_unit_test(test_split_in_place),
         cmocka_unit_test(test_field_cap),
         cmocka_unit_test(test_field_cap_multiline),
         cmocka_unit_test(test_fields_cap),

@@ -20,6 +20,9 @@ typedef struct cs_record {
     unsigned long end_line;  /* physical line where it ends */
     uint64_t index;          /* 1-based record number (the header is 1) */
     cs_str raw;              /* the record's bytes, line ends excluded */
+    /* When fields[0].ptr == raw.ptr the line was split in place: the
+     * fields lie one after another in raw with a comma between each two,
+     * so raw is already their CSV text. Unquoted fields never do. */
 } cs_record;
 
 typedef struct cs_read_opts {
