@@ -496,6 +496,7 @@ int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
 }
 
 const cs_schema *cs_jschema_exercise(const cs_jschema *j) { return j->ex; }
+const cs_schema *cs_jschema_survey(const cs_jschema *j) { return j->sv; }
 
 void cs_jschema_write_extra_header(const cs_jschema *j, cs_writer *w)
 {

@@ -60,6 +60,7 @@ int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
 int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
                      cs_session *ses, cs_wave *wave, cs_reject *rej);
 const cs_schema *cs_jschema_exercise(const cs_jschema *j);
+const cs_schema *cs_jschema_survey(const cs_jschema *j);
 /* The other columns, kept as they came: names, and values of a row (each
  * as a field of the current row). */
 void cs_jschema_write_extra_header(const cs_jschema *j, cs_writer *w);
