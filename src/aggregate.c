@@ -86,11 +86,11 @@ static long find_level(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
 {
     cs_agg_level *l = *lv;
 
-    if (*last < *n && strlen(l[*last].name) == v.len &&
+    if (*last < *n && l[*last].name_len == v.len &&
         memcmp(l[*last].name, v.ptr, v.len) == 0)
         return (long)*last;
     for (size_t i = 0; i < *n; i++)
-        if (strlen(l[i].name) == v.len && memcmp(l[i].name, v.ptr, v.len) == 0)
+        if (l[i].name_len == v.len && memcmp(l[i].name, v.ptr, v.len) == 0)
             return (long)(*last = i);
     if (*n >= CS_AGG_MAX_LEVELS)
         return -2;
@@ -100,6 +100,7 @@ static long find_level(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
     memset(&l[*n], 0, sizeof l[*n]);
     if (!(l[*n].name = dupn(v.ptr, v.len)))
         return -1;
+    l[*n].name_len = v.len;
     *last = *n;
     return (long)(*n)++;
 }

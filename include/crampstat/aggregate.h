@@ -27,6 +27,7 @@ typedef struct cs_agg_cell {
 
 typedef struct cs_agg_level {
     char *name;                   /* the column's value ("" = empty) */
+    size_t name_len;              /* strlen(name) */
     cs_agg_cell cell[CS_F_N][3];  /* factor x exposure state */
     uint64_t n[CS_AGG_PATTERNS];  /* adjustment level: sessions per pattern */
     uint64_t y[CS_AGG_PATTERNS];  /* ... and cases */
