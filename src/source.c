@@ -4,7 +4,40 @@
  * inflate() ourselves instead of using gzread(): gzread() silently reads
  * non-gzip bytes as plain text, ignores garbage after a member and reports
  * truncation only through gzerror(), and a researcher must never get a
- * half-read file that looks complete. */
+ * half-read file that looks complete.
+ *
+ * Two inflaters. zlib is the reference: every gzip error, its message and
+ * its byte offset, is zlib's. A build with ISA-L (CMake option
+ * CRAMPSTAT_ISAL) inflates the deflate data of each member with ISA-L,
+ * about three times faster, and keeps zlib for everything that decides an
+ * error:
+ *   - zlib parses each member header (inflate with Z_BLOCK stops right
+ *     after it), so header errors are zlib's own;
+ *   - ISA-L inflates the deflate data; we compute the CRC-32 and check
+ *     the 8-byte trailer ourselves;
+ *   - when ISA-L reports an error, the input ends inside the member, or
+ *     the trailer's CRC-32 or length does not match, the member is
+ *     inflated again by zlib from its first byte ("replay"), its output
+ *     thrown away up to what ISA-L already produced (zlib must produce the
+ *     same bytes), and zlib finishes the member. The error, its message
+ *     and its offset are then exactly those of the zlib-only path.
+ * ISA-L's own error codes are never shown: its checks differ from zlib's
+ * (it accepts incomplete Huffman codes, which zlib refuses, and stops at
+ * other places), so only zlib's verdict is stable. The replay has to read
+ * the member again, so ISA-L is used only for memory and regular files; a
+ * pipe is inflated by zlib. One difference remains: a deflate block whose
+ * Huffman code is incomplete (zlib: "invalid distances set", "invalid
+ * literal/lengths set", "invalid code lengths set") but whose data never
+ * uses a missing code decodes to the right bytes, so the CRC-32 and length
+ * match and ISA-L reads the member where zlib refuses it. Damage does that
+ * only in a header whose codes the block barely uses (a bit flip in a
+ * 60-byte member did it; none of thousands in real files); ISA-L 2.30 has
+ * no hook between blocks through which to check it.
+ *
+ * CRAMPSTAT_INFLATE=zlib in the environment selects zlib in a build with
+ * ISA-L, so both paths are testable in one binary; it is read whenever a
+ * source is opened. Any other value, or none, means the default (ISA-L
+ * when built in). */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -14,11 +47,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef CS_HAVE_ISAL
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
+#endif
 #include <crampstat/source.h>
 
 #define RAW_CHUNK (128 * 1024)
 
 enum kind { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
+
+/* Where a gzip source stands. Without ISA-L only PH_MEMBER and PH_ZLIB. */
+enum phase {
+    PH_MEMBER,   /* at a member boundary: the end, or the next magic */
+    PH_ZLIB,     /* zlib inflates the member, header to trailer */
+    PH_HEAD,     /* zlib parses the member header, then PH_BODY */
+    PH_BODY,     /* ISA-L inflates the deflate data */
+    PH_TRAILER,  /* the CRC-32 and length (ISIZE) are checked here */
+    PH_FAILED    /* a sticky error in fail */
+};
+
+/* zlib's output while a replay skips what ISA-L already produced. */
+#define SCRATCH ((size_t)64 * 1024)
+/* ISA-L keeps its output count (total_out) in 32 bits, and its portable C
+ * decoder checks match distances against it: past 4 GiB in one member the
+ * count would wrap and valid matches be refused. Calls write at most
+ * ISAL_MAX_OUT and the count is pulled back below 2^31 between calls; it
+ * only has to stay above the 32 KiB window. (A 4.5 GiB member reads the
+ * same either way with the x86 decoder of ISA-L 2.30.) */
+#define ISAL_MAX_OUT ((uint32_t)1 << 30)
 
 /* Read-ahead: a second thread inflates (or reads) into a small ring of
  * large slots while the caller parses, so on two cores decompression is
@@ -42,7 +99,7 @@ typedef struct prefetch {
     size_t off;                /* bytes used of the tail slot */
     int stop;
     uint64_t consumed;         /* raw bytes, as of the last filled slot */
-    unsigned long members;
+    unsigned long members, replays;
 } prefetch;
 
 static int default_threads = 2;
@@ -64,12 +121,58 @@ struct cs_source {
     uint64_t size;
     enum kind kind;
     int z_init, z_done;        /* inflate state exists; all members done */
-    int in_member;             /* inside a member (not at a boundary) */
+    enum phase phase;
     unsigned long members;
     z_stream z;
     int threads;
     prefetch *pf;
+    /* Replays read a member again: memory, or a regular file at
+     * start_off + raw offset. */
+    int rereadable;
+    uint64_t start_off;
+    int want_isal;             /* CRAMPSTAT_INFLATE at open */
+    unsigned long replays;     /* members zlib inflated again */
+    uint64_t member_start;     /* raw offset of the current member */
+    uint64_t member_out;       /* bytes ISA-L produced in this member */
+    uint32_t member_crc;       /* their CRC-32 */
+    uint64_t skip;             /* replay: zlib bytes still to throw away */
+    uint32_t skip_crc;         /* CRC-32 of those thrown away so far */
+    unsigned char *scratch;    /* SCRATCH bytes, for the replay */
+    unsigned char trailer[8];
+    int trailer_n;
+    int stall;                 /* ISA-L's last call made no progress */
+    cs_error fail;             /* PH_FAILED */
+#ifdef CS_HAVE_ISAL
+    struct inflate_state *isal;  /* NULL: zlib inflates every member */
+#endif
 };
+
+/* CRAMPSTAT_INFLATE=zlib: see the comment at the top. */
+static int want_isal(void)
+{
+#ifdef CS_HAVE_ISAL
+    const char *v = getenv("CRAMPSTAT_INFLATE");
+    return !(v && strcmp(v, "zlib") == 0);
+#else
+    return 0;
+#endif
+}
+
+const char *cs_source_inflater(void)
+{
+    return want_isal() ? "isal" : "zlib";
+}
+
+const char *cs_source_inflater_of(const cs_source *s)
+{
+    if (s->kind != KIND_GZIP)
+        return NULL;
+#ifdef CS_HAVE_ISAL
+    if (s->isal)
+        return "isal";
+#endif
+    return "zlib";
+}
 
 static int fill_raw(cs_source *s, cs_error *err)
 {
@@ -125,6 +228,12 @@ static int detect(cs_source *s, cs_error *err)
             return cs_error_set(err, CS_ENOMEM, "%s: cannot start inflate",
                                 s->name);
         s->z_init = 1;
+#ifdef CS_HAVE_ISAL
+        /* Without ISA-L state (a pipe, out of memory) zlib does it all. */
+        if (s->want_isal && s->rereadable &&
+            (s->isal = malloc(sizeof *s->isal)) != NULL)
+            isal_inflate_init(s->isal);
+#endif
         return CS_OK;
     }
     if (n >= 2 && b[0] == 0x1f && (b[1] == 0x9d || b[1] == 0xa0))
@@ -160,6 +269,7 @@ static int source_new(cs_source **out, const char *name)
     snprintf(s->name, sizeof s->name, "%s", name);
     s->fd = -1;
     s->threads = default_threads;
+    s->want_isal = want_isal();
     *out = s;
     return CS_OK;
 }
@@ -190,8 +300,16 @@ int cs_source_open(cs_source **out, const char *path, cs_error *err)
             return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
                                "cannot read: is a directory");
         }
-        if (S_ISREG(st.st_mode))
+        if (S_ISREG(st.st_mode)) {
+            off_t at = lseek(s->fd, 0, SEEK_CUR);
             s->size = (uint64_t)st.st_size;
+            /* Standard input may be a regular file not read from its
+             * start: replays seek relative to where reading began. */
+            if (at >= 0) {
+                s->rereadable = 1;
+                s->start_off = (uint64_t)at;
+            }
+        }
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     if (s->size)
@@ -212,6 +330,7 @@ int cs_source_open_mem(cs_source **out, const char *name, const void *data,
     s->mem = data;
     s->mem_len = len;
     s->size = len;
+    s->rereadable = 1;
     if (len == 0)
         s->raw_eof = 1;
     *out = s;
@@ -250,6 +369,38 @@ static void sync_raw(cs_source *s)
     s->raw_pos = pos;
 }
 
+/* Hand zlib the unused part of raw[], refilling it first if it is empty.
+ * Returns 1, 0 at the end of the input, or an error. */
+static int zlib_input(cs_source *s, cs_error *err)
+{
+    if (s->raw_pos == s->raw_len) {
+        if (fill_raw(s, err) < 0)
+            return err->code;
+        if (s->raw_len == 0)
+            return 0;
+    }
+    s->z.next_in = s->raw + s->raw_pos;
+    s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+    return 1;
+}
+
+static int truncated(cs_source *s, cs_error *err)
+{
+    return cs_error_offset(err, CS_EPARSE, s->name, s->consumed,
+                           "gzip: unexpected end of file (member %lu is "
+                           "truncated)", s->members + 1);
+}
+
+static int zlib_error(cs_source *s, int zr, cs_error *err)
+{
+    const char *why = s->z.msg ? s->z.msg : zError(zr);
+
+    if (zr == Z_MEM_ERROR)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return cs_error_offset(err, CS_EPARSE, s->name, s->consumed,
+                           "gzip: %s (member %lu)", why, s->members + 1);
+}
+
 /* A member must start with the magic bytes: anything else after a complete
  * member is trailing garbage, an error rather than silently ignored. */
 static int start_member(cs_source *s, cs_error *err)
@@ -262,64 +413,277 @@ static int start_member(cs_source *s, cs_error *err)
         return cs_error_offset(err, CS_EPARSE, s->name, s->consumed,
                                "gzip: trailing garbage after member %lu",
                                s->members);
-    s->in_member = 1;
-    s->z.next_in = s->raw + s->raw_pos;
-    s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+    s->member_start = s->consumed;
+    inflateReset(&s->z);
+    s->z.next_in = NULL;
+#ifdef CS_HAVE_ISAL
+    if (s->isal) {
+        s->phase = PH_HEAD;
+        return CS_OK;
+    }
+#endif
+    s->phase = PH_ZLIB;
     return CS_OK;
 }
 
-static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
+/* A member is complete. What follows it in the buffer must be the next
+ * member, checked now as it always was (the end of the input is found by
+ * the next read). */
+static int end_member(cs_source *s, cs_error *err)
 {
-    if (s->z_done)
-        return 0;
-    s->z.next_out = (unsigned char *)buf;
-    s->z.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
-    while (s->z.avail_out > 0) {
-        int zr;
+    s->members++;
+    s->phase = PH_MEMBER;
+    if (s->raw_pos < s->raw_len)
+        return start_member(s, err);
+    return CS_OK;
+}
 
-        if (s->z.avail_in == 0) {
-            sync_raw(s);
+static int fail(cs_source *s, cs_error *err)
+{
+    s->phase = PH_FAILED;
+    if (err && err->code == CS_OK)
+        *err = s->fail;
+    return s->fail.code;
+}
+
+/* PH_ZLIB: zlib inflates into out[*n..cap), or, in a replay, into scratch
+ * until the bytes ISA-L already produced are skipped. */
+static int step_zlib(cs_source *s, unsigned char *out, size_t cap, size_t *n,
+                     cs_error *err)
+{
+    unsigned char *dst = out + *n;
+    size_t room = cap - *n, made;
+    int skipping = s->skip > 0;
+    int more = zlib_input(s, err);
+    int zr;
+
+    if (more < 0)
+        return more;
+    if (more == 0) {
+        /* The input ends inside the member, but zlib may still hold work
+         * that waits only for output room: the rest of a match, or the
+         * check of its distance ("invalid distance too far back"). One more
+         * call with no input lets it finish, so that the error does not
+         * depend on how full the caller's buffer happened to be. */
+        s->z.next_in = s->raw + s->raw_pos;
+        s->z.avail_in = 0;
+    }
+    if (skipping) {
+        dst = s->scratch;
+        room = s->skip < SCRATCH ? (size_t)s->skip : SCRATCH;
+    }
+    s->z.next_out = dst;
+    s->z.avail_out = (uInt)room;
+    zr = inflate(&s->z, Z_NO_FLUSH);
+    made = room - s->z.avail_out;
+    sync_raw(s);
+    if (more == 0 && zr == Z_BUF_ERROR)
+        return truncated(s, err);   /* nothing left to do without input */
+    if (skipping) {
+        s->skip_crc = (uint32_t)crc32(s->skip_crc, dst, (uInt)made);
+        s->skip -= made;
+    } else {
+        *n += made;
+    }
+    if (zr != Z_OK && zr != Z_STREAM_END &&
+        !(zr == Z_BUF_ERROR && s->z.avail_in == 0))
+        return zlib_error(s, zr, err);
+    /* zlib must produce what ISA-L did, or the caller already has wrong
+     * bytes: never expected, but never silent either. */
+    if (skipping && (s->skip > 0 ? zr == Z_STREAM_END
+                                 : s->skip_crc != s->member_crc)) {
+        cs_error_offset(&s->fail, CS_EPARSE, s->name, s->consumed,
+                        "gzip: ISA-L and zlib disagree on member %lu "
+                        "(set CRAMPSTAT_INFLATE=zlib)", s->members + 1);
+        return fail(s, err);
+    }
+    if (zr == Z_STREAM_END)
+        return end_member(s, err);
+    return CS_OK;   /* Z_OK, or Z_BUF_ERROR: wants more input */
+}
+
+#ifdef CS_HAVE_ISAL
+/* ISA-L met an error, the input ended inside the member, or the trailer
+ * does not match: zlib inflates the member again from its first byte,
+ * throws away the member_out bytes already produced, and carries on. Its
+ * verdict is then the zlib-only one, message and offset included. */
+static int replay(cs_source *s, cs_error *err)
+{
+    if (!s->scratch && !(s->scratch = malloc(SCRATCH)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (s->mem) {
+        s->mem_pos = (size_t)s->member_start;
+    } else if (lseek(s->fd, (off_t)(s->start_off + s->member_start),
+                     SEEK_SET) < 0) {
+        return cs_error_offset(err, CS_EIO, s->name, s->consumed,
+                               "seek failed: %s", strerror(errno));
+    }
+    s->raw_len = s->raw_pos = 0;
+    s->raw_eof = 0;
+    s->consumed = s->member_start;
+    inflateReset(&s->z);
+    s->z.next_in = NULL;
+    s->skip = s->member_out;
+    s->skip_crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    s->phase = PH_ZLIB;
+    s->replays++;
+    return CS_OK;
+}
+
+/* PH_HEAD: zlib parses the header; Z_BLOCK stops it just before the
+ * deflate data (bit 7 of data_type). */
+static int step_head(cs_source *s, cs_error *err)
+{
+    unsigned char none;
+    int zr = zlib_input(s, err);
+
+    if (zr < 0)
+        return zr;
+    if (zr == 0)
+        return truncated(s, err);
+    s->z.next_out = &none;
+    s->z.avail_out = 0;
+    zr = inflate(&s->z, Z_BLOCK);
+    sync_raw(s);
+    if (zr == Z_OK && (s->z.data_type & 128)) {
+        isal_inflate_reset(s->isal);
+        s->isal->crc_flag = ISAL_DEFLATE;
+        s->member_out = 0;
+        s->member_crc = 0;
+        s->stall = 0;
+        s->phase = PH_BODY;
+        return CS_OK;
+    }
+    if (zr == Z_OK || (zr == Z_BUF_ERROR && s->z.avail_in == 0))
+        return CS_OK;
+    return zlib_error(s, zr, err);
+}
+
+/* PH_BODY: ISA-L inflates the deflate data into out[*n..cap). */
+static int step_body(cs_source *s, unsigned char *out, size_t cap, size_t *n,
+                     cs_error *err)
+{
+    struct inflate_state *st = s->isal;
+    size_t room = cap - *n;
+    uint32_t in0, out0, used, made;
+    int ret;
+
+    if (s->raw_pos == s->raw_len || s->stall) {
+        size_t had = s->raw_len - s->raw_pos;
+        if (fill_raw(s, err) < 0)
+            return err->code;
+        if (s->raw_len - s->raw_pos == had)
+            return replay(s, err);   /* the input ends inside the member */
+    }
+    st->next_in = s->raw + s->raw_pos;
+    st->avail_in = in0 = (uint32_t)(s->raw_len - s->raw_pos);
+    st->next_out = out + *n;
+    st->avail_out = out0 = room < ISAL_MAX_OUT ? (uint32_t)room : ISAL_MAX_OUT;
+    if (st->total_out >= (uint32_t)1 << 31)
+        st->total_out -= (uint32_t)1 << 30;
+    ret = isal_inflate(st);
+    used = in0 - st->avail_in;
+    made = out0 - st->avail_out;
+    s->raw_pos += used;
+    s->consumed += used;
+    s->member_crc = crc32_gzip_refl(s->member_crc, out + *n, made);
+    s->member_out += made;
+    *n += made;
+    if (ret < 0)
+        return replay(s, err);
+    if (st->block_state == ISAL_BLOCK_FINISH) {
+        /* ISA-L reads up to 8 bytes ahead into its bit buffer and does not
+         * give them back: past the padding bits of the last deflate byte,
+         * they are the first bytes of the trailer. */
+        int k = st->read_in_length / 8;
+        uint64_t bits = st->read_in >> (st->read_in_length % 8);
+        s->trailer_n = 0;
+        for (; s->trailer_n < k && s->trailer_n < 8; s->trailer_n++)
+            s->trailer[s->trailer_n] =
+                (unsigned char)(bits >> (8 * s->trailer_n));
+        s->phase = PH_TRAILER;
+        return CS_OK;
+    }
+    /* A symbol cut by the end of raw[]: it waits for more input. */
+    s->stall = used == 0 && made == 0;
+    return CS_OK;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* PH_TRAILER: CRC-32 and ISIZE (the length mod 2^32). A mismatch is
+ * replayed, so that zlib names it, or names an earlier error that ISA-L
+ * let through. */
+static int step_trailer(cs_source *s, cs_error *err)
+{
+    while (s->trailer_n < 8) {
+        if (s->raw_pos == s->raw_len) {
             if (fill_raw(s, err) < 0)
                 return err->code;
-            if (s->raw_len == 0) {
-                if (s->in_member)
-                    return cs_error_offset(err, CS_EPARSE, s->name,
-                        s->consumed, "gzip: unexpected end of file "
-                        "(member %lu is truncated)", s->members + 1);
-                s->z_done = 1;
-                break;
-            }
-            if (!s->in_member) {
-                if (start_member(s, err) < 0)
-                    return err->code;
-            } else {
-                s->z.next_in = s->raw + s->raw_pos;
-                s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
-            }
+            if (s->raw_len == 0)
+                return replay(s, err);
         }
-        zr = inflate(&s->z, Z_NO_FLUSH);
-        if (zr == Z_STREAM_END) {
-            s->members++;
-            s->in_member = 0;
-            sync_raw(s);
-            inflateReset(&s->z);
-            if (s->z.avail_in > 0 && start_member(s, err) < 0)
-                return err->code;
-            continue;
-        }
-        if (zr == Z_BUF_ERROR && s->z.avail_in == 0)
-            continue;
-        if (zr == Z_MEM_ERROR)
-            return cs_error_set(err, CS_ENOMEM, "out of memory");
-        if (zr != Z_OK) {
-            const char *why = s->z.msg ? s->z.msg : zError(zr);
-            sync_raw(s);
-            return cs_error_offset(err, CS_EPARSE, s->name, s->consumed,
-                                   "gzip: %s (member %lu)", why,
-                                   s->members + 1);
-        }
+        s->trailer[s->trailer_n++] = s->raw[s->raw_pos++];
+        s->consumed++;
     }
-    return (long)(cap - s->z.avail_out);
+    if (le32(s->trailer) != s->member_crc ||
+        le32(s->trailer + 4) != (uint32_t)s->member_out)
+        return replay(s, err);
+    return end_member(s, err);
+}
+#endif
+
+static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
+{
+    unsigned char *out = (unsigned char *)buf;
+    size_t n = 0;
+
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    while (n < cap && !s->z_done) {
+        int rc = CS_OK;
+
+        switch (s->phase) {
+        case PH_MEMBER:
+            if (s->raw_pos == s->raw_len) {
+                if (fill_raw(s, err) < 0)
+                    return err->code;
+                if (s->raw_len == 0) {
+                    s->z_done = 1;
+                    break;
+                }
+            }
+            rc = start_member(s, err);
+            break;
+        case PH_ZLIB:
+            rc = step_zlib(s, out, cap, &n, err);
+            break;
+#ifdef CS_HAVE_ISAL
+        case PH_HEAD:
+            rc = step_head(s, err);
+            break;
+        case PH_BODY:
+            rc = step_body(s, out, cap, &n, err);
+            break;
+        case PH_TRAILER:
+            rc = step_trailer(s, err);
+            break;
+#else
+        case PH_HEAD:
+        case PH_BODY:
+        case PH_TRAILER:
+#endif
+        case PH_FAILED:
+            return fail(s, err);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return (long)n;
 }
 
 static long read_direct(cs_source *s, char *buf, size_t cap, cs_error *err)
@@ -354,6 +718,7 @@ static void *producer(void *arg)
         sl->err = e;
         pf->consumed = s->consumed;
         pf->members = s->members;
+        pf->replays = s->replays;
         pf->head++;
         pthread_cond_broadcast(&pf->cv);
         pthread_mutex_unlock(&pf->mu);
@@ -466,6 +831,18 @@ unsigned long cs_source_members(const cs_source *s)
     return v;
 }
 
+unsigned long cs_source_replays(const cs_source *s)
+{
+    unsigned long v;
+
+    if (!s->pf)
+        return s->replays;
+    pthread_mutex_lock(&s->pf->mu);
+    v = s->pf->replays;
+    pthread_mutex_unlock(&s->pf->mu);
+    return v;
+}
+
 void cs_source_free(cs_source *s)
 {
     if (!s)
@@ -485,6 +862,10 @@ void cs_source_free(cs_source *s)
     }
     if (s->z_init)
         inflateEnd(&s->z);
+#ifdef CS_HAVE_ISAL
+    free(s->isal);
+#endif
+    free(s->scratch);
     if (s->own_fd)
         close(s->fd);
     free(s->raw);

@@ -32,5 +32,17 @@ void cs_source_free(cs_source *s);
  * 2 (the default) decompresses ahead in a second thread. The bytes read
  * are the same either way. */
 void cs_source_default_threads(int n);
+/* The gzip inflater of sources opened now: "isal" in a build with ISA-L
+ * (CMake option CRAMPSTAT_ISAL) unless the environment variable
+ * CRAMPSTAT_INFLATE is "zlib", else "zlib". The bytes read and the errors
+ * (message and offset) are the same with either, but for one kind of
+ * damage that ISA-L reads (see src/source.c); pipes always use zlib. */
+const char *cs_source_inflater(void);
+/* The inflater of this source ("isal" or "zlib") once a read found gzip;
+ * NULL for plain input or before the first read. */
+const char *cs_source_inflater_of(const cs_source *s);
+/* Members that ISA-L handed to zlib to inflate again: only damaged input
+ * (its error is then zlib's), so always 0 for a file that reads. */
+unsigned long cs_source_replays(const cs_source *s);
 
 #endif
