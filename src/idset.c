@@ -358,9 +358,12 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
     uint64_t num = 0;
 
     if (numbered(id, &plen, &digits, &num)) {
-        /* Decided when added: its block is usually in cache. */
+        /* Decided when added: its block is usually in cache. The split
+         * travels in a and b, which a numbered id does not use. */
         v.id = id.ptr;
         v.len = id.len;
+        v.a = num;
+        v.b = (uint64_t)plen | (uint64_t)digits << 8;
         return v;
     }
     v.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
@@ -400,15 +403,12 @@ static int add_fingerprint(cs_idset *s, cs_idfp fp)
 int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
 {
     cs_str id = { fp.id, fp.len };
-    size_t plen = 0;
-    unsigned digits = 0;
-    uint64_t num = 0;
     int rc;
 
     if (!fp.id)
         return add_fingerprint(s, fp);
-    numbered(id, &plen, &digits, &num);
-    if ((rc = add_numbered(s, id, plen, digits, num)) != 2)
+    if ((rc = add_numbered(s, id, (size_t)(fp.b & 0xff), (unsigned)(fp.b >> 8),
+                           fp.a)) != 2)
         return rc;
     fp.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
     fp.b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);

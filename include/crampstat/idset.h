@@ -21,7 +21,8 @@ int cs_idset_add(cs_idset *s, cs_str id);
  * fingerprint and prefetches its slot; cs_idset_add_prepared adds it. A
  * table of millions of ids misses the cache on nearly every add. */
 typedef struct cs_idfp {
-    uint64_t a, b;        /* the fingerprint, or */
+    uint64_t a, b;        /* the fingerprint, or when id is set the number
+                             and where the digits start */
     const char *id;       /* a numbered id, added through its block (id */
     size_t len;           /* must stay valid until it is added) */
 } cs_idfp;
