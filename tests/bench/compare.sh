@@ -4,7 +4,8 @@
 #   fast group    (RUNS runs):      gzip -dc, crampstat ingest / analyze /
 #                                   piped chains / aggregate, DuckDB,
 #                                   gzip -dc | datamash
-#   threads group (RUNS runs):      gzip -dc, ingest and analyze --threads 1
+#   threads group (RUNS runs):      gzip -dc, ingest and analyze --threads 1,
+#                                   and with the zlib inflater
 #   slow group    (SLOW_RUNS runs): gzip -dc, mlr cat, mlr chain, mlr
 #                                   group-by on tagged.csv
 # Ratios are to the gzip -dc of the same hyperfine invocation. Every
@@ -100,6 +101,11 @@ add threads analyze_t1 ex "crampstat analyze --threads 1" \
     "@T@ $C analyze -q --threads 1 --survey $SV --exercise $EX > /dev/null"
 add threads analyze_u_t1 ex "crampstat analyze --assume-unique-ids --threads 1" \
     "@T@ $C analyze -q --threads 1 --assume-unique-ids --survey $SV --exercise $EX > /dev/null"
+# The same binary with zlib instead of ISA-L (when it has ISA-L at all).
+add threads ingest_zlib ex "crampstat ingest, zlib inflater" \
+    "@T@ env CRAMPSTAT_INFLATE=zlib $C ingest -q --schema exercise $EX > /dev/null"
+add threads analyze_zlib ex "crampstat analyze, zlib inflater" \
+    "@T@ env CRAMPSTAT_INFLATE=zlib $C analyze -q --survey $SV --exercise $EX > /dev/null"
 
 add slow gzip2 ex "gzip -dc " "@T@ gzip -dc $EX > /dev/null"
 add slow mlr_cat ex "mlr --icsv --ocsv cat" \
