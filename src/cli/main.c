@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <crampstat/source.h>
 #include <gsl/gsl_errno.h>
 #include "cli.h"
 #include "cmds.h"
@@ -41,7 +42,7 @@ static int usage(FILE *f)
         "\n  help [COMMAND]  show this list, or a command's options\n"
         "\nOptions:\n"
         "  -h, --help      show this help\n"
-        "  -V, --version   show the version\n"
+        "  -V, --version   show the version and the gzip inflater\n"
         "\nExit status: 0 ok, 64 usage error, 65 bad input data, 66 input\n"
         "cannot be opened, 70 internal error, 71 out of memory, 74 write error.\n"
         "See crampstat(1) and docs/ for the data contract.\n");
@@ -74,7 +75,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
         return usage(stdout);
     if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("crampstat %s\n", CS_VERSION);
+        printf("crampstat %s\ngzip inflater: %s\n", CS_VERSION,
+               strcmp(cs_source_inflater(), "isal") == 0
+               ? "ISA-L (CRAMPSTAT_INFLATE=zlib for zlib; pipes use zlib)"
+               : "zlib");
         return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CLI_EXIT_IO;
     }
     if (strcmp(argv[1], "help") == 0) {
