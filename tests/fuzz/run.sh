@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 src=$(pwd)
 secs=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}
-names=${FUZZ_ONLY:-"gzip csv rules filter partial"}
+names=${FUZZ_ONLY:-"gzip csv split rules filter partial"}
 jobs=${FUZZ_JOBS:-1}
 cc=${FUZZ_CC:-clang}
 
