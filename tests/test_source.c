@@ -177,17 +177,31 @@ static long drain(cs_source *s, size_t step, unsigned char **out,
     return n;
 }
 
-/* One gzip member of data (windowBits 31 = gzip wrapper). */
-static unsigned char *gz(const void *data, size_t len, int level, size_t *out)
+/* One gzip member with a chosen strategy and, optionally, every optional
+ * header field (FEXTRA, FNAME, FCOMMENT, FHCRC). */
+static unsigned char *gz_with(const void *data, size_t len, int level,
+                              int strategy, int fields, size_t *out)
 {
+    static unsigned char extra[] = "BC\x02\x00xy";
+    gz_header h;
     z_stream z;
     size_t cap = len + len / 100 + 1024;
     unsigned char *p = malloc(cap);
 
     assert_non_null(p);
     memset(&z, 0, sizeof z);
-    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8,
-                                  Z_DEFAULT_STRATEGY), Z_OK);
+    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8, strategy),
+                     Z_OK);
+    if (fields) {
+        memset(&h, 0, sizeof h);
+        h.name = (Bytef *)"exercise.csv";
+        h.comment = (Bytef *)"a comment";
+        h.extra = extra;
+        h.extra_len = 6;
+        h.hcrc = 1;
+        h.os = 3;
+        assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+    }
     z.next_in = (unsigned char *)(uintptr_t)data;
     z.avail_in = (uInt)len;
     z.next_out = p;
@@ -196,6 +210,12 @@ static unsigned char *gz(const void *data, size_t len, int level, size_t *out)
     *out = cap - z.avail_out;
     deflateEnd(&z);
     return p;
+}
+
+/* One gzip member of data (windowBits 31 = gzip wrapper). */
+static unsigned char *gz(const void *data, size_t len, int level, size_t *out)
+{
+    return gz_with(data, len, level, Z_DEFAULT_STRATEGY, 0, out);
 }
 
 static unsigned char *concat(const void *a, size_t alen, const void *b,
@@ -781,40 +801,6 @@ static void test_stdin_at_offset(void **state)
     free(a);
 }
 
-/* One gzip member with a chosen strategy and, optionally, every optional
- * header field (FEXTRA, FNAME, FCOMMENT, FHCRC). */
-static unsigned char *gz_with(const void *data, size_t len, int level,
-                              int strategy, int fields, size_t *out)
-{
-    static unsigned char extra[] = "BC\x02\x00xy";
-    gz_header h;
-    z_stream z;
-    size_t cap = len + len / 100 + 1024;
-    unsigned char *p = malloc(cap);
-
-    assert_non_null(p);
-    memset(&z, 0, sizeof z);
-    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8, strategy),
-                     Z_OK);
-    if (fields) {
-        memset(&h, 0, sizeof h);
-        h.name = (Bytef *)"exercise.csv";
-        h.comment = (Bytef *)"a comment";
-        h.extra = extra;
-        h.extra_len = 6;
-        h.hcrc = 1;
-        h.os = 3;
-        assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
-    }
-    z.next_in = (unsigned char *)(uintptr_t)data;
-    z.avail_in = (uInt)len;
-    z.next_out = p;
-    z.avail_out = (uInt)cap;
-    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-    *out = cap - z.avail_out;
-    deflateEnd(&z);
-    return p;
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
