@@ -158,6 +158,9 @@ int cmd_tag(int argc, char **argv)
                     have_last = 0;
                 }
             } else if (ok) {
+                /* wv and the text formatted from it are this row's now,
+                 * not those that last holds. */
+                have_last = 0;
                 ok = cs_schema_survey(sv, rec, &wv, &why);
             }
             if (!ok) {

@@ -211,6 +211,34 @@ check "filter keeps the header" "$(head -1 "$T/tagged.csv")" "$(head -1 "$T/f40.
 check "filter keeps some, not all" 1 \
     "$((want > 0 && want < $(wc -l <"$T/tagged.csv") - 1))"
 
+# ---- tag: a row tagged among others = the row tagged alone --------------
+# tag reuses the previous row's wave when the survey text repeats; rows
+# read through libcsv (a quoted field), rows whose wave is rejected and
+# repeated rows in between must not leak one row's wave into another.
+cs ingest -q --schema exercise "$X" | cs join -q --survey "$V" |
+    head -200 >"$T/joined-head.csv"
+head -1 "$T/joined-head.csv" >"$T/jh.csv"
+# Sessions of the first two participants in turn: the first's plain, the
+# second's with a quoted id (read through libcsv), every third of those
+# with a survey that is rejected (sex X); every fifth row twice.
+awk -F, -v OFS=, 'NR == 1 { next }
+    first == "" { first = $1 }
+    $1 == first { a[++na] = $0; next }
+    second == "" { second = $1 }
+    $1 == second { $1 = "\"" $1 "\""; if (nb % 3 == 2) $15 = "X"; b[++nb] = $0 }
+    END { for (i = 1; i <= na || i <= nb; i++) {
+              if (i <= na) { print a[i]; if (i % 5 == 0) print a[i] }
+              if (i <= nb) print b[i] } }' "$T/joined-head.csv" >"$T/jrows.csv"
+cat "$T/jh.csv" "$T/jrows.csv" >"$T/jmix.csv"
+cs tag -q "$T/jmix.csv" 2>/dev/null | tail -n +2 >"$T/tag-all.csv"
+: >"$T/tag-each.csv"
+while IFS= read -r row; do
+    { cat "$T/jh.csv"; printf '%s\n' "$row"; } |
+        cs tag -q 2>/dev/null | tail -n +2 >>"$T/tag-each.csv"
+done <"$T/jrows.csv"
+check "tag mix: rows kept" "$(grep -c . "$T/tag-each.csv")" "$(grep -c . "$T/tag-all.csv")"
+check_file "tag: each row as when tagged alone" "$T/tag-each.csv" "$T/tag-all.csv"
+
 # ---- (d) exit codes -------------------------------------------------------
 cs join "$X" >/dev/null 2>"$T/e64"
 check "join without --survey: 64" 64 $?
