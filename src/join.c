@@ -351,12 +351,6 @@ static char *put_double(char *d, double v)
     return d + cs_fmt_double(d, PUT_DOUBLE_MAX, v);
 }
 
-static void two(char *d, int v)
-{
-    d[0] = (char)('0' + v / 10);
-    d[1] = (char)('0' + v % 10);
-}
-
 /* The wave's date as the first 10 bytes of cs_fmt_date's
  * "%04d-%02d-%02d", by hand for the years 0 to 9999. */
 static char *put_date(char *d, int32_t days)
@@ -370,12 +364,12 @@ static char *put_date(char *d, int32_t days)
         memcpy(d, t, 10);
         return d + 10;
     }
-    two(d, y / 100);
-    two(d + 2, y % 100);
+    cs_fmt_2digits(d, (uint32_t)y / 100);
+    cs_fmt_2digits(d + 2, (uint32_t)y % 100);
     d[4] = '-';
-    two(d + 5, m);
+    cs_fmt_2digits(d + 5, (uint32_t)m);
     d[7] = '-';
-    two(d + 8, dd);
+    cs_fmt_2digits(d + 8, (uint32_t)dd);
     return d + 10;
 }
 

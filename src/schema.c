@@ -678,15 +678,6 @@ static inline int fast_2(const char *p, int *out)
     return a < 10 && b < 10;
 }
 
-static inline int fast_days_in_month(int y, int m)
-{
-    static const unsigned char dim[12] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-    return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-        ? 29 : dim[m - 1];
-}
-
 /* YYYY-MM-DD of a real day. */
 static inline int fast_date(const char *p, cs_datetime *t)
 {
@@ -697,7 +688,7 @@ static inline int fast_date(const char *p, cs_datetime *t)
         return 0;
     t->year = hi * 100 + lo;
     return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
-           t->day <= fast_days_in_month(t->year, t->month);
+           t->day <= cs_days_in_month(t->year, t->month);
 }
 
 /* YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]: the forms of cs_parse_datetime
@@ -1108,29 +1099,14 @@ static void put_num(const cs_schema *s, cs_writer *w, const cs_record *rec,
     }
 }
 
-/* Digits of v into the end of buf; returns the start. */
-static char *digits_of(char *end, unsigned long v)
-{
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return end;
-}
-
 static void put_int(cs_writer *w, long v)
 {
-    char b[24], *p = digits_of(b + sizeof b, v < 0 ? 0UL - (unsigned long)v
-                                                   : (unsigned long)v);
-    if (v < 0)
-        *--p = '-';
-    cs_writer_plain(w, p, (size_t)(b + sizeof b - p));
-}
+    char b[24], *p = b;
 
-static void two(char *d, int v)
-{
-    d[0] = (char)('0' + v / 10 % 10);
-    d[1] = (char)('0' + v % 10);
+    if (v < 0)
+        *p++ = '-';
+    p = cs_fmt_u64(p, v < 0 ? 0UL - (unsigned long)v : (unsigned long)v);
+    cs_writer_plain(w, b, (size_t)(p - b));
 }
 
 static void put_bool(cs_writer *w, int v)
@@ -1155,19 +1131,19 @@ static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
     char b[32];
     size_t n = 10;
 
-    two(b, t->year / 100);
-    two(b + 2, t->year % 100);
+    cs_fmt_2digits(b, (uint32_t)t->year / 100);
+    cs_fmt_2digits(b + 2, (uint32_t)t->year % 100);
     b[4] = '-';
-    two(b + 5, t->month);
+    cs_fmt_2digits(b + 5, (uint32_t)t->month);
     b[7] = '-';
-    two(b + 8, t->day);
+    cs_fmt_2digits(b + 8, (uint32_t)t->day);
     if (t->has_time) {
         b[10] = 'T';
-        two(b + 11, t->hour);
+        cs_fmt_2digits(b + 11, (uint32_t)t->hour);
         b[13] = ':';
-        two(b + 14, t->min);
+        cs_fmt_2digits(b + 14, (uint32_t)t->min);
         b[16] = ':';
-        two(b + 17, t->sec);
+        cs_fmt_2digits(b + 17, (uint32_t)t->sec);
         n = 19;
         if (t->has_tz && t->tz_min == 0 && (orig.ptr[orig.len - 1] == 'Z' ||
                                             orig.ptr[orig.len - 1] == 'z')) {
@@ -1175,9 +1151,9 @@ static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
         } else if (t->has_tz) {
             int m = t->tz_min < 0 ? -t->tz_min : t->tz_min;
             b[n++] = t->tz_min < 0 ? '-' : '+';
-            two(b + n, m / 60);
+            cs_fmt_2digits(b + n, (uint32_t)m / 60);
             b[n + 2] = ':';
-            two(b + n + 3, m % 60);
+            cs_fmt_2digits(b + n + 3, (uint32_t)m % 60);
             n += 5;
         }
     }

@@ -231,7 +231,7 @@ static int digits(const char *p, int n, int *out)
     return 0;
 }
 
-static int days_in_month(int y, int m)
+int cs_days_in_month(int y, int m)
 {
     static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -256,7 +256,7 @@ static int parse_ymd(const char *p, cs_datetime *t, const char **why,
         *why = "month out of range (01-12)";
         return -1;
     }
-    if (t->day < 1 || t->day > days_in_month(t->year, t->month)) {
+    if (t->day < 1 || t->day > cs_days_in_month(t->year, t->month)) {
         *why = "no such day in that month";
         return -1;
     }

@@ -41,6 +41,8 @@ typedef struct cs_datetime {
  * with a short reason in *why (a static string) when why is not NULL. */
 int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why);
 int cs_parse_date(cs_str s, cs_datetime *out, const char **why); /* no time */
+/* Days in month m (1-12) of year y, proleptic Gregorian. */
+int cs_days_in_month(int y, int m);
 /* Days since 1970-01-01 of the date as written (no time zone applied). */
 int32_t cs_days_from_civil(int year, int month, int day);
 /* The inverse: the civil date of a day number. */

@@ -227,6 +227,12 @@ static inline void cs_fmt_digits(char *end, uint32_t v, int k)
         end[-1] = (char)('0' + v);
 }
 
+/* The last two digits of v at d (hours, months, days: "07"). */
+static inline void cs_fmt_2digits(char *d, uint32_t v)
+{
+    cs_fmt_digits(d + 2, v, 2);
+}
+
 /* Exactly 9 digits of v < 10^9 at d, leading zeros kept, without a
  * division: y = v * ceil(2^57 / 10^8) holds the first digit above bit 57
  * and the rest as a binary fraction, from which each multiplication by
