@@ -288,6 +288,21 @@ static void finish_fields(cs_reader *r)
     }
 }
 
+/* Room in r->fields for one more field of line `line`; the error names
+ * that field when the fields cap is reached. */
+static int room_for_field(cs_reader *r, unsigned long line, cs_error *err)
+{
+    int rc;
+
+    if (r->nfields < r->fcap || (rc = grow_fields(r)) == CS_OK)
+        return CS_OK;
+    return rc == CS_ENOMEM
+        ? cs_error_set(err, CS_ENOMEM, "out of memory")
+        : cs_error_at(err, CS_ELIMIT,
+            (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
+            "more than %d fields", CS_FIELDS_MAX);
+}
+
 /* Split line `line` (p, n bytes, no terminator) on commas. */
 static int split_plain(cs_reader *r, const char *p, size_t n,
                        unsigned long line, cs_error *err)
@@ -304,13 +319,9 @@ static int split_plain(cs_reader *r, const char *p, size_t n,
     for (;;) {
         const char *c = memchr(p, ',', (size_t)(end - p));
         const char *fe = c ? c : end;
-        int rc;
-        if (r->nfields == r->fcap && (rc = grow_fields(r)) < 0)
-            return rc == CS_ENOMEM
-                ? cs_error_set(err, CS_ENOMEM, "out of memory")
-                : cs_error_at(err, CS_ELIMIT,
-                    (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
-                    "more than %d fields", CS_FIELDS_MAX);
+        int rc = room_for_field(r, line, err);
+        if (rc < 0)
+            return rc;
         if ((size_t)(fe - p) > CS_FIELD_MAX)
             return cs_error_at(err, CS_ELIMIT,
                 (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
@@ -394,6 +405,7 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
     const char *start = r->buf + r->pos, *p = start, *end = r->buf + r->len;
     const char *field = start;
     unsigned long line = r->line + 1;
+    int rc;
 
     r->nfields = 0;
     for (;;) {
@@ -415,15 +427,8 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
                 (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
                 "field longer than %zu bytes", CS_FIELD_MAX);
         if (c == ',') {
-            if (r->nfields == r->fcap) {
-                int rc = grow_fields(r);
-                if (rc < 0)
-                    return rc == CS_ENOMEM
-                        ? cs_error_set(err, CS_ENOMEM, "out of memory")
-                        : cs_error_at(err, CS_ELIMIT,
-                            (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
-                            "more than %d fields", CS_FIELDS_MAX);
-            }
+            if ((rc = room_for_field(r, line, err)) < 0)
+                return rc;
             r->fields[r->nfields].ptr = field;
             r->fields[r->nfields].len = (size_t)(p - field);
             r->nfields++;
@@ -448,15 +453,8 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
         return cs_error_at(err, CS_ELIMIT,
             (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
             "field longer than %zu bytes", CS_FIELD_MAX);
-    if (r->nfields == r->fcap) {
-        int rc = grow_fields(r);
-        if (rc < 0)
-            return rc == CS_ENOMEM
-                ? cs_error_set(err, CS_ENOMEM, "out of memory")
-                : cs_error_at(err, CS_ELIMIT,
-                    (cs_pos){ cs_source_name(r->src), line, r->nfields + 1 },
-                    "more than %d fields", CS_FIELDS_MAX);
-    }
+    if ((rc = room_for_field(r, line, err)) < 0)
+        return rc;
     r->fields[r->nfields].ptr = field;
     r->fields[r->nfields].len = (size_t)(r->buf + *eol - field);
     r->nfields++;
