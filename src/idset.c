@@ -223,12 +223,18 @@ static inline int numbered(cs_str id, size_t *plen, unsigned *digits,
     return 1;
 }
 
+static inline int is_family(const family *f, const char *p, size_t plen,
+                            unsigned digits)
+{
+    return f->plen == plen && f->digits == digits &&
+           memcmp(f->prefix, p, plen) == 0;
+}
+
 static long find_family(const cs_idset *s, const char *p, size_t plen,
                         unsigned digits)
 {
     for (size_t f = 0; f < s->nfam; f++)
-        if (s->fam[f].plen == plen && s->fam[f].digits == digits &&
-            memcmp(s->fam[f].prefix, p, plen) == 0)
+        if (is_family(&s->fam[f], p, plen, digits))
             return (long)f;
     return -1;
 }
@@ -306,8 +312,7 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
     if (s->last && s->last_key) {
         /* Most ids are of the previous id's family: check it first. */
         const family *lf = &s->fam[(s->last_key - 1) >> 48];
-        if (lf->plen == plen && lf->digits == digits &&
-            memcmp(lf->prefix, id.ptr, plen) == 0)
+        if (is_family(lf, id.ptr, plen, digits))
             f = (long)((s->last_key - 1) >> 48);
     }
     if (f < 0 && (f = find_family(s, id.ptr, plen, digits)) < 0) {
