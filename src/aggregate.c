@@ -54,8 +54,16 @@ static void free_levels(cs_agg_level *l, size_t n)
     free(l);
 }
 
+int cs_agg_cluster(cs_agg *a, cs_error *err)
+{
+    if (a->clu)
+        return CS_OK;
+    return cs_clu_create(&a->clu, err);
+}
+
 void cs_agg_dispose(cs_agg *a)
 {
+    cs_clu_free(a->clu);
     free_levels(a->strata, a->nstrata);
     free_levels(a->adj, a->nadj);
     for (size_t i = 0; i < a->ninputs; i++)
@@ -116,7 +124,7 @@ static int level_error(long rc, const char *col, cs_error *err)
 
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
-               cs_error *err)
+               cs_str participant, cs_error *err)
 {
     long s, j;
     unsigned bits = 0;
@@ -145,14 +153,19 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                 bits |= (unsigned)factor[f] << f;
         }
     }
-    if (!complete)
-        return CS_OK;
-    if (!a->adjust[0])
-        adjust_value = (cs_str){ "", 0 };
-    if ((j = find_level(&a->adj, &a->nadj, &a->last_adj, adjust_value)) < 0)
-        return level_error(j, a->adjust, err);
-    a->adj[j].n[bits]++;
-    a->adj[j].y[bits] += (uint64_t)outcome;
+    if (complete) {
+        if (!a->adjust[0])
+            adjust_value = (cs_str){ "", 0 };
+        if ((j = find_level(&a->adj, &a->nadj, &a->last_adj, adjust_value)) < 0)
+            return level_error(j, a->adjust, err);
+        a->adj[j].n[bits]++;
+        a->adj[j].y[bits] += (uint64_t)outcome;
+        a->adj[j].m[bits] += mmin;
+    }
+    if (a->clu)
+        return cs_clu_add(a->clu, participant, factor,
+                          complete ? (unsigned)j : CS_CLU_NO_LEVEL, outcome,
+                          mmin, err);
     return CS_OK;
 }
 
@@ -234,6 +247,10 @@ int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
         return cs_error_set(err, CS_EDATA, "the states adjust for different "
                             "columns (\"%s\" vs \"%s\")", into->adjust,
                             from->adjust);
+    if (!into->clu != !from->clu)
+        return cs_error_set(err, CS_EDATA, "one state clusters sessions by "
+                            "participant and the other does not (made with "
+                            "--cluster none?)");
     if (add_u64(&into->rows, from->rows) < 0 ||
         add_u64(&into->outcome_unknown, from->outcome_unknown) < 0)
         goto overflow;
@@ -256,17 +273,31 @@ int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
                     goto overflow;
             }
     }
+    size_t *map = from->nadj ? malloc(from->nadj * sizeof *map) : NULL;
+    if (from->nadj && !map)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (size_t i = 0; i < from->nadj; i++) {
         const cs_agg_level *src = &from->adj[i];
         cs_str name = { src->name, strlen(src->name) };
         long j = find_level(&into->adj, &into->nadj, &into->last_adj, name);
-        if (j < 0)
+        if (j < 0) {
+            free(map);
             return level_error(j, into->adjust, err);
+        }
+        map[i] = (size_t)j;
         for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
             if (add_u64(&into->adj[j].n[k], src->n[k]) < 0 ||
-                add_u64(&into->adj[j].y[k], src->y[k]) < 0)
+                add_u64(&into->adj[j].y[k], src->y[k]) < 0 ||
+                add_u64(&into->adj[j].m[k], src->m[k]) < 0) {
+                free(map);
                 goto overflow;
+            }
     }
+    if (into->clu && cs_clu_merge(into->clu, from->clu, map, from->nadj, err) < 0) {
+        free(map);
+        return err->code;
+    }
+    free(map);
     return CS_OK;
 overflow:
     return cs_error_set(err, CS_EDATA, "a count overflows 64 bits when "
@@ -284,15 +315,37 @@ static int cmp_str(const void *x, const void *y)
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-void cs_agg_finish(cs_agg *a)
+int cs_agg_finish(cs_agg *a, cs_error *err)
 {
     if (a->nstrata > 1)
         qsort(a->strata, a->nstrata, sizeof *a->strata, cmp_level);
-    if (a->nadj > 1)
+    if (a->nadj > 1) {
+        /* The participants' entries name levels by index: renumber them.
+         * The names are distinct, so the old index of each is found by
+         * name after the sort. */
+        char **old = malloc(a->nadj * sizeof *old);
+        size_t *map = malloc(a->nadj * sizeof *map);
+        if (!old || !map) {
+            free(old);
+            free(map);
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < a->nadj; i++)
+            old[i] = a->adj[i].name;
         qsort(a->adj, a->nadj, sizeof *a->adj, cmp_level);
+        for (size_t i = 0; i < a->nadj; i++)
+            for (size_t k = 0; k < a->nadj; k++)
+                if (a->adj[k].name == old[i])
+                    map[i] = k;
+        if (a->clu)
+            cs_clu_remap_levels(a->clu, map, a->nadj);
+        free(old);
+        free(map);
+    }
     if (a->ninputs > 1)
         qsort(a->inputs, a->ninputs, sizeof *a->inputs, cmp_str);
     a->last_stratum = a->last_adj = 0;
+    return a->clu ? cs_clu_finish(a->clu, err) : CS_OK;
 }
 
 /* ---- the partial-state text ------------------------------------------ */
@@ -328,6 +381,9 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
     rc = rc ? rc : cs_buf_printf(b, "\nrows %llu %llu\n",
                                  (unsigned long long)a->rows,
                                  (unsigned long long)a->outcome_unknown);
+    if (a->clu)
+        rc = rc ? rc : cs_buf_printf(b, "clusters participant_id %zu\n",
+                                     cs_clu_participants(a->clu));
     for (size_t i = 0; i < a->ninputs && !rc; i++) {
         rc = cs_buf_printf(b, "input ");
         rc = rc ? rc : put_str(b, a->inputs[i]);
@@ -355,11 +411,14 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
         rc = rc ? rc : put_str(b, l->name);
         rc = rc ? rc : cs_buf_putc(b, '\n');
         for (unsigned k = 0; k < CS_AGG_PATTERNS && !rc; k++)
-            if (l->n[k] || l->y[k])
-                rc = cs_buf_printf(b, "pattern %u %llu %llu\n", k,
+            if (l->n[k] || l->y[k] || l->m[k])
+                rc = cs_buf_printf(b, "pattern %u %llu %llu %llu\n", k,
                                    (unsigned long long)l->n[k],
-                                   (unsigned long long)l->y[k]);
+                                   (unsigned long long)l->y[k],
+                                   (unsigned long long)l->m[k]);
     }
+    if (a->clu)
+        rc = rc ? rc : cs_clu_write(a->clu, b);
     return rc ? rc : cs_buf_printf(b, "end\n");
 }
 
@@ -492,24 +551,63 @@ static int check_totals(const cs_agg *a, pstate *ps)
     return CS_OK;
 }
 
+/* The participants' sums must count the same sessions, cases and
+ * exposure as the cells and the pattern tables. */
+static int check_people(const cs_agg *a, pstate *ps)
+{
+    uint64_t cell[CS_F_N][3][3];
+    uint64_t *pn = calloc(a->nadj * CS_AGG_PATTERNS + 1, 2 * sizeof *pn);
+    int bad = 0;
+
+    if (!pn)
+        return cs_error_set(ps->err, CS_ENOMEM, "out of memory");
+    cs_clu_totals(a->clu, cell, a->nadj, pn, pn + a->nadj * CS_AGG_PATTERNS);
+    for (int f = 0; f < CS_F_N && !bad; f++)
+        for (int e = 0; e < 3 && !bad; e++) {
+            uint64_t t[3] = { 0, 0, 0 };
+            for (size_t i = 0; i < a->nstrata; i++) {
+                t[0] += a->strata[i].cell[f][e].sessions;
+                t[1] += a->strata[i].cell[f][e].cases;
+                t[2] += a->strata[i].cell[f][e].mmin;
+            }
+            bad = memcmp(t, cell[f][e], sizeof t) != 0;
+        }
+    for (size_t j = 0; j < a->nadj && !bad; j++)
+        for (unsigned k = 0; k < CS_AGG_PATTERNS && !bad; k++)
+            bad = a->adj[j].n[k] != pn[j * CS_AGG_PATTERNS + k] ||
+                  a->adj[j].y[k] != pn[a->nadj * CS_AGG_PATTERNS + j * CS_AGG_PATTERNS + k];
+    free(pn);
+    if (bad)
+        return perr(ps, "the participants' sessions do not add up to the "
+                    "cells and patterns (the state was edited or is "
+                    "corrupt)%s", "");
+    return CS_OK;
+}
+
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err)
 {
     pstate ps = { name, text, text + len, 0, err };
     cs_str line, rest, w;
     cs_agg_level *cur = NULL;
-    int rc, in_levels = 0;
+    int rc, in_levels = 0, in_people = 0;
+    uint64_t declared = 0;
 
     memset(a, 0, sizeof *a);
     if ((rc = next_line(&ps, &line)) <= 0)
         return rc < 0 ? rc : perr(&ps, "empty input: not a partial state%s", "");
-    if (!cs_str_eq(line, "crampstat-partial 1 aggregate")) {
+    if (!cs_str_eq(line, "crampstat-partial 2 aggregate")) {
+        if (cs_str_eq(line, "crampstat-partial 1 aggregate"))
+            return perr(&ps, "partial state format 1 comes from an older "
+                        "crampstat and has no per-participant sums for the "
+                        "intervals robust to clustering: make the state "
+                        "again with this crampstat (aggregate --partial)%s", "");
         if (line.len > 18 && memcmp(line.ptr, "crampstat-partial ", 18) == 0) {
             char v[64];
             snprintf(v, sizeof v, "%.*s", (int)(line.len > 60 ? 60 : line.len),
                      line.ptr);
             return perr(&ps, "unsupported partial state \"%s\" (this "
-                        "crampstat reads \"crampstat-partial 1 aggregate\")", v);
+                        "crampstat reads \"crampstat-partial 2 aggregate\")", v);
         }
         return perr(&ps, "not a crampstat aggregate partial state%s", "");
     }
@@ -561,7 +659,26 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
         w = word(&rest);
         if (cs_str_eq(w, "end") && rest.len == 0)
             break;
-        if (cs_str_eq(w, "input") && !cur && !in_levels) {
+        if (cs_str_eq(w, "clusters") && !a->clu && !cur && !in_levels &&
+            !a->ninputs) {
+            if (!cs_str_eq(word(&rest), "participant_id") ||
+                (rc = get_u64(&ps, &rest, &declared)) < 0 || rest.len) {
+                rc = perr(&ps, "expected \"clusters participant_id COUNT\"%s", "");
+                goto fail;
+            }
+            if ((rc = cs_agg_cluster(a, err)) < 0)
+                goto fail;
+        } else if (cs_str_eq(w, "p") && a->clu) {
+            char why[160];
+            if (cs_clu_read_line(a->clu, rest, a->nadj, why, sizeof why) < 0) {
+                rc = perr(&ps, "%s", why);
+                goto fail;
+            }
+            in_people = 1;
+        } else if (in_people) {
+            rc = perr(&ps, "only participant lines may follow the first one%s", "");
+            goto fail;
+        } else if (cs_str_eq(w, "input") && !cur && !in_levels) {
             char *s;
             if ((rc = get_str(&ps, rest, &s)) < 0)
                 goto fail;
@@ -618,17 +735,20 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
             }
             cur->cell[f][e] = c;
         } else if (cs_str_eq(w, "pattern") && cur && in_levels) {
-            uint64_t k, n, y;
+            uint64_t k, n, y, m;
             if ((rc = get_u64(&ps, &rest, &k)) < 0 ||
                 (rc = get_u64(&ps, &rest, &n)) < 0 ||
-                (rc = get_u64(&ps, &rest, &y)) < 0)
+                (rc = get_u64(&ps, &rest, &y)) < 0 ||
+                (rc = get_u64(&ps, &rest, &m)) < 0)
                 goto fail;
-            if (rest.len || k >= CS_AGG_PATTERNS || y > n) {
+            if (rest.len || k >= CS_AGG_PATTERNS || y > n ||
+                (n < UINT64_MAX / 1440000 && m > n * (uint64_t)1440000)) {
                 rc = perr(&ps, "inconsistent pattern line%s", "");
                 goto fail;
             }
             cur->n[k] = n;
             cur->y[k] = y;
+            cur->m[k] = m;
         } else {
             char tmp[48];
             snprintf(tmp, sizeof tmp, "%.*s", (int)(w.len > 40 ? 40 : w.len), w.ptr);
@@ -642,7 +762,17 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
     }
     if ((rc = check_totals(a, &ps)) < 0)
         goto fail;
-    cs_agg_finish(a);
+    if (a->clu && cs_clu_participants(a->clu) != declared) {
+        rc = cs__ptext_err(&ps, ps.line, "the clusters line counts %llu "
+                           "participants, the state has %zu (the state was "
+                           "edited or is corrupt)", (unsigned long long)declared,
+                           cs_clu_participants(a->clu));
+        goto fail;
+    }
+    if (a->clu && (rc = check_people(a, &ps)) < 0)
+        goto fail;
+    if ((rc = cs_agg_finish(a, err)) < 0)
+        goto fail;
     return CS_OK;
 fail:
     cs_agg_dispose(a);
@@ -662,17 +792,17 @@ int cs_read_small_file(cs_buf *b, const char *path, cs_error *err)
             cs_source_free(src);
             return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
                                "larger than %zu bytes: not a partial state",
-                               (size_t)64 << 20);
+                               CS_PARTIAL_MAX);
         }
         n = cs_source_read(src, b->ptr + b->len, 65536, err);
         if (n <= 0)
             break;
         b->len += (size_t)n;
-        if (b->len > (size_t)64 << 20) {
+        if (b->len > CS_PARTIAL_MAX) {
             cs_source_free(src);
             return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
                                "larger than %zu bytes: not a partial state",
-                               (size_t)64 << 20);
+                               CS_PARTIAL_MAX);
         }
     }
     cs_source_free(src);

@@ -14,6 +14,7 @@ void cs_report_opts_init(cs_report_opts *o)
     o->format = CS_FMT_PRETTY;
     o->level = 0.95;
     o->ci = CS_CI_WILSON;
+    o->cluster = 1;
 }
 
 static void group_stats(cs_group_stats *g, const cs_agg_cell *c,
@@ -76,7 +77,57 @@ typedef struct rep {
     cs_ci term_or[CS_LOGIT_MAXP];
     uint64_t logit_sessions;
     uint32_t logit_notes;
+    /* the exact rate ratio, with or without clustering */
+    cs_ci rate_ratio[CS_F_N];
+    uint32_t rate_notes[CS_F_N];
+    /* Poisson rate model on the same patterns */
+    int pois_fitted;
+    cs_poisson_fit pois;
+    /* robust to clustering (robust = the state has participants and the
+     * options ask for them) */
+    int robust;
+    cs_clu_factor cf[CS_F_N];
+    cs_clu_terms logit_rb, pois_rb;
 } rep;
+
+/* The design row of the models: intercept, the six main factors, one
+ * indicator per adjustment level after the first. */
+static void model_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    size_t p = *(const size_t *)payload;
+
+    memset(row, 0, p * sizeof *row);
+    row[0] = 1;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        row[1 + f] = (bits >> f) & 1;
+    if (level > 0 && CS_F_MAIN_N + level < p)
+        row[CS_F_MAIN_N + level] = 1;
+}
+
+/* Exposed over unexposed rate with the exact conditional interval: the
+ * exposed share of the cases, a / (a + c), is binomial given a + c, so
+ * its Clopper-Pearson limits p give the ratio's as p / (1 - p) * t0 / t1
+ * (R's poisson.test with two counts). */
+static uint32_t rate_ratio_exact(cs_ci *out, uint64_t a, double t1, uint64_t c,
+                                 double t0, double level)
+{
+    cs_ci p;
+    uint32_t notes;
+    double k = t0 / t1;
+
+    *out = (cs_ci){ NAN, NAN, NAN };
+    if (!(t1 > 0) || !(t0 > 0))
+        return CS_NOTE_NO_TIME;
+    if (a + c == 0)
+        return CS_NOTE_NO_CASES;
+    if (c == 0)
+        return CS_NOTE_RR_UNDEFINED_ZERO_CELL;
+    notes = cs_stats_clopper_pearson(&p, a, a + c, level);
+    out->est = (double)a / t1 / ((double)c / t0);
+    out->lo = p.lo / (1 - p.lo) * k;
+    out->hi = p.hi < 1 ? p.hi / (1 - p.hi) * k : INFINITY;
+    return notes;
+}
 
 void cs_report_crude(cs_factor_stats out[CS_F_N], const cs_agg *a,
                      const cs_report_opts *o)
@@ -110,6 +161,14 @@ static void compute(rep *r)
     const cs_agg *a = r->a;
 
     cs_report_crude(r->f, a, r->o);
+    for (int f = 0; f < CS_F_N; f++)
+        r->rate_notes[f] = rate_ratio_exact(&r->rate_ratio[f], r->f[f].exposed.cases,
+                                            r->f[f].exposed.hours,
+                                            r->f[f].unexposed.cases,
+                                            r->f[f].unexposed.hours, r->o->level);
+    r->robust = a->clu && r->o->cluster;
+    for (int f = 0; r->robust && f < CS_F_N; f++)
+        cs_clu_factor_stats(&r->cf[f], a->clu, f, r->o->level);
     r->has_strata = a->by[0] != '\0';
     if (r->has_strata) {
         for (int f = 0; f < CS_F_N; f++) {
@@ -174,9 +233,30 @@ static void compute(rep *r)
         } else {
             r->logit_notes = CS_NOTE_EMPTY;
         }
+        /* The Poisson rate model on the same rows: cases per session with
+         * the exposure time (thousands of hours) as offset. */
+        double *t = calloc(m + 1, sizeof *t);
+        if (t && m > 0) {
+            size_t i = 0;
+            for (size_t j = 0; j < nadj; j++)
+                for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+                    if (a->adj[j].n[k])
+                        t[i++] = (double)a->adj[j].m[k] / 6e7;
+            r->pois_fitted = cs_poisson_fit_patterns(&r->pois, x, y, t, n, m, p,
+                                                     r->o->level) == 0;
+        }
+        free(t);
         free(x);
         free(n);
         free(y);
+        if (r->robust) {
+            if (r->fitted)
+                cs_clu_logit_robust(&r->logit_rb, a->clu, &r->fit, model_row,
+                                    &r->p, r->o->level);
+            if (r->pois_fitted)
+                cs_clu_poisson_robust(&r->pois_rb, a->clu, &r->pois, model_row,
+                                      &r->p, r->o->level);
+        }
     }
 }
 
@@ -250,6 +330,82 @@ static int j_test(cs_buf *b, const char *key, const cs_test *t, int df)
 
 int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
 
+static int j_clu_notes(cs_buf *b, uint32_t notes)
+{
+    char t[512];
+    int rc = cs_buf_append(b, "\"notes\": [", 10);
+
+    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+        if (notes & (UINT32_C(1) << bit)) {
+            cs_clu_notes_format(t, sizeof t, UINT32_C(1) << bit);
+            if (rc == CS_OK && b->len && b->ptr[b->len - 1] != '[')
+                rc = cs_buf_append(b, ", ", 2);
+            rc = rc ? rc : cs_json_str(b, t);
+        }
+    return rc ? rc : cs_buf_putc(b, ']');
+}
+
+/* A factor's participant counts and robust measures (null without). */
+static int j_robust_factor(cs_buf *b, const rep *r, int f)
+{
+    const cs_clu_factor *c = &r->cf[f];
+    int rc;
+
+    if (!r->robust)
+        return cs_buf_puts(b, ", \"participants\": null, \"cluster_robust\": null");
+    rc = cs_buf_printf(b, ",\n   \"participants\": {\"exposed\": %llu, "
+                       "\"unexposed\": %llu},\n   \"cluster_robust\": {",
+                       (unsigned long long)c->participants_exposed,
+                       (unsigned long long)c->participants_unexposed);
+    rc = rc ? rc : j_ci(b, "risk_ratio", &c->risk_ratio);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "odds_ratio", &c->odds_ratio);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "risk_difference", &c->risk_difference);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "rate_ratio", &c->rate_ratio);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "exposed_risk", &c->exposed_risk);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "unexposed_risk", &c->unexposed_risk);
+    rc = rc ? rc : cs_buf_append(b, ", \"design_effect\": ", 19);
+    rc = rc ? rc : cs_json_num(b, c->design_effect);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_clu_notes(b, c->notes);
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
+/* A model's robust terms: {participants, terms[{term, lower, upper, p}],
+ * notes}, or null when the state does not cluster. */
+static int j_robust_terms(cs_buf *b, const rep *r, const cs_clu_terms *t,
+                          int unfitted)
+{
+    int rc;
+
+    if (!r->robust)
+        return cs_buf_append(b, "null", 4);
+    rc = cs_buf_printf(b, "{\"participants\": %llu, \"terms\": [",
+                       (unsigned long long)t->participants);
+    for (size_t j = 0; !unfitted && !(t->notes & (CS_CLU_NOTE_NOT_FITTED |
+                                                   CS_CLU_NOTE_NOMEM)) &&
+                       j < t->p && rc == CS_OK; j++) {
+        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        rc = rc ? rc : cs_json_str(b, r->term[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
+        rc = rc ? rc : cs_json_num(b, t->se[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
+        rc = rc ? rc : cs_json_num(b, t->lower[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
+        rc = rc ? rc : cs_json_num(b, t->upper[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
+        rc = rc ? rc : cs_json_num(b, t->p_value[j]);
+        rc = rc ? rc : cs_buf_putc(b, '}');
+    }
+    rc = rc ? rc : cs_buf_append(b, "], ", 3);
+    rc = rc ? rc : j_clu_notes(b, unfitted ? CS_CLU_NOTE_NOT_FITTED : t->notes);
+    return rc ? rc : cs_buf_putc(b, '}');
+}
+
 int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
 {
     int rc = cs_buf_printf(b, "{\"tool\": \"crampstat\", \"format_version\": 1, "
@@ -311,8 +467,12 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : cs_json_num(b, s->af.est);
         rc = rc ? rc : cs_buf_append(b, ", \"paf\": ", 9);
         rc = rc ? rc : cs_json_num(b, s->paf);
-        rc = rc ? rc : cs_buf_append(b, ", ", 2);
-        rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_ci(b, "rate_ratio", &r->rate_ratio[f]);
+        rc = rc ? rc : j_robust_factor(b, r, f);
+        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
+                                  r->rate_notes[f]);
         rc = rc ? rc : cs_buf_putc(b, '}');
     }
     rc = rc ? rc : cs_buf_append(b, "],\n\"stratified\": [", 18);
@@ -371,7 +531,43 @@ static int render_json(const rep *r, cs_buf *b)
     }
     rc = rc ? rc : cs_buf_append(b, "], ", 3);
     rc = rc ? rc : j_notes(b, r->logit_notes);
-    return rc ? rc : cs_buf_append(b, "}}\n", 3);
+    rc = rc ? rc : cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
+    rc = rc ? rc : j_robust_terms(b, r, &r->logit_rb, 0);
+    rc = rc ? rc : cs_buf_printf(b, "},\n\"poisson\": {\"converged\": %s, "
+                                 "\"sessions\": %llu, \"iterations\": %d, "
+                                 "\"terms\": [",
+                                 r->pois_fitted && r->pois.converged ? "true" : "false",
+                                 (unsigned long long)(r->pois_fitted ? r->pois.sessions : 0),
+                                 r->pois_fitted ? r->pois.iterations : 0);
+    for (size_t j = 0; r->pois_fitted && j < r->p && rc == CS_OK; j++) {
+        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        rc = rc ? rc : cs_json_str(b, r->term[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"coefficient\": ", 17);
+        rc = rc ? rc : cs_json_num(b, r->pois.beta[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
+        rc = rc ? rc : cs_json_num(b, r->pois.se[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"rate_ratio\": ", 16);
+        rc = rc ? rc : cs_json_num(b, exp(r->pois.beta[j]));
+        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
+        rc = rc ? rc : cs_json_num(b, r->pois.lower[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
+        rc = rc ? rc : cs_json_num(b, r->pois.upper[j]);
+        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
+        rc = rc ? rc : cs_json_num(b, r->pois.p_value[j]);
+        rc = rc ? rc : cs_buf_putc(b, '}');
+    }
+    rc = rc ? rc : cs_buf_append(b, "], ", 3);
+    rc = rc ? rc : j_notes(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY);
+    rc = rc ? rc : cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
+    rc = rc ? rc : j_robust_terms(b, r, &r->pois_rb, !r->pois_fitted);
+    rc = rc ? rc : cs_buf_append(b, "},\n\"clusters\": ", 15);
+    if (r->robust)
+        rc = rc ? rc : cs_buf_printf(b, "{\"by\": \"participant_id\", "
+                                     "\"participants\": %zu}",
+                                     cs_clu_participants(a->clu));
+    else
+        rc = rc ? rc : cs_buf_append(b, "null", 4);
+    return rc ? rc : cs_buf_append(b, "}\n", 2);
 }
 
 /* ---- tables (pretty, md, csv, tsv) --------------------------------------- */

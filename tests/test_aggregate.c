@@ -28,7 +28,7 @@
     "medical_cerebral_palsy,medical_thyroid_disease,medical_kidney_disease,"\
     "medical_alcoholism,medical_pregnancy"
 /* Lines 1-6 of a partial state. */
-#define HEAD "crampstat-partial 1 aggregate\nrules :x\noutcome hamstring\n" \
+#define HEAD "crampstat-partial 2 aggregate\nrules :x\noutcome hamstring\n" \
              "by :\nadjust :\nfactors " FACTORS "\n"
 
 static cs_str str(const char *s)
@@ -157,7 +157,7 @@ static void add(cs_agg *a, const char *fl, int outcome, uint64_t mmin,
     cs_error err = {0};
 
     flags(f, fl);
-    assert_int_equal(cs_agg_add(a, f, outcome, mmin, str(by), str(adj), &err),
+    assert_int_equal(cs_agg_add(a, f, outcome, mmin, str(by), str(adj), str("P1"), &err),
                      CS_OK);
 }
 
@@ -190,7 +190,7 @@ static void test_agg_add(void **state)
     add(&a, "01000000000000", 1, 60000, "M", "");   /* s3 */
     add(&a, "00000000000000", -1, 10000, "M", "");  /* s4: outcome unknown */
     add(&a, "000000?0000001", 0, 1000, "F", "");    /* s5 */
-    cs_agg_finish(&a);
+    assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
 
     assert_int_equal(a.rows, 5);
     assert_int_equal(a.outcome_unknown, 1);
@@ -257,10 +257,10 @@ static void test_agg_too_many_levels(void **state)
     flags(f, "00000000000000");
     for (int i = 0; i < CS_AGG_MAX_LEVELS; i++) {
         snprintf(v, sizeof v, "P%d", i);
-        assert_int_equal(cs_agg_add(&a, f, 0, 1000, str(v), str(""), &err), CS_OK);
+        assert_int_equal(cs_agg_add(&a, f, 0, 1000, str(v), str(""), str("P1"), &err), CS_OK);
     }
-    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("P0"), str(""), &err), CS_OK);
-    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("new"), str(""), &err),
+    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("P0"), str(""), str("P1"), &err), CS_OK);
+    assert_int_equal(cs_agg_add(&a, f, 0, 1000, str("new"), str(""), str("P1"), &err),
                      CS_ELIMIT);
     assert_non_null(strstr(err.msg, "column \"participant_id\" has more than 1000"));
     cs_agg_dispose(&a);
@@ -300,7 +300,7 @@ static void shard(cs_agg *a, uint64_t seed, int n, const char *input)
 static char *partial_text(cs_agg *a)
 {
     cs_buf b;
-    cs_agg_finish(a);
+    assert_int_equal(cs_agg_finish(a, NULL), CS_OK);
     cs_buf_init(&b, 0);
     assert_int_equal(cs_agg_write_partial(a, &b), CS_OK);
     return cs_buf_take(&b, NULL);
@@ -485,7 +485,7 @@ static void test_agg_partial_round_trip(void **state)
     add(&a, "11111111111111", 1, 1440000, "caf\xc3\xa9", "\t%");
     add(&a, "00000000000000", -1, 1, "x y", "60+");
     add(&a, "00000000000000", 0, 1, "100%", "60+");
-    cs_agg_finish(&a);
+    assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
     cs_buf_init(&t1, 0);
     cs_buf_init(&t2, 0);
     assert_int_equal(cs_agg_write_partial(&a, &t1), CS_OK);
@@ -495,7 +495,7 @@ static void test_agg_partial_round_trip(void **state)
     assert_non_null(strstr(t1.ptr, "\ninput :-\ninput :dir/with%20space.csv\n"));
     assert_non_null(strstr(t1.ptr, "\nstratum :\n"));
     assert_non_null(strstr(t1.ptr, "\nstratum :caf%C3%A9\n"));
-    assert_non_null(strstr(t1.ptr, "\nlevel :%09%25\npattern 63 1 1\n"));
+    assert_non_null(strstr(t1.ptr, "\nlevel :%09%25\npattern 63 1 1 1440000\n"));
     assert_non_null(strstr(t1.ptr, "\nrows 5 1\n"));
     assert_non_null(strstr(t1.ptr, "\nstratum :x%20y\ncell fatigue exposed 1 1 45000\n"));
     assert_int_equal(memcmp(t1.ptr + t1.len - 5, "\nend\n", 5), 0);
@@ -519,14 +519,14 @@ static void test_agg_partial_round_trip(void **state)
     /* A state written out of order reads into the canonical order. */
     read_ok(&a, HEAD "rows 2 0\ninput :b\ninput :a\nstratum :M\n"
                 "ALL exposed 1 0 1000\nstratum :F\n"
-                "ALL exposed 1 1 2000\nlevel :z\npattern 1 1 0\n"
-                "level :\npattern 1 1 1\nend\n");
+                "ALL exposed 1 1 2000\nlevel :z\npattern 1 1 0 0\n"
+                "level :\npattern 1 1 1 0\nend\n");
     {
         char *got = partial_text(&a);
         assert_text(got, HEAD "rows 2 0\ninput :a\ninput :b\n"
             "stratum :F\nALL exposed 1 1 2000\nstratum :M\n"
-            "ALL exposed 1 0 1000\nlevel :\npattern 1 1 1\nlevel :z\n"
-            "pattern 1 1 0\nend\n");
+            "ALL exposed 1 0 1000\nlevel :\npattern 1 1 1 0\nlevel :z\n"
+            "pattern 1 1 0 0\nend\n");
         free(got);
     }
     cs_agg_dispose(&a);
@@ -538,39 +538,39 @@ static const struct {
     const char *msg;
 } bad[] = {
     { "empty", "", 0, "empty input: not a partial state" },
-    { "other version", "crampstat-partial 2 aggregate\n", 1,
-      "unsupported partial state \"crampstat-partial 2 aggregate\"" },
+    { "other version", "crampstat-partial 3 aggregate\n", 1,
+      "unsupported partial state \"crampstat-partial 3 aggregate\"" },
     { "other kind", "crampstat-partial 1 calories\nend\n", 1,
       "unsupported partial state \"crampstat-partial 1 calories\"" },
-    { "CRLF", "crampstat-partial 1 aggregate\r\n", 1, "unsupported" },
+    { "CRLF", "crampstat-partial 2 aggregate\r\n", 1, "unsupported" },
     { "a CSV file", "participant_id,session_id\nP1,S1\n", 1,
       "not a crampstat aggregate partial state" },
-    { "no newline", "crampstat-partial 1 aggregate", 1,
+    { "no newline", "crampstat-partial 2 aggregate", 1,
       "truncated (no newline at the end)" },
-    { "keys out of order", "crampstat-partial 1 aggregate\noutcome any\n", 2,
+    { "keys out of order", "crampstat-partial 2 aggregate\noutcome any\n", 2,
       "expected \"rules\"" },
-    { "only the magic", "crampstat-partial 1 aggregate\n", 1,
+    { "only the magic", "crampstat-partial 2 aggregate\n", 1,
       "\"rules\" is missing" },
-    { "rules without ':'", "crampstat-partial 1 aggregate\nrules x\n", 2,
+    { "rules without ':'", "crampstat-partial 2 aggregate\nrules x\n", 2,
       "expected ':' and a value" },
-    { "bad outcome", "crampstat-partial 1 aggregate\nrules :x\noutcome calf\n",
+    { "bad outcome", "crampstat-partial 2 aggregate\nrules :x\noutcome calf\n",
       3, "outcome is hamstring or any" },
-    { "bad escape", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+    { "bad escape", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
       "by :%zz\n", 4, "bad %-escape" },
-    { "escaped NUL", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+    { "escaped NUL", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
       "by :%00\n", 4, "bad %-escape" },
-    { "short escape", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+    { "short escape", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
       "by :a%4\n", 4, "bad %-escape" },
-    { "unescaped space", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+    { "unescaped space", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
       "by :a b\n", 4, "unescaped byte in a value" },
-    { "by too long", "crampstat-partial 1 aggregate\nrules :x\noutcome any\n"
+    { "by too long", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
       "by :aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
       4, "by: value too long" },
-    { "factor list differs", "crampstat-partial 1 aggregate\nrules :x\n"
+    { "factor list differs", "crampstat-partial 2 aggregate\nrules :x\n"
       "outcome any\nby :\nadjust :\nfactors fatigue,heat\n", 6,
       "the factor list differs" },
-    { "an extra factor", "crampstat-partial 1 aggregate\nrules :x\n"
+    { "an extra factor", "crampstat-partial 2 aggregate\nrules :x\n"
       "outcome any\nby :\nadjust :\nfactors " FACTORS ",cramps\n", 6,
       "the factor list differs" },
     { "no end", HEAD "rows 1 0\n", 7, "\"end\" is missing" },
@@ -611,11 +611,11 @@ static const struct {
       "end\n", 10, "a level appears twice" },
     { "level twice", HEAD "rows 9 0\nlevel :\nlevel :\nend\n", 9,
       "a level appears twice" },
-    { "pattern 64", HEAD "rows 9 0\nlevel :\npattern 64 1 0\nend\n", 9,
+    { "pattern 64", HEAD "rows 9 0\nlevel :\npattern 64 1 0 0\nend\n", 9,
       "inconsistent pattern line" },
-    { "pattern cases > sessions", HEAD "rows 9 0\nlevel :\npattern 3 1 2\n"
+    { "pattern cases > sessions", HEAD "rows 9 0\nlevel :\npattern 3 1 2 0\n"
       "end\n", 9, "inconsistent pattern line" },
-    { "pattern in a stratum", HEAD "rows 9 0\nstratum :\npattern 3 1 0\nend\n",
+    { "pattern in a stratum", HEAD "rows 9 0\nstratum :\npattern 3 1 0 0\nend\n",
       9, "unexpected line \"pattern\"" },
     { "text after end", HEAD "rows 1 0\nend\nmore\n", 8,
       "text after \"end\"" },
@@ -660,7 +660,7 @@ static void test_agg_partial_limits(void **state)
     read_ok(&a, HEAD "rows 18446744073709551615 0\nstratum :\n"
                 "ALL unknown 18446744073709551615 18446744073709551615 "
                 "18446744073709551615\nlevel :\npattern 63 18446744073709551615 "
-                "18446744073709551615\nend\n");
+                "18446744073709551615 18446744073709551615\nend\n");
     assert_int_equal(a.rows, UINT64_MAX);
     assert_int_equal(a.strata[0].cell[CS_F_HEAT][CS_AGG_UNKNOWN].mmin, UINT64_MAX);
     assert_int_equal(a.adj[0].n[63], UINT64_MAX);
@@ -676,7 +676,7 @@ static void test_agg_merge_big(void **state)
      * milli-minutes (4e15 <= 2999999999 * 1440000 = 4.32e15). */
     static const char three[] = HEAD "rows 3000000000 1\nstratum :\n"
         "ALL exposed 2999999999 1000000001 4000000000000000\n"
-        "level :\npattern 5 2999999999 7\nend\n";
+        "level :\npattern 5 2999999999 7 0\nend\n";
     cs_agg a, b;
     cs_error err = {0};
     char *got;
@@ -688,7 +688,7 @@ static void test_agg_merge_big(void **state)
     got = partial_text(&a);
     assert_text(got, HEAD "rows 6000000000 2\nstratum :\n"
         "ALL exposed 5999999998 2000000002 8000000000000000\n"
-        "level :\npattern 5 5999999998 14\nend\n");
+        "level :\npattern 5 5999999998 14 0\nend\n");
     /* What merge writes reads back. */
     {
         cs_agg c;
@@ -843,7 +843,7 @@ static void tiny_state(cs_agg *a, const char *by)
         add(a, "1?????????????", -1, 60000, sex, "");
         add(a, "0?????????????", -1, 60000, sex, "");
     }
-    cs_agg_finish(a);
+    assert_int_equal(cs_agg_finish(a, NULL), CS_OK);
 }
 
 static void test_agg_report_json(void **state)

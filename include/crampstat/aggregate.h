@@ -9,11 +9,12 @@
 
 #include <stdint.h>
 #include <crampstat/buf.h>
+#include <crampstat/cluster.h>
 #include <crampstat/error.h>
 #include <crampstat/rules.h>
 #include <crampstat/tag.h>
 
-#define CS_AGG_VERSION 1
+#define CS_AGG_VERSION 2
 #define CS_AGG_MAX_LEVELS 1000   /* strata or adjustment levels */
 #define CS_AGG_PATTERNS (1u << CS_F_MAIN_N)
 
@@ -31,6 +32,7 @@ typedef struct cs_agg_level {
     cs_agg_cell cell[CS_F_N][3];  /* factor x exposure state */
     uint64_t n[CS_AGG_PATTERNS];  /* adjustment level: sessions per pattern */
     uint64_t y[CS_AGG_PATTERNS];  /* ... and cases */
+    uint64_t m[CS_AGG_PATTERNS];  /* ... and milli-minutes */
 } cs_agg_level;
 
 typedef struct cs_agg {
@@ -47,18 +49,24 @@ typedef struct cs_agg {
     char **inputs;                /* input names, sorted, distinct */
     size_t ninputs;
     size_t last_stratum, last_adj;/* lookup cache */
+    cs_clu *clu;                  /* per-participant sums; NULL = sessions
+                                     are not clustered (--cluster none) */
 } cs_agg;
 
 int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
                 const char *adjust, cs_error *err);
 void cs_agg_dispose(cs_agg *a);
+/* Keep per-participant sums, for intervals robust to the clustering of
+ * sessions within participants (cluster.h). Call before the first add. */
+int cs_agg_cluster(cs_agg *a, cs_error *err);
 int cs_agg_add_input(cs_agg *a, const char *name);
 
 /* Add one session: its factor flags (1/0/-1), outcome (1/0/-1), duration
- * in milli-minutes, and the values of the --by and --adjust columns. */
+ * in milli-minutes, the values of the --by and --adjust columns, and its
+ * participant id (used only when the state clusters). */
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
-               cs_error *err);
+               cs_str participant, cs_error *err);
 /* Duration text (plain decimal minutes) to milli-minutes, rounded to the
  * nearest, but at least 1 for a positive duration; -1 when it is not a
  * plain decimal in 0 ... 1440. */
@@ -67,8 +75,8 @@ int cs_agg_mmin(cs_str duration, uint64_t *out);
 /* into += from; CS_EDATA when their rules, outcome, by, adjust differ, or
  * on a counter overflow. */
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
-/* Sort strata and levels by name (the canonical order). */
-void cs_agg_finish(cs_agg *a);
+/* Sort strata, levels and participants (the canonical order). */
+int cs_agg_finish(cs_agg *a, cs_error *err);
 
 /* The partial-state text format (docs/partial-format.md). */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *out);
@@ -76,8 +84,10 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *out);
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err);
 
-/* Read a whole (possibly gzip) file of at most 64 MiB into b: partial
- * states are small; the cap keeps a wrong file from filling memory. */
+/* Read a whole (possibly gzip) file of at most CS_PARTIAL_MAX bytes into
+ * b: the cap keeps a wrong file from filling memory. A state grows with
+ * the participants (about 100-300 bytes each when clustered). */
+#define CS_PARTIAL_MAX ((size_t)512 << 20)
 int cs_read_small_file(cs_buf *b, const char *path, cs_error *err);
 /* The kind of a partial state text ("aggregate", "calories") from its
  * first line, into kind (at least 32 bytes); CS_EDATA when it is not a

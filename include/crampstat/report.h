@@ -16,6 +16,9 @@ typedef struct cs_report_opts {
     int ci;            /* enum cs_ci_method for risks */
     int yates;         /* continuity-corrected chi-square */
     int safe_csv;
+    int cluster;       /* 1: intervals robust to the clustering of sessions
+                          within participants lead (when the state has the
+                          per-participant sums); 0: --cluster none */
 } cs_report_opts;
 
 void cs_report_opts_init(cs_report_opts *o);

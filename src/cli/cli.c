@@ -214,6 +214,15 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
     case 'C':
         ro->safe_csv = 1;
         return 0;
+    case 'K':
+        if (strcmp(arg, "participant") == 0 || strcmp(arg, "participant_id") == 0)
+            ro->cluster = 1;
+        else if (strcmp(arg, "none") == 0)
+            ro->cluster = 0;
+        else
+            return cli_usage(cmd, "--cluster is participant or none, not '%s'",
+                             arg);
+        return 0;
     case 'f':
         ro->format = cs_format_parse(arg);
         if (ro->format < 0 || (ro->format == CS_FMT_HTML && !allow_html))

@@ -53,7 +53,7 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
 int cli_output_close(cli_output *o, int ok, cs_error *err);
 
 /* The report options every reporting command shares: -l/--level,
- * -c/--ci, -Y/--yates, -C/--safe-csv, -f/--format (html only when
+ * -c/--ci, -Y/--yates, -K/--cluster, -C/--safe-csv, -f/--format (html only when
  * allow_html). Returns 0 when opt was one of them and is valid, the usage
  * exit status when its value is bad, -1 when opt is not one of them. */
 int cli_report_option(int opt, const char *arg, cs_report_opts *ro,

@@ -13,6 +13,7 @@
 static const char help[] =
 "Usage: crampstat aggregate [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                           [--ci wilson|exact] [--yates] [--partial]\n"
+"                           [--cluster participant|none]\n"
 "                           [--format pretty|csv|tsv|json|md] [-o FILE] [FILE]...\n"
 "Read tagged sessions (the output of 'crampstat tag') and report, for\n"
 "every cause factor and medical sub-factor, exposed against unexposed\n"
@@ -30,6 +31,10 @@ static const char help[] =
 "      --ci METHOD       risk interval: wilson (default) or exact\n"
 "                        (Clopper-Pearson)\n"
 "      --yates           chi-square with Yates' continuity correction\n"
+"      --cluster BY      participant (default): the intervals that lead\n"
+"                        are robust to the clustering of sessions within\n"
+"                        participants (sandwich by participant_id); none:\n"
+"                        sessions treated as independent (the plain tables)\n"
 "  -p, --partial         write the mergeable partial state instead\n"
 "  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
 "  -R, --rules FILE      the rules tag used (recorded in the state, so that\n"
@@ -74,6 +79,8 @@ static const char report_help[] =
 "  -l, --level L       confidence level (default 0.95)\n"
 "      --ci METHOD     risk interval: wilson (default) or exact\n"
 "      --yates         chi-square with Yates' continuity correction\n"
+"      --cluster BY    participant (default) or none: which intervals lead\n"
+"                      (none: sessions treated as independent)\n"
 "  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
 "      --safe-csv      prefix cells starting with = + - @ with ' (numbers\n"
 "                      such as -0.42 stay as they are)\n"
@@ -137,6 +144,7 @@ int cmd_aggregate(int argc, char **argv)
         { "level", required_argument, NULL, 'l' },
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
+        { "cluster", required_argument, NULL, 'K' },
         { "partial", no_argument, NULL, 'p' },
         { "format", required_argument, NULL, 'f' },
         { "rules", required_argument, NULL, 'R' },
@@ -191,12 +199,13 @@ int cmd_aggregate(int argc, char **argv)
     if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)
         return opt;
     if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
+        (ro.cluster && cs_agg_cluster(&agg, &err) < 0) ||
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;
     agg_ready = 1;
     for (int f = 0; f < nfiles; f++) {
         const cs_record *rec;
-        long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1;
+        long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1, pcol = -1;
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
@@ -221,6 +230,12 @@ int cmd_aggregate(int argc, char **argv)
                         "of 'crampstat tag'", ocol < 0 ? "outcome" : "duration_min");
             goto done;
         }
+        if (ro.cluster && (pcol = column(rec, "participant_id")) < 0) {
+            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
+                        "column \"participant_id\" is missing: the intervals "
+                        "robust to clustering need it (or use --cluster none)");
+            goto done;
+        }
         if ((by && (bcol = column(rec, by)) < 0) ||
             (adjust && (acol = column(rec, adjust)) < 0)) {
             cs_error_at(&err, CS_EUSAGE, (cs_pos){ files[f], rec->line, 0 },
@@ -228,12 +243,13 @@ int cmd_aggregate(int argc, char **argv)
             goto done;
         }
         {
-            const char *more[] = { "outcome", "duration_min", by, adjust };
+            const char *more[] = { "outcome", "duration_min", by, adjust,
+                                   ro.cluster ? "participant_id" : NULL };
             const char *dup = NULL;
             for (int k = 0; k < CS_F_N && !dup; k++)
                 if (named(rec, cs_factor_name(k)) > 1)
                     dup = cs_factor_name(k);
-            for (int k = 0; k < 4 && !dup; k++)
+            for (int k = 0; k < 5 && !dup; k++)
                 if (more[k] && named(rec, more[k]) > 1)
                     dup = more[k];
             if (dup) {
@@ -269,6 +285,10 @@ int cmd_aggregate(int argc, char **argv)
                 snprintf(reason, sizeof reason, "duration_min: not a number "
                          "of minutes above 0 and at most 1440");
             }
+            if (!bad && pcol >= 0 && cs_str_trim(rec->fields[pcol]).len == 0) {
+                bad = "participant_id";
+                snprintf(reason, sizeof reason, "participant_id: empty");
+            }
             if (bad) {
                 nrej++;
                 cs_rejlog_add(rej, files[f], rec, bad, reason);
@@ -277,6 +297,7 @@ int cmd_aggregate(int argc, char **argv)
             if (cs_agg_add(&agg, fl, out, mmin,
                            bcol >= 0 ? cs_str_trim(rec->fields[bcol]) : (cs_str){ "", 0 },
                            acol >= 0 ? cs_str_trim(rec->fields[acol]) : (cs_str){ "", 0 },
+                           pcol >= 0 ? cs_str_trim(rec->fields[pcol]) : (cs_str){ "", 0 },
                            &err) < 0)
                 goto done;
         }
@@ -288,8 +309,8 @@ int cmd_aggregate(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "aggregate: %llu rows in, %llu used, %llu rejected\n",
                 nin, nin - nrej, nrej);
-    cs_agg_finish(&agg);
-    emit(&agg, partial, &ro, output, &err);
+    if (cs_agg_finish(&agg, &err) == CS_OK)
+        emit(&agg, partial, &ro, output, &err);
 done:
     cs_rejlog_close(rej, &err);
     cs_reader_free(r);
@@ -324,7 +345,7 @@ int cmd_merge(int argc, char **argv)
     }
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
-    cs_buf_init(&text, (size_t)65 << 20);
+    cs_buf_init(&text, CS_PARTIAL_MAX + ((size_t)1 << 17));
     for (int f = 0; f < nfiles; f++) {
         char kind[32];
         if (cs_read_small_file(&text, files[f], &err) < 0 ||
@@ -375,8 +396,8 @@ int cmd_merge(int argc, char **argv)
         }
         goto done;
     }
-    cs_agg_finish(&total);
-    emit(&total, 1, NULL, output, &err);
+    if (cs_agg_finish(&total, &err) == CS_OK)
+        emit(&total, 1, NULL, output, &err);
 done:
     if (have && cal)
         cs_cal_dispose(&ctotal);
@@ -393,6 +414,7 @@ int cmd_report(int argc, char **argv)
         { "level", required_argument, NULL, 'l' },
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
+        { "cluster", required_argument, NULL, 'K' },
         { "output", required_argument, NULL, 'o' },
         { "safe-csv", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
@@ -428,7 +450,7 @@ int cmd_report(int argc, char **argv)
                          "first with 'crampstat merge')");
     if (optind < argc)
         path = argv[optind];
-    cs_buf_init(&text, (size_t)65 << 20);
+    cs_buf_init(&text, CS_PARTIAL_MAX + ((size_t)1 << 17));
     if (cs_read_small_file(&text, path, &err) < 0 ||
         cs_partial_kind(path, text.ptr, text.len, kind, sizeof kind, &err) < 0)
         goto done;

@@ -21,6 +21,7 @@ static const char help[] =
 "Usage: crampstat analyze --survey FILE --exercise FILE... [--rules FILE]\n"
 "                         [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
+"                         [--cluster participant|none]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
 "                         [--rejects FILE]"
 "\n"
@@ -44,6 +45,10 @@ static const char help[] =
 "  -l, --level L         confidence level (default 0.95)\n"
 "      --ci METHOD       risk interval: wilson (default) or exact\n"
 "      --yates           chi-square with Yates' continuity correction\n"
+"      --cluster BY      participant (default): the intervals that lead\n"
+"                        are robust to the clustering of sessions within\n"
+"                        participants (sandwich by participant_id); none:\n"
+"                        sessions treated as independent (the plain tables)\n"
 "  -f, --format FMT      pretty (default), csv, tsv, json, md or html\n"
 "  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
@@ -193,6 +198,7 @@ int cmd_analyze(int argc, char **argv)
         { "level", required_argument, NULL, 'l' },
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
+        { "cluster", required_argument, NULL, 'K' },
         { "format", required_argument, NULL, 'f' },
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
@@ -289,7 +295,8 @@ int cmd_analyze(int argc, char **argv)
                                  "aggregate --by %s')", cols[k], cols[k]);
     }
     cs_buf_init(&b, 0);
-    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0)
+    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
+        (ro.cluster && cs_agg_cluster(&agg, &err) < 0))
         goto done;
     agg_ready = 1;
     /* Calories group by --by when it is one of theirs, else by sex. */
@@ -363,7 +370,9 @@ int cmd_analyze(int argc, char **argv)
                              "milli-minutes");
                 goto done;
             }
-            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av, &err) < 0 ||
+            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av,
+                           cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]),
+                           &err) < 0 ||
                 cs_cal_add_session(&cal, wv->goal_lb_week, t.outcome, &err) < 0)
                 goto done;
         }
@@ -395,7 +404,8 @@ int cmd_analyze(int argc, char **argv)
         fprintf(stderr, "memory: survey table %zu bytes, session ids %zu bytes\n",
                 cs_survey_bytes(sv), ids ? cs_idset_bytes(ids) : (size_t)0);
     }
-    cs_agg_finish(&agg);
+    if (cs_agg_finish(&agg, &err) < 0)
+        goto done;
     cs_cal_finish(&cal);
     {
         run rn = { &rules, total_read, total_joined, no_survey, argc, argv };

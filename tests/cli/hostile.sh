@@ -250,7 +250,7 @@ check "merge past 2^32: exit" 0 $?
 check "merge past 2^32: rows" "rows 6000000012 12" "$(grep '^rows' "$T/big.partial")"
 check "merge past 2^32: a cell" "cell fatigue unexposed 4000000000 29999999 180000000000000" \
     "$(grep '^cell fatigue unexposed' "$T/big.partial")"
-check "merge past 2^32: a pattern" "pattern 0 6000000000 60000000" "$(grep '^pattern' "$T/big.partial")"
+check "merge past 2^32: a pattern" "pattern 0 6000000000 60000000 0" "$(grep '^pattern' "$T/big.partial")"
 cs report --format json "$T/big.partial" >"$T/big.json"
 check "report past 2^32: exit" 0 $?
 check_grep "report past 2^32: sessions" '"sessions": 6000000012' "$T/big.json"

@@ -103,12 +103,20 @@ for i in $(seq 1000); do args+=("$T/small.partial"); done
 cs merge "${args[@]}" >"$T/x1000.partial"
 check "merge of 1000 states exit" 0 $?
 # Every count times 1000, by awk (rows: both; cell: sessions, cases,
-# exposure; pattern: n and y, not the bits).
+# exposure; pattern: n, y and exposure, not the bits; a participant's
+# entries: sessions, cases and exposure, not the key).
 awk '$1 == "rows" { printf "rows %.0f %.0f\n", $2 * 1000, $3 * 1000; next }
      $1 == "cell" { printf "%s %s %s %.0f %.0f %.0f\n", $1, $2, $3,
                     $4 * 1000, $5 * 1000, $6 * 1000; next }
-     $1 == "pattern" { printf "pattern %s %.0f %.0f\n", $2, $3 * 1000,
-                       $4 * 1000; next }
+     $1 == "pattern" { printf "pattern %s %.0f %.0f %.0f\n", $2, $3 * 1000,
+                       $4 * 1000, $5 * 1000; next }
+     $1 == "p" { line = $1 " " $2
+                 for (i = 3; i <= NF; i++) {
+                     split($i, e, ":")
+                     line = line sprintf(" %s:%.0f:%.0f:%.0f", e[1], e[2] * 1000,
+                                         e[3] * 1000, e[4] * 1000)
+                 }
+                 print line; next }
      { print }' "$T/small.partial" >"$T/want1000.partial"
 check_file "1000 copies = counts x 1000" "$T/want1000.partial" "$T/x1000.partial"
 check "rows x 1000" "rows 300000 $(($(awk '$1 == "rows" { print $3 }' "$T/small.partial") * 1000))" \

@@ -1,0 +1,1071 @@
+/* Per-participant sums and the cluster-robust (sandwich) variances built
+ * from them. The variance of every model here is the one statsmodels'
+ * GLM(...).fit(cov_type="cluster") returns: bread^-1 meat bread^-1 times
+ * G/(G-1) (N-1)/(N-K), the meat summing each participant's total score.
+ *
+ * For y ~ 1 + x with a binary x the fitted values are the two groups'
+ * means, so the scores of the four two-group models reduce to the
+ * residuals e1 = a_i - p1 n1_i and e0 = c_i - p0 n0_i of participant i
+ * (cases a_i, c_i of n1_i, n0_i exposed and unexposed sessions): with
+ * S11 = sum e1^2, S00 = sum e0^2, S10 = sum e1 e0 and A, C the case
+ * totals,
+ *   var log RR = S11/A^2 + S00/C^2 - 2 S10/(A C)             (Poisson log)
+ *   var log OR = the same with A(1-p1), C(1-p0) below       (binomial logit)
+ *   var RD     = S11/N1^2 + S00/N0^2 - 2 S10/(N1 N0)         (identity)
+ * and the rate ratio uses exposure-time residuals a_i - r1 t1_i. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include <crampstat/cluster.h>
+
+#define NONE UINT32_MAX
+
+typedef struct entry {
+    uint64_t key;      /* factor states and level (cluster.h) */
+    uint64_t mmin;
+    uint32_t n, y;     /* sessions, cases */
+    uint32_t next;     /* next entry of the participant, NONE at the end */
+} entry;
+
+typedef struct person {
+    uint64_t id_off;   /* into ids */
+    uint32_t id_len;
+    uint32_t head;     /* first entry */
+    uint32_t count;    /* entries */
+    uint32_t hash;
+} person;
+
+struct cs_clu {
+    person *p;
+    size_t np, capp;
+    entry *e;
+    size_t ne, cape;
+    char *ids;
+    size_t idlen, idcap;
+    uint32_t *slot;    /* open addressing: person index + 1, 0 = empty */
+    size_t nslot;      /* a power of two */
+    size_t last;       /* the last person looked up */
+    int sorted;        /* entries contiguous per person, in key order */
+};
+
+static uint32_t hash_id(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a, folded */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+int cs_clu_create(cs_clu **out, cs_error *err)
+{
+    cs_clu *c = calloc(1, sizeof *c);
+
+    if (!c || !(c->slot = calloc(1024, sizeof *c->slot))) {
+        free(c);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    c->nslot = 1024;
+    c->last = SIZE_MAX;
+    *out = c;
+    return CS_OK;
+}
+
+void cs_clu_free(cs_clu *c)
+{
+    if (!c)
+        return;
+    free(c->p);
+    free(c->e);
+    free(c->ids);
+    free(c->slot);
+    free(c);
+}
+
+size_t cs_clu_participants(const cs_clu *c) { return c ? c->np : 0; }
+
+size_t cs_clu_bytes(const cs_clu *c)
+{
+    if (!c)
+        return 0;
+    return sizeof *c + c->capp * sizeof *c->p + c->cape * sizeof *c->e +
+           c->idcap + c->nslot * sizeof *c->slot;
+}
+
+static const char *id_of(const cs_clu *c, const person *q)
+{
+    return c->ids + q->id_off;
+}
+
+static int grow_slots(cs_clu *c)
+{
+    size_t n = c->nslot * 2;
+    uint32_t *s = calloc(n, sizeof *s);
+
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < c->np; i++) {
+        size_t k = c->p[i].hash & (n - 1);
+        while (s[k])
+            k = (k + 1) & (n - 1);
+        s[k] = (uint32_t)(i + 1);
+    }
+    free(c->slot);
+    c->slot = s;
+    c->nslot = n;
+    return 0;
+}
+
+/* Index of participant id, added when new; -1 out of memory. */
+static long find_person(cs_clu *c, cs_str id)
+{
+    uint32_t h;
+    size_t k;
+
+    if (c->last < c->np) {
+        const person *q = &c->p[c->last];
+        if (q->id_len == id.len && memcmp(id_of(c, q), id.ptr, id.len) == 0)
+            return (long)c->last;
+    }
+    h = hash_id(id.ptr, id.len);
+    for (k = h & (c->nslot - 1); c->slot[k]; k = (k + 1) & (c->nslot - 1)) {
+        const person *q = &c->p[c->slot[k] - 1];
+        if (q->hash == h && q->id_len == id.len &&
+            memcmp(id_of(c, q), id.ptr, id.len) == 0)
+            return (long)(c->last = c->slot[k] - 1);
+    }
+    if (c->np >= UINT32_MAX - 1 || id.len >= UINT32_MAX)
+        return -1;
+    if (c->np == c->capp) {
+        size_t n = c->capp ? c->capp * 2 : 1024;
+        person *p = realloc(c->p, n * sizeof *p);
+        if (!p)
+            return -1;
+        c->p = p;
+        c->capp = n;
+    }
+    if (c->idlen + id.len + 1 > c->idcap) {
+        size_t n = c->idcap ? c->idcap * 2 : 16384;
+        while (n < c->idlen + id.len + 1)
+            n *= 2;
+        char *s = realloc(c->ids, n);
+        if (!s)
+            return -1;
+        c->ids = s;
+        c->idcap = n;
+    }
+    memcpy(c->ids + c->idlen, id.ptr, id.len);
+    c->ids[c->idlen + id.len] = '\0';
+    c->p[c->np] = (person){ c->idlen, (uint32_t)id.len, NONE, 0, h };
+    c->idlen += id.len + 1;
+    c->slot[k] = (uint32_t)(c->np + 1);
+    c->last = c->np++;
+    c->sorted = 0;
+    if (c->np * 2 > c->nslot && grow_slots(c) < 0)
+        return -1;
+    return (long)c->last;
+}
+
+/* Add n, y, mmin to participant i's entry key; -1 out of memory, -2 a
+ * count overflows. */
+static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
+                     uint64_t y, uint64_t mmin)
+{
+    person *q = &c->p[i];
+    uint32_t *link = &q->head;
+    entry *e;
+
+    for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
+        e = &c->e[j];
+        if (e->key == key) {
+            if (n > UINT32_MAX - e->n || y > UINT32_MAX - e->y ||
+                mmin > UINT64_MAX - e->mmin)
+                return -2;
+            e->n += (uint32_t)n;
+            e->y += (uint32_t)y;
+            e->mmin += mmin;
+            return 0;
+        }
+        link = &e->next;
+    }
+    if (n > UINT32_MAX || y > UINT32_MAX || c->ne >= NONE - 1)
+        return -2;
+    if (c->ne == c->cape) {
+        size_t m = c->cape ? c->cape * 2 : 4096;
+        entry *ne = realloc(c->e, m * sizeof *ne);
+        if (!ne)
+            return -1;
+        c->e = ne;
+        c->cape = m;
+        link = &c->p[i].head;           /* re-find the tail: e moved */
+        while (*link != NONE)
+            link = &c->e[*link].next;
+    }
+    c->e[c->ne] = (entry){ key, mmin, (uint32_t)n, (uint32_t)y, NONE };
+    *link = (uint32_t)c->ne++;
+    q->count++;
+    c->sorted = 0;
+    return 0;
+}
+
+static int add_error(int rc, cs_str id, cs_error *err)
+{
+    if (rc == -1)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return cs_error_set(err, CS_EDATA, "participant \"%.*s\": a session or "
+                        "case count overflows 32 bits", (int)(id.len > 64 ? 64 : id.len),
+                        id.ptr);
+}
+
+int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
+               int outcome, uint64_t mmin, cs_error *err)
+{
+    uint64_t key = (uint64_t)(level & CS_CLU_NO_LEVEL) << CS_CLU_LEVEL_SHIFT;
+    long i;
+    int rc;
+
+    for (int f = 0; f < CS_F_N; f++)
+        key |= (uint64_t)(factor[f] < 0 ? 2 : factor[f]) << (2 * f);
+    if ((i = find_person(c, id)) < 0)
+        return add_error(-1, id, err);
+    if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
+        return add_error(rc, id, err);
+    return CS_OK;
+}
+
+static uint64_t with_level(uint64_t key, unsigned level)
+{
+    return (key & ((UINT64_C(1) << CS_CLU_LEVEL_SHIFT) - 1)) |
+           ((uint64_t)level << CS_CLU_LEVEL_SHIFT);
+}
+
+static unsigned level_of(uint64_t key)
+{
+    return (unsigned)(key >> CS_CLU_LEVEL_SHIFT) & CS_CLU_NO_LEVEL;
+}
+
+int cs_clu_merge(cs_clu *into, const cs_clu *from, const size_t *level_map,
+                 size_t nlevels, cs_error *err)
+{
+    for (size_t i = 0; i < from->np; i++) {
+        const person *q = &from->p[i];
+        cs_str id = { id_of(from, q), q->id_len };
+        long t = find_person(into, id);
+        if (t < 0)
+            return add_error(-1, id, err);
+        for (uint32_t j = q->head; j != NONE; j = from->e[j].next) {
+            const entry *e = &from->e[j];
+            unsigned lv = level_of(e->key);
+            uint64_t key = e->key;
+            int rc;
+            if (lv != CS_CLU_NO_LEVEL) {
+                if (lv >= nlevels)
+                    return cs_error_set(err, CS_EDATA, "internal: a "
+                                        "participant's level is out of range");
+                key = with_level(key, (unsigned)level_map[lv]);
+            }
+            if ((rc = add_entry(into, (size_t)t, key, e->n, e->y, e->mmin)) < 0)
+                return add_error(rc, id, err);
+        }
+    }
+    return CS_OK;
+}
+
+void cs_clu_remap_levels(cs_clu *c, const size_t *map, size_t nlevels)
+{
+    for (size_t j = 0; j < c->ne; j++) {
+        unsigned lv = level_of(c->e[j].key);
+        if (lv != CS_CLU_NO_LEVEL && lv < nlevels)
+            c->e[j].key = with_level(c->e[j].key, (unsigned)map[lv]);
+    }
+    c->sorted = 0;
+}
+
+/* qsort has no payload argument: the arrays being sorted are set here. */
+static const cs_clu *sort_ctx;
+
+static int cmp_person(const void *x, const void *y)
+{
+    const person *a = &sort_ctx->p[*(const uint32_t *)x];
+    const person *b = &sort_ctx->p[*(const uint32_t *)y];
+    size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+    int d = memcmp(id_of(sort_ctx, a), id_of(sort_ctx, b), n);
+    return d ? d : (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+    uint64_t a = ((const entry *)x)->key, b = ((const entry *)y)->key;
+    return (a > b) - (a < b);
+}
+
+int cs_clu_finish(cs_clu *c, cs_error *err)
+{
+    uint32_t *order;
+    person *np;
+    entry *ne;
+    size_t k = 0;
+
+    if (c->sorted)
+        return CS_OK;
+    order = malloc((c->np + 1) * sizeof *order);
+    np = malloc((c->np + 1) * sizeof *np);
+    ne = malloc((c->ne + 1) * sizeof *ne);
+    if (!order || !np || !ne) {
+        free(order); free(np); free(ne);
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->np; i++)
+        order[i] = (uint32_t)i;
+    sort_ctx = c;
+    qsort(order, c->np, sizeof *order, cmp_person);
+    sort_ctx = NULL;
+    for (size_t i = 0; i < c->np; i++) {
+        const person *q = &c->p[order[i]];
+        size_t start = k;
+        np[i] = *q;
+        for (uint32_t j = q->head; j != NONE; j = c->e[j].next)
+            ne[k++] = c->e[j];
+        qsort(ne + start, k - start, sizeof *ne, cmp_entry);
+        for (size_t j = start; j < k; j++)
+            ne[j].next = j + 1 < k ? (uint32_t)(j + 1) : NONE;
+        np[i].head = k > start ? (uint32_t)start : NONE;
+        np[i].count = (uint32_t)(k - start);
+    }
+    free(order);
+    free(c->p);
+    free(c->e);
+    c->p = np;
+    c->capp = c->np + 1;
+    c->e = ne;
+    c->cape = c->ne + 1;
+    memset(c->slot, 0, c->nslot * sizeof *c->slot);
+    for (size_t i = 0; i < c->np; i++) {
+        size_t s = c->p[i].hash & (c->nslot - 1);
+        while (c->slot[s])
+            s = (s + 1) & (c->nslot - 1);
+        c->slot[s] = (uint32_t)(i + 1);
+    }
+    c->last = SIZE_MAX;
+    c->sorted = 1;
+    return CS_OK;
+}
+
+/* ---- the partial-state section ---------------------------------------- */
+
+int cs_clu_write(const cs_clu *c, cs_buf *b)
+{
+    int rc = CS_OK;
+
+    for (size_t i = 0; i < c->np && !rc; i++) {
+        const person *q = &c->p[i];
+        const char *s = id_of(c, q);
+        rc = cs_buf_append(b, "p :", 3);
+        for (size_t k = 0; k < q->id_len && !rc; k++) {
+            unsigned char ch = (unsigned char)s[k];
+            if (ch <= 0x20 || ch >= 0x7f || ch == '%')
+                rc = cs_buf_printf(b, "%%%02X", ch);
+            else
+                rc = cs_buf_putc(b, (char)ch);
+        }
+        for (uint32_t j = q->head; j != NONE && !rc; j = c->e[j].next) {
+            const entry *e = &c->e[j];
+            char key[CS_F_N + 1];
+            unsigned lv = level_of(e->key);
+            for (int f = 0; f < CS_F_N; f++)
+                key[f] = "01-"[(e->key >> (2 * f)) & 3];
+            key[CS_F_N] = '\0';
+            if (lv == CS_CLU_NO_LEVEL)
+                rc = cs_buf_printf(b, " %s/-:%u:%u:%llu", key, e->n, e->y,
+                                   (unsigned long long)e->mmin);
+            else
+                rc = cs_buf_printf(b, " %s/%u:%u:%u:%llu", key, lv, e->n, e->y,
+                                   (unsigned long long)e->mmin);
+        }
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    }
+    return rc;
+}
+
+static int take_u64(const char **p, const char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *s = *p;
+
+    if (s >= end || *s < '0' || *s > '9' || (*s == '0' && s + 1 < end &&
+                                             s[1] >= '0' && s[1] <= '9'))
+        return -1;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+#define WHY(...) (snprintf(why, whycap, __VA_ARGS__), -1)
+
+int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
+                     size_t whycap)
+{
+    const char *p = rest.ptr, *end = rest.ptr + rest.len, *w;
+    char idbuf[1024];
+    size_t idn = 0;
+    uint64_t prev = 0;
+    int first = 1;
+    long i;
+
+    if (p >= end || *p != ':')
+        return WHY("expected ':' and a participant id");
+    for (p++; p < end && *p != ' '; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (idn + 1 >= sizeof idbuf)
+            return WHY("participant id longer than %zu bytes", sizeof idbuf - 1);
+        if (ch == '%') {
+            unsigned v;
+            char hex[3] = { 0, 0, 0 };
+            if (end - p < 3)
+                return WHY("bad %%-escape");
+            hex[0] = p[1];
+            hex[1] = p[2];
+            if (sscanf(hex, "%2x", &v) != 1 || v == 0)
+                return WHY("bad %%-escape");
+            idbuf[idn++] = (char)v;
+            p += 2;
+        } else if (ch <= 0x20 || ch >= 0x7f) {
+            return WHY("unescaped byte in a participant id");
+        } else {
+            idbuf[idn++] = (char)ch;
+        }
+    }
+    if (idn == 0)
+        return WHY("empty participant id");
+    {
+        size_t before = c->np;
+        if ((i = find_person(c, (cs_str){ idbuf, idn })) < 0)
+            return WHY("out of memory");
+        if (c->np == before)
+            return WHY("participant \"%.*s\" appears twice", (int)(idn > 64 ? 64 : idn), idbuf);
+    }
+    if (p >= end)
+        return WHY("participant \"%.*s\" has no sessions", (int)(idn > 64 ? 64 : idn), idbuf);
+    while (p < end) {
+        uint64_t key = 0, lv, n, y, m;
+        int complete = 1;
+        if (*p++ != ' ')
+            return WHY("expected a space between entries");
+        w = p;
+        if (end - p < CS_F_N + 2)
+            return WHY("truncated entry");
+        for (int f = 0; f < CS_F_N; f++, p++) {
+            uint64_t s = *p == '0' ? 0 : *p == '1' ? 1 : *p == '-' ? 2 : 3;
+            if (s == 3)
+                return WHY("factor states are 0, 1 or '-'");
+            if (s == 2 && f < CS_F_MAIN_N)
+                complete = 0;
+            key |= s << (2 * f);
+        }
+        if (*p++ != '/')
+            return WHY("expected '/' after the factor states");
+        if (p < end && *p == '-') {
+            p++;
+            lv = CS_CLU_NO_LEVEL;
+            if (complete)
+                return WHY("an entry with every main factor known needs a level");
+        } else {
+            if (take_u64(&p, end, &lv) < 0 || lv >= nlevels)
+                return WHY("level is not an index of the state's levels");
+            if (!complete)
+                return WHY("an entry with a main factor unknown has no level");
+        }
+        key |= lv << CS_CLU_LEVEL_SHIFT;
+        if (p >= end || *p++ != ':' || take_u64(&p, end, &n) < 0 ||
+            p >= end || *p++ != ':' || take_u64(&p, end, &y) < 0 ||
+            p >= end || *p++ != ':' || take_u64(&p, end, &m) < 0)
+            return WHY("an entry is KEY/LEVEL:SESSIONS:CASES:MMIN");
+        if (n == 0 || y > n || n > UINT32_MAX ||
+            m > n * (uint64_t)1440000)
+            return WHY("inconsistent entry \"%.*s\": no sessions, more cases "
+                       "than sessions, or more than 1440 minutes a session",
+                       (int)(p - w > 60 ? 60 : p - w), w);
+        if (!first && key <= prev)
+            return WHY("entries are not in canonical order (or repeat)");
+        if (add_entry(c, (size_t)i, key, n, y, m) < 0)
+            return WHY("out of memory");
+        prev = key;
+        first = 0;
+    }
+    return 0;
+}
+
+/* ---- totals and statistics -------------------------------------------- */
+
+void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
+                   size_t nlevels, uint64_t *pn, uint64_t *py)
+{
+    memset(cell, 0, sizeof(uint64_t) * CS_F_N * 9);
+    memset(pn, 0, nlevels * 64 * sizeof *pn);
+    memset(py, 0, nlevels * 64 * sizeof *py);
+    for (size_t j = 0; j < c->ne; j++) {
+        const entry *e = &c->e[j];
+        unsigned lv = level_of(e->key), bits = 0;
+        for (int f = 0; f < CS_F_N; f++) {
+            unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+            cell[f][st][0] += e->n;
+            cell[f][st][1] += e->y;
+            cell[f][st][2] += e->mmin;
+            if (f < CS_F_MAIN_N)
+                bits |= (st & 1u) << f;
+        }
+        if (lv != CS_CLU_NO_LEVEL && lv < nlevels) {
+            pn[lv * 64 + bits] += e->n;
+            py[lv * 64 + bits] += e->y;
+        }
+    }
+}
+
+size_t cs_clu_notes_format(char *buf, size_t cap, uint32_t notes)
+{
+    static const char *const text[] = {
+        "a group has no sessions",
+        "a zero cell",
+        "a group's sessions come from a single participant",
+        "robust standard error 0",
+        "the model has no usable fit",
+        "the robust covariance could not be computed",
+        "out of memory",
+    };
+    size_t len = 0;
+
+    if (cap)
+        buf[0] = '\0';
+    for (unsigned k = 0; k < sizeof text / sizeof *text; k++) {
+        if (!(notes & (1u << k)))
+            continue;
+        int n = snprintf(buf ? buf + (len < cap ? len : cap) : NULL,
+                         len < cap ? cap - len : 0, "%s%s", len ? "; " : "",
+                         text[k]);
+        len += (size_t)n;
+    }
+    return len;
+}
+
+static cs_ci nan_ci(void)
+{
+    return (cs_ci){ NAN, NAN, NAN };
+}
+
+/* Local sums of one participant for factor f: [state][n, y, t]. */
+static void local_sums(const cs_clu *c, const person *q, int f, double s[2][3])
+{
+    memset(s, 0, 6 * sizeof(double));
+    for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
+        const entry *e = &c->e[j];
+        unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+        if (st > 1)
+            continue;
+        s[st][0] += e->n;
+        s[st][1] += e->y;
+        s[st][2] += (double)e->mmin / 60000.0;
+    }
+}
+
+static cs_ci wald_log(double est, double se, double z)
+{
+    return (cs_ci){ est, exp(log(est) - z * se), exp(log(est) + z * se) };
+}
+
+void cs_clu_factor_stats(cs_clu_factor *o, const cs_clu *c, int f, double level)
+{
+    double z = cs_stats_z(level);
+    uint64_t N1 = 0, N0 = 0, A = 0, C = 0, G1 = 0, G0 = 0, G = 0;
+    double T1 = 0, T0 = 0;
+    double s11 = 0, s00 = 0, s10 = 0, r11 = 0, r00 = 0, r10 = 0;
+
+    memset(o, 0, sizeof *o);
+    o->risk_ratio = o->odds_ratio = o->risk_difference = o->rate_ratio =
+        o->exposed_risk = o->unexposed_risk = nan_ci();
+    o->se_log_rr = o->design_effect = NAN;
+    for (size_t i = 0; i < c->np; i++) {
+        double s[2][3];
+        local_sums(c, &c->p[i], f, s);
+        if (s[1][0] > 0)
+            G1++;
+        if (s[0][0] > 0)
+            G0++;
+        if (s[0][0] + s[1][0] > 0)
+            G++;
+        N1 += (uint64_t)s[1][0];
+        A += (uint64_t)s[1][1];
+        N0 += (uint64_t)s[0][0];
+        C += (uint64_t)s[0][1];
+        T1 += s[1][2];
+        T0 += s[0][2];
+    }
+    o->participants_exposed = G1;
+    o->participants_unexposed = G0;
+    o->participants = G;
+    o->sessions = N1 + N0;
+    if (N1 == 0 || N0 == 0) {
+        o->notes = CS_CLU_NOTE_EMPTY;
+        o->rr_notes = o->or_notes = o->rd_notes = o->rate_notes = o->notes;
+        o->exp_notes = N1 ? 0 : CS_CLU_NOTE_EMPTY;
+        o->unexp_notes = N0 ? 0 : CS_CLU_NOTE_EMPTY;
+    }
+    double p1 = N1 ? (double)A / (double)N1 : NAN;
+    double p0 = N0 ? (double)C / (double)N0 : NAN;
+    double q1 = T1 > 0 ? (double)A / T1 : NAN, q0 = T0 > 0 ? (double)C / T0 : NAN;
+    for (size_t i = 0; i < c->np; i++) {
+        double s[2][3];
+        local_sums(c, &c->p[i], f, s);
+        double e1 = N1 ? s[1][1] - p1 * s[1][0] : 0;
+        double e0 = N0 ? s[0][1] - p0 * s[0][0] : 0;
+        double g1 = T1 > 0 ? s[1][1] - q1 * s[1][2] : 0;
+        double g0 = T0 > 0 ? s[0][1] - q0 * s[0][2] : 0;
+        s11 += e1 * e1;
+        s00 += e0 * e0;
+        s10 += e1 * e0;
+        r11 += g1 * g1;
+        r00 += g0 * g0;
+        r10 += g1 * g0;
+    }
+    double dA = (double)A, dC = (double)C, dN1 = (double)N1, dN0 = (double)N0;
+    double N = dN1 + dN0;
+    /* One participant per group: its residual sum is 0 by construction,
+     * and the robust variance would be too small, not robust. */
+    uint32_t two = 0;
+    if (G1 < 2 || G0 < 2 || G < 2)
+        two = CS_CLU_NOTE_ONE_PARTICIPANT;
+    double c2 = G >= 2 && N > 2 ? (double)G / (double)(G - 1) * (N - 1) / (N - 2)
+                                : NAN;
+
+    /* Group risks: intercept-only logit models, K = 1. */
+    struct { uint64_t g, a, n; double s; cs_ci *out; uint32_t *notes; } grp[2] = {
+        { G1, A, N1, s11, &o->exposed_risk, &o->exp_notes },
+        { G0, C, N0, s00, &o->unexposed_risk, &o->unexp_notes },
+    };
+    for (int k = 0; k < 2; k++) {
+        if (grp[k].n == 0) {
+            *grp[k].notes |= CS_CLU_NOTE_EMPTY;
+            continue;
+        }
+        double p = (double)grp[k].a / (double)grp[k].n;
+        if (grp[k].g < 2) {
+            grp[k].out->est = p;
+            *grp[k].notes |= CS_CLU_NOTE_ONE_PARTICIPANT;
+            continue;
+        }
+        if (grp[k].a == 0 || grp[k].a == grp[k].n) {
+            grp[k].out->est = p;
+            *grp[k].notes |= CS_CLU_NOTE_ZERO_CELL;
+            continue;
+        }
+        double w = (double)grp[k].a * (1 - p);
+        double v = (double)grp[k].g / (double)(grp[k].g - 1) * grp[k].s / (w * w);
+        double se = sqrt(v), lg = log(p / (1 - p));
+        if (!(se > 0)) {
+            grp[k].out->est = p;
+            *grp[k].notes |= CS_CLU_NOTE_ZERO_SE;
+            continue;
+        }
+        *grp[k].out = (cs_ci){ p, 1 / (1 + exp(-(lg - z * se))),
+                               1 / (1 + exp(-(lg + z * se))) };
+    }
+    if (N1 == 0 || N0 == 0)
+        goto done;
+
+    /* Risk difference: defined without cases. */
+    o->risk_difference.est = p1 - p0;
+    if (two)
+        o->rd_notes |= two;
+    else {
+        double v = c2 * (s11 / (dN1 * dN1) + s00 / (dN0 * dN0) - 2 * s10 / (dN1 * dN0));
+        double se = v > 0 ? sqrt(v) : 0;
+        if (se > 0)
+            o->risk_difference = (cs_ci){ p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se };
+        else
+            o->rd_notes |= CS_CLU_NOTE_ZERO_SE;
+    }
+    /* Risk ratio and rate ratio: log link, need cases in both groups. */
+    if (A == 0 || C == 0) {
+        o->rr_notes |= CS_CLU_NOTE_ZERO_CELL;
+        o->rate_notes |= CS_CLU_NOTE_ZERO_CELL;
+    } else {
+        o->risk_ratio.est = p1 / p0;
+        o->rate_ratio.est = q1 / q0;
+        if (two) {
+            o->rr_notes |= two;
+            o->rate_notes |= two;
+        } else {
+            double v = c2 * (s11 / (dA * dA) + s00 / (dC * dC) - 2 * s10 / (dA * dC));
+            double vr = c2 * (r11 / (dA * dA) + r00 / (dC * dC) - 2 * r10 / (dA * dC));
+            double katz = 1 / dA - 1 / dN1 + 1 / dC - 1 / dN0;
+            if (v > 0) {
+                o->se_log_rr = sqrt(v);
+                o->risk_ratio = wald_log(p1 / p0, o->se_log_rr, z);
+                if (katz > 0)
+                    o->design_effect = v / katz;
+            } else {
+                o->rr_notes |= CS_CLU_NOTE_ZERO_SE;
+            }
+            if (vr > 0)
+                o->rate_ratio = wald_log(q1 / q0, sqrt(vr), z);
+            else
+                o->rate_notes |= CS_CLU_NOTE_ZERO_SE;
+        }
+    }
+    /* Odds ratio: all four cells non-zero. */
+    if (A == 0 || C == 0 || A == N1 || C == N0) {
+        o->or_notes |= CS_CLU_NOTE_ZERO_CELL;
+    } else {
+        double or = (p1 / (1 - p1)) / (p0 / (1 - p0));
+        o->odds_ratio.est = or;
+        if (two)
+            o->or_notes |= two;
+        else {
+            double w1 = dA * (1 - p1), w0 = dC * (1 - p0);
+            double v = c2 * (s11 / (w1 * w1) + s00 / (w0 * w0) - 2 * s10 / (w1 * w0));
+            if (v > 0)
+                o->odds_ratio = wald_log(or, sqrt(v), z);
+            else
+                o->or_notes |= CS_CLU_NOTE_ZERO_SE;
+        }
+    }
+done:
+    o->notes |= o->rr_notes | o->or_notes | o->rd_notes | o->rate_notes |
+                o->exp_notes | o->unexp_notes;
+}
+
+/* ---- models ---------------------------------------------------------- */
+
+/* Cholesky of the p x p matrix a (row-major) in place, skipping columns
+ * whose pivot falls below tol times their diagonal (marked in skip).
+ * Returns the rank. */
+static size_t chol(double *a, size_t p, unsigned char *skip, double tol)
+{
+    size_t rank = 0;
+
+    for (size_t j = 0; j < p; j++) {
+        if (skip[j])
+            continue;
+        double d = a[j * p + j], orig = d;
+        for (size_t k = 0; k < j; k++)
+            if (!skip[k])
+                d -= a[j * p + k] * a[j * p + k];
+        if (!(d > tol * orig) || !(orig > 0)) {
+            skip[j] = 1;
+            continue;
+        }
+        d = sqrt(d);
+        a[j * p + j] = d;
+        for (size_t i = j + 1; i < p; i++) {
+            if (skip[i])
+                continue;
+            double s = a[i * p + j];
+            for (size_t k = 0; k < j; k++)
+                if (!skip[k])
+                    s -= a[i * p + k] * a[j * p + k];
+            a[i * p + j] = s / d;
+        }
+        rank++;
+    }
+    return rank;
+}
+
+/* Inverse of the matrix whose Cholesky factor is in l (lower triangle),
+ * on the columns not skipped, into inv (p x p; skipped rows/cols 0). */
+static void chol_inverse(const double *l, size_t p, const unsigned char *skip,
+                         double *inv)
+{
+    double col[CS_CLU_MAXP], y[CS_CLU_MAXP];
+
+    memset(inv, 0, p * p * sizeof *inv);
+    for (size_t c = 0; c < p; c++) {
+        if (skip[c])
+            continue;
+        for (size_t i = 0; i < p; i++)
+            col[i] = i == c ? 1 : 0;
+        for (size_t i = 0; i < p; i++) {           /* L y = e_c */
+            if (skip[i]) {
+                y[i] = 0;
+                continue;
+            }
+            double s = col[i];
+            for (size_t k = 0; k < i; k++)
+                if (!skip[k])
+                    s -= l[i * p + k] * y[k];
+            y[i] = s / l[i * p + i];
+        }
+        for (size_t i = p; i-- > 0;) {             /* L' x = y */
+            if (skip[i])
+                continue;
+            double s = y[i];
+            for (size_t k = i + 1; k < p; k++)
+                if (!skip[k])
+                    s -= l[k * p + i] * inv[k * p + c];
+            inv[i * p + c] = s / l[i * p + i];
+        }
+    }
+}
+
+/* The per-participant loop shared by both models: rows of the entries
+ * with every main factor known. kind 0 logit (mean n p), 1 Poisson
+ * (mean t lambda, t in thousands of hours). */
+static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
+                   const double *beta, const unsigned char *aliased,
+                   cs_clu_row_fn rowfn, void *payload, int kind, double level)
+{
+    double *bread = calloc(p * p, sizeof *bread), *meat = calloc(p * p, sizeof *meat);
+    double *inv = calloc(p * p, sizeof *inv);
+    unsigned char skip[CS_CLU_MAXP];
+    double z = cs_stats_z(level);
+    uint64_t G = 0, N = 0;
+    size_t rank;
+
+    memset(out, 0, sizeof *out);
+    out->p = p;
+    for (size_t j = 0; j < CS_CLU_MAXP; j++)
+        out->beta[j] = out->se[j] = out->lower[j] = out->upper[j] =
+            out->p_value[j] = NAN;
+    if (!bread || !meat || !inv) {
+        out->notes = CS_CLU_NOTE_NOMEM;
+        goto done;
+    }
+    for (size_t j = 0; j < p; j++) {
+        skip[j] = aliased[j];
+        out->beta[j] = beta[j];
+    }
+    for (size_t i = 0; i < c->np; i++) {
+        const person *q = &c->p[i];
+        double u[CS_CLU_MAXP] = { 0 };
+        int any = 0;
+        for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
+            const entry *e = &c->e[j];
+            unsigned lv = level_of(e->key), bits = 0;
+            double row[CS_CLU_MAXP], eta = 0, mu, w;
+            if (lv == CS_CLU_NO_LEVEL)
+                continue;
+            for (int f = 0; f < CS_F_MAIN_N; f++)
+                bits |= (unsigned)((e->key >> (2 * f)) & 1) << f;
+            rowfn(row, bits, lv, payload);
+            for (size_t k = 0; k < p; k++)
+                if (!skip[k])
+                    eta += row[k] * beta[k];
+            if (kind == 0) {
+                double pr = 1 / (1 + exp(-eta));
+                mu = e->n * pr;
+                w = e->n * pr * (1 - pr);
+            } else {
+                double t = (double)e->mmin / 6e7;   /* thousands of hours */
+                mu = t * exp(eta);
+                w = mu;
+            }
+            for (size_t a = 0; a < p; a++) {
+                u[a] += row[a] * (e->y - mu);
+                for (size_t b = 0; b < p; b++)
+                    bread[a * p + b] += w * row[a] * row[b];
+            }
+            N += e->n;
+            any = 1;
+        }
+        if (!any)
+            continue;
+        G++;
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b < p; b++)
+                meat[a * p + b] += u[a] * u[b];
+    }
+    out->participants = G;
+    out->sessions = N;
+    if (G < 2) {
+        out->notes = CS_CLU_NOTE_ONE_PARTICIPANT;
+        goto done;
+    }
+    rank = chol(bread, p, skip, 1e-10);
+    if (rank == 0 || (double)N <= (double)rank) {
+        out->notes = CS_CLU_NOTE_SINGULAR;
+        goto done;
+    }
+    chol_inverse(bread, p, skip, inv);
+    {
+        double corr = (double)G / (double)(G - 1) * ((double)N - 1) /
+                      ((double)N - (double)rank);
+        for (size_t j = 0; j < p; j++) {
+            if (skip[j])
+                continue;
+            double v = 0;                   /* (inv meat inv)_jj */
+            for (size_t a = 0; a < p; a++)
+                for (size_t b = 0; b < p; b++)
+                    v += inv[j * p + a] * meat[a * p + b] * inv[b * p + j];
+            v *= corr;
+            if (!(v > 0)) {
+                out->notes |= CS_CLU_NOTE_ZERO_SE;
+                continue;
+            }
+            double se = sqrt(v);
+            out->se[j] = se;
+            out->lower[j] = exp(beta[j] - z * se);
+            out->upper[j] = exp(beta[j] + z * se);
+            out->p_value[j] = 2 * gsl_cdf_ugaussian_Q(fabs(beta[j] / se));
+        }
+    }
+done:
+    free(bread);
+    free(meat);
+    free(inv);
+}
+
+void cs_clu_logit_robust(cs_clu_terms *out, const cs_clu *c,
+                         const cs_logit_fit *fit, cs_clu_row_fn row,
+                         void *payload, double level)
+{
+    if (!fit || fit->p == 0 || fit->p > CS_CLU_MAXP ||
+        (fit->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))) {
+        memset(out, 0, sizeof *out);
+        out->notes = CS_CLU_NOTE_NOT_FITTED;
+        return;
+    }
+    robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 0, level);
+}
+
+void cs_clu_poisson_robust(cs_clu_terms *out, const cs_clu *c,
+                           const cs_poisson_fit *fit, cs_clu_row_fn row,
+                           void *payload, double level)
+{
+    if (!fit || fit->p == 0 || fit->rank == 0 ||
+        (fit->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))) {
+        memset(out, 0, sizeof *out);
+        out->notes = CS_CLU_NOTE_NOT_FITTED;
+        return;
+    }
+    robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 1, level);
+}
+
+int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,
+                            const uint64_t *y, const double *t,
+                            const uint64_t *n, size_t m, size_t p,
+                            double level)
+{
+    double a[CS_CLU_MAXP * CS_CLU_MAXP], inv[CS_CLU_MAXP * CS_CLU_MAXP];
+    double g[CS_CLU_MAXP], beta[CS_CLU_MAXP], step[CS_CLU_MAXP];
+    double z = cs_stats_z(level), dev_old = INFINITY;
+    uint64_t Y = 0;
+    double T = 0;
+
+    memset(o, 0, sizeof *o);
+    o->p = p;
+    for (size_t j = 0; j < CS_CLU_MAXP; j++)
+        o->beta[j] = o->se[j] = o->lower[j] = o->upper[j] = o->p_value[j] = NAN;
+    if (p == 0 || p > CS_CLU_MAXP || m == 0) {
+        o->status = CS_NOTE_BAD_INPUT;
+        return -1;
+    }
+    for (size_t k = 0; k < m; k++) {
+        if (!(t[k] >= 0) || (y[k] > 0 && !(t[k] > 0))) {
+            o->status = CS_NOTE_BAD_INPUT;
+            return -1;
+        }
+        Y += y[k];
+        T += t[k];
+        o->sessions += n[k];
+    }
+    if (!(T > 0)) {
+        o->status = CS_NOTE_EMPTY;
+        return -1;
+    }
+    /* Aliased columns: those the earlier ones explain, weighted by time
+     * (the weights at the start, where every rate is the overall one). */
+    memset(a, 0, sizeof a);
+    for (size_t k = 0; k < m; k++)
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < p; j++)
+                a[i * p + j] += t[k] * x[k * p + i] * x[k * p + j];
+    o->rank = chol(a, p, o->aliased, 1e-12);
+    if (o->rank < p)
+        o->status |= CS_NOTE_LOGIT_SINGULAR;
+    memset(beta, 0, sizeof beta);
+    /* Start at the overall rate on the intercept-like first column. */
+    if (!o->aliased[0] && Y > 0)
+        beta[0] = log((double)Y / T);
+    for (o->iterations = 0; o->iterations < 100; o->iterations++) {
+        double dev = 0;
+        memset(a, 0, sizeof a);
+        memset(g, 0, sizeof g);
+        for (size_t k = 0; k < m; k++) {
+            double eta = 0, mu;
+            for (size_t j = 0; j < p; j++)
+                if (!o->aliased[j])
+                    eta += x[k * p + j] * beta[j];
+            mu = t[k] * exp(eta);
+            if (y[k] > 0)
+                dev += 2 * ((double)y[k] * log((double)y[k] / mu) - ((double)y[k] - mu));
+            else
+                dev += 2 * mu;
+            for (size_t i = 0; i < p; i++) {
+                g[i] += x[k * p + i] * ((double)y[k] - mu);
+                for (size_t j = 0; j < p; j++)
+                    a[i * p + j] += mu * x[k * p + i] * x[k * p + j];
+            }
+        }
+        unsigned char skip[CS_CLU_MAXP];
+        memcpy(skip, o->aliased, sizeof skip);
+        if (chol(a, p, skip, 1e-14) < o->rank) {
+            o->status |= CS_NOTE_LOGIT_SEPARATION;
+            break;
+        }
+        chol_inverse(a, p, skip, inv);
+        for (size_t i = 0; i < p; i++) {
+            step[i] = 0;
+            for (size_t j = 0; j < p; j++)
+                step[i] += inv[i * p + j] * g[j];
+        }
+        for (size_t i = 0; i < p; i++)
+            if (!o->aliased[i])
+                beta[i] += step[i];
+        if (fabs(dev - dev_old) <= 1e-10 * (fabs(dev) + 0.1)) {
+            o->converged = 1;
+            o->iterations++;
+            break;
+        }
+        dev_old = dev;
+    }
+    /* Model-based covariance at the final beta. */
+    memset(a, 0, sizeof a);
+    for (size_t k = 0; k < m; k++) {
+        double eta = 0, mu;
+        for (size_t j = 0; j < p; j++)
+            if (!o->aliased[j])
+                eta += x[k * p + j] * beta[j];
+        mu = t[k] * exp(eta);
+        if (y[k] == 0 && mu < 1e-8 * t[k])
+            o->status |= CS_NOTE_LOGIT_SEPARATION;
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < p; j++)
+                a[i * p + j] += mu * x[k * p + i] * x[k * p + j];
+    }
+    {
+        unsigned char skip[CS_CLU_MAXP];
+        memcpy(skip, o->aliased, sizeof skip);
+        chol(a, p, skip, 1e-14);
+        chol_inverse(a, p, skip, inv);
+        for (size_t j = 0; j < p; j++) {
+            if (o->aliased[j])
+                continue;
+            o->beta[j] = beta[j];
+            if (skip[j])
+                continue;
+            o->se[j] = sqrt(inv[j * p + j]);
+            o->lower[j] = exp(beta[j] - z * o->se[j]);
+            o->upper[j] = exp(beta[j] + z * o->se[j]);
+            o->p_value[j] = 2 * gsl_cdf_ugaussian_Q(fabs(beta[j] / o->se[j]));
+        }
+    }
+    if (!o->converged)
+        o->status |= CS_NOTE_LOGIT_NOT_CONVERGED;
+    return 0;
+}
