@@ -594,6 +594,12 @@ static int header_lines(const rep *r, cs_buf *b)
                                  outcome_text(a->outcome), 100 * r->o->level,
                                  r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
                                  a->rules);
+    if (r->robust)
+        rc = rc ? rc : cs_buf_printf(b, "intervals:  robust to clustering of sessions "
+                                     "within participants (%zu participants; "
+                                     "sandwich by participant_id; --cluster none "
+                                     "for session-level intervals)\n",
+                                     cs_clu_participants(a->clu));
     return rc;
 }
 
@@ -670,6 +676,39 @@ static int render_tables(const rep *r, cs_buf *b)
             cs_stats_notes_format(v[19], sizeof v[19],
                                   s->notes | s->exposed.notes | s->unexposed.notes);
             rc = rc ? rc : cs_table_add(&t, c);
+            if (!r->robust)
+                continue;
+            const cs_clu_factor *cf = &r->cf[f];
+            CLR();
+            S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "rate_ratio");
+            N(14, r->rate_ratio[f].est); N(15, r->rate_ratio[f].lo);
+            N(16, r->rate_ratio[f].hi);
+            rc = rc ? rc : cs_table_add(&t, c);
+            for (int g = 0; g < 2 && rc == CS_OK; g++) {
+                CLR();
+                S(0, "cluster_robust"); S(1, cs_factor_name(f));
+                S(2, g ? "unexposed" : "exposed");
+                S(13, "participants");
+                U(14, g ? cf->participants_unexposed : cf->participants_exposed);
+                rc = cs_table_add(&t, c);
+            }
+            const struct { const char *m; const cs_ci *ci; } rb[] = {
+                { "risk_ratio", &cf->risk_ratio }, { "odds_ratio", &cf->odds_ratio },
+                { "risk_difference", &cf->risk_difference },
+                { "rate_ratio", &cf->rate_ratio }, { "exposed_risk", &cf->exposed_risk },
+                { "unexposed_risk", &cf->unexposed_risk },
+            };
+            for (size_t k = 0; k < 6 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "cluster_robust"); S(1, cs_factor_name(f)); S(13, rb[k].m);
+                N(14, rb[k].ci->est); N(15, rb[k].ci->lo); N(16, rb[k].ci->hi);
+                rc = cs_table_add(&t, c);
+            }
+            CLR();
+            S(0, "cluster_robust"); S(1, cs_factor_name(f)); S(13, "design_effect");
+            N(14, cf->design_effect);
+            cs_clu_notes_format(v[19], sizeof v[19], cf->notes);
+            rc = rc ? rc : cs_table_add(&t, c);
         }
         for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {
             const strat *s = &r->s[f];
@@ -714,6 +753,33 @@ static int render_tables(const rep *r, cs_buf *b)
                 cs_stats_notes_format(v[19], sizeof v[19], r->logit_notes);
             rc = cs_table_add(&t, c);
         }
+        for (size_t j = 0; r->robust && r->fitted && j < r->p && rc == CS_OK; j++) {
+            CLR();
+            S(0, "logistic_robust"); S(1, r->term[j]); S(13, "adjusted_odds_ratio");
+            U(4, r->logit_rb.sessions);
+            N(14, r->term_or[j].est); N(15, r->logit_rb.lower[j]);
+            N(16, r->logit_rb.upper[j]); N(18, r->logit_rb.p_value[j]);
+            if (j == 0)
+                cs_clu_notes_format(v[19], sizeof v[19], r->logit_rb.notes);
+            rc = cs_table_add(&t, c);
+        }
+        for (size_t j = 0; r->robust && r->pois_fitted && j < r->p && rc == CS_OK; j++) {
+            for (int k = 0; k < 2 && rc == CS_OK; k++) {
+                CLR();
+                S(0, k ? "poisson_robust" : "poisson"); S(1, r->term[j]);
+                S(13, "adjusted_rate_ratio");
+                U(4, r->pois.sessions);
+                N(14, exp(r->pois.beta[j]));
+                N(15, k ? r->pois_rb.lower[j] : r->pois.lower[j]);
+                N(16, k ? r->pois_rb.upper[j] : r->pois.upper[j]);
+                N(18, k ? r->pois_rb.p_value[j] : r->pois.p_value[j]);
+                if (j == 0 && k)
+                    cs_clu_notes_format(v[19], sizeof v[19], r->pois_rb.notes);
+                else if (j == 0)
+                    cs_stats_notes_format(v[19], sizeof v[19], r->pois.status);
+                rc = cs_table_add(&t, c);
+            }
+        }
 #undef N
 #undef S
 #undef U
@@ -750,20 +816,28 @@ static int render_tables(const rep *r, cs_buf *b)
         const char *hdr[] = { "factor", "unknown", "exposed", "cases", h_risk,
                               "per 1000 h", "unexposed", "cases", h_risk,
                               "per 1000 h" };
-        if (cs_table_init(&t, 10, hdr) < 0)
+        const char *hdr_rb[] = { "factor", "unknown", "exposed", "people", "cases",
+                                 h_risk, "per 1000 h", "unexposed", "people",
+                                 "cases", h_risk, "per 1000 h" };
+        if (cs_table_init(&t, r->robust ? 12 : 10, r->robust ? hdr_rb : hdr) < 0)
             return CS_ENOMEM;
         for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
             const cs_factor_stats *s = &r->f[f];
-            snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
-            snprintf(buf[1], sizeof buf[1], "%llu", (unsigned long long)s->unknown);
-            snprintf(buf[2], sizeof buf[2], "%llu", (unsigned long long)s->exposed.sessions);
-            snprintf(buf[3], sizeof buf[3], "%llu", (unsigned long long)s->exposed.cases);
-            pct_ci(buf[4], sizeof buf[4], &s->exposed.risk);
-            cs_fmt_disp(buf[5], sizeof buf[5], s->exposed.rate.est, 2);
-            snprintf(buf[6], sizeof buf[6], "%llu", (unsigned long long)s->unexposed.sessions);
-            snprintf(buf[7], sizeof buf[7], "%llu", (unsigned long long)s->unexposed.cases);
-            pct_ci(buf[8], sizeof buf[8], &s->unexposed.risk);
-            cs_fmt_disp(buf[9], sizeof buf[9], s->unexposed.rate.est, 2);
+            const cs_clu_factor *cf = &r->cf[f];
+            int k = 0;
+            snprintf(buf[k++], sizeof buf[0], "%s", cs_factor_name(f));
+            snprintf(buf[k++], sizeof buf[0], "%llu", (unsigned long long)s->unknown);
+            for (int g = 0; g < 2; g++) {
+                const cs_group_stats *gs = g ? &s->unexposed : &s->exposed;
+                snprintf(buf[k++], sizeof buf[0], "%llu", (unsigned long long)gs->sessions);
+                if (r->robust)
+                    snprintf(buf[k++], sizeof buf[0], "%llu", (unsigned long long)
+                             (g ? cf->participants_unexposed : cf->participants_exposed));
+                snprintf(buf[k++], sizeof buf[0], "%llu", (unsigned long long)gs->cases);
+                pct_ci(buf[k++], sizeof buf[0], !r->robust ? &gs->risk
+                       : g ? &cf->unexposed_risk : &cf->exposed_risk);
+                cs_fmt_disp(buf[k++], sizeof buf[0], gs->rate.est, 2);
+            }
             rc = cs_table_add(&t, cells);
         }
         if (fmt == CS_FMT_MD)
@@ -780,8 +854,16 @@ static int render_tables(const rep *r, cs_buf *b)
         const char *hdr[] = { "factor", h_rr, h_or, h_rd, "AF exp.", "PAF",
                               o->yates ? "chi2 p (Yates)" : "chi2 p",
                               "Fisher p", "notes" };
-        if (cs_table_init(&t, 9, hdr) < 0)
+        char h_rate[48];
+        snprintf(h_rate, sizeof h_rate, "rate ratio (%d%% CI)", lvl);
+        const char *hdr_rb[] = { "factor", h_rr, h_or, h_rd, h_rate, "deff",
+                                 "AF exp.", "PAF",
+                                 o->yates ? "chi2 p (Yates)" : "chi2 p",
+                                 "Fisher p", "notes" };
+        if (cs_table_init(&t, r->robust ? 11 : 9, r->robust ? hdr_rb : hdr) < 0)
             return CS_ENOMEM;
+        int nclu = 0;
+        uint32_t seen_clu[8];
         int nnote = 0;
         uint32_t seen[32];
         int nseen = 0;
@@ -789,18 +871,28 @@ static int render_tables(const rep *r, cs_buf *b)
             const cs_factor_stats *s = &r->f[f];
             uint32_t notes = s->notes | s->exposed.notes | s->unexposed.notes;
             size_t n = 0;
+            const cs_clu_factor *cf = &r->cf[f];
+            const cs_ci *rr = r->robust ? &cf->risk_ratio : &s->rr;
+            const cs_ci *or = r->robust ? &cf->odds_ratio : &s->or;
+            const cs_ci *rd = r->robust ? &cf->risk_difference : &s->rd;
+            int x = r->robust ? 2 : 0, nb = r->robust ? 10 : 8;
             snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
-            cs_fmt_ci(buf[1], sizeof buf[1], s->rr.est, s->rr.lo, s->rr.hi, 2);
-            cs_fmt_ci(buf[2], sizeof buf[2], s->or.est, s->or.lo, s->or.hi, 2);
-            cs_fmt_ci(buf[3], sizeof buf[3], 100 * s->rd.est, 100 * s->rd.lo,
-                      100 * s->rd.hi, 2);
-            cs_fmt_disp(buf[4], sizeof buf[4], s->af.est, 3);
-            cs_fmt_disp(buf[5], sizeof buf[5], s->paf, 3);
-            cs_fmt_p(buf[6], sizeof buf[6], s->chi2.p);
-            cs_fmt_p(buf[7], sizeof buf[7], s->fisher_p);
+            cs_fmt_ci(buf[1], sizeof buf[1], rr->est, rr->lo, rr->hi, 2);
+            cs_fmt_ci(buf[2], sizeof buf[2], or->est, or->lo, or->hi, 2);
+            cs_fmt_ci(buf[3], sizeof buf[3], 100 * rd->est, 100 * rd->lo,
+                      100 * rd->hi, 2);
+            if (r->robust) {
+                cs_fmt_ci(buf[4], sizeof buf[4], cf->rate_ratio.est,
+                          cf->rate_ratio.lo, cf->rate_ratio.hi, 2);
+                cs_fmt_disp(buf[5], sizeof buf[5], cf->design_effect, 2);
+            }
+            cs_fmt_disp(buf[4 + x], sizeof buf[4], s->af.est, 3);
+            cs_fmt_disp(buf[5 + x], sizeof buf[5], s->paf, 3);
+            cs_fmt_p(buf[6 + x], sizeof buf[6], s->chi2.p);
+            cs_fmt_p(buf[7 + x], sizeof buf[7], s->fisher_p);
             if (s->small_expected)
-                snprintf(buf[7] + strlen(buf[7]), sizeof buf[7] - strlen(buf[7]), " *");
-            buf[8][0] = '\0';
+                snprintf(buf[7 + x] + strlen(buf[7 + x]), sizeof buf[7] - strlen(buf[7 + x]), " *");
+            buf[nb][0] = '\0';
             /* Notes are numbered once and referred to by number. */
             for (unsigned bit = 0; bit < 32; bit++) {
                 uint32_t m = UINT32_C(1) << bit;
@@ -811,8 +903,21 @@ static int render_tables(const rep *r, cs_buf *b)
                     ;
                 if (k == nseen)
                     seen[nseen++] = m;
-                n += (size_t)snprintf(buf[8] + n, sizeof buf[8] - n, "%s%d",
+                n += (size_t)snprintf(buf[nb] + n, sizeof buf[8] - n, "%s%d",
                                       n ? "," : "", k + 1);
+            }
+            /* The robust measures' own notes, lettered. */
+            for (unsigned bit = 0; r->robust && bit < 8; bit++) {
+                uint32_t m = UINT32_C(1) << bit;
+                int k;
+                if (!(cf->notes & m))
+                    continue;
+                for (k = 0; k < nclu && seen_clu[k] != m; k++)
+                    ;
+                if (k == nclu)
+                    seen_clu[nclu++] = m;
+                n += (size_t)snprintf(buf[nb] + n, sizeof buf[8] - n, "%s%c",
+                                      n ? "," : "", 'a' + k);
             }
             (void)nnote;
             rc = cs_table_add(&t, cells);
@@ -826,6 +931,19 @@ static int render_tables(const rep *r, cs_buf *b)
         for (int k = 0; k < nseen && rc == CS_OK; k++)
             rc = cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
                                k + 1, cs_stats_note_text(seen[k]));
+        for (int k = 0; k < nclu && rc == CS_OK; k++) {
+            char t2[160];
+            cs_clu_notes_format(t2, sizeof t2, seen_clu[k]);
+            rc = cs_buf_printf(b, "%s%c. robust interval undefined: %s\n",
+                               fmt == CS_FMT_MD ? "\n" : "", 'a' + k, t2);
+        }
+        if (r->robust)
+            rc = rc ? rc : cs_buf_printf(b, "%sRisks, RR, OR, RD and rate ratio: "
+                                         "intervals robust to clustering within "
+                                         "participants; deff = (robust / Katz SE "
+                                         "of log RR)^2; chi-square and Fisher p "
+                                         "treat sessions as independent.\n",
+                                         fmt == CS_FMT_MD ? "\n" : "");
     }
     if (r->has_strata) {
         const char *hdr[] = { "factor", "strata", h_rr, h_or, "MH chi2 p",
@@ -849,8 +967,9 @@ static int render_tables(const rep *r, cs_buf *b)
             rc = cs_table_add(&t, cells);
         }
         rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
-                                     ? "\n## Stratified by %s (Mantel-Haenszel)\n\n"
-                                     : "\nStratified by %s (Mantel-Haenszel)\n", a->by);
+                                     ? "\n## Stratified by %s (Mantel-Haenszel%s)\n\n"
+                                     : "\nStratified by %s (Mantel-Haenszel%s)\n", a->by,
+                                     r->robust ? "; treats sessions as independent" : "");
         rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
     }
@@ -863,22 +982,48 @@ static int render_tables(const rep *r, cs_buf *b)
             snprintf(buf[0], sizeof buf[0], "%s", r->term[j]);
             /* Small odds ratios (the intercept's baseline odds) need more
              * decimals to say anything. */
-            cs_fmt_ci(buf[1], sizeof buf[1], r->term_or[j].est, r->term_or[j].lo,
-                      r->term_or[j].hi, r->term_or[j].est < 0.1 ? 4 : 2);
-            cs_fmt_p(buf[2], sizeof buf[2], r->fit.p_value[j]);
+            cs_fmt_ci(buf[1], sizeof buf[1], r->term_or[j].est,
+                      r->robust ? r->logit_rb.lower[j] : r->term_or[j].lo,
+                      r->robust ? r->logit_rb.upper[j] : r->term_or[j].hi,
+                      r->term_or[j].est < 0.1 ? 4 : 2);
+            cs_fmt_p(buf[2], sizeof buf[2],
+                     r->robust ? r->logit_rb.p_value[j] : r->fit.p_value[j]);
             rc = cs_table_add(&t, cells);
         }
         rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
-            ? "\n## Logistic regression on the six main factors\n\n%llu sessions with all six known; %s.\n\n"
-            : "\nLogistic regression on the six main factors (%llu sessions with all six known; %s)\n",
+            ? "\n## Logistic regression on the six main factors\n\n%llu sessions with all six known; %s%s.\n\n"
+            : "\nLogistic regression on the six main factors (%llu sessions with all six known; %s%s)\n",
             (unsigned long long)r->logit_sessions,
-            !r->fitted ? "no data" : r->fit.converged ? "converged" : "did not converge");
+            !r->fitted ? "no data" : r->fit.converged ? "converged" : "did not converge",
+            r->robust ? "; robust intervals" : "");
         rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
         for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
             if (r->logit_notes & (UINT32_C(1) << bit))
                 rc = cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
                                    cs_stats_note_text(UINT32_C(1) << bit));
+    }
+    if (r->robust && rc == CS_OK) {
+        const char *hdr[] = { "term", h_or, "p" };
+        snprintf(h_or, sizeof h_or, "rate ratio (%d%% CI)", lvl);
+        if (cs_table_init(&t, 3, hdr) < 0)
+            return CS_ENOMEM;
+        for (size_t j = 0; r->pois_fitted && j < r->p && rc == CS_OK; j++) {
+            double e = exp(r->pois.beta[j]);
+            snprintf(buf[0], sizeof buf[0], "%s", j ? r->term[j]
+                     : "baseline per 1000 h");
+            cs_fmt_ci(buf[1], sizeof buf[1], e, r->pois_rb.lower[j],
+                      r->pois_rb.upper[j], 2);
+            cs_fmt_p(buf[2], sizeof buf[2], r->pois_rb.p_value[j]);
+            rc = cs_table_add(&t, cells);
+        }
+        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
+            ? "\n## Poisson rate model (cases per 1000 h) on the six main factors\n\n%llu sessions; %s; robust intervals.\n\n"
+            : "\nPoisson rate model, cases per 1000 h (%llu sessions; %s; robust intervals)\n",
+            (unsigned long long)(r->pois_fitted ? r->pois.sessions : 0),
+            !r->pois_fitted ? "no data" : r->pois.converged ? "converged" : "did not converge");
+        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_dispose(&t);
     }
     return rc;
 }
