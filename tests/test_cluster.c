@@ -1,0 +1,225 @@
+/* Per-participant sums and the cluster-robust intervals (src/cluster.c).
+ *
+ * The tiny data set: four participants, twelve sessions, one factor
+ * (fatigue; the other factors unexposed). Sessions (exposed, case, min):
+ *   P1: (1,1,60) (1,0,30) (0,0,45)
+ *   P2: (1,1,90) (0,1,60) (0,0,30)
+ *   P3: (1,0,60) (0,0,20) (0,0,40) (0,1,50)
+ *   P4: (1,1,30) (0,0,60)
+ * By hand, for the risk difference: N1 = 5, A = 3, p1 = 0.6; N0 = 7,
+ * C = 2, p0 = 2/7. Residuals e1 = (-0.2, 0.4, -0.6, 0.4), e0 = (-2/7,
+ * 3/7, 1/7, -2/7): S11 = 0.72, S00 = 18/49, S10 = 1/35. var = S11/25 +
+ * S00/49 - 2 S10/35 = 0.034664..., times 4/3 * 11/10, SE = 0.2254792.
+ * The expected limits are statsmodels' GLM(...).fit(cov_type="cluster",
+ * cov_kwds={"groups": participant}) on the same rows (Poisson, binomial,
+ * Gaussian identity, Poisson with offset log(hours/1000)), which agree
+ * with that hand value. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <gsl/gsl_errno.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/cluster.h>
+
+static const struct { const char *id; int x, y, min; } rows[] = {
+    { "P1", 1, 1, 60 }, { "P1", 1, 0, 30 }, { "P1", 0, 0, 45 },
+    { "P2", 1, 1, 90 }, { "P2", 0, 1, 60 }, { "P2", 0, 0, 30 },
+    { "P3", 1, 0, 60 }, { "P3", 0, 0, 20 }, { "P3", 0, 0, 40 }, { "P3", 0, 1, 50 },
+    { "P4", 1, 1, 30 }, { "P4", 0, 0, 60 },
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static void add_row(cs_clu *c, size_t i)
+{
+    signed char f[CS_F_N];
+    cs_error err = {0};
+
+    memset(f, 0, sizeof f);
+    f[0] = (signed char)rows[i].x;
+    assert_int_equal(cs_clu_add(c, (cs_str){ rows[i].id, strlen(rows[i].id) }, f,
+                                0, rows[i].y, (uint64_t)rows[i].min * 1000, &err),
+                     CS_OK);
+}
+
+static void near_rel(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol * fabs(want)))
+        fail_msg("got %.17g, want %.17g", got, want);
+}
+
+static void check_tiny(const cs_clu *c)
+{
+    cs_clu_factor s;
+
+    cs_clu_factor_stats(&s, c, 0, 0.95);
+    assert_int_equal(s.participants_exposed, 4);
+    assert_int_equal(s.participants_unexposed, 4);
+    assert_int_equal(s.sessions, 12);
+    assert_int_equal(s.notes, 0);
+    near_rel(s.risk_difference.est, 0.6 - 2.0 / 7, 1e-15);
+    near_rel(s.risk_difference.lo, -0.12764535838199892, 1e-9);
+    near_rel(s.risk_difference.hi, 0.7562167869534273, 1e-9);
+    near_rel(s.risk_ratio.est, 0.6 / (2.0 / 7), 1e-15);
+    near_rel(s.risk_ratio.lo, 0.8070624047687477, 1e-9);
+    near_rel(s.risk_ratio.hi, 5.464261467195485, 1e-9);
+    near_rel(s.se_log_rr, 0.4879128579122507, 1e-9);
+    near_rel(s.odds_ratio.lo, 0.5559838182358982, 1e-9);
+    near_rel(s.odds_ratio.hi, 25.293002311768195, 1e-9);
+    near_rel(s.rate_ratio.lo, 0.3999252023515687, 1e-9);
+    near_rel(s.rate_ratio.hi, 7.17919740598058, 1e-9);
+    near_rel(s.exposed_risk.lo, 0.23239464033428994, 1e-9);
+    near_rel(s.exposed_risk.hi, 0.8814014566095395, 1e-9);
+    /* Design effect: robust variance over Katz's 1/3 - 1/5 + 1/2 - 1/7. */
+    near_rel(s.design_effect, 0.4879128579122507 * 0.4879128579122507 /
+                              (1.0 / 3 - 1.0 / 5 + 1.0 / 2 - 1.0 / 7), 1e-9);
+}
+
+static void test_cluster_tiny(void **state)
+{
+    cs_clu *c;
+    cs_error err = {0};
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (size_t i = 0; i < NROWS; i++)
+        add_row(c, i);
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    assert_int_equal(cs_clu_participants(c), 4);
+    check_tiny(c);
+    cs_clu_free(c);
+}
+
+/* Shards split by session (a participant's sessions in several shards),
+ * merged in any order, equal the single pass: same text, same numbers. */
+static void test_cluster_merge_by_session(void **state)
+{
+    cs_error err = {0};
+    cs_buf one, merged;
+    cs_clu *all, *part[3], *total;
+    const size_t same[1] = { 0 };
+
+    (void)state;
+    cs_buf_init(&one, 0);
+    cs_buf_init(&merged, 0);
+    assert_int_equal(cs_clu_create(&all, &err), CS_OK);
+    for (size_t i = 0; i < NROWS; i++)
+        add_row(all, i);
+    assert_int_equal(cs_clu_finish(all, &err), CS_OK);
+    assert_int_equal(cs_clu_write(all, &one), CS_OK);
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(cs_clu_create(&part[k], &err), CS_OK);
+        for (size_t i = 0; i < NROWS; i++)
+            add_row(part[(i * 7 + seed * (i + 3)) % 3], i);
+        assert_int_equal(cs_clu_create(&total, &err), CS_OK);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(cs_clu_merge(total, part[(k + seed) % 3], same, 1,
+                                          &err), CS_OK);
+        assert_int_equal(cs_clu_finish(total, &err), CS_OK);
+        cs_buf_reset(&merged);
+        assert_int_equal(cs_clu_write(total, &merged), CS_OK);
+        assert_int_equal(merged.len, one.len);
+        assert_memory_equal(merged.ptr, one.ptr, one.len);
+        check_tiny(total);
+        for (int k = 0; k < 3; k++)
+            cs_clu_free(part[k]);
+        cs_clu_free(total);
+    }
+    /* The text reads back to the same state. */
+    {
+        cs_clu *back;
+        char why[160];
+        const char *p = one.ptr, *end = one.ptr + one.len;
+        assert_int_equal(cs_clu_create(&back, &err), CS_OK);
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            assert_non_null(nl);
+            assert_true(p[0] == 'p' && p[1] == ' ');
+            assert_int_equal(cs_clu_read_line(back, (cs_str){ p + 2, (size_t)(nl - p - 2) },
+                                              1, why, sizeof why), 0);
+            p = nl + 1;
+        }
+        assert_int_equal(cs_clu_finish(back, &err), CS_OK);
+        check_tiny(back);
+        cs_clu_free(back);
+    }
+    cs_clu_free(all);
+    cs_buf_dispose(&one);
+    cs_buf_dispose(&merged);
+}
+
+static void test_cluster_bad_lines(void **state)
+{
+    static const struct { const char *line, *why; } bad[] = {
+        { "P1 00000000000000/0:1:0:1000", "expected ':'" },
+        { ":P1", "has no sessions" },
+        { ":P1 00000000000000/0:1:2:1000", "more cases than sessions" },
+        { ":P1 00000000000000/0:1:0:1440001", "more than 1440 minutes" },
+        { ":P1 00000000000000/5:1:0:1000", "level is not an index" },
+        { ":P1 -0000000000000/0:1:0:1000", "has no level" },
+        { ":P1 0000000000000-/-:1:0:1000", "needs a level" },
+        { ":P1 -0000000000000/-:1:0:1000 00000000000000/0:1:0:1000", "canonical order" },
+        { ":P1 00000000000000/0:1:0:1000 00000000000000/0:1:0:1000", "canonical order" },
+        { ":P1 20000000000000/0:1:0:1000", "0, 1 or '-'" },
+        { ":P1 00000000000000/0:01:0:1000", "KEY/LEVEL:SESSIONS:CASES:MMIN" },
+    };
+    char why[160];
+    cs_error err = {0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cs_clu *c;
+        assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+        why[0] = '\0';
+        assert_int_equal(cs_clu_read_line(c, (cs_str){ bad[i].line, strlen(bad[i].line) },
+                                          1, why, sizeof why), -1);
+        if (!strstr(why, bad[i].why))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, why, bad[i].why);
+        cs_clu_free(c);
+    }
+}
+
+/* A group from a single participant: robust intervals are undefined. */
+static void test_cluster_one_participant(void **state)
+{
+    cs_clu *c;
+    cs_error err = {0};
+    cs_clu_factor s;
+    signed char f[CS_F_N];
+
+    (void)state;
+    memset(f, 0, sizeof f);
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < 6; i++) {
+        f[0] = i < 3;               /* only P1 is ever exposed */
+        const char *id = i < 3 ? "P1" : i < 5 ? "P2" : "P3";
+        assert_int_equal(cs_clu_add(c, (cs_str){ id, 2 }, f, 0, i % 2, 30000,
+                                    &err), CS_OK);
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    cs_clu_factor_stats(&s, c, 0, 0.95);
+    assert_int_equal(s.participants_exposed, 1);
+    assert_true(s.rd_notes & CS_CLU_NOTE_ONE_PARTICIPANT);
+    assert_true(isnan(s.risk_difference.lo));
+    assert_true(isnan(s.exposed_risk.lo));
+    assert_false(isnan(s.risk_difference.est));
+    cs_clu_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cluster_tiny),
+        cmocka_unit_test(test_cluster_merge_by_session),
+        cmocka_unit_test(test_cluster_bad_lines),
+        cmocka_unit_test(test_cluster_one_participant),
+    };
+    gsl_set_error_handler_off();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
