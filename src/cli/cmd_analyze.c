@@ -401,8 +401,10 @@ int cmd_analyze(int argc, char **argv)
                 total_joined, total_joined);
         fprintf(stderr, "aggregate: %llu rows in, %llu used, 0 rejected\n",
                 total_joined, total_joined);
-        fprintf(stderr, "memory: survey table %zu bytes, session ids %zu bytes\n",
-                cs_survey_bytes(sv), ids ? cs_idset_bytes(ids) : (size_t)0);
+        fprintf(stderr, "memory: survey table %zu bytes, session ids %zu bytes, "
+                "participant sums %zu bytes (%zu participants)\n",
+                cs_survey_bytes(sv), ids ? cs_idset_bytes(ids) : (size_t)0,
+                cs_clu_bytes(agg.clu), cs_clu_participants(agg.clu));
     }
     if (cs_agg_finish(&agg, &err) < 0)
         goto done;
