@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1; shift
+command -v valgrind >/dev/null 2>&1 || {
+    echo "memcheck.sh: valgrind is missing (Debian: valgrind; pipelines/install-deps.sh --test)" >&2
+    exit 69
+}
 scripts=("$@")
 [ "${#scripts[@]}" -gt 0 ] || scripts=(ingest shards html calories)
 logs=$(mktemp -d)
