@@ -16,8 +16,9 @@ covariates, groups of 2313 cases).
 
 Run with /usr/bin/python3 (Debian's, with python3-scipy and
 python3-statsmodels).  Environment:
-  CRAMPSTAT  the binary (default /tmp/build-h8/crampstat)
-  CS_SRC     the source tree holding sample-data/ (default /work/main)
+  CRAMPSTAT  the binary (default build/crampstat in the source tree)
+  CS_SRC     the source tree holding sample-data/ (default: the tree this
+             script is in)
   CS_EXERCISE, CS_SURVEY  other input files (default: the sample data)
 Output: one line per check group, then "N passed, M failed"; exit 1 on any
 failure.
@@ -45,8 +46,9 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
-CRAMPSTAT = os.environ.get("CRAMPSTAT", "/tmp/build-h8/crampstat")
-CS_SRC = os.environ.get("CS_SRC", "/work/main")
+CS_SRC = os.environ.get(
+    "CS_SRC", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CRAMPSTAT = os.environ.get("CRAMPSTAT", os.path.join(CS_SRC, "build", "crampstat"))
 # CS_EXERCISE / CS_SURVEY point the check at other data (e.g. 'crampstat gen'
 # output); the test uses the sample data.
 EXERCISE = os.environ.get("CS_EXERCISE",

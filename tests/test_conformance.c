@@ -1,4 +1,4 @@
-/* The shared CSV conformance suites (../shared/conformance, see its
+/* The CSV conformance suites in tests/conformance (see its
  * README.md) read through src/reader.c and compared byte for byte with the
  * expected JSON. Where we differ on purpose the case is listed in
  * `deviations` below with the reason and the exact behaviour we promise

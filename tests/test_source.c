@@ -1,5 +1,5 @@
 /* Tests of src/source.c: the byte source under every reader. Two tables:
- * the shared gzip conformance files (conformance/gzip/expected.json, copied
+ * the gzip conformance files (tests/conformance/gzip/expected.json, copied
  * into a C table below) and gzip streams built here with zlib, cut, flipped
  * and concatenated to reach each error path with a known byte offset.
  *

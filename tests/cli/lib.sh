@@ -1,5 +1,8 @@
 # Shared helpers for the end-to-end tests: sourced, not run.
 # Every check prints one line; the script ends with "N passed, M failed".
+# A part that cannot run because a tool is missing is skipped with
+# skip_part; finish then exits 77, which ctest shows as skipped (the tests'
+# SKIP_RETURN_CODE), unless a check failed. skip_all skips the whole script.
 set -uo pipefail
 : "${CRAMPSTAT:?set CRAMPSTAT to the crampstat binary}"
 : "${CS_SRC:?set CS_SRC to the source tree}"
@@ -7,6 +10,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
+skipped=()
 
 ok() { pass=$((pass + 1)); echo "ok: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
@@ -31,7 +35,19 @@ check_grep() {
     fi
 }
 
+# skip_part REASON: say what is not tested and why.
+skip_part() { skipped+=("$1"); echo "SKIP: $1"; }
+
+# skip_all REASON: nothing of this script can run; exit 77 now.
+skip_all() { echo "SKIP: $1"; exit 77; }
+
 finish() {
     echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
+    [ "$fail" -eq 0 ] || return 1
+    if [ "${#skipped[@]}" -gt 0 ]; then
+        echo "skipped (exit 77): ${#skipped[@]} part(s) not tested:"
+        printf '  %s\n' "${skipped[@]}"
+        return 77
+    fi
+    return 0
 }

@@ -3,7 +3,7 @@
 # (munged, slurmctld, slurmd started here as root, state in $T, a private
 # SLURM_CONF), the sample data split into shards, one array task per shard,
 # the dependent merge-and-report job, and the report compared with the
-# single-process one. Installs Debian's munge and Slurm when missing.
+# single-process one. Skipped (exit 77) without munge and Slurm or root.
 # Every wait is bounded; the daemons are always shut down on exit.
 . "$(dirname "$0")/lib.sh"
 cd "$CS_SRC" || exit 1
@@ -18,32 +18,17 @@ no_ingest() { sed '1{N;s/^{"ingest": .*,\n"aggregate": /{"aggregate": /}'; }
 t_start=$SECONDS
 
 # ------------------------------------------------------------ packages
+# pipelines/install-deps.sh --test installs munge and Slurm (Debian's
+# munge slurm-client slurmctld slurmd); without them, or without root to
+# start the daemons, the test is skipped (exit 77) and says why.
 need=()
-for c in munged munge slurmctld slurmd sbatch squeue sinfo scontrol; do
+for c in munged munge slurmctld slurmd sbatch squeue sinfo scancel scontrol; do
     command -v "$c" >/dev/null 2>&1 || need+=("$c")
 done
-if [ "${#need[@]}" -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        bad "missing ${need[*]}: run as root (the test installs munge slurm-client slurmctld slurmd) or install them"
-        finish; exit 1
-    fi
-    echo "installing munge and Slurm (missing: ${need[*]})"
-    # One apt at a time across the tests ctest runs together.
-    flock /tmp/crampstat-tests-apt.lock sh -c '
-        export DEBIAN_FRONTEND=noninteractive
-        timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
-        timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
-            --no-install-recommends munge slurm-client slurmctld slurmd' \
-        >"$T/apt.log" 2>&1
-    check "install munge and Slurm" 0 $?
-    for c in munged slurmctld slurmd sbatch; do
-        command -v "$c" >/dev/null 2>&1 || { cat "$T/apt.log"; bad "$c still missing"; finish; exit 1; }
-    done
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    bad "the daemons run as root here: run this test as root (CI does)"
-    finish; exit 1
-fi
+[ "${#need[@]}" -eq 0 ] ||
+    skip_all "missing ${need[*]} (Debian: munge slurm-client slurmctld slurmd; pipelines/install-deps.sh --test)"
+[ "$(id -u)" -eq 0 ] ||
+    skip_all "the munge and Slurm daemons of this test run as root: run it as root"
 
 # ------------------------------------------------------------ the cluster
 C=$T/cluster
