@@ -484,6 +484,23 @@ static void cp_fn(double k, double n, double z, double tail, double *lo,
                         whi);
 }
 
+/* Clopper-Pearson limits lim[0] <= lim[1] for k of n with their
+ * complements comp[i] = 1 - lim[i], each taken from the side where it is
+ * small (so a complement next to 0 keeps its relative precision). */
+static void cp_limits(double k, double n, double z, double tail,
+                      double lim[2], double comp[2])
+{
+    if (2.0 * k <= n) {
+        cp_fn(k, n, z, tail, &lim[0], &lim[1]);
+        comp[0] = 1.0 - lim[0];
+        comp[1] = 1.0 - lim[1];
+    } else {
+        cp_fn(n - k, n, z, tail, &comp[1], &comp[0]);
+        lim[0] = 1.0 - comp[0];
+        lim[1] = 1.0 - comp[1];
+    }
+}
+
 uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
                                   double level)
 {
@@ -535,6 +552,35 @@ uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                             gamma_guess(kk, -z)) / t * per;
     out->hi = dist_invert(DIST_GAMMA_Q, kk + 1.0, 0.0, tail, 0.0, INFINITY,
                           gamma_guess(kk + 1.0, z)) / t * per;
+    return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
+}
+
+uint32_t cs_stats_rate_ratio_exact(cs_ci *out, uint64_t a, double t1,
+                                   uint64_t c, double t0, double level)
+{
+    double z = cs_stats_z(level), lim[2], comp[2], scale;
+
+    if (out == NULL)
+        return CS_NOTE_BAD_INPUT;
+    ci_nan(out);
+    if (!isfinite(t1) || !isfinite(t0) || t1 < 0.0 || t0 < 0.0)
+        return CS_NOTE_BAD_INPUT;
+    if (t1 == 0.0 || t0 == 0.0)
+        return CS_NOTE_NO_TIME;
+    if (a == 0 && c == 0)
+        return CS_NOTE_NO_CASES;
+    /* As R writes it: the ratio of the two rates. */
+    out->est = c == 0 ? INFINITY : ((double)a / t1) / ((double)c / t0);
+    if (isnan(z))
+        return CS_NOTE_BAD_LEVEL;
+    /* Given a + c events, a is binomial with p = RR t1 / (RR t1 + t0), so
+     * RR = p / (1 - p) * t0 / t1 is increasing in p and the exact limits
+     * of p map to those of RR. */
+    cp_limits((double)a, (double)a + (double)c, z, (1.0 - level) / 2.0, lim,
+              comp);
+    scale = t0 / t1;
+    out->lo = a == 0 ? 0.0 : lim[0] / comp[0] * scale;
+    out->hi = c == 0 ? INFINITY : lim[1] / comp[1] * scale;
     return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
 }
 

@@ -129,6 +129,28 @@ uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
 uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                                double level);
 
+/* Exact rate ratio of a events in t1 time units (exposed) over c events
+ * in t0 (unexposed), as R's poisson.test(c(a, c), c(t1, t0)):
+ *   est = (a / t1) / (c / t0)
+ * and the exact conditional interval: given a + c events, a is binomial
+ * with p = RR t1 / (RR t1 + t0), so the Clopper-Pearson limits pL, pU of
+ * a out of a + c give
+ *   lo = pL / (1 - pL) * t0 / t1,   hi = pU / (1 - pU) * t0 / t1
+ * (1 - p is taken from the mirrored side, so it keeps its precision next
+ * to 0). Precision as cs_stats_clopper_pearson. Edges:
+ * - a == 0, c > 0: est 0, lo 0, hi finite.
+ * - c == 0, a > 0: est and hi are +INFINITY (not NaN: the ratio is
+ *   unbounded above, as R says Inf), lo finite; a caller that prints
+ *   JSON must decide how to show an infinite limit.
+ * - a == 0 and c == 0: all NaN, CS_NOTE_NO_CASES.
+ * - t1 or t0 == 0: all NaN, CS_NOTE_NO_TIME; either negative or not
+ *   finite: all NaN, CS_NOTE_BAD_INPUT.
+ * - a bad level keeps est, lo and hi NaN, CS_NOTE_BAD_LEVEL.
+ * A limit GSL cannot evaluate (a + c about 10^14 and up) is NaN with
+ * CS_NOTE_NUMERIC. */
+uint32_t cs_stats_rate_ratio_exact(cs_ci *out, uint64_t a, double t1,
+                                   uint64_t c, double t0, double level);
+
 /* ---- Measures of a 2x2 table ----------------------------------------- */
 /* Every function below leaves NaN in *out and sets CS_NOTE_NO_EXPOSED or
  * CS_NOTE_NO_UNEXPOSED when a group it needs is empty. */
