@@ -199,32 +199,177 @@ uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level)
     return 0;
 }
 
-/* Quantiles by inverting GSL's incomplete beta and gamma functions. GSL's
- * own inverse CDFs cannot be used here: gsl_cdf_beta_Pinv returns NaN for
+/* Quantiles by inverting incomplete beta and gamma functions. GSL's own
+ * inverse CDFs cannot be used here: gsl_cdf_beta_Pinv returns NaN for
  * k = 5000 of n = 10^4 and does not return at all for n = 10^7, and
  * gsl_cdf_chisq_Qinv gives 66435 for the upper limit of k = 5e4 events
- * (the right answer is about 50440). The forward functions are accurate
- * at those sizes, so each limit is found by Newton's method on them, kept
- * inside a bracket that bisection shrinks whenever a step would leave it. */
+ * (the right answer is about 50440). GSL's incomplete gamma is accurate
+ * at those sizes; its incomplete beta is not past 10^7 or so (beta_inc
+ * below replaces it). Each limit is found by Newton's method on the
+ * forward function, kept inside a bracket that bisection shrinks whenever
+ * a step would leave it. */
 enum { DIST_BETA_P, DIST_GAMMA_P, DIST_GAMMA_Q, DIST_BINOM_LE };
 
-/* Binomial P(X <= k | n, p) as a plain sum of its k + 1 terms, and its
- * derivative -(n - k) P(X = k) / (1 - p). Used for the upper
- * Clopper-Pearson limit with few cases: there p is tiny, and GSL's
- * incomplete beta goes through 1 - p, which keeps only about 1e-16 of p
- * in absolute terms (5 cases in 10^15 would be off by 5e-4). */
+/* ln Gamma(z) less Stirling's main terms (z - 1/2) ln z - z + ln sqrt(2 pi),
+ * for z >= 1: the series past 15 (its next term is below 2e-16 of the
+ * sum), lgamma itself below (absolute error about 1e-14). */
+#define LN_SQRT_2PI 0.918938533204672741780329736406
+static double stirling_rest(double z)
+{
+    double r;
+
+    if (z <= 15.0)
+        return lgamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
+    r = 1.0 / (z * z);
+    return (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0
+            - r * (1.0 / 1680.0 - r / 1188.0)))) / z;
+}
+
+/* log1p(u) - u for u > -1 without cancellation: with t = u / (2 + u),
+ * log1p(u) = 2 atanh(t) and u - 2t = u t, so the difference is
+ * -u t + 2 (t^3/3 + t^5/5 + ...), a sum with no cancellation to speak
+ * of. Past |u| = 1/2 the plain difference loses at most a few bits. */
+static double log1pmx(double u)
+{
+    double t, t2, term, sum = 0.0;
+
+    if (!(fabs(u) < 0.5))
+        return log1p(u) - u;
+    t = u / (2.0 + u);
+    t2 = t * t;
+    term = t * t2;
+    for (double j = 3.0; j < 60.0; j += 2.0) {
+        double add = term / j;
+        sum += add;
+        if (fabs(add) <= 1e-17 * fabs(sum))
+            break;
+        term *= t2;
+    }
+    return 2.0 * sum - u * t;
+}
+
+/* ln of x^a (1 - x)^b / B(a, b), a, b >= 1, to a few ulps of its value
+ * even when a and b are 10^9: GSL's lnbeta, a ln x and b ln(1 - x) are
+ * each near 10^9 there and their sum, a few units, keeps only about 1e-6
+ * (that put the lower Clopper-Pearson limit of 10^8 cases out by 2e-10).
+ * Written around the mean x0 = a / (a + b) instead:
+ *   a ln(x / x0) + b ln((1 - x) / (1 - x0)) + ln sqrt(ab / (a + b))
+ *   - ln sqrt(2 pi) - rest(a) - rest(b) + rest(a + b),
+ * where with u = x / x0 - 1 the first two terms are
+ * a log1pmx(u) + b log1pmx(-a u / b) (their linear parts cancel). */
+static double ln_beta_prefactor(double a, double b, double x)
+{
+    double s = a + b, u = fma(x, s, -a) / a;
+
+    return a * log1pmx(u) + b * log1pmx(-a * u / b)
+           + 0.5 * log(a / s * b) - LN_SQRT_2PI
+           - stirling_rest(a) - stirling_rest(b) + stirling_rest(s);
+}
+
+/* Continued fraction of the incomplete beta (modified Lentz), for
+ * x < (a + 1) / (a + b + 2): I_x(a, b) = prefactor / a * cf. d0 is its
+ * first denominator, 1 - (a + b) x / (a + 1), which the caller computes
+ * without cancellation. NaN when it does not settle. */
+static double beta_cf(double a, double b, double x, double d0)
+{
+    const double tiny = 1e-300;
+    double c = 1.0, d = d0, h;
+
+    d = 1.0 / (fabs(d) < tiny ? tiny : d);
+    h = d;
+    for (double m = 1.0; m < 1e7; m += 1.0) {
+        double m2 = 2.0 * m, aa, del;
+        aa = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        d = 1.0 / (fabs(d) < tiny ? tiny : d);
+        c = 1.0 + aa / c;
+        c = fabs(c) < tiny ? tiny : c;
+        h *= d * c;
+        aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2));
+        d = 1.0 + aa * d;
+        d = 1.0 / (fabs(d) < tiny ? tiny : d);
+        c = 1.0 + aa / c;
+        c = fabs(c) < tiny ? tiny : c;
+        del = d * c;
+        h *= del;
+        if (fabs(del - 1.0) <= DBL_EPSILON)
+            return h;
+    }
+    return NAN;
+}
+
+/* Regularized incomplete beta I_x(a, b) for a, b >= 1, 0 < x < 1, and its
+ * density. The smaller tail is the one computed (the other is 1 minus
+ * it), so a tail next to 0 keeps its relative precision. -1 when the
+ * continued fraction does not settle. */
+static int beta_inc(double a, double b, double x, double *f, double *dens)
+{
+    double lp = ln_beta_prefactor(a, b, x), y = 1.0 - x, cf;
+
+    if (x < (a + 1.0) / (a + b + 2.0)) {
+        cf = beta_cf(a, b, x, 1.0 - (a + b) * x / (a + 1.0));
+        *f = exp(lp) * cf / a;
+    } else {
+        /* The first denominator 1 - (a + b) y / (b + 1) is tiny when b is
+         * huge and a is not (an upper limit next to 0), and y = 1 - x has
+         * lost the low digits of x: write it in x, where nothing is lost,
+         * as ((a + b) x - a + 1) / (b + 1). */
+        cf = beta_cf(b, a, y, (fma(x, a + b, -a) + 1.0) / (b + 1.0));
+        *f = 1.0 - exp(lp) * cf / b;
+    }
+    *dens = exp(lp) / (x * y);
+    return isnan(cf) ? -1 : 0;
+}
+
+/* Binomial P(X <= k | n, p), 0 < p < 1, and its derivative
+ * -(n - k) P(X = k) / (1 - p). Used for the upper Clopper-Pearson limit
+ * when cases are few against n: there p is small, and the incomplete
+ * beta I_p(k + 1, n - k) near 1 goes through 1 - p, which keeps only
+ * about 1e-16 of p in absolute terms (an error of 1e-16 n / k relative:
+ * 8e-11 at 1145 cases in 10^9).
+ * P(X = k) comes from ln_beta_prefactor, with no 1 - p in it; the smaller
+ * tail is then summed outward from k by the ratio of successive terms
+ * (each exact to a rounding), so only the terms that matter are visited:
+ * about 10 standard deviations, sqrt(k) or so, not k. The law is
+ * log-concave, so once a ratio q < 1 the rest of the tail is below
+ * t q / (1 - q), and the walk stops when that is below 1e-17 of the sum. */
 static void binom_le(double k, double n, double p, double *f, double *df)
 {
-    double lp = log(p), lq = log1p(-p), lc = 0.0, term = 0.0, sum = 0.0;
+    double q = 1.0 - p, pmf, sum = 1.0, t = 1.0, up;
 
-    for (double x = 0.0; x <= k; x += 1.0) {
-        if (x > 0.0)
-            lc += log((n - x + 1.0) / x);   /* log C(n, x), exactly built */
-        term = exp(lc + x * lp + (n - x) * lq);
-        sum += term;
+    pmf = exp(ln_beta_prefactor(k + 1.0, n - k + 1.0, p)) / ((n + 1.0) * p
+                                                             * q);
+    up = (n - k) * p / ((k + 1.0) * q);   /* P(X = k + 1) / P(X = k) */
+    if (up < 1.0) {
+        /* k at or past the mode: P(X > k) is the small tail. */
+        double s = 0.0;
+        for (double x = k; x < n; x += 1.0) {
+            double r = (n - x) * p / ((x + 1.0) * q);
+            t *= r;
+            s += t;
+            if (t == 0.0 || t * r / (1.0 - r) < 1e-17 * (1.0 + s))
+                break;
+        }
+        *f = 1.0 - pmf * s;
+    } else {
+        for (double x = k; x > 0.0; x -= 1.0) {
+            double r = x * q / ((n - x + 1.0) * p);
+            t *= r;
+            sum += t;
+            if (t == 0.0 || (r < 1.0 && t * r / (1.0 - r) < 1e-17 * sum))
+                break;
+        }
+        *f = pmf * sum;
     }
-    *f = sum;
-    *df = -(n - k) * term / (1.0 - p);
+    *df = -(n - k) * pmf / q;
+}
+
+/* GSL's status for a tail it evaluated: underflow is a value (a tail far
+ * below 1e-300 is that small, and bisection visits such points on its way
+ * to the root), every other error is not. */
+static int gsl_ok(int rc)
+{
+    return rc == GSL_SUCCESS || rc == GSL_EUNDRFLW;
 }
 
 /* The tail probability at x and its derivative in x; -1 when GSL
@@ -240,27 +385,24 @@ static int dist_eval(int kind, double a, double b, double x, double *f,
         binom_le(a, b, x, f, df);
         return 0;
     }
-    if (kind == DIST_BETA_P) {
-        rc = gsl_sf_beta_inc_e(a, b, x, &r);
-        if (rc == GSL_SUCCESS)
-            rc = gsl_sf_lnbeta_e(a, b, &lnorm);
-        logdens = (a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lnorm.val;
-    } else {
+    if (kind == DIST_BETA_P)
+        return beta_inc(a, b, x, f, df);
+    {
         int upper = kind == DIST_GAMMA_Q;
         rc = upper ? gsl_sf_gamma_inc_Q_e(a, x, &r)
                    : gsl_sf_gamma_inc_P_e(a, x, &r);
         /* For large a one tail can run out of iterations (Q at a = 1e9,
          * x = a + 2 sqrt(a)) while the other is fine: use its complement. */
-        if (rc != GSL_SUCCESS) {
+        if (!gsl_ok(rc)) {
             rc = upper ? gsl_sf_gamma_inc_P_e(a, x, &r)
                        : gsl_sf_gamma_inc_Q_e(a, x, &r);
             r.val = 1.0 - r.val;
         }
-        if (rc == GSL_SUCCESS)
+        if (gsl_ok(rc))
             rc = gsl_sf_lngamma_e(a, &lnorm);
         logdens = (a - 1.0) * log(x) - x - lnorm.val;
     }
-    if (rc != GSL_SUCCESS)
+    if (!gsl_ok(rc))
         return -1;
     *f = r.val;
     *df = kind == DIST_GAMMA_Q ? -exp(logdens) : exp(logdens);
@@ -299,6 +441,11 @@ static double dist_invert(int kind, double a, double b, double t, double lo,
         else
             lo = x;
         next = x - (f - t) / df;
+        /* Converged first: a step below half an ulp leaves next == x, and
+         * x is also an end of the bracket, so the bracket test would throw
+         * the root away for the middle of the bracket. */
+        if (fabs(next - x) <= 4.0 * DBL_EPSILON * x)
+            return next;
         if (!(next > lo && next < hi))
             next = lo + (hi - lo) / 2.0;
         if (fabs(next - x) <= 4.0 * DBL_EPSILON * x || hi - lo <= DBL_MIN)
@@ -312,10 +459,13 @@ static double dist_invert(int kind, double a, double b, double t, double lo,
  * tail, that is I_p(k, n - k + 1) = tail, and the p with P(X <= k | p) =
  * tail, that is I_p(k + 1, n - k) = 1 - tail. Newton starts from the
  * Wilson limits, which are close. With no cases the upper limit has the
- * closed form 1 - tail^(1/n); with fewer than CP_DIRECT_K cases it is
- * solved on the binomial sum itself (see binom_le). Above that, GSL's
- * absolute 1e-16 costs a relative 1e-16 n / k at most: 1e-9 at 10^10. */
-#define CP_DIRECT_K 1000.0
+ * closed form 1 - tail^(1/n). The upper limit is solved on the binomial
+ * sum (binom_le) when n > CP_SUM_RATIO k, where the incomplete beta would
+ * lose 1e-16 n / k > 1e-13 of it, up to CP_SUM_K cases (10^6 terms a
+ * step); past that, at counts of 10^13 and more, the beta is used and the
+ * relative error can reach 1e-16 n / k. */
+#define CP_SUM_RATIO 1000.0
+#define CP_SUM_K 1e10
 static void cp_fn(double k, double n, double z, double tail, double *lo,
                   double *hi)
 {
@@ -328,10 +478,27 @@ static void cp_fn(double k, double n, double z, double tail, double *lo,
     }
     wilson_pair(k, n, z, &wlo, &whi);
     *lo = dist_invert(DIST_BETA_P, k, n - k + 1.0, tail, 0.0, 1.0, wlo);
-    *hi = k < CP_DIRECT_K
+    *hi = n > CP_SUM_RATIO * k && k <= CP_SUM_K
           ? dist_invert(DIST_BINOM_LE, k, n, tail, 0.0, 1.0, whi)
           : dist_invert(DIST_BETA_P, k + 1.0, n - k, 1.0 - tail, 0.0, 1.0,
                         whi);
+}
+
+/* Clopper-Pearson limits lim[0] <= lim[1] for k of n with their
+ * complements comp[i] = 1 - lim[i], each taken from the side where it is
+ * small (so a complement next to 0 keeps its relative precision). */
+static void cp_limits(double k, double n, double z, double tail,
+                      double lim[2], double comp[2])
+{
+    if (2.0 * k <= n) {
+        cp_fn(k, n, z, tail, &lim[0], &lim[1]);
+        comp[0] = 1.0 - lim[0];
+        comp[1] = 1.0 - lim[1];
+    } else {
+        cp_fn(n - k, n, z, tail, &comp[1], &comp[0]);
+        lim[0] = 1.0 - comp[0];
+        lim[1] = 1.0 - comp[1];
+    }
 }
 
 uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
@@ -385,6 +552,35 @@ uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                             gamma_guess(kk, -z)) / t * per;
     out->hi = dist_invert(DIST_GAMMA_Q, kk + 1.0, 0.0, tail, 0.0, INFINITY,
                           gamma_guess(kk + 1.0, z)) / t * per;
+    return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
+}
+
+uint32_t cs_stats_rate_ratio_exact(cs_ci *out, uint64_t a, double t1,
+                                   uint64_t c, double t0, double level)
+{
+    double z = cs_stats_z(level), lim[2], comp[2], scale;
+
+    if (out == NULL)
+        return CS_NOTE_BAD_INPUT;
+    ci_nan(out);
+    if (!isfinite(t1) || !isfinite(t0) || t1 < 0.0 || t0 < 0.0)
+        return CS_NOTE_BAD_INPUT;
+    if (t1 == 0.0 || t0 == 0.0)
+        return CS_NOTE_NO_TIME;
+    if (a == 0 && c == 0)
+        return CS_NOTE_NO_CASES;
+    /* As R writes it: the ratio of the two rates. */
+    out->est = c == 0 ? INFINITY : ((double)a / t1) / ((double)c / t0);
+    if (isnan(z))
+        return CS_NOTE_BAD_LEVEL;
+    /* Given a + c events, a is binomial with p = RR t1 / (RR t1 + t0), so
+     * RR = p / (1 - p) * t0 / t1 is increasing in p and the exact limits
+     * of p map to those of RR. */
+    cp_limits((double)a, (double)a + (double)c, z, (1.0 - level) / 2.0, lim,
+              comp);
+    scale = t0 / t1;
+    out->lo = a == 0 ? 0.0 : lim[0] / comp[0] * scale;
+    out->hi = c == 0 ? INFINITY : lim[1] / comp[1] * scale;
     return isnan(out->lo) || isnan(out->hi) ? CS_NOTE_NUMERIC : 0;
 }
 

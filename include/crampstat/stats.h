@@ -78,9 +78,8 @@ enum cs_stats_note {
                                             or 1: (quasi-)separation */
     CS_NOTE_LOGIT_SINGULAR = 1u << 26, /* aliased columns were dropped */
     CS_NOTE_NOMEM = 1u << 27,
-    CS_NOTE_NUMERIC = 1u << 28        /* GSL could not evaluate a tail at
-                                         these counts (about 10^14 and up):
-                                         interval NaN */
+    CS_NOTE_NUMERIC = 1u << 28        /* a tail could not be evaluated at
+                                         these counts: interval NaN */
 };
 
 /* Short English text of one note bit (the lowest set bit of note), e.g.
@@ -106,12 +105,15 @@ uint32_t cs_stats_wilson(cs_ci *out, uint64_t k, uint64_t n, double level);
 
 /* Clopper-Pearson exact interval from beta quantiles; lo = 0 when k == 0,
  * hi = 1 when k == n. Undefined cases as cs_stats_wilson. The limits are
- * found by inverting GSL's incomplete beta, or for fewer than 1000 cases
- * the binomial sum itself (GSL's own inverse returns NaN from n = 10^4
- * and hangs at 10^7): relative precision about 1e-13, and never worse
- * than 1e-16 n / min(k, n - k) for a limit next to 0 or 1. When GSL
- * cannot evaluate the tail (about 10^14 cases and up) the interval is
- * NaN with CS_NOTE_NUMERIC. */
+ * found by Newton's method on the incomplete beta (GSL's inverse returns
+ * NaN from n = 10^4 and hangs at 10^7; its forward function loses 1e-6 at
+ * 10^8 cases, so crampstat has its own), or, for a limit next to 0 or 1
+ * with n above 1000 min(k, n - k), on the binomial tail summed from k.
+ * Relative precision about 1e-13 of the limit, and of its distance from
+ * 1 for a limit next to 1 (tests/exact_limits_check.py checks a million
+ * pairs, n up to 10^9, against scipy to 1e-10); past 10^10 cases with
+ * n > 1000 k the upper limit may lose up to 1e-16 n / k. Both limits are
+ * defined for every n > 0: CS_NOTE_NUMERIC is only a safety net. */
 uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
                                   double level);
 
@@ -126,6 +128,28 @@ uint32_t cs_stats_clopper_pearson(cs_ci *out, uint64_t k, uint64_t n,
  * GSL cannot evaluate is NaN with CS_NOTE_NUMERIC. */
 uint32_t cs_stats_poisson_rate(cs_ci *out, uint64_t k, double t, double per,
                                double level);
+
+/* Exact rate ratio of a events in t1 time units (exposed) over c events
+ * in t0 (unexposed), as R's poisson.test(c(a, c), c(t1, t0)):
+ *   est = (a / t1) / (c / t0)
+ * and the exact conditional interval: given a + c events, a is binomial
+ * with p = RR t1 / (RR t1 + t0), so the Clopper-Pearson limits pL, pU of
+ * a out of a + c give
+ *   lo = pL / (1 - pL) * t0 / t1,   hi = pU / (1 - pU) * t0 / t1
+ * (1 - p is taken from the mirrored side, so it keeps its precision next
+ * to 0). Precision as cs_stats_clopper_pearson. Edges:
+ * - a == 0, c > 0: est 0, lo 0, hi finite.
+ * - c == 0, a > 0: est and hi are +INFINITY (not NaN: the ratio is
+ *   unbounded above, as R says Inf), lo finite; a caller that prints
+ *   JSON must decide how to show an infinite limit.
+ * - a == 0 and c == 0: all NaN, CS_NOTE_NO_CASES.
+ * - t1 or t0 == 0: all NaN, CS_NOTE_NO_TIME; either negative or not
+ *   finite: all NaN, CS_NOTE_BAD_INPUT.
+ * - a bad level keeps est, lo and hi NaN, CS_NOTE_BAD_LEVEL.
+ * A limit GSL cannot evaluate (a + c about 10^14 and up) is NaN with
+ * CS_NOTE_NUMERIC. */
+uint32_t cs_stats_rate_ratio_exact(cs_ci *out, uint64_t a, double t1,
+                                   uint64_t c, double t0, double level);
 
 /* ---- Measures of a 2x2 table ----------------------------------------- */
 /* Every function below leaves NaN in *out and sets CS_NOTE_NO_EXPOSED or
