@@ -55,13 +55,17 @@ Definitions (level 0.95, z the exact normal quantile):
   sandwich with statsmodels' default small-sample factor
   G/(G-1) * (N-1)/(N-K) (G clusters and N sessions in that fit, K
   parameters).  p is two-sided from the normal distribution.
-  null where a quantity is undefined: a zero cell that sends a log or logit
-  estimate to -+infinity (risk ratio, rate ratio: a = 0 or c = 0; odds ratio:
-  any of the four cells 0; a group risk of 0 or 1 for that group's risk),
-  a comparison where either group comes from fewer than two participants
-  (the sandwich needs two clusters per group: with one, that group's
-  residuals sum to zero within its only cluster), and an interval whose
-  standard error is 0.
+  null where a quantity is undefined, as for the session-level statistics:
+  the estimate is null only where the point itself is (no exposed or no
+  unexposed sessions; risk and rate ratio with c = 0; odds ratio with no
+  exposed non-case or no unexposed case), and is 0 where a = 0 (or, for the
+  odds ratio, no unexposed non-case).  The interval (and the design effect)
+  is null where the robust fit is: a zero cell that sends the log or logit
+  estimate to -+infinity (risk and rate ratio: a or c = 0; odds ratio: any
+  cell 0; a group's risk of 0 or 1), either group from fewer than two
+  participants (that group's residuals then sum to zero within its only
+  cluster, so the sandwich has nothing to measure), or a standard error of
+  0 (risk difference with every risk 0 or 1).
   logistic      y ~ 1 + six factors, GLM Binomial; cluster_robust terms
                 [{term, lower, upper, p}] with lower/upper on the odds-ratio
                 scale.  Aliased columns are dropped as in R (their terms are
@@ -152,13 +156,17 @@ def codes(pids):
 
 
 def fit(model, groups):
-    """Fit with the cluster-robust covariance; None when the fit fails."""
+    """Fit with the cluster-robust covariance; None when the fit fails or
+    there are fewer than two clusters (G / (G - 1) is then undefined)."""
+    if len(np.unique(groups)) < 2:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return model.fit(tol=GLM_TOL, maxiter=GLM_MAXITER, cov_type="cluster",
                              cov_kwds={"groups": groups})
-        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError):
+        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError,
+                ZeroDivisionError):
             return None
 
 
@@ -228,50 +236,56 @@ def factor_stats(data, name):
     X = sm.add_constant(x.reshape(-1, 1), has_constant="add") if rows else None
     both = len(p_exp) >= 2 and len(p_unexp) >= 2
     cr = {}
+    p1 = a / n1 if n1 else None
+    p0 = c / n0 if n0 else None
+
+    def robust(closed, model, transform, groups=g, k=1, ok=True):
+        """The Wald interval from the robust fit when it is defined (ok),
+        else the closed-form point estimate with a null interval."""
+        if ok:
+            b, se = slope(fit(model(), groups), k)
+            if b is not None:
+                return wald(b, se, transform), se
+        return interval(closed, None, None), None
 
     # risk ratio: Poisson, log link
-    lrr = (None, None)
-    if both and a > 0 and c > 0:
-        lrr = slope(fit(sm.GLM(y, X, family=sm.families.Poisson()), g))
-    cr["risk_ratio"] = wald(*lrr, math.exp)
+    cr["risk_ratio"], se_lrr = robust(
+        p1 / p0 if n1 and n0 and c > 0 else None,
+        lambda: sm.GLM(y, X, family=sm.families.Poisson()), math.exp,
+        ok=both and a > 0 and c > 0)
 
     # odds ratio: Binomial, logit link
-    if both and a > 0 and c > 0 and a < n1 and c < n0:
-        cr["odds_ratio"] = wald(*slope(fit(sm.GLM(y, X, family=sm.families.Binomial()), g)),
-                                math.exp)
-    else:
-        cr["odds_ratio"] = dict(NULL3)
+    b_, d_ = n1 - a, n0 - c
+    cr["odds_ratio"], _ = robust(
+        a * d_ / (b_ * c) if n1 and n0 and b_ > 0 and c > 0 else None,
+        lambda: sm.GLM(y, X, family=sm.families.Binomial()), math.exp,
+        ok=both and min(a, b_, c, d_) > 0)
 
     # risk difference: identity link (see the module text for Gaussian)
-    if both:
-        cr["risk_difference"] = wald(*slope(fit(sm.GLM(y, X, family=sm.families.Gaussian()),
-                                                g)), lambda v: v)
-    else:
-        cr["risk_difference"] = dict(NULL3)
+    cr["risk_difference"], _ = robust(
+        p1 - p0 if n1 and n0 else None,
+        lambda: sm.GLM(y, X, family=sm.families.Gaussian()), lambda v: v, ok=both)
 
     # rate ratio: Poisson, log link, offset log(hours / 1000)
-    if both and a > 0 and c > 0 and t1 > 0 and t0 > 0:
-        m = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(hours / 1000.0))
-        cr["rate_ratio"] = wald(*slope(fit(m, g)), math.exp)
-    else:
-        cr["rate_ratio"] = dict(NULL3)
+    cr["rate_ratio"], _ = robust(
+        (a / t1) / (c / t0) if t1 > 0 and t0 > 0 and c > 0 else None,
+        lambda: sm.GLM(y, X, family=sm.families.Poisson(),
+                       offset=np.log(hours / 1000.0)), math.exp,
+        ok=both and a > 0 and c > 0 and t1 > 0 and t0 > 0)
 
     # each group's risk: intercept-only logit on that group's sessions
-    for key, sel, k, n, people in (("exposed_risk", e, a, n1, p_exp),
-                                   ("unexposed_risk", ~e, c, n0, p_unexp)):
-        if len(people) >= 2 and 0 < k < n:
-            yy = y[sel]
-            m = sm.GLM(yy, np.ones((len(yy), 1)), family=sm.families.Binomial())
-            cr[key] = wald(*slope(fit(m, g[sel]), 0), expit)
-        else:
-            cr[key] = dict(NULL3)
+    for key, sel, k, n, people, p in (("exposed_risk", e, a, n1, p_exp, p1),
+                                      ("unexposed_risk", ~e, c, n0, p_unexp, p0)):
+        yy = y[sel]
+        cr[key], _ = robust(
+            p, lambda: sm.GLM(yy, np.ones((len(yy), 1)), family=sm.families.Binomial()),
+            expit, groups=g[sel], k=0, ok=len(people) >= 2 and 0 < k < n)
 
     # design effect of the risk ratio against Katz's session-level SE
-    if lrr[1] is not None:
+    cr["design_effect"] = None
+    if se_lrr is not None:
         katz = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
-        cr["design_effect"] = finite((lrr[1] / katz) ** 2) if katz > 0 else None
-    else:
-        cr["design_effect"] = None
+        cr["design_effect"] = finite((se_lrr / katz) ** 2) if katz > 0 else None
     out["cluster_robust"] = cr
     # kept for the self-check, not written
     out["_raw"] = {"x": x, "y": y, "hours": hours, "g": g, "a": a, "c": c,
@@ -345,11 +359,12 @@ def poisson(data, mr):
     off = np.log(hours / 1000.0)
     plain = fit_plain(sm.GLM(y, X[:, keep], family=sm.families.Poisson(), offset=off))
     rob = fit(sm.GLM(y, X[:, keep], family=sm.families.Poisson(), offset=off), g)
-    conv = bool(plain is not None and plain.converged and rob is not None and rob.converged)
+    conv = bool(plain is not None and plain.converged)
+    rob_ok = conv and rob is not None and rob.converged
     return {"converged": conv, "sessions": int(len(y)),
             "terms": terms_of(plain if conv else None, keep,
                               ("rate_ratio", "lower", "upper", "p"), False),
-            "cluster_robust": {"terms": terms_of(rob if conv else None, keep,
+            "cluster_robust": {"terms": terms_of(rob if rob_ok else None, keep,
                                                  ("lower", "upper", "p"), True)}}
 
 
