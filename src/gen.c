@@ -4,7 +4,8 @@
  * one at a time (person, then survey waves, then sessions in time order),
  * each session's six cause factors are computed from the true values with
  * the default rules of DATA.md section 5, a hamstring cramp is drawn from a
- * logistic model of them, and only then are optional values blanked out
+ * logistic model of them (plus, when asked for, a random intercept drawn
+ * once per participant), and only then are optional values blanked out
  * (missing completely at random), from a second random stream so that the
  * masking never shifts the true values. docs/generator.md explains every
  * distribution. */
@@ -201,6 +202,7 @@ typedef struct person {
     double rpe_shift;
     int nwaves;
     wave w[MAX_WAVES];
+    double frailty;         /* u_i on the logit scale; 0 without frailty */
 } person;
 
 /* An output file being written under its temporary name. */
@@ -221,6 +223,7 @@ typedef struct gen {
     size_t times_cap;
     uint64_t next_session;
     int32_t study_start;    /* days since 1970 of the first study day */
+    double frailty_sd;      /* 0: no random intercept and no draw */
     cs_gen_stats st;
 } gen;
 
@@ -930,7 +933,7 @@ static int write_session(gen *g, const person *p, const wave *w,
     x[CS_GEN_ELECTROLYTE] = w->calcium < 700 || w->potassium < 2000;
     x[CS_GEN_MEDICAL] = w->conditions != 0;
 
-    eta = model_intercept;
+    eta = model_intercept + p->frailty;   /* -4.0 + 0.0 is exact */
     for (int f = 0; f < CS_GEN_FACTOR_N; f++) {
         eta += model_beta[f] * x[f];
         g->st.exposed[f] += (uint64_t)x[f];
@@ -1000,6 +1003,11 @@ static int write_participant(gen *g, uint64_t idx, double mean,
     *e = '\0';
 
     draw_person(&p, g->r);
+    /* The random intercept comes from the main stream, once per
+     * participant. Without frailty nothing is drawn, so the stream, and
+     * every byte written, is what it was before the option existed. */
+    if (g->frailty_sd > 0)
+        p.frailty = gauss(g->r, g->frailty_sd);
     if ((rc = draw_times(g, &p, mean, &n, err)) < 0)
         return rc;
     draw_wave_days(&p, g, n, g->r);
@@ -1030,6 +1038,7 @@ void cs_gen_opts_init(cs_gen_opts *o)
     o->participants = 2000;
     o->seed = 1;
     o->sessions_per_participant = 25.0;
+    o->frailty_sd = 0.0;
 }
 
 /* GSL's mt19937 uses only 32 bits of its seed. Seeds below 2^32 are used
@@ -1081,9 +1090,14 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
         return cs_error_set(err, CS_EUSAGE,
                             "sessions per participant must be 0 to %g",
                             CS_GEN_MAX_SESSIONS_MEAN);
+    if (!(o->frailty_sd >= 0 && o->frailty_sd <= CS_GEN_MAX_FRAILTY_SD))
+        return cs_error_set(err, CS_EUSAGE,
+                            "frailty SD must be 0 to %g",
+                            CS_GEN_MAX_FRAILTY_SD);
 
     memset(&g, 0, sizeof g);
     g.study_start = days_from_civil(STUDY_YEAR, 1, 1);
+    g.frailty_sd = o->frailty_sd;
     g.r = gsl_rng_alloc(gsl_rng_mt19937);
     g.mask = gsl_rng_alloc(gsl_rng_mt19937);
     if (!g.r || !g.mask) {
@@ -1235,7 +1249,22 @@ size_t cs_gen_truth_json(char *out, size_t cap, const cs_gen_opts *o,
     jstr(&j, "\"participant-major; sessions by start_time within a "
              "participant; survey waves by date\"");
     jkey(&j, "  ", "model", 0);
-    jstr(&j, "\"logit P(hamstring cramp) = intercept + sum beta_f * x_f\"");
+    if (o->frailty_sd > 0)
+        jstr(&j, "\"logit P(hamstring cramp | participant i) = intercept + "
+                 "sum beta_f * x_f + u_i, u_i ~ N(0, frailty_sd^2) drawn "
+                 "once per participant\"");
+    else
+        jstr(&j, "\"logit P(hamstring cramp) = intercept + sum beta_f * "
+                 "x_f\"");
+    jkey(&j, "  ", "frailty_sd", 0);
+    jnum(&j, o->frailty_sd, 6);
+    if (o->frailty_sd > 0) {
+        jkey(&j, "  ", "scale", 0);
+        jstr(&j, "\"conditional on the participant: intercept, baseline_risk, "
+                 "coefficients and odds_ratios are for a participant with "
+                 "u_i = 0; crude and marginal (population-averaged) "
+                 "associations are smaller\"");
+    }
     jkey(&j, "  ", "factors", 0);
     jstr(&j, "\"x_f from the default rules of DATA.md section 5 on the true "
              "values, survey wave joined by the rule of section 3\"");

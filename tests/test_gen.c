@@ -23,6 +23,7 @@
 
 #include <crampstat/derive.h>
 #include <crampstat/gen.h>
+#include <crampstat/sha256.h>
 
 #define MAX_FIELDS 32
 #define DIR_CAP 1024     /* a temporary directory's name */
@@ -800,15 +801,20 @@ static const struct {
     const char *name;
     uint64_t participants;
     double mean;
+    double frailty_sd;
     int code;
     const char *msg;   /* substring of err.msg */
 } bad_opts[] = {
-    { "no participants", 0, 25, CS_EUSAGE, "participants" },
-    { "too many", CS_GEN_MAX_PARTICIPANTS + 1ull, 25, CS_EUSAGE,
+    { "no participants", 0, 25, 0, CS_EUSAGE, "participants" },
+    { "too many", CS_GEN_MAX_PARTICIPANTS + 1ull, 25, 0, CS_EUSAGE,
       "participants" },
-    { "negative mean", 10, -1, CS_EUSAGE, "sessions per participant" },
-    { "NaN mean", 10, NAN, CS_EUSAGE, "sessions per participant" },
-    { "huge mean", 10, 1e9, CS_EUSAGE, "sessions per participant" },
+    { "negative mean", 10, -1, 0, CS_EUSAGE, "sessions per participant" },
+    { "NaN mean", 10, NAN, 0, CS_EUSAGE, "sessions per participant" },
+    { "huge mean", 10, 1e9, 0, CS_EUSAGE, "sessions per participant" },
+    { "negative frailty", 10, 25, -0.5, CS_EUSAGE, "frailty SD" },
+    { "NaN frailty", 10, 25, NAN, CS_EUSAGE, "frailty SD" },
+    { "huge frailty", 10, 25, CS_GEN_MAX_FRAILTY_SD * 1.01, CS_EUSAGE,
+      "frailty SD" },
 };
 
 static void test_gen_bad_options(void **state)
@@ -821,6 +827,7 @@ static void test_gen_bad_options(void **state)
         cs_gen_opts_init(&o);
         o.participants = bad_opts[i].participants;
         o.sessions_per_participant = bad_opts[i].mean;
+        o.frailty_sd = bad_opts[i].frailty_sd;
         assert_int_equal(cs_gen_write(&o, "/nonexistent-dir", NULL, &err),
                          bad_opts[i].code);
         assert_int_equal(err.code, bad_opts[i].code);
@@ -906,6 +913,230 @@ static void test_gen_truth_json(void **state)
     assert_int_equal(strlen(small), sizeof small - 1);
     assert_memory_equal(small, buf, sizeof small - 1);
     assert_int_equal(cs_gen_truth_json(NULL, 0, &o, NULL) < n, 1);
+
+    /* The frailty SD is always stated; with one, the model says the
+     * coefficients are conditional on the participant. */
+    assert_non_null(strstr(buf, "\"frailty_sd\": 0,"));
+    assert_null(strstr(buf, "\"scale\""));
+    assert_null(strstr(buf, "u_i"));
+    o.frailty_sd = 1.5;
+    n = cs_gen_truth_json(buf, sizeof buf, &o, &st);
+    assert_true(n < CS_GEN_TRUTH_MAX);
+    assert_int_equal(strlen(buf), n);
+    assert_non_null(strstr(buf, "\"model\": \"logit P(hamstring cramp | "
+                                "participant i) = intercept + sum beta_f * "
+                                "x_f + u_i, u_i ~ N(0, frailty_sd^2)"));
+    assert_non_null(strstr(buf, "\"frailty_sd\": 1.5,"));
+    assert_non_null(strstr(buf, "\"scale\": \"conditional on the "
+                                "participant"));
+    assert_non_null(strstr(buf, "\"coefficients\": {\"fatigue\": 0.7, "));
+}
+
+/* ---- Frailty -------------------------------------------------------- */
+
+/* SHA-256 of the files of `gen --participants 300 --seed 7`, recorded with
+ * the generator as it was before --frailty-sd existed (zlib 1.2.13): the
+ * gzip bytes, and the text inside them. Without frailty, or with a frailty
+ * SD of 0, the files must still be exactly these. */
+static const struct {
+    const char *file;
+    const char *gz_sha256;
+    const char *text_sha256;
+} pre_frailty[] = {
+    { "survey.csv.gz",
+      "4522f9f881c241e5d31e0e23839b5b63b23f00e6b6a8ad4c07716aa9eed38e04",
+      "83ae7f3522dd0fe0a0fc05e2d724344508ce8f75f465f465eb781c0a27687fd7" },
+    { "exercise.csv.gz",
+      "da7c4975cfa879108c333ea1a15ff5992ff95a9775b3266a5b1ba0ab56562e89",
+      "ffd0969cdc01fd2322ee048e10f9c208b70329e0df6943f28006028511314bc0" },
+};
+#define PRE_FRAILTY_ZLIB "1.2.13"
+
+static void file_sha256(const char *dir, const char *name, char gz[65],
+                        char txt[65])
+{
+    char p[PATH_CAP], *text;
+    cs_error err = {0};
+    cs_sha256 h;
+    uint64_t size;
+    size_t len;
+
+    path_in(p, sizeof p, dir, name);
+    assert_int_equal(cs_sha256_file(p, gz, &size, &err), CS_OK);
+    text = gunzip(p, &len);
+    cs_sha256_init(&h);
+    cs_sha256_update(&h, text, len);
+    cs_sha256_final(&h, txt);
+    free(text);
+}
+
+/* The recorded text always; the recorded gzip bytes when deflate is the
+ * zlib they were recorded with (another deflate may pack the same text
+ * differently). */
+static int matches_pre_frailty(const char *dir)
+{
+    int same = 1, same_zlib = !strcmp(zlibVersion(), PRE_FRAILTY_ZLIB);
+
+    if (!same_zlib)
+        print_message("zlib %s, not %s: gzip bytes not compared with the "
+                      "record\n", zlibVersion(), PRE_FRAILTY_ZLIB);
+    for (size_t i = 0; i < sizeof pre_frailty / sizeof pre_frailty[0]; i++) {
+        char gz[65], txt[65];
+        file_sha256(dir, pre_frailty[i].file, gz, txt);
+        print_message("%s gzip %s text %s\n", pre_frailty[i].file, gz, txt);
+        same &= !strcmp(txt, pre_frailty[i].text_sha256);
+        if (same_zlib)
+            same &= !strcmp(gz, pre_frailty[i].gz_sha256);
+    }
+    return same;
+}
+
+#ifdef CS_GEN_BINARY
+/* The command line: `crampstat gen` with the given extra arguments. */
+static void run_cli(const char *dir, const char *extra)
+{
+    char cmd[2 * PATH_CAP];
+
+    snprintf(cmd, sizeof cmd, "'%s' gen --participants 300 --seed 7 "
+             "--out-dir '%s' %s", CS_GEN_BINARY, dir, extra);
+    assert_int_equal(system(cmd), 0);
+}
+#endif
+
+static void test_gen_frailty_zero_is_unchanged(void **state)
+{
+    static const double sds[] = { -1, 0.0 };   /* -1: left at the default */
+    cs_gen_opts o;
+    cs_gen_stats st;
+    char d[DIR_CAP];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof sds / sizeof sds[0]; i++) {
+        cs_gen_opts_init(&o);
+        o.participants = 300;
+        o.seed = 7;
+        if (sds[i] >= 0)
+            o.frailty_sd = sds[i];
+        make_dir(d, sizeof d);
+        write_run(&o, d, &st);
+        assert_true(matches_pre_frailty(d));
+        remove_dir(d);
+    }
+    /* And the check can fail: a frailty SD above 0 changes the files. */
+    cs_gen_opts_init(&o);
+    o.participants = 300;
+    o.seed = 7;
+    o.frailty_sd = 1e-9;
+    make_dir(d, sizeof d);
+    write_run(&o, d, &st);
+    assert_false(matches_pre_frailty(d));
+    remove_dir(d);
+#ifdef CS_GEN_BINARY
+    make_dir(d, sizeof d);
+    run_cli(d, "");
+    assert_true(matches_pre_frailty(d));
+    run_cli(d, "--frailty-sd 0");
+    assert_true(matches_pre_frailty(d));
+    run_cli(d, "--frailty-sd 0.5");
+    assert_false(matches_pre_frailty(d));
+    remove_dir(d);
+#endif
+}
+
+/* Per-participant sessions and hamstring cramps, read back from the
+ * exercise file. */
+typedef struct spread {
+    unsigned long npeople;
+    double *n, *y;
+} spread;
+
+static void count_exercise_row(char **f, int n, unsigned long line,
+                               void *pl)
+{
+    spread *sp = pl;
+    unsigned long id = pid_number(f[0]);
+
+    (void)n;
+    if (!id || id > sp->npeople)
+        fail_msg("line %lu: participant_id %s", line, f[0]);
+    sp->n[id] += 1;
+    sp->y[id] += !strcmp(f[11], "yes") && !strcmp(f[12], "hamstring");
+}
+
+/* Between-participant variance of the per-participant cramp proportions
+ * (participants with 5 or more sessions): *raw is their sample variance,
+ * *excess that minus the mean binomial variance pbar (1 - pbar) / n_i they
+ * would have if every participant had the same risk. */
+static void cramp_spread(double sd, double *raw, double *excess)
+{
+    cs_gen_opts o;
+    cs_gen_stats st;
+    spread sp;
+    char d[DIR_CAP], p[PATH_CAP], *text;
+    double sum = 0, sum2 = 0, cases = 0, sessions = 0, noise = 0, pbar;
+    unsigned long k = 0;
+    size_t len;
+
+    cs_gen_opts_init(&o);
+    o.participants = 3000;
+    o.seed = 11;
+    o.frailty_sd = sd;
+    sp.npeople = 3000;
+    sp.n = calloc(sp.npeople + 1, sizeof *sp.n);
+    sp.y = calloc(sp.npeople + 1, sizeof *sp.y);
+    assert_true(sp.n && sp.y);
+    make_dir(d, sizeof d);
+    write_run(&o, d, &st);
+    path_in(p, sizeof p, d, "exercise.csv.gz");
+    text = gunzip(p, &len);
+    assert_int_equal(each_row(text, len, exercise_header, 13,
+                              count_exercise_row, &sp), st.exercise_rows);
+    free(text);
+    remove_dir(d);
+    for (unsigned long i = 1; i <= sp.npeople; i++) {
+        double r;
+        if (sp.n[i] < 5)
+            continue;
+        r = sp.y[i] / sp.n[i];
+        sum += r;
+        sum2 += r * r;
+        cases += sp.y[i];
+        sessions += sp.n[i];
+        k++;
+    }
+    assert_true(k > 2500);
+    pbar = cases / sessions;
+    for (unsigned long i = 1; i <= sp.npeople; i++)
+        if (sp.n[i] >= 5)
+            noise += pbar * (1 - pbar) / sp.n[i];
+    *raw = (sum2 - sum * sum / (double)k) / (double)(k - 1);
+    *excess = *raw - noise / (double)k;
+    print_message("frailty SD %.1f: %lu participants, cramp risk %.4f, "
+                  "variance of proportions %.5f, beyond binomial %.5f\n",
+                  sd, k, pbar, *raw, *excess);
+    free(sp.n);
+    free(sp.y);
+}
+
+/* The frailty is real: with SD 1.5 participants differ far more in their
+ * cramp proportions than the six factors alone make them differ. With
+ * seed 11 and 3,000 participants the raw variance is 5.6 times that of
+ * SD 0 and the variance beyond binomial noise 15 times; seeds 12-14 gave
+ * 5.2-6.4 and 11-21. A lognormal risk multiplier exp(u), u ~ N(0, 1.5^2),
+ * alone has a variance of exp(2.25) - 1 = 8.5 times its squared mean, and
+ * the variance of 2,800 proportions is known to a few per cent, so the
+ * bounds below (3 and 5, about half the smallest seen) leave a wide margin
+ * yet fail for a frailty that is absent or much smaller. */
+static void test_gen_frailty_spreads_participants(void **state)
+{
+    double raw0, ex0, raw1, ex1;
+
+    (void)state;
+    cramp_spread(0.0, &raw0, &ex0);
+    cramp_spread(1.5, &raw1, &ex1);
+    assert_true(ex0 > 0);
+    assert_true(raw1 > 3 * raw0);
+    assert_true(ex1 > 5 * ex0);
 }
 
 static int setup(void **state)
@@ -926,6 +1157,8 @@ int main(void)
         cmocka_unit_test(test_gen_bad_options),
         cmocka_unit_test(test_gen_io_errors),
         cmocka_unit_test(test_gen_truth_json),
+        cmocka_unit_test(test_gen_frailty_zero_is_unchanged),
+        cmocka_unit_test(test_gen_frailty_spreads_participants),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

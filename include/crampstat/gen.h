@@ -21,6 +21,7 @@ enum cs_gen_factor {
 /* Limits checked by cs_gen_write (CS_EUSAGE beyond them). */
 #define CS_GEN_MAX_PARTICIPANTS 100000000u  /* ids stay P + 7..9 digits */
 #define CS_GEN_MAX_SESSIONS_MEAN 10000.0
+#define CS_GEN_MAX_FRAILTY_SD 10.0
 
 /* A buffer of this size always holds cs_gen_truth_json's text. */
 #define CS_GEN_TRUTH_MAX 8192
@@ -29,6 +30,11 @@ typedef struct cs_gen_opts {
     uint64_t participants;             /* >= 1; default 2000 */
     uint64_t seed;                     /* default 1 */
     double sessions_per_participant;   /* mean, 0 ... 10000; default 25 */
+    double frailty_sd;                 /* SD of a participant's random
+                                          intercept u_i ~ N(0, sd^2) added
+                                          to the logit of the cramp model,
+                                          0 ... 10; default 0 (none, and
+                                          then no draw is made) */
 } cs_gen_opts;
 
 /* What a run wrote, counted on the true (pre-masking) values. */
@@ -44,7 +50,8 @@ typedef struct cs_gen_stats {
                                           enum cs_medical order */
 } cs_gen_stats;
 
-/* Defaults: 2000 participants, seed 1, 25 sessions per participant. */
+/* Defaults: 2000 participants, seed 1, 25 sessions per participant, no
+ * frailty. */
 void cs_gen_opts_init(cs_gen_opts *o);
 
 /* Write out_dir/survey.csv.gz and out_dir/exercise.csv.gz (out_dir must

@@ -11,7 +11,7 @@
 
 static const char help[] =
 "Usage: crampstat gen [--participants N] [--seed S] [--sessions-mean M]\n"
-"                     [--out-dir DIR] [--truth]\n"
+"                     [--frailty-sd S] [--out-dir DIR] [--truth]\n"
 "Write DIR/survey.csv.gz and DIR/exercise.csv.gz: a synthetic population\n"
 "whose hamstring cramps follow a logistic model with a known coefficient\n"
 "per cause factor. The same arguments give byte-identical files.\n"
@@ -19,6 +19,12 @@ static const char help[] =
 "  -n, --participants N   participants (default 2000)\n"
 "  -s, --seed S           random seed (default 1)\n"
 "  -m, --sessions-mean M  mean sessions per participant (default 25)\n"
+"      --frailty-sd S     add a participant random intercept u ~ N(0, S^2)\n"
+"                         to the logit (0 to 10; default 0: none, and the\n"
+"                         files are those of a run without the option).\n"
+"                         The planted coefficients are then conditional on\n"
+"                         the participant; crude and marginal values are\n"
+"                         smaller\n"
 "  -d, --out-dir DIR      where to write (default: .; made if missing)\n"
 "  -t, --truth            print the planted model as JSON on stdout\n"
 "                         (with --out-dir, after writing the files, with\n"
@@ -36,6 +42,7 @@ int cmd_gen(int argc, char **argv)
         { "participants", required_argument, NULL, 'n' },
         { "seed", required_argument, NULL, 's' },
         { "sessions-mean", required_argument, NULL, 'm' },
+        { "frailty-sd", required_argument, NULL, 'f' },
         { "out-dir", required_argument, NULL, 'd' },
         { "truth", no_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
@@ -68,6 +75,13 @@ int cmd_gen(int argc, char **argv)
             if (cli_parse_double(optarg, &o.sessions_per_participant) < 0)
                 return cli_usage("gen", "--sessions-mean wants a number, not "
                                  "'%s'", optarg);
+            break;
+        case 'f':
+            if (cli_parse_double(optarg, &o.frailty_sd) < 0 ||
+                !(o.frailty_sd >= 0 && o.frailty_sd <= CS_GEN_MAX_FRAILTY_SD))
+                return cli_usage("gen", "--frailty-sd wants a number from 0 "
+                                 "to %g, not '%s'", CS_GEN_MAX_FRAILTY_SD,
+                                 optarg);
             break;
         case 'd': dir = optarg; break;
         case 't': truth = 1; break;
