@@ -20,6 +20,9 @@ struct cs_rejlog {
     char keys[REJ_KEYS][40];
     uint64_t counts[REJ_KEYS];
     char cut[CS_RAW_KEEP + 80];  /* raw of a skipped record, marked */
+    uint64_t mark_total;         /* cs_rejlog_mark */
+    size_t mark_nkeys;
+    uint64_t mark_counts[REJ_KEYS];
 };
 
 int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err)
@@ -117,6 +120,20 @@ void cs_rejlog_key(const cs_rejlog *l, size_t i, const char **name,
 }
 
 uint64_t cs_rejlog_total(const cs_rejlog *l) { return l->total; }
+
+void cs_rejlog_mark(cs_rejlog *l)
+{
+    l->mark_total = l->total;
+    l->mark_nkeys = l->nkeys;
+    memcpy(l->mark_counts, l->counts, sizeof l->counts);
+}
+
+void cs_rejlog_rewind(cs_rejlog *l)
+{
+    l->total = l->mark_total;
+    l->nkeys = l->mark_nkeys;
+    memcpy(l->counts, l->mark_counts, sizeof l->counts);
+}
 
 int cs_rejlog_close(cs_rejlog *l, cs_error *err)
 {
