@@ -19,6 +19,10 @@ struct cs_rejlog {
     size_t nkeys;
     char keys[REJ_KEYS][40];
     uint64_t counts[REJ_KEYS];
+    char cut[CS_RAW_KEEP + 80];  /* raw of a skipped record, marked */
+    uint64_t mark_total;         /* cs_rejlog_mark */
+    size_t mark_nkeys;
+    uint64_t mark_counts[REJ_KEYS];
 };
 
 int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err)
@@ -55,8 +59,10 @@ int cs_rejlog_open(cs_rejlog **out, const char *path, cs_error *err)
     return CS_OK;
 }
 
-void cs_rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
-                   const char *column, const char *reason)
+/* Log a row; cut: the whole length of a skipped record whose raw holds
+ * only its first bytes (0 for any other row). */
+static void rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
+                       const char *column, const char *reason, uint64_t cut)
 {
     char num[32];
     size_t k;
@@ -83,8 +89,25 @@ void cs_rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
                     (unsigned long long)(rec->index > 0 ? rec->index - 1 : 0)));
     cs_writer_cstr(l->w, column);
     cs_writer_cstr(l->w, reason);
-    cs_writer_str(l->w, rec->raw);
+    if (cut > rec->raw.len) {
+        /* Say that raw was cut, in the cell itself: a reader of the log
+         * must not take the first bytes for the row. */
+        size_t n = rec->raw.len < CS_RAW_KEEP ? rec->raw.len : CS_RAW_KEEP;
+        memcpy(l->cut, rec->raw.ptr, n);
+        n += (size_t)snprintf(l->cut + n, sizeof l->cut - n,
+                              "... [cut: the first %zu of %llu bytes]", n,
+                              (unsigned long long)cut);
+        cs_writer_str(l->w, (cs_str){ l->cut, n });
+    } else {
+        cs_writer_str(l->w, rec->raw);
+    }
     cs_writer_end_row(l->w);
+}
+
+void cs_rejlog_add(cs_rejlog *l, const char *src, const cs_record *rec,
+                   const char *column, const char *reason)
+{
+    rejlog_add(l, src, rec, column, reason, 0);
 }
 
 size_t cs_rejlog_nkeys(const cs_rejlog *l) { return l->nkeys; }
@@ -97,6 +120,20 @@ void cs_rejlog_key(const cs_rejlog *l, size_t i, const char **name,
 }
 
 uint64_t cs_rejlog_total(const cs_rejlog *l) { return l->total; }
+
+void cs_rejlog_mark(cs_rejlog *l)
+{
+    l->mark_total = l->total;
+    l->mark_nkeys = l->nkeys;
+    memcpy(l->mark_counts, l->counts, sizeof l->counts);
+}
+
+void cs_rejlog_rewind(cs_rejlog *l)
+{
+    l->total = l->mark_total;
+    l->nkeys = l->mark_nkeys;
+    memcpy(l->counts, l->mark_counts, sizeof l->counts);
+}
 
 int cs_rejlog_close(cs_rejlog *l, cs_error *err)
 {
@@ -137,6 +174,8 @@ int cs_ingest_open(cs_ingest **out, const char *path, int kind,
     in->kind = kind;
     if (cs_reader_open_header(&in->r, &h, path, NULL, err) < 0)
         goto fail;
+    /* A row over a reader cap costs that row, not the input. */
+    cs_reader_skip_overlong(in->r, 1);
     if (cs_schema_create(&in->schema, kind, path, h, err) < 0)
         goto fail;
     in->kind = cs_schema_kind(in->schema);
@@ -173,6 +212,17 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
 
     while ((rc = cs_reader_next(in->r, &rec, err)) > 0) {
         in->counts.read++;
+        if (rec->nfields == 0) {
+            /* Skipped by the reader: over a cap (a record always has a
+             * field otherwise). */
+            uint64_t len = 0;
+            const char *why = cs_reader_skipped(in->r, &len);
+            in->counts.rejected++;
+            if (in->rej)
+                rejlog_add(in->rej, cs_reader_name(in->r), rec, "",
+                           why ? why : "over a reader cap", len);
+            continue;
+        }
         if (in->kind == CS_SCHEMA_EXERCISE) {
             /* Start fetching the id's slot now; validating the row takes
              * about as long as the cache miss. */

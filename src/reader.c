@@ -43,6 +43,12 @@ struct cs_reader {
     cs_str *fields;
     size_t nfields, fcap;
     cs_buf raw;             /* raw text of a multi-line record */
+    char keep[CS_RAW_KEEP]; /* the first bytes of a skipped record */
+    int skip_overlong;      /* cs_reader_skip_overlong */
+    int skipped_now;        /* the last record was skipped */
+    uint64_t skipped;       /* ... and this long */
+    size_t nkeep;
+    char why[384];          /* why it was skipped */
     cs_record rec;
     cs_error failed;        /* the first error, returned again after */
 };
@@ -112,6 +118,20 @@ static int no_space(unsigned char c)
     return 0;
 }
 
+static int csv_setup(cs_reader *r)
+{
+    /* Strict mode: without it, disabling trimming lets a stray quote
+     * swallow the rest of the file into one field. */
+    if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return CS_ENOMEM;
+    csv_set_space_func(&r->csv, no_space);
+    /* libcsv grows its field buffer by a fixed block (128 bytes by
+     * default), so a 1 MiB quoted field took 8192 reallocs; with 64 KiB it
+     * takes 16, and the buffer is kept across records. */
+    csv_set_blk_size(&r->csv, 64 * 1024);
+    return CS_OK;
+}
+
 static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
 {
     if (o)
@@ -119,15 +139,8 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
     r->cap = CHUNK;
     if (!(r->buf = malloc(r->cap)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    /* Strict mode: without it, disabling trimming lets a stray quote
-     * swallow the rest of the file into one field. */
-    if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if (csv_setup(r) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    csv_set_space_func(&r->csv, no_space);
-    /* libcsv grows its field buffer by a fixed block (128 bytes by
-     * default), so a 1 MiB quoted field took 8192 reallocs; with 64 KiB it
-     * takes 16, and the buffer is kept across records. */
-    csv_set_blk_size(&r->csv, 64 * 1024);
     cs_buf_init(&r->arena, CS_RECORD_MAX + 1024);
     cs_buf_init(&r->raw, CS_RECORD_MAX + 1024);
     if (grow_fields(r) < 0)
@@ -392,6 +405,161 @@ static inline const char *next_special(const char *p, const char *end)
     return p;
 }
 
+/* ---- a record over a cap, skipped (cs_reader_skip_overlong) ---------- */
+
+static void keep_bytes(cs_reader *r, const char *p, size_t n)
+{
+    if (n > CS_RAW_KEEP - r->nkeep)
+        n = CS_RAW_KEEP - r->nkeep;
+    memcpy(r->keep + r->nkeep, p, n);
+    r->nkeep += n;
+}
+
+/* After cs_reader_skip_overlong, read on to the end of a record that
+ * broke a cap (err holds that error) and hand it out as skipped. The
+ * record starts at r->pos, or, when in_csv, in r->raw (the lines libcsv
+ * was fed; its state is thrown away) with the line at r->pos next; done:
+ * libcsv saw the record end.
+ * Nothing is kept but the first CS_RAW_KEEP bytes: the buffer does not
+ * grow, whatever the length. The end is the first line end outside
+ * quotes, found the way RFC 4180 defines quotes (a '"' opens or closes a
+ * quoted field; "" inside one is two toggles); a quote still open at the
+ * end of the input is CS_EPARSE at the line and field where it opened. */
+static int skip_record(cs_reader *r, int in_csv, int done,
+                       const cs_record **out, cs_error *err)
+{
+    unsigned long first = in_csv ? r->rec_line : r->line + 1;
+    unsigned long fline = first, col = err->col;
+    int record_cap = strncmp(err->msg, "line longer", 11) == 0 ||
+                     strncmp(err->msg, "record longer", 13) == 0;
+    char msg[200];
+    uint64_t len = 0;
+    size_t nf = 0;
+    int q = 0, mid = 0, rc;
+
+    if (!r->skip_overlong || err->code != CS_ELIMIT)
+        return err->code;
+    snprintf(msg, sizeof msg, "%.199s", err->msg);
+    cs_error_clear(err);
+    r->nkeep = 0;
+    if (in_csv) {
+        const char *p = r->raw.ptr ? r->raw.ptr : "";
+        size_t n = r->raw.len;
+        unsigned long line = first;
+
+        r->in_csv = 0;
+        csv_free(&r->csv);
+        memset(&r->csv, 0, sizeof r->csv);
+        if (csv_setup(r) < 0)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        keep_bytes(r, p, n);
+        if (done) {
+            while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+                n--;
+            len = n;
+            if (r->nkeep > n)
+                r->nkeep = n;
+            goto found;
+        }
+        /* The fed lines all end inside a quote (else libcsv would have
+         * ended the record): find the field it opened in. */
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] == '"') {
+                q = !q;
+            } else if (p[i] == ',' && !q) {
+                nf++;
+                fline = line;
+            } else if (p[i] == '\n' || p[i] == '\r') {
+                if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+                    i++;
+                line++;
+            }
+        }
+        len = n;
+    }
+    for (;;) {
+        const char *p, *end, *s;
+
+        if (r->pos == r->len) {
+            if ((rc = refill(r, err)) < 0)
+                return rc;
+            if (rc == 0)
+                break;
+            continue;
+        }
+        p = r->buf + r->pos;
+        end = r->buf + r->len;
+        s = next_special(p, end);
+        if (s > p) {
+            keep_bytes(r, p, (size_t)(s - p));
+            len += (uint64_t)(s - p);
+            r->pos = (size_t)(s - r->buf);
+            mid = 1;
+        }
+        if (s == end)
+            continue;
+        if (*s == '\n' || *s == '\r') {
+            size_t tl = 1;
+            if (*s == '\r' && s + 1 == end && !r->eof) {
+                /* CR LF may be split across reads. */
+                if ((rc = refill(r, err)) < 0)
+                    return rc;
+                continue;
+            }
+            if (*s == '\r' && s + 1 < end && s[1] == '\n')
+                tl = 2;
+            r->line++;
+            r->pos += tl;
+            mid = 0;
+            if (!q)
+                goto found;
+            keep_bytes(r, s, tl);
+            len += tl;
+            continue;
+        }
+        if (*s == '"')
+            q = !q;
+        else if (!q) {
+            nf++;
+            fline = r->line + 1;
+        }
+        keep_bytes(r, s, 1);
+        len++;
+        r->pos++;
+        mid = 1;
+    }
+    /* The end of the input. */
+    if (q)
+        return cs_error_at(err, CS_EPARSE,
+            (cs_pos){ cs_source_name(r->src), fline, nf + 1 },
+            "unterminated quoted field (the quote opens here and is never "
+            "closed)");
+    if (mid)
+        r->line++;
+found:
+    if (record_cap)
+        snprintf(r->why, sizeof r->why, "record longer than %zu bytes (this "
+                 "one has %llu bytes)", CS_RECORD_MAX, (unsigned long long)len);
+    else if (col)
+        snprintf(r->why, sizeof r->why, "%.200s, in field %lu (the record has "
+                 "%llu bytes)", msg, col, (unsigned long long)len);
+    else
+        snprintf(r->why, sizeof r->why, "%.200s (the record has %llu bytes)",
+                 msg, (unsigned long long)len);
+    r->nfields = 0;
+    r->records++;
+    r->rec.fields = r->fields;
+    r->rec.nfields = 0;
+    r->rec.raw = (cs_str){ r->keep, r->nkeep };
+    r->rec.line = first;
+    r->rec.end_line = r->line > first ? r->line : first;
+    r->rec.index = r->records;
+    r->skipped = len;
+    r->skipped_now = 1;
+    *out = &r->rec;
+    return 1;
+}
+
 /* The careful path for a line without quotes (next_plain takes most of
  * them first): one pass over the line at r->pos, splitting at commas
  * and stopping at the line end or a quote; it replaces three memchr scans
@@ -471,10 +639,14 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
             if (r->pos == r->len && r->eof)
                 return 0;
             rc = r->pos == r->len ? 2 : scan_plain(r, &eol, &tl, err);
+            if (rc == CS_ELIMIT)
+                return skip_record(r, 0, 0, out, err);
             if (rc < 0)
                 return rc;
             if (rc == 2) {
-                if ((rc = refill(r, err)) < 0)
+                if ((rc = refill(r, err)) == CS_ELIMIT)
+                    return skip_record(r, 0, 0, out, err);
+                if (rc < 0)
                     return rc;
                 continue;
             }
@@ -494,6 +666,8 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
         eol = find_eol(r, r->pos, &quote);
         if (eol == r->len && !r->eof) {
             rc = refill(r, err);
+            if (rc == CS_ELIMIT)
+                return skip_record(r, r->in_csv, 0, out, err);
             if (rc < 0)
                 return rc;
             continue;
@@ -512,6 +686,11 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
                     "unterminated quoted field (the quote opens here and "
                     "is never closed)");
             }
+            if (r->csv_limit == CS_ELIMIT && r->skip_overlong) {
+                r->in_csv = 1;
+                csv_limit_failed(r, err);
+                return skip_record(r, 1, 1, out, err);
+            }
             if (r->csv_limit)
                 return csv_limit_failed(r, err);
             goto csv_record;
@@ -520,12 +699,16 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
         if (!r->in_csv && !quote) {
             const char *p = r->buf + r->pos;
             size_t n = eol - r->pos;
+            if (n == 0 && !r->opts.keep_empty_lines) {
+                r->line++;
+                r->pos = eol + tl;
+                continue;
+            }
+            if (split_plain(r, p, n, r->line + 1, err) < 0)
+                return err->code == CS_ELIMIT
+                    ? skip_record(r, 0, 0, out, err) : err->code;
             r->line++;
             r->pos = eol + tl;
-            if (n == 0 && !r->opts.keep_empty_lines)
-                continue;
-            if (split_plain(r, p, n, r->line, err) < 0)
-                return err->code;
             r->rec.raw = (cs_str){ p, n };
             r->rec.line = r->rec.end_line = r->line;
             goto done;
@@ -539,10 +722,13 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
          * error. The record's final line end does not count, as in
          * split_plain. */
         if (r->csv_bytes + (eol - r->pos) > CS_RECORD_MAX) {
-            r->in_csv = 0;
-            return cs_error_at(err, CS_ELIMIT,
+            cs_error_at(err, CS_ELIMIT,
                 (cs_pos){ cs_source_name(r->src), r->rec_line, 0 },
                 "record longer than %zu bytes", CS_RECORD_MAX);
+            if (r->skip_overlong)
+                return skip_record(r, 1, 0, out, err);
+            r->in_csv = 0;
+            return err->code;
         }
         r->csv_bytes += eol + tl - r->pos;
         if (cs_buf_append(&r->raw, r->buf + r->pos, eol + tl - r->pos) < 0) {
@@ -564,6 +750,10 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
         if (tl || r->eof)
             r->line++;
         r->pos = eol + tl;
+        if (r->csv_limit == CS_ELIMIT && r->skip_overlong) {
+            csv_limit_failed(r, err);
+            return skip_record(r, 1, r->csv_done, out, err);
+        }
         if (r->csv_limit)
             return csv_limit_failed(r, err);
         if (!r->csv_done)
@@ -739,6 +929,7 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
             *err = r->failed;
         return r->failed.code;
     }
+    r->skipped_now = 0;
 #ifdef __SSE2__
     if (next_plain(r, out))
         return 1;
@@ -769,6 +960,16 @@ int cs_reader_open_header(cs_reader **out, const cs_record **header,
     cs_reader_free(*out);
     *out = NULL;
     return err->code;
+}
+
+void cs_reader_skip_overlong(cs_reader *r, int on) { r->skip_overlong = on; }
+const char *cs_reader_skipped(const cs_reader *r, uint64_t *len)
+{
+    if (!r->skipped_now)
+        return NULL;
+    if (len)
+        *len = r->skipped;
+    return r->why;
 }
 
 const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }

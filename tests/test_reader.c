@@ -982,6 +982,192 @@ static void test_gzip_bom(void **state)
     }
 }
 
+/* ---- records over a cap, skipped ---- */
+
+/* Read t with cs_reader_skip_overlong; a skipped record dumps as
+ * "LINE-END_LINE:SKIPPED LEN WHY;" and its raw must be the first
+ * CS_RAW_KEEP bytes of bad (bad_len of them in all). */
+static int read_skipping(const struct text *t, struct text *got,
+                         const char *bad, size_t bad_len, cs_error *err)
+{
+    cs_reader *r = NULL;
+    const cs_record *rec;
+    int rc;
+
+    assert_int_equal(cs_reader_open_mem(&r, "gen.csv", t->p, t->len, NULL,
+                                        err), CS_OK);
+    cs_reader_skip_overlong(r, 1);
+    put(got, "", 0);
+    while ((rc = cs_reader_next(r, &rec, err)) > 0) {
+        uint64_t len = 0;
+        const char *why = cs_reader_skipped(r, &len);
+        char b[600];
+        if (!why) {
+            assert_null(cs_reader_skipped(r, NULL));
+            assert_true(rec->nfields > 0);
+            dump_record(got, rec);
+            continue;
+        }
+        assert_int_equal(rec->nfields, 0);
+        assert_int_equal(len, bad_len);
+        assert_int_equal(rec->raw.len,
+                         bad_len < CS_RAW_KEEP ? bad_len : CS_RAW_KEEP);
+        assert_memory_equal(rec->raw.ptr, bad, rec->raw.len);
+        snprintf(b, sizeof b, "%lu-%lu:SKIPPED %llu %s;", rec->line,
+                 rec->end_line, (unsigned long long)len, why);
+        puts_(got, b);
+    }
+    cs_reader_free(r);
+    return rc;
+}
+
+/* Each kind of cap, on a record in the middle of a file: that record is
+ * skipped, with its length and the cap, and the ones around it read as
+ * usual, at their lines. */
+static void test_skip_overlong(void **state)
+{
+    static const char *const names[] = {
+        "10 MB line", "5 MB line (within the buffer)", "2 MB field",
+        "5000 fields", "10 MB quoted field over 1000 lines",
+        "5 MB quoted field on one line", "2 MB quoted field, closed",
+        "2 MB quoted field over lines, closed mid-line",
+    };
+    (void)state;
+    for (int k = 0; k < 8; k++) {
+        struct text bad = {0}, t = {0}, got = {0}, want = {0};
+        cs_error err = {0};
+        unsigned long end = 3;
+        char b[600];
+        const char *why;
+
+        print_message("skip: %s\n", names[k]);
+        switch (k) {
+        case 0: case 1:
+            /* Fields within their cap: the record is too long. */
+            for (int i = 0; i < (k == 0 ? 10 : 5); i++) {
+                putrep(&bad, 'x', 1000000);
+                puts_(&bad, ",");
+            }
+            break;
+        case 2: putrep(&bad, 'x', CS_FIELD_MAX + 1); puts_(&bad, ",y"); break;
+        case 3:
+            for (int i = 0; i < 5000; i++)
+                puts_(&bad, i ? ",f" : "f");
+            break;
+        case 4:
+            puts_(&bad, "1,\"");
+            for (int i = 0; i < 1000; i++) {
+                putrep(&bad, 'q', 10000);
+                puts_(&bad, "\"\"\n");
+            }
+            puts_(&bad, "\",2");
+            end = 1003;
+            break;
+        case 5:
+            puts_(&bad, "1,\"");
+            putrep(&bad, 'q', 5u << 20);
+            puts_(&bad, "\",2");
+            break;
+        case 6:
+            puts_(&bad, "1,\"");
+            putrep(&bad, 'q', CS_FIELD_MAX + 1);
+            puts_(&bad, "\",2");
+            break;
+        default:
+            puts_(&bad, "1,\"");
+            for (int i = 0; i < 3; i++) {
+                putrep(&bad, 'q', 500000);
+                puts_(&bad, "\r\n");
+            }
+            puts_(&bad, "\",\"2\r\nz\"");
+            end = 7;
+            break;
+        }
+        puts_(&t, "a,b\n1,2\n");
+        put(&t, bad.p, bad.len);
+        puts_(&t, "\n3,4\n");
+        assert_int_equal(read_skipping(&t, &got, bad.p, bad.len, &err), 0);
+        why = k == 2 ? "field longer than 1048576 bytes, in field 1"
+            : k == 3 ? "more than 4096 fields, in field 4097"
+            : k >= 6 ? "field longer than 1048576 bytes, in field 2"
+            : NULL;
+        if (why)
+            snprintf(b, sizeof b, "1-1:a|b;2-2:1|2;3-%lu:SKIPPED %zu %s (the "
+                     "record has %zu bytes);%lu-%lu:3|4;", end, bad.len, why,
+                     bad.len, end + 1, end + 1);
+        else
+            snprintf(b, sizeof b, "1-1:a|b;2-2:1|2;3-%lu:SKIPPED %zu record "
+                     "longer than 4194304 bytes (this one has %zu bytes);"
+                     "%lu-%lu:3|4;", end, bad.len, bad.len, end + 1, end + 1);
+        puts_(&want, b);
+        assert_string_equal(got.p, want.p);
+        free(bad.p);
+        free(t.p);
+        free(got.p);
+        free(want.p);
+    }
+}
+
+/* A skipped record last, without a line end, and one straddling the
+ * reads with CR LF ends. */
+static void test_skip_overlong_ends(void **state)
+{
+    struct text bad = {0}, t = {0}, got = {0}, want = {0};
+    cs_error err = {0};
+    char b[300];
+    (void)state;
+
+    for (int i = 0; i < 6; i++) {
+        puts_(&bad, ",");
+        putrep(&bad, 'x', 1000000);
+    }
+    puts_(&t, "a\r\n");
+    put(&t, bad.p, bad.len);
+    assert_int_equal(read_skipping(&t, &got, bad.p, bad.len, &err), 0);
+    snprintf(b, sizeof b, "1-1:a;2-2:SKIPPED %zu record longer than 4194304 "
+             "bytes (this one has %zu bytes);", bad.len, bad.len);
+    assert_string_equal(got.p, b);
+    got.len = 0;
+    puts_(&t, "\r\n\r\nb\r\n");
+    assert_int_equal(read_skipping(&t, &got, bad.p, bad.len, &err), 0);
+    puts_(&want, b);
+    puts_(&want, "4-4:b;");
+    assert_string_equal(got.p, want.p);
+    free(bad.p);
+    free(t.p);
+    free(got.p);
+    free(want.p);
+}
+
+/* A quote that never closes stays an error, at the line and field where
+ * it opens, whether it is over a cap on its first line or later. */
+static void test_skip_unterminated(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        struct text t = {0}, got = {0};
+        cs_error err = {0};
+
+        print_message("unterminated, case %d\n", k);
+        puts_(&t, "a,b,c\n1,2,3\nx,y,\"");
+        if (k == 0)
+            putrep(&t, 'q', 6u << 20);
+        for (int i = 0; k > 0 && i < (k == 1 ? 600 : 3); i++) {
+            putrep(&t, 'q', k == 1 ? 10000 : 2000000);
+            puts_(&t, "\n");
+        }
+        puts_(&t, "\nz,z,z\n");
+        assert_int_equal(read_skipping(&t, &got, "", 0, &err), CS_EPARSE);
+        assert_string_equal(got.p, "1-1:a|b|c;2-2:1|2|3;");
+        assert_string_equal(err.src, "gen.csv");
+        assert_int_equal(err.line, 3);
+        assert_int_equal(err.col, 3);
+        assert_non_null(strstr(err.msg, "unterminated quoted field"));
+        free(t.p);
+        free(got.p);
+    }
+}
+
 static void test_open_errors(void **state)
 {
     cs_error err = {0};
@@ -1015,6 +1201,9 @@ int main(void)
         cmocka_unit_test(test_gzip_input),
         cmocka_unit_test(test_gzip_bom),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_skip_overlong),
+        cmocka_unit_test(test_skip_overlong_ends),
+        cmocka_unit_test(test_skip_unterminated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

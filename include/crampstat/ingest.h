@@ -27,6 +27,11 @@ size_t cs_rejlog_nkeys(const cs_rejlog *l);
 void cs_rejlog_key(const cs_rejlog *l, size_t i, const char **name,
                    uint64_t *count);
 uint64_t cs_rejlog_total(const cs_rejlog *l);
+/* Remember the counts (cs_rejlog_mark), and later put them back as they
+ * were then (cs_rejlog_rewind): for an input whose rows are not to be
+ * counted after all. The log keeps the lines written since. */
+void cs_rejlog_mark(cs_rejlog *l);
+void cs_rejlog_rewind(cs_rejlog *l);
 /* Flush and close; reports a write error. Accepts NULL. */
 int cs_rejlog_close(cs_rejlog *l, cs_error *err);
 

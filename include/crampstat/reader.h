@@ -12,6 +12,7 @@
 #define CS_FIELD_MAX ((size_t)1 << 20)   /* bytes in one field */
 #define CS_RECORD_MAX ((size_t)4 << 20)  /* bytes in one record */
 #define CS_FIELDS_MAX 4096               /* fields in one record */
+#define CS_RAW_KEEP 4096   /* bytes of a skipped record kept in raw */
 
 typedef struct cs_record {
     const cs_str *fields;
@@ -51,6 +52,19 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err);
 int cs_reader_open_header(cs_reader **out, const cs_record **header,
                           const char *path, const cs_read_opts *o,
                           cs_error *err);
+/* From now on, hand out a record over a cap (record, line, field or
+ * field count) as skipped (see cs_reader_skipped) and go on at the next record,
+ * instead of failing with CS_ELIMIT. Only an open quote that never closes
+ * stays an error (CS_EPARSE): then no next record can be found safely.
+ * cs_reader_open_header reads the header before this can be set: a
+ * header over a cap is always an error. */
+void cs_reader_skip_overlong(cs_reader *r, int on);
+/* A skipped record has no fields (every other record has at least one);
+ * its raw holds its first bytes (at most CS_RAW_KEEP), line and end_line
+ * where it is. For the record last handed out: why it was skipped, naming
+ * the cap, and *len its whole length in bytes (line ends inside it
+ * included, its last one not); NULL when it was not skipped. */
+const char *cs_reader_skipped(const cs_reader *r, uint64_t *len);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);
 void cs_reader_free(cs_reader *r);

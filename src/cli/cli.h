@@ -35,15 +35,20 @@ int cli_print_help(const char *text);
 int cli_parse_double(const char *s, double *out);
 int cli_parse_u64(const char *s, unsigned long long *out);
 
-/* An output: standard output, or a file written under a temporary name in
- * the same directory and renamed into place only when everything was
- * written, so that a failed or killed run never leaves half a report. */
+/* An output: standard output, or a file written as an unnamed file
+ * (O_TMPFILE) in the same directory and linked into place only when
+ * everything was written, so that a failed or killed run, even by
+ * SIGKILL, never leaves half a report or a temporary file. Where the file
+ * system cannot (or CRAMPSTAT_NO_TMPFILE is set), a named temporary file
+ * beside it, renamed into place at the end and removed on an error or
+ * SIGINT, SIGTERM, SIGHUP (a SIGKILL leaves it). */
 typedef struct cli_output {
     int fd;
     char path[4096];   /* final path; "" = standard output */
     char tmp[4096];
     cs_writer *w;
     int direct;        /* writing straight into a device or pipe */
+    int unnamed;       /* fd is an O_TMPFILE file, linked in at the end */
 } cli_output;
 
 int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,

@@ -23,7 +23,7 @@ static const char help[] =
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
 "                         [--cluster participant|none]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
-"                         [--rejects FILE]"
+"                         [--rejects FILE] [--keep-going]"
 "\n"
 "                         [-o FILE] [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
@@ -51,6 +51,10 @@ static const char help[] =
 "                        sessions treated as independent (the plain tables)\n"
 "  -f, --format FMT      pretty (default), csv, tsv, json, md or html\n"
 "  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
+"  -k, --keep-going      leave out of the report an exercise file that cannot\n"
+"                        be read to its end (damaged gzip or CSV, unreadable),\n"
+"                        as if it had not been named; the report says which\n"
+"                        and why, and the exit status is 65\n"
 "  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
 "      --assume-unique-ids  skip the duplicate session-id check (memory\n"
 "                        then stays flat whatever the number of sessions)\n"
@@ -70,10 +74,19 @@ static const char help[] =
 "  crampstat analyze --survey sample-data/survey.csv.gz \\\n"
 "      --exercise sample-data/exercise.csv.gz --by sex\n"
 "\n"
-"Exit status: 0 ok, 64 usage, 65 bad data, 66 input cannot be opened,\n"
+"Exit status: 0 ok, 64 usage, 65 bad data (with --keep-going: the report\n"
+"is written, and a file was left out), 66 input cannot be opened,\n"
 "74 write error.\n";
 
 #define MAX_EXERCISE 1024
+
+/* An exercise file left out by --keep-going: why, and how many of its
+ * rows were read (and not counted) before the damage. */
+typedef struct left_out {
+    const char *path;
+    char why[300];
+    uint64_t rows;
+} left_out;
 
 /* What the run counted, for the report. */
 typedef struct run {
@@ -81,7 +94,110 @@ typedef struct run {
     uint64_t read, joined, no_survey;
     int argc;
     char **argv;
+    const left_out *left;
+    size_t nleft;
 } run;
+
+/* The files left out, after the report in its format; nothing when none
+ * was. JSON has them in "ingest" (json_ingest). */
+static int render_left_out(cs_buf *b, const run *rn, int format)
+{
+    int rc = CS_OK;
+    char sep = format == CS_FMT_TSV ? '\t' : ',';
+
+    if (rn->nleft == 0 || format == CS_FMT_JSON)
+        return CS_OK;
+    if (format == CS_FMT_HTML) {
+        rc = cs_buf_puts(b, "<h2>Inputs left out</h2>\n<p>These exercise "
+                         "files could not be read to their end and are left "
+                         "out of every count above (--keep-going).</p>\n"
+                         "<table><tr><th>file</th><th>why</th><th>rows read "
+                         "before, not counted</th></tr>\n");
+        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
+            rc = cs_buf_puts(b, "<tr><td>");
+            rc = rc ? rc : cs_html_escape(b, rn->left[i].path);
+            rc = rc ? rc : cs_buf_puts(b, "</td><td>");
+            rc = rc ? rc : cs_html_escape(b, rn->left[i].why);
+            rc = rc ? rc : cs_buf_printf(b, "</td><td>%llu</td></tr>\n",
+                                         (unsigned long long)rn->left[i].rows);
+        }
+        return rc ? rc : cs_buf_puts(b, "</table>\n");
+    }
+    if (format == CS_FMT_CSV || format == CS_FMT_TSV) {
+        /* One more table after a blank line, as the calorie tables. */
+        rc = cs_buf_printf(b, "\nleft_out_file%creason%crows_read\n", sep,
+                           sep);
+        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
+            const char *cells[2] = { rn->left[i].path, rn->left[i].why };
+            for (int c = 0; c < 2 && rc == CS_OK; c++) {
+                cs_buf cell;
+                cs_buf_init(&cell, 0);
+                for (const char *p = cells[c]; *p && rc == CS_OK; p++) {
+                    char ch = *p;
+                    if (format == CS_FMT_TSV && (ch == '\t' || ch == '\n' ||
+                                                 ch == '\r'))
+                        ch = ' ';
+                    rc = cs_buf_putc(&cell, ch);
+                    if (rc == CS_OK && format == CS_FMT_CSV && ch == '"')
+                        rc = cs_buf_putc(&cell, '"');
+                }
+                if (rc == CS_OK) {
+                    int q = format == CS_FMT_CSV &&
+                            strpbrk(cells[c], ",\"\r\n") != NULL;
+                    rc = cs_buf_printf(b, "%s%.*s%s%c", q ? "\"" : "",
+                                       (int)cell.len, cell.ptr ? cell.ptr : "",
+                                       q ? "\"" : "", sep);
+                }
+                cs_buf_dispose(&cell);
+            }
+            rc = rc ? rc : cs_buf_printf(b, "%llu\n",
+                                         (unsigned long long)rn->left[i].rows);
+        }
+        return rc;
+    }
+    rc = cs_buf_puts(b, format == CS_FMT_MD
+                     ? "\n## Inputs left out\n\nThese exercise files could "
+                       "not be read to their end and are left out of every "
+                       "count above (--keep-going).\n\n"
+                     : "\nInputs left out (--keep-going): not read to their "
+                       "end, left out of every count above\n");
+    for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++)
+        /* The reason names the file (and where it broke). */
+        rc = cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
+                           format == CS_FMT_MD ? "- " : "", rn->left[i].why,
+                           (unsigned long long)rn->left[i].rows);
+    return rc;
+}
+
+/* The session ids of the exercise files read to their end, read again
+ * into a new set: a file left out must not leave its ids behind, or a
+ * later file's sessions with those ids would be rejected as duplicates. */
+static int rebuild_ids(cs_idset **ids, const char *const *files,
+                       const unsigned char *merged, int n, cs_error *err)
+{
+    cs_idset_free(*ids);
+    *ids = NULL;
+    if (cs_idset_create(ids) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int f = 0; f < n; f++) {
+        cs_ingest *in;
+        const cs_record *rec;
+        cs_session ses;
+        int rc;
+
+        if (!merged[f])
+            continue;
+        if (cs_ingest_open(&in, files[f], CS_SCHEMA_EXERCISE, NULL, *ids,
+                           err) < 0)
+            return err->code;
+        while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0)
+            ;
+        cs_ingest_free(in);
+        if (rc < 0)
+            return rc;
+    }
+    return CS_OK;
+}
 
 /* The ingest member of the JSON report: counts per input and stage. */
 static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
@@ -112,7 +228,20 @@ static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
         rc = rc ? rc : cs_json_str(b, name[0] ? name : "(row)");
         rc = rc ? rc : cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
     }
-    return rc ? rc : cs_buf_puts(b, "}}");
+    rc = rc ? rc : cs_buf_puts(b, "}");
+    if (rn->nleft) {
+        rc = rc ? rc : cs_buf_puts(b, ", \"left_out\": [");
+        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
+            rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+            rc = rc ? rc : cs_json_str(b, rn->left[i].path);
+            rc = rc ? rc : cs_buf_puts(b, ", \"reason\": ");
+            rc = rc ? rc : cs_json_str(b, rn->left[i].why);
+            rc = rc ? rc : cs_buf_printf(b, ", \"rows_read\": %llu}",
+                                         (unsigned long long)rn->left[i].rows);
+        }
+        rc = rc ? rc : cs_buf_puts(b, "]");
+    }
+    return rc ? rc : cs_buf_puts(b, "}");
 }
 
 /* Strip the trailing newline of a rendered JSON object. */
@@ -164,6 +293,23 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
         d.when = when;
         d.rules_text = rules.ptr;
         rc = rc ? rc : cs_html_render(&d, b);
+        if (rc == CS_OK && rn->nleft) {
+            /* Before the end of the page. */
+            static const char tail[] = "</body>";
+            char *at = NULL;
+            for (char *p = b->ptr; p && (p = strstr(p, tail)); p++)
+                at = p;
+            if (at) {
+                cs_buf rest;
+                size_t off = (size_t)(at - b->ptr);
+                cs_buf_init(&rest, 0);
+                rc = cs_buf_append(&rest, at, b->len - off);
+                b->len = off;
+                rc = rc ? rc : render_left_out(b, rn, ro->format);
+                rc = rc ? rc : cs_buf_append(b, rest.ptr, rest.len);
+                cs_buf_dispose(&rest);
+            }
+        }
         cs_buf_dispose(&cmd);
         cs_buf_dispose(&rules);
     } else if (ro->format == CS_FMT_JSON) {
@@ -180,6 +326,7 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
         rc = cs_report_render(agg, ro, b);
         rc = rc ? rc : cs_buf_putc(b, '\n');
         rc = rc ? rc : cs_cal_render(cal, ro, b);
+        rc = rc ? rc : render_left_out(b, rn, ro->format);
     }
     if (rc < 0 && err->code == CS_OK)
         cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -203,6 +350,7 @@ int cmd_analyze(int argc, char **argv)
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
         { "assume-unique-ids", no_argument, NULL, 'U' },
+        { "keep-going", no_argument, NULL, 'k' },
         { "safe-csv", no_argument, NULL, 'C' },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
@@ -213,8 +361,8 @@ int cmd_analyze(int argc, char **argv)
     cs_error err = {0};
     cs_report_opts ro;
     cs_rules rules;
-    cs_agg agg;
-    cs_cal cal;
+    cs_agg agg, fagg;   /* the run, and the file being read */
+    cs_cal cal, fcal;
     cs_html_input inputs[MAX_EXERCISE + 1];
     cs_rejlog *rej = NULL;
     cs_survey *sv = NULL;
@@ -226,7 +374,10 @@ int cmd_analyze(int argc, char **argv)
                *by = NULL, *adjust = NULL, *rejects = NULL, *output = NULL;
     const char *exercise[MAX_EXERCISE];
     int nex = 0, opt, quiet = 0, verbose = 0, unique = 0, agg_ready = 0;
-    int cal_ready = 0;
+    int cal_ready = 0, keep_going = 0, ids_stale = 0, file_ready = 0;
+    static left_out left[MAX_EXERCISE];
+    static unsigned char merged[MAX_EXERCISE];
+    size_t nleft = 0, nin = 1;
     unsigned long long total_read = 0, total_joined = 0, total_rej = 0;
     unsigned long long no_survey = 0;
 
@@ -234,7 +385,7 @@ int cmd_analyze(int argc, char **argv)
     unsigned long long threads;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:qvh", longopts,
+    while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:kqvh", longopts,
                               NULL)) != -1) {
         int rc;
         switch (opt) {
@@ -252,6 +403,7 @@ int cmd_analyze(int argc, char **argv)
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'U': unique = 1; break;
+        case 'k': keep_going = 1; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'T':
@@ -329,20 +481,38 @@ int cmd_analyze(int argc, char **argv)
     }
     for (int f = 0; f < nex; f++) {
         const cs_record *rec;
-        const cs_schema *s;
+        const cs_schema *s = NULL;
         cs_session ses;
         cs_tagged t;
         int rc;
-        unsigned long long rows = 0;
+        unsigned long long rows = 0, file_no_survey = 0;
+        cs_ingest_counts c = { 0, 0, 0 };
 
-        if (cs_agg_add_input(&agg, exercise[f]) < 0) {
+        /* Each file is counted into states of its own, merged into the
+         * run's (exactly: integer counts) only once it was read to its
+         * end, so that --keep-going can leave a damaged one out. */
+        if (ids_stale && rebuild_ids(&ids, exercise, merged, f, &err) < 0)
+            goto done;
+        ids_stale = 0;
+        if (cs_agg_init(&fagg, &rules, by, adjust, &err) < 0 ||
+            (ro.cluster && cs_agg_cluster(&fagg, &err) < 0))
+            goto done;
+        if (cs_cal_init(&fcal, cal.by, &err) < 0) {
+            cs_agg_dispose(&fagg);
+            goto done;
+        }
+        file_ready = 1;
+        if (cs_agg_add_input(&fagg, exercise[f]) < 0) {
             cs_error_set(&err, CS_ENOMEM, "out of memory");
             goto done;
         }
-        if (cs_ingest_open(&in, exercise[f], CS_SCHEMA_EXERCISE, rej, ids, &err) < 0)
+        cs_rejlog_mark(rej);
+        rc = cs_ingest_open(&in, exercise[f], CS_SCHEMA_EXERCISE, rej, ids, &err);
+        if (rc < 0 && !keep_going)
             goto done;
-        s = cs_ingest_schema(in);
-        while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
+        if (rc == 0)
+            s = cs_ingest_schema(in);
+        while (in && (rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
             const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
             cs_str bv = { "", 0 }, av = { "", 0 };
             char bb[32], ab[32];
@@ -354,7 +524,7 @@ int cmd_analyze(int argc, char **argv)
                                   rows);
             }
             if (!wv) {
-                no_survey++;
+                file_no_survey++;
                 continue;
             }
             cs_tag(tg, &ses, wv, &t);
@@ -370,26 +540,54 @@ int cmd_analyze(int argc, char **argv)
                              "milli-minutes");
                 goto done;
             }
-            if (cs_agg_add(&agg, t.factor, t.outcome, mmin, bv, av,
+            if (cs_agg_add(&fagg, t.factor, t.outcome, mmin, bv, av,
                            cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]),
                            &err) < 0 ||
-                cs_cal_add_session(&cal, wv->goal_lb_week, t.outcome, &err) < 0)
+                cs_cal_add_session(&fcal, wv->goal_lb_week, t.outcome, &err) < 0)
                 goto done;
         }
-        cs_ingest_counts c = cs_ingest_counts_of(in);
-        inputs[1 + f].role = "exercise";
-        inputs[1 + f].path = exercise[f];
-        inputs[1 + f].counts = c;
-        total_read += c.read;
-        total_joined += c.accepted;
-        total_rej += c.rejected;
+        if (in)
+            c = cs_ingest_counts_of(in);
         cli_progress_clear();
-        if (!quiet)
+        if (!quiet && in)
             fprintf(stderr, "ingest: %s: %llu rows read, %llu joined, %llu "
                     "rejected\n", exercise[f], (unsigned long long)c.read,
                     (unsigned long long)c.accepted, (unsigned long long)c.rejected);
-        if (rc < 0)
+        if (rc < 0 && (!keep_going || err.code == CS_ENOMEM ||
+                       err.code == CS_ERROR))
             goto done;
+        if (rc < 0) {
+            /* Left out, as if never named: its states and its rejected
+             * rows' counts are dropped, and the session ids it added are
+             * forgotten before the next file. The reject log keeps the
+             * lines of its rows rejected before the damage. */
+            char line[1024];
+            left[nleft].path = exercise[f];
+            left[nleft].rows = c.read;
+            snprintf(left[nleft].why, sizeof left[nleft].why, "%s",
+                     cs_error_format(&err, line, sizeof line));
+            cli_note("analyze", "%s; left out of the report (--keep-going)",
+                     left[nleft].why);
+            nleft++;
+            cs_error_clear(&err);
+            cs_rejlog_rewind(rej);
+            ids_stale = ids != NULL;
+        } else {
+            if (cs_agg_merge(&agg, &fagg, &err) < 0 ||
+                cs_cal_merge(&cal, &fcal, &err) < 0)
+                goto done;
+            merged[f] = 1;
+            inputs[nin].role = "exercise";
+            inputs[nin].path = exercise[f];
+            inputs[nin++].counts = c;
+            total_read += c.read;
+            total_joined += c.accepted;
+            total_rej += c.rejected;
+            no_survey += file_no_survey;
+        }
+        cs_agg_dispose(&fagg);
+        cs_cal_dispose(&fcal);
+        file_ready = 0;
         cs_ingest_free(in);
         in = NULL;
     }
@@ -410,12 +608,15 @@ int cmd_analyze(int argc, char **argv)
         goto done;
     cs_cal_finish(&cal);
     {
-        run rn = { &rules, total_read, total_joined, no_survey, argc, argv };
-        if (render(&b, &agg, &cal, &ro, inputs, (size_t)nex + 1, rej, &rn,
-                   &err) < 0)
+        run rn = { &rules, total_read, total_joined, no_survey, argc, argv,
+                   left, nleft };
+        if (render(&b, &agg, &cal, &ro, inputs, nin, rej, &rn, &err) < 0)
             goto done;
     }
-    cli_write_text(output, &b, &err);
+    if (cli_write_text(output, &b, &err) == CS_OK && nleft)
+        cs_error_set(&err, CS_EDATA, "%zu of %d exercise files left out of "
+                     "the report (--keep-going); the first: %s", nleft, nex,
+                     left[0].why);
 done:
     cli_progress_end();
     cs_rejlog_close(rej, &err);
@@ -427,6 +628,10 @@ done:
         cs_agg_dispose(&agg);
     if (cal_ready)
         cs_cal_dispose(&cal);
+    if (file_ready) {
+        cs_agg_dispose(&fagg);
+        cs_cal_dispose(&fcal);
+    }
     cs_buf_dispose(&b);
     return cli_report("analyze", &err);
 }

@@ -114,15 +114,16 @@ bash "$P/daily-report.sh" --date 2024-05-03 "$in" "$out" >/dev/null 2>"$T/err"
 check "daily: missing survey: 66" 66 $?
 check_grep "daily: missing survey message" "no survey" "$T/err"
 check_grep "daily: failure logged" "FAILED (status 66)" "$out/daily-report.log"
-cp "$S" "$in/"
-printf 'this is not gzip\n' | gzip >"$in/exercise-bad.csv.gz"
+# A bad survey stops the run (a bad exercise file is left out of the
+# report instead: tests/cli/badday.sh).
+printf 'this is not a survey\n' | gzip >"$in/survey.csv.gz"
 bash "$P/daily-report.sh" --date 2024-05-03 "$in" "$out" >/dev/null 2>"$T/err"
 check "daily: bad data: crampstat's 65" 65 $?
 check_grep "daily: bad data message" "crampstat analyze --format pretty failed" "$T/err"
 check "daily: no report after a failure" "" "$(cd "$out" && ls -A | grep 2024-05-03)"
 check "daily: latest kept after a failure" "report-2024-05-02.txt" "$(readlink "$out/latest")"
 check "daily: no temporary file after a failure" "" "$(listing "$out" | grep -v -e '^report-' -e '^latest' -e '^\.lock$' -e '^daily-report\.log$')"
-rm -f "$in/exercise-bad.csv.gz"
+cp "$S" "$in/"
 bash "$P/daily-report.sh" --date 2024-13-45 "$in" "$out" 2>/dev/null
 check "daily: bad --date: 64" 64 $?
 CRAMPSTAT=$T/no-such-crampstat bash "$P/daily-report.sh" "$in" "$out" 2>/dev/null
