@@ -228,7 +228,7 @@ int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
     int rc;
 
     for (int f = 0; f < CS_F_N; f++)
-        key |= (uint64_t)(factor[f] < 0 ? 2 : factor[f]) << (2 * f);
+        key |= (uint64_t)((unsigned char)factor[f] & 3u) << (2 * f);  /* -1: 3 */
     if ((i = find_person(c, id)) < 0)
         return add_error(-1, id, err);
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
@@ -376,7 +376,7 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
             char key[CS_F_N + 1];
             unsigned lv = level_of(e->key);
             for (int f = 0; f < CS_F_N; f++)
-                key[f] = "01-"[(e->key >> (2 * f)) & 3];
+                key[f] = "01?-"[(e->key >> (2 * f)) & 3];
             key[CS_F_N] = '\0';
             if (lv == CS_CLU_NO_LEVEL)
                 rc = cs_buf_printf(b, " %s/-:%u:%u:%llu", key, e->n, e->y,
@@ -463,10 +463,10 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
         if (end - p < CS_F_N + 2)
             return WHY("truncated entry");
         for (int f = 0; f < CS_F_N; f++, p++) {
-            uint64_t s = *p == '0' ? 0 : *p == '1' ? 1 : *p == '-' ? 2 : 3;
-            if (s == 3)
+            uint64_t s = *p == '0' ? 0 : *p == '1' ? 1 : *p == '-' ? 3 : 2;
+            if (s == 2)
                 return WHY("factor states are 0, 1 or '-'");
-            if (s == 2 && f < CS_F_MAIN_N)
+            if (s == 3 && f < CS_F_MAIN_N)
                 complete = 0;
             key |= s << (2 * f);
         }
@@ -516,6 +516,7 @@ void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
         unsigned lv = level_of(e->key), bits = 0;
         for (int f = 0; f < CS_F_N; f++) {
             unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+            st = st == 3 ? 2 : st;                  /* unknown */
             cell[f][st][0] += e->n;
             cell[f][st][1] += e->y;
             cell[f][st][2] += e->mmin;
@@ -560,18 +561,23 @@ static cs_ci nan_ci(void)
     return (cs_ci){ NAN, NAN, NAN };
 }
 
-/* Local sums of one participant for factor f: [state][n, y, t]. */
-static void local_sums(const cs_clu *c, const person *q, int f, double s[2][3])
+/* Local sums of one participant for every factor: [factor][state][n, y,
+ * hours], in one walk over its entries. */
+static void local_sums_all(const cs_clu *c, const person *q,
+                           double s[CS_F_N][2][3])
 {
-    memset(s, 0, 6 * sizeof(double));
+    memset(s, 0, CS_F_N * 6 * sizeof(double));
     for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
         const entry *e = &c->e[j];
-        unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
-        if (st > 1)
-            continue;
-        s[st][0] += e->n;
-        s[st][1] += e->y;
-        s[st][2] += (double)e->mmin / 60000.0;
+        double h = (double)e->mmin / 60000.0;
+        for (int f = 0; f < CS_F_N; f++) {
+            unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+            if (st > 1)
+                continue;
+            s[f][st][0] += e->n;
+            s[f][st][1] += e->y;
+            s[f][st][2] += h;
+        }
     }
 }
 
@@ -580,33 +586,81 @@ static cs_ci wald_log(double est, double se, double z)
     return (cs_ci){ est, exp(log(est) - z * se), exp(log(est) + z * se) };
 }
 
+/* The sums of both passes, per factor. */
+typedef struct fsums {
+    uint64_t N1, N0, A, C, G1, G0, G;
+    double T1, T0, s11, s00, s10, r11, r00, r10;
+} fsums;
+
+static void finish_factor(cs_clu_factor *o, const fsums *m, double level);
+
+void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
+                             double level)
+{
+    fsums m[CS_F_N];
+    double s[CS_F_N][2][3];
+
+    memset(m, 0, sizeof m);
+    for (size_t i = 0; i < c->np; i++) {
+        local_sums_all(c, &c->p[i], s);
+        for (int f = 0; f < CS_F_N; f++) {
+            fsums *x = &m[f];
+            x->G1 += s[f][1][0] > 0;
+            x->G0 += s[f][0][0] > 0;
+            x->G += s[f][0][0] + s[f][1][0] > 0;
+            x->N1 += (uint64_t)s[f][1][0];
+            x->A += (uint64_t)s[f][1][1];
+            x->N0 += (uint64_t)s[f][0][0];
+            x->C += (uint64_t)s[f][0][1];
+            x->T1 += s[f][1][2];
+            x->T0 += s[f][0][2];
+        }
+    }
+    for (size_t i = 0; i < c->np; i++) {
+        local_sums_all(c, &c->p[i], s);
+        for (int f = 0; f < CS_F_N; f++) {
+            fsums *x = &m[f];
+            double p1 = x->N1 ? (double)x->A / (double)x->N1 : 0;
+            double p0 = x->N0 ? (double)x->C / (double)x->N0 : 0;
+            double q1 = x->T1 > 0 ? (double)x->A / x->T1 : 0;
+            double q0 = x->T0 > 0 ? (double)x->C / x->T0 : 0;
+            double e1 = s[f][1][1] - p1 * s[f][1][0];
+            double e0 = s[f][0][1] - p0 * s[f][0][0];
+            double g1 = s[f][1][1] - q1 * s[f][1][2];
+            double g0 = s[f][0][1] - q0 * s[f][0][2];
+            x->s11 += e1 * e1;
+            x->s00 += e0 * e0;
+            x->s10 += e1 * e0;
+            x->r11 += g1 * g1;
+            x->r00 += g0 * g0;
+            x->r10 += g1 * g0;
+        }
+    }
+    for (int f = 0; f < CS_F_N; f++)
+        finish_factor(&out[f], &m[f], level);
+}
+
 void cs_clu_factor_stats(cs_clu_factor *o, const cs_clu *c, int f, double level)
 {
+    cs_clu_factor all[CS_F_N];
+
+    cs_clu_factor_stats_all(all, c, level);
+    *o = all[f];
+}
+
+static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
+{
     double z = cs_stats_z(level);
-    uint64_t N1 = 0, N0 = 0, A = 0, C = 0, G1 = 0, G0 = 0, G = 0;
-    double T1 = 0, T0 = 0;
-    double s11 = 0, s00 = 0, s10 = 0, r11 = 0, r00 = 0, r10 = 0;
+    uint64_t N1 = m->N1, N0 = m->N0, A = m->A, C = m->C, G1 = m->G1, G0 = m->G0,
+             G = m->G;
+    double T1 = m->T1, T0 = m->T0;
+    double s11 = m->s11, s00 = m->s00, s10 = m->s10, r11 = m->r11, r00 = m->r00,
+           r10 = m->r10;
 
     memset(o, 0, sizeof *o);
     o->risk_ratio = o->odds_ratio = o->risk_difference = o->rate_ratio =
         o->exposed_risk = o->unexposed_risk = nan_ci();
     o->se_log_rr = o->design_effect = NAN;
-    for (size_t i = 0; i < c->np; i++) {
-        double s[2][3];
-        local_sums(c, &c->p[i], f, s);
-        if (s[1][0] > 0)
-            G1++;
-        if (s[0][0] > 0)
-            G0++;
-        if (s[0][0] + s[1][0] > 0)
-            G++;
-        N1 += (uint64_t)s[1][0];
-        A += (uint64_t)s[1][1];
-        N0 += (uint64_t)s[0][0];
-        C += (uint64_t)s[0][1];
-        T1 += s[1][2];
-        T0 += s[0][2];
-    }
     o->participants_exposed = G1;
     o->participants_unexposed = G0;
     o->participants = G;
@@ -620,20 +674,6 @@ void cs_clu_factor_stats(cs_clu_factor *o, const cs_clu *c, int f, double level)
     double p1 = N1 ? (double)A / (double)N1 : NAN;
     double p0 = N0 ? (double)C / (double)N0 : NAN;
     double q1 = T1 > 0 ? (double)A / T1 : NAN, q0 = T0 > 0 ? (double)C / T0 : NAN;
-    for (size_t i = 0; i < c->np; i++) {
-        double s[2][3];
-        local_sums(c, &c->p[i], f, s);
-        double e1 = N1 ? s[1][1] - p1 * s[1][0] : 0;
-        double e0 = N0 ? s[0][1] - p0 * s[0][0] : 0;
-        double g1 = T1 > 0 ? s[1][1] - q1 * s[1][2] : 0;
-        double g0 = T0 > 0 ? s[0][1] - q0 * s[0][2] : 0;
-        s11 += e1 * e1;
-        s00 += e0 * e0;
-        s10 += e1 * e0;
-        r11 += g1 * g1;
-        r00 += g0 * g0;
-        r10 += g1 * g0;
-    }
     double dA = (double)A, dC = (double)C, dN1 = (double)N1, dN0 = (double)N0;
     double N = dN1 + dN0;
     /* One participant per group: its residual sum is 0 by construction,
@@ -840,6 +880,31 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
         skip[j] = aliased[j];
         out->beta[j] = beta[j];
     }
+    /* Rows, and the mean per trial (logit) or per thousand hours
+     * (Poisson), of every pattern and level, computed once; the bread
+     * from the patterns' totals. */
+    unsigned nlev = 0;
+    for (size_t j = 0; j < c->ne; j++) {
+        unsigned lv = level_of(c->e[j].key);
+        if (lv != CS_CLU_NO_LEVEL && lv + 1 > nlev)
+            nlev = lv + 1;
+    }
+    size_t npat = (size_t)nlev * 64;
+    double *rows = calloc(npat * p + 1, sizeof *rows);
+    double *rate = calloc(npat + 1, sizeof *rate), *wsum = calloc(npat + 1, sizeof *wsum);
+    if (!rows || !rate || !wsum) {
+        free(rows); free(rate); free(wsum);
+        out->notes = CS_CLU_NOTE_NOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < npat; k++) {
+        double *row = rows + k * p, eta = 0;
+        rowfn(row, (unsigned)(k & 63), (unsigned)(k >> 6), payload);
+        for (size_t a = 0; a < p; a++)
+            if (!skip[a])
+                eta += row[a] * beta[a];
+        rate[k] = kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
+    }
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
         double u[CS_CLU_MAXP] = { 0 };
@@ -847,29 +912,22 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
         for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
             const entry *e = &c->e[j];
             unsigned lv = level_of(e->key), bits = 0;
-            double row[CS_CLU_MAXP], eta = 0, mu, w;
+            double mu;
             if (lv == CS_CLU_NO_LEVEL)
                 continue;
             for (int f = 0; f < CS_F_MAIN_N; f++)
                 bits |= (unsigned)((e->key >> (2 * f)) & 1) << f;
-            rowfn(row, bits, lv, payload);
-            for (size_t k = 0; k < p; k++)
-                if (!skip[k])
-                    eta += row[k] * beta[k];
+            size_t k = (size_t)lv * 64 + bits;
+            const double *row = rows + k * p;
             if (kind == 0) {
-                double pr = 1 / (1 + exp(-eta));
-                mu = e->n * pr;
-                w = e->n * pr * (1 - pr);
+                mu = e->n * rate[k];
+                wsum[k] += e->n * rate[k] * (1 - rate[k]);
             } else {
-                double t = (double)e->mmin / 6e7;   /* thousands of hours */
-                mu = t * exp(eta);
-                w = mu;
+                mu = (double)e->mmin / 6e7 * rate[k];   /* thousands of hours */
+                wsum[k] += mu;
             }
-            for (size_t a = 0; a < p; a++) {
+            for (size_t a = 0; a < p; a++)
                 u[a] += row[a] * (e->y - mu);
-                for (size_t b = 0; b < p; b++)
-                    bread[a * p + b] += w * row[a] * row[b];
-            }
             N += e->n;
             any = 1;
         }
@@ -877,9 +935,22 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
             continue;
         G++;
         for (size_t a = 0; a < p; a++)
-            for (size_t b = 0; b < p; b++)
-                meat[a * p + b] += u[a] * u[b];
+            if (u[a] != 0)
+                for (size_t b = 0; b < p; b++)
+                    meat[a * p + b] += u[a] * u[b];
     }
+    for (size_t k = 0; k < npat; k++) {
+        const double *row = rows + k * p;
+        if (wsum[k] == 0)
+            continue;
+        for (size_t a = 0; a < p; a++)
+            if (row[a] != 0)
+                for (size_t b = 0; b < p; b++)
+                    bread[a * p + b] += wsum[k] * row[a] * row[b];
+    }
+    free(rows);
+    free(rate);
+    free(wsum);
     out->participants = G;
     out->sessions = N;
     if (G < 2) {

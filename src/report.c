@@ -104,28 +104,16 @@ static void model_row(double *row, unsigned bits, unsigned level, void *payload)
         row[CS_F_MAIN_N + level] = 1;
 }
 
-/* Exposed over unexposed rate with the exact conditional interval: the
- * exposed share of the cases, a / (a + c), is binomial given a + c, so
- * its Clopper-Pearson limits p give the ratio's as p / (1 - p) * t0 / t1
- * (R's poisson.test with two counts). */
+/* Exposed over unexposed rate with the exact conditional interval (R's
+ * poisson.test with two counts). With no unexposed case the ratio is
+ * unbounded: JSON shows null with a note. */
 static uint32_t rate_ratio_exact(cs_ci *out, uint64_t a, double t1, uint64_t c,
                                  double t0, double level)
 {
-    cs_ci p;
-    uint32_t notes;
-    double k = t0 / t1;
+    uint32_t notes = cs_stats_rate_ratio_exact(out, a, t1, c, t0, level);
 
-    *out = (cs_ci){ NAN, NAN, NAN };
-    if (!(t1 > 0) || !(t0 > 0))
-        return CS_NOTE_NO_TIME;
-    if (a + c == 0)
-        return CS_NOTE_NO_CASES;
-    if (c == 0)
-        return CS_NOTE_RR_UNDEFINED_ZERO_CELL;
-    notes = cs_stats_clopper_pearson(&p, a, a + c, level);
-    out->est = (double)a / t1 / ((double)c / t0);
-    out->lo = p.lo / (1 - p.lo) * k;
-    out->hi = p.hi < 1 ? p.hi / (1 - p.hi) * k : INFINITY;
+    if (c == 0 && a > 0)
+        notes |= CS_NOTE_RR_UNDEFINED_ZERO_CELL;
     return notes;
 }
 
@@ -167,8 +155,8 @@ static void compute(rep *r)
                                             r->f[f].unexposed.cases,
                                             r->f[f].unexposed.hours, r->o->level);
     r->robust = a->clu && r->o->cluster;
-    for (int f = 0; r->robust && f < CS_F_N; f++)
-        cs_clu_factor_stats(&r->cf[f], a->clu, f, r->o->level);
+    if (r->robust)
+        cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
     r->has_strata = a->by[0] != '\0';
     if (r->has_strata) {
         for (int f = 0; f < CS_F_N; f++) {

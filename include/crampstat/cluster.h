@@ -25,7 +25,7 @@
 typedef struct cs_clu cs_clu;
 
 /* The key of an entry: 2 bits per factor (0 unexposed, 1 exposed,
- * 2 unknown), factor f at bits 2f; the adjustment level index above them
+ * 3 unknown), factor f at bits 2f; the adjustment level index above them
  * (CS_CLU_NO_LEVEL when a main factor is unknown: not in the models). */
 #define CS_CLU_LEVEL_SHIFT (2 * CS_F_N)
 #define CS_CLU_NO_LEVEL 0x3ffu
@@ -104,6 +104,9 @@ typedef struct cs_clu_factor {
  * confidence level. Undefined measures are NaN with a note. */
 void cs_clu_factor_stats(cs_clu_factor *out, const cs_clu *c, int f,
                          double level);
+/* The same for every factor at once (one walk over the participants). */
+void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
+                             double level);
 
 /* ---- Models on the sessions with all six main factors known ----------- */
 
