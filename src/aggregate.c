@@ -218,6 +218,28 @@ static int add_u64(uint64_t *x, uint64_t y)
     return 0;
 }
 
+int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err)
+{
+    /* Into has no participants and no levels yet (the first file of a
+     * run): from's level indices stay valid in into, so its participant
+     * sums can be handed over instead of added one entry at a time. */
+    if (into->clu && from->clu && cs_clu_participants(into->clu) == 0 &&
+        into->nadj == 0) {
+        cs_clu *mine = into->clu, *theirs = from->clu;
+        into->clu = from->clu = NULL;       /* merge everything else */
+        int rc = cs_agg_merge(into, from, err);
+        if (rc < 0) {
+            into->clu = mine;
+            from->clu = theirs;
+            return rc;
+        }
+        into->clu = theirs;                 /* take the sums */
+        from->clu = mine;                   /* the empty table goes back */
+        return CS_OK;
+    }
+    return cs_agg_merge(into, from, err);
+}
+
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
 {
     if (strcmp(into->rules, from->rules) != 0) {

@@ -75,6 +75,9 @@ int cs_agg_mmin(cs_str duration, uint64_t *out);
 /* into += from; CS_EDATA when their rules, outcome, by, adjust differ, or
  * on a counter overflow. */
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
+/* The same, but from may be emptied: when into has no participants and
+ * no levels yet, from's participant sums are moved, not copied. */
+int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err);
 /* Sort strata, levels and participants (the canonical order). */
 int cs_agg_finish(cs_agg *a, cs_error *err);
 

@@ -573,7 +573,7 @@ int cmd_analyze(int argc, char **argv)
             cs_rejlog_rewind(rej);
             ids_stale = ids != NULL;
         } else {
-            if (cs_agg_merge(&agg, &fagg, &err) < 0 ||
+            if (cs_agg_merge_move(&agg, &fagg, &err) < 0 ||
                 cs_cal_merge(&cal, &fcal, &err) < 0)
                 goto done;
             merged[f] = 1;
