@@ -1256,9 +1256,11 @@ size_t cs_gen_truth_json(char *out, size_t cap, const cs_gen_opts *o,
     else
         jstr(&j, "\"logit P(hamstring cramp) = intercept + sum beta_f * "
                  "x_f\"");
-    jkey(&j, "  ", "frailty_sd", 0);
-    jnum(&j, o->frailty_sd, 6);
+    /* Without frailty the text stays that of a generator without the
+     * option, like the files. */
     if (o->frailty_sd > 0) {
+        jkey(&j, "  ", "frailty_sd", 0);
+        jnum(&j, o->frailty_sd, 6);
         jkey(&j, "  ", "scale", 0);
         jstr(&j, "\"conditional on the participant: intercept, baseline_risk, "
                  "coefficients and odds_ratios are for a participant with "

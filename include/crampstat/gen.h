@@ -71,7 +71,9 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
 
 /* Format the planted truth as one JSON object followed by a newline: the
  * options and seed, the model, its intercept, coefficients and odds ratios
- * per factor, the other-cramp rate, the design prevalences and the missing
+ * per factor (with o->frailty_sd > 0, also that SD, and the coefficients
+ * are then conditional on the participant; without it the text is that of
+ * a generator without the option), the other-cramp rate, the design prevalences and the missing
  * rates; when stats is not NULL (the stats of the run with the same *o),
  * also the realized counts under "realized". Numbers are formatted without
  * the C library's locale. Like snprintf: writes at most cap bytes to out

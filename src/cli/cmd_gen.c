@@ -11,7 +11,7 @@
 
 static const char help[] =
 "Usage: crampstat gen [--participants N] [--seed S] [--sessions-mean M]\n"
-"                     [--frailty-sd S] [--out-dir DIR] [--truth]\n"
+"                     [--frailty-sd SD] [--out-dir DIR] [--truth]\n"
 "Write DIR/survey.csv.gz and DIR/exercise.csv.gz: a synthetic population\n"
 "whose hamstring cramps follow a logistic model with a known coefficient\n"
 "per cause factor. The same arguments give byte-identical files.\n"
@@ -19,7 +19,7 @@ static const char help[] =
 "  -n, --participants N   participants (default 2000)\n"
 "  -s, --seed S           random seed (default 1)\n"
 "  -m, --sessions-mean M  mean sessions per participant (default 25)\n"
-"      --frailty-sd S     add a participant random intercept u ~ N(0, S^2)\n"
+"      --frailty-sd SD    add a participant random intercept u ~ N(0, SD^2)\n"
 "                         to the logit (0 to 10; default 0: none, and the\n"
 "                         files are those of a run without the option).\n"
 "                         The planted coefficients are then conditional on\n"
