@@ -1050,7 +1050,7 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                 same(w + " " + c, r[c], G.get(o, {}).get(k))
         elif sec == "comparison":
             F = facs.get(fac, {})
-            if meas in ("risk_ratio", "odds_ratio", "risk_difference"):
+            if meas in ("risk_ratio", "odds_ratio", "risk_difference", "rate_ratio"):
                 for c in ("estimate", "lower", "upper"):
                     same(w + " " + c, r[c], F.get(meas, {}).get(c))
             elif meas == "af_exposed":
@@ -1107,6 +1107,28 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                 z = (None if t["coefficient"] is None or not t["se"]
                      else t["coefficient"] / t["se"])
                 g.num(w + " z", z, cell(r["statistic"]))
+        elif sec == "cluster_robust":
+            F = facs.get(fac, {})
+            R = F.get("cluster_robust") or {}
+            if meas == "participants":
+                same(w + " estimate", r["estimate"], (F.get("participants") or {}).get(grp))
+            elif meas == "design_effect":
+                same(w + " estimate", r["estimate"], R.get("design_effect"))
+                g.equal(w + " notes", "; ".join(R.get("notes", [])), r["notes"])
+            elif g.ok(meas in R, "unknown cluster_robust row " + w):
+                for c in ("estimate", "lower", "upper"):
+                    same(w + " " + c, r[c], R[meas].get(c))
+        elif sec in ("logistic_robust", "poisson", "poisson_robust"):
+            model = J.get("logistic" if sec == "logistic_robust" else "poisson", {})
+            est = {t["term"]: t for t in model.get("terms", [])}.get(fac)
+            terms = (model.get("cluster_robust") or {}).get("terms", []) \
+                if sec != "poisson" else model.get("terms", [])
+            t = {x["term"]: x for x in terms}.get(fac)
+            if g.ok(t is not None and est is not None, "row for unknown term " + w):
+                same(w + " estimate", r["estimate"],
+                     est["odds_ratio" if sec == "logistic_robust" else "rate_ratio"])
+                for c in ("lower", "upper", "p"):
+                    same(w + " " + c, r[c], t[c])
         else:
             g.ok(False, "unknown csv section " + w)
     # completeness: every JSON item has its CSV row
@@ -1123,7 +1145,23 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
             expect |= {("stratum", f, "%s=%s" % (by, s["level"]), "")
                        for s in strat.get(f, {}).get("strata", [])}
     expect |= {("logistic", t, "", "adjusted_odds_ratio") for t in logit}
-    g.equal("csv rows present", sorted(expect), sorted(seen))
+    if J.get("clusters"):
+        # clustered (the default): the robust rows and the Poisson model
+        for f in FACTORS:
+            expect |= {("comparison", f, "", "rate_ratio"),
+                       ("cluster_robust", f, "exposed", "participants"),
+                       ("cluster_robust", f, "unexposed", "participants")}
+            expect |= {("cluster_robust", f, "", m) for m in
+                       ("risk_ratio", "odds_ratio", "risk_difference", "rate_ratio",
+                        "exposed_risk", "unexposed_risk", "design_effect")}
+        expect |= {("logistic_robust", t, "", "adjusted_odds_ratio") for t in logit}
+        pois = {t["term"] for t in J.get("poisson", {}).get("terms", [])}
+        expect |= {(sec, t, "", "adjusted_rate_ratio") for t in pois
+                   for sec in ("poisson", "poisson_robust")}
+    ok_rows = g.ok(sorted(expect) == sorted(seen), "csv rows present: %d missing, %d extra"
+                   % (len(expect - seen), len(seen - expect)))
+    if not ok_rows:
+        print("  missing:", sorted(expect - seen)[:5], "extra:", sorted(seen - expect)[:5])
     g.done()
 
 
