@@ -296,10 +296,56 @@ static int cmp_person(const void *x, const void *y)
     return d ? d : (a->id_len > b->id_len) - (a->id_len < b->id_len);
 }
 
-static int cmp_entry(const void *x, const void *y)
+/* Entries of one participant by key: a handful, so insertion sort. */
+static void sort_block(entry *e, size_t n)
 {
-    uint64_t a = ((const entry *)x)->key, b = ((const entry *)y)->key;
-    return (a > b) - (a < b);
+    for (size_t i = 1; i < n; i++) {
+        entry x = e[i];
+        size_t k = i;
+        while (k > 0 && e[k - 1].key > x.key) {
+            e[k] = e[k - 1];
+            k--;
+        }
+        e[k] = x;
+    }
+}
+
+static void rehash(cs_clu *c)
+{
+    memset(c->slot, 0, c->nslot * sizeof *c->slot);
+    for (size_t i = 0; i < c->np; i++) {
+        size_t s = c->p[i].hash & (c->nslot - 1);
+        while (c->slot[s])
+            s = (s + 1) & (c->nslot - 1);
+        c->slot[s] = (uint32_t)(i + 1);
+    }
+    c->last = SIZE_MAX;
+}
+
+/* Input grouped by participant, in id order (what a sorted file gives):
+ * the participants are already in order and each one's entries are one
+ * block, the blocks in order. Then sorting in place is enough. */
+static int in_canonical_layout(const cs_clu *c)
+{
+    uint32_t at = 0;
+
+    for (size_t i = 0; i < c->np; i++) {
+        const person *q = &c->p[i];
+        if (i > 0) {
+            const person *r = &c->p[i - 1];
+            size_t n = r->id_len < q->id_len ? r->id_len : q->id_len;
+            int d = memcmp(id_of(c, r), id_of(c, q), n);
+            if (d > 0 || (d == 0 && r->id_len >= q->id_len))
+                return 0;
+        }
+        if (q->head != at)
+            return 0;
+        for (uint32_t j = q->head, k = 0; k < q->count; k++, j++)
+            if (c->e[j].next != (k + 1 < q->count ? j + 1 : NONE))
+                return 0;
+        at += q->count;
+    }
+    return 1;
 }
 
 int cs_clu_finish(cs_clu *c, cs_error *err)
@@ -311,6 +357,17 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
 
     if (c->sorted)
         return CS_OK;
+    if (in_canonical_layout(c)) {
+        for (size_t i = 0; i < c->np; i++) {
+            const person *q = &c->p[i];
+            sort_block(c->e + q->head, q->count);
+            for (uint32_t j = 0; j < q->count; j++)
+                c->e[q->head + j].next = j + 1 < q->count ? q->head + j + 1 : NONE;
+        }
+        c->last = SIZE_MAX;
+        c->sorted = 1;
+        return CS_OK;
+    }
     order = malloc((c->np + 1) * sizeof *order);
     np = malloc((c->np + 1) * sizeof *np);
     ne = malloc((c->ne + 1) * sizeof *ne);
@@ -329,7 +386,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         np[i] = *q;
         for (uint32_t j = q->head; j != NONE; j = c->e[j].next)
             ne[k++] = c->e[j];
-        qsort(ne + start, k - start, sizeof *ne, cmp_entry);
+        sort_block(ne + start, k - start);
         for (size_t j = start; j < k; j++)
             ne[j].next = j + 1 < k ? (uint32_t)(j + 1) : NONE;
         np[i].head = k > start ? (uint32_t)start : NONE;
@@ -342,14 +399,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     c->capp = c->np + 1;
     c->e = ne;
     c->cape = c->ne + 1;
-    memset(c->slot, 0, c->nslot * sizeof *c->slot);
-    for (size_t i = 0; i < c->np; i++) {
-        size_t s = c->p[i].hash & (c->nslot - 1);
-        while (c->slot[s])
-            s = (s + 1) & (c->nslot - 1);
-        c->slot[s] = (uint32_t)(i + 1);
-    }
-    c->last = SIZE_MAX;
+    rehash(c);
     c->sorted = 1;
     return CS_OK;
 }
