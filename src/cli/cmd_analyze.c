@@ -55,7 +55,9 @@ static const char help[] =
 "                        be read to its end (damaged gzip or CSV, unreadable),\n"
 "                        as if it had not been named; the report says which\n"
 "                        and why, and the exit status is 65\n"
-"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
+"  -o, --output FILE     write to FILE, atomically: nothing appears under its\n"
+"                        name until it is complete, and a killed run leaves\n"
+"                        no file (default: stdout)\n"
 "      --assume-unique-ids  skip the duplicate session-id check (memory\n"
 "                        then stays flat whatever the number of sessions)\n"
 "      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
@@ -187,6 +189,10 @@ static int rebuild_ids(cs_idset **ids, const char *const *files,
 
         if (!merged[f])
             continue;
+        if (strcmp(files[f], "-") == 0)
+            return cs_error_set(err, CS_EUSAGE, "standard input cannot be "
+                                "read again for its session ids after a file "
+                                "was left out; name a file instead of '-'");
         if (cs_ingest_open(&in, files[f], CS_SCHEMA_EXERCISE, NULL, *ids,
                            err) < 0)
             return err->code;

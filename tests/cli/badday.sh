@@ -52,9 +52,13 @@ big=$((10 * 1024 * 1024))
 } >"$T/long.csv"
 head -n 4 "$T/ex.csv" >"$T/short.csv"
 reclen=$((big + $(sed -n 3p "$T/ex.csv" | cut -d, -f2- | wc -c)))  # wc counts the ',' in place of the LF
-bash -c 'ulimit -v 262144; exec "$0" ingest --rejects "$1" "$2"' "$CRAMPSTAT" \
-    "$T/rej.csv" "$T/long.csv" >"$T/long.out" 2>"$T/long.err"
-check "10 MB field under ulimit -v 262144: ingest exit" 0 $?
+# (Not under ASan: its shadow memory alone needs terabytes of address
+# space.)
+limit=262144
+grep -q -a __asan_init "$CRAMPSTAT" && limit=unlimited
+bash -c 'ulimit -v "$3"; exec "$0" ingest --rejects "$1" "$2"' "$CRAMPSTAT" \
+    "$T/rej.csv" "$T/long.csv" "$limit" >"$T/long.out" 2>"$T/long.err"
+check "10 MB field under ulimit -v $limit: ingest exit" 0 $?
 cs ingest -q "$T/short.csv" >"$T/short.out"
 check_file "10 MB field: the rows before and after are accepted" "$T/short.out" "$T/long.out"
 check "10 MB field: summary" "ingest: $T/long.csv: 4 rows read, 3 accepted, 1 rejected" "$(cat "$T/long.err")"

@@ -330,7 +330,8 @@ fi
 
 # ---- 5. signals: SIGTERM and SIGINT during -o leave no partial file ---------
 # The input is a FIFO held open, so the command is surely mid-run when the
-# signal comes; we wait until its temporary output exists.
+# signal comes; we wait until its output is open: a named temporary file,
+# or an unnamed one (O_TMPFILE), seen through /proc as "DIR/#N (deleted)".
 for sig in TERM INT; do
     for c in ingest join tag filter; do
         d=$T/sig-$sig-$c
@@ -348,6 +349,7 @@ for sig in TERM INT; do
         pid=$!
         for _ in $(seq 100); do
             ls -A "$d" | grep -q '^\.out\.csv\.' && break
+            ls -l "/proc/$pid/fd" 2>/dev/null | grep -q -F -- "$d/#" && break
             sleep 0.05
         done
         sleep 0.2  # the handler is installed just after the file is made
