@@ -611,83 +611,93 @@ static cs_ci nan_ci(void)
     return (cs_ci){ NAN, NAN, NAN };
 }
 
-/* Local sums of one participant for every factor: [factor][state][n, y,
- * hours], in one walk over its entries. */
+/* Local sums of one participant for every factor, in one walk over its
+ * entries: [factor][state][sessions, cases, milli-minutes]. */
 static void local_sums_all(const cs_clu *c, const person *q,
-                           double s[CS_F_N][2][3])
+                           uint64_t s[CS_F_N][2][3])
 {
-    memset(s, 0, CS_F_N * 6 * sizeof(double));
+    memset(s, 0, CS_F_N * 6 * sizeof(uint64_t));
     for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
         const entry *e = &c->e[j];
-        double h = (double)e->mmin / 60000.0;
         for (int f = 0; f < CS_F_N; f++) {
             unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
             if (st > 1)
                 continue;
             s[f][st][0] += e->n;
             s[f][st][1] += e->y;
-            s[f][st][2] += h;
+            s[f][st][2] += e->mmin;
         }
     }
 }
 
-static cs_ci wald_log(double est, double se, double z)
-{
-    return (cs_ci){ est, exp(log(est) - z * se), exp(log(est) + z * se) };
-}
+__extension__ typedef unsigned __int128 u128;
 
-/* The sums of both passes, per factor. */
+/* Exact integer moments over participants of their per-group sums (n
+ * sessions, y cases, m milli-minutes; 1 exposed, 0 unexposed): the
+ * residual sums of squares follow from them at the end, so one walk is
+ * enough and the result does not depend on the participants' order. */
 typedef struct fsums {
     uint64_t N1, N0, A, C, G1, G0, G;
+    u128 M1, M0;
+    u128 yy1, yn1, nn1, yy0, yn0, nn0, y1y0, y1n0, n1y0, n1n0;
+    u128 ym1, mm1, ym0, mm0, y1m0, m1y0, m1m0;
     double T1, T0, s11, s00, s10, r11, r00, r10;
 } fsums;
 
 static void finish_factor(cs_clu_factor *o, const fsums *m, double level);
 
+static long double ld(u128 x) { return (long double)x; }
+
 void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
                              double level)
 {
     fsums m[CS_F_N];
-    double s[CS_F_N][2][3];
+    uint64_t s[CS_F_N][2][3];
 
     memset(m, 0, sizeof m);
     for (size_t i = 0; i < c->np; i++) {
         local_sums_all(c, &c->p[i], s);
         for (int f = 0; f < CS_F_N; f++) {
             fsums *x = &m[f];
-            x->G1 += s[f][1][0] > 0;
-            x->G0 += s[f][0][0] > 0;
-            x->G += s[f][0][0] + s[f][1][0] > 0;
-            x->N1 += (uint64_t)s[f][1][0];
-            x->A += (uint64_t)s[f][1][1];
-            x->N0 += (uint64_t)s[f][0][0];
-            x->C += (uint64_t)s[f][0][1];
-            x->T1 += s[f][1][2];
-            x->T0 += s[f][0][2];
+            u128 n1 = s[f][1][0], y1 = s[f][1][1], m1 = s[f][1][2];
+            u128 n0 = s[f][0][0], y0 = s[f][0][1], m0 = s[f][0][2];
+            x->G1 += n1 > 0;
+            x->G0 += n0 > 0;
+            x->G += n0 + n1 > 0;
+            x->N1 += (uint64_t)n1;
+            x->A += (uint64_t)y1;
+            x->N0 += (uint64_t)n0;
+            x->C += (uint64_t)y0;
+            x->M1 += m1;
+            x->M0 += m0;
+            x->yy1 += y1 * y1; x->yn1 += y1 * n1; x->nn1 += n1 * n1;
+            x->yy0 += y0 * y0; x->yn0 += y0 * n0; x->nn0 += n0 * n0;
+            x->y1y0 += y1 * y0; x->y1n0 += y1 * n0; x->n1y0 += n1 * y0;
+            x->n1n0 += n1 * n0;
+            x->ym1 += y1 * m1; x->mm1 += m1 * m1; x->ym0 += y0 * m0;
+            x->mm0 += m0 * m0; x->y1m0 += y1 * m0; x->m1y0 += m1 * y0;
+            x->m1m0 += m1 * m0;
         }
     }
-    for (size_t i = 0; i < c->np; i++) {
-        local_sums_all(c, &c->p[i], s);
-        for (int f = 0; f < CS_F_N; f++) {
-            fsums *x = &m[f];
-            double p1 = x->N1 ? (double)x->A / (double)x->N1 : 0;
-            double p0 = x->N0 ? (double)x->C / (double)x->N0 : 0;
-            double q1 = x->T1 > 0 ? (double)x->A / x->T1 : 0;
-            double q0 = x->T0 > 0 ? (double)x->C / x->T0 : 0;
-            double e1 = s[f][1][1] - p1 * s[f][1][0];
-            double e0 = s[f][0][1] - p0 * s[f][0][0];
-            double g1 = s[f][1][1] - q1 * s[f][1][2];
-            double g0 = s[f][0][1] - q0 * s[f][0][2];
-            x->s11 += e1 * e1;
-            x->s00 += e0 * e0;
-            x->s10 += e1 * e0;
-            x->r11 += g1 * g1;
-            x->r00 += g0 * g0;
-            x->r10 += g1 * g0;
-        }
+    for (int f = 0; f < CS_F_N; f++) {
+        fsums *x = &m[f];
+        long double p1 = x->N1 ? (long double)x->A / x->N1 : 0;
+        long double p0 = x->N0 ? (long double)x->C / x->N0 : 0;
+        long double q1 = x->M1 ? (long double)x->A / ld(x->M1) : 0;
+        long double q0 = x->M0 ? (long double)x->C / ld(x->M0) : 0;
+        /* sum (y1 - p1 n1)^2 and the like, expanded */
+        x->s11 = (double)(ld(x->yy1) - 2 * p1 * ld(x->yn1) + p1 * p1 * ld(x->nn1));
+        x->s00 = (double)(ld(x->yy0) - 2 * p0 * ld(x->yn0) + p0 * p0 * ld(x->nn0));
+        x->s10 = (double)(ld(x->y1y0) - p0 * ld(x->y1n0) - p1 * ld(x->n1y0) +
+                          p1 * p0 * ld(x->n1n0));
+        x->r11 = (double)(ld(x->yy1) - 2 * q1 * ld(x->ym1) + q1 * q1 * ld(x->mm1));
+        x->r00 = (double)(ld(x->yy0) - 2 * q0 * ld(x->ym0) + q0 * q0 * ld(x->mm0));
+        x->r10 = (double)(ld(x->y1y0) - q0 * ld(x->y1m0) - q1 * ld(x->m1y0) +
+                          q1 * q0 * ld(x->m1m0));
+        x->T1 = (double)(ld(x->M1) / 60000);
+        x->T0 = (double)(ld(x->M0) / 60000);
+        finish_factor(&out[f], x, level);
     }
-    for (int f = 0; f < CS_F_N; f++)
-        finish_factor(&out[f], &m[f], level);
 }
 
 void cs_clu_factor_stats(cs_clu_factor *o, const cs_clu *c, int f, double level)
@@ -696,6 +706,11 @@ void cs_clu_factor_stats(cs_clu_factor *o, const cs_clu *c, int f, double level)
 
     cs_clu_factor_stats_all(all, c, level);
     *o = all[f];
+}
+
+static cs_ci wald_log(double est, double se, double z)
+{
+    return (cs_ci){ est, exp(log(est) - z * se), exp(log(est) + z * se) };
 }
 
 static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
