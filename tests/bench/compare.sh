@@ -71,6 +71,8 @@ add fast ingest ex "crampstat ingest" \
     "@T@ $C ingest -q --schema exercise $EX > /dev/null"
 add fast analyze ex "crampstat analyze" \
     "@T@ $C analyze -q --survey $SV --exercise $EX > /dev/null"
+add fast analyze_nc ex "crampstat analyze --cluster none" \
+    "@T@ $C analyze -q --cluster none --survey $SV --exercise $EX > /dev/null"
 add fast analyze_u ex "crampstat analyze --assume-unique-ids" \
     "@T@ $C analyze -q --assume-unique-ids --survey $SV --exercise $EX > /dev/null"
 add fast ijt ex "ingest | join | tag" \
