@@ -213,14 +213,15 @@ enum { DIST_BETA_P, DIST_GAMMA_P, DIST_GAMMA_Q, DIST_BINOM_LE };
 
 /* ln Gamma(z) less Stirling's main terms (z - 1/2) ln z - z + ln sqrt(2 pi),
  * for z >= 1: the series past 15 (its next term is below 2e-16 of the
- * sum), lgamma itself below (absolute error about 1e-14). */
+ * sum), GSL's lngamma below (absolute error about 1e-14; libm's lgamma
+ * would write the global signgam). */
 #define LN_SQRT_2PI 0.918938533204672741780329736406
 static double stirling_rest(double z)
 {
     double r;
 
     if (z <= 15.0)
-        return lgamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
+        return gsl_sf_lngamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
     r = 1.0 / (z * z);
     return (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0
             - r * (1.0 / 1680.0 - r / 1188.0)))) / z;
