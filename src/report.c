@@ -434,6 +434,7 @@ static int render_json(const rep *r, cs_buf *b)
     rc = rc ? rc : cs_buf_append(b, ",\n\"factors\": [", 14);
     for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
         const cs_factor_stats *s = &r->f[f];
+        double lg10;
         rc = cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"unknown\": %llu, ",
                            f ? "," : "", cs_factor_name(f),
                            (unsigned long long)s->unknown);
@@ -450,6 +451,11 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : j_test(b, "chi2", &s->chi2, 0);
         rc = rc ? rc : cs_buf_append(b, ", \"fisher_p\": ", 14);
         rc = rc ? rc : cs_json_num(b, s->fisher_p);
+        /* The exact size of a p below CS_STATS_P_FLOOR, where fisher_p
+         * is that bound (and notes say so). */
+        cs_stats_fisher_log10(&lg10, &s->t);
+        rc = rc ? rc : cs_buf_append(b, ", \"fisher_p_log10\": ", 20);
+        rc = rc ? rc : cs_json_num(b, lg10);
         rc = rc ? rc : cs_buf_printf(b, ", \"read_fisher\": %s, \"af_exposed\": ",
                                      s->small_expected ? "true" : "false");
         rc = rc ? rc : cs_json_num(b, s->af.est);

@@ -60,11 +60,12 @@ static const char *const note_texts[] = {
     "logistic regression: collinear covariates were dropped",
     "out of memory",
     "interval undefined: numerical failure at these counts",
+    "Fisher p below 1e-300: reported as that upper bound",
 };
 
 #define NOTE_COUNT (sizeof note_texts / sizeof note_texts[0])
-_Static_assert(UINT32_C(1) << (NOTE_COUNT - 1) == CS_NOTE_NUMERIC,
-               "one text per note bit, the last one CS_NOTE_NUMERIC");
+_Static_assert(UINT32_C(1) << (NOTE_COUNT - 1) == CS_NOTE_P_BOUND,
+               "one text per note bit, the last one CS_NOTE_P_BOUND");
 
 const char *cs_stats_note_text(uint32_t note)
 {
@@ -212,14 +213,15 @@ enum { DIST_BETA_P, DIST_GAMMA_P, DIST_GAMMA_Q, DIST_BINOM_LE };
 
 /* ln Gamma(z) less Stirling's main terms (z - 1/2) ln z - z + ln sqrt(2 pi),
  * for z >= 1: the series past 15 (its next term is below 2e-16 of the
- * sum), lgamma itself below (absolute error about 1e-14). */
+ * sum), GSL's lngamma below (absolute error about 1e-14; libm's lgamma
+ * would write the global signgam). */
 #define LN_SQRT_2PI 0.918938533204672741780329736406
 static double stirling_rest(double z)
 {
     double r;
 
     if (z <= 15.0)
-        return lgamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
+        return gsl_sf_lngamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
     r = 1.0 / (z * z);
     return (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0
             - r * (1.0 / 1680.0 - r / 1188.0)))) / z;
@@ -841,19 +843,98 @@ static void fisher_side(const tab *m, double mode, double lim, int dir,
     }
 }
 
-uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
+/* ln of the binomial probability P(X = x | n, p), q = 1 - p given
+ * separately, by Loader's saddle point form (as R's dbinom): Stirling
+ * remainders and bd0(x, M) = x ln(x / M) + M - x, which is
+ * -x log1pmx(M / x - 1), so nothing cancels however large n is. */
+static double bd0(double x, double m)
+{
+    return -x * log1pmx(m / x - 1.0);
+}
+
+static double ln_dbinom(double x, double n, double p, double q)
+{
+    if (x == 0.0)
+        return n * log1p(-p);
+    if (x == n)
+        return n * log1p(-q);
+    return stirling_rest(n) - stirling_rest(x) - stirling_rest(n - x)
+           - bd0(x, n * p) - bd0(n - x, n * q)
+           - 0.5 * (2.0 * LN_SQRT_2PI + log(x) + log1p(-x / n));
+}
+
+/* ln of the hypergeometric probability of a = x with the margins fixed:
+ * binomial(x | n1) binomial(m1 - x | n0) / binomial(m1 | n), all at
+ * p = m1 / n (which cancels from the ratio). */
+static double ln_hyper(const tab *m, double x)
+{
+    double p = m->m1 / m->n, q = m->m0 / m->n;
+
+    return ln_dbinom(x, m->n1, p, q) + ln_dbinom(m->m1 - x, m->n0, p, q)
+           - ln_dbinom(m->m1, m->n, p, q);
+}
+
+/* Sum of the hypergeometric terms from x outward (dir) to lim, relative
+ * to the term at x (whose own 1 is included); past x they only shrink, so
+ * the walk stops when the rest is below 1e-17 of the sum. */
+static double fisher_tail_from(const tab *m, double x, double lim, int dir)
+{
+    double t = 1.0, s = 1.0;
+
+    while (x != lim) {
+        double q = hyper_step(m, x, dir);
+        t *= q;
+        x += dir;
+        s += t;
+        if (t == 0.0 || (q < 1.0 && t * q / (1.0 - q) < 1e-17 * s))
+            break;
+    }
+    return s;
+}
+
+/* ln p of the two-sided test for an observed table so far out that its
+ * probability relative to the mode's underflows. Everything is taken
+ * relative to the observed table: the tables beyond it on its side (all
+ * less likely, summed outward), and on the other side those from the
+ * first one no more likely than it (found by bisection on ln_hyper, the
+ * law being unimodal), outward. No table between the mode and the
+ * observed one can tie with it there: its ratio to the next would have
+ * to be within 1e-7 of 1, which takes counts beyond 10^17. */
+static double fisher_log_far(const tab *m, double mode, double lo, double hi)
+{
+    int dir = m->a > mode ? 1 : -1;
+    double end = dir > 0 ? lo : hi;   /* the far end of the other side */
+    double ln_obs = ln_hyper(m, m->a), ln_thr = ln_obs + log1p(1e-7);
+    double rel = fisher_tail_from(m, m->a, dir > 0 ? hi : lo, dir);
+
+    if (ln_hyper(m, end) <= ln_thr) {
+        double in = mode, out = end;   /* ln_hyper(in) > thr >= at out */
+        while (fabs(out - in) > 1.0) {
+            double mid = floor((in + out) / 2.0);
+            if (ln_hyper(m, mid) <= ln_thr)
+                out = mid;
+            else
+                in = mid;
+        }
+        rel += exp(ln_hyper(m, out) - ln_obs)
+               * fisher_tail_from(m, out, end, -dir);
+    }
+    return ln_obs + log(rel);
+}
+
+/* Two-sided p and its natural log. */
+static uint32_t fisher_core(const cs_2x2 *t, double *p_out, double *ln_out)
 {
     double lo, hi, mode, x, r_obs, thr, s = 1.0, p;
     tab m;
 
-    if (out == NULL)
-        return CS_NOTE_BAD_INPUT;
-    *out = NAN;
+    *p_out = *ln_out = NAN;
     if (t == NULL)
         return CS_NOTE_BAD_INPUT;
     m = tab_of(t);
     if (m.n1 == 0.0 || m.n0 == 0.0 || m.m1 == 0.0 || m.m0 == 0.0) {
-        *out = 1.0;
+        *p_out = 1.0;
+        *ln_out = 0.0;
         return CS_NOTE_ZERO_MARGIN | (m.n == 0.0 ? CS_NOTE_EMPTY : 0);
     }
     lo = m.m1 > m.n0 ? m.m1 - m.n0 : 0.0;
@@ -868,8 +949,8 @@ uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
         mode -= 1.0;
 
     /* Probability of the observed table relative to the mode. Past about
-     * 40 standard deviations it underflows, and so does the p-value: stop
-     * there and report 0 rather than walk the whole support. */
+     * 37 standard deviations it underflows: the far tail is then summed
+     * on a log scale, in time that does not grow with the distance. */
     r_obs = 1.0;
     for (x = mode; x != m.a && r_obs >= 1e-290;) {
         int dir = m.a > x ? 1 : -1;
@@ -877,7 +958,8 @@ uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
         x += dir;
     }
     if (r_obs < 1e-290) {
-        *out = 0.0;
+        *ln_out = fisher_log_far(&m, mode, lo, hi);
+        *p_out = exp(*ln_out);
         return 0;
     }
     /* Tables within a relative 1e-7 of the observed one count as ties, as
@@ -887,8 +969,37 @@ uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
     fisher_side(&m, mode, hi, 1, thr, 1e-17 * r_obs, &s, &p);
     fisher_side(&m, mode, lo, -1, thr, 1e-17 * r_obs, &s, &p);
     p /= s;
-    *out = p > 1.0 ? 1.0 : p;
+    *p_out = p > 1.0 ? 1.0 : p;
+    *ln_out = log(*p_out);
     return 0;
+}
+
+uint32_t cs_stats_fisher(double *out, const cs_2x2 *t)
+{
+    double p, ln_p;
+    uint32_t notes;
+
+    if (out == NULL)
+        return CS_NOTE_BAD_INPUT;
+    notes = fisher_core(t, &p, &ln_p);
+    if (p < CS_STATS_P_FLOOR) {
+        *out = CS_STATS_P_FLOOR;
+        return notes | CS_NOTE_P_BOUND;
+    }
+    *out = p;
+    return notes;
+}
+
+uint32_t cs_stats_fisher_log10(double *out, const cs_2x2 *t)
+{
+    double p, ln_p;
+    uint32_t notes;
+
+    if (out == NULL)
+        return CS_NOTE_BAD_INPUT;
+    notes = fisher_core(t, &p, &ln_p);
+    *out = ln_p / 2.30258509299404568402;
+    return notes;
 }
 
 /* ---- Stratified analysis ---------------------------------------------- */

@@ -544,6 +544,7 @@ N_MH_CHI_UNDEF = "Mantel-Haenszel chi-square undefined: every stratum has a zero
 N_BD_FEW = "Breslow-Day test undefined: fewer than two strata with all four margins non-zero"
 N_BD_UNDEF = "Breslow-Day test undefined: pooled odds ratio is 0 or undefined"
 N_SKIPPED = "strata with fewer than two sessions were left out"
+N_P_BOUND = "Fisher p below 1e-300: reported as that upper bound"
 
 UNDEF3 = (None, None, None)
 
@@ -634,6 +635,9 @@ def two_by_two(a, b, c, d):
         chi2, p, _, _ = st.chi2_contingency(np.array([[a, b], [c, d]]), correction=False)
         r["chi2"] = (float(chi2), float(p))
         r["fisher"] = float(st.fisher_exact([[a, b], [c, d]], alternative="two-sided")[1])
+        if r["fisher"] < 1e-300:   # reported as that bound, with a note
+            r["fisher"] = 1e-300
+            notes.add(N_P_BOUND)
     # Fisher is the one to read when any expected count is below 5
     r["small"] = n == 0 or min(n1 * m1, n1 * m0, n0 * m1, n0 * m0) / n < 5
     if r["small"]:

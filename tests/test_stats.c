@@ -617,7 +617,9 @@ static const struct {
     /* At 2e10 sessions Fisher's p is the Yates chi-square p (exact
      * fractions), up to terms of order 1/n. */
     { "big near-null", BIG2, ANY, 0, 0.1573033581460106, 1e-6, 0 },
-    { "big", BIG1, ANY, 0, 0.0, 0, 0 },
+    /* p about 10^-43945306: reported as the bound, with a note (its
+     * log10 is in test_fisher_log10). */
+    { "big", BIG1, ANY, 0, CS_STATS_P_FLOOR, 0, CS_NOTE_P_BOUND },
     { "zero row", { 0, 0, 3, 4 }, ANY, 0, 1.0, 0, CS_NOTE_ZERO_MARGIN },
     { "empty", { 0, 0, 0, 0 }, ANY, 0, 1.0, 0,
       CS_NOTE_ZERO_MARGIN | CS_NOTE_EMPTY },
@@ -653,11 +655,70 @@ static void test_fisher_time(void **state)
     clock_t start = clock();
     (void)state;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        double p;
-        notes_equal("time", cs_stats_fisher(&p, &tables[i]), 0);
-        assert_true(p >= 0.0 && p <= 1.0);
+        double p, lg;
+        uint32_t notes = cs_stats_fisher(&p, &tables[i]);
+        if (notes != 0)
+            notes_equal("time", notes, CS_NOTE_P_BOUND);
+        assert_true(p >= CS_STATS_P_FLOOR && p <= 1.0);
+        notes_equal("time", cs_stats_fisher_log10(&lg, &tables[i]), 0);
+        assert_true(lg <= 0.0 && isfinite(lg));
     }
     assert_true((double)(clock() - start) / CLOCKS_PER_SEC < 5.0);
+}
+
+/* p-values far below what a double holds: log10 p against exact rational
+ * arithmetic (tables of thousands) and 40-digit mpmath (10^10 sessions),
+ * both from tests/fisher_log10_reference.py. */
+static const struct {
+    const char *name;
+    cs_2x2 t;
+    double log10p;
+} fisher_log_cases[] = {
+    /* p = 2 / C(2000, 1000): the two extreme tables tie. */
+    { "1000,0,0,1000", { 1000, 0, 0, 1000 }, -600.01033210914337 },
+    { "900,100,50,950", { 900, 100, 50, 950 }, -374.14106855021887 },
+    { "0,800,700,10", { 0, 800, 700, 10 }, -429.20206055167301 },
+    /* Above the floor: the log of the p that cs_stats_fisher returns. */
+    { "400,100,100,400", { 400, 100, 100, 400 }, -84.482978311812084 },
+    { "big", BIG1, -43945306.721835700611644 },
+    { "7e9,3e9,3e9,7e9", { 7000000000u, 3000000000u, 3000000000u,
+                           7000000000u }, -714700006.27985230046707 },
+};
+
+static void test_fisher_log10(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fisher_log_cases / sizeof fisher_log_cases[0];
+         i++) {
+        const char *name = fisher_log_cases[i].name;
+        double want = fisher_log_cases[i].log10p, lg, p;
+        uint32_t notes;
+        print_message("case %s\n", name);
+        notes_equal(name, cs_stats_fisher_log10(&lg, &fisher_log_cases[i].t),
+                    0);
+        near_rel(name, "log10 p", lg, want, 1e-12);
+        notes = cs_stats_fisher(&p, &fisher_log_cases[i].t);
+        if (want < -300.0) {
+            notes_equal(name, notes, CS_NOTE_P_BOUND);
+            near(name, "bound", p, CS_STATS_P_FLOOR, 0.0);
+        } else {
+            notes_equal(name, notes, 0);
+            near_rel(name, "p", p, pow(10.0, want), 1e-10);
+        }
+    }
+    /* p = 1 has log 0; a zero margin too. */
+    {
+        cs_2x2 tea = { 3, 1, 1, 3 }, zero = { 0, 0, 3, 4 };
+        double lg;
+        notes_equal("tea", cs_stats_fisher_log10(&lg, &tea), 0);
+        near_rel("tea", "log10 p", lg, log10(0.48571428571428565), 1e-12);
+        notes_equal("zero row", cs_stats_fisher_log10(&lg, &zero),
+                    CS_NOTE_ZERO_MARGIN);
+        near("zero row", "log10 p", lg, 0.0, 0.0);
+        notes_equal("NULL", cs_stats_fisher_log10(&lg, NULL),
+                    CS_NOTE_BAD_INPUT);
+        assert_true(isnan(lg));
+    }
 }
 
 /* ---- Mantel-Haenszel -------------------------------------------------- */
@@ -1128,7 +1189,7 @@ static void test_notes_text(void **state)
     assert_null(cs_stats_note_text(0));
     assert_null(cs_stats_note_text(UINT32_C(1) << 31));
     /* Every defined bit has a text. */
-    for (uint32_t bit = CS_NOTE_BAD_INPUT; bit <= CS_NOTE_NUMERIC; bit <<= 1)
+    for (uint32_t bit = CS_NOTE_BAD_INPUT; bit <= CS_NOTE_P_BOUND; bit <<= 1)
         assert_non_null(cs_stats_note_text(bit));
     /* The lowest set bit wins. */
     assert_string_equal(cs_stats_note_text(CS_NOTE_EMPTY | CS_NOTE_NOMEM),
@@ -1192,6 +1253,7 @@ int main(void)
         cmocka_unit_test(test_small_expected),
         cmocka_unit_test(test_fisher_cases),
         cmocka_unit_test(test_fisher_time),
+        cmocka_unit_test(test_fisher_log10),
         cmocka_unit_test(test_mh_cases),
         cmocka_unit_test(test_mh_edges),
         cmocka_unit_test(test_logit_beetle),

@@ -78,9 +78,15 @@ enum cs_stats_note {
                                             or 1: (quasi-)separation */
     CS_NOTE_LOGIT_SINGULAR = 1u << 26, /* aliased columns were dropped */
     CS_NOTE_NOMEM = 1u << 27,
-    CS_NOTE_NUMERIC = 1u << 28        /* a tail could not be evaluated at
+    CS_NOTE_NUMERIC = 1u << 28,       /* a tail could not be evaluated at
                                          these counts: interval NaN */
+    CS_NOTE_P_BOUND = 1u << 29        /* Fisher p below CS_STATS_P_FLOOR:
+                                         reported as that bound */
 };
+
+/* Smallest p-value reported as a number; below it cs_stats_fisher gives
+ * this bound with CS_NOTE_P_BOUND, and cs_stats_fisher_log10 the value. */
+#define CS_STATS_P_FLOOR 1e-300
 
 /* Short English text of one note bit (the lowest set bit of note), e.g.
  * "risk ratio undefined: no cases among the unexposed"; NULL for 0 or an
@@ -206,10 +212,21 @@ int cs_stats_small_expected(const cs_2x2 *t);
  * the rest of a tail is provably below 1e-17 of the observed table's
  * probability, so the time grows with the spread of the distribution
  * (about sqrt(n)), not with n: counts of 10^10 take milliseconds.
- * p-values below about 1e-280 come out as 0.
+ * A p below CS_STATS_P_FLOOR (1e-300; doubles below about 1e-308 lose
+ * digits and then underflow to 0) is reported as that bound, with
+ * CS_NOTE_P_BOUND: *out is then an upper bound, not the value. Such a
+ * table lies more than 37 standard deviations from the mode, and its
+ * tails are then summed relative to its own probability, taken on a log
+ * scale from Loader's saddle point form (as R's dhyper).
  * A zero row or column total: p = 1 (only one table is possible),
  * CS_NOTE_ZERO_MARGIN. */
 uint32_t cs_stats_fisher(double *out, const cs_2x2 *t);
+
+/* log10 of the same two-sided p, for any p however small (0 when p = 1,
+ * NaN with CS_NOTE_BAD_INPUT for a NULL table): what to print when
+ * cs_stats_fisher says CS_NOTE_P_BOUND. Relative precision of the log
+ * about 1e-13. Notes as cs_stats_fisher, without CS_NOTE_P_BOUND. */
+uint32_t cs_stats_fisher_log10(double *out, const cs_2x2 *t);
 
 /* ---- Stratified analysis ---------------------------------------------- */
 
