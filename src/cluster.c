@@ -284,16 +284,18 @@ void cs_clu_remap_levels(cs_clu *c, const size_t *map, size_t nlevels)
     c->sorted = 0;
 }
 
-/* qsort has no payload argument: the arrays being sorted are set here. */
-static const cs_clu *sort_ctx;
+/* A participant's id and index, sorted by id. */
+typedef struct idref {
+    const char *id;
+    uint32_t len, idx;
+} idref;
 
-static int cmp_person(const void *x, const void *y)
+static int cmp_idref(const void *x, const void *y)
 {
-    const person *a = &sort_ctx->p[*(const uint32_t *)x];
-    const person *b = &sort_ctx->p[*(const uint32_t *)y];
-    size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
-    int d = memcmp(id_of(sort_ctx, a), id_of(sort_ctx, b), n);
-    return d ? d : (a->id_len > b->id_len) - (a->id_len < b->id_len);
+    const idref *a = x, *b = y;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int d = memcmp(a->id, b->id, n);
+    return d ? d : (a->len > b->len) - (a->len < b->len);
 }
 
 /* Entries of one participant by key: a handful, so insertion sort. */
@@ -350,7 +352,7 @@ static int in_canonical_layout(const cs_clu *c)
 
 int cs_clu_finish(cs_clu *c, cs_error *err)
 {
-    uint32_t *order;
+    idref *order;
     person *np;
     entry *ne;
     size_t k = 0;
@@ -376,12 +378,10 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < c->np; i++)
-        order[i] = (uint32_t)i;
-    sort_ctx = c;
-    qsort(order, c->np, sizeof *order, cmp_person);
-    sort_ctx = NULL;
+        order[i] = (idref){ id_of(c, &c->p[i]), c->p[i].id_len, (uint32_t)i };
+    qsort(order, c->np, sizeof *order, cmp_idref);
     for (size_t i = 0; i < c->np; i++) {
-        const person *q = &c->p[order[i]];
+        const person *q = &c->p[order[i].idx];
         size_t start = k;
         np[i] = *q;
         for (uint32_t j = q->head; j != NONE; j = c->e[j].next)
