@@ -15,6 +15,8 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <crampstat/fmt.h>
+
 /* ---- Notes ------------------------------------------------------------- */
 
 static const char *const epi_note_texts[] = {
@@ -787,4 +789,140 @@ uint64_t cs_epi_woolf_or(cs_test *out, size_t *used, const cs_2x2 *strata,
                          size_t k)
 {
     return woolf(out, used, strata, k, 1);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+/* "key": {"estimate": e, "lower": l, "upper": u, then "}" or, with kind,
+ * "kind": ...}; then sep. */
+static int j_ci(cs_buf *b, const char *key, const cs_ci *c,
+                const char *kind, const char *sep)
+{
+    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+
+    rc = rc ? rc : cs_json_num(b, c->est);
+    rc = rc ? rc : cs_buf_puts(b, ", \"lower\": ");
+    rc = rc ? rc : cs_json_num(b, c->lo);
+    rc = rc ? rc : cs_buf_puts(b, ", \"upper\": ");
+    rc = rc ? rc : cs_json_num(b, c->hi);
+    if (kind != NULL) {
+        rc = rc ? rc : cs_buf_puts(b, ", \"kind\": ");
+        rc = rc ? rc : *kind ? cs_json_str(b, kind) : cs_buf_puts(b, "null");
+    }
+    rc = rc ? rc : cs_buf_putc(b, '}');
+    return rc ? rc : cs_buf_puts(b, sep);
+}
+
+static int j_test(cs_buf *b, const char *key, const cs_test *t,
+                  const char *sep)
+{
+    int rc = cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
+
+    rc = rc ? rc : cs_json_num(b, t->stat);
+    rc = rc ? rc : cs_buf_puts(b, ", \"df\": ");
+    rc = rc ? rc : cs_json_num(b, t->df);
+    rc = rc ? rc : cs_buf_puts(b, ", \"p\": ");
+    rc = rc ? rc : cs_json_num(b, t->p);
+    rc = rc ? rc : cs_buf_putc(b, '}');
+    return rc ? rc : cs_buf_puts(b, sep);
+}
+
+/* "epi_notes": [the text of every bit], then sep. */
+static int j_notes(cs_buf *b, uint64_t notes, const char *sep)
+{
+    int rc = cs_buf_puts(b, "\"epi_notes\": ["), first = 1;
+
+    for (unsigned bit = 0; bit < 64 && rc == CS_OK; bit++) {
+        const char *t;
+        if (!(notes & (UINT64_C(1) << bit)))
+            continue;
+        if ((t = cs_epi_note_text(UINT64_C(1) << bit)) == NULL)
+            continue;
+        if (!first)
+            rc = cs_buf_puts(b, ", ");
+        rc = rc ? rc : cs_json_str(b, t);
+        first = 0;
+    }
+    rc = rc ? rc : cs_buf_putc(b, ']');
+    return rc ? rc : cs_buf_puts(b, sep);
+}
+
+int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
+                       double level)
+{
+    const char *kind;
+    uint64_t notes;
+    cs_nnt nnt;
+    cs_pt2 pt;
+    cs_ci ci;
+    int rc;
+
+    pt.a = t->a;
+    pt.c = t->c;
+    pt.t1 = t1;
+    pt.t0 = t0;
+    notes = cs_stats_af_exposed(&ci, t, level);
+    rc = j_ci(b, "af_exposed_interval", &ci, NULL, ", ");
+    notes |= cs_epi_paf(&ci, t, level);
+    rc = rc ? rc : j_ci(b, "paf_interval", &ci, NULL, ", ");
+    notes |= cs_epi_par(&ci, t, level);
+    rc = rc ? rc : j_ci(b, "attributable_risk_population", &ci, NULL, ", ");
+    notes |= cs_epi_nnt(&nnt, t, level);
+    ci.est = nnt.est;
+    ci.lo = nnt.lo;
+    ci.hi = nnt.hi;
+    kind = cs_epi_nnt_kind_name(nnt.kind);
+    rc = rc ? rc : j_ci(b, "nnt", &ci, kind ? kind : "", ",\n   ");
+    notes |= cs_epi_exact_or(&ci, t, level);
+    rc = rc ? rc : j_ci(b, "exact_odds_ratio", &ci, NULL, ", ");
+    notes |= cs_epi_rate_difference(&ci, &pt, 1000.0, level);
+    rc = rc ? rc : j_ci(b, "attributable_rate_per_1000h", &ci, NULL, ", ");
+    notes |= cs_epi_af_rate(&ci, &pt, level);
+    rc = rc ? rc : j_ci(b, "af_exposed_rate", &ci, NULL, ", ");
+    notes |= cs_epi_par_rate(&ci, &pt, 1000.0, level);
+    rc = rc ? rc : j_ci(b, "attributable_rate_population_per_1000h", &ci,
+                        NULL, ", ");
+    notes |= cs_epi_paf_rate(&ci, &pt, level);
+    rc = rc ? rc : j_ci(b, "paf_rate", &ci, NULL, ",\n   ");
+    return rc ? rc : j_notes(b, notes, ", ");
+}
+
+int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level)
+{
+    cs_epi_stratum s;
+    int rc;
+
+    cs_epi_stratum_measures(&s, t, level);
+    rc = cs_buf_puts(b, ", ");
+    rc = rc ? rc : j_ci(b, "risk_ratio", &s.risk_ratio, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "odds_ratio", &s.odds_ratio, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "risk_difference", &s.risk_difference, NULL,
+                        ", ");
+    return rc ? rc : j_notes(b, s.notes, "");
+}
+
+int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
+                           double level)
+{
+    cs_epi_crude_adj ca;
+    uint64_t notes;
+    cs_test wr, wo;
+    cs_ci ci;
+    int rc;
+
+    notes = cs_epi_mh_rd(&ci, strata, k, CS_EPI_RD_GREENLAND_ROBINS, level);
+    rc = j_ci(b, "mh_risk_difference", &ci, NULL, ", ");
+    notes |= cs_epi_mh_rd(&ci, strata, k, CS_EPI_RD_SATO, level);
+    rc = rc ? rc : j_ci(b, "mh_risk_difference_sato", &ci, NULL, ",\n   ");
+    notes |= cs_epi_crude_to_adjusted(&ca, strata, k);
+    rc = rc ? rc : cs_buf_puts(b, "\"crude_to_adjusted\": {\"risk_ratio\": ");
+    rc = rc ? rc : cs_json_num(b, ca.risk_ratio);
+    rc = rc ? rc : cs_buf_puts(b, ", \"odds_ratio\": ");
+    rc = rc ? rc : cs_json_num(b, ca.odds_ratio);
+    notes |= cs_epi_woolf_rr(&wr, NULL, strata, k);
+    notes |= cs_epi_woolf_or(&wo, NULL, strata, k);
+    rc = rc ? rc : cs_buf_puts(b, "}, \"woolf_homogeneity\": {");
+    rc = rc ? rc : j_test(b, "risk_ratio", &wr, ", ");
+    rc = rc ? rc : j_test(b, "odds_ratio", &wo, "},\n   ");
+    return rc ? rc : j_notes(b, notes, ", ");
 }

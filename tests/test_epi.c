@@ -17,6 +17,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include <crampstat/buf.h>
 #include <crampstat/epi.h>
 
 #ifndef CS_TEST_DATA
@@ -548,6 +549,63 @@ static void test_note_text(void **state)
     assert_string_equal(buf, "");
 }
 
+/* The JSON writers: every key, the NNT's kind, null for undefined, notes,
+ * and the separators the report relies on. */
+static void test_json(void **state)
+{
+    static const cs_2x2 fatigue = {1208, 16038, 1176, 32888};
+    static const cs_2x2 strata[] = {{61, 673, 1093, 22399}, {0, 0, 1202,
+                                                             25159}};
+    static const char *const factor_keys[] = {
+        "{\"af_exposed_interval\": {\"estimate\": ", "\"paf_interval\": ",
+        "\"attributable_risk_population\": ", "\"nnt\": ",
+        "\"kind\": \"harm\"}", "\"exact_odds_ratio\": {\"estimate\": "
+        "2.10639607769681", "\"attributable_rate_per_1000h\": ",
+        "\"af_exposed_rate\": ", "\"attributable_rate_population_per_1000h\": ",
+        "\"paf_rate\": ", "\"epi_notes\": [], \"end\": 1}",
+    };
+    static const char *const strat_keys[] = {
+        "{\"mh_risk_difference\": {\"estimate\": 0.036579789931386",
+        "\"mh_risk_difference_sato\": ",
+        "\"crude_to_adjusted\": {\"risk_ratio\": ",
+        "\"woolf_homogeneity\": {\"risk_ratio\": {\"statistic\": null, "
+        "\"df\": null, \"p\": null}",
+        "Woolf's test undefined", "], \"end\": 1}",
+    };
+    cs_buf b;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_buf_putc(&b, '{'), CS_OK);
+    assert_int_equal(cs_epi_json_factor(&b, &fatigue, 19561.616666666665,
+                                        35991.7, LEVEL), CS_OK);
+    assert_int_equal(cs_buf_puts(&b, "\"end\": 1}"), CS_OK);
+    assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
+    for (size_t i = 0; i < sizeof factor_keys / sizeof factor_keys[0]; i++)
+        if (strstr(b.ptr, factor_keys[i]) == NULL)
+            fail_msg("no %s in %s", factor_keys[i], b.ptr);
+
+    cs_buf_reset(&b);
+    assert_int_equal(cs_buf_putc(&b, '{'), CS_OK);
+    assert_int_equal(cs_epi_json_stratified(&b, strata, 2, LEVEL), CS_OK);
+    assert_int_equal(cs_buf_puts(&b, "\"end\": 1}"), CS_OK);
+    assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
+    for (size_t i = 0; i < sizeof strat_keys / sizeof strat_keys[0]; i++)
+        if (strstr(b.ptr, strat_keys[i]) == NULL)
+            fail_msg("no %s in %s", strat_keys[i], b.ptr);
+
+    cs_buf_reset(&b);
+    assert_int_equal(cs_epi_json_stratum(&b, &strata[1], LEVEL), CS_OK);
+    assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
+    assert_string_equal(b.ptr,
+        ", \"risk_ratio\": {\"estimate\": null, \"lower\": null, "
+        "\"upper\": null}, \"odds_ratio\": {\"estimate\": null, "
+        "\"lower\": null, \"upper\": null}, \"risk_difference\": "
+        "{\"estimate\": null, \"lower\": null, \"upper\": null}, "
+        "\"epi_notes\": [\"no exposed sessions: comparison undefined\"]");
+    cs_buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_closed_forms),
         cmocka_unit_test(test_exact_or_large),
         cmocka_unit_test(test_note_text),
+        cmocka_unit_test(test_json),
     };
 
     gsl_set_error_handler_off();

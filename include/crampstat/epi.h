@@ -11,7 +11,8 @@
  * Everything here is a pure function of counts, with the conventions of
  * stats.h: NaN means undefined, nothing is silently corrected (no 0.5 is
  * added anywhere), level is the two-sided confidence level and z its
- * exact normal quantile. Nothing allocates.
+ * exact normal quantile. The measures allocate nothing; the JSON writers
+ * at the end append to a cs_buf.
  *
  * Notes: each function returns a 64-bit mask. Its low 32 bits are the
  * CS_NOTE_* bits of stats.h, with their meaning and text; the high 32
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <crampstat/buf.h>
 #include <crampstat/stats.h>
 
 #define CS_EPI_NOTE(bit) (UINT64_C(1) << (32 + (bit)))
@@ -218,5 +220,31 @@ uint64_t cs_epi_woolf_rr(cs_test *out, size_t *used, const cs_2x2 *strata,
  * of every stratum; crampstat does not (docs/epi.md). */
 uint64_t cs_epi_woolf_or(cs_test *out, size_t *used, const cs_2x2 *strata,
                          size_t k);
+
+/* ---- JSON keys of the aggregate report (docs/report-json.md) ------------ */
+/* Each writer appends keys for an object the caller has open, and returns
+ * CS_OK or the first cs_buf error. Undefined numbers are null, and
+ * "epi_notes" lists the texts of the notes of everything written. */
+
+/* A factor with table t and exposure hours t1 (exposed) and t0: writes
+ *   "af_exposed_interval", "paf_interval", "attributable_risk_population",
+ *   "nnt" (with "kind"), "exact_odds_ratio", "attributable_rate_per_1000h",
+ *   "af_exposed_rate", "attributable_rate_population_per_1000h",
+ *   "paf_rate", "epi_notes",
+ * each followed by ", ", so the caller writes its next key after them. */
+int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
+                       double level);
+
+/* One stratum: writes ", \"risk_ratio\": ..., \"odds_ratio\": ...,
+ * \"risk_difference\": ..., \"epi_notes\": [...]" (a leading ", ", none
+ * after). */
+int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level);
+
+/* A stratified factor: writes "mh_risk_difference" (Greenland-Robins),
+ * "mh_risk_difference_sato", "crude_to_adjusted" {risk_ratio,
+ * odds_ratio}, "woolf_homogeneity" {risk_ratio, odds_ratio: {statistic,
+ * df, p}}, "epi_notes", each followed by ", ". */
+int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
+                           double level);
 
 #endif
