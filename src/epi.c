@@ -222,11 +222,12 @@ uint64_t cs_epi_nnt(cs_nnt *out, const cs_2x2 *t, double level)
 
 /* The a cell given the margins follows the noncentral hypergeometric law
  * P(x | psi) proportional to C(n1, x) C(n0, m1 - x) psi^x on lo..hi.
- * Everything is done with log(psi) = lp and log terms, so no odds ratio
- * or probability ever overflows or underflows on the way: the tables
- * here have cells in the thousands, and fisher.test's own
- * exp(d - max(d)) trick only works because R holds the whole support in
- * memory, which a pure function of counts in the billions cannot. */
+ * The roots are sought in log(psi) = lp, and the terms are products of
+ * ratios relative to the mode's term, rescaled before they underflow, so
+ * no odds ratio or probability overflows or underflows on the way.
+ * fisher.test instead holds the log terms of the whole support in memory
+ * and subtracts their maximum, which a function that allocates nothing
+ * cannot do for counts in the billions. */
 typedef struct nch {
     double n1, n0, m1;  /* exposed, unexposed, cases */
     double lo, hi;      /* support of a */
@@ -266,60 +267,92 @@ static double nch_mode(const nch *h, double lp)
     return lo;
 }
 
-/* The rest of a log-concave walk past a term of log size lt whose last
- * ratio was exp(r), r < 0, is below exp(lt) e^r / (1 - e^r): stop when
- * that is below this share of the smallest sum being taken. */
-#define NCH_NEGLIGIBLE (-41.0)   /* about 1.6e-18 */
+/* The rest of a log-concave walk past a term t whose last ratio was q < 1
+ * is below t q / (1 - q): stop when that is below this share of the
+ * smallest sum being taken. */
+#define NCH_NEGLIGIBLE 1e-18
 
-/* Sum one side of the law outward from the mode (term exp(0) = 1, not
- * counted here). Terms are relative to the mode; those past x (on the far
- * side from the mode) are also summed relative to x's own term, so that a
- * tail that would underflow relative to the mode is still exact. */
+/* Terms are kept as products of ratios, times NCH_SCALE^scale once they
+ * fall below 1 / NCH_SCALE of the mode's term: a far tail (the observed a
+ * in the tail of the law while a root is bracketed) stays exact where
+ * plain doubles would underflow, and no step needs a log or an exp. */
+#define NCH_SCALE 1e280
+
+/* P(x + 1) / P(x) at psi, for |log psi| small enough that the product of
+ * a count ratio (at most about 1e32) and psi cannot overflow; otherwise
+ * through logs. */
+static double nch_ratio(const nch *h, double xx, double psi, double lp)
+{
+    if (fabs(lp) <= 600.0)
+        return (h->n1 - xx) * (h->m1 - xx)
+               / ((xx + 1.0) * (h->n0 - h->m1 + xx + 1.0)) * psi;
+    return exp(nch_step(h, xx, lp));
+}
+
+/* Sum one side of the law outward from the mode (term 1, not counted
+ * here). Terms are relative to the mode; those past x (on the far side
+ * from the mode) are also summed relative to x's own term, so that a tail
+ * far below the mode's term is still exact. */
 typedef struct side_sums {
     double s, s1, s2;     /* sum t, t (x - mode), t (x - mode)^2 */
     double lt_x;          /* log term of x relative to the mode */
     double r, r1;         /* terms from x outward, relative to x's term */
-    double near, near1;   /* terms strictly between the mode and x */
 } side_sums;
 
 static void nch_side(const nch *h, double lp, double mode, int dir,
                      side_sums *w)
 {
-    double lim = dir > 0 ? h->hi : h->lo, xx = mode, lt = 0.0;
-    int has_x = dir > 0 ? h->x > mode : h->x < mode;
+    double lim = dir > 0 ? h->hi : h->lo, xx = mode, psi = exp(lp);
+    double t = 1.0, tx = 0.0, thr = NCH_NEGLIGIBLE;
+    int has_x = dir > 0 ? h->x > mode : h->x < mode, scale = 0, scale_x = 0;
 
     memset(w, 0, sizeof *w);
     w->lt_x = NAN;
     while (xx != lim) {
-        /* Log ratio taking the term at xx to the one at xx + dir. */
-        double r = dir > 0 ? nch_step(h, xx, lp) : -nch_step(h, xx - 1.0, lp);
-        double t, off;
-        lt += r;
+        /* Ratio taking the term at xx to the one at xx + dir: at most 1,
+         * since the walk goes away from the mode. */
+        double q = dir > 0 ? nch_ratio(h, xx, psi, lp)
+                           : 1.0 / nch_ratio(h, xx - 1.0, psi, lp);
+        double off;
+        int past;
+        t *= q;
         xx += dir;
-        t = exp(lt);
-        off = xx - mode;
-        w->s += t;
-        w->s1 += t * off;
-        w->s2 += t * off * off;
-        if (has_x) {
-            if (xx == h->x)
-                w->lt_x = lt;
-            if (dir * (xx - h->x) >= 0.0) {
-                double u = exp(lt - w->lt_x);
-                w->r += u;
-                w->r1 += u * off;
-            } else {
-                w->near += t;
-                w->near1 += t * off;
-            }
+        if (t < 1.0 / NCH_SCALE && t > 0.0) {
+            t *= NCH_SCALE;
+            thr *= NCH_SCALE;   /* the same real threshold */
+            scale++;
         }
+        off = xx - mode;
+        if (scale == 0) {     /* below 1e-280 of the mode it adds nothing */
+            w->s += t;
+            w->s1 += t * off;
+            w->s2 += t * off * off;
+        }
+        past = !has_x || dir * (xx - h->x) >= 0.0;
+        if (has_x && xx == h->x) {
+            tx = t;
+            scale_x = scale;
+            w->lt_x = log(t) - scale * log(NCH_SCALE);
+            if (NCH_NEGLIGIBLE * t < thr)
+                thr = NCH_NEGLIGIBLE * t;
+        }
+        if (has_x && past && tx > 0.0 && scale - scale_x <= 1) {
+            double u = t / tx * (scale > scale_x ? 1.0 / NCH_SCALE : 1.0);
+            w->r += u;
+            w->r1 += u * off;
+        }
+        if (t == 0.0)
+            break;
         /* Past x (or with x not on this side), stop once the rest is
          * negligible against the mode's term and against x's term. */
-        if ((!has_x || dir * (xx - h->x) >= 0.0) && r < 0.0) {
-            double floor_lt = has_x && w->lt_x < 0.0 ? w->lt_x : 0.0;
-            if (lt + r - log1p(-exp(r)) < floor_lt + NCH_NEGLIGIBLE)
-                break;
-        }
+        if (past && q < 1.0 && t * q / (1.0 - q) < thr)
+            break;
+    }
+    if (has_x && !(tx > 0.0)) {
+        /* x is so far out that its term is 0 in any double. */
+        w->lt_x = -INFINITY;
+        w->r = 1.0;
+        w->r1 = h->x - mode;
     }
 }
 

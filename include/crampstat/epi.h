@@ -117,9 +117,10 @@ const char *cs_epi_nnt_kind_name(int kind);
  * (1 - level) / 2. These are R's fisher.test estimate and conf.int, here
  * computed to about 1e-12 relative (fisher.test itself stops its root
  * search at a tolerance of about 1e-4; see docs/epi.md).
- * The law is evaluated in log space, walking out from its mode and
- * stopping where the rest is below 1e-17 of what is summed, so counts in
- * the millions cost milliseconds and nothing overflows.
+ * The law is summed outward from its mode as products of ratios, rescaled
+ * before they underflow, stopping where the rest is below 1e-18 of what
+ * is summed; no step needs a log. A sample data factor takes about
+ * 0.2 ms, cells in the billions a few tenths of a second.
  * a at the smallest value the margins allow: est 0, lo 0,
  * CS_EPI_NOTE_EXACT_OR_ZERO; at the largest: est and hi +infinity,
  * CS_EPI_NOTE_EXACT_OR_INFINITE. A zero row or column total: all NaN,
