@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/epi.h>
 #include <crampstat/report.h>
 
 void cs_report_opts_init(cs_report_opts *o)
@@ -465,6 +466,8 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : j_ci(b, "rate_ratio", &r->rate_ratio[f]);
         rc = rc ? rc : j_robust_factor(b, r, f);
         rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
+        rc = rc ? rc : cs_epi_json_factor(b, &s->t, s->exposed.hours,
+                                          s->unexposed.hours, r->o->level);
         rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
                                   r->rate_notes[f]);
         rc = rc ? rc : cs_buf_putc(b, '}');
@@ -480,12 +483,14 @@ static int render_json(const rep *r, cs_buf *b)
             rc = cs_buf_append(b, i ? ", {\"level\": " : "{\"level\": ", i ? 12 : 10);
             rc = rc ? rc : cs_json_str(b, a->strata[i].name);
             rc = rc ? rc : cs_buf_printf(b, ", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
-                                         "\"d\": %llu, \"unknown\": %llu}",
+                                         "\"d\": %llu, \"unknown\": %llu",
                                          (unsigned long long)s->t[i].a,
                                          (unsigned long long)s->t[i].b,
                                          (unsigned long long)s->t[i].c,
                                          (unsigned long long)s->t[i].d,
                                          (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
+            rc = rc ? rc : cs_epi_json_stratum(b, &s->t[i], r->o->level);
+            rc = rc ? rc : cs_buf_putc(b, '}');
         }
         rc = rc ? rc : cs_buf_append(b, "],\n   ", 6);
         rc = rc ? rc : j_ci(b, "mh_risk_ratio", &s->mh.risk_ratio);
@@ -497,6 +502,8 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : j_test(b, "breslow_day", &s->mh.breslow_day, 1);
         rc = rc ? rc : cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
                                      s->mh.strata_used, s->mh.strata_bd);
+        rc = rc ? rc : cs_epi_json_stratified(b, s->t, s->t ? a->nstrata : 0,
+                                              r->o->level);
         rc = rc ? rc : j_notes(b, s->notes);
         rc = rc ? rc : cs_buf_putc(b, '}');
     }

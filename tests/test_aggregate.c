@@ -950,10 +950,12 @@ static void test_agg_report_stratified(void **state)
     assert_near(jnum(j, F, "chi2", "statistic", NULL), 7.5, 1e-12);
     s = strstr(j, "\"stratified\": [");
     assert_non_null(s);
+    /* Each stratum goes on with its own measures (docs/epi.md). */
     assert_non_null(strstr(s, "{\"factor\": \"fatigue\", \"by\": \"sex\", "
         "\"strata\": [{\"level\": \"F\", \"a\": 4, \"b\": 6, \"c\": 2, "
-        "\"d\": 18, \"unknown\": 0}, {\"level\": \"M\", \"a\": 4, \"b\": 6, "
-        "\"c\": 2, \"d\": 18, \"unknown\": 0}]"));
+        "\"d\": 18, \"unknown\": 0, \"risk_ratio\": {\"estimate\": 4, "));
+    assert_non_null(strstr(s, "]}, {\"level\": \"M\", \"a\": 4, \"b\": 6, "
+        "\"c\": 2, \"d\": 18, \"unknown\": 0, \"risk_ratio\": "));
     assert_near(jnum(s, F, "mh_risk_ratio", "estimate", NULL), 4, 1e-12);
     assert_near(jnum(s, F, "mh_odds_ratio", "estimate", NULL), 6, 1e-12);
     assert_near(jnum(s, F, "mh_chi2", "statistic", NULL), 7.25, 1e-12);
