@@ -16,7 +16,11 @@
 #include <string.h>
 #include <crampstat/reader.h>
 
-#define CHUNK (256 * 1024)
+/* The decompressed buffer starts at twice the source's raw buffer (256
+ * KiB by default) and doubles while one line fills it, up to LINE_BUF:
+ * the same limit whatever the start, so a long line meets the same error
+ * with any buffer size. */
+#define LINE_BUF (2 * CS_RECORD_MAX)
 
 struct cs_reader {
     cs_source *src;
@@ -136,7 +140,7 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
 {
     if (o)
         r->opts = *o;
-    r->cap = CHUNK;
+    r->cap = 2 * cs_source_buf_size(r->src);
     if (!(r->buf = malloc(r->cap)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (csv_setup(r) < 0)
@@ -240,9 +244,9 @@ static int refill(cs_reader *r, cs_error *err)
         r->pos = 0;
     }
     if (r->len == r->cap) {
-        size_t cap = r->cap * 2;
+        size_t cap = r->cap < LINE_BUF / 2 ? r->cap * 2 : LINE_BUF;
         char *p;
-        if (r->cap > CS_RECORD_MAX)
+        if (r->cap >= LINE_BUF)
             return cs_error_at(err, CS_ELIMIT,
                 (cs_pos){ cs_source_name(r->src), r->line + 1, 0 },
                 "line longer than %zu bytes", CS_RECORD_MAX);

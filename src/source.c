@@ -53,7 +53,11 @@
 #endif
 #include <crampstat/source.h>
 
-#define RAW_CHUNK (128 * 1024)
+/* Raw input is read RAW_CHUNK bytes at a time by default; a source opened
+ * with a buf_size uses that instead (cs_source_opts). */
+#define RAW_CHUNK ((size_t)128 * 1024)
+#define BUF_MIN ((size_t)8)
+#define BUF_MAX ((size_t)1 << 20)
 
 enum kind { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
@@ -67,7 +71,8 @@ enum phase {
     PH_FAILED    /* a sticky error in fail */
 };
 
-/* zlib's output while a replay skips what ISA-L already produced. */
+/* zlib's output while a replay skips what ISA-L already produced: at
+ * most SCRATCH bytes, and no more than the raw buffer. */
 #define SCRATCH ((size_t)64 * 1024)
 /* ISA-L keeps its output count (total_out) in 32 bits, and its portable C
  * decoder checks match distances against it: past 4 GiB in one member the
@@ -78,11 +83,12 @@ enum phase {
 #define ISAL_MAX_OUT ((uint32_t)1 << 30)
 
 /* Read-ahead: a second thread inflates (or reads) into a small ring of
- * large slots while the caller parses, so on two cores decompression is
- * off the critical path. The thread runs exactly the single-threaded code,
- * so results are byte-identical either way. */
+ * large slots (8 raw buffers each: 1 MiB by default) while the caller
+ * parses, so on two cores decompression is off the critical path. The
+ * thread runs exactly the single-threaded code, so results are
+ * byte-identical either way. */
 #define SLOTS 4
-#define SLOT_SIZE ((size_t)1 << 20)
+#define SLOT_RAWS 8
 
 typedef struct slot {
     char *buf;
@@ -97,16 +103,41 @@ typedef struct prefetch {
     slot slot[SLOTS];
     unsigned long head, tail;  /* slots filled, slots consumed */
     size_t off;                /* bytes used of the tail slot */
+    size_t slot_size;
     int stop;
     uint64_t consumed;         /* raw bytes, as of the last filled slot */
     unsigned long members, replays;
 } prefetch;
 
-static int default_threads = 2;
+static cs_source_opts defaults = { 2, RAW_CHUNK };
 
 void cs_source_default_threads(int n)
 {
-    default_threads = n < 1 ? 1 : n;
+    defaults.threads = n < 1 ? 1 : n;
+}
+
+void cs_source_set_defaults(const cs_source_opts *o)
+{
+    if (o->threads > 0)
+        defaults.threads = o->threads;
+    if (o->buf_size > 0)
+        defaults.buf_size = o->buf_size;
+}
+
+/* The options a source is opened with: o's, the defaults for its zeros. */
+static cs_source_opts resolve(const cs_source_opts *o)
+{
+    cs_source_opts r = defaults;
+
+    if (o && o->threads > 0)
+        r.threads = o->threads;
+    if (o && o->buf_size > 0)
+        r.buf_size = o->buf_size;
+    if (r.buf_size < BUF_MIN)
+        r.buf_size = BUF_MIN;
+    if (r.buf_size > BUF_MAX)
+        r.buf_size = BUF_MAX;
+    return r;
 }
 
 struct cs_source {
@@ -114,7 +145,8 @@ struct cs_source {
     int fd, own_fd;
     const unsigned char *mem;  /* memory input, or NULL */
     size_t mem_len, mem_pos;
-    unsigned char *raw;        /* raw input buffer (file input) */
+    unsigned char *raw;        /* raw input buffer, raw_cap bytes */
+    size_t raw_cap;
     size_t raw_len, raw_pos;   /* bytes in raw, bytes already used */
     int raw_eof;
     uint64_t consumed;         /* raw bytes handed out of raw[] */
@@ -137,7 +169,7 @@ struct cs_source {
     uint32_t member_crc;       /* their CRC-32 */
     uint64_t skip;             /* replay: zlib bytes still to throw away */
     uint32_t skip_crc;         /* CRC-32 of those thrown away so far */
-    unsigned char *scratch;    /* SCRATCH bytes, for the replay */
+    unsigned char *scratch;    /* scratch_size() bytes, for the replay */
     unsigned char trailer[8];
     int trailer_n;
     int stall;                 /* ISA-L's last call made no progress */
@@ -184,12 +216,12 @@ static int fill_raw(cs_source *s, cs_error *err)
     }
     if (s->raw_eof)
         return 0;
-    if (s->raw_len == RAW_CHUNK)
+    if (s->raw_len == s->raw_cap)
         return 1;  /* full: a read of 0 bytes would look like the end */
     if (s->mem) {
         size_t n = s->mem_len - s->mem_pos;
-        if (n > RAW_CHUNK - s->raw_len)
-            n = RAW_CHUNK - s->raw_len;
+        if (n > s->raw_cap - s->raw_len)
+            n = s->raw_cap - s->raw_len;
         memcpy(s->raw + s->raw_len, s->mem + s->mem_pos, n);
         s->mem_pos += n;
         s->raw_len += n;
@@ -198,7 +230,7 @@ static int fill_raw(cs_source *s, cs_error *err)
         return (int)(n > 0);
     }
     for (;;) {
-        ssize_t n = read(s->fd, s->raw + s->raw_len, RAW_CHUNK - s->raw_len);
+        ssize_t n = read(s->fd, s->raw + s->raw_len, s->raw_cap - s->raw_len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -259,16 +291,20 @@ static int detect(cs_source *s, cs_error *err)
     return CS_OK;
 }
 
-static int source_new(cs_source **out, const char *name)
+static int source_new(cs_source **out, const char *name,
+                      const cs_source_opts *o)
 {
+    cs_source_opts r = resolve(o);
     cs_source *s = calloc(1, sizeof *s);
-    if (!s || !(s->raw = malloc(RAW_CHUNK))) {
+
+    if (!s || !(s->raw = malloc(r.buf_size))) {
         free(s);
         return CS_ENOMEM;
     }
     snprintf(s->name, sizeof s->name, "%s", name);
     s->fd = -1;
-    s->threads = default_threads;
+    s->raw_cap = r.buf_size;
+    s->threads = r.threads;
     s->want_isal = want_isal();
     *out = s;
     return CS_OK;
@@ -276,11 +312,17 @@ static int source_new(cs_source **out, const char *name)
 
 int cs_source_open(cs_source **out, const char *path, cs_error *err)
 {
+    return cs_source_open_opts(out, path, NULL, err);
+}
+
+int cs_source_open_opts(cs_source **out, const char *path,
+                        const cs_source_opts *o, cs_error *err)
+{
     cs_source *s;
     struct stat st;
 
     *out = NULL;
-    if (source_new(&s, path) < 0)
+    if (source_new(&s, path, o) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (strcmp(path, "-") == 0) {
         s->fd = 0;
@@ -322,10 +364,17 @@ int cs_source_open(cs_source **out, const char *path, cs_error *err)
 int cs_source_open_mem(cs_source **out, const char *name, const void *data,
                        size_t len, cs_error *err)
 {
+    return cs_source_open_mem_opts(out, name, data, len, NULL, err);
+}
+
+int cs_source_open_mem_opts(cs_source **out, const char *name,
+                            const void *data, size_t len,
+                            const cs_source_opts *o, cs_error *err)
+{
     cs_source *s;
 
     *out = NULL;
-    if (source_new(&s, name) < 0)
+    if (source_new(&s, name, o) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     s->mem = data;
     s->mem_len = len;
@@ -337,10 +386,47 @@ int cs_source_open_mem(cs_source **out, const char *name, const void *data,
     return CS_OK;
 }
 
+/* Plain input with nothing buffered, for a caller who wants at least a
+ * buffer's worth: straight into the caller's buffer, so that a small raw
+ * buffer never cuts a large read into small ones (a reader rescans a
+ * long line on every short read). */
+static long read_plain_direct(cs_source *s, char *buf, size_t cap,
+                              cs_error *err)
+{
+    if (s->mem) {
+        size_t n = s->mem_len - s->mem_pos;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, s->mem + s->mem_pos, n);
+        s->mem_pos += n;
+        s->consumed += n;
+        if (s->mem_pos == s->mem_len)
+            s->raw_eof = 1;
+        return (long)n;
+    }
+    for (;;) {
+        ssize_t n = read(s->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cs_error_offset(err, CS_EIO, s->name, s->consumed,
+                                   "read failed: %s", strerror(errno));
+        if (n == 0)
+            s->raw_eof = 1;
+        s->consumed += (uint64_t)n;
+        return (long)n;
+    }
+}
+
 static long read_plain(cs_source *s, char *buf, size_t cap, cs_error *err)
 {
     size_t n;
 
+    if (s->raw_pos == s->raw_len && cap >= s->raw_cap) {
+        if (s->raw_eof)
+            return 0;
+        return read_plain_direct(s, buf, cap, err);
+    }
     if (s->raw_pos == s->raw_len) {
         int rc = fill_raw(s, err);
         if (rc < 0)
@@ -446,6 +532,11 @@ static int fail(cs_source *s, cs_error *err)
     return s->fail.code;
 }
 
+static size_t scratch_size(const cs_source *s)
+{
+    return s->raw_cap < SCRATCH ? s->raw_cap : SCRATCH;
+}
+
 /* PH_ZLIB: zlib inflates into out[*n..cap), or, in a replay, into scratch
  * until the bytes ISA-L already produced are skipped. */
 static int step_zlib(cs_source *s, unsigned char *out, size_t cap, size_t *n,
@@ -470,7 +561,7 @@ static int step_zlib(cs_source *s, unsigned char *out, size_t cap, size_t *n,
     }
     if (skipping) {
         dst = s->scratch;
-        room = s->skip < SCRATCH ? (size_t)s->skip : SCRATCH;
+        room = s->skip < scratch_size(s) ? (size_t)s->skip : scratch_size(s);
     }
     s->z.next_out = dst;
     s->z.avail_out = (uInt)room;
@@ -509,7 +600,7 @@ static int step_zlib(cs_source *s, unsigned char *out, size_t cap, size_t *n,
  * verdict is then the zlib-only one, message and offset included. */
 static int replay(cs_source *s, cs_error *err)
 {
-    if (!s->scratch && !(s->scratch = malloc(SCRATCH)))
+    if (!s->scratch && !(s->scratch = malloc(scratch_size(s))))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (s->mem) {
         s->mem_pos = (size_t)s->member_start;
@@ -712,7 +803,7 @@ static void *producer(void *arg)
         }
         sl = &pf->slot[pf->head % SLOTS];
         pthread_mutex_unlock(&pf->mu);
-        n = read_direct(s, sl->buf, SLOT_SIZE, &e);
+        n = read_direct(s, sl->buf, pf->slot_size, &e);
         pthread_mutex_lock(&pf->mu);
         sl->n = n;
         sl->err = e;
@@ -736,8 +827,9 @@ static void start_prefetch(cs_source *s)
 
     if (!pf)
         return;
+    pf->slot_size = s->raw_cap * SLOT_RAWS;
     for (k = 0; k < SLOTS; k++)
-        if (!(pf->slot[k].buf = malloc(SLOT_SIZE)))
+        if (!(pf->slot[k].buf = malloc(pf->slot_size)))
             break;
     if (k < SLOTS || pthread_mutex_init(&pf->mu, NULL) != 0) {
         while (k-- > 0)
@@ -806,6 +898,7 @@ long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)
 }
 
 const char *cs_source_name(const cs_source *s) { return s->name; }
+size_t cs_source_buf_size(const cs_source *s) { return s->raw_cap; }
 uint64_t cs_source_consumed(const cs_source *s)
 {
     uint64_t v;

@@ -851,6 +851,124 @@ static void test_round_trip(void **state)
     free(got.p);
 }
 
+/* ---- small buffers ---- */
+
+/* Read t with the source's defaults set to threads and buf, then put the
+ * defaults back: the records and the error as read_all gives them. */
+static int read_with(const struct text *t, int keep_empty, int threads,
+                     size_t buf, struct text *got, cs_error *err)
+{
+    cs_source_opts o = { threads, buf }, back = { 2, SRC_CHUNK };
+    int rc;
+
+    cs_source_set_defaults(&o);
+    rc = read_all(t, keep_empty, got, err);
+    cs_source_set_defaults(&back);
+    return rc;
+}
+
+/* The same records, lines and errors whatever the buffers: t read with
+ * the defaults (128 KiB raw buffer, 256 KiB reader buffer, read-ahead
+ * thread) and, in the caller's thread, with an 8-byte raw buffer and a
+ * 16-byte reader buffer (refills of at most 16 bytes while the buffer
+ * has not grown; a 7-byte request is raised to the least, 8) and with
+ * 100 and 200 bytes (not a power of two, so the reader's buffer grows
+ * through other sizes than 256 KiB does); unless no_thread, also with 13
+ * and 26 bytes and the thread, whose 104-byte slots hand a reader at
+ * most 104 bytes a read (too slow for lines of megabytes, which the
+ * reader scans again after each read). */
+static void same_with_small_buffers(const struct text *t, int keep_empty,
+                                    int no_thread)
+{
+    static const struct { int threads; size_t buf; } ways[] = {
+        { 1, 7 }, { 1, 100 }, { 2, 13 },
+    };
+    struct text want = {0};
+    cs_error we = {0};
+    int wrc = read_with(t, keep_empty, 2, 0, &want, &we);
+
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        struct text got = {0};
+        cs_error ge = {0};
+        int grc;
+
+        if (no_thread && ways[w].threads > 1)
+            continue;
+        grc = read_with(t, keep_empty, ways[w].threads, ways[w].buf,
+                            &got, &ge);
+        assert_int_equal(grc, wrc);
+        assert_int_equal(ge.code, we.code);
+        assert_int_equal(ge.line, we.line);
+        assert_int_equal(ge.col, we.col);
+        assert_int_equal(ge.offset, we.offset);
+        assert_string_equal(ge.msg, we.msg);
+        assert_int_equal(got.len, want.len);
+        assert_true(memcmp(got.p, want.p, want.len) == 0);
+        free(got.p);
+    }
+    free(want.p);
+}
+
+static void gzip_text(const struct text *in, struct text *out)
+{
+    z_stream z;
+
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    reserve(out, deflateBound(&z, in->len));
+    z.next_in = (unsigned char *)in->p;
+    z.avail_in = (uInt)in->len;
+    z.next_out = (unsigned char *)out->p + out->len;
+    z.avail_out = (uInt)(out->cap - out->len - 1);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    out->len += z.total_out;
+    deflateEnd(&z);
+}
+
+static void test_small_buffers(void **state)
+{
+    static const char alphabet[] = "ab ,\"\n\r\0xy\xc3\xa9";
+    struct text t = {0}, gz = {0};
+    (void)state;
+
+    /* The case table: every dialect rule and error. */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct text c = {0};
+        put(&c, cases[i].input, cases[i].len ? cases[i].len
+                                             : strlen(cases[i].input));
+        same_with_small_buffers(&c, cases[i].keep_empty, 0);
+        free(c.p);
+    }
+    /* Random bytes of CSV's alphabet, often malformed, plain and gzip,
+     * and the same with a valid head. */
+    for (int it = 0; it < 200; it++) {
+        t.len = 0;
+        if (it % 2)
+            puts_(&t, "h1,h2\r\n\"q\nq\",x\n");
+        for (unsigned k = 0, n = rnd(400); k < n; k++)
+            put(&t, &alphabet[rnd(sizeof alphabet - 1)], 1);
+        same_with_small_buffers(&t, it % 3 == 0, 0);
+        gz.len = 0;
+        gzip_text(&t, &gz);
+        same_with_small_buffers(&gz, 0, 0);
+    }
+    /* A complete line over the record cap (longer than 200 << 15 but
+     * shorter than 256 KiB << 5), and a line that never ends: the same
+     * error at the same line, whatever size the buffer grew from. */
+    t.len = 0;
+    puts_(&t, "h\n");
+    putrep(&t, 'x', CS_RECORD_MAX + CS_RECORD_MAX * 3 / 4);
+    puts_(&t, "\nnext\n");
+    same_with_small_buffers(&t, 0, 1);
+    t.len = 0;
+    puts_(&t, "h\n\"a\nb\"\n");
+    putrep(&t, 'x', 2 * CS_RECORD_MAX + 100);
+    same_with_small_buffers(&t, 0, 1);
+    free(t.p);
+    free(gz.p);
+}
+
 /* ---- files and pipes ---- */
 
 /* A pipe delivers in pieces; a BOM split over writes is still skipped. */
@@ -1204,6 +1322,7 @@ int main(void)
         cmocka_unit_test(test_skip_overlong),
         cmocka_unit_test(test_skip_overlong_ends),
         cmocka_unit_test(test_skip_unterminated),
+        cmocka_unit_test(test_small_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -928,6 +928,178 @@ static void test_inflaters_agree(void **state)
     free(data);
 }
 
+/* Small buffers and no thread change nothing. Every conformance file and
+ * a few hundred damaged streams are read three ways: with the defaults
+ * (128 KiB raw buffer, the read-ahead thread, reads of 64 KiB), then with
+ * an 8-byte raw buffer in the caller's thread in reads of 7 bytes and 1
+ * byte, and with a 13-byte buffer and 104-byte read-ahead slots in reads
+ * of 5. The result must be the same: the code, message, source and
+ * offset of the error, the members, the raw bytes consumed and, for a
+ * stream that reads, every byte and no replay. A read that meets an error
+ * returns none of the bytes it made, so before an error each way has
+ * handed out a prefix of the same bytes, of a length that depends on the
+ * read size; those prefixes must agree. */
+static void read_opts(const unsigned char *in, size_t len, const char *file,
+                      int threads, size_t buf, size_t step, struct outcome *o)
+{
+    cs_source_opts so = { threads, buf };
+    cs_source *s = NULL;
+
+    memset(o, 0, sizeof *o);
+    if (file)
+        assert_int_equal(cs_source_open_opts(&s, file, &so, &o->err), CS_OK);
+    else
+        assert_int_equal(cs_source_open_mem_opts(&s, "t.gz", in, len, &so,
+                                                 &o->err), CS_OK);
+    if (buf)
+        assert_int_equal(cs_source_buf_size(s), buf < 8 ? 8 : buf);
+    o->rc = drain(s, step, &o->out, &o->outlen, &o->err);
+    o->members = cs_source_members(s);
+    o->replays = cs_source_replays(s);
+    o->consumed = cs_source_consumed(s);
+    cs_source_free(s);
+}
+
+static void same_outcome(const struct outcome *a, const struct outcome *b)
+{
+    assert_int_equal(a->rc, b->rc);
+    assert_int_equal(a->err.code, b->err.code);
+    assert_string_equal(a->err.msg, b->err.msg);
+    assert_string_equal(a->err.src, b->err.src);
+    assert_int_equal(a->err.has_offset, b->err.has_offset);
+    assert_int_equal(a->err.offset, b->err.offset);
+    assert_int_equal(a->members, b->members);
+    if (a->rc == 0) {
+        assert_int_equal(a->outlen, b->outlen);
+        assert_memory_equal(a->out, b->out, a->outlen);
+        assert_int_equal(a->consumed, b->consumed);
+        assert_int_equal(a->replays, b->replays);
+    } else {
+        size_t common = a->outlen < b->outlen ? a->outlen : b->outlen;
+        assert_memory_equal(a->out, b->out, common);
+    }
+}
+
+/* Returns 1 when the input read through. */
+static int check_small_buffers(const unsigned char *in, size_t len,
+                               const char *file)
+{
+    static const struct { int threads; size_t buf, step; } ways[] = {
+        { 1, 7, 7 }, { 1, 8, 1 }, { 2, 13, 5 }, { 1, 4096, 70000 },
+    };
+    struct outcome big, small;
+    int ok;
+
+    read_opts(in, len, file, 2, 0, 65536, &big);
+    ok = big.rc == 0;
+    if (ok)
+        assert_int_equal(big.replays, 0);
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        read_opts(in, len, file, ways[w].threads, ways[w].buf, ways[w].step,
+                  &small);
+        same_outcome(&big, &small);
+        free(small.out);
+    }
+    free(big.out);
+    return ok;
+}
+
+static void test_small_buffers(void **state)
+{
+    static const int levels[] = { 0, 1, 6, 9 };
+    static const size_t sizes[] = { 0, 1, 60, 3000, 140000 };
+    char path[512];
+    unsigned char *data;
+    const size_t ndata = 150000;
+    unsigned long ok = 0, bad = 0;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof gz_cases / sizeof gz_cases[0]; i++) {
+        size_t rawlen;
+        unsigned char *raw;
+        snprintf(path, sizeof path, GZ_DIR "%s", gz_cases[i].file);
+        raw = slurp(path, &rawlen);
+        assert_int_equal(check_small_buffers(raw, rawlen, NULL),
+                         gz_cases[i].expect == OK);
+        assert_int_equal(check_small_buffers(NULL, 0, path),
+                         gz_cases[i].expect == OK);
+        free(raw);
+    }
+    data = malloc(ndata);
+    assert_non_null(data);
+    for (size_t i = 0; i < ndata; i++)
+        data[i] = (unsigned char)"0123456789,.\nabxz"[next_rand() % 17];
+    for (int it = 0; it < 300; it++) {
+        size_t len, mlen, pos;
+        unsigned char *in = gz_with(data + next_rand() % 1000,
+                                    sizes[next_rand() % 5],
+                                    levels[next_rand() % 4],
+                                    it % 2 ? Z_DEFAULT_STRATEGY : Z_FIXED,
+                                    it % 3 == 0, &len);
+        unsigned char *two = gz_with(data, 1 + next_rand() % 200, 6,
+                                     Z_DEFAULT_STRATEGY, 0, &mlen);
+        in = realloc(in, len + mlen + 1);
+        assert_non_null(in);
+        if (it % 2) {   /* a second member */
+            memcpy(in + len, two, mlen);
+            len += mlen;
+        }
+        pos = next_rand() % len;
+        switch (it % 5) {
+        case 0:  /* cut */
+            len = pos;
+            break;
+        case 1:  /* one bit */
+            in[pos] ^= (unsigned char)(1u << (next_rand() % 8));
+            break;
+        case 2:  /* a byte appended */
+            in[len++] = (unsigned char)next_rand();
+            break;
+        default:  /* intact */
+            break;
+        }
+        if (check_small_buffers(in, len, NULL))
+            ok++;
+        else
+            bad++;
+        free(two);
+        free(in);
+    }
+    print_message("%lu read the same, %lu failed the same\n", ok, bad);
+    assert_true(ok >= 100 && bad >= 100);
+    free(data);
+}
+
+/* The defaults are options too: what a reader or ingest opens gets them. */
+static void test_source_defaults(void **state)
+{
+    cs_source_opts tiny = { 1, 3 }, keep = { 0, 0 }, back = { 2, RAW_CHUNK };
+    cs_error err = {0};
+    cs_source *s = NULL;
+    (void)state;
+
+    cs_source_set_defaults(&tiny);
+    assert_int_equal(cs_source_open_mem(&s, "t", TEXT, sizeof TEXT - 1, &err),
+                     CS_OK);
+    assert_int_equal(cs_source_buf_size(s), 8);   /* the least */
+    cs_source_free(s);
+    cs_source_set_defaults(&keep);                /* zeros change nothing */
+    assert_int_equal(cs_source_open_mem(&s, "t", TEXT, sizeof TEXT - 1, &err),
+                     CS_OK);
+    assert_int_equal(cs_source_buf_size(s), 8);
+    cs_source_free(s);
+    cs_source_set_defaults(&back);
+    assert_int_equal(cs_source_open_mem(&s, "t", TEXT, sizeof TEXT - 1, &err),
+                     CS_OK);
+    assert_int_equal(cs_source_buf_size(s), RAW_CHUNK);
+    cs_source_free(s);
+    tiny.buf_size = (size_t)64 << 20;             /* at most 1 MiB */
+    assert_int_equal(cs_source_open_mem_opts(&s, "t", TEXT, sizeof TEXT - 1,
+                                             &tiny, &err), CS_OK);
+    assert_int_equal(cs_source_buf_size(s), (size_t)1 << 20);
+    cs_source_free(s);
+}
+
 /* The one known difference (see src/source.c): one bit flipped in the
  * distance code lengths of a 60-byte member, whose data uses no distance.
  * The code is incomplete, so zlib (and gzip -t) refuse the member; ISA-L
@@ -1005,6 +1177,8 @@ int main(void)
         cmocka_unit_test(test_inflater_choice),
         cmocka_unit_test(test_stdin_at_offset),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_small_buffers),
+        cmocka_unit_test(test_source_defaults),
     };
     int failed;
 

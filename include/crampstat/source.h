@@ -10,17 +10,38 @@
 
 typedef struct cs_source cs_source;
 
+/* How a source reads. A zero field means the default. Neither option
+ * changes what is read: bytes, errors and their offsets are the same. */
+typedef struct cs_source_opts {
+    /* 1 reads in the caller's thread; 2 decompresses ahead in a second
+     * thread (the default). */
+    int threads;
+    /* Bytes of the raw input buffer: 128 KiB by default, at least 8, at
+     * most 1 MiB. The read-ahead slots hold 8 of them each, and a reader
+     * (reader.h) starts with twice this size. Small buffers make a short
+     * input cheap to open (fuzzing, many small files). */
+    size_t buf_size;
+} cs_source_opts;
+
 /* Open path ("-" = standard input). CS_ENOENT when it cannot be opened. */
 int cs_source_open(cs_source **out, const char *path, cs_error *err);
 /* Read from memory (not copied: data must outlive the source). */
 int cs_source_open_mem(cs_source **out, const char *name, const void *data,
                        size_t len, cs_error *err);
+/* The same with options (o NULL: the defaults). */
+int cs_source_open_opts(cs_source **out, const char *path,
+                        const cs_source_opts *o, cs_error *err);
+int cs_source_open_mem_opts(cs_source **out, const char *name,
+                            const void *data, size_t len,
+                            const cs_source_opts *o, cs_error *err);
 /* Read up to cap decompressed bytes. Returns the count, 0 at the end of
  * the input, or a negative cs_code (err names the compressed byte offset
  * for gzip errors). */
 long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err);
 /* The name given at open. */
 const char *cs_source_name(const cs_source *s);
+/* Bytes of its raw input buffer (cs_source_opts.buf_size as applied). */
+size_t cs_source_buf_size(const cs_source *s);
 /* Compressed (raw) bytes consumed so far, total raw size when known
  * (regular files), 0 otherwise. */
 uint64_t cs_source_consumed(const cs_source *s);
@@ -32,6 +53,10 @@ void cs_source_free(cs_source *s);
  * 2 (the default) decompresses ahead in a second thread. The bytes read
  * are the same either way. */
 void cs_source_default_threads(int n);
+/* Defaults for sources opened from now on, also by a reader or by the
+ * stages that open their files themselves (ingest, join): the non-zero
+ * fields of o replace the current defaults. */
+void cs_source_set_defaults(const cs_source_opts *o);
 /* The gzip inflater of sources opened now: "isal" in a build with ISA-L
  * (CMake option CRAMPSTAT_ISAL) unless the environment variable
  * CRAMPSTAT_INFLATE is "zlib", else "zlib". The bytes read and the errors

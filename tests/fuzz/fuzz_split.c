@@ -4,7 +4,10 @@
  * parses the whole input at once, with the reader's settings (strict, no
  * trimming). Wherever the reader reads the input through, both must give
  * the same records, field for field and byte for byte; where the reader
- * finds malformed CSV, libcsv must fail too, after the same records. */
+ * finds malformed CSV, libcsv must fail too, after the same records.
+ * The reader's source runs in the caller's thread with a buffer of 8
+ * bytes to 4 KiB that varies with the input, so that its refills split
+ * lines, CR LF pairs and quoted fields anywhere. */
 #include <assert.h>
 #include <csv.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/reader.h>
+#include <crampstat/source.h>
 
 #define MAXF 8192
 
@@ -67,12 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *d = data;
     size_t n = size, fa = 0, fb = 0;
     int rc, bad;
+    cs_source_opts so = { 1, (size_t)8 << (size % 10) };
 
     /* Compressed and UTF-16/32 inputs are another matter (fuzz_gzip). */
     if (size >= 1 && (data[0] == 0x1f || data[0] == 0xfd || data[0] == 0xfe ||
                       data[0] == 0xff || data[0] == 0x00 || data[0] == 0x28 ||
                       (data[0] == 'B' && size >= 2 && data[1] == 'Z')))
         return 0;
+    cs_source_set_defaults(&so);
     free(a.bytes);
     free(b.bytes);
     memset(&a, 0, sizeof a);
