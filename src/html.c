@@ -165,7 +165,8 @@ static int forest(cs_buf *b, const char *id, const char *title,
         const cs_ci *c = &rows[i].ci;
         cs_fmt_ci(lab, sizeof lab, c->est, c->lo, c->hi, 2);
         rc = E(rows[i].label);
-        rc = rc ? rc : P(b, " %s%s", lab, i + 1 < n ? "; " : "");
+        rc = rc ? rc : P(b, " %s%s", isfinite(c->est) ? lab : "undefined",
+                         i + 1 < n ? "; " : "");
     }
     rc = rc ? rc : P(b, "</desc>\n");
     for (double t = lo; t <= hi * 1.0001 && rc == CS_OK; t *= 2) {
