@@ -4,13 +4,13 @@
 # printed (the print stylesheet) to PDF and one PNG per page.
 #   bash tests/html/render.sh [REPORT.html] [OUTDIR]
 # Without a report it makes the one of sample-data (--by sex) first.
-# Writes OUTDIR (default render-out)/screen.png, narrow.png, print.pdf and
+# Writes OUTDIR (default build/render, which git ignores)/screen.png, narrow.png, print.pdf and
 # print-N.png (N = page; needs pdftoppm from poppler-utils).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 crampstat=${CRAMPSTAT:-build/crampstat}
 html=${1:-}
-out=${2:-render-out}
+out=${2:-build/render}
 if ! command -v chromium >/dev/null; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
