@@ -56,40 +56,9 @@ void cs_factor_stats_compute(cs_factor_stats *s, int factor,
         s->notes |= CS_NOTE_SMALL_EXPECTED;
 }
 
-/* Everything the renderers need. */
-typedef struct strat {
-    int factor;
-    cs_2x2 *t;       /* per stratum */
-    cs_mh mh;
-    uint32_t notes;
-} strat;
-
-typedef struct rep {
-    const cs_agg *a;
-    const cs_report_opts *o;
-    cs_factor_stats f[CS_F_N];
-    strat s[CS_F_N];
-    int has_strata;
-    /* logistic */
-    int fitted;
-    cs_logit_fit fit;
-    size_t p;
-    char term[CS_LOGIT_MAXP][160];
-    cs_ci term_or[CS_LOGIT_MAXP];
-    uint64_t logit_sessions;
-    uint32_t logit_notes;
-    /* the exact rate ratio, with or without clustering */
-    cs_ci rate_ratio[CS_F_N];
-    uint32_t rate_notes[CS_F_N];
-    /* Poisson rate model on the same patterns */
-    int pois_fitted;
-    cs_poisson_fit pois;
-    /* robust to clustering (robust = the state has participants and the
-     * options ask for them) */
-    int robust;
-    cs_clu_factor cf[CS_F_N];
-    cs_clu_terms logit_rb, pois_rb;
-} rep;
+/* The renderers' names for the public types. */
+typedef cs_report_strat strat;
+typedef cs_report rep;
 
 /* The design row of the models: intercept, the six main factors, one
  * indicator per adjustment level after the first. */
@@ -249,10 +218,25 @@ static void compute(rep *r)
     }
 }
 
-static void release(rep *r)
+cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)
 {
+    rep *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->a = a;
+    r->o = o;
+    compute(r);
+    return r;
+}
+
+void cs_report_free(cs_report *r)
+{
+    if (!r)
+        return;
     for (int f = 0; f < CS_F_N; f++)
         free(r->s[f].t);
+    free(r);
 }
 
 static const char *outcome_text(int outcome)
@@ -1031,16 +1015,12 @@ static int render_tables(const rep *r, cs_buf *b)
 
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
 {
-    rep *r = calloc(1, sizeof *r);
+    rep *r = cs_report_compute(a, o);
     int rc;
 
     if (!r)
         return CS_ENOMEM;
-    r->a = a;
-    r->o = o;
-    compute(r);
     rc = o->format == CS_FMT_JSON ? render_json(r, out) : render_tables(r, out);
-    release(r);
-    free(r);
+    cs_report_free(r);
     return rc;
 }

@@ -56,6 +56,49 @@ void cs_report_crude(cs_factor_stats out[CS_F_N], const cs_agg *a,
  * out[0 .. a->nstrata - 1]. */
 void cs_report_strata(cs_2x2 *out, const cs_agg *a, int f);
 
+/* The stratified (Mantel-Haenszel) results of one factor. */
+typedef struct cs_report_strat {
+    int factor;
+    cs_2x2 *t;       /* per stratum, in the state's order */
+    cs_mh mh;
+    uint32_t notes;
+} cs_report_strat;
+
+/* Every statistic of the report, computed once from a finished state:
+ * what the text, JSON and HTML renderers show. */
+typedef struct cs_report {
+    const cs_agg *a;
+    const cs_report_opts *o;
+    cs_factor_stats f[CS_F_N];     /* crude, session-level */
+    cs_report_strat s[CS_F_N];     /* when has_strata */
+    int has_strata;
+    /* logistic regression on the six main factors (and --adjust) */
+    int fitted;
+    cs_logit_fit fit;
+    size_t p;                      /* terms, intercept first */
+    char term[CS_LOGIT_MAXP][160];
+    cs_ci term_or[CS_LOGIT_MAXP];  /* session-level intervals */
+    uint64_t logit_sessions;
+    uint32_t logit_notes;
+    /* the exact rate ratio of each factor */
+    cs_ci rate_ratio[CS_F_N];
+    uint32_t rate_notes[CS_F_N];
+    /* Poisson rate model on the same patterns */
+    int pois_fitted;
+    cs_poisson_fit pois;
+    /* robust to clustering: robust = the state has the per-participant
+     * sums and the options ask for them (cs_report_opts.cluster); then cf,
+     * logit_rb (when fitted) and pois_rb (when pois_fitted) are set */
+    int robust;
+    cs_clu_factor cf[CS_F_N];
+    cs_clu_terms logit_rb, pois_rb;
+} cs_report;
+
+/* Compute the report of a finished state; a and o must outlive it. NULL
+ * when out of memory. Undefined measures are NaN with notes, as in JSON. */
+cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o);
+void cs_report_free(cs_report *r);
+
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
 
