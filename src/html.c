@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <crampstat/html.h>
+#include <crampstat/html_dose.h>
 
 #ifndef CS_VERSION
 #define CS_VERSION "unknown"
@@ -428,6 +429,8 @@ int cs_html_render(const cs_html_doc *d, cs_buf *b)
     rc = rc ? rc : factor_table(b, fs, lvl);
     if (rc == CS_OK && a->by[0])
         rc = stratified(b, a, d->ro);
+    rc = rc ? rc : cs_html_dose(b, a, d->ro);        /* dose-response (html_dose.c) */
+    rc = rc ? rc : cs_html_over_time(b, a, d->ro);   /* over time (html_dose.c) */
     if (rc == CS_OK && d->cal)
         rc = calories(b, d->cal);
     rc = rc ? rc : quality(b, d, fs);

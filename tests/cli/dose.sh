@@ -122,6 +122,20 @@ check_grep "edited participant band counts: message" "participants' dose-respons
 cs report --period fortnight "$T/r0.partial" >/dev/null 2>"$T/per.err"
 check "--period fortnight: exit 64" 64 $?
 
+# HTML: a chart per exposure and the rate over time with its band, as
+# inline SVG with <title> and <desc>, each with a data table; no scripts.
+cs analyze -q --survey "$V" --exercise "$X" --period week --format html -o "$T/r.html"
+check "analyze --format html exit" 0 $?
+check_grep "html: dose-response section" "<h2>Dose-response</h2>" "$T/r.html"
+check "html: a chart per exposure" 7 "$(grep -c '<title id="dose-' "$T/r.html")"
+check "html: each chart described" 7 "$(grep -c '<desc id="dose-' "$T/r.html")"
+check_grep "html: band labels escaped" '<td class="l">1 to &lt;4</td><td>5959</td>' "$T/r.html"
+check_grep "html: over-time section" "<h2>Incidence by week</h2>" "$T/r.html"
+check_grep "html: the rate line" '<title id="ot-t">Cramp rate per 1000 h by week</title>' "$T/r.html"
+check "html: the interval band" 1 "$(grep -c '<polygon fill="#0969da" fill-opacity="0.15"' "$T/r.html")"
+check "html: one table row per week" 53 "$(grep -c '^<tr><td class="l">20[0-9-]*</td><td>[0-9]*</td><td>[0-9.]*</td><td>[0-9]*</td><td>[0-9.]* (' "$T/r.html")"
+check "html: no script" 0 "$(grep -ci '<script' "$T/r.html")"
+
 # Every number recomputed independently (external: scipy, statsmodels).
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scipy, statsmodels' 2>/dev/null; then
     /usr/bin/python3 tests/dose_crosscheck.py "$T/tagged.csv" "$T/single.month.json" \
