@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include <crampstat/dose.h>
+#include <crampstat/value.h>
 
 static const char *const exposure_names[CS_DOSE_N] = {
     "intensity_rpe", "heat_index_c", "fluid_ml_per_h", "warmup_min",
@@ -413,15 +414,16 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
         while (cutw.len) {
             const char *comma = memchr(cutw.ptr, ',', cutw.len);
             size_t n = comma ? (size_t)(comma - cutw.ptr) : cutw.len;
-            char t[64], *end;
+            cs_str w = { cutw.ptr, n };
             double x;
-            if (n == 0 || n >= sizeof t || c.n == CS_DOSE_MAXBANDS)
+            if (n == 0 || c.n == CS_DOSE_MAXBANDS)
                 return WHY("dose %s: bad band bounds", exposure_names[e]);
-            memcpy(t, cutw.ptr, n);
-            t[n] = '\0';
-            x = c.n == 0 && strcmp(t, "-inf") == 0 ? -HUGE_VAL : strtod(t, &end);
-            if ((!isinf(x) && (*end || !isfinite(x))) ||
-                (isinf(x) && c.n) || (c.n && !(x > c.cut[c.n - 1])))
+            if (c.n == 0 && cs_str_eq(w, "-inf"))
+                x = -HUGE_VAL;
+            else if (cs_parse_decimal(w, &x) < 0)
+                return WHY("dose %s: a band bound is not a plain decimal "
+                           "number", exposure_names[e]);
+            if (c.n && !(x > c.cut[c.n - 1]))
                 return WHY("dose %s: the band bounds are not strictly "
                            "increasing numbers", exposure_names[e]);
             c.cut[c.n++] = x;

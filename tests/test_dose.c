@@ -343,6 +343,18 @@ static void test_read_refuses(void **state)
     assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,5,5 0 0"),
                                        why, sizeof why), -1);
     assert_non_null(strstr(why, "increasing"));
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 inf 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,0x10 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,nan 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,-inf 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 5 0,5 0 0"),
+                                       why, sizeof why), -1);   /* reference past the last */
+    assert_int_equal(cs_dose_read_line(&d, str("dp"), str(":P1 1.1:1:0"),
+                                       why, sizeof why), -1);   /* not clustered */
     /* the totals must add up, and every exposure be declared */
     assert_int_equal(cs_dose_check(&d, 10, why, sizeof why), -1);
     assert_non_null(strstr(why, "heat_index_c"));
