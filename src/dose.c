@@ -6,6 +6,7 @@
 #include <gsl/gsl_cdf.h>
 #include <crampstat/dose.h>
 #include <crampstat/value.h>
+#include <crampstat/writer.h>
 
 static const char *const exposure_names[CS_DOSE_N] = {
     "intensity_rpe", "heat_index_c", "fluid_ml_per_h", "warmup_min",
@@ -349,11 +350,20 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
             rc = c <= 0x20 || c >= 0x7f || c == '%' || c == ':'
                      ? cs_buf_printf(b, "%%%02X", c) : cs_buf_putc(b, (char)c);
         }
-        for (uint32_t k = 0; k < p->nent && !rc; k++)
-            rc = cs_buf_printf(b, " %u.%u:%llu:%llu", p->ent[k].key / 16 + 1,
-                               p->ent[k].key % 16 + 1,
-                               (unsigned long long)p->ent[k].n,
-                               (unsigned long long)p->ent[k].y);
+        /* Formatted by hand: printf was most of the time of writing a
+         * state with many participants. */
+        for (uint32_t k = 0; k < p->nent && !rc; k++) {
+            char t[64], *q = t;
+            *q++ = ' ';
+            q = cs_fmt_u64(q, p->ent[k].key / 16 + 1);
+            *q++ = '.';
+            q = cs_fmt_u64(q, p->ent[k].key % 16 + 1);
+            *q++ = ':';
+            q = cs_fmt_u64(q, p->ent[k].n);
+            *q++ = ':';
+            q = cs_fmt_u64(q, p->ent[k].y);
+            rc = cs_buf_append(b, t, (size_t)(q - t));
+        }
         rc = rc ? rc : cs_buf_putc(b, '\n');
     }
     return rc;
