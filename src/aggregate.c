@@ -378,6 +378,8 @@ int cs_agg_finish(cs_agg *a, cs_error *err)
     a->last_stratum = a->last_adj = 0;
     if (cs_dose_finish(&a->dose, err) < 0)
         return err->code;
+    if (cs_period_finish(&a->period) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     return a->clu ? cs_clu_finish(a->clu, err) : CS_OK;
 }
 

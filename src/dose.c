@@ -26,11 +26,14 @@ typedef struct pentry {
     uint64_t n, y;
 } pentry;
 
+#define NKEYS (CS_DOSE_N * 16)
+
 typedef struct person {
     char *id;
     size_t id_len;
     pentry *ent;
     uint32_t nent, cap;
+    unsigned char at[NKEYS];      /* key -> entry index + 1, 0 = none */
 } person;
 
 struct cs_dose_people {
@@ -104,14 +107,14 @@ static person *find_person(cs_dose_people *t, const char *id, size_t len)
 
 static int person_add(person *p, uint32_t key, uint64_t n, uint64_t y)
 {
-    for (uint32_t i = 0; i < p->nent; i++)
-        if (p->ent[i].key == key) {
-            if (p->ent[i].n > UINT64_MAX - n)
-                return -2;
-            p->ent[i].n += n;
-            p->ent[i].y += y;
-            return 0;
-        }
+    if (p->at[key]) {
+        pentry *e = &p->ent[p->at[key] - 1];
+        if (e->n > UINT64_MAX - n)
+            return -2;
+        e->n += n;
+        e->y += y;
+        return 0;
+    }
     if (p->nent == p->cap) {
         uint32_t cap = p->cap ? 2 * p->cap : 8;
         pentry *e = realloc(p->ent, cap * sizeof *e);
@@ -121,6 +124,7 @@ static int person_add(person *p, uint32_t key, uint64_t n, uint64_t y)
         p->cap = cap;
     }
     p->ent[p->nent++] = (pentry){ key, n, y };
+    p->at[key] = (unsigned char)p->nent;
     return 0;
 }
 
@@ -196,13 +200,11 @@ double cs_dose_canonical(double v)
 int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
                 uint64_t mmin, cs_str participant, cs_error *err)
 {
-    person *p = NULL;
+    int band[CS_DOSE_N], todo = 0;
 
-    if (d->people && !(p = find_person(d->people, participant.ptr, participant.len)))
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int e = 0; e < CS_DOSE_N; e++) {
         cs_dose_exp *x = &d->e[e];
-        int b = cs_dose_band_of(&x->cuts, v[e]);
+        int b = band[e] = cs_dose_band_of(&x->cuts, v[e]);
         if (b == -2) {
             x->missing++;
         } else if (b == -1) {
@@ -211,10 +213,20 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
             x->band[b].sessions++;
             x->band[b].cases += (uint64_t)outcome;
             x->band[b].mmin += mmin;
-            if (p && person_add(p, (uint32_t)(e * 16 + b), 1, (uint64_t)outcome) < 0)
-                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            todo++;
         }
     }
+    if (!d->people)
+        return CS_OK;
+    person *p = find_person(d->people, participant.ptr, participant.len);
+    if (!p)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int e = 0; e < CS_DOSE_N && todo; e++)
+        if (band[e] >= 0) {
+            if (person_add(p, (uint32_t)(e * 16 + band[e]), 1, (uint64_t)outcome) < 0)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            todo--;
+        }
     return CS_OK;
 }
 
@@ -294,9 +306,13 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
     if (!t || t->n == 0)
         return CS_OK;
     qsort(t->p, t->n, sizeof *t->p, cmp_person);
-    for (size_t i = 0; i < t->n; i++)
-        if (t->p[i].nent > 1)
-            qsort(t->p[i].ent, t->p[i].nent, sizeof *t->p[i].ent, cmp_entry);
+    for (size_t i = 0; i < t->n; i++) {
+        person *p = &t->p[i];
+        if (p->nent > 1)
+            qsort(p->ent, p->nent, sizeof *p->ent, cmp_entry);
+        for (uint32_t k = 0; k < p->nent; k++)
+            p->at[p->ent[k].key] = (unsigned char)(k + 1);
+    }
     if (rehash(t, t->nslot) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     return CS_OK;
@@ -521,9 +537,8 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
                 y > n || n == 0)
                 return WHY("dp: expected EXPOSURE.BAND:SESSIONS:CASES");
             uint32_t key = (uint32_t)((e - 1) * 16 + (b - 1));
-            for (uint32_t k = 0; k < p->nent; k++)
-                if (p->ent[k].key == key)
-                    return WHY("dp: an entry is given twice");
+            if (p->at[key])
+                return WHY("dp: an entry is given twice");
             if (person_add(p, key, n, y) < 0)
                 return WHY("out of memory");
         }

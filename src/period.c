@@ -29,27 +29,48 @@ void cs_period_init(cs_period *p)
 void cs_period_dispose(cs_period *p)
 {
     free(p->d);
+    free(p->slot);
     memset(p, 0, sizeof *p);
 }
 
-/* The record of day, inserted in order when new; NULL out of memory.
- * Sessions come in runs of days, so the last hit is tried first. */
+/* The record of day, added when new; NULL out of memory. Records are
+ * kept in the order they were first seen, found through a hash of the
+ * day (sessions usually come by participant, so the day changes at
+ * nearly every row), and sorted only when written or reported. */
+static size_t day_hash(int32_t day, size_t mask)
+{
+    return (size_t)(((uint32_t)day * 2654435761u) >> 7) & mask;
+}
+
+static int day_rehash(cs_period *p, size_t nslot)
+{
+    size_t *s = calloc(nslot, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t h = day_hash(p->d[i].day, nslot - 1);
+        while (s[h])
+            h = (h + 1) & (nslot - 1);
+        s[h] = i + 1;
+    }
+    free(p->slot);
+    p->slot = s;
+    p->nslot = nslot;
+    return 0;
+}
+
 static cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
 {
-    size_t lo = 0, hi = p->n;
+    size_t h;
 
     *fresh = 0;
     if (p->last < p->n && p->d[p->last].day == day)
         return &p->d[p->last];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->d[mid].day < day)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < p->n && p->d[lo].day == day)
-        return &p->d[p->last = lo];
+    if (p->nslot == 0 && day_rehash(p, 64) < 0)
+        return NULL;
+    for (h = day_hash(day, p->nslot - 1); p->slot[h]; h = (h + 1) & (p->nslot - 1))
+        if (p->d[p->slot[h] - 1].day == day)
+            return &p->d[p->last = p->slot[h] - 1];
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
         cs_period_day *d = realloc(p->d, cap * sizeof *d);
@@ -58,12 +79,30 @@ static cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
         p->d = d;
         p->cap = cap;
     }
-    memmove(&p->d[lo + 1], &p->d[lo], (p->n - lo) * sizeof *p->d);
-    memset(&p->d[lo], 0, sizeof p->d[lo]);
-    p->d[lo].day = day;
-    p->n++;
+    memset(&p->d[p->n], 0, sizeof p->d[p->n]);
+    p->d[p->n].day = day;
+    p->slot[h] = ++p->n;
     *fresh = 1;
-    return &p->d[p->last = lo];
+    p->last = p->n - 1;
+    if (2 * p->n > p->nslot && day_rehash(p, 2 * p->nslot) < 0)
+        return NULL;
+    return &p->d[p->last];
+}
+
+static int cmp_day(const void *x, const void *y)
+{
+    int32_t a = ((const cs_period_day *)x)->day, b = ((const cs_period_day *)y)->day;
+    return (a > b) - (a < b);
+}
+
+/* The days in order: sorted in place (the hash is rebuilt). */
+int cs_period_finish(cs_period *p)
+{
+    if (p->n < 2)
+        return CS_OK;
+    qsort(p->d, p->n, sizeof *p->d, cmp_day);
+    p->last = 0;
+    return day_rehash(p, p->nslot) < 0 ? CS_ENOMEM : CS_OK;
 }
 
 int cs_period_add(cs_period *p, int has_day, int32_t day,

@@ -416,9 +416,28 @@ static void test_periods(void **state)
     assert_int_equal(cs_period_add(&p, 1, day_of("2024-06-01"), fl, 1, 120000, &err), 0);
     assert_int_equal(cs_period_add(&p, 0, 0, fl, 1, 120000, &err), 0);
     assert_int_equal(p.undated, 1);
+    /* a day before the others, added last, is sorted first by finish */
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-04-30"), fl, 0, 60000, &err), 0);
+    assert_int_equal(cs_period_finish(&p), 0);
+    assert_int_equal(p.d[0].day, day_of("2024-04-30"));
+    assert_int_equal(p.d[3].day, day_of("2024-06-01"));
+    {
+        cs_buf t;
+        cs_buf_init(&t, 0);
+        assert_int_equal(cs_period_write(&p, &t), 0);
+        t.ptr[t.len] = '\0';
+        assert_string_equal(t.ptr, "undated 1\n"
+            "day 2024-04-30 1 0 60000 0/1 0/1 0/1 0/1 0/1 0/1\n"
+            "day 2024-05-12 2 1 120000 0/2 0/2 1/2 0/2 0/2 0/2\n"
+            "day 2024-05-13 1 0 30000 0/1 0/1 0/0 0/1 0/1 0/1\n"
+            "day 2024-06-01 1 1 120000 0/1 0/1 0/1 0/1 0/1 0/1\n");
+        cs_buf_dispose(&t);
+    }
 
     assert_int_equal(cs_period_rows(&p, CS_PERIOD_MONTH, 0.95, &rows, &n), 0);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0].start, day_of("2024-04-01"));
+    memmove(rows, rows + 1, 2 * sizeof *rows);   /* April checked above */
     assert_int_equal(rows[0].start, day_of("2024-05-01"));
     assert_int_equal(rows[0].sessions, 3);
     assert_int_equal(rows[0].cases, 1);
@@ -431,7 +450,9 @@ static void test_periods(void **state)
     free(rows);
 
     assert_int_equal(cs_period_rows(&p, CS_PERIOD_WEEK, 0.95, &rows, &n), 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
+    assert_int_equal(rows[0].start, day_of("2024-04-29"));
+    memmove(rows, rows + 1, 3 * sizeof *rows);
     assert_int_equal(rows[0].start, day_of("2024-05-06"));
     assert_int_equal(rows[0].sessions, 2);
     assert_near(rows[0].exposed_share[CS_F_HEAT], 0.5, 0);

@@ -25,8 +25,9 @@ typedef struct cs_period_day {
 
 typedef struct cs_period {
     int present;                  /* 0: a state without the section */
-    cs_period_day *d;             /* sorted by day */
+    cs_period_day *d;             /* sorted by day after cs_period_finish */
     size_t n, cap, last;
+    size_t *slot, nslot;          /* hash of the days: index + 1, 0 empty */
     uint64_t undated;             /* no start_time: left out */
 } cs_period;
 
@@ -38,6 +39,8 @@ int cs_period_add(cs_period *p, int has_day, int32_t day,
                   const signed char *factor, int outcome, uint64_t mmin,
                   cs_error *err);
 int cs_period_merge(cs_period *into, const cs_period *from, cs_error *err);
+/* Sort the days (before writing or reporting); CS_ENOMEM on failure. */
+int cs_period_finish(cs_period *p);
 
 /* The section: "undated N" then one line per day:
  *   day YYYY-MM-DD SESSIONS CASES MMIN E/K E/K ... (six main factors) */
@@ -60,7 +63,7 @@ typedef struct cs_period_row {
     uint32_t notes;
 } cs_period_row;
 
-/* The rows of a finished state, oldest first, into *rows (malloc'd; the
+/* The rows of a finished state (cs_period_finish), oldest first, into *rows (malloc'd; the
  * caller frees); their count in *n. */
 int cs_period_rows(const cs_period *p, int kind, double level,
                    cs_period_row **rows, size_t *n);
