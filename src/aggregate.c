@@ -44,6 +44,8 @@ int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
         return cs_error_set(err, CS_EUSAGE, "column name too long");
     snprintf(a->by, sizeof a->by, "%s", by ? by : "");
     snprintf(a->adjust, sizeof a->adjust, "%s", adjust ? adjust : "");
+    cs_dose_init(&a->dose, r);          /* dose-response, over time */
+    cs_period_init(&a->period);
     return CS_OK;
 }
 
@@ -58,12 +60,16 @@ int cs_agg_cluster(cs_agg *a, cs_error *err)
 {
     if (a->clu)
         return CS_OK;
+    if (cs_dose_cluster(&a->dose, err) < 0)   /* robust dose trend */
+        return err->code;
     return cs_clu_create(&a->clu, err);
 }
 
 void cs_agg_dispose(cs_agg *a)
 {
     cs_clu_free(a->clu);
+    cs_dose_dispose(&a->dose);
+    cs_period_dispose(&a->period);
     free_levels(a->strata, a->nstrata);
     free_levels(a->adj, a->nadj);
     for (size_t i = 0; i < a->ninputs; i++)
@@ -135,6 +141,11 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
         a->outcome_unknown++;
         return CS_OK;
     }
+    /* Until cs_agg_add_more tells them, its exposures are missing and
+     * its day unknown: the sections count every session either way. */
+    for (int e = 0; e < CS_DOSE_N; e++)
+        a->dose.e[e].missing++;
+    a->period.undated++;
     if (!a->by[0])
         by_value = (cs_str){ "", 0 };
     if ((s = find_level(&a->strata, &a->nstrata, &a->last_stratum, by_value)) < 0)
@@ -167,6 +178,23 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                           complete ? (unsigned)j : CS_CLU_NO_LEVEL, outcome,
                           mmin, err);
     return CS_OK;
+}
+
+/* ---- dose-response and incidence over time ---- */
+int cs_agg_add_more(cs_agg *a, const cs_agg_more *m, const signed char *factor,
+                    int outcome, uint64_t mmin, cs_str participant,
+                    cs_error *err)
+{
+    if (outcome < 0)
+        return CS_OK;   /* counted by cs_agg_add as outcome unknown */
+    /* cs_agg_add counted the session as missing and undated */
+    for (int e = 0; e < CS_DOSE_N; e++)
+        a->dose.e[e].missing--;
+    a->period.undated--;
+    if (cs_dose_add(&a->dose, m->dose, outcome, mmin, participant, err) < 0)
+        return err->code;
+    return cs_period_add(&a->period, m->has_day, m->day, factor, outcome,
+                         mmin, err);
 }
 
 int cs_agg_mmin(cs_str d, uint64_t *out)
@@ -320,6 +348,9 @@ int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
         return err->code;
     }
     free(map);
+    if (cs_dose_merge(&into->dose, &from->dose, err) < 0 ||
+        cs_period_merge(&into->period, &from->period, err) < 0)
+        return err->code;
     return CS_OK;
 overflow:
     return cs_error_set(err, CS_EDATA, "a count overflows 64 bits when "
@@ -367,6 +398,10 @@ int cs_agg_finish(cs_agg *a, cs_error *err)
     if (a->ninputs > 1)
         qsort(a->inputs, a->ninputs, sizeof *a->inputs, cmp_str);
     a->last_stratum = a->last_adj = 0;
+    if (cs_dose_finish(&a->dose, err) < 0)
+        return err->code;
+    if (cs_period_finish(&a->period) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     return a->clu ? cs_clu_finish(a->clu, err) : CS_OK;
 }
 
@@ -439,6 +474,8 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
                                    (unsigned long long)l->y[k],
                                    (unsigned long long)l->m[k]);
     }
+    rc = rc ? rc : cs_dose_write(&a->dose, b);
+    rc = rc ? rc : cs_period_write(&a->period, b);
     if (a->clu)
         rc = rc ? rc : cs_clu_write(a->clu, b);
     return rc ? rc : cs_buf_printf(b, "end\n");
@@ -700,6 +737,22 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
         } else if (in_people) {
             rc = perr(&ps, "only participant lines may follow the first one%s", "");
             goto fail;
+        } else if (cs_str_eq(w, "dose") || cs_str_eq(w, "band") ||
+                   cs_str_eq(w, "dp") || cs_str_eq(w, "undated") ||
+                   cs_str_eq(w, "day")) {
+            /* dose-response and over-time sections */
+            char why[200];
+            int bad = w.ptr[0] == 'd' && w.ptr[1] == 'a'
+                          ? cs_period_read_line(&a->period, w, rest, why, sizeof why)
+                      : w.ptr[0] == 'u'
+                          ? cs_period_read_line(&a->period, w, rest, why, sizeof why)
+                          : cs_dose_read_line(&a->dose, w, rest, why, sizeof why);
+            if (bad < 0) {
+                rc = perr(&ps, "%s", why);
+                goto fail;
+            }
+            cur = NULL;
+            in_levels = 1;
         } else if (cs_str_eq(w, "input") && !cur && !in_levels) {
             char *s;
             if ((rc = get_str(&ps, rest, &s)) < 0)
@@ -793,6 +846,20 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
     }
     if (a->clu && (rc = check_people(a, &ps)) < 0)
         goto fail;
+    {
+        char why[200];
+        uint64_t used = a->rows - a->outcome_unknown;
+        if (cs_dose_check(&a->dose, used, why, sizeof why) < 0 ||
+            cs_period_check(&a->period, used, why, sizeof why) < 0) {
+            rc = cs__ptext_err(&ps, ps.line, "%s", why);
+            goto fail;
+        }
+        if (a->dose.present != 0 && !a->clu != !a->dose.people) {
+            rc = cs__ptext_err(&ps, ps.line, "the dose-response section and "
+                               "the clusters line disagree%s", "");
+            goto fail;
+        }
+    }
     if ((rc = cs_agg_finish(a, err)) < 0)
         goto fail;
     return CS_OK;

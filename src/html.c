@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <crampstat/html.h>
 #include <crampstat/schema.h>
+#include <crampstat/html_dose.h>
 
 #ifndef CS_VERSION
 #define CS_VERSION "unknown"
@@ -1102,6 +1103,34 @@ static int sec_provenance(cs_buf *b, const hctx *h)
                          "and the same rules gives the same numbers.");
 }
 
+/* Dose-response and incidence over time (src/html_dose.c). */
+static int sec_dose(cs_buf *b, const hctx *h)
+{
+    int rc;
+
+    if (!h->d->agg->dose.present)
+        return CS_OK;
+    rc = cs_html_dose(b, h->d->agg, h->d->ro);
+    return rc ? rc : how(b, "each chart is one exposure cut into bands; the "
+                         "square is the band's risk and the line its interval. "
+                         "Risks that climb from band to band, with a small trend "
+                         "p, point to a dose-response; the robust trend allows "
+                         "for the clustering of sessions within participants.");
+}
+
+static int sec_over_time(cs_buf *b, const hctx *h)
+{
+    int rc;
+
+    if (!h->d->agg->period.present)
+        return CS_OK;
+    rc = cs_html_over_time(b, h->d->agg, h->d->ro);
+    return rc ? rc : how(b, "the line is the cramp rate per 1000 h of each "
+                         "period and the band its exact interval; a period with "
+                         "few hours has a wide band, so read changes against "
+                         "the bands, not the line alone.");
+}
+
 /* The page, section by section. */
 typedef int (*section_fn)(cs_buf *b, const hctx *h);
 
@@ -1110,11 +1139,12 @@ static const section_fn sections[] = {
     sec_risk_ratios,
     sec_exposure,
     sec_comparison,
-    /* Further per-factor sections (dose-response, risk over time) go here:
-     * after the factor comparison, before the stratified results and the
-     * models. A section is a section_fn that writes an <h2>, its charts
-     * (SVG with <title> and <desc> carrying the numbers, or a table) and a
-     * how() line. */
+    /* Further per-factor sections go here: after the factor comparison,
+     * before the stratified results and the models. A section is a
+     * section_fn that writes an <h2>, its charts (SVG with <title> and
+     * <desc> carrying the numbers, or a table) and a how() line. */
+    sec_dose,
+    sec_over_time,
     sec_stratified,
     sec_logistic,
     sec_poisson,

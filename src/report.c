@@ -552,6 +552,7 @@ static int render_json(const rep *r, cs_buf *b)
                                      cs_clu_participants(a->clu));
     else
         rc = rc ? rc : cs_buf_append(b, "null", 4);
+    rc = rc ? rc : cs_report_dose_json(b, a, r->o);   /* dose, over time */
     return rc ? rc : cs_buf_append(b, "}\n", 2);
 }
 
@@ -1021,6 +1022,10 @@ int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
     if (!r)
         return CS_ENOMEM;
     rc = o->format == CS_FMT_JSON ? render_json(r, out) : render_tables(r, out);
+    /* dose-response and over time: pretty and md (csv/tsv keep the
+     * factor table's columns) */
+    if (rc == CS_OK && (o->format == CS_FMT_PRETTY || o->format == CS_FMT_MD))
+        rc = cs_report_dose_tables(out, a, o);
     cs_report_free(r);
     return rc;
 }

@@ -2,6 +2,7 @@
  * '#' starts a comment, blank lines are ignored. Every key is documented
  * in the output of cs_rules_format, so "crampstat rules > my.rules" is the
  * way to start a file. */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include <crampstat/rules.h>
 #include <crampstat/value.h>
 
-enum kind { K_NUM, K_BOOL, K_OUTCOME };
+enum kind { K_NUM, K_BOOL, K_OUTCOME, K_CUTS, K_REF };
 
 static const struct key {
     const char *name;
@@ -42,6 +43,23 @@ static const struct key {
       "... and so is potassium intake below this (mg/day)" },
     { "outcome", K_OUTCOME, offsetof(cs_rules, outcome), 0, 1,
       "hamstring (cramp = yes and cramp_muscle = hamstring) or any (cramp = yes)" },
+#define DOSE_KEYS(e, name, lo, hi, what) \
+    { "dose." name, K_CUTS, offsetof(cs_rules, dose[e]), lo, hi, \
+      "dose-response bands of " name ": their lower bounds, strictly " \
+      "increasing (" what ")" }, \
+    { "dose." name ".reference", K_REF, offsetof(cs_rules, dose[e]), 1, \
+      CS_DOSE_MAXBANDS, "the band (1 = first) that " name "'s risk ratios " \
+      "are taken against" }
+    DOSE_KEYS(CS_DOSE_RPE, "intensity_rpe", 1, 10, "Borg CR10"),
+    DOSE_KEYS(CS_DOSE_HEAT, "heat_index_c", -60, 150,
+              "degrees C; NOAA: caution 27, extreme caution 32, danger 39, "
+              "extreme danger 51; the first may be -inf"),
+    DOSE_KEYS(CS_DOSE_FLUID, "fluid_ml_per_h", 0, 100000, "ml per hour"),
+    DOSE_KEYS(CS_DOSE_WARMUP, "warmup_min", 0, 240, "minutes"),
+    DOSE_KEYS(CS_DOSE_DURATION, "duration_min", 0, 1440, "minutes"),
+    DOSE_KEYS(CS_DOSE_CALCIUM, "calcium_mg", 0, 10000, "mg per day"),
+    DOSE_KEYS(CS_DOSE_POTASSIUM, "potassium_mg", 0, 10000, "mg per day"),
+#undef DOSE_KEYS
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -60,6 +78,64 @@ void cs_rules_default(cs_rules *r)
     r->electrolyte_calcium_mg = 700;
     r->electrolyte_potassium_mg = 2000;
     r->outcome = CS_OUTCOME_HAMSTRING;
+    /* Bands around the factors' thresholds (rpe 7, heat index 32, 400
+     * ml/h, 5 min warm-up, 30 and 90 min, calcium 700, potassium 2000),
+     * and NOAA's heat-index categories (80, 90, 103, 125 F). */
+    static const cs_dose_cuts def[CS_DOSE_N] = {
+        { 4, 0, { 1, 4, 7, 9 } },
+        { 5, 0, { -HUGE_VAL, 27, 32, 39, 51 } },
+        { 5, 0, { 0, 200, 400, 600, 800 } },
+        { 4, 0, { 0, 5, 10, 15 } },
+        { 5, 0, { 0, 30, 60, 90, 120 } },
+        { 4, 0, { 0, 500, 700, 1000 } },
+        { 4, 0, { 0, 1500, 2000, 3000 } },
+    };
+    memcpy(r->dose, def, sizeof def);
+}
+
+/* A list of band lower bounds: "1, 4, 7, 9"; the first may be -inf. The
+ * column named is the offending number's. */
+static int set_cuts(cs_dose_cuts *d, const struct key *k, cs_str v,
+                    const char *name, unsigned long line, unsigned long col,
+                    cs_error *err)
+{
+    cs_dose_cuts c = { 0, d->reference, { 0 } };
+    const char *p = v.ptr, *end = v.ptr + v.len;
+
+    for (;;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        cs_str w = cs_str_trim((cs_str){ p, (size_t)((comma ? comma : end) - p) });
+        unsigned long wc = col + (unsigned long)(w.ptr - v.ptr);
+        double x;
+        if (w.len == 0)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: a bound is missing", k->name);
+        if (c.n == CS_DOSE_MAXBANDS)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: more than %d bands", k->name,
+                               CS_DOSE_MAXBANDS);
+        if (c.n == 0 && cs_str_ieq(w, "-inf"))
+            x = -HUGE_VAL;
+        else if (cs_parse_decimal(w, &x) < 0)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: \"%.*s\" is not a number%s", k->name,
+                               (int)w.len, w.ptr, c.n ? "" : " (or -inf)");
+        else if (x < k->lo || x > k->hi)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: %.*s is outside %g ... %g", k->name,
+                               (int)w.len, w.ptr, k->lo, k->hi);
+        if (c.n && !(x > c.cut[c.n - 1]))
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: %.*s does not increase on the bound "
+                               "before it (the bounds must be strictly "
+                               "increasing)", k->name, (int)w.len, w.ptr);
+        c.cut[c.n++] = x;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    *d = c;
+    return CS_OK;
 }
 
 static int set_key(cs_rules *r, const struct key *k, cs_str v, const char *name,
@@ -98,6 +174,19 @@ static int set_key(cs_rules *r, const struct key *k, cs_str v, const char *name,
                                (int)v.len, v.ptr, k->lo, k->hi);
         *(double *)(base + k->off) = x;
         return CS_OK;
+    case K_CUTS:
+        return set_cuts((cs_dose_cuts *)(base + k->off), k, v, name, line,
+                        col, err);
+    case K_REF: {
+        int64_t i;
+        if (cs_parse_int(v, &i) < 0 || i < 1 || i > CS_DOSE_MAXBANDS)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, col },
+                               "%s: \"%.*s\" is not a band number from 1 "
+                               "to %d", k->name, (int)v.len, v.ptr,
+                               CS_DOSE_MAXBANDS);
+        ((cs_dose_cuts *)(base + k->off))->reference = (int)(i - 1);
+        return CS_OK;
+    }
     }
     return CS_OK;
 }
@@ -176,6 +265,14 @@ int cs_rules_parse(cs_rules *r, const char *name, const char *text,
             return err->code;
         if (contradiction(r, keys[k].name, name, line, kcol, err) < 0)
             return err->code;
+        if (keys[k].kind == K_CUTS || keys[k].kind == K_REF) {
+            const cs_dose_cuts *d = (const cs_dose_cuts *)((const char *)r + keys[k].off);
+            if (d->reference >= d->n)
+                return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, vcol },
+                                   "%s: the reference band %d is past the "
+                                   "last of %d bands", keys[k].name,
+                                   d->reference + 1, d->n);
+        }
     }
     return CS_OK;
 }
@@ -200,6 +297,30 @@ int cs_rules_load(cs_rules *r, const char *path, cs_error *err)
     return cs_rules_parse(r, path, buf, n, err);
 }
 
+void cs_rules_fmt_num(char *b, size_t cap, double x)
+{
+    int e, n, prec;
+    /* The shortest of 15, 16 or 17 significant digits that reads back
+     * as the same double, so that a printed rules file loads back to
+     * the same rules and two different rules never share a
+     * fingerprint (32.000000000000007 printed as 32 did both). Never
+     * in exponent form: the parser takes plain decimals only (1e-05
+     * did not load back). Tiny values get many zeros, hence the
+     * callers' buffer size. */
+    for (prec = 15; prec < 17; prec++) {
+        snprintf(b, cap, "%.*g", prec, x);
+        if (strtod(b, NULL) == x)
+            break;
+    }
+    snprintf(b, cap, "%.*g", prec, x);
+    if (!strchr(b, 'e'))
+        return;
+    e = atoi(strchr(b, 'e') + 1);
+    n = snprintf(b, cap, "%.*f", e < 0 ? prec - 1 - e : 0, x);
+    while (n > 1 && strchr(b, '.') && (b[n - 1] == '0' || b[n - 1] == '.'))
+        b[--n] = '\0';
+}
+
 static void fmt_value(const cs_rules *r, const struct key *k, char *b, size_t cap)
 {
     const char *base = (const char *)r;
@@ -210,30 +331,26 @@ static void fmt_value(const cs_rules *r, const struct key *k, char *b, size_t ca
     case K_OUTCOME:
         snprintf(b, cap, "%s", r->outcome == CS_OUTCOME_ANY ? "any" : "hamstring");
         break;
-    case K_NUM: {
-        /* The shortest of 15, 16 or 17 significant digits that reads back
-         * as the same double, so that a printed rules file loads back to
-         * the same rules and two different rules never share a
-         * fingerprint (32.000000000000007 printed as 32 did both). Never
-         * in exponent form: the parser takes plain decimals only (1e-05
-         * did not load back). Tiny values get many zeros, hence the
-         * callers' buffer size. */
-        double x = *(const double *)(base + k->off);
-        int e, n, prec;
-        for (prec = 15; prec < 17; prec++) {
-            snprintf(b, cap, "%.*g", prec, x);
-            if (strtod(b, NULL) == x)
-                break;
+    case K_REF:
+        snprintf(b, cap, "%d", ((const cs_dose_cuts *)(base + k->off))->reference + 1);
+        break;
+    case K_CUTS: {
+        const cs_dose_cuts *d = (const cs_dose_cuts *)(base + k->off);
+        size_t len = 0;
+        b[0] = '\0';
+        for (int i = 0; i < d->n && len + 1 < cap; i++) {
+            char one[400];
+            if (isinf(d->cut[i]))
+                snprintf(one, sizeof one, "-inf");
+            else
+                cs_rules_fmt_num(one, sizeof one, d->cut[i]);
+            len += (size_t)snprintf(b + len, cap - len, "%s%s", i ? "," : "", one);
         }
-        snprintf(b, cap, "%.*g", prec, x);
-        if (!strchr(b, 'e'))
-            break;
-        e = atoi(strchr(b, 'e') + 1);
-        n = snprintf(b, cap, "%.*f", e < 0 ? prec - 1 - e : 0, x);
-        while (n > 1 && strchr(b, '.') && (b[n - 1] == '0' || b[n - 1] == '.'))
-            b[--n] = '\0';
         break;
     }
+    case K_NUM:
+        cs_rules_fmt_num(b, cap, *(const double *)(base + k->off));
+        break;
     }
 }
 
@@ -257,6 +374,8 @@ int cs_rules_fingerprint(const cs_rules *r, cs_buf *out)
     char v[400];
     int rc = CS_OK;
     for (size_t k = 0; k < NKEYS && rc == CS_OK; k++) {
+        if (keys[k].kind == K_CUTS || keys[k].kind == K_REF)
+            continue;   /* carried by the state's dose section */
         fmt_value(r, &keys[k], v, sizeof v);
         rc = cs_buf_printf(out, "%s%s=%s", k ? ";" : "", keys[k].name, v);
     }

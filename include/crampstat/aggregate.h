@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <crampstat/buf.h>
 #include <crampstat/cluster.h>
+#include <crampstat/dose.h>
 #include <crampstat/error.h>
+#include <crampstat/period.h>
 #include <crampstat/rules.h>
 #include <crampstat/tag.h>
 
@@ -51,6 +53,9 @@ typedef struct cs_agg {
     size_t last_stratum, last_adj;/* lookup cache */
     cs_clu *clu;                  /* per-participant sums; NULL = sessions
                                      are not clustered (--cluster none) */
+    /* ---- dose-response and incidence over time (dose.h, period.h) ---- */
+    cs_dose dose;
+    cs_period period;
 } cs_agg;
 
 int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
@@ -67,6 +72,21 @@ int cs_agg_add_input(cs_agg *a, const char *name);
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
                cs_str participant, cs_error *err);
+/* The dose-response exposures and the day of one session, for
+ * cs_agg_add_more: dose[e] NaN when missing; has_day 0 when undated. */
+typedef struct cs_agg_more {
+    double dose[CS_DOSE_N];
+    int32_t day;
+    int has_day;
+} cs_agg_more;
+/* cs_agg_add counts a session with a known outcome as having every
+ * dose-response exposure missing and no day; called once right after it
+ * (with the same factor flags, outcome, duration and participant), this
+ * puts the session into its bands and its day instead. */
+int cs_agg_add_more(cs_agg *a, const cs_agg_more *m, const signed char *factor,
+                    int outcome, uint64_t mmin, cs_str participant,
+                    cs_error *err);
+
 /* Duration text (plain decimal minutes) to milli-minutes, rounded to the
  * nearest, but at least 1 for a positive duration; -1 when it is not a
  * plain decimal in 0 ... 1440. */

@@ -19,6 +19,7 @@ typedef struct cs_report_opts {
     int cluster;       /* 1: intervals robust to the clustering of sessions
                           within participants lead (when the state has the
                           per-participant sums); 0: --cluster none */
+    int period;        /* enum cs_period_kind: incidence over time */
 } cs_report_opts;
 
 void cs_report_opts_init(cs_report_opts *o);
@@ -98,6 +99,16 @@ typedef struct cs_report {
  * when out of memory. Undefined measures are NaN with notes, as in JSON. */
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o);
 void cs_report_free(cs_report *r);
+
+/* ---- dose-response and incidence over time (src/report_dose.c) ---- */
+void cs_report_dose_compute(cs_dose_stats out[CS_DOSE_N], const cs_agg *a,
+                            const cs_report_opts *o);
+/* "4 to <7", "9+", "<27" */
+void cs_dose_band_label(char *d, size_t cap, double lower, double upper);
+/* The JSON members ",\n\"dose_response\": ...,\n\"over_time\": ...". */
+int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+/* The two sections as pretty or Markdown tables. */
+int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
 
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);

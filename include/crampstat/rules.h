@@ -10,6 +10,22 @@
 
 enum cs_outcome { CS_OUTCOME_HAMSTRING = 0, CS_OUTCOME_ANY };
 
+/* Dose-response bands of a graded exposure (dose.h): n strictly
+ * increasing lower bounds, band i = [cut[i], cut[i+1]), the last open
+ * above; cut[0] may be -infinity. reference: the 0-based band that risk
+ * ratios are taken against. Not part of the fingerprint: a state carries
+ * its bands in its dose section. */
+#define CS_DOSE_MAXBANDS 12
+enum cs_dose_exposure {
+    CS_DOSE_RPE = 0, CS_DOSE_HEAT, CS_DOSE_FLUID, CS_DOSE_WARMUP,
+    CS_DOSE_DURATION, CS_DOSE_CALCIUM, CS_DOSE_POTASSIUM, CS_DOSE_N
+};
+typedef struct cs_dose_cuts {
+    int n;
+    int reference;
+    double cut[CS_DOSE_MAXBANDS];
+} cs_dose_cuts;
+
 typedef struct cs_rules {
     /* fatigue: unconditioned, or seasonal sport and rpe >= seasonal_rpe,
      * or duration >= long_duration_min and rpe >= long_rpe */
@@ -29,6 +45,7 @@ typedef struct cs_rules {
     double electrolyte_calcium_mg;
     double electrolyte_potassium_mg;
     int outcome;                    /* enum cs_outcome */
+    cs_dose_cuts dose[CS_DOSE_N];   /* dose.EXPOSURE, dose.EXPOSURE.reference */
 } cs_rules;
 
 void cs_rules_default(cs_rules *r);
@@ -42,6 +59,9 @@ int cs_rules_parse(cs_rules *r, const char *name, const char *text,
 int cs_rules_format(const cs_rules *r, cs_buf *out);
 /* One line "key=value;key=value..." that identifies the rules, for
  * partial states (states with different rules must not be merged). */
+/* A number as the rules file writes it: the shortest text that reads
+ * back as the same double, never in exponent form. */
+void cs_rules_fmt_num(char *b, size_t cap, double x);
 int cs_rules_fingerprint(const cs_rules *r, cs_buf *out);
 
 #endif

@@ -1,19 +1,22 @@
 /* crampstat aggregate: cramp incidence by cause factor from tagged
  * sessions; crampstat merge and report for partial states. */
 #include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/report.h>
+#include <crampstat/value.h>
 #include "cli.h"
 #include "cmds.h"
 
 static const char help[] =
 "Usage: crampstat aggregate [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                           [--ci wilson|exact] [--yates] [--partial]\n"
-"                           [--cluster participant|none]\n"
+"                           [--cluster participant|none] [--period week|month]\n"
 "                           [--format pretty|csv|tsv|json|md] [-o FILE] [FILE]...\n"
 "Read tagged sessions (the output of 'crampstat tag') and report, for\n"
 "every cause factor and medical sub-factor, exposed against unexposed\n"
@@ -31,6 +34,9 @@ static const char help[] =
 "      --ci METHOD       risk interval: wilson (default) or exact\n"
 "                        (Clopper-Pearson)\n"
 "      --yates           chi-square with Yates' continuity correction\n"
+"      --period P        week or month (default): the incidence-over-time\n"
+"                        table's periods (ISO weeks from Monday, or calendar\n"
+"                        months, by the session's day as written)\n"
 "      --cluster BY      participant (default): the intervals that lead\n"
 "                        are robust to the clustering of sessions within\n"
 "                        participants (sandwich by participant_id); none:\n"
@@ -71,7 +77,8 @@ static const char merge_help[] =
 
 static const char report_help[] =
 "Usage: crampstat report [--format pretty|csv|tsv|json|md] [--level L]\n"
-"                        [--ci wilson|exact] [--yates] [-o FILE] [PARTIAL]\n"
+"                        [--ci wilson|exact] [--yates] [--period week|month]\n"
+"                        [-o FILE] [PARTIAL]\n"
 "Render a partial state (from 'aggregate --partial', 'calories --partial'\n"
 "or 'merge') as a report; standard input when no PARTIAL is given.\n"
 "\n"
@@ -81,6 +88,7 @@ static const char report_help[] =
 "      --yates         chi-square with Yates' continuity correction\n"
 "      --cluster BY    participant (default) or none: which intervals lead\n"
 "                      (none: sessions treated as independent)\n"
+"      --period P      week or month (default): incidence-over-time periods\n"
 "  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
 "      --safe-csv      prefix cells starting with = + - @ with ' (numbers\n"
 "                      such as -0.42 stay as they are)\n"
@@ -136,6 +144,63 @@ static int flag(cs_str v, signed char *out)
     return -1;
 }
 
+/* ---- dose-response and over-time columns ---- */
+/* A number of tag's output, or NaN when missing; -1 when not a number. */
+static int dose_value(cs_str v, double *out)
+{
+    char t[64], *end;
+
+    v = cs_str_trim(v);
+    if (cs_is_missing(v)) {
+        *out = NAN;
+        return 0;
+    }
+    if (cs_parse_decimal(v, out) == 0)
+        return 0;
+    /* Very large derived values are written with an exponent. */
+    if (v.len >= sizeof t)
+        return -1;
+    memcpy(t, v.ptr, v.len);
+    t[v.len] = '\0';
+    *out = strtod(t, &end);
+    return *end || !isfinite(*out) ? -1 : 0;
+}
+
+/* The columns the dose-response and over-time sections read (absent ones
+ * count every session as missing or undated), and one row's values;
+ * bad names the offending column. */
+static void more_columns(const cs_record *h, long xcol[CS_DOSE_N], long *tcol)
+{
+    for (int e = 0; e < CS_DOSE_N; e++)
+        xcol[e] = e == CS_DOSE_DURATION ? -1 : column(h, cs_dose_exposure_name(e));
+    *tcol = column(h, "start_time");
+}
+
+static const char *more_values(const cs_record *rec, const long xcol[CS_DOSE_N],
+                               long tcol, uint64_t mmin, cs_agg_more *m)
+{
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        m->dose[e] = NAN;
+        if (e == CS_DOSE_DURATION)
+            m->dose[e] = (double)mmin / 1000.0;
+        else if (xcol[e] >= 0 && dose_value(rec->fields[xcol[e]], &m->dose[e]) < 0)
+            return cs_dose_exposure_name(e);
+    }
+    m->has_day = 0;
+    if (tcol >= 0) {
+        cs_str v = cs_str_trim(rec->fields[tcol]);
+        cs_datetime dt;
+        const char *why;
+        if (v.len == 0)
+            return NULL;
+        if (v.len < 10 || cs_parse_date((cs_str){ v.ptr, 10 }, &dt, &why) < 0)
+            return "start_time";
+        m->day = cs_days_from_civil(dt.year, dt.month, dt.day);
+        m->has_day = 1;
+    }
+    return NULL;
+}
+
 int cmd_aggregate(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -145,6 +210,7 @@ int cmd_aggregate(int argc, char **argv)
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
         { "cluster", required_argument, NULL, 'K' },
+        { "period", required_argument, NULL, 'W' },
         { "partial", no_argument, NULL, 'p' },
         { "format", required_argument, NULL, 'f' },
         { "rules", required_argument, NULL, 'R' },
@@ -184,6 +250,11 @@ int cmd_aggregate(int argc, char **argv)
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
+        case 'W':   /* incidence over time */
+            if ((ro.period = cs_period_parse(optarg)) < 0)
+                return cli_usage("aggregate", "--period is week or month, not '%s'",
+                                 optarg);
+            break;
         case 'h': return cli_print_help(help);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "aggregate", 0)) >= 0) {
@@ -206,6 +277,7 @@ int cmd_aggregate(int argc, char **argv)
     for (int f = 0; f < nfiles; f++) {
         const cs_record *rec;
         long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1, pcol = -1;
+        long xcol[CS_DOSE_N], tcol;
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
@@ -258,10 +330,12 @@ int cmd_aggregate(int argc, char **argv)
                 goto done;
             }
         }
+        more_columns(rec, xcol, &tcol);
         size_t ncols = rec->nfields;
         while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
             signed char fl[CS_F_N], out;
             uint64_t mmin;
+            cs_agg_more more;
             const char *bad = NULL;
             char reason[160];
             nin++;
@@ -289,6 +363,11 @@ int cmd_aggregate(int argc, char **argv)
                 bad = "participant_id";
                 snprintf(reason, sizeof reason, "participant_id: empty");
             }
+            if (!bad && (bad = more_values(rec, xcol, tcol, mmin, &more)))
+                snprintf(reason, sizeof reason, "%s: %s", bad,
+                         strcmp(bad, "start_time") == 0
+                             ? "not a date YYYY-MM-DD[Thh:mm...]"
+                             : "not a number");
             if (bad) {
                 nrej++;
                 cs_rejlog_add(rej, files[f], rec, bad, reason);
@@ -298,7 +377,10 @@ int cmd_aggregate(int argc, char **argv)
                            bcol >= 0 ? cs_str_trim(rec->fields[bcol]) : (cs_str){ "", 0 },
                            acol >= 0 ? cs_str_trim(rec->fields[acol]) : (cs_str){ "", 0 },
                            pcol >= 0 ? cs_str_trim(rec->fields[pcol]) : (cs_str){ "", 0 },
-                           &err) < 0)
+                           &err) < 0 ||
+                cs_agg_add_more(&agg, &more, fl, out, mmin,
+                                pcol >= 0 ? cs_str_trim(rec->fields[pcol]) : (cs_str){ "", 0 },
+                                &err) < 0)
                 goto done;
         }
         if (rc < 0)
@@ -415,6 +497,7 @@ int cmd_report(int argc, char **argv)
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
         { "cluster", required_argument, NULL, 'K' },
+        { "period", required_argument, NULL, 'W' },
         { "output", required_argument, NULL, 'o' },
         { "safe-csv", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
@@ -435,6 +518,11 @@ int cmd_report(int argc, char **argv)
         int rc;
         switch (opt) {
         case 'o': output = optarg; break;
+        case 'W':   /* incidence over time */
+            if ((ro.period = cs_period_parse(optarg)) < 0)
+                return cli_usage("report", "--period is week or month, not '%s'",
+                                 optarg);
+            break;
         case 'h': return cli_print_help(report_help);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "report", 0)) >= 0) {

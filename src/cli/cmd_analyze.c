@@ -21,7 +21,7 @@ static const char help[] =
 "Usage: crampstat analyze --survey FILE --exercise FILE... [--rules FILE]\n"
 "                         [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
-"                         [--cluster participant|none]\n"
+"                         [--cluster participant|none] [--period week|month]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
 "                         [--rejects FILE] [--keep-going]"
 "\n"
@@ -45,6 +45,9 @@ static const char help[] =
 "  -l, --level L         confidence level (default 0.95)\n"
 "      --ci METHOD       risk interval: wilson (default) or exact\n"
 "      --yates           chi-square with Yates' continuity correction\n"
+"      --period P        week or month (default): the incidence-over-time\n"
+"                        table's periods (ISO weeks from Monday, or calendar\n"
+"                        months, by the session's day as written)\n"
 "      --cluster BY      participant (default): the intervals that lead\n"
 "                        are robust to the clustering of sessions within\n"
 "                        participants (sandwich by participant_id); none:\n"
@@ -352,6 +355,7 @@ int cmd_analyze(int argc, char **argv)
         { "ci", required_argument, NULL, 'c' },
         { "yates", no_argument, NULL, 'Y' },
         { "cluster", required_argument, NULL, 'K' },
+        { "period", required_argument, NULL, 'W' },
         { "format", required_argument, NULL, 'f' },
         { "rejects", required_argument, NULL, 'r' },
         { "output", required_argument, NULL, 'o' },
@@ -416,6 +420,11 @@ int cmd_analyze(int argc, char **argv)
             if (cli_parse_u64(optarg, &threads) < 0 || threads < 1 || threads > 64)
                 return cli_usage("analyze", "--threads wants a number from 1 to 64");
             cs_source_default_threads((int)threads);
+            break;
+        case 'W':   /* incidence over time */
+            if ((ro.period = cs_period_parse(optarg)) < 0)
+                return cli_usage("analyze", "--period is week or month, not '%s'",
+                                 optarg);
             break;
         case 'h': return cli_print_help(help);
         default:
@@ -546,9 +555,18 @@ int cmd_analyze(int argc, char **argv)
                              "milli-minutes");
                 goto done;
             }
-            if (cs_agg_add(&fagg, t.factor, t.outcome, mmin, bv, av,
-                           cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]),
+            /* dose-response and over time: the values as tag writes them */
+            cs_agg_more more = { { (double)ses.intensity_rpe,
+                                   cs_dose_canonical(t.heat_index_c),
+                                   cs_dose_canonical(t.fluid_ml_per_h),
+                                   ses.warmup_min, (double)mmin / 1000.0,
+                                   wv->calcium_mg, wv->potassium_mg },
+                                 ses.day, 1 };
+            cs_str pid = cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]);
+            if (cs_agg_add(&fagg, t.factor, t.outcome, mmin, bv, av, pid,
                            &err) < 0 ||
+                cs_agg_add_more(&fagg, &more, t.factor, t.outcome, mmin, pid,
+                                &err) < 0 ||
                 cs_cal_add_session(&fcal, wv->goal_lb_week, t.outcome, &err) < 0)
                 goto done;
         }

@@ -104,7 +104,8 @@ cs merge "${args[@]}" >"$T/x1000.partial"
 check "merge of 1000 states exit" 0 $?
 # Every count times 1000, by awk (rows: both; cell: sessions, cases,
 # exposure; pattern: n, y and exposure, not the bits; a participant's
-# entries: sessions, cases and exposure, not the key).
+# entries: sessions, cases and exposure, not the key; the dose-response
+# and per-day counts, not the bands or dates).
 awk '$1 == "rows" { printf "rows %.0f %.0f\n", $2 * 1000, $3 * 1000; next }
      $1 == "cell" { printf "%s %s %s %.0f %.0f %.0f\n", $1, $2, $3,
                     $4 * 1000, $5 * 1000, $6 * 1000; next }
@@ -117,6 +118,25 @@ awk '$1 == "rows" { printf "rows %.0f %.0f\n", $2 * 1000, $3 * 1000; next }
                                          e[3] * 1000, e[4] * 1000)
                  }
                  print line; next }
+     $1 == "dose" { printf "dose %s %s %s %.0f %.0f\n", $2, $3, $4, $5 * 1000,
+                    $6 * 1000; next }
+     $1 == "band" { printf "band %s %s %.0f %.0f %.0f\n", $2, $3, $4 * 1000,
+                    $5 * 1000, $6 * 1000; next }
+     $1 == "dp" { line = $1 " " $2
+                  for (i = 3; i <= NF; i++) {
+                      split($i, e, ":")
+                      line = line sprintf(" %s:%.0f:%.0f", e[1], e[2] * 1000,
+                                          e[3] * 1000)
+                  }
+                  print line; next }
+     $1 == "undated" { printf "undated %.0f\n", $2 * 1000; next }
+     $1 == "day" { line = sprintf("day %s %.0f %.0f %.0f", $2, $3 * 1000,
+                                  $4 * 1000, $5 * 1000)
+                   for (i = 6; i <= NF; i++) {
+                       split($i, e, "/")
+                       line = line sprintf(" %.0f/%.0f", e[1] * 1000, e[2] * 1000)
+                   }
+                   print line; next }
      { print }' "$T/small.partial" >"$T/want1000.partial"
 check_file "1000 copies = counts x 1000" "$T/want1000.partial" "$T/x1000.partial"
 check "rows x 1000" "rows 300000 $(($(awk '$1 == "rows" { print $3 }' "$T/small.partial") * 1000))" \

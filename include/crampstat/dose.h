@@ -1,0 +1,112 @@
+/* Dose-response: sessions, cases and exposure per band of a graded
+ * exposure (intensity_rpe, heat_index_c, fluid_ml_per_h, warmup_min,
+ * duration_min, calcium_mg, potassium_mg), with the bands from the rules
+ * (cs_dose_cuts), and, when sessions cluster by participant, each
+ * participant's sessions and cases per band for the cluster-robust trend.
+ *
+ * Every count is an integer, so merging shards is exact and order-free.
+ * Memory: at most CS_DOSE_N * CS_DOSE_MAXBANDS cells, and per participant
+ * one small entry per band it has sessions in; never per session. */
+#ifndef CRAMPSTAT_DOSE_H
+#define CRAMPSTAT_DOSE_H
+
+#include <stdint.h>
+#include <crampstat/buf.h>
+#include <crampstat/error.h>
+#include <crampstat/rules.h>
+#include <crampstat/stats.h>
+
+/* Name of exposure e: its column in tag's output ("intensity_rpe" ...). */
+const char *cs_dose_exposure_name(int e);
+
+typedef struct cs_dose_band {
+    uint64_t sessions, cases, mmin;
+} cs_dose_band;
+
+typedef struct cs_dose_exp {
+    cs_dose_cuts cuts;
+    cs_dose_band band[CS_DOSE_MAXBANDS];
+    uint64_t missing;             /* exposure not recorded: left out */
+    uint64_t below;               /* below the first band: left out */
+} cs_dose_exp;
+
+typedef struct cs_dose_people cs_dose_people;
+
+typedef struct cs_dose {
+    int present;                  /* 0: a state without the section */
+    cs_dose_exp e[CS_DOSE_N];
+    cs_dose_people *people;       /* NULL: not clustered */
+} cs_dose;
+
+/* Bands from the rules. */
+void cs_dose_init(cs_dose *d, const cs_rules *r);
+/* Keep per-participant counts per band (before the first add). */
+int cs_dose_cluster(cs_dose *d, cs_error *err);
+void cs_dose_dispose(cs_dose *d);
+
+/* The band of value v: 0 .. n-1, -1 below the first bound, -2 missing
+ * (NaN). */
+int cs_dose_band_of(const cs_dose_cuts *c, double v);
+
+/* A derived value as tag's output holds it (rounded to 9 decimals), so
+ * that analyze bands it as aggregate does after reading the text. */
+double cs_dose_canonical(double v);
+
+/* Add one session with a known outcome (0/1): v[e] the exposures (NaN
+ * when missing), mmin its duration in milli-minutes, participant its id
+ * (used only when clustered). */
+int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
+                uint64_t mmin, cs_str participant, cs_error *err);
+
+/* into += from; CS_EDATA when their bands differ. */
+int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err);
+/* Sort the participants (the canonical order of the state text). */
+int cs_dose_finish(cs_dose *d, cs_error *err);
+
+/* The partial-state section:
+ *   dose EXPOSURE REFERENCE CUT,CUT,... MISSING BELOW
+ *   band EXPOSURE INDEX SESSIONS CASES MMIN       (non-zero bands)
+ *   dp :ID E.B:N:Y ...                           (clustered states)  */
+int cs_dose_write(const cs_dose *d, cs_buf *out);
+/* One line of the section: word is its first word ("dose", "band",
+ * "dp"), rest the remainder. A message into why on error (-1). */
+int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
+                      size_t whycap);
+/* After reading: every exposure declared, its counts adding up to used
+ * sessions, and the participants' counts to the bands. */
+int cs_dose_check(const cs_dose *d, uint64_t used, char *why, size_t whycap);
+size_t cs_dose_participants(const cs_dose *d);
+
+/* ---- statistics ------------------------------------------------------ */
+
+typedef struct cs_dose_band_stats {
+    double lower, upper;          /* the band's bounds (upper: +inf) */
+    uint64_t sessions, cases;
+    double hours;
+    cs_ci risk, rate, rr;         /* Wilson; exact Poisson per 1000 h; Katz
+                                     against the reference band */
+    uint32_t notes;
+} cs_dose_band_stats;
+
+typedef struct cs_dose_stats {
+    int exposure;
+    int nbands, reference;
+    cs_dose_band_stats band[CS_DOSE_MAXBANDS];
+    uint64_t missing, below;
+    cs_test trend;                /* Cochran-Armitage, scores 1 .. k */
+    int robust;                   /* 1: the robust trend was computed */
+    cs_ci trend_or;               /* odds ratio per band, sandwich CI */
+    double trend_or_p;
+    uint64_t participants;
+    uint32_t trend_notes, robust_notes;
+} cs_dose_stats;
+
+/* Cochran-Armitage trend test as R's prop.trend.test(x, n, score): the
+ * chi-square on 1 df. Groups with n == 0 are left out. */
+uint32_t cs_dose_trend(cs_test *out, const uint64_t *x, const uint64_t *n,
+                       const double *score, size_t k);
+
+void cs_dose_stats_compute(cs_dose_stats *out, const cs_dose *d, int e,
+                           double level, int robust);
+
+#endif

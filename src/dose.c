@@ -1,0 +1,759 @@
+/* Dose-response accumulator and its statistics (dose.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include <crampstat/dose.h>
+#include <crampstat/value.h>
+#include <crampstat/writer.h>
+
+static const char *const exposure_names[CS_DOSE_N] = {
+    "intensity_rpe", "heat_index_c", "fluid_ml_per_h", "warmup_min",
+    "duration_min", "calcium_mg", "potassium_mg"
+};
+
+const char *cs_dose_exposure_name(int e)
+{
+    return e >= 0 && e < CS_DOSE_N ? exposure_names[e] : NULL;
+}
+
+/* ---- participants ---------------------------------------------------- */
+
+/* An entry: exposure e, band b of one participant (key e * 16 + b). */
+typedef struct pentry {
+    uint32_t key;
+    uint64_t n, y;
+} pentry;
+
+#define NKEYS (CS_DOSE_N * 16)
+
+typedef struct person {
+    char *id;
+    size_t id_len;
+    pentry *ent;
+    uint32_t nent, cap;
+    unsigned char at[NKEYS];      /* key -> entry index + 1, 0 = none */
+} person;
+
+struct cs_dose_people {
+    person *p;
+    size_t n, cap;
+    size_t *slot;                 /* open addressing: index + 1, 0 empty */
+    size_t nslot;
+};
+
+static uint64_t hash_id(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int rehash(cs_dose_people *t, size_t nslot)
+{
+    size_t *s = calloc(nslot, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t h = (size_t)hash_id(t->p[i].id, t->p[i].id_len) & (nslot - 1);
+        while (s[h])
+            h = (h + 1) & (nslot - 1);
+        s[h] = i + 1;
+    }
+    free(t->slot);
+    t->slot = s;
+    t->nslot = nslot;
+    return 0;
+}
+
+static person *find_person(cs_dose_people *t, const char *id, size_t len)
+{
+    size_t h;
+
+    if (t->nslot == 0 && rehash(t, 64) < 0)
+        return NULL;
+    h = (size_t)hash_id(id, len) & (t->nslot - 1);
+    while (t->slot[h]) {
+        person *p = &t->p[t->slot[h] - 1];
+        if (p->id_len == len && memcmp(p->id, id, len) == 0)
+            return p;
+        h = (h + 1) & (t->nslot - 1);
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        person *np = realloc(t->p, cap * sizeof *np);
+        if (!np)
+            return NULL;
+        t->p = np;
+        t->cap = cap;
+    }
+    person *p = &t->p[t->n];
+    memset(p, 0, sizeof *p);
+    if (!(p->id = malloc(len + 1)))
+        return NULL;
+    memcpy(p->id, id, len);
+    p->id[len] = '\0';
+    p->id_len = len;
+    t->slot[h] = ++t->n;
+    if (2 * t->n > t->nslot && rehash(t, 2 * t->nslot) < 0)
+        return NULL;
+    /* The rehash may not move the records, only their slots. */
+    return &t->p[t->n - 1];
+}
+
+static int person_add(person *p, uint32_t key, uint64_t n, uint64_t y)
+{
+    if (p->at[key]) {
+        pentry *e = &p->ent[p->at[key] - 1];
+        if (e->n > UINT64_MAX - n)
+            return -2;
+        e->n += n;
+        e->y += y;
+        return 0;
+    }
+    if (p->nent == p->cap) {
+        uint32_t cap = p->cap ? 2 * p->cap : 8;
+        pentry *e = realloc(p->ent, cap * sizeof *e);
+        if (!e)
+            return -1;
+        p->ent = e;
+        p->cap = cap;
+    }
+    p->ent[p->nent++] = (pentry){ key, n, y };
+    p->at[key] = (unsigned char)p->nent;
+    return 0;
+}
+
+static void people_free(cs_dose_people *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->p[i].id);
+        free(t->p[i].ent);
+    }
+    free(t->p);
+    free(t->slot);
+    free(t);
+}
+
+/* ---- the accumulator ------------------------------------------------- */
+
+void cs_dose_init(cs_dose *d, const cs_rules *r)
+{
+    memset(d, 0, sizeof *d);
+    d->present = 1;
+    for (int e = 0; e < CS_DOSE_N; e++)
+        d->e[e].cuts = r->dose[e];
+}
+
+int cs_dose_cluster(cs_dose *d, cs_error *err)
+{
+    if (d->people)
+        return CS_OK;
+    if (!(d->people = calloc(1, sizeof *d->people)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return CS_OK;
+}
+
+void cs_dose_dispose(cs_dose *d)
+{
+    people_free(d->people);
+    memset(d, 0, sizeof *d);
+}
+
+int cs_dose_band_of(const cs_dose_cuts *c, double v)
+{
+    int b;
+
+    if (isnan(v))
+        return -2;
+    if (v < c->cut[0])
+        return -1;
+    for (b = c->n - 1; b > 0 && v < c->cut[b]; b--)
+        ;
+    return b;
+}
+
+double cs_dose_canonical(double v)
+{
+    /* tag's fmt_d: round |v| * 1e9 half away from zero; the text is the
+     * decimal m / 1e9, which strtod reads back as the double nearest it,
+     * as the division of two exact doubles gives (m < 2^53). */
+    double x, r;
+    uint64_t m;
+
+    if (!(fabs(v) < 4e6))
+        return v;
+    x = fabs(v) * 1e9;
+    m = (uint64_t)x;
+    if (x >= (double)m + 0.5)
+        m++;
+    r = (double)m / 1e9;
+    return v < 0 ? -r : r;
+}
+
+int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
+                uint64_t mmin, cs_str participant, cs_error *err)
+{
+    int band[CS_DOSE_N], todo = 0;
+
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        cs_dose_exp *x = &d->e[e];
+        int b = band[e] = cs_dose_band_of(&x->cuts, v[e]);
+        if (b == -2) {
+            x->missing++;
+        } else if (b == -1) {
+            x->below++;
+        } else {
+            x->band[b].sessions++;
+            x->band[b].cases += (uint64_t)outcome;
+            x->band[b].mmin += mmin;
+            todo++;
+        }
+    }
+    if (!d->people)
+        return CS_OK;
+    person *p = find_person(d->people, participant.ptr, participant.len);
+    if (!p)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int e = 0; e < CS_DOSE_N && todo; e++)
+        if (band[e] >= 0) {
+            if (person_add(p, (uint32_t)(e * 16 + band[e]), 1, (uint64_t)outcome) < 0)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            todo--;
+        }
+    return CS_OK;
+}
+
+static int add_u64(uint64_t *x, uint64_t y)
+{
+    if (*x > UINT64_MAX - y)
+        return -1;
+    *x += y;
+    return 0;
+}
+
+int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
+{
+    if (!into->present && !from->present)
+        return CS_OK;
+    if (!into->present || !from->present)
+        return cs_error_set(err, CS_EDATA, "a state has no dose-response "
+                            "section (made by an older crampstat?): make it "
+                            "again with this one");
+    if (!into->people != !from->people)
+        return cs_error_set(err, CS_EDATA, "one state keeps the "
+                            "participants' dose-response counts and the other "
+                            "does not");
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_cuts *a = &into->e[e].cuts, *b = &from->e[e].cuts;
+        if (a->n != b->n || a->reference != b->reference ||
+            memcmp(a->cut, b->cut, (size_t)a->n * sizeof a->cut[0]) != 0)
+            return cs_error_set(err, CS_EDATA, "the states band %s "
+                                "differently (dose.%s in the rules)",
+                                exposure_names[e], exposure_names[e]);
+    }
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        cs_dose_exp *x = &into->e[e];
+        const cs_dose_exp *o = &from->e[e];
+        if (add_u64(&x->missing, o->missing) < 0 || add_u64(&x->below, o->below) < 0)
+            goto overflow;
+        for (int b = 0; b < x->cuts.n; b++)
+            if (add_u64(&x->band[b].sessions, o->band[b].sessions) < 0 ||
+                add_u64(&x->band[b].cases, o->band[b].cases) < 0 ||
+                add_u64(&x->band[b].mmin, o->band[b].mmin) < 0)
+                goto overflow;
+    }
+    for (size_t i = 0; from->people && i < from->people->n; i++) {
+        const person *src = &from->people->p[i];
+        person *p = find_person(into->people, src->id, src->id_len);
+        if (!p)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        for (uint32_t k = 0; k < src->nent; k++) {
+            int rc = person_add(p, src->ent[k].key, src->ent[k].n, src->ent[k].y);
+            if (rc == -1)
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            if (rc == -2)
+                goto overflow;
+        }
+    }
+    return CS_OK;
+overflow:
+    return cs_error_set(err, CS_EDATA, "a dose-response count overflows 64 "
+                        "bits when merging");
+}
+
+static int cmp_person(const void *x, const void *y)
+{
+    return strcmp(((const person *)x)->id, ((const person *)y)->id);
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+    uint32_t a = ((const pentry *)x)->key, b = ((const pentry *)y)->key;
+    return (a > b) - (a < b);
+}
+
+int cs_dose_finish(cs_dose *d, cs_error *err)
+{
+    cs_dose_people *t = d->people;
+
+    if (!t || t->n == 0)
+        return CS_OK;
+    qsort(t->p, t->n, sizeof *t->p, cmp_person);
+    for (size_t i = 0; i < t->n; i++) {
+        person *p = &t->p[i];
+        if (p->nent > 1)
+            qsort(p->ent, p->nent, sizeof *p->ent, cmp_entry);
+        for (uint32_t k = 0; k < p->nent; k++)
+            p->at[p->ent[k].key] = (unsigned char)(k + 1);
+    }
+    if (rehash(t, t->nslot) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return CS_OK;
+}
+
+size_t cs_dose_participants(const cs_dose *d)
+{
+    return d->people ? d->people->n : 0;
+}
+
+/* ---- the partial-state section ---------------------------------------- */
+
+static int put_num(cs_buf *b, double x)
+{
+    char t[400];
+    if (isinf(x))
+        return cs_buf_printf(b, "-inf");
+    cs_rules_fmt_num(t, sizeof t, x);
+    return cs_buf_printf(b, "%s", t);
+}
+
+int cs_dose_write(const cs_dose *d, cs_buf *b)
+{
+    int rc = CS_OK;
+
+    if (!d->present)
+        return CS_OK;
+    for (int e = 0; e < CS_DOSE_N && !rc; e++) {
+        const cs_dose_exp *x = &d->e[e];
+        rc = cs_buf_printf(b, "dose %s %d ", exposure_names[e], x->cuts.reference + 1);
+        for (int k = 0; k < x->cuts.n && !rc; k++) {
+            rc = k ? cs_buf_putc(b, ',') : CS_OK;
+            rc = rc ? rc : put_num(b, x->cuts.cut[k]);
+        }
+        rc = rc ? rc : cs_buf_printf(b, " %llu %llu\n",
+                                     (unsigned long long)x->missing,
+                                     (unsigned long long)x->below);
+        for (int k = 0; k < x->cuts.n && !rc; k++)
+            if (x->band[k].sessions || x->band[k].cases || x->band[k].mmin)
+                rc = cs_buf_printf(b, "band %s %d %llu %llu %llu\n",
+                                   exposure_names[e], k + 1,
+                                   (unsigned long long)x->band[k].sessions,
+                                   (unsigned long long)x->band[k].cases,
+                                   (unsigned long long)x->band[k].mmin);
+    }
+    for (size_t i = 0; d->people && i < d->people->n && !rc; i++) {
+        const person *p = &d->people->p[i];
+        rc = cs_buf_printf(b, "dp :");
+        for (size_t k = 0; k < p->id_len && !rc; k++) {
+            unsigned char c = (unsigned char)p->id[k];
+            rc = c <= 0x20 || c >= 0x7f || c == '%' || c == ':'
+                     ? cs_buf_printf(b, "%%%02X", c) : cs_buf_putc(b, (char)c);
+        }
+        /* Formatted by hand: printf was most of the time of writing a
+         * state with many participants. */
+        for (uint32_t k = 0; k < p->nent && !rc; k++) {
+            char t[64], *q = t;
+            *q++ = ' ';
+            q = cs_fmt_u64(q, p->ent[k].key / 16 + 1);
+            *q++ = '.';
+            q = cs_fmt_u64(q, p->ent[k].key % 16 + 1);
+            *q++ = ':';
+            q = cs_fmt_u64(q, p->ent[k].n);
+            *q++ = ':';
+            q = cs_fmt_u64(q, p->ent[k].y);
+            rc = cs_buf_append(b, t, (size_t)(q - t));
+        }
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    }
+    return rc;
+}
+
+static cs_str next_word(cs_str *s)
+{
+    size_t i = 0;
+    cs_str w;
+    while (i < s->len && s->ptr[i] != ' ')
+        i++;
+    w = (cs_str){ s->ptr, i };
+    s->ptr += i < s->len ? i + 1 : i;
+    s->len -= i < s->len ? i + 1 : i;
+    return w;
+}
+
+/* A count: digits only, fitting 64 bits. */
+static int parse_u64(cs_str w, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (w.len == 0 || w.len > 20)
+        return -1;
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned dgt = (unsigned)(w.ptr[i] - '0');
+        if (dgt > 9 || v > (UINT64_MAX - dgt) / 10)
+            return -1;
+        v = v * 10 + dgt;
+    }
+    *out = v;
+    return 0;
+}
+
+static int exposure_of(cs_str w)
+{
+    for (int e = 0; e < CS_DOSE_N; e++)
+        if (cs_str_eq(w, exposure_names[e]))
+            return e;
+    return -1;
+}
+
+#define WHY(...) (snprintf(why, whycap, __VA_ARGS__), -1)
+
+/* Which "dose" lines were read: bit e. Kept in the unused high bits of
+ * present while reading (present = 1 | declared << 1). */
+int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
+                      size_t whycap)
+{
+    if (cs_str_eq(word, "dose")) {
+        int e = exposure_of(next_word(&rest));
+        cs_str refw = next_word(&rest), cutw = next_word(&rest);
+        uint64_t ref, miss, below;
+        cs_dose_cuts c = { 0, 0, { 0 } };
+        if (e < 0)
+            return WHY("dose: unknown exposure");
+        if (d->present & (2 << e))
+            return WHY("dose %s: given twice", exposure_names[e]);
+        while (cutw.len) {
+            const char *comma = memchr(cutw.ptr, ',', cutw.len);
+            size_t n = comma ? (size_t)(comma - cutw.ptr) : cutw.len;
+            cs_str w = { cutw.ptr, n };
+            double x;
+            if (n == 0 || c.n == CS_DOSE_MAXBANDS)
+                return WHY("dose %s: bad band bounds", exposure_names[e]);
+            if (c.n == 0 && cs_str_eq(w, "-inf"))
+                x = -HUGE_VAL;
+            else if (cs_parse_decimal(w, &x) < 0)
+                return WHY("dose %s: a band bound is not a plain decimal "
+                           "number", exposure_names[e]);
+            if (c.n && !(x > c.cut[c.n - 1]))
+                return WHY("dose %s: the band bounds are not strictly "
+                           "increasing numbers", exposure_names[e]);
+            c.cut[c.n++] = x;
+            cutw.ptr += comma ? n + 1 : n;
+            cutw.len -= comma ? n + 1 : n;
+            if (comma && cutw.len == 0)
+                return WHY("dose %s: bad band bounds", exposure_names[e]);
+        }
+        if (parse_u64(refw, &ref) < 0 || c.n == 0 || ref < 1 || ref > (uint64_t)c.n ||
+            parse_u64(next_word(&rest), &miss) < 0 ||
+            parse_u64(next_word(&rest), &below) < 0 || rest.len)
+            return WHY("expected \"dose EXPOSURE REFERENCE BOUNDS MISSING "
+                       "BELOW\"");
+        c.reference = (int)ref - 1;
+        memset(&d->e[e], 0, sizeof d->e[e]);
+        d->e[e].cuts = c;
+        d->e[e].missing = miss;
+        d->e[e].below = below;
+        d->present |= 1 | (2 << e);
+        return 0;
+    }
+    if (cs_str_eq(word, "band")) {
+        int e = exposure_of(next_word(&rest));
+        uint64_t k, n, y, m;
+        if (e < 0 || !(d->present & (2 << e)))
+            return WHY("band: unknown exposure, or no \"dose\" line before it");
+        if (parse_u64(next_word(&rest), &k) < 0 || k < 1 ||
+            k > (uint64_t)d->e[e].cuts.n || parse_u64(next_word(&rest), &n) < 0 ||
+            parse_u64(next_word(&rest), &y) < 0 ||
+            parse_u64(next_word(&rest), &m) < 0 || rest.len)
+            return WHY("expected \"band EXPOSURE BAND SESSIONS CASES MMIN\"");
+        if (y > n || (n < UINT64_MAX / 1440000 && m > n * (uint64_t)1440000))
+            return WHY("inconsistent band: more cases than sessions, or more "
+                       "exposure than 1440 minutes a session");
+        if (d->e[e].band[k - 1].sessions)
+            return WHY("band %s %llu: given twice", exposure_names[e],
+                       (unsigned long long)k);
+        d->e[e].band[k - 1] = (cs_dose_band){ n, y, m };
+        return 0;
+    }
+    if (cs_str_eq(word, "dp") && d->people) {
+        cs_str id = next_word(&rest);
+        char buf[256];
+        size_t len = 0;
+        person *p;
+        if (id.len < 2 || id.ptr[0] != ':')
+            return WHY("dp: expected ':' and a participant id");
+        for (size_t i = 1; i < id.len; i++) {
+            unsigned v;
+            char c = id.ptr[i];
+            if (len + 1 >= sizeof buf)
+                return WHY("dp: participant id too long");
+            if (c == '%') {
+                char hex[3];
+                if (i + 2 >= id.len)
+                    return WHY("dp: bad %%-escape");
+                hex[0] = id.ptr[i + 1];
+                hex[1] = id.ptr[i + 2];
+                hex[2] = '\0';
+                if (sscanf(hex, "%2x", &v) != 1 || v == 0)
+                    return WHY("dp: bad %%-escape");
+                buf[len++] = (char)v;
+                i += 2;
+            } else {
+                buf[len++] = c;
+            }
+        }
+        size_t before = d->people->n;
+        if (!(p = find_person(d->people, buf, len)))
+            return WHY("out of memory");
+        if (d->people->n == before)
+            return WHY("dp: participant given twice");
+        while (rest.len) {
+            cs_str w = next_word(&rest);
+            uint64_t e, b, n, y;
+            const char *dot = memchr(w.ptr, '.', w.len);
+            const char *c1 = dot ? memchr(dot, ':', (size_t)(w.ptr + w.len - dot)) : NULL;
+            const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(w.ptr + w.len - c1 - 1)) : NULL;
+            if (!c2 ||
+                parse_u64((cs_str){ w.ptr, (size_t)(dot - w.ptr) }, &e) < 0 ||
+                parse_u64((cs_str){ dot + 1, (size_t)(c1 - dot - 1) }, &b) < 0 ||
+                parse_u64((cs_str){ c1 + 1, (size_t)(c2 - c1 - 1) }, &n) < 0 ||
+                parse_u64((cs_str){ c2 + 1, (size_t)(w.ptr + w.len - c2 - 1) }, &y) < 0 ||
+                e < 1 || e > CS_DOSE_N || b < 1 || b > CS_DOSE_MAXBANDS ||
+                y > n || n == 0)
+                return WHY("dp: expected EXPOSURE.BAND:SESSIONS:CASES");
+            uint32_t key = (uint32_t)((e - 1) * 16 + (b - 1));
+            if (p->at[key])
+                return WHY("dp: an entry is given twice");
+            if (person_add(p, key, n, y) < 0)
+                return WHY("out of memory");
+        }
+        return 0;
+    }
+    return WHY("unexpected line");
+}
+
+int cs_dose_check(const cs_dose *d, uint64_t used, char *why, size_t whycap)
+{
+    if (!d->present)
+        return 0;
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_exp *x = &d->e[e];
+        uint64_t t = x->missing;
+        if (!(d->present & (2 << e)))
+            return WHY("no \"dose %s\" line", exposure_names[e]);
+        if (add_u64(&t, x->below) < 0)
+            return WHY("dose %s: counts overflow", exposure_names[e]);
+        for (int b = 0; b < x->cuts.n; b++)
+            if (add_u64(&t, x->band[b].sessions) < 0)
+                return WHY("dose %s: counts overflow", exposure_names[e]);
+        if (t != used)
+            return WHY("dose %s: the bands count %llu sessions, the state "
+                       "%llu (the state was edited or is corrupt)",
+                       exposure_names[e], (unsigned long long)t,
+                       (unsigned long long)used);
+    }
+    if (d->people) {
+        uint64_t n[CS_DOSE_N][CS_DOSE_MAXBANDS], y[CS_DOSE_N][CS_DOSE_MAXBANDS];
+        memset(n, 0, sizeof n);
+        memset(y, 0, sizeof y);
+        for (size_t i = 0; i < d->people->n; i++)
+            for (uint32_t k = 0; k < d->people->p[i].nent; k++) {
+                const pentry *en = &d->people->p[i].ent[k];
+                if (en->key % 16 >= (uint32_t)d->e[en->key / 16].cuts.n)
+                    return WHY("dp: a band past the last");
+                if (add_u64(&n[en->key / 16][en->key % 16], en->n) < 0 ||
+                    add_u64(&y[en->key / 16][en->key % 16], en->y) < 0)
+                    return WHY("dp: counts overflow");
+            }
+        for (int e = 0; e < CS_DOSE_N; e++)
+            for (int b = 0; b < d->e[e].cuts.n; b++)
+                if (n[e][b] != d->e[e].band[b].sessions ||
+                    y[e][b] != d->e[e].band[b].cases)
+                    return WHY("the participants' dose-response counts do not "
+                               "add up to the bands (the state was edited or "
+                               "is corrupt)");
+    }
+    return 0;
+}
+
+/* ---- statistics ------------------------------------------------------ */
+
+uint32_t cs_dose_trend(cs_test *out, const uint64_t *x, const uint64_t *n,
+                       const double *score, size_t k)
+{
+    double N = 0, X = 0, sn = 0, t = 0, v = 0, sbar, p;
+    size_t groups = 0;
+
+    out->stat = out->p = NAN;
+    out->df = 1;
+    for (size_t i = 0; i < k; i++) {
+        if (x[i] > n[i])
+            return CS_NOTE_BAD_INPUT;
+        if (!n[i])
+            continue;
+        groups++;
+        N += (double)n[i];
+        X += (double)x[i];
+        sn += (double)n[i] * score[i];
+    }
+    if (groups < 2)
+        return CS_NOTE_EMPTY;
+    sbar = sn / N;
+    p = X / N;
+    for (size_t i = 0; i < k; i++) {
+        if (!n[i])
+            continue;
+        double ds = score[i] - sbar;
+        t += ((double)x[i] - (double)n[i] * p) * ds;
+        v += (double)n[i] * ds * ds;
+    }
+    v *= p * (1 - p);
+    if (!(v > 0))
+        return X == 0 ? CS_NOTE_NO_CASES : CS_NOTE_ZERO_SE;
+    out->stat = t * t / v;
+    out->p = gsl_cdf_chisq_Q(out->stat, 1);
+    return 0;
+}
+
+/* The robust trend: logit P = b0 + b1 * score fitted on the band totals,
+ * sandwich variance with the participants' score sums, and the small-
+ * sample factor G/(G-1) (N-1)/(N-2) that statsmodels' cluster covariance
+ * uses. */
+static void robust_trend(cs_dose_stats *s, const cs_dose *d, int e, double level)
+{
+    const cs_dose_exp *x = &d->e[e];
+    double xs[2 * CS_DOSE_MAXBANDS], pr[CS_DOSE_MAXBANDS];
+    uint64_t n[CS_DOSE_MAXBANDS], y[CS_DOSE_MAXBANDS];
+    double bread[4] = { 0, 0, 0, 0 }, meat[4] = { 0, 0, 0, 0 };
+    uint64_t G = 0, N = 0;
+    size_t used = 0;
+    cs_logit_fit fit;
+
+    s->robust = 1;
+    s->trend_or = (cs_ci){ NAN, NAN, NAN };
+    s->trend_or_p = NAN;
+    for (int b = 0; b < x->cuts.n; b++) {
+        xs[2 * b] = 1;
+        xs[2 * b + 1] = b + 1;
+        n[b] = x->band[b].sessions;
+        y[b] = x->band[b].cases;
+        N += n[b];
+        used += n[b] > 0;
+    }
+    if (used < 2) {
+        s->robust_notes = CS_NOTE_EMPTY;
+        return;
+    }
+    if (cs_stats_logit(&fit, xs, n, y, (size_t)x->cuts.n, 2) < 0 ||
+        fit.aliased[1]) {
+        s->robust_notes = fit.status | CS_NOTE_LOGIT_SINGULAR;
+        return;
+    }
+    s->robust_notes = fit.status;
+    for (int b = 0; b < x->cuts.n; b++) {
+        double eta = fit.beta[0] + fit.beta[1] * (b + 1);
+        pr[b] = 1 / (1 + exp(-eta));
+        double w = (double)n[b] * pr[b] * (1 - pr[b]);
+        bread[0] += w;
+        bread[1] += w * (b + 1);
+        bread[3] += w * (b + 1) * (b + 1);
+    }
+    bread[2] = bread[1];
+    for (size_t i = 0; i < d->people->n; i++) {
+        const person *p = &d->people->p[i];
+        double u0 = 0, u1 = 0;
+        int any = 0;
+        for (uint32_t k = 0; k < p->nent; k++) {
+            if (p->ent[k].key / 16 != (uint32_t)e)
+                continue;
+            int b = (int)(p->ent[k].key % 16);
+            double r = (double)p->ent[k].y - (double)p->ent[k].n * pr[b];
+            u0 += r;
+            u1 += r * (b + 1);
+            any = 1;
+        }
+        if (!any)
+            continue;
+        G++;
+        meat[0] += u0 * u0;
+        meat[1] += u0 * u1;
+        meat[3] += u1 * u1;
+    }
+    meat[2] = meat[1];
+    s->participants = G;
+    if (G < 2 || N <= 2) {
+        s->robust_notes |= CS_NOTE_EMPTY;
+        return;
+    }
+    double det = bread[0] * bread[3] - bread[1] * bread[2];
+    if (!(fabs(det) > 0)) {
+        s->robust_notes |= CS_NOTE_LOGIT_SINGULAR;
+        return;
+    }
+    /* inv = [d -b; -c a] / det; var(b1) = (inv M inv)_11 */
+    double i10 = -bread[2] / det, i11 = bread[0] / det;
+    double v = i10 * (meat[0] * i10 + meat[1] * i11) +
+               i11 * (meat[2] * i10 + meat[3] * i11);
+    v *= (double)G / (double)(G - 1) * ((double)N - 1) / ((double)N - 2);
+    if (!(v > 0)) {
+        s->robust_notes |= CS_NOTE_ZERO_SE;
+        return;
+    }
+    double se = sqrt(v), z = cs_stats_z(level), b1 = fit.beta[1];
+    s->trend_or = (cs_ci){ exp(b1), exp(b1 - z * se), exp(b1 + z * se) };
+    s->trend_or_p = 2 * gsl_cdf_ugaussian_Q(fabs(b1 / se));
+}
+
+void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
+                           double level, int robust)
+{
+    const cs_dose_exp *x = &d->e[e];
+    const cs_dose_band *ref = &x->band[x->cuts.reference];
+    uint64_t cx[CS_DOSE_MAXBANDS], cn[CS_DOSE_MAXBANDS];
+    double score[CS_DOSE_MAXBANDS];
+
+    memset(s, 0, sizeof *s);
+    s->exposure = e;
+    s->nbands = x->cuts.n;
+    s->reference = x->cuts.reference;
+    s->missing = x->missing;
+    s->below = x->below;
+    for (int b = 0; b < x->cuts.n; b++) {
+        cs_dose_band_stats *o = &s->band[b];
+        const cs_dose_band *c = &x->band[b];
+        cs_2x2 t = { c->cases, c->sessions - c->cases, ref->cases,
+                     ref->sessions - ref->cases };
+        o->lower = x->cuts.cut[b];
+        o->upper = b + 1 < x->cuts.n ? x->cuts.cut[b + 1] : HUGE_VAL;
+        o->sessions = c->sessions;
+        o->cases = c->cases;
+        o->hours = (double)c->mmin / 60000.0;
+        o->notes = cs_stats_wilson(&o->risk, c->cases, c->sessions, level);
+        o->notes |= cs_stats_poisson_rate(&o->rate, c->cases, o->hours, 1000, level);
+        if (b == x->cuts.reference)
+            o->rr = (cs_ci){ c->sessions && c->cases ? 1.0 : NAN, NAN, NAN };
+        else
+            o->notes |= cs_stats_rr(&o->rr, &t, level);
+        cx[b] = c->cases;
+        cn[b] = c->sessions;
+        score[b] = b + 1;
+    }
+    s->trend_notes = cs_dose_trend(&s->trend, cx, cn, score, (size_t)x->cuts.n);
+    if (robust && d->people)
+        robust_trend(s, d, e, level);
+}

@@ -1,0 +1,334 @@
+/* Incidence over time (period.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/period.h>
+#include <crampstat/value.h>
+
+int cs_period_parse(const char *name)
+{
+    if (strcmp(name, "month") == 0)
+        return CS_PERIOD_MONTH;
+    if (strcmp(name, "week") == 0)
+        return CS_PERIOD_WEEK;
+    return -1;
+}
+
+const char *cs_period_name(int kind)
+{
+    return kind == CS_PERIOD_WEEK ? "week" : "month";
+}
+
+void cs_period_init(cs_period *p)
+{
+    memset(p, 0, sizeof *p);
+    p->present = 1;
+}
+
+void cs_period_dispose(cs_period *p)
+{
+    free(p->d);
+    free(p->slot);
+    memset(p, 0, sizeof *p);
+}
+
+/* The record of day, added when new; NULL out of memory. Records are
+ * kept in the order they were first seen, found through a hash of the
+ * day (sessions usually come by participant, so the day changes at
+ * nearly every row), and sorted only when written or reported. */
+static size_t day_hash(int32_t day, size_t mask)
+{
+    return (size_t)(((uint32_t)day * 2654435761u) >> 7) & mask;
+}
+
+static int day_rehash(cs_period *p, size_t nslot)
+{
+    size_t *s = calloc(nslot, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t h = day_hash(p->d[i].day, nslot - 1);
+        while (s[h])
+            h = (h + 1) & (nslot - 1);
+        s[h] = i + 1;
+    }
+    free(p->slot);
+    p->slot = s;
+    p->nslot = nslot;
+    return 0;
+}
+
+static cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
+{
+    size_t h;
+
+    *fresh = 0;
+    if (p->last < p->n && p->d[p->last].day == day)
+        return &p->d[p->last];
+    if (p->nslot == 0 && day_rehash(p, 64) < 0)
+        return NULL;
+    for (h = day_hash(day, p->nslot - 1); p->slot[h]; h = (h + 1) & (p->nslot - 1))
+        if (p->d[p->slot[h] - 1].day == day)
+            return &p->d[p->last = p->slot[h] - 1];
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        cs_period_day *d = realloc(p->d, cap * sizeof *d);
+        if (!d)
+            return NULL;
+        p->d = d;
+        p->cap = cap;
+    }
+    memset(&p->d[p->n], 0, sizeof p->d[p->n]);
+    p->d[p->n].day = day;
+    p->slot[h] = ++p->n;
+    *fresh = 1;
+    p->last = p->n - 1;
+    if (2 * p->n > p->nslot && day_rehash(p, 2 * p->nslot) < 0)
+        return NULL;
+    return &p->d[p->last];
+}
+
+static int cmp_day(const void *x, const void *y)
+{
+    int32_t a = ((const cs_period_day *)x)->day, b = ((const cs_period_day *)y)->day;
+    return (a > b) - (a < b);
+}
+
+/* The days in order: sorted in place (the hash is rebuilt). */
+int cs_period_finish(cs_period *p)
+{
+    if (p->n < 2)
+        return CS_OK;
+    qsort(p->d, p->n, sizeof *p->d, cmp_day);
+    p->last = 0;
+    return day_rehash(p, p->nslot) < 0 ? CS_ENOMEM : CS_OK;
+}
+
+int cs_period_add(cs_period *p, int has_day, int32_t day,
+                  const signed char *factor, int outcome, uint64_t mmin,
+                  cs_error *err)
+{
+    cs_period_day *d;
+    int fresh;
+
+    if (!has_day) {
+        p->undated++;
+        return CS_OK;
+    }
+    if (!(d = find_day(p, day, &fresh)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    d->sessions++;
+    d->cases += (uint64_t)outcome;
+    d->mmin += mmin;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        if (factor[f] >= 0) {
+            d->known[f]++;
+            d->exposed[f] += (uint64_t)factor[f];
+        }
+    return CS_OK;
+}
+
+static int add_u64(uint64_t *x, uint64_t y)
+{
+    if (*x > UINT64_MAX - y)
+        return -1;
+    *x += y;
+    return 0;
+}
+
+int cs_period_merge(cs_period *into, const cs_period *from, cs_error *err)
+{
+    if (!into->present && !from->present)
+        return CS_OK;
+    if (!into->present || !from->present)
+        return cs_error_set(err, CS_EDATA, "a state has no incidence-over-"
+                            "time section (made by an older crampstat?): "
+                            "make it again with this one");
+    if (add_u64(&into->undated, from->undated) < 0)
+        goto overflow;
+    for (size_t i = 0; i < from->n; i++) {
+        const cs_period_day *s = &from->d[i];
+        int fresh;
+        cs_period_day *d = find_day(into, s->day, &fresh);
+        if (!d)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (add_u64(&d->sessions, s->sessions) < 0 ||
+            add_u64(&d->cases, s->cases) < 0 || add_u64(&d->mmin, s->mmin) < 0)
+            goto overflow;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (add_u64(&d->exposed[f], s->exposed[f]) < 0 ||
+                add_u64(&d->known[f], s->known[f]) < 0)
+                goto overflow;
+    }
+    return CS_OK;
+overflow:
+    return cs_error_set(err, CS_EDATA, "an incidence-over-time count "
+                        "overflows 64 bits when merging");
+}
+
+int cs_period_write(const cs_period *p, cs_buf *b)
+{
+    int rc;
+
+    if (!p->present)
+        return CS_OK;
+    rc = cs_buf_printf(b, "undated %llu\n", (unsigned long long)p->undated);
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        const cs_period_day *d = &p->d[i];
+        char date[16];
+        cs_fmt_date(date, sizeof date, d->day);
+        rc = cs_buf_printf(b, "day %s %llu %llu %llu", date,
+                           (unsigned long long)d->sessions,
+                           (unsigned long long)d->cases,
+                           (unsigned long long)d->mmin);
+        for (int f = 0; f < CS_F_MAIN_N && !rc; f++)
+            rc = cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
+                               (unsigned long long)d->known[f]);
+        rc = rc ? rc : cs_buf_putc(b, '\n');
+    }
+    return rc;
+}
+
+static cs_str next_word(cs_str *s)
+{
+    size_t i = 0;
+    cs_str w;
+    while (i < s->len && s->ptr[i] != ' ')
+        i++;
+    w = (cs_str){ s->ptr, i };
+    s->ptr += i < s->len ? i + 1 : i;
+    s->len -= i < s->len ? i + 1 : i;
+    return w;
+}
+
+static int parse_u64(cs_str w, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (w.len == 0 || w.len > 20)
+        return -1;
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned dgt = (unsigned)(w.ptr[i] - '0');
+        if (dgt > 9 || v > (UINT64_MAX - dgt) / 10)
+            return -1;
+        v = v * 10 + dgt;
+    }
+    *out = v;
+    return 0;
+}
+
+#define WHY(...) (snprintf(why, whycap, __VA_ARGS__), -1)
+
+int cs_period_read_line(cs_period *p, cs_str word, cs_str rest, char *why,
+                        size_t whycap)
+{
+    if (cs_str_eq(word, "undated")) {
+        if (p->present)
+            return WHY("\"undated\" is given twice");
+        if (parse_u64(next_word(&rest), &p->undated) < 0 || rest.len)
+            return WHY("expected \"undated COUNT\"");
+        p->present = 1;
+        return 0;
+    }
+    if (cs_str_eq(word, "day") && p->present) {
+        cs_datetime t;
+        cs_period_day v;
+        const char *dummy;
+        int fresh;
+        if (cs_parse_date(next_word(&rest), &t, &dummy) < 0)
+            return WHY("day: expected a date YYYY-MM-DD");
+        memset(&v, 0, sizeof v);
+        v.day = cs_days_from_civil(t.year, t.month, t.day);
+        if (p->n && p->d[p->n - 1].day >= v.day)
+            return WHY("day: the days are not in increasing order");
+        if (parse_u64(next_word(&rest), &v.sessions) < 0 ||
+            parse_u64(next_word(&rest), &v.cases) < 0 ||
+            parse_u64(next_word(&rest), &v.mmin) < 0)
+            return WHY("expected \"day DATE SESSIONS CASES MMIN E/K...\"");
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            cs_str w = next_word(&rest);
+            const char *sl = memchr(w.ptr, '/', w.len);
+            if (!sl || parse_u64((cs_str){ w.ptr, (size_t)(sl - w.ptr) }, &v.exposed[f]) < 0 ||
+                parse_u64((cs_str){ sl + 1, (size_t)(w.ptr + w.len - sl - 1) }, &v.known[f]) < 0 ||
+                v.exposed[f] > v.known[f] || v.known[f] > v.sessions)
+                return WHY("day: expected EXPOSED/KNOWN for each of the six "
+                           "main factors, at most the sessions");
+        }
+        if (rest.len || v.sessions == 0 || v.cases > v.sessions ||
+            (v.sessions < UINT64_MAX / 1440000 && v.mmin > v.sessions * (uint64_t)1440000))
+            return WHY("inconsistent day line");
+        cs_period_day *d = find_day(p, v.day, &fresh);
+        if (!d)
+            return WHY("out of memory");
+        *d = v;
+        return 0;
+    }
+    return WHY("unexpected line");
+}
+
+int cs_period_check(const cs_period *p, uint64_t used, char *why, size_t whycap)
+{
+    uint64_t t = p->undated;
+
+    if (!p->present)
+        return 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (add_u64(&t, p->d[i].sessions) < 0)
+            return WHY("the days' sessions overflow 64 bits");
+    if (t != used)
+        return WHY("the days count %llu sessions, the state %llu (the state "
+                   "was edited or is corrupt)", (unsigned long long)t,
+                   (unsigned long long)used);
+    return 0;
+}
+
+int32_t cs_period_start(int kind, int32_t day)
+{
+    if (kind == CS_PERIOD_WEEK) {
+        /* 1970-01-01 was a Thursday: Monday is day 4 of a 0-based week
+         * that starts on Thursday. */
+        int32_t dow = (int32_t)(((int64_t)day + 3) % 7);   /* 0 = Monday */
+        if (dow < 0)
+            dow += 7;
+        return day - dow;
+    }
+    int y, m, d;
+    cs_civil_from_days(day, &y, &m, &d);
+    return cs_days_from_civil(y, m, 1);
+}
+
+int cs_period_rows(const cs_period *p, int kind, double level,
+                   cs_period_row **rows, size_t *n)
+{
+    cs_period_row *r = NULL;
+    size_t k = 0;
+    uint64_t ex[CS_F_MAIN_N], kn[CS_F_MAIN_N];
+
+    *rows = NULL;
+    *n = 0;
+    if (p->n && !(r = calloc(p->n, sizeof *r)))
+        return CS_ENOMEM;
+    for (size_t i = 0; i < p->n;) {
+        int32_t start = cs_period_start(kind, p->d[i].day);
+        cs_period_row *o = &r[k++];
+        memset(ex, 0, sizeof ex);
+        memset(kn, 0, sizeof kn);
+        o->start = start;
+        for (; i < p->n && cs_period_start(kind, p->d[i].day) == start; i++) {
+            o->sessions += p->d[i].sessions;
+            o->cases += p->d[i].cases;
+            o->mmin += p->d[i].mmin;
+            for (int f = 0; f < CS_F_MAIN_N; f++) {
+                ex[f] += p->d[i].exposed[f];
+                kn[f] += p->d[i].known[f];
+            }
+        }
+        o->hours = (double)o->mmin / 60000.0;
+        o->notes = cs_stats_poisson_rate(&o->rate, o->cases, o->hours, 1000, level);
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            o->exposed_share[f] = kn[f] ? (double)ex[f] / (double)kn[f] : NAN;
+    }
+    *rows = r;
+    *n = k;
+    return CS_OK;
+}

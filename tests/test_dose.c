@@ -1,0 +1,538 @@
+/* Tests of src/dose.c and src/period.c: bands at their edges, counts and
+ * statistics worked out by hand, the Cochran-Armitage trend against R's
+ * prop.trend.test (tests/data/prop_trend_test.txt), the cluster-robust
+ * trend against statsmodels' GLM Binomial with cluster covariance, merging
+ * in several orders equal to the single pass, the state text (round trip,
+ * damaged input refused), and ISO weeks and months. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/dose.h>
+#include <crampstat/period.h>
+#include <crampstat/value.h>
+
+#define assert_near(got, want, eps) do {                                  \
+        double got_ = (got), want_ = (want);                              \
+        if (!(fabs(got_ - want_) <= (eps)))                               \
+            fail_msg("%s = %.17g, expected %.17g +- %g", #got, got_,      \
+                     want_, (double)(eps));                               \
+    } while (0)
+#define assert_rel(got, want, rel) assert_near(got, want, (rel) * fabs(want))
+
+static cs_str str(const char *s)
+{
+    return (cs_str){ s, strlen(s) };
+}
+
+static void all_missing(double v[CS_DOSE_N])
+{
+    for (int e = 0; e < CS_DOSE_N; e++)
+        v[e] = NAN;
+}
+
+static void test_band_edges(void **state)
+{
+    cs_rules r;
+    (void)state;
+    cs_rules_default(&r);
+    const cs_dose_cuts *rpe = &r.dose[CS_DOSE_RPE], *heat = &r.dose[CS_DOSE_HEAT];
+    /* 1,4,7,9: a value on a bound opens that band */
+    assert_int_equal(cs_dose_band_of(rpe, 1), 0);
+    assert_int_equal(cs_dose_band_of(rpe, 3), 0);
+    assert_int_equal(cs_dose_band_of(rpe, 4), 1);
+    assert_int_equal(cs_dose_band_of(rpe, 6.999), 1);
+    assert_int_equal(cs_dose_band_of(rpe, 7), 2);
+    assert_int_equal(cs_dose_band_of(rpe, 9), 3);
+    assert_int_equal(cs_dose_band_of(rpe, 10), 3);
+    assert_int_equal(cs_dose_band_of(rpe, 0.5), -1);
+    assert_int_equal(cs_dose_band_of(rpe, NAN), -2);
+    /* -inf,27,32,39,51 */
+    assert_int_equal(cs_dose_band_of(heat, -40), 0);
+    assert_int_equal(cs_dose_band_of(heat, 31.999999), 1);
+    assert_int_equal(cs_dose_band_of(heat, 32), 2);
+    assert_int_equal(cs_dose_band_of(heat, 51), 4);
+    /* tag's 9 decimals */
+    assert_true(cs_dose_canonical(31.9999999996) == 32.0);
+    assert_true(cs_dose_canonical(31.9999999994) == 31.999999999);
+    assert_true(cs_dose_canonical(-2.5) == -2.5);
+    assert_true(isnan(cs_dose_canonical(NAN)));
+}
+
+/* Against R 4.2.2's prop.trend.test, values kept as data. */
+static void test_trend_against_r(void **state)
+{
+    char path[512], line[1024];
+    FILE *f;
+    int tables = 0;
+    (void)state;
+
+    snprintf(path, sizeof path, "%s/prop_trend_test.txt", CS_TEST_DATA);
+    assert_non_null(f = fopen(path, "r"));
+    while (fgets(line, sizeof line, f)) {
+        char *field[6], *p = line;
+        uint64_t x[16], n[16];
+        double s[16], chi2, pv;
+        size_t k = 0, kn = 0, ks = 0;
+        cs_test t;
+        if (line[0] == '#')
+            continue;
+        for (int i = 0; i < 6; i++) {
+            field[i] = p;
+            p = strchr(p, '|');
+            if (p)
+                *p++ = '\0';
+        }
+        for (char *q = strtok(field[1], ","); q; q = strtok(NULL, ","))
+            x[k++] = strtoull(q, NULL, 10);
+        for (char *q = strtok(field[2], ","); q; q = strtok(NULL, ","))
+            n[kn++] = strtoull(q, NULL, 10);
+        for (char *q = strtok(field[3], ","); q; q = strtok(NULL, ","))
+            s[ks++] = strtod(q, NULL);
+        assert_int_equal(k, kn);
+        assert_int_equal(k, ks);
+        chi2 = strtod(field[4], NULL);
+        pv = strtod(field[5], NULL);
+        assert_int_equal(cs_dose_trend(&t, x, n, s, k), 0);
+        if (chi2 < 1e-20) {   /* R's least squares leaves 3e-31 for 0 */
+            assert_near(t.stat, 0, 1e-20);
+            assert_near(t.p, 1, 1e-12);
+        } else {
+            assert_rel(t.stat, chi2, 1e-10);
+            assert_rel(t.p, pv, 1e-9);
+        }
+        tables++;
+    }
+    fclose(f);
+    assert_true(tables >= 3);
+}
+
+static void test_trend_edges(void **state)
+{
+    uint64_t x[3] = { 0, 0, 0 }, n[3] = { 5, 0, 7 }, one[1] = { 3 }, y1[1] = { 1 };
+    double s[3] = { 1, 2, 3 };
+    cs_test t;
+    (void)state;
+    assert_int_equal(cs_dose_trend(&t, x, n, s, 3), CS_NOTE_NO_CASES);
+    assert_true(isnan(t.stat));
+    assert_int_equal(cs_dose_trend(&t, y1, one, s, 1), CS_NOTE_EMPTY);
+    x[0] = 6;
+    assert_int_equal(cs_dose_trend(&t, x, n, s, 3), CS_NOTE_BAD_INPUT);
+}
+
+/* A few sessions by hand: counts, hours, Wilson, RR against the
+ * reference, and a second reference band. */
+static void test_counts_by_hand(void **state)
+{
+    cs_rules r;
+    cs_dose d;
+    cs_dose_stats s;
+    cs_error err = {0};
+    double v[CS_DOSE_N];
+    /* rpe, outcome: band 1 (rpe 2): 1 case of 10; band 3 (rpe 8): 2 of 10 */
+    (void)state;
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    all_missing(v);
+    for (int i = 0; i < 10; i++) {
+        v[CS_DOSE_RPE] = 2;
+        assert_int_equal(cs_dose_add(&d, v, i == 0, 30000, str(""), &err), 0);
+        v[CS_DOSE_RPE] = 8;
+        assert_int_equal(cs_dose_add(&d, v, i < 2, 90000, str(""), &err), 0);
+    }
+    v[CS_DOSE_RPE] = NAN;
+    assert_int_equal(cs_dose_add(&d, v, 1, 60000, str(""), &err), 0);
+    cs_dose_stats_compute(&s, &d, CS_DOSE_RPE, 0.95, 0);
+    assert_int_equal(s.missing, 1);
+    assert_int_equal(s.band[0].sessions, 10);
+    assert_int_equal(s.band[0].cases, 1);
+    assert_near(s.band[0].hours, 5.0, 1e-12);
+    assert_near(s.band[2].hours, 15.0, 1e-12);
+    assert_int_equal(s.band[1].sessions, 0);
+    /* Wilson 1/10: (p + z^2/2n -+ z sqrt(p q / n + z^2 / 4n^2)) / (1 + z^2/n) */
+    double z = 1.959963984540054, p = 0.1, nn = 10;
+    double c = (p + z * z / (2 * nn)) / (1 + z * z / nn);
+    double h = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / (1 + z * z / nn);
+    assert_near(s.band[0].risk.lo, c - h, 1e-12);
+    assert_near(s.band[0].risk.hi, c + h, 1e-12);
+    /* rate: 1 case in 5 h = 200 per 1000 h */
+    assert_near(s.band[0].rate.est, 200, 1e-9);
+    /* Katz RR 0.2 / 0.1 = 2, SE of log = sqrt(1/2 - 1/10 + 1/1 - 1/10) */
+    double se = sqrt(1.0 / 2 - 1.0 / 10 + 1.0 - 1.0 / 10);
+    assert_near(s.band[2].rr.est, 2, 1e-12);
+    assert_near(s.band[2].rr.lo, exp(log(2) - z * se), 1e-12);
+    assert_near(s.band[2].rr.hi, exp(log(2) + z * se), 1e-12);
+    assert_near(s.band[0].rr.est, 1, 0);
+    assert_true(isnan(s.band[0].rr.lo));
+    /* trend over bands 1 and 3 (band 2 empty): scores 1 and 3 */
+    {
+        uint64_t x[2] = { 1, 2 }, n[2] = { 10, 10 };
+        double sc[2] = { 1, 3 };
+        cs_test t;
+        cs_dose_trend(&t, x, n, sc, 2);
+        assert_near(s.trend.stat, t.stat, 1e-12);
+        /* by hand: p = 0.15, sbar = 2, T = (1 - 1.5)(-1) + (2 - 1.5)(1) = 1,
+         * V = 0.15 * 0.85 * (10 + 10) = 2.55 */
+        assert_near(s.trend.stat, 1 / 2.55, 1e-12);
+    }
+    /* the reference band moved to band 3 */
+    d.e[CS_DOSE_RPE].cuts.reference = 2;
+    cs_dose_stats_compute(&s, &d, CS_DOSE_RPE, 0.95, 0);
+    assert_near(s.band[0].rr.est, 0.5, 1e-12);
+    cs_dose_dispose(&d);
+}
+
+/* The robust trend against statsmodels:
+ *   sm.GLM(y, [1, band], Binomial()).fit(cov_type="cluster",
+ *          cov_kwds={"groups": participant})
+ * on the sessions below (values computed once, kept here). */
+static void test_robust_against_statsmodels(void **state)
+{
+    static const struct { const char *id; int band, n, y; } rows[] = {
+        { "A", 1, 5, 1 }, { "A", 2, 3, 1 }, { "B", 1, 4, 0 }, { "B", 3, 2, 1 },
+        { "C", 2, 6, 2 }, { "C", 3, 4, 2 }, { "D", 1, 7, 1 }, { "D", 2, 2, 0 },
+        { "D", 3, 1, 1 }, { "E", 3, 5, 3 }, { "F", 1, 3, 0 }, { "F", 2, 4, 1 },
+    };
+    cs_rules r;
+    cs_dose d;
+    cs_dose_stats s;
+    cs_error err = {0};
+    double v[CS_DOSE_N];
+    (void)state;
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    all_missing(v);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (int k = 0; k < rows[i].n; k++) {
+            /* bands 1, 2, 3 of warmup_min (0, 5, 10, 15) */
+            v[CS_DOSE_WARMUP] = 5.0 * (rows[i].band - 1);
+            assert_int_equal(cs_dose_add(&d, v, k < rows[i].y, 60000,
+                                         str(rows[i].id), &err), 0);
+        }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    cs_dose_stats_compute(&s, &d, CS_DOSE_WARMUP, 0.95, 1);
+    assert_int_equal(s.participants, 6);
+    assert_rel(s.trend_or.est, 3.488343209250367, 1e-9);
+    assert_rel(s.trend_or.lo, 2.3008034804613873, 1e-9);
+    assert_rel(s.trend_or.hi, 5.2888212526012675, 1e-9);
+    assert_rel(s.trend_or_p, 3.999081034407141e-09, 1e-6);
+    cs_dose_dispose(&d);
+}
+
+/* Pseudo-random sessions, in three shards: merged in any order, the
+ * states' text equals the single pass's. */
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void text_of(const cs_agg *a, cs_buf *b)
+{
+    cs_buf_reset(b);
+    assert_int_equal(cs_dose_write(&a->dose, b), 0);
+    assert_int_equal(cs_period_write(&a->period, b), 0);
+}
+
+static void test_merge_orders(void **state)
+{
+    cs_rules r;
+    cs_agg one, shard[3], m;
+    cs_error err = {0};
+    cs_buf b1, b2;
+    static const int orders[3][3] = { { 0, 1, 2 }, { 2, 0, 1 }, { 1, 2, 0 } };
+    (void)state;
+    cs_rules_default(&r);
+    assert_int_equal(cs_agg_init(&one, &r, NULL, NULL, &err), 0);
+    assert_int_equal(cs_agg_cluster(&one, &err), 0);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cs_agg_init(&shard[k], &r, NULL, NULL, &err), 0);
+        assert_int_equal(cs_agg_cluster(&shard[k], &err), 0);
+    }
+    for (int i = 0; i < 3000; i++) {
+        signed char fl[CS_F_N];
+        char id[16];
+        cs_agg_more mo;
+        int out = next() % 13 == 0;
+        uint64_t mmin = 1000 + next() % 200000;
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = (signed char)((int)(next() % 3) - 1);
+        snprintf(id, sizeof id, "P%03d", (int)(next() % 150));
+        for (int e = 0; e < CS_DOSE_N; e++)
+            mo.dose[e] = next() % 9 == 0 ? NAN : (double)(next() % 4000) / 3.0 - 20;
+        mo.day = 19700 + (int32_t)(next() % 400);
+        mo.has_day = next() % 50 != 0;
+        cs_agg *s = &shard[next() % 3];
+        assert_int_equal(cs_agg_add(&one, fl, out, mmin, str(""), str(""), str(id), &err), 0);
+        assert_int_equal(cs_agg_add_more(&one, &mo, fl, out, mmin, str(id), &err), 0);
+        assert_int_equal(cs_agg_add(s, fl, out, mmin, str(""), str(""), str(id), &err), 0);
+        assert_int_equal(cs_agg_add_more(s, &mo, fl, out, mmin, str(id), &err), 0);
+    }
+    assert_int_equal(cs_agg_finish(&one, &err), 0);
+    cs_buf_init(&b1, 0);
+    cs_buf_init(&b2, 0);
+    text_of(&one, &b1);
+    assert_true(one.period.undated > 0);
+    assert_true(one.dose.e[CS_DOSE_HEAT].missing > 0);
+    assert_true(one.dose.e[CS_DOSE_RPE].below > 0);
+    for (int o = 0; o < 3; o++) {
+        assert_int_equal(cs_agg_init(&m, &r, NULL, NULL, &err), 0);
+        assert_int_equal(cs_agg_cluster(&m, &err), 0);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(cs_agg_merge(&m, &shard[orders[o][k]], &err), 0);
+        assert_int_equal(cs_agg_finish(&m, &err), 0);
+        text_of(&m, &b2);
+        assert_int_equal(b1.len, b2.len);
+        assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+        /* and the whole state through its text */
+        cs_buf_reset(&b2);
+        assert_int_equal(cs_agg_write_partial(&m, &b2), 0);
+        cs_agg back;
+        assert_int_equal(cs_agg_read_partial(&back, "m", b2.ptr, b2.len, &err), 0);
+        text_of(&back, &b2);
+        assert_int_equal(b1.len, b2.len);
+        assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+        cs_agg_dispose(&back);
+        cs_agg_dispose(&m);
+    }
+    /* different bands do not merge */
+    r.dose[CS_DOSE_FLUID].cut[1] = 250;
+    assert_int_equal(cs_agg_init(&m, &r, NULL, NULL, &err), 0);
+    assert_int_equal(cs_agg_cluster(&m, &err), 0);
+    assert_int_equal(cs_agg_merge(&m, &one, &err), CS_EDATA);
+    assert_non_null(strstr(err.msg, "fluid_ml_per_h"));
+    cs_agg_dispose(&m);
+    cs_agg_dispose(&one);
+    for (int k = 0; k < 3; k++)
+        cs_agg_dispose(&shard[k]);
+    cs_buf_dispose(&b1);
+    cs_buf_dispose(&b2);
+}
+
+/* Damaged sections are refused with a reason. */
+static void test_read_refuses(void **state)
+{
+    cs_rules r;
+    cs_dose d;
+    cs_period p;
+    char why[200];
+    (void)state;
+    cs_rules_default(&r);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("intensity_rpe 1 1,4,7,9 0 0"),
+                                       why, sizeof why), 0);
+    assert_int_equal(cs_dose_read_line(&d, str("band"), str("intensity_rpe 2 10 3 600000"),
+                                       why, sizeof why), 0);
+    /* more cases than sessions */
+    assert_int_equal(cs_dose_read_line(&d, str("band"), str("intensity_rpe 1 3 4 1000"),
+                                       why, sizeof why), -1);
+    /* band past the last */
+    assert_int_equal(cs_dose_read_line(&d, str("band"), str("intensity_rpe 5 3 1 1000"),
+                                       why, sizeof why), -1);
+    /* bounds not increasing */
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,5,5 0 0"),
+                                       why, sizeof why), -1);
+    assert_non_null(strstr(why, "increasing"));
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 inf 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,0x10 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,nan 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 1 0,-inf 0 0"),
+                                       why, sizeof why), -1);
+    assert_int_equal(cs_dose_read_line(&d, str("dose"), str("warmup_min 5 0,5 0 0"),
+                                       why, sizeof why), -1);   /* reference past the last */
+    assert_int_equal(cs_dose_read_line(&d, str("dp"), str(":P1 1.1:1:0"),
+                                       why, sizeof why), -1);   /* not clustered */
+    /* the totals must add up, and every exposure be declared */
+    assert_int_equal(cs_dose_check(&d, 10, why, sizeof why), -1);
+    assert_non_null(strstr(why, "heat_index_c"));
+    cs_dose_dispose(&d);
+
+    memset(&p, 0, sizeof p);
+    assert_int_equal(cs_period_read_line(&p, str("day"), str("2024-05-07 1 0 1000 0/1 0/1 0/1 0/1 0/1 0/1"),
+                                         why, sizeof why), -1);  /* before "undated" */
+    assert_int_equal(cs_period_read_line(&p, str("undated"), str("2"), why, sizeof why), 0);
+    assert_int_equal(cs_period_read_line(&p, str("day"), str("2024-05-07 3 1 1000 1/2 0/3 0/3 0/3 0/3 0/3"),
+                                         why, sizeof why), 0);
+    assert_int_equal(cs_period_read_line(&p, str("day"), str("2024-05-06 3 1 1000 1/2 0/3 0/3 0/3 0/3 0/3"),
+                                         why, sizeof why), -1);  /* out of order */
+    assert_int_equal(cs_period_read_line(&p, str("day"), str("2024-05-08 3 1 1000 4/2 0/3 0/3 0/3 0/3 0/3"),
+                                         why, sizeof why), -1);  /* exposed > known */
+    assert_int_equal(cs_period_read_line(&p, str("day"), str("2024-02-30 3 1 1000 1/2 0/3 0/3 0/3 0/3 0/3"),
+                                         why, sizeof why), -1);  /* no such day */
+    assert_int_equal(cs_period_check(&p, 5, why, sizeof why), 0);
+    assert_int_equal(cs_period_check(&p, 6, why, sizeof why), -1);
+    cs_period_dispose(&p);
+}
+
+static int32_t day_of(const char *s)
+{
+    cs_datetime t;
+    const char *why;
+    assert_int_equal(cs_parse_date(str(s), &t, &why), 0);
+    return cs_days_from_civil(t.year, t.month, t.day);
+}
+
+static void test_periods(void **state)
+{
+    cs_period p;
+    cs_error err = {0};
+    signed char fl[CS_F_N];
+    cs_period_row *rows;
+    size_t n;
+    (void)state;
+    /* ISO weeks start on Monday: 2024-05-06 was one */
+    assert_int_equal(cs_period_start(CS_PERIOD_WEEK, day_of("2024-05-06")), day_of("2024-05-06"));
+    assert_int_equal(cs_period_start(CS_PERIOD_WEEK, day_of("2024-05-12")), day_of("2024-05-06"));
+    assert_int_equal(cs_period_start(CS_PERIOD_WEEK, day_of("2024-05-13")), day_of("2024-05-13"));
+    assert_int_equal(cs_period_start(CS_PERIOD_WEEK, day_of("2025-01-01")), day_of("2024-12-30"));
+    assert_int_equal(cs_period_start(CS_PERIOD_WEEK, day_of("1969-12-31")), day_of("1969-12-29"));
+    assert_int_equal(cs_period_start(CS_PERIOD_MONTH, day_of("2024-02-29")), day_of("2024-02-01"));
+
+    cs_period_init(&p);
+    memset(fl, 0, sizeof fl);
+    /* Sunday 2024-05-12: 2 sessions of 60 min, 1 case, heat exposed in
+     * one; Monday 2024-05-13: 1 session of 30 min, heat unknown;
+     * 2024-06-01: 1 session of 120 min, 1 case. */
+    fl[CS_F_HEAT] = 1;
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-05-12"), fl, 1, 60000, &err), 0);
+    fl[CS_F_HEAT] = 0;
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-05-12"), fl, 0, 60000, &err), 0);
+    fl[CS_F_HEAT] = -1;
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-05-13"), fl, 0, 30000, &err), 0);
+    fl[CS_F_HEAT] = 0;
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-06-01"), fl, 1, 120000, &err), 0);
+    assert_int_equal(cs_period_add(&p, 0, 0, fl, 1, 120000, &err), 0);
+    assert_int_equal(p.undated, 1);
+    /* a day before the others, added last, is sorted first by finish */
+    assert_int_equal(cs_period_add(&p, 1, day_of("2024-04-30"), fl, 0, 60000, &err), 0);
+    assert_int_equal(cs_period_finish(&p), 0);
+    assert_int_equal(p.d[0].day, day_of("2024-04-30"));
+    assert_int_equal(p.d[3].day, day_of("2024-06-01"));
+    {
+        cs_buf t;
+        cs_buf_init(&t, 0);
+        assert_int_equal(cs_period_write(&p, &t), 0);
+        t.ptr[t.len] = '\0';
+        assert_string_equal(t.ptr, "undated 1\n"
+            "day 2024-04-30 1 0 60000 0/1 0/1 0/1 0/1 0/1 0/1\n"
+            "day 2024-05-12 2 1 120000 0/2 0/2 1/2 0/2 0/2 0/2\n"
+            "day 2024-05-13 1 0 30000 0/1 0/1 0/0 0/1 0/1 0/1\n"
+            "day 2024-06-01 1 1 120000 0/1 0/1 0/1 0/1 0/1 0/1\n");
+        cs_buf_dispose(&t);
+    }
+
+    assert_int_equal(cs_period_rows(&p, CS_PERIOD_MONTH, 0.95, &rows, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0].start, day_of("2024-04-01"));
+    memmove(rows, rows + 1, 2 * sizeof *rows);   /* April checked above */
+    assert_int_equal(rows[0].start, day_of("2024-05-01"));
+    assert_int_equal(rows[0].sessions, 3);
+    assert_int_equal(rows[0].cases, 1);
+    assert_near(rows[0].hours, 2.5, 1e-12);
+    assert_near(rows[0].rate.est, 400, 1e-9);
+    assert_near(rows[0].exposed_share[CS_F_HEAT], 0.5, 0);
+    assert_near(rows[0].exposed_share[CS_F_FATIGUE], 0, 0);
+    assert_int_equal(rows[1].start, day_of("2024-06-01"));
+    assert_near(rows[1].rate.est, 500, 1e-9);
+    free(rows);
+
+    assert_int_equal(cs_period_rows(&p, CS_PERIOD_WEEK, 0.95, &rows, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(rows[0].start, day_of("2024-04-29"));
+    memmove(rows, rows + 1, 3 * sizeof *rows);
+    assert_int_equal(rows[0].start, day_of("2024-05-06"));
+    assert_int_equal(rows[0].sessions, 2);
+    assert_near(rows[0].exposed_share[CS_F_HEAT], 0.5, 0);
+    assert_int_equal(rows[1].start, day_of("2024-05-13"));
+    assert_true(isnan(rows[1].exposed_share[CS_F_HEAT]));
+    assert_near(rows[1].rate.est, 0, 0);
+    /* exact Poisson, 0 cases in 0.5 h: upper = chi2_0.975(2) / 2 / 0.5 * 1000
+     * = -ln(0.025) / 0.5 * 1000 */
+    assert_near(rows[1].rate.hi, -log(0.025) / 0.5 * 1000, 1e-9);
+    assert_int_equal(rows[2].start, day_of("2024-05-27"));
+    free(rows);
+    cs_period_dispose(&p);
+}
+
+/* The rules keys: errors name file:line:col of the offending bound. */
+static void test_rules_keys(void **state)
+{
+    cs_rules r;
+    cs_error err = {0};
+    cs_buf b;
+    (void)state;
+    cs_rules_default(&r);
+    const char *ok = "dose.intensity_rpe = 1, 5, 8\n"
+                     "dose.intensity_rpe.reference = 2\n"
+                     "dose.heat_index_c = -inf,30\n";
+    assert_int_equal(cs_rules_parse(&r, "t.rules", ok, strlen(ok), &err), 0);
+    assert_int_equal(r.dose[CS_DOSE_RPE].n, 3);
+    assert_true(r.dose[CS_DOSE_RPE].cut[2] == 8);
+    assert_int_equal(r.dose[CS_DOSE_RPE].reference, 1);
+    assert_true(isinf(r.dose[CS_DOSE_HEAT].cut[0]));
+    /* printed rules load back to the same bands */
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_rules_format(&r, &b), 0);
+    assert_non_null(strstr(b.ptr, "\ndose.intensity_rpe = 1,5,8\n"));
+    assert_non_null(strstr(b.ptr, "\ndose.heat_index_c = -inf,30\n"));
+    cs_rules back;
+    cs_rules_default(&back);
+    assert_int_equal(cs_rules_parse(&back, "p", b.ptr, b.len, &err), 0);
+    assert_memory_equal(back.dose, r.dose, sizeof r.dose);
+    cs_buf_dispose(&b);
+
+    static const struct { const char *text, *msg; } bad[] = {
+        { "x = 1\ndose.warmup_min = 0, 5, 5\n", "t.rules:2:25: dose.warmup_min: 5 does not increase" },
+        { "dose.warmup_min = 0,,5\n", "t.rules:1:21: dose.warmup_min: a bound is missing" },
+        { "dose.heat_index_c = 20,-inf\n", "t.rules:1:24: dose.heat_index_c: \"-inf\" is not a number" },
+        { "dose.intensity_rpe = 0,4\n", "t.rules:1:22: dose.intensity_rpe: 0 is outside 1 ... 10" },
+        { "dose.calcium_mg.reference = 5\n", "t.rules:1:29: dose.calcium_mg.reference: the reference band 5 is past the last of 4 bands" },
+        { "dose.calcium_mg.reference = 0\n", "t.rules:1:29: dose.calcium_mg.reference: \"0\" is not a band number" },
+        { "dose.duration_min = 1,2,3,4,5,6,7,8,9,10,11,12,13\n", "more than 12 bands" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char line[512];
+        cs_rules_default(&r);
+        memset(&err, 0, sizeof err);
+        if (strncmp(bad[i].text, "x = 1", 5) == 0) {
+            /* an unknown key stops first: use a real one on line 1 */
+            const char *t = "outcome = any\ndose.warmup_min = 0, 5, 5\n";
+            assert_int_equal(cs_rules_parse(&r, "t.rules", t, strlen(t), &err), CS_EPARSE);
+        } else {
+            assert_int_equal(cs_rules_parse(&r, "t.rules", bad[i].text,
+                                            strlen(bad[i].text), &err), CS_EPARSE);
+        }
+        cs_error_format(&err, line, sizeof line);
+        if (!strstr(line, bad[i].msg))
+            fail_msg("case %zu: got [%s], want [%s]", i, line, bad[i].msg);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_band_edges),
+        cmocka_unit_test(test_trend_against_r),
+        cmocka_unit_test(test_trend_edges),
+        cmocka_unit_test(test_counts_by_hand),
+        cmocka_unit_test(test_robust_against_statsmodels),
+        cmocka_unit_test(test_merge_orders),
+        cmocka_unit_test(test_read_refuses),
+        cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_rules_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
