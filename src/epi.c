@@ -16,6 +16,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include <crampstat/fmt.h>
+#include "internal.h"
 
 /* ---- Notes ------------------------------------------------------------- */
 
@@ -84,44 +85,18 @@ size_t cs_epi_notes_format(char *buf, size_t cap, uint64_t notes)
 
 /* ---- Helpers ----------------------------------------------------------- */
 
-static void ci_nan(cs_ci *ci)
-{
-    ci->est = ci->lo = ci->hi = NAN;
-}
+#define ci_nan cs__ci_nan
 
 static double z_of(double level)
 {
     return cs_stats_z(level);
 }
 
-static double chisq_q(double stat, double df)
-{
-    if (!(stat >= 0.0) || !(df > 0.0))
-        return NAN;
-    return gsl_cdf_chisq_Q(stat, df);
-}
+#define chisq_q cs__chisq_q
 
-/* Counts as doubles with their margins, as in stats.c. */
-typedef struct tab {
-    double a, b, c, d;
-    double n1, n0, m1, m0, n;
-} tab;
-
-static tab tab_of(const cs_2x2 *t)
-{
-    tab x;
-
-    x.a = (double)t->a;
-    x.b = (double)t->b;
-    x.c = (double)t->c;
-    x.d = (double)t->d;
-    x.n1 = x.a + x.b;
-    x.n0 = x.c + x.d;
-    x.m1 = x.a + x.c;
-    x.m0 = x.b + x.d;
-    x.n = x.n1 + x.n0;
-    return x;
-}
+/* Counts as doubles with their margins (internal.h). */
+typedef cs__tab tab;
+#define tab_of cs__tab_of
 
 /* ---- One 2x2 table of counts ------------------------------------------- */
 

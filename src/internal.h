@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <crampstat/buf.h>
 #include <crampstat/error.h>
+#include <crampstat/stats.h>
 
 /* A partial-state text being parsed (aggregate and calories states share
  * the line format: space-separated words, one record a line). The input
@@ -26,5 +27,19 @@ int cs__ptext_line(cs__ptext *t, cs_str *line);
 cs_str cs__ptext_word(cs_str *s);
 /* The next word of s as a count (a whole number >= 0 that fits 64 bits). */
 int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out);
+
+/* A 2x2 table's counts as doubles with its margins (stats.c, epi.c):
+ * exact below 2^53, and the sums cannot wrap as uint64_t sums could. */
+typedef struct cs__tab {
+    double a, b, c, d;
+    double n1, n0;   /* exposed, unexposed (row totals) */
+    double m1, m0;   /* cases, non-cases (column totals) */
+    double n;
+} cs__tab;
+cs__tab cs__tab_of(const cs_2x2 *t);
+/* est, lo, hi all NaN. */
+void cs__ci_nan(cs_ci *ci);
+/* Chi-square upper tail; NaN for a statistic below 0 or df <= 0. */
+double cs__chisq_q(double stat, double df);
 
 #endif

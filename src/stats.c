@@ -5,6 +5,7 @@
  * results are NaN and every edge case is reported as a CS_NOTE_* bit, so
  * the report can say what was done instead of silently adding 0.5. */
 #include <crampstat/stats.h>
+#include "internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -106,9 +107,13 @@ size_t cs_stats_notes_format(char *buf, size_t cap, uint32_t notes)
     return len;
 }
 
+#define ci_nan cs__ci_nan
+#define chisq_q cs__chisq_q
+#define tab_of cs__tab_of
+
 /* ---- Helpers ---------------------------------------------------------- */
 
-static void ci_nan(cs_ci *ci)
+void cs__ci_nan(cs_ci *ci)
 {
     ci->est = ci->lo = ci->hi = NAN;
 }
@@ -120,7 +125,7 @@ static void test_nan(cs_test *t, double df)
 }
 
 /* Chi-square upper tail; GSL is only called with arguments it accepts. */
-static double chisq_q(double stat, double df)
+double cs__chisq_q(double stat, double df)
 {
     if (!(stat >= 0.0) || !(df > 0.0))
         return NAN;
@@ -588,16 +593,9 @@ uint32_t cs_stats_rate_ratio_exact(cs_ci *out, uint64_t a, double t1,
 
 /* ---- Measures of a 2x2 table ------------------------------------------ */
 
-/* Counts as doubles, with the margins: exact below 2^53, and the sums
- * cannot wrap as uint64_t sums could. */
-typedef struct tab {
-    double a, b, c, d;
-    double n1, n0;   /* exposed, unexposed (row totals) */
-    double m1, m0;   /* cases, non-cases (column totals) */
-    double n;
-} tab;
+typedef cs__tab tab;
 
-static tab tab_of(const cs_2x2 *t)
+cs__tab cs__tab_of(const cs_2x2 *t)
 {
     tab x;
 
