@@ -238,6 +238,7 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                                      cs_dose_exposure_name(e),
                                      (unsigned long long)x->missing,
                                      (unsigned long long)x->below);
+        t.numeric[0] = 0;   /* band labels ("4 to <7") read as text */
         rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
         char tr[200];
