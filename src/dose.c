@@ -7,6 +7,10 @@
 #include <crampstat/dose.h>
 #include <crampstat/value.h>
 #include <crampstat/writer.h>
+#include "internal.h"
+
+#define next_word cs__ptext_word
+#define parse_u64 cs__parse_u64
 
 static const char *const exposure_names[CS_DOSE_N] = {
     "intensity_rpe", "heat_index_c", "fluid_ml_per_h", "warmup_min",
@@ -383,34 +387,6 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
         rc = rc ? rc : cs_buf_putc(b, '\n');
     }
     return rc;
-}
-
-static cs_str next_word(cs_str *s)
-{
-    size_t i = 0;
-    cs_str w;
-    while (i < s->len && s->ptr[i] != ' ')
-        i++;
-    w = (cs_str){ s->ptr, i };
-    s->ptr += i < s->len ? i + 1 : i;
-    s->len -= i < s->len ? i + 1 : i;
-    return w;
-}
-
-/* A count: digits only, fitting 64 bits. */
-static int parse_u64(cs_str w, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (w.len == 0 || w.len > 20)
-        return -1;
-    for (size_t i = 0; i < w.len; i++) {
-        unsigned dgt = (unsigned)(w.ptr[i] - '0');
-        if (dgt > 9 || v > (UINT64_MAX - dgt) / 10)
-            return -1;
-        v = v * 10 + dgt;
-    }
-    *out = v;
-    return 0;
 }
 
 static int exposure_of(cs_str w)

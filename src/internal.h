@@ -25,6 +25,9 @@ int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
 int cs__ptext_line(cs__ptext *t, cs_str *line);
 /* Split off the first space-separated word of s. */
 cs_str cs__ptext_word(cs_str *s);
+/* w as a count: 0, or -1 when it is not digits only, -2 when it does
+ * not fit in 64 bits. */
+int cs__parse_u64(cs_str w, uint64_t *out);
 /* The next word of s as a count (a whole number >= 0 that fits 64 bits). */
 int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out);
 

@@ -42,24 +42,32 @@ cs_str cs__ptext_word(cs_str *s)
     return w;
 }
 
-int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
+int cs__parse_u64(cs_str w, uint64_t *out)
 {
-    cs_str w = cs__ptext_word(s);
     uint64_t v = 0;
 
     if (w.len == 0 || w.len > 20)
-        return cs__ptext_err(t, t->line, "expected a count (a whole number "
-                             ">= 0)");
+        return -1;
     for (size_t i = 0; i < w.len; i++) {
         unsigned d = (unsigned)((unsigned char)w.ptr[i] - '0');
         if (d > 9)
-            return cs__ptext_err(t, t->line, "expected a count (a whole "
-                                 "number >= 0)");
+            return -1;
         if (v > (UINT64_MAX - d) / 10)
-            return cs__ptext_err(t, t->line, "a count does not fit in 64 "
-                                 "bits");
+            return -2;
         v = v * 10 + d;
     }
     *out = v;
+    return 0;
+}
+
+int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
+{
+    int rc = cs__parse_u64(cs__ptext_word(s), out);
+
+    if (rc == -2)
+        return cs__ptext_err(t, t->line, "a count does not fit in 64 bits");
+    if (rc < 0)
+        return cs__ptext_err(t, t->line, "expected a count (a whole number "
+                             ">= 0)");
     return CS_OK;
 }
