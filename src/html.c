@@ -221,8 +221,9 @@ static int sec_overview(cs_buf *b, const hctx *h)
                      a->outcome == CS_OUTCOME_ANY
                          ? "any cramp (cramp = yes)"
                          : "hamstring cramp (cramp = yes and cramp_muscle = hamstring)",
-                     h->lvl, h->d->ro->ci == CS_CI_EXACT ? "Clopper-Pearson"
-                                                         : "Wilson");
+                     h->lvl, r->robust ? "robust (intercept-only logit)"
+                             : h->d->ro->ci == CS_CI_EXACT ? "Clopper-Pearson"
+                                                           : "Wilson");
     if (r->robust)
         rc = rc ? rc : P(b, "<p class=\"lead\">Intervals robust to clustering of "
                          "sessions within participants (%zu participants; "

@@ -578,7 +578,8 @@ static int header_lines(const rep *r, cs_buf *b)
                                  (unsigned long long)(a->rows - a->outcome_unknown),
                                  (unsigned long long)a->outcome_unknown,
                                  outcome_text(a->outcome), 100 * r->o->level,
-                                 r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                                 r->robust ? "robust (intercept-only logit)"
+                                 : r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
                                  a->rules);
     if (r->robust)
         rc = rc ? rc : cs_buf_printf(b, "intervals:  robust to clustering of sessions "
