@@ -724,7 +724,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
 
     memset(o, 0, sizeof *o);
     o->risk_ratio = o->odds_ratio = o->risk_difference = o->rate_ratio =
-        o->exposed_risk = o->unexposed_risk = nan_ci();
+        o->exposed_risk = o->unexposed_risk = o->af_exposed = o->paf = nan_ci();
     o->se_log_rr = o->design_effect = NAN;
     o->participants_exposed = G1;
     o->participants_unexposed = G0;
@@ -733,6 +733,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
     if (N1 == 0 || N0 == 0) {
         o->notes = CS_CLU_NOTE_EMPTY;
         o->rr_notes = o->or_notes = o->rd_notes = o->rate_notes = o->notes;
+        o->af_notes = o->paf_notes = o->notes;
         o->exp_notes = N1 ? 0 : CS_CLU_NOTE_EMPTY;
         o->unexp_notes = N0 ? 0 : CS_CLU_NOTE_EMPTY;
     }
@@ -841,9 +842,40 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
                 o->or_notes |= CS_CLU_NOTE_ZERO_SE;
         }
     }
+    /* AF among the exposed: a monotone function of the risk ratio. */
+    o->af_notes = o->rr_notes;
+    if (o->risk_ratio.est == o->risk_ratio.est) {
+        const cs_ci *rr = &o->risk_ratio;
+        o->af_exposed = (cs_ci){ (rr->est - 1) / rr->est, (rr->lo - 1) / rr->lo,
+                                 (rr->hi - 1) / rr->hi };
+    }
+    /* PAF = 1 - p0 / p: log(1 - PAF) = log p0 - log(w1 p1 + w0 p0), whose
+     * gradient in (p1, p0) is (-w1 / p, 1 / p0 - w0 / p). */
+    if (A + C == 0) {
+        o->paf_notes |= CS_CLU_NOTE_ZERO_CELL;
+    } else {
+        double p = (dA + dC) / N, w1 = dN1 / N, w0 = dN0 / N;
+        o->paf.est = 1 - p0 / p;
+        if (C == 0)
+            o->paf_notes |= CS_CLU_NOTE_ZERO_CELL;   /* PAF 1: log(0) */
+        else if (two)
+            o->paf_notes |= two;
+        else {
+            double g1 = -w1 / p, g0 = 1 / p0 - w0 / p;
+            double v = c2 * (g1 * g1 * s11 / (dN1 * dN1) + g0 * g0 * s00 / (dN0 * dN0) +
+                             2 * g1 * g0 * s10 / (dN1 * dN0));
+            if (v > 0) {
+                double se = sqrt(v), q = 1 - o->paf.est;
+                o->paf.lo = 1 - q * exp(z * se);
+                o->paf.hi = 1 - q * exp(-z * se);
+            } else {
+                o->paf_notes |= CS_CLU_NOTE_ZERO_SE;
+            }
+        }
+    }
 done:
     o->notes |= o->rr_notes | o->or_notes | o->rd_notes | o->rate_notes |
-                o->exp_notes | o->unexp_notes;
+                o->exp_notes | o->unexp_notes | o->af_notes | o->paf_notes;
 }
 
 /* ---- models ---------------------------------------------------------- */

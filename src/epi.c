@@ -855,82 +855,109 @@ static int j_notes(cs_buf *b, uint64_t notes, const char *sep)
     return rc ? rc : cs_buf_puts(b, sep);
 }
 
+uint64_t cs_epi_factor_measures(cs_epi_factor *m, const cs_2x2 *t,
+                                double t1, double t0, double level)
+{
+    cs_pt2 pt = { t->a, t->c, t1, t0 };
+    uint64_t notes;
+
+    notes = cs_stats_af_exposed(&m->af_exposed, t, level);
+    notes |= cs_epi_paf(&m->paf, t, level);
+    notes |= cs_epi_par(&m->par, t, level);
+    notes |= cs_epi_nnt(&m->nnt, t, level);
+    notes |= cs_epi_exact_or(&m->exact_or, t, level);
+    notes |= cs_epi_rate_difference(&m->rate_difference, &pt, 1000.0, level);
+    notes |= cs_epi_af_rate(&m->af_rate, &pt, level);
+    notes |= cs_epi_par_rate(&m->par_rate, &pt, 1000.0, level);
+    notes |= cs_epi_paf_rate(&m->paf_rate, &pt, level);
+    return m->notes = notes;
+}
+
+int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m)
+{
+    const char *kind = cs_epi_nnt_kind_name(m->nnt.kind);
+    cs_ci nnt = { m->nnt.est, m->nnt.lo, m->nnt.hi };
+    int rc;
+
+    rc = j_ci(b, "af_exposed_interval", &m->af_exposed, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "paf_interval", &m->paf, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "attributable_risk_population", &m->par, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "nnt", &nnt, kind ? kind : "", ",\n   ");
+    rc = rc ? rc : j_ci(b, "exact_odds_ratio", &m->exact_or, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "attributable_rate_per_1000h", &m->rate_difference,
+                        NULL, ", ");
+    rc = rc ? rc : j_ci(b, "af_exposed_rate", &m->af_rate, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "attributable_rate_population_per_1000h",
+                        &m->par_rate, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "paf_rate", &m->paf_rate, NULL, ",\n   ");
+    return rc ? rc : j_notes(b, m->notes, ", ");
+}
+
 int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
                        double level)
 {
-    const char *kind;
-    uint64_t notes;
-    cs_nnt nnt;
-    cs_pt2 pt;
-    cs_ci ci;
-    int rc;
+    cs_epi_factor m;
 
-    pt.a = t->a;
-    pt.c = t->c;
-    pt.t1 = t1;
-    pt.t0 = t0;
-    notes = cs_stats_af_exposed(&ci, t, level);
-    rc = j_ci(b, "af_exposed_interval", &ci, NULL, ", ");
-    notes |= cs_epi_paf(&ci, t, level);
-    rc = rc ? rc : j_ci(b, "paf_interval", &ci, NULL, ", ");
-    notes |= cs_epi_par(&ci, t, level);
-    rc = rc ? rc : j_ci(b, "attributable_risk_population", &ci, NULL, ", ");
-    notes |= cs_epi_nnt(&nnt, t, level);
-    ci.est = nnt.est;
-    ci.lo = nnt.lo;
-    ci.hi = nnt.hi;
-    kind = cs_epi_nnt_kind_name(nnt.kind);
-    rc = rc ? rc : j_ci(b, "nnt", &ci, kind ? kind : "", ",\n   ");
-    notes |= cs_epi_exact_or(&ci, t, level);
-    rc = rc ? rc : j_ci(b, "exact_odds_ratio", &ci, NULL, ", ");
-    notes |= cs_epi_rate_difference(&ci, &pt, 1000.0, level);
-    rc = rc ? rc : j_ci(b, "attributable_rate_per_1000h", &ci, NULL, ", ");
-    notes |= cs_epi_af_rate(&ci, &pt, level);
-    rc = rc ? rc : j_ci(b, "af_exposed_rate", &ci, NULL, ", ");
-    notes |= cs_epi_par_rate(&ci, &pt, 1000.0, level);
-    rc = rc ? rc : j_ci(b, "attributable_rate_population_per_1000h", &ci,
-                        NULL, ", ");
-    notes |= cs_epi_paf_rate(&ci, &pt, level);
-    rc = rc ? rc : j_ci(b, "paf_rate", &ci, NULL, ",\n   ");
-    return rc ? rc : j_notes(b, notes, ", ");
+    cs_epi_factor_measures(&m, t, t1, t0, level);
+    return cs_epi_json_factor_of(b, &m);
+}
+
+int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *s)
+{
+    int rc = cs_buf_puts(b, ", ");
+
+    rc = rc ? rc : j_ci(b, "risk_ratio", &s->risk_ratio, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "odds_ratio", &s->odds_ratio, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "risk_difference", &s->risk_difference, NULL,
+                        ", ");
+    return rc ? rc : j_notes(b, s->notes, "");
 }
 
 int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level)
 {
     cs_epi_stratum s;
-    int rc;
 
     cs_epi_stratum_measures(&s, t, level);
-    rc = cs_buf_puts(b, ", ");
-    rc = rc ? rc : j_ci(b, "risk_ratio", &s.risk_ratio, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "odds_ratio", &s.odds_ratio, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "risk_difference", &s.risk_difference, NULL,
-                        ", ");
-    return rc ? rc : j_notes(b, s.notes, "");
+    return cs_epi_json_stratum_of(b, &s);
+}
+
+uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
+                                    const cs_2x2 *strata, size_t k,
+                                    double level)
+{
+    uint64_t notes;
+
+    notes = cs_epi_mh_rd(&m->mh_rd, strata, k, CS_EPI_RD_GREENLAND_ROBINS,
+                         level);
+    notes |= cs_epi_mh_rd(&m->mh_rd_sato, strata, k, CS_EPI_RD_SATO, level);
+    notes |= cs_epi_crude_to_adjusted(&m->crude_adj, strata, k);
+    notes |= cs_epi_woolf_rr(&m->woolf_rr, &m->woolf_rr_used, strata, k);
+    notes |= cs_epi_woolf_or(&m->woolf_or, &m->woolf_or_used, strata, k);
+    return m->notes = notes;
+}
+
+int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m)
+{
+    int rc;
+
+    rc = j_ci(b, "mh_risk_difference", &m->mh_rd, NULL, ", ");
+    rc = rc ? rc : j_ci(b, "mh_risk_difference_sato", &m->mh_rd_sato, NULL,
+                        ",\n   ");
+    rc = rc ? rc : cs_buf_puts(b, "\"crude_to_adjusted\": {\"risk_ratio\": ");
+    rc = rc ? rc : cs_json_num(b, m->crude_adj.risk_ratio);
+    rc = rc ? rc : cs_buf_puts(b, ", \"odds_ratio\": ");
+    rc = rc ? rc : cs_json_num(b, m->crude_adj.odds_ratio);
+    rc = rc ? rc : cs_buf_puts(b, "}, \"woolf_homogeneity\": {");
+    rc = rc ? rc : j_test(b, "risk_ratio", &m->woolf_rr, ", ");
+    rc = rc ? rc : j_test(b, "odds_ratio", &m->woolf_or, "},\n   ");
+    return rc ? rc : j_notes(b, m->notes, ", ");
 }
 
 int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
                            double level)
 {
-    cs_epi_crude_adj ca;
-    uint64_t notes;
-    cs_test wr, wo;
-    cs_ci ci;
-    int rc;
+    cs_epi_stratified m;
 
-    notes = cs_epi_mh_rd(&ci, strata, k, CS_EPI_RD_GREENLAND_ROBINS, level);
-    rc = j_ci(b, "mh_risk_difference", &ci, NULL, ", ");
-    notes |= cs_epi_mh_rd(&ci, strata, k, CS_EPI_RD_SATO, level);
-    rc = rc ? rc : j_ci(b, "mh_risk_difference_sato", &ci, NULL, ",\n   ");
-    notes |= cs_epi_crude_to_adjusted(&ca, strata, k);
-    rc = rc ? rc : cs_buf_puts(b, "\"crude_to_adjusted\": {\"risk_ratio\": ");
-    rc = rc ? rc : cs_json_num(b, ca.risk_ratio);
-    rc = rc ? rc : cs_buf_puts(b, ", \"odds_ratio\": ");
-    rc = rc ? rc : cs_json_num(b, ca.odds_ratio);
-    notes |= cs_epi_woolf_rr(&wr, NULL, strata, k);
-    notes |= cs_epi_woolf_or(&wo, NULL, strata, k);
-    rc = rc ? rc : cs_buf_puts(b, "}, \"woolf_homogeneity\": {");
-    rc = rc ? rc : j_test(b, "risk_ratio", &wr, ", ");
-    rc = rc ? rc : j_test(b, "odds_ratio", &wo, "},\n   ");
-    return rc ? rc : j_notes(b, notes, ", ");
+    cs_epi_stratified_measures(&m, strata, k, level);
+    return cs_epi_json_stratified_of(b, &m);
 }

@@ -124,6 +124,9 @@ static void compute(rep *r)
                                             r->f[f].exposed.hours,
                                             r->f[f].unexposed.cases,
                                             r->f[f].unexposed.hours, r->o->level);
+    for (int f = 0; f < CS_F_N; f++)
+        cs_epi_factor_measures(&r->ep[f], &r->f[f].t, r->f[f].exposed.hours,
+                               r->f[f].unexposed.hours, r->o->level);
     r->robust = a->clu && r->o->cluster;
     if (r->robust)
         cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
@@ -133,12 +136,21 @@ static void compute(rep *r)
             strat *s = &r->s[f];
             s->factor = f;
             s->t = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->t);
-            if (!s->t) {
+            s->st = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->st);
+            if (!s->t || !s->st) {
+                free(s->t);
+                free(s->st);
+                s->t = NULL;
+                s->st = NULL;
                 s->notes = CS_NOTE_NOMEM;
+                cs_epi_stratified_measures(&s->ep, NULL, 0, r->o->level);
                 continue;
             }
             cs_report_strata(s->t, a, f);
             s->notes = cs_stats_mh(&s->mh, s->t, a->nstrata, r->o->level);
+            for (size_t i = 0; i < a->nstrata; i++)
+                cs_epi_stratum_measures(&s->st[i], &s->t[i], r->o->level);
+            cs_epi_stratified_measures(&s->ep, s->t, a->nstrata, r->o->level);
         }
     }
     /* Logistic regression on the covariate patterns. */
@@ -234,8 +246,10 @@ void cs_report_free(cs_report *r)
 {
     if (!r)
         return;
-    for (int f = 0; f < CS_F_N; f++)
+    for (int f = 0; f < CS_F_N; f++) {
         free(r->s[f].t);
+        free(r->s[f].st);
+    }
     free(r);
 }
 
@@ -341,6 +355,10 @@ static int j_robust_factor(cs_buf *b, const rep *r, int f)
     rc = rc ? rc : j_ci(b, "exposed_risk", &c->exposed_risk);
     rc = rc ? rc : cs_buf_append(b, ", ", 2);
     rc = rc ? rc : j_ci(b, "unexposed_risk", &c->unexposed_risk);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "af_exposed", &c->af_exposed);
+    rc = rc ? rc : cs_buf_append(b, ", ", 2);
+    rc = rc ? rc : j_ci(b, "paf", &c->paf);
     rc = rc ? rc : cs_buf_append(b, ", \"design_effect\": ", 19);
     rc = rc ? rc : cs_json_num(b, c->design_effect);
     rc = rc ? rc : cs_buf_append(b, ", ", 2);
@@ -450,8 +468,7 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : j_ci(b, "rate_ratio", &r->rate_ratio[f]);
         rc = rc ? rc : j_robust_factor(b, r, f);
         rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : cs_epi_json_factor(b, &s->t, s->exposed.hours,
-                                          s->unexposed.hours, r->o->level);
+        rc = rc ? rc : cs_epi_json_factor_of(b, &r->ep[f]);
         rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
                                   r->rate_notes[f]);
         rc = rc ? rc : cs_buf_putc(b, '}');
@@ -473,7 +490,7 @@ static int render_json(const rep *r, cs_buf *b)
                                          (unsigned long long)s->t[i].c,
                                          (unsigned long long)s->t[i].d,
                                          (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
-            rc = rc ? rc : cs_epi_json_stratum(b, &s->t[i], r->o->level);
+            rc = rc ? rc : cs_epi_json_stratum_of(b, &s->st[i]);
             rc = rc ? rc : cs_buf_putc(b, '}');
         }
         rc = rc ? rc : cs_buf_append(b, "],\n   ", 6);
@@ -486,8 +503,7 @@ static int render_json(const rep *r, cs_buf *b)
         rc = rc ? rc : j_test(b, "breslow_day", &s->mh.breslow_day, 1);
         rc = rc ? rc : cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
                                      s->mh.strata_used, s->mh.strata_bd);
-        rc = rc ? rc : cs_epi_json_stratified(b, s->t, s->t ? a->nstrata : 0,
-                                              r->o->level);
+        rc = rc ? rc : cs_epi_json_stratified_of(b, &s->ep);
         rc = rc ? rc : j_notes(b, s->notes);
         rc = rc ? rc : cs_buf_putc(b, '}');
     }

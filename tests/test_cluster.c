@@ -75,6 +75,19 @@ static void check_tiny(const cs_clu *c)
     near_rel(s.rate_ratio.hi, 7.17919740598058, 1e-9);
     near_rel(s.exposed_risk.lo, 0.23239464033428994, 1e-9);
     near_rel(s.exposed_risk.hi, 0.8814014566095395, 1e-9);
+    /* AF among the exposed: (RR - 1) / RR at the robust RR's limits. */
+    near_rel(s.af_exposed.est, 1 - (2.0 / 7) / 0.6, 1e-15);
+    near_rel(s.af_exposed.lo, -0.23906155718718661, 1e-9);
+    near_rel(s.af_exposed.hi, 0.81699265197987558, 1e-9);
+    /* PAF = 1 - (2/7) / (5/12) = 11/35. By hand, with gradient (-w1 / p,
+     * 1 / p0 - w0 / p) = (-1, 7/5) and the residuals above, the variance
+     * of log(1 - PAF) is 4/3 * 11/10 * sum u^2 = 13123/153125 exactly
+     * (statsmodels' identity-link covariance gives the same SE). */
+    near_rel(s.paf.est, 11.0 / 35, 1e-15);
+    near_rel(s.paf.lo, 1 - 24.0 / 35 * exp(1.959963984540054 * sqrt(13123.0 / 153125)),
+             1e-12);
+    near_rel(s.paf.lo, -0.21711188676949433, 1e-9);
+    near_rel(s.paf.hi, 0.61367226239102224, 1e-9);
     /* Design effect: robust variance over Katz's 1/3 - 1/5 + 1/2 - 1/7. */
     near_rel(s.design_effect, 0.4879128579122507 * 0.4879128579122507 /
                               (1.0 / 3 - 1.0 / 5 + 1.0 / 2 - 1.0 / 7), 1e-9);
@@ -209,6 +222,9 @@ static void test_cluster_one_participant(void **state)
     assert_true(isnan(s.risk_difference.lo));
     assert_true(isnan(s.exposed_risk.lo));
     assert_false(isnan(s.risk_difference.est));
+    assert_true(s.paf_notes & CS_CLU_NOTE_ONE_PARTICIPANT);
+    assert_true(isnan(s.paf.lo) && isnan(s.af_exposed.lo));
+    assert_false(isnan(s.paf.est));
     cs_clu_free(c);
 }
 

@@ -94,10 +94,19 @@ typedef struct cs_clu_factor {
     cs_ci rate_ratio;             /* Poisson log link, offset log(hours) */
     cs_ci exposed_risk;           /* intercept-only logit, back-transformed */
     cs_ci unexposed_risk;
+    /* Attributable fraction among the exposed, (RR - 1) / RR, its limits
+     * those of the robust risk ratio carried through. */
+    cs_ci af_exposed;
+    /* Population attributable fraction 1 - p0 / p, p = (N1 p1 + N0 p0) / N
+     * with the group sizes fixed; interval on log(1 - PAF) by the delta
+     * method from the robust covariance of (p1, p0) of y ~ 1 + x (the one
+     * the risk difference uses). */
+    cs_ci paf;
     double se_log_rr;             /* robust SE of log RR (with the factor) */
     double design_effect;         /* (robust SE / Katz SE)^2 of log RR */
     uint32_t notes;               /* CS_NOTE_* for the whole set */
     uint32_t rr_notes, or_notes, rd_notes, rate_notes, exp_notes, unexp_notes;
+    uint32_t af_notes, paf_notes;
 } cs_clu_factor;
 
 /* Robust statistics of factor f over all participants; level is the

@@ -222,6 +222,38 @@ uint64_t cs_epi_woolf_rr(cs_test *out, size_t *used, const cs_2x2 *strata,
 uint64_t cs_epi_woolf_or(cs_test *out, size_t *used, const cs_2x2 *strata,
                          size_t k);
 
+/* ---- Everything of one factor, and of one stratified factor ----------- */
+
+/* The measures the report shows for a factor with table t and exposure
+ * hours t1 (exposed) and t0, at the given level: each as the function
+ * above computes it (the rate measures per 1000 h). Returns (and keeps in
+ * notes) the or of their notes. */
+typedef struct cs_epi_factor {
+    cs_ci af_exposed;         /* cs_stats_af_exposed */
+    cs_ci paf, par;           /* cs_epi_paf, cs_epi_par */
+    cs_nnt nnt;
+    cs_ci exact_or;
+    cs_ci rate_difference;    /* per 1000 h */
+    cs_ci af_rate;
+    cs_ci par_rate;           /* per 1000 h */
+    cs_ci paf_rate;
+    uint64_t notes;
+} cs_epi_factor;
+uint64_t cs_epi_factor_measures(cs_epi_factor *out, const cs_2x2 *t,
+                                double t1, double t0, double level);
+
+/* The pooled measures of a factor over k strata. */
+typedef struct cs_epi_stratified {
+    cs_ci mh_rd, mh_rd_sato;  /* Greenland-Robins and Sato variances */
+    cs_epi_crude_adj crude_adj;
+    cs_test woolf_rr, woolf_or;
+    size_t woolf_rr_used, woolf_or_used;
+    uint64_t notes;
+} cs_epi_stratified;
+uint64_t cs_epi_stratified_measures(cs_epi_stratified *out,
+                                    const cs_2x2 *strata, size_t k,
+                                    double level);
+
 /* ---- JSON keys of the aggregate report (docs/report-json.md) ------------ */
 /* Each writer appends keys for an object the caller has open, and returns
  * CS_OK or the first cs_buf error. Undefined numbers are null, and
@@ -235,11 +267,13 @@ uint64_t cs_epi_woolf_or(cs_test *out, size_t *used, const cs_2x2 *strata,
  * each followed by ", ", so the caller writes its next key after them. */
 int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
                        double level);
+int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m);
 
 /* One stratum: writes ", \"risk_ratio\": ..., \"odds_ratio\": ...,
  * \"risk_difference\": ..., \"epi_notes\": [...]" (a leading ", ", none
  * after). */
 int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level);
+int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *m);
 
 /* A stratified factor: writes "mh_risk_difference" (Greenland-Robins),
  * "mh_risk_difference_sato", "crude_to_adjusted" {risk_ratio,
@@ -247,5 +281,6 @@ int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level);
  * df, p}}, "epi_notes", each followed by ", ". */
 int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
                            double level);
+int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m);
 
 #endif

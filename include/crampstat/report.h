@@ -5,6 +5,7 @@
 
 #include <crampstat/aggregate.h>
 #include <crampstat/buf.h>
+#include <crampstat/epi.h>
 #include <crampstat/fmt.h>
 #include <crampstat/stats.h>
 
@@ -61,7 +62,9 @@ void cs_report_strata(cs_2x2 *out, const cs_agg *a, int f);
 typedef struct cs_report_strat {
     int factor;
     cs_2x2 *t;       /* per stratum, in the state's order */
+    cs_epi_stratum *st;   /* each stratum's RR, OR and RD (same order) */
     cs_mh mh;
+    cs_epi_stratified ep; /* MH risk difference, crude/MH, Woolf */
     uint32_t notes;
 } cs_report_strat;
 
@@ -71,6 +74,7 @@ typedef struct cs_report {
     const cs_agg *a;
     const cs_report_opts *o;
     cs_factor_stats f[CS_F_N];     /* crude, session-level */
+    cs_epi_factor ep[CS_F_N];      /* epi.2by2's further measures */
     cs_report_strat s[CS_F_N];     /* when has_strata */
     int has_strata;
     /* logistic regression on the six main factors (and --adjust) */
