@@ -11,6 +11,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
@@ -960,4 +961,31 @@ int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
 
     cs_epi_stratified_measures(&m, strata, k, level);
     return cs_epi_json_stratified_of(b, &m);
+}
+
+void cs_epi_nnt_format(char *d, size_t cap, const cs_nnt *n, int decimals)
+{
+    const char *k = n->kind == CS_EPI_NNT_HARM ? "NNTH" : "NNTB";
+    const char *other = n->kind == CS_EPI_NNT_HARM ? "NNTB" : "NNTH";
+    char e[32], l[32], h[32];
+
+    if (n->kind == CS_EPI_NNT_NONE || !isfinite(n->est)) {
+        snprintf(d, cap, "-");
+        return;
+    }
+    cs_fmt_disp(e, sizeof e, n->est, decimals);
+    if (isnan(n->lo) || isnan(n->hi)) {
+        snprintf(d, cap, "%s %s", k, e);
+        return;
+    }
+    cs_fmt_disp(l, sizeof l, n->lo, decimals);
+    if (isinf(n->hi)) {
+        snprintf(d, cap, "%s %s (%s to inf)", k, e, l);
+    } else if (n->hi < 0) {
+        cs_fmt_disp(h, sizeof h, -n->hi, decimals);
+        snprintf(d, cap, "%s %s (%s to inf to %s %s)", k, e, l, other, h);
+    } else {
+        cs_fmt_disp(h, sizeof h, n->hi, decimals);
+        snprintf(d, cap, "%s %s (%s, %s)", k, e, l, h);
+    }
 }

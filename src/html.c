@@ -372,10 +372,11 @@ static int sec_comparison(cs_buf *b, const hctx *h)
     int rc = P(b, "<h2>Comparison, exposed vs unexposed</h2>\n<div class=\"wrap\">"
                "<table><tr><th class=\"l\">factor</th><th>risk ratio (%d%% CI)</th>"
                "<th>odds ratio (%d%% CI)</th><th>risk diff. pp (%d%% CI)</th>"
-               "<th>rate ratio (%d%% CI)</th>%s<th>AF exp.</th><th>PAF</th>"
+               "<th>rate ratio (%d%% CI)</th>%s<th>AF exp. %% (%d%% CI)</th>"
+               "<th>PAF %% (%d%% CI)</th>"
                "<th>chi&#178; p%s</th><th>Fisher p</th><th class=\"l\">notes</th>"
                "</tr>\n", lvl, lvl, lvl, lvl, r->robust ? "<th>deff</th>" : "",
-               h->d->ro->yates ? " (Yates)" : "");
+               lvl, lvl, h->d->ro->yates ? " (Yates)" : "");
 
     memset(&nt, 0, sizeof nt);
     for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
@@ -385,15 +386,17 @@ static int sec_comparison(cs_buf *b, const hctx *h)
         const cs_ci *or = r->robust ? &cf->odds_ratio : &s->or;
         const cs_ci *rd = r->robust ? &cf->risk_difference : &s->rd;
         const cs_ci *rt = r->robust ? &cf->rate_ratio : &r->rate_ratio[f];
-        char c1[64], c2[64], c3[64], c4[64], de[32], af[32], paf[32], p1[16],
+        const cs_ci *afc = r->robust ? &cf->af_exposed : &s->af;
+        const cs_ci *pafc = r->robust ? &cf->paf : &r->ep[f].paf;
+        char c1[64], c2[64], c3[64], c4[64], de[32], af[64], paf[64], p1[16],
              p2[16], nr[128];
         cs_fmt_ci(c1, sizeof c1, rr->est, rr->lo, rr->hi, 2);
         cs_fmt_ci(c2, sizeof c2, or->est, or->lo, or->hi, 2);
         cs_fmt_ci(c3, sizeof c3, 100 * rd->est, 100 * rd->lo, 100 * rd->hi, 2);
         cs_fmt_ci(c4, sizeof c4, rt->est, rt->lo, rt->hi, 2);
         num(de, sizeof de, cf->design_effect, 2);
-        num(af, sizeof af, s->af.est, 3);
-        num(paf, sizeof paf, s->paf, 3);
+        cs_fmt_ci(af, sizeof af, 100 * afc->est, 100 * afc->lo, 100 * afc->hi, 1);
+        cs_fmt_ci(paf, sizeof paf, 100 * pafc->est, 100 * pafc->lo, 100 * pafc->hi, 1);
         cs_fmt_p(p1, sizeof p1, s->chi2.p);
         cs_fmt_p(p2, sizeof p2, s->fisher_p);
         note_refs(&nt, s->notes | s->exposed.notes | s->unexposed.notes |
@@ -406,6 +409,8 @@ static int sec_comparison(cs_buf *b, const hctx *h)
         rc = rc ? rc : dci(b, "rate", rt);
         if (rc == CS_OK && r->robust)
             rc = dnum(b, "deff", cf->design_effect);
+        rc = rc ? rc : dci(b, "af", afc);
+        rc = rc ? rc : dci(b, "paf", pafc);
         rc = rc ? rc : P(b, "><td class=\"l\">%s</td><td>%s</td><td>%s</td>"
                          "<td>%s</td><td>%s</td>", cs_factor_name(f), c1, c2, c3, c4);
         if (rc == CS_OK && r->robust)
@@ -418,21 +423,172 @@ static int sec_comparison(cs_buf *b, const hctx *h)
                      "below 5: read Fisher's exact p.</p>\n");
     rc = rc ? rc : note_list(b, &nt);
     if (rc == CS_OK && r->robust)
-        rc = P(b, "<p class=\"note\">Risks, RR, OR, RD and rate ratio: intervals "
-               "robust to clustering within participants; deff = (robust / Katz "
-               "SE of log RR)&#178;; chi-square and Fisher p treat sessions as "
-               "independent. AF exp.: attributable fraction in the exposed; PAF: "
-               "population attributable fraction.</p>\n");
+        rc = P(b, "<p class=\"note\">Risks, RR, OR, RD, rate ratio, AF and PAF: "
+               "intervals robust to clustering within participants; deff = "
+               "(robust / Katz SE of log RR)&#178;; chi-square and Fisher p treat "
+               "sessions as independent. AF exp.: attributable fraction among the "
+               "exposed, (RR &#8722; 1) / RR; PAF: population attributable "
+               "fraction, the share of all cases that would not occur without the "
+               "factor.</p>\n");
     else if (rc == CS_OK)
         rc = P(b, "<p class=\"note\">RR Katz, OR Woolf, RD Wald, rate ratio exact "
-               "(conditional on the total); sessions treated as independent. AF "
-               "exp.: attributable fraction in the exposed; PAF: population "
-               "attributable fraction.</p>\n");
+               "(conditional on the total), AF from the RR interval, PAF Jewell's "
+               "interval; sessions treated as independent. AF exp.: attributable "
+               "fraction among the exposed; PAF: population attributable "
+               "fraction.</p>\n");
     return rc ? rc : how(b, "a ratio above 1 (a difference above 0) means more "
                          "cramps in exposed sessions; an interval that includes "
                          "1 (or 0) is compatible with no effect. A design effect "
                          "(deff) above 1 says how much wider the interval is for "
                          "sessions coming in clusters from the same people.");
+}
+
+/* Notes of the epi measures, numbered e1, e2, ... as in the text report. */
+typedef struct enotes {
+    uint64_t bit[64];
+    int n;
+} enotes;
+
+static void enote_refs(enotes *e, uint64_t bits, char *d, size_t cap)
+{
+    size_t len = 0;
+
+    d[0] = '\0';
+    for (unsigned i = 0; i < 64; i++) {
+        uint64_t m = UINT64_C(1) << i;
+        int k;
+        if (!(bits & m) || m == CS_NOTE_SMALL_EXPECTED || !cs_epi_note_text(m))
+            continue;
+        for (k = 0; k < e->n && e->bit[k] != m; k++)
+            ;
+        if (k == e->n)
+            e->bit[e->n++] = m;
+        if (len < cap)
+            len += (size_t)snprintf(d + len, cap - len, "%se%d", len ? "," : "",
+                                    k + 1);
+    }
+}
+
+static int enote_list(cs_buf *b, const enotes *e)
+{
+    int rc = CS_OK;
+
+    for (int k = 0; k < e->n && rc == CS_OK; k++)
+        rc = P(b, "<p class=\"note\">e%d. %s</p>\n", k + 1,
+               cs_epi_note_text(e->bit[k]));
+    return rc;
+}
+
+/* epi.2by2's further measures of each factor; session-level intervals. */
+static int sec_attributable(cs_buf *b, const hctx *h)
+{
+    const cs_report *r = h->r;
+    int lvl = h->lvl;
+    enotes en;
+    int rc = P(b, "<h2>Attributable measures and exact odds ratio (sessions "
+               "treated as independent)</h2>\n<div class=\"wrap\">"
+               "<table id=\"attr-table\"><tr><th class=\"l\">factor</th>"
+               "<th>pop. attr. risk pp (%d%% CI)</th><th>NNT (%d%% CI)</th>"
+               "<th>exact OR (%d%% CI)</th><th>attr. rate per 1000 h (%d%% CI)</th>"
+               "<th>AF exp. rate %% (%d%% CI)</th><th>PAF rate %% (%d%% CI)</th>"
+               "<th class=\"l\">notes</th></tr>\n", lvl, lvl, lvl, lvl, lvl, lvl);
+
+    memset(&en, 0, sizeof en);
+    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        const cs_epi_factor *m = &r->ep[f];
+        cs_ci nnt = { m->nnt.est, m->nnt.lo, m->nnt.hi };
+        const char *kind = cs_epi_nnt_kind_name(m->nnt.kind);
+        char c[6][96], nr[64];
+        cs_fmt_ci(c[0], sizeof c[0], 100 * m->par.est, 100 * m->par.lo,
+                  100 * m->par.hi, 2);
+        cs_epi_nnt_format(c[1], sizeof c[1], &m->nnt, 1);
+        cs_fmt_ci(c[2], sizeof c[2], m->exact_or.est, m->exact_or.lo,
+                  m->exact_or.hi, 2);
+        cs_fmt_ci(c[3], sizeof c[3], m->rate_difference.est, m->rate_difference.lo,
+                  m->rate_difference.hi, 2);
+        cs_fmt_ci(c[4], sizeof c[4], 100 * m->af_rate.est, 100 * m->af_rate.lo,
+                  100 * m->af_rate.hi, 1);
+        cs_fmt_ci(c[5], sizeof c[5], 100 * m->paf_rate.est, 100 * m->paf_rate.lo,
+                  100 * m->paf_rate.hi, 1);
+        enote_refs(&en, m->notes, nr, sizeof nr);
+        rc = P(b, "<tr data-factor=\"%s\" data-nnt-kind=\"%s\"", cs_factor_name(f),
+               kind ? kind : "");
+        rc = rc ? rc : dci(b, "par", &m->par);
+        rc = rc ? rc : dci(b, "nnt", &nnt);
+        rc = rc ? rc : dci(b, "xor", &m->exact_or);
+        rc = rc ? rc : dci(b, "ard", &m->rate_difference);
+        rc = rc ? rc : dci(b, "afr", &m->af_rate);
+        rc = rc ? rc : dci(b, "pafr", &m->paf_rate);
+        rc = rc ? rc : P(b, "><td class=\"l\">%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                         "<td>%s</td><td>%s</td><td>%s</td><td class=\"l\">%s</td>"
+                         "</tr>\n", cs_factor_name(f), c[0], c[1], c[2], c[3],
+                         c[4], c[5], nr);
+    }
+    rc = rc ? rc : P(b, "</table></div>\n");
+    rc = rc ? rc : enote_list(b, &en);
+    return rc ? rc : how(b, "pop. attr. risk is the risk of all sessions minus "
+                         "that of the unexposed; NNT the number of exposed "
+                         "sessions per extra cramp (NNTH) or per cramp avoided "
+                         "(NNTB), its interval passing through infinity when the "
+                         "risk difference's contains 0; the exact odds ratio is "
+                         "the conditional maximum-likelihood estimate with "
+                         "Fisher's exact interval; the rate measures are per "
+                         "1000 hours. These intervals treat sessions as "
+                         "independent: read the comparison above for intervals "
+                         "robust to clustering.");
+}
+
+/* Each stratum's risk ratio, odds ratio and risk difference. */
+static int strata_table(cs_buf *b, const hctx *h)
+{
+    const cs_agg *a = h->d->agg;
+    const cs_report *r = h->r;
+    int lvl = h->lvl;
+    enotes en;
+    int rc = P(b, "<div class=\"wrap\"><table id=\"strata-table\"><caption>Each "
+               "stratum of ");
+
+    memset(&en, 0, sizeof en);
+    rc = rc ? rc : E(a->by);
+    rc = rc ? rc : P(b, "</caption><tr><th class=\"l\">factor</th><th class=\"l\">");
+    rc = rc ? rc : E(a->by);
+    rc = rc ? rc : P(b, "</th><th>exposed</th><th>cases</th><th>unexposed</th>"
+                     "<th>cases</th><th>risk ratio (%d%% CI)</th>"
+                     "<th>odds ratio (%d%% CI)</th><th>risk diff. pp (%d%% CI)</th>"
+                     "<th class=\"l\">notes</th></tr>\n", lvl, lvl, lvl);
+    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        const cs_report_strat *s = &r->s[f];
+        for (size_t i = 0; s->t && s->st && i < a->nstrata && rc == CS_OK; i++) {
+            const cs_2x2 *x = &s->t[i];
+            const cs_epi_stratum *m = &s->st[i];
+            char c[3][96], nr[64];
+            cs_fmt_ci(c[0], sizeof c[0], m->risk_ratio.est, m->risk_ratio.lo,
+                      m->risk_ratio.hi, 2);
+            cs_fmt_ci(c[1], sizeof c[1], m->odds_ratio.est, m->odds_ratio.lo,
+                      m->odds_ratio.hi, 2);
+            cs_fmt_ci(c[2], sizeof c[2], 100 * m->risk_difference.est,
+                      100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
+            enote_refs(&en, m->notes, nr, sizeof nr);
+            rc = P(b, "<tr data-factor=\"%s\" data-stratum=\"", cs_factor_name(f));
+            rc = rc ? rc : E(a->strata[i].name);
+            rc = rc ? rc : P(b, "\"");
+            rc = rc ? rc : dci(b, "rr", &m->risk_ratio);
+            rc = rc ? rc : dci(b, "or", &m->odds_ratio);
+            rc = rc ? rc : dci(b, "rd", &m->risk_difference);
+            rc = rc ? rc : P(b, "><td class=\"l\">%s</td><td class=\"l\">",
+                             cs_factor_name(f));
+            rc = rc ? rc : E(a->strata[i].name[0] ? a->strata[i].name : "(empty)");
+            rc = rc ? rc : P(b, "</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+                             "<td>%llu</td><td>%s</td><td>%s</td><td>%s</td>"
+                             "<td class=\"l\">%s</td></tr>\n",
+                             (unsigned long long)(x->a + x->b),
+                             (unsigned long long)x->a,
+                             (unsigned long long)(x->c + x->d),
+                             (unsigned long long)x->c, c[0], c[1], c[2], nr);
+        }
+    }
+    rc = rc ? rc : P(b, "</table></div>\n");
+    return rc ? rc : enote_list(b, &en);
 }
 
 static int sec_stratified(cs_buf *b, const hctx *h)
@@ -449,14 +605,27 @@ static int sec_stratified(cs_buf *b, const hctx *h)
                      "<div class=\"wrap\"><table>"
                      "<tr><th class=\"l\">factor</th><th>strata</th>"
                      "<th>MH RR (%d%% CI)</th><th>MH OR (%d%% CI)</th>"
+                     "<th>MH RD pp (%d%% CI)</th><th>crude/MH RR</th>"
+                     "<th>crude/MH OR</th>"
                      "<th>MH chi&#178; p</th><th>Breslow-Day p</th>"
-                     "<th class=\"l\">notes</th>"
-                     "<th class=\"l\">exposed cases / sessions by stratum</th></tr>\n",
-                     lvl, lvl);
+                     "<th>Woolf p RR</th><th>Woolf p OR</th>"
+                     "<th class=\"l\">notes</th></tr>\n",
+                     lvl, lvl, lvl);
+    enotes en;
+    memset(&en, 0, sizeof en);
     for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
         const cs_report_strat *s = &r->s[f];
         const cs_mh *mh = &s->mh;
-        char rr[64], or[64], p1[16], p2[16];
+        const cs_epi_stratified *m = &s->ep;
+        char rr[64], or[64], rd[64], ca1[32], ca2[32], p1[16], p2[16], w1[16],
+             w2[16], nr[64];
+        cs_fmt_ci(rd, sizeof rd, 100 * m->mh_rd.est, 100 * m->mh_rd.lo,
+                  100 * m->mh_rd.hi, 2);
+        num(ca1, sizeof ca1, m->crude_adj.risk_ratio, 3);
+        num(ca2, sizeof ca2, m->crude_adj.odds_ratio, 3);
+        cs_fmt_p(w1, sizeof w1, m->woolf_rr.p);
+        cs_fmt_p(w2, sizeof w2, m->woolf_or.p);
+        enote_refs(&en, m->notes, nr, sizeof nr);
         cs_fmt_ci(rr, sizeof rr, mh->risk_ratio.est, mh->risk_ratio.lo,
                   mh->risk_ratio.hi, 2);
         cs_fmt_ci(or, sizeof or, mh->odds_ratio.est, mh->odds_ratio.lo,
@@ -466,26 +635,32 @@ static int sec_stratified(cs_buf *b, const hctx *h)
         rc = P(b, "<tr data-factor=\"%s\"", cs_factor_name(f));
         rc = rc ? rc : dci(b, "mh-rr", &mh->risk_ratio);
         rc = rc ? rc : dci(b, "mh-or", &mh->odds_ratio);
+        rc = rc ? rc : dci(b, "mh-rd", &m->mh_rd);
+        rc = rc ? rc : dnum(b, "crude-mh-rr", m->crude_adj.risk_ratio);
+        rc = rc ? rc : dnum(b, "crude-mh-or", m->crude_adj.odds_ratio);
+        rc = rc ? rc : dnum(b, "woolf-rr-p", m->woolf_rr.p);
+        rc = rc ? rc : dnum(b, "woolf-or-p", m->woolf_or.p);
         rc = rc ? rc : P(b, "><td class=\"l\">%s</td><td>%zu</td><td>%s</td><td>%s</td>"
-                         "<td>%s</td><td>%s</td><td class=\"l\">%s</td><td class=\"l\">",
-                         cs_factor_name(f), mh->strata_used, rr, or, p1, p2,
+                         "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                         "<td>%s</td><td>%s</td><td class=\"l\">%s%s%s</td></tr>\n",
+                         cs_factor_name(f), mh->strata_used, rr, or, rd, ca1, ca2,
+                         p1, p2, w1, w2,
                          s->notes & CS_NOTE_BD_TOO_FEW_STRATA
-                             ? "Breslow-Day undefined" : "");
-        for (size_t i = 0; s->t && i < a->nstrata && rc == CS_OK; i++) {
-            rc = P(b, "%s", i ? "; " : "");
-            rc = rc ? rc : E(a->strata[i].name[0] ? a->strata[i].name : "(empty)");
-            rc = rc ? rc : P(b, ": %llu/%llu", (unsigned long long)s->t[i].a,
-                             (unsigned long long)(s->t[i].a + s->t[i].b));
-        }
-        rc = rc ? rc : P(b, "</td></tr>\n");
+                             ? "Breslow-Day undefined" : "",
+                         (s->notes & CS_NOTE_BD_TOO_FEW_STRATA) && nr[0] ? " " : "",
+                         nr);
     }
     rc = rc ? rc : P(b, "</table></div>\n");
+    rc = rc ? rc : enote_list(b, &en);
+    rc = rc ? rc : strata_table(b, h);
     return rc ? rc : how(b, "the same comparison within each stratum, pooled "
-                         "(Mantel-Haenszel). When the pooled ratio is close to "
-                         "the crude one, the stratifying column does not "
-                         "confound the factor; a small Breslow-Day p says the "
-                         "ratio differs between strata. These intervals treat "
-                         "sessions as independent.");
+                         "(Mantel-Haenszel; the risk difference with the "
+                         "Greenland-Robins variance). crude/MH is the crude "
+                         "ratio over the pooled one: close to 1, the "
+                         "stratifying column does not confound the factor; a "
+                         "small Breslow-Day or Woolf p says the ratio differs "
+                         "between strata, and the table of each stratum shows "
+                         "how. These intervals treat sessions as independent.");
 }
 
 /* A model's terms: a table (intercept first) and a forest plot of the
@@ -1140,6 +1315,7 @@ static const section_fn sections[] = {
     sec_risk_ratios,
     sec_exposure,
     sec_comparison,
+    sec_attributable,
     /* Further per-factor sections go here: after the factor comparison,
      * before the stratified results and the models. A section is a
      * section_fn that writes an <h2>, its charts (SVG with <title> and

@@ -606,6 +606,151 @@ static int header_lines(const rep *r, cs_buf *b)
     return rc;
 }
 
+/* Notes of the epi measures, numbered e1, e2, ... in order of first use. */
+typedef struct epi_seen {
+    uint64_t bit[64];
+    int n;
+} epi_seen;
+
+static void epi_refs(epi_seen *e, uint64_t notes, char *d, size_t cap)
+{
+    size_t len = 0;
+
+    d[0] = '\0';
+    for (unsigned i = 0; i < 64; i++) {
+        uint64_t m = UINT64_C(1) << i;
+        int k;
+        if (!(notes & m) || m == CS_NOTE_SMALL_EXPECTED || !cs_epi_note_text(m))
+            continue;
+        for (k = 0; k < e->n && e->bit[k] != m; k++)
+            ;
+        if (k == e->n)
+            e->bit[e->n++] = m;
+        if (len < cap)
+            len += (size_t)snprintf(d + len, cap - len, "%se%d", len ? "," : "",
+                                    k + 1);
+    }
+}
+
+static int epi_list(cs_buf *b, const epi_seen *e, int md)
+{
+    int rc = CS_OK;
+
+    for (int k = 0; k < e->n && rc == CS_OK; k++)
+        rc = cs_buf_printf(b, "%se%d. %s\n", md ? "\n" : "", k + 1,
+                           cs_epi_note_text(e->bit[k]));
+    return rc;
+}
+
+/* epi.2by2's further measures of each factor (pretty and md). Their
+ * intervals treat sessions as independent, and the title says so. */
+static int attributable_table(const rep *r, cs_buf *b)
+{
+    int md = r->o->format == CS_FMT_MD, rc = CS_OK;
+    int lvl = (int)lround(r->o->level * 100);
+    char h[6][48], buf[8][128];
+    const char *cells[8];
+    epi_seen es;
+    cs_table t;
+
+    memset(&es, 0, sizeof es);
+    for (int i = 0; i < 8; i++)
+        cells[i] = buf[i];
+    snprintf(h[0], sizeof h[0], "pop. attr. risk pp (%d%% CI)", lvl);
+    snprintf(h[1], sizeof h[1], "NNT (%d%% CI)", lvl);
+    snprintf(h[2], sizeof h[2], "exact OR (%d%% CI)", lvl);
+    snprintf(h[3], sizeof h[3], "attr. rate per 1000 h (%d%% CI)", lvl);
+    snprintf(h[4], sizeof h[4], "AF exp. rate %% (%d%% CI)", lvl);
+    snprintf(h[5], sizeof h[5], "PAF rate %% (%d%% CI)", lvl);
+    const char *hdr[] = { "factor", h[0], h[1], h[2], h[3], h[4], h[5], "notes" };
+    if (cs_table_init(&t, 8, hdr) < 0)
+        return CS_ENOMEM;
+    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        const cs_epi_factor *m = &r->ep[f];
+        snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
+        cs_fmt_ci(buf[1], sizeof buf[1], 100 * m->par.est, 100 * m->par.lo,
+                  100 * m->par.hi, 2);
+        cs_epi_nnt_format(buf[2], sizeof buf[2], &m->nnt, 1);
+        cs_fmt_ci(buf[3], sizeof buf[3], m->exact_or.est, m->exact_or.lo,
+                  m->exact_or.hi, 2);
+        cs_fmt_ci(buf[4], sizeof buf[4], m->rate_difference.est,
+                  m->rate_difference.lo, m->rate_difference.hi, 2);
+        cs_fmt_ci(buf[5], sizeof buf[5], 100 * m->af_rate.est,
+                  100 * m->af_rate.lo, 100 * m->af_rate.hi, 1);
+        cs_fmt_ci(buf[6], sizeof buf[6], 100 * m->paf_rate.est,
+                  100 * m->paf_rate.lo, 100 * m->paf_rate.hi, 1);
+        epi_refs(&es, m->notes, buf[7], sizeof buf[7]);
+        rc = cs_table_add(&t, cells);
+    }
+    rc = rc ? rc : cs_buf_puts(b, md
+        ? "\n## Attributable measures and exact odds ratio\n\nIntervals treat "
+          "sessions as independent.\n\n"
+        : "\nAttributable measures and exact odds ratio (intervals treat "
+          "sessions as independent)\n");
+    rc = rc ? rc : cs_table_render(&t, r->o->format, 0, b);
+    cs_table_dispose(&t);
+    rc = rc ? rc : epi_list(b, &es, md);
+    return rc ? rc : cs_buf_printf(b, "%spop. attr. risk: risk of all sessions "
+        "minus that of the unexposed; NNT: exposed sessions per extra cramp "
+        "(NNTH) or per cramp avoided (NNTB), through infinity when the risk "
+        "difference's interval contains 0; exact OR: conditional maximum "
+        "likelihood with Fisher's exact interval; rates per 1000 h, AF and PAF "
+        "on rates from the exact rate ratio and exact Poisson rates.\n",
+        md ? "\n" : "");
+}
+
+/* Each stratum's risk ratio, odds ratio and risk difference, after the
+ * pooled table (pretty and md). */
+static int strata_table(const rep *r, cs_buf *b)
+{
+    const cs_agg *a = r->a;
+    int md = r->o->format == CS_FMT_MD, rc = CS_OK;
+    int lvl = (int)lround(r->o->level * 100);
+    char h[3][48], buf[10][192];
+    const char *cells[10];
+    epi_seen es;
+    cs_table t;
+
+    memset(&es, 0, sizeof es);
+    for (int i = 0; i < 10; i++)
+        cells[i] = buf[i];
+    snprintf(h[0], sizeof h[0], "risk ratio (%d%% CI)", lvl);
+    snprintf(h[1], sizeof h[1], "odds ratio (%d%% CI)", lvl);
+    snprintf(h[2], sizeof h[2], "risk diff. pp (%d%% CI)", lvl);
+    const char *hdr[] = { "factor", a->by, "exposed", "cases", "unexposed",
+                          "cases", h[0], h[1], h[2], "notes" };
+    if (cs_table_init(&t, 10, hdr) < 0)
+        return CS_ENOMEM;
+    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        const strat *s = &r->s[f];
+        for (size_t i = 0; s->t && s->st && i < a->nstrata && rc == CS_OK; i++) {
+            const cs_2x2 *x = &s->t[i];
+            const cs_epi_stratum *m = &s->st[i];
+            snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
+            snprintf(buf[1], sizeof buf[1], "%s",
+                     a->strata[i].name[0] ? a->strata[i].name : "(empty)");
+            snprintf(buf[2], sizeof buf[2], "%llu", (unsigned long long)(x->a + x->b));
+            snprintf(buf[3], sizeof buf[3], "%llu", (unsigned long long)x->a);
+            snprintf(buf[4], sizeof buf[4], "%llu", (unsigned long long)(x->c + x->d));
+            snprintf(buf[5], sizeof buf[5], "%llu", (unsigned long long)x->c);
+            cs_fmt_ci(buf[6], sizeof buf[6], m->risk_ratio.est, m->risk_ratio.lo,
+                      m->risk_ratio.hi, 2);
+            cs_fmt_ci(buf[7], sizeof buf[7], m->odds_ratio.est, m->odds_ratio.lo,
+                      m->odds_ratio.hi, 2);
+            cs_fmt_ci(buf[8], sizeof buf[8], 100 * m->risk_difference.est,
+                      100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
+            epi_refs(&es, m->notes, buf[9], sizeof buf[9]);
+            rc = cs_table_add(&t, cells);
+        }
+    }
+    rc = rc ? rc : cs_buf_printf(b, md ? "\n### Each stratum of %s\n\n"
+                                       : "\nEach stratum of %s (sessions treated "
+                                         "as independent)\n", a->by);
+    rc = rc ? rc : cs_table_render(&t, r->o->format, 0, b);
+    cs_table_dispose(&t);
+    return rc ? rc : epi_list(b, &es, md);
+}
+
 static int render_tables(const rep *r, cs_buf *b)
 {
     const cs_report_opts *o = r->o;
@@ -662,9 +807,29 @@ static int render_tables(const rep *r, cs_buf *b)
                 N(14, ms[k].ci->est); N(15, ms[k].ci->lo); N(16, ms[k].ci->hi);
                 rc = cs_table_add(&t, c);
             }
+            const cs_epi_factor *m = &r->ep[f];
+            const struct { const char *m; const cs_ci *ci; } ep[] = {
+                { "paf", &m->paf },
+                { "attributable_risk_population", &m->par },
+                { "exact_odds_ratio", &m->exact_or },
+                { "attributable_rate_per_1000h", &m->rate_difference },
+                { "af_exposed_rate", &m->af_rate },
+                { "attributable_rate_population_per_1000h", &m->par_rate },
+                { "paf_rate", &m->paf_rate },
+            };
+            for (size_t k = 0; k < sizeof ep / sizeof ep[0] && rc == CS_OK; k++) {
+                CLR();
+                S(0, "comparison"); S(1, cs_factor_name(f)); S(13, ep[k].m);
+                N(14, ep[k].ci->est); N(15, ep[k].ci->lo); N(16, ep[k].ci->hi);
+                if (k == 0)
+                    cs_epi_notes_format(v[19], sizeof v[19], m->notes);
+                rc = cs_table_add(&t, c);
+            }
+            /* nnt: its kind (harm or benefit) in the group column */
             CLR();
-            S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "paf");
-            N(14, s->paf);
+            S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "nnt");
+            S(2, cs_epi_nnt_kind_name(m->nnt.kind) ? cs_epi_nnt_kind_name(m->nnt.kind) : "");
+            N(14, m->nnt.est); N(15, m->nnt.lo); N(16, m->nnt.hi);
             rc = rc ? rc : cs_table_add(&t, c);
             CLR();
             S(0, "test"); S(1, cs_factor_name(f));
@@ -700,8 +865,9 @@ static int render_tables(const rep *r, cs_buf *b)
                 { "risk_difference", &cf->risk_difference },
                 { "rate_ratio", &cf->rate_ratio }, { "exposed_risk", &cf->exposed_risk },
                 { "unexposed_risk", &cf->unexposed_risk },
+                { "af_exposed", &cf->af_exposed }, { "paf", &cf->paf },
             };
-            for (size_t k = 0; k < 6 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < sizeof rb / sizeof rb[0] && rc == CS_OK; k++) {
                 CLR();
                 S(0, "cluster_robust"); S(1, cs_factor_name(f)); S(13, rb[k].m);
                 N(14, rb[k].ci->est); N(15, rb[k].ci->lo); N(16, rb[k].ci->hi);
@@ -723,6 +889,21 @@ static int render_tables(const rep *r, cs_buf *b)
                 U(4, s->t[i].a + s->t[i].b + s->t[i].c + s->t[i].d);
                 U(5, s->t[i].a + s->t[i].c);
                 rc = cs_table_add(&t, c);
+                const struct { const char *m; const cs_ci *ci; } sm[] = {
+                    { "risk_ratio", &s->st[i].risk_ratio },
+                    { "odds_ratio", &s->st[i].odds_ratio },
+                    { "risk_difference", &s->st[i].risk_difference },
+                };
+                for (size_t k = 0; k < 3 && rc == CS_OK; k++) {
+                    CLR();
+                    S(0, "stratum"); S(1, cs_factor_name(f));
+                    snprintf(v[2], sizeof v[2], "%s=%s", a->by, a->strata[i].name);
+                    S(13, sm[k].m); N(14, sm[k].ci->est); N(15, sm[k].ci->lo);
+                    N(16, sm[k].ci->hi);
+                    if (k == 0)
+                        cs_epi_notes_format(v[19], sizeof v[19], s->st[i].notes);
+                    rc = cs_table_add(&t, c);
+                }
             }
             const struct { const char *m; const cs_ci *ci; } ms[] = {
                 { "mh_risk_ratio", &s->mh.risk_ratio },
@@ -745,6 +926,40 @@ static int render_tables(const rep *r, cs_buf *b)
             N(18, s->mh.breslow_day.p);
             cs_stats_notes_format(v[19], sizeof v[19], s->notes);
             rc = rc ? rc : cs_table_add(&t, c);
+            const cs_epi_stratified *m = &s->ep;
+            const struct { const char *m; const cs_ci *ci; } mr[] = {
+                { "mh_risk_difference", &m->mh_rd },
+                { "mh_risk_difference_sato", &m->mh_rd_sato },
+            };
+            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+                S(13, mr[k].m); N(14, mr[k].ci->est); N(15, mr[k].ci->lo);
+                N(16, mr[k].ci->hi);
+                rc = cs_table_add(&t, c);
+            }
+            const struct { const char *m; double v; } ca[] = {
+                { "crude_to_adjusted_risk_ratio", m->crude_adj.risk_ratio },
+                { "crude_to_adjusted_odds_ratio", m->crude_adj.odds_ratio },
+            };
+            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+                S(13, ca[k].m); N(14, ca[k].v);
+                rc = cs_table_add(&t, c);
+            }
+            const struct { const char *m; const cs_test *t; } wt[] = {
+                { "woolf_risk_ratio", &m->woolf_rr },
+                { "woolf_odds_ratio", &m->woolf_or },
+            };
+            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+                CLR();
+                S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
+                S(13, wt[k].m); N(17, wt[k].t->stat); N(18, wt[k].t->p);
+                if (k == 1)
+                    cs_epi_notes_format(v[19], sizeof v[19], m->notes);
+                rc = cs_table_add(&t, c);
+            }
         }
         for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
             CLR();
@@ -854,13 +1069,15 @@ static int render_tables(const rep *r, cs_buf *b)
     snprintf(h_or, sizeof h_or, "odds ratio (%d%% CI)", lvl);
     snprintf(h_rd, sizeof h_rd, "risk diff. pp (%d%% CI)", lvl);
     {
-        const char *hdr[] = { "factor", h_rr, h_or, h_rd, "AF exp.", "PAF",
+        char h_rate[48], h_af[40], h_paf[40];
+        snprintf(h_af, sizeof h_af, "AF exp. %% (%d%% CI)", lvl);
+        snprintf(h_paf, sizeof h_paf, "PAF %% (%d%% CI)", lvl);
+        const char *hdr[] = { "factor", h_rr, h_or, h_rd, h_af, h_paf,
                               o->yates ? "chi2 p (Yates)" : "chi2 p",
                               "Fisher p", "notes" };
-        char h_rate[48];
         snprintf(h_rate, sizeof h_rate, "rate ratio (%d%% CI)", lvl);
         const char *hdr_rb[] = { "factor", h_rr, h_or, h_rd, h_rate, "deff",
-                                 "AF exp.", "PAF",
+                                 h_af, h_paf,
                                  o->yates ? "chi2 p (Yates)" : "chi2 p",
                                  "Fisher p", "notes" };
         if (cs_table_init(&t, r->robust ? 11 : 9, r->robust ? hdr_rb : hdr) < 0)
@@ -889,8 +1106,12 @@ static int render_tables(const rep *r, cs_buf *b)
                           cf->rate_ratio.lo, cf->rate_ratio.hi, 2);
                 cs_fmt_disp(buf[5], sizeof buf[5], cf->design_effect, 2);
             }
-            cs_fmt_disp(buf[4 + x], sizeof buf[4], s->af.est, 3);
-            cs_fmt_disp(buf[5 + x], sizeof buf[5], s->paf, 3);
+            const cs_ci *af = r->robust ? &cf->af_exposed : &s->af;
+            const cs_ci *paf = r->robust ? &cf->paf : &r->ep[f].paf;
+            cs_fmt_ci(buf[4 + x], sizeof buf[4], 100 * af->est, 100 * af->lo,
+                      100 * af->hi, 1);
+            cs_fmt_ci(buf[5 + x], sizeof buf[5], 100 * paf->est, 100 * paf->lo,
+                      100 * paf->hi, 1);
             cs_fmt_p(buf[6 + x], sizeof buf[6], s->chi2.p);
             cs_fmt_p(buf[7 + x], sizeof buf[7], s->fisher_p);
             if (s->small_expected)
@@ -941,32 +1162,56 @@ static int render_tables(const rep *r, cs_buf *b)
                                fmt == CS_FMT_MD ? "\n" : "", 'a' + k, t2);
         }
         if (r->robust)
-            rc = rc ? rc : cs_buf_printf(b, "%sRisks, RR, OR, RD and rate ratio: "
-                                         "intervals robust to clustering within "
-                                         "participants; deff = (robust / Katz SE "
-                                         "of log RR)^2; chi-square and Fisher p "
-                                         "treat sessions as independent.\n",
+            rc = rc ? rc : cs_buf_printf(b, "%sRisks, RR, OR, RD, rate ratio, AF "
+                                         "and PAF: intervals robust to clustering "
+                                         "within participants; deff = (robust / "
+                                         "Katz SE of log RR)^2; chi-square and "
+                                         "Fisher p treat sessions as independent.\n",
                                          fmt == CS_FMT_MD ? "\n" : "");
+        rc = rc ? rc : cs_buf_printf(b, "%sAF exp.: attributable fraction among "
+                                     "the exposed, (RR - 1) / RR; PAF: population "
+                                     "attributable fraction, the share of all "
+                                     "cases that would not occur without the "
+                                     "factor.\n", fmt == CS_FMT_MD ? "\n" : "");
     }
+    rc = rc ? rc : attributable_table(r, b);
     if (r->has_strata) {
-        const char *hdr[] = { "factor", "strata", h_rr, h_or, "MH chi2 p",
-                              "Breslow-Day p", "notes" };
+        char h_mrd[48];
+        const char *hdr[] = { "factor", "strata", h_rr, h_or, h_mrd,
+                              "crude/MH RR", "crude/MH OR", "MH chi2 p",
+                              "Breslow-Day p", "Woolf p RR", "Woolf p OR",
+                              "notes" };
         snprintf(h_rr, sizeof h_rr, "MH risk ratio (%d%% CI)", lvl);
         snprintf(h_or, sizeof h_or, "MH odds ratio (%d%% CI)", lvl);
-        if (cs_table_init(&t, 7, hdr) < 0)
+        snprintf(h_mrd, sizeof h_mrd, "MH risk diff. pp (%d%% CI)", lvl);
+        epi_seen es;
+        memset(&es, 0, sizeof es);
+        if (cs_table_init(&t, 12, hdr) < 0)
             return CS_ENOMEM;
         for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
             const strat *s = &r->s[f];
+            const cs_epi_stratified *m = &s->ep;
+            size_t n;
             snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
             snprintf(buf[1], sizeof buf[1], "%zu", s->mh.strata_used);
             cs_fmt_ci(buf[2], sizeof buf[2], s->mh.risk_ratio.est,
                       s->mh.risk_ratio.lo, s->mh.risk_ratio.hi, 2);
             cs_fmt_ci(buf[3], sizeof buf[3], s->mh.odds_ratio.est,
                       s->mh.odds_ratio.lo, s->mh.odds_ratio.hi, 2);
-            cs_fmt_p(buf[4], sizeof buf[4], s->mh.chisq.p);
-            cs_fmt_p(buf[5], sizeof buf[5], s->mh.breslow_day.p);
-            snprintf(buf[6], sizeof buf[6], "%s",
-                     s->notes & CS_NOTE_BD_TOO_FEW_STRATA ? "Breslow-Day undefined" : "");
+            cs_fmt_ci(buf[4], sizeof buf[4], 100 * m->mh_rd.est, 100 * m->mh_rd.lo,
+                      100 * m->mh_rd.hi, 2);
+            cs_fmt_disp(buf[5], sizeof buf[5], m->crude_adj.risk_ratio, 3);
+            cs_fmt_disp(buf[6], sizeof buf[6], m->crude_adj.odds_ratio, 3);
+            cs_fmt_p(buf[7], sizeof buf[7], s->mh.chisq.p);
+            cs_fmt_p(buf[8], sizeof buf[8], s->mh.breslow_day.p);
+            cs_fmt_p(buf[9], sizeof buf[9], m->woolf_rr.p);
+            cs_fmt_p(buf[10], sizeof buf[10], m->woolf_or.p);
+            n = (size_t)snprintf(buf[11], sizeof buf[11], "%s",
+                                 s->notes & CS_NOTE_BD_TOO_FEW_STRATA
+                                 ? "Breslow-Day undefined" : "");
+            epi_refs(&es, m->notes, buf[11] + n + (n > 0), sizeof buf[11] - n - 1);
+            if (n > 0 && buf[11][n + 1])
+                buf[11][n] = ' ';
             rc = cs_table_add(&t, cells);
         }
         rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
@@ -975,6 +1220,15 @@ static int render_tables(const rep *r, cs_buf *b)
                                      r->robust ? "; treats sessions as independent" : "");
         rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
+        rc = rc ? rc : epi_list(b, &es, fmt == CS_FMT_MD);
+        rc = rc ? rc : cs_buf_printf(b, "%sMH risk diff.: Greenland-Robins "
+                                     "variance; crude/MH: the crude ratio over "
+                                     "the pooled one, far from 1 when %s "
+                                     "confounds the factor; Breslow-Day and "
+                                     "Woolf: small p when the ratio differs "
+                                     "between strata.\n",
+                                     fmt == CS_FMT_MD ? "\n" : "", a->by);
+        rc = rc ? rc : strata_table(r, b);
     }
     {
         const char *hdr[] = { "term", h_or, "p" };

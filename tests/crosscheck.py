@@ -1066,7 +1066,17 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                 g.num(w + " upper (independent)", e[2], cell(r["upper"]), atol=ATOL)
             elif meas == "paf":
                 same(w + " estimate", r["estimate"], F.get("paf"))
-                g.ok(r["lower"] == "" and r["upper"] == "", w + ": unexpected interval")
+                for c in ("lower", "upper"):
+                    same(w + " " + c, r[c], F.get("paf_interval", {}).get(c))
+                # the epi measures' notes sit on this row
+                g.equal(w + " notes", "; ".join(F.get("epi_notes", [])), r["notes"])
+            elif meas in ("attributable_risk_population", "exact_odds_ratio",
+                          "attributable_rate_per_1000h", "af_exposed_rate",
+                          "attributable_rate_population_per_1000h", "paf_rate", "nnt"):
+                for c in ("estimate", "lower", "upper"):
+                    same(w + " " + c, r[c], F.get(meas, {}).get(c))
+                if meas == "nnt":
+                    g.equal(w + " kind", F.get("nnt", {}).get("kind") or "", grp)
             else:
                 g.ok(False, "unknown comparison row " + w)
         elif sec == "test":
@@ -1084,10 +1094,16 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
             S = strat.get(fac, {})
             lv = grp.split("=", 1)[1] if grp.startswith(by + "=") else None
             x = {s["level"]: s for s in S.get("strata", [])}.get(lv)
-            if g.ok(x is not None, "stratum row for unknown level " + w):
+            if g.ok(x is not None, "stratum row for unknown level " + w) and meas == "":
                 same(w + " unknown", r["unknown"], x["unknown"])
                 same(w + " sessions", r["sessions"], x["a"] + x["b"] + x["c"] + x["d"])
                 same(w + " cases", r["cases"], x["a"] + x["c"])
+            elif x is not None and g.ok(meas in ("risk_ratio", "odds_ratio", "risk_difference"),
+                                        "unknown stratum row " + w):
+                for c in ("estimate", "lower", "upper"):
+                    same(w + " " + c, r[c], x.get(meas, {}).get(c))
+                if meas == "risk_ratio":
+                    g.equal(w + " notes", "; ".join(x.get("epi_notes", [])), r["notes"])
         elif sec == "stratified":
             S = strat.get(fac, {})
             g.equal(w + " group", by, grp)
@@ -1099,6 +1115,18 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                 same(w + " p", r["p"], S.get(meas, {}).get("p"))
                 if meas == "breslow_day":
                     g.equal(w + " notes", "; ".join(S.get("notes", [])), r["notes"])
+            elif meas in ("mh_risk_difference", "mh_risk_difference_sato"):
+                for c in ("estimate", "lower", "upper"):
+                    same(w + " " + c, r[c], S.get(meas, {}).get(c))
+            elif meas in ("crude_to_adjusted_risk_ratio", "crude_to_adjusted_odds_ratio"):
+                same(w + " estimate", r["estimate"],
+                     S.get("crude_to_adjusted", {}).get(meas[len("crude_to_adjusted_"):]))
+            elif meas in ("woolf_risk_ratio", "woolf_odds_ratio"):
+                W = S.get("woolf_homogeneity", {}).get(meas[len("woolf_"):], {})
+                same(w + " statistic", r["statistic"], W.get("statistic"))
+                same(w + " p", r["p"], W.get("p"))
+                if meas == "woolf_odds_ratio":
+                    g.equal(w + " notes", "; ".join(S.get("epi_notes", [])), r["notes"])
             else:
                 g.ok(False, "unknown stratified row " + w)
         elif sec == "logistic":
@@ -1143,11 +1171,20 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                    ("comparison", f, "", "risk_difference"),
                    ("comparison", f, "", "af_exposed"), ("comparison", f, "", "paf"),
                    ("test", f, "", "chi2"), ("test", f, "", "fisher_exact")}
+        expect |= {("comparison", f, "", m) for m in
+                   ("attributable_risk_population", "exact_odds_ratio",
+                    "attributable_rate_per_1000h", "af_exposed_rate",
+                    "attributable_rate_population_per_1000h", "paf_rate")}
+        expect.add(("comparison", f, facs.get(f, {}).get("nnt", {}).get("kind") or "", "nnt"))
         if by:
             expect |= {("stratified", f, by, m) for m in
-                       ("mh_risk_ratio", "mh_odds_ratio", "mh_chi2", "breslow_day")}
-            expect |= {("stratum", f, "%s=%s" % (by, s["level"]), "")
-                       for s in strat.get(f, {}).get("strata", [])}
+                       ("mh_risk_ratio", "mh_odds_ratio", "mh_chi2", "breslow_day",
+                        "mh_risk_difference", "mh_risk_difference_sato",
+                        "crude_to_adjusted_risk_ratio", "crude_to_adjusted_odds_ratio",
+                        "woolf_risk_ratio", "woolf_odds_ratio")}
+            expect |= {("stratum", f, "%s=%s" % (by, s["level"]), m)
+                       for s in strat.get(f, {}).get("strata", [])
+                       for m in ("", "risk_ratio", "odds_ratio", "risk_difference")}
     expect |= {("logistic", t, "", "adjusted_odds_ratio") for t in logit}
     if J.get("clusters"):
         # clustered (the default): the robust rows and the Poisson model
@@ -1157,7 +1194,8 @@ def check_csv_vs_json(ck, J, text, exp_factors, name):
                        ("cluster_robust", f, "unexposed", "participants")}
             expect |= {("cluster_robust", f, "", m) for m in
                        ("risk_ratio", "odds_ratio", "risk_difference", "rate_ratio",
-                        "exposed_risk", "unexposed_risk", "design_effect")}
+                        "exposed_risk", "unexposed_risk", "af_exposed", "paf",
+                        "design_effect")}
         expect |= {("logistic_robust", t, "", "adjusted_odds_ratio") for t in logit}
         pois = {t["term"] for t in J.get("poisson", {}).get("terms", [])}
         expect |= {(sec, t, "", "adjusted_rate_ratio") for t in pois

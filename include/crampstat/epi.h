@@ -110,6 +110,13 @@ uint64_t cs_epi_nnt(cs_nnt *out, const cs_2x2 *t, double level);
 /* "benefit", "harm" or NULL (CS_EPI_NNT_NONE); static strings. */
 const char *cs_epi_nnt_kind_name(int kind);
 
+/* The number needed to treat as a table shows it, NNTH (harm) or NNTB
+ * (benefit) before the estimate: "NNTH 28.2 (24.9, 32.3)"; an interval
+ * through infinity (Altman) as "NNTH 32.9 (13.4 to inf to NNTB 73.0)", or
+ * "(13.4 to inf)" when an RD limit is exactly 0; "-" when RD is 0 or
+ * undefined; no interval when its limits are undefined. */
+void cs_epi_nnt_format(char *d, size_t cap, const cs_nnt *n, int decimals);
+
 /* Conditional maximum-likelihood odds ratio, the odds ratio psi at which
  * the mean of the noncentral hypergeometric law of a (margins fixed)
  * equals the observed a, with the exact interval: lo solves

@@ -241,7 +241,111 @@ else:
     check("Katz risk ratios from the page's counts", bad_katz == 0, "%d differ" % bad_katz)
     check("no design effect with --cluster none", "deff" not in cmp["rows"][0]["cells"])
 
+# ---- attributable fractions in the comparison ----------------------------
+bad = bad_t = 0
+for f in agg["factors"]:
+    r = rows.get(f["factor"])
+    if r is None:
+        continue
+    for attr, key, cell in (("af", "af_exposed" if robust else "af_exposed_interval", 6 if robust else 5),
+                            ("paf", "paf" if robust else "paf_interval", 7 if robust else 6)):
+        want = (f["cluster_robust"] if robust else f)[key]
+        got = [num(r["attrs"]["data-%s-%s" % (attr, k)]) for k in ("est", "lo", "hi")]
+        if not all(same(g, want[k]) for g, k in zip(got, ("estimate", "lower", "upper"))):
+            bad += 1
+            print("differ %s %s %s %s" % (f["factor"], key, got, want), file=sys.stderr)
+        sc = lambda v: None if v is None else 100 * v
+        if r["cells"][cell] != ci_text(sc(want["estimate"]), sc(want["lower"]), sc(want["upper"]), 1):
+            bad_t += 1
+            print("text %s %s [%s]" % (f["factor"], key, r["cells"][cell]), file=sys.stderr)
+check("AF and PAF intervals equal the JSON's (%s)" % mode, bad == 0, "%d differ" % bad)
+check("AF and PAF as displayed", bad_t == 0, "%d differ" % bad_t)
+
+# ---- attributable measures (session level) ---------------------------------
+at = table(tid="attr-table")
+check("attributable table", at is not None and len(at["rows"]) - 1 == len(agg["factors"]))
+check("attributable section says sessions independent",
+      any(t.startswith("Attributable measures") and "treated as independent" in t
+          for t in titles))
+if at is not None:
+    bad = bad_t = 0
+    arows = {r["attrs"].get("data-factor"): r for r in at["rows"][1:]}
+    for f in agg["factors"]:
+        r = arows.get(f["factor"])
+        if r is None:
+            bad += 1
+            continue
+        for attr, key, cell, scale, d in (
+                ("par", "attributable_risk_population", 1, 100, 2),
+                ("nnt", "nnt", 2, 1, 1),
+                ("xor", "exact_odds_ratio", 3, 1, 2),
+                ("ard", "attributable_rate_per_1000h", 4, 1, 2),
+                ("afr", "af_exposed_rate", 5, 100, 1),
+                ("pafr", "paf_rate", 6, 100, 1)):
+            want = f[key]
+            got = [num(r["attrs"]["data-%s-%s" % (attr, k)]) for k in ("est", "lo", "hi")]
+            if not all(same(g, want[k]) for g, k in zip(got, ("estimate", "lower", "upper"))):
+                bad += 1
+                print("differ %s %s %s %s" % (f["factor"], key, got, want), file=sys.stderr)
+            if key == "nnt":
+                if (want["kind"] or "") != r["attrs"].get("data-nnt-kind"):
+                    bad += 1
+                if want["kind"] and want["lower"] is not None and want["upper"] is not None:
+                    a = "NNTH" if want["kind"] == "harm" else "NNTB"
+                    o = "NNTB" if a == "NNTH" else "NNTH"
+                    e, lo, hi = want["estimate"], want["lower"], want["upper"]
+                    txt = ("%s %s (%s to inf to %s %s)" % (a, disp(e, 1), disp(lo, 1), o, disp(-hi, 1))
+                           if hi < 0 else "%s %s (%s, %s)" % (a, disp(e, 1), disp(lo, 1), disp(hi, 1)))
+                    if r["cells"][cell] != txt:
+                        bad_t += 1
+                        print("text nnt %s [%s] [%s]" % (f["factor"], r["cells"][cell], txt),
+                              file=sys.stderr)
+                continue
+            sc = lambda v: None if v is None else scale * v
+            if r["cells"][cell] != ci_text(sc(want["estimate"]), sc(want["lower"]),
+                                           sc(want["upper"]), d):
+                bad_t += 1
+                print("text %s %s [%s]" % (f["factor"], key, r["cells"][cell]), file=sys.stderr)
+    check("attributable measures equal the JSON's", bad == 0, "%d differ" % bad)
+    check("attributable measures as displayed", bad_t == 0, "%d differ" % bad_t)
+
 # ---- Mantel-Haenszel ----------------------------------------------------
+if agg["stratified"]:
+    bad = 0
+    for s in agg["stratified"]:
+        r = next((r for t in p.tables for r in t["rows"]
+                  if r["attrs"].get("data-factor") == s["factor"]
+                  and "data-mh-rd-est" in r["attrs"]), None)
+        if r is None or not all(same(num(r["attrs"]["data-mh-rd-%s" % k]), s["mh_risk_difference"][kk])
+                                for k, kk in (("est", "estimate"), ("lo", "lower"), ("hi", "upper"))) \
+           or not same(num(r["attrs"]["data-crude-mh-rr"]), s["crude_to_adjusted"]["risk_ratio"]) \
+           or not same(num(r["attrs"]["data-crude-mh-or"]), s["crude_to_adjusted"]["odds_ratio"]) \
+           or not same(num(r["attrs"]["data-woolf-rr-p"]), s["woolf_homogeneity"]["risk_ratio"]["p"]) \
+           or not same(num(r["attrs"]["data-woolf-or-p"]), s["woolf_homogeneity"]["odds_ratio"]["p"]):
+            bad += 1
+    check("MH risk difference, crude/MH and Woolf equal the JSON's", bad == 0, "%d differ" % bad)
+    st = table(tid="strata-table")
+    want_rows = [(s["factor"], x) for s in agg["stratified"] for x in s["strata"]]
+    check("table of each stratum", st is not None and len(st["rows"]) - 1 == len(want_rows))
+    if st is not None:
+        bad = 0
+        for r, (fac, x) in zip(st["rows"][1:], want_rows):
+            a = r["attrs"]
+            if a.get("data-factor") != fac or a.get("data-stratum") != x["level"] or \
+               [int(c) for c in r["cells"][2:6]] != [x["a"] + x["b"], x["a"], x["c"] + x["d"], x["c"]]:
+                bad += 1
+                continue
+            for attr, key, cell, sc in (("rr", "risk_ratio", 6, 1), ("or", "odds_ratio", 7, 1),
+                                        ("rd", "risk_difference", 8, 100)):
+                w = x[key]
+                if not all(same(num(a["data-%s-%s" % (attr, k)]), w[kk])
+                           for k, kk in (("est", "estimate"), ("lo", "lower"), ("hi", "upper"))) \
+                   or r["cells"][cell] != ci_text(*[None if w[k] is None else sc * w[k]
+                                                    for k in ("estimate", "lower", "upper")]):
+                    bad += 1
+                    print("stratum %s %s %s" % (fac, x["level"], key), file=sys.stderr)
+        check("each stratum's measures equal the JSON's", bad == 0, "%d differ" % bad)
+
 if agg["stratified"]:
     check("MH section says sessions independent",
           any(t.startswith("Stratified by") and "treats sessions as independent" in t
