@@ -23,9 +23,20 @@ exec valgrind -q --error-exitcode=99 --leak-check=full \
 WRAP
 chmod +x "$wrap"
 status=0
+# The scripts run side by side, one per core (valgrind runs a process on
+# one core); their outputs are shown in order once all have ended.
+jobs=$(nproc)
+pids=()
+for s in "${scripts[@]}"; do
+    ( CRAMPSTAT=$wrap CS_SRC=$PWD bash "tests/cli/$s.sh" >"$logs/$s.out" 2>&1
+      echo $? >"$logs/$s.rc" ) &
+    pids+=($!)
+    if [ "${#pids[@]}" -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+wait
 for s in "${scripts[@]}"; do
     echo "== memcheck: tests/cli/$s.sh"
-    if ! CRAMPSTAT=$wrap CS_SRC=$PWD bash "tests/cli/$s.sh" >"$logs/$s.out" 2>&1; then
+    if [ "$(cat "$logs/$s.rc")" != 0 ]; then
         status=1
         tail -n 20 "$logs/$s.out"
     fi
