@@ -642,6 +642,7 @@ typedef struct fsums {
     u128 yy1, yn1, nn1, yy0, yn0, nn0, y1y0, y1n0, n1y0, n1n0;
     u128 ym1, mm1, ym0, mm0, y1m0, m1y0, m1m0;
     double T1, T0, s11, s00, s10, r11, r00, r10;
+    double sdd, s0d;   /* PAF: sum d^2 and sum e0 d, d = y - p n over both groups */
 } fsums;
 
 static void finish_factor(cs_clu_factor *o, const fsums *m, double level);
@@ -694,6 +695,14 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
         x->r00 = (double)(ld(x->yy0) - 2 * q0 * ld(x->ym0) + q0 * q0 * ld(x->mm0));
         x->r10 = (double)(ld(x->y1y0) - q0 * ld(x->y1m0) - q1 * ld(x->m1y0) +
                           q1 * q0 * ld(x->m1m0));
+        /* d = (y1 + y0) - p (n1 + n0), e0 = y0 - p0 n0, p the risk of all */
+        long double pa = x->N1 + x->N0 ? (long double)(x->A + x->C) / (x->N1 + x->N0) : 0;
+        x->sdd = (double)(ld(x->yy1) + 2 * ld(x->y1y0) + ld(x->yy0) -
+                          2 * pa * (ld(x->yn1) + ld(x->y1n0) + ld(x->n1y0) + ld(x->yn0)) +
+                          pa * pa * (ld(x->nn1) + 2 * ld(x->n1n0) + ld(x->nn0)));
+        x->s0d = (double)(ld(x->y1y0) + ld(x->yy0) - pa * ld(x->n1y0) - pa * ld(x->yn0) -
+                          p0 * ld(x->y1n0) - p0 * ld(x->yn0) + p0 * pa * ld(x->n1n0) +
+                          p0 * pa * ld(x->nn0));
         x->T1 = (double)(ld(x->M1) / 60000);
         x->T0 = (double)(ld(x->M0) / 60000);
         finish_factor(&out[f], x, level);
@@ -849,21 +858,22 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
         o->af_exposed = (cs_ci){ (rr->est - 1) / rr->est, (rr->lo - 1) / rr->lo,
                                  (rr->hi - 1) / rr->hi };
     }
-    /* PAF = 1 - p0 / p: log(1 - PAF) = log p0 - log(w1 p1 + w0 p0), whose
-     * gradient in (p1, p0) is (-w1 / p, 1 / p0 - w0 / p). */
+    /* PAF = 1 - p0 / p with p0 = C / N0 and p = (A + C) / N both ratio
+     * estimators: log(1 - PAF) = log p0 - log p has per-participant
+     * influence e0 / C - d / (A + C), e0 = y0 - p0 n0, d = y - p n. With
+     * one session per participant this is Jewell's variance exactly. */
     if (A + C == 0) {
         o->paf_notes |= CS_CLU_NOTE_ZERO_CELL;
     } else {
-        double p = (dA + dC) / N, w1 = dN1 / N, w0 = dN0 / N;
+        double p = (dA + dC) / N, P = dA + dC;
         o->paf.est = 1 - p0 / p;
         if (C == 0)
             o->paf_notes |= CS_CLU_NOTE_ZERO_CELL;   /* PAF 1: log(0) */
         else if (two)
             o->paf_notes |= two;
         else {
-            double g1 = -w1 / p, g0 = 1 / p0 - w0 / p;
-            double v = c2 * (g1 * g1 * s11 / (dN1 * dN1) + g0 * g0 * s00 / (dN0 * dN0) +
-                             2 * g1 * g0 * s10 / (dN1 * dN0));
+            double v = c2 * (s00 / (dC * dC) - 2 * m->s0d / (dC * P) +
+                             m->sdd / (P * P));
             if (v > 0) {
                 double se = sqrt(v), q = 1 - o->paf.est;
                 o->paf.lo = 1 - q * exp(z * se);

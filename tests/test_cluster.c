@@ -79,15 +79,16 @@ static void check_tiny(const cs_clu *c)
     near_rel(s.af_exposed.est, 1 - (2.0 / 7) / 0.6, 1e-15);
     near_rel(s.af_exposed.lo, -0.23906155718718661, 1e-9);
     near_rel(s.af_exposed.hi, 0.81699265197987558, 1e-9);
-    /* PAF = 1 - (2/7) / (5/12) = 11/35. By hand, with gradient (-w1 / p,
-     * 1 / p0 - w0 / p) = (-1, 7/5) and the residuals above, the variance
-     * of log(1 - PAF) is 4/3 * 11/10 * sum u^2 = 13123/153125 exactly
-     * (statsmodels' identity-link covariance gives the same SE). */
+    /* PAF = 1 - (2/7) / (5/12) = 11/35. By hand, each participant's
+     * influence on log(1 - PAF) is e0 / C - d / (A + C) with e0 = y0 -
+     * (2/7) n0 and d = y - (5/12) n: (-13/140, 9/140, 43/210, -37/210) for P1 to
+     * P4 (e0 = -2/7, 3/7, 1/7, -2/7; d = -1/4, 3/4, -2/3, 1/6), so the
+     * variance is 4/3 * 11/10 * sum u^2 = 83171/661500 exactly. */
     near_rel(s.paf.est, 11.0 / 35, 1e-15);
-    near_rel(s.paf.lo, 1 - 24.0 / 35 * exp(1.959963984540054 * sqrt(13123.0 / 153125)),
+    near_rel(s.paf.lo, 1 - 24.0 / 35 * exp(1.959963984540054 * sqrt(83171.0 / 661500)),
              1e-12);
-    near_rel(s.paf.lo, -0.21711188676949433, 1e-9);
-    near_rel(s.paf.hi, 0.61367226239102224, 1e-9);
+    near_rel(s.paf.lo, -0.37393746918048776, 1e-9);
+    near_rel(s.paf.hi, 0.65776893622886956, 1e-9);
     /* Design effect: robust variance over Katz's 1/3 - 1/5 + 1/2 - 1/7. */
     near_rel(s.design_effect, 0.4879128579122507 * 0.4879128579122507 /
                               (1.0 / 3 - 1.0 / 5 + 1.0 / 2 - 1.0 / 7), 1e-9);
@@ -228,6 +229,40 @@ static void test_cluster_one_participant(void **state)
     cs_clu_free(c);
 }
 
+/* One session per participant: the robust PAF variance is Jewell's
+ * (b + PAF (a + d)) / (n c) times the small-sample factor G/(G-1) *
+ * (N-1)/(N-2) = N/(N-2). a, b, c, d = 3, 5, 2, 10. */
+static void test_cluster_paf_jewell(void **state)
+{
+    static const int cell[4][3] = { { 1, 1, 3 }, { 1, 0, 5 }, { 0, 1, 2 }, { 0, 0, 10 } };
+    cs_clu *c;
+    cs_error err = {0};
+    cs_clu_factor s;
+    signed char f[CS_F_N];
+    char id[16];
+    int k = 0;
+
+    (void)state;
+    memset(f, 0, sizeof f);
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < cell[i][2]; j++) {
+            int n = snprintf(id, sizeof id, "Q%d", k++);
+            f[0] = (signed char)cell[i][0];
+            assert_int_equal(cs_clu_add(c, (cs_str){ id, (size_t)n }, f, 0,
+                                        cell[i][1], 60000, &err), CS_OK);
+        }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    cs_clu_factor_stats(&s, c, 0, 0.95);
+    double a = 3, b = 5, cc = 2, d = 10, n = 20;
+    double paf = (a * d - b * cc) / ((a + cc) * (cc + d));
+    double v = (b + paf * (a + d)) / (n * cc) * n / (n - 2);
+    near_rel(s.paf.est, paf, 1e-14);
+    near_rel(s.paf.lo, 1 - (1 - paf) * exp(1.959963984540054 * sqrt(v)), 1e-12);
+    near_rel(s.paf.hi, 1 - (1 - paf) * exp(-1.959963984540054 * sqrt(v)), 1e-12);
+    cs_clu_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_cluster_merge_by_session),
         cmocka_unit_test(test_cluster_bad_lines),
         cmocka_unit_test(test_cluster_one_participant),
+        cmocka_unit_test(test_cluster_paf_jewell),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,10 +97,10 @@ typedef struct cs_clu_factor {
     /* Attributable fraction among the exposed, (RR - 1) / RR, its limits
      * those of the robust risk ratio carried through. */
     cs_ci af_exposed;
-    /* Population attributable fraction 1 - p0 / p, p = (N1 p1 + N0 p0) / N
-     * with the group sizes fixed; interval on log(1 - PAF) by the delta
-     * method from the robust covariance of (p1, p0) of y ~ 1 + x (the one
-     * the risk difference uses). */
+    /* Population attributable fraction 1 - p0 / p, p the risk of all
+     * sessions; Wald interval on log(1 - PAF) = log p0 - log p with the
+     * sandwich variance of the two ratio estimators summed over
+     * participants (Jewell's variance when each has one session). */
     cs_ci paf;
     double se_log_rr;             /* robust SE of log RR (with the factor) */
     double design_effect;         /* (robust SE / Katz SE)^2 of log RR */
