@@ -468,43 +468,42 @@ void cs_cal_link_compute(cs_cal_link_stats *s, const cs_cal *c,
 
 /* ---- the partial-state text -------------------------------------------- */
 
-int cs_cal_write_partial(const cs_cal *c, cs_buf *b)
+/* A list of appends and one check: the buffer's error is sticky. */
+int cs_cal_write_partial(const cs_cal *c, cs_buf *b, cs_error *err)
 {
-    int rc = cs_buf_printf(b, "crampstat-partial %d calories\nby %s\ngroups ",
-                           CS_CAL_VERSION, cs_cal_by_name(c->by));
-    for (size_t g = 0; g < c->ngroups && !rc; g++)
-        rc = cs_buf_printf(b, "%s%s", g ? "," : "", cs_cal_group_name(c->by, g));
-    rc = rc ? rc : cs_buf_printf(b, "\ngoals");
-    for (int i = 0; i < CS_GOAL_N && !rc; i++)
-        rc = cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
-    rc = rc ? rc : cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n",
-                                 CS_CAL_KCAL_MIN, CS_CAL_KCAL_MAX,
-                                 (unsigned long long)c->participants);
-    for (int d = 0; d < CS_CAL_DIR_N && !rc; d++)
-        rc = cs_buf_printf(b, "link %s %llu %llu %llu\n",
-                           cs_goal_direction_name(d),
-                           (unsigned long long)c->link[d].sessions,
-                           (unsigned long long)c->link[d].cases,
-                           (unsigned long long)c->link[d].unknown);
-    for (size_t g = 0; g < c->ngroups && !rc; g++) {
+    cs_buf_printf(b, "crampstat-partial %d calories\nby %s\ngroups ",
+                  CS_CAL_VERSION, cs_cal_by_name(c->by));
+    for (size_t g = 0; g < c->ngroups; g++)
+        cs_buf_printf(b, "%s%s", g ? "," : "", cs_cal_group_name(c->by, g));
+    cs_buf_printf(b, "\ngoals");
+    for (int i = 0; i < CS_GOAL_N; i++)
+        cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
+    cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n", CS_CAL_KCAL_MIN,
+                  CS_CAL_KCAL_MAX, (unsigned long long)c->participants);
+    for (int d = 0; d < CS_CAL_DIR_N; d++)
+        cs_buf_printf(b, "link %s %llu %llu %llu\n", cs_goal_direction_name(d),
+                      (unsigned long long)c->link[d].sessions,
+                      (unsigned long long)c->link[d].cases,
+                      (unsigned long long)c->link[d].unknown);
+    for (size_t g = 0; g < c->ngroups && !cs_buf_error(b); g++) {
         const cs_cal_group *gr = &c->group[g];
-        rc = cs_buf_printf(b, "group %s\n", cs_cal_group_name(c->by, g));
-        for (int i = 0; i < CS_GOAL_N && !rc; i++)
+        cs_buf_printf(b, "group %s\n", cs_cal_group_name(c->by, g));
+        for (int i = 0; i < CS_GOAL_N; i++)
             if (gr->goal[i])
-                rc = cs_buf_printf(b, "goal %s %llu %llu\n", lb_text[i],
-                                   (unsigned long long)gr->goal[i],
-                                   (unsigned long long)gr->below[i]);
-        for (int d = 0; d < CS_CAL_DIR_N && !rc; d++) {
+                cs_buf_printf(b, "goal %s %llu %llu\n", lb_text[i],
+                              (unsigned long long)gr->goal[i],
+                              (unsigned long long)gr->below[i]);
+        for (int d = 0; d < CS_CAL_DIR_N; d++) {
             const cs_cal_hist *h = &gr->target[d];
-            for (size_t i = 0; i < h->n && !rc; i++)
+            for (size_t i = 0; i < h->n; i++)
                 if (h->count[i])
-                    rc = cs_buf_printf(b, "target %s %ld %llu\n",
-                                       cs_goal_direction_name(d),
-                                       h->lo + (long)i,
-                                       (unsigned long long)h->count[i]);
+                    cs_buf_printf(b, "target %s %ld %llu\n",
+                                  cs_goal_direction_name(d), h->lo + (long)i,
+                                  (unsigned long long)h->count[i]);
         }
     }
-    return rc ? rc : cs_buf_printf(b, "end\n");
+    cs_buf_printf(b, "end\n");
+    return cs_buf_check(b, err);
 }
 
 /* Parser state for one untrusted state text. */
@@ -656,18 +655,15 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
     /* The group and goal lists and the kcal range must be this
      * crampstat's: a state from a build that numbers them differently
      * would be misread. */
-    rc = cs_buf_printf(&expect, "groups ");
-    for (size_t g = 0; g < c->ngroups && !rc; g++)
-        rc = cs_buf_printf(&expect, "%s%s", g ? "," : "", cs_cal_group_name(by, g));
-    rc = rc ? rc : cs_buf_printf(&expect, "|goals");
-    for (int i = 0; i < CS_GOAL_N && !rc; i++)
-        rc = cs_buf_printf(&expect, "%c%s", i ? ',' : ' ', lb_text[i]);
-    rc = rc ? rc : cs_buf_printf(&expect, "|kcal %ld %ld|", CS_CAL_KCAL_MIN,
-                                 CS_CAL_KCAL_MAX);
-    if (rc) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    cs_buf_printf(&expect, "groups ");
+    for (size_t g = 0; g < c->ngroups; g++)
+        cs_buf_printf(&expect, "%s%s", g ? "," : "", cs_cal_group_name(by, g));
+    cs_buf_printf(&expect, "|goals");
+    for (int i = 0; i < CS_GOAL_N; i++)
+        cs_buf_printf(&expect, "%c%s", i ? ',' : ' ', lb_text[i]);
+    cs_buf_printf(&expect, "|kcal %ld %ld|", CS_CAL_KCAL_MIN, CS_CAL_KCAL_MAX);
+    if ((rc = cs_buf_check(&expect, err)) < 0)
         goto fail;
-    }
     for (const char *e = expect.ptr, *bar; (bar = strchr(e, '|')); e = bar + 1) {
         static const char *const what[] = { "group list", "goal list",
                                             "kcal range" };
@@ -961,182 +957,183 @@ static const char outcome_text[] =
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
+static void j_ci(cs_buf *b, const char *key, const cs_ci *c)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
-    rc = rc ? rc : cs_json_num(b, c->est);
-    rc = rc ? rc : cs_buf_printf(b, ", \"lower\": ");
-    rc = rc ? rc : cs_json_num(b, c->lo);
-    rc = rc ? rc : cs_buf_printf(b, ", \"upper\": ");
-    rc = rc ? rc : cs_json_num(b, c->hi);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+    cs_json_num(b, c->est);
+    cs_buf_printf(b, ", \"lower\": ");
+    cs_json_num(b, c->lo);
+    cs_buf_printf(b, ", \"upper\": ");
+    cs_json_num(b, c->hi);
+    cs_buf_putc(b, '}');
 }
 
-static int j_notes(cs_buf *b, uint32_t notes)
+static void j_notes(cs_buf *b, uint32_t notes)
 {
-    int rc = cs_buf_printf(b, "\"notes\": ["), first = 1;
+    int first = 1;
 
-    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++) {
+    cs_buf_printf(b, "\"notes\": [");
+    for (unsigned bit = 0; bit < 32; bit++) {
         const char *t = cs_stats_note_text(UINT32_C(1) << bit);
         if (!(notes & (UINT32_C(1) << bit)) || !t)
             continue;
-        rc = first ? CS_OK : cs_buf_printf(b, ", ");
-        rc = rc ? rc : cs_json_str(b, t);
+        if (!first)
+            cs_buf_printf(b, ", ");
+        cs_json_str(b, t);
         first = 0;
     }
-    return rc ? rc : cs_buf_putc(b, ']');
+    cs_buf_putc(b, ']');
 }
 
-static int j_key_num(cs_buf *b, const char *key, double v)
+static void j_key_num(cs_buf *b, const char *key, double v)
 {
-    int rc = cs_buf_printf(b, ", \"%s\": ", key);
-    return rc ? rc : cs_json_num(b, v);
+    cs_buf_printf(b, ", \"%s\": ", key);
+    cs_json_num(b, v);
 }
 
+/* A list of appends: the buffer's error is sticky, and is what returns. */
 static int render_json(const crep *r, cs_buf *b)
 {
     const cs_cal *c = r->c;
     const char *by = cs_cal_by_name(c->by);
-    int rc, first;
+    int first;
 
-    rc = cs_buf_printf(b, "{\"meta\": {\"tool\": \"crampstat\", \"command\": "
-                       "\"calories\", \"format_version\": 1, \"by\": \"%s\", "
-                       "\"participants\": %llu, \"unit\": \"participant, "
-                       "latest survey wave\", \"target_kcal\": ", by,
-                       (unsigned long long)c->participants);
-    rc = rc ? rc : cs_json_str(b, target_text);
-    rc = rc ? rc : cs_buf_printf(b, ", \"quantiles\": ");
-    rc = rc ? rc : cs_json_str(b, quantile_text);
-    rc = rc ? rc : cs_buf_printf(b, ", \"sd\": \"sample (n - 1)\", "
-                                 "\"safe_min_kcal\": {\"F\": %ld, \"M\": %ld}, "
-                                 "\"bin_kcal\": %d, \"sessions\": %llu, "
-                                 "\"sessions_used\": %llu, \"outcome_unknown\": "
-                                 "%llu, \"outcome\": ",
-                                 cs_safe_min_kcal(CS_SEX_F),
-                                 cs_safe_min_kcal(CS_SEX_M), CS_CAL_BIN_KCAL,
-                                 (unsigned long long)r->link_sessions,
-                                 (unsigned long long)(r->link_sessions - r->link_unknown),
-                                 (unsigned long long)r->link_unknown);
-    rc = rc ? rc : cs_json_str(b, outcome_text);
-    rc = rc ? rc : j_key_num(b, "level", r->o->level);
-    rc = rc ? rc : cs_buf_printf(b, ", \"risk_interval\": \"%s\"},\n"
-                                 "\"by\": \"%s\", \"participants\": %llu,\n"
-                                 "\"goals\": [",
-                                 r->o->ci == CS_CI_EXACT ? "Clopper-Pearson"
-                                                         : "Wilson",
-                                 by, (unsigned long long)c->participants);
+    cs_buf_printf(b, "{\"meta\": {\"tool\": \"crampstat\", \"command\": "
+                  "\"calories\", \"format_version\": 1, \"by\": \"%s\", "
+                  "\"participants\": %llu, \"unit\": \"participant, "
+                  "latest survey wave\", \"target_kcal\": ", by,
+                  (unsigned long long)c->participants);
+    cs_json_str(b, target_text);
+    cs_buf_printf(b, ", \"quantiles\": ");
+    cs_json_str(b, quantile_text);
+    cs_buf_printf(b, ", \"sd\": \"sample (n - 1)\", "
+                  "\"safe_min_kcal\": {\"F\": %ld, \"M\": %ld}, "
+                  "\"bin_kcal\": %d, \"sessions\": %llu, "
+                  "\"sessions_used\": %llu, \"outcome_unknown\": "
+                  "%llu, \"outcome\": ",
+                  cs_safe_min_kcal(CS_SEX_F), cs_safe_min_kcal(CS_SEX_M),
+                  CS_CAL_BIN_KCAL, (unsigned long long)r->link_sessions,
+                  (unsigned long long)(r->link_sessions - r->link_unknown),
+                  (unsigned long long)r->link_unknown);
+    cs_json_str(b, outcome_text);
+    j_key_num(b, "level", r->o->level);
+    cs_buf_printf(b, ", \"risk_interval\": \"%s\"},\n"
+                  "\"by\": \"%s\", \"participants\": %llu,\n"
+                  "\"goals\": [",
+                  r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                  by, (unsigned long long)c->participants);
     first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int i = 0; i < CS_GOAL_N && rc == CS_OK; i++) {
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"goal\": ");
-            rc = rc ? rc : cs_json_str(b, cs_goal_text(i));
-            rc = rc ? rc : j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
-            rc = rc ? rc : cs_buf_printf(b, ", \"count\": %llu",
-                                         (unsigned long long)r->goal[g][i]);
-            rc = rc ? rc : j_key_num(b, "share", share(r->goal[g][i], r->n[g]));
-            rc = rc ? rc : cs_buf_printf(b, ", \"below_safe_min\": %llu}",
-                                         (unsigned long long)r->below[g][i]);
+    for (size_t g = 0; g < r->ng; g++)
+        for (int i = 0; i < CS_GOAL_N; i++) {
+            cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
+            cs_json_str(b, r->name[g]);
+            cs_buf_printf(b, ", \"goal\": ");
+            cs_json_str(b, cs_goal_text(i));
+            j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
+            cs_buf_printf(b, ", \"count\": %llu",
+                          (unsigned long long)r->goal[g][i]);
+            j_key_num(b, "share", share(r->goal[g][i], r->n[g]));
+            cs_buf_printf(b, ", \"below_safe_min\": %llu}",
+                          (unsigned long long)r->below[g][i]);
             first = 0;
         }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"targets\": [");
+    cs_buf_printf(b, "],\n\"targets\": [");
     first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int k = 0; k < NK && rc == CS_OK; k++) {
+    for (size_t g = 0; g < r->ng; g++)
+        for (int k = 0; k < NK; k++) {
             const cs_cal_summary *s = &r->sum[g][k];
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"direction\": \"%s\", \"n\": %llu",
-                                         dir_names[k], (unsigned long long)s->n);
-            rc = rc ? rc : j_key_num(b, "mean", s->mean);
-            rc = rc ? rc : j_key_num(b, "sd", s->sd);
-            rc = rc ? rc : j_key_num(b, "min", s->min);
-            rc = rc ? rc : j_key_num(b, "p5", s->p5);
-            rc = rc ? rc : j_key_num(b, "p25", s->p25);
-            rc = rc ? rc : j_key_num(b, "p50", s->p50);
-            rc = rc ? rc : j_key_num(b, "p75", s->p75);
-            rc = rc ? rc : j_key_num(b, "p95", s->p95);
-            rc = rc ? rc : j_key_num(b, "max", s->max);
-            rc = rc ? rc : j_key_num(b, "below_safe_min", share(s->below, s->n));
-            rc = rc ? rc : cs_buf_printf(b, ", \"below_safe_min_count\": %llu}",
-                                         (unsigned long long)s->below);
+            cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
+            cs_json_str(b, r->name[g]);
+            cs_buf_printf(b, ", \"direction\": \"%s\", \"n\": %llu",
+                          dir_names[k], (unsigned long long)s->n);
+            j_key_num(b, "mean", s->mean);
+            j_key_num(b, "sd", s->sd);
+            j_key_num(b, "min", s->min);
+            j_key_num(b, "p5", s->p5);
+            j_key_num(b, "p25", s->p25);
+            j_key_num(b, "p50", s->p50);
+            j_key_num(b, "p75", s->p75);
+            j_key_num(b, "p95", s->p95);
+            j_key_num(b, "max", s->max);
+            j_key_num(b, "below_safe_min", share(s->below, s->n));
+            cs_buf_printf(b, ", \"below_safe_min_count\": %llu}",
+                          (unsigned long long)s->below);
             first = 0;
         }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"histograms\": [");
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++) {
-        rc = cs_buf_printf(b, "%s\n  {\"group\": ", g ? "," : "");
-        rc = rc ? rc : cs_json_str(b, r->name[g]);
-        rc = rc ? rc : cs_buf_printf(b, ", \"bin_kcal\": %d, \"bins\": [",
-                                     CS_CAL_BIN_KCAL);
-        for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
+    cs_buf_printf(b, "],\n\"histograms\": [");
+    for (size_t g = 0; g < r->ng; g++) {
+        cs_buf_printf(b, "%s\n  {\"group\": ", g ? "," : "");
+        cs_json_str(b, r->name[g]);
+        cs_buf_printf(b, ", \"bin_kcal\": %d, \"bins\": [", CS_CAL_BIN_KCAL);
+        for (size_t i = 0; i < r->nbins; i++) {
             long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
-            rc = cs_buf_printf(b, "%s\n    {\"lower\": %ld, \"upper\": %ld, "
-                               "\"count\": %llu, \"lose\": %llu, \"maintain\": "
-                               "%llu, \"gain\": %llu}", i ? "," : "", lo,
-                               lo + CS_CAL_BIN_KCAL,
-                               (unsigned long long)bin_row(r, g, 0)[i],
-                               (unsigned long long)bin_row(r, g, 1)[i],
-                               (unsigned long long)bin_row(r, g, 2)[i],
-                               (unsigned long long)bin_row(r, g, 3)[i]);
+            cs_buf_printf(b, "%s\n    {\"lower\": %ld, \"upper\": %ld, "
+                          "\"count\": %llu, \"lose\": %llu, \"maintain\": "
+                          "%llu, \"gain\": %llu}", i ? "," : "", lo,
+                          lo + CS_CAL_BIN_KCAL,
+                          (unsigned long long)bin_row(r, g, 0)[i],
+                          (unsigned long long)bin_row(r, g, 1)[i],
+                          (unsigned long long)bin_row(r, g, 2)[i],
+                          (unsigned long long)bin_row(r, g, 3)[i]);
         }
-        rc = rc ? rc : cs_buf_printf(b, "]}");
+        cs_buf_printf(b, "]}");
     }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"below_safe_min_goals\": [");
+    cs_buf_printf(b, "],\n\"below_safe_min_goals\": [");
     first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
+    for (size_t g = 0; g < r->ng; g++)
+        for (int j = 0; j < r->nrank[g]; j++) {
             int i = r->rank[g][j];
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"goal\": ");
-            rc = rc ? rc : cs_json_str(b, cs_goal_text(i));
-            rc = rc ? rc : j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
-            rc = rc ? rc : cs_buf_printf(b, ", \"count\": %llu",
-                                         (unsigned long long)r->below[g][i]);
-            rc = rc ? rc : j_key_num(b, "share_of_below",
-                                     share(r->below[g][i], r->sum[g][0].below));
-            rc = rc ? rc : j_key_num(b, "share_of_goal",
-                                     share(r->below[g][i], r->goal[g][i]));
-            rc = rc ? rc : cs_buf_putc(b, '}');
+            cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
+            cs_json_str(b, r->name[g]);
+            cs_buf_printf(b, ", \"goal\": ");
+            cs_json_str(b, cs_goal_text(i));
+            j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
+            cs_buf_printf(b, ", \"count\": %llu",
+                          (unsigned long long)r->below[g][i]);
+            j_key_num(b, "share_of_below",
+                      share(r->below[g][i], r->sum[g][0].below));
+            j_key_num(b, "share_of_goal",
+                      share(r->below[g][i], r->goal[g][i]));
+            cs_buf_putc(b, '}');
             first = 0;
         }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"cramp_link\": {\"sessions\": %llu, "
-                                 "\"sessions_used\": %llu, \"outcome_unknown\": "
-                                 "%llu, \"directions\": [",
-                                 (unsigned long long)r->link_sessions,
-                                 (unsigned long long)(r->link_sessions - r->link_unknown),
-                                 (unsigned long long)r->link_unknown);
-    for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
+    cs_buf_printf(b, "],\n\"cramp_link\": {\"sessions\": %llu, "
+                  "\"sessions_used\": %llu, \"outcome_unknown\": "
+                  "%llu, \"directions\": [",
+                  (unsigned long long)r->link_sessions,
+                  (unsigned long long)(r->link_sessions - r->link_unknown),
+                  (unsigned long long)r->link_unknown);
+    for (int d = 0; d < CS_CAL_DIR_N; d++) {
         const cs_cal_link *l = &c->link[d];
-        rc = cs_buf_printf(b, "%s\n  {\"direction\": \"%s\", \"sessions\": %llu, "
-                           "\"cases\": %llu, \"outcome_unknown\": %llu, ",
-                           d ? "," : "", cs_goal_direction_name(d),
-                           (unsigned long long)l->sessions,
-                           (unsigned long long)l->cases,
-                           (unsigned long long)l->unknown);
-        rc = rc ? rc : j_ci(b, "risk", &r->link.risk[d]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_notes(b, r->link.risk_notes[d]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_printf(b, "%s\n  {\"direction\": \"%s\", \"sessions\": %llu, "
+                      "\"cases\": %llu, \"outcome_unknown\": %llu, ",
+                      d ? "," : "", cs_goal_direction_name(d),
+                      (unsigned long long)l->sessions,
+                      (unsigned long long)l->cases,
+                      (unsigned long long)l->unknown);
+        j_ci(b, "risk", &r->link.risk[d]);
+        cs_buf_printf(b, ", ");
+        j_notes(b, r->link.risk_notes[d]);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_printf(b, "],\n  \"comparisons\": [");
-    for (int k = 0; k < 2 && rc == CS_OK; k++) {
+    cs_buf_printf(b, "],\n  \"comparisons\": [");
+    for (int k = 0; k < 2; k++) {
         const cs_2x2 *t = &r->link.t[k];
-        rc = cs_buf_printf(b, "%s\n  {\"exposed\": \"%s\", \"reference\": "
-                           "\"maintain\", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
-                           "\"d\": %llu, ", k ? "," : "", k ? "gain" : "lose",
-                           (unsigned long long)t->a, (unsigned long long)t->b,
-                           (unsigned long long)t->c, (unsigned long long)t->d);
-        rc = rc ? rc : j_ci(b, "risk_ratio", &r->link.rr[k]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_ci(b, "risk_difference", &r->link.rd[k]);
-        rc = rc ? rc : j_key_num(b, "fisher_p", r->link.fisher_p[k]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_notes(b, r->link.notes[k]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_printf(b, "%s\n  {\"exposed\": \"%s\", \"reference\": "
+                      "\"maintain\", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
+                      "\"d\": %llu, ", k ? "," : "", k ? "gain" : "lose",
+                      (unsigned long long)t->a, (unsigned long long)t->b,
+                      (unsigned long long)t->c, (unsigned long long)t->d);
+        j_ci(b, "risk_ratio", &r->link.rr[k]);
+        cs_buf_printf(b, ", ");
+        j_ci(b, "risk_difference", &r->link.rd[k]);
+        j_key_num(b, "fisher_p", r->link.fisher_p[k]);
+        cs_buf_printf(b, ", ");
+        j_notes(b, r->link.notes[k]);
+        cs_buf_putc(b, '}');
     }
-    return rc ? rc : cs_buf_printf(b, "]}}\n");
+    cs_buf_printf(b, "]}}\n");
+    return cs_buf_error(b);
 }
 
 /* ---- CSV and TSV: one long table ----------------------------------------- */
@@ -1306,53 +1303,52 @@ static int render_csv(const crep *r, cs_buf *b)
 
 /* ---- pretty and Markdown ----------------------------------------------- */
 
-static int heading(cs_buf *b, int md, const char *text)
+static void heading(cs_buf *b, int md, const char *text)
 {
-    return md ? cs_buf_printf(b, "\n## %s\n\n", text)
-              : cs_buf_printf(b, "\n%s\n", text);
+    cs_buf_printf(b, md ? "\n## %s\n\n" : "\n%s\n", text);
 }
 
 /* One histogram as a text bar chart of at most 79 columns: a stacked bar
  * per 100 kcal bin, '<' lose, '=' maintain, '>' gain. Segment ends are
  * rounded from cumulative counts so that the bar's length is the bin's
  * total at the chart's scale. */
-static int chart(const crep *r, size_t g, cs_buf *b)
+static void chart(const crep *r, size_t g, cs_buf *b)
 {
     const int width = 79 - 23;   /* "%6ld %6ld %7llu |" is 23 wide */
     uint64_t max = 0;
-    int rc;
 
     for (size_t i = 0; i < r->nbins; i++)
         if (bin_row(r, g, 0)[i] > max)
             max = bin_row(r, g, 0)[i];
-    rc = cs_buf_printf(b, "%s: %llu participants; < lose, = maintain, "
-                       "> gain", r->name[g], (unsigned long long)r->n[g]);
-    if (max > 0)
-        rc = rc ? rc : cs_buf_printf(b, "; %d columns = %llu", width,
-                                     (unsigned long long)max);
-    if (max == 0)
-        return rc ? rc : cs_buf_printf(b, "\n  (nobody)\n");
-    rc = rc ? rc : cs_buf_printf(b, "\n  from     to   count\n");
-    for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
+    cs_buf_printf(b, "%s: %llu participants; < lose, = maintain, > gain",
+                  r->name[g], (unsigned long long)r->n[g]);
+    if (max == 0) {
+        cs_buf_printf(b, "\n  (nobody)\n");
+        return;
+    }
+    cs_buf_printf(b, "; %d columns = %llu", width, (unsigned long long)max);
+    cs_buf_printf(b, "\n  from     to   count\n");
+    for (size_t i = 0; i < r->nbins && !cs_buf_error(b); i++) {
         long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
         uint64_t cum = 0;
         int at = 0;
-        rc = cs_buf_printf(b, "%6ld %6ld %7llu |", lo, lo + CS_CAL_BIN_KCAL,
-                           (unsigned long long)bin_row(r, g, 0)[i]);
-        for (int k = 1; k < NK && rc == CS_OK; k++) {
+        cs_buf_printf(b, "%6ld %6ld %7llu |", lo, lo + CS_CAL_BIN_KCAL,
+                      (unsigned long long)bin_row(r, g, 0)[i]);
+        for (int k = 1; k < NK; k++) {
             int end;
             cum += bin_row(r, g, k)[i];
             end = (int)(((long double)cum * width) / (long double)max + 0.5L);
-            for (; at < end && rc == CS_OK; at++)
-                rc = cs_buf_putc(b, "<=>"[k - 1]);
+            for (; at < end; at++)
+                cs_buf_putc(b, "<=>"[k - 1]);
         }
-        if (rc == CS_OK && at == 0 && bin_row(r, g, 0)[i] > 0)
-            rc = cs_buf_putc(b, '.');   /* a few, below half a column */
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        if (at == 0 && bin_row(r, g, 0)[i] > 0)
+            cs_buf_putc(b, '.');   /* a few, below half a column */
+        cs_buf_putc(b, '\n');
     }
-    return rc;
 }
 
+/* Appends, with rc only for the tables (which allocate): the buffer's
+ * error is sticky and joins rc at the end. */
 static int render_text(const crep *r, cs_buf *b)
 {
     const cs_report_opts *o = r->o;
@@ -1362,29 +1358,29 @@ static int render_text(const crep *r, cs_buf *b)
     char cellv[16][64], title[160];
     const char *cells[16];
     cs_table t;
-    int rc;
+    int rc = CS_OK;
 
     for (int i = 0; i < 16; i++)
         cells[i] = cellv[i];
     if (md) {
-        rc = cs_buf_printf(b, "# Calorie goals and targets\n\n"
-                           "- participants: %llu (latest survey wave each), "
-                           "by %s\n- target_kcal: %s\n- quantiles: %s\n"
-                           "- safe minimum: %ld kcal (F), %ld kcal (M)\n",
-                           (unsigned long long)c->participants,
-                           cs_cal_by_name(c->by), target_text, quantile_text,
-                           cs_safe_min_kcal(CS_SEX_F), cs_safe_min_kcal(CS_SEX_M));
+        cs_buf_printf(b, "# Calorie goals and targets\n\n"
+                      "- participants: %llu (latest survey wave each), "
+                      "by %s\n- target_kcal: %s\n- quantiles: %s\n"
+                      "- safe minimum: %ld kcal (F), %ld kcal (M)\n",
+                      (unsigned long long)c->participants,
+                      cs_cal_by_name(c->by), target_text, quantile_text,
+                      cs_safe_min_kcal(CS_SEX_F), cs_safe_min_kcal(CS_SEX_M));
     } else {
-        rc = cs_buf_printf(b, "crampstat calories: calorie goals and targets\n"
-                           "participants: %llu (latest survey wave each), by %s\n"
-                           "target_kcal:  Mifflin-St Jeor BMR x activity "
-                           "multiplier + goal x 3500/7\n"
-                           "quantiles:    gsl_stats_quantile_from_sorted_data "
-                           "(linear, at (n - 1) p)\n"
-                           "safe minimum: %ld kcal (F), %ld kcal (M)\n",
-                           (unsigned long long)c->participants,
-                           cs_cal_by_name(c->by), cs_safe_min_kcal(CS_SEX_F),
-                           cs_safe_min_kcal(CS_SEX_M));
+        cs_buf_printf(b, "crampstat calories: calorie goals and targets\n"
+                      "participants: %llu (latest survey wave each), by %s\n"
+                      "target_kcal:  Mifflin-St Jeor BMR x activity "
+                      "multiplier + goal x 3500/7\n"
+                      "quantiles:    gsl_stats_quantile_from_sorted_data "
+                      "(linear, at (n - 1) p)\n"
+                      "safe minimum: %ld kcal (F), %ld kcal (M)\n",
+                      (unsigned long long)c->participants,
+                      cs_cal_by_name(c->by), cs_safe_min_kcal(CS_SEX_F),
+                      cs_safe_min_kcal(CS_SEX_M));
     }
     if (c->participants > 0) {
         const char *hdr[NG + 2];
@@ -1392,8 +1388,7 @@ static int render_text(const crep *r, cs_buf *b)
         hdr[1] = "lb/week";
         for (size_t g = 0; g < r->ng; g++)
             hdr[2 + g] = r->name[g];
-        rc = rc ? rc : (cs_table_init(&t, 2 + r->ng, hdr) < 0 ? CS_ENOMEM : CS_OK);
-        if (rc)
+        if ((rc = cs_table_init(&t, 2 + r->ng, hdr)) < 0)
             return rc;
         for (int i = 0; i <= CS_GOAL_N && rc == CS_OK; i++) {
             snprintf(cellv[0], sizeof cellv[0], "%s",
@@ -1408,7 +1403,7 @@ static int render_text(const crep *r, cs_buf *b)
             }
             rc = cs_table_add(&t, cells);
         }
-        rc = rc ? rc : heading(b, md, "Calorie goals (participants, % of the group)");
+        heading(b, md, "Calorie goals (participants, % of the group)");
         rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
@@ -1437,7 +1432,7 @@ static int render_text(const crep *r, cs_buf *b)
                              sizeof cellv[12] - strlen(cellv[12]), "%%");
                 rc = cs_table_add(&t, cells);
             }
-        rc = rc ? rc : heading(b, md, "target_kcal by goal direction");
+        heading(b, md, "target_kcal by goal direction");
         rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
@@ -1459,26 +1454,26 @@ static int render_text(const crep *r, cs_buf *b)
                             100 * share(r->below[g][i], r->goal[g][i]), 1);
                 rc = cs_table_add(&t, cells);
             }
-        rc = rc ? rc : heading(b, md, "Goals leading below the safe minimum, "
-                               "most often first");
+        heading(b, md, "Goals leading below the safe minimum, most often first");
         if (rc == CS_OK && t.nrows == 0)
-            rc = cs_buf_printf(b, "nobody is below the safe minimum\n");
+            cs_buf_printf(b, "nobody is below the safe minimum\n");
         else
             rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
-        rc = rc ? rc : heading(b, md, "target_kcal histograms, 100 kcal bins");
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++) {
-            rc = cs_buf_printf(b, md ? "%s```\n" : "%s", g ? "\n" : "");
-            rc = rc ? rc : chart(r, g, b);
-            rc = rc ? rc : (md ? cs_buf_printf(b, "```\n") : CS_OK);
+        heading(b, md, "target_kcal histograms, 100 kcal bins");
+        for (size_t g = 0; g < r->ng; g++) {
+            cs_buf_printf(b, md ? "%s```\n" : "%s", g ? "\n" : "");
+            chart(r, g, b);
+            if (md)
+                cs_buf_printf(b, "```\n");
         }
     } else {
-        rc = rc ? rc : cs_buf_printf(b, "%s(no participants: give the survey "
-                                     "for goals and targets)\n", md ? "\n" : "");
+        cs_buf_printf(b, "%s(no participants: give the survey for goals and "
+                      "targets)\n", md ? "\n" : "");
     }
-    if (rc || r->link_sessions == 0)
-        return rc;
+    if (rc || cs_buf_error(b) || r->link_sessions == 0)
+        return rc ? rc : cs_buf_error(b);
 
     /* The cramp link. */
     {
@@ -1491,8 +1486,8 @@ static int render_text(const crep *r, cs_buf *b)
         lhdr[2] = "cases";
         lhdr[3] = h_risk;
         lhdr[4] = "outcome unknown";
-        if (cs_table_init(&t, 5, lhdr) < 0)
-            return CS_ENOMEM;
+        if ((rc = cs_table_init(&t, 5, lhdr)) < 0)
+            return rc;
         for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
             const cs_ci *ci = &r->link.risk[d];
             snprintf(cellv[0], sizeof cellv[0], "%s", cs_goal_direction_name(d));
@@ -1511,7 +1506,7 @@ static int render_text(const crep *r, cs_buf *b)
                  "%s interval)", (unsigned long long)r->link_sessions,
                  (unsigned long long)r->link_unknown,
                  o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson");
-        rc = rc ? rc : heading(b, md, title);
+        heading(b, md, title);
         rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
@@ -1532,22 +1527,23 @@ static int render_text(const crep *r, cs_buf *b)
             rc = cs_table_add(&t, cells);
         }
         cells[4] = cellv[4];
-        rc = rc ? rc : heading(b, md, "Goal direction against maintain "
-                               "(Katz RR, Wald RD, Fisher's exact p)");
+        heading(b, md, "Goal direction against maintain (Katz RR, Wald RD, "
+                "Fisher's exact p)");
         rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
     }
-    return rc;
+    return rc ? rc : cs_buf_error(b);
 }
 
-int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out)
+int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err)
 {
     crep *r = calloc(1, sizeof *r);
     cs_report_opts def;
     int rc;
 
     if (!r)
-        return CS_ENOMEM;
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (!o) {
         cs_report_opts_init(&def);
         o = &def;
@@ -1565,5 +1561,13 @@ int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out)
     }
     free(r->bins);
     free(r);
-    return rc;
+    /* The text's own error says why (its cap, say); else it was a table
+     * or GSL's histogram. */
+    if (rc < 0) {
+        int code = cs_buf_check(out, err);
+        return code ? code
+                    : cs_error_set(err, rc, rc == CS_ENOMEM ? "out of memory"
+                                   : "cannot bin the calorie targets");
+    }
+    return CS_OK;
 }

@@ -334,6 +334,12 @@ int cli_rules(const char *cmd, cs_rules *r, const char *path,
     return 0;
 }
 
+int cli_text_failed(const cs_buf *b, cs_error *err)
+{
+    int code = err->code ? err->code : cs_buf_check(b, err);
+    return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
+}
+
 int cli_write_text(const char *path, const cs_buf *text, cs_error *err)
 {
     cli_output out;

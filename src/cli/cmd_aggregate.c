@@ -105,10 +105,11 @@ static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
     int rc;
 
     cs_buf_init(&b, 0);
-    rc = partial ? cs_agg_write_partial(a, &b) : cs_report_render(a, ro, &b);
-    if (rc < 0)
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    else
+    if (partial)
+        rc = cs_agg_write_partial(a, &b, err);
+    else if ((rc = cs_report_render(a, ro, &b)) < 0)
+        rc = cli_text_failed(&b, err);
+    if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;
@@ -281,10 +282,8 @@ int cmd_aggregate(int argc, char **argv)
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
-                                   ? input_name : files[f]) < 0) {
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
+                                   ? input_name : files[f], &err) < 0)
             goto done;
-        }
         if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
         for (int k = 0; k < CS_F_N; k++)
@@ -470,9 +469,8 @@ int cmd_merge(int argc, char **argv)
         cli_output out;
         cs_cal_finish(&ctotal);
         cs_buf_reset(&text);
-        if (cs_cal_write_partial(&ctotal, &text) < 0)
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
-        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+        if (cs_cal_write_partial(&ctotal, &text, &err) == CS_OK &&
+            cli_output_open(&out, output, NULL, &err) == CS_OK) {
             cs_writer_raw(out.w, text.ptr, text.len);
             cli_output_close(&out, 1, &err);
         }
@@ -548,9 +546,8 @@ int cmd_report(int argc, char **argv)
             goto done;
         have_cal = 1;
         cs_buf_reset(&text);
-        if (cs_cal_render(&cal, &ro, &text) < 0)
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
-        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+        if (cs_cal_render(&cal, &ro, &text, &err) == CS_OK &&
+            cli_output_open(&out, output, NULL, &err) == CS_OK) {
             cs_writer_raw(out.w, text.ptr, text.len);
             cli_output_close(&out, 1, &err);
         }

@@ -105,73 +105,67 @@ typedef struct run {
 
 /* The files left out, after the report in its format; nothing when none
  * was. JSON has them in "ingest" (json_ingest). */
-static int render_left_out(cs_buf *b, const run *rn, int format)
+static void render_left_out(cs_buf *b, const run *rn, int format)
 {
-    int rc = CS_OK;
     char sep = format == CS_FMT_TSV ? '\t' : ',';
 
     if (rn->nleft == 0 || format == CS_FMT_JSON)
-        return CS_OK;
+        return;
     if (format == CS_FMT_HTML) {
-        rc = cs_buf_puts(b, "<h2>Inputs left out</h2>\n<p>These exercise "
-                         "files could not be read to their end and are left "
-                         "out of every count above (--keep-going).</p>\n"
-                         "<table><tr><th>file</th><th>why</th><th>rows read "
-                         "before, not counted</th></tr>\n");
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
-            rc = cs_buf_puts(b, "<tr><td>");
-            rc = rc ? rc : cs_html_escape(b, rn->left[i].path);
-            rc = rc ? rc : cs_buf_puts(b, "</td><td>");
-            rc = rc ? rc : cs_html_escape(b, rn->left[i].why);
-            rc = rc ? rc : cs_buf_printf(b, "</td><td>%llu</td></tr>\n",
-                                         (unsigned long long)rn->left[i].rows);
+        cs_buf_puts(b, "<h2>Inputs left out</h2>\n<p>These exercise "
+                    "files could not be read to their end and are left "
+                    "out of every count above (--keep-going).</p>\n"
+                    "<table><tr><th>file</th><th>why</th><th>rows read "
+                    "before, not counted</th></tr>\n");
+        for (size_t i = 0; i < rn->nleft; i++) {
+            cs_buf_puts(b, "<tr><td>");
+            cs_html_escape(b, rn->left[i].path);
+            cs_buf_puts(b, "</td><td>");
+            cs_html_escape(b, rn->left[i].why);
+            cs_buf_printf(b, "</td><td>%llu</td></tr>\n",
+                          (unsigned long long)rn->left[i].rows);
         }
-        return rc ? rc : cs_buf_puts(b, "</table>\n");
+        cs_buf_puts(b, "</table>\n");
+        return;
     }
     if (format == CS_FMT_CSV || format == CS_FMT_TSV) {
         /* One more table after a blank line, as the calorie tables. */
-        rc = cs_buf_printf(b, "\nleft_out_file%creason%crows_read\n", sep,
-                           sep);
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
+        cs_buf_printf(b, "\nleft_out_file%creason%crows_read\n", sep, sep);
+        for (size_t i = 0; i < rn->nleft; i++) {
             const char *cells[2] = { rn->left[i].path, rn->left[i].why };
-            for (int c = 0; c < 2 && rc == CS_OK; c++) {
-                cs_buf cell;
-                cs_buf_init(&cell, 0);
-                for (const char *p = cells[c]; *p && rc == CS_OK; p++) {
+            for (int c = 0; c < 2; c++) {
+                int q = format == CS_FMT_CSV &&
+                        strpbrk(cells[c], ",\"\r\n") != NULL;
+                if (q)
+                    cs_buf_putc(b, '"');
+                for (const char *p = cells[c]; *p; p++) {
                     char ch = *p;
                     if (format == CS_FMT_TSV && (ch == '\t' || ch == '\n' ||
                                                  ch == '\r'))
                         ch = ' ';
-                    rc = cs_buf_putc(&cell, ch);
-                    if (rc == CS_OK && format == CS_FMT_CSV && ch == '"')
-                        rc = cs_buf_putc(&cell, '"');
+                    cs_buf_putc(b, ch);
+                    if (format == CS_FMT_CSV && ch == '"')
+                        cs_buf_putc(b, '"');
                 }
-                if (rc == CS_OK) {
-                    int q = format == CS_FMT_CSV &&
-                            strpbrk(cells[c], ",\"\r\n") != NULL;
-                    rc = cs_buf_printf(b, "%s%.*s%s%c", q ? "\"" : "",
-                                       (int)cell.len, cell.ptr ? cell.ptr : "",
-                                       q ? "\"" : "", sep);
-                }
-                cs_buf_dispose(&cell);
+                if (q)
+                    cs_buf_putc(b, '"');
+                cs_buf_putc(b, sep);
             }
-            rc = rc ? rc : cs_buf_printf(b, "%llu\n",
-                                         (unsigned long long)rn->left[i].rows);
+            cs_buf_printf(b, "%llu\n", (unsigned long long)rn->left[i].rows);
         }
-        return rc;
+        return;
     }
-    rc = cs_buf_puts(b, format == CS_FMT_MD
-                     ? "\n## Inputs left out\n\nThese exercise files could "
-                       "not be read to their end and are left out of every "
-                       "count above (--keep-going).\n\n"
-                     : "\nInputs left out (--keep-going): not read to their "
-                       "end, left out of every count above\n");
-    for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++)
+    cs_buf_puts(b, format == CS_FMT_MD
+                ? "\n## Inputs left out\n\nThese exercise files could "
+                  "not be read to their end and are left out of every "
+                  "count above (--keep-going).\n\n"
+                : "\nInputs left out (--keep-going): not read to their "
+                  "end, left out of every count above\n");
+    for (size_t i = 0; i < rn->nleft; i++)
         /* The reason names the file (and where it broke). */
-        rc = cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
-                           format == CS_FMT_MD ? "- " : "", rn->left[i].why,
-                           (unsigned long long)rn->left[i].rows);
-    return rc;
+        cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
+                      format == CS_FMT_MD ? "- " : "", rn->left[i].why,
+                      (unsigned long long)rn->left[i].rows);
 }
 
 /* The session ids of the exercise files read to their end, read again
@@ -209,48 +203,46 @@ static int rebuild_ids(cs_idset **ids, const char *const *files,
 }
 
 /* The ingest member of the JSON report: counts per input and stage. */
-static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
-                       const cs_rejlog *rej, const run *rn)
+static void json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
+                        const cs_rejlog *rej, const run *rn)
 {
-    int rc = cs_buf_puts(b, "{\"inputs\": [");
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
-        rc = rc ? rc : cs_json_str(b, in[i].path);
-        rc = rc ? rc : cs_buf_printf(b, ", \"role\": \"%s\", \"read\": %llu, "
-                                     "\"accepted\": %llu, \"rejected\": %llu}",
-                                     in[i].role,
-                                     (unsigned long long)in[i].counts.read,
-                                     (unsigned long long)in[i].counts.accepted,
-                                     (unsigned long long)in[i].counts.rejected);
+    cs_buf_puts(b, "{\"inputs\": [");
+    for (size_t i = 0; i < n; i++) {
+        cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+        cs_json_str(b, in[i].path);
+        cs_buf_printf(b, ", \"role\": \"%s\", \"read\": %llu, "
+                      "\"accepted\": %llu, \"rejected\": %llu}", in[i].role,
+                      (unsigned long long)in[i].counts.read,
+                      (unsigned long long)in[i].counts.accepted,
+                      (unsigned long long)in[i].counts.rejected);
     }
-    rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, "
-                                 "\"joined\": %llu, \"no_survey\": %llu}, "
-                                 "\"rejected_by_column\": {",
-                                 (unsigned long long)rn->read,
-                                 (unsigned long long)rn->joined,
-                                 (unsigned long long)rn->no_survey);
-    for (size_t k = 0; k < cs_rejlog_nkeys(rej) && rc == CS_OK; k++) {
+    cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, \"joined\": %llu, "
+                  "\"no_survey\": %llu}, \"rejected_by_column\": {",
+                  (unsigned long long)rn->read, (unsigned long long)rn->joined,
+                  (unsigned long long)rn->no_survey);
+    for (size_t k = 0; k < cs_rejlog_nkeys(rej); k++) {
         const char *name;
         uint64_t cnt;
         cs_rejlog_key(rej, k, &name, &cnt);
-        rc = k ? cs_buf_puts(b, ", ") : CS_OK;
-        rc = rc ? rc : cs_json_str(b, name[0] ? name : "(row)");
-        rc = rc ? rc : cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
+        if (k)
+            cs_buf_puts(b, ", ");
+        cs_json_str(b, name[0] ? name : "(row)");
+        cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
     }
-    rc = rc ? rc : cs_buf_puts(b, "}");
+    cs_buf_puts(b, "}");
     if (rn->nleft) {
-        rc = rc ? rc : cs_buf_puts(b, ", \"left_out\": [");
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
-            rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
-            rc = rc ? rc : cs_json_str(b, rn->left[i].path);
-            rc = rc ? rc : cs_buf_puts(b, ", \"reason\": ");
-            rc = rc ? rc : cs_json_str(b, rn->left[i].why);
-            rc = rc ? rc : cs_buf_printf(b, ", \"rows_read\": %llu}",
-                                         (unsigned long long)rn->left[i].rows);
+        cs_buf_puts(b, ", \"left_out\": [");
+        for (size_t i = 0; i < rn->nleft; i++) {
+            cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+            cs_json_str(b, rn->left[i].path);
+            cs_buf_puts(b, ", \"reason\": ");
+            cs_json_str(b, rn->left[i].why);
+            cs_buf_printf(b, ", \"rows_read\": %llu}",
+                          (unsigned long long)rn->left[i].rows);
         }
-        rc = rc ? rc : cs_buf_puts(b, "]");
+        cs_buf_puts(b, "]");
     }
-    return rc ? rc : cs_buf_puts(b, "}");
+    cs_buf_puts(b, "}");
 }
 
 /* Strip the trailing newline of a rendered JSON object. */
@@ -283,10 +275,16 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
             }
         cs_buf_init(&cmd, 0);
         cs_buf_init(&rules, 0);
-        rc = cs_buf_printf(&cmd, "crampstat");
-        for (int i = 0; i < rn->argc && rc == CS_OK; i++)
-            rc = cs_buf_printf(&cmd, " %s", rn->argv[i]);
-        rc = rc ? rc : cs_rules_format(rn->rules, &rules);
+        cs_buf_printf(&cmd, "crampstat");
+        for (int i = 0; i < rn->argc; i++)
+            cs_buf_printf(&cmd, " %s", rn->argv[i]);
+        if (cs_buf_check(&cmd, err) < 0 ||
+            (cs_rules_format(rn->rules, &rules) < 0 &&
+             cli_text_failed(&rules, err) < 0)) {
+            cs_buf_dispose(&cmd);
+            cs_buf_dispose(&rules);
+            return err->code;
+        }
         gmtime_r(&now, &tmv);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
         d.agg = agg;
@@ -301,7 +299,7 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
         d.command = cmd.ptr;
         d.when = when;
         d.rules_text = rules.ptr;
-        rc = rc ? rc : cs_html_render(&d, b);
+        rc = cs_html_render(&d, b);
         if (rc == CS_OK && rn->nleft) {
             /* Before the end of the page. */
             static const char tail[] = "</body>";
@@ -312,34 +310,40 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
                 cs_buf rest;
                 size_t off = (size_t)(at - b->ptr);
                 cs_buf_init(&rest, 0);
-                rc = cs_buf_append(&rest, at, b->len - off);
-                b->len = off;
-                rc = rc ? rc : render_left_out(b, rn, ro->format);
-                rc = rc ? rc : cs_buf_append(b, rest.ptr, rest.len);
+                cs_buf_append(&rest, at, b->len - off);
+                if ((rc = cs_buf_check(&rest, err)) == CS_OK) {
+                    b->len = off;
+                    render_left_out(b, rn, ro->format);
+                    cs_buf_append(b, rest.ptr, rest.len);
+                }
                 cs_buf_dispose(&rest);
             }
         }
         cs_buf_dispose(&cmd);
         cs_buf_dispose(&rules);
     } else if (ro->format == CS_FMT_JSON) {
-        rc = cs_buf_puts(b, "{\"ingest\": ");
-        rc = rc ? rc : json_ingest(b, in, nin, rej, rn);
-        rc = rc ? rc : cs_buf_puts(b, ",\n\"aggregate\": ");
-        rc = rc ? rc : cs_report_render(agg, ro, b);
+        cs_buf_puts(b, "{\"ingest\": ");
+        json_ingest(b, in, nin, rej, rn);
+        cs_buf_puts(b, ",\n\"aggregate\": ");
+        rc = cs_report_render(agg, ro, b);
         chomp(b);
-        rc = rc ? rc : cs_buf_puts(b, ",\n\"calories\": ");
-        rc = rc ? rc : cs_cal_render(cal, ro, b);
+        cs_buf_puts(b, ",\n\"calories\": ");
+        if (rc == CS_OK && cs_cal_render(cal, ro, b, err) < 0)
+            return err->code;
         chomp(b);
-        rc = rc ? rc : cs_buf_puts(b, "}\n");
+        cs_buf_puts(b, "}\n");
     } else {
         rc = cs_report_render(agg, ro, b);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
-        rc = rc ? rc : cs_cal_render(cal, ro, b);
-        rc = rc ? rc : render_left_out(b, rn, ro->format);
+        cs_buf_putc(b, '\n');
+        if (rc == CS_OK && cs_cal_render(cal, ro, b, err) < 0)
+            return err->code;
+        render_left_out(b, rn, ro->format);
     }
-    if (rc < 0 && err->code == CS_OK)
-        cs_error_set(err, CS_ENOMEM, "out of memory");
-    return rc;
+    /* The report's renderers fail through b (its cap, memory) or, for
+     * their tables, out of memory: cli_text_failed tells which. */
+    if (rc < 0 || cs_buf_error(b))
+        return cli_text_failed(b, err);
+    return CS_OK;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -517,10 +521,8 @@ int cmd_analyze(int argc, char **argv)
             goto done;
         }
         file_ready = 1;
-        if (cs_agg_add_input(&fagg, exercise[f]) < 0) {
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
+        if (cs_agg_add_input(&fagg, exercise[f], &err) < 0)
             goto done;
-        }
         cs_rejlog_mark(rej);
         rc = cs_ingest_open(&in, exercise[f], CS_SCHEMA_EXERCISE, rej, ids, &err);
         if (rc < 0 && !keep_going)

@@ -324,10 +324,9 @@ static int emit(const cs_cal *cal, int partial, const cs_report_opts *ro,
     int rc;
 
     cs_buf_init(&b, 0);
-    rc = partial ? cs_cal_write_partial(cal, &b) : cs_cal_render(cal, ro, &b);
-    if (rc < 0)
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    else
+    rc = partial ? cs_cal_write_partial(cal, &b, err)
+                 : cs_cal_render(cal, ro, &b, err);
+    if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;

@@ -45,8 +45,8 @@ int cmd_rules(int argc, char **argv)
         return cli_report("rules", &err);
     cs_buf_init(&b, 0);
     if (cs_rules_format(&r, &b) < 0) {
+        cli_text_failed(&b, &err);
         cs_buf_dispose(&b);
-        cs_error_set(&err, CS_ENOMEM, "out of memory");
         return cli_report("rules", &err);
     }
     rc = cli_print_help(b.ptr);

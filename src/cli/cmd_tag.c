@@ -181,7 +181,7 @@ int cmd_tag(int argc, char **argv)
             if (!same) {
                 cs_buf_reset(&scratch);
                 if (cs_join_format_wave(&scratch, &wv) < 0) {
-                    cs_error_set(&err, CS_ENOMEM, "out of memory");
+                    cli_text_failed(&scratch, &err);
                     goto done;
                 }
             }
