@@ -17,14 +17,13 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat analyze --survey FILE --exercise FILE... [--rules FILE]\n"
 "                         [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
 "                         [--cluster participant|none] [--period week|month]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
-"                         [--rejects FILE] [--keep-going]"
-"\n"
+"                         [--rejects FILE] [--keep-going]\n"
 "                         [-o FILE] [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
 "write the report. The result equals the separate commands chained:\n"
@@ -34,42 +33,69 @@ static const char help[] =
 "survey merged with 'calories --partial' of the tagged sessions). JSON\n"
 "is one object: {\"ingest\": {...}, \"aggregate\": {...}, \"calories\": {...}}.\n"
 "HTML is one self-contained page with charts.\n"
-"\n"
-"  -S, --survey FILE     the survey (gzip or plain CSV); required\n"
-"  -e, --exercise FILE   an exercise file; repeat for several (required)\n"
-"  -R, --rules FILE      cause-factor thresholds (see 'crampstat rules')\n"
-"      --outcome KIND    hamstring (default) or any cramp\n"
-"  -b, --by COLUMN       stratify by sex, age_band, activity_level,\n"
-"                        conditioning, activity, ... (categorical columns)\n"
-"  -a, --adjust COLUMN   add a categorical column to the logistic model\n"
-"  -l, --level L         confidence level (default 0.95)\n"
-"      --ci METHOD       risk interval: wilson (default) or exact\n"
-"      --yates           chi-square with Yates' continuity correction\n"
-"      --period P        week or month (default): the incidence-over-time\n"
-"                        table's periods (ISO weeks from Monday, or calendar\n"
-"                        months, by the session's day as written)\n"
-"      --cluster BY      participant (default): the intervals that lead\n"
-"                        are robust to the clustering of sessions within\n"
-"                        participants (sandwich by participant_id); none:\n"
-"                        sessions treated as independent (the plain tables)\n"
-"  -f, --format FMT      pretty (default), csv, tsv, json, md or html\n"
-"  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
-"  -k, --keep-going      leave out of the report an exercise file that cannot\n"
-"                        be read to its end (damaged gzip or CSV, unreadable),\n"
-"                        as if it had not been named; the report says which\n"
-"                        and why, and the exit status is 65\n"
-"  -o, --output FILE     write to FILE, atomically: nothing appears under its\n"
-"                        name until it is complete, and a killed run leaves\n"
-"                        no file (default: stdout)\n"
-"      --assume-unique-ids  skip the duplicate session-id check (memory\n"
-"                        then stays flat whatever the number of sessions)\n"
-"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
-"                        such as -0.42 stay as they are)\n"
-"  -q, --quiet           no summary lines, no progress\n"
-"  -v, --verbose         log each stage's counts\n"
-"      --threads N       1: read in one thread; 2 (default): decompress\n"
-"                        in a second thread (same output either way)\n"
-"  -h, --help            show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'S', 1, "survey", "FILE",
+      "the survey (gzip or plain CSV); required" },
+    { 'e', 1, "exercise", "FILE",
+      "an exercise file; repeat for several (required)" },
+    { 'R', 1, "rules", "FILE",
+      "cause-factor thresholds (see 'crampstat rules')" },
+    { 'O', 0, "outcome", "KIND",
+      "hamstring (default) or any cramp" },
+    { 'b', 1, "by", "COLUMN",
+      "stratify by sex, age_band, activity_level,\n"
+      "conditioning, activity, ... (categorical columns)" },
+    { 'a', 1, "adjust", "COLUMN",
+      "add a categorical column to the logistic model" },
+    { 'l', 1, "level", "L",
+      "confidence level (default 0.95)" },
+    { 'c', 0, "ci", "METHOD",
+      "risk interval: wilson (default) or exact" },
+    { 'Y', 0, "yates", NULL,
+      "chi-square with Yates' continuity correction" },
+    { 'W', 0, "period", "P",
+      "week or month (default): the incidence-over-time\n"
+      "table's periods (ISO weeks from Monday, or calendar\n"
+      "months, by the session's day as written)" },
+    { 'K', 0, "cluster", "BY",
+      "participant (default): the intervals that lead\n"
+      "are robust to the clustering of sessions within\n"
+      "participants (sandwich by participant_id); none:\n"
+      "sessions treated as independent (the plain tables)" },
+    { 'f', 1, "format", "FMT",
+      "pretty (default), csv, tsv, json, md or html" },
+    { 'r', 1, "rejects", "FILE",
+      "write every rejected row, with its reason, as CSV" },
+    { 'k', 1, "keep-going", NULL,
+      "leave out of the report an exercise file that cannot\n"
+      "be read to its end (damaged gzip or CSV, unreadable),\n"
+      "as if it had not been named; the report says which\n"
+      "and why, and the exit status is 65" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically: nothing appears under its\n"
+      "name until it is complete, and a killed run leaves\n"
+      "no file (default: stdout)" },
+    { 'U', 0, "assume-unique-ids", NULL,
+      "skip the duplicate session-id check (memory\n"
+      "then stays flat whatever the number of sessions)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary lines, no progress" },
+    { 'v', 1, "verbose", NULL,
+      "log each stage's counts" },
+    { 'T', 0, "threads", "N",
+      "1: read in one thread; 2 (default): decompress\n"
+      "in a second thread (same output either way)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: the survey table, the set of session ids (about a bit per id\n"
 "numbered in sequence such as S000123, at most 32 bytes for others; none\n"
@@ -82,6 +108,10 @@ static const char help[] =
 "Exit status: 0 ok, 64 usage, 65 bad data (with --keep-going: the report\n"
 "is written, and a file was left out), 66 input cannot be opened,\n"
 "74 write error.\n";
+
+static const cli_command command = {
+    "analyze", help_head, options, 24, help_tail, 0
+};
 
 #define MAX_EXERCISE 1024
 
@@ -348,30 +378,7 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
 
 int cmd_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "survey", required_argument, NULL, 'S' },
-        { "exercise", required_argument, NULL, 'e' },
-        { "rules", required_argument, NULL, 'R' },
-        { "outcome", required_argument, NULL, 'O' },
-        { "by", required_argument, NULL, 'b' },
-        { "adjust", required_argument, NULL, 'a' },
-        { "level", required_argument, NULL, 'l' },
-        { "ci", required_argument, NULL, 'c' },
-        { "yates", no_argument, NULL, 'Y' },
-        { "cluster", required_argument, NULL, 'K' },
-        { "period", required_argument, NULL, 'W' },
-        { "format", required_argument, NULL, 'f' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "assume-unique-ids", no_argument, NULL, 'U' },
-        { "keep-going", no_argument, NULL, 'k' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "threads", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_report_opts ro;
     cs_rules rules;
@@ -398,9 +405,8 @@ int cmd_analyze(int argc, char **argv)
     cs_report_opts_init(&ro);
     unsigned long long threads;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:kqvh", longopts,
-                              NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         int rc;
         switch (opt) {
         case 'S': survey = optarg; break;
@@ -430,7 +436,7 @@ int cmd_analyze(int argc, char **argv)
                 return cli_usage("analyze", "--period is week or month, not '%s'",
                                  optarg);
             break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "analyze", 1)) >= 0) {
                 if (rc)
