@@ -16,10 +16,11 @@ case "${1:-}" in
         # (cli_crosscheck); valgrind for tests/memcheck.sh; groff-base and
         # man-db for cli_docs; parallel for cli_pipelines; munge and Slurm
         # for cli_slurm; clang and its runtime for the libFuzzer harnesses;
-        # gzip for fixtures; jq for the user guide's examples (cli_docs runs
+        # gzip for fixtures; xz-utils to unpack the golden files
+        # (cli_golden); jq for the user guide's examples (cli_docs runs
         # them). ctest never installs anything: a test whose tool
         # is missing is skipped (exit 77) and says so.
-        pkgs+=(python3 python3-scipy python3-statsmodels valgrind gzip jq
+        pkgs+=(python3 python3-scipy python3-statsmodels valgrind gzip jq xz-utils
                groff-base man-db parallel munge slurm-client slurmctld slurmd
                clang libclang-rt-14-dev)
         ;;

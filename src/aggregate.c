@@ -78,7 +78,7 @@ void cs_agg_dispose(cs_agg *a)
     memset(a, 0, sizeof *a);
 }
 
-int cs_agg_add_input(cs_agg *a, const char *name)
+int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err)
 {
     char **p;
 
@@ -86,12 +86,15 @@ int cs_agg_add_input(cs_agg *a, const char *name)
         if (strcmp(a->inputs[i], name) == 0)
             return CS_OK;
     if (!(p = realloc(a->inputs, (a->ninputs + 1) * sizeof *p)))
-        return CS_ENOMEM;
+        goto oom;
     a->inputs = p;
     if (!(p[a->ninputs] = dupn(name, strlen(name))))
-        return CS_ENOMEM;
+        goto oom;
     a->ninputs++;
     return CS_OK;
+oom:
+    return cs_error_set(err, CS_ENOMEM, "out of memory recording the input "
+                        "name %s", name);
 }
 
 /* Index of the level named v, added when new; -1 out of memory, -2 too
@@ -305,8 +308,8 @@ int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err)
         add_u64(&into->outcome_unknown, from->outcome_unknown) < 0)
         goto overflow;
     for (size_t i = 0; i < from->ninputs; i++)
-        if (cs_agg_add_input(into, from->inputs[i]) < 0)
-            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        if (cs_agg_add_input(into, from->inputs[i], err) < 0)
+            return err->code;
     for (size_t i = 0; i < from->nstrata; i++) {
         const cs_agg_level *src = &from->strata[i];
         cs_str name = { src->name, strlen(src->name) };
@@ -409,76 +412,75 @@ int cs_agg_finish(cs_agg *a, cs_error *err)
 
 /* Strings are written as ':' and percent-encoded bytes, so that every
  * value, the empty one included, is one token to the end of the line. */
-static int put_str(cs_buf *b, const char *s)
+static void put_str(cs_buf *b, const char *s)
 {
-    int rc = cs_buf_putc(b, ':');
-    for (; *s && rc == CS_OK; s++) {
+    cs_buf_putc(b, ':');
+    for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c <= 0x20 || c >= 0x7f || c == '%')
-            rc = cs_buf_printf(b, "%%%02X", c);
+            cs_buf_printf(b, "%%%02X", c);
         else
-            rc = cs_buf_putc(b, (char)c);
+            cs_buf_putc(b, (char)c);
     }
-    return rc;
 }
 
-int cs_agg_write_partial(const cs_agg *a, cs_buf *b)
+/* A list of appends and one check: the buffer's error is sticky. */
+int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
 {
-    int rc = cs_buf_printf(b, "crampstat-partial %d aggregate\nrules ",
-                           CS_AGG_VERSION);
-    rc = rc ? rc : put_str(b, a->rules);
-    rc = rc ? rc : cs_buf_printf(b, "\noutcome %s\nby ",
-                                 a->outcome == CS_OUTCOME_ANY ? "any" : "hamstring");
-    rc = rc ? rc : put_str(b, a->by);
-    rc = rc ? rc : cs_buf_printf(b, "\nadjust ");
-    rc = rc ? rc : put_str(b, a->adjust);
-    rc = rc ? rc : cs_buf_printf(b, "\nfactors");
-    for (int f = 0; f < CS_F_N && !rc; f++)
-        rc = cs_buf_printf(b, "%c%s", f ? ',' : ' ', cs_factor_name(f));
-    rc = rc ? rc : cs_buf_printf(b, "\nrows %llu %llu\n",
-                                 (unsigned long long)a->rows,
-                                 (unsigned long long)a->outcome_unknown);
+    cs_buf_printf(b, "crampstat-partial %d aggregate\nrules ", CS_AGG_VERSION);
+    put_str(b, a->rules);
+    cs_buf_printf(b, "\noutcome %s\nby ",
+                  a->outcome == CS_OUTCOME_ANY ? "any" : "hamstring");
+    put_str(b, a->by);
+    cs_buf_printf(b, "\nadjust ");
+    put_str(b, a->adjust);
+    cs_buf_printf(b, "\nfactors");
+    for (int f = 0; f < CS_F_N; f++)
+        cs_buf_printf(b, "%c%s", f ? ',' : ' ', cs_factor_name(f));
+    cs_buf_printf(b, "\nrows %llu %llu\n", (unsigned long long)a->rows,
+                  (unsigned long long)a->outcome_unknown);
     if (a->clu)
-        rc = rc ? rc : cs_buf_printf(b, "clusters participant_id %zu\n",
-                                     cs_clu_participants(a->clu));
-    for (size_t i = 0; i < a->ninputs && !rc; i++) {
-        rc = cs_buf_printf(b, "input ");
-        rc = rc ? rc : put_str(b, a->inputs[i]);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_printf(b, "clusters participant_id %zu\n",
+                      cs_clu_participants(a->clu));
+    for (size_t i = 0; i < a->ninputs; i++) {
+        cs_buf_printf(b, "input ");
+        put_str(b, a->inputs[i]);
+        cs_buf_putc(b, '\n');
     }
-    for (size_t i = 0; i < a->nstrata && !rc; i++) {
+    for (size_t i = 0; i < a->nstrata && !cs_buf_error(b); i++) {
         const cs_agg_level *l = &a->strata[i];
-        rc = cs_buf_printf(b, "stratum ");
-        rc = rc ? rc : put_str(b, l->name);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
-        for (int f = 0; f < CS_F_N && !rc; f++)
-            for (int e = 0; e < 3 && !rc; e++) {
+        cs_buf_printf(b, "stratum ");
+        put_str(b, l->name);
+        cs_buf_putc(b, '\n');
+        for (int f = 0; f < CS_F_N; f++)
+            for (int e = 0; e < 3; e++) {
                 const cs_agg_cell *c = &l->cell[f][e];
                 if (c->sessions || c->cases || c->mmin)
-                    rc = cs_buf_printf(b, "cell %s %s %llu %llu %llu\n",
-                                       cs_factor_name(f), state_names[e],
-                                       (unsigned long long)c->sessions,
-                                       (unsigned long long)c->cases,
-                                       (unsigned long long)c->mmin);
+                    cs_buf_printf(b, "cell %s %s %llu %llu %llu\n",
+                                  cs_factor_name(f), state_names[e],
+                                  (unsigned long long)c->sessions,
+                                  (unsigned long long)c->cases,
+                                  (unsigned long long)c->mmin);
             }
     }
-    for (size_t i = 0; i < a->nadj && !rc; i++) {
+    for (size_t i = 0; i < a->nadj && !cs_buf_error(b); i++) {
         const cs_agg_level *l = &a->adj[i];
-        rc = cs_buf_printf(b, "level ");
-        rc = rc ? rc : put_str(b, l->name);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
-        for (unsigned k = 0; k < CS_AGG_PATTERNS && !rc; k++)
+        cs_buf_printf(b, "level ");
+        put_str(b, l->name);
+        cs_buf_putc(b, '\n');
+        for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
             if (l->n[k] || l->y[k] || l->m[k])
-                rc = cs_buf_printf(b, "pattern %u %llu %llu %llu\n", k,
-                                   (unsigned long long)l->n[k],
-                                   (unsigned long long)l->y[k],
-                                   (unsigned long long)l->m[k]);
+                cs_buf_printf(b, "pattern %u %llu %llu %llu\n", k,
+                              (unsigned long long)l->n[k],
+                              (unsigned long long)l->y[k],
+                              (unsigned long long)l->m[k]);
     }
-    rc = rc ? rc : cs_dose_write(&a->dose, b);
-    rc = rc ? rc : cs_period_write(&a->period, b);
+    cs_dose_write(&a->dose, b);
+    cs_period_write(&a->period, b);
     if (a->clu)
-        rc = rc ? rc : cs_clu_write(a->clu, b);
-    return rc ? rc : cs_buf_printf(b, "end\n");
+        cs_clu_write(a->clu, b);
+    cs_buf_printf(b, "end\n");
+    return cs_buf_check(b, err);
 }
 
 /* Parser state for one untrusted state file. */
@@ -757,12 +759,10 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
             char *s;
             if ((rc = get_str(&ps, rest, &s)) < 0)
                 goto fail;
-            rc = cs_agg_add_input(a, s);
+            rc = cs_agg_add_input(a, s, err);
             free(s);
-            if (rc < 0) {
-                rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+            if (rc < 0)
                 goto fail;
-            }
         } else if ((cs_str_eq(w, "stratum") && !in_levels) || cs_str_eq(w, "level")) {
             char *s;
             size_t before;

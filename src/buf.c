@@ -1,7 +1,9 @@
 /* Growable buffers with a hard cap. Growth doubles, so a stream that reuses
- * one buffer allocates only while warming up. */
+ * one buffer allocates only while warming up. The first failure sticks
+ * (buf.h): every append goes through cs_buf_reserve, which checks it. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/buf.h>
@@ -13,6 +15,8 @@ void cs_buf_init(cs_buf *b, size_t max)
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->max = max ? max : DEFAULT_MAX;
+    b->code = CS_OK;
+    b->want = 0;
 }
 
 void cs_buf_dispose(cs_buf *b)
@@ -20,6 +24,14 @@ void cs_buf_dispose(cs_buf *b)
     free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;
+    b->code = CS_OK;
+}
+
+static int fail(cs_buf *b, int code, size_t n)
+{
+    b->code = code;
+    b->want = n > SIZE_MAX - b->len ? SIZE_MAX : b->len + n;
+    return code;
 }
 
 int cs_buf_reserve(cs_buf *b, size_t n)
@@ -27,9 +39,11 @@ int cs_buf_reserve(cs_buf *b, size_t n)
     size_t need, cap;
     char *p;
 
+    if (b->code)
+        return b->code;
     /* +1 keeps room for a terminating NUL without another reserve. */
     if (n > b->max || b->len > b->max - n)
-        return CS_ELIMIT;
+        return fail(b, CS_ELIMIT, n);
     need = b->len + n + 1;
     if (need <= b->cap)
         return CS_OK;
@@ -40,7 +54,7 @@ int cs_buf_reserve(cs_buf *b, size_t n)
         cap = b->max + 1;
     p = realloc(b->ptr, cap);
     if (!p)
-        return CS_ENOMEM;
+        return fail(b, CS_ENOMEM, n);
     b->ptr = p;
     b->cap = cap;
     return CS_OK;
@@ -60,7 +74,8 @@ int cs_buf_append(cs_buf *b, const void *p, size_t n)
 
 int cs_buf_putc(cs_buf *b, char c)
 {
-    if (b->len + 1 < b->cap) {
+    /* A failed reserve leaves cap as it was, so check code here too. */
+    if (b->len + 1 < b->cap && !b->code) {
         b->ptr[b->len++] = c;
         b->ptr[b->len] = '\0';
         return CS_OK;
@@ -77,7 +92,7 @@ int cs_buf_printf(cs_buf *b, const char *fmt, ...)
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return CS_ERROR;
+        return b->code ? b->code : fail(b, CS_ERROR, 0);
     if ((rc = cs_buf_reserve(b, (size_t)n)) < 0)
         return rc;
     va_start(ap, fmt);
@@ -85,6 +100,23 @@ int cs_buf_printf(cs_buf *b, const char *fmt, ...)
     va_end(ap);
     b->len += (size_t)n;
     return CS_OK;
+}
+
+int cs_buf_check(const cs_buf *b, cs_error *err)
+{
+    switch (b->code) {
+    case CS_OK:
+        return CS_OK;
+    case CS_ELIMIT:
+        return cs_error_set(err, CS_ELIMIT, "text over its cap of %zu bytes "
+                            "(%zu wanted)", b->max, b->want);
+    case CS_ENOMEM:
+        return cs_error_set(err, CS_ENOMEM, "out of memory growing text to "
+                            "%zu bytes", b->want);
+    default:
+        return cs_error_set(err, b->code, "cannot format text (printf "
+                            "failed)");
+    }
 }
 
 char *cs_buf_take(cs_buf *b, size_t *len)
@@ -99,6 +131,7 @@ char *cs_buf_take(cs_buf *b, size_t *len)
         *len = b->len;
     b->ptr = NULL;
     b->len = b->cap = 0;
+    b->code = CS_OK;
     return p;
 }
 

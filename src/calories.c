@@ -5,14 +5,14 @@
  * direction. Because targets are whole kcal, that histogram is the sorted
  * data in compressed form, so quantiles after a merge are exact, and every
  * statistic is a function of the histogram read in kcal order: a merged
- * report is the single-pass report, byte for byte. */
+ * report is the single-pass report, byte for byte.
+ *
+ * This file holds the state: the accumulator, its merge and its
+ * partial-state text in both directions. calories_report.c renders it. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_histogram.h>
 #include <crampstat/calories.h>
 #include <crampstat/fmt.h>
 #include "internal.h"
@@ -21,6 +21,11 @@
 static const char *const lb_text[CS_GOAL_N] = {
     "2", "1.5", "1", "0.5", "0", "-0.5", "-1", "-1.5", "-2"
 };
+
+const char *cs__cal_lb_text(int goal)
+{
+    return lb_text[goal];
+}
 
 static const char *const by_names[CS_CAL_BY_N] = {
     "sex", "age_band", "activity_level"
@@ -401,9 +406,7 @@ void cs_cal_finish(cs_cal *c)
     (void)c;
 }
 
-/* The targets of a group (-1 all) and direction (-1 all) in one fresh
- * histogram. */
-static int combined(cs_cal_hist *out, const cs_cal *c, int group, int dir)
+int cs__cal_combined(cs_cal_hist *out, const cs_cal *c, int group, int dir)
 {
     cs_cal_hist_init(out);
     for (size_t g = 0; g < c->ngroups; g++) {
@@ -425,7 +428,7 @@ int cs_cal_summary_of(cs_cal_summary *out, const cs_cal *c, int group,
     cs_cal_hist h;
     uint64_t below = 0;
 
-    if (combined(&h, c, group, dir) < 0)
+    if (cs__cal_combined(&h, c, group, dir) < 0)
         return CS_ENOMEM;
     cs_cal_hist_summary(out, &h);
     cs_cal_hist_dispose(&h);
@@ -468,43 +471,42 @@ void cs_cal_link_compute(cs_cal_link_stats *s, const cs_cal *c,
 
 /* ---- the partial-state text -------------------------------------------- */
 
-int cs_cal_write_partial(const cs_cal *c, cs_buf *b)
+/* A list of appends and one check: the buffer's error is sticky. */
+int cs_cal_write_partial(const cs_cal *c, cs_buf *b, cs_error *err)
 {
-    int rc = cs_buf_printf(b, "crampstat-partial %d calories\nby %s\ngroups ",
-                           CS_CAL_VERSION, cs_cal_by_name(c->by));
-    for (size_t g = 0; g < c->ngroups && !rc; g++)
-        rc = cs_buf_printf(b, "%s%s", g ? "," : "", cs_cal_group_name(c->by, g));
-    rc = rc ? rc : cs_buf_printf(b, "\ngoals");
-    for (int i = 0; i < CS_GOAL_N && !rc; i++)
-        rc = cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
-    rc = rc ? rc : cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n",
-                                 CS_CAL_KCAL_MIN, CS_CAL_KCAL_MAX,
-                                 (unsigned long long)c->participants);
-    for (int d = 0; d < CS_CAL_DIR_N && !rc; d++)
-        rc = cs_buf_printf(b, "link %s %llu %llu %llu\n",
-                           cs_goal_direction_name(d),
-                           (unsigned long long)c->link[d].sessions,
-                           (unsigned long long)c->link[d].cases,
-                           (unsigned long long)c->link[d].unknown);
-    for (size_t g = 0; g < c->ngroups && !rc; g++) {
+    cs_buf_printf(b, "crampstat-partial %d calories\nby %s\ngroups ",
+                  CS_CAL_VERSION, cs_cal_by_name(c->by));
+    for (size_t g = 0; g < c->ngroups; g++)
+        cs_buf_printf(b, "%s%s", g ? "," : "", cs_cal_group_name(c->by, g));
+    cs_buf_printf(b, "\ngoals");
+    for (int i = 0; i < CS_GOAL_N; i++)
+        cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
+    cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n", CS_CAL_KCAL_MIN,
+                  CS_CAL_KCAL_MAX, (unsigned long long)c->participants);
+    for (int d = 0; d < CS_CAL_DIR_N; d++)
+        cs_buf_printf(b, "link %s %llu %llu %llu\n", cs_goal_direction_name(d),
+                      (unsigned long long)c->link[d].sessions,
+                      (unsigned long long)c->link[d].cases,
+                      (unsigned long long)c->link[d].unknown);
+    for (size_t g = 0; g < c->ngroups && !cs_buf_error(b); g++) {
         const cs_cal_group *gr = &c->group[g];
-        rc = cs_buf_printf(b, "group %s\n", cs_cal_group_name(c->by, g));
-        for (int i = 0; i < CS_GOAL_N && !rc; i++)
+        cs_buf_printf(b, "group %s\n", cs_cal_group_name(c->by, g));
+        for (int i = 0; i < CS_GOAL_N; i++)
             if (gr->goal[i])
-                rc = cs_buf_printf(b, "goal %s %llu %llu\n", lb_text[i],
-                                   (unsigned long long)gr->goal[i],
-                                   (unsigned long long)gr->below[i]);
-        for (int d = 0; d < CS_CAL_DIR_N && !rc; d++) {
+                cs_buf_printf(b, "goal %s %llu %llu\n", lb_text[i],
+                              (unsigned long long)gr->goal[i],
+                              (unsigned long long)gr->below[i]);
+        for (int d = 0; d < CS_CAL_DIR_N; d++) {
             const cs_cal_hist *h = &gr->target[d];
-            for (size_t i = 0; i < h->n && !rc; i++)
+            for (size_t i = 0; i < h->n; i++)
                 if (h->count[i])
-                    rc = cs_buf_printf(b, "target %s %ld %llu\n",
-                                       cs_goal_direction_name(d),
-                                       h->lo + (long)i,
-                                       (unsigned long long)h->count[i]);
+                    cs_buf_printf(b, "target %s %ld %llu\n",
+                                  cs_goal_direction_name(d), h->lo + (long)i,
+                                  (unsigned long long)h->count[i]);
         }
     }
-    return rc ? rc : cs_buf_printf(b, "end\n");
+    cs_buf_printf(b, "end\n");
+    return cs_buf_check(b, err);
 }
 
 /* Parser state for one untrusted state text. */
@@ -656,18 +658,15 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
     /* The group and goal lists and the kcal range must be this
      * crampstat's: a state from a build that numbers them differently
      * would be misread. */
-    rc = cs_buf_printf(&expect, "groups ");
-    for (size_t g = 0; g < c->ngroups && !rc; g++)
-        rc = cs_buf_printf(&expect, "%s%s", g ? "," : "", cs_cal_group_name(by, g));
-    rc = rc ? rc : cs_buf_printf(&expect, "|goals");
-    for (int i = 0; i < CS_GOAL_N && !rc; i++)
-        rc = cs_buf_printf(&expect, "%c%s", i ? ',' : ' ', lb_text[i]);
-    rc = rc ? rc : cs_buf_printf(&expect, "|kcal %ld %ld|", CS_CAL_KCAL_MIN,
-                                 CS_CAL_KCAL_MAX);
-    if (rc) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+    cs_buf_printf(&expect, "groups ");
+    for (size_t g = 0; g < c->ngroups; g++)
+        cs_buf_printf(&expect, "%s%s", g ? "," : "", cs_cal_group_name(by, g));
+    cs_buf_printf(&expect, "|goals");
+    for (int i = 0; i < CS_GOAL_N; i++)
+        cs_buf_printf(&expect, "%c%s", i ? ',' : ' ', lb_text[i]);
+    cs_buf_printf(&expect, "|kcal %ld %ld|", CS_CAL_KCAL_MIN, CS_CAL_KCAL_MAX);
+    if ((rc = cs_buf_check(&expect, err)) < 0)
         goto fail;
-    }
     for (const char *e = expect.ptr, *bar; (bar = strchr(e, '|')); e = bar + 1) {
         static const char *const what[] = { "group list", "goal list",
                                             "kcal range" };
@@ -808,762 +807,5 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
 fail:
     cs_buf_dispose(&expect);
     cs_cal_dispose(c);
-    return rc;
-}
-
-/* ---- the report -------------------------------------------------------- */
-
-#define NG (CS_CAL_GROUPS_MAX + 1)   /* the groups and "all" */
-#define NK 4                         /* all directions, lose, maintain, gain */
-
-static const char *const dir_names[NK] = { "all", "lose", "maintain", "gain" };
-
-typedef struct crep {
-    const cs_cal *c;
-    const cs_report_opts *o;
-    size_t ng;                       /* groups + 1; the last is "all" */
-    const char *name[NG];
-    uint64_t n[NG], goal[NG][CS_GOAL_N], below[NG][CS_GOAL_N];
-    cs_cal_summary sum[NG][NK];      /* [k]: 0 all, 1 + direction */
-    int rank[NG][CS_GOAL_N];         /* goals by participants below */
-    int nrank[NG];
-    long bin_lo;                     /* the shared 100 kcal bins */
-    size_t nbins;
-    uint64_t *bins;                  /* [(g * NK + k) * nbins + i] */
-    cs_cal_link_stats link;
-    uint64_t link_sessions, link_unknown;
-} crep;
-
-static uint64_t *bin_row(const crep *r, size_t g, int k)
-{
-    return r->bins + (g * NK + (size_t)k) * r->nbins;
-}
-
-static long floor100(long v)
-{
-    return v >= 0 ? v / CS_CAL_BIN_KCAL * CS_CAL_BIN_KCAL
-                  : -((-v + CS_CAL_BIN_KCAL - 1) / CS_CAL_BIN_KCAL) * CS_CAL_BIN_KCAL;
-}
-
-/* The 100 kcal bins of one histogram through gsl_histogram. The ranges
- * are set one by one: gsl_histogram_set_ranges_uniform computes them as
- * (1 - i/n) min + (i/n) max, which need not give exact multiples of 100,
- * and a target of 1200 must never land in the 1100 bin. */
-static int fill_bins(const crep *r, const cs_cal_hist *h, uint64_t *out,
-                     double *ranges)
-{
-    gsl_histogram *gh;
-    int rc = CS_OK;
-
-    if (!(gh = gsl_histogram_alloc(r->nbins)))
-        return CS_ENOMEM;
-    if (gsl_histogram_set_ranges(gh, ranges, r->nbins + 1) != GSL_SUCCESS)
-        rc = CS_ERROR;
-    for (size_t i = 0; i < h->n && rc == CS_OK; i++)
-        if (h->count[i] &&
-            gsl_histogram_accumulate(gh, (double)(h->lo + (long)i),
-                                     (double)h->count[i]) != GSL_SUCCESS)
-            rc = CS_ERROR;
-    /* Counts reach GSL as doubles: exact below 2^53 participants. */
-    for (size_t i = 0; i < r->nbins && rc == CS_OK; i++)
-        out[i] = (uint64_t)gsl_histogram_get(gh, i);
-    gsl_histogram_free(gh);
-    return rc;
-}
-
-static int compute(crep *r)
-{
-    const cs_cal *c = r->c;
-    cs_cal_hist all;
-    double *ranges = NULL;
-    int rc = CS_OK;
-
-    r->ng = c->ngroups + 1;
-    for (size_t g = 0; g < r->ng; g++) {
-        int gi = g < c->ngroups ? (int)g : -1;
-        r->name[g] = gi < 0 ? "all" : cs_cal_group_name(c->by, g);
-        for (int k = 0; k < NK && rc == CS_OK; k++)
-            rc = cs_cal_summary_of(&r->sum[g][k], c, gi, k - 1);
-        for (int i = 0; i < CS_GOAL_N; i++) {
-            for (size_t h = 0; h < c->ngroups; h++)
-                if (gi < 0 || (size_t)gi == h) {
-                    r->goal[g][i] += c->group[h].goal[i];
-                    r->below[g][i] += c->group[h].below[i];
-                }
-            r->n[g] += r->goal[g][i];
-        }
-        /* Goals by participants below the safe minimum, most first; ties
-         * in tracker order (a stable insertion sort). */
-        r->nrank[g] = 0;
-        for (int i = 0; i < CS_GOAL_N; i++) {
-            int j;
-            if (!r->below[g][i])
-                continue;
-            for (j = r->nrank[g]; j > 0 &&
-                 r->below[g][r->rank[g][j - 1]] < r->below[g][i]; j--)
-                r->rank[g][j] = r->rank[g][j - 1];
-            r->rank[g][j] = i;
-            r->nrank[g]++;
-        }
-    }
-    if (rc < 0)
-        return rc;
-    if (combined(&all, c, -1, -1) < 0)
-        return CS_ENOMEM;
-    if (all.total > 0) {
-        cs_cal_summary s;
-        cs_cal_hist_summary(&s, &all);
-        r->bin_lo = floor100((long)s.min);
-        r->nbins = (size_t)((floor100((long)s.max) - r->bin_lo) / CS_CAL_BIN_KCAL + 1);
-        r->bins = calloc(r->ng * NK * r->nbins, sizeof *r->bins);
-        ranges = malloc((r->nbins + 1) * sizeof *ranges);
-        if (!r->bins || !ranges)
-            rc = CS_ENOMEM;
-        for (size_t i = 0; i <= r->nbins && rc == CS_OK; i++)
-            ranges[i] = (double)(r->bin_lo + (long)i * CS_CAL_BIN_KCAL);
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-            for (int k = 0; k < NK && rc == CS_OK; k++) {
-                cs_cal_hist h;
-                if (combined(&h, c, g < c->ngroups ? (int)g : -1, k - 1) < 0) {
-                    rc = CS_ENOMEM;
-                    break;
-                }
-                rc = fill_bins(r, &h, bin_row(r, g, k), ranges);
-                cs_cal_hist_dispose(&h);
-            }
-    }
-    free(ranges);
-    cs_cal_hist_dispose(&all);
-    cs_cal_link_compute(&r->link, c, r->o);
-    for (int d = 0; d < CS_CAL_DIR_N; d++) {
-        r->link_sessions += c->link[d].sessions + c->link[d].unknown;
-        r->link_unknown += c->link[d].unknown;
-    }
-    return rc;
-}
-
-static double share(uint64_t k, uint64_t n)
-{
-    return n ? (double)k / (double)n : NAN;
-}
-
-static const char quantile_text[] =
-    "gsl_stats_quantile_from_sorted_data: linear interpolation between the "
-    "order statistics around (n - 1) p";
-
-static const char target_text[] =
-    "Mifflin-St Jeor BMR x activity multiplier + goal_lb_week x 3500 / 7, "
-    "rounded to whole kcal (halves away from zero)";
-
-static const char outcome_text[] =
-    "the outcome column of tag: hamstring cramp unless tag ran with "
-    "--outcome any";
-
-/* ---- JSON -------------------------------------------------------------- */
-
-static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
-{
-    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
-    rc = rc ? rc : cs_json_num(b, c->est);
-    rc = rc ? rc : cs_buf_printf(b, ", \"lower\": ");
-    rc = rc ? rc : cs_json_num(b, c->lo);
-    rc = rc ? rc : cs_buf_printf(b, ", \"upper\": ");
-    rc = rc ? rc : cs_json_num(b, c->hi);
-    return rc ? rc : cs_buf_putc(b, '}');
-}
-
-static int j_notes(cs_buf *b, uint32_t notes)
-{
-    int rc = cs_buf_printf(b, "\"notes\": ["), first = 1;
-
-    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++) {
-        const char *t = cs_stats_note_text(UINT32_C(1) << bit);
-        if (!(notes & (UINT32_C(1) << bit)) || !t)
-            continue;
-        rc = first ? CS_OK : cs_buf_printf(b, ", ");
-        rc = rc ? rc : cs_json_str(b, t);
-        first = 0;
-    }
-    return rc ? rc : cs_buf_putc(b, ']');
-}
-
-static int j_key_num(cs_buf *b, const char *key, double v)
-{
-    int rc = cs_buf_printf(b, ", \"%s\": ", key);
-    return rc ? rc : cs_json_num(b, v);
-}
-
-static int render_json(const crep *r, cs_buf *b)
-{
-    const cs_cal *c = r->c;
-    const char *by = cs_cal_by_name(c->by);
-    int rc, first;
-
-    rc = cs_buf_printf(b, "{\"meta\": {\"tool\": \"crampstat\", \"command\": "
-                       "\"calories\", \"format_version\": 1, \"by\": \"%s\", "
-                       "\"participants\": %llu, \"unit\": \"participant, "
-                       "latest survey wave\", \"target_kcal\": ", by,
-                       (unsigned long long)c->participants);
-    rc = rc ? rc : cs_json_str(b, target_text);
-    rc = rc ? rc : cs_buf_printf(b, ", \"quantiles\": ");
-    rc = rc ? rc : cs_json_str(b, quantile_text);
-    rc = rc ? rc : cs_buf_printf(b, ", \"sd\": \"sample (n - 1)\", "
-                                 "\"safe_min_kcal\": {\"F\": %ld, \"M\": %ld}, "
-                                 "\"bin_kcal\": %d, \"sessions\": %llu, "
-                                 "\"sessions_used\": %llu, \"outcome_unknown\": "
-                                 "%llu, \"outcome\": ",
-                                 cs_safe_min_kcal(CS_SEX_F),
-                                 cs_safe_min_kcal(CS_SEX_M), CS_CAL_BIN_KCAL,
-                                 (unsigned long long)r->link_sessions,
-                                 (unsigned long long)(r->link_sessions - r->link_unknown),
-                                 (unsigned long long)r->link_unknown);
-    rc = rc ? rc : cs_json_str(b, outcome_text);
-    rc = rc ? rc : j_key_num(b, "level", r->o->level);
-    rc = rc ? rc : cs_buf_printf(b, ", \"risk_interval\": \"%s\"},\n"
-                                 "\"by\": \"%s\", \"participants\": %llu,\n"
-                                 "\"goals\": [",
-                                 r->o->ci == CS_CI_EXACT ? "Clopper-Pearson"
-                                                         : "Wilson",
-                                 by, (unsigned long long)c->participants);
-    first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int i = 0; i < CS_GOAL_N && rc == CS_OK; i++) {
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"goal\": ");
-            rc = rc ? rc : cs_json_str(b, cs_goal_text(i));
-            rc = rc ? rc : j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
-            rc = rc ? rc : cs_buf_printf(b, ", \"count\": %llu",
-                                         (unsigned long long)r->goal[g][i]);
-            rc = rc ? rc : j_key_num(b, "share", share(r->goal[g][i], r->n[g]));
-            rc = rc ? rc : cs_buf_printf(b, ", \"below_safe_min\": %llu}",
-                                         (unsigned long long)r->below[g][i]);
-            first = 0;
-        }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"targets\": [");
-    first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int k = 0; k < NK && rc == CS_OK; k++) {
-            const cs_cal_summary *s = &r->sum[g][k];
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"direction\": \"%s\", \"n\": %llu",
-                                         dir_names[k], (unsigned long long)s->n);
-            rc = rc ? rc : j_key_num(b, "mean", s->mean);
-            rc = rc ? rc : j_key_num(b, "sd", s->sd);
-            rc = rc ? rc : j_key_num(b, "min", s->min);
-            rc = rc ? rc : j_key_num(b, "p5", s->p5);
-            rc = rc ? rc : j_key_num(b, "p25", s->p25);
-            rc = rc ? rc : j_key_num(b, "p50", s->p50);
-            rc = rc ? rc : j_key_num(b, "p75", s->p75);
-            rc = rc ? rc : j_key_num(b, "p95", s->p95);
-            rc = rc ? rc : j_key_num(b, "max", s->max);
-            rc = rc ? rc : j_key_num(b, "below_safe_min", share(s->below, s->n));
-            rc = rc ? rc : cs_buf_printf(b, ", \"below_safe_min_count\": %llu}",
-                                         (unsigned long long)s->below);
-            first = 0;
-        }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"histograms\": [");
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++) {
-        rc = cs_buf_printf(b, "%s\n  {\"group\": ", g ? "," : "");
-        rc = rc ? rc : cs_json_str(b, r->name[g]);
-        rc = rc ? rc : cs_buf_printf(b, ", \"bin_kcal\": %d, \"bins\": [",
-                                     CS_CAL_BIN_KCAL);
-        for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
-            long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
-            rc = cs_buf_printf(b, "%s\n    {\"lower\": %ld, \"upper\": %ld, "
-                               "\"count\": %llu, \"lose\": %llu, \"maintain\": "
-                               "%llu, \"gain\": %llu}", i ? "," : "", lo,
-                               lo + CS_CAL_BIN_KCAL,
-                               (unsigned long long)bin_row(r, g, 0)[i],
-                               (unsigned long long)bin_row(r, g, 1)[i],
-                               (unsigned long long)bin_row(r, g, 2)[i],
-                               (unsigned long long)bin_row(r, g, 3)[i]);
-        }
-        rc = rc ? rc : cs_buf_printf(b, "]}");
-    }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"below_safe_min_goals\": [");
-    first = 1;
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
-            int i = r->rank[g][j];
-            rc = cs_buf_printf(b, "%s\n  {\"group\": ", first ? "" : ",");
-            rc = rc ? rc : cs_json_str(b, r->name[g]);
-            rc = rc ? rc : cs_buf_printf(b, ", \"goal\": ");
-            rc = rc ? rc : cs_json_str(b, cs_goal_text(i));
-            rc = rc ? rc : j_key_num(b, "lb_per_week", cs_goal_lb_week(i));
-            rc = rc ? rc : cs_buf_printf(b, ", \"count\": %llu",
-                                         (unsigned long long)r->below[g][i]);
-            rc = rc ? rc : j_key_num(b, "share_of_below",
-                                     share(r->below[g][i], r->sum[g][0].below));
-            rc = rc ? rc : j_key_num(b, "share_of_goal",
-                                     share(r->below[g][i], r->goal[g][i]));
-            rc = rc ? rc : cs_buf_putc(b, '}');
-            first = 0;
-        }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"cramp_link\": {\"sessions\": %llu, "
-                                 "\"sessions_used\": %llu, \"outcome_unknown\": "
-                                 "%llu, \"directions\": [",
-                                 (unsigned long long)r->link_sessions,
-                                 (unsigned long long)(r->link_sessions - r->link_unknown),
-                                 (unsigned long long)r->link_unknown);
-    for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
-        const cs_cal_link *l = &c->link[d];
-        rc = cs_buf_printf(b, "%s\n  {\"direction\": \"%s\", \"sessions\": %llu, "
-                           "\"cases\": %llu, \"outcome_unknown\": %llu, ",
-                           d ? "," : "", cs_goal_direction_name(d),
-                           (unsigned long long)l->sessions,
-                           (unsigned long long)l->cases,
-                           (unsigned long long)l->unknown);
-        rc = rc ? rc : j_ci(b, "risk", &r->link.risk[d]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_notes(b, r->link.risk_notes[d]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
-    }
-    rc = rc ? rc : cs_buf_printf(b, "],\n  \"comparisons\": [");
-    for (int k = 0; k < 2 && rc == CS_OK; k++) {
-        const cs_2x2 *t = &r->link.t[k];
-        rc = cs_buf_printf(b, "%s\n  {\"exposed\": \"%s\", \"reference\": "
-                           "\"maintain\", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
-                           "\"d\": %llu, ", k ? "," : "", k ? "gain" : "lose",
-                           (unsigned long long)t->a, (unsigned long long)t->b,
-                           (unsigned long long)t->c, (unsigned long long)t->d);
-        rc = rc ? rc : j_ci(b, "risk_ratio", &r->link.rr[k]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_ci(b, "risk_difference", &r->link.rd[k]);
-        rc = rc ? rc : j_key_num(b, "fisher_p", r->link.fisher_p[k]);
-        rc = rc ? rc : cs_buf_printf(b, ", ");
-        rc = rc ? rc : j_notes(b, r->link.notes[k]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
-    }
-    return rc ? rc : cs_buf_printf(b, "]}}\n");
-}
-
-/* ---- CSV and TSV: one long table ----------------------------------------- */
-
-enum {
-    C_SECTION, C_GROUP, C_DIRECTION, C_GOAL, C_LB, C_COUNT, C_SHARE, C_N,
-    C_MEAN, C_SD, C_MIN, C_P5, C_P25, C_P50, C_P75, C_P95, C_MAX, C_BELOW,
-    C_BELOW_N, C_BIN_LO, C_BIN_HI, C_LOSE, C_MAINTAIN, C_GAIN, C_SESSIONS,
-    C_CASES, C_UNKNOWN, C_MEASURE, C_EST, C_LO, C_HI, C_P, C_NOTES, C_NCOL
-};
-
-static const char *const csv_header[C_NCOL] = {
-    "section", "group", "direction", "goal", "lb_per_week", "count", "share",
-    "n", "mean", "sd", "min", "p5", "p25", "p50", "p75", "p95", "max",
-    "below_safe_min", "below_safe_min_count", "bin_lower", "bin_upper",
-    "lose", "maintain", "gain", "sessions", "cases", "outcome_unknown",
-    "measure", "estimate", "lower", "upper", "p", "notes"
-};
-
-typedef struct row {
-    char v[C_NCOL][320];
-    const char *cell[C_NCOL];
-} row;
-
-static void row_clear(row *w)
-{
-    for (int i = 0; i < C_NCOL; i++) {
-        w->v[i][0] = '\0';
-        w->cell[i] = w->v[i];
-    }
-}
-
-static void row_s(row *w, int i, const char *s)
-{
-    snprintf(w->v[i], sizeof w->v[i], "%s", s);
-}
-
-static void row_u(row *w, int i, uint64_t u)
-{
-    snprintf(w->v[i], sizeof w->v[i], "%llu", (unsigned long long)u);
-}
-
-static void row_d(row *w, int i, double d)
-{
-    cs_fmt_double(w->v[i], sizeof w->v[i], d);
-}
-
-static void row_ci(row *w, const cs_ci *c)
-{
-    row_d(w, C_EST, c->est);
-    row_d(w, C_LO, c->lo);
-    row_d(w, C_HI, c->hi);
-}
-
-static int render_csv(const crep *r, cs_buf *b)
-{
-    const cs_cal *c = r->c;
-    cs_table t;
-    row *w = malloc(sizeof *w);
-    int rc;
-
-    if (!w)
-        return CS_ENOMEM;
-    if ((rc = cs_table_init(&t, C_NCOL, csv_header)) < 0) {
-        free(w);
-        return rc;
-    }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int i = 0; i < CS_GOAL_N && rc == CS_OK; i++) {
-            row_clear(w);
-            row_s(w, C_SECTION, "goal");
-            row_s(w, C_GROUP, r->name[g]);
-            row_s(w, C_GOAL, cs_goal_text(i));
-            row_d(w, C_LB, cs_goal_lb_week(i));
-            row_u(w, C_COUNT, r->goal[g][i]);
-            row_d(w, C_SHARE, share(r->goal[g][i], r->n[g]));
-            row_u(w, C_BELOW_N, r->below[g][i]);
-            rc = cs_table_add(&t, w->cell);
-        }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int k = 0; k < NK && rc == CS_OK; k++) {
-            const cs_cal_summary *s = &r->sum[g][k];
-            row_clear(w);
-            row_s(w, C_SECTION, "target");
-            row_s(w, C_GROUP, r->name[g]);
-            row_s(w, C_DIRECTION, dir_names[k]);
-            row_u(w, C_N, s->n);
-            row_d(w, C_MEAN, s->mean);
-            row_d(w, C_SD, s->sd);
-            row_d(w, C_MIN, s->min);
-            row_d(w, C_P5, s->p5);
-            row_d(w, C_P25, s->p25);
-            row_d(w, C_P50, s->p50);
-            row_d(w, C_P75, s->p75);
-            row_d(w, C_P95, s->p95);
-            row_d(w, C_MAX, s->max);
-            row_d(w, C_BELOW, share(s->below, s->n));
-            row_u(w, C_BELOW_N, s->below);
-            rc = cs_table_add(&t, w->cell);
-        }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
-            long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
-            row_clear(w);
-            row_s(w, C_SECTION, "histogram");
-            row_s(w, C_GROUP, r->name[g]);
-            snprintf(w->v[C_BIN_LO], sizeof w->v[C_BIN_LO], "%ld", lo);
-            snprintf(w->v[C_BIN_HI], sizeof w->v[C_BIN_HI], "%ld",
-                     lo + CS_CAL_BIN_KCAL);
-            row_u(w, C_COUNT, bin_row(r, g, 0)[i]);
-            row_u(w, C_LOSE, bin_row(r, g, 1)[i]);
-            row_u(w, C_MAINTAIN, bin_row(r, g, 2)[i]);
-            row_u(w, C_GAIN, bin_row(r, g, 3)[i]);
-            rc = cs_table_add(&t, w->cell);
-        }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
-            int i = r->rank[g][j];
-            row_clear(w);
-            row_s(w, C_SECTION, "below_safe_min_goal");
-            row_s(w, C_GROUP, r->name[g]);
-            row_s(w, C_GOAL, cs_goal_text(i));
-            row_d(w, C_LB, cs_goal_lb_week(i));
-            row_u(w, C_COUNT, r->below[g][i]);
-            row_d(w, C_SHARE, share(r->below[g][i], r->sum[g][0].below));
-            rc = cs_table_add(&t, w->cell);
-        }
-    for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
-        row_clear(w);
-        row_s(w, C_SECTION, "cramp_risk");
-        row_s(w, C_DIRECTION, cs_goal_direction_name(d));
-        row_u(w, C_SESSIONS, c->link[d].sessions);
-        row_u(w, C_CASES, c->link[d].cases);
-        row_u(w, C_UNKNOWN, c->link[d].unknown);
-        row_s(w, C_MEASURE, "risk");
-        row_ci(w, &r->link.risk[d]);
-        cs_stats_notes_format(w->v[C_NOTES], sizeof w->v[C_NOTES],
-                              r->link.risk_notes[d]);
-        rc = cs_table_add(&t, w->cell);
-    }
-    for (int k = 0; k < 2 && rc == CS_OK; k++)
-        for (int m = 0; m < 3 && rc == CS_OK; m++) {
-            static const char *const measures[3] = {
-                "risk_ratio", "risk_difference", "fisher_exact"
-            };
-            row_clear(w);
-            row_s(w, C_SECTION, "cramp_comparison");
-            row_s(w, C_DIRECTION, k ? "gain vs maintain" : "lose vs maintain");
-            row_u(w, C_SESSIONS, r->link.t[k].a + r->link.t[k].b +
-                                 r->link.t[k].c + r->link.t[k].d);
-            row_u(w, C_CASES, r->link.t[k].a + r->link.t[k].c);
-            row_s(w, C_MEASURE, measures[m]);
-            if (m < 2)
-                row_ci(w, m ? &r->link.rd[k] : &r->link.rr[k]);
-            else
-                row_d(w, C_P, r->link.fisher_p[k]);
-            if (m == 0)
-                cs_stats_notes_format(w->v[C_NOTES], sizeof w->v[C_NOTES],
-                                      r->link.notes[k]);
-            rc = cs_table_add(&t, w->cell);
-        }
-    rc = rc ? rc : cs_table_render(&t, r->o->format, r->o->safe_csv, b);
-    cs_table_dispose(&t);
-    free(w);
-    return rc;
-}
-
-/* ---- pretty and Markdown ----------------------------------------------- */
-
-static int heading(cs_buf *b, int md, const char *text)
-{
-    return md ? cs_buf_printf(b, "\n## %s\n\n", text)
-              : cs_buf_printf(b, "\n%s\n", text);
-}
-
-/* One histogram as a text bar chart of at most 79 columns: a stacked bar
- * per 100 kcal bin, '<' lose, '=' maintain, '>' gain. Segment ends are
- * rounded from cumulative counts so that the bar's length is the bin's
- * total at the chart's scale. */
-static int chart(const crep *r, size_t g, cs_buf *b)
-{
-    const int width = 79 - 23;   /* "%6ld %6ld %7llu |" is 23 wide */
-    uint64_t max = 0;
-    int rc;
-
-    for (size_t i = 0; i < r->nbins; i++)
-        if (bin_row(r, g, 0)[i] > max)
-            max = bin_row(r, g, 0)[i];
-    rc = cs_buf_printf(b, "%s: %llu participants; < lose, = maintain, "
-                       "> gain", r->name[g], (unsigned long long)r->n[g]);
-    if (max > 0)
-        rc = rc ? rc : cs_buf_printf(b, "; %d columns = %llu", width,
-                                     (unsigned long long)max);
-    if (max == 0)
-        return rc ? rc : cs_buf_printf(b, "\n  (nobody)\n");
-    rc = rc ? rc : cs_buf_printf(b, "\n  from     to   count\n");
-    for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
-        long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
-        uint64_t cum = 0;
-        int at = 0;
-        rc = cs_buf_printf(b, "%6ld %6ld %7llu |", lo, lo + CS_CAL_BIN_KCAL,
-                           (unsigned long long)bin_row(r, g, 0)[i]);
-        for (int k = 1; k < NK && rc == CS_OK; k++) {
-            int end;
-            cum += bin_row(r, g, k)[i];
-            end = (int)(((long double)cum * width) / (long double)max + 0.5L);
-            for (; at < end && rc == CS_OK; at++)
-                rc = cs_buf_putc(b, "<=>"[k - 1]);
-        }
-        if (rc == CS_OK && at == 0 && bin_row(r, g, 0)[i] > 0)
-            rc = cs_buf_putc(b, '.');   /* a few, below half a column */
-        rc = rc ? rc : cs_buf_putc(b, '\n');
-    }
-    return rc;
-}
-
-static int render_text(const crep *r, cs_buf *b)
-{
-    const cs_report_opts *o = r->o;
-    const cs_cal *c = r->c;
-    const int md = o->format == CS_FMT_MD;
-    const int lvl = (int)lround(o->level * 100);
-    char cellv[16][64], title[160];
-    const char *cells[16];
-    cs_table t;
-    int rc;
-
-    for (int i = 0; i < 16; i++)
-        cells[i] = cellv[i];
-    if (md) {
-        rc = cs_buf_printf(b, "# Calorie goals and targets\n\n"
-                           "- participants: %llu (latest survey wave each), "
-                           "by %s\n- target_kcal: %s\n- quantiles: %s\n"
-                           "- safe minimum: %ld kcal (F), %ld kcal (M)\n",
-                           (unsigned long long)c->participants,
-                           cs_cal_by_name(c->by), target_text, quantile_text,
-                           cs_safe_min_kcal(CS_SEX_F), cs_safe_min_kcal(CS_SEX_M));
-    } else {
-        rc = cs_buf_printf(b, "crampstat calories: calorie goals and targets\n"
-                           "participants: %llu (latest survey wave each), by %s\n"
-                           "target_kcal:  Mifflin-St Jeor BMR x activity "
-                           "multiplier + goal x 3500/7\n"
-                           "quantiles:    gsl_stats_quantile_from_sorted_data "
-                           "(linear, at (n - 1) p)\n"
-                           "safe minimum: %ld kcal (F), %ld kcal (M)\n",
-                           (unsigned long long)c->participants,
-                           cs_cal_by_name(c->by), cs_safe_min_kcal(CS_SEX_F),
-                           cs_safe_min_kcal(CS_SEX_M));
-    }
-    if (c->participants > 0) {
-        const char *hdr[NG + 2];
-        hdr[0] = "goal";
-        hdr[1] = "lb/week";
-        for (size_t g = 0; g < r->ng; g++)
-            hdr[2 + g] = r->name[g];
-        rc = rc ? rc : (cs_table_init(&t, 2 + r->ng, hdr) < 0 ? CS_ENOMEM : CS_OK);
-        if (rc)
-            return rc;
-        for (int i = 0; i <= CS_GOAL_N && rc == CS_OK; i++) {
-            snprintf(cellv[0], sizeof cellv[0], "%s",
-                     i < CS_GOAL_N ? cs_goal_text(i) : "all goals");
-            snprintf(cellv[1], sizeof cellv[1], "%s", i < CS_GOAL_N ? lb_text[i] : "");
-            for (size_t g = 0; g < r->ng; g++) {
-                uint64_t k = i < CS_GOAL_N ? r->goal[g][i] : r->n[g];
-                char pct[32];
-                cs_fmt_disp(pct, sizeof pct, 100 * share(k, r->n[g]), 1);
-                snprintf(cellv[2 + g], sizeof cellv[2 + g], "%llu %s%%",
-                         (unsigned long long)k, pct);
-            }
-            rc = cs_table_add(&t, cells);
-        }
-        rc = rc ? rc : heading(b, md, "Calorie goals (participants, % of the group)");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
-        cs_table_dispose(&t);
-
-        static const char *const thdr[] = {
-            "group", "direction", "n", "mean", "sd", "min", "p5", "p25",
-            "median", "p75", "p95", "max", "< safe min"
-        };
-        if (rc || cs_table_init(&t, 13, thdr) < 0)
-            return rc ? rc : CS_ENOMEM;
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-            for (int k = 0; k < NK && rc == CS_OK; k++) {
-                const cs_cal_summary *s = &r->sum[g][k];
-                const double v[9] = { s->mean, s->sd, s->min, s->p5, s->p25,
-                                      s->p50, s->p75, s->p95, s->max };
-                snprintf(cellv[0], sizeof cellv[0], "%s", r->name[g]);
-                snprintf(cellv[1], sizeof cellv[1], "%s", dir_names[k]);
-                snprintf(cellv[2], sizeof cellv[2], "%llu", (unsigned long long)s->n);
-                /* min and max are whole kcal; the rest may not be. */
-                for (int j = 0; j < 9; j++)
-                    cs_fmt_disp(cellv[3 + j], sizeof cellv[3 + j], v[j],
-                                j == 2 || j == 8 ? 0 : 1);
-                cs_fmt_disp(cellv[12], sizeof cellv[12],
-                            100 * share(s->below, s->n), 1);
-                if (s->n)
-                    snprintf(cellv[12] + strlen(cellv[12]),
-                             sizeof cellv[12] - strlen(cellv[12]), "%%");
-                rc = cs_table_add(&t, cells);
-            }
-        rc = rc ? rc : heading(b, md, "target_kcal by goal direction");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
-        cs_table_dispose(&t);
-
-        static const char *const bhdr[] = {
-            "group", "goal", "below", "% of below", "% of the goal"
-        };
-        if (rc || cs_table_init(&t, 5, bhdr) < 0)
-            return rc ? rc : CS_ENOMEM;
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-            for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
-                int i = r->rank[g][j];
-                snprintf(cellv[0], sizeof cellv[0], "%s", r->name[g]);
-                snprintf(cellv[1], sizeof cellv[1], "%s", cs_goal_text(i));
-                snprintf(cellv[2], sizeof cellv[2], "%llu",
-                         (unsigned long long)r->below[g][i]);
-                cs_fmt_disp(cellv[3], sizeof cellv[3],
-                            100 * share(r->below[g][i], r->sum[g][0].below), 1);
-                cs_fmt_disp(cellv[4], sizeof cellv[4],
-                            100 * share(r->below[g][i], r->goal[g][i]), 1);
-                rc = cs_table_add(&t, cells);
-            }
-        rc = rc ? rc : heading(b, md, "Goals leading below the safe minimum, "
-                               "most often first");
-        if (rc == CS_OK && t.nrows == 0)
-            rc = cs_buf_printf(b, "nobody is below the safe minimum\n");
-        else
-            rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
-        cs_table_dispose(&t);
-
-        rc = rc ? rc : heading(b, md, "target_kcal histograms, 100 kcal bins");
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++) {
-            rc = cs_buf_printf(b, md ? "%s```\n" : "%s", g ? "\n" : "");
-            rc = rc ? rc : chart(r, g, b);
-            rc = rc ? rc : (md ? cs_buf_printf(b, "```\n") : CS_OK);
-        }
-    } else {
-        rc = rc ? rc : cs_buf_printf(b, "%s(no participants: give the survey "
-                                     "for goals and targets)\n", md ? "\n" : "");
-    }
-    if (rc || r->link_sessions == 0)
-        return rc;
-
-    /* The cramp link. */
-    {
-        char h_risk[40], h_rr[40], h_rd[48];
-        char notes[256];
-        const char *lhdr[5];
-        snprintf(h_risk, sizeof h_risk, "risk %% (%d%% CI)", lvl);
-        lhdr[0] = "goal direction";
-        lhdr[1] = "sessions";
-        lhdr[2] = "cases";
-        lhdr[3] = h_risk;
-        lhdr[4] = "outcome unknown";
-        if (cs_table_init(&t, 5, lhdr) < 0)
-            return CS_ENOMEM;
-        for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
-            const cs_ci *ci = &r->link.risk[d];
-            snprintf(cellv[0], sizeof cellv[0], "%s", cs_goal_direction_name(d));
-            snprintf(cellv[1], sizeof cellv[1], "%llu",
-                     (unsigned long long)c->link[d].sessions);
-            snprintf(cellv[2], sizeof cellv[2], "%llu",
-                     (unsigned long long)c->link[d].cases);
-            cs_fmt_ci(cellv[3], sizeof cellv[3], 100 * ci->est, 100 * ci->lo,
-                      100 * ci->hi, 2);
-            snprintf(cellv[4], sizeof cellv[4], "%llu",
-                     (unsigned long long)c->link[d].unknown);
-            rc = cs_table_add(&t, cells);
-        }
-        snprintf(title, sizeof title, "Cramp risk by goal direction (%llu "
-                 "tagged sessions, %llu with the outcome unknown left out; "
-                 "%s interval)", (unsigned long long)r->link_sessions,
-                 (unsigned long long)r->link_unknown,
-                 o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson");
-        rc = rc ? rc : heading(b, md, title);
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
-        cs_table_dispose(&t);
-
-        snprintf(h_rr, sizeof h_rr, "risk ratio (%d%% CI)", lvl);
-        snprintf(h_rd, sizeof h_rd, "risk diff. pp (%d%% CI)", lvl);
-        const char *chdr[] = { "comparison", h_rr, h_rd, "Fisher p", "notes" };
-        if (rc || cs_table_init(&t, 5, chdr) < 0)
-            return rc ? rc : CS_ENOMEM;
-        cells[4] = notes;
-        for (int k = 0; k < 2 && rc == CS_OK; k++) {
-            snprintf(cellv[0], sizeof cellv[0], "%s vs maintain", k ? "gain" : "lose");
-            cs_fmt_ci(cellv[1], sizeof cellv[1], r->link.rr[k].est,
-                      r->link.rr[k].lo, r->link.rr[k].hi, 2);
-            cs_fmt_ci(cellv[2], sizeof cellv[2], 100 * r->link.rd[k].est,
-                      100 * r->link.rd[k].lo, 100 * r->link.rd[k].hi, 2);
-            cs_fmt_p(cellv[3], sizeof cellv[3], r->link.fisher_p[k]);
-            cs_stats_notes_format(notes, sizeof notes, r->link.notes[k]);
-            rc = cs_table_add(&t, cells);
-        }
-        cells[4] = cellv[4];
-        rc = rc ? rc : heading(b, md, "Goal direction against maintain "
-                               "(Katz RR, Wald RD, Fisher's exact p)");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
-        cs_table_dispose(&t);
-    }
-    return rc;
-}
-
-int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out)
-{
-    crep *r = calloc(1, sizeof *r);
-    cs_report_opts def;
-    int rc;
-
-    if (!r)
-        return CS_ENOMEM;
-    if (!o) {
-        cs_report_opts_init(&def);
-        o = &def;
-    }
-    r->c = c;
-    r->o = o;
-    rc = compute(r);
-    if (rc == CS_OK) {
-        switch (o->format) {
-        case CS_FMT_JSON: rc = render_json(r, out); break;
-        case CS_FMT_CSV:
-        case CS_FMT_TSV: rc = render_csv(r, out); break;
-        default: rc = render_text(r, out); break;
-        }
-    }
-    free(r->bins);
-    free(r);
     return rc;
 }

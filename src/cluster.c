@@ -406,22 +406,21 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
 
 /* ---- the partial-state section ---------------------------------------- */
 
+/* Appends only: the buffer's error is sticky, and the caller checks it. */
 int cs_clu_write(const cs_clu *c, cs_buf *b)
 {
-    int rc = CS_OK;
-
-    for (size_t i = 0; i < c->np && !rc; i++) {
+    for (size_t i = 0; i < c->np && !cs_buf_error(b); i++) {
         const person *q = &c->p[i];
         const char *s = id_of(c, q);
-        rc = cs_buf_append(b, "p :", 3);
-        for (size_t k = 0; k < q->id_len && !rc; k++) {
+        cs_buf_append(b, "p :", 3);
+        for (size_t k = 0; k < q->id_len; k++) {
             unsigned char ch = (unsigned char)s[k];
             if (ch <= 0x20 || ch >= 0x7f || ch == '%')
-                rc = cs_buf_printf(b, "%%%02X", ch);
+                cs_buf_printf(b, "%%%02X", ch);
             else
-                rc = cs_buf_putc(b, (char)ch);
+                cs_buf_putc(b, (char)ch);
         }
-        for (uint32_t j = q->head; j != NONE && !rc; j = c->e[j].next) {
+        for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
             const entry *e = &c->e[j];
             char key[CS_F_N + 1];
             unsigned lv = level_of(e->key);
@@ -429,15 +428,15 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
                 key[f] = "01?-"[(e->key >> (2 * f)) & 3];
             key[CS_F_N] = '\0';
             if (lv == CS_CLU_NO_LEVEL)
-                rc = cs_buf_printf(b, " %s/-:%u:%u:%llu", key, e->n, e->y,
-                                   (unsigned long long)e->mmin);
+                cs_buf_printf(b, " %s/-:%u:%u:%llu", key, e->n, e->y,
+                              (unsigned long long)e->mmin);
             else
-                rc = cs_buf_printf(b, " %s/%u:%u:%u:%llu", key, lv, e->n, e->y,
-                                   (unsigned long long)e->mmin);
+                cs_buf_printf(b, " %s/%u:%u:%u:%llu", key, lv, e->n, e->y,
+                              (unsigned long long)e->mmin);
         }
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_putc(b, '\n');
     }
-    return rc;
+    return cs_buf_error(b);
 }
 
 static int take_u64(const char **p, const char *end, uint64_t *out)

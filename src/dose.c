@@ -329,50 +329,53 @@ size_t cs_dose_participants(const cs_dose *d)
 
 /* ---- the partial-state section ---------------------------------------- */
 
-static int put_num(cs_buf *b, double x)
+static void put_num(cs_buf *b, double x)
 {
     char t[400];
-    if (isinf(x))
-        return cs_buf_printf(b, "-inf");
+    if (isinf(x)) {
+        cs_buf_printf(b, "-inf");
+        return;
+    }
     cs_rules_fmt_num(t, sizeof t, x);
-    return cs_buf_printf(b, "%s", t);
+    cs_buf_printf(b, "%s", t);
 }
 
+/* Appends only: the buffer's error is sticky, and the caller checks it. */
 int cs_dose_write(const cs_dose *d, cs_buf *b)
 {
-    int rc = CS_OK;
-
     if (!d->present)
         return CS_OK;
-    for (int e = 0; e < CS_DOSE_N && !rc; e++) {
+    for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
-        rc = cs_buf_printf(b, "dose %s %d ", exposure_names[e], x->cuts.reference + 1);
-        for (int k = 0; k < x->cuts.n && !rc; k++) {
-            rc = k ? cs_buf_putc(b, ',') : CS_OK;
-            rc = rc ? rc : put_num(b, x->cuts.cut[k]);
+        cs_buf_printf(b, "dose %s %d ", exposure_names[e], x->cuts.reference + 1);
+        for (int k = 0; k < x->cuts.n; k++) {
+            if (k)
+                cs_buf_putc(b, ',');
+            put_num(b, x->cuts.cut[k]);
         }
-        rc = rc ? rc : cs_buf_printf(b, " %llu %llu\n",
-                                     (unsigned long long)x->missing,
-                                     (unsigned long long)x->below);
-        for (int k = 0; k < x->cuts.n && !rc; k++)
+        cs_buf_printf(b, " %llu %llu\n", (unsigned long long)x->missing,
+                      (unsigned long long)x->below);
+        for (int k = 0; k < x->cuts.n; k++)
             if (x->band[k].sessions || x->band[k].cases || x->band[k].mmin)
-                rc = cs_buf_printf(b, "band %s %d %llu %llu %llu\n",
-                                   exposure_names[e], k + 1,
-                                   (unsigned long long)x->band[k].sessions,
-                                   (unsigned long long)x->band[k].cases,
-                                   (unsigned long long)x->band[k].mmin);
+                cs_buf_printf(b, "band %s %d %llu %llu %llu\n",
+                              exposure_names[e], k + 1,
+                              (unsigned long long)x->band[k].sessions,
+                              (unsigned long long)x->band[k].cases,
+                              (unsigned long long)x->band[k].mmin);
     }
-    for (size_t i = 0; d->people && i < d->people->n && !rc; i++) {
+    for (size_t i = 0; d->people && i < d->people->n && !cs_buf_error(b); i++) {
         const person *p = &d->people->p[i];
-        rc = cs_buf_printf(b, "dp :");
-        for (size_t k = 0; k < p->id_len && !rc; k++) {
+        cs_buf_printf(b, "dp :");
+        for (size_t k = 0; k < p->id_len; k++) {
             unsigned char c = (unsigned char)p->id[k];
-            rc = c <= 0x20 || c >= 0x7f || c == '%' || c == ':'
-                     ? cs_buf_printf(b, "%%%02X", c) : cs_buf_putc(b, (char)c);
+            if (c <= 0x20 || c >= 0x7f || c == '%' || c == ':')
+                cs_buf_printf(b, "%%%02X", c);
+            else
+                cs_buf_putc(b, (char)c);
         }
         /* Formatted by hand: printf was most of the time of writing a
          * state with many participants. */
-        for (uint32_t k = 0; k < p->nent && !rc; k++) {
+        for (uint32_t k = 0; k < p->nent; k++) {
             char t[64], *q = t;
             *q++ = ' ';
             q = cs_fmt_u64(q, p->ent[k].key / 16 + 1);
@@ -382,11 +385,11 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
             q = cs_fmt_u64(q, p->ent[k].n);
             *q++ = ':';
             q = cs_fmt_u64(q, p->ent[k].y);
-            rc = cs_buf_append(b, t, (size_t)(q - t));
+            cs_buf_append(b, t, (size_t)(q - t));
         }
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_putc(b, '\n');
     }
-    return rc;
+    return cs_buf_error(b);
 }
 
 static int exposure_of(cs_str w)

@@ -1,11 +1,12 @@
 /* Output helpers: one table type renders to every text format, so a
- * report is built once and every format shows the same numbers. */
+ * report is built once and every format shows the same numbers; and the
+ * number and date formats every stage writes (fmt.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/fmt.h>
-#include <crampstat/schema.h>
+#include <crampstat/value.h>
 
 static const char *const format_names[] = {
     "pretty", "csv", "tsv", "json", "md", "html"
@@ -289,4 +290,150 @@ int cs_html_escape(cs_buf *b, const char *s)
         }
     }
     return rc;
+}
+
+/* ---- numbers and dates as text ---------------------------------------- */
+
+/* The slow, obviously right way: the shortest of %.15g, %.16g, %.17g that
+ * reads back the same. */
+static int fmt_double_slow(char *dst, size_t cap, double v)
+{
+    int n = 0;
+
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(dst, cap, "%.*g", prec, v);
+        if (strtod(dst, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+/* The same text without printf for values printed in fixed notation:
+ * round |v| * 10^k to prec digits in long double (64-bit mantissa, exact
+ * powers of ten up to 10^27), insert the point, strip trailing zeros, and
+ * keep the result only if it reads back as exactly v. tag writes eight
+ * derived numbers a row; this was most of its time. */
+int cs_fmt_double(char *dst, size_t cap, double v)
+{
+    static const long double p10[] = {
+        1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L,
+        1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L
+    };
+    double a = fabs(v);
+    char tmp[48];
+
+    if (isnan(v))
+        return snprintf(dst, cap, "%s", "");
+    if (v == 0)
+        return snprintf(dst, cap, "0");
+    if (cap < 32 || !(a >= 1e-4 && a < 1e15))
+        return fmt_double_slow(dst, cap, v);
+    if (a == floor(a))
+        return snprintf(dst, cap, "%lld", (long long)v);
+    /* e = floor(log10(a)); a wrong guess only sends us to the slow path
+     * through the digit-count check below. */
+    int e = 0;
+    if (a >= 1) {
+        while (e < 14 && (long double)a >= p10[e + 1])
+            e++;
+    } else {
+        e = -1;
+        while (e > -5 && (long double)a * p10[-e] < 1)
+            e--;
+        if (e < -4)
+            return fmt_double_slow(dst, cap, v);
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        int shift = prec - 1 - e;          /* digits after the point */
+        uint64_t m;
+        char *q = tmp + sizeof tmp;
+        size_t n;
+        double back;
+
+        if (shift < 0 || shift > 21)
+            break;
+        m = (uint64_t)llroundl((long double)a * p10[shift]);
+        if (m >= (uint64_t)p10[prec] || m < (uint64_t)p10[prec - 1])
+            break;                          /* rounded up to 10^prec */
+        /* Digits right to left: the fraction (zeros stripped), the point,
+         * the integer part. */
+        int frac = shift, started = 0;
+        *--q = '\0';
+        while (frac > 0) {
+            int dgt = (int)(m % 10);
+            m /= 10;
+            frac--;
+            if (!started && dgt == 0)
+                continue;
+            started = 1;
+            *--q = (char)('0' + dgt);
+        }
+        if (started)
+            *--q = '.';
+        do {
+            *--q = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        if (v < 0)
+            *--q = '-';
+        n = (size_t)(tmp + sizeof tmp - 1 - q);
+        if (cs_parse_decimal((cs_str){ q, n }, &back) == 0 && back == v) {
+            memcpy(dst, q, n + 1);
+            return (int)n;
+        }
+    }
+    return fmt_double_slow(dst, cap, v);
+}
+
+int cs_fmt_fixed(char *dst, size_t cap, double v, int decimals)
+{
+    int n;
+
+    if (isnan(v))
+        return snprintf(dst, cap, "%s", "");
+    n = snprintf(dst, cap, "%.*f", decimals, v);
+    /* Never print "-0.00". */
+    if (dst[0] == '-') {
+        int zero = 1;
+        for (int i = 1; i < n; i++)
+            if (dst[i] >= '1' && dst[i] <= '9')
+                zero = 0;
+        if (zero) {
+            memmove(dst, dst + 1, (size_t)n);
+            n--;
+        }
+    }
+    return n;
+}
+
+void cs_fmt_plain(char *b, size_t cap, double x)
+{
+    int e, n, prec;
+    /* The shortest of 15, 16 or 17 significant digits that reads back
+     * as the same double, so that a printed rules file loads back to
+     * the same rules and two different rules never share a
+     * fingerprint (32.000000000000007 printed as 32 did both). Never
+     * in exponent form: the parser takes plain decimals only (1e-05
+     * did not load back). Tiny values get many zeros, hence the
+     * callers' buffer size. */
+    for (prec = 15; prec < 17; prec++) {
+        snprintf(b, cap, "%.*g", prec, x);
+        if (strtod(b, NULL) == x)
+            break;
+    }
+    snprintf(b, cap, "%.*g", prec, x);
+    if (!strchr(b, 'e'))
+        return;
+    e = atoi(strchr(b, 'e') + 1);
+    n = snprintf(b, cap, "%.*f", e < 0 ? prec - 1 - e : 0, x);
+    while (n > 1 && strchr(b, '.') && (b[n - 1] == '0' || b[n - 1] == '.'))
+        b[--n] = '\0';
+}
+
+int cs_fmt_date(char *dst, size_t cap, int32_t days)
+{
+    int y, m, d;
+    cs_civil_from_days(days, &y, &m, &d);
+    return snprintf(dst, cap, "%04d-%02d-%02d", y, m, d);
 }

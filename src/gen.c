@@ -23,7 +23,9 @@
 #include <zlib.h>
 
 #include <crampstat/derive.h>
+#include <crampstat/fmt.h>
 #include <crampstat/gen.h>
+#include <crampstat/value.h>
 
 /* Bump when a change alters the bytes written for the same options. */
 #define GEN_VERSION 1
@@ -274,35 +276,6 @@ static int cut(double x, const double *cuts, int n)
     return i;
 }
 
-/* Civil dates after Howard Hinnant's chrono algorithms: exact for any
- * day number, no time zone, no libc. */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    int32_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-    int32_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* ---- Formatting without the C library's locale ---------------------- */
 
 static char *put_str(char *p, const char *s)
@@ -386,7 +359,7 @@ static char *put_date(char *p, int32_t day)
 {
     int y, m, d;
 
-    civil_from_days(day, &y, &m, &d);
+    cs_civil_from_days(day, &y, &m, &d);
     p = put_uint(p, (uint64_t)y, 4);
     *p++ = '-';
     p = put_uint(p, (uint64_t)m, 2);
@@ -1096,7 +1069,7 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
                             CS_GEN_MAX_FRAILTY_SD);
 
     memset(&g, 0, sizeof g);
-    g.study_start = days_from_civil(STUDY_YEAR, 1, 1);
+    g.study_start = cs_days_from_civil(STUDY_YEAR, 1, 1);
     g.frailty_sd = o->frailty_sd;
     g.r = gsl_rng_alloc(gsl_rng_mt19937);
     g.mask = gsl_rng_alloc(gsl_rng_mt19937);
@@ -1144,36 +1117,26 @@ done:
 
 /* ---- The truth file ------------------------------------------------- */
 
-/* snprintf-like appender: counts everything, stores what fits. */
-typedef struct jbuf {
-    char *out;
-    size_t cap, len;
-} jbuf;
-
-static void jput(jbuf *j, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++, j->len++)
-        if (j->len + 1 < j->cap)
-            j->out[j->len] = s[i];
-}
+/* The truth file is built with the library's buffer and JSON helpers;
+ * only its numbers are gen's own (put_decimal: a fixed number of
+ * decimals, trailing zeros dropped), so the text stays what it was. */
+typedef cs_buf jbuf;
 
 static void jstr(jbuf *j, const char *s)
 {
-    jput(j, s, strlen(s));
+    cs_buf_puts(j, s);
 }
 
 static void jnum(jbuf *j, double x, int digits)
 {
     char tmp[64];
 
-    jput(j, tmp, (size_t)(put_decimal(tmp, x, digits) - tmp));
+    cs_buf_append(j, tmp, (size_t)(put_decimal(tmp, x, digits) - tmp));
 }
 
 static void juint(jbuf *j, uint64_t v)
 {
-    char tmp[24];
-
-    jput(j, tmp, (size_t)(put_uint(tmp, v, 0) - tmp));
+    cs_json_u64(j, v);
 }
 
 /* "key": number, with the separator of the previous member. */
@@ -1182,9 +1145,8 @@ static void jkey(jbuf *j, const char *indent, const char *key, int first)
     if (!first)
         jstr(j, ",\n");
     jstr(j, indent);
-    jstr(j, "\"");
-    jstr(j, key);
-    jstr(j, "\": ");
+    cs_json_str(j, key);
+    jstr(j, ": ");
 }
 
 static void jnum_obj(jbuf *j, const char *key, const char *const *names,
@@ -1195,9 +1157,8 @@ static void jnum_obj(jbuf *j, const char *key, const char *const *names,
     for (int i = 0; i < n; i++) {
         if (i)
             jstr(j, ", ");
-        jstr(j, "\"");
-        jstr(j, names[i]);
-        jstr(j, "\": ");
+        cs_json_str(j, names[i]);
+        jstr(j, ": ");
         jnum(j, v[i], digits);
     }
     jstr(j, "}");
@@ -1211,9 +1172,8 @@ static void juint_obj(jbuf *j, const char *key, const char *const *names,
     for (int i = 0; i < n; i++) {
         if (i)
             jstr(j, ", ");
-        jstr(j, "\"");
-        jstr(j, names[i]);
-        jstr(j, "\": ");
+        cs_json_str(j, names[i]);
+        jstr(j, ": ");
         juint(j, v[i]);
     }
     jstr(j, "}");
@@ -1222,12 +1182,14 @@ static void juint_obj(jbuf *j, const char *key, const char *const *names,
 size_t cs_gen_truth_json(char *out, size_t cap, const cs_gen_opts *o,
                          const cs_gen_stats *stats)
 {
-    jbuf j = { out, cap, 0 };
+    jbuf j;
+    size_t len;
     const char *names[MISS_N + CS_MED_N];  /* room for either list */
     double v[MISS_N + CS_MED_N];
     double goal_w[CS_GOAL_N], total = 0;
     int i;
 
+    cs_buf_init(&j, CS_GEN_TRUTH_MAX);
     jstr(&j, "{\n");
     jkey(&j, "  ", "generator", 1);
     jstr(&j, "\"crampstat gen\"");
@@ -1368,7 +1330,15 @@ size_t cs_gen_truth_json(char *out, size_t cap, const cs_gen_opts *o,
         jstr(&j, "\n  }");
     }
     jstr(&j, "\n}\n");
-    if (cap)
-        out[j.len < cap ? j.len : cap - 1] = '\0';
-    return j.len;
+    /* Out of memory (a few KB): an empty text, which no caller takes for
+     * a truth file. */
+    len = cs_buf_error(&j) ? 0 : j.len;
+    if (cap) {
+        size_t n = len < cap ? len : cap - 1;
+        if (n)
+            memcpy(out, j.ptr, n);
+        out[n] = '\0';
+    }
+    cs_buf_dispose(&j);
+    return len;
 }

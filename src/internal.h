@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <crampstat/buf.h>
+#include <crampstat/calories.h>
 #include <crampstat/error.h>
 #include <crampstat/stats.h>
 
@@ -44,5 +45,11 @@ cs__tab cs__tab_of(const cs_2x2 *t);
 void cs__ci_nan(cs_ci *ci);
 /* Chi-square upper tail; NaN for a statistic below 0 or df <= 0. */
 double cs__chisq_q(double stat, double df);
+
+/* calories.c for calories_report.c: a goal's signed lb/week as the state
+ * writes it ("-0.5"), and the targets of a group (-1 all) and direction
+ * (-1 all) in one fresh histogram (CS_ENOMEM). */
+const char *cs__cal_lb_text(int goal);
+int cs__cal_combined(cs_cal_hist *out, const cs_cal *c, int group, int dir);
 
 #endif

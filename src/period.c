@@ -171,27 +171,26 @@ overflow:
                         "overflows 64 bits when merging");
 }
 
+/* Appends only: the buffer's error is sticky, and the caller checks it. */
 int cs_period_write(const cs_period *p, cs_buf *b)
 {
-    int rc;
-
     if (!p->present)
         return CS_OK;
-    rc = cs_buf_printf(b, "undated %llu\n", (unsigned long long)p->undated);
-    for (size_t i = 0; i < p->n && !rc; i++) {
+    cs_buf_printf(b, "undated %llu\n", (unsigned long long)p->undated);
+    for (size_t i = 0; i < p->n && !cs_buf_error(b); i++) {
         const cs_period_day *d = &p->d[i];
         char date[16];
         cs_fmt_date(date, sizeof date, d->day);
-        rc = cs_buf_printf(b, "day %s %llu %llu %llu", date,
-                           (unsigned long long)d->sessions,
-                           (unsigned long long)d->cases,
-                           (unsigned long long)d->mmin);
-        for (int f = 0; f < CS_F_MAIN_N && !rc; f++)
-            rc = cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
-                               (unsigned long long)d->known[f]);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_printf(b, "day %s %llu %llu %llu", date,
+                      (unsigned long long)d->sessions,
+                      (unsigned long long)d->cases,
+                      (unsigned long long)d->mmin);
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
+                          (unsigned long long)d->known[f]);
+        cs_buf_putc(b, '\n');
     }
-    return rc;
+    return cs_buf_error(b);
 }
 
 #define WHY(...) (snprintf(why, whycap, __VA_ARGS__), -1)

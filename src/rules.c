@@ -297,28 +297,10 @@ int cs_rules_load(cs_rules *r, const char *path, cs_error *err)
     return cs_rules_parse(r, path, buf, n, err);
 }
 
+/* Kept for the renderers that call it by this name: cs_fmt_plain. */
 void cs_rules_fmt_num(char *b, size_t cap, double x)
 {
-    int e, n, prec;
-    /* The shortest of 15, 16 or 17 significant digits that reads back
-     * as the same double, so that a printed rules file loads back to
-     * the same rules and two different rules never share a
-     * fingerprint (32.000000000000007 printed as 32 did both). Never
-     * in exponent form: the parser takes plain decimals only (1e-05
-     * did not load back). Tiny values get many zeros, hence the
-     * callers' buffer size. */
-    for (prec = 15; prec < 17; prec++) {
-        snprintf(b, cap, "%.*g", prec, x);
-        if (strtod(b, NULL) == x)
-            break;
-    }
-    snprintf(b, cap, "%.*g", prec, x);
-    if (!strchr(b, 'e'))
-        return;
-    e = atoi(strchr(b, 'e') + 1);
-    n = snprintf(b, cap, "%.*f", e < 0 ? prec - 1 - e : 0, x);
-    while (n > 1 && strchr(b, '.') && (b[n - 1] == '0' || b[n - 1] == '.'))
-        b[--n] = '\0';
+    cs_fmt_plain(b, cap, x);
 }
 
 static void fmt_value(const cs_rules *r, const struct key *k, char *b, size_t cap)

@@ -374,9 +374,3 @@ void cs_civil_from_days(int32_t days, int *year, int *month, int *day)
     *year = (int)yoe + era * 400 + (*month <= 2);
 }
 
-int cs_fmt_date(char *dst, size_t cap, int32_t days)
-{
-    int y, m, d;
-    cs_civil_from_days(days, &y, &m, &d);
-    return snprintf(dst, cap, "%04d-%02d-%02d", y, m, d);
-}

@@ -286,7 +286,7 @@ static void shard(cs_agg *a, uint64_t seed, int n, const char *input)
 
     rng = seed;
     init(a, "sex", "age_band");
-    assert_int_equal(cs_agg_add_input(a, input), CS_OK);
+    assert_int_equal(cs_agg_add_input(a, input, NULL), CS_OK);
     for (int i = 0; i < n; i++) {
         char fl[CS_F_N + 1];
         for (int f = 0; f < CS_F_N; f++)
@@ -302,8 +302,40 @@ static char *partial_text(cs_agg *a)
     cs_buf b;
     assert_int_equal(cs_agg_finish(a, NULL), CS_OK);
     cs_buf_init(&b, 0);
-    assert_int_equal(cs_agg_write_partial(a, &b), CS_OK);
+    assert_int_equal(cs_agg_write_partial(a, &b, NULL), CS_OK);
     return cs_buf_take(&b, NULL);
+}
+
+/* A partial state over its buffer's cap fails with the cap as the
+ * reason; with the cap at the state's length L it is whole, one byte
+ * short and the append that crosses ends at L (the error sticks, so
+ * nothing after it is written). */
+static void test_agg_partial_cap(void **state)
+{
+    cs_agg a;
+    cs_buf b;
+    cs_error err = {0};
+    char *full, want[96];
+    size_t len;
+
+    (void)state;
+    shard(&a, 7, 200, "cap.csv");
+    full = partial_text(&a);
+    len = strlen(full);
+    cs_buf_init(&b, len - 1);
+    assert_int_equal(cs_agg_write_partial(&a, &b, &err), CS_ELIMIT);
+    snprintf(want, sizeof want, "text over its cap of %zu bytes (%zu wanted)",
+             len - 1, len);
+    assert_string_equal(err.msg, want);
+    assert_memory_equal(b.ptr, full, b.len);
+    cs_buf_dispose(&b);
+    cs_buf_init(&b, len);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cs_agg_write_partial(&a, &b, &err), CS_OK);
+    assert_memory_equal(b.ptr, full, len);
+    cs_buf_dispose(&b);
+    free(full);
+    cs_agg_dispose(&a);
 }
 
 static void test_agg_merge_orders(void **state)
@@ -325,7 +357,7 @@ static void test_agg_merge_orders(void **state)
         shard(&tmp, seeds[s], 400, names[s]);
         cs_agg_dispose(&tmp);
         rng = seeds[s];
-        assert_int_equal(cs_agg_add_input(&all, names[s]), CS_OK);
+        assert_int_equal(cs_agg_add_input(&all, names[s], NULL), CS_OK);
         /* Replay the same draws into the one state. */
         {
             static const char *const sexes[] = { "F", "M" };
@@ -477,9 +509,9 @@ static void test_agg_partial_round_trip(void **state)
     (void)state;
     /* Names that need escaping: spaces, '%', bytes above 0x7e, empty. */
     init(&a, "odd by%", "age band");
-    assert_int_equal(cs_agg_add_input(&a, "dir/with space.csv"), CS_OK);
-    assert_int_equal(cs_agg_add_input(&a, "-"), CS_OK);
-    assert_int_equal(cs_agg_add_input(&a, "-"), CS_OK);   /* distinct */
+    assert_int_equal(cs_agg_add_input(&a, "dir/with space.csv", NULL), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "-", NULL), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "-", NULL), CS_OK);   /* distinct */
     add(&a, "10100000000000", 1, 45000, "x y", "60+");
     add(&a, "0?100000000000", 0, 30500, "", "18-29");
     add(&a, "11111111111111", 1, 1440000, "caf\xc3\xa9", "\t%");
@@ -488,7 +520,7 @@ static void test_agg_partial_round_trip(void **state)
     assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
     cs_buf_init(&t1, 0);
     cs_buf_init(&t2, 0);
-    assert_int_equal(cs_agg_write_partial(&a, &t1), CS_OK);
+    assert_int_equal(cs_agg_write_partial(&a, &t1, NULL), CS_OK);
     t1.ptr[t1.len] = '\0';
     /* Encoded by hand: ' ' = %20, '%' = %25, 0xc3 0xa9, tab = %09. */
     assert_non_null(strstr(t1.ptr, "\nby :odd%20by%25\nadjust :age%20band\n"));
@@ -508,7 +540,7 @@ static void test_agg_partial_round_trip(void **state)
     assert_int_equal(b.outcome_unknown, 1);
     assert_int_equal(b.nstrata, 4);
     assert_int_equal(b.ninputs, 2);
-    assert_int_equal(cs_agg_write_partial(&b, &t2), CS_OK);
+    assert_int_equal(cs_agg_write_partial(&b, &t2, NULL), CS_OK);
     assert_int_equal(t1.len, t2.len);
     assert_memory_equal(t1.ptr, t2.ptr, t1.len);
     cs_agg_dispose(&a);
@@ -833,7 +865,7 @@ static double jnum(const char *json, const char *anchor, ...)
 static void tiny_state(cs_agg *a, const char *by)
 {
     init(a, by, NULL);
-    assert_int_equal(cs_agg_add_input(a, "tiny.csv"), CS_OK);
+    assert_int_equal(cs_agg_add_input(a, "tiny.csv", NULL), CS_OK);
     for (int s = 0; s < (by ? 2 : 1); s++) {
         const char *sex = s ? "M" : "F";
         for (int i = 0; i < 10; i++)
@@ -982,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_agg_merge_overflow),
         cmocka_unit_test(test_agg_partial_kind),
         cmocka_unit_test(test_agg_report_json),
+        cmocka_unit_test(test_agg_partial_cap),
         cmocka_unit_test(test_agg_report_stratified),
     };
     gsl_set_error_handler_off();

@@ -368,7 +368,7 @@ static char *render(const cs_cal *c, int format)
     cs_report_opts_init(&o);
     o.format = format;
     cs_buf_init(&b, 0);
-    assert_int_equal(cs_cal_render(c, &o, &b), CS_OK);
+    assert_int_equal(cs_cal_render(c, &o, &b, NULL), CS_OK);
     return cs_buf_take(&b, NULL);
 }
 
@@ -377,7 +377,7 @@ static char *partial(const cs_cal *c)
     cs_buf b;
 
     cs_buf_init(&b, 0);
-    assert_int_equal(cs_cal_write_partial(c, &b), CS_OK);
+    assert_int_equal(cs_cal_write_partial(c, &b, NULL), CS_OK);
     return cs_buf_take(&b, NULL);
 }
 
@@ -533,6 +533,60 @@ static void test_link(void **state)
 }
 
 /* ---- the report ---------------------------------------------------------- */
+
+/* A report over its buffer's cap fails with the cap as the reason, in
+ * every format: the buffer keeps its first error, so the renderer needs
+ * no check after each append. With the cap one byte short of the report
+ * (length L), the append that crosses it ends at L; with the cap at L the
+ * report is whole. */
+static void test_render_cap(void **state)
+{
+    static const int formats[] = { CS_FMT_PRETTY, CS_FMT_CSV, CS_FMT_TSV,
+                                   CS_FMT_JSON, CS_FMT_MD };
+    cs_cal c;
+    cs_error err = {0};
+
+    (void)state;
+    assert_int_equal(cs_cal_init(&c, CS_CAL_BY_SEX, &err), CS_OK);
+    for (size_t i = 0; i < NPEOPLE; i++) {
+        cs_wave w = wave("p", people[i].sex, people[i].age, people[i].ft,
+                         people[i].in, people[i].lb, people[i].act,
+                         people[i].goal);
+        assert_int_equal(cs_cal_add_participant(&c, &w, &err), CS_OK);
+    }
+    for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+        cs_report_opts o;
+        cs_buf b;
+        char *full = render(&c, formats[f]), want[96];
+        size_t len = strlen(full);
+
+        cs_report_opts_init(&o);
+        o.format = formats[f];
+        cs_buf_init(&b, len - 1);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(cs_cal_render(&c, &o, &b, &err), CS_ELIMIT);
+        snprintf(want, sizeof want, "text over its cap of %zu bytes (%zu "
+                 "wanted)", len - 1, len);
+        assert_string_equal(err.msg, want);
+        assert_memory_equal(b.ptr, full, b.len);
+        cs_buf_dispose(&b);
+
+        cs_buf_init(&b, len);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(cs_cal_render(&c, &o, &b, &err), CS_OK);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.ptr, full, len);
+        cs_buf_dispose(&b);
+
+        cs_buf_init(&b, 100);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(cs_cal_write_partial(&c, &b, &err), CS_ELIMIT);
+        assert_non_null(strstr(err.msg, "text over its cap of 100 bytes"));
+        cs_buf_dispose(&b);
+        free(full);
+    }
+    cs_cal_dispose(&c);
+}
 
 static void test_render_bins(void **state)
 {
@@ -734,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_merge_refused),
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_render_bins),
+        cmocka_unit_test(test_render_cap),
         cmocka_unit_test(test_read_partial_errors),
         cmocka_unit_test(test_read_partial_age_band),
     };

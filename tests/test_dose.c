@@ -296,7 +296,7 @@ static void test_merge_orders(void **state)
         assert_memory_equal(b1.ptr, b2.ptr, b1.len);
         /* and the whole state through its text */
         cs_buf_reset(&b2);
-        assert_int_equal(cs_agg_write_partial(&m, &b2), 0);
+        assert_int_equal(cs_agg_write_partial(&m, &b2, NULL), 0);
         cs_agg back;
         assert_int_equal(cs_agg_read_partial(&back, "m", b2.ptr, b2.len, &err), 0);
         text_of(&back, &b2);

@@ -64,7 +64,7 @@ void cs_agg_dispose(cs_agg *a);
 /* Keep per-participant sums, for intervals robust to the clustering of
  * sessions within participants (cluster.h). Call before the first add. */
 int cs_agg_cluster(cs_agg *a, cs_error *err);
-int cs_agg_add_input(cs_agg *a, const char *name);
+int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err);
 
 /* Add one session: its factor flags (1/0/-1), outcome (1/0/-1), duration
  * in milli-minutes, the values of the --by and --adjust columns, and its
@@ -101,8 +101,9 @@ int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err);
 /* Sort strata, levels and participants (the canonical order). */
 int cs_agg_finish(cs_agg *a, cs_error *err);
 
-/* The partial-state text format (docs/partial-format.md). */
-int cs_agg_write_partial(const cs_agg *a, cs_buf *out);
+/* The partial-state text format (docs/partial-format.md), appended to
+ * out. CS_OK, or out's error (out of memory, its cap) set in err. */
+int cs_agg_write_partial(const cs_agg *a, cs_buf *out, cs_error *err);
 /* Parse untrusted partial-state text; name is used in messages. */
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err);

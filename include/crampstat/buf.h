@@ -1,5 +1,11 @@
 /* Growable byte buffer with a mandatory cap: garbage input gives CS_ELIMIT
- * with a position instead of an out-of-memory death. */
+ * with a position instead of an out-of-memory death.
+ *
+ * The error is sticky: after an append fails (out of memory, or the cap),
+ * every further append does nothing and returns the same code, and the
+ * buffer keeps the first failure with its reason. So a renderer is a list
+ * of appends and one cs_buf_check at the end, and a caller that gets a
+ * failure from a function that wrote into b can still say why. */
 #ifndef CRAMPSTAT_BUF_H
 #define CRAMPSTAT_BUF_H
 
@@ -16,12 +22,16 @@ typedef struct cs_str {
 typedef struct cs_buf {
     char *ptr;
     size_t len, cap, max;  /* max: hard cap in bytes (0 = 1 GiB) */
+    int code;              /* the first failure (CS_ENOMEM, CS_ELIMIT,
+                            * CS_ERROR); CS_OK while there is none */
+    size_t want;           /* the size that failed to fit, for its message */
 } cs_buf;
 
 void cs_buf_init(cs_buf *b, size_t max);
 void cs_buf_dispose(cs_buf *b);
 /* Make room for n more bytes; CS_ENOMEM or CS_ELIMIT (err left clear: the
- * caller knows the position and sets it). */
+ * caller knows the position and sets it), which then sticks. The append
+ * functions return CS_OK or the sticky code, as this does. */
 int cs_buf_reserve(cs_buf *b, size_t n);
 int cs_buf_append(cs_buf *b, const void *p, size_t n);
 int cs_buf_putc(cs_buf *b, char c);
@@ -31,7 +41,19 @@ static inline int cs_buf_puts(cs_buf *b, const char *s)
 }
 int cs_buf_printf(cs_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }
+/* Empty the buffer for reuse, and forget its error: a reader reuses one
+ * for each record, and a record over the cap must not stop the next. */
+static inline void cs_buf_reset(cs_buf *b)
+{
+    b->len = 0;
+    b->code = CS_OK;
+}
+/* The sticky error: CS_OK, or the code of the first failed append. */
+static inline int cs_buf_error(const cs_buf *b) { return b->code; }
+/* CS_OK when every append so far succeeded; otherwise the first failure's
+ * code, with its reason set in err ("out of memory growing text to N
+ * bytes", "text over its cap of N bytes"). */
+int cs_buf_check(const cs_buf *b, cs_error *err);
 /* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
 char *cs_buf_take(cs_buf *b, size_t *len);
 

@@ -17,7 +17,7 @@
  *     for (size_t i = 0; i < cs_survey_count(sv); i++)
  *         cs_cal_add_participant(&c, cs_survey_latest(sv, i), &err);
  *     cs_cal_add_session(&c, tagged.goal_lb_week, tagged.outcome, &err);
- *     cs_cal_render(&c, &report_opts, &out);
+ *     cs_cal_render(&c, &report_opts, &out, &err);
  *     cs_cal_dispose(&c);
  */
 #ifndef CRAMPSTAT_CALORIES_H
@@ -173,7 +173,7 @@ void cs_cal_link_compute(cs_cal_link_stats *out, const cs_cal *c,
 /* The partial-state text (docs/calories.md): first line
  * "crampstat-partial 1 calories", integer counts only, the histograms as
  * sparse "kcal count" lines. */
-int cs_cal_write_partial(const cs_cal *c, cs_buf *out);
+int cs_cal_write_partial(const cs_cal *c, cs_buf *out, cs_error *err);
 /* Parse untrusted partial-state text into c (initialised here; disposed
  * on failure). CS_EDATA with the line for anything malformed or
  * inconsistent; name is used in messages. */
@@ -181,8 +181,10 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
                         size_t len, cs_error *err);
 
 /* Render the report of a state in o->format (pretty, csv, tsv, json or
- * md); o->level and o->ci apply to the cramp link. Returns CS_OK or
- * CS_ENOMEM. */
-int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out);
+ * md); o->level and o->ci apply to the cramp link. Returns CS_OK, or a
+ * failure with its reason in err: out's own (out of memory, its cap), or
+ * out of memory for the tables. */
+int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err);
 
 #endif

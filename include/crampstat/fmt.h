@@ -47,6 +47,20 @@ void cs_fmt_p(char *dst, size_t cap, double p);
 void cs_fmt_ci(char *dst, size_t cap, double est, double lo, double hi,
                int decimals);
 
+/* Numbers and dates as the stages write them, locale-free where it
+ * matters (the data's decimal point is always '.'):
+ * cs_fmt_double: the shortest of %.15g, %.16g, %.17g that reads back as
+ * v ("" for NaN), without printf in the common range; returns the length.
+ * cs_fmt_fixed: v to `decimals` places, never "-0.00" ("" for NaN).
+ * cs_fmt_plain: the shortest that reads back, never in exponent form
+ * (rules files and partial states: their parsers take plain decimals).
+ * cs_fmt_date: "YYYY-MM-DD" of a day number since 1970-01-01 into dst (at
+ * least 11 bytes); returns 10. */
+int cs_fmt_double(char *dst, size_t cap, double v);
+int cs_fmt_fixed(char *dst, size_t cap, double v, int decimals);
+void cs_fmt_plain(char *dst, size_t cap, double x);
+int cs_fmt_date(char *dst, size_t cap, int32_t days);
+
 /* HTML-escape s into b (& < > " '). */
 int cs_html_escape(cs_buf *b, const char *s);
 

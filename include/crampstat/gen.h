@@ -78,7 +78,7 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
  * also the realized counts under "realized". Numbers are formatted without
  * the C library's locale. Like snprintf: writes at most cap bytes to out
  * (NUL-terminated when cap > 0) and returns the length of the whole text,
- * which is below CS_GEN_TRUTH_MAX. */
+ * which is below CS_GEN_TRUTH_MAX (0, an empty text, when out of memory). */
 size_t cs_gen_truth_json(char *out, size_t cap, const cs_gen_opts *o,
                          const cs_gen_stats *stats);
 

@@ -9,6 +9,7 @@
 #include <crampstat/buf.h>
 #include <crampstat/derive.h>
 #include <crampstat/error.h>
+#include <crampstat/fmt.h>
 #include <crampstat/reader.h>
 #include <crampstat/value.h>
 #include <crampstat/writer.h>
@@ -130,9 +131,5 @@ cs_str cs_schema_extra_name(const cs_schema *s, size_t i);
 const char *cs_exercise_column(int col);
 const char *cs_survey_column(int col);
 const char *cs_muscle_name(int m);
-
-/* Formatting helpers shared by stages that write numbers. */
-int cs_fmt_double(char *dst, size_t cap, double v);   /* shortest %.17g round trip */
-int cs_fmt_fixed(char *dst, size_t cap, double v, int decimals);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <crampstat/buf.h>
+#include <crampstat/fmt.h>
 
 /* Empty, NA or N/A in any case (after trimming spaces). */
 int cs_is_missing(cs_str s);
@@ -47,8 +48,6 @@ int cs_days_in_month(int y, int m);
 int32_t cs_days_from_civil(int year, int month, int day);
 /* The inverse: the civil date of a day number. */
 void cs_civil_from_days(int32_t days, int *year, int *month, int *day);
-/* "YYYY-MM-DD" of a day number into dst (at least 11 bytes); returns 10. */
-int cs_fmt_date(char *dst, size_t cap, int32_t days);
 /* Seconds since the epoch in UTC (the offset applied; none = UTC). */
 int64_t cs_datetime_epoch(const cs_datetime *t);
 

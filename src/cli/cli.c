@@ -1,5 +1,6 @@
 /* Error lines, exit codes and atomic output files for all subcommands. */
 #define _GNU_SOURCE 1  /* F_SETPIPE_SZ (Linux) */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,6 +71,70 @@ int cli_print_help(const char *text)
         return CLI_EXIT_IO;
     }
     return CLI_EXIT_OK;
+}
+
+void cli_parser_init(cli_parser *p, const cli_command *c)
+{
+    size_t n = 0, k = 0;
+
+    memset(p, 0, sizeof *p);
+    if (c->in_order)
+        p->shortopts[k++] = '+';
+    for (const cli_opt *o = c->opts; o->name; o++, n++) {
+        assert(n < CLI_OPTS_MAX);
+        p->longopts[n] = (struct option){ o->name, o->arg ? required_argument
+                                                          : no_argument,
+                                          NULL, o->key };
+        if (o->is_short) {
+            p->shortopts[k++] = (char)o->key;
+            if (o->arg)
+                p->shortopts[k++] = ':';
+        }
+    }
+    optind = 1;
+}
+
+int cli_getopt(cli_parser *p, int argc, char **argv)
+{
+    return getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+}
+
+int cli_help(const cli_command *c)
+{
+    cs_buf b;
+    int rc;
+
+    cs_buf_init(&b, 0);
+    cs_buf_puts(&b, c->head);
+    for (const cli_opt *o = c->opts; o->name; o++) {
+        size_t start = b.len, width;
+        if (o->is_short)
+            cs_buf_printf(&b, "  -%c, --%s", o->key, o->name);
+        else
+            cs_buf_printf(&b, "      --%s", o->name);
+        if (o->arg)
+            cs_buf_printf(&b, " %s", o->arg);
+        /* A name as long as the column: two spaces, then the text. */
+        width = b.len - start;
+        cs_buf_printf(&b, "%*s", width < (size_t)c->col ? c->col - (int)width
+                                                        : 2, "");
+        for (const char *s = o->help; *s; s++) {
+            cs_buf_putc(&b, *s);
+            if (*s == '\n')
+                cs_buf_printf(&b, "%*s", c->col, "");
+        }
+        cs_buf_putc(&b, '\n');
+    }
+    cs_buf_puts(&b, c->tail);
+    if (cs_buf_error(&b)) {
+        cs_error err = {0};
+        cli_text_failed(&b, &err);
+        rc = cli_report(c->name, &err);
+    } else {
+        rc = cli_print_help(b.ptr);
+    }
+    cs_buf_dispose(&b);
+    return rc;
 }
 
 int cli_parse_double(const char *s, double *out)
@@ -332,6 +397,12 @@ int cli_rules(const char *cmd, cs_rules *r, const char *path,
         return cli_usage(cmd, "--outcome is hamstring or any, not '%s'",
                          outcome);
     return 0;
+}
+
+int cli_text_failed(const cs_buf *b, cs_error *err)
+{
+    int code = err->code ? err->code : cs_buf_check(b, err);
+    return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
 int cli_write_text(const char *path, const cs_buf *text, cs_error *err)

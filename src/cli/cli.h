@@ -3,6 +3,7 @@
 #ifndef CRAMPSTAT_CLI_H
 #define CRAMPSTAT_CLI_H
 
+#include <getopt.h>
 #include <crampstat/error.h>
 #include <crampstat/report.h>
 #include <crampstat/rules.h>
@@ -31,6 +32,47 @@ void cli_note(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Write text to stdout; returns 0 or 74. */
 int cli_print_help(const char *text);
+
+/* One option of a command, declared once: it makes getopt_long's long
+ * option, the short-option string and the option's lines in --help. */
+typedef struct cli_opt {
+    int key;            /* what cli_getopt returns for it */
+    int is_short;       /* 1: -KEY works too, and the help shows it */
+    const char *name;   /* --NAME */
+    const char *arg;    /* the argument's name in the help ("FILE"), or
+                         * NULL when it takes none */
+    const char *help;   /* description; each '\n' starts another line at
+                         * the description column */
+} cli_opt;
+
+/* A command's options and help: head (usage and what it does, up to the
+ * blank line before the options), the options in help order (ended by a
+ * { 0 } entry), their descriptions from column col, then tail. */
+typedef struct cli_command {
+    const char *name;
+    const char *head;
+    const cli_opt *opts;
+    int col;
+    const char *tail;
+    int in_order;       /* 1: options end at the first operand ('+') */
+} cli_command;
+
+#define CLI_OPTS_MAX 32
+
+/* getopt_long's tables, made from a command's cli_opt list. */
+typedef struct cli_parser {
+    struct option longopts[CLI_OPTS_MAX + 1];
+    char shortopts[3 * CLI_OPTS_MAX + 2];
+} cli_parser;
+
+/* Build the tables and reset getopt (optind = 1). */
+void cli_parser_init(cli_parser *p, const cli_command *c);
+/* getopt_long over the tables: the option's key, '?' for a bad one, -1
+ * at the end. */
+int cli_getopt(cli_parser *p, int argc, char **argv);
+/* Print the command's help (head, one entry per option, tail); returns 0
+ * or 74 as cli_print_help. */
+int cli_help(const cli_command *c);
 /* Parse a number option; returns 0 or -1. */
 int cli_parse_double(const char *s, double *out);
 int cli_parse_u64(const char *s, unsigned long long *out);
@@ -70,6 +112,12 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
  * printing why. */
 int cli_rules(const char *cmd, cs_rules *r, const char *path,
               const char *outcome);
+
+/* A function that wrote into b failed: set err from b's sticky error (its
+ * cap, out of memory) when it has one, else "out of memory" (the other
+ * way such a renderer fails); an error already in err stays. Returns
+ * err->code. */
+int cli_text_failed(const cs_buf *b, cs_error *err);
 
 /* Write a finished text (a report, a partial state) to path ("-" or
  * NULL = stdout) through cli_output: atomically for a file. */

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char agg_help_head[] =
 "Usage: crampstat aggregate [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                           [--ci wilson|exact] [--yates] [--partial]\n"
 "                           [--cluster participant|none] [--period week|month]\n"
@@ -27,33 +27,56 @@ static const char help[] =
 "Breslow-Day per factor with --by; and a logistic regression of the\n"
 "outcome on the six main factors. Sessions with a factor unknown are\n"
 "left out of that factor and counted.\n"
-"\n"
-"  -b, --by COLUMN       stratify by a categorical column (sex, age_band...)\n"
-"  -a, --adjust COLUMN   add a categorical column to the logistic model\n"
-"  -l, --level L         confidence level (default 0.95)\n"
-"      --ci METHOD       risk interval: wilson (default) or exact\n"
-"                        (Clopper-Pearson)\n"
-"      --yates           chi-square with Yates' continuity correction\n"
-"      --period P        week or month (default): the incidence-over-time\n"
-"                        table's periods (ISO weeks from Monday, or calendar\n"
-"                        months, by the session's day as written)\n"
-"      --cluster BY      participant (default): the intervals that lead\n"
-"                        are robust to the clustering of sessions within\n"
-"                        participants (sandwich by participant_id); none:\n"
-"                        sessions treated as independent (the plain tables)\n"
-"  -p, --partial         write the mergeable partial state instead\n"
-"  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
-"  -R, --rules FILE      the rules tag used (recorded in the state, so that\n"
-"                        states made with other rules are not merged)\n"
-"      --outcome KIND    the outcome tag counted: hamstring (default) or\n"
-"                        any; recorded in the state like the rules\n"
-"      --input-name NAME record standard input under this name\n"
-"  -r, --rejects FILE    write rows that are not valid tagged rows as CSV\n"
-"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
-"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
-"                        such as -0.42 stay as they are)\n"
-"  -q, --quiet           no summary line\n"
-"  -h, --help            show this help\n"
+"\n";
+
+static const cli_opt agg_options[] = {
+    { 'b', 1, "by", "COLUMN",
+      "stratify by a categorical column (sex, age_band...)" },
+    { 'a', 1, "adjust", "COLUMN",
+      "add a categorical column to the logistic model" },
+    { 'l', 1, "level", "L",
+      "confidence level (default 0.95)" },
+    { 'c', 0, "ci", "METHOD",
+      "risk interval: wilson (default) or exact\n"
+      "(Clopper-Pearson)" },
+    { 'Y', 0, "yates", NULL,
+      "chi-square with Yates' continuity correction" },
+    { 'W', 0, "period", "P",
+      "week or month (default): the incidence-over-time\n"
+      "table's periods (ISO weeks from Monday, or calendar\n"
+      "months, by the session's day as written)" },
+    { 'K', 0, "cluster", "BY",
+      "participant (default): the intervals that lead\n"
+      "are robust to the clustering of sessions within\n"
+      "participants (sandwich by participant_id); none:\n"
+      "sessions treated as independent (the plain tables)" },
+    { 'p', 1, "partial", NULL,
+      "write the mergeable partial state instead" },
+    { 'f', 1, "format", "FMT",
+      "pretty (default), csv, tsv, json or md" },
+    { 'R', 1, "rules", "FILE",
+      "the rules tag used (recorded in the state, so that\n"
+      "states made with other rules are not merged)" },
+    { 'O', 0, "outcome", "KIND",
+      "the outcome tag counted: hamstring (default) or\n"
+      "any; recorded in the state like the rules" },
+    { 'N', 0, "input-name", "NAME",
+      "record standard input under this name" },
+    { 'r', 1, "rejects", "FILE",
+      "write rows that are not valid tagged rows as CSV" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary line" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char agg_help_tail[] =
 "\n"
 "'aggregate' is 'aggregate --partial | report'. Memory: one accumulator\n"
 "per stratum and 64 covariate patterns per adjustment level.\n"
@@ -61,41 +84,76 @@ static const char help[] =
 "Example:\n"
 "  crampstat tag < joined.csv | crampstat aggregate --by sex\n";
 
-static const char merge_help[] =
+static const cli_command agg_command = {
+    "aggregate", agg_help_head, agg_options, 24, agg_help_tail, 0
+};
+
+static const char merge_help_head[] =
 "Usage: crampstat merge [-o FILE] [PARTIAL]...\n"
 "Combine partial states (from 'aggregate --partial' or 'calories\n"
 "--partial') into one partial state. Merging is exact, associative and\n"
 "commutative; states made with different rules, outcome, --by, --adjust\n"
 "or format versions are refused. With no PARTIAL, or '-', read one state\n"
 "from standard input.\n"
-"\n"
-"  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
-"  -h, --help          show this help\n"
+"\n";
+
+static const cli_opt merge_options[] = {
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char merge_help_tail[] =
 "\n"
 "Example:\n"
 "  crampstat merge shard-*.partial | crampstat report --format json\n";
 
-static const char report_help[] =
+static const cli_command merge_command = {
+    "merge", merge_help_head, merge_options, 22, merge_help_tail, 0
+};
+
+static const char report_help_head[] =
 "Usage: crampstat report [--format pretty|csv|tsv|json|md] [--level L]\n"
 "                        [--ci wilson|exact] [--yates] [--period week|month]\n"
 "                        [-o FILE] [PARTIAL]\n"
 "Render a partial state (from 'aggregate --partial', 'calories --partial'\n"
 "or 'merge') as a report; standard input when no PARTIAL is given.\n"
-"\n"
-"  -f, --format FMT    pretty (default), csv, tsv, json or md\n"
-"  -l, --level L       confidence level (default 0.95)\n"
-"      --ci METHOD     risk interval: wilson (default) or exact\n"
-"      --yates         chi-square with Yates' continuity correction\n"
-"      --cluster BY    participant (default) or none: which intervals lead\n"
-"                      (none: sessions treated as independent)\n"
-"      --period P      week or month (default): incidence-over-time periods\n"
-"  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
-"      --safe-csv      prefix cells starting with = + - @ with ' (numbers\n"
-"                      such as -0.42 stay as they are)\n"
-"  -h, --help          show this help\n"
+"\n";
+
+static const cli_opt report_options[] = {
+    { 'f', 1, "format", "FMT",
+      "pretty (default), csv, tsv, json or md" },
+    { 'l', 1, "level", "L",
+      "confidence level (default 0.95)" },
+    { 'c', 0, "ci", "METHOD",
+      "risk interval: wilson (default) or exact" },
+    { 'Y', 0, "yates", NULL,
+      "chi-square with Yates' continuity correction" },
+    { 'K', 0, "cluster", "BY",
+      "participant (default) or none: which intervals lead\n"
+      "(none: sessions treated as independent)" },
+    { 'W', 0, "period", "P",
+      "week or month (default): incidence-over-time periods" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char report_help_tail[] =
 "\n"
 "Example:\n"
 "  crampstat report --format md merged.partial > report.md\n";
+
+static const cli_command report_command = {
+    "report", report_help_head, report_options, 22, report_help_tail, 0
+};
 
 /* Write a finished state as a report or a partial state. */
 static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
@@ -105,10 +163,11 @@ static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
     int rc;
 
     cs_buf_init(&b, 0);
-    rc = partial ? cs_agg_write_partial(a, &b) : cs_report_render(a, ro, &b);
-    if (rc < 0)
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    else
+    if (partial)
+        rc = cs_agg_write_partial(a, &b, err);
+    else if ((rc = cs_report_render(a, ro, &b)) < 0)
+        rc = cli_text_failed(&b, err);
+    if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;
@@ -203,26 +262,7 @@ static const char *more_values(const cs_record *rec, const long xcol[CS_DOSE_N],
 
 int cmd_aggregate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "by", required_argument, NULL, 'b' },
-        { "adjust", required_argument, NULL, 'a' },
-        { "level", required_argument, NULL, 'l' },
-        { "ci", required_argument, NULL, 'c' },
-        { "yates", no_argument, NULL, 'Y' },
-        { "cluster", required_argument, NULL, 'K' },
-        { "period", required_argument, NULL, 'W' },
-        { "partial", no_argument, NULL, 'p' },
-        { "format", required_argument, NULL, 'f' },
-        { "rules", required_argument, NULL, 'R' },
-        { "outcome", required_argument, NULL, 'O' },
-        { "input-name", required_argument, NULL, 'N' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_report_opts ro;
     cs_rules rules;
@@ -237,8 +277,8 @@ int cmd_aggregate(int argc, char **argv)
     unsigned long long nin = 0, nrej = 0;
 
     cs_report_opts_init(&ro);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:a:l:pf:R:r:o:qh", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &agg_command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         int rc;
         switch (opt) {
         case 'b': by = optarg; break;
@@ -255,7 +295,7 @@ int cmd_aggregate(int argc, char **argv)
                 return cli_usage("aggregate", "--period is week or month, not '%s'",
                                  optarg);
             break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&agg_command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "aggregate", 0)) >= 0) {
                 if (rc)
@@ -281,10 +321,8 @@ int cmd_aggregate(int argc, char **argv)
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
-                                   ? input_name : files[f]) < 0) {
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
+                                   ? input_name : files[f], &err) < 0)
             goto done;
-        }
         if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
         for (int k = 0; k < CS_F_N; k++)
@@ -403,11 +441,7 @@ done:
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_agg total, one;
     cs_cal ctotal, cone;
@@ -417,11 +451,11 @@ int cmd_merge(int argc, char **argv)
     char **files;
     int nfiles, opt, have = 0, cal = 0;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &merge_command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
-        case 'h': return cli_print_help(merge_help);
+        case 'h': return cli_help(&merge_command);
         default: return cli_usage("merge", "bad option");
         }
     }
@@ -470,9 +504,8 @@ int cmd_merge(int argc, char **argv)
         cli_output out;
         cs_cal_finish(&ctotal);
         cs_buf_reset(&text);
-        if (cs_cal_write_partial(&ctotal, &text) < 0)
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
-        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+        if (cs_cal_write_partial(&ctotal, &text, &err) == CS_OK &&
+            cli_output_open(&out, output, NULL, &err) == CS_OK) {
             cs_writer_raw(out.w, text.ptr, text.len);
             cli_output_close(&out, 1, &err);
         }
@@ -491,18 +524,7 @@ done:
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "level", required_argument, NULL, 'l' },
-        { "ci", required_argument, NULL, 'c' },
-        { "yates", no_argument, NULL, 'Y' },
-        { "cluster", required_argument, NULL, 'K' },
-        { "period", required_argument, NULL, 'W' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_report_opts ro;
     cs_agg agg;
@@ -513,8 +535,8 @@ int cmd_report(int argc, char **argv)
     int opt, have = 0, have_cal = 0;
 
     cs_report_opts_init(&ro);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:l:o:h", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &report_command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         int rc;
         switch (opt) {
         case 'o': output = optarg; break;
@@ -523,7 +545,7 @@ int cmd_report(int argc, char **argv)
                 return cli_usage("report", "--period is week or month, not '%s'",
                                  optarg);
             break;
-        case 'h': return cli_print_help(report_help);
+        case 'h': return cli_help(&report_command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "report", 0)) >= 0) {
                 if (rc)
@@ -548,9 +570,8 @@ int cmd_report(int argc, char **argv)
             goto done;
         have_cal = 1;
         cs_buf_reset(&text);
-        if (cs_cal_render(&cal, &ro, &text) < 0)
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
-        else if (cli_output_open(&out, output, NULL, &err) == CS_OK) {
+        if (cs_cal_render(&cal, &ro, &text, &err) == CS_OK &&
+            cli_output_open(&out, output, NULL, &err) == CS_OK) {
             cs_writer_raw(out.w, text.ptr, text.len);
             cli_output_close(&out, 1, &err);
         }

@@ -17,14 +17,13 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat analyze --survey FILE --exercise FILE... [--rules FILE]\n"
 "                         [--by COLUMN] [--adjust COLUMN] [--level L]\n"
 "                         [--ci wilson|exact] [--yates] [--outcome KIND]\n"
 "                         [--cluster participant|none] [--period week|month]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
-"                         [--rejects FILE] [--keep-going]"
-"\n"
+"                         [--rejects FILE] [--keep-going]\n"
 "                         [-o FILE] [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
 "write the report. The result equals the separate commands chained:\n"
@@ -34,42 +33,69 @@ static const char help[] =
 "survey merged with 'calories --partial' of the tagged sessions). JSON\n"
 "is one object: {\"ingest\": {...}, \"aggregate\": {...}, \"calories\": {...}}.\n"
 "HTML is one self-contained page with charts.\n"
-"\n"
-"  -S, --survey FILE     the survey (gzip or plain CSV); required\n"
-"  -e, --exercise FILE   an exercise file; repeat for several (required)\n"
-"  -R, --rules FILE      cause-factor thresholds (see 'crampstat rules')\n"
-"      --outcome KIND    hamstring (default) or any cramp\n"
-"  -b, --by COLUMN       stratify by sex, age_band, activity_level,\n"
-"                        conditioning, activity, ... (categorical columns)\n"
-"  -a, --adjust COLUMN   add a categorical column to the logistic model\n"
-"  -l, --level L         confidence level (default 0.95)\n"
-"      --ci METHOD       risk interval: wilson (default) or exact\n"
-"      --yates           chi-square with Yates' continuity correction\n"
-"      --period P        week or month (default): the incidence-over-time\n"
-"                        table's periods (ISO weeks from Monday, or calendar\n"
-"                        months, by the session's day as written)\n"
-"      --cluster BY      participant (default): the intervals that lead\n"
-"                        are robust to the clustering of sessions within\n"
-"                        participants (sandwich by participant_id); none:\n"
-"                        sessions treated as independent (the plain tables)\n"
-"  -f, --format FMT      pretty (default), csv, tsv, json, md or html\n"
-"  -r, --rejects FILE    write every rejected row, with its reason, as CSV\n"
-"  -k, --keep-going      leave out of the report an exercise file that cannot\n"
-"                        be read to its end (damaged gzip or CSV, unreadable),\n"
-"                        as if it had not been named; the report says which\n"
-"                        and why, and the exit status is 65\n"
-"  -o, --output FILE     write to FILE, atomically: nothing appears under its\n"
-"                        name until it is complete, and a killed run leaves\n"
-"                        no file (default: stdout)\n"
-"      --assume-unique-ids  skip the duplicate session-id check (memory\n"
-"                        then stays flat whatever the number of sessions)\n"
-"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
-"                        such as -0.42 stay as they are)\n"
-"  -q, --quiet           no summary lines, no progress\n"
-"  -v, --verbose         log each stage's counts\n"
-"      --threads N       1: read in one thread; 2 (default): decompress\n"
-"                        in a second thread (same output either way)\n"
-"  -h, --help            show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'S', 1, "survey", "FILE",
+      "the survey (gzip or plain CSV); required" },
+    { 'e', 1, "exercise", "FILE",
+      "an exercise file; repeat for several (required)" },
+    { 'R', 1, "rules", "FILE",
+      "cause-factor thresholds (see 'crampstat rules')" },
+    { 'O', 0, "outcome", "KIND",
+      "hamstring (default) or any cramp" },
+    { 'b', 1, "by", "COLUMN",
+      "stratify by sex, age_band, activity_level,\n"
+      "conditioning, activity, ... (categorical columns)" },
+    { 'a', 1, "adjust", "COLUMN",
+      "add a categorical column to the logistic model" },
+    { 'l', 1, "level", "L",
+      "confidence level (default 0.95)" },
+    { 'c', 0, "ci", "METHOD",
+      "risk interval: wilson (default) or exact" },
+    { 'Y', 0, "yates", NULL,
+      "chi-square with Yates' continuity correction" },
+    { 'W', 0, "period", "P",
+      "week or month (default): the incidence-over-time\n"
+      "table's periods (ISO weeks from Monday, or calendar\n"
+      "months, by the session's day as written)" },
+    { 'K', 0, "cluster", "BY",
+      "participant (default): the intervals that lead\n"
+      "are robust to the clustering of sessions within\n"
+      "participants (sandwich by participant_id); none:\n"
+      "sessions treated as independent (the plain tables)" },
+    { 'f', 1, "format", "FMT",
+      "pretty (default), csv, tsv, json, md or html" },
+    { 'r', 1, "rejects", "FILE",
+      "write every rejected row, with its reason, as CSV" },
+    { 'k', 1, "keep-going", NULL,
+      "leave out of the report an exercise file that cannot\n"
+      "be read to its end (damaged gzip or CSV, unreadable),\n"
+      "as if it had not been named; the report says which\n"
+      "and why, and the exit status is 65" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically: nothing appears under its\n"
+      "name until it is complete, and a killed run leaves\n"
+      "no file (default: stdout)" },
+    { 'U', 0, "assume-unique-ids", NULL,
+      "skip the duplicate session-id check (memory\n"
+      "then stays flat whatever the number of sessions)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary lines, no progress" },
+    { 'v', 1, "verbose", NULL,
+      "log each stage's counts" },
+    { 'T', 0, "threads", "N",
+      "1: read in one thread; 2 (default): decompress\n"
+      "in a second thread (same output either way)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: the survey table, the set of session ids (about a bit per id\n"
 "numbered in sequence such as S000123, at most 32 bytes for others; none\n"
@@ -82,6 +108,10 @@ static const char help[] =
 "Exit status: 0 ok, 64 usage, 65 bad data (with --keep-going: the report\n"
 "is written, and a file was left out), 66 input cannot be opened,\n"
 "74 write error.\n";
+
+static const cli_command command = {
+    "analyze", help_head, options, 24, help_tail, 0
+};
 
 #define MAX_EXERCISE 1024
 
@@ -105,73 +135,67 @@ typedef struct run {
 
 /* The files left out, after the report in its format; nothing when none
  * was. JSON has them in "ingest" (json_ingest). */
-static int render_left_out(cs_buf *b, const run *rn, int format)
+static void render_left_out(cs_buf *b, const run *rn, int format)
 {
-    int rc = CS_OK;
     char sep = format == CS_FMT_TSV ? '\t' : ',';
 
     if (rn->nleft == 0 || format == CS_FMT_JSON)
-        return CS_OK;
+        return;
     if (format == CS_FMT_HTML) {
-        rc = cs_buf_puts(b, "<h2>Inputs left out</h2>\n<p>These exercise "
-                         "files could not be read to their end and are left "
-                         "out of every count above (--keep-going).</p>\n"
-                         "<table><tr><th>file</th><th>why</th><th>rows read "
-                         "before, not counted</th></tr>\n");
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
-            rc = cs_buf_puts(b, "<tr><td>");
-            rc = rc ? rc : cs_html_escape(b, rn->left[i].path);
-            rc = rc ? rc : cs_buf_puts(b, "</td><td>");
-            rc = rc ? rc : cs_html_escape(b, rn->left[i].why);
-            rc = rc ? rc : cs_buf_printf(b, "</td><td>%llu</td></tr>\n",
-                                         (unsigned long long)rn->left[i].rows);
+        cs_buf_puts(b, "<h2>Inputs left out</h2>\n<p>These exercise "
+                    "files could not be read to their end and are left "
+                    "out of every count above (--keep-going).</p>\n"
+                    "<table><tr><th>file</th><th>why</th><th>rows read "
+                    "before, not counted</th></tr>\n");
+        for (size_t i = 0; i < rn->nleft; i++) {
+            cs_buf_puts(b, "<tr><td>");
+            cs_html_escape(b, rn->left[i].path);
+            cs_buf_puts(b, "</td><td>");
+            cs_html_escape(b, rn->left[i].why);
+            cs_buf_printf(b, "</td><td>%llu</td></tr>\n",
+                          (unsigned long long)rn->left[i].rows);
         }
-        return rc ? rc : cs_buf_puts(b, "</table>\n");
+        cs_buf_puts(b, "</table>\n");
+        return;
     }
     if (format == CS_FMT_CSV || format == CS_FMT_TSV) {
         /* One more table after a blank line, as the calorie tables. */
-        rc = cs_buf_printf(b, "\nleft_out_file%creason%crows_read\n", sep,
-                           sep);
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
+        cs_buf_printf(b, "\nleft_out_file%creason%crows_read\n", sep, sep);
+        for (size_t i = 0; i < rn->nleft; i++) {
             const char *cells[2] = { rn->left[i].path, rn->left[i].why };
-            for (int c = 0; c < 2 && rc == CS_OK; c++) {
-                cs_buf cell;
-                cs_buf_init(&cell, 0);
-                for (const char *p = cells[c]; *p && rc == CS_OK; p++) {
+            for (int c = 0; c < 2; c++) {
+                int q = format == CS_FMT_CSV &&
+                        strpbrk(cells[c], ",\"\r\n") != NULL;
+                if (q)
+                    cs_buf_putc(b, '"');
+                for (const char *p = cells[c]; *p; p++) {
                     char ch = *p;
                     if (format == CS_FMT_TSV && (ch == '\t' || ch == '\n' ||
                                                  ch == '\r'))
                         ch = ' ';
-                    rc = cs_buf_putc(&cell, ch);
-                    if (rc == CS_OK && format == CS_FMT_CSV && ch == '"')
-                        rc = cs_buf_putc(&cell, '"');
+                    cs_buf_putc(b, ch);
+                    if (format == CS_FMT_CSV && ch == '"')
+                        cs_buf_putc(b, '"');
                 }
-                if (rc == CS_OK) {
-                    int q = format == CS_FMT_CSV &&
-                            strpbrk(cells[c], ",\"\r\n") != NULL;
-                    rc = cs_buf_printf(b, "%s%.*s%s%c", q ? "\"" : "",
-                                       (int)cell.len, cell.ptr ? cell.ptr : "",
-                                       q ? "\"" : "", sep);
-                }
-                cs_buf_dispose(&cell);
+                if (q)
+                    cs_buf_putc(b, '"');
+                cs_buf_putc(b, sep);
             }
-            rc = rc ? rc : cs_buf_printf(b, "%llu\n",
-                                         (unsigned long long)rn->left[i].rows);
+            cs_buf_printf(b, "%llu\n", (unsigned long long)rn->left[i].rows);
         }
-        return rc;
+        return;
     }
-    rc = cs_buf_puts(b, format == CS_FMT_MD
-                     ? "\n## Inputs left out\n\nThese exercise files could "
-                       "not be read to their end and are left out of every "
-                       "count above (--keep-going).\n\n"
-                     : "\nInputs left out (--keep-going): not read to their "
-                       "end, left out of every count above\n");
-    for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++)
+    cs_buf_puts(b, format == CS_FMT_MD
+                ? "\n## Inputs left out\n\nThese exercise files could "
+                  "not be read to their end and are left out of every "
+                  "count above (--keep-going).\n\n"
+                : "\nInputs left out (--keep-going): not read to their "
+                  "end, left out of every count above\n");
+    for (size_t i = 0; i < rn->nleft; i++)
         /* The reason names the file (and where it broke). */
-        rc = cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
-                           format == CS_FMT_MD ? "- " : "", rn->left[i].why,
-                           (unsigned long long)rn->left[i].rows);
-    return rc;
+        cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
+                      format == CS_FMT_MD ? "- " : "", rn->left[i].why,
+                      (unsigned long long)rn->left[i].rows);
 }
 
 /* The session ids of the exercise files read to their end, read again
@@ -209,48 +233,46 @@ static int rebuild_ids(cs_idset **ids, const char *const *files,
 }
 
 /* The ingest member of the JSON report: counts per input and stage. */
-static int json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
-                       const cs_rejlog *rej, const run *rn)
+static void json_ingest(cs_buf *b, const cs_html_input *in, size_t n,
+                        const cs_rejlog *rej, const run *rn)
 {
-    int rc = cs_buf_puts(b, "{\"inputs\": [");
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
-        rc = rc ? rc : cs_json_str(b, in[i].path);
-        rc = rc ? rc : cs_buf_printf(b, ", \"role\": \"%s\", \"read\": %llu, "
-                                     "\"accepted\": %llu, \"rejected\": %llu}",
-                                     in[i].role,
-                                     (unsigned long long)in[i].counts.read,
-                                     (unsigned long long)in[i].counts.accepted,
-                                     (unsigned long long)in[i].counts.rejected);
+    cs_buf_puts(b, "{\"inputs\": [");
+    for (size_t i = 0; i < n; i++) {
+        cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+        cs_json_str(b, in[i].path);
+        cs_buf_printf(b, ", \"role\": \"%s\", \"read\": %llu, "
+                      "\"accepted\": %llu, \"rejected\": %llu}", in[i].role,
+                      (unsigned long long)in[i].counts.read,
+                      (unsigned long long)in[i].counts.accepted,
+                      (unsigned long long)in[i].counts.rejected);
     }
-    rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, "
-                                 "\"joined\": %llu, \"no_survey\": %llu}, "
-                                 "\"rejected_by_column\": {",
-                                 (unsigned long long)rn->read,
-                                 (unsigned long long)rn->joined,
-                                 (unsigned long long)rn->no_survey);
-    for (size_t k = 0; k < cs_rejlog_nkeys(rej) && rc == CS_OK; k++) {
+    cs_buf_printf(b, "], \"sessions\": {\"read\": %llu, \"joined\": %llu, "
+                  "\"no_survey\": %llu}, \"rejected_by_column\": {",
+                  (unsigned long long)rn->read, (unsigned long long)rn->joined,
+                  (unsigned long long)rn->no_survey);
+    for (size_t k = 0; k < cs_rejlog_nkeys(rej); k++) {
         const char *name;
         uint64_t cnt;
         cs_rejlog_key(rej, k, &name, &cnt);
-        rc = k ? cs_buf_puts(b, ", ") : CS_OK;
-        rc = rc ? rc : cs_json_str(b, name[0] ? name : "(row)");
-        rc = rc ? rc : cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
+        if (k)
+            cs_buf_puts(b, ", ");
+        cs_json_str(b, name[0] ? name : "(row)");
+        cs_buf_printf(b, ": %llu", (unsigned long long)cnt);
     }
-    rc = rc ? rc : cs_buf_puts(b, "}");
+    cs_buf_puts(b, "}");
     if (rn->nleft) {
-        rc = rc ? rc : cs_buf_puts(b, ", \"left_out\": [");
-        for (size_t i = 0; i < rn->nleft && rc == CS_OK; i++) {
-            rc = cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
-            rc = rc ? rc : cs_json_str(b, rn->left[i].path);
-            rc = rc ? rc : cs_buf_puts(b, ", \"reason\": ");
-            rc = rc ? rc : cs_json_str(b, rn->left[i].why);
-            rc = rc ? rc : cs_buf_printf(b, ", \"rows_read\": %llu}",
-                                         (unsigned long long)rn->left[i].rows);
+        cs_buf_puts(b, ", \"left_out\": [");
+        for (size_t i = 0; i < rn->nleft; i++) {
+            cs_buf_puts(b, i ? ", {\"file\": " : "{\"file\": ");
+            cs_json_str(b, rn->left[i].path);
+            cs_buf_puts(b, ", \"reason\": ");
+            cs_json_str(b, rn->left[i].why);
+            cs_buf_printf(b, ", \"rows_read\": %llu}",
+                          (unsigned long long)rn->left[i].rows);
         }
-        rc = rc ? rc : cs_buf_puts(b, "]");
+        cs_buf_puts(b, "]");
     }
-    return rc ? rc : cs_buf_puts(b, "}");
+    cs_buf_puts(b, "}");
 }
 
 /* Strip the trailing newline of a rendered JSON object. */
@@ -283,10 +305,16 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
             }
         cs_buf_init(&cmd, 0);
         cs_buf_init(&rules, 0);
-        rc = cs_buf_printf(&cmd, "crampstat");
-        for (int i = 0; i < rn->argc && rc == CS_OK; i++)
-            rc = cs_buf_printf(&cmd, " %s", rn->argv[i]);
-        rc = rc ? rc : cs_rules_format(rn->rules, &rules);
+        cs_buf_printf(&cmd, "crampstat");
+        for (int i = 0; i < rn->argc; i++)
+            cs_buf_printf(&cmd, " %s", rn->argv[i]);
+        if (cs_buf_check(&cmd, err) < 0 ||
+            (cs_rules_format(rn->rules, &rules) < 0 &&
+             cli_text_failed(&rules, err) < 0)) {
+            cs_buf_dispose(&cmd);
+            cs_buf_dispose(&rules);
+            return err->code;
+        }
         gmtime_r(&now, &tmv);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
         d.agg = agg;
@@ -301,7 +329,7 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
         d.command = cmd.ptr;
         d.when = when;
         d.rules_text = rules.ptr;
-        rc = rc ? rc : cs_html_render(&d, b);
+        rc = cs_html_render(&d, b);
         if (rc == CS_OK && rn->nleft) {
             /* Before the end of the page. */
             static const char tail[] = "</body>";
@@ -312,62 +340,45 @@ static int render(cs_buf *b, const cs_agg *agg, const cs_cal *cal,
                 cs_buf rest;
                 size_t off = (size_t)(at - b->ptr);
                 cs_buf_init(&rest, 0);
-                rc = cs_buf_append(&rest, at, b->len - off);
-                b->len = off;
-                rc = rc ? rc : render_left_out(b, rn, ro->format);
-                rc = rc ? rc : cs_buf_append(b, rest.ptr, rest.len);
+                cs_buf_append(&rest, at, b->len - off);
+                if ((rc = cs_buf_check(&rest, err)) == CS_OK) {
+                    b->len = off;
+                    render_left_out(b, rn, ro->format);
+                    cs_buf_append(b, rest.ptr, rest.len);
+                }
                 cs_buf_dispose(&rest);
             }
         }
         cs_buf_dispose(&cmd);
         cs_buf_dispose(&rules);
     } else if (ro->format == CS_FMT_JSON) {
-        rc = cs_buf_puts(b, "{\"ingest\": ");
-        rc = rc ? rc : json_ingest(b, in, nin, rej, rn);
-        rc = rc ? rc : cs_buf_puts(b, ",\n\"aggregate\": ");
-        rc = rc ? rc : cs_report_render(agg, ro, b);
+        cs_buf_puts(b, "{\"ingest\": ");
+        json_ingest(b, in, nin, rej, rn);
+        cs_buf_puts(b, ",\n\"aggregate\": ");
+        rc = cs_report_render(agg, ro, b);
         chomp(b);
-        rc = rc ? rc : cs_buf_puts(b, ",\n\"calories\": ");
-        rc = rc ? rc : cs_cal_render(cal, ro, b);
+        cs_buf_puts(b, ",\n\"calories\": ");
+        if (rc == CS_OK && cs_cal_render(cal, ro, b, err) < 0)
+            return err->code;
         chomp(b);
-        rc = rc ? rc : cs_buf_puts(b, "}\n");
+        cs_buf_puts(b, "}\n");
     } else {
         rc = cs_report_render(agg, ro, b);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
-        rc = rc ? rc : cs_cal_render(cal, ro, b);
-        rc = rc ? rc : render_left_out(b, rn, ro->format);
+        cs_buf_putc(b, '\n');
+        if (rc == CS_OK && cs_cal_render(cal, ro, b, err) < 0)
+            return err->code;
+        render_left_out(b, rn, ro->format);
     }
-    if (rc < 0 && err->code == CS_OK)
-        cs_error_set(err, CS_ENOMEM, "out of memory");
-    return rc;
+    /* The report's renderers fail through b (its cap, memory) or, for
+     * their tables, out of memory: cli_text_failed tells which. */
+    if (rc < 0 || cs_buf_error(b))
+        return cli_text_failed(b, err);
+    return CS_OK;
 }
 
 int cmd_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "survey", required_argument, NULL, 'S' },
-        { "exercise", required_argument, NULL, 'e' },
-        { "rules", required_argument, NULL, 'R' },
-        { "outcome", required_argument, NULL, 'O' },
-        { "by", required_argument, NULL, 'b' },
-        { "adjust", required_argument, NULL, 'a' },
-        { "level", required_argument, NULL, 'l' },
-        { "ci", required_argument, NULL, 'c' },
-        { "yates", no_argument, NULL, 'Y' },
-        { "cluster", required_argument, NULL, 'K' },
-        { "period", required_argument, NULL, 'W' },
-        { "format", required_argument, NULL, 'f' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "assume-unique-ids", no_argument, NULL, 'U' },
-        { "keep-going", no_argument, NULL, 'k' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "threads", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_report_opts ro;
     cs_rules rules;
@@ -394,9 +405,8 @@ int cmd_analyze(int argc, char **argv)
     cs_report_opts_init(&ro);
     unsigned long long threads;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "S:e:R:b:a:l:f:r:o:kqvh", longopts,
-                              NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         int rc;
         switch (opt) {
         case 'S': survey = optarg; break;
@@ -426,7 +436,7 @@ int cmd_analyze(int argc, char **argv)
                 return cli_usage("analyze", "--period is week or month, not '%s'",
                                  optarg);
             break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "analyze", 1)) >= 0) {
                 if (rc)
@@ -517,10 +527,8 @@ int cmd_analyze(int argc, char **argv)
             goto done;
         }
         file_ready = 1;
-        if (cs_agg_add_input(&fagg, exercise[f]) < 0) {
-            cs_error_set(&err, CS_ENOMEM, "out of memory");
+        if (cs_agg_add_input(&fagg, exercise[f], &err) < 0)
             goto done;
-        }
         cs_rejlog_mark(rej);
         rc = cs_ingest_open(&in, exercise[f], CS_SCHEMA_EXERCISE, rej, ids, &err);
         if (rc < 0 && !keep_going)

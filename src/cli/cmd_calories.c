@@ -20,7 +20,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat calories [--by sex|age_band|activity_level] [--partial]\n"
 "                          [--format pretty|csv|tsv|json|md] [-o FILE] [FILE]\n"
 "Read the survey (raw survey.csv.gz, validated as by 'crampstat ingest',\n"
@@ -36,19 +36,35 @@ static const char help[] =
 "its outcome and goal_lb_week columns), it reports the cramp risk per\n"
 "goal direction and the risk ratio of lose (and gain) vs maintain; merge\n"
 "a survey state and a tagged state to get both in one report.\n"
-"\n"
-"  -b, --by GROUP        sex (default), age_band or activity_level\n"
-"  -p, --partial         write the mergeable partial state instead\n"
-"  -f, --format FMT      pretty (default), csv, tsv, json or md\n"
-"  -l, --level L         confidence level of the cramp link (default 0.95)\n"
-"      --ci METHOD       risk interval: wilson (default) or exact\n"
-"                        (Clopper-Pearson)\n"
-"  -r, --rejects FILE    write rejected rows as CSV\n"
-"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
-"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
-"                        such as -0.42 stay as they are)\n"
-"  -q, --quiet           no summary line\n"
-"  -h, --help            show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'b', 1, "by", "GROUP",
+      "sex (default), age_band or activity_level" },
+    { 'p', 1, "partial", NULL,
+      "write the mergeable partial state instead" },
+    { 'f', 1, "format", "FMT",
+      "pretty (default), csv, tsv, json or md" },
+    { 'l', 1, "level", "L",
+      "confidence level of the cramp link (default 0.95)" },
+    { 'c', 0, "ci", "METHOD",
+      "risk interval: wilson (default) or exact\n"
+      "(Clopper-Pearson)" },
+    { 'r', 1, "rejects", "FILE",
+      "write rejected rows as CSV" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary line" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "'calories' is 'calories --partial | report'; states of shards split by\n"
 "participant merge exactly ('crampstat merge').\n"
@@ -59,6 +75,10 @@ static const char help[] =
 "\n"
 "Example:\n"
 "  crampstat calories --by age_band sample-data/survey.csv.gz\n";
+
+static const cli_command command = {
+    "calories", help_head, options, 24, help_tail, 0
+};
 
 /* Column index by name (trimmed, case-insensitive), or -1. */
 static long column(const cs_record *h, const char *name)
@@ -324,10 +344,9 @@ static int emit(const cs_cal *cal, int partial, const cs_report_opts *ro,
     int rc;
 
     cs_buf_init(&b, 0);
-    rc = partial ? cs_cal_write_partial(cal, &b) : cs_cal_render(cal, ro, &b);
-    if (rc < 0)
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-    else
+    rc = partial ? cs_cal_write_partial(cal, &b, err)
+                 : cs_cal_render(cal, ro, &b, err);
+    if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
     return rc;
@@ -335,19 +354,7 @@ static int emit(const cs_cal *cal, int partial, const cs_report_opts *ro,
 
 int cmd_calories(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "by", required_argument, NULL, 'b' },
-        { "partial", no_argument, NULL, 'p' },
-        { "format", required_argument, NULL, 'f' },
-        { "level", required_argument, NULL, 'l' },
-        { "ci", required_argument, NULL, 'c' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_report_opts ro;
     cs_rejlog *rej = NULL;
@@ -358,8 +365,8 @@ int cmd_calories(int argc, char **argv)
         cal_ready = 0;
 
     cs_report_opts_init(&ro);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:pf:l:r:o:qh", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         int rc;
         switch (opt) {
         case 'b':
@@ -371,7 +378,7 @@ int cmd_calories(int argc, char **argv)
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "calories", 0)) >= 0) {
                 if (rc)

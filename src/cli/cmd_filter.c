@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat filter [-o FILE] [--safe-csv] EXPR [FILE]...\n"
 "Keep the CSV rows for which EXPR holds; the header and every column pass\n"
 "through untouched.\n"
@@ -18,17 +18,30 @@ static const char help[] =
 "the rest as text. Values may be quoted ('a b'); column names are matched\n"
 "case-insensitively (write `odd name` in backquotes). A comparison with an\n"
 "empty or NA field is unknown, and a row is kept only when EXPR is true.\n"
-"\n"
-"  -o, --output FILE  write to FILE, atomically (default: stdout)\n"
-"      --safe-csv     prefix cells starting with = + - @ with ' (for\n"
-"                     spreadsheets; the rows are then no longer untouched)\n"
-"  -h, --help         show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (for\n"
+      "spreadsheets; the rows are then no longer untouched)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: one row at a time.\n"
 "\n"
 "Example:\n"
 "  crampstat filter 'sex = F and age_years >= 40' < tagged.csv\n"
 "  crampstat filter \"activity in (running, soccer) and heat = 1\" tagged.csv\n";
+
+static const cli_command command = {
+    "filter", help_head, options, 21, help_tail, 1
+};
 
 /* Print the expression with a caret under the error's byte column. */
 static void show_caret(const char *expr, const cs_error *err)
@@ -40,12 +53,7 @@ static void show_caret(const char *expr, const cs_error *err)
 
 int cmd_filter(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_filter *flt = NULL;
     cs_reader *r = NULL;
@@ -59,12 +67,12 @@ int cmd_filter(int argc, char **argv)
     size_t first_n = 0;
 
     cs_buf_init(&first_hdr, 0);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
         case 'C': wo.safe_csv = 1; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("filter", "bad option");
         }
     }
@@ -96,7 +104,7 @@ int cmd_filter(int argc, char **argv)
             cs_writer_put(out.w, rec);
             first_n = rec->nfields;
             if (cs_buf_append(&first_hdr, rec->raw.ptr, rec->raw.len) < 0) {
-                cs_error_set(&err, CS_ENOMEM, "out of memory");
+                cli_text_failed(&first_hdr, &err);
                 goto done;
             }
         } else if (rec->nfields != first_n || rec->raw.len != first_hdr.len ||

@@ -9,45 +9,53 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat gen [--participants N] [--seed S] [--sessions-mean M]\n"
 "                     [--frailty-sd SD] [--out-dir DIR] [--truth]\n"
 "Write DIR/survey.csv.gz and DIR/exercise.csv.gz: a synthetic population\n"
 "whose hamstring cramps follow a logistic model with a known coefficient\n"
 "per cause factor. The same arguments give byte-identical files.\n"
-"\n"
-"  -n, --participants N   participants (default 2000)\n"
-"  -s, --seed S           random seed (default 1)\n"
-"  -m, --sessions-mean M  mean sessions per participant (default 25)\n"
-"      --frailty-sd SD    add a participant random intercept u ~ N(0, SD^2)\n"
-"                         to the logit (0 to 10; default 0: none, and the\n"
-"                         files are those of a run without the option).\n"
-"                         The planted coefficients are then conditional on\n"
-"                         the participant; crude and marginal values are\n"
-"                         smaller\n"
-"  -d, --out-dir DIR      where to write (default: .; made if missing)\n"
-"  -t, --truth            print the planted model as JSON on stdout\n"
-"                         (with --out-dir, after writing the files, with\n"
-"                         the realised counts)\n"
-"  -h, --help             show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'n', 1, "participants", "N",
+      "participants (default 2000)" },
+    { 's', 1, "seed", "S",
+      "random seed (default 1)" },
+    { 'm', 1, "sessions-mean", "M",
+      "mean sessions per participant (default 25)" },
+    { 'f', 0, "frailty-sd", "SD",
+      "add a participant random intercept u ~ N(0, SD^2)\n"
+      "to the logit (0 to 10; default 0: none, and the\n"
+      "files are those of a run without the option).\n"
+      "The planted coefficients are then conditional on\n"
+      "the participant; crude and marginal values are\n"
+      "smaller" },
+    { 'd', 1, "out-dir", "DIR",
+      "where to write (default: .; made if missing)" },
+    { 't', 1, "truth", NULL,
+      "print the planted model as JSON on stdout\n"
+      "(with --out-dir, after writing the files, with\n"
+      "the realised counts)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: one participant at a time.\n"
 "\n"
 "Example:\n"
 "  crampstat gen --participants 200000 --seed 1 --out-dir bench-data\n";
 
+static const cli_command command = {
+    "gen", help_head, options, 25, help_tail, 0
+};
+
 int cmd_gen(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "participants", required_argument, NULL, 'n' },
-        { "seed", required_argument, NULL, 's' },
-        { "sessions-mean", required_argument, NULL, 'm' },
-        { "frailty-sd", required_argument, NULL, 'f' },
-        { "out-dir", required_argument, NULL, 'd' },
-        { "truth", no_argument, NULL, 't' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_gen_opts o;
     cs_gen_stats stats;
@@ -56,8 +64,8 @@ int cmd_gen(int argc, char **argv)
     int truth = 0, opt;
 
     cs_gen_opts_init(&o);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "n:s:m:d:th", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'n':
             if (cli_parse_u64(optarg, &u) < 0 || u == 0)
@@ -85,7 +93,7 @@ int cmd_gen(int argc, char **argv)
             break;
         case 'd': dir = optarg; break;
         case 't': truth = 1; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("gen", "bad option");
         }
     }

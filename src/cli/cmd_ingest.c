@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat ingest [--schema exercise|survey|any|auto] [--rejects FILE]\n"
 "                        [--max-reject-rate R] [-o FILE] [FILE]...\n"
 "Validate each row of the FILEs (gzip or plain CSV; standard input when no\n"
@@ -20,22 +20,36 @@ static const char help[] =
 "over the reader's caps (a record over 4 MiB, a field over 1 MiB, more\n"
 "than 4096 fields) is rejected too, and reading goes on at the next row;\n"
 "only a quote that never closes ends the input.\n"
-"\n"
-"  -s, --schema KIND        exercise, survey, any (CSV structure only) or\n"
-"                           auto (from the header; the default)\n"
-"  -r, --rejects FILE       write rejected rows as CSV:\n"
-"                           source,line,record,column,reason,raw\n"
-"      --max-reject-rate R  fail (exit 65) when more than R of the rows are\n"
-"                           rejected: a fraction (0.05) or percent (5%)\n"
-"  -o, --output FILE        write to FILE, atomically: nothing appears under\n"
-"                           its name until it is complete, and a killed run\n"
-"                           leaves no file (default: stdout)\n"
-"      --safe-csv           prefix cells starting with = + - @ with ' (numbers\n"
-"                           such as -0.42 stay as they are)\n"
-"  -q, --quiet              no summary lines\n"
-"      --threads N          1: read in one thread; 2 (default): decompress\n"
-"                           in a second thread (same output either way)\n"
-"  -h, --help               show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 's', 1, "schema", "KIND",
+      "exercise, survey, any (CSV structure only) or\n"
+      "auto (from the header; the default)" },
+    { 'r', 1, "rejects", "FILE",
+      "write rejected rows as CSV:\n"
+      "source,line,record,column,reason,raw" },
+    { 'm', 0, "max-reject-rate", "R",
+      "fail (exit 65) when more than R of the rows are\n"
+      "rejected: a fraction (0.05) or percent (5%)" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically: nothing appears under\n"
+      "its name until it is complete, and a killed run\n"
+      "leaves no file (default: stdout)" },
+    { 'S', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary lines" },
+    { 'T', 0, "threads", "N",
+      "1: read in one thread; 2 (default): decompress\n"
+      "in a second thread (same output either way)" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: one row at a time, plus the set of session ids seen (duplicates\n"
 "are rejected after the first): about a bit per id for ids numbered in\n"
@@ -47,6 +61,10 @@ static const char help[] =
 "\n"
 "Exit status: 0 ok, 64 usage, 65 bad data or reject rate too high,\n"
 "66 input cannot be opened, 74 write error.\n";
+
+static const cli_command command = {
+    "ingest", help_head, options, 27, help_tail, 0
+};
 
 static int parse_kind(const char *s)
 {
@@ -96,17 +114,7 @@ static void columns_key(const cs_schema *s, cs_buf *b)
 
 int cmd_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "schema", required_argument, NULL, 's' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "max-reject-rate", required_argument, NULL, 'm' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'S' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "threads", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_rejlog *rej = NULL;
     cs_idset *ids = NULL;
@@ -125,8 +133,8 @@ int cmd_ingest(int argc, char **argv)
     cs_buf_init(&key, 0);
     unsigned long long threads;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "s:r:o:qh", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 's':
             if ((kind = parse_kind(optarg)) == -2)
@@ -148,7 +156,7 @@ int cmd_ingest(int argc, char **argv)
                 return cli_usage("ingest", "--threads wants a number from 1 to 64");
             cs_source_default_threads((int)threads);
             break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("ingest", "bad option");
         }
     }

@@ -6,23 +6,36 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat join --survey FILE [--rejects FILE] [-o FILE] [EXERCISE]...\n"
 "Append to each exercise session the columns of its participant's survey\n"
 "wave: the latest wave dated on or before the session's day as written in\n"
 "start_time, or the earliest when every wave is later. Input sessions are\n"
 "validated as by 'crampstat ingest' (raw files work too); a session whose\n"
 "participant has no survey row is rejected with that reason.\n"
-"\n"
-"  -S, --survey FILE   the survey (gzip or plain CSV); required\n"
-"  -r, --rejects FILE  write rejected survey rows and sessions as CSV\n"
-"  -o, --output FILE   write to FILE, atomically (default: stdout)\n"
-"      --dedup         reject duplicate session ids too (ingest already\n"
-"                      does this; see 'Memory' in 'crampstat ingest --help')\n"
-"      --safe-csv      prefix cells starting with = + - @ with ' (numbers\n"
-"                      such as -0.42 stay as they are)\n"
-"  -q, --quiet         no summary lines\n"
-"  -h, --help          show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'S', 1, "survey", "FILE",
+      "the survey (gzip or plain CSV); required" },
+    { 'r', 1, "rejects", "FILE",
+      "write rejected survey rows and sessions as CSV" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'D', 0, "dedup", NULL,
+      "reject duplicate session ids too (ingest already\n"
+      "does this; see 'Memory' in 'crampstat ingest --help')" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary lines" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Output: the exercise columns, the survey columns but participant_id,\n"
 "then any extra exercise columns. Duplicate session ids are ingest's\n"
@@ -36,18 +49,13 @@ static const char help[] =
 "  crampstat ingest --schema exercise sample-data/exercise.csv.gz |\n"
 "    crampstat join --survey sample-data/survey.csv.gz > joined.csv\n";
 
+static const cli_command command = {
+    "join", help_head, options, 22, help_tail, 0
+};
+
 int cmd_join(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "survey", required_argument, NULL, 'S' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "dedup", no_argument, NULL, 'D' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_rejlog *rej = NULL;
     cs_survey *sv = NULL;
@@ -61,8 +69,8 @@ int cmd_join(int argc, char **argv)
     int nfiles, opt, quiet = 0, out_open = 0, dedup = 0;
     unsigned long long sessions = 0, joined = 0, rejected = 0;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "S:r:o:qh", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'S': survey = optarg; break;
         case 'r': rejects = optarg; break;
@@ -70,7 +78,7 @@ int cmd_join(int argc, char **argv)
         case 'C': wo.safe_csv = 1; break;
         case 'D': dedup = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("join", "bad option");
         }
     }

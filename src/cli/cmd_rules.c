@@ -5,36 +5,44 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat rules [--rules FILE]\n"
 "Print the cause-factor rules in force, in the rules-file format, with a\n"
 "comment per key: the defaults of the data contract, or FILE's values over\n"
 "them. Start a rules file of your own with 'crampstat rules > my.rules'.\n"
-"\n"
-"  -R, --rules FILE  read and check FILE first\n"
-"  -h, --help        show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'R', 1, "rules", "FILE",
+      "read and check FILE first" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Example:\n"
 "  crampstat rules > my.rules && crampstat tag --rules my.rules < joined.csv\n";
 
+static const cli_command command = {
+    "rules", help_head, options, 20, help_tail, 0
+};
+
 int cmd_rules(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "rules", required_argument, NULL, 'R' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_rules r;
     cs_buf b;
     const char *path = NULL;
     int opt, rc;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "R:h", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'R': path = optarg; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("rules", "bad option");
         }
     }
@@ -45,8 +53,8 @@ int cmd_rules(int argc, char **argv)
         return cli_report("rules", &err);
     cs_buf_init(&b, 0);
     if (cs_rules_format(&r, &b) < 0) {
+        cli_text_failed(&b, &err);
         cs_buf_dispose(&b);
-        cs_error_set(&err, CS_ENOMEM, "out of memory");
         return cli_report("rules", &err);
     }
     rc = cli_print_help(b.ptr);

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char help[] =
+static const char help_head[] =
 "Usage: crampstat tag [--rules FILE] [--outcome hamstring|any] [--rejects FILE]\n"
 "                     [-o FILE] [FILE]...\n"
 "Read joined sessions (the output of 'crampstat join') and append the\n"
@@ -17,22 +17,39 @@ static const char help[] =
 "below_safe_min, age_band), one column per cause factor and medical\n"
 "sub-factor (1 exposed, 0 not, empty when unknown) and outcome. Derived\n"
 "numbers are written rounded to at most 9 decimals.\n"
-"\n"
-"  -R, --rules FILE      cause-factor thresholds (see 'crampstat rules')\n"
-"      --outcome KIND    hamstring (default: cramp_muscle = hamstring) or\n"
-"                        any (any cramp)\n"
-"  -r, --rejects FILE    write rows that break the data contract as CSV\n"
-"  -o, --output FILE     write to FILE, atomically (default: stdout)\n"
-"      --safe-csv        prefix cells starting with = + - @ with ' (numbers\n"
-"                        such as -0.42 stay as they are)\n"
-"  -q, --quiet           no summary line\n"
-"  -h, --help            show this help\n"
+"\n";
+
+static const cli_opt options[] = {
+    { 'R', 1, "rules", "FILE",
+      "cause-factor thresholds (see 'crampstat rules')" },
+    { 'O', 0, "outcome", "KIND",
+      "hamstring (default: cramp_muscle = hamstring) or\n"
+      "any (any cramp)" },
+    { 'r', 1, "rejects", "FILE",
+      "write rows that break the data contract as CSV" },
+    { 'o', 1, "output", "FILE",
+      "write to FILE, atomically (default: stdout)" },
+    { 'C', 0, "safe-csv", NULL,
+      "prefix cells starting with = + - @ with ' (numbers\n"
+      "such as -0.42 stay as they are)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary line" },
+    { 'h', 1, "help", NULL,
+      "show this help" },
+    { 0 }
+};
+
+static const char help_tail[] =
 "\n"
 "Memory: one row at a time.\n"
 "\n"
 "Example:\n"
 "  crampstat join --survey sample-data/survey.csv.gz \\\n"
 "      sample-data/exercise.csv.gz | crampstat tag > tagged.csv\n";
+
+static const cli_command command = {
+    "tag", help_head, options, 24, help_tail, 0
+};
 
 /* The survey columns after participant_id, when they lie side by side:
  * their count, and where they start; 0 otherwise. */
@@ -50,16 +67,7 @@ static size_t wave_span(const cs_schema *sv, size_t *pid_col, size_t *first)
 
 int cmd_tag(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "rules", required_argument, NULL, 'R' },
-        { "outcome", required_argument, NULL, 'O' },
-        { "rejects", required_argument, NULL, 'r' },
-        { "output", required_argument, NULL, 'o' },
-        { "safe-csv", no_argument, NULL, 'C' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    cli_parser parser;
     cs_error err = {0};
     cs_rules rules;
     cs_tagger *tg = NULL;
@@ -79,8 +87,8 @@ int cmd_tag(int argc, char **argv)
     int nfiles, opt, quiet = 0, out_open = 0;
     unsigned long long nin = 0, ntag = 0, nrej = 0;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "R:r:o:qh", longopts, NULL)) != -1) {
+    cli_parser_init(&parser, &command);
+    while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'R': rules_path = optarg; break;
         case 'O': outcome = optarg; break;
@@ -88,7 +96,7 @@ int cmd_tag(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'C': wo.safe_csv = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': return cli_print_help(help);
+        case 'h': return cli_help(&command);
         default: return cli_usage("tag", "bad option");
         }
     }
@@ -181,7 +189,7 @@ int cmd_tag(int argc, char **argv)
             if (!same) {
                 cs_buf_reset(&scratch);
                 if (cs_join_format_wave(&scratch, &wv) < 0) {
-                    cs_error_set(&err, CS_ENOMEM, "out of memory");
+                    cli_text_failed(&scratch, &err);
                     goto done;
                 }
             }

@@ -26,9 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cs_buf_init(&t1, 0);
     cs_buf_init(&t2, 0);
     cs_buf_init(&rep, 0);
-    assert(cs_agg_write_partial(&a, &t1) == CS_OK);
+    assert(cs_agg_write_partial(&a, &t1, NULL) == CS_OK);
     assert(cs_agg_read_partial(&b, "again", t1.ptr, t1.len, &err) == CS_OK);
-    assert(cs_agg_write_partial(&b, &t2) == CS_OK);
+    assert(cs_agg_write_partial(&b, &t2, NULL) == CS_OK);
     assert(t1.len == t2.len && memcmp(t1.ptr, t2.ptr, t1.len) == 0);
     /* Merge a copy into itself: exact doubling, or a clean overflow. */
     assert(cs_agg_read_partial(&c, "copy", t1.ptr, t1.len, &err) == CS_OK);

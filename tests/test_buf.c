@@ -1,0 +1,128 @@
+/* Tests of src/buf.c: the growable buffer and its sticky error. The
+ * expected lengths and messages are counted by hand from the appends. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/buf.h>
+
+/* After the cap is hit, every append is a no-op returning the first
+ * code, the bytes before stay, and the check says why. */
+static void test_sticky_cap(void **state)
+{
+    cs_buf b;
+    cs_error err = {0};
+
+    (void)state;
+    cs_buf_init(&b, 10);
+    assert_int_equal(cs_buf_puts(&b, "hello"), CS_OK);
+    assert_int_equal(cs_buf_check(&b, &err), CS_OK);
+    assert_int_equal(err.code, CS_OK);
+    /* 5 + 6 = 11 bytes > 10. */
+    assert_int_equal(cs_buf_puts(&b, "world!"), CS_ELIMIT);
+    assert_int_equal(cs_buf_error(&b), CS_ELIMIT);
+    /* Each of these would fit on its own: the error sticks. */
+    assert_int_equal(cs_buf_putc(&b, 'x'), CS_ELIMIT);
+    assert_int_equal(cs_buf_append(&b, "ab", 2), CS_ELIMIT);
+    assert_int_equal(cs_buf_printf(&b, "%d", 7), CS_ELIMIT);
+    assert_int_equal(cs_buf_reserve(&b, 0), CS_ELIMIT);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.ptr, "hello", 6);
+    assert_int_equal(cs_buf_check(&b, &err), CS_ELIMIT);
+    assert_int_equal(err.code, CS_ELIMIT);
+    assert_string_equal(err.msg, "text over its cap of 10 bytes (11 wanted)");
+    cs_buf_dispose(&b);
+}
+
+/* putc's fast path (room left in the allocation) must not append after
+ * a failure either: 10 bytes in a 256-byte allocation, then 291 more
+ * over the cap of 300. */
+static void test_putc_after_failure(void **state)
+{
+    cs_buf b;
+    char big[291];
+    cs_error err = {0};
+
+    (void)state;
+    memset(big, 'y', sizeof big);
+    cs_buf_init(&b, 300);
+    assert_int_equal(cs_buf_append(&b, "0123456789", 10), CS_OK);
+    assert_true(b.cap > 11);
+    assert_int_equal(cs_buf_append(&b, big, sizeof big), CS_ELIMIT);
+    assert_int_equal(cs_buf_putc(&b, 'z'), CS_ELIMIT);
+    assert_int_equal(b.len, 10);
+    assert_int_equal(cs_buf_check(&b, &err), CS_ELIMIT);
+    assert_string_equal(err.msg, "text over its cap of 300 bytes (301 wanted)");
+    cs_buf_dispose(&b);
+}
+
+/* Exactly the cap fits; a byte more does not. */
+static void test_exact_cap(void **state)
+{
+    cs_buf b;
+
+    (void)state;
+    cs_buf_init(&b, 5);
+    assert_int_equal(cs_buf_printf(&b, "%s", "12345"), CS_OK);
+    assert_int_equal(b.len, 5);
+    assert_int_equal(cs_buf_putc(&b, '6'), CS_ELIMIT);
+    assert_string_equal(b.ptr, "12345");
+    cs_buf_dispose(&b);
+}
+
+/* reset (a reader's next record) and take start clean. */
+static void test_reset_and_take_clear(void **state)
+{
+    cs_buf b;
+    cs_error err = {0};
+    size_t n;
+    char *p;
+
+    (void)state;
+    cs_buf_init(&b, 4);
+    assert_int_equal(cs_buf_puts(&b, "abcde"), CS_ELIMIT);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_buf_error(&b), CS_OK);
+    assert_int_equal(cs_buf_puts(&b, "ab"), CS_OK);
+    assert_int_equal(cs_buf_check(&b, &err), CS_OK);
+    assert_string_equal(b.ptr, "ab");
+    assert_int_equal(cs_buf_puts(&b, "cde"), CS_ELIMIT);
+    p = cs_buf_take(&b, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(p, "ab");
+    free(p);
+    assert_int_equal(cs_buf_error(&b), CS_OK);
+    assert_int_equal(cs_buf_puts(&b, "wxyz"), CS_OK);
+    cs_buf_dispose(&b);
+}
+
+/* The first failure is the one reported, even when err is checked late
+ * and something else went wrong in between. */
+static void test_first_error_kept(void **state)
+{
+    cs_buf b;
+    cs_error err = {0};
+
+    (void)state;
+    cs_buf_init(&b, 3);
+    assert_int_equal(cs_buf_puts(&b, "abcd"), CS_ELIMIT);
+    assert_int_equal(cs_buf_puts(&b, "abcdefgh"), CS_ELIMIT);
+    assert_int_equal(cs_buf_check(&b, &err), CS_ELIMIT);
+    assert_string_equal(err.msg, "text over its cap of 3 bytes (4 wanted)");
+    cs_buf_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sticky_cap),
+        cmocka_unit_test(test_putc_after_failure),
+        cmocka_unit_test(test_exact_cap),
+        cmocka_unit_test(test_reset_and_take_clear),
+        cmocka_unit_test(test_first_error_kept),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
