@@ -45,6 +45,7 @@ struct cs_dose_people {
     size_t n, cap;
     size_t *slot;                 /* open addressing: index + 1, 0 empty */
     size_t nslot;
+    size_t last;                  /* the participant found last, + 1; 0 none */
 };
 
 static uint64_t hash_id(const char *s, size_t n)
@@ -78,13 +79,23 @@ static person *find_person(cs_dose_people *t, const char *id, size_t len)
 {
     size_t h;
 
+    /* Sessions come grouped by participant (the generator's order, and
+     * any file sorted by participant): the last one found is the likely
+     * one, and is checked before hashing the id. */
+    if (t->last) {
+        person *p = &t->p[t->last - 1];
+        if (p->id_len == len && memcmp(p->id, id, len) == 0)
+            return p;
+    }
     if (t->nslot == 0 && rehash(t, 64) < 0)
         return NULL;
     h = (size_t)hash_id(id, len) & (t->nslot - 1);
     while (t->slot[h]) {
         person *p = &t->p[t->slot[h] - 1];
-        if (p->id_len == len && memcmp(p->id, id, len) == 0)
+        if (p->id_len == len && memcmp(p->id, id, len) == 0) {
+            t->last = t->slot[h];
             return p;
+        }
         h = (h + 1) & (t->nslot - 1);
     }
     if (t->n == t->cap) {
@@ -103,6 +114,7 @@ static person *find_person(cs_dose_people *t, const char *id, size_t len)
     p->id[len] = '\0';
     p->id_len = len;
     t->slot[h] = ++t->n;
+    t->last = t->n;
     if (2 * t->n > t->nslot && rehash(t, 2 * t->nslot) < 0)
         return NULL;
     /* The rehash may not move the records, only their slots. */
@@ -310,6 +322,7 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
     if (!t || t->n == 0)
         return CS_OK;
     qsort(t->p, t->n, sizeof *t->p, cmp_person);
+    t->last = 0;
     for (size_t i = 0; i < t->n; i++) {
         person *p = &t->p[i];
         if (p->nent > 1)
