@@ -254,7 +254,7 @@ int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err)
      * participants' dose-response counts likewise: added one by one into
      * an empty table they would come out the same (cs_dose_finish sorts
      * them), at the cost of a second copy of every participant's (5M
-     * sessions: analyze's peak RSS 439 -> 272 MB). */
+     * sessions: analyze's peak RSS 429 -> 266 MiB). */
     if (into->clu && from->clu && cs_clu_participants(into->clu) == 0 &&
         into->nadj == 0) {
         cs_clu *mine = into->clu, *theirs = from->clu;
