@@ -253,12 +253,28 @@ int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err)
 {
     /* Into has no participants and no levels yet (the first file of a
      * run): from's level indices stay valid in into, so its participant
-     * sums can be handed over instead of added one entry at a time. */
+     * sums can be handed over instead of added one entry at a time. The
+     * participants' dose-response counts likewise: added one by one into
+     * an empty table they would come out the same (cs_dose_finish sorts
+     * them), at the cost of a second copy of every participant's (5M
+     * sessions: analyze's peak RSS 429 -> 266 MiB). */
     if (into->clu && from->clu && cs_clu_participants(into->clu) == 0 &&
         into->nadj == 0) {
         cs_clu *mine = into->clu, *theirs = from->clu;
+        cs_dose_people *dmine = NULL, *dtheirs = NULL;
+        int move_dose = into->dose.people && from->dose.people &&
+                        cs_dose_participants(&into->dose) == 0;
         into->clu = from->clu = NULL;       /* merge everything else */
+        if (move_dose) {
+            dmine = into->dose.people;
+            dtheirs = from->dose.people;
+            into->dose.people = from->dose.people = NULL;
+        }
         int rc = cs_agg_merge(into, from, err);
+        if (move_dose) {
+            into->dose.people = rc < 0 ? dmine : dtheirs;
+            from->dose.people = rc < 0 ? dtheirs : dmine;
+        }
         if (rc < 0) {
             into->clu = mine;
             from->clu = theirs;

@@ -45,6 +45,7 @@ struct cs_dose_people {
     size_t n, cap;
     size_t *slot;                 /* open addressing: index + 1, 0 empty */
     size_t nslot;
+    size_t last;                  /* the participant found last, + 1; 0 none */
 };
 
 static uint64_t hash_id(const char *s, size_t n)
@@ -78,13 +79,23 @@ static person *find_person(cs_dose_people *t, const char *id, size_t len)
 {
     size_t h;
 
+    /* Sessions come grouped by participant (the generator's order, and
+     * any file sorted by participant): the last one found is the likely
+     * one, and is checked before hashing the id. */
+    if (t->last) {
+        person *p = &t->p[t->last - 1];
+        if (p->id_len == len && memcmp(p->id, id, len) == 0)
+            return p;
+    }
     if (t->nslot == 0 && rehash(t, 64) < 0)
         return NULL;
     h = (size_t)hash_id(id, len) & (t->nslot - 1);
     while (t->slot[h]) {
         person *p = &t->p[t->slot[h] - 1];
-        if (p->id_len == len && memcmp(p->id, id, len) == 0)
+        if (p->id_len == len && memcmp(p->id, id, len) == 0) {
+            t->last = t->slot[h];
             return p;
+        }
         h = (h + 1) & (t->nslot - 1);
     }
     if (t->n == t->cap) {
@@ -103,6 +114,7 @@ static person *find_person(cs_dose_people *t, const char *id, size_t len)
     p->id[len] = '\0';
     p->id_len = len;
     t->slot[h] = ++t->n;
+    t->last = t->n;
     if (2 * t->n > t->nslot && rehash(t, 2 * t->nslot) < 0)
         return NULL;
     /* The rehash may not move the records, only their slots. */
@@ -297,27 +309,47 @@ static int cmp_person(const void *x, const void *y)
     return strcmp(((const person *)x)->id, ((const person *)y)->id);
 }
 
-static int cmp_entry(const void *x, const void *y)
+/* A participant's entries by key: at most NKEYS, mostly added in key
+ * order (a session's exposures come in order), so insertion sorts them in
+ * few moves, where qsort cost a call per comparison. Keys are unique:
+ * the order is the same either way. */
+static void sort_entries(pentry *e, uint32_t n)
 {
-    uint32_t a = ((const pentry *)x)->key, b = ((const pentry *)y)->key;
-    return (a > b) - (a < b);
+    for (uint32_t i = 1; i < n; i++) {
+        pentry x = e[i];
+        uint32_t j = i;
+        while (j > 0 && e[j - 1].key > x.key) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = x;
+    }
 }
 
 int cs_dose_finish(cs_dose *d, cs_error *err)
 {
     cs_dose_people *t = d->people;
 
+    int sorted = 1;
+
     if (!t || t->n == 0)
         return CS_OK;
-    qsort(t->p, t->n, sizeof *t->p, cmp_person);
+    /* Input sorted by participant (the generator's, or any file sorted
+     * so) leaves the participants in order already: checked in one pass,
+     * and then neither sorted nor hashed again (the ids are unique, so
+     * the order is the same). */
+    for (size_t i = 1; i < t->n && sorted; i++)
+        sorted = cmp_person(&t->p[i - 1], &t->p[i]) < 0;
+    if (!sorted)
+        qsort(t->p, t->n, sizeof *t->p, cmp_person);
+    t->last = 0;
     for (size_t i = 0; i < t->n; i++) {
         person *p = &t->p[i];
-        if (p->nent > 1)
-            qsort(p->ent, p->nent, sizeof *p->ent, cmp_entry);
+        sort_entries(p->ent, p->nent);
         for (uint32_t k = 0; k < p->nent; k++)
             p->at[p->ent[k].key] = (unsigned char)(k + 1);
     }
-    if (rehash(t, t->nslot) < 0)
+    if (!sorted && rehash(t, t->nslot) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     return CS_OK;
 }

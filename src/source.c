@@ -116,6 +116,11 @@ void cs_source_default_threads(int n)
     defaults.threads = n < 1 ? 1 : n;
 }
 
+int cs_source_threads(void)
+{
+    return defaults.threads;
+}
+
 void cs_source_set_defaults(const cs_source_opts *o)
 {
     if (o->threads > 0)

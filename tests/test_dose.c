@@ -226,6 +226,60 @@ static void test_robust_against_statsmodels(void **state)
     cs_dose_dispose(&d);
 }
 
+/* The participants' entries come out sorted by participant and by key
+ * whatever order the sessions came in: participants already in order
+ * (not sorted again) and out of order (sorted), entries added in
+ * descending and ascending key order. The lines are written by hand. */
+static void test_finish_orders(void **state)
+{
+    static const struct { const char *id; double warmup; int y; } rows[] = {
+        { "B", 15, 1 }, { "B", 5, 0 }, { "A", 10, 0 }, { "A", 0, 1 },
+        { "A", 10, 1 },
+    };
+    static const int orders[2][5] = { { 0, 1, 2, 3, 4 }, { 3, 2, 4, 1, 0 } };
+    char want[128];
+    cs_rules r;
+    cs_error err = {0};
+    (void)state;
+    cs_rules_default(&r);
+    /* warmup_min cuts 0, 5, 10, 15: 0 is band 1, 5 band 2, 10 band 3,
+     * 15 band 4; A has band 1 once (a case) and band 3 twice (one case),
+     * B bands 2 (no case) and 4 (a case). */
+    snprintf(want, sizeof want, "dp :A %d.1:1:1 %d.3:2:1\ndp :B %d.2:1:0 %d.4:1:1\n",
+             CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1,
+             CS_DOSE_WARMUP + 1);
+    for (int o = 0; o < 2; o++) {
+        cs_dose d;
+        cs_buf b;
+        double v[CS_DOSE_N];
+        const char *dp;
+        cs_dose_init(&d, &r);
+        assert_int_equal(cs_dose_cluster(&d, &err), 0);
+        all_missing(v);
+        for (int i = 0; i < 5; i++) {
+            v[CS_DOSE_WARMUP] = rows[orders[o][i]].warmup;
+            assert_int_equal(cs_dose_add(&d, v, rows[orders[o][i]].y, 60000,
+                                         str(rows[orders[o][i]].id), &err), 0);
+        }
+        assert_int_equal(cs_dose_finish(&d, &err), 0);
+        assert_int_equal(cs_dose_participants(&d), 2);
+        cs_buf_init(&b, 0);
+        assert_int_equal(cs_dose_write(&d, &b), 0);
+        assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+        dp = strstr(b.ptr, "dp :");
+        assert_non_null(dp);
+        assert_string_equal(dp, want);
+        /* found again after finish: one more session of each adds to
+         * the same participants */
+        v[CS_DOSE_WARMUP] = 0;
+        assert_int_equal(cs_dose_add(&d, v, 0, 60000, str("B"), &err), 0);
+        assert_int_equal(cs_dose_add(&d, v, 0, 60000, str("A"), &err), 0);
+        assert_int_equal(cs_dose_participants(&d), 2);
+        cs_buf_dispose(&b);
+        cs_dose_dispose(&d);
+    }
+}
+
 /* Pseudo-random sessions, in three shards: merged in any order, the
  * states' text equals the single pass's. */
 static uint64_t rng = 88172645463325252ULL;
@@ -529,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_trend_edges),
         cmocka_unit_test(test_counts_by_hand),
         cmocka_unit_test(test_robust_against_statsmodels),
+        cmocka_unit_test(test_finish_orders),
         cmocka_unit_test(test_merge_orders),
         cmocka_unit_test(test_read_refuses),
         cmocka_unit_test(test_periods),

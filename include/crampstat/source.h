@@ -53,6 +53,9 @@ void cs_source_free(cs_source *s);
  * 2 (the default) decompresses ahead in a second thread. The bytes read
  * are the same either way. */
 void cs_source_default_threads(int n);
+/* The threads cs_source_default_threads set (2 unless set): callers that
+ * can use a thread of their own follow the same choice. */
+int cs_source_threads(void);
 /* Defaults for sources opened from now on, also by a reader or by the
  * stages that open their files themselves (ingest, join): the non-zero
  * fields of o replace the current defaults. */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
+#include <crampstat/handoff.h>
 #include <crampstat/html.h>
 #include <crampstat/sha256.h>
 #include <crampstat/ingest.h>
@@ -89,7 +90,8 @@ static const cli_opt options[] = {
       "log each stage's counts" },
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
-      "in a second thread (same output either way)" },
+      "in a second thread and tag and count in a third\n"
+      "(same output either way)" },
     { 'h', 1, "help", NULL,
       "show this help" },
     { 0 }
@@ -135,6 +137,54 @@ typedef struct run {
 
 /* The files left out, after the report in its format; nothing when none
  * was. JSON has them in "ingest" (json_ingest). */
+/* A joined session, handed from the thread that reads, checks and joins
+ * it to the one that tags and counts it. The strings of ses are not used
+ * there (they point into the reader's buffer, which has moved on): what
+ * is needed of the record travels in the batch's bytes. */
+typedef struct joined {
+    cs_session ses;
+    const cs_wave *wv;       /* the survey table does not change */
+    uint64_t mmin;
+    size_t pid, pid_len;     /* offsets into the batch's bytes */
+    size_t bv, bv_len, av, av_len;
+    int tagged;              /* t is set (--by or --adjust needed it) */
+    cs_tagged t;
+} joined;
+
+typedef struct counter {
+    cs_tagger *tg;
+    cs_agg *agg;
+    cs_cal *cal;
+} counter;
+
+/* Tag one joined session and count it: the second half of a row's work,
+ * in the order the rows were read (cs_handoff). */
+static int count_session(void *item, const char *bytes, void *payload,
+                         cs_error *err)
+{
+    joined *j = item;
+    const counter *c = payload;
+    cs_str pid = { bytes + j->pid, j->pid_len };
+    cs_str bv = { bytes + j->bv, j->bv_len }, av = { bytes + j->av, j->av_len };
+
+    if (!j->tagged)
+        cs_tag(c->tg, &j->ses, j->wv, &j->t);
+    /* dose-response and over time: the values as tag writes them */
+    cs_agg_more more = { { (double)j->ses.intensity_rpe,
+                           cs_dose_canonical(j->t.heat_index_c),
+                           cs_dose_canonical(j->t.fluid_ml_per_h),
+                           j->ses.warmup_min, (double)j->mmin / 1000.0,
+                           j->wv->calcium_mg, j->wv->potassium_mg },
+                         j->ses.day, 1 };
+    if (cs_agg_add(c->agg, j->t.factor, j->t.outcome, j->mmin, bv, av, pid,
+                   err) < 0 ||
+        cs_agg_add_more(c->agg, &more, j->t.factor, j->t.outcome, j->mmin,
+                        pid, err) < 0 ||
+        cs_cal_add_session(c->cal, j->wv->goal_lb_week, j->t.outcome, err) < 0)
+        return err->code;
+    return CS_OK;
+}
+
 static void render_left_out(cs_buf *b, const run *rn, int format)
 {
     char sep = format == CS_FMT_TSV ? '\t' : ',';
@@ -390,6 +440,7 @@ int cmd_analyze(int argc, char **argv)
     cs_idset *ids = NULL;
     cs_ingest *in = NULL;
     cs_tagger *tg = NULL;
+    cs_handoff *ho = NULL;
     cs_buf b;
     const char *survey = NULL, *rules_path = NULL, *outcome = NULL,
                *by = NULL, *adjust = NULL, *rejects = NULL, *output = NULL;
@@ -401,6 +452,7 @@ int cmd_analyze(int argc, char **argv)
     size_t nleft = 0, nin = 1;
     unsigned long long total_read = 0, total_joined = 0, total_rej = 0;
     unsigned long long no_survey = 0;
+    counter cnt;
 
     cs_report_opts_init(&ro);
     unsigned long long threads;
@@ -535,11 +587,22 @@ int cmd_analyze(int argc, char **argv)
             goto done;
         if (rc == 0)
             s = cs_ingest_schema(in);
+        /* Reading, checking and joining stay in this thread, with the
+         * reject log; tagging and counting follow in another, in the
+         * same order, so the output and the log are the same with one
+         * thread or more. */
+        cnt = (counter){ tg, &fagg, &fcal };
+        if (in && cs_handoff_create(&ho, cs_source_threads() > 1,
+                                    sizeof(joined), 1024, 64 * 1024,
+                                    count_session, &cnt, &err) < 0)
+            goto done;
         while (in && (rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
             const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
-            cs_str bv = { "", 0 }, av = { "", 0 };
+            cs_str bv = { "", 0 }, av = { "", 0 }, pid;
             char bb[32], ab[32];
             uint64_t mmin;
+            joined *j;
+            size_t off;
 
             if ((++rows & 0xffff) == 0) {
                 const cs_source *src = cs_reader_source(cs_ingest_reader(in));
@@ -550,7 +613,8 @@ int cmd_analyze(int argc, char **argv)
                 file_no_survey++;
                 continue;
             }
-            cs_tag(tg, &ses, wv, &t);
+            if (by || adjust)
+                cs_tag(tg, &ses, wv, &t);
             if (by)
                 cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
             if (adjust)
@@ -563,20 +627,37 @@ int cmd_analyze(int argc, char **argv)
                              "milli-minutes");
                 goto done;
             }
-            /* dose-response and over time: the values as tag writes them */
-            cs_agg_more more = { { (double)ses.intensity_rpe,
-                                   cs_dose_canonical(t.heat_index_c),
-                                   cs_dose_canonical(t.fluid_ml_per_h),
-                                   ses.warmup_min, (double)mmin / 1000.0,
-                                   wv->calcium_mg, wv->potassium_mg },
-                                 ses.day, 1 };
-            cs_str pid = cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]);
-            if (cs_agg_add(&fagg, t.factor, t.outcome, mmin, bv, av, pid,
-                           &err) < 0 ||
-                cs_agg_add_more(&fagg, &more, t.factor, t.outcome, mmin, pid,
-                                &err) < 0 ||
-                cs_cal_add_session(&fcal, wv->goal_lb_week, t.outcome, &err) < 0)
+            pid = cs_str_trim(rec->fields[cs_schema_index(s, CS_EX_PARTICIPANT_ID)]);
+            if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, &err)))
                 goto done;
+            j->ses = ses;
+            j->wv = wv;
+            j->mmin = mmin;
+            j->tagged = by || adjust;
+            if (j->tagged)
+                j->t = t;
+            j->pid = off;
+            j->pid_len = pid.len;
+            j->bv = off + pid.len;
+            j->bv_len = bv.len;
+            j->av = j->bv + bv.len;
+            j->av_len = av.len;
+            memcpy(cs_handoff_bytes(ho) + j->pid, pid.ptr, pid.len);
+            memcpy(cs_handoff_bytes(ho) + j->bv, bv.ptr, bv.len);
+            memcpy(cs_handoff_bytes(ho) + j->av, av.ptr, av.len);
+            if (cs_handoff_put(ho, &err) < 0)
+                goto done;
+        }
+        if (ho) {
+            /* The counting thread's error came from an earlier row than
+             * any error of reading that stopped the loop: it wins. */
+            cs_error herr = {0};
+            if (cs_handoff_finish(ho, &herr) < 0) {
+                err = herr;
+                goto done;
+            }
+            cs_handoff_free(ho);
+            ho = NULL;
         }
         if (in)
             c = cs_ingest_counts_of(in);
@@ -650,6 +731,7 @@ int cmd_analyze(int argc, char **argv)
                      "the report (--keep-going); the first: %s", nleft, nex,
                      left[0].why);
 done:
+    cs_handoff_free(ho);   /* before the states its thread counts into */
     cli_progress_end();
     cs_rejlog_close(rej, &err);
     cs_ingest_free(in);

@@ -45,7 +45,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 ensure_tools() {
     local missing=() t
-    for t in hyperfine mlr datamash node; do
+    for t in hyperfine mlr datamash node igzip taskset; do
         command -v "$t" >/dev/null || missing+=("$t")
     done
     [ -x "$TIMEV" ] || missing+=(time)
@@ -58,12 +58,14 @@ ensure_tools() {
             case $m in
                 mlr) pkgs+=(miller) ;;
                 node) pkgs+=(nodejs npm) ;;
+                igzip) pkgs+=(isal) ;;
+                taskset) pkgs+=(util-linux) ;;
                 *) pkgs+=("$m") ;;
             esac
         done
         apt-get update -qq && apt-get install -y -qq "${pkgs[@]}" >/dev/null
     else
-        die "missing tools: ${missing[*]} (apt-get install hyperfine miller datamash time valgrind nodejs npm)"
+        die "missing tools: ${missing[*]} (apt-get install hyperfine miller datamash time valgrind nodejs npm isal)"
     fi
 }
 

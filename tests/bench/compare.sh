@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # crampstat against its anchors on one data set (5M sessions; 1M with
 # QUICK=1), with hyperfine, in one run on the same files:
-#   fast group    (RUNS runs):      gzip -dc, crampstat ingest / analyze /
+#   fast group    (RUNS runs):      gzip -dc, igzip -dc, crampstat ingest / analyze /
 #                                   piped chains / aggregate, DuckDB,
 #                                   gzip -dc | datamash
 #   threads group (RUNS runs):      gzip -dc, ingest and analyze --threads 1,
-#                                   and with the zlib inflater
+#                                   analyze on one core (taskset), and with
+#                                   the zlib inflater
 #   slow group    (SLOW_RUNS runs): gzip -dc, mlr cat, mlr chain, mlr
 #                                   group-by on tagged.csv
 # Ratios are to the gzip -dc of the same hyperfine invocation. Every
@@ -67,6 +68,9 @@ add() {
 }
 
 add fast gzip ex "gzip -dc" "@T@ gzip -dc $EX > /dev/null"
+# ISA-L's own command line tool: what inflating alone costs with the
+# inflater crampstat uses.
+add fast igzip ex "igzip -dc" "@T@ igzip -dc $EX > /dev/null"
 add fast ingest ex "crampstat ingest" \
     "@T@ $C ingest -q --schema exercise $EX > /dev/null"
 add fast analyze ex "crampstat analyze" \
@@ -103,6 +107,9 @@ add threads analyze_t1 ex "crampstat analyze --threads 1" \
     "@T@ $C analyze -q --threads 1 --survey $SV --exercise $EX > /dev/null"
 add threads analyze_u_t1 ex "crampstat analyze --assume-unique-ids --threads 1" \
     "@T@ $C analyze -q --threads 1 --assume-unique-ids --survey $SV --exercise $EX > /dev/null"
+# Default threads, but one core for all of them.
+add threads analyze_core ex "crampstat analyze, one core (taskset -c 0)" \
+    "@T@ taskset -c 0 $C analyze -q --survey $SV --exercise $EX > /dev/null"
 # The same binary with zlib instead of ISA-L (when it has ISA-L at all).
 add threads ingest_zlib ex "crampstat ingest, zlib inflater" \
     "@T@ env CRAMPSTAT_INFLATE=zlib $C ingest -q --schema exercise $EX > /dev/null"

@@ -268,4 +268,43 @@ check_grep "rules error names file:line:col" 'bad.rules:1:1: unknown key "rules"
 cs aggregate -q "$T/tagged.csv" >/dev/full 2>/dev/null
 check "aggregate to a full disk: 74" 74 $?
 
+# ---- (e) analyze with one thread and with three -------------------------
+# With two or more threads analyze tags and counts in a thread of its
+# own, fed in batches of 1024 sessions in the order they were read; with
+# --threads 1 everything runs in one. Output, reject log, messages and
+# exit code must be the same byte for byte: on the sample data, bad rows,
+# a file left out (--keep-going), --by/--adjust (tagged before the
+# hand-over) and a generated set of many batches with its damage.
+cs gen --participants 300 --seed 5 --out-dir "$T/gen" >/dev/null 2>&1
+check "gen for the thread check" 0 $?
+{ gzip -dc "$T/gen/exercise.csv.gz" | head -4000
+  echo "P0000001,S999999999,2024-02-30T10:00:00,running,30,5,20,50,400,5,yes,no,"
+  gzip -dc "$T/gen/exercise.csv.gz" | sed -n '4001,$p'
+  gzip -dc "$T/gen/exercise.csv.gz" | sed -n '2,3p'; } >"$T/gen/mixed.csv"
+n=0
+while IFS='|' read -r sv ex more; do
+    n=$((n + 1))
+    for t in 1 2; do
+        # shellcheck disable=SC2086
+        cs analyze --threads $t --survey "$sv" $ex $more --rejects "$T/rej$t" \
+            >"$T/out$t" 2>"$T/err$t"
+        echo $? >"$T/code$t"
+    done
+    check_file "threads 1 = 2, case $n: output" "$T/out1" "$T/out2"
+    check_file "threads 1 = 2, case $n: reject log" "$T/rej1" "$T/rej2"
+    check_file "threads 1 = 2, case $n: messages" "$T/err1" "$T/err2"
+    check_file "threads 1 = 2, case $n: exit code" "$T/code1" "$T/code2"
+done <<CASES
+$V|--exercise $X|--format json
+$S/bad-survey.csv|--exercise $S/bad-exercise.csv|--format csv
+$V|--exercise $S/bad-exercise.csv --exercise $X|--keep-going --format json
+$V|--exercise $X|--by sex --adjust age_band --format json
+$T/gen/survey.csv.gz|--exercise $T/gen/exercise.csv.gz|--format json --period month
+$T/gen/survey.csv.gz|--exercise $T/gen/mixed.csv|--by activity --format md
+CASES
+cs analyze --threads 2 -q --survey "$T/gen/survey.csv.gz" \
+    --exercise "$T/gen/mixed.csv" --rejects "$T/rejm" >/dev/null 2>&1
+check "the mixed file's rejects: a bad date, two duplicates" 3 \
+    "$(tail -n +2 "$T/rejm" | grep -c .)"
+
 finish

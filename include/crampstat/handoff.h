@@ -1,0 +1,50 @@
+/* Handing work from one thread to a second, in order. The producer fills
+ * items (fixed size, plus bytes they may refer to, such as a copied id)
+ * into batches; a consumer thread calls fn on each item, batch after
+ * batch, in the order the items were put. The memory is fixed at create:
+ * CS_HANDOFF_SLOTS batches, each of batch_items items and batch_bytes
+ * bytes; a batch's byte buffer grows only for an item whose bytes alone
+ * exceed it. Nothing is allocated per item.
+ *
+ * Without a thread (threaded 0) cs_handoff_put calls fn at once on the
+ * item just put, in the caller's thread: the same calls in the same order,
+ * and an error stops the caller at the same item.
+ *
+ * The first error of fn stops the calls: the items after it are dropped,
+ * the next cs_handoff_put returns it, and so does cs_handoff_finish. */
+#ifndef CRAMPSTAT_HANDOFF_H
+#define CRAMPSTAT_HANDOFF_H
+
+#include <stddef.h>
+#include <crampstat/error.h>
+
+#define CS_HANDOFF_SLOTS 4
+
+typedef struct cs_handoff cs_handoff;
+
+/* fn(item, bytes, payload, err): bytes is the base of the batch's byte
+ * buffer, to which the offsets cs_handoff_next gave are relative. Returns
+ * CS_OK or a negative cs_code with err set. */
+typedef int (*cs_handoff_fn)(void *item, const char *bytes, void *payload,
+                             cs_error *err);
+
+int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
+                      size_t batch_items, size_t batch_bytes,
+                      cs_handoff_fn fn, void *payload, cs_error *err);
+/* The next item to fill, with room for nbytes bytes at cs_handoff_bytes(h)
+ * + *off; both valid until cs_handoff_put. NULL when out of memory (err
+ * set). An item that is not put is not handed over. */
+void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
+                      cs_error *err);
+char *cs_handoff_bytes(cs_handoff *h);
+/* Hand over the item filled since cs_handoff_next. CS_OK, or the first
+ * error of fn (copied into err) once it has happened. */
+int cs_handoff_put(cs_handoff *h, cs_error *err);
+/* Hand over the last batch, wait until fn has seen every item, and stop
+ * the thread. CS_OK, or fn's first error (copied into err). */
+int cs_handoff_finish(cs_handoff *h, cs_error *err);
+/* Stops the thread when finish was not called: the items not yet seen
+ * are dropped. Accepts NULL. */
+void cs_handoff_free(cs_handoff *h);
+
+#endif

@@ -1,0 +1,256 @@
+/* Handing items in order to a consumer thread (handoff.h). One producer,
+ * one consumer, CS_HANDOFF_SLOTS batches in a ring: the producer fills the
+ * slot after the full ones and waits only when every slot is full; the
+ * consumer takes the oldest full slot and waits only when none is. A lock
+ * is taken once a batch, not once an item. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/handoff.h>
+
+typedef struct slot {
+    unsigned char *items;
+    size_t n;                  /* items put */
+    char *bytes;
+    size_t nbytes, bcap;       /* bytes used, allocated */
+} slot;
+
+struct cs_handoff {
+    int threaded;
+    size_t item_size, batch_items;
+    cs_handoff_fn fn;
+    void *payload;
+    slot s[CS_HANDOFF_SLOTS];
+    size_t head, full;         /* the oldest full slot, how many are full */
+    size_t fill;               /* the slot being filled */
+    size_t pending_bytes;      /* bytes of the item being filled */
+    int started, done, stop;   /* thread running; no more batches; drop */
+    int failed;                /* fn failed (cerr holds why) */
+    cs_error cerr;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;         /* a slot became full or free, or done */
+};
+
+static void *consumer(void *arg)
+{
+    cs_handoff *h = arg;
+
+    for (;;) {
+        slot *s;
+        int skip;
+
+        pthread_mutex_lock(&h->mu);
+        while (h->full == 0 && !h->done && !h->stop)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (h->stop || (h->full == 0 && h->done)) {
+            pthread_mutex_unlock(&h->mu);
+            return NULL;
+        }
+        s = &h->s[h->head];
+        skip = h->failed;
+        pthread_mutex_unlock(&h->mu);
+        for (size_t i = 0; i < s->n && !skip; i++) {
+            cs_error e = {0};
+            if (h->fn(s->items + i * h->item_size, s->bytes, h->payload, &e) < 0) {
+                pthread_mutex_lock(&h->mu);
+                h->cerr = e;
+                h->failed = 1;
+                pthread_mutex_unlock(&h->mu);
+                skip = 1;
+            }
+        }
+        pthread_mutex_lock(&h->mu);
+        s->n = 0;
+        s->nbytes = 0;
+        h->head = (h->head + 1) % CS_HANDOFF_SLOTS;
+        h->full--;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+}
+
+int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
+                      size_t batch_items, size_t batch_bytes,
+                      cs_handoff_fn fn, void *payload, cs_error *err)
+{
+    cs_handoff *h = calloc(1, sizeof *h);
+    size_t nslots;
+
+    *out = NULL;
+    if (!h)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    h->threaded = threaded;
+    h->item_size = item_size ? item_size : 1;
+    /* Without a thread one item at a time is enough: it is used at once. */
+    h->batch_items = threaded ? (batch_items ? batch_items : 1) : 1;
+    h->fn = fn;
+    h->payload = payload;
+    nslots = threaded ? CS_HANDOFF_SLOTS : 1;
+    for (size_t i = 0; i < nslots; i++) {
+        slot *s = &h->s[i];
+        s->bcap = batch_bytes ? batch_bytes : 64;
+        if (!(s->items = malloc(h->batch_items * h->item_size)) ||
+            !(s->bytes = malloc(s->bcap))) {
+            cs_handoff_free(h);
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
+        }
+    }
+    if (threaded) {
+        if (pthread_mutex_init(&h->mu, NULL) != 0) {
+            cs_handoff_free(h);
+            return cs_error_set(err, CS_ENOMEM, "cannot create a lock");
+        }
+        if (pthread_cond_init(&h->cv, NULL) != 0) {
+            pthread_mutex_destroy(&h->mu);
+            cs_handoff_free(h);
+            return cs_error_set(err, CS_ENOMEM, "cannot create a condition");
+        }
+        h->started = 1;  /* the lock exists: free destroys it */
+        if (pthread_create(&h->th, NULL, consumer, h) != 0) {
+            h->started = 0;
+            pthread_cond_destroy(&h->cv);
+            pthread_mutex_destroy(&h->mu);
+            cs_handoff_free(h);
+            return cs_error_set(err, CS_ENOMEM, "cannot start a thread");
+        }
+    }
+    *out = h;
+    return CS_OK;
+}
+
+/* Hand the slot being filled to the consumer and wait for a free one. */
+static void submit(cs_handoff *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->full++;
+    pthread_cond_broadcast(&h->cv);
+    while (h->full == CS_HANDOFF_SLOTS)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    h->fill = (h->fill + 1) % CS_HANDOFF_SLOTS;
+}
+
+void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
+                      cs_error *err)
+{
+    slot *s = &h->s[h->fill];
+
+    if (h->threaded && s->n > 0 && nbytes > s->bcap - s->nbytes) {
+        submit(h);
+        s = &h->s[h->fill];
+    }
+    if (nbytes > s->bcap - s->nbytes) {
+        /* The slot is empty here (or unthreaded, where it is reused): only
+         * an item larger than the buffer gets here. */
+        size_t cap = s->bcap;
+        char *p;
+        while (cap < s->nbytes + nbytes)
+            cap *= 2;
+        if (!(p = realloc(s->bytes, cap))) {
+            cs_error_set(err, CS_ENOMEM, "out of memory");
+            return NULL;
+        }
+        s->bytes = p;
+        s->bcap = cap;
+    }
+    *off = s->nbytes;
+    h->pending_bytes = nbytes;
+    return s->items + s->n * h->item_size;
+}
+
+char *cs_handoff_bytes(cs_handoff *h)
+{
+    return h->s[h->fill].bytes;
+}
+
+static int failed(cs_handoff *h, cs_error *err)
+{
+    int f;
+
+    if (!h->threaded)
+        return h->failed;
+    pthread_mutex_lock(&h->mu);
+    f = h->failed;
+    pthread_mutex_unlock(&h->mu);
+    if (f && err && err->code == CS_OK)
+        *err = h->cerr;
+    return f;
+}
+
+int cs_handoff_put(cs_handoff *h, cs_error *err)
+{
+    slot *s = &h->s[h->fill];
+
+    if (!h->threaded) {
+        int rc;
+        if (h->failed) {
+            if (err->code == CS_OK)
+                *err = h->cerr;
+            return h->cerr.code;
+        }
+        rc = h->fn(s->items, s->bytes, h->payload, &h->cerr);
+        s->nbytes = 0;
+        if (rc < 0) {
+            h->failed = 1;
+            if (err->code == CS_OK)
+                *err = h->cerr;
+            return h->cerr.code;
+        }
+        return CS_OK;
+    }
+    s->n++;
+    s->nbytes += h->pending_bytes;
+    h->pending_bytes = 0;
+    if (s->n == h->batch_items) {
+        if (failed(h, err))
+            return h->cerr.code;
+        submit(h);
+    }
+    return CS_OK;
+}
+
+int cs_handoff_finish(cs_handoff *h, cs_error *err)
+{
+    if (h->threaded && h->started) {
+        if (h->s[h->fill].n > 0) {
+            pthread_mutex_lock(&h->mu);
+            h->full++;
+            pthread_mutex_unlock(&h->mu);
+        }
+        pthread_mutex_lock(&h->mu);
+        h->done = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->th, NULL);
+        h->started = 0;
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+    }
+    if (h->failed) {
+        if (err->code == CS_OK)
+            *err = h->cerr;
+        return h->cerr.code;
+    }
+    return CS_OK;
+}
+
+void cs_handoff_free(cs_handoff *h)
+{
+    if (!h)
+        return;
+    if (h->started) {
+        pthread_mutex_lock(&h->mu);
+        h->stop = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->th, NULL);
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+    }
+    for (size_t i = 0; i < CS_HANDOFF_SLOTS; i++) {
+        free(h->s[i].items);
+        free(h->s[i].bytes);
+    }
+    free(h);
+}

@@ -1,0 +1,191 @@
+/* Tests of src/handoff.c: items handed to a second thread arrive all, in
+ * order, with their bytes; an error stops the calls at its item; without
+ * a thread each item is used as it is put. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/handoff.h>
+
+typedef struct item {
+    long i;
+    size_t off, len;
+} item;
+
+typedef struct seen {
+    long calls;           /* fn calls */
+    long next;            /* the i expected next */
+    long long sum;
+    int out_of_order;     /* an item came with the wrong i or bytes */
+    long fail_at;         /* fn fails on this i; -1 never */
+} seen;
+
+/* The bytes of item i: "id" and i, then i % 7 times 'x'. */
+static size_t text_of(char *buf, size_t cap, long i)
+{
+    int n = snprintf(buf, cap, "id%ld", i);
+    for (long k = 0; k < i % 7; k++)
+        buf[n++] = 'x';
+    return (size_t)n;
+}
+
+static int check_item(void *p, const char *bytes, void *payload, cs_error *err)
+{
+    item *it = p;
+    seen *s = payload;
+    char want[64];
+    size_t n = text_of(want, sizeof want, it->i);
+
+    s->calls++;
+    if (it->i != s->next || it->len != n || memcmp(bytes + it->off, want, n) != 0)
+        s->out_of_order = 1;
+    s->next = it->i + 1;
+    s->sum += it->i;
+    if (it->i == s->fail_at)
+        return cs_error_set(err, CS_EDATA, "item %ld refused", it->i);
+    return CS_OK;
+}
+
+/* Put items 0..n-1; returns the i whose put failed, or n. */
+static long put_all(cs_handoff *h, long n, cs_error *err)
+{
+    for (long i = 0; i < n; i++) {
+        char buf[64];
+        size_t len = text_of(buf, sizeof buf, i), off;
+        item *it = cs_handoff_next(h, len, &off, err);
+        assert_non_null(it);
+        it->i = i;
+        it->off = off;
+        it->len = len;
+        memcpy(cs_handoff_bytes(h) + off, buf, len);
+        if (cs_handoff_put(h, err) < 0)
+            return i;
+    }
+    return n;
+}
+
+static void all_in_order(void **state)
+{
+    (void)state;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        /* 100 items a batch and 256 bytes: batches end on either limit
+         * (each item has 3 to 13 bytes). */
+        seen s = { 0, 0, 0, 0, -1 };
+        cs_handoff *h;
+        cs_error err = {0};
+        assert_int_equal(cs_handoff_create(&h, threaded, sizeof(item), 100,
+                                           256, check_item, &s, &err), CS_OK);
+        assert_int_equal(put_all(h, 10000, &err), 10000);
+        assert_int_equal(cs_handoff_finish(h, &err), CS_OK);
+        cs_handoff_free(h);
+        assert_int_equal(s.calls, 10000);
+        assert_int_equal(s.out_of_order, 0);
+        /* 0 + 1 + ... + 9999 = 9999 * 10000 / 2 */
+        assert_true(s.sum == 49995000LL);
+        assert_int_equal(err.code, CS_OK);
+    }
+}
+
+static int check_big(void *p, const char *bytes, void *payload, cs_error *err)
+{
+    item *it = p;
+    long *bad = payload;
+    (void)err;
+    for (size_t k = 0; k < it->len; k++)
+        if (bytes[it->off + k] != (char)('a' + (it->i + (long)k) % 26))
+            (*bad)++;
+    return CS_OK;
+}
+
+/* An item's bytes larger than a batch's buffer: it grows. */
+static void big_item(void **state)
+{
+    (void)state;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        static const size_t lens[] = { 10, 5000, 3, 100000, 40 };
+        long bad = 0;
+        cs_handoff *h;
+        cs_error err = {0};
+        assert_int_equal(cs_handoff_create(&h, threaded, sizeof(item), 8, 64,
+                                           check_big, &bad, &err), CS_OK);
+        for (long i = 0; i < 5; i++) {
+            size_t off;
+            item *it = cs_handoff_next(h, lens[i], &off, &err);
+            assert_non_null(it);
+            it->i = i;
+            it->off = off;
+            it->len = lens[i];
+            for (size_t k = 0; k < lens[i]; k++)
+                cs_handoff_bytes(h)[off + k] = (char)('a' + (i + (long)k) % 26);
+            assert_int_equal(cs_handoff_put(h, &err), CS_OK);
+        }
+        assert_int_equal(cs_handoff_finish(h, &err), CS_OK);
+        cs_handoff_free(h);
+        assert_int_equal(bad, 0);
+    }
+}
+
+/* fn fails on item 500: no call after it; put and finish return its
+ * error. Without a thread the put of item 500 fails; with one a later
+ * put may (the thread is behind), but never an earlier one. */
+static void error_stops(void **state)
+{
+    (void)state;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        seen s = { 0, 0, 0, 0, 500 };
+        cs_handoff *h;
+        cs_error err = {0}, ferr = {0};
+        long stopped;
+        assert_int_equal(cs_handoff_create(&h, threaded, sizeof(item), 64,
+                                           1024, check_item, &s, &err), CS_OK);
+        stopped = put_all(h, 5000, &err);
+        if (threaded) {
+            assert_true(stopped >= 500);
+            if (stopped < 5000)
+                assert_int_equal(err.code, CS_EDATA);
+        } else {
+            assert_int_equal(stopped, 500);
+            assert_int_equal(err.code, CS_EDATA);
+            assert_string_equal(err.msg, "item 500 refused");
+        }
+        assert_int_equal(cs_handoff_finish(h, &ferr), CS_EDATA);
+        assert_string_equal(ferr.msg, "item 500 refused");
+        cs_handoff_free(h);
+        assert_int_equal(s.calls, 501);
+        assert_int_equal(s.out_of_order, 0);
+        assert_true(s.sum == 125250LL);   /* 0 + ... + 500 = 500 * 501 / 2 */
+    }
+}
+
+/* Freed without finish, with batches waiting: no call after free
+ * returns, and nothing leaks (the sanitizer build checks). */
+static void free_without_finish(void **state)
+{
+    (void)state;
+    seen s = { 0, 0, 0, 0, -1 };
+    cs_handoff *h;
+    cs_error err = {0};
+    long calls;
+    assert_int_equal(cs_handoff_create(&h, 1, sizeof(item), 10, 256,
+                                       check_item, &s, &err), CS_OK);
+    assert_int_equal(put_all(h, 35, &err), 35);
+    cs_handoff_free(h);
+    calls = s.calls;
+    assert_true(calls <= 35);
+    assert_int_equal(s.out_of_order, 0);
+    cs_handoff_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(all_in_order),
+        cmocka_unit_test(big_item),
+        cmocka_unit_test(error_stops),
+        cmocka_unit_test(free_without_finish),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
