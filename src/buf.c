@@ -34,6 +34,13 @@ static int fail(cs_buf *b, int code, size_t n)
     return code;
 }
 
+int cs_buf_fail(cs_buf *b, int code)
+{
+    if (!b->code && code)
+        fail(b, code, 0);
+    return b->code;
+}
+
 int cs_buf_reserve(cs_buf *b, size_t n)
 {
     size_t need, cap;

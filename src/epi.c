@@ -807,53 +807,58 @@ uint64_t cs_epi_woolf_or(cs_test *out, size_t *used, const cs_2x2 *strata,
 static int j_ci(cs_buf *b, const char *key, const cs_ci *c,
                 const char *kind, const char *sep)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+    cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
 
-    rc = rc ? rc : cs_json_num(b, c->est);
-    rc = rc ? rc : cs_buf_puts(b, ", \"lower\": ");
-    rc = rc ? rc : cs_json_num(b, c->lo);
-    rc = rc ? rc : cs_buf_puts(b, ", \"upper\": ");
-    rc = rc ? rc : cs_json_num(b, c->hi);
+    cs_json_num(b, c->est);
+    cs_buf_puts(b, ", \"lower\": ");
+    cs_json_num(b, c->lo);
+    cs_buf_puts(b, ", \"upper\": ");
+    cs_json_num(b, c->hi);
     if (kind != NULL) {
-        rc = rc ? rc : cs_buf_puts(b, ", \"kind\": ");
-        rc = rc ? rc : *kind ? cs_json_str(b, kind) : cs_buf_puts(b, "null");
+        cs_buf_puts(b, ", \"kind\": ");
+        *kind ? cs_json_str(b, kind) : cs_buf_puts(b, "null");
     }
-    rc = rc ? rc : cs_buf_putc(b, '}');
-    return rc ? rc : cs_buf_puts(b, sep);
+    cs_buf_putc(b, '}');
+    cs_buf_puts(b, sep);
+    return cs_buf_error(b);
 }
 
 static int j_test(cs_buf *b, const char *key, const cs_test *t,
                   const char *sep)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
+    cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
 
-    rc = rc ? rc : cs_json_num(b, t->stat);
-    rc = rc ? rc : cs_buf_puts(b, ", \"df\": ");
-    rc = rc ? rc : cs_json_num(b, t->df);
-    rc = rc ? rc : cs_buf_puts(b, ", \"p\": ");
-    rc = rc ? rc : cs_json_num(b, t->p);
-    rc = rc ? rc : cs_buf_putc(b, '}');
-    return rc ? rc : cs_buf_puts(b, sep);
+    cs_json_num(b, t->stat);
+    cs_buf_puts(b, ", \"df\": ");
+    cs_json_num(b, t->df);
+    cs_buf_puts(b, ", \"p\": ");
+    cs_json_num(b, t->p);
+    cs_buf_putc(b, '}');
+    cs_buf_puts(b, sep);
+    return cs_buf_error(b);
 }
 
 /* "epi_notes": [the text of every bit], then sep. */
 static int j_notes(cs_buf *b, uint64_t notes, const char *sep)
 {
-    int rc = cs_buf_puts(b, "\"epi_notes\": ["), first = 1;
+    int first = 1;
 
-    for (unsigned bit = 0; bit < 64 && rc == CS_OK; bit++) {
+    cs_buf_puts(b, "\"epi_notes\": [");
+
+    for (unsigned bit = 0; bit < 64; bit++) {
         const char *t;
         if (!(notes & (UINT64_C(1) << bit)))
             continue;
         if ((t = cs_epi_note_text(UINT64_C(1) << bit)) == NULL)
             continue;
         if (!first)
-            rc = cs_buf_puts(b, ", ");
-        rc = rc ? rc : cs_json_str(b, t);
+            cs_buf_puts(b, ", ");
+        cs_json_str(b, t);
         first = 0;
     }
-    rc = rc ? rc : cs_buf_putc(b, ']');
-    return rc ? rc : cs_buf_puts(b, sep);
+    cs_buf_putc(b, ']');
+    cs_buf_puts(b, sep);
+    return cs_buf_error(b);
 }
 
 uint64_t cs_epi_factor_measures(cs_epi_factor *m, const cs_2x2 *t,
@@ -878,20 +883,20 @@ int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m)
 {
     const char *kind = cs_epi_nnt_kind_name(m->nnt.kind);
     cs_ci nnt = { m->nnt.est, m->nnt.lo, m->nnt.hi };
-    int rc;
 
-    rc = j_ci(b, "af_exposed_interval", &m->af_exposed, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "paf_interval", &m->paf, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "attributable_risk_population", &m->par, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "nnt", &nnt, kind ? kind : "", ",\n   ");
-    rc = rc ? rc : j_ci(b, "exact_odds_ratio", &m->exact_or, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "attributable_rate_per_1000h", &m->rate_difference,
-                        NULL, ", ");
-    rc = rc ? rc : j_ci(b, "af_exposed_rate", &m->af_rate, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "attributable_rate_population_per_1000h",
-                        &m->par_rate, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "paf_rate", &m->paf_rate, NULL, ",\n   ");
-    return rc ? rc : j_notes(b, m->notes, ", ");
+    j_ci(b, "af_exposed_interval", &m->af_exposed, NULL, ", ");
+    j_ci(b, "paf_interval", &m->paf, NULL, ", ");
+    j_ci(b, "attributable_risk_population", &m->par, NULL, ", ");
+    j_ci(b, "nnt", &nnt, kind ? kind : "", ",\n   ");
+    j_ci(b, "exact_odds_ratio", &m->exact_or, NULL, ", ");
+    j_ci(b, "attributable_rate_per_1000h", &m->rate_difference,
+         NULL, ", ");
+    j_ci(b, "af_exposed_rate", &m->af_rate, NULL, ", ");
+    j_ci(b, "attributable_rate_population_per_1000h",
+         &m->par_rate, NULL, ", ");
+    j_ci(b, "paf_rate", &m->paf_rate, NULL, ",\n   ");
+    j_notes(b, m->notes, ", ");
+    return cs_buf_error(b);
 }
 
 int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
@@ -905,13 +910,14 @@ int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
 
 int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *s)
 {
-    int rc = cs_buf_puts(b, ", ");
+    cs_buf_puts(b, ", ");
 
-    rc = rc ? rc : j_ci(b, "risk_ratio", &s->risk_ratio, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "odds_ratio", &s->odds_ratio, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "risk_difference", &s->risk_difference, NULL,
-                        ", ");
-    return rc ? rc : j_notes(b, s->notes, "");
+    j_ci(b, "risk_ratio", &s->risk_ratio, NULL, ", ");
+    j_ci(b, "odds_ratio", &s->odds_ratio, NULL, ", ");
+    j_ci(b, "risk_difference", &s->risk_difference, NULL,
+         ", ");
+    j_notes(b, s->notes, "");
+    return cs_buf_error(b);
 }
 
 int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level)
@@ -939,19 +945,19 @@ uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
 
 int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m)
 {
-    int rc;
 
-    rc = j_ci(b, "mh_risk_difference", &m->mh_rd, NULL, ", ");
-    rc = rc ? rc : j_ci(b, "mh_risk_difference_sato", &m->mh_rd_sato, NULL,
-                        ",\n   ");
-    rc = rc ? rc : cs_buf_puts(b, "\"crude_to_adjusted\": {\"risk_ratio\": ");
-    rc = rc ? rc : cs_json_num(b, m->crude_adj.risk_ratio);
-    rc = rc ? rc : cs_buf_puts(b, ", \"odds_ratio\": ");
-    rc = rc ? rc : cs_json_num(b, m->crude_adj.odds_ratio);
-    rc = rc ? rc : cs_buf_puts(b, "}, \"woolf_homogeneity\": {");
-    rc = rc ? rc : j_test(b, "risk_ratio", &m->woolf_rr, ", ");
-    rc = rc ? rc : j_test(b, "odds_ratio", &m->woolf_or, "},\n   ");
-    return rc ? rc : j_notes(b, m->notes, ", ");
+    j_ci(b, "mh_risk_difference", &m->mh_rd, NULL, ", ");
+    j_ci(b, "mh_risk_difference_sato", &m->mh_rd_sato, NULL,
+         ",\n   ");
+    cs_buf_puts(b, "\"crude_to_adjusted\": {\"risk_ratio\": ");
+    cs_json_num(b, m->crude_adj.risk_ratio);
+    cs_buf_puts(b, ", \"odds_ratio\": ");
+    cs_json_num(b, m->crude_adj.odds_ratio);
+    cs_buf_puts(b, "}, \"woolf_homogeneity\": {");
+    j_test(b, "risk_ratio", &m->woolf_rr, ", ");
+    j_test(b, "odds_ratio", &m->woolf_or, "},\n   ");
+    j_notes(b, m->notes, ", ");
+    return cs_buf_error(b);
 }
 
 int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,

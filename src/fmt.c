@@ -43,9 +43,9 @@ int cs_table_init(cs_table *t, size_t ncols, const char *const *header)
 {
     memset(t, 0, sizeof *t);
     t->ncols = ncols;
-    if (!(t->numeric = calloc(ncols, 1)))
-        return CS_ENOMEM;
     t->nrows = (size_t)-1;  /* the header is row 0 */
+    if (!(t->numeric = calloc(ncols, 1)))
+        return t->code = CS_ENOMEM;
     return cs_table_add(t, header);
 }
 
@@ -53,18 +53,23 @@ int cs_table_add(cs_table *t, const char *const *cells)
 {
     size_t row = t->nrows + 1;
 
+    if (t->code)
+        return t->code;
     if ((row + 1) * t->ncols > t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16 * t->ncols;
         char **c = realloc(t->cells, cap * sizeof *c);
         if (!c)
-            return CS_ENOMEM;
+            return t->code = CS_ENOMEM;
         t->cells = c;
         t->cap = cap;
     }
     for (size_t j = 0; j < t->ncols; j++) {
         const char *s = cells[j] ? cells[j] : "";
-        if (!(t->cells[row * t->ncols + j] = dup(s)))
-            return CS_ENOMEM;
+        if (!(t->cells[row * t->ncols + j] = dup(s))) {
+            while (j-- > 0)         /* the row's cells so far */
+                free(t->cells[row * t->ncols + j]);
+            return t->code = CS_ENOMEM;
+        }
         /* A column is numeric when every body cell looks like a number. */
         if (row > 0) {
             int num = s[0] == '-' || s[0] == '<' || (s[0] >= '0' && s[0] <= '9') || !s[0];
@@ -136,6 +141,9 @@ int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
     size_t *w = NULL;
     int rc = CS_OK;
 
+    if (t->code)
+        return cs_buf_fail(b, t->code);
+
     if (format == CS_FMT_CSV || format == CS_FMT_TSV) {
         char sep = format == CS_FMT_CSV ? ',' : '\t';
         for (size_t i = 0; i <= t->nrows && rc == CS_OK; i++) {
@@ -150,7 +158,7 @@ int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
         return rc;
     }
     if (!(w = calloc(t->ncols, sizeof *w)))
-        return CS_ENOMEM;
+        return cs_buf_fail(b, CS_ENOMEM);
     for (size_t i = 0; i <= t->nrows; i++)
         for (size_t j = 0; j < t->ncols; j++) {
             size_t n = width(t->cells[i * t->ncols + j]);

@@ -30,79 +30,78 @@ static int dose_chart(cs_buf *b, const cs_dose_stats *s)
     const char *name = cs_dose_exposure_name(s->exposure);
     double his[CS_DOSE_MAXBANDS], ymax;
     double step = (W - left - right) / (s->nbands ? s->nbands : 1);
-    int rc;
 
     for (int k = 0; k < s->nbands; k++)
         his[k] = 100 * s->band[k].risk.hi;
     ymax = nice(top_of(his, (size_t)s->nbands, 0.1));
 #define Y(v) (top + (1 - (v) / ymax) * (H - top - bottom))
-    rc = cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-                       "aria-labelledby=\"dose-%s-t dose-%s-d\">"
-                       "<title id=\"dose-%s-t\">Risk of a cramp by %s band</title>"
-                       "<desc id=\"dose-%s-d\">Risk in percent per band of %s, "
-                       "with its interval; the table below has the numbers. "
-                       "Trend chi-square %.2f.</desc>\n", W, H, name, name, name,
-                       name, name, name, s->trend.stat);
-    for (int t = 0; t <= 4 && rc == CS_OK; t++) {
+    cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+                  "aria-labelledby=\"dose-%s-t dose-%s-d\">"
+                  "<title id=\"dose-%s-t\">Risk of a cramp by %s band</title>"
+                  "<desc id=\"dose-%s-d\">Risk in percent per band of %s, "
+                  "with its interval; the table below has the numbers. "
+                  "Trend chi-square %.2f.</desc>\n", W, H, name, name, name,
+                  name, name, name, s->trend.stat);
+    for (int t = 0; t <= 4; t++) {
         double v = ymax * t / 4;
-        rc = cs_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
-                           "stroke=\"#eaeef2\"/><text x=\"%.0f\" y=\"%.1f\" "
-                           "text-anchor=\"end\">%g%%</text>\n", left, Y(v), W - right,
-                           Y(v), left - 6, Y(v) + 4, v);
+        cs_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
+                      "stroke=\"#eaeef2\"/><text x=\"%.0f\" y=\"%.1f\" "
+                      "text-anchor=\"end\">%g%%</text>\n", left, Y(v), W - right,
+                      Y(v), left - 6, Y(v) + 4, v);
     }
-    for (int k = 0; k < s->nbands && rc == CS_OK; k++) {
+    for (int k = 0; k < s->nbands; k++) {
         const cs_dose_band_stats *d = &s->band[k];
         double x = left + step * (k + 0.5);
         char label[160];
         cs_dose_band_label(label, sizeof label, d->lower, d->upper);
-        rc = cs_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">",
-                           x, H - bottom + 18);
-        rc = rc ? rc : cs_html_escape(b, label);
-        rc = rc ? rc : cs_buf_printf(b, "%s</text>\n", k == s->reference ? " (ref)" : "");
-        if (rc == CS_OK && isfinite(d->risk.lo) && isfinite(d->risk.hi))
-            rc = cs_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                               "y2=\"%.1f\" stroke=\"#0969da\" stroke-width=\"2\"/>\n",
-                               x, Y(100 * d->risk.lo), x, Y(100 * d->risk.hi));
-        if (rc == CS_OK && isfinite(d->risk.est))
-            rc = cs_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
-                               "fill=\"#0969da\"><title>%.2f%% (%.2f, %.2f)</title>"
-                               "</circle>\n", x, Y(100 * d->risk.est),
-                               100 * d->risk.est, 100 * d->risk.lo, 100 * d->risk.hi);
+        cs_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">",
+                      x, H - bottom + 18);
+        cs_html_escape(b, label);
+        cs_buf_printf(b, "%s</text>\n", k == s->reference ? " (ref)" : "");
+        if (isfinite(d->risk.lo) && isfinite(d->risk.hi))
+            cs_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"#0969da\" stroke-width=\"2\"/>\n",
+                          x, Y(100 * d->risk.lo), x, Y(100 * d->risk.hi));
+        if (isfinite(d->risk.est))
+            cs_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+                          "fill=\"#0969da\"><title>%.2f%% (%.2f, %.2f)</title>"
+                          "</circle>\n", x, Y(100 * d->risk.est),
+                          100 * d->risk.est, 100 * d->risk.lo, 100 * d->risk.hi);
     }
 #undef Y
-    rc = rc ? rc : cs_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
-                                 "%s band</text></svg>\n", (left + W - right) / 2,
-                                 H - 8, name);
-    return rc;
+    cs_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
+                  "%s band</text></svg>\n", (left + W - right) / 2,
+                  H - 8, name);
+    return cs_buf_error(b);
 }
 
 int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
 {
     cs_dose_stats s[CS_DOSE_N];
-    int lvl = (int)lround(o->level * 100), rc;
+    int lvl = (int)lround(o->level * 100);
 
     if (!a->dose.present)
         return CS_OK;
     cs_report_dose_compute(s, a, o);
-    rc = cs_buf_printf(b, "<h2>Dose-response</h2>\n<p class=\"meta\">Risk per "
-                       "band of each graded exposure (bands from the rules "
-                       "file); risk ratios against the reference band; trend: "
-                       "Cochran-Armitage chi-square with scores 1, 2, ...%s.</p>\n",
-                       s[0].robust ? ", and the odds ratio per band of a logistic "
-                       "model with intervals robust to clustering within "
-                       "participants" : "");
-    for (int e = 0; e < CS_DOSE_N && rc == CS_OK; e++) {
+    cs_buf_printf(b, "<h2>Dose-response</h2>\n<p class=\"meta\">Risk per "
+                  "band of each graded exposure (bands from the rules "
+                  "file); risk ratios against the reference band; trend: "
+                  "Cochran-Armitage chi-square with scores 1, 2, ...%s.</p>\n",
+                  s[0].robust ? ", and the odds ratio per band of a logistic "
+                  "model with intervals robust to clustering within "
+                  "participants" : "");
+    for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_stats *x = &s[e];
         char p[32], tr[32];
-        rc = cs_buf_printf(b, "<h3>%s</h3>\n", cs_dose_exposure_name(e));
-        rc = rc ? rc : dose_chart(b, x);
-        rc = rc ? rc : cs_buf_printf(b, "<div class=\"wrap\"><table><tr>"
-                                     "<th class=\"l\">band</th><th>sessions</th>"
-                                     "<th>cases</th><th>hours</th>"
-                                     "<th>risk %% (%d%% CI)</th>"
-                                     "<th>per 1000 h (%d%% CI)</th>"
-                                     "<th>RR (%d%% CI)</th></tr>\n", lvl, lvl, lvl);
-        for (int k = 0; k < x->nbands && rc == CS_OK; k++) {
+        cs_buf_printf(b, "<h3>%s</h3>\n", cs_dose_exposure_name(e));
+        dose_chart(b, x);
+        cs_buf_printf(b, "<div class=\"wrap\"><table><tr>"
+                      "<th class=\"l\">band</th><th>sessions</th>"
+                      "<th>cases</th><th>hours</th>"
+                      "<th>risk %% (%d%% CI)</th>"
+                      "<th>per 1000 h (%d%% CI)</th>"
+                      "<th>RR (%d%% CI)</th></tr>\n", lvl, lvl, lvl);
+        for (int k = 0; k < x->nbands; k++) {
             const cs_dose_band_stats *d = &x->band[k];
             char label[160], h[32], r[64], q[64], rr[64];
             cs_dose_band_label(label, sizeof label, d->lower, d->upper);
@@ -114,31 +113,31 @@ int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                 snprintf(rr, sizeof rr, "1 (reference)");
             else
                 cs_fmt_ci(rr, sizeof rr, d->rr.est, d->rr.lo, d->rr.hi, 2);
-            rc = cs_buf_printf(b, "<tr><td class=\"l\">");
-            rc = rc ? rc : cs_html_escape(b, label);
-            rc = rc ? rc : cs_buf_printf(b, "</td><td>%llu</td><td>%llu</td>"
-                                         "<td>%s</td><td>%s</td><td>%s</td>"
-                                         "<td>%s</td></tr>\n",
-                                         (unsigned long long)d->sessions,
-                                         (unsigned long long)d->cases, h, r, q, rr);
+            cs_buf_printf(b, "<tr><td class=\"l\">");
+            cs_html_escape(b, label);
+            cs_buf_printf(b, "</td><td>%llu</td><td>%llu</td>"
+                          "<td>%s</td><td>%s</td><td>%s</td>"
+                          "<td>%s</td></tr>\n",
+                          (unsigned long long)d->sessions,
+                          (unsigned long long)d->cases, h, r, q, rr);
         }
         cs_fmt_disp(tr, sizeof tr, x->trend.stat, 2);
         cs_fmt_p(p, sizeof p, x->trend.p);
-        rc = rc ? rc : cs_buf_printf(b, "</table></div>\n<p class=\"note\">%llu "
-                                     "sessions left out (missing), %llu below "
-                                     "the first band. Trend: chi-square %s (1 df), "
-                                     "p %s", (unsigned long long)x->missing,
-                                     (unsigned long long)x->below, tr, p);
-        if (rc == CS_OK && x->robust) {
+        cs_buf_printf(b, "</table></div>\n<p class=\"note\">%llu "
+                      "sessions left out (missing), %llu below "
+                      "the first band. Trend: chi-square %s (1 df), "
+                      "p %s", (unsigned long long)x->missing,
+                      (unsigned long long)x->below, tr, p);
+        if (x->robust) {
             char orc[64], p2[32];
             cs_fmt_ci(orc, sizeof orc, x->trend_or.est, x->trend_or.lo,
                       x->trend_or.hi, 3);
             cs_fmt_p(p2, sizeof p2, x->trend_or_p);
-            rc = cs_buf_printf(b, "; robust odds ratio per band %s, p %s", orc, p2);
+            cs_buf_printf(b, "; robust odds ratio per band %s, p %s", orc, p2);
         }
-        rc = rc ? rc : cs_buf_printf(b, ".</p>\n");
+        cs_buf_printf(b, ".</p>\n");
     }
-    return rc;
+    return cs_buf_error(b);
 }
 
 int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
@@ -147,7 +146,7 @@ int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     static const char *const main_names[CS_F_MAIN_N] = {
         "fatigue", "tightness", "heat", "dehydration", "electrolyte", "medical"
     };
-    int lvl = (int)lround(o->level * 100), rc;
+    int lvl = (int)lround(o->level * 100);
     cs_period_row *rows = NULL;
     size_t n = 0;
     double ymax = 1, step;
@@ -155,7 +154,7 @@ int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     if (!a->period.present)
         return CS_OK;
     if (cs_period_rows(&a->period, o->period, o->level, &rows, &n) < 0)
-        return CS_ENOMEM;
+        return cs_buf_fail(b, CS_ENOMEM);
     for (size_t i = 0; i < n; i++)
         if (isfinite(rows[i].rate.hi) && rows[i].rate.hi > ymax)
             ymax = rows[i].rate.hi;
@@ -163,64 +162,64 @@ int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     step = n > 1 ? (W - left - right) / (double)(n - 1) : 0;
 #define X(i) (left + step * (double)(i) + (n > 1 ? 0 : (W - left - right) / 2))
 #define Y(v) (top + (1 - (v) / ymax) * (H - top - bottom))
-    rc = cs_buf_printf(b, "<h2>Incidence by %s</h2>\n<p class=\"meta\">Cramps per "
-                       "1000 exposure hours per %s (by the session's day as "
-                       "written), with the exact %d%% Poisson interval as a band; "
-                       "%llu sessions undated.</p>\n",
-                       cs_period_name(o->period), cs_period_name(o->period), lvl,
-                       (unsigned long long)a->period.undated);
-    rc = rc ? rc : cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-                                 "aria-labelledby=\"ot-t ot-d\"><title id=\"ot-t\">"
-                                 "Cramp rate per 1000 h by %s</title><desc id=\"ot-d\">"
-                                 "A line of the rate per %s over %zu periods, with "
-                                 "its interval shaded; the table below has the "
-                                 "numbers.</desc>\n", W, H, cs_period_name(o->period),
-                                 cs_period_name(o->period), n);
-    for (int t = 0; t <= 4 && rc == CS_OK; t++) {
+    cs_buf_printf(b, "<h2>Incidence by %s</h2>\n<p class=\"meta\">Cramps per "
+                  "1000 exposure hours per %s (by the session's day as "
+                  "written), with the exact %d%% Poisson interval as a band; "
+                  "%llu sessions undated.</p>\n",
+                  cs_period_name(o->period), cs_period_name(o->period), lvl,
+                  (unsigned long long)a->period.undated);
+    cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+                  "aria-labelledby=\"ot-t ot-d\"><title id=\"ot-t\">"
+                  "Cramp rate per 1000 h by %s</title><desc id=\"ot-d\">"
+                  "A line of the rate per %s over %zu periods, with "
+                  "its interval shaded; the table below has the "
+                  "numbers.</desc>\n", W, H, cs_period_name(o->period),
+                  cs_period_name(o->period), n);
+    for (int t = 0; t <= 4; t++) {
         double v = ymax * t / 4;
-        rc = cs_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
-                           "stroke=\"#eaeef2\"/><text x=\"%.0f\" y=\"%.1f\" "
-                           "text-anchor=\"end\">%g</text>\n", left, Y(v), W - right,
-                           Y(v), left - 6, Y(v) + 4, v);
+        cs_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
+                      "stroke=\"#eaeef2\"/><text x=\"%.0f\" y=\"%.1f\" "
+                      "text-anchor=\"end\">%g</text>\n", left, Y(v), W - right,
+                      Y(v), left - 6, Y(v) + 4, v);
     }
-    if (n && rc == CS_OK) {
+    if (n) {
         /* The interval band: upper limits forward, lower limits back. */
-        rc = cs_buf_printf(b, "<polygon fill=\"#0969da\" fill-opacity=\"0.15\" "
-                           "stroke=\"none\" points=\"");
-        for (size_t i = 0; i < n && rc == CS_OK; i++)
-            rc = cs_buf_printf(b, "%.1f,%.1f ", X(i),
-                               Y(isfinite(rows[i].rate.hi) ? rows[i].rate.hi : 0));
-        for (size_t i = n; i-- > 0 && rc == CS_OK;)
-            rc = cs_buf_printf(b, "%.1f,%.1f ", X(i),
-                               Y(isfinite(rows[i].rate.lo) ? rows[i].rate.lo : 0));
-        rc = rc ? rc : cs_buf_printf(b, "\"/>\n<polyline fill=\"none\" "
-                                     "stroke=\"#0969da\" stroke-width=\"2\" points=\"");
-        for (size_t i = 0; i < n && rc == CS_OK; i++)
-            rc = cs_buf_printf(b, "%.1f,%.1f ", X(i),
-                               Y(isfinite(rows[i].rate.est) ? rows[i].rate.est : 0));
-        rc = rc ? rc : cs_buf_printf(b, "\"/>\n");
+        cs_buf_printf(b, "<polygon fill=\"#0969da\" fill-opacity=\"0.15\" "
+                      "stroke=\"none\" points=\"");
+        for (size_t i = 0; i < n; i++)
+            cs_buf_printf(b, "%.1f,%.1f ", X(i),
+                          Y(isfinite(rows[i].rate.hi) ? rows[i].rate.hi : 0));
+        for (size_t i = n; i-- > 0;)
+            cs_buf_printf(b, "%.1f,%.1f ", X(i),
+                          Y(isfinite(rows[i].rate.lo) ? rows[i].rate.lo : 0));
+        cs_buf_printf(b, "\"/>\n<polyline fill=\"none\" "
+                      "stroke=\"#0969da\" stroke-width=\"2\" points=\"");
+        for (size_t i = 0; i < n; i++)
+            cs_buf_printf(b, "%.1f,%.1f ", X(i),
+                          Y(isfinite(rows[i].rate.est) ? rows[i].rate.est : 0));
+        cs_buf_printf(b, "\"/>\n");
     }
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+    for (size_t i = 0; i < n; i++) {
         char date[16];
         cs_fmt_date(date, sizeof date, rows[i].start);
         if (n <= 16 || i % ((n + 11) / 12) == 0)
-            rc = cs_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">"
-                               "%.*s</text>\n", X(i), H - bottom + 18,
-                               o->period == CS_PERIOD_MONTH ? 7 : 10, date);
+            cs_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">"
+                          "%.*s</text>\n", X(i), H - bottom + 18,
+                          o->period == CS_PERIOD_MONTH ? 7 : 10, date);
     }
 #undef X
 #undef Y
-    rc = rc ? rc : cs_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
-                                 "%s starting</text></svg>\n", (left + W - right) / 2,
-                                 H - 8, cs_period_name(o->period));
-    rc = rc ? rc : cs_buf_printf(b, "<div class=\"wrap\"><table><tr><th class=\"l\">"
-                                 "%s</th><th>sessions</th><th>hours</th><th>cases</th>"
-                                 "<th>per 1000 h (%d%% CI)</th>",
-                                 o->period == CS_PERIOD_WEEK ? "week of" : "month", lvl);
-    for (int f = 0; f < CS_F_MAIN_N && rc == CS_OK; f++)
-        rc = cs_buf_printf(b, "<th>%s %%</th>", main_names[f]);
-    rc = rc ? rc : cs_buf_printf(b, "</tr>\n");
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+    cs_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
+                  "%s starting</text></svg>\n", (left + W - right) / 2,
+                  H - 8, cs_period_name(o->period));
+    cs_buf_printf(b, "<div class=\"wrap\"><table><tr><th class=\"l\">"
+                  "%s</th><th>sessions</th><th>hours</th><th>cases</th>"
+                  "<th>per 1000 h (%d%% CI)</th>",
+                  o->period == CS_PERIOD_WEEK ? "week of" : "month", lvl);
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        cs_buf_printf(b, "<th>%s %%</th>", main_names[f]);
+    cs_buf_printf(b, "</tr>\n");
+    for (size_t i = 0; i < n; i++) {
         const cs_period_row *w = &rows[i];
         char date[16], h[32], q[64];
         cs_fmt_date(date, sizeof date, w->start);
@@ -228,17 +227,18 @@ int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
             date[7] = '\0';
         cs_fmt_disp(h, sizeof h, w->hours, 1);
         cs_fmt_ci(q, sizeof q, w->rate.est, w->rate.lo, w->rate.hi, 2);
-        rc = cs_buf_printf(b, "<tr><td class=\"l\">%s</td><td>%llu</td><td>%s</td>"
-                           "<td>%llu</td><td>%s</td>", date,
-                           (unsigned long long)w->sessions, h,
-                           (unsigned long long)w->cases, q);
-        for (int f = 0; f < CS_F_MAIN_N && rc == CS_OK; f++) {
+        cs_buf_printf(b, "<tr><td class=\"l\">%s</td><td>%llu</td><td>%s</td>"
+                      "<td>%llu</td><td>%s</td>", date,
+                      (unsigned long long)w->sessions, h,
+                      (unsigned long long)w->cases, q);
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
             char sh[32];
             cs_fmt_disp(sh, sizeof sh, 100 * w->exposed_share[f], 1);
-            rc = cs_buf_printf(b, "<td>%s</td>", sh);
+            cs_buf_printf(b, "<td>%s</td>", sh);
         }
-        rc = rc ? rc : cs_buf_printf(b, "</tr>\n");
+        cs_buf_printf(b, "</tr>\n");
     }
     free(rows);
-    return rc ? rc : cs_buf_printf(b, "</table></div>\n");
+    cs_buf_printf(b, "</table></div>\n");
+    return cs_buf_error(b);
 }

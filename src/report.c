@@ -264,55 +264,61 @@ static const char *outcome_text(int outcome)
 
 static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
-    rc = rc ? rc : cs_json_num(b, c->est);
-    rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
-    rc = rc ? rc : cs_json_num(b, c->lo);
-    rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
-    rc = rc ? rc : cs_json_num(b, c->hi);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+    cs_json_num(b, c->est);
+    cs_buf_append(b, ", \"lower\": ", 11);
+    cs_json_num(b, c->lo);
+    cs_buf_append(b, ", \"upper\": ", 11);
+    cs_json_num(b, c->hi);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 static int j_notes(cs_buf *b, uint32_t notes)
 {
-    int rc = cs_buf_append(b, "\"notes\": [", 10), first = 1;
-    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+    int first = 1;
+
+    cs_buf_append(b, "\"notes\": [", 10);
+    for (unsigned bit = 0; bit < 32; bit++)
         if (notes & (UINT32_C(1) << bit)) {
             const char *t = cs_stats_note_text(UINT32_C(1) << bit);
             if (!t)
                 continue;
             if (!first)
-                rc = cs_buf_append(b, ", ", 2);
-            rc = rc ? rc : cs_json_str(b, t);
+                cs_buf_append(b, ", ", 2);
+            cs_json_str(b, t);
             first = 0;
         }
-    return rc ? rc : cs_buf_putc(b, ']');
+    cs_buf_putc(b, ']');
+    return cs_buf_error(b);
 }
 
 static int j_group(cs_buf *b, const char *key, const cs_group_stats *g)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"sessions\": %llu, \"cases\": %llu, "
-                           "\"hours\": ", key, (unsigned long long)g->sessions,
-                           (unsigned long long)g->cases);
-    rc = rc ? rc : cs_json_num(b, g->hours);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "risk", &g->risk);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "rate_per_1000h", &g->rate);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "\"%s\": {\"sessions\": %llu, \"cases\": %llu, "
+                  "\"hours\": ", key, (unsigned long long)g->sessions,
+                  (unsigned long long)g->cases);
+    cs_json_num(b, g->hours);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "risk", &g->risk);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "rate_per_1000h", &g->rate);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 static int j_test(cs_buf *b, const char *key, const cs_test *t, int df)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
-    rc = rc ? rc : cs_json_num(b, t->stat);
+    cs_buf_printf(b, "\"%s\": {\"statistic\": ", key);
+    cs_json_num(b, t->stat);
     if (df) {
-        rc = rc ? rc : cs_buf_append(b, ", \"df\": ", 8);
-        rc = rc ? rc : cs_json_num(b, t->df);
+        cs_buf_append(b, ", \"df\": ", 8);
+        cs_json_num(b, t->df);
     }
-    rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
-    rc = rc ? rc : cs_json_num(b, t->p);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_append(b, ", \"p\": ", 7);
+    cs_json_num(b, t->p);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
@@ -320,50 +326,51 @@ int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
 static int j_clu_notes(cs_buf *b, uint32_t notes)
 {
     char t[512];
-    int rc = cs_buf_append(b, "\"notes\": [", 10);
+    cs_buf_append(b, "\"notes\": [", 10);
 
-    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+    for (unsigned bit = 0; bit < 32; bit++)
         if (notes & (UINT32_C(1) << bit)) {
             cs_clu_notes_format(t, sizeof t, UINT32_C(1) << bit);
-            if (rc == CS_OK && b->len && b->ptr[b->len - 1] != '[')
-                rc = cs_buf_append(b, ", ", 2);
-            rc = rc ? rc : cs_json_str(b, t);
+            if (b->len && b->ptr[b->len - 1] != '[')
+                cs_buf_append(b, ", ", 2);
+            cs_json_str(b, t);
         }
-    return rc ? rc : cs_buf_putc(b, ']');
+    cs_buf_putc(b, ']');
+    return cs_buf_error(b);
 }
 
 /* A factor's participant counts and robust measures (null without). */
 static int j_robust_factor(cs_buf *b, const rep *r, int f)
 {
     const cs_clu_factor *c = &r->cf[f];
-    int rc;
 
     if (!r->robust)
         return cs_buf_puts(b, ", \"participants\": null, \"cluster_robust\": null");
-    rc = cs_buf_printf(b, ",\n   \"participants\": {\"exposed\": %llu, "
-                       "\"unexposed\": %llu},\n   \"cluster_robust\": {",
-                       (unsigned long long)c->participants_exposed,
-                       (unsigned long long)c->participants_unexposed);
-    rc = rc ? rc : j_ci(b, "risk_ratio", &c->risk_ratio);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "odds_ratio", &c->odds_ratio);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "risk_difference", &c->risk_difference);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "rate_ratio", &c->rate_ratio);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "exposed_risk", &c->exposed_risk);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "unexposed_risk", &c->unexposed_risk);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "af_exposed", &c->af_exposed);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_ci(b, "paf", &c->paf);
-    rc = rc ? rc : cs_buf_append(b, ", \"design_effect\": ", 19);
-    rc = rc ? rc : cs_json_num(b, c->design_effect);
-    rc = rc ? rc : cs_buf_append(b, ", ", 2);
-    rc = rc ? rc : j_clu_notes(b, c->notes);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, ",\n   \"participants\": {\"exposed\": %llu, "
+                  "\"unexposed\": %llu},\n   \"cluster_robust\": {",
+                  (unsigned long long)c->participants_exposed,
+                  (unsigned long long)c->participants_unexposed);
+    j_ci(b, "risk_ratio", &c->risk_ratio);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "odds_ratio", &c->odds_ratio);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "risk_difference", &c->risk_difference);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "rate_ratio", &c->rate_ratio);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "exposed_risk", &c->exposed_risk);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "unexposed_risk", &c->unexposed_risk);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "af_exposed", &c->af_exposed);
+    cs_buf_append(b, ", ", 2);
+    j_ci(b, "paf", &c->paf);
+    cs_buf_append(b, ", \"design_effect\": ", 19);
+    cs_json_num(b, c->design_effect);
+    cs_buf_append(b, ", ", 2);
+    j_clu_notes(b, c->notes);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 /* A model's robust terms: {participants, terms[{term, lower, upper, p}],
@@ -371,205 +378,208 @@ static int j_robust_factor(cs_buf *b, const rep *r, int f)
 static int j_robust_terms(cs_buf *b, const rep *r, const cs_clu_terms *t,
                           int unfitted)
 {
-    int rc;
 
     if (!r->robust)
         return cs_buf_append(b, "null", 4);
-    rc = cs_buf_printf(b, "{\"participants\": %llu, \"terms\": [",
-                       (unsigned long long)t->participants);
+    cs_buf_printf(b, "{\"participants\": %llu, \"terms\": [",
+                  (unsigned long long)t->participants);
     for (size_t j = 0; !unfitted && !(t->notes & (CS_CLU_NOTE_NOT_FITTED |
                                                    CS_CLU_NOTE_NOMEM)) &&
-                       j < t->p && rc == CS_OK; j++) {
-        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
-        rc = rc ? rc : cs_json_str(b, r->term[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
-        rc = rc ? rc : cs_json_num(b, t->se[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
-        rc = rc ? rc : cs_json_num(b, t->lower[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
-        rc = rc ? rc : cs_json_num(b, t->upper[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
-        rc = rc ? rc : cs_json_num(b, t->p_value[j]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+                       j < t->p; j++) {
+        cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        cs_json_str(b, r->term[j]);
+        cs_buf_append(b, ", \"se\": ", 8);
+        cs_json_num(b, t->se[j]);
+        cs_buf_append(b, ", \"lower\": ", 11);
+        cs_json_num(b, t->lower[j]);
+        cs_buf_append(b, ", \"upper\": ", 11);
+        cs_json_num(b, t->upper[j]);
+        cs_buf_append(b, ", \"p\": ", 7);
+        cs_json_num(b, t->p_value[j]);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_append(b, "], ", 3);
-    rc = rc ? rc : j_clu_notes(b, unfitted ? CS_CLU_NOTE_NOT_FITTED : t->notes);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_append(b, "], ", 3);
+    j_clu_notes(b, unfitted ? CS_CLU_NOTE_NOT_FITTED : t->notes);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 int cs_report_json_meta(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
 {
-    int rc = cs_buf_printf(b, "{\"tool\": \"crampstat\", \"format_version\": 1, "
-                           "\"inputs\": [");
-    for (size_t i = 0; i < a->ninputs && rc == CS_OK; i++) {
-        rc = i ? cs_buf_append(b, ", ", 2) : CS_OK;
-        rc = rc ? rc : cs_json_str(b, a->inputs[i]);
+    cs_buf_printf(b, "{\"tool\": \"crampstat\", \"format_version\": 1, "
+                  "\"inputs\": [");
+    for (size_t i = 0; i < a->ninputs; i++) {
+        if (i)
+            cs_buf_append(b, ", ", 2);
+        cs_json_str(b, a->inputs[i]);
     }
-    rc = rc ? rc : cs_buf_printf(b, "], \"sessions\": %llu, \"sessions_used\": "
-                                 "%llu, \"outcome_unknown\": %llu, \"outcome\": ",
-                                 (unsigned long long)a->rows,
-                                 (unsigned long long)(a->rows - a->outcome_unknown),
-                                 (unsigned long long)a->outcome_unknown);
-    rc = rc ? rc : cs_json_str(b, outcome_text(a->outcome));
-    rc = rc ? rc : cs_buf_append(b, ", \"rules\": ", 11);
-    rc = rc ? rc : cs_json_str(b, a->rules);
-    rc = rc ? rc : cs_buf_append(b, ", \"level\": ", 11);
-    rc = rc ? rc : cs_json_num(b, o->level);
-    rc = rc ? rc : cs_buf_printf(b, ", \"risk_interval\": \"%s\", "
-                                 "\"rate_interval\": \"exact Poisson\", "
-                                 "\"chi2\": \"%s\", \"by\": ",
-                                 o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
-                                 o->yates ? "Pearson with Yates correction"
-                                          : "Pearson, no continuity correction");
-    rc = rc ? rc : (a->by[0] ? cs_json_str(b, a->by) : cs_buf_append(b, "null", 4));
-    rc = rc ? rc : cs_buf_append(b, ", \"adjust\": ", 12);
-    rc = rc ? rc : (a->adjust[0] ? cs_json_str(b, a->adjust)
-                                 : cs_buf_append(b, "null", 4));
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "], \"sessions\": %llu, \"sessions_used\": "
+                  "%llu, \"outcome_unknown\": %llu, \"outcome\": ",
+                  (unsigned long long)a->rows,
+                  (unsigned long long)(a->rows - a->outcome_unknown),
+                  (unsigned long long)a->outcome_unknown);
+    cs_json_str(b, outcome_text(a->outcome));
+    cs_buf_append(b, ", \"rules\": ", 11);
+    cs_json_str(b, a->rules);
+    cs_buf_append(b, ", \"level\": ", 11);
+    cs_json_num(b, o->level);
+    cs_buf_printf(b, ", \"risk_interval\": \"%s\", "
+                  "\"rate_interval\": \"exact Poisson\", "
+                  "\"chi2\": \"%s\", \"by\": ",
+                  o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                  o->yates ? "Pearson with Yates correction"
+                           : "Pearson, no continuity correction");
+    (a->by[0] ? cs_json_str(b, a->by) : cs_buf_append(b, "null", 4));
+    cs_buf_append(b, ", \"adjust\": ", 12);
+    (a->adjust[0] ? cs_json_str(b, a->adjust)
+                  : cs_buf_append(b, "null", 4));
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 static int render_json(const rep *r, cs_buf *b)
 {
     const cs_agg *a = r->a;
-    int rc = cs_buf_append(b, "{\"meta\": ", 9);
+    cs_buf_append(b, "{\"meta\": ", 9);
 
-    rc = rc ? rc : cs_report_json_meta(b, a, r->o);
-    rc = rc ? rc : cs_buf_append(b, ",\n\"factors\": [", 14);
-    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+    cs_report_json_meta(b, a, r->o);
+    cs_buf_append(b, ",\n\"factors\": [", 14);
+    for (int f = 0; f < CS_F_N; f++) {
         const cs_factor_stats *s = &r->f[f];
         double lg10;
-        rc = cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"unknown\": %llu, ",
-                           f ? "," : "", cs_factor_name(f),
-                           (unsigned long long)s->unknown);
-        rc = rc ? rc : j_group(b, "exposed", &s->exposed);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : j_group(b, "unexposed", &s->unexposed);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : j_ci(b, "risk_ratio", &s->rr);
-        rc = rc ? rc : cs_buf_append(b, ", ", 2);
-        rc = rc ? rc : j_ci(b, "odds_ratio", &s->or);
-        rc = rc ? rc : cs_buf_append(b, ", ", 2);
-        rc = rc ? rc : j_ci(b, "risk_difference", &s->rd);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : j_test(b, "chi2", &s->chi2, 0);
-        rc = rc ? rc : cs_buf_append(b, ", \"fisher_p\": ", 14);
-        rc = rc ? rc : cs_json_num(b, s->fisher_p);
+        cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"unknown\": %llu, ",
+                      f ? "," : "", cs_factor_name(f),
+                      (unsigned long long)s->unknown);
+        j_group(b, "exposed", &s->exposed);
+        cs_buf_append(b, ",\n   ", 5);
+        j_group(b, "unexposed", &s->unexposed);
+        cs_buf_append(b, ",\n   ", 5);
+        j_ci(b, "risk_ratio", &s->rr);
+        cs_buf_append(b, ", ", 2);
+        j_ci(b, "odds_ratio", &s->or);
+        cs_buf_append(b, ", ", 2);
+        j_ci(b, "risk_difference", &s->rd);
+        cs_buf_append(b, ",\n   ", 5);
+        j_test(b, "chi2", &s->chi2, 0);
+        cs_buf_append(b, ", \"fisher_p\": ", 14);
+        cs_json_num(b, s->fisher_p);
         /* The exact size of a p below CS_STATS_P_FLOOR, where fisher_p
          * is that bound (and notes say so). */
         cs_stats_fisher_log10(&lg10, &s->t);
-        rc = rc ? rc : cs_buf_append(b, ", \"fisher_p_log10\": ", 20);
-        rc = rc ? rc : cs_json_num(b, lg10);
-        rc = rc ? rc : cs_buf_printf(b, ", \"read_fisher\": %s, \"af_exposed\": ",
-                                     s->small_expected ? "true" : "false");
-        rc = rc ? rc : cs_json_num(b, s->af.est);
-        rc = rc ? rc : cs_buf_append(b, ", \"paf\": ", 9);
-        rc = rc ? rc : cs_json_num(b, s->paf);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : j_ci(b, "rate_ratio", &r->rate_ratio[f]);
-        rc = rc ? rc : j_robust_factor(b, r, f);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : cs_epi_json_factor_of(b, &r->ep[f]);
-        rc = rc ? rc : j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
-                                  r->rate_notes[f]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_append(b, ", \"fisher_p_log10\": ", 20);
+        cs_json_num(b, lg10);
+        cs_buf_printf(b, ", \"read_fisher\": %s, \"af_exposed\": ",
+                      s->small_expected ? "true" : "false");
+        cs_json_num(b, s->af.est);
+        cs_buf_append(b, ", \"paf\": ", 9);
+        cs_json_num(b, s->paf);
+        cs_buf_append(b, ",\n   ", 5);
+        j_ci(b, "rate_ratio", &r->rate_ratio[f]);
+        j_robust_factor(b, r, f);
+        cs_buf_append(b, ",\n   ", 5);
+        cs_epi_json_factor_of(b, &r->ep[f]);
+        j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
+                   r->rate_notes[f]);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_append(b, "],\n\"stratified\": [", 18);
-    for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {
+    cs_buf_append(b, "],\n\"stratified\": [", 18);
+    for (int f = 0; r->has_strata && f < CS_F_N; f++) {
         const strat *s = &r->s[f];
-        rc = cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"by\": ", f ? "," : "",
-                           cs_factor_name(f));
-        rc = rc ? rc : cs_json_str(b, a->by);
-        rc = rc ? rc : cs_buf_append(b, ", \"strata\": [", 13);
-        for (size_t i = 0; i < a->nstrata && rc == CS_OK && s->t; i++) {
-            rc = cs_buf_append(b, i ? ", {\"level\": " : "{\"level\": ", i ? 12 : 10);
-            rc = rc ? rc : cs_json_str(b, a->strata[i].name);
-            rc = rc ? rc : cs_buf_printf(b, ", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
-                                         "\"d\": %llu, \"unknown\": %llu",
-                                         (unsigned long long)s->t[i].a,
-                                         (unsigned long long)s->t[i].b,
-                                         (unsigned long long)s->t[i].c,
-                                         (unsigned long long)s->t[i].d,
-                                         (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
-            rc = rc ? rc : cs_epi_json_stratum_of(b, &s->st[i]);
-            rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_printf(b, "%s\n  {\"factor\": \"%s\", \"by\": ", f ? "," : "",
+                      cs_factor_name(f));
+        cs_json_str(b, a->by);
+        cs_buf_append(b, ", \"strata\": [", 13);
+        for (size_t i = 0; i < a->nstrata && s->t; i++) {
+            cs_buf_append(b, i ? ", {\"level\": " : "{\"level\": ", i ? 12 : 10);
+            cs_json_str(b, a->strata[i].name);
+            cs_buf_printf(b, ", \"a\": %llu, \"b\": %llu, \"c\": %llu, "
+                          "\"d\": %llu, \"unknown\": %llu",
+                          (unsigned long long)s->t[i].a,
+                          (unsigned long long)s->t[i].b,
+                          (unsigned long long)s->t[i].c,
+                          (unsigned long long)s->t[i].d,
+                          (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
+            cs_epi_json_stratum_of(b, &s->st[i]);
+            cs_buf_putc(b, '}');
         }
-        rc = rc ? rc : cs_buf_append(b, "],\n   ", 6);
-        rc = rc ? rc : j_ci(b, "mh_risk_ratio", &s->mh.risk_ratio);
-        rc = rc ? rc : cs_buf_append(b, ", ", 2);
-        rc = rc ? rc : j_ci(b, "mh_odds_ratio", &s->mh.odds_ratio);
-        rc = rc ? rc : cs_buf_append(b, ",\n   ", 5);
-        rc = rc ? rc : j_test(b, "mh_chi2", &s->mh.chisq, 0);
-        rc = rc ? rc : cs_buf_append(b, ", ", 2);
-        rc = rc ? rc : j_test(b, "breslow_day", &s->mh.breslow_day, 1);
-        rc = rc ? rc : cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
-                                     s->mh.strata_used, s->mh.strata_bd);
-        rc = rc ? rc : cs_epi_json_stratified_of(b, &s->ep);
-        rc = rc ? rc : j_notes(b, s->notes);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_append(b, "],\n   ", 6);
+        j_ci(b, "mh_risk_ratio", &s->mh.risk_ratio);
+        cs_buf_append(b, ", ", 2);
+        j_ci(b, "mh_odds_ratio", &s->mh.odds_ratio);
+        cs_buf_append(b, ",\n   ", 5);
+        j_test(b, "mh_chi2", &s->mh.chisq, 0);
+        cs_buf_append(b, ", ", 2);
+        j_test(b, "breslow_day", &s->mh.breslow_day, 1);
+        cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
+                      s->mh.strata_used, s->mh.strata_bd);
+        cs_epi_json_stratified_of(b, &s->ep);
+        j_notes(b, s->notes);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_printf(b, "],\n\"logistic\": {\"converged\": %s, "
-                                 "\"sessions\": %llu, \"iterations\": %d, "
-                                 "\"terms\": [",
-                                 r->fitted && r->fit.converged ? "true" : "false",
-                                 (unsigned long long)r->logit_sessions,
-                                 r->fitted ? r->fit.iterations : 0);
-    for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
-        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
-        rc = rc ? rc : cs_json_str(b, r->term[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"coefficient\": ", 17);
-        rc = rc ? rc : cs_json_num(b, r->fit.beta[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
-        rc = rc ? rc : cs_json_num(b, r->fit.se[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"odds_ratio\": ", 16);
-        rc = rc ? rc : cs_json_num(b, r->term_or[j].est);
-        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
-        rc = rc ? rc : cs_json_num(b, r->term_or[j].lo);
-        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
-        rc = rc ? rc : cs_json_num(b, r->term_or[j].hi);
-        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
-        rc = rc ? rc : cs_json_num(b, r->fit.p_value[j]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "],\n\"logistic\": {\"converged\": %s, "
+                  "\"sessions\": %llu, \"iterations\": %d, "
+                  "\"terms\": [",
+                  r->fitted && r->fit.converged ? "true" : "false",
+                  (unsigned long long)r->logit_sessions,
+                  r->fitted ? r->fit.iterations : 0);
+    for (size_t j = 0; r->fitted && j < r->p; j++) {
+        cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        cs_json_str(b, r->term[j]);
+        cs_buf_append(b, ", \"coefficient\": ", 17);
+        cs_json_num(b, r->fit.beta[j]);
+        cs_buf_append(b, ", \"se\": ", 8);
+        cs_json_num(b, r->fit.se[j]);
+        cs_buf_append(b, ", \"odds_ratio\": ", 16);
+        cs_json_num(b, r->term_or[j].est);
+        cs_buf_append(b, ", \"lower\": ", 11);
+        cs_json_num(b, r->term_or[j].lo);
+        cs_buf_append(b, ", \"upper\": ", 11);
+        cs_json_num(b, r->term_or[j].hi);
+        cs_buf_append(b, ", \"p\": ", 7);
+        cs_json_num(b, r->fit.p_value[j]);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_append(b, "], ", 3);
-    rc = rc ? rc : j_notes(b, r->logit_notes);
-    rc = rc ? rc : cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
-    rc = rc ? rc : j_robust_terms(b, r, &r->logit_rb, 0);
-    rc = rc ? rc : cs_buf_printf(b, "},\n\"poisson\": {\"converged\": %s, "
-                                 "\"sessions\": %llu, \"iterations\": %d, "
-                                 "\"terms\": [",
-                                 r->pois_fitted && r->pois.converged ? "true" : "false",
-                                 (unsigned long long)(r->pois_fitted ? r->pois.sessions : 0),
-                                 r->pois_fitted ? r->pois.iterations : 0);
-    for (size_t j = 0; r->pois_fitted && j < r->p && rc == CS_OK; j++) {
-        rc = cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
-        rc = rc ? rc : cs_json_str(b, r->term[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"coefficient\": ", 17);
-        rc = rc ? rc : cs_json_num(b, r->pois.beta[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"se\": ", 8);
-        rc = rc ? rc : cs_json_num(b, r->pois.se[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"rate_ratio\": ", 16);
-        rc = rc ? rc : cs_json_num(b, exp(r->pois.beta[j]));
-        rc = rc ? rc : cs_buf_append(b, ", \"lower\": ", 11);
-        rc = rc ? rc : cs_json_num(b, r->pois.lower[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"upper\": ", 11);
-        rc = rc ? rc : cs_json_num(b, r->pois.upper[j]);
-        rc = rc ? rc : cs_buf_append(b, ", \"p\": ", 7);
-        rc = rc ? rc : cs_json_num(b, r->pois.p_value[j]);
-        rc = rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_append(b, "], ", 3);
+    j_notes(b, r->logit_notes);
+    cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
+    j_robust_terms(b, r, &r->logit_rb, 0);
+    cs_buf_printf(b, "},\n\"poisson\": {\"converged\": %s, "
+                  "\"sessions\": %llu, \"iterations\": %d, "
+                  "\"terms\": [",
+                  r->pois_fitted && r->pois.converged ? "true" : "false",
+                  (unsigned long long)(r->pois_fitted ? r->pois.sessions : 0),
+                  r->pois_fitted ? r->pois.iterations : 0);
+    for (size_t j = 0; r->pois_fitted && j < r->p; j++) {
+        cs_buf_append(b, j ? ",\n  {\"term\": " : "\n  {\"term\": ", j ? 13 : 12);
+        cs_json_str(b, r->term[j]);
+        cs_buf_append(b, ", \"coefficient\": ", 17);
+        cs_json_num(b, r->pois.beta[j]);
+        cs_buf_append(b, ", \"se\": ", 8);
+        cs_json_num(b, r->pois.se[j]);
+        cs_buf_append(b, ", \"rate_ratio\": ", 16);
+        cs_json_num(b, exp(r->pois.beta[j]));
+        cs_buf_append(b, ", \"lower\": ", 11);
+        cs_json_num(b, r->pois.lower[j]);
+        cs_buf_append(b, ", \"upper\": ", 11);
+        cs_json_num(b, r->pois.upper[j]);
+        cs_buf_append(b, ", \"p\": ", 7);
+        cs_json_num(b, r->pois.p_value[j]);
+        cs_buf_putc(b, '}');
     }
-    rc = rc ? rc : cs_buf_append(b, "], ", 3);
-    rc = rc ? rc : j_notes(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY);
-    rc = rc ? rc : cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
-    rc = rc ? rc : j_robust_terms(b, r, &r->pois_rb, !r->pois_fitted);
-    rc = rc ? rc : cs_buf_append(b, "},\n\"clusters\": ", 15);
+    cs_buf_append(b, "], ", 3);
+    j_notes(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY);
+    cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
+    j_robust_terms(b, r, &r->pois_rb, !r->pois_fitted);
+    cs_buf_append(b, "},\n\"clusters\": ", 15);
     if (r->robust)
-        rc = rc ? rc : cs_buf_printf(b, "{\"by\": \"participant_id\", "
-                                     "\"participants\": %zu}",
-                                     cs_clu_participants(a->clu));
+        cs_buf_printf(b, "{\"by\": \"participant_id\", "
+                      "\"participants\": %zu}",
+                      cs_clu_participants(a->clu));
     else
-        rc = rc ? rc : cs_buf_append(b, "null", 4);
-    rc = rc ? rc : cs_report_dose_json(b, a, r->o);   /* dose, over time */
-    return rc ? rc : cs_buf_append(b, "}\n", 2);
+        cs_buf_append(b, "null", 4);
+    cs_report_dose_json(b, a, r->o);   /* dose, over time */
+    cs_buf_append(b, "}\n", 2);
+    return cs_buf_error(b);
 }
 
 /* ---- tables (pretty, md, csv, tsv) --------------------------------------- */
@@ -582,28 +592,28 @@ static void pct_ci(char *d, size_t cap, const cs_ci *c)
 static int header_lines(const rep *r, cs_buf *b)
 {
     const cs_agg *a = r->a;
-    int rc = cs_buf_printf(b, "crampstat report: cramp incidence by cause factor\n"
-                           "inputs:     ");
-    for (size_t i = 0; i < a->ninputs && rc == CS_OK; i++)
-        rc = cs_buf_printf(b, "%s%s", i ? ", " : "", a->inputs[i]);
-    rc = rc ? rc : cs_buf_printf(b, "\nsessions:   %llu read, %llu used, %llu left out "
-                                 "(outcome unknown)\noutcome:    %s\n"
-                                 "level:      %g%% (risk: %s interval; rate per 1000 h: "
-                                 "exact Poisson)\nrules:      %s\n",
-                                 (unsigned long long)a->rows,
-                                 (unsigned long long)(a->rows - a->outcome_unknown),
-                                 (unsigned long long)a->outcome_unknown,
-                                 outcome_text(a->outcome), 100 * r->o->level,
-                                 r->robust ? "robust (intercept-only logit)"
-                                 : r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
-                                 a->rules);
+    cs_buf_printf(b, "crampstat report: cramp incidence by cause factor\n"
+                  "inputs:     ");
+    for (size_t i = 0; i < a->ninputs; i++)
+        cs_buf_printf(b, "%s%s", i ? ", " : "", a->inputs[i]);
+    cs_buf_printf(b, "\nsessions:   %llu read, %llu used, %llu left out "
+                  "(outcome unknown)\noutcome:    %s\n"
+                  "level:      %g%% (risk: %s interval; rate per 1000 h: "
+                  "exact Poisson)\nrules:      %s\n",
+                  (unsigned long long)a->rows,
+                  (unsigned long long)(a->rows - a->outcome_unknown),
+                  (unsigned long long)a->outcome_unknown,
+                  outcome_text(a->outcome), 100 * r->o->level,
+                  r->robust ? "robust (intercept-only logit)"
+                  : r->o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson",
+                  a->rules);
     if (r->robust)
-        rc = rc ? rc : cs_buf_printf(b, "intervals:  robust to clustering of sessions "
-                                     "within participants (%zu participants; "
-                                     "sandwich by participant_id; --cluster none "
-                                     "for session-level intervals)\n",
-                                     cs_clu_participants(a->clu));
-    return rc;
+        cs_buf_printf(b, "intervals:  robust to clustering of sessions "
+                      "within participants (%zu participants; "
+                      "sandwich by participant_id; --cluster none "
+                      "for session-level intervals)\n",
+                      cs_clu_participants(a->clu));
+    return cs_buf_error(b);
 }
 
 /* Notes of the epi measures, numbered e1, e2, ... in order of first use. */
@@ -634,19 +644,18 @@ static void epi_refs(epi_seen *e, uint64_t notes, char *d, size_t cap)
 
 static int epi_list(cs_buf *b, const epi_seen *e, int md)
 {
-    int rc = CS_OK;
 
-    for (int k = 0; k < e->n && rc == CS_OK; k++)
-        rc = cs_buf_printf(b, "%se%d. %s\n", md ? "\n" : "", k + 1,
-                           cs_epi_note_text(e->bit[k]));
-    return rc;
+    for (int k = 0; k < e->n; k++)
+        cs_buf_printf(b, "%se%d. %s\n", md ? "\n" : "", k + 1,
+                      cs_epi_note_text(e->bit[k]));
+    return cs_buf_error(b);
 }
 
 /* epi.2by2's further measures of each factor (pretty and md). Their
  * intervals treat sessions as independent, and the title says so. */
 static int attributable_table(const rep *r, cs_buf *b)
 {
-    int md = r->o->format == CS_FMT_MD, rc = CS_OK;
+    int md = r->o->format == CS_FMT_MD;
     int lvl = (int)lround(r->o->level * 100);
     char h[6][48], buf[8][128];
     const char *cells[8];
@@ -663,9 +672,8 @@ static int attributable_table(const rep *r, cs_buf *b)
     snprintf(h[4], sizeof h[4], "AF exp. rate %% (%d%% CI)", lvl);
     snprintf(h[5], sizeof h[5], "PAF rate %% (%d%% CI)", lvl);
     const char *hdr[] = { "factor", h[0], h[1], h[2], h[3], h[4], h[5], "notes" };
-    if (cs_table_init(&t, 8, hdr) < 0)
-        return CS_ENOMEM;
-    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+    cs_table_init(&t, 8, hdr);
+    for (int f = 0; f < CS_F_N; f++) {
         const cs_epi_factor *m = &r->ep[f];
         snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
         cs_fmt_ci(buf[1], sizeof buf[1], 100 * m->par.est, 100 * m->par.lo,
@@ -680,23 +688,24 @@ static int attributable_table(const rep *r, cs_buf *b)
         cs_fmt_ci(buf[6], sizeof buf[6], 100 * m->paf_rate.est,
                   100 * m->paf_rate.lo, 100 * m->paf_rate.hi, 1);
         epi_refs(&es, m->notes, buf[7], sizeof buf[7]);
-        rc = cs_table_add(&t, cells);
+        cs_table_add(&t, cells);
     }
-    rc = rc ? rc : cs_buf_puts(b, md
+    cs_buf_puts(b, md
         ? "\n## Attributable measures and exact odds ratio\n\nIntervals treat "
-          "sessions as independent.\n\n"
+        "sessions as independent.\n\n"
         : "\nAttributable measures and exact odds ratio (intervals treat "
-          "sessions as independent)\n");
-    rc = rc ? rc : cs_table_render(&t, r->o->format, 0, b);
+        "sessions as independent)\n");
+    cs_table_render(&t, r->o->format, 0, b);
     cs_table_dispose(&t);
-    rc = rc ? rc : epi_list(b, &es, md);
-    return rc ? rc : cs_buf_printf(b, "%spop. attr. risk: risk of all sessions "
+    epi_list(b, &es, md);
+    cs_buf_printf(b, "%spop. attr. risk: risk of all sessions "
         "minus that of the unexposed; NNT: exposed sessions per extra cramp "
         "(NNTH) or per cramp avoided (NNTB), through infinity when the risk "
         "difference's interval contains 0; exact OR: conditional maximum "
         "likelihood with Fisher's exact interval; rates per 1000 h, AF and PAF "
         "on rates from the exact rate ratio and exact Poisson rates.\n",
         md ? "\n" : "");
+    return cs_buf_error(b);
 }
 
 /* Each stratum's risk ratio, odds ratio and risk difference, after the
@@ -704,7 +713,7 @@ static int attributable_table(const rep *r, cs_buf *b)
 static int strata_table(const rep *r, cs_buf *b)
 {
     const cs_agg *a = r->a;
-    int md = r->o->format == CS_FMT_MD, rc = CS_OK;
+    int md = r->o->format == CS_FMT_MD;
     int lvl = (int)lround(r->o->level * 100);
     char h[3][48], buf[10][192];
     const char *cells[10];
@@ -719,11 +728,10 @@ static int strata_table(const rep *r, cs_buf *b)
     snprintf(h[2], sizeof h[2], "risk diff. pp (%d%% CI)", lvl);
     const char *hdr[] = { "factor", a->by, "exposed", "cases", "unexposed",
                           "cases", h[0], h[1], h[2], "notes" };
-    if (cs_table_init(&t, 10, hdr) < 0)
-        return CS_ENOMEM;
-    for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+    cs_table_init(&t, 10, hdr);
+    for (int f = 0; f < CS_F_N; f++) {
         const strat *s = &r->s[f];
-        for (size_t i = 0; s->t && s->st && i < a->nstrata && rc == CS_OK; i++) {
+        for (size_t i = 0; s->t && s->st && i < a->nstrata; i++) {
             const cs_2x2 *x = &s->t[i];
             const cs_epi_stratum *m = &s->st[i];
             snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
@@ -740,22 +748,23 @@ static int strata_table(const rep *r, cs_buf *b)
             cs_fmt_ci(buf[8], sizeof buf[8], 100 * m->risk_difference.est,
                       100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
             epi_refs(&es, m->notes, buf[9], sizeof buf[9]);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
     }
-    rc = rc ? rc : cs_buf_printf(b, md ? "\n### Each stratum of %s\n\n"
-                                       : "\nEach stratum of %s (sessions treated "
-                                         "as independent)\n", a->by);
-    rc = rc ? rc : cs_table_render(&t, r->o->format, 0, b);
+    cs_buf_printf(b, md ? "\n### Each stratum of %s\n\n"
+                        : "\nEach stratum of %s (sessions treated "
+                          "as independent)\n", a->by);
+    cs_table_render(&t, r->o->format, 0, b);
     cs_table_dispose(&t);
-    return rc ? rc : epi_list(b, &es, md);
+    epi_list(b, &es, md);
+    return cs_buf_error(b);
 }
 
 static int render_tables(const rep *r, cs_buf *b)
 {
     const cs_report_opts *o = r->o;
     const cs_agg *a = r->a;
-    int fmt = o->format, rc = CS_OK;
+    int fmt = o->format;
     int lvl = (int)lround(o->level * 100);
     char h_risk[40], h_rr[40], h_or[40], h_rd[40];
     cs_table t;
@@ -778,15 +787,14 @@ static int render_tables(const rep *r, cs_buf *b)
         cs_buf_init(&nb, 0);
         for (size_t i = 0; i < nc; i++)
             c[i] = v[i];
-        if (cs_table_init(&t, nc, hdr) < 0)
-            return CS_ENOMEM;
+        cs_table_init(&t, nc, hdr);
 #define N(i, x) cs_fmt_double(v[i], sizeof v[i], (x))
 #define S(i, x) snprintf(v[i], sizeof v[i], "%s", (x))
 #define U(i, x) snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)(x))
 #define CLR() for (size_t k_ = 0; k_ < nc; k_++) v[k_][0] = '\0'
-        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        for (int f = 0; f < CS_F_N; f++) {
             const cs_factor_stats *s = &r->f[f];
-            for (int g = 0; g < 2 && rc == CS_OK; g++) {
+            for (int g = 0; g < 2; g++) {
                 const cs_group_stats *gs = g ? &s->unexposed : &s->exposed;
                 CLR();
                 S(0, "group"); S(1, cs_factor_name(f));
@@ -795,17 +803,17 @@ static int render_tables(const rep *r, cs_buf *b)
                 N(6, gs->hours); N(7, gs->risk.est); N(8, gs->risk.lo);
                 N(9, gs->risk.hi); N(10, gs->rate.est); N(11, gs->rate.lo);
                 N(12, gs->rate.hi);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             const struct { const char *m; const cs_ci *ci; } ms[] = {
                 { "risk_ratio", &s->rr }, { "odds_ratio", &s->or },
                 { "risk_difference", &s->rd }, { "af_exposed", &s->af },
             };
-            for (size_t k = 0; k < 4 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < 4; k++) {
                 CLR();
                 S(0, "comparison"); S(1, cs_factor_name(f)); S(13, ms[k].m);
                 N(14, ms[k].ci->est); N(15, ms[k].ci->lo); N(16, ms[k].ci->hi);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             const cs_epi_factor *m = &r->ep[f];
             const struct { const char *m; const cs_ci *ci; } ep[] = {
@@ -817,25 +825,25 @@ static int render_tables(const rep *r, cs_buf *b)
                 { "attributable_rate_population_per_1000h", &m->par_rate },
                 { "paf_rate", &m->paf_rate },
             };
-            for (size_t k = 0; k < sizeof ep / sizeof ep[0] && rc == CS_OK; k++) {
+            for (size_t k = 0; k < sizeof ep / sizeof ep[0]; k++) {
                 CLR();
                 S(0, "comparison"); S(1, cs_factor_name(f)); S(13, ep[k].m);
                 N(14, ep[k].ci->est); N(15, ep[k].ci->lo); N(16, ep[k].ci->hi);
                 if (k == 0)
                     cs_epi_notes_format(v[19], sizeof v[19], m->notes);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             /* nnt: its kind (harm or benefit) in the group column */
             CLR();
             S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "nnt");
             S(2, cs_epi_nnt_kind_name(m->nnt.kind) ? cs_epi_nnt_kind_name(m->nnt.kind) : "");
             N(14, m->nnt.est); N(15, m->nnt.lo); N(16, m->nnt.hi);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
             CLR();
             S(0, "test"); S(1, cs_factor_name(f));
             S(13, o->yates ? "chi2_yates" : "chi2"); N(17, s->chi2.stat);
             N(18, s->chi2.p);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
             CLR();
             S(0, "test"); S(1, cs_factor_name(f)); S(13, "fisher_exact");
             N(18, s->fisher_p);
@@ -843,7 +851,7 @@ static int render_tables(const rep *r, cs_buf *b)
             /* The same notes as JSON: the factor's and its groups'. */
             cs_stats_notes_format(v[19], sizeof v[19],
                                   s->notes | s->exposed.notes | s->unexposed.notes);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
             if (!r->robust)
                 continue;
             const cs_clu_factor *cf = &r->cf[f];
@@ -851,14 +859,14 @@ static int render_tables(const rep *r, cs_buf *b)
             S(0, "comparison"); S(1, cs_factor_name(f)); S(13, "rate_ratio");
             N(14, r->rate_ratio[f].est); N(15, r->rate_ratio[f].lo);
             N(16, r->rate_ratio[f].hi);
-            rc = rc ? rc : cs_table_add(&t, c);
-            for (int g = 0; g < 2 && rc == CS_OK; g++) {
+            cs_table_add(&t, c);
+            for (int g = 0; g < 2; g++) {
                 CLR();
                 S(0, "cluster_robust"); S(1, cs_factor_name(f));
                 S(2, g ? "unexposed" : "exposed");
                 S(13, "participants");
                 U(14, g ? cf->participants_unexposed : cf->participants_exposed);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             const struct { const char *m; const cs_ci *ci; } rb[] = {
                 { "risk_ratio", &cf->risk_ratio }, { "odds_ratio", &cf->odds_ratio },
@@ -867,34 +875,34 @@ static int render_tables(const rep *r, cs_buf *b)
                 { "unexposed_risk", &cf->unexposed_risk },
                 { "af_exposed", &cf->af_exposed }, { "paf", &cf->paf },
             };
-            for (size_t k = 0; k < sizeof rb / sizeof rb[0] && rc == CS_OK; k++) {
+            for (size_t k = 0; k < sizeof rb / sizeof rb[0]; k++) {
                 CLR();
                 S(0, "cluster_robust"); S(1, cs_factor_name(f)); S(13, rb[k].m);
                 N(14, rb[k].ci->est); N(15, rb[k].ci->lo); N(16, rb[k].ci->hi);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             CLR();
             S(0, "cluster_robust"); S(1, cs_factor_name(f)); S(13, "design_effect");
             N(14, cf->design_effect);
             cs_clu_notes_format(v[19], sizeof v[19], cf->notes);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
         }
-        for (int f = 0; r->has_strata && f < CS_F_N && rc == CS_OK; f++) {
+        for (int f = 0; r->has_strata && f < CS_F_N; f++) {
             const strat *s = &r->s[f];
-            for (size_t i = 0; i < a->nstrata && s->t && rc == CS_OK; i++) {
+            for (size_t i = 0; i < a->nstrata && s->t; i++) {
                 CLR();
                 S(0, "stratum"); S(1, cs_factor_name(f));
                 snprintf(v[2], sizeof v[2], "%s=%s", a->by, a->strata[i].name);
                 U(3, a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
                 U(4, s->t[i].a + s->t[i].b + s->t[i].c + s->t[i].d);
                 U(5, s->t[i].a + s->t[i].c);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
                 const struct { const char *m; const cs_ci *ci; } sm[] = {
                     { "risk_ratio", &s->st[i].risk_ratio },
                     { "odds_ratio", &s->st[i].odds_ratio },
                     { "risk_difference", &s->st[i].risk_difference },
                 };
-                for (size_t k = 0; k < 3 && rc == CS_OK; k++) {
+                for (size_t k = 0; k < 3; k++) {
                     CLR();
                     S(0, "stratum"); S(1, cs_factor_name(f));
                     snprintf(v[2], sizeof v[2], "%s=%s", a->by, a->strata[i].name);
@@ -902,66 +910,66 @@ static int render_tables(const rep *r, cs_buf *b)
                     N(16, sm[k].ci->hi);
                     if (k == 0)
                         cs_epi_notes_format(v[19], sizeof v[19], s->st[i].notes);
-                    rc = cs_table_add(&t, c);
+                    cs_table_add(&t, c);
                 }
             }
             const struct { const char *m; const cs_ci *ci; } ms[] = {
                 { "mh_risk_ratio", &s->mh.risk_ratio },
                 { "mh_odds_ratio", &s->mh.odds_ratio },
             };
-            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < 2; k++) {
                 CLR();
                 S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
                 S(13, ms[k].m); N(14, ms[k].ci->est); N(15, ms[k].ci->lo);
                 N(16, ms[k].ci->hi);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             CLR();
             S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
             S(13, "mh_chi2"); N(17, s->mh.chisq.stat); N(18, s->mh.chisq.p);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
             CLR();
             S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
             S(13, "breslow_day"); N(17, s->mh.breslow_day.stat);
             N(18, s->mh.breslow_day.p);
             cs_stats_notes_format(v[19], sizeof v[19], s->notes);
-            rc = rc ? rc : cs_table_add(&t, c);
+            cs_table_add(&t, c);
             const cs_epi_stratified *m = &s->ep;
             const struct { const char *m; const cs_ci *ci; } mr[] = {
                 { "mh_risk_difference", &m->mh_rd },
                 { "mh_risk_difference_sato", &m->mh_rd_sato },
             };
-            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < 2; k++) {
                 CLR();
                 S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
                 S(13, mr[k].m); N(14, mr[k].ci->est); N(15, mr[k].ci->lo);
                 N(16, mr[k].ci->hi);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             const struct { const char *m; double v; } ca[] = {
                 { "crude_to_adjusted_risk_ratio", m->crude_adj.risk_ratio },
                 { "crude_to_adjusted_odds_ratio", m->crude_adj.odds_ratio },
             };
-            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < 2; k++) {
                 CLR();
                 S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
                 S(13, ca[k].m); N(14, ca[k].v);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
             const struct { const char *m; const cs_test *t; } wt[] = {
                 { "woolf_risk_ratio", &m->woolf_rr },
                 { "woolf_odds_ratio", &m->woolf_or },
             };
-            for (size_t k = 0; k < 2 && rc == CS_OK; k++) {
+            for (size_t k = 0; k < 2; k++) {
                 CLR();
                 S(0, "stratified"); S(1, cs_factor_name(f)); S(2, a->by);
                 S(13, wt[k].m); N(17, wt[k].t->stat); N(18, wt[k].t->p);
                 if (k == 1)
                     cs_epi_notes_format(v[19], sizeof v[19], m->notes);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
         }
-        for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
+        for (size_t j = 0; r->fitted && j < r->p; j++) {
             CLR();
             S(0, "logistic"); S(1, r->term[j]); S(13, "adjusted_odds_ratio");
             U(4, r->logit_sessions);
@@ -969,9 +977,9 @@ static int render_tables(const rep *r, cs_buf *b)
             N(16, r->term_or[j].hi); N(17, r->fit.z[j]); N(18, r->fit.p_value[j]);
             if (j == 0)
                 cs_stats_notes_format(v[19], sizeof v[19], r->logit_notes);
-            rc = cs_table_add(&t, c);
+            cs_table_add(&t, c);
         }
-        for (size_t j = 0; r->robust && r->fitted && j < r->p && rc == CS_OK; j++) {
+        for (size_t j = 0; r->robust && r->fitted && j < r->p; j++) {
             CLR();
             S(0, "logistic_robust"); S(1, r->term[j]); S(13, "adjusted_odds_ratio");
             U(4, r->logit_rb.sessions);
@@ -979,10 +987,10 @@ static int render_tables(const rep *r, cs_buf *b)
             N(16, r->logit_rb.upper[j]); N(18, r->logit_rb.p_value[j]);
             if (j == 0)
                 cs_clu_notes_format(v[19], sizeof v[19], r->logit_rb.notes);
-            rc = cs_table_add(&t, c);
+            cs_table_add(&t, c);
         }
-        for (size_t j = 0; r->robust && r->pois_fitted && j < r->p && rc == CS_OK; j++) {
-            for (int k = 0; k < 2 && rc == CS_OK; k++) {
+        for (size_t j = 0; r->robust && r->pois_fitted && j < r->p; j++) {
+            for (int k = 0; k < 2; k++) {
                 CLR();
                 S(0, k ? "poisson_robust" : "poisson"); S(1, r->term[j]);
                 S(13, "adjusted_rate_ratio");
@@ -995,7 +1003,7 @@ static int render_tables(const rep *r, cs_buf *b)
                     cs_clu_notes_format(v[19], sizeof v[19], r->pois_rb.notes);
                 else if (j == 0)
                     cs_stats_notes_format(v[19], sizeof v[19], r->pois.status);
-                rc = cs_table_add(&t, c);
+                cs_table_add(&t, c);
             }
         }
 #undef N
@@ -1003,31 +1011,31 @@ static int render_tables(const rep *r, cs_buf *b)
 #undef U
 #undef CLR
         cs_buf_dispose(&nb);
-        rc = rc ? rc : cs_table_render(&t, fmt, o->safe_csv, b);
+        cs_table_render(&t, fmt, o->safe_csv, b);
         cs_table_dispose(&t);
-        return rc;
+        return cs_buf_error(b);
     }
 
     /* pretty and md: a header, then three tables. */
     if (fmt == CS_FMT_MD) {
-        rc = cs_buf_printf(b, "# Cramp incidence by cause factor\n\n");
+        cs_buf_printf(b, "# Cramp incidence by cause factor\n\n");
         cs_buf tmp;
         cs_buf_init(&tmp, 0);
-        rc = rc ? rc : header_lines(r, &tmp);
+        header_lines(r, &tmp);
         /* Markdown: the header lines as a list. */
-        for (char *p = tmp.ptr, *nl; rc == CS_OK && p && *p; p = nl + 1) {
+        for (char *p = tmp.ptr, *nl; p && *p; p = nl + 1) {
             nl = strchr(p, '\n');
             if (p == tmp.ptr) {  /* the title line is the heading above */
                 if (!nl) break;
                 continue;
             }
-            rc = cs_buf_printf(b, "- %.*s\n", (int)(nl - p), p);
+            cs_buf_printf(b, "- %.*s\n", (int)(nl - p), p);
         }
         cs_buf_dispose(&tmp);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_putc(b, '\n');
     } else {
-        rc = header_lines(r, b);
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        header_lines(r, b);
+        cs_buf_putc(b, '\n');
     }
     snprintf(h_risk, sizeof h_risk, "risk %% (%d%% CI)", lvl);
     {
@@ -1037,9 +1045,8 @@ static int render_tables(const rep *r, cs_buf *b)
         const char *hdr_rb[] = { "factor", "unknown", "exposed", "people", "cases",
                                  h_risk, "per 1000 h", "unexposed", "people",
                                  "cases", h_risk, "per 1000 h" };
-        if (cs_table_init(&t, r->robust ? 12 : 10, r->robust ? hdr_rb : hdr) < 0)
-            return CS_ENOMEM;
-        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        cs_table_init(&t, r->robust ? 12 : 10, r->robust ? hdr_rb : hdr);
+        for (int f = 0; f < CS_F_N; f++) {
             const cs_factor_stats *s = &r->f[f];
             const cs_clu_factor *cf = &r->cf[f];
             int k = 0;
@@ -1056,13 +1063,13 @@ static int render_tables(const rep *r, cs_buf *b)
                        : g ? &cf->unexposed_risk : &cf->exposed_risk);
                 cs_fmt_disp(buf[k++], sizeof buf[0], gs->rate.est, 2);
             }
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
         if (fmt == CS_FMT_MD)
-            rc = rc ? rc : cs_buf_printf(b, "## Risk by exposure\n\n");
+            cs_buf_printf(b, "## Risk by exposure\n\n");
         else
-            rc = rc ? rc : cs_buf_printf(b, "Risk by exposure\n");
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+            cs_buf_printf(b, "Risk by exposure\n");
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
     }
     snprintf(h_rr, sizeof h_rr, "risk ratio (%d%% CI)", lvl);
@@ -1080,14 +1087,13 @@ static int render_tables(const rep *r, cs_buf *b)
                                  h_af, h_paf,
                                  o->yates ? "chi2 p (Yates)" : "chi2 p",
                                  "Fisher p", "notes" };
-        if (cs_table_init(&t, r->robust ? 11 : 9, r->robust ? hdr_rb : hdr) < 0)
-            return CS_ENOMEM;
+        cs_table_init(&t, r->robust ? 11 : 9, r->robust ? hdr_rb : hdr);
         int nclu = 0;
         uint32_t seen_clu[8];
         int nnote = 0;
         uint32_t seen[32];
         int nseen = 0;
-        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        for (int f = 0; f < CS_F_N; f++) {
             const cs_factor_stats *s = &r->f[f];
             uint32_t notes = s->notes | s->exposed.notes | s->unexposed.notes;
             size_t n = 0;
@@ -1144,37 +1150,37 @@ static int render_tables(const rep *r, cs_buf *b)
                                       n ? "," : "", 'a' + k);
             }
             (void)nnote;
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
-        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Comparison, exposed vs unexposed\n\n"
-                                                       : "\nComparison, exposed vs unexposed\n");
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Comparison, exposed vs unexposed\n\n"
+                                        : "\nComparison, exposed vs unexposed\n");
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        rc = rc ? rc : cs_buf_printf(b, "%s* an expected count is below 5: read "
-                                     "Fisher's exact p\n", fmt == CS_FMT_MD ? "\n" : "");
-        for (int k = 0; k < nseen && rc == CS_OK; k++)
-            rc = cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
-                               k + 1, cs_stats_note_text(seen[k]));
-        for (int k = 0; k < nclu && rc == CS_OK; k++) {
+        cs_buf_printf(b, "%s* an expected count is below 5: read "
+                      "Fisher's exact p\n", fmt == CS_FMT_MD ? "\n" : "");
+        for (int k = 0; k < nseen; k++)
+            cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
+                          k + 1, cs_stats_note_text(seen[k]));
+        for (int k = 0; k < nclu; k++) {
             char t2[160];
             cs_clu_notes_format(t2, sizeof t2, seen_clu[k]);
-            rc = cs_buf_printf(b, "%s%c. robust interval undefined: %s\n",
-                               fmt == CS_FMT_MD ? "\n" : "", 'a' + k, t2);
+            cs_buf_printf(b, "%s%c. robust interval undefined: %s\n",
+                          fmt == CS_FMT_MD ? "\n" : "", 'a' + k, t2);
         }
         if (r->robust)
-            rc = rc ? rc : cs_buf_printf(b, "%sRisks, RR, OR, RD, rate ratio, AF "
-                                         "and PAF: intervals robust to clustering "
-                                         "within participants; deff = (robust / "
-                                         "Katz SE of log RR)^2; chi-square and "
-                                         "Fisher p treat sessions as independent.\n",
-                                         fmt == CS_FMT_MD ? "\n" : "");
-        rc = rc ? rc : cs_buf_printf(b, "%sAF exp.: attributable fraction among "
-                                     "the exposed, (RR - 1) / RR; PAF: population "
-                                     "attributable fraction, the share of all "
-                                     "cases that would not occur without the "
-                                     "factor.\n", fmt == CS_FMT_MD ? "\n" : "");
+            cs_buf_printf(b, "%sRisks, RR, OR, RD, rate ratio, AF "
+                          "and PAF: intervals robust to clustering "
+                          "within participants; deff = (robust / "
+                          "Katz SE of log RR)^2; chi-square and "
+                          "Fisher p treat sessions as independent.\n",
+                          fmt == CS_FMT_MD ? "\n" : "");
+        cs_buf_printf(b, "%sAF exp.: attributable fraction among "
+                      "the exposed, (RR - 1) / RR; PAF: population "
+                      "attributable fraction, the share of all "
+                      "cases that would not occur without the "
+                      "factor.\n", fmt == CS_FMT_MD ? "\n" : "");
     }
-    rc = rc ? rc : attributable_table(r, b);
+    attributable_table(r, b);
     if (r->has_strata) {
         char h_mrd[48];
         const char *hdr[] = { "factor", "strata", h_rr, h_or, h_mrd,
@@ -1186,9 +1192,8 @@ static int render_tables(const rep *r, cs_buf *b)
         snprintf(h_mrd, sizeof h_mrd, "MH risk diff. pp (%d%% CI)", lvl);
         epi_seen es;
         memset(&es, 0, sizeof es);
-        if (cs_table_init(&t, 12, hdr) < 0)
-            return CS_ENOMEM;
-        for (int f = 0; f < CS_F_N && rc == CS_OK; f++) {
+        cs_table_init(&t, 12, hdr);
+        for (int f = 0; f < CS_F_N; f++) {
             const strat *s = &r->s[f];
             const cs_epi_stratified *m = &s->ep;
             size_t n;
@@ -1212,30 +1217,29 @@ static int render_tables(const rep *r, cs_buf *b)
             epi_refs(&es, m->notes, buf[11] + n + (n > 0), sizeof buf[11] - n - 1);
             if (n > 0 && buf[11][n + 1])
                 buf[11][n] = ' ';
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
-        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
-                                     ? "\n## Stratified by %s (Mantel-Haenszel%s)\n\n"
-                                     : "\nStratified by %s (Mantel-Haenszel%s)\n", a->by,
-                                     r->robust ? "; treats sessions as independent" : "");
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_buf_printf(b, fmt == CS_FMT_MD
+                      ? "\n## Stratified by %s (Mantel-Haenszel%s)\n\n"
+                      : "\nStratified by %s (Mantel-Haenszel%s)\n", a->by,
+                      r->robust ? "; treats sessions as independent" : "");
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        rc = rc ? rc : epi_list(b, &es, fmt == CS_FMT_MD);
-        rc = rc ? rc : cs_buf_printf(b, "%sMH risk diff.: Greenland-Robins "
-                                     "variance; crude/MH: the crude ratio over "
-                                     "the pooled one, far from 1 when %s "
-                                     "confounds the factor; Breslow-Day and "
-                                     "Woolf: small p when the ratio differs "
-                                     "between strata.\n",
-                                     fmt == CS_FMT_MD ? "\n" : "", a->by);
-        rc = rc ? rc : strata_table(r, b);
+        epi_list(b, &es, fmt == CS_FMT_MD);
+        cs_buf_printf(b, "%sMH risk diff.: Greenland-Robins "
+                      "variance; crude/MH: the crude ratio over "
+                      "the pooled one, far from 1 when %s "
+                      "confounds the factor; Breslow-Day and "
+                      "Woolf: small p when the ratio differs "
+                      "between strata.\n",
+                      fmt == CS_FMT_MD ? "\n" : "", a->by);
+        strata_table(r, b);
     }
     {
         const char *hdr[] = { "term", h_or, "p" };
         snprintf(h_or, sizeof h_or, "adjusted odds ratio (%d%% CI)", lvl);
-        if (cs_table_init(&t, 3, hdr) < 0)
-            return CS_ENOMEM;
-        for (size_t j = 0; r->fitted && j < r->p && rc == CS_OK; j++) {
+        cs_table_init(&t, 3, hdr);
+        for (size_t j = 0; r->fitted && j < r->p; j++) {
             snprintf(buf[0], sizeof buf[0], "%s", r->term[j]);
             /* Small odds ratios (the intercept's baseline odds) need more
              * decimals to say anything. */
@@ -1245,58 +1249,59 @@ static int render_tables(const rep *r, cs_buf *b)
                       r->term_or[j].est < 0.1 ? 4 : 2);
             cs_fmt_p(buf[2], sizeof buf[2],
                      r->robust ? r->logit_rb.p_value[j] : r->fit.p_value[j]);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
-        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
+        cs_buf_printf(b, fmt == CS_FMT_MD
             ? "\n## Logistic regression on the six main factors\n\n%llu sessions with all six known; %s%s.\n\n"
             : "\nLogistic regression on the six main factors (%llu sessions with all six known; %s%s)\n",
             (unsigned long long)r->logit_sessions,
             !r->fitted ? "no data" : r->fit.converged ? "converged" : "did not converge",
             r->robust ? "; robust intervals" : "");
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+        for (unsigned bit = 0; bit < 32; bit++)
             if (r->logit_notes & (UINT32_C(1) << bit))
-                rc = cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
-                                   cs_stats_note_text(UINT32_C(1) << bit));
+                cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
+                              cs_stats_note_text(UINT32_C(1) << bit));
     }
-    if (r->robust && rc == CS_OK) {
+    if (r->robust) {
         const char *hdr[] = { "term", h_or, "p" };
         snprintf(h_or, sizeof h_or, "rate ratio (%d%% CI)", lvl);
-        if (cs_table_init(&t, 3, hdr) < 0)
-            return CS_ENOMEM;
-        for (size_t j = 0; r->pois_fitted && j < r->p && rc == CS_OK; j++) {
+        cs_table_init(&t, 3, hdr);
+        for (size_t j = 0; r->pois_fitted && j < r->p; j++) {
             double e = exp(r->pois.beta[j]);
             snprintf(buf[0], sizeof buf[0], "%s", j ? r->term[j]
                      : "baseline per 1000 h");
             cs_fmt_ci(buf[1], sizeof buf[1], e, r->pois_rb.lower[j],
                       r->pois_rb.upper[j], 2);
             cs_fmt_p(buf[2], sizeof buf[2], r->pois_rb.p_value[j]);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
-        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
+        cs_buf_printf(b, fmt == CS_FMT_MD
             ? "\n## Poisson rate model (cases per 1000 h) on the six main factors\n\n%llu sessions; %s; robust intervals.\n\n"
             : "\nPoisson rate model, cases per 1000 h (%llu sessions; %s; robust intervals)\n",
             (unsigned long long)(r->pois_fitted ? r->pois.sessions : 0),
             !r->pois_fitted ? "no data" : r->pois.converged ? "converged" : "did not converge");
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
     }
-    return rc;
+    return cs_buf_error(b);
 }
 
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
 {
     rep *r = cs_report_compute(a, o);
-    int rc;
 
     if (!r)
-        return CS_ENOMEM;
-    rc = o->format == CS_FMT_JSON ? render_json(r, out) : render_tables(r, out);
+        return cs_buf_fail(out, CS_ENOMEM);
+    if (o->format == CS_FMT_JSON)
+        render_json(r, out);
+    else
+        render_tables(r, out);
     /* dose-response and over time: pretty and md (csv/tsv keep the
      * factor table's columns) */
-    if (rc == CS_OK && (o->format == CS_FMT_PRETTY || o->format == CS_FMT_MD))
-        rc = cs_report_dose_tables(out, a, o);
+    if (o->format == CS_FMT_PRETTY || o->format == CS_FMT_MD)
+        cs_report_dose_tables(out, a, o);
     cs_report_free(r);
-    return rc;
+    return cs_buf_error(out);
 }

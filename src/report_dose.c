@@ -56,29 +56,33 @@ void cs_report_dose_compute(cs_dose_stats out[CS_DOSE_N], const cs_agg *a,
 
 static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
 {
-    int rc = cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
-    rc = rc ? rc : cs_json_num(b, c->est);
-    rc = rc ? rc : APP(b, ", \"lower\": ");
-    rc = rc ? rc : cs_json_num(b, c->lo);
-    rc = rc ? rc : APP(b, ", \"upper\": ");
-    rc = rc ? rc : cs_json_num(b, c->hi);
-    return rc ? rc : cs_buf_putc(b, '}');
+    cs_buf_printf(b, "\"%s\": {\"estimate\": ", key);
+    cs_json_num(b, c->est);
+    APP(b, ", \"lower\": ");
+    cs_json_num(b, c->lo);
+    APP(b, ", \"upper\": ");
+    cs_json_num(b, c->hi);
+    cs_buf_putc(b, '}');
+    return cs_buf_error(b);
 }
 
 static int j_notes(cs_buf *b, uint32_t notes)
 {
-    int rc = APP(b, "\"notes\": ["), first = 1;
-    for (unsigned bit = 0; bit < 32 && rc == CS_OK; bit++)
+    int first = 1;
+
+    APP(b, "\"notes\": [");
+    for (unsigned bit = 0; bit < 32; bit++)
         if (notes & (UINT32_C(1) << bit)) {
             const char *t = cs_stats_note_text(UINT32_C(1) << bit);
             if (!t)
                 continue;
             if (!first)
-                rc = APP(b, ", ");
-            rc = rc ? rc : cs_json_str(b, t);
+                APP(b, ", ");
+            cs_json_str(b, t);
             first = 0;
         }
-    return rc ? rc : cs_buf_putc(b, ']');
+    cs_buf_putc(b, ']');
+    return cs_buf_error(b);
 }
 
 int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
@@ -86,101 +90,103 @@ int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     cs_dose_stats s[CS_DOSE_N];
     cs_period_row *rows = NULL;
     size_t nrows = 0;
-    int rc = CS_OK;
 
     if (!a->dose.present)
-        rc = APP(b, ",\n\"dose_response\": null");
+        APP(b, ",\n\"dose_response\": null");
     else {
         cs_report_dose_compute(s, a, o);
-        rc = APP(b, ",\n\"dose_response\": [");
+        APP(b, ",\n\"dose_response\": [");
     }
-    for (int e = 0; a->dose.present && e < CS_DOSE_N && rc == CS_OK; e++) {
+    for (int e = 0; a->dose.present && e < CS_DOSE_N; e++) {
         const cs_dose_stats *x = &s[e];
         char label[160];
-        rc = cs_buf_printf(b, "%s\n  {\"exposure\": \"%s\", \"reference\": %d, "
-                           "\"missing\": %llu, \"below_first_band\": %llu, "
-                           "\"bands\": [", e ? "," : "",
-                           cs_dose_exposure_name(e), x->reference + 1,
-                           (unsigned long long)x->missing,
-                           (unsigned long long)x->below);
-        for (int k = 0; k < x->nbands && rc == CS_OK; k++) {
+        cs_buf_printf(b, "%s\n  {\"exposure\": \"%s\", \"reference\": %d, "
+                      "\"missing\": %llu, \"below_first_band\": %llu, "
+                      "\"bands\": [", e ? "," : "",
+                      cs_dose_exposure_name(e), x->reference + 1,
+                      (unsigned long long)x->missing,
+                      (unsigned long long)x->below);
+        for (int k = 0; k < x->nbands; k++) {
             const cs_dose_band_stats *d = &x->band[k];
             cs_dose_band_label(label, sizeof label, d->lower, d->upper);
-            rc = cs_buf_printf(b, "%s\n    {\"label\": ", k ? "," : "");
-            rc = rc ? rc : cs_json_str(b, label);
-            rc = rc ? rc : APP(b, ", \"lower\": ");
-            rc = rc ? rc : cs_json_num(b, d->lower);
-            rc = rc ? rc : APP(b, ", \"upper\": ");
-            rc = rc ? rc : cs_json_num(b, d->upper);
-            rc = rc ? rc : cs_buf_printf(b, ", \"sessions\": %llu, \"cases\": %llu, "
-                                         "\"hours\": ", (unsigned long long)d->sessions,
-                                         (unsigned long long)d->cases);
-            rc = rc ? rc : cs_json_num(b, d->hours);
-            rc = rc ? rc : APP(b, ",\n     ");
-            rc = rc ? rc : j_ci(b, "risk", &d->risk);
-            rc = rc ? rc : APP(b, ", ");
-            rc = rc ? rc : j_ci(b, "rate_per_1000h", &d->rate);
-            rc = rc ? rc : APP(b, ",\n     ");
-            rc = rc ? rc : j_ci(b, "risk_ratio", &d->rr);
-            rc = rc ? rc : APP(b, ", ");
-            rc = rc ? rc : j_notes(b, d->notes);
-            rc = rc ? rc : cs_buf_putc(b, '}');
+            cs_buf_printf(b, "%s\n    {\"label\": ", k ? "," : "");
+            cs_json_str(b, label);
+            APP(b, ", \"lower\": ");
+            cs_json_num(b, d->lower);
+            APP(b, ", \"upper\": ");
+            cs_json_num(b, d->upper);
+            cs_buf_printf(b, ", \"sessions\": %llu, \"cases\": %llu, "
+                          "\"hours\": ", (unsigned long long)d->sessions,
+                          (unsigned long long)d->cases);
+            cs_json_num(b, d->hours);
+            APP(b, ",\n     ");
+            j_ci(b, "risk", &d->risk);
+            APP(b, ", ");
+            j_ci(b, "rate_per_1000h", &d->rate);
+            APP(b, ",\n     ");
+            j_ci(b, "risk_ratio", &d->rr);
+            APP(b, ", ");
+            j_notes(b, d->notes);
+            cs_buf_putc(b, '}');
         }
-        rc = rc ? rc : APP(b, "],\n   \"trend\": {\"chi2\": ");
-        rc = rc ? rc : cs_json_num(b, x->trend.stat);
-        rc = rc ? rc : APP(b, ", \"df\": 1, \"p\": ");
-        rc = rc ? rc : cs_json_num(b, x->trend.p);
-        rc = rc ? rc : APP(b, ", ");
-        rc = rc ? rc : j_notes(b, x->trend_notes);
-        rc = rc ? rc : APP(b, "},\n   \"trend_robust\": ");
+        APP(b, "],\n   \"trend\": {\"chi2\": ");
+        cs_json_num(b, x->trend.stat);
+        APP(b, ", \"df\": 1, \"p\": ");
+        cs_json_num(b, x->trend.p);
+        APP(b, ", ");
+        j_notes(b, x->trend_notes);
+        APP(b, "},\n   \"trend_robust\": ");
         if (!x->robust)
-            rc = rc ? rc : APP(b, "null");
+            APP(b, "null");
         else {
-            rc = rc ? rc : APP(b, "{\"odds_ratio_per_band\": ");
-            rc = rc ? rc : cs_json_num(b, x->trend_or.est);
-            rc = rc ? rc : APP(b, ", \"lower\": ");
-            rc = rc ? rc : cs_json_num(b, x->trend_or.lo);
-            rc = rc ? rc : APP(b, ", \"upper\": ");
-            rc = rc ? rc : cs_json_num(b, x->trend_or.hi);
-            rc = rc ? rc : APP(b, ", \"p\": ");
-            rc = rc ? rc : cs_json_num(b, x->trend_or_p);
-            rc = rc ? rc : cs_buf_printf(b, ", \"participants\": %llu, ",
-                                         (unsigned long long)x->participants);
-            rc = rc ? rc : j_notes(b, x->robust_notes);
-            rc = rc ? rc : cs_buf_putc(b, '}');
+            APP(b, "{\"odds_ratio_per_band\": ");
+            cs_json_num(b, x->trend_or.est);
+            APP(b, ", \"lower\": ");
+            cs_json_num(b, x->trend_or.lo);
+            APP(b, ", \"upper\": ");
+            cs_json_num(b, x->trend_or.hi);
+            APP(b, ", \"p\": ");
+            cs_json_num(b, x->trend_or_p);
+            cs_buf_printf(b, ", \"participants\": %llu, ",
+                          (unsigned long long)x->participants);
+            j_notes(b, x->robust_notes);
+            cs_buf_putc(b, '}');
         }
-        rc = rc ? rc : cs_buf_putc(b, '}');
+        cs_buf_putc(b, '}');
     }
     if (a->dose.present)
-        rc = rc ? rc : cs_buf_putc(b, ']');
-    if (!a->period.present)
-        return rc ? rc : APP(b, ",\n\"over_time\": null");
-    if (!rc && cs_period_rows(&a->period, o->period, o->level, &rows, &nrows) < 0)
-        return CS_ENOMEM;
-    rc = rc ? rc : cs_buf_printf(b, ",\n\"over_time\": {\"period\": \"%s\", "
-                                 "\"undated\": %llu, \"rows\": [",
-                                 cs_period_name(o->period),
-                                 (unsigned long long)a->period.undated);
-    for (size_t i = 0; i < nrows && rc == CS_OK; i++) {
+        cs_buf_putc(b, ']');
+    if (!a->period.present) {
+        APP(b, ",\n\"over_time\": null");
+        return cs_buf_error(b);
+    }
+    if (!cs_buf_error(b) && cs_period_rows(&a->period, o->period, o->level, &rows, &nrows) < 0)
+        return cs_buf_fail(b, CS_ENOMEM);
+    cs_buf_printf(b, ",\n\"over_time\": {\"period\": \"%s\", "
+                  "\"undated\": %llu, \"rows\": [",
+                  cs_period_name(o->period),
+                  (unsigned long long)a->period.undated);
+    for (size_t i = 0; i < nrows; i++) {
         const cs_period_row *w = &rows[i];
         char date[16];
         cs_fmt_date(date, sizeof date, w->start);
-        rc = cs_buf_printf(b, "%s\n  {\"start\": \"%s\", \"sessions\": %llu, "
-                           "\"hours\": ", i ? "," : "", date,
-                           (unsigned long long)w->sessions);
-        rc = rc ? rc : cs_json_num(b, w->hours);
-        rc = rc ? rc : cs_buf_printf(b, ", \"cases\": %llu, ",
-                                     (unsigned long long)w->cases);
-        rc = rc ? rc : j_ci(b, "rate_per_1000h", &w->rate);
-        rc = rc ? rc : APP(b, ",\n   \"exposed_share\": {");
-        for (int f = 0; f < CS_F_MAIN_N && rc == CS_OK; f++) {
-            rc = cs_buf_printf(b, "%s\"%s\": ", f ? ", " : "", main_names[f]);
-            rc = rc ? rc : cs_json_num(b, w->exposed_share[f]);
+        cs_buf_printf(b, "%s\n  {\"start\": \"%s\", \"sessions\": %llu, "
+                      "\"hours\": ", i ? "," : "", date,
+                      (unsigned long long)w->sessions);
+        cs_json_num(b, w->hours);
+        cs_buf_printf(b, ", \"cases\": %llu, ",
+                      (unsigned long long)w->cases);
+        j_ci(b, "rate_per_1000h", &w->rate);
+        APP(b, ",\n   \"exposed_share\": {");
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            cs_buf_printf(b, "%s\"%s\": ", f ? ", " : "", main_names[f]);
+            cs_json_num(b, w->exposed_share[f]);
         }
-        rc = rc ? rc : APP(b, "}}");
+        APP(b, "}}");
     }
     free(rows);
-    return rc ? rc : APP(b, "]}");
+    APP(b, "]}");
+    return cs_buf_error(b);
 }
 
 static void fmt_ci(char *d, size_t cap, const cs_ci *c, double scale, int dec)
@@ -191,7 +197,7 @@ static void fmt_ci(char *d, size_t cap, const cs_ci *c, double scale, int dec)
 int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
 {
     int fmt = o->format == CS_FMT_MD ? CS_FMT_MD : CS_FMT_PRETTY;
-    int lvl = (int)lround(o->level * 100), rc = CS_OK;
+    int lvl = (int)lround(o->level * 100);
     cs_dose_stats s[CS_DOSE_N];
     char buf[12][160], h[3][48];
     const char *cells[12];
@@ -204,16 +210,15 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     snprintf(h[2], sizeof h[2], "RR (%d%% CI)", lvl);
     if (a->dose.present) {
         cs_report_dose_compute(s, a, o);
-        rc = cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Dose-response\n"
-                                               : "\nDose-response\n");
+        cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Dose-response\n"
+                                          : "\nDose-response\n");
     }
-    for (int e = 0; a->dose.present && e < CS_DOSE_N && rc == CS_OK; e++) {
+    for (int e = 0; a->dose.present && e < CS_DOSE_N; e++) {
         const cs_dose_stats *x = &s[e];
         const char *hdr[] = { "band", "sessions", "cases", "hours", h[0], h[1], h[2] };
         char p[32], p2[32];
-        if (cs_table_init(&t, 7, hdr) < 0)
-            return CS_ENOMEM;
-        for (int k = 0; k < x->nbands && rc == CS_OK; k++) {
+        cs_table_init(&t, 7, hdr);
+        for (int k = 0; k < x->nbands; k++) {
             const cs_dose_band_stats *d = &x->band[k];
             cs_dose_band_label(buf[0], sizeof buf[0], d->lower, d->upper);
             if (k == x->reference)
@@ -227,40 +232,40 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                 snprintf(buf[6], sizeof buf[6], "1");
             else
                 fmt_ci(buf[6], sizeof buf[6], &d->rr, 1, 2);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
         cs_fmt_p(p, sizeof p, x->trend.p);
-        rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
-                                     ? "\n### %s\n\n%llu sessions left out (missing), "
-                                       "%llu below the first band.\n\n"
-                                     : "\n%s (%llu left out: missing; %llu below "
-                                       "the first band)\n",
-                                     cs_dose_exposure_name(e),
-                                     (unsigned long long)x->missing,
-                                     (unsigned long long)x->below);
+        cs_buf_printf(b, fmt == CS_FMT_MD
+                      ? "\n### %s\n\n%llu sessions left out (missing), "
+                        "%llu below the first band.\n\n"
+                      : "\n%s (%llu left out: missing; %llu below "
+                        "the first band)\n",
+                      cs_dose_exposure_name(e),
+                      (unsigned long long)x->missing,
+                      (unsigned long long)x->below);
         t.numeric[0] = 0;   /* band labels ("4 to <7") read as text */
-        rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+        cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
         char tr[200];
         cs_fmt_disp(tr, sizeof tr, x->trend.stat, 2);
-        rc = rc ? rc : cs_buf_printf(b, "%strend: chi-square %s (1 df), p %s",
-                                     fmt == CS_FMT_MD ? "\n" : "", tr, p);
+        cs_buf_printf(b, "%strend: chi-square %s (1 df), p %s",
+                      fmt == CS_FMT_MD ? "\n" : "", tr, p);
         if (x->robust) {
             fmt_ci(tr, sizeof tr, &x->trend_or, 1, 3);
             cs_fmt_p(p2, sizeof p2, x->trend_or_p);
-            rc = rc ? rc : cs_buf_printf(b, "; robust OR per band %s, p %s",
-                                         tr, p2);
+            cs_buf_printf(b, "; robust OR per band %s, p %s",
+                          tr, p2);
         }
-        rc = rc ? rc : cs_buf_putc(b, '\n');
+        cs_buf_putc(b, '\n');
     }
-    if (!a->period.present || rc)
-        return rc;
+    if (!a->period.present || cs_buf_error(b))
+        return cs_buf_error(b);
 
     cs_period_row *rows = NULL;
     size_t nrows = 0;
     double top = 0;
     if (cs_period_rows(&a->period, o->period, o->level, &rows, &nrows) < 0)
-        return CS_ENOMEM;
+        return cs_buf_fail(b, CS_ENOMEM);
     for (size_t i = 0; i < nrows; i++)
         if (isfinite(rows[i].rate.est) && rows[i].rate.est > top)
             top = rows[i].rate.est;
@@ -269,12 +274,9 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                               "sessions", "hours", "cases", h[1], "rate",
                               "fatigue%", "tight%", "heat%", "dehyd%",
                               "electr%", "medical%" };
-        if (cs_table_init(&t, 12, hdr) < 0) {
-            free(rows);
-            return CS_ENOMEM;
-        }
+        cs_table_init(&t, 12, hdr);
     }
-    for (size_t i = 0; i < nrows && rc == CS_OK; i++) {
+    for (size_t i = 0; i < nrows; i++) {
         const cs_period_row *w = &rows[i];
         int len = top > 0 && isfinite(w->rate.est)
                       ? (int)lround(30 * w->rate.est / top) : 0;
@@ -289,15 +291,15 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
         buf[5][len] = '\0';
         for (int f = 0; f < CS_F_MAIN_N; f++)
             cs_fmt_disp(buf[6 + f], sizeof buf[6 + f], 100 * w->exposed_share[f], 1);
-        rc = cs_table_add(&t, cells);
+        cs_table_add(&t, cells);
     }
-    rc = rc ? rc : cs_buf_printf(b, fmt == CS_FMT_MD
-                                 ? "\n## Incidence by %s\n\n%llu sessions undated.\n\n"
-                                 : "\nIncidence by %s (%llu sessions undated)\n",
-                                 cs_period_name(o->period),
-                                 (unsigned long long)a->period.undated);
-    rc = rc ? rc : cs_table_render(&t, fmt, 0, b);
+    cs_buf_printf(b, fmt == CS_FMT_MD
+                  ? "\n## Incidence by %s\n\n%llu sessions undated.\n\n"
+                  : "\nIncidence by %s (%llu sessions undated)\n",
+                  cs_period_name(o->period),
+                  (unsigned long long)a->period.undated);
+    cs_table_render(&t, fmt, 0, b);
     cs_table_dispose(&t);
     free(rows);
-    return rc;
+    return cs_buf_error(b);
 }

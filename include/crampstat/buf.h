@@ -48,6 +48,10 @@ static inline void cs_buf_reset(cs_buf *b)
     b->len = 0;
     b->code = CS_OK;
 }
+/* Make code (CS_ENOMEM, CS_ELIMIT, CS_ERROR) b's sticky error unless it
+ * has one already, for a failure met while making its text (a table that
+ * could not be built); returns b's error. */
+int cs_buf_fail(cs_buf *b, int code);
 /* The sticky error: CS_OK, or the code of the first failed append. */
 static inline int cs_buf_error(const cs_buf *b) { return b->code; }
 /* CS_OK when every append so far succeeded; otherwise the first failure's

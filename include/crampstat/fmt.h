@@ -16,10 +16,15 @@ enum cs_format {
 int cs_format_parse(const char *name);
 const char *cs_format_name(int f);
 
+/* A table of text cells. Like cs_buf its error sticks: after a failed
+ * init or add, further adds do nothing, and cs_table_render passes the
+ * failure on to its buffer, so a renderer builds, renders and disposes a
+ * table without checking each step. */
 typedef struct cs_table {
     size_t ncols, nrows, cap;
     char **cells;             /* (nrows + 1) x ncols, row 0 = header */
     unsigned char *numeric;   /* per column: right-aligned in pretty */
+    int code;                 /* the first failure (CS_ENOMEM) or CS_OK */
 } cs_table;
 
 int cs_table_init(cs_table *t, size_t ncols, const char *const *header);
@@ -28,7 +33,8 @@ int cs_table_add(cs_table *t, const char *const *cells);
 void cs_table_dispose(cs_table *t);
 /* Render as CS_FMT_PRETTY (aligned, two spaces between columns),
  * CS_FMT_MD, CS_FMT_CSV (RFC 4180), CS_FMT_TSV. safe_csv neutralises cells
- * that a spreadsheet would run as formulas. */
+ * that a spreadsheet would run as formulas. A table that failed to build
+ * renders nothing and sets out's error. Returns out's error code. */
 int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *out);
 
 /* JSON pieces. */
