@@ -338,6 +338,50 @@ static void test_agg_partial_cap(void **state)
     cs_agg_dispose(&a);
 }
 
+/* The report in every text format over its buffer's cap: the renderers
+ * are appends and one check, so the cap is the reason given, the text
+ * written is a prefix of the whole, and at the cap it is whole. */
+static void test_agg_report_cap(void **state)
+{
+    static const int fmts[] = { CS_FMT_PRETTY, CS_FMT_CSV, CS_FMT_TSV,
+                                CS_FMT_JSON, CS_FMT_MD };
+    cs_agg a;
+    cs_report_opts o;
+
+    (void)state;
+    shard(&a, 11, 300, "cap.csv");
+    assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
+    for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
+        cs_buf b;
+        cs_error err = {0};
+        char want[96];
+        char *full;
+        size_t len;
+
+        cs_report_opts_init(&o);
+        o.format = fmts[k];
+        cs_buf_init(&b, 0);
+        assert_int_equal(cs_report_render(&a, &o, &b), CS_OK);
+        full = cs_buf_take(&b, &len);
+        assert_true(len > 1000);
+        cs_buf_init(&b, len - 1);
+        assert_int_equal(cs_report_render(&a, &o, &b), CS_ELIMIT);
+        assert_int_equal(cs_buf_check(&b, &err), CS_ELIMIT);
+        snprintf(want, sizeof want, "text over its cap of %zu bytes", len - 1);
+        assert_non_null(strstr(err.msg, want));
+        assert_true(b.len < len);
+        assert_memory_equal(b.ptr, full, b.len);
+        cs_buf_dispose(&b);
+        cs_buf_init(&b, len);
+        assert_int_equal(cs_report_render(&a, &o, &b), CS_OK);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.ptr, full, len);
+        cs_buf_dispose(&b);
+        free(full);
+    }
+    cs_agg_dispose(&a);
+}
+
 static void test_agg_merge_orders(void **state)
 {
     static const int orders[6][3] = {
@@ -1015,6 +1059,7 @@ int main(void)
         cmocka_unit_test(test_agg_partial_kind),
         cmocka_unit_test(test_agg_report_json),
         cmocka_unit_test(test_agg_partial_cap),
+        cmocka_unit_test(test_agg_report_cap),
         cmocka_unit_test(test_agg_report_stratified),
     };
     gsl_set_error_handler_off();
