@@ -1292,7 +1292,7 @@ static int sec_dose(cs_buf *b, const hctx *h)
 
     if (!h->d->agg->dose.present)
         return CS_OK;
-    cs_html_dose(b, h->d->agg, h->d->ro);
+    cs_html_dose(b, h->r);
     how(b, "each chart is one exposure cut into bands; the "
         "square is the band's risk and the line its interval. "
         "Risks that climb from band to band, with a small trend "
@@ -1306,7 +1306,7 @@ static int sec_over_time(cs_buf *b, const hctx *h)
 
     if (!h->d->agg->period.present)
         return CS_OK;
-    cs_html_over_time(b, h->d->agg, h->d->ro);
+    cs_html_over_time(b, h->r);
     how(b, "the line is the cramp rate per 1000 h of each "
         "period and the band its exact interval; a period with "
         "few hours has a wide band, so read changes against "

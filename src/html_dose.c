@@ -75,14 +75,15 @@ static int dose_chart(cs_buf *b, const cs_dose_stats *s)
     return cs_buf_error(b);
 }
 
-int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
+int cs_html_dose(cs_buf *b, const cs_report *r)
 {
-    cs_dose_stats s[CS_DOSE_N];
+    const cs_agg *a = r->a;
+    const cs_report_opts *o = r->o;
+    const cs_dose_stats *s = r->dose;
     int lvl = (int)lround(o->level * 100);
 
     if (!a->dose.present)
         return CS_OK;
-    cs_report_dose_compute(s, a, o);
     cs_buf_printf(b, "<h2>Dose-response</h2>\n<p class=\"meta\">Risk per "
                   "band of each graded exposure (bands from the rules "
                   "file); risk ratios against the reference band; trend: "
@@ -103,10 +104,10 @@ int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                       "<th>RR (%d%% CI)</th></tr>\n", lvl, lvl, lvl);
         for (int k = 0; k < x->nbands; k++) {
             const cs_dose_band_stats *d = &x->band[k];
-            char label[160], h[32], r[64], q[64], rr[64];
+            char label[160], h[32], rk[64], q[64], rr[64];
             cs_dose_band_label(label, sizeof label, d->lower, d->upper);
             cs_fmt_disp(h, sizeof h, d->hours, 1);
-            cs_fmt_ci(r, sizeof r, 100 * d->risk.est, 100 * d->risk.lo,
+            cs_fmt_ci(rk, sizeof rk, 100 * d->risk.est, 100 * d->risk.lo,
                       100 * d->risk.hi, 2);
             cs_fmt_ci(q, sizeof q, d->rate.est, d->rate.lo, d->rate.hi, 2);
             if (k == x->reference)
@@ -119,7 +120,7 @@ int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                           "<td>%s</td><td>%s</td><td>%s</td>"
                           "<td>%s</td></tr>\n",
                           (unsigned long long)d->sessions,
-                          (unsigned long long)d->cases, h, r, q, rr);
+                          (unsigned long long)d->cases, h, rk, q, rr);
         }
         cs_fmt_disp(tr, sizeof tr, x->trend.stat, 2);
         cs_fmt_p(p, sizeof p, x->trend.p);
@@ -140,20 +141,22 @@ int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     return cs_buf_error(b);
 }
 
-int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
+int cs_html_over_time(cs_buf *b, const cs_report *r)
 {
+    const cs_agg *a = r->a;
+    const cs_report_opts *o = r->o;
     const double W = 760, H = 260, left = 60, right = 20, top = 20, bottom = 50;
     static const char *const main_names[CS_F_MAIN_N] = {
         "fatigue", "tightness", "heat", "dehydration", "electrolyte", "medical"
     };
     int lvl = (int)lround(o->level * 100);
-    cs_period_row *rows = NULL;
-    size_t n = 0;
+    const cs_period_row *rows = r->period;
+    size_t n = r->nperiod;
     double ymax = 1, step;
 
     if (!a->period.present)
         return CS_OK;
-    if (cs_period_rows(&a->period, o->period, o->level, &rows, &n) < 0)
+    if (r->period_nomem)
         return cs_buf_fail(b, CS_ENOMEM);
     for (size_t i = 0; i < n; i++)
         if (isfinite(rows[i].rate.hi) && rows[i].rate.hi > ymax)
@@ -238,7 +241,6 @@ int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
         }
         cs_buf_printf(b, "</tr>\n");
     }
-    free(rows);
     cs_buf_printf(b, "</table></div>\n");
     return cs_buf_error(b);
 }

@@ -127,6 +127,12 @@ static void compute(rep *r)
     for (int f = 0; f < CS_F_N; f++)
         cs_epi_factor_measures(&r->ep[f], &r->f[f].t, r->f[f].exposed.hours,
                                r->f[f].unexposed.hours, r->o->level);
+    if (a->dose.present)
+        cs_report_dose_compute(r->dose, a, r->o);
+    if (a->period.present &&
+        cs_period_rows(&a->period, r->o->period, r->o->level, &r->period,
+                       &r->nperiod) < 0)
+        r->period_nomem = 1;
     r->robust = a->clu && r->o->cluster;
     if (r->robust)
         cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
@@ -250,6 +256,7 @@ void cs_report_free(cs_report *r)
         free(r->s[f].t);
         free(r->s[f].st);
     }
+    free(r->period);
     free(r);
 }
 
@@ -577,7 +584,7 @@ static int render_json(const rep *r, cs_buf *b)
                       cs_clu_participants(a->clu));
     else
         cs_buf_append(b, "null", 4);
-    cs_report_dose_json(b, a, r->o);   /* dose, over time */
+    cs_report_dose_json(b, r);   /* dose, over time */
     cs_buf_append(b, "}\n", 2);
     return cs_buf_error(b);
 }
@@ -1301,7 +1308,7 @@ int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
     /* dose-response and over time: pretty and md (csv/tsv keep the
      * factor table's columns) */
     if (o->format == CS_FMT_PRETTY || o->format == CS_FMT_MD)
-        cs_report_dose_tables(out, a, o);
+        cs_report_dose_tables(out, r);
     cs_report_free(r);
     return cs_buf_error(out);
 }

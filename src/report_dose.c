@@ -85,18 +85,18 @@ static int j_notes(cs_buf *b, uint32_t notes)
     return cs_buf_error(b);
 }
 
-int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
+int cs_report_dose_json(cs_buf *b, const cs_report *r)
 {
-    cs_dose_stats s[CS_DOSE_N];
-    cs_period_row *rows = NULL;
-    size_t nrows = 0;
+    const cs_agg *a = r->a;
+    const cs_report_opts *o = r->o;
+    const cs_dose_stats *s = r->dose;
+    const cs_period_row *rows = r->period;
+    size_t nrows = r->nperiod;
 
     if (!a->dose.present)
         APP(b, ",\n\"dose_response\": null");
-    else {
-        cs_report_dose_compute(s, a, o);
+    else
         APP(b, ",\n\"dose_response\": [");
-    }
     for (int e = 0; a->dose.present && e < CS_DOSE_N; e++) {
         const cs_dose_stats *x = &s[e];
         char label[160];
@@ -160,7 +160,7 @@ int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
         APP(b, ",\n\"over_time\": null");
         return cs_buf_error(b);
     }
-    if (!cs_buf_error(b) && cs_period_rows(&a->period, o->period, o->level, &rows, &nrows) < 0)
+    if (r->period_nomem)
         return cs_buf_fail(b, CS_ENOMEM);
     cs_buf_printf(b, ",\n\"over_time\": {\"period\": \"%s\", "
                   "\"undated\": %llu, \"rows\": [",
@@ -184,7 +184,6 @@ int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
         }
         APP(b, "}}");
     }
-    free(rows);
     APP(b, "]}");
     return cs_buf_error(b);
 }
@@ -194,11 +193,13 @@ static void fmt_ci(char *d, size_t cap, const cs_ci *c, double scale, int dec)
     cs_fmt_ci(d, cap, scale * c->est, scale * c->lo, scale * c->hi, dec);
 }
 
-int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
+int cs_report_dose_tables(cs_buf *b, const cs_report *r)
 {
+    const cs_agg *a = r->a;
+    const cs_report_opts *o = r->o;
+    const cs_dose_stats *s = r->dose;
     int fmt = o->format == CS_FMT_MD ? CS_FMT_MD : CS_FMT_PRETTY;
     int lvl = (int)lround(o->level * 100);
-    cs_dose_stats s[CS_DOSE_N];
     char buf[12][160], h[3][48];
     const char *cells[12];
     cs_table t;
@@ -209,7 +210,6 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     snprintf(h[1], sizeof h[1], "per 1000 h (%d%% CI)", lvl);
     snprintf(h[2], sizeof h[2], "RR (%d%% CI)", lvl);
     if (a->dose.present) {
-        cs_report_dose_compute(s, a, o);
         cs_buf_printf(b, fmt == CS_FMT_MD ? "\n## Dose-response\n"
                                           : "\nDose-response\n");
     }
@@ -261,10 +261,10 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
     if (!a->period.present || cs_buf_error(b))
         return cs_buf_error(b);
 
-    cs_period_row *rows = NULL;
-    size_t nrows = 0;
+    const cs_period_row *rows = r->period;
+    size_t nrows = r->nperiod;
     double top = 0;
-    if (cs_period_rows(&a->period, o->period, o->level, &rows, &nrows) < 0)
+    if (r->period_nomem)
         return cs_buf_fail(b, CS_ENOMEM);
     for (size_t i = 0; i < nrows; i++)
         if (isfinite(rows[i].rate.est) && rows[i].rate.est > top)
@@ -300,6 +300,5 @@ int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o)
                   (unsigned long long)a->period.undated);
     cs_table_render(&t, fmt, 0, b);
     cs_table_dispose(&t);
-    free(rows);
     return cs_buf_error(b);
 }

@@ -9,9 +9,9 @@
 #include <crampstat/report.h>
 
 /* A chart of the risk per band, with its interval, per exposure. */
-int cs_html_dose(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+int cs_html_dose(cs_buf *b, const cs_report *r);
 /* A line chart of the rate per 1000 h per period, with its interval as a
  * band. */
-int cs_html_over_time(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+int cs_html_over_time(cs_buf *b, const cs_report *r);
 
 #endif

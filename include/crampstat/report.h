@@ -97,6 +97,12 @@ typedef struct cs_report {
     int robust;
     cs_clu_factor cf[CS_F_N];
     cs_clu_terms logit_rb, pois_rb;
+    /* dose-response (when a->dose.present) and incidence over time (when
+     * a->period.present; period_nomem if its rows could not be made) */
+    cs_dose_stats dose[CS_DOSE_N];
+    cs_period_row *period;
+    size_t nperiod;
+    int period_nomem;
 } cs_report;
 
 /* Compute the report of a finished state; a and o must outlive it. NULL
@@ -110,9 +116,9 @@ void cs_report_dose_compute(cs_dose_stats out[CS_DOSE_N], const cs_agg *a,
 /* "4 to <7", "9+", "<27" */
 void cs_dose_band_label(char *d, size_t cap, double lower, double upper);
 /* The JSON members ",\n\"dose_response\": ...,\n\"over_time\": ...". */
-int cs_report_dose_json(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+int cs_report_dose_json(cs_buf *b, const cs_report *r);
 /* The two sections as pretty or Markdown tables. */
-int cs_report_dose_tables(cs_buf *b, const cs_agg *a, const cs_report_opts *o);
+int cs_report_dose_tables(cs_buf *b, const cs_report *r);
 
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
