@@ -945,7 +945,6 @@ uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
 
 int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m)
 {
-
     j_ci(b, "mh_risk_difference", &m->mh_rd, NULL, ", ");
     j_ci(b, "mh_risk_difference_sato", &m->mh_rd_sato, NULL,
          ",\n   ");
@@ -993,5 +992,25 @@ void cs_epi_nnt_format(char *d, size_t cap, const cs_nnt *n, int decimals)
     } else {
         cs_fmt_disp(h, sizeof h, n->hi, decimals);
         snprintf(d, cap, "%s %s (%s, %s)", k, e, l, h);
+    }
+}
+
+void cs_epi_refs_add(cs_epi_refs *e, uint64_t notes, char *d, size_t cap)
+{
+    size_t len = 0;
+
+    d[0] = '\0';
+    for (unsigned i = 0; i < 64; i++) {
+        uint64_t m = UINT64_C(1) << i;
+        int k;
+        if (!(notes & m) || m == CS_NOTE_SMALL_EXPECTED || !cs_epi_note_text(m))
+            continue;
+        for (k = 0; k < e->n && e->bit[k] != m; k++)
+            ;
+        if (k == e->n)
+            e->bit[e->n++] = m;
+        if (len < cap)
+            len += (size_t)snprintf(d + len, cap - len, "%se%d", len ? "," : "",
+                                    k + 1);
     }
 }

@@ -348,7 +348,6 @@ static void note_refs(notes *n, uint32_t st, uint32_t clu, char *d, size_t cap)
 
 static int note_list(cs_buf *b, const notes *n)
 {
-
     for (int k = 0; k < n->nseen; k++)
         P(b, "<p class=\"note\">%d. %s</p>\n", k + 1,
             cs_stats_note_text(n->seen[k]));
@@ -441,35 +440,8 @@ static int sec_comparison(cs_buf *b, const hctx *h)
     return cs_buf_error(b);
 }
 
-/* Notes of the epi measures, numbered e1, e2, ... as in the text report. */
-typedef struct enotes {
-    uint64_t bit[64];
-    int n;
-} enotes;
-
-static void enote_refs(enotes *e, uint64_t bits, char *d, size_t cap)
+static int enote_list(cs_buf *b, const cs_epi_refs *e)
 {
-    size_t len = 0;
-
-    d[0] = '\0';
-    for (unsigned i = 0; i < 64; i++) {
-        uint64_t m = UINT64_C(1) << i;
-        int k;
-        if (!(bits & m) || m == CS_NOTE_SMALL_EXPECTED || !cs_epi_note_text(m))
-            continue;
-        for (k = 0; k < e->n && e->bit[k] != m; k++)
-            ;
-        if (k == e->n)
-            e->bit[e->n++] = m;
-        if (len < cap)
-            len += (size_t)snprintf(d + len, cap - len, "%se%d", len ? "," : "",
-                                    k + 1);
-    }
-}
-
-static int enote_list(cs_buf *b, const enotes *e)
-{
-
     for (int k = 0; k < e->n; k++)
         P(b, "<p class=\"note\">e%d. %s</p>\n", k + 1,
             cs_epi_note_text(e->bit[k]));
@@ -481,7 +453,7 @@ static int sec_attributable(cs_buf *b, const hctx *h)
 {
     const cs_report *r = h->r;
     int lvl = h->lvl;
-    enotes en;
+    cs_epi_refs en;
     P(b, "<h2>Attributable measures and exact odds ratio (sessions "
         "treated as independent)</h2>\n<div class=\"wrap\">"
         "<table id=\"attr-table\"><tr><th class=\"l\">factor</th>"
@@ -507,7 +479,7 @@ static int sec_attributable(cs_buf *b, const hctx *h)
                   100 * m->af_rate.hi, 1);
         cs_fmt_ci(c[5], sizeof c[5], 100 * m->paf_rate.est, 100 * m->paf_rate.lo,
                   100 * m->paf_rate.hi, 1);
-        enote_refs(&en, m->notes, nr, sizeof nr);
+        cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
         P(b, "<tr data-factor=\"%s\" data-nnt-kind=\"%s\"", cs_factor_name(f),
             kind ? kind : "");
         dci(b, "par", &m->par);
@@ -542,7 +514,7 @@ static int strata_table(cs_buf *b, const hctx *h)
     const cs_agg *a = h->d->agg;
     const cs_report *r = h->r;
     int lvl = h->lvl;
-    enotes en;
+    cs_epi_refs en;
     P(b, "<div class=\"wrap\"><table id=\"strata-table\"><caption>Each "
         "stratum of ");
 
@@ -566,7 +538,7 @@ static int strata_table(cs_buf *b, const hctx *h)
                       m->odds_ratio.hi, 2);
             cs_fmt_ci(c[2], sizeof c[2], 100 * m->risk_difference.est,
                       100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
-            enote_refs(&en, m->notes, nr, sizeof nr);
+            cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
             P(b, "<tr data-factor=\"%s\" data-stratum=\"", cs_factor_name(f));
             E(a->strata[i].name);
             P(b, "\"");
@@ -610,7 +582,7 @@ static int sec_stratified(cs_buf *b, const hctx *h)
         "<th>Woolf p RR</th><th>Woolf p OR</th>"
         "<th class=\"l\">notes</th></tr>\n",
         lvl, lvl, lvl);
-    enotes en;
+    cs_epi_refs en;
     memset(&en, 0, sizeof en);
     for (int f = 0; f < CS_F_N; f++) {
         const cs_report_strat *s = &r->s[f];
@@ -624,7 +596,7 @@ static int sec_stratified(cs_buf *b, const hctx *h)
         num(ca2, sizeof ca2, m->crude_adj.odds_ratio, 3);
         cs_fmt_p(w1, sizeof w1, m->woolf_rr.p);
         cs_fmt_p(w2, sizeof w2, m->woolf_or.p);
-        enote_refs(&en, m->notes, nr, sizeof nr);
+        cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
         cs_fmt_ci(rr, sizeof rr, mh->risk_ratio.est, mh->risk_ratio.lo,
                   mh->risk_ratio.hi, 2);
         cs_fmt_ci(or, sizeof or, mh->odds_ratio.est, mh->odds_ratio.lo,
@@ -1289,7 +1261,6 @@ static int sec_provenance(cs_buf *b, const hctx *h)
 /* Dose-response and incidence over time (src/html_dose.c). */
 static int sec_dose(cs_buf *b, const hctx *h)
 {
-
     if (!h->d->agg->dose.present)
         return CS_OK;
     cs_html_dose(b, h->r);
@@ -1303,7 +1274,6 @@ static int sec_dose(cs_buf *b, const hctx *h)
 
 static int sec_over_time(cs_buf *b, const hctx *h)
 {
-
     if (!h->d->agg->period.present)
         return CS_OK;
     cs_html_over_time(b, h->r);

@@ -385,7 +385,6 @@ static int j_robust_factor(cs_buf *b, const rep *r, int f)
 static int j_robust_terms(cs_buf *b, const rep *r, const cs_clu_terms *t,
                           int unfitted)
 {
-
     if (!r->robust)
         return cs_buf_append(b, "null", 4);
     cs_buf_printf(b, "{\"participants\": %llu, \"terms\": [",
@@ -623,35 +622,8 @@ static int header_lines(const rep *r, cs_buf *b)
     return cs_buf_error(b);
 }
 
-/* Notes of the epi measures, numbered e1, e2, ... in order of first use. */
-typedef struct epi_seen {
-    uint64_t bit[64];
-    int n;
-} epi_seen;
-
-static void epi_refs(epi_seen *e, uint64_t notes, char *d, size_t cap)
+static int epi_list(cs_buf *b, const cs_epi_refs *e, int md)
 {
-    size_t len = 0;
-
-    d[0] = '\0';
-    for (unsigned i = 0; i < 64; i++) {
-        uint64_t m = UINT64_C(1) << i;
-        int k;
-        if (!(notes & m) || m == CS_NOTE_SMALL_EXPECTED || !cs_epi_note_text(m))
-            continue;
-        for (k = 0; k < e->n && e->bit[k] != m; k++)
-            ;
-        if (k == e->n)
-            e->bit[e->n++] = m;
-        if (len < cap)
-            len += (size_t)snprintf(d + len, cap - len, "%se%d", len ? "," : "",
-                                    k + 1);
-    }
-}
-
-static int epi_list(cs_buf *b, const epi_seen *e, int md)
-{
-
     for (int k = 0; k < e->n; k++)
         cs_buf_printf(b, "%se%d. %s\n", md ? "\n" : "", k + 1,
                       cs_epi_note_text(e->bit[k]));
@@ -666,7 +638,7 @@ static int attributable_table(const rep *r, cs_buf *b)
     int lvl = (int)lround(r->o->level * 100);
     char h[6][48], buf[8][128];
     const char *cells[8];
-    epi_seen es;
+    cs_epi_refs es;
     cs_table t;
 
     memset(&es, 0, sizeof es);
@@ -694,7 +666,7 @@ static int attributable_table(const rep *r, cs_buf *b)
                   100 * m->af_rate.lo, 100 * m->af_rate.hi, 1);
         cs_fmt_ci(buf[6], sizeof buf[6], 100 * m->paf_rate.est,
                   100 * m->paf_rate.lo, 100 * m->paf_rate.hi, 1);
-        epi_refs(&es, m->notes, buf[7], sizeof buf[7]);
+        cs_epi_refs_add(&es, m->notes, buf[7], sizeof buf[7]);
         cs_table_add(&t, cells);
     }
     cs_buf_puts(b, md
@@ -724,7 +696,7 @@ static int strata_table(const rep *r, cs_buf *b)
     int lvl = (int)lround(r->o->level * 100);
     char h[3][48], buf[10][192];
     const char *cells[10];
-    epi_seen es;
+    cs_epi_refs es;
     cs_table t;
 
     memset(&es, 0, sizeof es);
@@ -754,7 +726,7 @@ static int strata_table(const rep *r, cs_buf *b)
                       m->odds_ratio.hi, 2);
             cs_fmt_ci(buf[8], sizeof buf[8], 100 * m->risk_difference.est,
                       100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
-            epi_refs(&es, m->notes, buf[9], sizeof buf[9]);
+            cs_epi_refs_add(&es, m->notes, buf[9], sizeof buf[9]);
             cs_table_add(&t, cells);
         }
     }
@@ -1197,7 +1169,7 @@ static int render_tables(const rep *r, cs_buf *b)
         snprintf(h_rr, sizeof h_rr, "MH risk ratio (%d%% CI)", lvl);
         snprintf(h_or, sizeof h_or, "MH odds ratio (%d%% CI)", lvl);
         snprintf(h_mrd, sizeof h_mrd, "MH risk diff. pp (%d%% CI)", lvl);
-        epi_seen es;
+        cs_epi_refs es;
         memset(&es, 0, sizeof es);
         cs_table_init(&t, 12, hdr);
         for (int f = 0; f < CS_F_N; f++) {
@@ -1221,7 +1193,7 @@ static int render_tables(const rep *r, cs_buf *b)
             n = (size_t)snprintf(buf[11], sizeof buf[11], "%s",
                                  s->notes & CS_NOTE_BD_TOO_FEW_STRATA
                                  ? "Breslow-Day undefined" : "");
-            epi_refs(&es, m->notes, buf[11] + n + (n > 0), sizeof buf[11] - n - 1);
+            cs_epi_refs_add(&es, m->notes, buf[11] + n + (n > 0), sizeof buf[11] - n - 1);
             if (n > 0 && buf[11][n + 1])
                 buf[11][n] = ' ';
             cs_table_add(&t, cells);

@@ -67,6 +67,17 @@ const char *cs_epi_note_text(uint64_t note);
  * (the CS_NOTE_* texts first). Returns the length the full text needs. */
 size_t cs_epi_notes_format(char *buf, size_t cap, uint64_t notes);
 
+/* Notes referred to by number in a table: e1, e2, ... in the order the
+ * bits are first met (the list under the table prints them in that
+ * order with cs_epi_note_text). */
+typedef struct cs_epi_refs {
+    uint64_t bit[64];
+    int n;
+} cs_epi_refs;
+/* Write "e1,e3" for the bits of notes into d (CS_NOTE_SMALL_EXPECTED and
+ * bits without a text are left out), numbering new bits in e. */
+void cs_epi_refs_add(cs_epi_refs *e, uint64_t notes, char *d, size_t cap);
+
 /* ---- One 2x2 table of counts ------------------------------------------ */
 
 /* Population attributable fraction (ad - bc) / ((a + c)(c + d)), the same
