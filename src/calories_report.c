@@ -399,16 +399,12 @@ static int render_csv(const crep *r, cs_buf *b)
     const cs_cal *c = r->c;
     cs_table t;
     row *w = malloc(sizeof *w);
-    int rc;
 
     if (!w)
-        return CS_ENOMEM;
-    if ((rc = cs_table_init(&t, C_NCOL, csv_header)) < 0) {
-        free(w);
-        return rc;
-    }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int i = 0; i < CS_GOAL_N && rc == CS_OK; i++) {
+        return cs_buf_fail(b, CS_ENOMEM);
+    cs_table_init(&t, C_NCOL, csv_header);
+    for (size_t g = 0; g < r->ng; g++)
+        for (int i = 0; i < CS_GOAL_N; i++) {
             row_clear(w);
             row_s(w, C_SECTION, "goal");
             row_s(w, C_GROUP, r->name[g]);
@@ -417,10 +413,10 @@ static int render_csv(const crep *r, cs_buf *b)
             row_u(w, C_COUNT, r->goal[g][i]);
             row_d(w, C_SHARE, share(r->goal[g][i], r->n[g]));
             row_u(w, C_BELOW_N, r->below[g][i]);
-            rc = cs_table_add(&t, w->cell);
+            cs_table_add(&t, w->cell);
         }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int k = 0; k < NK && rc == CS_OK; k++) {
+    for (size_t g = 0; g < r->ng; g++)
+        for (int k = 0; k < NK; k++) {
             const cs_cal_summary *s = &r->sum[g][k];
             row_clear(w);
             row_s(w, C_SECTION, "target");
@@ -438,10 +434,10 @@ static int render_csv(const crep *r, cs_buf *b)
             row_d(w, C_MAX, s->max);
             row_d(w, C_BELOW, share(s->below, s->n));
             row_u(w, C_BELOW_N, s->below);
-            rc = cs_table_add(&t, w->cell);
+            cs_table_add(&t, w->cell);
         }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (size_t i = 0; i < r->nbins && rc == CS_OK; i++) {
+    for (size_t g = 0; g < r->ng; g++)
+        for (size_t i = 0; i < r->nbins; i++) {
             long lo = r->bin_lo + (long)i * CS_CAL_BIN_KCAL;
             row_clear(w);
             row_s(w, C_SECTION, "histogram");
@@ -453,10 +449,10 @@ static int render_csv(const crep *r, cs_buf *b)
             row_u(w, C_LOSE, bin_row(r, g, 1)[i]);
             row_u(w, C_MAINTAIN, bin_row(r, g, 2)[i]);
             row_u(w, C_GAIN, bin_row(r, g, 3)[i]);
-            rc = cs_table_add(&t, w->cell);
+            cs_table_add(&t, w->cell);
         }
-    for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-        for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
+    for (size_t g = 0; g < r->ng; g++)
+        for (int j = 0; j < r->nrank[g]; j++) {
             int i = r->rank[g][j];
             row_clear(w);
             row_s(w, C_SECTION, "below_safe_min_goal");
@@ -465,9 +461,9 @@ static int render_csv(const crep *r, cs_buf *b)
             row_d(w, C_LB, cs_goal_lb_week(i));
             row_u(w, C_COUNT, r->below[g][i]);
             row_d(w, C_SHARE, share(r->below[g][i], r->sum[g][0].below));
-            rc = cs_table_add(&t, w->cell);
+            cs_table_add(&t, w->cell);
         }
-    for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
+    for (int d = 0; d < CS_CAL_DIR_N; d++) {
         row_clear(w);
         row_s(w, C_SECTION, "cramp_risk");
         row_s(w, C_DIRECTION, cs_goal_direction_name(d));
@@ -478,10 +474,10 @@ static int render_csv(const crep *r, cs_buf *b)
         row_ci(w, &r->link.risk[d]);
         cs_stats_notes_format(w->v[C_NOTES], sizeof w->v[C_NOTES],
                               r->link.risk_notes[d]);
-        rc = cs_table_add(&t, w->cell);
+        cs_table_add(&t, w->cell);
     }
-    for (int k = 0; k < 2 && rc == CS_OK; k++)
-        for (int m = 0; m < 3 && rc == CS_OK; m++) {
+    for (int k = 0; k < 2; k++)
+        for (int m = 0; m < 3; m++) {
             static const char *const measures[3] = {
                 "risk_ratio", "risk_difference", "fisher_exact"
             };
@@ -499,12 +495,12 @@ static int render_csv(const crep *r, cs_buf *b)
             if (m == 0)
                 cs_stats_notes_format(w->v[C_NOTES], sizeof w->v[C_NOTES],
                                       r->link.notes[k]);
-            rc = cs_table_add(&t, w->cell);
+            cs_table_add(&t, w->cell);
         }
-    rc = rc ? rc : cs_table_render(&t, r->o->format, r->o->safe_csv, b);
+    cs_table_render(&t, r->o->format, r->o->safe_csv, b);
     cs_table_dispose(&t);
     free(w);
-    return rc;
+    return cs_buf_error(b);
 }
 
 /* ---- pretty and Markdown ----------------------------------------------- */
@@ -553,8 +549,7 @@ static void chart(const crep *r, size_t g, cs_buf *b)
     }
 }
 
-/* Appends, with rc only for the tables (which allocate): the buffer's
- * error is sticky and joins rc at the end. */
+/* Appends and tables, whose errors stick and end in the buffer's. */
 static int render_text(const crep *r, cs_buf *b)
 {
     const cs_report_opts *o = r->o;
@@ -564,7 +559,6 @@ static int render_text(const crep *r, cs_buf *b)
     char cellv[16][64], title[160];
     const char *cells[16];
     cs_table t;
-    int rc = CS_OK;
 
     for (int i = 0; i < 16; i++)
         cells[i] = cellv[i];
@@ -594,9 +588,8 @@ static int render_text(const crep *r, cs_buf *b)
         hdr[1] = "lb/week";
         for (size_t g = 0; g < r->ng; g++)
             hdr[2 + g] = r->name[g];
-        if ((rc = cs_table_init(&t, 2 + r->ng, hdr)) < 0)
-            return rc;
-        for (int i = 0; i <= CS_GOAL_N && rc == CS_OK; i++) {
+        cs_table_init(&t, 2 + r->ng, hdr);
+        for (int i = 0; i <= CS_GOAL_N; i++) {
             snprintf(cellv[0], sizeof cellv[0], "%s",
                      i < CS_GOAL_N ? cs_goal_text(i) : "all goals");
             snprintf(cellv[1], sizeof cellv[1], "%s", i < CS_GOAL_N ? cs__cal_lb_text(i) : "");
@@ -607,20 +600,19 @@ static int render_text(const crep *r, cs_buf *b)
                 snprintf(cellv[2 + g], sizeof cellv[2 + g], "%llu %s%%",
                          (unsigned long long)k, pct);
             }
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
         heading(b, md, "Calorie goals (participants, % of the group)");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
+        cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
         static const char *const thdr[] = {
             "group", "direction", "n", "mean", "sd", "min", "p5", "p25",
             "median", "p75", "p95", "max", "< safe min"
         };
-        if (rc || cs_table_init(&t, 13, thdr) < 0)
-            return rc ? rc : CS_ENOMEM;
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-            for (int k = 0; k < NK && rc == CS_OK; k++) {
+        cs_table_init(&t, 13, thdr);
+        for (size_t g = 0; g < r->ng; g++)
+            for (int k = 0; k < NK; k++) {
                 const cs_cal_summary *s = &r->sum[g][k];
                 const double v[9] = { s->mean, s->sd, s->min, s->p5, s->p25,
                                       s->p50, s->p75, s->p95, s->max };
@@ -636,19 +628,18 @@ static int render_text(const crep *r, cs_buf *b)
                 if (s->n)
                     snprintf(cellv[12] + strlen(cellv[12]),
                              sizeof cellv[12] - strlen(cellv[12]), "%%");
-                rc = cs_table_add(&t, cells);
+                cs_table_add(&t, cells);
             }
         heading(b, md, "target_kcal by goal direction");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
+        cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
         static const char *const bhdr[] = {
             "group", "goal", "below", "% of below", "% of the goal"
         };
-        if (rc || cs_table_init(&t, 5, bhdr) < 0)
-            return rc ? rc : CS_ENOMEM;
-        for (size_t g = 0; g < r->ng && rc == CS_OK; g++)
-            for (int j = 0; j < r->nrank[g] && rc == CS_OK; j++) {
+        cs_table_init(&t, 5, bhdr);
+        for (size_t g = 0; g < r->ng; g++)
+            for (int j = 0; j < r->nrank[g]; j++) {
                 int i = r->rank[g][j];
                 snprintf(cellv[0], sizeof cellv[0], "%s", r->name[g]);
                 snprintf(cellv[1], sizeof cellv[1], "%s", cs_goal_text(i));
@@ -658,13 +649,13 @@ static int render_text(const crep *r, cs_buf *b)
                             100 * share(r->below[g][i], r->sum[g][0].below), 1);
                 cs_fmt_disp(cellv[4], sizeof cellv[4],
                             100 * share(r->below[g][i], r->goal[g][i]), 1);
-                rc = cs_table_add(&t, cells);
+                cs_table_add(&t, cells);
             }
         heading(b, md, "Goals leading below the safe minimum, most often first");
-        if (rc == CS_OK && t.nrows == 0)
+        if (!t.code && t.nrows == 0)
             cs_buf_printf(b, "nobody is below the safe minimum\n");
         else
-            rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
+            cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
         heading(b, md, "target_kcal histograms, 100 kcal bins");
@@ -678,8 +669,8 @@ static int render_text(const crep *r, cs_buf *b)
         cs_buf_printf(b, "%s(no participants: give the survey for goals and "
                       "targets)\n", md ? "\n" : "");
     }
-    if (rc || cs_buf_error(b) || r->link_sessions == 0)
-        return rc ? rc : cs_buf_error(b);
+    if (cs_buf_error(b) || r->link_sessions == 0)
+        return cs_buf_error(b);
 
     /* The cramp link. */
     {
@@ -692,9 +683,8 @@ static int render_text(const crep *r, cs_buf *b)
         lhdr[2] = "cases";
         lhdr[3] = h_risk;
         lhdr[4] = "outcome unknown";
-        if ((rc = cs_table_init(&t, 5, lhdr)) < 0)
-            return rc;
-        for (int d = 0; d < CS_CAL_DIR_N && rc == CS_OK; d++) {
+        cs_table_init(&t, 5, lhdr);
+        for (int d = 0; d < CS_CAL_DIR_N; d++) {
             const cs_ci *ci = &r->link.risk[d];
             snprintf(cellv[0], sizeof cellv[0], "%s", cs_goal_direction_name(d));
             snprintf(cellv[1], sizeof cellv[1], "%llu",
@@ -705,7 +695,7 @@ static int render_text(const crep *r, cs_buf *b)
                       100 * ci->hi, 2);
             snprintf(cellv[4], sizeof cellv[4], "%llu",
                      (unsigned long long)c->link[d].unknown);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
         snprintf(title, sizeof title, "Cramp risk by goal direction (%llu "
                  "tagged sessions, %llu with the outcome unknown left out; "
@@ -713,16 +703,15 @@ static int render_text(const crep *r, cs_buf *b)
                  (unsigned long long)r->link_unknown,
                  o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson");
         heading(b, md, title);
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
+        cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
 
         snprintf(h_rr, sizeof h_rr, "risk ratio (%d%% CI)", lvl);
         snprintf(h_rd, sizeof h_rd, "risk diff. pp (%d%% CI)", lvl);
         const char *chdr[] = { "comparison", h_rr, h_rd, "Fisher p", "notes" };
-        if (rc || cs_table_init(&t, 5, chdr) < 0)
-            return rc ? rc : CS_ENOMEM;
+        cs_table_init(&t, 5, chdr);
         cells[4] = notes;
-        for (int k = 0; k < 2 && rc == CS_OK; k++) {
+        for (int k = 0; k < 2; k++) {
             snprintf(cellv[0], sizeof cellv[0], "%s vs maintain", k ? "gain" : "lose");
             cs_fmt_ci(cellv[1], sizeof cellv[1], r->link.rr[k].est,
                       r->link.rr[k].lo, r->link.rr[k].hi, 2);
@@ -730,15 +719,15 @@ static int render_text(const crep *r, cs_buf *b)
                       100 * r->link.rd[k].lo, 100 * r->link.rd[k].hi, 2);
             cs_fmt_p(cellv[3], sizeof cellv[3], r->link.fisher_p[k]);
             cs_stats_notes_format(notes, sizeof notes, r->link.notes[k]);
-            rc = cs_table_add(&t, cells);
+            cs_table_add(&t, cells);
         }
         cells[4] = cellv[4];
         heading(b, md, "Goal direction against maintain (Katz RR, Wald RD, "
                 "Fisher's exact p)");
-        rc = rc ? rc : cs_table_render(&t, o->format, 0, b);
+        cs_table_render(&t, o->format, 0, b);
         cs_table_dispose(&t);
     }
-    return rc ? rc : cs_buf_error(b);
+    return cs_buf_error(b);
 }
 
 int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
