@@ -26,13 +26,17 @@ typedef struct entry {
     uint64_t key;      /* factor states and level (cluster.h) */
     uint64_t mmin;
     uint32_t n, y;     /* sessions, cases */
-    uint32_t next;     /* next entry of the participant, NONE at the end */
 } entry;
 
+/* A participant's entries are count consecutive ones of the table's from
+ * off. Sessions come grouped by participant, so the one being added to
+ * is the last and its entries grow in place; one met again after others
+ * moves its entries to the end, and the hole it leaves is reclaimed when
+ * the entries are next compacted. */
 typedef struct person {
     uint64_t id_off;   /* into ids */
     uint32_t id_len;
-    uint32_t head;     /* first entry */
+    uint32_t off;      /* first entry */
     uint32_t count;    /* entries */
     uint32_t hash;
 } person;
@@ -42,6 +46,7 @@ struct cs_clu {
     size_t np, capp;
     entry *e;
     size_t ne, cape;
+    size_t holes;      /* entries left behind by participants that moved */
     char *ids;
     size_t idlen, idcap;
     uint32_t *slot;    /* open addressing: person index + 1, 0 = empty */
@@ -159,7 +164,9 @@ static long find_person(cs_clu *c, cs_str id)
     }
     memcpy(c->ids + c->idlen, id.ptr, id.len);
     c->ids[c->idlen + id.len] = '\0';
-    c->p[c->np] = (person){ c->idlen, (uint32_t)id.len, NONE, 0, h };
+    if (c->ne >= NONE)
+        return -1;
+    c->p[c->np] = (person){ c->idlen, (uint32_t)id.len, (uint32_t)c->ne, 0, h };
     c->idlen += id.len + 1;
     c->slot[k] = (uint32_t)(c->np + 1);
     c->last = c->np++;
@@ -169,43 +176,81 @@ static long find_person(cs_clu *c, cs_str id)
     return (long)c->last;
 }
 
+/* Room for more entries at the end: the array grows, or is compacted
+ * (every participant's entries copied in participant order, participant
+ * skip's last) when holes are at least half of it. */
+static int room(cs_clu *c, size_t more, size_t skip)
+{
+    size_t need = c->ne + more;
+
+    if (need <= c->cape)
+        return 0;
+    if (need >= NONE)
+        return -1;
+    if (c->holes && c->holes >= c->ne / 2) {
+        size_t cap = c->cape, at = 0;
+        while (cap < c->ne - c->holes + more)
+            cap *= 2;
+        entry *ne = malloc(cap * sizeof *ne);
+        if (!ne)
+            return -1;
+        for (size_t i = 0; i <= c->np; i++) {
+            size_t k = i < c->np ? i : skip;
+            if ((i < c->np && i == skip) || k >= c->np)
+                continue;
+            person *q = &c->p[k];
+            memcpy(ne + at, c->e + q->off, q->count * sizeof *ne);
+            q->off = (uint32_t)at;
+            at += q->count;
+        }
+        free(c->e);
+        c->e = ne;
+        c->cape = cap;
+        c->ne = at;
+        c->holes = 0;
+        return 0;
+    }
+    size_t m = c->cape ? c->cape * 2 : 4096;
+    while (m < need)
+        m *= 2;
+    entry *ne = realloc(c->e, m * sizeof *ne);
+    if (!ne)
+        return -1;
+    c->e = ne;
+    c->cape = m;
+    return 0;
+}
+
 /* Add n, y, mmin to participant i's entry key; -1 out of memory, -2 a
  * count overflows. */
 static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
                      uint64_t y, uint64_t mmin)
 {
     person *q = &c->p[i];
-    uint32_t *link = &q->head;
-    entry *e;
+    entry *e = c->e + q->off;
 
-    for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
-        e = &c->e[j];
-        if (e->key == key) {
-            if (n > UINT32_MAX - e->n || y > UINT32_MAX - e->y ||
-                mmin > UINT64_MAX - e->mmin)
+    for (uint32_t j = 0; j < q->count; j++)
+        if (e[j].key == key) {
+            if (n > UINT32_MAX - e[j].n || y > UINT32_MAX - e[j].y ||
+                mmin > UINT64_MAX - e[j].mmin)
                 return -2;
-            e->n += (uint32_t)n;
-            e->y += (uint32_t)y;
-            e->mmin += mmin;
+            e[j].n += (uint32_t)n;
+            e[j].y += (uint32_t)y;
+            e[j].mmin += mmin;
             return 0;
         }
-        link = &e->next;
-    }
-    if (n > UINT32_MAX || y > UINT32_MAX || c->ne >= NONE - 1)
+    if (n > UINT32_MAX || y > UINT32_MAX)
         return -2;
-    if (c->ne == c->cape) {
-        size_t m = c->cape ? c->cape * 2 : 4096;
-        entry *ne = realloc(c->e, m * sizeof *ne);
-        if (!ne)
-            return -1;
-        c->e = ne;
-        c->cape = m;
-        link = &c->p[i].head;           /* re-find the tail: e moved */
-        while (*link != NONE)
-            link = &c->e[*link].next;
+    if (room(c, 1 + (q->off + q->count == c->ne ? 0 : q->count), i) < 0)
+        return -1;
+    q = &c->p[i];
+    if (q->off + q->count != c->ne) {       /* move it to the end */
+        memcpy(c->e + c->ne, c->e + q->off, q->count * sizeof *c->e);
+        c->holes += q->count;
+        q->off = (uint32_t)c->ne;
+        c->ne += q->count;
     }
-    c->e[c->ne] = (entry){ key, mmin, (uint32_t)n, (uint32_t)y, NONE };
-    *link = (uint32_t)c->ne++;
+    c->e[c->ne++] = (entry){ key, mmin, (uint32_t)n, (uint32_t)y };
     q->count++;
     c->sorted = 0;
     return 0;
@@ -220,6 +265,30 @@ static int add_error(int rc, cs_str id, cs_error *err)
                         id.ptr);
 }
 
+/* The factor states, 2 bits each (-1 becomes 3), factor f at bits 2f. */
+static uint64_t pack_states(const signed char *factor)
+{
+    uint64_t key = 0;
+    _Static_assert(CS_F_N <= 32, "a key holds 2 bits a factor below the level");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Eight states a word: each byte's low 2 bits gathered by shifts,
+     * where a loop took 4 instructions a factor. */
+    for (int f = 0; f < CS_F_N; f += 8) {
+        uint64_t v = 0;
+        memcpy(&v, factor + f, CS_F_N - f < 8 ? (size_t)(CS_F_N - f) : 8);
+        v &= 0x0303030303030303ull;
+        v = (v | v >> 6) & 0x000f000f000f000full;
+        v = (v | v >> 12) & 0x000000ff000000ffull;
+        v = (v | v >> 24) & 0xffffull;
+        key |= v << (2 * f);
+    }
+#else
+    for (int f = 0; f < CS_F_N; f++)
+        key |= (uint64_t)((unsigned char)factor[f] & 3u) << (2 * f);
+#endif
+    return key;
+}
+
 int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
                int outcome, uint64_t mmin, cs_error *err)
 {
@@ -227,8 +296,7 @@ int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
     long i;
     int rc;
 
-    for (int f = 0; f < CS_F_N; f++)
-        key |= (uint64_t)((unsigned char)factor[f] & 3u) << (2 * f);  /* -1: 3 */
+    key |= pack_states(factor);
     if ((i = find_person(c, id)) < 0)
         return add_error(-1, id, err);
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
@@ -256,8 +324,8 @@ int cs_clu_merge(cs_clu *into, const cs_clu *from, const size_t *level_map,
         long t = find_person(into, id);
         if (t < 0)
             return add_error(-1, id, err);
-        for (uint32_t j = q->head; j != NONE; j = from->e[j].next) {
-            const entry *e = &from->e[j];
+        for (uint32_t j = 0; j < q->count; j++) {
+            const entry *e = &from->e[q->off + j];
             unsigned lv = level_of(e->key);
             uint64_t key = e->key;
             int rc;
@@ -276,11 +344,13 @@ int cs_clu_merge(cs_clu *into, const cs_clu *from, const size_t *level_map,
 
 void cs_clu_remap_levels(cs_clu *c, const size_t *map, size_t nlevels)
 {
-    for (size_t j = 0; j < c->ne; j++) {
-        unsigned lv = level_of(c->e[j].key);
-        if (lv != CS_CLU_NO_LEVEL && lv < nlevels)
-            c->e[j].key = with_level(c->e[j].key, (unsigned)map[lv]);
-    }
+    for (size_t i = 0; i < c->np; i++)
+        for (uint32_t j = 0; j < c->p[i].count; j++) {
+            entry *e = &c->e[c->p[i].off + j];
+            unsigned lv = level_of(e->key);
+            if (lv != CS_CLU_NO_LEVEL && lv < nlevels)
+                e->key = with_level(e->key, (unsigned)map[lv]);
+        }
     c->sorted = 0;
 }
 
@@ -340,11 +410,8 @@ static int in_canonical_layout(const cs_clu *c)
             if (d > 0 || (d == 0 && r->id_len >= q->id_len))
                 return 0;
         }
-        if (q->head != at)
+        if (q->off != at)
             return 0;
-        for (uint32_t j = q->head, k = 0; k < q->count; k++, j++)
-            if (c->e[j].next != (k + 1 < q->count ? j + 1 : NONE))
-                return 0;
         at += q->count;
     }
     return 1;
@@ -362,9 +429,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     if (in_canonical_layout(c)) {
         for (size_t i = 0; i < c->np; i++) {
             const person *q = &c->p[i];
-            sort_block(c->e + q->head, q->count);
-            for (uint32_t j = 0; j < q->count; j++)
-                c->e[q->head + j].next = j + 1 < q->count ? q->head + j + 1 : NONE;
+            sort_block(c->e + q->off, q->count);
         }
         c->last = SIZE_MAX;
         c->sorted = 1;
@@ -384,12 +449,10 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         const person *q = &c->p[order[i].idx];
         size_t start = k;
         np[i] = *q;
-        for (uint32_t j = q->head; j != NONE; j = c->e[j].next)
-            ne[k++] = c->e[j];
+        memcpy(ne + k, c->e + q->off, q->count * sizeof *ne);
+        k += q->count;
         sort_block(ne + start, k - start);
-        for (size_t j = start; j < k; j++)
-            ne[j].next = j + 1 < k ? (uint32_t)(j + 1) : NONE;
-        np[i].head = k > start ? (uint32_t)start : NONE;
+        np[i].off = (uint32_t)start;
         np[i].count = (uint32_t)(k - start);
     }
     free(order);
@@ -399,6 +462,8 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     c->capp = c->np + 1;
     c->e = ne;
     c->cape = c->ne + 1;
+    c->ne = k;
+    c->holes = 0;
     rehash(c);
     c->sorted = 1;
     return CS_OK;
@@ -420,8 +485,8 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
             else
                 cs_buf_putc(b, (char)ch);
         }
-        for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
-            const entry *e = &c->e[j];
+        for (uint32_t j = 0; j < q->count; j++) {
+            const entry *e = &c->e[q->off + j];
             char key[CS_F_N + 1];
             unsigned lv = level_of(e->key);
             for (int f = 0; f < CS_F_N; f++)
@@ -560,21 +625,23 @@ void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
     memset(cell, 0, sizeof(uint64_t) * CS_F_N * 9);
     memset(pn, 0, nlevels * 64 * sizeof *pn);
     memset(py, 0, nlevels * 64 * sizeof *py);
-    for (size_t j = 0; j < c->ne; j++) {
-        const entry *e = &c->e[j];
-        unsigned lv = level_of(e->key), bits = 0;
-        for (int f = 0; f < CS_F_N; f++) {
-            unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
-            st = st == 3 ? 2 : st;                  /* unknown */
-            cell[f][st][0] += e->n;
-            cell[f][st][1] += e->y;
-            cell[f][st][2] += e->mmin;
-            if (f < CS_F_MAIN_N)
-                bits |= (st & 1u) << f;
-        }
-        if (lv != CS_CLU_NO_LEVEL && lv < nlevels) {
-            pn[lv * 64 + bits] += e->n;
-            py[lv * 64 + bits] += e->y;
+    for (size_t i = 0; i < c->np; i++) {
+        for (uint32_t j = 0; j < c->p[i].count; j++) {
+            const entry *e = &c->e[c->p[i].off + j];
+            unsigned lv = level_of(e->key), bits = 0;
+            for (int f = 0; f < CS_F_N; f++) {
+                unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+                st = st == 3 ? 2 : st;                  /* unknown */
+                cell[f][st][0] += e->n;
+                cell[f][st][1] += e->y;
+                cell[f][st][2] += e->mmin;
+                if (f < CS_F_MAIN_N)
+                    bits |= (st & 1u) << f;
+            }
+            if (lv != CS_CLU_NO_LEVEL && lv < nlevels) {
+                pn[lv * 64 + bits] += e->n;
+                py[lv * 64 + bits] += e->y;
+            }
         }
     }
 }
@@ -616,8 +683,8 @@ static void local_sums_all(const cs_clu *c, const person *q,
                            uint64_t s[CS_F_N][2][3])
 {
     memset(s, 0, CS_F_N * 6 * sizeof(uint64_t));
-    for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
-        const entry *e = &c->e[j];
+    for (uint32_t j = 0; j < q->count; j++) {
+        const entry *e = &c->e[q->off + j];
         for (int f = 0; f < CS_F_N; f++) {
             unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
             if (st > 1)
@@ -1015,8 +1082,8 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
         const person *q = &c->p[i];
         double u[CS_CLU_MAXP] = { 0 };
         int any = 0;
-        for (uint32_t j = q->head; j != NONE; j = c->e[j].next) {
-            const entry *e = &c->e[j];
+        for (uint32_t j = 0; j < q->count; j++) {
+            const entry *e = &c->e[q->off + j];
             unsigned lv = level_of(e->key), bits = 0;
             double mu;
             if (lv == CS_CLU_NO_LEVEL)

@@ -168,6 +168,66 @@ static void test_cluster_merge_by_session(void **state)
     cs_buf_dispose(&merged);
 }
 
+/* 600 participants whose sessions come interleaved, each met again
+ * after others with factor states it had not had (its entries move to
+ * the end, and the entries are compacted on the way): the state text
+ * equals counts kept by the test in a plain array, in key order. */
+static void test_cluster_interleaved(void **state)
+{
+    enum { P = 600, S = 30000 };
+    static uint64_t n[P][16], y[P][16], mmin[P][16];
+    static const signed char st[3] = { 0, 1, -1 };   /* key codes 0, 1, 3 */
+    cs_error err = {0};
+    cs_clu *c;
+    cs_buf got, want;
+    uint64_t x = 99;
+    char id[16];
+    (void)state;
+    memset(n, 0, sizeof n);
+    memset(y, 0, sizeof y);
+    memset(mmin, 0, sizeof mmin);
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < S; i++) {
+        signed char f[CS_F_N];
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int p = (int)((x >> 33) % P);
+        int a = i < S / 3 ? 0 : (int)((x >> 20) % 3);
+        int b = i < S / 3 ? 0 : (int)((x >> 24) % 3);
+        int out = (int)((x >> 45) & 1);
+        uint64_t m = 1000 * (1 + (x >> 50) % 90);
+        memset(f, 0, sizeof f);
+        f[0] = st[a];
+        f[1] = st[b];
+        snprintf(id, sizeof id, "Q%03d", p);
+        assert_int_equal(cs_clu_add(c, (cs_str){ id, 4 }, f, 0, out, m, &err), CS_OK);
+        unsigned k = (unsigned)(st[a] & 3) | (unsigned)(st[b] & 3) << 2;
+        n[p][k]++;
+        y[p][k] += (uint64_t)out;
+        mmin[p][k] += m;
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    assert_int_equal(cs_clu_participants(c), P);
+    cs_buf_init(&got, 0);
+    cs_buf_init(&want, 0);
+    assert_int_equal(cs_clu_write(c, &got), CS_OK);
+    for (int p = 0; p < P; p++) {
+        cs_buf_printf(&want, "p :Q%03d", p);
+        for (unsigned k = 0; k < 16; k++)
+            if (n[p][k])
+                cs_buf_printf(&want, " %c%c000000000000/0:%llu:%llu:%llu",
+                              "01?-"[k & 3], "01?-"[k >> 2],
+                              (unsigned long long)n[p][k],
+                              (unsigned long long)y[p][k],
+                              (unsigned long long)mmin[p][k]);
+        cs_buf_putc(&want, '\n');
+    }
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.ptr, want.ptr, want.len);
+    cs_buf_dispose(&got);
+    cs_buf_dispose(&want);
+    cs_clu_free(c);
+}
+
 static void test_cluster_bad_lines(void **state)
 {
     static const struct { const char *line, *why; } bad[] = {
@@ -268,6 +328,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cluster_tiny),
         cmocka_unit_test(test_cluster_merge_by_session),
+        cmocka_unit_test(test_cluster_interleaved),
         cmocka_unit_test(test_cluster_bad_lines),
         cmocka_unit_test(test_cluster_one_participant),
         cmocka_unit_test(test_cluster_paf_jewell),

@@ -65,6 +65,87 @@ static void test_band_edges(void **state)
     assert_true(isnan(cs_dose_canonical(NAN)));
 }
 
+/* The band by binary search against a scan, on 12 bands: every bound, a
+ * value either side of it, and below and above them all. */
+static void test_band_twelve(void **state)
+{
+    cs_dose_cuts c = { 12, 0, { -5, -1, 0, 0.5, 2, 3, 7, 11, 13, 20, 40, 1e6 } };
+    (void)state;
+    assert_int_equal(cs_dose_band_of(&c, -5.0000001), -1);
+    assert_int_equal(cs_dose_band_of(&c, -HUGE_VAL), -1);
+    assert_int_equal(cs_dose_band_of(&c, HUGE_VAL), 11);
+    for (int k = 0; k < 12; k++) {
+        double below = nextafter(c.cut[k], -HUGE_VAL);
+        assert_int_equal(cs_dose_band_of(&c, c.cut[k]), k);
+        assert_int_equal(cs_dose_band_of(&c, below), k - 1);
+        assert_int_equal(cs_dose_band_of(&c, nextafter(c.cut[k], HUGE_VAL)), k);
+    }
+    for (int n = 1; n <= 12; n++) {           /* every band count */
+        cs_dose_cuts d = c;
+        d.n = n;
+        assert_int_equal(cs_dose_band_of(&d, 1e300), n - 1);
+        assert_int_equal(cs_dose_band_of(&d, -5), 0);
+    }
+}
+
+/* 300 participants whose sessions come interleaved, each met again
+ * after others with bands it had not had yet (so its entries move to
+ * the end of the table and the table is compacted): the state text
+ * equals counts kept in a plain array by the test. */
+static void test_interleaved_people(void **state)
+{
+    enum { P = 300, S = 6000 };
+    static uint64_t n[P][CS_DOSE_MAXBANDS], y[P][CS_DOSE_MAXBANDS];
+    static const double warm[4] = { 0, 5, 10, 15 };   /* bands 1..4 */
+    cs_rules r;
+    cs_error err = {0};
+    cs_dose d;
+    cs_buf b, want;
+    uint64_t x = 12345;
+    char id[16];
+    double v[CS_DOSE_N];
+    (void)state;
+    memset(n, 0, sizeof n);
+    memset(y, 0, sizeof y);
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    all_missing(v);
+    for (int i = 0; i < S; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int p = (int)((x >> 33) % P);
+        /* early sessions only in band 1; later ones in any band */
+        int band = i < S / 3 ? 0 : (int)((x >> 20) % 4);
+        int out = (int)((x >> 45) & 1);
+        v[CS_DOSE_WARMUP] = warm[band];
+        snprintf(id, sizeof id, "P%03d", p);
+        assert_int_equal(cs_dose_add(&d, v, out, 60000, str(id), &err), 0);
+        n[p][band]++;
+        y[p][band] += (uint64_t)out;
+    }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    assert_int_equal(cs_dose_participants(&d), P);
+    cs_buf_init(&b, 0);
+    cs_buf_init(&want, 0);
+    assert_int_equal(cs_dose_write(&d, &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    for (int p = 0; p < P; p++) {
+        cs_buf_printf(&want, "dp :P%03d", p);
+        for (int k = 0; k < 4; k++)
+            if (n[p][k])
+                cs_buf_printf(&want, " %d.%d:%llu:%llu", CS_DOSE_WARMUP + 1,
+                              k + 1, (unsigned long long)n[p][k],
+                              (unsigned long long)y[p][k]);
+        cs_buf_putc(&want, '\n');
+    }
+    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+    assert_non_null(strstr(b.ptr, "dp :"));
+    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&want);
+    cs_dose_dispose(&d);
+}
+
 /* Against R 4.2.2's prop.trend.test, values kept as data. */
 static void test_trend_against_r(void **state)
 {
@@ -579,6 +660,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_band_edges),
+        cmocka_unit_test(test_band_twelve),
+        cmocka_unit_test(test_interleaved_people),
         cmocka_unit_test(test_trend_against_r),
         cmocka_unit_test(test_trend_edges),
         cmocka_unit_test(test_counts_by_hand),
