@@ -10,7 +10,7 @@
  * is an integer, so merging shards is exact and order-free, including a
  * participant whose sessions are spread over several shards.
  *
- * Memory: one hash slot and one record per participant, and one 32-byte
+ * Memory: one hash slot and one record per participant, and one 24-byte
  * entry per distinct factor-state vector of that participant. */
 #ifndef CRAMPSTAT_CLUSTER_H
 #define CRAMPSTAT_CLUSTER_H
