@@ -16,6 +16,7 @@
 #include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/join.h>
+#include <crampstat/tagread.h>
 #include <crampstat/value.h>
 #include "cli.h"
 #include "cmds.h"
@@ -79,20 +80,6 @@ static const char help_tail[] =
 static const cli_command command = {
     "calories", help_head, options, 24, help_tail, 0
 };
-
-/* Column index by name (trimmed, case-insensitive), or -1. */
-static long column(const cs_record *h, const char *name)
-{
-    for (size_t i = 0; i < h->nfields; i++)
-        if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
-            return (long)i;
-    return -1;
-}
-
-static int is_tagged(const cs_record *h)
-{
-    return column(h, "outcome") >= 0 && column(h, "goal_lb_week") >= 0;
-}
 
 /* ---- standard input through a pipe ---------------------------------------
  * The header decides how the input is read, but a pipe cannot be rewound
@@ -205,7 +192,7 @@ static int peek(const char *path, int *tagged, cs_error *err)
         if (cs_reader_open(&r, path, NULL, err) < 0)
             return err->code;
         if (cs_reader_next(r, &rec, &ignore) > 0)
-            *tagged = is_tagged(rec);
+            *tagged = cs_tagread_is_tagged(rec);
         cs_reader_free(r);
         if (strcmp(path, "-") == 0 && (off < 0 || lseek(0, off, SEEK_SET) < 0))
             return cs_error_set(err, CS_EIO, "standard input: cannot rewind: "
@@ -236,7 +223,7 @@ static int peek(const char *path, int *tagged, cs_error *err)
         if (cs_reader_open_mem(&r, "-", head, n, NULL, &ignore) == CS_OK) {
             int rc = cs_reader_next(r, &rec, &ignore);
             if (rc > 0)
-                *tagged = is_tagged(rec);
+                *tagged = cs_tagread_is_tagged(rec);
             cs_reader_free(r);
             r = NULL;
             if (rc > 0 || eof || cap >= HEAD_MAX)
@@ -277,62 +264,26 @@ static int read_survey(cs_cal *cal, const char *path, cs_rejlog *rej,
     return err->code;
 }
 
-static int flag(cs_str v, int *out)
-{
-    v = cs_str_trim(v);
-    if (v.len == 0) {
-        *out = -1;
-        return 0;
-    }
-    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
-        *out = v.ptr[0] - '0';
-        return 0;
-    }
-    return -1;
-}
-
 static int read_tagged(cs_cal *cal, const char *path, cs_rejlog *rej,
                        counts *k, cs_error *err)
 {
+    cs_tagread_opts to = { CS_TR_GOAL, NULL, NULL, "calories" };
     cs_reader *r = NULL;
+    cs_tagread *tr = NULL;
     const cs_record *rec;
-    long gcol, ocol;
-    size_t ncols;
-    int rc;
+    cs_tagrow row;
 
     if (cs_reader_open_header(&r, &rec, path, NULL, err) < 0)
         return err->code;
-    gcol = column(rec, "goal_lb_week");
-    ocol = column(rec, "outcome");
-    ncols = rec->nfields;
-    while ((rc = cs_reader_next(r, &rec, err)) > 0) {
-        char reason[160];
-        const char *bad = NULL;
-        double goal = 0;
-        int out = -1;
-        k->in++;
-        if (rec->nfields != ncols) {
-            snprintf(reason, sizeof reason, "row has %zu fields, the header "
-                     "has %zu", rec->nfields, ncols);
-            bad = "";
-        } else if (cs_parse_decimal(cs_str_trim(rec->fields[gcol]), &goal) < 0 ||
-                   cs_goal_index(goal) < 0) {
-            snprintf(reason, sizeof reason, "goal_lb_week: not one of the "
-                     "nine goals (-2 ... 2 in steps of 0.5)");
-            bad = "goal_lb_week";
-        } else if (flag(rec->fields[ocol], &out) < 0) {
-            snprintf(reason, sizeof reason, "outcome: not 1, 0 or empty");
-            bad = "outcome";
-        }
-        if (bad) {
-            k->rejected++;
-            cs_rejlog_add(rej, path, rec, bad, reason);
-            continue;
-        }
-        if (cs_cal_add_session(cal, goal, out, err) < 0)
-            break;
-        k->used++;
+    if (cs_tagread_open(&tr, r, rec, &to, rej, err) == CS_OK) {
+        while (cs_tagread_next(tr, &row, err) > 0)
+            if (cs_cal_add_session(cal, row.goal_lb_week, row.outcome, err) < 0)
+                break;
+        k->in = cs_tagread_rows(tr);
+        k->rejected = cs_tagread_rejected(tr);
+        k->used = k->in - k->rejected;
     }
+    cs_tagread_free(tr);
     cs_reader_free(r);
     return err->code;
 }
