@@ -133,6 +133,18 @@ static int add_wave(cs_survey *s, const cs_wave *w)
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err)
 {
+    cs_reader *r;
+    const cs_record *h;
+
+    *out = NULL;
+    if (cs_reader_open_header(&r, &h, path, NULL, err) < 0)
+        return err->code;
+    return cs_survey_load_reader(out, r, h, rej, err);
+}
+
+int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                          cs_rejlog *rej, cs_error *err)
+{
     cs_survey *s = calloc(1, sizeof *s);
     cs_ingest *in = NULL;
     const cs_record *rec;
@@ -140,15 +152,19 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
     int rc;
 
     *out = NULL;
-    if (!s)
+    if (!s) {
+        cs_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     cs_buf_init(&s->ids, (size_t)1 << 34);
     cs_buf_init(&s->txt, (size_t)1 << 36);
     if (grow_table(s) < 0) {
+        cs_reader_free(r);
         cs_survey_free(s);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    if (cs_ingest_open(&in, path, CS_SCHEMA_SURVEY, rej, NULL, err) < 0) {
+    if (cs_ingest_open_reader(&in, r, h, CS_SCHEMA_SURVEY, rej, NULL,
+                              err) < 0) {
         cs_survey_free(s);
         return err->code;
     }
@@ -167,7 +183,8 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                      w.participant_id.ptr);
             cs_ingest_uncount(in);
             if (rej)
-                cs_rejlog_add(rej, path, rec, "survey_date", reason);
+                cs_rejlog_add(rej, cs_ingest_name(in), rec, "survey_date",
+                              reason);
         }
     }
     s->counts = cs_ingest_counts_of(in);

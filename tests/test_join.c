@@ -249,6 +249,58 @@ static void test_join_duplicate_counts(void **state)
     remove_file(path);
 }
 
+/* The same survey from a stream: a reader open on memory, its header
+ * read by the caller (as calories does on standard input). The counts are
+ * those of the file above, and the reject log names the stream. */
+static void test_join_load_reader(void **state)
+{
+    static const char text[] = HEADER
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,31,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-02,F,32,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-01-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-13-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n";
+    char *log = write_file("rej.csv", "");
+    cs_survey *s = NULL;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    const cs_record *h;
+    cs_error err = {0};
+    cs_ingest_counts c;
+    char *got;
+
+    (void)state;
+    assert_int_equal(cs_rejlog_open(&rej, log, &err), CS_OK);
+    assert_int_equal(cs_reader_open_mem(&r, "-", text, sizeof text - 1, NULL,
+                                        &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &h, &err), 1);
+    assert_int_equal(cs_survey_load_reader(&s, r, h, rej, &err), CS_OK);
+    c = cs_survey_counts(s);
+    assert_int_equal(c.read, 6);
+    assert_int_equal(c.accepted, 3);
+    assert_int_equal(c.rejected, 3);
+    assert_int_equal(cs_survey_waves(s), 3);
+    assert_int_equal(cs_survey_find(s, CS_STR("A"), D_2024_01_10)->age_years, 32);
+    cs_survey_free(s);
+    assert_int_equal(cs_rejlog_close(rej, &err), CS_OK);
+    got = read_all(log);
+    /* Rows 2 and 3 repeat A's first day (lines 3, 4); row 6 has month 13. */
+    assert_non_null(strstr(got, "-,3,2,survey_date,"));
+    assert_non_null(strstr(got, "-,4,3,survey_date,"));
+    assert_non_null(strstr(got, "-,7,6,survey_date,"));
+    free(got);
+    remove_file(log);
+
+    /* A header that is not the survey's: the reader is freed with the
+     * error (ASan and valgrind would see it leak otherwise). */
+    assert_int_equal(cs_reader_open_mem(&r, "-", "a,b\n1,2\n", 8, NULL, &err),
+                     CS_OK);
+    assert_int_equal(cs_reader_next(r, &h, &err), 1);
+    assert_int_equal(cs_survey_load_reader(&s, r, h, NULL, &err), CS_EPARSE);
+    assert_null(s);
+}
+
 static void test_join_load_errors(void **state)
 {
     cs_survey *s = NULL;
@@ -457,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_join_day_numbers),
         cmocka_unit_test(test_join_wave_choice),
         cmocka_unit_test(test_join_duplicate_counts),
+        cmocka_unit_test(test_join_load_reader),
         cmocka_unit_test(test_join_load_errors),
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),

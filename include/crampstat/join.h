@@ -16,6 +16,10 @@ typedef struct cs_survey cs_survey;
  * wave of a participant with the same survey_date is rejected too). */
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err);
+/* The same over a reader already open on any stream, whose header h was
+ * just read: the reader is taken over (freed here, also on failure). */
+int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                          cs_rejlog *rej, cs_error *err);
 /* Read counts of the survey input. */
 cs_ingest_counts cs_survey_counts(const cs_survey *s);
 uint64_t cs_survey_participants(const cs_survey *s);
