@@ -301,6 +301,57 @@ static void test_join_load_reader(void **state)
     assert_null(s);
 }
 
+/* Joined rows read in order: a row whose survey columns are written as
+ * the last wave's (participant included) is that wave, not parsed again;
+ * any other row is. */
+static void test_join_parse_next(void **state)
+{
+#define JW "2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500"
+    static const char text[] =
+        "participant_id,session_id,start_time,activity,duration_min,"
+        "intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,"
+        "cramp,cramp_muscle,survey_date,sex,age_years,height_ft,height_in,"
+        "weight_lb,activity_level,conditioning,seasonal_sport,"
+        "stretch_routine,conditions,calorie_goal,calcium_mg,potassium_mg\n"
+        "A,S1,2024-06-03,run,30,5,,,,,,no,," JW "\n"     /* parsed */
+        "A,S2,2024-06-04,run,30,5,,,,,,no,," JW "\n"     /* same */
+        "B,S3,2024-06-04,run,30,5,,,,,,no,," JW "\n"     /* other person */
+        "B,S4,2024-06-05,run,30,5,,,,,,no,,2024-01-01,F,31,5,6,150,light,"
+        "trained,no,no,,0,900,2500\n"                    /* other wave */
+        "B,S5,2024-06-06,run,30,5,,,,,,no,,2024-01-01,\"F\",31,5,6,150,"
+        "light,trained,no,no,,0,900,2500\n";              /* quoted */
+    static const int want_same[] = { 0, 1, 0, 0, 0 };
+    static const int want_age[] = { 30, 30, 30, 31, 31 };
+    static const char want_pid[] = "AABBB";
+    cs_reader *r = NULL;
+    cs_jschema *j = NULL;
+    const cs_record *rec;
+    cs_error err = {0};
+    cs_session ses;
+    cs_wave wv;
+    cs_reject why;
+
+    (void)state;
+    assert_int_equal(cs_reader_open_mem(&r, "j.csv", text, sizeof text - 1,
+                                        NULL, &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+    assert_int_equal(cs_jschema_create(&j, "j.csv", rec, NULL, &err), CS_OK);
+    for (int i = 0; i < 5; i++) {
+        int same = -1;
+        assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+        assert_int_equal(cs_jschema_parse_next(j, rec, &ses, &wv, &why,
+                                               &same), 1);
+        assert_int_equal(same, want_same[i]);
+        assert_int_equal(wv.age_years, want_age[i]);
+        assert_int_equal(wv.participant_id.len, 1);
+        assert_int_equal(wv.participant_id.ptr[0], want_pid[i]);
+    }
+    assert_int_equal(cs_reader_next(r, &rec, &err), 0);
+    cs_jschema_free(j);
+    cs_reader_free(r);
+#undef JW
+}
+
 static void test_join_load_errors(void **state)
 {
     cs_survey *s = NULL;
@@ -510,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_join_wave_choice),
         cmocka_unit_test(test_join_duplicate_counts),
         cmocka_unit_test(test_join_load_reader),
+        cmocka_unit_test(test_join_parse_next),
         cmocka_unit_test(test_join_load_errors),
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),
