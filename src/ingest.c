@@ -163,27 +163,39 @@ struct cs_ingest {
 int cs_ingest_open(cs_ingest **out, const char *path, int kind,
                    cs_rejlog *rej, cs_idset *ids, cs_error *err)
 {
-    cs_ingest *in = calloc(1, sizeof *in);
+    cs_reader *r;
     const cs_record *h;
 
     *out = NULL;
-    if (!in)
+    if (cs_reader_open_header(&r, &h, path, NULL, err) < 0)
+        return err->code;
+    return cs_ingest_open_reader(out, r, h, kind, rej, ids, err);
+}
+
+int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
+                          int kind, cs_rejlog *rej, cs_idset *ids,
+                          cs_error *err)
+{
+    cs_ingest *in = calloc(1, sizeof *in);
+
+    *out = NULL;
+    if (!in) {
+        cs_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
+    in->r = r;
     in->rej = rej;
     in->ids = ids;
     in->kind = kind;
-    if (cs_reader_open_header(&in->r, &h, path, NULL, err) < 0)
-        goto fail;
     /* A row over a reader cap costs that row, not the input. */
     cs_reader_skip_overlong(in->r, 1);
-    if (cs_schema_create(&in->schema, kind, path, h, err) < 0)
-        goto fail;
+    if (cs_schema_create(&in->schema, kind, cs_reader_name(r), h, err) < 0) {
+        cs_ingest_free(in);
+        return err->code;
+    }
     in->kind = cs_schema_kind(in->schema);
     *out = in;
     return CS_OK;
-fail:
-    cs_ingest_free(in);
-    return err->code;
 }
 
 /* The column of a reject as the contract names it, not as the header

@@ -133,6 +133,18 @@ static int add_wave(cs_survey *s, const cs_wave *w)
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err)
 {
+    cs_reader *r;
+    const cs_record *h;
+
+    *out = NULL;
+    if (cs_reader_open_header(&r, &h, path, NULL, err) < 0)
+        return err->code;
+    return cs_survey_load_reader(out, r, h, rej, err);
+}
+
+int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                          cs_rejlog *rej, cs_error *err)
+{
     cs_survey *s = calloc(1, sizeof *s);
     cs_ingest *in = NULL;
     const cs_record *rec;
@@ -140,15 +152,19 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
     int rc;
 
     *out = NULL;
-    if (!s)
+    if (!s) {
+        cs_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    }
     cs_buf_init(&s->ids, (size_t)1 << 34);
     cs_buf_init(&s->txt, (size_t)1 << 36);
     if (grow_table(s) < 0) {
+        cs_reader_free(r);
         cs_survey_free(s);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    if (cs_ingest_open(&in, path, CS_SCHEMA_SURVEY, rej, NULL, err) < 0) {
+    if (cs_ingest_open_reader(&in, r, h, CS_SCHEMA_SURVEY, rej, NULL,
+                              err) < 0) {
         cs_survey_free(s);
         return err->code;
     }
@@ -167,7 +183,8 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                      w.participant_id.ptr);
             cs_ingest_uncount(in);
             if (rej)
-                cs_rejlog_add(rej, path, rec, "survey_date", reason);
+                cs_rejlog_add(rej, cs_ingest_name(in), rec, "survey_date",
+                              reason);
         }
     }
     s->counts = cs_ingest_counts_of(in);
@@ -451,7 +468,27 @@ struct cs_jschema {
     cs_schema *ex, *sv;
     size_t *extra;
     size_t nextra;
+    /* cs_jschema_parse_next: the survey columns after participant_id
+     * when they lie side by side (span of them from first_col, else 0),
+     * and the participant_id and text of those of the last wave parsed. */
+    size_t span, pid_col, first_col;
+    cs_buf last;
+    int have_last;
 };
+
+/* The survey columns after participant_id, when they lie side by side:
+ * their count, and where they start; 0 otherwise. */
+static size_t wave_span(const cs_schema *sv, size_t *pid_col, size_t *first)
+{
+    long a = cs_schema_index(sv, CS_SV_SURVEY_DATE);
+
+    for (int c = CS_SV_SURVEY_DATE; c < CS_SV_NCOLS; c++)
+        if (cs_schema_index(sv, c) != a + (c - CS_SV_SURVEY_DATE))
+            return 0;
+    *pid_col = (size_t)cs_schema_index(sv, CS_SV_PARTICIPANT_ID);
+    *first = (size_t)a;
+    return CS_SV_NCOLS - CS_SV_SURVEY_DATE;
+}
 
 int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
                       int (*drop)(cs_str name), cs_error *err)
@@ -463,11 +500,13 @@ int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
         free(j);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
+    cs_buf_init(&j->last, 0);
     if (cs_schema_create(&j->ex, CS_SCHEMA_EXERCISE, src, h, err) < 0 ||
         cs_schema_create(&j->sv, CS_SCHEMA_SURVEY, src, h, err) < 0) {
         cs_jschema_free(j);
         return err->code;
     }
+    j->span = wave_span(j->sv, &j->pid_col, &j->first_col);
     for (size_t i = 0; i < h->nfields; i++) {
         cs_str name = cs_schema_header(j->ex, i);
         int known = 0;
@@ -487,6 +526,41 @@ int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
 {
     return cs_schema_exercise(j->ex, rec, ses, rej) &&
            cs_schema_survey(j->sv, rec, wave, rej);
+}
+
+int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
+                          cs_session *ses, cs_wave *wave, cs_reject *rej,
+                          int *same)
+{
+    int ok = cs_schema_exercise(j->ex, rec, ses, rej);
+
+    *same = 0;
+    if (ok && j->span && rec->fields[0].ptr == rec->raw.ptr) {
+        /* Split in place: the wave's columns are one stretch of raw. */
+        cs_str id = rec->fields[j->pid_col];
+        const char *a = rec->fields[j->first_col].ptr;
+        const cs_str *z = &rec->fields[j->first_col + j->span - 1];
+        size_t n = (size_t)(z->ptr + z->len - a);
+        const char *l = j->last.ptr;
+        *same = j->have_last && j->last.len == id.len + 1 + n &&
+                memcmp(l, id.ptr, id.len) == 0 && l[id.len] == '\n' &&
+                memcmp(l + id.len + 1, a, n) == 0;
+        if (*same) {
+            wave->participant_id = cs_str_trim(id);
+        } else if ((ok = cs_schema_survey(j->sv, rec, wave, rej))) {
+            cs_buf_reset(&j->last);
+            j->have_last = cs_buf_append(&j->last, id.ptr, id.len) == CS_OK &&
+                           cs_buf_putc(&j->last, '\n') == CS_OK &&
+                           cs_buf_append(&j->last, a, n) == CS_OK;
+        } else {
+            j->have_last = 0;
+        }
+    } else if (ok) {
+        /* *wave is this row's now, not the one last describes. */
+        j->have_last = 0;
+        ok = cs_schema_survey(j->sv, rec, wave, rej);
+    }
+    return ok;
 }
 
 const cs_schema *cs_jschema_exercise(const cs_jschema *j) { return j->ex; }
@@ -511,6 +585,7 @@ void cs_jschema_free(cs_jschema *j)
         return;
     cs_schema_free(j->ex);
     cs_schema_free(j->sv);
+    cs_buf_dispose(&j->last);
     free(j->extra);
     free(j);
 }

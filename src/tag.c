@@ -386,47 +386,74 @@ static cs_str int_text(char *buf, size_t cap, int v)
     return (cs_str){ buf, (size_t)(end - buf) };
 }
 
+/* The columns cs_tag_value gives, after the factor names, in the order
+ * of the switch below. */
+enum {
+    V_OUTCOME, V_BELOW_SAFE_MIN, V_AGE_BAND, V_SEX, V_ACTIVITY_LEVEL,
+    V_CONDITIONING, V_SEASONAL_SPORT, V_STRETCH_ROUTINE, V_AGE_YEARS,
+    V_STRETCHED, V_CRAMP, V_CRAMP_MUSCLE, V_INTENSITY_RPE, V_ACTIVITY,
+    V_PARTICIPANT_ID, V_N
+};
+static const char *const value_names[V_N] = {
+    "outcome", "below_safe_min", "age_band", "sex", "activity_level",
+    "conditioning", "seasonal_sport", "stretch_routine", "age_years",
+    "stretched", "cramp", "cramp_muscle", "intensity_rpe", "activity",
+    "participant_id"
+};
+
+/* A factor's index, V_N + a value_names index, or -1. */
+static int value_column(cs_str n)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        if (cs_str_ieq(n, factor_names[f]))
+            return f;
+    for (int v = 0; v < V_N; v++)
+        if (cs_str_ieq(n, value_names[v]))
+            return CS_F_N + v;
+    return -1;
+}
+
+int cs_tag_has_value(const char *name)
+{
+    return value_column(lit(name)) >= 0;
+}
+
 int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
                  const cs_schema *ex, const cs_record *rec,
                  const cs_session *s, const cs_wave *w, const cs_tagged *t)
 {
-    cs_str n = lit(name);
+    int c = value_column(lit(name));
 
-    for (int f = 0; f < CS_F_N; f++)
-        if (cs_str_ieq(n, factor_names[f])) {
-            *out = lit(t->factor[f] < 0 ? "" : t->factor[f] ? "1" : "0");
-            return 0;
-        }
-    if (cs_str_ieq(n, "outcome"))
-        *out = lit(t->outcome < 0 ? "" : t->outcome ? "1" : "0");
-    else if (cs_str_ieq(n, "below_safe_min"))
-        *out = lit(t->below_safe_min < 0 ? "" : t->below_safe_min ? "1" : "0");
-    else if (cs_str_ieq(n, "age_band"))
-        *out = lit(cs_age_band_name(t->age_band));
-    else if (cs_str_ieq(n, "sex"))
-        *out = lit(cs_sex_name(w->sex));
-    else if (cs_str_ieq(n, "activity_level"))
-        *out = lit(cs_activity_name(w->activity_level));
-    else if (cs_str_ieq(n, "conditioning"))
-        *out = lit(cs_conditioning_name(w->conditioning));
-    else if (cs_str_ieq(n, "seasonal_sport"))
-        *out = yesno(w->seasonal_sport);
-    else if (cs_str_ieq(n, "stretch_routine"))
-        *out = yesno(w->stretch_routine);
-    else if (cs_str_ieq(n, "age_years"))
-        *out = int_text(buf, cap, w->age_years);
-    else if (cs_str_ieq(n, "stretched"))
-        *out = yesno(s->stretched);
-    else if (cs_str_ieq(n, "cramp"))
-        *out = yesno(s->cramp);
-    else if (cs_str_ieq(n, "cramp_muscle"))
-        *out = lit(cs_muscle_name(s->cramp_muscle));
-    else if (cs_str_ieq(n, "intensity_rpe"))
-        *out = int_text(buf, cap, s->intensity_rpe);
-    else if (cs_str_ieq(n, "activity") || cs_str_ieq(n, "participant_id")) {
-        int col = cs_str_ieq(n, "activity") ? CS_EX_ACTIVITY : CS_EX_PARTICIPANT_ID;
-        *out = cs_str_trim(rec->fields[cs_schema_index(ex, col)]);
-    } else
+    if (c < 0)
         return -1;
+    if (c < CS_F_N) {
+        *out = lit(t->factor[c] < 0 ? "" : t->factor[c] ? "1" : "0");
+        return 0;
+    }
+    switch (c - CS_F_N) {
+    case V_OUTCOME:
+        *out = lit(t->outcome < 0 ? "" : t->outcome ? "1" : "0");
+        break;
+    case V_BELOW_SAFE_MIN:
+        *out = lit(t->below_safe_min < 0 ? "" : t->below_safe_min ? "1" : "0");
+        break;
+    case V_AGE_BAND: *out = lit(cs_age_band_name(t->age_band)); break;
+    case V_SEX: *out = lit(cs_sex_name(w->sex)); break;
+    case V_ACTIVITY_LEVEL: *out = lit(cs_activity_name(w->activity_level)); break;
+    case V_CONDITIONING: *out = lit(cs_conditioning_name(w->conditioning)); break;
+    case V_SEASONAL_SPORT: *out = yesno(w->seasonal_sport); break;
+    case V_STRETCH_ROUTINE: *out = yesno(w->stretch_routine); break;
+    case V_AGE_YEARS: *out = int_text(buf, cap, w->age_years); break;
+    case V_STRETCHED: *out = yesno(s->stretched); break;
+    case V_CRAMP: *out = yesno(s->cramp); break;
+    case V_CRAMP_MUSCLE: *out = lit(cs_muscle_name(s->cramp_muscle)); break;
+    case V_INTENSITY_RPE: *out = int_text(buf, cap, s->intensity_rpe); break;
+    case V_ACTIVITY:
+        *out = cs_str_trim(rec->fields[cs_schema_index(ex, CS_EX_ACTIVITY)]);
+        break;
+    default:   /* V_PARTICIPANT_ID */
+        *out = cs_str_trim(rec->fields[cs_schema_index(ex, CS_EX_PARTICIPANT_ID)]);
+        break;
+    }
     return 0;
 }

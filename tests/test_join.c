@@ -249,6 +249,109 @@ static void test_join_duplicate_counts(void **state)
     remove_file(path);
 }
 
+/* The same survey from a stream: a reader open on memory, its header
+ * read by the caller (as calories does on standard input). The counts are
+ * those of the file above, and the reject log names the stream. */
+static void test_join_load_reader(void **state)
+{
+    static const char text[] = HEADER
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-01,F,31,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "A,2024-01-02,F,32,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-01-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n"
+        "B,2024-13-01,F,33,5,6,150,light,trained,no,no,,0,900,2500\n";
+    char *log = write_file("rej.csv", "");
+    cs_survey *s = NULL;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    const cs_record *h;
+    cs_error err = {0};
+    cs_ingest_counts c;
+    char *got;
+
+    (void)state;
+    assert_int_equal(cs_rejlog_open(&rej, log, &err), CS_OK);
+    assert_int_equal(cs_reader_open_mem(&r, "-", text, sizeof text - 1, NULL,
+                                        &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &h, &err), 1);
+    assert_int_equal(cs_survey_load_reader(&s, r, h, rej, &err), CS_OK);
+    c = cs_survey_counts(s);
+    assert_int_equal(c.read, 6);
+    assert_int_equal(c.accepted, 3);
+    assert_int_equal(c.rejected, 3);
+    assert_int_equal(cs_survey_waves(s), 3);
+    assert_int_equal(cs_survey_find(s, CS_STR("A"), D_2024_01_10)->age_years, 32);
+    cs_survey_free(s);
+    assert_int_equal(cs_rejlog_close(rej, &err), CS_OK);
+    got = read_all(log);
+    /* Rows 2 and 3 repeat A's first day (lines 3, 4); row 6 has month 13. */
+    assert_non_null(strstr(got, "-,3,2,survey_date,"));
+    assert_non_null(strstr(got, "-,4,3,survey_date,"));
+    assert_non_null(strstr(got, "-,7,6,survey_date,"));
+    free(got);
+    remove_file(log);
+
+    /* A header that is not the survey's: the reader is freed with the
+     * error (ASan and valgrind would see it leak otherwise). */
+    assert_int_equal(cs_reader_open_mem(&r, "-", "a,b\n1,2\n", 8, NULL, &err),
+                     CS_OK);
+    assert_int_equal(cs_reader_next(r, &h, &err), 1);
+    assert_int_equal(cs_survey_load_reader(&s, r, h, NULL, &err), CS_EPARSE);
+    assert_null(s);
+}
+
+/* Joined rows read in order: a row whose survey columns are written as
+ * the last wave's (participant included) is that wave, not parsed again;
+ * any other row is. */
+static void test_join_parse_next(void **state)
+{
+#define JW "2024-01-01,F,30,5,6,150,light,trained,no,no,,0,900,2500"
+    static const char text[] =
+        "participant_id,session_id,start_time,activity,duration_min,"
+        "intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,"
+        "cramp,cramp_muscle,survey_date,sex,age_years,height_ft,height_in,"
+        "weight_lb,activity_level,conditioning,seasonal_sport,"
+        "stretch_routine,conditions,calorie_goal,calcium_mg,potassium_mg\n"
+        "A,S1,2024-06-03,run,30,5,,,,,,no,," JW "\n"     /* parsed */
+        "A,S2,2024-06-04,run,30,5,,,,,,no,," JW "\n"     /* same */
+        "B,S3,2024-06-04,run,30,5,,,,,,no,," JW "\n"     /* other person */
+        "B,S4,2024-06-05,run,30,5,,,,,,no,,2024-01-01,F,31,5,6,150,light,"
+        "trained,no,no,,0,900,2500\n"                    /* other wave */
+        "B,S5,2024-06-06,run,30,5,,,,,,no,,2024-01-01,\"F\",31,5,6,150,"
+        "light,trained,no,no,,0,900,2500\n";              /* quoted */
+    static const int want_same[] = { 0, 1, 0, 0, 0 };
+    static const int want_age[] = { 30, 30, 30, 31, 31 };
+    static const char want_pid[] = "AABBB";
+    cs_reader *r = NULL;
+    cs_jschema *j = NULL;
+    const cs_record *rec;
+    cs_error err = {0};
+    cs_session ses;
+    cs_wave wv;
+    cs_reject why;
+
+    (void)state;
+    assert_int_equal(cs_reader_open_mem(&r, "j.csv", text, sizeof text - 1,
+                                        NULL, &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+    assert_int_equal(cs_jschema_create(&j, "j.csv", rec, NULL, &err), CS_OK);
+    for (int i = 0; i < 5; i++) {
+        int same = -1;
+        assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+        assert_int_equal(cs_jschema_parse_next(j, rec, &ses, &wv, &why,
+                                               &same), 1);
+        assert_int_equal(same, want_same[i]);
+        assert_int_equal(wv.age_years, want_age[i]);
+        assert_int_equal(wv.participant_id.len, 1);
+        assert_int_equal(wv.participant_id.ptr[0], want_pid[i]);
+    }
+    assert_int_equal(cs_reader_next(r, &rec, &err), 0);
+    cs_jschema_free(j);
+    cs_reader_free(r);
+#undef JW
+}
+
 static void test_join_load_errors(void **state)
 {
     cs_survey *s = NULL;
@@ -457,6 +560,8 @@ int main(void)
         cmocka_unit_test(test_join_day_numbers),
         cmocka_unit_test(test_join_wave_choice),
         cmocka_unit_test(test_join_duplicate_counts),
+        cmocka_unit_test(test_join_load_reader),
+        cmocka_unit_test(test_join_parse_next),
         cmocka_unit_test(test_join_load_errors),
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),

@@ -596,6 +596,16 @@ static void test_tag_names(void **state)
     assert_true(cs_tag_is_own_column(CS_STR("age_band")));
     assert_false(cs_tag_is_own_column(CS_STR("sex")));
     assert_false(cs_tag_is_own_column(CS_STR("duration_min")));
+    /* The columns cs_tag_value gives: categories, flags, the factors;
+     * not numbers of tag's output such as temp_c or target_kcal. */
+    assert_true(cs_tag_has_value("medical_pregnancy"));
+    assert_true(cs_tag_has_value("SEX"));
+    assert_true(cs_tag_has_value("participant_id"));
+    assert_true(cs_tag_has_value("activity"));
+    assert_true(cs_tag_has_value("below_safe_min"));
+    assert_false(cs_tag_has_value("temp_c"));
+    assert_false(cs_tag_has_value("target_kcal"));
+    assert_false(cs_tag_has_value(""));
 }
 
 static const struct {

@@ -48,6 +48,12 @@ typedef struct cs_ingest cs_ingest;
  * against it (rows after the first with an id are rejected). */
 int cs_ingest_open(cs_ingest **out, const char *path, int kind,
                    cs_rejlog *rej, cs_idset *ids, cs_error *err);
+/* The same over a reader already open on any stream (a file, standard
+ * input, memory) whose header h was just read (cs_reader_open_header):
+ * the reader is taken over, freed with the ingest or on failure. */
+int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
+                          int kind, cs_rejlog *rej, cs_idset *ids,
+                          cs_error *err);
 /* The next accepted row: 1 and *rec (borrowed until the next call), 0 at
  * end, <0 on a fatal error. For exercise, *ses is filled; for survey,
  * *wave; for any, neither (pass NULL). */

@@ -16,6 +16,10 @@ typedef struct cs_survey cs_survey;
  * wave of a participant with the same survey_date is rejected too). */
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err);
+/* The same over a reader already open on any stream, whose header h was
+ * just read: the reader is taken over (freed here, also on failure). */
+int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                          cs_rejlog *rej, cs_error *err);
 /* Read counts of the survey input. */
 cs_ingest_counts cs_survey_counts(const cs_survey *s);
 uint64_t cs_survey_participants(const cs_survey *s);
@@ -59,6 +63,16 @@ int cs_jschema_create(cs_jschema **out, const char *src, const cs_record *h,
 /* 1 accepted (ses and wave filled, borrowing from rec), 0 rejected. */
 int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
                      cs_session *ses, cs_wave *wave, cs_reject *rej);
+/* The same for the rows of one input in order (tag): when a row's survey
+ * columns are written exactly as those of the last wave this parsed, that
+ * is its wave: *wave is left as the last call made it but for its
+ * participant_id, and *same is 1. Sessions come grouped by participant,
+ * and checking the wave again was a sixth of tag's time. *wave must hold
+ * what the last call gave; its text fields may then point into an earlier
+ * record, so use its values, and text made of it then. */
+int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
+                          cs_session *ses, cs_wave *wave, cs_reject *rej,
+                          int *same);
 const cs_schema *cs_jschema_exercise(const cs_jschema *j);
 const cs_schema *cs_jschema_survey(const cs_jschema *j);
 /* The other columns, kept as they came: names, and values of a row (each

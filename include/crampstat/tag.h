@@ -56,5 +56,7 @@ void cs_tag_write(cs_writer *w, const cs_tagged *t);
 int cs_tag_value(cs_str *out, char *buf, size_t cap, const char *name,
                  const cs_schema *ex, const cs_record *rec,
                  const cs_session *s, const cs_wave *w, const cs_tagged *t);
+/* 1 when cs_tag_value gives column `name`, 0 when it returns -1 for it. */
+int cs_tag_has_value(const char *name);
 
 #endif

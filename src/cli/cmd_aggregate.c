@@ -9,6 +9,7 @@
 #include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/report.h>
+#include <crampstat/tagread.h>
 #include <crampstat/value.h>
 #include "cli.h"
 #include "cmds.h"
@@ -173,93 +174,6 @@ static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
     return rc;
 }
 
-/* Column index by name (trimmed, case-insensitive), or -1. */
-static long column(const cs_record *h, const char *name)
-{
-    for (size_t i = 0; i < h->nfields; i++)
-        if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
-            return (long)i;
-    return -1;
-}
-
-/* How many header columns have this name: one given twice is ambiguous,
- * and column() would silently take the first. */
-static int named(const cs_record *h, const char *name)
-{
-    int n = 0;
-    for (size_t i = 0; i < h->nfields; i++)
-        n += cs_str_ieq(cs_str_trim(h->fields[i]), name) != 0;
-    return n;
-}
-
-static int flag(cs_str v, signed char *out)
-{
-    v = cs_str_trim(v);
-    if (v.len == 0) { *out = -1; return 0; }
-    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
-        *out = (signed char)(v.ptr[0] - '0');
-        return 0;
-    }
-    return -1;
-}
-
-/* ---- dose-response and over-time columns ---- */
-/* A number of tag's output, or NaN when missing; -1 when not a number. */
-static int dose_value(cs_str v, double *out)
-{
-    char t[64], *end;
-
-    v = cs_str_trim(v);
-    if (cs_is_missing(v)) {
-        *out = NAN;
-        return 0;
-    }
-    if (cs_parse_decimal(v, out) == 0)
-        return 0;
-    /* Very large derived values are written with an exponent. */
-    if (v.len >= sizeof t)
-        return -1;
-    memcpy(t, v.ptr, v.len);
-    t[v.len] = '\0';
-    *out = strtod(t, &end);
-    return *end || !isfinite(*out) ? -1 : 0;
-}
-
-/* The columns the dose-response and over-time sections read (absent ones
- * count every session as missing or undated), and one row's values;
- * bad names the offending column. */
-static void more_columns(const cs_record *h, long xcol[CS_DOSE_N], long *tcol)
-{
-    for (int e = 0; e < CS_DOSE_N; e++)
-        xcol[e] = e == CS_DOSE_DURATION ? -1 : column(h, cs_dose_exposure_name(e));
-    *tcol = column(h, "start_time");
-}
-
-static const char *more_values(const cs_record *rec, const long xcol[CS_DOSE_N],
-                               long tcol, uint64_t mmin, cs_agg_more *m)
-{
-    for (int e = 0; e < CS_DOSE_N; e++) {
-        m->dose[e] = NAN;
-        if (e == CS_DOSE_DURATION)
-            m->dose[e] = (double)mmin / 1000.0;
-        else if (xcol[e] >= 0 && dose_value(rec->fields[xcol[e]], &m->dose[e]) < 0)
-            return cs_dose_exposure_name(e);
-    }
-    m->has_day = 0;
-    if (tcol >= 0) {
-        cs_str v = cs_str_trim(rec->fields[tcol]);
-        cs_datetime dt;
-        const char *why;
-        if (v.len == 0)
-            return NULL;
-        if (v.len < 10 || cs_parse_date((cs_str){ v.ptr, 10 }, &dt, &why) < 0)
-            return "start_time";
-        m->day = cs_days_from_civil(dt.year, dt.month, dt.day);
-        m->has_day = 1;
-    }
-    return NULL;
-}
-
 int cmd_aggregate(int argc, char **argv)
 {
     cli_parser parser;
@@ -268,6 +182,7 @@ int cmd_aggregate(int argc, char **argv)
     cs_rules rules;
     cs_agg agg;
     cs_reader *r = NULL;
+    cs_tagread *tr = NULL;
     cs_rejlog *rej = NULL;
     const char *by = NULL, *adjust = NULL, *output = NULL, *rejects = NULL,
                *rules_path = NULL, *input_name = NULL, *outcome = NULL;
@@ -316,111 +231,28 @@ int cmd_aggregate(int argc, char **argv)
     agg_ready = 1;
     for (int f = 0; f < nfiles; f++) {
         const cs_record *rec;
-        long fcol[CS_F_N], ocol, dcol, bcol = -1, acol = -1, pcol = -1;
-        long xcol[CS_DOSE_N], tcol;
+        cs_tagread_opts to = { CS_TR_FACTORS | CS_TR_MORE |
+                               (ro.cluster ? CS_TR_PARTICIPANT : 0u),
+                               by, adjust, "aggregate" };
+        cs_tagrow row;
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
                                    ? input_name : files[f], &err) < 0)
             goto done;
-        if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
+        if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0 ||
+            cs_tagread_open(&tr, r, rec, &to, rej, &err) < 0)
             goto done;
-        for (int k = 0; k < CS_F_N; k++)
-            if ((fcol[k] = column(rec, cs_factor_name(k))) < 0) {
-                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
-                            "column \"%s\" is missing: aggregate reads the "
-                            "output of 'crampstat tag'", cs_factor_name(k));
+        while ((rc = cs_tagread_next(tr, &row, &err)) > 0)
+            if (cs_agg_add(&agg, row.factor, row.outcome, row.mmin, row.by,
+                           row.adjust, row.participant, &err) < 0 ||
+                cs_agg_add_more(&agg, &row.more, row.factor, row.outcome,
+                                row.mmin, row.participant, &err) < 0)
                 goto done;
-            }
-        ocol = column(rec, "outcome");
-        dcol = column(rec, "duration_min");
-        if (ocol < 0 || dcol < 0) {
-            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
-                        "column \"%s\" is missing: aggregate reads the output "
-                        "of 'crampstat tag'", ocol < 0 ? "outcome" : "duration_min");
-            goto done;
-        }
-        if (ro.cluster && (pcol = column(rec, "participant_id")) < 0) {
-            cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
-                        "column \"participant_id\" is missing: the intervals "
-                        "robust to clustering need it (or use --cluster none)");
-            goto done;
-        }
-        if ((by && (bcol = column(rec, by)) < 0) ||
-            (adjust && (acol = column(rec, adjust)) < 0)) {
-            cs_error_at(&err, CS_EUSAGE, (cs_pos){ files[f], rec->line, 0 },
-                        "no column \"%s\" in the header", bcol < 0 && by ? by : adjust);
-            goto done;
-        }
-        {
-            const char *more[] = { "outcome", "duration_min", by, adjust,
-                                   ro.cluster ? "participant_id" : NULL };
-            const char *dup = NULL;
-            for (int k = 0; k < CS_F_N && !dup; k++)
-                if (named(rec, cs_factor_name(k)) > 1)
-                    dup = cs_factor_name(k);
-            for (int k = 0; k < 5 && !dup; k++)
-                if (more[k] && named(rec, more[k]) > 1)
-                    dup = more[k];
-            if (dup) {
-                cs_error_at(&err, CS_EPARSE, (cs_pos){ files[f], rec->line, 0 },
-                            "column \"%s\" appears twice in the header", dup);
-                goto done;
-            }
-        }
-        more_columns(rec, xcol, &tcol);
-        size_t ncols = rec->nfields;
-        while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
-            signed char fl[CS_F_N], out;
-            uint64_t mmin;
-            cs_agg_more more;
-            const char *bad = NULL;
-            char reason[160];
-            nin++;
-            if (rec->nfields != ncols) {
-                snprintf(reason, sizeof reason, "row has %zu fields, the header "
-                         "has %zu", rec->nfields, ncols);
-                nrej++;
-                cs_rejlog_add(rej, files[f], rec, "", reason);
-                continue;
-            }
-            for (int k = 0; k < CS_F_N && !bad; k++)
-                if (flag(rec->fields[fcol[k]], &fl[k]) < 0)
-                    bad = cs_factor_name(k);
-            if (!bad && flag(rec->fields[ocol], &out) < 0)
-                bad = "outcome";
-            if (bad) {
-                snprintf(reason, sizeof reason, "%s: not 1, 0 or empty", bad);
-            } else if (cs_agg_mmin(cs_str_trim(rec->fields[dcol]), &mmin) < 0 ||
-                       mmin == 0) {
-                bad = "duration_min";
-                snprintf(reason, sizeof reason, "duration_min: not a number "
-                         "of minutes above 0 and at most 1440");
-            }
-            if (!bad && pcol >= 0 && cs_str_trim(rec->fields[pcol]).len == 0) {
-                bad = "participant_id";
-                snprintf(reason, sizeof reason, "participant_id: empty");
-            }
-            if (!bad && (bad = more_values(rec, xcol, tcol, mmin, &more)))
-                snprintf(reason, sizeof reason, "%s: %s", bad,
-                         strcmp(bad, "start_time") == 0
-                             ? "not a date YYYY-MM-DD[Thh:mm...]"
-                             : "not a number");
-            if (bad) {
-                nrej++;
-                cs_rejlog_add(rej, files[f], rec, bad, reason);
-                continue;
-            }
-            if (cs_agg_add(&agg, fl, out, mmin,
-                           bcol >= 0 ? cs_str_trim(rec->fields[bcol]) : (cs_str){ "", 0 },
-                           acol >= 0 ? cs_str_trim(rec->fields[acol]) : (cs_str){ "", 0 },
-                           pcol >= 0 ? cs_str_trim(rec->fields[pcol]) : (cs_str){ "", 0 },
-                           &err) < 0 ||
-                cs_agg_add_more(&agg, &more, fl, out, mmin,
-                                pcol >= 0 ? cs_str_trim(rec->fields[pcol]) : (cs_str){ "", 0 },
-                                &err) < 0)
-                goto done;
-        }
+        nin += cs_tagread_rows(tr);
+        nrej += cs_tagread_rejected(tr);
+        cs_tagread_free(tr);
+        tr = NULL;
         if (rc < 0)
             goto done;
         cs_reader_free(r);
@@ -432,6 +264,7 @@ int cmd_aggregate(int argc, char **argv)
     if (cs_agg_finish(&agg, &err) == CS_OK)
         emit(&agg, partial, &ro, output, &err);
 done:
+    cs_tagread_free(tr);
     cs_rejlog_close(rej, &err);
     cs_reader_free(r);
     if (agg_ready)

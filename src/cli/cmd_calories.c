@@ -1,21 +1,15 @@
 /* crampstat calories: calorie goals and targets per participant from the
  * survey, or the cramp link by goal direction from tagged sessions; the
  * header decides which. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/join.h>
+#include <crampstat/tagread.h>
 #include <crampstat/value.h>
 #include "cli.h"
 #include "cmds.h"
@@ -80,190 +74,20 @@ static const cli_command command = {
     "calories", help_head, options, 24, help_tail, 0
 };
 
-/* Column index by name (trimmed, case-insensitive), or -1. */
-static long column(const cs_record *h, const char *name)
-{
-    for (size_t i = 0; i < h->nfields; i++)
-        if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
-            return (long)i;
-    return -1;
-}
-
-static int is_tagged(const cs_record *h)
-{
-    return column(h, "outcome") >= 0 && column(h, "goal_lb_week") >= 0;
-}
-
-/* ---- standard input through a pipe ---------------------------------------
- * The header decides how the input is read, but a pipe cannot be rewound
- * and the survey loader opens its input itself. So the head of the pipe is
- * read here, and a child process replays it followed by the rest of the
- * original input into a new pipe that becomes standard input: nothing is
- * held in memory or spooled to disk, and names and line numbers stay those
- * of "-". */
-
-#define HEAD_MAX ((size_t)16 << 20)
-
-static pid_t feeder = -1;
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int replay_stdin(const char *head, size_t n, cs_error *err)
-{
-    int p[2];
-
-    if (pipe(p) < 0)
-        return cs_error_set(err, CS_EIO, "standard input: pipe failed: %s",
-                            strerror(errno));
-    fflush(NULL);
-    if ((feeder = fork()) < 0) {
-        close(p[0]);
-        close(p[1]);
-        return cs_error_set(err, CS_EIO, "standard input: fork failed: %s",
-                            strerror(errno));
-    }
-    if (feeder == 0) {
-        static char buf[65536];
-        ssize_t r;
-        close(p[0]);
-        r = write_all(p[1], head, n);
-        /* The child owns a copy of the head: free it before leaving. */
-        free((void *)(uintptr_t)head);
-        if (r < 0)
-            _exit(0);   /* the reader stopped early: not our error */
-        for (;;) {
-            r = read(0, buf, sizeof buf);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0)
-                _exit(errno > 0 && errno < 256 ? errno : 255);
-            if (r == 0 || write_all(p[1], buf, (size_t)r) < 0)
-                _exit(0);
-        }
-    }
-    close(p[1]);
-    if (dup2(p[0], 0) < 0) {
-        close(p[0]);
-        return cs_error_set(err, CS_EIO, "standard input: dup2 failed: %s",
-                            strerror(errno));
-    }
-    close(p[0]);
-    return CS_OK;
-}
-
-/* Stop the feeder (when the input was not read to the end) and report a
- * read error it had. */
-static void end_replay(cs_error *err)
-{
-    int st, nul;
-
-    if (feeder <= 0)
-        return;
-    if ((nul = open("/dev/null", O_RDONLY)) >= 0) {
-        dup2(nul, 0);   /* closes our end of the pipe */
-        close(nul);
-    } else {
-        close(0);
-    }
-    while (waitpid(feeder, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-        cs_error_set(err, CS_EIO, "standard input: read failed: %s",
-                     strerror(WEXITSTATUS(st)));
-    feeder = -1;
-}
-
-/* Decide from the header whether the input is tagged sessions. A file is
- * opened again afterwards; standard input is rewound when it is a
- * regular file and replayed otherwise. An input that cannot be read as
- * CSV is left to the survey loader, whose message names the problem. */
-static int peek(const char *path, int *tagged, cs_error *err)
-{
-    cs_reader *r = NULL;
-    const cs_record *rec;
-    struct stat st;
-    cs_error ignore = {0};
-    char *head = NULL;
-    size_t n = 0, cap = 65536;
-    int eof = 0;
-
-    *tagged = 0;
-    if (strcmp(path, "-") != 0 || (fstat(0, &st) == 0 && S_ISREG(st.st_mode))) {
-        off_t off = strcmp(path, "-") == 0 ? lseek(0, 0, SEEK_CUR) : 0;
-        if (cs_reader_open(&r, path, NULL, err) < 0)
-            return err->code;
-        if (cs_reader_next(r, &rec, &ignore) > 0)
-            *tagged = is_tagged(rec);
-        cs_reader_free(r);
-        if (strcmp(path, "-") == 0 && (off < 0 || lseek(0, off, SEEK_SET) < 0))
-            return cs_error_set(err, CS_EIO, "standard input: cannot rewind: "
-                                "%s", strerror(errno));
-        return CS_OK;
-    }
-    /* A pipe: read until the header parses or the head is 16 MiB. */
-    for (;;) {
-        char *nh = realloc(head, cap);
-        if (!nh) {
-            free(head);
-            return cs_error_set(err, CS_ENOMEM, "out of memory");
-        }
-        head = nh;
-        while (n < cap && !eof) {
-            ssize_t k = read(0, head + n, cap - n);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k < 0) {
-                free(head);
-                return cs_error_set(err, CS_EIO, "standard input: read "
-                                    "failed: %s", strerror(errno));
-            }
-            eof = k == 0;
-            n += (size_t)k;
-        }
-        cs_error_clear(&ignore);
-        if (cs_reader_open_mem(&r, "-", head, n, NULL, &ignore) == CS_OK) {
-            int rc = cs_reader_next(r, &rec, &ignore);
-            if (rc > 0)
-                *tagged = is_tagged(rec);
-            cs_reader_free(r);
-            r = NULL;
-            if (rc > 0 || eof || cap >= HEAD_MAX)
-                break;
-        } else if (eof || cap >= HEAD_MAX) {
-            break;
-        }
-        cap *= 2;
-    }
-    int rc = replay_stdin(head, n, err);
-    free(head);
-    return rc;
-}
-
 /* ---- the two inputs ------------------------------------------------------ */
 
 typedef struct counts {
     unsigned long long in, used, rejected, participants;
 } counts;
 
-static int read_survey(cs_cal *cal, const char *path, cs_rejlog *rej,
-                       counts *k, cs_error *err)
+/* The survey, from r whose header h was read (r is taken over). */
+static int read_survey(cs_cal *cal, cs_reader *r, const cs_record *h,
+                       cs_rejlog *rej, counts *k, cs_error *err)
 {
     cs_survey *sv = NULL;
     cs_ingest_counts ic;
 
-    if (cs_survey_load(&sv, path, rej, err) < 0)
+    if (cs_survey_load_reader(&sv, r, h, rej, err) < 0)
         return err->code;
     ic = cs_survey_counts(sv);
     k->in = ic.read;
@@ -277,63 +101,23 @@ static int read_survey(cs_cal *cal, const char *path, cs_rejlog *rej,
     return err->code;
 }
 
-static int flag(cs_str v, int *out)
+/* Tagged sessions, from r whose header h was read (r is borrowed). */
+static int read_tagged(cs_cal *cal, cs_reader *r, const cs_record *h,
+                       cs_rejlog *rej, counts *k, cs_error *err)
 {
-    v = cs_str_trim(v);
-    if (v.len == 0) {
-        *out = -1;
-        return 0;
-    }
-    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
-        *out = v.ptr[0] - '0';
-        return 0;
-    }
-    return -1;
-}
+    cs_tagread_opts to = { CS_TR_GOAL, NULL, NULL, "calories" };
+    cs_tagread *tr = NULL;
+    cs_tagrow row;
 
-static int read_tagged(cs_cal *cal, const char *path, cs_rejlog *rej,
-                       counts *k, cs_error *err)
-{
-    cs_reader *r = NULL;
-    const cs_record *rec;
-    long gcol, ocol;
-    size_t ncols;
-    int rc;
-
-    if (cs_reader_open_header(&r, &rec, path, NULL, err) < 0)
+    if (cs_tagread_open(&tr, r, h, &to, rej, err) < 0)
         return err->code;
-    gcol = column(rec, "goal_lb_week");
-    ocol = column(rec, "outcome");
-    ncols = rec->nfields;
-    while ((rc = cs_reader_next(r, &rec, err)) > 0) {
-        char reason[160];
-        const char *bad = NULL;
-        double goal = 0;
-        int out = -1;
-        k->in++;
-        if (rec->nfields != ncols) {
-            snprintf(reason, sizeof reason, "row has %zu fields, the header "
-                     "has %zu", rec->nfields, ncols);
-            bad = "";
-        } else if (cs_parse_decimal(cs_str_trim(rec->fields[gcol]), &goal) < 0 ||
-                   cs_goal_index(goal) < 0) {
-            snprintf(reason, sizeof reason, "goal_lb_week: not one of the "
-                     "nine goals (-2 ... 2 in steps of 0.5)");
-            bad = "goal_lb_week";
-        } else if (flag(rec->fields[ocol], &out) < 0) {
-            snprintf(reason, sizeof reason, "outcome: not 1, 0 or empty");
-            bad = "outcome";
-        }
-        if (bad) {
-            k->rejected++;
-            cs_rejlog_add(rej, path, rec, bad, reason);
-            continue;
-        }
-        if (cs_cal_add_session(cal, goal, out, err) < 0)
+    while (cs_tagread_next(tr, &row, err) > 0)
+        if (cs_cal_add_session(cal, row.goal_lb_week, row.outcome, err) < 0)
             break;
-        k->used++;
-    }
-    cs_reader_free(r);
+    k->in = cs_tagread_rows(tr);
+    k->rejected = cs_tagread_rejected(tr);
+    k->used = k->in - k->rejected;
+    cs_tagread_free(tr);
     return err->code;
 }
 
@@ -359,6 +143,8 @@ int cmd_calories(int argc, char **argv)
     cs_report_opts ro;
     cs_rejlog *rej = NULL;
     cs_cal cal;
+    cs_reader *r = NULL;
+    const cs_record *h;
     counts k = {0};
     const char *output = NULL, *rejects = NULL, *path = "-";
     int opt, by = CS_CAL_BY_SEX, partial = 0, quiet = 0, tagged = 0,
@@ -396,15 +182,20 @@ int cmd_calories(int argc, char **argv)
     if (cs_cal_init(&cal, by, &err) < 0)
         return cli_report("calories", &err);
     cal_ready = 1;
-    if (peek(path, &tagged, &err) < 0 ||
+    /* The header says which input this is; the rows are read on from
+     * the same reader, so standard input is read once. */
+    if (cs_reader_open_header(&r, &h, path, NULL, &err) < 0 ||
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;
-    if (tagged ? read_tagged(&cal, path, rej, &k, &err) < 0
-               : read_survey(&cal, path, rej, &k, &err) < 0)
-        goto done;
-    end_replay(&err);
-    if (err.code)
-        goto done;
+    if ((tagged = cs_tagread_is_tagged(h))) {
+        if (read_tagged(&cal, r, h, rej, &k, &err) < 0)
+            goto done;
+    } else {
+        cs_reader *owned = r;
+        r = NULL;
+        if (read_survey(&cal, owned, h, rej, &k, &err) < 0)
+            goto done;
+    }
     if (!quiet) {
         if (tagged)
             fprintf(stderr, "calories: %llu tagged sessions in, %llu used, "
@@ -417,7 +208,7 @@ int cmd_calories(int argc, char **argv)
     cs_cal_finish(&cal);
     emit(&cal, partial, &ro, output, &err);
 done:
-    end_replay(&err);
+    cs_reader_free(r);
     cs_rejlog_close(rej, &err);
     if (cal_ready)
         cs_cal_dispose(&cal);

@@ -51,20 +51,6 @@ static const cli_command command = {
     "tag", help_head, options, 24, help_tail, 0
 };
 
-/* The survey columns after participant_id, when they lie side by side:
- * their count, and where they start; 0 otherwise. */
-static size_t wave_span(const cs_schema *sv, size_t *pid_col, size_t *first)
-{
-    long a = cs_schema_index(sv, CS_SV_SURVEY_DATE);
-
-    for (int c = CS_SV_SURVEY_DATE; c < CS_SV_NCOLS; c++)
-        if (cs_schema_index(sv, c) != a + (c - CS_SV_SURVEY_DATE))
-            return 0;
-    *pid_col = (size_t)cs_schema_index(sv, CS_SV_PARTICIPANT_ID);
-    *first = (size_t)a;
-    return CS_SV_NCOLS - CS_SV_SURVEY_DATE;
-}
-
 int cmd_tag(int argc, char **argv)
 {
     cli_parser parser;
@@ -76,10 +62,8 @@ int cmd_tag(int argc, char **argv)
     cs_jschema *js = NULL;
     cli_output out = {0};
     cs_write_opts wo = {0};
-    cs_buf scratch, last;
-    const cs_schema *ex, *sv;
-    size_t span = 0, pid_col = 0, first_col = 0;
-    int have_last = 0;
+    cs_buf scratch;
+    const cs_schema *ex;
     const char *rules_path = NULL, *outcome = NULL, *rejects = NULL,
                *output = NULL;
     char *stdin_only[] = { "-" };
@@ -105,7 +89,6 @@ int cmd_tag(int argc, char **argv)
     if ((opt = cli_rules("tag", &rules, rules_path, outcome)) != 0)
         return opt;
     cs_buf_init(&scratch, 0);
-    cs_buf_init(&last, 0);
     if (cs_tagger_create(&tg, &rules) < 0) {
         cs_error_set(&err, CS_ENOMEM, "out of memory");
         goto done;
@@ -127,9 +110,6 @@ int cmd_tag(int argc, char **argv)
         if (cs_jschema_create(&js, files[f], rec, cs_tag_is_own_column, &err) < 0)
             goto done;
         ex = cs_jschema_exercise(js);
-        sv = cs_jschema_survey(js);
-        span = wave_span(sv, &pid_col, &first_col);
-        have_last = 0;
         if (f == 0) {
             for (int c = 0; c < CS_EX_NCOLS; c++)
                 cs_writer_cstr(out.w, cs_exercise_column(c));
@@ -141,36 +121,7 @@ int cmd_tag(int argc, char **argv)
         while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
             int same = 0, ok;
             nin++;
-            /* As cs_jschema_parse (the session, then the wave), except
-             * that a wave written exactly as the previous row's is that
-             * wave: sessions come grouped by participant, and checking and
-             * formatting the wave again was a sixth of tag's time. */
-            ok = cs_schema_exercise(ex, rec, &ses, &why);
-            if (ok && span && rec->fields[0].ptr == rec->raw.ptr) {
-                cs_str id = rec->fields[pid_col];
-                const char *a = rec->fields[first_col].ptr;
-                const cs_str *z = &rec->fields[first_col + span - 1];
-                size_t n = (size_t)(z->ptr + z->len - a);
-                same = have_last && last.len == id.len + 1 + n &&
-                       memcmp(last.ptr, id.ptr, id.len) == 0 &&
-                       last.ptr[id.len] == '\n' &&
-                       memcmp(last.ptr + id.len + 1, a, n) == 0;
-                if (same) {
-                    wv.participant_id = cs_str_trim(id);
-                } else if ((ok = cs_schema_survey(sv, rec, &wv, &why))) {
-                    cs_buf_reset(&last);
-                    have_last = cs_buf_append(&last, id.ptr, id.len) == CS_OK &&
-                                cs_buf_putc(&last, '\n') == CS_OK &&
-                                cs_buf_append(&last, a, n) == CS_OK;
-                } else {
-                    have_last = 0;
-                }
-            } else if (ok) {
-                /* wv and the text formatted from it are this row's now,
-                 * not those that last holds. */
-                have_last = 0;
-                ok = cs_schema_survey(sv, rec, &wv, &why);
-            }
+            ok = cs_jschema_parse_next(js, rec, &ses, &wv, &why, &same);
             if (!ok) {
                 char col[72] = "";
                 nrej++;
@@ -216,6 +167,5 @@ done:
     cs_reader_free(r);
     cs_tagger_free(tg);
     cs_buf_dispose(&scratch);
-    cs_buf_dispose(&last);
     return cli_report("tag", &err);
 }

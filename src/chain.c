@@ -1,0 +1,356 @@
+/* The chain over a survey and exercise files: reading, checking and
+ * joining in the caller's thread, with the reject log; tagging and
+ * counting in another (cs_handoff), in the same order, so the states and
+ * the log are the same with one thread or more. Each exercise file is
+ * counted into states of its own, merged into the run's (exactly: integer
+ * counts) only once it was read to its end, so that keep_going can leave
+ * a damaged one out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/chain.h>
+#include <crampstat/handoff.h>
+#include <crampstat/source.h>
+#include <crampstat/tag.h>
+
+/* A joined session, handed from the thread that reads, checks and joins
+ * it to the one that tags and counts it. The strings of ses are not used
+ * there (they point into the reader's buffer, which has moved on): what
+ * is needed of the record travels in the batch's bytes. */
+typedef struct joined {
+    cs_session ses;
+    const cs_wave *wv;       /* the survey table does not change */
+    uint64_t mmin;
+    size_t pid, pid_len;     /* offsets into the batch's bytes */
+    size_t bv, bv_len, av, av_len;
+    int tagged;              /* t is set (--by or --adjust needed it) */
+    cs_tagged t;
+} joined;
+
+/* The counting thread's side: its tagger and the file's states. */
+typedef struct counter {
+    cs_tagger *tg;
+    cs_agg *agg;
+    cs_cal *cal;
+    uint64_t tagged, counted;
+} counter;
+
+/* Tag one joined session and count it: the second half of a row's work,
+ * in the order the rows were read. */
+static int count_session(void *item, const char *bytes, void *payload,
+                         cs_error *err)
+{
+    joined *j = item;
+    counter *c = payload;
+    cs_str pid = { bytes + j->pid, j->pid_len };
+    cs_str bv = { bytes + j->bv, j->bv_len }, av = { bytes + j->av, j->av_len };
+
+    if (!j->tagged)
+        cs_tag(c->tg, &j->ses, j->wv, &j->t);
+    c->tagged++;
+    /* dose-response and over time: the values as tag writes them */
+    cs_agg_more more = { { (double)j->ses.intensity_rpe,
+                           cs_dose_canonical(j->t.heat_index_c),
+                           cs_dose_canonical(j->t.fluid_ml_per_h),
+                           j->ses.warmup_min, (double)j->mmin / 1000.0,
+                           j->wv->calcium_mg, j->wv->potassium_mg },
+                         j->ses.day, 1 };
+    if (cs_agg_add(c->agg, j->t.factor, j->t.outcome, j->mmin, bv, av, pid,
+                   err) < 0 ||
+        cs_agg_add_more(c->agg, &more, j->t.factor, j->t.outcome, j->mmin,
+                        pid, err) < 0 ||
+        cs_cal_add_session(c->cal, j->wv->goal_lb_week, j->t.outcome, err) < 0)
+        return err->code;
+    c->counted++;
+    return CS_OK;
+}
+
+int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
+{
+    const char *cols[2] = { o->by, o->adjust };
+    cs_chain *c;
+
+    *out = NULL;
+    /* A --by column the chain cannot give is refused before reading. */
+    for (int k = 0; k < 2; k++)
+        if (cols[k] && !cs_tag_has_value(cols[k]))
+            return cs_error_set(err, CS_EUSAGE, "cannot group by \"%s\" in "
+                                "analyze; use the piped chain ('crampstat "
+                                "aggregate --by %s')", cols[k], cols[k]);
+    if (o->nexercise < 1 || o->nexercise > CS_CHAIN_MAX_EXERCISE)
+        return cs_error_set(err, CS_EUSAGE, "from 1 to %d exercise files",
+                            CS_CHAIN_MAX_EXERCISE);
+    if (!(c = calloc(1, sizeof *c)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    *out = c;
+    c->o = *o;
+    if (cs_agg_init(&c->agg, o->rules, o->by, o->adjust, err) < 0)
+        return err->code;
+    c->agg_ready = 1;
+    if (o->cluster && cs_agg_cluster(&c->agg, err) < 0)
+        return err->code;
+    /* Calories group by --by when it is one of theirs, else by sex. */
+    if (cs_cal_init(&c->cal, o->by && cs_cal_by_parse(o->by) >= 0
+                             ? cs_cal_by_parse(o->by) : CS_CAL_BY_SEX, err) < 0)
+        return err->code;
+    c->cal_ready = 1;
+    if (cs_tagger_create(&c->tg, o->rules) < 0 ||
+        (!o->unique_ids && cs_idset_create(&c->ids) < 0))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return cs_rejlog_open(&c->rej, o->rejects, err);
+}
+
+/* The session ids of the exercise files read to their end, read again
+ * into a new set: a file left out must not leave its ids behind, or a
+ * later file's sessions with those ids would be rejected as duplicates. */
+static int rebuild_ids(cs_chain *c, int n, cs_error *err)
+{
+    cs_idset_free(c->ids);
+    c->ids = NULL;
+    if (cs_idset_create(&c->ids) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int f = 0; f < n; f++) {
+        cs_ingest *in;
+        const cs_record *rec;
+        cs_session ses;
+        int rc;
+
+        if (!c->merged[f])
+            continue;
+        if (strcmp(c->o.exercise[f], "-") == 0)
+            return cs_error_set(err, CS_EUSAGE, "standard input cannot be "
+                                "read again for its session ids after a file "
+                                "was left out; name a file instead of '-'");
+        if (cs_ingest_open(&in, c->o.exercise[f], CS_SCHEMA_EXERCISE, NULL,
+                           c->ids, err) < 0)
+            return err->code;
+        while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0)
+            ;
+        cs_ingest_free(in);
+        if (rc < 0)
+            return rc;
+    }
+    return CS_OK;
+}
+
+/* Read one exercise file into the counter's states through the handoff.
+ * Returns CS_OK or the error that stopped it. *told: the file was opened
+ * and read as far as it goes (its counts are in *counts); *fatal: the
+ * handoff or an internal check failed, which ends the run. */
+static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
+                     counter *cnt, cs_ingest_counts *counts,
+                     uint64_t *no_survey, int *told, int *fatal,
+                     cs_error *err)
+{
+    const char *by = c->o.by, *adjust = c->o.adjust;
+    cs_ingest *in = NULL;
+    cs_handoff *ho = NULL;
+    const cs_schema *s;
+    const cs_record *rec;
+    cs_session ses;
+    cs_tagged t;
+    uint64_t rows = 0;
+    long dcol, pcol;
+    int rc, broke = 0;
+
+    *told = *fatal = 0;
+    if ((rc = cs_ingest_open(&in, path, CS_SCHEMA_EXERCISE, c->rej, c->ids,
+                             err)) < 0)
+        return rc;
+    s = cs_ingest_schema(in);
+    dcol = cs_schema_index(s, CS_EX_DURATION_MIN);
+    pcol = cs_schema_index(s, CS_EX_PARTICIPANT_ID);
+    if (cs_handoff_create(&ho, cs_source_threads() > 1, sizeof(joined), 1024,
+                          64 * 1024, count_session, cnt, err) < 0) {
+        cs_ingest_free(in);
+        *fatal = 1;
+        return err->code;
+    }
+    while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0) {
+        const cs_wave *wv = cs_join_session(c->sv, in, rec, &ses, c->rej);
+        cs_str bv = { "", 0 }, av = { "", 0 }, pid;
+        char bb[32], ab[32];
+        uint64_t mmin;
+        joined *j;
+        size_t off;
+
+        if ((++rows & 0xffff) == 0 && h && h->progress) {
+            const cs_source *src = cs_reader_source(cs_ingest_reader(in));
+            h->progress(h->ctx, cs_source_consumed(src), cs_source_size(src),
+                        rows);
+        }
+        if (!wv) {
+            (*no_survey)++;
+            continue;
+        }
+        if (by || adjust)
+            cs_tag(c->tg, &ses, wv, &t);
+        if (by)
+            cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
+        if (adjust)
+            cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
+        /* The milli-minutes of the validated duration text, as aggregate
+         * reads them from tag's output (which writes that text in its
+         * canonical form): the double cannot give the text's rounding at
+         * the fourth decimal. */
+        if (cs_agg_mmin(cs_str_trim(rec->fields[dcol]), &mmin) < 0) {
+            rc = cs_error_set(err, CS_ERROR, "internal: duration not in "
+                              "milli-minutes");
+            broke = 1;
+            break;
+        }
+        pid = cs_str_trim(rec->fields[pcol]);
+        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, err))) {
+            rc = err->code;
+            broke = 1;
+            break;
+        }
+        j->ses = ses;
+        j->wv = wv;
+        j->mmin = mmin;
+        j->tagged = by || adjust;
+        if (j->tagged)
+            j->t = t;
+        j->pid = off;
+        j->pid_len = pid.len;
+        j->bv = off + pid.len;
+        j->bv_len = bv.len;
+        j->av = j->bv + bv.len;
+        j->av_len = av.len;
+        memcpy(cs_handoff_bytes(ho) + j->pid, pid.ptr, pid.len);
+        memcpy(cs_handoff_bytes(ho) + j->bv, bv.ptr, bv.len);
+        memcpy(cs_handoff_bytes(ho) + j->av, av.ptr, av.len);
+        if ((rc = cs_handoff_put(ho, err)) < 0) {
+            broke = 1;
+            break;
+        }
+    }
+    if (!broke) {
+        /* The counting thread's error came from an earlier row than any
+         * error of reading that stopped the loop: it wins. */
+        cs_error herr = {0};
+        if (cs_handoff_finish(ho, &herr) < 0) {
+            *err = herr;
+            rc = herr.code;
+            broke = 1;
+        }
+    }
+    cs_handoff_free(ho);   /* before the states its thread counts into */
+    *counts = cs_ingest_counts_of(in);
+    *told = !broke;
+    *fatal = broke;
+    cs_ingest_free(in);
+    return rc < 0 ? rc : CS_OK;
+}
+
+int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
+{
+    cs_agg fagg;
+    cs_cal fcal;
+    int ids_stale = 0;
+
+    if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
+        return err->code;
+    for (size_t i = 0; i < cs_survey_count(c->sv); i++)
+        if (cs_cal_add_participant(&c->cal, cs_survey_latest(c->sv, i), err) < 0)
+            return err->code;
+    c->inputs[0].role = "survey";
+    c->inputs[0].path = c->o.survey;
+    c->inputs[0].counts = cs_survey_counts(c->sv);
+    c->ninputs = 1;
+    if (h && h->survey)
+        h->survey(h->ctx, c->o.survey, c->inputs[0].counts);
+    for (int f = 0; f < c->o.nexercise; f++) {
+        const char *path = c->o.exercise[f];
+        cs_ingest_counts counts = { 0, 0, 0 };
+        uint64_t no_survey = 0;
+        counter cnt;
+        int rc, told = 0, fatal;
+
+        if (ids_stale && rebuild_ids(c, f, err) < 0)
+            return err->code;
+        ids_stale = 0;
+        if (cs_agg_init(&fagg, c->o.rules, c->o.by, c->o.adjust, err) < 0)
+            return err->code;
+        if ((c->o.cluster && cs_agg_cluster(&fagg, err) < 0) ||
+            cs_cal_init(&fcal, c->cal.by, err) < 0) {
+            cs_agg_dispose(&fagg);
+            return err->code;
+        }
+        cnt = (counter){ c->tg, &fagg, &fcal, 0, 0 };
+        fatal = 1;
+        if ((rc = cs_agg_add_input(&fagg, path, err)) == CS_OK) {
+            cs_rejlog_mark(c->rej);
+            rc = read_file(c, path, h, &cnt, &counts, &no_survey, &told,
+                           &fatal, err);
+            if (told && h && h->file)
+                h->file(h->ctx, path, counts);
+        }
+        /* Only an input that could not be read is left out: not one that
+         * ran out of memory or failed a check of the chain's own. */
+        if (rc < 0 && (fatal || !c->o.keep_going ||
+                       err->code == CS_ENOMEM || err->code == CS_ERROR)) {
+            cs_agg_dispose(&fagg);
+            cs_cal_dispose(&fcal);
+            return rc;
+        }
+        if (rc < 0) {
+            /* Left out, as if never named: its states and its rejected
+             * rows' counts are dropped, and the session ids it added are
+             * forgotten before the next file. The reject log keeps the
+             * lines of its rows rejected before the damage. */
+            cs_chain_left *l = &c->left[c->nleft++];
+            char line[1024];
+            l->path = path;
+            l->rows = counts.read;
+            snprintf(l->why, sizeof l->why, "%s",
+                     cs_error_format(err, line, sizeof line));
+            if (h && h->left_out)
+                h->left_out(h->ctx, l->why);
+            cs_error_clear(err);
+            cs_rejlog_rewind(c->rej);
+            ids_stale = c->ids != NULL;
+        } else {
+            if (cs_agg_merge_move(&c->agg, &fagg, err) < 0 ||
+                cs_cal_merge(&c->cal, &fcal, err) < 0) {
+                cs_agg_dispose(&fagg);
+                cs_cal_dispose(&fcal);
+                return err->code;
+            }
+            c->merged[f] = 1;
+            c->inputs[c->ninputs].role = "exercise";
+            c->inputs[c->ninputs].path = path;
+            c->inputs[c->ninputs++].counts = counts;
+            c->read += counts.read;
+            c->joined += counts.accepted;
+            c->rejected += counts.rejected;
+            c->no_survey += no_survey;
+            c->tagged += cnt.tagged;
+            c->counted += cnt.counted;
+        }
+        cs_agg_dispose(&fagg);
+        cs_cal_dispose(&fcal);
+    }
+    if (cs_agg_finish(&c->agg, err) < 0)
+        return err->code;
+    cs_cal_finish(&c->cal);
+    return CS_OK;
+}
+
+int cs_chain_close(cs_chain *c, cs_error *err)
+{
+    int rc;
+
+    if (!c)
+        return CS_OK;
+    rc = cs_rejlog_close(c->rej, err);
+    cs_idset_free(c->ids);
+    cs_survey_free(c->sv);
+    cs_tagger_free(c->tg);
+    if (c->agg_ready)
+        cs_agg_dispose(&c->agg);
+    if (c->cal_ready)
+        cs_cal_dispose(&c->cal);
+    free(c);
+    return rc;
+}

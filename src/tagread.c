@@ -1,0 +1,287 @@
+/* Tag's output read back by column name: the reader next to tag's writer
+ * (tag.c), so that every stage that reads tagged sessions accepts and
+ * rejects the same rows for the same reasons. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/derive.h>
+#include <crampstat/tagread.h>
+#include <crampstat/value.h>
+
+struct cs_tagread {
+    cs_reader *r;
+    cs_rejlog *rej;
+    unsigned want;
+    size_t ncols;
+    long fcol[CS_F_N], ocol, dcol, gcol, pcol, bcol, acol;
+    long xcol[CS_DOSE_N], tcol;
+    uint64_t rows, rejected;
+};
+
+/* Column index by name (trimmed, case-insensitive), or -1. */
+static long column(const cs_record *h, const char *name)
+{
+    for (size_t i = 0; i < h->nfields; i++)
+        if (cs_str_ieq(cs_str_trim(h->fields[i]), name))
+            return (long)i;
+    return -1;
+}
+
+/* How many header columns have this name: one given twice is ambiguous,
+ * and column() would silently take the first. */
+static int named(const cs_record *h, const char *name)
+{
+    int n = 0;
+    for (size_t i = 0; i < h->nfields; i++)
+        n += cs_str_ieq(cs_str_trim(h->fields[i]), name) != 0;
+    return n;
+}
+
+int cs_tagread_is_tagged(const cs_record *h)
+{
+    return column(h, "outcome") >= 0 && column(h, "goal_lb_week") >= 0;
+}
+
+static int missing(cs_error *err, const char *src, const cs_record *h,
+                   const char *name, const char *command)
+{
+    return cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 0 },
+                       "column \"%s\" is missing: %s reads the output of "
+                       "'crampstat tag'", name, command ? command : "this");
+}
+
+static int find_columns(cs_tagread *t, const cs_record *h,
+                        const cs_tagread_opts *o, cs_error *err)
+{
+    const char *src = cs_reader_name(t->r);
+    const char *used[CS_F_N + 6];
+    int nused = 0;
+
+    t->ocol = t->dcol = t->gcol = t->pcol = t->bcol = t->acol = -1;
+    t->tcol = -1;
+    for (int k = 0; k < CS_F_N; k++)
+        t->fcol[k] = -1;
+    for (int e = 0; e < CS_DOSE_N; e++)
+        t->xcol[e] = -1;
+    if (o->want & CS_TR_FACTORS) {
+        for (int k = 0; k < CS_F_N; k++) {
+            if ((t->fcol[k] = column(h, cs_factor_name(k))) < 0)
+                return missing(err, src, h, cs_factor_name(k), o->command);
+            used[nused++] = cs_factor_name(k);
+        }
+    }
+    if ((t->ocol = column(h, "outcome")) < 0)
+        return missing(err, src, h, "outcome", o->command);
+    used[nused++] = "outcome";
+    if (o->want & CS_TR_FACTORS) {
+        if ((t->dcol = column(h, "duration_min")) < 0)
+            return missing(err, src, h, "duration_min", o->command);
+        used[nused++] = "duration_min";
+    }
+    if (o->want & CS_TR_GOAL) {
+        if ((t->gcol = column(h, "goal_lb_week")) < 0)
+            return missing(err, src, h, "goal_lb_week", o->command);
+        used[nused++] = "goal_lb_week";
+    }
+    if ((o->want & CS_TR_PARTICIPANT) &&
+        (t->pcol = column(h, "participant_id")) < 0)
+        return cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 0 },
+                           "column \"participant_id\" is missing: the "
+                           "intervals robust to clustering need it (or use "
+                           "--cluster none)");
+    if ((o->by && (t->bcol = column(h, o->by)) < 0) ||
+        (o->adjust && (t->acol = column(h, o->adjust)) < 0))
+        return cs_error_at(err, CS_EUSAGE, (cs_pos){ src, h->line, 0 },
+                           "no column \"%s\" in the header",
+                           t->bcol < 0 && o->by ? o->by : o->adjust);
+    if (o->by)
+        used[nused++] = o->by;
+    if (o->adjust)
+        used[nused++] = o->adjust;
+    if (t->pcol >= 0)
+        used[nused++] = "participant_id";
+    for (int k = 0; k < nused; k++)
+        if (named(h, used[k]) > 1)
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 0 },
+                               "column \"%s\" appears twice in the header",
+                               used[k]);
+    /* Absent ones count every session as missing or undated. */
+    if (o->want & CS_TR_MORE) {
+        for (int e = 0; e < CS_DOSE_N; e++)
+            if (e != CS_DOSE_DURATION)
+                t->xcol[e] = column(h, cs_dose_exposure_name(e));
+        t->tcol = column(h, "start_time");
+    }
+    return CS_OK;
+}
+
+int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
+                    const cs_tagread_opts *o, cs_rejlog *rej, cs_error *err)
+{
+    cs_tagread *t = calloc(1, sizeof *t);
+
+    *out = NULL;
+    if (!t)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    t->r = r;
+    t->rej = rej;
+    t->want = o->want;
+    t->ncols = h->nfields;
+    if (find_columns(t, h, o, err) < 0) {
+        free(t);
+        return err->code;
+    }
+    *out = t;
+    return CS_OK;
+}
+
+static int flag(cs_str v, signed char *out)
+{
+    v = cs_str_trim(v);
+    if (v.len == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
+        *out = (signed char)(v.ptr[0] - '0');
+        return 0;
+    }
+    return -1;
+}
+
+/* A number of tag's output, or NaN when missing; -1 when not a number. */
+static int dose_value(cs_str v, double *out)
+{
+    char t[64], *end;
+
+    v = cs_str_trim(v);
+    if (cs_is_missing(v)) {
+        *out = NAN;
+        return 0;
+    }
+    if (cs_parse_decimal(v, out) == 0)
+        return 0;
+    /* Very large derived values are written with an exponent. */
+    if (v.len >= sizeof t)
+        return -1;
+    memcpy(t, v.ptr, v.len);
+    t[v.len] = '\0';
+    *out = strtod(t, &end);
+    return *end || !isfinite(*out) ? -1 : 0;
+}
+
+/* The dose-response exposures and the day; the offending column or NULL. */
+static const char *more_values(const cs_tagread *t, const cs_record *rec,
+                               uint64_t mmin, cs_agg_more *m)
+{
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        m->dose[e] = NAN;
+        if (e == CS_DOSE_DURATION)
+            m->dose[e] = (double)mmin / 1000.0;
+        else if (t->xcol[e] >= 0 &&
+                 dose_value(rec->fields[t->xcol[e]], &m->dose[e]) < 0)
+            return cs_dose_exposure_name(e);
+    }
+    m->has_day = 0;
+    if (t->tcol >= 0) {
+        cs_str v = cs_str_trim(rec->fields[t->tcol]);
+        cs_datetime dt;
+        const char *why;
+        if (v.len == 0)
+            return NULL;
+        if (v.len < 10 || cs_parse_date((cs_str){ v.ptr, 10 }, &dt, &why) < 0)
+            return "start_time";
+        m->day = cs_days_from_civil(dt.year, dt.month, dt.day);
+        m->has_day = 1;
+    }
+    return NULL;
+}
+
+/* Why rec is not a tagged row (into reason), naming its column, or NULL
+ * when row now holds it. */
+static const char *check(const cs_tagread *t, const cs_record *rec,
+                         cs_tagrow *row, char *reason, size_t cap)
+{
+    const char *bad = NULL;
+
+    if (rec->nfields != t->ncols) {
+        snprintf(reason, cap, "row has %zu fields, the header has %zu",
+                 rec->nfields, t->ncols);
+        return "";
+    }
+    if (t->gcol >= 0 &&
+        (cs_parse_decimal(cs_str_trim(rec->fields[t->gcol]),
+                          &row->goal_lb_week) < 0 ||
+         cs_goal_index(row->goal_lb_week) < 0)) {
+        snprintf(reason, cap, "goal_lb_week: not one of the nine goals "
+                 "(-2 ... 2 in steps of 0.5)");
+        return "goal_lb_week";
+    }
+    for (int k = 0; k < CS_F_N && !bad; k++)
+        if (t->fcol[k] >= 0 && flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)
+            bad = cs_factor_name(k);
+    if (!bad && flag(rec->fields[t->ocol], &row->outcome) < 0)
+        bad = "outcome";
+    if (bad) {
+        snprintf(reason, cap, "%s: not 1, 0 or empty", bad);
+        return bad;
+    }
+    if (t->dcol >= 0 &&
+        (cs_agg_mmin(cs_str_trim(rec->fields[t->dcol]), &row->mmin) < 0 ||
+         row->mmin == 0)) {
+        snprintf(reason, cap, "duration_min: not a number of minutes above "
+                 "0 and at most 1440");
+        return "duration_min";
+    }
+    if (t->pcol >= 0) {
+        row->participant = cs_str_trim(rec->fields[t->pcol]);
+        if (row->participant.len == 0) {
+            snprintf(reason, cap, "participant_id: empty");
+            return "participant_id";
+        }
+    }
+    if ((t->want & CS_TR_MORE) &&
+        (bad = more_values(t, rec, row->mmin, &row->more))) {
+        snprintf(reason, cap, "%s: %s", bad, strcmp(bad, "start_time") == 0
+                 ? "not a date YYYY-MM-DD[Thh:mm...]" : "not a number");
+        return bad;
+    }
+    if (t->bcol >= 0)
+        row->by = cs_str_trim(rec->fields[t->bcol]);
+    if (t->acol >= 0)
+        row->adjust = cs_str_trim(rec->fields[t->acol]);
+    return NULL;
+}
+
+int cs_tagread_next(cs_tagread *t, cs_tagrow *row, cs_error *err)
+{
+    const cs_record *rec;
+    int rc;
+
+    while ((rc = cs_reader_next(t->r, &rec, err)) > 0) {
+        char reason[160];
+        const char *bad;
+
+        t->rows++;
+        memset(row, 0, sizeof *row);
+        row->outcome = -1;
+        row->participant = row->by = row->adjust = (cs_str){ "", 0 };
+        if (!(bad = check(t, rec, row, reason, sizeof reason))) {
+            row->rec = rec;
+            return 1;
+        }
+        t->rejected++;
+        if (t->rej)
+            cs_rejlog_add(t->rej, cs_reader_name(t->r), rec, bad, reason);
+    }
+    return rc;
+}
+
+uint64_t cs_tagread_rows(const cs_tagread *t) { return t->rows; }
+uint64_t cs_tagread_rejected(const cs_tagread *t) { return t->rejected; }
+
+void cs_tagread_free(cs_tagread *t)
+{
+    free(t);
+}

@@ -1,0 +1,204 @@
+/* Tests of src/tagread.c: tag's output read back by column name. The
+ * inputs are written here by hand; every expected value is the one the
+ * text says (45.5 minutes are 45500 milli-minutes, 2024-03-04 is day
+ * 19786 since 1970-01-01). */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <crampstat/buf.h>
+#include <crampstat/tagread.h>
+
+/* A header with every factor, then more; rows give the factors as
+ * "first" for the first one, "0" for the others but the third, which is
+ * "third". */
+static void header(cs_buf *b, const char *before, const char *after)
+{
+    cs_buf_puts(b, before);
+    for (int k = 0; k < CS_F_N; k++)
+        cs_buf_printf(b, ",%s", cs_factor_name(k));
+    cs_buf_printf(b, ",%s\n", after);
+}
+
+static void row(cs_buf *b, const char *before, const char *first,
+                const char *third, const char *after)
+{
+    cs_buf_puts(b, before);
+    for (int k = 0; k < CS_F_N; k++)
+        cs_buf_printf(b, ",%s", k == 0 ? first : k == 2 ? third : "0");
+    cs_buf_printf(b, ",%s\n", after);
+}
+
+static cs_tagread *open_text(const cs_buf *b, cs_reader **r,
+                             const cs_tagread_opts *o, cs_rejlog *rej,
+                             cs_error *err)
+{
+    const cs_record *h;
+    cs_tagread *t = NULL;
+
+    assert_int_equal(cs_reader_open_mem(r, "t.csv", b->ptr, b->len, NULL,
+                                        err), CS_OK);
+    assert_int_equal(cs_reader_next(*r, &h, err), 1);
+    cs_tagread_open(&t, *r, h, o, rej, err);
+    return t;
+}
+
+static uint64_t rejected_in(const cs_rejlog *l, const char *col)
+{
+    for (size_t k = 0; k < cs_rejlog_nkeys(l); k++) {
+        const char *name;
+        uint64_t n;
+        cs_rejlog_key(l, k, &name, &n);
+        if (strcmp(name, col) == 0)
+            return n;
+    }
+    return 0;
+}
+
+static void reads_and_rejects(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE | CS_TR_PARTICIPANT,
+                          "sex", NULL, "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "participant_id,duration_min",
+           "outcome,sex,heat_index_c,start_time");
+    row(&b, " P1 ,45.5", "1", "", "1, F ,31.25,2024-03-04T10:00:00");
+    row(&b, "P2,30", "0", "0", "2,M,20,2024-03-05");      /* outcome */
+    row(&b, "P3,0", "0", "0", "0,M,20,2024-03-05");       /* duration */
+    cs_buf_puts(&b, "P4,30\n");                           /* fields */
+    row(&b, ",30", "0", "0", "0,M,20,2024-03-05");        /* participant */
+    row(&b, "P6,30", "0", "0", "0,M,hot,2024-03-05");     /* heat */
+    row(&b, "P7,30", "yes", "0", "0,M,20,2024-03-05");    /* a factor */
+    row(&b, "P8,60", "0", "1", "0,M,,");                  /* accepted */
+    assert_int_equal(cs_rejlog_open(&rej, NULL, &err), CS_OK);
+    t = open_text(&b, &r, &o, rej, &err);
+    assert_non_null(t);
+
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.mmin, 45500);
+    assert_int_equal(tr.factor[0], 1);
+    assert_int_equal(tr.factor[1], 0);
+    assert_int_equal(tr.factor[2], -1);
+    assert_int_equal(tr.outcome, 1);
+    assert_int_equal(tr.participant.len, 2);
+    assert_memory_equal(tr.participant.ptr, "P1", 2);
+    assert_int_equal(tr.by.len, 1);
+    assert_memory_equal(tr.by.ptr, "F", 1);
+    assert_int_equal(tr.adjust.len, 0);
+    assert_true(tr.more.dose[CS_DOSE_HEAT] == 31.25);
+    assert_true(tr.more.dose[CS_DOSE_DURATION] == 45.5);
+    assert_true(isnan(tr.more.dose[CS_DOSE_RPE]));   /* no such column */
+    assert_int_equal(tr.more.has_day, 1);
+    assert_int_equal(tr.more.day, 19786);
+
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.mmin, 60000);
+    assert_int_equal(tr.factor[0], 0);
+    assert_int_equal(tr.factor[2], 1);
+    assert_int_equal(tr.outcome, 0);
+    assert_memory_equal(tr.participant.ptr, "P8", 2);
+    assert_true(isnan(tr.more.dose[CS_DOSE_HEAT]));
+    assert_int_equal(tr.more.has_day, 0);
+
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    assert_int_equal(cs_tagread_rows(t), 8);
+    assert_int_equal(cs_tagread_rejected(t), 6);
+    assert_int_equal(rejected_in(rej, "outcome"), 1);
+    assert_int_equal(rejected_in(rej, "duration_min"), 1);
+    assert_int_equal(rejected_in(rej, ""), 1);
+    assert_int_equal(rejected_in(rej, "participant_id"), 1);
+    assert_int_equal(rejected_in(rej, "heat_index_c"), 1);
+    assert_int_equal(rejected_in(rej, cs_factor_name(0)), 1);
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_rejlog_close(rej, &err);
+    cs_buf_dispose(&b);
+}
+
+static void goals_only(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_GOAL, NULL, NULL, "calories" };
+    cs_tagread *t;
+    cs_tagrow tr;
+    const cs_record *h;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    /* No factor columns: calories needs none. */
+    cs_buf_puts(&b, "goal_lb_week,outcome\n-1.5,\n0.7,1\n2,x\n0.5,1\n");
+    assert_int_equal(cs_reader_open_mem(&r, "g.csv", b.ptr, b.len, NULL,
+                                        &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &h, &err), 1);
+    assert_int_equal(cs_tagread_is_tagged(h), 1);
+    assert_int_equal(cs_tagread_open(&t, r, h, &o, NULL, &err), CS_OK);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_true(tr.goal_lb_week == -1.5);
+    assert_int_equal(tr.outcome, -1);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);  /* 0.7, x skipped */
+    assert_true(tr.goal_lb_week == 0.5);
+    assert_int_equal(tr.outcome, 1);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    assert_int_equal(cs_tagread_rejected(t), 2);
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_buf_dispose(&b);
+}
+
+static void header_errors(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS, "sex", NULL, "aggregate" };
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "duration_min", "sex");                   /* no outcome */
+    assert_null(open_text(&b, &r, &o, NULL, &err));
+    assert_int_equal(err.code, CS_EPARSE);
+    assert_string_equal(err.msg, "column \"outcome\" is missing: aggregate "
+                        "reads the output of 'crampstat tag'");
+    cs_reader_free(r);
+
+    cs_buf_reset(&b);
+    cs_error_clear(&err);
+    header(&b, "duration_min", "outcome,Sex,sex ");      /* sex twice */
+    assert_null(open_text(&b, &r, &o, NULL, &err));
+    assert_int_equal(err.code, CS_EPARSE);
+    assert_string_equal(err.msg, "column \"sex\" appears twice in the header");
+    cs_reader_free(r);
+
+    cs_buf_reset(&b);
+    cs_error_clear(&err);
+    header(&b, "duration_min", "outcome");               /* no sex */
+    assert_null(open_text(&b, &r, &o, NULL, &err));
+    assert_int_equal(err.code, CS_EUSAGE);
+    assert_string_equal(err.msg, "no column \"sex\" in the header");
+    cs_reader_free(r);
+    cs_buf_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_and_rejects),
+        cmocka_unit_test(goals_only),
+        cmocka_unit_test(header_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
