@@ -199,7 +199,8 @@ static int room(cs_clu *c, size_t more, size_t skip)
             if ((i < c->np && i == skip) || k >= c->np)
                 continue;
             person *q = &c->p[k];
-            memcpy(ne + at, c->e + q->off, q->count * sizeof *ne);
+            if (q->count)
+                memcpy(ne + at, c->e + q->off, q->count * sizeof *ne);
             q->off = (uint32_t)at;
             at += q->count;
         }
@@ -227,7 +228,8 @@ static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
                      uint64_t y, uint64_t mmin)
 {
     person *q = &c->p[i];
-    entry *e = c->e + q->off;
+    /* (no arithmetic on c->e before its first entry: NULL + 0 is UB) */
+    entry *e = q->count ? c->e + q->off : NULL;
 
     for (uint32_t j = 0; j < q->count; j++)
         if (e[j].key == key) {
@@ -245,7 +247,8 @@ static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
         return -1;
     q = &c->p[i];
     if (q->off + q->count != c->ne) {       /* move it to the end */
-        memcpy(c->e + c->ne, c->e + q->off, q->count * sizeof *c->e);
+        if (q->count)
+            memcpy(c->e + c->ne, c->e + q->off, q->count * sizeof *c->e);
         c->holes += q->count;
         q->off = (uint32_t)c->ne;
         c->ne += q->count;
@@ -429,7 +432,8 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     if (in_canonical_layout(c)) {
         for (size_t i = 0; i < c->np; i++) {
             const person *q = &c->p[i];
-            sort_block(c->e + q->off, q->count);
+            if (q->count)
+                sort_block(c->e + q->off, q->count);
         }
         c->last = SIZE_MAX;
         c->sorted = 1;
@@ -449,7 +453,8 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         const person *q = &c->p[order[i].idx];
         size_t start = k;
         np[i] = *q;
-        memcpy(ne + k, c->e + q->off, q->count * sizeof *ne);
+        if (q->count)
+            memcpy(ne + k, c->e + q->off, q->count * sizeof *ne);
         k += q->count;
         sort_block(ne + start, k - start);
         np[i].off = (uint32_t)start;

@@ -185,15 +185,19 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
             person *p = &t->p[i];
             if (i + 1 == skip)
                 continue;
-            memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
-            memcpy(nk + at, t->key + p->off, p->nent);
+            if (p->nent) {
+                memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
+                memcpy(nk + at, t->key + p->off, p->nent);
+            }
             p->off = (uint32_t)at;
             at += p->nent;
         }
         if (skip) {     /* its entries go last, where they will grow */
             person *p = &t->p[skip - 1];
-            memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
-            memcpy(nk + at, t->key + p->off, p->nent);
+            if (p->nent) {
+                memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
+                memcpy(nk + at, t->key + p->off, p->nent);
+            }
             p->off = (uint32_t)at;
             at += p->nent;
         }
@@ -283,8 +287,10 @@ static int flush(cs_dose_people *t)
         }
         p = &t->p[idx - 1];
         if (p->off + p->nent != t->nent) {    /* move it to the end */
-            memcpy(t->ent + t->nent, t->ent + p->off, p->nent * sizeof *t->ent);
-            memcpy(t->key + t->nent, t->key + p->off, p->nent);
+            if (p->nent) {
+                memcpy(t->ent + t->nent, t->ent + p->off, p->nent * sizeof *t->ent);
+                memcpy(t->key + t->nent, t->key + p->off, p->nent);
+            }
             t->holes += p->nent;
             p->off = (uint32_t)t->nent;
             t->nent += p->nent;
@@ -535,7 +541,8 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
         qsort(t->p, t->n, sizeof *t->p, cmp_person);
     for (size_t i = 0; i < t->n; i++) {
         person *p = &t->p[i];
-        sort_entries(t->ent + p->off, t->key + p->off, p->nent);
+        if (p->nent)     /* (no arithmetic on a NULL pool: UB) */
+            sort_entries(t->ent + p->off, t->key + p->off, p->nent);
     }
     if (!sorted && rehash(t, t->nslot) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");

@@ -559,8 +559,8 @@ static void test_json(void **state)
     static const char *const factor_keys[] = {
         "{\"af_exposed_interval\": {\"estimate\": ", "\"paf_interval\": ",
         "\"attributable_risk_population\": ", "\"nnt\": ",
-        "\"kind\": \"harm\"}", "\"exact_odds_ratio\": {\"estimate\": "
-        "2.10639607769681", "\"attributable_rate_per_1000h\": ",
+        "\"kind\": \"harm\"}", ("\"exact_odds_ratio\": {\"estimate\": "
+        "2.10639607769681"), "\"attributable_rate_per_1000h\": ",
         "\"af_exposed_rate\": ", "\"attributable_rate_population_per_1000h\": ",
         "\"paf_rate\": ", "\"epi_notes\": [], \"end\": 1}",
     };
@@ -568,8 +568,8 @@ static void test_json(void **state)
         "{\"mh_risk_difference\": {\"estimate\": 0.036579789931386",
         "\"mh_risk_difference_sato\": ",
         "\"crude_to_adjusted\": {\"risk_ratio\": ",
-        "\"woolf_homogeneity\": {\"risk_ratio\": {\"statistic\": null, "
-        "\"df\": null, \"p\": null}",
+        ("\"woolf_homogeneity\": {\"risk_ratio\": {\"statistic\": null, "
+         "\"df\": null, \"p\": null}"),
         "Woolf's test undefined", "], \"end\": 1}",
     };
     cs_buf b;
