@@ -136,8 +136,10 @@ defect() {
     field-2mb)           # a 2 MB first field: under the line cap, over the field cap
         { head -n 1 "$in"; head -c 2097152 /dev/zero | tr '\0' a; tail -n +2 "$in"; } >"$out" ;;
     bomb-zeros)          # the clean file, then 3 GiB of zeros in 30 gzip members
+                         # (100 MiB times BOMB_ZERO_MEMBERS)
         bomb_member zeros
-        { gzip -9nc "$in"; for n in $(seq 30); do cat "$DEFECT_CACHE/zeros.gz"; done; } >"$out" ;;
+        { gzip -9nc "$in"; for n in $(seq "${BOMB_ZERO_MEMBERS:-30}"); do
+              cat "$DEFECT_CACHE/zeros.gz"; done; } >"$out" ;;
     bomb-newlines)       # the clean file, then 300 MiB of empty lines (100 MiB
                          # times BOMB_NEWLINE_MEMBERS)
         bomb_member newlines
