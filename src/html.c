@@ -382,8 +382,8 @@ static int sec_comparison(cs_buf *b, const hctx *h)
         const cs_ci *or = r->robust ? &cf->odds_ratio : &s->or;
         const cs_ci *rd = r->robust ? &cf->risk_difference : &s->rd;
         const cs_ci *rt = r->robust ? &cf->rate_ratio : &r->rate_ratio[f];
-        const cs_ci *afc = r->robust ? &cf->af_exposed : &s->af;
-        const cs_ci *pafc = r->robust ? &cf->paf : &r->ep[f].paf;
+        const cs_ci *afc = cs_report_af(r, f);
+        const cs_ci *pafc = cs_report_paf(r, f);
         char c1[64], c2[64], c3[64], c4[64], de[32], af[64], paf[64], p1[16],
              p2[16], nr[128];
         cs_fmt_ci(c1, sizeof c1, rr->est, rr->lo, rr->hi, 2);
@@ -467,18 +467,8 @@ static int sec_attributable(cs_buf *b, const hctx *h)
         const cs_epi_factor *m = &r->ep[f];
         cs_ci nnt = { m->nnt.est, m->nnt.lo, m->nnt.hi };
         const char *kind = cs_epi_nnt_kind_name(m->nnt.kind);
-        char c[6][96], nr[64];
-        cs_fmt_ci(c[0], sizeof c[0], 100 * m->par.est, 100 * m->par.lo,
-                  100 * m->par.hi, 2);
-        cs_epi_nnt_format(c[1], sizeof c[1], &m->nnt, 1);
-        cs_fmt_ci(c[2], sizeof c[2], m->exact_or.est, m->exact_or.lo,
-                  m->exact_or.hi, 2);
-        cs_fmt_ci(c[3], sizeof c[3], m->rate_difference.est, m->rate_difference.lo,
-                  m->rate_difference.hi, 2);
-        cs_fmt_ci(c[4], sizeof c[4], 100 * m->af_rate.est, 100 * m->af_rate.lo,
-                  100 * m->af_rate.hi, 1);
-        cs_fmt_ci(c[5], sizeof c[5], 100 * m->paf_rate.est, 100 * m->paf_rate.lo,
-                  100 * m->paf_rate.hi, 1);
+        char c[6][CS_REPORT_CELL], nr[64];
+        cs_report_attr_cells(r, f, c);
         cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
         P(b, "<tr data-factor=\"%s\" data-nnt-kind=\"%s\"", cs_factor_name(f),
             kind ? kind : "");
@@ -531,13 +521,8 @@ static int strata_table(cs_buf *b, const hctx *h)
         for (size_t i = 0; s->t && s->st && i < a->nstrata; i++) {
             const cs_2x2 *x = &s->t[i];
             const cs_epi_stratum *m = &s->st[i];
-            char c[3][96], nr[64];
-            cs_fmt_ci(c[0], sizeof c[0], m->risk_ratio.est, m->risk_ratio.lo,
-                      m->risk_ratio.hi, 2);
-            cs_fmt_ci(c[1], sizeof c[1], m->odds_ratio.est, m->odds_ratio.lo,
-                      m->odds_ratio.hi, 2);
-            cs_fmt_ci(c[2], sizeof c[2], 100 * m->risk_difference.est,
-                      100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
+            char c[3][CS_REPORT_CELL], nr[64];
+            cs_report_stratum_cells(m, c);
             cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
             P(b, "<tr data-factor=\"%s\" data-stratum=\"", cs_factor_name(f));
             E(a->strata[i].name);
@@ -588,14 +573,10 @@ static int sec_stratified(cs_buf *b, const hctx *h)
         const cs_report_strat *s = &r->s[f];
         const cs_mh *mh = &s->mh;
         const cs_epi_stratified *m = &s->ep;
-        char rr[64], or[64], rd[64], ca1[32], ca2[32], p1[16], p2[16], w1[16],
-             w2[16], nr[64];
-        cs_fmt_ci(rd, sizeof rd, 100 * m->mh_rd.est, 100 * m->mh_rd.lo,
-                  100 * m->mh_rd.hi, 2);
-        num(ca1, sizeof ca1, m->crude_adj.risk_ratio, 3);
-        num(ca2, sizeof ca2, m->crude_adj.odds_ratio, 3);
-        cs_fmt_p(w1, sizeof w1, m->woolf_rr.p);
-        cs_fmt_p(w2, sizeof w2, m->woolf_or.p);
+        char rr[64], or[64], p1[16], p2[16], nr[64];
+        char rd[CS_REPORT_CELL], ca1[CS_REPORT_CELL], ca2[CS_REPORT_CELL],
+             w1[CS_REPORT_CELL], w2[CS_REPORT_CELL];
+        cs_report_pooled_cells(m, rd, ca1, ca2, w1, w2);
         cs_epi_refs_add(&en, m->notes, nr, sizeof nr);
         cs_fmt_ci(rr, sizeof rr, mh->risk_ratio.est, mh->risk_ratio.lo,
                   mh->risk_ratio.hi, 2);

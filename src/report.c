@@ -632,11 +632,59 @@ static int epi_list(cs_buf *b, const cs_epi_refs *e, int md)
 
 /* epi.2by2's further measures of each factor (pretty and md). Their
  * intervals treat sessions as independent, and the title says so. */
+void cs_report_attr_cells(const cs_report *r, int f, char cell[6][CS_REPORT_CELL])
+{
+    const cs_epi_factor *m = &r->ep[f];
+
+    cs_fmt_ci(cell[0], CS_REPORT_CELL, 100 * m->par.est, 100 * m->par.lo,
+              100 * m->par.hi, 2);
+    cs_epi_nnt_format(cell[1], CS_REPORT_CELL, &m->nnt, 1);
+    cs_fmt_ci(cell[2], CS_REPORT_CELL, m->exact_or.est, m->exact_or.lo,
+              m->exact_or.hi, 2);
+    cs_fmt_ci(cell[3], CS_REPORT_CELL, m->rate_difference.est,
+              m->rate_difference.lo, m->rate_difference.hi, 2);
+    cs_fmt_ci(cell[4], CS_REPORT_CELL, 100 * m->af_rate.est,
+              100 * m->af_rate.lo, 100 * m->af_rate.hi, 1);
+    cs_fmt_ci(cell[5], CS_REPORT_CELL, 100 * m->paf_rate.est,
+              100 * m->paf_rate.lo, 100 * m->paf_rate.hi, 1);
+}
+
+void cs_report_stratum_cells(const cs_epi_stratum *m, char cell[3][CS_REPORT_CELL])
+{
+    cs_fmt_ci(cell[0], CS_REPORT_CELL, m->risk_ratio.est, m->risk_ratio.lo,
+              m->risk_ratio.hi, 2);
+    cs_fmt_ci(cell[1], CS_REPORT_CELL, m->odds_ratio.est, m->odds_ratio.lo,
+              m->odds_ratio.hi, 2);
+    cs_fmt_ci(cell[2], CS_REPORT_CELL, 100 * m->risk_difference.est,
+              100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
+}
+
+void cs_report_pooled_cells(const cs_epi_stratified *m, char *rd, char *crude_rr,
+                            char *crude_or, char *woolf_rr, char *woolf_or)
+{
+    cs_fmt_ci(rd, CS_REPORT_CELL, 100 * m->mh_rd.est, 100 * m->mh_rd.lo,
+              100 * m->mh_rd.hi, 2);
+    cs_fmt_disp(crude_rr, CS_REPORT_CELL, m->crude_adj.risk_ratio, 3);
+    cs_fmt_disp(crude_or, CS_REPORT_CELL, m->crude_adj.odds_ratio, 3);
+    cs_fmt_p(woolf_rr, CS_REPORT_CELL, m->woolf_rr.p);
+    cs_fmt_p(woolf_or, CS_REPORT_CELL, m->woolf_or.p);
+}
+
+const cs_ci *cs_report_af(const cs_report *r, int f)
+{
+    return r->robust ? &r->cf[f].af_exposed : &r->f[f].af;
+}
+
+const cs_ci *cs_report_paf(const cs_report *r, int f)
+{
+    return r->robust ? &r->cf[f].paf : &r->ep[f].paf;
+}
+
 static int attributable_table(const rep *r, cs_buf *b)
 {
     int md = r->o->format == CS_FMT_MD;
     int lvl = (int)lround(r->o->level * 100);
-    char h[6][48], buf[8][128];
+    char h[6][48], buf[8][CS_REPORT_CELL];
     const char *cells[8];
     cs_epi_refs es;
     cs_table t;
@@ -653,20 +701,9 @@ static int attributable_table(const rep *r, cs_buf *b)
     const char *hdr[] = { "factor", h[0], h[1], h[2], h[3], h[4], h[5], "notes" };
     cs_table_init(&t, 8, hdr);
     for (int f = 0; f < CS_F_N; f++) {
-        const cs_epi_factor *m = &r->ep[f];
         snprintf(buf[0], sizeof buf[0], "%s", cs_factor_name(f));
-        cs_fmt_ci(buf[1], sizeof buf[1], 100 * m->par.est, 100 * m->par.lo,
-                  100 * m->par.hi, 2);
-        cs_epi_nnt_format(buf[2], sizeof buf[2], &m->nnt, 1);
-        cs_fmt_ci(buf[3], sizeof buf[3], m->exact_or.est, m->exact_or.lo,
-                  m->exact_or.hi, 2);
-        cs_fmt_ci(buf[4], sizeof buf[4], m->rate_difference.est,
-                  m->rate_difference.lo, m->rate_difference.hi, 2);
-        cs_fmt_ci(buf[5], sizeof buf[5], 100 * m->af_rate.est,
-                  100 * m->af_rate.lo, 100 * m->af_rate.hi, 1);
-        cs_fmt_ci(buf[6], sizeof buf[6], 100 * m->paf_rate.est,
-                  100 * m->paf_rate.lo, 100 * m->paf_rate.hi, 1);
-        cs_epi_refs_add(&es, m->notes, buf[7], sizeof buf[7]);
+        cs_report_attr_cells(r, f, buf + 1);
+        cs_epi_refs_add(&es, r->ep[f].notes, buf[7], sizeof buf[7]);
         cs_table_add(&t, cells);
     }
     cs_buf_puts(b, md
@@ -694,7 +731,7 @@ static int strata_table(const rep *r, cs_buf *b)
     const cs_agg *a = r->a;
     int md = r->o->format == CS_FMT_MD;
     int lvl = (int)lround(r->o->level * 100);
-    char h[3][48], buf[10][192];
+    char h[3][48], buf[10][CS_REPORT_CELL];
     const char *cells[10];
     cs_epi_refs es;
     cs_table t;
@@ -720,12 +757,7 @@ static int strata_table(const rep *r, cs_buf *b)
             snprintf(buf[3], sizeof buf[3], "%llu", (unsigned long long)x->a);
             snprintf(buf[4], sizeof buf[4], "%llu", (unsigned long long)(x->c + x->d));
             snprintf(buf[5], sizeof buf[5], "%llu", (unsigned long long)x->c);
-            cs_fmt_ci(buf[6], sizeof buf[6], m->risk_ratio.est, m->risk_ratio.lo,
-                      m->risk_ratio.hi, 2);
-            cs_fmt_ci(buf[7], sizeof buf[7], m->odds_ratio.est, m->odds_ratio.lo,
-                      m->odds_ratio.hi, 2);
-            cs_fmt_ci(buf[8], sizeof buf[8], 100 * m->risk_difference.est,
-                      100 * m->risk_difference.lo, 100 * m->risk_difference.hi, 2);
+            cs_report_stratum_cells(m, buf + 6);
             cs_epi_refs_add(&es, m->notes, buf[9], sizeof buf[9]);
             cs_table_add(&t, cells);
         }
@@ -747,7 +779,7 @@ static int render_tables(const rep *r, cs_buf *b)
     int lvl = (int)lround(o->level * 100);
     char h_risk[40], h_rr[40], h_or[40], h_rd[40];
     cs_table t;
-    char buf[16][192];
+    char buf[16][CS_REPORT_CELL];
     const char *cells[16];
 
     for (int i = 0; i < 16; i++)
@@ -1091,8 +1123,8 @@ static int render_tables(const rep *r, cs_buf *b)
                           cf->rate_ratio.lo, cf->rate_ratio.hi, 2);
                 cs_fmt_disp(buf[5], sizeof buf[5], cf->design_effect, 2);
             }
-            const cs_ci *af = r->robust ? &cf->af_exposed : &s->af;
-            const cs_ci *paf = r->robust ? &cf->paf : &r->ep[f].paf;
+            const cs_ci *af = cs_report_af(r, f);
+            const cs_ci *paf = cs_report_paf(r, f);
             cs_fmt_ci(buf[4 + x], sizeof buf[4], 100 * af->est, 100 * af->lo,
                       100 * af->hi, 1);
             cs_fmt_ci(buf[5 + x], sizeof buf[5], 100 * paf->est, 100 * paf->lo,
@@ -1182,14 +1214,9 @@ static int render_tables(const rep *r, cs_buf *b)
                       s->mh.risk_ratio.lo, s->mh.risk_ratio.hi, 2);
             cs_fmt_ci(buf[3], sizeof buf[3], s->mh.odds_ratio.est,
                       s->mh.odds_ratio.lo, s->mh.odds_ratio.hi, 2);
-            cs_fmt_ci(buf[4], sizeof buf[4], 100 * m->mh_rd.est, 100 * m->mh_rd.lo,
-                      100 * m->mh_rd.hi, 2);
-            cs_fmt_disp(buf[5], sizeof buf[5], m->crude_adj.risk_ratio, 3);
-            cs_fmt_disp(buf[6], sizeof buf[6], m->crude_adj.odds_ratio, 3);
+            cs_report_pooled_cells(m, buf[4], buf[5], buf[6], buf[9], buf[10]);
             cs_fmt_p(buf[7], sizeof buf[7], s->mh.chisq.p);
             cs_fmt_p(buf[8], sizeof buf[8], s->mh.breslow_day.p);
-            cs_fmt_p(buf[9], sizeof buf[9], m->woolf_rr.p);
-            cs_fmt_p(buf[10], sizeof buf[10], m->woolf_or.p);
             n = (size_t)snprintf(buf[11], sizeof buf[11], "%s",
                                  s->notes & CS_NOTE_BD_TOO_FEW_STRATA
                                  ? "Breslow-Day undefined" : "");

@@ -105,6 +105,24 @@ typedef struct cs_report {
     int period_nomem;
 } cs_report;
 
+/* The display text of the epi measures, shared by the text and HTML
+ * renderers so that they show the same digits. Each cell holds up to
+ * CS_REPORT_CELL bytes. */
+#define CS_REPORT_CELL 192
+/* Factor f's attributable table: population attributable risk (pp), NNT,
+ * exact OR, attributable rate per 1000 h, AF and PAF on rates (%). */
+void cs_report_attr_cells(const cs_report *r, int f, char cell[6][CS_REPORT_CELL]);
+/* A stratum's risk ratio, odds ratio and risk difference (pp). */
+void cs_report_stratum_cells(const cs_epi_stratum *m, char cell[3][CS_REPORT_CELL]);
+/* A stratified factor's MH risk difference (pp), crude/MH RR and OR, and
+ * Woolf's p for the RR and the OR, each into a cell of CS_REPORT_CELL. */
+void cs_report_pooled_cells(const cs_epi_stratified *m, char *rd, char *crude_rr,
+                            char *crude_or, char *woolf_rr, char *woolf_or);
+/* The AF among the exposed and the PAF of factor f that the comparison
+ * table shows: the robust ones when r->robust, else session-level. */
+const cs_ci *cs_report_af(const cs_report *r, int f);
+const cs_ci *cs_report_paf(const cs_report *r, int f);
+
 /* Compute the report of a finished state; a and o must outlive it. NULL
  * when out of memory. Undefined measures are NaN with notes, as in JSON. */
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o);
