@@ -879,7 +879,7 @@ uint64_t cs_epi_factor_measures(cs_epi_factor *m, const cs_2x2 *t,
     return m->notes = notes;
 }
 
-int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m)
+int cs_epi_json_factor(cs_buf *b, const cs_epi_factor *m)
 {
     const char *kind = cs_epi_nnt_kind_name(m->nnt.kind);
     cs_ci nnt = { m->nnt.est, m->nnt.lo, m->nnt.hi };
@@ -899,16 +899,8 @@ int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m)
     return cs_buf_error(b);
 }
 
-int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
-                       double level)
-{
-    cs_epi_factor m;
 
-    cs_epi_factor_measures(&m, t, t1, t0, level);
-    return cs_epi_json_factor_of(b, &m);
-}
-
-int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *s)
+int cs_epi_json_stratum(cs_buf *b, const cs_epi_stratum *s)
 {
     cs_buf_puts(b, ", ");
 
@@ -920,13 +912,6 @@ int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *s)
     return cs_buf_error(b);
 }
 
-int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level)
-{
-    cs_epi_stratum s;
-
-    cs_epi_stratum_measures(&s, t, level);
-    return cs_epi_json_stratum_of(b, &s);
-}
 
 uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
                                     const cs_2x2 *strata, size_t k,
@@ -943,7 +928,7 @@ uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
     return m->notes = notes;
 }
 
-int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m)
+int cs_epi_json_stratified(cs_buf *b, const cs_epi_stratified *m)
 {
     j_ci(b, "mh_risk_difference", &m->mh_rd, NULL, ", ");
     j_ci(b, "mh_risk_difference_sato", &m->mh_rd_sato, NULL,
@@ -959,14 +944,6 @@ int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m)
     return cs_buf_error(b);
 }
 
-int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
-                           double level)
-{
-    cs_epi_stratified m;
-
-    cs_epi_stratified_measures(&m, strata, k, level);
-    return cs_epi_json_stratified_of(b, &m);
-}
 
 void cs_epi_nnt_format(char *d, size_t cap, const cs_nnt *n, int decimals)
 {

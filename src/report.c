@@ -483,7 +483,7 @@ static int render_json(const rep *r, cs_buf *b)
         j_ci(b, "rate_ratio", &r->rate_ratio[f]);
         j_robust_factor(b, r, f);
         cs_buf_append(b, ",\n   ", 5);
-        cs_epi_json_factor_of(b, &r->ep[f]);
+        cs_epi_json_factor(b, &r->ep[f]);
         j_notes(b, s->notes | s->exposed.notes | s->unexposed.notes |
                    r->rate_notes[f]);
         cs_buf_putc(b, '}');
@@ -505,7 +505,7 @@ static int render_json(const rep *r, cs_buf *b)
                           (unsigned long long)s->t[i].c,
                           (unsigned long long)s->t[i].d,
                           (unsigned long long)a->strata[i].cell[f][CS_AGG_UNKNOWN].sessions);
-            cs_epi_json_stratum_of(b, &s->st[i]);
+            cs_epi_json_stratum(b, &s->st[i]);
             cs_buf_putc(b, '}');
         }
         cs_buf_append(b, "],\n   ", 6);
@@ -518,7 +518,7 @@ static int render_json(const rep *r, cs_buf *b)
         j_test(b, "breslow_day", &s->mh.breslow_day, 1);
         cs_buf_printf(b, ", \"strata_used\": %zu, \"strata_breslow_day\": %zu, ",
                       s->mh.strata_used, s->mh.strata_bd);
-        cs_epi_json_stratified_of(b, &s->ep);
+        cs_epi_json_stratified(b, &s->ep);
         j_notes(b, s->notes);
         cs_buf_putc(b, '}');
     }

@@ -572,13 +572,16 @@ static void test_json(void **state)
          "\"df\": null, \"p\": null}"),
         "Woolf's test undefined", "], \"end\": 1}",
     };
+    cs_epi_factor fm;
+    cs_epi_stratified sm;
+    cs_epi_stratum st;
     cs_buf b;
 
     (void)state;
     cs_buf_init(&b, 0);
     assert_int_equal(cs_buf_putc(&b, '{'), CS_OK);
-    assert_int_equal(cs_epi_json_factor(&b, &fatigue, 19561.616666666665,
-                                        35991.7, LEVEL), CS_OK);
+    cs_epi_factor_measures(&fm, &fatigue, 19561.616666666665, 35991.7, LEVEL);
+    assert_int_equal(cs_epi_json_factor(&b, &fm), CS_OK);
     assert_int_equal(cs_buf_puts(&b, "\"end\": 1}"), CS_OK);
     assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
     for (size_t i = 0; i < sizeof factor_keys / sizeof factor_keys[0]; i++)
@@ -587,7 +590,8 @@ static void test_json(void **state)
 
     cs_buf_reset(&b);
     assert_int_equal(cs_buf_putc(&b, '{'), CS_OK);
-    assert_int_equal(cs_epi_json_stratified(&b, strata, 2, LEVEL), CS_OK);
+    cs_epi_stratified_measures(&sm, strata, 2, LEVEL);
+    assert_int_equal(cs_epi_json_stratified(&b, &sm), CS_OK);
     assert_int_equal(cs_buf_puts(&b, "\"end\": 1}"), CS_OK);
     assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
     for (size_t i = 0; i < sizeof strat_keys / sizeof strat_keys[0]; i++)
@@ -595,7 +599,8 @@ static void test_json(void **state)
             fail_msg("no %s in %s", strat_keys[i], b.ptr);
 
     cs_buf_reset(&b);
-    assert_int_equal(cs_epi_json_stratum(&b, &strata[1], LEVEL), CS_OK);
+    cs_epi_stratum_measures(&st, &strata[1], LEVEL);
+    assert_int_equal(cs_epi_json_stratum(&b, &st), CS_OK);
     assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
     assert_string_equal(b.ptr,
         ", \"risk_ratio\": {\"estimate\": null, \"lower\": null, "

@@ -277,28 +277,23 @@ uint64_t cs_epi_stratified_measures(cs_epi_stratified *out,
  * CS_OK or the first cs_buf error. Undefined numbers are null, and
  * "epi_notes" lists the texts of the notes of everything written. */
 
-/* A factor with table t and exposure hours t1 (exposed) and t0: writes
+/* A factor's measures (cs_epi_factor_measures): writes
  *   "af_exposed_interval", "paf_interval", "attributable_risk_population",
  *   "nnt" (with "kind"), "exact_odds_ratio", "attributable_rate_per_1000h",
  *   "af_exposed_rate", "attributable_rate_population_per_1000h",
  *   "paf_rate", "epi_notes",
  * each followed by ", ", so the caller writes its next key after them. */
-int cs_epi_json_factor(cs_buf *b, const cs_2x2 *t, double t1, double t0,
-                       double level);
-int cs_epi_json_factor_of(cs_buf *b, const cs_epi_factor *m);
+int cs_epi_json_factor(cs_buf *b, const cs_epi_factor *m);
 
-/* One stratum: writes ", \"risk_ratio\": ..., \"odds_ratio\": ...,
+/* One stratum's measures (cs_epi_stratum_measures): writes ", \"risk_ratio\": ..., \"odds_ratio\": ...,
  * \"risk_difference\": ..., \"epi_notes\": [...]" (a leading ", ", none
  * after). */
-int cs_epi_json_stratum(cs_buf *b, const cs_2x2 *t, double level);
-int cs_epi_json_stratum_of(cs_buf *b, const cs_epi_stratum *m);
+int cs_epi_json_stratum(cs_buf *b, const cs_epi_stratum *m);
 
-/* A stratified factor: writes "mh_risk_difference" (Greenland-Robins),
+/* A stratified factor's measures (cs_epi_stratified_measures): writes "mh_risk_difference" (Greenland-Robins),
  * "mh_risk_difference_sato", "crude_to_adjusted" {risk_ratio,
  * odds_ratio}, "woolf_homogeneity" {risk_ratio, odds_ratio: {statistic,
  * df, p}}, "epi_notes", each followed by ", ". */
-int cs_epi_json_stratified(cs_buf *b, const cs_2x2 *strata, size_t k,
-                           double level);
-int cs_epi_json_stratified_of(cs_buf *b, const cs_epi_stratified *m);
+int cs_epi_json_stratified(cs_buf *b, const cs_epi_stratified *m);
 
 #endif
