@@ -899,7 +899,6 @@ int cs_epi_json_factor(cs_buf *b, const cs_epi_factor *m)
     return cs_buf_error(b);
 }
 
-
 int cs_epi_json_stratum(cs_buf *b, const cs_epi_stratum *s)
 {
     cs_buf_puts(b, ", ");
@@ -911,7 +910,6 @@ int cs_epi_json_stratum(cs_buf *b, const cs_epi_stratum *s)
     j_notes(b, s->notes, "");
     return cs_buf_error(b);
 }
-
 
 uint64_t cs_epi_stratified_measures(cs_epi_stratified *m,
                                     const cs_2x2 *strata, size_t k,
@@ -943,7 +941,6 @@ int cs_epi_json_stratified(cs_buf *b, const cs_epi_stratified *m)
     j_notes(b, m->notes, ", ");
     return cs_buf_error(b);
 }
-
 
 void cs_epi_nnt_format(char *d, size_t cap, const cs_nnt *n, int decimals)
 {
