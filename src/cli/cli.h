@@ -45,6 +45,15 @@ typedef struct cli_opt {
                          * the description column */
 } cli_opt;
 
+/* Options that several commands share word for word. */
+#define CLI_OPT_OUTPUT \
+    { 'o', 1, "output", "FILE", "write to FILE, atomically (default: stdout)" }
+#define CLI_OPT_SAFE_CSV \
+    { 'C', 0, "safe-csv", NULL, \
+      "prefix cells starting with = + - @ with ' (numbers\n" \
+      "such as -0.42 stay as they are)" }
+#define CLI_OPT_HELP { 'h', 1, "help", NULL, "show this help" }
+
 /* A command's options and help: head (usage and what it does, up to the
  * blank line before the options), the options in help order (ended by a
  * { 0 } entry), their descriptions from column col, then tail. */

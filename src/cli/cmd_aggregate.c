@@ -65,15 +65,11 @@ static const cli_opt agg_options[] = {
       "record standard input under this name" },
     { 'r', 1, "rejects", "FILE",
       "write rows that are not valid tagged rows as CSV" },
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
-    { 'C', 0, "safe-csv", NULL,
-      "prefix cells starting with = + - @ with ' (numbers\n"
-      "such as -0.42 stay as they are)" },
+    CLI_OPT_OUTPUT,
+    CLI_OPT_SAFE_CSV,
     { 'q', 1, "quiet", NULL,
       "no summary line" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 
@@ -99,10 +95,8 @@ static const char merge_help_head[] =
 "\n";
 
 static const cli_opt merge_options[] = {
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_OUTPUT,
+    CLI_OPT_HELP,
     { 0 }
 };
 
@@ -137,13 +131,9 @@ static const cli_opt report_options[] = {
       "(none: sessions treated as independent)" },
     { 'W', 0, "period", "P",
       "week or month (default): incidence-over-time periods" },
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
-    { 'C', 0, "safe-csv", NULL,
-      "prefix cells starting with = + - @ with ' (numbers\n"
-      "such as -0.42 stay as they are)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_OUTPUT,
+    CLI_OPT_SAFE_CSV,
+    CLI_OPT_HELP,
     { 0 }
 };
 

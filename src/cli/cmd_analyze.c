@@ -71,9 +71,7 @@ static const cli_opt options[] = {
     { 'U', 0, "assume-unique-ids", NULL,
       "skip the duplicate session-id check (memory\n"
       "then stays flat whatever the number of sessions)" },
-    { 'C', 0, "safe-csv", NULL,
-      "prefix cells starting with = + - @ with ' (numbers\n"
-      "such as -0.42 stay as they are)" },
+    CLI_OPT_SAFE_CSV,
     { 'q', 1, "quiet", NULL,
       "no summary lines, no progress" },
     { 'v', 1, "verbose", NULL,
@@ -82,8 +80,7 @@ static const cli_opt options[] = {
       "1: read in one thread; 2 (default): decompress\n"
       "in a second thread and tag and count in a third\n"
       "(same output either way)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

@@ -21,13 +21,11 @@ static const char help_head[] =
 "\n";
 
 static const cli_opt options[] = {
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
+    CLI_OPT_OUTPUT,
     { 'C', 0, "safe-csv", NULL,
       "prefix cells starting with = + - @ with ' (for\n"
       "spreadsheets; the rows are then no longer untouched)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

@@ -37,8 +37,7 @@ static const cli_opt options[] = {
       "print the planted model as JSON on stdout\n"
       "(with --out-dir, after writing the files, with\n"
       "the realised counts)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

@@ -44,8 +44,7 @@ static const cli_opt options[] = {
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
       "in a second thread (same output either way)" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

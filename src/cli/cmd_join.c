@@ -20,18 +20,14 @@ static const cli_opt options[] = {
       "the survey (gzip or plain CSV); required" },
     { 'r', 1, "rejects", "FILE",
       "write rejected survey rows and sessions as CSV" },
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
+    CLI_OPT_OUTPUT,
     { 'D', 0, "dedup", NULL,
       "reject duplicate session ids too (ingest already\n"
       "does this; see 'Memory' in 'crampstat ingest --help')" },
-    { 'C', 0, "safe-csv", NULL,
-      "prefix cells starting with = + - @ with ' (numbers\n"
-      "such as -0.42 stay as they are)" },
+    CLI_OPT_SAFE_CSV,
     { 'q', 1, "quiet", NULL,
       "no summary lines" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

@@ -15,8 +15,7 @@ static const char help_head[] =
 static const cli_opt options[] = {
     { 'R', 1, "rules", "FILE",
       "read and check FILE first" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 

@@ -27,15 +27,11 @@ static const cli_opt options[] = {
       "any (any cramp)" },
     { 'r', 1, "rejects", "FILE",
       "write rows that break the data contract as CSV" },
-    { 'o', 1, "output", "FILE",
-      "write to FILE, atomically (default: stdout)" },
-    { 'C', 0, "safe-csv", NULL,
-      "prefix cells starting with = + - @ with ' (numbers\n"
-      "such as -0.42 stay as they are)" },
+    CLI_OPT_OUTPUT,
+    CLI_OPT_SAFE_CSV,
     { 'q', 1, "quiet", NULL,
       "no summary line" },
-    { 'h', 1, "help", NULL,
-      "show this help" },
+    CLI_OPT_HELP,
     { 0 }
 };
 
