@@ -510,38 +510,23 @@ typedef cs__ptext pstate;
 /* Decode ":percent-encoded" into a fresh string. */
 static int get_str(pstate *ps, cs_str s, char **out)
 {
-    char *d, *q;
+    char *d;
+    size_t n;
 
     if (s.len == 0 || s.ptr[0] != ':')
         return perr(ps, "expected ':' and a value%s", "");
-    if (!(d = q = malloc(s.len)))
+    if (!(d = malloc(s.len)))
         return cs_error_set(ps->err, CS_ENOMEM, "out of memory");
-    for (size_t i = 1; i < s.len; i++) {
-        char c = s.ptr[i];
-        if (c == '%') {
-            unsigned v;
-            char hex[3];
-            if (i + 2 >= s.len) {
-                free(d);
-                return perr(ps, "bad %%-escape%s", "");
-            }
-            hex[0] = s.ptr[i + 1];
-            hex[1] = s.ptr[i + 2];
-            hex[2] = '\0';
-            if (sscanf(hex, "%2x", &v) != 1 || v == 0) {
-                free(d);
-                return perr(ps, "bad %%-escape%s", "");
-            }
-            *q++ = (char)v;
-            i += 2;
-        } else if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f) {
-            free(d);
-            return perr(ps, "unescaped byte in a value%s", "");
-        } else {
-            *q++ = c;
-        }
+    switch (cs__ptext_unescape((cs_str){ s.ptr + 1, s.len - 1 }, d, s.len, &n)) {
+    case 0:
+        break;
+    case -2:
+        free(d);
+        return perr(ps, "unescaped byte in a value%s", "");
+    default:
+        free(d);
+        return perr(ps, "bad %%-escape%s", "");
     }
-    *q = '\0';
     *out = d;
     return CS_OK;
 }

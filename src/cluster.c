@@ -19,6 +19,7 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include <crampstat/cluster.h>
+#include "internal.h"
 
 #define NONE UINT32_MAX
 
@@ -541,26 +542,16 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
 
     if (p >= end || *p != ':')
         return WHY("expected ':' and a participant id");
-    for (p++; p < end && *p != ' '; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (idn + 1 >= sizeof idbuf)
-            return WHY("participant id longer than %zu bytes", sizeof idbuf - 1);
-        if (ch == '%') {
-            unsigned v;
-            char hex[3] = { 0, 0, 0 };
-            if (end - p < 3)
-                return WHY("bad %%-escape");
-            hex[0] = p[1];
-            hex[1] = p[2];
-            if (sscanf(hex, "%2x", &v) != 1 || v == 0)
-                return WHY("bad %%-escape");
-            idbuf[idn++] = (char)v;
-            p += 2;
-        } else if (ch <= 0x20 || ch >= 0x7f) {
-            return WHY("unescaped byte in a participant id");
-        } else {
-            idbuf[idn++] = (char)ch;
-        }
+    for (w = ++p; p < end && *p != ' '; p++)
+        ;
+    switch (cs__ptext_unescape((cs_str){ w, (size_t)(p - w) }, idbuf,
+                               sizeof idbuf, &idn)) {
+    case -1:
+        return WHY("bad %%-escape");
+    case -2:
+        return WHY("unescaped byte in a participant id");
+    case -3:
+        return WHY("participant id longer than %zu bytes", sizeof idbuf - 1);
     }
     if (idn == 0)
         return WHY("empty participant id");

@@ -708,25 +708,14 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
         size_t len = 0;
         if (id.len < 2 || id.ptr[0] != ':')
             return WHY("dp: expected ':' and a participant id");
-        for (size_t i = 1; i < id.len; i++) {
-            unsigned v;
-            char c = id.ptr[i];
-            if (len + 1 >= sizeof buf)
-                return WHY("dp: participant id too long");
-            if (c == '%') {
-                char hex[3];
-                if (i + 2 >= id.len)
-                    return WHY("dp: bad %%-escape");
-                hex[0] = id.ptr[i + 1];
-                hex[1] = id.ptr[i + 2];
-                hex[2] = '\0';
-                if (sscanf(hex, "%2x", &v) != 1 || v == 0)
-                    return WHY("dp: bad %%-escape");
-                buf[len++] = (char)v;
-                i += 2;
-            } else {
-                buf[len++] = c;
-            }
+        switch (cs__ptext_unescape((cs_str){ id.ptr + 1, id.len - 1 }, buf,
+                                   sizeof buf, &len)) {
+        case -1:
+            return WHY("dp: bad %%-escape");
+        case -2:
+            return WHY("dp: unescaped byte in a participant id");
+        case -3:
+            return WHY("dp: participant id too long");
         }
         cs_dose_people *t = d->people;
         int isnew, rc = flush(t);

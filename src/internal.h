@@ -29,6 +29,12 @@ cs_str cs__ptext_word(cs_str *s);
 /* w as a count: 0, or -1 when it is not digits only, -2 when it does
  * not fit in 64 bits. */
 int cs__parse_u64(cs_str w, uint64_t *out);
+/* Decode the percent-encoded bytes of a state's string (after its ':'):
+ * every byte <= 0x20 or >= 0x7f is written as %XX, so such a byte seen
+ * raw, an escape that is not two hex digits, or %00 is refused. Writes
+ * at most cap - 1 bytes and a NUL into out, *len the bytes. Returns 0,
+ * -1 a bad escape, -2 an unescaped byte, -3 longer than cap - 1. */
+int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len);
 /* The next word of s as a count (a whole number >= 0 that fits 64 bits). */
 int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out);
 

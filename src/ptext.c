@@ -71,3 +71,34 @@ int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
                              ">= 0)");
     return CS_OK;
 }
+
+int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < in.len; i++) {
+        unsigned char c = (unsigned char)in.ptr[i];
+        if (n + 1 >= cap)
+            return -3;
+        if (c == '%') {
+            char hex[3];
+            unsigned v;
+            if (i + 2 >= in.len)
+                return -1;
+            hex[0] = in.ptr[i + 1];
+            hex[1] = in.ptr[i + 2];
+            hex[2] = '\0';
+            if (sscanf(hex, "%2x", &v) != 1 || v == 0)
+                return -1;
+            out[n++] = (char)v;
+            i += 2;
+        } else if (c <= 0x20 || c >= 0x7f) {
+            return -2;
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    *len = n;
+    return 0;
+}

@@ -361,6 +361,43 @@ static void test_finish_orders(void **state)
     }
 }
 
+/* A participant id in a state is percent-encoded: the reader refuses a
+ * raw byte the writer would have escaped (a NUL here, which would
+ * otherwise be written back as the %00 that no reader takes), a bad or
+ * NUL escape, and takes a good one. */
+static void test_read_id_escapes(void **state)
+{
+    static const struct { const char *rest; size_t len; const char *why; } cases[] = {
+        { ":A\0B 5.1:1:0", 12, "dp: unescaped byte in a participant id" },
+        { ":A\x01 5.1:1:0", 11, "dp: unescaped byte in a participant id" },
+        { ":A%00 5.1:1:0", 13, "dp: bad %-escape" },
+        { ":A%4 5.1:1:0", 12, "dp: bad %-escape" },
+        { ":A%zz 5.1:1:0", 13, "dp: bad %-escape" },
+        { ":A%41 5.1:1:0", 13, NULL },
+    };
+    cs_rules r;
+    cs_error err = {0};
+
+    (void)state;
+    cs_rules_default(&r);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_dose d;
+        char why[256] = "";
+        int rc;
+        cs_dose_init(&d, &r);
+        assert_int_equal(cs_dose_cluster(&d, &err), 0);
+        rc = cs_dose_read_line(&d, str("dp"), (cs_str){ cases[i].rest, cases[i].len },
+                               why, sizeof why);
+        if (cases[i].why) {
+            assert_true(rc < 0);
+            assert_string_equal(why, cases[i].why);
+        } else {
+            assert_int_equal(rc, 0);
+        }
+        cs_dose_dispose(&d);
+    }
+}
+
 /* Pseudo-random sessions, in three shards: merged in any order, the
  * states' text equals the single pass's. */
 static uint64_t rng = 88172645463325252ULL;
@@ -667,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_counts_by_hand),
         cmocka_unit_test(test_robust_against_statsmodels),
         cmocka_unit_test(test_finish_orders),
+        cmocka_unit_test(test_read_id_escapes),
         cmocka_unit_test(test_merge_orders),
         cmocka_unit_test(test_read_refuses),
         cmocka_unit_test(test_periods),
