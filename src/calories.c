@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
 #include <crampstat/fmt.h>
 #include "internal.h"
@@ -471,11 +472,10 @@ void cs_cal_link_compute(cs_cal_link_stats *s, const cs_cal *c,
 
 /* ---- the partial-state text -------------------------------------------- */
 
-/* A list of appends and one check: the buffer's error is sticky. */
-int cs_cal_write_partial(const cs_cal *c, cs_buf *b, cs_error *err)
+/* The lines of the "calories" section. */
+static void cal_write(const cs_cal *c, cs_buf *b)
 {
-    cs_buf_printf(b, "crampstat-partial %d calories\nby %s\ngroups ",
-                  CS_CAL_VERSION, cs_cal_by_name(c->by));
+    cs_buf_printf(b, "by %s\ngroups ", cs_cal_by_name(c->by));
     for (size_t g = 0; g < c->ngroups; g++)
         cs_buf_printf(b, "%s%s", g ? "," : "", cs_cal_group_name(c->by, g));
     cs_buf_printf(b, "\ngoals");
@@ -505,8 +505,6 @@ int cs_cal_write_partial(const cs_cal *c, cs_buf *b, cs_error *err)
                                   (unsigned long long)h->count[i]);
         }
     }
-    cs_buf_printf(b, "end\n");
-    return cs_buf_check(b, err);
 }
 
 /* Parser state for one untrusted state text. */
@@ -627,33 +625,25 @@ static int check_totals(pstate *ps, const cs_cal *c, const pgroup *pg,
     return CS_OK;
 }
 
-int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
-                        size_t len, cs_error *err)
+/* The "calories" section's lines, from an untrusted state. */
+static int cal_read(cs_cal *c, pstate *t)
 {
-    pstate ps = { name, text, text + len, 0, err };
     pgroup pg[CS_CAL_GROUPS_MAX];
     cs_str line, rest, w;
     cs_buf expect;
     unsigned long pline;
     int rc, by, cur = -1;
+    pstate *ps = t;
+    cs_error *err = t->err;
 
     memset(c, 0, sizeof *c);
     cs_buf_init(&expect, 0);
-    if ((rc = next_line(&ps, &line)) <= 0)
-        return rc < 0 ? rc : perr(&ps, 1, "empty input: not a partial state");
-    if (!cs_str_eq(line, "crampstat-partial 1 calories")) {
-        if (line.len > 18 && memcmp(line.ptr, "crampstat-partial ", 18) == 0)
-            return perr(&ps, 1, "unsupported partial state \"%.*s\" (this "
-                        "crampstat reads \"crampstat-partial 1 calories\")",
-                        (int)(line.len > 60 ? 60 : line.len), line.ptr);
-        return perr(&ps, 1, "not a crampstat calories partial state");
-    }
-    if ((rc = expect_key(&ps, "by", &rest)) < 0)
+    if ((rc = expect_key(ps, "by", &rest)) < 0)
         return rc;
     for (by = 0; by < CS_CAL_BY_N && !cs_str_eq(rest, by_names[by]); by++)
         ;
     if (by == CS_CAL_BY_N)
-        return perr(&ps, ps.line, "by is sex, age_band or activity_level");
+        return perr(ps, ps->line, "by is sex, age_band or activity_level");
     cs_cal_init(c, by, err);
     /* The group and goal lists and the kcal range must be this
      * crampstat's: a state from a build that numbers them differently
@@ -671,73 +661,73 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
         static const char *const what[] = { "group list", "goal list",
                                             "kcal range" };
         int k = e == expect.ptr ? 0 : strncmp(e, "goals", 5) == 0 ? 1 : 2;
-        if ((rc = next_line(&ps, &line)) <= 0) {
-            rc = rc < 0 ? rc : perr(&ps, ps.line, "the state is truncated: "
+        if ((rc = next_line(ps, &line)) <= 0) {
+            rc = rc < 0 ? rc : perr(ps, ps->line, "the state is truncated: "
                                     "the %s is missing", what[k]);
             goto fail;
         }
         if (line.len != (size_t)(bar - e) || memcmp(line.ptr, e, line.len) != 0) {
-            rc = perr(&ps, ps.line, "the %s differs from this crampstat's "
+            rc = perr(ps, ps->line, "the %s differs from this crampstat's "
                       "(\"%.*s\")", what[k], (int)(bar - e), e);
             goto fail;
         }
     }
-    if ((rc = expect_key(&ps, "participants", &rest)) < 0 ||
-        (rc = get_u64(&ps, &rest, &c->participants)) < 0)
+    if ((rc = expect_key(ps, "participants", &rest)) < 0 ||
+        (rc = get_u64(ps, &rest, &c->participants)) < 0)
         goto fail;
-    pline = ps.line;
+    pline = ps->line;
     if (rest.len) {
-        rc = perr(&ps, ps.line, "text after the count");
+        rc = perr(ps, ps->line, "text after the count");
         goto fail;
     }
     for (int d = 0; d < CS_CAL_DIR_N; d++) {
         cs_cal_link *l = &c->link[d];
-        if ((rc = expect_key(&ps, "link", &rest)) < 0)
+        if ((rc = expect_key(ps, "link", &rest)) < 0)
             goto fail;
         if (direction_of(word(&rest)) != d) {
-            rc = perr(&ps, ps.line, "expected the %s link line",
+            rc = perr(ps, ps->line, "expected the %s link line",
                       cs_goal_direction_name(d));
             goto fail;
         }
-        if ((rc = get_u64(&ps, &rest, &l->sessions)) < 0 ||
-            (rc = get_u64(&ps, &rest, &l->cases)) < 0 ||
-            (rc = get_u64(&ps, &rest, &l->unknown)) < 0)
+        if ((rc = get_u64(ps, &rest, &l->sessions)) < 0 ||
+            (rc = get_u64(ps, &rest, &l->cases)) < 0 ||
+            (rc = get_u64(ps, &rest, &l->unknown)) < 0)
             goto fail;
         if (rest.len || l->cases > l->sessions) {
-            rc = perr(&ps, ps.line, "inconsistent link line: more cases "
+            rc = perr(ps, ps->line, "inconsistent link line: more cases "
                       "than sessions, or text after the counts");
             goto fail;
         }
     }
     memset(pg, 0, sizeof pg);
     for (;;) {
-        if ((rc = next_line(&ps, &line)) < 0)
+        if ((rc = next_line(ps, &line)) < 0)
             goto fail;
-        if (rc == 0) {
-            rc = perr(&ps, ps.line, "the state is truncated: \"end\" is "
+        if (rc == 0 && ps->p == ps->end) {
+            rc = perr(ps, ps->line, "the state is truncated: \"end\" is "
                       "missing");
             goto fail;
         }
+        if (rc == 0)
+            break;              /* the section's end */
         rest = line;
         w = word(&rest);
-        if (cs_str_eq(w, "end") && rest.len == 0)
-            break;
         if (cs_str_eq(w, "group")) {
             size_t g;
             for (g = 0; g < c->ngroups && !cs_str_eq(rest, cs_cal_group_name(by, g)); g++)
                 ;
             if (g == c->ngroups) {
-                rc = perr(&ps, ps.line, "unknown group for by %s",
+                rc = perr(ps, ps->line, "unknown group for by %s",
                           by_names[by]);
                 goto fail;
             }
             if (pg[g].line) {
-                rc = perr(&ps, ps.line, "group %s appears twice",
+                rc = perr(ps, ps->line, "group %s appears twice",
                           cs_cal_group_name(by, g));
                 goto fail;
             }
             cur = (int)g;
-            pg[g] = (pgroup){ ps.line, -1, -1, 0 };
+            pg[g] = (pgroup){ ps->line, -1, -1, 0 };
         } else if (cs_str_eq(w, "goal") && cur >= 0) {
             cs_str lb = word(&rest);
             uint64_t n, below;
@@ -745,15 +735,15 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
             for (i = 0; i < CS_GOAL_N && !cs_str_eq(lb, lb_text[i]); i++)
                 ;
             if (i == CS_GOAL_N) {
-                rc = perr(&ps, ps.line, "unknown goal: the goals are 2, 1.5, "
+                rc = perr(ps, ps->line, "unknown goal: the goals are 2, 1.5, "
                           "1, 0.5, 0, -0.5, -1, -1.5, -2 lb/week");
                 goto fail;
             }
-            if ((rc = get_u64(&ps, &rest, &n)) < 0 ||
-                (rc = get_u64(&ps, &rest, &below)) < 0)
+            if ((rc = get_u64(ps, &rest, &n)) < 0 ||
+                (rc = get_u64(ps, &rest, &below)) < 0)
                 goto fail;
             if (rest.len || n == 0 || below > n || i <= pg[cur].last_goal) {
-                rc = perr(&ps, ps.line, "inconsistent goal line: a zero count, "
+                rc = perr(ps, ps->line, "inconsistent goal line: a zero count, "
                           "more below the safe minimum than participants, or "
                           "goals repeated or out of tracker order");
                 goto fail;
@@ -766,16 +756,16 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
             uint64_t n;
             long kcal = 0;
             if (d < 0) {
-                rc = perr(&ps, ps.line, "the direction is lose, maintain or "
+                rc = perr(ps, ps->line, "the direction is lose, maintain or "
                           "gain");
                 goto fail;
             }
-            if ((rc = get_kcal(&ps, &rest, &kcal)) < 0 ||
-                (rc = get_u64(&ps, &rest, &n)) < 0)
+            if ((rc = get_kcal(ps, &rest, &kcal)) < 0 ||
+                (rc = get_u64(ps, &rest, &n)) < 0)
                 goto fail;
             if (rest.len || n == 0 || d < pg[cur].last_dir ||
                 (d == pg[cur].last_dir && kcal <= pg[cur].last_kcal)) {
-                rc = perr(&ps, ps.line, "inconsistent target line: a zero "
+                rc = perr(ps, ps->line, "inconsistent target line: a zero "
                           "count, or targets repeated or out of order");
                 goto fail;
             }
@@ -785,22 +775,18 @@ int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
                 goto fail;
             }
             if (rc < 0) {
-                rc = perr(&ps, ps.line, "a count does not fit in 64 bits");
+                rc = perr(ps, ps->line, "a count does not fit in 64 bits");
                 goto fail;
             }
             pg[cur].last_dir = d;
             pg[cur].last_kcal = kcal;
         } else {
-            rc = perr(&ps, ps.line, "unexpected line \"%.*s\"",
+            rc = perr(ps, ps->line, "unexpected line \"%.*s\"",
                       (int)(w.len > 40 ? 40 : w.len), w.ptr);
             goto fail;
         }
     }
-    if (ps.p != ps.end) {
-        rc = perr(&ps, ps.line + 1, "text after \"end\"");
-        goto fail;
-    }
-    if ((rc = check_totals(&ps, c, pg, pline)) < 0)
+    if ((rc = check_totals(ps, c, pg, pline)) < 0)
         goto fail;
     cs_buf_dispose(&expect);
     return CS_OK;
@@ -809,3 +795,79 @@ fail:
     cs_cal_dispose(c);
     return rc;
 }
+
+/* ---- the "calories" accumulator (acc.h) ------------------------------ */
+
+static int calories_wanted(const cs_acc_opts *o)
+{
+    return o->calories;
+}
+
+static int calories_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
+{
+    if (!(a->cal = calloc(1, sizeof *a->cal)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return o ? cs_cal_init(a->cal, o->calories_by, err) : CS_OK;
+}
+
+static void calories_dispose(cs_agg *a)
+{
+    if (a->cal)
+        cs_cal_dispose(a->cal);
+    free(a->cal);
+    a->cal = NULL;
+}
+
+static int calories_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    return cs_cal_add_session(a->cal, r->goal_lb_week, r->outcome, err);
+}
+
+static int calories_mergeable(const cs_agg *into, const cs_agg *from,
+                              cs_error *err)
+{
+    if (into->cal->by != from->cal->by)
+        return cs_error_set(err, CS_EDATA, "the states are grouped by "
+                            "different columns (%s vs %s)",
+                            cs_cal_by_name(into->cal->by),
+                            cs_cal_by_name(from->cal->by));
+    return CS_OK;
+}
+
+static int calories_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
+                          cs_error *err)
+{
+    (void)p;
+    return cs_cal_merge(into->cal, from->cal, err);
+}
+
+static int calories_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
+{
+    (void)p;
+    (void)err;
+    cs_cal_finish(a->cal);
+    return CS_OK;
+}
+
+static void calories_write(const cs_agg *a, cs_buf *b)
+{
+    cal_write(a->cal, b);
+}
+
+static int calories_read(cs_agg *a, cs__ptext *t)
+{
+    return cal_read(a->cal, t);
+}
+
+static int calories_check(const cs_agg *a, cs__ptext *t)
+{
+    (void)a;
+    (void)t;
+    return CS_OK;       /* its totals are checked as its section is read */
+}
+
+const cs_acc_kind cs_acc_calories = {
+    "calories", 1, NULL, calories_wanted, calories_create, calories_dispose,
+    calories_add, calories_mergeable, calories_merge, calories_finish, calories_write,
+    calories_read, calories_check, NULL,
+};

@@ -31,7 +31,6 @@ typedef struct joined {
 typedef struct counter {
     cs_tagger *tg;
     cs_agg *agg;
-    cs_cal *cal;
     uint64_t tagged, counted;
 } counter;
 
@@ -55,11 +54,9 @@ static int count_session(void *item, const char *bytes, void *payload,
                            j->ses.warmup_min, (double)j->mmin / 1000.0,
                            j->wv->calcium_mg, j->wv->potassium_mg },
                          j->ses.day, 1 };
-    if (cs_agg_add(c->agg, j->t.factor, j->t.outcome, j->mmin, bv, av, pid,
-                   err) < 0 ||
-        cs_agg_add_more(c->agg, &more, j->t.factor, j->t.outcome, j->mmin,
-                        pid, err) < 0 ||
-        cs_cal_add_session(c->cal, j->wv->goal_lb_week, j->t.outcome, err) < 0)
+    cs_acc_row row = { j->t.factor, j->t.outcome, j->mmin, bv, av, pid, &more,
+                       j->wv->goal_lb_week, 0 };
+    if (cs_agg_add_row(c->agg, &row, err) < 0)
         return err->code;
     c->counted++;
     return CS_OK;
@@ -84,16 +81,14 @@ int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     *out = c;
     c->o = *o;
-    if (cs_agg_init(&c->agg, o->rules, o->by, o->adjust, err) < 0)
+    /* Every accumulator; calories group by --by when it is one of theirs,
+     * else by sex. */
+    c->acc = (cs_acc_opts){ o->rules, o->by, o->adjust, 1, o->cluster, 1,
+                            o->by && cs_cal_by_parse(o->by) >= 0
+                                ? cs_cal_by_parse(o->by) : CS_CAL_BY_SEX };
+    if (cs_agg_open(&c->agg, &c->acc, err) < 0)
         return err->code;
     c->agg_ready = 1;
-    if (o->cluster && cs_agg_cluster(&c->agg, err) < 0)
-        return err->code;
-    /* Calories group by --by when it is one of theirs, else by sex. */
-    if (cs_cal_init(&c->cal, o->by && cs_cal_by_parse(o->by) >= 0
-                             ? cs_cal_by_parse(o->by) : CS_CAL_BY_SEX, err) < 0)
-        return err->code;
-    c->cal_ready = 1;
     if (cs_tagger_create(&c->tg, o->rules) < 0 ||
         (!o->unique_ids && cs_idset_create(&c->ids) < 0))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -246,13 +241,12 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
 int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
 {
     cs_agg fagg;
-    cs_cal fcal;
     int ids_stale = 0;
 
     if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
         return err->code;
     for (size_t i = 0; i < cs_survey_count(c->sv); i++)
-        if (cs_cal_add_participant(&c->cal, cs_survey_latest(c->sv, i), err) < 0)
+        if (cs_cal_add_participant(c->agg.cal, cs_survey_latest(c->sv, i), err) < 0)
             return err->code;
     c->inputs[0].role = "survey";
     c->inputs[0].path = c->o.survey;
@@ -270,14 +264,9 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         if (ids_stale && rebuild_ids(c, f, err) < 0)
             return err->code;
         ids_stale = 0;
-        if (cs_agg_init(&fagg, c->o.rules, c->o.by, c->o.adjust, err) < 0)
+        if (cs_agg_open(&fagg, &c->acc, err) < 0)
             return err->code;
-        if ((c->o.cluster && cs_agg_cluster(&fagg, err) < 0) ||
-            cs_cal_init(&fcal, c->cal.by, err) < 0) {
-            cs_agg_dispose(&fagg);
-            return err->code;
-        }
-        cnt = (counter){ c->tg, &fagg, &fcal, 0, 0 };
+        cnt = (counter){ c->tg, &fagg, 0, 0 };
         fatal = 1;
         if ((rc = cs_agg_add_input(&fagg, path, err)) == CS_OK) {
             cs_rejlog_mark(c->rej);
@@ -291,7 +280,6 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         if (rc < 0 && (fatal || !c->o.keep_going ||
                        err->code == CS_ENOMEM || err->code == CS_ERROR)) {
             cs_agg_dispose(&fagg);
-            cs_cal_dispose(&fcal);
             return rc;
         }
         if (rc < 0) {
@@ -311,10 +299,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             cs_rejlog_rewind(c->rej);
             ids_stale = c->ids != NULL;
         } else {
-            if (cs_agg_merge_move(&c->agg, &fagg, err) < 0 ||
-                cs_cal_merge(&c->cal, &fcal, err) < 0) {
+            if (cs_agg_merge_move(&c->agg, &fagg, err) < 0) {
                 cs_agg_dispose(&fagg);
-                cs_cal_dispose(&fcal);
                 return err->code;
             }
             c->merged[f] = 1;
@@ -329,12 +315,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             c->counted += cnt.counted;
         }
         cs_agg_dispose(&fagg);
-        cs_cal_dispose(&fcal);
     }
-    if (cs_agg_finish(&c->agg, err) < 0)
-        return err->code;
-    cs_cal_finish(&c->cal);
-    return CS_OK;
+    return cs_agg_finish(&c->agg, err);
 }
 
 int cs_chain_close(cs_chain *c, cs_error *err)
@@ -349,8 +331,6 @@ int cs_chain_close(cs_chain *c, cs_error *err)
     cs_tagger_free(c->tg);
     if (c->agg_ready)
         cs_agg_dispose(&c->agg);
-    if (c->cal_ready)
-        cs_cal_dispose(&c->cal);
     free(c);
     return rc;
 }

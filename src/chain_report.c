@@ -167,7 +167,7 @@ static int render_html(cs_chain *c, const cs_report_opts *ro,
     gmtime_r(&now, &tmv);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     d.agg = &c->agg;
-    d.cal = &c->cal;
+    d.cal = c->agg.cal;
     d.ro = ro;
     d.inputs = c->inputs;
     d.ninputs = c->ninputs;
@@ -219,14 +219,14 @@ int cs_chain_render(cs_chain *c, const cs_report_opts *ro,
         json_member_value(b, start);
         cs_buf_puts(b, ",\n\"calories\": ");
         start = b->len;
-        if (rc == CS_OK && cs_cal_render(&c->cal, ro, b, err) < 0)
+        if (rc == CS_OK && cs_cal_render(c->agg.cal, ro, b, err) < 0)
             return err->code;
         json_member_value(b, start);
         cs_buf_puts(b, "}\n");
     } else {
         rc = cs_report_render(&c->agg, ro, b);
         cs_buf_putc(b, '\n');
-        if (rc == CS_OK && cs_cal_render(&c->cal, ro, b, err) < 0)
+        if (rc == CS_OK && cs_cal_render(c->agg.cal, ro, b, err) < 0)
             return err->code;
         render_left_out(b, c, ro->format);
     }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
 #include "internal.h"
 
@@ -1309,3 +1310,138 @@ int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,
         o->status |= CS_NOTE_LOGIT_NOT_CONVERGED;
     return 0;
 }
+
+/* ---- the "cluster" accumulator (acc.h) ------------------------------- */
+
+static int cluster_wanted(const cs_acc_opts *o)
+{
+    return o->sessions && o->cluster;
+}
+
+static int cluster_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
+{
+    (void)o;
+    return cs_clu_create(&a->clu, err);
+}
+
+static void cluster_dispose(cs_agg *a)
+{
+    cs_clu_free(a->clu);
+    a->clu = NULL;
+}
+
+static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    if (r->outcome < 0)
+        return CS_OK;
+    return cs_clu_add(a->clu, r->participant, r->factor, r->level, r->outcome,
+                      r->mmin, err);
+}
+
+static int cluster_mergeable(const cs_agg *into, const cs_agg *from,
+                             cs_error *err)
+{
+    (void)into;
+    (void)from;
+    (void)err;
+    return CS_OK;       /* participants' sums always add */
+}
+
+static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
+                         cs_error *err)
+{
+    /* Into had no participants and no levels (the first file of a run):
+     * from's level indices are into's, so its sums are handed over, not
+     * added one entry at a time; the empty table goes back. */
+    if (p->may_take && cs_clu_participants(into->clu) == 0 &&
+        p->into_levels == 0) {
+        cs_clu *mine = into->clu;
+        into->clu = from->clu;
+        from->clu = mine;
+        return CS_OK;
+    }
+    return cs_clu_merge(into->clu, from->clu, p->level_map, p->nlevels, err);
+}
+
+static int cluster_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
+{
+    if (p->level_map)
+        cs_clu_remap_levels(a->clu, p->level_map, p->nlevels);
+    return cs_clu_finish(a->clu, err);
+}
+
+static void cluster_write(const cs_agg *a, cs_buf *b)
+{
+    cs_buf_printf(b, "participants %zu\n", cs_clu_participants(a->clu));
+    cs_clu_write(a->clu, b);
+}
+
+static int cluster_read(cs_agg *a, cs__ptext *t)
+{
+    cs_str rest, line;
+    uint64_t declared;
+    int rc;
+
+    if ((rc = cs__ptext_key(t, "participants", &rest)) < 0 ||
+        (rc = cs__ptext_u64(t, &rest, &declared)) < 0)
+        return rc;
+    if (rest.len)
+        return cs__ptext_err(t, t->line, "text after the count");
+    while ((rc = cs__ptext_line(t, &line)) > 0) {
+        char why[160];
+        if (!cs_str_eq(cs__ptext_word(&line), "p"))
+            return cs__ptext_err(t, t->line, "expected a participant line "
+                                 "(\"p\")");
+        if (cs_clu_read_line(a->clu, line, a->nadj, why, sizeof why) < 0)
+            return cs__ptext_err(t, t->line, "%s", why);
+    }
+    if (rc == 0 && cs_clu_participants(a->clu) != declared)
+        return cs__ptext_err(t, t->line, "the participants line counts %llu "
+                             "participants, the state has %zu (the state was "
+                             "edited or is corrupt)",
+                             (unsigned long long)declared,
+                             cs_clu_participants(a->clu));
+    return rc;
+}
+
+/* The participants' sums count the same sessions, cases and exposure as
+ * the cells and the pattern tables. */
+static int cluster_check(const cs_agg *a, cs__ptext *t)
+{
+    uint64_t cell[CS_F_N][3][3];
+    uint64_t *pn = calloc(a->nadj * CS_AGG_PATTERNS + 1, 2 * sizeof *pn);
+    int bad = 0;
+
+    if (!pn)
+        return cs_error_set(t->err, CS_ENOMEM, "out of memory");
+    cs_clu_totals(a->clu, cell, a->nadj, pn, pn + a->nadj * CS_AGG_PATTERNS);
+    for (int f = 0; f < CS_F_N && !bad; f++)
+        for (int e = 0; e < 3 && !bad; e++) {
+            uint64_t s[3] = { 0, 0, 0 };
+            for (size_t i = 0; i < a->nstrata; i++) {
+                s[0] += a->strata[i].cell[f][e].sessions;
+                s[1] += a->strata[i].cell[f][e].cases;
+                s[2] += a->strata[i].cell[f][e].mmin;
+            }
+            bad = memcmp(s, cell[f][e], sizeof s) != 0;
+        }
+    for (size_t j = 0; j < a->nadj && !bad; j++)
+        for (unsigned k = 0; k < CS_AGG_PATTERNS && !bad; k++)
+            bad = a->adj[j].n[k] != pn[j * CS_AGG_PATTERNS + k] ||
+                  a->adj[j].y[k] != pn[a->nadj * CS_AGG_PATTERNS + j * CS_AGG_PATTERNS + k];
+    free(pn);
+    if (bad)
+        return cs__ptext_err(t, t->line, "the participants' sessions do not "
+                             "add up to the cells and patterns (the state "
+                             "was edited or is corrupt)");
+    return CS_OK;
+}
+
+static const char *const cluster_needs[] = { "sessions", "factors", "logistic",
+                                             NULL };
+
+const cs_acc_kind cs_acc_cluster = {
+    "cluster", 1, cluster_needs, cluster_wanted, cluster_create,
+    cluster_dispose, cluster_add, cluster_mergeable, cluster_merge, cluster_finish,
+    cluster_write, cluster_read, cluster_check, cs__report_cluster,
+};

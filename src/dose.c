@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cdf.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/dose.h>
 #include <crampstat/value.h>
 #include <crampstat/writer.h>
@@ -972,3 +973,122 @@ void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
     if (robust && d->people && flush(d->people) == 0)
         robust_trend(s, d, e, level);
 }
+
+/* ---- the "dose" accumulator (acc.h) ---------------------------------- */
+
+static int dose_wanted(const cs_acc_opts *o)
+{
+    return o->sessions;
+}
+
+static int dose_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
+{
+    if (!o) {
+        /* Read from the section: its "dose" lines give the bands; the
+         * participants' counts are kept when the state has the cluster
+         * section, which comes before. */
+        memset(&a->dose, 0, sizeof a->dose);
+        a->dose.present = 1;
+        return a->clu ? cs_dose_cluster(&a->dose, err) : CS_OK;
+    }
+    cs_dose_init(&a->dose, o->rules);
+    return o->cluster ? cs_dose_cluster(&a->dose, err) : CS_OK;
+}
+
+static void dose_dispose(cs_agg *a)
+{
+    cs_dose_dispose(&a->dose);
+}
+
+static int dose_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    if (r->outcome < 0)
+        return CS_OK;
+    if (!r->more) {
+        for (int e = 0; e < CS_DOSE_N; e++)
+            a->dose.e[e].missing++;
+        return CS_OK;
+    }
+    return cs_dose_add(&a->dose, r->more->dose, r->outcome, r->mmin,
+                       r->participant, err);
+}
+
+/* The same bands (dose.EXPOSURE in the rules). */
+static int dose_mergeable(const cs_agg *into, const cs_agg *from,
+                          cs_error *err)
+{
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_cuts *a = &into->dose.e[e].cuts, *b = &from->dose.e[e].cuts;
+        if (a->n != b->n || a->reference != b->reference ||
+            memcmp(a->cut, b->cut, (size_t)a->n * sizeof a->cut[0]) != 0)
+            return cs_error_set(err, CS_EDATA, "the states band %s "
+                                "differently (dose.%s in the rules)",
+                                exposure_names[e], exposure_names[e]);
+    }
+    if (!into->dose.people != !from->dose.people)
+        return cs_error_set(err, CS_EDATA, "one state keeps the "
+                            "participants' dose-response counts and the other "
+                            "does not");
+    return CS_OK;
+}
+
+static int dose_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p, cs_error *err)
+{
+    /* Added one by one into an empty table the participants' counts would
+     * come out the same (cs_dose_finish sorts them), at the cost of a
+     * second copy of every participant's: hand them over when allowed. */
+    if (p->may_take && into->dose.people && from->dose.people &&
+        cs_dose_participants(&into->dose) == 0) {
+        cs_dose_people *mine = into->dose.people, *theirs = from->dose.people;
+        int rc;
+        into->dose.people = from->dose.people = NULL;
+        rc = cs_dose_merge(&into->dose, &from->dose, err);
+        into->dose.people = rc < 0 ? mine : theirs;
+        from->dose.people = rc < 0 ? theirs : mine;
+        return rc;
+    }
+    return cs_dose_merge(&into->dose, &from->dose, err);
+}
+
+static int dose_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
+{
+    (void)p;
+    return cs_dose_finish(&a->dose, err);
+}
+
+static void dose_write(const cs_agg *a, cs_buf *b)
+{
+    if (cs_dose_write(&a->dose, b) < 0 && !cs_buf_error(b))
+        cs_buf_fail(b, CS_EDATA);
+}
+
+static int dose_read(cs_agg *a, cs__ptext *t)
+{
+    cs_str line;
+    int rc;
+
+    while ((rc = cs__ptext_line(t, &line)) > 0) {
+        char why[200];
+        cs_str w = cs__ptext_word(&line);
+        if (cs_dose_read_line(&a->dose, w, line, why, sizeof why) < 0)
+            return cs__ptext_err(t, t->line, "%s", why);
+    }
+    return rc;
+}
+
+static int dose_check(const cs_agg *a, cs__ptext *t)
+{
+    char why[200];
+
+    if (cs_dose_check(&a->dose, cs__agg_used(a), why, sizeof why) < 0)
+        return cs__ptext_err(t, t->line, "%s", why);
+    return CS_OK;
+}
+
+static const char *const dose_needs[] = { "sessions", NULL };
+
+const cs_acc_kind cs_acc_dose = {
+    "dose", 1, dose_needs, dose_wanted, dose_create, dose_dispose, dose_add,
+    dose_mergeable, dose_merge, dose_finish, dose_write, dose_read, dose_check,
+    cs__report_dose,
+};

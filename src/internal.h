@@ -16,13 +16,16 @@ typedef struct cs__ptext {
     const char *p, *end;
     unsigned long line;   /* lines read so far */
     cs_error *err;
+    int in_section;       /* cs__ptext_line stops at "section" and "end" */
 } cs__ptext;
 
 /* Set a CS_EDATA error at name:line; returns CS_EDATA. */
 int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The next line without its newline: 1, 0 at the end, or CS_EDATA when
- * the last line has no newline (a truncated state; that line is named). */
+ * the last line has no newline (a truncated state; that line is named).
+ * Inside a section (in_section) a "section ..." or "end" line is its end:
+ * 0, and the line is left for the next read. */
 int cs__ptext_line(cs__ptext *t, cs_str *line);
 /* Split off the first space-separated word of s. */
 cs_str cs__ptext_word(cs_str *s);
@@ -37,6 +40,37 @@ int cs__parse_u64(cs_str w, uint64_t *out);
 int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len);
 /* The next word of s as a count (a whole number >= 0 that fits 64 bits). */
 int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out);
+
+/* The next line, which must begin with key: its rest in *rest. */
+int cs__ptext_key(cs__ptext *t, const char *key, cs_str *rest);
+/* ":percent-encoded" into a fresh string (CS_EDATA, CS_ENOMEM). */
+int cs__ptext_str(cs__ptext *t, cs_str s, char **out);
+/* The same into dst of cap bytes; "KEY: value too long" beyond. */
+int cs__ptext_fixed_str(cs__ptext *t, const char *key, char *dst, size_t cap);
+/* Write s as ':' and percent-encoded bytes (its inverse). */
+void cs__put_str(cs_buf *b, const char *s);
+/* x += y; -1 on overflow. */
+int cs__add_u64(uint64_t *x, uint64_t y);
+
+/* The levels of a stratifying or adjustment column (aggregate.c). */
+struct cs_agg_level;
+/* Index of the level named v, added when new; -1 out of memory, -2 too
+ * many levels. */
+long cs__level_find(struct cs_agg_level **lv, size_t *n, size_t *last, cs_str v);
+int cs__level_error(long rc, const char *col, cs_error *err);
+void cs__levels_free(struct cs_agg_level *l, size_t n);
+int cs__level_cmp(const void *x, const void *y);
+/* The sessions a state's accumulators count: read less unknown outcome. */
+struct cs_agg;
+uint64_t cs__agg_used(const struct cs_agg *a);
+
+/* The report model's parts, one per accumulator (report.c). */
+struct cs_report;
+void cs__report_factors(struct cs_report *r);
+void cs__report_logistic(struct cs_report *r);
+void cs__report_cluster(struct cs_report *r);
+void cs__report_dose(struct cs_report *r);
+void cs__report_period(struct cs_report *r);
 
 /* A 2x2 table's counts as doubles with its margins (stats.c, epi.c):
  * exact below 2^53, and the sums cannot wrap as uint64_t sums could. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/period.h>
 #include <crampstat/value.h>
 #include "internal.h"
@@ -308,3 +309,96 @@ int cs_period_rows(const cs_period *p, int kind, double level,
     *n = k;
     return CS_OK;
 }
+
+/* ---- the "period" accumulator (acc.h) -------------------------------- */
+
+static int period_wanted(const cs_acc_opts *o)
+{
+    return o->sessions;
+}
+
+static int period_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
+{
+    (void)err;
+    cs_period_init(&a->period);
+    if (!o)
+        a->period.present = 0;   /* set by the section's "undated" line */
+    return CS_OK;
+}
+
+static void period_dispose(cs_agg *a)
+{
+    cs_period_dispose(&a->period);
+}
+
+static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    if (r->outcome < 0)
+        return CS_OK;
+    return cs_period_add(&a->period, r->more && r->more->has_day,
+                         r->more ? r->more->day : 0, r->factor, r->outcome,
+                         r->mmin, err);
+}
+
+static int period_mergeable(const cs_agg *into, const cs_agg *from,
+                            cs_error *err)
+{
+    (void)into;
+    (void)from;
+    (void)err;
+    return CS_OK;       /* days always add */
+}
+
+static int period_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
+                        cs_error *err)
+{
+    (void)p;
+    return cs_period_merge(&into->period, &from->period, err);
+}
+
+static int period_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
+{
+    (void)p;
+    if (cs_period_finish(&a->period) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    return CS_OK;
+}
+
+static void period_write(const cs_agg *a, cs_buf *b)
+{
+    cs_period_write(&a->period, b);
+}
+
+static int period_read(cs_agg *a, cs__ptext *t)
+{
+    cs_str line;
+    int rc;
+
+    while ((rc = cs__ptext_line(t, &line)) > 0) {
+        char why[200];
+        cs_str w = cs__ptext_word(&line);
+        if (cs_period_read_line(&a->period, w, line, why, sizeof why) < 0)
+            return cs__ptext_err(t, t->line, "%s", why);
+    }
+    if (rc == 0 && !a->period.present)
+        return cs__ptext_err(t, t->line, "the period section has no "
+                             "\"undated\" line");
+    return rc;
+}
+
+static int period_check(const cs_agg *a, cs__ptext *t)
+{
+    char why[200];
+
+    if (cs_period_check(&a->period, cs__agg_used(a), why, sizeof why) < 0)
+        return cs__ptext_err(t, t->line, "%s", why);
+    return CS_OK;
+}
+
+static const char *const period_needs[] = { "sessions", NULL };
+
+const cs_acc_kind cs_acc_period = {
+    "period", 1, period_needs, period_wanted, period_create, period_dispose,
+    period_add, period_mergeable, period_merge, period_finish, period_write, period_read,
+    period_check, cs__report_period,
+};

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include "internal.h"
 
 int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
@@ -23,6 +24,10 @@ int cs__ptext_line(cs__ptext *t, cs_str *line)
     if (t->p >= t->end)
         return 0;
     nl = memchr(t->p, '\n', (size_t)(t->end - t->p));
+    if (t->in_section && nl &&
+        (((size_t)(nl - t->p) > 8 && memcmp(t->p, "section ", 8) == 0) ||
+         ((size_t)(nl - t->p) == 3 && memcmp(t->p, "end", 3) == 0)))
+        return 0;
     t->line++;  /* an unfinished line is the one to name */
     if (!nl)
         return cs__ptext_err(t, t->line, "the state is truncated (no "
@@ -100,5 +105,81 @@ int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len)
     }
     out[n] = '\0';
     *len = n;
+    return 0;
+}
+
+int cs__ptext_key(cs__ptext *t, const char *key, cs_str *rest)
+{
+    cs_str line;
+    int rc = cs__ptext_line(t, &line);
+
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return cs__ptext_err(t, t->line, "the state is truncated: \"%s\" is "
+                             "missing", key);
+    if (!cs_str_eq(cs__ptext_word(&line), key))
+        return cs__ptext_err(t, t->line, "expected \"%s\"", key);
+    *rest = line;
+    return CS_OK;
+}
+
+int cs__ptext_str(cs__ptext *t, cs_str s, char **out)
+{
+    char *d;
+    size_t n;
+
+    if (s.len == 0 || s.ptr[0] != ':')
+        return cs__ptext_err(t, t->line, "expected ':' and a value");
+    if (!(d = malloc(s.len)))
+        return cs_error_set(t->err, CS_ENOMEM, "out of memory");
+    switch (cs__ptext_unescape((cs_str){ s.ptr + 1, s.len - 1 }, d, s.len, &n)) {
+    case 0:
+        *out = d;
+        return CS_OK;
+    case -2:
+        free(d);
+        return cs__ptext_err(t, t->line, "unescaped byte in a value");
+    default:
+        free(d);
+        return cs__ptext_err(t, t->line, "bad %%-escape");
+    }
+}
+
+int cs__ptext_fixed_str(cs__ptext *t, const char *key, char *dst, size_t cap)
+{
+    cs_str rest;
+    char *s;
+    int rc;
+
+    if ((rc = cs__ptext_key(t, key, &rest)) < 0 ||
+        (rc = cs__ptext_str(t, rest, &s)) < 0)
+        return rc;
+    if (strlen(s) >= cap) {
+        free(s);
+        return cs__ptext_err(t, t->line, "%s: value too long", key);
+    }
+    memcpy(dst, s, strlen(s) + 1);
+    free(s);
+    return CS_OK;
+}
+
+void cs__put_str(cs_buf *b, const char *s)
+{
+    cs_buf_putc(b, ':');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 0x20 || c >= 0x7f || c == '%')
+            cs_buf_printf(b, "%%%02X", c);
+        else
+            cs_buf_putc(b, (char)c);
+    }
+}
+
+int cs__add_u64(uint64_t *x, uint64_t y)
+{
+    if (*x > UINT64_MAX - y)
+        return -1;
+    *x += y;
     return 0;
 }

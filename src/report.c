@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/calories.h>
 #include <crampstat/epi.h>
 #include <crampstat/report.h>
+#include "internal.h"
 
 void cs_report_opts_init(cs_report_opts *o)
 {
@@ -114,7 +116,9 @@ void cs_report_strata(cs_2x2 *out, const cs_agg *a, int f)
     }
 }
 
-static void compute(rep *r)
+/* ---- the report model: each accumulator's part (acc.h) ---------------- */
+
+void cs__report_factors(cs_report *r)
 {
     const cs_agg *a = r->a;
 
@@ -127,113 +131,139 @@ static void compute(rep *r)
     for (int f = 0; f < CS_F_N; f++)
         cs_epi_factor_measures(&r->ep[f], &r->f[f].t, r->f[f].exposed.hours,
                                r->f[f].unexposed.hours, r->o->level);
-    if (a->dose.present)
-        cs_report_dose_compute(r->dose, a, r->o);
-    if (a->period.present &&
-        cs_period_rows(&a->period, r->o->period, r->o->level, &r->period,
+    r->has_strata = a->by[0] != '\0';
+    if (!r->has_strata)
+        return;
+    for (int f = 0; f < CS_F_N; f++) {
+        strat *s = &r->s[f];
+        s->factor = f;
+        s->t = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->t);
+        s->st = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->st);
+        if (!s->t || !s->st) {
+            free(s->t);
+            free(s->st);
+            s->t = NULL;
+            s->st = NULL;
+            s->notes = CS_NOTE_NOMEM;
+            cs_epi_stratified_measures(&s->ep, NULL, 0, r->o->level);
+            continue;
+        }
+        cs_report_strata(s->t, a, f);
+        s->notes = cs_stats_mh(&s->mh, s->t, a->nstrata, r->o->level);
+        for (size_t i = 0; i < a->nstrata; i++)
+            cs_epi_stratum_measures(&s->st[i], &s->t[i], r->o->level);
+        cs_epi_stratified_measures(&s->ep, s->t, a->nstrata, r->o->level);
+    }
+}
+
+void cs__report_dose(cs_report *r)
+{
+    if (r->a->dose.present)
+        cs_report_dose_compute(r->dose, r->a, r->o);
+}
+
+void cs__report_period(cs_report *r)
+{
+    if (r->a->period.present &&
+        cs_period_rows(&r->a->period, r->o->period, r->o->level, &r->period,
                        &r->nperiod) < 0)
         r->period_nomem = 1;
-    r->robust = a->clu && r->o->cluster;
-    if (r->robust)
-        cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
-    r->has_strata = a->by[0] != '\0';
-    if (r->has_strata) {
-        for (int f = 0; f < CS_F_N; f++) {
-            strat *s = &r->s[f];
-            s->factor = f;
-            s->t = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->t);
-            s->st = calloc(a->nstrata ? a->nstrata : 1, sizeof *s->st);
-            if (!s->t || !s->st) {
-                free(s->t);
-                free(s->st);
-                s->t = NULL;
-                s->st = NULL;
-                s->notes = CS_NOTE_NOMEM;
-                cs_epi_stratified_measures(&s->ep, NULL, 0, r->o->level);
-                continue;
-            }
-            cs_report_strata(s->t, a, f);
-            s->notes = cs_stats_mh(&s->mh, s->t, a->nstrata, r->o->level);
-            for (size_t i = 0; i < a->nstrata; i++)
-                cs_epi_stratum_measures(&s->st[i], &s->t[i], r->o->level);
-            cs_epi_stratified_measures(&s->ep, s->t, a->nstrata, r->o->level);
-        }
-    }
-    /* Logistic regression on the covariate patterns. */
-    {
-        size_t nadj = a->nadj, m = 0;
-        size_t p = 1 + CS_F_MAIN_N + (nadj > 1 ? nadj - 1 : 0);
-        double *x;
-        uint64_t *n, *y;
+}
 
-        r->p = p;
-        if (p > CS_LOGIT_MAXP) {
-            r->logit_notes = CS_NOTE_BAD_INPUT;
-            return;
-        }
-        snprintf(r->term[0], sizeof r->term[0], "intercept");
-        for (int f = 0; f < CS_F_MAIN_N; f++)
-            snprintf(r->term[1 + f], sizeof r->term[0], "%s", cs_factor_name(f));
-        for (size_t j = 1; j < nadj; j++)
-            snprintf(r->term[CS_F_MAIN_N + j], sizeof r->term[0], "%s=%s",
-                     a->adjust, a->adj[j].name);
-        x = calloc(nadj * CS_AGG_PATTERNS * p + 1, sizeof *x);
-        n = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *n);
-        y = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *y);
-        if (!x || !n || !y) {
-            r->logit_notes = CS_NOTE_NOMEM;
-            free(x); free(n); free(y);
-            return;
-        }
-        for (size_t j = 0; j < nadj; j++)
-            for (unsigned k = 0; k < CS_AGG_PATTERNS; k++) {
-                if (!a->adj[j].n[k])
-                    continue;
-                double *row = x + m * p;
-                row[0] = 1;
-                for (int f = 0; f < CS_F_MAIN_N; f++)
-                    row[1 + f] = (k >> f) & 1;
-                if (j > 0)
-                    row[CS_F_MAIN_N + j] = 1;
-                n[m] = a->adj[j].n[k];
-                y[m] = a->adj[j].y[k];
-                r->logit_sessions += n[m];
-                m++;
-            }
-        if (m > 0) {
-            cs_stats_logit(&r->fit, x, n, y, m, p);
-            r->fitted = 1;
-            r->logit_notes = r->fit.status;
-            for (size_t j = 0; j < p; j++)
-                cs_stats_logit_or(&r->term_or[j], &r->fit, j, r->o->level);
-        } else {
-            r->logit_notes = CS_NOTE_EMPTY;
-        }
-        /* The Poisson rate model on the same rows: cases per session with
-         * the exposure time (thousands of hours) as offset. */
-        double *t = calloc(m + 1, sizeof *t);
-        if (t && m > 0) {
-            size_t i = 0;
-            for (size_t j = 0; j < nadj; j++)
-                for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
-                    if (a->adj[j].n[k])
-                        t[i++] = (double)a->adj[j].m[k] / 6e7;
-            r->pois_fitted = cs_poisson_fit_patterns(&r->pois, x, y, t, n, m, p,
-                                                     r->o->level) == 0;
-        }
-        free(t);
-        free(x);
-        free(n);
-        free(y);
-        if (r->robust) {
-            if (r->fitted)
-                cs_clu_logit_robust(&r->logit_rb, a->clu, &r->fit, model_row,
-                                    &r->p, r->o->level);
-            if (r->pois_fitted)
-                cs_clu_poisson_robust(&r->pois_rb, a->clu, &r->pois, model_row,
-                                      &r->p, r->o->level);
-        }
+/* The robust factor measures, and the robust intervals of the models
+ * "logistic" fitted before. */
+void cs__report_cluster(cs_report *r)
+{
+    const cs_agg *a = r->a;
+
+    r->robust = a->clu && r->o->cluster;
+    if (!r->robust)
+        return;
+    cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
+    if (r->fitted)
+        cs_clu_logit_robust(&r->logit_rb, a->clu, &r->fit, model_row, &r->p,
+                            r->o->level);
+    if (r->pois_fitted)
+        cs_clu_poisson_robust(&r->pois_rb, a->clu, &r->pois, model_row, &r->p,
+                              r->o->level);
+}
+
+/* Logistic regression and the Poisson rate model on the covariate
+ * patterns. */
+void cs__report_logistic(cs_report *r)
+{
+    const cs_agg *a = r->a;
+    size_t nadj = a->nadj, m = 0;
+    size_t p = 1 + CS_F_MAIN_N + (nadj > 1 ? nadj - 1 : 0);
+    double *x;
+    uint64_t *n, *y;
+
+    r->p = p;
+    if (p > CS_LOGIT_MAXP) {
+        r->logit_notes = CS_NOTE_BAD_INPUT;
+        return;
     }
+    snprintf(r->term[0], sizeof r->term[0], "intercept");
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        snprintf(r->term[1 + f], sizeof r->term[0], "%s", cs_factor_name(f));
+    for (size_t j = 1; j < nadj; j++)
+        snprintf(r->term[CS_F_MAIN_N + j], sizeof r->term[0], "%s=%s",
+                 a->adjust, a->adj[j].name);
+    x = calloc(nadj * CS_AGG_PATTERNS * p + 1, sizeof *x);
+    n = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *n);
+    y = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *y);
+    if (!x || !n || !y) {
+        r->logit_notes = CS_NOTE_NOMEM;
+        free(x); free(n); free(y);
+        return;
+    }
+    for (size_t j = 0; j < nadj; j++)
+        for (unsigned k = 0; k < CS_AGG_PATTERNS; k++) {
+            if (!a->adj[j].n[k])
+                continue;
+            double *row = x + m * p;
+            row[0] = 1;
+            for (int f = 0; f < CS_F_MAIN_N; f++)
+                row[1 + f] = (k >> f) & 1;
+            if (j > 0)
+                row[CS_F_MAIN_N + j] = 1;
+            n[m] = a->adj[j].n[k];
+            y[m] = a->adj[j].y[k];
+            r->logit_sessions += n[m];
+            m++;
+        }
+    if (m > 0) {
+        cs_stats_logit(&r->fit, x, n, y, m, p);
+        r->fitted = 1;
+        r->logit_notes = r->fit.status;
+        for (size_t j = 0; j < p; j++)
+            cs_stats_logit_or(&r->term_or[j], &r->fit, j, r->o->level);
+    } else {
+        r->logit_notes = CS_NOTE_EMPTY;
+    }
+    /* The Poisson rate model on the same rows: cases per session with
+     * the exposure time (thousands of hours) as offset. */
+    double *t = calloc(m + 1, sizeof *t);
+    if (t && m > 0) {
+        size_t i = 0;
+        for (size_t j = 0; j < nadj; j++)
+            for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+                if (a->adj[j].n[k])
+                    t[i++] = (double)a->adj[j].m[k] / 6e7;
+        r->pois_fitted = cs_poisson_fit_patterns(&r->pois, x, y, t, n, m, p,
+                                                 r->o->level) == 0;
+    }
+    free(t);
+    free(x);
+    free(n);
+    free(y);
+}
+
+static void compute(rep *r)
+{
+    for (size_t i = 0; i < cs_acc_count; i++)
+        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report)
+            cs_acc_registry[i]->report(r);
 }
 
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)
@@ -1310,4 +1340,45 @@ int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
         cs_report_dose_tables(out, r);
     cs_report_free(r);
     return cs_buf_error(out);
+}
+
+/* A JSON value just written from start, without its trailing newline:
+ * it becomes a member of an enclosing object. */
+static void trim_member(cs_buf *b, size_t start)
+{
+    while (b->len > start && (b->ptr[b->len - 1] == '\n' ||
+                              b->ptr[b->len - 1] == ' '))
+        b->len--;
+}
+
+int cs_agg_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err)
+{
+    int tables = cs_agg_has(a, "factors"), both = tables && a->cal;
+    size_t start;
+
+    if (both && o->format == CS_FMT_JSON)
+        cs_buf_puts(out, "{\"aggregate\": ");
+    start = out->len;
+    if (tables && cs_report_render(a, o, out) < 0)
+        goto failed;
+    if (both && o->format == CS_FMT_JSON) {
+        trim_member(out, start);
+        cs_buf_puts(out, ",\n\"calories\": ");
+    } else if (both) {
+        cs_buf_putc(out, '\n');
+    }
+    start = out->len;
+    if (a->cal && cs_cal_render(a->cal, o, out, err) < 0)
+        return err->code;
+    if (both && o->format == CS_FMT_JSON) {
+        trim_member(out, start);
+        cs_buf_puts(out, "}\n");
+    }
+    if (!cs_buf_error(out))
+        return CS_OK;
+failed:
+    return err->code ? err->code
+                     : cs_buf_check(out, err) ? err->code
+                     : cs_error_set(err, CS_ENOMEM, "out of memory");
 }

@@ -27,9 +27,13 @@
     "medical_disc_injury,medical_parkinsons,medical_multiple_sclerosis,"   \
     "medical_cerebral_palsy,medical_thyroid_disease,medical_kidney_disease,"\
     "medical_alcoholism,medical_pregnancy"
-/* Lines 1-6 of a partial state. */
-#define HEAD "crampstat-partial 2 aggregate\nrules :x\noutcome hamstring\n" \
-             "by :\nadjust :\nfactors " FACTORS "\n"
+/* Lines 1-5 of a partial state: the magic line and the first lines of
+ * its "sessions" section; and the first lines of the "factors" and
+ * "logistic" sections, with no --by and no --adjust column. */
+#define HEAD "crampstat-partial 3\nsection sessions 1\nrules :x\n" \
+             "outcome hamstring\nfactors " FACTORS "\n"
+#define FAC "section factors 1\nby :\n"
+#define LOG "section logistic 1\nadjust :\n"
 
 static cs_str str(const char *s)
 {
@@ -567,7 +571,8 @@ static void test_agg_partial_round_trip(void **state)
     assert_int_equal(cs_agg_write_partial(&a, &t1, NULL), CS_OK);
     t1.ptr[t1.len] = '\0';
     /* Encoded by hand: ' ' = %20, '%' = %25, 0xc3 0xa9, tab = %09. */
-    assert_non_null(strstr(t1.ptr, "\nby :odd%20by%25\nadjust :age%20band\n"));
+    assert_non_null(strstr(t1.ptr, "\nsection factors 1\nby :odd%20by%25\n"));
+    assert_non_null(strstr(t1.ptr, "\nsection logistic 1\nadjust :age%20band\n"));
     assert_non_null(strstr(t1.ptr, "\ninput :-\ninput :dir/with%20space.csv\n"));
     assert_non_null(strstr(t1.ptr, "\nstratum :\n"));
     assert_non_null(strstr(t1.ptr, "\nstratum :caf%C3%A9\n"));
@@ -593,15 +598,15 @@ static void test_agg_partial_round_trip(void **state)
     cs_buf_dispose(&t2);
 
     /* A state written out of order reads into the canonical order. */
-    read_ok(&a, HEAD "rows 2 0\ninput :b\ninput :a\nstratum :M\n"
+    read_ok(&a, HEAD "rows 2 0\ninput :b\ninput :a\n" FAC "stratum :M\n"
                 "ALL exposed 1 0 1000\nstratum :F\n"
-                "ALL exposed 1 1 2000\nlevel :z\npattern 1 1 0 0\n"
+                "ALL exposed 1 1 2000\n" LOG "level :z\npattern 1 1 0 0\n"
                 "level :\npattern 1 1 1 0\nend\n");
     {
         char *got = partial_text(&a);
-        assert_text(got, HEAD "rows 2 0\ninput :a\ninput :b\n"
+        assert_text(got, HEAD "rows 2 0\ninput :a\ninput :b\n" FAC
             "stratum :F\nALL exposed 1 1 2000\nstratum :M\n"
-            "ALL exposed 1 0 1000\nlevel :\npattern 1 1 1 0\nlevel :z\n"
+            "ALL exposed 1 0 1000\n" LOG "level :\npattern 1 1 1 0\nlevel :z\n"
             "pattern 1 1 0 0\nend\n");
         free(got);
     }
@@ -613,99 +618,126 @@ static const struct {
     unsigned long line;
     const char *msg;
 } bad[] = {
-    { "empty", "", 0, "empty input: not a partial state" },
-    { "other version", "crampstat-partial 3 aggregate\n", 1,
-      "unsupported partial state \"crampstat-partial 3 aggregate\"" },
-    { "other kind", "crampstat-partial 1 calories\nend\n", 1,
-      "unsupported partial state \"crampstat-partial 1 calories\"" },
-    { "CRLF", "crampstat-partial 2 aggregate\r\n", 1, "unsupported" },
+    { "empty", "", 1, "not a crampstat partial state (it is empty)" },
+    { "other version", "crampstat-partial 4\n", 1,
+      "unsupported partial state \"crampstat-partial 4\"" },
+    { "unsectioned aggregate state", "crampstat-partial 2 aggregate\nend\n", 1,
+      "a partial state of an older crampstat, without sections" },
+    { "unsectioned calories state", "crampstat-partial 1 calories\nend\n", 1,
+      "a partial state of an older crampstat, without sections" },
+    { "CRLF", "crampstat-partial 3\r\n", 1, "CRLF line ends" },
     { "a CSV file", "participant_id,session_id\nP1,S1\n", 1,
-      "not a crampstat aggregate partial state" },
-    { "no newline", "crampstat-partial 2 aggregate", 1,
+      "not a crampstat partial state" },
+    { "no newline", "crampstat-partial 3", 1,
       "truncated (no newline at the end)" },
-    { "keys out of order", "crampstat-partial 2 aggregate\noutcome any\n", 2,
-      "expected \"rules\"" },
-    { "only the magic", "crampstat-partial 2 aggregate\n", 1,
+    { "only the magic", "crampstat-partial 3\n", 1, "\"end\" is missing" },
+    { "no section", "crampstat-partial 3\nend\n", 2, "the state has no section" },
+    { "a line outside a section", "crampstat-partial 3\nrules :x\n", 2,
+      "expected a \"section\" line, found \"rules\"" },
+    { "unknown section", "crampstat-partial 3\nsection cramps 1\nend\n", 2,
+      "unknown section \"cramps\"" },
+    { "newer section version", "crampstat-partial 3\nsection sessions 2\n", 2,
+      "section \"sessions\" version 2: this crampstat reads version 1" },
+    { "section without a version", "crampstat-partial 3\nsection sessions\n",
+      2, "expected \"section sessions VERSION\"" },
+    { "section twice", HEAD "rows 0 0\n" FAC FAC, 9,
+      "section \"factors\" is given twice" },
+    { "sections out of order", HEAD "rows 0 0\n" LOG FAC, 9,
+      "section \"factors\" is out of order" },
+    { "a section without the one it needs",
+      "crampstat-partial 3\nsection factors 1\nby :\nend\n", 2,
+      "section \"factors\" needs the \"sessions\" section before it" },
+    { "no factors section", HEAD "rows 0 0\nend\n", 7,
+      "the state has no \"factors\" section" },
+    { "keys out of order", "crampstat-partial 3\nsection sessions 1\n"
+      "outcome any\n", 3, "expected \"rules\"" },
+    { "an empty section", "crampstat-partial 3\nsection sessions 1\nend\n", 2,
       "\"rules\" is missing" },
-    { "rules without ':'", "crampstat-partial 2 aggregate\nrules x\n", 2,
-      "expected ':' and a value" },
-    { "bad outcome", "crampstat-partial 2 aggregate\nrules :x\noutcome calf\n",
-      3, "outcome is hamstring or any" },
-    { "bad escape", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
-      "by :%zz\n", 4, "bad %-escape" },
-    { "escaped NUL", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
-      "by :%00\n", 4, "bad %-escape" },
-    { "short escape", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
-      "by :a%4\n", 4, "bad %-escape" },
-    { "unescaped space", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
-      "by :a b\n", 4, "unescaped byte in a value" },
-    { "by too long", "crampstat-partial 2 aggregate\nrules :x\noutcome any\n"
+    { "rules without ':'", "crampstat-partial 3\nsection sessions 1\nrules x\n",
+      3, "expected ':' and a value" },
+    { "bad outcome", "crampstat-partial 3\nsection sessions 1\nrules :x\n"
+      "outcome calf\n", 4, "outcome is hamstring or any" },
+    { "bad escape", HEAD "rows 0 0\nsection factors 1\nby :%zz\n", 8,
+      "bad %-escape" },
+    { "escaped NUL", HEAD "rows 0 0\nsection factors 1\nby :%00\n", 8,
+      "bad %-escape" },
+    { "short escape", HEAD "rows 0 0\nsection factors 1\nby :a%4\n", 8,
+      "bad %-escape" },
+    { "unescaped space", HEAD "rows 0 0\nsection factors 1\nby :a b\n", 8,
+      "unescaped byte in a value" },
+    { "by too long", HEAD "rows 0 0\nsection factors 1\n"
       "by :aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-      4, "by: value too long" },
-    { "factor list differs", "crampstat-partial 2 aggregate\nrules :x\n"
-      "outcome any\nby :\nadjust :\nfactors fatigue,heat\n", 6,
+      8, "by: value too long" },
+    { "factor list differs", "crampstat-partial 3\nsection sessions 1\n"
+      "rules :x\noutcome any\nfactors fatigue,heat\n", 5,
       "the factor list differs" },
-    { "an extra factor", "crampstat-partial 2 aggregate\nrules :x\n"
-      "outcome any\nby :\nadjust :\nfactors " FACTORS ",cramps\n", 6,
+    { "an extra factor", "crampstat-partial 3\nsection sessions 1\n"
+      "rules :x\noutcome any\nfactors " FACTORS ",cramps\n", 5,
       "the factor list differs" },
-    { "no end", HEAD "rows 1 0\n", 7, "\"end\" is missing" },
-    { "no rows", HEAD "end\n", 7, "expected \"rows\"" },
-    { "cut in a line", HEAD "rows 1 0\nstratum :\ncell fatigue exposed 1 0 60",
-      9, "truncated (no newline at the end)" },
-    { "count above 2^64 - 1", HEAD "rows 18446744073709551616 0\nend\n", 7,
+    { "no end", HEAD "rows 1 0\n", 6, "\"end\" is missing" },
+    { "no rows", HEAD "end\n", 5, "\"rows\" is missing" },
+    { "an input twice", HEAD "rows 0 0\ninput :a\ninput :a\n", 8,
+      "an input is given twice" },
+    { "cut in a line", HEAD "rows 1 0\n" FAC "stratum :\ncell fatigue exposed 1 0 60",
+      10, "truncated (no newline at the end)" },
+    { "count above 2^64 - 1", HEAD "rows 18446744073709551616 0\nend\n", 6,
       "a count does not fit in 64 bits" },
-    { "20 nines", HEAD "rows 99999999999999999999 0\nend\n", 7,
+    { "20 nines", HEAD "rows 99999999999999999999 0\nend\n", 6,
       "a count does not fit in 64 bits" },
-    { "21 digits", HEAD "rows 000000000000000000001 0\nend\n", 7,
+    { "21 digits", HEAD "rows 000000000000000000001 0\nend\n", 6,
       "expected a count" },
-    { "negative", HEAD "rows -1 0\nend\n", 7, "expected a count" },
-    { "sign", HEAD "rows +1 0\nend\n", 7, "expected a count" },
-    { "one count", HEAD "rows 1\nend\n", 7, "expected a count" },
-    { "unknown > rows", HEAD "rows 1 2\nend\n", 7,
+    { "negative", HEAD "rows -1 0\nend\n", 6, "expected a count" },
+    { "sign", HEAD "rows +1 0\nend\n", 6, "expected a count" },
+    { "one count", HEAD "rows 1\nend\n", 6, "expected a count" },
+    { "three counts", HEAD "rows 1 0 0\nend\n", 6, "text after the counts" },
+    { "unknown > rows", HEAD "rows 1 2\nend\n", 6,
       "more sessions with an unknown outcome than rows" },
-    { "cases > sessions", HEAD "rows 9 0\nstratum :\n"
-      "cell fatigue exposed 5 6 1000\nend\n", 9, "inconsistent cell" },
-    { "exposure > 1440 min a session", HEAD "rows 9 0\nstratum :\n"
-      "cell fatigue exposed 2 0 2880001\nend\n", 9, "inconsistent cell" },
-    { "a field too many", HEAD "rows 9 0\nstratum :\n"
-      "cell fatigue exposed 2 0 1 1\nend\n", 9, "inconsistent cell" },
-    { "unknown factor", HEAD "rows 9 0\nstratum :\n"
-      "cell cramps exposed 1 0 1\nend\n", 9, "unknown factor or exposure state" },
-    { "unknown state", HEAD "rows 9 0\nstratum :\n"
-      "cell fatigue sometimes 1 0 1\nend\n", 9,
+    { "cases > sessions", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "cell fatigue exposed 5 6 1000\nend\n", 10, "inconsistent cell" },
+    { "exposure > 1440 min a session", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "cell fatigue exposed 2 0 2880001\nend\n", 10, "inconsistent cell" },
+    { "a field too many", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "cell fatigue exposed 2 0 1 1\nend\n", 10, "inconsistent cell" },
+    { "unknown factor", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "cell cramps exposed 1 0 1\nend\n", 10, "unknown factor or exposure state" },
+    { "unknown state", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "cell fatigue sometimes 1 0 1\nend\n", 10,
       "unknown factor or exposure state" },
-    { "cell before a stratum", HEAD "rows 9 0\ncell fatigue exposed 1 0 1\n"
-      "end\n", 8, "unexpected line \"cell\"" },
-    { "stratum after a level", HEAD "rows 9 0\nlevel :\nstratum :\nend\n", 9,
-      "unexpected line \"stratum\"" },
-    { "input after a stratum", HEAD "rows 9 0\nstratum :\ninput :x\nend\n", 9,
-      "unexpected line \"input\"" },
-    { "cell after a level", HEAD "rows 9 0\nstratum :\nlevel :\n"
-      "cell fatigue exposed 1 0 1\nend\n", 10, "unexpected line \"cell\"" },
-    { "stratum twice", HEAD "rows 9 0\nstratum :F\nstratum :M\nstratum :F\n"
-      "end\n", 10, "a level appears twice" },
-    { "level twice", HEAD "rows 9 0\nlevel :\nlevel :\nend\n", 9,
+    { "cell before a stratum", HEAD "rows 9 0\n" FAC "cell fatigue exposed 1 0 1\n"
+      "end\n", 9, "unexpected line \"cell\"" },
+    { "stratum in the logistic section", HEAD "rows 9 0\n" FAC LOG "level :\n"
+      "stratum :\nend\n", 12, "unexpected line \"stratum\"" },
+    { "input in the factors section", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "input :x\nend\n", 10, "unexpected line \"input\"" },
+    { "cell in the logistic section", HEAD "rows 9 0\n" FAC "stratum :\n" LOG
+      "level :\ncell fatigue exposed 1 0 1\nend\n", 13,
+      "unexpected line \"cell\"" },
+    { "stratum twice", HEAD "rows 9 0\n" FAC "stratum :F\nstratum :M\n"
+      "stratum :F\nend\n", 11, "a level appears twice" },
+    { "level twice", HEAD "rows 9 0\n" FAC LOG "level :\nlevel :\nend\n", 12,
       "a level appears twice" },
-    { "pattern 64", HEAD "rows 9 0\nlevel :\npattern 64 1 0 0\nend\n", 9,
-      "inconsistent pattern line" },
-    { "pattern cases > sessions", HEAD "rows 9 0\nlevel :\npattern 3 1 2 0\n"
-      "end\n", 9, "inconsistent pattern line" },
-    { "pattern in a stratum", HEAD "rows 9 0\nstratum :\npattern 3 1 0 0\nend\n",
-      9, "unexpected line \"pattern\"" },
-    { "text after end", HEAD "rows 1 0\nend\nmore\n", 8,
+    { "pattern 64", HEAD "rows 9 0\n" FAC LOG "level :\npattern 64 1 0 0\n"
+      "end\n", 12, "inconsistent pattern line" },
+    { "pattern cases > sessions", HEAD "rows 9 0\n" FAC LOG "level :\n"
+      "pattern 3 1 2 0\nend\n", 12, "inconsistent pattern line" },
+    { "pattern in the factors section", HEAD "rows 9 0\n" FAC "stratum :\n"
+      "pattern 3 1 0 0\nend\n", 10, "unexpected line \"pattern\"" },
+    { "text after end", HEAD "rows 0 0\n" FAC LOG "end\nmore\n", 12,
       "text after \"end\"" },
-    { "blank line after end", HEAD "rows 1 0\nend\n\n", 8,
+    { "blank line after end", HEAD "rows 0 0\n" FAC LOG "end\n\n", 12,
       "text after \"end\"" },
-    { "end with an argument", HEAD "rows 1 0\nend now\n", 8,
+    { "end with an argument", HEAD "rows 0 0\n" FAC LOG "end now\n", 11,
       "unexpected line \"end\"" },
     /* Totals: every factor counts the same sessions; the strata add up to
-     * the rows line (checked at "end"). */
-    { "factors disagree", HEAD "rows 1 0\nstratum :\n"
-      "cell fatigue exposed 1 0 1000\nend\n", 10, "the factors do not count "
-      "the same sessions" },
-    { "rows do not add up", HEAD "rows 5 1\nend\n", 8,
+     * the rows line (checked after "end"). */
+    { "factors disagree", HEAD "rows 1 0\n" FAC "stratum :\n"
+      "cell fatigue exposed 1 0 1000\n" LOG "end\n", 13, "the factors do not "
+      "count the same sessions" },
+    { "rows do not add up", HEAD "rows 5 1\n" FAC LOG "end\n", 11,
       "do not add up to the rows line" },
+    { "more patterns than sessions", HEAD "rows 0 0\n" FAC LOG "level :\n"
+      "pattern 0 1 0 0\nend\n", 13, "do not add up to the rows line" },
 };
 
 static void test_agg_partial_errors(void **state)
@@ -733,9 +765,9 @@ static void test_agg_partial_limits(void **state)
     cs_agg a;
 
     (void)state;
-    read_ok(&a, HEAD "rows 18446744073709551615 0\nstratum :\n"
+    read_ok(&a, HEAD "rows 18446744073709551615 0\n" FAC "stratum :\n"
                 "ALL unknown 18446744073709551615 18446744073709551615 "
-                "18446744073709551615\nlevel :\npattern 63 18446744073709551615 "
+                "18446744073709551615\n" LOG "level :\npattern 63 18446744073709551615 "
                 "18446744073709551615 18446744073709551615\nend\n");
     assert_int_equal(a.rows, UINT64_MAX);
     assert_int_equal(a.strata[0].cell[CS_F_HEAT][CS_AGG_UNKNOWN].mmin, UINT64_MAX);
@@ -750,9 +782,9 @@ static void test_agg_merge_big(void **state)
     /* 2999999999 sessions twice: 5999999998, beyond 2^32 = 4294967296,
      * exact; cases 1000000001 -> 2000000002; exposure 4e15 -> 8e15
      * milli-minutes (4e15 <= 2999999999 * 1440000 = 4.32e15). */
-    static const char three[] = HEAD "rows 3000000000 1\nstratum :\n"
+    static const char three[] = HEAD "rows 3000000000 1\n" FAC "stratum :\n"
         "ALL exposed 2999999999 1000000001 4000000000000000\n"
-        "level :\npattern 5 2999999999 7 0\nend\n";
+        LOG "level :\npattern 5 2999999999 7 0\nend\n";
     cs_agg a, b;
     cs_error err = {0};
     char *got;
@@ -762,9 +794,9 @@ static void test_agg_merge_big(void **state)
     read_ok(&b, three);
     assert_int_equal(cs_agg_merge(&a, &b, &err), CS_OK);
     got = partial_text(&a);
-    assert_text(got, HEAD "rows 6000000000 2\nstratum :\n"
+    assert_text(got, HEAD "rows 6000000000 2\n" FAC "stratum :\n"
         "ALL exposed 5999999998 2000000002 8000000000000000\n"
-        "level :\npattern 5 5999999998 14 0\nend\n");
+        LOG "level :\npattern 5 5999999998 14 0\nend\n");
     /* What merge writes reads back. */
     {
         cs_agg c;
@@ -794,12 +826,14 @@ static void test_agg_merge_overflow(void **state)
         const char *name, *a, *b;
     } texts[] = {
         { "rows",
-          HEAD "rows 18446744073709551615 18446744073709551615\nend\n",
-          HEAD "rows 1 1\nend\n" },
+          HEAD "rows 18446744073709551615 18446744073709551615\n" FAC LOG
+          "end\n",
+          HEAD "rows 1 1\n" FAC LOG "end\n" },
         { "exposure",
-          HEAD "rows 9223372036854775808 0\nstratum :\nALL unexposed "
-          "9223372036854775808 0 18446744073709551615\nend\n",
-          HEAD "rows 1 0\nstratum :\nALL unexposed 1 0 1\nend\n" },
+          HEAD "rows 9223372036854775808 0\n" FAC "stratum :\nALL unexposed "
+          "9223372036854775808 0 18446744073709551615\n" LOG "end\n",
+          HEAD "rows 1 0\n" FAC "stratum :\nALL unexposed 1 0 1\n" LOG
+          "end\n" },
     };
 
     (void)state;
@@ -833,26 +867,6 @@ static void test_agg_merge_overflow(void **state)
         cs_agg_dispose(&a);
         cs_agg_dispose(&b);
     }
-}
-
-/* ---- cs_partial_kind ----------------------------------------------------- */
-
-static void test_agg_partial_kind(void **state)
-{
-    char kind[32];
-    cs_error err = {0};
-
-    (void)state;
-    assert_int_equal(cs_partial_kind("p", HEAD, strlen(HEAD), kind, sizeof kind,
-                                     &err), CS_OK);
-    assert_string_equal(kind, "aggregate");
-    assert_int_equal(cs_partial_kind("p", "crampstat-partial 1 calories\n", 29,
-                                     kind, sizeof kind, &err), CS_OK);
-    assert_string_equal(kind, "calories");
-    assert_int_equal(cs_partial_kind("p", "a,b\n1,2\n", 8, kind, sizeof kind,
-                                     &err), CS_EDATA);
-    assert_int_equal(err.line, 1);
-    assert_non_null(strstr(err.msg, "not a crampstat partial state"));
 }
 
 /* ---- the report of a tiny state -------------------------------------------- */
@@ -1056,7 +1070,6 @@ int main(void)
         cmocka_unit_test(test_agg_partial_limits),
         cmocka_unit_test(test_agg_merge_big),
         cmocka_unit_test(test_agg_merge_overflow),
-        cmocka_unit_test(test_agg_partial_kind),
         cmocka_unit_test(test_agg_report_json),
         cmocka_unit_test(test_agg_partial_cap),
         cmocka_unit_test(test_agg_report_cap),

@@ -14,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
 
 /* cmocka 1.1 has no floating-point assertion; the negated test also
@@ -24,6 +25,36 @@
             fail_msg("%s = %.17g, expected %.17g +- %g", #got, got_,      \
                      want_, (double)(eps));                               \
     } while (0)
+
+
+/* A state holding the calorie goals alone, written and read through the
+ * partial-state module as 'calories --partial' does. */
+static int cal_write(const cs_cal *c, cs_buf *b, cs_error *err)
+{
+    cs_agg st;
+
+    cs_agg_empty(&st);
+    st.cal = (cs_cal *)c;
+    st.have = 1u << cs_acc_find((cs_str){ "calories", 8 });
+    return cs_agg_write_partial(&st, b, err);
+}
+
+static int cal_read(cs_cal *c, const char *name, const char *text, size_t len,
+                    cs_error *err)
+{
+    cs_agg st;
+    int rc = cs_agg_read_partial(&st, name, text, len, err);
+
+    if (rc < 0)
+        return rc;
+    if (!st.cal || st.have != 1u << cs_acc_find((cs_str){ "calories", 8 })) {
+        cs_agg_dispose(&st);
+        return cs_error_set(err, CS_EDATA, "not a calories state");
+    }
+    *c = *st.cal;              /* the counts move to c */
+    free(st.cal);
+    return CS_OK;
+}
 
 static cs_wave wave(const char *id, int sex, int age, int ft, int in,
                     double lb, int act, double goal)
@@ -377,7 +408,7 @@ static char *partial(const cs_cal *c)
     cs_buf b;
 
     cs_buf_init(&b, 0);
-    assert_int_equal(cs_cal_write_partial(c, &b, NULL), CS_OK);
+    assert_int_equal(cal_write(c, &b, NULL), CS_OK);
     return cs_buf_take(&b, NULL);
 }
 
@@ -416,13 +447,13 @@ static void test_merge_equals_single_pass(void **state)
             assert_int_equal(cs_cal_merge(&m1, &shard[k], &err), CS_OK);
         {
             char *t = partial(&shard[2]);
-            assert_int_equal(cs_cal_read_partial(&m2, "s2", t, strlen(t), &err),
+            assert_int_equal(cal_read(&m2, "s2", t, strlen(t), &err),
                              CS_OK);
             free(t);
             for (int k = 1; k >= 0; k--) {
                 cs_cal tmp;
                 t = partial(&shard[k]);
-                assert_int_equal(cs_cal_read_partial(&tmp, "s", t, strlen(t),
+                assert_int_equal(cal_read(&tmp, "s", t, strlen(t),
                                                      &err), CS_OK);
                 assert_int_equal(cs_cal_merge(&m2, &tmp, &err), CS_OK);
                 cs_cal_dispose(&tmp);
@@ -449,7 +480,7 @@ static void test_merge_equals_single_pass(void **state)
         {
             cs_cal back;
             char *again;
-            assert_int_equal(cs_cal_read_partial(&back, "one", p_one,
+            assert_int_equal(cal_read(&back, "one", p_one,
                                                  strlen(p_one), &err), CS_OK);
             again = partial(&back);
             assert_string_equal(again, p_one);
@@ -580,7 +611,7 @@ static void test_render_cap(void **state)
 
         cs_buf_init(&b, 100);
         memset(&err, 0, sizeof err);
-        assert_int_equal(cs_cal_write_partial(&c, &b, &err), CS_ELIMIT);
+        assert_int_equal(cal_write(&c, &b, &err), CS_ELIMIT);
         assert_non_null(strstr(err.msg, "text over its cap of 100 bytes"));
         cs_buf_dispose(&b);
         free(full);
@@ -629,7 +660,7 @@ static void test_render_bins(void **state)
 
 /* ---- untrusted states ------------------------------------------------ */
 
-#define HEAD "crampstat-partial 1 calories\nby sex\ngroups F,M\n" \
+#define HEAD "crampstat-partial 3\nsection calories 1\nby sex\ngroups F,M\n" \
              "goals 2,1.5,1,0.5,0,-0.5,-1,-1.5,-2\nkcal -5000 20000\n"
 #define LINKS "link lose 10 2 1\nlink maintain 5 0 0\nlink gain 0 0 0\n"
 /* Two women: 134 kcal losing 2 (below 1200), 2000 kcal maintaining. */
@@ -642,72 +673,73 @@ static const struct {
     const char *msg;
 } bad_states[] = {
     { "valid", HEAD "participants 2\n" LINKS BODY, 0, NULL },
-    { "empty", "", 1, "empty input" },
+    { "empty", "", 1, "not a crampstat partial state" },
     { "other version", "crampstat-partial 2 calories\n", 1,
       "unsupported partial state \"crampstat-partial 2 calories\"" },
-    { "other kind", "crampstat-partial 1 aggregate\n", 1, "unsupported" },
-    { "not a state", "participant_id,sex\n", 1, "not a crampstat calories" },
-    { "no newline", "crampstat-partial 1 calories", 1, "truncated" },
-    { "bad by", "crampstat-partial 1 calories\nby height\n", 2,
+    { "unknown section", "crampstat-partial 3\nsection calorie 1\n", 2,
+      "unknown section \"calorie\"" },
+    { "not a state", "participant_id,sex\n", 1, "not a crampstat partial state" },
+    { "no newline", "crampstat-partial 3", 1, "truncated" },
+    { "bad by", "crampstat-partial 3\nsection calories 1\nby height\n", 3,
       "by is sex, age_band or activity_level" },
-    { "groups reordered", "crampstat-partial 1 calories\nby sex\ngroups M,F\n",
-      3, "group list differs" },
-    { "goals differ", "crampstat-partial 1 calories\nby sex\ngroups F,M\n"
-      "goals 2,1,0,-1,-2\n", 4, "goal list differs" },
-    { "kcal range differs", "crampstat-partial 1 calories\nby sex\ngroups F,M\n"
-      "goals 2,1.5,1,0.5,0,-0.5,-1,-1.5,-2\nkcal 0 20000\n", 5,
+    { "groups reordered", "crampstat-partial 3\nsection calories 1\nby sex\ngroups M,F\n",
+      4, "group list differs" },
+    { "goals differ", "crampstat-partial 3\nsection calories 1\nby sex\ngroups F,M\n"
+      "goals 2,1,0,-1,-2\n", 5, "goal list differs" },
+    { "kcal range differs", "crampstat-partial 3\nsection calories 1\nby sex\ngroups F,M\n"
+      "goals 2,1.5,1,0.5,0,-0.5,-1,-1.5,-2\nkcal 0 20000\n", 6,
       "kcal range differs" },
-    { "truncated after range", HEAD, 5, "\"participants\" is missing" },
-    { "negative count", HEAD "participants -2\n", 6, "expected a count" },
-    { "count overflow", HEAD "participants 18446744073709551616\n", 6,
+    { "truncated after range", HEAD, 6, "\"participants\" is missing" },
+    { "negative count", HEAD "participants -2\n", 7, "expected a count" },
+    { "count overflow", HEAD "participants 18446744073709551616\n", 7,
       "does not fit in 64 bits" },
-    { "count with text", HEAD "participants 2 x\n", 6, "text after" },
-    { "links out of order", HEAD "participants 2\nlink gain 0 0 0\n", 7,
+    { "count with text", HEAD "participants 2 x\n", 7, "text after" },
+    { "links out of order", HEAD "participants 2\nlink gain 0 0 0\n", 8,
       "expected the lose link line" },
-    { "more cases than sessions", HEAD "participants 2\nlink lose 1 2 0\n", 7,
+    { "more cases than sessions", HEAD "participants 2\nlink lose 1 2 0\n", 8,
       "more cases than sessions" },
-    { "missing end", HEAD "participants 2\n" LINKS "group F\n", 10,
+    { "missing end", HEAD "participants 2\n" LINKS "group F\n", 11,
       "\"end\" is missing" },
-    { "text after end", HEAD "participants 2\n" LINKS BODY "x\n", 17,
+    { "text after end", HEAD "participants 2\n" LINKS BODY "x\n", 18,
       "text after \"end\"" },
-    { "goal before group", HEAD "participants 2\n" LINKS "goal 0 1 0\n", 10,
+    { "goal before group", HEAD "participants 2\n" LINKS "goal 0 1 0\n", 11,
       "unexpected line \"goal\"" },
-    { "unknown group", HEAD "participants 2\n" LINKS "group X\n", 10,
+    { "unknown group", HEAD "participants 2\n" LINKS "group X\n", 11,
       "unknown group" },
-    { "group twice", HEAD "participants 0\n" LINKS "group F\ngroup F\n", 11,
+    { "group twice", HEAD "participants 0\n" LINKS "group F\ngroup F\n", 12,
       "group F appears twice" },
-    { "unknown goal", HEAD "participants 2\n" LINKS "group F\ngoal 3 1 0\n", 11,
+    { "unknown goal", HEAD "participants 2\n" LINKS "group F\ngoal 3 1 0\n", 12,
       "unknown goal" },
     { "goal repeated", HEAD "participants 2\n" LINKS
-      "group F\ngoal 0 1 0\ngoal 0 1 0\n", 12, "out of tracker order" },
+      "group F\ngoal 0 1 0\ngoal 0 1 0\n", 13, "out of tracker order" },
     { "more below than participants", HEAD "participants 2\n" LINKS
-      "group F\ngoal 0 1 2\n", 11, "more below the safe minimum" },
+      "group F\ngoal 0 1 2\n", 12, "more below the safe minimum" },
     { "zero goal count", HEAD "participants 2\n" LINKS "group F\ngoal 0 0 0\n",
-      11, "a zero count" },
+      12, "a zero count" },
     { "bad direction", HEAD "participants 2\n" LINKS
-      "group F\ntarget down 1 1\n", 11, "lose, maintain or gain" },
+      "group F\ntarget down 1 1\n", 12, "lose, maintain or gain" },
     { "kcal out of range", HEAD "participants 2\n" LINKS
-      "group F\ntarget lose 20001 1\n", 11, "whole number of kcal" },
+      "group F\ntarget lose 20001 1\n", 12, "whole number of kcal" },
     { "kcal not a number", HEAD "participants 2\n" LINKS
-      "group F\ntarget lose 12.5 1\n", 11, "whole number of kcal" },
+      "group F\ntarget lose 12.5 1\n", 12, "whole number of kcal" },
     { "negative target count", HEAD "participants 2\n" LINKS
-      "group F\ntarget lose 134 -1\n", 11, "expected a count" },
+      "group F\ntarget lose 134 -1\n", 12, "expected a count" },
     { "target repeated", HEAD "participants 2\n" LINKS
-      "group F\ntarget lose 134 1\ntarget lose 134 1\n", 12, "out of order" },
+      "group F\ntarget lose 134 1\ntarget lose 134 1\n", 13, "out of order" },
     { "targets out of order", HEAD "participants 2\n" LINKS
-      "group F\ntarget maintain 2000 1\ntarget lose 134 1\n", 12,
+      "group F\ntarget maintain 2000 1\ntarget lose 134 1\n", 13,
       "out of order" },
     { "target total overflows", HEAD "participants 2\n" LINKS
-      "group F\ntarget lose 134 18446744073709551615\ntarget lose 135 1\n", 12,
+      "group F\ntarget lose 134 18446744073709551615\ntarget lose 135 1\n", 13,
       "does not fit in 64 bits" },
-    { "participants disagree", HEAD "participants 3\n" LINKS BODY, 6,
+    { "participants disagree", HEAD "participants 3\n" LINKS BODY, 7,
       "participants 3, but the groups hold 2" },
     { "targets disagree with goals", HEAD "participants 2\n" LINKS
       "group F\ngoal 0 1 0\ngoal -2 1 1\ntarget lose 134 2\ngroup M\nend\n",
-      10, "group F: 1 participants with a lose goal but 2 targets" },
+      11, "group F: 1 participants with a lose goal but 2 targets" },
     { "below disagrees with targets", HEAD "participants 2\n" LINKS
       "group F\ngoal 0 1 0\ngoal -2 1 0\ntarget lose 134 1\n"
-      "target maintain 2000 1\ngroup M\nend\n", 10,
+      "target maintain 2000 1\ngroup M\nend\n", 11,
       "below the safe minimum do not match" },
 };
 
@@ -719,7 +751,7 @@ static void test_read_partial_errors(void **state)
         cs_error err = {0};
         int rc;
         print_message("case %s\n", bad_states[i].name);
-        rc = cs_cal_read_partial(&c, "s.partial", bad_states[i].text,
+        rc = cal_read(&c, "s.partial", bad_states[i].text,
                                  strlen(bad_states[i].text), &err);
         if (!bad_states[i].msg) {
             assert_int_equal(rc, CS_OK);
@@ -746,7 +778,8 @@ static void test_read_partial_errors(void **state)
 static void test_read_partial_age_band(void **state)
 {
     static const char ok[] =
-        "crampstat-partial 1 calories\nby age_band\ngroups 10-17,18-29,30-44,"
+        "crampstat-partial 3\nsection calories 1\nby age_band\n"
+        "groups 10-17,18-29,30-44,"
         "45-59,60+\ngoals 2,1.5,1,0.5,0,-0.5,-1,-1.5,-2\nkcal -5000 20000\n"
         "participants 2\nlink lose 0 0 0\nlink maintain 0 0 0\nlink gain 0 0 0\n"
         "group 30-44\ngoal -1 2 1\ntarget lose 1100 1\ntarget lose 1400 1\nend\n";
@@ -755,7 +788,7 @@ static void test_read_partial_age_band(void **state)
     cs_error err = {0};
 
     (void)state;
-    assert_int_equal(cs_cal_read_partial(&c, "a", ok, strlen(ok), &err), CS_OK);
+    assert_int_equal(cal_read(&c, "a", ok, strlen(ok), &err), CS_OK);
     cs_cal_dispose(&c);
     /* Two below: 1400 counts only for a man, 1100 for anybody. */
     memcpy(bad, ok, sizeof ok);
@@ -764,14 +797,14 @@ static void test_read_partial_age_band(void **state)
         char text[2 * sizeof ok];
         snprintf(text, sizeof text, "%sgoal -1 2 2%s", bad,
                  strstr(ok, "goal -1 2 1") + strlen("goal -1 2 1"));
-        assert_int_equal(cs_cal_read_partial(&c, "a", text, strlen(text), &err),
+        assert_int_equal(cal_read(&c, "a", text, strlen(text), &err),
                          CS_OK);
         cs_cal_dispose(&c);
         snprintf(text, sizeof text, "%sgoal -1 2 0%s", bad,
                  strstr(ok, "goal -1 2 1") + strlen("goal -1 2 1"));
-        assert_int_equal(cs_cal_read_partial(&c, "a", text, strlen(text), &err),
+        assert_int_equal(cal_read(&c, "a", text, strlen(text), &err),
                          CS_EDATA);
-        assert_int_equal(err.line, 10);
+        assert_int_equal(err.line, 11);
     }
 }
 

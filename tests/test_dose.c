@@ -445,10 +445,10 @@ static void test_merge_orders(void **state)
         mo.day = 19700 + (int32_t)(next() % 400);
         mo.has_day = next() % 50 != 0;
         cs_agg *s = &shard[next() % 3];
-        assert_int_equal(cs_agg_add(&one, fl, out, mmin, str(""), str(""), str(id), &err), 0);
-        assert_int_equal(cs_agg_add_more(&one, &mo, fl, out, mmin, str(id), &err), 0);
-        assert_int_equal(cs_agg_add(s, fl, out, mmin, str(""), str(""), str(id), &err), 0);
-        assert_int_equal(cs_agg_add_more(s, &mo, fl, out, mmin, str(id), &err), 0);
+        cs_acc_row row = { fl, out, mmin, str(""), str(""), str(id), &mo, NAN, 0 };
+        assert_int_equal(cs_agg_add_row(&one, &row, &err), 0);
+        row.level = 0;
+        assert_int_equal(cs_agg_add_row(s, &row, &err), 0);
     }
     assert_int_equal(cs_agg_finish(&one, &err), 0);
     cs_buf_init(&b1, 0);

@@ -8,6 +8,7 @@
 #define CRAMPSTAT_AGGREGATE_H
 
 #include <stdint.h>
+#include <crampstat/acc.h>
 #include <crampstat/buf.h>
 #include <crampstat/cluster.h>
 #include <crampstat/dose.h>
@@ -16,7 +17,8 @@
 #include <crampstat/rules.h>
 #include <crampstat/tag.h>
 
-#define CS_AGG_VERSION 2
+struct cs_cal;
+
 #define CS_AGG_MAX_LEVELS 1000   /* strata or adjustment levels */
 #define CS_AGG_PATTERNS (1u << CS_F_MAIN_N)
 
@@ -56,55 +58,57 @@ typedef struct cs_agg {
     /* ---- dose-response and incidence over time (dose.h, period.h) ---- */
     cs_dose dose;
     cs_period period;
+    /* ---- the calorie goals (calories.h); NULL when not counted ---- */
+    struct cs_cal *cal;
+    /* ---- which accumulators it holds: bit i = cs_acc_registry[i] ---- */
+    unsigned have;
 } cs_agg;
 
+/* An empty state: no accumulators. */
+void cs_agg_empty(cs_agg *a);
+/* A state with the accumulators the options ask for (acc.h). */
+int cs_agg_open(cs_agg *a, const cs_acc_opts *o, cs_error *err);
+/* The session accumulators, without the per-participant sums (add them
+ * with cs_agg_cluster): what 'aggregate --cluster none' counts. */
 int cs_agg_init(cs_agg *a, const cs_rules *r, const char *by,
                 const char *adjust, cs_error *err);
 void cs_agg_dispose(cs_agg *a);
 /* Keep per-participant sums, for intervals robust to the clustering of
  * sessions within participants (cluster.h). Call before the first add. */
 int cs_agg_cluster(cs_agg *a, cs_error *err);
+/* Does a hold the accumulator named name? */
+int cs_agg_has(const cs_agg *a, const char *name);
 int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err);
 
-/* Add one session: its factor flags (1/0/-1), outcome (1/0/-1), duration
- * in milli-minutes, the values of the --by and --adjust columns, and its
- * participant id (used only when the state clusters). */
+/* Add one tagged session to every accumulator of a, in registry order. */
+int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err);
+/* The same from its parts, with every dose-response exposure missing,
+ * no day and no calorie goal. */
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
                cs_str participant, cs_error *err);
-/* The dose-response exposures and the day of one session, for
- * cs_agg_add_more: dose[e] NaN when missing; has_day 0 when undated. */
-typedef struct cs_agg_more {
-    double dose[CS_DOSE_N];
-    int32_t day;
-    int has_day;
-} cs_agg_more;
-/* cs_agg_add counts a session with a known outcome as having every
- * dose-response exposure missing and no day; called once right after it
- * (with the same factor flags, outcome, duration and participant), this
- * puts the session into its bands and its day instead. */
-int cs_agg_add_more(cs_agg *a, const cs_agg_more *m, const signed char *factor,
-                    int outcome, uint64_t mmin, cs_str participant,
-                    cs_error *err);
 
 /* Duration text (plain decimal minutes) to milli-minutes, rounded to the
  * nearest, but at least 1 for a positive duration; -1 when it is not a
  * plain decimal in 0 ... 1440. */
 int cs_agg_mmin(cs_str duration, uint64_t *out);
 
-/* into += from; CS_EDATA when their rules, outcome, by, adjust differ, or
- * on a counter overflow. */
+/* into += from; CS_EDATA when they do not hold the same accumulators,
+ * when one refuses (different rules, outcome, by, adjust, groups), or on
+ * a counter overflow. */
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
-/* The same, but from may be emptied: when into has no participants and
- * no levels yet, from's participant sums are moved, not copied. */
+/* The same, but from may be emptied: what can be handed over (the
+ * participants' sums when into has none yet) is moved, not copied. */
 int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err);
 /* Sort strata, levels and participants (the canonical order). */
 int cs_agg_finish(cs_agg *a, cs_error *err);
 
-/* The partial-state text format (docs/partial-format.md), appended to
- * out. CS_OK, or out's error (out of memory, its cap) set in err. */
+/* The partial-state text (docs/partial-format.md, src/partial.c): a
+ * magic line, one named, versioned section per accumulator, "end".
+ * Appended to out; CS_OK, or out's error (out of memory, its cap). */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *out, cs_error *err);
-/* Parse untrusted partial-state text; name is used in messages. */
+/* Parse untrusted partial-state text into a (made here; disposed on
+ * failure); name is used in messages. */
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err);
 
@@ -113,10 +117,5 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
  * the participants (about 100-300 bytes each when clustered). */
 #define CS_PARTIAL_MAX ((size_t)512 << 20)
 int cs_read_small_file(cs_buf *b, const char *path, cs_error *err);
-/* The kind of a partial state text ("aggregate", "calories") from its
- * first line, into kind (at least 32 bytes); CS_EDATA when it is not a
- * partial state. */
-int cs_partial_kind(const char *name, const char *text, size_t len,
-                    char *kind, size_t cap, cs_error *err);
 
 #endif

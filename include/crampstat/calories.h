@@ -32,7 +32,6 @@
 #include <crampstat/schema.h>
 #include <crampstat/stats.h>
 
-#define CS_CAL_VERSION 1
 #define CS_CAL_GROUPS_MAX 5     /* most groups any --by has */
 #define CS_CAL_DIR_N 3          /* goal directions: lose, maintain, gain */
 #define CS_CAL_BIN_KCAL 100     /* width of the reported histogram bins */
@@ -169,16 +168,6 @@ typedef struct cs_cal_link_stats {
 
 void cs_cal_link_compute(cs_cal_link_stats *out, const cs_cal *c,
                          const cs_report_opts *o);
-
-/* The partial-state text (docs/calories.md): first line
- * "crampstat-partial 1 calories", integer counts only, the histograms as
- * sparse "kcal count" lines. */
-int cs_cal_write_partial(const cs_cal *c, cs_buf *out, cs_error *err);
-/* Parse untrusted partial-state text into c (initialised here; disposed
- * on failure). CS_EDATA with the line for anything malformed or
- * inconsistent; name is used in messages. */
-int cs_cal_read_partial(cs_cal *c, const char *name, const char *text,
-                        size_t len, cs_error *err);
 
 /* Render the report of a state in o->format (pretty, csv, tsv, json or
  * md); o->level and o->ci apply to the cramp link. Returns CS_OK, or a

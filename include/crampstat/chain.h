@@ -55,8 +55,8 @@ typedef struct cs_chain_left {
 
 typedef struct cs_chain {
     cs_chain_opts o;
-    cs_agg agg;                   /* the files read to their end */
-    cs_cal cal;                   /* the survey and those files */
+    cs_agg agg;                   /* the files read to their end, and the
+                                     survey's calorie goals (agg.cal) */
     cs_rejlog *rej;
     cs_survey *sv;
     cs_idset *ids;                /* NULL with unique_ids */
@@ -71,7 +71,8 @@ typedef struct cs_chain {
     uint64_t read, joined, rejected, no_survey, tagged, counted;
     /* private */
     struct cs_tagger *tg;
-    int agg_ready, cal_ready;
+    cs_acc_opts acc;              /* the accumulators of every file */
+    int agg_ready;
     unsigned char merged[CS_CHAIN_MAX_EXERCISE];
 } cs_chain;
 

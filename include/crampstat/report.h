@@ -140,5 +140,11 @@ int cs_report_dose_tables(cs_buf *b, const cs_report *r);
 
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
+/* The report of every accumulator a state holds: the factor report, the
+ * calorie report, or both (as analyze shows them: one after the other,
+ * in JSON as the members "aggregate" and "calories"). CS_OK, or the
+ * failure (out of memory, out's cap) in err. */
+int cs_agg_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err);
 
 #endif

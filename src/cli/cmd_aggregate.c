@@ -154,10 +154,8 @@ static int emit(const cs_agg *a, int partial, const cs_report_opts *ro,
     int rc;
 
     cs_buf_init(&b, 0);
-    if (partial)
-        rc = cs_agg_write_partial(a, &b, err);
-    else if ((rc = cs_report_render(a, ro, &b)) < 0)
-        rc = cli_text_failed(&b, err);
+    rc = partial ? cs_agg_write_partial(a, &b, err)
+                 : cs_agg_render(a, ro, &b, err);
     if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
@@ -233,12 +231,12 @@ int cmd_aggregate(int argc, char **argv)
         if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0 ||
             cs_tagread_open(&tr, r, rec, &to, rej, &err) < 0)
             goto done;
-        while ((rc = cs_tagread_next(tr, &row, &err)) > 0)
-            if (cs_agg_add(&agg, row.factor, row.outcome, row.mmin, row.by,
-                           row.adjust, row.participant, &err) < 0 ||
-                cs_agg_add_more(&agg, &row.more, row.factor, row.outcome,
-                                row.mmin, row.participant, &err) < 0)
+        while ((rc = cs_tagread_next(tr, &row, &err)) > 0) {
+            cs_acc_row ar = { row.factor, row.outcome, row.mmin, row.by,
+                              row.adjust, row.participant, &row.more, NAN, 0 };
+            if (cs_agg_add_row(&agg, &ar, &err) < 0)
                 goto done;
+        }
         nin += cs_tagread_rows(tr);
         nrej += cs_tagread_rejected(tr);
         cs_tagread_free(tr);
@@ -267,12 +265,11 @@ int cmd_merge(int argc, char **argv)
     cli_parser parser;
     cs_error err = {0};
     cs_agg total, one;
-    cs_cal ctotal, cone;
     cs_buf text;
     const char *output = NULL;
     char *stdin_only[] = { "-" };
     char **files;
-    int nfiles, opt, have = 0, cal = 0;
+    int nfiles, opt, have = 0;
 
     cli_parser_init(&parser, &merge_command);
     while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
@@ -286,31 +283,13 @@ int cmd_merge(int argc, char **argv)
     nfiles = optind < argc ? argc - optind : 1;
     cs_buf_init(&text, CS_PARTIAL_MAX + ((size_t)1 << 17));
     for (int f = 0; f < nfiles; f++) {
-        char kind[32];
         if (cs_read_small_file(&text, files[f], &err) < 0 ||
-            cs_partial_kind(files[f], text.ptr, text.len, kind, sizeof kind, &err) < 0)
-            goto done;
-        /* The first state decides the kind: aggregate or calories. */
-        if (f == 0)
-            cal = strcmp(kind, "calories") == 0;
-        if (strcmp(kind, cal ? "calories" : "aggregate") != 0) {
-            cs_error_at(&err, CS_EDATA, (cs_pos){ files[f], 1, 0 },
-                        "a \"%s\" partial state cannot be merged with "
-                        "%s states", kind, cal ? "calories" : "aggregate");
-            goto done;
-        }
-        if (cal ? cs_cal_read_partial(have ? &cone : &ctotal, files[f],
-                                      text.ptr, text.len, &err) < 0
-                : cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
-                                      text.len, &err) < 0)
+            cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
+                                text.len, &err) < 0)
             goto done;
         if (have) {
-            int rc = cal ? cs_cal_merge(&ctotal, &cone, &err)
-                         : cs_agg_merge(&total, &one, &err);
-            if (cal)
-                cs_cal_dispose(&cone);
-            else
-                cs_agg_dispose(&one);
+            int rc = cs_agg_merge_move(&total, &one, &err);
+            cs_agg_dispose(&one);
             if (rc < 0) {
                 /* Name the file that did not fit. */
                 char msg[256];
@@ -323,23 +302,10 @@ int cmd_merge(int argc, char **argv)
         }
         have = 1;
     }
-    if (cal) {
-        cli_output out;
-        cs_cal_finish(&ctotal);
-        cs_buf_reset(&text);
-        if (cs_cal_write_partial(&ctotal, &text, &err) == CS_OK &&
-            cli_output_open(&out, output, NULL, &err) == CS_OK) {
-            cs_writer_raw(out.w, text.ptr, text.len);
-            cli_output_close(&out, 1, &err);
-        }
-        goto done;
-    }
     if (cs_agg_finish(&total, &err) == CS_OK)
         emit(&total, 1, NULL, output, &err);
 done:
-    if (have && cal)
-        cs_cal_dispose(&ctotal);
-    else if (have)
+    if (have)
         cs_agg_dispose(&total);
     cs_buf_dispose(&text);
     return cli_report("merge", &err);
@@ -351,11 +317,9 @@ int cmd_report(int argc, char **argv)
     cs_error err = {0};
     cs_report_opts ro;
     cs_agg agg;
-    cs_cal cal;
     cs_buf text;
     const char *output = NULL, *path = "-";
-    char kind[32];
-    int opt, have = 0, have_cal = 0;
+    int opt, have = 0;
 
     cs_report_opts_init(&ro);
     cli_parser_init(&parser, &report_command);
@@ -385,35 +349,13 @@ int cmd_report(int argc, char **argv)
         path = argv[optind];
     cs_buf_init(&text, CS_PARTIAL_MAX + ((size_t)1 << 17));
     if (cs_read_small_file(&text, path, &err) < 0 ||
-        cs_partial_kind(path, text.ptr, text.len, kind, sizeof kind, &err) < 0)
-        goto done;
-    if (strcmp(kind, "calories") == 0) {
-        cli_output out;
-        if (cs_cal_read_partial(&cal, path, text.ptr, text.len, &err) < 0)
-            goto done;
-        have_cal = 1;
-        cs_buf_reset(&text);
-        if (cs_cal_render(&cal, &ro, &text, &err) == CS_OK &&
-            cli_output_open(&out, output, NULL, &err) == CS_OK) {
-            cs_writer_raw(out.w, text.ptr, text.len);
-            cli_output_close(&out, 1, &err);
-        }
-        goto done;
-    }
-    if (strcmp(kind, "aggregate") != 0) {
-        cs_error_at(&err, CS_EDATA, (cs_pos){ path, 1, 0 },
-                    "unknown partial state kind \"%s\"", kind);
-        goto done;
-    }
-    if (cs_agg_read_partial(&agg, path, text.ptr, text.len, &err) < 0)
+        cs_agg_read_partial(&agg, path, text.ptr, text.len, &err) < 0)
         goto done;
     have = 1;
     emit(&agg, 0, &ro, output, &err);
 done:
     if (have)
         cs_agg_dispose(&agg);
-    if (have_cal)
-        cs_cal_dispose(&cal);
     cs_buf_dispose(&text);
     return cli_report("report", &err);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
 #include <crampstat/ingest.h>
 #include <crampstat/join.h>
@@ -98,7 +99,7 @@ static int read_survey(cs_cal *cal, cs_reader *r, const cs_record *h,
 }
 
 /* Tagged sessions, from r whose header h was read (r is borrowed). */
-static int read_tagged(cs_cal *cal, cs_reader *r, const cs_record *h,
+static int read_tagged(cs_agg *st, cs_reader *r, const cs_record *h,
                        cs_rejlog *rej, counts *k, cs_error *err)
 {
     cs_tagread_opts to = { CS_TR_GOAL, NULL, NULL, "calories" };
@@ -107,9 +108,12 @@ static int read_tagged(cs_cal *cal, cs_reader *r, const cs_record *h,
 
     if (cs_tagread_open(&tr, r, h, &to, rej, err) < 0)
         return err->code;
-    while (cs_tagread_next(tr, &row, err) > 0)
-        if (cs_cal_add_session(cal, row.goal_lb_week, row.outcome, err) < 0)
+    while (cs_tagread_next(tr, &row, err) > 0) {
+        cs_acc_row ar = { NULL, row.outcome, 0, { "", 0 }, { "", 0 },
+                          { "", 0 }, NULL, row.goal_lb_week, 0 };
+        if (cs_agg_add_row(st, &ar, err) < 0)
             break;
+    }
     k->in = cs_tagread_rows(tr);
     k->rejected = cs_tagread_rejected(tr);
     k->used = k->in - k->rejected;
@@ -117,15 +121,15 @@ static int read_tagged(cs_cal *cal, cs_reader *r, const cs_record *h,
     return err->code;
 }
 
-static int emit(const cs_cal *cal, int partial, const cs_report_opts *ro,
+static int emit(const cs_agg *st, int partial, const cs_report_opts *ro,
                 const char *output, cs_error *err)
 {
     cs_buf b;
     int rc;
 
     cs_buf_init(&b, 0);
-    rc = partial ? cs_cal_write_partial(cal, &b, err)
-                 : cs_cal_render(cal, ro, &b, err);
+    rc = partial ? cs_agg_write_partial(st, &b, err)
+                 : cs_agg_render(st, ro, &b, err);
     if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);
@@ -138,7 +142,8 @@ int cmd_calories(int argc, char **argv)
     cs_error err = {0};
     cs_report_opts ro;
     cs_rejlog *rej = NULL;
-    cs_cal cal;
+    cs_agg st;
+    cs_acc_opts ao = { NULL, NULL, NULL, 0, 0, 1, CS_CAL_BY_SEX };
     cs_reader *r = NULL;
     const cs_record *h;
     counts k = {0};
@@ -175,7 +180,8 @@ int cmd_calories(int argc, char **argv)
                          "states of several with 'crampstat merge')");
     if (optind < argc)
         path = argv[optind];
-    if (cs_cal_init(&cal, by, &err) < 0)
+    ao.calories_by = by;     /* a state of the calorie goals alone */
+    if (cs_agg_open(&st, &ao, &err) < 0)
         return cli_report("calories", &err);
     cal_ready = 1;
     /* The header says which input this is; the rows are read on from
@@ -184,12 +190,12 @@ int cmd_calories(int argc, char **argv)
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;
     if ((tagged = cs_tagread_is_tagged(h))) {
-        if (read_tagged(&cal, r, h, rej, &k, &err) < 0)
+        if (read_tagged(&st, r, h, rej, &k, &err) < 0)
             goto done;
     } else {
         cs_reader *owned = r;
         r = NULL;
-        if (read_survey(&cal, owned, h, rej, &k, &err) < 0)
+        if (read_survey(st.cal, owned, h, rej, &k, &err) < 0)
             goto done;
     }
     if (!quiet) {
@@ -201,12 +207,12 @@ int cmd_calories(int argc, char **argv)
                     "%llu rejected; %llu participants\n", k.in, k.used,
                     k.rejected, k.participants);
     }
-    cs_cal_finish(&cal);
-    emit(&cal, partial, &ro, output, &err);
+    if (cs_agg_finish(&st, &err) == CS_OK)
+        emit(&st, partial, &ro, output, &err);
 done:
     cs_reader_free(r);
     cs_rejlog_close(rej, &err);
     if (cal_ready)
-        cs_cal_dispose(&cal);
+        cs_agg_dispose(&st);
     return cli_report("calories", &err);
 }

@@ -306,15 +306,15 @@ check "/dev/full exits 74" 74 $?
 cs aggregate -q --partial "$T/tagged.csv" >"$T/agg.partial"
 cs merge "$T/single.partial" "$T/agg.partial" >/dev/null 2>"$T/e5"
 check "merge calories + aggregate exits 65" 65 $?
-check "merge calories + aggregate message" "crampstat: merge: $T/agg.partial:1: a \"aggregate\" partial state cannot be merged with calories states" "$(cat "$T/e5")"
+check "merge calories + aggregate message" "crampstat: merge: $T/agg.partial: cannot merge: the states have different sections (calories vs sessions,factors,logistic,cluster,dose,period)" "$(cat "$T/e5")"
 cs calories -q --by age_band --partial "$S/survey.csv.gz" >"$T/age.partial"
 cs merge "$T/single.partial" "$T/age.partial" >/dev/null 2>"$T/e6"
 check "merge of different --by exits 65" 65 $?
 check_grep "merge of different --by message" "grouped by different columns (sex vs age_band)" "$T/e6"
-sed '12s/^goal \([^ ]*\) \([0-9]*\)/goal \1 9\2/' "$T/single.partial" >"$T/corrupt.partial"
+sed '13s/^goal \([^ ]*\) \([0-9]*\)/goal \1 9\2/' "$T/single.partial" >"$T/corrupt.partial"
 cs report "$T/corrupt.partial" >/dev/null 2>"$T/e7"
 check "report of an inconsistent state exits 65" 65 $?
-check_grep "report names the group line" "corrupt.partial:10: group F: " "$T/e7"
+check_grep "report names the group line" "corrupt.partial:11: group F: " "$T/e7"
 head -c 300 "$T/single.partial" >"$T/cut.partial"
 cs report "$T/cut.partial" >/dev/null 2>"$T/e8"
 check "report of a truncated state exits 65" 65 $?

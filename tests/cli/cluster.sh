@@ -21,8 +21,8 @@ for fmt in json pretty csv; do
 done
 cs aggregate -q --by sex --adjust age_band --input-name "$X" --partial \
     <"$T/tagged.csv" >"$T/single.partial"
-check "the state clusters by participant" "clusters participant_id 1995" \
-    "$(grep '^clusters' "$T/single.partial")"
+check "the state clusters by participant" "section cluster 1|participants 1995" \
+    "$(grep -A1 '^section cluster' "$T/single.partial" | paste -sd'|')"
 
 # Three shards, each session to a pseudo-random shard (fixed seed).
 awk -v dir="$T" 'BEGIN { srand(7) }
@@ -61,10 +61,10 @@ else
 fi
 
 # A format-1 state is refused with a message naming it.
-sed '1s/.*/crampstat-partial 1 aggregate/' "$T/r0.partial" >"$T/old.partial"
+sed '1s/.*/crampstat-partial 2 aggregate/' "$T/r0.partial" >"$T/old.partial"
 cs report "$T/old.partial" >/dev/null 2>"$T/old.err"
-check "format 1: exit 65" 65 $?
-check_grep "format 1: message" "old.partial:1: partial state format 1 comes from an older crampstat" "$T/old.err"
+check "format 2: exit 65" 65 $?
+check_grep "format 2: message" "old.partial:1: \"crampstat-partial 2 aggregate\" is a partial state of an older crampstat" "$T/old.err"
 # A state whose participants do not add up to its cells is refused.
 awk '/^p / && !done { sub(/:1:/, ":2:"); done = 1 } { print }' "$T/r0.partial" >"$T/edit.partial"
 cs report "$T/edit.partial" >/dev/null 2>"$T/edit.err"
@@ -75,7 +75,7 @@ cs aggregate -q --cluster none --by sex --adjust age_band --input-name "$X" --pa
     <"$T/r1.csv" >"$T/none.partial"
 cs merge "$T/r0.partial" "$T/none.partial" >/dev/null 2>"$T/mix.err"
 check "clustered with unclustered: exit 65" 65 $?
-check_grep "clustered with unclustered: message" "one state clusters sessions by participant" "$T/mix.err"
+check_grep "clustered with unclustered: message" "one was made with --cluster none" "$T/mix.err"
 
 # The header says which intervals lead; --cluster none drops the line.
 check_grep "header names the robust intervals" \

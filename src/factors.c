@@ -1,0 +1,227 @@
+/* The "factors" accumulator: sessions, cases and exposure (milli-minutes)
+ * per stratum of the --by column, factor and exposure state. The crude
+ * and stratified statistics, epi.2by2's measures and the exact rate
+ * ratios are computed from it (report.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include "internal.h"
+
+static const char *const state_names[3] = { "unexposed", "exposed", "unknown" };
+
+static int factors_wanted(const cs_acc_opts *o)
+{
+    return o->sessions;
+}
+
+static int factors_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
+{
+    const char *by = o && o->by ? o->by : "";
+
+    if (strlen(by) >= sizeof a->by)
+        return cs_error_set(err, CS_EUSAGE, "column name too long");
+    snprintf(a->by, sizeof a->by, "%s", by);
+    return CS_OK;
+}
+
+static void factors_dispose(cs_agg *a)
+{
+    cs__levels_free(a->strata, a->nstrata);
+    a->strata = NULL;
+    a->nstrata = 0;
+}
+
+static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    cs_str by = a->by[0] ? r->by : (cs_str){ "", 0 };
+    long s;
+
+    if (r->outcome < 0)
+        return CS_OK;           /* counted by "sessions", left out here */
+    if ((s = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum, by)) < 0)
+        return cs__level_error(s, a->by, err);
+    cs_agg_level *l = &a->strata[s];
+    for (int f = 0; f < CS_F_N; f++) {
+        int st = r->factor[f] < 0 ? CS_AGG_UNKNOWN : r->factor[f];
+        cs_agg_cell *c = &l->cell[f][st];
+        c->sessions++;
+        c->cases += (uint64_t)r->outcome;
+        c->mmin += r->mmin;
+    }
+    return CS_OK;
+}
+
+static int factors_mergeable(const cs_agg *into, const cs_agg *from,
+                             cs_error *err)
+{
+    if (strcmp(into->by, from->by) != 0)
+        return cs_error_set(err, CS_EDATA, "the states are stratified by "
+                            "different columns (\"%s\" vs \"%s\")", into->by,
+                            from->by);
+    return CS_OK;
+}
+
+static int factors_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p, cs_error *err)
+{
+    (void)p;
+    for (size_t i = 0; i < from->nstrata; i++) {
+        const cs_agg_level *src = &from->strata[i];
+        cs_str name = { src->name, src->name_len };
+        long s = cs__level_find(&into->strata, &into->nstrata,
+                                &into->last_stratum, name);
+        if (s < 0)
+            return cs__level_error(s, into->by, err);
+        for (int f = 0; f < CS_F_N; f++)
+            for (int e = 0; e < 3; e++) {
+                cs_agg_cell *c = &into->strata[s].cell[f][e];
+                const cs_agg_cell *o = &src->cell[f][e];
+                if (cs__add_u64(&c->sessions, o->sessions) < 0 ||
+                    cs__add_u64(&c->cases, o->cases) < 0 ||
+                    cs__add_u64(&c->mmin, o->mmin) < 0)
+                    return cs_error_set(err, CS_EDATA, "a count overflows 64 "
+                                        "bits when merging");
+            }
+    }
+    return CS_OK;
+}
+
+static int factors_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
+{
+    (void)p;
+    (void)err;
+    if (a->nstrata > 1)
+        qsort(a->strata, a->nstrata, sizeof *a->strata, cs__level_cmp);
+    a->last_stratum = 0;
+    return CS_OK;
+}
+
+static void factors_write(const cs_agg *a, cs_buf *b)
+{
+    cs_buf_puts(b, "by ");
+    cs__put_str(b, a->by);
+    cs_buf_putc(b, '\n');
+    for (size_t i = 0; i < a->nstrata && !cs_buf_error(b); i++) {
+        const cs_agg_level *l = &a->strata[i];
+        cs_buf_puts(b, "stratum ");
+        cs__put_str(b, l->name);
+        cs_buf_putc(b, '\n');
+        for (int f = 0; f < CS_F_N; f++)
+            for (int e = 0; e < 3; e++) {
+                const cs_agg_cell *c = &l->cell[f][e];
+                if (c->sessions || c->cases || c->mmin)
+                    cs_buf_printf(b, "cell %s %s %llu %llu %llu\n",
+                                  cs_factor_name(f), state_names[e],
+                                  (unsigned long long)c->sessions,
+                                  (unsigned long long)c->cases,
+                                  (unsigned long long)c->mmin);
+            }
+    }
+}
+
+static int factor_index(cs_str w)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        if (cs_str_eq(w, cs_factor_name(f)))
+            return f;
+    return -1;
+}
+
+static int factors_read(cs_agg *a, cs__ptext *t)
+{
+    cs_agg_level *cur = NULL;
+    cs_str line;
+    int rc;
+
+    if ((rc = cs__ptext_fixed_str(t, "by", a->by, sizeof a->by)) < 0)
+        return rc;
+    while ((rc = cs__ptext_line(t, &line)) > 0) {
+        cs_str w = cs__ptext_word(&line);
+        if (cs_str_eq(w, "stratum")) {
+            char *s;
+            size_t before = a->nstrata;
+            long idx;
+            if ((rc = cs__ptext_str(t, line, &s)) < 0)
+                return rc;
+            idx = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum,
+                                 (cs_str){ s, strlen(s) });
+            free(s);
+            if (idx < 0)
+                return cs__level_error(idx, a->by, t->err);
+            if (a->nstrata == before)
+                return cs__ptext_err(t, t->line, "a level appears twice");
+            cur = &a->strata[idx];
+        } else if (cs_str_eq(w, "cell") && cur) {
+            int f = factor_index(cs__ptext_word(&line)), e = -1;
+            cs_str st = cs__ptext_word(&line);
+            cs_agg_cell c;
+            for (int k = 0; k < 3; k++)
+                if (cs_str_eq(st, state_names[k]))
+                    e = k;
+            if (f < 0 || e < 0)
+                return cs__ptext_err(t, t->line, "unknown factor or exposure "
+                                     "state");
+            if ((rc = cs__ptext_u64(t, &line, &c.sessions)) < 0 ||
+                (rc = cs__ptext_u64(t, &line, &c.cases)) < 0 ||
+                (rc = cs__ptext_u64(t, &line, &c.mmin)) < 0)
+                return rc;
+            if (line.len || c.cases > c.sessions ||
+                (c.sessions < UINT64_MAX / 1440000 &&
+                 c.mmin > c.sessions * (uint64_t)1440000))
+                return cs__ptext_err(t, t->line, "inconsistent cell: more "
+                                     "cases than sessions, or more exposure "
+                                     "than 1440 minutes a session");
+            cur->cell[f][e] = c;
+        } else {
+            return cs__ptext_err(t, t->line, "unexpected line \"%.*s\"",
+                                 (int)(w.len > 40 ? 40 : w.len), w.ptr);
+        }
+    }
+    return rc;
+}
+
+/* Each session with a known outcome is in one stratum and, for every
+ * factor, in one exposure state. A state that breaks this was edited or
+ * corrupted, and its report would be wrong without any sign of it. */
+static int factors_check(const cs_agg *a, cs__ptext *t)
+{
+    uint64_t used = 0;
+
+    for (size_t i = 0; i < a->nstrata; i++) {
+        const cs_agg_level *l = &a->strata[i];
+        uint64_t t0[3] = { 0, 0, 0 };
+        for (int f = 0; f < CS_F_N; f++) {
+            uint64_t s[3] = { 0, 0, 0 };
+            for (int e = 0; e < 3; e++) {
+                const cs_agg_cell *c = &l->cell[f][e];
+                if (cs__add_u64(&s[0], c->sessions) < 0 ||
+                    cs__add_u64(&s[1], c->cases) < 0 ||
+                    cs__add_u64(&s[2], c->mmin) < 0)
+                    return cs__ptext_err(t, t->line, "stratum \"%s\": its "
+                                         "counts overflow 64 bits", l->name);
+            }
+            if (f == 0)
+                memcpy(t0, s, sizeof t0);
+            else if (memcmp(s, t0, sizeof t0) != 0)
+                return cs__ptext_err(t, t->line, "stratum \"%s\": the factors "
+                                     "do not count the same sessions, cases "
+                                     "and exposure (the state was edited or "
+                                     "is corrupt)", l->name);
+        }
+        if (cs__add_u64(&used, t0[0]) < 0)
+            return cs__ptext_err(t, t->line, "the strata's sessions overflow "
+                                 "64 bits");
+    }
+    if (used != cs__agg_used(a))
+        return cs__ptext_err(t, t->line, "the counts do not add up to the "
+                             "rows line (the state was edited or is corrupt)");
+    return CS_OK;
+}
+
+static const char *const needs[] = { "sessions", NULL };
+
+const cs_acc_kind cs_acc_factors = {
+    "factors", 1, needs, factors_wanted, factors_create, factors_dispose,
+    factors_add, factors_mergeable, factors_merge, factors_finish, factors_write, factors_read,
+    factors_check, cs__report_factors,
+};
