@@ -338,7 +338,7 @@ static int render_json(const crep *r, cs_buf *b)
         j_notes(b, r->link.notes[k]);
         cs_buf_putc(b, '}');
     }
-    cs_buf_printf(b, "]}}\n");
+    cs_buf_printf(b, "]}}");
     return cs_buf_error(b);
 }
 
@@ -730,8 +730,10 @@ static int render_text(const crep *r, cs_buf *b)
     return cs_buf_error(b);
 }
 
-int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
-                  cs_error *err)
+/* The report; member: the JSON object alone, without the newline that
+ * ends the document. */
+static int render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err, int member)
 {
     crep *r = calloc(1, sizeof *r);
     cs_report_opts def;
@@ -748,7 +750,10 @@ int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
     rc = compute(r);
     if (rc == CS_OK) {
         switch (o->format) {
-        case CS_FMT_JSON: rc = render_json(r, out); break;
+        case CS_FMT_JSON:
+            if ((rc = render_json(r, out)) == CS_OK && !member)
+                cs_buf_putc(out, '\n');
+            break;
         case CS_FMT_CSV:
         case CS_FMT_TSV: rc = render_csv(r, out); break;
         default: rc = render_text(r, out); break;
@@ -765,4 +770,23 @@ int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
                                    : "cannot bin the calorie targets");
     }
     return CS_OK;
+}
+
+int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                  cs_error *err)
+{
+    return render(c, o, out, err, 0);
+}
+
+int cs_cal_json_value(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                      cs_error *err)
+{
+    cs_report_opts j;
+
+    if (o)
+        j = *o;
+    else
+        cs_report_opts_init(&j);
+    j.format = CS_FMT_JSON;
+    return render(c, &j, out, err, 1);
 }

@@ -120,16 +120,6 @@ static void json_ingest(cs_buf *b, const cs_chain *rn)
     cs_buf_puts(b, "}");
 }
 
-/* The JSON text appended to b since start as a member value: a JSON text
- * is one value with optional white space around it (RFC 8259, section
- * 2); the renderers end theirs with a newline, which goes. */
-static void json_member_value(cs_buf *b, size_t start)
-{
-    while (b->len > start && (b->ptr[b->len - 1] == '\n' ||
-                              b->ptr[b->len - 1] == ' '))
-        b->len--;
-}
-
 /* The report's renderers fail through b (its cap, memory) or, for their
  * tables, out of memory. */
 static int failed(const cs_buf *b, cs_error *err)
@@ -214,14 +204,10 @@ int cs_chain_render(cs_chain *c, const cs_report_opts *ro,
         cs_buf_puts(b, "{\"ingest\": ");
         json_ingest(b, c);
         cs_buf_puts(b, ",\n\"aggregate\": ");
-        size_t start = b->len;
-        rc = cs_report_render(&c->agg, ro, b);
-        json_member_value(b, start);
+        rc = cs_report_json_value(&c->agg, ro, b);
         cs_buf_puts(b, ",\n\"calories\": ");
-        start = b->len;
-        if (rc == CS_OK && cs_cal_render(c->agg.cal, ro, b, err) < 0)
+        if (rc == CS_OK && cs_cal_json_value(c->agg.cal, ro, b, err) < 0)
             return err->code;
-        json_member_value(b, start);
         cs_buf_puts(b, "}\n");
     } else {
         rc = cs_report_render(&c->agg, ro, b);

@@ -614,7 +614,7 @@ static int render_json(const rep *r, cs_buf *b)
     else
         cs_buf_append(b, "null", 4);
     cs_report_dose_json(b, r);   /* dose, over time */
-    cs_buf_append(b, "}\n", 2);
+    cs_buf_putc(b, '}');
     return cs_buf_error(b);
 }
 
@@ -1330,9 +1330,10 @@ int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
 
     if (!r)
         return cs_buf_fail(out, CS_ENOMEM);
-    if (o->format == CS_FMT_JSON)
+    if (o->format == CS_FMT_JSON) {
         render_json(r, out);
-    else
+        cs_buf_putc(out, '\n');
+    } else
         render_tables(r, out);
     /* dose-response and over time: pretty and md (csv/tsv keep the
      * factor table's columns) */
@@ -1342,38 +1343,39 @@ int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
     return cs_buf_error(out);
 }
 
-/* A JSON value just written from start, without its trailing newline:
- * it becomes a member of an enclosing object. */
-static void trim_member(cs_buf *b, size_t start)
+int cs_report_json_value(const cs_agg *a, const cs_report_opts *o, cs_buf *out)
 {
-    while (b->len > start && (b->ptr[b->len - 1] == '\n' ||
-                              b->ptr[b->len - 1] == ' '))
-        b->len--;
+    cs_report_opts j = *o;
+    rep *r;
+
+    j.format = CS_FMT_JSON;
+    if (!(r = cs_report_compute(a, &j)))
+        return cs_buf_fail(out, CS_ENOMEM);
+    render_json(r, out);
+    cs_report_free(r);
+    return cs_buf_error(out);
 }
 
 int cs_agg_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out,
                   cs_error *err)
 {
-    int tables = cs_agg_has(a, "factors"), both = tables && a->cal;
-    size_t start;
+    int tables = cs_agg_has(a, "factors");
 
-    if (both && o->format == CS_FMT_JSON)
+    if (tables && a->cal && o->format == CS_FMT_JSON) {
         cs_buf_puts(out, "{\"aggregate\": ");
-    start = out->len;
-    if (tables && cs_report_render(a, o, out) < 0)
-        goto failed;
-    if (both && o->format == CS_FMT_JSON) {
-        trim_member(out, start);
+        if (cs_report_json_value(a, o, out) < 0)
+            goto failed;
         cs_buf_puts(out, ",\n\"calories\": ");
-    } else if (both) {
-        cs_buf_putc(out, '\n');
-    }
-    start = out->len;
-    if (a->cal && cs_cal_render(a->cal, o, out, err) < 0)
-        return err->code;
-    if (both && o->format == CS_FMT_JSON) {
-        trim_member(out, start);
+        if (cs_cal_json_value(a->cal, o, out, err) < 0)
+            return err->code;
         cs_buf_puts(out, "}\n");
+    } else {
+        if (tables && cs_report_render(a, o, out) < 0)
+            goto failed;
+        if (tables && a->cal)
+            cs_buf_putc(out, '\n');
+        if (a->cal && cs_cal_render(a->cal, o, out, err) < 0)
+            return err->code;
     }
     if (!cs_buf_error(out))
         return CS_OK;

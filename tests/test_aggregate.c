@@ -14,6 +14,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include <crampstat/aggregate.h>
+#include <crampstat/calories.h>
 #include <crampstat/report.h>
 
 #define assert_near(got, want, eps) do {                                  \
@@ -1057,6 +1058,94 @@ static void test_agg_report_stratified(void **state)
     cs_agg_dispose(&a);
 }
 
+/* ---- the registry of accumulators ----------------------------------- */
+
+/* Names are distinct, every step is there, and each accumulator comes
+ * after the ones it builds on. */
+static void test_acc_registry(void **state)
+{
+    (void)state;
+    assert_true(cs_acc_count >= 7);
+    for (size_t i = 0; i < cs_acc_count; i++) {
+        const cs_acc_kind *k = cs_acc_registry[i];
+        print_message("accumulator %s\n", k->name);
+        assert_int_equal(cs_acc_find((cs_str){ k->name, strlen(k->name) }), (int)i);
+        assert_true(k->version >= 1);
+        assert_non_null(k->wanted);
+        assert_non_null(k->create);
+        assert_non_null(k->dispose);
+        assert_non_null(k->add);
+        assert_non_null(k->mergeable);
+        assert_non_null(k->merge);
+        assert_non_null(k->finish);
+        assert_non_null(k->write);
+        assert_non_null(k->read);
+        assert_non_null(k->check);
+        for (const char *const *n = k->needs; n && *n; n++) {
+            int j = cs_acc_find((cs_str){ *n, strlen(*n) });
+            assert_true(j >= 0 && (size_t)j < i);
+        }
+    }
+    assert_int_equal(cs_acc_find((cs_str){ "cramps", 6 }), -1);
+}
+
+/* The sections a state holds follow its options, are written in
+ * registry order, and read back to the same set. */
+static void test_acc_sections(void **state)
+{
+    static const struct {
+        int cluster, calories;
+        const char *sections;
+    } cases[] = {
+        { 1, 1, "sessions factors logistic cluster dose period calories" },
+        { 0, 1, "sessions factors logistic dose period calories" },
+        { 1, 0, "sessions factors logistic cluster dose period" },
+    };
+    cs_rules r;
+
+    (void)state;
+    cs_rules_default(&r);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_acc_opts o = { &r, "sex", NULL, 1, cases[i].cluster,
+                          cases[i].calories, 0 };
+        cs_agg a, b;
+        cs_error err = {0};
+        cs_buf t;
+        char got[200] = "";
+        signed char f[CS_F_N];
+        cs_agg_more more = { { NAN, NAN, NAN, NAN, NAN, NAN, NAN }, 19800, 1 };
+
+        memset(f, 0, sizeof f);
+        assert_int_equal(cs_agg_open(&a, &o, &err), CS_OK);
+        cs_acc_row row = { f, 1, 60000, str("F"), str(""), str("P1"), &more,
+                           -1.0, 0 };
+        assert_int_equal(cs_agg_add_row(&a, &row, &err), CS_OK);
+        assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+        cs_buf_init(&t, 0);
+        assert_int_equal(cs_agg_write_partial(&a, &t, &err), CS_OK);
+        t.ptr[t.len] = '\0';
+        for (const char *p = t.ptr; (p = strstr(p, "\nsection ")); p++) {
+            size_t n = strcspn(p + 9, " ");
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.*s",
+                     got[0] ? " " : "", (int)n, p + 9);
+        }
+        assert_string_equal(got, cases[i].sections);
+        assert_int_equal(cs_agg_read_partial(&b, "t", t.ptr, t.len, &err), CS_OK);
+        assert_int_equal(b.have, a.have);
+        assert_int_equal(b.rows, 1);
+        assert_int_equal(b.strata[0].cell[CS_F_FATIGUE][CS_AGG_UNEXPOSED].mmin,
+                         60000);
+        if (cases[i].calories) {
+            /* -1 lb/week is a "lose" goal: one session, one case. */
+            assert_int_equal(b.cal->link[0].sessions, 1);
+            assert_int_equal(b.cal->link[0].cases, 1);
+        }
+        cs_agg_dispose(&a);
+        cs_agg_dispose(&b);
+        cs_buf_dispose(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1074,6 +1163,8 @@ int main(void)
         cmocka_unit_test(test_agg_partial_cap),
         cmocka_unit_test(test_agg_report_cap),
         cmocka_unit_test(test_agg_report_stratified),
+        cmocka_unit_test(test_acc_registry),
+        cmocka_unit_test(test_acc_sections),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

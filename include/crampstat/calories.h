@@ -175,5 +175,9 @@ void cs_cal_link_compute(cs_cal_link_stats *out, const cs_cal *c,
  * out of memory for the tables. */
 int cs_cal_render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
                   cs_error *err);
+/* The JSON report as a value: the object without the newline that ends
+ * the document, to be a member of another (analyze's "calories"). */
+int cs_cal_json_value(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
+                      cs_error *err);
 
 #endif

@@ -140,6 +140,9 @@ int cs_report_dose_tables(cs_buf *b, const cs_report *r);
 
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
+/* The JSON report as a value: the object without the newline that ends
+ * the document, to be a member of another (analyze's "aggregate"). */
+int cs_report_json_value(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
 /* The report of every accumulator a state holds: the factor report, the
  * calorie report, or both (as analyze shows them: one after the other,
  * in JSON as the members "aggregate" and "calories"). CS_OK, or the
