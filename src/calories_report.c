@@ -752,7 +752,7 @@ static int render(const cs_cal *c, const cs_report_opts *o, cs_buf *out,
         switch (o->format) {
         case CS_FMT_JSON:
             if ((rc = render_json(r, out)) == CS_OK && !member)
-                cs_buf_putc(out, '\n');
+                rc = cs_buf_putc(out, '\n') < 0 ? cs_buf_error(out) : CS_OK;
             break;
         case CS_FMT_CSV:
         case CS_FMT_TSV: rc = render_csv(r, out); break;
