@@ -25,6 +25,7 @@
 #include <crampstat/derive.h>
 #include <crampstat/fmt.h>
 #include <crampstat/gen.h>
+#include <crampstat/schema.h>
 #include <crampstat/value.h>
 
 /* Bump when a change alters the bytes written for the same options. */
@@ -1035,21 +1036,13 @@ static unsigned long mask_seed(uint64_t seed)
     return rng_seed(seed) ^ 0x5bd1e995ul;
 }
 
-static const char survey_header[] =
-    "participant_id,survey_date,sex,age_years,height_ft,height_in,"
-    "weight_lb,activity_level,conditioning,seasonal_sport,stretch_routine,"
-    "conditions,calorie_goal,calcium_mg,potassium_mg\n";
-static const char exercise_header[] =
-    "participant_id,session_id,start_time,activity,duration_min,"
-    "intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,"
-    "cramp,cramp_muscle\n";
-
 int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
                  cs_gen_stats *stats_out, cs_error *err)
 {
     gen g;
     int rc = CS_OK;
     double mean;
+    char sv_header[256], ex_header[256];
 
     if (!o || !out_dir || !*out_dir)
         return cs_error_set(err, CS_EUSAGE, "no output directory");
@@ -1080,10 +1073,13 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
     gsl_rng_set(g.r, rng_seed(o->seed));
     gsl_rng_set(g.mask, mask_seed(o->seed));
 
-    if ((rc = sink_open(&g.survey, out_dir, "survey.csv.gz", survey_header,
+    /* The contract's columns in order: the canonical layout ingest writes. */
+    cs_schema_canonical_header(CS_SCHEMA_SURVEY, sv_header, sizeof sv_header);
+    cs_schema_canonical_header(CS_SCHEMA_EXERCISE, ex_header, sizeof ex_header);
+    if ((rc = sink_open(&g.survey, out_dir, "survey.csv.gz", sv_header,
                         err)) < 0 ||
-        (rc = sink_open(&g.exercise, out_dir, "exercise.csv.gz",
-                        exercise_header, err)) < 0)
+        (rc = sink_open(&g.exercise, out_dir, "exercise.csv.gz", ex_header,
+                        err)) < 0)
         goto done;
     for (uint64_t i = 1; i <= o->participants; i++)
         if ((rc = write_participant(&g, i, mean, err)) < 0)

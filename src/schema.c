@@ -1236,3 +1236,19 @@ void cs_schema_write_wave(const cs_schema *s, cs_writer *w,
     cs_schema_write_extra(s, w, rec);
     cs_writer_end_row(w);
 }
+
+size_t cs_schema_canonical_header(int kind, char *buf, size_t cap)
+{
+    int k = kind == CS_SCHEMA_SURVEY;
+    const char *const *names = k ? sv_names : ex_names;
+    size_t n = k ? CS_SV_NCOLS : CS_EX_NCOLS, len = 0;
+
+    if (kind != CS_SCHEMA_EXERCISE && kind != CS_SCHEMA_SURVEY)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        int w = snprintf(buf + (len < cap ? len : cap), len < cap ? cap - len : 0,
+                         "%s%s", i && i < n ? "," : "", i < n ? names[i] : "\n");
+        len += (size_t)w;
+    }
+    return len;
+}

@@ -23,6 +23,7 @@
 
 #include <crampstat/derive.h>
 #include <crampstat/gen.h>
+#include <crampstat/schema.h>
 #include <crampstat/sha256.h>
 
 #define MAX_FIELDS 32
@@ -1147,9 +1148,38 @@ static int setup(void **state)
     return 0;
 }
 
+/* The headers gen writes come from the contract's column names: the
+ * canonical layout, spelt out here by hand from docs/data-contract.md. */
+static void test_gen_canonical_headers(void **state)
+{
+    static const char ex[] =
+        "participant_id,session_id,start_time,activity,duration_min,"
+        "intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,"
+        "cramp,cramp_muscle\n";
+    static const char sv[] =
+        "participant_id,survey_date,sex,age_years,height_ft,height_in,"
+        "weight_lb,activity_level,conditioning,seasonal_sport,stretch_routine,"
+        "conditions,calorie_goal,calcium_mg,potassium_mg\n";
+    char buf[256], small[10];
+
+    (void)state;
+    assert_int_equal(cs_schema_canonical_header(CS_SCHEMA_EXERCISE, buf,
+                                                sizeof buf), strlen(ex));
+    assert_string_equal(buf, ex);
+    assert_int_equal(cs_schema_canonical_header(CS_SCHEMA_SURVEY, buf,
+                                                sizeof buf), strlen(sv));
+    assert_string_equal(buf, sv);
+    /* Too small: the length it needs, and a NUL-terminated prefix. */
+    assert_int_equal(cs_schema_canonical_header(CS_SCHEMA_SURVEY, small,
+                                                sizeof small), strlen(sv));
+    assert_string_equal(small, "participa");
+    assert_int_equal(cs_schema_canonical_header(CS_SCHEMA_ANY, buf, sizeof buf), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gen_canonical_headers),
         cmocka_unit_test(test_gen_reproducible),
         cmocka_unit_test(test_gen_seed_changes_bytes),
         cmocka_unit_test(test_gen_rows_follow_contract),

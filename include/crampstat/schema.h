@@ -88,6 +88,11 @@ int cs_schema_kind(const cs_schema *s);
 size_t cs_schema_ncols(const cs_schema *s);
 /* Header field i, trimmed. */
 cs_str cs_schema_header(const cs_schema *s, size_t i);
+/* The canonical header of a kind (exercise or survey) into buf: the
+ * contract's columns in order, comma-separated, and a newline; what
+ * ingest and gen write. The length (as snprintf: buf holds it when it is
+ * below cap), or 0 for another kind. */
+size_t cs_schema_canonical_header(int kind, char *buf, size_t cap);
 /* Index in the header of a contract column (enum cs_ex_col / cs_sv_col),
  * or -1 when an optional column is absent. */
 long cs_schema_index(const cs_schema *s, int col);
