@@ -138,7 +138,7 @@ static int merge(cs_agg *into, cs_agg *from, int may_take, cs_error *err)
                             ? ": one was made with --cluster none" : "");
     }
     for (size_t i = 0; i < cs_acc_count; i++)
-        if ((into->have & (1u << i)) &&
+        if ((into->have & (1u << i)) && cs_acc_registry[i]->mergeable &&
             cs_acc_registry[i]->mergeable(into, from, err) < 0)
             return err->code;
     for (size_t i = 0; i < cs_acc_count && rc == CS_OK; i++)
@@ -218,6 +218,36 @@ int cs__level_error(long rc, const char *col, cs_error *err)
                         "column", col, CS_AGG_MAX_LEVELS);
 }
 
+cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest, cs_agg_level **lv,
+                             size_t *n, size_t *last, const char *col)
+{
+    size_t before = *n;
+    char *s;
+    long idx;
+
+    if (cs__ptext_str(t, rest, &s) < 0)
+        return NULL;
+    idx = cs__level_find(lv, n, last, (cs_str){ s, strlen(s) });
+    free(s);
+    if (idx < 0) {
+        cs__level_error(idx, col, t->err);
+        return NULL;
+    }
+    if (*n == before) {
+        cs__ptext_err(t, t->line, "a level appears twice");
+        return NULL;
+    }
+    return &(*lv)[idx];
+}
+
+int cs__factor_index(cs_str w)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        if (cs_str_eq(w, cs_factor_name(f)))
+            return f;
+    return -1;
+}
+
 int cs__level_cmp(const void *x, const void *y)
 {
     return strcmp(((const cs_agg_level *)x)->name,
@@ -226,7 +256,7 @@ int cs__level_cmp(const void *x, const void *y)
 
 /* ---- "sessions": rules, outcome, rows, inputs ------------------------ */
 
-static int sessions_wanted(const cs_acc_opts *o)
+int cs__acc_with_sessions(const cs_acc_opts *o)
 {
     return o->sessions;
 }
@@ -355,14 +385,6 @@ static void sessions_write(const cs_agg *a, cs_buf *b)
     }
 }
 
-static int factor_index(cs_str w)
-{
-    for (int f = 0; f < CS_F_N; f++)
-        if (cs_str_eq(w, cs_factor_name(f)))
-            return f;
-    return -1;
-}
-
 static int sessions_read(cs_agg *a, cs__ptext *t)
 {
     cs_str rest, line;
@@ -382,7 +404,7 @@ static int sessions_read(cs_agg *a, cs__ptext *t)
     for (int f = 0; f < CS_F_N; f++) {
         const char *sep = memchr(rest.ptr, ',', rest.len);
         cs_str fw = { rest.ptr, sep ? (size_t)(sep - rest.ptr) : rest.len };
-        if (factor_index(fw) != f)
+        if (cs__factor_index(fw) != f)
             return cs__ptext_err(t, t->line, "the factor list differs from "
                                  "this crampstat's");
         rest.ptr += fw.len + (sep ? 1 : 0);
@@ -432,7 +454,7 @@ static int sessions_check(const cs_agg *a, cs__ptext *t)
 }
 
 const cs_acc_kind cs_acc_sessions = {
-    "sessions", 1, NULL, sessions_wanted, sessions_create, sessions_dispose,
+    "sessions", 1, NULL, cs__acc_with_sessions, sessions_create, sessions_dispose,
     sessions_add, sessions_mergeable, sessions_merge, sessions_finish, sessions_write,
     sessions_read, sessions_check, NULL,
 };

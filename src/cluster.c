@@ -1338,15 +1338,6 @@ static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
                       r->mmin, err);
 }
 
-static int cluster_mergeable(const cs_agg *into, const cs_agg *from,
-                             cs_error *err)
-{
-    (void)into;
-    (void)from;
-    (void)err;
-    return CS_OK;       /* participants' sums always add */
-}
-
 static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
                          cs_error *err)
 {
@@ -1442,6 +1433,6 @@ static const char *const cluster_needs[] = { "sessions", "factors", "logistic",
 
 const cs_acc_kind cs_acc_cluster = {
     "cluster", 1, cluster_needs, cluster_wanted, cluster_create,
-    cluster_dispose, cluster_add, cluster_mergeable, cluster_merge, cluster_finish,
+    cluster_dispose, cluster_add, NULL, cluster_merge, cluster_finish,
     cluster_write, cluster_read, cluster_check, cs__report_cluster,
 };

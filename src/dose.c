@@ -976,11 +976,6 @@ void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
 
 /* ---- the "dose" accumulator (acc.h) ---------------------------------- */
 
-static int dose_wanted(const cs_acc_opts *o)
-{
-    return o->sessions;
-}
-
 static int dose_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
 {
     if (!o) {
@@ -1088,7 +1083,7 @@ static int dose_check(const cs_agg *a, cs__ptext *t)
 static const char *const dose_needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_dose = {
-    "dose", 1, dose_needs, dose_wanted, dose_create, dose_dispose, dose_add,
+    "dose", 1, dose_needs, cs__acc_with_sessions, dose_create, dose_dispose, dose_add,
     dose_mergeable, dose_merge, dose_finish, dose_write, dose_read, dose_check,
     cs__report_dose,
 };

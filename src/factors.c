@@ -10,11 +10,6 @@
 
 static const char *const state_names[3] = { "unexposed", "exposed", "unknown" };
 
-static int factors_wanted(const cs_acc_opts *o)
-{
-    return o->sessions;
-}
-
 static int factors_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
 {
     const char *by = o && o->by ? o->by : "";
@@ -119,14 +114,6 @@ static void factors_write(const cs_agg *a, cs_buf *b)
     }
 }
 
-static int factor_index(cs_str w)
-{
-    for (int f = 0; f < CS_F_N; f++)
-        if (cs_str_eq(w, cs_factor_name(f)))
-            return f;
-    return -1;
-}
-
 static int factors_read(cs_agg *a, cs__ptext *t)
 {
     cs_agg_level *cur = NULL;
@@ -138,21 +125,11 @@ static int factors_read(cs_agg *a, cs__ptext *t)
     while ((rc = cs__ptext_line(t, &line)) > 0) {
         cs_str w = cs__ptext_word(&line);
         if (cs_str_eq(w, "stratum")) {
-            char *s;
-            size_t before = a->nstrata;
-            long idx;
-            if ((rc = cs__ptext_str(t, line, &s)) < 0)
-                return rc;
-            idx = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum,
-                                 (cs_str){ s, strlen(s) });
-            free(s);
-            if (idx < 0)
-                return cs__level_error(idx, a->by, t->err);
-            if (a->nstrata == before)
-                return cs__ptext_err(t, t->line, "a level appears twice");
-            cur = &a->strata[idx];
+            if (!(cur = cs__level_read(t, line, &a->strata, &a->nstrata,
+                                       &a->last_stratum, a->by)))
+                return t->err->code;
         } else if (cs_str_eq(w, "cell") && cur) {
-            int f = factor_index(cs__ptext_word(&line)), e = -1;
+            int f = cs__factor_index(cs__ptext_word(&line)), e = -1;
             cs_str st = cs__ptext_word(&line);
             cs_agg_cell c;
             for (int k = 0; k < 3; k++)
@@ -221,7 +198,7 @@ static int factors_check(const cs_agg *a, cs__ptext *t)
 static const char *const needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_factors = {
-    "factors", 1, needs, factors_wanted, factors_create, factors_dispose,
-    factors_add, factors_mergeable, factors_merge, factors_finish, factors_write, factors_read,
-    factors_check, cs__report_factors,
+    "factors", 1, needs, cs__acc_with_sessions, factors_create, factors_dispose,
+    factors_add, factors_mergeable, factors_merge, factors_finish,
+    factors_write, factors_read, factors_check, cs__report_factors,
 };

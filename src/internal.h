@@ -60,6 +60,17 @@ long cs__level_find(struct cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
 int cs__level_error(long rc, const char *col, cs_error *err);
 void cs__levels_free(struct cs_agg_level *l, size_t n);
 int cs__level_cmp(const void *x, const void *y);
+/* A "stratum" or "level" line's rest (":VALUE") read into a new level:
+ * the level, or NULL with the error set (bad value, given twice, too many
+ * levels, out of memory). */
+struct cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest,
+                                    struct cs_agg_level **lv, size_t *n,
+                                    size_t *last, const char *col);
+/* The index of the factor named w, or -1. */
+int cs__factor_index(cs_str w);
+/* The "wanted" of the accumulators that count every tagged session. */
+struct cs_acc_opts;
+int cs__acc_with_sessions(const struct cs_acc_opts *o);
 /* The sessions a state's accumulators count: read less unknown outcome. */
 struct cs_agg;
 uint64_t cs__agg_used(const struct cs_agg *a);

@@ -10,11 +10,6 @@
 #include <crampstat/aggregate.h>
 #include "internal.h"
 
-static int logistic_wanted(const cs_acc_opts *o)
-{
-    return o->sessions;
-}
-
 static int logistic_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
 {
     const char *adjust = o && o->adjust ? o->adjust : "";
@@ -147,19 +142,9 @@ static int logistic_read(cs_agg *a, cs__ptext *t)
     while ((rc = cs__ptext_line(t, &line)) > 0) {
         cs_str w = cs__ptext_word(&line);
         if (cs_str_eq(w, "level")) {
-            char *s;
-            size_t before = a->nadj;
-            long idx;
-            if ((rc = cs__ptext_str(t, line, &s)) < 0)
-                return rc;
-            idx = cs__level_find(&a->adj, &a->nadj, &a->last_adj,
-                                 (cs_str){ s, strlen(s) });
-            free(s);
-            if (idx < 0)
-                return cs__level_error(idx, a->adjust, t->err);
-            if (a->nadj == before)
-                return cs__ptext_err(t, t->line, "a level appears twice");
-            cur = &a->adj[idx];
+            if (!(cur = cs__level_read(t, line, &a->adj, &a->nadj,
+                                       &a->last_adj, a->adjust)))
+                return t->err->code;
         } else if (cs_str_eq(w, "pattern") && cur) {
             uint64_t k, n, y, m;
             if ((rc = cs__ptext_u64(t, &line, &k)) < 0 ||
@@ -201,7 +186,7 @@ static int logistic_check(const cs_agg *a, cs__ptext *t)
 static const char *const needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_logistic = {
-    "logistic", 1, needs, logistic_wanted, logistic_create, logistic_dispose,
+    "logistic", 1, needs, cs__acc_with_sessions, logistic_create, logistic_dispose,
     logistic_add, logistic_mergeable, logistic_merge, logistic_finish, logistic_write,
     logistic_read, logistic_check, cs__report_logistic,
 };

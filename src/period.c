@@ -312,11 +312,6 @@ int cs_period_rows(const cs_period *p, int kind, double level,
 
 /* ---- the "period" accumulator (acc.h) -------------------------------- */
 
-static int period_wanted(const cs_acc_opts *o)
-{
-    return o->sessions;
-}
-
 static int period_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
 {
     (void)err;
@@ -338,15 +333,6 @@ static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return cs_period_add(&a->period, r->more && r->more->has_day,
                          r->more ? r->more->day : 0, r->factor, r->outcome,
                          r->mmin, err);
-}
-
-static int period_mergeable(const cs_agg *into, const cs_agg *from,
-                            cs_error *err)
-{
-    (void)into;
-    (void)from;
-    (void)err;
-    return CS_OK;       /* days always add */
 }
 
 static int period_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
@@ -398,7 +384,7 @@ static int period_check(const cs_agg *a, cs__ptext *t)
 static const char *const period_needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_period = {
-    "period", 1, period_needs, period_wanted, period_create, period_dispose,
-    period_add, period_mergeable, period_merge, period_finish, period_write, period_read,
+    "period", 1, period_needs, cs__acc_with_sessions, period_create, period_dispose,
+    period_add, NULL, period_merge, period_finish, period_write, period_read,
     period_check, cs__report_period,
 };

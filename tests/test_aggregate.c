@@ -1075,7 +1075,6 @@ static void test_acc_registry(void **state)
         assert_non_null(k->create);
         assert_non_null(k->dispose);
         assert_non_null(k->add);
-        assert_non_null(k->mergeable);
         assert_non_null(k->merge);
         assert_non_null(k->finish);
         assert_non_null(k->write);

@@ -86,7 +86,8 @@ typedef struct cs_acc_kind {
     int (*add)(struct cs_agg *a, cs_acc_row *r, cs_error *err);
     /* Can from be merged into into (the same rules, columns, bands ...)?
      * CS_EDATA with the reason when not. Every accumulator is asked
-     * before any merges, so that a refused merge changes nothing. */
+     * before any merges, so that a refused merge changes nothing. NULL:
+     * its counts always add. */
     int (*mergeable)(const struct cs_agg *into, const struct cs_agg *from,
                      cs_error *err);
     /* into += from, exactly (CS_EDATA when a count would overflow). */
