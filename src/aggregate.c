@@ -454,9 +454,9 @@ static int sessions_check(const cs_agg *a, cs__ptext *t)
 }
 
 const cs_acc_kind cs_acc_sessions = {
-    "sessions", 1, NULL, cs__acc_with_sessions, sessions_create, sessions_dispose,
-    sessions_add, sessions_mergeable, sessions_merge, sessions_finish, sessions_write,
-    sessions_read, sessions_check, NULL,
+    "sessions", 1, NULL, cs__acc_with_sessions, sessions_create,
+    sessions_dispose, sessions_add, sessions_mergeable, sessions_merge,
+    sessions_finish, sessions_write, sessions_read, sessions_check, NULL,
 };
 
 /* ---- durations -------------------------------------------------------- */

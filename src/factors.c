@@ -57,7 +57,8 @@ static int factors_mergeable(const cs_agg *into, const cs_agg *from,
     return CS_OK;
 }
 
-static int factors_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p, cs_error *err)
+static int factors_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
+                         cs_error *err)
 {
     (void)p;
     for (size_t i = 0; i < from->nstrata; i++) {
@@ -198,7 +199,8 @@ static int factors_check(const cs_agg *a, cs__ptext *t)
 static const char *const needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_factors = {
-    "factors", 1, needs, cs__acc_with_sessions, factors_create, factors_dispose,
-    factors_add, factors_mergeable, factors_merge, factors_finish,
-    factors_write, factors_read, factors_check, cs__report_factors,
+    "factors", 1, needs, cs__acc_with_sessions, factors_create,
+    factors_dispose, factors_add, factors_mergeable, factors_merge,
+    factors_finish, factors_write, factors_read, factors_check,
+    cs__report_factors,
 };

@@ -63,7 +63,8 @@ static int logistic_mergeable(const cs_agg *into, const cs_agg *from,
 static int logistic_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
                           cs_error *err)
 {
-    if (from->nadj && !(p->level_map = malloc(from->nadj * sizeof *p->level_map)))
+    if (from->nadj &&
+        !(p->level_map = malloc(from->nadj * sizeof *p->level_map)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     p->nlevels = from->nadj;
     for (size_t i = 0; i < from->nadj; i++) {
@@ -137,7 +138,8 @@ static int logistic_read(cs_agg *a, cs__ptext *t)
     cs_str line;
     int rc;
 
-    if ((rc = cs__ptext_fixed_str(t, "adjust", a->adjust, sizeof a->adjust)) < 0)
+    if ((rc = cs__ptext_fixed_str(t, "adjust", a->adjust,
+                                  sizeof a->adjust)) < 0)
         return rc;
     while ((rc = cs__ptext_line(t, &line)) > 0) {
         cs_str w = cs__ptext_word(&line);
@@ -186,7 +188,8 @@ static int logistic_check(const cs_agg *a, cs__ptext *t)
 static const char *const needs[] = { "sessions", NULL };
 
 const cs_acc_kind cs_acc_logistic = {
-    "logistic", 1, needs, cs__acc_with_sessions, logistic_create, logistic_dispose,
-    logistic_add, logistic_mergeable, logistic_merge, logistic_finish, logistic_write,
-    logistic_read, logistic_check, cs__report_logistic,
+    "logistic", 1, needs, cs__acc_with_sessions, logistic_create,
+    logistic_dispose, logistic_add, logistic_mergeable, logistic_merge,
+    logistic_finish, logistic_write, logistic_read, logistic_check,
+    cs__report_logistic,
 };
