@@ -25,6 +25,7 @@
 #include <crampstat/derive.h>
 #include <crampstat/fmt.h>
 #include <crampstat/gen.h>
+#include <crampstat/outfile.h>
 #include <crampstat/schema.h>
 #include <crampstat/value.h>
 
@@ -208,14 +209,15 @@ typedef struct person {
     double frailty;         /* u_i on the logit scale; 0 without frailty */
 } person;
 
-/* An output file being written under its temporary name. */
+/* An output file being written, gzip-compressed, under a temporary name
+ * or none (outfile.h). */
 typedef struct sink {
     gzFile gz;
-    int created;            /* tmp exists on disk */
+    int created;            /* file is open */
     char *buf;
     size_t len;
     char path[PATH_CAP];
-    char tmp[PATH_CAP];
+    cs_outfile file;
 } sink;
 
 typedef struct gen {
@@ -409,25 +411,23 @@ static int join_path(char *out, const char *dir, const char *prefix,
     return w < 0 || w >= PATH_CAP ? -1 : 0;
 }
 
-/* The temporary name carries the process id, so two runs into the same
- * directory from different processes do not write one file. */
+/* zlib writes to a copy of the file's descriptor and closes that; the
+ * file itself stays open to be named when both files are complete. */
 static int sink_open(sink *s, const char *dir, const char *name,
                      const char *header, cs_error *err)
 {
-    char suffix[32];
     int fd;
 
-    snprintf(suffix, sizeof suffix, ".%ld.tmp", (long)getpid());
-    if (join_path(s->path, dir, "", name, "") < 0 ||
-        join_path(s->tmp, dir, ".", name, suffix) < 0)
+    if (join_path(s->path, dir, "", name, "") < 0)
         return cs_error_set(err, CS_EUSAGE, "output directory name too long");
     s->buf = malloc(SINK_CAP);
     if (!s->buf)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return io_fail(err, s, "create", errno);
+    if (cs_outfile_open(&s->file, s->path, err) < 0)
+        return err->code;
     s->created = 1;
+    if ((fd = dup(s->file.fd)) < 0)
+        return io_fail(err, s, "create", errno);
     s->gz = gzdopen(fd, GZ_MODE);
     if (!s->gz) {
         close(fd);
@@ -462,7 +462,7 @@ static void sink_commit(sink *s, const char *end)
     s->len = (size_t)(end - s->buf);
 }
 
-/* Flush and close; the file stays under its temporary name. */
+/* Flush and close zlib's stream; the file stays unnamed. */
 static int sink_close(sink *s, cs_error *err)
 {
     int rc;
@@ -487,7 +487,7 @@ static void sink_discard(sink *s)
         gzclose(s->gz);
     s->gz = NULL;
     if (s->created)
-        unlink(s->tmp);
+        cs_outfile_discard(&s->file);
     s->created = 0;
     free(s->buf);
     s->buf = NULL;
@@ -1088,16 +1088,12 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
         (rc = sink_close(&g.exercise, err)) < 0)
         goto done;
     /* Both files are complete: only now take the final names. */
-    if (rename(g.survey.tmp, g.survey.path) != 0) {
-        rc = io_fail(err, &g.survey, "rename to", errno);
-        goto done;
-    }
     g.survey.created = 0;
-    if (rename(g.exercise.tmp, g.exercise.path) != 0) {
-        rc = io_fail(err, &g.exercise, "rename to", errno);
+    if ((rc = cs_outfile_commit(&g.survey.file, err)) < 0)
         goto done;
-    }
     g.exercise.created = 0;
+    if ((rc = cs_outfile_commit(&g.exercise.file, err)) < 0)
+        goto done;
     if (stats_out)
         *stats_out = g.st;
 done:

@@ -849,7 +849,7 @@ static void test_gen_io_errors(void **state)
     /* A missing directory: CS_EIO naming the file, with strerror. */
     assert_int_equal(cs_gen_write(&o, "/nonexistent-dir/x", NULL, &err),
                      CS_EIO);
-    assert_non_null(strstr(err.msg, "/nonexistent-dir/x/survey.csv.gz"));
+    assert_string_equal(err.src, "/nonexistent-dir/x/survey.csv.gz");
     assert_non_null(strstr(err.msg, strerror(ENOENT)));
 
     /* The last step fails (a non-empty directory has the final name):
@@ -865,7 +865,9 @@ static void test_gen_io_errors(void **state)
         fclose(f);
     }
     assert_int_equal(cs_gen_write(&o, d, NULL, &err), CS_EIO);
-    assert_non_null(strstr(err.msg, "exercise.csv.gz"));
+    assert_non_null(strstr(err.src, "exercise.csv.gz"));
+    assert_non_null(strstr(err.msg, "cannot rename the finished output "
+                           "into place"));
     assert_int_equal(unlink(q), 0);
     assert_int_equal(rmdir(p), 0);
     remove_dir(d);   /* rmdir fails if a .tmp file was left */

@@ -155,81 +155,6 @@ int cli_parse_u64(const char *s, unsigned long long *out)
     return (*end == '\0' && errno == 0) ? 0 : -1;
 }
 
-/* The temporary file of the output being written, for the signal handler:
- * a run killed by SIGINT or SIGTERM removes it before dying. With an
- * unnamed file (O_TMPFILE) there is one only for the moment between
- * giving the finished file a name and renaming it into place. */
-static volatile sig_atomic_t tmp_active;
-static char tmp_path[4096];
-
-static void on_signal(int sig)
-{
-    if (tmp_active)
-        unlink(tmp_path);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* An unnamed file in the directory of path (its first dirlen bytes),
- * which a SIGKILL leaves no trace of: O_TMPFILE, where the file system
- * has it, and where /proc/self/fd lets linkat give it a name at the end.
- * -1 when not (the caller falls back to a named temporary file), or when
- * CRAMPSTAT_NO_TMPFILE is set (for testing that fallback). */
-static int open_unnamed(const char *path, size_t dirlen)
-{
-#ifdef O_TMPFILE
-    char dir[4096], proc[64];
-    const char *no = getenv("CRAMPSTAT_NO_TMPFILE");
-    int fd;
-
-    if ((no && *no && strcmp(no, "0") != 0) || dirlen >= sizeof dir)
-        return -1;
-    if (dirlen == 0)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)dirlen, path);
-    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (access(proc, F_OK) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-#else
-    (void)path;
-    (void)dirlen;
-    return -1;
-#endif
-}
-
-/* Give the finished unnamed file o->fd the name o->path: link it under a
- * fresh temporary name beside it, then rename that over o->path (linkat
- * cannot replace a file). Returns 0 or -1 with errno. */
-static int link_unnamed(cli_output *o)
-{
-    char proc[64];
-    size_t n = strlen(o->tmp) - 6;  /* the XXXXXX */
-    struct timespec ts;
-
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    for (unsigned i = 0; i < 100; i++) {
-        unsigned long x = ((unsigned long)ts.tv_nsec ^
-                           ((unsigned long)getpid() << 8)) + i * 7919u;
-        snprintf(o->tmp + n, 7, "%06lx", x & 0xffffff);
-        memcpy(tmp_path, o->tmp, sizeof tmp_path);
-        tmp_active = 1;
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0)
-            return rename(o->tmp, o->path);
-        tmp_active = 0;
-        if (errno != EEXIST)
-            return -1;
-    }
-    return -1;
-}
-
 int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
                     cs_error *err)
 {
@@ -250,34 +175,12 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
                                "cannot open for writing: %s", strerror(errno));
         o->direct = 1;
     } else if (path && strcmp(path, "-") != 0) {
-        const char *slash = strrchr(path, '/');
-        size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-        struct sigaction sa;
-
-        if (strlen(path) + 16 >= sizeof o->tmp)
-            return cs_error_at(err, CS_EUSAGE, (cs_pos){ path, 0, 0 },
-                               "output path too long");
+        /* A regular file appears whole or not at all (outfile.h). */
+        if (cs_outfile_open(&o->file, path, err) < 0)
+            return err->code;
+        o->fd = o->file.fd;
+        o->atomic = 1;
         snprintf(o->path, sizeof o->path, "%s", path);
-        snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.XXXXXX", (int)dirlen, path,
-                 path + dirlen);
-        o->fd = open_unnamed(path, dirlen);
-        if (o->fd >= 0) {
-            o->unnamed = 1;
-        } else {
-            o->fd = mkstemp(o->tmp);
-            if (o->fd < 0)
-                return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
-                                   "cannot create a temporary file beside "
-                                   "it: %s", strerror(errno));
-            memcpy(tmp_path, o->tmp, sizeof tmp_path);
-            tmp_active = 1;
-        }
-        fchmod(o->fd, 0644);
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
     }
 #ifdef F_SETPIPE_SZ
     if (fstat(o->fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
@@ -297,42 +200,14 @@ int cli_output_close(cli_output *o, int ok, cs_error *err)
     int rc = cs_writer_close(o->w, ok ? err : NULL);
 
     o->w = NULL;
-    if (o->direct) {
-        if (close(o->fd) < 0 && ok && rc == CS_OK)
-            rc = cs_error_set(err, CS_EIO, "write failed: %s", strerror(errno));
+    if (o->atomic) {
+        if (ok && rc == CS_OK)
+            return cs_outfile_commit(&o->file, err);
+        cs_outfile_discard(&o->file);
         return rc;
     }
-    if (!o->path[0])
-        return rc;
-    if (ok && rc == CS_OK) {
-        if (fsync(o->fd) < 0 && errno != EINVAL)
-            rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
-                             "write failed: %s", strerror(errno));
-    }
-    if (o->unnamed) {
-        /* Named only when complete; closing it unnamed frees it. */
-        if (ok && rc == CS_OK && link_unnamed(o) < 0)
-            rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
-                             "cannot link the finished output into place: %s",
-                             strerror(errno));
-        if (close(o->fd) < 0 && ok && rc == CS_OK)
-            rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
-                             "write failed: %s", strerror(errno));
-        if (tmp_active && (!ok || rc != CS_OK))
-            unlink(o->tmp);
-        tmp_active = 0;
-        return rc;
-    }
-    if (close(o->fd) < 0 && ok && rc == CS_OK)
-        rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
-                         "write failed: %s", strerror(errno));
-    if (ok && rc == CS_OK && rename(o->tmp, o->path) < 0)
-        rc = cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 },
-                         "cannot rename the finished output into place: %s",
-                         strerror(errno));
-    if (!ok || rc != CS_OK)
-        unlink(o->tmp);
-    tmp_active = 0;
+    if (o->direct && close(o->fd) < 0 && ok && rc == CS_OK)
+        rc = cs_error_set(err, CS_EIO, "write failed: %s", strerror(errno));
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <crampstat/error.h>
 #include <crampstat/report.h>
 #include <crampstat/rules.h>
+#include <crampstat/outfile.h>
 #include <crampstat/writer.h>
 
 /* sysexits.h values, spelled out so that the meaning is visible here. */
@@ -96,10 +97,10 @@ int cli_parse_u64(const char *s, unsigned long long *out);
 typedef struct cli_output {
     int fd;
     char path[4096];   /* final path; "" = standard output */
-    char tmp[4096];
     cs_writer *w;
     int direct;        /* writing straight into a device or pipe */
-    int unnamed;       /* fd is an O_TMPFILE file, linked in at the end */
+    int atomic;        /* a regular file: written as file, named at the end */
+    cs_outfile file;
 } cli_output;
 
 int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
