@@ -868,6 +868,44 @@ static inline int fixed_decimal(cs_str v, fixed_dec *d, int *canon)
     uint64_t m = 0;
     unsigned c, k = 0;
 
+    /* Most values are one to four digits, or a digit or two and one
+     * decimal ("45", "2080", "12.2"): read those without a loop. */
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
+        d->neg = 0;
+        if (v.len == 1 && d0 < 10) {
+            d->m = d0;
+            d->k = 0;
+            return 1;
+        }
+        if (d0 - 1 < 9 && dl < 10) {   /* no sign, no leading zero */
+            unsigned d1 = (unsigned)p[1] - '0', d2;
+            if (v.len == 2) {
+                d->m = d0 * 10 + dl;
+                d->k = 0;
+                return 1;
+            }
+            d2 = (unsigned)p[2] - '0';
+            if (v.len == 3 && d1 < 10) {
+                d->m = d0 * 100 + d1 * 10 + dl;
+                d->k = 0;
+                return 1;
+            }
+            if (v.len == 4 && d1 < 10 && d2 < 10) {
+                d->m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                d->k = 0;
+                return 1;
+            }
+            if ((v.len == 3 && p[1] == '.') ||
+                (v.len == 4 && p[2] == '.' && d1 < 10)) {
+                d->m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
+                d->k = 1;
+                *canon &= dl != 0;
+                return 1;
+            }
+        }
+        /* "0.5", "-4", "9.", ...: the general reading below. */
+    }
     if (v.len - 1 >= 17)  /* 0 wraps around */
         return 0;
     d->neg = *p == '-';
