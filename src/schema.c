@@ -545,10 +545,6 @@ static const double fast_pow10[16] = {
     1e13, 1e14, 1e15
 };
 
-/* Text that check_text accepts unchanged: 1-64 bytes of printable ASCII,
- * no blank at either end, not a missing-value token; and, so that it is
- * also written unchanged, no quote or comma (the reader's plain split
- * never leaves one, but a record may come from elsewhere). */
 /* Nonzero when a byte of w is a control character, DEL, from 0x80 up, a
  * quote or a comma. A borrow can mark a byte above one that is marked
  * rightly, never a word with none. */
@@ -560,6 +556,10 @@ static inline uint64_t text_bad(uint64_t w)
             high);
 }
 
+/* Text that check_text accepts unchanged: 1-64 bytes of printable ASCII,
+ * no blank at either end, not a missing-value token; and, so that it is
+ * also written unchanged, no quote or comma (the reader's plain split
+ * never leaves one, but a record may come from elsewhere). */
 static inline int fast_text(cs_str v)
 {
     if (v.len - 1 >= 64)  /* 0 wraps around */
@@ -833,7 +833,8 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
  * from those digits too. It accepts what fast_exercise accepts for this
  * layout and leaves everything else to the full checks, so that every
  * reject, its reason and its column still come from them alone
- * (tests/test_schema.c and tests/fuzz/fuzz_fixed.c compare the two). */
+ * (tests/test_schema_fixed.c and tests/fuzz/fuzz_fixed.c compare the
+ * two). */
 
 /* The words below are read little-endian; elsewhere the SWAR reads are
  * skipped. */
