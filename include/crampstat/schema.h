@@ -48,6 +48,11 @@ typedef struct cs_session {
     cs_datetime start;
     int32_t day;             /* days since 1970-01-01 of the date as written */
     double duration_min;
+    /* duration_min's text in milli-minutes, as cs_agg_mmin reads it: the
+     * written decimal (not the double) rounded to the nearest, halves up,
+     * and at least 1 for a positive duration; 1 ... 1,440,000. Consumers
+     * take it from here instead of parsing the text again. */
+    uint32_t duration_mmin;
     int intensity_rpe;
     double temp_c, humidity_pct, fluid_ml, warmup_min;
     int stretched;           /* 1, 0 or -1 */
@@ -106,10 +111,19 @@ int cs_schema_exercise(const cs_schema *s, const cs_record *rec,
                        cs_session *out, cs_reject *rej);
 int cs_schema_survey(const cs_schema *s, const cs_record *rec, cs_wave *out,
                      cs_reject *rej);
-/* The same without the fast path for rows written canonically: every
+/* The same without the fast paths for rows written canonically: every
  * field through the full checks. For tests, which compare the two. */
 int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
                                cs_session *out, cs_reject *rej);
+/* The validator cs_schema_exercise tries first when the header puts the
+ * contract's columns first and in contract order (what ingest writes and
+ * gen makes): each column at its fixed index, read by a parser of its
+ * own. Returns 1 when it accepts rec, with *out exactly as the full checks
+ * fill it (verbatim aside, which they never set); 0 when it leaves the
+ * verdict to them: it never rejects, and for any other layout it always
+ * returns 0. For tests and fuzzing, which compare it with the checks. */
+int cs_schema_exercise_fixed(const cs_schema *s, const cs_record *rec,
+                             cs_session *out);
 int cs_schema_survey_checked(const cs_schema *s, const cs_record *rec,
                              cs_wave *out, cs_reject *rej);
 /* The same field-count check that --schema any applies. */

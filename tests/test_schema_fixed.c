@@ -1,0 +1,578 @@
+/* Tests of the exercise validator for the canonical column order
+ * (src/schema.c, fixed_exercise) against the general one: a table of
+ * tricky fields, one at a time in an otherwise canonical row, each with
+ * its verdict, its exact reason or its value worked out by hand; the same
+ * row in a header of another order must give the same verdict, reason and
+ * values. Then the day numbers of every year's edge days against
+ * cs_days_from_civil, and the milli-minutes of random durations against
+ * cs_agg_mmin. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/aggregate.h>
+#include <crampstat/schema.h>
+#include <crampstat/value.h>
+
+#define NELEM(a) (sizeof (a) / sizeof (a)[0])
+
+static const char *const header[CS_EX_NCOLS] = {
+    "participant_id", "session_id", "start_time", "activity", "duration_min",
+    "intensity_rpe", "temp_c", "humidity_pct", "fluid_ml", "warmup_min",
+    "stretched", "cramp", "cramp_muscle"
+};
+/* A row as gen writes it. */
+static const char *const base[CS_EX_NCOLS] = {
+    "P0000001", "S000000001", "2024-01-15T07:30:00Z", "running", "45", "4",
+    "4.6", "70", "2080", "9", "no", "no", ""
+};
+
+/* The other layout: an extra column first, then the contract's columns in
+ * reverse order, so contract column c is field NCOLS - c. */
+#define PERM_N (CS_EX_NCOLS + 1)
+static long perm_index(int c) { return CS_EX_NCOLS - c; }
+
+/* A record over one line, split in place as the reader leaves a plain
+ * line: fields one after another with a comma between each two. */
+typedef struct line_rec {
+    char line[1024];
+    cs_str f[PERM_N];
+    cs_record rec;
+} line_rec;
+
+static const cs_record *make(line_rec *b, const char *const *v, size_t n)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]);
+        assert_true(at + len + 1 < sizeof b->line);
+        memcpy(b->line + at, v[i], len);
+        b->f[i] = (cs_str){ b->line + at, len };
+        at += len;
+        b->line[at++] = ',';
+    }
+    b->line[--at] = '\0';
+    b->rec.fields = b->f;
+    b->rec.nfields = n;
+    b->rec.line = b->rec.end_line = b->rec.index = 2;
+    b->rec.raw = (cs_str){ b->line, at };
+    return &b->rec;
+}
+
+static cs_schema *schema_of(const char *const *h, size_t n)
+{
+    line_rec b;
+    cs_error err = {0};
+    cs_schema *s = NULL;
+    assert_int_equal(cs_schema_create(&s, CS_SCHEMA_EXERCISE, "t.csv",
+                                      make(&b, h, n), &err), CS_OK);
+    return s;
+}
+
+static cs_schema *canonical_schema(void)
+{
+    return schema_of(header, CS_EX_NCOLS);
+}
+
+static cs_schema *permuted_schema(void)
+{
+    const char *h[PERM_N];
+    h[0] = "note";
+    for (int c = 0; c < CS_EX_NCOLS; c++)
+        h[perm_index(c)] = header[c];
+    return schema_of(h, PERM_N);
+}
+
+/* A value of a number column, or of the int columns (rpe, stretched,
+ * cramp, cramp_muscle); mmin is the duration's milli-minutes. */
+typedef struct fcase {
+    int col;
+    const char *text;
+    int col2;              /* a second column changed (-1: none) */
+    const char *text2;
+    int fixed;             /* accepted by the fixed validator itself */
+    int verbatim;          /* and copied as it lies */
+    const char *reason;    /* NULL: accepted */
+    double num;
+    int iv;
+    uint32_t mmin;
+} fcase;
+
+#define ACC(c, t, fx, vb, n, i, m) { c, t, -1, NULL, fx, vb, NULL, n, i, m }
+#define REJ(c, t, why) { c, t, -1, NULL, 0, 0, why, 0, 0, 0 }
+#define D CS_EX_DURATION_MIN
+#define R CS_EX_INTENSITY_RPE
+#define T CS_EX_TEMP_C
+#define H CS_EX_HUMIDITY_PCT
+#define F CS_EX_FLUID_ML
+#define W CS_EX_WARMUP_MIN
+#define ST CS_EX_STRETCHED
+#define CR CS_EX_CRAMP
+#define MU CS_EX_CRAMP_MUSCLE
+#define NOTNUM " is not a number (write plain decimals like 12.5)"
+#define NOTBOOL " is not yes/no, y/n, true/false or 1/0"
+
+static const fcase cases[] = {
+    /* The row as it is. */
+    ACC(D, "45", 1, 1, 45, 0, 45000),
+    /* duration_min: (0, 1440], required; milli-minutes from the text. */
+    ACC(D, "1440", 1, 1, 1440, 0, 1440000),
+    ACC(D, "1440.0", 1, 0, 1440, 0, 1440000),          /* written "1440" */
+    REJ(D, "1440.0001", "duration_min: 1440.0001 is above 1440"),
+    REJ(D, "1441", "duration_min: 1441 is above 1440"),
+    REJ(D, "0", "duration_min: 0 is not above 0"),
+    REJ(D, "0.0", "duration_min: 0.0 is not above 0"),
+    REJ(D, "-0", "duration_min: -0 is not above 0"),
+    REJ(D, "-1", "duration_min: -1 is not above 0"),
+    ACC(D, "0.0001", 1, 1, 0.0001, 0, 1),              /* at least 1 */
+    ACC(D, "0.0004", 1, 1, 0.0004, 0, 1),
+    ACC(D, "0.0005", 1, 1, 0.0005, 0, 1),
+    ACC(D, "0.0015", 1, 1, 0.0015, 0, 2),              /* halves up */
+    ACC(D, "12.3456789", 1, 1, 12.3456789, 0, 12346),
+    ACC(D, "12.3454999", 1, 1, 12.3454999, 0, 12345),
+    ACC(D, "1439.9995", 1, 1, 1439.9995, 0, 1440000),
+    ACC(D, "1439.9994", 1, 1, 1439.9994, 0, 1439999),
+    ACC(D, "1.00000000000001", 1, 1, 1.00000000000001, 0, 1000), /* 15 digits */
+    ACC(D, "1.000000000000001", 0, 0, 1.000000000000001, 0, 1000), /* 16 */
+    /* Rounds to 1440 as a double; the text has no fourth decimal. */
+    ACC(D, "1440.00000000000000001", 0, 0, 1440, 0, 1440000),
+    ACC(D, "045", 0, 0, 45, 0, 45000),
+    ACC(D, "+45", 0, 0, 45, 0, 45000),
+    ACC(D, "45.", 0, 0, 45, 0, 45000),
+    ACC(D, ".5", 0, 0, 0.5, 0, 500),
+    ACC(D, " 45", 0, 0, 45, 0, 45000),
+    ACC(D, "45 ", 0, 0, 45, 0, 45000),
+    REJ(D, "1e3", "duration_min: \"1e3\"" NOTNUM),
+    REJ(D, "4 5", "duration_min: \"4 5\"" NOTNUM),
+    REJ(D, "0x10", "duration_min: \"0x10\"" NOTNUM),
+    REJ(D, "45..0", "duration_min: \"45..0\"" NOTNUM),
+    REJ(D, "", "duration_min: missing, but it is required"),
+    REJ(D, "NA", "duration_min: missing, but it is required"),
+    REJ(D, "n/a", "duration_min: missing, but it is required"),
+    REJ(D, "1234567890123456", "duration_min: 1234567890123456 is above 1440"),
+    /* intensity_rpe: a whole number 1 to 10. */
+    ACC(R, "1", 1, 1, 0, 1, 45000),
+    ACC(R, "10", 1, 1, 0, 10, 45000),
+    ACC(R, "07", 0, 0, 0, 7, 45000),
+    ACC(R, "+7", 0, 0, 0, 7, 45000),
+    REJ(R, "0", "intensity_rpe: 0 is below 1"),
+    REJ(R, "11", "intensity_rpe: 11 is above 10"),
+    REJ(R, "-1", "intensity_rpe: -1 is below 1"),
+    REJ(R, "7.0", "intensity_rpe: 7.0 is not written as a whole number "
+                  "(no decimal point)"),
+    REJ(R, "10.0", "intensity_rpe: 10.0 is not written as a whole number "
+                   "(no decimal point)"),
+    REJ(R, "7.5", "intensity_rpe: 7.5 is not a whole number"),
+    REJ(R, "1e1", "intensity_rpe: \"1e1\" is not a whole number"),
+    REJ(R, "x", "intensity_rpe: \"x\" is not a whole number"),
+    REJ(R, "", "intensity_rpe: missing, but it is required"),
+    /* temp_c: [-40, 60], optional. */
+    ACC(T, "", 1, 1, NAN, 0, 45000),
+    ACC(T, "NA", 1, 0, NAN, 0, 45000),                 /* written empty */
+    ACC(T, "n/a", 1, 0, NAN, 0, 45000),
+    ACC(T, " ", 0, 0, NAN, 0, 45000),
+    ACC(T, "-40", 1, 1, -40, 0, 45000),
+    ACC(T, "-40.0", 1, 0, -40, 0, 45000),
+    REJ(T, "-40.01", "temp_c: -40.01 is below -40"),
+    REJ(T, "-41", "temp_c: -41 is below -40"),
+    ACC(T, "60", 1, 1, 60, 0, 45000),
+    REJ(T, "60.01", "temp_c: 60.01 is above 60"),
+    ACC(T, "0", 1, 1, 0.0, 0, 45000),
+    ACC(T, "-0", 0, 0, -0.0, 0, 45000),                /* negative zero */
+    ACC(T, "-0.0", 0, 0, -0.0, 0, 45000),
+    ACC(T, "4.60", 1, 0, 4.6, 0, 45000),
+    ACC(T, "+4.6", 0, 0, 4.6, 0, 45000),
+    ACC(T, "004.6", 0, 0, 4.6, 0, 45000),
+    ACC(T, "-.5", 0, 0, -0.5, 0, 45000),
+    REJ(T, "4,6", "temp_c: \"4,6\"" NOTNUM),
+    REJ(T, "-", "temp_c: \"-\"" NOTNUM),
+    REJ(T, ".", "temp_c: \".\"" NOTNUM),
+    REJ(T, "inf", "temp_c: \"inf\"" NOTNUM),
+    /* humidity_pct [0, 100], fluid_ml [0, 10000], warmup_min [0, 240]. */
+    ACC(H, "100", 1, 1, 100, 0, 45000),
+    ACC(H, "0", 1, 1, 0, 0, 45000),
+    REJ(H, "100.5", "humidity_pct: 100.5 is above 100"),
+    REJ(H, "-0.5", "humidity_pct: -0.5 is below 0"),
+    ACC(H, "-0", 0, 0, -0.0, 0, 45000),
+    ACC(F, "10000", 1, 1, 10000, 0, 45000),
+    REJ(F, "10000.1", "fluid_ml: 10000.1 is above 10000"),
+    REJ(F, "123456789012345", "fluid_ml: 123456789012345 is above 10000"),
+    ACC(F, "9999.99999999999", 1, 1, 9999.99999999999, 0, 45000),
+    ACC(W, "240", 1, 1, 240, 0, 45000),
+    REJ(W, "240.5", "warmup_min: 240.5 is above 240"),
+    ACC(W, "0.5", 1, 1, 0.5, 0, 45000),
+    /* stretched: optional yes/no; cramp: required. */
+    ACC(ST, "yes", 1, 1, 0, 1, 45000),
+    ACC(ST, "", 1, 1, 0, -1, 45000),
+    ACC(ST, "NA", 1, 0, 0, -1, 45000),
+    ACC(ST, "Yes", 0, 0, 0, 1, 45000),
+    ACC(ST, "y", 0, 0, 0, 1, 45000),
+    ACC(ST, "1", 0, 0, 0, 1, 45000),
+    ACC(ST, "false", 0, 0, 0, 0, 45000),
+    ACC(ST, " yes", 0, 0, 0, 1, 45000),
+    REJ(ST, "maybe", "stretched: \"maybe\"" NOTBOOL),
+    REJ(ST, "nope", "stretched: \"nope\"" NOTBOOL),
+    ACC(CR, "yes", 1, 1, 0, 1, 45000),
+    ACC(CR, "n", 0, 0, 0, 0, 45000),
+    REJ(CR, "", "cramp: missing, but it is required"),
+    REJ(CR, "NA", "cramp: missing, but it is required"),
+    REJ(CR, "yess", "cramp: \"yess\"" NOTBOOL),
+    /* cramp_muscle: only with a cramp. */
+    { MU, "calf", CR, "yes", 1, 1, NULL, 0, CS_MUSCLE_CALF, 45000 },
+    { MU, "hamstring", CR, "yes", 1, 1, NULL, 0, CS_MUSCLE_HAMSTRING, 45000 },
+    { MU, "quadriceps", CR, "yes", 1, 1, NULL, 0, CS_MUSCLE_QUADRICEPS, 45000 },
+    { MU, "foot", CR, "yes", 1, 1, NULL, 0, CS_MUSCLE_FOOT, 45000 },
+    { MU, "other", CR, "yes", 1, 1, NULL, 0, CS_MUSCLE_OTHER, 45000 },
+    { MU, "NA", CR, "yes", 1, 0, NULL, 0, -1, 45000 },
+    { MU, "Calf", CR, "yes", 0, 0, NULL, 0, CS_MUSCLE_CALF, 45000 },
+    { MU, "calves", CR, "yes", 0, 0, "cramp_muscle: \"calves\" is not one "
+      "of: hamstring, calf, quadriceps, foot, other", 0, 0, 0 },
+    REJ(MU, "calf", "cramp_muscle: \"calf\" is given but cramp is no"),
+    REJ(MU, "hamstrings", "cramp_muscle: \"hamstrings\" is not one of: "
+        "hamstring, calf, quadriceps, foot, other"),
+    /* The text columns. */
+    ACC(CS_EX_ACTIVITY, "x", 1, 1, 0, 0, 45000),
+    ACC(CS_EX_ACTIVITY, "Run ning", 1, 1, 0, 0, 45000),
+    ACC(CS_EX_ACTIVITY, " running ", 0, 0, 0, 0, 45000),
+    ACC(CS_EX_PARTICIPANT_ID, "P\"1", 0, 0, 0, 0, 45000),
+    ACC(CS_EX_PARTICIPANT_ID, "P\xc3\xa9", 0, 0, 0, 0, 45000),
+    ACC(CS_EX_PARTICIPANT_ID, "NAN", 1, 1, 0, 0, 45000),
+    REJ(CS_EX_PARTICIPANT_ID, "", "participant_id: empty, but it is required"),
+    REJ(CS_EX_PARTICIPANT_ID, "NA",
+        "participant_id: \"NA\" means missing, but it is required"),
+    REJ(CS_EX_PARTICIPANT_ID, "n/a",
+        "participant_id: \"n/a\" means missing, but it is required"),
+    REJ(CS_EX_PARTICIPANT_ID, "P\x01",
+        "participant_id: \"P\\x01\" holds a control character (byte 0x01)"),
+    REJ(CS_EX_PARTICIPANT_ID, "P\x7f",
+        "participant_id: \"P\\x7f\" holds a control character (byte 0x7f)"),
+    REJ(CS_EX_PARTICIPANT_ID, "P\xff", "participant_id: \"P\\xff\" is not "
+        "valid UTF-8"),
+    REJ(CS_EX_SESSION_ID, "S\t1",
+        "session_id: \"S\\x091\" holds a control character (byte 0x09)"),
+    /* start_time. */
+    ACC(CS_EX_START_TIME, "2024-01-15T07:30", 1, 0, 0, 0, 45000),
+    ACC(CS_EX_START_TIME, "2024-01-15T07:30:00-00:00", 1, 0, 0, 0, 45000),
+    ACC(CS_EX_START_TIME, "2024-01-15T07:30:00+05:30", 1, 1, 0, 0, 45000),
+    ACC(CS_EX_START_TIME, "2024-01-15 07:30:00", 0, 0, 0, 0, 45000),
+    ACC(CS_EX_START_TIME, "2024-01-15T07:30:00z", 0, 0, 0, 0, 45000),
+    ACC(CS_EX_START_TIME, "2024-01-15", 0, 0, 0, 0, 45000),
+    REJ(CS_EX_START_TIME, "2023-02-29T00:00:00",
+        "start_time: \"2023-02-29T00:00:00\": no such day in that month"),
+    REJ(CS_EX_START_TIME, "2024-02-30T10:00:00",
+        "start_time: \"2024-02-30T10:00:00\": no such day in that month"),
+    REJ(CS_EX_START_TIME, "2024-04-31T00:00:00Z",
+        "start_time: \"2024-04-31T00:00:00Z\": no such day in that month"),
+    REJ(CS_EX_START_TIME, "1900-02-29T00:00:00",
+        "start_time: \"1900-02-29T00:00:00\": no such day in that month"),
+    REJ(CS_EX_START_TIME, "2024-01-00T00:00:00",
+        "start_time: \"2024-01-00T00:00:00\": no such day in that month"),
+    REJ(CS_EX_START_TIME, "2024-13-01T00:00:00",
+        "start_time: \"2024-13-01T00:00:00\": month out of range (01-12)"),
+    REJ(CS_EX_START_TIME, "2024-00-10T00:00:00",
+        "start_time: \"2024-00-10T00:00:00\": month out of range (01-12)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T24:00:00",
+        "start_time: \"2024-01-15T24:00:00\": hour out of range (00-23)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T24:00",
+        "start_time: \"2024-01-15T24:00\": hour out of range (00-23)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T23:60:00",
+        "start_time: \"2024-01-15T23:60:00\": minute out of range (00-59)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T23:59:60",
+        "start_time: \"2024-01-15T23:59:60\": second out of range (00-59)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T07:30:00+24:00",
+        "start_time: \"2024-01-15T07:30:00+24:00\": time zone offset out of "
+        "range (hh 00-23, mm 00-59)"),
+    REJ(CS_EX_START_TIME, "2024-01-15T07:30:00+05:60",
+        "start_time: \"2024-01-15T07:30:00+05:60\": time zone offset out of "
+        "range (hh 00-23, mm 00-59)"),
+    REJ(CS_EX_START_TIME, "2024-1-15T07:30:00",
+        "start_time: \"2024-1-15T07:30:00\": not an ISO 8601 date "
+        "(YYYY-MM-DD) or time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"),
+    REJ(CS_EX_START_TIME, "2024-01-15T07:30:00ZZ",
+        "start_time: \"2024-01-15T07:30:00ZZ\": not an ISO 8601 date "
+        "(YYYY-MM-DD) or time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"),
+    REJ(CS_EX_START_TIME, "2024-01-15T07:30:0",
+        "start_time: \"2024-01-15T07:30:0\": not an ISO 8601 date "
+        "(YYYY-MM-DD) or time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"),
+    REJ(CS_EX_START_TIME, "2024-01-15T07:30:00.5",
+        "start_time: \"2024-01-15T07:30:00.5\": not an ISO 8601 date "
+        "(YYYY-MM-DD) or time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"),
+    REJ(CS_EX_START_TIME, "", "start_time: missing, but it is required"),
+    REJ(CS_EX_START_TIME, "NA", "start_time: missing, but it is required"),
+};
+
+static void value_is(double got, double want)
+{
+    /* Bit for bit: NaN, the sign of zero and the last bit all count. */
+    if (memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("value %.17g, wanted %.17g", got, want);
+}
+
+/* What a case says of the session it accepts. */
+static void check_case_values(const fcase *k, const cs_session *o)
+{
+    double dur = k->col == D ? k->num : 45;
+    assert_int_equal(o->duration_mmin, k->mmin);
+    value_is(o->duration_min, dur);
+    value_is(o->temp_c, k->col == T ? k->num : 4.6);
+    value_is(o->humidity_pct, k->col == H ? k->num : 70);
+    value_is(o->fluid_ml, k->col == F ? k->num : 2080);
+    value_is(o->warmup_min, k->col == W ? k->num : 9);
+    assert_int_equal(o->intensity_rpe, k->col == R ? k->iv : 4);
+    assert_int_equal(o->stretched, k->col == ST ? k->iv : 0);
+    assert_int_equal(o->cramp, k->col == CR ? k->iv : k->col2 == CR);
+    assert_int_equal(o->cramp_muscle, k->col == MU ? k->iv : -1);
+}
+
+static void same_session(const cs_session *a, const cs_session *b)
+{
+    assert_true(a->participant_id.len == b->participant_id.len &&
+                memcmp(a->participant_id.ptr, b->participant_id.ptr,
+                       a->participant_id.len) == 0);
+    assert_true(a->session_id.len == b->session_id.len &&
+                memcmp(a->session_id.ptr, b->session_id.ptr,
+                       a->session_id.len) == 0);
+    assert_true(a->activity.len == b->activity.len &&
+                memcmp(a->activity.ptr, b->activity.ptr, a->activity.len) == 0);
+    assert_memory_equal(&a->start, &b->start, sizeof a->start);
+    assert_int_equal(a->day, b->day);
+    value_is(a->duration_min, b->duration_min);
+    assert_int_equal(a->duration_mmin, b->duration_mmin);
+    assert_int_equal(a->intensity_rpe, b->intensity_rpe);
+    value_is(a->temp_c, b->temp_c);
+    value_is(a->humidity_pct, b->humidity_pct);
+    value_is(a->fluid_ml, b->fluid_ml);
+    value_is(a->warmup_min, b->warmup_min);
+    assert_int_equal(a->stretched, b->stretched);
+    assert_int_equal(a->cramp, b->cramp);
+    assert_int_equal(a->cramp_muscle, b->cramp_muscle);
+}
+
+/* One case through the canonical layout (cs_schema_exercise, the fixed
+ * validator alone, the full checks) and the reversed one. */
+static void run_case(cs_schema *cs, cs_schema *ps, const fcase *k)
+{
+    const char *v[CS_EX_NCOLS], *pv[PERM_N];
+    line_rec cb, pb;
+    const cs_record *crec, *prec;
+    cs_session co, fo, ko, po;
+    cs_reject cr, kr, pr;
+    int cok, fok, kok, pok;
+
+    memcpy(v, base, sizeof v);
+    v[k->col] = k->text;
+    if (k->col2 >= 0)
+        v[k->col2] = k->text2;
+    pv[0] = "a note";
+    for (int c = 0; c < CS_EX_NCOLS; c++)
+        pv[perm_index(c)] = v[c];
+    crec = make(&cb, v, CS_EX_NCOLS);
+    prec = make(&pb, pv, PERM_N);
+    memset(&cr, 0, sizeof cr);
+    memset(&kr, 0, sizeof kr);
+    memset(&pr, 0, sizeof pr);
+
+    cok = cs_schema_exercise(cs, crec, &co, &cr);
+    fok = cs_schema_exercise_fixed(cs, crec, &fo);
+    kok = cs_schema_exercise_checked(cs, crec, &ko, &kr);
+    pok = cs_schema_exercise(ps, prec, &po, &pr);
+    /* Never for another layout. */
+    assert_int_equal(cs_schema_exercise_fixed(ps, prec, &po), 0);
+    pok = cs_schema_exercise(ps, prec, &po, &pr);
+
+    assert_int_equal(cok, k->reason == NULL);
+    assert_int_equal(kok, cok);
+    assert_int_equal(pok, cok);
+    assert_int_equal(fok, k->fixed);
+    if (!cok) {
+        assert_string_equal(cr.reason, k->reason);
+        assert_string_equal(kr.reason, k->reason);
+        assert_string_equal(pr.reason, k->reason);
+        assert_int_equal(cr.col, k->col);
+        assert_int_equal(kr.col, k->col);
+        assert_int_equal(pr.col, perm_index(k->col));
+        return;
+    }
+    check_case_values(k, &co);
+    same_session(&co, &ko);
+    same_session(&co, &po);
+    if (fok)
+        same_session(&fo, &ko);
+    assert_int_equal(co.verbatim, k->verbatim);
+    assert_int_equal(ko.verbatim, 0);
+    assert_int_equal(po.verbatim, 0);   /* not in contract order */
+}
+
+static void test_fixed_cases(void **state)
+{
+    cs_schema *cs = canonical_schema(), *ps = permuted_schema();
+    (void)state;
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        print_message("case %zu: %s = \"%s\"\n", i, header[cases[i].col],
+                      cases[i].text);
+        run_case(cs, ps, &cases[i]);
+    }
+    cs_schema_free(cs);
+    cs_schema_free(ps);
+}
+
+/* start_time's fields and day number, worked out by hand. */
+static const struct {
+    const char *text;
+    int fixed;
+    int y, mo, d, h, mi, s, has_time, has_tz, tz_min;
+    int32_t day;
+} times[] = {
+    { "2024-01-15T07:30:00Z", 1, 2024, 1, 15, 7, 30, 0, 1, 1, 0, 19737 },
+    { "2024-01-15T07:30:00", 1, 2024, 1, 15, 7, 30, 0, 1, 0, 0, 19737 },
+    { "2024-01-15T07:30", 1, 2024, 1, 15, 7, 30, 0, 1, 0, 0, 19737 },
+    { "2024-01-15T07:30+01:00", 1, 2024, 1, 15, 7, 30, 0, 1, 1, 60, 19737 },
+    { "2024-01-15T23:59:59-09:45", 1, 2024, 1, 15, 23, 59, 59, 1, 1, -585,
+      19737 },
+    { "2024-01-15", 0, 2024, 1, 15, 0, 0, 0, 0, 0, 0, 19737 },
+    { "2024-01-15 07:30:00", 0, 2024, 1, 15, 7, 30, 0, 1, 0, 0, 19737 },
+    { "2024-02-29T00:00:00", 1, 2024, 2, 29, 0, 0, 0, 1, 0, 0, 19782 },
+    { "2000-02-29T23:59:59Z", 1, 2000, 2, 29, 23, 59, 59, 1, 1, 0, 11016 },
+    { "1970-01-01T00:00:00Z", 1, 1970, 1, 1, 0, 0, 0, 1, 1, 0, 0 },
+    { "1969-12-31T23:59:59Z", 1, 1969, 12, 31, 23, 59, 59, 1, 1, 0, -1 },
+    { "0000-01-01T00:00:00", 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, -719528 },
+    { "0000-03-01T00:00:00", 1, 0, 3, 1, 0, 0, 0, 1, 0, 0, -719468 },
+    { "9999-12-31T23:59:59Z", 1, 9999, 12, 31, 23, 59, 59, 1, 1, 0, 2932896 },
+};
+
+static void test_fixed_times(void **state)
+{
+    cs_schema *cs = canonical_schema(), *ps = permuted_schema();
+    (void)state;
+    for (size_t i = 0; i < NELEM(times); i++) {
+        fcase k = ACC(CS_EX_START_TIME, times[i].text, times[i].fixed, 0, 0,
+                      0, 45000);
+        const char *v[CS_EX_NCOLS];
+        line_rec b;
+        cs_session o;
+        cs_reject rej;
+        print_message("time %s\n", times[i].text);
+        k.verbatim = times[i].fixed && times[i].has_time &&
+                     strlen(times[i].text) != 16 &&
+                     strlen(times[i].text) != 22;  /* no seconds: rewritten */
+        run_case(cs, ps, &k);
+        memcpy(v, base, sizeof v);
+        v[CS_EX_START_TIME] = times[i].text;
+        assert_int_equal(cs_schema_exercise(cs, make(&b, v, CS_EX_NCOLS), &o,
+                                            &rej), 1);
+        assert_int_equal(o.start.year, times[i].y);
+        assert_int_equal(o.start.month, times[i].mo);
+        assert_int_equal(o.start.day, times[i].d);
+        assert_int_equal(o.start.hour, times[i].h);
+        assert_int_equal(o.start.min, times[i].mi);
+        assert_int_equal(o.start.sec, times[i].s);
+        assert_int_equal(o.start.has_time, times[i].has_time);
+        assert_int_equal(o.start.has_tz, times[i].has_tz);
+        assert_int_equal(o.start.tz_min, times[i].tz_min);
+        assert_int_equal(o.day, times[i].day);
+    }
+    cs_schema_free(cs);
+    cs_schema_free(ps);
+}
+
+/* The fixed validator's day numbers against cs_days_from_civil, on the
+ * days around every month's end in every year it reads. */
+static void test_fixed_days(void **state)
+{
+    cs_schema *cs = canonical_schema();
+    const char *v[CS_EX_NCOLS];
+    char t[32];
+    (void)state;
+    memcpy(v, base, sizeof v);
+    v[CS_EX_START_TIME] = t;
+    for (int y = 0; y <= 9999; y++)
+        for (int m = 1; m <= 12; m++) {
+            int last = cs_days_in_month(y, m);
+            for (int d = 1; d <= last; d += (d == 1 ? last - 2 : 1)) {
+                line_rec b;
+                cs_session o;
+                snprintf(t, sizeof t, "%04d-%02d-%02dT12:00:00Z", y, m, d);
+                if (cs_schema_exercise_fixed(cs, make(&b, v, CS_EX_NCOLS),
+                                             &o) != 1)
+                    fail_msg("%s not accepted", t);
+                if (o.day != cs_days_from_civil(y, m, d))
+                    fail_msg("%s: day %d, wanted %d", t, (int)o.day,
+                             (int)cs_days_from_civil(y, m, d));
+            }
+        }
+    cs_schema_free(cs);
+}
+
+/* Random durations, in both layouts and through the checks: the same
+ * verdict, the same double, and milli-minutes equal to cs_agg_mmin's. */
+static void test_fixed_mmin_random(void **state)
+{
+    cs_schema *cs = canonical_schema(), *ps = permuted_schema();
+    unsigned long accepted = 0, fixed = 0;
+    (void)state;
+    srand(20261204);
+    for (int r = 0; r < 200000; r++) {
+        char t[40];
+        int n = 0, ni = rand() % 5, nf = rand() % 10;
+        const char *v[CS_EX_NCOLS], *pv[PERM_N];
+        line_rec cb, pb;
+        cs_session co, ko, po, fo;
+        cs_reject cr, kr, pr;
+        int cok, kok, pok;
+        uint64_t want;
+
+        if (rand() % 20 == 0)
+            t[n++] = "+-0 "[rand() % 4];
+        for (int i = 0; i < ni; i++)
+            t[n++] = (char)('0' + rand() % (i == 0 ? 2 : 10));
+        if (nf > 0 || rand() % 8 == 0)
+            t[n++] = '.';
+        for (int i = 0; i < nf; i++)
+            t[n++] = (char)('0' + (rand() % 3 ? rand() % 10 : 9 * (rand() % 2)));
+        t[n] = '\0';
+        memcpy(v, base, sizeof v);
+        v[D] = t;
+        pv[0] = "";
+        for (int c = 0; c < CS_EX_NCOLS; c++)
+            pv[perm_index(c)] = v[c];
+        cok = cs_schema_exercise(cs, make(&cb, v, CS_EX_NCOLS), &co, &cr);
+        kok = cs_schema_exercise_checked(cs, &cb.rec, &ko, &kr);
+        pok = cs_schema_exercise(ps, make(&pb, pv, PERM_N), &po, &pr);
+        if (cok != kok || cok != pok)
+            fail_msg("\"%s\": %d %d %d", t, cok, kok, pok);
+        if (!cok) {
+            assert_string_equal(cr.reason, kr.reason);
+            assert_string_equal(cr.reason, pr.reason);
+            continue;
+        }
+        accepted++;
+        fixed += (unsigned long)cs_schema_exercise_fixed(cs, &cb.rec, &fo);
+        same_session(&co, &ko);
+        same_session(&co, &po);
+        if (cs_agg_mmin(cs_str_trim((cs_str){ t, strlen(t) }), &want) != 0)
+            fail_msg("\"%s\": accepted, but cs_agg_mmin refuses it", t);
+        if (co.duration_mmin != want)
+            fail_msg("\"%s\": %u milli-minutes, cs_agg_mmin %llu", t,
+                     (unsigned)co.duration_mmin, (unsigned long long)want);
+    }
+    assert_true(accepted > 50000);
+    assert_true(fixed > 30000);
+    cs_schema_free(cs);
+    cs_schema_free(ps);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixed_cases),
+        cmocka_unit_test(test_fixed_times),
+        cmocka_unit_test(test_fixed_days),
+        cmocka_unit_test(test_fixed_mmin_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
