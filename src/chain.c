@@ -20,7 +20,6 @@
 typedef struct joined {
     cs_session ses;
     const cs_wave *wv;       /* the survey table does not change */
-    uint64_t mmin;
     size_t pid, pid_len;     /* offsets into the batch's bytes */
     size_t bv, bv_len, av, av_len;
     int tagged;              /* t is set (--by or --adjust needed it) */
@@ -51,11 +50,14 @@ static int count_session(void *item, const char *bytes, void *payload,
     cs_agg_more more = { { (double)j->ses.intensity_rpe,
                            cs_dose_canonical(j->t.heat_index_c),
                            cs_dose_canonical(j->t.fluid_ml_per_h),
-                           j->ses.warmup_min, (double)j->mmin / 1000.0,
+                           j->ses.warmup_min, j->ses.duration_mmin / 1000.0,
                            j->wv->calcium_mg, j->wv->potassium_mg },
                          j->ses.day, 1 };
-    cs_acc_row row = { j->t.factor, j->t.outcome, j->mmin, bv, av, pid, &more,
-                       j->wv->goal_lb_week, 0 };
+    /* The milli-minutes the validator read from the duration's text, as
+     * aggregate reads them from tag's output: the double cannot give the
+     * text's rounding at the fourth decimal. */
+    cs_acc_row row = { j->t.factor, j->t.outcome, j->ses.duration_mmin, bv, av,
+                       pid, &more, j->wv->goal_lb_week, 0 };
     if (cs_agg_add_row(c->agg, &row, err) < 0)
         return err->code;
     c->counted++;
@@ -145,7 +147,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     cs_session ses;
     cs_tagged t;
     uint64_t rows = 0;
-    long dcol, pcol;
+    long pcol;
     int rc, broke = 0;
 
     *told = *fatal = 0;
@@ -153,7 +155,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
                              err)) < 0)
         return rc;
     s = cs_ingest_schema(in);
-    dcol = cs_schema_index(s, CS_EX_DURATION_MIN);
     pcol = cs_schema_index(s, CS_EX_PARTICIPANT_ID);
     if (cs_handoff_create(&ho, cs_source_threads() > 1, sizeof(joined), 1024,
                           64 * 1024, count_session, cnt, err) < 0) {
@@ -165,7 +166,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         const cs_wave *wv = cs_join_session(c->sv, in, rec, &ses, c->rej);
         cs_str bv = { "", 0 }, av = { "", 0 }, pid;
         char bb[32], ab[32];
-        uint64_t mmin;
         joined *j;
         size_t off;
 
@@ -184,16 +184,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
             cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
         if (adjust)
             cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
-        /* The milli-minutes of the validated duration text, as aggregate
-         * reads them from tag's output (which writes that text in its
-         * canonical form): the double cannot give the text's rounding at
-         * the fourth decimal. */
-        if (cs_agg_mmin(cs_str_trim(rec->fields[dcol]), &mmin) < 0) {
-            rc = cs_error_set(err, CS_ERROR, "internal: duration not in "
-                              "milli-minutes");
-            broke = 1;
-            break;
-        }
         pid = cs_str_trim(rec->fields[pcol]);
         if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, err))) {
             rc = err->code;
@@ -202,7 +192,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         }
         j->ses = ses;
         j->wv = wv;
-        j->mmin = mmin;
         j->tagged = by || adjust;
         if (j->tagged)
             j->t = t;
