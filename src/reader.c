@@ -1047,7 +1047,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
 {
     if (r->in_csv || !r->bom_checked || !index_update(r))
         return 0;
-    for (;;) {
+    while (r->pos < r->len) {
         const char *start = r->buf + r->pos, *field = start, *p;
         size_t blk = r->pos / 64, last, eol, tl;
         const uint64_t *ix = r->idx + 2 * blk;
@@ -1055,8 +1055,6 @@ static int next_plain(cs_reader *r, const cs_record **out)
         uint64_t cm = ix[0] & from, om = ix[1] & from;
         cs_str *f = r->fields, *froom = r->fields + r->fcap - 64;
 
-        if (r->pos >= r->len)
-            return 0;
         /* The last block the line may end in: the buffer's, or the one
          * CS_FIELD_MAX bytes on. */
         last = (r->len - 1) / 64;
@@ -1107,6 +1105,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         *out = &r->rec;
         return 1;
     }
+    return 0;
 }
 
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)

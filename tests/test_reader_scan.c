@@ -243,6 +243,11 @@ static const struct {
     { "final cr", N("a,b\r"), 0, "1-1:[a][b];" },
     { "final comma", N("a,\n"), 0, "1-1:[a][];" },
     { "empty", N(""), 0, "" },
+    /* The buffer ends on a block boundary: nothing past it is read. */
+    { "64 bytes", N("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,y\n"), 0,
+      "1-1:[xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx][y];" },
     { "only ends", N("\n\r\n\r\r\n"), 0, "" },
     { "bom", N("\xEF\xBB\xBF" "a,b\n"), 0, "1-1:[a][b];" },
     { "bom alone", N("\xEF\xBB\xBF"), 0, "" },
