@@ -85,24 +85,71 @@ static const unsigned char special[256] = {
     [','] = 1, ['"'] = 2, ['\n'] = 2, ['\r'] = 2
 };
 
+/* The bits of the bytes from b to m (< 64) of the block at p, one at a
+ * time: the tail of a buffer. */
+static void scan_bytes(uint64_t *idx, const char *p, size_t b, size_t m)
+{
+    for (size_t i = b; i < m; i++) {
+        unsigned t = special[(unsigned char)p[i]];
+        idx[0] |= (uint64_t)(t & 1) << i;
+        idx[1] |= (uint64_t)(t >> 1) << i;
+    }
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_LOW7 0x7f7f7f7f7f7f7f7full
+/* Eight bytes at a time in a 64-bit word (SWAR). For a byte x of w and a
+ * target c under 0x80, ((x & 0x7f) ^ c) + 0x7f carries into the top bit
+ * unless x's low seven bits are c's, and x's own top bit rules out the
+ * rest: no false positives, unlike the usual has-zero-byte test. The
+ * top bits are then gathered into one bit per byte by a multiply. */
+static inline unsigned swar_pack(uint64_t top)
+{
+    return (unsigned)(((top >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+static inline void swar_word(const char *p, unsigned *comma, unsigned *other)
+{
+    uint64_t w, w7, nc, nq, nl, nr;
+
+    memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);   /* byte i at bits 8i..8i+7 */
+#endif
+    w7 = w & SWAR_LOW7;
+    nc = (w7 ^ (SWAR_ONES * ',')) + SWAR_LOW7;
+    nq = (w7 ^ (SWAR_ONES * '"')) + SWAR_LOW7;
+    nl = (w7 ^ (SWAR_ONES * '\n')) + SWAR_LOW7;
+    nr = (w7 ^ (SWAR_ONES * '\r')) + SWAR_LOW7;
+    *comma = swar_pack(~(nc | w) & ~SWAR_LOW7);
+    *other = swar_pack(~((nq & nl & nr) | w) & ~SWAR_LOW7);
+}
+#endif
+
 /* The index of n bytes at p (p is at a multiple of 64 in buf): for each
  * 64 bytes, a word of the commas (bit i: p[i]) and a word of the other
  * special bytes. A last block under 64 bytes has no bits past n; nothing
- * past p + n is read. The plain C scan is the reference the vector scans
- * must match, bit for bit (tests/test_reader_scan.c, fuzz_scan). */
+ * past p + n is read. This plain C scan (eight bytes a step where the
+ * compiler allows) is what builds without SSE2 use; the vector scans
+ * must match it bit for bit (tests/test_reader_scan.c, fuzz_scan). */
 static void scan_scalar(uint64_t *idx, const char *p, size_t n)
 {
     for (size_t b = 0; b < n; b += 64, idx += 2) {
-        size_t m = n - b < 64 ? n - b : 64;
-        uint64_t c = 0, o = 0;
+        size_t m = n - b < 64 ? n - b : 64, i = 0;
+        uint64_t cm = 0, om = 0;
 
-        for (size_t i = 0; i < m; i++) {
-            unsigned t = special[(unsigned char)p[b + i]];
-            c |= (uint64_t)(t & 1) << i;
-            o |= (uint64_t)(t >> 1) << i;
+#ifdef SWAR_ONES
+        for (; i + 8 <= m; i += 8) {
+            unsigned c, o;
+            swar_word(p + b + i, &c, &o);
+            cm |= (uint64_t)c << i;
+            om |= (uint64_t)o << i;
         }
-        idx[0] = c;
-        idx[1] = o;
+#endif
+        idx[0] = cm;
+        idx[1] = om;
+        scan_bytes(idx, p + b, i, m);
     }
 }
 
