@@ -7,20 +7,35 @@
  * trimming, no quoting), without copying, so only lines holding a '"' go
  * through libcsv. Fields of the fast path point into the chunk buffer;
  * fields from libcsv are copied into an arena that is reset, not freed,
- * per record: after warm-up nothing is allocated per row. */
+ * per record: after warm-up nothing is allocated per row.
+ *
+ * The fast path reads a structural index of the buffer: one bit per byte
+ * for the commas and one for the other bytes that end a plain field ('"'
+ * LF CR), built once per refill by a vector scan (AVX2 where the CPU has
+ * it, SSE2 otherwise, or plain C), chosen when the reader opens. */
 #include <csv.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The AVX2 scan is compiled for AVX2 by a function attribute and called
+ * only where the CPU has it: the build needs no -mavx2. */
+#include <immintrin.h>
+#define CS_SCAN_AVX2 1
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/reader.h>
+#include "internal.h"
 
 /* The decompressed buffer starts at twice the source's raw buffer (256
  * KiB by default) and doubles while one line fills it, up to LINE_BUF:
  * the same limit whatever the start, so a long line meets the same error
  * with any buffer size. */
 #define LINE_BUF (2 * CS_RECORD_MAX)
+
+/* One block of the structural index: two words for 64 bytes of buf. */
+typedef void scan_fn(uint64_t *idx, const char *p, size_t n);
 
 struct cs_reader {
     cs_source *src;
@@ -31,6 +46,12 @@ struct cs_reader {
     int bom_checked;
     unsigned long line;     /* lines completed so far */
     uint64_t records;
+
+    scan_fn *scan;          /* builds the index: scan_scalar, _sse2, _avx2 */
+    const char *scan_name;  /* "scalar", "sse2" or "avx2" */
+    uint64_t *idx;          /* per 64 bytes of buf: commas, then '"' LF CR */
+    size_t idx_cap;         /* words allocated */
+    size_t indexed;         /* buf[0, indexed) is in idx */
 
     struct csv_parser csv;
     int in_csv;             /* a libcsv record is open */
@@ -56,6 +77,225 @@ struct cs_reader {
     cs_record rec;
     cs_error failed;        /* the first error, returned again after */
 };
+
+/* ---- the structural index ------------------------------------------- */
+
+/* Bytes that end a field of the fast path: 1 for ',', 2 for '"' LF CR. */
+static const unsigned char special[256] = {
+    [','] = 1, ['"'] = 2, ['\n'] = 2, ['\r'] = 2
+};
+
+/* The bits of the bytes from b to m (< 64) of the block at p, one at a
+ * time: the tail of a buffer. */
+static void scan_bytes(uint64_t *idx, const char *p, size_t b, size_t m)
+{
+    for (size_t i = b; i < m; i++) {
+        unsigned t = special[(unsigned char)p[i]];
+        idx[0] |= (uint64_t)(t & 1) << i;
+        idx[1] |= (uint64_t)(t >> 1) << i;
+    }
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__)
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_LOW7 0x7f7f7f7f7f7f7f7full
+/* Eight bytes at a time in a 64-bit word (SWAR). For a byte x of w and a
+ * target c under 0x80, ((x & 0x7f) ^ c) + 0x7f carries into the top bit
+ * unless x's low seven bits are c's, and x's own top bit rules out the
+ * rest: no false positives, unlike the usual has-zero-byte test. The
+ * top bits are then gathered into one bit per byte by a multiply. */
+static inline unsigned swar_pack(uint64_t top)
+{
+    return (unsigned)(((top >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+static inline void swar_word(const char *p, unsigned *comma, unsigned *other)
+{
+    uint64_t w, w7, nc, nq, nl, nr;
+
+    memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);   /* byte i at bits 8i..8i+7 */
+#endif
+    w7 = w & SWAR_LOW7;
+    nc = (w7 ^ (SWAR_ONES * ',')) + SWAR_LOW7;
+    nq = (w7 ^ (SWAR_ONES * '"')) + SWAR_LOW7;
+    nl = (w7 ^ (SWAR_ONES * '\n')) + SWAR_LOW7;
+    nr = (w7 ^ (SWAR_ONES * '\r')) + SWAR_LOW7;
+    *comma = swar_pack(~(nc | w) & ~SWAR_LOW7);
+    *other = swar_pack(~((nq & nl & nr) | w) & ~SWAR_LOW7);
+}
+#endif
+
+/* The index of n bytes at p (p is at a multiple of 64 in buf): for each
+ * 64 bytes, a word of the commas (bit i: p[i]) and a word of the other
+ * special bytes. A last block under 64 bytes has no bits past n; nothing
+ * past p + n is read. This plain C scan (eight bytes a step where the
+ * compiler allows) is what builds without SSE2 use; the vector scans
+ * must match it bit for bit (tests/test_reader_scan.c, fuzz_scan). */
+static void scan_scalar(uint64_t *idx, const char *p, size_t n)
+{
+    for (size_t b = 0; b < n; b += 64, idx += 2) {
+        size_t m = n - b < 64 ? n - b : 64, i = 0;
+        uint64_t cm = 0, om = 0;
+
+#ifdef SWAR_ONES
+        for (; i + 8 <= m; i += 8) {
+            unsigned c, o;
+            swar_word(p + b + i, &c, &o);
+            cm |= (uint64_t)c << i;
+            om |= (uint64_t)o << i;
+        }
+#endif
+        idx[0] = cm;
+        idx[1] = om;
+        scan_bytes(idx, p + b, i, m);
+    }
+}
+
+#ifdef __SSE2__
+/* Sixteen bytes at a time: every x86-64 has SSE2. */
+static void scan_sse2(uint64_t *idx, const char *p, size_t n)
+{
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    size_t b = 0;
+
+    for (; n - b >= 64; b += 64, idx += 2) {
+        uint64_t c = 0, o = 0;
+
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128(
+                (const __m128i *)(const void *)(p + b + 16 * k));
+            __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+            c |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                     _mm_cmpeq_epi8(v, comma)) << (16 * k);
+            o |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+        }
+        idx[0] = c;
+        idx[1] = o;
+    }
+    if (b < n)
+        scan_scalar(idx, p + b, n - b);
+}
+#endif
+
+#ifdef CS_SCAN_AVX2
+/* Thirty-two bytes at a time. */
+__attribute__((target("avx2")))
+static void scan_avx2(uint64_t *idx, const char *p, size_t n)
+{
+    const __m256i comma = _mm256_set1_epi8(','), quote = _mm256_set1_epi8('"');
+    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+    size_t b = 0;
+
+    for (; n - b >= 64; b += 64, idx += 2) {
+        uint64_t c = 0, o = 0;
+
+        for (int k = 0; k < 2; k++) {
+            __m256i v = _mm256_loadu_si256(
+                (const __m256i *)(const void *)(p + b + 32 * k));
+            __m256i m = _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, lf),
+                                _mm256_cmpeq_epi8(v, cr)));
+            c |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
+                     _mm256_cmpeq_epi8(v, comma)) << (32 * k);
+            o |= (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << (32 * k);
+        }
+        idx[0] = c;
+        idx[1] = o;
+    }
+    if (b < n)
+        scan_scalar(idx, p + b, n - b);
+}
+#endif
+
+static const struct {
+    const char *name;
+    scan_fn *fn;
+} scans[] = {   /* narrowest first */
+    { "scalar", scan_scalar },
+#ifdef __SSE2__
+    { "sse2", scan_sse2 },
+#endif
+#ifdef CS_SCAN_AVX2
+    { "avx2", scan_avx2 },
+#endif
+};
+#define NSCANS (sizeof scans / sizeof scans[0])
+
+/* Whether this CPU runs scans[i]. */
+static int scan_runs(size_t i)
+{
+#ifdef CS_SCAN_AVX2
+    if (scans[i].fn == scan_avx2)
+        return __builtin_cpu_supports("avx2");
+#endif
+    (void)i;
+    return 1;
+}
+
+/* The index in scans[] of the scan called name that this CPU runs, or
+ * NSCANS. */
+static size_t scan_find(const char *name)
+{
+    for (size_t i = 0; i < NSCANS; i++)
+        if (strcmp(scans[i].name, name) == 0)
+            return scan_runs(i) ? i : NSCANS;
+    return NSCANS;
+}
+
+/* The widest scan the CPU runs, unless CRAMPSTAT_SCAN (scalar, sse2 or
+ * avx2) names one, so that tests and comparisons can force each. A name
+ * this build or CPU lacks falls back to the default: every scan gives
+ * the same bits, only their speed differs. */
+static void scan_pick(cs_reader *r)
+{
+    const char *want = getenv("CRAMPSTAT_SCAN");
+    size_t i = want ? scan_find(want) : NSCANS;
+
+    if (i == NSCANS)
+        for (i = NSCANS - 1; i > 0 && !scan_runs(i); i--)
+            ;
+    r->scan = scans[i].fn;
+    r->scan_name = scans[i].name;
+}
+
+int cs__scan_index(const char *name, uint64_t *idx, const char *p, size_t n)
+{
+    size_t i = scan_find(name);
+
+    if (i == NSCANS)
+        return -1;
+    scans[i].fn(idx, p, n);
+    return 0;
+}
+
+const char *cs__reader_scan(const cs_reader *r) { return r->scan_name; }
+
+/* Bring the index up to r->len: only the bytes after the last full block
+ * indexed are scanned (refill resets r->indexed when it moves the bytes).
+ * Returns 0 when the index could not grow with the buffer. */
+static int index_update(cs_reader *r)
+{
+    size_t from;
+
+    if (r->indexed == r->len)
+        return 1;
+    if ((r->len + 63) / 64 * 2 > r->idx_cap) {
+        size_t n = (r->cap + 63) / 64 * 2;
+        uint64_t *p = realloc(r->idx, n * sizeof *p);
+        if (!p)
+            return 0;
+        r->idx = p;
+        r->idx_cap = n;
+    }
+    from = r->indexed & ~(size_t)63;
+    r->scan(r->idx + from / 64 * 2, r->buf + from, r->len - from);
+    r->indexed = r->len;
+    return 1;
+}
 
 static int grow_fields(cs_reader *r)
 {
@@ -141,8 +381,11 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
     if (o)
         r->opts = *o;
     r->cap = 2 * cs_source_buf_size(r->src);
-    if (!(r->buf = malloc(r->cap)))
+    r->idx_cap = (r->cap + 63) / 64 * 2;
+    if (!(r->buf = malloc(r->cap)) ||
+        !(r->idx = malloc(r->idx_cap * sizeof *r->idx)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    scan_pick(r);
     if (csv_setup(r) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     cs_buf_init(&r->arena, CS_RECORD_MAX + 1024);
@@ -242,6 +485,7 @@ static int refill(cs_reader *r, cs_error *err)
         memmove(r->buf, r->buf + r->pos, r->len - r->pos);
         r->len -= r->pos;
         r->pos = 0;
+        r->indexed = 0;
     }
     if (r->len == r->cap) {
         size_t cap = r->cap < LINE_BUF / 2 ? r->cap * 2 : LINE_BUF;
@@ -380,20 +624,17 @@ static void start_csv_record(cs_reader *r)
     cs_buf_reset(&r->raw);
 }
 
-/* Bytes that end a field of the fast path: ',' '"' LF CR. */
-static const unsigned char special[256] = {
-    [','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1
-};
-
 /* The first special byte in [p, end), or end. With SSE2 (every x86-64)
- * sixteen bytes are compared at once; never reads past end. */
-static inline const char *next_special(const char *p, const char *end)
+ * sixteen bytes are compared at once unless the reader was told to scan
+ * in plain C (simd 0); never reads past end. */
+static inline const char *next_special(const char *p, const char *end,
+                                       int simd)
 {
 #ifdef __SSE2__
     const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
     const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
 
-    while (end - p >= 16) {
+    while (simd && end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         __m128i m = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
@@ -403,6 +644,8 @@ static inline const char *next_special(const char *p, const char *end)
             return p + __builtin_ctz((unsigned)bits);
         p += 16;
     }
+#else
+    (void)simd;
 #endif
     while (p < end && !special[(unsigned char)*p])
         p++;
@@ -493,7 +736,7 @@ static int skip_record(cs_reader *r, int in_csv, int done,
         }
         p = r->buf + r->pos;
         end = r->buf + r->len;
-        s = next_special(p, end);
+        s = next_special(p, end, r->scan != scan_scalar);
         if (s > p) {
             keep_bytes(r, p, (size_t)(s - p));
             len += (uint64_t)(s - p);
@@ -583,7 +826,7 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
     for (;;) {
         char c;
 
-        p = next_special(p, end);
+        p = next_special(p, end, r->scan != scan_scalar);
         if (p == end) {
             if (!r->eof)
                 return 2;
@@ -781,29 +1024,27 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
     }
 }
 
-#ifdef __SSE2__
-/* One bit per byte of the 16 at p: the commas are returned, the other
- * special bytes ('"' LF CR) go to *om. */
-static inline unsigned block_masks(const char *p, unsigned *om)
+static inline unsigned ctz64(uint64_t x)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-
-    *om = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+#ifdef __GNUC__
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned n = 0;
+    for (; !(x & 1); x >>= 1)
+        n++;
+    return n;
+#endif
 }
 
 /* The fields that end at the commas of mask (bit i: p[i]), the first one
  * starting at *field, stored from f on; returns the next free slot. */
-static inline cs_str *put_fields(cs_str *f, const char *p, unsigned mask,
+static inline cs_str *put_fields(cs_str *f, const char *p, uint64_t mask,
                                  const char **field)
 {
     const char *s = *field;
 
     while (mask) {
-        const char *q = p + __builtin_ctz(mask);
+        const char *q = p + ctz64(mask);
         f->ptr = s;
         f->len = (size_t)(q - s);
         f++;
@@ -814,97 +1055,89 @@ static inline cs_str *put_fields(cs_str *f, const char *p, unsigned mask,
     return f;
 }
 
-/* Room for 32 more fields after the first nf, or 0. Growing early only
+/* Room for 64 more fields after the first nf, or 0. Growing early only
  * moves when memory is taken: CS_FIELDS_MAX caps fcap however it grew,
  * and after a failure next_record grows, or fails, at the field where it
  * always did. */
 static int fields_room(cs_reader *r, size_t nf)
 {
-    while (r->fcap - nf < 32)
+    while (r->fcap - nf < 64)
         if (grow_fields(r) < 0)
             return 0;
     return 1;
 }
 
 /* The common case, ahead of next_record: a line without a quote that ends
- * well inside the buffer. Per 32 bytes (two SSE2 blocks) it takes the
- * bitmask of the commas and that of the other special bytes ('"' LF CR)
- * once, and walks the commas before the first other one with ctz, each a
- * field end: about a dozen instructions a field, where scan_plain restarts
- * a scan after every comma (callgrind, reader instructions a row: 53-field
- * rows 2,480 -> 1,160; 13-field rows 680 -> 380).
+ * inside the buffer. It walks the structural index 64 bytes at a time:
+ * the commas before the first other special byte are field ends, taken
+ * with ctz (about a dozen instructions a field), where scan_plain
+ * restarts a scan after every comma. The index is built once per refill
+ * by the widest vector scan the CPU has, so the walk itself is plain C
+ * and the same for every scan.
  *
  * It only takes what it can prove is plain and inside every cap: the line
- * ends before the last 16 bytes of the buffer and within CS_FIELD_MAX
- * bytes (so no field, and no record, can be over its cap), and 32 field
- * slots are free before each step (so the fields cap cannot be hit).
- * Anything else (a quote, a line near the end of the buffer, a CR that
- * may be half of a CR LF, a long or wide line, an open libcsv record, the
- * BOM not yet decided) returns 0 having changed nothing but the field
- * slots' contents and capacity, and next_record reads the line as it
- * always did, with its errors at the same line and column. Nothing past
- * r->len is read. */
+ * ends within CS_FIELD_MAX bytes (so no field, and no record, can be over
+ * its cap), and 64 field slots are free before each block (so the fields
+ * cap cannot be hit). Anything else (a quote, a line without its end in
+ * the buffer, a CR that may be half of a CR LF, a long or wide line, an
+ * open libcsv record, the BOM not yet decided) returns 0 having changed
+ * nothing but the field slots' contents and capacity, and next_record
+ * reads the line as it always did, with its errors at the same line and
+ * column. */
 /* What next_plain's proof leans on: a line within the field cap is
  * within the record cap, and fcap (at first the lesser of 64 and
- * CS_FIELDS_MAX) has 32 slots. */
+ * CS_FIELDS_MAX) has 64 slots. */
 _Static_assert(CS_FIELD_MAX <= CS_RECORD_MAX, "field cap over record cap");
-_Static_assert(CS_FIELDS_MAX >= 32, "fields cap under 32");
+_Static_assert(CS_FIELDS_MAX >= 64, "fields cap under 64");
 
 static int next_plain(cs_reader *r, const cs_record **out)
 {
-    if (r->in_csv || !r->bom_checked)
+    if (r->in_csv || !r->bom_checked || !index_update(r))
         return 0;
-    for (;;) {
-        const char *start = r->buf + r->pos, *p = start, *field = start;
-        size_t span = r->len - r->pos;
-        const char *stop16, *stop32;
-        cs_str *f = r->fields, *froom = r->fields + r->fcap - 32;
-        unsigned cm, om, om2;
-        size_t tl;
+    while (r->pos < r->len) {
+        const char *start = r->buf + r->pos, *field = start, *p;
+        size_t blk = r->pos / 64, last, eol, tl;
+        const uint64_t *ix = r->idx + 2 * blk;
+        uint64_t from = ~(uint64_t)0 << (r->pos % 64);
+        uint64_t cm = ix[0] & from, om = ix[1] & from;
+        cs_str *f = r->fields, *froom = r->fields + r->fcap - 64;
 
-        if (span > CS_FIELD_MAX)
-            span = CS_FIELD_MAX;
-        /* A block of 16 may start below stop16, one of 32 below stop32. */
-        stop16 = start + (span >= 16 ? span - 15 : 0);
-        stop32 = start + (span >= 32 ? span - 31 : 0);
-        for (;;) {
-            size_t step = 16;
-
-            if (p >= stop16)
+        /* The last block the line may end in: the buffer's, or the one
+         * CS_FIELD_MAX bytes on. */
+        last = (r->len - 1) / 64;
+        if (last > (r->pos + CS_FIELD_MAX) / 64)
+            last = (r->pos + CS_FIELD_MAX) / 64;
+        while (!om) {
+            f = put_fields(f, r->buf + 64 * blk, cm, &field);
+            if (++blk > last)
                 return 0;
             if (f > froom) {
                 size_t nf = (size_t)(f - r->fields);
                 if (!fields_room(r, nf))
                     return 0;
                 f = r->fields + nf;
-                froom = r->fields + r->fcap - 32;
+                froom = r->fields + r->fcap - 64;
             }
-            cm = block_masks(p, &om);
-            if (!om && p < stop32) {
-                cm |= block_masks(p + 16, &om2) << 16;
-                om = om2 << 16;
-                step = 32;
-            }
-            if (om)
-                break;
-            f = put_fields(f, p, cm, &field);
-            p += step;
+            ix += 2;
+            cm = ix[0];
+            om = ix[1];
         }
         /* The commas before the first other special byte: what follows a
          * quote is libcsv's, what follows a line end is the next line. */
-        f = put_fields(f, p, cm & ((om & -om) - 1), &field);
-        p += __builtin_ctz(om);
-        if (*p == '"')
+        f = put_fields(f, r->buf + 64 * blk, cm & ((om & -om) - 1), &field);
+        eol = 64 * blk + ctz64(om);
+        p = r->buf + eol;
+        if (eol - r->pos > CS_FIELD_MAX || *p == '"')
             return 0;
         if (*p == '\r') {
-            if (p + 1 == r->buf + r->len)
+            if (eol + 1 == r->len)
                 return 0;  /* maybe CR LF split across reads */
             tl = p[1] == '\n' ? 2 : 1;
         } else {
             tl = 1;
         }
         r->line++;
-        r->pos = (size_t)(p - r->buf) + tl;
+        r->pos = eol + tl;
         if (p == start && !r->opts.keep_empty_lines)
             continue;
         f->ptr = field;
@@ -919,8 +1152,8 @@ static int next_plain(cs_reader *r, const cs_record **out)
         *out = &r->rec;
         return 1;
     }
+    return 0;
 }
-#endif
 
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
@@ -934,10 +1167,8 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         return r->failed.code;
     }
     r->skipped_now = 0;
-#ifdef __SSE2__
     if (next_plain(r, out))
         return 1;
-#endif
     rc = next_record(r, out, err);
     if (rc < 0) {
         if (err && err->code == rc)
@@ -989,6 +1220,7 @@ void cs_reader_free(cs_reader *r)
     cs_buf_dispose(&r->raw);
     free(r->offs);
     free(r->fields);
+    free(r->idx);
     free(r->buf);
     free(r);
 }

@@ -1,0 +1,215 @@
+/* libFuzzer harness: the reader's structural scans against each other
+ * and against libcsv alone, on any bytes. The reader's fast path walks an
+ * index of the commas and the other special bytes ('"' LF CR) built by
+ * one of three scans (plain C, SSE2, AVX2 where the CPU has it); here
+ *  - each scan's index of the input is the plain C one, bit for bit;
+ *  - the reader forced onto each scan (CRAMPSTAT_SCAN), with and without
+ *    keep_empty_lines, gives the same records (fields, lines, raw text)
+ *    and the same error (code, line, column, message);
+ *  - with the reader's defaults, its records are those of libcsv parsing
+ *    the whole input in one csv_parse with the reader's settings (strict,
+ *    no trimming), and where the reader finds malformed CSV libcsv fails
+ *    too, after the same records.
+ * The source runs in the caller's thread with a buffer of 8 bytes to 4 KiB
+ * that varies with the input, so that refills split lines, CR LF pairs
+ * and quoted fields anywhere. */
+#include <assert.h>
+#include <csv.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/reader.h>
+#include <crampstat/source.h>
+#include "internal.h"
+
+#define MAXF 8192
+#define MAXR 512
+
+static const char *const scans[] = { "scalar", "sse2", "avx2" };
+#define NSCANS (sizeof scans / sizeof scans[0])
+
+typedef struct rec_list {
+    size_t nrec;
+    size_t nf[MAXR];          /* fields per record, for the first 512 */
+    unsigned long line[MAXR], end_line[MAXR];
+    size_t raw_len[MAXR];
+    size_t nfield;
+    size_t off[MAXF], len[MAXF];
+    char *bytes;
+    size_t used, cap;
+    int overflow;             /* more records or fields than kept */
+    cs_error err;             /* the reader's error, if any */
+    int rc;
+} rec_list;
+
+static void add_bytes(rec_list *l, const char *p, size_t n)
+{
+    if (l->used + n > l->cap) {
+        l->cap = (l->used + n) * 2 + 64;
+        l->bytes = realloc(l->bytes, l->cap);
+        assert(l->bytes);
+    }
+    if (n)
+        memcpy(l->bytes + l->used, p, n);
+    l->used += n;
+}
+
+static void add_field(rec_list *l, const char *p, size_t n)
+{
+    if (l->overflow || l->nfield == MAXF || l->nrec >= MAXR) {
+        l->overflow = 1;
+        return;
+    }
+    l->off[l->nfield] = l->used;
+    l->len[l->nfield] = n;
+    add_bytes(l, p, n);
+    l->nfield++;
+    l->nf[l->nrec]++;
+}
+
+static void end_record(rec_list *l)
+{
+    if (l->nrec < MAXR)
+        l->nrec++;
+    else
+        l->overflow = 1;
+}
+
+static void cb_field(void *s, size_t n, void *p) { add_field(p, s, n); }
+static void cb_record(int c, void *p) { (void)c; end_record(p); }
+static int no_space(unsigned char c) { (void)c; return 0; }
+
+static void reset(rec_list *l)
+{
+    free(l->bytes);
+    memset(l, 0, sizeof *l);
+}
+
+static int scan_here(const char *scan)
+{
+    uint64_t w[2];
+    return cs__scan_index(scan, w, "", 0) == 0;
+}
+
+/* Read the input with the reader on scan; 0 when that scan is not on
+ * this CPU. */
+static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
+                     size_t size, int keep_empty)
+{
+    cs_reader *r = NULL;
+    cs_read_opts ro = { 0 };
+    const cs_record *rec;
+
+    reset(l);
+    if (!scan_here(scan))
+        return 0;
+    ro.keep_empty_lines = keep_empty;
+    setenv("CRAMPSTAT_SCAN", scan, 1);
+    l->rc = cs_reader_open_mem(&r, "scan.csv", data, size, &ro, &l->err);
+    unsetenv("CRAMPSTAT_SCAN");
+    if (l->rc < 0)
+        return 1;
+    assert(strcmp(cs__reader_scan(r), scan) == 0);
+    while ((l->rc = cs_reader_next(r, &rec, &l->err)) > 0) {
+        if (l->nrec < MAXR) {
+            l->line[l->nrec] = rec->line;
+            l->end_line[l->nrec] = rec->end_line;
+            l->raw_len[l->nrec] = rec->raw.len;
+            add_bytes(l, rec->raw.ptr, rec->raw.len);
+        }
+        for (size_t i = 0; i < rec->nfields; i++)
+            add_field(l, rec->fields[i].ptr, rec->fields[i].len);
+        end_record(l);
+    }
+    cs_reader_free(r);
+    return 1;
+}
+
+/* Two readings are the same in every kept byte. */
+static void same(const rec_list *a, const rec_list *b)
+{
+    assert(a->rc == b->rc && a->nrec == b->nrec && a->nfield == b->nfield &&
+           a->overflow == b->overflow && a->used == b->used);
+    assert(a->used == 0 || memcmp(a->bytes, b->bytes, a->used) == 0);
+    for (size_t k = 0; k < a->nrec && k < MAXR; k++)
+        assert(a->nf[k] == b->nf[k] && a->line[k] == b->line[k] &&
+               a->end_line[k] == b->end_line[k] &&
+               a->raw_len[k] == b->raw_len[k]);
+    for (size_t i = 0; i < a->nfield; i++)
+        assert(a->len[i] == b->len[i] && a->off[i] == b->off[i]);
+    assert(a->err.code == b->err.code && a->err.line == b->err.line &&
+           a->err.col == b->err.col &&
+           strcmp(a->err.msg, b->err.msg) == 0 &&
+           strcmp(a->err.src, b->err.src) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static rec_list a[NSCANS], b;      /* the reader's per scan, libcsv's */
+    static uint64_t ref[2 * (65536 / 64 + 1)], idx[2 * (65536 / 64 + 1)];
+    struct csv_parser p;
+    const uint8_t *d = data;
+    size_t n = size, fa = 0, fb = 0;
+    int bad;
+    cs_source_opts so = { 1, (size_t)8 << (size % 10) };
+
+    if (size > 65536)
+        return 0;
+    cs_source_set_defaults(&so);
+
+    /* 1. The index, bit for bit. */
+    assert(cs__scan_index("scalar", ref, (const char *)data, size) == 0);
+    for (size_t s = 1; s < NSCANS; s++) {
+        size_t w = (size + 63) / 64 * 2;
+        memset(idx, 0xA5, sizeof idx);
+        if (cs__scan_index(scans[s], idx, (const char *)data, size) < 0)
+            continue;
+        assert(w == 0 || memcmp(idx, ref, w * sizeof *idx) == 0);
+        assert(idx[w] == 0xA5A5A5A5A5A5A5A5ull);
+    }
+
+    /* 2. The reader on each scan, empty lines kept or not. */
+    for (int keep = 1; keep >= 0; keep--) {
+        for (size_t s = 0; s < NSCANS; s++)
+            if (read_scan(&a[s], scans[s], data, size, keep) && s > 0)
+                same(&a[0], &a[s]);
+    }
+
+    /* 3. The reader (defaults) against libcsv. Compressed and UTF-16/32
+     * inputs are another matter (fuzz_gzip); caps and refused input
+     * stop the comparison. */
+    if (size >= 1 && (data[0] == 0x1f || data[0] == 0xfd || data[0] == 0xfe ||
+                      data[0] == 0xff || data[0] == 0x00 || data[0] == 0x28 ||
+                      (data[0] == 'B' && size >= 2 && data[1] == 'Z')))
+        return 0;
+    if ((a[0].rc < 0 && a[0].err.code != CS_EPARSE) || a[0].overflow)
+        return 0;
+    /* The reader skips a UTF-8 byte order mark; libcsv would keep it. */
+    if (n >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf) {
+        d += 3;
+        n -= 3;
+    }
+    reset(&b);
+    assert(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) == 0);
+    csv_set_space_func(&p, no_space);
+    bad = csv_parse(&p, d, n, cb_field, cb_record, &b) != n;
+    if (!bad)
+        bad = csv_fini(&p, cb_field, cb_record, &b) != 0;
+    csv_free(&p);
+    if (b.overflow)
+        return 0;
+    if (a[0].rc < 0)
+        assert(bad && a[0].nrec <= b.nrec);
+    else
+        assert(!bad && a[0].nrec == b.nrec);
+    for (size_t k = 0; k < a[0].nrec; k++) {
+        assert(a[0].nf[k] == b.nf[k]);
+        for (size_t i = 0; i < a[0].nf[k]; i++, fa++, fb++)
+            assert(a[0].len[fa] == b.len[fb] &&
+                   (a[0].len[fa] == 0 ||
+                    memcmp(a[0].bytes + a[0].off[fa],
+                           b.bytes + b.off[fb], a[0].len[fa]) == 0));
+    }
+    return 0;
+}

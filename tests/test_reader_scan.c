@@ -1,0 +1,611 @@
+/* Tests of src/reader.c's structural scans: each scan (plain C, SSE2,
+ * AVX2 where the CPU has it) against bits worked out here byte by byte,
+ * and the reader forced onto each scan (CRAMPSTAT_SCAN) on inputs whose
+ * fields, quotes and line ends sit at every offset around the 16-, 32-
+ * and 64-byte blocks, read through buffers from 8 bytes up so that
+ * refills fall inside lines, with exact expected records and errors. */
+#include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <crampstat/reader.h>
+#include <crampstat/source.h>
+#include "internal.h"
+
+static const char *const scans[] = { "scalar", "sse2", "avx2" };
+#define NSCANS (sizeof scans / sizeof scans[0])
+
+/* Raw source buffers: a reader starts at twice this, so 8 gives refills
+ * of at most 16 bytes, and 100 sizes that are no power of two. */
+static const size_t bufs[] = { 8, 12, 24, 40, 100, 4096, 128 * 1024 };
+#define NBUFS (sizeof bufs / sizeof bufs[0])
+
+static int scan_here(const char *name)
+{
+    uint64_t w[2];
+    return cs__scan_index(name, w, "", 0) == 0;
+}
+
+/* ---- a growable text for inputs and dumps ---- */
+
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct text *t, const void *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->p = realloc(t->p, t->cap);
+        assert_non_null(t->p);
+    }
+    if (n)
+        memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+
+static void putrep(struct text *t, char c, size_t n)
+{
+    while (n--)
+        put(t, &c, 1);
+}
+
+static void putf(struct text *t, const char *fmt, ...)
+{
+    char b[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    puts_(t, b);
+}
+
+/* Records as "LINE-END:[f1][f2];" with CR as ^M and LF as ^J, then, on
+ * an error, "!CODE@LINE:COL msg". */
+static void dump(struct text *t, const cs_record *rec)
+{
+    putf(t, "%lu-%lu:", rec->line, rec->end_line);
+    for (size_t i = 0; i < rec->nfields; i++) {
+        put(t, "[", 1);
+        for (size_t k = 0; k < rec->fields[i].len; k++) {
+            char c = rec->fields[i].ptr[k];
+            if (c == '\r' || c == '\n')
+                puts_(t, c == '\r' ? "^M" : "^J");
+            else
+                put(t, &c, 1);
+        }
+        put(t, "]", 1);
+    }
+    put(t, ";", 1);
+}
+
+/* Read input with the scan forced and the source's buffer at buf; the
+ * dump goes to got (reset). Checks that the reader took that scan. */
+static void read_scan(const char *scan, size_t buf, const char *in,
+                      size_t n, int keep_empty, struct text *got)
+{
+    cs_source_opts so = { 1, buf }, back = { 2, 128 * 1024 };
+    cs_read_opts ro = { 0 };
+    cs_error err = { 0 };
+    cs_reader *r = NULL;
+    const cs_record *rec;
+    int rc;
+
+    got->len = 0;
+    put(got, "", 0);
+    ro.keep_empty_lines = keep_empty;
+    assert_int_equal(setenv("CRAMPSTAT_SCAN", scan, 1), 0);
+    cs_source_set_defaults(&so);
+    assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, &ro, &err),
+                     CS_OK);
+    assert_string_equal(cs__reader_scan(r), scan);
+    while ((rc = cs_reader_next(r, &rec, &err)) > 0)
+        dump(got, rec);
+    if (rc < 0)
+        putf(got, "!%d@%lu:%lu %s", err.code, err.line, err.col, err.msg);
+    cs_reader_free(r);
+    cs_source_set_defaults(&back);
+    unsetenv("CRAMPSTAT_SCAN");
+}
+
+/* Every scan the CPU has, with every buffer, gives want. */
+static void expect(const char *name, const char *in, size_t n,
+                   int keep_empty, const char *want)
+{
+    struct text got = { 0 };
+
+    for (size_t s = 0; s < NSCANS; s++) {
+        if (!scan_here(scans[s]))
+            continue;
+        for (size_t b = 0; b < NBUFS; b++) {
+            read_scan(scans[s], bufs[b], in, n, keep_empty, &got);
+            if (strcmp(got.p, want) != 0) {
+                print_message("case %s, scan %s, buffer %zu\n", name,
+                              scans[s], bufs[b]);
+                assert_string_equal(got.p, want);
+            }
+        }
+    }
+    free(got.p);
+}
+
+/* ---- the index: each scan against bits set here byte by byte ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static void test_index_fixed(void **state)
+{
+    /* 70 bytes: ',' at 0, 15, 16, 31, 32, 63, 64; '"' at 1; LF at 17;
+     * CR at 33 and 69; the rest 'x', and a NUL and 0xFF at 2 and 3. */
+    char in[70];
+    uint64_t want[4] = {
+        (1ull << 0) | (1ull << 15) | (1ull << 16) | (1ull << 31) |
+            (1ull << 32) | (1ull << 63),
+        (1ull << 1) | (1ull << 17) | (1ull << 33),
+        1ull << 0,
+        1ull << 5,
+    };
+
+    (void)state;
+    memset(in, 'x', sizeof in);
+    in[2] = '\0';
+    in[3] = (char)0xFF;
+    in[0] = in[15] = in[16] = in[31] = in[32] = in[63] = in[64] = ',';
+    in[1] = '"';
+    in[17] = '\n';
+    in[33] = in[69] = '\r';
+    for (size_t s = 0; s < NSCANS; s++) {
+        uint64_t idx[4] = { ~0ull, ~0ull, ~0ull, ~0ull };
+        if (cs__scan_index(scans[s], idx, in, sizeof in) < 0) {
+            print_message("scan %s: not on this CPU\n", scans[s]);
+            continue;
+        }
+        print_message("scan %s\n", scans[s]);
+        assert_memory_equal(idx, want, sizeof want);
+        /* The first 64 bytes alone: one block, nothing written after. */
+        idx[2] = idx[3] = 7;
+        assert_int_equal(cs__scan_index(scans[s], idx, in, 64), 0);
+        assert_memory_equal(idx, want, 2 * sizeof *want);
+        assert_true(idx[2] == 7 && idx[3] == 7);
+    }
+    /* Plain C and SSE2 are in every x86-64 build. */
+#if defined(__x86_64__)
+    assert_true(scan_here("sse2"));
+#endif
+    assert_true(scan_here("scalar"));
+    assert_false(scan_here("avx512"));
+}
+
+static void test_index_random(void **state)
+{
+    static const char alpha[] = ",\"\n\rx\0\xff\x2c\x22 ";
+    char in[300];
+    uint64_t want[10], got[10];
+
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = rnd(sizeof in + 1);
+
+        for (size_t i = 0; i < n; i++)
+            in[i] = rnd(4) ? alpha[rnd(sizeof alpha - 1)] : (char)rnd(256);
+        memset(want, 0, sizeof want);
+        for (size_t i = 0; i < n; i++) {
+            if (in[i] == ',')
+                want[2 * (i / 64)] |= 1ull << (i % 64);
+            else if (in[i] == '"' || in[i] == '\n' || in[i] == '\r')
+                want[2 * (i / 64) + 1] |= 1ull << (i % 64);
+        }
+        for (size_t s = 0; s < NSCANS; s++) {
+            memset(got, 0xA5, sizeof got);
+            if (cs__scan_index(scans[s], got, in, n) < 0)
+                continue;
+            assert_memory_equal(got, want, (n + 63) / 64 * 2 * sizeof *got);
+        }
+    }
+}
+
+/* ---- the reader on each scan: a case table ---- */
+
+#define N(s) s, sizeof(s) - 1
+
+static const struct {
+    const char *name, *in;
+    size_t len;
+    int keep_empty;
+    const char *want;
+} cases[] = {
+    { "crlf", N("a,b\r\nc,d\r\n"), 0, "1-1:[a][b];2-2:[c][d];" },
+    { "lone cr", N("a,b\rc,d\r"), 0, "1-1:[a][b];2-2:[c][d];" },
+    { "cr lf cr", N("a\r\n\rb\n"), 0, "1-1:[a];3-3:[b];" },
+    { "cr lf cr, kept", N("a\r\n\rb\n"), 1, "1-1:[a];2-2:[];3-3:[b];" },
+    { "lf cr", N("a\n\rb"), 0, "1-1:[a];3-3:[b];" },
+    { "empty fields", N(",,\n,\n\n"), 0, "1-1:[][][];2-2:[][];" },
+    { "empty lines kept", N("a\n\n\r\nb\n"), 1,
+      "1-1:[a];2-2:[];3-3:[];4-4:[b];" },
+    { "no final end", N("a,b"), 0, "1-1:[a][b];" },
+    { "final cr", N("a,b\r"), 0, "1-1:[a][b];" },
+    { "final comma", N("a,\n"), 0, "1-1:[a][];" },
+    { "empty", N(""), 0, "" },
+    /* The buffer ends on a block boundary: nothing past it is read. */
+    { "64 bytes", N("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,y\n"), 0,
+      "1-1:[xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx][y];" },
+    { "only ends", N("\n\r\n\r\r\n"), 0, "" },
+    { "bom", N("\xEF\xBB\xBF" "a,b\n"), 0, "1-1:[a][b];" },
+    { "bom alone", N("\xEF\xBB\xBF"), 0, "" },
+    { "quoted comma", N("\"x,y\",z\n"), 0, "1-1:[x,y][z];" },
+    { "quoted quote", N("\"a\"\"b\",c\n"), 0, "1-1:[a\"b][c];" },
+    { "quoted crlf", N("a,\"b\r\nc\"\nd\n"), 0, "1-2:[a][b^M^Jc];3-3:[d];" },
+    { "quoted lone cr", N("a,\"b\rc\"\rd\r"), 0, "1-2:[a][b^Mc];3-3:[d];" },
+    { "quote after cr", N("a\r\"b\"\n"), 0, "1-1:[a];2-2:[b];" },
+    { "empty quoted", N("\"\",\"\"\n"), 0, "1-1:[][];" },
+    { "nul and high bytes", N("a\0b,\xff\n"), 0, "1-1:[a\0b][\xff];" },
+    /* A quote inside a field: libcsv's error, at the field. */
+    { "quote in field", N("ok\nab\"c,d\n"), 0,
+      "1-1:[ok];!-4@2:1 malformed quoted field (a quote must open the "
+      "field and be followed by a comma or the line end; write \"\" for a "
+      "quote inside)" },
+    { "quote after quoted", N("a,\"b\"c\n"), 0,
+      "!-4@1:2 malformed quoted field (a quote must open the field and be "
+      "followed by a comma or the line end; write \"\" for a quote "
+      "inside)" },
+    { "unterminated", N("a\n\"b,c\n"), 0,
+      "1-1:[a];!-4@2:1 unterminated quoted field (the quote opens here "
+      "and is never closed)" },
+};
+
+static void test_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* "nul and high bytes" has a NUL in its expected dump too. */
+        if (strcmp(cases[i].name, "nul and high bytes") == 0) {
+            struct text got = { 0 };
+            for (size_t s = 0; s < NSCANS; s++) {
+                if (!scan_here(scans[s]))
+                    continue;
+                for (size_t b = 0; b < NBUFS; b++) {
+                    read_scan(scans[s], bufs[b], cases[i].in, cases[i].len,
+                              0, &got);
+                    assert_int_equal(got.len, sizeof "1-1:[a\0b][\xff];" - 1);
+                    assert_memory_equal(got.p, "1-1:[a\0b][\xff];",
+                                        sizeof "1-1:[a\0b][\xff];" - 1);
+                }
+            }
+            free(got.p);
+            continue;
+        }
+        expect(cases[i].name, cases[i].in, cases[i].len,
+               cases[i].keep_empty, cases[i].want);
+    }
+}
+
+/* ---- generated: each special byte at every offset ---- */
+
+/* One input per offset k: a comma after k bytes, in a line after a first
+ * line of j bytes (so the line itself starts off the block start too). */
+static void test_comma_offsets(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t j = 0; j < 3; j++) {
+        for (size_t k = 0; k < 140; k++) {
+            in.len = want.len = 0;
+            putrep(&in, 'h', j * 7 + 1);
+            puts_(&in, "\n");
+            putrep(&in, 'x', k);
+            puts_(&in, ",");
+            putrep(&in, 'y', 139 - k);
+            puts_(&in, ",\n");
+            puts_(&want, "1-1:[");
+            putrep(&want, 'h', j * 7 + 1);
+            puts_(&want, "];2-2:[");
+            putrep(&want, 'x', k);
+            puts_(&want, "][");
+            putrep(&want, 'y', 139 - k);
+            puts_(&want, "][];");
+            expect("comma offsets", in.p, in.len, 0, want.p);
+        }
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* All offsets in one input: line k holds k+1 fields of k bytes each, so
+ * commas and line ends fall at every offset of the blocks; LF, CR LF and
+ * lone CR ends in turn. */
+static void test_one_input(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t k = 1; k < 70; k++) {
+        putf(&want, "%zu-%zu:", k, k);
+        for (size_t f = 0; f <= k; f++) {
+            if (f)
+                puts_(&in, ",");
+            putrep(&in, (char)('a' + f % 26), k);
+            puts_(&want, "[");
+            putrep(&want, (char)('a' + f % 26), k);
+            puts_(&want, "]");
+        }
+        puts_(&in, k % 3 == 0 ? "\r\n" : k % 3 == 1 ? "\n" : "\r");
+        puts_(&want, ";");
+    }
+    expect("one input", in.p, in.len, 0, want.p);
+    free(in.p);
+    free(want.p);
+}
+
+/* A quoted field (with a comma, a doubled quote and a line end in it)
+ * opening at every offset, then a plain line. */
+static void test_quote_offsets(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t k = 0; k < 140; k++) {
+        in.len = want.len = 0;
+        putrep(&in, 'x', k);
+        puts_(&in, ",\"q,\"\"r\r\ns\",z\nplain,line\n");
+        puts_(&want, "1-2:[");
+        putrep(&want, 'x', k);
+        puts_(&want, "][q,\"r^M^Js][z];3-3:[plain][line];");
+        expect("quote offsets", in.p, in.len, 0, want.p);
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* A stray quote at every offset of a field: libcsv's error, at the line
+ * and field; the plain line before it is read. */
+static void test_stray_quote_offsets(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t k = 1; k < 140; k++) {
+        in.len = want.len = 0;
+        puts_(&in, "a,b\nc,");
+        putrep(&in, 'x', k);
+        puts_(&in, "\"y\n");
+        puts_(&want, "1-1:[a][b];!-4@2:2 malformed quoted field (a quote "
+              "must open the field and be followed by a comma or the line "
+              "end; write \"\" for a quote inside)");
+        expect("stray quote offsets", in.p, in.len, 0, want.p);
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* CR, CR LF and LF CR at every offset: with 8- to 40-byte buffers the
+ * pair is split across refills at every place too. */
+static void test_cr_offsets(void **state)
+{
+    static const char *const ends[] = { "\r", "\r\n", "\n\r" };
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t e = 0; e < 3; e++) {
+        for (size_t k = 0; k < 140; k++) {
+            in.len = want.len = 0;
+            puts_(&in, "p,");
+            putrep(&in, 'x', k);
+            puts_(&in, ends[e]);
+            puts_(&in, "y,z\n");
+            puts_(&want, "1-1:[p][");
+            putrep(&want, 'x', k);
+            /* LF CR is two line ends: an empty line 2, skipped. */
+            putf(&want, "];%d-%d:[y][z];", e == 2 ? 3 : 2, e == 2 ? 3 : 2);
+            expect("cr offsets", in.p, in.len, 0, want.p);
+        }
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* ---- caps: lines near CS_FIELD_MAX, rows near CS_FIELDS_MAX ---- */
+
+static void big_line(struct text *in, size_t n1, size_t n2)
+{
+    in->len = 0;
+    putrep(in, 'x', n1);
+    if (n2 != (size_t)-1) {
+        puts_(in, ",");
+        putrep(in, 'y', n2);
+    }
+    puts_(in, "\nz\n");
+}
+
+/* Read in with each scan and a 4 KiB and a 128 KiB buffer (small ones
+ * take minutes on megabyte lines): the field lengths of the first
+ * record, or the error. */
+static void expect_lengths(const struct text *in, const char *want)
+{
+    static const size_t big[] = { 4096, 128 * 1024 };
+
+    for (size_t s = 0; s < NSCANS; s++) {
+        if (!scan_here(scans[s]))
+            continue;
+        for (size_t b = 0; b < 2; b++) {
+            cs_source_opts so = { 1, big[b] }, back = { 2, 128 * 1024 };
+            cs_error err = { 0 };
+            cs_reader *r = NULL;
+            const cs_record *rec;
+            struct text got = { 0 };
+            int rc;
+
+            assert_int_equal(setenv("CRAMPSTAT_SCAN", scans[s], 1), 0);
+            cs_source_set_defaults(&so);
+            assert_int_equal(cs_reader_open_mem(&r, "t.csv", in->p, in->len,
+                                                NULL, &err), CS_OK);
+            put(&got, "", 0);
+            while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+                putf(&got, "%lu:", rec->line);
+                for (size_t i = 0; i < rec->nfields; i++)
+                    putf(&got, "%zu%s", rec->fields[i].len,
+                         i + 1 < rec->nfields ? "," : ";");
+            }
+            if (rc < 0)
+                putf(&got, "!%d@%lu:%lu %s", err.code, err.line, err.col,
+                     err.msg);
+            cs_reader_free(r);
+            cs_source_set_defaults(&back);
+            unsetenv("CRAMPSTAT_SCAN");
+            if (strcmp(got.p, want) != 0) {
+                print_message("scan %s, buffer %zu\n", scans[s], big[b]);
+                assert_string_equal(got.p, want);
+            }
+            free(got.p);
+        }
+    }
+}
+
+static void test_long_lines(void **state)
+{
+    struct text in = { 0 };
+    char want[256];
+
+    (void)state;
+    big_line(&in, CS_FIELD_MAX - 1, (size_t)-1);
+    expect_lengths(&in, "1:1048575;2:1;");
+    big_line(&in, CS_FIELD_MAX, (size_t)-1);
+    expect_lengths(&in, "1:1048576;2:1;");
+    big_line(&in, CS_FIELD_MAX + 1, (size_t)-1);
+    snprintf(want, sizeof want, "!%d@1:1 field longer than 1048576 bytes",
+             CS_ELIMIT);
+    expect_lengths(&in, want);
+    /* Two fields, the line over CS_FIELD_MAX: the fast path leaves it to
+     * the careful one, which reads it. */
+    big_line(&in, CS_FIELD_MAX - 10, 100);
+    expect_lengths(&in, "1:1048566,100;2:1;");
+    big_line(&in, 100, CS_FIELD_MAX + 1);
+    snprintf(want, sizeof want, "!%d@1:2 field longer than 1048576 bytes",
+             CS_ELIMIT);
+    expect_lengths(&in, want);
+    free(in.p);
+}
+
+static void test_wide_lines(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+    char e[256];
+
+    (void)state;
+    /* Up to 4096 one-byte fields: read; 4097: the cap, at field 4097. */
+    static const size_t widths[] = { CS_FIELDS_MAX - 64, CS_FIELDS_MAX - 63,
+                                     CS_FIELDS_MAX - 1, CS_FIELDS_MAX,
+                                     CS_FIELDS_MAX + 1 };
+
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        size_t m = widths[w];
+        in.len = want.len = 0;
+        for (size_t i = 0; i < m; i++)
+            puts_(&in, i ? ",a" : "a");
+        puts_(&in, "\nz\n");
+        put(&want, "", 0);
+        if (m > CS_FIELDS_MAX) {
+            snprintf(e, sizeof e, "!%d@1:4097 more than 4096 fields",
+                     CS_ELIMIT);
+            puts_(&want, e);
+        } else {
+            puts_(&want, "1:");
+            for (size_t i = 0; i < m; i++)
+                puts_(&want, i + 1 < m ? "1," : "1;");
+            puts_(&want, "2:1;");
+        }
+        expect_lengths(&in, want.p);
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* ---- every scan reads random inputs the same way ---- */
+
+static void test_scans_agree(void **state)
+{
+    static const char alpha[] = ",,,\"\n\r\r\nab";
+    struct text in = { 0 }, ref = { 0 }, got = { 0 };
+
+    (void)state;
+    for (int round = 0; round < 400; round++) {
+        size_t n = rnd(400);
+        size_t buf = bufs[rnd(NBUFS)];
+
+        in.len = 0;
+        put(&in, "", 0);
+        for (size_t i = 0; i < n; i++)
+            put(&in, &alpha[rnd(sizeof alpha - 1)], 1);
+        read_scan("scalar", buf, in.p, in.len, (int)(round & 1), &ref);
+        for (size_t s = 1; s < NSCANS; s++) {
+            if (!scan_here(scans[s]))
+                continue;
+            read_scan(scans[s], buf, in.p, in.len, (int)(round & 1), &got);
+            assert_int_equal(got.len, ref.len);
+            assert_memory_equal(got.p, ref.p, ref.len);
+        }
+    }
+    free(in.p);
+    free(ref.p);
+    free(got.p);
+}
+
+/* CRAMPSTAT_SCAN names the scan; an unknown name or none picks the
+ * widest the CPU has. */
+static void test_pick(void **state)
+{
+    cs_error err = { 0 };
+    cs_reader *r = NULL;
+    const char *widest = scan_here("avx2") ? "avx2" : "sse2";
+
+    (void)state;
+    if (!scan_here("sse2"))
+        widest = "scalar";
+    unsetenv("CRAMPSTAT_SCAN");
+    assert_int_equal(cs_reader_open_mem(&r, "t", "a\n", 2, NULL, &err), CS_OK);
+    assert_string_equal(cs__reader_scan(r), widest);
+    cs_reader_free(r);
+    setenv("CRAMPSTAT_SCAN", "avx512", 1);
+    assert_int_equal(cs_reader_open_mem(&r, "t", "a\n", 2, NULL, &err), CS_OK);
+    assert_string_equal(cs__reader_scan(r), widest);
+    cs_reader_free(r);
+    unsetenv("CRAMPSTAT_SCAN");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_fixed),
+        cmocka_unit_test(test_index_random),
+        cmocka_unit_test(test_pick),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_comma_offsets),
+        cmocka_unit_test(test_one_input),
+        cmocka_unit_test(test_quote_offsets),
+        cmocka_unit_test(test_stray_quote_offsets),
+        cmocka_unit_test(test_cr_offsets),
+        cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_wide_lines),
+        cmocka_unit_test(test_scans_agree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
