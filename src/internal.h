@@ -83,6 +83,27 @@ void cs__report_cluster(struct cs_report *r);
 void cs__report_dose(struct cs_report *r);
 void cs__report_period(struct cs_report *r);
 
+/* ---- Hooks for the tests and fuzz harnesses of schema.c ---- */
+struct cs_schema;
+struct cs_record;
+struct cs_session;
+struct cs_wave;
+struct cs_reject;
+/* The same without the fast paths for rows written canonically: every
+ * field through the full checks. For tests, which compare the two. */
+int cs_schema_exercise_checked(const struct cs_schema *s, const struct cs_record *rec,
+                               struct cs_session *out, struct cs_reject *rej);
+/* The validator cs_schema_exercise tries first when the header puts the
+ * contract's columns first and in contract order (what ingest writes and
+ * gen makes): each column at its fixed index, read by a parser of its
+ * own. Returns 1 when it accepts rec, with *out exactly as the full checks
+ * fill it (verbatim aside, which they never set); 0 when it leaves the
+ * verdict to them: it never rejects, and for any other layout it always
+ * returns 0. For tests and fuzzing, which compare it with the checks. */
+int cs_schema_exercise_fixed(const struct cs_schema *s, const struct cs_record *rec,
+                             struct cs_session *out);
+int cs_schema_survey_checked(const struct cs_schema *s, const struct cs_record *rec,
+                             struct cs_wave *out, struct cs_reject *rej);
 /* A 2x2 table's counts as doubles with its margins (stats.c, epi.c):
  * exact below 2^53, and the sums cannot wrap as uint64_t sums could. */
 typedef struct cs__tab {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/schema.h>
+#include "internal.h"
 
 static const char *const ex_names[CS_EX_NCOLS] = {
     "participant_id", "session_id", "start_time", "activity", "duration_min",

@@ -15,6 +15,7 @@
 #include <crampstat/derive.h>
 #include <crampstat/schema.h>
 #include <crampstat/writer.h>
+#include "internal.h"
 
 #define NELEM(a) (sizeof (a) / sizeof (a)[0])
 

@@ -18,6 +18,7 @@
 #include <crampstat/aggregate.h>
 #include <crampstat/schema.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 #define NELEM(a) (sizeof (a) / sizeof (a)[0])
 

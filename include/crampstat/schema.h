@@ -111,21 +111,6 @@ int cs_schema_exercise(const cs_schema *s, const cs_record *rec,
                        cs_session *out, cs_reject *rej);
 int cs_schema_survey(const cs_schema *s, const cs_record *rec, cs_wave *out,
                      cs_reject *rej);
-/* The same without the fast paths for rows written canonically: every
- * field through the full checks. For tests, which compare the two. */
-int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
-                               cs_session *out, cs_reject *rej);
-/* The validator cs_schema_exercise tries first when the header puts the
- * contract's columns first and in contract order (what ingest writes and
- * gen makes): each column at its fixed index, read by a parser of its
- * own. Returns 1 when it accepts rec, with *out exactly as the full checks
- * fill it (verbatim aside, which they never set); 0 when it leaves the
- * verdict to them: it never rejects, and for any other layout it always
- * returns 0. For tests and fuzzing, which compare it with the checks. */
-int cs_schema_exercise_fixed(const cs_schema *s, const cs_record *rec,
-                             cs_session *out);
-int cs_schema_survey_checked(const cs_schema *s, const cs_record *rec,
-                             cs_wave *out, cs_reject *rej);
 /* The same field-count check that --schema any applies. */
 int cs_schema_any(const cs_schema *s, const cs_record *rec, cs_reject *rej);
 

@@ -24,6 +24,7 @@
 #include <crampstat/schema.h>
 #include <crampstat/source.h>
 #include <crampstat/writer.h>
+#include "internal.h"
 
 static const char head[] =
     "participant_id,session_id,start_time,activity,duration_min,"
