@@ -342,3 +342,18 @@ void cli_progress_end(void)
         fprintf(stderr, "\r%*s\r", 78, "");
     progress_on = 0;
 }
+
+int cli_emit_state(const cs_agg *a, int partial, const cs_report_opts *ro,
+                   const char *output, cs_error *err)
+{
+    cs_buf b;
+    int rc;
+
+    cs_buf_init(&b, 0);
+    rc = partial ? cs_agg_write_partial(a, &b, err)
+                 : cs_agg_render(a, ro, &b, err);
+    if (rc == CS_OK)
+        rc = cli_write_text(output, &b, err);
+    cs_buf_dispose(&b);
+    return rc;
+}

@@ -142,4 +142,9 @@ void cli_progress_end(void);
 /* Wipe the progress line (before another message on stderr). */
 void cli_progress_clear(void);
 
+/* Write a finished state to output (NULL = standard output) as its
+ * partial state or as the report of every section it holds. */
+int cli_emit_state(const cs_agg *a, int partial, const cs_report_opts *ro,
+                   const char *output, cs_error *err);
+
 #endif

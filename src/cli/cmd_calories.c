@@ -121,21 +121,6 @@ static int read_tagged(cs_agg *st, cs_reader *r, const cs_record *h,
     return err->code;
 }
 
-static int emit(const cs_agg *st, int partial, const cs_report_opts *ro,
-                const char *output, cs_error *err)
-{
-    cs_buf b;
-    int rc;
-
-    cs_buf_init(&b, 0);
-    rc = partial ? cs_agg_write_partial(st, &b, err)
-                 : cs_agg_render(st, ro, &b, err);
-    if (rc == CS_OK)
-        rc = cli_write_text(output, &b, err);
-    cs_buf_dispose(&b);
-    return rc;
-}
-
 int cmd_calories(int argc, char **argv)
 {
     cli_parser parser;
@@ -208,7 +193,7 @@ int cmd_calories(int argc, char **argv)
                     k.rejected, k.participants);
     }
     if (cs_agg_finish(&st, &err) == CS_OK)
-        emit(&st, partial, &ro, output, &err);
+        cli_emit_state(&st, partial, &ro, output, &err);
 done:
     cs_reader_free(r);
     cs_rejlog_close(rej, &err);
