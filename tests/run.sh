@@ -14,6 +14,16 @@ jobs=$(nproc)
 # skipped test fails the run.
 bash pipelines/install-deps.sh --test
 
+# Each stage's wall time, printed as it ends and once more at the end.
+laps=()
+lap_start=$SECONDS
+lap() {
+    local took=$((SECONDS - lap_start))
+    lap_start=$SECONDS
+    laps+=("$(printf '%4d s  %s' "$took" "$1")")
+    echo "== $1: $took s"
+}
+
 run_suite() {
     local dir=$1 filter=$2; shift 2
     cmake -S . -B "$dir" -DCS_WERROR=ON "$@" >/dev/null
@@ -32,8 +42,10 @@ run_suite() {
 
 echo "== build and test (RelWithDebInfo, -Werror)"
 run_suite build-test "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+lap "release build and tests"
 echo "== end-to-end tests under valgrind memcheck"
 bash tests/memcheck.sh build-test ingest shards html calories
+lap "valgrind memcheck"
 # Tests labelled slow check numbers against references (coverage over
 # 200 data sets, a million exact limits, the independent robust
 # reference), not memory: the sanitizer run leaves them out.
@@ -41,6 +53,7 @@ echo "== build and test under ASan + UBSan (all but label slow)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan "-LE slow" -DCMAKE_BUILD_TYPE=Debug -DCS_SANITIZE=ON
+lap "ASan + UBSan build and tests"
 # libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (50 s;
 # CI=true always uses 50: 7 harnesses, about 6 minutes). CS_SKIP_FUZZ=1
 # skips it locally; tests/fuzz/campaign.sh HOURS is for long runs.
@@ -50,5 +63,7 @@ if [ "${CI:-}" = true ] || [ "${CS_SKIP_FUZZ:-0}" != 1 ]; then
     # One harness per core: each still gets its full time on a core of
     # its own (the exec/s of docs/reliability.md come from campaign.sh).
     FUZZ_SECONDS=${FUZZ_SECONDS:-50} FUZZ_JOBS=${FUZZ_JOBS:-$jobs} bash tests/fuzz/run.sh
+    lap "fuzz"
 fi
-echo "all test suites passed"
+echo "all test suites passed, in $SECONDS s:"
+printf '  %s\n' "${laps[@]}"
