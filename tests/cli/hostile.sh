@@ -19,8 +19,8 @@ TIME_LIMIT=60
 MEM_MB=512
 if grep -q -a __asan_init "$CRAMPSTAT"; then
     MEM_MB=0
-    # An unoptimised sanitizer build reads empty lines about 15 times
-    # slower: 100 MiB of them, not 300, keep it far from the time limit.
+    # A sanitizer build reads empty lines many times slower (15 times at
+    # -O0): 100 MiB of them, not 300, keep it far from the time limit.
     # The zero bomb is 600 MiB, not 3 GiB (still over the 512 MiB cap of a
     # partial state): the same code paths; the release run keeps the 3 GiB
     # (counts past 2^31 bytes).
