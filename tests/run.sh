@@ -48,8 +48,8 @@ run_suite() {
 
 # The sanitizer build is Debug (asserts on) at -O1, as the sanitizers'
 # documentation advises and as the fuzz build is: every load and store
-# left in the code is checked, and a crampstat process takes about half
-# the CPU time it took at -O0.
+# left in the code is checked, and analyze of sample-data/ takes about
+# half the user CPU time it took at -O0.
 asan_args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCS_SANITIZE=ON)
 fuzz=0
 if [ "${CI:-}" = true ] || [ "${CS_SKIP_FUZZ:-0}" != 1 ]; then fuzz=1; fi
