@@ -68,8 +68,8 @@ lap "release build"
     [ "$fuzz" = 0 ] || FUZZ_BUILD_ONLY=1 nice -n 10 bash tests/fuzz/run.sh
 ) >/dev/null 2>&1 &
 prebuild=$!
-# On a failure below, the builds stop too.
-trap 'kill "$prebuild" 2>/dev/null' EXIT
+# On a failure below, the builds stop too; the exit status stays.
+trap 'status=$?; kill "$prebuild" 2>/dev/null || true; exit "$status"' EXIT
 run_suite build-test ""
 lap "release tests"
 echo "== end-to-end tests under valgrind memcheck"
