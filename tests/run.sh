@@ -62,14 +62,17 @@ lap "release build"
 # sanitizer and fuzz builds compile beside them at low priority (nice).
 # Each is built again in its own stage below: nothing is left to do when
 # this went well, and the error is shown there when it did not.
+# In a process group of its own (set -m), so that all of it can be stopped.
+set -m
 (
     nice -n 10 cmake -S . -B build-asan -DCS_WERROR=ON "${asan_args[@]}" &&
         nice -n 10 cmake --build build-asan -j "$jobs"
     [ "$fuzz" = 0 ] || FUZZ_BUILD_ONLY=1 nice -n 10 bash tests/fuzz/run.sh
 ) >/dev/null 2>&1 &
 prebuild=$!
+set +m
 # On a failure below, the builds stop too; the exit status stays.
-trap 'status=$?; kill "$prebuild" 2>/dev/null || true; exit "$status"' EXIT
+trap 'status=$?; kill -- -"$prebuild" 2>/dev/null || true; exit "$status"' EXIT
 run_suite build-test ""
 lap "release tests"
 echo "== end-to-end tests under valgrind memcheck"
