@@ -90,8 +90,8 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan "-LE slow"
 lap "ASan + UBSan tests"
 # libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (50 s;
-# CI=true always uses 50: 7 harnesses, two at a time, about 3.5 minutes
-# after the replay of the kept inputs). CS_SKIP_FUZZ=1
+# CI=true always uses 50), two at a time, after the replay of the kept
+# inputs: 50 s for every two harnesses. CS_SKIP_FUZZ=1
 # skips it locally; tests/fuzz/campaign.sh HOURS is for long runs.
 if [ "$fuzz" = 1 ]; then
     [ "${CI:-}" = true ] && FUZZ_SECONDS=50
