@@ -576,7 +576,7 @@ static void test_days_from_civil(void **state)
         for (int y = 1800; y <= 2200; y++)
             for (int m = 1; m <= 12; m++)
                 for (int d = 1; d <= 31; d++) {
-                    char s[11];
+                    char s[40]; /* Any int fits: gcc at -O1 warns otherwise. */
                     cs_datetime t;
                     int yy, mm, dd;
                     snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);

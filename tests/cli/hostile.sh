@@ -4,6 +4,8 @@
 # message with file and line or byte, counts that add up, no crash, 60 s
 # and 512 MB at most); then full disks, signals, closed pipes, CSV
 # injection, RFC 4180 quoting, and counts past 2^32 through merge.
+# ctest runs it in parts (CS_PART, tests/CMakeLists.txt): each case of the
+# table and each later section is one unit of work.
 . "$(dirname "$0")/lib.sh"
 cd "$CS_SRC" || exit 1
 HD=$CS_SRC/tests/hostile
@@ -17,8 +19,8 @@ TIME_LIMIT=60
 MEM_MB=512
 if grep -q -a __asan_init "$CRAMPSTAT"; then
     MEM_MB=0
-    # An unoptimised sanitizer build reads empty lines about 15 times
-    # slower: 100 MiB of them, not 300, keep it far from the time limit.
+    # A sanitizer build reads empty lines many times slower (15 times at
+    # -O0): 100 MiB of them, not 300, keep it far from the time limit.
     # The zero bomb is 600 MiB, not 3 GiB (still over the 512 MiB cap of a
     # partial state): the same code paths; the release run keeps the 3 GiB
     # (counts past 2^31 bytes).
@@ -216,21 +218,35 @@ run_case() {
     ok "$label"
 }
 
+# The units of work, for ctest's parts (CS_PART, tests/cli/lib.sh): each
+# case of the table, then each of the sections 2 to 8 below.
+unit=0
+mine=0
+# run_unit FUNCTION: run the next unit if it is this part's.
+run_unit() {
+    in_part "$unit" && { mine=$((mine + 1)); "$@"; }
+    unit=$((unit + 1))
+}
+
 # ---- 1. the table ---------------------------------------------------------
 ncases=0
-while IFS=$'\t' read -r name input cmds want msg counts; do
-    case "$name" in ''|'#'*) continue ;; esac
-    ncases=$((ncases + 1))
+table_case() {
     [ "$cmds" = all ] && cmds=$ALL
     for c in ${cmds//,/ }; do
         case "$c" in calories*) [ "$have_calories" = 1 ] || continue ;; esac
         run_case "$name" "$input" "$c" "$want" "$msg" "$counts"
     done
+}
+while IFS=$'\t' read -r name input cmds want msg counts; do
+    case "$name" in ''|'#'*) continue ;; esac
+    ncases=$((ncases + 1))
+    run_unit table_case
 done <"$HD/cases.tsv"
-echo "note: $ncases hostile cases; gzip bomb (max RSS, time):$bomb_rss"
+echo "note: $ncases hostile cases, $mine of them in this part; gzip bomb (max RSS, time):$bomb_rss"
 
 # ---- 2. the value files: every row is accepted or rejected in the column
 # its "expect" column names, and nothing else is.
+value_files() {
 for f in values-exercise values-survey; do
     cs ingest -q --rejects "$T/v.rej" "$HD/$f.csv" >"$T/v.out"
     check "$f: ingest exit" 0 $?
@@ -246,8 +262,12 @@ PY
     check "$f: every row as expected" "" "$(head -5 "$T/v.diff")"
 done
 
+}
+run_unit value_files
+
 # ---- 3. merge past 2^32 and 2^64 ---------------------------------------------
 P=$HD/partial
+merge_big() {
 cs merge "$P/big-a.partial" "$P/big-b.partial" >"$T/big.partial"
 check "merge past 2^32: exit" 0 $?
 check "merge past 2^32: rows" "rows 6000000012 12" "$(grep '^rows' "$T/big.partial")"
@@ -268,12 +288,19 @@ check "merge past 2^64: no output" 0 "$(wc -c <"$T/huge.out")"
 cs merge "$P/good.partial" "$P/wrong-version.partial" >"$T/mv.out" 2>/dev/null
 check "merge: a bad second state fails the merge" 65 $?
 check "merge: ... and writes nothing" 0 "$(wc -c <"$T/mv.out")"
+}
+run_unit merge_big
 
 # ---- 4. full disk: exit 74, and -o leaves nothing behind ---------------------
+# The sample data joined and tagged, and its partial state: inputs of the
+# sections 4 to 6, made by the first of them that this part runs.
 S=$CS_SRC/sample-data
-cs join -q --survey "$S/survey.csv.gz" "$S/exercise.csv.gz" >"$T/joined.csv"
-cs tag -q "$T/joined.csv" >"$T/tagged.csv"
-cs aggregate -q --partial "$T/tagged.csv" >"$T/state.partial"
+sample_inputs() {
+    [ -s "$T/state.partial" ] && return 0
+    cs join -q --survey "$S/survey.csv.gz" "$S/exercise.csv.gz" >"$T/joined.csv"
+    cs tag -q "$T/joined.csv" >"$T/tagged.csv"
+    cs aggregate -q --partial "$T/tagged.csv" >"$T/state.partial"
+}
 writers=(
     "ingest:ingest -q $S/exercise.csv.gz"
     "join:join -q --survey $S/survey.csv.gz $S/exercise.csv.gz"
@@ -286,6 +313,8 @@ writers=(
     "report:report $T/state.partial"
 )
 [ "$have_calories" = 1 ] && writers+=("calories:calories -q $S/survey.csv.gz")
+full_disk() {
+sample_inputs
 for w in "${writers[@]}"; do
     name=${w%%:*}
     read -r -a args <<<"${w#*:}"
@@ -330,11 +359,15 @@ if [ "$small" = tmpfs ]; then
     check "gen --out-dir on a full disk: exit 74" 74 $?
     umount "$T/small"
 fi
+}
+run_unit full_disk
 
 # ---- 5. signals: SIGTERM and SIGINT during -o leave no partial file ---------
 # The input is a FIFO held open, so the command is surely mid-run when the
 # signal comes; we wait until its output is open: a named temporary file,
 # or an unnamed one (O_TMPFILE), seen through /proc as "DIR/#N (deleted)".
+signals() {
+sample_inputs
 for sig in TERM INT; do
     for c in ingest join tag filter; do
         d=$T/sig-$sig-$c
@@ -365,8 +398,12 @@ for sig in TERM INT; do
         check "SIG$sig during $c -o: nothing left behind" "in.fifo" "$(ls -A "$d" | tr '\n' ' ' | sed 's/ $//')"
     done
 done
+}
+run_unit signals
 
 # ---- 6. a closed downstream pipe ends quietly --------------------------------
+closed_pipe() {
+sample_inputs
 for w in "ingest:ingest -q $S/exercise.csv.gz" \
          "join:join -q --survey $S/survey.csv.gz $S/exercise.csv.gz" \
          "tag:tag -q $T/joined.csv" "filter:filter sex=F $T/tagged.csv"; do
@@ -378,7 +415,11 @@ for w in "ingest:ingest -q $S/exercise.csv.gz" \
     check "$name | head -1: SIGPIPE or success" 1 "$([ "$rc" = 141 ] || [ "$rc" = 0 ] && echo 1)"
 done
 
+}
+run_unit closed_pipe
+
 # ---- 7. CSV injection: --safe-csv -------------------------------------------
+safe_csv() {
 # Text cells starting with = + - @ get a leading ' (inside the quotes);
 # numbers such as -2 and +5 stay as they are.
 F=$HD/injection.csv
@@ -412,7 +453,11 @@ check "aggregate --safe-csv --format csv: one column count (RFC 4180)" \
     "$(cs aggregate -q --by '=c,d' --format csv "$T/inj-tagged.csv" | python3 -c 'import csv,sys; print(sorted({len(r) for r in csv.reader(sys.stdin)}))')" \
     "$(cat "$T/inj-report.cols")"
 
+}
+run_unit safe_csv
+
 # ---- 8. RFC 4180 quoting survives a round trip -------------------------------
+quoting() {
 printf 'participant_id,note\nP1,"a,b"\nP2,"say ""hi"""\nP3,"two\nlines"\nP4,"cr\rhere"\nP5, lead\nP6,plain\n' >"$T/q.csv"
 cs ingest -q --schema any "$T/q.csv" >"$T/q.out"
 python3 - "$T/q.csv" "$T/q.out" <<'PY' >"$T/q.diff"
@@ -424,5 +469,7 @@ PY
 check "CSV quoting round-trips" "" "$(cat "$T/q.diff")"
 cs ingest -q --schema any "$T/q.out" >"$T/q.out2"
 check_file "CSV quoting is stable" "$T/q.out" "$T/q.out2"
+}
+run_unit quoting
 
 finish

@@ -35,6 +35,25 @@ check_grep() {
     fi
 }
 
+# A script that ctest runs in parts (tests/CMakeLists.txt,
+# CS_CLI_TEST_PARTS) gets CS_PART=I/P: it numbers its units of work 0, 1,
+# 2, ... and runs those for which "in_part N" holds, N mod P = I - 1, so
+# that the P parts together run every unit once. Without CS_PART the
+# script is one part and runs everything.
+part_i=1 part_n=1
+if [ -n "${CS_PART:-}" ]; then
+    if [[ $CS_PART =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] &&
+        [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; then
+        part_i=${BASH_REMATCH[1]} part_n=${BASH_REMATCH[2]}
+        echo "note: part $part_i of $part_n"
+    else
+        echo "FAIL: CS_PART=$CS_PART: expected I/P with 1 <= I <= P" >&2
+        exit 2
+    fi
+fi
+# in_part N: whether unit N is this part's.
+in_part() { [ $(($1 % part_n)) -eq $((part_i - 1)) ]; }
+
 # skip_part REASON: say what is not tested and why.
 skip_part() { skipped+=("$1"); echo "SKIP: $1"; }
 

@@ -10,6 +10,8 @@
 #
 #   FUZZ_SECONDS=50  seconds per harness     FUZZ_BUILD=build-fuzz  build dir
 #   FUZZ_ONLY="csv gzip"  a subset           FUZZ_JOBS=1  parallel harnesses
+#   FUZZ_BUILD_ONLY=1  build the harnesses and stop (tests/run.sh builds
+#                      them early, beside other stages)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 src=$(pwd)
@@ -25,6 +27,7 @@ CC=$cc cmake -S . -B "$build" -DCS_FUZZ=ON -DCS_SANITIZE=OFF -DCS_WERROR=OFF \
 targets=()
 for n in $names; do targets+=(--target "fuzz_$n"); done
 cmake --build "$build" -j "$(nproc)" "${targets[@]}" >/dev/null || exit 1
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 # A 16 MB quarantine, not 256: freed memory is reused while it is still
 # mapped, instead of every input faulting in fresh pages (twice the
@@ -36,14 +39,27 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
 
-# 1. Replay: the seeds and every kept crash must run clean.
-for n in $names; do
-    files=()
+# 1. Replay: the seeds and every kept crash must run clean. The harnesses
+# replay side by side, FUZZ_JOBS at a time; the results are shown in order.
+replay_one() {
+    local n=$1 f files=()
     for f in tests/fuzz/corpus/$n/* tests/fuzz/regressions/$n/*; do
         [ -f "$f" ] && [ "${f##*/}" != README ] && files+=("$f")
     done
-    if "$build/tests/fuzz/fuzz_$n" -rss_limit_mb=2048 "${files[@]}" >"$work/replay-$n.log" 2>&1; then
-        echo "fuzz: $n: replayed ${#files[@]} seeds and regressions: ok"
+    echo "${#files[@]}" >"$work/replay-$n.count"
+    "$build/tests/fuzz/fuzz_$n" -rss_limit_mb=2048 "${files[@]}" >"$work/replay-$n.log" 2>&1
+    echo $? >"$work/replay-$n.rc"
+}
+pids=()
+for n in $names; do
+    replay_one "$n" &
+    pids+=($!)
+    if [ "${#pids[@]}" -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+wait
+for n in $names; do
+    if [ "$(cat "$work/replay-$n.rc")" = 0 ]; then
+        echo "fuzz: $n: replayed $(cat "$work/replay-$n.count") seeds and regressions: ok"
     else
         echo "FAIL: fuzz: $n: a seed or a regression fails:"
         tail -40 "$work/replay-$n.log"

@@ -7,7 +7,9 @@
 # per run in OUTDIR/SET/exit-codes. update.sh keeps the result as the
 # golden files; tests/cli/golden.sh makes it again and compares.
 #
-# Usage: produce.sh OUTDIR   (CRAMPSTAT: the binary; CS_SRC: the source tree)
+# Usage: produce.sh OUTDIR [SET...]   (CRAMPSTAT: the binary; CS_SRC: the
+# source tree). SET: common, sample, gen (the subdirectories common,
+# sample, gen-command and gen); without one, all three.
 #
 # What varies from run to run is normalised, never left out: the time of
 # the run and the version in the HTML provenance. The gzip inflater is
@@ -16,7 +18,11 @@
 set -uo pipefail
 : "${CRAMPSTAT:?set CRAMPSTAT to the crampstat binary}"
 : "${CS_SRC:?set CS_SRC to the source tree}"
-OUT=${1:?usage: produce.sh OUTDIR}
+OUT=${1:?usage: produce.sh OUTDIR [SET...]}
+shift
+SETS=" ${*:-common sample gen} "
+# wanted SET: whether SET is to be made.
+wanted() { [[ $SETS == *" $1 "* ]]; }
 BIG=$((256 * 1024))
 export CRAMPSTAT_INFLATE=zlib LC_ALL=C TZ=UTC
 unset CRAMPSTAT_NO_TMPFILE
@@ -51,6 +57,7 @@ begin() {
 }
 
 # ---- the commands that do not read data -------------------------------
+common_set() {
 begin common
 run top-help cs --help
 run version cs --version
@@ -79,6 +86,8 @@ run aggregate-bad-format cs aggregate --format html
 run report-bad-ci cs report --ci nosuch
 run filter-bad-expr cs filter 'sex = = F'
 run gen-bad-participants cs gen --participants -3
+}
+wanted common && common_set
 
 # ---- one data set: sample-data/ or the gen set ------------------------
 # dataset SET SURVEY EXERCISE BY ADJUST
@@ -199,19 +208,22 @@ dataset() {
         --exercise broken.csv.gz
 }
 
-dataset sample sample-data/survey.csv.gz sample-data/exercise.csv.gz age_band activity
+wanted sample &&
+    dataset sample sample-data/survey.csv.gz sample-data/exercise.csv.gz age_band activity
 
 # The gen set: small enough to keep every row stream whole, so that a
 # change there shows as a diff.
-begin gen-command
-run gen-truth cs gen --participants 20 --sessions-mean 8 --seed 7 --truth
-run gen cs gen --participants 20 --sessions-mean 8 --seed 7 --out-dir gen --truth
-run gen-frailty cs gen --participants 20 --sessions-mean 8 --seed 7 \
-    --frailty-sd 1 --out-dir gen-f --truth
-gzip -dc gen/survey.csv.gz >"$OUT/$SET/survey.csv"
-gzip -dc gen/exercise.csv.gz >"$OUT/$SET/exercise.csv"
-gzip -dc gen-f/exercise.csv.gz >"$OUT/$SET/frailty-exercise.csv"
-dataset gen gen/survey.csv.gz gen/exercise.csv.gz sex activity_level
+if wanted gen; then
+    begin gen-command
+    run gen-truth cs gen --participants 20 --sessions-mean 8 --seed 7 --truth
+    run gen cs gen --participants 20 --sessions-mean 8 --seed 7 --out-dir gen --truth
+    run gen-frailty cs gen --participants 20 --sessions-mean 8 --seed 7 \
+        --frailty-sd 1 --out-dir gen-f --truth
+    gzip -dc gen/survey.csv.gz >"$OUT/$SET/survey.csv"
+    gzip -dc gen/exercise.csv.gz >"$OUT/$SET/exercise.csv"
+    gzip -dc gen-f/exercise.csv.gz >"$OUT/$SET/frailty-exercise.csv"
+    dataset gen gen/survey.csv.gz gen/exercise.csv.gz sex activity_level
+fi
 
 # Normalise; then drop empty stderr files, and keep an output over 256 KiB
 # (the sample data's row streams: 13 MB of tagged sessions) as
