@@ -544,22 +544,6 @@ bad:
                 CS_CAL_KCAL_MIN, CS_CAL_KCAL_MAX);
 }
 
-static int expect_key(pstate *ps, const char *key, cs_str *rest)
-{
-    cs_str line;
-    int rc = next_line(ps, &line);
-
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return perr(ps, ps->line, "the state is truncated: \"%s\" is missing",
-                    key);
-    if (!cs_str_eq(word(&line), key))
-        return perr(ps, ps->line, "expected \"%s\"", key);
-    *rest = line;
-    return CS_OK;
-}
-
 static int direction_of(cs_str w)
 {
     for (int d = 0; d < CS_CAL_DIR_N; d++)
@@ -638,7 +622,7 @@ static int cal_read(cs_cal *c, pstate *t)
 
     memset(c, 0, sizeof *c);
     cs_buf_init(&expect, 0);
-    if ((rc = expect_key(ps, "by", &rest)) < 0)
+    if ((rc = cs__ptext_key(ps, "by", &rest)) < 0)
         return rc;
     for (by = 0; by < CS_CAL_BY_N && !cs_str_eq(rest, by_names[by]); by++)
         ;
@@ -672,7 +656,7 @@ static int cal_read(cs_cal *c, pstate *t)
             goto fail;
         }
     }
-    if ((rc = expect_key(ps, "participants", &rest)) < 0 ||
+    if ((rc = cs__ptext_key(ps, "participants", &rest)) < 0 ||
         (rc = get_u64(ps, &rest, &c->participants)) < 0)
         goto fail;
     pline = ps->line;
@@ -682,7 +666,7 @@ static int cal_read(cs_cal *c, pstate *t)
     }
     for (int d = 0; d < CS_CAL_DIR_N; d++) {
         cs_cal_link *l = &c->link[d];
-        if ((rc = expect_key(ps, "link", &rest)) < 0)
+        if ((rc = cs__ptext_key(ps, "link", &rest)) < 0)
             goto fail;
         if (direction_of(word(&rest)) != d) {
             rc = perr(ps, ps->line, "expected the %s link line",
