@@ -17,6 +17,7 @@ struct cs_tagread {
     long fcol[CS_F_N], ocol, dcol, gcol, pcol, bcol, acol;
     long xcol[CS_DOSE_N], tcol;
     uint64_t rows, rejected;
+    char bname[128], aname[128];  /* the --by and --adjust columns */
 };
 
 /* Column index by name (trimmed, case-insensitive), or -1. */
@@ -95,6 +96,8 @@ static int find_columns(cs_tagread *t, const cs_record *h,
         return cs_error_at(err, CS_EUSAGE, (cs_pos){ src, h->line, 0 },
                            "no column \"%s\" in the header",
                            t->bcol < 0 && o->by ? o->by : o->adjust);
+    snprintf(t->bname, sizeof t->bname, "%s", o->by ? o->by : "");
+    snprintf(t->aname, sizeof t->aname, "%s", o->adjust ? o->adjust : "");
     if (o->by)
         used[nused++] = o->by;
     if (o->adjust)
@@ -200,6 +203,22 @@ static const char *more_values(const cs_tagread *t, const cs_record *rec,
 
 /* Why rec is not a tagged row (into reason), naming its column, or NULL
  * when row now holds it. */
+/* col when v holds a control byte (a NUL among them: the partial state
+ * writes its strings up to the first), with the reason; else NULL. */
+static const char *control_byte(cs_str v, const char *col, char *reason,
+                                size_t cap)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char ch = (unsigned char)v.ptr[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            snprintf(reason, cap, "%.64s: holds a control character (byte "
+                     "0x%02x)", col, ch);
+            return col;
+        }
+    }
+    return NULL;
+}
+
 static const char *check(const cs_tagread *t, const cs_record *rec,
                          cs_tagrow *row, char *reason, size_t cap)
 {
@@ -240,6 +259,15 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
             snprintf(reason, cap, "participant_id: empty");
             return "participant_id";
         }
+        /* As ingest checks it: the partial state keeps ids of at most 64
+         * bytes and no control byte, so what aggregate counts reads back. */
+        if (row->participant.len > 64) {
+            snprintf(reason, cap, "participant_id: %zu bytes, longer than 64",
+                     row->participant.len);
+            return "participant_id";
+        }
+        if ((bad = control_byte(row->participant, "participant_id", reason, cap)))
+            return bad;
     }
     if ((t->want & CS_TR_MORE) &&
         (bad = more_values(t, rec, row->mmin, &row->more))) {
@@ -247,10 +275,16 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                  ? "not a date YYYY-MM-DD[Thh:mm...]" : "not a number");
         return bad;
     }
-    if (t->bcol >= 0)
+    if (t->bcol >= 0) {
         row->by = cs_str_trim(rec->fields[t->bcol]);
-    if (t->acol >= 0)
+        if ((bad = control_byte(row->by, t->bname, reason, cap)))
+            return bad;
+    }
+    if (t->acol >= 0) {
         row->adjust = cs_str_trim(rec->fields[t->acol]);
+        if ((bad = control_byte(row->adjust, t->aname, reason, cap)))
+            return bad;
+    }
     return NULL;
 }
 
