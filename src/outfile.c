@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,9 @@
  * (O_TMPFILE) has a name only between linking it and renaming it into
  * place. A few at once: gen writes two. */
 #define SLOTS 4
-static volatile sig_atomic_t active[SLOTS];
+static volatile sig_atomic_t active[SLOTS];   /* names[i] exists on disk */
 static char names[SLOTS][CS_OUTFILE_PATH + 32];
+static int in_use[SLOTS];                     /* slot taken by an open file */
 
 static void on_signal(int sig)
 {
@@ -32,12 +34,33 @@ static void on_signal(int sig)
 static void arm(cs_outfile *o)
 {
     memcpy(names[o->slot], o->tmp, sizeof names[o->slot]);
+    atomic_signal_fence(memory_order_seq_cst);   /* the name before the flag */
     active[o->slot] = 1;
 }
 
 static void disarm(cs_outfile *o)
 {
     active[o->slot] = 0;
+}
+
+static void release(cs_outfile *o)
+{
+    disarm(o);
+    in_use[o->slot] = 0;
+}
+
+/* Clean up on SIGINT, SIGTERM and SIGHUP, but leave a signal ignored
+ * (nohup, a background job) ignored. */
+static void install(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa, old;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
 }
 
 /* An unnamed file in the directory of path (its first dirlen bytes),
@@ -85,32 +108,31 @@ int cs_outfile_open(cs_outfile *o, const char *path, cs_error *err)
     if (strlen(path) + 16 >= sizeof o->path)
         return cs_error_at(err, CS_EUSAGE, (cs_pos){ path, 0, 0 },
                            "output path too long");
-    for (slot = 0; slot < SLOTS && active[slot]; slot++)
+    for (slot = 0; slot < SLOTS && in_use[slot]; slot++)
         ;
     if (slot == SLOTS)
         return cs_error_at(err, CS_EUSAGE, (cs_pos){ path, 0, 0 },
                            "too many output files at once");
     o->slot = slot;
+    in_use[slot] = 1;
     snprintf(o->path, sizeof o->path, "%s", path);
     snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.XXXXXX", (int)dirlen, path,
              path + dirlen);
     if ((o->fd = open_unnamed(path, dirlen)) >= 0) {
         o->unnamed = 1;
     } else {
-        if ((o->fd = mkstemp(o->tmp)) < 0)
+        if ((o->fd = mkstemp(o->tmp)) < 0) {
+            int e = errno;
+            in_use[slot] = 0;
             return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
                                "cannot create a temporary file beside it: %s",
-                               strerror(errno));
+                               strerror(e));
+        }
         arm(o);
     }
     fchmod(o->fd, 0644);
     if (!installed) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
+        install();
         installed = 1;
     }
     return CS_OK;
@@ -168,7 +190,7 @@ int cs_outfile_commit(cs_outfile *o, cs_error *err)
     }
     if (what && active[o->slot])
         unlink(o->tmp);
-    disarm(o);
+    release(o);
     if (what)
         return cs_error_at(err, CS_EIO, (cs_pos){ o->path, 0, 0 }, "%s: %s",
                            what, strerror(e));
@@ -182,5 +204,5 @@ void cs_outfile_discard(cs_outfile *o)
     o->fd = -1;
     if (active[o->slot])
         unlink(o->tmp);
-    disarm(o);
+    release(o);
 }

@@ -191,8 +191,16 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
         (void)fcntl(o->fd, F_SETPIPE_SZ, 1 << 20);
     }
 #endif
-    return cs_writer_open_fd(&o->w, o->fd, o->path[0] ? o->path : "standard output",
-                             wo, err);
+    if (cs_writer_open_fd(&o->w, o->fd, o->path[0] ? o->path : "standard output",
+                          wo, err) < 0) {
+        if (o->atomic)
+            cs_outfile_discard(&o->file);
+        else if (o->direct)
+            close(o->fd);
+        o->atomic = o->direct = 0;
+        return err->code;
+    }
+    return CS_OK;
 }
 
 int cli_output_close(cli_output *o, int ok, cs_error *err)

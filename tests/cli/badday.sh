@@ -334,4 +334,28 @@ check "kill -9 daily-report: next run" 0 $?
 check "kill -9 daily-report: nothing stale after the next run" "" \
     "$(ls -A "$kout" | grep -v -e '^report-' -e '^latest' -e '^\.lock$' -e '^daily-report\.log$')"
 
+
+# ------------------------------------------------ gen and signals
+# SIGTERM mid-run: neither file appears, named or not; with SIGHUP ignored
+# (nohup, a background job) a hangup does not stop it.
+sig_gen() {
+    local od=$1 sig=$2 want=$3 pid
+    shift 3
+    mkdir -p "$od"
+    "$@" "$CRAMPSTAT" gen --participants 200000 --out-dir "$od" >/dev/null 2>&1 &
+    pid=$!
+    wait_for 30 writing "$pid" "$od"
+    check "gen $sig ${*:-}: mid-write" 0 $?
+    kill -"$sig" "$pid"
+    wait "$pid"
+    check "gen $sig ${*:-}: exit" "$want" $?
+}
+sig_gen "$T/gterm" TERM 143 env
+check "gen TERM: no file left, hidden or not" "" "$(ls -A "$T/gterm")"
+sig_gen "$T/gterm2" TERM 143 env CRAMPSTAT_NO_TMPFILE=1
+check "gen TERM (named temporaries): no file left" "" "$(ls -A "$T/gterm2")"
+sig_gen "$T/ghup" HUP 0 nohup
+check "gen with SIGHUP ignored: both files" "exercise.csv.gz survey.csv.gz" \
+    "$(ls -A "$T/ghup" | tr '\n' ' ' | sed 's/ $//')"
+
 finish
