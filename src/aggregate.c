@@ -441,12 +441,13 @@ static int sessions_read(cs_agg *a, cs__ptext *t)
 }
 
 /* The sessions counted go somewhere: a state has the factor tables and
- * the patterns whenever it has sessions. */
+ * the patterns whenever it has sessions. The other sections may be
+ * absent: the report then says null for them (docs/partial-format.md). */
 static int sessions_check(const cs_agg *a, cs__ptext *t)
 {
     static const char *const base[] = { "factors", "logistic" };
 
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
         if (!cs_agg_has(a, base[i]))
             return cs__ptext_err(t, t->line, "the state has no \"%s\" "
                                  "section", base[i]);

@@ -791,7 +791,12 @@ static int calories_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
 {
     if (!(a->cal = calloc(1, sizeof *a->cal)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    return o ? cs_cal_init(a->cal, o->calories_by, err) : CS_OK;
+    if (o && cs_cal_init(a->cal, o->calories_by, err) < 0) {
+        free(a->cal);           /* not yet in the state: nobody else will */
+        a->cal = NULL;
+        return err->code;
+    }
+    return CS_OK;
 }
 
 static void calories_dispose(cs_agg *a)

@@ -556,6 +556,17 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
     }
     if (idn == 0)
         return WHY("empty participant id");
+    if (c->np) {
+        /* In byte order, as cs_clu_finish leaves them: a state edited out
+         * of order is refused, not re-sorted. */
+        const person *q = &c->p[c->np - 1];
+        size_t n = q->id_len < idn ? q->id_len : idn;
+        int cmp = memcmp(id_of(c, q), idbuf, n);
+        if (cmp > 0 || (cmp == 0 && q->id_len >= idn))
+            return WHY("participant \"%.*s\" is out of order (participants "
+                       "come in byte order of their ids)",
+                       (int)(idn > 64 ? 64 : idn), idbuf);
+    }
     {
         size_t before = c->np;
         if ((i = find_person(c, (cs_str){ idbuf, idn })) < 0)
@@ -1376,6 +1387,7 @@ static int cluster_read(cs_agg *a, cs__ptext *t)
     if ((rc = cs__ptext_key(t, "participants", &rest)) < 0 ||
         (rc = cs__ptext_u64(t, &rest, &declared)) < 0)
         return rc;
+    unsigned long at = t->line;
     if (rest.len)
         return cs__ptext_err(t, t->line, "text after the count");
     while ((rc = cs__ptext_line(t, &line)) > 0) {
@@ -1387,7 +1399,7 @@ static int cluster_read(cs_agg *a, cs__ptext *t)
             return cs__ptext_err(t, t->line, "%s", why);
     }
     if (rc == 0 && cs_clu_participants(a->clu) != declared)
-        return cs__ptext_err(t, t->line, "the participants line counts %llu "
+        return cs__ptext_err(t, at, "the participants line counts %llu "
                              "participants, the state has %zu (the state was "
                              "edited or is corrupt)",
                              (unsigned long long)declared,

@@ -186,6 +186,10 @@ static int factors_check(const cs_agg *a, cs__ptext *t)
                                      "and exposure (the state was edited or "
                                      "is corrupt)", l->name);
         }
+        if (t0[0] == 0)
+            return cs__ptext_err(t, t->line, "stratum \"%s\" counts no "
+                                 "session (the state was edited or is "
+                                 "corrupt)", l->name);
         if (cs__add_u64(&used, t0[0]) < 0)
             return cs__ptext_err(t, t->line, "the strata's sessions overflow "
                                  "64 bits");

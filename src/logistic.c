@@ -174,11 +174,20 @@ static int logistic_check(const cs_agg *a, cs__ptext *t)
 {
     uint64_t complete = 0;
 
-    for (size_t i = 0; i < a->nadj; i++)
+    for (size_t i = 0; i < a->nadj; i++) {
+        uint64_t level = 0;
         for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
-            if (cs__add_u64(&complete, a->adj[i].n[k]) < 0)
+            if (cs__add_u64(&complete, a->adj[i].n[k]) < 0 ||
+                cs__add_u64(&level, a->adj[i].n[k]) < 0)
                 return cs__ptext_err(t, t->line, "the pattern counts overflow "
                                      "64 bits");
+        /* A level exists because a session was counted in it; an empty
+         * one would add a term to the model. */
+        if (level == 0)
+            return cs__ptext_err(t, t->line, "level \"%s\" counts no session "
+                                 "(the state was edited or is corrupt)",
+                                 a->adj[i].name);
+    }
     if (complete > cs__agg_used(a))
         return cs__ptext_err(t, t->line, "the counts do not add up to the "
                              "rows line (the state was edited or is corrupt)");

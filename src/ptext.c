@@ -77,6 +77,12 @@ int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
     return CS_OK;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                 : -1;
+}
+
 int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len)
 {
     size_t n = 0;
@@ -86,16 +92,13 @@ int cs__ptext_unescape(cs_str in, char *out, size_t cap, size_t *len)
         if (n + 1 >= cap)
             return -3;
         if (c == '%') {
-            char hex[3];
-            unsigned v;
-            if (i + 2 >= in.len)
+            /* Two upper-case hex digits, as the writers put them: a state
+             * has one spelling, so equal states are equal bytes. */
+            int hi, lo;
+            if (i + 2 >= in.len || (hi = hexval(in.ptr[i + 1])) < 0 ||
+                (lo = hexval(in.ptr[i + 2])) < 0 || (hi | lo) == 0)
                 return -1;
-            hex[0] = in.ptr[i + 1];
-            hex[1] = in.ptr[i + 2];
-            hex[2] = '\0';
-            if (sscanf(hex, "%2x", &v) != 1 || v == 0)
-                return -1;
-            out[n++] = (char)v;
+            out[n++] = (char)(hi << 4 | lo);
             i += 2;
         } else if (c <= 0x20 || c >= 0x7f) {
             return -2;
@@ -115,6 +118,9 @@ int cs__ptext_key(cs__ptext *t, const char *key, cs_str *rest)
 
     if (rc < 0)
         return rc;
+    if (rc == 0 && t->in_section && t->p < t->end)
+        return cs__ptext_err(t, t->line, "\"%s\" is missing: the section "
+                             "ends before it", key);
     if (rc == 0)
         return cs__ptext_err(t, t->line, "the state is truncated: \"%s\" is "
                              "missing", key);

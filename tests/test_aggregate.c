@@ -166,6 +166,18 @@ static void add(cs_agg *a, const char *fl, int outcome, uint64_t mmin,
                      CS_OK);
 }
 
+/* One session of participant id, no --by or --adjust value. */
+static void add_p(cs_agg *a, const char *fl, int outcome, uint64_t mmin,
+                  const char *id)
+{
+    signed char f[CS_F_N];
+    cs_error err = {0};
+
+    flags(f, fl);
+    assert_int_equal(cs_agg_add(a, f, outcome, mmin, str(""), str(""), str(id),
+                                &err), CS_OK);
+}
+
 static void init(cs_agg *a, const char *by, const char *adjust)
 {
     cs_rules r;
@@ -653,7 +665,7 @@ static const struct {
     { "keys out of order", "crampstat-partial 3\nsection sessions 1\n"
       "outcome any\n", 3, "expected \"rules\"" },
     { "an empty section", "crampstat-partial 3\nsection sessions 1\nend\n", 2,
-      "\"rules\" is missing" },
+      "\"rules\" is missing: the section ends before it" },
     { "rules without ':'", "crampstat-partial 3\nsection sessions 1\nrules x\n",
       3, "expected ':' and a value" },
     { "bad outcome", "crampstat-partial 3\nsection sessions 1\nrules :x\n"
@@ -739,6 +751,18 @@ static const struct {
       "do not add up to the rows line" },
     { "more patterns than sessions", HEAD "rows 0 0\n" FAC LOG "level :\n"
       "pattern 0 1 0 0\nend\n", 13, "do not add up to the rows line" },
+    /* A stratum or level exists because a session was counted in it. */
+    { "an empty stratum", HEAD "rows 0 0\n" FAC "stratum :\n" LOG "end\n", 12,
+      "stratum \"\" counts no session" },
+    { "an empty level", HEAD "rows 0 0\n" FAC LOG "level :z\nend\n", 12,
+      "level \"z\" counts no session" },
+    /* One spelling of each byte: %XX with upper-case hex digits. */
+    { "lower-case escape", HEAD "rows 0 0\nsection factors 1\nby :%2f\n", 8,
+      "bad %-escape" },
+    { "escape of one digit and a letter", HEAD "rows 0 0\nsection factors 1\n"
+      "by :%2g\n", 8, "bad %-escape" },
+    { "escape with a sign", HEAD "rows 0 0\nsection factors 1\nby :%+1\n", 8,
+      "bad %-escape" },
 };
 
 static void test_agg_partial_errors(void **state)
@@ -1058,6 +1082,42 @@ static void test_agg_report_stratified(void **state)
     cs_agg_dispose(&a);
 }
 
+/* Participants come in byte order of their ids: swapped, the state is
+ * refused, not re-sorted. */
+static void test_agg_partial_participant_order(void **state)
+{
+    cs_agg a, b;
+    cs_buf t;
+    cs_error err = {0};
+    char *p1, *p2, *nl1, *nl2;
+
+    (void)state;
+    init(&a, NULL, NULL);
+    assert_int_equal(cs_agg_cluster(&a, &err), CS_OK);
+    add_p(&a, "00000000000000", 1, 1000, "P2");
+    add_p(&a, "00000000000000", 0, 1000, "P1");
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+    cs_buf_init(&t, 0);
+    assert_int_equal(cs_agg_write_partial(&a, &t, &err), CS_OK);
+    t.ptr[t.len] = '\0';
+    p1 = strstr(t.ptr, "\np :P1 ") + 1;
+    p2 = strstr(t.ptr, "\np :P2 ") + 1;
+    assert_true(p1 > t.ptr && p2 > p1);
+    assert_int_equal(cs_agg_read_partial(&b, "t", t.ptr, t.len, &err), CS_OK);
+    cs_agg_dispose(&b);
+    /* The two lines have the same length ("P1 ...:0:1000" and "P2
+     * ...:1:1000"), so swapping their ids swaps the participants. */
+    nl1 = strchr(p1, '\n');
+    nl2 = strchr(p2, '\n');
+    assert_int_equal(nl1 - p1, nl2 - p2);
+    p1[4] = '2';
+    p2[4] = '1';
+    assert_int_equal(cs_agg_read_partial(&b, "t", t.ptr, t.len, &err), CS_EDATA);
+    assert_non_null(strstr(err.msg, "participant \"P1\" is out of order"));
+    cs_agg_dispose(&a);
+    cs_buf_dispose(&t);
+}
+
 /* ---- the registry of accumulators ----------------------------------- */
 
 /* Names are distinct, every step is there, and each accumulator comes
@@ -1162,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_agg_partial_cap),
         cmocka_unit_test(test_agg_report_cap),
         cmocka_unit_test(test_agg_report_stratified),
+        cmocka_unit_test(test_agg_partial_participant_order),
         cmocka_unit_test(test_acc_registry),
         cmocka_unit_test(test_acc_sections),
     };

@@ -86,8 +86,10 @@ typedef struct cs_acc_kind {
     int (*add)(struct cs_agg *a, cs_acc_row *r, cs_error *err);
     /* Can from be merged into into (the same rules, columns, bands ...)?
      * CS_EDATA with the reason when not. Every accumulator is asked
-     * before any merges, so that a refused merge changes nothing. NULL:
-     * its counts always add. */
+     * before any merges, so that states that do not fit change nothing.
+     * NULL: they always fit. (A merge can still fail part way, on a count
+     * past 2^64, the level limit or memory: into is then to be thrown
+     * away, as merge, report and analyze do.) */
     int (*mergeable)(const struct cs_agg *into, const struct cs_agg *from,
                      cs_error *err);
     /* into += from, exactly (CS_EDATA when a count would overflow). */

@@ -135,11 +135,12 @@ int cmd_aggregate(int argc, char **argv)
     nfiles = optind < argc ? argc - optind : 1;
     if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)
         return opt;
-    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0 ||
-        (ro.cluster && cs_agg_cluster(&agg, &err) < 0) ||
+    if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0)
+        goto done;
+    agg_ready = 1;              /* cs_agg_init cleans up after itself */
+    if ((ro.cluster && cs_agg_cluster(&agg, &err) < 0) ||
         cs_rejlog_open(&rej, rejects, &err) < 0)
         goto done;
-    agg_ready = 1;
     for (int f = 0; f < nfiles; f++) {
         const cs_record *rec;
         cs_tagread_opts to = { CS_TR_FACTORS | CS_TR_MORE |
