@@ -628,11 +628,12 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
 /* ---- totals and statistics -------------------------------------------- */
 
 void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
-                   size_t nlevels, uint64_t *pn, uint64_t *py)
+                   size_t nlevels, uint64_t *pn, uint64_t *py, uint64_t *pm)
 {
     memset(cell, 0, sizeof(uint64_t) * CS_F_N * 9);
     memset(pn, 0, nlevels * 64 * sizeof *pn);
     memset(py, 0, nlevels * 64 * sizeof *py);
+    memset(pm, 0, nlevels * 64 * sizeof *pm);
     for (size_t i = 0; i < c->np; i++) {
         for (uint32_t j = 0; j < c->p[i].count; j++) {
             const entry *e = &c->e[c->p[i].off + j];
@@ -649,6 +650,7 @@ void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
             if (lv != CS_CLU_NO_LEVEL && lv < nlevels) {
                 pn[lv * 64 + bits] += e->n;
                 py[lv * 64 + bits] += e->y;
+                pm[lv * 64 + bits] += e->mmin;
             }
         }
     }
@@ -1412,12 +1414,13 @@ static int cluster_read(cs_agg *a, cs__ptext *t)
 static int cluster_check(const cs_agg *a, cs__ptext *t)
 {
     uint64_t cell[CS_F_N][3][3];
-    uint64_t *pn = calloc(a->nadj * CS_AGG_PATTERNS + 1, 2 * sizeof *pn);
+    size_t np = a->nadj * CS_AGG_PATTERNS;
+    uint64_t *pn = calloc(np + 1, 3 * sizeof *pn), *py = pn + np, *pm = py + np;
     int bad = 0;
 
     if (!pn)
         return cs_error_set(t->err, CS_ENOMEM, "out of memory");
-    cs_clu_totals(a->clu, cell, a->nadj, pn, pn + a->nadj * CS_AGG_PATTERNS);
+    cs_clu_totals(a->clu, cell, a->nadj, pn, py, pm);
     for (int f = 0; f < CS_F_N && !bad; f++)
         for (int e = 0; e < 3 && !bad; e++) {
             uint64_t s[3] = { 0, 0, 0 };
@@ -1431,7 +1434,8 @@ static int cluster_check(const cs_agg *a, cs__ptext *t)
     for (size_t j = 0; j < a->nadj && !bad; j++)
         for (unsigned k = 0; k < CS_AGG_PATTERNS && !bad; k++)
             bad = a->adj[j].n[k] != pn[j * CS_AGG_PATTERNS + k] ||
-                  a->adj[j].y[k] != pn[a->nadj * CS_AGG_PATTERNS + j * CS_AGG_PATTERNS + k];
+                  a->adj[j].y[k] != py[j * CS_AGG_PATTERNS + k] ||
+                  a->adj[j].m[k] != pm[j * CS_AGG_PATTERNS + k];
     free(pn);
     if (bad)
         return cs__ptext_err(t, t->line, "the participants' sessions do not "

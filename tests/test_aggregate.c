@@ -1118,6 +1118,59 @@ static void test_agg_partial_participant_order(void **state)
     cs_buf_dispose(&t);
 }
 
+/* Exposure moved between a participant's entries so that every factor's
+ * totals stay the same: only the patterns' exposure shows it. */
+static void test_agg_partial_pattern_exposure(void **state)
+{
+    static const char *const fl[4] = { "10000000000000", "01000000000000",
+                                       "11000000000000", "00000000000000" };
+    /* A loses 500 to C, B 500 to D: f0 and f1 keep 2000 exposed and 2000
+     * unexposed each. */
+    static const char *const from[4] = {
+        "10000000000000/0:1:0:1000", "01000000000000/0:1:0:1000",
+        "11000000000000/0:1:0:1000", "00000000000000/0:1:0:1000" };
+    static const char *const to[4] = {
+        "10000000000000/0:1:0:500", "01000000000000/0:1:0:500",
+        "11000000000000/0:1:0:1500", "00000000000000/0:1:0:1500" };
+    cs_agg a, b;
+    cs_buf t, u;
+    cs_error err = {0};
+    int moved = 0;
+
+    (void)state;
+    init(&a, NULL, NULL);
+    assert_int_equal(cs_agg_cluster(&a, &err), CS_OK);
+    for (int k = 0; k < 4; k++)
+        add_p(&a, fl[k], 0, 1000, "P1");
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+    cs_buf_init(&t, 0);
+    cs_buf_init(&u, 0);
+    assert_int_equal(cs_agg_write_partial(&a, &t, &err), CS_OK);
+    t.ptr[t.len] = '\0';
+    for (const char *p = t.ptr, *q; *p; p = q) {
+        int k;
+        q = p + strcspn(p, " \n");
+        for (k = 0; k < 4 && ((size_t)(q - p) != strlen(from[k]) ||
+                              memcmp(p, from[k], (size_t)(q - p)) != 0); k++)
+            ;
+        if (k < 4) {
+            cs_buf_puts(&u, to[k]);
+            moved++;
+        } else
+            cs_buf_append(&u, p, (size_t)(q - p));
+        if (*q)
+            cs_buf_putc(&u, *q++);
+    }
+    assert_int_equal(cs_buf_check(&u, &err), CS_OK);
+    assert_int_equal(moved, 4);
+    assert_int_equal(u.len, t.len - 2);   /* 2 x "500", 2 x "1500" */
+    assert_int_equal(cs_agg_read_partial(&b, "t", u.ptr, u.len, &err), CS_EDATA);
+    assert_non_null(strstr(err.msg, "the participants' sessions do not add up"));
+    cs_agg_dispose(&a);
+    cs_buf_dispose(&t);
+    cs_buf_dispose(&u);
+}
+
 /* ---- the registry of accumulators ----------------------------------- */
 
 /* Names are distinct, every step is there, and each accumulator comes
@@ -1223,6 +1276,7 @@ int main(void)
         cmocka_unit_test(test_agg_report_cap),
         cmocka_unit_test(test_agg_report_stratified),
         cmocka_unit_test(test_agg_partial_participant_order),
+        cmocka_unit_test(test_agg_partial_pattern_exposure),
         cmocka_unit_test(test_acc_registry),
         cmocka_unit_test(test_acc_sections),
     };

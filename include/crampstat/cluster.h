@@ -54,9 +54,9 @@ int cs_clu_finish(cs_clu *c, cs_error *err);
 size_t cs_clu_participants(const cs_clu *c);
 /* Totals of every entry: cell[factor][state 0/1/2][sessions, cases,
  * mmin], and per level j and pattern k: pn[j * 64 + k] sessions,
- * py[j * 64 + k] cases (nlevels levels). */
+ * py[j * 64 + k] cases, pm[j * 64 + k] milli-minutes (nlevels levels). */
 void cs_clu_totals(const cs_clu *c, uint64_t cell[CS_F_N][3][3],
-                   size_t nlevels, uint64_t *pn, uint64_t *py);
+                   size_t nlevels, uint64_t *pn, uint64_t *py, uint64_t *pm);
 /* Bytes held (tables, ids, entries). */
 size_t cs_clu_bytes(const cs_clu *c);
 
