@@ -381,7 +381,10 @@ for sig in TERM INT; do
             tag) argv=(tag -q -o "$d/out.csv" "$d/in.fifo") ;;
             filter) argv=(filter -o "$d/out.csv" 'sex = F' "$d/in.fifo") ;;
         esac
-        "$CRAMPSTAT" "${argv[@]}" 2>"$T/sig.err" &
+        # A background job of a script starts with SIGINT ignored, and
+        # crampstat leaves an ignored signal ignored (nohup): give it the
+        # default, as a terminal's foreground job has.
+        ( trap - INT; exec "$CRAMPSTAT" "${argv[@]}" ) 2>"$T/sig.err" &
         pid=$!
         for _ in $(seq 100); do
             ls -A "$d" | grep -q '^\.out\.csv\.' && break
