@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <crampstat/period.h>
 #include "cli.h"
 
 int cli_exit_code(int code)
@@ -251,6 +252,10 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
         else
             return cli_usage(cmd, "--cluster is participant or none, not '%s'",
                              arg);
+        return 0;
+    case 'W':   /* incidence over time */
+        if ((ro->period = cs_period_parse(arg)) < 0)
+            return cli_usage(cmd, "--period is week or month, not '%s'", arg);
         return 0;
     case 'f':
         ro->format = cs_format_parse(arg);

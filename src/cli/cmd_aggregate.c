@@ -116,11 +116,6 @@ int cmd_aggregate(int argc, char **argv)
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
-        case 'W':   /* incidence over time */
-            if ((ro.period = cs_period_parse(optarg)) < 0)
-                return cli_usage("aggregate", "--period is week or month, not '%s'",
-                                 optarg);
-            break;
         case 'h': return cli_help(&agg_command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "aggregate", 0)) >= 0) {

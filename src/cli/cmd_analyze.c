@@ -183,11 +183,6 @@ int cmd_analyze(int argc, char **argv)
                 return cli_usage("analyze", "--threads wants a number from 1 to 64");
             cs_source_default_threads((int)threads);
             break;
-        case 'W':   /* incidence over time */
-            if ((ro.period = cs_period_parse(optarg)) < 0)
-                return cli_usage("analyze", "--period is week or month, not '%s'",
-                                 optarg);
-            break;
         case 'h': return cli_help(&command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "analyze", 1)) >= 0) {

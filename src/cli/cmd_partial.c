@@ -137,11 +137,6 @@ int cmd_report(int argc, char **argv)
         int rc;
         switch (opt) {
         case 'o': output = optarg; break;
-        case 'W':   /* incidence over time */
-            if ((ro.period = cs_period_parse(optarg)) < 0)
-                return cli_usage("report", "--period is week or month, not '%s'",
-                                 optarg);
-            break;
         case 'h': return cli_help(&report_command);
         default:
             if ((rc = cli_report_option(opt, optarg, &ro, "report", 0)) >= 0) {
