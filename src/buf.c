@@ -142,3 +142,9 @@ char *cs_buf_take(cs_buf *b, size_t *len)
     return p;
 }
 
+
+int cs_buf_failed(const cs_buf *b, cs_error *err)
+{
+    int code = err->code ? err->code : cs_buf_check(b, err);
+    return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
+}

@@ -120,14 +120,6 @@ static void json_ingest(cs_buf *b, const cs_chain *rn)
     cs_buf_puts(b, "}");
 }
 
-/* The report's renderers fail through b (its cap, memory) or, for their
- * tables, out of memory. */
-static int failed(const cs_buf *b, cs_error *err)
-{
-    int code = err->code ? err->code : cs_buf_check(b, err);
-    return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
-}
-
 static int render_html(cs_chain *c, const cs_report_opts *ro,
                        const char *command, cs_buf *b, cs_error *err)
 {
@@ -150,7 +142,7 @@ static int render_html(cs_chain *c, const cs_report_opts *ro,
     }
     cs_buf_init(&rules, 0);
     if (cs_rules_format(c->o.rules, &rules) < 0) {
-        rc = failed(&rules, err);
+        rc = cs_buf_failed(&rules, err);
         cs_buf_dispose(&rules);
         return rc;
     }
@@ -217,6 +209,6 @@ int cs_chain_render(cs_chain *c, const cs_report_opts *ro,
         render_left_out(b, c, ro->format);
     }
     if (rc < 0 || cs_buf_error(b))
-        return failed(b, err);
+        return cs_buf_failed(b, err);
     return CS_OK;
 }

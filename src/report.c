@@ -1380,7 +1380,5 @@ int cs_agg_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out,
     if (!cs_buf_error(out))
         return CS_OK;
 failed:
-    return err->code ? err->code
-                     : cs_buf_check(out, err) ? err->code
-                     : cs_error_set(err, CS_ENOMEM, "out of memory");
+    return cs_buf_failed(out, err);
 }

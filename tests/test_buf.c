@@ -115,6 +115,28 @@ static void test_first_error_kept(void **state)
     cs_buf_dispose(&b);
 }
 
+/* Why a renderer failed: err's own reason first, then the buffer's, then
+ * out of memory. */
+static void test_failed_reason(void **state)
+{
+    cs_buf b;
+    cs_error err = {0};
+
+    (void)state;
+    cs_buf_init(&b, 3);
+    assert_int_equal(cs_buf_failed(&b, &err), CS_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+    memset(&err, 0, sizeof err);
+    cs_buf_puts(&b, "four");
+    assert_int_equal(cs_buf_failed(&b, &err), CS_ELIMIT);
+    assert_string_equal(err.msg, "text over its cap of 3 bytes (4 wanted)");
+    memset(&err, 0, sizeof err);
+    cs_error_set(&err, CS_EDATA, "bad state");
+    assert_int_equal(cs_buf_failed(&b, &err), CS_EDATA);
+    assert_string_equal(err.msg, "bad state");
+    cs_buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_exact_cap),
         cmocka_unit_test(test_reset_and_take_clear),
         cmocka_unit_test(test_first_error_kept),
+        cmocka_unit_test(test_failed_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,10 @@ static inline int cs_buf_error(const cs_buf *b) { return b->code; }
  * code, with its reason set in err ("out of memory growing text to N
  * bytes", "text over its cap of N bytes"). */
 int cs_buf_check(const cs_buf *b, cs_error *err);
+/* Why a renderer failed, for its caller: err's own reason when it set
+ * one, else b's (its cap, memory), else out of memory (a renderer's
+ * tables fail only that way). Returns the code. */
+int cs_buf_failed(const cs_buf *b, cs_error *err);
 /* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
 char *cs_buf_take(cs_buf *b, size_t *len);
 

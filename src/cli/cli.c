@@ -129,7 +129,7 @@ int cli_help(const cli_command *c)
     cs_buf_puts(&b, c->tail);
     if (cs_buf_error(&b)) {
         cs_error err = {0};
-        cli_text_failed(&b, &err);
+        cs_buf_failed(&b, &err);
         rc = cli_report(c->name, &err);
     } else {
         rc = cli_print_help(b.ptr);
@@ -285,12 +285,6 @@ int cli_rules(const char *cmd, cs_rules *r, const char *path,
         return cli_usage(cmd, "--outcome is hamstring or any, not '%s'",
                          outcome);
     return 0;
-}
-
-int cli_text_failed(const cs_buf *b, cs_error *err)
-{
-    int code = err->code ? err->code : cs_buf_check(b, err);
-    return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
 int cli_write_text(const char *path, const cs_buf *text, cs_error *err)

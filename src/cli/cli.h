@@ -123,12 +123,6 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
 int cli_rules(const char *cmd, cs_rules *r, const char *path,
               const char *outcome);
 
-/* A function that wrote into b failed: set err from b's sticky error (its
- * cap, out of memory) when it has one, else "out of memory" (the other
- * way such a renderer fails); an error already in err stays. Returns
- * err->code. */
-int cli_text_failed(const cs_buf *b, cs_error *err);
-
 /* Write a finished text (a report, a partial state) to path ("-" or
  * NULL = stdout) through cli_output: atomically for a file. */
 int cli_write_text(const char *path, const cs_buf *text, cs_error *err);

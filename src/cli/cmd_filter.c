@@ -102,7 +102,7 @@ int cmd_filter(int argc, char **argv)
             cs_writer_put(out.w, rec);
             first_n = rec->nfields;
             if (cs_buf_append(&first_hdr, rec->raw.ptr, rec->raw.len) < 0) {
-                cli_text_failed(&first_hdr, &err);
+                cs_buf_failed(&first_hdr, &err);
                 goto done;
             }
         } else if (rec->nfields != first_n || rec->raw.len != first_hdr.len ||

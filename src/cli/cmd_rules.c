@@ -52,7 +52,7 @@ int cmd_rules(int argc, char **argv)
         return cli_report("rules", &err);
     cs_buf_init(&b, 0);
     if (cs_rules_format(&r, &b) < 0) {
-        cli_text_failed(&b, &err);
+        cs_buf_failed(&b, &err);
         cs_buf_dispose(&b);
         return cli_report("rules", &err);
     }

@@ -136,7 +136,7 @@ int cmd_tag(int argc, char **argv)
             if (!same) {
                 cs_buf_reset(&scratch);
                 if (cs_join_format_wave(&scratch, &wv) < 0) {
-                    cli_text_failed(&scratch, &err);
+                    cs_buf_failed(&scratch, &err);
                     goto done;
                 }
             }
