@@ -10,7 +10,6 @@
  * masking never shifts the true values. docs/generator.md explains every
  * distribution. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -400,13 +399,11 @@ static int gz_fail(cs_error *err, sink *s, const char *what, int saved_errno)
                         msg);
 }
 
-static int join_path(char *out, const char *dir, const char *prefix,
-                     const char *name, const char *suffix)
+static int join_path(char *out, const char *dir, const char *name)
 {
     size_t n = strlen(dir);
     const char *sep = n && dir[n - 1] == '/' ? "" : "/";
-    int w = snprintf(out, PATH_CAP, "%s%s%s%s%s", dir, sep, prefix, name,
-                     suffix);
+    int w = snprintf(out, PATH_CAP, "%s%s%s", dir, sep, name);
 
     return w < 0 || w >= PATH_CAP ? -1 : 0;
 }
@@ -418,7 +415,7 @@ static int sink_open(sink *s, const char *dir, const char *name,
 {
     int fd;
 
-    if (join_path(s->path, dir, "", name, "") < 0)
+    if (join_path(s->path, dir, name) < 0)
         return cs_error_set(err, CS_EUSAGE, "output directory name too long");
     s->buf = malloc(SINK_CAP);
     if (!s->buf)
