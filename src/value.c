@@ -127,6 +127,38 @@ int cs_parse_decimal(cs_str s, double *out)
     uint64_t m;
     double v;
 
+    /* Short texts (every value crampstat writes): at most 19 digits, so
+     * all of them fit the mantissa and the loop needs no significance
+     * bookkeeping; leading zeros add nothing to m, and e is minus the
+     * number of digits after the dot, exactly as scan_decimal finds. */
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    neg = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = (*p++ == '-');
+    if (end - p <= 19) {
+        const char *dot = NULL;
+        m = 0;
+        for (const char *q = p; q < end; q++) {
+            unsigned d = (unsigned char)*q - '0';
+            if (d <= 9)
+                m = m * 10 + d;
+            else if (*q == '.' && !dot)
+                dot = q;
+            else
+                return -1;
+        }
+        if (end - p == (dot != NULL))
+            return -1;  /* no digit */
+        e = dot ? -(int)(end - dot - 1) : 0;
+        if (m <= ((uint64_t)1 << 53)) {
+            v = (double)m;
+            if (e < 0)
+                v /= pow10_exact[-e];
+            *out = neg ? -v : v;
+            return 0;
+        }
+        return slow_decimal(s, out);
+    }
     if (scan_decimal(s, &neg, &m, &e, &exact) < 0)
         return -1;
     if (!exact)
