@@ -43,20 +43,27 @@ static int count_session(void *item, const char *bytes, void *payload,
     cs_str pid = { bytes + j->pid, j->pid_len };
     cs_str bv = { bytes + j->bv, j->bv_len }, av = { bytes + j->av, j->av_len };
 
-    if (!j->tagged)
-        cs_tag(c->tg, &j->ses, j->wv, &j->t);
+    /* Tagged into a local, not into the batch: a write to the batch would
+     * take its cache lines from the reading thread's core, and back again
+     * when that thread fills the slot next. */
+    cs_tagged local;
+    const cs_tagged *t = &j->t;
+    if (!j->tagged) {
+        cs_tag(c->tg, &j->ses, j->wv, &local);
+        t = &local;
+    }
     c->tagged++;
     /* dose-response and over time: the values as tag writes them */
     cs_agg_more more = { { (double)j->ses.intensity_rpe,
-                           cs_dose_canonical(j->t.heat_index_c),
-                           cs_dose_canonical(j->t.fluid_ml_per_h),
+                           cs_dose_canonical(t->heat_index_c),
+                           cs_dose_canonical(t->fluid_ml_per_h),
                            j->ses.warmup_min, j->ses.duration_mmin / 1000.0,
                            j->wv->calcium_mg, j->wv->potassium_mg },
                          j->ses.day, 1 };
     /* The milli-minutes the validator read from the duration's text, as
      * aggregate reads them from tag's output: the double cannot give the
      * text's rounding at the fourth decimal. */
-    cs_acc_row row = { j->t.factor, j->t.outcome, j->ses.duration_mmin, bv, av,
+    cs_acc_row row = { t->factor, t->outcome, j->ses.duration_mmin, bv, av,
                        pid, &more, j->wv->goal_lb_week, 0 };
     if (cs_agg_add_row(c->agg, &row, err) < 0)
         return err->code;
