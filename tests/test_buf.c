@@ -1,5 +1,6 @@
-/* Tests of src/buf.c: the growable buffer and its sticky error. The
- * expected lengths and messages are counted by hand from the appends. */
+/* Tests of src/buf.c and buf.h: the growable buffer and its sticky error
+ * (the expected lengths and messages are counted by hand from the
+ * appends), and the trimming of a string. */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +138,43 @@ static void test_failed_reason(void **state)
     cs_buf_dispose(&b);
 }
 
+/* cs_str_trim against a second way of trimming: the first and last
+ * indexes that are neither a space nor a tab, found by counting. Every
+ * string of up to 5 bytes over an alphabet with the two trimmed bytes,
+ * bytes just below and above ' ' and a letter (7^5 + ... + 1 strings),
+ * each at the start of a buffer whose next byte is not part of it. */
+static void test_trim_every_short_string(void **state)
+{
+    static const char alpha[] = { ' ', '\t', '\x1f', '\n', '!', 'a', '\0' };
+    enum { K = sizeof alpha, MAXLEN = 5 };
+    char text[MAXLEN + 1];
+    unsigned long cases = 0;
+
+    (void)state;
+    for (size_t len = 0; len <= MAXLEN; len++) {
+        size_t total = 1;
+        for (size_t i = 0; i < len; i++)
+            total *= K;
+        for (size_t code = 0; code < total; code++) {
+            size_t c = code, first = 0, end;
+            for (size_t i = 0; i < len; i++, c /= K)
+                text[i] = alpha[c % K];
+            text[len] = ' ';   /* beyond the string: never looked at */
+            while (first < len && (text[first] == ' ' || text[first] == '\t'))
+                first++;
+            end = len;
+            while (end > first && (text[end - 1] == ' ' || text[end - 1] == '\t'))
+                end--;
+            cs_str got = cs_str_trim((cs_str){ text, len });
+            if (got.ptr != text + first || got.len != end - first)
+                fail_msg("length %zu, case %zu: got [%td, +%zu), want [%zu, %zu)",
+                         len, code, got.ptr - text, got.len, first, end);
+            cases++;
+        }
+    }
+    assert_int_equal(cases, 1 + 7 + 49 + 343 + 2401 + 16807);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_reset_and_take_clear),
         cmocka_unit_test(test_first_error_kept),
         cmocka_unit_test(test_failed_reason),
+        cmocka_unit_test(test_trim_every_short_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

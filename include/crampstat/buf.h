@@ -91,6 +91,11 @@ static inline int cs_str_ieq(cs_str a, const char *lit)
 
 static inline cs_str cs_str_trim(cs_str s)
 {
+    /* Most fields have nothing to trim: both ends above ' ' are neither a
+     * space nor a tab, and one test of each settles it. */
+    if (s.len == 0 || ((unsigned char)s.ptr[0] > ' ' &&
+                       (unsigned char)s.ptr[s.len - 1] > ' '))
+        return s;
     while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
         s.ptr++;
         s.len--;
