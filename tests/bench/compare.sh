@@ -152,7 +152,10 @@ bench slow "slow group" 0 "$SLOW_RUNS" "${SLOW[@]}"
         --bytes ex="$EX_BYTES" --bytes tagged="$TG_BYTES" \
         "$OUT/fast.json" "$OUT/threads.json" "$OUT/slow.json"
     echo
-    cat "$OUT"/load.fast "$OUT"/load.threads "$OUT"/load.slow 2>/dev/null | sed 's/^/    /' 
+    # A group never run here has no load line (and no rows).
+    for g in fast threads slow; do
+        if [ -f "$OUT/load.$g" ]; then sed 's/^/    /' "$OUT/load.$g"; fi
+    done
     echo
     echo "Commands (\$C = crampstat, \$EX/\$SV = exercise/survey .csv.gz," \
          "\$TG = tagged.csv; paths relative to tests/bench/):"
