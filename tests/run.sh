@@ -89,18 +89,18 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan "-LE slow"
 lap "ASan + UBSan tests"
-# libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (30 s;
-# CI=true always uses 30), two at a time, after the replay of the kept
-# inputs: 30 s for every two harnesses. Every kept input and regression is
+# libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (20 s;
+# CI=true always uses 20), two at a time, after the replay of the kept
+# inputs: 20 s for every two harnesses. Every kept input and regression is
 # replayed whatever the time; the long runs that grow the corpus are
 # tests/fuzz/campaign.sh's. CS_SKIP_FUZZ=1
 # skips it locally; tests/fuzz/campaign.sh HOURS is for long runs.
 if [ "$fuzz" = 1 ]; then
-    [ "${CI:-}" = true ] && FUZZ_SECONDS=30
-    echo "== fuzz each harness for ${FUZZ_SECONDS:-30} s (CS_SKIP_FUZZ=1 skips)"
+    [ "${CI:-}" = true ] && FUZZ_SECONDS=20
+    echo "== fuzz each harness for ${FUZZ_SECONDS:-20} s (CS_SKIP_FUZZ=1 skips)"
     # One harness per core: each still gets its full time on a core of
     # its own (the exec/s of docs/reliability.md come from campaign.sh).
-    FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_JOBS=${FUZZ_JOBS:-$jobs} bash tests/fuzz/run.sh
+    FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_JOBS=${FUZZ_JOBS:-$jobs} bash tests/fuzz/run.sh
     lap "fuzz"
 fi
 echo "all test suites passed, in $SECONDS s:"

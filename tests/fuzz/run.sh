@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses with clang (ASan + UBSan), replay every
-# kept crash, then fuzz each harness for FUZZ_SECONDS (default 30: nine
-# harnesses make about 4.5 minutes on one core) from a copy of its kept corpus. A crash
+# kept crash, then fuzz each harness for FUZZ_SECONDS (default 20: nine
+# harnesses make 3 minutes on one core) from a copy of its kept corpus. A crash
 # fails the run and is copied into tests/fuzz/regressions/<name>/ so that
 # it is replayed from then on (commit it together with the fix). Each
 # harness reports its executions, executions per second of wall time and
 # per second of CPU time (the machine may be shared), coverage and
 # features. For long runs that grow the kept corpus, see campaign.sh.
 #
-#   FUZZ_SECONDS=30  seconds per harness     FUZZ_BUILD=build-fuzz  build dir
+#   FUZZ_SECONDS=20  seconds per harness     FUZZ_BUILD=build-fuzz  build dir
 #   FUZZ_ONLY="csv gzip"  a subset           FUZZ_JOBS=1  parallel harnesses
 #   FUZZ_BUILD_ONLY=1  build the harnesses and stop (tests/run.sh builds
 #                      them early, beside other stages)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 src=$(pwd)
-secs=${FUZZ_SECONDS:-30}
+secs=${FUZZ_SECONDS:-20}
 build=${FUZZ_BUILD:-build-fuzz}
 names=${FUZZ_ONLY:-"gzip csv split scan rules filter partial join fixed"}
 jobs=${FUZZ_JOBS:-1}
