@@ -92,9 +92,8 @@ lap "ASan + UBSan tests"
 # libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (20 s;
 # CI=true always uses 20), two at a time, after the replay of the kept
 # inputs: 20 s for every two harnesses. Every kept input and regression is
-# replayed whatever the time; the long runs that grow the corpus are
-# tests/fuzz/campaign.sh's. CS_SKIP_FUZZ=1
-# skips it locally; tests/fuzz/campaign.sh HOURS is for long runs.
+# replayed whatever the time. CS_SKIP_FUZZ=1 skips it locally;
+# tests/fuzz/campaign.sh HOURS is for the long runs that grow the corpus.
 if [ "$fuzz" = 1 ]; then
     [ "${CI:-}" = true ] && FUZZ_SECONDS=20
     echo "== fuzz each harness for ${FUZZ_SECONDS:-20} s (CS_SKIP_FUZZ=1 skips)"
