@@ -42,7 +42,7 @@ secs=$(awk -v h="$hours" 'BEGIN { if (h !~ /^[0-9]*\.?[0-9]+$/ || h <= 0) exit 1
 case $jobs in ''|*[!0-9]*|0) usage ;; esac
 
 build=${FUZZ_BUILD:-build-fuzz}
-names=${FUZZ_ONLY:-"gzip csv split scan rules filter partial join fixed"}
+names=${FUZZ_ONLY:-"gzip csv scan rules filter partial join fixed"}
 out=${FUZZ_OUT:-$build/campaign-$(date -u +%Y%m%d-%H%M%S)}
 cc=${FUZZ_CC:-clang}
 
