@@ -14,47 +14,10 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <crampstat/reader.h>
+#include "text.h"
 
 #define SRC_CHUNK (128 * 1024)     /* src/source.c hands out this much */
 #define READ_CHUNK (256 * 1024)    /* src/reader.c's initial buffer */
-
-/* ---- a growable text buffer for dumps and generated inputs ---- */
-
-struct text {
-    char *p;
-    size_t len, cap;
-};
-
-static void reserve(struct text *t, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (t->len + n + 1 > cap)
-            cap *= 2;
-        t->p = realloc(t->p, cap);
-        assert_non_null(t->p);
-        t->cap = cap;
-    }
-}
-
-static void put(struct text *t, const void *s, size_t n)
-{
-    reserve(t, n);
-    if (n)
-        memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
-
-static void putrep(struct text *t, char c, size_t n)
-{
-    reserve(t, n);
-    memset(t->p + t->len, c, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
 
 /* One record as "LINE-END_LINE:f1|f2|...;" with control bytes as ^X (LF is
  * ^J, CR ^M, NUL ^@), so that expected results are readable C strings. */

@@ -15,6 +15,7 @@
 #include <crampstat/reader.h>
 #include <crampstat/source.h>
 #include "internal.h"
+#include "text.h"
 
 static const char *const scans[] = { "scalar", "sse2", "avx2" };
 #define NSCANS (sizeof scans / sizeof scans[0])
@@ -28,45 +29,6 @@ static int scan_here(const char *name)
 {
     uint64_t w[2];
     return cs__scan_index(name, w, "", 0) == 0;
-}
-
-/* ---- a growable text for inputs and dumps ---- */
-
-struct text {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct text *t, const void *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        t->cap = (t->len + n + 1) * 2;
-        t->p = realloc(t->p, t->cap);
-        assert_non_null(t->p);
-    }
-    if (n)
-        memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
-
-static void putrep(struct text *t, char c, size_t n)
-{
-    while (n--)
-        put(t, &c, 1);
-}
-
-static void putf(struct text *t, const char *fmt, ...)
-{
-    char b[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(b, sizeof b, fmt, ap);
-    va_end(ap);
-    puts_(t, b);
 }
 
 /* Records as "LINE-END:[f1][f2];" with CR as ^M and LF as ^J, then, on
