@@ -19,6 +19,7 @@
 #include <crampstat/schema.h>
 #include <crampstat/value.h>
 #include "internal.h"
+#include "session_diff.h"
 
 #define NELEM(a) (sizeof (a) / sizeof (a)[0])
 
@@ -332,26 +333,9 @@ static void check_case_values(const fcase *k, const cs_session *o)
 
 static void same_session(const cs_session *a, const cs_session *b)
 {
-    assert_true(a->participant_id.len == b->participant_id.len &&
-                memcmp(a->participant_id.ptr, b->participant_id.ptr,
-                       a->participant_id.len) == 0);
-    assert_true(a->session_id.len == b->session_id.len &&
-                memcmp(a->session_id.ptr, b->session_id.ptr,
-                       a->session_id.len) == 0);
-    assert_true(a->activity.len == b->activity.len &&
-                memcmp(a->activity.ptr, b->activity.ptr, a->activity.len) == 0);
-    assert_memory_equal(&a->start, &b->start, sizeof a->start);
-    assert_int_equal(a->day, b->day);
-    value_is(a->duration_min, b->duration_min);
-    assert_int_equal(a->duration_mmin, b->duration_mmin);
-    assert_int_equal(a->intensity_rpe, b->intensity_rpe);
-    value_is(a->temp_c, b->temp_c);
-    value_is(a->humidity_pct, b->humidity_pct);
-    value_is(a->fluid_ml, b->fluid_ml);
-    value_is(a->warmup_min, b->warmup_min);
-    assert_int_equal(a->stretched, b->stretched);
-    assert_int_equal(a->cramp, b->cramp);
-    assert_int_equal(a->cramp_muscle, b->cramp_muscle);
+    const char *field = cs_test_session_diff(a, b);
+    if (field)
+        fail_msg("the sessions differ in %s", field);
 }
 
 /* One case through the canonical layout (cs_schema_exercise, the fixed

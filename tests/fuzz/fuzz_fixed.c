@@ -25,6 +25,7 @@
 #include <crampstat/source.h>
 #include <crampstat/writer.h>
 #include "internal.h"
+#include "../session_diff.h"
 
 static const char head[] =
     "participant_id,session_id,start_time,activity,duration_min,"
@@ -33,33 +34,9 @@ static const char head[] =
 
 #define NC CS_EX_NCOLS
 
-static void same_bits(double a, double b)
-{
-    assert(memcmp(&a, &b, sizeof a) == 0);
-}
-
 static void same_session(const cs_session *a, const cs_session *b)
 {
-    assert(a->participant_id.len == b->participant_id.len &&
-           memcmp(a->participant_id.ptr, b->participant_id.ptr,
-                  a->participant_id.len) == 0);
-    assert(a->session_id.len == b->session_id.len &&
-           memcmp(a->session_id.ptr, b->session_id.ptr,
-                  a->session_id.len) == 0);
-    assert(a->activity.len == b->activity.len &&
-           memcmp(a->activity.ptr, b->activity.ptr, a->activity.len) == 0);
-    assert(memcmp(&a->start, &b->start, sizeof a->start) == 0);
-    assert(a->day == b->day);
-    same_bits(a->duration_min, b->duration_min);
-    assert(a->duration_mmin == b->duration_mmin);
-    assert(a->intensity_rpe == b->intensity_rpe);
-    same_bits(a->temp_c, b->temp_c);
-    same_bits(a->humidity_pct, b->humidity_pct);
-    same_bits(a->fluid_ml, b->fluid_ml);
-    same_bits(a->warmup_min, b->warmup_min);
-    assert(a->stretched == b->stretched);
-    assert(a->cramp == b->cramp);
-    assert(a->cramp_muscle == b->cramp_muscle);
+    assert(cs_test_session_diff(a, b) == NULL);
 }
 
 /* A schema for fields h[0..n). */
