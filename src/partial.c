@@ -164,26 +164,23 @@ int cs_read_small_file(cs_buf *b, const char *path, cs_error *err)
     if (cs_source_open(&src, path, err) < 0)
         return err->code;
     for (;;) {
-        if (cs_buf_reserve(b, 65536) < 0) {
-            cs_source_free(src);
-            return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
-                               "larger than %zu bytes: not a partial state",
-                               CS_PARTIAL_MAX);
-        }
+        if (cs_buf_reserve(b, 65536) < 0)
+            goto too_large;
         n = cs_source_read(src, b->ptr + b->len, 65536, err);
         if (n <= 0)
             break;
         b->len += (size_t)n;
-        if (b->len > CS_PARTIAL_MAX) {
-            cs_source_free(src);
-            return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
-                               "larger than %zu bytes: not a partial state",
-                               CS_PARTIAL_MAX);
-        }
+        if (b->len > CS_PARTIAL_MAX)
+            goto too_large;
     }
     cs_source_free(src);
     if (n < 0)
         return (int)n;
     b->ptr[b->len] = '\0';
     return CS_OK;
+too_large:
+    cs_source_free(src);
+    return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
+                       "larger than %zu bytes: not a partial state",
+                       CS_PARTIAL_MAX);
 }
