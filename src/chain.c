@@ -31,6 +31,12 @@ typedef struct counter {
     cs_tagger *tg;
     cs_agg *agg;
     uint64_t tagged, counted;
+    /* The wave of the last session tagged here, and its tagged values:
+     * the wave's half (cs_tag_wave) is computed again only when the
+     * wave changes. The survey table does not change, so the address
+     * names the wave. */
+    const cs_wave *wv;
+    cs_tagged t;
 } counter;
 
 /* Tag one joined session and count it: the second half of a row's work,
@@ -43,14 +49,17 @@ static int count_session(void *item, const char *bytes, void *payload,
     cs_str pid = { bytes + j->pid, j->pid_len };
     cs_str bv = { bytes + j->bv, j->bv_len }, av = { bytes + j->av, j->av_len };
 
-    /* Tagged into a local, not into the batch: a write to the batch would
-     * take its cache lines from the reading thread's core, and back again
-     * when that thread fills the slot next. */
-    cs_tagged local;
+    /* Tagged into the counter, not into the batch: a write to the batch
+     * would take its cache lines from the reading thread's core, and back
+     * again when that thread fills the slot next. */
     const cs_tagged *t = &j->t;
     if (!j->tagged) {
-        cs_tag(c->tg, &j->ses, j->wv, &local);
-        t = &local;
+        if (j->wv != c->wv) {
+            cs_tag_wave(c->tg, j->wv, &c->t);
+            c->wv = j->wv;
+        }
+        cs_tag_session(c->tg, &j->ses, j->wv, &c->t);
+        t = &c->t;
     }
     c->tagged++;
     /* dose-response and over time: the values as tag writes them */
@@ -262,7 +271,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         ids_stale = 0;
         if (cs_agg_open(&fagg, &c->acc, err) < 0)
             return err->code;
-        cnt = (counter){ c->tg, &fagg, 0, 0 };
+        cnt = (counter){ .tg = c->tg, .agg = &fagg };
         fatal = 1;
         if ((rc = cs_agg_add_input(&fagg, path, err)) == CS_OK) {
             cs_rejlog_mark(c->rej);

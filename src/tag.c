@@ -156,17 +156,13 @@ static void heat_range(cs_tagger *t, double temp_c, double *lo, double *hi)
     *hi = t->heat_hi[i];
 }
 
-void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
+void cs_tag_wave(const cs_tagger *t, const cs_wave *w, cs_tagged *o)
 {
     const cs_rules *r = &t->rules;
-    signed char f, a, b;
     int known = w->conditions_known;
 
     o->height_cm = cs_height_cm(w->height_ft, w->height_in);
     o->weight_kg = cs_weight_kg(w->weight_lb);
-    o->exposure_h = s->duration_min / 60;
-    o->heat_index_c = cs_heat_index_c(s->temp_c, s->humidity_pct);
-    o->fluid_ml_per_h = isnan(s->fluid_ml) ? NAN : s->fluid_ml / o->exposure_h;
     o->goal_lb_week = w->goal_lb_week;
     o->bmr_kcal = cs_bmr_kcal(o->weight_kg, o->height_cm, w->age_years, w->sex);
     o->tdee_kcal = cs_tdee_kcal(o->bmr_kcal, w->activity_level);
@@ -174,18 +170,48 @@ void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
     o->below_safe_min = cs_below_safe_min(o->target_kcal, w->sex);
     o->age_band = cs_age_band(w->age_years);
 
+    /* The survey's halves of fatigue (unconditioned) and tightness
+     * (sedentary); cs_tag_session adds the session's. */
+    o->wave_fatigue = r->fatigue_unconditioned &&
+                      w->conditioning == CS_COND_UNCONDITIONED;
+    o->wave_tightness = r->tightness_sedentary &&
+                        w->activity_level == CS_ACT_SEDENTARY;
+
+    o->factor[CS_F_ELECTROLYTE] =
+        or3(below(w->calcium_mg, r->electrolyte_calcium_mg),
+            below(w->potassium_mg, r->electrolyte_potassium_mg));
+
+    o->factor[CS_F_MEDICAL] = known ? w->conditions != 0 : -1;
+    for (int m = 0; m < CS_MED_N; m++)
+        o->factor[CS_F_MED_FIRST + m] =
+            known ? (signed char)((w->conditions >> m) & 1) : -1;
+    /* Pregnancy is known to be absent for men even when conditions are
+     * unknown. */
+    if (!known && w->sex == CS_SEX_M)
+        o->factor[CS_F_MED_FIRST + CS_MED_PREGNANCY] = 0;
+}
+
+void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
+                    cs_tagged *o)
+{
+    const cs_rules *r = &t->rules;
+    signed char f, b;
+
+    o->exposure_h = s->duration_min / 60;
+    o->heat_index_c = cs_heat_index_c(s->temp_c, s->humidity_pct);
+    o->fluid_ml_per_h = isnan(s->fluid_ml) ? NAN : s->fluid_ml / o->exposure_h;
+
     /* Fatigue: every input is required, so it is always known. */
-    f = r->fatigue_unconditioned && w->conditioning == CS_COND_UNCONDITIONED;
+    f = o->wave_fatigue;
     f |= w->seasonal_sport && s->intensity_rpe >= r->fatigue_seasonal_rpe;
     f |= s->duration_min >= r->fatigue_long_duration_min &&
          s->intensity_rpe >= r->fatigue_long_rpe;
     o->factor[CS_F_FATIGUE] = f;
 
     /* Tightness: sedentary, or not stretched and a short warm-up. */
-    a = r->tightness_sedentary && w->activity_level == CS_ACT_SEDENTARY;
     b = and3(s->stretched < 0 ? -1 : !s->stretched,
              below(s->warmup_min, r->tightness_warmup_min));
-    o->factor[CS_F_TIGHTNESS] = or3(a, b);
+    o->factor[CS_F_TIGHTNESS] = or3(o->wave_tightness, b);
 
     /* Heat. */
     if (!isnan(o->heat_index_c)) {
@@ -208,19 +234,6 @@ void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
              : s->fluid_ml * 60 < r->dehydration_fluid_ml_per_h * s->duration_min,
              s->duration_min >= r->dehydration_min_duration_min);
 
-    o->factor[CS_F_ELECTROLYTE] =
-        or3(below(w->calcium_mg, r->electrolyte_calcium_mg),
-            below(w->potassium_mg, r->electrolyte_potassium_mg));
-
-    o->factor[CS_F_MEDICAL] = known ? w->conditions != 0 : -1;
-    for (int m = 0; m < CS_MED_N; m++)
-        o->factor[CS_F_MED_FIRST + m] =
-            known ? (signed char)((w->conditions >> m) & 1) : -1;
-    /* Pregnancy is known to be absent for men even when conditions are
-     * unknown. */
-    if (!known && w->sex == CS_SEX_M)
-        o->factor[CS_F_MED_FIRST + CS_MED_PREGNANCY] = 0;
-
     if (r->outcome == CS_OUTCOME_ANY)
         o->outcome = (signed char)s->cramp;
     else if (!s->cramp)
@@ -228,6 +241,12 @@ void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
     else
         o->outcome = s->cramp_muscle < 0 ? -1
                    : s->cramp_muscle == CS_MUSCLE_HAMSTRING;
+}
+
+void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
+{
+    cs_tag_wave(t, w, o);
+    cs_tag_session(t, s, w, o);
 }
 
 static const char *const derived_names[] = {

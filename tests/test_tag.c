@@ -381,6 +381,59 @@ static void test_tag_factors(void **state)
     }
 }
 
+/* cs_tag_wave once and cs_tag_session for each session of that wave give
+ * what cs_tag gives, to the byte: every wave of the factor table (each
+ * case's survey edits) with every session of it (each case's session
+ * edits), under the default rules and under rules that turn on the
+ * survey's halves of fatigue and tightness (and the "any" outcome). The
+ * tagged values are carried from wave to wave, as chain.c and tag carry
+ * them, so a field cs_tag_session failed to set would keep the last
+ * wave's value and differ here. */
+static void test_tag_halves(void **state)
+{
+    static const char *const rules[] = {
+        NULL,
+        "fatigue.unconditioned = no\ntightness.sedentary = no\n"
+        "outcome = any\n",
+    };
+    const size_t n = sizeof cases / sizeof cases[0];
+    size_t compared = 0;
+
+    (void)state;
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        cs_tagger *t = tagger(rules[r]);
+        cs_tagged carried;
+
+        memset(&carried, 0x55, sizeof carried);
+        for (size_t i = 0; i < n; i++) {
+            cs_session s;
+            cs_wave w;
+
+            base(&s, &w);
+            apply(&s, &w, cases[i].edits);
+            cs_tag_wave(t, &w, &carried);
+            for (size_t j = 0; j < n; j++) {
+                cs_session sj;
+                cs_wave unused;
+                cs_tagged want;
+
+                base(&sj, &unused);
+                apply(&sj, &unused, cases[j].edits);
+                memset(&want, 0x55, sizeof want);
+                cs_tag(t, &sj, &w, &want);
+                cs_tag_session(t, &sj, &w, &carried);
+                if (memcmp(&want, &carried, sizeof want) != 0)
+                    fail_msg("wave of case %s, session of case %s, rules %zu: "
+                             "the halves differ from cs_tag", cases[i].name,
+                             cases[j].name, r);
+                compared++;
+            }
+        }
+        cs_tagger_free(t);
+    }
+    assert_int_equal(compared, 2 * n * n);
+}
+
 /* The heat rule is "at or above": a threshold equal to the session's heat
  * index, to the bit, makes it exposed, and the next double above does not. */
 static void test_tag_heat_inclusive(void **state)
@@ -1068,6 +1121,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tag_factors),
+        cmocka_unit_test(test_tag_halves),
         cmocka_unit_test(test_tag_heat_inclusive),
         cmocka_unit_test(test_tag_heat_cache),
         cmocka_unit_test(test_tag_derived),

@@ -29,6 +29,8 @@ typedef struct cs_tagged {
     int age_band;
     signed char factor[CS_F_N];   /* 1 exposed, 0 not, -1 unknown */
     signed char outcome;          /* 1, 0, -1 unknown */
+    /* The survey's part of fatigue and tightness (cs_tag_wave). */
+    signed char wave_fatigue, wave_tightness;
 } cs_tagged;
 
 typedef struct cs_tagger cs_tagger;
@@ -38,6 +40,15 @@ const cs_rules *cs_tagger_rules(const cs_tagger *t);
 void cs_tagger_free(cs_tagger *t);
 /* Compute everything for one joined session. */
 void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *out);
+/* The same in two halves: what depends on the wave alone (the derived
+ * body and calorie values, electrolyte and medical, the survey's part of
+ * fatigue and tightness), and then the rest for one session of that wave.
+ * A caller whose sessions share a wave computes its half once: every
+ * field cs_tag_wave sets stays as it was until the next call for a wave,
+ * and cs_tag_session reads it. The two calls give what cs_tag gives. */
+void cs_tag_wave(const cs_tagger *t, const cs_wave *w, cs_tagged *out);
+void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
+                    cs_tagged *out);
 
 /* The columns tag appends, in order (header names / one row's values),
  * each preceded by a separator as a field of the current row. */

@@ -131,7 +131,11 @@ int cmd_tag(int argc, char **argv)
                 continue;
             }
             ntag++;
-            cs_tag(tg, &ses, &wv, &t);
+            /* The wave's half of the tagging is still in t when the
+             * wave's text is the last one parsed (and so tagged). */
+            if (!same)
+                cs_tag_wave(tg, &wv, &t);
+            cs_tag_session(tg, &ses, &wv, &t);
             cs_schema_write_session_cols(ex, out.w, rec, &ses);
             if (!same) {
                 cs_buf_reset(&scratch);
