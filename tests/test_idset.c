@@ -228,6 +228,28 @@ static void test_idset_numbered(void **state)
                 fail_msg("id %.*s: expected %d", (int)id.len, id.ptr, want);
         } else {
             cs_idfp fp = cs_idset_prepare(s, id);
+            /* A numbered id travels as its number and its split: the
+             * trailing digits (at most 17) after at most 64 bytes,
+             * counted here one byte at a time. */
+            size_t at = id.len;
+            uint64_t ref_num = 0, scale = 1;
+            while (at > 0 && id.len - at < 17 &&
+                   id.ptr[at - 1] >= '0' && id.ptr[at - 1] <= '9') {
+                at--;
+                ref_num += (uint64_t)(id.ptr[at] - '0') * scale;
+                scale *= 10;
+            }
+            if (at < id.len && at <= 64) {
+                if (!fp.id || fp.a != ref_num ||
+                    fp.b != ((uint64_t)at | (uint64_t)(id.len - at) << 8))
+                    fail_msg("id %.*s: prepared as %llu, split %llu; expected "
+                             "%llu, %zu + %zu", (int)id.len, id.ptr,
+                             (unsigned long long)fp.a,
+                             (unsigned long long)fp.b,
+                             (unsigned long long)ref_num, at, id.len - at);
+            } else if (fp.id) {
+                fail_msg("id %.*s: prepared as numbered", (int)id.len, id.ptr);
+            }
             if (cs_idset_add_prepared(s, fp) != want)
                 fail_msg("id %.*s: expected %d", (int)id.len, id.ptr, want);
         }
