@@ -162,6 +162,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     const cs_record *rec;
     cs_session ses;
     cs_tagged t;
+    cs_survey_cursor cur = { 0 };
     uint64_t rows = 0;
     long pcol;
     int rc, broke = 0;
@@ -179,7 +180,8 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         return err->code;
     }
     while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0) {
-        const cs_wave *wv = cs_join_session(c->sv, in, rec, &ses, c->rej);
+        const cs_wave *wv = cs_join_session(c->sv, &cur, in, rec, &ses,
+                                             c->rej);
         cs_str bv = { "", 0 }, av = { "", 0 }, pid;
         char bb[32], ab[32];
         joined *j;

@@ -222,18 +222,12 @@ size_t cs_survey_bytes(const cs_survey *s)
            + s->wcap * sizeof(wave_slot);
 }
 
-const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
+/* The wave of participant p for a session on day: the last wave with
+ * w.day <= day; the first when all are later. */
+static const cs_wave *wave_on(const cs_survey *s, const part *p, int32_t day)
 {
-    uint32_t v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0));
-    const part *p;
-    size_t lo, hi;
+    size_t lo = 0, hi = p->nwaves;
 
-    if (!v)
-        return NULL;
-    p = &s->parts[v - 1];
-    /* The last wave with w.day <= day; the first when all are later. */
-    lo = 0;
-    hi = p->nwaves;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (s->waves[p->first + mid].w.day <= day)
@@ -242,6 +236,30 @@ const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
             hi = mid;
     }
     return &s->waves[p->first + (lo ? lo - 1 : 0)].w;
+}
+
+const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
+                                 cs_str id, int32_t day)
+{
+    uint32_t v = cur->part;
+
+    if (v) {
+        const part *p = &s->parts[v - 1];
+        if (p->id_len == id.len &&
+            memcmp(s->ids.ptr + p->id_off, id.ptr, id.len) == 0)
+            return wave_on(s, p, day);
+    }
+    if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
+        return NULL;
+    cur->part = v;
+    return wave_on(s, &s->parts[v - 1], day);
+}
+
+const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
+{
+    cs_survey_cursor cur = { 0 };
+
+    return cs_survey_find_at(s, &cur, id, day);
 }
 
 const cs_wave *cs_survey_latest(const cs_survey *s, size_t i)
@@ -262,11 +280,12 @@ void cs_survey_free(cs_survey *s)
     free(s);
 }
 
-const cs_wave *cs_join_session(const cs_survey *s, cs_ingest *in,
-                               const cs_record *rec, const cs_session *ses,
-                               cs_rejlog *rej)
+const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
+                               cs_ingest *in, const cs_record *rec,
+                               const cs_session *ses, cs_rejlog *rej)
 {
-    const cs_wave *wv = cs_survey_find(s, ses->participant_id, ses->day);
+    const cs_wave *wv = cs_survey_find_at(s, cur, ses->participant_id,
+                                          ses->day);
     char reason[128];
 
     if (wv)

@@ -512,6 +512,7 @@ static void test_join_many(void **state)
     assert_int_equal(cs_survey_participants(s), NPART);
     assert_int_equal(cs_survey_waves(s), NPART * NWAVE);
 
+    cs_survey_cursor cur = { 0 };
     for (int q = 0; q < 200000; q++) {
         int p = (int)rnd(NPART);
         int32_t day = first - 30 + (int32_t)rnd(800);
@@ -531,13 +532,27 @@ static void test_join_many(void **state)
         snprintf(id, sizeof id, "Q%05d", p);
         w = cs_survey_find(s, (cs_str){ id, strlen(id) }, day);
         assert_non_null(w);
+        /* The same through a cursor, which remembers the participant
+         * before; half the time the same participant is asked again, on
+         * another day, which the cursor answers without a lookup. */
+        if (cs_survey_find_at(s, &cur, (cs_str){ id, strlen(id) }, day) != w)
+            fail_msg("%s on day %d: the cursor found another wave", id,
+                     (int)day);
+        if (rnd(2)) {
+            int32_t d2 = first - 30 + (int32_t)rnd(800);
+            if (cs_survey_find_at(s, &cur, (cs_str){ id, strlen(id) }, d2) !=
+                cs_survey_find(s, (cs_str){ id, strlen(id) }, d2))
+                fail_msg("%s on day %d after day %d: the cursor found "
+                         "another wave", id, (int)d2, (int)day);
+        }
         if (w->age_years != 20 + best || w->day != days[p][best])
             fail_msg("%s on day %d: wave %d, expected %d", id, (int)day,
                      w->age_years - 20, best);
         assert_int_equal(w->participant_id.len, 6);
         assert_memory_equal(w->participant_id.ptr, id, 6);
     }
-    /* Ids that are not there. */
+    /* Ids that are not there, also right after one that is. */
+    assert_null(cs_survey_find_at(s, &cur, CS_STR("Q10000"), first));
     assert_null(cs_survey_find(s, CS_STR("Q10000"), first));
     assert_null(cs_survey_find(s, CS_STR("Q0000"), first));
     assert_null(cs_survey_find(s, CS_STR("Q000000"), first));

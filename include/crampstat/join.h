@@ -29,6 +29,15 @@ size_t cs_survey_bytes(const cs_survey *s);  /* memory held */
  * 1970-01-01), or NULL when the participant has no wave. Borrowed until
  * cs_survey_free. */
 const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day);
+/* The same, remembering the participant found in *cur (zero to start):
+ * sessions come in runs of one participant, and a session of the one
+ * found last costs an id comparison instead of a hash and a probe. A
+ * cursor belongs to one survey and one thread. */
+typedef struct cs_survey_cursor {
+    uint32_t part;      /* the participant found last, index + 1; 0 none */
+} cs_survey_cursor;
+const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
+                                 cs_str id, int32_t day);
 /* Every participant's latest wave, in participant order of first
  * appearance; for per-participant statistics (calories). */
 size_t cs_survey_count(const cs_survey *s);
@@ -37,10 +46,10 @@ void cs_survey_free(cs_survey *s);
 
 /* The join stage for one accepted session of `in`: its wave, or NULL
  * after rejecting the session (logged to rej, counted as rejected in in)
- * because its participant has no survey row. */
-const cs_wave *cs_join_session(const cs_survey *s, cs_ingest *in,
-                               const cs_record *rec, const cs_session *ses,
-                               cs_rejlog *rej);
+ * because its participant has no survey row. cur: as cs_survey_find_at. */
+const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
+                               cs_ingest *in, const cs_record *rec,
+                               const cs_session *ses, cs_rejlog *rej);
 
 /* Survey columns appended by join, after the exercise columns: every
  * survey contract column but participant_id. */

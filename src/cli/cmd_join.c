@@ -121,8 +121,9 @@ int cmd_join(int argc, char **argv)
                 cs_writer_str(out.w, cs_schema_extra_name(s, i));
             cs_writer_end_row(out.w);
         }
+        cs_survey_cursor cur = { 0 };
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
-            const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
+            const cs_wave *wv = cs_join_session(sv, &cur, in, rec, &ses, rej);
             if (!wv)
                 continue;
             cs_str t = cs_survey_wave_text(sv, wv);
