@@ -14,16 +14,20 @@
 #include <crampstat/tag.h>
 
 /* A joined session, handed from the thread that reads, checks and joins
- * it to the one that tags and counts it. The strings of ses are not used
- * there (they point into the reader's buffer, which has moved on): what
- * is needed of the record travels in the batch's bytes. */
+ * it to the one that tags and counts it: only what counting needs, as
+ * small as it goes, since every byte of it moves from one core's cache
+ * to the other's. The participant id and any --by and --adjust values
+ * travel in the batch's bytes (the reader's buffer has moved on), and so
+ * does the tagged session when the reading thread tagged it. */
 typedef struct joined {
-    cs_session ses;
     const cs_wave *wv;       /* the survey table does not change */
-    size_t pid, pid_len;     /* offsets into the batch's bytes */
-    size_t bv, bv_len, av, av_len;
-    int tagged;              /* t is set (--by or --adjust needed it) */
-    cs_tagged t;
+    double duration_min, temp_c, humidity_pct, fluid_ml, warmup_min;
+    uint32_t duration_mmin;
+    int32_t day;
+    uint32_t off;            /* into the batch's bytes: the id, then */
+    uint16_t pid_len;        /* the --by and --adjust values (each at */
+    uint16_t bv_len, av_len; /* most 64 bytes), then the cs_tagged */
+    signed char rpe, stretched, cramp, cramp_muscle, tagged;
 } joined;
 
 /* The counting thread's side: its tagger and the file's states. */
@@ -37,6 +41,7 @@ typedef struct counter {
      * names the wave. */
     const cs_wave *wv;
     cs_tagged t;
+    cs_session ses;          /* the fields tagging reads, from a joined */
 } counter;
 
 /* Tag one joined session and count it: the second half of a row's work,
@@ -44,35 +49,46 @@ typedef struct counter {
 static int count_session(void *item, const char *bytes, void *payload,
                          cs_error *err)
 {
-    joined *j = item;
+    const joined *j = item;
     counter *c = payload;
-    cs_str pid = { bytes + j->pid, j->pid_len };
-    cs_str bv = { bytes + j->bv, j->bv_len }, av = { bytes + j->av, j->av_len };
+    const char *b = bytes + j->off;
+    cs_str pid = { b, j->pid_len };
+    cs_str bv = { b + j->pid_len, j->bv_len };
+    cs_str av = { bv.ptr + j->bv_len, j->av_len };
+    cs_session *ses = &c->ses;
 
-    /* Tagged into the counter, not into the batch: a write to the batch
-     * would take its cache lines from the reading thread's core, and back
-     * again when that thread fills the slot next. */
-    const cs_tagged *t = &j->t;
-    if (!j->tagged) {
+    if (j->tagged) {
+        memcpy(&c->t, av.ptr + j->av_len, sizeof c->t);
+        c->wv = NULL;        /* its wave's half is not kept */
+    } else {
+        ses->duration_min = j->duration_min;
+        ses->intensity_rpe = j->rpe;
+        ses->temp_c = j->temp_c;
+        ses->humidity_pct = j->humidity_pct;
+        ses->fluid_ml = j->fluid_ml;
+        ses->warmup_min = j->warmup_min;
+        ses->stretched = j->stretched;
+        ses->cramp = j->cramp;
+        ses->cramp_muscle = j->cramp_muscle;
         if (j->wv != c->wv) {
             cs_tag_wave(c->tg, j->wv, &c->t);
             c->wv = j->wv;
         }
-        cs_tag_session(c->tg, &j->ses, j->wv, &c->t);
-        t = &c->t;
+        cs_tag_session(c->tg, ses, j->wv, &c->t);
     }
+    const cs_tagged *t = &c->t;
     c->tagged++;
     /* dose-response and over time: the values as tag writes them */
-    cs_agg_more more = { { (double)j->ses.intensity_rpe,
+    cs_agg_more more = { { (double)j->rpe,
                            cs_dose_canonical(t->heat_index_c),
                            cs_dose_canonical(t->fluid_ml_per_h),
-                           j->ses.warmup_min, j->ses.duration_mmin / 1000.0,
+                           j->warmup_min, j->duration_mmin / 1000.0,
                            j->wv->calcium_mg, j->wv->potassium_mg },
-                         j->ses.day, 1 };
+                         j->day, 1 };
     /* The milli-minutes the validator read from the duration's text, as
      * aggregate reads them from tag's output: the double cannot give the
      * text's rounding at the fourth decimal. */
-    cs_acc_row row = { t->factor, t->outcome, j->ses.duration_mmin, bv, av,
+    cs_acc_row row = { t->factor, t->outcome, j->duration_mmin, bv, av,
                        pid, &more, j->wv->goal_lb_week, 0 };
     if (cs_agg_add_row(c->agg, &row, err) < 0)
         return err->code;
@@ -183,9 +199,10 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         const cs_wave *wv = cs_join_session(c->sv, &cur, in, rec, &ses,
                                              c->rej);
         cs_str bv = { "", 0 }, av = { "", 0 }, pid;
-        char bb[32], ab[32];
+        char bb[32], ab[32], *dst;
         joined *j;
         size_t off;
+        int tagged;
 
         if ((++rows & 0xffff) == 0 && h && h->progress) {
             const cs_source *src = cs_reader_source(cs_ingest_reader(in));
@@ -203,25 +220,36 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         if (adjust)
             cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
         pid = cs_str_trim(rec->fields[pcol]);
-        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, err))) {
+        tagged = by || adjust;
+        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len +
+                                  (tagged ? sizeof t : 0), &off, err))) {
             rc = err->code;
             broke = 1;
             break;
         }
-        j->ses = ses;
         j->wv = wv;
-        j->tagged = by || adjust;
-        if (j->tagged)
-            j->t = t;
-        j->pid = off;
-        j->pid_len = pid.len;
-        j->bv = off + pid.len;
-        j->bv_len = bv.len;
-        j->av = j->bv + bv.len;
-        j->av_len = av.len;
-        memcpy(cs_handoff_bytes(ho) + j->pid, pid.ptr, pid.len);
-        memcpy(cs_handoff_bytes(ho) + j->bv, bv.ptr, bv.len);
-        memcpy(cs_handoff_bytes(ho) + j->av, av.ptr, av.len);
+        j->duration_min = ses.duration_min;
+        j->temp_c = ses.temp_c;
+        j->humidity_pct = ses.humidity_pct;
+        j->fluid_ml = ses.fluid_ml;
+        j->warmup_min = ses.warmup_min;
+        j->duration_mmin = ses.duration_mmin;
+        j->day = ses.day;
+        j->rpe = (signed char)ses.intensity_rpe;
+        j->stretched = (signed char)ses.stretched;
+        j->cramp = (signed char)ses.cramp;
+        j->cramp_muscle = (signed char)ses.cramp_muscle;
+        j->tagged = (signed char)tagged;
+        j->off = (uint32_t)off;
+        j->pid_len = (uint16_t)pid.len;
+        j->bv_len = (uint16_t)bv.len;
+        j->av_len = (uint16_t)av.len;
+        dst = cs_handoff_bytes(ho) + off;
+        memcpy(dst, pid.ptr, pid.len);
+        memcpy(dst + pid.len, bv.ptr, bv.len);
+        memcpy(dst + pid.len + bv.len, av.ptr, av.len);
+        if (tagged)
+            memcpy(dst + pid.len + bv.len + av.len, &t, sizeof t);
         if ((rc = cs_handoff_put(ho, err)) < 0) {
             broke = 1;
             break;
