@@ -8,12 +8,16 @@
 #include <string.h>
 #include <crampstat/handoff.h>
 
+/* A slot is 64 bytes, a cache line, so that the producer's count of the
+ * slot it fills does not share a line with the slot being consumed. */
 typedef struct slot {
     unsigned char *items;
     size_t n;                  /* items put */
     char *bytes;
     size_t nbytes, bcap;       /* bytes used, allocated */
+    char pad[64 - 2 * sizeof(void *) - 3 * sizeof(size_t)];
 } slot;
+_Static_assert(sizeof(slot) == 64, "a slot is one cache line");
 
 struct cs_handoff {
     int threaded;
@@ -50,9 +54,17 @@ static void *consumer(void *arg)
         s = &h->s[h->head];
         skip = h->failed;
         pthread_mutex_unlock(&h->mu);
-        for (size_t i = 0; i < s->n && !skip; i++) {
+        /* What the loop reads, read once: the producer writes beside these
+         * once an item (its slot's count, pending_bytes), and a read of
+         * such a line once an item would move it between the cores. */
+        const size_t n = s->n, size = h->item_size;
+        unsigned char *items = s->items;
+        const char *bytes = s->bytes;
+        cs_handoff_fn fn = h->fn;
+        void *payload = h->payload;
+        for (size_t i = 0; i < n && !skip; i++) {
             cs_error e = {0};
-            if (h->fn(s->items + i * h->item_size, s->bytes, h->payload, &e) < 0) {
+            if (fn(items + i * size, bytes, payload, &e) < 0) {
                 pthread_mutex_lock(&h->mu);
                 h->cerr = e;
                 h->failed = 1;
