@@ -44,6 +44,14 @@ typedef struct counter {
     cs_session ses;          /* the fields tagging reads, from a joined */
 } counter;
 
+/* What the counting thread writes for one file: the counter and the
+ * file's states, in memory of their own, away from the reading thread's
+ * stack (a line both write would move between the cores). */
+typedef struct file_side {
+    counter cnt;
+    cs_agg agg;
+} file_side;
+
 /* Tag one joined session and count it: the second half of a row's work,
  * in the order the rows were read. */
 static int count_session(void *item, const char *bytes, void *payload,
@@ -275,8 +283,8 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
 
 int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
 {
-    cs_agg fagg;
-    int ids_stale = 0;
+    file_side *fs;
+    int ids_stale = 0, rc = CS_OK;
 
     if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
         return err->code;
@@ -289,23 +297,29 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
     c->ninputs = 1;
     if (h && h->survey)
         h->survey(h->ctx, c->o.survey, c->inputs[0].counts);
-    for (int f = 0; f < c->o.nexercise; f++) {
+    /* Whole cache lines of its own: nothing else shares a line it writes. */
+    if (!(fs = aligned_alloc(64, (sizeof *fs + 63) / 64 * 64)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    for (int f = 0; f < c->o.nexercise && rc == CS_OK; f++) {
         const char *path = c->o.exercise[f];
         cs_ingest_counts counts = { 0, 0, 0 };
         uint64_t no_survey = 0;
-        counter cnt;
-        int rc, told = 0, fatal;
+        int told = 0, fatal;
 
-        if (ids_stale && rebuild_ids(c, f, err) < 0)
-            return err->code;
+        if (ids_stale && rebuild_ids(c, f, err) < 0) {
+            rc = err->code;
+            break;
+        }
         ids_stale = 0;
-        if (cs_agg_open(&fagg, &c->acc, err) < 0)
-            return err->code;
-        cnt = (counter){ .tg = c->tg, .agg = &fagg };
+        if (cs_agg_open(&fs->agg, &c->acc, err) < 0) {
+            rc = err->code;
+            break;
+        }
+        fs->cnt = (counter){ .tg = c->tg, .agg = &fs->agg };
         fatal = 1;
-        if ((rc = cs_agg_add_input(&fagg, path, err)) == CS_OK) {
+        if ((rc = cs_agg_add_input(&fs->agg, path, err)) == CS_OK) {
             cs_rejlog_mark(c->rej);
-            rc = read_file(c, path, h, &cnt, &counts, &no_survey, &told,
+            rc = read_file(c, path, h, &fs->cnt, &counts, &no_survey, &told,
                            &fatal, err);
             if (told && h && h->file)
                 h->file(h->ctx, path, counts);
@@ -314,8 +328,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
          * ran out of memory or failed a check of the chain's own. */
         if (rc < 0 && (fatal || !c->o.keep_going ||
                        err->code == CS_ENOMEM || err->code == CS_ERROR)) {
-            cs_agg_dispose(&fagg);
-            return rc;
+            cs_agg_dispose(&fs->agg);
+            break;
         }
         if (rc < 0) {
             /* Left out, as if never named: its states and its rejected
@@ -333,10 +347,12 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             cs_error_clear(err);
             cs_rejlog_rewind(c->rej);
             ids_stale = c->ids != NULL;
+            rc = CS_OK;
         } else {
-            if (cs_agg_merge_move(&c->agg, &fagg, err) < 0) {
-                cs_agg_dispose(&fagg);
-                return err->code;
+            if (cs_agg_merge_move(&c->agg, &fs->agg, err) < 0) {
+                cs_agg_dispose(&fs->agg);
+                rc = err->code;
+                break;
             }
             c->merged[f] = 1;
             c->inputs[c->ninputs].role = "exercise";
@@ -346,12 +362,13 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             c->joined += counts.accepted;
             c->rejected += counts.rejected;
             c->no_survey += no_survey;
-            c->tagged += cnt.tagged;
-            c->counted += cnt.counted;
+            c->tagged += fs->cnt.tagged;
+            c->counted += fs->cnt.counted;
         }
-        cs_agg_dispose(&fagg);
+        cs_agg_dispose(&fs->agg);
     }
-    return cs_agg_finish(&c->agg, err);
+    free(fs);
+    return rc < 0 ? rc : cs_agg_finish(&c->agg, err);
 }
 
 int cs_chain_close(cs_chain *c, cs_error *err)
