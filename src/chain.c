@@ -13,47 +13,35 @@
 #include <crampstat/source.h>
 #include <crampstat/tag.h>
 
-/* A joined session, handed from the thread that reads, checks and joins
- * it to the one that tags and counts it: only what counting needs, as
- * small as it goes, since every byte of it moves from one core's cache
- * to the other's. The participant id and any --by and --adjust values
- * travel in the batch's bytes (the reader's buffer has moved on), and so
- * does the tagged session when the reading thread tagged it. */
+/* A tagged session, handed from the thread that reads, checks, joins and
+ * tags it to the one that counts it: only what counting needs, as small
+ * as it goes, since every byte of it moves from one core's cache to the
+ * other's. Counting is the slower half (its per-participant tables miss
+ * the cache), so the tagging is done before the handoff. The participant
+ * id and any --by and --adjust values travel in the batch's bytes (the
+ * reader's buffer has moved on). */
 typedef struct joined {
     const cs_wave *wv;       /* the survey table does not change */
-    double duration_min, temp_c, humidity_pct, fluid_ml, warmup_min;
+    double heat, fluid;      /* heat index and fluid per hour, as tag
+                                writes them (cs_dose_canonical) */
+    double warmup_min;
     uint32_t duration_mmin;
     int32_t day;
     uint32_t off;            /* into the batch's bytes: the id, then */
     uint16_t pid_len;        /* the --by and --adjust values (each at */
-    uint16_t bv_len, av_len; /* most 64 bytes), then the cs_tagged */
-    signed char rpe, stretched, cramp, cramp_muscle, tagged;
+    uint16_t bv_len, av_len; /* most 64 bytes) */
+    signed char rpe, outcome;
+    signed char factor[CS_F_N];
 } joined;
 
-/* The counting thread's side: its tagger and the file's states. */
+/* The counting thread's side: the file's states. */
 typedef struct counter {
-    cs_tagger *tg;
     cs_agg *agg;
-    uint64_t tagged, counted;
-    /* The wave of the last session tagged here, and its tagged values:
-     * the wave's half (cs_tag_wave) is computed again only when the
-     * wave changes. The survey table does not change, so the address
-     * names the wave. */
-    const cs_wave *wv;
-    cs_tagged t;
-    cs_session ses;          /* the fields tagging reads, from a joined */
+    uint64_t counted;
 } counter;
 
-/* What the counting thread writes for one file: the counter and the
- * file's states, in memory of their own, away from the reading thread's
- * stack (a line both write would move between the cores). */
-typedef struct file_side {
-    counter cnt;
-    cs_agg agg;
-} file_side;
-
-/* Tag one joined session and count it: the second half of a row's work,
- * in the order the rows were read. */
+/* Count one tagged session: the second half of a row's work, in the
+ * order the rows were read. */
 static int count_session(void *item, const char *bytes, void *payload,
                          cs_error *err)
 {
@@ -63,46 +51,30 @@ static int count_session(void *item, const char *bytes, void *payload,
     cs_str pid = { b, j->pid_len };
     cs_str bv = { b + j->pid_len, j->bv_len };
     cs_str av = { bv.ptr + j->bv_len, j->av_len };
-    cs_session *ses = &c->ses;
 
-    if (j->tagged) {
-        memcpy(&c->t, av.ptr + j->av_len, sizeof c->t);
-        c->wv = NULL;        /* its wave's half is not kept */
-    } else {
-        ses->duration_min = j->duration_min;
-        ses->intensity_rpe = j->rpe;
-        ses->temp_c = j->temp_c;
-        ses->humidity_pct = j->humidity_pct;
-        ses->fluid_ml = j->fluid_ml;
-        ses->warmup_min = j->warmup_min;
-        ses->stretched = j->stretched;
-        ses->cramp = j->cramp;
-        ses->cramp_muscle = j->cramp_muscle;
-        if (j->wv != c->wv) {
-            cs_tag_wave(c->tg, j->wv, &c->t);
-            c->wv = j->wv;
-        }
-        cs_tag_session(c->tg, ses, j->wv, &c->t);
-    }
-    const cs_tagged *t = &c->t;
-    c->tagged++;
     /* dose-response and over time: the values as tag writes them */
-    cs_agg_more more = { { (double)j->rpe,
-                           cs_dose_canonical(t->heat_index_c),
-                           cs_dose_canonical(t->fluid_ml_per_h),
-                           j->warmup_min, j->duration_mmin / 1000.0,
-                           j->wv->calcium_mg, j->wv->potassium_mg },
+    cs_agg_more more = { { (double)j->rpe, j->heat, j->fluid, j->warmup_min,
+                           j->duration_mmin / 1000.0, j->wv->calcium_mg,
+                           j->wv->potassium_mg },
                          j->day, 1 };
     /* The milli-minutes the validator read from the duration's text, as
      * aggregate reads them from tag's output: the double cannot give the
      * text's rounding at the fourth decimal. */
-    cs_acc_row row = { t->factor, t->outcome, j->duration_mmin, bv, av,
+    cs_acc_row row = { j->factor, j->outcome, j->duration_mmin, bv, av,
                        pid, &more, j->wv->goal_lb_week, 0 };
     if (cs_agg_add_row(c->agg, &row, err) < 0)
         return err->code;
     c->counted++;
     return CS_OK;
 }
+
+/* What the counting thread writes for one file: the counter and the
+ * file's states, in memory of their own, away from the reading thread's
+ * stack (a line both write would move between the cores). */
+typedef struct file_side {
+    counter cnt;
+    cs_agg agg;
+} file_side;
 
 int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
 {
@@ -176,8 +148,8 @@ static int rebuild_ids(cs_chain *c, int n, cs_error *err)
  * handoff or an internal check failed, which ends the run. */
 static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
                      counter *cnt, cs_ingest_counts *counts,
-                     uint64_t *no_survey, int *told, int *fatal,
-                     cs_error *err)
+                     uint64_t *no_survey, uint64_t *tagged, int *told,
+                     int *fatal, cs_error *err)
 {
     const char *by = c->o.by, *adjust = c->o.adjust;
     cs_ingest *in = NULL;
@@ -186,6 +158,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     const cs_record *rec;
     cs_session ses;
     cs_tagged t;
+    const cs_wave *tagged_wv = NULL;   /* whose half t holds */
     cs_survey_cursor cur = { 0 };
     uint64_t rows = 0;
     long pcol;
@@ -210,7 +183,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         char bb[32], ab[32], *dst;
         joined *j;
         size_t off;
-        int tagged;
 
         if ((++rows & 0xffff) == 0 && h && h->progress) {
             const cs_source *src = cs_reader_source(cs_ingest_reader(in));
@@ -221,43 +193,41 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
             (*no_survey)++;
             continue;
         }
-        if (by || adjust)
-            cs_tag(c->tg, &ses, wv, &t);
+        /* The wave's half of the tagging once per wave: sessions come in
+         * runs of one participant's wave, and its address names it. */
+        if (wv != tagged_wv) {
+            cs_tag_wave(c->tg, wv, &t);
+            tagged_wv = wv;
+        }
+        cs_tag_session(c->tg, &ses, wv, &t);
+        (*tagged)++;
         if (by)
             cs_tag_value(&bv, bb, sizeof bb, by, s, rec, &ses, wv, &t);
         if (adjust)
             cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
         pid = cs_str_trim(rec->fields[pcol]);
-        tagged = by || adjust;
-        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len +
-                                  (tagged ? sizeof t : 0), &off, err))) {
+        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, err))) {
             rc = err->code;
             broke = 1;
             break;
         }
         j->wv = wv;
-        j->duration_min = ses.duration_min;
-        j->temp_c = ses.temp_c;
-        j->humidity_pct = ses.humidity_pct;
-        j->fluid_ml = ses.fluid_ml;
+        j->heat = cs_dose_canonical(t.heat_index_c);
+        j->fluid = cs_dose_canonical(t.fluid_ml_per_h);
         j->warmup_min = ses.warmup_min;
         j->duration_mmin = ses.duration_mmin;
         j->day = ses.day;
-        j->rpe = (signed char)ses.intensity_rpe;
-        j->stretched = (signed char)ses.stretched;
-        j->cramp = (signed char)ses.cramp;
-        j->cramp_muscle = (signed char)ses.cramp_muscle;
-        j->tagged = (signed char)tagged;
         j->off = (uint32_t)off;
         j->pid_len = (uint16_t)pid.len;
         j->bv_len = (uint16_t)bv.len;
         j->av_len = (uint16_t)av.len;
+        j->rpe = (signed char)ses.intensity_rpe;
+        j->outcome = t.outcome;
+        memcpy(j->factor, t.factor, sizeof j->factor);
         dst = cs_handoff_bytes(ho) + off;
         memcpy(dst, pid.ptr, pid.len);
         memcpy(dst + pid.len, bv.ptr, bv.len);
         memcpy(dst + pid.len + bv.len, av.ptr, av.len);
-        if (tagged)
-            memcpy(dst + pid.len + bv.len + av.len, &t, sizeof t);
         if ((rc = cs_handoff_put(ho, err)) < 0) {
             broke = 1;
             break;
@@ -303,7 +273,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
     for (int f = 0; f < c->o.nexercise && rc == CS_OK; f++) {
         const char *path = c->o.exercise[f];
         cs_ingest_counts counts = { 0, 0, 0 };
-        uint64_t no_survey = 0;
+        uint64_t no_survey = 0, tagged = 0;
         int told = 0, fatal;
 
         if (ids_stale && rebuild_ids(c, f, err) < 0) {
@@ -315,12 +285,12 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             rc = err->code;
             break;
         }
-        fs->cnt = (counter){ .tg = c->tg, .agg = &fs->agg };
+        fs->cnt = (counter){ .agg = &fs->agg };
         fatal = 1;
         if ((rc = cs_agg_add_input(&fs->agg, path, err)) == CS_OK) {
             cs_rejlog_mark(c->rej);
-            rc = read_file(c, path, h, &fs->cnt, &counts, &no_survey, &told,
-                           &fatal, err);
+            rc = read_file(c, path, h, &fs->cnt, &counts, &no_survey,
+                           &tagged, &told, &fatal, err);
             if (told && h && h->file)
                 h->file(h->ctx, path, counts);
         }
@@ -362,7 +332,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             c->joined += counts.accepted;
             c->rejected += counts.rejected;
             c->no_survey += no_survey;
-            c->tagged += fs->cnt.tagged;
+            c->tagged += tagged;
             c->counted += fs->cnt.counted;
         }
         cs_agg_dispose(&fs->agg);
