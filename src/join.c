@@ -194,9 +194,14 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         return rc;
     }
     /* Sort by (participant, day); a stable order is not needed because
-     * no participant has two waves on one day. An empty survey has no
-     * array at all, and qsort must not be given NULL. */
-    if (s->nwaves > 1)
+     * no participant has two waves on one day, so a survey already in
+     * that order (one pass tells) is left as it is. An empty survey has
+     * no array at all, and qsort must not be given NULL. */
+    size_t in_order = 1;
+    while (in_order < s->nwaves &&
+           cmp_wave(&s->waves[in_order - 1], &s->waves[in_order]) < 0)
+        in_order++;
+    if (in_order < s->nwaves)
         qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
     for (size_t i = 0; i < s->nwaves; i++) {
         part *p = &s->parts[s->waves[i].part];
