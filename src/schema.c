@@ -1088,12 +1088,14 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
 /* yes, no, or (optional) empty or NA. */
 static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
 {
-    if (v.len == 2 && v.ptr[0] == 'n' && v.ptr[1] == 'o') {
-        *out = 0;
-        return 1;
-    }
-    if (v.len == 3 && v.ptr[0] == 'y' && v.ptr[1] == 'e' && v.ptr[2] == 's') {
-        *out = 1;
+    /* "no" or "yes" without a branch on which: their lengths tell them
+     * apart, and a session's answer is as likely one as the other, which
+     * no branch predictor guesses. The first two bytes and the last are
+     * compared (for "no" the last is the second). */
+    size_t k = v.len - 2;     /* 0 "no", 1 "yes"; anything else wraps */
+    if (k <= 1 && (v.ptr[0] == "ny"[k]) & (v.ptr[1] == "oe"[k]) &
+                  (v.ptr[v.len - 1] == "os"[k])) {
+        *out = (int)k;
         return 1;
     }
     if (!optional)
