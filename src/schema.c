@@ -819,6 +819,7 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
     o->duration_mmin = text_mmin(f[x[CS_EX_DURATION_MIN]]);
     /* Split in place (reader.h): the fields' text is their CSV. */
     o->verbatim = canon && rec->nfields > 0 && f[0].ptr == rec->raw.ptr;
+    o->canon_cells = o->verbatim ? (1u << CS_EX_NCOLS) - 1 : 0;
     return 1;
 }
 
@@ -1152,14 +1153,16 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     const cs_str *f = rec->fields;
     cs_str rpe = f[CS_EX_INTENSITY_RPE];
     fixed_dec dur;
-    int canon = 1;
+    /* Whether each field that may be written otherwise is canonical. */
+    int c_start = 1, c_dur = 1, c_temp = 1, c_hum = 1, c_fluid = 1,
+        c_warm = 1, c_str = 1, c_cramp = 1, c_mus = 1;
 
     if (!fast_text(f[CS_EX_PARTICIPANT_ID]) || !fast_text(f[CS_EX_SESSION_ID]) ||
-        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &canon) ||
+        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &c_start) ||
         !fast_text(f[CS_EX_ACTIVITY]))
         return 0;
     /* duration_min: required, in (0, 1440]. */
-    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &canon) || dur.neg ||
+    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &c_dur) || dur.neg ||
         dur.m == 0 || !fixed_in(&dur, 0, 1440))
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
@@ -1169,14 +1172,14 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
         o->intensity_rpe = 10;
     else
         return 0;
-    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &canon) ||
+    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &c_temp) ||
         !fixed_optional(f[CS_EX_HUMIDITY_PCT], 0, 100, &o->humidity_pct,
-                        &canon) ||
-        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &canon) ||
-        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &canon) ||
-        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &canon) ||
-        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &canon) ||
-        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &canon) ||
+                        &c_hum) ||
+        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &c_fluid) ||
+        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &c_warm) ||
+        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &c_str) ||
+        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &c_cramp) ||
+        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &c_mus) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
     o->duration_min = fixed_double(&dur);
@@ -1185,8 +1188,17 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     o->session_id = f[CS_EX_SESSION_ID];
     o->activity = f[CS_EX_ACTIVITY];
     o->day = fixed_days(o->start.year, o->start.month, o->start.day);
-    /* Split in place (reader.h): the fields' text is their CSV. */
-    o->verbatim = canon && f[0].ptr == rec->raw.ptr;
+    /* Split in place (reader.h): the fields' text is their CSV. The ids,
+     * the activity and rpe are canonical whenever they pass above. */
+    o->canon_cells = f[0].ptr != rec->raw.ptr ? 0 : (uint16_t)(
+        1u << CS_EX_PARTICIPANT_ID | 1u << CS_EX_SESSION_ID |
+        (unsigned)c_start << CS_EX_START_TIME | 1u << CS_EX_ACTIVITY |
+        (unsigned)c_dur << CS_EX_DURATION_MIN | 1u << CS_EX_INTENSITY_RPE |
+        (unsigned)c_temp << CS_EX_TEMP_C | (unsigned)c_hum << CS_EX_HUMIDITY_PCT |
+        (unsigned)c_fluid << CS_EX_FLUID_ML | (unsigned)c_warm << CS_EX_WARMUP_MIN |
+        (unsigned)c_str << CS_EX_STRETCHED | (unsigned)c_cramp << CS_EX_CRAMP |
+        (unsigned)c_mus << CS_EX_CRAMP_MUSCLE);
+    o->verbatim = o->canon_cells == (1u << CS_EX_NCOLS) - 1;
     return 1;
 }
 
@@ -1217,6 +1229,7 @@ int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
     cs_str v;
 
     o->verbatim = 0;
+    o->canon_cells = 0;
     if (!check_ragged(s, rec, rej) ||
         !check_text(&c, CS_EX_PARTICIPANT_ID, &o->participant_id) ||
         !check_text(&c, CS_EX_SESSION_ID, &o->session_id))
@@ -1590,30 +1603,63 @@ static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
     cs_writer_plain(w, b, n);
 }
 
+/* Column c of the session, written from its values. */
+static void put_col(const cs_schema *s, cs_writer *w, const cs_record *rec,
+                    const cs_session *o, int c)
+{
+    switch (c) {
+    case CS_EX_PARTICIPANT_ID: cs_writer_str(w, o->participant_id); break;
+    case CS_EX_SESSION_ID: cs_writer_str(w, o->session_id); break;
+    case CS_EX_START_TIME:
+        put_datetime(w, &o->start,
+                     cs_str_trim(rec->fields[s->idx[CS_EX_START_TIME]]));
+        break;
+    case CS_EX_ACTIVITY: cs_writer_str(w, o->activity); break;
+    case CS_EX_DURATION_MIN:
+        put_num(s, w, rec, CS_EX_DURATION_MIN, o->duration_min);
+        break;
+    case CS_EX_INTENSITY_RPE: put_int(w, o->intensity_rpe); break;
+    case CS_EX_TEMP_C: put_num(s, w, rec, CS_EX_TEMP_C, o->temp_c); break;
+    case CS_EX_HUMIDITY_PCT:
+        put_num(s, w, rec, CS_EX_HUMIDITY_PCT, o->humidity_pct);
+        break;
+    case CS_EX_FLUID_ML: put_num(s, w, rec, CS_EX_FLUID_ML, o->fluid_ml); break;
+    case CS_EX_WARMUP_MIN:
+        put_num(s, w, rec, CS_EX_WARMUP_MIN, o->warmup_min);
+        break;
+    case CS_EX_STRETCHED: put_bool(w, o->stretched); break;
+    case CS_EX_CRAMP: put_bool(w, o->cramp); break;
+    default: put_name(w, cs_muscle_name(o->cramp_muscle)); break;
+    }
+}
+
 void cs_schema_write_session_cols(const cs_schema *s, cs_writer *w,
                                   const cs_record *rec, const cs_session *o)
 {
-    if (o->verbatim && cs_writer_copies(w, ',')) {
-        /* The fast path found the row's first 13 fields, as they lie in
-         * its text, to be the canonical cells already: copy them. */
-        const cs_str *f = rec->fields;
+    unsigned m = cs_writer_copies(w, ',') ? o->canon_cells : 0;
+    const cs_str *f = rec->fields;
+
+    /* The fast path found these fields, as they lie in the row's text, to
+     * be their canonical cells already: each run of them is copied with
+     * the commas between (the whole row when verbatim), and the others
+     * are written from their values. */
+    if (m == (1u << CS_EX_NCOLS) - 1) {
         const char *end = f[CS_EX_NCOLS - 1].ptr + f[CS_EX_NCOLS - 1].len;
         cs_writer_cells(w, f[0].ptr, (size_t)(end - f[0].ptr));
         return;
     }
-    cs_writer_str(w, o->participant_id);
-    cs_writer_str(w, o->session_id);
-    put_datetime(w, &o->start, cs_str_trim(rec->fields[s->idx[CS_EX_START_TIME]]));
-    cs_writer_str(w, o->activity);
-    put_num(s, w, rec, CS_EX_DURATION_MIN, o->duration_min);
-    put_int(w, o->intensity_rpe);
-    put_num(s, w, rec, CS_EX_TEMP_C, o->temp_c);
-    put_num(s, w, rec, CS_EX_HUMIDITY_PCT, o->humidity_pct);
-    put_num(s, w, rec, CS_EX_FLUID_ML, o->fluid_ml);
-    put_num(s, w, rec, CS_EX_WARMUP_MIN, o->warmup_min);
-    put_bool(w, o->stretched);
-    put_bool(w, o->cramp);
-    put_name(w, cs_muscle_name(o->cramp_muscle));
+    for (int c = 0; c < CS_EX_NCOLS;) {
+        if (m >> c & 1) {
+            int e = c + 1;
+            while (e < CS_EX_NCOLS && (m >> e & 1))
+                e++;
+            cs_writer_cells(w, f[c].ptr,
+                            (size_t)(f[e - 1].ptr + f[e - 1].len - f[c].ptr));
+            c = e;
+        } else {
+            put_col(s, w, rec, o, c++);
+        }
+    }
 }
 
 void cs_schema_write_session(const cs_schema *s, cs_writer *w,

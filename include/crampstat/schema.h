@@ -60,6 +60,10 @@ typedef struct cs_session {
     int cramp_muscle;        /* enum cs_muscle or -1 */
     int verbatim;            /* the record's first 13 fields, as they lie in
                                 its text, are already the canonical row */
+    /* Bit c (enum cs_ex_col): field c lies in the record's text, in its
+     * place among the first 13, and is already its canonical cell; 0 when
+     * not known. verbatim is this with every bit set. */
+    uint16_t canon_cells;
 } cs_session;
 
 typedef struct cs_wave {
