@@ -343,29 +343,60 @@ static char *fmt_long(char *d, long v)
  * (a number such as -1.5 keeps its sign), so they are formatted straight
  * into the writer's buffer, a run of cells at a time. age_band goes
  * through cs_writer_field like any text. */
-void cs_tag_write(cs_writer *w, const cs_tagged *t)
+void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
 {
-    const double num[] = {
-        t->height_cm, t->weight_kg, t->exposure_h, t->heat_index_c,
-        t->fluid_ml_per_h, t->goal_lb_week, t->bmr_kcal, t->tdee_kcal
-    };
-    const char *band = cs_age_band_name(t->age_band);
+    char *d = out->a;
+
+    d = fmt_d(d, t->height_cm);
+    *d++ = sep;
+    d = fmt_d(d, t->weight_kg);
+    out->alen = (size_t)(d - out->a);
+    d = out->b;
+    d = fmt_d(d, t->goal_lb_week);
+    *d++ = sep;
+    d = fmt_d(d, t->bmr_kcal);
+    *d++ = sep;
+    d = fmt_d(d, t->tdee_kcal);
+    *d++ = sep;
+    d = fmt_long(d, t->target_kcal);
+    *d++ = sep;
+    d = fmt_flag(d, t->below_safe_min);
+    out->blen = (size_t)(d - out->b);
+    out->band = cs_age_band_name(t->age_band);
+    out->sep = sep;
+}
+
+_Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
+               sizeof ((cs_tag_text *)0)->b >= 3 * FMT_D_MAX + 4 + 20 + 1,
+               "cs_tag_text holds what cs_tag_wave_text writes");
+
+void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
+{
+    const double num[] = { t->exposure_h, t->heat_index_c, t->fluid_ml_per_h };
     char sep = cs_writer_separator(w);
+    cs_tag_text own;
     char *d;
 
-    /* 8 numbers, target_kcal (at most 20 bytes), below_safe_min and the
-     * separators between them. */
-    d = cs_writer_cells_begin(w, 8 * (FMT_D_MAX + 1) + 22 + 2);
+    if (wt->sep != sep) {       /* made for another writer's separator */
+        cs_tag_wave_text(&own, t, sep);
+        wt = &own;
+    }
+
+    /* The wave's two numbers, the session's three, then the wave's five
+     * cells, with the separators between them. */
+    d = cs_writer_cells_begin(w, wt->alen + 3 * (FMT_D_MAX + 1) + 1 + wt->blen);
+    memcpy(d, wt->a, wt->alen);
+    d += wt->alen;
+    *d++ = sep;
     for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
         d = fmt_d(d, num[i]);
         *d++ = sep;
     }
-    d = fmt_long(d, t->target_kcal);
-    *d++ = sep;
-    d = fmt_flag(d, t->below_safe_min);
+    memcpy(d, wt->b, wt->blen);
+    d += wt->blen;
     cs_writer_cells_end(w, d);
 
-    cs_writer_field(w, band ? band : "", band ? strlen(band) : 0);
+    cs_writer_field(w, wt->band ? wt->band : "", wt->band ? strlen(wt->band) : 0);
 
     {
         /* A factor's cell and the separator after it as one 2-byte store:
@@ -381,6 +412,14 @@ void cs_tag_write(cs_writer *w, const cs_tagged *t)
         d = fmt_flag(d, t->outcome);
         cs_writer_cells_end(w, d);
     }
+}
+
+void cs_tag_write(cs_writer *w, const cs_tagged *t)
+{
+    cs_tag_text wt;
+
+    cs_tag_wave_text(&wt, t, cs_writer_separator(w));
+    cs_tag_write_text(w, t, &wt);
 }
 
 static cs_str lit(const char *s)

@@ -1017,6 +1017,66 @@ static void test_tag_write_cells(void **state)
     cs_buf_dispose(&b);
 }
 
+/* The wave's cells formatted once (cs_tag_wave_text) and a row written
+ * with them give what cs_tag_write gives, for sessions that differ in
+ * every session value, and also when the text was made for another
+ * separator (it is made again then). */
+static void test_tag_write_text(void **state)
+{
+    static const double sess[][3] = {
+        { 0.55, NAN, -1.5 }, { 1.0 / 3, 31.25, 400 }, { 24, -3.5e-10, 1e12 },
+    };
+    cs_tagged t;
+    cs_tag_text wt, other;
+    cs_buf a, b;
+    FILE *fa, *fb;
+    cs_writer *wa, *wb;
+
+    (void)state;
+    memset(&t, 0, sizeof t);
+    t.height_cm = 157.48;
+    t.weight_kg = 62.051436216;
+    t.goal_lb_week = -0.5;
+    t.bmr_kcal = 1372.0312;
+    t.tdee_kcal = 1886.54290000001;
+    t.target_kcal = 1637;
+    t.below_safe_min = 0;
+    t.age_band = CS_AGE_60P;
+    cs_tag_wave_text(&wt, &t, ',');
+    cs_tag_wave_text(&other, &t, ';');
+    cs_buf_init(&a, 0);
+    cs_buf_init(&b, 0);
+    wa = open_tmp(&fa, NULL);
+    wb = open_tmp(&fb, NULL);
+    for (size_t i = 0; i < sizeof sess / sizeof sess[0]; i++)
+        for (int k = 0; k < 2; k++) {
+            t.exposure_h = sess[i][0];
+            t.heat_index_c = sess[i][1];
+            t.fluid_ml_per_h = sess[i][2];
+            for (int f = 0; f < CS_F_N; f++)
+                t.factor[f] = (signed char)((int)(f + i) % 3 - 1);
+            t.outcome = (signed char)((int)i % 3 - 1);
+            cs_writer_cstr(wa, "x");
+            cs_tag_write_text(wa, &t, k ? &other : &wt);
+            cs_writer_end_row(wa);
+            cs_writer_cstr(wb, "x");
+            cs_tag_write(wb, &t);
+            cs_writer_end_row(wb);
+        }
+    close_tmp(fa, wa, &a);
+    close_tmp(fb, wb, &b);
+    assert_true(b.len > 6 * 60);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.ptr, b.ptr, b.len);
+    /* The wave's text itself, by hand. */
+    assert_int_equal(wt.alen, strlen("157.48,62.051436216"));
+    assert_memory_equal(wt.a, "157.48,62.051436216", wt.alen);
+    assert_int_equal(wt.blen, strlen("-0.5,1372.0312,1886.5429,1637,0"));
+    assert_memory_equal(wt.b, "-0.5,1372.0312,1886.5429,1637,0", wt.blen);
+    cs_buf_dispose(&a);
+    cs_buf_dispose(&b);
+}
+
 /* cs_join_format_wave as it was: cs_fmt_date and cs_fmt_double. */
 static void ref_wave(cs_buf *b, const cs_wave *o)
 {
@@ -1132,6 +1192,7 @@ int main(void)
         cmocka_unit_test(test_writer_reference),
         cmocka_unit_test(test_writer_numbers),
         cmocka_unit_test(test_tag_write_cells),
+        cmocka_unit_test(test_tag_write_text),
         cmocka_unit_test(test_join_format_wave_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,18 @@ void cs_tag_write_header(cs_writer *w);
  * copied, when tag reads its own output). */
 int cs_tag_is_own_column(cs_str name);
 void cs_tag_write(cs_writer *w, const cs_tagged *t);
+/* The same in two steps for a run of sessions of one wave: the text of
+ * the wave's cells (height_cm, weight_kg; goal_lb_week to
+ * below_safe_min; age_band) formatted once with separator sep, the
+ * writer's, and then each session's row with it. */
+typedef struct cs_tag_text {
+    char a[2 * 41], b[5 * 41 + 24];
+    size_t alen, blen;
+    const char *band;
+    char sep;
+} cs_tag_text;
+void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep);
+void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt);
 
 /* The text that tag's output would hold in column `name` for this
  * session, for in-process stages that group by a column (analyze --by).

@@ -98,6 +98,7 @@ int cmd_tag(int argc, char **argv)
         cs_session ses;
         cs_wave wv;
         cs_tagged t;
+        cs_tag_text wt;
         cs_reject why;
         int rc;
 
@@ -133,8 +134,10 @@ int cmd_tag(int argc, char **argv)
             ntag++;
             /* The wave's half of the tagging is still in t when the
              * wave's text is the last one parsed (and so tagged). */
-            if (!same)
+            if (!same) {
                 cs_tag_wave(tg, &wv, &t);
+                cs_tag_wave_text(&wt, &t, cs_writer_separator(out.w));
+            }
             cs_tag_session(tg, &ses, &wv, &t);
             cs_schema_write_session_cols(ex, out.w, rec, &ses);
             if (!same) {
@@ -145,7 +148,7 @@ int cmd_tag(int argc, char **argv)
                 }
             }
             cs_writer_plain(out.w, scratch.ptr, scratch.len);
-            cs_tag_write(out.w, &t);
+            cs_tag_write_text(out.w, &t, &wt);
             cs_jschema_write_extra(js, out.w, rec);
             cs_writer_end_row(out.w);
         }
