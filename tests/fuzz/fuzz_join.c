@@ -133,9 +133,12 @@ static long run_join(cs_rejlog *rej, uint64_t *rejected)
     for (size_t i = 0; i < cs_schema_n_extra(s); i++)
         cs_writer_str(w, cs_schema_extra_name(s, i));
     cs_writer_end_row(w);
+    cs_survey_cursor cur = { 0 };
     while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
-        const cs_wave *wv = cs_join_session(sv, in, rec, &ses, rej);
+        const cs_wave *wv = cs_join_session(sv, &cur, in, rec, &ses, rej);
         cs_str t;
+        /* The cursor finds what a lookup without one finds. */
+        assert(wv == cs_survey_find(sv, ses.participant_id, ses.day));
         if (!wv)
             continue;
         assert(wv->participant_id.len == ses.participant_id.len &&
