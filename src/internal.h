@@ -97,7 +97,7 @@ int cs_schema_exercise_checked(const struct cs_schema *s, const struct cs_record
  * contract's columns first and in contract order (what ingest writes and
  * gen makes): each column at its fixed index, read by a parser of its
  * own. Returns 1 when it accepts rec, with *out exactly as the full checks
- * fill it (verbatim aside, which they never set); 0 when it leaves the
+ * fill it (canon_cells aside, which they never set); 0 when it leaves the
  * verdict to them: it never rejects, and for any other layout it always
  * returns 0. For tests and fuzzing, which compare it with the checks. */
 int cs_schema_exercise_fixed(const struct cs_schema *s, const struct cs_record *rec,

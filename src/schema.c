@@ -818,8 +818,8 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
     o->day = cs_days_from_civil(o->start.year, o->start.month, o->start.day);
     o->duration_mmin = text_mmin(f[x[CS_EX_DURATION_MIN]]);
     /* Split in place (reader.h): the fields' text is their CSV. */
-    o->verbatim = canon && rec->nfields > 0 && f[0].ptr == rec->raw.ptr;
-    o->canon_cells = o->verbatim ? (1u << CS_EX_NCOLS) - 1 : 0;
+    o->canon_cells = canon && rec->nfields > 0 && f[0].ptr == rec->raw.ptr
+                     ? CS_EX_ALL_CANON : 0;
     return 1;
 }
 
@@ -1198,7 +1198,6 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
         (unsigned)c_fluid << CS_EX_FLUID_ML | (unsigned)c_warm << CS_EX_WARMUP_MIN |
         (unsigned)c_str << CS_EX_STRETCHED | (unsigned)c_cramp << CS_EX_CRAMP |
         (unsigned)c_mus << CS_EX_CRAMP_MUSCLE);
-    o->verbatim = o->canon_cells == (1u << CS_EX_NCOLS) - 1;
     return 1;
 }
 
@@ -1228,7 +1227,6 @@ int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
     char b[64];
     cs_str v;
 
-    o->verbatim = 0;
     o->canon_cells = 0;
     if (!check_ragged(s, rec, rej) ||
         !check_text(&c, CS_EX_PARTICIPANT_ID, &o->participant_id) ||
@@ -1643,7 +1641,7 @@ void cs_schema_write_session_cols(const cs_schema *s, cs_writer *w,
      * be their canonical cells already: each run of them is copied with
      * the commas between (the whole row when verbatim), and the others
      * are written from their values. */
-    if (m == (1u << CS_EX_NCOLS) - 1) {
+    if (m == CS_EX_ALL_CANON) {
         const char *end = f[CS_EX_NCOLS - 1].ptr + f[CS_EX_NCOLS - 1].len;
         cs_writer_cells(w, f[0].ptr, (size_t)(end - f[0].ptr));
         return;

@@ -1,7 +1,7 @@
 /* Whether two sessions read from the same text are the same: the name of
  * the first field that differs, or NULL. Strings by their bytes, doubles
  * bit for bit (NaN, the sign of zero and the last bit all count), the
- * rest by value; the borrowed pointers and verbatim are not compared.
+ * rest by value; the borrowed pointers and canon_cells are not compared.
  * Include after string.h and crampstat/schema.h. */
 #ifndef CS_TESTS_SESSION_DIFF_H
 #define CS_TESTS_SESSION_DIFF_H

@@ -1304,13 +1304,13 @@ static void fast_rows(cs_writer *w, void *payload)
             continue;
         }
         cmp_session(&a, &b);
-        assert_int_equal(b.verbatim, 0);
+        assert_int_equal(cs_session_verbatim(&b), 0);
         assert_int_equal(b.canon_cells, 0);
         /* Formatted field by field, then with the canonical fields copied
          * as they lie. */
         cs_schema_write_session(j->s, w, &rec, &b);
         cs_schema_write_session(j->s, w, &rec, &a);
-        if (a.verbatim) {
+        if (cs_session_verbatim(&a)) {
             j->verbatim++;
             assert_int_equal(cs_buf_putc(&j->expect, 'V'), CS_OK);
             assert_int_equal(cs_buf_append(&j->expect, line, n), CS_OK);
@@ -1382,7 +1382,7 @@ static void test_fast_not_contiguous(void **state)
     (void)state;
     assert_int_equal(cs_schema_exercise(s, mkrec(&b, row, CS_EX_NCOLS, 2), &o,
                                         &rej), 1);
-    assert_int_equal(o.verbatim, 0);
+    assert_int_equal(cs_session_verbatim(&o), 0);
     assert_true(o.temp_c == 4.6);
     cs_schema_free(s);
 }

@@ -388,9 +388,9 @@ static void run_case(cs_schema *cs, cs_schema *ps, const fcase *k)
     same_session(&co, &po);
     if (fok)
         same_session(&fo, &ko);
-    assert_int_equal(co.verbatim, k->verbatim);
-    assert_int_equal(ko.verbatim, 0);
-    assert_int_equal(po.verbatim, 0);   /* not in contract order */
+    assert_int_equal(cs_session_verbatim(&co), k->verbatim);
+    assert_int_equal(cs_session_verbatim(&ko), 0);
+    assert_int_equal(cs_session_verbatim(&po), 0);   /* not in contract order */
 }
 
 static void test_fixed_cases(void **state)

@@ -58,13 +58,21 @@ typedef struct cs_session {
     int stretched;           /* 1, 0 or -1 */
     int cramp;               /* 1 or 0 */
     int cramp_muscle;        /* enum cs_muscle or -1 */
-    int verbatim;            /* the record's first 13 fields, as they lie in
-                                its text, are already the canonical row */
     /* Bit c (enum cs_ex_col): field c lies in the record's text, in its
      * place among the first 13, and is already its canonical cell; 0 when
-     * not known. verbatim is this with every bit set. */
+     * not known. */
     uint16_t canon_cells;
 } cs_session;
+
+/* Every bit of canon_cells. */
+#define CS_EX_ALL_CANON ((1u << CS_EX_NCOLS) - 1)
+
+/* The record's first 13 fields, as they lie in its text, are already the
+ * canonical row. */
+static inline int cs_session_verbatim(const cs_session *o)
+{
+    return o->canon_cells == CS_EX_ALL_CANON;
+}
 
 typedef struct cs_wave {
     cs_str participant_id;   /* borrowed */
