@@ -130,7 +130,8 @@ int cs_parse_decimal(cs_str s, double *out)
     /* Short texts (every value crampstat writes): at most 19 digits, so
      * all of them fit the mantissa and the loop needs no significance
      * bookkeeping; leading zeros add nothing to m, and e is minus the
-     * number of digits after the dot, exactly as scan_decimal finds. */
+     * number of digits after the dot (-19 at most), exactly as
+     * scan_decimal finds. */
     const char *p = s.ptr, *end = s.ptr + s.len;
     neg = 0;
     if (p < end && (*p == '+' || *p == '-'))
@@ -150,17 +151,10 @@ int cs_parse_decimal(cs_str s, double *out)
         if (end - p == (dot != NULL))
             return -1;  /* no digit */
         e = dot ? -(int)(end - dot - 1) : 0;
-        if (m <= ((uint64_t)1 << 53)) {
-            v = (double)m;
-            if (e < 0)
-                v /= pow10_exact[-e];
-            *out = neg ? -v : v;
-            return 0;
-        }
-        return slow_decimal(s, out);
-    }
-    if (scan_decimal(s, &neg, &m, &e, &exact) < 0)
+        exact = m <= ((uint64_t)1 << 53);
+    } else if (scan_decimal(s, &neg, &m, &e, &exact) < 0) {
         return -1;
+    }
     if (!exact)
         return slow_decimal(s, out);
     v = (double)m;
