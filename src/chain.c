@@ -34,9 +34,12 @@ typedef struct joined {
     signed char factor[CS_F_N];
 } joined;
 
-/* The counting thread's side: the file's states. */
+/* What the counting thread writes for one file: the file's states and
+ * how many sessions it counted, in memory of their own, away from the
+ * reading thread's stack (a line both write would move between the
+ * cores). */
 typedef struct counter {
-    cs_agg *agg;
+    cs_agg agg;
     uint64_t counted;
 } counter;
 
@@ -62,19 +65,11 @@ static int count_session(void *item, const char *bytes, void *payload,
      * text's rounding at the fourth decimal. */
     cs_acc_row row = { j->factor, j->outcome, j->duration_mmin, bv, av,
                        pid, &more, j->wv->goal_lb_week, 0 };
-    if (cs_agg_add_row(c->agg, &row, err) < 0)
+    if (cs_agg_add_row(&c->agg, &row, err) < 0)
         return err->code;
     c->counted++;
     return CS_OK;
 }
-
-/* What the counting thread writes for one file: the counter and the
- * file's states, in memory of their own, away from the reading thread's
- * stack (a line both write would move between the cores). */
-typedef struct file_side {
-    counter cnt;
-    cs_agg agg;
-} file_side;
 
 int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
 {
@@ -253,7 +248,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
 
 int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
 {
-    file_side *fs;
+    counter *cnt;
     int ids_stale = 0, rc = CS_OK;
 
     if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
@@ -268,7 +263,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
     if (h && h->survey)
         h->survey(h->ctx, c->o.survey, c->inputs[0].counts);
     /* Whole cache lines of its own: nothing else shares a line it writes. */
-    if (!(fs = aligned_alloc(64, (sizeof *fs + 63) / 64 * 64)))
+    if (!(cnt = aligned_alloc(64, (sizeof *cnt + 63) / 64 * 64)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int f = 0; f < c->o.nexercise && rc == CS_OK; f++) {
         const char *path = c->o.exercise[f];
@@ -281,15 +276,15 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             break;
         }
         ids_stale = 0;
-        if (cs_agg_open(&fs->agg, &c->acc, err) < 0) {
+        if (cs_agg_open(&cnt->agg, &c->acc, err) < 0) {
             rc = err->code;
             break;
         }
-        fs->cnt = (counter){ .agg = &fs->agg };
+        cnt->counted = 0;
         fatal = 1;
-        if ((rc = cs_agg_add_input(&fs->agg, path, err)) == CS_OK) {
+        if ((rc = cs_agg_add_input(&cnt->agg, path, err)) == CS_OK) {
             cs_rejlog_mark(c->rej);
-            rc = read_file(c, path, h, &fs->cnt, &counts, &no_survey,
+            rc = read_file(c, path, h, cnt, &counts, &no_survey,
                            &tagged, &told, &fatal, err);
             if (told && h && h->file)
                 h->file(h->ctx, path, counts);
@@ -298,7 +293,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
          * ran out of memory or failed a check of the chain's own. */
         if (rc < 0 && (fatal || !c->o.keep_going ||
                        err->code == CS_ENOMEM || err->code == CS_ERROR)) {
-            cs_agg_dispose(&fs->agg);
+            cs_agg_dispose(&cnt->agg);
             break;
         }
         if (rc < 0) {
@@ -319,8 +314,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             ids_stale = c->ids != NULL;
             rc = CS_OK;
         } else {
-            if (cs_agg_merge_move(&c->agg, &fs->agg, err) < 0) {
-                cs_agg_dispose(&fs->agg);
+            if (cs_agg_merge_move(&c->agg, &cnt->agg, err) < 0) {
+                cs_agg_dispose(&cnt->agg);
                 rc = err->code;
                 break;
             }
@@ -333,11 +328,11 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
             c->rejected += counts.rejected;
             c->no_survey += no_survey;
             c->tagged += tagged;
-            c->counted += fs->cnt.counted;
+            c->counted += cnt->counted;
         }
-        cs_agg_dispose(&fs->agg);
+        cs_agg_dispose(&cnt->agg);
     }
-    free(fs);
+    free(cnt);
     return rc < 0 ? rc : cs_agg_finish(&c->agg, err);
 }
 
