@@ -18,7 +18,12 @@
 #include <stddef.h>
 #include <crampstat/error.h>
 
-#define CS_HANDOFF_SLOTS 4
+/* 32 batches of analyze's 1024 sessions hold about 12 ms of the reading
+ * thread's work: enough to ride out the counting thread's bursts (a table
+ * growing, a run of new participants) without either thread sleeping.
+ * With 4, each thread slept 0.2-0.6 s of a 2.2 s run waiting for the
+ * other; 32 made analyze 10 % faster on 5M sessions for 2.5 MiB. */
+#define CS_HANDOFF_SLOTS 32
 
 typedef struct cs_handoff cs_handoff;
 
