@@ -35,6 +35,8 @@ struct cs_survey {
     size_t tcap;
     wave_slot *waves;
     size_t nwaves, wcap;
+    uint32_t last;      /* while loading: participant of the last wave + 1 */
+    int unordered;      /* while loading: a wave came before its forerunner */
     cs_ingest_counts counts;
 };
 
@@ -83,13 +85,19 @@ static int cmp_wave(const void *a, const void *b)
 /* Add one accepted wave; 0 when it duplicates a wave's date. */
 static int add_wave(cs_survey *s, const cs_wave *w)
 {
-    uint64_t h = cs_hash64(w->participant_id.ptr, w->participant_id.len, 0);
-    uint32_t *slot;
+    uint32_t *slot, v = s->last;
     part *p;
 
+    /* A survey grouped by participant (the usual file) has the last
+     * wave's participant again: no hashing, no probe of the table. */
+    if (v && s->parts[v - 1].id_len == w->participant_id.len &&
+        memcmp(s->ids.ptr + s->parts[v - 1].id_off, w->participant_id.ptr,
+               w->participant_id.len) == 0)
+        goto known;
     if ((s->nparts + 1) * 2 > s->tcap && grow_table(s) < 0)
         return CS_ENOMEM;
-    slot = lookup(s, w->participant_id, h);
+    slot = lookup(s, w->participant_id,
+                  cs_hash64(w->participant_id.ptr, w->participant_id.len, 0));
     if (!*slot) {
         if (s->nparts == s->pcap) {
             size_t cap = s->pcap ? s->pcap * 2 : 1024;
@@ -108,7 +116,9 @@ static int add_wave(cs_survey *s, const cs_wave *w)
             return CS_ENOMEM;
         *slot = (uint32_t)++s->nparts;
     }
-    p = &s->parts[*slot - 1];
+    v = *slot;
+known:
+    p = &s->parts[v - 1];
     for (int64_t i = p->head; i >= 0; i = s->waves[i].prev)
         if (s->waves[i].w.day == w->day)
             return 0;
@@ -120,11 +130,18 @@ static int add_wave(cs_survey *s, const cs_wave *w)
         s->waves = nw;
         s->wcap = cap;
     }
-    s->waves[s->nwaves].w = *w;
-    s->waves[s->nwaves].w.participant_id = (cs_str){ NULL, 0 };
-    s->waves[s->nwaves].part = *slot - 1;
-    s->waves[s->nwaves].txt_len = UINT32_MAX;  /* formatted on first use */
-    s->waves[s->nwaves].prev = p->head;
+    wave_slot *ws = &s->waves[s->nwaves];
+    ws->w = *w;
+    ws->w.participant_id = (cs_str){ NULL, 0 };
+    ws->part = v - 1;
+    ws->txt_len = UINT32_MAX;  /* formatted on first use */
+    ws->prev = p->head;
+    /* Whether the waves are still in (participant, day) order, told
+     * against the wave before while it is in cache rather than in a pass
+     * over them all afterwards. */
+    if (s->nwaves && cmp_wave(ws - 1, ws) >= 0)
+        s->unordered = 1;
+    s->last = v;
     p->head = (int64_t)s->nwaves++;
     p->nwaves++;
     return 1;
@@ -195,21 +212,14 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
     }
     /* Sort by (participant, day); a stable order is not needed because
      * no participant has two waves on one day, so a survey already in
-     * that order (one pass tells) is left as it is. An empty survey has
+     * that order (add_wave tells) is left as it is. An empty survey has
      * no array at all, and qsort must not be given NULL. */
-    size_t in_order = 1;
-    while (in_order < s->nwaves &&
-           cmp_wave(&s->waves[in_order - 1], &s->waves[in_order]) < 0)
-        in_order++;
-    if (in_order < s->nwaves)
+    if (s->unordered)
         qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
     for (size_t i = 0; i < s->nwaves; i++) {
         part *p = &s->parts[s->waves[i].part];
         if (i == 0 || s->waves[i - 1].part != s->waves[i].part)
             p->first = i;
-    }
-    for (size_t i = 0; i < s->nwaves; i++) {
-        const part *p = &s->parts[s->waves[i].part];
         s->waves[i].w.participant_id = (cs_str){ s->ids.ptr + p->id_off, p->id_len };
     }
     *out = s;
