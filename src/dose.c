@@ -856,17 +856,28 @@ uint32_t cs_dose_trend(cs_test *out, const uint64_t *x, const uint64_t *n,
 /* The robust trend: logit P = b0 + b1 * score fitted on the band totals,
  * sandwich variance with the participants' score sums, and the small-
  * sample factor G/(G-1) (N-1)/(N-2) that statsmodels' cluster covariance
- * uses. */
-static void robust_trend(cs_dose_stats *s, const cs_dose *d, int e, double level)
+ * uses. In three steps, so that every exposure's participant sums come
+ * from one walk over the participants, not one walk each: trend_fit fits
+ * the band totals, trend_meat sums the scores, trend_end gives the
+ * interval. */
+typedef struct trend_work {
+    double pr[CS_DOSE_MAXBANDS];  /* fitted risk of each band */
+    double bread[4];
+    double meat[4];
+    uint64_t G, N;
+    cs_logit_fit fit;
+} trend_work;
+
+/* 1 when the participants' sums are needed; 0 when the trend stops here
+ * (its notes say why). */
+static int trend_fit(cs_dose_stats *s, const cs_dose *d, int e, trend_work *w)
 {
     const cs_dose_exp *x = &d->e[e];
-    double xs[2 * CS_DOSE_MAXBANDS], pr[CS_DOSE_MAXBANDS];
+    double xs[2 * CS_DOSE_MAXBANDS];
     uint64_t n[CS_DOSE_MAXBANDS], y[CS_DOSE_MAXBANDS];
-    double bread[4] = { 0, 0, 0, 0 }, meat[4] = { 0, 0, 0, 0 };
-    uint64_t G = 0, N = 0;
     size_t used = 0;
-    cs_logit_fit fit;
 
+    memset(w, 0, sizeof *w);
     s->robust = 1;
     s->trend_or = (cs_ci){ NAN, NAN, NAN };
     s->trend_or_p = NAN;
@@ -875,51 +886,75 @@ static void robust_trend(cs_dose_stats *s, const cs_dose *d, int e, double level
         xs[2 * b + 1] = b + 1;
         n[b] = x->band[b].sessions;
         y[b] = x->band[b].cases;
-        N += n[b];
+        w->N += n[b];
         used += n[b] > 0;
     }
     if (used < 2) {
         s->robust_notes = CS_NOTE_EMPTY;
-        return;
+        return 0;
     }
-    if (cs_stats_logit(&fit, xs, n, y, (size_t)x->cuts.n, 2) < 0 ||
-        fit.aliased[1]) {
-        s->robust_notes = fit.status | CS_NOTE_LOGIT_SINGULAR;
-        return;
+    if (cs_stats_logit(&w->fit, xs, n, y, (size_t)x->cuts.n, 2) < 0 ||
+        w->fit.aliased[1]) {
+        s->robust_notes = w->fit.status | CS_NOTE_LOGIT_SINGULAR;
+        return 0;
     }
-    s->robust_notes = fit.status;
+    s->robust_notes = w->fit.status;
     for (int b = 0; b < x->cuts.n; b++) {
-        double eta = fit.beta[0] + fit.beta[1] * (b + 1);
-        pr[b] = 1 / (1 + exp(-eta));
-        double w = (double)n[b] * pr[b] * (1 - pr[b]);
-        bread[0] += w;
-        bread[1] += w * (b + 1);
-        bread[3] += w * (b + 1) * (b + 1);
+        double eta = w->fit.beta[0] + w->fit.beta[1] * (b + 1);
+        w->pr[b] = 1 / (1 + exp(-eta));
+        double wt = (double)n[b] * w->pr[b] * (1 - w->pr[b]);
+        w->bread[0] += wt;
+        w->bread[1] += wt * (b + 1);
+        w->bread[3] += wt * (b + 1) * (b + 1);
     }
-    bread[2] = bread[1];
-    for (size_t i = 0; i < d->people->n; i++) {
-        const person *p = &d->people->p[i];
-        double u0 = 0, u1 = 0;
-        int any = 0;
+    w->bread[2] = w->bread[1];
+    return 1;
+}
+
+/* The score sums of every participant, for the exposures in mask, in one
+ * walk: a participant's entries are in key order, so each exposure's
+ * residuals are added in the same order as a walk for it alone would. */
+static void trend_meat(const cs_dose *d, unsigned mask,
+                       trend_work w[CS_DOSE_N])
+{
+    const cs_dose_people *t = d->people;
+
+    for (size_t i = 0; i < t->n; i++) {
+        const person *p = &t->p[i];
+        double u0[CS_DOSE_N], u1[CS_DOSE_N];
+        unsigned any = 0;
         for (uint32_t k = 0; k < p->nent; k++) {
-            unsigned key = d->people->key[p->off + k];
-            const pentry *en = &d->people->ent[p->off + k];
-            if (key / 16 != (unsigned)e)
+            unsigned key = t->key[p->off + k], e = key / 16;
+            const pentry *en = &t->ent[p->off + k];
+            if (!(mask >> e & 1))
                 continue;
             int b = (int)(key % 16);
-            double r = (double)en->y - (double)en->n * pr[b];
-            u0 += r;
-            u1 += r * (b + 1);
-            any = 1;
+            double r = (double)en->y - (double)en->n * w[e].pr[b];
+            if (!(any >> e & 1)) {
+                u0[e] = u1[e] = 0;
+                any |= 1u << e;
+            }
+            u0[e] += r;
+            u1[e] += r * (b + 1);
         }
-        if (!any)
-            continue;
-        G++;
-        meat[0] += u0 * u0;
-        meat[1] += u0 * u1;
-        meat[3] += u1 * u1;
+        for (unsigned e = 0; any; e++, any >>= 1) {
+            if (!(any & 1))
+                continue;
+            w[e].G++;
+            w[e].meat[0] += u0[e] * u0[e];
+            w[e].meat[1] += u0[e] * u1[e];
+            w[e].meat[3] += u1[e] * u1[e];
+        }
     }
-    meat[2] = meat[1];
+    for (int e = 0; e < CS_DOSE_N; e++)
+        w[e].meat[2] = w[e].meat[1];
+}
+
+static void trend_end(cs_dose_stats *s, const trend_work *w, double level)
+{
+    const double *bread = w->bread, *meat = w->meat;
+    uint64_t G = w->G, N = w->N;
+
     s->participants = G;
     if (G < 2 || N <= 2) {
         s->robust_notes |= CS_NOTE_EMPTY;
@@ -939,13 +974,14 @@ static void robust_trend(cs_dose_stats *s, const cs_dose *d, int e, double level
         s->robust_notes |= CS_NOTE_ZERO_SE;
         return;
     }
-    double se = sqrt(v), z = cs_stats_z(level), b1 = fit.beta[1];
+    double se = sqrt(v), z = cs_stats_z(level), b1 = w->fit.beta[1];
     s->trend_or = (cs_ci){ exp(b1), exp(b1 - z * se), exp(b1 + z * se) };
     s->trend_or_p = 2 * gsl_cdf_ugaussian_Q(fabs(b1 / se));
 }
 
-void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
-                           double level, int robust)
+/* Everything but the robust trend. */
+static void stats_bands(cs_dose_stats *s, const cs_dose *d, int e,
+                        double level)
 {
     const cs_dose_exp *x = &d->e[e];
     const cs_dose_band *ref = &x->band[x->cuts.reference];
@@ -979,9 +1015,49 @@ void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
         score[b] = b + 1;
     }
     s->trend_notes = cs_dose_trend(&s->trend, cx, cn, score, (size_t)x->cuts.n);
+}
+
+/* The exposures e with out[e] set. */
+static void stats_of(cs_dose_stats *const out[CS_DOSE_N], const cs_dose *d,
+                     double level, int robust)
+{
+    trend_work w[CS_DOSE_N];
+    unsigned need = 0;
+
     /* flush: a no-op after cs_dose_finish, which the report follows */
-    if (robust && d->people && flush(d->people) == 0)
-        robust_trend(s, d, e, level);
+    robust = robust && d->people && flush(d->people) == 0;
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        if (!out[e])
+            continue;
+        stats_bands(out[e], d, e, level);
+        if (robust && trend_fit(out[e], d, e, &w[e]))
+            need |= 1u << e;
+    }
+    if (!need)
+        return;
+    trend_meat(d, need, w);
+    for (int e = 0; e < CS_DOSE_N; e++)
+        if (need >> e & 1)
+            trend_end(out[e], &w[e], level);
+}
+
+void cs_dose_stats_compute(cs_dose_stats *s, const cs_dose *d, int e,
+                           double level, int robust)
+{
+    cs_dose_stats *out[CS_DOSE_N] = { NULL };
+
+    out[e] = s;
+    stats_of(out, d, level, robust);
+}
+
+void cs_dose_stats_compute_all(cs_dose_stats s[CS_DOSE_N], const cs_dose *d,
+                               double level, int robust)
+{
+    cs_dose_stats *out[CS_DOSE_N];
+
+    for (int e = 0; e < CS_DOSE_N; e++)
+        out[e] = &s[e];
+    stats_of(out, d, level, robust);
 }
 
 /* ---- the "dose" accumulator (acc.h) ---------------------------------- */

@@ -43,9 +43,9 @@ void cs_dose_band_label(char *d, size_t cap, double lower, double upper)
 void cs_report_dose_compute(cs_dose_stats out[CS_DOSE_N], const cs_agg *a,
                             const cs_report_opts *o)
 {
-    for (int e = 0; e < CS_DOSE_N; e++) {
-        cs_dose_stats_compute(&out[e], &a->dose, e, o->level,
+    cs_dose_stats_compute_all(out, &a->dose, o->level,
                               o->cluster && a->clu != NULL);
+    for (int e = 0; e < CS_DOSE_N; e++) {
         if (o->ci == CS_CI_EXACT)
             for (int b = 0; b < out[e].nbands; b++)
                 out[e].band[b].notes |= cs_stats_clopper_pearson(

@@ -307,6 +307,82 @@ static void test_robust_against_statsmodels(void **state)
     cs_dose_dispose(&d);
 }
 
+static int same_double(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+/* Every exposure's robust trend from one walk over the participants
+ * (cs_dose_stats_compute_all) is the one a walk for that exposure alone
+ * gives, when the participants' entries of three exposures interleave,
+ * and each is statsmodels' (the GLM of the test above, on the rows
+ * above with rpe 1 + (3k + i) mod 10 and duration 20 (1 + (k + i) mod 6)
+ * added to session k of row i). */
+static void test_robust_all_exposures(void **state)
+{
+    static const struct { const char *id; int band, n, y; } rows[] = {
+        { "A", 1, 5, 1 }, { "A", 2, 3, 1 }, { "B", 1, 4, 0 }, { "B", 3, 2, 1 },
+        { "C", 2, 6, 2 }, { "C", 3, 4, 2 }, { "D", 1, 7, 1 }, { "D", 2, 2, 0 },
+        { "D", 3, 1, 1 }, { "E", 3, 5, 3 }, { "F", 1, 3, 0 }, { "F", 2, 4, 1 },
+    };
+    cs_rules r;
+    cs_dose d;
+    cs_dose_stats all[CS_DOSE_N], one;
+    cs_error err = {0};
+    double v[CS_DOSE_N];
+    (void)state;
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    all_missing(v);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (int k = 0; k < rows[i].n; k++) {
+            v[CS_DOSE_WARMUP] = 5.0 * (rows[i].band - 1);
+            v[CS_DOSE_RPE] = 1 + (double)((k * 3 + (int)i) % 10);
+            v[CS_DOSE_DURATION] = 20.0 * (double)(1 + (k + (int)i) % 6);
+            assert_int_equal(cs_dose_add(&d, v, k < rows[i].y, 60000,
+                                         str(rows[i].id), &err), 0);
+        }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    cs_dose_stats_compute_all(all, &d, 0.95, 1);
+    assert_int_equal(all[CS_DOSE_WARMUP].participants, 6);
+    assert_rel(all[CS_DOSE_WARMUP].trend_or.est, 3.488343209250367, 1e-9);
+    assert_rel(all[CS_DOSE_WARMUP].trend_or.lo, 2.3008034804613873, 1e-9);
+    assert_rel(all[CS_DOSE_WARMUP].trend_or.hi, 5.2888212526012675, 1e-9);
+    assert_rel(all[CS_DOSE_WARMUP].trend_or_p, 3.999081034407141e-09, 1e-6);
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        print_message("exposure %d\n", e);
+        cs_dose_stats_compute(&one, &d, e, 0.95, 1);
+        assert_int_equal(one.robust, 1);
+        assert_int_equal(all[e].robust, 1);
+        assert_int_equal(all[e].participants, one.participants);
+        assert_int_equal(all[e].robust_notes, one.robust_notes);
+        assert_true(same_double(all[e].trend_or.est, one.trend_or.est));
+        assert_true(same_double(all[e].trend_or.lo, one.trend_or.lo));
+        assert_true(same_double(all[e].trend_or.hi, one.trend_or.hi));
+        assert_true(same_double(all[e].trend_or_p, one.trend_or_p));
+        assert_true(same_double(all[e].trend.stat, one.trend.stat));
+        assert_int_equal(all[e].nbands, one.nbands);
+        for (int b = 0; b < one.nbands; b++) {
+            assert_int_equal(all[e].band[b].sessions, one.band[b].sessions);
+            assert_true(same_double(all[e].band[b].rr.est, one.band[b].rr.est));
+        }
+    }
+    /* rpe and duration against statsmodels too (the same GLM, their
+     * bands 1-4 and 1-5 as the score). */
+    assert_int_equal(all[CS_DOSE_RPE].participants, 6);
+    assert_rel(all[CS_DOSE_RPE].trend_or.est, 1.0540112474674999, 1e-9);
+    assert_rel(all[CS_DOSE_RPE].trend_or.lo, 0.5769514705998691, 1e-9);
+    assert_rel(all[CS_DOSE_RPE].trend_or.hi, 1.9255340637799696, 1e-9);
+    assert_rel(all[CS_DOSE_RPE].trend_or_p, 0.8641512405307705, 1e-6);
+    assert_int_equal(all[CS_DOSE_DURATION].participants, 6);
+    assert_rel(all[CS_DOSE_DURATION].trend_or.est, 1.2933807273197604, 1e-9);
+    assert_rel(all[CS_DOSE_DURATION].trend_or.lo, 0.6324534600166651, 1e-9);
+    assert_rel(all[CS_DOSE_DURATION].trend_or.hi, 2.644990993895603, 1e-9);
+    assert_rel(all[CS_DOSE_DURATION].trend_or_p, 0.48093496295472493, 1e-6);
+    cs_dose_dispose(&d);
+}
+
 /* The participants' entries come out sorted by participant and by key
  * whatever order the sessions came in: participants already in order
  * (not sorted again) and out of order (sorted), entries added in
@@ -703,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_trend_edges),
         cmocka_unit_test(test_counts_by_hand),
         cmocka_unit_test(test_robust_against_statsmodels),
+        cmocka_unit_test(test_robust_all_exposures),
         cmocka_unit_test(test_finish_orders),
         cmocka_unit_test(test_read_id_escapes),
         cmocka_unit_test(test_merge_orders),

@@ -108,5 +108,9 @@ uint32_t cs_dose_trend(cs_test *out, const uint64_t *x, const uint64_t *n,
 
 void cs_dose_stats_compute(cs_dose_stats *out, const cs_dose *d, int e,
                            double level, int robust);
+/* Every exposure's, as cs_dose_stats_compute gives each, with the
+ * participants walked once for all of them rather than once each. */
+void cs_dose_stats_compute_all(cs_dose_stats out[CS_DOSE_N], const cs_dose *d,
+                               double level, int robust);
 
 #endif
