@@ -32,6 +32,7 @@ typedef struct pentry {
 } pentry;
 
 #define NKEYS (CS_DOSE_N * 16)   /* key = exposure * 16 + band */
+#define TOUCH_WORDS ((NKEYS + 63) / 64)
 #define ID_BLOCK 65536
 
 /* A participant: its entries are nent consecutive ones of the table's
@@ -59,14 +60,18 @@ struct cs_dose_people {
     char **block;
     size_t nblock, capblock, used;   /* used: bytes of the last block */
     /* The participant whose sessions are being added (index + 1, 0
-     * none) and its counts since it became so, by key; keys lists the
-     * keys touched in the order first touched. Sessions come grouped by
-     * participant, so a session costs an id comparison and a few
-     * increments, and the pool is touched once per participant. */
+     * none) and its counts since it became so, by key; touched has a bit
+     * for each key with counts. Sessions come grouped by participant, so
+     * a session costs an id comparison and a few increments, and the pool
+     * is touched once per participant. */
     size_t cur;
     uint64_t cn[NKEYS], cy[NKEYS];
-    unsigned char keys[NKEYS];
-    uint32_t nkeys;
+    uint64_t touched[TOUCH_WORDS];
+    /* Whether the order cs_dose_finish gives is broken: a participant
+     * added after one whose id sorts after it, or entries appended to a
+     * participant after a key above theirs. Input grouped by participant
+     * breaks neither, and finish then neither sorts nor checks. */
+    int people_unordered, entries_unordered;
 };
 
 static uint32_t hash_id(const char *s, size_t n)
@@ -151,6 +156,8 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     char *s = store_id(t, id, len);
     if (!s)
         return 0;
+    if (t->n && strcmp(t->p[t->n - 1].id, s) >= 0)
+        t->people_unordered = 1;
     t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
     t->slot[k] = (uint32_t)++t->n;
     *isnew = 1;
@@ -229,9 +236,9 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
 /* Forgets the pending counts (after an error). */
 static void drop(cs_dose_people *t)
 {
-    for (uint32_t i = 0; i < t->nkeys; i++)
-        t->cn[t->keys[i]] = t->cy[t->keys[i]] = 0;
-    t->nkeys = 0;
+    memset(t->cn, 0, sizeof t->cn);
+    memset(t->cy, 0, sizeof t->cy);
+    memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
 }
 
@@ -239,22 +246,20 @@ static void drop(cs_dose_people *t)
 static void start(cs_dose_people *t, size_t idx)
 {
     t->cur = idx;
-    t->nkeys = 0;
 }
 
 /* Pending n, y for key of the current participant. */
 static void pend(cs_dose_people *t, unsigned key, uint64_t n, uint64_t y)
 {
-    if (!t->cn[key])
-        t->keys[t->nkeys++] = (unsigned char)key;
+    t->touched[key / 64] |= UINT64_C(1) << (key % 64);
     t->cn[key] += n;
     t->cy[key] += y;
 }
 
 /* Adds the current participant's pending counts to its entries; -1 out
  * of memory, -2 a count overflows 64 bits. Keys new to it are appended
- * in the order first touched, so its entries are in the order the
- * participant first had them, as if added one session at a time. */
+ * in key order, so a participant whose sessions all came in one run has
+ * its entries in the order cs_dose_finish gives. */
 static int flush(cs_dose_people *t)
 {
     size_t idx;
@@ -265,7 +270,9 @@ static int flush(cs_dose_people *t)
         return 0;
     idx = t->cur;
     p = &t->p[idx - 1];
-    fresh = t->nkeys;
+    fresh = 0;
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        fresh += (uint32_t)__builtin_popcountll(t->touched[w]);
     for (uint32_t k = 0; k < p->nent && fresh; k++) {
         unsigned key = t->key[p->off + k];
         pentry *e = &t->ent[p->off + k];
@@ -296,18 +303,23 @@ static int flush(cs_dose_people *t)
             p->off = (uint32_t)t->nent;
             t->nent += p->nent;
         }
-        for (uint32_t i = 0; i < t->nkeys; i++) {
-            unsigned key = t->keys[i];
-            if (!t->cn[key])
-                continue;
-            t->ent[t->nent] = (pentry){ t->cn[key], t->cy[key] };
-            t->key[t->nent] = (unsigned char)key;
-            t->nent++;
-            p->nent++;
-            t->cn[key] = t->cy[key] = 0;
-        }
+        int had = p->nent ? t->key[p->off + p->nent - 1] : -1;
+        for (int w = 0; w < TOUCH_WORDS; w++)
+            for (uint64_t m = t->touched[w]; m; m &= m - 1) {
+                unsigned key = (unsigned)(w * 64 + __builtin_ctzll(m));
+                if (!t->cn[key])
+                    continue;
+                if ((int)key < had)
+                    t->entries_unordered = 1;
+                had = -1;
+                t->ent[t->nent] = (pentry){ t->cn[key], t->cy[key] };
+                t->key[t->nent] = (unsigned char)key;
+                t->nent++;
+                p->nent++;
+                t->cn[key] = t->cy[key] = 0;
+            }
     }
-    t->nkeys = 0;
+    memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
     return 0;
 }
@@ -532,7 +544,7 @@ static void sort_entries(pentry *e, unsigned char *key, uint32_t n)
 int cs_dose_finish(cs_dose *d, cs_error *err)
 {
     cs_dose_people *t = d->people;
-    int sorted = 1, rc;
+    int rc;
 
     if (!t)
         return CS_OK;
@@ -542,21 +554,24 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
                                        "overflows 64 bits");
     if (t->n == 0)
         return CS_OK;
-    /* Input sorted by participant (the generator's, or any file sorted
-     * so) leaves the participants in order already: checked in one pass,
-     * and then neither sorted nor hashed again (the ids are unique, so
-     * the order is the same). */
-    for (size_t i = 1; i < t->n && sorted; i++)
-        sorted = cmp_person(&t->p[i - 1], &t->p[i]) < 0;
-    if (!sorted)
+    /* Input grouped by participant and sorted by id (the generator's, or
+     * any file sorted so) leaves both orders as they should be: nothing
+     * is sorted, checked or hashed again (the ids are unique, so the
+     * order is the same). */
+    if (t->people_unordered)
         qsort(t->p, t->n, sizeof *t->p, cmp_person);
-    for (size_t i = 0; i < t->n; i++) {
-        person *p = &t->p[i];
-        if (p->nent)     /* (no arithmetic on a NULL pool: UB) */
-            sort_entries(t->ent + p->off, t->key + p->off, p->nent);
+    if (t->entries_unordered)
+        for (size_t i = 0; i < t->n; i++) {
+            person *p = &t->p[i];
+            if (p->nent)     /* (no arithmetic on a NULL pool: UB) */
+                sort_entries(t->ent + p->off, t->key + p->off, p->nent);
+        }
+    t->entries_unordered = 0;
+    if (t->people_unordered) {
+        t->people_unordered = 0;
+        if (rehash(t, t->nslot) < 0)
+            return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    if (!sorted && rehash(t, t->nslot) < 0)
-        return cs_error_set(err, CS_ENOMEM, "out of memory");
     return CS_OK;
 }
 

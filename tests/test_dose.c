@@ -393,8 +393,11 @@ static void test_finish_orders(void **state)
         { "B", 15, 1 }, { "B", 5, 0 }, { "A", 10, 0 }, { "A", 0, 1 },
         { "A", 10, 1 },
     };
-    static const int orders[2][5] = { { 0, 1, 2, 3, 4 }, { 3, 2, 4, 1, 0 } };
-    char want[128];
+    /* Participants out of order; both in order; in order, but each met
+     * again with a band below the ones it has (entries out of order). */
+    static const int orders[3][5] = { { 0, 1, 2, 3, 4 }, { 3, 2, 4, 1, 0 },
+                                      { 2, 0, 3, 1, 4 } };
+    char want[128], want2[160];
     cs_rules r;
     cs_error err = {0};
     (void)state;
@@ -405,7 +408,13 @@ static void test_finish_orders(void **state)
     snprintf(want, sizeof want, "dp :A %d.1:1:1 %d.3:2:1\ndp :B %d.2:1:0 %d.4:1:1\n",
              CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1,
              CS_DOSE_WARMUP + 1);
-    for (int o = 0; o < 2; o++) {
+    /* ... and after one more session with warmup 0 (band 1, no case) for
+     * each, added after finish: B's band 1 comes after its bands 2 and 4. */
+    snprintf(want2, sizeof want2, "dp :A %d.1:2:1 %d.3:2:1\n"
+             "dp :B %d.1:1:0 %d.2:1:0 %d.4:1:1\n", CS_DOSE_WARMUP + 1,
+             CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1,
+             CS_DOSE_WARMUP + 1);
+    for (int o = 0; o < 3; o++) {
         cs_dose d;
         cs_buf b;
         double v[CS_DOSE_N];
@@ -432,6 +441,13 @@ static void test_finish_orders(void **state)
         assert_int_equal(cs_dose_add(&d, v, 0, 60000, str("B"), &err), 0);
         assert_int_equal(cs_dose_add(&d, v, 0, 60000, str("A"), &err), 0);
         assert_int_equal(cs_dose_participants(&d), 2);
+        assert_int_equal(cs_dose_finish(&d, &err), 0);
+        b.len = 0;
+        assert_int_equal(cs_dose_write(&d, &b), 0);
+        assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+        dp = strstr(b.ptr, "dp :");
+        assert_non_null(dp);
+        assert_string_equal(dp, want2);
         cs_buf_dispose(&b);
         cs_dose_dispose(&d);
     }
