@@ -457,7 +457,7 @@ static int sessions_check(const cs_agg *a, cs__ptext *t)
 const cs_acc_kind cs_acc_sessions = {
     "sessions", 1, NULL, cs__acc_with_sessions, sessions_create,
     sessions_dispose, sessions_add, sessions_mergeable, sessions_merge,
-    sessions_finish, sessions_write, sessions_read, sessions_check, NULL,
+    sessions_finish, sessions_write, sessions_read, sessions_check, NULL, 0,
 };
 
 /* ---- durations -------------------------------------------------------- */

@@ -858,5 +858,5 @@ static int calories_check(const cs_agg *a, cs__ptext *t)
 const cs_acc_kind cs_acc_calories = {
     "calories", 1, NULL, calories_wanted, calories_create, calories_dispose,
     calories_add, calories_mergeable, calories_merge, calories_finish, calories_write,
-    calories_read, calories_check, NULL,
+    calories_read, calories_check, NULL, 0,
 };

@@ -206,5 +206,5 @@ const cs_acc_kind cs_acc_factors = {
     "factors", 1, needs, cs__acc_with_sessions, factors_create,
     factors_dispose, factors_add, factors_mergeable, factors_merge,
     factors_finish, factors_write, factors_read, factors_check,
-    cs__report_factors,
+    cs__report_factors, 0,
 };

@@ -200,5 +200,5 @@ const cs_acc_kind cs_acc_logistic = {
     "logistic", 1, needs, cs__acc_with_sessions, logistic_create,
     logistic_dispose, logistic_add, logistic_mergeable, logistic_merge,
     logistic_finish, logistic_write, logistic_read, logistic_check,
-    cs__report_logistic,
+    cs__report_logistic, 0,
 };

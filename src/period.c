@@ -386,5 +386,5 @@ static const char *const period_needs[] = { "sessions", NULL };
 const cs_acc_kind cs_acc_period = {
     "period", 1, period_needs, cs__acc_with_sessions, period_create,
     period_dispose, period_add, NULL, period_merge, period_finish,
-    period_write, period_read, period_check, cs__report_period,
+    period_write, period_read, period_check, cs__report_period, 0,
 };

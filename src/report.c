@@ -3,12 +3,14 @@
  * them at full precision with null where a measure is undefined and a
  * note saying why. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/calories.h>
 #include <crampstat/epi.h>
 #include <crampstat/report.h>
+#include <crampstat/source.h>
 #include "internal.h"
 
 void cs_report_opts_init(cs_report_opts *o)
@@ -259,11 +261,40 @@ void cs__report_logistic(cs_report *r)
     free(y);
 }
 
+/* The reports of the accumulators marked report_apart (the walk over
+ * every participant of the dose-response trends), on a second thread. */
+static void *report_apart(void *arg)
+{
+    rep *r = arg;
+
+    for (size_t i = 0; i < cs_acc_count; i++)
+        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
+            cs_acc_registry[i]->report_apart)
+            cs_acc_registry[i]->report(r);
+    return NULL;
+}
+
+/* Each accumulator's numbers into the model, in registry order; those
+ * that may run apart run beside the rest when threads are allowed. The
+ * numbers are the same either way: each report computes its own. */
 static void compute(rep *r)
 {
+    pthread_t th;
+    int apart = 0;
+
+    if (cs_source_threads() > 1)
+        for (size_t i = 0; i < cs_acc_count; i++)
+            if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
+                cs_acc_registry[i]->report_apart)
+                apart = 1;
+    if (apart && pthread_create(&th, NULL, report_apart, r) != 0)
+        apart = 0;
     for (size_t i = 0; i < cs_acc_count; i++)
-        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report)
+        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
+            (!apart || !cs_acc_registry[i]->report_apart))
             cs_acc_registry[i]->report(r);
+    if (apart)
+        pthread_join(th, NULL);
 }
 
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)

@@ -108,6 +108,11 @@ typedef struct cs_acc_kind {
     /* Its numbers into the report model (NULL: it has a report of its
      * own, as the calorie goals do). */
     void (*report)(struct cs_report *r);
+    /* 1: report reads only this accumulator's state and the options and
+     * writes only its own part of the model, so it may run on a second
+     * thread beside the others' (cs_report_compute does, unless
+     * --threads 1). Last, so that the kinds without it leave it out. */
+    int report_apart;
 } cs_acc_kind;
 
 /* The registry, in section order. */
