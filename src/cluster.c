@@ -55,6 +55,12 @@ struct cs_clu {
     size_t nslot;      /* a power of two */
     size_t last;       /* the last person looked up */
     int sorted;        /* entries contiguous per person, in key order */
+    /* 0: the layout cs_clu_finish gives holds already (participants in id
+     * order, each one's entries one block in key order, the blocks in
+     * participant order), as input grouped by participant and sorted by
+     * id leaves it. Set by whatever may break it: a participant added
+     * after a larger id, a block moved to the end, levels renumbered. */
+    int unordered;
 };
 
 static uint32_t hash_id(const char *s, size_t n)
@@ -164,6 +170,13 @@ static long find_person(cs_clu *c, cs_str id)
         c->ids = s;
         c->idcap = n;
     }
+    if (c->np) {
+        const person *q = &c->p[c->np - 1];
+        size_t n = q->id_len < id.len ? q->id_len : id.len;
+        int d = memcmp(id_of(c, q), id.ptr, n);
+        if (d > 0 || (d == 0 && q->id_len >= id.len))
+            c->unordered = 1;
+    }
     memcpy(c->ids + c->idlen, id.ptr, id.len);
     c->ids[c->idlen + id.len] = '\0';
     if (c->ne >= NONE)
@@ -254,8 +267,19 @@ static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
         c->holes += q->count;
         q->off = (uint32_t)c->ne;
         c->ne += q->count;
+        c->unordered = 1;
     }
-    c->e[c->ne++] = (entry){ key, mmin, (uint32_t)n, (uint32_t)y };
+    /* Into its place by key: the block is at the end, in cache, and a
+     * new key is rare next to the sessions that find theirs. */
+    entry x = { key, mmin, (uint32_t)n, (uint32_t)y };
+    size_t j = q->count;
+    e = c->e + q->off;
+    while (j > 0 && e[j - 1].key > key) {
+        e[j] = e[j - 1];
+        j--;
+    }
+    e[j] = x;
+    c->ne++;
     q->count++;
     c->sorted = 0;
     return 0;
@@ -357,6 +381,7 @@ void cs_clu_remap_levels(cs_clu *c, const size_t *map, size_t nlevels)
                 e->key = with_level(e->key, (unsigned)map[lv]);
         }
     c->sorted = 0;
+    c->unordered = 1;
 }
 
 /* A participant's id and index, sorted by id. */
@@ -431,6 +456,11 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
 
     if (c->sorted)
         return CS_OK;
+    if (!c->unordered) {
+        c->last = SIZE_MAX;
+        c->sorted = 1;
+        return CS_OK;
+    }
     if (in_canonical_layout(c)) {
         for (size_t i = 0; i < c->np; i++) {
             const person *q = &c->p[i];
@@ -439,6 +469,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         }
         c->last = SIZE_MAX;
         c->sorted = 1;
+        c->unordered = 0;
         return CS_OK;
     }
     order = malloc((c->np + 1) * sizeof *order);
@@ -473,6 +504,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     c->holes = 0;
     rehash(c);
     c->sorted = 1;
+    c->unordered = 0;
     return CS_OK;
 }
 
