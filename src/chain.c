@@ -22,8 +22,8 @@
  * reader's buffer has moved on). */
 typedef struct joined {
     const cs_wave *wv;       /* the survey table does not change */
-    double heat, fluid;      /* heat index and fluid per hour, as tag
-                                writes them (cs_dose_canonical) */
+    double heat, fluid;      /* heat index and fluid per hour, banded
+                                as tag writes them (cs_dose_banded) */
     double warmup_min;
     uint32_t duration_mmin;
     int32_t day;
@@ -207,8 +207,10 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
             break;
         }
         j->wv = wv;
-        j->heat = cs_dose_canonical(t.heat_index_c);
-        j->fluid = cs_dose_canonical(t.fluid_ml_per_h);
+        j->heat = cs_dose_banded(&c->acc.rules->dose[CS_DOSE_HEAT],
+                                 t.heat_index_c);
+        j->fluid = cs_dose_banded(&c->acc.rules->dose[CS_DOSE_FLUID],
+                                  t.fluid_ml_per_h);
         j->warmup_min = ses.warmup_min;
         j->duration_mmin = ses.duration_mmin;
         j->day = ses.day;

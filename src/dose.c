@@ -403,6 +403,16 @@ double cs_dose_canonical(double v)
     return v < 0 ? -r : r;
 }
 
+double cs_dose_banded(const cs_dose_cuts *c, double v)
+{
+    int near = 0;
+
+    /* Branch-free over the cuts: NaN and infinite cuts compare false. */
+    for (int i = 0; i < c->n; i++)
+        near |= fabs(v - c->cut[i]) <= 1e-6;
+    return near ? cs_dose_canonical(v) : v;
+}
+
 int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
                 uint64_t mmin, cs_str participant, cs_error *err)
 {

@@ -307,6 +307,52 @@ static void test_robust_against_statsmodels(void **state)
     cs_dose_dispose(&d);
 }
 
+/* cs_dose_banded puts every value in the band cs_dose_canonical's does:
+ * values far from the cuts and within a rounding of them (where v and its
+ * rounding fall on either side of a cut, as 32 - 3e-10 does), for every
+ * exposure's default cuts. */
+static void test_banded_as_canonical(void **state)
+{
+    static const double off[] = { 0, 1e-10, 3e-10, 4.9e-10, 5e-10, 5.1e-10,
+                                  1e-9, 1e-7, 1e-6, 2e-6, 0.25, 1 };
+    cs_rules r;
+    uint64_t x = 12345;
+    long checked = 0;
+    (void)state;
+    cs_rules_default(&r);
+    /* the case that needs the rounding: 32 - 3e-10 is below the heat
+     * index's cut 32, and its text "32.000000000" is not */
+    assert_int_equal(cs_dose_band_of(&r.dose[CS_DOSE_HEAT], 32 - 3e-10), 1);
+    assert_int_equal(cs_dose_band_of(&r.dose[CS_DOSE_HEAT],
+                                     cs_dose_canonical(32 - 3e-10)), 2);
+    assert_int_equal(cs_dose_band_of(&r.dose[CS_DOSE_HEAT],
+                     cs_dose_banded(&r.dose[CS_DOSE_HEAT], 32 - 3e-10)), 2);
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_cuts *c = &r.dose[e];
+        for (int i = 0; i < c->n; i++) {
+            if (isinf(c->cut[i]))
+                continue;
+            for (size_t k = 0; k < sizeof off / sizeof off[0]; k++)
+                for (int sign = -1; sign <= 1; sign += 2) {
+                    double v = c->cut[i] + sign * off[k];
+                    assert_int_equal(cs_dose_band_of(c, cs_dose_banded(c, v)),
+                                     cs_dose_band_of(c, cs_dose_canonical(v)));
+                    checked++;
+                }
+        }
+        for (int i = 0; i < 100000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            double v = ((double)(x >> 11) / 9007199254740992.0) * 1200 - 100;
+            assert_int_equal(cs_dose_band_of(c, cs_dose_banded(c, v)),
+                             cs_dose_band_of(c, cs_dose_canonical(v)));
+            checked++;
+        }
+        assert_true(isnan(cs_dose_banded(c, NAN)));
+        assert_true(cs_dose_banded(c, HUGE_VAL) == HUGE_VAL);
+    }
+    assert_true(checked > 700000);
+}
+
 static int same_double(double a, double b)
 {
     return a == b || (isnan(a) && isnan(b));
@@ -796,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_counts_by_hand),
         cmocka_unit_test(test_robust_against_statsmodels),
         cmocka_unit_test(test_robust_all_exposures),
+        cmocka_unit_test(test_banded_as_canonical),
         cmocka_unit_test(test_finish_orders),
         cmocka_unit_test(test_read_id_escapes),
         cmocka_unit_test(test_merge_orders),

@@ -51,6 +51,11 @@ int cs_dose_band_of(const cs_dose_cuts *c, double v);
 /* A derived value as tag's output holds it (rounded to 9 decimals), so
  * that analyze bands it as aggregate does after reading the text. */
 double cs_dose_canonical(double v);
+/* A value that falls in the band of cuts c that cs_dose_canonical(v)
+ * falls in: v itself unless it lies within 1e-6 of a cut, where the
+ * rounding could move it across (it moves a value by at most 5e-10).
+ * The division the rounding costs is then paid for few sessions. */
+double cs_dose_banded(const cs_dose_cuts *c, double v);
 
 /* Add one session with a known outcome (0/1): v[e] the exposures (NaN
  * when missing), mmin its duration in milli-minutes, participant its id
