@@ -11,7 +11,7 @@
 #include <crampstat/join.h>
 
 typedef struct part {
-    size_t id_off;
+    const char *id;     /* in an id block: never moves */
     uint32_t id_len;
     uint32_t nwaves;
     size_t first;       /* index of the first wave after sorting */
@@ -26,8 +26,15 @@ typedef struct wave_slot {
     int64_t prev;       /* while loading: previous wave of the participant */
 } wave_slot;
 
+#define ID_BLOCK ((size_t)64 * 1024)
+
 struct cs_survey {
-    cs_buf ids;
+    /* The participants' ids, in blocks that never move, so that a wave's
+     * participant_id can point at its id from the start. */
+    char **idblk;
+    size_t nidblk, capidblk;
+    size_t idused, idsize;  /* bytes used and allocated of the last block */
+    size_t idbytes;
     cs_buf txt;         /* the join columns of every wave, as CSV text */
     part *parts;
     size_t nparts, pcap;
@@ -48,7 +55,7 @@ static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)
         if (!v)
             return &s->table[i];
         const part *p = &s->parts[v - 1];
-        if (p->id_len == id.len && memcmp(s->ids.ptr + p->id_off, id.ptr, id.len) == 0)
+        if (p->id_len == id.len && memcmp(p->id, id.ptr, id.len) == 0)
             return &s->table[i];
         i = (i + 1) & (s->tcap - 1);
     }
@@ -67,11 +74,43 @@ static int grow_table(cs_survey *s)
     for (size_t i = 0; i < oldcap; i++)
         if (old[i]) {
             const part *p = &s->parts[old[i] - 1];
-            cs_str id = { s->ids.ptr + p->id_off, p->id_len };
+            cs_str id = { p->id, p->id_len };
             *lookup(s, id, cs_hash64(id.ptr, id.len, 0)) = old[i];
         }
     free(old);
     return CS_OK;
+}
+
+/* A copy of id that stays where it is; NULL when out of memory. An id
+ * longer than a block gets a block of its own size. */
+static const char *store_id(cs_survey *s, const char *id, size_t len)
+{
+    char *b;
+
+    if (!s->nidblk || s->idused + len > s->idsize) {
+        /* 256 bytes, doubling to ID_BLOCK: a small survey stays small */
+        size_t size = s->nidblk < 9 ? (size_t)256 << s->nidblk : ID_BLOCK;
+        if (size < len)
+            size = len;
+        if (s->nidblk == s->capidblk) {
+            size_t cap = s->capidblk ? s->capidblk * 2 : 16;
+            char **nb = realloc(s->idblk, cap * sizeof *nb);
+            if (!nb)
+                return NULL;
+            s->idblk = nb;
+            s->capidblk = cap;
+        }
+        if (!(b = malloc(size ? size : 1)))
+            return NULL;
+        s->idblk[s->nidblk++] = b;
+        s->idbytes += size;
+        s->idsize = size;
+        s->idused = 0;
+    }
+    b = s->idblk[s->nidblk - 1] + s->idused;
+    memcpy(b, id, len);
+    s->idused += len;
+    return b;
 }
 
 static int cmp_wave(const void *a, const void *b)
@@ -91,7 +130,7 @@ static int add_wave(cs_survey *s, const cs_wave *w)
     /* A survey grouped by participant (the usual file) has the last
      * wave's participant again: no hashing, no probe of the table. */
     if (v && s->parts[v - 1].id_len == w->participant_id.len &&
-        memcmp(s->ids.ptr + s->parts[v - 1].id_off, w->participant_id.ptr,
+        memcmp(s->parts[v - 1].id, w->participant_id.ptr,
                w->participant_id.len) == 0)
         goto known;
     if ((s->nparts + 1) * 2 > s->tcap && grow_table(s) < 0)
@@ -108,12 +147,12 @@ static int add_wave(cs_survey *s, const cs_wave *w)
             s->pcap = cap;
         }
         p = &s->parts[s->nparts];
-        p->id_off = s->ids.len;
+        if (!(p->id = store_id(s, w->participant_id.ptr, w->participant_id.len)))
+            return CS_ENOMEM;
         p->id_len = (uint32_t)w->participant_id.len;
         p->nwaves = 0;
         p->head = -1;
-        if (cs_buf_append(&s->ids, w->participant_id.ptr, w->participant_id.len) < 0)
-            return CS_ENOMEM;
+        p->first = s->nwaves;   /* so while the waves stay in order */
         *slot = (uint32_t)++s->nparts;
     }
     v = *slot;
@@ -132,7 +171,7 @@ known:
     }
     wave_slot *ws = &s->waves[s->nwaves];
     ws->w = *w;
-    ws->w.participant_id = (cs_str){ NULL, 0 };
+    ws->w.participant_id = (cs_str){ p->id, p->id_len };
     ws->part = v - 1;
     ws->txt_len = UINT32_MAX;  /* formatted on first use */
     ws->prev = p->head;
@@ -173,7 +212,6 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         cs_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    cs_buf_init(&s->ids, (size_t)1 << 34);
     cs_buf_init(&s->txt, (size_t)1 << 36);
     if (grow_table(s) < 0) {
         cs_reader_free(r);
@@ -214,13 +252,11 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
      * no participant has two waves on one day, so a survey already in
      * that order (add_wave tells) is left as it is. An empty survey has
      * no array at all, and qsort must not be given NULL. */
-    if (s->unordered)
+    if (s->unordered) {
         qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
-    for (size_t i = 0; i < s->nwaves; i++) {
-        part *p = &s->parts[s->waves[i].part];
-        if (i == 0 || s->waves[i - 1].part != s->waves[i].part)
-            p->first = i;
-        s->waves[i].w.participant_id = (cs_str){ s->ids.ptr + p->id_off, p->id_len };
+        for (size_t i = 0; i < s->nwaves; i++)
+            if (i == 0 || s->waves[i - 1].part != s->waves[i].part)
+                s->parts[s->waves[i].part].first = i;
     }
     *out = s;
     return CS_OK;
@@ -233,7 +269,7 @@ size_t cs_survey_count(const cs_survey *s) { return s->nparts; }
 
 size_t cs_survey_bytes(const cs_survey *s)
 {
-    return s->ids.cap + s->txt.cap + s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t)
+    return s->idbytes + s->capidblk * sizeof(char *) + s->txt.cap + s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t)
            + s->wcap * sizeof(wave_slot);
 }
 
@@ -261,7 +297,7 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
     if (v) {
         const part *p = &s->parts[v - 1];
         if (p->id_len == id.len &&
-            memcmp(s->ids.ptr + p->id_off, id.ptr, id.len) == 0)
+            memcmp(p->id, id.ptr, id.len) == 0)
             return wave_on(s, p, day);
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
@@ -287,7 +323,9 @@ void cs_survey_free(cs_survey *s)
 {
     if (!s)
         return;
-    cs_buf_dispose(&s->ids);
+    for (size_t i = 0; i < s->nidblk; i++)
+        free(s->idblk[i]);
+    free(s->idblk);
     cs_buf_dispose(&s->txt);
     free(s->parts);
     free(s->table);

@@ -470,7 +470,10 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(((rng_state * 0x2545f4914f6cdd1dULL) >> 32) % n);
 }
 
-static void test_join_many(void **state)
+/* grouped 0: rows participant-interleaved and in random wave order (the
+ * table sorts them); 1: grouped by participant and in date order, as the
+ * generator writes them (the table keeps them as they came). */
+static void join_many(int grouped)
 {
     static int32_t days[NPART][NWAVE];
     size_t cap = (size_t)NPART * NWAVE * 120 + 512, len = 0;
@@ -479,7 +482,6 @@ static void test_join_many(void **state)
     cs_error err = {0};
     int32_t first = cs_days_from_civil(2023, 1, 1);
 
-    (void)state;
     assert_non_null(text);
     len += (size_t)sprintf(text, "%s", HEADER);
     /* Three distinct days per participant within two years; the age
@@ -497,7 +499,7 @@ static void test_join_many(void **state)
             } while (dup);
             days[p][k] = d;
         }
-    for (int k = NWAVE - 1; k >= 0; k--)
+    for (int k = NWAVE - 1; !grouped && k >= 0; k--)
         for (int p = 0; p < NPART; p++) {
             char date[16];
             int kk = (k + p) % NWAVE;
@@ -506,6 +508,24 @@ static void test_join_many(void **state)
                 "Q%05d,%s,M,%d,5,10,170,active,trained,no,no,,0,900,2500\n",
                 p, date, 20 + kk);
         }
+    for (int p = 0; grouped && p < NPART; p++) {
+        int order[NWAVE];
+        for (int k = 0; k < NWAVE; k++)
+            order[k] = k;
+        for (int a = 1; a < NWAVE; a++)   /* the waves by date */
+            for (int b = a; b > 0 && days[p][order[b]] < days[p][order[b - 1]]; b--) {
+                int t = order[b];
+                order[b] = order[b - 1];
+                order[b - 1] = t;
+            }
+        for (int k = 0; k < NWAVE; k++) {
+            char date[16];
+            cs_fmt_date(date, sizeof date, days[p][order[k]]);
+            len += (size_t)snprintf(text + len, cap - len,
+                "Q%05d,%s,M,%d,5,10,170,active,trained,no,no,,0,900,2500\n",
+                p, date, 20 + order[k]);
+        }
+    }
     path = write_file("many.csv", text);
     free(text);
     assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
@@ -569,6 +589,18 @@ static void test_join_many(void **state)
     remove_file(path);
 }
 
+static void test_join_many(void **state)
+{
+    (void)state;
+    join_many(0);
+}
+
+static void test_join_many_grouped(void **state)
+{
+    (void)state;
+    join_many(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_join_load_errors),
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),
+        cmocka_unit_test(test_join_many_grouped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
