@@ -269,35 +269,50 @@ static void test_counts_by_hand(void **state)
     cs_dose_dispose(&d);
 }
 
-/* The robust trend against statsmodels:
+/* Sessions for the robust trend, as (participant, warmup band, sessions,
+ * cases); the statsmodels references below were computed from them:
  *   sm.GLM(y, [1, band], Binomial()).fit(cov_type="cluster",
  *          cov_kwds={"groups": participant})
- * on the sessions below (values computed once, kept here). */
-static void test_robust_against_statsmodels(void **state)
+ * (values computed once, kept here). */
+static const struct { const char *id; int band, n, y; } sm_rows[] = {
+    { "A", 1, 5, 1 }, { "A", 2, 3, 1 }, { "B", 1, 4, 0 }, { "B", 3, 2, 1 },
+    { "C", 2, 6, 2 }, { "C", 3, 4, 2 }, { "D", 1, 7, 1 }, { "D", 2, 2, 0 },
+    { "D", 3, 1, 1 }, { "E", 3, 5, 3 }, { "F", 1, 3, 0 }, { "F", 2, 4, 1 },
+};
+
+/* d (clustered, default rules) with sm_rows added and finished: warmup
+ * in bands 1, 2, 3 (0, 5, 10 min); with more, session k of row i also has
+ * rpe 1 + (3k + i) mod 10 and duration 20 (1 + (k + i) mod 6) min. */
+static void add_sm_rows(cs_dose *d, int more)
 {
-    static const struct { const char *id; int band, n, y; } rows[] = {
-        { "A", 1, 5, 1 }, { "A", 2, 3, 1 }, { "B", 1, 4, 0 }, { "B", 3, 2, 1 },
-        { "C", 2, 6, 2 }, { "C", 3, 4, 2 }, { "D", 1, 7, 1 }, { "D", 2, 2, 0 },
-        { "D", 3, 1, 1 }, { "E", 3, 5, 3 }, { "F", 1, 3, 0 }, { "F", 2, 4, 1 },
-    };
     cs_rules r;
-    cs_dose d;
-    cs_dose_stats s;
     cs_error err = {0};
     double v[CS_DOSE_N];
-    (void)state;
+
     cs_rules_default(&r);
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    cs_dose_init(d, &r);
+    assert_int_equal(cs_dose_cluster(d, &err), 0);
     all_missing(v);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        for (int k = 0; k < rows[i].n; k++) {
-            /* bands 1, 2, 3 of warmup_min (0, 5, 10, 15) */
-            v[CS_DOSE_WARMUP] = 5.0 * (rows[i].band - 1);
-            assert_int_equal(cs_dose_add(&d, v, k < rows[i].y, 60000,
-                                         str(rows[i].id), &err), 0);
+    for (size_t i = 0; i < sizeof sm_rows / sizeof sm_rows[0]; i++)
+        for (int k = 0; k < sm_rows[i].n; k++) {
+            v[CS_DOSE_WARMUP] = 5.0 * (sm_rows[i].band - 1);
+            if (more) {
+                v[CS_DOSE_RPE] = 1 + (double)((k * 3 + (int)i) % 10);
+                v[CS_DOSE_DURATION] = 20.0 * (double)(1 + (k + (int)i) % 6);
+            }
+            assert_int_equal(cs_dose_add(d, v, k < sm_rows[i].y, 60000,
+                                         str(sm_rows[i].id), &err), 0);
         }
-    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    assert_int_equal(cs_dose_finish(d, &err), 0);
+}
+
+/* The robust trend against statsmodels, warmup alone. */
+static void test_robust_against_statsmodels(void **state)
+{
+    cs_dose d;
+    cs_dose_stats s;
+    (void)state;
+    add_sm_rows(&d, 0);
     cs_dose_stats_compute(&s, &d, CS_DOSE_WARMUP, 0.95, 1);
     assert_int_equal(s.participants, 6);
     assert_rel(s.trend_or.est, 3.488343209250367, 1e-9);
@@ -361,35 +376,14 @@ static int same_double(double a, double b)
 /* Every exposure's robust trend from one walk over the participants
  * (cs_dose_stats_compute_all) is the one a walk for that exposure alone
  * gives, when the participants' entries of three exposures interleave,
- * and each is statsmodels' (the GLM of the test above, on the rows
- * above with rpe 1 + (3k + i) mod 10 and duration 20 (1 + (k + i) mod 6)
- * added to session k of row i). */
+ * and each is statsmodels' (the GLM above, on sm_rows with rpe and
+ * duration added, their bands 1-4 and 1-5 as the score). */
 static void test_robust_all_exposures(void **state)
 {
-    static const struct { const char *id; int band, n, y; } rows[] = {
-        { "A", 1, 5, 1 }, { "A", 2, 3, 1 }, { "B", 1, 4, 0 }, { "B", 3, 2, 1 },
-        { "C", 2, 6, 2 }, { "C", 3, 4, 2 }, { "D", 1, 7, 1 }, { "D", 2, 2, 0 },
-        { "D", 3, 1, 1 }, { "E", 3, 5, 3 }, { "F", 1, 3, 0 }, { "F", 2, 4, 1 },
-    };
-    cs_rules r;
     cs_dose d;
     cs_dose_stats all[CS_DOSE_N], one;
-    cs_error err = {0};
-    double v[CS_DOSE_N];
     (void)state;
-    cs_rules_default(&r);
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
-    all_missing(v);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        for (int k = 0; k < rows[i].n; k++) {
-            v[CS_DOSE_WARMUP] = 5.0 * (rows[i].band - 1);
-            v[CS_DOSE_RPE] = 1 + (double)((k * 3 + (int)i) % 10);
-            v[CS_DOSE_DURATION] = 20.0 * (double)(1 + (k + (int)i) % 6);
-            assert_int_equal(cs_dose_add(&d, v, k < rows[i].y, 60000,
-                                         str(rows[i].id), &err), 0);
-        }
-    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    add_sm_rows(&d, 1);
     cs_dose_stats_compute_all(all, &d, 0.95, 1);
     assert_int_equal(all[CS_DOSE_WARMUP].participants, 6);
     assert_rel(all[CS_DOSE_WARMUP].trend_or.est, 3.488343209250367, 1e-9);
