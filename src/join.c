@@ -269,8 +269,9 @@ size_t cs_survey_count(const cs_survey *s) { return s->nparts; }
 
 size_t cs_survey_bytes(const cs_survey *s)
 {
-    return s->idbytes + s->capidblk * sizeof(char *) + s->txt.cap + s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t)
-           + s->wcap * sizeof(wave_slot);
+    return s->idbytes + s->capidblk * sizeof(char *) + s->txt.cap +
+           s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t) +
+           s->wcap * sizeof(wave_slot);
 }
 
 /* The wave of participant p for a session on day: the last wave with

@@ -261,6 +261,14 @@ void cs__report_logistic(cs_report *r)
     free(y);
 }
 
+/* Whether accumulator i has a report to compute, in the group that may
+ * run apart (1) or in the other (0). */
+static int has_report(const rep *r, size_t i, int apart)
+{
+    return (r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
+           !cs_acc_registry[i]->report_apart == !apart;
+}
+
 /* The reports of the accumulators marked report_apart (the walk over
  * every participant of the dose-response trends), on a second thread. */
 static void *report_apart(void *arg)
@@ -268,8 +276,7 @@ static void *report_apart(void *arg)
     rep *r = arg;
 
     for (size_t i = 0; i < cs_acc_count; i++)
-        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
-            cs_acc_registry[i]->report_apart)
+        if (has_report(r, i, 1))
             cs_acc_registry[i]->report(r);
     return NULL;
 }
@@ -282,16 +289,12 @@ static void compute(rep *r)
     pthread_t th;
     int apart = 0;
 
-    if (cs_source_threads() > 1)
-        for (size_t i = 0; i < cs_acc_count; i++)
-            if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
-                cs_acc_registry[i]->report_apart)
-                apart = 1;
+    for (size_t i = 0; i < cs_acc_count && cs_source_threads() > 1; i++)
+        apart |= has_report(r, i, 1);
     if (apart && pthread_create(&th, NULL, report_apart, r) != 0)
         apart = 0;
     for (size_t i = 0; i < cs_acc_count; i++)
-        if ((r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
-            (!apart || !cs_acc_registry[i]->report_apart))
+        if (has_report(r, i, 0) || (!apart && has_report(r, i, 1)))
             cs_acc_registry[i]->report(r);
     if (apart)
         pthread_join(th, NULL);

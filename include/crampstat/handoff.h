@@ -22,7 +22,7 @@
  * thread's work: enough to ride out the counting thread's bursts (a table
  * growing, a run of new participants) without either thread sleeping.
  * With 4, each thread slept 0.2-0.6 s of a 2.2 s run waiting for the
- * other; 32 made analyze 10 % faster on 5M sessions for 2.5 MiB. */
+ * other; 32 made analyze 10 % faster on 5M sessions for 2.2 MiB. */
 #define CS_HANDOFF_SLOTS 32
 
 typedef struct cs_handoff cs_handoff;
