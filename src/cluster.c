@@ -113,6 +113,13 @@ static const char *id_of(const cs_clu *c, const person *q)
     return c->ids + q->id_off;
 }
 
+/* Ids in byte order, a prefix before the longer id: <0, 0 or >0. */
+static int cmp_ids(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int d = memcmp(a, b, alen < blen ? alen : blen);
+    return d ? d : (alen > blen) - (alen < blen);
+}
+
 static int grow_slots(cs_clu *c)
 {
     size_t n = c->nslot * 2;
@@ -170,13 +177,9 @@ static long find_person(cs_clu *c, cs_str id)
         c->ids = s;
         c->idcap = n;
     }
-    if (c->np) {
-        const person *q = &c->p[c->np - 1];
-        size_t n = q->id_len < id.len ? q->id_len : id.len;
-        int d = memcmp(id_of(c, q), id.ptr, n);
-        if (d > 0 || (d == 0 && q->id_len >= id.len))
-            c->unordered = 1;
-    }
+    if (c->np && cmp_ids(id_of(c, &c->p[c->np - 1]), c->p[c->np - 1].id_len,
+                         id.ptr, id.len) >= 0)
+        c->unordered = 1;
     memcpy(c->ids + c->idlen, id.ptr, id.len);
     c->ids[c->idlen + id.len] = '\0';
     if (c->ne >= NONE)
@@ -393,9 +396,7 @@ typedef struct idref {
 static int cmp_idref(const void *x, const void *y)
 {
     const idref *a = x, *b = y;
-    size_t n = a->len < b->len ? a->len : b->len;
-    int d = memcmp(a->id, b->id, n);
-    return d ? d : (a->len > b->len) - (a->len < b->len);
+    return cmp_ids(a->id, a->len, b->id, b->len);
 }
 
 /* Entries of one participant by key: a handful, so insertion sort. */
@@ -433,13 +434,9 @@ static int in_canonical_layout(const cs_clu *c)
 
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
-        if (i > 0) {
-            const person *r = &c->p[i - 1];
-            size_t n = r->id_len < q->id_len ? r->id_len : q->id_len;
-            int d = memcmp(id_of(c, r), id_of(c, q), n);
-            if (d > 0 || (d == 0 && r->id_len >= q->id_len))
-                return 0;
-        }
+        if (i > 0 && cmp_ids(id_of(c, &c->p[i - 1]), c->p[i - 1].id_len,
+                             id_of(c, q), q->id_len) >= 0)
+            return 0;
         if (q->off != at)
             return 0;
         at += q->count;

@@ -127,6 +127,11 @@ static char *store_id(cs_dose_people *t, const char *id, size_t len)
     return s;
 }
 
+static int cmp_person(const void *x, const void *y)
+{
+    return strcmp(((const person *)x)->id, ((const person *)y)->id);
+}
+
 /* Index + 1 of participant id, added (with no entries) when new; 0 out
  * of memory. *isnew says whether it was added. */
 static size_t find_person(cs_dose_people *t, const char *id, size_t len,
@@ -156,9 +161,9 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     char *s = store_id(t, id, len);
     if (!s)
         return 0;
-    if (t->n && strcmp(t->p[t->n - 1].id, s) >= 0)
-        t->people_unordered = 1;
     t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
+    if (t->n && cmp_person(&t->p[t->n - 1], &t->p[t->n]) >= 0)
+        t->people_unordered = 1;
     t->slot[k] = (uint32_t)++t->n;
     *isnew = 1;
     if (2 * t->n > t->nslot && rehash(t, 2 * t->nslot) < 0)
@@ -524,11 +529,6 @@ int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
 overflow:
     return cs_error_set(err, CS_EDATA, "a dose-response count overflows 64 "
                         "bits when merging");
-}
-
-static int cmp_person(const void *x, const void *y)
-{
-    return strcmp(((const person *)x)->id, ((const person *)y)->id);
 }
 
 /* A participant's entries by key: at most NKEYS, mostly added in key
