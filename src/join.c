@@ -47,6 +47,12 @@ struct cs_survey {
     cs_ingest_counts counts;
 };
 
+/* Whether p is the participant with this id. */
+static inline int part_is(const part *p, cs_str id)
+{
+    return p->id_len == id.len && memcmp(p->id, id.ptr, id.len) == 0;
+}
+
 static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)
 {
     size_t i = (size_t)(h & (s->tcap - 1));
@@ -54,8 +60,7 @@ static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)
         uint32_t v = s->table[i];
         if (!v)
             return &s->table[i];
-        const part *p = &s->parts[v - 1];
-        if (p->id_len == id.len && memcmp(p->id, id.ptr, id.len) == 0)
+        if (part_is(&s->parts[v - 1], id))
             return &s->table[i];
         i = (i + 1) & (s->tcap - 1);
     }
@@ -129,9 +134,7 @@ static int add_wave(cs_survey *s, const cs_wave *w)
 
     /* A survey grouped by participant (the usual file) has the last
      * wave's participant again: no hashing, no probe of the table. */
-    if (v && s->parts[v - 1].id_len == w->participant_id.len &&
-        memcmp(s->parts[v - 1].id, w->participant_id.ptr,
-               w->participant_id.len) == 0)
+    if (v && part_is(&s->parts[v - 1], w->participant_id))
         goto known;
     if ((s->nparts + 1) * 2 > s->tcap && grow_table(s) < 0)
         return CS_ENOMEM;
@@ -297,8 +300,7 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
 
     if (v) {
         const part *p = &s->parts[v - 1];
-        if (p->id_len == id.len &&
-            memcmp(p->id, id.ptr, id.len) == 0)
+        if (part_is(p, id))
             return wave_on(s, p, day);
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
