@@ -113,11 +113,10 @@ static const char *id_of(const cs_clu *c, const person *q)
     return c->ids + q->id_off;
 }
 
-/* Ids in byte order, a prefix before the longer id: <0, 0 or >0. */
-static int cmp_ids(const char *a, size_t alen, const char *b, size_t blen)
+/* Participant q's id. */
+static cs_str id_str(const cs_clu *c, const person *q)
 {
-    int d = memcmp(a, b, alen < blen ? alen : blen);
-    return d ? d : (alen > blen) - (alen < blen);
+    return (cs_str){ id_of(c, q), q->id_len };
 }
 
 static int grow_slots(cs_clu *c)
@@ -177,8 +176,7 @@ static long find_person(cs_clu *c, cs_str id)
         c->ids = s;
         c->idcap = n;
     }
-    if (c->np && cmp_ids(id_of(c, &c->p[c->np - 1]), c->p[c->np - 1].id_len,
-                         id.ptr, id.len) >= 0)
+    if (c->np && cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0)
         c->unordered = 1;
     memcpy(c->ids + c->idlen, id.ptr, id.len);
     c->ids[c->idlen + id.len] = '\0';
@@ -396,7 +394,7 @@ typedef struct idref {
 static int cmp_idref(const void *x, const void *y)
 {
     const idref *a = x, *b = y;
-    return cmp_ids(a->id, a->len, b->id, b->len);
+    return cs_str_cmp((cs_str){ a->id, a->len }, (cs_str){ b->id, b->len });
 }
 
 /* Entries of one participant by key: a handful, so insertion sort. */
@@ -434,8 +432,7 @@ static int in_canonical_layout(const cs_clu *c)
 
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
-        if (i > 0 && cmp_ids(id_of(c, &c->p[i - 1]), c->p[i - 1].id_len,
-                             id_of(c, q), q->id_len) >= 0)
+        if (i > 0 && cs_str_cmp(id_str(c, &c->p[i - 1]), id_str(c, q)) >= 0)
             return 0;
         if (q->off != at)
             return 0;

@@ -39,7 +39,8 @@ struct cs_survey {
     part *parts;
     size_t nparts, pcap;
     uint32_t *table;    /* participant index + 1; 0 = empty */
-    size_t tcap;
+    size_t tcap;        /* its slots (also while it is not yet built) */
+    int deferred;       /* while loading: no table yet, ids rising */
     wave_slot *waves;
     size_t nwaves, wcap;
     uint32_t last;      /* while loading: participant of the last wave + 1 */
@@ -69,10 +70,14 @@ static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)
 static int grow_table(cs_survey *s)
 {
     size_t cap = s->tcap ? s->tcap * 2 : 1024;
-    uint32_t *t = calloc(cap, sizeof *t), *old = s->table;
+    uint32_t *t, *old = s->table;
     size_t oldcap = s->tcap;
 
-    if (!t)
+    if (s->deferred) {      /* only the size is kept until it is built */
+        s->tcap = cap;
+        return CS_OK;
+    }
+    if (!(t = calloc(cap, sizeof *t)))
         return CS_ENOMEM;
     s->table = t;
     s->tcap = cap;
@@ -83,6 +88,35 @@ static int grow_table(cs_survey *s)
             *lookup(s, id, cs_hash64(id.ptr, id.len, 0)) = old[i];
         }
     free(old);
+    return CS_OK;
+}
+
+/* The table of every participant so far, at the size kept for it. While
+ * the ids come in rising order no lookup is needed (a rising id is new),
+ * and a probe of a table far larger than the cache stalls on each; here
+ * the inserts do not wait on one another, and the slots are fetched a
+ * few participants ahead. */
+#define BUILD_AHEAD 8
+static int build_table(cs_survey *s)
+{
+    uint64_t h[BUILD_AHEAD];
+
+    if (!(s->table = calloc(s->tcap, sizeof *s->table)))
+        return CS_ENOMEM;
+    s->deferred = 0;
+    for (size_t i = 0; i < s->nparts + BUILD_AHEAD; i++) {
+        if (i >= BUILD_AHEAD) {
+            size_t j = i - BUILD_AHEAD;
+            const part *p = &s->parts[j];
+            *lookup(s, (cs_str){ p->id, p->id_len }, h[j % BUILD_AHEAD]) =
+                (uint32_t)(j + 1);
+        }
+        if (i < s->nparts) {
+            const part *p = &s->parts[i];
+            h[i % BUILD_AHEAD] = cs_hash64(p->id, p->id_len, 0);
+            __builtin_prefetch(&s->table[h[i % BUILD_AHEAD] & (s->tcap - 1)], 1);
+        }
+    }
     return CS_OK;
 }
 
@@ -138,9 +172,16 @@ static int add_wave(cs_survey *s, const cs_wave *w)
         goto known;
     if ((s->nparts + 1) * 2 > s->tcap && grow_table(s) < 0)
         return CS_ENOMEM;
-    slot = lookup(s, w->participant_id,
+    if (s->deferred && s->nparts &&
+        cs_str_cmp((cs_str){ s->parts[s->nparts - 1].id,
+                             s->parts[s->nparts - 1].id_len },
+                   w->participant_id) >= 0 &&
+        build_table(s) < 0)
+        return CS_ENOMEM;
+    slot = s->deferred ? NULL
+         : lookup(s, w->participant_id,
                   cs_hash64(w->participant_id.ptr, w->participant_id.len, 0));
-    if (!*slot) {
+    if (!slot || !*slot) {
         if (s->nparts == s->pcap) {
             size_t cap = s->pcap ? s->pcap * 2 : 1024;
             part *np = realloc(s->parts, cap * sizeof *np);
@@ -156,9 +197,12 @@ static int add_wave(cs_survey *s, const cs_wave *w)
         p->nwaves = 0;
         p->head = -1;
         p->first = s->nwaves;   /* so while the waves stay in order */
-        *slot = (uint32_t)++s->nparts;
+        v = (uint32_t)++s->nparts;
+        if (slot)
+            *slot = v;
+    } else {
+        v = *slot;
     }
-    v = *slot;
 known:
     p = &s->parts[v - 1];
     for (int64_t i = p->head; i >= 0; i = s->waves[i].prev)
@@ -216,6 +260,7 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     cs_buf_init(&s->txt, (size_t)1 << 36);
+    s->deferred = 1;
     if (grow_table(s) < 0) {
         cs_reader_free(r);
         cs_survey_free(s);
@@ -247,6 +292,8 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
     }
     s->counts = cs_ingest_counts_of(in);
     cs_ingest_free(in);
+    if (rc >= 0 && s->deferred && build_table(s) < 0)
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     if (rc < 0) {
         cs_survey_free(s);
         return rc;

@@ -73,6 +73,14 @@ static inline int cs_str_eq(cs_str a, const char *lit)
     return a.len == n && __builtin_memcmp(a.ptr, lit, n) == 0;
 }
 
+/* Byte order, a prefix first: <0, 0, >0 as a sorts before, with or
+ * after b. */
+static inline int cs_str_cmp(cs_str a, cs_str b)
+{
+    int d = __builtin_memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+    return d ? d : (a.len > b.len) - (a.len < b.len);
+}
+
 /* ASCII case-insensitive. */
 static inline int cs_str_ieq(cs_str a, const char *lit)
 {
