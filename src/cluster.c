@@ -51,8 +51,9 @@ struct cs_clu {
     size_t holes;      /* entries left behind by participants that moved */
     char *ids;
     size_t idlen, idcap;
-    uint32_t *slot;    /* open addressing: person index + 1, 0 = empty */
-    size_t nslot;      /* a power of two */
+    uint32_t *slot;    /* open addressing: person index + 1, 0 = empty;
+                          NULL while every id has risen (see find_person) */
+    size_t nslot;      /* a power of two, kept also while slot is NULL */
     size_t last;       /* the last person looked up */
     int sorted;        /* entries contiguous per person, in key order */
     /* 0: the layout cs_clu_finish gives holds already (participants in id
@@ -77,10 +78,8 @@ int cs_clu_create(cs_clu **out, cs_error *err)
 {
     cs_clu *c = calloc(1, sizeof *c);
 
-    if (!c || !(c->slot = calloc(1024, sizeof *c->slot))) {
-        free(c);
+    if (!c)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
-    }
     c->nslot = 1024;
     c->last = SIZE_MAX;
     *out = c;
@@ -105,7 +104,7 @@ size_t cs_clu_bytes(const cs_clu *c)
     if (!c)
         return 0;
     return sizeof *c + c->capp * sizeof *c->p + c->cape * sizeof *c->e +
-           c->idcap + c->nslot * sizeof *c->slot;
+           c->idcap + (c->slot ? c->nslot * sizeof *c->slot : 0);
 }
 
 static const char *id_of(const cs_clu *c, const person *q)
@@ -119,9 +118,9 @@ static cs_str id_str(const cs_clu *c, const person *q)
     return (cs_str){ id_of(c, q), q->id_len };
 }
 
-static int grow_slots(cs_clu *c)
+/* The table of every participant, at n slots; -1 out of memory. */
+static int fill_slots(cs_clu *c, size_t n)
 {
-    size_t n = c->nslot * 2;
     uint32_t *s = calloc(n, sizeof *s);
 
     if (!s)
@@ -138,11 +137,25 @@ static int grow_slots(cs_clu *c)
     return 0;
 }
 
-/* Index of participant id, added when new; -1 out of memory. */
+static int grow_slots(cs_clu *c)
+{
+    if (!c->slot) {     /* not built: only its size follows */
+        c->nslot *= 2;
+        return 0;
+    }
+    return fill_slots(c, c->nslot * 2);
+}
+
+/* Index of participant id, added when new; -1 out of memory. While the
+ * ids of new participants rise (input grouped by participant in id
+ * order, or a sorted state merged), an id above the last one is new
+ * without a look at the table, which at 200,000 participants misses the
+ * cache on every probe; the table is built at the first id that does
+ * not rise. */
 static long find_person(cs_clu *c, cs_str id)
 {
     uint32_t h;
-    size_t k;
+    size_t k = 0;
 
     if (c->last < c->np) {
         const person *q = &c->p[c->last];
@@ -150,7 +163,12 @@ static long find_person(cs_clu *c, cs_str id)
             return (long)c->last;
     }
     h = hash_id(id.ptr, id.len);
-    for (k = h & (c->nslot - 1); c->slot[k]; k = (k + 1) & (c->nslot - 1)) {
+    if (!c->slot && c->np &&
+        cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0 &&
+        fill_slots(c, c->nslot) < 0)
+        return -1;
+    for (k = h & (c->nslot - 1); c->slot && c->slot[k];
+         k = (k + 1) & (c->nslot - 1)) {
         const person *q = &c->p[c->slot[k] - 1];
         if (q->hash == h && q->id_len == id.len &&
             memcmp(id_of(c, q), id.ptr, id.len) == 0)
@@ -176,7 +194,8 @@ static long find_person(cs_clu *c, cs_str id)
         c->ids = s;
         c->idcap = n;
     }
-    if (c->np && cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0)
+    if (c->slot && c->np &&
+        cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0)
         c->unordered = 1;
     memcpy(c->ids + c->idlen, id.ptr, id.len);
     c->ids[c->idlen + id.len] = '\0';
@@ -184,7 +203,8 @@ static long find_person(cs_clu *c, cs_str id)
         return -1;
     c->p[c->np] = (person){ c->idlen, (uint32_t)id.len, (uint32_t)c->ne, 0, h };
     c->idlen += id.len + 1;
-    c->slot[k] = (uint32_t)(c->np + 1);
+    if (c->slot)
+        c->slot[k] = (uint32_t)(c->np + 1);
     c->last = c->np++;
     c->sorted = 0;
     if (c->np * 2 > c->nslot && grow_slots(c) < 0)
@@ -413,6 +433,9 @@ static void sort_block(entry *e, size_t n)
 
 static void rehash(cs_clu *c)
 {
+    c->last = SIZE_MAX;
+    if (!c->slot)
+        return;
     memset(c->slot, 0, c->nslot * sizeof *c->slot);
     for (size_t i = 0; i < c->np; i++) {
         size_t s = c->p[i].hash & (c->nslot - 1);

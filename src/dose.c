@@ -47,8 +47,9 @@ typedef struct person {
 struct cs_dose_people {
     person *p;
     size_t n, cap;
-    uint32_t *slot;               /* open addressing: index + 1, 0 empty */
-    size_t nslot;
+    uint32_t *slot;               /* open addressing: index + 1, 0 empty;
+                                     NULL while every id has risen */
+    size_t nslot;                 /* kept also while slot is NULL */
     /* Every participant's entries, back to back. A participant met again
      * after others (input not grouped by participant) whose entries grow
      * is moved to the end; the hole it leaves is reclaimed when the pool
@@ -133,17 +134,25 @@ static int cmp_person(const void *x, const void *y)
 }
 
 /* Index + 1 of participant id, added (with no entries) when new; 0 out
- * of memory. *isnew says whether it was added. */
+ * of memory. *isnew says whether it was added. As in cluster.c, the
+ * table is built only at the first new id that does not rise: till then
+ * an id above the last one is new without a probe. */
 static size_t find_person(cs_dose_people *t, const char *id, size_t len,
                           int *isnew)
 {
     uint32_t h = hash_id(id, len);
-    size_t k;
+    size_t k = 0;
 
     *isnew = 0;
-    if (t->nslot == 0 && rehash(t, 64) < 0)
+    if (t->nslot == 0)
+        t->nslot = 64;
+    if (!t->slot && t->n &&
+        cs_str_cmp((cs_str){ t->p[t->n - 1].id, t->p[t->n - 1].id_len },
+                   (cs_str){ id, len }) >= 0 &&
+        rehash(t, t->nslot) < 0)
         return 0;
-    for (k = h & (t->nslot - 1); t->slot[k]; k = (k + 1) & (t->nslot - 1)) {
+    for (k = h & (t->nslot - 1); t->slot && t->slot[k];
+         k = (k + 1) & (t->nslot - 1)) {
         const person *p = &t->p[t->slot[k] - 1];
         if (p->hash == h && p->id_len == len && memcmp(p->id, id, len) == 0)
             return t->slot[k];
@@ -164,10 +173,16 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
     if (t->n && cmp_person(&t->p[t->n - 1], &t->p[t->n]) >= 0)
         t->people_unordered = 1;
-    t->slot[k] = (uint32_t)++t->n;
+    ++t->n;
+    if (t->slot)
+        t->slot[k] = (uint32_t)t->n;
     *isnew = 1;
-    if (2 * t->n > t->nslot && rehash(t, 2 * t->nslot) < 0)
-        return 0;
+    if (2 * t->n > t->nslot) {
+        if (!t->slot)
+            t->nslot *= 2;
+        else if (rehash(t, 2 * t->nslot) < 0)
+            return 0;
+    }
     return t->n;
 }
 
