@@ -27,6 +27,9 @@ typedef struct wave_slot {
 } wave_slot;
 
 #define ID_BLOCK ((size_t)64 * 1024)
+/* Participants after the cursor's that cs_survey_find_at tries before the
+ * table. */
+#define NEXT_PARTS 2
 
 struct cs_survey {
     /* The participants' ids, in blocks that never move, so that a wave's
@@ -349,6 +352,15 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
         const part *p = &s->parts[v - 1];
         if (part_is(p, id))
             return wave_on(s, p, day);
+        /* Sessions grouped by participant in the survey's order go on
+         * to the next participant (or one a few on, past those without
+         * sessions): the parts are read in order, where a probe of the
+         * table misses the cache. */
+        for (uint32_t k = v; k < s->nparts && k < v + NEXT_PARTS; k++)
+            if (part_is(&s->parts[k], id)) {
+                cur->part = k + 1;
+                return wave_on(s, &s->parts[k], day);
+            }
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
         return NULL;
