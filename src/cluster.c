@@ -230,6 +230,7 @@ static int room(cs_clu *c, size_t more, size_t skip)
         entry *ne = malloc(cap * sizeof *ne);
         if (!ne)
             return -1;
+        cs_hint_huge(ne, cap * sizeof *ne);
         for (size_t i = 0; i <= c->np; i++) {
             size_t k = i < c->np ? i : skip;
             if ((i < c->np && i == skip) || k >= c->np)
@@ -253,6 +254,7 @@ static int room(cs_clu *c, size_t more, size_t skip)
     entry *ne = realloc(c->e, m * sizeof *ne);
     if (!ne)
         return -1;
+    cs_hint_huge(ne, m * sizeof *ne);
     c->e = ne;
     c->cape = m;
     return 0;

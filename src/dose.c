@@ -209,6 +209,8 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
             free(nk);
             return -1;
         }
+        cs_hint_huge(ne, cap * sizeof *ne);
+        cs_hint_huge(nk, cap);
         for (size_t i = 0; i < t->n; i++) {
             person *p = &t->p[i];
             if (i + 1 == skip)
@@ -244,10 +246,12 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
     pentry *ne = realloc(t->ent, cap * sizeof *ne);
     if (!ne)
         return -1;
+    cs_hint_huge(ne, cap * sizeof *ne);
     t->ent = ne;
     unsigned char *nk = realloc(t->key, cap);
     if (!nk)
         return -1;
+    cs_hint_huge(nk, cap);
     t->key = nk;
     t->cape = cap;
     return 0;

@@ -216,6 +216,7 @@ known:
         wave_slot *nw = realloc(s->waves, cap * sizeof *nw);
         if (!nw)
             return CS_ENOMEM;
+        cs_hint_huge(nw, cap * sizeof *nw);
         s->waves = nw;
         s->wcap = cap;
     }
