@@ -179,6 +179,36 @@ static void free_without_finish(void **state)
     cs_handoff_free(NULL);
 }
 
+/* fn leaves a note in err on item 470 yet succeeds, then fails on item
+ * 500: each call starts with err clear, so the error that arrives is item
+ * 500's (cs_error_set keeps the first error it is given). */
+static int note_then_fail(void *p, const char *bytes, void *payload,
+                          cs_error *err)
+{
+    const item *it = p;
+    if (it->i == 470)   /* in the batch of 64 that holds 500 */
+        cs_error_set(err, CS_EDATA, "a note on item 470");
+    return check_item(p, bytes, payload, err);
+}
+
+static void each_call_starts_clear(void **state)
+{
+    (void)state;
+    for (int threaded = 0; threaded < 2; threaded++) {
+        seen s = { 0, 0, 0, 0, 500 };
+        cs_handoff *h;
+        cs_error err = {0}, ferr = {0};
+        assert_int_equal(cs_handoff_create(&h, threaded, sizeof(item), 64,
+                                           1024, note_then_fail, &s, &err),
+                         CS_OK);
+        put_all(h, 1000, &err);
+        assert_int_equal(cs_handoff_finish(h, &ferr), CS_EDATA);
+        assert_string_equal(ferr.msg, "item 500 refused");
+        cs_handoff_free(h);
+        assert_int_equal(s.calls, 501);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +216,7 @@ int main(void)
         cmocka_unit_test(big_item),
         cmocka_unit_test(error_stops),
         cmocka_unit_test(free_without_finish),
+        cmocka_unit_test(each_call_starts_clear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
