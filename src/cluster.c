@@ -76,7 +76,7 @@ static uint32_t hash_id(const char *s, size_t n)
 
 int cs_clu_create(cs_clu **out, cs_error *err)
 {
-    cs_clu *c = calloc(1, sizeof *c);
+    cs_clu *c = cs__calloc_lines(sizeof *c);
 
     if (!c)
         return cs_error_set(err, CS_ENOMEM, "out of memory");

@@ -376,7 +376,7 @@ int cs_dose_cluster(cs_dose *d, cs_error *err)
 {
     if (d->people)
         return CS_OK;
-    if (!(d->people = calloc(1, sizeof *d->people)))
+    if (!(d->people = cs__calloc_lines(sizeof *d->people)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     return CS_OK;
 }

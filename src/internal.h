@@ -3,10 +3,27 @@
 #define CRAMPSTAT_INTERNAL_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <crampstat/buf.h>
 #include <crampstat/calories.h>
 #include <crampstat/error.h>
 #include <crampstat/stats.h>
+
+/* Zeroed memory on cache lines of its own, for a state the counting
+ * thread writes at every session: sharing a line with anything the
+ * reading thread writes would move the line between the cores at each
+ * write (a calloc'd 2 KB state beside the reader's record cost the
+ * counting thread a third more time). Freed with free. */
+static inline void *cs__calloc_lines(size_t n)
+{
+    size_t m = (n + 63) / 64 * 64;
+    void *p = aligned_alloc(64, m ? m : 64);
+
+    if (p)
+        memset(p, 0, m);
+    return p;
+}
 
 /* A partial-state text being parsed (aggregate and calories states share
  * the line format: space-separated words, one record a line). The input
