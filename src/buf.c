@@ -1,16 +1,11 @@
 /* Growable buffers with a hard cap. Growth doubles, so a stream that reuses
  * one buffer allocates only while warming up. The first failure sticks
  * (buf.h): every append goes through cs_buf_reserve, which checks it. */
-/* madvise and MADV_HUGEPAGE (cs_hint_huge) */
-#define _DEFAULT_SOURCE 1
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 #include <crampstat/buf.h>
 
 #define DEFAULT_MAX ((size_t)1 << 30)
@@ -152,25 +147,4 @@ int cs_buf_failed(const cs_buf *b, cs_error *err)
 {
     int code = err->code ? err->code : cs_buf_check(b, err);
     return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
-}
-
-void cs_hint_huge(void *p, size_t n)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t page = 4096;
-    uintptr_t a = (uintptr_t)p & ~(page - 1);
-    uintptr_t b = ((uintptr_t)p + n + page - 1) & ~(page - 1);
-
-    /* The whole pages the block lies on. A large block is a mapping of
-     * its own (malloc's header is in its first page), and the hint must
-     * cover all of it: one on a part would split the mapping, and
-     * realloc could no longer grow it in place (mremap fails across
-     * mappings, and the block would be copied). Below 4 MiB it is not
-     * worth a system call. A failure is harmless. */
-    if (p && n >= ((size_t)4 << 20))
-        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
 }

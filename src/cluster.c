@@ -20,6 +20,7 @@
 #include <gsl/gsl_cdf.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
+#include <crampstat/grow.h>
 #include "internal.h"
 
 #define NONE UINT32_MAX
@@ -91,7 +92,7 @@ void cs_clu_free(cs_clu *c)
     if (!c)
         return;
     free(c->p);
-    free(c->e);
+    cs_grow_free(c->e);
     free(c->ids);
     free(c->slot);
     free(c);
@@ -227,10 +228,9 @@ static int room(cs_clu *c, size_t more, size_t skip)
         size_t cap = c->cape, at = 0;
         while (cap < c->ne - c->holes + more)
             cap *= 2;
-        entry *ne = malloc(cap * sizeof *ne);
+        entry *ne = cs_grow_realloc(NULL, cap * sizeof *ne);
         if (!ne)
             return -1;
-        cs_hint_huge(ne, cap * sizeof *ne);
         for (size_t i = 0; i <= c->np; i++) {
             size_t k = i < c->np ? i : skip;
             if ((i < c->np && i == skip) || k >= c->np)
@@ -241,7 +241,7 @@ static int room(cs_clu *c, size_t more, size_t skip)
             q->off = (uint32_t)at;
             at += q->count;
         }
-        free(c->e);
+        cs_grow_free(c->e);
         c->e = ne;
         c->cape = cap;
         c->ne = at;
@@ -251,10 +251,9 @@ static int room(cs_clu *c, size_t more, size_t skip)
     size_t m = c->cape ? c->cape * 2 : 4096;
     while (m < need)
         m *= 2;
-    entry *ne = realloc(c->e, m * sizeof *ne);
+    entry *ne = cs_grow_realloc(c->e, m * sizeof *ne);
     if (!ne)
         return -1;
-    cs_hint_huge(ne, m * sizeof *ne);
     c->e = ne;
     c->cape = m;
     return 0;
@@ -493,9 +492,9 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     }
     order = malloc((c->np + 1) * sizeof *order);
     np = malloc((c->np + 1) * sizeof *np);
-    ne = malloc((c->ne + 1) * sizeof *ne);
+    ne = cs_grow_realloc(NULL, (c->ne + 1) * sizeof *ne);
     if (!order || !np || !ne) {
-        free(order); free(np); free(ne);
+        free(order); free(np); cs_grow_free(ne);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < c->np; i++)
@@ -514,7 +513,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     }
     free(order);
     free(c->p);
-    free(c->e);
+    cs_grow_free(c->e);
     c->p = np;
     c->capp = c->np + 1;
     c->e = ne;

@@ -6,6 +6,7 @@
 #include <gsl/gsl_cdf.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/dose.h>
+#include <crampstat/grow.h>
 #include <crampstat/value.h>
 #include <crampstat/writer.h>
 #include "internal.h"
@@ -202,15 +203,13 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
         size_t cap = t->cape, at = 0;
         while (cap < t->nent - t->holes + more)
             cap *= 2;
-        pentry *ne = malloc(cap * sizeof *ne);
-        unsigned char *nk = malloc(cap);
+        pentry *ne = cs_grow_realloc(NULL, cap * sizeof *ne);
+        unsigned char *nk = cs_grow_realloc(NULL, cap);
         if (!ne || !nk) {
-            free(ne);
-            free(nk);
+            cs_grow_free(ne);
+            cs_grow_free(nk);
             return -1;
         }
-        cs_hint_huge(ne, cap * sizeof *ne);
-        cs_hint_huge(nk, cap);
         for (size_t i = 0; i < t->n; i++) {
             person *p = &t->p[i];
             if (i + 1 == skip)
@@ -231,8 +230,8 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
             p->off = (uint32_t)at;
             at += p->nent;
         }
-        free(t->ent);
-        free(t->key);
+        cs_grow_free(t->ent);
+        cs_grow_free(t->key);
         t->ent = ne;
         t->key = nk;
         t->cape = cap;
@@ -243,15 +242,13 @@ static int pool_room(cs_dose_people *t, size_t more, size_t skip)
     size_t cap = t->cape ? 2 * t->cape : 4096;
     while (cap < need)
         cap *= 2;
-    pentry *ne = realloc(t->ent, cap * sizeof *ne);
+    pentry *ne = cs_grow_realloc(t->ent, cap * sizeof *ne);
     if (!ne)
         return -1;
-    cs_hint_huge(ne, cap * sizeof *ne);
     t->ent = ne;
-    unsigned char *nk = realloc(t->key, cap);
+    unsigned char *nk = cs_grow_realloc(t->key, cap);
     if (!nk)
         return -1;
-    cs_hint_huge(nk, cap);
     t->key = nk;
     t->cape = cap;
     return 0;
@@ -357,8 +354,8 @@ static void people_free(cs_dose_people *t)
     free(t->block);
     free(t->p);
     free(t->slot);
-    free(t->ent);
-    free(t->key);
+    cs_grow_free(t->ent);
+    cs_grow_free(t->key);
     free(t);
 }
 

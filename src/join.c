@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/derive.h>
+#include <crampstat/grow.h>
 #include <crampstat/join.h>
 
 typedef struct part {
@@ -213,10 +214,9 @@ known:
             return 0;
     if (s->nwaves == s->wcap) {
         size_t cap = s->wcap ? s->wcap * 2 : 1024;
-        wave_slot *nw = realloc(s->waves, cap * sizeof *nw);
+        wave_slot *nw = cs_grow_realloc(s->waves, cap * sizeof *nw);
         if (!nw)
             return CS_ENOMEM;
-        cs_hint_huge(nw, cap * sizeof *nw);
         s->waves = nw;
         s->wcap = cap;
     }
@@ -392,7 +392,7 @@ void cs_survey_free(cs_survey *s)
     cs_buf_dispose(&s->txt);
     free(s->parts);
     free(s->table);
-    free(s->waves);
+    cs_grow_free(s->waves);
     free(s);
 }
 

@@ -6,11 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <stdio.h>
 #include <stdlib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <string.h>
 #include <crampstat/buf.h>
 
@@ -179,64 +175,6 @@ static void test_trim_every_short_string(void **state)
     assert_int_equal(cases, 1 + 7 + 49 + 343 + 2401 + 16807);
 }
 
-/* The mappings of /proc/self/maps that overlap [p, p + n); -1 where
- * there is no such file (not Linux). */
-static int mappings_over(const void *p, size_t n)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    unsigned long lo, hi, a = (unsigned long)(uintptr_t)p, b = a + n;
-    char line[512];
-    int k = 0;
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo < b && hi > a)
-            k++;
-    fclose(f);
-    return k;
-}
-
-/* The huge-page hint covers a large block's whole mapping: a hint on a
- * part of it would split it in three (kernel mappings differ in their
- * flags), and realloc could then no longer grow it in place but would
- * copy it. The block is still one mapping after the hint and after
- * growing, and keeps its bytes. */
-static void test_hint_huge_keeps_one_mapping(void **state)
-{
-    size_t n = (size_t)12 << 20;
-    unsigned char *p = malloc(n), *q;
-
-    (void)state;
-    assert_non_null(p);
-#ifdef __GLIBC__
-    /* A block this large is a mapping of its own unless malloc's moving
-     * threshold has risen past it: pin it, then allocate again. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    free(p);
-    p = malloc(n);
-    assert_non_null(p);
-#endif
-    for (size_t i = 0; i < n; i += 4096)
-        p[i] = (unsigned char)(i >> 12);
-    if (mappings_over(p, n) < 0) {
-        free(p);
-        skip();
-    }
-    assert_int_equal(mappings_over(p, n), 1);
-    cs_hint_huge(p, n);
-    assert_int_equal(mappings_over(p, n), 1);
-    q = realloc(p, 2 * n);
-    assert_non_null(q);
-    cs_hint_huge(q, 2 * n);
-    assert_int_equal(mappings_over(q, 2 * n), 1);
-    for (size_t i = 0; i < n; i += 4096)
-        assert_int_equal(q[i], (unsigned char)(i >> 12));
-    cs_hint_huge(NULL, n);     /* nothing to hint: no effect */
-    cs_hint_huge(q, 100);      /* too small to be worth it */
-    free(q);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,7 +185,6 @@ int main(void)
         cmocka_unit_test(test_first_error_kept),
         cmocka_unit_test(test_failed_reason),
         cmocka_unit_test(test_trim_every_short_string),
-        cmocka_unit_test(test_hint_huge_keeps_one_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,13 +65,6 @@ int cs_buf_failed(const cs_buf *b, cs_error *err);
 /* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
 char *cs_buf_take(cs_buf *b, size_t *len);
 
-/* Ask for huge pages (2 MiB) under the n bytes at p: a hint, for a large
- * table that grows as the input is read. Each fresh 4 KiB page costs a
- * fault, and on a virtual machine a fault is dear: about 40,000 of them
- * for the 5M-session analyze, a tenth of its CPU time. Where the kernel
- * has no such pages, or the hint does not apply, nothing changes. */
-void cs_hint_huge(void *p, size_t n);
-
 /* Inline: they run several times per field on the hot path, and with a
  * literal argument the compiler folds strlen away. */
 static inline int cs_str_eq(cs_str a, const char *lit)
