@@ -32,8 +32,7 @@
 typedef struct head {
     size_t reserve;     /* bytes the block may reach in place; 0: malloc's */
     size_t size;        /* bytes asked for last */
-    void *map;          /* the reservation, and its length */
-    size_t map_len;
+    void *map;          /* the reservation (map_len(reserve) bytes) */
 } head;
 #define HEAD 64
 _Static_assert(sizeof(head) <= HEAD, "the head fits before the block");
@@ -50,18 +49,24 @@ static void *by_malloc(void *p, size_t n)
     if (!h)
         return NULL;
     if (!p)
-        *h = (head){ 0, 0, NULL, 0 };
+        *h = (head){ 0, 0, NULL };
     h->size = n;
     return (char *)h + HEAD;
 }
 
 #ifdef CS_GROW_MAP
+/* The length mapped for a reservation: the block, room to align it, the
+ * head. */
+static size_t map_len(size_t reserve)
+{
+    return reserve + HUGE + HEAD;
+}
+
 /* A reservation of reserve bytes after a head, the block 2 MiB aligned
  * (so that huge pages line up with it); NULL when none can be had. */
 static void *reserve_block(size_t reserve)
 {
-    size_t len = reserve + HUGE + HEAD;
-    char *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+    char *map = mmap(NULL, map_len(reserve), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     uintptr_t data;
     head *h;
@@ -70,7 +75,7 @@ static void *reserve_block(size_t reserve)
         return NULL;
     data = ((uintptr_t)map + HEAD + HUGE - 1) & ~(HUGE - 1);
     h = head_of((void *)data);
-    *h = (head){ reserve, 0, map, len };
+    *h = (head){ reserve, 0, map };
 #ifdef MADV_HUGEPAGE
     /* The first 2 MiB keep small pages: a small table stays small. */
     if (reserve > HUGE)
@@ -124,7 +129,7 @@ void *cs__grow_realloc_reserve(void *p, size_t n, size_t reserve)
             head_of(q)->size = n;
             if (h) {
                 memcpy(q, p, h->size < n ? h->size : n);
-                munmap(h->map, h->map_len);
+                munmap(h->map, map_len(h->reserve));
             }
             return q;
         }
@@ -156,7 +161,7 @@ void cs_grow_free(void *p)
     h = head_of(p);
 #ifdef CS_GROW_MAP
     if (h->reserve) {
-        munmap(h->map, h->map_len);
+        munmap(h->map, map_len(h->reserve));
         return;
     }
 #endif
