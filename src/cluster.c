@@ -160,7 +160,7 @@ static long find_person(cs_clu *c, cs_str id)
 
     if (c->last < c->np) {
         const person *q = &c->p[c->last];
-        if (q->id_len == id.len && memcmp(id_of(c, q), id.ptr, id.len) == 0)
+        if (q->id_len == id.len && cs_bytes_eq(id_of(c, q), id.ptr, id.len))
             return (long)c->last;
     }
     h = hash_id(id.ptr, id.len);
@@ -172,7 +172,7 @@ static long find_person(cs_clu *c, cs_str id)
          k = (k + 1) & (c->nslot - 1)) {
         const person *q = &c->p[c->slot[k] - 1];
         if (q->hash == h && q->id_len == id.len &&
-            memcmp(id_of(c, q), id.ptr, id.len) == 0)
+            cs_bytes_eq(id_of(c, q), id.ptr, id.len))
             return (long)(c->last = c->slot[k] - 1);
     }
     if (c->np >= UINT32_MAX - 1 || id.len >= UINT32_MAX)

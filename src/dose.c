@@ -155,7 +155,7 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     for (k = h & (t->nslot - 1); t->slot && t->slot[k];
          k = (k + 1) & (t->nslot - 1)) {
         const person *p = &t->p[t->slot[k] - 1];
-        if (p->hash == h && p->id_len == len && memcmp(p->id, id, len) == 0)
+        if (p->hash == h && p->id_len == len && cs_bytes_eq(p->id, id, len))
             return t->slot[k];
     }
     if (t->n >= UINT32_MAX - 1 || len >= UINT32_MAX)
@@ -465,7 +465,7 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     cs_dose_people *t = d->people;
     const person *p = t->cur ? &t->p[t->cur - 1] : NULL;
     if (!p || p->id_len != participant.len ||
-        memcmp(p->id, participant.ptr, participant.len) != 0) {
+        !cs_bytes_eq(p->id, participant.ptr, participant.len)) {
         int isnew, rc = flush(t);
         size_t idx = rc < 0 ? 0 : find_person(t, participant.ptr, participant.len, &isnew);
         if (rc == -2)

@@ -249,7 +249,7 @@ static inline int is_family(const family *f, const char *p, size_t plen,
                             unsigned digits)
 {
     return f->plen == plen && f->digits == digits &&
-           memcmp(f->prefix, p, plen) == 0;
+           cs_bytes_eq(f->prefix, p, plen);
 }
 
 static long find_family(const cs_idset *s, const char *p, size_t plen,

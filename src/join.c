@@ -55,7 +55,7 @@ struct cs_survey {
 /* Whether p is the participant with this id. */
 static inline int part_is(const part *p, cs_str id)
 {
-    return p->id_len == id.len && memcmp(p->id, id.ptr, id.len) == 0;
+    return p->id_len == id.len && cs_bytes_eq(p->id, id.ptr, id.len);
 }
 
 static uint32_t *lookup(const cs_survey *s, cs_str id, uint64_t h)

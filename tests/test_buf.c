@@ -175,6 +175,31 @@ static void test_trim_every_short_string(void **state)
     assert_int_equal(cases, 1 + 7 + 49 + 343 + 2401 + 16807);
 }
 
+/* cs_bytes_eq against memcmp: every length from 0 to 40, equal bytes
+ * and a difference at each position in turn, each with a difference of
+ * one bit and of the whole byte, at two alignments. */
+static void test_bytes_eq_every_position(void **state)
+{
+    unsigned char a[48], b[48];
+
+    (void)state;
+    for (int off = 0; off < 2; off++)
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t i = 0; i < n; i++)
+                a[off + i] = b[off + i] = (unsigned char)(i * 37 + n);
+            assert_true(cs_bytes_eq(a + off, b + off, n));
+            for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < 3; k++) {
+                    static const unsigned char flips[3] = { 0x01, 0x80, 0xff };
+                    b[off + i] ^= flips[k];
+                    assert_int_equal(cs_bytes_eq(a + off, b + off, n),
+                                     memcmp(a + off, b + off, n) == 0);
+                    assert_false(cs_bytes_eq(a + off, b + off, n));
+                    b[off + i] = a[off + i];
+                }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_first_error_kept),
         cmocka_unit_test(test_failed_reason),
         cmocka_unit_test(test_trim_every_short_string),
+        cmocka_unit_test(test_bytes_eq_every_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
