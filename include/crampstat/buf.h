@@ -75,6 +75,20 @@ static inline int cs_str_eq(cs_str a, const char *lit)
     return a.len == n && __builtin_memcmp(a.ptr, lit, n) == 0;
 }
 
+/* Whether the first w and the last w of the n bytes (w <= n <= 2 w) at x
+ * and y are the same: all n of them. */
+static inline int cs__ends_eq(const unsigned char *x, const unsigned char *y,
+                              size_t n, size_t w)
+{
+    uint64_t x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+
+    memcpy(&x0, x, w);
+    memcpy(&y0, y, w);
+    memcpy(&x1, x + n - w, w);
+    memcpy(&y1, y + n - w, w);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 /* Whether the n bytes at a and b are the same: ids of up to 16 bytes in
  * two overlapping loads of each, without a call (memcmp was a call a
  * session in each table that checks "the same participant as before"). */
@@ -82,22 +96,10 @@ static inline int cs_bytes_eq(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
 
-    if (n >= 8 && n <= 16) {
-        uint64_t x0, x1, y0, y1;
-        memcpy(&x0, x, 8);
-        memcpy(&y0, y, 8);
-        memcpy(&x1, x + n - 8, 8);
-        memcpy(&y1, y + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x0, x1, y0, y1;
-        memcpy(&x0, x, 4);
-        memcpy(&y0, y, 4);
-        memcpy(&x1, x + n - 4, 4);
-        memcpy(&y1, y + n - 4, 4);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
+    if (n >= 8 && n <= 16)
+        return cs__ends_eq(x, y, n, 8);
+    if (n >= 4 && n < 8)
+        return cs__ends_eq(x, y, n, 4);
     if (n < 4)   /* bytes 0, n / 2 and n - 1 are all of them */
         return n == 0 || (x[0] == y[0] && x[n / 2] == y[n / 2] &&
                           x[n - 1] == y[n - 1]);
