@@ -172,7 +172,8 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     if (!s)
         return 0;
     t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
-    if (t->n && cmp_person(&t->p[t->n - 1], &t->p[t->n]) >= 0)
+    /* Without a table every id so far has risen, this one too. */
+    if (t->slot && t->n && cmp_person(&t->p[t->n - 1], &t->p[t->n]) >= 0)
         t->people_unordered = 1;
     ++t->n;
     if (t->slot)
