@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/buf.h>
+#include "internal.h"
 
 #define DEFAULT_MAX ((size_t)1 << 30)
 
@@ -147,4 +148,48 @@ int cs_buf_failed(const cs_buf *b, cs_error *err)
 {
     int code = err->code ? err->code : cs_buf_check(b, err);
     return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
+}
+
+#define IDSTORE_BLOCK ((size_t)64 * 1024)
+
+const char *cs__idstore_copy(cs__idstore *s, const char *id, size_t len)
+{
+    char *b;
+
+    if (!s->n || s->used + len > s->size) {
+        size_t size = s->n < 9 ? (size_t)256 << s->n : IDSTORE_BLOCK;
+        if (size < len)
+            size = len;
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 16;
+            char **nb = realloc(s->blk, cap * sizeof *nb);
+            if (!nb)
+                return NULL;
+            s->blk = nb;
+            s->cap = cap;
+        }
+        if (!(b = malloc(size ? size : 1)))
+            return NULL;
+        s->blk[s->n++] = b;
+        s->bytes += size;
+        s->size = size;
+        s->used = 0;
+    }
+    b = s->blk[s->n - 1] + s->used;
+    memcpy(b, id, len);
+    s->used += len;
+    return b;
+}
+
+size_t cs__idstore_bytes(const cs__idstore *s)
+{
+    return s->bytes + s->cap * sizeof(char *);
+}
+
+void cs__idstore_free(cs__idstore *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->blk[i]);
+    free(s->blk);
+    memset(s, 0, sizeof *s);
 }

@@ -34,13 +34,12 @@ typedef struct pentry {
 
 #define NKEYS (CS_DOSE_N * 16)   /* key = exposure * 16 + band */
 #define TOUCH_WORDS ((NKEYS + 63) / 64)
-#define ID_BLOCK 65536
 
 /* A participant: its entries are nent consecutive ones of the table's
  * pool from off, in the order they were first added (by key after
  * cs_dose_finish). */
 typedef struct person {
-    char *id;                     /* in an id block: never moves */
+    const char *id;               /* in the id store: never moves */
     uint32_t id_len, hash;
     uint32_t off, nent;
 } person;
@@ -58,9 +57,7 @@ struct cs_dose_people {
     pentry *ent;
     unsigned char *key;
     size_t nent, cape, holes;
-    /* The ids, in blocks that never move (person.id points into them). */
-    char **block;
-    size_t nblock, capblock, used;   /* used: bytes of the last block */
+    cs__idstore ids;              /* person.id points into it */
     /* The participant whose sessions are being added (index + 1, 0
      * none) and its counts since it became so, by key; touched has a bit
      * for each key with counts. Sessions come grouped by participant, so
@@ -103,35 +100,10 @@ static int rehash(cs_dose_people *t, size_t nslot)
     return 0;
 }
 
-static char *store_id(cs_dose_people *t, const char *id, size_t len)
-{
-    char *s;
-
-    if (t->nblock == 0 || t->used + len + 1 > ID_BLOCK) {
-        size_t size = len + 1 > ID_BLOCK ? len + 1 : ID_BLOCK;
-        if (t->nblock == t->capblock) {
-            size_t cap = t->capblock ? 2 * t->capblock : 16;
-            char **nb = realloc(t->block, cap * sizeof *nb);
-            if (!nb)
-                return NULL;
-            t->block = nb;
-            t->capblock = cap;
-        }
-        if (!(t->block[t->nblock] = malloc(size)))
-            return NULL;
-        t->nblock++;
-        t->used = 0;
-    }
-    s = t->block[t->nblock - 1] + t->used;
-    memcpy(s, id, len);
-    s[len] = '\0';
-    t->used += len + 1;
-    return s;
-}
-
 static int cmp_person(const void *x, const void *y)
 {
-    return strcmp(((const person *)x)->id, ((const person *)y)->id);
+    const person *a = x, *b = y;
+    return cs_str_cmp((cs_str){ a->id, a->id_len }, (cs_str){ b->id, b->id_len });
 }
 
 /* Index + 1 of participant id, added (with no entries) when new; 0 out
@@ -168,7 +140,7 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
         t->p = np;
         t->cap = cap;
     }
-    char *s = store_id(t, id, len);
+    const char *s = cs__idstore_copy(&t->ids, id, len);
     if (!s)
         return 0;
     t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
@@ -350,9 +322,7 @@ static void people_free(cs_dose_people *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nblock; i++)
-        free(t->block[i]);
-    free(t->block);
+    cs__idstore_free(&t->ids);
     free(t->p);
     free(t->slot);
     cs_grow_free(t->ent);

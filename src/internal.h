@@ -25,6 +25,23 @@ static inline void *cs__calloc_lines(size_t n)
     return p;
 }
 
+/* Copies of participant ids that never move, so that a table can point
+ * at an id from the moment it has one: blocks of 256 bytes doubling to
+ * 64 KiB (a small table stays small), an id longer than a block in one
+ * of its own. The copies are not NUL-terminated. Zeroed is empty. */
+typedef struct cs__idstore {
+    char **blk;
+    size_t n, cap;        /* blocks, and room for their pointers */
+    size_t used, size;    /* bytes used and allocated of the last block */
+    size_t bytes;         /* allocated in all the blocks */
+} cs__idstore;
+
+/* A copy of the len bytes at id; NULL when out of memory. */
+const char *cs__idstore_copy(cs__idstore *s, const char *id, size_t len);
+/* Bytes allocated, the list of blocks included. */
+size_t cs__idstore_bytes(const cs__idstore *s);
+void cs__idstore_free(cs__idstore *s);
+
 /* A partial-state text being parsed (aggregate and calories states share
  * the line format: space-separated words, one record a line). The input
  * is untrusted: every helper fails with CS_EDATA at name:line. */

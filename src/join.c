@@ -10,6 +10,7 @@
 #include <crampstat/derive.h>
 #include <crampstat/grow.h>
 #include <crampstat/join.h>
+#include "internal.h"
 
 typedef struct part {
     const char *id;     /* in an id block: never moves */
@@ -27,18 +28,14 @@ typedef struct wave_slot {
     int64_t prev;       /* while loading: previous wave of the participant */
 } wave_slot;
 
-#define ID_BLOCK ((size_t)64 * 1024)
 /* Participants after the cursor's that cs_survey_find_at tries before the
  * table. */
 #define NEXT_PARTS 2
 
 struct cs_survey {
-    /* The participants' ids, in blocks that never move, so that a wave's
+    /* The participants' ids, where they never move, so that a wave's
      * participant_id can point at its id from the start. */
-    char **idblk;
-    size_t nidblk, capidblk;
-    size_t idused, idsize;  /* bytes used and allocated of the last block */
-    size_t idbytes;
+    cs__idstore ids;
     cs_buf txt;         /* the join columns of every wave, as CSV text */
     part *parts;
     size_t nparts, pcap;
@@ -124,38 +121,6 @@ static int build_table(cs_survey *s)
     return CS_OK;
 }
 
-/* A copy of id that stays where it is; NULL when out of memory. An id
- * longer than a block gets a block of its own size. */
-static const char *store_id(cs_survey *s, const char *id, size_t len)
-{
-    char *b;
-
-    if (!s->nidblk || s->idused + len > s->idsize) {
-        /* 256 bytes, doubling to ID_BLOCK: a small survey stays small */
-        size_t size = s->nidblk < 9 ? (size_t)256 << s->nidblk : ID_BLOCK;
-        if (size < len)
-            size = len;
-        if (s->nidblk == s->capidblk) {
-            size_t cap = s->capidblk ? s->capidblk * 2 : 16;
-            char **nb = realloc(s->idblk, cap * sizeof *nb);
-            if (!nb)
-                return NULL;
-            s->idblk = nb;
-            s->capidblk = cap;
-        }
-        if (!(b = malloc(size ? size : 1)))
-            return NULL;
-        s->idblk[s->nidblk++] = b;
-        s->idbytes += size;
-        s->idsize = size;
-        s->idused = 0;
-    }
-    b = s->idblk[s->nidblk - 1] + s->idused;
-    memcpy(b, id, len);
-    s->idused += len;
-    return b;
-}
-
 static int cmp_wave(const void *a, const void *b)
 {
     const wave_slot *x = a, *y = b;
@@ -195,7 +160,8 @@ static int add_wave(cs_survey *s, const cs_wave *w)
             s->pcap = cap;
         }
         p = &s->parts[s->nparts];
-        if (!(p->id = store_id(s, w->participant_id.ptr, w->participant_id.len)))
+        if (!(p->id = cs__idstore_copy(&s->ids, w->participant_id.ptr,
+                                        w->participant_id.len)))
             return CS_ENOMEM;
         p->id_len = (uint32_t)w->participant_id.len;
         p->nwaves = 0;
@@ -323,7 +289,7 @@ size_t cs_survey_count(const cs_survey *s) { return s->nparts; }
 
 size_t cs_survey_bytes(const cs_survey *s)
 {
-    return s->idbytes + s->capidblk * sizeof(char *) + s->txt.cap +
+    return cs__idstore_bytes(&s->ids) + s->txt.cap +
            s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t) +
            s->wcap * sizeof(wave_slot);
 }
@@ -386,9 +352,7 @@ void cs_survey_free(cs_survey *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nidblk; i++)
-        free(s->idblk[i]);
-    free(s->idblk);
+    cs__idstore_free(&s->ids);
     cs_buf_dispose(&s->txt);
     free(s->parts);
     free(s->table);
