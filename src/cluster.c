@@ -660,8 +660,10 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
             p >= end || *p++ != ':' || take_u64(&p, end, &y) < 0 ||
             p >= end || *p++ != ':' || take_u64(&p, end, &m) < 0)
             return WHY("an entry is KEY/LEVEL:SESSIONS:CASES:MMIN");
-        if (n == 0 || y > n || n > UINT32_MAX ||
-            m > n * (uint64_t)1440000)
+        if (n > UINT32_MAX)
+            return WHY("entry \"%.*s\": a count is over 4294967295 (2^32 - 1)",
+                       (int)(p - w > 60 ? 60 : p - w), w);
+        if (n == 0 || y > n || m > n * (uint64_t)1440000)
             return WHY("inconsistent entry \"%.*s\": no sessions, more cases "
                        "than sessions, or more than 1440 minutes a session",
                        (int)(p - w > 60 ? 60 : p - w), w);

@@ -27,9 +27,12 @@ const char *cs_dose_exposure_name(int e)
 /* ---- participants ---------------------------------------------------- */
 
 /* A participant's counts in one band of one exposure. The band is kept
- * apart (people.key), so that an entry is 16 bytes. */
+ * apart (people.key), so that an entry is 8 bytes: at most 2^32 - 1
+ * sessions of one participant in one band, as a participant's counts in
+ * cluster.c are (more are refused as an overflow, never wrapped). The
+ * band totals (cs_dose_band) have 64 bits. */
 typedef struct pentry {
-    uint64_t n, y;
+    uint32_t n, y;
 } pentry;
 
 #define NKEYS (CS_DOSE_N * 16)   /* key = exposure * 16 + band */
@@ -251,7 +254,7 @@ static void pend(cs_dose_people *t, unsigned key, uint64_t n, uint64_t y)
 }
 
 /* Adds the current participant's pending counts to its entries; -1 out
- * of memory, -2 a count overflows 64 bits. Keys new to it are appended
+ * of memory, -2 a count overflows 32 bits. Keys new to it are appended
  * in key order, so a participant whose sessions all came in one run has
  * its entries in the order cs_dose_finish gives. */
 static int flush(cs_dose_people *t)
@@ -272,12 +275,12 @@ static int flush(cs_dose_people *t)
         pentry *e = &t->ent[p->off + k];
         if (!t->cn[key])
             continue;
-        if (e->n > UINT64_MAX - t->cn[key] || e->y > UINT64_MAX - t->cy[key]) {
+        if (t->cn[key] > UINT32_MAX - e->n || t->cy[key] > UINT32_MAX - e->y) {
             drop(t);
             return -2;
         }
-        e->n += t->cn[key];
-        e->y += t->cy[key];
+        e->n += (uint32_t)t->cn[key];
+        e->y += (uint32_t)t->cy[key];
         t->cn[key] = t->cy[key] = 0;
         fresh--;
     }
@@ -303,10 +306,15 @@ static int flush(cs_dose_people *t)
                 unsigned key = (unsigned)(w * 64 + __builtin_ctzll(m));
                 if (!t->cn[key])
                     continue;
+                if (t->cn[key] > UINT32_MAX) {     /* cy <= cn */
+                    drop(t);
+                    return -2;
+                }
                 if ((int)key < had)
                     t->entries_unordered = 1;
                 had = -1;
-                t->ent[t->nent] = (pentry){ t->cn[key], t->cy[key] };
+                t->ent[t->nent] = (pentry){ (uint32_t)t->cn[key],
+                                            (uint32_t)t->cy[key] };
                 t->key[t->nent] = (unsigned char)key;
                 t->nent++;
                 p->nent++;
@@ -316,6 +324,24 @@ static int flush(cs_dose_people *t)
     memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
     return 0;
+}
+
+/* flush, its failure as an error: out of memory, or the participant
+ * whose counts it settles past 32 bits (as cluster.c words it). */
+static int settle(cs_dose_people *t, cs_error *err)
+{
+    const person *p = t && t->cur ? &t->p[t->cur - 1] : NULL;
+    cs_str id = p ? (cs_str){ p->id, p->id_len } : (cs_str){ "", 0 };
+    int rc = flush(t);
+
+    if (rc == -1)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (rc == -2)
+        return cs_error_set(err, CS_EDATA, "participant \"%.*s\": a session "
+                            "or case count of one dose-response band "
+                            "overflows 32 bits",
+                            (int)(id.len > 64 ? 64 : id.len), id.ptr);
+    return CS_OK;
 }
 
 static void people_free(cs_dose_people *t)
@@ -437,11 +463,11 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     const person *p = t->cur ? &t->p[t->cur - 1] : NULL;
     if (!p || p->id_len != participant.len ||
         !cs_bytes_eq(p->id, participant.ptr, participant.len)) {
-        int isnew, rc = flush(t);
-        size_t idx = rc < 0 ? 0 : find_person(t, participant.ptr, participant.len, &isnew);
-        if (rc == -2)
-            return cs_error_set(err, CS_EDATA, "a dose-response count "
-                                "overflows 64 bits");
+        int isnew, rc;
+        size_t idx;
+        if ((rc = settle(t, err)) < 0)
+            return rc;
+        idx = find_person(t, participant.ptr, participant.len, &isnew);
         if (!idx)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
         start(t, idx);
@@ -492,10 +518,10 @@ int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
     }
     if (from->people) {
         cs_dose_people *t = into->people, *f = from->people;
-        int rc = flush(t);
-        if (rc == 0)
-            rc = flush(f);
-        for (size_t i = 0; rc == 0 && i < f->n; i++) {
+        int rc;
+        if ((rc = settle(t, err)) < 0 || (rc = settle(f, err)) < 0)
+            return rc;
+        for (size_t i = 0; i < f->n; i++) {
             const person *src = &f->p[i];
             int isnew;
             size_t idx = find_person(t, src->id, src->id_len, &isnew);
@@ -505,12 +531,9 @@ int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
             for (uint32_t k = 0; k < src->nent; k++)
                 pend(t, f->key[src->off + k], f->ent[src->off + k].n,
                      f->ent[src->off + k].y);
-            rc = flush(t);
+            if ((rc = settle(t, err)) < 0)
+                return rc;
         }
-        if (rc == -1)
-            return cs_error_set(err, CS_ENOMEM, "out of memory");
-        if (rc == -2)
-            goto overflow;
     }
     return CS_OK;
 overflow:
@@ -545,10 +568,8 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
 
     if (!t)
         return CS_OK;
-    if ((rc = flush(t)) < 0)
-        return rc == -1 ? cs_error_set(err, CS_ENOMEM, "out of memory")
-                        : cs_error_set(err, CS_EDATA, "a dose-response count "
-                                       "overflows 64 bits");
+    if ((rc = settle(t, err)) < 0)
+        return rc;
     if (t->n == 0)
         return CS_OK;
     /* Input grouped by participant and sorted by id (the generator's, or
@@ -771,8 +792,12 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
             }
             pend(t, key, n, y);
         }
-        if (flush(t) < 0)
+        switch (flush(t)) {
+        case -1:
             return WHY("out of memory");
+        case -2:
+            return WHY("dp: a count is over 4294967295 (2^32 - 1)");
+        }
         return 0;
     }
     return WHY("unexpected line");

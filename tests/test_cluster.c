@@ -248,6 +248,7 @@ static void test_cluster_bad_lines(void **state)
         { ":P1 00000000000000/0:1:0:1000 00000000000000/0:1:0:1000", "canonical order" },
         { ":P1 20000000000000/0:1:0:1000", "0, 1 or '-'" },
         { ":P1 00000000000000/0:01:0:1000", "KEY/LEVEL:SESSIONS:CASES:MMIN" },
+        { ":P1 00000000000000/0:4294967296:0:1000", "a count is over 4294967295" },
     };
     char why[160];
     cs_error err = {0};
@@ -263,6 +264,49 @@ static void test_cluster_bad_lines(void **state)
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, why, bad[i].why);
         cs_clu_free(c);
     }
+}
+
+/* A participant's sessions and cases in one entry are kept in 32 bits:
+ * 2^32 - 1 is read and reached by a merge; one more is refused, never
+ * wrapped. */
+static void test_cluster_counts_32_bits(void **state)
+{
+    static const char *const from[2] = {
+        ":P1 00000000000000/0:2147483648:2:1000",   /* to 4294967295 */
+        ":P1 00000000000000/0:2147483649:2:1000",   /* one over */
+    };
+    char why[160] = "";
+    cs_error err = {0};
+    cs_buf b;
+    const size_t same[1] = { 0 };
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    for (int over = 0; over < 2; over++) {
+        cs_clu *a, *f;
+        const char *la = ":P1 00000000000000/0:2147483647:1:1000";
+        assert_int_equal(cs_clu_create(&a, &err), CS_OK);
+        assert_int_equal(cs_clu_create(&f, &err), CS_OK);
+        assert_int_equal(cs_clu_read_line(a, (cs_str){ la, strlen(la) }, 1, why,
+                                          sizeof why), 0);
+        assert_int_equal(cs_clu_read_line(f, (cs_str){ from[over], strlen(from[over]) },
+                                          1, why, sizeof why), 0);
+        err = (cs_error){0};
+        if (over) {
+            assert_int_equal(cs_clu_merge(a, f, same, 1, &err), CS_EDATA);
+            assert_string_equal(err.msg, "participant \"P1\": a session or "
+                                "case count overflows 32 bits");
+        } else {
+            assert_int_equal(cs_clu_merge(a, f, same, 1, &err), CS_OK);
+            assert_int_equal(cs_clu_finish(a, &err), CS_OK);
+            cs_buf_reset(&b);
+            assert_int_equal(cs_clu_write(a, &b), CS_OK);
+            assert_string_equal(b.ptr, "p :P1 00000000000000/0:4294967295:3:2000\n");
+        }
+        cs_clu_free(a);
+        cs_clu_free(f);
+    }
+    cs_buf_dispose(&b);
 }
 
 /* A group from a single participant: robust intervals are undefined. */
@@ -336,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_cluster_merge_by_session),
         cmocka_unit_test(test_cluster_interleaved),
         cmocka_unit_test(test_cluster_bad_lines),
+        cmocka_unit_test(test_cluster_counts_32_bits),
         cmocka_unit_test(test_cluster_one_participant),
         cmocka_unit_test(test_cluster_paf_jewell),
     };

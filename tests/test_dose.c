@@ -681,6 +681,67 @@ static void test_read_refuses(void **state)
     cs_period_dispose(&p);
 }
 
+/* A participant's count in one band is kept in 32 bits, as its counts in
+ * the cluster-robust sums are: 2^32 - 1 is kept, more is refused (read
+ * or reached by a merge), never wrapped. */
+static void test_participant_counts_32_bits(void **state)
+{
+    cs_rules r;
+    cs_dose a, b;
+    cs_error err = {0};
+    cs_buf out;
+    char why[200] = "";
+    (void)state;
+    cs_rules_default(&r);
+    cs_buf_init(&out, 0);
+
+    cs_dose_init(&a, &r);
+    assert_int_equal(cs_dose_cluster(&a, &err), 0);
+    assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P1 1.1:4294967295:7"),
+                                       why, sizeof why), 0);
+    assert_int_equal(cs_dose_write(&a, &out), 0);
+    assert_non_null(strstr(out.ptr, "dp :P1 1.1:4294967295:7\n"));
+    cs_dose_dispose(&a);
+
+    cs_dose_init(&a, &r);
+    assert_int_equal(cs_dose_cluster(&a, &err), 0);
+    assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P1 2.1:1:0 1.1:4294967296:0"),
+                                       why, sizeof why), -1);
+    assert_string_equal(why, "dp: a count is over 4294967295 (2^32 - 1)");
+    cs_dose_dispose(&a);
+
+    /* 2147483647 + 2147483648 is the most; one more session is over. */
+    for (int over = 0; over < 2; over++) {
+        cs_dose_init(&a, &r);
+        cs_dose_init(&b, &r);
+        assert_int_equal(cs_dose_cluster(&a, &err), 0);
+        assert_int_equal(cs_dose_cluster(&b, &err), 0);
+        assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P0 3.2:5:1"),
+                                           why, sizeof why), 0);
+        assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P1 1.1:2147483647:1"),
+                                           why, sizeof why), 0);
+        assert_int_equal(cs_dose_read_line(&b, str("dp"),
+                                           over ? str(":P1 1.1:2147483649:2")
+                                                : str(":P1 1.1:2147483648:2"),
+                                           why, sizeof why), 0);
+        err = (cs_error){0};
+        if (over) {
+            assert_int_equal(cs_dose_merge(&a, &b, &err), CS_EDATA);
+            assert_string_equal(err.msg, "participant \"P1\": a session or case "
+                                "count of one dose-response band overflows 32 "
+                                "bits");
+        } else {
+            assert_int_equal(cs_dose_merge(&a, &b, &err), CS_OK);
+            cs_buf_reset(&out);
+            assert_int_equal(cs_dose_write(&a, &out), 0);
+            assert_non_null(strstr(out.ptr, "dp :P0 3.2:5:1\ndp :P1 1.1:4294967295:3\n"));
+        }
+        cs_dose_dispose(&a);
+        cs_dose_dispose(&b);
+    }
+    cs_buf_dispose(&out);
+}
+
 static int32_t day_of(const char *s)
 {
     cs_datetime t;
@@ -841,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_read_id_escapes),
         cmocka_unit_test(test_merge_orders),
         cmocka_unit_test(test_read_refuses),
+        cmocka_unit_test(test_participant_counts_32_bits),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_rules_keys),
     };
