@@ -1502,5 +1502,6 @@ static const char *const cluster_needs[] = { "sessions", "factors", "logistic",
 const cs_acc_kind cs_acc_cluster = {
     "cluster", 1, cluster_needs, cluster_wanted, cluster_create,
     cluster_dispose, cluster_add, NULL, cluster_merge, cluster_finish,
-    cluster_write, cluster_read, cluster_check, cs__report_cluster, 0,
+    cluster_write, cluster_read, cluster_check, cs__report_cluster,
+    cs__report_cluster_factors,
 };

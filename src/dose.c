@@ -1208,5 +1208,5 @@ static const char *const dose_needs[] = { "sessions", NULL };
 const cs_acc_kind cs_acc_dose = {
     "dose", 1, dose_needs, cs__acc_with_sessions, dose_create, dose_dispose,
     dose_add, dose_mergeable, dose_merge, dose_finish, dose_write, dose_read,
-    dose_check, cs__report_dose, 1,
+    dose_check, NULL, cs__report_dose,
 };

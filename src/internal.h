@@ -114,6 +114,7 @@ struct cs_report;
 void cs__report_factors(struct cs_report *r);
 void cs__report_logistic(struct cs_report *r);
 void cs__report_cluster(struct cs_report *r);
+void cs__report_cluster_factors(struct cs_report *r);
 void cs__report_dose(struct cs_report *r);
 void cs__report_period(struct cs_report *r);
 

@@ -172,8 +172,15 @@ void cs__report_period(cs_report *r)
         r->period_nomem = 1;
 }
 
-/* The robust factor measures, and the robust intervals of the models
- * "logistic" fitted before. */
+/* The robust factor measures: one walk over every participant, which
+ * reads the per-participant sums alone. */
+void cs__report_cluster_factors(cs_report *r)
+{
+    if (r->a->clu && r->o->cluster)
+        cs_clu_factor_stats_all(r->cf, r->a->clu, r->o->level);
+}
+
+/* The robust intervals of the models "logistic" fitted before. */
 void cs__report_cluster(cs_report *r)
 {
     const cs_agg *a = r->a;
@@ -181,7 +188,6 @@ void cs__report_cluster(cs_report *r)
     r->robust = a->clu && r->o->cluster;
     if (!r->robust)
         return;
-    cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
     if (r->fitted)
         cs_clu_logit_robust(&r->logit_rb, a->clu, &r->fit, model_row, &r->p,
                             r->o->level);
@@ -261,43 +267,45 @@ void cs__report_logistic(cs_report *r)
     free(y);
 }
 
-/* Whether accumulator i has a report to compute, in the group that may
- * run apart (1) or in the other (0). */
-static int has_report(const rep *r, size_t i, int apart)
+/* Whether accumulator i is part of the state. */
+static int has(const rep *r, size_t i)
 {
-    return (r->a->have & (1u << i)) && cs_acc_registry[i]->report &&
-           !cs_acc_registry[i]->report_apart == !apart;
+    return (r->a->have & (1u << i)) != 0;
 }
 
-/* The reports of the accumulators marked report_apart (the walk over
- * every participant of the dose-response trends), on a second thread. */
-static void *report_apart(void *arg)
+/* The parts of the reports that read only their own state (report_beside:
+ * the walk over every participant of the dose-response trends, and the
+ * one of the robust factor measures). */
+static void *beside(void *arg)
 {
     rep *r = arg;
 
     for (size_t i = 0; i < cs_acc_count; i++)
-        if (has_report(r, i, 1))
-            cs_acc_registry[i]->report(r);
+        if (has(r, i) && cs_acc_registry[i]->report_beside)
+            cs_acc_registry[i]->report_beside(r);
     return NULL;
 }
 
-/* Each accumulator's numbers into the model, in registry order; those
- * that may run apart run beside the rest when threads are allowed. The
- * numbers are the same either way: each report computes its own. */
+/* Each accumulator's numbers into the model: the reports in registry
+ * order, and beside them, on a second thread when threads are allowed,
+ * the parts that read only their own state. The numbers are the same
+ * either way: each part computes its own. */
 static void compute(rep *r)
 {
     pthread_t th;
     int apart = 0;
 
     for (size_t i = 0; i < cs_acc_count && cs_source_threads() > 1; i++)
-        apart |= has_report(r, i, 1);
-    if (apart && pthread_create(&th, NULL, report_apart, r) != 0)
+        apart |= has(r, i) && cs_acc_registry[i]->report_beside;
+    if (apart && pthread_create(&th, NULL, beside, r) != 0)
         apart = 0;
     for (size_t i = 0; i < cs_acc_count; i++)
-        if (has_report(r, i, 0) || (!apart && has_report(r, i, 1)))
+        if (has(r, i) && cs_acc_registry[i]->report)
             cs_acc_registry[i]->report(r);
     if (apart)
         pthread_join(th, NULL);
+    else
+        beside(r);
 }
 
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)

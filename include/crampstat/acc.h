@@ -105,14 +105,16 @@ typedef struct cs_acc_kind {
     int (*read)(struct cs_agg *a, struct cs__ptext *t);
     /* Once every section is read: its totals agree with the others'. */
     int (*check)(const struct cs_agg *a, struct cs__ptext *t);
-    /* Its numbers into the report model (NULL: it has a report of its
-     * own, as the calorie goals do). */
+    /* Its numbers into the report model, run in registry order, after
+     * those of the accumulators it builds on (NULL: none here; the
+     * calorie goals have a report of their own). */
     void (*report)(struct cs_report *r);
-    /* 1: report reads only this accumulator's state and the options and
-     * writes only its own part of the model, so it may run on a second
-     * thread beside the others' (cs_report_compute does, unless
-     * --threads 1). Last, so that the kinds without it leave it out. */
-    int report_apart;
+    /* The part of its numbers that reads only this accumulator's state
+     * and the options and writes only its own part of the model, so that
+     * it may run on a second thread beside the reports (cs_report_compute
+     * does, unless --threads 1). NULL: none. Last, so that the kinds
+     * without it leave it out. */
+    void (*report_beside)(struct cs_report *r);
 } cs_acc_kind;
 
 /* The registry, in section order. */
