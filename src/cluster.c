@@ -91,9 +91,9 @@ void cs_clu_free(cs_clu *c)
 {
     if (!c)
         return;
-    free(c->p);
+    cs_grow_free(c->p);
     cs_grow_free(c->e);
-    free(c->ids);
+    cs_grow_free(c->ids);
     free(c->slot);
     free(c);
 }
@@ -179,7 +179,7 @@ static long find_person(cs_clu *c, cs_str id)
         return -1;
     if (c->np == c->capp) {
         size_t n = c->capp ? c->capp * 2 : 1024;
-        person *p = realloc(c->p, n * sizeof *p);
+        person *p = cs_grow_realloc(c->p, n * sizeof *p);
         if (!p)
             return -1;
         c->p = p;
@@ -189,7 +189,7 @@ static long find_person(cs_clu *c, cs_str id)
         size_t n = c->idcap ? c->idcap * 2 : 16384;
         while (n < c->idlen + id.len + 1)
             n *= 2;
-        char *s = realloc(c->ids, n);
+        char *s = cs_grow_realloc(c->ids, n);
         if (!s)
             return -1;
         c->ids = s;
@@ -491,10 +491,10 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         return CS_OK;
     }
     order = malloc((c->np + 1) * sizeof *order);
-    np = malloc((c->np + 1) * sizeof *np);
+    np = cs_grow_realloc(NULL, (c->np + 1) * sizeof *np);
     ne = cs_grow_realloc(NULL, (c->ne + 1) * sizeof *ne);
     if (!order || !np || !ne) {
-        free(order); free(np); cs_grow_free(ne);
+        free(order); cs_grow_free(np); cs_grow_free(ne);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < c->np; i++)
@@ -512,7 +512,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         np[i].count = (uint32_t)(k - start);
     }
     free(order);
-    free(c->p);
+    cs_grow_free(c->p);
     cs_grow_free(c->e);
     c->p = np;
     c->capp = c->np + 1;

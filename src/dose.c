@@ -137,7 +137,7 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
         return 0;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
-        person *np = realloc(t->p, cap * sizeof *np);
+        person *np = cs_grow_realloc(t->p, cap * sizeof *np);
         if (!np)
             return 0;
         t->p = np;
@@ -349,7 +349,7 @@ static void people_free(cs_dose_people *t)
     if (!t)
         return;
     cs__idstore_free(&t->ids);
-    free(t->p);
+    cs_grow_free(t->p);
     free(t->slot);
     cs_grow_free(t->ent);
     cs_grow_free(t->key);

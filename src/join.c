@@ -153,7 +153,7 @@ static int add_wave(cs_survey *s, const cs_wave *w)
     if (!slot || !*slot) {
         if (s->nparts == s->pcap) {
             size_t cap = s->pcap ? s->pcap * 2 : 1024;
-            part *np = realloc(s->parts, cap * sizeof *np);
+            part *np = cs_grow_realloc(s->parts, cap * sizeof *np);
             if (!np)
                 return CS_ENOMEM;
             s->parts = np;
@@ -354,7 +354,7 @@ void cs_survey_free(cs_survey *s)
         return;
     cs__idstore_free(&s->ids);
     cs_buf_dispose(&s->txt);
-    free(s->parts);
+    cs_grow_free(s->parts);
     free(s->table);
     cs_grow_free(s->waves);
     free(s);
