@@ -65,16 +65,6 @@ struct cs_clu {
     int unordered;
 };
 
-static uint32_t hash_id(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a, folded */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 int cs_clu_create(cs_clu **out, cs_error *err)
 {
     cs_clu *c = cs__calloc_lines(sizeof *c);
@@ -163,7 +153,7 @@ static long find_person(cs_clu *c, cs_str id)
         if (q->id_len == id.len && cs_bytes_eq(id_of(c, q), id.ptr, id.len))
             return (long)c->last;
     }
-    h = hash_id(id.ptr, id.len);
+    h = cs__id_hash(id.ptr, id.len);
     if (!c->slot && c->np &&
         cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0 &&
         fill_slots(c, c->nslot) < 0)

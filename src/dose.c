@@ -76,16 +76,6 @@ struct cs_dose_people {
     int people_unordered, entries_unordered;
 };
 
-static uint32_t hash_id(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;   /* FNV-1a, folded */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 static int rehash(cs_dose_people *t, size_t nslot)
 {
     uint32_t *s = calloc(nslot, sizeof *s);
@@ -116,7 +106,7 @@ static int cmp_person(const void *x, const void *y)
 static size_t find_person(cs_dose_people *t, const char *id, size_t len,
                           int *isnew)
 {
-    uint32_t h = hash_id(id, len);
+    uint32_t h = cs__id_hash(id, len);
     size_t k = 0;
 
     *isnew = 0;

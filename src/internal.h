@@ -8,6 +8,7 @@
 #include <crampstat/buf.h>
 #include <crampstat/calories.h>
 #include <crampstat/error.h>
+#include <crampstat/idset.h>
 #include <crampstat/stats.h>
 
 /* Zeroed memory on cache lines of its own, for a state the counting
@@ -35,6 +36,14 @@ typedef struct cs__idstore {
     size_t used, size;    /* bytes used and allocated of the last block */
     size_t bytes;         /* allocated in all the blocks */
 } cs__idstore;
+
+/* The hash of a participant id in the per-participant tables of
+ * cluster.c and dose.c (idset.c's cs_hash64, folded). */
+static inline uint32_t cs__id_hash(const char *id, size_t len)
+{
+    uint64_t h = cs_hash64(id, len, 0);
+    return (uint32_t)(h ^ (h >> 32));
+}
 
 /* A copy of the len bytes at id; NULL when out of memory. */
 const char *cs__idstore_copy(cs__idstore *s, const char *id, size_t len);
