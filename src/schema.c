@@ -1394,31 +1394,43 @@ static inline int fast_goal(cs_str v, double *out)
     return 0;
 }
 
+/* The wave's small values, read as ints and checked against ranges that
+ * fit them. */
+static void set_small(cs_wave *o, int age, int ft, int in, int act, int cond,
+                      int sport, int stretch)
+{
+    o->age_years = (int16_t)age;
+    o->height_ft = (signed char)ft;
+    o->height_in = (signed char)in;
+    o->activity_level = (signed char)act;
+    o->conditioning = (signed char)cond;
+    o->seasonal_sport = (signed char)sport;
+    o->stretch_routine = (signed char)stretch;
+}
+
 static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
 {
     const cs_str *f = rec->fields;
     const long *x = s->idx;
     cs_str sex = f[x[CS_SV_SEX]], date = f[x[CS_SV_SURVEY_DATE]];
     cs_datetime t;
-    int canon = 1;
+    int canon = 1, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
+        stretch = 0;
 
     if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]]) || date.len != 10 ||
         !fast_date(date.ptr, &t) || sex.len != 1 ||
         (sex.ptr[0] != 'F' && sex.ptr[0] != 'M') ||
-        !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &o->age_years) ||
-        !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &o->height_ft) ||
-        !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &o->height_in) ||
+        !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &age) ||
+        !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
+        !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
         !fast_required(f[x[CS_SV_WEIGHT_LB]], 50, 0, 700, &o->weight_lb,
                        &canon) ||
         !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, cs_activity_name,
-                   s->name_len[FAST_ACTIVITY], CS_ACT_N, &o->activity_level,
-                   &canon) ||
+                   s->name_len[FAST_ACTIVITY], CS_ACT_N, &act, &canon) ||
         !fast_enum(f[x[CS_SV_CONDITIONING]], 0, cs_conditioning_name,
-                   s->name_len[FAST_CONDITIONING], CS_COND_N, &o->conditioning,
-                   &canon) ||
-        !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &o->seasonal_sport, &canon) ||
-        !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &o->stretch_routine,
-                   &canon) ||
+                   s->name_len[FAST_CONDITIONING], CS_COND_N, &cond, &canon) ||
+        !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &sport, &canon) ||
+        !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &stretch, &canon) ||
         !fast_conditions(f[x[CS_SV_CONDITIONS]], o) ||
         !fast_goal(f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
         !fast_number(f[x[CS_SV_CALCIUM_MG]], 0, 0, 10000, &o->calcium_mg,
@@ -1429,6 +1441,7 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
     o->sex = sex.ptr[0] == 'F' ? CS_SEX_F : CS_SEX_M;
     if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)
         return 0;
+    set_small(o, age, ft, in, act, cond, sport, stretch);
     o->participant_id = f[x[CS_SV_PARTICIPANT_ID]];
     o->day = cs_days_from_civil(t.year, t.month, t.day);
     return 1;
@@ -1453,6 +1466,8 @@ int cs_schema_survey_checked(const cs_schema *s, const cs_record *rec,
     char b[64];
     cs_datetime t;
     cs_str v;
+    int sex = 0, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
+        stretch = 0;
 
     if (!check_ragged(s, rec, rej) ||
         !check_text(&c, CS_SV_PARTICIPANT_ID, &o->participant_id))
@@ -1465,18 +1480,21 @@ int cs_schema_survey_checked(const cs_schema *s, const cs_record *rec,
         return reject(rej, s->idx[CS_SV_SURVEY_DATE], "survey_date: %s: %s",
                       show(v, b, sizeof b), why);
     o->day = cs_days_from_civil(t.year, t.month, t.day);
-    if (!check_sex(&c, &o->sex) ||
-        !check_int(&c, CS_SV_AGE_YEARS, 10, 110, &o->age_years) ||
-        !check_int(&c, CS_SV_HEIGHT_FT, 3, 8, &o->height_ft) ||
-        !check_int(&c, CS_SV_HEIGHT_IN, 0, 11, &o->height_in) ||
+    if (!check_sex(&c, &sex) ||
+        !check_int(&c, CS_SV_AGE_YEARS, 10, 110, &age) ||
+        !check_int(&c, CS_SV_HEIGHT_FT, 3, 8, &ft) ||
+        !check_int(&c, CS_SV_HEIGHT_IN, 0, 11, &in) ||
         !check_number(&c, CS_SV_WEIGHT_LB, 1, 50, 0, 700, &o->weight_lb) ||
         !check_enum(&c, CS_SV_ACTIVITY_LEVEL, 1, cs_activity_name, CS_ACT_N,
-                    &o->activity_level) ||
+                    &act) ||
         !check_enum(&c, CS_SV_CONDITIONING, 1, cs_conditioning_name, CS_COND_N,
-                    &o->conditioning) ||
-        !check_bool(&c, CS_SV_SEASONAL_SPORT, 1, &o->seasonal_sport) ||
-        !check_bool(&c, CS_SV_STRETCH_ROUTINE, 1, &o->stretch_routine) ||
-        !check_conditions(&c, o) ||
+                    &cond) ||
+        !check_bool(&c, CS_SV_SEASONAL_SPORT, 1, &sport) ||
+        !check_bool(&c, CS_SV_STRETCH_ROUTINE, 1, &stretch))
+        return 0;
+    o->sex = (signed char)sex;
+    set_small(o, age, ft, in, act, cond, sport, stretch);
+    if (!check_conditions(&c, o) ||
         !check_goal(&c, o) ||
         !check_number(&c, CS_SV_CALCIUM_MG, 0, 0, 0, 10000, &o->calcium_mg) ||
         !check_number(&c, CS_SV_POTASSIUM_MG, 0, 0, 0, 10000, &o->potassium_mg))

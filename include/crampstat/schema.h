@@ -74,16 +74,19 @@ static inline int cs_session_verbatim(const cs_session *o)
     return o->canon_cells == CS_EX_ALL_CANON;
 }
 
+/* A survey wave. The survey table keeps one per wave (hundreds of
+ * thousands), so the small values are small: 72 bytes, not 96. */
 typedef struct cs_wave {
     cs_str participant_id;   /* borrowed */
-    int32_t day;             /* survey_date */
-    int sex, age_years, height_ft, height_in;
     double weight_lb;
-    int activity_level, conditioning, seasonal_sport, stretch_routine;
-    int conditions_known;    /* 0 when NA */
-    uint32_t conditions;     /* bit mask of enum cs_medical */
     double goal_lb_week;
     double calcium_mg, potassium_mg;  /* NaN when missing */
+    int32_t day;             /* survey_date */
+    uint32_t conditions;     /* bit mask of enum cs_medical */
+    int16_t age_years;
+    signed char sex, height_ft, height_in;
+    signed char activity_level, conditioning, seasonal_sport, stretch_routine;
+    signed char conditions_known;    /* 0 when NA */
 } cs_wave;
 
 typedef struct cs_schema cs_schema;
