@@ -37,7 +37,7 @@ typedef struct entry {
  * moves its entries to the end, and the hole it leaves is reclaimed when
  * the entries are next compacted. */
 typedef struct person {
-    uint64_t id_off;   /* into ids */
+    const char *id;    /* in the id store: never moves */
     uint32_t id_len;
     uint32_t off;      /* first entry */
     uint32_t count;    /* entries */
@@ -50,8 +50,7 @@ struct cs_clu {
     entry *e;
     size_t ne, cape;
     size_t holes;      /* entries left behind by participants that moved */
-    char *ids;
-    size_t idlen, idcap;
+    cs__idstore ids;   /* person.id points into it */
     uint32_t *slot;    /* open addressing: person index + 1, 0 = empty;
                           NULL while every id has risen (see find_person) */
     size_t nslot;      /* a power of two, kept also while slot is NULL */
@@ -83,7 +82,7 @@ void cs_clu_free(cs_clu *c)
         return;
     cs_grow_free(c->p);
     cs_grow_free(c->e);
-    cs_grow_free(c->ids);
+    cs__idstore_free(&c->ids);
     free(c->slot);
     free(c);
 }
@@ -95,18 +94,14 @@ size_t cs_clu_bytes(const cs_clu *c)
     if (!c)
         return 0;
     return sizeof *c + c->capp * sizeof *c->p + c->cape * sizeof *c->e +
-           c->idcap + (c->slot ? c->nslot * sizeof *c->slot : 0);
-}
-
-static const char *id_of(const cs_clu *c, const person *q)
-{
-    return c->ids + q->id_off;
+           cs__idstore_bytes(&c->ids) +
+           (c->slot ? c->nslot * sizeof *c->slot : 0);
 }
 
 /* Participant q's id. */
-static cs_str id_str(const cs_clu *c, const person *q)
+static cs_str id_str(const person *q)
 {
-    return (cs_str){ id_of(c, q), q->id_len };
+    return (cs_str){ q->id, q->id_len };
 }
 
 /* The table of every participant, at n slots; -1 out of memory. */
@@ -145,24 +140,25 @@ static int grow_slots(cs_clu *c)
  * not rise. */
 static long find_person(cs_clu *c, cs_str id)
 {
+    const char *s;
     uint32_t h;
     size_t k = 0;
 
     if (c->last < c->np) {
         const person *q = &c->p[c->last];
-        if (q->id_len == id.len && cs_bytes_eq(id_of(c, q), id.ptr, id.len))
+        if (q->id_len == id.len && cs_bytes_eq(q->id, id.ptr, id.len))
             return (long)c->last;
     }
     h = cs__id_hash(id.ptr, id.len);
     if (!c->slot && c->np &&
-        cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0 &&
+        cs_str_cmp(id_str(&c->p[c->np - 1]), id) >= 0 &&
         fill_slots(c, c->nslot) < 0)
         return -1;
     for (k = h & (c->nslot - 1); c->slot && c->slot[k];
          k = (k + 1) & (c->nslot - 1)) {
         const person *q = &c->p[c->slot[k] - 1];
         if (q->hash == h && q->id_len == id.len &&
-            cs_bytes_eq(id_of(c, q), id.ptr, id.len))
+            cs_bytes_eq(q->id, id.ptr, id.len))
             return (long)(c->last = c->slot[k] - 1);
     }
     if (c->np >= UINT32_MAX - 1 || id.len >= UINT32_MAX)
@@ -175,25 +171,12 @@ static long find_person(cs_clu *c, cs_str id)
         c->p = p;
         c->capp = n;
     }
-    if (c->idlen + id.len + 1 > c->idcap) {
-        size_t n = c->idcap ? c->idcap * 2 : 16384;
-        while (n < c->idlen + id.len + 1)
-            n *= 2;
-        char *s = cs_grow_realloc(c->ids, n);
-        if (!s)
-            return -1;
-        c->ids = s;
-        c->idcap = n;
-    }
     if (c->slot && c->np &&
-        cs_str_cmp(id_str(c, &c->p[c->np - 1]), id) >= 0)
+        cs_str_cmp(id_str(&c->p[c->np - 1]), id) >= 0)
         c->unordered = 1;
-    memcpy(c->ids + c->idlen, id.ptr, id.len);
-    c->ids[c->idlen + id.len] = '\0';
-    if (c->ne >= NONE)
+    if (c->ne >= NONE || !(s = cs__idstore_copy(&c->ids, id.ptr, id.len)))
         return -1;
-    c->p[c->np] = (person){ c->idlen, (uint32_t)id.len, (uint32_t)c->ne, 0, h };
-    c->idlen += id.len + 1;
+    c->p[c->np] = (person){ s, (uint32_t)id.len, (uint32_t)c->ne, 0, h };
     if (c->slot)
         c->slot[k] = (uint32_t)(c->np + 1);
     c->last = c->np++;
@@ -361,7 +344,7 @@ int cs_clu_merge(cs_clu *into, const cs_clu *from, const size_t *level_map,
 {
     for (size_t i = 0; i < from->np; i++) {
         const person *q = &from->p[i];
-        cs_str id = { id_of(from, q), q->id_len };
+        cs_str id = { q->id, q->id_len };
         long t = find_person(into, id);
         if (t < 0)
             return add_error(-1, id, err);
@@ -446,7 +429,7 @@ static int in_canonical_layout(const cs_clu *c)
 
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
-        if (i > 0 && cs_str_cmp(id_str(c, &c->p[i - 1]), id_str(c, q)) >= 0)
+        if (i > 0 && cs_str_cmp(id_str(&c->p[i - 1]), id_str(q)) >= 0)
             return 0;
         if (q->off != at)
             return 0;
@@ -488,7 +471,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < c->np; i++)
-        order[i] = (idref){ id_of(c, &c->p[i]), c->p[i].id_len, (uint32_t)i };
+        order[i] = (idref){ c->p[i].id, c->p[i].id_len, (uint32_t)i };
     qsort(order, c->np, sizeof *order, cmp_idref);
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[order[i].idx];
@@ -523,7 +506,7 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
 {
     for (size_t i = 0; i < c->np && !cs_buf_error(b); i++) {
         const person *q = &c->p[i];
-        const char *s = id_of(c, q);
+        const char *s = q->id;
         cs_buf_append(b, "p :", 3);
         for (size_t k = 0; k < q->id_len; k++) {
             unsigned char ch = (unsigned char)s[k];
@@ -599,10 +582,7 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
     if (c->np) {
         /* In byte order, as cs_clu_finish leaves them: a state edited out
          * of order is refused, not re-sorted. */
-        const person *q = &c->p[c->np - 1];
-        size_t n = q->id_len < idn ? q->id_len : idn;
-        int cmp = memcmp(id_of(c, q), idbuf, n);
-        if (cmp > 0 || (cmp == 0 && q->id_len >= idn))
+        if (cs_str_cmp(id_str(&c->p[c->np - 1]), (cs_str){ idbuf, idn }) >= 0)
             return WHY("participant \"%.*s\" is out of order (participants "
                        "come in byte order of their ids)",
                        (int)(idn > 64 ? 64 : idn), idbuf);
