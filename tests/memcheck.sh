@@ -11,7 +11,7 @@ command -v valgrind >/dev/null 2>&1 || {
     exit 69
 }
 scripts=("$@")
-[ "${#scripts[@]}" -gt 0 ] || scripts=(ingest shards html calories)
+[ "${#scripts[@]}" -gt 0 ] || scripts=(shards calories ingest html)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 wrap=$logs/crampstat
@@ -26,14 +26,16 @@ WRAP
 chmod +x "$wrap"
 status=0
 # The scripts run side by side, one per core (valgrind runs a process on
-# one core); their outputs are shown in order once all have ended.
+# one core), each started as soon as a core is free, in the order given:
+# longest first (run.sh gives them so) ends soonest. Their outputs are
+# shown in order once all have ended.
 jobs=$(nproc)
-pids=()
+running=0
 for s in "${scripts[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
     ( CRAMPSTAT=$wrap CS_SRC=$PWD bash "tests/cli/$s.sh" >"$logs/$s.out" 2>&1
       echo $? >"$logs/$s.rc" ) &
-    pids+=($!)
-    if [ "${#pids[@]}" -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+    running=$((running + 1))
 done
 wait
 for s in "${scripts[@]}"; do
