@@ -58,14 +58,17 @@ cs calories --help >/dev/null 2>&1 && have_calories=1
 
 ALL="ingest join join-survey tag filter aggregate analyze analyze-survey calories calories-tagged"
 
+# kind_of CMD: the kind of input CMD reads, into kind. (These helpers set
+# a variable rather than print: a command substitution is a process, and
+# a case runs each command.)
 kind_of() {
     case "$1" in
-        ingest|join|filter|analyze) echo exercise ;;
-        join-survey|analyze-survey|calories) echo survey ;;
-        tag) echo joined ;;
-        aggregate|calories-tagged) echo tagged ;;
-        merge|report) echo partial ;;
-        *) echo file ;;
+        ingest|join|filter|analyze) kind=exercise ;;
+        join-survey|analyze-survey|calories) kind=survey ;;
+        tag) kind=joined ;;
+        aggregate|calories-tagged) kind=tagged ;;
+        merge|report) kind=partial ;;
+        *) kind=file ;;
     esac
 }
 
@@ -97,8 +100,8 @@ argv_for() {
     esac
 }
 
-# The summary line's pattern for CMD reading input F (an extended regular
-# expression; empty: CMD prints no summary).
+# summary_re CMD F: the pattern of CMD's summary line for input F (an
+# extended regular expression; empty: CMD prints no summary), into sre.
 summary_re() {
     local c=$1 f=$2 n='([0-9]+)' ch
     case "$c" in
@@ -106,11 +109,12 @@ summary_re() {
             # F, its regular-expression characters escaped
             f=${f//\\/\\\\}
             for ch in '[' ']' '.' '*' '^' '$'; do f=${f//"$ch"/\\$ch}; done
-            printf '%s' ": $f: $n rows read, $n [a-z]+, $n rejected" ;;
-        join) printf '%s' "^join: $n sessions in, $n joined, $n rejected" ;;
-        tag) printf '%s' "^tag: $n rows in, $n tagged, $n rejected" ;;
-        aggregate) printf '%s' "^aggregate: $n rows in, $n used, $n rejected" ;;
-        calories|calories-tagged) printf '%s' "^calories: $n (survey rows|tagged sessions) in, $n [a-z]+, $n rejected" ;;
+            sre=": $f: $n rows read, $n [a-z]+, $n rejected" ;;
+        join) sre="^join: $n sessions in, $n joined, $n rejected" ;;
+        tag) sre="^tag: $n rows in, $n tagged, $n rejected" ;;
+        aggregate) sre="^aggregate: $n rows in, $n used, $n rejected" ;;
+        calories|calories-tagged) sre="^calories: $n (survey rows|tagged sessions) in, $n [a-z]+, $n rejected" ;;
+        *) sre= ;;
     esac
 }
 
@@ -175,7 +179,7 @@ bomb_rss=""
 run_case() {
     local name=$1 input=$2 c=$3 want=$4 msg=$5 counts=$6
     local kind dir f label res rc rss secs got exp c_read c_acc c_rej rej_total
-    kind=$(kind_of "$c")
+    kind_of "$c"
     label="$name: $c"
     if [ "${input:0:1}" = @ ]; then
         local d=${input:1} ext
@@ -195,7 +199,9 @@ run_case() {
         [ -f "$HD/$f" ] || { bad "$label: no input $f"; return; }
     fi
     argv_for "$c" "$f"
-    rm -f "$T/rej.csv"
+    # Emptied, not removed (no rm process): a run that writes no reject
+    # log leaves it empty.
+    : >"$T/rej.csv"
     case "$name" in
         gz-bomb-*)   # measured: peak memory and time
             res=$(cd "$dir" && python3 "$T/run.py" "$MEM_MB" "$TIME_LIMIT" "$T/out" "$T/err" "$CRAMPSTAT" "${argv[@]}")
@@ -211,12 +217,13 @@ run_case() {
     case "$c" in filter|merge|report|rules|tag-rules) counts=- ;; esac  # no summary
     local rej_in=/dev/null out_in=/dev/null
     if [ "$counts" != - ]; then
-        [ -f "$T/rej.csv" ] && rej_in=$T/rej.csv
+        [ -s "$T/rej.csv" ] && rej_in=$T/rej.csv
         case "$c" in ingest|join|tag) [ "$rc" = 0 ] && out_in=$T/out ;; esac
     fi
-    local san has_msg rej_rows out_rows
+    local san has_msg rej_rows out_rows sre
+    summary_re "$c" "$f"
     read -r san has_msg c_read c_acc c_rej rej_total rej_rows out_rows < <(
-        SUMMARY_RE=$(summary_re "$c" "$f") awk -f "$T/post.awk" "$T/err" "$rej_in" "$out_in")
+        SUMMARY_RE=$sre awk -f "$T/post.awk" "$T/err" "$rej_in" "$out_in")
     if [ "$rc" -ge 124 ] || [ "$san" != 0 ]; then
         bad "$label: crash, timeout or sanitizer report (status $rc, ${secs}s, ${rss} kB)"
         head -5 "$T/err"
