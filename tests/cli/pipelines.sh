@@ -157,7 +157,7 @@ check "lock: first run still going" 0 "$(alive "$first"; echo $?)"
 check "lock: no report while the first runs" "" "$(listing "$lout" | grep report-)"
 # Let the first run finish (bounded: were it gone, nothing would read).
 timeout -s KILL 30 sh -c 'cat "$1" >"$2"' sh "$E" "$lin/exercise.csv.gz"
-timeout 60 tail --pid="$first" -f /dev/null
+timeout 60 tail -s 0.1 --pid="$first" -f /dev/null
 wait "$first"
 check "lock: first run exit" 0 $?
 check_file "lock: first run's report" "$T/expect.txt" <(sed "s|$lin/|$in/|" "$lout/report-2024-06-01.txt")
@@ -175,7 +175,7 @@ check "wait: the waiting run is still there" 0 "$(alive "$waiter"; echo $?)"
 check "wait: no report yet" "" "$(listing "$lout" | grep 2024-06-02)"
 flock -u 8
 exec 8>&-
-timeout 60 tail --pid="$waiter" -f /dev/null
+timeout 60 tail -s 0.1 --pid="$waiter" -f /dev/null
 wait "$waiter"
 check "wait: the waiting run then works" 0 $?
 check "wait: its report" "report-2024-06-02.txt" "$(readlink "$lout/latest")"
@@ -211,7 +211,7 @@ kill_run() {
     cpid=$(children "$run" crampstat)
     check "kill ($who): crampstat is running" 1 "$(echo "$cpid" | grep -c .)"
     if [ "$who" = crampstat ] && [ -n "$cpid" ]; then kill -TERM "$cpid"; else kill -TERM "$run"; fi
-    timeout 30 tail --pid="$run" -f /dev/null
+    timeout 30 tail -s 0.1 --pid="$run" -f /dev/null
     wait "$run"
     rc=$?
     kill -KILL "$feeder" 2>/dev/null
@@ -303,7 +303,7 @@ feeder=$!
 wait_for 30 test -e "$T/pfed"
 sleep 0.5
 kill -TERM "$run"
-timeout 30 tail --pid="$run" -f /dev/null
+timeout 30 tail -s 0.1 --pid="$run" -f /dev/null
 wait "$run"
 check "parallel killed: status 143" 143 $?
 kill -KILL "$feeder" 2>/dev/null
