@@ -31,12 +31,11 @@ build() {
     cmake --build "$dir" -j "$jobs"
 }
 
-# run_suite DIR FILTER [JOBS]: ctest in DIR, JOBS tests at a time (default:
-# one per core).
+# run_suite DIR FILTER: ctest in DIR, both cores.
 run_suite() {
-    local dir=$1 filter=$2 n=${3:-$jobs}
+    local dir=$1 filter=$2
     # shellcheck disable=SC2086
-    (cd "$dir" && ctest --output-on-failure -j "$n" $filter) | tee "$dir/ctest.log"
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" $filter) | tee "$dir/ctest.log"
     grep -q '\*\*\*Skipped' "$dir/ctest.log" || return 0
     # ctest does not show a skipped test's output: print why each skipped.
     echo "skipped tests, and why:"
@@ -83,9 +82,6 @@ bash tests/memcheck.sh build-test shards calories ingest html
 lap "valgrind memcheck"
 wait "$prebuild" || true
 lap "the rest of the sanitizer and fuzz builds"
-# One test more than there are cores: the end-to-end tests wait at times
-# (locks, signals, pipes, Slurm's daemons), and here nothing else runs
-# beside them. On two cores: 296 s with -j3 where -j2 took 322-340 s.
 # Tests labelled slow check numbers against references (coverage over
 # 200 data sets, a million exact limits, the independent robust
 # reference), not memory: the sanitizer run leaves them out.
@@ -93,7 +89,7 @@ echo "== build and test under ASan + UBSan (all but label slow)"
 build build-asan "${asan_args[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan "-LE slow" $((jobs + 1))
+    run_suite build-asan "-LE slow"
 lap "ASan + UBSan tests"
 # libFuzzer (clang, ASan + UBSan): each harness for FUZZ_SECONDS (20 s;
 # CI=true always uses 20), two at a time, after the replay of the kept
