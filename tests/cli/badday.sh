@@ -55,7 +55,7 @@ reclen=$((big + $(sed -n 3p "$T/ex.csv" | cut -d, -f2- | wc -c)))  # wc counts t
 # (Not under ASan: its shadow memory alone needs terabytes of address
 # space.)
 limit=262144
-grep -q -a __asan_init "$CRAMPSTAT" && limit=unlimited
+sanitized && limit=unlimited
 bash -c 'ulimit -v "$3"; exec "$0" ingest --rejects "$1" "$2"' "$CRAMPSTAT" \
     "$T/rej.csv" "$T/long.csv" "$limit" >"$T/long.out" 2>"$T/long.err"
 check "10 MB field under ulimit -v $limit: ingest exit" 0 $?

@@ -17,7 +17,7 @@ cs() { "$CRAMPSTAT" "$@"; }
 # shadow, so there the limit is left to ASan and only the time is bounded.
 TIME_LIMIT=60
 MEM_MB=512
-if grep -q -a __asan_init "$CRAMPSTAT"; then
+if sanitized; then
     MEM_MB=0
     # A sanitizer build reads empty lines many times slower (15 times at
     # -O0): 100 MiB of them, not 300, keep it far from the time limit.

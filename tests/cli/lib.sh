@@ -57,6 +57,11 @@ in_part() { [ $(($1 % part_n)) -eq $((part_i - 1)) ]; }
 # skip_part REASON: say what is not tested and why.
 skip_part() { skipped+=("$1"); echo "SKIP: $1"; }
 
+# sanitized: whether $CRAMPSTAT is an AddressSanitizer build, whose
+# shadow memory takes terabytes of address space and whose processes are
+# slower: the scripts that limit memory or repeat work ask.
+sanitized() { grep -q -a __asan_init "$CRAMPSTAT"; }
+
 # skip_all REASON: nothing of this script can run; exit 77 now.
 skip_all() { echo "SKIP: $1"; exit 77; }
 

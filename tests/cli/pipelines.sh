@@ -254,7 +254,7 @@ runners=(xargs)
 # A sanitizer build checks crampstat's memory, and both runners start the
 # same crampstat commands on the same shards: there, one runner (the
 # release build's run tests both).
-if grep -q -a __asan_init "$CRAMPSTAT"; then
+if sanitized; then
     runners=("${runners[0]}")
     echo "note: sanitizer build: parallel.sh with the runner ${runners[0]} only"
 fi
