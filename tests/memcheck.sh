@@ -11,6 +11,8 @@ command -v valgrind >/dev/null 2>&1 || {
     exit 69
 }
 scripts=("$@")
+# By default, longest first: alone, shards takes 55 s under valgrind,
+# calories 52, ingest 21 and html 14.
 [ "${#scripts[@]}" -gt 0 ] || scripts=(shards calories ingest html)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
@@ -27,8 +29,8 @@ chmod +x "$wrap"
 status=0
 # The scripts run side by side, one per core (valgrind runs a process on
 # one core), each started as soon as a core is free, in the order given:
-# longest first (run.sh gives them so) ends soonest. Their outputs are
-# shown in order once all have ended.
+# longest first ends soonest. Their outputs are shown in order once all
+# have ended.
 jobs=$(nproc)
 running=0
 for s in "${scripts[@]}"; do

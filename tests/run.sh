@@ -76,9 +76,7 @@ trap 'status=$?; kill -- -"$prebuild" 2>/dev/null || true; exit "$status"' EXIT
 run_suite build-test ""
 lap "release tests"
 echo "== end-to-end tests under valgrind memcheck"
-# Longest first: alone, shards takes 55 s under valgrind, calories 52,
-# ingest 21 and html 14.
-bash tests/memcheck.sh build-test shards calories ingest html
+bash tests/memcheck.sh build-test
 lap "valgrind memcheck"
 wait "$prebuild" || true
 lap "the rest of the sanitizer and fuzz builds"
