@@ -1002,13 +1002,43 @@ static inline uint32_t fixed_mmin(const fixed_dec *d)
 }
 
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
- * fast_date reads (0 to 9999): moved 400 years on, the year before March
- * is never negative, so no era is needed. */
+ * fast_date reads (0 to 9999). The years 1970 to 2099 are looked up: each
+ * entry is the days before the year's first, times two, plus one for a
+ * leap year, made by the compiler from the Gregorian rule (leap days
+ * since 1970: the multiples of 4, less those of 100, plus those of 400).
+ * Other years are counted: moved 400 years on, the year before March is
+ * never negative, so no era is needed. */
+#define DAYS_BEFORE(y) (365 * ((y) - 1970) + ((y) - 1969) / 4 - \
+                        ((y) - 1901) / 100 + ((y) - 1601) / 400)
+#define LEAP_YEAR(y) ((y) % 4 == 0 && ((y) % 100 != 0 || (y) % 400 == 0))
+#define YEAR1(y) (DAYS_BEFORE(y) * 2 + LEAP_YEAR(y))
+#define YEAR10(y) YEAR1(y), YEAR1(y + 1), YEAR1(y + 2), YEAR1(y + 3), \
+    YEAR1(y + 4), YEAR1(y + 5), YEAR1(y + 6), YEAR1(y + 7), YEAR1(y + 8), \
+    YEAR1(y + 9)
+static const int32_t year_days[130] = {
+    YEAR10(1970), YEAR10(1980), YEAR10(1990), YEAR10(2000), YEAR10(2010),
+    YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
+    YEAR10(2070), YEAR10(2080), YEAR10(2090)
+};
+#undef YEAR10
+#undef YEAR1
+#undef LEAP_YEAR
+#undef DAYS_BEFORE
+
 static inline int32_t fixed_days(int y, int m, int d)
 {
-    unsigned yy = (unsigned)(y + 400 - (m <= 2));
-    unsigned doy = (153u * (unsigned)(m > 2 ? m - 3 : m + 9) + 2) / 5 +
-                   (unsigned)d - 1;
+    /* Days before each month's first in a common year. */
+    static const int16_t month_days[12] = {
+        0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
+    };
+    unsigned yy, doy;
+
+    if ((unsigned)(y - 1970) < 130u) {
+        int32_t e = year_days[y - 1970];
+        return (e >> 1) + month_days[m - 1] + (m > 2 ? (e & 1) : 0) + d - 1;
+    }
+    yy = (unsigned)(y + 400 - (m <= 2));
+    doy = (153u * (unsigned)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (unsigned)d - 1;
     return (int32_t)(yy * 365 + yy / 4 - yy / 100 + yy / 400 + doy) -
            (719468 + 146097);
 }
