@@ -156,6 +156,7 @@ struct cs_ingest {
     cs_rejlog *rej;
     cs_idset *ids;
     int kind;
+    long sid_col;           /* session_id's field (exercise rows) */
     cs_ingest_counts counts;
     cs_reject why;
 };
@@ -194,6 +195,8 @@ int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
         return err->code;
     }
     in->kind = cs_schema_kind(in->schema);
+    in->sid_col = in->kind == CS_SCHEMA_EXERCISE
+                ? cs_schema_index(in->schema, CS_EX_SESSION_ID) : -1;
     *out = in;
     return CS_OK;
 }
@@ -238,11 +241,11 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
         if (in->kind == CS_SCHEMA_EXERCISE) {
             /* Start fetching the id's slot now; validating the row takes
              * about as long as the cache miss. */
-            long si = cs_schema_index(in->schema, CS_EX_SESSION_ID);
             cs_idfp fp = { 0, 0, NULL, 0 };
-            int have_fp = in->ids && (size_t)si < rec->nfields;
+            int have_fp = in->ids && (size_t)in->sid_col < rec->nfields;
             if (have_fp)
-                fp = cs_idset_prepare(in->ids, cs_str_trim(rec->fields[si]));
+                fp = cs_idset_prepare(in->ids,
+                                      cs_str_trim(rec->fields[in->sid_col]));
             ok = cs_schema_exercise(in->schema, rec, ses, &in->why);
             if (ok && in->ids) {
                 /* An accepted row's session_id is that trimmed field. */
