@@ -299,6 +299,10 @@ void cs_ingest_uncount(cs_ingest *in)
 const cs_schema *cs_ingest_schema(const cs_ingest *in) { return in->schema; }
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in) { return in->counts; }
 const cs_reader *cs_ingest_reader(const cs_ingest *in) { return in->r; }
+void cs_ingest_on_move(cs_ingest *in, void (*fn)(void *ctx), void *ctx)
+{
+    cs_reader_on_move(in->r, fn, ctx);
+}
 const char *cs_ingest_name(const cs_ingest *in) { return cs_reader_name(in->r); }
 
 void cs_ingest_free(cs_ingest *in)

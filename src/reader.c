@@ -76,6 +76,8 @@ struct cs_reader {
     char why[384];          /* why it was skipped */
     cs_record rec;
     cs_error failed;        /* the first error, returned again after */
+    void (*on_move)(void *); /* cs_reader_on_move */
+    void *on_move_ctx;
 };
 
 /* ---- the structural index ------------------------------------------- */
@@ -481,6 +483,8 @@ static int refill(cs_reader *r, cs_error *err)
 
     if (r->eof)
         return 0;
+    if (r->on_move)
+        r->on_move(r->on_move_ctx);
     if (r->pos > 0) {
         memmove(r->buf, r->buf + r->pos, r->len - r->pos);
         r->len -= r->pos;
@@ -878,6 +882,7 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
 
 static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
 {
+    r->rec.lf_end = 0;
     for (;;) {
         size_t eol = 0, tl = 0;
         int quote, rc;
@@ -1140,6 +1145,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         r->pos = eol + tl;
         if (p == start && !r->opts.keep_empty_lines)
             continue;
+        r->rec.lf_end = tl == 1 && *p == '\n';
         f->ptr = field;
         f->len = (size_t)(p - field);
         r->nfields = (size_t)(f - r->fields) + 1;
@@ -1198,6 +1204,11 @@ int cs_reader_open_header(cs_reader **out, const cs_record **header,
 }
 
 void cs_reader_skip_overlong(cs_reader *r, int on) { r->skip_overlong = on; }
+void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx)
+{
+    r->on_move = fn;
+    r->on_move_ctx = ctx;
+}
 const char *cs_reader_skipped(const cs_reader *r, uint64_t *len)
 {
     if (!r->skipped_now)

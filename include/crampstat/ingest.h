@@ -67,6 +67,10 @@ void cs_ingest_uncount(cs_ingest *in);
 const cs_schema *cs_ingest_schema(const cs_ingest *in);
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in);
 const cs_reader *cs_ingest_reader(const cs_ingest *in);
+/* cs_reader_on_move for the reader underneath: fn(ctx) runs before the
+ * text of rows already handed out moves (rows rejected in between
+ * included). */
+void cs_ingest_on_move(cs_ingest *in, void (*fn)(void *ctx), void *ctx);
 const char *cs_ingest_name(const cs_ingest *in);
 void cs_ingest_free(cs_ingest *in);
 

@@ -24,6 +24,10 @@ typedef struct cs_record {
     /* When fields[0].ptr == raw.ptr the line was split in place: the
      * fields lie one after another in raw with a comma between each two,
      * so raw is already their CSV text. Unquoted fields never do. */
+    /* 1 when the reader found the record on one line ended by a lone
+     * "\n", which then follows raw in the reader's buffer (raw.ptr[raw.len]
+     * is it); 0 when not known. */
+    unsigned char lf_end;
 } cs_record;
 
 typedef struct cs_read_opts {
@@ -65,6 +69,12 @@ void cs_reader_skip_overlong(cs_reader *r, int on);
  * the cap, and *len its whole length in bytes (line ends inside it
  * included, its last one not); NULL when it was not skipped. */
 const char *cs_reader_skipped(const cs_reader *r, uint64_t *len);
+/* Call fn(ctx) before the reader moves or overwrites the bytes of the
+ * records it has handed out (when it reads more input), so that a caller
+ * that kept their text past the next call can use it first. The text of
+ * the last record handed out is still there then. NULL turns it off. The
+ * caller uses whatever it kept before it frees the reader. */
+void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);
 void cs_reader_free(cs_reader *r);
