@@ -74,14 +74,18 @@ static void put(cs_writer *w, const char *p, size_t n)
     if (w->len + n > CS_WRITER_BUF) {
         drain(w);
         if (n > CS_WRITER_BUF) {
-            /* Larger than the buffer: write it through. */
-            while (n > 0) {
-                size_t k = n > CS_WRITER_BUF ? CS_WRITER_BUF : n;
-                memcpy(w->buf, p, k);
-                w->len = k;
-                drain(w);
+            /* Larger than the buffer: written from where it lies, after
+             * what the buffer held. */
+            while (n > 0 && !w->err_no) {
+                ssize_t k = write(w->fd, p, n);
+                if (k < 0 && errno == EINTR)
+                    continue;
+                if (k < 0) {
+                    w->err_no = errno;
+                    break;
+                }
                 p += k;
-                n -= k;
+                n -= (size_t)k;
             }
             return;
         }
