@@ -111,6 +111,36 @@ static void columns_key(const cs_schema *s, cs_buf *b)
     }
 }
 
+/* Exercise rows that are their own canonical text and lie one after
+ * another in the reader's buffer, each ended by a lone "\n", are written
+ * as one run of bytes: the run is extended by each such row and written
+ * when a row breaks it, before the reader moves the bytes
+ * (cs_ingest_on_move) and at the end of each input. The output is the
+ * same bytes as writing each row (cs_schema_write_session); it saves the
+ * per-row copy into the writer's buffer. */
+typedef struct run {
+    cs_writer *w;
+    const char *p;
+    size_t n;               /* bytes, the last row's "\n" included */
+} run;
+
+static void run_flush(void *ctx)
+{
+    run *r = ctx;
+
+    if (r->n)
+        cs_writer_raw(r->w, r->p, r->n);
+    r->n = 0;
+}
+
+/* Whether rec, accepted as ses, can join a run: every cell canonical in
+ * place, nothing after the contract's columns, a lone "\n" after it. */
+static int runs_on(const cs_record *rec, const cs_session *ses)
+{
+    return ses->canon_cells == CS_EX_ALL_CANON && rec->lf_end &&
+           rec->nfields == CS_EX_NCOLS && rec->fields[0].ptr == rec->raw.ptr;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
     cli_parser parser;
@@ -175,7 +205,8 @@ int cmd_ingest(int argc, char **argv)
         const cs_schema *s;
         cs_session ses;
         cs_wave wave;
-        int rc;
+        run rn;
+        int rc, rows_run;
 
         if (cs_ingest_open(&in, files[f], kind, rej, ids, &err) < 0)
             goto done;
@@ -189,9 +220,28 @@ int cmd_ingest(int argc, char **argv)
                         "inputs separately", files[0]);
             goto done;
         }
+        /* Runs of rows as they lie, when the header is the contract's
+         * columns exactly and cells are copied as they are. */
+        rows_run = cs_schema_kind(s) == CS_SCHEMA_EXERCISE &&
+                   cs_schema_is_canonical(s) && cs_schema_n_extra(s) == 0 &&
+                   cs_writer_copies(out.w, ',');
+        rn = (run){ out.w, NULL, 0 };
+        if (rows_run)
+            cs_ingest_on_move(in, run_flush, &rn);
         while ((rc = cs_ingest_next(in, &rec, &ses, &wave, &err)) > 0) {
             switch (cs_schema_kind(s)) {
             case CS_SCHEMA_EXERCISE:
+                if (rows_run && runs_on(rec, &ses)) {
+                    if (rn.n && rn.p + rn.n == rec->raw.ptr) {
+                        rn.n += rec->raw.len + 1;
+                    } else {
+                        run_flush(&rn);
+                        rn.p = rec->raw.ptr;
+                        rn.n = rec->raw.len + 1;
+                    }
+                    break;
+                }
+                run_flush(&rn);
                 cs_schema_write_session(s, out.w, rec, &ses);
                 break;
             case CS_SCHEMA_SURVEY:
@@ -201,6 +251,7 @@ int cmd_ingest(int argc, char **argv)
                 cs_writer_put(out.w, rec);
             }
         }
+        run_flush(&rn);
         cs_ingest_counts c = cs_ingest_counts_of(in);
         total_read += c.read;
         total_rej += c.rejected;

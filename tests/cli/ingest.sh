@@ -95,4 +95,42 @@ wait
 check "-o onto a FIFO keeps it a FIFO" yes "$([ -p "$T/fifo" ] && echo yes)"
 check_file "-o onto a FIFO carries the output" "$E/bad-exercise.out.csv" "$T/fifo.out"
 
+# Rows that are their own canonical text are written as runs of the
+# input's bytes; everything that breaks a run must still come out as
+# writing row by row does. A file of 30,000 rows (2.3 MB: many refills
+# of the reader's buffer, runs cut where it moves), with a rejected row,
+# a "12.0" (written "12"), a CR LF, an empty line and a quoted field at
+# their own intervals, and no newline after the last row. The expected
+# output is made by the same awk loop, not by crampstat.
+awk -v n=30000 -v want="$T/runs.want" 'BEGIN {
+    print "participant_id,session_id,start_time,activity,duration_min,intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,cramp,cramp_muscle"
+    print "participant_id,session_id,start_time,activity,duration_min,intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,cramp,cramp_muscle" >want
+    for (i = 1; i <= n; i++) {
+        p = sprintf("P%07d,S%09d,2024-%02d-%02dT07:30:00Z", int(i / 25) + 1, i, i % 12 + 1, i % 28 + 1)
+        dur = (i % 997 == 0) ? 0 : 30 + i % 90
+        temp = (i % 1009 == 0) ? "12.0" : sprintf("%d.%d", int((i % 400) / 10), i % 9 + 1)
+        act = (i % 1021 == 0) ? "\"running\"" : "running"
+        tail = sprintf(",%d,%d,%s,%d,%d,%d,no,%s,%s", dur, i % 10 + 1, temp, i % 100, 1000 + i % 2000, i % 30, i % 2 ? "yes" : "no", i % 2 ? "hamstring" : "")
+        end = (i % 1013 == 0) ? "\r\n" : (i == n ? "" : "\n")
+        printf "%s,%s%s%s", p, act, tail, end
+        if (i % 1019 == 0)
+            printf "\n"
+        if (dur == 0)
+            continue
+        sub(/^12\.0$/, "12", temp)
+        print p ",running" sprintf(",%d,%d,%s,%d,%d,%d,no,%s,%s", dur, i % 10 + 1, temp, i % 100, 1000 + i % 2000, i % 30, i % 2 ? "yes" : "no", i % 2 ? "hamstring" : "") >want
+    }
+}' >"$T/runs.csv"
+rejected=$((30000 / 997))
+for how in file stdin threads1; do
+    case $how in
+    file) cs ingest --schema exercise "$T/runs.csv" >"$T/runs.$how" 2>"$T/runs.$how.err" ;;
+    stdin) cat "$T/runs.csv" | cs ingest --schema exercise >"$T/runs.$how" 2>"$T/runs.$how.err" ;;
+    threads1) cs ingest --threads 1 --schema exercise "$T/runs.csv" >"$T/runs.$how" 2>"$T/runs.$how.err" ;;
+    esac
+    check "runs ($how) exit" 0 $?
+    check_file "runs ($how): the rows as written one by one" "$T/runs.want" "$T/runs.$how"
+    check_grep "runs ($how): counts" "30000 rows read, $((30000 - rejected)) accepted, $rejected rejected" "$T/runs.$how.err"
+done
+
 finish
