@@ -1,7 +1,7 @@
-/* The chain over a survey and exercise files: reading, checking and
- * joining in the caller's thread, with the reject log; tagging and
- * counting in another (cs_handoff), in the same order, so the states and
- * the log are the same with one thread or more. Each exercise file is
+/* The chain over a survey and exercise files: reading, checking, joining
+ * and tagging in the caller's thread, with the reject log; counting in
+ * another (cs_handoff), in the same order, so the states and the log are
+ * the same with one thread or more. Each exercise file is
  * counted into states of its own, merged into the run's (exactly: integer
  * counts) only once it was read to its end, so that keep_going can leave
  * a damaged one out. */
