@@ -1145,7 +1145,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         r->pos = eol + tl;
         if (p == start && !r->opts.keep_empty_lines)
             continue;
-        r->rec.lf_end = tl == 1 && *p == '\n';
+        r->rec.lf_end = *p == '\n';   /* else a CR, alone or before LF */
         f->ptr = field;
         f->len = (size_t)(p - field);
         r->nfields = (size_t)(f - r->fields) + 1;
