@@ -117,7 +117,8 @@ static void columns_key(const cs_schema *s, cs_buf *b)
  * when a row breaks it, before the reader moves the bytes
  * (cs_ingest_on_move) and at the end of each input. The output is the
  * same bytes as writing each row (cs_schema_write_session); it saves the
- * per-row copy into the writer's buffer. */
+ * per-row work of writing cells: a run is copied into the writer's
+ * buffer once, or, over the buffer's size, written from where it lies. */
 typedef struct run {
     cs_writer *w;
     const char *p;
