@@ -80,9 +80,10 @@ base_of() {
     esac
 }
 
-# argv_for CMD FILE: the command line of CMD reading FILE, into argv.
+# argv_for CMD FILE: the command line of CMD reading FILE, into argv; its
+# reject log is $rej.
 argv_for() {
-    local c=$1 f=$2 r="$T/rej.csv"
+    local c=$1 f=$2 r=$rej
     case "$c" in
         ingest) argv=(ingest --rejects "$r" "$f") ;;
         join) argv=(join --survey "$HD/base-survey.csv" --rejects "$r" "$f") ;;
@@ -176,6 +177,7 @@ expand() {
 }
 
 bomb_rss=""
+runs=0
 run_case() {
     local name=$1 input=$2 c=$3 want=$4 msg=$5 counts=$6
     local kind dir f label res rc rss secs got exp c_read c_acc c_rej rej_total
@@ -198,10 +200,11 @@ run_case() {
         f=$input
         [ -f "$HD/$f" ] || { bad "$label: no input $f"; return; }
     fi
+    # A reject log of its own for each run (no rm process between runs):
+    # it exists exactly when the command created it.
+    runs=$((runs + 1))
+    rej=$T/rej.$runs.csv
     argv_for "$c" "$f"
-    # Emptied, not removed (no rm process): a run that writes no reject
-    # log leaves it empty.
-    : >"$T/rej.csv"
     case "$name" in
         gz-bomb-*)   # measured: peak memory and time
             res=$(cd "$dir" && python3 "$T/run.py" "$MEM_MB" "$TIME_LIMIT" "$T/out" "$T/err" "$CRAMPSTAT" "${argv[@]}")
@@ -217,7 +220,7 @@ run_case() {
     case "$c" in filter|merge|report|rules|tag-rules) counts=- ;; esac  # no summary
     local rej_in=/dev/null out_in=/dev/null
     if [ "$counts" != - ]; then
-        [ -s "$T/rej.csv" ] && rej_in=$T/rej.csv
+        [ -f "$rej" ] && rej_in=$rej
         case "$c" in ingest|join|tag) [ "$rc" = 0 ] && out_in=$T/out ;; esac
     fi
     local san has_msg rej_rows out_rows sre
