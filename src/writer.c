@@ -48,19 +48,26 @@ int cs_writer_open_fd(cs_writer **out, int fd, const char *name,
     return CS_OK;
 }
 
+/* Write n bytes at p to the file, unless an error is already kept; a
+ * failure is kept (sticky). */
+static void write_all(cs_writer *w, const char *p, size_t n)
+{
+    while (n > 0 && !w->err_no) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            w->err_no = errno;
+        } else {
+            p += k;
+            n -= (size_t)k;
+        }
+    }
+}
+
 static void drain(cs_writer *w)
 {
-    size_t off = 0;
-
-    while (off < w->len && !w->err_no) {
-        ssize_t n = write(w->fd, w->buf + off, w->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            w->err_no = errno;
-        else
-            off += (size_t)n;
-    }
+    write_all(w, w->buf, w->len);
     w->len = 0;
 }
 
@@ -76,17 +83,7 @@ static void put(cs_writer *w, const char *p, size_t n)
         if (n > CS_WRITER_BUF) {
             /* Larger than the buffer: written from where it lies, after
              * what the buffer held. */
-            while (n > 0 && !w->err_no) {
-                ssize_t k = write(w->fd, p, n);
-                if (k < 0 && errno == EINTR)
-                    continue;
-                if (k < 0) {
-                    w->err_no = errno;
-                    break;
-                }
-                p += k;
-                n -= (size_t)k;
-            }
+            write_all(w, p, n);
             return;
         }
     }
