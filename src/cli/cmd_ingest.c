@@ -134,12 +134,13 @@ static void run_flush(void *ctx)
     r->n = 0;
 }
 
-/* Whether rec, accepted as ses, can join a run: every cell canonical in
- * place, nothing after the contract's columns, a lone "\n" after it. */
+/* Whether rec, accepted as ses, can join a run: every cell canonical and
+ * in its place in the row's text (what canon_cells' bits say), a lone
+ * "\n" after it. With no column after the contract's (rows_run), the
+ * row's text is then its 13 cells. */
 static int runs_on(const cs_record *rec, const cs_session *ses)
 {
-    return ses->canon_cells == CS_EX_ALL_CANON && rec->lf_end &&
-           rec->nfields == CS_EX_NCOLS && rec->fields[0].ptr == rec->raw.ptr;
+    return ses->canon_cells == CS_EX_ALL_CANON && rec->lf_end;
 }
 
 int cmd_ingest(int argc, char **argv)
