@@ -170,8 +170,9 @@ int cs__cal_combined(cs_cal_hist *out, const cs_cal *c, int group, int dir);
 
 /* reader.c: the structural scans, for the tests. cs__scan_index builds
  * the index of n bytes at p with the scan called name ("scalar", "sse2",
- * "avx2"): per 64 bytes, a word of the commas (bit i: p[i]), then one of
- * '"' LF CR; it returns -1 when this build or CPU lacks that scan.
+ * "avx2"): per 64 bytes, a word of the commas (bit i: p[i]), one of
+ * '"' LF CR and one of the bytes outside 0x20-0x7e; it returns -1 when
+ * this build or CPU lacks that scan.
  * cs__reader_scan names the scan a reader uses. */
 struct cs_reader;
 int cs__scan_index(const char *name, uint64_t *idx, const char *p, size_t n);

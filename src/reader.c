@@ -10,9 +10,12 @@
  * per record: after warm-up nothing is allocated per row.
  *
  * The fast path reads a structural index of the buffer: one bit per byte
- * for the commas and one for the other bytes that end a plain field ('"'
- * LF CR), built once per refill by a vector scan (AVX2 where the CPU has
- * it, SSE2 otherwise, or plain C), chosen when the reader opens. */
+ * for the commas, one for the other bytes that end a plain field ('"'
+ * LF CR) and one for the bytes that are not printable ASCII (outside
+ * 0x20-0x7e), built once per refill by a vector scan (AVX2 where the CPU
+ * has it, SSE2 otherwise, or plain C), chosen when the reader opens. The
+ * third word tells the validators that a line's fields need no byte-wise
+ * check (cs_record.printable). */
 #include <csv.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -34,7 +37,7 @@
  * with any buffer size. */
 #define LINE_BUF (2 * CS_RECORD_MAX)
 
-/* One block of the structural index: two words for 64 bytes of buf. */
+/* One block of the structural index: three words for 64 bytes of buf. */
 typedef void scan_fn(uint64_t *idx, const char *p, size_t n);
 
 struct cs_reader {
@@ -49,7 +52,8 @@ struct cs_reader {
 
     scan_fn *scan;          /* builds the index: scan_scalar, _sse2, _avx2 */
     const char *scan_name;  /* "scalar", "sse2" or "avx2" */
-    uint64_t *idx;          /* per 64 bytes of buf: commas, then '"' LF CR */
+    uint64_t *idx;          /* per 64 bytes of buf: commas, '"' LF CR, and
+                             * bytes outside 0x20-0x7e */
     size_t idx_cap;         /* words allocated */
     size_t indexed;         /* buf[0, indexed) is in idx */
 
@@ -92,9 +96,11 @@ static const unsigned char special[256] = {
 static void scan_bytes(uint64_t *idx, const char *p, size_t b, size_t m)
 {
     for (size_t i = b; i < m; i++) {
-        unsigned t = special[(unsigned char)p[i]];
+        unsigned char c = (unsigned char)p[i];
+        unsigned t = special[c];
         idx[0] |= (uint64_t)(t & 1) << i;
         idx[1] |= (uint64_t)(t >> 1) << i;
+        idx[2] |= (uint64_t)(c - 0x20u >= 0x5fu) << i;
     }
 }
 
@@ -111,9 +117,10 @@ static inline unsigned swar_pack(uint64_t top)
     return (unsigned)(((top >> 7) * 0x0102040810204080ull) >> 56);
 }
 
-static inline void swar_word(const char *p, unsigned *comma, unsigned *other)
+static inline void swar_word(const char *p, unsigned *comma, unsigned *other,
+                             unsigned *odd)
 {
-    uint64_t w, w7, nc, nq, nl, nr;
+    uint64_t w, w7, nc, nq, nl, nr, ge20, is7f;
 
     memcpy(&w, p, 8);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -126,31 +133,38 @@ static inline void swar_word(const char *p, unsigned *comma, unsigned *other)
     nr = (w7 ^ (SWAR_ONES * '\r')) + SWAR_LOW7;
     *comma = swar_pack(~(nc | w) & ~SWAR_LOW7);
     *other = swar_pack(~((nq & nl & nr) | w) & ~SWAR_LOW7);
+    /* Printable: top bit clear, low seven bits at least 0x20 (adding 0x60
+     * carries into the top bit) and not 0x7f (adding 1 does). */
+    ge20 = w7 + SWAR_ONES * 0x60;
+    is7f = w7 + SWAR_ONES;
+    *odd = swar_pack(~(ge20 & ~is7f & ~w) & ~SWAR_LOW7);
 }
 #endif
 
 /* The index of n bytes at p (p is at a multiple of 64 in buf): for each
- * 64 bytes, a word of the commas (bit i: p[i]) and a word of the other
- * special bytes. A last block under 64 bytes has no bits past n; nothing
+ * 64 bytes, a word of the commas (bit i: p[i]), a word of the other
+ * special bytes and a word of the bytes outside 0x20-0x7e. A last block under 64 bytes has no bits past n; nothing
  * past p + n is read. This plain C scan (eight bytes a step where the
  * compiler allows) is what builds without SSE2 use; the vector scans
  * must match it bit for bit (tests/test_reader_scan.c, fuzz_scan). */
 static void scan_scalar(uint64_t *idx, const char *p, size_t n)
 {
-    for (size_t b = 0; b < n; b += 64, idx += 2) {
+    for (size_t b = 0; b < n; b += 64, idx += 3) {
         size_t m = n - b < 64 ? n - b : 64, i = 0;
-        uint64_t cm = 0, om = 0;
+        uint64_t cm = 0, om = 0, xm = 0;
 
 #ifdef SWAR_ONES
         for (; i + 8 <= m; i += 8) {
-            unsigned c, o;
-            swar_word(p + b + i, &c, &o);
+            unsigned c, o, x;
+            swar_word(p + b + i, &c, &o, &x);
             cm |= (uint64_t)c << i;
             om |= (uint64_t)o << i;
+            xm |= (uint64_t)x << i;
         }
 #endif
         idx[0] = cm;
         idx[1] = om;
+        idx[2] = xm;
         scan_bytes(idx, p + b, i, m);
     }
 }
@@ -161,22 +175,28 @@ static void scan_sse2(uint64_t *idx, const char *p, size_t n)
 {
     const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
     const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    const __m128i shift = _mm_set1_epi8(0x60), edge = _mm_set1_epi8(-34);
     size_t b = 0;
 
-    for (; n - b >= 64; b += 64, idx += 2) {
-        uint64_t c = 0, o = 0;
+    for (; n - b >= 64; b += 64, idx += 3) {
+        uint64_t c = 0, o = 0, x = 0;
 
         for (int k = 0; k < 4; k++) {
             __m128i v = _mm_loadu_si128(
                 (const __m128i *)(const void *)(p + b + 16 * k));
             __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
                 _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+            /* Plus 0x60, the printable bytes 0x20-0x7e are -128 to -34
+             * as signed bytes: the rest are over -34. */
+            __m128i x8 = _mm_cmpgt_epi8(_mm_add_epi8(v, shift), edge);
             c |= (uint64_t)(unsigned)_mm_movemask_epi8(
                      _mm_cmpeq_epi8(v, comma)) << (16 * k);
             o |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+            x |= (uint64_t)(unsigned)_mm_movemask_epi8(x8) << (16 * k);
         }
         idx[0] = c;
         idx[1] = o;
+        idx[2] = x;
     }
     if (b < n)
         scan_scalar(idx, p + b, n - b);
@@ -190,10 +210,12 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
 {
     const __m256i comma = _mm256_set1_epi8(','), quote = _mm256_set1_epi8('"');
     const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+    const __m256i shift = _mm256_set1_epi8(0x60);
+    const __m256i edge = _mm256_set1_epi8(-34);
     size_t b = 0;
 
-    for (; n - b >= 64; b += 64, idx += 2) {
-        uint64_t c = 0, o = 0;
+    for (; n - b >= 64; b += 64, idx += 3) {
+        uint64_t c = 0, o = 0, x = 0;
 
         for (int k = 0; k < 2; k++) {
             __m256i v = _mm256_loadu_si256(
@@ -201,12 +223,15 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
             __m256i m = _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
                 _mm256_or_si256(_mm256_cmpeq_epi8(v, lf),
                                 _mm256_cmpeq_epi8(v, cr)));
+            __m256i x8 = _mm256_cmpgt_epi8(_mm256_add_epi8(v, shift), edge);
             c |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
                      _mm256_cmpeq_epi8(v, comma)) << (32 * k);
             o |= (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << (32 * k);
+            x |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x8) << (32 * k);
         }
         idx[0] = c;
         idx[1] = o;
+        idx[2] = x;
     }
     if (b < n)
         scan_scalar(idx, p + b, n - b);
@@ -285,8 +310,8 @@ static int index_update(cs_reader *r)
 
     if (r->indexed == r->len)
         return 1;
-    if ((r->len + 63) / 64 * 2 > r->idx_cap) {
-        size_t n = (r->cap + 63) / 64 * 2;
+    if ((r->len + 63) / 64 * 3 > r->idx_cap) {
+        size_t n = (r->cap + 63) / 64 * 3;
         uint64_t *p = realloc(r->idx, n * sizeof *p);
         if (!p)
             return 0;
@@ -294,7 +319,7 @@ static int index_update(cs_reader *r)
         r->idx_cap = n;
     }
     from = r->indexed & ~(size_t)63;
-    r->scan(r->idx + from / 64 * 2, r->buf + from, r->len - from);
+    r->scan(r->idx + from / 64 * 3, r->buf + from, r->len - from);
     r->indexed = r->len;
     return 1;
 }
@@ -383,7 +408,7 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
     if (o)
         r->opts = *o;
     r->cap = 2 * cs_source_buf_size(r->src);
-    r->idx_cap = (r->cap + 63) / 64 * 2;
+    r->idx_cap = (r->cap + 63) / 64 * 3;
     if (!(r->buf = malloc(r->cap)) ||
         !(r->idx = malloc(r->idx_cap * sizeof *r->idx)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -883,6 +908,7 @@ static int scan_plain(cs_reader *r, size_t *eol, size_t *tl, cs_error *err)
 static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
 {
     r->rec.lf_end = 0;
+    r->rec.printable = 0;
     for (;;) {
         size_t eol = 0, tl = 0;
         int quote, rc;
@@ -1076,7 +1102,9 @@ static int fields_room(cs_reader *r, size_t nf)
  * inside the buffer. It walks the structural index 64 bytes at a time:
  * the commas before the first other special byte are field ends, taken
  * with ctz (about a dozen instructions a field), where scan_plain
- * restarts a scan after every comma. The index is built once per refill
+ * restarts a scan after every comma. The line's bits in the third word
+ * say whether it is all printable ASCII (cs_record.printable), so that
+ * the validators need not look at its text fields byte by byte. The index is built once per refill
  * by the widest vector scan the CPU has, so the walk itself is plain C
  * and the same for every scan.
  *
@@ -1102,9 +1130,10 @@ static int next_plain(cs_reader *r, const cs_record **out)
     while (r->pos < r->len) {
         const char *start = r->buf + r->pos, *field = start, *p;
         size_t blk = r->pos / 64, last, eol, tl;
-        const uint64_t *ix = r->idx + 2 * blk;
+        const uint64_t *ix = r->idx + 3 * blk;
         uint64_t from = ~(uint64_t)0 << (r->pos % 64);
-        uint64_t cm = ix[0] & from, om = ix[1] & from;
+        uint64_t cm = ix[0] & from, om = ix[1] & from, xm = ix[2] & from;
+        uint64_t odd = 0, below;  /* unprintable bytes of the line's blocks */
         cs_str *f = r->fields, *froom = r->fields + r->fcap - 64;
 
         /* The last block the line may end in: the buffer's, or the one
@@ -1123,13 +1152,16 @@ static int next_plain(cs_reader *r, const cs_record **out)
                 f = r->fields + nf;
                 froom = r->fields + r->fcap - 64;
             }
-            ix += 2;
+            ix += 3;
+            odd |= xm;
             cm = ix[0];
             om = ix[1];
+            xm = ix[2];
         }
         /* The commas before the first other special byte: what follows a
          * quote is libcsv's, what follows a line end is the next line. */
-        f = put_fields(f, r->buf + 64 * blk, cm & ((om & -om) - 1), &field);
+        below = (om & -om) - 1;
+        f = put_fields(f, r->buf + 64 * blk, cm & below, &field);
         eol = 64 * blk + ctz64(om);
         p = r->buf + eol;
         if (eol - r->pos > CS_FIELD_MAX || *p == '"')
@@ -1146,6 +1178,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         if (p == start && !r->opts.keep_empty_lines)
             continue;
         r->rec.lf_end = *p == '\n';   /* else a CR, alone or before LF */
+        r->rec.printable = !(odd | (xm & below));
         f->ptr = field;
         f->len = (size_t)(p - field);
         r->nfields = (size_t)(f - r->fields) + 1;

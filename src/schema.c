@@ -557,16 +557,9 @@ static inline uint64_t text_bad(uint64_t w)
             high);
 }
 
-/* Text that check_text accepts unchanged: 1-64 bytes of printable ASCII,
- * no blank at either end, not a missing-value token; and, so that it is
- * also written unchanged, no quote or comma (the reader's plain split
- * never leaves one, but a record may come from elsewhere). */
-static inline int fast_text(cs_str v)
+/* Whether 1-64 bytes are printable ASCII without a quote or a comma. */
+static inline int text_bytes(cs_str v)
 {
-    if (v.len - 1 >= 64)  /* 0 wraps around */
-        return 0;
-    if (v.ptr[0] == ' ' || v.ptr[v.len - 1] == ' ')
-        return 0;
     if (v.len >= 8) {
         /* Eight bytes at a time (the last word may overlap the one
          * before). */
@@ -594,6 +587,25 @@ static inline int fast_text(cs_str v)
                 v.ptr[i] == '"' || v.ptr[i] == ',')
                 return 0;
     }
+    return 1;
+}
+
+/* Text that check_text accepts unchanged: 1-64 bytes of printable ASCII,
+ * no blank at either end, not a missing-value token; and, so that it is
+ * also written unchanged, no quote or comma (the reader's plain split
+ * never leaves one, but a record may come from elsewhere). The bytes
+ * need no look when the record is printable (cs_record.printable): the
+ * reader's index has found every byte of the line in 0x20-0x7e, and the
+ * split in place leaves no comma in a field and takes no line with a
+ * quote. */
+static inline int fast_text(cs_str v, int printable)
+{
+    if (v.len - 1 >= 64)  /* 0 wraps around */
+        return 0;
+    if (v.ptr[0] == ' ' || v.ptr[v.len - 1] == ' ')
+        return 0;
+    if (!printable && !text_bytes(v))
+        return 0;
     if ((v.ptr[0] | 0x20) == 'n' && v.len <= 3 && cs_is_missing(v))
         return 0;
     return 1;
@@ -792,10 +804,10 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
     const long *x = s->idx;
     int canon = s->ordered;
 
-    if (!fast_text(f[x[CS_EX_PARTICIPANT_ID]]) ||
-        !fast_text(f[x[CS_EX_SESSION_ID]]) ||
+    if (!fast_text(f[x[CS_EX_PARTICIPANT_ID]], rec->printable) ||
+        !fast_text(f[x[CS_EX_SESSION_ID]], rec->printable) ||
         !fast_datetime(f[x[CS_EX_START_TIME]], &o->start, &canon) ||
-        !fast_text(f[x[CS_EX_ACTIVITY]]) ||
+        !fast_text(f[x[CS_EX_ACTIVITY]], rec->printable) ||
         !fast_required(f[x[CS_EX_DURATION_MIN]], 0, 1, 1440, &o->duration_min,
                        &canon) ||
         !fast_int(f[x[CS_EX_INTENSITY_RPE]], 1, 10, &o->intensity_rpe) ||
@@ -1192,9 +1204,10 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     int c_start = 1, c_dur = 1, c_temp = 1, c_hum = 1, c_fluid = 1,
         c_warm = 1, c_str = 1, c_cramp = 1, c_mus = 1;
 
-    if (!fast_text(f[CS_EX_PARTICIPANT_ID]) || !fast_text(f[CS_EX_SESSION_ID]) ||
+    if (!fast_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
+        !fast_text(f[CS_EX_SESSION_ID], rec->printable) ||
         !fixed_datetime(f[CS_EX_START_TIME], &o->start, &c_start) ||
-        !fast_text(f[CS_EX_ACTIVITY]))
+        !fast_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
     /* duration_min: required, in (0, 1440]. */
     if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &c_dur) || dur.neg ||
@@ -1452,7 +1465,8 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
     int canon = 1, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
         stretch = 0;
 
-    if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]]) || date.len != 10 ||
+    if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]], rec->printable) ||
+        date.len != 10 ||
         !fast_date(date.ptr, &t) || sex.len != 1 ||
         (sex.ptr[0] != 'F' && sex.ptr[0] != 'M') ||
         !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &age) ||

@@ -27,7 +27,7 @@ static const size_t bufs[] = { 8, 12, 24, 40, 100, 4096, 128 * 1024 };
 
 static int scan_here(const char *name)
 {
-    uint64_t w[2];
+    uint64_t w[3];
     return cs__scan_index(name, w, "", 0) == 0;
 }
 
@@ -115,13 +115,18 @@ static unsigned rnd(unsigned n)
 static void test_index_fixed(void **state)
 {
     /* 70 bytes: ',' at 0, 15, 16, 31, 32, 63, 64; '"' at 1; LF at 17;
-     * CR at 33 and 69; the rest 'x', and a NUL and 0xFF at 2 and 3. */
+     * CR at 33 and 69; the rest 'x', and a NUL and 0xFF at 2 and 3; at 40
+     * to 45 the bytes on either side of the printable range (0x7f, 0x1f,
+     * then 0x20 and 0x7e, which are printable, then 0x80 and a tab). */
     char in[70];
-    uint64_t want[4] = {
+    uint64_t want[6] = {
         (1ull << 0) | (1ull << 15) | (1ull << 16) | (1ull << 31) |
             (1ull << 32) | (1ull << 63),
         (1ull << 1) | (1ull << 17) | (1ull << 33),
+        (1ull << 2) | (1ull << 3) | (1ull << 17) | (1ull << 33) |
+            (1ull << 40) | (1ull << 41) | (1ull << 44) | (1ull << 45),
         1ull << 0,
+        1ull << 5,
         1ull << 5,
     };
 
@@ -133,8 +138,14 @@ static void test_index_fixed(void **state)
     in[1] = '"';
     in[17] = '\n';
     in[33] = in[69] = '\r';
+    in[40] = 0x7f;
+    in[41] = 0x1f;
+    in[42] = 0x20;
+    in[43] = 0x7e;
+    in[44] = (char)0x80;
+    in[45] = '\t';
     for (size_t s = 0; s < NSCANS; s++) {
-        uint64_t idx[4] = { ~0ull, ~0ull, ~0ull, ~0ull };
+        uint64_t idx[6] = { ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull };
         if (cs__scan_index(scans[s], idx, in, sizeof in) < 0) {
             print_message("scan %s: not on this CPU\n", scans[s]);
             continue;
@@ -142,10 +153,10 @@ static void test_index_fixed(void **state)
         print_message("scan %s\n", scans[s]);
         assert_memory_equal(idx, want, sizeof want);
         /* The first 64 bytes alone: one block, nothing written after. */
-        idx[2] = idx[3] = 7;
+        idx[3] = idx[4] = idx[5] = 7;
         assert_int_equal(cs__scan_index(scans[s], idx, in, 64), 0);
-        assert_memory_equal(idx, want, 2 * sizeof *want);
-        assert_true(idx[2] == 7 && idx[3] == 7);
+        assert_memory_equal(idx, want, 3 * sizeof *want);
+        assert_true(idx[3] == 7 && idx[4] == 7 && idx[5] == 7);
     }
     /* Plain C and SSE2 are in every x86-64 build. */
 #if defined(__x86_64__)
@@ -159,7 +170,7 @@ static void test_index_random(void **state)
 {
     static const char alpha[] = ",\"\n\rx\0\xff\x2c\x22 ";
     char in[300];
-    uint64_t want[10], got[10];
+    uint64_t want[15], got[15];
 
     (void)state;
     for (int round = 0; round < 3000; round++) {
@@ -169,16 +180,19 @@ static void test_index_random(void **state)
             in[i] = rnd(4) ? alpha[rnd(sizeof alpha - 1)] : (char)rnd(256);
         memset(want, 0, sizeof want);
         for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)in[i];
             if (in[i] == ',')
-                want[2 * (i / 64)] |= 1ull << (i % 64);
+                want[3 * (i / 64)] |= 1ull << (i % 64);
             else if (in[i] == '"' || in[i] == '\n' || in[i] == '\r')
-                want[2 * (i / 64) + 1] |= 1ull << (i % 64);
+                want[3 * (i / 64) + 1] |= 1ull << (i % 64);
+            if (c < 0x20 || c > 0x7e)
+                want[3 * (i / 64) + 2] |= 1ull << (i % 64);
         }
         for (size_t s = 0; s < NSCANS; s++) {
             memset(got, 0xA5, sizeof got);
             if (cs__scan_index(scans[s], got, in, n) < 0)
                 continue;
-            assert_memory_equal(got, want, (n + 63) / 64 * 2 * sizeof *got);
+            assert_memory_equal(got, want, (n + 63) / 64 * 3 * sizeof *got);
         }
     }
 }
@@ -385,6 +399,94 @@ static void test_cr_offsets(void **state)
     free(want.p);
 }
 
+/* ---- the printable flag ---- */
+
+/* Read in with each scan and every buffer and collect each record's
+ * cs_record.printable as '1' or '0'. A flagged record must be what the
+ * flag promises (split in place, every byte 0x20-0x7e, no quote). With
+ * the 128 KiB buffer every line here is split in place, so the flags are
+ * want; a smaller buffer may leave a line that straddles a refill to the
+ * careful path, whose records say 0 (not known), never 1 for want's 0. */
+static void expect_printable(const char *in, size_t n, const char *want)
+{
+    for (size_t s = 0; s < NSCANS; s++) {
+        if (!scan_here(scans[s]))
+            continue;
+        for (size_t b = 0; b < NBUFS; b++) {
+            cs_source_opts so = { 1, bufs[b] }, back = { 2, 128 * 1024 };
+            cs_error err = { 0 };
+            cs_reader *r = NULL;
+            const cs_record *rec;
+            char got[16];
+            size_t k = 0;
+            int rc;
+
+            assert_int_equal(setenv("CRAMPSTAT_SCAN", scans[s], 1), 0);
+            cs_source_set_defaults(&so);
+            assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, NULL,
+                                                &err), CS_OK);
+            while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+                assert_true(k + 1 < sizeof got);
+                got[k++] = rec->printable ? '1' : '0';
+                if (!rec->printable)
+                    continue;
+                assert_true(rec->fields[0].ptr == rec->raw.ptr);
+                for (size_t i = 0; i < rec->raw.len; i++)
+                    assert_true((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu
+                                && rec->raw.ptr[i] != '"');
+            }
+            got[k] = '\0';
+            assert_int_equal(rc, 0);
+            cs_reader_free(r);
+            cs_source_set_defaults(&back);
+            unsetenv("CRAMPSTAT_SCAN");
+            if (bufs[b] == 128 * 1024) {
+                assert_string_equal(got, want);
+            } else {
+                assert_int_equal(strlen(got), strlen(want));
+                for (size_t i = 0; i < k; i++)
+                    assert_true(got[i] == '0' || want[i] == '1');
+            }
+        }
+    }
+}
+
+/* One byte outside 0x20-0x7e at every offset of a line that starts at
+ * three offsets in its block; the line before and the one after are
+ * printable, the latter with 0x20 and 0x7e, the edges of the range, and
+ * followed at once by a line that starts with an unprintable byte (the
+ * bytes around a line, in its first and last blocks, do not count). */
+static void test_printable_offsets(void **state)
+{
+    static const char odd[] = { 0x00, '\t', 0x1f, 0x7f, (char)0x80,
+                                (char)0xff };
+    struct text in = { 0 };
+
+    (void)state;
+    for (size_t j = 0; j < 3; j++) {
+        for (size_t k = 0; k < 140; k++) {
+            in.len = 0;
+            putrep(&in, 'h', j * 7 + 1);
+            puts_(&in, "\n");
+            putrep(&in, 'x', k);
+            put(&in, &odd[(j + k) % sizeof odd], 1);
+            putrep(&in, 'y', 139 - k);
+            puts_(&in, ",z\na,");
+            putrep(&in, '~', k);
+            puts_(&in, " ,b\n");
+            put(&in, &odd[(j + k + 1) % sizeof odd], 1);
+            puts_(&in, "q\n");
+            /* The first line is read before the first refill, by the
+             * careful path: not flagged. */
+            expect_printable(in.p, in.len, "0010");
+        }
+    }
+    /* A quote takes the line to libcsv: not flagged. A line ended by CR
+     * LF or a lone CR is split in place like one ended by LF. */
+    expect_printable("\"a\",b\nc\r\nd\re\n", 13, "0111");
+    free(in.p);
+}
+
 /* ---- caps: lines near CS_FIELD_MAX, rows near CS_FIELDS_MAX ---- */
 
 static void big_line(struct text *in, size_t n1, size_t n2)
@@ -565,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_quote_offsets),
         cmocka_unit_test(test_stray_quote_offsets),
         cmocka_unit_test(test_cr_offsets),
+        cmocka_unit_test(test_printable_offsets),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_wide_lines),
         cmocka_unit_test(test_scans_agree),

@@ -31,6 +31,7 @@ static const cs_record *mkrec(rec_buf *b, const char *const *v, size_t n,
     assert_true(n <= NELEM(b->f));
     for (size_t i = 0; i < n; i++)
         b->f[i] = (cs_str){ v[i], strlen(v[i]) };
+    memset(&b->rec, 0, sizeof b->rec);   /* not printable: bytes checked */
     b->rec.fields = b->f;
     b->rec.nfields = n;
     b->rec.line = b->rec.end_line = line;

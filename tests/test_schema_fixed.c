@@ -40,7 +40,9 @@ static const char *const base[CS_EX_NCOLS] = {
 static long perm_index(int c) { return CS_EX_NCOLS - c; }
 
 /* A record over one line, split in place as the reader leaves a plain
- * line: fields one after another with a comma between each two. */
+ * line: fields one after another with a comma between each two, flagged
+ * printable as the reader flags it (cs_record.printable: every byte
+ * 0x20-0x7e, no quote, no comma inside a field). */
 typedef struct line_rec {
     char line[1024];
     cs_str f[PERM_N];
@@ -59,6 +61,14 @@ static const cs_record *make(line_rec *b, const char *const *v, size_t n)
         b->line[at++] = ',';
     }
     b->line[--at] = '\0';
+    memset(&b->rec, 0, sizeof b->rec);
+    b->rec.printable = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < b->f[i].len; k++) {
+            unsigned char c = (unsigned char)b->f[i].ptr[k];
+            if (c < 0x20 || c > 0x7e || c == '"' || c == ',')
+                b->rec.printable = 0;
+        }
     b->rec.fields = b->f;
     b->rec.nfields = n;
     b->rec.line = b->rec.end_line = b->rec.index = 2;
@@ -119,9 +129,37 @@ typedef struct fcase {
 #define NOTNUM " is not a number (write plain decimals like 12.5)"
 #define NOTBOOL " is not yes/no, y/n, true/false or 1/0"
 
+#define PI CS_EX_PARTICIPANT_ID
+#define SI CS_EX_SESSION_ID
+#define AC CS_EX_ACTIVITY
+#define L64 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"
+
 static const fcase cases[] = {
     /* The row as it is. */
     ACC(D, "45", 1, 1, 45, 0, 45000),
+    /* The text columns: 1 to 64 bytes, printable ASCII taken by the fixed
+     * validator as they lie (with or without the reader's printable
+     * flag); blanks at the ends, UTF-8 and the rest go to the checks. */
+    ACC(PI, "P", 1, 1, 0, 0, 45000),
+    ACC(PI, "P 1", 1, 1, 0, 0, 45000),
+    ACC(PI, "~ !", 1, 1, 0, 0, 45000),            /* 0x7e, 0x20, 0x21 */
+    ACC(PI, L64, 1, 1, 0, 0, 45000),
+    ACC(AC, "nap", 1, 1, 0, 0, 45000),            /* not NA, N/A */
+    ACC(AC, "na/", 1, 1, 0, 0, 45000),
+    ACC(SI, " S1", 0, 0, 0, 0, 45000),            /* trimmed */
+    ACC(SI, "S1 ", 0, 0, 0, 0, 45000),
+    ACC(AC, "nataci\xc3\xb3n", 0, 0, 0, 0, 45000),
+    REJ(PI, L64 "m", "participant_id: 65 bytes, longer than 64"),
+    REJ(PI, "P\t1", "participant_id: \"P\\x091\" holds a control "
+                    "character (byte 0x09)"),
+    REJ(SI, "S\x7f", "session_id: \"S\\x7f\" holds a control character "
+                     "(byte 0x7f)"),
+    REJ(SI, "S\x1f", "session_id: \"S\\x1f\" holds a control character "
+                     "(byte 0x1f)"),
+    REJ(AC, "run\x80", "activity: \"run\\x80\" is not valid UTF-8"),
+    REJ(AC, "NA", "activity: \"NA\" means missing, but it is required"),
+    REJ(AC, "n/a", "activity: \"n/a\" means missing, but it is required"),
+    REJ(PI, "", "participant_id: empty, but it is required"),
     /* duration_min: (0, 1440], required; milli-minutes from the text. */
     ACC(D, "1440", 1, 1, 1440, 0, 1440000),
     ACC(D, "1440.0", 1, 0, 1440, 0, 1440000),          /* written "1440" */
@@ -364,6 +402,16 @@ static void run_case(cs_schema *cs, cs_schema *ps, const fcase *k)
 
     cok = cs_schema_exercise(cs, crec, &co, &cr);
     fok = cs_schema_exercise_fixed(cs, crec, &fo);
+    if (crec->printable) {
+        /* Unflagged, the fixed validator looks at each byte: the same
+         * verdict and values. */
+        cs_session uo;
+        cb.rec.printable = 0;
+        assert_int_equal(cs_schema_exercise_fixed(cs, crec, &uo), fok);
+        if (fok)
+            same_session(&uo, &fo);
+        cb.rec.printable = 1;
+    }
     kok = cs_schema_exercise_checked(cs, crec, &ko, &kr);
     pok = cs_schema_exercise(ps, prec, &po, &pr);
     /* Never for another layout. */

@@ -28,6 +28,11 @@ typedef struct cs_record {
      * "\n", which then follows raw in the reader's buffer (raw.ptr[raw.len]
      * is it); 0 when not known. */
     unsigned char lf_end;
+    /* 1 when the reader split the record in place from one line whose
+     * bytes are all printable ASCII (0x20 to 0x7e): then every field is
+     * such bytes, none of them a comma, a quote, CR or LF; 0 when not
+     * known. */
+    unsigned char printable;
 } cs_record;
 
 typedef struct cs_read_opts {

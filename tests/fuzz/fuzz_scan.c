@@ -1,11 +1,14 @@
 /* libFuzzer harness: the reader's structural scans against each other
  * and against libcsv alone, on any bytes. The reader's fast path walks an
  * index of the commas and the other special bytes ('"' LF CR) built by
- * one of three scans (plain C, SSE2, AVX2 where the CPU has it); here
+ * one of three scans (plain C, SSE2, AVX2 where the CPU has it), with a
+ * third word of the bytes outside 0x20-0x7e; here
  *  - each scan's index of the input is the plain C one, bit for bit;
  *  - the reader forced onto each scan (CRAMPSTAT_SCAN), with and without
- *    keep_empty_lines, gives the same records (fields, lines, raw text)
- *    and the same error (code, line, column, message);
+ *    keep_empty_lines, gives the same records (fields, lines, raw text,
+ *    the printable flag) and the same error (code, line, column,
+ *    message), and a record flagged printable is split in place with
+ *    every byte printable ASCII and no quote;
  *  - with the reader's defaults, its records are those of libcsv parsing
  *    the whole input in one csv_parse with the reader's settings (strict,
  *    no trimming), and where the reader finds malformed CSV libcsv fails
@@ -34,6 +37,7 @@ typedef struct rec_list {
     size_t nf[MAXR];          /* fields per record, for the first 512 */
     unsigned long line[MAXR], end_line[MAXR];
     size_t raw_len[MAXR];
+    unsigned char printable[MAXR];   /* cs_record.printable */
     size_t nfield;
     size_t off[MAXF], len[MAXF];
     char *bytes;
@@ -88,7 +92,7 @@ static void reset(rec_list *l)
 
 static int scan_here(const char *scan)
 {
-    uint64_t w[2];
+    uint64_t w[3];
     return cs__scan_index(scan, w, "", 0) == 0;
 }
 
@@ -112,10 +116,19 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
         return 1;
     assert(strcmp(cs__reader_scan(r), scan) == 0);
     while ((l->rc = cs_reader_next(r, &rec, &l->err)) > 0) {
+        /* A printable record is what the flag says: split in place, every
+         * byte printable ASCII, no quote (so no field holds one). */
+        if (rec->printable) {
+            assert(rec->nfields > 0 && rec->fields[0].ptr == rec->raw.ptr);
+            for (size_t i = 0; i < rec->raw.len; i++)
+                assert((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu &&
+                       rec->raw.ptr[i] != '"');
+        }
         if (l->nrec < MAXR) {
             l->line[l->nrec] = rec->line;
             l->end_line[l->nrec] = rec->end_line;
             l->raw_len[l->nrec] = rec->raw.len;
+            l->printable[l->nrec] = rec->printable;
             add_bytes(l, rec->raw.ptr, rec->raw.len);
         }
         for (size_t i = 0; i < rec->nfields; i++)
@@ -135,7 +148,8 @@ static void same(const rec_list *a, const rec_list *b)
     for (size_t k = 0; k < a->nrec && k < MAXR; k++)
         assert(a->nf[k] == b->nf[k] && a->line[k] == b->line[k] &&
                a->end_line[k] == b->end_line[k] &&
-               a->raw_len[k] == b->raw_len[k]);
+               a->raw_len[k] == b->raw_len[k] &&
+               a->printable[k] == b->printable[k]);
     for (size_t i = 0; i < a->nfield; i++)
         assert(a->len[i] == b->len[i] && a->off[i] == b->off[i]);
     assert(a->err.code == b->err.code && a->err.line == b->err.line &&
@@ -147,7 +161,7 @@ static void same(const rec_list *a, const rec_list *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static rec_list a[NSCANS], b;      /* the reader's per scan, libcsv's */
-    static uint64_t ref[2 * (65536 / 64 + 1)], idx[2 * (65536 / 64 + 1)];
+    static uint64_t ref[3 * (65536 / 64 + 1)], idx[3 * (65536 / 64 + 1)];
     struct csv_parser p;
     const uint8_t *d = data;
     size_t n = size, fa = 0, fb = 0;
@@ -161,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* 1. The index, bit for bit. */
     assert(cs__scan_index("scalar", ref, (const char *)data, size) == 0);
     for (size_t s = 1; s < NSCANS; s++) {
-        size_t w = (size + 63) / 64 * 2;
+        size_t w = (size + 63) / 64 * 3;
         memset(idx, 0xA5, sizeof idx);
         if (cs__scan_index(scans[s], idx, (const char *)data, size) < 0)
             continue;
