@@ -203,11 +203,15 @@ static const char *more_values(const cs_tagread *t, const cs_record *rec,
 
 /* Why rec is not a tagged row (into reason), naming its column, or NULL
  * when row now holds it. */
-/* col when v holds a control byte (a NUL among them: the partial state
- * writes its strings up to the first), with the reason; else NULL. */
-static const char *control_byte(cs_str v, const char *col, char *reason,
-                                size_t cap)
+/* col when v, a field of rec, holds a control byte (a NUL among them:
+ * the partial state writes its strings up to the first), with the
+ * reason; else NULL. A printable record (cs_record.printable) holds
+ * none. */
+static const char *control_byte(const cs_record *rec, cs_str v,
+                                const char *col, char *reason, size_t cap)
 {
+    if (rec->printable)
+        return NULL;
     for (size_t i = 0; i < v.len; i++) {
         unsigned char ch = (unsigned char)v.ptr[i];
         if (ch < 0x20 || ch == 0x7f) {
@@ -266,7 +270,8 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                      row->participant.len);
             return "participant_id";
         }
-        if ((bad = control_byte(row->participant, "participant_id", reason, cap)))
+        if ((bad = control_byte(rec, row->participant, "participant_id", reason,
+                                 cap)))
             return bad;
     }
     if ((t->want & CS_TR_MORE) &&
@@ -277,12 +282,12 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
     }
     if (t->bcol >= 0) {
         row->by = cs_str_trim(rec->fields[t->bcol]);
-        if ((bad = control_byte(row->by, t->bname, reason, cap)))
+        if ((bad = control_byte(rec, row->by, t->bname, reason, cap)))
             return bad;
     }
     if (t->acol >= 0) {
         row->adjust = cs_str_trim(rec->fields[t->acol]);
-        if ((bad = control_byte(row->adjust, t->aname, reason, cap)))
+        if ((bad = control_byte(rec, row->adjust, t->aname, reason, cap)))
             return bad;
     }
     return NULL;
