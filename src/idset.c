@@ -72,6 +72,7 @@ struct cs_idset {
     int frozen;               /* no new blocks: new ones go to fingerprints */
     uint64_t last_key;        /* the block of the previous numbered id */
     block *last;
+    int numbered_last;        /* the last id added went to a block */
 };
 
 /* Tables of millions of ids are touched at random, one cache line a row:
@@ -376,6 +377,15 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
     return 1;
 }
 
+/* The fingerprint of an id that is not kept in a block. */
+static void fingerprint(cs_str id, uint64_t *a, uint64_t *b)
+{
+    *a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
+    *b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
+    if (!(*a | *b))
+        *b = 1;  /* keep the empty marker free */
+}
+
 cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
 {
     cs_idfp v = { 0, 0, NULL, 0 };
@@ -393,20 +403,55 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
         v.b = (uint64_t)plen | (uint64_t)digits << 8;
         return v;
     }
-    v.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
-    v.b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
-
-    if (!(v.a | v.b))
-        v.b = 1;  /* keep the empty marker free */
+    fingerprint(id, &v.a, &v.b);
     p = part_of(s, v.b);
     __builtin_prefetch(&p->t[home(v.a, p->cap)], 1);
     return v;
 }
 
+static int add_fingerprint(cs_idset *s, cs_idfp fp);
+
+/* In one call, without the fingerprint's prefetch: a numbered id goes
+ * straight to its block (the cs_idfp of cs_idset_prepare would only
+ * carry the split from one call to the other). */
 int cs_idset_add(cs_idset *s, cs_str id)
 {
-    return cs_idset_add_prepared(s, cs_idset_prepare(s, id));
+    cs_idfp fp = { 0, 0, NULL, 0 };
+    size_t plen;
+    unsigned digits;
+    uint64_t num;
+    int rc;
+
+    if (numbered(id, &plen, &digits, &num)) {
+        block *b = s->last;
+        /* The previous id's block, as add_numbered finds it first. No
+         * block is made here, so its density check has nothing new to
+         * see. */
+        if (b && s->last_key == ((s->last_key - 1) >> 48 << 48 |
+                                 num / BLOCK_BITS) + 1 &&
+            is_family(&s->fam[(s->last_key - 1) >> 48], id.ptr, plen,
+                      digits)) {
+            uint64_t bit = (uint64_t)1 << (num % 64);
+            uint64_t *w = &b->w[num % BLOCK_BITS / 64];
+            s->numbered_last = 1;
+            if (*w & bit)
+                return 0;
+            *w |= bit;
+            s->nnum++;
+            s->n++;
+            return 1;
+        }
+        if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
+            s->numbered_last = rc >= 0;
+            return rc;
+        }
+    }
+    s->numbered_last = 0;
+    fingerprint(id, &fp.a, &fp.b);
+    return add_fingerprint(s, fp);
 }
+
+int cs_idset_numbered(const cs_idset *s) { return s->numbered_last; }
 
 static int add_fingerprint(cs_idset *s, cs_idfp fp)
 {
@@ -432,15 +477,15 @@ int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
     cs_str id = { fp.id, fp.len };
     int rc;
 
+    s->numbered_last = 0;
     if (!fp.id)
         return add_fingerprint(s, fp);
     if ((rc = add_numbered(s, id, (size_t)(fp.b & 0xff), (unsigned)(fp.b >> 8),
-                           fp.a)) != 2)
+                           fp.a)) != 2) {
+        s->numbered_last = rc >= 0;
         return rc;
-    fp.a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
-    fp.b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
-    if (!(fp.a | fp.b))
-        fp.b = 1;
+    }
+    fingerprint(id, &fp.a, &fp.b);
     return add_fingerprint(s, fp);
 }
 

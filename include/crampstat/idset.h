@@ -28,6 +28,10 @@ typedef struct cs_idfp {
 } cs_idfp;
 cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id);
 int cs_idset_add_prepared(cs_idset *s, cs_idfp fp);
+/* 1 when the last id added was numbered ("S000123"): kept as a bit in a
+ * block that stays in cache, so the next such id gains nothing from
+ * cs_idset_prepare and is cheaper added by cs_idset_add alone. */
+int cs_idset_numbered(const cs_idset *s);
 size_t cs_idset_count(const cs_idset *s);
 size_t cs_idset_bytes(const cs_idset *s);  /* table memory */
 void cs_idset_free(cs_idset *s);
