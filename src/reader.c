@@ -43,8 +43,11 @@ typedef void scan_fn(uint64_t *idx, const char *p, size_t n);
 struct cs_reader {
     cs_source *src;
     cs_read_opts opts;
-    char *buf;              /* decompressed bytes */
-    size_t cap, len, pos;   /* allocated, filled, next unread */
+    char *buf;              /* decompressed bytes: own, or lent (below) */
+    size_t cap, len, pos;   /* room, filled, next unread */
+    char *own;              /* the reader's buffer, own_cap bytes */
+    size_t own_cap;
+    int lends;              /* refill may borrow the source's buffers */
     int eof;                /* the source is exhausted */
     int bom_checked;
     unsigned long line;     /* lines completed so far */
@@ -407,9 +410,9 @@ static int reader_init(cs_reader *r, const cs_read_opts *o, cs_error *err)
 {
     if (o)
         r->opts = *o;
-    r->cap = 2 * cs_source_buf_size(r->src);
+    r->cap = r->own_cap = 2 * cs_source_buf_size(r->src);
     r->idx_cap = (r->cap + 63) / 64 * 3;
-    if (!(r->buf = malloc(r->cap)) ||
+    if (!(r->buf = r->own = malloc(r->cap)) ||
         !(r->idx = malloc(r->idx_cap * sizeof *r->idx)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     scan_pick(r);
@@ -499,9 +502,45 @@ static int check_bom(cs_reader *r, cs_error *err)
     return 1;
 }
 
-/* Move the unread tail to the front and read more. Returns 1 when bytes
- * were added, 0 at the end of input. The buffer grows (up to the record
- * cap) only when one line fills it. */
+/* The unread tail (the unfinished line) to the front of the reader's own
+ * buffer, grown to hold it when it comes from a lent one. */
+static int tail_home(cs_reader *r, cs_error *err)
+{
+    size_t tail = r->len - r->pos;
+
+    if (r->buf == r->own) {
+        if (r->pos > 0)
+            memmove(r->own, r->buf + r->pos, tail);
+    } else {
+        if (tail > r->own_cap) {
+            /* As the buffer grows for a long line; tail <= LINE_BUF. */
+            size_t cap = r->own_cap;
+            char *p;
+            while (cap < tail)
+                cap = cap < LINE_BUF / 2 ? cap * 2 : LINE_BUF;
+            if (!(p = realloc(r->own, cap)))
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            r->own = p;
+            r->own_cap = cap;
+        }
+        memcpy(r->own, r->buf + r->pos, tail);
+        r->buf = r->own;
+        r->cap = r->own_cap;
+    }
+    if (r->pos > 0 || tail != r->len)
+        r->indexed = 0;
+    r->len = tail;
+    r->pos = 0;
+    return 1;
+}
+
+/* Read more after the unread tail. Returns 1 when bytes were added, 0 at
+ * the end of input. When the source reads ahead in its own thread, its
+ * buffer is borrowed in place and the tail copied in front of it (a line,
+ * not the buffer), unless the tail is longer than the room there; else
+ * the tail moves to the front of the reader's buffer and the source's
+ * bytes are copied after it. That buffer grows (up to the record cap)
+ * only when one line fills it. */
 static int refill(cs_reader *r, cs_error *err)
 {
     long n;
@@ -510,12 +549,28 @@ static int refill(cs_reader *r, cs_error *err)
         return 0;
     if (r->on_move)
         r->on_move(r->on_move_ctx);
-    if (r->pos > 0) {
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->len -= r->pos;
-        r->pos = 0;
+    if (r->lends && r->len - r->pos <= cs_source_buf_size(r->src)) {
+        char *p;
+        int rc = tail_home(r, err);
+        if (rc < 0)
+            return rc;
+        /* The lent buffer from before is given back here. */
+        n = cs_source_borrow(r->src, &p, err);
+        if (n < 0)
+            return (int)n;
+        if (n == 0) {
+            r->eof = 1;
+            return 0;
+        }
+        memcpy(p - r->len, r->own, r->len);
+        r->buf = p - r->len;
+        r->len += (size_t)n;
+        r->cap = r->len;
         r->indexed = 0;
+        return r->bom_checked ? 1 : check_bom(r, err);
     }
+    if ((n = tail_home(r, err)) < 0)
+        return (int)n;
     if (r->len == r->cap) {
         size_t cap = r->cap < LINE_BUF / 2 ? r->cap * 2 : LINE_BUF;
         char *p;
@@ -523,10 +578,10 @@ static int refill(cs_reader *r, cs_error *err)
             return cs_error_at(err, CS_ELIMIT,
                 (cs_pos){ cs_source_name(r->src), r->line + 1, 0 },
                 "line longer than %zu bytes", CS_RECORD_MAX);
-        if (!(p = realloc(r->buf, cap)))
+        if (!(p = realloc(r->own, cap)))
             return cs_error_set(err, CS_ENOMEM, "out of memory");
-        r->buf = p;
-        r->cap = cap;
+        r->buf = r->own = p;
+        r->cap = r->own_cap = cap;
     }
     n = cs_source_read(r->src, r->buf + r->len, r->cap - r->len, err);
     if (n < 0)
@@ -536,6 +591,11 @@ static int refill(cs_reader *r, cs_error *err)
         return 0;
     }
     r->len += (size_t)n;
+    /* After the first read the source knows whether it reads ahead. A
+     * lent buffer with the room before it stays within LINE_BUF, so a
+     * line the own buffer would refuse is never read whole in one. */
+    r->lends = cs_source_lends(r->src) > 0 &&
+               cs_source_lends(r->src) + cs_source_buf_size(r->src) <= LINE_BUF;
     if (!r->bom_checked)
         return check_bom(r, err);
     return 1;
@@ -1265,6 +1325,6 @@ void cs_reader_free(cs_reader *r)
     free(r->offs);
     free(r->fields);
     free(r->idx);
-    free(r->buf);
+    free(r->own);
     free(r);
 }

@@ -91,7 +91,7 @@ enum phase {
 #define SLOT_RAWS 8
 
 typedef struct slot {
-    char *buf;
+    char *buf;         /* room for a borrower's line (raw_cap), then data */
     long n;            /* bytes, 0 = end, < 0 = error (in err) */
     cs_error err;
 } slot;
@@ -103,6 +103,8 @@ typedef struct prefetch {
     slot slot[SLOTS];
     unsigned long head, tail;  /* slots filled, slots consumed */
     size_t off;                /* bytes used of the tail slot */
+    int lent;                  /* the tail slot is borrowed (and used up) */
+    size_t room;               /* bytes before each slot's data */
     size_t slot_size;
     int stop;
     uint64_t consumed;         /* raw bytes, as of the last filled slot */
@@ -808,7 +810,7 @@ static void *producer(void *arg)
         }
         sl = &pf->slot[pf->head % SLOTS];
         pthread_mutex_unlock(&pf->mu);
-        n = read_direct(s, sl->buf, pf->slot_size, &e);
+        n = read_direct(s, sl->buf + pf->room, pf->slot_size, &e);
         pthread_mutex_lock(&pf->mu);
         sl->n = n;
         sl->err = e;
@@ -833,8 +835,9 @@ static void start_prefetch(cs_source *s)
     if (!pf)
         return;
     pf->slot_size = s->raw_cap * SLOT_RAWS;
+    pf->room = s->raw_cap;
     for (k = 0; k < SLOTS; k++)
-        if (!(pf->slot[k].buf = malloc(pf->slot_size)))
+        if (!(pf->slot[k].buf = malloc(pf->room + pf->slot_size)))
             break;
     if (k < SLOTS || pthread_mutex_init(&pf->mu, NULL) != 0) {
         while (k-- > 0)
@@ -854,13 +857,19 @@ static void start_prefetch(cs_source *s)
     }
 }
 
-static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
+/* The tail slot once filled (a lent one given back first), with the
+ * lock released; NULL after an error or at the end, with *rc set. */
+static slot *tail_slot(prefetch *pf, long *rc, cs_error *err)
 {
-    prefetch *pf = s->pf;
     slot *sl;
-    size_t k;
 
     pthread_mutex_lock(&pf->mu);
+    if (pf->lent) {
+        pf->lent = 0;
+        pf->tail++;
+        pf->off = 0;
+        pthread_cond_broadcast(&pf->cv);
+    }
     while (pf->tail == pf->head)
         pthread_cond_wait(&pf->cv, &pf->mu);
     sl = &pf->slot[pf->tail % SLOTS];
@@ -869,14 +878,26 @@ static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
         /* Sticky: the error stays the answer, as without the thread. */
         if (err && err->code == CS_OK)
             *err = sl->err;
-        return sl->n;
+        *rc = sl->n;
+        return NULL;
     }
-    if (sl->n == 0)
-        return 0;
+    *rc = 0;
+    return sl->n == 0 ? NULL : sl;
+}
+
+static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
+{
+    prefetch *pf = s->pf;
+    slot *sl;
+    size_t k;
+    long rc;
+
+    if (!(sl = tail_slot(pf, &rc, err)))
+        return rc;
     k = (size_t)sl->n - pf->off;
     if (k > cap)
         k = cap;
-    memcpy(buf, sl->buf + pf->off, k);
+    memcpy(buf, sl->buf + pf->room + pf->off, k);
     pf->off += k;
     if (pf->off == (size_t)sl->n) {
         pthread_mutex_lock(&pf->mu);
@@ -886,6 +907,30 @@ static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
         pthread_mutex_unlock(&pf->mu);
     }
     return (long)k;
+}
+
+size_t cs_source_lends(const cs_source *s)
+{
+    return s->pf ? s->pf->slot_size : 0;
+}
+
+long cs_source_borrow(cs_source *s, char **p, cs_error *err)
+{
+    prefetch *pf = s->pf;
+    slot *sl;
+    long rc;
+
+    if (!pf)
+        return cs_error_set(err, CS_ERROR, "nothing to lend: the source "
+                            "does not read ahead");
+    if (!(sl = tail_slot(pf, &rc, err)))
+        return rc;
+    /* Kept until the next borrow or read gives it back. */
+    *p = sl->buf + pf->room + pf->off;
+    rc = sl->n - (long)pf->off;
+    pf->off = (size_t)sl->n;
+    pf->lent = 1;
+    return rc;
 }
 
 long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)

@@ -22,6 +22,11 @@ static const char *const scans[] = { "scalar", "sse2", "avx2" };
 
 /* Raw source buffers: a reader starts at twice this, so 8 gives refills
  * of at most 16 bytes, and 100 sizes that are no power of two. */
+/* Each read runs with the source in the caller's thread (the reader
+ * copies its bytes) and with a read-ahead thread (the reader borrows
+ * them in place, 8 buffers at a time, with one buffer's room in front
+ * for the unfinished line; a longer one goes the copying way). */
+static int threads = 1;
 static const size_t bufs[] = { 8, 12, 24, 40, 100, 4096, 128 * 1024 };
 #define NBUFS (sizeof bufs / sizeof bufs[0])
 
@@ -55,7 +60,7 @@ static void dump(struct text *t, const cs_record *rec)
 static void read_scan(const char *scan, size_t buf, const char *in,
                       size_t n, int keep_empty, struct text *got)
 {
-    cs_source_opts so = { 1, buf }, back = { 2, 128 * 1024 };
+    cs_source_opts so = { threads, buf }, back = { 2, 128 * 1024 };
     cs_read_opts ro = { 0 };
     cs_error err = { 0 };
     cs_reader *r = NULL;
@@ -85,18 +90,20 @@ static void expect(const char *name, const char *in, size_t n,
 {
     struct text got = { 0 };
 
+    for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
         if (!scan_here(scans[s]))
             continue;
         for (size_t b = 0; b < NBUFS; b++) {
             read_scan(scans[s], bufs[b], in, n, keep_empty, &got);
             if (strcmp(got.p, want) != 0) {
-                print_message("case %s, scan %s, buffer %zu\n", name,
-                              scans[s], bufs[b]);
+                print_message("case %s, scan %s, buffer %zu, threads %d\n",
+                              name, scans[s], bufs[b], threads);
                 assert_string_equal(got.p, want);
             }
         }
     }
+    threads = 1;
     free(got.p);
 }
 
@@ -255,6 +262,7 @@ static void test_cases(void **state)
         /* "nul and high bytes" has a NUL in its expected dump too. */
         if (strcmp(cases[i].name, "nul and high bytes") == 0) {
             struct text got = { 0 };
+            for (threads = 1; threads <= 2; threads++)
             for (size_t s = 0; s < NSCANS; s++) {
                 if (!scan_here(scans[s]))
                     continue;
@@ -266,6 +274,7 @@ static void test_cases(void **state)
                                         sizeof "1-1:[a\0b][\xff];" - 1);
                 }
             }
+            threads = 1;
             free(got.p);
             continue;
         }
@@ -409,11 +418,13 @@ static void test_cr_offsets(void **state)
  * careful path, whose records say 0 (not known), never 1 for want's 0. */
 static void expect_printable(const char *in, size_t n, const char *want)
 {
+    for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
         if (!scan_here(scans[s]))
             continue;
         for (size_t b = 0; b < NBUFS; b++) {
-            cs_source_opts so = { 1, bufs[b] }, back = { 2, 128 * 1024 };
+            cs_source_opts so = { threads, bufs[b] };
+            cs_source_opts back = { 2, 128 * 1024 };
             cs_error err = { 0 };
             cs_reader *r = NULL;
             const cs_record *rec;
@@ -449,6 +460,7 @@ static void expect_printable(const char *in, size_t n, const char *want)
             }
         }
     }
+    threads = 1;
 }
 
 /* One byte outside 0x20-0x7e at every offset of a line that starts at
@@ -507,11 +519,13 @@ static void expect_lengths(const struct text *in, const char *want)
 {
     static const size_t big[] = { 4096, 128 * 1024 };
 
+    for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
         if (!scan_here(scans[s]))
             continue;
         for (size_t b = 0; b < 2; b++) {
-            cs_source_opts so = { 1, big[b] }, back = { 2, 128 * 1024 };
+            cs_source_opts so = { threads, big[b] };
+            cs_source_opts back = { 2, 128 * 1024 };
             cs_error err = { 0 };
             cs_reader *r = NULL;
             const cs_record *rec;
@@ -542,6 +556,7 @@ static void expect_lengths(const struct text *in, const char *want)
             free(got.p);
         }
     }
+    threads = 1;
 }
 
 static void test_long_lines(void **state)
@@ -615,6 +630,7 @@ static void test_scans_agree(void **state)
         size_t n = rnd(400);
         size_t buf = bufs[rnd(NBUFS)];
 
+        threads = 1 + (round >> 1 & 1);
         in.len = 0;
         put(&in, "", 0);
         for (size_t i = 0; i < n; i++)
@@ -628,6 +644,7 @@ static void test_scans_agree(void **state)
             assert_memory_equal(got.p, ref.p, ref.len);
         }
     }
+    threads = 1;
     free(in.p);
     free(ref.p);
     free(got.p);

@@ -38,6 +38,18 @@ int cs_source_open_mem_opts(cs_source **out, const char *name,
  * the input, or a negative cs_code (err names the compressed byte offset
  * for gzip errors). */
 long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err);
+/* When the source reads ahead in a thread of its own, so that
+ * cs_source_borrow can hand out its bytes in place: the most bytes one
+ * borrow returns; else 0. Known after the first read. */
+size_t cs_source_lends(const cs_source *s);
+/* The bytes read ahead, in place, instead of a copy: the rest of the
+ * current read-ahead buffer, at *p. The cs_source_buf_size(s) bytes
+ * before *p are the caller's to write (to put an unfinished line in
+ * front). They stay valid until the next cs_source_borrow or
+ * cs_source_read, or cs_source_free. Returns the count, 0 at the end of
+ * the input, or a negative cs_code, as cs_source_read; only for a source
+ * that lends. */
+long cs_source_borrow(cs_source *s, char **p, cs_error *err);
 /* The name given at open. */
 const char *cs_source_name(const cs_source *s);
 /* Bytes of its raw input buffer (cs_source_opts.buf_size as applied). */
