@@ -146,10 +146,11 @@ static inline void swar_word(const char *p, unsigned *comma, unsigned *other,
 
 /* The index of n bytes at p (p is at a multiple of 64 in buf): for each
  * 64 bytes, a word of the commas (bit i: p[i]), a word of the other
- * special bytes and a word of the bytes outside 0x20-0x7e. A last block under 64 bytes has no bits past n; nothing
- * past p + n is read. This plain C scan (eight bytes a step where the
- * compiler allows) is what builds without SSE2 use; the vector scans
- * must match it bit for bit (tests/test_reader_scan.c, fuzz_scan). */
+ * special bytes and a word of the bytes outside 0x20-0x7e. A last block
+ * under 64 bytes has no bits past n; nothing past p + n is read. This
+ * plain C scan (eight bytes a step where the compiler allows) is what
+ * builds without SSE2 use; the vector scans must match it bit for bit
+ * (tests/test_reader_scan.c, fuzz_scan). */
 static void scan_scalar(uint64_t *idx, const char *p, size_t n)
 {
     for (size_t b = 0; b < n; b += 64, idx += 3) {
@@ -527,8 +528,8 @@ static int tail_home(cs_reader *r, cs_error *err)
         r->buf = r->own;
         r->cap = r->own_cap;
     }
-    if (r->pos > 0 || tail != r->len)
-        r->indexed = 0;
+    if (r->pos > 0)
+        r->indexed = 0;  /* at pos 0 the bytes keep their offsets */
     r->len = tail;
     r->pos = 0;
     return 1;
@@ -595,7 +596,8 @@ static int refill(cs_reader *r, cs_error *err)
      * lent buffer with the room before it stays within LINE_BUF, so a
      * line the own buffer would refuse is never read whole in one. */
     r->lends = cs_source_lends(r->src) > 0 &&
-               cs_source_lends(r->src) + cs_source_buf_size(r->src) <= LINE_BUF;
+               cs_source_lends(r->src) + cs_source_buf_size(r->src) <=
+                   LINE_BUF;
     if (!r->bom_checked)
         return check_bom(r, err);
     return 1;
@@ -1164,9 +1166,9 @@ static int fields_room(cs_reader *r, size_t nf)
  * with ctz (about a dozen instructions a field), where scan_plain
  * restarts a scan after every comma. The line's bits in the third word
  * say whether it is all printable ASCII (cs_record.printable), so that
- * the validators need not look at its text fields byte by byte. The index is built once per refill
- * by the widest vector scan the CPU has, so the walk itself is plain C
- * and the same for every scan.
+ * the validators need not look at its text fields byte by byte. The
+ * index is built once per refill by the widest vector scan the CPU has,
+ * so the walk itself is plain C and the same for every scan.
  *
  * It only takes what it can prove is plain and inside every cap: the line
  * ends within CS_FIELD_MAX bytes (so no field, and no record, can be over

@@ -270,8 +270,8 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                      row->participant.len);
             return "participant_id";
         }
-        if ((bad = control_byte(rec, row->participant, "participant_id", reason,
-                                 cap)))
+        if ((bad = control_byte(rec, row->participant, "participant_id",
+                                reason, cap)))
             return bad;
     }
     if ((t->want & CS_TR_MORE) &&
