@@ -22,18 +22,45 @@ static const char *const scans[] = { "scalar", "sse2", "avx2" };
 
 /* Raw source buffers: a reader starts at twice this, so 8 gives refills
  * of at most 16 bytes, and 100 sizes that are no power of two. */
+static const size_t bufs[] = { 8, 12, 24, 40, 100, 4096, 128 * 1024 };
+#define NBUFS (sizeof bufs / sizeof bufs[0])
+
 /* Each read runs with the source in the caller's thread (the reader
  * copies its bytes) and with a read-ahead thread (the reader borrows
  * them in place, 8 buffers at a time, with one buffer's room in front
  * for the unfinished line; a longer one goes the copying way). */
 static int threads = 1;
-static const size_t bufs[] = { 8, 12, 24, 40, 100, 4096, 128 * 1024 };
-#define NBUFS (sizeof bufs / sizeof bufs[0])
+
+/* Whether bufs[b] is read with the current kind of source. With a
+ * read-ahead thread, 8, 100 and 4096 bytes: the smallest room in front of
+ * a lent buffer (most lines go the copying way), a room most lines fit,
+ * and a first copied read that holds all but the longest inputs. Every
+ * size would repeat the thread's start-up and its hand-offs many times
+ * over (minutes under the sanitizers); 128 KiB holds every input of
+ * these tables in its first read, so nothing is borrowed at all. */
+static int buf_used(size_t b)
+{
+    return threads == 1 || bufs[b] == 8 || bufs[b] == 100 || bufs[b] == 4096;
+}
 
 static int scan_here(const char *name)
 {
     uint64_t w[3];
     return cs__scan_index(name, w, "", 0) == 0;
+}
+
+/* Whether scans[s] is read with the current kind of source: every scan
+ * the CPU has with the source in the caller's thread; with a read-ahead
+ * thread only the widest (the scans give the same index, which
+ * test_scans_agree checks with both kinds of source). */
+static int scan_used(size_t s)
+{
+    if (!scan_here(scans[s]))
+        return 0;
+    for (size_t w = s + 1; threads != 1 && w < NSCANS; w++)
+        if (scan_here(scans[w]))
+            return 0;
+    return 1;
 }
 
 /* Records as "LINE-END:[f1][f2];" with CR as ^M and LF as ^J, then, on
@@ -92,9 +119,11 @@ static void expect(const char *name, const char *in, size_t n,
 
     for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
-        if (!scan_here(scans[s]))
+        if (!scan_used(s))
             continue;
         for (size_t b = 0; b < NBUFS; b++) {
+            if (!buf_used(b))
+                continue;
             read_scan(scans[s], bufs[b], in, n, keep_empty, &got);
             if (strcmp(got.p, want) != 0) {
                 print_message("case %s, scan %s, buffer %zu, threads %d\n",
@@ -264,9 +293,11 @@ static void test_cases(void **state)
             struct text got = { 0 };
             for (threads = 1; threads <= 2; threads++)
             for (size_t s = 0; s < NSCANS; s++) {
-                if (!scan_here(scans[s]))
+                if (!scan_used(s))
                     continue;
                 for (size_t b = 0; b < NBUFS; b++) {
+                    if (!buf_used(b))
+                        continue;
                     read_scan(scans[s], bufs[b], cases[i].in, cases[i].len,
                               0, &got);
                     assert_int_equal(got.len, sizeof "1-1:[a\0b][\xff];" - 1);
@@ -420,9 +451,11 @@ static void expect_printable(const char *in, size_t n, const char *want)
 {
     for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
-        if (!scan_here(scans[s]))
+        if (!scan_used(s))
             continue;
         for (size_t b = 0; b < NBUFS; b++) {
+            if (!buf_used(b))
+                continue;
             cs_source_opts so = { threads, bufs[b] };
             cs_source_opts back = { 2, 128 * 1024 };
             cs_error err = { 0 };
@@ -521,7 +554,7 @@ static void expect_lengths(const struct text *in, const char *want)
 
     for (threads = 1; threads <= 2; threads++)
     for (size_t s = 0; s < NSCANS; s++) {
-        if (!scan_here(scans[s]))
+        if (!scan_used(s))
             continue;
         for (size_t b = 0; b < 2; b++) {
             cs_source_opts so = { threads, big[b] };
