@@ -63,6 +63,24 @@ static int scan_used(size_t s)
     return 1;
 }
 
+/* The reads a case makes, one per call: both kinds of source, and with
+ * each the scans and buffers it is read with. Sets threads, *s and *b
+ * (from *k = 0 on); 0 after the last, with threads back at 1. */
+static int next_read(size_t *k, size_t *s, size_t *b)
+{
+    for (; *k < 2 * NSCANS * NBUFS; (*k)++) {
+        threads = 1 + (int)(*k / (NSCANS * NBUFS));
+        *s = *k / NBUFS % NSCANS;
+        *b = *k % NBUFS;
+        if (scan_used(*s) && buf_used(*b)) {
+            (*k)++;
+            return 1;
+        }
+    }
+    threads = 1;
+    return 0;
+}
+
 /* Records as "LINE-END:[f1][f2];" with CR as ^M and LF as ^J, then, on
  * an error, "!CODE@LINE:COL msg". */
 static void dump(struct text *t, const cs_record *rec)
@@ -117,22 +135,14 @@ static void expect(const char *name, const char *in, size_t n,
 {
     struct text got = { 0 };
 
-    for (threads = 1; threads <= 2; threads++)
-    for (size_t s = 0; s < NSCANS; s++) {
-        if (!scan_used(s))
-            continue;
-        for (size_t b = 0; b < NBUFS; b++) {
-            if (!buf_used(b))
-                continue;
-            read_scan(scans[s], bufs[b], in, n, keep_empty, &got);
-            if (strcmp(got.p, want) != 0) {
-                print_message("case %s, scan %s, buffer %zu, threads %d\n",
-                              name, scans[s], bufs[b], threads);
-                assert_string_equal(got.p, want);
-            }
+    for (size_t k = 0, s, b; next_read(&k, &s, &b);) {
+        read_scan(scans[s], bufs[b], in, n, keep_empty, &got);
+        if (strcmp(got.p, want) != 0) {
+            print_message("case %s, scan %s, buffer %zu, threads %d\n",
+                          name, scans[s], bufs[b], threads);
+            assert_string_equal(got.p, want);
         }
     }
-    threads = 1;
     free(got.p);
 }
 
@@ -291,21 +301,13 @@ static void test_cases(void **state)
         /* "nul and high bytes" has a NUL in its expected dump too. */
         if (strcmp(cases[i].name, "nul and high bytes") == 0) {
             struct text got = { 0 };
-            for (threads = 1; threads <= 2; threads++)
-            for (size_t s = 0; s < NSCANS; s++) {
-                if (!scan_used(s))
-                    continue;
-                for (size_t b = 0; b < NBUFS; b++) {
-                    if (!buf_used(b))
-                        continue;
-                    read_scan(scans[s], bufs[b], cases[i].in, cases[i].len,
-                              0, &got);
-                    assert_int_equal(got.len, sizeof "1-1:[a\0b][\xff];" - 1);
-                    assert_memory_equal(got.p, "1-1:[a\0b][\xff];",
-                                        sizeof "1-1:[a\0b][\xff];" - 1);
-                }
+            for (size_t k = 0, s, b; next_read(&k, &s, &b);) {
+                read_scan(scans[s], bufs[b], cases[i].in, cases[i].len, 0,
+                          &got);
+                assert_int_equal(got.len, sizeof "1-1:[a\0b][\xff];" - 1);
+                assert_memory_equal(got.p, "1-1:[a\0b][\xff];",
+                                    sizeof "1-1:[a\0b][\xff];" - 1);
             }
-            threads = 1;
             free(got.p);
             continue;
         }
@@ -449,51 +451,43 @@ static void test_cr_offsets(void **state)
  * careful path, whose records say 0 (not known), never 1 for want's 0. */
 static void expect_printable(const char *in, size_t n, const char *want)
 {
-    for (threads = 1; threads <= 2; threads++)
-    for (size_t s = 0; s < NSCANS; s++) {
-        if (!scan_used(s))
-            continue;
-        for (size_t b = 0; b < NBUFS; b++) {
-            if (!buf_used(b))
-                continue;
-            cs_source_opts so = { threads, bufs[b] };
-            cs_source_opts back = { 2, 128 * 1024 };
-            cs_error err = { 0 };
-            cs_reader *r = NULL;
-            const cs_record *rec;
-            char got[16];
-            size_t k = 0;
-            int rc;
+    for (size_t j = 0, s, b; next_read(&j, &s, &b);) {
+        cs_source_opts so = { threads, bufs[b] };
+        cs_source_opts back = { 2, 128 * 1024 };
+        cs_error err = { 0 };
+        cs_reader *r = NULL;
+        const cs_record *rec;
+        char got[16];
+        size_t k = 0;
+        int rc;
 
-            assert_int_equal(setenv("CRAMPSTAT_SCAN", scans[s], 1), 0);
-            cs_source_set_defaults(&so);
-            assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, NULL,
-                                                &err), CS_OK);
-            while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
-                assert_true(k + 1 < sizeof got);
-                got[k++] = rec->printable ? '1' : '0';
-                if (!rec->printable)
-                    continue;
-                assert_true(rec->fields[0].ptr == rec->raw.ptr);
-                for (size_t i = 0; i < rec->raw.len; i++)
-                    assert_true((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu
-                                && rec->raw.ptr[i] != '"');
-            }
-            got[k] = '\0';
-            assert_int_equal(rc, 0);
-            cs_reader_free(r);
-            cs_source_set_defaults(&back);
-            unsetenv("CRAMPSTAT_SCAN");
-            if (bufs[b] == 128 * 1024) {
-                assert_string_equal(got, want);
-            } else {
-                assert_int_equal(strlen(got), strlen(want));
-                for (size_t i = 0; i < k; i++)
-                    assert_true(got[i] == '0' || want[i] == '1');
-            }
+        assert_int_equal(setenv("CRAMPSTAT_SCAN", scans[s], 1), 0);
+        cs_source_set_defaults(&so);
+        assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, NULL, &err),
+                         CS_OK);
+        while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+            assert_true(k + 1 < sizeof got);
+            got[k++] = rec->printable ? '1' : '0';
+            if (!rec->printable)
+                continue;
+            assert_true(rec->fields[0].ptr == rec->raw.ptr);
+            for (size_t i = 0; i < rec->raw.len; i++)
+                assert_true((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu &&
+                            rec->raw.ptr[i] != '"');
+        }
+        got[k] = '\0';
+        assert_int_equal(rc, 0);
+        cs_reader_free(r);
+        cs_source_set_defaults(&back);
+        unsetenv("CRAMPSTAT_SCAN");
+        if (bufs[b] == 128 * 1024) {
+            assert_string_equal(got, want);
+        } else {
+            assert_int_equal(strlen(got), strlen(want));
+            for (size_t i = 0; i < k; i++)
+                assert_true(got[i] == '0' || want[i] == '1');
         }
     }
-    threads = 1;
 }
 
 /* One byte outside 0x20-0x7e at every offset of a line that starts at
