@@ -322,13 +322,28 @@ static block *new_block(cs_idset *s, uint64_t key, size_t i)
     return &s->blocks[s->nblocks++];
 }
 
+/* Set num's bit in its block b: 1 when it was new (and counted), 0 when
+ * it was set already. */
+static inline int set_bit(cs_idset *s, block *b, uint64_t num)
+{
+    uint64_t bit = (uint64_t)1 << (num % 64);
+    uint64_t *w = &b->w[num % BLOCK_BITS / 64];
+
+    if (*w & bit)
+        return 0;
+    *w |= bit;
+    s->nnum++;
+    s->n++;
+    return 1;
+}
+
 /* Add a numbered id: 1 new, 0 present, CS_ENOMEM, or 2 when it belongs to
  * the fingerprints (its block does not exist and no more are made). */
 static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
                         uint64_t num)
 {
     long f = -1;
-    uint64_t key, bit;
+    uint64_t key;
     block *b;
     size_t i;
 
@@ -363,12 +378,8 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
         s->last = b;
         s->last_key = key;
     }
-    bit = (uint64_t)1 << (num % 64);
-    if (b->w[num % BLOCK_BITS / 64] & bit)
+    if (!set_bit(s, b, num))
         return 0;
-    b->w[num % BLOCK_BITS / 64] |= bit;
-    s->nnum++;
-    s->n++;
     /* Scattered numbers: stop making blocks once they hold fewer than one
      * id per 8 bytes (checked when the count of blocks doubles). */
     if (s->nblocks >= BLOCKS_FREE && (s->nblocks & (s->nblocks - 1)) == 0 &&
@@ -423,23 +434,14 @@ int cs_idset_add(cs_idset *s, cs_str id)
     int rc;
 
     if (numbered(id, &plen, &digits, &num)) {
-        block *b = s->last;
-        /* The previous id's block, as add_numbered finds it first. No
-         * block is made here, so its density check has nothing new to
-         * see. */
-        if (b && s->last_key == ((s->last_key - 1) >> 48 << 48 |
-                                 num / BLOCK_BITS) + 1 &&
-            is_family(&s->fam[(s->last_key - 1) >> 48], id.ptr, plen,
-                      digits)) {
-            uint64_t bit = (uint64_t)1 << (num % 64);
-            uint64_t *w = &b->w[num % BLOCK_BITS / 64];
+        /* The previous id's block, where add_numbered would find it
+         * first, without the call. No block is made here, so its density
+         * check has nothing new to see. */
+        uint64_t f = (s->last_key - 1) >> 48;
+        if (s->last && s->last_key == (f << 48 | num / BLOCK_BITS) + 1 &&
+            is_family(&s->fam[f], id.ptr, plen, digits)) {
             s->numbered_last = 1;
-            if (*w & bit)
-                return 0;
-            *w |= bit;
-            s->nnum++;
-            s->n++;
-            return 1;
+            return set_bit(s, s->last, num);
         }
         if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
             s->numbered_last = rc >= 0;
