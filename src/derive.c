@@ -80,31 +80,74 @@ const char *cs_age_band_name(int band)
  * false, so step 2 returns the simple formula, which is NaN. */
 double cs_heat_index_f(double temp_f, double rh_pct)
 {
-    const double t = temp_f, rh = rh_pct;
-    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
+    cs_heat_terms k;
+
+    cs_heat_terms_f(&k, temp_f);
+    return cs_heat_index_f_at(&k, rh_pct);
+}
+
+/* The rule above split in two: the products of T alone, then what RH
+ * adds. Every operation is the one the rule's expressions take, in C's
+ * order, on the same operands: "a * t * rh" is (a * t) * rh, and the
+ * regression's sum runs left to right, so a T-only product can be made
+ * ahead but not added ahead of the RH terms before it. The build keeps
+ * the compiler from fusing multiplies and adds (-ffp-contract=off), so
+ * the split cannot change a bit. */
+void cs_heat_terms_f(cs_heat_terms *k, double temp_f)
+{
+    const double t = temp_f;
+
+    k->t = t;
+    k->s0 = t + 61.0 + (t - 68.0) * 1.2;
+    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
+    k->a0 = -42.379 + 2.04901523 * t;
+    k->ct = 0.22475541 * t;
+    k->dtt = 0.00683783 * t * t;
+    k->ftt = 0.00122874 * t * t;
+    k->gt = 0.00085282 * t;
+    k->htt = 0.00000199 * t * t;
+    k->sq = t >= 80.0 && t <= 112.0 ? sqrt((17.0 - fabs(t - 95.0)) / 17.0)
+                                    : 0.0;
+    k->k87 = (87.0 - t) / 5.0;
+}
+
+double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
+{
+    const double t = k->t, rh = rh_pct;
+    double simple = 0.5 * (k->s0 + rh * 0.094);
     double hi;
 
     if (!((simple + t) / 2.0 >= 80.0))
         return simple;
-    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
-    hi = -42.379 + 2.04901523 * t + 10.14333127 * rh
-         - 0.22475541 * t * rh - 0.00683783 * t * t
-         - 0.05481717 * rh * rh + 0.00122874 * t * t * rh
-         + 0.00085282 * t * rh * rh - 0.00000199 * t * t * rh * rh;
+    hi = k->a0 + 10.14333127 * rh
+         - k->ct * rh - k->dtt
+         - 0.05481717 * rh * rh + k->ftt * rh
+         + k->gt * rh * rh - k->htt * rh * rh;
     if (rh < 13.0 && t >= 80.0 && t <= 112.0)
-        hi -= ((13.0 - rh) / 4.0) * sqrt((17.0 - fabs(t - 95.0)) / 17.0);
+        hi -= ((13.0 - rh) / 4.0) * k->sq;
     else if (rh > 85.0 && t >= 80.0 && t <= 87.0)
-        hi += ((rh - 85.0) / 10.0) * ((87.0 - t) / 5.0);
+        hi += ((rh - 85.0) / 10.0) * k->k87;
     return hi;
 }
 
 /* The NWS equations are fitted in degrees F, so convert, apply, and
  * convert back rather than refit in degrees C. */
+void cs_heat_terms_c(cs_heat_terms *k, double temp_c)
+{
+    cs_heat_terms_f(k, temp_c * 9.0 / 5.0 + 32.0);
+}
+
+double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct)
+{
+    return (cs_heat_index_f_at(k, rh_pct) - 32.0) * 5.0 / 9.0;
+}
+
 double cs_heat_index_c(double temp_c, double rh_pct)
 {
-    double hi_f = cs_heat_index_f(temp_c * 9.0 / 5.0 + 32.0, rh_pct);
+    cs_heat_terms k;
 
-    return (hi_f - 32.0) * 5.0 / 9.0;
+    cs_heat_terms_c(&k, temp_c);
+    return cs_heat_index_c_at(&k, rh_pct);
 }
 
 double cs_height_cm(int ft, int in)

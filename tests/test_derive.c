@@ -353,6 +353,72 @@ static void test_heat_index_c(void **state)
     assert_true(isnan(cs_heat_index_c(NAN, 50.0)));
 }
 
+/* The rule of derive.c written out in one piece, as the NWS page gives
+ * it, against which its split form (the terms of T alone, then RH) must
+ * agree to the last bit, in degrees F and C, on a grid that crosses
+ * every branch: the simple formula's switch, 80, 87, 112 and 95 F, 13
+ * and 85 %. */
+static double hi_f_one_piece(double t, double rh)
+{
+    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
+    double hi;
+
+    if (!((simple + t) / 2.0 >= 80.0))
+        return simple;
+    hi = -42.379 + 2.04901523 * t + 10.14333127 * rh
+         - 0.22475541 * t * rh - 0.00683783 * t * t
+         - 0.05481717 * rh * rh + 0.00122874 * t * t * rh
+         + 0.00085282 * t * rh * rh - 0.00000199 * t * t * rh * rh;
+    if (rh < 13.0 && t >= 80.0 && t <= 112.0)
+        hi -= ((13.0 - rh) / 4.0) * sqrt((17.0 - fabs(t - 95.0)) / 17.0);
+    else if (rh > 85.0 && t >= 80.0 && t <= 87.0)
+        hi += ((rh - 85.0) / 10.0) * ((87.0 - t) / 5.0);
+    return hi;
+}
+
+static void same_bits(double got, double want)
+{
+    if (isnan(want))
+        assert_true(isnan(got));
+    else
+        assert_memory_equal(&got, &want, sizeof want);
+}
+
+static void test_heat_index_split(void **state)
+{
+    cs_heat_terms k;
+    long n = 0;
+
+    (void)state;
+    for (int i = 160; i <= 520; i++) {          /* 40 ... 130 F by 0.25 */
+        double t = i / 4.0;
+        cs_heat_terms_f(&k, t);
+        for (int j = 0; j <= 400; j++) {        /* 0 ... 100 % by 0.25 */
+            double rh = j / 4.0, want = hi_f_one_piece(t, rh);
+            same_bits(cs_heat_index_f(t, rh), want);
+            same_bits(cs_heat_index_f_at(&k, rh), want);
+            n++;
+        }
+        same_bits(cs_heat_index_f_at(&k, NAN), NAN);
+        same_bits(cs_heat_index_f_at(&k, 12.999999), hi_f_one_piece(t, 12.999999));
+        same_bits(cs_heat_index_f_at(&k, 85.000001), hi_f_one_piece(t, 85.000001));
+    }
+    for (int i = -400; i <= 550; i++) {         /* -40 ... 55 C by 0.1 */
+        double c = i / 10.0, f = c * 9.0 / 5.0 + 32.0;
+        cs_heat_terms_c(&k, c);
+        for (int j = 0; j <= 1000; j += 7) {    /* 0 ... 99.4 % by 0.7 */
+            double rh = j / 10.0;
+            double want = (hi_f_one_piece(f, rh) - 32.0) * 5.0 / 9.0;
+            same_bits(cs_heat_index_c(c, rh), want);
+            same_bits(cs_heat_index_c_at(&k, rh), want);
+            n++;
+        }
+    }
+    cs_heat_terms_c(&k, NAN);
+    same_bits(cs_heat_index_c_at(&k, 50.0), NAN);
+    assert_int_equal(n, 361L * 401 + 951L * 143);
+}
+
 /* ---- body size and calories --------------------------------------------
  *
  * Each row worked by hand; kg = lb * 0.45359237, cm = (12 ft + in) * 2.54,
@@ -629,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_heat_index_chart),
         cmocka_unit_test(test_heat_index_cases),
         cmocka_unit_test(test_heat_index_c),
+        cmocka_unit_test(test_heat_index_split),
         cmocka_unit_test(test_calorie_people),
         cmocka_unit_test(test_units_and_multipliers),
         cmocka_unit_test(test_target_rounding),

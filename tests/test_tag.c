@@ -466,36 +466,46 @@ static void test_tag_heat_inclusive(void **state)
     cs_tagger_free(t);
 }
 
-/* The tagger caches heat-index ranges per temperature: many temperatures,
- * each tagged twice and interleaved, give the same answers as a fresh
- * tagger (a stale cache entry would show). */
+/* The tagger keeps the heat index's terms and its range over humidity
+ * per temperature, two to a set of its table: a thousand temperatures,
+ * so that sets fill and evict, are each tagged twice in interleaved
+ * passes, with and without humidity, and must give what a fresh tagger
+ * and cs_heat_index_c give (a stale or misplaced entry would show). */
 static void test_tag_heat_cache(void **state)
 {
     cs_tagger *shared = tagger(NULL);
 
     (void)state;
     for (int pass = 0; pass < 2; pass++)
-        for (int k = -400; k <= 600; k += 7) {
+        for (int k = -400; k <= 600; k++) {
             cs_session s;
             cs_wave w;
             cs_tagged a, b;
             cs_tagger *fresh = tagger(NULL);
             base(&s, &w);
             s.temp_c = k / 10.0;
-            s.humidity_pct = NAN;
+            s.humidity_pct = (k + pass) % 2 ? NAN : (k + 400) % 101;
             cs_tag(shared, &s, &w, &a);
             cs_tag(fresh, &s, &w, &b);
             assert_int_equal(a.factor[CS_F_HEAT], b.factor[CS_F_HEAT]);
-            /* Below 26 C nothing reaches 32 C; above 40 C everything does
-             * (at 40 C = 104 F and 0 %, Rothfusz: -42.379 + 213.09758
-             * - 73.95797 = 96.76061 F, less the adjustment 3.25 *
-             * sqrt((17 - 9) / 17) = 2.22948: 94.53113 F = 34.74 C, the
-             * lowest over 0-100 %; at 25.9 C the highest is the simple
-             * formula at 100 %, 81.08 F = 27.16 C). */
-            if (k < 260)
-                assert_int_equal(a.factor[CS_F_HEAT], 0);
-            else if (k >= 400)
-                assert_int_equal(a.factor[CS_F_HEAT], 1);
+            if (isnan(s.humidity_pct)) {
+                assert_true(isnan(a.heat_index_c));
+                /* Below 26 C nothing reaches 32 C; above 40 C
+                 * everything does (at 40 C = 104 F and 0 %, Rothfusz:
+                 * -42.379 + 213.09758 - 73.95797 = 96.76061 F, less the
+                 * adjustment 3.25 * sqrt((17 - 9) / 17) = 2.22948:
+                 * 94.53113 F = 34.74 C, the lowest over 0-100 %; at
+                 * 25.9 C the highest is the simple formula at 100 %,
+                 * 81.08 F = 27.16 C). */
+                if (k < 260)
+                    assert_int_equal(a.factor[CS_F_HEAT], 0);
+                else if (k >= 400)
+                    assert_int_equal(a.factor[CS_F_HEAT], 1);
+            } else {
+                double want = cs_heat_index_c(s.temp_c, s.humidity_pct);
+                assert_memory_equal(&a.heat_index_c, &want, sizeof want);
+                assert_int_equal(a.factor[CS_F_HEAT], want >= 32.0);
+            }
             cs_tagger_free(fresh);
         }
     cs_tagger_free(shared);

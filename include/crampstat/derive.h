@@ -42,6 +42,23 @@ double cs_heat_index_f(double temp_f, double rh_pct);
 /* The same from and to degrees C. */
 double cs_heat_index_c(double temp_c, double rh_pct);
 
+/* The heat index's products of the temperature alone, for a caller that
+ * meets one temperature at many humidities (tag keeps them per
+ * temperature): after cs_heat_terms_c(&k, temp_c),
+ * cs_heat_index_c_at(&k, rh) is bit for bit cs_heat_index_c(temp_c, rh),
+ * and likewise in degrees F. */
+typedef struct cs_heat_terms {
+    double t;                 /* degrees F */
+    double s0;                /* the simple formula without its RH term */
+    double a0, ct, dtt, ftt, gt, htt;  /* the regression's T-only parts */
+    double sq;                /* the low-humidity adjustment's root */
+    double k87;               /* the high-humidity adjustment's (87 - T) / 5 */
+} cs_heat_terms;
+void cs_heat_terms_f(cs_heat_terms *k, double temp_f);
+void cs_heat_terms_c(cs_heat_terms *k, double temp_c);
+double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct);
+double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct);
+
 double cs_height_cm(int ft, int in);              /* (12 ft + in) * 2.54 */
 double cs_weight_kg(double lb);                   /* lb * 0.45359237 */
 /* Mifflin-St Jeor basal metabolic rate in kcal/day. */
