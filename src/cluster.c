@@ -769,13 +769,23 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
             x->C += (uint64_t)y0;
             x->M1 += m1;
             x->M0 += m0;
-            x->yy1 += y1 * y1; x->yn1 += y1 * n1; x->nn1 += n1 * n1;
-            x->yy0 += y0 * y0; x->yn0 += y0 * n0; x->nn0 += n0 * n0;
-            x->y1y0 += y1 * y0; x->y1n0 += y1 * n0; x->n1y0 += n1 * y0;
-            x->n1n0 += n1 * n0;
-            x->ym1 += y1 * m1; x->mm1 += m1 * m1; x->ym0 += y0 * m0;
-            x->mm0 += m0 * m0; x->y1m0 += y1 * m0; x->m1y0 += m1 * y0;
-            x->m1m0 += m1 * m0;
+            /* A group the participant has no session in adds only
+             * zeros to the products that take it: most participants
+             * have one of the two for a factor of the survey. */
+            int g1 = (n1 | y1 | m1) != 0, g0 = (n0 | y0 | m0) != 0;
+            if (g1) {
+                x->yy1 += y1 * y1; x->yn1 += y1 * n1; x->nn1 += n1 * n1;
+                x->ym1 += y1 * m1; x->mm1 += m1 * m1;
+            }
+            if (g0) {
+                x->yy0 += y0 * y0; x->yn0 += y0 * n0; x->nn0 += n0 * n0;
+                x->ym0 += y0 * m0; x->mm0 += m0 * m0;
+            }
+            if (g1 && g0) {
+                x->y1y0 += y1 * y0; x->y1n0 += y1 * n0; x->n1y0 += n1 * y0;
+                x->n1n0 += n1 * n0;
+                x->y1m0 += y1 * m0; x->m1y0 += m1 * y0; x->m1m0 += m1 * m0;
+            }
         }
     }
     for (int f = 0; f < CS_F_N; f++) {
