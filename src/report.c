@@ -273,39 +273,56 @@ static int has(const rep *r, size_t i)
     return (r->a->have & (1u << i)) != 0;
 }
 
-/* The parts of the reports that read only their own state (report_beside:
- * the walk over every participant of the dose-response trends, and the
- * one of the robust factor measures). */
+/* One accumulator's part of the reports that reads only its own state
+ * (report_beside: the walk over every participant of the dose-response
+ * trends, and the one of the robust factor measures). */
+/* As many as cs_agg.have has bits. */
+#define BESIDE_MAX 32
+
+typedef struct beside_job {
+    rep *r;
+    size_t i;
+} beside_job;
+
 static void *beside(void *arg)
 {
-    rep *r = arg;
+    const beside_job *j = arg;
 
-    for (size_t i = 0; i < cs_acc_count; i++)
-        if (has(r, i) && cs_acc_registry[i]->report_beside)
-            cs_acc_registry[i]->report_beside(r);
+    cs_acc_registry[j->i]->report_beside(j->r);
     return NULL;
 }
 
 /* Each accumulator's numbers into the model: the reports in registry
- * order, and beside them, on a second thread when threads are allowed,
- * the parts that read only their own state. The numbers are the same
- * either way: each part computes its own. */
+ * order, and beside them, each on a thread of its own when threads are
+ * allowed, the parts that read only their own state. After the last row
+ * these walks are all that is left, so two of them and the reports keep
+ * both cores busy: one thread for both had taken 0.09 s on the 5M set
+ * while the reports took 0.05 s. The numbers are the same either way:
+ * each part computes its own. */
 static void compute(rep *r)
 {
-    pthread_t th;
-    int apart = 0;
+    pthread_t th[BESIDE_MAX];
+    beside_job job[BESIDE_MAX];
+    int apart[BESIDE_MAX] = { 0 };
+    size_t n = 0;
 
-    for (size_t i = 0; i < cs_acc_count && cs_source_threads() > 1; i++)
-        apart |= has(r, i) && cs_acc_registry[i]->report_beside;
-    if (apart && pthread_create(&th, NULL, beside, r) != 0)
-        apart = 0;
+    for (size_t i = 0; i < cs_acc_count; i++)
+        if (has(r, i) && cs_acc_registry[i]->report_beside &&
+            n < BESIDE_MAX) {
+            job[n] = (beside_job){ r, i };
+            apart[n] = cs_source_threads() > 1 &&
+                       pthread_create(&th[n], NULL, beside, &job[n]) == 0;
+            n++;
+        }
     for (size_t i = 0; i < cs_acc_count; i++)
         if (has(r, i) && cs_acc_registry[i]->report)
             cs_acc_registry[i]->report(r);
-    if (apart)
-        pthread_join(th, NULL);
-    else
-        beside(r);
+    for (size_t k = 0; k < n; k++) {
+        if (apart[k])
+            pthread_join(th[k], NULL);
+        else
+            beside(&job[k]);
+    }
 }
 
 cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)
