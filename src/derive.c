@@ -86,19 +86,19 @@ double cs_heat_index_f(double temp_f, double rh_pct)
     return cs_heat_index_f_at(&k, rh_pct);
 }
 
-/* The rule above split in two: the products of T alone, then what RH
- * adds. Every operation is the one the rule's expressions take, in C's
- * order, on the same operands: "a * t * rh" is (a * t) * rh, and the
- * regression's sum runs left to right, so a T-only product can be made
- * ahead but not added ahead of the RH terms before it. The build keeps
- * the compiler from fusing multiplies and adds (-ffp-contract=off), so
- * the split cannot change a bit. */
+/* The rule above split in two: the regression's products of T alone,
+ * then the rest (the simple formula and the adjustments are cheap or
+ * rare, and stay whole). Every operation is the one the rule's
+ * expressions take, in C's order, on the same operands: "a * t * rh" is
+ * (a * t) * rh, and the regression's sum runs left to right, so a
+ * T-only product can be made ahead but not added ahead of the RH terms
+ * before it. The build keeps the compiler from fusing multiplies and
+ * adds (-ffp-contract=off), so the split cannot change a bit. */
 void cs_heat_terms_f(cs_heat_terms *k, double temp_f)
 {
     const double t = temp_f;
 
     k->t = t;
-    k->s0 = t + 61.0 + (t - 68.0) * 1.2;
     /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
     k->a0 = -42.379 + 2.04901523 * t;
     k->ct = 0.22475541 * t;
@@ -106,15 +106,12 @@ void cs_heat_terms_f(cs_heat_terms *k, double temp_f)
     k->ftt = 0.00122874 * t * t;
     k->gt = 0.00085282 * t;
     k->htt = 0.00000199 * t * t;
-    k->sq = t >= 80.0 && t <= 112.0 ? sqrt((17.0 - fabs(t - 95.0)) / 17.0)
-                                    : 0.0;
-    k->k87 = (87.0 - t) / 5.0;
 }
 
 double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
 {
     const double t = k->t, rh = rh_pct;
-    double simple = 0.5 * (k->s0 + rh * 0.094);
+    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
     double hi;
 
     if (!((simple + t) / 2.0 >= 80.0))
@@ -124,9 +121,9 @@ double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
          - 0.05481717 * rh * rh + k->ftt * rh
          + k->gt * rh * rh - k->htt * rh * rh;
     if (rh < 13.0 && t >= 80.0 && t <= 112.0)
-        hi -= ((13.0 - rh) / 4.0) * k->sq;
+        hi -= ((13.0 - rh) / 4.0) * sqrt((17.0 - fabs(t - 95.0)) / 17.0);
     else if (rh > 85.0 && t >= 80.0 && t <= 87.0)
-        hi += ((rh - 85.0) / 10.0) * k->k87;
+        hi += ((rh - 85.0) / 10.0) * ((87.0 - t) / 5.0);
     return hi;
 }
 

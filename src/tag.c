@@ -35,20 +35,26 @@ const char *cs_factor_name(int f)
  * humidity. Two ways a set, the one used last first, so that two
  * temperatures of one set do not evict each other in turn: about 700
  * temperatures met 89,588 times without humidity in the 5M benchmark set
- * cost 1,000 to 2,000 ranges of 1,010 evaluations each with one way. */
+ * cost 1,000 to 2,000 ranges of 1,010 evaluations each with one way.
+ * What every session reads is one cache line (heat_hot); the ranges lie
+ * apart (heat_cold), since ~700 lines of 64 bytes already fill a core's
+ * first-level cache. */
 #define HEAT_SETS 2048
 
-typedef struct heat_entry {
+typedef struct heat_hot {
     uint64_t key;                  /* 1 + the temperature's bits; 0: empty */
-    double temp_c;
     cs_heat_terms k;
+} heat_hot;
+
+typedef struct heat_cold {
     double lo, hi;                 /* the range, once has_range */
     int has_range;
-} heat_entry;
+} heat_cold;
 
 struct cs_tagger {
     cs_rules rules;
-    heat_entry heat[HEAT_SETS][2];
+    _Alignas(64) heat_hot hot[HEAT_SETS][2];
+    heat_cold cold[HEAT_SETS][2];
 };
 
 int cs_tagger_create(cs_tagger **out, const cs_rules *r)
@@ -135,42 +141,53 @@ static size_t heat_extra_rh(double temp_c, double *rh)
     return n;
 }
 
-/* The entry of temp_c (not NaN), made when it is not there; it becomes
- * its set's first way. */
-static heat_entry *heat_of(cs_tagger *t, double temp_c)
+/* The set of temp_c (not NaN), whose first way it is made or moved to. */
+static size_t heat_of(cs_tagger *t, double temp_c)
 {
-    heat_entry *set, e;
+    heat_hot *set, e;
+    heat_cold c;
     uint64_t bits;
+    size_t i;
 
     memcpy(&bits, &temp_c, sizeof bits);
-    set = t->heat[(bits * 0x9e3779b97f4a7c15ULL) >> 53 & (HEAT_SETS - 1)];
+    i = (size_t)((bits * 0x9e3779b97f4a7c15ULL) >> 53) & (HEAT_SETS - 1);
+    set = t->hot[i];
     if (set[0].key == bits + 1)    /* a NaN's bits, never temp_c's, wrap */
-        return &set[0];
+        return i;
     if (set[1].key == bits + 1) {
         e = set[1];
+        c = t->cold[i][1];
     } else {
-        e = (heat_entry){ .key = bits + 1, .temp_c = temp_c };
+        e.key = bits + 1;
         cs_heat_terms_c(&e.k, temp_c);
+        c = (heat_cold){ 0, 0, 0 };
     }
     set[1] = set[0];
     set[0] = e;
-    return &set[0];
+    t->cold[i][1] = t->cold[i][0];
+    t->cold[i][0] = c;
+    return i;
 }
 
 /* The heat index's least and greatest value over humidity 0-100 % at the
- * entry's temperature. */
-static void heat_range(heat_entry *e, double *lo, double *hi)
+ * temperature of set i's first way (heat_of's). */
+static void heat_range(cs_tagger *t, size_t i, double *lo, double *hi)
 {
-    if (!e->has_range) {
+    const heat_hot *e = &t->hot[i][0];
+    heat_cold *c = &t->cold[i][0];
+
+    if (!c->has_range) {
         static const double breaks[] = { 12.999999, 13, 85, 85.000001 };
-        double mn = INFINITY, mx = -INFINITY;
+        double mn = INFINITY, mx = -INFINITY, temp_c;
+        uint64_t bits = e->key - 1;
+        memcpy(&temp_c, &bits, sizeof temp_c);
         for (int k = 0; k <= 1000; k++) {
             double v = cs_heat_index_c_at(&e->k, k / 10.0);
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
         double extra[8];
-        size_t nextra = heat_extra_rh(e->temp_c, extra);
+        size_t nextra = heat_extra_rh(temp_c, extra);
         for (size_t k = 0; k < sizeof breaks / sizeof breaks[0]; k++) {
             double v = cs_heat_index_c_at(&e->k, breaks[k]);
             mn = v < mn ? v : mn;
@@ -181,12 +198,12 @@ static void heat_range(heat_entry *e, double *lo, double *hi)
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
-        e->lo = mn;
-        e->hi = mx;
-        e->has_range = 1;
+        c->lo = mn;
+        c->hi = mx;
+        c->has_range = 1;
     }
-    *lo = e->lo;
-    *hi = e->hi;
+    *lo = c->lo;
+    *hi = c->hi;
 }
 
 void cs_tag_wave(const cs_tagger *t, const cs_wave *w, cs_tagged *o)
@@ -228,12 +245,16 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
                     cs_tagged *o)
 {
     const cs_rules *r = &t->rules;
-    heat_entry *he;
+    size_t set;
+    int known_t;
     signed char f, b;
 
     o->exposure_h = s->duration_min / 60;
-    he = isnan(s->temp_c) ? NULL : heat_of(t, s->temp_c);
-    o->heat_index_c = he ? cs_heat_index_c_at(&he->k, s->humidity_pct) : NAN;
+    known_t = !isnan(s->temp_c);
+    set = known_t ? heat_of(t, s->temp_c) : 0;
+    o->heat_index_c = known_t ? cs_heat_index_c_at(&t->hot[set][0].k,
+                                                    s->humidity_pct)
+                              : NAN;
     o->fluid_ml_per_h = isnan(s->fluid_ml) ? NAN : s->fluid_ml / o->exposure_h;
 
     /* Fatigue: every input is required, so it is always known. */
@@ -251,9 +272,9 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
     /* Heat. */
     if (!isnan(o->heat_index_c)) {
         o->factor[CS_F_HEAT] = o->heat_index_c >= r->heat_index_c;
-    } else if (he) {
+    } else if (known_t) {
         double lo, hi;
-        heat_range(he, &lo, &hi);
+        heat_range(t, set, &lo, &hi);
         o->factor[CS_F_HEAT] = lo >= r->heat_index_c ? 1
                              : hi < r->heat_index_c ? 0 : -1;
     } else {

@@ -467,48 +467,78 @@ static void test_tag_heat_inclusive(void **state)
 }
 
 /* The tagger keeps the heat index's terms and its range over humidity
- * per temperature, two to a set of its table: a thousand temperatures,
- * so that sets fill and evict, are each tagged twice in interleaved
- * passes, with and without humidity, and must give what a fresh tagger
- * and cs_heat_index_c give (a stale or misplaced entry would show). */
+ * per temperature, two to a set of its table. A thousand temperatures,
+ * so that sets fill and evict, are tagged in a pseudo-random order, with
+ * and without humidity, 20,000 times by one tagger; each answer must be
+ * what a fresh tagger gives for that temperature alone, and the heat
+ * index what cs_heat_index_c gives. Five thresholds, so that a range
+ * kept for the wrong temperature changes some answer. */
 static void test_tag_heat_cache(void **state)
 {
-    cs_tagger *shared = tagger(NULL);
+    enum { NT = 1001 };
+    static const char *const rules[] = {
+        "heat.heat_index_c = 25", "heat.heat_index_c = 28",
+        "heat.heat_index_c = 31", "heat.heat_index_c = 34",
+        "heat.heat_index_c = 37",
+    };
+    static signed char alone[NT];   /* the heat factor without humidity */
+    cs_session s;
+    cs_wave w;
+    cs_tagged a;
+    uint32_t x = 12345;
+    long unknown = 0;
 
     (void)state;
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = -400; k <= 600; k++) {
-            cs_session s;
-            cs_wave w;
-            cs_tagged a, b;
-            cs_tagger *fresh = tagger(NULL);
-            base(&s, &w);
-            s.temp_c = k / 10.0;
-            s.humidity_pct = (k + pass) % 2 ? NAN : (k + 400) % 101;
+    base(&s, &w);
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        cs_tagger *shared = tagger(rules[r]);
+        double thr = cs_tagger_rules(shared)->heat_index_c;
+        for (int k = 0; k < NT; k++) {
+            cs_tagger *fresh = tagger(rules[r]);
+            s.temp_c = (k - 400) / 10.0;
+            s.humidity_pct = NAN;
+            cs_tag(fresh, &s, &w, &a);
+            alone[k] = a.factor[CS_F_HEAT];
+            unknown += alone[k] < 0;
+            assert_true(isnan(a.heat_index_c));
+            cs_tagger_free(fresh);
+        }
+        for (int i = 0; i < 20000; i++) {
+            x = x * 1103515245u + 12345u;
+            int k = (int)((x >> 8) % NT);
+            s.temp_c = (k - 400) / 10.0;
+            s.humidity_pct = (x >> 4) % 3 ? NAN : (double)((x >> 12) % 101);
             cs_tag(shared, &s, &w, &a);
-            cs_tag(fresh, &s, &w, &b);
-            assert_int_equal(a.factor[CS_F_HEAT], b.factor[CS_F_HEAT]);
             if (isnan(s.humidity_pct)) {
                 assert_true(isnan(a.heat_index_c));
-                /* Below 26 C nothing reaches 32 C; above 40 C
-                 * everything does (at 40 C = 104 F and 0 %, Rothfusz:
-                 * -42.379 + 213.09758 - 73.95797 = 96.76061 F, less the
-                 * adjustment 3.25 * sqrt((17 - 9) / 17) = 2.22948:
-                 * 94.53113 F = 34.74 C, the lowest over 0-100 %; at
-                 * 25.9 C the highest is the simple formula at 100 %,
-                 * 81.08 F = 27.16 C). */
-                if (k < 260)
-                    assert_int_equal(a.factor[CS_F_HEAT], 0);
-                else if (k >= 400)
-                    assert_int_equal(a.factor[CS_F_HEAT], 1);
+                assert_int_equal(a.factor[CS_F_HEAT], alone[k]);
             } else {
                 double want = cs_heat_index_c(s.temp_c, s.humidity_pct);
                 assert_memory_equal(&a.heat_index_c, &want, sizeof want);
-                assert_int_equal(a.factor[CS_F_HEAT], want >= 32.0);
+                assert_int_equal(a.factor[CS_F_HEAT], want >= thr);
             }
-            cs_tagger_free(fresh);
         }
-    cs_tagger_free(shared);
+        cs_tagger_free(shared);
+    }
+    /* Each threshold leaves a band of temperatures undecided. */
+    assert_true(unknown > 50);
+    /* At 32 C: below 26 C nothing reaches it; above 40 C everything
+     * does (at 40 C = 104 F and 0 %, Rothfusz: -42.379 + 213.09758
+     * - 73.95797 = 96.76061 F, less the adjustment 3.25 * sqrt((17 - 9)
+     * / 17) = 2.22948: 94.53113 F = 34.74 C, the lowest over 0-100 %; at
+     * 25.9 C the highest is the simple formula at 100 %, 81.08 F =
+     * 27.16 C). */
+    cs_tagger *t32 = tagger(NULL);
+    for (int k = -400; k <= 600; k++) {
+        s.temp_c = k / 10.0;
+        s.humidity_pct = NAN;
+        cs_tag(t32, &s, &w, &a);
+        if (k < 260)
+            assert_int_equal(a.factor[CS_F_HEAT], 0);
+        else if (k >= 400)
+            assert_int_equal(a.factor[CS_F_HEAT], 1);
+    }
+    cs_tagger_free(t32);
 }
 
 /* ---- derived values -------------------------------------------------- */

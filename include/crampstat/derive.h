@@ -49,10 +49,7 @@ double cs_heat_index_c(double temp_c, double rh_pct);
  * and likewise in degrees F. */
 typedef struct cs_heat_terms {
     double t;                 /* degrees F */
-    double s0;                /* the simple formula without its RH term */
     double a0, ct, dtt, ftt, gt, htt;  /* the regression's T-only parts */
-    double sq;                /* the low-humidity adjustment's root */
-    double k87;               /* the high-humidity adjustment's (87 - T) / 5 */
 } cs_heat_terms;
 void cs_heat_terms_f(cs_heat_terms *k, double temp_f);
 void cs_heat_terms_c(cs_heat_terms *k, double temp_c);
