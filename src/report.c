@@ -273,9 +273,6 @@ static int has(const rep *r, size_t i)
     return (r->a->have & (1u << i)) != 0;
 }
 
-/* One accumulator's part of the reports that reads only its own state
- * (report_beside: the walk over every participant of the dose-response
- * trends, and the one of the robust factor measures). */
 /* As many as cs_agg.have has bits. */
 #define BESIDE_MAX 32
 
@@ -284,6 +281,9 @@ typedef struct beside_job {
     size_t i;
 } beside_job;
 
+/* One accumulator's part of the reports that reads only its own state
+ * (report_beside: the walk over every participant of the dose-response
+ * trends, and the one of the robust factor measures). */
 static void *beside(void *arg)
 {
     const beside_job *j = arg;

@@ -46,6 +46,8 @@ typedef struct heat_hot {
     cs_heat_terms k;
 } heat_hot;
 
+_Static_assert(sizeof(heat_hot) == 64, "a temperature's terms fill one line");
+
 typedef struct heat_cold {
     double lo, hi;                 /* the range, once has_range */
     int has_range;
@@ -53,19 +55,31 @@ typedef struct heat_cold {
 
 struct cs_tagger {
     cs_rules rules;
-    _Alignas(64) heat_hot hot[HEAT_SETS][2];
-    heat_cold cold[HEAT_SETS][2];
+    void *heat_mem;                /* hot and cold, from one calloc */
+    heat_hot (*hot)[2];            /* HEAT_SETS sets, on 64-byte lines */
+    heat_cold (*cold)[2];
 };
 
 int cs_tagger_create(cs_tagger **out, const cs_rules *r)
 {
-    /* Zeroed, every entry empty: its pages are written only as
-     * temperatures come. */
-    cs_tagger *t = calloc(1, sizeof *t);
+    cs_tagger *t = malloc(sizeof *t);
+    uintptr_t at;
 
     *out = NULL;
     if (!t)
         return CS_ENOMEM;
+    /* Zeroed, every entry empty: a table this large comes from fresh
+     * pages, written only as temperatures come. Aligned by hand: malloc
+     * promises 16 bytes, not a cache line. */
+    t->heat_mem = calloc(1, 63 + HEAT_SETS * 2 * (sizeof(heat_hot) +
+                                                  sizeof(heat_cold)));
+    if (!t->heat_mem) {
+        free(t);
+        return CS_ENOMEM;
+    }
+    at = ((uintptr_t)t->heat_mem + 63) & ~(uintptr_t)63;
+    t->hot = (heat_hot (*)[2])at;
+    t->cold = (heat_cold (*)[2])(void *)(t->hot + HEAT_SETS);
     if (r)
         t->rules = *r;
     else
@@ -78,6 +92,8 @@ const cs_rules *cs_tagger_rules(const cs_tagger *t) { return &t->rules; }
 
 void cs_tagger_free(cs_tagger *t)
 {
+    if (t)
+        free(t->heat_mem);
     free(t);
 }
 
