@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every benchmark: bash tests/bench/run.sh [--quick]
 #   compare.sh  crampstat vs gzip -dc, mlr, datamash, DuckDB (hyperfine)
+#   paired.sh   the targets' ratios to gzip -dc, each within one round
 #   memory.sh   peak RSS as sessions grow (1M..20M)
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
@@ -24,7 +25,7 @@ ensure_duckdb
 export CRAMPSTAT     # one binary for every script of this run
 
 start=$(date +%s)
-parts=(compare memory survey merge profile)
+parts=(compare paired memory survey merge profile)
 [ -n "${ONLY:-}" ] && read -r -a parts <<< "$ONLY"
 for p in "${parts[@]}"; do
     log "$p.sh (load $(loadavg))"
