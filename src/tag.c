@@ -131,10 +131,10 @@ static signed char below(double x, double lim)
  * regression, where the index jumps (at 27.27 C it drops from 26.06 C to
  * 25.26 C at 0.41 % humidity, and the grid's nearest point, 0.5 %, gives
  * 25.26 + 0.005), and the vertex of the regression's parabola in RH on
- * each of its three pieces. Returns how many were written (at most 5). */
-static size_t heat_extra_rh(double temp_c, double *rh)
+ * each of its three pieces, at t degrees F. Returns how many were
+ * written (at most 5). */
+static size_t heat_extra_rh(double t, double *rh)
 {
-    double t = temp_c * 9.0 / 5.0 + 32.0;
     /* (simple + T) / 2 >= 80  <=>  RH >= (170.3 - 2.1 T) / 0.047 */
     double sw = (170.3 - 2.1 * t) / 0.047;
     double a = -0.05481717 + 0.00085282 * t - 0.00000199 * t * t;
@@ -194,16 +194,14 @@ static void heat_range(cs_tagger *t, size_t i, double *lo, double *hi)
 
     if (!c->has_range) {
         static const double breaks[] = { 12.999999, 13, 85, 85.000001 };
-        double mn = INFINITY, mx = -INFINITY, temp_c;
-        uint64_t bits = e->key - 1;
-        memcpy(&temp_c, &bits, sizeof temp_c);
+        double mn = INFINITY, mx = -INFINITY;
         for (int k = 0; k <= 1000; k++) {
             double v = cs_heat_index_c_at(&e->k, k / 10.0);
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
         double extra[8];
-        size_t nextra = heat_extra_rh(temp_c, extra);
+        size_t nextra = heat_extra_rh(e->k.t, extra);
         for (size_t k = 0; k < sizeof breaks / sizeof breaks[0]; k++) {
             double v = cs_heat_index_c_at(&e->k, breaks[k]);
             mn = v < mn ? v : mn;
