@@ -857,6 +857,14 @@ static void start_prefetch(cs_source *s)
     }
 }
 
+/* The tail slot, used up, back to the producer; the lock is held. */
+static void give_back(prefetch *pf)
+{
+    pf->tail++;
+    pf->off = 0;
+    pthread_cond_broadcast(&pf->cv);
+}
+
 /* The tail slot once filled (a lent one given back first), with the
  * lock released; NULL after an error or at the end, with *rc set. */
 static slot *tail_slot(prefetch *pf, long *rc, cs_error *err)
@@ -866,9 +874,7 @@ static slot *tail_slot(prefetch *pf, long *rc, cs_error *err)
     pthread_mutex_lock(&pf->mu);
     if (pf->lent) {
         pf->lent = 0;
-        pf->tail++;
-        pf->off = 0;
-        pthread_cond_broadcast(&pf->cv);
+        give_back(pf);
     }
     while (pf->tail == pf->head)
         pthread_cond_wait(&pf->cv, &pf->mu);
@@ -901,9 +907,7 @@ static long read_prefetched(cs_source *s, char *buf, size_t cap, cs_error *err)
     pf->off += k;
     if (pf->off == (size_t)sl->n) {
         pthread_mutex_lock(&pf->mu);
-        pf->tail++;
-        pf->off = 0;
-        pthread_cond_broadcast(&pf->cv);
+        give_back(pf);
         pthread_mutex_unlock(&pf->mu);
     }
     return (long)k;
