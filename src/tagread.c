@@ -201,8 +201,6 @@ static const char *more_values(const cs_tagread *t, const cs_record *rec,
     return NULL;
 }
 
-/* Why rec is not a tagged row (into reason), naming its column, or NULL
- * when row now holds it. */
 /* col when v, a field of rec, holds a control byte (a NUL among them:
  * the partial state writes its strings up to the first), with the
  * reason; else NULL. A printable record (cs_record.printable) holds
@@ -223,6 +221,8 @@ static const char *control_byte(const cs_record *rec, cs_str v,
     return NULL;
 }
 
+/* Why rec is not a tagged row (into reason), naming its column, or NULL
+ * when row now holds it. */
 static const char *check(const cs_tagread *t, const cs_record *rec,
                          cs_tagrow *row, char *reason, size_t cap)
 {
