@@ -139,11 +139,33 @@ esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-parallel.XXXXXX")
 runner_pid=
 cleanup() { rm -rf -- "$work"; }
+# Whether a process of group $1 still runs. Zombies do not count: whoever
+# adopts the orphaned jobs (a container's first process, say) may never
+# reap them. Without /proc, nothing is seen to run.
+group_runs() {
+    local f st state pgrp
+    for f in /proc/[0-9]*/stat; do
+        { read -r st <"$f"; } 2>/dev/null || continue
+        read -r state _ pgrp _ <<<"${st##*) }"
+        [ "$pgrp" = "$1" ] && [ "$state" != Z ] && return 0
+    done
+    return 1
+}
 on_signal() {
     trap - INT TERM
     # The job runner leads its own process group: end it and its jobs.
-    [ -n "$runner_pid" ] && kill -TERM -- "-$runner_pid" 2>/dev/null
-    [ -n "$runner_pid" ] && wait "$runner_pid" 2>/dev/null
+    if [ -n "$runner_pid" ]; then
+        kill -TERM -- "-$runner_pid" 2>/dev/null
+        wait "$runner_pid" 2>/dev/null
+        # The runner ends before its jobs have removed their temporary
+        # files: wait for them (10 s at most, then SIGKILL), so that once
+        # this script has gone nothing of the run is left.
+        for ((i = 0; i < 200; i++)); do
+            group_runs "$runner_pid" || break
+            sleep 0.05
+        done
+        kill -KILL -- "-$runner_pid" 2>/dev/null
+    fi
     exit "$1"
 }
 trap cleanup EXIT

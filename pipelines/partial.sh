@@ -41,7 +41,9 @@ have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
 # analyze groups the calories by --by when it is one of theirs, else by sex.
 case $CS_BY in sex|age_band|activity_level) cal_by=$CS_BY ;; *) cal_by=sex ;; esac
 tmp=
-trap '[ -z "$tmp" ] || rm -rf -- "$tmp"' EXIT
+# A signal that comes while the temporary folder goes must not stop that.
+cleanup() { trap '' INT TERM; [ -z "$tmp" ] || rm -rf -- "$tmp"; }
+trap cleanup EXIT
 # first_failure STATUS...: the first that is neither 0 nor a broken pipe (a
 # stage killed because a later one failed); else 141 if any, else 0.
 first_failure() {
