@@ -46,8 +46,14 @@ struct cs_schema {
     int fast;               /* every contract column present: fast path on */
     int ordered;            /* contract columns first, in contract order */
     int fixed;              /* ordered exercise columns: fixed_exercise */
-    /* Lengths of the names the fast path matches, by enum cs_fast_enum. */
+    /* The names the fast path matches and their lengths, by enum
+     * cs_fast_enum; the calorie goals' texts likewise. */
+    const char *name[3][8];
     unsigned char name_len[3][8];
+    const char *goal[CS_GOAL_N];
+    unsigned char goal_len[CS_GOAL_N];
+    const char *med[CS_MED_N];
+    unsigned char med_len[CS_MED_N];
 };
 
 enum { FAST_MUSCLE, FAST_ACTIVITY, FAST_CONDITIONING };
@@ -157,12 +163,23 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
         if (s->idx[c] != c || !cs_str_eq(h->fields[c], contract_name(s, c)))
             s->canonical = 0;
     for (int i = 0; i < CS_MUSCLE_N; i++)
-        s->name_len[FAST_MUSCLE][i] = (unsigned char)strlen(muscle_names[i]);
+        s->name[FAST_MUSCLE][i] = muscle_names[i];
     for (int i = 0; i < CS_ACT_N; i++)
-        s->name_len[FAST_ACTIVITY][i] = (unsigned char)strlen(cs_activity_name(i));
+        s->name[FAST_ACTIVITY][i] = cs_activity_name(i);
     for (int i = 0; i < CS_COND_N; i++)
-        s->name_len[FAST_CONDITIONING][i] =
-            (unsigned char)strlen(cs_conditioning_name(i));
+        s->name[FAST_CONDITIONING][i] = cs_conditioning_name(i);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 8; i++)
+            s->name_len[k][i] = s->name[k][i]
+                ? (unsigned char)strlen(s->name[k][i]) : 0;
+    for (int i = 0; i < CS_GOAL_N; i++) {
+        s->goal[i] = cs_goal_text(i);
+        s->goal_len[i] = (unsigned char)strlen(s->goal[i]);
+    }
+    for (int i = 0; i < CS_MED_N; i++) {
+        s->med[i] = cs_medical_name(i);
+        s->med_len[i] = (unsigned char)strlen(s->med[i]);
+    }
     s->fast = s->ordered = s->ncontract > 0;
     for (int c = 0; c < s->ncontract; c++) {
         s->fast &= s->idx[c] >= 0;
@@ -716,9 +733,10 @@ static inline int fast_bool(cs_str v, int optional, int *out, int *canon)
     return 1;
 }
 
-/* One of names[0..n) exactly (their lengths in len), or (optional) empty
- * or NA for -1. */
-static inline int fast_enum(cs_str v, int optional, const char *(*name)(int),
+/* One of name[0..n) exactly (their lengths in len), or (optional) empty
+ * or NA for -1. The names are 4 to 13 bytes: cs_bytes_eq compares them
+ * without a call. */
+static inline int fast_enum(cs_str v, int optional, const char *const *name,
                             const unsigned char *len, int n, int *out,
                             int *canon)
 {
@@ -728,7 +746,7 @@ static inline int fast_enum(cs_str v, int optional, const char *(*name)(int),
         return optional;
     }
     for (int i = 0; i < n; i++) {
-        if (len[i] == v.len && memcmp(v.ptr, name(i), v.len) == 0) {
+        if (len[i] == v.len && cs_bytes_eq(v.ptr, name[i], v.len)) {
             *out = i;
             return 1;
         }
@@ -819,7 +837,7 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
                      &canon) ||
         !fast_bool(f[x[CS_EX_STRETCHED]], 1, &o->stretched, &canon) ||
         !fast_bool(f[x[CS_EX_CRAMP]], 0, &o->cramp, &canon) ||
-        !fast_enum(f[x[CS_EX_CRAMP_MUSCLE]], 1, cs_muscle_name,
+        !fast_enum(f[x[CS_EX_CRAMP_MUSCLE]], 1, s->name[FAST_MUSCLE],
                    s->name_len[FAST_MUSCLE], CS_MUSCLE_N, &o->cramp_muscle,
                    &canon) ||
         (!o->cramp && o->cramp_muscle >= 0))
@@ -1000,6 +1018,20 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
         return 1;
     }
     return 0;
+}
+
+/* A required number in [lo, hi], lo above 0 and hi whole: the upper bound
+ * checked exactly on the digits, the lower on the double, as
+ * fast_required does. */
+static inline __attribute__((always_inline)) int
+fixed_required(cs_str v, double lo, uint64_t hi, double *out, int *canon)
+{
+    fixed_dec d;
+
+    if (!fixed_decimal(v, &d, canon) || d.neg || !fixed_in(&d, 0, hi))
+        return 0;
+    *out = fixed_double(&d);
+    return *out >= lo;
 }
 
 /* Milli-minutes of m / 10^k minutes, as cs_agg_mmin rounds the same
@@ -1398,7 +1430,7 @@ static int check_goal(const ctx *c, cs_wave *o)
 }
 
 /* conditions: empty, or names exactly as written back, ';' between. */
-static inline int fast_conditions(cs_str v, cs_wave *o)
+static inline int fast_conditions(const cs_schema *s, cs_str v, cs_wave *o)
 {
     const char *p = v.ptr, *end = v.ptr + v.len;
 
@@ -1408,11 +1440,9 @@ static inline int fast_conditions(cs_str v, cs_wave *o)
         const char *semi = memchr(p, ';', (size_t)(end - p));
         size_t n = (size_t)((semi ? semi : end) - p);
         int found = -1;
-        for (int m = 0; m < CS_MED_N && found < 0; m++) {
-            const char *name = cs_medical_name(m);
-            if (strlen(name) == n && memcmp(p, name, n) == 0)
+        for (int m = 0; m < CS_MED_N && found < 0; m++)
+            if (s->med_len[m] == n && memcmp(p, s->med[m], n) == 0)
                 found = m;
-        }
         if (found < 0)
             return 0;
         o->conditions |= 1u << found;
@@ -1426,15 +1456,18 @@ static inline int fast_conditions(cs_str v, cs_wave *o)
 }
 
 /* calorie_goal: a tracker's text exactly, or the signed lb/week. */
-static inline int fast_goal(cs_str v, double *out)
+static inline int fast_goal(const cs_schema *s, cs_str v, double *out)
 {
     int canon = 1;
 
     if (fast_decimal(v, out, &canon))
         return cs_goal_index(*out) >= 0;  /* fast_decimal gives no -0 */
+    /* The texts come in pairs of one length ("Gain ..." and "Lose ..."):
+     * the first byte tells them apart. */
     for (int i = 0; i < CS_GOAL_N; i++) {
-        const char *t = cs_goal_text(i);
-        if (strlen(t) == v.len && memcmp(v.ptr, t, v.len) == 0) {
+        const char *t = s->goal[i];
+        if (s->goal_len[i] == v.len && t[0] == v.ptr[0] &&
+            memcmp(v.ptr, t, v.len) == 0) {
             *out = cs_goal_lb_week(i);
             return 1;
         }
@@ -1472,27 +1505,27 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &age) ||
         !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
         !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
-        !fast_required(f[x[CS_SV_WEIGHT_LB]], 50, 0, 700, &o->weight_lb,
-                       &canon) ||
-        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, cs_activity_name,
+        !fixed_required(f[x[CS_SV_WEIGHT_LB]], 50, 700, &o->weight_lb,
+                        &canon) ||
+        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, s->name[FAST_ACTIVITY],
                    s->name_len[FAST_ACTIVITY], CS_ACT_N, &act, &canon) ||
-        !fast_enum(f[x[CS_SV_CONDITIONING]], 0, cs_conditioning_name,
+        !fast_enum(f[x[CS_SV_CONDITIONING]], 0, s->name[FAST_CONDITIONING],
                    s->name_len[FAST_CONDITIONING], CS_COND_N, &cond, &canon) ||
         !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &sport, &canon) ||
         !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &stretch, &canon) ||
-        !fast_conditions(f[x[CS_SV_CONDITIONS]], o) ||
-        !fast_goal(f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
-        !fast_number(f[x[CS_SV_CALCIUM_MG]], 0, 0, 10000, &o->calcium_mg,
-                     &canon) ||
-        !fast_number(f[x[CS_SV_POTASSIUM_MG]], 0, 0, 10000, &o->potassium_mg,
-                     &canon))
+        !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
+        !fast_goal(s, f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
+        !fixed_optional(f[x[CS_SV_CALCIUM_MG]], 0, 10000, &o->calcium_mg,
+                        &canon) ||
+        !fixed_optional(f[x[CS_SV_POTASSIUM_MG]], 0, 10000, &o->potassium_mg,
+                        &canon))
         return 0;
     o->sex = sex.ptr[0] == 'F' ? CS_SEX_F : CS_SEX_M;
     if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)
         return 0;
     set_small(o, age, ft, in, act, cond, sport, stretch);
     o->participant_id = f[x[CS_SV_PARTICIPANT_ID]];
-    o->day = cs_days_from_civil(t.year, t.month, t.day);
+    o->day = fixed_days(t.year, t.month, t.day);
     return 1;
 }
 

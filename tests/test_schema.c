@@ -1403,18 +1403,36 @@ static const char *const fs_int[] = {
 static const char *const fs_enum[] = {
     "sedentary", "light", "moderate", "active", "very_active",
     "unconditioned", "recreational", "trained", "Moderate", "TRAINED", "",
-    "NA", "x", " light"
+    "NA", "x", " light",
+    /* a name's length and first byte, another text */
+    "actove", "trainee", "sedentarx", "lighT", "unconditionex"
 };
 static const char *const fs_cond[] = {
     "", "NA", "n/a", "disc_injury", "parkinsons", "pregnancy",
     "thyroid_disease;kidney_disease", "alcoholism;alcoholism",
     "multiple_sclerosis;cerebral_palsy;pregnancy", "disc_injury;",
-    ";disc_injury", "Disc_Injury", "disc_injury; parkinsons", "x", ";"
+    ";disc_injury", "Disc_Injury", "disc_injury; parkinsons", "x", ";",
+    "pregnancx", "disc_injurx;parkinsons", "kidney_disease;alcoholisn"
 };
 static const char *const fs_goal[] = {
     "-2", "-1.5", "-1", "-0.5", "0", "0.5", "1", "1.5", "2", "2.0", "-0",
     "0.0", "2.5", "3", "Maintain my current weight", "Lose 1 pound per week",
-    "Gain 2 pounds per week", "lose 1 pound per week", "", "NA", "x"
+    "Gain 2 pounds per week", "lose 1 pound per week", "", "NA", "x",
+    "Gain 1.5 pounds per week", "Gain 1 pound per week",
+    "Gain 0.5 pound per week", "Lose 0.5 pound per week",
+    "Lose 1.5 pounds per week", "Lose 2 pounds per week",
+    /* a text's length and first byte, another text */
+    "Lose 1 pound per weak", "Gose 2 pounds per week",
+    "Maintain my current weighT", "Gain 1.5 pounds per weel",
+    "Maintain my current weigh", "Lose 2 pounds per week "
+};
+/* Weights (50 to 700) and minerals (0 to 10000) at their bounds. */
+static const char *const fs_num[] = {
+    "50", "50.0", "49.9", "49.99999999999999", "50.00000000000001",
+    "49.999999999999", "700", "700.0", "700.1", "700.0000000000001",
+    "699.9999999999999", "700.000000000001", "10000", "10000.0",
+    "10000.00000000001", "9999.999999999999", "10000.00000000000", "1151",
+    "4021", "158.6", "222.6", "0", "0.0", "07", "-50", "-0", "", "NA"
 };
 
 static void cmp_wave(const cs_wave *a, const cs_wave *b)
@@ -1470,7 +1488,7 @@ static void test_fast_survey(void **state)
                 v[c] = PICK(fx_bool); break;
             case CS_SV_CONDITIONS: v[c] = PICK(fs_cond); break;
             case CS_SV_CALORIE_GOAL: v[c] = PICK(fs_goal); break;
-            default: v[c] = PICK(fx_num); break;
+            default: v[c] = rand() % 2 ? PICK(fx_num) : PICK(fs_num); break;
             }
         }
         mkrec(&b, v, CS_SV_NCOLS, (unsigned long)r + 2);
