@@ -317,18 +317,15 @@ kill -KILL -- "-$pid"
 wait "$pid" 2>/dev/null
 check "kill -9 daily-report: killed" 137 $?
 exec 7>&-
-# Whether a process of group $1 still runs. Zombies do not count: what
-# adopts the orphans (a container's first process) may never reap them.
-group_runs() {
-    local f st state pgrp
-    for f in /proc/[0-9]*/stat; do
-        { read -r st <"$f"; } 2>/dev/null || continue
-        read -r state _ pgrp _ <<<"${st##*) }"
-        [ "$pgrp" = "$1" ] && [ "$state" != Z ] && return 0
-    done
-    return 1
-}
-group_gone() { ! group_runs "$1"; }
+# Whether a process of group $1 still runs, zombies aside: parallel.sh's
+# own group_runs, taken from the script (which cannot be sourced whole).
+source <(sed -n '/^group_runs() {$/,/^}$/p' "$P/parallel.sh")
+if declare -F group_runs >/dev/null; then
+    group_gone() { ! group_runs "$1"; }
+else
+    bad "parallel.sh has no group_runs"
+    group_gone() { false; }
+fi
 wait_for 10 group_gone "$pid"
 check "kill -9 daily-report: its whole group gone" 0 $?
 check "kill -9 daily-report: no new file, hidden or not" "" \
