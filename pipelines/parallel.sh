@@ -153,6 +153,9 @@ group_runs() {
 }
 on_signal() {
     trap - INT TERM
+    # Whatever set -e was when the signal came: the runner's status and
+    # a kill of a group already gone are no reason to stop here.
+    set +e
     # The job runner leads its own process group: end it and its jobs.
     if [ -n "$runner_pid" ]; then
         kill -TERM -- "-$runner_pid" 2>/dev/null
