@@ -18,6 +18,9 @@ const cs_acc_kind *const cs_acc_registry[] = {
     &cs_acc_calories,     /* calories.c: calorie goals, cramp link */
 };
 const size_t cs_acc_count = sizeof cs_acc_registry / sizeof cs_acc_registry[0];
+/* cs_agg.have holds a bit for each, and the reports (report.c) a slot. */
+_Static_assert(sizeof cs_acc_registry / sizeof cs_acc_registry[0] <=
+               CS_ACC_MAX, "more accumulators than CS_ACC_MAX");
 
 int cs_acc_find(cs_str name)
 {

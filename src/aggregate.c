@@ -7,6 +7,7 @@
  * commutative: sums of floating-point hours would depend on the order of
  * the shards. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 #include <crampstat/source.h>
 #include <crampstat/value.h>
 #include "internal.h"
+
+_Static_assert(CS_ACC_MAX <= sizeof(((cs_agg *)0)->have) * CHAR_BIT,
+               "cs_agg.have has a bit for each accumulator");
 
 static char *dupn(const char *p, size_t n)
 {

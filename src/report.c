@@ -273,9 +273,6 @@ static int has(const rep *r, size_t i)
     return (r->a->have & (1u << i)) != 0;
 }
 
-/* As many as cs_agg.have has bits. */
-#define BESIDE_MAX 32
-
 typedef struct beside_job {
     rep *r;
     size_t i;
@@ -301,14 +298,13 @@ static void *beside(void *arg)
  * each part computes its own. */
 static void compute(rep *r)
 {
-    pthread_t th[BESIDE_MAX];
-    beside_job job[BESIDE_MAX];
-    int apart[BESIDE_MAX] = { 0 };
+    pthread_t th[CS_ACC_MAX];
+    beside_job job[CS_ACC_MAX];
+    int apart[CS_ACC_MAX] = { 0 };
     size_t n = 0;
 
     for (size_t i = 0; i < cs_acc_count; i++)
-        if (has(r, i) && cs_acc_registry[i]->report_beside &&
-            n < BESIDE_MAX) {
+        if (has(r, i) && cs_acc_registry[i]->report_beside) {
             job[n] = (beside_job){ r, i };
             apart[n] = cs_source_threads() > 1 &&
                        pthread_create(&th[n], NULL, beside, &job[n]) == 0;

@@ -120,6 +120,8 @@ typedef struct cs_acc_kind {
 /* The registry, in section order. */
 extern const cs_acc_kind *const cs_acc_registry[];
 extern const size_t cs_acc_count;
+/* At most as many as cs_agg.have (an unsigned) has bits. */
+#define CS_ACC_MAX 32
 /* The registry index of the accumulator named name, or -1. */
 int cs_acc_find(cs_str name);
 
