@@ -245,6 +245,74 @@ static void test_decimal_differential(void **state)
     assert_int_equal(fails, 0);
 }
 
+/* The grammar of a plain decimal, byte by byte: a sign only first, one
+ * dot at most, at least one digit, nothing else. */
+static int ref_plain_decimal(const char *s, size_t n)
+{
+    size_t i = 0, digits = 0, dots = 0;
+
+    if (n && (s[0] == '+' || s[0] == '-'))
+        i = 1;
+    for (; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '.')
+            dots++;
+        else
+            return 0;
+    }
+    return digits > 0 && dots <= 1;
+}
+
+/* cs_parse_decimal on the n bytes at s against the grammar
+ * and strtod; returns 1 when they disagree. */
+static int decimal_disagrees(const char *s, size_t n)
+{
+    char z[64];
+    double got = NAN;
+    int ok = cs_parse_decimal((cs_str){ s, n }, &got) == 0;
+
+    if (ok != ref_plain_decimal(s, n))
+        return 1;
+    if (!ok)
+        return 0;
+    memcpy(z, s, n);
+    z[n] = '\0';
+    return bits_of(got) != bits_of(ref_strtod(z));
+}
+
+/* Every byte value at every place of texts of 1 to 22 digits, with and
+ * without a dot and a sign, followed in memory by more digits: the
+ * parser reads eight bytes at a time, and a byte that is not a digit
+ * (one just below '0' or above '9', one whose low nibble is a digit's,
+ * one of 0xfa and up that carries in the byte check) must stop it at
+ * its own place, and nothing past the text's length may count. */
+static void test_decimal_every_byte(void **state)
+{
+    char buf[64];
+    unsigned long fails = 0, cases = 0;
+    (void)state;
+
+    for (size_t n = 1; n <= 22; n++)
+        for (int shape = 0; shape < 4; shape++)
+            for (size_t at = 0; at < n; at++)
+                for (int b = 0; b < 256; b++) {
+                    for (size_t i = 0; i < sizeof buf; i++)
+                        buf[i] = (char)('1' + (i * 7 + n) % 9);
+                    if (shape & 1)
+                        buf[(n * 3 + 1) % n] = '.';
+                    if (shape & 2)
+                        buf[0] = '-';
+                    buf[at] = (char)b;
+                    cases++;
+                    if (decimal_disagrees(buf, n) && fails++ < 10)
+                        print_message("disagree: %zu bytes, byte 0x%02x at %zu, "
+                                      "shape %d\n", n, b, at, shape);
+                }
+    assert_true(cases > 90000);
+    assert_int_equal(fails, 0);
+}
+
 /* Integers around 2^53 scaled by 10^-24 ... 10^24: the fast path's
  * limits on both the mantissa and the exponent. */
 static void test_decimal_fast_path_edges(void **state)
@@ -632,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_decimal_long),
         cmocka_unit_test(test_decimal_differential),
         cmocka_unit_test(test_decimal_fast_path_edges),
+        cmocka_unit_test(test_decimal_every_byte),
         cmocka_unit_test(test_canon),
         cmocka_unit_test(test_int),
         cmocka_unit_test(test_bool),
