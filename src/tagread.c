@@ -141,6 +141,11 @@ int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
 
 static int flag(cs_str v, signed char *out)
 {
+    /* The usual cell, a lone 0 or 1, needs no trimming. */
+    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
+        *out = (signed char)(v.ptr[0] - '0');
+        return 0;
+    }
     v = cs_str_trim(v);
     if (v.len == 0) {
         *out = -1;
@@ -159,12 +164,26 @@ static int dose_value(cs_str v, double *out)
     char t[64], *end;
 
     v = cs_str_trim(v);
+    /* The usual cell, a whole number of one to four digits (the
+     * intensity, the warm-up, the minerals), is read here: exact as a
+     * double, so strtod's value. */
+    if (v.len - 1 < 4) {
+        unsigned n = 0;
+        size_t i = 0;
+        for (; i < v.len && (unsigned)(unsigned char)v.ptr[i] - '0' < 10u; i++)
+            n = n * 10 + (unsigned)(v.ptr[i] - '0');
+        if (i == v.len) {
+            *out = (double)n;
+            return 0;
+        }
+    }
+    /* Then any other number: no missing token reads as one. */
+    if (cs_parse_decimal(v, out) == 0)
+        return 0;
     if (cs_is_missing(v)) {
         *out = NAN;
         return 0;
     }
-    if (cs_parse_decimal(v, out) == 0)
-        return 0;
     /* Very large derived values are written with an exponent. */
     if (v.len >= sizeof t)
         return -1;

@@ -135,6 +135,128 @@ static void reads_and_rejects(void **state)
     cs_buf_dispose(&b);
 }
 
+/* Every byte but the CSV's own (comma, quote, CR, LF) as a factor's
+ * whole cell: '0' and '1' are the flag, a lone blank is empty (missing),
+ * anything else is rejected in that factor's column. */
+static void flags_byte_by_byte(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS, NULL, NULL, "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+    uint64_t want_rejected = 0;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "duration_min", "outcome");
+    for (int c = 0; c < 256; c++) {
+        char cell[2] = { (char)c, 0 };
+        if (c == ',' || c == '"' || c == '\r' || c == '\n')
+            continue;
+        cs_buf_puts(&b, "30");
+        for (int k = 0; k < CS_F_N; k++) {
+            cs_buf_putc(&b, ',');
+            if (k == 0)
+                cs_buf_append(&b, cell, 1);
+            else
+                cs_buf_putc(&b, '0');
+        }
+        cs_buf_puts(&b, ",1\n");
+    }
+    assert_int_equal(cs_rejlog_open(&rej, NULL, &err), CS_OK);
+    t = open_text(&b, &r, &o, rej, &err);
+    assert_non_null(t);
+    for (int c = 0; c < 256; c++) {
+        if (c == ',' || c == '"' || c == '\r' || c == '\n')
+            continue;
+        if (c == '0' || c == '1' || c == ' ' || c == '\t') {
+            assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+            assert_int_equal(tr.factor[0], c == '0' ? 0 : c == '1' ? 1 : -1);
+            assert_int_equal(tr.factor[1], 0);
+            assert_int_equal(tr.outcome, 1);
+        } else {
+            want_rejected++;
+        }
+    }
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    assert_int_equal(cs_tagread_rows(t), 252);
+    assert_int_equal(cs_tagread_rejected(t), want_rejected);
+    assert_int_equal(want_rejected, 248);
+    assert_int_equal(rejected_in(rej, cs_factor_name(0)), 248);
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_rejlog_close(rej, &err);
+    cs_buf_dispose(&b);
+}
+
+/* A dose-response exposure's cell, each shape of number once: what each
+ * text says, NaN for a missing one, and the row rejected for a text that
+ * is not a number. */
+static void exposure_values(void **state)
+{
+    static const struct {
+        const char *text;
+        double want;            /* NaN: missing; -999: rejected */
+    } cell[] = {
+        { "7", 7 }, { "0", 0 }, { "0050", 50 }, { "9999", 9999 },
+        { "10000", 10000 }, { "123456", 123456 }, { "1.5", 1.5 },
+        { "12.", 12 }, { ".5", 0.5 }, { " 7 ", 7 }, { "\t42", 42 },
+        { "-3", -3 }, { "+5", 5 }, { "2773.333333333", 2773.333333333 },
+        { "1e3", 1000 }, { "NA", NAN }, { "n/a", NAN }, { "", NAN },
+        { " ", NAN }, { "12a", -999 }, { "1 2", -999 }, { "7/", -999 },
+        { "7:", -999 }, { "/7", -999 }, { "1.2.3", -999 }, { "-", -999 },
+        { ".", -999 }, { "abc", -999 },
+    };
+    const size_t n = sizeof cell / sizeof cell[0];
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE, NULL, NULL,
+                          "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+    uint64_t rejected = 0;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "duration_min", "outcome,intensity_rpe");
+    for (size_t i = 0; i < n; i++) {
+        char after[64];
+        snprintf(after, sizeof after, "1,%s", cell[i].text);
+        row(&b, "30", "0", "0", after);
+    }
+    assert_int_equal(cs_rejlog_open(&rej, NULL, &err), CS_OK);
+    t = open_text(&b, &r, &o, rej, &err);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++) {
+        if (cell[i].want == -999) {
+            rejected++;
+            continue;
+        }
+        assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+        if (isnan(cell[i].want)) {
+            if (!isnan(tr.more.dose[CS_DOSE_RPE]))
+                fail_msg("\"%s\": %g, not missing", cell[i].text,
+                         tr.more.dose[CS_DOSE_RPE]);
+        } else if (!(tr.more.dose[CS_DOSE_RPE] == cell[i].want)) {
+            fail_msg("\"%s\": %.17g, not %.17g", cell[i].text,
+                     tr.more.dose[CS_DOSE_RPE], cell[i].want);
+        }
+    }
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    assert_int_equal(rejected, 9);
+    assert_int_equal(cs_tagread_rejected(t), rejected);
+    assert_int_equal(rejected_in(rej, "intensity_rpe"), rejected);
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_rejlog_close(rej, &err);
+    cs_buf_dispose(&b);
+}
+
 static void goals_only(void **state)
 {
     cs_buf b;
@@ -205,6 +327,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_and_rejects),
+        cmocka_unit_test(flags_byte_by_byte),
+        cmocka_unit_test(exposure_values),
         cmocka_unit_test(goals_only),
         cmocka_unit_test(header_errors),
     };
