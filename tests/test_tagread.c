@@ -59,6 +59,17 @@ static uint64_t rejected_in(const cs_rejlog *l, const char *col)
     return 0;
 }
 
+/* What a test opened, closed. */
+static void close_all(cs_tagread *t, cs_reader *r, cs_rejlog *rej, cs_buf *b)
+{
+    cs_error err = {0};
+
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_rejlog_close(rej, &err);
+    cs_buf_dispose(b);
+}
+
 static void reads_and_rejects(void **state)
 {
     cs_buf b;
@@ -129,10 +140,7 @@ static void reads_and_rejects(void **state)
     assert_int_equal(rejected_in(rej, "participant_id"), 3);
     assert_int_equal(rejected_in(rej, "heat_index_c"), 1);
     assert_int_equal(rejected_in(rej, cs_factor_name(0)), 1);
-    cs_tagread_free(t);
-    cs_reader_free(r);
-    cs_rejlog_close(rej, &err);
-    cs_buf_dispose(&b);
+    close_all(t, r, rej, &b);
 }
 
 /* Every byte but the CSV's own (comma, quote, CR, LF) as a factor's
@@ -186,10 +194,7 @@ static void flags_byte_by_byte(void **state)
     assert_int_equal(cs_tagread_rejected(t), want_rejected);
     assert_int_equal(want_rejected, 248);
     assert_int_equal(rejected_in(rej, cs_factor_name(0)), 248);
-    cs_tagread_free(t);
-    cs_reader_free(r);
-    cs_rejlog_close(rej, &err);
-    cs_buf_dispose(&b);
+    close_all(t, r, rej, &b);
 }
 
 /* A dose-response exposure's cell, each shape of number once: what each
@@ -251,10 +256,7 @@ static void exposure_values(void **state)
     assert_int_equal(rejected, 9);
     assert_int_equal(cs_tagread_rejected(t), rejected);
     assert_int_equal(rejected_in(rej, "intensity_rpe"), rejected);
-    cs_tagread_free(t);
-    cs_reader_free(r);
-    cs_rejlog_close(rej, &err);
-    cs_buf_dispose(&b);
+    close_all(t, r, rej, &b);
 }
 
 static void goals_only(void **state)
