@@ -158,6 +158,16 @@ static int flag(cs_str v, signed char *out)
     return -1;
 }
 
+/* How many of v's first bytes are in set. */
+static size_t strspn_n(cs_str v, const char *set)
+{
+    size_t i = 0;
+
+    while (i < v.len && v.ptr[i] && strchr(set, v.ptr[i]))
+        i++;
+    return i;
+}
+
 /* A number of tag's output, or NaN when missing; -1 when not a number. */
 static int dose_value(cs_str v, double *out)
 {
@@ -184,8 +194,10 @@ static int dose_value(cs_str v, double *out)
         *out = NAN;
         return 0;
     }
-    /* Very large derived values are written with an exponent. */
-    if (v.len >= sizeof t)
+    /* Very large derived values are written with an exponent. strtod
+     * reads more than that (hexadecimal, "infinity"): only a decimal
+     * with an exponent goes on to it. */
+    if (v.len >= sizeof t || v.len != strspn_n(v, "0123456789+-.eE"))
         return -1;
     memcpy(t, v.ptr, v.len);
     t[v.len] = '\0';
