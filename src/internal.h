@@ -11,6 +11,14 @@
 #include <crampstat/idset.h>
 #include <crampstat/stats.h>
 
+/* 1 when words may be read little-endian (the SWAR reads of schema.c
+ * and tagread.c); elsewhere those reads are skipped. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CS_LITTLE_ENDIAN 1
+#else
+#define CS_LITTLE_ENDIAN 0
+#endif
+
 /* Zeroed memory on cache lines of its own, for a state the counting
  * thread writes at every session: sharing a line with anything the
  * reading thread writes would move the line between the cores at each
@@ -111,6 +119,11 @@ struct cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest,
                                     size_t *last, const char *col);
 /* The index of the factor named w, or -1. */
 int cs__factor_index(cs_str w);
+
+/* The days since 1970-01-01 of the ISO date YYYY-MM-DD in p's first 10
+ * bytes, the dates cs_parse_date takes and the day cs_days_from_civil
+ * gives, by schema.c's table; -1 for any other 10 bytes. */
+int cs__date_day(const char *p, int32_t *day);
 /* The "wanted" of the accumulators that count every tagged session. */
 struct cs_acc_opts;
 int cs__acc_with_sessions(const struct cs_acc_opts *o);

@@ -869,12 +869,7 @@ static int fast_exercise(const cs_schema *s, const cs_record *rec,
  * two). */
 
 /* The words below are read little-endian; elsewhere the SWAR reads are
- * skipped. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define IS_LE 1
-#else
-#define IS_LE 0
-#endif
+ * skipped (CS_LITTLE_ENDIAN). */
 
 static const uint64_t pow10u[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
@@ -1104,6 +1099,26 @@ static inline int fixed_month_days(int y, int m)
     return 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
 }
 
+int cs__date_day(const char *p, int32_t *day)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u,
+             y3 = u[3] - 48u, m0 = u[5] - 48u, m1 = u[6] - 48u,
+             d0 = u[8] - 48u, d1 = u[9] - 48u;   /* over 9: not a digit */
+    int y, m, d;
+
+    if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 ||
+        d0 > 9 || d1 > 9 || p[4] != '-' || p[7] != '-')
+        return -1;
+    y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+    m = (int)(m0 * 10 + m1);
+    d = (int)(d0 * 10 + d1);
+    if (m < 1 || m > 12 || d < 1 || d > fixed_month_days(y, m))
+        return -1;
+    *day = fixed_days(y, m, d);
+    return 0;
+}
+
 /* start_time. The form ingest writes, YYYY-MM-DDThh:mm:ss and then Z, an
  * offset or nothing, is read sixteen bytes at a time: in each word of
  * eight the separators are compared at once, and every digit position is
@@ -1124,7 +1139,7 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
     uint64_t a, b, pa, pb;
     int mm;
 
-    if (!(v.len >= 19 && p[16] == ':' && v.len <= 25) || !(IS_LE))
+    if (!(v.len >= 19 && p[16] == ':' && v.len <= 25) || !(CS_LITTLE_ENDIAN))
         return fast_datetime(v, t, canon);
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);

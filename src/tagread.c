@@ -8,6 +8,7 @@
 #include <crampstat/derive.h>
 #include <crampstat/tagread.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 struct cs_tagread {
     cs_reader *r;
@@ -16,6 +17,7 @@ struct cs_tagread {
     size_t ncols;
     long fcol[CS_F_N], ocol, dcol, gcol, pcol, bcol, acol;
     long xcol[CS_DOSE_N], tcol;
+    long frun;          /* the factors then outcome, side by side, or -1 */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
 };
@@ -109,6 +111,15 @@ static int find_columns(cs_tagread *t, const cs_record *h,
             return cs_error_at(err, CS_EPARSE, (cs_pos){ src, h->line, 0 },
                                "column \"%s\" appears twice in the header",
                                used[k]);
+    /* Tag writes the factors and then the outcome side by side. */
+    t->frun = -1;
+    if (o->want & CS_TR_FACTORS) {
+        int k = 1;
+        while (k < CS_F_N && t->fcol[k] == t->fcol[0] + k)
+            k++;
+        if (k == CS_F_N && t->ocol == t->fcol[0] + CS_F_N)
+            t->frun = t->fcol[0];
+    }
     /* Absent ones count every session as missing or undated. */
     if (o->want & CS_TR_MORE) {
         for (int e = 0; e < CS_DOSE_N; e++)
@@ -156,6 +167,45 @@ static int flag(cs_str v, signed char *out)
         return 0;
     }
     return -1;
+}
+
+/* The factors and the outcome of rec at once, from its column c on, when
+ * they are tag's usual cells: the line was split in place and the 15
+ * cells are single 0s and 1s between single commas, 29 bytes. The last
+ * cell's place and length, checked first, keep the loads inside the
+ * record; four overlapping loads then check that a comma stands at every
+ * odd place and a 0 or 1 at every even one. The cells lie side by side
+ * with one comma between each two (cs_record), and a field holds no
+ * comma, so the commas at the odd places are the 14 between the cells
+ * and each cell is its one digit. Returns 1 with the flags set, 0
+ * (nothing set) for flag() to read them one by one. */
+_Static_assert(CS_F_N == 14, "flag_run reads 14 factors and the outcome");
+
+static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
+{
+    const cs_str *f = rec->fields + c;
+    const char *p = f[0].ptr;
+    uint64_t w0, w1, w2, w3;
+
+    if (rec->fields[0].ptr != rec->raw.ptr || f[CS_F_N].ptr != p + 2 * CS_F_N ||
+        f[CS_F_N].len != 1)
+        return 0;
+    memcpy(&w0, p, 8);        /* bytes 0-7: digit, comma, digit, ... */
+    memcpy(&w1, p + 8, 8);
+    memcpy(&w2, p + 16, 8);
+    memcpy(&w3, p + 21, 8);   /* bytes 21-28: comma, digit, ... */
+    /* Little-endian words: byte i is bits 8i to 8i+7. The digit's last
+     * bit is masked off, leaving '0' for both '0' and '1'. */
+    if (!CS_LITTLE_ENDIAN ||
+        (w0 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+        (w1 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+        (w2 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+        (w3 & UINT64_C(0xfefffefffefffeff)) != UINT64_C(0x302c302c302c302c))
+        return 0;
+    for (int k = 0; k < CS_F_N; k++)
+        row->factor[k] = (signed char)(p[2 * k] & 1);
+    row->outcome = (signed char)(p[2 * CS_F_N] & 1);
+    return 1;
 }
 
 /* How many of v's first bytes are in set. */
@@ -220,13 +270,10 @@ static const char *more_values(const cs_tagread *t, const cs_record *rec,
     m->has_day = 0;
     if (t->tcol >= 0) {
         cs_str v = cs_str_trim(rec->fields[t->tcol]);
-        cs_datetime dt;
-        const char *why;
         if (v.len == 0)
             return NULL;
-        if (v.len < 10 || cs_parse_date((cs_str){ v.ptr, 10 }, &dt, &why) < 0)
+        if (v.len < 10 || cs__date_day(v.ptr, &m->day) < 0)
             return "start_time";
-        m->day = cs_days_from_civil(dt.year, dt.month, dt.day);
         m->has_day = 1;
     }
     return NULL;
@@ -272,11 +319,14 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                  "(-2 ... 2 in steps of 0.5)");
         return "goal_lb_week";
     }
-    for (int k = 0; k < CS_F_N && !bad; k++)
-        if (t->fcol[k] >= 0 && flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)
-            bad = cs_factor_name(k);
-    if (!bad && flag(rec->fields[t->ocol], &row->outcome) < 0)
-        bad = "outcome";
+    if (t->frun < 0 || !flag_run(rec, t->frun, row)) {
+        for (int k = 0; k < CS_F_N && !bad; k++)
+            if (t->fcol[k] >= 0 &&
+                flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)
+                bad = cs_factor_name(k);
+        if (!bad && flag(rec->fields[t->ocol], &row->outcome) < 0)
+            bad = "outcome";
+    }
     if (bad) {
         snprintf(reason, cap, "%s: not 1, 0 or empty", bad);
         return bad;

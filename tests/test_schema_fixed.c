@@ -4,8 +4,8 @@
  * its verdict, its exact reason or its value worked out by hand; the same
  * row in a header of another order must give the same verdict, reason and
  * values. Then the day numbers of every year's edge days against
- * cs_days_from_civil, and the milli-minutes of random durations against
- * cs_agg_mmin. */
+ * cs_days_from_civil, the dates of cs__date_day against cs_parse_date,
+ * and the milli-minutes of random durations against cs_agg_mmin. */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
@@ -541,6 +541,72 @@ static void test_fixed_days(void **state)
     cs_schema_free(cs);
 }
 
+/* cs__date_day, the dates tag's start_time is read by, against
+ * cs_parse_date and cs_days_from_civil: every day of the years 1600 to
+ * 2500, the edge days of every year 0 to 9999, every month 0 to 13 and
+ * day 0 to 32 of years whose February differs, and every byte value at
+ * each of a date's ten places. */
+static void date_day_check(const char *t)
+{
+    cs_datetime dt;
+    int32_t got = -12345;
+    int want = cs_parse_date((cs_str){ t, 10 }, &dt, NULL);
+    int rc = cs__date_day(t, &got);
+
+    if (rc != want)
+        fail_msg("\"%.10s\": %d, cs_parse_date %d", t, rc, want);
+    if (rc == 0 && got != cs_days_from_civil(dt.year, dt.month, dt.day))
+        fail_msg("\"%.10s\": day %d, wanted %d", t, (int)got,
+                 (int)cs_days_from_civil(dt.year, dt.month, dt.day));
+    if (rc != 0 && got != -12345)
+        fail_msg("\"%.10s\": refused, but the day was written", t);
+}
+
+static void test_date_day(void **state)
+{
+    static const int years[] = { 0, 1, 4, 100, 400, 1600, 1900, 1970, 2000,
+                                 2023, 2024, 2100, 2400, 9996, 9999 };
+    char t[64];   /* room for any int, which gcc -O1 counts */
+    unsigned long accepted = 0;
+    (void)state;
+    for (int y = 0; y <= 9999; y++)
+        for (int m = 1; m <= 12; m++) {
+            int last = cs_days_in_month(y, m);
+            int from = y >= 1600 && y <= 2500 ? 1 : last - 1;
+            for (int d = from; d <= last; d++) {
+                snprintf(t, sizeof t, "%04d-%02d-%02d", y, m, d);
+                date_day_check(t);
+                accepted++;
+            }
+        }
+    for (size_t i = 0; i < NELEM(years); i++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                snprintf(t, sizeof t, "%04d-%02d-%02d", years[i], m, d);
+                date_day_check(t);
+            }
+    for (int k = 0; k < 10; k++)
+        for (int c = 0; c < 256; c++) {
+            memcpy(t, "2024-02-29", 11);
+            t[k] = (char)c;
+            date_day_check(t);
+        }
+    /* Days worked out by hand: 2024-03-04 is 54 years of 365 days,
+     * 13 leap days (1972 to 2020) and 31 + 29 + 3 days on. */
+    {
+        int32_t day;
+        assert_int_equal(cs__date_day("2024-03-04", &day), 0);
+        assert_int_equal(day, 19786);
+        assert_int_equal(cs__date_day("1970-01-01", &day), 0);
+        assert_int_equal(day, 0);
+        assert_int_equal(cs__date_day("1969-12-31", &day), 0);
+        assert_int_equal(day, -1);
+    }
+    assert_int_equal(cs__date_day("2023-02-29", &(int32_t){ 0 }), -1);
+    assert_int_equal(cs__date_day("2100-02-29", &(int32_t){ 0 }), -1);
+    assert_true(accepted > 300000);
+}
+
 /* Random durations, in both layouts and through the checks: the same
  * verdict, the same double, and milli-minutes equal to cs_agg_mmin's. */
 static void test_fixed_mmin_random(void **state)
@@ -605,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_fixed_cases),
         cmocka_unit_test(test_fixed_times),
         cmocka_unit_test(test_fixed_days),
+        cmocka_unit_test(test_date_day),
         cmocka_unit_test(test_fixed_mmin_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,6 +197,131 @@ static void flags_byte_by_byte(void **state)
     close_all(t, r, rej, &b);
 }
 
+/* The 14 factors and the outcome, in every place of four layouts: the
+ * factors then the outcome at the row's end (as tag writes them), the
+ * same with a column after them, the same with a quoted cell first (a
+ * line not split in place), and the outcome before the factors. Each
+ * place gets each of a set of cells; the other places hold 0s and 1s.
+ * Then two neighbouring cells whose lengths add up to two, as two lone
+ * digits do ("" and "11"). The expected flags follow from each cell's
+ * text: a trimmed 0 or 1 is that flag, a blank cell unknown, anything
+ * else rejects the row in the first such column. */
+static int cell_flag(const char *text)
+{
+    cs_str v = cs_str_trim((cs_str){ text, strlen(text) });
+
+    if (v.len == 0)
+        return -1;
+    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1'))
+        return v.ptr[0] - '0';
+    return -9;    /* rejected */
+}
+
+static void flag_cells_in_every_place(void **state)
+{
+    static const char *const texts[] = {
+        "0", "1", "", " ", "1 ", " 0", "00", "11", "10", "01", "2", "/",
+        ":", "x", "0 1", "\t1",
+    };
+    static const char *const pairs[][2] = {
+        { "", "11" }, { "11", "" }, { "10", "" }, { "", "01" },
+    };
+    enum { NP = CS_F_N + 1, MAXROWS = 4 * NP * 20 };
+    static const struct {
+        const char *before, *after;
+        int outcome_first;
+    } layout[] = {
+        { "duration_min", "outcome", 0 },
+        { "duration_min", "outcome,sex", 0 },
+        { "duration_min", "outcome", 0 },          /* a quoted cell first */
+        { "outcome,duration_min", "sex", 1 },
+    };
+    (void)state;
+    for (size_t L = 0; L < sizeof layout / sizeof layout[0]; L++) {
+        static signed char want[MAXROWS][NP];
+        static const char *bad[MAXROWS];
+        cs_buf b;
+        cs_reader *r = NULL;
+        cs_rejlog *rej = NULL;
+        cs_error err = {0};
+        cs_tagread_opts o = { CS_TR_FACTORS, NULL, NULL, "aggregate" };
+        cs_tagread *t;
+        cs_tagrow tr;
+        size_t nrows = 0;
+        uint64_t nbad = 0;
+
+        cs_buf_init(&b, 0);
+        header(&b, layout[L].before, layout[L].after);
+        for (int q = 0; q < NP; q++) {
+            size_t ntext = sizeof texts / sizeof texts[0];
+            size_t nrow = ntext + (q + 1 < NP ? sizeof pairs / sizeof pairs[0] : 0);
+            for (size_t i = 0; i < nrow; i++) {
+                const char *cell[NP];
+                int v;
+                for (int k = 0; k < NP; k++)
+                    cell[k] = (k + q) % 3 ? "1" : "0";
+                if (i < ntext) {
+                    cell[q] = texts[i];
+                } else {
+                    cell[q] = pairs[i - ntext][0];
+                    cell[q + 1] = pairs[i - ntext][1];
+                }
+                bad[nrows] = NULL;
+                for (int k = 0; k < NP; k++) {
+                    v = cell_flag(cell[k]);
+                    want[nrows][k] = (signed char)v;
+                    if (v == -9 && !bad[nrows])
+                        bad[nrows] = k < CS_F_N ? cs_factor_name(k) : "outcome";
+                }
+                /* place k < 14 is factor k, place 14 the outcome */
+                if (layout[L].outcome_first) {
+                    cs_buf_printf(&b, "%s,30", cell[CS_F_N]);
+                    for (int k = 0; k < CS_F_N; k++)
+                        cs_buf_printf(&b, ",%s", cell[k]);
+                    cs_buf_puts(&b, ",F\n");
+                } else {
+                    cs_buf_puts(&b, L == 2 ? "\"30\"" : "30");
+                    for (int k = 0; k < NP; k++)
+                        cs_buf_printf(&b, ",%s", cell[k]);
+                    cs_buf_puts(&b, L == 1 ? ",F\n" : "\n");
+                }
+                nrows++;
+            }
+        }
+        assert_true(nrows <= MAXROWS);
+        assert_int_equal(cs_rejlog_open(&rej, NULL, &err), CS_OK);
+        t = open_text(&b, &r, &o, rej, &err);
+        assert_non_null(t);
+        for (size_t i = 0; i < nrows; i++) {
+            if (bad[i]) {
+                nbad++;
+                continue;
+            }
+            assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+            for (int k = 0; k < CS_F_N; k++)
+                if (tr.factor[k] != want[i][k])
+                    fail_msg("layout %zu, row %zu: factor %d is %d, not %d",
+                             L, i, k, tr.factor[k], want[i][k]);
+            if (tr.outcome != want[i][CS_F_N])
+                fail_msg("layout %zu, row %zu: outcome %d, not %d", L, i,
+                         tr.outcome, want[i][CS_F_N]);
+        }
+        assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+        assert_int_equal(cs_tagread_rows(t), nrows);
+        assert_int_equal(cs_tagread_rejected(t), nbad);
+        for (int k = 0; k < NP; k++) {
+            const char *col = k < CS_F_N ? cs_factor_name(k) : "outcome";
+            uint64_t n = 0;
+            for (size_t i = 0; i < nrows; i++)
+                n += bad[i] && strcmp(bad[i], col) == 0;
+            assert_int_equal(rejected_in(rej, col), n);
+        }
+        /* Each place: 9 of the 16 cells; each pair but the last place's. */
+        assert_int_equal(nbad, NP * 9 + (NP - 1) * 4);
+        close_all(t, r, rej, &b);
+    }
+}
+
 /* A dose-response exposure's cell, each shape of number once: what each
  * text says, NaN for a missing one, and the row rejected for a text that
  * is not a number. */
@@ -332,6 +457,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_and_rejects),
         cmocka_unit_test(flags_byte_by_byte),
+        cmocka_unit_test(flag_cells_in_every_place),
         cmocka_unit_test(exposure_values),
         cmocka_unit_test(goals_only),
         cmocka_unit_test(header_errors),
