@@ -12,17 +12,18 @@
  * The fast path reads a structural index of the buffer: one bit per byte
  * for the commas, one for the other bytes that end a plain field ('"'
  * LF CR) and one for the bytes that are not printable ASCII (outside
- * 0x20-0x7e), built once per refill by a vector scan (AVX2 where the CPU
- * has it, SSE2 otherwise, or plain C), chosen when the reader opens. The
- * third word tells the validators that a line's fields need no byte-wise
- * check (cs_record.printable). */
+ * 0x20-0x7e), built once per refill by a vector scan (AVX-512 or AVX2
+ * where the CPU has it, SSE2 otherwise, or plain C), chosen when the
+ * reader opens. The third word tells the validators that a line's fields
+ * need no byte-wise check (cs_record.printable). With AVX-512 the fields
+ * are also split from the commas' bits eight at a time. */
 #include <csv.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
-/* The AVX2 scan is compiled for AVX2 by a function attribute and called
- * only where the CPU has it: the build needs no -mavx2. */
+/* The AVX2 and AVX-512 code is compiled for them by function attributes
+ * and called only where the CPU has them: the build needs no -mavx2. */
 #include <immintrin.h>
 #define CS_SCAN_AVX2 1
 #endif
@@ -53,8 +54,9 @@ struct cs_reader {
     unsigned long line;     /* lines completed so far */
     uint64_t records;
 
-    scan_fn *scan;          /* builds the index: scan_scalar, _sse2, _avx2 */
-    const char *scan_name;  /* "scalar", "sse2" or "avx2" */
+    scan_fn *scan;          /* builds the index: scan_scalar, _sse2, ... */
+    const char *scan_name;  /* "scalar", "sse2", "avx2" or "avx512" */
+    int wide;               /* fields split by put_fields_wide */
     uint64_t *idx;          /* per 64 bytes of buf: commas, '"' LF CR, and
                              * bytes outside 0x20-0x7e */
     size_t idx_cap;         /* words allocated */
@@ -242,6 +244,35 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
 }
 #endif
 
+#ifdef CS_SCAN_AVX2
+/* Sixty-four bytes at a time, compared straight into mask registers, on
+ * CPUs with AVX-512 BW, VL and VBMI2. The name also stands for the field
+ * split of the same instruction set (put_fields_wide below): "avx512"
+ * picks both, each narrower name neither. */
+#define CS_SCAN_AVX512 1
+#define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt,lzcnt"
+
+__attribute__((target(AVX512_TARGET)))
+static void scan_avx512(uint64_t *idx, const char *p, size_t n)
+{
+    const __m512i comma = _mm512_set1_epi8(','), quote = _mm512_set1_epi8('"');
+    const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r');
+    const __m512i low = _mm512_set1_epi8(0x20), high = _mm512_set1_epi8(0x7e);
+    size_t b = 0;
+
+    for (; n - b >= 64; b += 64, idx += 3) {
+        __m512i v = _mm512_loadu_si512((const void *)(p + b));
+        idx[0] = _mm512_cmpeq_epi8_mask(v, comma);
+        idx[1] = _mm512_cmpeq_epi8_mask(v, quote) |
+                 _mm512_cmpeq_epi8_mask(v, lf) | _mm512_cmpeq_epi8_mask(v, cr);
+        idx[2] = _mm512_cmplt_epu8_mask(v, low) |
+                 _mm512_cmpgt_epu8_mask(v, high);
+    }
+    if (b < n)
+        scan_scalar(idx, p + b, n - b);
+}
+#endif
+
 static const struct {
     const char *name;
     scan_fn *fn;
@@ -253,6 +284,9 @@ static const struct {
 #ifdef CS_SCAN_AVX2
     { "avx2", scan_avx2 },
 #endif
+#ifdef CS_SCAN_AVX512
+    { "avx512", scan_avx512 },
+#endif
 };
 #define NSCANS (sizeof scans / sizeof scans[0])
 
@@ -262,6 +296,14 @@ static int scan_runs(size_t i)
 #ifdef CS_SCAN_AVX2
     if (scans[i].fn == scan_avx2)
         return __builtin_cpu_supports("avx2");
+#endif
+#ifdef CS_SCAN_AVX512
+    if (scans[i].fn == scan_avx512)
+        return __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512vbmi2") &&
+               __builtin_cpu_supports("popcnt");
 #endif
     (void)i;
     return 1;
@@ -291,6 +333,9 @@ static void scan_pick(cs_reader *r)
             ;
     r->scan = scans[i].fn;
     r->scan_name = scans[i].name;
+#ifdef CS_SCAN_AVX512
+    r->wide = scans[i].fn == scan_avx512;
+#endif
 }
 
 int cs__scan_index(const char *name, uint64_t *idx, const char *p, size_t n)
@@ -1151,6 +1196,60 @@ static inline cs_str *put_fields(cs_str *f, const char *p, uint64_t mask,
     return f;
 }
 
+#ifdef CS_SCAN_AVX512
+/* put_fields with AVX-512, eight fields a step: the commas' places in
+ * the block, packed into bytes by VBMI2's compress, widen eight at a time
+ * to pointers (all in registers: a store and reload of the places cost
+ * more than the scalar loop on rows of a dozen fields);
+ * each field starts one past the comma before it (the first at *field)
+ * and its length is its comma less its start; two permutes lay the
+ * starts and lengths out as eight cs_str. The last step of a block may
+ * write up to seven slots past the fields it has, which the next block
+ * or the line's last field writes over: next_plain keeps 64 slots free
+ * before each block, and a block has at most 64 commas. */
+_Static_assert(sizeof(cs_str) == 16 && offsetof(cs_str, ptr) == 0 &&
+               offsetof(cs_str, len) == 8, "cs_str as two 64-bit words");
+
+__attribute__((target(AVX512_TARGET)))
+static inline cs_str *put_fields_wide(cs_str *f, const char *p, uint64_t mask,
+                                      const char **field)
+{
+    static const unsigned char iota[64] = {
+         0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15,
+        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+        48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+    };
+    const __m512i lo = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i hi = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    const __m512i one = _mm512_set1_epi64(1);
+    unsigned n;
+    __m512i pos, base, start;
+
+    if (!mask)
+        return f;
+    n = (unsigned)_mm_popcnt_u64(mask);
+    pos = _mm512_maskz_compress_epi8(mask,
+                                     _mm512_loadu_si512((const void *)iota));
+    base = _mm512_set1_epi64((long long)(uintptr_t)p);
+    start = _mm512_set1_epi64((long long)(uintptr_t)*field);
+    for (unsigned g = 0; g < n; g += 8) {
+        __m512i q = _mm512_add_epi64(base, _mm512_cvtepu8_epi64(
+            _mm512_castsi512_si128(pos)));
+        __m512i next = _mm512_add_epi64(q, one);
+        /* start's last lane, then next's first seven */
+        __m512i st = _mm512_alignr_epi64(next, start, 7);
+        __m512i len = _mm512_sub_epi64(q, st);
+        _mm512_storeu_si512((void *)(f + g), _mm512_permutex2var_epi64(st, lo, len));
+        _mm512_storeu_si512((void *)(f + g + 4), _mm512_permutex2var_epi64(st, hi, len));
+        start = next;
+        pos = _mm512_alignr_epi64(_mm512_setzero_si512(), pos, 1);
+    }
+    *field = p + 64 - __builtin_clzll(mask);   /* one past the last comma */
+    return f + n;
+}
+#endif
+
 /* Room for 64 more fields after the first nf, or 0. Growing early only
  * moves when memory is taken: CS_FIELDS_MAX caps fcap however it grew,
  * and after a failure next_record grows, or fails, at the field where it
@@ -1188,7 +1287,11 @@ static int fields_room(cs_reader *r, size_t nf)
 _Static_assert(CS_FIELD_MAX <= CS_RECORD_MAX, "field cap over record cap");
 _Static_assert(CS_FIELDS_MAX >= 64, "fields cap under 64");
 
-static int next_plain(cs_reader *r, const cs_record **out)
+typedef cs_str *put_fn(cs_str *f, const char *p, uint64_t mask,
+                       const char **field);
+
+__attribute__((always_inline))
+static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
 {
     if (r->in_csv || !r->bom_checked || !index_update(r))
         return 0;
@@ -1207,7 +1310,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         if (last > (r->pos + CS_FIELD_MAX) / 64)
             last = (r->pos + CS_FIELD_MAX) / 64;
         while (!om) {
-            f = put_fields(f, r->buf + 64 * blk, cm, &field);
+            f = put(f, r->buf + 64 * blk, cm, &field);
             if (++blk > last)
                 return 0;
             if (f > froom) {
@@ -1226,7 +1329,7 @@ static int next_plain(cs_reader *r, const cs_record **out)
         /* The commas before the first other special byte: what follows a
          * quote is libcsv's, what follows a line end is the next line. */
         below = (om & -om) - 1;
-        f = put_fields(f, r->buf + 64 * blk, cm & below, &field);
+        f = put(f, r->buf + 64 * blk, cm & below, &field);
         eol = 64 * blk + ctz64(om);
         p = r->buf + eol;
         if (eol - r->pos > CS_FIELD_MAX || *p == '"')
@@ -1259,6 +1362,21 @@ static int next_plain(cs_reader *r, const cs_record **out)
     return 0;
 }
 
+/* next_plain with each way of splitting, the wide one compiled for the
+ * instruction set it uses. */
+static int next_plain_narrow(cs_reader *r, const cs_record **out)
+{
+    return next_plain(r, out, put_fields);
+}
+
+#ifdef CS_SCAN_AVX512
+__attribute__((target(AVX512_TARGET)))
+static int next_plain_wide(cs_reader *r, const cs_record **out)
+{
+    return next_plain(r, out, put_fields_wide);
+}
+#endif
+
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
     int rc;
@@ -1271,8 +1389,13 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         return r->failed.code;
     }
     r->skipped_now = 0;
-    if (next_plain(r, out))
+#ifdef CS_SCAN_AVX512
+    if (r->wide ? next_plain_wide(r, out) : next_plain_narrow(r, out))
         return 1;
+#else
+    if (next_plain_narrow(r, out))
+        return 1;
+#endif
     rc = next_record(r, out, err);
     if (rc < 0) {
         if (err && err->code == rc)

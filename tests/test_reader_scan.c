@@ -1,5 +1,6 @@
 /* Tests of src/reader.c's structural scans: each scan (plain C, SSE2,
- * AVX2 where the CPU has it) against bits worked out here byte by byte,
+ * AVX2 and AVX-512 where the CPU has them; "avx512" splits the fields
+ * with AVX-512 too) against bits worked out here byte by byte,
  * and the reader forced onto each scan (CRAMPSTAT_SCAN) on inputs whose
  * fields, quotes and line ends sit at every offset around the 16-, 32-
  * and 64-byte blocks, read through buffers from 8 bytes up so that
@@ -17,7 +18,7 @@
 #include "internal.h"
 #include "text.h"
 
-static const char *const scans[] = { "scalar", "sse2", "avx2" };
+static const char *const scans[] = { "scalar", "sse2", "avx2", "avx512" };
 #define NSCANS (sizeof scans / sizeof scans[0])
 
 /* Raw source buffers: a reader starts at twice this, so 8 gives refills
@@ -209,7 +210,7 @@ static void test_index_fixed(void **state)
     assert_true(scan_here("sse2"));
 #endif
     assert_true(scan_here("scalar"));
-    assert_false(scan_here("avx512"));
+    assert_false(scan_here("avx1024"));
 }
 
 static void test_index_random(void **state)
@@ -342,6 +343,41 @@ static void test_comma_offsets(void **state)
             putrep(&want, 'y', 139 - k);
             puts_(&want, "][];");
             expect("comma offsets", in.p, in.len, 0, want.p);
+        }
+    }
+    free(in.p);
+    free(want.p);
+}
+
+/* Lines as full of fields as a line can be: n commas (n + 1 empty
+ * fields) and n + 1 one-byte fields, n from 1 to 200, each line starting
+ * at three offsets of a block, so that a block holds up to 64 field ends
+ * and the AVX-512 split's groups of eight end anywhere in it. */
+static void test_dense_fields(void **state)
+{
+    struct text in = { 0 }, want = { 0 };
+
+    (void)state;
+    for (size_t j = 0; j < 3; j++) {
+        for (size_t n = 1; n <= 200; n++) {
+            in.len = want.len = 0;
+            putrep(&in, 'h', j * 29 + 1);
+            puts_(&in, "\n");
+            putrep(&in, ',', n);
+            puts_(&in, "\n");
+            for (size_t i = 0; i <= n; i++)
+                puts_(&in, i ? ",x" : "x");
+            puts_(&in, "\n");
+            puts_(&want, "1-1:[");
+            putrep(&want, 'h', j * 29 + 1);
+            puts_(&want, "];2-2:");
+            for (size_t i = 0; i <= n; i++)
+                puts_(&want, "[]");
+            puts_(&want, ";3-3:");
+            for (size_t i = 0; i <= n; i++)
+                puts_(&want, "[x]");
+            puts_(&want, ";");
+            expect("dense fields", in.p, in.len, 0, want.p);
         }
     }
     free(in.p);
@@ -683,16 +719,16 @@ static void test_pick(void **state)
 {
     cs_error err = { 0 };
     cs_reader *r = NULL;
-    const char *widest = scan_here("avx2") ? "avx2" : "sse2";
+    const char *widest = scan_here("avx512") ? "avx512"
+                       : scan_here("avx2") ? "avx2"
+                       : scan_here("sse2") ? "sse2" : "scalar";
 
     (void)state;
-    if (!scan_here("sse2"))
-        widest = "scalar";
     unsetenv("CRAMPSTAT_SCAN");
     assert_int_equal(cs_reader_open_mem(&r, "t", "a\n", 2, NULL, &err), CS_OK);
     assert_string_equal(cs__reader_scan(r), widest);
     cs_reader_free(r);
-    setenv("CRAMPSTAT_SCAN", "avx512", 1);
+    setenv("CRAMPSTAT_SCAN", "avx1024", 1);
     assert_int_equal(cs_reader_open_mem(&r, "t", "a\n", 2, NULL, &err), CS_OK);
     assert_string_equal(cs__reader_scan(r), widest);
     cs_reader_free(r);
@@ -707,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_comma_offsets),
+        cmocka_unit_test(test_dense_fields),
         cmocka_unit_test(test_one_input),
         cmocka_unit_test(test_quote_offsets),
         cmocka_unit_test(test_stray_quote_offsets),

@@ -1,8 +1,9 @@
 /* libFuzzer harness: the reader's structural scans against each other
  * and against libcsv alone, on any bytes. The reader's fast path walks an
  * index of the commas and the other special bytes ('"' LF CR) built by
- * one of three scans (plain C, SSE2, AVX2 where the CPU has it), with a
- * third word of the bytes outside 0x20-0x7e; here
+ * one of four scans (plain C, SSE2, AVX2 and AVX-512 where the CPU has
+ * them; "avx512" splits the fields with AVX-512 too), with a third word
+ * of the bytes outside 0x20-0x7e; here
  *  - each scan's index of the input is the plain C one, bit for bit;
  *  - the reader forced onto each scan (CRAMPSTAT_SCAN), with and without
  *    keep_empty_lines, gives the same records (fields, lines, raw text,
@@ -30,7 +31,7 @@
 #define MAXF 8192
 #define MAXR 512
 
-static const char *const scans[] = { "scalar", "sse2", "avx2" };
+static const char *const scans[] = { "scalar", "sse2", "avx2", "avx512" };
 #define NSCANS (sizeof scans / sizeof scans[0])
 
 typedef struct rec_list {
