@@ -38,6 +38,7 @@
  * ISA-L, so both paths are testable in one binary; it is read whenever a
  * source is opened. Any other value, or none, means the default (ISA-L
  * when built in). */
+#define _GNU_SOURCE 1  /* F_SETPIPE_SZ (Linux) */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -349,6 +350,13 @@ int cs_source_open_opts(cs_source **out, const char *path,
             return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
                                "cannot read: is a directory");
         }
+#ifdef F_SETPIPE_SZ
+        /* As the writer's end does (cli.c): a 1 MiB pipe lets a reading
+         * stage take up to 1 MiB a read from a writer that got ahead,
+         * whatever wrote into it; a refusal changes only speed. */
+        if (S_ISFIFO(st.st_mode))
+            (void)fcntl(s->fd, F_SETPIPE_SZ, 1 << 20);
+#endif
         if (S_ISREG(st.st_mode)) {
             off_t at = lseek(s->fd, 0, SEEK_CUR);
             s->size = (uint64_t)st.st_size;
