@@ -250,7 +250,10 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
  * split of the same instruction set (put_fields_wide below): "avx512"
  * picks both, each narrower name neither. */
 #define CS_SCAN_AVX512 1
-#define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt,lzcnt"
+/* popcnt: checked with the rest in scan_runs. Not lzcnt: the CPU's
+ * feature bits are not checked for it, and where it is missing its
+ * encoding runs as bsr, which counts the other way. */
+#define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"
 
 __attribute__((target(AVX512_TARGET)))
 static void scan_avx512(uint64_t *idx, const char *p, size_t n)
@@ -1199,11 +1202,11 @@ static inline cs_str *put_fields(cs_str *f, const char *p, uint64_t mask,
 #ifdef CS_SCAN_AVX512
 /* put_fields with AVX-512, eight fields a step: the commas' places in
  * the block, packed into bytes by VBMI2's compress, widen eight at a time
- * to pointers (all in registers: a store and reload of the places cost
- * more than the scalar loop on rows of a dozen fields);
- * each field starts one past the comma before it (the first at *field)
- * and its length is its comma less its start; two permutes lay the
- * starts and lengths out as eight cs_str. The last step of a block may
+ * to pointers, all in registers (a store and reload of the places cost
+ * more than the scalar loop on rows of a dozen fields). Each field starts
+ * one past the comma before it (the first at *field) and its length is
+ * its comma less its start; two permutes lay the starts and lengths out
+ * as eight cs_str. The last step of a block may
  * write up to seven slots past the fields it has, which the next block
  * or the line's last field writes over: next_plain keeps 64 slots free
  * before each block, and a block has at most 64 commas. */
