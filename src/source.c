@@ -350,13 +350,10 @@ int cs_source_open_opts(cs_source **out, const char *path,
             return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
                                "cannot read: is a directory");
         }
-#ifdef F_SETPIPE_SZ
-        /* As the writer's end does (cli.c): a 1 MiB pipe lets a reading
-         * stage take up to 1 MiB a read from a writer that got ahead,
-         * whatever wrote into it; a refusal changes only speed. */
+        /* As the writer's end does (cli.c): a stage may then take up to
+         * 1 MiB a read from a writer that got ahead, whatever wrote. */
         if (S_ISFIFO(st.st_mode))
-            (void)fcntl(s->fd, F_SETPIPE_SZ, 1 << 20);
-#endif
+            cs_pipe_grow(s->fd, CS_PIPE_SIZE);
         if (S_ISREG(st.st_mode)) {
             off_t at = lseek(s->fd, 0, SEEK_CUR);
             s->size = (uint64_t)st.st_size;
@@ -957,6 +954,26 @@ long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)
     if (s->pf)
         return read_prefetched(s, buf, cap, err);
     return read_direct(s, buf, cap, err);
+}
+
+int cs_pipe_grow(int fd, int size)
+{
+#ifdef F_SETPIPE_SZ
+    int now = fcntl(fd, F_GETPIPE_SZ);
+
+    /* Between the stages of a piped chain, 1 MiB instead of 64 KiB lets
+     * each process run longer before it waits for the next: fewer
+     * context switches on two cores. Never smaller: a pipe someone made
+     * larger stays so. A refusal (the system's pipe-max-size) changes
+     * nothing but speed. */
+    if (now >= 0 && now < size)
+        (void)fcntl(fd, F_SETPIPE_SZ, size);
+    return fcntl(fd, F_GETPIPE_SZ);
+#else
+    (void)fd;
+    (void)size;
+    return -1;
+#endif
 }
 
 const char *cs_source_name(const cs_source *s) { return s->name; }

@@ -6,6 +6,7 @@
  * In a build with ISA-L every test runs twice, with ISA-L (the default) and
  * with zlib (CRAMPSTAT_INFLATE=zlib), and test_inflaters_agree compares the
  * two on a thousand damaged streams: same bytes, same error, same offset. */
+#define _GNU_SOURCE 1  /* F_SETPIPE_SZ, F_GETPIPE_SZ (Linux) */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <crampstat/sha256.h>
@@ -729,6 +731,71 @@ static void test_stdin_at_offset(void **state)
 }
 
 
+/* cs_pipe_grow, and a source opened on a pipe (standard input): a pipe
+ * under CS_PIPE_SIZE grows to it at open, and the bytes read are the
+ * bytes written; a pipe already larger than the size asked for is not
+ * made smaller (asked for a quarter of CS_PIPE_SIZE, since a pipe over
+ * the system's pipe-max-size, 1 MiB by default, needs a privilege). */
+#if defined(__linux__) && defined(F_SETPIPE_SZ)
+static void read_stdin_pipe(int rd, const char *want)
+{
+    cs_error err = {0};
+    cs_source *s = NULL;
+    unsigned char *out;
+    size_t outlen;
+    int saved = dup(0);
+
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(rd, 0), 0);
+    assert_int_equal(cs_source_open(&s, "-", &err), CS_OK);
+    assert_int_equal(drain(s, 4096, &out, &outlen, &err), 0);
+    assert_int_equal(outlen, strlen(want));
+    assert_memory_equal(out, want, outlen);
+    cs_source_free(s);
+    free(out);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+}
+#endif
+
+static void test_pipe_size(void **state)
+{
+#if defined(__linux__) && defined(F_SETPIPE_SZ)
+    int p[2], fd, q = CS_PIPE_SIZE / 4;
+    char tmp[] = "/tmp/cs_test_source_XXXXXX";
+
+    (void)state;
+    /* A small pipe grows, at open, to CS_PIPE_SIZE. */
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+    assert_int_equal(write(p[1], "a,b\n1,2\n", 8), 8);
+    close(p[1]);
+    read_stdin_pipe(p[0], "a,b\n1,2\n");
+    assert_int_equal(fcntl(p[0], F_GETPIPE_SZ), CS_PIPE_SIZE);
+    close(p[0]);
+    /* Grown to what is asked, and never made smaller. */
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+    assert_int_equal(cs_pipe_grow(p[1], q), q);
+    assert_int_equal(cs_pipe_grow(p[0], q / 2), q);
+    assert_int_equal(cs_pipe_grow(p[0], 4096), q);
+    assert_int_equal(fcntl(p[0], F_GETPIPE_SZ), q);
+    assert_int_equal(cs_pipe_grow(p[0], CS_PIPE_SIZE), CS_PIPE_SIZE);
+    assert_int_equal(cs_pipe_grow(p[1], q), CS_PIPE_SIZE);
+    close(p[0]);
+    close(p[1]);
+    /* Not a pipe: nothing to grow. */
+    fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    unlink(tmp);
+    assert_int_equal(cs_pipe_grow(fd, CS_PIPE_SIZE), -1);
+    close(fd);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
 static uint64_t next_rand(void)
@@ -1176,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_member_at_chunk_boundary),
         cmocka_unit_test(test_inflater_choice),
         cmocka_unit_test(test_stdin_at_offset),
+        cmocka_unit_test(test_pipe_size),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_small_buffers),
         cmocka_unit_test(test_source_defaults),

@@ -85,4 +85,12 @@ const char *cs_source_inflater_of(const cs_source *s);
  * (its error is then zlib's), so always 0 for a file that reads. */
 unsigned long cs_source_replays(const cs_source *s);
 
+/* The pipe size crampstat asks for at both ends of a pipe it reads or
+ * writes (a source on a pipe, standard output on a pipe). */
+#define CS_PIPE_SIZE (1 << 20)
+/* Make the pipe fd at least size bytes (CS_PIPE_SIZE), never smaller;
+ * returns its size then, or -1 where the system cannot tell (not a pipe,
+ * not Linux). */
+int cs_pipe_grow(int fd, int size);
+
 #endif

@@ -1,5 +1,4 @@
 /* Error lines, exit codes and atomic output files for all subcommands. */
-#define _GNU_SOURCE 1  /* F_SETPIPE_SZ (Linux) */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <crampstat/period.h>
+#include <crampstat/source.h>
 #include "cli.h"
 
 int cli_exit_code(int code)
@@ -183,15 +183,8 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
         o->atomic = 1;
         snprintf(o->path, sizeof o->path, "%s", path);
     }
-#ifdef F_SETPIPE_SZ
-    if (fstat(o->fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-        /* Between the stages of a piped chain, a 1 MiB pipe instead of
-         * 64 KiB lets each process run longer before it waits for the
-         * next: fewer context switches on two cores. A refusal (the
-         * system's pipe-max-size) changes nothing but speed. */
-        (void)fcntl(o->fd, F_SETPIPE_SZ, 1 << 20);
-    }
-#endif
+    if (fstat(o->fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        cs_pipe_grow(o->fd, CS_PIPE_SIZE);   /* as a source on a pipe does */
     if (cs_writer_open_fd(&o->w, o->fd, o->path[0] ? o->path : "standard output",
                           wo, err) < 0) {
         if (o->atomic)
