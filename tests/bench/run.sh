@@ -6,6 +6,8 @@
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
 #   profile.sh  callgrind instruction counts and top functions
+#   ab.sh       two builds in alternation (not run unless named:
+#               ONLY=ab BASE=<git revision or binary>)
 # --quick: 1M sessions, fewer runs, memory curve 1M and 5M only.
 # Data, builds and results under BENCH_DIR (default /tmp/crampstat-bench);
 # results/*.md there, and all of them in results/all.md. See README.md.
@@ -14,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 for a in "$@"; do
     case $a in
         --quick) export QUICK=1 ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: bash tests/bench/run.sh [--quick]" >&2; exit 64 ;;
     esac
 done

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Two builds of crampstat timed in alternation: BASE (a git revision, or a
+# crampstat binary) against the one under test (CRAMPSTAT, or the working
+# tree's as the other scripts build it). ROUNDS rounds (default 10;
+# quick: 5) of ingest, analyze and the four-stage chain; in each round
+# every command runs once with each build, which one first turning each
+# round. For each command: each build's median and range, and the ratio
+# of the two runs of a pair (under test / BASE) with how many pairs the
+# build under test won. On a shared machine whose speed drifts from
+# minute to minute, two runs seconds apart are the firmest comparison
+# there is; it is also the one that sees code callgrind cannot run (the
+# AVX-512 path: valgrind's CPU has none). Writes $BENCH_DIR/results/ab.md
+# and prints it.
+#   BASE=HEAD~3 bash tests/bench/ab.sh
+#   ONLY=ab BASE=bb82df2 bash tests/bench/run.sh
+source "$(dirname "$0")/common.sh"
+
+[ -n "${BASE:-}" ] || die "ab.sh: name the build to compare with: BASE=<git revision or binary>"
+ensure_tools
+GIVEN=${CRAMPSTAT:-}
+ensure_crampstat
+
+# The base build: a binary as given, or the revision's sources built as
+# ensure_crampstat builds the working tree's (Release, no tests).
+if [ -x "$BASE" ] && [ ! -d "$BASE" ]; then
+    B=$BASE
+    BASE_NAME=$BASE
+else
+    rev=$(git -C "$REPO" rev-parse --short "$BASE^{commit}" 2>/dev/null) ||
+        die "ab.sh: BASE=$BASE is neither an executable nor a git revision"
+    s=$BENCH_DIR/ab-src-$rev b=$BENCH_DIR/ab-build-$rev
+    if [ ! -x "$b/crampstat" ]; then
+        rm -rf "$s" "$b"; mkdir -p "$s"
+        git -C "$REPO" archive "$rev" CMakeLists.txt src include | tar -x -C "$s" ||
+            die "ab.sh: cannot read $rev's sources"
+        if ! cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=Release -DCS_BUILD_TESTS=OFF \
+                > "$b.log" 2>&1 ||
+           ! make -C "$b" -j"$(nproc)" crampstat >> "$b.log" 2>&1; then
+            die "ab.sh: the build of $rev failed (see $b.log)"
+        fi
+    fi
+    B=$b/crampstat
+    BASE_NAME="git $rev"
+fi
+N=$CRAMPSTAT
+if [ -n "$GIVEN" ]; then NEW_NAME=$GIVEN; else NEW_NAME=$(cat "$BENCH_DIR/bin/crampstat.source"); fi
+
+NAME=p$MAIN_PARTICIPANTS
+gen_data "$NAME" "$MAIN_PARTICIPANTS"
+D=$DATA/$NAME
+EX=$D/exercise.csv.gz SV=$D/survey.csv.gz
+read -r SESSIONS _ _ < <(sizes "$NAME")
+prime_cache "$EX" "$SV"
+if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-5}; else ROUNDS=${ROUNDS:-10}; fi
+
+IDS=(ingest analyze chain)
+# cmd ID BINARY: the command line of ID run by BINARY.
+cmd() {
+    local c=$2
+    case $1 in
+        ingest) echo "$c ingest -q --schema exercise $EX > /dev/null" ;;
+        analyze) echo "$c analyze -q --survey $SV --exercise $EX > /dev/null" ;;
+        chain) echo "$c ingest -q --schema exercise $EX | $c join -q --survey $SV | $c tag -q | $c aggregate -q > /dev/null" ;;
+    esac
+}
+declare -A NAMEOF=(
+    [ingest]="crampstat ingest" [analyze]="crampstat analyze"
+    [chain]="ingest | join | tag | aggregate"
+)
+
+OUT=$RESULTS/ab
+mkdir -p "$OUT"
+T=$OUT/times.tsv
+: > "$T"
+# seconds CMD: wall time of one run, in seconds (nanosecond clock).
+seconds() {
+    local a z
+    a=$(date +%s%N)
+    bash --norc -o pipefail -c "$1" || die "failed: $1"
+    z=$(date +%s%N)
+    echo "$(( (z - a) / 1000000 ))" | awk '{ printf "%.3f", $1 / 1000 }'
+}
+log "ab: $ROUNDS rounds of ${#IDS[@]} commands, each by two builds ($SESSIONS sessions)"
+before=$(loadavg)
+for ((r = 0; r < ROUNDS; r++)); do
+    for id in "${IDS[@]}"; do
+        if ((r % 2)); then order=(new base); else order=(base new); fi
+        for who in "${order[@]}"; do
+            if [ "$who" = base ]; then bin=$B; else bin=$N; fi
+            printf '%d\t%s\t%s\t%s\n' "$r" "$id" "$who" "$(seconds "$(cmd "$id" "$bin")")" >> "$T"
+        done
+    done
+done
+after=$(loadavg)
+
+# median and range of NUMBERS on standard input, one a line.
+summary() {
+    sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 }
+        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              printf f "\t" f "-" f "\n", m, v[1], v[NR] }'
+}
+walls() { awk -F'\t' -v id="$1" -v who="$2" '$2 == id && $3 == who { print $4 }' "$T"; }
+ratios() {
+    awk -F'\t' -v id="$1" '$2 == id { t[$1, $3] = $4; r[$1] = 1 }
+        END { for (k in r) printf "%.6f\n", t[k, "new"] / t[k, "base"] }' "$T"
+}
+wins() { ratios "$1" | awk '$1 < 1 { n++ } END { printf "%d of %d", n, NR }'; }
+{
+    echo "### Two builds in alternation ($ROUNDS rounds, $SESSIONS sessions)"
+    echo
+    echo "Base: $BASE_NAME. Under test: $NEW_NAME."
+    echo "Each round runs every command with both builds, back to back, the"
+    echo "first of the two turning each round; the ratio is taken within a pair."
+    echo
+    echo "| command | base, median | range | under test, median | range | under test / base, median | range | under test faster |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for id in "${IDS[@]}"; do
+        IFS=$'\t' read -r bm br < <(walls "$id" base | summary)
+        IFS=$'\t' read -r nm nr < <(walls "$id" new | summary)
+        IFS=$'\t' read -r rm rr < <(ratios "$id" | summary "%.3f")
+        printf '| %s | %s s | %s | %s s | %s | %s | %s | %s |\n' "${NAMEOF[$id]//|/\\|}" \
+            "$bm" "$br" "$nm" "$nr" "$rm" "$rr" "$(wins "$id")"
+    done
+    echo
+    echo "    $(date -u '+%H:%M UTC'): load average before $before, after $after"
+} > "$RESULTS/ab.md"
+cat "$RESULTS/ab.md"
