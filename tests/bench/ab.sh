@@ -72,14 +72,6 @@ OUT=$RESULTS/ab
 mkdir -p "$OUT"
 T=$OUT/times.tsv
 : > "$T"
-# seconds CMD: wall time of one run, in seconds (nanosecond clock).
-seconds() {
-    local a z
-    a=$(date +%s%N)
-    bash --norc -o pipefail -c "$1" || die "failed: $1"
-    z=$(date +%s%N)
-    echo "$(( (z - a) / 1000000 ))" | awk '{ printf "%.3f", $1 / 1000 }'
-}
 log "ab: $ROUNDS rounds of ${#IDS[@]} commands, each by two builds ($SESSIONS sessions)"
 before=$(loadavg)
 for ((r = 0; r < ROUNDS; r++)); do
@@ -93,12 +85,6 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 after=$(loadavg)
 
-# median and range of NUMBERS on standard input, one a line.
-summary() {
-    sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 }
-        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-              printf f "\t" f "-" f "\n", m, v[1], v[NR] }'
-}
 walls() { awk -F'\t' -v id="$1" -v who="$2" '$2 == id && $3 == who { print $4 }' "$T"; }
 ratios() {
     awk -F'\t' -v id="$1" '$2 == id { t[$1, $3] = $4; r[$1] = 1 }
@@ -115,8 +101,8 @@ wins() { ratios "$1" | awk '$1 < 1 { n++ } END { printf "%d of %d", n, NR }'; }
     echo "| command | base, median | range | under test, median | range | under test / base, median | range | under test faster |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for id in "${IDS[@]}"; do
-        IFS=$'\t' read -r bm br < <(walls "$id" base | summary)
-        IFS=$'\t' read -r nm nr < <(walls "$id" new | summary)
+        IFS=$'\t' read -r bm br < <(walls "$id" base | summary %.2f)
+        IFS=$'\t' read -r nm nr < <(walls "$id" new | summary %.2f)
         IFS=$'\t' read -r rm rr < <(ratios "$id" | summary "%.3f")
         printf '| %s | %s s | %s | %s s | %s | %s | %s | %s |\n' "${NAMEOF[$id]//|/\\|}" \
             "$bm" "$br" "$nm" "$nr" "$rm" "$rr" "$(wins "$id")"

@@ -169,6 +169,24 @@ sizes() {
 # cache (the machine has 24 GiB; the 5M-session data is under 2 GB).
 prime_cache() { cat "$@" > /dev/null; }
 
+# seconds CMD: wall time of one run of CMD (a shell string, pipefail on),
+# in seconds (nanosecond clock); a failure ends the script.
+seconds() {
+    local a z
+    a=$(date +%s%N)
+    bash --norc -o pipefail -c "$1" || die "failed: $1"
+    z=$(date +%s%N)
+    echo "$(( (z - a) / 1000000 ))" | awk '{ printf "%.3f", $1 / 1000 }'
+}
+
+# summary [FORMAT]: the median and range of the numbers on standard input,
+# one a line, as "MEDIAN<TAB>MIN-MAX" (each with FORMAT, default %.2f).
+summary() {
+    sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 }
+        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              printf f "\t" f "-" f "\n", m, v[1], v[NR] }'
+}
+
 # peak_rss CMD: run CMD (a shell string, pipefail on) in which every '@T@'
 # marks a process to measure; prints "SUM_KB MAX_KB N" over those processes
 # (the peak RSS of each, from GNU time's %M; summed over a pipeline's

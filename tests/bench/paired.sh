@@ -42,14 +42,6 @@ OUT=$RESULTS/paired
 mkdir -p "$OUT"
 T=$OUT/times.tsv
 : > "$T"
-# seconds CMD: wall time of one run, in seconds (nanosecond clock).
-seconds() {
-    local a b
-    a=$(date +%s%N)
-    bash --norc -o pipefail -c "$1" || die "failed: $1"
-    b=$(date +%s%N)
-    echo "$(( (b - a) / 1000000 ))" | awk '{ printf "%.3f", $1 / 1000 }'
-}
 log "paired: $ROUNDS rounds of ${#IDS[@]} commands ($SESSIONS sessions)"
 before=$(loadavg)
 for ((r = 0; r < ROUNDS; r++)); do
@@ -60,19 +52,13 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 after=$(loadavg)
 
-# median and range of NUMBERS on standard input, one a line.
-summary() {
-    sort -g | awk '{ v[NR] = $1 }
-        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-              printf "%.2f\t%.2f-%.2f", m, v[1], v[NR] }'
-}
 # ID: its ratios to the gzip -dc of each round, and its wall times.
 ratios() {
     awk -F'\t' -v id="$1" '{ t[$1, $2] = $3; r[$1] = 1 }
         END { for (k in r) printf "%.6f\n", t[k, id] / t[k, "gzip"] }' "$T"
 }
 walls() { awk -F'\t' -v id="$1" '$2 == id { print $3 }' "$T"; }
-stats() { printf '%s\t%s\n' "$(ratios "$1" | summary)" "$(walls "$1" | summary)"; }
+stats() { printf '%s\t%s\n' "$(ratios "$1" | summary %.2f)" "$(walls "$1" | summary %.2f)"; }
 {
     echo "### The targets' ratios, in pairs ($ROUNDS rounds, $SESSIONS sessions)"
     echo
