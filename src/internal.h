@@ -81,8 +81,25 @@ int cs__ptext_line(cs__ptext *t, cs_str *line);
 /* Split off the first space-separated word of s. */
 cs_str cs__ptext_word(cs_str *s);
 /* w as a count: 0, or -1 when it is not digits only, -2 when it does
- * not fit in 64 bits. */
-int cs__parse_u64(cs_str w, uint64_t *out);
+ * not fit in 64 bits. Inline: tagread.c reads short counts with it at
+ * every row. */
+static inline int cs__parse_u64(cs_str w, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (w.len == 0 || w.len > 20)
+        return -1;
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned d = (unsigned)((unsigned char)w.ptr[i] - '0');
+        if (d > 9)
+            return -1;
+        if (v > (UINT64_MAX - d) / 10)
+            return -2;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
 /* Decode the percent-encoded bytes of a state's string (after its ':'):
  * every byte <= 0x20 or >= 0x7f is written as %XX, so such a byte seen
  * raw, an escape that is not two hex digits, or %00 is refused. Writes

@@ -47,24 +47,6 @@ cs_str cs__ptext_word(cs_str *s)
     return w;
 }
 
-int cs__parse_u64(cs_str w, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (w.len == 0 || w.len > 20)
-        return -1;
-    for (size_t i = 0; i < w.len; i++) {
-        unsigned d = (unsigned)((unsigned char)w.ptr[i] - '0');
-        if (d > 9)
-            return -1;
-        if (v > (UINT64_MAX - d) / 10)
-            return -2;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 int cs__ptext_u64(cs__ptext *t, cs_str *s, uint64_t *out)
 {
     int rc = cs__parse_u64(cs__ptext_word(s), out);

@@ -150,23 +150,26 @@ int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
     return CS_OK;
 }
 
+/* Whether v is a lone 0 or 1. */
+static int lone_flag(cs_str v)
+{
+    return v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1');
+}
+
 static int flag(cs_str v, signed char *out)
 {
     /* The usual cell, a lone 0 or 1, needs no trimming. */
-    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
-        *out = (signed char)(v.ptr[0] - '0');
-        return 0;
+    if (!lone_flag(v)) {
+        v = cs_str_trim(v);
+        if (v.len == 0) {
+            *out = -1;
+            return 0;
+        }
+        if (!lone_flag(v))
+            return -1;
     }
-    v = cs_str_trim(v);
-    if (v.len == 0) {
-        *out = -1;
-        return 0;
-    }
-    if (v.len == 1 && (v.ptr[0] == '0' || v.ptr[0] == '1')) {
-        *out = (signed char)(v.ptr[0] - '0');
-        return 0;
-    }
-    return -1;
+    *out = (signed char)(v.ptr[0] - '0');
+    return 0;
 }
 
 /* The factors and the outcome of rec at once, from its column c on, when
@@ -222,20 +225,15 @@ static size_t strspn_n(cs_str v, const char *set)
 static int dose_value(cs_str v, double *out)
 {
     char t[64], *end;
+    uint64_t n;
 
     v = cs_str_trim(v);
     /* The usual cell, a whole number of one to four digits (the
      * intensity, the warm-up, the minerals), is read here: exact as a
      * double, so strtod's value. */
-    if (v.len - 1 < 4) {
-        unsigned n = 0;
-        size_t i = 0;
-        for (; i < v.len && (unsigned)(unsigned char)v.ptr[i] - '0' < 10u; i++)
-            n = n * 10 + (unsigned)(v.ptr[i] - '0');
-        if (i == v.len) {
-            *out = (double)n;
-            return 0;
-        }
+    if (v.len - 1 < 4 && cs__parse_u64(v, &n) == 0) {
+        *out = (double)n;
+        return 0;
     }
     /* Then any other number: no missing token reads as one. */
     if (cs_parse_decimal(v, out) == 0)
