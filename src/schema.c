@@ -761,6 +761,18 @@ static inline int fast_2(const char *p, int *out)
     return a < 10 && b < 10;
 }
 
+/* The days of month m of year y; the year is looked at for February
+ * alone. */
+static inline int fixed_month_days(int y, int m)
+{
+    static const unsigned char dim[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+    if (m != 2)
+        return dim[m - 1];
+    return 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
+
 /* YYYY-MM-DD of a real day. */
 static inline int fast_date(const char *p, cs_datetime *t)
 {
@@ -771,7 +783,7 @@ static inline int fast_date(const char *p, cs_datetime *t)
         return 0;
     t->year = hi * 100 + lo;
     return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
-           t->day <= cs_days_in_month(t->year, t->month);
+           t->day <= fixed_month_days(t->year, t->month);
 }
 
 /* YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]: the forms of cs_parse_datetime
@@ -1087,35 +1099,13 @@ static inline int32_t fixed_days(int y, int m, int d)
            (719468 + 146097);
 }
 
-/* The days of month m of year y; the year is looked at for February
- * alone. */
-static inline int fixed_month_days(int y, int m)
-{
-    static const unsigned char dim[12] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-    if (m != 2)
-        return dim[m - 1];
-    return 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
-}
-
 int cs__date_day(const char *p, int32_t *day)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u,
-             y3 = u[3] - 48u, m0 = u[5] - 48u, m1 = u[6] - 48u,
-             d0 = u[8] - 48u, d1 = u[9] - 48u;   /* over 9: not a digit */
-    int y, m, d;
+    cs_datetime t;
 
-    if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 ||
-        d0 > 9 || d1 > 9 || p[4] != '-' || p[7] != '-')
+    if (!fast_date(p, &t))
         return -1;
-    y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
-    m = (int)(m0 * 10 + m1);
-    d = (int)(d0 * 10 + d1);
-    if (m < 1 || m > 12 || d < 1 || d > fixed_month_days(y, m))
-        return -1;
-    *day = fixed_days(y, m, d);
+    *day = fixed_days(t.year, t.month, t.day);
     return 0;
 }
 
