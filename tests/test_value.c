@@ -282,11 +282,12 @@ static int decimal_disagrees(const char *s, size_t n)
 }
 
 /* Every byte value at every place of texts of 1 to 22 digits, with and
- * without a dot and a sign, followed in memory by more digits: the
- * parser reads eight bytes at a time, and a byte that is not a digit
- * (one just below '0' or above '9', one whose low nibble is a digit's,
- * one of 0xfa and up that carries in the byte check) must stop it at
- * its own place, and nothing past the text's length may count. */
+ * without a dot and a sign, followed in memory by more digits: a byte
+ * that is not a digit must stop the parser at its own place, and nothing
+ * past the text's length may count. These are the bytes a parser reading
+ * several at a time gets wrong: one just below '0' or above '9', one
+ * whose low nibble is a digit's, one of 0xfa and up that carries in a
+ * byte-wise check. */
 static void test_decimal_every_byte(void **state)
 {
     char buf[64];
