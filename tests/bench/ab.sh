@@ -21,7 +21,7 @@ GIVEN=${CRAMPSTAT:-}
 ensure_crampstat
 
 # The base build: a binary as given, or the revision's sources built as
-# ensure_crampstat builds the working tree's (Release, no tests).
+# ensure_crampstat builds the working tree's (build_release).
 if [ -x "$BASE" ] && [ ! -d "$BASE" ]; then
     B=$BASE
     BASE_NAME=$BASE
@@ -33,11 +33,7 @@ else
         rm -rf "$s" "$b"; mkdir -p "$s"
         git -C "$REPO" archive "$rev" CMakeLists.txt src include | tar -x -C "$s" ||
             die "ab.sh: cannot read $rev's sources"
-        if ! cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=Release -DCS_BUILD_TESTS=OFF \
-                > "$b.log" 2>&1 ||
-           ! make -C "$b" -j"$(nproc)" crampstat >> "$b.log" 2>&1; then
-            die "ab.sh: the build of $rev failed (see $b.log)"
-        fi
+        build_release "$s" "$b" || die "ab.sh: the build of $rev failed (see $b.log)"
     fi
     B=$b/crampstat
     BASE_NAME="git $rev"

@@ -93,6 +93,14 @@ DUCKQ="node $BENCH_SRC/duckdb/query.mjs"
 # during a run change neither the binary nor the profile build (profile.sh
 # builds the same snapshot with -g). The binary is $BENCH_DIR/bin/crampstat;
 # $BENCH_DIR/bin/crampstat.source says which commit it came from.
+# build_release SRC BUILD: crampstat from the sources in SRC, as the
+# benchmarks time it (Release, no tests), in BUILD; make's output in
+# BUILD.log. A build tree of other sources is the caller's to remove.
+build_release() {
+    cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DCS_BUILD_TESTS=OFF >/dev/null &&
+        make -C "$2" -j"$(nproc)" crampstat > "$2.log" 2>&1
+}
+
 ensure_crampstat() {
     if [ -n "${CRAMPSTAT:-}" ]; then
         [ -x "$CRAMPSTAT" ] || die "CRAMPSTAT=$CRAMPSTAT is not executable"
@@ -107,9 +115,7 @@ ensure_crampstat() {
             rev="$rev + uncommitted changes to src/ or include/"
         # a build tree configured for another source directory is refused
         grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$s" "$b/CMakeCache.txt" 2>/dev/null || rm -rf "$b"
-        if cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=Release \
-                 -DCS_BUILD_TESTS=OFF >/dev/null &&
-           make -C "$b" -j"$(nproc)" crampstat >"$b.log" 2>&1; then
+        if build_release "$s" "$b"; then
             mkdir -p "$BENCH_DIR/bin"
             cp "$b/crampstat" "$BENCH_DIR/bin/crampstat.new"
             mv "$BENCH_DIR/bin/crampstat.new" "$BENCH_DIR/bin/crampstat"
