@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/buf.h>
+#include <crampstat/grow.h>
 #include "internal.h"
 
 #define DEFAULT_MAX ((size_t)1 << 30)
@@ -18,11 +19,21 @@ void cs_buf_init(cs_buf *b, size_t max)
     b->max = max ? max : DEFAULT_MAX;
     b->code = CS_OK;
     b->want = 0;
+    b->grown = 0;
+}
+
+void cs_buf_init_grown(cs_buf *b, size_t max)
+{
+    cs_buf_init(b, max);
+    b->grown = 1;
 }
 
 void cs_buf_dispose(cs_buf *b)
 {
-    free(b->ptr);
+    if (b->grown)
+        cs_grow_free(b->ptr);
+    else
+        free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->code = CS_OK;
@@ -60,7 +71,7 @@ int cs_buf_reserve(cs_buf *b, size_t n)
         cap *= 2;
     if (cap > b->max + 1)
         cap = b->max + 1;
-    p = realloc(b->ptr, cap);
+    p = b->grown ? cs_grow_realloc(b->ptr, cap) : realloc(b->ptr, cap);
     if (!p)
         return fail(b, CS_ENOMEM, n);
     b->ptr = p;
@@ -133,12 +144,21 @@ char *cs_buf_take(cs_buf *b, size_t *len)
 
     if (!b->ptr && cs_buf_reserve(b, 0) < 0)
         return NULL;
-    p = b->ptr;
-    p[b->len] = '\0';
+    b->ptr[b->len] = '\0';
+    if (b->grown) {
+        /* The caller frees what it takes with free(): a copy, and the
+         * buffer keeps its memory. */
+        if (!(p = malloc(b->len + 1)))
+            return NULL;
+        memcpy(p, b->ptr, b->len + 1);
+    } else {
+        p = b->ptr;
+        b->ptr = NULL;
+        b->cap = 0;
+    }
     if (len)
         *len = b->len;
-    b->ptr = NULL;
-    b->len = b->cap = 0;
+    b->len = 0;
     b->code = CS_OK;
     return p;
 }

@@ -229,7 +229,7 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         cs_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
-    cs_buf_init(&s->txt, (size_t)1 << 36);
+    cs_buf_init_grown(&s->txt, (size_t)1 << 36);
     s->deferred = 1;
     if (grow_table(s) < 0) {
         cs_reader_free(r);

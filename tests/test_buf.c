@@ -100,6 +100,46 @@ static void test_reset_and_take_clear(void **state)
     cs_buf_dispose(&b);
 }
 
+/* A grown buffer (cs_buf_init_grown, memory from grow.c): 3 MiB appended
+ * in pieces of every length from 1 to 4099 bytes read back byte for byte;
+ * its cap holds as a malloc'd buffer's does; take hands over a copy that
+ * free() takes (a grow.c block given to free() is caught by the
+ * sanitizer run), and the buffer goes on. */
+static void test_grown_buffer(void **state)
+{
+    cs_buf b;
+    char piece[4100];
+    size_t n = 0, k = 1, len;
+    char *p;
+
+    (void)state;
+    cs_buf_init_grown(&b, (size_t)3 << 20);
+    while (n < ((size_t)3 << 20)) {
+        size_t m = k < ((size_t)3 << 20) - n ? k : ((size_t)3 << 20) - n;
+        for (size_t i = 0; i < m; i++)
+            piece[i] = (char)('a' + (n + i) % 23);
+        assert_int_equal(cs_buf_append(&b, piece, m), CS_OK);
+        n += m;
+        k = k % 4099 + 1;
+    }
+    assert_int_equal(b.len, (size_t)3 << 20);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.ptr[i] != (char)('a' + i % 23))
+            fail_msg("byte %zu is %c", i, b.ptr[i]);
+    assert_int_equal(cs_buf_putc(&b, 'x'), CS_ELIMIT);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_buf_puts(&b, "wave"), CS_OK);
+    p = cs_buf_take(&b, &len);
+    assert_non_null(p);
+    assert_int_equal(len, 4);
+    assert_string_equal(p, "wave");
+    free(p);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(cs_buf_puts(&b, "next"), CS_OK);
+    assert_string_equal(b.ptr, "next");
+    cs_buf_dispose(&b);
+}
+
 /* The first failure is the one reported, even when err is checked late
  * and something else went wrong in between. */
 static void test_first_error_kept(void **state)
@@ -207,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_putc_after_failure),
         cmocka_unit_test(test_exact_cap),
         cmocka_unit_test(test_reset_and_take_clear),
+        cmocka_unit_test(test_grown_buffer),
         cmocka_unit_test(test_first_error_kept),
         cmocka_unit_test(test_failed_reason),
         cmocka_unit_test(test_trim_every_short_string),

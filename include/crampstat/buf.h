@@ -27,9 +27,14 @@ typedef struct cs_buf {
     int code;              /* the first failure (CS_ENOMEM, CS_ELIMIT,
                             * CS_ERROR); CS_OK while there is none */
     size_t want;           /* the size that failed to fit, for its message */
+    int grown;             /* ptr is cs_grow_realloc's (cs_buf_init_grown) */
 } cs_buf;
 
 void cs_buf_init(cs_buf *b, size_t max);
+/* The same for a buffer that only grows and reaches megabytes (the
+ * survey's wave text): its memory comes from cs_grow_realloc (grow.h),
+ * which grows it in place on huge pages. */
+void cs_buf_init_grown(cs_buf *b, size_t max);
 void cs_buf_dispose(cs_buf *b);
 /* Make room for n more bytes; CS_ENOMEM or CS_ELIMIT (err left clear: the
  * caller knows the position and sets it), which then sticks. The append
@@ -64,7 +69,9 @@ int cs_buf_check(const cs_buf *b, cs_error *err);
  * one, else b's (its cap, memory), else out of memory (a renderer's
  * tables fail only that way). Returns the code. */
 int cs_buf_failed(const cs_buf *b, cs_error *err);
-/* Hand the bytes over to the caller (NUL-terminated); b is empty after. */
+/* Hand the bytes over to the caller (NUL-terminated), to be freed with
+ * free(); b is empty after. From a grown buffer, a copy (which may fail:
+ * NULL), and the buffer keeps its memory. */
 char *cs_buf_take(cs_buf *b, size_t *len);
 
 /* Inline: they run several times per field on the hot path, and with a

@@ -1,7 +1,7 @@
 /* Memory for the few tables that grow as the input is read and reach
- * megabytes: the survey's waves and participants, and the participants
- * and per-participant entries of the cluster-robust and dose-response
- * sums.
+ * megabytes: the survey's waves, participants and wave text (a cs_buf
+ * made by cs_buf_init_grown), and the participants and per-participant
+ * entries of the cluster-robust and dose-response sums.
  *
  * realloc grows a large block by moving it (mremap). On the virtual
  * machines this was measured on, the first touch of each page of a moved
