@@ -26,8 +26,11 @@ typedef struct cs_buf {
     size_t len, cap, max;  /* max: hard cap in bytes (0 = 1 GiB) */
     int code;              /* the first failure (CS_ENOMEM, CS_ELIMIT,
                             * CS_ERROR); CS_OK while there is none */
+    int grown;             /* ptr is cs_grow_realloc's (cs_buf_init_grown);
+                            * beside code, in what was padding: a cs_buf
+                            * stays 48 bytes, as the structs that hold one
+                            * were laid out for */
     size_t want;           /* the size that failed to fit, for its message */
-    int grown;             /* ptr is cs_grow_realloc's (cs_buf_init_grown) */
 } cs_buf;
 
 void cs_buf_init(cs_buf *b, size_t max);
