@@ -1,7 +1,10 @@
 /* crampstat: one binary, one subcommand per stage. The subcommand table,
  * dispatch and the only exit(). */
+#define _GNU_SOURCE 1  /* SCHED_BATCH (Linux) */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <crampstat/source.h>
 #include <gsl/gsl_errno.h>
@@ -59,6 +62,28 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
+/* Every command is a batch job: it computes flat out and never waits on
+ * a person. Under the normal policy, each time a stage of a pipeline
+ * wakes the next one (a pipe that was empty now holds data) the woken
+ * stage may preempt the waker on its CPU, while the other CPU idles
+ * until the load balancer notices. SCHED_BATCH keeps the same share of
+ * the CPU (the nice value is untouched) but a woken batch task waits
+ * for the tick instead of preempting. Threads started later inherit it.
+ * A policy the user chose (chrt, a batch system) is kept, and so is the
+ * normal one with CRAMPSTAT_SCHED=normal. Failure changes nothing. */
+static void batch_scheduling(void)
+{
+#ifdef SCHED_BATCH
+    const char *want = getenv("CRAMPSTAT_SCHED");
+    struct sched_param prio = { .sched_priority = 0 };
+
+    if (want && strcmp(want, "normal") == 0)
+        return;
+    if (sched_getscheduler(0) == SCHED_OTHER)
+        (void)sched_setscheduler(0, SCHED_BATCH, &prio);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const struct command *c;
@@ -97,6 +122,7 @@ int main(int argc, char **argv)
                 "Try 'crampstat --help'.\n", argv[1]);
         return CLI_EXIT_USAGE;
     }
+    batch_scheduling();
     rc = c->fn(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (rc == 0)
