@@ -10,6 +10,21 @@ X=sample-data/exercise.csv.gz
 
 [ -r /proc/self/stat ] || skip_all "no /proc: the scheduling policy cannot be read"
 
+# policy_of FILE: field 41 of a /proc stat file (after the name in
+# parentheses, which may hold spaces, it is the 39th).
+policy_of() { sed 's/.*) //' "$1" | awk '{ print $39 }'; }
+
+# The checks expect to be started under the normal policy: under a batch
+# system that set another one, crampstat is started through chrt -o 0.
+base=()
+if [ "$(policy_of /proc/self/stat)" != 0 ]; then
+    if command -v chrt >/dev/null 2>&1 && chrt -o 0 true 2>/dev/null; then
+        base=(chrt -o 0)
+    else
+        skip_all "this shell's scheduling policy is not the normal one and chrt cannot set it"
+    fi
+fi
+
 # policies ENV...: the sorted distinct policies of ingest's threads and
 # whether it had more than one, as "POLICIES threads=2+ rc=STATUS".
 # ingest is started with ENV before it (env's arguments) on a FIFO that
@@ -19,7 +34,7 @@ policies() {
     local fifo=$T/in pid n=0 m p rc i
     rm -f "$fifo"
     mkfifo "$fifo"
-    env "$@" "$CRAMPSTAT" ingest -q <"$fifo" >"$T/rows.csv" &
+    ${base[@]+"${base[@]}"} env "$@" "$CRAMPSTAT" ingest -q <"$fifo" >"$T/rows.csv" &
     pid=$!
     exec 4>"$fifo"
     head -n 100 "$T/all.csv" >&4
@@ -33,9 +48,8 @@ policies() {
         fi
         sleep 0.05
     done
-    p=$(for t in /proc/"$pid"/task/*/stat; do
-            sed 's/.*) //' "$t" | awk '{ print $39 }'
-        done | sort -u | tr '\n' ' ')
+    p=$(for t in /proc/"$pid"/task/*/stat; do policy_of "$t"; done |
+        sort -u | tr '\n' ' ')
     n=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
     exec 4>&-
     wait "$pid"
