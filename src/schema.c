@@ -761,18 +761,6 @@ static inline int fast_2(const char *p, int *out)
     return a < 10 && b < 10;
 }
 
-/* The days of month m of year y; the year is looked at for February
- * alone. */
-static inline int fixed_month_days(int y, int m)
-{
-    static const unsigned char dim[12] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-    if (m != 2)
-        return dim[m - 1];
-    return 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
-}
-
 /* YYYY-MM-DD of a real day. */
 static inline int fast_date(const char *p, cs_datetime *t)
 {
@@ -783,7 +771,7 @@ static inline int fast_date(const char *p, cs_datetime *t)
         return 0;
     t->year = hi * 100 + lo;
     return t->month >= 1 && t->month <= 12 && t->day >= 1 &&
-           t->day <= fixed_month_days(t->year, t->month);
+           t->day <= cs_days_in_month(t->year, t->month);
 }
 
 /* YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]: the forms of cs_parse_datetime
@@ -1149,7 +1137,7 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
     t->hour = (int)(pb >> 24 & 0xff);
     t->min = (int)(pb >> 48 & 0xff);
     if (!fast_2(p + 17, &t->sec) || t->month - 1u > 11u || t->day < 1 ||
-        t->day > fixed_month_days(t->year, t->month) || t->hour > 23 ||
+        t->day > cs_days_in_month(t->year, t->month) || t->hour > 23 ||
         t->min > 59 || t->sec > 59)
         return fast_datetime(v, t, canon);
     t->has_time = 1;

@@ -257,13 +257,6 @@ static int digits(const char *p, int n, int *out)
     return 0;
 }
 
-int cs_days_in_month(int y, int m)
-{
-    static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 ? 28 + leap : dim[m - 1];
-}
-
 #define TIME_FORMS "not an ISO 8601 date (YYYY-MM-DD) or time " \
                    "(YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm])"
 

@@ -42,8 +42,18 @@ typedef struct cs_datetime {
  * with a short reason in *why (a static string) when why is not NULL. */
 int cs_parse_datetime(cs_str s, cs_datetime *out, const char **why);
 int cs_parse_date(cs_str s, cs_datetime *out, const char **why); /* no time */
-/* Days in month m (1-12) of year y, proleptic Gregorian. */
-int cs_days_in_month(int y, int m);
+/* Days in month m (1-12) of year y, proleptic Gregorian; the year is
+ * looked at for February alone. Inline: the validators' fast paths bound
+ * every date's day with it. */
+static inline int cs_days_in_month(int y, int m)
+{
+    static const unsigned char dim[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+    if (m != 2)
+        return dim[m - 1];
+    return 28 + ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
 /* Days since 1970-01-01 of the date as written (no time zone applied). */
 int32_t cs_days_from_civil(int year, int month, int day);
 /* The inverse: the civil date of a day number. */
