@@ -50,20 +50,6 @@ prime_cache "$EX" "$SV"
 if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-5}; else ROUNDS=${ROUNDS:-10}; fi
 
 IDS=(ingest analyze chain)
-# cmd ID BINARY: the command line of ID run by BINARY.
-cmd() {
-    local c=$2
-    case $1 in
-        ingest) echo "$c ingest -q --schema exercise $EX > /dev/null" ;;
-        analyze) echo "$c analyze -q --survey $SV --exercise $EX > /dev/null" ;;
-        chain) echo "$c ingest -q --schema exercise $EX | $c join -q --survey $SV | $c tag -q | $c aggregate -q > /dev/null" ;;
-    esac
-}
-declare -A NAMEOF=(
-    [ingest]="crampstat ingest" [analyze]="crampstat analyze"
-    [chain]="ingest | join | tag | aggregate"
-)
-
 OUT=$RESULTS/ab
 mkdir -p "$OUT"
 T=$OUT/times.tsv
@@ -75,7 +61,7 @@ for ((r = 0; r < ROUNDS; r++)); do
         if ((r % 2)); then order=(new base); else order=(base new); fi
         for who in "${order[@]}"; do
             if [ "$who" = base ]; then bin=$B; else bin=$N; fi
-            printf '%d\t%s\t%s\t%s\n' "$r" "$id" "$who" "$(seconds "$(cmd "$id" "$bin")")" >> "$T"
+            printf '%d\t%s\t%s\t%s\n' "$r" "$id" "$who" "$(seconds "$(target_cmd "$id" "$bin")")" >> "$T"
         done
     done
 done
@@ -100,7 +86,7 @@ wins() { ratios "$1" | awk '$1 < 1 { n++ } END { printf "%d of %d", n, NR }'; }
         IFS=$'\t' read -r bm br < <(walls "$id" base | summary %.2f)
         IFS=$'\t' read -r nm nr < <(walls "$id" new | summary %.2f)
         IFS=$'\t' read -r rm rr < <(ratios "$id" | summary "%.3f")
-        printf '| %s | %s s | %s | %s s | %s | %s | %s | %s |\n' "${NAMEOF[$id]//|/\\|}" \
+        printf '| %s | %s s | %s | %s s | %s | %s | %s | %s |\n' "${TARGET_NAME[$id]//|/\\|}" \
             "$bm" "$br" "$nm" "$nr" "$rm" "$rr" "$(wins "$id")"
     done
     echo

@@ -175,6 +175,23 @@ sizes() {
 # cache (the machine has 24 GiB; the 5M-session data is under 2 GB).
 prime_cache() { cat "$@" > /dev/null; }
 
+# target_cmd ID BINARY: the command line of a target of the second step
+# (ingest, analyze or the four-stage chain), run by BINARY on $EX and $SV:
+# what paired.sh and ab.sh time. TARGET_NAME: their names in the tables.
+target_cmd() {
+    local c=$2
+    case $1 in
+        ingest) echo "$c ingest -q --schema exercise $EX > /dev/null" ;;
+        analyze) echo "$c analyze -q --survey $SV --exercise $EX > /dev/null" ;;
+        chain) echo "$c ingest -q --schema exercise $EX | $c join -q --survey $SV | $c tag -q | $c aggregate -q > /dev/null" ;;
+        *) die "target_cmd: no target $1" ;;
+    esac
+}
+declare -A TARGET_NAME=(
+    [ingest]="crampstat ingest" [analyze]="crampstat analyze"
+    [chain]="ingest | join | tag | aggregate"
+)
+
 # seconds CMD: wall time of one run of CMD (a shell string, pipefail on),
 # in seconds (nanosecond clock); a failure ends the script.
 seconds() {

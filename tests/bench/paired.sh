@@ -27,15 +27,12 @@ IDS=(gzip igzip ingest analyze chain)
 declare -A CMD=(
     [gzip]="gzip -dc $EX > /dev/null"
     [igzip]="igzip -dc $EX > /dev/null"
-    [ingest]="$C ingest -q --schema exercise $EX > /dev/null"
-    [analyze]="$C analyze -q --survey $SV --exercise $EX > /dev/null"
-    [chain]="$C ingest -q --schema exercise $EX | $C join -q --survey $SV | $C tag -q | $C aggregate -q > /dev/null"
+    [ingest]=$(target_cmd ingest "$C")
+    [analyze]=$(target_cmd analyze "$C")
+    [chain]=$(target_cmd chain "$C")
 )
-declare -A NAMEOF=(
-    [gzip]="gzip -dc" [igzip]="igzip -dc" [ingest]="crampstat ingest"
-    [analyze]="crampstat analyze"
-    [chain]="ingest | join | tag | aggregate"
-)
+declare -A NAMEOF=([gzip]="gzip -dc" [igzip]="igzip -dc")
+for id in ingest analyze chain; do NAMEOF[$id]=${TARGET_NAME[$id]}; done
 declare -A TARGET=([ingest]="≤ 0.30" [analyze]="≤ 0.35" [chain]="≤ 1.5")
 
 OUT=$RESULTS/paired
