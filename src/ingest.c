@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <crampstat/ingest.h>
 #include <crampstat/writer.h>
+#include "internal.h"
 
 #define REJ_KEYS 64
 
@@ -226,6 +227,29 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
     int rc, ok;
 
     while ((rc = cs_reader_next(in->r, &rec, err)) > 0) {
+        if (rec->checked) {
+            /* Checked ahead (cs_ingest_mark_runs): accepted as its own
+             * canonical row; its session id is all that is left. A
+             * duplicate goes round again the ordinary way, to be
+             * rejected there with its fields. */
+            cs_str sid = { rec->raw.ptr + (rec->mark >> 16),
+                           rec->mark & 0xffffu };
+            if (in->ids) {
+                int added = cs_idset_add(in->ids, sid);
+                if (added < 0)
+                    return cs_error_set(err, CS_ENOMEM, "out of memory");
+                if (!added) {
+                    cs_reader_unmark(in->r);
+                    continue;
+                }
+            }
+            in->counts.read++;
+            in->counts.accepted++;
+            ses->session_id = sid;
+            ses->canon_cells = CS_EX_ALL_CANON;
+            *out = rec;
+            return 1;
+        }
         in->counts.read++;
         if (rec->nfields == 0) {
             /* Skipped by the reader: over a cap (a record always has a
@@ -285,6 +309,29 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
                           reject_column(in), in->why.reason);
     }
     return rc;
+}
+
+/* On the read-ahead thread: whether the exercise row rec is accepted
+ * and is its own canonical text, and where its session id lies (its
+ * offset in the row above bit 16, its length below). */
+static int check_canonical(void *ctx, const cs_record *rec, uint32_t *word)
+{
+    const cs_ingest *in = ctx;
+    cs_session o;
+
+    if (!cs_schema_exercise_fixed(in->schema, rec, &o) ||
+        !cs_session_verbatim(&o))
+        return 0;
+    *word = (uint32_t)(o.session_id.ptr - rec->raw.ptr) << 16 |
+            (uint32_t)o.session_id.len;
+    return 1;
+}
+
+int cs_ingest_mark_runs(cs_ingest *in)
+{
+    if (in->kind != CS_SCHEMA_EXERCISE)
+        return 0;
+    return cs_reader_mark_ahead(in->r, check_canonical, in);
 }
 
 void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids)

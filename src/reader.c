@@ -60,7 +60,7 @@ struct cs_reader {
     uint64_t *idx;          /* per 64 bytes of buf: commas, '"' LF CR, and
                              * bytes outside 0x20-0x7e */
     size_t idx_cap;         /* words allocated */
-    size_t indexed;         /* buf[0, indexed) is in idx */
+    size_t ix_from, indexed; /* buf[ix_from, indexed) is in idx */
 
     struct csv_parser csv;
     int in_csv;             /* a libcsv record is open */
@@ -87,6 +87,27 @@ struct cs_reader {
     cs_error failed;        /* the first error, returned again after */
     void (*on_move)(void *); /* cs_reader_on_move */
     void *on_move_ctx;
+
+    cs_marker *marker;      /* cs_reader_mark_ahead: lines checked ahead */
+    const uint64_t *mk;     /* the borrowed buffer's marks */
+    size_t mk_n, mk_i;      /* marks, marks used */
+    const char *mk_at;      /* where the next marked line starts */
+    size_t mk_last;         /* the bytes of the last one handed out */
+};
+
+/* Checking lines ahead on the read-ahead thread (cs_reader_mark_ahead):
+ * a structural index and field slots of its own. */
+#define MARK_LINE 1024      /* the longest line it checks */
+#define MARK_FIELDS 64      /* the most fields of a line it checks */
+#define MARK_CHECKED ((uint64_t)1 << 63)   /* a mark's line was accepted */
+struct cs_marker {
+    void (*scan)(uint64_t *idx, const char *p, size_t n);
+    int wide;
+    uint64_t *idx;
+    size_t idx_cap;         /* words */
+    cs_mark_check *check;
+    void *ctx;
+    cs_str fields[MARK_FIELDS + 64 + 8];
 };
 
 /* ---- the structural index ------------------------------------------- */
@@ -353,14 +374,26 @@ int cs__scan_index(const char *name, uint64_t *idx, const char *p, size_t n)
 
 const char *cs__reader_scan(const cs_reader *r) { return r->scan_name; }
 
-/* Bring the index up to r->len: only the bytes after the last full block
- * indexed are scanned (refill resets r->indexed when it moves the bytes).
+/* Make the index hold the block of byte at (< r->len), scanning up to
+ * INDEX_AHEAD bytes on from there: the index holds the blocks of
+ * [ix_from, indexed) and grows from its end, or starts again at at's
+ * block when at lies outside it (lines the read-ahead thread checked are
+ * never scanned here). Refill resets indexed when it moves the bytes.
  * Returns 0 when the index could not grow with the buffer. */
-static int index_update(cs_reader *r)
-{
-    size_t from;
+#define INDEX_AHEAD ((size_t)64 << 10)
 
-    if (r->indexed == r->len)
+/* The end of the blocks the index holds whole: a last block scanned short
+ * is scanned again once more bytes follow it. */
+static inline size_t index_end(const cs_reader *r)
+{
+    return r->indexed == r->len ? r->indexed : r->indexed & ~(size_t)63;
+}
+
+static int index_at(cs_reader *r, size_t at)
+{
+    size_t from, to;
+
+    if (at >= r->ix_from && at < index_end(r))
         return 1;
     if ((r->len + 63) / 64 * 3 > r->idx_cap) {
         size_t n = (r->cap + 63) / 64 * 3;
@@ -371,8 +404,13 @@ static int index_update(cs_reader *r)
         r->idx_cap = n;
     }
     from = r->indexed & ~(size_t)63;
-    r->scan(r->idx + from / 64 * 3, r->buf + from, r->len - from);
-    r->indexed = r->len;
+    if (at < r->ix_from || (at & ~(size_t)63) > from)
+        r->ix_from = from = at & ~(size_t)63;
+    to = (at + INDEX_AHEAD) & ~(size_t)63;
+    if (to > r->len)
+        to = r->len;
+    r->scan(r->idx + from / 64 * 3, r->buf + from, to - from);
+    r->indexed = to;
     return 1;
 }
 
@@ -577,7 +615,7 @@ static int tail_home(cs_reader *r, cs_error *err)
         r->cap = r->own_cap;
     }
     if (r->pos > 0)
-        r->indexed = 0;  /* at pos 0 the bytes keep their offsets */
+        r->ix_from = r->indexed = 0;  /* at pos 0 the bytes keep their offsets */
     r->len = tail;
     r->pos = 0;
     return 1;
@@ -594,6 +632,7 @@ static int refill(cs_reader *r, cs_error *err)
 {
     long n;
 
+    r->mk_n = r->mk_i = 0;   /* the bytes move */
     if (r->eof)
         return 0;
     if (r->on_move)
@@ -615,7 +654,9 @@ static int refill(cs_reader *r, cs_error *err)
         r->buf = p - r->len;
         r->len += (size_t)n;
         r->cap = r->len;
-        r->indexed = 0;
+        r->ix_from = r->indexed = 0;
+        if (r->marker)
+            r->mk_n = cs_source_marks(r->src, &r->mk_at, &r->mk);
         return r->bom_checked ? 1 : check_bom(r, err);
     }
     if ((n = tail_home(r, err)) < 0)
@@ -1296,16 +1337,24 @@ typedef cs_str *put_fn(cs_str *f, const char *p, uint64_t mask,
 __attribute__((always_inline))
 static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
 {
-    if (r->in_csv || !r->bom_checked || !index_update(r))
+    if (r->in_csv || !r->bom_checked)
         return 0;
     while (r->pos < r->len) {
         const char *start = r->buf + r->pos, *field = start, *p;
         size_t blk = r->pos / 64, last, eol, tl;
-        const uint64_t *ix = r->idx + 3 * blk;
-        uint64_t from = ~(uint64_t)0 << (r->pos % 64);
-        uint64_t cm = ix[0] & from, om = ix[1] & from, xm = ix[2] & from;
+        const uint64_t *ix;
+        uint64_t from = ~(uint64_t)0 << (r->pos % 64), cm, om, xm;
         uint64_t odd = 0, below;  /* unprintable bytes of the line's blocks */
         cs_str *f = r->fields, *froom = r->fields + r->fcap - 64;
+
+        /* Each line, an empty one passed over included, may start past
+         * what the index holds. */
+        if (!index_at(r, r->pos))
+            return 0;
+        ix = r->idx + 3 * blk;
+        cm = ix[0] & from;
+        om = ix[1] & from;
+        xm = ix[2] & from;
 
         /* The last block the line may end in: the buffer's, or the one
          * CS_FIELD_MAX bytes on. */
@@ -1323,7 +1372,9 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
                 f = r->fields + nf;
                 froom = r->fields + r->fcap - 64;
             }
-            ix += 3;
+            if (64 * blk >= index_end(r) && !index_at(r, 64 * blk))
+                return 0;
+            ix = r->idx + 3 * blk;
             odd |= xm;
             cm = ix[0];
             om = ix[1];
@@ -1380,6 +1431,64 @@ static int next_plain_wide(cs_reader *r, const cs_record **out)
 }
 #endif
 
+/* The next line when the thread reading ahead checked it already
+ * (cs_reader_mark_ahead): the reader stands where it starts, outside any
+ * record. The line ends in a lone "\n", within the buffer; the checker
+ * had it split in place and accepted it. Its fields are not split again:
+ * the record comes with checked set and its mark. Else 0, and when the
+ * reader has gone past the marked lines (they began inside a record),
+ * they are dropped. */
+static int next_marked(cs_reader *r, const cs_record **out)
+{
+    const char *at = r->buf + r->pos;
+    uint64_t m;
+
+    if (at != r->mk_at || r->in_csv || !r->bom_checked) {
+        if (at > r->mk_at)
+            r->mk_n = 0;
+        return 0;
+    }
+    while (!((m = r->mk[r->mk_i++]) & MARK_CHECKED)) {
+        size_t len = (size_t)(m >> 32 & 0x7fffffffu);
+        r->mk_at = at + len + 1;
+        if (len || r->opts.keep_empty_lines)
+            return 0;   /* read the ordinary way, to the next mark */
+        /* An empty line, passed over as next_plain does. */
+        r->line++;
+        r->pos++;
+        at++;
+        if (r->mk_i == r->mk_n)
+            return 0;
+    }
+    r->mk_last = (size_t)(m >> 32 & 0x7fffffffu);
+    r->mk_at = at + r->mk_last + 1;
+    r->pos += r->mk_last + 1;
+    r->line++;
+    r->records++;
+    r->rec.fields = r->fields;
+    r->rec.nfields = 0;
+    r->rec.raw = (cs_str){ at, r->mk_last };
+    r->rec.line = r->rec.end_line = r->line;
+    r->rec.index = r->records;
+    r->rec.lf_end = 1;
+    r->rec.printable = 1;
+    r->rec.checked = 1;
+    r->rec.mark = (uint32_t)m;
+    *out = &r->rec;
+    return 1;
+}
+
+void cs_reader_unmark(cs_reader *r)
+{
+    if (!r->rec.checked)
+        return;
+    r->pos -= r->mk_last + 1;
+    r->line--;
+    r->records--;
+    r->mk_n = 0;
+    r->rec.checked = 0;
+}
+
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
     int rc;
@@ -1392,6 +1501,9 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         return r->failed.code;
     }
     r->skipped_now = 0;
+    if (r->mk_i < r->mk_n && next_marked(r, out))
+        return 1;
+    r->rec.checked = 0;
 #ifdef CS_SCAN_AVX512
     if (r->wide ? next_plain_wide(r, out) : next_plain_narrow(r, out))
         return 1;
@@ -1407,6 +1519,134 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
             cs_error_set(&r->failed, rc, "earlier error");
     }
     return rc;
+}
+
+/* The lines of p[0, n) from the first line start (after the first "\n"),
+ * one after another, until about limit bytes are covered. A line that
+ * next_plain would split in place (no quote, no CR, ended by "\n"), of
+ * at most MARK_LINE bytes and MARK_FIELDS fields, is split here and
+ * shown to the checker; its mark is its length from bit 32 and, when the
+ * checker accepts it, MARK_CHECKED and the checker's word. Any other line
+ * without a quote gets a mark with its length alone, to be read the
+ * ordinary way (a CR in it may end a line for the reader, but the next
+ * mark still starts after its "\n"). The first line with a quote, or
+ * without its "\n" in p, ends the marks: from there on, where a record
+ * ends is libcsv's to say. */
+__attribute__((always_inline))
+static inline size_t mark_lines(cs_marker *m, const char *p, size_t n,
+                                size_t limit, uint64_t *marks, size_t cap,
+                                size_t *start, put_fn *put)
+{
+    const char *nl = memchr(p, '\n', n);
+    size_t pos, from, to, k = 0;
+
+    *start = 0;
+    if (!nl)
+        return 0;
+    pos = *start = (size_t)(nl - p) + 1;
+    to = pos + limit + MARK_LINE;
+    if (to > n)
+        to = n;
+    if (pos >= to)
+        return 0;
+    from = pos & ~(size_t)63;
+    m->scan(m->idx + from / 64 * 3, p + from, to - from);
+    while (k < cap && pos < to && pos - *start < limit) {
+        const char *field = p + pos;
+        size_t blk = pos / 64, last = (to - 1) / 64, eol;
+        const uint64_t *ix = m->idx + 3 * blk;
+        uint64_t fm = ~(uint64_t)0 << (pos % 64);
+        uint64_t cm = ix[0] & fm, om = ix[1] & fm, xm = ix[2] & fm, odd = 0;
+        uint64_t below;
+        cs_str *f = m->fields, *fend = m->fields + MARK_FIELDS;
+        cs_record rec;
+        uint32_t word;
+
+        if (last > (pos + MARK_LINE) / 64)
+            last = (pos + MARK_LINE) / 64;
+        while (!om) {
+            f = put(f, p + 64 * blk, cm, &field);
+            if (++blk > last || f > fend)
+                goto other;
+            ix += 3;
+            odd |= xm;
+            cm = ix[0];
+            om = ix[1];
+            xm = ix[2];
+        }
+        below = (om & -om) - 1;
+        f = put(f, p + 64 * blk, cm & below, &field);
+        eol = 64 * blk + ctz64(om);
+        if (f > fend || p[eol] != '\n' || eol - pos > MARK_LINE)
+            goto other;
+        f->ptr = field;
+        f->len = (size_t)(p + eol - field);
+        memset(&rec, 0, sizeof rec);
+        rec.fields = m->fields;
+        rec.nfields = (size_t)(f - m->fields) + 1;
+        rec.raw = (cs_str){ p + pos, eol - pos };
+        rec.lf_end = 1;
+        rec.printable = !(odd | (xm & below));
+        marks[k++] = (uint64_t)(eol - pos) << 32 |
+                     (m->check(m->ctx, &rec, &word) ? MARK_CHECKED | word : 0);
+        pos = eol + 1;
+        continue;
+    other:
+        /* Not split here: read the ordinary way, if no quote is in it. */
+        if (!(nl = memchr(p + pos, '\n', to - pos)) ||
+            memchr(p + pos, '"', (size_t)(nl - p) - pos))
+            return k;
+        marks[k++] = (uint64_t)((size_t)(nl - p) - pos) << 32;
+        pos = (size_t)(nl - p) + 1;
+    }
+    return k;
+}
+
+static size_t mark_narrow(cs_marker *m, const char *p, size_t n, size_t limit,
+                          uint64_t *marks, size_t cap, size_t *start)
+{
+    return mark_lines(m, p, n, limit, marks, cap, start, put_fields);
+}
+
+#ifdef CS_SCAN_AVX512
+__attribute__((target(AVX512_TARGET)))
+static size_t mark_wide(cs_marker *m, const char *p, size_t n, size_t limit,
+                        uint64_t *marks, size_t cap, size_t *start)
+{
+    return mark_lines(m, p, n, limit, marks, cap, start, put_fields_wide);
+}
+#endif
+
+static size_t mark_fill(void *ctx, const char *p, size_t n, size_t limit,
+                        uint64_t *marks, size_t cap, size_t *start)
+{
+    cs_marker *m = ctx;
+
+#ifdef CS_SCAN_AVX512
+    if (m->wide)
+        return mark_wide(m, p, n, limit, marks, cap, start);
+#endif
+    return mark_narrow(m, p, n, limit, marks, cap, start);
+}
+
+int cs_reader_mark_ahead(cs_reader *r, cs_mark_check *check, void *ctx)
+{
+    cs_marker *m;
+    size_t span = cs_source_lends(r->src);
+
+    if (r->marker || span == 0 || !(m = calloc(1, sizeof *m)))
+        return 0;
+    m->scan = r->scan;
+    m->wide = r->wide;
+    m->check = check;
+    m->ctx = ctx;
+    m->idx_cap = (span + 63) / 64 * 3;
+    if (!(m->idx = malloc(m->idx_cap * sizeof *m->idx))) {
+        free(m);
+        return 0;
+    }
+    r->marker = m;  /* freed after the source, whose thread calls it */
+    return cs_source_mark_fills(r->src, mark_fill, m);
 }
 
 int cs_reader_open_header(cs_reader **out, const cs_record **header,
@@ -1451,6 +1691,9 @@ void cs_reader_free(cs_reader *r)
         return;
     csv_free(&r->csv);
     cs_source_free(r->src);
+    if (r->marker)
+        free(r->marker->idx);
+    free(r->marker);
     cs_buf_dispose(&r->arena);
     cs_buf_dispose(&r->raw);
     free(r->offs);

@@ -95,7 +95,19 @@ typedef struct slot {
     char *buf;         /* room for a borrower's line (raw_cap), then data */
     long n;            /* bytes, 0 = end, < 0 = error (in err) */
     cs_error err;
+    uint64_t *marks;   /* lines checked ahead (cs_source_mark_fills) */
+    size_t nmarks, mstart;
 } slot;
+
+/* Marks a slot holds at most: lines of 32 bytes or more fill it. */
+#define SLOT_MARKS(pf) ((pf)->slot_size / 32)
+/* How much of each slot the thread checks ahead, in sixteenths: from
+ * MARK_SHARE0, one more after each wait for the reader to free a slot
+ * (the reader is the slower side), one less each time the reader waits
+ * for a slot (the thread is). CRAMPSTAT_CHECK_AHEAD=off turns the
+ * checking off, and a number from 0 to 16 fixes the share (for tests and
+ * comparisons); any other value is the default. */
+#define MARK_SHARE0 4
 
 typedef struct prefetch {
     pthread_t th;
@@ -110,6 +122,10 @@ typedef struct prefetch {
     int stop;
     uint64_t consumed;         /* raw bytes, as of the last filled slot */
     unsigned long members, replays;
+    cs_fill_fn *fill;          /* checks lines ahead, or NULL */
+    void *fill_ctx;
+    unsigned share;            /* sixteenths of a slot fill may check */
+    int share_fixed;           /* CRAMPSTAT_CHECK_AHEAD named it */
 } prefetch;
 
 static cs_source_opts defaults = { 2, RAW_CHUNK };
@@ -805,8 +821,13 @@ static void *producer(void *arg)
         slot *sl;
         cs_error e = {0};
         long n;
+        cs_fill_fn *fill;
+        void *ctx;
+        size_t share;
 
         pthread_mutex_lock(&pf->mu);
+        if (pf->head - pf->tail == SLOTS && pf->share < 16 && !pf->share_fixed)
+            pf->share++;
         while (pf->head - pf->tail == SLOTS && !pf->stop)
             pthread_cond_wait(&pf->cv, &pf->mu);
         if (pf->stop) {
@@ -814,8 +835,16 @@ static void *producer(void *arg)
             break;
         }
         sl = &pf->slot[pf->head % SLOTS];
+        fill = pf->fill;
+        ctx = pf->fill_ctx;
+        share = pf->share;
         pthread_mutex_unlock(&pf->mu);
         n = read_direct(s, sl->buf + pf->room, pf->slot_size, &e);
+        sl->nmarks = 0;
+        if (fill && n > 0 && share > 0)
+            sl->nmarks = fill(ctx, sl->buf + pf->room, (size_t)n,
+                              (size_t)n * share / 16, sl->marks,
+                              SLOT_MARKS(pf), &sl->mstart);
         pthread_mutex_lock(&pf->mu);
         sl->n = n;
         sl->err = e;
@@ -881,6 +910,8 @@ static slot *tail_slot(prefetch *pf, long *rc, cs_error *err)
         pf->lent = 0;
         give_back(pf);
     }
+    if (pf->tail == pf->head && pf->share > 0 && !pf->share_fixed)
+        pf->share--;
     while (pf->tail == pf->head)
         pthread_cond_wait(&pf->cv, &pf->mu);
     sl = &pf->slot[pf->tail % SLOTS];
@@ -940,6 +971,52 @@ long cs_source_borrow(cs_source *s, char **p, cs_error *err)
     pf->off = (size_t)sl->n;
     pf->lent = 1;
     return rc;
+}
+
+int cs_source_mark_fills(cs_source *s, cs_fill_fn *fn, void *ctx)
+{
+    prefetch *pf = s->pf;
+    const char *want = getenv("CRAMPSTAT_CHECK_AHEAD");
+    unsigned long fixed = 0;
+    char *end;
+    int k;
+
+    if (!pf || (want && strcmp(want, "off") == 0))
+        return 0;
+    if (want && *want >= '0' && *want <= '9') {
+        fixed = strtoul(want, &end, 10);
+        if (*end || fixed > 16)
+            want = NULL;
+    } else {
+        want = NULL;
+    }
+    pthread_mutex_lock(&pf->mu);
+    for (k = 0; k < SLOTS; k++)
+        if (!pf->slot[k].marks &&
+            !(pf->slot[k].marks = malloc(SLOT_MARKS(pf) * sizeof(uint64_t))))
+            break;
+    if (k == SLOTS) {
+        pf->fill = fn;
+        pf->fill_ctx = ctx;
+        pf->share = want ? (unsigned)fixed : MARK_SHARE0;
+        pf->share_fixed = want != NULL;
+    }
+    pthread_mutex_unlock(&pf->mu);
+    return k == SLOTS;
+}
+
+size_t cs_source_marks(const cs_source *s, const char **at,
+                       const uint64_t **marks)
+{
+    const prefetch *pf = s->pf;
+    const slot *sl;
+
+    if (!pf || !pf->lent)
+        return 0;
+    sl = &pf->slot[pf->tail % SLOTS];
+    *at = sl->buf + pf->room + sl->mstart;
+    *marks = sl->marks;
+    return sl->nmarks;
 }
 
 long cs_source_read(cs_source *s, char *buf, size_t cap, cs_error *err)
@@ -1028,8 +1105,10 @@ void cs_source_free(cs_source *s)
         pthread_join(pf->th, NULL);
         pthread_cond_destroy(&pf->cv);
         pthread_mutex_destroy(&pf->mu);
-        for (int k = 0; k < SLOTS; k++)
+        for (int k = 0; k < SLOTS; k++) {
             free(pf->slot[k].buf);
+            free(pf->slot[k].marks);
+        }
         free(pf);
     }
     if (s->z_init)

@@ -1262,6 +1262,236 @@ static void test_open_errors(void **state)
     cs_reader_free(NULL);
 }
 
+/* The structural index is built a stretch at a time ahead of the line
+ * being read: runs of empty lines (passed over inside one call), lines
+ * and fields longer than a stretch, must still be read from a whole
+ * index, in a buffer read in one piece and in one refilled from a file. */
+static void test_index_stretches(void **state)
+{
+    struct text in = {0}, want = {0}, got = {0};
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    char b[64];
+    unsigned long line = 1;
+    (void)state;
+
+    puts_(&in, "a,b\n");
+    puts_(&want, "1-1:a|b;");
+    for (int k = 0; k < 6; k++) {
+        /* Empty lines over two stretches, then a record. */
+        putrep(&in, '\n', 150000 + 4099 * (size_t)k);
+        line += 150000 + 4099 * (size_t)k;
+        snprintf(b, sizeof b, "c%d,d\n", k);
+        puts_(&in, b);
+        line++;
+        snprintf(b, sizeof b, "%lu-%lu:c%d|d;", line, line, k);
+        puts_(&want, b);
+        /* A field of 100,000 bytes, with a comma after it. */
+        putrep(&in, 'x', 100000);
+        puts_(&in, ",y\n");
+        line++;
+        snprintf(b, sizeof b, "%lu-%lu:", line, line);
+        puts_(&want, b);
+        putrep(&want, 'x', 100000);
+        puts_(&want, "|y;");
+    }
+    assert_int_equal(cs_reader_open_mem(&r, "stretch.csv", in.p, in.len, NULL,
+                                        &err), CS_OK);
+    put(&got, "", 0);
+    while (cs_reader_next(r, &rec, &err) > 0)
+        dump_record(&got, rec);
+    assert_int_equal(err.code, CS_OK);
+    assert_string_equal(got.p, want.p);
+    cs_reader_free(r);
+    free(in.p);
+    free(want.p);
+    free(got.p);
+}
+
+/* ---- lines checked ahead (cs_reader_mark_ahead) ---- */
+
+/* The checker: a line of three fields whose second is "ok"; its word is
+ * the first field's number, so that the reader must hand back the word
+ * of the very line it stands on. Counts its calls (on the read-ahead
+ * thread: read only after the reader is freed). */
+static unsigned long mark_calls;
+static int check_ok(void *ctx, const cs_record *rec, uint32_t *word)
+{
+    (void)ctx;
+    mark_calls++;
+    if (rec->nfields != 3 || rec->fields[1].len != 2 ||
+        memcmp(rec->fields[1].ptr, "ok", 2) != 0)
+        return 0;
+    *word = (uint32_t)strtoul(rec->fields[0].ptr, NULL, 10);
+    return 1;
+}
+
+/* A file of about 12 MiB: numbered lines "N,ok,PAD" of varying length,
+ * among them lines the checker refuses, and now and then an empty line,
+ * a CR LF, a byte above 0x7e, a line of 70 fields, one of 2,000 bytes;
+ * from 6 MiB on, three records of 1,000,000 bytes whose quoted field
+ * holds lines the checker would accept ("N,ok,x"), so that a read-ahead
+ * buffer starts inside one of them; then more numbered lines. *late
+ * counts the lines "N,ok," from 10 MiB on. */
+static void mark_input(struct text *t, unsigned long *late)
+{
+    unsigned long n = 0;
+    char b[160];
+
+    *late = 0;
+    puts_(t, "id,kind,pad\n");
+    while (t->len < (12u << 20)) {
+        n++;
+        if (t->len > (6u << 20) && t->len < (7u << 20)) {
+            for (int k = 0; k < 3; k++) {
+                size_t start = t->len;
+                snprintf(b, sizeof b, "%lu,\"", n++);
+                puts_(t, b);
+                while (t->len - start < 1000000 - 40) {
+                    snprintf(b, sizeof b, "%lu,ok,x\n", 9000000 + t->len);
+                    puts_(t, b);
+                }
+                puts_(t, "end\",q\n");
+            }
+            continue;
+        }
+        snprintf(b, sizeof b, "%lu,%s,", n, n % 5 == 0 ? "no" : "ok");
+        *late += t->len >= (10u << 20) && n % 5 != 0;
+        puts_(t, b);
+        putrep(t, 'a' + (char)(n % 26), n * 7 % 61);
+        if (n % 997 == 0)
+            puts_(t, "\r");
+        if (n % 1009 == 0)
+            puts_(t, "\xc3\xa9");
+        if (n % 1013 == 0)
+            for (int k = 0; k < 67; k++)
+                puts_(t, ",f");
+        if (n % 1019 == 0)
+            putrep(t, 'L', 2000);
+        puts_(t, "\n");
+        if (n % 1021 == 0)
+            puts_(t, "\n");
+    }
+}
+
+/* Every record as dump_record gives it and its index, a checked one
+ * split here from its raw text; *checked counts those. With unmark, every checked line
+ * whose number is a multiple of 13 is given back (cs_reader_unmark) and
+ * must come again the ordinary way at the next call. */
+static void read_marked(const char *path, int mark, int unmark,
+                        struct text *got, unsigned long *checked)
+{
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    unsigned long back = 0;   /* the line given back, or 0 */
+
+    *checked = 0;
+    put(got, "", 0);
+    /* As ingest does: the header first, which starts the source. */
+    assert_int_equal(cs_reader_open(&r, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+    dump_record(got, rec);
+    if (mark)
+        assert_int_equal(cs_reader_mark_ahead(r, check_ok, NULL), 1);
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        char b[64];
+        if (back) {
+            assert_false(rec->checked);
+            assert_int_equal(rec->line, back);
+            back = 0;
+        }
+        snprintf(b, sizeof b, "#%llu", (unsigned long long)rec->index);
+        if (!rec->checked) {
+            dump_record(got, rec);
+            puts_(got, b);
+            continue;
+        }
+        /* A checked line: accepted by check_ok, with its word, and a
+         * plain line of the buffer with "\n" after it. */
+        assert_int_equal(rec->nfields, 0);
+        assert_true(rec->lf_end && rec->printable);
+        assert_int_equal(rec->raw.ptr[rec->raw.len], '\n');
+        assert_int_equal(rec->mark, strtoul(rec->raw.ptr, NULL, 10));
+        if (unmark && rec->mark % 13 == 0) {
+            back = rec->line;
+            cs_reader_unmark(r);
+            continue;
+        }
+        (*checked)++;
+        {
+            char l[64];
+            snprintf(l, sizeof l, "%lu-%lu:", rec->line, rec->end_line);
+            puts_(got, l);
+        }
+        for (size_t i = 0; i < rec->raw.len; i++)
+            put(got, rec->raw.ptr[i] == ',' ? "|" : rec->raw.ptr + i, 1);
+        put(got, ";", 1);
+        puts_(got, b);
+    }
+    assert_int_equal(err.code, CS_OK);
+    cs_reader_free(r);
+}
+
+static void test_mark_ahead(void **state)
+{
+    char path[] = "/tmp/crampstat-mark-XXXXXX";
+    struct text in = {0}, want = {0}, got = {0};
+    unsigned long checked, late;
+    int fd;
+    (void)state;
+
+    mark_input(&in, &late);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, in.p, in.len), (ssize_t)in.len);
+    close(fd);
+    read_marked(path, 0, 0, &want, &checked);
+    assert_int_equal(checked, 0);
+    /* The whole of each buffer read ahead checked: those filled before
+     * the call (at most the first five MiB) are not, nor what follows a
+     * quote in a buffer (up to 10 MiB). Past that, every line "N,ok,"
+     * comes checked but at most one a buffer (the one it starts inside). */
+    setenv("CRAMPSTAT_CHECK_AHEAD", "16", 1);
+    mark_calls = 0;
+    read_marked(path, 1, 0, &got, &checked);
+    assert_string_equal(got.p, want.p);
+    assert_true(mark_calls > 0);
+    assert_true(checked >= late - 2);
+    /* Lines given back come again the ordinary way. */
+    got.len = 0;
+    read_marked(path, 1, 1, &got, &checked);
+    assert_string_equal(got.p, want.p);
+    assert_true(checked > 0);
+    /* The share that adapts, and none. */
+    unsetenv("CRAMPSTAT_CHECK_AHEAD");
+    got.len = 0;
+    read_marked(path, 1, 0, &got, &checked);
+    assert_string_equal(got.p, want.p);
+    setenv("CRAMPSTAT_CHECK_AHEAD", "0", 1);
+    got.len = 0;
+    read_marked(path, 1, 0, &got, &checked);
+    assert_string_equal(got.p, want.p);
+    assert_int_equal(checked, 0);
+    /* Off: the call says so. */
+    setenv("CRAMPSTAT_CHECK_AHEAD", "off", 1);
+    {
+        cs_error err = {0};
+        cs_reader *r;
+        const cs_record *rec;
+        assert_int_equal(cs_reader_open(&r, path, NULL, &err), CS_OK);
+        assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+        assert_int_equal(cs_reader_mark_ahead(r, check_ok, NULL), 0);
+        cs_reader_free(r);
+    }
+    unsetenv("CRAMPSTAT_CHECK_AHEAD");
+    unlink(path);
+    free(in.p);
+    free(want.p);
+    free(got.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1286,6 +1516,8 @@ int main(void)
         cmocka_unit_test(test_skip_overlong_ends),
         cmocka_unit_test(test_skip_unterminated),
         cmocka_unit_test(test_small_buffers),
+        cmocka_unit_test(test_index_stretches),
+        cmocka_unit_test(test_mark_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

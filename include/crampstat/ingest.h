@@ -59,6 +59,15 @@ int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
  * *wave; for any, neither (pass NULL). */
 int cs_ingest_next(cs_ingest *in, const cs_record **rec, cs_session *ses,
                    cs_wave *wave, cs_error *err);
+/* For an exercise input whose accepted rows the caller writes as they
+ * lie when they are their own canonical text (ingest's runs): have the
+ * read-ahead thread check such rows ahead, when it has time. A row it
+ * accepted comes out with rec->checked set and, of *ses, only session_id
+ * and canon_cells (all canonical) filled; the duplicate check and the
+ * counts are as for any row. Returns 1 when on; 0 when the input has no
+ * read-ahead thread, is not exercise rows, or CRAMPSTAT_CHECK_AHEAD is
+ * off. */
+int cs_ingest_mark_runs(cs_ingest *in);
 /* Start (or stop, with NULL) checking session ids for duplicates. */
 void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids);
 /* Move the row last handed out from accepted to rejected, for a stage

@@ -33,6 +33,11 @@ typedef struct cs_record {
      * such bytes, none of them a comma, a quote, CR or LF; 0 when not
      * known. */
     unsigned char printable;
+    /* 1 for a line the read-ahead thread checked (cs_reader_mark_ahead):
+     * then its fields are not split (nfields is 0), raw is the line, and
+     * mark is the checker's word for it; 0 for every other record. */
+    unsigned char checked;
+    uint32_t mark;
 } cs_record;
 
 typedef struct cs_read_opts {
@@ -80,6 +85,24 @@ const char *cs_reader_skipped(const cs_reader *r, uint64_t *len);
  * the last record handed out is still there then. NULL turns it off. The
  * caller uses whatever it kept before it frees the reader. */
 void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx);
+/* Check lines ahead on the source's read-ahead thread: check(ctx, rec,
+ * &word) is called there for lines split in place (plain, printable,
+ * each ended by a lone "\n") and returns 1 for a line the caller would
+ * take as it lies, with a word of its own about it. Such lines then come
+ * out of cs_reader_next as records with checked set (see cs_record), at
+ * their own line and record numbers; the others as before. check must
+ * be safe to run beside the caller. Call it after the first record (the
+ * source starts its thread at the first read). Returns 1 when on, 0 when
+ * the source does not read ahead (--threads 1, memory), when
+ * CRAMPSTAT_CHECK_AHEAD is off, or when memory is short: then nothing
+ * changes. */
+typedef int cs_mark_check(void *ctx, const cs_record *rec, uint32_t *word);
+typedef struct cs_marker cs_marker;
+int cs_reader_mark_ahead(cs_reader *r, cs_mark_check *check, void *ctx);
+/* Right after a checked record: read its line again the ordinary way at
+ * the next call (split and handed out like any line), and use no more
+ * marks of the current buffer. */
+void cs_reader_unmark(cs_reader *r);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);
 void cs_reader_free(cs_reader *r);

@@ -50,6 +50,21 @@ size_t cs_source_lends(const cs_source *s);
  * the input, or a negative cs_code, as cs_source_read; only for a source
  * that lends. */
 long cs_source_borrow(cs_source *s, char **p, cs_error *err);
+/* Lines checked ahead, on the read-ahead thread: fn(ctx, p, n, limit,
+ * marks, cap, start) is given each buffer it fills (n bytes at p) and may
+ * describe, in at most cap marks, the lines it has checked, one after
+ * another from p + *start, covering about limit bytes; it returns how
+ * many. limit adapts so that the thread checks what the reader would
+ * otherwise wait for. Returns 1 when set, 0 when the source does not read
+ * ahead (or is out of memory). fn must be safe to run beside the reader;
+ * buffers filled before the call have no marks. */
+typedef size_t cs_fill_fn(void *ctx, const char *p, size_t n, size_t limit,
+                          uint64_t *marks, size_t cap, size_t *start);
+int cs_source_mark_fills(cs_source *s, cs_fill_fn *fn, void *ctx);
+/* The marks of the buffer last borrowed (cs_source_borrow): their count,
+ * the first marked line at *at; 0 when there are none. */
+size_t cs_source_marks(const cs_source *s, const char **at,
+                       const uint64_t **marks);
 /* The name given at open. */
 const char *cs_source_name(const cs_source *s);
 /* Bytes of its raw input buffer (cs_source_opts.buf_size as applied). */

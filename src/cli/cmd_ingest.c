@@ -228,8 +228,10 @@ int cmd_ingest(int argc, char **argv)
                    cs_schema_is_canonical(s) && cs_schema_n_extra(s) == 0 &&
                    cs_writer_copies(out.w, ',');
         rn = (run){ out.w, NULL, 0 };
-        if (rows_run)
+        if (rows_run) {
             cs_ingest_on_move(in, run_flush, &rn);
+            cs_ingest_mark_runs(in);
+        }
         while ((rc = cs_ingest_next(in, &rec, &ses, &wave, &err)) > 0) {
             switch (cs_schema_kind(s)) {
             case CS_SCHEMA_EXERCISE:

@@ -133,4 +133,69 @@ for how in file stdin threads1; do
     check_grep "runs ($how): counts" "30000 rows read, $((30000 - rejected)) accepted, $rejected rejected" "$T/runs.$how.err"
 done
 
+
+# Rows checked ahead by the read-ahead thread (CRAMPSTAT_CHECK_AHEAD: the
+# whole of each buffer, the share that adapts, none, and --threads 1)
+# must come out as the rows read one by one: the same output, the same
+# reject log, and the counts. 200,000 rows (16 MB, gzip: the read-ahead
+# buffers of 1 MiB after the first few are checked) with, at their own
+# intervals, a "12.0" (written "12"), a rejected row, a CR LF, an empty
+# line, and a session id seen before (rejected as a duplicate, by the
+# ordinary path once the checked row is given back); and in the middle a
+# quoted field of 300 lines that each look like a row, so that a buffer
+# begins inside a record (the record is rejected: its activity holds line
+# ends and is too long). The expected output, counts and the line and
+# record number of each rejected row come from the same awk loop.
+awk -v n=200000 -v want="$T/ahead.want" -v rej="$T/ahead.rejlines" 'BEGIN {
+    h = "participant_id,session_id,start_time,activity,duration_min,intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,cramp,cramp_muscle"
+    print h; print h >want
+    line = 1; rec = 1
+    for (i = 1; i <= n; i++) {
+        sid = (i % 1499 == 0) ? i - 700 : i
+        p = sprintf("P%07d,S%09d,2024-%02d-%02dT07:30:00Z", int(i / 25) + 1, sid, i % 12 + 1, i % 28 + 1)
+        dur = (i % 997 == 0) ? 0 : 30 + i % 90
+        temp = (i % 1009 == 0) ? "12.0" : sprintf("%d.%d", int((i % 400) / 10), i % 9 + 1)
+        act = "running"
+        if (i == 100000) {
+            act = "\"run"
+            for (k = 0; k < 300; k++)
+                act = act sprintf("\nP%07d,S%09d,2024-01-01T07:30:00Z,running,45,4,4.6,70,2080,9,no,no,", 1, 900000000 + k)
+            act = act "\nning\""
+        }
+        tail = sprintf(",%d,%d,%s,%d,%d,%d,no,%s,%s", dur, i % 10 + 1, temp, i % 100, 1000 + i % 2000, i % 30, i % 2 ? "yes" : "no", i % 2 ? "hamstring" : "")
+        printf "%s,%s%s%s", p, act, tail, (i % 2003 == 0) ? "\r\n" : "\n"
+        line++; rec++
+        if (dur == 0 || sid != i || i == 100000)
+            print line "," rec - 1 >rej
+        if (i == 100000)
+            line += 301
+        if (i % 3001 == 0) {
+            printf "\n"; line++
+        }
+        if (dur == 0 || sid != i || i == 100000)
+            continue
+        sub(/^12\.0$/, "12", temp)
+        print p ",running" sprintf(",%d,%d,%s,%d,%d,%d,no,%s,%s", dur, i % 10 + 1, temp, i % 100, 1000 + i % 2000, i % 30, i % 2 ? "yes" : "no", i % 2 ? "hamstring" : "") >want
+    }
+}' | gzip -1 >"$T/ahead.csv.gz"
+nrej=$(wc -l <"$T/ahead.rejlines")
+for how in 16 adapt off threads1; do
+    case $how in
+    16) CRAMPSTAT_CHECK_AHEAD=16 cs ingest --schema exercise --rejects "$T/ahead.rej.$how" "$T/ahead.csv.gz" >"$T/ahead.$how" 2>"$T/ahead.$how.err" ;;
+    adapt) cs ingest --schema exercise --rejects "$T/ahead.rej.$how" "$T/ahead.csv.gz" >"$T/ahead.$how" 2>"$T/ahead.$how.err" ;;
+    off) CRAMPSTAT_CHECK_AHEAD=off cs ingest --schema exercise --rejects "$T/ahead.rej.$how" "$T/ahead.csv.gz" >"$T/ahead.$how" 2>"$T/ahead.$how.err" ;;
+    threads1) cs ingest --threads 1 --schema exercise --rejects "$T/ahead.rej.$how" "$T/ahead.csv.gz" >"$T/ahead.$how" 2>"$T/ahead.$how.err" ;;
+    esac
+    check "checked ahead ($how) exit" 0 $?
+    check_file "checked ahead ($how): the rows" "$T/ahead.want" "$T/ahead.$how"
+    check_grep "checked ahead ($how): counts" "200000 rows read, $((200000 - nrej)) accepted, $nrej rejected" "$T/ahead.$how.err"
+    # The log's rows (a raw cell may hold line ends): source,line,record,...
+    awk -v src="$T/ahead.csv.gz," 'index($0, src) == 1' "$T/ahead.rej.$how" |
+        cut -d, -f2,3 >"$T/ahead.rejat.$how"
+    check_file "checked ahead ($how): each rejected row's line and record" "$T/ahead.rejlines" "$T/ahead.rejat.$how"
+done
+check_file "checked ahead: the reject log as with --threads 1 (16)" "$T/ahead.rej.threads1" "$T/ahead.rej.16"
+check_file "checked ahead: the reject log as with --threads 1 (adapt)" "$T/ahead.rej.threads1" "$T/ahead.rej.adapt"
+check_file "checked ahead: the reject log as with --threads 1 (off)" "$T/ahead.rej.threads1" "$T/ahead.rej.off"
+
 finish
