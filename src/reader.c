@@ -100,6 +100,8 @@ struct cs_reader {
 #define MARK_LINE 1024      /* the longest line it checks */
 #define MARK_FIELDS 64      /* the most fields of a line it checks */
 #define MARK_CHECKED ((uint64_t)1 << 63)   /* a mark's line was accepted */
+#define MARK_PRINTABLE ((uint64_t)1 << 62) /* ... and is printable ASCII */
+#define MARK_LEN(m) ((size_t)((m) >> 32 & 0x3fffffffu))
 struct cs_marker {
     void (*scan)(uint64_t *idx, const char *p, size_t n);
     int wide;
@@ -1448,19 +1450,23 @@ static int next_marked(cs_reader *r, const cs_record **out)
             r->mk_n = 0;
         return 0;
     }
-    while (!((m = r->mk[r->mk_i++]) & MARK_CHECKED)) {
-        size_t len = (size_t)(m >> 32 & 0x7fffffffu);
-        r->mk_at = at + len + 1;
-        if (len || r->opts.keep_empty_lines)
+    for (;;) {
+        m = r->mk[r->mk_i++];
+        r->mk_at = at + MARK_LEN(m) + 1;
+        if (MARK_LEN(m) == 0 && !r->opts.keep_empty_lines) {
+            /* An empty line, passed over as next_plain does. */
+            r->line++;
+            r->pos++;
+            at++;
+            if (r->mk_i == r->mk_n)
+                return 0;
+            continue;
+        }
+        if (!(m & MARK_CHECKED))
             return 0;   /* read the ordinary way, to the next mark */
-        /* An empty line, passed over as next_plain does. */
-        r->line++;
-        r->pos++;
-        at++;
-        if (r->mk_i == r->mk_n)
-            return 0;
+        break;
     }
-    r->mk_last = (size_t)(m >> 32 & 0x7fffffffu);
+    r->mk_last = MARK_LEN(m);
     r->mk_at = at + r->mk_last + 1;
     r->pos += r->mk_last + 1;
     r->line++;
@@ -1471,7 +1477,7 @@ static int next_marked(cs_reader *r, const cs_record **out)
     r->rec.line = r->rec.end_line = r->line;
     r->rec.index = r->records;
     r->rec.lf_end = 1;
-    r->rec.printable = 1;
+    r->rec.printable = (m & MARK_PRINTABLE) != 0;
     r->rec.checked = 1;
     r->rec.mark = (uint32_t)m;
     *out = &r->rec;
@@ -1526,7 +1532,8 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
  * next_plain would split in place (no quote, no CR, ended by "\n"), of
  * at most MARK_LINE bytes and MARK_FIELDS fields, is split here and
  * shown to the checker; its mark is its length from bit 32 and, when the
- * checker accepts it, MARK_CHECKED and the checker's word. Any other line
+ * checker accepts it, MARK_CHECKED, the checker's word, and
+ * MARK_PRINTABLE when the line is printable ASCII. Any other line
  * without a quote gets a mark with its length alone, to be read the
  * ordinary way (a CR in it may end a line for the reader, but the next
  * mark still starts after its "\n"). The first line with a quote, or
@@ -1588,7 +1595,10 @@ static inline size_t mark_lines(cs_marker *m, const char *p, size_t n,
         rec.lf_end = 1;
         rec.printable = !(odd | (xm & below));
         marks[k++] = (uint64_t)(eol - pos) << 32 |
-                     (m->check(m->ctx, &rec, &word) ? MARK_CHECKED | word : 0);
+                     (m->check(m->ctx, &rec, &word)
+                          ? MARK_CHECKED | word |
+                            (rec.printable ? MARK_PRINTABLE : 0)
+                          : 0);
         pos = eol + 1;
         continue;
     other:

@@ -14,6 +14,12 @@
  *    the whole input in one csv_parse with the reader's settings (strict,
  *    no trimming), and where the reader finds malformed CSV libcsv fails
  *    too, after the same records.
+ *  - with lines checked ahead on the read-ahead thread
+ *    (cs_reader_mark_ahead, the whole of each buffer), the reader gives
+ *    the same records as without, on the plain C scan and on the widest:
+ *    a checked record is a line split in place, ended by "\n", with the
+ *    checker's word and the printable flag its bytes give; every third
+ *    one is given back (cs_reader_unmark) and comes again unchecked.
  * The source runs with a buffer of 8 bytes to 4 KiB that varies with the
  * input, so that refills split lines, CR LF pairs and quoted fields
  * anywhere; in the caller's thread or, for every other size, in a
@@ -98,14 +104,28 @@ static int scan_here(const char *scan)
     return cs__scan_index(scan, w, "", 0) == 0;
 }
 
+/* The checker for lines checked ahead: a line of an odd number of
+ * fields whose first is not one byte long; its word is the count. */
+static int check_odd(void *ctx, const cs_record *rec, uint32_t *word)
+{
+    (void)ctx;
+    if (rec->nfields % 2 == 0 || rec->fields[0].len == 1)
+        return 0;
+    *word = (uint32_t)rec->nfields;
+    return 1;
+}
+
 /* Read the input with the reader on scan; 0 when that scan is not on
- * this CPU. */
+ * this CPU. With mark, lines are checked ahead after the first record
+ * (when the source reads ahead), and a checked line is taken apart here
+ * to be kept as the fields it is. */
 static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
-                     size_t size, int keep_empty)
+                     size_t size, int keep_empty, int mark)
 {
     cs_reader *r = NULL;
     cs_read_opts ro = { 0 };
     const cs_record *rec;
+    unsigned long back = 0;   /* a checked line given back */
 
     reset(l);
     if (!scan_here(scan))
@@ -118,6 +138,51 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
         return 1;
     assert(strcmp(cs__reader_scan(r), scan) == 0);
     while ((l->rc = cs_reader_next(r, &rec, &l->err)) > 0) {
+        if (mark && rec->index == 1) {
+            setenv("CRAMPSTAT_CHECK_AHEAD", "16", 1);
+            cs_reader_mark_ahead(r, check_odd, NULL);
+            unsetenv("CRAMPSTAT_CHECK_AHEAD");
+        }
+        if (back) {
+            assert(!rec->checked && rec->line == back);
+            back = 0;
+        }
+        if (rec->checked) {
+            size_t nf = 1, i;
+            int printable = 1;
+            assert(mark && rec->nfields == 0 && rec->lf_end &&
+                   rec->line == rec->end_line &&
+                   rec->raw.ptr[rec->raw.len] == '\n');
+            for (i = 0; i < rec->raw.len; i++) {
+                unsigned char c = (unsigned char)rec->raw.ptr[i];
+                assert(c != '"' && c != '\r' && c != '\n');
+                nf += c == ',';
+                printable &= c - 0x20u < 0x5fu;
+            }
+            assert(rec->mark == nf && nf % 2 == 1 &&
+                   rec->printable == printable);
+            if (rec->line % 3 == 0) {
+                back = rec->line;
+                cs_reader_unmark(r);
+                continue;
+            }
+            if (l->nrec < MAXR) {
+                l->line[l->nrec] = rec->line;
+                l->end_line[l->nrec] = rec->end_line;
+                l->raw_len[l->nrec] = rec->raw.len;
+                l->printable[l->nrec] = rec->printable;
+                add_bytes(l, rec->raw.ptr, rec->raw.len);
+            }
+            for (const char *f = rec->raw.ptr, *e = f + rec->raw.len;;) {
+                const char *c = memchr(f, ',', (size_t)(e - f));
+                add_field(l, f, (size_t)((c ? c : e) - f));
+                if (!c)
+                    break;
+                f = c + 1;
+            }
+            end_record(l);
+            continue;
+        }
         /* A printable record is what the flag says: split in place, every
          * byte printable ASCII, no quote (so no field holds one). */
         if (rec->printable) {
@@ -162,7 +227,8 @@ static void same(const rec_list *a, const rec_list *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static rec_list a[NSCANS], b;      /* the reader's per scan, libcsv's */
+    static rec_list a[NSCANS], b, m;   /* the reader's per scan, libcsv's,
+                                        * with lines checked ahead */
     static uint64_t ref[3 * (65536 / 64 + 1)], idx[3 * (65536 / 64 + 1)];
     struct csv_parser p;
     const uint8_t *d = data;
@@ -189,9 +255,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* 2. The reader on each scan, empty lines kept or not. */
     for (int keep = 1; keep >= 0; keep--) {
+        size_t wide = 0;
         for (size_t s = 0; s < NSCANS; s++)
-            if (read_scan(&a[s], scans[s], data, size, keep) && s > 0)
-                same(&a[0], &a[s]);
+            if (read_scan(&a[s], scans[s], data, size, keep, 0)) {
+                wide = s;
+                if (s > 0)
+                    same(&a[0], &a[s]);
+            }
+        /* 2b. With lines checked ahead, on the plain C scan and the
+         * widest. */
+        read_scan(&m, scans[0], data, size, keep, 1);
+        same(&a[0], &m);
+        if (wide > 0) {
+            read_scan(&m, scans[wide], data, size, keep, 1);
+            same(&a[0], &m);
+        }
     }
 
     /* 3. The reader (defaults) against libcsv. Compressed and UTF-16/32
