@@ -60,7 +60,7 @@ struct cs_reader {
     uint64_t *idx;          /* per 64 bytes of buf: commas, '"' LF CR, and
                              * bytes outside 0x20-0x7e */
     size_t idx_cap;         /* words allocated */
-    size_t ix_from, indexed; /* buf[ix_from, indexed) is in idx */
+    size_t ix_from, ix_end; /* buf[ix_from, ix_end) is in idx */
 
     struct csv_parser csv;
     int in_csv;             /* a libcsv record is open */
@@ -377,25 +377,19 @@ int cs__scan_index(const char *name, uint64_t *idx, const char *p, size_t n)
 const char *cs__reader_scan(const cs_reader *r) { return r->scan_name; }
 
 /* Make the index hold the block of byte at (< r->len), scanning up to
- * INDEX_AHEAD bytes on from there: the index holds the blocks of
- * [ix_from, indexed) and grows from its end, or starts again at at's
- * block when at lies outside it (lines the read-ahead thread checked are
- * never scanned here). Refill resets indexed when it moves the bytes.
- * Returns 0 when the index could not grow with the buffer. */
+ * INDEX_AHEAD bytes on from there: the index holds the bytes of
+ * [ix_from, ix_end), whole blocks but for a last one that ends the
+ * buffer, and grows from its end, or starts again at at's block when at
+ * lies outside it (lines the read-ahead thread checked are never scanned
+ * here). Refill resets it when it moves the bytes, and takes a short last
+ * block out of it when it adds bytes after them. Returns 0 when the index
+ * could not grow with the buffer. */
 #define INDEX_AHEAD ((size_t)64 << 10)
-
-/* The end of the blocks the index holds whole: a last block scanned short
- * is scanned again once more bytes follow it. */
-static inline size_t index_end(const cs_reader *r)
-{
-    return r->indexed == r->len ? r->indexed : r->indexed & ~(size_t)63;
-}
-
 static int index_at(cs_reader *r, size_t at)
 {
     size_t from, to;
 
-    if (at >= r->ix_from && at < index_end(r))
+    if (at >= r->ix_from && at < r->ix_end)
         return 1;
     if ((r->len + 63) / 64 * 3 > r->idx_cap) {
         size_t n = (r->cap + 63) / 64 * 3;
@@ -405,14 +399,14 @@ static int index_at(cs_reader *r, size_t at)
         r->idx = p;
         r->idx_cap = n;
     }
-    from = r->indexed & ~(size_t)63;
+    from = r->ix_end & ~(size_t)63;
     if (at < r->ix_from || (at & ~(size_t)63) > from)
         r->ix_from = from = at & ~(size_t)63;
     to = (at + INDEX_AHEAD) & ~(size_t)63;
     if (to > r->len)
         to = r->len;
     r->scan(r->idx + from / 64 * 3, r->buf + from, to - from);
-    r->indexed = to;
+    r->ix_end = to;
     return 1;
 }
 
@@ -617,7 +611,7 @@ static int tail_home(cs_reader *r, cs_error *err)
         r->cap = r->own_cap;
     }
     if (r->pos > 0)
-        r->ix_from = r->indexed = 0;  /* at pos 0 the bytes keep their offsets */
+        r->ix_from = r->ix_end = 0;  /* at pos 0 the bytes keep their offsets */
     r->len = tail;
     r->pos = 0;
     return 1;
@@ -656,7 +650,7 @@ static int refill(cs_reader *r, cs_error *err)
         r->buf = p - r->len;
         r->len += (size_t)n;
         r->cap = r->len;
-        r->ix_from = r->indexed = 0;
+        r->ix_from = r->ix_end = 0;
         if (r->marker)
             r->mk_n = cs_source_marks(r->src, &r->mk_at, &r->mk);
         return r->bom_checked ? 1 : check_bom(r, err);
@@ -683,6 +677,7 @@ static int refill(cs_reader *r, cs_error *err)
         return 0;
     }
     r->len += (size_t)n;
+    r->ix_end &= ~(size_t)63;   /* a short last block is no longer last */
     /* After the first read the source knows whether it reads ahead. A
      * lent buffer with the room before it stays within LINE_BUF, so a
      * line the own buffer would refuse is never read whole in one. */
@@ -1351,7 +1346,8 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
 
         /* Each line, an empty one passed over included, may start past
          * what the index holds. */
-        if (!index_at(r, r->pos))
+        if ((r->pos < r->ix_from || r->pos >= r->ix_end) &&
+            !index_at(r, r->pos))
             return 0;
         ix = r->idx + 3 * blk;
         cm = ix[0] & from;
@@ -1374,9 +1370,13 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
                 f = r->fields + nf;
                 froom = r->fields + r->fcap - 64;
             }
-            if (64 * blk >= index_end(r) && !index_at(r, 64 * blk))
-                return 0;
-            ix = r->idx + 3 * blk;
+            if (64 * blk < r->ix_end) {
+                ix += 3;
+            } else {
+                if (!index_at(r, 64 * blk))
+                    return 0;
+                ix = r->idx + 3 * blk;
+            }
             odd |= xm;
             cm = ix[0];
             om = ix[1];
