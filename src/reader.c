@@ -1537,8 +1537,10 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
  * without a quote gets a mark with its length alone, to be read the
  * ordinary way (a CR in it may end a line for the reader, but the next
  * mark still starts after its "\n"). The first line with a quote, or
- * without its "\n" in p, ends the marks: from there on, where a record
- * ends is libcsv's to say. */
+ * without its "\n" in p, ends the marks: past a quote, lines may lie
+ * inside a quoted field. (The reader would only drop such marks, as it
+ * never stands at their start outside a record; marking them is wasted
+ * work.) */
 __attribute__((always_inline))
 static inline size_t mark_lines(cs_marker *m, const char *p, size_t n,
                                 size_t limit, uint64_t *marks, size_t cap,
