@@ -105,8 +105,7 @@ struct cs_reader {
 struct cs_marker {
     void (*scan)(uint64_t *idx, const char *p, size_t n);
     int wide;
-    uint64_t *idx;
-    size_t idx_cap;         /* words */
+    uint64_t *idx;          /* for a whole buffer of the source's */
     cs_mark_check *check;
     void *ctx;
     cs_str fields[MARK_FIELDS + 64 + 8];
@@ -1652,13 +1651,17 @@ int cs_reader_mark_ahead(cs_reader *r, cs_mark_check *check, void *ctx)
     m->wide = r->wide;
     m->check = check;
     m->ctx = ctx;
-    m->idx_cap = (span + 63) / 64 * 3;
-    if (!(m->idx = malloc(m->idx_cap * sizeof *m->idx))) {
+    if (!(m->idx = malloc((span + 63) / 64 * 3 * sizeof *m->idx))) {
+        free(m);
+        return 0;
+    }
+    if (!cs_source_mark_fills(r->src, mark_fill, m)) {
+        free(m->idx);
         free(m);
         return 0;
     }
     r->marker = m;  /* freed after the source, whose thread calls it */
-    return cs_source_mark_fills(r->src, mark_fill, m);
+    return 1;
 }
 
 int cs_reader_open_header(cs_reader **out, const cs_record **header,

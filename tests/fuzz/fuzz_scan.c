@@ -104,6 +104,19 @@ static int scan_here(const char *scan)
     return cs__scan_index(scan, w, "", 0) == 0;
 }
 
+/* What a record is beyond its fields: its lines, its raw text and the
+ * printable flag, for the first MAXR records. */
+static void keep_record(rec_list *l, const cs_record *rec)
+{
+    if (l->nrec < MAXR) {
+        l->line[l->nrec] = rec->line;
+        l->end_line[l->nrec] = rec->end_line;
+        l->raw_len[l->nrec] = rec->raw.len;
+        l->printable[l->nrec] = rec->printable;
+        add_bytes(l, rec->raw.ptr, rec->raw.len);
+    }
+}
+
 /* The checker for lines checked ahead: a line of an odd number of
  * fields whose first is not one byte long; its word is the count. */
 static int check_odd(void *ctx, const cs_record *rec, uint32_t *word)
@@ -166,13 +179,7 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
                 cs_reader_unmark(r);
                 continue;
             }
-            if (l->nrec < MAXR) {
-                l->line[l->nrec] = rec->line;
-                l->end_line[l->nrec] = rec->end_line;
-                l->raw_len[l->nrec] = rec->raw.len;
-                l->printable[l->nrec] = rec->printable;
-                add_bytes(l, rec->raw.ptr, rec->raw.len);
-            }
+            keep_record(l, rec);
             for (const char *f = rec->raw.ptr, *e = f + rec->raw.len;;) {
                 const char *c = memchr(f, ',', (size_t)(e - f));
                 add_field(l, f, (size_t)((c ? c : e) - f));
@@ -191,13 +198,7 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
                 assert((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu &&
                        rec->raw.ptr[i] != '"');
         }
-        if (l->nrec < MAXR) {
-            l->line[l->nrec] = rec->line;
-            l->end_line[l->nrec] = rec->end_line;
-            l->raw_len[l->nrec] = rec->raw.len;
-            l->printable[l->nrec] = rec->printable;
-            add_bytes(l, rec->raw.ptr, rec->raw.len);
-        }
+        keep_record(l, rec);
         for (size_t i = 0; i < rec->nfields; i++)
             add_field(l, rec->fields[i].ptr, rec->fields[i].len);
         end_record(l);
