@@ -358,7 +358,9 @@ void cs_ingest_free(cs_ingest *in)
 {
     if (!in)
         return;
-    cs_schema_free(in->schema);
+    /* The reader first: its read-ahead thread may be checking rows with
+     * the schema (cs_ingest_mark_runs) until the reader stops it. */
     cs_reader_free(in->r);
+    cs_schema_free(in->schema);
     free(in);
 }

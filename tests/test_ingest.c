@@ -495,6 +495,50 @@ static void test_fatal_midway(void **state)
     cs_ingest_free(in);
 }
 
+/* Rows checked ahead (cs_ingest_mark_runs): an ingest freed while its
+ * read-ahead thread still checks rows with the schema must stop that
+ * thread before the schema goes (AddressSanitizer reports it otherwise),
+ * and the rows handed out before are the file's, in order, with their
+ * session ids and the counts. 8 MiB of canonical rows, the share fixed at
+ * the whole of each buffer. */
+static void test_mark_runs_freed_early(void **state)
+{
+    const char *path = tmp_name();
+    FILE *f = fopen(path, "wb");
+    cs_ingest *in = NULL;
+    cs_error err = {0};
+    const cs_record *rec;
+    cs_session ses;
+    long n = 0;
+    (void)state;
+
+    assert_non_null(f);
+    fputs(EX_HEADER "\n", f);
+    for (long i = 1; ftell(f) < (8L << 20); i++)
+        fprintf(f, "P%07ld,S%09ld,2024-06-03T07:30:00Z,running,45,4,4.6,70,"
+                "2080,9,no,no,\n", i / 25 + 1, i);
+    assert_int_equal(fclose(f), 0);
+    setenv("CRAMPSTAT_CHECK_AHEAD", "16", 1);
+    for (int k = 0; k < 8; k++) {
+        assert_int_equal(cs_ingest_open(&in, path, CS_SCHEMA_EXERCISE, NULL,
+                                        NULL, &err), CS_OK);
+        assert_int_equal(cs_ingest_mark_runs(in), 1);
+        /* Into the buffers the thread checks, then stop. */
+        for (n = 0; n < 30000 + 5000 * k; n++) {
+            char want[32];
+            assert_int_equal(cs_ingest_next(in, &rec, &ses, NULL, &err), 1);
+            snprintf(want, sizeof want, "S%09ld", n + 1);
+            assert_int_equal(ses.session_id.len, 10);
+            assert_memory_equal(ses.session_id.ptr, want, 10);
+            assert_int_equal(rec->line, (unsigned long)n + 2);
+        }
+        assert_int_equal(cs_ingest_counts_of(in).read, (uint64_t)n);
+        assert_int_equal(cs_ingest_counts_of(in).accepted, (uint64_t)n);
+        cs_ingest_free(in);
+    }
+    unsetenv("CRAMPSTAT_CHECK_AHEAD");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +551,7 @@ int main(void)
         cmocka_unit_test_teardown(test_gzip_input, teardown),
         cmocka_unit_test_teardown(test_uncount, teardown),
         cmocka_unit_test_teardown(test_fatal_midway, teardown),
+        cmocka_unit_test_teardown(test_mark_runs_freed_early, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
