@@ -1263,9 +1263,9 @@ static void test_open_errors(void **state)
 }
 
 /* The structural index is built a stretch at a time ahead of the line
- * being read: runs of empty lines (passed over inside one call), lines
- * and fields longer than a stretch, must still be read from a whole
- * index, in a buffer read in one piece and in one refilled from a file. */
+ * being read: runs of empty lines (passed over inside one call) and
+ * fields longer than a stretch must still be read from a whole index,
+ * across the refills of the reader's buffer. */
 static void test_index_stretches(void **state)
 {
     struct text in = {0}, want = {0}, got = {0};

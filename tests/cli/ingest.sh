@@ -143,9 +143,9 @@ done
 # line, and a session id seen before (rejected as a duplicate, by the
 # ordinary path once the checked row is given back); and in the middle a
 # quoted field of 300 lines that each look like a row, so that a buffer
-# begins inside a record (the record is rejected: its activity holds line
-# ends and is too long). The expected output, counts and the line and
-# record number of each rejected row come from the same awk loop.
+# begins inside a record (the record is rejected: its activity, line ends
+# and all, is longer than 64 bytes). The expected output, counts and the
+# line and record number of each rejected row come from the same awk loop.
 awk -v n=200000 -v want="$T/ahead.want" -v rej="$T/ahead.rejlines" 'BEGIN {
     h = "participant_id,session_id,start_time,activity,duration_min,intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,cramp,cramp_muscle"
     print h; print h >want
