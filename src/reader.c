@@ -12,11 +12,17 @@
  * The fast path reads a structural index of the buffer: one bit per byte
  * for the commas, one for the other bytes that end a plain field ('"'
  * LF CR) and one for the bytes that are not printable ASCII (outside
- * 0x20-0x7e), built once per refill by a vector scan (AVX-512 or AVX2
- * where the CPU has it, SSE2 otherwise, or plain C), chosen when the
- * reader opens. The third word tells the validators that a line's fields
- * need no byte-wise check (cs_record.printable). With AVX-512 the fields
- * are also split from the commas' bits eight at a time. */
+ * 0x20-0x7e), built 64 KiB at a time ahead of the reader by a vector
+ * scan (AVX-512 or AVX2 where the CPU has it, SSE2 otherwise, or plain
+ * C), chosen when the reader opens. The third word tells the validators
+ * that a line's fields need no byte-wise check (cs_record.printable).
+ * With AVX-512 the fields are also split from the commas' bits eight at
+ * a time.
+ *
+ * A caller may have the source's read-ahead thread check lines ahead
+ * (cs_reader_mark_ahead): that thread splits the lines of each buffer it
+ * fills the same way and marks those its checker accepts, and the reader
+ * hands such a line out unsplit (cs_record.checked) when it reaches it. */
 #include <csv.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -1309,8 +1315,8 @@ static int fields_room(cs_reader *r, size_t nf)
  * restarts a scan after every comma. The line's bits in the third word
  * say whether it is all printable ASCII (cs_record.printable), so that
  * the validators need not look at its text fields byte by byte. The
- * index is built once per refill by the widest vector scan the CPU has,
- * so the walk itself is plain C and the same for every scan.
+ * index is built ahead of the walk (index_at) by the widest vector scan
+ * the CPU has, so the walk itself is plain C and the same for every scan.
  *
  * It only takes what it can prove is plain and inside every cap: the line
  * ends within CS_FIELD_MAX bytes (so no field, and no record, can be over
