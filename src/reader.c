@@ -98,7 +98,6 @@ struct cs_reader {
     const uint64_t *mk;     /* the borrowed buffer's marks */
     size_t mk_n, mk_i;      /* marks, marks used */
     const char *mk_at;      /* where the next marked line starts */
-    size_t mk_last;         /* the bytes of the last one handed out */
 };
 
 /* Checking lines ahead on the read-ahead thread (cs_reader_mark_ahead):
@@ -1471,14 +1470,13 @@ static int next_marked(cs_reader *r, const cs_record **out)
             return 0;   /* read the ordinary way, to the next mark */
         break;
     }
-    r->mk_last = MARK_LEN(m);
-    r->mk_at = at + r->mk_last + 1;
-    r->pos += r->mk_last + 1;
+    /* mk_at, set above, is already past the line and its "\n". */
+    r->pos += MARK_LEN(m) + 1;
     r->line++;
     r->records++;
     r->rec.fields = r->fields;
     r->rec.nfields = 0;
-    r->rec.raw = (cs_str){ at, r->mk_last };
+    r->rec.raw = (cs_str){ at, MARK_LEN(m) };
     r->rec.line = r->rec.end_line = r->line;
     r->rec.index = r->records;
     r->rec.lf_end = 1;
@@ -1493,7 +1491,7 @@ void cs_reader_unmark(cs_reader *r)
 {
     if (!r->rec.checked)
         return;
-    r->pos -= r->mk_last + 1;
+    r->pos -= r->rec.raw.len + 1;   /* a checked record's raw is its line */
     r->line--;
     r->records--;
     r->mk_n = 0;
