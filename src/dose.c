@@ -26,25 +26,32 @@ const char *cs_dose_exposure_name(int e)
 
 /* ---- participants ---------------------------------------------------- */
 
-/* A participant's counts in one band of one exposure. The band is kept
- * apart (people.key), so that an entry is 8 bytes: at most 2^32 - 1
- * sessions of one participant in one band, as a participant's counts in
- * cluster.c are (more are refused as an overflow, never wrapped). The
- * band totals (cs_dose_band) have 64 bits. */
-typedef struct pentry {
-    uint32_t n, y;
-} pentry;
-
-#define NKEYS (CS_DOSE_N * 16)   /* key = exposure * 16 + band */
+/* A participant's counts in the bands it has sessions in, for the robust
+ * trend: one block of bytes in a pool, an entry a band, in key order
+ * (key = exposure * 16 + band, below 128). An entry is the key's byte,
+ * its top bit set when the band has no case, then the sessions and, unless
+ * none, the cases, each as a LEB128 number (7 bits a byte, low bits
+ * first). Sessions and cases in one band are at most 2^32 - 1, as a
+ * participant's counts in cluster.c are (more are refused as an overflow,
+ * never wrapped); the band totals (cs_dose_band) have 64 bits.
+ *
+ * Most entries take two bytes, where a pair of 32-bit counts and a key
+ * took nine: at 200,000 participants and 25 sessions each, about 10 MB
+ * instead of 40 MB, memory written for the first time as the sessions
+ * stream, which costs CPU (docs/performance.md, round 18). */
+#define NKEYS (CS_DOSE_N * 16)
 #define TOUCH_WORDS ((NKEYS + 63) / 64)
+#define NO_CASES 0x80u
+/* The most bytes an entry takes: the key and two 5-byte numbers. */
+#define ENTRY_MAX 11
+_Static_assert(NKEYS <= 128, "a key and the no-case bit in one byte");
 
-/* A participant: its entries are nent consecutive ones of the table's
- * pool from off, in the order they were first added (by key after
- * cs_dose_finish). */
+/* A participant: its entries are the len bytes of the pool from off. */
 typedef struct person {
     const char *id;               /* in the id store: never moves */
     uint32_t id_len, hash;
-    uint32_t off, nent;
+    uint64_t off;
+    uint32_t len;
 } person;
 
 struct cs_dose_people {
@@ -53,28 +60,90 @@ struct cs_dose_people {
     uint32_t *slot;               /* open addressing: index + 1, 0 empty;
                                      NULL while every id has risen */
     size_t nslot;                 /* kept also while slot is NULL */
-    /* Every participant's entries, back to back. A participant met again
-     * after others (input not grouped by participant) whose entries grow
-     * is moved to the end; the hole it leaves is reclaimed when the pool
-     * is next compacted. */
-    pentry *ent;
-    unsigned char *key;
-    size_t nent, cape, holes;
+    /* Every participant's block, back to back. A participant met again
+     * after others (input not grouped by participant) is written anew at
+     * the end; the hole it leaves is reclaimed when the pool is next
+     * compacted. */
+    unsigned char *pool;
+    size_t used, cape, holes;
     cs__idstore ids;              /* person.id points into it */
     /* The participant whose sessions are being added (index + 1, 0
      * none) and its counts since it became so, by key; touched has a bit
      * for each key with counts. Sessions come grouped by participant, so
      * a session costs an id comparison and a few increments, and the pool
-     * is touched once per participant. */
+     * is written once per participant. */
     size_t cur;
     uint64_t cn[NKEYS], cy[NKEYS];
     uint64_t touched[TOUCH_WORDS];
-    /* Whether the order cs_dose_finish gives is broken: a participant
-     * added after one whose id sorts after it, or entries appended to a
-     * participant after a key above theirs. Input grouped by participant
-     * breaks neither, and finish then neither sorts nor checks. */
-    int people_unordered, entries_unordered;
+    /* Whether a participant was added after one whose id sorts after it,
+     * so that cs_dose_finish must sort them. Input grouped by participant
+     * and sorted by id does not; the blocks are in key order always. */
+    int people_unordered;
 };
+
+/* One entry of a block: key, sessions, cases. */
+typedef struct dentry {
+    unsigned key;
+    uint32_t n, y;
+} dentry;
+
+static unsigned char *put_num32(unsigned char *q, uint32_t v)
+{
+    while (v >= 0x80) {
+        *q++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *q++ = (unsigned char)v;
+    return q;
+}
+
+static const unsigned char *get_num32(const unsigned char *q, uint32_t *v)
+{
+    uint32_t x = *q & 0x7f;
+    int s = 7;
+
+    /* The pool holds only what put_num32 wrote: at most 5 bytes. */
+    while (*q++ & 0x80) {
+        x |= (uint32_t)(*q & 0x7f) << s;
+        s += 7;
+    }
+    *v = x;
+    return q;
+}
+
+/* The entry at q into *e; returns the next one's place. */
+static const unsigned char *get_entry(const unsigned char *q, dentry *e)
+{
+    unsigned k = *q++;
+
+    e->key = k & ~NO_CASES;
+    q = get_num32(q, &e->n);
+    e->y = 0;
+    if (!(k & NO_CASES))
+        q = get_num32(q, &e->y);
+    return q;
+}
+
+static unsigned char *put_entry(unsigned char *q, unsigned key, uint32_t n,
+                                uint32_t y)
+{
+    *q++ = (unsigned char)(key | (y ? 0 : NO_CASES));
+    q = put_num32(q, n);
+    return y ? put_num32(q, y) : q;
+}
+
+/* Participant p's block, its start and end: both NULL when it has none,
+ * so that a walk to the end (with !=, which two NULLs may be compared
+ * by) takes no step. */
+static const unsigned char *block(const cs_dose_people *t, const person *p,
+                                  const unsigned char **end)
+{
+    /* (no arithmetic on a NULL pool: UB) */
+    const unsigned char *q = p->len ? t->pool + p->off : NULL;
+
+    *end = q ? q + p->len : NULL;
+    return q;
+}
 
 static int rehash(cs_dose_people *t, size_t nslot)
 {
@@ -136,7 +205,7 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     const char *s = cs__idstore_copy(&t->ids, id, len);
     if (!s)
         return 0;
-    t->p[t->n] = (person){ s, (uint32_t)len, h, (uint32_t)t->nent, 0 };
+    t->p[t->n] = (person){ s, (uint32_t)len, h, 0, 0 };
     /* Without a table every id so far has risen, this one too. */
     if (t->slot && t->n && cmp_person(&t->p[t->n - 1], &t->p[t->n]) >= 0)
         t->people_unordered = 1;
@@ -153,69 +222,45 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     return t->n;
 }
 
-/* Room for more entries at the pool's end: the pool grows, or is
- * compacted (participants' entries copied in participant order) when
- * holes are at least half of it. skip: a participant (index + 1) left
- * out of the copy, because it is about to be moved to the end. */
-static int pool_room(cs_dose_people *t, size_t more, size_t skip)
+/* Room for more bytes at the pool's end: the pool grows, or is compacted
+ * (the blocks copied in participant order) when holes are at least half
+ * of it. */
+static int pool_room(cs_dose_people *t, size_t more)
 {
-    size_t need = t->nent + more;
+    size_t need = t->used + more;
 
     if (need <= t->cape)
         return 0;
-    if (need > UINT32_MAX)
+    if (need < t->used)
         return -1;
-    if (t->holes && t->holes >= t->nent / 2) {
+    if (t->holes && t->holes >= t->used / 2) {
         size_t cap = t->cape, at = 0;
-        while (cap < t->nent - t->holes + more)
+        while (cap < t->used - t->holes + more)
             cap *= 2;
-        pentry *ne = cs_grow_realloc(NULL, cap * sizeof *ne);
-        unsigned char *nk = cs_grow_realloc(NULL, cap);
-        if (!ne || !nk) {
-            cs_grow_free(ne);
-            cs_grow_free(nk);
+        unsigned char *np = cs_grow_realloc(NULL, cap);
+        if (!np)
             return -1;
-        }
         for (size_t i = 0; i < t->n; i++) {
             person *p = &t->p[i];
-            if (i + 1 == skip)
-                continue;
-            if (p->nent) {
-                memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
-                memcpy(nk + at, t->key + p->off, p->nent);
-            }
-            p->off = (uint32_t)at;
-            at += p->nent;
+            if (p->len)
+                memcpy(np + at, t->pool + p->off, p->len);
+            p->off = at;
+            at += p->len;
         }
-        if (skip) {     /* its entries go last, where they will grow */
-            person *p = &t->p[skip - 1];
-            if (p->nent) {
-                memcpy(ne + at, t->ent + p->off, p->nent * sizeof *ne);
-                memcpy(nk + at, t->key + p->off, p->nent);
-            }
-            p->off = (uint32_t)at;
-            at += p->nent;
-        }
-        cs_grow_free(t->ent);
-        cs_grow_free(t->key);
-        t->ent = ne;
-        t->key = nk;
+        cs_grow_free(t->pool);
+        t->pool = np;
         t->cape = cap;
-        t->nent = at;
+        t->used = at;
         t->holes = 0;
         return 0;
     }
-    size_t cap = t->cape ? 2 * t->cape : 4096;
+    size_t cap = t->cape ? 2 * t->cape : 16384;
     while (cap < need)
         cap *= 2;
-    pentry *ne = cs_grow_realloc(t->ent, cap * sizeof *ne);
-    if (!ne)
+    unsigned char *np = cs_grow_realloc(t->pool, cap);
+    if (!np)
         return -1;
-    t->ent = ne;
-    unsigned char *nk = cs_grow_realloc(t->key, cap);
-    if (!nk)
-        return -1;
-    t->key = nk;
+    t->pool = np;
     t->cape = cap;
     return 0;
 }
@@ -243,73 +288,62 @@ static void pend(cs_dose_people *t, unsigned key, uint64_t n, uint64_t y)
     t->cy[key] += y;
 }
 
-/* Adds the current participant's pending counts to its entries; -1 out
- * of memory, -2 a count overflows 32 bits. Keys new to it are appended
- * in key order, so a participant whose sessions all came in one run has
- * its entries in the order cs_dose_finish gives. */
+/* Writes the current participant's pending counts, with the counts of
+ * its block if it has one, as its block at the pool's end (over the old
+ * one when that is the last); -1 out of memory, -2 a count overflows 32
+ * bits. On either failure the pending counts are dropped and the block
+ * stays as it was. The keys come out in order from the touched bits. */
 static int flush(cs_dose_people *t)
 {
-    size_t idx;
     person *p;
-    uint32_t fresh;
+    size_t bytes = 0;
+    unsigned char *q;
 
     if (!t || !t->cur)
         return 0;
-    idx = t->cur;
-    p = &t->p[idx - 1];
-    fresh = 0;
-    for (int w = 0; w < TOUCH_WORDS; w++)
-        fresh += (uint32_t)__builtin_popcountll(t->touched[w]);
-    for (uint32_t k = 0; k < p->nent && fresh; k++) {
-        unsigned key = t->key[p->off + k];
-        pentry *e = &t->ent[p->off + k];
-        if (!t->cn[key])
-            continue;
-        if (t->cn[key] > UINT32_MAX - e->n || t->cy[key] > UINT32_MAX - e->y) {
-            drop(t);
-            return -2;
+    p = &t->p[t->cur - 1];
+    if (p->len) {
+        const unsigned char *b, *end;
+        for (b = block(t, p, &end); b != end;) {
+            dentry e;
+            b = get_entry(b, &e);
+            t->touched[e.key / 64] |= UINT64_C(1) << (e.key % 64);
+            t->cn[e.key] += e.n;
+            t->cy[e.key] += e.y;
         }
-        e->n += (uint32_t)t->cn[key];
-        e->y += (uint32_t)t->cy[key];
-        t->cn[key] = t->cy[key] = 0;
-        fresh--;
     }
-    if (fresh) {
-        int last = p->off + p->nent == t->nent;
-        if (pool_room(t, fresh + (last ? 0 : p->nent), idx) < 0) {
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        for (uint64_t m = t->touched[w]; m; m &= m - 1) {
+            unsigned key = (unsigned)(w * 64 + __builtin_ctzll(m));
+            if (t->cn[key] > UINT32_MAX) {     /* cy <= cn */
+                drop(t);
+                return -2;
+            }
+            bytes += ENTRY_MAX;
+        }
+    if (bytes) {
+        if (pool_room(t, bytes) < 0) {
             drop(t);
             return -1;
         }
-        p = &t->p[idx - 1];
-        if (p->off + p->nent != t->nent) {    /* move it to the end */
-            if (p->nent) {
-                memcpy(t->ent + t->nent, t->ent + p->off, p->nent * sizeof *t->ent);
-                memcpy(t->key + t->nent, t->key + p->off, p->nent);
-            }
-            t->holes += p->nent;
-            p->off = (uint32_t)t->nent;
-            t->nent += p->nent;
-        }
-        int had = p->nent ? t->key[p->off + p->nent - 1] : -1;
+        /* The old block, read above, is written over when it is the
+         * pool's last, else left as a hole. */
+        p = &t->p[t->cur - 1];
+        if (p->len && p->off + p->len == t->used)
+            t->used = p->off;
+        else
+            t->holes += p->len;
+        q = t->pool + t->used;
         for (int w = 0; w < TOUCH_WORDS; w++)
             for (uint64_t m = t->touched[w]; m; m &= m - 1) {
                 unsigned key = (unsigned)(w * 64 + __builtin_ctzll(m));
-                if (!t->cn[key])
-                    continue;
-                if (t->cn[key] > UINT32_MAX) {     /* cy <= cn */
-                    drop(t);
-                    return -2;
-                }
-                if ((int)key < had)
-                    t->entries_unordered = 1;
-                had = -1;
-                t->ent[t->nent] = (pentry){ (uint32_t)t->cn[key],
-                                            (uint32_t)t->cy[key] };
-                t->key[t->nent] = (unsigned char)key;
-                t->nent++;
-                p->nent++;
+                q = put_entry(q, key, (uint32_t)t->cn[key],
+                              (uint32_t)t->cy[key]);
                 t->cn[key] = t->cy[key] = 0;
             }
+        p->off = t->used;
+        p->len = (uint32_t)(q - (t->pool + t->used));
+        t->used += p->len;
     }
     memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
@@ -341,8 +375,7 @@ static void people_free(cs_dose_people *t)
     cs__idstore_free(&t->ids);
     cs_grow_free(t->p);
     free(t->slot);
-    cs_grow_free(t->ent);
-    cs_grow_free(t->key);
+    cs_grow_free(t->pool);
     free(t);
 }
 
@@ -518,9 +551,12 @@ int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
             if (!idx)
                 return cs_error_set(err, CS_ENOMEM, "out of memory");
             start(t, idx);
-            for (uint32_t k = 0; k < src->nent; k++)
-                pend(t, f->key[src->off + k], f->ent[src->off + k].n,
-                     f->ent[src->off + k].y);
+            const unsigned char *b, *end;
+            for (b = block(f, src, &end); b != end;) {
+                dentry e;
+                b = get_entry(b, &e);
+                pend(t, e.key, e.n, e.y);
+            }
             if ((rc = settle(t, err)) < 0)
                 return rc;
         }
@@ -529,26 +565,6 @@ int cs_dose_merge(cs_dose *into, const cs_dose *from, cs_error *err)
 overflow:
     return cs_error_set(err, CS_EDATA, "a dose-response count overflows 64 "
                         "bits when merging");
-}
-
-/* A participant's entries by key: at most NKEYS, mostly added in key
- * order (a session's exposures come in order), so insertion sorts them in
- * few moves, where qsort cost a call per comparison. Keys are unique:
- * the order is the same either way. */
-static void sort_entries(pentry *e, unsigned char *key, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++) {
-        pentry x = e[i];
-        unsigned char kx = key[i];
-        uint32_t j = i;
-        while (j > 0 && key[j - 1] > kx) {
-            e[j] = e[j - 1];
-            key[j] = key[j - 1];
-            j--;
-        }
-        e[j] = x;
-        key[j] = kx;
-    }
 }
 
 int cs_dose_finish(cs_dose *d, cs_error *err)
@@ -566,16 +582,8 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
      * any file sorted so) leaves both orders as they should be: nothing
      * is sorted, checked or hashed again (the ids are unique, so the
      * order is the same). */
-    if (t->people_unordered)
-        qsort(t->p, t->n, sizeof *t->p, cmp_person);
-    if (t->entries_unordered)
-        for (size_t i = 0; i < t->n; i++) {
-            person *p = &t->p[i];
-            if (p->nent)     /* (no arithmetic on a NULL pool: UB) */
-                sort_entries(t->ent + p->off, t->key + p->off, p->nent);
-        }
-    t->entries_unordered = 0;
     if (t->people_unordered) {
+        qsort(t->p, t->n, sizeof *t->p, cmp_person);
         t->people_unordered = 0;
         if (rehash(t, t->nslot) < 0)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -640,18 +648,19 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
         }
         /* Formatted by hand: printf was most of the time of writing a
          * state with many participants. */
-        for (uint32_t k = 0; k < p->nent; k++) {
-            const pentry *en = &d->people->ent[p->off + k];
-            unsigned key = d->people->key[p->off + k];
+        const unsigned char *k, *end;
+        for (k = block(d->people, p, &end); k != end;) {
+            dentry en;
             char t[64], *q = t;
+            k = get_entry(k, &en);
             *q++ = ' ';
-            q = cs_fmt_u64(q, key / 16 + 1);
+            q = cs_fmt_u64(q, en.key / 16 + 1);
             *q++ = '.';
-            q = cs_fmt_u64(q, key % 16 + 1);
+            q = cs_fmt_u64(q, en.key % 16 + 1);
             *q++ = ':';
-            q = cs_fmt_u64(q, en->n);
+            q = cs_fmt_u64(q, en.n);
             *q++ = ':';
-            q = cs_fmt_u64(q, en->y);
+            q = cs_fmt_u64(q, en.y);
             cs_buf_append(b, t, (size_t)(q - t));
         }
         cs_buf_putc(b, '\n');
@@ -820,16 +829,18 @@ int cs_dose_check(const cs_dose *d, uint64_t used, char *why, size_t whycap)
         const cs_dose_people *t = d->people;
         if (t->cur)
             return WHY("internal: participants' counts not settled");
-        for (size_t i = 0; i < t->n; i++)
-            for (uint32_t k = 0; k < t->p[i].nent; k++) {
-                const pentry *en = &t->ent[t->p[i].off + k];
-                unsigned key = t->key[t->p[i].off + k];
-                if (key % 16 >= (unsigned)d->e[key / 16].cuts.n)
+        for (size_t i = 0; i < t->n; i++) {
+            const unsigned char *b, *end;
+            for (b = block(t, &t->p[i], &end); b != end;) {
+                dentry en;
+                b = get_entry(b, &en);
+                if (en.key % 16 >= (unsigned)d->e[en.key / 16].cuts.n)
                     return WHY("dp: a band past the last");
-                if (add_u64(&n[key / 16][key % 16], en->n) < 0 ||
-                    add_u64(&y[key / 16][key % 16], en->y) < 0)
+                if (add_u64(&n[en.key / 16][en.key % 16], en.n) < 0 ||
+                    add_u64(&y[en.key / 16][en.key % 16], en.y) < 0)
                     return WHY("dp: counts overflow");
             }
+        }
         for (int e = 0; e < CS_DOSE_N; e++)
             for (int b = 0; b < d->e[e].cuts.n; b++)
                 if (n[e][b] != d->e[e].band[b].sessions ||
@@ -950,13 +961,15 @@ static void trend_meat(const cs_dose *d, unsigned mask,
         const person *p = &t->p[i];
         double u0[CS_DOSE_N], u1[CS_DOSE_N];
         unsigned any = 0;
-        for (uint32_t k = 0; k < p->nent; k++) {
-            unsigned key = t->key[p->off + k], e = key / 16;
-            const pentry *en = &t->ent[p->off + k];
+        const unsigned char *q, *end;
+        for (q = block(t, p, &end); q != end;) {
+            dentry en;
+            q = get_entry(q, &en);
+            unsigned e = en.key / 16;
             if (!(mask >> e & 1))
                 continue;
-            int b = (int)(key % 16);
-            double r = (double)en->y - (double)en->n * w[e].pr[b];
+            int b = (int)(en.key % 16);
+            double r = (double)en.y - (double)en.n * w[e].pr[b];
             if (!(any >> e & 1)) {
                 u0[e] = u1[e] = 0;
                 any |= 1u << e;

@@ -742,6 +742,128 @@ static void test_participant_counts_32_bits(void **state)
     cs_buf_dispose(&out);
 }
 
+/* The participants' counts are kept as bytes (src/dose.c): counts at
+ * every width a number takes there (1 to 5 bytes), cases none or some,
+ * participants met again in another order. Two states of random entries
+ * are merged and written; every participant's line is then the sum of
+ * its entries, worked out here. Then a participant whose counts were
+ * written out half way (cs_dose_write settles them) and who comes back:
+ * its counts are the sum of both halves. */
+static void test_pool_widths(void **state)
+{
+    enum { P = 400, KEYS = CS_DOSE_N * 4 };
+    static const uint32_t width[] = {
+        1, 2, 127, 128, 129, 300, 16383, 16384, 2097151, 2097152,
+        268435455, 268435456, 2147483647
+    };
+    static uint64_t n[2 * P][KEYS], y[2 * P][KEYS];
+    const size_t nw = sizeof width / sizeof width[0];
+    cs_rules r;
+    cs_dose d[2];
+    cs_error err = {0};
+    cs_buf b, want, line;
+    char why[200] = "";
+    uint64_t x = 99;
+    int order[2 * P];
+    (void)state;
+    memset(n, 0, sizeof n);
+    memset(y, 0, sizeof y);
+    cs_rules_default(&r);
+    cs_buf_init(&b, 0);
+    cs_buf_init(&want, 0);
+    cs_buf_init(&line, 0);
+    for (int s = 0; s < 2; s++) {
+        cs_dose_init(&d[s], &r);
+        assert_int_equal(cs_dose_cluster(&d[s], &err), 0);
+        /* State 0 has participants 0..P-1 in order; state 1 has every
+         * other one of them and P new ones, shuffled. */
+        int m = 0;
+        for (int p = 0; p < 2 * P; p++)
+            if (s == 0 ? p < P : (p >= P || p % 2 == 0))
+                order[m++] = p;
+        for (int i = m - 1; s == 1 && i > 0; i--) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            int j = (int)((x >> 33) % (uint64_t)(i + 1)), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (int i = 0; i < m; i++) {
+            int p = order[i];
+            cs_buf_reset(&line);
+            cs_buf_printf(&line, ":Q%04d", p);
+            for (int k = 0; k < KEYS; k++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                if ((x >> 60) < 9)          /* about half the keys */
+                    continue;
+                uint32_t nn = width[(x >> 20) % nw];
+                uint32_t yy = (x >> 40) % 3 == 0 ? 0
+                            : (x >> 40) % 3 == 1 ? nn
+                            : width[(x >> 44) % nw] % (nn + 1);
+                cs_buf_printf(&line, " %d.%d:%lu:%lu", k / 4 + 1, k % 4 + 1,
+                              (unsigned long)nn, (unsigned long)yy);
+                n[p][k] += nn;
+                y[p][k] += yy;
+            }
+            assert_int_equal(cs_buf_putc(&line, '\0'), 0);
+            assert_int_equal(cs_dose_read_line(&d[s], str("dp"), str(line.ptr),
+                                               why, sizeof why), 0);
+        }
+    }
+    assert_int_equal(cs_dose_merge(&d[0], &d[1], &err), CS_OK);
+    assert_int_equal(cs_dose_finish(&d[0], &err), CS_OK);
+    assert_int_equal(cs_dose_participants(&d[0]), 2 * P);
+    assert_int_equal(cs_dose_write(&d[0], &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    for (int p = 0; p < 2 * P; p++) {
+        cs_buf_printf(&want, "dp :Q%04d", p);
+        for (int k = 0; k < KEYS; k++)
+            if (n[p][k])
+                cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 4 + 1, k % 4 + 1,
+                              (unsigned long long)n[p][k],
+                              (unsigned long long)y[p][k]);
+        cs_buf_putc(&want, '\n');
+    }
+    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+    assert_non_null(strstr(b.ptr, "dp :"));
+    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    cs_dose_dispose(&d[0]);
+    cs_dose_dispose(&d[1]);
+
+    /* Written half way, then more of the same participant: 130 sessions
+     * with a case each in warm-up band 2 (a count of two bytes), one
+     * without in band 3, then 200 more in band 2 and one in band 1. */
+    double v[CS_DOSE_N];
+    all_missing(v);
+    cs_dose_init(&d[0], &r);
+    assert_int_equal(cs_dose_cluster(&d[0], &err), 0);
+    v[CS_DOSE_WARMUP] = 5;
+    for (int i = 0; i < 130; i++)
+        assert_int_equal(cs_dose_add(&d[0], v, 1, 60000, str("A"), &err), 0);
+    v[CS_DOSE_WARMUP] = 10;
+    assert_int_equal(cs_dose_add(&d[0], v, 0, 60000, str("A"), &err), 0);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&d[0], &b), 0);
+    v[CS_DOSE_WARMUP] = 5;
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(cs_dose_add(&d[0], v, i < 50, 60000, str("A"), &err), 0);
+    v[CS_DOSE_WARMUP] = 0;
+    assert_int_equal(cs_dose_add(&d[0], v, 0, 60000, str("A"), &err), 0);
+    assert_int_equal(cs_dose_finish(&d[0], &err), CS_OK);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&d[0], &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    cs_buf_reset(&want);
+    cs_buf_printf(&want, "dp :A %d.1:1:0 %d.2:330:180 %d.3:1:0\n",
+                  CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1);
+    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+    assert_non_null(strstr(b.ptr, "dp :"));
+    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    cs_dose_dispose(&d[0]);
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&want);
+    cs_buf_dispose(&line);
+}
+
 static int32_t day_of(const char *s)
 {
     cs_datetime t;
@@ -903,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_merge_orders),
         cmocka_unit_test(test_read_refuses),
         cmocka_unit_test(test_participant_counts_32_bits),
+        cmocka_unit_test(test_pool_widths),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_rules_keys),
     };

@@ -6,7 +6,8 @@
  *
  * Every count is an integer, so merging shards is exact and order-free.
  * Memory: at most CS_DOSE_N * CS_DOSE_MAXBANDS cells, and per participant
- * one small entry per band it has sessions in; never per session. */
+ * an entry of a few bytes (two, mostly) per band it has sessions in;
+ * never per session. */
 #ifndef CRAMPSTAT_DOSE_H
 #define CRAMPSTAT_DOSE_H
 
