@@ -319,7 +319,7 @@ static int flush(cs_dose_people *t)
                 drop(t);
                 return -2;
             }
-            bytes += ENTRY_MAX;
+            bytes += t->cn[key] ? ENTRY_MAX : 0;
         }
     if (bytes) {
         if (pool_room(t, bytes) < 0) {
@@ -337,8 +337,9 @@ static int flush(cs_dose_people *t)
         for (int w = 0; w < TOUCH_WORDS; w++)
             for (uint64_t m = t->touched[w]; m; m &= m - 1) {
                 unsigned key = (unsigned)(w * 64 + __builtin_ctzll(m));
-                q = put_entry(q, key, (uint32_t)t->cn[key],
-                              (uint32_t)t->cy[key]);
+                if (t->cn[key])        /* a band with no session: no entry */
+                    q = put_entry(q, key, (uint32_t)t->cn[key],
+                                  (uint32_t)t->cy[key]);
                 t->cn[key] = t->cy[key] = 0;
             }
         p->off = t->used;
