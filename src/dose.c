@@ -36,9 +36,9 @@ const char *cs_dose_exposure_name(int e)
  * never wrapped); the band totals (cs_dose_band) have 64 bits.
  *
  * Most entries take two bytes, where a pair of 32-bit counts and a key
- * took nine: at 200,000 participants and 25 sessions each, about 10 MB
- * instead of 40 MB, memory written for the first time as the sessions
- * stream, which costs CPU (docs/performance.md, round 18). */
+ * took nine: 8.4 MB instead of 33 MB for the 3.66 million entries of
+ * the 5M-session benchmark, memory written for the first time as the
+ * sessions stream, which costs CPU (docs/performance.md, round 18). */
 #define NKEYS (CS_DOSE_N * 16)
 #define TOUCH_WORDS ((NKEYS + 63) / 64)
 #define NO_CASES 0x80u
