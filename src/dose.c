@@ -297,20 +297,16 @@ static int flush(cs_dose_people *t)
 {
     person *p;
     size_t bytes = 0;
+    const unsigned char *end;
     unsigned char *q;
 
     if (!t || !t->cur)
         return 0;
     p = &t->p[t->cur - 1];
-    if (p->len) {
-        const unsigned char *b, *end;
-        for (b = block(t, p, &end); b != end;) {
-            dentry e;
-            b = get_entry(b, &e);
-            t->touched[e.key / 64] |= UINT64_C(1) << (e.key % 64);
-            t->cn[e.key] += e.n;
-            t->cy[e.key] += e.y;
-        }
+    for (const unsigned char *b = block(t, p, &end); b != end;) {
+        dentry e;
+        b = get_entry(b, &e);
+        pend(t, e.key, e.n, e.y);
     }
     for (int w = 0; w < TOUCH_WORDS; w++)
         for (uint64_t m = t->touched[w]; m; m &= m - 1) {
@@ -580,9 +576,9 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
     if (t->n == 0)
         return CS_OK;
     /* Input grouped by participant and sorted by id (the generator's, or
-     * any file sorted so) leaves both orders as they should be: nothing
-     * is sorted, checked or hashed again (the ids are unique, so the
-     * order is the same). */
+     * any file sorted so) leaves the participants in order: nothing is
+     * sorted or hashed again (the ids are unique, so the order is the
+     * same). Each one's entries are in key order always (flush). */
     if (t->people_unordered) {
         qsort(t->p, t->n, sizeof *t->p, cmp_person);
         t->people_unordered = 0;
