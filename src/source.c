@@ -869,10 +869,18 @@ static void start_prefetch(cs_source *s)
     if (!pf)
         return;
     pf->slot_size = s->raw_cap * SLOT_RAWS;
-    pf->room = s->raw_cap;
-    for (k = 0; k < SLOTS; k++)
-        if (!(pf->slot[k].buf = malloc(pf->room + pf->slot_size)))
+    /* Each read lands on a cache line's start: the kernel copies into a
+     * destination 16 bytes past one (where malloc's large blocks begin)
+     * at about half the speed. `aggregate` of the 1.35 GB tagged file
+     * took 0.90 x the CPU in 8 alternating pairs (its system time 0.30
+     * -> 0.26 s). The room in front may be larger than a line needs. */
+    pf->room = (s->raw_cap + 63) & ~(size_t)63;
+    for (k = 0; k < SLOTS; k++) {
+        void *p;
+        if (posix_memalign(&p, 4096, pf->room + pf->slot_size) != 0)
             break;
+        pf->slot[k].buf = p;
+    }
     if (k < SLOTS || pthread_mutex_init(&pf->mu, NULL) != 0) {
         while (k-- > 0)
             free(pf->slot[k].buf);
