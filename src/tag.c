@@ -9,6 +9,7 @@
  * and vertices, cached per temperature, because the NOAA formula is
  * piecewise and not monotonic in general. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,12 +441,61 @@ _Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
                sizeof ((cs_tag_text *)0)->b >= 3 * FMT_D_MAX + 4 + 20 + 1,
                "cs_tag_text holds what cs_tag_wave_text writes");
 
+/* exposure_h's text for whole minutes of 1 to 1440, the duration of
+ * nearly every session: fmt_d's own text of d / 60, made once, and used
+ * when exposure_h is that very double. Each takes one fmt_d call a row
+ * off tag (a third of its formatting). */
+#define EXPO_MAX 1440
+
+typedef struct expo_text {
+    double v;
+    unsigned char len;
+    char text[23];
+} expo_text;
+
+_Static_assert(sizeof(expo_text) == 32, "two to a cache line");
+
+static expo_text expo[EXPO_MAX + 1];
+static pthread_once_t expo_once = PTHREAD_ONCE_INIT;
+
+static void expo_make(void)
+{
+    for (int m = 1; m <= EXPO_MAX; m++) {
+        char d[FMT_D_MAX];
+        size_t n;
+
+        expo[m].v = (double)m / 60;     /* as cs_tag_session divides */
+        n = (size_t)(fmt_d(d, expo[m].v) - d);
+        if (n > sizeof expo[m].text) {  /* cannot happen: "23.983333333" */
+            expo[m].v = NAN;
+            continue;
+        }
+        memcpy(expo[m].text, d, n);
+        expo[m].len = (unsigned char)n;
+    }
+}
+
+/* exposure_h (hours) at d, as fmt_d writes it; returns the end. */
+static char *fmt_exposure(char *d, double h)
+{
+    if (h > 0 && h <= EXPO_MAX / 60) {
+        const expo_text *e = &expo[(unsigned)(h * 60 + 0.5)];
+        if (e->v == h) {
+            memcpy(d, e->text, sizeof e->text);
+            return d + e->len;
+        }
+    }
+    return fmt_d(d, h);
+}
+
 void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
 {
-    const double num[] = { t->exposure_h, t->heat_index_c, t->fluid_ml_per_h };
+    const double num[] = { t->heat_index_c, t->fluid_ml_per_h };
     char sep = cs_writer_separator(w);
     cs_tag_text own;
     char *d;
+
+    (void)pthread_once(&expo_once, expo_make);
 
     if (wt->sep != sep) {       /* made for another writer's separator */
         cs_tag_wave_text(&own, t, sep);
@@ -457,6 +507,8 @@ void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
     d = cs_writer_cells_begin(w, wt->alen + 3 * (FMT_D_MAX + 1) + 1 + wt->blen);
     memcpy(d, wt->a, wt->alen);
     d += wt->alen;
+    *d++ = sep;
+    d = fmt_exposure(d, t->exposure_h);
     *d++ = sep;
     for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
         d = fmt_d(d, num[i]);

@@ -1117,6 +1117,85 @@ static void test_tag_write_text(void **state)
     cs_buf_dispose(&b);
 }
 
+/* exposure_h for every whole minute 0 to 1441 (tag.c keeps the text of
+ * 1 to 1440), for the doubles next to each, and for hours outside the
+ * table, against text made here by integer arithmetic: m / 60 h is
+ * 10^9 m / 60 billionths, never within a sixth of a half from a whole
+ * one, so rounding the exact quotient is rounding the double. */
+static void expo_want(char *out, long long m)
+{
+    long long n = (m * 2000000000LL + 60) / 120;   /* half up: never a half */
+    long long ip = n / 1000000000LL, fp = n % 1000000000LL;
+    int k = sprintf(out, "%lld", ip);
+
+    if (fp) {
+        k += sprintf(out + k, ".%09lld", fp);
+        while (out[k - 1] == '0')
+            out[--k] = '\0';
+    }
+}
+
+/* The exposure cell of a row written with cs_tag_write_text. */
+static void expo_cell(double h, char *out, size_t cap)
+{
+    cs_tagged t;
+    cs_tag_text wt;
+    cs_buf b;
+    FILE *f;
+    cs_writer *w;
+    const char *p, *q;
+
+    memset(&t, 0, sizeof t);
+    t.heat_index_c = t.fluid_ml_per_h = NAN;
+    t.exposure_h = h;
+    cs_tag_wave_text(&wt, &t, ',');
+    cs_buf_init(&b, 0);
+    w = open_tmp(&f, NULL);
+    cs_tag_write_text(w, &t, &wt);
+    cs_writer_end_row(w);
+    close_tmp(f, w, &b);
+    /* height_cm,weight_kg,exposure_h,... */
+    p = memchr(b.ptr, ',', b.len);
+    assert_non_null(p);
+    p = memchr(p + 1, ',', b.len - (size_t)(p + 1 - b.ptr));
+    assert_non_null(p);
+    q = memchr(p + 1, ',', b.len - (size_t)(p + 1 - b.ptr));
+    assert_non_null(q);
+    assert_true((size_t)(q - p - 1) < cap);
+    memcpy(out, p + 1, (size_t)(q - p - 1));
+    out[q - p - 1] = '\0';
+    cs_buf_dispose(&b);
+}
+
+static void test_tag_exposure_minutes(void **state)
+{
+    char got[64], want[64];
+    (void)state;
+
+    for (long long m = 0; m <= 1441; m++) {
+        double h = (double)m / 60;
+        expo_want(want, m);
+        expo_cell(h, got, sizeof got);
+        assert_string_equal(got, want);
+        /* The doubles either side round to the same nine decimals but
+         * are not the table's: fmt_d writes them. */
+        expo_cell(nextafter(h, 100), got, sizeof got);
+        assert_string_equal(got, want);
+        if (m > 0) {
+            expo_cell(nextafter(h, -100), got, sizeof got);
+            assert_string_equal(got, want);
+        }
+    }
+    expo_cell(24.5, got, sizeof got);           /* past the table */
+    assert_string_equal(got, "24.5");
+    expo_cell(-0.25, got, sizeof got);
+    assert_string_equal(got, "-0.25");
+    expo_cell(1.0 / 120, got, sizeof got);      /* half a minute */
+    assert_string_equal(got, "0.008333333");
+    expo_cell(NAN, got, sizeof got);
+    assert_string_equal(got, "");
+}
+
 /* cs_join_format_wave as it was: cs_fmt_date and cs_fmt_double. */
 static void ref_wave(cs_buf *b, const cs_wave *o)
 {
@@ -1233,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_writer_numbers),
         cmocka_unit_test(test_tag_write_cells),
         cmocka_unit_test(test_tag_write_text),
+        cmocka_unit_test(test_tag_exposure_minutes),
         cmocka_unit_test(test_join_format_wave_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
