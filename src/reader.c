@@ -389,11 +389,19 @@ const char *cs__reader_scan(const cs_reader *r) { return r->scan_name; }
  * block out of it when it adds bytes after them. Returns 0 when the index
  * could not grow with the buffer. */
 #define INDEX_AHEAD ((size_t)64 << 10)
+
+/* Whether the index holds byte at: the test index_at begins with, which
+ * the line walk makes inline before it calls index_at. */
+static inline int indexed(const cs_reader *r, size_t at)
+{
+    return at >= r->ix_from && at < r->ix_end;
+}
+
 static int index_at(cs_reader *r, size_t at)
 {
     size_t from, to;
 
-    if (at >= r->ix_from && at < r->ix_end)
+    if (indexed(r, at))
         return 1;
     if ((r->len + 63) / 64 * 3 > r->idx_cap) {
         size_t n = (r->cap + 63) / 64 * 3;
@@ -1350,8 +1358,7 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
 
         /* Each line, an empty one passed over included, may start past
          * what the index holds. */
-        if ((r->pos < r->ix_from || r->pos >= r->ix_end) &&
-            !index_at(r, r->pos))
+        if (!indexed(r, r->pos) && !index_at(r, r->pos))
             return 0;
         ix = r->idx + 3 * blk;
         cm = ix[0] & from;
