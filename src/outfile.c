@@ -96,6 +96,42 @@ static int open_unnamed(const char *path, size_t dirlen)
 #endif
 }
 
+/* The process's umask, read without changing it (/proc/self/status,
+ * Linux 4.7 on): setting it to read it back would leave a moment in which
+ * another thread's new file takes no mask. Elsewhere, that moment. */
+static mode_t current_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[128];
+    unsigned m;
+    mode_t u;
+
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "Umask: %o", &m) == 1) {
+                fclose(f);
+                return (mode_t)(m & 0777);
+            }
+        fclose(f);
+    }
+    u = umask(0);
+    umask(u);
+    return u;
+}
+
+/* The mode the output gets: what "> FILE" would leave. A file that is
+ * there keeps its permission bits; a new one has 0666 less the umask, as
+ * open(2) creates it. (The temporary starts at 0600, mkstemp's, and an
+ * unnamed one at whatever O_TMPFILE gave, so the mode is always set.) */
+static mode_t output_mode(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return st.st_mode & 0777;
+    return 0666 & ~current_umask();
+}
+
 int cs_outfile_open(cs_outfile *o, const char *path, cs_error *err)
 {
     const char *slash = strrchr(path, '/');
@@ -130,7 +166,7 @@ int cs_outfile_open(cs_outfile *o, const char *path, cs_error *err)
         }
         arm(o);
     }
-    fchmod(o->fd, 0644);
+    fchmod(o->fd, output_mode(path));
     if (!installed) {
         install();
         installed = 1;

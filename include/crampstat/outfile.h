@@ -17,8 +17,10 @@ typedef struct cs_outfile {
     int slot;                     /* in the signal handler's list */
 } cs_outfile;
 
-/* Open a regular file's replacement beside path (mode 0644): an unnamed
- * file (O_TMPFILE) where the file system has one, else ".NAME.XXXXXX".
+/* Open a regular file's replacement beside path, with the mode "> path"
+ * would leave (the old file's permission bits, or 0666 less the umask for
+ * a new one): an unnamed file (O_TMPFILE) where the file system has one,
+ * else ".NAME.XXXXXX".
  * CS_EUSAGE (path too long), CS_EIO. CRAMPSTAT_NO_TMPFILE=1 in the
  * environment makes it take the named way (for testing that path). */
 int cs_outfile_open(cs_outfile *o, const char *path, cs_error *err);

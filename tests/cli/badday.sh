@@ -286,6 +286,19 @@ cs ingest -q -o "$T/kill-unnamed/out.csv" "$T/big.csv"
 check_file "unnamed: the whole output" "$T/big.expect" "$T/kill-unnamed/out.csv"
 check "unnamed: nothing else" "out.csv" "$(ls -A "$T/kill-unnamed")"
 check "unnamed: mode 0644" "644" "$(stat -c %a "$T/kill-unnamed/out.csv")"
+# The mode is what "> FILE" would leave: 0666 less the umask for a new
+# file, the old file's bits for one that is there; by both ways.
+for way in unnamed named; do
+    md=$T/mode-$way; mkdir -p "$md"
+    if [ $way = named ]; then nt=1; else nt=0; fi
+    [ -s "$T/ex.expect" ] || cs ingest -q "$T/ex.csv" >"$T/ex.expect"
+    (umask 077; CRAMPSTAT_NO_TMPFILE=$nt cs ingest -q -o "$md/new.csv" "$T/ex.csv")
+    check "$way: umask 077, a new file is 0600" "600" "$(stat -c %a "$md/new.csv")"
+    echo old >"$md/old.csv"; chmod 640 "$md/old.csv"
+    CRAMPSTAT_NO_TMPFILE=$nt cs ingest -q -o "$md/old.csv" "$T/ex.csv"
+    check "$way: a 0640 file stays 0640" "640" "$(stat -c %a "$md/old.csv")"
+    check_file "$way: ... and is rewritten" "$T/ex.expect" "$md/old.csv"
+done
 
 # analyze -o: the report is written at the end; a SIGKILL at any point
 # before leaves nothing.
