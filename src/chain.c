@@ -335,6 +335,13 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         cs_agg_dispose(&cnt->agg);
     }
     free(cnt);
+    if (rc < 0)
+        return rc;
+    /* Every row is read: the reject log is whole. Its file is closed
+     * here (the counts stay for the report), before anything is written,
+     * so that a log that cannot be written fails the run and no report
+     * is put in its place. */
+    rc = cs_rejlog_finish(c->rej, err);
     return rc < 0 ? rc : cs_agg_finish(&c->agg, err);
 }
 

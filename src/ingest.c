@@ -136,7 +136,7 @@ void cs_rejlog_rewind(cs_rejlog *l)
     memcpy(l->counts, l->mark_counts, sizeof l->counts);
 }
 
-int cs_rejlog_close(cs_rejlog *l, cs_error *err)
+int cs_rejlog_finish(cs_rejlog *l, cs_error *err)
 {
     int rc = CS_OK;
 
@@ -144,9 +144,18 @@ int cs_rejlog_close(cs_rejlog *l, cs_error *err)
         return CS_OK;
     if (l->w)
         rc = cs_writer_close(l->w, err);
+    l->w = NULL;
     if (l->fd >= 0 && close(l->fd) < 0 && rc == CS_OK)
         rc = cs_error_at(err, CS_EIO, (cs_pos){ l->path, 0, 0 },
                          "write failed: %s", strerror(errno));
+    l->fd = -1;
+    return rc;
+}
+
+int cs_rejlog_close(cs_rejlog *l, cs_error *err)
+{
+    int rc = cs_rejlog_finish(l, err);
+
     free(l);
     return rc;
 }

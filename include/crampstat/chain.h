@@ -80,14 +80,17 @@ typedef struct cs_chain {
  * cannot give) and set up the states and the reject log. */
 int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err);
 /* Read the survey and every exercise file into the states and finish
- * them. With keep_going, a file that cannot be read to its end is left
- * out (c->left) and the run goes on; the caller decides the exit. */
+ * them. The reject log's file is closed at the end (its counts stay for
+ * the report), and a write error of its fails the run (CS_EIO). With
+ * keep_going, a file that cannot be read to its end is left out
+ * (c->left) and the run goes on; the caller decides the exit. */
 int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err);
 /* The report in ro->format: aggregate, then calories, then the files left
  * out; JSON is one object {"ingest", "aggregate", "calories"}, HTML one
  * page. command: the command line, shown by HTML. */
 int cs_chain_render(cs_chain *c, const cs_report_opts *ro,
                     const char *command, cs_buf *b, cs_error *err);
-/* Close the reject log (its write error is reported) and free. */
+/* Close the reject log (its write error is reported, if cs_chain_run has
+ * not) and free. */
 int cs_chain_close(cs_chain *c, cs_error *err);
 #endif

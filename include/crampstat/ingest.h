@@ -32,7 +32,10 @@ uint64_t cs_rejlog_total(const cs_rejlog *l);
  * counted after all. The log keeps the lines written since. */
 void cs_rejlog_mark(cs_rejlog *l);
 void cs_rejlog_rewind(cs_rejlog *l);
-/* Flush and close; reports a write error. Accepts NULL. */
+/* Flush and close the log's file, keeping the counts (rows logged after
+ * are counted only); reports a write error. Accepts NULL. */
+int cs_rejlog_finish(cs_rejlog *l, cs_error *err);
+/* cs_rejlog_finish, then free. Accepts NULL. */
 int cs_rejlog_close(cs_rejlog *l, cs_error *err);
 
 /* ---- ingest ---------------------------------------------------------- */

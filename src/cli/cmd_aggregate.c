@@ -168,7 +168,12 @@ int cmd_aggregate(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "aggregate: %llu rows in, %llu used, %llu rejected\n",
                 nin, nin - nrej, nrej);
-    if (cs_agg_finish(&agg, &err) == CS_OK)
+    /* The reject log is whole once the rows are read: closed first, so
+     * that a log that cannot be written fails the run before the output
+     * is put in place. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
+    if (err.code == CS_OK && cs_agg_finish(&agg, &err) == CS_OK)
         cli_emit_state(&agg, partial, &ro, output, &err);
 done:
     cs_tagread_free(tr);

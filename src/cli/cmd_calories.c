@@ -192,7 +192,10 @@ int cmd_calories(int argc, char **argv)
                     "%llu rejected; %llu participants\n", k.in, k.used,
                     k.rejected, k.participants);
     }
-    if (cs_agg_finish(&st, &err) == CS_OK)
+    /* The reject log first, as aggregate closes it. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
+    if (err.code == CS_OK && cs_agg_finish(&st, &err) == CS_OK)
         cli_emit_state(&st, partial, &ro, output, &err);
 done:
     cs_reader_free(r);

@@ -276,9 +276,12 @@ int cmd_ingest(int argc, char **argv)
                      100.0 * (double)total_rej / (double)total_read,
                      100 * max_rate);
 done:
+    /* The reject log before the output: a log that cannot be written
+     * fails the run, and a failed run leaves the old -o file as it was. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
     if (out_open)
         cli_output_close(&out, err.code == CS_OK, &err);
-    cs_rejlog_close(rej, &err);
     cs_ingest_free(in);
     cs_idset_free(ids);
     cs_buf_dispose(&key0);

@@ -149,9 +149,12 @@ int cmd_join(int argc, char **argv)
         fprintf(stderr, "join: %llu sessions in, %llu joined, %llu rejected\n",
                 sessions, joined, rejected);
 done:
+    /* The reject log before the output: a log that cannot be written
+     * fails the run, and a failed run leaves the old -o file as it was. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
     if (out_open)
         cli_output_close(&out, err.code == CS_OK, &err);
-    cs_rejlog_close(rej, &err);
     cs_ingest_free(in);
     cs_idset_free(ids);
     cs_survey_free(sv);

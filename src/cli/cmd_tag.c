@@ -163,9 +163,12 @@ int cmd_tag(int argc, char **argv)
         fprintf(stderr, "tag: %llu rows in, %llu tagged, %llu rejected\n",
                 nin, ntag, nrej);
 done:
+    /* The reject log before the output: a log that cannot be written
+     * fails the run, and a failed run leaves the old -o file as it was. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
     if (out_open)
         cli_output_close(&out, err.code == CS_OK, &err);
-    cs_rejlog_close(rej, &err);
     cs_jschema_free(js);
     cs_reader_free(r);
     cs_tagger_free(tg);

@@ -379,6 +379,26 @@ cs gen --participants 20 --seed 1 --out-dir "$T" --truth >/dev/full 2>/dev/null
 check "gen --truth > /dev/full: exit 74" 74 $?
 cs ingest -q --rejects /dev/full "$S/bad-exercise.csv" >/dev/null 2>"$T/full.err"
 check "ingest --rejects /dev/full: exit 74" 74 $?
+# A reject log that cannot be written fails the run, and a failed run
+# leaves the old -o file as it was: the log is closed before the output
+# is put in place (every command with --rejects).
+rejecters=(
+    "ingest:ingest -q $S/bad-exercise.csv"
+    "join:join -q --survey $S/survey.csv.gz $S/exercise.csv.gz"
+    "tag:tag -q $T/joined.csv"
+    "aggregate:aggregate -q $T/tagged.csv"
+    "analyze:analyze -q --survey $S/survey.csv.gz --exercise $S/exercise.csv.gz"
+)
+[ "$have_calories" = 1 ] && rejecters+=("calories:calories -q $S/survey.csv.gz")
+for w in "${rejecters[@]}"; do
+    name=${w%%:*}
+    read -r -a args <<<"${w#*:}"
+    echo old >"$T/prev.out"
+    cs "${args[0]}" --rejects /dev/full -o "$T/prev.out" "${args[@]:1}" 2>"$T/full.err"
+    check "$name --rejects /dev/full -o FILE: exit 74" 74 $?
+    check_grep "$name --rejects /dev/full -o FILE: message" "/dev/full: write failed" "$T/full.err"
+    check "$name --rejects /dev/full -o FILE: the old output stays" "old" "$(cat "$T/prev.out")"
+done
 
 # A small file system when we may mount one, else a file size limit
 # (writes then fail with EFBIG, SIGXFSZ ignored): the output fails part
