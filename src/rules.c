@@ -2,11 +2,13 @@
  * '#' starts a comment, blank lines are ignored. Every key is documented
  * in the output of cs_rules_format, so "crampstat rules > my.rules" is the
  * way to start a file. */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <crampstat/rules.h>
 #include <crampstat/value.h>
 
@@ -282,18 +284,31 @@ int cs_rules_load(cs_rules *r, const char *path, cs_error *err)
     FILE *f = fopen(path, "rb");
     char buf[65536 + 1];   /* one byte more tells a 64 KiB file from a
                               larger one (feof is not set at exactly 64 KiB) */
+    struct stat st;
     size_t n;
 
-    if (!f)
+    /* As a data input: one that cannot be opened, or is a directory, is
+     * no input (66); a read that fails part way is an I/O error (74). */
+    if (!f) {
+        int e = errno;
         return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
-                           "cannot open the rules file");
+                           "cannot open the rules file: %s", strerror(e));
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return cs_error_at(err, CS_ENOENT, (cs_pos){ path, 0, 0 },
+                           "cannot read the rules file: is a directory");
+    }
+    errno = 0;
     n = fread(buf, 1, sizeof buf, f);
-    int bad = ferror(f), big = !bad && n > 65536;
+    int e = errno, bad = ferror(f), big = !bad && n > 65536;
     fclose(f);
-    if (bad || big)
-        return cs_error_at(err, bad ? CS_EIO : CS_ELIMIT, (cs_pos){ path, 0, 0 },
-                           bad ? "cannot read the rules file"
-                               : "the rules file is larger than 64 KiB");
+    if (bad)
+        return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
+                           "cannot read the rules file: %s", strerror(e));
+    if (big)
+        return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
+                           "the rules file is larger than 64 KiB");
     return cs_rules_parse(r, path, buf, n, err);
 }
 

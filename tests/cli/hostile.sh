@@ -433,6 +433,25 @@ fi
 }
 run_unit full_disk
 
+# ---- 4b. a rules file that is no input: 66 with the reason, as any input ----
+rules_inputs() {
+for c in rules tag aggregate analyze; do
+    case "$c" in
+        analyze) extra=(--survey "$S/survey.csv.gz" --exercise "$S/exercise.csv.gz") ;;
+        *) extra=() ;;
+    esac
+    cs "$c" --rules "$HD/rules" "${extra[@]}" </dev/null >/dev/null 2>"$T/rules.err"
+    check "$c --rules DIRECTORY: exit 66" 66 $?
+    check_grep "$c --rules DIRECTORY: message" \
+        "crampstat: $c: $HD/rules: cannot read the rules file: is a directory" "$T/rules.err"
+    cs "$c" --rules "$T/no-such.rules" "${extra[@]}" </dev/null >/dev/null 2>"$T/rules.err"
+    check "$c --rules MISSING: exit 66" 66 $?
+    check_grep "$c --rules MISSING: message" \
+        "crampstat: $c: $T/no-such.rules: cannot open the rules file: No such file or directory" "$T/rules.err"
+done
+}
+run_unit rules_inputs
+
 # ---- 5. signals: SIGTERM and SIGINT during -o leave no partial file ---------
 # The input is a FIFO held open, so the command is surely mid-run when the
 # signal comes; we wait until its output is open: a named temporary file,
