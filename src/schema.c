@@ -399,11 +399,21 @@ static int check_number(const ctx *c, int col, int required, double lo,
         return reject(c->rej, at, "%s: %s is not a number (write plain "
                       "decimals like 12.5)", c->names[col],
                       show(v, b, sizeof b));
-    if (lo_open ? !(x > lo) : !(x >= lo))
+    /* The double decides, but a text a little past a closed bound rounds
+     * to the bound itself (1440.0000000000001 is 1440.0): there the text
+     * is compared with the bound exactly (the bounds are whole numbers).
+     * An open bound stays the double's: a positive duration that rounds
+     * to 0 cannot be computed with, and is refused as not above 0. */
+    int below = lo_open ? !(x > lo) : !(x >= lo), above = x > hi;
+    if (!lo_open && x == lo)
+        below = cs_decimal_cmp_int(v, (int64_t)lo) < 0;
+    if (x == hi)
+        above = cs_decimal_cmp_int(v, (int64_t)hi) > 0;
+    if (below)
         return reject(c->rej, at, lo_open ? "%s: %s is not above %g"
                                           : "%s: %s is below %g",
                       c->names[col], shownum(v, b, sizeof b), lo);
-    if (x > hi)
+    if (above)
         return reject(c->rej, at, "%s: %s is above %g", c->names[col],
                       shownum(v, b, sizeof b), hi);
     *out = x;

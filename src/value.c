@@ -164,6 +164,35 @@ int cs_parse_decimal(cs_str s, double *out)
     return 0;
 }
 
+int cs_decimal_cmp_int(cs_str s, int64_t k)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    uint64_t m = 0, ak = k < 0 ? 0 - (uint64_t)k : (uint64_t)k;
+    int neg = 0, big = 0, frac = 0, mag;
+
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    /* The whole part, saturating: past 2^64 it is above any |k|. */
+    for (; p < end && *p != '.'; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (big || m > (UINT64_MAX - d) / 10)
+            big = 1;
+        else
+            m = m * 10 + d;
+    }
+    if (p < end)
+        for (p++; p < end; p++)
+            frac |= *p != '0';
+    /* |v| against |k|: the whole parts, then whether any fraction is
+     * left. */
+    mag = big || m > ak ? 1 : m < ak ? -1 : frac;
+    if (!big && m == 0 && !frac)
+        neg = 0;                        /* -0 is 0 */
+    if (!neg)
+        return k < 0 ? 1 : mag;
+    return k >= 0 ? -1 : -mag;
+}
+
 int cs_canon_decimal(cs_str s, char *dst, size_t cap)
 {
     const char *p = s.ptr, *end = s.ptr + s.len, *dot, *ib, *ie, *fb, *fe;

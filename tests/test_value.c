@@ -367,6 +367,87 @@ static const struct {
     { ".000", "0" },
 };
 
+/* cs_decimal_cmp_int: texts a double cannot tell from the bound, by
+ * hand; then every text of up to 6 bytes over "+-0159." that
+ * cs_parse_decimal accepts, against the sign of N - k 10^f worked out in
+ * integers (N the digits read as one whole number, f the count after the
+ * point), for bounds around the contract's. */
+static void test_decimal_cmp_int(void **state)
+{
+    static const struct { const char *s; int64_t k; int want; } t[] = {
+        { "1440.0000000000001", 1440, 1 },
+        { "1440.00000000000000000000000001", 1440, 1 },
+        { "1439.99999999999999999", 1440, -1 },
+        { "1440.000000000000000000", 1440, 0 },
+        { "0001440", 1440, 0 },
+        { "+1440.", 1440, 0 },
+        { "100.00000000000000001", 100, 1 },
+        { "-40.00000000000000001", -40, -1 },
+        { "-39.99999999999999999", -40, 1 },
+        { "-40.000", -40, 0 },
+        { "49.999999999999999999", 50, -1 },
+        { "-0", 0, 0 }, { "-0.000", 0, 0 }, { "+.0", 0, 0 },
+        { "0.0000000000000000000000000000001", 0, 1 },
+        { "-0.0000000000000000000000000000001", 0, -1 },
+        { "123456789012345678901234567890", 1440, 1 },
+        { "-123456789012345678901234567890", -40, -1 },
+        { "18446744073709551615", 1440, 1 },
+        { "18446744073709551616.5", 10000, 1 },
+        { "5", -40, 1 }, { "-5", 60, -1 }, { ".5", 0, 1 }, { "-.5", 0, -1 },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        double x;
+        assert_int_equal(cs_parse_decimal(str_of(t[i].s), &x), 0);
+        if (cs_decimal_cmp_int(str_of(t[i].s), t[i].k) != t[i].want)
+            fail_msg("%s against %lld: %d, expected %d", t[i].s,
+                     (long long)t[i].k, cs_decimal_cmp_int(str_of(t[i].s), t[i].k),
+                     t[i].want);
+    }
+
+    static const char alpha[] = "+-0159.";
+    static const int64_t ks[] = { -41, -40, -1, 0, 1, 5, 9, 10, 60, 100, 999 };
+    char buf[8];
+    long checked = 0;
+    for (int len = 1; len <= 6; len++) {
+        long total = 1;
+        for (int i = 0; i < len; i++)
+            total *= 7;
+        for (long code = 0; code < total; code++) {
+            long c = code;
+            int64_t n = 0, f = 0, neg = 0, dot = 0, p10 = 1;
+            double x;
+            for (int i = 0; i < len; i++, c /= 7)
+                buf[i] = alpha[c % 7];
+            buf[len] = '\0';
+            if (cs_parse_decimal((cs_str){ buf, (size_t)len }, &x) < 0)
+                continue;
+            for (int i = 0; i < len; i++) {
+                if (buf[i] == '-')
+                    neg = 1;
+                else if (buf[i] == '.')
+                    dot = 1;
+                else if (buf[i] != '+') {
+                    n = n * 10 + (buf[i] - '0');
+                    f += dot;
+                }
+            }
+            for (int i = 0; i < f; i++)
+                p10 *= 10;
+            for (size_t j = 0; j < sizeof ks / sizeof ks[0]; j++) {
+                int64_t lhs = neg ? -n : n, rhs = ks[j] * p10;
+                int want = (lhs > rhs) - (lhs < rhs);
+                int got = cs_decimal_cmp_int((cs_str){ buf, (size_t)len }, ks[j]);
+                if (got != want)
+                    fail_msg("\"%s\" against %lld: %d, expected %d", buf,
+                             (long long)ks[j], got, want);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked > 100000);
+}
+
 static void test_canon(void **state)
 {
     (void)state;
@@ -702,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_decimal_differential),
         cmocka_unit_test(test_decimal_fast_path_edges),
         cmocka_unit_test(test_decimal_every_byte),
+        cmocka_unit_test(test_decimal_cmp_int),
         cmocka_unit_test(test_canon),
         cmocka_unit_test(test_int),
         cmocka_unit_test(test_bool),

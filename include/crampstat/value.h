@@ -18,6 +18,10 @@ int cs_is_missing(cs_str s);
  * double is 0 or a subnormal), at any length. Returns 0 and sets *out, or
  * -1 (also when the value overflows a double). */
 int cs_parse_decimal(cs_str s, double *out);
+/* The sign (-1, 0, 1) of the value of s less k, exactly, for a text that
+ * cs_parse_decimal accepts: where a double cannot tell them apart, as
+ * with 1440.0000000000001, which rounds to 1440. */
+int cs_decimal_cmp_int(cs_str s, int64_t k);
 /* Canonical text of a decimal that cs_parse_decimal accepted: no '+', no
  * leading zeros, no trailing fractional zeros, "-0" as "0". Writes at most
  * s.len + 2 bytes into dst and returns the length, or -1. */
