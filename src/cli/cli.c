@@ -63,12 +63,12 @@ void cli_note(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int cli_print_help(const char *text)
+int cli_print_help(const char *cmd, const char *text)
 {
     fputs(text, stdout);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "crampstat: standard output: write failed: %s\n",
-                strerror(errno));
+        fprintf(stderr, "crampstat: %s: standard output: write failed: %s\n",
+                cmd, strerror(errno));
         return CLI_EXIT_IO;
     }
     return CLI_EXIT_OK;
@@ -81,6 +81,7 @@ void cli_parser_init(cli_parser *p, const cli_command *c)
     memset(p, 0, sizeof *p);
     if (c->in_order)
         p->shortopts[k++] = '+';
+    p->shortopts[k++] = ':';    /* a missing value returns ':' */
     for (const cli_opt *o = c->opts; o->name; o++, n++) {
         assert(n < CLI_OPTS_MAX);
         p->longopts[n] = (struct option){ o->name, o->arg ? required_argument
@@ -95,9 +96,65 @@ void cli_parser_init(cli_parser *p, const cli_command *c)
     optind = 1;
 }
 
+static char bad_option[160];
+
+const char *cli_bad_option(void)
+{
+    return bad_option[0] ? bad_option : "bad option";
+}
+
+/* What was wrong with the option getopt_long refused (ret '?' or ':'),
+ * into bad_option. arg: the argument it was in. */
+static void say_bad(const cli_parser *p, int ret, const char *arg)
+{
+    if (arg && strncmp(arg, "--", 2) == 0) {
+        const char *eq = strchr(arg, '=');
+        size_t n = (eq ? (size_t)(eq - arg) : strlen(arg)) - 2;
+        int exact = -1, prefixed = 0;
+        for (int i = 0; p->longopts[i].name; i++) {
+            if (strncmp(p->longopts[i].name, arg + 2, n) != 0)
+                continue;
+            prefixed++;
+            if (strlen(p->longopts[i].name) == n)
+                exact = i;
+        }
+        int w = n > 60 ? 60 : (int)n;
+        if (ret == ':')
+            snprintf(bad_option, sizeof bad_option,
+                     "option '--%.*s' needs a value", w, arg + 2);
+        else if (exact >= 0 || prefixed == 1)
+            snprintf(bad_option, sizeof bad_option,
+                     "option '--%.*s' takes no value", w, arg + 2);
+        else if (prefixed > 1)
+            snprintf(bad_option, sizeof bad_option,
+                     "option '--%.*s' is ambiguous (%d options begin so)",
+                     w, arg + 2, prefixed);
+        else
+            snprintf(bad_option, sizeof bad_option, "unknown option '--%.*s'",
+                     w, arg + 2);
+        return;
+    }
+    if (ret == ':')
+        snprintf(bad_option, sizeof bad_option, "option '-%c' needs a value",
+                 optopt);
+    else if (optopt > 32 && optopt < 127)
+        snprintf(bad_option, sizeof bad_option, "unknown option '-%c'", optopt);
+    else
+        snprintf(bad_option, sizeof bad_option, "unknown option '%.60s'",
+                 arg ? arg : "?");
+}
+
 int cli_getopt(cli_parser *p, int argc, char **argv)
 {
-    return getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+    int ret;
+
+    opterr = 0;
+    ret = getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+    if (ret == '?' || ret == ':') {
+        say_bad(p, ret, optind > 0 && optind <= argc ? argv[optind - 1] : NULL);
+        return '?';
+    }
+    return ret;
 }
 
 int cli_help(const cli_command *c)
@@ -132,7 +189,7 @@ int cli_help(const cli_command *c)
         cs_buf_failed(&b, &err);
         rc = cli_report(c->name, &err);
     } else {
-        rc = cli_print_help(b.ptr);
+        rc = cli_print_help(c->name, b.ptr);
     }
     cs_buf_dispose(&b);
     return rc;
@@ -175,6 +232,7 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
             return cs_error_at(err, CS_EIO, (cs_pos){ path, 0, 0 },
                                "cannot open for writing: %s", strerror(errno));
         o->direct = 1;
+        snprintf(o->path, sizeof o->path, "%s", path);  /* errors name it */
     } else if (path && strcmp(path, "-") != 0) {
         /* A regular file appears whole or not at all (outfile.h). */
         if (cs_outfile_open(&o->file, path, err) < 0)

@@ -31,8 +31,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 /* Print a message line on stderr: "crampstat: CMD: msg". */
 void cli_note(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Write text to stdout; returns 0 or 74. */
-int cli_print_help(const char *text);
+/* Write text to stdout; returns 0, or 74 after the line "crampstat: CMD:
+ * standard output: write failed: REASON". */
+int cli_print_help(const char *cmd, const char *text);
 
 /* One option of a command, declared once: it makes getopt_long's long
  * option, the short-option string and the option's lines in --help. */
@@ -78,8 +79,12 @@ typedef struct cli_parser {
 /* Build the tables and reset getopt (optind = 1). */
 void cli_parser_init(cli_parser *p, const cli_command *c);
 /* getopt_long over the tables: the option's key, '?' for a bad one, -1
- * at the end. */
+ * at the end. getopt prints nothing: what was wrong with a bad one is
+ * cli_bad_option()'s text, for cli_usage. */
 int cli_getopt(cli_parser *p, int argc, char **argv);
+/* The last bad option, said in one phrase ("unknown option '--foo'",
+ * "option '--survey' needs a value", ...). */
+const char *cli_bad_option(void);
 /* Print the command's help (head, one entry per option, tail); returns 0
  * or 74 as cli_print_help. */
 int cli_help(const cli_command *c);

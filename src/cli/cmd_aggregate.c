@@ -123,7 +123,7 @@ int cmd_aggregate(int argc, char **argv)
                     return rc;
                 break;
             }
-            return cli_usage("aggregate", "bad option");
+            return cli_usage("aggregate", "%s", cli_bad_option());
         }
     }
     files = optind < argc ? argv + optind : stdin_only;

@@ -190,7 +190,7 @@ int cmd_analyze(int argc, char **argv)
                     return rc;
                 break;
             }
-            return cli_usage("analyze", "bad option");
+            return cli_usage("analyze", "%s", cli_bad_option());
         }
     }
     if (optind < argc)

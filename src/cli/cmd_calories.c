@@ -157,7 +157,7 @@ int cmd_calories(int argc, char **argv)
                     return rc;
                 break;
             }
-            return cli_usage("calories", "bad option");
+            return cli_usage("calories", "%s", cli_bad_option());
         }
     }
     if (optind + 1 < argc)

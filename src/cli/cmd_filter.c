@@ -71,7 +71,7 @@ int cmd_filter(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'C': wo.safe_csv = 1; break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("filter", "bad option");
+        default: return cli_usage("filter", "%s", cli_bad_option());
         }
     }
     if (optind >= argc)

@@ -93,7 +93,7 @@ int cmd_gen(int argc, char **argv)
         case 'd': dir = optarg; break;
         case 't': truth = 1; break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("gen", "bad option");
+        default: return cli_usage("gen", "%s", cli_bad_option());
         }
     }
     if (optind < argc)

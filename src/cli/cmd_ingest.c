@@ -188,7 +188,7 @@ int cmd_ingest(int argc, char **argv)
             cs_source_default_threads((int)threads);
             break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("ingest", "bad option");
+        default: return cli_usage("ingest", "%s", cli_bad_option());
         }
     }
     files = optind < argc ? argv + optind : stdin_only;

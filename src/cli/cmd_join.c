@@ -75,7 +75,7 @@ int cmd_join(int argc, char **argv)
         case 'D': dedup = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("join", "bad option");
+        default: return cli_usage("join", "%s", cli_bad_option());
         }
     }
     if (!survey)

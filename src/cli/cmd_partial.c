@@ -86,7 +86,7 @@ int cmd_merge(int argc, char **argv)
         switch (opt) {
         case 'o': output = optarg; break;
         case 'h': return cli_help(&merge_command);
-        default: return cli_usage("merge", "bad option");
+        default: return cli_usage("merge", "%s", cli_bad_option());
         }
     }
     files = optind < argc ? argv + optind : stdin_only;
@@ -144,7 +144,7 @@ int cmd_report(int argc, char **argv)
                     return rc;
                 break;
             }
-            return cli_usage("report", "bad option");
+            return cli_usage("report", "%s", cli_bad_option());
         }
     }
     if (optind + 1 < argc)

@@ -42,7 +42,7 @@ int cmd_rules(int argc, char **argv)
         switch (opt) {
         case 'R': path = optarg; break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("rules", "bad option");
+        default: return cli_usage("rules", "%s", cli_bad_option());
         }
     }
     if (optind < argc)
@@ -56,7 +56,7 @@ int cmd_rules(int argc, char **argv)
         cs_buf_dispose(&b);
         return cli_report("rules", &err);
     }
-    rc = cli_print_help(b.ptr);
+    rc = cli_print_help("rules", b.ptr);
     cs_buf_dispose(&b);
     return rc;
 }

@@ -77,7 +77,7 @@ int cmd_tag(int argc, char **argv)
         case 'C': wo.safe_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(&command);
-        default: return cli_usage("tag", "bad option");
+        default: return cli_usage("tag", "%s", cli_bad_option());
         }
     }
     files = optind < argc ? argv + optind : stdin_only;

@@ -1,6 +1,7 @@
 /* crampstat: one binary, one subcommand per stage. The subcommand table,
  * dispatch and the only exit(). */
 #define _GNU_SOURCE 1  /* SCHED_BATCH (Linux) */
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,17 @@ static const struct command {
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* 0, or 74 with one line saying why standard output could not take
+ * what was printed (--help or --version into a full disk). */
+static int stdout_done(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_EXIT_OK;
+    fprintf(stderr, "crampstat: standard output: write failed: %s\n",
+            strerror(errno));
+    return CLI_EXIT_IO;
+}
+
 static int usage(FILE *f)
 {
     fprintf(f,
@@ -49,9 +61,9 @@ static int usage(FILE *f)
         "\nExit status: 0 ok, 64 usage error, 65 bad input data, 66 input\n"
         "cannot be opened, 70 internal error, 71 out of memory, 74 write error.\n"
         "See crampstat(1) and docs/ for the data contract.\n");
-    if (f == stdout && (fflush(stdout) != 0 || ferror(stdout)))
-        return CLI_EXIT_IO;
-    return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (f == stdout)
+        return stdout_done();
+    return CLI_EXIT_USAGE;
 }
 
 static const struct command *find(const char *name)
@@ -104,7 +116,7 @@ int main(int argc, char **argv)
                strcmp(cs_source_inflater(), "isal") == 0
                ? "ISA-L (CRAMPSTAT_INFLATE=zlib for zlib; pipes use zlib)"
                : "zlib");
-        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CLI_EXIT_IO;
+        return stdout_done();
     }
     if (strcmp(argv[1], "help") == 0) {
         if (argc < 3)

@@ -57,6 +57,36 @@ check "reject log rows add up" 23 "$(($(wc -l <"$T/bad-exercise.rej") - 1))"
 cs ingest --schema bogus "$S/bad-exercise.csv" >/dev/null 2>"$T/e64"
 check "64 on a bad option value" 64 $?
 check_grep "64 message" "unknown schema 'bogus'" "$T/e64"
+# A bad option: one line that says what is wrong with it (getopt's own
+# line is not printed), then where to look.
+bad_opt() {   # bad_opt EXPECTED-LINE ARG...
+    local want=$1; shift
+    cs ingest "$S/bad-exercise.csv" "$@" >/dev/null 2>"$T/eopt"
+    check "64 on ingest $*" 64 $?
+    check "ingest $*: the message" \
+        "$(printf 'crampstat: ingest: %s\nTry '"'"'crampstat ingest --help'"'"'.' "$want")" \
+        "$(cat "$T/eopt")"
+}
+bad_opt "unknown option '--bogus'" --bogus
+bad_opt "unknown option '-Z'" -Z
+bad_opt "unknown option '-Z'" -qZ
+bad_opt "option '--schema' needs a value" --schema
+bad_opt "option '-s' needs a value" -s
+bad_opt "option '--quiet' takes no value" --quiet=yes
+bad_opt "option '--s' is ambiguous (2 options begin so)" --s x
+cs ingest -q -o /dev/full "$S/exercise.csv.gz" 2>"$T/efull"
+check "74 on -o /dev/full" 74 $?
+check "-o /dev/full: the message names it" \
+    "crampstat: ingest: /dev/full: write failed: No space left on device" "$(cat "$T/efull")"
+for a in --help --version; do
+    cs "$a" >/dev/full 2>"$T/efull"
+    check "crampstat $a > /dev/full: 74" 74 $?
+    check "crampstat $a > /dev/full: one line" \
+        "crampstat: standard output: write failed: No space left on device" "$(cat "$T/efull")"
+done
+cs rules >/dev/full 2>"$T/efull"
+check "rules > /dev/full: the line names the command" \
+    "crampstat: rules: standard output: write failed: No space left on device" "$(cat "$T/efull")"
 cs ingest "$T/does-not-exist.csv" >/dev/null 2>"$T/e66"
 check "66 on a missing input" 66 $?
 check_grep "66 message names the file" "does-not-exist.csv: cannot open" "$T/e66"
