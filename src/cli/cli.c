@@ -318,6 +318,19 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
     return -1;
 }
 
+const char *cli_render_option(int opt)
+{
+    switch (opt) {
+    case 'l': return "level";
+    case 'c': return "ci";
+    case 'Y': return "yates";
+    case 'C': return "safe-csv";
+    case 'W': return "period";
+    case 'f': return "format";
+    }
+    return NULL;
+}
+
 int cli_rules(const char *cmd, cs_rules *r, const char *path,
               const char *outcome)
 {

@@ -114,6 +114,10 @@ int cli_output_open(cli_output *o, const char *path, const cs_write_opts *wo,
  * temporary. Returns CS_OK or the first write error. */
 int cli_output_close(cli_output *o, int ok, cs_error *err);
 
+/* The long name of a cli_report_option key that only shapes how a state
+ * is rendered (--format, --level, --ci, --yates, --safe-csv, --period),
+ * or NULL: none of them applies when a command writes a partial state. */
+const char *cli_render_option(int opt);
 /* The report options every reporting command shares: -l/--level,
  * -c/--ci, -Y/--yates, -K/--cluster, -C/--safe-csv, -f/--format (html only when
  * allow_html). Returns 0 when opt was one of them and is valid, the usage

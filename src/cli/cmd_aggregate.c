@@ -100,6 +100,7 @@ int cmd_aggregate(int argc, char **argv)
     char *stdin_only[] = { "-" };
     char **files;
     int nfiles, opt, partial = 0, quiet = 0, agg_ready = 0;
+    const char *render_opt = NULL;   /* the first option only a report uses */
     unsigned long long nin = 0, nrej = 0;
 
     cs_report_opts_init(&ro);
@@ -121,11 +122,17 @@ int cmd_aggregate(int argc, char **argv)
             if ((rc = cli_report_option(opt, optarg, &ro, "aggregate", 0)) >= 0) {
                 if (rc)
                     return rc;
+                if (!render_opt)
+                    render_opt = cli_render_option(opt);
                 break;
             }
             return cli_usage("aggregate", "%s", cli_bad_option());
         }
     }
+    if (partial && render_opt)
+        return cli_usage("aggregate", "--%s does not apply to --partial, "
+                         "which writes the state: give it to 'crampstat "
+                         "report'", render_opt);
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
     if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)

@@ -79,7 +79,7 @@ static const cli_opt options[] = {
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
       "in a second thread and tag and count in a third\n"
-      "(same output either way)" },
+      "(same output either way); up to 64 is taken as 2" },
     CLI_OPT_HELP,
     { 0 }
 };
@@ -193,6 +193,9 @@ int cmd_analyze(int argc, char **argv)
             return cli_usage("analyze", "%s", cli_bad_option());
         }
     }
+    if (sd.quiet && sd.verbose)
+        return cli_usage("analyze", "--quiet and --verbose ask for opposite "
+                         "things: give one");
     if (optind < argc)
         return cli_usage("analyze", "unexpected argument '%s' (name exercise "
                          "files with --exercise)", argv[optind]);

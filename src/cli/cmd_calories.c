@@ -135,6 +135,7 @@ int cmd_calories(int argc, char **argv)
     const char *output = NULL, *rejects = NULL, *path = "-";
     int opt, by = CS_CAL_BY_SEX, partial = 0, quiet = 0, tagged = 0,
         cal_ready = 0;
+    const char *render_opt = NULL;   /* the first option only a report uses */
 
     cs_report_opts_init(&ro);
     cli_parser_init(&parser, &command);
@@ -155,11 +156,17 @@ int cmd_calories(int argc, char **argv)
             if ((rc = cli_report_option(opt, optarg, &ro, "calories", 0)) >= 0) {
                 if (rc)
                     return rc;
+                if (!render_opt)
+                    render_opt = cli_render_option(opt);
                 break;
             }
             return cli_usage("calories", "%s", cli_bad_option());
         }
     }
+    if (partial && render_opt)
+        return cli_usage("calories", "--%s does not apply to --partial, "
+                         "which writes the state: give it to 'crampstat "
+                         "report'", render_opt);
     if (optind + 1 < argc)
         return cli_usage("calories", "one input at a time (merge the partial "
                          "states of several with 'crampstat merge')");

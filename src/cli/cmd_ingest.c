@@ -25,7 +25,9 @@ static const char help_head[] =
 static const cli_opt options[] = {
     { 's', 1, "schema", "KIND",
       "exercise, survey, any (CSV structure only) or\n"
-      "auto (from the header; the default)" },
+      "auto (from the header, the default; a header\n"
+      "with neither session_id nor survey_date is read\n"
+      "as any, with a note on standard error)" },
     { 'r', 1, "rejects", "FILE",
       "write rejected rows as CSV:\n"
       "source,line,record,column,reason,raw" },
@@ -43,7 +45,8 @@ static const cli_opt options[] = {
       "no summary lines" },
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
-      "in a second thread (same output either way)" },
+      "in a second thread (same output either way);\n"
+      "up to 64 is taken as 2" },
     CLI_OPT_HELP,
     { 0 }
 };
@@ -213,6 +216,14 @@ int cmd_ingest(int argc, char **argv)
         if (cs_ingest_open(&in, files[f], kind, rej, ids, &err) < 0)
             goto done;
         s = cs_ingest_schema(in);
+        /* auto found no contract's header: the rows are checked as CSV
+         * only. Said even with --quiet, since a job that meant to check
+         * values would pass every row; --schema any says it is meant. */
+        if (kind == CS_SCHEMA_AUTO && cs_schema_kind(s) == CS_SCHEMA_ANY)
+            cli_note("ingest", "%s: the header names neither session_id nor "
+                     "survey_date, so its rows are checked as CSV only "
+                     "(--schema any); name --schema exercise or survey to "
+                     "check their values", files[f]);
         columns_key(s, f == 0 ? &key0 : &key);
         if (f == 0) {
             cs_schema_write_header(s, out.w);

@@ -74,6 +74,31 @@ bad_opt "option '--schema' needs a value" --schema
 bad_opt "option '-s' needs a value" -s
 bad_opt "option '--quiet' takes no value" --quiet=yes
 bad_opt "option '--s' is ambiguous (2 options begin so)" --s x
+# Options that contradict each other, or that a partial state ignores,
+# are usage errors rather than silently dropped.
+cs analyze -q -v --survey "$S/survey.csv.gz" --exercise "$S/exercise.csv.gz" >/dev/null 2>"$T/eopt"
+check "analyze -q -v: 64" 64 $?
+check_grep "analyze -q -v: why" "quiet and --verbose ask for opposite things" "$T/eopt"
+for c in aggregate calories; do
+    for o in "--format json" "--level 0.9" "--ci exact"; do
+        read -r -a ov <<<"$o"
+        cs "$c" --partial "${ov[@]}" </dev/null >/dev/null 2>"$T/eopt"
+        check "$c --partial $o: 64" 64 $?
+        check_grep "$c --partial $o: why" "${ov[0]} does not apply to --partial" "$T/eopt"
+    done
+done
+# --schema auto that finds no contract's header says so, even with -q;
+# --schema any, which says it is meant, does not.
+printf 'participant_id,sesion_id\nP1,S1\n' >"$T/typo.csv"
+cs ingest -q "$T/typo.csv" >"$T/typo.out" 2>"$T/typo.err"
+check "auto read as any: exit 0" 0 $?
+check "auto read as any: the note" \
+    "crampstat: ingest: $T/typo.csv: the header names neither session_id nor survey_date, so its rows are checked as CSV only (--schema any); name --schema exercise or survey to check their values" \
+    "$(cat "$T/typo.err")"
+cs ingest -q --schema any "$T/typo.csv" >/dev/null 2>"$T/typo.err"
+check "--schema any: no note" "" "$(cat "$T/typo.err")"
+cs ingest -q "$S/exercise.csv.gz" >/dev/null 2>"$T/typo.err"
+check "auto read as exercise: no note" "" "$(cat "$T/typo.err")"
 cs ingest -q -o /dev/full "$S/exercise.csv.gz" 2>"$T/efull"
 check "74 on -o /dev/full" 74 $?
 check "-o /dev/full: the message names it" \
