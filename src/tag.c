@@ -270,7 +270,14 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
     o->heat_index_c = known_t ? cs_heat_index_c_at(&t->hot[set][0].k,
                                                     s->humidity_pct)
                               : NAN;
-    o->fluid_ml_per_h = isnan(s->fluid_ml) ? NAN : s->fluid_ml / o->exposure_h;
+    /* A rate of 10^17 ml/h or more (fluid in a session of well under a
+     * millionth of a minute, which the contract's 0 < duration allows)
+     * is left missing, as a division that overflows would be: such a
+     * double is no longer written as a plain decimal, which is all that
+     * the stages reading tag's output take. analyze uses this function
+     * too, so the two agree. */
+    double rate = s->fluid_ml / o->exposure_h;
+    o->fluid_ml_per_h = isnan(s->fluid_ml) || !(rate < 1e17) ? NAN : rate;
 
     /* Fatigue: every input is required, so it is always known. */
     f = o->wave_fatigue;

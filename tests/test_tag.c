@@ -617,6 +617,41 @@ static void test_tag_derived(void **state)
     cs_tagger_free(t);
 }
 
+/* The fluid rate of very short sessions: kept below 10^17 ml/h, missing
+ * from there on (and where the division overflows or is 0/0), so that tag
+ * writes it as a plain decimal or not at all. Rates by hand: 500 ml over
+ * 10^-12 min is 500 * 60 * 10^12 = 3e16 ml/h; over 10^-13 min, 3e17. */
+static void test_tag_fluid_rate_bounds(void **state)
+{
+    static const struct { const char *edits; double want; } c[] = {
+        { "dur=0.000000000001 fluid=500", 3e16 },
+        { "dur=0.0000000000001 fluid=500", NAN },
+        { "dur=0.0000000000001 fluid=0", 0 },
+        { "dur=1e-320 fluid=500", NAN },     /* overflows to inf */
+        { "dur=1e-320 fluid=0", 0 },
+        { "dur=1e-330 fluid=0", NAN },       /* exposure 0: 0/0 */
+        { "dur=60 fluid=10000", 10000 },
+    };
+    cs_tagger *t = tagger(NULL);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        cs_session s;
+        cs_wave w;
+        cs_tagged o;
+        print_message("case %s\n", c[i].edits);
+        base(&s, &w);
+        apply(&s, &w, c[i].edits);
+        cs_tag(t, &s, &w, &o);
+        if (isnan(c[i].want))
+            assert_true(isnan(o.fluid_ml_per_h));
+        else
+            assert_true(fabs(o.fluid_ml_per_h - c[i].want) <=
+                        1e-15 * c[i].want);
+    }
+    cs_tagger_free(t);
+}
+
 /* Heat index in the output: missing when either input is. */
 static void test_tag_heat_index_value(void **state)
 {
@@ -1304,6 +1339,7 @@ int main(void)
         cmocka_unit_test(test_tag_heat_inclusive),
         cmocka_unit_test(test_tag_heat_cache),
         cmocka_unit_test(test_tag_derived),
+        cmocka_unit_test(test_tag_fluid_rate_bounds),
         cmocka_unit_test(test_tag_heat_index_value),
         cmocka_unit_test(test_tag_null_rules),
         cmocka_unit_test(test_tag_names),

@@ -80,6 +80,31 @@ done
 cs analyze -q --survey "$V" --exercise "$X" >"$T/analyze.default"
 check_file "default format is pretty" "$T/analyze.pretty" "$T/analyze.default"
 
+# Sessions so short that their fluid rate is past any plain decimal (the
+# contract allows any duration above 0): the chain and analyze agree, the
+# rate missing in both, every session used. 10^-13 min with 500 ml is 3e17
+# ml/h; 10^-320 min overflows the division.
+{
+    gzip -dc "$X" | head -n 1
+    gzip -dc "$X" | awk -F, -v OFS=, 'NR > 1 && NR <= 41 {
+        if (NR % 3 == 0) $5 = "0.0000000000001"
+        if (NR % 3 == 1) $5 = "0." sprintf("%0319d", 0) "1"
+        $9 = 500; print }'
+} >"$T/short.csv"
+cs ingest -q "$T/short.csv" | cs join -q --survey "$V" | cs tag -q >"$T/short.tagged"
+check "short sessions: no exponent or inf written" "" \
+    "$(cut -d, -f32 "$T/short.tagged" | grep -i -E 'e|inf' | grep -v fluid)"
+cs aggregate --input-name "$T/short.csv" --format json <"$T/short.tagged" \
+    >"$T/short.chain.json" 2>"$T/short.agg.err"
+check_grep "short sessions: aggregate uses every row" "40 rows in, 40 used, 0 rejected" "$T/short.agg.err"
+cs calories -q --partial "$V" >"$T/short.cal-survey.partial"
+cs calories -q --partial "$T/short.tagged" >"$T/short.cal-tagged.partial"
+cs merge "$T/short.cal-survey.partial" "$T/short.cal-tagged.partial" |
+    cs report --format json >"$T/short.cal.json"
+cs analyze -q --survey "$V" --exercise "$T/short.csv" --format json >"$T/short.analyze.json"
+check "short sessions: analyze = chain + calories" 1 \
+    "$(json_composed "$T/short.analyze.json" "$T/short.chain.json" "$T/short.cal.json")"
+
 # ---- (b) counts by another route ---------------------------------------
 # Numbers out of the report's JSON (Python's json module).
 jq_() {
