@@ -587,19 +587,27 @@ static const struct {
       1897.65933825, 898, 1, CS_AGE_18_29 },
 };
 
+/* The base session and wave with edits applied, tagged by t into o. */
+static void tag_edited(cs_tagger *t, const char *name, const char *edits,
+                       cs_tagged *o)
+{
+    cs_session s;
+    cs_wave w;
+
+    print_message("case %s\n", name);
+    base(&s, &w);
+    apply(&s, &w, edits);
+    cs_tag(t, &s, &w, o);
+}
+
 static void test_tag_derived(void **state)
 {
     cs_tagger *t = tagger(NULL);
 
     (void)state;
     for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++) {
-        cs_session s;
-        cs_wave w;
         cs_tagged o;
-        print_message("case %s\n", derived[i].name);
-        base(&s, &w);
-        apply(&s, &w, derived[i].edits);
-        cs_tag(t, &s, &w, &o);
+        tag_edited(t, derived[i].name, derived[i].edits, &o);
         assert_near(o.height_cm, derived[i].height_cm, 1e-9);
         assert_near(o.weight_kg, derived[i].weight_kg, 1e-9);
         assert_near(o.exposure_h, derived[i].exposure_h, 1e-12);
@@ -636,13 +644,8 @@ static void test_tag_fluid_rate_bounds(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        cs_session s;
-        cs_wave w;
         cs_tagged o;
-        print_message("case %s\n", c[i].edits);
-        base(&s, &w);
-        apply(&s, &w, c[i].edits);
-        cs_tag(t, &s, &w, &o);
+        tag_edited(t, c[i].edits, c[i].edits, &o);
         if (isnan(c[i].want))
             assert_true(isnan(o.fluid_ml_per_h));
         else
