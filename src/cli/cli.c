@@ -104,35 +104,43 @@ const char *cli_bad_option(void)
 }
 
 /* What was wrong with the option getopt_long refused (ret '?' or ':'),
- * into bad_option. arg: the argument it was in. */
+ * into bad_option. arg: argv[optind - 1], the argument the error was in
+ * when getopt moved past it; for an unknown letter inside a cluster
+ * ("-Zq") it has not, and arg is the argument before. So arg is taken for
+ * a long option only when getopt says so: optopt 0 (no such option, or
+ * more than one begins so), or optopt the key of the option arg names. */
 static void say_bad(const cli_parser *p, int ret, const char *arg)
 {
     if (arg && strncmp(arg, "--", 2) == 0) {
         const char *eq = strchr(arg, '=');
         size_t n = (eq ? (size_t)(eq - arg) : strlen(arg)) - 2;
-        int exact = -1, prefixed = 0;
+        int exact = -1, only = -1, prefixed = 0;
         for (int i = 0; p->longopts[i].name; i++) {
             if (strncmp(p->longopts[i].name, arg + 2, n) != 0)
                 continue;
             prefixed++;
+            only = i;
             if (strlen(p->longopts[i].name) == n)
                 exact = i;
         }
+        int named = exact >= 0 ? exact : prefixed == 1 ? only : -1;
         int w = n > 60 ? 60 : (int)n;
-        if (ret == ':')
-            snprintf(bad_option, sizeof bad_option,
-                     "option '--%.*s' needs a value", w, arg + 2);
-        else if (exact >= 0 || prefixed == 1)
-            snprintf(bad_option, sizeof bad_option,
-                     "option '--%.*s' takes no value", w, arg + 2);
-        else if (prefixed > 1)
-            snprintf(bad_option, sizeof bad_option,
-                     "option '--%.*s' is ambiguous (%d options begin so)",
-                     w, arg + 2, prefixed);
-        else
-            snprintf(bad_option, sizeof bad_option, "unknown option '--%.*s'",
-                     w, arg + 2);
-        return;
+        if (optopt == 0 || (named >= 0 && p->longopts[named].val == optopt)) {
+            if (ret == ':')
+                snprintf(bad_option, sizeof bad_option,
+                         "option '--%.*s' needs a value", w, arg + 2);
+            else if (named >= 0)
+                snprintf(bad_option, sizeof bad_option,
+                         "option '--%.*s' takes no value", w, arg + 2);
+            else if (prefixed > 1)
+                snprintf(bad_option, sizeof bad_option,
+                         "option '--%.*s' is ambiguous (%d options begin so)",
+                         w, arg + 2, prefixed);
+            else
+                snprintf(bad_option, sizeof bad_option,
+                         "unknown option '--%.*s'", w, arg + 2);
+            return;
+        }
     }
     if (ret == ':')
         snprintf(bad_option, sizeof bad_option, "option '-%c' needs a value",

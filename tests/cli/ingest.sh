@@ -70,6 +70,7 @@ bad_opt() {   # bad_opt EXPECTED-LINE ARG...
 bad_opt "unknown option '--bogus'" --bogus
 bad_opt "unknown option '-Z'" -Z
 bad_opt "unknown option '-Z'" -qZ
+bad_opt "unknown option '-Z'" --quiet -Zq
 bad_opt "option '--schema' needs a value" --schema
 bad_opt "option '-s' needs a value" -s
 bad_opt "option '--quiet' takes no value" --quiet=yes
