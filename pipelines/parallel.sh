@@ -37,9 +37,11 @@ checks across all files); a shard holds all of a participant's sessions.
   -l, --level L         confidence level;  --ci METHOD;  --yates
   -f, --format FMT      pretty (default), csv, tsv, json or md
   -o, --output FILE     write the report to FILE, atomically (default: stdout)
-      --state-dir DIR   also keep the merged partial states there
-                        (aggregate.partial, calories.partial) to merge
-                        with later runs
+      --state-dir DIR   also keep the merged partial states there to
+                        merge with later runs: the sessions' states
+                        aggregate.partial and calories.partial, and the
+                        survey's survey-calories.partial (merge it once,
+                        not once a run: docs/operations.md)
       --runner R        parallel (GNU parallel), xargs, or auto (the
                         default: GNU parallel when installed)
   -v, --verbose         each stage's summary lines (default: errors only)

@@ -23,7 +23,9 @@ report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
 Settings from the environment: CRAMPSTAT (default: crampstat on PATH),
 CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST; for report CS_FORMAT,
 CS_LEVEL, CS_CI, CS_YATES (1), CS_STATE_DIR (keep the merged states
-there as aggregate.partial and calories.partial); CS_VERBOSE=1 keeps
+there: aggregate.partial and calories.partial, the sessions' states, which
+merge with those of later runs, and survey-calories.partial, the survey's
+calorie state, which a report of several runs takes once); CS_VERBOSE=1 keeps
 crampstat's summary lines. A crampstat without the calories command
 gives the aggregate report alone, as its analyze does.
 
@@ -135,8 +137,13 @@ case $cmd in
         if have_calories; then
             "$CRAMPSTAT" calories "${q[@]}" --partial --by "$cal_by" \
                 -o "$tmp/survey.cal.partial" -- "$CS_SURVEY" || exit $?
-            "$CRAMPSTAT" merge -o "$tmp/calories.partial" -- "$tmp/survey.cal.partial" "${cal[@]}" || exit $?
-            "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/calories.out" -- "$tmp/calories.partial" || exit $?
+            # The sessions' calorie states apart from the survey's: runs
+            # over other exercise files merge their sessions' states, but
+            # the survey's participants are to be counted once, not once
+            # a run (CS_STATE_DIR).
+            "$CRAMPSTAT" merge -o "$tmp/calories.partial" -- "${cal[@]}" || exit $?
+            "$CRAMPSTAT" merge -o "$tmp/report.cal.partial" -- "$tmp/survey.cal.partial" "$tmp/calories.partial" || exit $?
+            "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/calories.out" -- "$tmp/report.cal.partial" || exit $?
             # analyze's layout (src/cli/cmd_analyze.c, render()).
             if [ "$fmt" = json ]; then
                 {
@@ -154,7 +161,9 @@ case $cmd in
         fi || die 74 "cannot write in $tmp"
         if [ -n "$CS_STATE_DIR" ]; then
             mkdir -p -- "$CS_STATE_DIR" || die 74 "cannot create $CS_STATE_DIR"
-            for s in aggregate calories; do
+            [ -e "$tmp/survey.cal.partial" ] &&
+                mv -f -- "$tmp/survey.cal.partial" "$tmp/survey-calories.partial"
+            for s in aggregate calories survey-calories; do
                 [ -e "$tmp/$s.partial" ] || continue
                 cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
                     mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial" ||

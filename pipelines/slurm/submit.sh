@@ -13,7 +13,8 @@ WORK_DIR/shards, submit shard-job.sbatch as a job array with one shard per
 task (task K writes WORK_DIR/partials/K.agg.partial and K.cal.partial)
 and merge-job.sbatch with --dependency=afterok on the array: it merges
 the partial states and writes REPORT (atomically) and the merged states
-WORK_DIR/aggregate.partial and WORK_DIR/calories.partial. Every partial
+WORK_DIR/aggregate.partial and WORK_DIR/calories.partial (the sessions')
+and WORK_DIR/survey-calories.partial (the survey's). Every partial
 state records the name of the file its shard came from, as analyze does,
 so REPORT equals `crampstat analyze` on the same files byte for byte
 (JSON: analyze's object less its "ingest" member; no HTML).

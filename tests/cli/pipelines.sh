@@ -287,7 +287,17 @@ done
 bash "$P/parallel.sh" -S "$S" --state-dir "$T/state" -o "$T/par.txt" "$E"
 if [ -e "$T/state/calories.partial" ]; then
     check_file "parallel: --state-dir keeps the merged states" "$T/expect-rel.txt" \
-        <(cs report "$T/state/aggregate.partial"; echo; cs report "$T/state/calories.partial")
+        <(cs report "$T/state/aggregate.partial"; echo
+          cs merge "$T/state/calories.partial" "$T/state/survey-calories.partial" | cs report)
+    # Two runs over other exercise files, their states merged: the
+    # sessions' states of both and the survey's once equal analyze of
+    # both files (the survey's participants are not counted twice).
+    bash "$P/parallel.sh" -S "$S" --state-dir "$T/state-a" "${three[0]}" >/dev/null
+    bash "$P/parallel.sh" -S "$S" --state-dir "$T/state-b" "${three[1]}" "${three[2]}" >/dev/null
+    check_file "parallel: two runs' states merged equal analyze" "$T/expect-three.txt" \
+        <(cs merge "$T/state-a/aggregate.partial" "$T/state-b/aggregate.partial" | cs report; echo
+          cs merge "$T/state-a/calories.partial" "$T/state-b/calories.partial" \
+                   "$T/state-b/survey-calories.partial" | cs report)
 else
     check_file "parallel: --state-dir keeps the merged state" "$T/expect-rel.txt" <(cs report "$T/state/aggregate.partial")
 fi

@@ -164,7 +164,8 @@ check "submit --wait: 12 partial states" 12 "$(find "$T/w1/partials" -name '*.ag
 check_file "slurm report equals the single-process report" "$T/expect.txt" "$T/report.txt"
 if [ -e "$T/w1/calories.partial" ]; then
     check_file "the merged states render the same" "$T/expect.txt" \
-        <(cs report "$T/w1/aggregate.partial"; echo; cs report "$T/w1/calories.partial")
+        <(cs report "$T/w1/aggregate.partial"; echo
+          cs merge "$T/w1/calories.partial" "$T/w1/survey-calories.partial" | cs report)
 else
     check_file "the merged state renders the same" "$T/expect.txt" <(cs report "$T/w1/aggregate.partial")
 fi
