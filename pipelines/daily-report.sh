@@ -11,7 +11,8 @@ Usage: daily-report.sh [OPTION]... INPUT_DIR OUTPUT_DIR
 Run `crampstat analyze` on INPUT_DIR/survey.csv.gz and every
 INPUT_DIR/exercise*.csv.gz, and write OUTPUT_DIR/report-YYYY-MM-DD.txt
 (plus the other --formats) and the link OUTPUT_DIR/latest to it
-(latest.json, latest.html... for the others).
+(latest.json, latest.html... for the others), unless it names a newer
+day's report (a past day remade with --date).
 
 One run at a time: a run holds flock(1) on OUTPUT_DIR/.lock. A run that
 finds the lock taken logs "another run holds the lock" and exits 0 without
@@ -242,6 +243,14 @@ for name in "${names[@]}"; do
 done
 for f in "${fmts[@]}"; do
     link=latest; [ "$f" = txt ] || link=latest.$f
+    # latest names the newest day's report: a past day remade with --date
+    # (after a damaged input was fixed) does not move it back.
+    cur=$(readlink -- "$out/$link" 2>/dev/null) || cur=
+    cur=${cur#report-}; cur=${cur%%.*}
+    if [[ $cur =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $cur > $day ]]; then
+        log "$link stays on $cur's report, newer than $day"
+        continue
+    fi
     ln -s -- "report-$day.$f" "$stage/$link" &&
         mv -f -T -- "$stage/$link" "$out/$link" || fail 74 "cannot update the link $out/$link"
 done

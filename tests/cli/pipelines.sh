@@ -107,6 +107,13 @@ check "daily: no stray files" ".lock daily-report.log latest latest.html latest.
 CS_REPORT_BY=sex bash "$P/daily-report.sh" --date 2024-05-02 "$in" "$out" 2>&1
 check "daily: rerun of a day exit" 0 $?
 check_grep "daily: CS_REPORT_BY honoured" "^Stratified by sex" "$out/report-2024-05-02.txt"
+# A past day remade (as after a damaged input): its report is replaced,
+# but latest stays on the newest day's.
+bash "$P/daily-report.sh" --date 2024-05-01 --formats txt,json "$in" "$out" 2>&1
+check "daily: a past day remade: exit" 0 $?
+check "daily: a past day remade: latest stays" "report-2024-05-02.txt" "$(readlink "$out/latest")"
+check "daily: ... and latest.json, on that day's, is moved" "report-2024-05-01.json" "$(readlink "$out/latest.json")"
+check_grep "daily: ... and the log says why" "latest stays on 2024-05-02's report, newer than 2024-05-01" "$out/daily-report.log"
 
 # Failures: status, message on stderr, log line, previous links untouched.
 rm -f "$in/survey.csv.gz"
