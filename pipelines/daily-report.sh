@@ -50,10 +50,11 @@ Environment: CRAMPSTAT, the crampstat binary (default: crampstat on PATH);
 CS_REPORT_FORMATS, CS_REPORT_BY, CS_REPORT_RULES as above.
 
 Exit status: 0 done, or skipped because another run holds the lock;
-65 done, but an exercise file was left out (see above); crampstat's
-status when it fails (64 usage, 65 bad data, 66 input cannot be opened,
-74 write error); 64 bad arguments here; 66 INPUT_DIR or an
-input file missing; 69 crampstat not found; 74 OUTPUT_DIR not writable;
+65 done, but an exercise file was left out (one that cannot be opened
+or read to its end); crampstat's status when it fails (64 usage, 65 bad
+data, 66 the survey cannot be opened, 74 write error); 64 bad arguments
+here; 66 INPUT_DIR or the survey missing, or no exercise file; 69
+crampstat not found; 74 OUTPUT_DIR not writable;
 75 --wait timed out; 128+N killed by signal N.
 EOF
 }
