@@ -28,7 +28,8 @@ all land in the same shard whatever file they come from.
 CSV fields quoted over several lines stay whole. A shard may hold only the
 header when there are fewer participants than shards; crampstat handles
 that. The shards appear together, renamed into place once all are written;
-a failed run leaves none.
+a failed run leaves none. They replace an earlier set with the same prefix
+in DIR whole: its shards past N are removed.
 
 Exit status: 0 ok, 64 usage, 65 bad input (no participant_id column,
 headers differ, no header), 66 a FILE cannot be read, 74 write error.
@@ -180,4 +181,12 @@ fi
 
 for ((k = 1; k <= n; k++)); do
     mv -f -- "$out/$tag.$k" "$out/$prefix$k.csv.gz" || die 74 "cannot rename shard $k into place"
+done
+# An earlier set under the same prefix is replaced whole: its shards past
+# N would otherwise be read with the new ones, their rows twice.
+for f in "$out/$prefix"*.csv.gz; do
+    k=${f#"$out/$prefix"}; k=${k%.csv.gz}
+    if [[ $k =~ ^[1-9][0-9]*$ ]] && [ "$k" -gt "$n" ]; then
+        rm -f -- "$f" || die 74 "cannot remove the earlier shard '$f'"
+    fi
 done

@@ -248,6 +248,15 @@ gzip -dc "$E" | tail -n +2 | LC_ALL=C sort >"$T/all.rows"
 check_file "shard: the shards hold the rows, each once" "$T/all.rows" "$T/sh.rows"
 check "shard: no participant in two shards" "" \
     "$(for k in 1 2 3; do gzip -dc "$T/sh/shard-$k.csv.gz" | tail -n +2 | cut -d, -f1 | sort -u; done | sort | uniq -d | head -3)"
+# Again with fewer shards: the earlier set is replaced whole (no shard 3
+# left to be read twice), and a file that only looks like a shard stays.
+cp -r "$T/sh" "$T/sh-again"
+touch "$T/sh-again/shard-notes.csv.gz"
+bash "$P/shard.sh" -n 2 -o "$T/sh-again" "$E"
+check "shard: fewer shards replace the set" "shard-1.csv.gz shard-2.csv.gz shard-notes.csv.gz" \
+    "$(cd "$T/sh-again" && ls | tr '\n' ' ' | sed 's/ $//')"
+check "shard: ... and hold every row once" "$(gzip -dc "$E" | tail -n +2 | wc -l)" \
+    "$(for f in "$T/sh-again"/shard-[12].csv.gz; do gzip -dc "$f" | tail -n +2; done | wc -l)"
 bash "$P/shard.sh" -n 2 -o "$T/sh" /nonexistent.csv.gz 2>/dev/null
 check "shard: missing input: 66" 66 $?
 printf 'a,b\n1,2\n' >"$T/nopid.csv"
