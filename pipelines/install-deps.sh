@@ -9,7 +9,19 @@ set -euo pipefail
 # libisal-dev is optional for the build (CRAMPSTAT_ISAL=AUTO) but inflates
 # gzip about 3 times faster than zlib.
 pkgs=(gcc make cmake pkg-config libcsv-dev libgsl-dev zlib1g-dev libisal-dev libcmocka-dev)
+usage() {
+    cat <<'EOF'
+Usage: install-deps.sh [--test]
+Install what crampstat needs on Debian 12, only what is missing: the
+compiler, CMake and the libraries to build and run it; with --test, also
+what the test suite uses. As root it runs apt-get itself, otherwise
+through sudo; with nothing missing it runs no apt-get at all.
+
+Exit status: 0 ok (or nothing missing), 64 bad arguments, else apt-get's.
+EOF
+}
 case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
     "") ;;
     --test)
         # python3-scipy/statsmodels serve /usr/bin/python3 for the cross-check
@@ -24,7 +36,7 @@ case "${1:-}" in
                groff-base man-db parallel munge slurm-client slurmctld slurmd
                clang libclang-rt-14-dev)
         ;;
-    *) echo "usage: install-deps.sh [--test]" >&2; exit 64 ;;
+    *) usage >&2; exit 64 ;;
 esac
 
 missing=()

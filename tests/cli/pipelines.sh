@@ -66,10 +66,14 @@ if command -v parallel >/dev/null 2>&1; then have_parallel=1; else
 fi
 
 # ---------------------------------------------------------------- usage
-for s in daily-report.sh parallel.sh shard.sh partial.sh slurm/submit.sh slurm/shard-job.sbatch slurm/merge-job.sbatch; do
-    bash "$P/$s" --help >"$T/help" 2>&1
-    check "$s --help exit" 0 $?
-    check_grep "$s --help usage" "^Usage: " "$T/help"
+# Every script, the two of the quick start included, prints its usage
+# with --help and -h (operations.md), and does nothing else.
+for s in daily-report.sh parallel.sh shard.sh partial.sh quickstart.sh install-deps.sh slurm/submit.sh slurm/shard-job.sbatch slurm/merge-job.sbatch; do
+    for h in --help -h; do
+        bash "$P/$s" "$h" >"$T/help" 2>&1
+        check "$s $h exit" 0 $?
+        check_grep "$s $h usage" "^Usage: " "$T/help"
+    done
 done
 bash "$P/daily-report.sh" >/dev/null 2>"$T/err"
 check "daily-report.sh without arguments: 64" 64 $?
