@@ -135,12 +135,18 @@ G=$T/guide
 mkdir -p "$G/.bin" "$T/tmp" "$T/blocks"
 for e in "$CS_SRC"/*; do ln -s "$e" "$G/"; done
 ln -s "$CRAMPSTAT" "$G/.bin/crampstat"
+# Each sh block to NN.sh; the text block right after it (a blank line
+# between), what it prints, to NN.expect.
 awk -v dir="$T/blocks" '
-    /^```sh$/ { n++; f = sprintf("%s/%02d.sh", dir, n); inb = 1; next }
-    /^```/    { inb = 0; next }
-    inb       { print > f }
+    /^```sh$/   { n++; f = sprintf("%s/%02d.sh", dir, n); inb = 1; after = 0; next }
+    /^```text$/ { if (after == 1) { e = sprintf("%s/%02d.expect", dir, n); inb = 2; printf "" > e } after = 0; next }
+    /^```/      { if (inb == 1) after = 1; inb = 0; next }
+    inb == 1    { print > f; next }
+    inb == 2    { print > e; next }
+    /^$/        { next }
+                { after = 0 }
 ' "$GUIDE"
-nblocks=$(ls "$T/blocks" | wc -l)
+nblocks=$(ls "$T/blocks"/*.sh | wc -l)
 touch "$T/marker"
 check "user guide: at least 20 sh blocks" yes "$([ "$nblocks" -ge 20 ] && echo yes || echo no)"
 for b in "$T"/blocks/*.sh; do
@@ -152,6 +158,19 @@ for b in "$T"/blocks/*.sh; do
     else
         bad "user guide block $(basename "$b" .sh) exits $rc: $first"
         sed 's/^/    /' "$T/block.out" | head -20
+    fi
+    # "The outputs were captured from the same commands": the text block
+    # after it is what it prints (standard output and error as a terminal
+    # shows them), but for blank lines at its end.
+    e=${b%.sh}.expect
+    if [ -f "$e" ]; then
+        if diff <(awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' "$T/block.out") \
+                "$e" >"$T/block.diff"; then
+            ok "user guide block $(basename "$b" .sh): the output shown"
+        else
+            bad "user guide block $(basename "$b" .sh): the output shown is not what it prints ($first):"
+            sed 's/^/    /' "$T/block.diff" | head -20
+        fi
     fi
 done
 # The guide wrote into the scratch directory, never into the source tree.
