@@ -688,6 +688,8 @@ size_t cs_clu_notes_format(char *buf, size_t cap, uint32_t notes)
         "the model has no usable fit",
         "the robust covariance could not be computed",
         "out of memory",
+        "separation: the coefficients are not estimates, so no robust "
+            "interval or p",
     };
     size_t len = 0;
 
@@ -1206,6 +1208,21 @@ done:
     free(inv);
 }
 
+/* A separated fit (a cell with no cases, or no non-cases, drives a
+ * coefficient towards infinity) has coefficients that are not estimates:
+ * the sandwich at them gives a finite standard error and a p near 0 for
+ * what is an artefact. Its intervals and p are withheld, as undefined, and
+ * the note says why; the coefficients stay, as the model-based table shows
+ * them, under its own separation note. */
+static void withhold_if_separated(cs_clu_terms *out, uint32_t status)
+{
+    if (!(status & (CS_NOTE_LOGIT_SEPARATION | CS_NOTE_POISSON_SEPARATION)))
+        return;
+    for (size_t j = 0; j < CS_CLU_MAXP; j++)
+        out->se[j] = out->lower[j] = out->upper[j] = out->p_value[j] = NAN;
+    out->notes |= CS_CLU_NOTE_SEPARATION;
+}
+
 void cs_clu_logit_robust(cs_clu_terms *out, const cs_clu *c,
                          const cs_logit_fit *fit, cs_clu_row_fn row,
                          void *payload, double level)
@@ -1217,6 +1234,7 @@ void cs_clu_logit_robust(cs_clu_terms *out, const cs_clu *c,
         return;
     }
     robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 0, level);
+    withhold_if_separated(out, fit->status);
 }
 
 void cs_clu_poisson_robust(cs_clu_terms *out, const cs_clu *c,
@@ -1230,6 +1248,7 @@ void cs_clu_poisson_robust(cs_clu_terms *out, const cs_clu *c,
         return;
     }
     robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 1, level);
+    withhold_if_separated(out, fit->status);
 }
 
 int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,
@@ -1301,7 +1320,7 @@ int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,
         unsigned char skip[CS_CLU_MAXP];
         memcpy(skip, o->aliased, sizeof skip);
         if (chol(a, p, skip, 1e-14) < o->rank) {
-            o->status |= CS_NOTE_LOGIT_SEPARATION;
+            o->status |= CS_NOTE_POISSON_SEPARATION;
             break;
         }
         chol_inverse(a, p, skip, inv);
@@ -1329,7 +1348,7 @@ int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,
                 eta += x[k * p + j] * beta[j];
         mu = t[k] * exp(eta);
         if (y[k] == 0 && mu < 1e-8 * t[k])
-            o->status |= CS_NOTE_LOGIT_SEPARATION;
+            o->status |= CS_NOTE_POISSON_SEPARATION;
         for (size_t i = 0; i < p; i++)
             for (size_t j = 0; j < p; j++)
                 a[i * p + j] += mu * x[k * p + i] * x[k * p + j];

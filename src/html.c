@@ -723,7 +723,7 @@ static int sec_poisson(cs_buf *b, const hctx *h)
           rb ? r->pois_rb.p_value : r->pois.p_value, rb);
     if (r->pois_fitted && r->pois.status) {
         char t[256];
-        cs_stats_notes_format(t, sizeof t, r->pois.status);
+        cs_stats_poisson_notes_format(t, sizeof t, r->pois.status);
         P(b, "<p class=\"note\">note: %s</p>\n", t);
     }
     if (rb && r->pois_rb.notes) {

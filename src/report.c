@@ -366,14 +366,16 @@ static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
     return cs_buf_error(b);
 }
 
-static int j_notes(cs_buf *b, uint32_t notes)
+/* A "notes" array of texts; text: cs_stats_note_text, or the Poisson
+ * model's words. */
+static int j_notes_of(cs_buf *b, uint32_t notes, const char *(*text)(uint32_t))
 {
     int first = 1;
 
     cs_buf_append(b, "\"notes\": [", 10);
     for (unsigned bit = 0; bit < 32; bit++)
         if (notes & (UINT32_C(1) << bit)) {
-            const char *t = cs_stats_note_text(UINT32_C(1) << bit);
+            const char *t = text(UINT32_C(1) << bit);
             if (!t)
                 continue;
             if (!first)
@@ -383,6 +385,11 @@ static int j_notes(cs_buf *b, uint32_t notes)
         }
     cs_buf_putc(b, ']');
     return cs_buf_error(b);
+}
+
+static int j_notes(cs_buf *b, uint32_t notes)
+{
+    return j_notes_of(b, notes, cs_stats_note_text);
 }
 
 static int j_group(cs_buf *b, const char *key, const cs_group_stats *g)
@@ -658,7 +665,8 @@ static int render_json(const rep *r, cs_buf *b)
         cs_buf_putc(b, '}');
     }
     cs_buf_append(b, "], ", 3);
-    j_notes(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY);
+    j_notes_of(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY,
+               cs_stats_poisson_note_text);
     cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
     j_robust_terms(b, r, &r->pois_rb, !r->pois_fitted);
     cs_buf_append(b, "},\n\"clusters\": ", 15);
@@ -854,6 +862,19 @@ static int strata_table(const rep *r, cs_buf *b)
     cs_table_dispose(&t);
     epi_list(b, &es, md);
     return cs_buf_error(b);
+}
+
+/* Why a model's robust intervals are missing, under its table, as the
+ * JSON and HTML say it. */
+static void model_robust_notes(cs_buf *b, int fmt, uint32_t notes)
+{
+    char t[512];
+
+    if (!notes)
+        return;
+    cs_clu_notes_format(t, sizeof t, notes);
+    cs_buf_printf(b, "%snote: robust intervals: %s\n",
+                  fmt == CS_FMT_MD ? "\n" : "", t);
 }
 
 static int render_tables(const rep *r, cs_buf *b)
@@ -1098,7 +1119,7 @@ static int render_tables(const rep *r, cs_buf *b)
                 if (j == 0 && k)
                     cs_clu_notes_format(v[19], sizeof v[19], r->pois_rb.notes);
                 else if (j == 0)
-                    cs_stats_notes_format(v[19], sizeof v[19], r->pois.status);
+                    cs_stats_poisson_notes_format(v[19], sizeof v[19], r->pois.status);
                 cs_table_add(&t, c);
             }
         }
@@ -1354,6 +1375,8 @@ static int render_tables(const rep *r, cs_buf *b)
             if (r->logit_notes & (UINT32_C(1) << bit))
                 cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
                               cs_stats_note_text(UINT32_C(1) << bit));
+        if (r->robust)
+            model_robust_notes(b, fmt, r->logit_rb.notes);
     }
     if (r->robust) {
         const char *hdr[] = { "term", h_or, "p" };
@@ -1375,6 +1398,12 @@ static int render_tables(const rep *r, cs_buf *b)
             !r->pois_fitted ? "no data" : r->pois.converged ? "converged" : "did not converge");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
+        for (unsigned bit = 0; r->pois_fitted && bit < 32; bit++)
+            if (r->pois.status & (UINT32_C(1) << bit))
+                cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
+                              cs_stats_poisson_note_text(UINT32_C(1) << bit));
+        if (r->pois_fitted)
+            model_robust_notes(b, fmt, r->pois_rb.notes);
     }
     return cs_buf_error(b);
 }

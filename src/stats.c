@@ -62,11 +62,13 @@ static const char *const note_texts[] = {
     "out of memory",
     "interval undefined: numerical failure at these counts",
     "Fisher p below 1e-300: reported as that upper bound",
+    "Poisson regression: a fitted rate reached 0 (a group with no cases); "
+        "coefficients are not estimates",
 };
 
 #define NOTE_COUNT (sizeof note_texts / sizeof note_texts[0])
-_Static_assert(UINT32_C(1) << (NOTE_COUNT - 1) == CS_NOTE_P_BOUND,
-               "one text per note bit, the last one CS_NOTE_P_BOUND");
+_Static_assert(UINT32_C(1) << (NOTE_COUNT - 1) == CS_NOTE_POISSON_SEPARATION,
+               "one text per note bit, the last one CS_NOTE_POISSON_SEPARATION");
 
 const char *cs_stats_note_text(uint32_t note)
 {
@@ -88,6 +90,34 @@ static void append(char *buf, size_t cap, size_t *len, const char *s)
         buf[*len + cp] = '\0';
     }
     *len += sl;
+}
+
+const char *cs_stats_poisson_note_text(uint32_t note)
+{
+    /* The model notes' words are the logistic fit's; the Poisson fit
+     * sets the same bits. */
+    if (note & CS_NOTE_LOGIT_NOT_CONVERGED)
+        return "Poisson regression did not converge";
+    if (note & CS_NOTE_LOGIT_SINGULAR)
+        return "Poisson regression: collinear covariates were dropped";
+    return cs_stats_note_text(note);
+}
+
+size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes)
+{
+    size_t len = 0;
+
+    if (cap > 0)
+        buf[0] = '\0';
+    for (unsigned bit = 0; bit < 32; bit++) {
+        const char *t = cs_stats_poisson_note_text(UINT32_C(1) << bit);
+        if (!(notes & (UINT32_C(1) << bit)))
+            continue;
+        if (len > 0)
+            append(buf, cap, &len, "; ");
+        append(buf, cap, &len, t ? t : "unknown note");
+    }
+    return len;
 }
 
 size_t cs_stats_notes_format(char *buf, size_t cap, uint32_t notes)

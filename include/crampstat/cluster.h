@@ -80,7 +80,10 @@ enum cs_clu_note {
     CS_CLU_NOTE_ZERO_SE = 1u << 3,       /* robust standard error 0 */
     CS_CLU_NOTE_NOT_FITTED = 1u << 4,    /* the model has no usable fit */
     CS_CLU_NOTE_SINGULAR = 1u << 5,      /* the bread could not be inverted */
-    CS_CLU_NOTE_NOMEM = 1u << 6
+    CS_CLU_NOTE_NOMEM = 1u << 6,
+    CS_CLU_NOTE_SEPARATION = 1u << 7     /* the fit is separated: its
+                                            coefficients are not estimates,
+                                            so no robust interval or p */
 };
 size_t cs_clu_notes_format(char *buf, size_t cap, uint32_t notes);
 

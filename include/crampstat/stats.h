@@ -80,8 +80,9 @@ enum cs_stats_note {
     CS_NOTE_NOMEM = 1u << 27,
     CS_NOTE_NUMERIC = 1u << 28,       /* a tail could not be evaluated at
                                          these counts: interval NaN */
-    CS_NOTE_P_BOUND = 1u << 29        /* Fisher p below CS_STATS_P_FLOOR:
+    CS_NOTE_P_BOUND = 1u << 29,       /* Fisher p below CS_STATS_P_FLOOR:
                                          reported as that bound */
+    CS_NOTE_POISSON_SEPARATION = 1u << 30 /* a fitted rate reached 0 */
 };
 
 /* Smallest p-value reported as a number; below it cs_stats_fisher gives
@@ -92,6 +93,11 @@ enum cs_stats_note {
  * "risk ratio undefined: no cases among the unexposed"; NULL for 0 or an
  * unknown bit. The string is static. */
 const char *cs_stats_note_text(uint32_t note);
+/* The same for the Poisson rate model, whose fit sets the logistic
+ * fit's bits: its non-convergence and dropped columns are named as its
+ * own. */
+const char *cs_stats_poisson_note_text(uint32_t note);
+size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes);
 
 /* Write the texts of every bit in notes, joined by "; ", into buf
  * (always NUL-terminated when cap > 0, truncated if needed). Returns the
