@@ -893,7 +893,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
         double w = (double)grp[k].a * (1 - p);
         double v = (double)grp[k].g / (double)(grp[k].g - 1) * grp[k].s / (w * w);
         double se = sqrt(v), lg = log(p / (1 - p));
-        if (!(se > 0)) {
+        if (!(v > CS__ROBUST_VAR_MIN)) {
             grp[k].out->est = p;
             *grp[k].notes |= CS_CLU_NOTE_ZERO_SE;
             continue;
@@ -910,7 +910,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
         o->rd_notes |= two;
     else {
         double v = c2 * (s11 / (dN1 * dN1) + s00 / (dN0 * dN0) - 2 * s10 / (dN1 * dN0));
-        double se = v > 0 ? sqrt(v) : 0;
+        double se = v > CS__ROBUST_VAR_MIN ? sqrt(v) : 0;
         if (se > 0)
             o->risk_difference = (cs_ci){ p1 - p0, p1 - p0 - z * se, p1 - p0 + z * se };
         else
@@ -930,7 +930,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
             double v = c2 * (s11 / (dA * dA) + s00 / (dC * dC) - 2 * s10 / (dA * dC));
             double vr = c2 * (r11 / (dA * dA) + r00 / (dC * dC) - 2 * r10 / (dA * dC));
             double katz = 1 / dA - 1 / dN1 + 1 / dC - 1 / dN0;
-            if (v > 0) {
+            if (v > CS__ROBUST_VAR_MIN) {
                 o->se_log_rr = sqrt(v);
                 o->risk_ratio = wald_log(p1 / p0, o->se_log_rr, z);
                 if (katz > 0)
@@ -938,7 +938,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
             } else {
                 o->rr_notes |= CS_CLU_NOTE_ZERO_SE;
             }
-            if (vr > 0)
+            if (vr > CS__ROBUST_VAR_MIN)
                 o->rate_ratio = wald_log(q1 / q0, sqrt(vr), z);
             else
                 o->rate_notes |= CS_CLU_NOTE_ZERO_SE;
@@ -955,7 +955,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
         else {
             double w1 = dA * (1 - p1), w0 = dC * (1 - p0);
             double v = c2 * (s11 / (w1 * w1) + s00 / (w0 * w0) - 2 * s10 / (w1 * w0));
-            if (v > 0)
+            if (v > CS__ROBUST_VAR_MIN)
                 o->odds_ratio = wald_log(or, sqrt(v), z);
             else
                 o->or_notes |= CS_CLU_NOTE_ZERO_SE;
@@ -984,7 +984,7 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level)
         else {
             double v = c2 * (s00 / (dC * dC) - 2 * m->s0d / (dC * P) +
                              m->sdd / (P * P));
-            if (v > 0) {
+            if (v > CS__ROBUST_VAR_MIN) {
                 double se = sqrt(v), q = 1 - o->paf.est;
                 o->paf.lo = 1 - q * exp(z * se);
                 o->paf.hi = 1 - q * exp(-z * se);
@@ -1191,7 +1191,7 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
                 for (size_t b = 0; b < p; b++)
                     v += inv[j * p + a] * meat[a * p + b] * inv[b * p + j];
             v *= corr;
-            if (!(v > 0)) {
+            if (!(v > CS__ROBUST_VAR_MIN)) {
                 out->notes |= CS_CLU_NOTE_ZERO_SE;
                 continue;
             }

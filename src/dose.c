@@ -1007,7 +1007,7 @@ static void trend_end(cs_dose_stats *s, const trend_work *w, double level)
     double v = i10 * (meat[0] * i10 + meat[1] * i11) +
                i11 * (meat[2] * i10 + meat[3] * i11);
     v *= (double)G / (double)(G - 1) * ((double)N - 1) / ((double)N - 2);
-    if (!(v > 0)) {
+    if (!(v > CS__ROBUST_VAR_MIN)) {
         s->robust_notes |= CS_NOTE_ZERO_SE;
         return;
     }

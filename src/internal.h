@@ -34,6 +34,14 @@ static inline void *cs__calloc_lines(size_t n)
     return p;
 }
 
+/* The least robust (sandwich) variance taken as information. Robust
+ * variances here are sums of squares expanded into moments and summed
+ * back, so a variance that is 0 (a group whose sessions come from too few
+ * participants to vary) comes out as rounding, 1e-30 or so, and gave
+ * intervals of zero width and p values near 0. A standard error below
+ * 1e-8, on a log scale or a risk's, would need some 10^16 sessions. */
+#define CS__ROBUST_VAR_MIN 1e-16
+
 /* Copies of participant ids that never move, so that a table can point
  * at an id from the moment it has one: blocks of 256 bytes doubling to
  * 64 KiB (a small table stays small), an id longer than a block in one
