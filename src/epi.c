@@ -40,11 +40,13 @@ static const char *const epi_note_texts[] = {
     "Woolf's test undefined: fewer than two usable strata",
     "crude-to-adjusted ratio undefined: a crude or pooled measure is 0 or "
         "undefined",
+    "PAF on rates: interval undefined with no cases among the exposed (both "
+        "rates' limits come from the same count, and the interval is a point)",
 };
 
 #define EPI_NOTE_COUNT (sizeof epi_note_texts / sizeof epi_note_texts[0])
 _Static_assert(CS_EPI_NOTE(EPI_NOTE_COUNT - 1)
-               == CS_EPI_NOTE_CRUDE_ADJ_UNDEFINED,
+               == CS_EPI_NOTE_PAF_RATE_NO_EXPOSED_CASES,
                "one text per epi note bit");
 
 const char *cs_epi_note_text(uint64_t note)
@@ -626,6 +628,11 @@ uint64_t cs_epi_paf_rate(cs_ci *out, const cs_pt2 *t, double level)
     notes = cs_stats_poisson_rate(&ip, t->a + t->c, t->t1 + t->t0, 1.0, level);
     notes |= cs_stats_poisson_rate(&i0, t->c, t->t0, 1.0, level);
     out->est = 1.0 - i0.est / ip.est;
+    /* With a == 0 both rates' exact limits come from the count c alone,
+     * scaled by their times: the two bounds equal the estimate. epiR
+     * prints that zero-width interval; it says nothing. */
+    if (t->a == 0)
+        return notes | CS_EPI_NOTE_PAF_RATE_NO_EXPOSED_CASES;
     l1 = 1.0 - i0.lo / ip.lo;
     l2 = 1.0 - i0.hi / ip.hi;
     out->lo = fmin(l1, l2);

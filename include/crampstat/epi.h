@@ -58,6 +58,9 @@
 /* The crude or the Mantel-Haenszel measure is 0 or undefined, so their
  * ratio is undefined. */
 #define CS_EPI_NOTE_CRUDE_ADJ_UNDEFINED CS_EPI_NOTE(10)
+/* cs_epi_paf_rate: no cases among the exposed, where epiR's interval
+ * collapses to the estimate. */
+#define CS_EPI_NOTE_PAF_RATE_NO_EXPOSED_CASES CS_EPI_NOTE(11)
 
 /* Short English text of the lowest set bit of note, CS_NOTE_* or
  * CS_EPI_NOTE_*; NULL for 0 or an unknown bit. The string is static. */
@@ -179,7 +182,10 @@ uint64_t cs_epi_par_rate(cs_ci *out, const cs_pt2 *t, double per,
  * population rate (a + c) / (t1 + t0) and I0 = c / t0, and epiR's
  * interval: the smaller and larger of (Ip_lo - I0_lo) / Ip_lo and
  * (Ip_hi - I0_hi) / Ip_hi, from the exact Poisson limits of both rates
- * (cs_stats_poisson_rate). No events: NaN, CS_NOTE_NO_CASES. */
+ * (cs_stats_poisson_rate). No events: NaN, CS_NOTE_NO_CASES. No cases
+ * among the exposed: the estimate, lo and hi NaN,
+ * CS_EPI_NOTE_PAF_RATE_NO_EXPOSED_CASES (epiR's interval is then the
+ * estimate itself). */
 uint64_t cs_epi_paf_rate(cs_ci *out, const cs_pt2 *t, double level);
 
 /* ---- Strata --------------------------------------------------------------- */
