@@ -120,6 +120,16 @@ static signed char and3(signed char a, signed char b)
 /* x < lim, unknown when x is missing. Every quantity compared here (fluid
  * per hour, warm-up minutes, intakes) is >= 0 by the contract, so below a
  * limit of 0 or less nothing is, missing or not. */
+/* x < lim, where x and lim are products of decimal inputs as doubles:
+ * values within 1 part in 10^12 of each other are taken as equal, that
+ * is, as the same decimal value rounded twice (a double's rounding is 1
+ * part in 10^16; two measurements in ml and minutes never differ by
+ * less). */
+static int clearly_below(double x, double lim)
+{
+    return x < lim && lim - x > 1e-12 * fabs(lim);
+}
+
 static signed char below(double x, double lim)
 {
     if (isnan(x))
@@ -306,10 +316,14 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
     /* Dehydration: a short session is not dehydrated whatever it drank.
      * fluid / (duration / 60) < limit is compared as fluid * 60 < limit *
      * duration: 220 ml in 33 min is exactly 400 ml/h, but the division
-     * gives 399.99999999999994. */
+     * gives 399.99999999999994. A duration with decimals is not exact as
+     * a double either (218 ml in 32.7 min is 400 ml/h, yet 400 * 32.7 is
+     * 13080.000000000002): within 1 part in 10^12 the two sides are the
+     * same rate, which is not below the limit. */
     o->factor[CS_F_DEHYDRATION] =
         and3(isnan(s->fluid_ml) ? -1
-             : s->fluid_ml * 60 < r->dehydration_fluid_ml_per_h * s->duration_min,
+             : clearly_below(s->fluid_ml * 60,
+                             r->dehydration_fluid_ml_per_h * s->duration_min),
              s->duration_min >= r->dehydration_min_duration_min);
 
     if (r->outcome == CS_OUTCOME_ANY)

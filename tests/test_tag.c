@@ -587,14 +587,16 @@ static const struct {
       1897.65933825, 898, 1, CS_AGE_18_29 },
 };
 
-/* The base session and wave with edits applied, tagged by t into o. */
+/* The base session and wave with edits applied, tagged by t into o;
+ * name, when not NULL, is printed first. */
 static void tag_edited(cs_tagger *t, const char *name, const char *edits,
                        cs_tagged *o)
 {
     cs_session s;
     cs_wave w;
 
-    print_message("case %s\n", name);
+    if (name)
+        print_message("case %s\n", name);
     base(&s, &w);
     apply(&s, &w, edits);
     cs_tag(t, &s, &w, o);
@@ -652,6 +654,38 @@ static void test_tag_fluid_rate_bounds(void **state)
             assert_true(fabs(o.fluid_ml_per_h - c[i].want) <=
                         1e-15 * c[i].want);
     }
+    cs_tagger_free(t);
+}
+
+/* Dehydration at exactly the limit with durations in tenths of a minute:
+ * k tenths with 2k/3 ml (k a multiple of 3) is 400 ml/h exactly, by
+ * integer arithmetic, so never below the limit; a millilitre less is
+ * below it. As doubles, 400 * 32.7 exceeds 218 * 60 by a rounding, which
+ * made 71 of these 900 sessions dehydrated. */
+static void test_tag_dehydration_ties(void **state)
+{
+    cs_tagger *t = tagger(NULL);
+    int checked = 0;
+
+    (void)state;
+    for (int k = 300; k < 3000; k += 3) {
+        char edits[64];
+        cs_tagged o;
+        snprintf(edits, sizeof edits, "dur=%d.%d fluid=%d", k / 10, k % 10,
+                 2 * k / 3);
+        tag_edited(t, NULL, edits, &o);
+        if (o.factor[CS_F_DEHYDRATION] != 0)
+            fail_msg("%s: dehydration %d at exactly 400 ml/h", edits,
+                     o.factor[CS_F_DEHYDRATION]);
+        snprintf(edits, sizeof edits, "dur=%d.%d fluid=%d", k / 10, k % 10,
+                 2 * k / 3 - 1);
+        tag_edited(t, NULL, edits, &o);
+        if (o.factor[CS_F_DEHYDRATION] != 1)
+            fail_msg("%s: dehydration %d a millilitre under 400 ml/h", edits,
+                     o.factor[CS_F_DEHYDRATION]);
+        checked++;
+    }
+    assert_int_equal(checked, 900);
     cs_tagger_free(t);
 }
 
@@ -1343,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_tag_heat_cache),
         cmocka_unit_test(test_tag_derived),
         cmocka_unit_test(test_tag_fluid_rate_bounds),
+        cmocka_unit_test(test_tag_dehydration_ties),
         cmocka_unit_test(test_tag_heat_index_value),
         cmocka_unit_test(test_tag_null_rules),
         cmocka_unit_test(test_tag_names),
