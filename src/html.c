@@ -167,13 +167,25 @@ static int forest(cs_buf *b, const char *id, const char *title,
             i + 1 < n ? "; " : "");
     }
     P(b, "</desc>\n");
+    /* A tick at every power of 2; below 1/8 labelled as a fraction (1/64,
+     * not 0.015625), and past seven ticks only every other one labelled,
+     * 1 always among them, so that the labels never run together. */
+    int nticks = (int)lround(log2(hi / lo)) + 1;
     for (double t = lo; t <= hi * 1.0001; t *= 2) {
         double x = X(t);
+        int e = (int)lround(log2(t));
+        char tl[16] = "";
+        if (nticks <= 7 || e % 2 == 0)
+            snprintf(tl, sizeof tl, t >= 0.125 ? "%g" : "1/%g",
+                     t >= 0.125 ? t : 1 / t);
         P(b, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" "
-            "stroke=\"%s\" stroke-width=\"%s\"/>"
-            "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n",
+            "stroke=\"%s\" stroke-width=\"%s\"/>",
             x, top - 8, x, top + row * (double)n, t == 1 ? "#57606a" : "#eaeef2",
-            t == 1 ? "1.5" : "1", x, top + row * (double)n + 16, t);
+            t == 1 ? "1.5" : "1");
+        if (tl[0])
+            P(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>",
+              x, top + row * (double)n + 16, tl);
+        P(b, "\n");
     }
     P(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
         "%s</text>\n<text x=\"%.0f\" y=\"16\" text-anchor=\"start\">"
@@ -187,8 +199,12 @@ static int forest(cs_buf *b, const char *id, const char *title,
         E(rows[i].label);
         P(b, "</text><text x=\"%.0f\" y=\"%.1f\">%s</text>\n",
             W - right + 8, y + 4, lab);
-        if (isfinite(c->lo) && isfinite(c->hi) && c->lo > 0) {
-            double x1 = X(fmax(c->lo, lo)), x2 = X(fmin(c->hi, hi));
+        /* Both ends held to the axis: an interval wholly past one end
+         * of it is not drawn (its numbers are beside the plot). */
+        if (isfinite(c->lo) && isfinite(c->hi) && c->lo > 0 &&
+            c->hi >= lo && c->lo <= hi) {
+            double x1 = X(fmin(fmax(c->lo, lo), hi)),
+                   x2 = X(fmax(fmin(c->hi, hi), lo));
             P(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                 "stroke=\"#0969da\" stroke-width=\"2\"/>\n", x1, y, x2, y);
         }

@@ -106,4 +106,17 @@ cs analyze -q --survey "$T/none.csv" --exercise "$T/ex.csv" --format html \
     -o "$T/fail.html" 2>/dev/null
 check "66 when the survey is missing" 66 $?
 check "no partial report" "" "$(ls "$T" | grep -c 'fail.html' | sed 's/^0$//')"
+# Forest plots of sparse data (three participants: intervals far below
+# the axis): every interval line within the plot's axis (x 220 to 610),
+# and tick labels short enough not to run together (1/16, never 0.0625).
+cs gen --participants 3 --seed 1 --out-dir "$T/sparse" >/dev/null 2>&1
+cs analyze -q -S "$T/sparse/survey.csv.gz" -e "$T/sparse/exercise.csv.gz" -f html -o "$T/sparse.html"
+check "sparse: interval lines inside the axis, ticks short" "ok" "$(/usr/bin/python3 -c '
+import re, sys
+h = open(sys.argv[1]).read()
+# A forest plot interval: a horizontal blue line two pixels wide.
+lines = re.findall(r"<line x1=\"([-0-9.]+)\" y1=\"([-0-9.]+)\" x2=\"([-0-9.]+)\" y2=\"([-0-9.]+)\" stroke=\"#0969da\" stroke-width=\"2\"/>", h)
+bad = [l for l in lines if l[1] == l[3] and not all(219.9 <= float(v) <= 610.1 for v in (l[0], l[2]))]
+ticks = re.findall(r"text-anchor=\"middle\">(0\.0[0-9]*)</text>", h)
+print("ok" if lines and not bad and not ticks else "lines %d bad %s ticks %s" % (len(lines), bad[:3], ticks[:3]))' "$T/sparse.html")"
 finish
