@@ -193,6 +193,27 @@ static void fmt_ci(char *d, size_t cap, const cs_ci *c, double scale, int dec)
     cs_fmt_ci(d, cap, scale * c->est, scale * c->lo, scale * c->hi, dec);
 }
 
+/* Why a band's measure or the trend is missing ("-" in the table), as
+ * the JSON's notes say it: the bands' and the trend's in one line, the
+ * robust trend's in another. */
+static void dose_notes(cs_buf *b, int fmt, const cs_dose_stats *x)
+{
+    char nt[1024];
+    uint32_t n = x->trend_notes;
+
+    for (int k = 0; k < x->nbands; k++)
+        n |= x->band[k].notes;
+    if (n) {
+        cs_stats_notes_format(nt, sizeof nt, n);
+        cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "", nt);
+    }
+    if (x->robust && x->robust_notes) {
+        cs_stats_notes_format(nt, sizeof nt, x->robust_notes);
+        cs_buf_printf(b, "%snote: robust trend: %s\n",
+                      fmt == CS_FMT_MD ? "\n" : "", nt);
+    }
+}
+
 int cs_report_dose_tables(cs_buf *b, const cs_report *r)
 {
     const cs_agg *a = r->a;
@@ -257,6 +278,7 @@ int cs_report_dose_tables(cs_buf *b, const cs_report *r)
                           tr, p2);
         }
         cs_buf_putc(b, '\n');
+        dose_notes(b, fmt, x);
     }
     if (!a->period.present || cs_buf_error(b))
         return cs_buf_error(b);

@@ -210,6 +210,13 @@ print("|".join(out))' "$T/sep.json")"
 cs analyze -q -S "$T/sep/survey.csv.gz" -e "$T/sep/ex.csv" >"$T/sep.txt"
 check_grep "separated: the text report says why" \
     "^note: robust intervals: separation: the coefficients are not estimates" "$T/sep.txt"
+# The dose-response bands of heat without cases: the tables say why their
+# risk ratios are missing, as the JSON does (text and HTML).
+check_grep "dose notes in the text report" \
+    "^note: risk ratio is 0 (no cases among the exposed): Katz interval undefined" "$T/sep.txt"
+cs analyze -q -S "$T/sep/survey.csv.gz" -e "$T/sep/ex.csv" -f html -o "$T/sep.html"
+check_grep "dose notes in the HTML report" \
+    "<p class=\"note\">Note: risk ratio is 0 (no cases among the exposed): Katz interval undefined" "$T/sep.html"
 check "separated: no robust p printed as a finding" "" \
     "$(sed -n '/^Logistic/,/^Dose-response/p' "$T/sep.txt" | grep -E '<0\.001|\(0\.0000, 0\.0000\)')"
 finish
