@@ -139,20 +139,16 @@ int cs_html_dose(cs_buf *b, const cs_report *r)
         cs_buf_printf(b, ".</p>\n");
         /* Why a "-" in the table or the trend: the JSON's notes. */
         {
-            char nt[1024];
-            uint32_t n = x->trend_notes;
-            for (int k = 0; k < x->nbands; k++)
-                n |= x->band[k].notes;
-            if (n) {
-                cs_stats_notes_format(nt, sizeof nt, n);
+            char nt[1024], rt[1024];
+            cs_report_dose_notes(x, nt, sizeof nt, rt, sizeof rt);
+            if (nt[0]) {
                 cs_buf_printf(b, "<p class=\"note\">Note: ");
                 cs_html_escape(b, nt);
                 cs_buf_printf(b, ".</p>\n");
             }
-            if (x->robust && x->robust_notes) {
-                cs_stats_notes_format(nt, sizeof nt, x->robust_notes);
+            if (rt[0]) {
                 cs_buf_printf(b, "<p class=\"note\">Robust trend: ");
-                cs_html_escape(b, nt);
+                cs_html_escape(b, rt);
                 cs_buf_printf(b, ".</p>\n");
             }
         }

@@ -193,25 +193,30 @@ static void fmt_ci(char *d, size_t cap, const cs_ci *c, double scale, int dec)
     cs_fmt_ci(d, cap, scale * c->est, scale * c->lo, scale * c->hi, dec);
 }
 
+void cs_report_dose_notes(const cs_dose_stats *x, char *nt, size_t ncap,
+                          char *rt, size_t rcap)
+{
+    uint32_t n = x->trend_notes;
+
+    for (int k = 0; k < x->nbands; k++)
+        n |= x->band[k].notes;
+    cs_stats_notes_format(nt, ncap, n);
+    cs_stats_notes_format(rt, rcap, x->robust ? x->robust_notes : 0);
+}
+
 /* Why a band's measure or the trend is missing ("-" in the table), as
  * the JSON's notes say it: the bands' and the trend's in one line, the
  * robust trend's in another. */
 static void dose_notes(cs_buf *b, int fmt, const cs_dose_stats *x)
 {
-    char nt[1024];
-    uint32_t n = x->trend_notes;
+    char nt[1024], rt[1024];
+    const char *gap = fmt == CS_FMT_MD ? "\n" : "";
 
-    for (int k = 0; k < x->nbands; k++)
-        n |= x->band[k].notes;
-    if (n) {
-        cs_stats_notes_format(nt, sizeof nt, n);
-        cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "", nt);
-    }
-    if (x->robust && x->robust_notes) {
-        cs_stats_notes_format(nt, sizeof nt, x->robust_notes);
-        cs_buf_printf(b, "%snote: robust trend: %s\n",
-                      fmt == CS_FMT_MD ? "\n" : "", nt);
-    }
+    cs_report_dose_notes(x, nt, sizeof nt, rt, sizeof rt);
+    if (nt[0])
+        cs_buf_printf(b, "%snote: %s\n", gap, nt);
+    if (rt[0])
+        cs_buf_printf(b, "%snote: robust trend: %s\n", gap, rt);
 }
 
 int cs_report_dose_tables(cs_buf *b, const cs_report *r)

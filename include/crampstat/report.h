@@ -137,6 +137,11 @@ void cs_dose_band_label(char *d, size_t cap, double lower, double upper);
 int cs_report_dose_json(cs_buf *b, const cs_report *r);
 /* The two sections as pretty or Markdown tables. */
 int cs_report_dose_tables(cs_buf *b, const cs_report *r);
+/* Why an exposure's band measures or trend are missing, as text for the
+ * tables: into nt the bands' and the trend's notes, into rt the robust
+ * trend's (each "" when none). */
+void cs_report_dose_notes(const cs_dose_stats *x, char *nt, size_t ncap,
+                          char *rt, size_t rcap);
 
 /* Render the report of a finished state into out. */
 int cs_report_render(const cs_agg *a, const cs_report_opts *o, cs_buf *out);
