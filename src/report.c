@@ -864,17 +864,23 @@ static int strata_table(const rep *r, cs_buf *b)
     return cs_buf_error(b);
 }
 
-/* Why a model's robust intervals are missing, under its table, as the
- * JSON and HTML say it. */
-static void model_robust_notes(cs_buf *b, int fmt, uint32_t notes)
+/* A model's notes under its table, a line each (text: the logistic or
+ * the Poisson model's words); then, when robust intervals lead, why any
+ * of them is missing, as the JSON and HTML say it. */
+static void model_notes(cs_buf *b, int fmt, uint32_t status,
+                        const char *(*text)(uint32_t), int robust,
+                        uint32_t robust_notes)
 {
+    const char *gap = fmt == CS_FMT_MD ? "\n" : "";
     char t[512];
 
-    if (!notes)
-        return;
-    cs_clu_notes_format(t, sizeof t, notes);
-    cs_buf_printf(b, "%snote: robust intervals: %s\n",
-                  fmt == CS_FMT_MD ? "\n" : "", t);
+    for (unsigned bit = 0; bit < 32; bit++)
+        if (status & (UINT32_C(1) << bit))
+            cs_buf_printf(b, "%snote: %s\n", gap, text(UINT32_C(1) << bit));
+    if (robust && robust_notes) {
+        cs_clu_notes_format(t, sizeof t, robust_notes);
+        cs_buf_printf(b, "%snote: robust intervals: %s\n", gap, t);
+    }
 }
 
 static int render_tables(const rep *r, cs_buf *b)
@@ -1371,12 +1377,8 @@ static int render_tables(const rep *r, cs_buf *b)
             r->robust ? "; robust intervals" : "");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        for (unsigned bit = 0; bit < 32; bit++)
-            if (r->logit_notes & (UINT32_C(1) << bit))
-                cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
-                              cs_stats_note_text(UINT32_C(1) << bit));
-        if (r->robust)
-            model_robust_notes(b, fmt, r->logit_rb.notes);
+        model_notes(b, fmt, r->logit_notes, cs_stats_note_text, r->robust,
+                    r->logit_rb.notes);
     }
     if (r->robust) {
         const char *hdr[] = { "term", h_or, "p" };
@@ -1398,12 +1400,9 @@ static int render_tables(const rep *r, cs_buf *b)
             !r->pois_fitted ? "no data" : r->pois.converged ? "converged" : "did not converge");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        for (unsigned bit = 0; r->pois_fitted && bit < 32; bit++)
-            if (r->pois.status & (UINT32_C(1) << bit))
-                cs_buf_printf(b, "%snote: %s\n", fmt == CS_FMT_MD ? "\n" : "",
-                              cs_stats_poisson_note_text(UINT32_C(1) << bit));
         if (r->pois_fitted)
-            model_robust_notes(b, fmt, r->pois_rb.notes);
+            model_notes(b, fmt, r->pois.status, cs_stats_poisson_note_text, 1,
+                        r->pois_rb.notes);
     }
     return cs_buf_error(b);
 }

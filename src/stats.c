@@ -103,16 +103,19 @@ const char *cs_stats_poisson_note_text(uint32_t note)
     return cs_stats_note_text(note);
 }
 
-size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes)
+/* The notes' texts, text(bit) for each set bit, "; " between them. */
+static size_t notes_format(char *buf, size_t cap, uint32_t notes,
+                           const char *(*text)(uint32_t))
 {
     size_t len = 0;
 
     if (cap > 0)
         buf[0] = '\0';
     for (unsigned bit = 0; bit < 32; bit++) {
-        const char *t = cs_stats_poisson_note_text(UINT32_C(1) << bit);
+        const char *t;
         if (!(notes & (UINT32_C(1) << bit)))
             continue;
+        t = text(UINT32_C(1) << bit);
         if (len > 0)
             append(buf, cap, &len, "; ");
         append(buf, cap, &len, t ? t : "unknown note");
@@ -120,21 +123,14 @@ size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes)
     return len;
 }
 
+size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes)
+{
+    return notes_format(buf, cap, notes, cs_stats_poisson_note_text);
+}
+
 size_t cs_stats_notes_format(char *buf, size_t cap, uint32_t notes)
 {
-    size_t len = 0;
-
-    if (cap > 0)
-        buf[0] = '\0';
-    for (unsigned bit = 0; bit < 32; bit++) {
-        if (!(notes & (UINT32_C(1) << bit)))
-            continue;
-        if (len > 0)
-            append(buf, cap, &len, "; ");
-        append(buf, cap, &len,
-               bit < NOTE_COUNT ? note_texts[bit] : "unknown note");
-    }
-    return len;
+    return notes_format(buf, cap, notes, cs_stats_note_text);
 }
 
 #define ci_nan cs__ci_nan
