@@ -117,9 +117,6 @@ static signed char and3(signed char a, signed char b)
     return -1;
 }
 
-/* x < lim, unknown when x is missing. Every quantity compared here (fluid
- * per hour, warm-up minutes, intakes) is >= 0 by the contract, so below a
- * limit of 0 or less nothing is, missing or not. */
 /* x < lim, where x and lim are products of decimal inputs as doubles:
  * values within 1 part in 10^12 of each other are taken as equal, that
  * is, as the same decimal value rounded twice (a double's rounding is 1
@@ -130,6 +127,9 @@ static int clearly_below(double x, double lim)
     return x < lim && lim - x > 1e-12 * fabs(lim);
 }
 
+/* x < lim, unknown when x is missing. Every quantity compared here (fluid
+ * per hour, warm-up minutes, intakes) is >= 0 by the contract, so below a
+ * limit of 0 or less nothing is, missing or not. */
 static signed char below(double x, double lim)
 {
     if (isnan(x))

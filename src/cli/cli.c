@@ -326,6 +326,12 @@ int cli_report_option(int opt, const char *arg, cs_report_opts *ro,
     return -1;
 }
 
+int cli_usage_partial(const char *cmd, const char *render_opt)
+{
+    return cli_usage(cmd, "--%s does not apply to --partial, which writes "
+                     "the state: give it to 'crampstat report'", render_opt);
+}
+
 const char *cli_render_option(int opt)
 {
     switch (opt) {

@@ -118,6 +118,8 @@ int cli_output_close(cli_output *o, int ok, cs_error *err);
  * is rendered (--format, --level, --ci, --yates, --safe-csv, --period),
  * or NULL: none of them applies when a command writes a partial state. */
 const char *cli_render_option(int opt);
+/* The usage error of such an option given with --partial. */
+int cli_usage_partial(const char *cmd, const char *render_opt);
 /* The report options every reporting command shares: -l/--level,
  * -c/--ci, -Y/--yates, -K/--cluster, -C/--safe-csv, -f/--format (html only when
  * allow_html). Returns 0 when opt was one of them and is valid, the usage

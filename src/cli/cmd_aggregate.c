@@ -130,9 +130,7 @@ int cmd_aggregate(int argc, char **argv)
         }
     }
     if (partial && render_opt)
-        return cli_usage("aggregate", "--%s does not apply to --partial, "
-                         "which writes the state: give it to 'crampstat "
-                         "report'", render_opt);
+        return cli_usage_partial("aggregate", render_opt);
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
     if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)

@@ -164,9 +164,7 @@ int cmd_calories(int argc, char **argv)
         }
     }
     if (partial && render_opt)
-        return cli_usage("calories", "--%s does not apply to --partial, "
-                         "which writes the state: give it to 'crampstat "
-                         "report'", render_opt);
+        return cli_usage_partial("calories", render_opt);
     if (optind + 1 < argc)
         return cli_usage("calories", "one input at a time (merge the partial "
                          "states of several with 'crampstat merge')");
