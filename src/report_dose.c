@@ -66,14 +66,15 @@ static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
     return cs_buf_error(b);
 }
 
-static int j_notes(cs_buf *b, uint32_t notes)
+static int j_notes_as(cs_buf *b, uint32_t notes,
+                      const char *(*text)(uint32_t))
 {
     int first = 1;
 
     APP(b, "\"notes\": [");
     for (unsigned bit = 0; bit < 32; bit++)
         if (notes & (UINT32_C(1) << bit)) {
-            const char *t = cs_stats_note_text(UINT32_C(1) << bit);
+            const char *t = text(UINT32_C(1) << bit);
             if (!t)
                 continue;
             if (!first)
@@ -83,6 +84,11 @@ static int j_notes(cs_buf *b, uint32_t notes)
         }
     cs_buf_putc(b, ']');
     return cs_buf_error(b);
+}
+
+static int j_notes(cs_buf *b, uint32_t notes)
+{
+    return j_notes_as(b, notes, cs_stats_note_text);
 }
 
 int cs_report_dose_json(cs_buf *b, const cs_report *r)
@@ -149,7 +155,7 @@ int cs_report_dose_json(cs_buf *b, const cs_report *r)
             cs_json_num(b, x->trend_or_p);
             cs_buf_printf(b, ", \"participants\": %llu, ",
                           (unsigned long long)x->participants);
-            j_notes(b, x->robust_notes);
+            j_notes_as(b, x->robust_notes, cs_stats_robust_note_text);
             cs_buf_putc(b, '}');
         }
         cs_buf_putc(b, '}');
@@ -201,7 +207,7 @@ void cs_report_dose_notes(const cs_dose_stats *x, char *nt, size_t ncap,
     for (int k = 0; k < x->nbands; k++)
         n |= x->band[k].notes;
     cs_stats_notes_format(nt, ncap, n);
-    cs_stats_notes_format(rt, rcap, x->robust ? x->robust_notes : 0);
+    cs_stats_robust_notes_format(rt, rcap, x->robust ? x->robust_notes : 0);
 }
 
 /* Why a band's measure or the trend is missing ("-" in the table), as

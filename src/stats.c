@@ -40,7 +40,8 @@ static const char *const note_texts[] = {
     "interval undefined: standard error is 0 (every risk is 0 or 1)",
     "attributable fraction among the exposed undefined: risk ratio is 0 or "
         "undefined",
-    "test undefined: a row or column total is zero",
+    "a row or column total is zero: chi-square and the exact odds ratio "
+        "are undefined (Fisher's p is 1: only one table is possible)",
     "an expected count is below 5: read Fisher's exact test",
     "no stratum has two or more sessions",
     "Mantel-Haenszel risk ratio undefined: no stratum has unexposed cases "
@@ -121,6 +122,21 @@ static size_t notes_format(char *buf, size_t cap, uint32_t notes,
         append(buf, cap, &len, t ? t : "unknown note");
     }
     return len;
+}
+
+const char *cs_stats_robust_note_text(uint32_t note)
+{
+    /* A robust variance of 0 says nothing about the risks: the fitted
+     * model leaves each participant's residuals cancelling. */
+    if (note & CS_NOTE_ZERO_SE)
+        return "robust interval undefined: standard error is 0 (each "
+               "participant's residuals from the fit cancel)";
+    return cs_stats_note_text(note);
+}
+
+size_t cs_stats_robust_notes_format(char *buf, size_t cap, uint32_t notes)
+{
+    return notes_format(buf, cap, notes, cs_stats_robust_note_text);
 }
 
 size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes)

@@ -531,7 +531,8 @@ N_OR_ZERO = ("odds ratio is 0 (no exposed cases or no unexposed non-cases): Wool
 N_OR_UNDEF = "odds ratio undefined: no exposed non-cases or no unexposed cases"
 N_ZERO_SE = "interval undefined: standard error is 0 (every risk is 0 or 1)"
 N_AF_UNDEF = "attributable fraction among the exposed undefined: risk ratio is 0 or undefined"
-N_ZERO_MARGIN = "test undefined: a row or column total is zero"
+N_ZERO_MARGIN = ("a row or column total is zero: chi-square and the exact odds "
+                 "ratio are undefined (Fisher's p is 1: only one table is possible)")
 N_SMALL = "an expected count is below 5: read Fisher's exact test"
 N_MH_NONE = "no stratum has two or more sessions"
 N_MH_RR_UNDEF = ("Mantel-Haenszel risk ratio undefined: no stratum has unexposed cases "

@@ -61,7 +61,8 @@ enum cs_stats_note {
     CS_NOTE_ZERO_SE = 1u << 11,       /* standard error 0 (every risk is 0
                                          or 1): interval NaN */
     CS_NOTE_AF_UNDEFINED = 1u << 12,  /* AF among the exposed needs RR > 0 */
-    CS_NOTE_ZERO_MARGIN = 1u << 13,   /* a row or column total is 0 */
+    CS_NOTE_ZERO_MARGIN = 1u << 13,   /* a row or column total is 0:
+                                         chi-square undefined, Fisher p 1 */
     CS_NOTE_SMALL_EXPECTED = 1u << 14, /* an expected count is below 5 */
     CS_NOTE_MH_NO_STRATA = 1u << 15,  /* no stratum with n >= 2 */
     CS_NOTE_MH_RR_UNDEFINED = 1u << 16, /* sum of c*n1/n is 0 */
@@ -98,6 +99,11 @@ const char *cs_stats_note_text(uint32_t note);
  * own. */
 const char *cs_stats_poisson_note_text(uint32_t note);
 size_t cs_stats_poisson_notes_format(char *buf, size_t cap, uint32_t notes);
+/* The same for a cluster-robust interval that takes these bits (the
+ * dose-response trend's): a zero standard error is named as the robust
+ * one, not as "every risk is 0 or 1". */
+const char *cs_stats_robust_note_text(uint32_t note);
+size_t cs_stats_robust_notes_format(char *buf, size_t cap, uint32_t notes);
 
 /* Write the texts of every bit in notes, joined by "; ", into buf
  * (always NUL-terminated when cap > 0, truncated if needed). Returns the

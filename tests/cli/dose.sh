@@ -165,4 +165,16 @@ for x in xs:
         f = lambda v: "None" if v is None else "%.5f" % v
         out.append("%s %s %s %d" % (x["exposure"], f(t["lower"]), f(t["upper"]), len(t["notes"])))
 print("|".join(out))' "$T/two.json")"
+# Its note names the robust standard error: each participant's sessions
+# lie in one band here, and the risks are not 0 or 1 (the session-level
+# note's wording, which used to be printed here).
+check "robust trend at rounding level: the note names the robust SE" \
+    "robust interval undefined: standard error is 0 (each participant's residuals from the fit cancel)" \
+    "$(/usr/bin/python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["aggregate"]["dose_response"]
+xs = a["exposures"] if isinstance(a, dict) else a
+print(";".join(n for x in xs if x["exposure"] == "calcium_mg" for n in x["trend_robust"]["notes"]))' "$T/two.json")"
+cs analyze -q -S "$T/two/survey.csv.gz" -e "$T/two/exercise.csv.gz" >"$T/two.txt"
+check_grep "text: the robust trend's note" "robust interval undefined: standard error is 0" "$T/two.txt"
 finish
