@@ -2,11 +2,13 @@
  * dispatch and the only exit(). */
 #define _GNU_SOURCE 1  /* SCHED_BATCH (Linux) */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <crampstat/source.h>
 #include <gsl/gsl_errno.h>
 #include "cli.h"
@@ -96,10 +98,43 @@ static void batch_scheduling(void)
 #endif
 }
 
+/* Standard input, output and error open before anything else is: a
+ * closed one would be taken by the first file the command opens, and
+ * the summary line or the data would then be written into the -o file
+ * or the reject log. Each stands in on /dev/null opened the wrong way
+ * round, so that using it still fails as the closed descriptor did (a
+ * read or write error), and nothing lands in another file. */
+static void standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (got != fd) {
+            /* No /dev/null: refuse to run rather than misdirect data. */
+            if (got >= 0)
+                close(got);
+            _exit(CLI_EXIT_OSERR);
+        }
+    }
+}
+
+/* 64 when a word follows an option that takes none (--version x). */
+static int no_more(int argc, char **argv, int used)
+{
+    if (argc <= used)
+        return 0;
+    fprintf(stderr, "crampstat: unexpected argument '%s' after '%s'\n"
+            "Try 'crampstat --help'.\n", argv[used], argv[used - 1]);
+    return CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     const struct command *c;
     int rc;
+
+    standard_fds();
 
     /* A closed downstream pipe ends the run quietly, even when the parent
      * left SIGPIPE ignored. GSL's default handler aborts: every GSL call
@@ -110,8 +145,10 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage(stderr);
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-        return usage(stdout);
+        return no_more(argc, argv, 2) ? CLI_EXIT_USAGE : usage(stdout);
     if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        if (no_more(argc, argv, 2))
+            return CLI_EXIT_USAGE;
         printf("crampstat %s\ngzip inflater: %s\n", CS_VERSION,
                strcmp(cs_source_inflater(), "isal") == 0
                ? "ISA-L (CRAMPSTAT_INFLATE=zlib for zlib; pipes use zlib)"
@@ -121,6 +158,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "help") == 0) {
         if (argc < 3)
             return usage(stdout);
+        if (no_more(argc, argv, 3))
+            return CLI_EXIT_USAGE;
         if (!(c = find(argv[2]))) {
             fprintf(stderr, "crampstat: unknown command '%s'\n"
                     "Try 'crampstat --help'.\n", argv[2]);
