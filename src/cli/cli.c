@@ -52,6 +52,49 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+/* Whether path a and path b (NULL: standard input) name one regular
+ * file: the same text, or the same device and inode. Devices such as
+ * /dev/null may be both. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (stat(a, &sa) != 0)
+        return b && strcmp(a, b) == 0;     /* -o X -r X, X not made yet */
+    return S_ISREG(sa.st_mode) && (b ? stat(b, &sb) : fstat(0, &sb)) == 0 &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_check_files(const char *cmd, const char *rejects, const char *output,
+                    const char *also, char *const *inputs, int ninputs)
+{
+    int stdin_seen = also && strcmp(also, "-") == 0;
+
+    for (int i = 0; i < ninputs; i++) {
+        if (!inputs[i] || strcmp(inputs[i], "-") != 0)
+            continue;
+        if (stdin_seen++)
+            return cli_usage(cmd, "standard input ('-') is named twice; it "
+                             "can be read only once");
+    }
+    if (!rejects)
+        return 0;
+    if (strcmp(rejects, "-") == 0)
+        return cli_usage(cmd, "--rejects wants a file name; standard output "
+                         "carries the data");
+    for (int i = -1; i < ninputs; i++) {
+        const char *in = i < 0 ? also : inputs[i];
+        if (in && same_file(rejects, strcmp(in, "-") == 0 ? NULL : in))
+            return cli_usage(cmd, "--rejects %s is also an input%s: the log "
+                             "would empty it before it is read", rejects,
+                             strcmp(in, "-") == 0 ? " (standard input)" : "");
+    }
+    if (output && strcmp(output, "-") != 0 && same_file(rejects, output))
+        return cli_usage(cmd, "--rejects and --output name the same file %s: "
+                         "give the reject log its own", rejects);
+    return 0;
+}
+
 void cli_note(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

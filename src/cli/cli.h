@@ -25,6 +25,13 @@ enum {
  * exit status for its code (0 when err is clear). */
 int cli_report(const char *cmd, const cs_error *err);
 int cli_exit_code(int code);
+/* 64, with the reason, when standard input is named twice among the
+ * inputs (also, then inputs; NULL entries are skipped), when the reject log is "-", or when
+ * it names one of the inputs or the -o file (by path, or the same inode):
+ * opening it would empty that file. 0 otherwise. Called before any file
+ * is opened. */
+int cli_check_files(const char *cmd, const char *rejects, const char *output,
+                    const char *also, char *const *inputs, int ninputs);
 /* Print "crampstat: CMD: msg" and a hint to --help; returns 64. */
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

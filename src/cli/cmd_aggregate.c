@@ -133,6 +133,9 @@ int cmd_aggregate(int argc, char **argv)
         return cli_usage_partial("aggregate", render_opt);
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
+    if ((opt = cli_check_files("aggregate", rejects, output, NULL, files,
+                               nfiles)))
+        return opt;
     if ((opt = cli_rules("aggregate", &rules, rules_path, outcome)) != 0)
         return opt;
     if (cs_agg_init(&agg, &rules, by, adjust, &err) < 0)

@@ -202,6 +202,10 @@ int cmd_analyze(int argc, char **argv)
     if (!co.survey || co.nexercise == 0)
         return cli_usage("analyze", "--survey FILE and --exercise FILE are "
                          "required");
+    /* (the names are only read) */
+    if ((opt = cli_check_files("analyze", co.rejects, output, co.survey,
+                               (char *const *)exercise, co.nexercise)))
+        return opt;
     if ((opt = cli_rules("analyze", &rules, rules_path, outcome)) != 0)
         return opt;
     co.exercise = exercise;

@@ -170,6 +170,8 @@ int cmd_calories(int argc, char **argv)
                          "states of several with 'crampstat merge')");
     if (optind < argc)
         path = argv[optind];
+    if ((opt = cli_check_files("calories", rejects, output, path, NULL, 0)))
+        return opt;
     ao.calories_by = by;     /* a state of the calorie goals alone */
     if (cs_agg_open(&st, &ao, &err) < 0)
         return cli_report("calories", &err);

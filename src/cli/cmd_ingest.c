@@ -196,6 +196,8 @@ int cmd_ingest(int argc, char **argv)
     }
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
+    if ((opt = cli_check_files("ingest", rejects, output, NULL, files, nfiles)))
+        return opt;
 
     if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
         cli_output_open(&out, output, &wo, &err) < 0)

@@ -82,6 +82,8 @@ int cmd_join(int argc, char **argv)
         return cli_usage("join", "--survey FILE is required");
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
+    if ((opt = cli_check_files("join", rejects, output, survey, files, nfiles)))
+        return opt;
 
     if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
         cs_survey_load(&sv, survey, rej, &err) < 0)

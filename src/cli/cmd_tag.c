@@ -82,6 +82,8 @@ int cmd_tag(int argc, char **argv)
     }
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
+    if ((opt = cli_check_files("tag", rejects, output, NULL, files, nfiles)))
+        return opt;
     if ((opt = cli_rules("tag", &rules, rules_path, outcome)) != 0)
         return opt;
     cs_buf_init(&scratch, 0);

@@ -41,6 +41,62 @@ check "stdin closed: ingest exits 74" 74 $?
 check "stdin closed: ingest names standard input" \
     "crampstat: ingest: -: byte 0: read failed: Bad file descriptor" "$(cat "$T/in.err")"
 
+# ------------------------------------------------ a reject log over a file
+# --rejects opens its file first, emptying it: naming an input (by any
+# path, or as standard input) or the -o file is refused before anything
+# is opened, and the file is left as it was.
+cs ingest -q --schema exercise "$S/exercise.csv.gz" > "$T/ex.csv"
+sum=$(cksum < "$T/ex.csv")
+refuse() {   # refuse NAME MESSAGE CMD...: exit 64, MESSAGE, ex.csv intact
+    local name=$1 msg=$2
+    shift 2
+    "$@" >/dev/null 2>"$T/refuse.err" </dev/null
+    check "$name: usage error" 64 $?
+    check "$name: says why" "$msg" "$(head -1 "$T/refuse.err")"
+    check "$name: the file is intact" "$sum" "$(cksum < "$T/ex.csv")"
+}
+refuse "ingest -r IN IN" \
+    "crampstat: ingest: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs ingest -q -r "$T/ex.csv" "$T/ex.csv"
+ln -s "$T/ex.csv" "$T/link.csv"
+refuse "ingest -r LINK IN" \
+    "crampstat: ingest: --rejects $T/link.csv is also an input: the log would empty it before it is read" \
+    cs ingest -q -r "$T/link.csv" "$T/ex.csv"
+"$CRAMPSTAT" ingest -q -r "$T/ex.csv" < "$T/ex.csv" >/dev/null 2>"$T/refuse.err"
+check "ingest -r IN < IN: usage error" "64 $sum" "$? $(cksum < "$T/ex.csv")"
+check_grep "ingest -r IN < IN: names standard input" "is also an input (standard input)" "$T/refuse.err"
+refuse "tag -o X -r X" \
+    "crampstat: tag: --rejects and --output name the same file $T/ex.csv: give the reject log its own" \
+    cs tag -q -o "$T/ex.csv" -r "$T/ex.csv"
+refuse "join -r SURVEY" \
+    "crampstat: join: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs join -q -S "$T/ex.csv" -r "$T/ex.csv" "$S/exercise.csv.gz"
+refuse "analyze -r EXERCISE" \
+    "crampstat: analyze: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs analyze -q -S "$S/survey.csv.gz" -e "$S/exercise.csv.gz" -e "$T/ex.csv" -r "$T/ex.csv"
+refuse "aggregate -r IN" \
+    "crampstat: aggregate: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs aggregate -q -r "$T/ex.csv" "$T/ex.csv"
+refuse "calories -r IN" \
+    "crampstat: calories: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs calories -q -r "$T/ex.csv" "$T/ex.csv"
+# Before reading: calories -r - used to read its input first (65 on an
+# empty one).
+refuse "calories -r -" \
+    "crampstat: calories: --rejects wants a file name; standard output carries the data" \
+    cs calories -r - /dev/null
+cs ingest -q -r /dev/null /dev/null 2>/dev/null
+check "ingest -r /dev/null /dev/null: a device may be both (empty input: 65)" 65 $?
+
+# ------------------------------------------------ standard input twice
+for args in "ingest - -" "join -S - -" "analyze -S - -e -" "tag - x -"; do
+    cs $args < "$S/survey.csv.gz" >"$T/twice.out" 2>"$T/twice.err"
+    check "$args: usage error, nothing written" "64 0" "$? $(wc -c < "$T/twice.out" | tr -d ' ')"
+    check "$args: says why" \
+        "crampstat: ${args%% *}: standard input ('-') is named twice; it can be read only once" \
+        "$(head -1 "$T/twice.err")"
+done
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
