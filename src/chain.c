@@ -164,6 +164,14 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
                              err)) < 0)
         return rc;
     s = cs_ingest_schema(in);
+    /* What join and tag would refuse in this header, analyze refuses. */
+    if (cs_join_check_header(s, cs_reader_name(cs_ingest_reader(in)),
+                             cs_ingest_header_line(in), err) < 0 ||
+        cs_tag_check_header(s, cs_reader_name(cs_ingest_reader(in)),
+                            cs_ingest_header_line(in), err) < 0) {
+        cs_ingest_free(in);
+        return err->code;
+    }
     pcol = cs_schema_index(s, CS_EX_PARTICIPANT_ID);
     if (cs_handoff_create(&ho, cs_source_threads() > 1, sizeof(joined), 1024,
                           64 * 1024, count_session, cnt, err) < 0) {

@@ -166,6 +166,7 @@ struct cs_ingest {
     cs_rejlog *rej;
     cs_idset *ids;
     int kind;
+    size_t header_line;
     long sid_col;           /* session_id's field (exercise rows) */
     cs_ingest_counts counts;
     cs_reject why;
@@ -198,6 +199,7 @@ int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
     in->rej = rej;
     in->ids = ids;
     in->kind = kind;
+    in->header_line = h->line;
     /* A row over a reader cap costs that row, not the input. */
     cs_reader_skip_overlong(in->r, 1);
     if (cs_schema_create(&in->schema, kind, cs_reader_name(r), h, err) < 0) {
@@ -355,6 +357,11 @@ void cs_ingest_uncount(cs_ingest *in)
 }
 
 const cs_schema *cs_ingest_schema(const cs_ingest *in) { return in->schema; }
+
+size_t cs_ingest_header_line(const cs_ingest *in)
+{
+    return in->header_line;
+}
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in) { return in->counts; }
 const cs_reader *cs_ingest_reader(const cs_ingest *in) { return in->r; }
 void cs_ingest_on_move(cs_ingest *in, void (*fn)(void *ctx), void *ctx)

@@ -385,6 +385,23 @@ void cs_join_write_header(cs_writer *w)
         cs_writer_cstr(w, cs_survey_column(c));
 }
 
+int cs_join_check_header(const cs_schema *ex, const char *src, size_t line,
+                         cs_error *err)
+{
+    for (size_t i = 0; i < cs_schema_n_extra(ex); i++) {
+        cs_str n = cs_schema_extra_name(ex, i);
+        for (int c = CS_SV_SURVEY_DATE; c < CS_SV_NCOLS; c++)
+            if (cs_str_ieq(n, cs_survey_column(c)))
+                return cs_error_at(err, CS_EPARSE, (cs_pos){ src, line,
+                                   cs_schema_extra_index(ex, i) + 1 },
+                                   "column \"%s\" is a survey column, which "
+                                   "join appends: rename or drop it (is the "
+                                   "input joined already?)",
+                                   cs_survey_column(c));
+    }
+    return CS_OK;
+}
+
 cs_str cs_survey_wave_text(cs_survey *s, const cs_wave *w)
 {
     /* Formatting a wave costs a few microseconds of printf: do it once,

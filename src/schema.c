@@ -210,6 +210,7 @@ cs_str cs_schema_extra_name(const cs_schema *s, size_t i)
 {
     return s->names[s->extra[i]];
 }
+size_t cs_schema_extra_index(const cs_schema *s, size_t i) { return s->extra[i]; }
 
 /* ---- rejects ------------------------------------------------------ */
 

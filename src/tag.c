@@ -347,15 +347,73 @@ static const char *const derived_names[] = {
     "age_band"
 };
 
+/* The number of the column tag writes named name, from 1; 0 for none. */
+static int own_column(cs_str name)
+{
+    int k = 1;
+
+    for (size_t i = 0; i < sizeof derived_names / sizeof derived_names[0]; i++, k++)
+        if (cs_str_ieq(name, derived_names[i]))
+            return k;
+    for (int f = 0; f < CS_F_N; f++, k++)
+        if (cs_str_ieq(name, factor_names[f]))
+            return k;
+    return cs_str_ieq(name, "outcome") ? k : 0;
+}
+
+/* The name of tag's column number k (from 1). */
+static const char *own_name(int k)
+{
+    int nd = (int)(sizeof derived_names / sizeof derived_names[0]);
+
+    if (k <= nd)
+        return derived_names[k - 1];
+    if (k <= nd + CS_F_N)
+        return factor_names[k - 1 - nd];
+    return "outcome";
+}
+
 int cs_tag_is_own_column(cs_str name)
 {
-    for (size_t i = 0; i < sizeof derived_names / sizeof derived_names[0]; i++)
-        if (cs_str_ieq(name, derived_names[i]))
-            return 1;
-    for (int f = 0; f < CS_F_N; f++)
-        if (cs_str_ieq(name, factor_names[f]))
-            return 1;
-    return cs_str_ieq(name, "outcome");
+    return own_column(name) != 0;
+}
+
+int cs_tag_check_header(const cs_schema *ex, const char *src, size_t line,
+                        cs_error *err)
+{
+    enum { NOWN = sizeof derived_names / sizeof derived_names[0] + CS_F_N + 1 };
+    size_t at[NOWN + 1] = { 0 };   /* column + 1 where each was seen */
+    size_t first = 0;
+    int seen = 0;
+
+    for (size_t i = 0; i < cs_schema_n_extra(ex); i++) {
+        int k = own_column(cs_schema_extra_name(ex, i));
+        size_t col = cs_schema_extra_index(ex, i) + 1;
+        if (!k)
+            continue;
+        if (at[k])
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ src, line, col },
+                               "column \"%s\" appears twice in the header "
+                               "(columns %zu and %zu)", own_name(k), at[k],
+                               col);
+        at[k] = col;
+        first = first ? first : col;
+        seen++;
+    }
+    if (seen == 0 || seen == NOWN)
+        return CS_OK;
+    for (int k = 1; k <= NOWN; k++)
+        if (!at[k])
+            for (int j = 1; j <= NOWN; j++)
+                if (at[j] == first)
+                    return cs_error_at(err, CS_EPARSE,
+                                       (cs_pos){ src, line, first },
+                                       "column \"%s\" is one tag writes, "
+                                       "and it would replace it; the input "
+                                       "is not tag's output (it has no \"%s\" "
+                                       "column): rename the column",
+                                       own_name(j), own_name(k));
+    return CS_OK;
 }
 
 void cs_tag_write_header(cs_writer *w)

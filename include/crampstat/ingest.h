@@ -77,6 +77,8 @@ void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids);
  * that rejects it for a reason of its own (and logs it itself). */
 void cs_ingest_uncount(cs_ingest *in);
 const cs_schema *cs_ingest_schema(const cs_ingest *in);
+/* The line of the input's header (for messages about its columns). */
+size_t cs_ingest_header_line(const cs_ingest *in);
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in);
 const cs_reader *cs_ingest_reader(const cs_ingest *in);
 /* cs_reader_on_move for the reader underneath: fn(ctx) runs before the

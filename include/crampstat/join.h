@@ -54,6 +54,12 @@ const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
 /* Survey columns appended by join, after the exercise columns: every
  * survey contract column but participant_id. */
 void cs_join_write_header(cs_writer *w);
+/* CS_EPARSE at src:line:column when an extra column of the exercise
+ * header ex has the name of one of those survey columns: join would
+ * write it twice, and the next stage refuses such a header (analyze
+ * refuses it too, to give what the chain gives). CS_OK otherwise. */
+int cs_join_check_header(const cs_schema *ex, const char *src, size_t line,
+                         cs_error *err);
 /* Those columns of a wave as CSV text (no leading or trailing comma; no
  * field needs quoting), appended to b. */
 int cs_join_format_wave(cs_buf *b, const cs_wave *wv);

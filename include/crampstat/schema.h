@@ -145,6 +145,8 @@ void cs_schema_write_extra(const cs_schema *s, cs_writer *w,
                            const cs_record *rec);
 size_t cs_schema_n_extra(const cs_schema *s);
 cs_str cs_schema_extra_name(const cs_schema *s, size_t i);
+/* The header column (from 0) of extra column i. */
+size_t cs_schema_extra_index(const cs_schema *s, size_t i);
 
 /* Column names in contract order. */
 const char *cs_exercise_column(int col);

@@ -56,6 +56,13 @@ void cs_tag_write_header(cs_writer *w);
 /* 1 when name is one of the columns tag writes (they are recomputed, not
  * copied, when tag reads its own output). */
 int cs_tag_is_own_column(cs_str name);
+/* CS_EPARSE at src:line:column when the extra columns of the exercise
+ * header ex hold some of the columns tag writes but not all (a column of
+ * the user's that tag would replace: rename it), or one of them twice.
+ * All of them is tag's own output, which tag recomputes. CS_OK
+ * otherwise. */
+int cs_tag_check_header(const cs_schema *ex, const char *src, size_t line,
+                        cs_error *err);
 void cs_tag_write(cs_writer *w, const cs_tagged *t);
 /* The same in two steps for a run of sessions of one wave: the text of
  * the wave's cells (height_cm, weight_kg; goal_lb_week to

@@ -108,6 +108,9 @@ int cmd_join(int argc, char **argv)
         if (cs_ingest_open(&in, files[f], CS_SCHEMA_EXERCISE, rej, NULL, &err) < 0)
             goto done;
         s = cs_ingest_schema(in);
+        if (cs_join_check_header(s, cs_reader_name(cs_ingest_reader(in)),
+                                 cs_ingest_header_line(in), &err) < 0)
+            goto done;
         if (dedup) {
             if (!ids && cs_idset_create(&ids) < 0) {
                 cs_error_set(&err, CS_ENOMEM, "out of memory");

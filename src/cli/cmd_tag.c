@@ -109,6 +109,8 @@ int cmd_tag(int argc, char **argv)
         if (cs_jschema_create(&js, files[f], rec, cs_tag_is_own_column, &err) < 0)
             goto done;
         ex = cs_jschema_exercise(js);
+        if (cs_tag_check_header(ex, cs_reader_name(r), rec->line, &err) < 0)
+            goto done;
         if (f == 0) {
             for (int c = 0; c < CS_EX_NCOLS; c++)
                 cs_writer_cstr(out.w, cs_exercise_column(c));

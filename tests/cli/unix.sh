@@ -97,6 +97,43 @@ for args in "ingest - -" "join -S - -" "analyze -S - -e -" "tag - x -"; do
         "$(head -1 "$T/twice.err")"
 done
 
+# ------------------------------------------------ columns a stage writes
+# An exercise column named like a survey column: join wrote it twice
+# (and tag refused that header) while analyze counted the file; a column
+# named like one of tag's: tag replaced the user's values without a word.
+# Now join, tag and analyze refuse both, naming the column.
+H=participant_id,session_id,start_time,activity,duration_min,intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,cramp,cramp_muscle
+SH=participant_id,survey_date,sex,age_years,height_ft,height_in,weight_lb,activity_level,conditioning,seasonal_sport,stretch_routine,conditions,calorie_goal,calcium_mg,potassium_mg
+printf '%s\nP1,2024-01-01,F,21,5,2,130,light,recreational,no,no,,1,900,2500\n' "$SH" > "$T/sv.csv"
+printf '%s,Sex\nP1,E1,2024-06-01T10:00,running,30,5,,,,,,no,,X\n' "$H" > "$T/ex-sex.csv"
+printf '%s,note,fatigue,outcome\nP1,E1,2024-06-01T10:00,running,30,5,,,,,,no,,n,USER,USER\n' "$H" > "$T/ex-fat.csv"
+want_sex='column "sex" is a survey column, which join appends: rename or drop it (is the input joined already?)'
+want_fat='column "fatigue" is one tag writes, and it would replace it; the input is not tag'"'"'s output (it has no "height_cm" column): rename the column'
+cs join -q -S "$T/sv.csv" "$T/ex-sex.csv" >"$T/j.out" 2>"$T/j.err"
+check "join, a survey column among the exercise's: 65, nothing written" "65 0" "$? $(wc -c < "$T/j.out" | tr -d ' ')"
+check "join: names file, line, column and why" "crampstat: join: $T/ex-sex.csv:1:14: $want_sex" "$(cat "$T/j.err")"
+cs analyze -q -S "$T/sv.csv" -e "$T/ex-sex.csv" >/dev/null 2>"$T/a.err"
+check "analyze, the same header: 65" 65 $?
+check "analyze: the same message" "crampstat: analyze: $T/ex-sex.csv:1:14: $want_sex" "$(cat "$T/a.err")"
+cs join -q -S "$T/sv.csv" "$T/ex-fat.csv" > "$T/fat.joined"
+check "join passes tag's names on (they are tag's to judge)" 0 $?
+cs tag -q "$T/fat.joined" >"$T/t.out" 2>"$T/t.err"
+check "tag, two of its columns in a joined file: 65, nothing written" "65 0" "$? $(wc -c < "$T/t.out" | tr -d ' ')"
+check "tag: names the first (column 29 of the joined header)" \
+    "crampstat: tag: $T/fat.joined:1:29: $want_fat" "$(cat "$T/t.err")"
+cs analyze -q -S "$T/sv.csv" -e "$T/ex-fat.csv" >/dev/null 2>"$T/a.err"
+check "analyze, the same columns: 65 and the same reason" \
+    "65 crampstat: analyze: $T/ex-fat.csv:1:15: $want_fat" "$? $(cat "$T/a.err")"
+# tag's own output, all its columns: recomputed, the same bytes.
+cs join -q -S "$S/survey.csv.gz" "$S/exercise.csv.gz" | cs tag -q > "$T/tagged.csv"
+cs tag -q "$T/tagged.csv" > "$T/retagged.csv"
+check_file "tag on its own output: the same bytes" "$T/tagged.csv" "$T/retagged.csv"
+# ...but with one of them twice, refused.
+{ head -1 "$T/tagged.csv" | sed 's/$/,Outcome/'; sed -n '2p' "$T/tagged.csv" | sed 's/$/,x/'; } > "$T/twice.csv"
+cs tag -q "$T/twice.csv" >/dev/null 2>"$T/t.err"
+check "tag, outcome twice: 65" 65 $?
+check_grep "tag, outcome twice: names both columns" 'column "outcome" appears twice in the header (columns' "$T/t.err"
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
