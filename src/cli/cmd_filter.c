@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/filter.h>
+#include <crampstat/ingest.h>
 #include <crampstat/reader.h>
 #include "cli.h"
 #include "cmds.h"
 
 static const char help_head[] =
-"Usage: crampstat filter [-o FILE] [--safe-csv] EXPR [FILE]...\n"
+"Usage: crampstat filter [--rejects FILE] [-o FILE] [--safe-csv] [-q] EXPR\n"
+"                        [FILE]...\n"
 "Keep the CSV rows for which EXPR holds; the header and every column pass\n"
 "through untouched.\n"
 "\n"
@@ -18,19 +20,26 @@ static const char help_head[] =
 "the rest as text. Values may be quoted ('a b'); column names are matched\n"
 "case-insensitively (write `odd name` in backquotes). A comparison with an\n"
 "empty or NA field is unknown, and a row is kept only when EXPR is true.\n"
+"A row whose field count differs from the header's cannot be judged: it\n"
+"is rejected (written to the reject log, with the reason) and counted.\n"
 "\n";
 
 static const cli_opt options[] = {
+    { 'r', 1, "rejects", "FILE",
+      "write the rows that cannot be judged as CSV" },
     CLI_OPT_OUTPUT,
     { 'C', 0, "safe-csv", NULL,
       "prefix cells starting with = + - @ with ' (for\n"
       "spreadsheets; the rows are then no longer untouched)" },
+    { 'q', 1, "quiet", NULL,
+      "no summary line" },
     CLI_OPT_HELP,
     { 0 }
 };
 
 static const char help_tail[] =
 "\n"
+"Summary on standard error: rows in, kept, rejected.\n"
 "Memory: one row at a time.\n"
 "\n"
 "Example:\n"
@@ -55,9 +64,12 @@ int cmd_filter(int argc, char **argv)
     cs_error err = {0};
     cs_filter *flt = NULL;
     cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
     cli_output out = {0};
     cs_write_opts wo = {0};
-    const char *output = NULL, *expr;
+    const char *output = NULL, *rejects = NULL, *expr;
+    unsigned long long nin = 0, nkept = 0, nrej = 0;
+    int quiet = 0;
     char *stdin_only[] = { "-" };
     char **files;
     int nfiles, opt, out_open = 0;
@@ -69,6 +81,8 @@ int cmd_filter(int argc, char **argv)
     while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'o': output = optarg; break;
+        case 'r': rejects = optarg; break;
+        case 'q': quiet = 1; break;
         case 'C': wo.safe_csv = 1; break;
         case 'h': return cli_help(&command);
         default: return cli_usage("filter", "%s", cli_bad_option());
@@ -79,8 +93,11 @@ int cmd_filter(int argc, char **argv)
     expr = argv[optind++];
     files = optind < argc ? argv + optind : stdin_only;
     nfiles = optind < argc ? argc - optind : 1;
+    if ((opt = cli_check_files("filter", rejects, output, NULL, files, nfiles)))
+        return opt;
 
-    if (cli_output_open(&out, output, &wo, &err) < 0)
+    if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
+        cli_output_open(&out, output, &wo, &err) < 0)
         goto done;
     out_open = 1;
     for (int f = 0; f < nfiles; f++) {
@@ -95,6 +112,8 @@ int cmd_filter(int argc, char **argv)
                 int code = cli_report("filter", &err);
                 show_caret(expr, &err);
                 cli_output_close(&out, 0, NULL);
+                cs_error ignored = {0};
+                cs_rejlog_close(rej, &ignored);
                 cs_reader_free(r);
                 /* A bad expression is a usage error, whatever its kind. */
                 return code == CLI_EXIT_OSERR ? code : CLI_EXIT_USAGE;
@@ -114,18 +133,39 @@ int cmd_filter(int argc, char **argv)
             goto done;
         }
         while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
+            nin++;
+            if (rec->nfields != first_n) {
+                /* A missing field would read as empty (unknown), an extra
+                 * one would be passed on: neither is a judgement. */
+                char why[96];
+                snprintf(why, sizeof why, "row has %zu field%s, the header "
+                         "has %zu", rec->nfields, rec->nfields == 1 ? "" : "s",
+                         first_n);
+                cs_rejlog_add(rej, files[f], rec, "", why);
+                nrej++;
+                continue;
+            }
             int m = cs_filter_match(flt, rec->fields, rec->nfields, &err);
             if (m < 0)
                 goto done;
-            if (m)
+            if (m) {
                 cs_writer_put(out.w, rec);
+                nkept++;
+            }
         }
         if (rc < 0 || cs_writer_error(out.w, &err) < 0)
             goto done;
         cs_reader_free(r);
         r = NULL;
     }
+    if (!quiet)
+        fprintf(stderr, "filter: %llu rows in, %llu kept, %llu rejected\n",
+                nin, nkept, nrej);
 done:
+    /* The reject log before the output: a log that cannot be written
+     * fails the run, and a failed run leaves the old -o file as it was. */
+    cs_rejlog_close(rej, &err);
+    rej = NULL;
     if (out_open)
         cli_output_close(&out, err.code == CS_OK, &err);
     cs_reader_free(r);

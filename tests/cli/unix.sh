@@ -134,6 +134,23 @@ cs tag -q "$T/twice.csv" >/dev/null 2>"$T/t.err"
 check "tag, outcome twice: 65" 65 $?
 check_grep "tag, outcome twice: names both columns" 'column "outcome" appears twice in the header (columns' "$T/t.err"
 
+# ------------------------------------------------ filter and ragged rows
+# A row with a field too few read as unknown and vanished; one with a
+# field too many was kept. Both are rejected now, logged and counted.
+printf 'a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n' > "$T/rag.csv"
+cs filter -r "$T/rag.rej" 'c >= 0' "$T/rag.csv" >"$T/rag.out" 2>"$T/rag.err"
+check "filter, ragged rows: exit 0" 0 $?
+check "filter, ragged rows: the judged rows kept" "a,b,c|1,2,3|10,11,12" "$(paste -sd'|' "$T/rag.out")"
+check "filter, ragged rows: the summary adds up" "filter: 4 rows in, 2 kept, 2 rejected" "$(cat "$T/rag.err")"
+check "filter, ragged rows: the reject log" \
+    'source,line,record,column,reason,raw|'"$T"'/rag.csv,3,2,,"row has 2 fields, the header has 3","4,5"|'"$T"'/rag.csv,4,3,,"row has 4 fields, the header has 3","6,7,8,9"' \
+    "$(paste -sd'|' "$T/rag.rej")"
+cs filter -q 'c < 0' "$T/rag.csv" 2>"$T/rag.err" >/dev/null
+check "filter -q: no summary" "" "$(cat "$T/rag.err")"
+refuse "filter -r IN" \
+    "crampstat: filter: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
+    cs filter -r "$T/ex.csv" 'a = 1' "$T/ex.csv"
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
