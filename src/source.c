@@ -596,14 +596,16 @@ static int step_zlib(cs_source *s, unsigned char *out, size_t cap, size_t *n,
     zr = inflate(&s->z, Z_NO_FLUSH);
     made = room - s->z.avail_out;
     sync_raw(s);
-    if (more == 0 && zr == Z_BUF_ERROR)
-        return truncated(s, err);   /* nothing left to do without input */
+    /* What the last call made counts even when the input then ends: it
+     * is the data before the cut, as gzip -dc writes it. */
     if (skipping) {
         s->skip_crc = (uint32_t)crc32(s->skip_crc, dst, (uInt)made);
         s->skip -= made;
     } else {
         *n += made;
     }
+    if (more == 0 && zr == Z_BUF_ERROR)
+        return truncated(s, err);   /* nothing left to do without input */
     if (zr != Z_OK && zr != Z_STREAM_END &&
         !(zr == Z_BUF_ERROR && s->z.avail_in == 0))
         return zlib_error(s, zr, err);
@@ -799,8 +801,21 @@ static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
         case PH_FAILED:
             return fail(s, err);
         }
-        if (rc < 0)
-            return rc;
+        if (rc < 0) {
+            /* The bytes inflated before the error are handed out first
+             * and the error on the next call, so that how much a caller
+             * sees does not depend on the size of its reads (the read-
+             * ahead thread's are a mebibyte). */
+            /* Bytes ISA-L made that zlib's replay had not yet checked
+             * when it failed are not data: they end the output. */
+            n -= s->skip < n ? (size_t)s->skip : n;
+            if (n == 0 || !err)
+                return rc;
+            s->fail = *err;
+            s->phase = PH_FAILED;
+            *err = (cs_error){ 0 };
+            return (long)n;
+        }
     }
     return (long)n;
 }

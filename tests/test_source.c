@@ -979,6 +979,9 @@ static void test_inflaters_agree(void **state)
         } else {
             size_t common = x.outlen < z.outlen ? x.outlen : z.outlen;
             assert_memory_equal(x.out, z.out, common);
+            /* A cut stream: everything before the cut, either way. */
+            if (strstr(x.err.msg, "unexpected end of file"))
+                assert_int_equal(x.outlen, z.outlen);
             same_err++;
         }
         free(x.out);
@@ -1002,10 +1005,14 @@ static void test_inflaters_agree(void **state)
  * byte, and with a 13-byte buffer and 104-byte read-ahead slots in reads
  * of 5. The result must be the same: the code, message, source and
  * offset of the error, the members, the raw bytes consumed and, for a
- * stream that reads, every byte and no replay. A read that meets an error
- * returns none of the bytes it made, so before an error each way has
- * handed out a prefix of the same bytes, of a length that depends on the
- * read size; those prefixes must agree. */
+ * stream that reads, every byte and no replay. Before an error each way
+ * hands out what was inflated before it (a read that meets the error
+ * returns what it made, and the error comes on the next call). For a cut
+ * stream, the usual damage (a copy or download that stopped), that is the
+ * same bytes every way, so --threads and the size of a read do not change
+ * what a command reads of it. For other damage zlib may stop up to a
+ * match (258 bytes) earlier with a small output buffer, where it leaves
+ * its fast loop: the same bytes, as far as both go. */
 static void read_opts(const unsigned char *in, size_t len, const char *file,
                       int threads, size_t buf, size_t step, struct outcome *o)
 {
@@ -1044,6 +1051,10 @@ static void same_outcome(const struct outcome *a, const struct outcome *b)
     } else {
         size_t common = a->outlen < b->outlen ? a->outlen : b->outlen;
         assert_memory_equal(a->out, b->out, common);
+        if (strstr(a->err.msg, "unexpected end of file"))
+            assert_int_equal(a->outlen, b->outlen);
+        else
+            assert_true(a->outlen - common + b->outlen - common <= 258);
     }
 }
 

@@ -151,6 +151,21 @@ refuse "filter -r IN" \
     "crampstat: filter: --rejects $T/ex.csv is also an input: the log would empty it before it is read" \
     cs filter -r "$T/ex.csv" 'a = 1' "$T/ex.csv"
 
+# ------------------------------------------------ a cut gzip file
+# What is read of a cut file does not depend on --threads: every line
+# before the cut, as gzip -dc gives them (the read-ahead thread's reads of
+# a mebibyte used to drop up to that much before the error).
+sz=$(stat -c %s "$S/exercise.csv.gz")
+head -c $((sz / 2)) "$S/exercise.csv.gz" > "$T/cut.csv.gz"
+lines=$(gzip -dc "$T/cut.csv.gz" 2>/dev/null | wc -l)
+for t in 1 2; do
+    cs ingest --threads "$t" -q --schema any "$T/cut.csv.gz" > "$T/cut$t.csv" 2>"$T/cut$t.err"
+    check "cut gzip, --threads $t: 65" 65 $?
+    check "cut gzip, --threads $t: every line before the cut" "$lines" "$(wc -l < "$T/cut$t.csv")"
+done
+check_grep "cut gzip: the reason" "gzip: unexpected end of file (member 1 is truncated)" "$T/cut2.err"
+check_file "cut gzip: --threads 1 and 2 write the same bytes" "$T/cut1.csv" "$T/cut2.csv"
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
