@@ -268,6 +268,35 @@ bash "$P/shard.sh" -n 2 -o "$T/sh2" "$T/nopid.csv" 2>/dev/null
 check "shard: no participant_id: 65" 65 $?
 check "shard: nothing left after a failure" "" "$(listing "$T/sh2")"
 
+# A participant_id written with spaces or tabs at its edges, or quoted, is
+# the same participant to crampstat (trimmed after unquoting): its rows go
+# to the shard of the bare id, so a session repeated under " P0000001" is
+# still found a duplicate and the sharded report equals analyze.
+mkdir -p "$T/trim"
+cs gen -n 4 -s 9 -d "$T/trim" >/dev/null 2>&1
+gzip -dc "$T/trim/exercise.csv.gz" | head -n 30 >"$T/trim/ex.csv"
+row=$(sed -n 2p "$T/trim/ex.csv")
+pid=${row%%,*} rest=${row#*,*,}
+{
+    printf ' %s\n' "$row"                          # the same session again
+    printf '"%s",S900000001,%s\n' "$pid" "$rest"   # quoted
+    printf '%s\t,S900000002,%s\n' "$pid" "$rest"   # a tab after
+    printf '" %s  ",S900000003,%s\n' "$pid" "$rest" # quoted, spaces inside
+} >>"$T/trim/ex.csv"
+bash "$P/shard.sh" -n 4 -o "$T/trim/sh" "$T/trim/ex.csv"
+check "shard: trimmed ids: exit" 0 $?
+check "shard: $pid, quoted or with spaces or tabs, in one shard" 1 \
+    "$(for k in 1 2 3 4; do gzip -dc "$T/trim/sh/shard-$k.csv.gz" | tail -n +2 |
+        grep -c "^[\" 	]*${pid}[\" 	]*,"; done | grep -vc '^0$')"
+cs analyze -q -S "$T/trim/survey.csv.gz" -e "$T/trim/ex.csv" -o "$T/trim/expect.txt"
+check "analyze: the repeated session rejected" "sessions:   32 read, 32 used, 0 left out (outcome unknown)" \
+    "$(sed -n 3p "$T/trim/expect.txt")"
+bash "$P/parallel.sh" -S "$T/trim/survey.csv.gz" -j 2 -n 4 "$T/trim/ex.csv" >"$T/trim/par.txt"
+check "parallel: trimmed ids: exit" 0 $?
+check "parallel: trimmed ids: the repeated session rejected" \
+    "sessions:   32 read, 32 used, 0 left out (outcome unknown)" "$(sed -n 3p "$T/trim/par.txt")"
+check_file "parallel: trimmed ids: equal analyze" "$T/trim/expect.txt" "$T/trim/par.txt"
+
 # ------------------------------------------------------- parallel.sh
 runners=(xargs)
 [ "$have_parallel" = 1 ] && runners=(parallel xargs)
