@@ -30,7 +30,10 @@ crampstat's summary lines. A crampstat without the calories command
 gives the aggregate report alone, as its analyze does.
 
 Exit status: that of the first crampstat command that failed (64 usage,
-65 bad data, 66 input cannot be opened, 74 write error); 64 bad arguments.
+65 bad data, 66 input cannot be opened, 74 write error); 64 bad arguments;
+66 (report) DIR holds no *.agg.partial, or, with calories, no
+*.cal.partial, or an X.agg.partial without its X.cal.partial (or the
+reverse).
 EOF
 }
 
@@ -122,11 +125,24 @@ case $cmd in
             html) die 64 "no HTML from partial states (analyze's page hashes the input files): use crampstat analyze" ;;
             *) die 64 "unknown format '$fmt'" ;;
         esac
+        # Both kinds of state, each X.agg.partial with its X.cal.partial:
+        # an empty list would have crampstat merge read standard input.
         shopt -s nullglob
         agg=("$dir"/*.agg.partial)
         cal=("$dir"/*.cal.partial)
         shopt -u nullglob
-        [ "${#agg[@]}" -gt 0 ] || die 66 "no partial state in $dir"
+        [ "${#agg[@]}" -gt 0 ] || die 66 "no aggregate partial state (*.agg.partial) in $dir"
+        if have_calories; then
+            [ "${#cal[@]}" -gt 0 ] || die 66 "no calories partial state (*.cal.partial) in $dir"
+            for p in "${agg[@]}"; do
+                [ -e "${p%.agg.partial}.cal.partial" ] ||
+                    die 66 "${p%.agg.partial}.cal.partial is missing (${p##*/} has no calories state)"
+            done
+            for p in "${cal[@]}"; do
+                [ -e "${p%.cal.partial}.agg.partial" ] ||
+                    die 66 "${p%.cal.partial}.agg.partial is missing (${p##*/} has no aggregate state)"
+            done
+        fi
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-report.XXXXXX")
         ropt=(--format "$fmt")
         [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")

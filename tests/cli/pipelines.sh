@@ -297,6 +297,33 @@ check "parallel: trimmed ids: the repeated session rejected" \
     "sessions:   32 read, 32 used, 0 left out (outcome unknown)" "$(sed -n 3p "$T/trim/par.txt")"
 check_file "parallel: trimmed ids: equal analyze" "$T/trim/expect.txt" "$T/trim/par.txt"
 
+# --------------------------------------------------- partial.sh report
+# A folder without the calories states: refused (66), naming the folder
+# and the kind, instead of running crampstat merge on no file, which reads
+# standard input. One state of two without its calories state: 66 too.
+if cs calories --help >/dev/null 2>&1; then
+    mkdir -p "$T/pr"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" shard "$T/trim/sh/shard-1.csv.gz" ex.csv "$T/pr/1"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" shard "$T/trim/sh/shard-2.csv.gz" ex.csv "$T/pr/2"
+    check "partial.sh shard: both states" "1.agg.partial 1.cal.partial 2.agg.partial 2.cal.partial" \
+        "$(listing "$T/pr" | tr '\n' ' ' | sed 's/ $//')"
+    mkdir -p "$T/pr-agg"
+    cp "$T/pr/1.agg.partial" "$T/pr/2.agg.partial" "$T/pr-agg/"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report - "$T/pr-agg" \
+        <"$T/pr/1.cal.partial" >"$T/pr.out" 2>"$T/err"
+    check "partial.sh report: no *.cal.partial: 66" 66 $?
+    check "partial.sh report: no *.cal.partial: message" \
+        "partial.sh: no calories partial state (*.cal.partial) in $T/pr-agg" "$(cat "$T/err")"
+    check "partial.sh report: no *.cal.partial: no report (standard input not read)" "" "$(cat "$T/pr.out")"
+    cp "$T/pr/1.cal.partial" "$T/pr-agg/"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report - "$T/pr-agg" \
+        </dev/null >"$T/pr.out" 2>"$T/err"
+    check "partial.sh report: 2.cal.partial missing: 66" 66 $?
+    check "partial.sh report: 2.cal.partial missing: message" \
+        "partial.sh: $T/pr-agg/2.cal.partial is missing (2.agg.partial has no calories state)" "$(cat "$T/err")"
+    check "partial.sh report: 2.cal.partial missing: no report" "" "$(cat "$T/pr.out")"
+fi
+
 # ------------------------------------------------------- parallel.sh
 runners=(xargs)
 [ "$have_parallel" = 1 ] && runners=(parallel xargs)
