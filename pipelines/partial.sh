@@ -21,8 +21,9 @@ report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
   written atomically; '-' is standard output.
 
 Settings from the environment: CRAMPSTAT (default: crampstat on PATH),
-CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST; for report CS_FORMAT,
-CS_LEVEL, CS_CI, CS_YATES (1), CS_STATE_DIR (keep the merged states
+CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST, CS_CLUSTER (aggregate's
+--cluster: participant or none); for report CS_FORMAT, CS_LEVEL, CS_CI,
+CS_YATES (1), CS_PERIOD (week or month), CS_SAFE_CSV (1), CS_STATE_DIR (keep the merged states
 there: aggregate.partial and calories.partial, the sessions' states, which
 merge with those of later runs, and survey-calories.partial, the survey's
 calorie state, which a report of several runs takes once); CS_VERBOSE=1 keeps
@@ -41,6 +42,7 @@ die() { local rc=$1; shift; echo "partial.sh: $*" >&2; exit "$rc"; }
 CRAMPSTAT=${CRAMPSTAT:-crampstat}
 : "${CS_RULES:=}" "${CS_BY:=}" "${CS_ADJUST:=}" "${CS_FORMAT:=}" "${CS_LEVEL:=}"
 : "${CS_CI:=}" "${CS_YATES:=0}" "${CS_STATE_DIR:=}" "${CS_VERBOSE:=0}"
+: "${CS_CLUSTER:=}" "${CS_PERIOD:=}" "${CS_SAFE_CSV:=0}"
 q=(-q); [ "$CS_VERBOSE" = 1 ] && q=()
 have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
 # analyze groups the calories by --by when it is one of theirs, else by sex.
@@ -82,6 +84,8 @@ case $cmd in
         [ -n "$CS_RULES" ] && { tagopt+=(--rules "$CS_RULES"); aggopt+=(--rules "$CS_RULES"); }
         [ -n "$CS_BY" ] && aggopt+=(--by "$CS_BY")
         [ -n "$CS_ADJUST" ] && aggopt+=(--adjust "$CS_ADJUST")
+        # As analyze: --cluster none keeps no participant sums in the state.
+        [ -n "$CS_CLUSTER" ] && aggopt+=(--cluster "$CS_CLUSTER")
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-shard.XXXXXX")
         set +e
         if have_calories; then
@@ -119,6 +123,13 @@ case $cmd in
         [ $# -eq 3 ] || die 64 "usage: partial.sh report OUTPUT DIR"
         output=$2 dir=$3
         [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
+        # OUTPUT's folder before any work: CS_STATE_DIR is not to be
+        # updated for a report that cannot be written.
+        if [ "$output" != - ]; then
+            [ ! -d "$output" ] || die 74 "cannot write $output: it is a directory"
+            odir=$(dirname -- "$output")
+            { [ -d "$odir" ] && [ -w "$odir" ]; } || die 74 "cannot write $output: no writable directory $odir"
+        fi
         fmt=${CS_FORMAT:-pretty}
         case $fmt in
             pretty|csv|tsv|md|json) ;;
@@ -148,6 +159,8 @@ case $cmd in
         [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")
         [ -n "$CS_CI" ] && ropt+=(--ci "$CS_CI")
         [ "$CS_YATES" = 1 ] && ropt+=(--yates)
+        [ -n "$CS_PERIOD" ] && ropt+=(--period "$CS_PERIOD")
+        [ "$CS_SAFE_CSV" = 1 ] && ropt+=(--safe-csv)
         "$CRAMPSTAT" merge -o "$tmp/aggregate.partial" -- "${agg[@]}" || exit $?
         "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/aggregate.out" -- "$tmp/aggregate.partial" || exit $?
         if have_calories; then

@@ -322,6 +322,14 @@ if cs calories --help >/dev/null 2>&1; then
     check "partial.sh report: 2.cal.partial missing: message" \
         "partial.sh: $T/pr-agg/2.cal.partial is missing (2.agg.partial has no calories state)" "$(cat "$T/err")"
     check "partial.sh report: 2.cal.partial missing: no report" "" "$(cat "$T/pr.out")"
+    # OUTPUT in a directory that does not exist: 74 before CS_STATE_DIR
+    # is made or changed.
+    CS_STATE_DIR=$T/pr-state CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report \
+        "$T/no/such/dir/r.txt" "$T/pr" 2>"$T/err"
+    check "partial.sh report: OUTPUT's directory missing: 74" 74 $?
+    check "partial.sh report: OUTPUT's directory missing: message" \
+        "partial.sh: cannot write $T/no/such/dir/r.txt: no writable directory $T/no/such/dir" "$(cat "$T/err")"
+    check "partial.sh report: OUTPUT's directory missing: no CS_STATE_DIR" 1 "$(test -e "$T/pr-state"; echo $?)"
 fi
 
 # ------------------------------------------------------- parallel.sh
@@ -378,6 +386,49 @@ else
     check_file "parallel: --state-dir keeps the merged state" "$T/expect-rel.txt" <(cs report "$T/state/aggregate.partial")
 fi
 check_file "parallel: -o" "$T/expect-rel.txt" "$T/par.txt"
+
+# analyze's --period and --cluster (and --safe-csv, -q) pass through: the
+# report equals analyze's with the same options. --cluster none goes to
+# aggregate --partial (no participant sums, as in analyze), --period and
+# --safe-csv to the report.
+cs analyze -q -S "$S" -e "$E" --period week -o "$T/expect-week.txt"
+bash "$P/parallel.sh" -S "$S" -n 3 -j 2 --period week "$E" >"$T/par-week.txt" 2>"$T/err"
+check "parallel --period week: exit" 0 $?
+check_file "parallel --period week equals analyze --period week" "$T/expect-week.txt" "$T/par-week.txt"
+cs analyze -q -S "$S" -e "$E" --cluster none -o "$T/expect-nocl.txt"
+bash "$P/parallel.sh" -S "$S" -n 3 -j 2 --cluster none "$E" >"$T/par-nocl.txt" 2>"$T/err"
+check "parallel --cluster none: exit" 0 $?
+check_file "parallel --cluster none equals analyze --cluster none" "$T/expect-nocl.txt" "$T/par-nocl.txt"
+cs analyze -q -S "$S" -e "$E" --period week --cluster none --by sex -f csv --safe-csv -o "$T/expect-opts.csv"
+bash "$P/parallel.sh" -q -S "$S" -n 3 -j 2 --period week --cluster none --by sex -f csv --safe-csv \
+    -o "$T/par-opts.csv" "$E" 2>"$T/err"
+check "parallel --period week --cluster none --by sex -f csv --safe-csv -q: exit" 0 $?
+check_file "parallel ... equals analyze with the same options" "$T/expect-opts.csv" "$T/par-opts.csv"
+
+# Bad options and an -o into a directory that does not exist are refused
+# before any work: no crampstat ingest runs (a wrapper logs each crampstat
+# command) and --state-dir is left as it was.
+printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$T/cs.log" "$CRAMPSTAT" >"$T/cs-logged"
+chmod +x "$T/cs-logged"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --level 2 "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --level 2: 64" 64 $?
+check "parallel --level 2: message" "parallel.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
+check "parallel --level 2: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --ci wald "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --ci wald: 64" 64 $?
+check "parallel --ci wald: message" "parallel.sh: --ci is wilson or exact, not 'wald'" "$(cat "$T/err")"
+check "parallel --ci wald: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+cp -r "$T/state" "$T/state-kept"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --state-dir "$T/state" \
+    -o "$T/no/such/dir/r.txt" "${three[0]}" >"$T/par.out" 2>"$T/err"
+check "parallel -o into a missing directory: 74" 74 $?
+check "parallel -o into a missing directory: message" \
+    "parallel.sh: cannot write '$T/no/such/dir/r.txt': no writable directory '$T/no/such/dir'" "$(cat "$T/err")"
+check "parallel -o into a missing directory: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+check "parallel -o into a missing directory: --state-dir untouched" "" "$(diff -r "$T/state-kept" "$T/state")"
 
 # Killed: every job ends, the work directory goes, no output.
 mkdir -p "$T/tmp"
