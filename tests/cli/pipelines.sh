@@ -80,6 +80,20 @@ check "daily-report.sh without arguments: 64" 64 $?
 check_grep "daily-report.sh usage message" "want INPUT_DIR and OUTPUT_DIR" "$T/err"
 bash "$P/parallel.sh" "$E" >/dev/null 2>"$T/err"
 check "parallel.sh without --survey: 64" 64 $?
+# The two Slurm job scripts as the others: a usage error on standard
+# error, nothing on standard output, status 64.
+for j in shard-job merge-job; do
+    bash "$P/slurm/$j.sbatch" >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch without arguments: 64" 64 $?
+    check "$j.sbatch without arguments: nothing on stdout" "" "$(cat "$T/usage.out")"
+    check "$j.sbatch without arguments: message" "$j: want one argument, WORK_DIR (try --help)" "$(cat "$T/err")"
+    bash "$P/slurm/$j.sbatch" "$T" extra >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch with two arguments: 64" 64 $?
+    bash "$P/slurm/$j.sbatch" "$T/no-such-work" >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch, no job.env: 66" 66 $?
+    check "$j.sbatch, no job.env: message" \
+        "$j: cannot read $T/no-such-work/job.env: not a work directory of submit.sh" "$(cat "$T/err")"
+done
 
 # ------------------------------------------------- daily-report.sh: basics
 in=$T/in; out=$T/out
@@ -330,6 +344,30 @@ if cs calories --help >/dev/null 2>&1; then
     check "partial.sh report: OUTPUT's directory missing: message" \
         "partial.sh: cannot write $T/no/such/dir/r.txt: no writable directory $T/no/such/dir" "$(cat "$T/err")"
     check "partial.sh report: OUTPUT's directory missing: no CS_STATE_DIR" 1 "$(test -e "$T/pr-state"; echo $?)"
+
+    # slurm/merge-job.sbatch, run by hand on a work directory of two
+    # tasks: with both kinds of state it writes the report; with a task's
+    # calories state missing it stops with 66 and names it, and writes
+    # nothing (the calorie section would count fewer sessions).
+    W=$T/mw
+    mkdir -p "$W/partials"
+    cp "$T/pr"/*.partial "$W/partials/"
+    {
+        printf 'export CRAMPSTAT=%q CS_PIPELINES=%q\n' "$CRAMPSTAT" "$P"
+        printf 'export CS_SURVEY=%q CS_OUTPUT=%q CS_TASKS=2\n' "$T/trim/survey.csv.gz" "$W/report.txt"
+        echo "export CS_RULES= CS_BY= CS_ADJUST= CS_FORMAT= CS_LEVEL= CS_CI= CS_YATES=0"
+    } >"$W/job.env"
+    cs analyze -q -S "$T/trim/survey.csv.gz" -e "$T/trim/sh/shard-1.csv.gz" -e "$T/trim/sh/shard-2.csv.gz" |
+        sed 's|^inputs: .*|inputs:     ex.csv|' >"$T/mw.expect"
+    bash "$P/slurm/merge-job.sbatch" "$W" 2>"$T/err"
+    check "merge-job: both kinds: exit" 0 $?
+    check_file "merge-job: both kinds: the report" "$T/mw.expect" "$W/report.txt"
+    rm -f "$W/report.txt" "$W/partials/2.cal.partial"
+    bash "$P/slurm/merge-job.sbatch" "$W" 2>"$T/err"
+    check "merge-job: 2.cal.partial missing: 66" 66 $?
+    check "merge-job: 2.cal.partial missing: message" \
+        "merge-job: $W/partials/2.cal.partial is missing: did task 2 fail?" "$(cat "$T/err")"
+    check "merge-job: 2.cal.partial missing: no report" 1 "$(test -e "$W/report.txt"; echo $?)"
 fi
 
 # ------------------------------------------------------- parallel.sh
