@@ -490,4 +490,67 @@ check "parallel killed: its jobs are gone" 0 $?
 check "parallel killed: no work directory left" "" "$(listing "$T/tmp")"
 check "parallel killed: no report" 1 "$(test -e "$T/killed.txt"; echo $?)"
 
+# ------------------------------------------- slurm/submit.sh, no cluster
+# A stand-in sbatch on PATH (tests/cli/slurm.sh runs a real cluster): it
+# logs its arguments and prints a job id, or fails as sbatch does when
+# FAKE_SBATCH_FAIL is set. The jobs are then run by hand.
+mkdir -p "$T/fakebin"
+cat >"$T/fakebin/sbatch" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/sbatch.log"
+if [ -n "\${FAKE_SBATCH_FAIL:-}" ]; then
+    echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2
+    exit 1
+fi
+echo 4242
+EOF
+chmod +x "$T/fakebin/sbatch"
+fake_submit() { PATH=$T/fakebin:$PATH bash "$P/slurm/submit.sh" "$@"; }
+
+# analyze's --period and --cluster reach the jobs: the tasks and the
+# merge job, run by hand, write analyze's report with the same options.
+cs analyze -q -S "$S" -e "$E" --period week --cluster none -f md -o "$T/expect-sub.md"
+fake_submit -S "$S" -o "$T/sub/report.md" -w "$T/ws" -n 3 --period week --cluster none -f md "$E" \
+    >"$T/sub.out" 2>"$T/err"
+check "submit.sh --period week --cluster none: exit" 0 $?
+check "submit.sh: prints the work directory and two job ids" "$T/ws 4242 4242" "$(tr '\n' ' ' <"$T/sub.out" | sed 's/ $//')"
+for k in 1 2 3; do
+    SLURM_ARRAY_TASK_ID=$k bash "$P/slurm/shard-job.sbatch" "$T/ws"
+    check "submit.sh: task $k by hand" 0 $?
+done
+bash "$P/slurm/merge-job.sbatch" "$T/ws"
+check "submit.sh: merge job by hand" 0 $?
+check_file "submit.sh --period week --cluster none -f md equals analyze" "$T/expect-sub.md" "$T/sub/report.md"
+
+# A bad report option is refused before anything is made.
+fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-level" --level 2 "$E" >/dev/null 2>"$T/err"
+check "submit.sh --level 2: 64" 64 $?
+check "submit.sh --level 2: message" "submit.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
+check "submit.sh --level 2: no work directory" 1 "$(test -e "$T/w-level"; echo $?)"
+
+# sbatch refuses the array job: what submit.sh made goes (the directory
+# it made; the contents of an empty one it was given), the message names
+# it, and the same command works again (no "not empty", 73).
+export FAKE_SBATCH_FAIL=1
+for try in 1 2; do
+    fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-new" -n 2 "$E" >"$T/sub.out" 2>"$T/err"
+    check "submit.sh, sbatch fails (run $try): 69" 69 $?
+    check "submit.sh, sbatch fails (run $try): message" \
+        "submit.sh: sbatch refused the array job; removed the work directory $T/w-new: run again when sbatch works" \
+        "$(tail -n 1 "$T/err")"
+    check "submit.sh, sbatch fails (run $try): the work directory it made is gone" 1 "$(test -e "$T/w-new"; echo $?)"
+done
+mkdir "$T/w-given"
+fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-given" -n 2 "$E" >"$T/sub.out" 2>"$T/err"
+check "submit.sh, sbatch fails, -w given empty: 69" 69 $?
+check "submit.sh, sbatch fails, -w given empty: message" \
+    "submit.sh: sbatch refused the array job; emptied the work directory $T/w-given: run again when sbatch works" \
+    "$(tail -n 1 "$T/err")"
+check "submit.sh, sbatch fails, -w given empty: left empty" "" "$(listing "$T/w-given")"
+mkdir "$T/cwd"
+(cd "$T/cwd" && fake_submit -S "$CS_SRC/$S" -o "$T/sub/r.txt" -n 2 "$CS_SRC/$E" >/dev/null 2>"$T/err")
+check "submit.sh, sbatch fails, default work directory: 69" 69 $?
+check "submit.sh, sbatch fails, default work directory: removed" "" "$(listing "$T/cwd")"
+unset FAKE_SBATCH_FAIL
+
 finish
