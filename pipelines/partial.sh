@@ -194,8 +194,8 @@ case $cmd in
                 mv -f -- "$tmp/survey.cal.partial" "$tmp/survey-calories.partial"
             for s in aggregate calories survey-calories; do
                 [ -e "$tmp/$s.partial" ] || continue
-                cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
-                    mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial" ||
+                { cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
+                    mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial"; } ||
                     die 74 "cannot write $CS_STATE_DIR/$s.partial"
             done
         fi

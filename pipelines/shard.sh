@@ -69,7 +69,7 @@ done
 [ "${#files[@]}" -gt 0 ] || die 64 "no input FILE (try --help)"
 case $prefix in */*) die 64 "--prefix may not contain '/'" ;; esac
 for f in "${files[@]}"; do
-    [ -r "$f" ] && [ ! -d "$f" ] || die 66 "cannot read '$f'"
+    { [ -r "$f" ] && [ ! -d "$f" ]; } || die 66 "cannot read '$f'"
 done
 mkdir -p -- "$out" || die 74 "cannot create '$out'"
 
