@@ -34,9 +34,13 @@ checks across all files); a shard holds all of a participant's sessions.
   -a, --adjust COLUMN   add a column to the logistic model (as analyze)
   -R, --rules FILE      cause-factor thresholds (as analyze --rules)
       --outcome KIND    hamstring (default) or any
+      --cluster BY      participant (default) or none (as analyze)
+      --period P        week or month (default) (as analyze)
   -l, --level L         confidence level;  --ci METHOD;  --yates
   -f, --format FMT      pretty (default), csv, tsv, json or md
-  -o, --output FILE     write the report to FILE, atomically (default: stdout)
+      --safe-csv        as analyze --safe-csv
+  -o, --output FILE     write the report to FILE, atomically (default: stdout);
+                        its directory must exist
       --state-dir DIR   also keep the merged partial states there to
                         merge with later runs: the sessions' states
                         aggregate.partial and calories.partial, and the
@@ -45,14 +49,22 @@ checks across all files); a shard holds all of a participant's sessions.
       --runner R        parallel (GNU parallel), xargs, or auto (the
                         default: GNU parallel when installed)
   -v, --verbose         each stage's summary lines (default: errors only)
+  -q, --quiet           errors only (the default)
   -h, --help            show this help
+
+The options are checked (the report's by crampstat report itself) and the
+directory of -o looked for before any shard is made. Not supported:
+analyze's --rejects (each stage would write its own), --keep-going (a
+shard that fails stops the run), --assume-unique-ids and --threads (one
+job per shard is the parallelism), and HTML.
 
 Environment: CRAMPSTAT, the crampstat binary (default: crampstat on
 PATH); TMPDIR, where the shards and partial states go (removed at exit).
 
 Exit status: 0 ok; else the status of the crampstat command that failed
-(64 usage, 65 bad data, 66 input cannot be opened, 74 write error), or 70
-when the job runner itself failed.
+(64 usage, 65 bad data, 66 input cannot be opened, 74 write error, also
+when the directory of -o does not exist), or 70 when the job runner
+itself failed.
 EOF
 }
 
@@ -83,6 +95,7 @@ fi
 # ---- the driver
 survey='' jobs='' shards=auto input_name='' by='' adjust='' rules='' outcome='' format=''
 output='' state_dir='' verbose=0 level='' ci='' yates=0 runner=auto
+cluster='' period='' safe_csv=0
 exercise=()
 need() { [ "$2" -ge 2 ] || die 64 "$1 needs a value (try --help)"; }
 while [ $# -gt 0 ]; do
@@ -99,11 +112,15 @@ while [ $# -gt 0 ]; do
         -l|--level) need "$1" $#; level=$2; shift 2 ;;
         --ci) need "$1" $#; ci=$2; shift 2 ;;
         --yates) yates=1; shift ;;
+        --cluster) need "$1" $#; cluster=$2; shift 2 ;;
+        --period) need "$1" $#; period=$2; shift 2 ;;
+        --safe-csv) safe_csv=1; shift ;;
         -f|--format) need "$1" $#; format=$2; shift 2 ;;
         -o|--output) need "$1" $#; output=$2; shift 2 ;;
         --state-dir) need "$1" $#; state_dir=$2; shift 2 ;;
         --runner) need "$1" $#; runner=$2; shift 2 ;;
         -v|--verbose) verbose=1; shift ;;
+        -q|--quiet) verbose=0; shift ;;
         -e|--exercise) need "$1" $#; exercise+=("$2"); shift 2 ;;
         --) shift; exercise+=("$@"); break ;;
         -?*) die 64 "unknown option '$1' (try --help)" ;;
@@ -120,10 +137,34 @@ if [ "$shards" = auto ]; then
     if [ "${#exercise[@]}" -ge "$jobs" ]; then shards=1; else shards=$jobs; fi
 fi
 [[ $shards =~ ^[1-9][0-9]*$ ]] || die 64 "--shards wants a positive integer or auto, not '$shards'"
-for f in "$survey" "${exercise[@]}"; do
-    [ -r "$f" ] && [ ! -d "$f" ] || die 66 "cannot read '$f'"
+for f in "$survey" "${exercise[@]}" ${rules:+"$rules"}; do
+    { [ -r "$f" ] && [ ! -d "$f" ]; } || die 66 "cannot read '$f'"
 done
 case $format in ''|pretty|csv|tsv|json|md) ;; *) die 64 "unknown format '$format'" ;; esac
+case $outcome in ''|hamstring|any) ;; *) die 64 "--outcome is hamstring or any" ;; esac
+# The report's options, checked by crampstat report itself now rather than
+# once every shard job has run: on an empty state it stops at a bad option
+# (64) before it finds the state empty (65).
+chk=(--format "${format:-pretty}")
+[ -n "$level" ] && chk+=(--level "$level")
+[ -n "$ci" ] && chk+=(--ci "$ci")
+[ "$yates" = 1 ] && chk+=(--yates)
+[ -n "$period" ] && chk+=(--period "$period")
+[ -n "$cluster" ] && chk+=(--cluster "$cluster")
+[ "$safe_csv" = 1 ] && chk+=(--safe-csv)
+set +e
+msg=$("$CRAMPSTAT" report "${chk[@]}" </dev/null 2>&1 >/dev/null)
+rc=$?
+set -e
+[ "$rc" -ne 64 ] || die 64 "$(sed -n '1s/^crampstat: report: //p' <<<"$msg")"
+# Where the report goes, before any work (and before --state-dir changes).
+if [ -n "$output" ] && [ "$output" != - ]; then
+    [ ! -d "$output" ] || die 74 "cannot write '$output': it is a directory"
+    odir=$(dirname -- "$output")
+    { [ -d "$odir" ] && [ -w "$odir" ]; } || die 74 "cannot write '$output': no writable directory '$odir'"
+fi
+[ -z "$state_dir" ] || [ ! -e "$state_dir" ] || [ -d "$state_dir" ] ||
+    die 74 "--state-dir '$state_dir' is not a directory"
 have_parallel() {
     local v
     command -v parallel >/dev/null 2>&1 || return 1
@@ -132,7 +173,7 @@ have_parallel() {
     [[ $v == *"GNU parallel"* ]]
 }
 case $runner in
-    auto) if have_parallel; then runner=parallel; else runner=xargs; fi ;;
+    auto) if have_parallel; then runner='parallel'; else runner='xargs'; fi ;;
     parallel) have_parallel || die 69 "GNU parallel is not installed (apt-get install parallel)" ;;
     xargs) ;;
     *) die 64 "--runner is parallel, xargs or auto" ;;
@@ -178,11 +219,10 @@ trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 mkdir "$work/part"
 
-# tag and aggregate must use the same rules, and aggregate records the
-# outcome from the rules (it has no --outcome): fold --outcome into a rules
-# file of our own.
+# tag and aggregate must agree on the outcome (aggregate records it in the
+# state, from its --outcome or else from its rules): fold --outcome into a
+# rules file of our own, which both read.
 if [ -n "$outcome" ]; then
-    case $outcome in hamstring|any) ;; *) die 64 "--outcome is hamstring or any" ;; esac
     ropt=(); [ -n "$rules" ] && ropt=(--rules "$rules")
     "$CRAMPSTAT" rules "${ropt[@]}" >"$work/rules.txt" || exit $?
     sed -i "s/^outcome *=.*/outcome = $outcome/" "$work/rules.txt"
@@ -212,7 +252,8 @@ done
 # signal to this script ends every job.
 export CRAMPSTAT CS_P_WORK=$work CS_SURVEY=$survey CS_RULES=$rules \
     CS_BY=$by CS_ADJUST=$adjust CS_VERBOSE=$verbose CS_FORMAT=$format \
-    CS_LEVEL=$level CS_CI=$ci CS_YATES=$yates CS_STATE_DIR=$state_dir
+    CS_LEVEL=$level CS_CI=$ci CS_YATES=$yates CS_STATE_DIR=$state_dir \
+    CS_CLUSTER=$cluster CS_PERIOD=$period CS_SAFE_CSV=$safe_csv
 if [ "$runner" = parallel ]; then
     setsid parallel --will-cite --null --jobs "$jobs" --halt now,fail=1 \
         --arg-file "$list" -q bash "$self" --worker {} &

@@ -21,8 +21,9 @@ report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
   written atomically; '-' is standard output.
 
 Settings from the environment: CRAMPSTAT (default: crampstat on PATH),
-CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST; for report CS_FORMAT,
-CS_LEVEL, CS_CI, CS_YATES (1), CS_STATE_DIR (keep the merged states
+CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST, CS_CLUSTER (aggregate's
+--cluster: participant or none); for report CS_FORMAT, CS_LEVEL, CS_CI,
+CS_YATES (1), CS_PERIOD (week or month), CS_SAFE_CSV (1), CS_STATE_DIR (keep the merged states
 there: aggregate.partial and calories.partial, the sessions' states, which
 merge with those of later runs, and survey-calories.partial, the survey's
 calorie state, which a report of several runs takes once); CS_VERBOSE=1 keeps
@@ -30,7 +31,10 @@ crampstat's summary lines. A crampstat without the calories command
 gives the aggregate report alone, as its analyze does.
 
 Exit status: that of the first crampstat command that failed (64 usage,
-65 bad data, 66 input cannot be opened, 74 write error); 64 bad arguments.
+65 bad data, 66 input cannot be opened, 74 write error); 64 bad arguments;
+66 (report) DIR holds no *.agg.partial, or, with calories, no
+*.cal.partial, or an X.agg.partial without its X.cal.partial (or the
+reverse).
 EOF
 }
 
@@ -38,6 +42,7 @@ die() { local rc=$1; shift; echo "partial.sh: $*" >&2; exit "$rc"; }
 CRAMPSTAT=${CRAMPSTAT:-crampstat}
 : "${CS_RULES:=}" "${CS_BY:=}" "${CS_ADJUST:=}" "${CS_FORMAT:=}" "${CS_LEVEL:=}"
 : "${CS_CI:=}" "${CS_YATES:=0}" "${CS_STATE_DIR:=}" "${CS_VERBOSE:=0}"
+: "${CS_CLUSTER:=}" "${CS_PERIOD:=}" "${CS_SAFE_CSV:=0}"
 q=(-q); [ "$CS_VERBOSE" = 1 ] && q=()
 have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
 # analyze groups the calories by --by when it is one of theirs, else by sex.
@@ -79,6 +84,8 @@ case $cmd in
         [ -n "$CS_RULES" ] && { tagopt+=(--rules "$CS_RULES"); aggopt+=(--rules "$CS_RULES"); }
         [ -n "$CS_BY" ] && aggopt+=(--by "$CS_BY")
         [ -n "$CS_ADJUST" ] && aggopt+=(--adjust "$CS_ADJUST")
+        # As analyze: --cluster none keeps no participant sums in the state.
+        [ -n "$CS_CLUSTER" ] && aggopt+=(--cluster "$CS_CLUSTER")
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-shard.XXXXXX")
         set +e
         if have_calories; then
@@ -116,22 +123,44 @@ case $cmd in
         [ $# -eq 3 ] || die 64 "usage: partial.sh report OUTPUT DIR"
         output=$2 dir=$3
         [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
+        # OUTPUT's folder before any work: CS_STATE_DIR is not to be
+        # updated for a report that cannot be written.
+        if [ "$output" != - ]; then
+            [ ! -d "$output" ] || die 74 "cannot write $output: it is a directory"
+            odir=$(dirname -- "$output")
+            { [ -d "$odir" ] && [ -w "$odir" ]; } || die 74 "cannot write $output: no writable directory $odir"
+        fi
         fmt=${CS_FORMAT:-pretty}
         case $fmt in
             pretty|csv|tsv|md|json) ;;
             html) die 64 "no HTML from partial states (analyze's page hashes the input files): use crampstat analyze" ;;
             *) die 64 "unknown format '$fmt'" ;;
         esac
+        # Both kinds of state, each X.agg.partial with its X.cal.partial:
+        # an empty list would have crampstat merge read standard input.
         shopt -s nullglob
         agg=("$dir"/*.agg.partial)
         cal=("$dir"/*.cal.partial)
         shopt -u nullglob
-        [ "${#agg[@]}" -gt 0 ] || die 66 "no partial state in $dir"
+        [ "${#agg[@]}" -gt 0 ] || die 66 "no aggregate partial state (*.agg.partial) in $dir"
+        if have_calories; then
+            [ "${#cal[@]}" -gt 0 ] || die 66 "no calories partial state (*.cal.partial) in $dir"
+            for p in "${agg[@]}"; do
+                [ -e "${p%.agg.partial}.cal.partial" ] ||
+                    die 66 "${p%.agg.partial}.cal.partial is missing (${p##*/} has no calories state)"
+            done
+            for p in "${cal[@]}"; do
+                [ -e "${p%.cal.partial}.agg.partial" ] ||
+                    die 66 "${p%.cal.partial}.agg.partial is missing (${p##*/} has no aggregate state)"
+            done
+        fi
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-report.XXXXXX")
         ropt=(--format "$fmt")
         [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")
         [ -n "$CS_CI" ] && ropt+=(--ci "$CS_CI")
         [ "$CS_YATES" = 1 ] && ropt+=(--yates)
+        [ -n "$CS_PERIOD" ] && ropt+=(--period "$CS_PERIOD")
+        [ "$CS_SAFE_CSV" = 1 ] && ropt+=(--safe-csv)
         "$CRAMPSTAT" merge -o "$tmp/aggregate.partial" -- "${agg[@]}" || exit $?
         "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/aggregate.out" -- "$tmp/aggregate.partial" || exit $?
         if have_calories; then
@@ -165,8 +194,8 @@ case $cmd in
                 mv -f -- "$tmp/survey.cal.partial" "$tmp/survey-calories.partial"
             for s in aggregate calories survey-calories; do
                 [ -e "$tmp/$s.partial" ] || continue
-                cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
-                    mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial" ||
+                { cp -- "$tmp/$s.partial" "$CS_STATE_DIR/.$s.partial.$$" &&
+                    mv -f -- "$CS_STATE_DIR/.$s.partial.$$" "$CS_STATE_DIR/$s.partial"; } ||
                     die 74 "cannot write $CS_STATE_DIR/$s.partial"
             done
         fi

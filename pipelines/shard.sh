@@ -14,7 +14,10 @@ DIR/PREFIX1.csv.gz ... DIR/PREFIXN.csv.gz (numbers not zero-padded, so
 shard K is Slurm array task K and GNU parallel job K). Each shard starts
 with the header; the files must share one header, and their rows are
 dealt out by a hash of participant_id, so that a participant's sessions
-all land in the same shard whatever file they come from.
+all land in the same shard whatever file they come from. The id is hashed
+as crampstat reads it: CSV quotes removed, then spaces and tabs at its
+edges trimmed (so " P1", "P1" quoted and "P1<TAB>" are P1); case counts
+(p1 is another participant, as for crampstat).
 
   -n, --shards N     number of shards (default: the number of cores)
   -o, --out-dir DIR  where to write (default: .; created if missing)
@@ -66,7 +69,7 @@ done
 [ "${#files[@]}" -gt 0 ] || die 64 "no input FILE (try --help)"
 case $prefix in */*) die 64 "--prefix may not contain '/'" ;; esac
 for f in "${files[@]}"; do
-    [ -r "$f" ] && [ ! -d "$f" ] || die 66 "cannot read '$f'"
+    { [ -r "$f" ] && [ ! -d "$f" ]; } || die 66 "cannot read '$f'"
 done
 mkdir -p -- "$out" || die 74 "cannot create '$out'"
 
@@ -157,7 +160,10 @@ BEGIN {
     if (mode == "lines") k = nrec % n + 1
     else {
         # Sessions of a participant mostly come together: hash once per run.
+        # The id as crampstat reads it: unquoted, then spaces and tabs
+        # trimmed at both edges (cs_str_trim), case kept.
         id = field(rec, col)
+        sub(/^[ \t]+/, "", id); sub(/[ \t]+$/, "", id)
         if (id != last_id) { last_id = id; last_k = hash(id) % n + 1 }
         k = last_k
     }

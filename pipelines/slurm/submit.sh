@@ -28,13 +28,17 @@ reachable at the same paths from the compute nodes (a shared file system).
                         each file as it is, one task per file
   -w, --work-dir DIR    new or empty directory for the shards, partial
                         states and logs (default: ./crampstat-slurm.XXXXXX)
+  -e, --exercise FILE   an EXERCISE file (as analyze -e)
       --input-name NAME record every input under NAME instead of its path
   -b, --by COLUMN       stratify (as analyze --by)
   -a, --adjust COLUMN   add a column to the logistic model (as analyze)
   -R, --rules FILE      cause-factor thresholds (as analyze --rules)
       --outcome KIND    hamstring (default) or any
+      --cluster BY      participant (default) or none (as analyze)
+      --period P        week or month (default) (as analyze)
   -l, --level L         confidence level;  --ci METHOD;  --yates
   -f, --format FMT      pretty (default), csv, tsv, json or md
+      --safe-csv        as analyze --safe-csv
       --sbatch-opt OPT  pass OPT to both sbatch calls (repeat it), e.g.
                         --sbatch-opt=--partition=short; sbatch also reads
                         SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT...
@@ -42,6 +46,17 @@ reachable at the same paths from the compute nodes (a shared file system).
                         status of the failed crampstat (a task's or the
                         merge's); else print the job ids and return at once
   -h, --help            show this help
+
+The options are checked (the report's by crampstat report itself) before
+anything is made. Not supported: analyze's --rejects, --keep-going,
+--assume-unique-ids, --threads, and HTML.
+
+When submitting fails (shard.sh fails, sbatch refuses the array job, a
+signal), nothing is left: a WORK_DIR that submit.sh made is removed, and
+one given empty with -w is emptied again, so that the same command can
+simply be run again (from cron, say). Once the array job is queued,
+WORK_DIR is kept: its tasks read it (if sbatch then refuses the merge
+job, the message says how to cancel the array).
 
 Environment: CRAMPSTAT, the crampstat binary (default: crampstat on PATH;
 its absolute path is what the jobs run).
@@ -63,7 +78,7 @@ die() { local rc=$1; shift; echo "submit.sh: $*" >&2; exit "$rc"; }
 here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 
 survey='' output='' shards=4 work='' input_name='' by='' adjust='' rules='' outcome='' format=''
-wait=0 level='' ci='' yates=0
+wait=0 level='' ci='' yates=0 cluster='' period='' safe_csv=0
 exercise=() sbopts=()
 need() { [ "$2" -ge 2 ] || die 64 "$1 needs a value (try --help)"; }
 while [ $# -gt 0 ]; do
@@ -73,6 +88,7 @@ while [ $# -gt 0 ]; do
         -o|--output) need "$1" $#; output=$2; shift 2 ;;
         -n|--shards) need "$1" $#; shards=$2; shift 2 ;;
         -w|--work-dir) need "$1" $#; work=$2; shift 2 ;;
+        -e|--exercise) need "$1" $#; exercise+=("$2"); shift 2 ;;
         --input-name) need "$1" $#; input_name=$2; shift 2 ;;
         -b|--by) need "$1" $#; by=$2; shift 2 ;;
         -a|--adjust) need "$1" $#; adjust=$2; shift 2 ;;
@@ -82,6 +98,9 @@ while [ $# -gt 0 ]; do
         -l|--level) need "$1" $#; level=$2; shift 2 ;;
         --ci) need "$1" $#; ci=$2; shift 2 ;;
         --yates) yates=1; shift ;;
+        --cluster) need "$1" $#; cluster=$2; shift 2 ;;
+        --period) need "$1" $#; period=$2; shift 2 ;;
+        --safe-csv) safe_csv=1; shift ;;
         --sbatch-opt) need "$1" $#; sbopts+=("$2"); shift 2 ;;
         --sbatch-opt=*) sbopts+=("${1#*=}"); shift ;;
         --wait) wait=1; shift ;;
@@ -97,20 +116,54 @@ done
 case $format in ''|pretty|csv|tsv|json|md) ;; *) die 64 "unknown format '$format' (HTML: use crampstat analyze)" ;; esac
 case $outcome in ''|hamstring|any) ;; *) die 64 "--outcome is hamstring or any" ;; esac
 for f in "$survey" "${exercise[@]}" ${rules:+"$rules"}; do
-    [ -r "$f" ] && [ ! -d "$f" ] || die 66 "cannot read '$f'"
+    { [ -r "$f" ] && [ ! -d "$f" ]; } || die 66 "cannot read '$f'"
 done
 cs=$(command -v "${CRAMPSTAT:-crampstat}") ||
     die 69 "crampstat not found: set CRAMPSTAT or put it on PATH"
 cs=$(readlink -f -- "$cs")
+# The report's options, checked by crampstat report itself now rather than
+# by the merge job once every task has run: on an empty state it stops at
+# a bad option (64) before it finds the state empty (65).
+chk=(--format "${format:-pretty}")
+[ -n "$level" ] && chk+=(--level "$level")
+[ -n "$ci" ] && chk+=(--ci "$ci")
+[ "$yates" = 1 ] && chk+=(--yates)
+[ -n "$period" ] && chk+=(--period "$period")
+[ -n "$cluster" ] && chk+=(--cluster "$cluster")
+[ "$safe_csv" = 1 ] && chk+=(--safe-csv)
+set +e
+msg=$("$cs" report "${chk[@]}" </dev/null 2>&1 >/dev/null)
+rc=$?
+set -e
+[ "$rc" -ne 64 ] || die 64 "$(sed -n '1s/^crampstat: report: //p' <<<"$msg")"
 command -v sbatch >/dev/null 2>&1 || die 69 "sbatch not found: is this a Slurm submit host?"
 
+# Until the array job is queued, a failure undoes what was made in
+# WORK_DIR (the folder too when made here), so that the same command can
+# be run again: a cron job would otherwise find it "not empty" (73).
+made_work=0 queued=0
+# shellcheck disable=SC2317  # run by the EXIT trap
+undo() {
+    [ "$queued" = 0 ] && [ -n "$work" ] && [ -d "$work" ] || return 0
+    if [ "$made_work" = 1 ]; then
+        rm -rf -- "$work"
+    else
+        rm -rf -- "$work/shards" "$work/partials" "$work/logs" "$work/manifest" \
+            "$work/job.env" "$work/rules.txt"
+    fi
+}
 if [ -z "$work" ]; then
-    work=$(mktemp -d "$PWD/crampstat-slurm.XXXXXX")
+    work=$(mktemp -d "$PWD/crampstat-slurm.XXXXXX") || die 73 "cannot create a work directory in $PWD"
+    made_work=1
 else
+    [ -e "$work" ] || made_work=1
     mkdir -p -- "$work" || die 73 "cannot create '$work'"
     [ -z "$(ls -A -- "$work")" ] || die 73 "'$work' is not empty: give a new directory"
 fi
 work=$(readlink -f -- "$work")
+trap undo EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 abs() { readlink -f -- "$1"; }
 mkdir -p "$work/shards" "$work/partials" "$work/logs"
 mkdir -p -- "$(dirname -- "$output")"
@@ -155,17 +208,24 @@ ntasks=$(wc -l <"$work/manifest")
     printf 'export CS_ADJUST=%q\n' "$adjust"
     printf 'export CS_FORMAT=%q\n' "$format"
     printf 'export CS_LEVEL=%q CS_CI=%q CS_YATES=%q\n' "$level" "$ci" "$yates"
+    printf 'export CS_CLUSTER=%q CS_PERIOD=%q CS_SAFE_CSV=%q\n' "$cluster" "$period" "$safe_csv"
 } >"$work/job.env"
 
 jobid() { local id; id=$(cat); id=${id%%;*}; [[ $id =~ ^[0-9]+$ ]] || return 1; echo "$id"; }
 array=$(sbatch --parsable "${sbopts[@]}" --job-name=crampstat-shard --array="1-$ntasks" \
-    --output="$work/logs/shard-%a.out" "$here/shard-job.sbatch" "$work" | jobid) ||
-    die 69 "sbatch refused the array job"
+    --output="$work/logs/shard-%a.out" "$here/shard-job.sbatch" "$work" | jobid) || {
+    if [ "$made_work" = 1 ]; then
+        die 69 "sbatch refused the array job; removed the work directory $work: run again when sbatch works"
+    else
+        die 69 "sbatch refused the array job; emptied the work directory $work: run again when sbatch works"
+    fi
+}
+queued=1
 merge_opts=(--parsable "${sbopts[@]}" --job-name=crampstat-merge
     --dependency="afterok:$array" --kill-on-invalid-dep=yes
     --output="$work/logs/merge.out")
 merge=$(sbatch "${merge_opts[@]}" "$here/merge-job.sbatch" "$work" | jobid) ||
-    die 69 "sbatch refused the merge job (array job $array is queued: scancel $array)"
+    die 69 "sbatch refused the merge job (array job $array is queued and reads $work: scancel $array; rm -rf $work; then run again)"
 echo "$work"
 echo "$array"
 echo "$merge"

@@ -80,6 +80,20 @@ check "daily-report.sh without arguments: 64" 64 $?
 check_grep "daily-report.sh usage message" "want INPUT_DIR and OUTPUT_DIR" "$T/err"
 bash "$P/parallel.sh" "$E" >/dev/null 2>"$T/err"
 check "parallel.sh without --survey: 64" 64 $?
+# The two Slurm job scripts as the others: a usage error on standard
+# error, nothing on standard output, status 64.
+for j in shard-job merge-job; do
+    bash "$P/slurm/$j.sbatch" >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch without arguments: 64" 64 $?
+    check "$j.sbatch without arguments: nothing on stdout" "" "$(cat "$T/usage.out")"
+    check "$j.sbatch without arguments: message" "$j: want one argument, WORK_DIR (try --help)" "$(cat "$T/err")"
+    bash "$P/slurm/$j.sbatch" "$T" extra >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch with two arguments: 64" 64 $?
+    bash "$P/slurm/$j.sbatch" "$T/no-such-work" >"$T/usage.out" 2>"$T/err"
+    check "$j.sbatch, no job.env: 66" 66 $?
+    check "$j.sbatch, no job.env: message" \
+        "$j: cannot read $T/no-such-work/job.env: not a work directory of submit.sh" "$(cat "$T/err")"
+done
 
 # ------------------------------------------------- daily-report.sh: basics
 in=$T/in; out=$T/out
@@ -268,6 +282,94 @@ bash "$P/shard.sh" -n 2 -o "$T/sh2" "$T/nopid.csv" 2>/dev/null
 check "shard: no participant_id: 65" 65 $?
 check "shard: nothing left after a failure" "" "$(listing "$T/sh2")"
 
+# A participant_id written with spaces or tabs at its edges, or quoted, is
+# the same participant to crampstat (trimmed after unquoting): its rows go
+# to the shard of the bare id, so a session repeated under " P0000001" is
+# still found a duplicate and the sharded report equals analyze.
+mkdir -p "$T/trim"
+cs gen -n 4 -s 9 -d "$T/trim" >/dev/null 2>&1
+gzip -dc "$T/trim/exercise.csv.gz" | head -n 30 >"$T/trim/ex.csv"
+row=$(sed -n 2p "$T/trim/ex.csv")
+pid=${row%%,*} rest=${row#*,*,}
+{
+    printf ' %s\n' "$row"                          # the same session again
+    printf '"%s",S900000001,%s\n' "$pid" "$rest"   # quoted
+    printf '%s\t,S900000002,%s\n' "$pid" "$rest"   # a tab after
+    printf '" %s  ",S900000003,%s\n' "$pid" "$rest" # quoted, spaces inside
+} >>"$T/trim/ex.csv"
+bash "$P/shard.sh" -n 4 -o "$T/trim/sh" "$T/trim/ex.csv"
+check "shard: trimmed ids: exit" 0 $?
+check "shard: $pid, quoted or with spaces or tabs, in one shard" 1 \
+    "$(for k in 1 2 3 4; do gzip -dc "$T/trim/sh/shard-$k.csv.gz" | tail -n +2 |
+        grep -c "^[\" 	]*${pid}[\" 	]*,"; done | grep -vc '^0$')"
+cs analyze -q -S "$T/trim/survey.csv.gz" -e "$T/trim/ex.csv" -o "$T/trim/expect.txt"
+check "analyze: the repeated session rejected" "sessions:   32 read, 32 used, 0 left out (outcome unknown)" \
+    "$(sed -n 3p "$T/trim/expect.txt")"
+bash "$P/parallel.sh" -S "$T/trim/survey.csv.gz" -j 2 -n 4 "$T/trim/ex.csv" >"$T/trim/par.txt"
+check "parallel: trimmed ids: exit" 0 $?
+check "parallel: trimmed ids: the repeated session rejected" \
+    "sessions:   32 read, 32 used, 0 left out (outcome unknown)" "$(sed -n 3p "$T/trim/par.txt")"
+check_file "parallel: trimmed ids: equal analyze" "$T/trim/expect.txt" "$T/trim/par.txt"
+
+# --------------------------------------------------- partial.sh report
+# A folder without the calories states: refused (66), naming the folder
+# and the kind, instead of running crampstat merge on no file, which reads
+# standard input. One state of two without its calories state: 66 too.
+if cs calories --help >/dev/null 2>&1; then
+    mkdir -p "$T/pr"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" shard "$T/trim/sh/shard-1.csv.gz" ex.csv "$T/pr/1"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" shard "$T/trim/sh/shard-2.csv.gz" ex.csv "$T/pr/2"
+    check "partial.sh shard: both states" "1.agg.partial 1.cal.partial 2.agg.partial 2.cal.partial" \
+        "$(listing "$T/pr" | tr '\n' ' ' | sed 's/ $//')"
+    mkdir -p "$T/pr-agg"
+    cp "$T/pr/1.agg.partial" "$T/pr/2.agg.partial" "$T/pr-agg/"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report - "$T/pr-agg" \
+        <"$T/pr/1.cal.partial" >"$T/pr.out" 2>"$T/err"
+    check "partial.sh report: no *.cal.partial: 66" 66 $?
+    check "partial.sh report: no *.cal.partial: message" \
+        "partial.sh: no calories partial state (*.cal.partial) in $T/pr-agg" "$(cat "$T/err")"
+    check "partial.sh report: no *.cal.partial: no report (standard input not read)" "" "$(cat "$T/pr.out")"
+    cp "$T/pr/1.cal.partial" "$T/pr-agg/"
+    CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report - "$T/pr-agg" \
+        </dev/null >"$T/pr.out" 2>"$T/err"
+    check "partial.sh report: 2.cal.partial missing: 66" 66 $?
+    check "partial.sh report: 2.cal.partial missing: message" \
+        "partial.sh: $T/pr-agg/2.cal.partial is missing (2.agg.partial has no calories state)" "$(cat "$T/err")"
+    check "partial.sh report: 2.cal.partial missing: no report" "" "$(cat "$T/pr.out")"
+    # OUTPUT in a directory that does not exist: 74 before CS_STATE_DIR
+    # is made or changed.
+    CS_STATE_DIR=$T/pr-state CS_SURVEY=$T/trim/survey.csv.gz bash "$P/partial.sh" report \
+        "$T/no/such/dir/r.txt" "$T/pr" 2>"$T/err"
+    check "partial.sh report: OUTPUT's directory missing: 74" 74 $?
+    check "partial.sh report: OUTPUT's directory missing: message" \
+        "partial.sh: cannot write $T/no/such/dir/r.txt: no writable directory $T/no/such/dir" "$(cat "$T/err")"
+    check "partial.sh report: OUTPUT's directory missing: no CS_STATE_DIR" 1 "$(test -e "$T/pr-state"; echo $?)"
+
+    # slurm/merge-job.sbatch, run by hand on a work directory of two
+    # tasks: with both kinds of state it writes the report; with a task's
+    # calories state missing it stops with 66 and names it, and writes
+    # nothing (the calorie section would count fewer sessions).
+    W=$T/mw
+    mkdir -p "$W/partials"
+    cp "$T/pr"/*.partial "$W/partials/"
+    {
+        printf 'export CRAMPSTAT=%q CS_PIPELINES=%q\n' "$CRAMPSTAT" "$P"
+        printf 'export CS_SURVEY=%q CS_OUTPUT=%q CS_TASKS=2\n' "$T/trim/survey.csv.gz" "$W/report.txt"
+        echo "export CS_RULES= CS_BY= CS_ADJUST= CS_FORMAT= CS_LEVEL= CS_CI= CS_YATES=0"
+    } >"$W/job.env"
+    cs analyze -q -S "$T/trim/survey.csv.gz" -e "$T/trim/sh/shard-1.csv.gz" -e "$T/trim/sh/shard-2.csv.gz" |
+        sed 's|^inputs: .*|inputs:     ex.csv|' >"$T/mw.expect"
+    bash "$P/slurm/merge-job.sbatch" "$W" 2>"$T/err"
+    check "merge-job: both kinds: exit" 0 $?
+    check_file "merge-job: both kinds: the report" "$T/mw.expect" "$W/report.txt"
+    rm -f "$W/report.txt" "$W/partials/2.cal.partial"
+    bash "$P/slurm/merge-job.sbatch" "$W" 2>"$T/err"
+    check "merge-job: 2.cal.partial missing: 66" 66 $?
+    check "merge-job: 2.cal.partial missing: message" \
+        "merge-job: $W/partials/2.cal.partial is missing: did task 2 fail?" "$(cat "$T/err")"
+    check "merge-job: 2.cal.partial missing: no report" 1 "$(test -e "$W/report.txt"; echo $?)"
+fi
+
 # ------------------------------------------------------- parallel.sh
 runners=(xargs)
 [ "$have_parallel" = 1 ] && runners=(parallel xargs)
@@ -323,6 +425,49 @@ else
 fi
 check_file "parallel: -o" "$T/expect-rel.txt" "$T/par.txt"
 
+# analyze's --period and --cluster (and --safe-csv, -q) pass through: the
+# report equals analyze's with the same options. --cluster none goes to
+# aggregate --partial (no participant sums, as in analyze), --period and
+# --safe-csv to the report.
+cs analyze -q -S "$S" -e "$E" --period week -o "$T/expect-week.txt"
+bash "$P/parallel.sh" -S "$S" -n 3 -j 2 --period week "$E" >"$T/par-week.txt" 2>"$T/err"
+check "parallel --period week: exit" 0 $?
+check_file "parallel --period week equals analyze --period week" "$T/expect-week.txt" "$T/par-week.txt"
+cs analyze -q -S "$S" -e "$E" --cluster none -o "$T/expect-nocl.txt"
+bash "$P/parallel.sh" -S "$S" -n 3 -j 2 --cluster none "$E" >"$T/par-nocl.txt" 2>"$T/err"
+check "parallel --cluster none: exit" 0 $?
+check_file "parallel --cluster none equals analyze --cluster none" "$T/expect-nocl.txt" "$T/par-nocl.txt"
+cs analyze -q -S "$S" -e "$E" --period week --cluster none --by sex -f csv --safe-csv -o "$T/expect-opts.csv"
+bash "$P/parallel.sh" -q -S "$S" -n 3 -j 2 --period week --cluster none --by sex -f csv --safe-csv \
+    -o "$T/par-opts.csv" "$E" 2>"$T/err"
+check "parallel --period week --cluster none --by sex -f csv --safe-csv -q: exit" 0 $?
+check_file "parallel ... equals analyze with the same options" "$T/expect-opts.csv" "$T/par-opts.csv"
+
+# Bad options and an -o into a directory that does not exist are refused
+# before any work: no crampstat ingest runs (a wrapper logs each crampstat
+# command) and --state-dir is left as it was.
+printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$T/cs.log" "$CRAMPSTAT" >"$T/cs-logged"
+chmod +x "$T/cs-logged"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --level 2 "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --level 2: 64" 64 $?
+check "parallel --level 2: message" "parallel.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
+check "parallel --level 2: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --ci wald "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --ci wald: 64" 64 $?
+check "parallel --ci wald: message" "parallel.sh: --ci is wilson or exact, not 'wald'" "$(cat "$T/err")"
+check "parallel --ci wald: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+cp -r "$T/state" "$T/state-kept"
+: >"$T/cs.log"
+CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --state-dir "$T/state" \
+    -o "$T/no/such/dir/r.txt" "${three[0]}" >"$T/par.out" 2>"$T/err"
+check "parallel -o into a missing directory: 74" 74 $?
+check "parallel -o into a missing directory: message" \
+    "parallel.sh: cannot write '$T/no/such/dir/r.txt': no writable directory '$T/no/such/dir'" "$(cat "$T/err")"
+check "parallel -o into a missing directory: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+check "parallel -o into a missing directory: --state-dir untouched" "" "$(diff -r "$T/state-kept" "$T/state")"
+
 # Killed: every job ends, the work directory goes, no output.
 mkdir -p "$T/tmp"
 mkfifo "$T/fifo.csv.gz"
@@ -344,5 +489,68 @@ wait_for 10 no_reader
 check "parallel killed: its jobs are gone" 0 $?
 check "parallel killed: no work directory left" "" "$(listing "$T/tmp")"
 check "parallel killed: no report" 1 "$(test -e "$T/killed.txt"; echo $?)"
+
+# ------------------------------------------- slurm/submit.sh, no cluster
+# A stand-in sbatch on PATH (tests/cli/slurm.sh runs a real cluster): it
+# logs its arguments and prints a job id, or fails as sbatch does when
+# FAKE_SBATCH_FAIL is set. The jobs are then run by hand.
+mkdir -p "$T/fakebin"
+cat >"$T/fakebin/sbatch" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/sbatch.log"
+if [ -n "\${FAKE_SBATCH_FAIL:-}" ]; then
+    echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2
+    exit 1
+fi
+echo 4242
+EOF
+chmod +x "$T/fakebin/sbatch"
+fake_submit() { PATH=$T/fakebin:$PATH bash "$P/slurm/submit.sh" "$@"; }
+
+# analyze's --period and --cluster reach the jobs: the tasks and the
+# merge job, run by hand, write analyze's report with the same options.
+cs analyze -q -S "$S" -e "$E" --period week --cluster none -f md -o "$T/expect-sub.md"
+fake_submit -S "$S" -o "$T/sub/report.md" -w "$T/ws" -n 3 --period week --cluster none -f md "$E" \
+    >"$T/sub.out" 2>"$T/err"
+check "submit.sh --period week --cluster none: exit" 0 $?
+check "submit.sh: prints the work directory and two job ids" "$T/ws 4242 4242" "$(tr '\n' ' ' <"$T/sub.out" | sed 's/ $//')"
+for k in 1 2 3; do
+    SLURM_ARRAY_TASK_ID=$k bash "$P/slurm/shard-job.sbatch" "$T/ws"
+    check "submit.sh: task $k by hand" 0 $?
+done
+bash "$P/slurm/merge-job.sbatch" "$T/ws"
+check "submit.sh: merge job by hand" 0 $?
+check_file "submit.sh --period week --cluster none -f md equals analyze" "$T/expect-sub.md" "$T/sub/report.md"
+
+# A bad report option is refused before anything is made.
+fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-level" --level 2 "$E" >/dev/null 2>"$T/err"
+check "submit.sh --level 2: 64" 64 $?
+check "submit.sh --level 2: message" "submit.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
+check "submit.sh --level 2: no work directory" 1 "$(test -e "$T/w-level"; echo $?)"
+
+# sbatch refuses the array job: what submit.sh made goes (the directory
+# it made; the contents of an empty one it was given), the message names
+# it, and the same command works again (no "not empty", 73).
+export FAKE_SBATCH_FAIL=1
+for try in 1 2; do
+    fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-new" -n 2 "$E" >"$T/sub.out" 2>"$T/err"
+    check "submit.sh, sbatch fails (run $try): 69" 69 $?
+    check "submit.sh, sbatch fails (run $try): message" \
+        "submit.sh: sbatch refused the array job; removed the work directory $T/w-new: run again when sbatch works" \
+        "$(tail -n 1 "$T/err")"
+    check "submit.sh, sbatch fails (run $try): the work directory it made is gone" 1 "$(test -e "$T/w-new"; echo $?)"
+done
+mkdir "$T/w-given"
+fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-given" -n 2 "$E" >"$T/sub.out" 2>"$T/err"
+check "submit.sh, sbatch fails, -w given empty: 69" 69 $?
+check "submit.sh, sbatch fails, -w given empty: message" \
+    "submit.sh: sbatch refused the array job; emptied the work directory $T/w-given: run again when sbatch works" \
+    "$(tail -n 1 "$T/err")"
+check "submit.sh, sbatch fails, -w given empty: left empty" "" "$(listing "$T/w-given")"
+mkdir "$T/cwd"
+(cd "$T/cwd" && fake_submit -S "$CS_SRC/$S" -o "$T/sub/r.txt" -n 2 "$CS_SRC/$E" >/dev/null 2>"$T/err")
+check "submit.sh, sbatch fails, default work directory: 69" 69 $?
+check "submit.sh, sbatch fails, default work directory: removed" "" "$(listing "$T/cwd")"
+unset FAKE_SBATCH_FAIL
 
 finish

@@ -173,19 +173,19 @@ echo "note: 12-task array + merge took $((SECONDS - t0)) s"
 
 # 2. Without --wait, as from cron: ids at once, then the report appears.
 # Three files as their own shards (shard.sh), json, --by sex, --level,
-# --yates.
+# --yates, --period week, --cluster none.
 bash "$P/shard.sh" -n 3 -o "$T/sh" "$E"
 cs analyze -q -S "$S" -e "$T/sh/shard-3.csv.gz" -e "$T/sh/shard-1.csv.gz" \
-    -e "$T/sh/shard-2.csv.gz" --by sex --level 0.9 --yates -f json | no_ingest >"$T/expect3.json"
+    -e "$T/sh/shard-2.csv.gz" --by sex --level 0.9 --yates --period week --cluster none -f json | no_ingest >"$T/expect3.json"
 timeout 60 bash "$P/slurm/submit.sh" -S "$S" -o "$T/out/report3.json" -w "$T/w2" \
-    -n 1 --by sex --level 0.9 --yates -f json "$T/sh/shard-3.csv.gz" "$T/sh/shard-1.csv.gz" \
+    -n 1 --by sex --level 0.9 --yates --period week --cluster none -f json "$T/sh/shard-3.csv.gz" "$T/sh/shard-1.csv.gz" \
     "$T/sh/shard-2.csv.gz" >"$T/submit2.out" 2>&1
 check "submit: exit" 0 $?
 merge_id=$(sed -n 3p "$T/submit2.out")
 job_gone() { [ -z "$(timeout 5 squeue -h -j "$merge_id" 2>/dev/null)" ]; }
 wait_for 90 job_gone
 check "submit: the merge job ends" 0 $?
-check_file "slurm json --by sex --level 0.9 --yates equals analyze" "$T/expect3.json" "$T/out/report3.json"
+check_file "slurm json --by sex --level 0.9 --yates --period week --cluster none equals analyze" "$T/expect3.json" "$T/out/report3.json"
 
 # 3. A task fails: the merge job is cancelled (not left pending), --wait
 # returns crampstat's status, no report.
