@@ -217,18 +217,23 @@ int cs_ingest_open_reader(cs_ingest **out, cs_reader *r, const cs_record *h,
  * spells it: the per-column counts add up over inputs whose headers
  * differ in case or spacing ("Cramp" and "cramp" are one column), and
  * the name matches the one the reason starts with. */
-static const char *reject_column(const cs_ingest *in)
+static const char *column_name(const cs_ingest *in, long col)
 {
     int n = in->kind == CS_SCHEMA_EXERCISE ? CS_EX_NCOLS
           : in->kind == CS_SCHEMA_SURVEY ? CS_SV_NCOLS : 0;
 
-    if (in->why.col < 0)
+    if (col < 0)
         return "";
     for (int c = 0; c < n; c++)
-        if (cs_schema_index(in->schema, c) == in->why.col)
+        if (cs_schema_index(in->schema, c) == col)
             return in->kind == CS_SCHEMA_EXERCISE ? cs_exercise_column(c)
                                                   : cs_survey_column(c);
-    return "";  /* not reached: rejects name contract columns or none */
+    return "";  /* not a contract column */
+}
+
+static const char *reject_column(const cs_ingest *in)
+{
+    return column_name(in, in->why.col);
 }
 
 int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
@@ -267,9 +272,11 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
              * field otherwise). */
             uint64_t len = 0;
             const char *why = cs_reader_skipped(in->r, &len);
+            unsigned long f = cs_reader_skipped_field(in->r);
             in->counts.rejected++;
             if (in->rej)
-                rejlog_add(in->rej, cs_reader_name(in->r), rec, "",
+                rejlog_add(in->rej, cs_reader_name(in->r), rec,
+                           column_name(in, (long)f - 1),
                            why ? why : "over a reader cap", len);
             continue;
         }

@@ -86,6 +86,7 @@ struct cs_reader {
     char keep[CS_RAW_KEEP]; /* the first bytes of a skipped record */
     int skip_overlong;      /* cs_reader_skip_overlong */
     int skipped_now;        /* the last record was skipped */
+    unsigned long skipped_col;  /* its field over the cap, from 1; 0: none */
     uint64_t skipped;       /* ... and this long */
     size_t nkeep;
     char why[384];          /* why it was skipped */
@@ -806,6 +807,7 @@ static void start_csv_record(cs_reader *r)
 {
     r->in_csv = 1;
     r->csv_done = 0;
+    r->csv_limit = 0;   /* a record skipped over a cap left it set */
     r->csv_bytes = 0;
     r->nfields = 0;
     r->rec_line = r->field_line = r->limit_line = r->line + 1;
@@ -992,6 +994,7 @@ found:
     r->rec.index = r->records;
     r->skipped = len;
     r->skipped_now = 1;
+    r->skipped_col = record_cap ? 0 : col;
     *out = &r->rec;
     return 1;
 }
@@ -1706,6 +1709,11 @@ const char *cs_reader_skipped(const cs_reader *r, uint64_t *len)
     if (len)
         *len = r->skipped;
     return r->why;
+}
+
+unsigned long cs_reader_skipped_field(const cs_reader *r)
+{
+    return r->skipped_now ? r->skipped_col : 0;
 }
 
 const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }

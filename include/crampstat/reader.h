@@ -79,6 +79,9 @@ void cs_reader_skip_overlong(cs_reader *r, int on);
  * the cap, and *len its whole length in bytes (line ends inside it
  * included, its last one not); NULL when it was not skipped. */
 const char *cs_reader_skipped(const cs_reader *r, uint64_t *len);
+/* The field (from 1) of that record over the field cap, as the reason
+ * names it; 0 when a whole-record cap was hit or nothing was skipped. */
+unsigned long cs_reader_skipped_field(const cs_reader *r);
 /* Call fn(ctx) before the reader moves or overwrites the bytes of the
  * records it has handed out (when it reads more input), so that a caller
  * that kept their text past the next call can use it first. The text of

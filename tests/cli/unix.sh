@@ -166,6 +166,26 @@ done
 check_grep "cut gzip: the reason" "gzip: unexpected end of file (member 1 is truncated)" "$T/cut2.err"
 check_file "cut gzip: --threads 1 and 2 write the same bytes" "$T/cut1.csv" "$T/cut2.csv"
 
+# ------------------------------------------------ a field over its cap
+# A quoted field over 1 MiB costs its row, logged with its column; the
+# quoted row after it reads as usual (it was skipped as "field longer
+# than 1048576 bytes, in field 1", the cap's flag left set).
+{
+    echo "$H"
+    printf 'P1,L2,2024-05-07T10:00,"'
+    head -c 1100000 /dev/zero | tr '\0' z
+    printf '",30,1,20,50,100,5,no,no,\n'
+    printf 'P1,L3,2024-05-07T10:00,"running",30,1,20,50,100,5,no,no,\n'
+} > "$T/cap.csv"
+cs ingest -q -r "$T/cap.rej" "$T/cap.csv" > "$T/cap.out"
+check "field over the cap: exit 0" 0 $?
+check "field over the cap: the next quoted row is accepted" \
+    "P1,L3,2024-05-07T10:00:00,running,30,1,20,50,100,5,no,no," "$(sed -n 2p "$T/cap.out")"
+check "field over the cap: logged with its column and field" \
+    "$T/cap.csv,2,1,activity,\"field longer than 1048576 bytes, in field 4 (the record has 1100049 bytes)\"" \
+    "$(sed -n 2p "$T/cap.rej" | cut -d, -f1-6)"
+check "field over the cap: one reject" 1 "$(grep -c -a "^$T/cap.csv" "$T/cap.rej"; )"
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
