@@ -68,11 +68,17 @@ static void render_left_out(cs_buf *b, const cs_chain *rn, int format)
                   "count above (--keep-going).\n\n"
                 : "\nInputs left out (--keep-going): not read to their "
                   "end, left out of every count above\n");
-    for (size_t i = 0; i < rn->nleft; i++)
+    for (size_t i = 0; i < rn->nleft; i++) {
         /* The reason names the file (and where it broke). */
-        cs_buf_printf(b, "%s%s (%llu rows read before, not counted)\n",
-                      format == CS_FMT_MD ? "- " : "", rn->left[i].why,
+        if (format == CS_FMT_MD) {
+            cs_buf_puts(b, "- ");
+            cs_md_append(b, rn->left[i].why, strlen(rn->left[i].why));
+        } else {
+            cs_buf_puts(b, rn->left[i].why);
+        }
+        cs_buf_printf(b, " (%llu rows read before, not counted)\n",
                       (unsigned long long)rn->left[i].rows);
+    }
 }
 
 /* The ingest member of the JSON report: counts per input and stage. */

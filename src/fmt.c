@@ -136,6 +136,51 @@ static int csv_cell(cs_buf *b, const char *s, char sep, int safe)
     return rc;
 }
 
+/* The Markdown text of the byte at p (p[1] is looked at): data (an
+ * activity, a --by value, a file name) must not become markup. '|' would
+ * end a table cell, '<' before a letter, '/', '!' or '?' would start raw
+ * HTML or an autolink that a renderer runs, '&' before a letter or '#'
+ * an entity, '`' a code span and '\\' an escape. NULL: the byte as it is
+ * ("<0.001" stays as it is). */
+static const char *md_escape(const char *p)
+{
+    unsigned char n = (unsigned char)p[1];
+    int letter = (n | 0x20) >= 'a' && (n | 0x20) <= 'z';   /* ASCII */
+
+    switch (*p) {
+    case '|': return "\\|";
+    case '\\': return "\\\\";
+    case '`': return "\\`";
+    case '<':
+        return letter || n == '/' || n == '!' || n == '?' ? "&lt;" : NULL;
+    case '&':
+        return letter || n == '#' ? "&amp;" : NULL;
+    default: return NULL;
+    }
+}
+
+size_t cs_md_extra(const char *s, size_t n)
+{
+    size_t extra = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *e = md_escape(s + i);
+        extra += e ? strlen(e) - 1 : 0;
+    }
+    return extra;
+}
+
+int cs_md_append(cs_buf *b, const char *s, size_t n)
+{
+    int rc = CS_OK;
+
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        const char *e = md_escape(s + i);
+        rc = e ? cs_buf_puts(b, e) : cs_buf_putc(b, s[i]);
+    }
+    return rc;
+}
+
 int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
 {
     size_t *w = NULL;
@@ -163,8 +208,8 @@ int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
         for (size_t j = 0; j < t->ncols; j++) {
             size_t n = width(t->cells[i * t->ncols + j]);
             if (format == CS_FMT_MD)
-                for (const char *p = t->cells[i * t->ncols + j]; *p; p++)
-                    n += *p == '|';
+                n += cs_md_extra(t->cells[i * t->ncols + j],
+                                 strlen(t->cells[i * t->ncols + j]));
             w[j] = n > w[j] ? n : w[j];
         }
     for (size_t i = 0; i <= t->nrows && rc == CS_OK; i++) {
@@ -174,20 +219,17 @@ int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *b)
             const char *s = t->cells[i * t->ncols + j];
             size_t pad = w[j] - width(s);
             int right = t->numeric[j] && i > 0;
-            if (format == CS_FMT_MD) {
-                for (const char *p = s; *p; p++)
-                    pad -= *p == '|';
-            }
+            if (format == CS_FMT_MD)
+                pad -= cs_md_extra(s, strlen(s));
             if (j && format == CS_FMT_PRETTY)
                 rc = cs_buf_append(b, "  ", 2);
             if (right)
                 for (size_t k = 0; k < pad && rc == CS_OK; k++)
                     rc = cs_buf_putc(b, ' ');
-            for (const char *p = s; *p && rc == CS_OK; p++) {
-                if (format == CS_FMT_MD && *p == '|')
-                    rc = cs_buf_putc(b, '\\');
-                rc = rc ? rc : cs_buf_putc(b, *p);
-            }
+            if (format == CS_FMT_MD)
+                rc = cs_md_append(b, s, strlen(s));
+            else
+                rc = cs_buf_puts(b, s);
             /* No trailing blanks at the end of a pretty line. */
             if (!right && (format == CS_FMT_MD || j + 1 < t->ncols))
                 for (size_t k = 0; k < pad && rc == CS_OK; k++)

@@ -22,6 +22,16 @@ void cs_report_opts_init(cs_report_opts *o)
     o->cluster = 1;
 }
 
+
+/* A name from the data (a column, a stratum) in a text or Markdown
+ * line: in Markdown, escaped so that it cannot become markup. */
+static void put_name(cs_buf *b, int md, const char *s)
+{
+    if (md)
+        cs_md_append(b, s, strlen(s));
+    else
+        cs_buf_puts(b, s);
+}
 static void group_stats(cs_group_stats *g, const cs_agg_cell *c,
                         const cs_report_opts *o)
 {
@@ -855,9 +865,9 @@ static int strata_table(const rep *r, cs_buf *b)
             cs_table_add(&t, cells);
         }
     }
-    cs_buf_printf(b, md ? "\n### Each stratum of %s\n\n"
-                        : "\nEach stratum of %s (sessions treated "
-                          "as independent)\n", a->by);
+    cs_buf_puts(b, md ? "\n### Each stratum of " : "\nEach stratum of ");
+    put_name(b, md, a->by);
+    cs_buf_puts(b, md ? "\n\n" : " (sessions treated as independent)\n");
     cs_table_render(&t, r->o->format, 0, b);
     cs_table_dispose(&t);
     epi_list(b, &es, md);
@@ -1152,7 +1162,9 @@ static int render_tables(const rep *r, cs_buf *b)
                 if (!nl) break;
                 continue;
             }
-            cs_buf_printf(b, "- %.*s\n", (int)(nl - p), p);
+            cs_buf_puts(b, "- ");
+            cs_md_append(b, p, (size_t)(nl - p));
+            cs_buf_putc(b, '\n');
         }
         cs_buf_dispose(&tmp);
         cs_buf_putc(b, '\n');
@@ -1337,20 +1349,22 @@ static int render_tables(const rep *r, cs_buf *b)
                 buf[11][n] = ' ';
             cs_table_add(&t, cells);
         }
-        cs_buf_printf(b, fmt == CS_FMT_MD
-                      ? "\n## Stratified by %s (Mantel-Haenszel%s)\n\n"
-                      : "\nStratified by %s (Mantel-Haenszel%s)\n", a->by,
-                      r->robust ? "; treats sessions as independent" : "");
+        cs_buf_puts(b, fmt == CS_FMT_MD ? "\n## Stratified by "
+                                        : "\nStratified by ");
+        put_name(b, fmt == CS_FMT_MD, a->by);
+        cs_buf_printf(b, " (Mantel-Haenszel%s)\n%s",
+                      r->robust ? "; treats sessions as independent" : "",
+                      fmt == CS_FMT_MD ? "\n" : "");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
         epi_list(b, &es, fmt == CS_FMT_MD);
         cs_buf_printf(b, "%sMH risk diff.: Greenland-Robins "
                       "variance; crude/MH: the crude ratio over "
-                      "the pooled one, far from 1 when %s "
-                      "confounds the factor; Breslow-Day and "
-                      "Woolf: small p when the ratio differs "
-                      "between strata.\n",
-                      fmt == CS_FMT_MD ? "\n" : "", a->by);
+                      "the pooled one, far from 1 when ",
+                      fmt == CS_FMT_MD ? "\n" : "");
+        put_name(b, fmt == CS_FMT_MD, a->by);
+        cs_buf_puts(b, " confounds the factor; Breslow-Day and Woolf: small "
+                    "p when the ratio differs between strata.\n");
         strata_table(r, b);
     }
     {

@@ -36,6 +36,12 @@ void cs_table_dispose(cs_table *t);
  * that a spreadsheet would run as formulas. A table that failed to build
  * renders nothing and sets out's error. Returns out's error code. */
 int cs_table_render(const cs_table *t, int format, int safe_csv, cs_buf *out);
+/* Markdown text of s[0..n) appended to b, with the bytes that would
+ * become markup escaped ('|', '\\', '`', '<' before a letter, '/', '!'
+ * or '?', '&' before a letter or '#'): for data in a Markdown report.
+ * cs_md_extra: how many bytes longer that text is than s. */
+int cs_md_append(cs_buf *b, const char *s, size_t n);
+size_t cs_md_extra(const char *s, size_t n);
 
 /* JSON pieces. */
 int cs_json_str(cs_buf *b, const char *s);

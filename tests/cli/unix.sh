@@ -186,6 +186,18 @@ check "field over the cap: logged with its column and field" \
     "$(sed -n 2p "$T/cap.rej" | cut -d, -f1-6)"
 check "field over the cap: one reject" 1 "$(grep -c -a "^$T/cap.csv" "$T/cap.rej"; )"
 
+# ------------------------------------------------ data in Markdown
+# Raw HTML in the data reached Markdown reports as HTML (the HTML report
+# escaped it): an activity, a --by column's name, an input's name.
+gzip -dc "$S/exercise.csv.gz" | sed 's/,yoga,/,<img src=x onerror=alert(1)>,/' > "$T/<b>x&y.csv"
+cs analyze -q -S "$S/survey.csv.gz" -e "$T/<b>x&y.csv" --by activity -f md > "$T/act.md"
+check "markdown: no raw tag from the data" 0 "$(grep -c '<img\|<b>' "$T/act.md")"
+check "markdown: the activity, escaped" 14 "$(grep -c '&lt;img src=x onerror=alert(1)>' "$T/act.md")"
+check "markdown: the input's name, escaped" "- inputs:     $T/&lt;b>x&amp;y.csv" "$(grep -- '- inputs:' "$T/act.md")"
+check_grep "markdown: a p below 0.001 stays <0.001" '| <0.001 |' "$T/act.md"
+check "markdown: each table's rows as wide as its header" "" \
+    "$(awk '/^\|/ { if (w && length($0) != w) print NR": "length($0)" != "w; w = length($0); next } { w = 0 }' "$T/act.md")"
+
 # ------------------------------------------------ words after options
 for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     cs $args >"$T/w.out" 2>"$T/w.err"
