@@ -4,6 +4,8 @@
 #    that is not a directory is named as such;
 #  - a time in the zone -00:00 (RFC 3339: offset unknown) is written back
 #    by ingest as given, and every later stage treats it as Z and +00:00;
+#  - a session whose participant's survey rows were all rejected says so,
+#    with their count, in join and in analyze.
 . "$(dirname "$0")/lib.sh"
 cd "$CS_SRC" || exit 1
 cs() { "$CRAMPSTAT" "$@"; }
@@ -69,5 +71,27 @@ for z in +00:00 -00:00; do
     check_file "aggregate --period week: $z as Z" "$T/aggZ.csv" "$T/agg$z.csv"
     check_file "analyze: $z as Z" "$T/anZ.json" "$T/an$z.json"
 done
+
+# ---- a participant whose survey rows were all rejected ----------------
+{
+    head -1 "$T/sv.csv"
+    sed -n 2p "$T/sv.csv"
+    sed -n 2p "$T/sv.csv" | sed 's/^P0000001,2024-02-15,F,28,/P7,2024-02-15,F,9,/'
+    sed -n 2p "$T/sv.csv" | sed 's/^P0000001,2024-02-15,F,28,/P7,2024-03-15,F,9,/'
+} >"$T/svr.csv"
+{
+    echo "$EXH"
+    echo "P7,S1,2024-05-07T10:00:00Z,running,60,5,20,50,500,10,yes,no,"
+    echo "P8,S2,2024-05-07T10:00:00Z,running,60,5,20,50,500,10,yes,no,"
+} >"$T/exr.csv"
+# The reason field of reject-log lines, unquoted.
+reasons() { sed 's/.*,participant_id,"\(.*\)","P[0-9].*/\1/; s/""/"/g'; }
+want='participant_id: "P7" has no valid survey row (2 rejected)
+participant_id: "P8" has no survey row'
+cs join -q --survey "$T/svr.csv" --rejects "$T/rj.csv" "$T/exr.csv" >/dev/null
+check "join: rows rejected, exit" 0 $?
+check "join: the reasons" "$want" "$(grep 'exr\.csv,' "$T/rj.csv" | reasons)"
+cs analyze -q -S "$T/svr.csv" -e "$T/exr.csv" --rejects "$T/rj2.csv" >/dev/null
+check "analyze: the same reasons" "$want" "$(grep 'exr\.csv,' "$T/rj2.csv" | reasons)"
 
 finish
