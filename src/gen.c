@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gsl/gsl_randist.h>
@@ -1057,6 +1058,17 @@ int cs_gen_write(const cs_gen_opts *o, const char *out_dir,
         return cs_error_set(err, CS_EUSAGE,
                             "frailty SD must be 0 to %g",
                             CS_GEN_MAX_FRAILTY_SD);
+    /* Said of the directory itself: opening DIR/survey.csv.gz would name
+     * a file that cannot be there and blame its temporary file. */
+    struct stat st;
+    if (stat(out_dir, &st) < 0)
+        return cs_error_at(err, CS_EIO, (cs_pos){ out_dir, 0, 0 },
+                           "cannot write into the output directory: %s",
+                           strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return cs_error_at(err, CS_EIO, (cs_pos){ out_dir, 0, 0 },
+                           "cannot write into the output directory: %s",
+                           strerror(ENOTDIR));
 
     memset(&g, 0, sizeof g);
     g.study_start = cs_days_from_civil(STUDY_YEAR, 1, 1);

@@ -170,6 +170,8 @@ struct cs_ingest {
     long sid_col;           /* session_id's field (exercise rows) */
     cs_ingest_counts counts;
     cs_reject why;
+    int (*on_reject)(void *ctx, const cs_record *rec, long col);
+    void *on_reject_ctx;
 };
 
 int cs_ingest_open(cs_ingest **out, const char *path, int kind,
@@ -325,6 +327,9 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
         if (in->rej)
             cs_rejlog_add(in->rej, cs_reader_name(in->r), rec,
                           reject_column(in), in->why.reason);
+        if (in->on_reject &&
+            (rc = in->on_reject(in->on_reject_ctx, rec, in->why.col)) < 0)
+            return cs_error_set(err, rc, "out of memory");
     }
     return rc;
 }
@@ -355,6 +360,14 @@ int cs_ingest_mark_runs(cs_ingest *in)
 void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids)
 {
     in->ids = ids;
+}
+
+void cs_ingest_on_reject(cs_ingest *in,
+                         int (*fn)(void *ctx, const cs_record *rec, long col),
+                         void *ctx)
+{
+    in->on_reject = fn;
+    in->on_reject_ctx = ctx;
 }
 
 void cs_ingest_uncount(cs_ingest *in)

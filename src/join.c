@@ -28,6 +28,15 @@ typedef struct wave_slot {
     int64_t prev;       /* while loading: previous wave of the participant */
 } wave_slot;
 
+/* A participant with survey rows that the contract rejected, and how
+ * many (saturating): said when a session of theirs finds no wave. Kept
+ * for every such participant, whether or not they also have waves. */
+typedef struct rpart {
+    const char *id;     /* in the id store, as a part's */
+    uint32_t id_len;
+    uint32_t rejected;
+} rpart;
+
 /* Participants after the cursor's that cs_survey_find_at tries before the
  * table. */
 #define NEXT_PARTS 2
@@ -47,6 +56,11 @@ struct cs_survey {
     uint32_t last;      /* while loading: participant of the last wave + 1 */
     int unordered;      /* while loading: a wave came before its forerunner */
     cs_ingest_counts counts;
+    rpart *rparts;      /* participants with rejected rows */
+    size_t nrparts, rpcap;
+    uint32_t *rtable;   /* rpart index + 1; 0 = empty */
+    size_t rtcap;
+    long pid_col;       /* while loading: participant_id's field */
 };
 
 /* Whether p is the participant with this id. */
@@ -203,6 +217,82 @@ known:
     return 1;
 }
 
+static uint32_t *rlookup(const cs_survey *s, const char *id, size_t len)
+{
+    size_t i = (size_t)(cs_hash64(id, len, 0) & (s->rtcap - 1));
+    for (;;) {
+        uint32_t v = s->rtable[i];
+        const rpart *p = v ? &s->rparts[v - 1] : NULL;
+        if (!v || (p->id_len == len && cs_bytes_eq(p->id, id, len)))
+            return &s->rtable[i];
+        i = (i + 1) & (s->rtcap - 1);
+    }
+}
+
+/* cs_ingest_on_reject: count the row against its participant, when its
+ * participant_id could be one (present, at most 64 bytes: an id at fault
+ * or longer never matches a session's, which the contract checked). */
+static int note_rejected(void *ctx, const cs_record *rec, long col)
+{
+    cs_survey *s = ctx;
+    cs_str id;
+    uint32_t *slot;
+
+    if (s->pid_col < 0 || col == s->pid_col ||
+        (size_t)s->pid_col >= rec->nfields)
+        return CS_OK;
+    id = cs_str_trim(rec->fields[s->pid_col]);
+    if (id.len == 0 || id.len > 64 || cs_is_missing(id))
+        return CS_OK;
+    if ((s->nrparts + 1) * 2 > s->rtcap) {
+        size_t cap = s->rtcap ? s->rtcap * 2 : 64;
+        uint32_t *t = calloc(cap, sizeof *t), *old = s->rtable;
+        size_t oldcap = s->rtcap;
+        if (!t)
+            return CS_ENOMEM;
+        s->rtable = t;
+        s->rtcap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) {
+                const rpart *p = &s->rparts[old[i] - 1];
+                *rlookup(s, p->id, p->id_len) = old[i];
+            }
+        free(old);
+    }
+    slot = rlookup(s, id.ptr, id.len);
+    if (*slot) {
+        rpart *p = &s->rparts[*slot - 1];
+        p->rejected += p->rejected < UINT32_MAX;
+        return CS_OK;
+    }
+    if (s->nrparts == s->rpcap) {
+        size_t cap = s->rpcap ? s->rpcap * 2 : 64;
+        rpart *np = cs_grow_realloc(s->rparts, cap * sizeof *np);
+        if (!np)
+            return CS_ENOMEM;
+        s->rparts = np;
+        s->rpcap = cap;
+    }
+    rpart *p = &s->rparts[s->nrparts];
+    if (!(p->id = cs__idstore_copy(&s->ids, id.ptr, id.len)))
+        return CS_ENOMEM;
+    p->id_len = (uint32_t)id.len;
+    p->rejected = 1;
+    *slot = (uint32_t)++s->nrparts;
+    return CS_OK;
+}
+
+/* How many rows of participant id the contract rejected. */
+static uint32_t rejected_rows(const cs_survey *s, cs_str id)
+{
+    uint32_t v;
+
+    if (!s->rtcap)
+        return 0;
+    v = *rlookup(s, id.ptr, id.len);
+    return v ? s->rparts[v - 1].rejected : 0;
+}
+
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err)
 {
@@ -241,6 +331,8 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         cs_survey_free(s);
         return err->code;
     }
+    s->pid_col = cs_schema_index(cs_ingest_schema(in), CS_SV_PARTICIPANT_ID);
+    cs_ingest_on_reject(in, note_rejected, s);
     while ((rc = cs_ingest_next(in, &rec, NULL, &w, err)) > 0) {
         int added = add_wave(s, &w);
         if (added < 0) {
@@ -291,7 +383,8 @@ size_t cs_survey_bytes(const cs_survey *s)
 {
     return cs__idstore_bytes(&s->ids) + s->txt.cap +
            s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t) +
-           s->wcap * sizeof(wave_slot);
+           s->wcap * sizeof(wave_slot) + s->rpcap * sizeof(rpart) +
+           s->rtcap * sizeof(uint32_t);
 }
 
 /* The wave of participant p for a session on day: the last wave with
@@ -357,6 +450,8 @@ void cs_survey_free(cs_survey *s)
     cs_grow_free(s->parts);
     free(s->table);
     cs_grow_free(s->waves);
+    cs_grow_free(s->rparts);
+    free(s->rtable);
     free(s);
 }
 
@@ -366,13 +461,20 @@ const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
 {
     const cs_wave *wv = cs_survey_find_at(s, cur, ses->participant_id,
                                           ses->day);
-    char reason[128];
+    char reason[160];
+    int idlen = (int)(ses->participant_id.len > 64 ? 64
+                      : ses->participant_id.len);
+    uint32_t nrej;
 
     if (wv)
         return wv;
-    snprintf(reason, sizeof reason, "participant_id: \"%.*s\" has no survey "
-             "row", (int)(ses->participant_id.len > 64 ? 64
-                          : ses->participant_id.len), ses->participant_id.ptr);
+    if ((nrej = rejected_rows(s, ses->participant_id)) > 0)
+        snprintf(reason, sizeof reason, "participant_id: \"%.*s\" has no "
+                 "valid survey row (%lu rejected)", idlen,
+                 ses->participant_id.ptr, (unsigned long)nrej);
+    else
+        snprintf(reason, sizeof reason, "participant_id: \"%.*s\" has no "
+                 "survey row", idlen, ses->participant_id.ptr);
     cs_ingest_uncount(in);
     if (rej)
         cs_rejlog_add(rej, cs_ingest_name(in), rec, "participant_id", reason);

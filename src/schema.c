@@ -787,7 +787,8 @@ static inline int fast_date(const char *p, cs_datetime *t)
 
 /* YYYY-MM-DDThh:mm[:ss][Z|+hh:mm|-hh:mm]: the forms of cs_parse_datetime
  * with a 'T' and an upper-case 'Z'. put_datetime writes all of them back
- * unchanged except the one without seconds. */
+ * unchanged except the one without seconds (-00:00 included: RFC 3339's
+ * "offset unknown" is kept, the same instant as +00:00). */
 static inline int fast_datetime(cs_str v, cs_datetime *t, int *canon)
 {
     const char *p = v.ptr;
@@ -819,7 +820,6 @@ static inline int fast_datetime(cs_str v, cs_datetime *t, int *canon)
             mm > 59)
             return 0;
         t->tz_min = (hh * 60 + mm) * (p[n] == '-' ? -1 : 1);
-        *canon &= t->tz_min != 0 || p[n] == '+';  /* -00:00 is written +00:00 */
         return 1;
     }
     return 0;
@@ -1165,7 +1165,6 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
     if (!fast_2(p + 23, &mm) || mm > 59)
         return 0;
     t->tz_min = (t->tz_min + mm) * (p[19] == '-' ? -1 : 1);
-    *canon &= t->tz_min != 0 || p[19] == '+';  /* -00:00 is written +00:00 */
     return 1;
 }
 
@@ -1695,7 +1694,12 @@ static void put_datetime(cs_writer *w, const cs_datetime *t, cs_str orig)
             b[n++] = 'Z';
         } else if (t->has_tz) {
             int m = t->tz_min < 0 ? -t->tz_min : t->tz_min;
-            b[n++] = t->tz_min < 0 ? '-' : '+';
+            /* -00:00 as given: the offset is 0 either way, but RFC 3339
+             * reads -00:00 as "local offset unknown". */
+            int minus = t->tz_min < 0 ||
+                        (t->tz_min == 0 && orig.len >= 6 &&
+                         orig.ptr[orig.len - 6] == '-');
+            b[n++] = minus ? '-' : '+';
             cs_fmt_2digits(b + n, (uint32_t)m / 60);
             b[n + 2] = ':';
             cs_fmt_2digits(b + n + 3, (uint32_t)m % 60);

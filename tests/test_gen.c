@@ -846,11 +846,17 @@ static void test_gen_io_errors(void **state)
     cs_gen_opts_init(&o);
     o.participants = 3;
 
-    /* A missing directory: CS_EIO naming the file, with strerror. */
+    /* A missing directory, or a file that is not one: CS_EIO naming the
+     * directory, with strerror. */
     assert_int_equal(cs_gen_write(&o, "/nonexistent-dir/x", NULL, &err),
                      CS_EIO);
-    assert_string_equal(err.src, "/nonexistent-dir/x/survey.csv.gz");
+    assert_string_equal(err.src, "/nonexistent-dir/x");
     assert_non_null(strstr(err.msg, strerror(ENOENT)));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cs_gen_write(&o, "/dev/null", NULL, &err), CS_EIO);
+    assert_string_equal(err.src, "/dev/null");
+    assert_string_equal(err.msg, "cannot write into the output directory: "
+                        "Not a directory");
 
     /* The last step fails (a non-empty directory has the final name):
      * the error names that file and no temporary file is left. */

@@ -85,6 +85,12 @@ const cs_reader *cs_ingest_reader(const cs_ingest *in);
  * text of rows already handed out moves (rows rejected in between
  * included). */
 void cs_ingest_on_move(cs_ingest *in, void (*fn)(void *ctx), void *ctx);
+/* fn(ctx, rec, col) for each row the contract rejects (not a row over a
+ * reader cap, which has no fields), col the field at fault or -1; a
+ * negative return (a CS_E* code) ends cs_ingest_next with that error. */
+void cs_ingest_on_reject(cs_ingest *in,
+                         int (*fn)(void *ctx, const cs_record *rec, long col),
+                         void *ctx);
 const char *cs_ingest_name(const cs_ingest *in);
 void cs_ingest_free(cs_ingest *in);
 

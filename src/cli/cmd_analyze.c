@@ -96,7 +96,7 @@ static const char help_tail[] =
 "\n"
 "Exit status: 0 ok, 64 usage, 65 bad data (with --keep-going: the report\n"
 "is written, and a file was left out), 66 input cannot be opened,\n"
-"74 write error.\n";
+"74 I/O error reading an input or writing an output.\n";
 
 static const cli_command command = {
     "analyze", help_head, options, 24, help_tail, 0

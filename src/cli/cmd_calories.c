@@ -17,7 +17,8 @@
 
 static const char help_head[] =
 "Usage: crampstat calories [--by sex|age_band|activity_level] [--partial]\n"
-"                          [--format pretty|csv|tsv|json|md] [-o FILE] [FILE]\n"
+"                          [--format pretty|csv|tsv|json|md] [--level L]\n"
+"                          [--ci wilson|exact] [--rejects FILE] [-o FILE] [FILE]\n"
 "Read the survey (raw survey.csv.gz, validated as by 'crampstat ingest',\n"
 "or ingest's output) and count every participant once, from the latest\n"
 "survey wave: the nine calorie goals of the tracker with counts and\n"

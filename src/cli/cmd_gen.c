@@ -110,7 +110,7 @@ int cmd_gen(int argc, char **argv)
     if (truth) {
         char buf[CS_GEN_TRUTH_MAX];
         cs_gen_truth_json(buf, sizeof buf, &o, dir ? &stats : NULL);
-        fputs(buf, stdout);
+        return cli_print_help("gen", buf);      /* with the reason it failed */
     }
     return CLI_EXIT_OK;
 }

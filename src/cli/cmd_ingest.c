@@ -62,7 +62,8 @@ static const char help_tail[] =
 "      sample-data/exercise.csv.gz > exercise.csv\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 bad data or reject rate too high,\n"
-"66 input cannot be opened, 74 write error.\n";
+"66 input cannot be opened, 74 I/O error reading an input or writing\n"
+"an output.\n";
 
 static const cli_command command = {
     "ingest", help_head, options, 27, help_tail, 0

@@ -7,7 +7,8 @@
 #include "cmds.h"
 
 static const char help_head[] =
-"Usage: crampstat join --survey FILE [--rejects FILE] [-o FILE] [EXERCISE]...\n"
+"Usage: crampstat join --survey FILE [--rejects FILE] [-o FILE] [--dedup]\n"
+"                      [EXERCISE]...\n"
 "Append to each exercise session the columns of its participant's survey\n"
 "wave: the latest wave dated on or before the session's day as written in\n"
 "start_time, or the earliest when every wave is later. Input sessions are\n"

@@ -35,7 +35,8 @@ static const cli_command merge_command = {
 
 static const char report_help_head[] =
 "Usage: crampstat report [--format pretty|csv|tsv|json|md] [--level L]\n"
-"                        [--ci wilson|exact] [--yates] [--period week|month]\n"
+"                        [--ci wilson|exact] [--yates]\n"
+"                        [--cluster participant|none] [--period week|month]\n"
 "                        [-o FILE] [PARTIAL]\n"
 "Render a partial state (from 'aggregate --partial', 'calories --partial'\n"
 "or 'merge') as a report; standard input when no PARTIAL is given.\n"

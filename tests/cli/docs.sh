@@ -2,7 +2,9 @@
 # The documentation matches the binary:
 #  - every command that 'crampstat --help' lists has a --help (exit 0,
 #    "Usage:", "Example") and a man page docs/man/crampstat-CMD.1 that names
-#    every long option of that --help;
+#    every long option of that --help; its Usage lines and the page's
+#    SYNOPSIS name the same options, all of the option list but --help,
+#    --quiet, --threads, --safe-csv and --assume-unique-ids;
 #  - crampstat.1 lists every command and every exit status of --help, and
 #    so does docs/exit-codes.md;
 #  - every man page has the standard sections and renders without warnings
@@ -72,6 +74,25 @@ for c in $cmds; do
         else bad "$c: $o is in '$c --help' but not in $page"; fi
     done
     check_grep "$c: crampstat.1 lists it" "^\\.B $c\$" "$MAN/crampstat.1"
+    # The Usage lines and the man SYNOPSIS name the same options, and every
+    # option of the list but the ones that change neither what is computed
+    # nor where it goes (--help, --quiet, --threads, --safe-csv,
+    # --assume-unique-ids), by its long name or its short one.
+    sed -n '/^Usage:/{p;:a;n;/^ /{p;ba};q}' "$T/$c.help" >"$T/$c.usage"
+    section "$page" SYNOPSIS | man_text /dev/stdin >"$T/$c.synopsis"
+    check "$c: Usage and SYNOPSIS name the same options" \
+        "$(grep -o -- '-[a-z-]*' "$T/$c.synopsis" | sort -u | tr '\n' ' ')" \
+        "$(grep -o -- '-[a-z-]*' "$T/$c.usage" | sort -u | tr '\n' ' ')"
+    grep -oE -- '^  (-[a-zA-Z], |    )--[a-z][a-z-]*' "$T/$c.help" |
+        sed -E 's/^ *//; s/,//' >"$T/$c.opts"
+    while read -r short long; do
+        [ -n "$long" ] || { long=$short; short=; }
+        case $long in --help|--quiet|--threads|--safe-csv|--assume-unique-ids) continue ;; esac
+        if grep -qE -- "$long([^a-z-]|\$)" "$T/$c.usage" ||
+            { [ -n "$short" ] && grep -qE -- "\\[$short " "$T/$c.usage"; }; then
+            ok "$c: $long in the Usage lines"
+        else bad "$c: $long is an option of '$c --help' but not in its Usage lines"; fi
+    done <"$T/$c.opts"
 done
 
 # ---- every man page: sections, rendering ---------------------------------
