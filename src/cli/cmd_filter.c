@@ -11,8 +11,9 @@
 static const char help_head[] =
 "Usage: crampstat filter [--rejects FILE] [-o FILE] [--safe-csv] [-q] EXPR\n"
 "                        [FILE]...\n"
-"Keep the CSV rows for which EXPR holds; the header and every column pass\n"
-"through untouched.\n"
+"Keep the CSV rows for which EXPR holds. The header and the kept rows are\n"
+"written as canonical CSV: each field as it was read, quoted only when it\n"
+"holds a comma, a double quote, CR or LF, each row ending in LF.\n"
 "\n"
 "EXPR: comparisons = != < <= > >= between a column and a value,\n"
 "COL in (a, b, c), COL is empty, COL is not empty, and, or, not,\n"
@@ -30,7 +31,7 @@ static const cli_opt options[] = {
     CLI_OPT_OUTPUT,
     { 'C', 0, "safe-csv", NULL,
       "prefix cells starting with = + - @ with ' (for\n"
-      "spreadsheets; the rows are then no longer untouched)" },
+      "spreadsheets; the fields are then no longer as read)" },
     { 'q', 1, "quiet", NULL,
       "no summary line" },
     CLI_OPT_HELP,

@@ -61,7 +61,8 @@ static int usage(FILE *f)
         "  -h, --help      show this help\n"
         "  -V, --version   show the version and the gzip inflater\n"
         "\nExit status: 0 ok, 64 usage error, 65 bad input data, 66 input\n"
-        "cannot be opened, 70 internal error, 71 out of memory, 74 write error.\n"
+        "cannot be opened, 70 internal error, 71 out of memory, 74 I/O error\n"
+        "reading an input or writing an output.\n"
         "See crampstat(1) and docs/ for the data contract.\n");
     if (f == stdout)
         return stdout_done();
