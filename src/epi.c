@@ -30,7 +30,8 @@ static const char *const epi_note_texts[] = {
         "lower limit 0",
     "exact odds ratio is infinite (most exposed cases the margins allow): "
         "upper limit infinite",
-    "rate ratio undefined: no events among the unexposed",
+    "rate ratio infinite or undefined (no events among the unexposed): "
+        "attributable fraction on rates undefined",
     "strata without exposed or unexposed sessions were left out of the "
         "Mantel-Haenszel risk difference",
     "Mantel-Haenszel risk difference undefined: no stratum has both "

@@ -368,7 +368,7 @@ static int note_list(cs_buf *b, const notes *n)
         P(b, "<p class=\"note\">%d. %s</p>\n", k + 1,
             cs_stats_note_text(n->seen[k]));
     for (int k = 0; k < n->nclu; k++) {
-        char t[256];
+        char t[1024];
         cs_clu_notes_format(t, sizeof t, n->clu[k]);
         P(b, "<p class=\"note\">%c. robust interval undefined: %s</p>\n",
             'a' + k, t);
@@ -706,7 +706,7 @@ static int sec_logistic(cs_buf *b, const hctx *h)
             P(b, "<p class=\"note\">note: %s</p>\n",
                 cs_stats_note_text(UINT32_C(1) << bit));
     if (rb && r->logit_rb.notes) {
-        char t[256];
+        char t[1024];
         cs_clu_notes_format(t, sizeof t, r->logit_rb.notes);
         P(b, "<p class=\"note\">robust intervals: %s</p>\n", t);
     }
@@ -738,12 +738,12 @@ static int sec_poisson(cs_buf *b, const hctx *h)
           rb ? r->pois_rb.upper : r->pois.upper,
           rb ? r->pois_rb.p_value : r->pois.p_value, rb);
     if (r->pois_fitted && r->pois.status) {
-        char t[256];
+        char t[1024];
         cs_stats_poisson_notes_format(t, sizeof t, r->pois.status);
         P(b, "<p class=\"note\">note: %s</p>\n", t);
     }
     if (rb && r->pois_rb.notes) {
-        char t[256];
+        char t[1024];
         cs_clu_notes_format(t, sizeof t, r->pois_rb.notes);
         P(b, "<p class=\"note\">robust intervals: %s</p>\n", t);
     }

@@ -914,7 +914,7 @@ static int render_tables(const rep *r, cs_buf *b)
             "upper", "statistic", "p", "notes"
         };
         const size_t nc = sizeof hdr / sizeof hdr[0];
-        char v[20][512];
+        char v[20][4096];   /* the notes cell can hold every note */
         const char *c[20];
         cs_buf nb;
         cs_buf_init(&nb, 0);

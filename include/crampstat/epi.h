@@ -168,8 +168,9 @@ uint64_t cs_epi_rate_difference(cs_ci *out, const cs_pt2 *t, double per,
 /* Attributable fraction among the exposed on rates, (IRR - 1) / IRR, with
  * the exact conditional interval of the rate ratio IRR = (a/t1) / (c/t0)
  * (Clopper-Pearson on a of a + c, as epiR's F-distribution form) carried
- * through. c == 0: NaN, CS_EPI_NOTE_IRR_UNDEFINED; a == 0 (IRR 0): NaN,
- * CS_NOTE_AF_UNDEFINED; time notes as cs_epi_rate_difference. */
+ * through. c == 0 (IRR infinite, or 0/0): NaN, CS_EPI_NOTE_IRR_UNDEFINED; a == 0
+ * (IRR 0): NaN, CS_NOTE_AF_UNDEFINED; time notes as
+ * cs_epi_rate_difference. */
 uint64_t cs_epi_af_rate(cs_ci *out, const cs_pt2 *t, double level);
 
 /* Population attributable rate ((a + c) / (t1 + t0) - c / t0) * per with
