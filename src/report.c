@@ -1291,8 +1291,13 @@ static int render_tables(const rep *r, cs_buf *b)
                                         : "\nComparison, exposed vs unexposed\n");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        cs_buf_printf(b, "%s* an expected count is below 5: read "
-                      "Fisher's exact p\n", fmt == CS_FMT_MD ? "\n" : "");
+        for (int f = 0; f < CS_F_N; f++)
+            if (r->f[f].small_expected) {   /* only under a starred row */
+                cs_buf_printf(b, "%s* an expected count is below 5: read "
+                              "Fisher's exact p\n",
+                              fmt == CS_FMT_MD ? "\n" : "");
+                break;
+            }
         for (int k = 0; k < nseen; k++)
             cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
                           k + 1, cs_stats_note_text(seen[k]));
