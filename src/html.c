@@ -1268,7 +1268,7 @@ static int sec_dose(cs_buf *b, const hctx *h)
         return CS_OK;
     cs_html_dose(b, h->r);
     how(b, "each chart is one exposure cut into bands; the "
-        "square is the band's risk and the line its interval. "
+        "dot is the band's risk and the line its interval. "
         "Risks that climb from band to band, with a small trend "
         "p, point to a dose-response; the robust trend allows "
         "for the clustering of sessions within participants.");

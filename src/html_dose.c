@@ -35,12 +35,14 @@ static int dose_chart(cs_buf *b, const cs_dose_stats *s)
         his[k] = 100 * s->band[k].risk.hi;
     ymax = nice(top_of(his, (size_t)s->nbands, 0.1));
 #define Y(v) (top + (1 - (v) / ymax) * (H - top - bottom))
-    cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-                  "aria-labelledby=\"dose-%s-t dose-%s-d\">"
+    /* Drawn at its own width (as the other charts): scaled to the page
+     * its text would be twice the page's. */
+    cs_buf_printf(b, "<svg width=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+                  "role=\"img\" aria-labelledby=\"dose-%s-t dose-%s-d\">"
                   "<title id=\"dose-%s-t\">Risk of a cramp by %s band</title>"
                   "<desc id=\"dose-%s-d\">Risk in percent per band of %s, "
                   "with its interval; the table below has the numbers. "
-                  "Trend chi-square %.2f.</desc>\n", W, H, name, name, name,
+                  "Trend chi-square %.2f.</desc>\n", W, W, H, name, name, name,
                   name, name, name, s->trend.stat);
     for (int t = 0; t <= 4; t++) {
         double v = ymax * t / 4;
@@ -160,7 +162,9 @@ int cs_html_over_time(cs_buf *b, const cs_report *r)
 {
     const cs_agg *a = r->a;
     const cs_report_opts *o = r->o;
-    const double W = 760, H = 260, left = 60, right = 20, top = 20, bottom = 50;
+    /* right: half the widest date label ("2024-01-01"), which is centred
+     * on the last period and was cut off at 20. */
+    const double W = 760, H = 260, left = 60, right = 40, top = 20, bottom = 50;
     static const char *const main_names[CS_F_MAIN_N] = {
         "fatigue", "tightness", "heat", "dehydration", "electrolyte", "medical"
     };
@@ -186,12 +190,12 @@ int cs_html_over_time(cs_buf *b, const cs_report *r)
                   "%llu sessions undated.</p>\n",
                   cs_period_name(o->period), cs_period_name(o->period), lvl,
                   (unsigned long long)a->period.undated);
-    cs_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-                  "aria-labelledby=\"ot-t ot-d\"><title id=\"ot-t\">"
+    cs_buf_printf(b, "<svg width=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+                  "role=\"img\" aria-labelledby=\"ot-t ot-d\"><title id=\"ot-t\">"
                   "Cramp rate per 1000 h by %s</title><desc id=\"ot-d\">"
                   "A line of the rate per %s over %zu periods, with "
                   "its interval shaded; the table below has the "
-                  "numbers.</desc>\n", W, H, cs_period_name(o->period),
+                  "numbers.</desc>\n", W, W, H, cs_period_name(o->period),
                   cs_period_name(o->period), n);
     for (int t = 0; t <= 4; t++) {
         double v = ymax * t / 4;
@@ -217,13 +221,17 @@ int cs_html_over_time(cs_buf *b, const cs_report *r)
                           Y(isfinite(rows[i].rate.est) ? rows[i].rate.est : 0));
         cs_buf_printf(b, "\"/>\n");
     }
+    /* Every how many periods a date label fits: a label is 7 or 10
+     * characters of 12px text (about 6.8 px each) and a gap. */
+    int chars = o->period == CS_PERIOD_MONTH ? 7 : 10;
+    size_t every = step > 0 ? (size_t)ceil((chars * 6.8 + 8) / step) : 1;
+    every = every ? every : 1;
     for (size_t i = 0; i < n; i++) {
         char date[16];
         cs_fmt_date(date, sizeof date, rows[i].start);
-        if (n <= 16 || i % ((n + 11) / 12) == 0)
+        if (i % every == 0)
             cs_buf_printf(b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">"
-                          "%.*s</text>\n", X(i), H - bottom + 18,
-                          o->period == CS_PERIOD_MONTH ? 7 : 10, date);
+                          "%.*s</text>\n", X(i), H - bottom + 18, chars, date);
     }
 #undef X
 #undef Y

@@ -119,4 +119,27 @@ lines = re.findall(r"<line x1=\"([-0-9.]+)\" y1=\"([-0-9.]+)\" x2=\"([-0-9.]+)\"
 bad = [l for l in lines if l[1] == l[3] and not all(219.9 <= float(v) <= 610.1 for v in (l[0], l[2]))]
 ticks = re.findall(r"text-anchor=\"middle\">(0\.0[0-9]*)</text>", h)
 print("ok" if lines and not bad and not ticks else "lines %d bad %s ticks %s" % (len(lines), bad[:3], ticks[:3]))' "$T/sparse.html")"
+# Every chart drawn at its own width (the dose-response and incidence
+# charts had none, and scaled up to the page their text was twice the
+# page's), and the incidence chart's date labels inside it and apart:
+# the last month's label was cut off at the right edge, and weekly
+# labels (every fifth of 52) ran into each other.
+cs analyze -q -S sample-data/survey.csv.gz -e sample-data/exercise.csv.gz -f html -o "$T/month.html"
+cs analyze -q --period week -S sample-data/survey.csv.gz -e sample-data/exercise.csv.gz -f html -o "$T/week.html"
+for p in month week; do
+    check "$p: charts at their own width; date labels inside and apart" "ok" "$(/usr/bin/python3 -c '
+import re, sys
+h = open(sys.argv[1]).read()
+svgs = re.findall(r"<svg([^>]*)>", h)
+sized = [a for a in svgs if re.search(r"width=\"(\d+)\" viewBox=\"0 0 \1 ", a)]
+ot = h[h.index("aria-labelledby=\"ot-t"):]
+ot = ot[:ot.index("</svg>")]
+w = float(re.search(r"viewBox=\"0 0 (\d+)", h[h.rindex("<svg", 0, h.index("aria-labelledby=\"ot-t")):]).group(1))
+xs = [(float(x), len(t)) for x, t in re.findall(r"<text x=\"([0-9.]+)\" y=\"\d+\" text-anchor=\"middle\">(\d{4}-\d\d(?:-\d\d)?)</text>", ot)]
+half = lambda n: (n * 6.8 + 8) / 2
+inside = all(x + half(n) <= w and x - half(n) >= 0 for x, n in xs)
+apart = all(b[0] - a[0] >= half(a[1]) + half(b[1]) for a, b in zip(xs, xs[1:]))
+print("ok" if len(sized) == len(svgs) and len(xs) >= 6 and inside and apart
+      else "svgs %d sized %d labels %d inside %s apart %s" % (len(svgs), len(sized), len(xs), inside, apart))' "$T/$p.html")"
+done
 finish
