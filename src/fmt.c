@@ -443,8 +443,11 @@ int cs_fmt_fixed(char *dst, size_t cap, double v, int decimals)
     if (isnan(v))
         return snprintf(dst, cap, "%s", "");
     n = snprintf(dst, cap, "%.*f", decimals, v);
-    /* Never print "-0.00". */
-    if (dst[0] == '-') {
+    /* "-0.00" only for a value that is below zero, not for -0 or the
+     * rounding noise of a difference that is 0 (|v| under 1e-12): an
+     * interval whose upper limit is -0.0016 does not reach 0, and says
+     * so. */
+    if (dst[0] == '-' && v > -1e-12) {
         int zero = 1;
         for (int i = 1; i < n; i++)
             if (dst[i] >= '1' && dst[i] <= '9')

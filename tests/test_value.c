@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/fmt.h>
 #include <crampstat/value.h>
 
 static cs_str str_of(const char *s)
@@ -772,6 +773,27 @@ static void test_epoch(void **state)
     }
 }
 
+/* The sign of a display number that rounds to zero: kept for a value
+ * below zero, dropped for -0 and for rounding noise under 1e-12. */
+static void test_fmt_fixed_sign(void **state)
+{
+    static const struct { double v; int d; const char *want; } cases[] = {
+        { -0.0016, 2, "-0.00" },  { -0.0, 2, "0.00" },   { 0.0, 2, "0.00" },
+        { -1e-13, 2, "0.00" },    { -2e-12, 1, "-0.0" }, { 0.004, 2, "0.00" },
+        { -0.04, 1, "-0.0" },     { -0.42, 2, "-0.42" }, { -1.5, 0, "-2" },
+        { -0.4, 0, "-0" },        { 1e-13, 3, "0.000" },
+    };
+    char b[32];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_fmt_fixed(b, sizeof b, cases[i].v, cases[i].d);
+        assert_string_equal(b, cases[i].want);
+    }
+    cs_fmt_fixed(b, sizeof b, NAN, 2);
+    assert_string_equal(b, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -792,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_date_only),
         cmocka_unit_test(test_days_from_civil),
         cmocka_unit_test(test_epoch),
+        cmocka_unit_test(test_fmt_fixed_sign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,9 @@ void cs_fmt_ci(char *dst, size_t cap, double est, double lo, double hi,
  * matters (the data's decimal point is always '.'):
  * cs_fmt_double: the shortest of %.15g, %.16g, %.17g that reads back as
  * v ("" for NaN), without printf in the common range; returns the length.
- * cs_fmt_fixed: v to `decimals` places, never "-0.00" ("" for NaN).
+ * cs_fmt_fixed: v to `decimals` places ("" for NaN); "-0.00" only for a
+ * value below zero by more than rounding noise (v <= -1e-12), never for
+ * -0: an interval's upper limit of -0.0016 does not reach 0.
  * cs_fmt_plain: the shortest that reads back, never in exponent form
  * (rules files and partial states: their parsers take plain decimals).
  * cs_fmt_date: "YYYY-MM-DD" of a day number since 1970-01-01 into dst (at

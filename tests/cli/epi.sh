@@ -43,7 +43,7 @@ fmt_ci() {
     awk -v s="$1" -v d="$2" -v e="${3:-}" -v l="${4:-}" -v h="${5:-}" '
         function f(v,  r) { if (v == "NA" || v == "") return "-"
                             r = sprintf("%." d "f", s * v)
-                            if (r ~ /^-0\.0*$/) r = substr(r, 2)
+                            if (r ~ /^-0\.0*$/ && s * v > -1e-12) r = substr(r, 2)
                             return r }
         BEGIN { if ((l == "NA" || l == "") && (h == "NA" || h == "")) print f(e)
                 else print f(e) " (" f(l) ", " f(h) ")" }'

@@ -113,7 +113,8 @@ def disp(v, d=2):
     if v is None:
         return "-"
     s = "%.*f" % (d, v)
-    return "0." + "0" * d if s == "-0." + "0" * d else s
+    # "-0.00" only below zero, not for -0 or rounding noise under 1e-12
+    return "0." + "0" * d if s == "-0." + "0" * d and v > -1e-12 else s
 
 
 def ci_text(e, lo, hi, d=2):
