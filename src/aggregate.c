@@ -180,6 +180,28 @@ uint64_t cs__agg_used(const cs_agg *a)
     return a->rows - a->outcome_unknown;
 }
 
+int cs__agg_totals(const cs_agg *a, cs__totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t s = 0; s < a->nstrata; s++) {
+        cs_agg_cell (*c)[3] = a->strata[s].cell;
+        for (int k = 0; k < 3; k++)
+            if (cs__add_u64(&out->sessions, c[0][k].sessions) < 0 ||
+                cs__add_u64(&out->cases, c[0][k].cases) < 0 ||
+                cs__add_u64(&out->mmin, c[0][k].mmin) < 0)
+                return -1;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (cs__add_u64(&out->exposed[f],
+                            c[f][CS_AGG_EXPOSED].sessions) < 0 ||
+                cs__add_u64(&out->known[f],
+                            c[f][CS_AGG_EXPOSED].sessions) < 0 ||
+                cs__add_u64(&out->known[f],
+                            c[f][CS_AGG_UNEXPOSED].sessions) < 0)
+                return -1;
+    }
+    return 0;
+}
+
 /* ---- the levels of a column, shared by "factors" and "logistic" ------ */
 
 void cs__levels_free(cs_agg_level *l, size_t n)
@@ -389,6 +411,28 @@ static void sessions_write(const cs_agg *a, cs_buf *b)
     }
 }
 
+/* The rules line carries the outcome too ("...;outcome=hamstring"): the
+ * two must agree, or an edited "outcome" line would count cramps of one
+ * kind under the name of the other. */
+static int outcome_of_rules(const cs_agg *a, cs__ptext *t)
+{
+    const char *want = a->outcome == CS_OUTCOME_ANY ? "any" : "hamstring";
+    const char *r = a->rules, *v = NULL;
+
+    for (const char *p = r; *p; p += strcspn(p, ";"), p += *p == ';')
+        if (strncmp(p, "outcome=", 8) == 0)
+            v = p + 8;
+    if (!v)
+        return cs__ptext_err(t, t->line, "the rules line has no "
+                             "\"outcome=\" (the state was edited or is "
+                             "corrupt)");
+    if (strcspn(v, ";") != strlen(want) || strncmp(v, want, strlen(want)))
+        return cs__ptext_err(t, t->line, "outcome %s, but the rules line "
+                             "says outcome=%.*s (the state was edited or is "
+                             "corrupt)", want, (int)strcspn(v, ";"), v);
+    return CS_OK;
+}
+
 static int sessions_read(cs_agg *a, cs__ptext *t)
 {
     cs_str rest, line;
@@ -403,6 +447,8 @@ static int sessions_read(cs_agg *a, cs__ptext *t)
         a->outcome = CS_OUTCOME_ANY;
     else
         return cs__ptext_err(t, t->line, "outcome is hamstring or any");
+    if ((rc = outcome_of_rules(a, t)) < 0)
+        return rc;
     if ((rc = cs__ptext_key(t, "factors", &rest)) < 0)
         return rc;
     for (int f = 0; f < CS_F_N; f++) {

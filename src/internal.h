@@ -10,6 +10,7 @@
 #include <crampstat/error.h>
 #include <crampstat/idset.h>
 #include <crampstat/stats.h>
+#include <crampstat/tag.h>
 
 /* 1 when words may be read little-endian (the SWAR reads of schema.c
  * and tagread.c); elsewhere those reads are skipped. */
@@ -155,6 +156,16 @@ int cs__acc_with_sessions(const struct cs_acc_opts *o);
 /* The sessions a state's accumulators count: read less unknown outcome. */
 struct cs_agg;
 uint64_t cs__agg_used(const struct cs_agg *a);
+/* What the factor tables count, for the other sections' checks: the
+ * sessions, cases and milli-minutes (every factor counts each session
+ * once, in one of its three states), and each main factor's exposed and
+ * known (exposed or unexposed) sessions. 0, or -1 when a sum would pass
+ * 2^64 (no merge makes such a state). */
+typedef struct cs__agg_totals {
+    uint64_t sessions, cases, mmin;
+    uint64_t exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} cs__totals;
+int cs__agg_totals(const struct cs_agg *a, cs__totals *out);
 
 /* The report model's parts, one per accumulator (report.c). */
 struct cs_report;

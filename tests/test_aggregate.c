@@ -31,7 +31,7 @@
 /* Lines 1-5 of a partial state: the magic line and the first lines of
  * its "sessions" section; and the first lines of the "factors" and
  * "logistic" sections, with no --by and no --adjust column. */
-#define HEAD "crampstat-partial 3\nsection sessions 1\nrules :x\n" \
+#define HEAD "crampstat-partial 3\nsection sessions 1\nrules :outcome=hamstring\n" \
              "outcome hamstring\nfactors " FACTORS "\n"
 #define FAC "section factors 1\nby :\n"
 #define LOG "section logistic 1\nadjust :\n"
@@ -645,7 +645,7 @@ static const struct {
       "truncated (no newline at the end)" },
     { "only the magic", "crampstat-partial 3\n", 1, "\"end\" is missing" },
     { "no section", "crampstat-partial 3\nend\n", 2, "the state has no section" },
-    { "a line outside a section", "crampstat-partial 3\nrules :x\n", 2,
+    { "a line outside a section", "crampstat-partial 3\nrules :outcome=hamstring\n", 2,
       "expected a \"section\" line, found \"rules\"" },
     { "unknown section", "crampstat-partial 3\nsection cramps 1\nend\n", 2,
       "unknown section \"cramps\"" },
@@ -668,7 +668,7 @@ static const struct {
       "\"rules\" is missing: the section ends before it" },
     { "rules without ':'", "crampstat-partial 3\nsection sessions 1\nrules x\n",
       3, "expected ':' and a value" },
-    { "bad outcome", "crampstat-partial 3\nsection sessions 1\nrules :x\n"
+    { "bad outcome", "crampstat-partial 3\nsection sessions 1\nrules :outcome=hamstring\n"
       "outcome calf\n", 4, "outcome is hamstring or any" },
     { "bad escape", HEAD "rows 0 0\nsection factors 1\nby :%zz\n", 8,
       "bad %-escape" },
@@ -683,10 +683,10 @@ static const struct {
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
       8, "by: value too long" },
     { "factor list differs", "crampstat-partial 3\nsection sessions 1\n"
-      "rules :x\noutcome any\nfactors fatigue,heat\n", 5,
+      "rules :outcome=any\noutcome any\nfactors fatigue,heat\n", 5,
       "the factor list differs" },
     { "an extra factor", "crampstat-partial 3\nsection sessions 1\n"
-      "rules :x\noutcome any\nfactors " FACTORS ",cramps\n", 5,
+      "rules :outcome=any\noutcome any\nfactors " FACTORS ",cramps\n", 5,
       "the factor list differs" },
     { "no end", HEAD "rows 1 0\n", 6, "\"end\" is missing" },
     { "no rows", HEAD "end\n", 5, "\"rows\" is missing" },
