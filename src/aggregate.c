@@ -93,6 +93,7 @@ void cs_agg_dispose(cs_agg *a)
     for (size_t i = cs_acc_count; i-- > 0;)
         if (a->have & (1u << i))
             cs_acc_registry[i]->dispose(a);
+    free(a->leaf);
     memset(a, 0, sizeof *a);
 }
 
@@ -126,6 +127,47 @@ static void names(char *d, size_t cap, unsigned have)
                                   cs_acc_registry[i]->name);
 }
 
+long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from)
+{
+    size_t i = 0, j = 0;
+
+    /* Both sorted: one walk. */
+    while (i < into->nleaves && j < from->nleaves) {
+        int c = memcmp(into->leaf[i].id, from->leaf[j].id, 64);
+        if (c == 0)
+            return (long)i;
+        if (c < 0)
+            i++;
+        else
+            j++;
+    }
+    return -1;
+}
+
+/* into's leaves become the sorted union of both (distinct: the caller
+ * has refused a shared one). */
+static int merge_leaves(cs_agg *into, const cs_agg *from, cs_error *err)
+{
+    size_t i = 0, j = 0, k = 0, n = into->nleaves + from->nleaves;
+    cs_agg_leaf *u;
+
+    if (from->nleaves == 0)
+        return CS_OK;
+    if (!(u = malloc(n * sizeof *u)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    while (i < into->nleaves || j < from->nleaves)
+        if (j == from->nleaves ||
+            (i < into->nleaves &&
+             memcmp(into->leaf[i].id, from->leaf[j].id, 64) < 0))
+            u[k++] = into->leaf[i++];
+        else
+            u[k++] = from->leaf[j++];
+    free(into->leaf);
+    into->leaf = u;
+    into->nleaves = n;
+    return CS_OK;
+}
+
 static int merge(cs_agg *into, cs_agg *from, int may_take, cs_error *err)
 {
     cs_acc_pass p = { NULL, 0, into->nadj, may_take };
@@ -145,6 +187,15 @@ static int merge(cs_agg *into, cs_agg *from, int may_take, cs_error *err)
         if ((into->have & (1u << i)) && cs_acc_registry[i]->mergeable &&
             cs_acc_registry[i]->mergeable(into, from, err) < 0)
             return err->code;
+    /* A leaf state in both would count its sessions twice: the same
+     * state given twice, or a total merged again with a part of it. */
+    long shared = cs_agg_shared_leaf(into, from);
+    if (shared >= 0)
+        return cs_error_set(err, CS_EDATA, "both states hold the state "
+                            "%.12s... (its sessions would count twice)",
+                            into->leaf[shared].id);
+    if (merge_leaves(into, from, err) < 0)
+        return err->code;
     for (size_t i = 0; i < cs_acc_count && rc == CS_OK; i++)
         if (into->have & (1u << i))
             rc = cs_acc_registry[i]->merge(into, from, &p, err);

@@ -84,8 +84,8 @@ int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The next line without its newline: 1, 0 at the end, or CS_EDATA when
  * the last line has no newline (a truncated state; that line is named).
- * Inside a section (in_section) a "section ..." or "end" line is its end:
- * 0, and the line is left for the next read. */
+ * Inside a section (in_section) a "section ...", "leaf ...", "sha256 ..."
+ * or "end" line is its end: 0, and the line is left for the next read. */
 int cs__ptext_line(cs__ptext *t, cs_str *line);
 /* Split off the first space-separated word of s. */
 cs_str cs__ptext_word(cs_str *s);
