@@ -93,6 +93,7 @@ void cs_agg_dispose(cs_agg *a)
     for (size_t i = cs_acc_count; i-- > 0;)
         if (a->have & (1u << i))
             cs_acc_registry[i]->dispose(a);
+    free(a->leaf);
     memset(a, 0, sizeof *a);
 }
 
@@ -126,6 +127,47 @@ static void names(char *d, size_t cap, unsigned have)
                                   cs_acc_registry[i]->name);
 }
 
+long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from)
+{
+    size_t i = 0, j = 0;
+
+    /* Both sorted: one walk. */
+    while (i < into->nleaves && j < from->nleaves) {
+        int c = memcmp(into->leaf[i].id, from->leaf[j].id, 64);
+        if (c == 0)
+            return (long)i;
+        if (c < 0)
+            i++;
+        else
+            j++;
+    }
+    return -1;
+}
+
+/* into's leaves become the sorted union of both (distinct: the caller
+ * has refused a shared one). */
+static int merge_leaves(cs_agg *into, const cs_agg *from, cs_error *err)
+{
+    size_t i = 0, j = 0, k = 0, n = into->nleaves + from->nleaves;
+    cs_agg_leaf *u;
+
+    if (from->nleaves == 0)
+        return CS_OK;
+    if (!(u = malloc(n * sizeof *u)))
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    while (i < into->nleaves || j < from->nleaves)
+        if (j == from->nleaves ||
+            (i < into->nleaves &&
+             memcmp(into->leaf[i].id, from->leaf[j].id, 64) < 0))
+            u[k++] = into->leaf[i++];
+        else
+            u[k++] = from->leaf[j++];
+    free(into->leaf);
+    into->leaf = u;
+    into->nleaves = n;
+    return CS_OK;
+}
+
 static int merge(cs_agg *into, cs_agg *from, int may_take, cs_error *err)
 {
     cs_acc_pass p = { NULL, 0, into->nadj, may_take };
@@ -145,6 +187,15 @@ static int merge(cs_agg *into, cs_agg *from, int may_take, cs_error *err)
         if ((into->have & (1u << i)) && cs_acc_registry[i]->mergeable &&
             cs_acc_registry[i]->mergeable(into, from, err) < 0)
             return err->code;
+    /* A leaf state in both would count its sessions twice: the same
+     * state given twice, or a total merged again with a part of it. */
+    long shared = cs_agg_shared_leaf(into, from);
+    if (shared >= 0)
+        return cs_error_set(err, CS_EDATA, "both states hold the state "
+                            "%.12s... (its sessions would count twice)",
+                            into->leaf[shared].id);
+    if (merge_leaves(into, from, err) < 0)
+        return err->code;
     for (size_t i = 0; i < cs_acc_count && rc == CS_OK; i++)
         if (into->have & (1u << i))
             rc = cs_acc_registry[i]->merge(into, from, &p, err);
@@ -178,6 +229,28 @@ int cs_agg_finish(cs_agg *a, cs_error *err)
 uint64_t cs__agg_used(const cs_agg *a)
 {
     return a->rows - a->outcome_unknown;
+}
+
+int cs__agg_totals(const cs_agg *a, cs__totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t s = 0; s < a->nstrata; s++) {
+        cs_agg_cell (*c)[3] = a->strata[s].cell;
+        for (int k = 0; k < 3; k++)
+            if (cs__add_u64(&out->sessions, c[0][k].sessions) < 0 ||
+                cs__add_u64(&out->cases, c[0][k].cases) < 0 ||
+                cs__add_u64(&out->mmin, c[0][k].mmin) < 0)
+                return -1;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (cs__add_u64(&out->exposed[f],
+                            c[f][CS_AGG_EXPOSED].sessions) < 0 ||
+                cs__add_u64(&out->known[f],
+                            c[f][CS_AGG_EXPOSED].sessions) < 0 ||
+                cs__add_u64(&out->known[f],
+                            c[f][CS_AGG_UNEXPOSED].sessions) < 0)
+                return -1;
+    }
+    return 0;
 }
 
 /* ---- the levels of a column, shared by "factors" and "logistic" ------ */
@@ -389,6 +462,28 @@ static void sessions_write(const cs_agg *a, cs_buf *b)
     }
 }
 
+/* The rules line carries the outcome too ("...;outcome=hamstring"): the
+ * two must agree, or an edited "outcome" line would count cramps of one
+ * kind under the name of the other. */
+static int outcome_of_rules(const cs_agg *a, cs__ptext *t)
+{
+    const char *want = a->outcome == CS_OUTCOME_ANY ? "any" : "hamstring";
+    const char *r = a->rules, *v = NULL;
+
+    for (const char *p = r; *p; p += strcspn(p, ";"), p += *p == ';')
+        if (strncmp(p, "outcome=", 8) == 0)
+            v = p + 8;
+    if (!v)
+        return cs__ptext_err(t, t->line, "the rules line has no "
+                             "\"outcome=\" (the state was edited or is "
+                             "corrupt)");
+    if (strcspn(v, ";") != strlen(want) || strncmp(v, want, strlen(want)))
+        return cs__ptext_err(t, t->line, "outcome %s, but the rules line "
+                             "says outcome=%.*s (the state was edited or is "
+                             "corrupt)", want, (int)strcspn(v, ";"), v);
+    return CS_OK;
+}
+
 static int sessions_read(cs_agg *a, cs__ptext *t)
 {
     cs_str rest, line;
@@ -403,6 +498,8 @@ static int sessions_read(cs_agg *a, cs__ptext *t)
         a->outcome = CS_OUTCOME_ANY;
     else
         return cs__ptext_err(t, t->line, "outcome is hamstring or any");
+    if ((rc = outcome_of_rules(a, t)) < 0)
+        return rc;
     if ((rc = cs__ptext_key(t, "factors", &rest)) < 0)
         return rc;
     for (int f = 0; f < CS_F_N; f++) {

@@ -89,6 +89,11 @@ void cs_clu_free(cs_clu *c)
 
 size_t cs_clu_participants(const cs_clu *c) { return c ? c->np : 0; }
 
+cs_str cs_clu_id(const cs_clu *c, size_t i)
+{
+    return (cs_str){ c->p[i].id, c->p[i].id_len };
+}
+
 size_t cs_clu_bytes(const cs_clu *c)
 {
     if (!c)

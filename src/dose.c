@@ -1123,9 +1123,14 @@ static int dose_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     if (r->outcome < 0)
         return CS_OK;
     if (!r->more) {
+        /* Every exposure missing; the participant is still one of the
+         * dose-response trend's, as each participant of the cluster
+         * section is (dose_check). */
+        double none[CS_DOSE_N];
         for (int e = 0; e < CS_DOSE_N; e++)
-            a->dose.e[e].missing++;
-        return CS_OK;
+            none[e] = NAN;
+        return cs_dose_add(&a->dose, none, r->outcome, r->mmin,
+                           r->participant, err);
     }
     return cs_dose_add(&a->dose, r->more->dose, r->outcome, r->mmin,
                        r->participant, err);
@@ -1188,18 +1193,94 @@ static int dose_read(cs_agg *a, cs__ptext *t)
     while ((rc = cs__ptext_line(t, &line)) > 0) {
         char why[200];
         cs_str w = cs__ptext_word(&line);
+        const cs_dose_people *d = a->dose.people;
+        size_t before = d ? d->n : 0;
         if (cs_dose_read_line(&a->dose, w, line, why, sizeof why) < 0)
             return cs__ptext_err(t, t->line, "%s", why);
+        /* The "dp" lines in id order, as the "p" lines: a changed id is
+         * then out of order, or another's, or no participant's
+         * (dose_versus_cluster). */
+        if (d && d->n == before + 1 && before > 0 &&
+            cmp_person(&d->p[before - 1], &d->p[before]) >= 0)
+            return cs__ptext_err(t, t->line, "dp: participant \"%.*s\" is out "
+                                 "of order (the lines are sorted by id)",
+                                 (int)(d->p[before].id_len > 40
+                                       ? 40 : d->p[before].id_len),
+                                 d->p[before].id);
     }
     return rc;
+}
+
+/* The bands against the factor tables: for each exposure, the bands'
+ * cases and exposure equal the tables' when no session is missing or
+ * below the bands, and are at most theirs otherwise. */
+static int dose_versus_factors(const cs_agg *a, cs__ptext *t)
+{
+    cs__totals tot;
+
+    if (cs__agg_totals(a, &tot) < 0)
+        return CS_OK;
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_exp *x = &a->dose.e[e];
+        uint64_t y = 0, m = 0;
+        int all = x->missing == 0 && x->below == 0;
+        for (int b = 0; b < x->cuts.n; b++)
+            if (add_u64(&y, x->band[b].cases) < 0 ||
+                add_u64(&m, x->band[b].mmin) < 0)
+                return cs__ptext_err(t, t->line, "dose %s: counts overflow",
+                                     exposure_names[e]);
+        if (all ? y != tot.cases || m != tot.mmin
+                : y > tot.cases || m > tot.mmin)
+            return cs__ptext_err(t, t->line, "dose %s: the bands count %llu "
+                                 "cases and %llu milli-minutes, the factor "
+                                 "tables %llu and %llu%s (the state was "
+                                 "edited or is corrupt)", exposure_names[e],
+                                 (unsigned long long)y, (unsigned long long)m,
+                                 (unsigned long long)tot.cases,
+                                 (unsigned long long)tot.mmin,
+                                 all ? "" : " for all sessions");
+    }
+    return CS_OK;
+}
+
+/* The participants of the "dp" lines are those of the "p" lines: both
+ * are the participants with a session whose outcome is known. */
+static int dose_versus_cluster(const cs_agg *a, cs__ptext *t)
+{
+    const cs_dose_people *d = a->dose.people;
+    size_t np = cs_clu_participants(a->clu), i;
+
+    if (!d || !a->clu)
+        return CS_OK;
+    for (i = 0; i < d->n && i < np; i++) {
+        cs_str p = cs_clu_id(a->clu, i), q = { d->p[i].id, d->p[i].id_len };
+        if (cs_str_cmp(p, q) != 0) {
+            int dp_only = cs_str_cmp(q, p) < 0;
+            cs_str id = dp_only ? q : p;
+            return cs__ptext_err(t, t->line, "participant \"%.*s\" has %s "
+                                 "(the state was edited or is corrupt)",
+                                 (int)(id.len > 40 ? 40 : id.len), id.ptr,
+                                 dp_only ? "a \"dp\" line but no \"p\" line"
+                                         : "a \"p\" line but no \"dp\" line");
+        }
+    }
+    if (d->n != np)
+        return cs__ptext_err(t, t->line, "%zu participants have \"p\" lines, "
+                             "%zu \"dp\" lines (the state was edited or is "
+                             "corrupt)", np, d->n);
+    return CS_OK;
 }
 
 static int dose_check(const cs_agg *a, cs__ptext *t)
 {
     char why[200];
+    int rc;
 
     if (cs_dose_check(&a->dose, cs__agg_used(a), why, sizeof why) < 0)
         return cs__ptext_err(t, t->line, "%s", why);
+    if (a->dose.present && ((rc = dose_versus_factors(a, t)) < 0 ||
+                            (rc = dose_versus_cluster(a, t)) < 0))
+        return rc;
     return CS_OK;
 }
 

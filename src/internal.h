@@ -10,6 +10,7 @@
 #include <crampstat/error.h>
 #include <crampstat/idset.h>
 #include <crampstat/stats.h>
+#include <crampstat/tag.h>
 
 /* 1 when words may be read little-endian (the SWAR reads of schema.c
  * and tagread.c); elsewhere those reads are skipped. */
@@ -83,8 +84,8 @@ int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The next line without its newline: 1, 0 at the end, or CS_EDATA when
  * the last line has no newline (a truncated state; that line is named).
- * Inside a section (in_section) a "section ..." or "end" line is its end:
- * 0, and the line is left for the next read. */
+ * Inside a section (in_section) a "section ...", "leaf ...", "sha256 ..."
+ * or "end" line is its end: 0, and the line is left for the next read. */
 int cs__ptext_line(cs__ptext *t, cs_str *line);
 /* Split off the first space-separated word of s. */
 cs_str cs__ptext_word(cs_str *s);
@@ -155,6 +156,16 @@ int cs__acc_with_sessions(const struct cs_acc_opts *o);
 /* The sessions a state's accumulators count: read less unknown outcome. */
 struct cs_agg;
 uint64_t cs__agg_used(const struct cs_agg *a);
+/* What the factor tables count, for the other sections' checks: the
+ * sessions, cases and milli-minutes (every factor counts each session
+ * once, in one of its three states), and each main factor's exposed and
+ * known (exposed or unexposed) sessions. 0, or -1 when a sum would pass
+ * 2^64 (no merge makes such a state). */
+typedef struct cs__agg_totals {
+    uint64_t sessions, cases, mmin;
+    uint64_t exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} cs__totals;
+int cs__agg_totals(const struct cs_agg *a, cs__totals *out);
 
 /* The report model's parts, one per accumulator (report.c). */
 struct cs_report;

@@ -1,19 +1,43 @@
 /* The partial-state text (docs/partial-format.md): a magic line, then one
  * named, versioned section per accumulator of the state, in registry
- * order, then "end". Every section is read with the same line reader
- * (ptext.c), which stops at the next "section" line, so an accumulator
- * reads its own lines and nobody else's. */
+ * order, then the "leaf" lines, the "sha256" line and "end". Every
+ * section is read with the same line reader (ptext.c), which stops at
+ * the next "section" line, so an accumulator reads its own lines and
+ * nobody else's.
+ *
+ * The leaves say which states written from counts a state is made of,
+ * so that merge refuses to count one twice; the sha256 line makes any
+ * change to the text after it was written an error. Both are hashed
+ * once over the whole text, never per row. */
 #include <stdio.h>
 #include <string.h>
 #include <crampstat/aggregate.h>
+#include <crampstat/sha256.h>
 #include <crampstat/source.h>
 #include "internal.h"
 
 #define MAGIC "crampstat-partial 3"
+/* "leaf " or "sha256 " and 64 hex digits. */
+#define HEXLEN 64
+
+static void put_hashed(cs_buf *b, cs_sha256 *s, const char *key,
+                       const char *hex)
+{
+    char line[16 + HEXLEN];
+    int n = snprintf(line, sizeof line, "%s %.64s\n", key, hex);
+
+    cs_buf_append(b, line, (size_t)n);
+    if (s)
+        cs_sha256_update(s, line, (size_t)n);
+}
 
 /* A list of appends and one check: the buffer's error is sticky. */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
 {
+    size_t start = b->len;
+    cs_sha256 s;
+    char hex[HEXLEN + 1];
+
     cs_buf_puts(b, MAGIC "\n");
     for (size_t i = 0; i < cs_acc_count && !cs_buf_error(b); i++)
         if (a->have & (1u << i)) {
@@ -21,6 +45,22 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
             cs_buf_printf(b, "section %s %u\n", k->name, k->version);
             k->write(a, b);
         }
+    if (!cs_buf_error(b)) {
+        cs_sha256_init(&s);
+        cs_sha256_update(&s, b->ptr + start, b->len - start);
+        if (a->nleaves == 0) {
+            /* Counted here: a leaf, named by the text so far, so that
+             * the same counts give the same bytes (no time, no random
+             * number). */
+            cs_sha256 leaf = s;
+            cs_sha256_final(&leaf, hex);
+            put_hashed(b, &s, "leaf", hex);
+        }
+        for (size_t i = 0; i < a->nleaves; i++)
+            put_hashed(b, &s, "leaf", a->leaf[i].id);
+        cs_sha256_final(&s, hex);
+        put_hashed(b, NULL, "sha256", hex);
+    }
     cs_buf_puts(b, "end\n");
     return cs_buf_check(b, err);
 }
@@ -95,18 +135,125 @@ static int section(cs_agg *a, cs__ptext *t, cs_str rest, long last)
     return i;
 }
 
+/* w as 64 lower-case hex digits (the one spelling, as for every value of
+ * a state). */
+static int hex64(cs_str w)
+{
+    if (w.len != HEXLEN)
+        return 0;
+    for (size_t i = 0; i < HEXLEN; i++)
+        if (!((w.ptr[i] >= '0' && w.ptr[i] <= '9') ||
+              (w.ptr[i] >= 'a' && w.ptr[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* The line number of the line starting at p: counted only for a
+ * message, so that reading a good state does not pay for it. */
+static unsigned long line_at(const char *text, const char *p)
+{
+    unsigned long n = 1;
+
+    for (const char *q = text; (q = memchr(q, '\n', (size_t)(p - q))); q++)
+        n++;
+    return n;
+}
+
+/* The "sha256 HEX" line starting at at: the SHA-256 of every byte of
+ * text before it. */
+static int verify_sum(cs__ptext *t, const char *text, const char *at,
+                      cs_str hex)
+{
+    cs_sha256 s;
+    char got[HEXLEN + 1];
+
+    if (!hex64(hex))
+        return cs__ptext_err(t, line_at(text, at), "expected \"sha256\" "
+                             "and 64 hexadecimal digits (lower case)");
+    cs_sha256_init(&s);
+    cs_sha256_update(&s, text, (size_t)(at - text));
+    cs_sha256_final(&s, got);
+    if (memcmp(got, hex.ptr, HEXLEN) != 0)
+        return cs__ptext_err(t, line_at(text, at), "the state does not "
+                             "match its sha256 line: it was changed after "
+                             "it was written (edited, or damaged in storage "
+                             "or transfer); make it again, or use a copy");
+    return CS_OK;
+}
+
+/* When the state ends in a "sha256" line and "end", the sum is checked
+ * before anything is read, so that a changed state is named as such and
+ * not by whichever check of its numbers meets the change first. *at is
+ * the line checked, NULL when there is none there. */
+static int sum_first(cs__ptext *t, const char *text, const char **at)
+{
+    const char *end = t->end, *q;
+    size_t room = (size_t)(end - text);
+
+    *at = NULL;
+    if (room < 4 + 8 + HEXLEN || memcmp(end - 4, "end\n", 4) != 0 ||
+        end[-5] != '\n')
+        return CS_OK;
+    q = end - 5 - (7 + HEXLEN);
+    if (q < text || (q > text && q[-1] != '\n') || memcmp(q, "sha256 ", 7))
+        return CS_OK;
+    *at = q;
+    return verify_sum(t, text, q, (cs_str){ q + 7, HEXLEN });
+}
+
+/* A "leaf HEX" line: after the sections, in increasing order. */
+static int leaf_line(cs_agg *a, cs__ptext *t, cs_str hex, size_t *cap)
+{
+    if (!hex64(hex))
+        return cs__ptext_err(t, t->line, "expected \"leaf\" and 64 "
+                             "hexadecimal digits (lower case)");
+    if (a->nleaves && memcmp(a->leaf[a->nleaves - 1].id, hex.ptr, HEXLEN) >= 0)
+        return cs__ptext_err(t, t->line, "the leaf lines are not in "
+                             "increasing order, or one is given twice");
+    if (a->nleaves == *cap) {
+        size_t n = *cap ? 2 * *cap : 4;
+        cs_agg_leaf *l = realloc(a->leaf, n * sizeof *l);
+        if (!l)
+            return cs_error_set(t->err, CS_ENOMEM, "out of memory");
+        a->leaf = l;
+        *cap = n;
+    }
+    memcpy(a->leaf[a->nleaves].id, hex.ptr, HEXLEN);
+    a->leaf[a->nleaves++].from = 0;
+    return CS_OK;
+}
+
+/* A state without leaf and sha256 lines, as crampstat wrote format 3
+ * before them: one leaf, named as a leaf written now would be, by the
+ * text before its end. */
+static int old_leaf(cs_agg *a, cs__ptext *t, const char *text,
+                    const char *end_line)
+{
+    cs_sha256 s;
+    char hex[HEXLEN + 1];
+    size_t cap = 0;
+
+    cs_sha256_init(&s);
+    cs_sha256_update(&s, text, (size_t)(end_line - text));
+    cs_sha256_final(&s, hex);
+    return leaf_line(a, t, (cs_str){ hex, HEXLEN }, &cap);
+}
+
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err)
 {
     cs__ptext t = { name, text, text + len, 0, err, 0 };
+    const char *summed, *line_start;
     cs_str line;
     long last = -1;
-    int rc;
+    size_t cap = 0;
+    int rc, sum = 0;
 
     cs_agg_empty(a);
-    if ((rc = magic(&t)) < 0)
+    if ((rc = magic(&t)) < 0 || (rc = sum_first(&t, text, &summed)) < 0)
         return rc;
     for (;;) {
+        line_start = t.p;
         if ((rc = cs__ptext_line(&t, &line)) < 0)
             goto fail;
         if (rc == 0) {
@@ -117,10 +264,38 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
         cs_str rest = line, w = cs__ptext_word(&rest);
         if (cs_str_eq(line, "end"))
             break;
+        if (sum) {
+            rc = cs__ptext_err(&t, t.line, "expected \"end\" after the "
+                               "sha256 line");
+            goto fail;
+        }
+        if (cs_str_eq(w, "leaf")) {
+            if ((rc = leaf_line(a, &t, rest, &cap)) < 0)
+                goto fail;
+            continue;
+        }
+        if (cs_str_eq(w, "sha256")) {
+            if (!a->nleaves) {
+                rc = cs__ptext_err(&t, t.line, "a sha256 line without the "
+                                   "leaf lines before it");
+                goto fail;
+            }
+            /* Checked already, unless more than "end" follows it. */
+            if (line_start != summed &&
+                (rc = verify_sum(&t, text, line_start, rest)) < 0)
+                goto fail;
+            sum = 1;
+            continue;
+        }
         if (!cs_str_eq(w, "section")) {
             rc = cs__ptext_err(&t, t.line, "expected a \"section\" line, "
                                "found \"%.*s\"", (int)(w.len > 40 ? 40 : w.len),
                                w.ptr);
+            goto fail;
+        }
+        if (a->nleaves) {
+            rc = cs__ptext_err(&t, t.line, "a section after the leaf lines "
+                               "(they follow the last section)");
             goto fail;
         }
         int i = section(a, &t, rest, last);
@@ -143,6 +318,13 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
         rc = cs__ptext_err(&t, t.line, "the state has no section");
         goto fail;
     }
+    if (a->nleaves && !sum) {
+        rc = cs__ptext_err(&t, t.line, "the sha256 line is missing (it "
+                           "follows the leaf lines)");
+        goto fail;
+    }
+    if (!a->nleaves && (rc = old_leaf(a, &t, text, line_start)) < 0)
+        goto fail;
     for (size_t i = 0; i < cs_acc_count; i++)
         if ((a->have & (1u << i)) &&
             (rc = cs_acc_registry[i]->check(a, &t)) < 0)

@@ -372,13 +372,62 @@ static int period_read(cs_agg *a, cs__ptext *t)
     return rc;
 }
 
+/* One sum of the days against the factor tables': equal when every
+ * session has a day, at most theirs when some are undated (the days do
+ * not hold their cases, exposure or factors). */
+static int versus(cs__ptext *t, const cs_period *p, uint64_t days,
+                  uint64_t tables, const char *what, const char *factor)
+{
+    if (p->undated == 0 ? days == tables : days <= tables)
+        return CS_OK;
+    return cs__ptext_err(t, t->line, "the days count %llu %s%s, the factor "
+                         "tables %llu%s (the state was edited or is corrupt)",
+                         (unsigned long long)days, what, factor,
+                         (unsigned long long)tables,
+                         p->undated == 0 ? "" : " for all sessions");
+}
+
+/* The days against the factor tables: their cases, exposure and main
+ * factors' exposed and known sessions, summed. */
+static int period_versus_factors(const cs_agg *a, cs__ptext *t)
+{
+    const cs_period *p = &a->period;
+    cs__totals tot;
+    uint64_t cases = 0, mmin = 0, exposed[CS_F_MAIN_N] = { 0 },
+             known[CS_F_MAIN_N] = { 0 };
+    int rc;
+
+    if (!p->present || cs__agg_totals(a, &tot) < 0)
+        return CS_OK;
+    for (size_t i = 0; i < p->n; i++) {
+        const cs_period_day *d = &p->d[i];
+        int over = add_u64(&cases, d->cases) < 0 || add_u64(&mmin, d->mmin) < 0;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            over |= add_u64(&exposed[f], d->exposed[f]) < 0 ||
+                    add_u64(&known[f], d->known[f]) < 0;
+        if (over)
+            return cs__ptext_err(t, t->line, "the days' counts overflow 64 "
+                                 "bits");
+    }
+    if ((rc = versus(t, p, cases, tot.cases, "cases", "")) < 0 ||
+        (rc = versus(t, p, mmin, tot.mmin, "milli-minutes", "")) < 0)
+        return rc;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        if ((rc = versus(t, p, exposed[f], tot.exposed[f],
+                         "sessions exposed to ", cs_factor_name(f))) < 0 ||
+            (rc = versus(t, p, known[f], tot.known[f],
+                         "sessions with known ", cs_factor_name(f))) < 0)
+            return rc;
+    return CS_OK;
+}
+
 static int period_check(const cs_agg *a, cs__ptext *t)
 {
     char why[200];
 
     if (cs_period_check(&a->period, cs__agg_used(a), why, sizeof why) < 0)
         return cs__ptext_err(t, t->line, "%s", why);
-    return CS_OK;
+    return period_versus_factors(a, t);
 }
 
 static const char *const period_needs[] = { "sessions", NULL };

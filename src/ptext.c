@@ -17,6 +17,16 @@ int cs__ptext_err(cs__ptext *t, unsigned long line, const char *fmt, ...)
                        "%s", msg);
 }
 
+/* The lines that end a section: the next one, the leaves and the
+ * checksum that follow the last (partial.c), "end". */
+static int ends_section(const char *p, size_t n)
+{
+    return (n > 8 && memcmp(p, "section ", 8) == 0) ||
+           (n > 5 && memcmp(p, "leaf ", 5) == 0) ||
+           (n > 7 && memcmp(p, "sha256 ", 7) == 0) ||
+           (n == 3 && memcmp(p, "end", 3) == 0);
+}
+
 int cs__ptext_line(cs__ptext *t, cs_str *line)
 {
     const char *nl;
@@ -24,9 +34,7 @@ int cs__ptext_line(cs__ptext *t, cs_str *line)
     if (t->p >= t->end)
         return 0;
     nl = memchr(t->p, '\n', (size_t)(t->end - t->p));
-    if (t->in_section && nl &&
-        (((size_t)(nl - t->p) > 8 && memcmp(t->p, "section ", 8) == 0) ||
-         ((size_t)(nl - t->p) == 3 && memcmp(t->p, "end", 3) == 0)))
+    if (t->in_section && nl && ends_section(t->p, (size_t)(nl - t->p)))
         return 0;
     t->line++;  /* an unfinished line is the one to name */
     if (!nl)

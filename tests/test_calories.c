@@ -16,6 +16,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
+#include "partial_sum.h"
 
 /* cmocka 1.1 has no floating-point assertion; the negated test also
  * fails on NaN. */
@@ -53,6 +54,7 @@ static int cal_read(cs_cal *c, const char *name, const char *text, size_t len,
     }
     *c = *st.cal;              /* the counts move to c */
     free(st.cal);
+    free(st.leaf);
     return CS_OK;
 }
 
@@ -758,9 +760,13 @@ static void test_read_partial_errors(void **state)
             assert_int_equal(c.participants, 2);
             assert_int_equal(c.group[0].below[8], 1);
             assert_int_equal(c.link[0].unknown, 1);
-            char *again = partial(&c);
-            assert_string_equal(again, bad_states[i].text);
+            /* Written back with a leaf and a sha256 line, which the text
+             * (as written before there were any) lacks. */
+            char *again = partial(&c), *counts = strip_sums(again);
+            assert_string_equal(counts, bad_states[i].text);
+            assert_non_null(strstr(again, "\nleaf "));
             free(again);
+            free(counts);
             cs_cal_dispose(&c);
             continue;
         }

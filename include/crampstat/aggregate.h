@@ -39,6 +39,17 @@ typedef struct cs_agg_level {
     uint64_t m[CS_AGG_PATTERNS];  /* ... and milli-minutes */
 } cs_agg_level;
 
+/* One leaf state a state is made of: a state written from counts
+ * ('aggregate --partial', 'calories --partial') is a leaf; a merged state
+ * is made of its inputs' leaves (docs/partial-format.md). */
+typedef struct cs_agg_leaf {
+    char id[64];                  /* the SHA-256 of the leaf's own text, in
+                                     lower-case hex (no NUL) */
+    uint32_t from;                /* the caller's number for the input it was
+                                     read from (0 when read; merge numbers
+                                     its files, to name them) */
+} cs_agg_leaf;
+
 typedef struct cs_agg {
     char rules[1024];             /* cs_rules_fingerprint */
     int outcome;                  /* enum cs_outcome */
@@ -62,6 +73,11 @@ typedef struct cs_agg {
     struct cs_cal *cal;
     /* ---- which accumulators it holds: bit i = cs_acc_registry[i] ---- */
     unsigned have;
+    /* ---- the leaf states it is made of, sorted by id, distinct; none
+     * in a state counted here and not yet written (it is then a leaf
+     * of its own: its id is made when it is written) ---- */
+    cs_agg_leaf *leaf;
+    size_t nleaves;
 } cs_agg;
 
 /* An empty state: no accumulators. */
@@ -94,21 +110,31 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
 int cs_agg_mmin(cs_str duration, uint64_t *out);
 
 /* into += from; CS_EDATA when they do not hold the same accumulators,
- * when one refuses (different rules, outcome, by, adjust, groups), or on
- * a counter overflow. */
+ * when one refuses (different rules, outcome, by, adjust, groups), when
+ * they share a leaf state (its sessions would count twice), or on a
+ * counter overflow. into's leaves become the union of both. */
 int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
 /* The same, but from may be emptied: what can be handed over (the
  * participants' sums when into has none yet) is moved, not copied. */
 int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err);
+/* The index in into->leaf of a leaf state that from holds too, or -1:
+ * what merge would refuse, for a message that names both inputs. */
+long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from);
 /* Sort strata, levels and participants (the canonical order). */
 int cs_agg_finish(cs_agg *a, cs_error *err);
 
 /* The partial-state text (docs/partial-format.md, src/partial.c): a
- * magic line, one named, versioned section per accumulator, "end".
+ * magic line, one named, versioned section per accumulator, the "leaf"
+ * lines, the "sha256" line, "end". A state with no leaves is written as a
+ * leaf: its id is the SHA-256 of the text before its "leaf" line.
  * Appended to out; CS_OK, or out's error (out of memory, its cap). */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *out, cs_error *err);
 /* Parse untrusted partial-state text into a (made here; disposed on
- * failure); name is used in messages. */
+ * failure); name is used in messages. The "sha256" line is checked
+ * against the text before anything else; a state without "leaf" and
+ * "sha256" lines (as crampstat wrote format 3 before them) is read
+ * without that check, as a leaf whose id is the SHA-256 of its text
+ * before "end". */
 int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
                         size_t len, cs_error *err);
 

@@ -52,6 +52,9 @@ void cs_clu_remap_levels(cs_clu *c, const size_t *map, size_t nlevels);
 int cs_clu_finish(cs_clu *c, cs_error *err);
 
 size_t cs_clu_participants(const cs_clu *c);
+/* Participant i's id (0 <= i < cs_clu_participants): in id order once
+ * read from a state or finished. Borrowed from c. */
+cs_str cs_clu_id(const cs_clu *c, size_t i);
 /* Totals of every entry: cell[factor][state 0/1/2][sessions, cases,
  * mmin], and per level j and pattern k: pn[j * 64 + k] sessions,
  * py[j * 64 + k] cases, pm[j * 64 + k] milli-minutes (nlevels levels). */

@@ -71,6 +71,28 @@ static const cli_command report_command = {
     "report", report_help_head, report_options, 22, report_help_tail, 0
 };
 
+/* A leaf state that files[f] holds and an earlier file does too: its
+ * sessions would count twice. Name both files. */
+static int counted_twice(const cs_agg *total, const cs_agg *one,
+                         char **files, int f, cs_error *err)
+{
+    long i = cs_agg_shared_leaf(total, one);
+    const char *other;
+
+    if (i < 0)
+        return CS_OK;
+    other = files[total->leaf[i].from];
+    if (strcmp(other, files[f]) == 0)
+        return cs_error_at(err, CS_EDATA, (cs_pos){ files[f], 0, 0 },
+                           "cannot merge: the file is given twice, so its "
+                           "sessions would count twice: give each state once");
+    return cs_error_at(err, CS_EDATA, (cs_pos){ files[f], 0, 0 },
+                       "cannot merge: it and %s both hold the sessions of the "
+                       "state %.12s..., which would count twice: merge each "
+                       "state once (a merged state holds those it was made "
+                       "of)", other, total->leaf[i].id);
+}
+
 int cmd_merge(int argc, char **argv)
 {
     cli_parser parser;
@@ -98,6 +120,12 @@ int cmd_merge(int argc, char **argv)
             cs_agg_read_partial(have ? &one : &total, files[f], text.ptr,
                                 text.len, &err) < 0)
             goto done;
+        for (size_t i = 0; have && i < one.nleaves; i++)
+            one.leaf[i].from = (uint32_t)f;
+        if (have && counted_twice(&total, &one, files, f, &err) < 0) {
+            cs_agg_dispose(&one);
+            goto done;
+        }
         if (have) {
             int rc = cs_agg_merge_move(&total, &one, &err);
             cs_agg_dispose(&one);

@@ -31,8 +31,8 @@ for k in 0 1 2; do
 done
 cs merge "$T/r0.partial" "$T/r1.partial" "$T/r2.partial" >"$T/m1.partial"
 cs merge "$T/r2.partial" "$T/r1.partial" "$T/r0.partial" >"$T/m2.partial"
-check_file "session shards merge to the single-pass state" "$T/single.partial" "$T/m1.partial"
-check_file "... in another order too" "$T/single.partial" "$T/m2.partial"
+check_counts "session shards merge to the single-pass state" "$T/single.partial" "$T/m1.partial"
+check_counts "... in another order too" "$T/single.partial" "$T/m2.partial"
 for p in month week; do
     cs report --format json --period "$p" "$T/m2.partial" >"$T/merged.$p.json"
     check_file "merged JSON report equals single pass (--period $p)" \
@@ -106,16 +106,19 @@ check_grep "bad bands: file:line:col" "bad.rules:2:26: dose.warmup_min: 5 does n
 cs rules | grep -q '^dose.heat_index_c = -inf,27,32,39,51$' && ok "crampstat rules prints the bands" \
     || bad "crampstat rules does not print the heat-index bands"
 
-# Damaged states are refused.
+# Damaged states are refused, also when their sha256 line was made again.
 awk '/^band warmup_min 2 / && !done { $4 = $4 + 1; done = 1 } { print }' "$T/r0.partial" >"$T/edit.partial"
+resum "$T/edit.partial"
 cs report "$T/edit.partial" >/dev/null 2>"$T/edit.err"
 check "edited band: exit 65" 65 $?
 check_grep "edited band: message" "edit.partial:.*dose warmup_min: the bands count" "$T/edit.err"
 awk '/^day / && !done { $3 = $3 + 1; done = 1 } { print }' "$T/r0.partial" >"$T/eday.partial"
+resum "$T/eday.partial"
 cs report "$T/eday.partial" >/dev/null 2>"$T/eday.err"
 check "edited day: exit 65" 65 $?
 check_grep "edited day: message" "the days count" "$T/eday.err"
 awk '/^dp / && !done { sub(/:0( |$)/, ":1 "); done = 1 } { print }' "$T/r0.partial" | sed 's/ $//' >"$T/edp.partial"
+resum "$T/edp.partial"
 cs report "$T/edp.partial" >/dev/null 2>"$T/edp.err"
 check "edited participant band counts: exit 65" 65 $?
 check_grep "edited participant band counts: message" "participants' dose-response counts do not add up" "$T/edp.err"

@@ -35,6 +35,27 @@ check_grep() {
     fi
 }
 
+# check_counts NAME EXPECTED_STATE ACTUAL_STATE: two partial states hold
+# the same counts: the same bytes but for their leaf and sha256 lines
+# (which say which states they were made of).
+check_counts() {
+    if cmp -s <(grep -v '^leaf \|^sha256 ' "$2") <(grep -v '^leaf \|^sha256 ' "$3")
+    then ok "$1"; else
+        bad "$1: the counts of $3 differ from $2's"
+        diff <(grep -v '^leaf \|^sha256 ' "$2") <(grep -v '^leaf \|^sha256 ' "$3") | head -20
+    fi
+}
+
+# resum FILE: the partial state FILE's sha256 line made again for the text
+# before it, as a deliberate editor would, so that what refuses the edit
+# is a check of its numbers (a state without the line is left alone).
+resum() {
+    grep -q '^sha256 ' "$1" || return 0
+    local sum
+    sum=$(sed '/^sha256 /,$d' "$1" | sha256sum | cut -c1-64)
+    sed -i "s/^sha256 .*/sha256 $sum/" "$1"
+}
+
 # A script that ctest runs in parts (tests/CMakeLists.txt,
 # CS_CLI_TEST_PARTS) gets CS_PART=I/P: it numbers its units of work 0, 1,
 # 2, ... and runs those for which "in_part N" holds, N mod P = I - 1, so

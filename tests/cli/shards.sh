@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End to end: the sample data split into 4 shards by participant, each
 # aggregated to a partial state, merged in different orders: the report
-# equals the single pass byte for byte. And 1000 copies of one state merge
-# to exactly 1000 times its counts.
+# equals the single pass byte for byte. And 1000 states of the same counts
+# (of inputs named apart) merge to exactly 1000 times those counts.
 . "$(dirname "$0")/lib.sh"
 cd "$CS_SRC"
 S=sample-data
@@ -57,7 +57,8 @@ cs merge <"$T/orderC" >"$T/orderD"
 check_file "merged states are canonical (A = B)" "$T/orderA" "$T/orderB"
 check_file "merged states are canonical (A = C)" "$T/orderA" "$T/orderC"
 check_file "merge of one state from stdin is the identity" "$T/orderC" "$T/orderD"
-check_file "merged state = single-pass state" "$T/single.partial" "$T/orderA"
+check_counts "merged state = single-pass state" "$T/single.partial" "$T/orderA"
+check "the merged state lists the four shards" 4 "$(grep -c '^leaf ' "$T/orderA")"
 for o in A B C; do
     for fmt in json pretty; do
         cs report --format "$fmt" "$T/order$o" >"$T/report$o.$fmt"
@@ -95,14 +96,41 @@ cs merge "$T/s1.partial" "$T/cut.partial" >/dev/null 2>"$T/e65c"
 check "merge of a truncated state: 65" 65 $?
 check_grep "truncated message" 'cut.partial:5: the state is truncated' "$T/e65c"
 
-# ---- 1000 copies -----------------------------------------------------------
-head -n 301 "$T/tagged.csv" |
-    cs aggregate -q --partial --by sex --input-name small >"$T/small.partial"
+# ---- 1000 states of the same counts ----------------------------------------
+# One state given 1000 times is refused (its sessions would count 1000
+# times); 1000 inputs with the same rows, named apart, are 1000 states.
+# aggregate writes two of them; the others are the same text with the
+# input's name, leaf id and sha256 line made by python (one process, not
+# 1000 crampstat runs: memcheck.sh runs this script under valgrind), and
+# they are checked to be what aggregate writes.
+head -n 301 "$T/tagged.csv" >"$T/small.csv"
+cs aggregate -q --partial --by sex --input-name small <"$T/small.csv" >"$T/small.partial"
+for i in 0001 0002; do
+    cs aggregate -q --partial --by sex --input-name "small-$i" <"$T/small.csv" \
+        >"$T/agg-$i.partial"
+done
+python3 - "$T" <<'PY'
+import hashlib, sys
+d = sys.argv[1]
+text = open(d + "/agg-0001.partial", "rb").read()
+body = text[:text.index(b"\nleaf ") + 1].replace(b"\ninput :small-0001\n", b"\ninput :%s\n")
+for i in range(1, 1001):
+    b = body.replace(b"%s", b"small-%04d" % i)
+    b += b"leaf " + hashlib.sha256(b).hexdigest().encode() + b"\n"
+    b += b"sha256 " + hashlib.sha256(b).hexdigest().encode() + b"\nend\n"
+    open(d + "/small-%04d.partial" % i, "wb").write(b)
+PY
+check_file "a state made by python = aggregate's (0001)" "$T/agg-0001.partial" "$T/small-0001.partial"
+check_file "a state made by python = aggregate's (0002)" "$T/agg-0002.partial" "$T/small-0002.partial"
 args=()
-for i in $(seq 1000); do args+=("$T/small.partial"); done
+for i in $(seq -w 1000); do args+=("$T/small-$i.partial"); done
 cs merge "${args[@]}" >"$T/x1000.partial"
 check "merge of 1000 states exit" 0 $?
-# Every count times 1000, by awk (rows: both; cell: sessions, cases,
+check "... lists 1000 leaves" 1000 "$(grep -c '^leaf ' "$T/x1000.partial")"
+cs merge "$T/small-0001.partial" "${args[@]}" >/dev/null 2>"$T/e1001"
+check "... and one of them again is refused" 65 $?
+check_grep "... naming both" "small-0001.partial: cannot merge: the file is given twice" "$T/e1001"
+# Every count times 1000, by awk, and the 1000 inputs (rows: both; cell: sessions, cases,
 # exposure; pattern: n, y and exposure, not the bits; a participant's
 # entries: sessions, cases and exposure, not the key; the dose-response
 # and per-day counts, not the bands or dates).
@@ -137,8 +165,9 @@ awk '$1 == "rows" { printf "rows %.0f %.0f\n", $2 * 1000, $3 * 1000; next }
                        line = line sprintf(" %.0f/%.0f", e[1] * 1000, e[2] * 1000)
                    }
                    print line; next }
+     $1 == "input" { for (i = 1; i <= 1000; i++) printf "input :small-%04d\n", i; next }
      { print }' "$T/small.partial" >"$T/want1000.partial"
-check_file "1000 copies = counts x 1000" "$T/want1000.partial" "$T/x1000.partial"
+check_counts "1000 states = counts x 1000" "$T/want1000.partial" "$T/x1000.partial"
 check "rows x 1000" "rows 300000 $(($(awk '$1 == "rows" { print $3 }' "$T/small.partial") * 1000))" \
     "$(grep '^rows ' "$T/x1000.partial")"
 small_f=$(awk '$0 == "stratum :F" { s = 1; next } /^stratum/ { s = 0 }

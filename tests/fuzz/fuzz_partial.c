@@ -1,11 +1,13 @@
 /* libFuzzer harness: the partial-state reader on untrusted text, every
  * section of every accumulator. A state that reads must write back, read
- * again and write the same bytes (the format round-trips), merge with
- * itself (or refuse with an overflow error), and render as a report in
- * every format. */
+ * again and write the same bytes (the format round-trips), be refused as
+ * a merge with itself, merge with a copy that has forgotten its leaves
+ * (or refuse with an overflow error), and render as a report in every
+ * format. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/report.h>
@@ -26,8 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(cs_agg_read_partial(&b, "again", t1.ptr, t1.len, &err) == CS_OK);
     assert(cs_agg_write_partial(&b, &t2, NULL) == CS_OK);
     assert(t1.len == t2.len && memcmp(t1.ptr, t2.ptr, t1.len) == 0);
-    /* Merge a copy into itself: exact doubling, or a clean overflow. */
+    /* The same state twice is refused; a copy whose leaves are forgotten
+     * (another state of the same counts) merges into it: exact doubling,
+     * or a clean overflow. */
     assert(cs_agg_read_partial(&c, "copy", t1.ptr, t1.len, &err) == CS_OK);
+    assert(cs_agg_merge(&c, &b, &err) == CS_EDATA);
+    memset(&err, 0, sizeof err);
+    free(c.leaf);
+    c.leaf = NULL;
+    c.nleaves = 0;
     if (cs_agg_merge(&c, &b, &err) < 0)
         assert(err.code == CS_EDATA);
     else

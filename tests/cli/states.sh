@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# End to end: partial states that merge and report must refuse, and those
+# they must still take. One state counted twice (given twice; a total
+# merged again with a part of it; the same data aggregated twice); a state
+# changed after it was written (every digit, one at a time); a state whose
+# numbers were edited and its sha256 line made again, one check of
+# docs/partial-format.md at a time; and a state written before the leaf
+# and sha256 lines, which is still read.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+cs() { "$CRAMPSTAT" "$@"; }
+
+# A small data set: 6 participants, its tagged sessions, and three shards
+# of them (by rows, each with the header).
+cs gen --participants 6 --seed 3 --out-dir "$T" >/dev/null
+cs join -q --survey survey.csv.gz exercise.csv.gz | cs tag -q >tagged.csv
+check "tagged sessions" 115 "$(wc -l <tagged.csv)"
+awk -v dir="$T" 'NR == 1 { for (k = 0; k < 3; k++) print > (dir "/t" k ".csv"); next }
+    { print > (dir "/t" (NR % 3) ".csv") }' tagged.csv
+X=exercise.csv.gz
+for k in 0 1 2; do
+    cs aggregate -q --partial --input-name "$X" <t$k.csv >s$k.partial
+    check "shard $k state" 0 $?
+done
+cs aggregate -q --partial --input-name "$X" <tagged.csv >single.partial
+cs aggregate -q --partial --input-name "$X" <tagged.csv >again.partial
+check_file "the same data give the same bytes" single.partial again.partial
+
+# ---- three shards merge; the report is the single pass's ----------------------
+cs merge s0.partial s1.partial s2.partial >m.partial
+check "merge of three shards" 0 $?
+cs merge s2.partial s0.partial >m20.partial && cs merge m20.partial s1.partial >m201.partial
+check "merge of a merge and a shard" 0 $?
+check_file "merged in another order: the same bytes" m.partial m201.partial
+check "the merged state lists its three leaves" 3 "$(grep -c '^leaf ' m.partial)"
+check "... the shards' own" \
+    "$(grep -h '^leaf ' s0.partial s1.partial s2.partial | sort | paste -sd' ')" \
+    "$(grep '^leaf ' m.partial | paste -sd' ')"
+for fmt in pretty json; do
+    cs aggregate -q --input-name "$X" --format "$fmt" <tagged.csv >single.$fmt
+    cs report --format "$fmt" m.partial >merged.$fmt
+    check_file "merged report = single pass ($fmt)" single.$fmt merged.$fmt
+done
+cs analyze -q --survey survey.csv.gz --exercise "$X" >analyze.txt
+check "analyze begins with the merged report, byte for byte" 1 \
+    "$(cmp -s merged.pretty <(head -c "$(wc -c <merged.pretty)" analyze.txt) && echo 1)"
+
+# ---- one state counted twice ----------------------------------------------------
+# merge_refused NAME EXPECTED_STDERR STATE...: exit 65, that message, no output.
+merge_refused() {
+    local name=$1 want=$2
+    shift 2
+    cs merge "$@" >out.partial 2>err.txt
+    check "$name: exit 65" 65 $?
+    check "$name: message" "$want" "$(cat err.txt)"
+    check "$name: no output" 0 "$(wc -c <out.partial)"
+}
+leaf() { grep '^leaf ' "$1" | head -1 | cut -c6-17; }
+merge_refused "a state merged with itself" \
+    "crampstat: merge: s0.partial: cannot merge: the file is given twice, so its sessions would count twice: give each state once" \
+    s0.partial s0.partial
+cp s0.partial copy.partial
+merge_refused "a state merged with its copy" \
+    "crampstat: merge: copy.partial: cannot merge: it and s0.partial both hold the sessions of the state $(leaf s0.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    s0.partial s1.partial copy.partial
+merge_refused "a total merged again with a part of it" \
+    "crampstat: merge: s1.partial: cannot merge: it and m.partial both hold the sessions of the state $(leaf s1.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    m.partial s1.partial
+merge_refused "a part merged again with a total of it" \
+    "crampstat: merge: m.partial: cannot merge: it and s1.partial both hold the sessions of the state $(leaf s1.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    s1.partial m.partial
+cs merge s0.partial s1.partial >m01.partial
+cs merge s1.partial s2.partial >m12.partial
+merge_refused "two totals sharing a part" \
+    "crampstat: merge: m12.partial: cannot merge: it and m01.partial both hold the sessions of the state $(leaf s1.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    m01.partial m12.partial
+merge_refused "the same data aggregated twice" \
+    "crampstat: merge: again.partial: cannot merge: it and single.partial both hold the sessions of the state $(leaf single.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    single.partial again.partial
+# The cron job of the man page, run twice on one day.
+cp s0.partial total.partial
+cs merge -o total.partial total.partial s1.partial
+check "running total: the day's state is added" 0 $?
+cs merge -o total.partial total.partial s1.partial 2>err.txt
+check "running total: the same day again is refused" 65 $?
+check_grep "running total: ... naming both files" \
+    "s1.partial: cannot merge: it and total.partial both hold" err.txt
+check_file "running total: ... and the total stays as it was" m01.partial total.partial
+
+# ---- any digit changed: refused ---------------------------------------------------
+# Each digit of a small real state in turn made the next digit (9 -> 0):
+# report refuses every one (exit 65), naming the file and a line.
+cs aggregate -q --partial --input-name "$X" <t0.csv >small.partial
+python3 - "$CRAMPSTAT" small.partial >digits.txt <<'PY'
+import subprocess, sys
+crampstat, path = sys.argv[1], sys.argv[2]
+b = open(path, "rb").read()
+n = took = unnamed = 0
+for i, c in enumerate(b):
+    if not 48 <= c <= 57:
+        continue
+    f = bytearray(b)
+    f[i] = 48 + (c - 48 + 1) % 10
+    open("flip.partial", "wb").write(f)
+    r = subprocess.run([crampstat, "report", "flip.partial"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    n += 1
+    if r.returncode != 65:
+        took += 1
+        if took <= 3:
+            print("note: byte %d: exit %d" % (i, r.returncode), file=sys.stderr)
+    if not r.stderr.startswith(b"crampstat: report: flip.partial:") or \
+       not r.stderr.split(b":")[3].strip().isdigit():
+        unnamed += 1
+print(n, took, unnamed)
+PY
+read -r n took unnamed <digits.txt
+check "every digit changed ($n states): refused" "0 of $n taken" "$took of $n taken"
+check "... each with the file and line" 0 "$unnamed"
+
+# ---- numbers edited, the sha256 line made again: each check refuses ---------------
+# edited NAME AWK MESSAGE: s0.partial edited by AWK (which prints every
+# line), its sum made again: report exits 65 with MESSAGE (a grep pattern).
+edited() {
+    awk "$2" s0.partial >edit.partial
+    if cmp -s s0.partial edit.partial; then bad "$1: the edit changed nothing"; return; fi
+    resum edit.partial
+    cs report edit.partial >/dev/null 2>edit.err
+    check "$1: exit 65" 65 $?
+    check_grep "$1: message" "^crampstat: report: edit.partial:[0-9]*: $3" edit.err
+}
+# The first day with a session that is not a case, and one with a known
+# but unexposed main factor.
+edited "day cases" '$1 == "day" && $4 < $3 && !d { $4++; d = 1 } { print }' \
+    "the days count [0-9]* cases, the factor tables"
+edited "day exposure" '$1 == "day" && !d { $5++; d = 1 } { print }' \
+    "the days count [0-9]* milli-minutes, the factor tables"
+edited "day exposed count" '$1 == "day" && !d {
+        split($6, e, "/"); if (e[1] < e[2]) { $6 = (e[1] + 1) "/" e[2]; d = 1 } } { print }' \
+    "the days count [0-9]* sessions exposed to fatigue, the factor tables"
+check "every session has an RPE, none below its bands" "dose intensity_rpe 1 1,4,7,9 0 0" \
+    "$(grep '^dose intensity_rpe ' s0.partial)"
+edited "band exposure" '$1 == "band" && $2 == "intensity_rpe" && !d { $6++; d = 1 } { print }' \
+    "dose intensity_rpe: the bands count [0-9]* cases and [0-9]* milli-minutes, the factor tables"
+edited "dp id not a participant" '$1 == "dp" && !d { $2 = $2 "9"; d = 1 } { print }' \
+    "participant \"P[0-9]*\" has a \"[dp]*\" line but no \"[dp]*\" line"
+edited "dp ids out of order" '$1 == "dp" { n++; if (n == 1) { a = $0; next } if (n == 2) { print; print a; next } } { print }' \
+    "dp: participant \"P[0-9]*\" is out of order"
+edited "outcome against the rules" '$1 == "outcome" { $2 = "any" } { print }' \
+    "outcome any, but the rules line says outcome=hamstring"
+
+# ---- a state written before the leaf and sha256 lines ----------------------------
+grep -v '^leaf \|^sha256 ' s0.partial >old.partial
+cs report old.partial >old.pretty
+check "an old state is read" 0 $?
+cs report s0.partial >new.pretty
+check_file "... and reports as before" new.pretty old.pretty
+cs merge old.partial >upgraded.partial
+check "merge of an old state" 0 $?
+check_file "... writes it with its leaf and sha256 lines, as aggregate now does" \
+    s0.partial upgraded.partial
+merge_refused "an old state and its new copy" \
+    "crampstat: merge: s0.partial: cannot merge: it and old.partial both hold the sessions of the state $(leaf s0.partial)..., which would count twice: merge each state once (a merged state holds those it was made of)" \
+    old.partial s0.partial
+awk '$1 == "day" && $4 < $3 && !d { $4++; d = 1 } { print }' old.partial >old-edit.partial
+cs report old-edit.partial >/dev/null 2>old-edit.err
+check "an old state's numbers are checked too" 65 $?
+grep -v '^sha256 ' s0.partial >nosum.partial
+cs report nosum.partial >/dev/null 2>nosum.err
+check "leaf lines without the sha256 line: 65" 65 $?
+check_grep "... message" "nosum.partial:[0-9]*: the sha256 line is missing" nosum.err
+
+finish
