@@ -127,9 +127,28 @@ static void names(char *d, size_t cap, unsigned have)
                                   cs_acc_registry[i]->name);
 }
 
+int cs_agg_counts_nothing(const cs_agg *a)
+{
+    if (a->rows)
+        return 0;
+    if (a->cal) {
+        if (a->cal->participants)
+            return 0;
+        for (int d = 0; d < CS_CAL_DIR_N; d++)
+            if (a->cal->link[d].sessions || a->cal->link[d].unknown)
+                return 0;
+    }
+    return 1;
+}
+
 long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from)
 {
     size_t i = 0, j = 0;
+
+    /* A state that counts nothing counts nothing twice either: empty
+     * shards (more shards than participants) all have the same text. */
+    if (cs_agg_counts_nothing(into) || cs_agg_counts_nothing(from))
+        return -1;
 
     /* Both sorted: one walk. */
     while (i < into->nleaves && j < from->nleaves) {
@@ -151,6 +170,12 @@ static int merge_leaves(cs_agg *into, const cs_agg *from, cs_error *err)
     size_t i = 0, j = 0, k = 0, n = into->nleaves + from->nleaves;
     cs_agg_leaf *u;
 
+    if (cs_agg_counts_nothing(from))
+        return CS_OK;                  /* nothing of it to count twice */
+    if (cs_agg_counts_nothing(into)) {
+        into->nleaves = 0;             /* its leaves name no sessions */
+        n = from->nleaves;
+    }
     if (from->nleaves == 0)
         return CS_OK;
     if (!(u = malloc(n * sizeof *u)))

@@ -118,8 +118,12 @@ int cs_agg_merge(cs_agg *into, const cs_agg *from, cs_error *err);
  * participants' sums when into has none yet) is moved, not copied. */
 int cs_agg_merge_move(cs_agg *into, cs_agg *from, cs_error *err);
 /* The index in into->leaf of a leaf state that from holds too, or -1:
- * what merge would refuse, for a message that names both inputs. */
+ * what merge would refuse, for a message that names both inputs. A
+ * state that counts nothing shares nothing: empty shards all have the
+ * same text, and merging them changes no count. */
 long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from);
+/* Whether a counts no session and no survey participant. */
+int cs_agg_counts_nothing(const cs_agg *a);
 /* Sort strata, levels and participants (the canonical order). */
 int cs_agg_finish(cs_agg *a, cs_error *err);
 

@@ -87,6 +87,27 @@ check_grep "running total: ... naming both files" \
     "s1.partial: cannot merge: it and total.partial both hold" err.txt
 check_file "running total: ... and the total stays as it was" m01.partial total.partial
 
+# ---- states that count nothing ---------------------------------------------------
+# Empty shards (more shards than participants) all have the same text and
+# so the same leaf; merging them counts nothing twice and is not refused,
+# in any order with the others.
+head -1 tagged.csv > empty.csv
+cs aggregate -q --partial --input-name "$X" <empty.csv >e1.partial
+cs aggregate -q --partial --input-name "$X" <empty.csv >e2.partial
+check_file "two empty shards: the same bytes" e1.partial e2.partial
+for order in "e1 e2" "e1 s0 s1 e2 s2" "s0 e1 s1 s2 e2" "e1 e2 s0 s1 s2"; do
+    cs merge $(for x in $order; do echo "$x.partial"; done) >me.partial 2>err.txt
+    check "merge $order: taken" "0 " "$? $(cat err.txt)"
+done
+cs report --format json me.partial >me.json
+check_file "empty shards change no count: the report is the single pass's" single.json me.json
+check "... and add no leaf" 3 "$(grep -c '^leaf ' me.partial)"
+cs merge e1.partial e2.partial >ee.partial && cs merge ee.partial e1.partial >/dev/null
+check "a merge of empty states merged with one of them: taken" 0 $?
+merge_refused "a shard given twice beside empty ones" \
+    "crampstat: merge: s0.partial: cannot merge: the file is given twice, so its sessions would count twice: give each state once" \
+    e1.partial s0.partial e2.partial s0.partial
+
 # ---- any digit changed: refused ---------------------------------------------------
 # Each digit of a small real state in turn made the next digit (9 -> 0):
 # report refuses every one (exit 65), naming the file and a line.
