@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <crampstat/period.h>
+#include <crampstat/value.h>
 #include <crampstat/source.h>
 #include "cli.h"
 
@@ -248,10 +249,8 @@ int cli_help(const cli_command *c)
 
 int cli_parse_double(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    return (*s && *end == '\0' && errno == 0) ? 0 : -1;
+    /* A plain decimal, as in rules files: no exponent, hex, inf or nan. */
+    return cs_parse_decimal((cs_str){ s, strlen(s) }, out);
 }
 
 int cli_parse_u64(const char *s, unsigned long long *out)

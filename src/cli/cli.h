@@ -95,7 +95,8 @@ const char *cli_bad_option(void);
 /* Print the command's help (head, one entry per option, tail); returns 0
  * or 74 as cli_print_help. */
 int cli_help(const cli_command *c);
-/* Parse a number option; returns 0 or -1. */
+/* Parse a number option, a plain decimal (no exponent, hex, inf or
+ * nan); returns 0 or -1. */
 int cli_parse_double(const char *s, double *out);
 int cli_parse_u64(const char *s, unsigned long long *out);
 

@@ -32,11 +32,13 @@ static const cli_opt options[] = {
       "the participant; crude and marginal values are\n"
       "smaller" },
     { 'd', 1, "out-dir", "DIR",
-      "where to write (default: .; made if missing)" },
+      "where to write (default: .; made if missing, in\n"
+      "a folder that exists)" },
     { 't', 1, "truth", NULL,
       "print the planted model as JSON on stdout\n"
       "(with --out-dir, after writing the files, with\n"
-      "the realised counts)" },
+      "the realised counts; without it, no files are\n"
+      "written)" },
     CLI_OPT_HELP,
     { 0 }
 };
@@ -67,21 +69,26 @@ int cmd_gen(int argc, char **argv)
     while ((opt = cli_getopt(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'n':
-            if (cli_parse_u64(optarg, &u) < 0 || u == 0)
+            if (cli_parse_u64(optarg, &u) < 0 || u == 0 ||
+                u > CS_GEN_MAX_PARTICIPANTS)
                 return cli_usage("gen", "--participants wants a whole number "
-                                 "above 0, not '%s'", optarg);
+                                 "from 1 to %u, not '%s'",
+                                 CS_GEN_MAX_PARTICIPANTS, optarg);
             o.participants = u;
             break;
         case 's':
             if (cli_parse_u64(optarg, &u) < 0)
-                return cli_usage("gen", "--seed wants a whole number, not "
-                                 "'%s'", optarg);
+                return cli_usage("gen", "--seed wants a whole number from 0 "
+                                 "to 18446744073709551615, not '%s'", optarg);
             o.seed = u;
             break;
         case 'm':
-            if (cli_parse_double(optarg, &o.sessions_per_participant) < 0)
-                return cli_usage("gen", "--sessions-mean wants a number, not "
-                                 "'%s'", optarg);
+            if (cli_parse_double(optarg, &o.sessions_per_participant) < 0 ||
+                !(o.sessions_per_participant >= 0 &&
+                  o.sessions_per_participant <= CS_GEN_MAX_SESSIONS_MEAN))
+                return cli_usage("gen", "--sessions-mean wants a number from "
+                                 "0 to %g, not '%s'", CS_GEN_MAX_SESSIONS_MEAN,
+                                 optarg);
             break;
         case 'f':
             if (cli_parse_double(optarg, &o.frailty_sd) < 0 ||

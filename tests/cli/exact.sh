@@ -94,4 +94,20 @@ check "join: the reasons" "$want" "$(grep 'exr\.csv,' "$T/rj.csv" | reasons)"
 cs analyze -q -S "$T/svr.csv" -e "$T/exr.csv" --rejects "$T/rj2.csv" >/dev/null
 check "analyze: the same reasons" "$want" "$(grep 'exr\.csv,' "$T/rj2.csv" | reasons)"
 
+# ---- gen's arguments: each range in the message, numbers as plain decimals
+# (0x10 and 1e2 were taken; -s -1 was "not a whole number"; the ranges of
+# -n and -m came later, without the value or the hint).
+gen_bad() {   # gen_bad ARGS EXPECTED_FIRST_LINE
+    cs gen $1 -d "$T/genbad" >/dev/null 2>"$T/err"
+    check "gen $1: usage error, nothing made" "64 no" "$? $([ -e "$T/genbad" ] && echo yes || echo no)"
+    check "gen $1: message" "$2" "$(head -1 "$T/err")"
+    check "gen $1: the hint" "Try 'crampstat gen --help'." "$(sed -n 2p "$T/err")"
+}
+gen_bad "-m 0x10" "crampstat: gen: --sessions-mean wants a number from 0 to 10000, not '0x10'"
+gen_bad "-m 1e2" "crampstat: gen: --sessions-mean wants a number from 0 to 10000, not '1e2'"
+gen_bad "-m nan" "crampstat: gen: --sessions-mean wants a number from 0 to 10000, not 'nan'"
+gen_bad "-m 10001" "crampstat: gen: --sessions-mean wants a number from 0 to 10000, not '10001'"
+gen_bad "-n 100000001" "crampstat: gen: --participants wants a whole number from 1 to 100000000, not '100000001'"
+gen_bad "-s -1" "crampstat: gen: --seed wants a whole number from 0 to 18446744073709551615, not '-1'"
+
 finish
