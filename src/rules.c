@@ -20,47 +20,48 @@ static const struct key {
     size_t off;
     double lo, hi;
     const char *doc;
+    int whole;   /* whole numbers only: intensity_rpe is 1 to 10 in steps of 1 */
 } keys[] = {
     { "fatigue.unconditioned", K_BOOL, offsetof(cs_rules, fatigue_unconditioned), 0, 1,
-      "unconditioned participants are exposed to fatigue (yes/no)" },
+      "unconditioned participants are exposed to fatigue (yes/no)", 0 },
     { "fatigue.seasonal_rpe", K_NUM, offsetof(cs_rules, fatigue_seasonal_rpe), 1, 10,
-      "a seasonal-sport player is exposed at intensity_rpe >= this" },
+      "a seasonal-sport player is exposed at intensity_rpe >= this", 1 },
     { "fatigue.long_duration_min", K_NUM, offsetof(cs_rules, fatigue_long_duration_min), 0, 1440,
-      "a session at least this long (minutes) ..." },
+      "a session at least this long (minutes) ...", 0 },
     { "fatigue.long_rpe", K_NUM, offsetof(cs_rules, fatigue_long_rpe), 1, 10,
-      "... and at intensity_rpe >= this is exposed" },
+      "... and at intensity_rpe >= this is exposed", 1 },
     { "tightness.sedentary", K_BOOL, offsetof(cs_rules, tightness_sedentary), 0, 1,
-      "sedentary participants are exposed to tightness (yes/no)" },
+      "sedentary participants are exposed to tightness (yes/no)", 0 },
     { "tightness.warmup_min", K_NUM, offsetof(cs_rules, tightness_warmup_min), 0, 240,
-      "no stretching and a warm-up shorter than this (minutes) is exposed" },
+      "no stretching and a warm-up shorter than this (minutes) is exposed", 0 },
     { "heat.heat_index_c", K_NUM, offsetof(cs_rules, heat_index_c), -60, 150,
-      "NOAA heat index (degrees C) at or above which a session is exposed" },
+      "NOAA heat index (degrees C) at or above which a session is exposed", 0 },
     { "dehydration.fluid_ml_per_h", K_NUM, offsetof(cs_rules, dehydration_fluid_ml_per_h), 0, 100000,
-      "drinking less than this (ml per hour of exercise) ..." },
+      "drinking less than this (ml per hour of exercise) ...", 0 },
     { "dehydration.min_duration_min", K_NUM, offsetof(cs_rules, dehydration_min_duration_min), 0, 1440,
-      "... in a session at least this long (minutes) is exposed" },
+      "... in a session at least this long (minutes) is exposed", 0 },
     { "electrolyte.calcium_mg", K_NUM, offsetof(cs_rules, electrolyte_calcium_mg), 0, 10000,
-      "usual calcium intake below this (mg/day) is exposed ..." },
+      "usual calcium intake below this (mg/day) is exposed ...", 0 },
     { "electrolyte.potassium_mg", K_NUM, offsetof(cs_rules, electrolyte_potassium_mg), 0, 10000,
-      "... and so is potassium intake below this (mg/day)" },
+      "... and so is potassium intake below this (mg/day)", 0 },
     { "outcome", K_OUTCOME, offsetof(cs_rules, outcome), 0, 1,
-      "hamstring (cramp = yes and cramp_muscle = hamstring) or any (cramp = yes)" },
-#define DOSE_KEYS(e, name, lo, hi, what) \
+      "hamstring (cramp = yes and cramp_muscle = hamstring) or any (cramp = yes)", 0 },
+#define DOSE_KEYS(e, name, lo, hi, what, whole) \
     { "dose." name, K_CUTS, offsetof(cs_rules, dose[e]), lo, hi, \
       "dose-response bands of " name ": their lower bounds, strictly " \
-      "increasing (" what ")" }, \
+      "increasing (" what ")", whole }, \
     { "dose." name ".reference", K_REF, offsetof(cs_rules, dose[e]), 1, \
       CS_DOSE_MAXBANDS, "the band (1 = first) that " name "'s risk ratios " \
-      "are taken against" }
-    DOSE_KEYS(CS_DOSE_RPE, "intensity_rpe", 1, 10, "Borg CR10"),
+      "are taken against", 0 }
+    DOSE_KEYS(CS_DOSE_RPE, "intensity_rpe", 1, 10, "Borg CR10", 1),
     DOSE_KEYS(CS_DOSE_HEAT, "heat_index_c", -60, 150,
               "degrees C; NOAA: caution 27, extreme caution 32, danger 39, "
-              "extreme danger 51; the first may be -inf"),
-    DOSE_KEYS(CS_DOSE_FLUID, "fluid_ml_per_h", 0, 100000, "ml per hour"),
-    DOSE_KEYS(CS_DOSE_WARMUP, "warmup_min", 0, 240, "minutes"),
-    DOSE_KEYS(CS_DOSE_DURATION, "duration_min", 0, 1440, "minutes"),
-    DOSE_KEYS(CS_DOSE_CALCIUM, "calcium_mg", 0, 10000, "mg per day"),
-    DOSE_KEYS(CS_DOSE_POTASSIUM, "potassium_mg", 0, 10000, "mg per day"),
+              "extreme danger 51; the first may be -inf", 0),
+    DOSE_KEYS(CS_DOSE_FLUID, "fluid_ml_per_h", 0, 100000, "ml per hour", 0),
+    DOSE_KEYS(CS_DOSE_WARMUP, "warmup_min", 0, 240, "minutes", 0),
+    DOSE_KEYS(CS_DOSE_DURATION, "duration_min", 0, 1440, "minutes", 0),
+    DOSE_KEYS(CS_DOSE_CALCIUM, "calcium_mg", 0, 10000, "mg per day", 0),
+    DOSE_KEYS(CS_DOSE_POTASSIUM, "potassium_mg", 0, 10000, "mg per day", 0),
 #undef DOSE_KEYS
 };
 
@@ -126,6 +127,11 @@ static int set_cuts(cs_dose_cuts *d, const struct key *k, cs_str v,
             return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
                                "%s: %.*s is outside %g ... %g", k->name,
                                (int)w.len, w.ptr, k->lo, k->hi);
+        else if (k->whole && x != floor(x))
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
+                               "%s: %.*s is not a whole number "
+                               "(intensity_rpe is 1 to 10 in steps of 1)",
+                               k->name, (int)w.len, w.ptr);
         if (c.n && !(x > c.cut[c.n - 1]))
             return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, wc },
                                "%s: %.*s does not increase on the bound "
@@ -174,6 +180,11 @@ static int set_key(cs_rules *r, const struct key *k, cs_str v, const char *name,
             return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, col },
                                "%s: %.*s is outside %g ... %g", k->name,
                                (int)v.len, v.ptr, k->lo, k->hi);
+        if (k->whole && x != floor(x))
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ name, line, col },
+                               "%s: %.*s is not a whole number "
+                               "(intensity_rpe is 1 to 10 in steps of 1)",
+                               k->name, (int)v.len, v.ptr);
         *(double *)(base + k->off) = x;
         return CS_OK;
     case K_CUTS:
@@ -221,6 +232,11 @@ int cs_rules_parse(cs_rules *r, const char *name, const char *text,
     const char *p = text, *end = text + len;
     unsigned long line = 0;
     unsigned char seen[NKEYS] = {0};
+
+    /* A UTF-8 byte order mark, as some editors write: not part of the
+     * first key (columns count after it). */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        p += 3;
     unsigned long seen_line[NKEYS] = {0};
 
     while (p < end) {

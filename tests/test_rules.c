@@ -126,6 +126,10 @@ static const struct {
       "tightness.warmup_min = 0\n", -60, 0, 1, CS_OUTCOME_ANY },
     { "value with '=' after a comment", "heat.heat_index_c = 33 # = 91.4 F\n",
       33, 7, 0, CS_OUTCOME_ANY },
+    /* A UTF-8 byte order mark before the first key (it was read as part
+     * of the key: "unknown key"). */
+    { "byte order mark", "\xef\xbb\xbfheat.heat_index_c = 33\n", 33, 7, 0,
+      CS_OUTCOME_ANY },
 };
 
 static void test_rules_parse_over(void **state)
@@ -178,6 +182,18 @@ static const struct {
     /* "fatigue.seasonal_rpe = " is 23 bytes. */
     { "above range", "fatigue.seasonal_rpe = 11\n", 1, 24,
       "fatigue.seasonal_rpe: 11 is outside 1 ... 10" },
+    /* intensity_rpe is whole: 7.5 acted as 8 without a word. */
+    { "half an rpe", "fatigue.seasonal_rpe = 7.5\n", 1, 24,
+      "fatigue.seasonal_rpe: 7.5 is not a whole number (intensity_rpe is 1 "
+      "to 10 in steps of 1)" },
+    { "half an rpe, long", "fatigue.long_rpe = 8.01\n", 1, 20,
+      "fatigue.long_rpe: 8.01 is not a whole number" },
+    /* "dose.intensity_rpe = 1, " is 24 bytes. */
+    { "half an rpe band", "dose.intensity_rpe = 1, 4.5\n", 1, 25,
+      "dose.intensity_rpe: 4.5 is not a whole number" },
+    /* the BOM is not a column: "heat.heat_index_c = " after it. */
+    { "bad number after a byte order mark", "\xef\xbb\xbfheat.heat_index_c = x\n",
+      1, 21, "heat.heat_index_c: \"x\" is not a number" },
     { "below range", "fatigue.seasonal_rpe = 0.5\n", 1, 24,
       "fatigue.seasonal_rpe: 0.5 is outside 1 ... 10" },
     { "negative minutes", "# x\ntightness.warmup_min = -1\n", 2, 24,
