@@ -597,8 +597,9 @@ static int render_text(const crep *r, cs_buf *b)
                 uint64_t k = i < CS_GOAL_N ? r->goal[g][i] : r->n[g];
                 char pct[32];
                 cs_fmt_disp(pct, sizeof pct, 100 * share(k, r->n[g]), 1);
-                snprintf(cellv[2 + g], sizeof cellv[2 + g], "%llu %s%%",
-                         (unsigned long long)k, pct);
+                /* An empty group has no share: "0 -", as elsewhere. */
+                snprintf(cellv[2 + g], sizeof cellv[2 + g], "%llu %s%s",
+                         (unsigned long long)k, pct, r->n[g] ? "%" : "");
             }
             cs_table_add(&t, cells);
         }

@@ -326,4 +326,14 @@ cs calories -q -o "$T/nodir/x.json" "$S/survey.csv.gz" 2>"$T/e9"
 check "unwritable -o exits 74" 74 $?
 set -e
 
+# A group with nobody has no share: "0 -", not "0 -%" (as the target
+# table and the JSON's null say).
+gzip -dc "$S/survey.csv.gz" | awk -F, 'NR == 1 || $3 == "F"' > "$T/women.csv"
+cs calories -q "$T/women.csv" > "$T/women.txt"
+check "an empty group: every goal's M cell is 0 -" 9 \
+    "$(awk '/^Calorie goals/ { on = 1; next } on && /^$/ { exit }
+            on && $0 !~ /^goal / && $0 !~ /^all goals/ { if ($(NF - 3) == "0" && $(NF - 2) == "-") n++ }
+            END { print n + 0 }' "$T/women.txt")"
+check "an empty group: no '-%' anywhere" 0 "$(grep -c -- ' -%' "$T/women.txt")"
+
 finish
