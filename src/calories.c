@@ -291,7 +291,23 @@ int cs_cal_init(cs_cal *c, int by, cs_error *err)
                             "age_band or activity_level");
     c->by = by;
     c->ngroups = cs_cal_ngroups(by);
+    c->outcome = CS_CAL_OUTCOME_UNKNOWN;
     return CS_OK;
+}
+
+/* Whether c counts any tagged session (its outcome then matters). */
+static int has_sessions(const cs_cal *c)
+{
+    for (int d = 0; d < CS_CAL_DIR_N; d++)
+        if (c->link[d].sessions || c->link[d].unknown)
+            return 1;
+    return 0;
+}
+
+static const char *outcome_name(int o)
+{
+    return o == CS_OUTCOME_HAMSTRING ? "hamstring"
+         : o == CS_OUTCOME_ANY ? "any" : "not recorded";
 }
 
 void cs_cal_dispose(cs_cal *c)
@@ -355,6 +371,24 @@ int cs_cal_merge(cs_cal *into, const cs_cal *from, cs_error *err)
         return cs_error_set(err, CS_EDATA, "the states are grouped by "
                             "different columns (%s vs %s)",
                             cs_cal_by_name(into->by), cs_cal_by_name(from->by));
+    /* Risks of hamstring cramps and of any cramp do not add up. A state
+     * without tagged sessions (a survey's) goes with either. */
+    if (has_sessions(into) && has_sessions(from) &&
+        (into->outcome != from->outcome ||
+         into->outcome == CS_CAL_OUTCOME_UNKNOWN))
+        return cs_error_set(err, CS_EDATA, "the states count the cramp link "
+                            "of different outcomes (%s vs %s)%s",
+                            outcome_name(into->outcome),
+                            outcome_name(from->outcome),
+                            into->outcome == CS_CAL_OUTCOME_UNKNOWN ||
+                            from->outcome == CS_CAL_OUTCOME_UNKNOWN
+                            ? ": a state made before the outcome was recorded "
+                              "cannot be merged with another that counts "
+                              "tagged sessions; make it again with this "
+                              "crampstat (calories --outcome as tag had it)"
+                            : "");
+    if (!has_sessions(into))
+        into->outcome = from->outcome;
     /* Check every counter first, so that a failed merge leaves into as it
      * was. */
     {
@@ -483,6 +517,8 @@ static void cal_write(const cs_cal *c, cs_buf *b)
         cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
     cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n", CS_CAL_KCAL_MIN,
                   CS_CAL_KCAL_MAX, (unsigned long long)c->participants);
+    if (has_sessions(c) && c->outcome != CS_CAL_OUTCOME_UNKNOWN)
+        cs_buf_printf(b, "outcome %s\n", outcome_name(c->outcome));
     for (int d = 0; d < CS_CAL_DIR_N; d++)
         cs_buf_printf(b, "link %s %llu %llu %llu\n", cs_goal_direction_name(d),
                       (unsigned long long)c->link[d].sessions,
@@ -615,7 +651,7 @@ static int cal_read(cs_cal *c, pstate *t)
     pgroup pg[CS_CAL_GROUPS_MAX];
     cs_str line, rest, w;
     cs_buf expect;
-    unsigned long pline;
+    unsigned long pline, oline = 0;
     int rc, by, cur = -1;
     pstate *ps = t;
     cs_error *err = t->err;
@@ -663,6 +699,29 @@ static int cal_read(cs_cal *c, pstate *t)
     if (rest.len) {
         rc = perr(ps, ps->line, "text after the count");
         goto fail;
+    }
+    {
+        /* "outcome hamstring|any": which cramps the link counts; states
+         * written before it was recorded go on with the link lines. */
+        const char *at = ps->p;
+        unsigned long at_line = ps->line;
+        if ((rc = next_line(ps, &line)) < 0)
+            goto fail;
+        rest = line;
+        if (rc > 0 && cs_str_eq(word(&rest), "outcome")) {
+            if (cs_str_eq(rest, "hamstring"))
+                c->outcome = CS_OUTCOME_HAMSTRING;
+            else if (cs_str_eq(rest, "any"))
+                c->outcome = CS_OUTCOME_ANY;
+            else {
+                rc = perr(ps, ps->line, "outcome is hamstring or any");
+                goto fail;
+            }
+            oline = ps->line;
+        } else {
+            ps->p = at;
+            ps->line = at_line;
+        }
     }
     for (int d = 0; d < CS_CAL_DIR_N; d++) {
         cs_cal_link *l = &c->link[d];
@@ -772,6 +831,13 @@ static int cal_read(cs_cal *c, pstate *t)
     }
     if ((rc = check_totals(ps, c, pg, pline)) < 0)
         goto fail;
+    /* Canonical: the outcome is written exactly when tagged sessions
+     * are counted (a state without it is one written before it was). */
+    if (oline && !has_sessions(c)) {
+        rc = perr(ps, oline, "an outcome line in a state that counts no "
+                  "tagged session");
+        goto fail;
+    }
     cs_buf_dispose(&expect);
     return CS_OK;
 fail:
@@ -796,6 +862,9 @@ static int calories_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
         a->cal = NULL;
         return err->code;
     }
+    /* The outcome tag used: analyze's rules, or calories --outcome. */
+    if (o && o->rules)
+        a->cal->outcome = o->rules->outcome;
     return CS_OK;
 }
 

@@ -157,9 +157,32 @@ static const char target_text[] =
     "Mifflin-St Jeor BMR x activity multiplier + goal_lb_week x 3500 / 7, "
     "rounded to whole kcal (halves away from zero)";
 
-static const char outcome_text[] =
-    "the outcome column of tag: hamstring cramp unless tag ran with "
-    "--outcome any";
+/* What the cramp link counts, as the state records it. Without tagged
+ * sessions nothing is recorded (a survey's state), whatever the options
+ * said, so that 'calories' and 'calories --partial | report' agree. */
+static const char *outcome_text(const cs_cal *c, uint64_t sessions)
+{
+    if (!sessions)
+        return "the outcome column of tag (no tagged session is counted)";
+    switch (c->outcome) {
+    case CS_OUTCOME_HAMSTRING:
+        return "hamstring cramp (cramp = yes and cramp_muscle = hamstring), "
+               "the outcome column of tag";
+    case CS_OUTCOME_ANY:
+        return "any cramp (cramp = yes), the outcome column of tag "
+               "--outcome any";
+    default:
+        return "the outcome column of tag, not recorded in this state: "
+               "hamstring cramp unless tag ran with --outcome any";
+    }
+}
+
+/* The same in a few words, for the table's title. */
+static const char *outcome_short(const cs_cal *c)
+{
+    return c->outcome == CS_OUTCOME_HAMSTRING ? "hamstring cramps"
+         : c->outcome == CS_OUTCOME_ANY ? "any cramp" : "outcome not recorded";
+}
 
 /* ---- JSON -------------------------------------------------------------- */
 
@@ -221,7 +244,7 @@ static int render_json(const crep *r, cs_buf *b)
                   CS_CAL_BIN_KCAL, (unsigned long long)r->link_sessions,
                   (unsigned long long)(r->link_sessions - r->link_unknown),
                   (unsigned long long)r->link_unknown);
-    cs_json_str(b, outcome_text);
+    cs_json_str(b, outcome_text(c, r->link_sessions));
     j_key_num(b, "level", r->o->level);
     cs_buf_printf(b, ", \"risk_interval\": \"%s\"},\n"
                   "\"by\": \"%s\", \"participants\": %llu,\n"
@@ -698,9 +721,10 @@ static int render_text(const crep *r, cs_buf *b)
                      (unsigned long long)c->link[d].unknown);
             cs_table_add(&t, cells);
         }
-        snprintf(title, sizeof title, "Cramp risk by goal direction (%llu "
-                 "tagged sessions, %llu with the outcome unknown left out; "
-                 "%s interval)", (unsigned long long)r->link_sessions,
+        snprintf(title, sizeof title, "Cramp risk by goal direction (%s; "
+                 "%llu tagged sessions, %llu with the outcome unknown left "
+                 "out; %s interval)", outcome_short(c),
+                 (unsigned long long)r->link_sessions,
                  (unsigned long long)r->link_unknown,
                  o->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson");
         heading(b, md, title);

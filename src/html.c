@@ -1093,11 +1093,13 @@ static int cramp_link(cs_buf *b, const cs_cal *c, const hctx *h)
     if (total == 0)
         return CS_OK;
     cs_cal_link_compute(&ls, c, h->d->ro);
-    P(b, "<h3>Cramp risk by goal direction</h3>\n<p class=\"meta\">%llu "
+    P(b, "<h3>Cramp risk by goal direction</h3>\n<p class=\"meta\">%s; %llu "
         "tagged sessions, %llu with the outcome unknown left out; %s interval; "
         "sessions treated as independent.</p>\n<div class=\"wrap\"><table id=\""
         "link-table\"><tr><th class=\"l\">goal direction</th><th>sessions</th>"
         "<th>cases</th><th>risk %% (%d%% CI)</th><th>outcome unknown</th></tr>\n",
+        c->outcome == CS_OUTCOME_HAMSTRING ? "Hamstring cramps"
+        : c->outcome == CS_OUTCOME_ANY ? "Any cramp" : "Outcome not recorded",
         (unsigned long long)total, (unsigned long long)unknown,
         h->d->ro->ci == CS_CI_EXACT ? "Clopper-Pearson" : "Wilson", lvl);
     for (int d = 0; d < CS_CAL_DIR_N; d++) {

@@ -428,8 +428,11 @@ static void test_merge_equals_single_pass(void **state)
         print_message("by %s\n", cs_cal_by_name(by));
         assert_int_equal(cs_cal_init(&one, by, &err), CS_OK);
         assert_int_equal(cs_cal_init(&m1, by, &err), CS_OK);
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 3; k++) {
             assert_int_equal(cs_cal_init(&shard[k], by, &err), CS_OK);
+            shard[k].outcome = CS_OUTCOME_HAMSTRING;   /* as tag made it */
+        }
+        one.outcome = CS_OUTCOME_HAMSTRING;
         for (unsigned i = 0; i < 1500; i++) {
             cs_wave w = random_wave(id, sizeof id, i);
             int k = (int)(next_rand() % 3);
@@ -514,6 +517,7 @@ static void test_merge_refused(void **state)
     cs_error_clear(&err);
     /* Sums past 2^64 - 1 are refused, and a is left as it was. */
     assert_int_equal(cs_cal_init(&b, CS_CAL_BY_SEX, &err), CS_OK);
+    a.outcome = b.outcome = CS_OUTCOME_HAMSTRING;
     a.link[1].sessions = UINT64_MAX - 1;
     b.link[1].sessions = 2;
     assert_int_equal(cs_cal_merge(&a, &b, &err), CS_EDATA);
@@ -521,6 +525,52 @@ static void test_merge_refused(void **state)
     assert_true(a.link[1].sessions == UINT64_MAX - 1);
     cs_cal_dispose(&a);
     cs_cal_dispose(&b);
+}
+
+/* The cramp links of hamstring cramps and of any cramp do not add up: two
+ * states with tagged sessions merge only with the same recorded outcome;
+ * a state without tagged sessions (a survey's) merges with either, and
+ * the merge keeps the outcome of the one that counts sessions. */
+static void test_merge_outcome(void **state)
+{
+    static const struct { int a, b, a_sessions, b_sessions, ok, result; } cases[] = {
+        { CS_OUTCOME_HAMSTRING, CS_OUTCOME_HAMSTRING, 1, 1, 1, CS_OUTCOME_HAMSTRING },
+        { CS_OUTCOME_ANY, CS_OUTCOME_ANY, 1, 1, 1, CS_OUTCOME_ANY },
+        { CS_OUTCOME_HAMSTRING, CS_OUTCOME_ANY, 1, 1, 0, 0 },
+        { CS_OUTCOME_ANY, CS_OUTCOME_HAMSTRING, 1, 1, 0, 0 },
+        { CS_CAL_OUTCOME_UNKNOWN, CS_OUTCOME_ANY, 1, 1, 0, 0 },
+        { CS_CAL_OUTCOME_UNKNOWN, CS_CAL_OUTCOME_UNKNOWN, 1, 1, 0, 0 },
+        { CS_CAL_OUTCOME_UNKNOWN, CS_OUTCOME_ANY, 0, 1, 1, CS_OUTCOME_ANY },
+        { CS_OUTCOME_HAMSTRING, CS_OUTCOME_ANY, 0, 1, 1, CS_OUTCOME_ANY },
+        { CS_OUTCOME_ANY, CS_OUTCOME_HAMSTRING, 1, 0, 1, CS_OUTCOME_ANY },
+        { CS_OUTCOME_ANY, CS_CAL_OUTCOME_UNKNOWN, 1, 0, 1, CS_OUTCOME_ANY },
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_cal a, b;
+        cs_error err = {0};
+        assert_int_equal(cs_cal_init(&a, CS_CAL_BY_SEX, &err), CS_OK);
+        assert_int_equal(cs_cal_init(&b, CS_CAL_BY_SEX, &err), CS_OK);
+        a.outcome = cases[i].a;
+        b.outcome = cases[i].b;
+        if (cases[i].a_sessions)
+            assert_int_equal(cs_cal_add_session(&a, -1, 1, &err), CS_OK);
+        if (cases[i].b_sessions)
+            assert_int_equal(cs_cal_add_session(&b, 1, 0, &err), CS_OK);
+        print_message("case %zu\n", i);
+        if (cases[i].ok) {
+            assert_int_equal(cs_cal_merge(&a, &b, &err), CS_OK);
+            assert_int_equal(a.outcome, cases[i].result);
+        } else {
+            assert_int_equal(cs_cal_merge(&a, &b, &err), CS_EDATA);
+            assert_non_null(strstr(err.msg, "different outcomes"));
+            assert_int_equal(a.link[0].sessions + a.link[2].sessions,
+                             (uint64_t)cases[i].a_sessions);
+        }
+        cs_cal_dispose(&a);
+        cs_cal_dispose(&b);
+    }
 }
 
 /* ---- the cramp link ---------------------------------------------------- */
@@ -825,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_quantiles_against_gsl),
         cmocka_unit_test(test_merge_equals_single_pass),
         cmocka_unit_test(test_merge_refused),
+        cmocka_unit_test(test_merge_outcome),
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_render_bins),
         cmocka_unit_test(test_render_cap),

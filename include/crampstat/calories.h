@@ -121,13 +121,21 @@ typedef struct cs_cal_link {
 
 typedef struct cs_cal {
     int by;                        /* enum cs_cal_by */
+    /* Which cramps the link counts (enum cs_outcome: how tag made the
+     * outcome column, which the tagged file does not say), or
+     * CS_CAL_OUTCOME_UNKNOWN: a state that counts no tagged session, or
+     * one written before the outcome was recorded. */
+    int outcome;
     size_t ngroups;
     uint64_t participants;
     cs_cal_group group[CS_CAL_GROUPS_MAX];
     cs_cal_link link[CS_CAL_DIR_N];  /* by cs_goal_direction */
 } cs_cal;
 
-/* by: enum cs_cal_by (CS_EUSAGE when out of range). */
+#define CS_CAL_OUTCOME_UNKNOWN (-1)
+
+/* by: enum cs_cal_by (CS_EUSAGE when out of range). The outcome starts
+ * unknown; set it before counting tagged sessions. */
 int cs_cal_init(cs_cal *c, int by, cs_error *err);
 void cs_cal_dispose(cs_cal *c);
 
@@ -141,8 +149,9 @@ int cs_cal_add_participant(cs_cal *c, const cs_wave *latest, cs_error *err);
  * CS_EDATA for a goal that is not one of the nine. */
 int cs_cal_add_session(cs_cal *c, double goal_lb_week, int outcome,
                        cs_error *err);
-/* into += from. CS_EDATA when the groupings differ or a count would
- * overflow 64 bits; CS_ENOMEM. */
+/* into += from. CS_EDATA when the groupings differ, when both count
+ * tagged sessions of different outcomes (or one does not record its
+ * outcome), or when a count would overflow 64 bits; CS_ENOMEM. */
 int cs_cal_merge(cs_cal *into, const cs_cal *from, cs_error *err);
 /* Nothing in the state depends on the order of the input, so this only
  * exists for symmetry with cs_agg_finish; call it before rendering. */

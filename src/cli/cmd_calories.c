@@ -17,6 +17,7 @@
 
 static const char help_head[] =
 "Usage: crampstat calories [--by sex|age_band|activity_level] [--partial]\n"
+"                          [--outcome hamstring|any]\n"
 "                          [--format pretty|csv|tsv|json|md] [--level L]\n"
 "                          [--ci wilson|exact] [--rejects FILE] [-o FILE] [FILE]\n"
 "Read the survey (raw survey.csv.gz, validated as by 'crampstat ingest',\n"
@@ -39,6 +40,11 @@ static const cli_opt options[] = {
       "sex (default), age_band or activity_level" },
     { 'p', 1, "partial", NULL,
       "write the mergeable partial state instead" },
+    { 'O', 0, "outcome", "KIND",
+      "tagged sessions: the outcome tag counted,\n"
+      "hamstring (default) or any, as given to tag; it\n"
+      "is recorded, and states of different outcomes\n"
+      "are not merged" },
     { 'f', 1, "format", "FMT",
       "pretty (default), csv, tsv, json or md" },
     { 'l', 1, "level", "L",
@@ -133,7 +139,8 @@ int cmd_calories(int argc, char **argv)
     cs_reader *r = NULL;
     const cs_record *h;
     counts k = {0};
-    const char *output = NULL, *rejects = NULL, *path = "-";
+    const char *output = NULL, *rejects = NULL, *path = "-", *outcome = NULL;
+    cs_rules rules;
     int opt, by = CS_CAL_BY_SEX, partial = 0, quiet = 0, tagged = 0,
         cal_ready = 0;
     const char *render_opt = NULL;   /* the first option only a report uses */
@@ -149,6 +156,7 @@ int cmd_calories(int argc, char **argv)
                                  "activity_level, not '%s'", optarg);
             break;
         case 'p': partial = 1; break;
+        case 'O': outcome = optarg; break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
@@ -173,6 +181,9 @@ int cmd_calories(int argc, char **argv)
         path = argv[optind];
     if ((opt = cli_check_files("calories", rejects, output, path, NULL, 0)))
         return opt;
+    if ((opt = cli_rules("calories", &rules, NULL, outcome)) != 0)
+        return opt;
+    ao.rules = &rules;       /* for the outcome the link counts */
     ao.calories_by = by;     /* a state of the calorie goals alone */
     if (cs_agg_open(&st, &ao, &err) < 0)
         return cli_report("calories", &err);

@@ -324,7 +324,6 @@ cs report "$T/cut.partial" >/dev/null 2>"$T/e8"
 check "report of a truncated state exits 65" 65 $?
 cs calories -q -o "$T/nodir/x.json" "$S/survey.csv.gz" 2>"$T/e9"
 check "unwritable -o exits 74" 74 $?
-set -e
 
 # A group with nobody has no share: "0 -", not "0 -%" (as the target
 # table and the JSON's null say).
@@ -335,5 +334,25 @@ check "an empty group: every goal's M cell is 0 -" 9 \
             on && $0 !~ /^goal / && $0 !~ /^all goals/ { if ($(NF - 3) == "0" && $(NF - 2) == "-") n++ }
             END { print n + 0 }' "$T/women.txt")"
 check "an empty group: no '-%' anywhere" 0 "$(grep -c -- ' -%' "$T/women.txt")"
+
+# The cramp link's outcome is recorded: states of sessions tagged with
+# different outcomes merged silently into risks of neither.
+cs join -q --survey "$S/survey.csv.gz" "$S/exercise.csv.gz" > "$T/j.csv"
+{ head -1 "$T/j.csv"; tail -n +2 "$T/j.csv" | awk 'NR % 2'; } > "$T/j1.csv"
+{ head -1 "$T/j.csv"; tail -n +2 "$T/j.csv" | awk 'NR % 2 == 0'; } > "$T/j2.csv"
+cs tag -q "$T/j1.csv" | cs calories -q --partial > "$T/ham.partial"
+cs tag -q --outcome any "$T/j2.csv" | cs calories -q --partial --outcome any > "$T/any.partial"
+check "the state records the outcome" "outcome hamstring|outcome any" \
+    "$(grep -h '^outcome ' "$T/ham.partial" "$T/any.partial" | paste -sd'|')"
+cs merge "$T/ham.partial" "$T/any.partial" > "$T/mix.partial" 2> "$T/mix.err"
+check "hamstring and any: not merged" "65 0" "$? $(wc -c < "$T/mix.partial" | tr -d ' ')"
+check_grep "... and says why" "the states count the cramp link of different outcomes (hamstring vs any)" "$T/mix.err"
+cs calories -q --partial "$S/survey.csv.gz" > "$T/sv.partial"
+check "a survey's state records none" 0 "$(grep -c '^outcome' "$T/sv.partial")"
+cs merge "$T/sv.partial" "$T/any.partial" | cs report > "$T/sv-any.txt"
+check_grep "a survey's state merges with either; the report names the outcome" \
+    "^Cramp risk by goal direction (any cramp; 25733 tagged sessions" "$T/sv-any.txt"
+cs calories --outcome some "$S/survey.csv.gz" > /dev/null 2> "$T/o.err"
+check "--outcome some: usage error" "64" "$?"
 
 finish
