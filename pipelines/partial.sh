@@ -67,7 +67,7 @@ first_failure() {
 tee_calories() {
     local rc
     tee >("$CRAMPSTAT" calories "${q[@]}" --partial --by "$cal_by" \
-            -o "$prefix.cal.partial"; echo $? >"$tmp/cal.status")
+            "${calopt[@]}" -o "$prefix.cal.partial"; echo $? >"$tmp/cal.status")
     rc=$?
     wait $! 2>/dev/null
     return "$rc"
@@ -80,8 +80,10 @@ case $cmd in
         [ $# -eq 4 ] || die 64 "usage: partial.sh shard SHARD INPUT_NAME PREFIX"
         shard=$2 name=$3 prefix=$4
         [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
-        tagopt=() aggopt=()
-        [ -n "$CS_RULES" ] && { tagopt+=(--rules "$CS_RULES"); aggopt+=(--rules "$CS_RULES"); }
+        tagopt=() aggopt=() calopt=()
+        # The rules' outcome goes with the states: calories records it too.
+        [ -n "$CS_RULES" ] && { tagopt+=(--rules "$CS_RULES"); aggopt+=(--rules "$CS_RULES")
+                                calopt+=(--rules "$CS_RULES"); }
         [ -n "$CS_BY" ] && aggopt+=(--by "$CS_BY")
         [ -n "$CS_ADJUST" ] && aggopt+=(--adjust "$CS_ADJUST")
         # As analyze: --cluster none keeps no participant sums in the state.

@@ -17,7 +17,7 @@
 
 static const char help_head[] =
 "Usage: crampstat calories [--by sex|age_band|activity_level] [--partial]\n"
-"                          [--outcome hamstring|any]\n"
+"                          [--rules FILE] [--outcome hamstring|any]\n"
 "                          [--format pretty|csv|tsv|json|md] [--level L]\n"
 "                          [--ci wilson|exact] [--rejects FILE] [-o FILE] [FILE]\n"
 "Read the survey (raw survey.csv.gz, validated as by 'crampstat ingest',\n"
@@ -40,6 +40,9 @@ static const cli_opt options[] = {
       "sex (default), age_band or activity_level" },
     { 'p', 1, "partial", NULL,
       "write the mergeable partial state instead" },
+    { 'R', 1, "rules", "FILE",
+      "tagged sessions: the rules file given to tag,\n"
+      "for its outcome (--outcome overrides it)" },
     { 'O', 0, "outcome", "KIND",
       "tagged sessions: the outcome tag counted,\n"
       "hamstring (default) or any, as given to tag; it\n"
@@ -139,7 +142,8 @@ int cmd_calories(int argc, char **argv)
     cs_reader *r = NULL;
     const cs_record *h;
     counts k = {0};
-    const char *output = NULL, *rejects = NULL, *path = "-", *outcome = NULL;
+    const char *output = NULL, *rejects = NULL, *path = "-", *outcome = NULL,
+               *rules_path = NULL;
     cs_rules rules;
     int opt, by = CS_CAL_BY_SEX, partial = 0, quiet = 0, tagged = 0,
         cal_ready = 0;
@@ -157,6 +161,7 @@ int cmd_calories(int argc, char **argv)
             break;
         case 'p': partial = 1; break;
         case 'O': outcome = optarg; break;
+        case 'R': rules_path = optarg; break;
         case 'r': rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
@@ -181,7 +186,7 @@ int cmd_calories(int argc, char **argv)
         path = argv[optind];
     if ((opt = cli_check_files("calories", rejects, output, path, NULL, 0)))
         return opt;
-    if ((opt = cli_rules("calories", &rules, NULL, outcome)) != 0)
+    if ((opt = cli_rules("calories", &rules, rules_path, outcome)) != 0)
         return opt;
     ao.rules = &rules;       /* for the outcome the link counts */
     ao.calories_by = by;     /* a state of the calorie goals alone */

@@ -393,6 +393,16 @@ for r in "${runners[@]}"; do
     check_file "parallel ($r): default shards equal analyze" "$T/expect-rel.txt" "$T/par.txt"
     # 12 shards: more than 9, so the partial states' names do not sort as
     # the shard numbers do.
+    # A rules file's outcome reaches the calorie states too (calories
+    # recorded hamstring whatever tag had counted).
+    if [ "$r" = "${runners[0]}" ]; then
+        printf 'outcome = any\n' >"$T/any.rules"
+        cs analyze -q -S "$S" -e "$E" --rules "$T/any.rules" -f json | no_ingest >"$T/expect-any.json"
+        bash "$P/parallel.sh" --runner "$r" -S "$S" -n 3 --rules "$T/any.rules" -f json -o "$T/par-any.json" "$E"
+        check_file "parallel ($r): outcome = any: equal analyze" "$T/expect-any.json" "$T/par-any.json"
+        check "... and the calorie link says so" "any cramp (cramp = yes), the outcome column of tag --outcome any" \
+            "$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calories"]["meta"]["outcome"])' "$T/par-any.json" 2>&1)"
+    fi
     bash "$P/parallel.sh" --runner "$r" -S "$S" -n 12 -j 4 --by sex -f json -o "$T/par.json" "$E"
     check "parallel ($r): 12 shards exit" 0 $?
     check_file "parallel ($r): 12 shards, --by sex, json equal analyze" "$T/expect-sex.json" "$T/par.json"
