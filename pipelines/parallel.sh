@@ -143,20 +143,10 @@ done
 case $format in ''|pretty|csv|tsv|json|md) ;; *) die 64 "unknown format '$format'" ;; esac
 case $outcome in ''|hamstring|any) ;; *) die 64 "--outcome is hamstring or any" ;; esac
 # The report's options, checked by crampstat report itself now rather than
-# once every shard job has run: on an empty state it stops at a bad option
-# (64) before it finds the state empty (65).
-chk=(--format "${format:-pretty}")
-[ -n "$level" ] && chk+=(--level "$level")
-[ -n "$ci" ] && chk+=(--ci "$ci")
-[ "$yates" = 1 ] && chk+=(--yates)
-[ -n "$period" ] && chk+=(--period "$period")
-[ -n "$cluster" ] && chk+=(--cluster "$cluster")
-[ "$safe_csv" = 1 ] && chk+=(--safe-csv)
-set +e
-msg=$("$CRAMPSTAT" report "${chk[@]}" </dev/null 2>&1 >/dev/null)
-rc=$?
-set -e
-[ "$rc" -ne 64 ] || die 64 "$(sed -n '1s/^crampstat: report: //p' <<<"$msg")"
+# once every shard job has run (partial.sh check).
+msg=$(CRAMPSTAT=$CRAMPSTAT CS_FORMAT=$format CS_LEVEL=$level CS_CI=$ci \
+      CS_YATES=$yates CS_PERIOD=$period CS_CLUSTER=$cluster \
+      CS_SAFE_CSV=$safe_csv bash "$here/partial.sh" check) || die 64 "$msg"
 # Where the report goes, before any work (and before --state-dir changes).
 if [ -n "$output" ] && [ "$output" != - ]; then
     [ ! -d "$output" ] || die 74 "cannot write '$output': it is a directory"

@@ -3,12 +3,14 @@
 # so that both make exactly what `crampstat analyze` makes:
 #   partial.sh shard SHARD INPUT_NAME PREFIX   one shard -> partial states
 #   partial.sh report OUTPUT DIR               DIR's partial states -> report
+#   partial.sh check                           the report's settings, first
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
 Usage: partial.sh shard SHARD INPUT_NAME PREFIX
        partial.sh report OUTPUT DIR
+       partial.sh check
 The shard and report halves of a sharded `crampstat analyze`.
 
 shard: crampstat ingest SHARD | join | tag, then the tagged sessions into
@@ -19,6 +21,9 @@ report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
   a blank line, the calorie report (JSON: {"aggregate": ..., "calories":
   ...}, analyze's object without its "ingest" member; no HTML). OUTPUT is
   written atomically; '-' is standard output.
+check: the report's settings (and CS_CLUSTER) as crampstat report reads
+  them, before any shard runs; a bad one is exit 64 with crampstat's
+  reason alone on standard output, for the caller's message.
 
 Settings from the environment: CRAMPSTAT (default: crampstat on PATH),
 CS_SURVEY (required), CS_RULES, CS_BY, CS_ADJUST, CS_CLUSTER (aggregate's
@@ -60,6 +65,17 @@ first_failure() {
         [ "$s" -eq 141 ] && rc=141
     done
     echo "$rc"
+}
+
+# ropt: crampstat report's options from the CS_* report settings.
+report_options() {
+    ropt=(--format "${CS_FORMAT:-pretty}")
+    [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")
+    [ -n "$CS_CI" ] && ropt+=(--ci "$CS_CI")
+    [ "$CS_YATES" = 1 ] && ropt+=(--yates)
+    [ -n "$CS_PERIOD" ] && ropt+=(--period "$CS_PERIOD")
+    [ "$CS_SAFE_CSV" = 1 ] && ropt+=(--safe-csv)
+    return 0
 }
 
 # Standard input to standard output and to calories --partial, which ends
@@ -121,6 +137,20 @@ case $cmd in
         fi
         exit "$rc"
         ;;
+    check)
+        # crampstat report on an empty state stops at a bad option (64)
+        # before it finds the state empty (65).
+        [ $# -eq 1 ] || die 64 "usage: partial.sh check"
+        report_options
+        [ -n "$CS_CLUSTER" ] && ropt+=(--cluster "$CS_CLUSTER")
+        set +e
+        msg=$("$CRAMPSTAT" report "${ropt[@]}" </dev/null 2>&1 >/dev/null)
+        rc=$?
+        set -e
+        [ "$rc" -ne 64 ] && exit 0
+        sed -n '1s/^crampstat: report: //p' <<<"$msg"
+        exit 64
+        ;;
     report)
         [ $# -eq 3 ] || die 64 "usage: partial.sh report OUTPUT DIR"
         output=$2 dir=$3
@@ -157,12 +187,7 @@ case $cmd in
             done
         fi
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-report.XXXXXX")
-        ropt=(--format "$fmt")
-        [ -n "$CS_LEVEL" ] && ropt+=(--level "$CS_LEVEL")
-        [ -n "$CS_CI" ] && ropt+=(--ci "$CS_CI")
-        [ "$CS_YATES" = 1 ] && ropt+=(--yates)
-        [ -n "$CS_PERIOD" ] && ropt+=(--period "$CS_PERIOD")
-        [ "$CS_SAFE_CSV" = 1 ] && ropt+=(--safe-csv)
+        report_options
         "$CRAMPSTAT" merge -o "$tmp/aggregate.partial" -- "${agg[@]}" || exit $?
         "$CRAMPSTAT" report "${ropt[@]}" -o "$tmp/aggregate.out" -- "$tmp/aggregate.partial" || exit $?
         if have_calories; then

@@ -122,20 +122,10 @@ cs=$(command -v "${CRAMPSTAT:-crampstat}") ||
     die 69 "crampstat not found: set CRAMPSTAT or put it on PATH"
 cs=$(readlink -f -- "$cs")
 # The report's options, checked by crampstat report itself now rather than
-# by the merge job once every task has run: on an empty state it stops at
-# a bad option (64) before it finds the state empty (65).
-chk=(--format "${format:-pretty}")
-[ -n "$level" ] && chk+=(--level "$level")
-[ -n "$ci" ] && chk+=(--ci "$ci")
-[ "$yates" = 1 ] && chk+=(--yates)
-[ -n "$period" ] && chk+=(--period "$period")
-[ -n "$cluster" ] && chk+=(--cluster "$cluster")
-[ "$safe_csv" = 1 ] && chk+=(--safe-csv)
-set +e
-msg=$("$cs" report "${chk[@]}" </dev/null 2>&1 >/dev/null)
-rc=$?
-set -e
-[ "$rc" -ne 64 ] || die 64 "$(sed -n '1s/^crampstat: report: //p' <<<"$msg")"
+# by the merge job once every task has run (partial.sh check).
+msg=$(CRAMPSTAT=$cs CS_FORMAT=$format CS_LEVEL=$level CS_CI=$ci \
+      CS_YATES=$yates CS_PERIOD=$period CS_CLUSTER=$cluster \
+      CS_SAFE_CSV=$safe_csv bash "$here/../partial.sh" check) || die 64 "$msg"
 command -v sbatch >/dev/null 2>&1 || die 69 "sbatch not found: is this a Slurm submit host?"
 
 # Until the array job is queued, a failure undoes what was made in
