@@ -383,8 +383,7 @@ int cs_tag_check_header(const cs_schema *ex, const char *src, size_t line,
 {
     enum { NOWN = sizeof derived_names / sizeof derived_names[0] + CS_F_N + 1 };
     size_t at[NOWN + 1] = { 0 };   /* column + 1 where each was seen */
-    size_t first = 0;
-    int seen = 0;
+    int first = 0, seen = 0;       /* first: the first one seen */
 
     for (size_t i = 0; i < cs_schema_n_extra(ex); i++) {
         int k = own_column(cs_schema_extra_name(ex, i));
@@ -397,22 +396,18 @@ int cs_tag_check_header(const cs_schema *ex, const char *src, size_t line,
                                "(columns %zu and %zu)", own_name(k), at[k],
                                col);
         at[k] = col;
-        first = first ? first : col;
+        first = first ? first : k;
         seen++;
     }
     if (seen == 0 || seen == NOWN)
         return CS_OK;
     for (int k = 1; k <= NOWN; k++)
         if (!at[k])
-            for (int j = 1; j <= NOWN; j++)
-                if (at[j] == first)
-                    return cs_error_at(err, CS_EPARSE,
-                                       (cs_pos){ src, line, first },
-                                       "column \"%s\" is one tag writes, "
-                                       "and it would replace it; the input "
-                                       "is not tag's output (it has no \"%s\" "
-                                       "column): rename the column",
-                                       own_name(j), own_name(k));
+            return cs_error_at(err, CS_EPARSE, (cs_pos){ src, line, at[first] },
+                               "column \"%s\" is one tag writes, and it "
+                               "would replace it; the input is not tag's "
+                               "output (it has no \"%s\" column): rename the "
+                               "column", own_name(first), own_name(k));
     return CS_OK;
 }
 
