@@ -129,16 +129,8 @@ static void names(char *d, size_t cap, unsigned have)
 
 int cs_agg_counts_nothing(const cs_agg *a)
 {
-    if (a->rows)
-        return 0;
-    if (a->cal) {
-        if (a->cal->participants)
-            return 0;
-        for (int d = 0; d < CS_CAL_DIR_N; d++)
-            if (a->cal->link[d].sessions || a->cal->link[d].unknown)
-                return 0;
-    }
-    return 1;
+    return !a->rows && !(a->cal && (a->cal->participants ||
+                                    cs_cal_counts_sessions(a->cal)));
 }
 
 long cs_agg_shared_leaf(const cs_agg *into, const cs_agg *from)

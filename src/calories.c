@@ -295,8 +295,7 @@ int cs_cal_init(cs_cal *c, int by, cs_error *err)
     return CS_OK;
 }
 
-/* Whether c counts any tagged session (its outcome then matters). */
-static int has_sessions(const cs_cal *c)
+int cs_cal_counts_sessions(const cs_cal *c)
 {
     for (int d = 0; d < CS_CAL_DIR_N; d++)
         if (c->link[d].sessions || c->link[d].unknown)
@@ -373,7 +372,7 @@ int cs_cal_merge(cs_cal *into, const cs_cal *from, cs_error *err)
                             cs_cal_by_name(into->by), cs_cal_by_name(from->by));
     /* Risks of hamstring cramps and of any cramp do not add up. A state
      * without tagged sessions (a survey's) goes with either. */
-    if (has_sessions(into) && has_sessions(from) &&
+    if (cs_cal_counts_sessions(into) && cs_cal_counts_sessions(from) &&
         (into->outcome != from->outcome ||
          into->outcome == CS_CAL_OUTCOME_UNKNOWN))
         return cs_error_set(err, CS_EDATA, "the states count the cramp link "
@@ -387,7 +386,7 @@ int cs_cal_merge(cs_cal *into, const cs_cal *from, cs_error *err)
                               "tagged sessions; make it again with this "
                               "crampstat (calories --outcome as tag had it)"
                             : "");
-    if (!has_sessions(into))
+    if (!cs_cal_counts_sessions(into))
         into->outcome = from->outcome;
     /* Check every counter first, so that a failed merge leaves into as it
      * was. */
@@ -517,7 +516,7 @@ static void cal_write(const cs_cal *c, cs_buf *b)
         cs_buf_printf(b, "%c%s", i ? ',' : ' ', lb_text[i]);
     cs_buf_printf(b, "\nkcal %ld %ld\nparticipants %llu\n", CS_CAL_KCAL_MIN,
                   CS_CAL_KCAL_MAX, (unsigned long long)c->participants);
-    if (has_sessions(c) && c->outcome != CS_CAL_OUTCOME_UNKNOWN)
+    if (cs_cal_counts_sessions(c) && c->outcome != CS_CAL_OUTCOME_UNKNOWN)
         cs_buf_printf(b, "outcome %s\n", outcome_name(c->outcome));
     for (int d = 0; d < CS_CAL_DIR_N; d++)
         cs_buf_printf(b, "link %s %llu %llu %llu\n", cs_goal_direction_name(d),
@@ -833,7 +832,7 @@ static int cal_read(cs_cal *c, pstate *t)
         goto fail;
     /* Canonical: the outcome is written exactly when tagged sessions
      * are counted (a state without it is one written before it was). */
-    if (oline && !has_sessions(c)) {
+    if (oline && !cs_cal_counts_sessions(c)) {
         rc = perr(ps, oline, "an outcome line in a state that counts no "
                   "tagged session");
         goto fail;

@@ -144,6 +144,9 @@ void cs_cal_dispose(cs_cal *c);
  * wave's group. CS_EDATA for a wave that breaks the contract (see
  * cs_cal_target), CS_ENOMEM. */
 int cs_cal_add_participant(cs_cal *c, const cs_wave *latest, cs_error *err);
+/* Whether c counts any tagged session (outcome unknown included): its
+ * outcome then matters. */
+int cs_cal_counts_sessions(const cs_cal *c);
 /* Count one tagged session for the cramp link: its goal in lb/week and
  * its outcome (1 case, 0 not, -1 unknown: counted and left out).
  * CS_EDATA for a goal that is not one of the nine. */
