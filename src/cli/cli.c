@@ -107,15 +107,19 @@ void cli_note(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_stdout_done(const char *cmd)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_EXIT_OK;
+    fprintf(stderr, "crampstat: %s%sstandard output: write failed: %s\n",
+            cmd ? cmd : "", cmd ? ": " : "", strerror(errno));
+    return CLI_EXIT_IO;
+}
+
 int cli_print_help(const char *cmd, const char *text)
 {
     fputs(text, stdout);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "crampstat: %s: standard output: write failed: %s\n",
-                cmd, strerror(errno));
-        return CLI_EXIT_IO;
-    }
-    return CLI_EXIT_OK;
+    return cli_stdout_done(cmd);
 }
 
 void cli_parser_init(cli_parser *p, const cli_command *c)

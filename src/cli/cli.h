@@ -38,8 +38,10 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 /* Print a message line on stderr: "crampstat: CMD: msg". */
 void cli_note(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Write text to stdout; returns 0, or 74 after the line "crampstat: CMD:
- * standard output: write failed: REASON". */
+/* Flush stdout; returns 0, or 74 after the line "crampstat: CMD:
+ * standard output: write failed: REASON" (no "CMD: " for NULL). */
+int cli_stdout_done(const char *cmd);
+/* Write text to stdout, then cli_stdout_done(cmd). */
 int cli_print_help(const char *cmd, const char *text);
 
 /* One option of a command, declared once: it makes getopt_long's long

@@ -34,17 +34,6 @@ static const struct command {
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-/* 0, or 74 with one line saying why standard output could not take
- * what was printed (--help or --version into a full disk). */
-static int stdout_done(void)
-{
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return CLI_EXIT_OK;
-    fprintf(stderr, "crampstat: standard output: write failed: %s\n",
-            strerror(errno));
-    return CLI_EXIT_IO;
-}
-
 static int usage(FILE *f)
 {
     fprintf(f,
@@ -65,7 +54,7 @@ static int usage(FILE *f)
         "reading an input or writing an output.\n"
         "See crampstat(1) and docs/ for the data contract.\n");
     if (f == stdout)
-        return stdout_done();
+        return cli_stdout_done(NULL);
     return CLI_EXIT_USAGE;
 }
 
@@ -154,7 +143,7 @@ int main(int argc, char **argv)
                strcmp(cs_source_inflater(), "isal") == 0
                ? "ISA-L (CRAMPSTAT_INFLATE=zlib for zlib; pipes use zlib)"
                : "zlib");
-        return stdout_done();
+        return cli_stdout_done(NULL);
     }
     if (strcmp(argv[1], "help") == 0) {
         if (argc < 3)
