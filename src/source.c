@@ -805,9 +805,9 @@ static long read_gzip(cs_source *s, char *buf, size_t cap, cs_error *err)
             /* The bytes inflated before the error are handed out first
              * and the error on the next call, so that how much a caller
              * sees does not depend on the size of its reads (the read-
-             * ahead thread's are a mebibyte). */
-            /* Bytes ISA-L made that zlib's replay had not yet checked
-             * when it failed are not data: they end the output. */
+             * ahead thread's are a mebibyte). Bytes ISA-L made that
+             * zlib's replay had not yet checked when it failed are not
+             * data: they end the output. */
             n -= s->skip < n ? (size_t)s->skip : n;
             if (n == 0 || !err)
                 return rc;
