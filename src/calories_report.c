@@ -199,19 +199,7 @@ static void j_ci(cs_buf *b, const char *key, const cs_ci *c)
 
 static void j_notes(cs_buf *b, uint32_t notes)
 {
-    int first = 1;
-
-    cs_buf_printf(b, "\"notes\": [");
-    for (unsigned bit = 0; bit < 32; bit++) {
-        const char *t = cs_stats_note_text(UINT32_C(1) << bit);
-        if (!(notes & (UINT32_C(1) << bit)) || !t)
-            continue;
-        if (!first)
-            cs_buf_printf(b, ", ");
-        cs_json_str(b, t);
-        first = 0;
-    }
-    cs_buf_putc(b, ']');
+    cs__json_notes(b, notes, cs_stats_note_text);
 }
 
 static void j_key_num(cs_buf *b, const char *key, double v)

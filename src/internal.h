@@ -175,6 +175,10 @@ void cs__report_cluster(struct cs_report *r);
 void cs__report_cluster_factors(struct cs_report *r);
 void cs__report_dose(struct cs_report *r);
 void cs__report_period(struct cs_report *r);
+/* A JSON "notes" array: text(bit) of each set bit (report.c). text is
+ * cs_stats_note_text, or the words of a model or interval that names the
+ * same bits its own way. Returns the buffer's error. */
+int cs__json_notes(cs_buf *b, uint32_t notes, const char *(*text)(uint32_t));
 
 /* ---- Hooks for the tests and fuzz harnesses of schema.c ---- */
 struct cs_schema;

@@ -376,9 +376,7 @@ static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
     return cs_buf_error(b);
 }
 
-/* A "notes" array of texts; text: cs_stats_note_text, or the Poisson
- * model's words. */
-static int j_notes_of(cs_buf *b, uint32_t notes, const char *(*text)(uint32_t))
+int cs__json_notes(cs_buf *b, uint32_t notes, const char *(*text)(uint32_t))
 {
     int first = 1;
 
@@ -399,7 +397,7 @@ static int j_notes_of(cs_buf *b, uint32_t notes, const char *(*text)(uint32_t))
 
 static int j_notes(cs_buf *b, uint32_t notes)
 {
-    return j_notes_of(b, notes, cs_stats_note_text);
+    return cs__json_notes(b, notes, cs_stats_note_text);
 }
 
 static int j_group(cs_buf *b, const char *key, const cs_group_stats *g)
@@ -675,7 +673,7 @@ static int render_json(const rep *r, cs_buf *b)
         cs_buf_putc(b, '}');
     }
     cs_buf_append(b, "], ", 3);
-    j_notes_of(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY,
+    cs__json_notes(b, r->pois_fitted ? r->pois.status : CS_NOTE_EMPTY,
                cs_stats_poisson_note_text);
     cs_buf_append(b, ",\n \"cluster_robust\": ", 21);
     j_robust_terms(b, r, &r->pois_rb, !r->pois_fitted);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <crampstat/report.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 /* Append a string literal. */
 #define APP(b, lit) cs_buf_append((b), (lit), sizeof(lit) - 1)
@@ -66,29 +67,9 @@ static int j_ci(cs_buf *b, const char *key, const cs_ci *c)
     return cs_buf_error(b);
 }
 
-static int j_notes_as(cs_buf *b, uint32_t notes,
-                      const char *(*text)(uint32_t))
-{
-    int first = 1;
-
-    APP(b, "\"notes\": [");
-    for (unsigned bit = 0; bit < 32; bit++)
-        if (notes & (UINT32_C(1) << bit)) {
-            const char *t = text(UINT32_C(1) << bit);
-            if (!t)
-                continue;
-            if (!first)
-                APP(b, ", ");
-            cs_json_str(b, t);
-            first = 0;
-        }
-    cs_buf_putc(b, ']');
-    return cs_buf_error(b);
-}
-
 static int j_notes(cs_buf *b, uint32_t notes)
 {
-    return j_notes_as(b, notes, cs_stats_note_text);
+    return cs__json_notes(b, notes, cs_stats_note_text);
 }
 
 int cs_report_dose_json(cs_buf *b, const cs_report *r)
@@ -155,7 +136,7 @@ int cs_report_dose_json(cs_buf *b, const cs_report *r)
             cs_json_num(b, x->trend_or_p);
             cs_buf_printf(b, ", \"participants\": %llu, ",
                           (unsigned long long)x->participants);
-            j_notes_as(b, x->robust_notes, cs_stats_robust_note_text);
+            cs__json_notes(b, x->robust_notes, cs_stats_robust_note_text);
             cs_buf_putc(b, '}');
         }
         cs_buf_putc(b, '}');
