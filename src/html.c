@@ -432,13 +432,9 @@ static int sec_comparison(cs_buf *b, const hctx *h)
             s->small_expected ? " *" : "", nr);
     }
     P(b, "</table></div>\n");
-    /* The star's footnote only under a table that has one. */
-    for (int f = 0; f < CS_F_N; f++)
-        if (r->f[f].small_expected) {
-            P(b, "<p class=\"note\">* an expected count is below 5: read "
-                "Fisher's exact p.</p>\n");
-            break;
-        }
+    if (cs_report_any_star(r))
+        P(b, "<p class=\"note\">* an expected count is below 5: read "
+            "Fisher's exact p.</p>\n");
     note_list(b, &nt);
     if (r->robust)
         P(b, "<p class=\"note\">Risks, RR, OR, RD, rate ratio, AF and PAF: "

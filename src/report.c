@@ -781,6 +781,14 @@ const cs_ci *cs_report_paf(const cs_report *r, int f)
     return r->robust ? &r->cf[f].paf : &r->ep[f].paf;
 }
 
+int cs_report_any_star(const cs_report *r)
+{
+    for (int f = 0; f < CS_F_N; f++)
+        if (r->f[f].small_expected)
+            return 1;
+    return 0;
+}
+
 static int attributable_table(const rep *r, cs_buf *b)
 {
     int md = r->o->format == CS_FMT_MD;
@@ -1289,13 +1297,9 @@ static int render_tables(const rep *r, cs_buf *b)
                                         : "\nComparison, exposed vs unexposed\n");
         cs_table_render(&t, fmt, 0, b);
         cs_table_dispose(&t);
-        for (int f = 0; f < CS_F_N; f++)
-            if (r->f[f].small_expected) {   /* only under a starred row */
-                cs_buf_printf(b, "%s* an expected count is below 5: read "
-                              "Fisher's exact p\n",
-                              fmt == CS_FMT_MD ? "\n" : "");
-                break;
-            }
+        if (cs_report_any_star(r))
+            cs_buf_printf(b, "%s* an expected count is below 5: read "
+                          "Fisher's exact p\n", fmt == CS_FMT_MD ? "\n" : "");
         for (int k = 0; k < nseen; k++)
             cs_buf_printf(b, "%s%d. %s\n", fmt == CS_FMT_MD ? "\n" : "",
                           k + 1, cs_stats_note_text(seen[k]));

@@ -122,6 +122,9 @@ void cs_report_pooled_cells(const cs_epi_stratified *m, char *rd, char *crude_rr
  * table shows: the robust ones when r->robust, else session-level. */
 const cs_ci *cs_report_af(const cs_report *r, int f);
 const cs_ci *cs_report_paf(const cs_report *r, int f);
+/* Whether some factor's Fisher p is starred (an expected count below 5):
+ * the star's footnote goes only under a table that has one. */
+int cs_report_any_star(const cs_report *r);
 
 /* Compute the report of a finished state; a and o must outlive it. NULL
  * when out of memory. Undefined measures are NaN with notes, as in JSON. */
