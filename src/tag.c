@@ -484,37 +484,6 @@ static char *fmt_long(char *d, long v)
                                : (unsigned long long)v);
 }
 
-/* The numbers and flags need neither quoting nor --safe-csv's quote mark
- * (a number such as -1.5 keeps its sign), so they are formatted straight
- * into the writer's buffer, a run of cells at a time. age_band goes
- * through cs_writer_field like any text. */
-void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
-{
-    char *d = out->a;
-
-    d = fmt_d(d, t->height_cm);
-    *d++ = sep;
-    d = fmt_d(d, t->weight_kg);
-    out->alen = (size_t)(d - out->a);
-    d = out->b;
-    d = fmt_d(d, t->goal_lb_week);
-    *d++ = sep;
-    d = fmt_d(d, t->bmr_kcal);
-    *d++ = sep;
-    d = fmt_d(d, t->tdee_kcal);
-    *d++ = sep;
-    d = fmt_long(d, t->target_kcal);
-    *d++ = sep;
-    d = fmt_flag(d, t->below_safe_min);
-    out->blen = (size_t)(d - out->b);
-    out->band = cs_age_band_name(t->age_band);
-    out->sep = sep;
-}
-
-_Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
-               sizeof ((cs_tag_text *)0)->b >= 3 * FMT_D_MAX + 4 + 20 + 1,
-               "cs_tag_text holds what cs_tag_wave_text writes");
-
 /* exposure_h's text for whole minutes of 1 to 1440, the duration of
  * nearly every session: fmt_d's own text of d / 60, made once, and used
  * when exposure_h is that very double. Each takes one fmt_d call a row
@@ -562,52 +531,158 @@ static char *fmt_exposure(char *d, double h)
     return fmt_d(d, h);
 }
 
+/* The numbers and flags need neither quoting nor --safe-csv's quote mark
+ * (a number such as -1.5 keeps its sign), so they are formatted straight
+ * into the writer's buffer, a row's cells at a time. age_band goes in as
+ * it is when no writer could quote or neutralise it (any band name we
+ * have), through cs_writer_field otherwise. */
+void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
+{
+    char *d = out->a;
+    const char *band;
+    size_t bl;
+    int plain;
+
+    /* Here, once a wave, rather than in every row: no row is written
+     * without a text made by this function. */
+    (void)pthread_once(&expo_once, expo_make);
+
+    d = fmt_d(d, t->height_cm);
+    *d++ = sep;
+    d = fmt_d(d, t->weight_kg);
+    out->alen = (size_t)(d - out->a);
+    d = out->b;
+    d = fmt_d(d, t->goal_lb_week);
+    *d++ = sep;
+    d = fmt_d(d, t->bmr_kcal);
+    *d++ = sep;
+    d = fmt_d(d, t->tdee_kcal);
+    *d++ = sep;
+    d = fmt_long(d, t->target_kcal);
+    *d++ = sep;
+    d = fmt_flag(d, t->below_safe_min);
+    out->blen = (size_t)(d - out->b);
+    band = cs_age_band_name(t->age_band);
+    out->band = band;
+    out->sep = sep;
+
+    /* The band after b's cells when it is plain for every writer with
+     * this separator: none of the bytes any of them quotes or replaces,
+     * and no first byte that --safe-csv neutralises. */
+    bl = band ? strlen(band) : 0;
+    plain = bl <= sizeof out->b - out->blen - 2 &&
+            !(bl && strchr("=+-@", band[0]));
+    for (size_t i = 0; i < bl && plain; i++)
+        plain = band[i] != sep && !strchr(",\"\t\n\r", band[i]);
+    out->bband = 0;
+    if (plain) {
+        *d++ = sep;
+        memcpy(d, band, bl);
+        d += bl;
+        *d++ = sep;
+        out->bband = (size_t)(d - out->b);
+    }
+
+    /* The wave's factors' cells, each with the separator after it. */
+    d = out->wfc;
+    for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++) {
+        signed char v = t->factor[f];
+        out->wf[f - CS_F_ELECTROLYTE] = v;
+        if (v >= 0)
+            *d++ = v ? '1' : '0';
+        *d++ = sep;
+    }
+    out->wflen = (size_t)(d - out->wfc);
+}
+
+_Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
+               sizeof ((cs_tag_text *)0)->b >= 3 * FMT_D_MAX + 4 + 20 + 1,
+               "cs_tag_text holds what cs_tag_wave_text writes");
+_Static_assert(sizeof ((cs_tag_text *)0)->wfc >= 2 * (CS_F_N - CS_F_ELECTROLYTE),
+               "cs_tag_text holds the wave's factors' cells");
+
+/* A factor's cell and the separator after it, as one 2-byte store at d;
+ * unknown is the separator alone. Returns the end. */
+static inline char *fmt_factor(char *d, signed char v, char sep)
+{
+    d[0] = v > 0 ? '1' : v == 0 ? '0' : sep;
+    d[1] = sep;
+    return d + 1 + (v >= 0);
+}
+
+/* Bytes of a cs_tag_text copied by fixed-size moves when its text is no
+ * longer (reading past the text stays inside the array; the bytes
+ * written past it are in the room asked for, and overwritten or left
+ * beyond the buffer's length). */
+#define COPY_A 32
+#define COPY_B 64
+
+/* What a row asks the writer for: every copy at its fixed size, the
+ * three session numbers and their separators, the factors and outcome. */
+#define ROW_ROOM (sizeof ((cs_tag_text *)0)->a + 3 * (FMT_D_MAX + 1) + \
+                  sizeof ((cs_tag_text *)0)->b + 2 * CS_F_N + 2 + \
+                  sizeof ((cs_tag_text *)0)->wfc)
+
+_Static_assert(ROW_ROOM <= CS_WRITER_ROOM, "a row's cells fit the room");
+_Static_assert(COPY_A <= sizeof ((cs_tag_text *)0)->a &&
+               COPY_B <= sizeof ((cs_tag_text *)0)->b,
+               "the fixed copies read inside the text");
+
 void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
 {
-    const double num[] = { t->heat_index_c, t->fluid_ml_per_h };
     char sep = cs_writer_separator(w);
     cs_tag_text own;
+    size_t n;
     char *d;
-
-    (void)pthread_once(&expo_once, expo_make);
 
     if (wt->sep != sep) {       /* made for another writer's separator */
         cs_tag_wave_text(&own, t, sep);
         wt = &own;
     }
 
-    /* The wave's two numbers, the session's three, then the wave's five
-     * cells, with the separators between them. */
-    d = cs_writer_cells_begin(w, wt->alen + 3 * (FMT_D_MAX + 1) + 1 + wt->blen);
-    memcpy(d, wt->a, wt->alen);
+    /* One room check for the row's cells: the wave's two numbers, the
+     * session's three, the wave's five cells (and age_band), the
+     * factors and outcome, with the separators between them. */
+    d = cs_writer_cells_begin(w, ROW_ROOM);
+    if (wt->alen <= COPY_A)
+        __builtin_memcpy(d, wt->a, COPY_A);
+    else
+        memcpy(d, wt->a, wt->alen);
     d += wt->alen;
     *d++ = sep;
     d = fmt_exposure(d, t->exposure_h);
     *d++ = sep;
-    for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
-        d = fmt_d(d, num[i]);
-        *d++ = sep;
-    }
-    memcpy(d, wt->b, wt->blen);
-    d += wt->blen;
-    cs_writer_cells_end(w, d);
-
-    cs_writer_field(w, wt->band ? wt->band : "", wt->band ? strlen(wt->band) : 0);
-
-    {
-        /* A factor's cell and the separator after it as one 2-byte store:
-         * unknown is the separator alone. */
-        const char cell[3][2] = { { sep, sep }, { '0', sep }, { '1', sep } };
-
-        d = cs_writer_cells_begin(w, 2 * (CS_F_N + 1));
-        for (int f = 0; f < CS_F_N; f++) {
-            int i = t->factor[f] < 0 ? 0 : t->factor[f] ? 2 : 1;
-            memcpy(d, cell[i], 2);
-            d += 1 + (i != 0);
-        }
-        d = fmt_flag(d, t->outcome);
+    d = fmt_d(d, t->heat_index_c);
+    *d++ = sep;
+    d = fmt_d(d, t->fluid_ml_per_h);
+    *d++ = sep;
+    n = wt->bband ? wt->bband : wt->blen;
+    if (n <= COPY_B)
+        __builtin_memcpy(d, wt->b, COPY_B);
+    else
+        memcpy(d, wt->b, n);
+    d += n;
+    if (!wt->bband) {
         cs_writer_cells_end(w, d);
+        cs_writer_field(w, wt->band ? wt->band : "",
+                        wt->band ? strlen(wt->band) : 0);
+        d = cs_writer_cells_begin(w, ROW_ROOM);
     }
+
+    /* The session's factors, then the wave's as the text has them
+     * unless this row's differ. */
+    for (int f = 0; f < CS_F_ELECTROLYTE; f++)
+        d = fmt_factor(d, t->factor[f], sep);
+    if (__builtin_memcmp(t->factor + CS_F_ELECTROLYTE, wt->wf,
+                         sizeof wt->wf) == 0) {
+        __builtin_memcpy(d, wt->wfc, sizeof wt->wfc);
+        d += wt->wflen;
+    } else {
+        for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++)
+            d = fmt_factor(d, t->factor[f], sep);
+    }
+    d = fmt_flag(d, t->outcome);
+    cs_writer_cells_end(w, d);
 }
 
 void cs_tag_write(cs_writer *w, const cs_tagged *t)

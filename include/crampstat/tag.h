@@ -66,13 +66,23 @@ int cs_tag_check_header(const cs_schema *ex, const char *src, size_t line,
 void cs_tag_write(cs_writer *w, const cs_tagged *t);
 /* The same in two steps for a run of sessions of one wave: the text of
  * the wave's cells (height_cm, weight_kg; goal_lb_week to
- * below_safe_min; age_band) formatted once with separator sep, the
- * writer's, and then each session's row with it. */
+ * below_safe_min; age_band; electrolyte and the medical factors)
+ * formatted once with separator sep, the writer's, and then each
+ * session's row with it. A row whose wave factors are not those the text
+ * was made from (wf) is written from its own. */
 typedef struct cs_tag_text {
     char a[2 * 41], b[5 * 41 + 24];
     size_t alen, blen;
     const char *band;
     char sep;
+    /* bband: blen, the separator, age_band's text and the separator
+     * after it, which b holds after its first blen bytes; 0 when the
+     * band is written as a field instead (text that might need
+     * quoting). wfc: the cells of electrolyte to the last medical
+     * factor, each followed by the separator, wflen bytes. */
+    size_t bband, wflen;
+    char wfc[32];
+    signed char wf[CS_F_N - CS_F_ELECTROLYTE];
 } cs_tag_text;
 void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep);
 void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt);
