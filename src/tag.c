@@ -425,6 +425,18 @@ void cs_tag_write_header(cs_writer *w)
  * decimals. */
 #define FMT_D_MAX 40
 
+/* The big and the rare cases of fmt_d, out of line so that its common
+ * path calls nothing and saves no registers. */
+static __attribute__((noinline)) char *fmt_d_big(char *d, double v)
+{
+    return d + cs_fmt_double(d, FMT_D_MAX, v);
+}
+
+static __attribute__((noinline)) char *fmt_u32_long(char *d, uint32_t v)
+{
+    return cs_fmt_u64(d, v);
+}
+
 /* Derived values are written rounded to 9 decimals, trailing zeros
  * stripped: exact for what is exact (157.48 cm, 62.051436216 kg, 0.55 h),
  * far below any measurement's precision otherwise, and an integer
@@ -434,27 +446,29 @@ void cs_tag_write_header(cs_writer *w)
 static char *fmt_d(char *d, double v)
 {
     double x;
-    uint64_t m;
+    int64_t m;
     uint32_t ip, fp;
 
     if (isnan(v))
         return d;
     if (!(fabs(v) < 1e9))
-        return d + cs_fmt_double(d, FMT_D_MAX, v);
+        return fmt_d_big(d, v);
     /* llround(x) for 0 <= x < 1e18 without the libm call: truncation is
      * exact there, x is an integer once it is 2^52 or more, and below
      * that m + 0.5 is exact, so halves round away from zero as llround
      * does. (A comparison, not x - m, so that no contraction into a fused
      * multiply-add can look at the unrounded product.) */
     x = fabs(v) * 1e9;
-    m = (uint64_t)x;
+    m = (int64_t)x;                     /* signed: x < 1e18 < 2^63 */
     if (x < 4503599627370496.0 && x >= (double)m + 0.5)
         m++;
-    ip = (uint32_t)(m / 1000000000U);   /* < 1e9: x <= 1e18 - 128 */
-    fp = (uint32_t)(m % 1000000000U);
+    ip = (uint32_t)((uint64_t)m / 1000000000U);   /* < 1e9: x <= 1e18 - 128 */
+    fp = (uint32_t)((uint64_t)m % 1000000000U);
     if (v < 0 && m != 0)
         *d++ = '-';
-    d = cs_fmt_u64(d, ip);
+    /* Below 10^4 (heat indices have two digits, rates three or four)
+     * cs_fmt_u64's short paths, inline; its longer ones call. */
+    d = ip < 10000 ? cs_fmt_u64(d, ip) : fmt_u32_long(d, ip);
     if (fp) {
         /* The 9 decimals, then back over their trailing zeros (there
          * is a nonzero one). */
