@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/derive.h>
+#include <crampstat/fmt.h>
 #include <crampstat/join.h>
 #include <crampstat/rules.h>
 #include <crampstat/schema.h>
@@ -539,6 +540,103 @@ static void test_tag_heat_cache(void **state)
             assert_int_equal(a.factor[CS_F_HEAT], 1);
     }
     cs_tagger_free(t32);
+}
+
+/* The heat factor without humidity, as the tagger decided it before it
+ * first tried bounds of the heat index's two pieces: the extremes over
+ * every 0.1 % of humidity, the adjustments' edges, the switch to the
+ * regression and the vertices (tag.c's heat_range and heat_extra_rh as
+ * they were). */
+static void heat_grid(double temp_c, double *lo, double *hi)
+{
+    static const double breaks[] = { 12.999999, 13, 85, 85.000001 };
+    double t = temp_c * 9.0 / 5.0 + 32.0;
+    double sw = (170.3 - 2.1 * t) / 0.047;
+    double a = -0.05481717 + 0.00085282 * t - 0.00000199 * t * t;
+    double b = 10.14333127 - 0.22475541 * t + 0.00122874 * t * t;
+    double rh[1001 + 4 + 5];
+    size_t n = 0;
+
+    for (int k = 0; k <= 1000; k++)
+        rh[n++] = k / 10.0;
+    for (size_t k = 0; k < 4; k++)
+        rh[n++] = breaks[k];
+    {
+        double cand[5];
+        size_t m = 0;
+        cand[m++] = sw * (1 - 1e-12) - 1e-12;
+        cand[m++] = sw * (1 + 1e-12) + 1e-12;
+        if (a != 0) {
+            cand[m++] = -b / (2 * a);
+            if (t >= 80 && t <= 112)
+                cand[m++] = -(b + sqrt((17 - fabs(t - 95)) / 17) / 4) / (2 * a);
+            if (t >= 80 && t <= 87)
+                cand[m++] = -(b + (87 - t) / 50) / (2 * a);
+        }
+        for (size_t k = 0; k < m; k++)
+            if (cand[k] >= 0 && cand[k] <= 100)
+                rh[n++] = cand[k];
+    }
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        double v = cs_heat_index_c(temp_c, rh[k]);
+        *lo = v < *lo ? v : *lo;
+        *hi = v > *hi ? v : *hi;
+    }
+}
+
+/* The factor for sessions without humidity against the grid's verdict,
+ * for temperatures from -45 C to 65 C every 0.05 C (and the edges of the
+ * adjustments, 80, 87 and 112 F, and their neighbours), at thresholds on
+ * and next to the grid's least and greatest value, where bounds that
+ * were too tight or a margin on the wrong side would show. */
+static void test_tag_heat_bound(void **state)
+{
+    cs_session s;
+    cs_wave w;
+    cs_tagged o;
+    cs_rules r;
+    long decided[3] = { 0, 0, 0 };
+
+    (void)state;
+    base(&s, &w);
+    cs_rules_default(&r);
+    for (int k = -1; k <= 2200 + 6; k++) {
+        static const double edge_f[] = { 80, 87, 112 };
+        double tc, lo, hi;
+        if (k < 0)
+            tc = 0;
+        else if (k <= 2200)
+            tc = -45 + k / 20.0;
+        else
+            tc = ((edge_f[(k - 2201) / 2] - 32) * 5 / 9);
+        if (k > 2200 && (k - 2201) % 2)
+            tc = nextafter(tc, k % 4 ? INFINITY : -INFINITY);
+        heat_grid(tc, &lo, &hi);
+        double thr[] = {
+            lo, nextafter(lo, -INFINITY), nextafter(lo, INFINITY),
+            hi, nextafter(hi, -INFINITY), nextafter(hi, INFINITY),
+            lo - 1e-7, hi + 1e-7, lo - 0.01, hi + 0.01, (lo + hi) / 2,
+            32, -60, 150,
+        };
+        for (size_t i = 0; i < sizeof thr / sizeof thr[0]; i++) {
+            cs_tagger *t;
+            int want = lo >= thr[i] ? 1 : hi < thr[i] ? 0 : -1;
+            r.heat_index_c = thr[i];
+            assert_int_equal(cs_tagger_create(&t, &r), CS_OK);
+            s.temp_c = tc;
+            s.humidity_pct = NAN;
+            cs_tag(t, &s, &w, &o);
+            if (o.factor[CS_F_HEAT] != want)
+                print_error("%.17g C, threshold %.17g: %d, the grid %d\n",
+                            tc, thr[i], o.factor[CS_F_HEAT], want);
+            assert_int_equal(o.factor[CS_F_HEAT], want);
+            decided[want + 1]++;
+            cs_tagger_free(t);
+        }
+    }
+    assert_true(decided[0] > 1000 && decided[1] > 1000 && decided[2] > 1000);
 }
 
 /* ---- derived values -------------------------------------------------- */
@@ -1189,6 +1287,182 @@ static void test_tag_write_text(void **state)
     cs_buf_dispose(&b);
 }
 
+/* The text fmt_d gives v, made another way: llround of |v| 10^9 in
+ * integers and printf, trailing zeros off; cs_fmt_double from 10^9. */
+static void fmt_d_want(char *out, double v)
+{
+    if (isnan(v)) {
+        out[0] = '\0';
+    } else if (!(fabs(v) < 1e9)) {
+        cs_fmt_double(out, 40, v);
+    } else {
+        long long n = llround(fabs(v) * 1e9);
+        int k = sprintf(out, "%s%lld", v < 0 && n ? "-" : "",
+                        n / 1000000000LL);
+        if (n % 1000000000LL) {
+            k += sprintf(out + k, ".%09lld", n % 1000000000LL);
+            while (out[k - 1] == '0')
+                out[--k] = '\0';
+        }
+    }
+}
+
+/* Rows with heat_index_c and fluid_ml_per_h set to values of every size
+ * and sign, rounding halves, carries into the integer part, -0, NaN and
+ * 10^9 either side; each cell against fmt_d_want. */
+static void test_tag_fmt_d(void **state)
+{
+    enum { N = 200000 };
+    static const double fixed[] = {
+        0, -0.0, 1, -1, 0.5, 1.5e-9, 2.5e-9, -2.5e-9, 4e-10, -4e-10, 5e-10,
+        -5e-10, 0.9999999995, 0.99999999949, 9.9999999995, 99.9999999996,
+        999999999.99999988, -999999999.99999988, 1e9, -1e9,
+        999999999.99999994, -999999999.99999994, 1e20, 123456789.123456789,
+        4503599.6270370496, 4503599.6270370497, 31.25, 400, 1193.406593407,
+        12345.0000000005, 0.1, 0.25, 1e-9, 1e-10, 9999.5, 10000, 99999.9,
+        NAN, INFINITY, -INFINITY, 1e300, 5e-324,
+    };
+    static double v[N];
+    char want[64];
+    cs_tagged t;
+    cs_tag_text wt;
+    cs_buf b;
+    FILE *f;
+    cs_writer *w;
+    const char *p;
+
+    (void)state;
+    for (size_t i = 0; i < N; i++) {
+        uint64_t x = rng();
+        if (i < sizeof fixed / sizeof fixed[0]) {
+            v[i] = fixed[i];
+            continue;
+        }
+        switch (x % 6) {
+        case 0:     /* any magnitude */
+            v[i] = (double)(x >> 11) / 9007199254740992.0 *
+                   pow(10, (double)((x >> 3) % 24) - 12);
+            break;
+        case 1:     /* halves of the ninth decimal */
+            v[i] = ((double)(rng() % 2000000000000ULL) + 0.5) / 1e9;
+            break;
+        case 2:     /* fewer decimals */
+            v[i] = (double)(rng() % 100000000ULL) / pow(10, (double)((x >> 8) % 9));
+            break;
+        case 3:     /* next to an integer */
+            v[i] = nextafter((double)(rng() % 10000), (x >> 8) & 1 ? INFINITY : 0);
+            break;
+        case 4:     /* heat indices as the tagger makes them */
+            v[i] = cs_heat_index_c((double)(rng() % 1000) / 10 - 40,
+                                   (double)(rng() % 1001) / 10);
+            break;
+        default:    /* rates */
+            v[i] = (double)(rng() % 5000) / ((double)(rng() % 1440 + 1) / 60);
+        }
+        if ((x >> 20) % 3 == 0)
+            v[i] = -v[i];
+    }
+    memset(&t, 0, sizeof t);
+    t.height_cm = t.weight_kg = t.exposure_h = NAN;
+    t.goal_lb_week = t.bmr_kcal = t.tdee_kcal = NAN;
+    cs_tag_wave_text(&wt, &t, ',');
+    cs_buf_init(&b, 0);
+    w = open_tmp(&f, NULL);
+    for (size_t i = 0; i < N; i += 2) {
+        t.heat_index_c = v[i];
+        t.fluid_ml_per_h = v[i + 1];
+        cs_tag_write_text(w, &t, &wt);
+        cs_writer_end_row(w);
+    }
+    close_tmp(f, w, &b);
+    p = b.ptr;
+    for (size_t i = 0; i < N; i++) {
+        const char *e;
+        if (i % 2 == 0)
+            p += 3;                             /* ",,," before heat */
+        e = memchr(p, ',', b.len - (size_t)(p - b.ptr));
+        assert_non_null(e);
+        fmt_d_want(want, v[i]);
+        if (strlen(want) != (size_t)(e - p) || memcmp(want, p, strlen(want)))
+            print_error("%.17g: \"%.*s\", want \"%s\"\n", v[i],
+                        (int)(e - p), p, want);
+        assert_int_equal(strlen(want), (size_t)(e - p));
+        assert_memory_equal(want, p, strlen(want));
+        p = e + 1;
+        if (i % 2)
+            p = (const char *)memchr(p, '\n', b.len - (size_t)(p - b.ptr)) + 1;
+    }
+    assert_true(p == b.ptr + b.len);
+    cs_buf_dispose(&b);
+}
+
+/* age_band goes into the wave's text when no writer with its separator
+ * could quote or neutralise it, and through cs_writer_field otherwise:
+ * for every band and separators that occur in some of the names, each
+ * way gives the row that writing the band as a field between the cells
+ * gives. */
+static void test_tag_write_band(void **state)
+{
+    static const char seps[] = { ',', '\t', ';', '-', '+', '1', '0', '6' };
+    cs_tagged t;
+    long inline_band = 0, field_band = 0;
+
+    (void)state;
+    memset(&t, 0, sizeof t);
+    t.height_cm = t.weight_kg = t.exposure_h = NAN;
+    t.heat_index_c = t.fluid_ml_per_h = NAN;
+    t.goal_lb_week = t.bmr_kcal = t.tdee_kcal = NAN;
+    t.target_kcal = 7;
+    t.below_safe_min = -1;
+    for (int f = 0; f < CS_F_N; f++)
+        t.factor[f] = -1;
+    t.outcome = -1;
+    for (size_t si = 0; si < sizeof seps; si++)
+        for (int safe = 0; safe < 2; safe++)
+            for (int band = -1; band < CS_AGE_N; band++) {
+                cs_write_opts o = { seps[si], safe };
+                const char *name = cs_age_band_name(band);
+                cs_tag_text wt;
+                cs_buf got, want;
+                FILE *f;
+                cs_writer *w;
+                char head[32];
+                int k;
+
+                t.age_band = band;
+                cs_tag_wave_text(&wt, &t, seps[si]);
+                inline_band += wt.bband != 0;
+                field_band += wt.bband == 0;
+                cs_buf_init(&got, 0);
+                w = open_tmp(&f, &o);
+                cs_tag_write(w, &t);
+                cs_writer_end_row(w);
+                close_tmp(f, w, &got);
+                /* The ten cells before the band, all empty but
+                 * target_kcal, the band as a field, fifteen empty. */
+                cs_buf_init(&want, 0);
+                w = open_tmp(&f, &o);
+                for (int c = 0; c < 10; c++)
+                    cs_writer_field(w, c == 8 ? "7" : "", c == 8);
+                cs_writer_field(w, name ? name : "", name ? strlen(name) : 0);
+                for (int c = 0; c < CS_F_N + 1; c++)
+                    cs_writer_field(w, "", 0);
+                cs_writer_end_row(w);
+                close_tmp(f, w, &want);
+                k = snprintf(head, sizeof head, "sep %d safe %d band %d",
+                             seps[si], safe, band);
+                assert_true(k > 0);
+                if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len))
+                    print_error("%s: \"%.*s\", want \"%.*s\"\n", head,
+                                (int)got.len, got.ptr, (int)want.len, want.ptr);
+                assert_int_equal(got.len, want.len);
+                assert_memory_equal(got.ptr, want.ptr, want.len);
+                cs_buf_dispose(&got);
+                cs_buf_dispose(&want);
+            }
+    assert_true(inline_band > 0 && field_band > 0);
+}
+
 /* exposure_h for every whole minute 0 to 1441 (tag.c keeps the text of
  * 1 to 1440), for the doubles next to each, and for hours outside the
  * table, against text made here by integer arithmetic: m / 60 h is
@@ -1375,6 +1649,7 @@ int main(void)
         cmocka_unit_test(test_tag_halves),
         cmocka_unit_test(test_tag_heat_inclusive),
         cmocka_unit_test(test_tag_heat_cache),
+        cmocka_unit_test(test_tag_heat_bound),
         cmocka_unit_test(test_tag_derived),
         cmocka_unit_test(test_tag_fluid_rate_bounds),
         cmocka_unit_test(test_tag_dehydration_ties),
@@ -1386,6 +1661,8 @@ int main(void)
         cmocka_unit_test(test_writer_numbers),
         cmocka_unit_test(test_tag_write_cells),
         cmocka_unit_test(test_tag_write_text),
+        cmocka_unit_test(test_tag_fmt_d),
+        cmocka_unit_test(test_tag_write_band),
         cmocka_unit_test(test_tag_exposure_minutes),
         cmocka_unit_test(test_join_format_wave_reference),
     };
