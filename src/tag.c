@@ -519,7 +519,8 @@ static __attribute__((noinline)) char *fmt_u32_long(char *d, uint32_t v)
  * division instead of a shortest-round-trip search (which was most of
  * tag's time). Nothing downstream reads these columns back for
  * statistics. Writes at d, returns the end; NaN is the empty cell. */
-static char *fmt_d(char *d, double v)
+static inline __attribute__((always_inline)) char *fmt_d_in(char *d,
+                                                         double v)
 {
     double x;
     int64_t m;
@@ -556,6 +557,13 @@ static char *fmt_d(char *d, double v)
         d += k;
     }
     return d;
+}
+
+/* fmt_d_in is inline in the row writer (two calls a row) and called
+ * elsewhere (once a wave). */
+static char *fmt_d(char *d, double v)
+{
+    return fmt_d_in(d, v);
 }
 
 static char *fmt_flag(char *d, int v)
@@ -673,6 +681,12 @@ void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
         out->bband = (size_t)(d - out->b);
     }
 
+    /* A factor's cell and separator: unknown, 0, 1 (fmt_factor's). */
+    out->cells[0][0] = out->cells[0][1] = sep;
+    out->cells[1][0] = '0';
+    out->cells[2][0] = '1';
+    out->cells[1][1] = out->cells[2][1] = sep;
+
     /* The wave's factors' cells, each with the separator after it. */
     d = out->wfc;
     for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++) {
@@ -691,13 +705,15 @@ _Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
 _Static_assert(sizeof ((cs_tag_text *)0)->wfc >= 2 * (CS_F_N - CS_F_ELECTROLYTE),
                "cs_tag_text holds the wave's factors' cells");
 
-/* A factor's cell and the separator after it, as one 2-byte store at d;
- * unknown is the separator alone. Returns the end. */
-static inline char *fmt_factor(char *d, signed char v, char sep)
+/* A factor's cell and the separator after it, as one 2-byte store at d
+ * from cells (cs_tag_text's); unknown is the separator alone. Returns the
+ * end. (Choosing the byte by comparisons took twice the instructions.) */
+static inline char *fmt_factor(char *d, signed char v, const char (*cells)[2])
 {
-    d[0] = v > 0 ? '1' : v == 0 ? '0' : sep;
-    d[1] = sep;
-    return d + 1 + (v >= 0);
+    int i = (v > 0) + (v >= 0);
+
+    __builtin_memcpy(d, cells[i], 2);
+    return d + 1 + (i != 0);
 }
 
 /* Bytes of a cs_tag_text copied by fixed-size moves when its text is no
@@ -742,9 +758,9 @@ void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
     *d++ = sep;
     d = fmt_exposure(d, t->exposure_h);
     *d++ = sep;
-    d = fmt_d(d, t->heat_index_c);
+    d = fmt_d_in(d, t->heat_index_c);
     *d++ = sep;
-    d = fmt_d(d, t->fluid_ml_per_h);
+    d = fmt_d_in(d, t->fluid_ml_per_h);
     *d++ = sep;
     n = wt->bband ? wt->bband : wt->blen;
     if (n <= COPY_B)
@@ -762,14 +778,14 @@ void cs_tag_write_text(cs_writer *w, const cs_tagged *t, const cs_tag_text *wt)
     /* The session's factors, then the wave's as the text has them
      * unless this row's differ. */
     for (int f = 0; f < CS_F_ELECTROLYTE; f++)
-        d = fmt_factor(d, t->factor[f], sep);
+        d = fmt_factor(d, t->factor[f], wt->cells);
     if (__builtin_memcmp(t->factor + CS_F_ELECTROLYTE, wt->wf,
                          sizeof wt->wf) == 0) {
         __builtin_memcpy(d, wt->wfc, sizeof wt->wfc);
         d += wt->wflen;
     } else {
         for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++)
-            d = fmt_factor(d, t->factor[f], sep);
+            d = fmt_factor(d, t->factor[f], wt->cells);
     }
     d = fmt_flag(d, t->outcome);
     cs_writer_cells_end(w, d);

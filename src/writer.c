@@ -110,10 +110,30 @@ static inline void sep(cs_writer *w)
     w->more = 1;
 }
 
-void cs__writer_plain_slow(cs_writer *w, const char *p, size_t n)
+/* A plain cell without room for it: apart, so that the common case
+ * below saves no registers for the flush. */
+static __attribute__((noinline)) void plain_flush(cs_writer *w, const char *p,
+                                                  size_t n)
 {
     sep(w);
     put(w, p, n);
+}
+
+void cs__writer_plain_slow(cs_writer *w, const char *p, size_t n)
+{
+    /* Mostly a cell longer than the inline path copies (the wave's text
+     * that join and tag write in every row), with room for it. */
+    if (n < CS_WRITER_BUF - w->len) {
+        char *d = w->buf + w->len;
+
+        *d = w->sep;
+        d += w->more;
+        memcpy(d, p, n);
+        w->len = (size_t)(d + n - w->buf);
+        w->more = 1;
+        return;
+    }
+    plain_flush(w, p, n);
 }
 
 void cs__writer_field_slow(cs_writer *w, const char *p, size_t n)

@@ -79,9 +79,10 @@ typedef struct cs_tag_text {
      * after it, which b holds after its first blen bytes; 0 when the
      * band is written as a field instead (text that might need
      * quoting). wfc: the cells of electrolyte to the last medical
-     * factor, each followed by the separator, wflen bytes. */
+     * factor, each followed by the separator, wflen bytes. cells: a
+ * factor's cell and the separator after it, unknown, 0 and 1. */
     size_t bband, wflen;
-    char wfc[32];
+    char wfc[32], cells[3][2];
     signed char wf[CS_F_N - CS_F_ELECTROLYTE];
 } cs_tag_text;
 void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep);
