@@ -197,39 +197,50 @@ static size_t heat_of(cs_tagger *t, double temp_c)
     return i;
 }
 
-/* The heat index's least and greatest value over humidity 0-100 % at the
- * temperature of k. */
-static void heat_range(const cs_heat_terms *k, double *lo, double *hi)
+/* The heat factor without humidity at the temperature of k, from the
+ * heat index at every 0.1 % of humidity, the adjustments' edges, the
+ * switch and the vertices: 1 when the least value is at least thr, 0
+ * when the greatest is below it, -1 otherwise. The values are compared
+ * with thr as they come, and the scan stops once one on each side has
+ * (the answer is then -1, whatever follows); 0 % and 100 % first, where
+ * the index is lowest and highest at most temperatures. A NaN value is
+ * no least or greatest value, and a NaN thr gives -1, as the least and
+ * greatest compared with it would. */
+static int heat_scan(const cs_heat_terms *k, double thr)
 {
     static const double breaks[] = { 12.999999, 13, 85, 85.000001 };
-    double mn = INFINITY, mx = -INFINITY;
     double extra[8];
     size_t nextra;
+    int lt = 0, ge = 0;
 
+    if (isnan(thr))
+        return -1;
     for (int j = 0; j <= 1000; j++) {
-        double v = cs_heat_index_c_at(k, j / 10.0);
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
+        /* 0, 1000, then 1 to 999 */
+        double v = cs_heat_index_c_at(k, (j == 1 ? 1000 : j > 1 ? j - 1 : 0) / 10.0);
+        lt |= v < thr;
+        ge |= v >= thr;
+        if (lt && ge)
+            return -1;
     }
     nextra = heat_extra_rh(k->t, extra);
     for (size_t j = 0; j < sizeof breaks / sizeof breaks[0]; j++) {
         double v = cs_heat_index_c_at(k, breaks[j]);
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
+        lt |= v < thr;
+        ge |= v >= thr;
     }
     for (size_t j = 0; j < nextra; j++) {
         double v = cs_heat_index_c_at(k, extra[j]);
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
+        lt |= v < thr;
+        ge |= v >= thr;
     }
-    *lo = mn;
-    *hi = mx;
+    return !lt ? 1 : !ge ? 0 : -1;
 }
 
 /* The heat factor without humidity, when bounds of the heat index over
- * humidity 0-100 % settle it: 1 when every value heat_range could meet
+ * humidity 0-100 % settle it: 1 when every value heat_scan could meet
  * is at least thr, 0 when every one is below, -1 when the bounds cannot
- * tell (then heat_range's evaluations decide). Most temperatures are far
+ * tell (then heat_scan's evaluations decide). Most temperatures are far
  * from the threshold either way, and the bounds take a dozen operations
  * where the range takes 1,010 evaluations.
  *
@@ -289,8 +300,8 @@ static int heat_bound(const cs_heat_terms *k, double thr)
 }
 
 /* The heat factor without humidity at the temperature of set i's first
- * way (heat_of's), from the heat index's least and greatest value over
- * humidity 0-100 %, unless heat_bound settles it. */
+ * way (heat_of's): heat_bound's, or heat_scan's when the bounds cannot
+ * tell. */
 static signed char heat_unknown(cs_tagger *t, size_t i)
 {
     const heat_hot *e = &t->hot[i][0];
@@ -299,11 +310,8 @@ static signed char heat_unknown(cs_tagger *t, size_t i)
 
     if (!c->has_heat) {
         int f = heat_bound(&e->k, thr);
-        if (f < 0) {
-            double lo, hi;
-            heat_range(&e->k, &lo, &hi);
-            f = lo >= thr ? 1 : hi < thr ? 0 : -1;
-        }
+        if (f < 0)
+            f = heat_scan(&e->k, thr);
         c->heat = (signed char)f;
         c->has_heat = 1;
     }
