@@ -677,9 +677,13 @@ void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
      * and no first byte that --safe-csv neutralises. */
     bl = band ? strlen(band) : 0;
     plain = bl <= sizeof out->b - out->blen - 2 &&
-            !(bl && strchr("=+-@", band[0]));
-    for (size_t i = 0; i < bl && plain; i++)
-        plain = band[i] != sep && !strchr(",\"\t\n\r", band[i]);
+            !(bl && (band[0] == '=' || band[0] == '+' || band[0] == '-' ||
+                     band[0] == '@'));
+    for (size_t i = 0; i < bl && plain; i++) {
+        char c = band[i];
+        plain = c != sep && c != ',' && c != '"' && c != '\t' &&
+                c != '\n' && c != '\r';
+    }
     out->bband = 0;
     if (plain) {
         *d++ = sep;
