@@ -687,7 +687,8 @@ void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
     out->bband = 0;
     if (plain) {
         *d++ = sep;
-        memcpy(d, band, bl);
+        if (bl)         /* band may be NULL then, which memcpy must not get */
+            memcpy(d, band, bl);
         d += bl;
         *d++ = sep;
         out->bband = (size_t)(d - out->b);
