@@ -33,13 +33,13 @@ const char *cs_factor_name(int f)
 
 /* Per temperature: the heat index's terms of the temperature alone
  * (cs_heat_terms), made once for the many sessions at that temperature,
- * and, once a session without humidity asks, the index's range over
- * humidity. Two ways a set, the one used last first, so that two
+ * and, once a session without humidity asks, the heat factor without
+ * humidity (heat_unknown). Two ways a set, the one used last first, so that two
  * temperatures of one set do not evict each other in turn: about 700
  * temperatures met 89,588 times without humidity in the 5M benchmark set
  * cost 1,000 to 2,000 ranges of 1,010 evaluations each with one way.
- * What every session reads is one cache line (heat_hot); the ranges lie
- * apart (heat_cold), since ~700 lines of 64 bytes already fill a core's
+ * What every session reads is one cache line (heat_hot); the factors
+ * lie apart (heat_cold), since ~700 lines of 64 bytes already fill a core's
  * first-level cache. */
 #define HEAT_SETS 2048
 
@@ -216,8 +216,8 @@ static int heat_scan(const cs_heat_terms *k, double thr)
     if (isnan(thr))
         return -1;
     for (int j = 0; j <= 1000; j++) {
-        /* 0, 1000, then 1 to 999 */
-        double v = cs_heat_index_c_at(k, (j == 1 ? 1000 : j > 1 ? j - 1 : 0) / 10.0);
+        int g = j == 1 ? 1000 : j > 1 ? j - 1 : 0;   /* 0, 1000, 1 to 999 */
+        double v = cs_heat_index_c_at(k, g / 10.0);
         lt |= v < thr;
         ge |= v >= thr;
         if (lt && ge)
@@ -715,7 +715,8 @@ void cs_tag_wave_text(cs_tag_text *out, const cs_tagged *t, char sep)
 _Static_assert(sizeof ((cs_tag_text *)0)->a >= 2 * FMT_D_MAX + 1 &&
                sizeof ((cs_tag_text *)0)->b >= 3 * FMT_D_MAX + 4 + 20 + 1,
                "cs_tag_text holds what cs_tag_wave_text writes");
-_Static_assert(sizeof ((cs_tag_text *)0)->wfc >= 2 * (CS_F_N - CS_F_ELECTROLYTE),
+_Static_assert(sizeof ((cs_tag_text *)0)->wfc >=
+               2 * (CS_F_N - CS_F_ELECTROLYTE),
                "cs_tag_text holds the wave's factors' cells");
 
 /* A factor's cell and the separator after it, as one 2-byte store at d

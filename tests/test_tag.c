@@ -1347,10 +1347,12 @@ static void test_tag_fmt_d(void **state)
             v[i] = ((double)(rng() % 2000000000000ULL) + 0.5) / 1e9;
             break;
         case 2:     /* fewer decimals */
-            v[i] = (double)(rng() % 100000000ULL) / pow(10, (double)((x >> 8) % 9));
+            v[i] = (double)(rng() % 100000000ULL) /
+                   pow(10, (double)((x >> 8) % 9));
             break;
         case 3:     /* next to an integer */
-            v[i] = nextafter((double)(rng() % 10000), (x >> 8) & 1 ? INFINITY : 0);
+            v[i] = nextafter((double)(rng() % 10000),
+                             (x >> 8) & 1 ? INFINITY : 0);
             break;
         case 4:     /* heat indices as the tagger makes them */
             v[i] = cs_heat_index_c((double)(rng() % 1000) / 10 - 40,
