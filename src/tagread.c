@@ -20,6 +20,12 @@ struct cs_tagread {
     long frun;          /* the factors then outcome, side by side, or -1 */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
+    /* The month of the last start_time read: its first 8 bytes
+     * ("YYYY-MM-", 0 before any), the day number of its day 0 and its
+     * days. A participant's sessions mostly fall in few months. */
+    uint64_t mkey;
+    int32_t mbase;
+    unsigned mdays;
 };
 
 /* Column index by name (trimmed, case-insensitive), or -1. */
@@ -221,17 +227,35 @@ static size_t strspn_n(cs_str v, const char *set)
     return i;
 }
 
+/* v as a whole number when it is one to four digits and nothing else:
+ * 1 and *out, else 0. Four digits cannot overflow, so no check. */
+static inline int small_count(cs_str v, unsigned *out)
+{
+    unsigned n = 0;
+
+    if (v.len - 1 >= 4)
+        return 0;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned d = (unsigned)(unsigned char)v.ptr[i] - '0';
+        if (d > 9)
+            return 0;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return 1;
+}
+
 /* A number of tag's output, or NaN when missing; -1 when not a number. */
 static int dose_value(cs_str v, double *out)
 {
     char t[64], *end;
-    uint64_t n;
+    unsigned n;
 
     v = cs_str_trim(v);
     /* The usual cell, a whole number of one to four digits (the
      * intensity, the warm-up, the minerals), is read here: exact as a
      * double, so strtod's value. */
-    if (v.len - 1 < 4 && cs__parse_u64(v, &n) == 0) {
+    if (small_count(v, &n)) {
         *out = (double)n;
         return 0;
     }
@@ -253,8 +277,35 @@ static int dose_value(cs_str v, double *out)
     return *end || !isfinite(*out) ? -1 : 0;
 }
 
+/* The day number of the date YYYY-MM-DD in p's first 10 bytes, as
+ * cs__date_day reads it: 0, or -1 for what it refuses. A date in the
+ * month of the last one read takes a compare of its first 8 bytes and
+ * its day's two digits; any other goes to cs__date_day, and its month is
+ * then kept. */
+static int start_day(cs_tagread *t, const char *p, int32_t *day)
+{
+    uint64_t w;
+    unsigned d1 = (unsigned)(unsigned char)p[8] - '0',
+             d0 = (unsigned)(unsigned char)p[9] - '0', dd;
+
+    memcpy(&w, p, 8);
+    if (w == t->mkey && d1 <= 9 && d0 <= 9 && (dd = d1 * 10 + d0) - 1 < t->mdays) {
+        *day = t->mbase + (int32_t)dd;
+        return 0;
+    }
+    if (cs__date_day(p, day) < 0)
+        return -1;
+    /* Accepted: every byte but the dashes is a digit. */
+    t->mkey = w;
+    t->mbase = *day - (int32_t)(d1 * 10 + d0);
+    t->mdays = (unsigned)cs_days_in_month(
+        (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'),
+        (p[5] - '0') * 10 + (p[6] - '0'));
+    return 0;
+}
+
 /* The dose-response exposures and the day; the offending column or NULL. */
-static const char *more_values(const cs_tagread *t, const cs_record *rec,
+static const char *more_values(cs_tagread *t, const cs_record *rec,
                                uint64_t mmin, cs_agg_more *m)
 {
     for (int e = 0; e < CS_DOSE_N; e++) {
@@ -270,7 +321,7 @@ static const char *more_values(const cs_tagread *t, const cs_record *rec,
         cs_str v = cs_str_trim(rec->fields[t->tcol]);
         if (v.len == 0)
             return NULL;
-        if (v.len < 10 || cs__date_day(v.ptr, &m->day) < 0)
+        if (v.len < 10 || start_day(t, v.ptr, &m->day) < 0)
             return "start_time";
         m->has_day = 1;
     }
@@ -297,12 +348,20 @@ static const char *control_byte(const cs_record *rec, cs_str v,
     return NULL;
 }
 
+static const char *duration_reason(char *reason, size_t cap)
+{
+    snprintf(reason, cap, "duration_min: not a number of minutes above "
+             "0 and at most 1440");
+    return "duration_min";
+}
+
 /* Why rec is not a tagged row (into reason), naming its column, or NULL
  * when row now holds it. */
-static const char *check(const cs_tagread *t, const cs_record *rec,
+static const char *check(cs_tagread *t, const cs_record *rec,
                          cs_tagrow *row, char *reason, size_t cap)
 {
     const char *bad = NULL;
+    unsigned n;
 
     if (rec->nfields != t->ncols) {
         snprintf(reason, cap, "row has %zu fields, the header has %zu",
@@ -329,12 +388,16 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
         snprintf(reason, cap, "%s: not 1, 0 or empty", bad);
         return bad;
     }
-    if (t->dcol >= 0 &&
+    if (t->dcol >= 0 && small_count(rec->fields[t->dcol], &n)) {
+        /* Tag's usual cell, whole minutes: cs_agg_mmin reads it as
+         * n * 1000 and refuses it above 1440. */
+        row->mmin = (uint64_t)n * 1000;
+        if (n - 1 >= 1440)
+            return duration_reason(reason, cap);
+    } else if (t->dcol >= 0 &&
         (cs_agg_mmin(cs_str_trim(rec->fields[t->dcol]), &row->mmin) < 0 ||
          row->mmin == 0)) {
-        snprintf(reason, cap, "duration_min: not a number of minutes above "
-                 "0 and at most 1440");
-        return "duration_min";
+        return duration_reason(reason, cap);
     }
     if (t->pcol >= 0) {
         row->participant = cs_str_trim(rec->fields[t->pcol]);
