@@ -245,8 +245,10 @@ static inline int small_count(cs_str v, unsigned *out)
     return 1;
 }
 
-/* A number of tag's output, or NaN when missing; -1 when not a number. */
-static int dose_value(cs_str v, double *out)
+/* A number of tag's output, or NaN when missing; -1 when not a number.
+ * end: the end of the line v lies in, when the line was split in place
+ * (the bytes up to it may be read), else NULL. */
+static int dose_value(cs_str v, const char *end_of_line, double *out)
 {
     char t[64], *end;
     unsigned n;
@@ -259,9 +261,15 @@ static int dose_value(cs_str v, double *out)
         *out = (double)n;
         return 0;
     }
-    /* Then any other number: no missing token reads as one. */
-    if (cs_parse_decimal(v, out) == 0)
+    /* Then any other number: no missing token reads as one. Tag's
+     * decimals (heat_index_c, fluid_ml_per_h) lie in the line's middle,
+     * with room to read a word or two past them. */
+    if (end_of_line && end_of_line - v.ptr >= CS_DECIMAL_PAD) {
+        if (cs_parse_decimal_padded(v, out) == 0)
+            return 0;
+    } else if (cs_parse_decimal(v, out) == 0) {
         return 0;
+    }
     if (cs_is_missing(v)) {
         *out = NAN;
         return 0;
@@ -308,12 +316,15 @@ static int start_day(cs_tagread *t, const char *p, int32_t *day)
 static const char *more_values(cs_tagread *t, const cs_record *rec,
                                uint64_t mmin, cs_agg_more *m)
 {
+    const char *eol = rec->fields[0].ptr == rec->raw.ptr
+                      ? rec->raw.ptr + rec->raw.len : NULL;
+
     for (int e = 0; e < CS_DOSE_N; e++) {
         m->dose[e] = NAN;
         if (e == CS_DOSE_DURATION)
             m->dose[e] = (double)mmin / 1000.0;
         else if (t->xcol[e] >= 0 &&
-                 dose_value(rec->fields[t->xcol[e]], &m->dose[e]) < 0)
+                 dose_value(rec->fields[t->xcol[e]], eol, &m->dose[e]) < 0)
             return cs_dose_exposure_name(e);
     }
     m->has_day = 0;

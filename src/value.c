@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 static const double pow10_exact[] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -160,6 +161,100 @@ int cs_parse_decimal(cs_str s, double *out)
     v = (double)m;
     v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
     /* As strtod: "-0" is negative zero (it compares equal to 0). */
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* Eight bytes as a word, byte 0 (the first) the lowest. */
+static inline uint64_t word_at(const char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Bits in the high nibble of each byte of x that is not a digit (as
+ * schema.c checks its dates: high nibble 3, low nibble plus 6 not
+ * carrying); no carry crosses a byte. */
+static inline uint64_t non_digits(uint64_t x)
+{
+    const uint64_t hi = UINT64_C(0xf0f0f0f0f0f0f0f0),
+                   lo = UINT64_C(0x0f0f0f0f0f0f0f0f);
+
+    return ((x & hi) ^ UINT64_C(0x3030303030303030)) |
+           (((x & lo) + UINT64_C(0x0606060606060606)) & hi);
+}
+
+/* The number the eight digits of x make, byte 0 the most significant; a
+ * byte 0x00 counts as the digit 0 (leading zeros). Pairs, then fours,
+ * then the eight, each by one multiply. */
+static inline uint64_t eight_digits(uint64_t x)
+{
+    x = ((x & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
+    x = ((x & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+    return ((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
+}
+
+static const uint64_t pow10_u64[] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+    1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
+    100000000000000, 1000000000000000
+};
+
+int cs_parse_decimal_padded(cs_str s, double *out)
+{
+    const char *p = s.ptr;
+    size_t len = s.len;
+    uint64_t a, c, nd, m;
+    unsigned k, fl;
+    int neg = 0;
+    double v;
+
+    if (!CS_LITTLE_ENDIAN)
+        return cs_parse_decimal(s, out);
+    if (len && *p == '-') {
+        neg = 1;
+        p++;
+        len--;
+    }
+    /* One to 16 bytes; k, the first byte that is not a digit (the end,
+     * when sooner; 8 when none of the first eight), must be one of the
+     * first 7 and not the first. */
+    if (len - 1 >= 16)
+        return cs_parse_decimal(s, out);
+    a = word_at(p);
+    nd = non_digits(a);
+    if (len < 8)
+        nd |= UINT64_C(0x80) << (8 * len);
+    k = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+    if (k - 1 >= 7)
+        return cs_parse_decimal(s, out);
+    m = eight_digits(a << (64 - 8 * k));
+    if (k == len) {
+        v = (double)m;              /* digits only */
+    } else {
+        /* A dot, then fl = 1 to 15 - k digits: up to 8 in one word, the
+         * rest in the fraction's last 8 bytes. At most 15 digits in all,
+         * so m < 10^15 < 2^53 is exact: the fast path of
+         * cs_parse_decimal, with its m and e, and so its value. */
+        fl = (unsigned)len - k - 1;
+        if (p[k] != '.' || fl == 0)
+            return cs_parse_decimal(s, out);
+        c = word_at(p + k + 1);
+        if (fl <= 8) {
+            if (non_digits(c) & (~UINT64_C(0) >> (64 - 8 * fl)))
+                return cs_parse_decimal(s, out);
+            m = m * pow10_u64[fl] + eight_digits(c << (64 - 8 * fl));
+        } else {
+            uint64_t d = word_at(p + len - 8);
+            if (non_digits(c) | non_digits(d))
+                return cs_parse_decimal(s, out);
+            m = (m * pow10_u64[8] + eight_digits(c)) * pow10_u64[fl - 8] +
+                eight_digits(d & (~UINT64_C(0) << (8 * (16 - fl))));
+        }
+        v = (double)m / pow10_exact[fl];
+    }
     *out = neg ? -v : v;
     return 0;
 }
