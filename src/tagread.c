@@ -21,6 +21,10 @@ struct cs_tagread {
     size_t ncols;
     long fcol[CS_F_N], ocol, dcol, gcol, pcol, bcol, acol;
     long xcol[CS_DOSE_N], tcol;
+    /* The exposures read from a column (all but the duration), in their
+     * order: column and exposure; and those absent, always NaN. */
+    long xread[CS_DOSE_N];
+    int xe[CS_DOSE_N], nx, xabsent[CS_DOSE_N], nabsent;
     long frun;          /* the factors then outcome, side by side, or -1 */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
@@ -136,6 +140,16 @@ static int find_columns(cs_tagread *t, const cs_record *h,
             if (e != CS_DOSE_DURATION)
                 t->xcol[e] = column(h, cs_dose_exposure_name(e));
         t->tcol = column(h, "start_time");
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            if (e == CS_DOSE_DURATION)
+                continue;
+            if (t->xcol[e] >= 0) {
+                t->xread[t->nx] = t->xcol[e];
+                t->xe[t->nx++] = e;
+            } else {
+                t->xabsent[t->nabsent++] = e;
+            }
+        }
     }
     return CS_OK;
 }
@@ -254,6 +268,29 @@ static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
 #endif
 }
 
+/* The same cells when some are empty (an unknown factor): each a lone
+ * 0 or 1, or nothing, which flag() reads as they are. 1 with the flags
+ * set, 0 for flag() to read them (and name the first it refuses). */
+static int flag_cells(const cs_record *rec, long c, cs_tagrow *row)
+{
+    const cs_str *f = rec->fields + c;
+
+    for (int k = 0; k <= CS_F_N; k++) {
+        signed char v;
+        if (f[k].len == 0)
+            v = -1;
+        else if (f[k].len == 1 && (f[k].ptr[0] | 1) == '1')
+            v = (signed char)(f[k].ptr[0] & 1);
+        else
+            return 0;
+        if (k < CS_F_N)
+            row->factor[k] = v;
+        else
+            row->outcome = v;
+    }
+    return 1;
+}
+
 /* How many of v's first bytes are in set. */
 static size_t strspn_n(cs_str v, const char *set)
 {
@@ -282,31 +319,41 @@ static inline int small_count(cs_str v, unsigned *out)
     return 1;
 }
 
+/* v as a number: 0, or -1. The usual cell, a whole number of one to
+ * four digits (the intensity, the warm-up, the minerals), is read here:
+ * exact as a double, so strtod's value. Then any other number: tag's
+ * decimals (heat_index_c, fluid_ml_per_h) lie in the line's middle,
+ * with room to read a word or two past them. */
+static inline int number(cs_str v, const char *end_of_line, double *out)
+{
+    unsigned n;
+
+    if (small_count(v, &n)) {
+        *out = (double)n;
+        return 0;
+    }
+    if (end_of_line && end_of_line - v.ptr >= CS_DECIMAL_PAD)
+        return cs_parse_decimal_padded(v, out);
+    return cs_parse_decimal(v, out);
+}
+
 /* A number of tag's output, or NaN when missing; -1 when not a number.
  * end: the end of the line v lies in, when the line was split in place
  * (the bytes up to it may be read), else NULL. */
 static int dose_value(cs_str v, const char *end_of_line, double *out)
 {
     char t[64], *end;
-    unsigned n;
+    cs_str tv;
 
-    v = cs_str_trim(v);
-    /* The usual cell, a whole number of one to four digits (the
-     * intensity, the warm-up, the minerals), is read here: exact as a
-     * double, so strtod's value. */
-    if (small_count(v, &n)) {
-        *out = (double)n;
+    /* A number holds no space or tab, so the cell is read as it is
+     * first; trimmed, it is tried again only when trimming changed it. */
+    if (number(v, end_of_line, out) == 0)
         return 0;
-    }
-    /* Then any other number: no missing token reads as one. Tag's
-     * decimals (heat_index_c, fluid_ml_per_h) lie in the line's middle,
-     * with room to read a word or two past them. */
-    if (end_of_line && end_of_line - v.ptr >= CS_DECIMAL_PAD) {
-        if (cs_parse_decimal_padded(v, out) == 0)
-            return 0;
-    } else if (cs_parse_decimal(v, out) == 0) {
+    tv = cs_str_trim(v);
+    if (tv.len != v.len && number(tv, end_of_line, out) == 0)
         return 0;
-    }
+    v = tv;
+    /* No missing token reads as a number. */
     if (cs_is_missing(v)) {
         *out = NAN;
         return 0;
@@ -356,14 +403,12 @@ static const char *more_values(cs_tagread *t, const cs_record *rec,
     const char *eol = rec->fields[0].ptr == rec->raw.ptr
                       ? rec->raw.ptr + rec->raw.len : NULL;
 
-    for (int e = 0; e < CS_DOSE_N; e++) {
-        m->dose[e] = NAN;
-        if (e == CS_DOSE_DURATION)
-            m->dose[e] = (double)mmin / 1000.0;
-        else if (t->xcol[e] >= 0 &&
-                 dose_value(rec->fields[t->xcol[e]], eol, &m->dose[e]) < 0)
-            return cs_dose_exposure_name(e);
-    }
+    for (int i = 0; i < t->nx; i++)
+        if (dose_value(rec->fields[t->xread[i]], eol, &m->dose[t->xe[i]]) < 0)
+            return cs_dose_exposure_name(t->xe[i]);
+    for (int i = 0; i < t->nabsent; i++)
+        m->dose[t->xabsent[i]] = NAN;
+    m->dose[CS_DOSE_DURATION] = (double)mmin / 1000.0;
     m->has_day = 0;
     if (t->tcol >= 0) {
         cs_str v = cs_str_trim(rec->fields[t->tcol]);
@@ -424,7 +469,8 @@ static const char *check(cs_tagread *t, const cs_record *rec,
                  "(-2 ... 2 in steps of 0.5)");
         return "goal_lb_week";
     }
-    if (t->frun < 0 || !flag_run(rec, t->frun, row)) {
+    if (t->frun < 0 ||
+        (!flag_run(rec, t->frun, row) && !flag_cells(rec, t->frun, row))) {
         for (int k = 0; k < CS_F_N && !bad; k++)
             if (t->fcol[k] >= 0 &&
                 flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)
@@ -493,8 +539,16 @@ int cs_tagread_next(cs_tagread *t, cs_tagrow *row, cs_error *err)
         const char *bad;
 
         t->rows++;
-        memset(row, 0, sizeof *row);
-        row->outcome = -1;
+        if ((t->want & (CS_TR_FACTORS | CS_TR_MORE)) ==
+            (CS_TR_FACTORS | CS_TR_MORE)) {
+            /* check() sets every factor, the outcome, mmin and more but
+             * its day when it accepts the row: the rest as memset would. */
+            row->goal_lb_week = 0;
+            row->more.day = 0;
+        } else {
+            memset(row, 0, sizeof *row);
+            row->outcome = -1;
+        }
         row->participant = row->by = row->adjust = (cs_str){ "", 0 };
         if (!(bad = check(t, rec, row, reason, sizeof reason))) {
             row->rec = rec;

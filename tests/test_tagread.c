@@ -547,6 +547,53 @@ static void duration_cells(void **state)
     rows_against(dur, start, want, n, 0, "duration_min");
 }
 
+/* What a row does not set reads as zero, after a row that set it: the
+ * day of an undated session, the goal when not asked for, the strings
+ * of columns not asked for. */
+static void row_fields_reset(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE, NULL, NULL,
+                          "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "duration_min", "outcome,start_time,goal_lb_week,participant_id");
+    row(&b, "30", "1", "0", "1,2024-03-04T10:00:00Z,-1.5,P1");
+    row(&b, "45", "0", "1", "0,,0.5,P2");
+    row(&b, "45", "", "1", ",2024-03-05,0.5,P2");
+    t = open_text(&b, &r, &o, NULL, &err);
+    assert_non_null(t);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.has_day, 1);
+    assert_int_equal(tr.more.day, 19786);
+    memset(&tr.participant, 0x55, sizeof tr.participant);
+    tr.goal_lb_week = 7;
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.has_day, 0);
+    assert_int_equal(tr.more.day, 0);
+    assert_true(tr.goal_lb_week == 0);
+    assert_int_equal(tr.participant.len, 0);
+    assert_int_equal(tr.mmin, 45000);
+    assert_int_equal(tr.factor[0], 0);
+    assert_int_equal(tr.factor[2], 1);
+    assert_int_equal(tr.outcome, 0);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.day, 19787);
+    assert_int_equal(tr.factor[0], -1);
+    assert_int_equal(tr.outcome, -1);
+    for (int k = 0; k < CS_F_N; k++)
+        assert_int_equal(tr.factor[k], k == 0 ? -1 : k == 2 ? 1 : 0);
+    assert_true(tr.more.dose[CS_DOSE_DURATION] == 45);
+    assert_true(isnan(tr.more.dose[CS_DOSE_RPE]));
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    close_all(t, r, NULL, &b);
+}
+
 static void goals_only(void **state)
 {
     cs_buf b;
@@ -620,6 +667,7 @@ int main(void)
         cmocka_unit_test(exposure_values),
         cmocka_unit_test(start_time_days),
         cmocka_unit_test(duration_cells),
+        cmocka_unit_test(row_fields_reset),
         cmocka_unit_test(goals_only),
         cmocka_unit_test(header_errors),
     };
