@@ -196,18 +196,18 @@ static inline uint64_t eight_digits(uint64_t x)
     return ((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
 }
 
-static const uint64_t pow10_u64[] = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-    1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
-    100000000000000, 1000000000000000
-};
+/* The first n bytes of a word (n 0 to 7) as a mask. */
+static inline uint64_t low_bytes(unsigned n)
+{
+    return ((uint64_t)1 << (8 * n)) - 1;
+}
 
 int cs_parse_decimal_padded(cs_str s, double *out)
 {
     const char *p = s.ptr;
     size_t len = s.len;
-    uint64_t a, c, nd, m;
-    unsigned k, fl;
+    uint64_t lo, hi, ndl, ndh, m;
+    unsigned n, fl = 0, sh;
     int neg = 0;
     double v;
 
@@ -218,43 +218,57 @@ int cs_parse_decimal_padded(cs_str s, double *out)
         p++;
         len--;
     }
-    /* One to 16 bytes; k, the first byte that is not a digit (the end,
-     * when sooner; 8 when none of the first eight), must be one of the
-     * first 7 and not the first. */
-    if (len - 1 >= 16)
+    /* Bytes 0-15 as two words, and where they are not digits, within the
+     * text's 2 to 16 bytes. */
+    if (len - 2 >= 15)
         return cs_parse_decimal(s, out);
-    a = word_at(p);
-    nd = non_digits(a);
-    if (len < 8)
-        nd |= UINT64_C(0x80) << (8 * len);
-    k = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
-    if (k - 1 >= 7)
-        return cs_parse_decimal(s, out);
-    m = eight_digits(a << (64 - 8 * k));
-    if (k == len) {
-        v = (double)m;              /* digits only */
+    lo = word_at(p);
+    hi = word_at(p + 8);
+    ndl = non_digits(lo);
+    ndh = non_digits(hi);
+    if (len < 8) {
+        ndl &= low_bytes((unsigned)len);
+        ndh = 0;
     } else {
-        /* A dot, then fl = 1 to 15 - k digits: up to 8 in one word, the
-         * rest in the fraction's last 8 bytes. At most 15 digits in all,
-         * so m < 10^15 < 2^53 is exact: the fast path of
-         * cs_parse_decimal, with its m and e, and so its value. */
-        fl = (unsigned)len - k - 1;
-        if (p[k] != '.' || fl == 0)
-            return cs_parse_decimal(s, out);
-        c = word_at(p + k + 1);
-        if (fl <= 8) {
-            if (non_digits(c) & (~UINT64_C(0) >> (64 - 8 * fl)))
-                return cs_parse_decimal(s, out);
-            m = m * pow10_u64[fl] + eight_digits(c << (64 - 8 * fl));
-        } else {
-            uint64_t d = word_at(p + len - 8);
-            if (non_digits(c) | non_digits(d))
-                return cs_parse_decimal(s, out);
-            m = (m * pow10_u64[8] + eight_digits(c)) * pow10_u64[fl - 8] +
-                eight_digits(d & (~UINT64_C(0) << (8 * (16 - fl))));
-        }
-        v = (double)m / pow10_exact[fl];
+        ndh &= len == 16 ? ~UINT64_C(0) : low_bytes((unsigned)len - 8);
     }
+    n = (unsigned)len;
+    if (ndl | ndh) {
+        /* One dot, anywhere, and nothing else but digits: the dot taken
+         * out, the bytes after it moved down one. */
+        unsigned k = ndl ? (unsigned)__builtin_ctzll(ndl) >> 3
+                         : 8 + ((unsigned)__builtin_ctzll(ndh) >> 3);
+        if (p[k] != '.')
+            return cs_parse_decimal(s, out);
+        if (k < 8) {
+            ndl &= ~(UINT64_C(0xff) << (8 * k));
+            lo = (lo & low_bytes(k)) | (((lo >> 8) | (hi << 56)) & ~low_bytes(k));
+            hi >>= 8;
+        } else {
+            ndh &= ~(UINT64_C(0xff) << (8 * (k - 8)));
+            hi = (hi & low_bytes(k - 8)) | ((hi >> 8) & ~low_bytes(k - 8));
+        }
+        if (ndl | ndh)
+            return cs_parse_decimal(s, out);
+        n--;
+        fl = n - k;
+    }
+    /* n = 1 to 15 digits, so m < 10^15 < 2^53 is exact: the fast path of
+     * cs_parse_decimal with its m and e = -fl, and so its value. The
+     * digits are moved to the top of the 16 bytes (zeros before them),
+     * then read as two numbers of eight. */
+    if (n == 16)
+        return cs_parse_decimal(s, out);
+    sh = 8 * (16 - n);
+    if (sh >= 64) {
+        hi = lo << (sh - 64);
+        lo = 0;
+    } else {
+        hi = (hi << sh) | (lo >> (64 - sh));
+        lo <<= sh;
+    }
+    m = eight_digits(lo) * 100000000 + eight_digits(hi);
+    v = (double)m / pow10_exact[fl];
     *out = neg ? -v : v;
     return 0;
 }

@@ -20,9 +20,9 @@ int cs_is_missing(cs_str s);
 int cs_parse_decimal(cs_str s, double *out);
 /* The same, for a text whose next bytes may be read: at least
  * CS_DECIMAL_PAD bytes from s.ptr are readable, whatever s.len (the cells
- * of a line read in place, not its last ones). Tag's usual numbers
- * (-?digits.digits, at most 16 bytes after the sign, at most 7 digits
- * before the dot) are read eight bytes at a time; the result and the
+ * of a line read in place, not its last ones). Tag's usual numbers (a
+ * '-' or nothing, then 2 to 16 bytes of digits and at most one dot, at
+ * most 15 digits) are read eight bytes at a time; the result and the
  * return are always cs_parse_decimal's. */
 #define CS_DECIMAL_PAD 24
 int cs_parse_decimal_padded(cs_str s, double *out);
