@@ -465,7 +465,7 @@ static void rows_against(const char *const *dur, const char *const *start,
 static void start_time_days(void **state)
 {
     enum { MAXN = 60000 };
-    static char text[MAXN][24];
+    static char text[MAXN][64];
     static const char *dur[MAXN], *start[MAXN];
     static int64_t want[MAXN];
     static const int years[] = { 1999, 2000, 2001, 1600, 1900, 1970, 2100,
