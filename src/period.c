@@ -64,18 +64,18 @@ static int day_rehash(cs_period *p, size_t nslot)
     return 0;
 }
 
-static cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
+/* A day not in p's records added: NULL out of memory. Out of line, so
+ * that the usual call, a day already seen, stays small enough to sit in
+ * cs_period_add. */
+static __attribute__((noinline)) cs_period_day *
+add_day(cs_period *p, int32_t day, int *fresh)
 {
     size_t h;
 
-    *fresh = 0;
-    if (p->last < p->n && p->d[p->last].day == day)
-        return &p->d[p->last];
     if (p->nslot == 0 && day_rehash(p, 64) < 0)
         return NULL;
     for (h = day_hash(day, p->nslot - 1); p->slot[h]; h = (h + 1) & (p->nslot - 1))
-        if (p->d[p->slot[h] - 1].day == day)
-            return &p->d[p->last = p->slot[h] - 1];
+        ;
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
         cs_period_day *d = realloc(p->d, cap * sizeof *d);
@@ -92,6 +92,20 @@ static cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
     if (2 * p->n > p->nslot && day_rehash(p, 2 * p->nslot) < 0)
         return NULL;
     return &p->d[p->last];
+}
+
+static inline cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
+{
+    *fresh = 0;
+    if (p->last < p->n && p->d[p->last].day == day)
+        return &p->d[p->last];
+    if (p->nslot) {
+        size_t mask = p->nslot - 1;
+        for (size_t h = day_hash(day, mask); p->slot[h]; h = (h + 1) & mask)
+            if (p->d[p->slot[h] - 1].day == day)
+                return &p->d[p->last = p->slot[h] - 1];
+    }
+    return add_day(p, day, fresh);
 }
 
 static int cmp_day(const void *x, const void *y)

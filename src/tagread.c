@@ -2,6 +2,7 @@
  * (tag.c), so that every stage that reads tagged sessions accepts and
  * rejects the same rows for the same reasons. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include <crampstat/tagread.h>
 #include <crampstat/value.h>
 #include "internal.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 struct cs_tagread {
     cs_reader *r;
@@ -17,9 +21,19 @@ struct cs_tagread {
     size_t ncols;
     long fcol[CS_F_N], ocol, dcol, gcol, pcol, bcol, acol;
     long xcol[CS_DOSE_N], tcol;
+    /* The exposures read from a column (all but the duration), in their
+     * order: column and exposure; and those absent, always NaN. */
+    long xread[CS_DOSE_N];
+    int xe[CS_DOSE_N], nx, xabsent[CS_DOSE_N], nabsent;
     long frun;          /* the factors then outcome, side by side, or -1 */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
+    /* The month of the last start_time read: its first 8 bytes
+     * ("YYYY-MM-", 0 before any), the day number of its day 0 and its
+     * days. A participant's sessions mostly fall in few months. */
+    uint64_t mkey;
+    int32_t mbase;
+    unsigned mdays;
 };
 
 /* Column index by name (trimmed, case-insensitive), or -1. */
@@ -126,6 +140,16 @@ static int find_columns(cs_tagread *t, const cs_record *h,
             if (e != CS_DOSE_DURATION)
                 t->xcol[e] = column(h, cs_dose_exposure_name(e));
         t->tcol = column(h, "start_time");
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            if (e == CS_DOSE_DURATION)
+                continue;
+            if (t->xcol[e] >= 0) {
+                t->xread[t->nx] = t->xcol[e];
+                t->xe[t->nx++] = e;
+            } else {
+                t->xabsent[t->nabsent++] = e;
+            }
+        }
     }
     return CS_OK;
 }
@@ -176,38 +200,94 @@ static int flag(cs_str v, signed char *out)
  * they are tag's usual cells: the line was split in place and the 15
  * cells are single 0s and 1s between single commas, 29 bytes. The last
  * cell's place and length, checked first, keep the loads inside the
- * record; four overlapping loads then check that a comma stands at every
- * odd place and a 0 or 1 at every even one. The cells lie side by side
- * with one comma between each two (cs_record), and a field holds no
- * comma, so the commas at the odd places are the 14 between the cells
- * and each cell is its one digit. Returns 1 with the flags set, 0
+ * record; overlapping loads (four words, or two 16-byte loads with
+ * SSE2) then check that a comma stands at every odd place and a 0 or 1
+ * at every even one. The cells lie side by side with one comma between
+ * each two (cs_record), and a field holds no comma, so the commas at the
+ * odd places are the 14 between the cells and each cell is its one
+ * digit. Returns 1 with the flags set, 0
  * (nothing set) for flag() to read them one by one. */
 _Static_assert(CS_F_N == 14, "flag_run reads 14 factors and the outcome");
+_Static_assert(offsetof(cs_tagrow, outcome) == offsetof(cs_tagrow, factor) + CS_F_N,
+               "flag_run stores the factors and the outcome as one run");
 
 static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
 {
     const cs_str *f = rec->fields + c;
     const char *p = f[0].ptr;
-    uint64_t w0, w1, w2, w3;
 
     if (rec->fields[0].ptr != rec->raw.ptr || f[CS_F_N].ptr != p + 2 * CS_F_N ||
         f[CS_F_N].len != 1)
         return 0;
-    memcpy(&w0, p, 8);        /* bytes 0-7: digit, comma, digit, ... */
-    memcpy(&w1, p + 8, 8);
-    memcpy(&w2, p + 16, 8);
-    memcpy(&w3, p + 21, 8);   /* bytes 21-28: comma, digit, ... */
-    /* Little-endian words: byte i is bits 8i to 8i+7. The digit's last
-     * bit is masked off, leaving '0' for both '0' and '1'. */
-    if (!CS_LITTLE_ENDIAN ||
-        (w0 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
-        (w1 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
-        (w2 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
-        (w3 & UINT64_C(0xfefffefffefffeff)) != UINT64_C(0x302c302c302c302c))
-        return 0;
-    for (int k = 0; k < CS_F_N; k++)
-        row->factor[k] = (signed char)(p[2 * k] & 1);
-    row->outcome = (signed char)(p[2 * CS_F_N] & 1);
+#ifdef __SSE2__
+    {
+        /* The same check in two 16-byte loads, bytes 0-15 and 13-28 (a
+         * comma first), each as 16-bit lanes of a digit and a comma;
+         * the lanes' digits (low bit) then packed into 16 bytes, the
+         * flags 0-7 and 7-14, stored over factor[] and the outcome
+         * beside it. */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p),
+                y = _mm_loadu_si128((const __m128i *)(const void *)(p + 13)),
+                one = _mm_set1_epi16(1), flags;
+        int okx = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                      _mm_and_si128(x, _mm_set1_epi16((short)0xfffe)),
+                      _mm_set1_epi16(0x2c30))),
+            oky = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                      _mm_and_si128(y, _mm_set1_epi16((short)0xfeff)),
+                      _mm_set1_epi16(0x302c)));
+        if ((okx & oky) != 0xffff)
+            return 0;
+        flags = _mm_packus_epi16(_mm_and_si128(x, one),
+                                 _mm_and_si128(_mm_srli_epi16(y, 8), one));
+        _mm_storel_epi64((__m128i *)(void *)row->factor, flags);
+        _mm_storel_epi64((__m128i *)(void *)(row->factor + 7),
+                         _mm_srli_si128(flags, 8));
+        return 1;
+    }
+#else
+    {
+        uint64_t w0, w1, w2, w3;
+
+        memcpy(&w0, p, 8);        /* bytes 0-7: digit, comma, digit, ... */
+        memcpy(&w1, p + 8, 8);
+        memcpy(&w2, p + 16, 8);
+        memcpy(&w3, p + 21, 8);   /* bytes 21-28: comma, digit, ... */
+        /* Little-endian words: byte i is bits 8i to 8i+7. The digit's
+         * last bit is masked off, leaving '0' for both '0' and '1'. */
+        if (!CS_LITTLE_ENDIAN ||
+            (w0 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+            (w1 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+            (w2 & UINT64_C(0xfffefffefffefffe)) != UINT64_C(0x2c302c302c302c30) ||
+            (w3 & UINT64_C(0xfefffefffefffeff)) != UINT64_C(0x302c302c302c302c))
+            return 0;
+        for (int k = 0; k < CS_F_N; k++)
+            row->factor[k] = (signed char)(p[2 * k] & 1);
+        row->outcome = (signed char)(p[2 * CS_F_N] & 1);
+        return 1;
+    }
+#endif
+}
+
+/* The same cells when some are empty (an unknown factor): each a lone
+ * 0 or 1, or nothing, which flag() reads as they are. 1 with the flags
+ * set, 0 for flag() to read them (and name the first it refuses). */
+static int flag_cells(const cs_record *rec, long c, cs_tagrow *row)
+{
+    const cs_str *f = rec->fields + c;
+
+    for (int k = 0; k <= CS_F_N; k++) {
+        signed char v;
+        if (f[k].len == 0)
+            v = -1;
+        else if (f[k].len == 1 && (f[k].ptr[0] | 1) == '1')
+            v = (signed char)(f[k].ptr[0] & 1);
+        else
+            return 0;
+        if (k < CS_F_N)
+            row->factor[k] = v;
+        else
+            row->outcome = v;
+    }
     return 1;
 }
 
@@ -221,23 +301,59 @@ static size_t strspn_n(cs_str v, const char *set)
     return i;
 }
 
-/* A number of tag's output, or NaN when missing; -1 when not a number. */
-static int dose_value(cs_str v, double *out)
+/* v as a whole number when it is one to four digits and nothing else:
+ * 1 and *out, else 0. Four digits cannot overflow, so no check. */
+static inline int small_count(cs_str v, unsigned *out)
 {
-    char t[64], *end;
-    uint64_t n;
+    unsigned n = 0;
 
-    v = cs_str_trim(v);
-    /* The usual cell, a whole number of one to four digits (the
-     * intensity, the warm-up, the minerals), is read here: exact as a
-     * double, so strtod's value. */
-    if (v.len - 1 < 4 && cs__parse_u64(v, &n) == 0) {
+    if (v.len - 1 >= 4)
+        return 0;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned d = (unsigned)(unsigned char)v.ptr[i] - '0';
+        if (d > 9)
+            return 0;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return 1;
+}
+
+/* v as a number: 0, or -1. The usual cell, a whole number of one to
+ * four digits (the intensity, the warm-up, the minerals), is read here:
+ * exact as a double, so strtod's value. Then any other number: tag's
+ * decimals (heat_index_c, fluid_ml_per_h) lie in the line's middle,
+ * with room to read a word or two past them. */
+static inline int number(cs_str v, const char *end_of_line, double *out)
+{
+    unsigned n;
+
+    if (small_count(v, &n)) {
         *out = (double)n;
         return 0;
     }
-    /* Then any other number: no missing token reads as one. */
-    if (cs_parse_decimal(v, out) == 0)
+    if (end_of_line && end_of_line - v.ptr >= CS_DECIMAL_PAD)
+        return cs_parse_decimal_padded(v, out);
+    return cs_parse_decimal(v, out);
+}
+
+/* A number of tag's output, or NaN when missing; -1 when not a number.
+ * end: the end of the line v lies in, when the line was split in place
+ * (the bytes up to it may be read), else NULL. */
+static int dose_value(cs_str v, const char *end_of_line, double *out)
+{
+    char t[64], *end;
+    cs_str tv;
+
+    /* A number holds no space or tab, so the cell is read as it is
+     * first; trimmed, it is tried again only when trimming changed it. */
+    if (number(v, end_of_line, out) == 0)
         return 0;
+    tv = cs_str_trim(v);
+    if (tv.len != v.len && number(tv, end_of_line, out) == 0)
+        return 0;
+    v = tv;
+    /* No missing token reads as a number. */
     if (cs_is_missing(v)) {
         *out = NAN;
         return 0;
@@ -253,24 +369,52 @@ static int dose_value(cs_str v, double *out)
     return *end || !isfinite(*out) ? -1 : 0;
 }
 
+/* The day number of the date YYYY-MM-DD in p's first 10 bytes, as
+ * cs__date_day reads it: 0, or -1 for what it refuses. A date in the
+ * month of the last one read takes a compare of its first 8 bytes and
+ * its day's two digits; any other goes to cs__date_day, and its month is
+ * then kept. */
+static int start_day(cs_tagread *t, const char *p, int32_t *day)
+{
+    uint64_t w;
+    unsigned d1 = (unsigned)(unsigned char)p[8] - '0',
+             d0 = (unsigned)(unsigned char)p[9] - '0', dd;
+
+    memcpy(&w, p, 8);
+    if (w == t->mkey && d1 <= 9 && d0 <= 9 && (dd = d1 * 10 + d0) - 1 < t->mdays) {
+        *day = t->mbase + (int32_t)dd;
+        return 0;
+    }
+    if (cs__date_day(p, day) < 0)
+        return -1;
+    /* Accepted: every byte but the dashes is a digit. */
+    t->mkey = w;
+    t->mbase = *day - (int32_t)(d1 * 10 + d0);
+    t->mdays = (unsigned)cs_days_in_month(
+        (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'),
+        (p[5] - '0') * 10 + (p[6] - '0'));
+    return 0;
+}
+
 /* The dose-response exposures and the day; the offending column or NULL. */
-static const char *more_values(const cs_tagread *t, const cs_record *rec,
+static const char *more_values(cs_tagread *t, const cs_record *rec,
                                uint64_t mmin, cs_agg_more *m)
 {
-    for (int e = 0; e < CS_DOSE_N; e++) {
-        m->dose[e] = NAN;
-        if (e == CS_DOSE_DURATION)
-            m->dose[e] = (double)mmin / 1000.0;
-        else if (t->xcol[e] >= 0 &&
-                 dose_value(rec->fields[t->xcol[e]], &m->dose[e]) < 0)
-            return cs_dose_exposure_name(e);
-    }
+    const char *eol = rec->fields[0].ptr == rec->raw.ptr
+                      ? rec->raw.ptr + rec->raw.len : NULL;
+
+    for (int i = 0; i < t->nx; i++)
+        if (dose_value(rec->fields[t->xread[i]], eol, &m->dose[t->xe[i]]) < 0)
+            return cs_dose_exposure_name(t->xe[i]);
+    for (int i = 0; i < t->nabsent; i++)
+        m->dose[t->xabsent[i]] = NAN;
+    m->dose[CS_DOSE_DURATION] = (double)mmin / 1000.0;
     m->has_day = 0;
     if (t->tcol >= 0) {
         cs_str v = cs_str_trim(rec->fields[t->tcol]);
         if (v.len == 0)
             return NULL;
-        if (v.len < 10 || cs__date_day(v.ptr, &m->day) < 0)
+        if (v.len < 10 || start_day(t, v.ptr, &m->day) < 0)
             return "start_time";
         m->has_day = 1;
     }
@@ -297,12 +441,20 @@ static const char *control_byte(const cs_record *rec, cs_str v,
     return NULL;
 }
 
+static const char *duration_reason(char *reason, size_t cap)
+{
+    snprintf(reason, cap, "duration_min: not a number of minutes above "
+             "0 and at most 1440");
+    return "duration_min";
+}
+
 /* Why rec is not a tagged row (into reason), naming its column, or NULL
  * when row now holds it. */
-static const char *check(const cs_tagread *t, const cs_record *rec,
+static const char *check(cs_tagread *t, const cs_record *rec,
                          cs_tagrow *row, char *reason, size_t cap)
 {
     const char *bad = NULL;
+    unsigned n;
 
     if (rec->nfields != t->ncols) {
         snprintf(reason, cap, "row has %zu fields, the header has %zu",
@@ -317,7 +469,8 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                  "(-2 ... 2 in steps of 0.5)");
         return "goal_lb_week";
     }
-    if (t->frun < 0 || !flag_run(rec, t->frun, row)) {
+    if (t->frun < 0 ||
+        (!flag_run(rec, t->frun, row) && !flag_cells(rec, t->frun, row))) {
         for (int k = 0; k < CS_F_N && !bad; k++)
             if (t->fcol[k] >= 0 &&
                 flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)
@@ -329,12 +482,16 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
         snprintf(reason, cap, "%s: not 1, 0 or empty", bad);
         return bad;
     }
-    if (t->dcol >= 0 &&
+    if (t->dcol >= 0 && small_count(rec->fields[t->dcol], &n)) {
+        /* Tag's usual cell, whole minutes: cs_agg_mmin reads it as
+         * n * 1000 and refuses it above 1440. */
+        row->mmin = (uint64_t)n * 1000;
+        if (n - 1 >= 1440)
+            return duration_reason(reason, cap);
+    } else if (t->dcol >= 0 &&
         (cs_agg_mmin(cs_str_trim(rec->fields[t->dcol]), &row->mmin) < 0 ||
          row->mmin == 0)) {
-        snprintf(reason, cap, "duration_min: not a number of minutes above "
-                 "0 and at most 1440");
-        return "duration_min";
+        return duration_reason(reason, cap);
     }
     if (t->pcol >= 0) {
         row->participant = cs_str_trim(rec->fields[t->pcol]);
@@ -382,8 +539,16 @@ int cs_tagread_next(cs_tagread *t, cs_tagrow *row, cs_error *err)
         const char *bad;
 
         t->rows++;
-        memset(row, 0, sizeof *row);
-        row->outcome = -1;
+        if ((t->want & (CS_TR_FACTORS | CS_TR_MORE)) ==
+            (CS_TR_FACTORS | CS_TR_MORE)) {
+            /* check() sets every factor, the outcome, mmin and more but
+             * its day when it accepts the row: the rest as memset would. */
+            row->goal_lb_week = 0;
+            row->more.day = 0;
+        } else {
+            memset(row, 0, sizeof *row);
+            row->outcome = -1;
+        }
         row->participant = row->by = row->adjust = (cs_str){ "", 0 };
         if (!(bad = check(t, rec, row, reason, sizeof reason))) {
             row->rec = rec;

@@ -9,9 +9,11 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <crampstat/buf.h>
 #include <crampstat/tagread.h>
+#include <crampstat/value.h>
 
 /* A header with every factor, then more; rows give the factors as
  * "first" for the first one, "0" for the others but the third, which is
@@ -387,6 +389,211 @@ static void exposure_values(void **state)
     close_all(t, r, rej, &b);
 }
 
+#define REJECT INT64_MIN   /* a row want[] says is rejected */
+
+static cs_str str_of(const char *p)
+{
+    return (cs_str){ p, strlen(p) };
+}
+
+/* Rows "INDEX,DURATION,<14 factors 0>,1,START" for each of n cells,
+ * read back: want[i] the cell's day (or milli-minutes), or REJECT when
+ * the row must be rejected by col. Rows are told apart by their index. */
+static void rows_against(const char *const *dur, const char *const *start,
+                         const int64_t *want, size_t n, int of_day,
+                         const char *col)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE, NULL, NULL,
+                          "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+    uint64_t rejected = 0;
+    size_t i = 0;
+
+    cs_buf_init(&b, 0);
+    header(&b, "sid,duration_min", "outcome,start_time");
+    for (size_t k = 0; k < n; k++) {
+        char before[64], after[64];
+        snprintf(before, sizeof before, "%zu,%s", k, dur[k]);
+        snprintf(after, sizeof after, "1,%s", start[k]);
+        row(&b, before, "0", "0", after);
+    }
+    t = open_text(&b, &r, &o, &rej, &err);
+    assert_non_null(t);
+    while (cs_tagread_next(t, &tr, &err) == 1) {
+        size_t k = (size_t)strtoul(tr.rec->fields[0].ptr, NULL, 10);
+        for (; i < k; i++)
+            if (want[i] != REJECT)
+                fail_msg("row %zu (\"%s\", \"%s\") rejected, want %lld", i,
+                         dur[i], start[i], (long long)want[i]);
+            else
+                rejected++;
+        if (want[k] == REJECT)
+            fail_msg("row %zu (\"%s\", \"%s\") read, want a reject", k,
+                     dur[k], start[k]);
+        if (of_day && !(tr.more.has_day && tr.more.day == want[k]))
+            fail_msg("\"%s\": day %d (has_day %d), want %lld", start[k],
+                     tr.more.day, tr.more.has_day, (long long)want[k]);
+        if (!of_day && tr.mmin != (uint64_t)want[k])
+            fail_msg("\"%s\": %llu milli-minutes, want %lld", dur[k],
+                     (unsigned long long)tr.mmin, (long long)want[k]);
+        if (!of_day && tr.more.dose[CS_DOSE_DURATION] != (double)want[k] / 1000.0)
+            fail_msg("\"%s\": dose duration %.17g", dur[k],
+                     tr.more.dose[CS_DOSE_DURATION]);
+        i = k + 1;
+    }
+    for (; i < n; i++)
+        if (want[i] != REJECT)
+            fail_msg("row %zu (\"%s\", \"%s\") rejected, want %lld", i,
+                     dur[i], start[i], (long long)want[i]);
+        else
+            rejected++;
+    assert_int_equal(cs_tagread_rejected(t), rejected);
+    assert_int_equal(rejected_in(rej, col), rejected);
+    close_all(t, r, rej, &b);
+}
+
+/* start_time's day against cs_parse_date and cs_days_from_civil, in
+ * orders that reuse the month kept from the row before: every day 00-33
+ * of the months of 1999-2001 and of some far years, each after a valid
+ * day of the same month, then each of a date's ten places replaced by
+ * every byte value but the CSV's own, after the same month. */
+static void start_time_days(void **state)
+{
+    enum { MAXN = 60000 };
+    static char text[MAXN][64];
+    static const char *dur[MAXN], *start[MAXN];
+    static int64_t want[MAXN];
+    static const int years[] = { 1999, 2000, 2001, 1600, 1900, 1970, 2100,
+                                 2400, 9999, 0, 1 };
+    size_t n = 0;
+
+    (void)state;
+    for (size_t yi = 0; yi < sizeof years / sizeof years[0]; yi++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 33; d++) {
+                const char *tail[] = { "T07:30:00Z", "", "x", " 12" };
+                /* a valid day of the month first, then day d */
+                for (int twice = 0; twice < 2; twice++) {
+                    snprintf(text[n], sizeof text[n], "%04d-%02d-%02d%s",
+                             years[yi], m, twice ? d : 1, tail[d % 4]);
+                    n++;
+                }
+            }
+    for (int place = 0; place < 10; place++)
+        for (int c = 1; c < 256; c++) {
+            if (c == ',' || c == '"' || c == '\n' || c == '\r')
+                continue;
+            snprintf(text[n++], sizeof text[n], "2024-02-15T07:30:00Z");
+            snprintf(text[n], sizeof text[n], "2024-02-29T07:30:00Z");
+            text[n++][place] = (char)c;
+        }
+    assert_true(n <= MAXN);
+    for (size_t k = 0; k < n; k++) {
+        cs_str v = cs_str_trim(str_of(text[k]));
+        cs_datetime dt;
+        dur[k] = "30";
+        start[k] = text[k];
+        want[k] = REJECT;
+        if (v.len == 0)
+            continue;   /* undated: not among these */
+        if (v.len >= 10 && cs_parse_date((cs_str){ v.ptr, 10 }, &dt, NULL) == 0)
+            want[k] = cs_days_from_civil(dt.year, dt.month, dt.day);
+    }
+    rows_against(dur, start, want, n, 1, "start_time");
+}
+
+/* duration_min's milli-minutes against cs_agg_mmin (the reader of any
+ * cell): every text of one to four digits, and others around them. */
+static void duration_cells(void **state)
+{
+    enum { MAXN = 12000 };
+    static char text[MAXN][16];
+    static const char *dur[MAXN], *start[MAXN];
+    static int64_t want[MAXN];
+    static const char *const other[] = {
+        "+45", "-45", "45.5", " 45", "45 ", "\t45", "12345", "1440.0",
+        "1440.0001", "0.0001", "0.0", "00000", "4a", "a4", "", "4 5", "1e3",
+        "14400", "01440", "01441", "-0", ".5", "5.",
+    };
+    size_t n = 0;
+
+    (void)state;
+    for (int len = 1; len <= 4; len++)
+        for (int v = 0, top = len == 1 ? 10 : len == 2 ? 100 : len == 3 ? 1000 : 10000;
+             v < top; v++)
+            snprintf(text[n++], sizeof text[n], "%0*d", len, v);
+    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
+        snprintf(text[n++], sizeof text[n], "%s", other[k]);
+    /* every byte but the CSV's own after and before a digit */
+    for (int c = 1; c < 256; c++) {
+        if (c == ',' || c == '"' || c == '\n' || c == '\r')
+            continue;
+        snprintf(text[n++], sizeof text[n], "4%c", c);
+        snprintf(text[n++], sizeof text[n], "%c4", c);
+    }
+    assert_true(n <= MAXN);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t mmin;
+        dur[k] = text[k];
+        start[k] = "2024-03-04";
+        want[k] = cs_agg_mmin(cs_str_trim(str_of(text[k])), &mmin) == 0 &&
+                  mmin != 0 ? (int64_t)mmin : REJECT;
+    }
+    rows_against(dur, start, want, n, 0, "duration_min");
+}
+
+/* What a row does not set reads as zero, after a row that set it: the
+ * day of an undated session, the goal when not asked for, the strings
+ * of columns not asked for. */
+static void row_fields_reset(void **state)
+{
+    cs_buf b;
+    cs_reader *r = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE, NULL, NULL,
+                          "aggregate" };
+    cs_tagread *t;
+    cs_tagrow tr;
+
+    (void)state;
+    cs_buf_init(&b, 0);
+    header(&b, "duration_min", "outcome,start_time,goal_lb_week,participant_id");
+    row(&b, "30", "1", "0", "1,2024-03-04T10:00:00Z,-1.5,P1");
+    row(&b, "45", "0", "1", "0,,0.5,P2");
+    row(&b, "45", "", "1", ",2024-03-05,0.5,P2");
+    t = open_text(&b, &r, &o, NULL, &err);
+    assert_non_null(t);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.has_day, 1);
+    assert_int_equal(tr.more.day, 19786);
+    memset(&tr.participant, 0x55, sizeof tr.participant);
+    tr.goal_lb_week = 7;
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.has_day, 0);
+    assert_int_equal(tr.more.day, 0);
+    assert_true(tr.goal_lb_week == 0);
+    assert_int_equal(tr.participant.len, 0);
+    assert_int_equal(tr.mmin, 45000);
+    assert_int_equal(tr.factor[0], 0);
+    assert_int_equal(tr.factor[2], 1);
+    assert_int_equal(tr.outcome, 0);
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+    assert_int_equal(tr.more.day, 19787);
+    assert_int_equal(tr.factor[0], -1);
+    assert_int_equal(tr.outcome, -1);
+    for (int k = 0; k < CS_F_N; k++)
+        assert_int_equal(tr.factor[k], k == 0 ? -1 : k == 2 ? 1 : 0);
+    assert_true(tr.more.dose[CS_DOSE_DURATION] == 45);
+    assert_true(isnan(tr.more.dose[CS_DOSE_RPE]));
+    assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+    close_all(t, r, NULL, &b);
+}
+
 static void goals_only(void **state)
 {
     cs_buf b;
@@ -458,6 +665,9 @@ int main(void)
         cmocka_unit_test(flags_byte_by_byte),
         cmocka_unit_test(flag_cells_in_every_place),
         cmocka_unit_test(exposure_values),
+        cmocka_unit_test(start_time_days),
+        cmocka_unit_test(duration_cells),
+        cmocka_unit_test(row_fields_reset),
         cmocka_unit_test(goals_only),
         cmocka_unit_test(header_errors),
     };

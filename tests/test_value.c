@@ -315,6 +315,116 @@ static void test_decimal_every_byte(void **state)
     assert_int_equal(fails, 0);
 }
 
+/* cs_parse_decimal_padded on the n bytes at s (CS_DECIMAL_PAD readable)
+ * against cs_parse_decimal: the same return, the same bits; and an
+ * accepted text against strtod. Returns 1 when they disagree. */
+static int padded_disagrees(const char *s, size_t n)
+{
+    char z[64];
+    double got = NAN, want = NAN;
+    int rc = cs_parse_decimal_padded((cs_str){ s, n }, &got);
+
+    if (rc != cs_parse_decimal((cs_str){ s, n }, &want))
+        return 1;
+    if (rc != 0)
+        return 0;
+    memcpy(z, s, n);
+    z[n] = '\0';
+    return bits_of(got) != bits_of(want) || bits_of(got) != bits_of(ref_strtod(z));
+}
+
+/* The word-wise path: texts as tag writes them (up to 9 decimals, no
+ * trailing zero), random texts over the bytes a number is made of, and
+ * every byte value at every place of texts of 1 to 20 bytes, each
+ * followed in memory by digits, dots, signs or other bytes, which must
+ * never count. It took 8 planted faults to show it can fail. */
+static void test_decimal_padded(void **state)
+{
+    static const char pads[] = "0123456789.-+ e,";
+    char buf[96], big[128];
+    unsigned long fails = 0, cases = 0;
+    (void)state;
+
+    /* tag's numbers: %.9f less trailing zeros (fmt_d) of values of
+     * every magnitude up to 10^9, and the same text cut short */
+    for (long i = 0; i < 1500000; i++) {
+        uint64_t r = rng();
+        double v = (double)(r >> 11) / (double)(1ULL << 53) *
+                   ((const double[]){ 1, 10, 100, 1e4, 1e7, 1e9 })[r % 6];
+        int n = snprintf(buf, sizeof buf, "%s%.*f", (r >> 3) % 4 ? "" : "-",
+                         (int)((r >> 5) % 10), v);
+        if (strchr(buf, '.'))
+            while (buf[n - 1] == '0')
+                n--;
+        if (buf[n - 1] == '.' && (r >> 9) % 2)
+            n--;
+        if ((r >> 10) % 8 == 0)
+            n = (int)((r >> 13) % (uint64_t)(n + 1));
+        for (size_t k = (size_t)n; k < sizeof buf; k++)
+            buf[k] = pads[rng() % (sizeof pads - 1)];
+        cases++;
+        if (padded_disagrees(buf, (size_t)n) && fails++ < 10)
+            print_message("padded disagrees: \"%.*s\"\n", n, buf);
+    }
+    /* random texts of 0 to 20 bytes over digits, dots and signs */
+    for (long i = 0; i < 1500000; i++) {
+        size_t n = rng() % 21;
+        for (size_t k = 0; k < sizeof buf; k++)
+            buf[k] = pads[rng() % (k < n ? 13 : sizeof pads - 1)];
+        cases++;
+        if (padded_disagrees(buf, n) && fails++ < 10)
+            print_message("padded disagrees: \"%.*s\"\n", (int)n, buf);
+    }
+    /* every byte at every place, after the shapes of the every-byte test,
+     * amid digits (before the text too), a dot after it at times */
+    for (size_t n = 1; n <= 20; n++)
+        for (int shape = 0; shape < 8; shape++)
+            for (size_t at = 0; at < n; at++)
+                for (int b = 0; b < 256; b++) {
+                    char *t = big + 16;
+                    for (size_t i = 0; i < sizeof big; i++)
+                        big[i] = (char)('1' + (i * 7 + n) % 9);
+                    if (shape & 1)
+                        t[(n * 3 + 1) % n] = '.';
+                    if (shape & 2)
+                        t[0] = '-';
+                    if (shape & 4)
+                        t[n + (size_t)b % 3] = '.';
+                    t[at] = (char)b;
+                    cases++;
+                    if (padded_disagrees(t, n) && fails++ < 10)
+                        print_message("padded disagrees: %zu bytes, byte "
+                                      "0x%02x at %zu, shape %d\n", n, b, at,
+                                      shape);
+                }
+    /* by hand: the edges of the word-wise path */
+    {
+        static const char *const edge[] = {
+            "", "-", "+", ".", "-.", "0", "-0", "-0.0", "0.0", "1.", "-1.",
+            ".5", "-.5", "+1.5", "1.5", "32.117", "0.75", "-3.2",
+            "1234567.1", "12345678.1", "1234567.12345678",
+            "1234567.123456789", "1.23456789012345", "1.234567890123456",
+            "12.3456789012345", "123456789012345", "1234567890123456",
+            "0.000000000000001", "0.00000000000001", "9999999.99999999",
+            "1.5e3", "1.5 ", " 1.5", "1..5", "1.5.", "1-5", "--1", "-+1",
+            "2773.333333333", "10.807222222", "0.123456789",
+        };
+        for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+            size_t n = strlen(edge[i]);
+            for (int pad = 0; pad < 16; pad++) {
+                memset(buf, pads[pad], sizeof buf);
+                memcpy(buf, edge[i], n);
+                cases++;
+                if (padded_disagrees(buf, n) && fails++ < 10)
+                    print_message("padded disagrees: \"%s\" pad '%c'\n",
+                                  edge[i], pads[pad]);
+            }
+        }
+    }
+    assert_true(cases > 3400000);
+    assert_int_equal(fails, 0);
+}
+
 /* Integers around 2^53 scaled by 10^-24 ... 10^24: the fast path's
  * limits on both the mantissa and the exponent. */
 static void test_decimal_fast_path_edges(void **state)
@@ -805,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_decimal_differential),
         cmocka_unit_test(test_decimal_fast_path_edges),
         cmocka_unit_test(test_decimal_every_byte),
+        cmocka_unit_test(test_decimal_padded),
         cmocka_unit_test(test_decimal_cmp_int),
         cmocka_unit_test(test_canon),
         cmocka_unit_test(test_int),

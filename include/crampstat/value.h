@@ -18,6 +18,14 @@ int cs_is_missing(cs_str s);
  * double is 0 or a subnormal), at any length. Returns 0 and sets *out, or
  * -1 (also when the value overflows a double). */
 int cs_parse_decimal(cs_str s, double *out);
+/* The same, for a text whose next bytes may be read: at least
+ * CS_DECIMAL_PAD bytes from s.ptr are readable, whatever s.len (the cells
+ * of a line read in place, not its last ones). Tag's usual numbers (a
+ * '-' or nothing, then 2 to 16 bytes of digits and at most one dot, at
+ * most 15 digits) are read eight bytes at a time; the result and the
+ * return are always cs_parse_decimal's. */
+#define CS_DECIMAL_PAD 24
+int cs_parse_decimal_padded(cs_str s, double *out);
 /* The sign (-1, 0, 1) of the value of s less k, exactly, for a text that
  * cs_parse_decimal accepts: where a double cannot tell them apart, as
  * with 1440.0000000000001, which rounds to 1440. */
