@@ -890,14 +890,15 @@ static const uint64_t pow10u[20] = {
     1000000000000000000u, 10000000000000000000u
 };
 
-/* A decimal of the form fast_decimal accepts, as m / 10^k with its sign;
+/* A decimal of the form fast_decimal accepts, as m / 10^k, m signed;
  * "-0" and its like are left to the checks, as there. At most 17 bytes
  * (15 digits, a sign and a point), so m cannot overflow while it is read
- * and the digit count is checked once at the end. */
+ * and the digit count is checked once at the end. The sign travels in m
+ * (|m| < 10^15): the double is then one signed conversion, and a range
+ * one unsigned comparison, with no branch on the sign (fixed_in). */
 typedef struct fixed_dec {
-    uint64_t m;
+    int64_t m;
     unsigned k;
-    int neg;
 } fixed_dec;
 
 /* Inlined at each of its five uses: left to itself, gcc -O3 called an
@@ -905,18 +906,18 @@ typedef struct fixed_dec {
  * flag and the result in memory (86 instructions a row more in
  * fixed_exercise and its calls, by callgrind). */
 static inline __attribute__((always_inline)) int
-fixed_decimal(cs_str v, fixed_dec *d, int *canon)
+fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
     const unsigned char *end = p + v.len, *ib;
     uint64_t m = 0;
     unsigned c, k = 0;
+    int neg;
 
     /* Most values are one to four digits, or a digit or two and one
      * decimal ("45", "2080", "12.2"): read those without a loop. */
     if (v.len - 1 < 4) {
         unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
-        d->neg = 0;
         if (v.len == 1 && d0 < 10) {
             d->m = d0;
             d->k = 0;
@@ -944,7 +945,7 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
                 (v.len == 4 && p[2] == '.' && d1 < 10)) {
                 d->m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
                 d->k = 1;
-                *canon &= dl != 0;
+                *nc |= dl == 0 ? bit : 0;
                 return 1;
             }
         }
@@ -952,8 +953,8 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
     }
     if (v.len - 1 >= 17)  /* 0 wraps around */
         return 0;
-    d->neg = *p == '-';
-    p += d->neg;
+    neg = *p == '-';
+    p += neg;
     ib = p;
     while (p < end && (c = (unsigned)*p - '0') < 10u) {
         m = m * 10 + c;
@@ -973,40 +974,46 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
         if (p != end || p == fb)
             return 0;
         k = (unsigned)(p - fb);
-        *canon &= p[-1] != '0';
+        *nc |= p[-1] == '0' ? bit : 0;
         if ((size_t)(p - ib) - 1 > 15)  /* digits and the point */
             return 0;
     } else if (p - ib > 15) {
         return 0;
     }
-    if (d->neg && m == 0)
+    if (neg && m == 0)
         return 0;
-    d->m = m;
+    d->m = neg ? -(int64_t)m : (int64_t)m;
     d->k = k;
     return 1;
 }
 
-/* The double fast_decimal gives for the same text. */
+/* The double fast_decimal gives for the same text: it converts |m| and
+ * negates the quotient, which is the same double, as rounding to nearest
+ * is symmetric (and |m| < 2^53 converts exactly). */
 static inline double fixed_double(const fixed_dec *d)
 {
     double x = (double)d->m;
     if (d->k)
         x /= fast_pow10[d->k];
-    return d->neg ? -x : x;
+    return x;
 }
 
-/* -neg_lo <= m / 10^k <= hi, for whole bounds: exactly, on the digits
- * (hi * 10^k stays below 2^64 for hi <= 10000 and k <= 15). */
+/* -neg_lo <= m / 10^k <= hi, for whole bounds: exactly, on the digits,
+ * as one unsigned comparison of m + neg_lo 10^k against (neg_lo + hi)
+ * 10^k; a value below -neg_lo wraps around far above it. (neg_lo + hi)
+ * 10^k stays below 2^64 - 10^16 for neg_lo + hi <= 10000 and k <= 15,
+ * and |m| < 10^15. */
 static inline int fixed_in(const fixed_dec *d, uint64_t neg_lo, uint64_t hi)
 {
-    return d->m <= (d->neg ? neg_lo : hi) * pow10u[d->k];
+    uint64_t p = pow10u[d->k];
+    return (uint64_t)d->m + neg_lo * p <= (neg_lo + hi) * p;
 }
 
 /* An optional number in [-neg_lo, hi]: empty is NaN, NA and N/A too (but
  * ingest writes them as empty, so not verbatim). */
 static inline __attribute__((always_inline)) int
 fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
-               int *canon)
+               unsigned *nc, unsigned bit)
 {
     fixed_dec d;
 
@@ -1014,12 +1021,12 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
         *out = NAN;
         return 1;
     }
-    if (fixed_decimal(v, &d, canon)) {
+    if (fixed_decimal(v, &d, nc, bit)) {
         *out = fixed_double(&d);
         return fixed_in(&d, neg_lo, hi);
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = NAN;
         return 1;
     }
@@ -1030,11 +1037,12 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
  * checked exactly on the digits, the lower on the double, as
  * fast_required does. */
 static inline __attribute__((always_inline)) int
-fixed_required(cs_str v, double lo, uint64_t hi, double *out, int *canon)
+fixed_required(cs_str v, double lo, uint64_t hi, double *out, unsigned *nc,
+               unsigned bit)
 {
     fixed_dec d;
 
-    if (!fixed_decimal(v, &d, canon) || d.neg || !fixed_in(&d, 0, hi))
+    if (!fixed_decimal(v, &d, nc, bit) || !fixed_in(&d, 0, hi))
         return 0;
     *out = fixed_double(&d);
     return *out >= lo;
@@ -1045,15 +1053,15 @@ fixed_required(cs_str v, double lo, uint64_t hi, double *out, int *canon)
  * (halves up), and a positive duration is at least 1. */
 static inline uint32_t fixed_mmin(const fixed_dec *d)
 {
-    uint64_t q;
+    uint64_t q, m = (uint64_t)d->m;   /* a duration is positive */
 
     if (d->k <= 3) {
-        q = d->m * pow10u[3 - d->k];
+        q = m * pow10u[3 - d->k];
     } else {
-        uint64_t t = d->m / pow10u[d->k - 4];
+        uint64_t t = m / pow10u[d->k - 4];
         q = t / 10 + (t % 10 >= 5);
     }
-    return q == 0 && d->m > 0 ? 1 : (uint32_t)q;
+    return q == 0 && m > 0 ? 1 : (uint32_t)q;
 }
 
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
@@ -1108,6 +1116,15 @@ int cs__date_day(const char *p, int32_t *day)
     return 0;
 }
 
+/* fast_datetime for fixed_datetime's other forms, out of line. */
+static int slow_datetime(cs_str v, cs_datetime *t, unsigned *nc,
+                         unsigned bit)
+{
+    int canon = 1, ok = fast_datetime(v, t, &canon);
+    *nc |= canon ? 0 : bit;
+    return ok;
+}
+
 /* start_time. The form ingest writes, YYYY-MM-DDThh:mm:ss and then Z, an
  * offset or nothing, is read sixteen bytes at a time: in each word of
  * eight the separators are compared at once, and every digit position is
@@ -1115,7 +1132,8 @@ int cs__date_day(const char *p, int32_t *day)
  * carrying); adjacent digits are paired into two-digit numbers by one
  * multiply. Other forms go to fast_datetime, which reads them one by
  * one. */
-static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
+static inline int fixed_datetime(cs_str v, cs_datetime *t, unsigned *nc,
+                                 unsigned bit)
 {
     /* Little-endian words: byte 0 is the first character. */
     const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
@@ -1129,14 +1147,14 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
     int mm;
 
     if (!(v.len >= 19 && p[16] == ':' && v.len <= 25) || !(CS_LITTLE_ENDIAN))
-        return fast_datetime(v, t, canon);
+        return slow_datetime(v, t, nc, bit);
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
     if ((a & a_sep) != a_sepv || (b & b_sep) != b_sepv ||
         (a & a_dig & hi) != (threes & a_dig) ||
         (b & b_dig & hi) != (threes & b_dig) ||
         ((((a & lo) + sixes) & a_dig & hi) | (((b & lo) + sixes) & b_dig & hi)))
-        return fast_datetime(v, t, canon);
+        return slow_datetime(v, t, nc, bit);
     a &= lo & a_dig;
     b &= lo & b_dig;
     /* Byte i of a * 10 + (a >> 8) is 10 a[i] + a[i + 1], at most 99. */
@@ -1150,7 +1168,7 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
     if (!fast_2(p + 17, &t->sec) || t->month - 1u > 11u || t->day < 1 ||
         t->day > cs_days_in_month(t->year, t->month) || t->hour > 23 ||
         t->min > 59 || t->sec > 59)
-        return fast_datetime(v, t, canon);
+        return slow_datetime(v, t, nc, bit);
     t->has_time = 1;
     t->has_tz = v.len > 19;
     t->tz_min = 0;
@@ -1169,18 +1187,32 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
 }
 
 /* yes, no, or (optional) empty or NA. */
-static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
+static inline int fixed_bool(cs_str v, int optional, int *out, unsigned *nc,
+                             unsigned bit)
 {
     /* "no" or "yes" without a branch on which: their lengths tell them
      * apart, and a session's answer is as likely one as the other, which
      * no branch predictor guesses. The first two bytes and the last are
-     * compared (for "no" the last is the second). */
+     * compared (for "no" the last is the second), as one number of three
+     * bytes where words are little-endian. */
     size_t k = v.len - 2;     /* 0 "no", 1 "yes"; anything else wraps */
+#if CS_LITTLE_ENDIAN
+    static const uint32_t yn[2] = { 'n' | 'o' << 8 | 'o' << 16,
+                                    'y' | 'e' << 8 | 's' << 16 };
+    uint16_t w2;
+    if (k <= 1 && (memcpy(&w2, v.ptr, 2),
+                   (w2 | (uint32_t)(unsigned char)v.ptr[v.len - 1] << 16) ==
+                   yn[k])) {
+        *out = (int)k;
+        return 1;
+    }
+#else
     if (k <= 1 && (v.ptr[0] == "ny"[k]) & (v.ptr[1] == "oe"[k]) &
                   (v.ptr[v.len - 1] == "os"[k])) {
         *out = (int)k;
         return 1;
     }
+#endif
     if (!optional)
         return 0;
     if (v.len == 0) {
@@ -1188,7 +1220,7 @@ static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
         return 1;
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = -1;
         return 1;
     }
@@ -1196,7 +1228,8 @@ static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
 }
 
 /* cramp_muscle: empty or NA, or a name as ingest writes it. */
-static inline int fixed_muscle(cs_str v, int *out, int *canon)
+static inline int fixed_muscle(cs_str v, int *out, unsigned *nc,
+                               unsigned bit)
 {
     int m = -1;
 
@@ -1223,7 +1256,7 @@ static inline int fixed_muscle(cs_str v, int *out, int *canon)
         return 1;
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = -1;
         return 1;
     }
@@ -1235,18 +1268,22 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     const cs_str *f = rec->fields;
     cs_str rpe = f[CS_EX_INTENSITY_RPE];
     fixed_dec dur;
-    /* Whether each field that may be written otherwise is canonical. */
-    int c_start = 1, c_dur = 1, c_temp = 1, c_hum = 1, c_fluid = 1,
-        c_warm = 1, c_str = 1, c_cramp = 1, c_mus = 1;
+    /* The bits of the fields that would be written otherwise: one mask
+     * that each check sets a bit of, rather than a flag a field gathered
+     * at the end. */
+    unsigned nc = 0;
 
     if (!fast_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
         !fast_text(f[CS_EX_SESSION_ID], rec->printable) ||
-        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &c_start) ||
+        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &nc,
+                        1u << CS_EX_START_TIME) ||
         !fast_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
-    /* duration_min: required, in (0, 1440]. */
-    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &c_dur) || dur.neg ||
-        dur.m == 0 || !fixed_in(&dur, 0, 1440))
+    /* duration_min: required, in (0, 1440]: 1 <= m <= 1440 10^k, m - 1
+     * wrapping around for 0 and below. */
+    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &nc,
+                       1u << CS_EX_DURATION_MIN) ||
+        (uint64_t)dur.m - 1 >= 1440 * pow10u[dur.k])
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
     if (rpe.len == 1 && rpe.ptr[0] >= '1' && rpe.ptr[0] <= '9')
@@ -1255,14 +1292,19 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
         o->intensity_rpe = 10;
     else
         return 0;
-    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &c_temp) ||
+    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &nc,
+                        1u << CS_EX_TEMP_C) ||
         !fixed_optional(f[CS_EX_HUMIDITY_PCT], 0, 100, &o->humidity_pct,
-                        &c_hum) ||
-        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &c_fluid) ||
-        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &c_warm) ||
-        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &c_str) ||
-        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &c_cramp) ||
-        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &c_mus) ||
+                        &nc, 1u << CS_EX_HUMIDITY_PCT) ||
+        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &nc,
+                        1u << CS_EX_FLUID_ML) ||
+        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &nc,
+                        1u << CS_EX_WARMUP_MIN) ||
+        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &nc,
+                    1u << CS_EX_STRETCHED) ||
+        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &nc, 1u << CS_EX_CRAMP) ||
+        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &nc,
+                      1u << CS_EX_CRAMP_MUSCLE) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
     o->duration_min = fixed_double(&dur);
@@ -1273,14 +1315,8 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     o->day = fixed_days(o->start.year, o->start.month, o->start.day);
     /* Split in place (reader.h): the fields' text is their CSV. The ids,
      * the activity and rpe are canonical whenever they pass above. */
-    o->canon_cells = f[0].ptr != rec->raw.ptr ? 0 : (uint16_t)(
-        1u << CS_EX_PARTICIPANT_ID | 1u << CS_EX_SESSION_ID |
-        (unsigned)c_start << CS_EX_START_TIME | 1u << CS_EX_ACTIVITY |
-        (unsigned)c_dur << CS_EX_DURATION_MIN | 1u << CS_EX_INTENSITY_RPE |
-        (unsigned)c_temp << CS_EX_TEMP_C | (unsigned)c_hum << CS_EX_HUMIDITY_PCT |
-        (unsigned)c_fluid << CS_EX_FLUID_ML | (unsigned)c_warm << CS_EX_WARMUP_MIN |
-        (unsigned)c_str << CS_EX_STRETCHED | (unsigned)c_cramp << CS_EX_CRAMP |
-        (unsigned)c_mus << CS_EX_CRAMP_MUSCLE);
+    o->canon_cells = f[0].ptr != rec->raw.ptr ? 0
+                   : (uint16_t)(CS_EX_ALL_CANON & ~nc);
     return 1;
 }
 
@@ -1500,6 +1536,7 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
     cs_datetime t;
     int canon = 1, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
         stretch = 0;
+    unsigned nc = 0;    /* the fixed_ readers' flags (a wave keeps none) */
 
     if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]], rec->printable) ||
         date.len != 10 ||
@@ -1509,7 +1546,7 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
         !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
         !fixed_required(f[x[CS_SV_WEIGHT_LB]], 50, 700, &o->weight_lb,
-                        &canon) ||
+                        &nc, 1) ||
         !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, s->name[FAST_ACTIVITY],
                    s->name_len[FAST_ACTIVITY], CS_ACT_N, &act, &canon) ||
         !fast_enum(f[x[CS_SV_CONDITIONING]], 0, s->name[FAST_CONDITIONING],
@@ -1519,9 +1556,9 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
         !fast_goal(s, f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
         !fixed_optional(f[x[CS_SV_CALCIUM_MG]], 0, 10000, &o->calcium_mg,
-                        &canon) ||
+                        &nc, 1) ||
         !fixed_optional(f[x[CS_SV_POTASSIUM_MG]], 0, 10000, &o->potassium_mg,
-                        &canon))
+                        &nc, 1))
         return 0;
     o->sex = sex.ptr[0] == 'F' ? CS_SEX_F : CS_SEX_M;
     if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)
