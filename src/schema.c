@@ -1083,6 +1083,33 @@ static const int32_t year_days[130] = {
     YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
     YEAR10(2070), YEAR10(2080), YEAR10(2090)
 };
+/* The same years by month, for start_time (fixed_datetime): each entry
+ * is the days before the month's first, times 32, plus the days in the
+ * month; 0 for the months 0 and 13 to 15, which have no day. One look-up
+ * then both checks the date and gives its day number. */
+#define MONTH_BEFORE(m) ((m) <= 1 ? 0 : (m) == 2 ? 31 : (m) == 3 ? 59 : \
+    (m) == 4 ? 90 : (m) == 5 ? 120 : (m) == 6 ? 151 : (m) == 7 ? 181 : \
+    (m) == 8 ? 212 : (m) == 9 ? 243 : (m) == 10 ? 273 : (m) == 11 ? 304 : 334)
+#define MONTH_DAYS(y, m) ((m) < 1 || (m) > 12 ? 0 : (m) == 2 ? 28 + LEAP_YEAR(y) \
+    : (m) == 4 || (m) == 6 || (m) == 9 || (m) == 11 ? 30 : 31)
+#define YM(y, m) (MONTH_DAYS(y, m) == 0 ? 0 : \
+    (DAYS_BEFORE(y) + MONTH_BEFORE(m) + ((m) > 2 && LEAP_YEAR(y))) * 32 + \
+    MONTH_DAYS(y, m))
+#define YM1(y) { YM(y, 0), YM(y, 1), YM(y, 2), YM(y, 3), YM(y, 4), YM(y, 5), \
+    YM(y, 6), YM(y, 7), YM(y, 8), YM(y, 9), YM(y, 10), YM(y, 11), \
+    YM(y, 12), YM(y, 13), YM(y, 14), YM(y, 15) }
+#undef YEAR10
+#define YEAR10(y) YM1(y), YM1(y + 1), YM1(y + 2), YM1(y + 3), YM1(y + 4), \
+    YM1(y + 5), YM1(y + 6), YM1(y + 7), YM1(y + 8), YM1(y + 9)
+static const int32_t month_days_at[130][16] = {
+    YEAR10(1970), YEAR10(1980), YEAR10(1990), YEAR10(2000), YEAR10(2010),
+    YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
+    YEAR10(2070), YEAR10(2080), YEAR10(2090)
+};
+#undef YM1
+#undef YM
+#undef MONTH_DAYS
+#undef MONTH_BEFORE
 #undef YEAR10
 #undef YEAR1
 #undef LEAP_YEAR
@@ -1116,59 +1143,82 @@ int cs__date_day(const char *p, int32_t *day)
     return 0;
 }
 
-/* fast_datetime for fixed_datetime's other forms, out of line. */
-static int slow_datetime(cs_str v, cs_datetime *t, unsigned *nc,
-                         unsigned bit)
+/* fast_datetime for fixed_datetime's other forms and years, out of
+ * line. */
+static __attribute__((noinline)) int
+slow_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
+              unsigned bit)
 {
     int canon = 1, ok = fast_datetime(v, t, &canon);
     *nc |= canon ? 0 : bit;
+    if (ok)
+        *day = fixed_days(t->year, t->month, t->day);
     return ok;
 }
 
-/* start_time. The form ingest writes, YYYY-MM-DDThh:mm:ss and then Z, an
- * offset or nothing, is read sixteen bytes at a time: in each word of
- * eight the separators are compared at once, and every digit position is
- * checked to hold 0x30-0x39 (high nibble 3, low nibble plus 6 not
+/* start_time and its day number. The form ingest writes,
+ * YYYY-MM-DDThh:mm:ss and then Z, an offset or nothing, is read as three
+ * words of eight bytes (YYYY-MM-, DDThh:mm of which DDT, and hh:mm:ss):
+ * in each word the separators and the high nibbles of the digits are
+ * compared at once (0x30-0x39: high nibble 3, low nibble plus 6 not
  * carrying); adjacent digits are paired into two-digit numbers by one
- * multiply. Other forms go to fast_datetime, which reads them one by
- * one. */
-static inline int fixed_datetime(cs_str v, cs_datetime *t, unsigned *nc,
-                                 unsigned bit)
+ * multiply, and the hour, minute and second are checked together, each
+ * pair plus 128 - its bound setting its byte's top bit when over. The
+ * years 1970 to 2099 take their month's days and day number from
+ * month_days_at. Other forms and years go to fast_datetime, which reads
+ * them one by one. */
+static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
+                                 unsigned *nc, unsigned bit)
 {
     /* Little-endian words: byte 0 is the first character. */
-    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
-                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
-    const uint64_t b_sep = 0x0000ff0000ff0000u, b_sepv = 0x00003a0000540000u,
-                   b_dig = 0xffff00ffff00ffffu;       /* DDThh:mm */
     const uint64_t hi = 0xf0f0f0f0f0f0f0f0u, lo = 0x0f0f0f0f0f0f0f0fu,
                    threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
+    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
+                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
+    const uint64_t b_sep = 0x0000000000ff0000u, b_sepv = 0x0000000000540000u,
+                   b_dig = 0x000000000000ffffu;       /* DDT */
+    const uint64_t c_sep = 0x0000ff0000ff0000u, c_sepv = 0x00003a00003a0000u,
+                   c_dig = 0xffff00ffff00ffffu;       /* hh:mm:ss */
+    const uint64_t c_over = (uint64_t)(128 - 24) | (uint64_t)(128 - 60) << 24 |
+                            (uint64_t)(128 - 60) << 48,
+                   c_top = 0x0080000080000080u;
     const char *p = v.ptr;
-    uint64_t a, b, pa, pb;
+    uint64_t a, b, c, pa, pb, pc;
+    unsigned y, m, d;
+    int32_t e;
     int mm;
 
-    if (!(v.len >= 19 && p[16] == ':' && v.len <= 25) || !(CS_LITTLE_ENDIAN))
-        return slow_datetime(v, t, nc, bit);
+    if (!(v.len >= 19 && v.len <= 25) || !(CS_LITTLE_ENDIAN))
+        return slow_datetime(v, t, day, nc, bit);
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
-    if ((a & a_sep) != a_sepv || (b & b_sep) != b_sepv ||
-        (a & a_dig & hi) != (threes & a_dig) ||
-        (b & b_dig & hi) != (threes & b_dig) ||
-        ((((a & lo) + sixes) & a_dig & hi) | (((b & lo) + sixes) & b_dig & hi)))
-        return slow_datetime(v, t, nc, bit);
+    memcpy(&c, p + 11, 8);
+    if ((a & (a_sep | (a_dig & hi))) != (a_sepv | (threes & a_dig)) ||
+        (b & (b_sep | (b_dig & hi))) != (b_sepv | (threes & b_dig)) ||
+        (c & (c_sep | (c_dig & hi))) != (c_sepv | (threes & c_dig)) ||
+        ((((a & lo) + sixes) & a_dig) | (((b & lo) + sixes) & b_dig) |
+         (((c & lo) + sixes) & c_dig)) & hi)
+        return slow_datetime(v, t, day, nc, bit);
     a &= lo & a_dig;
     b &= lo & b_dig;
+    c &= lo & c_dig;
     /* Byte i of a * 10 + (a >> 8) is 10 a[i] + a[i + 1], at most 99. */
     pa = a * 10 + (a >> 8);
     pb = b * 10 + (b >> 8);
-    t->year = (int)(pa & 0xff) * 100 + (int)(pa >> 16 & 0xff);
-    t->month = (int)(pa >> 40 & 0xff);
-    t->day = (int)(pb & 0xff);
-    t->hour = (int)(pb >> 24 & 0xff);
-    t->min = (int)(pb >> 48 & 0xff);
-    if (!fast_2(p + 17, &t->sec) || t->month - 1u > 11u || t->day < 1 ||
-        t->day > cs_days_in_month(t->year, t->month) || t->hour > 23 ||
-        t->min > 59 || t->sec > 59)
-        return slow_datetime(v, t, nc, bit);
+    pc = c * 10 + (c >> 8);
+    y = (unsigned)(pa & 0xff) * 100 + (unsigned)(pa >> 16 & 0xff);
+    m = (unsigned)(pa >> 40 & 0xff);
+    d = (unsigned)(pb & 0xff);
+    if (y - 1970 >= 130 || m > 15 || ((pc + c_over) & c_top) ||
+        d - 1 >= (unsigned)((e = month_days_at[y - 1970][m]) & 31))
+        return slow_datetime(v, t, day, nc, bit);
+    *day = (e >> 5) + (int32_t)d - 1;
+    t->year = (int)y;
+    t->month = (int)m;
+    t->day = (int)d;
+    t->hour = (int)(pc & 0xff);
+    t->min = (int)(pc >> 24 & 0xff);
+    t->sec = (int)(pc >> 48 & 0xff);
     t->has_time = 1;
     t->has_tz = v.len > 19;
     t->tz_min = 0;
@@ -1275,7 +1325,7 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
 
     if (!fast_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
         !fast_text(f[CS_EX_SESSION_ID], rec->printable) ||
-        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &nc,
+        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &o->day, &nc,
                         1u << CS_EX_START_TIME) ||
         !fast_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
@@ -1312,7 +1362,6 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     o->participant_id = f[CS_EX_PARTICIPANT_ID];
     o->session_id = f[CS_EX_SESSION_ID];
     o->activity = f[CS_EX_ACTIVITY];
-    o->day = fixed_days(o->start.year, o->start.month, o->start.day);
     /* Split in place (reader.h): the fields' text is their CSV. The ids,
      * the activity and rpe are canonical whenever they pass above. */
     o->canon_cells = f[0].ptr != rec->raw.ptr ? 0
