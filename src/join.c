@@ -425,6 +425,8 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
 {
     uint32_t v = cur->part;
 
+    if (cursor_holds(s, cur, id, day))
+        return cur->wave;
     if (v) {
         const part *p = &s->parts[v - 1];
         if (part_is(p, id))
