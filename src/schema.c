@@ -1313,6 +1313,21 @@ static inline int fixed_muscle(cs_str v, int *out, unsigned *nc,
     return 0;
 }
 
+/* fast_text for the fixed layout's texts: a first byte other than a
+ * blank or an 'n' or 'N' (which may start a missing-value token) and a
+ * printable record settle it with one look-up; the rest is fast_text's. */
+static const unsigned char text_first_unsure[256] = {
+    [' '] = 1, ['n'] = 1, ['N'] = 1
+};
+
+static inline int fixed_text(cs_str v, int printable)
+{
+    if (v.len - 1 < 64 && printable &&
+        !text_first_unsure[(unsigned char)v.ptr[0]] && v.ptr[v.len - 1] != ' ')
+        return 1;
+    return fast_text(v, printable);
+}
+
 static int fixed_exercise(const cs_record *rec, cs_session *o)
 {
     const cs_str *f = rec->fields;
@@ -1323,11 +1338,11 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
      * at the end. */
     unsigned nc = 0;
 
-    if (!fast_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
-        !fast_text(f[CS_EX_SESSION_ID], rec->printable) ||
+    if (!fixed_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
+        !fixed_text(f[CS_EX_SESSION_ID], rec->printable) ||
         !fixed_datetime(f[CS_EX_START_TIME], &o->start, &o->day, &nc,
                         1u << CS_EX_START_TIME) ||
-        !fast_text(f[CS_EX_ACTIVITY], rec->printable))
+        !fixed_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
     /* duration_min: required, in (0, 1440]: 1 <= m <= 1440 10^k, m - 1
      * wrapping around for 0 and below. */
