@@ -388,19 +388,36 @@ size_t cs_survey_bytes(const cs_survey *s)
 }
 
 /* The wave of participant p for a session on day: the last wave with
- * w.day <= day; the first when all are later. */
-static const cs_wave *wave_on(const cs_survey *s, const part *p, int32_t day)
+ * w.day <= day; the first when all are later. Remembered in *cur with
+ * the days it covers: from its own (any day before, for the first) to
+ * the day before the next wave's (any day after, for the last). */
+static const cs_wave *wave_on(const cs_survey *s, cs_survey_cursor *cur,
+                              const part *p, int32_t day)
 {
-    size_t lo = 0, hi = p->nwaves;
+    size_t lo = 0, hi = p->nwaves, i;
+    const wave_slot *w = s->waves + p->first;
 
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (s->waves[p->first + mid].w.day <= day)
+        if (w[mid].w.day <= day)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return &s->waves[p->first + (lo ? lo - 1 : 0)].w;
+    i = lo ? lo - 1 : 0;
+    cur->first = i == 0 ? INT32_MIN : w[i].w.day;
+    cur->last = i + 1 < p->nwaves ? w[i + 1].w.day - 1 : INT32_MAX;
+    cur->wave = &w[i].w;
+    return &w[i].w;
+}
+
+/* Whether the cursor's wave is the one for a session of id on day. */
+static inline int cursor_holds(const cs_survey *s, const cs_survey_cursor *cur,
+                               cs_str id, int32_t day)
+{
+    return cur->part && part_is(&s->parts[cur->part - 1], id) &&
+           (uint32_t)day - (uint32_t)cur->first <=
+           (uint32_t)cur->last - (uint32_t)cur->first;
 }
 
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
@@ -408,10 +425,12 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
 {
     uint32_t v = cur->part;
 
+    if (cursor_holds(s, cur, id, day))
+        return cur->wave;
     if (v) {
         const part *p = &s->parts[v - 1];
         if (part_is(p, id))
-            return wave_on(s, p, day);
+            return wave_on(s, cur, p, day);
         /* Sessions grouped by participant in the survey's order go on
          * to the next participant (or one a few on, past those without
          * sessions): the parts are read in order, where a probe of the
@@ -419,13 +438,13 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
         for (uint32_t k = v; k < s->nparts && k < v + NEXT_PARTS; k++)
             if (part_is(&s->parts[k], id)) {
                 cur->part = k + 1;
-                return wave_on(s, &s->parts[k], day);
+                return wave_on(s, cur, &s->parts[k], day);
             }
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
         return NULL;
     cur->part = v;
-    return wave_on(s, &s->parts[v - 1], day);
+    return wave_on(s, cur, &s->parts[v - 1], day);
 }
 
 const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
@@ -455,18 +474,21 @@ void cs_survey_free(cs_survey *s)
     free(s);
 }
 
-const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
-                               cs_ingest *in, const cs_record *rec,
-                               const cs_session *ses, cs_rejlog *rej)
+/* cs_join_session past the cursor's wave: the search, and the reject of
+ * a session whose participant has no wave. Out of line, so that the
+ * session found at the cursor saves no registers and no reason buffer
+ * for them. */
+static __attribute__((noinline)) const cs_wave *
+join_rest(const cs_survey *s, cs_survey_cursor *cur, cs_ingest *in,
+          const cs_record *rec, const cs_session *ses, cs_rejlog *rej)
 {
-    const cs_wave *wv = cs_survey_find_at(s, cur, ses->participant_id,
-                                          ses->day);
+    const cs_wave *wv;
     char reason[160];
     int idlen = (int)(ses->participant_id.len > 64 ? 64
                       : ses->participant_id.len);
     uint32_t nrej;
 
-    if (wv)
+    if ((wv = cs_survey_find_at(s, cur, ses->participant_id, ses->day)))
         return wv;
     if ((nrej = rejected_rows(s, ses->participant_id)) > 0)
         snprintf(reason, sizeof reason, "participant_id: \"%.*s\" has no "
@@ -479,6 +501,16 @@ const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
     if (rej)
         cs_rejlog_add(rej, cs_ingest_name(in), rec, "participant_id", reason);
     return NULL;
+}
+
+const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
+                               cs_ingest *in, const cs_record *rec,
+                               const cs_session *ses, cs_rejlog *rej)
+{
+    /* Most sessions are the last one's participant, in the same wave. */
+    if (cursor_holds(s, cur, ses->participant_id, ses->day))
+        return cur->wave;
+    return join_rest(s, cur, in, rec, ses, rej);
 }
 
 void cs_join_write_header(cs_writer *w)

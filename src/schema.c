@@ -890,14 +890,15 @@ static const uint64_t pow10u[20] = {
     1000000000000000000u, 10000000000000000000u
 };
 
-/* A decimal of the form fast_decimal accepts, as m / 10^k with its sign;
+/* A decimal of the form fast_decimal accepts, as m / 10^k, m signed;
  * "-0" and its like are left to the checks, as there. At most 17 bytes
  * (15 digits, a sign and a point), so m cannot overflow while it is read
- * and the digit count is checked once at the end. */
+ * and the digit count is checked once at the end. The sign travels in m
+ * (|m| < 10^15): the double is then one signed conversion, and a range
+ * one unsigned comparison, with no branch on the sign (fixed_in). */
 typedef struct fixed_dec {
-    uint64_t m;
+    int64_t m;
     unsigned k;
-    int neg;
 } fixed_dec;
 
 /* Inlined at each of its five uses: left to itself, gcc -O3 called an
@@ -905,18 +906,18 @@ typedef struct fixed_dec {
  * flag and the result in memory (86 instructions a row more in
  * fixed_exercise and its calls, by callgrind). */
 static inline __attribute__((always_inline)) int
-fixed_decimal(cs_str v, fixed_dec *d, int *canon)
+fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
     const unsigned char *end = p + v.len, *ib;
     uint64_t m = 0;
     unsigned c, k = 0;
+    int neg;
 
     /* Most values are one to four digits, or a digit or two and one
      * decimal ("45", "2080", "12.2"): read those without a loop. */
     if (v.len - 1 < 4) {
         unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
-        d->neg = 0;
         if (v.len == 1 && d0 < 10) {
             d->m = d0;
             d->k = 0;
@@ -944,7 +945,7 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
                 (v.len == 4 && p[2] == '.' && d1 < 10)) {
                 d->m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
                 d->k = 1;
-                *canon &= dl != 0;
+                *nc |= dl == 0 ? bit : 0;
                 return 1;
             }
         }
@@ -952,8 +953,8 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
     }
     if (v.len - 1 >= 17)  /* 0 wraps around */
         return 0;
-    d->neg = *p == '-';
-    p += d->neg;
+    neg = *p == '-';
+    p += neg;
     ib = p;
     while (p < end && (c = (unsigned)*p - '0') < 10u) {
         m = m * 10 + c;
@@ -973,40 +974,46 @@ fixed_decimal(cs_str v, fixed_dec *d, int *canon)
         if (p != end || p == fb)
             return 0;
         k = (unsigned)(p - fb);
-        *canon &= p[-1] != '0';
+        *nc |= p[-1] == '0' ? bit : 0;
         if ((size_t)(p - ib) - 1 > 15)  /* digits and the point */
             return 0;
     } else if (p - ib > 15) {
         return 0;
     }
-    if (d->neg && m == 0)
+    if (neg && m == 0)
         return 0;
-    d->m = m;
+    d->m = neg ? -(int64_t)m : (int64_t)m;
     d->k = k;
     return 1;
 }
 
-/* The double fast_decimal gives for the same text. */
+/* The double fast_decimal gives for the same text: it converts |m| and
+ * negates the quotient, which is the same double, as rounding to nearest
+ * is symmetric (and |m| < 2^53 converts exactly). */
 static inline double fixed_double(const fixed_dec *d)
 {
     double x = (double)d->m;
     if (d->k)
         x /= fast_pow10[d->k];
-    return d->neg ? -x : x;
+    return x;
 }
 
-/* -neg_lo <= m / 10^k <= hi, for whole bounds: exactly, on the digits
- * (hi * 10^k stays below 2^64 for hi <= 10000 and k <= 15). */
+/* -neg_lo <= m / 10^k <= hi, for whole bounds: exactly, on the digits,
+ * as one unsigned comparison of m + neg_lo 10^k against (neg_lo + hi)
+ * 10^k; a value below -neg_lo wraps around far above it. (neg_lo + hi)
+ * 10^k stays below 2^64 - 10^16 for neg_lo + hi <= 10000 and k <= 15,
+ * and |m| < 10^15. */
 static inline int fixed_in(const fixed_dec *d, uint64_t neg_lo, uint64_t hi)
 {
-    return d->m <= (d->neg ? neg_lo : hi) * pow10u[d->k];
+    uint64_t p = pow10u[d->k];
+    return (uint64_t)d->m + neg_lo * p <= (neg_lo + hi) * p;
 }
 
 /* An optional number in [-neg_lo, hi]: empty is NaN, NA and N/A too (but
  * ingest writes them as empty, so not verbatim). */
 static inline __attribute__((always_inline)) int
 fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
-               int *canon)
+               unsigned *nc, unsigned bit)
 {
     fixed_dec d;
 
@@ -1014,12 +1021,12 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
         *out = NAN;
         return 1;
     }
-    if (fixed_decimal(v, &d, canon)) {
+    if (fixed_decimal(v, &d, nc, bit)) {
         *out = fixed_double(&d);
         return fixed_in(&d, neg_lo, hi);
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = NAN;
         return 1;
     }
@@ -1030,11 +1037,12 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
  * checked exactly on the digits, the lower on the double, as
  * fast_required does. */
 static inline __attribute__((always_inline)) int
-fixed_required(cs_str v, double lo, uint64_t hi, double *out, int *canon)
+fixed_required(cs_str v, double lo, uint64_t hi, double *out, unsigned *nc,
+               unsigned bit)
 {
     fixed_dec d;
 
-    if (!fixed_decimal(v, &d, canon) || d.neg || !fixed_in(&d, 0, hi))
+    if (!fixed_decimal(v, &d, nc, bit) || !fixed_in(&d, 0, hi))
         return 0;
     *out = fixed_double(&d);
     return *out >= lo;
@@ -1045,15 +1053,15 @@ fixed_required(cs_str v, double lo, uint64_t hi, double *out, int *canon)
  * (halves up), and a positive duration is at least 1. */
 static inline uint32_t fixed_mmin(const fixed_dec *d)
 {
-    uint64_t q;
+    uint64_t q, m = (uint64_t)d->m;   /* a duration is positive */
 
     if (d->k <= 3) {
-        q = d->m * pow10u[3 - d->k];
+        q = m * pow10u[3 - d->k];
     } else {
-        uint64_t t = d->m / pow10u[d->k - 4];
+        uint64_t t = m / pow10u[d->k - 4];
         q = t / 10 + (t % 10 >= 5);
     }
-    return q == 0 && d->m > 0 ? 1 : (uint32_t)q;
+    return q == 0 && m > 0 ? 1 : (uint32_t)q;
 }
 
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
@@ -1075,6 +1083,33 @@ static const int32_t year_days[130] = {
     YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
     YEAR10(2070), YEAR10(2080), YEAR10(2090)
 };
+/* The same years by month, for start_time (fixed_datetime): each entry
+ * is the days before the month's first, times 32, plus the days in the
+ * month; 0 for the months 0 and 13 to 15, which have no day. One look-up
+ * then both checks the date and gives its day number. */
+#define MONTH_BEFORE(m) ((m) <= 1 ? 0 : (m) == 2 ? 31 : (m) == 3 ? 59 : \
+    (m) == 4 ? 90 : (m) == 5 ? 120 : (m) == 6 ? 151 : (m) == 7 ? 181 : \
+    (m) == 8 ? 212 : (m) == 9 ? 243 : (m) == 10 ? 273 : (m) == 11 ? 304 : 334)
+#define MONTH_DAYS(y, m) ((m) < 1 || (m) > 12 ? 0 : (m) == 2 ? 28 + LEAP_YEAR(y) \
+    : (m) == 4 || (m) == 6 || (m) == 9 || (m) == 11 ? 30 : 31)
+#define YM(y, m) (MONTH_DAYS(y, m) == 0 ? 0 : \
+    (DAYS_BEFORE(y) + MONTH_BEFORE(m) + ((m) > 2 && LEAP_YEAR(y))) * 32 + \
+    MONTH_DAYS(y, m))
+#define YM1(y) { YM(y, 0), YM(y, 1), YM(y, 2), YM(y, 3), YM(y, 4), YM(y, 5), \
+    YM(y, 6), YM(y, 7), YM(y, 8), YM(y, 9), YM(y, 10), YM(y, 11), \
+    YM(y, 12), YM(y, 13), YM(y, 14), YM(y, 15) }
+#undef YEAR10
+#define YEAR10(y) YM1(y), YM1(y + 1), YM1(y + 2), YM1(y + 3), YM1(y + 4), \
+    YM1(y + 5), YM1(y + 6), YM1(y + 7), YM1(y + 8), YM1(y + 9)
+static const int32_t month_days_at[130][16] = {
+    YEAR10(1970), YEAR10(1980), YEAR10(1990), YEAR10(2000), YEAR10(2010),
+    YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
+    YEAR10(2070), YEAR10(2080), YEAR10(2090)
+};
+#undef YM1
+#undef YM
+#undef MONTH_DAYS
+#undef MONTH_BEFORE
 #undef YEAR10
 #undef YEAR1
 #undef LEAP_YEAR
@@ -1108,49 +1143,82 @@ int cs__date_day(const char *p, int32_t *day)
     return 0;
 }
 
-/* start_time. The form ingest writes, YYYY-MM-DDThh:mm:ss and then Z, an
- * offset or nothing, is read sixteen bytes at a time: in each word of
- * eight the separators are compared at once, and every digit position is
- * checked to hold 0x30-0x39 (high nibble 3, low nibble plus 6 not
+/* fast_datetime for fixed_datetime's other forms and years, out of
+ * line. */
+static __attribute__((noinline)) int
+slow_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
+              unsigned bit)
+{
+    int canon = 1, ok = fast_datetime(v, t, &canon);
+    *nc |= canon ? 0 : bit;
+    if (ok)
+        *day = fixed_days(t->year, t->month, t->day);
+    return ok;
+}
+
+/* start_time and its day number. The form ingest writes,
+ * YYYY-MM-DDThh:mm:ss and then Z, an offset or nothing, is read as three
+ * words of eight bytes (YYYY-MM-, DDThh:mm of which DDT, and hh:mm:ss):
+ * in each word the separators and the high nibbles of the digits are
+ * compared at once (0x30-0x39: high nibble 3, low nibble plus 6 not
  * carrying); adjacent digits are paired into two-digit numbers by one
- * multiply. Other forms go to fast_datetime, which reads them one by
- * one. */
-static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
+ * multiply, and the hour, minute and second are checked together, each
+ * pair plus 128 - its bound setting its byte's top bit when over. The
+ * years 1970 to 2099 take their month's days and day number from
+ * month_days_at. Other forms and years go to fast_datetime, which reads
+ * them one by one. */
+static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
+                                 unsigned *nc, unsigned bit)
 {
     /* Little-endian words: byte 0 is the first character. */
-    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
-                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
-    const uint64_t b_sep = 0x0000ff0000ff0000u, b_sepv = 0x00003a0000540000u,
-                   b_dig = 0xffff00ffff00ffffu;       /* DDThh:mm */
     const uint64_t hi = 0xf0f0f0f0f0f0f0f0u, lo = 0x0f0f0f0f0f0f0f0fu,
                    threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
+    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
+                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
+    const uint64_t b_sep = 0x0000000000ff0000u, b_sepv = 0x0000000000540000u,
+                   b_dig = 0x000000000000ffffu;       /* DDT */
+    const uint64_t c_sep = 0x0000ff0000ff0000u, c_sepv = 0x00003a00003a0000u,
+                   c_dig = 0xffff00ffff00ffffu;       /* hh:mm:ss */
+    const uint64_t c_over = (uint64_t)(128 - 24) | (uint64_t)(128 - 60) << 24 |
+                            (uint64_t)(128 - 60) << 48,
+                   c_top = 0x0080000080000080u;
     const char *p = v.ptr;
-    uint64_t a, b, pa, pb;
+    uint64_t a, b, c, pa, pb, pc;
+    unsigned y, m, d;
+    int32_t e;
     int mm;
 
-    if (!(v.len >= 19 && p[16] == ':' && v.len <= 25) || !(CS_LITTLE_ENDIAN))
-        return fast_datetime(v, t, canon);
+    if (!(v.len >= 19 && v.len <= 25) || !(CS_LITTLE_ENDIAN))
+        return slow_datetime(v, t, day, nc, bit);
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
-    if ((a & a_sep) != a_sepv || (b & b_sep) != b_sepv ||
-        (a & a_dig & hi) != (threes & a_dig) ||
-        (b & b_dig & hi) != (threes & b_dig) ||
-        ((((a & lo) + sixes) & a_dig & hi) | (((b & lo) + sixes) & b_dig & hi)))
-        return fast_datetime(v, t, canon);
+    memcpy(&c, p + 11, 8);
+    if ((a & (a_sep | (a_dig & hi))) != (a_sepv | (threes & a_dig)) ||
+        (b & (b_sep | (b_dig & hi))) != (b_sepv | (threes & b_dig)) ||
+        (c & (c_sep | (c_dig & hi))) != (c_sepv | (threes & c_dig)) ||
+        ((((a & lo) + sixes) & a_dig) | (((b & lo) + sixes) & b_dig) |
+         (((c & lo) + sixes) & c_dig)) & hi)
+        return slow_datetime(v, t, day, nc, bit);
     a &= lo & a_dig;
     b &= lo & b_dig;
+    c &= lo & c_dig;
     /* Byte i of a * 10 + (a >> 8) is 10 a[i] + a[i + 1], at most 99. */
     pa = a * 10 + (a >> 8);
     pb = b * 10 + (b >> 8);
-    t->year = (int)(pa & 0xff) * 100 + (int)(pa >> 16 & 0xff);
-    t->month = (int)(pa >> 40 & 0xff);
-    t->day = (int)(pb & 0xff);
-    t->hour = (int)(pb >> 24 & 0xff);
-    t->min = (int)(pb >> 48 & 0xff);
-    if (!fast_2(p + 17, &t->sec) || t->month - 1u > 11u || t->day < 1 ||
-        t->day > cs_days_in_month(t->year, t->month) || t->hour > 23 ||
-        t->min > 59 || t->sec > 59)
-        return fast_datetime(v, t, canon);
+    pc = c * 10 + (c >> 8);
+    y = (unsigned)(pa & 0xff) * 100 + (unsigned)(pa >> 16 & 0xff);
+    m = (unsigned)(pa >> 40 & 0xff);
+    d = (unsigned)(pb & 0xff);
+    if (y - 1970 >= 130 || m > 15 || ((pc + c_over) & c_top) ||
+        d - 1 >= (unsigned)((e = month_days_at[y - 1970][m]) & 31))
+        return slow_datetime(v, t, day, nc, bit);
+    *day = (e >> 5) + (int32_t)d - 1;
+    t->year = (int)y;
+    t->month = (int)m;
+    t->day = (int)d;
+    t->hour = (int)(pc & 0xff);
+    t->min = (int)(pc >> 24 & 0xff);
+    t->sec = (int)(pc >> 48 & 0xff);
     t->has_time = 1;
     t->has_tz = v.len > 19;
     t->tz_min = 0;
@@ -1169,18 +1237,32 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int *canon)
 }
 
 /* yes, no, or (optional) empty or NA. */
-static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
+static inline int fixed_bool(cs_str v, int optional, int *out, unsigned *nc,
+                             unsigned bit)
 {
     /* "no" or "yes" without a branch on which: their lengths tell them
      * apart, and a session's answer is as likely one as the other, which
      * no branch predictor guesses. The first two bytes and the last are
-     * compared (for "no" the last is the second). */
+     * compared (for "no" the last is the second), as one number of three
+     * bytes where words are little-endian. */
     size_t k = v.len - 2;     /* 0 "no", 1 "yes"; anything else wraps */
+#if CS_LITTLE_ENDIAN
+    static const uint32_t yn[2] = { 'n' | 'o' << 8 | 'o' << 16,
+                                    'y' | 'e' << 8 | 's' << 16 };
+    uint16_t w2;
+    if (k <= 1 && (memcpy(&w2, v.ptr, 2),
+                   (w2 | (uint32_t)(unsigned char)v.ptr[v.len - 1] << 16) ==
+                   yn[k])) {
+        *out = (int)k;
+        return 1;
+    }
+#else
     if (k <= 1 && (v.ptr[0] == "ny"[k]) & (v.ptr[1] == "oe"[k]) &
                   (v.ptr[v.len - 1] == "os"[k])) {
         *out = (int)k;
         return 1;
     }
+#endif
     if (!optional)
         return 0;
     if (v.len == 0) {
@@ -1188,7 +1270,7 @@ static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
         return 1;
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = -1;
         return 1;
     }
@@ -1196,7 +1278,8 @@ static inline int fixed_bool(cs_str v, int optional, int *out, int *canon)
 }
 
 /* cramp_muscle: empty or NA, or a name as ingest writes it. */
-static inline int fixed_muscle(cs_str v, int *out, int *canon)
+static inline int fixed_muscle(cs_str v, int *out, unsigned *nc,
+                               unsigned bit)
 {
     int m = -1;
 
@@ -1223,11 +1306,26 @@ static inline int fixed_muscle(cs_str v, int *out, int *canon)
         return 1;
     }
     if (fast_na(v)) {
-        *canon = 0;
+        *nc |= bit;
         *out = -1;
         return 1;
     }
     return 0;
+}
+
+/* fast_text for the fixed layout's texts: a first byte other than a
+ * blank or an 'n' or 'N' (which may start a missing-value token) and a
+ * printable record settle it with one look-up; the rest is fast_text's. */
+static const unsigned char text_first_unsure[256] = {
+    [' '] = 1, ['n'] = 1, ['N'] = 1
+};
+
+static inline int fixed_text(cs_str v, int printable)
+{
+    if (v.len - 1 < 64 && printable &&
+        !text_first_unsure[(unsigned char)v.ptr[0]] && v.ptr[v.len - 1] != ' ')
+        return 1;
+    return fast_text(v, printable);
 }
 
 static int fixed_exercise(const cs_record *rec, cs_session *o)
@@ -1235,18 +1333,22 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     const cs_str *f = rec->fields;
     cs_str rpe = f[CS_EX_INTENSITY_RPE];
     fixed_dec dur;
-    /* Whether each field that may be written otherwise is canonical. */
-    int c_start = 1, c_dur = 1, c_temp = 1, c_hum = 1, c_fluid = 1,
-        c_warm = 1, c_str = 1, c_cramp = 1, c_mus = 1;
+    /* The bits of the fields that would be written otherwise: one mask
+     * that each check sets a bit of, rather than a flag a field gathered
+     * at the end. */
+    unsigned nc = 0;
 
-    if (!fast_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
-        !fast_text(f[CS_EX_SESSION_ID], rec->printable) ||
-        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &c_start) ||
-        !fast_text(f[CS_EX_ACTIVITY], rec->printable))
+    if (!fixed_text(f[CS_EX_PARTICIPANT_ID], rec->printable) ||
+        !fixed_text(f[CS_EX_SESSION_ID], rec->printable) ||
+        !fixed_datetime(f[CS_EX_START_TIME], &o->start, &o->day, &nc,
+                        1u << CS_EX_START_TIME) ||
+        !fixed_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
-    /* duration_min: required, in (0, 1440]. */
-    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &c_dur) || dur.neg ||
-        dur.m == 0 || !fixed_in(&dur, 0, 1440))
+    /* duration_min: required, in (0, 1440]: 1 <= m <= 1440 10^k, m - 1
+     * wrapping around for 0 and below. */
+    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &nc,
+                       1u << CS_EX_DURATION_MIN) ||
+        (uint64_t)dur.m - 1 >= 1440 * pow10u[dur.k])
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
     if (rpe.len == 1 && rpe.ptr[0] >= '1' && rpe.ptr[0] <= '9')
@@ -1255,14 +1357,19 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
         o->intensity_rpe = 10;
     else
         return 0;
-    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &c_temp) ||
+    if (!fixed_optional(f[CS_EX_TEMP_C], 40, 60, &o->temp_c, &nc,
+                        1u << CS_EX_TEMP_C) ||
         !fixed_optional(f[CS_EX_HUMIDITY_PCT], 0, 100, &o->humidity_pct,
-                        &c_hum) ||
-        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &c_fluid) ||
-        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &c_warm) ||
-        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &c_str) ||
-        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &c_cramp) ||
-        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &c_mus) ||
+                        &nc, 1u << CS_EX_HUMIDITY_PCT) ||
+        !fixed_optional(f[CS_EX_FLUID_ML], 0, 10000, &o->fluid_ml, &nc,
+                        1u << CS_EX_FLUID_ML) ||
+        !fixed_optional(f[CS_EX_WARMUP_MIN], 0, 240, &o->warmup_min, &nc,
+                        1u << CS_EX_WARMUP_MIN) ||
+        !fixed_bool(f[CS_EX_STRETCHED], 1, &o->stretched, &nc,
+                    1u << CS_EX_STRETCHED) ||
+        !fixed_bool(f[CS_EX_CRAMP], 0, &o->cramp, &nc, 1u << CS_EX_CRAMP) ||
+        !fixed_muscle(f[CS_EX_CRAMP_MUSCLE], &o->cramp_muscle, &nc,
+                      1u << CS_EX_CRAMP_MUSCLE) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
     o->duration_min = fixed_double(&dur);
@@ -1270,17 +1377,10 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
     o->participant_id = f[CS_EX_PARTICIPANT_ID];
     o->session_id = f[CS_EX_SESSION_ID];
     o->activity = f[CS_EX_ACTIVITY];
-    o->day = fixed_days(o->start.year, o->start.month, o->start.day);
     /* Split in place (reader.h): the fields' text is their CSV. The ids,
      * the activity and rpe are canonical whenever they pass above. */
-    o->canon_cells = f[0].ptr != rec->raw.ptr ? 0 : (uint16_t)(
-        1u << CS_EX_PARTICIPANT_ID | 1u << CS_EX_SESSION_ID |
-        (unsigned)c_start << CS_EX_START_TIME | 1u << CS_EX_ACTIVITY |
-        (unsigned)c_dur << CS_EX_DURATION_MIN | 1u << CS_EX_INTENSITY_RPE |
-        (unsigned)c_temp << CS_EX_TEMP_C | (unsigned)c_hum << CS_EX_HUMIDITY_PCT |
-        (unsigned)c_fluid << CS_EX_FLUID_ML | (unsigned)c_warm << CS_EX_WARMUP_MIN |
-        (unsigned)c_str << CS_EX_STRETCHED | (unsigned)c_cramp << CS_EX_CRAMP |
-        (unsigned)c_mus << CS_EX_CRAMP_MUSCLE);
+    o->canon_cells = f[0].ptr != rec->raw.ptr ? 0
+                   : (uint16_t)(CS_EX_ALL_CANON & ~nc);
     return 1;
 }
 
@@ -1290,16 +1390,26 @@ int cs_schema_exercise_fixed(const cs_schema *s, const cs_record *rec,
     return s->fixed && rec->nfields == s->ncols && fixed_exercise(rec, o);
 }
 
+/* cs_schema_exercise past the fixed layout's rows: the field count's
+ * reject, the fast path of other layouts and the full checks. Out of line,
+ * so that the accepted row's path saves no registers for them. */
+static __attribute__((noinline)) int
+exercise_rest(const cs_schema *s, const cs_record *rec, cs_session *o,
+              cs_reject *rej)
+{
+    if (!check_ragged(s, rec, rej))
+        return 0;
+    if (!s->fixed && s->fast && fast_exercise(s, rec, o))
+        return 1;
+    return cs_schema_exercise_checked(s, rec, o, rej);
+}
+
 int cs_schema_exercise(const cs_schema *s, const cs_record *rec,
                        cs_session *o, cs_reject *rej)
 {
-
-    if (!check_ragged(s, rec, rej))
-        return 0;
-    if (s->fixed ? fixed_exercise(rec, o)
-                 : s->fast && fast_exercise(s, rec, o))
+    if (s->fixed && rec->nfields == s->ncols && fixed_exercise(rec, o))
         return 1;
-    return cs_schema_exercise_checked(s, rec, o, rej);
+    return exercise_rest(s, rec, o, rej);
 }
 
 int cs_schema_exercise_checked(const cs_schema *s, const cs_record *rec,
@@ -1500,6 +1610,7 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
     cs_datetime t;
     int canon = 1, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
         stretch = 0;
+    unsigned nc = 0;    /* the fixed_ readers' flags (a wave keeps none) */
 
     if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]], rec->printable) ||
         date.len != 10 ||
@@ -1509,7 +1620,7 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
         !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
         !fixed_required(f[x[CS_SV_WEIGHT_LB]], 50, 700, &o->weight_lb,
-                        &canon) ||
+                        &nc, 1) ||
         !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, s->name[FAST_ACTIVITY],
                    s->name_len[FAST_ACTIVITY], CS_ACT_N, &act, &canon) ||
         !fast_enum(f[x[CS_SV_CONDITIONING]], 0, s->name[FAST_CONDITIONING],
@@ -1519,9 +1630,9 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
         !fast_goal(s, f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
         !fixed_optional(f[x[CS_SV_CALCIUM_MG]], 0, 10000, &o->calcium_mg,
-                        &canon) ||
+                        &nc, 1) ||
         !fixed_optional(f[x[CS_SV_POTASSIUM_MG]], 0, 10000, &o->potassium_mg,
-                        &canon))
+                        &nc, 1))
         return 0;
     o->sex = sex.ptr[0] == 'F' ? CS_SEX_F : CS_SEX_M;
     if ((o->conditions & (1u << CS_MED_PREGNANCY)) && o->sex != CS_SEX_F)

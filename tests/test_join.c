@@ -565,6 +565,19 @@ static void join_many(int grouped)
                 fail_msg("%s on day %d after day %d: the cursor found "
                          "another wave", id, (int)d2, (int)day);
         }
+        /* The cursor also keeps the wave and the days it covers: every
+         * wave's first day, the day before and the day after, in turn,
+         * must find what the lookup finds. */
+        if (q < 20000)
+            for (int k = 0; k < NWAVE; k++)
+                for (int32_t dd = -1; dd <= 1; dd++) {
+                    int32_t d3 = days[p][k] + dd;
+                    if (cs_survey_find_at(s, &cur, (cs_str){ id, strlen(id) },
+                                          d3) !=
+                        cs_survey_find(s, (cs_str){ id, strlen(id) }, d3))
+                        fail_msg("%s on day %d: the cursor kept another "
+                                 "wave", id, (int)d3);
+                }
         if (w->age_years != 20 + best || w->day != days[p][best])
             fail_msg("%s on day %d: wave %d, expected %d", id, (int)day,
                      w->age_years - 20, best);

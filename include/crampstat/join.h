@@ -31,10 +31,16 @@ size_t cs_survey_bytes(const cs_survey *s);  /* memory held */
 const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day);
 /* The same, remembering the participant found in *cur (zero to start):
  * sessions come in runs of one participant, and a session of the one
- * found last costs an id comparison instead of a hash and a probe. A
- * cursor belongs to one survey and one thread. */
+ * found last costs an id comparison instead of a hash and a probe; one
+ * on a day the wave found last still covers, not even the search of
+ * the participant's waves. A cursor belongs to one survey and one
+ * thread. */
 typedef struct cs_survey_cursor {
     uint32_t part;      /* the participant found last, index + 1; 0 none */
+    /* When part is set: the wave found last, and the days from first to
+     * last (both included) for which it is the participant's wave. */
+    int32_t first, last;
+    const cs_wave *wave;
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
                                  cs_str id, int32_t day);
