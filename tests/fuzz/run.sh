@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses with clang (ASan + UBSan), replay every
-# kept crash, then fuzz each harness for FUZZ_SECONDS (default 20: eight
+# kept crash, then fuzz each harness for FUZZ_SECONDS (default 20: nine
 # harnesses make under 3 minutes on one core) from a copy of its kept corpus. A crash
 # fails the run and is copied into tests/fuzz/regressions/<name>/ so that
 # it is replayed from then on (commit it together with the fix). Each
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 src=$(pwd)
 secs=${FUZZ_SECONDS:-20}
 build=${FUZZ_BUILD:-build-fuzz}
-names=${FUZZ_ONLY:-"gzip csv scan rules filter partial join fixed"}
+names=${FUZZ_ONLY:-"gzip csv scan rules filter partial join fixed decimal"}
 jobs=${FUZZ_JOBS:-1}
 cc=${FUZZ_CC:-clang}
 
