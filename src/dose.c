@@ -461,13 +461,28 @@ void cs_dose_dispose(cs_dose *d)
 /* The band of v, given v >= c->cut[0]: the number of the later bounds it
  * reaches, the bounds rising strictly. A count with no branch to guess
  * wrong: 83.0 M instructions for cs_dose_add on 200,612 sessions, against
- * 96.1 M scanning down from the top and 114 M for a binary search. */
-static inline int band_within(const cs_dose_cuts *c, double v)
+ * 96.1 M scanning down from the top and 114 M for a binary search. The
+ * switch jumps once, on the number of bounds (the same for an exposure
+ * from session to session), into two instructions a bound, where a loop
+ * tested its end after each: 54.3 M instead of 56.6 M. */
+static inline unsigned band_within(const cs_dose_cuts *c, double v)
 {
-    int b = 0;
+    unsigned b = 0;
 
-    for (int i = 1; i < c->n; i++)
-        b += v >= c->cut[i];
+    switch (c->n) {
+    case 12: b += v >= c->cut[11]; /* fall through */
+    case 11: b += v >= c->cut[10]; /* fall through */
+    case 10: b += v >= c->cut[9];  /* fall through */
+    case 9:  b += v >= c->cut[8];  /* fall through */
+    case 8:  b += v >= c->cut[7];  /* fall through */
+    case 7:  b += v >= c->cut[6];  /* fall through */
+    case 6:  b += v >= c->cut[5];  /* fall through */
+    case 5:  b += v >= c->cut[4];  /* fall through */
+    case 4:  b += v >= c->cut[3];  /* fall through */
+    case 3:  b += v >= c->cut[2];  /* fall through */
+    case 2:  b += v >= c->cut[1];  /* fall through */
+    default: break;
+    }
     return b;
 }
 
@@ -477,7 +492,7 @@ int cs_dose_band_of(const cs_dose_cuts *c, double v)
         return -2;
     if (v < c->cut[0])
         return -1;
-    return band_within(c, v);
+    return (int)band_within(c, v);
 }
 
 double cs_dose_canonical(double v)
@@ -508,32 +523,43 @@ double cs_dose_banded(const cs_dose_cuts *c, double v)
     return near ? cs_dose_canonical(v) : v;
 }
 
+/* A new participant for cs_dose_add: the last one's counts settled, the
+ * bands' counts taken as the new one's start (catch_up). Apart, so that
+ * the session's path keeps its registers (once per participant). */
+__attribute__((noinline))
+static int change_person(cs_dose *d, cs_str participant, cs_error *err)
+{
+    cs_dose_people *t = d->people;
+    int isnew, rc, snapped = t->live;    /* by catch_up, in settle_d */
+    size_t idx;
+
+    if ((rc = settle_d(d, err)) < 0)
+        return rc;
+    idx = find_person(t, participant.ptr, participant.len, &isnew);
+    if (!idx)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    start(t, idx);
+    if (!snapped)
+        snapshot(d);
+    t->live = 1;
+    return CS_OK;
+}
+
 int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
                 uint64_t mmin, cs_str participant, cs_error *err)
 {
     cs_dose_people *t = d->people;
+    int rc;
 
-    /* A new participant: the last one's counts settled, the bands'
-     * counts taken as the new one's start (catch_up). */
     if (t && (!t->cur || t->p[t->cur - 1].id_len != participant.len ||
               !cs_bytes_eq(t->p[t->cur - 1].id, participant.ptr,
-                           participant.len))) {
-        int isnew, rc, snapped = t->live;    /* by catch_up, in settle_d */
-        size_t idx;
-        if ((rc = settle_d(d, err)) < 0)
-            return rc;
-        idx = find_person(t, participant.ptr, participant.len, &isnew);
-        if (!idx)
-            return cs_error_set(err, CS_ENOMEM, "out of memory");
-        start(t, idx);
-        if (!snapped)
-            snapshot(d);
-        t->live = 1;
-    }
-    for (int e = 0; e < CS_DOSE_N; e++) {
-        cs_dose_exp *x = &d->e[e];
-        double ve = v[e];
-        int b;
+                           participant.len)) &&
+        (rc = change_person(d, participant, err)) < 0)
+        return rc;
+    /* (a pointer walk and an unsigned band: an index each would be
+     * multiplied out again for every band's address) */
+    for (cs_dose_exp *x = d->e; x < d->e + CS_DOSE_N; x++, v++) {
+        double ve = *v;
 
         /* One comparison settles the usual case: recorded and within the
          * bands (NaN compares false). */
@@ -544,10 +570,10 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
                 x->below++;
             continue;
         }
-        b = band_within(&x->cuts, ve);
-        x->band[b].sessions++;
-        x->band[b].cases += (uint64_t)outcome;
-        x->band[b].mmin += mmin;
+        cs_dose_band *c = x->band + band_within(&x->cuts, ve);
+        c->sessions++;
+        c->cases += (uint64_t)outcome;
+        c->mmin += mmin;
     }
     return CS_OK;
 }
