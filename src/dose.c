@@ -515,12 +515,34 @@ double cs_dose_canonical(double v)
 
 double cs_dose_banded(const cs_dose_cuts *c, double v)
 {
-    int near = 0;
+    double m = HUGE_VAL;
 
-    /* Branch-free over the cuts: NaN and infinite cuts compare false. */
-    for (int i = 0; i < c->n; i++)
-        near |= fabs(v - c->cut[i]) <= 1e-6;
-    return near ? cs_dose_canonical(v) : v;
+    /* The nearest cut's distance, branch-free: a NaN distance (NaN v)
+     * compares false and is passed over, as an infinite cut's infinite
+     * one is too far; x86's minsd is this expression, four instructions a
+     * cut where or-ing each cut's test took seven. One jump on the number
+     * of cuts, as in band_within. */
+#define NEAREST(i) do {                                 \
+        double d_ = fabs(v - c->cut[i]);                \
+        m = d_ < m ? d_ : m;                            \
+    } while (0)
+    switch (c->n) {
+    case 12: NEAREST(11); /* fall through */
+    case 11: NEAREST(10); /* fall through */
+    case 10: NEAREST(9);  /* fall through */
+    case 9:  NEAREST(8);  /* fall through */
+    case 8:  NEAREST(7);  /* fall through */
+    case 7:  NEAREST(6);  /* fall through */
+    case 6:  NEAREST(5);  /* fall through */
+    case 5:  NEAREST(4);  /* fall through */
+    case 4:  NEAREST(3);  /* fall through */
+    case 3:  NEAREST(2);  /* fall through */
+    case 2:  NEAREST(1);  /* fall through */
+    case 1:  NEAREST(0);  /* fall through */
+    default: break;
+    }
+#undef NEAREST
+    return m <= 1e-6 ? cs_dose_canonical(v) : v;
 }
 
 /* A new participant for cs_dose_add: the last one's counts settled, the
