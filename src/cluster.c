@@ -143,17 +143,14 @@ static int grow_slots(cs_clu *c)
  * without a look at the table, which at 200,000 participants misses the
  * cache on every probe; the table is built at the first id that does
  * not rise. */
-static long find_person(cs_clu *c, cs_str id)
+/* find_person past the last participant: the table, or a new one. */
+__attribute__((noinline))
+static long search_person(cs_clu *c, cs_str id)
 {
     const char *s;
     uint32_t h;
     size_t k = 0;
 
-    if (c->last < c->np) {
-        const person *q = &c->p[c->last];
-        if (q->id_len == id.len && cs_bytes_eq(q->id, id.ptr, id.len))
-            return (long)c->last;
-    }
     h = cs__id_hash(id.ptr, id.len);
     if (!c->slot && c->np &&
         cs_str_cmp(id_str(&c->p[c->np - 1]), id) >= 0 &&
@@ -189,6 +186,19 @@ static long find_person(cs_clu *c, cs_str id)
     if (c->np * 2 > c->nslot && grow_slots(c) < 0)
         return -1;
     return (long)c->last;
+}
+
+/* The last participant's again, usually (sessions come grouped by
+ * participant): a comparison and no call, the search apart so that this
+ * path saves no registers. */
+static inline long find_person(cs_clu *c, cs_str id)
+{
+    if (c->last < c->np) {
+        const person *q = &c->p[c->last];
+        if (q->id_len == id.len && cs_bytes_eq(q->id, id.ptr, id.len))
+            return (long)c->last;
+    }
+    return search_person(c, id);
 }
 
 /* Room for more entries at the end: the array grows, or is compacted
@@ -239,23 +249,14 @@ static int room(cs_clu *c, size_t more, size_t skip)
 
 /* Add n, y, mmin to participant i's entry key; -1 out of memory, -2 a
  * count overflows. */
-static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
+/* add_entry of a key participant i has no entry for yet. */
+__attribute__((noinline))
+static int new_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
                      uint64_t y, uint64_t mmin)
 {
     person *q = &c->p[i];
-    /* (no arithmetic on c->e before its first entry: NULL + 0 is UB) */
-    entry *e = q->count ? c->e + q->off : NULL;
+    entry *e;
 
-    for (uint32_t j = 0; j < q->count; j++)
-        if (e[j].key == key) {
-            if (n > UINT32_MAX - e[j].n || y > UINT32_MAX - e[j].y ||
-                mmin > UINT64_MAX - e[j].mmin)
-                return -2;
-            e[j].n += (uint32_t)n;
-            e[j].y += (uint32_t)y;
-            e[j].mmin += mmin;
-            return 0;
-        }
     if (n > UINT32_MAX || y > UINT32_MAX)
         return -2;
     if (room(c, 1 + (q->off + q->count == c->ne ? 0 : q->count), i) < 0)
@@ -283,6 +284,28 @@ static int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
     q->count++;
     c->sorted = 0;
     return 0;
+}
+
+/* The key's entry of participant i, found (the usual case, with no call
+ * and no registers saved) or made. */
+static inline int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
+                            uint64_t y, uint64_t mmin)
+{
+    person *q = &c->p[i];
+    /* (no arithmetic on c->e before its first entry: NULL + 0 is UB) */
+    entry *e = q->count ? c->e + q->off : NULL;
+
+    for (uint32_t j = 0; j < q->count; j++)
+        if (e[j].key == key) {
+            if (n > UINT32_MAX - e[j].n || y > UINT32_MAX - e[j].y ||
+                mmin > UINT64_MAX - e[j].mmin)
+                return -2;
+            e[j].n += (uint32_t)n;
+            e[j].y += (uint32_t)y;
+            e[j].mmin += mmin;
+            return 0;
+        }
+    return new_entry(c, i, key, n, y, mmin);
 }
 
 static int add_error(int rc, cs_str id, cs_error *err)

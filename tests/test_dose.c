@@ -864,6 +864,134 @@ static void test_pool_widths(void **state)
     cs_buf_dispose(&line);
 }
 
+/* A participant's sessions are taken from the bands when it is settled
+ * (src/dose.c: catch_up), so every way of settling one mid-run must take
+ * them once: runs of sessions split between two states, the second
+ * merged into the first (by cs_dose_merge and by the accumulator's
+ * hand-over) while either counts a participant, states written half way,
+ * participants coming back. The participants' counts are then those
+ * worked out here session by session, and add up to the bands. */
+static void test_live_participants(void **state)
+{
+    enum { P = 6, S = 4000, KEYS = CS_DOSE_N * 16 };
+    static uint64_t n[P][KEYS], y[P][KEYS];
+    cs_rules r;
+    cs_dose d[2];
+    cs_agg ag[2];
+    cs_error err = {0};
+    cs_buf b, want;
+    char why[200] = "", id[16];
+    uint64_t x = 7, used = 0;
+    int p = 0, into = 0;
+    (void)state;
+    memset(n, 0, sizeof n);
+    memset(y, 0, sizeof y);
+    cs_rules_default(&r);
+    cs_buf_init(&b, 0);
+    cs_buf_init(&want, 0);
+    for (int k = 0; k < 2; k++) {
+        cs_dose_init(&d[k], &r);
+        assert_int_equal(cs_dose_cluster(&d[k], &err), 0);
+    }
+    for (int i = 0; i < S; i++) {
+        double v[CS_DOSE_N];
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((x >> 61) == 0)                   /* a new participant */
+            p = (int)((x >> 20) % P);
+        if ((x >> 56) % 16 == 0)              /* the other state */
+            into = !into;
+        int outcome = (int)((x >> 24) & 1);
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            const cs_dose_cuts *c = &r.dose[e];
+            /* a cut, missing, below, or between the cuts */
+            v[e] = (x >> 60) < 2 ? NAN
+                 : (x >> 60) < 4 ? c->cut[0] - 1
+                 : (x >> 60) < 10 ? c->cut[(x >> 30) % (uint64_t)c->n]
+                 : (double)((x >> 20) % 4000) / 3.0;
+            if (isinf(v[e]))
+                v[e] = 20;
+            int band = cs_dose_band_of(c, v[e]);
+            if (band >= 0) {
+                n[p][e * 16 + band]++;
+                y[p][e * 16 + band] += (uint64_t)outcome;
+            }
+        }
+        snprintf(id, sizeof id, "P%d", p);
+        assert_int_equal(cs_dose_add(&d[into], v, outcome, 1000, str(id),
+                                     &err), 0);
+        used++;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((x >> 58) == 0) {                 /* written half way */
+            cs_buf_reset(&b);
+            assert_int_equal(cs_dose_write(&d[(x >> 40) & 1], &b), 0);
+        } else if ((x >> 58) == 1) {          /* the second merged in */
+            assert_int_equal(cs_dose_merge(&d[0], &d[1], &err), CS_OK);
+            cs_dose_dispose(&d[1]);
+            cs_dose_init(&d[1], &r);
+            assert_int_equal(cs_dose_cluster(&d[1], &err), 0);
+        }
+    }
+    /* The first handed over whole to an empty state, as the chain's
+     * counter is; then the second merged into that one. */
+    for (int k = 0; k < 2; k++) {
+        cs_acc_opts o = { &r, NULL, NULL, 1, 1, 0, 0 };
+        assert_int_equal(cs_agg_open(&ag[k], &o, &err), 0);
+        assert_non_null(ag[k].dose.people);
+    }
+    cs_dose_people *spare = ag[1].dose.people;
+    ag[1].dose = d[0];
+    d[0].people = spare;
+    d[0].present = 1;
+    assert_int_equal(cs_agg_merge_move(&ag[0], &ag[1], &err), CS_OK);
+    assert_int_equal(cs_dose_merge(&ag[0].dose, &d[1], &err), CS_OK);
+    assert_int_equal(cs_dose_finish(&ag[0].dose, &err), CS_OK);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&ag[0].dose, &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    /* read back: the participants' counts add up to the bands */
+    cs_dose back;
+    cs_dose_init(&back, &r);
+    back.present = 0;
+    assert_int_equal(cs_dose_cluster(&back, &err), 0);
+    for (char *l = b.ptr, *nl; *l; l = nl + 1) {
+        nl = strchr(l, '\n');
+        assert_non_null(nl);
+        char *sp = memchr(l, ' ', (size_t)(nl - l));
+        assert_non_null(sp);
+        if (cs_dose_read_line(&back, (cs_str){ l, (size_t)(sp - l) },
+                              (cs_str){ sp + 1, (size_t)(nl - sp - 1) },
+                              why, sizeof why) < 0)
+            fail_msg("%s", why);
+    }
+    if (cs_dose_check(&back, used, why, sizeof why) != 0)
+        fail_msg("%s", why);
+    cs_dose_dispose(&back);
+    for (int q = 0; q < P; q++) {
+        int any = 0;
+        for (int k = 0; k < KEYS; k++)
+            any |= n[q][k] > 0;
+        if (!any)
+            continue;
+        cs_buf_printf(&want, "dp :P%d", q);
+        for (int k = 0; k < KEYS; k++)
+            if (n[q][k])
+                cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 16 + 1,
+                              k % 16 + 1, (unsigned long long)n[q][k],
+                              (unsigned long long)y[q][k]);
+        cs_buf_putc(&want, '\n');
+    }
+    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+    assert_non_null(strstr(b.ptr, "dp :"));
+    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    cs_agg_dispose(&ag[0]);
+    cs_agg_dispose(&ag[1]);
+    cs_dose_dispose(&d[0]);
+    cs_dose_dispose(&d[1]);
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&want);
+}
+
 static int32_t day_of(const char *s)
 {
     cs_datetime t;
@@ -1026,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_read_refuses),
         cmocka_unit_test(test_participant_counts_32_bits),
         cmocka_unit_test(test_pool_widths),
+        cmocka_unit_test(test_live_participants),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_rules_keys),
     };
