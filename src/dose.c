@@ -80,6 +80,22 @@ struct cs_dose_people {
     uint64_t touched[TOUCH_WORDS];
     int live;
     struct { uint64_t n, y; } snap[NKEYS];
+    /* cs_dose_add's test for "the same participant as the last
+     * session": its id, when that participant has had more than one
+     * session since the snapshot; else cur_len is SIZE_MAX (no id is so
+     * long), so that a participant's second session goes by
+     * change_person too, which notes it in many. Till then the one
+     * session's exposures and outcome are kept: a participant settled
+     * after that session alone (every one, on input not grouped by
+     * participant, as when sorted by start time) is caught up from its
+     * bands, seven at most, rather than by a scan of every band. Nothing
+     * is counted a session: on grouped input the second session's
+     * detour costs less than the look-up of cur's entry it saves. */
+    const char *cur_id;
+    size_t cur_len;
+    int many;
+    double v1[CS_DOSE_N];
+    uint64_t y1;
     /* Whether a participant was added after one whose id sorts after it,
      * so that cs_dose_finish must sort them. Input grouped by participant
      * and sorted by id does not; the blocks are in key order always. */
@@ -277,6 +293,7 @@ static void drop(cs_dose_people *t)
     memset(t->cy, 0, sizeof t->cy);
     memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
+    t->cur_len = SIZE_MAX;
     t->live = 0;
 }
 
@@ -284,6 +301,7 @@ static void drop(cs_dose_people *t)
 static void start(cs_dose_people *t, size_t idx)
 {
     t->cur = idx;
+    t->cur_len = SIZE_MAX;
 }
 
 /* Pending n, y for key of the current participant. */
@@ -350,6 +368,7 @@ static int flush(cs_dose_people *t)
     }
     memset(t->touched, 0, sizeof t->touched);
     t->cur = 0;
+    t->cur_len = SIZE_MAX;
     t->live = 0;
     return 0;
 }
@@ -386,6 +405,8 @@ static void snapshot(const cs_dose *d)
     }
 }
 
+static inline unsigned band_within(const cs_dose_cuts *c, double v);
+
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
  * nothing when none is live. Only the participants' table changes. */
@@ -395,6 +416,22 @@ static void catch_up(const cs_dose *d)
 
     if (!t || !t->live)
         return;
+    if (!t->many) {
+        /* One session: its bands, as cs_dose_add found them, moved by
+         * one session and its outcome, and no other. */
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            const cs_dose_cuts *c = &d->e[e].cuts;
+            double ve = t->v1[e];
+            if (!(ve >= c->cut[0]))
+                continue;
+            unsigned key = (unsigned)e * 16 + band_within(c, ve);
+            pend(t, key, 1, t->y1);
+            t->snap[key].n++;
+            t->snap[key].y += t->y1;
+        }
+        t->many = 1;    /* not again: a later session may add to them */
+        return;
+    }
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
         for (int b = 0; b < x->cuts.n; b++) {
@@ -449,6 +486,7 @@ int cs_dose_cluster(cs_dose *d, cs_error *err)
         return CS_OK;
     if (!(d->people = cs__calloc_lines(sizeof *d->people)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    d->people->cur_len = SIZE_MAX;
     return CS_OK;
 }
 
@@ -549,12 +587,25 @@ double cs_dose_banded(const cs_dose_cuts *c, double v)
  * bands' counts taken as the new one's start (catch_up). Apart, so that
  * the session's path keeps its registers (once per participant). */
 __attribute__((noinline))
-static int change_person(cs_dose *d, cs_str participant, cs_error *err)
+static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
+                         cs_str participant, cs_error *err)
 {
     cs_dose_people *t = d->people;
     int isnew, rc, snapped = t->live;    /* by catch_up, in settle_d */
     size_t idx;
 
+    if (t->cur) {
+        const person *p = &t->p[t->cur - 1];
+        if (p->id_len == participant.len &&
+            cs_bytes_eq(p->id, participant.ptr, participant.len)) {
+            /* Its second session: the bands are scanned for its counts
+             * (catch_up), and cs_dose_add knows it from now on. */
+            t->many = 1;
+            t->cur_id = p->id;
+            t->cur_len = p->id_len;
+            return CS_OK;
+        }
+    }
     if ((rc = settle_d(d, err)) < 0)
         return rc;
     idx = find_person(t, participant.ptr, participant.len, &isnew);
@@ -564,6 +615,9 @@ static int change_person(cs_dose *d, cs_str participant, cs_error *err)
     if (!snapped)
         snapshot(d);
     t->live = 1;
+    t->many = 0;
+    memcpy(t->v1, v, sizeof t->v1);
+    t->y1 = (uint64_t)outcome;
     return CS_OK;
 }
 
@@ -573,10 +627,9 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     cs_dose_people *t = d->people;
     int rc;
 
-    if (t && (!t->cur || t->p[t->cur - 1].id_len != participant.len ||
-              !cs_bytes_eq(t->p[t->cur - 1].id, participant.ptr,
-                           participant.len)) &&
-        (rc = change_person(d, participant, err)) < 0)
+    if (t && (t->cur_len != participant.len ||
+              !cs_bytes_eq(t->cur_id, participant.ptr, participant.len)) &&
+        (rc = change_person(d, v, outcome, participant, err)) < 0)
         return rc;
     /* (a pointer walk and an unsigned band: an index each would be
      * multiplied out again for every band's address) */
