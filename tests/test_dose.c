@@ -859,14 +859,53 @@ static void test_pool_widths(void **state)
     assert_non_null(strstr(b.ptr, "dp :"));
     assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
     cs_dose_dispose(&d[0]);
+
+    /* Participants settled after one session (their counts then come
+     * from that session's bands alone), two, or more: B one with a case
+     * in warm-up band 2, written; B again, one without in band 3; C one
+     * in band 2; B two, band 2 with a case and band 1; C three with
+     * cases in band 3; D one with every exposure missing; E one with a
+     * case in band 2; then F one in band 1 settled by the write. */
+    static const struct { const char *id; double w; int y; } ses[] = {
+        { "B", 5, 1 }, { NULL, 0, 0 }, { "B", 10, 0 }, { "C", 5, 0 },
+        { "B", 5, 1 }, { "B", 0, 0 }, { "C", 10, 1 }, { "C", 10, 1 },
+        { "C", 10, 1 }, { "D", NAN, 0 }, { "E", 5, 1 }, { "F", 0, 0 },
+    };
+    cs_dose_init(&d[0], &r);
+    assert_int_equal(cs_dose_cluster(&d[0], &err), 0);
+    for (size_t i = 0; i < sizeof ses / sizeof ses[0]; i++) {
+        if (!ses[i].id) {
+            cs_buf_reset(&b);
+            assert_int_equal(cs_dose_write(&d[0], &b), 0);
+            continue;
+        }
+        v[CS_DOSE_WARMUP] = ses[i].w;
+        assert_int_equal(cs_dose_add(&d[0], v, ses[i].y, 60000,
+                                     str(ses[i].id), &err), 0);
+    }
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&d[0], &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    cs_buf_reset(&want);
+    cs_buf_printf(&want, "dp :B %d.1:1:0 %d.2:2:2 %d.3:1:0\n"
+                  "dp :C %d.2:1:0 %d.3:3:3\n" "dp :D\n" "dp :E %d.2:1:1\n"
+                  "dp :F %d.1:1:0\n",
+                  CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1,
+                  CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1, CS_DOSE_WARMUP + 1,
+                  CS_DOSE_WARMUP + 1);
+    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+    assert_non_null(strstr(b.ptr, "dp :"));
+    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    cs_dose_dispose(&d[0]);
     cs_buf_dispose(&b);
     cs_buf_dispose(&want);
     cs_buf_dispose(&line);
 }
 
 /* A participant's sessions are taken from the bands when it is settled
- * (src/dose.c: catch_up), so every way of settling one mid-run must take
- * them once: runs of sessions split between two states, the second
+ * (src/dose.c: catch_up; after a single session, from that session's
+ * bands), so every way of settling one mid-run must take
+ * them once: runs of sessions (one, two, many) split between two states, the second
  * merged into the first (by cs_dose_merge and by the accumulator's
  * hand-over) while either counts a participant, states written half way,
  * participants coming back. The participants' counts are then those
@@ -896,8 +935,19 @@ static void test_live_participants(void **state)
     for (int i = 0; i < S; i++) {
         double v[CS_DOSE_N];
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        if ((x >> 61) == 0)                   /* a new participant */
+        /* Runs of about eight sessions a participant, then a new one at
+         * every session (as input sorted by time has it: a participant
+         * settled after one session takes it from its bands alone), then
+         * runs of two, then of one, two or three. */
+        int phase = (i / 250) % 4, before = p;
+        if (phase == 0 ? (x >> 61) == 0
+            : phase == 1 ? 1
+            : phase == 2 ? i % 2 == 0
+            : (x >> 40) % 3 == 0) {           /* a new participant */
             p = (int)((x >> 20) % P);
+            if (phase != 0 && p == before)
+                p = (p + 1) % P;
+        }
         if ((x >> 56) % 16 == 0)              /* the other state */
             into = !into;
         int outcome = (int)((x >> 24) & 1);
