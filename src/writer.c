@@ -128,9 +128,11 @@ void cs__writer_plain_slow(cs_writer *w, const char *p, size_t n)
 
         *d = w->sep;
         d += w->more;
-        memcpy(d, p, n);
+        /* The writer's state first, so that the copy is the last call
+         * (a jump, with nothing kept around it). */
         w->len = (size_t)(d + n - w->buf);
         w->more = 1;
+        memcpy(d, p, n);
         return;
     }
     plain_flush(w, p, n);

@@ -153,10 +153,12 @@ static inline void cs_writer_cells(cs_writer *w, const char *p, size_t n)
 
         *d = w->sep;
         d += w->more;
-        if (n > 0)      /* p may be NULL then, which memcpy must not get */
-            __builtin_memcpy(d, p, n);
+        /* The writer's state before the copy, which then ends a caller
+         * that writes nothing after it with a jump to memcpy. */
         w->len = (size_t)(d + n - w->buf);
         w->more = 1;
+        if (n > 0)      /* p may be NULL then, which memcpy must not get */
+            __builtin_memcpy(d, p, n);
         return;
     }
     cs__writer_plain_slow(w, p, n);
