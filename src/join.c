@@ -793,7 +793,7 @@ int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
         size_t n = (size_t)(z->ptr + z->len - a);
         const char *l = j->last.ptr;
         *same = j->have_last && j->last.len == id.len + 1 + n &&
-                memcmp(l, id.ptr, id.len) == 0 && l[id.len] == '\n' &&
+                cs_bytes_eq(l, id.ptr, id.len) && l[id.len] == '\n' &&
                 memcmp(l + id.len + 1, a, n) == 0;
         if (*same) {
             wave->participant_id = cs_str_trim(id);

@@ -319,10 +319,23 @@ static void test_join_parse_next(void **state)
         "B,S4,2024-06-05,run,30,5,,,,,,no,,2024-01-01,F,31,5,6,150,light,"
         "trained,no,no,,0,900,2500\n"                    /* other wave */
         "B,S5,2024-06-06,run,30,5,,,,,,no,,2024-01-01,\"F\",31,5,6,150,"
-        "light,trained,no,no,,0,900,2500\n";              /* quoted */
-    static const int want_same[] = { 0, 1, 0, 0, 0 };
-    static const int want_age[] = { 30, 30, 30, 31, 31 };
-    static const char want_pid[] = "AABBB";
+        "light,trained,no,no,,0,900,2500\n"              /* quoted */
+        /* Ids as long as the generator's: one byte apart, first, last
+         * or inside, is another participant. */
+        "P0000001,S6,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* parsed */
+        "P0000001,S7,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* same */
+        "P0000002,S8,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* last byte */
+        "Q0000002,S9,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* first */
+        "Q0010002,SA,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* inside */
+        "Q0010002,SB,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* same */
+        "Q00100021,SC,2024-06-03,run,30,5,,,,,,no,," JW "\n"; /* longer */
+    static const int want_same[] = { 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0 };
+    static const int want_age[] = { 30, 30, 30, 31, 31, 30, 30, 30, 30, 30,
+                                    30, 30 };
+    static const char *const want_pid[] = {
+        "A", "A", "B", "B", "B", "P0000001", "P0000001", "P0000002",
+        "Q0000002", "Q0010002", "Q0010002", "Q00100021"
+    };
     cs_reader *r = NULL;
     cs_jschema *j = NULL;
     const cs_record *rec;
@@ -336,15 +349,16 @@ static void test_join_parse_next(void **state)
                                         NULL, &err), CS_OK);
     assert_int_equal(cs_reader_next(r, &rec, &err), 1);
     assert_int_equal(cs_jschema_create(&j, "j.csv", rec, NULL, &err), CS_OK);
-    for (int i = 0; i < 5; i++) {
+    for (size_t i = 0; i < sizeof want_same / sizeof want_same[0]; i++) {
         int same = -1;
         assert_int_equal(cs_reader_next(r, &rec, &err), 1);
         assert_int_equal(cs_jschema_parse_next(j, rec, &ses, &wv, &why,
                                                &same), 1);
         assert_int_equal(same, want_same[i]);
         assert_int_equal(wv.age_years, want_age[i]);
-        assert_int_equal(wv.participant_id.len, 1);
-        assert_int_equal(wv.participant_id.ptr[0], want_pid[i]);
+        assert_int_equal(wv.participant_id.len, strlen(want_pid[i]));
+        assert_memory_equal(wv.participant_id.ptr, want_pid[i],
+                            wv.participant_id.len);
     }
     assert_int_equal(cs_reader_next(r, &rec, &err), 0);
     cs_jschema_free(j);
