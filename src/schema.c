@@ -1065,28 +1065,18 @@ static inline uint32_t fixed_mmin(const fixed_dec *d)
 }
 
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
- * fast_date reads (0 to 9999). The years 1970 to 2099 are looked up: each
- * entry is the days before the year's first, times two, plus one for a
- * leap year, made by the compiler from the Gregorian rule (leap days
- * since 1970: the multiples of 4, less those of 100, plus those of 400).
- * Other years are counted: moved 400 years on, the year before March is
- * never negative, so no era is needed. */
+ * fast_date reads (0 to 9999). The years 1970 to 2099 are looked up by
+ * month (month_days_at), made by the compiler from the Gregorian rule
+ * (leap days since 1970: the multiples of 4, less those of 100, plus
+ * those of 400). Other years are counted: moved 400 years on, the year
+ * before March is never negative, so no era is needed. */
 #define DAYS_BEFORE(y) (365 * ((y) - 1970) + ((y) - 1969) / 4 - \
                         ((y) - 1901) / 100 + ((y) - 1601) / 400)
 #define LEAP_YEAR(y) ((y) % 4 == 0 && ((y) % 100 != 0 || (y) % 400 == 0))
-#define YEAR1(y) (DAYS_BEFORE(y) * 2 + LEAP_YEAR(y))
-#define YEAR10(y) YEAR1(y), YEAR1(y + 1), YEAR1(y + 2), YEAR1(y + 3), \
-    YEAR1(y + 4), YEAR1(y + 5), YEAR1(y + 6), YEAR1(y + 7), YEAR1(y + 8), \
-    YEAR1(y + 9)
-static const int32_t year_days[130] = {
-    YEAR10(1970), YEAR10(1980), YEAR10(1990), YEAR10(2000), YEAR10(2010),
-    YEAR10(2020), YEAR10(2030), YEAR10(2040), YEAR10(2050), YEAR10(2060),
-    YEAR10(2070), YEAR10(2080), YEAR10(2090)
-};
-/* The same years by month, for start_time (fixed_datetime): each entry
- * is the days before the month's first, times 32, plus the days in the
- * month; 0 for the months 0 and 13 to 15, which have no day. One look-up
- * then both checks the date and gives its day number. */
+/* Each entry is the days before the month's first, times 32, plus the
+ * days in the month; 0 for the months 0 and 13 to 15, which have no day.
+ * One look-up then both checks a date and gives its day number
+ * (fixed_datetime); fixed_days takes the days before the month. */
 #define MONTH_BEFORE(m) ((m) <= 1 ? 0 : (m) == 2 ? 31 : (m) == 3 ? 59 : \
     (m) == 4 ? 90 : (m) == 5 ? 120 : (m) == 6 ? 151 : (m) == 7 ? 181 : \
     (m) == 8 ? 212 : (m) == 9 ? 243 : (m) == 10 ? 273 : (m) == 11 ? 304 : 334)
@@ -1098,7 +1088,6 @@ static const int32_t year_days[130] = {
 #define YM1(y) { YM(y, 0), YM(y, 1), YM(y, 2), YM(y, 3), YM(y, 4), YM(y, 5), \
     YM(y, 6), YM(y, 7), YM(y, 8), YM(y, 9), YM(y, 10), YM(y, 11), \
     YM(y, 12), YM(y, 13), YM(y, 14), YM(y, 15) }
-#undef YEAR10
 #define YEAR10(y) YM1(y), YM1(y + 1), YM1(y + 2), YM1(y + 3), YM1(y + 4), \
     YM1(y + 5), YM1(y + 6), YM1(y + 7), YM1(y + 8), YM1(y + 9)
 static const int32_t month_days_at[130][16] = {
@@ -1111,22 +1100,15 @@ static const int32_t month_days_at[130][16] = {
 #undef MONTH_DAYS
 #undef MONTH_BEFORE
 #undef YEAR10
-#undef YEAR1
 #undef LEAP_YEAR
 #undef DAYS_BEFORE
 
 static inline int32_t fixed_days(int y, int m, int d)
 {
-    /* Days before each month's first in a common year. */
-    static const int16_t month_days[12] = {
-        0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
-    };
     unsigned yy, doy;
 
-    if ((unsigned)(y - 1970) < 130u) {
-        int32_t e = year_days[y - 1970];
-        return (e >> 1) + month_days[m - 1] + (m > 2 ? (e & 1) : 0) + d - 1;
-    }
+    if ((unsigned)(y - 1970) < 130u)
+        return (month_days_at[y - 1970][m] >> 5) + d - 1;
     yy = (unsigned)(y + 400 - (m <= 2));
     doy = (153u * (unsigned)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (unsigned)d - 1;
     return (int32_t)(yy * 365 + yy / 4 - yy / 100 + yy / 400 + doy) -
