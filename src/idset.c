@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <crampstat/error.h>
 #include <crampstat/idset.h>
+#include "internal.h"
 
 #define PARTS 16
 
@@ -210,28 +211,15 @@ static inline int numbered(cs_str id, size_t *plen, unsigned *digits,
     size_t i = id.len;
     uint64_t v = 0, scale = 1;
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* The last eight bytes at once when all are digits ("S000000001"):
-     * each byte's high nibble is 3 and its low nibble plus 6 does not
-     * carry; then pairs, fours and the eight are combined by multiplies
-     * (byte 0, the first character, is the most significant digit). */
-    if (id.len >= 8) {
-        uint64_t w;
-        memcpy(&w, id.ptr + id.len - 8, 8);
-        if ((((w & 0xf0f0f0f0f0f0f0f0u) |
-              (((w + 0x0606060606060606u) & 0xf0f0f0f0f0f0f0f0u) >> 4)) ==
-             0x3333333333333333u)) {
-            w -= 0x3030303030303030u;
-            w = w * 10 + (w >> 8);
-            w = (((w & 0x000000ff000000ffu) * (100 + (1000000ULL << 32))) +
-                 (((w >> 16) & 0x000000ff000000ffu) *
-                  (1 + (10000ULL << 32)))) >> 32;
-            v = w;
+    /* The last eight bytes at once when all are digits ("S000000001"). */
+    if (CS_LITTLE_ENDIAN && id.len >= 8) {
+        uint64_t w = cs__word_at(id.ptr + id.len - 8);
+        if (!cs__non_digits(w)) {
+            v = cs__eight_digits(w);
             scale = 100000000u;
             i -= 8;
         }
     }
-#endif
     while (i > 0 && id.len - i < DIGITS_MAX &&
            (unsigned)(unsigned char)id.ptr[i - 1] - '0' < 10u) {
         i--;

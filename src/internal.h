@@ -20,6 +20,38 @@
 #define CS_LITTLE_ENDIAN 0
 #endif
 
+/* Eight bytes of text read as a little-endian word (byte 0, the first
+ * character, lowest): the SWAR reads of value.c and idset.c. */
+static inline uint64_t cs__word_at(const char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Bits in the high nibble of each byte of x that is not an ASCII digit
+ * (high nibble 3, low nibble plus 6 not carrying); no carry crosses a
+ * byte. 0 when all eight are digits. */
+static inline uint64_t cs__non_digits(uint64_t x)
+{
+    const uint64_t hi = UINT64_C(0xf0f0f0f0f0f0f0f0),
+                   lo = UINT64_C(0x0f0f0f0f0f0f0f0f);
+
+    return ((x & hi) ^ UINT64_C(0x3030303030303030)) |
+           (((x & lo) + UINT64_C(0x0606060606060606)) & hi);
+}
+
+/* The number the eight digits of x make, byte 0 the most significant
+ * (only each byte's low nibble is read, so a byte 0x00 counts as a
+ * leading 0). Pairs, then fours, then the eight, each by one multiply. */
+static inline uint64_t cs__eight_digits(uint64_t x)
+{
+    x = ((x & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
+    x = ((x & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+    return ((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
+}
+
 /* Zeroed memory on cache lines of its own, for a state the counting
  * thread writes at every session: sharing a line with anything the
  * reading thread writes would move the line between the cores at each

@@ -165,37 +165,6 @@ int cs_parse_decimal(cs_str s, double *out)
     return 0;
 }
 
-/* Eight bytes as a word, byte 0 (the first) the lowest. */
-static inline uint64_t word_at(const char *p)
-{
-    uint64_t w;
-
-    memcpy(&w, p, 8);
-    return w;
-}
-
-/* Bits in the high nibble of each byte of x that is not a digit (as
- * schema.c checks its dates: high nibble 3, low nibble plus 6 not
- * carrying); no carry crosses a byte. */
-static inline uint64_t non_digits(uint64_t x)
-{
-    const uint64_t hi = UINT64_C(0xf0f0f0f0f0f0f0f0),
-                   lo = UINT64_C(0x0f0f0f0f0f0f0f0f);
-
-    return ((x & hi) ^ UINT64_C(0x3030303030303030)) |
-           (((x & lo) + UINT64_C(0x0606060606060606)) & hi);
-}
-
-/* The number the eight digits of x make, byte 0 the most significant; a
- * byte 0x00 counts as the digit 0 (leading zeros). Pairs, then fours,
- * then the eight, each by one multiply. */
-static inline uint64_t eight_digits(uint64_t x)
-{
-    x = ((x & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
-    x = ((x & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
-    return ((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
-}
-
 /* The first n bytes of a word (n 0 to 7) as a mask. */
 static inline uint64_t low_bytes(unsigned n)
 {
@@ -222,10 +191,10 @@ int cs_parse_decimal_padded(cs_str s, double *out)
      * text's 2 to 16 bytes. */
     if (len - 2 >= 15)
         return cs_parse_decimal(s, out);
-    lo = word_at(p);
-    hi = word_at(p + 8);
-    ndl = non_digits(lo);
-    ndh = non_digits(hi);
+    lo = cs__word_at(p);
+    hi = cs__word_at(p + 8);
+    ndl = cs__non_digits(lo);
+    ndh = cs__non_digits(hi);
     if (len < 8) {
         ndl &= low_bytes((unsigned)len);
         ndh = 0;
@@ -267,7 +236,7 @@ int cs_parse_decimal_padded(cs_str s, double *out)
         hi = (hi << sh) | (lo >> (64 - sh));
         lo <<= sh;
     }
-    m = eight_digits(lo) * 100000000 + eight_digits(hi);
+    m = cs__eight_digits(lo) * 100000000 + cs__eight_digits(hi);
     v = (double)m / pow10_exact[fl];
     *out = neg ? -v : v;
     return 0;
