@@ -1115,10 +1115,39 @@ static inline int32_t fixed_days(int y, int m, int d)
            (719468 + 146097);
 }
 
+/* YYYY-MM-DD in p's first 10 bytes: the first word checked and read as
+ * fixed_datetime reads its first, the day's two digits, and the years
+ * 1970 to 2099 looked up in month_days_at; anything else (other years,
+ * a month or day out of range, a byte not a digit) is fast_date's to
+ * read or refuse. */
 int cs__date_day(const char *p, int32_t *day)
 {
+    const uint64_t hi = 0xf0f0f0f0f0f0f0f0u, lo = 0x0f0f0f0f0f0f0f0fu,
+                   threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
+    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
+                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
     cs_datetime t;
 
+    if (CS_LITTLE_ENDIAN) {
+        uint64_t a = cs__word_at(p), pa;
+        unsigned d1 = (unsigned)(unsigned char)p[8] - '0',
+                 d0 = (unsigned)(unsigned char)p[9] - '0', y, m, d;
+        int32_t e;
+
+        if ((a & (a_sep | (a_dig & hi))) == (a_sepv | (threes & a_dig)) &&
+            !((((a & lo) + sixes) & a_dig) & hi) && d1 <= 9 && d0 <= 9) {
+            a &= lo & a_dig;
+            pa = a * 10 + (a >> 8);
+            y = (unsigned)(pa & 0xff) * 100 + (unsigned)(pa >> 16 & 0xff);
+            m = (unsigned)(pa >> 40 & 0xff);
+            d = d1 * 10 + d0;
+            if (y - 1970 < 130 && m <= 15 &&
+                d - 1 < (unsigned)((e = month_days_at[y - 1970][m]) & 31)) {
+                *day = (e >> 5) + (int32_t)d - 1;
+                return 0;
+            }
+        }
+    }
     if (!fast_date(p, &t))
         return -1;
     *day = fixed_days(t.year, t.month, t.day);

@@ -28,12 +28,6 @@ struct cs_tagread {
     long frun;          /* the factors then outcome, side by side, or -1 */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
-    /* The month of the last start_time read: its first 8 bytes
-     * ("YYYY-MM-", 0 before any), the day number of its day 0 and its
-     * days. A participant's sessions mostly fall in few months. */
-    uint64_t mkey;
-    int32_t mbase;
-    unsigned mdays;
 };
 
 /* Column index by name (trimmed, case-insensitive), or -1. */
@@ -369,35 +363,8 @@ static int dose_value(cs_str v, const char *end_of_line, double *out)
     return *end || !isfinite(*out) ? -1 : 0;
 }
 
-/* The day number of the date YYYY-MM-DD in p's first 10 bytes, as
- * cs__date_day reads it: 0, or -1 for what it refuses. A date in the
- * month of the last one read takes a compare of its first 8 bytes and
- * its day's two digits; any other goes to cs__date_day, and its month is
- * then kept. */
-static int start_day(cs_tagread *t, const char *p, int32_t *day)
-{
-    uint64_t w;
-    unsigned d1 = (unsigned)(unsigned char)p[8] - '0',
-             d0 = (unsigned)(unsigned char)p[9] - '0', dd;
-
-    memcpy(&w, p, 8);
-    if (w == t->mkey && d1 <= 9 && d0 <= 9 && (dd = d1 * 10 + d0) - 1 < t->mdays) {
-        *day = t->mbase + (int32_t)dd;
-        return 0;
-    }
-    if (cs__date_day(p, day) < 0)
-        return -1;
-    /* Accepted: every byte but the dashes is a digit. */
-    t->mkey = w;
-    t->mbase = *day - (int32_t)(d1 * 10 + d0);
-    t->mdays = (unsigned)cs_days_in_month(
-        (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'),
-        (p[5] - '0') * 10 + (p[6] - '0'));
-    return 0;
-}
-
 /* The dose-response exposures and the day; the offending column or NULL. */
-static const char *more_values(cs_tagread *t, const cs_record *rec,
+static const char *more_values(const cs_tagread *t, const cs_record *rec,
                                uint64_t mmin, cs_agg_more *m)
 {
     const char *eol = rec->fields[0].ptr == rec->raw.ptr
@@ -414,7 +381,7 @@ static const char *more_values(cs_tagread *t, const cs_record *rec,
         cs_str v = cs_str_trim(rec->fields[t->tcol]);
         if (v.len == 0)
             return NULL;
-        if (v.len < 10 || start_day(t, v.ptr, &m->day) < 0)
+        if (v.len < 10 || cs__date_day(v.ptr, &m->day) < 0)
             return "start_time";
         m->has_day = 1;
     }
@@ -450,7 +417,7 @@ static const char *duration_reason(char *reason, size_t cap)
 
 /* Why rec is not a tagged row (into reason), naming its column, or NULL
  * when row now holds it. */
-static const char *check(cs_tagread *t, const cs_record *rec,
+static const char *check(const cs_tagread *t, const cs_record *rec,
                          cs_tagrow *row, char *reason, size_t cap)
 {
     const char *bad = NULL;
