@@ -11,6 +11,10 @@
 #include <crampstat/idset.h>
 #include <crampstat/stats.h>
 #include <crampstat/tag.h>
+#include <crampstat/value.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* 1 when words may be read little-endian (the SWAR reads of schema.c
  * and tagread.c); elsewhere those reads are skipped. */
@@ -50,6 +54,189 @@ static inline uint64_t cs__eight_digits(uint64_t x)
     x = ((x & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
     x = ((x & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
     return ((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
+}
+
+/* The first n bytes of a word (n 0 to 7) as a mask. */
+static inline uint64_t cs__low_bytes(unsigned n)
+{
+    return ((uint64_t)1 << (8 * n)) - 1;
+}
+
+/* 10^0 to 10^22, each exact as a double (value.c). */
+extern const double cs__pow10_exact[23];
+
+#ifdef __SSE2__
+/* 16 bytes 0xff, then 16 bytes 0: the 16 bytes at cs__edge + 16 - i are
+ * i bytes 0xff and then 0s, for i 0 to 16 (value.c). */
+extern const unsigned char cs__edge[32];
+/* The inverse of 5^k modulo 2^64, k 0 to 16: a multiple of 5^k times it
+ * is the quotient, exactly (value.c). */
+extern const uint64_t cs__inv5[17];
+
+/* The digits of a text of n = 1 to 16 of them at d (d[i] the i-th
+ * digit's value, the 16 - n bytes after them 0) as a number. The bytes
+ * are read as 16-bit lanes, and multiply-adds of neighbouring lanes make
+ * pairs, fours and eights (the first eight and the last); the 16 - n
+ * zeros at the end made the number 10^(16 - n) times the text's, which
+ * is a shift by 16 - n and a multiplication by the inverse of 5^(16 - n),
+ * exact as a division of a multiple. */
+static inline uint64_t cs__sse2_digits(__m128i d, unsigned n)
+{
+    const __m128i zero = _mm_setzero_si128(),
+                  w10 = _mm_set1_epi32(0x0001000a);
+    __m128i t;
+    uint64_t v;
+
+    t = _mm_packs_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(d, zero), w10),
+                        _mm_madd_epi16(_mm_unpackhi_epi8(d, zero), w10));
+    t = _mm_madd_epi16(t, _mm_set1_epi32(0x00010064));          /* 100 */
+    t = _mm_madd_epi16(_mm_packs_epi32(t, t),
+                       _mm_set1_epi32(0x00012710));             /* 10^4 */
+    v = (uint64_t)(uint32_t)_mm_cvtsi128_si32(t) * 100000000 +
+        (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(t, 4));
+    return (v >> (16 - n)) * cs__inv5[16 - n];
+}
+#endif
+
+/* cs_parse_decimal_padded without SSE2: eight bytes at a time in words
+ * (and with it too, for the tests, which compare the two). */
+static inline int cs__parse_decimal_words(cs_str s, double *out)
+{
+    const char *p = s.ptr;
+    size_t len = s.len;
+    uint64_t lo, hi, ndl, ndh, m;
+    unsigned n, fl = 0, sh;
+    int neg = 0;
+    double v;
+
+    if (!CS_LITTLE_ENDIAN)
+        return cs_parse_decimal(s, out);
+    if (len && *p == '-') {
+        neg = 1;
+        p++;
+        len--;
+    }
+    /* Bytes 0-15 as two words, and where they are not digits, within the
+     * text's 2 to 16 bytes. */
+    if (len - 2 >= 15)
+        return cs_parse_decimal(s, out);
+    n = (unsigned)len;
+    lo = cs__word_at(p);
+    hi = cs__word_at(p + 8);
+    ndl = cs__non_digits(lo);
+    ndh = cs__non_digits(hi);
+    if (len < 8) {
+        ndl &= cs__low_bytes((unsigned)len);
+        ndh = 0;
+    } else {
+        ndh &= len == 16 ? ~UINT64_C(0)
+                         : cs__low_bytes((unsigned)len - 8);
+    }
+    if (ndl | ndh) {
+        /* One dot, anywhere, and nothing else but digits: the dot
+         * taken out, the bytes after it moved down one. */
+        unsigned k = ndl ? (unsigned)__builtin_ctzll(ndl) >> 3
+                         : 8 + ((unsigned)__builtin_ctzll(ndh) >> 3);
+        if (p[k] != '.')
+            return cs_parse_decimal(s, out);
+        if (k < 8) {
+            ndl &= ~(UINT64_C(0xff) << (8 * k));
+            lo = (lo & cs__low_bytes(k)) |
+                 (((lo >> 8) | (hi << 56)) & ~cs__low_bytes(k));
+            hi >>= 8;
+        } else {
+            ndh &= ~(UINT64_C(0xff) << (8 * (k - 8)));
+            hi = (hi & cs__low_bytes(k - 8)) |
+                 ((hi >> 8) & ~cs__low_bytes(k - 8));
+        }
+        if (ndl | ndh)
+            return cs_parse_decimal(s, out);
+        n--;
+        fl = n - k;
+    }
+    /* n = 1 to 15 digits, so m < 10^15 < 2^53 is exact: the fast
+     * path of cs_parse_decimal with its m and e = -fl, and so its
+     * value. The digits are moved to the top of the 16 bytes (zeros
+     * before them), then read as two numbers of eight. */
+    if (n == 16)
+        return cs_parse_decimal(s, out);
+    sh = 8 * (16 - n);
+    if (sh >= 64) {
+        hi = lo << (sh - 64);
+        lo = 0;
+    } else {
+        hi = (hi << sh) | (lo >> (64 - sh));
+        lo <<= sh;
+    }
+    m = cs__eight_digits(lo) * 100000000 + cs__eight_digits(hi);
+    v = (double)m / cs__pow10_exact[fl];
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* cs_parse_decimal_padded (value.h), inline for tagread.c, which reads
+ * two such numbers a row. With SSE2 the text's 2 to 16 bytes are checked
+ * and read at once: the bytes less '0', those past the text made 0; then
+ * one byte that is not a digit, a dot, is taken out by moving the bytes
+ * after it down one, and the n digits read as a number m (of at most 15
+ * digits when there was a dot: exact as a double, and so the value of
+ * cs_parse_decimal's fast path, m / 10^(digits after the dot)). */
+static inline int cs__parse_decimal_padded(cs_str s, double *out)
+{
+#ifndef __SSE2__
+    return cs__parse_decimal_words(s, out);
+#else
+    const char *p = s.ptr;
+    size_t len = s.len;
+    uint64_t m;
+    unsigned n, fl = 0;
+    int neg = 0;
+    double v;
+
+    if (!CS_LITTLE_ENDIAN)
+        return cs_parse_decimal(s, out);
+    if (len && *p == '-') {
+        neg = 1;
+        p++;
+        len--;
+    }
+    if (len - 2 >= 15)
+        return cs_parse_decimal(s, out);
+    n = (unsigned)len;
+    {
+        __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)
+                                                 (const void *)p),
+                                 _mm_set1_epi8('0'));
+        unsigned nd;
+
+        d = _mm_and_si128(d, _mm_loadu_si128((const __m128i *)(const void *)
+                                             (cs__edge + 16 - len)));
+        /* A bit for each byte of the text that is not a digit: its value
+         * less '0' is above 9 as an unsigned byte. */
+        nd = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                 _mm_subs_epu8(d, _mm_set1_epi8(9)), _mm_setzero_si128())) ^
+             0xffffu;
+        if (nd) {
+            unsigned k = (unsigned)__builtin_ctz(nd);
+            __m128i before;
+
+            if ((nd & (nd - 1)) || p[k] != '.')
+                return cs_parse_decimal(s, out);
+            before = _mm_loadu_si128((const __m128i *)(const void *)
+                                     (cs__edge + 16 - k));
+            d = _mm_or_si128(_mm_and_si128(before, d),
+                             _mm_andnot_si128(before, _mm_srli_si128(d, 1)));
+            n--;
+            fl = n - k;
+        } else if (n == 16) {
+            return cs_parse_decimal(s, out);
+        }
+        m = cs__sse2_digits(d, n);
+    }
+    v = (double)m / cs__pow10_exact[fl];
+    *out = neg ? -v : v;
+    return 0;
+#endif
 }
 
 /* Zeroed memory on cache lines of its own, for a state the counting

@@ -327,7 +327,7 @@ static inline int number(cs_str v, const char *end_of_line, double *out)
         return 0;
     }
     if (end_of_line && end_of_line - v.ptr >= CS_DECIMAL_PAD)
-        return cs_parse_decimal_padded(v, out);
+        return cs__parse_decimal_padded(v, out);
     return cs_parse_decimal(v, out);
 }
 

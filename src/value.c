@@ -10,10 +10,29 @@
 #include <crampstat/value.h>
 #include "internal.h"
 
-static const double pow10_exact[] = {
+const double cs__pow10_exact[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
+
+#ifdef __SSE2__
+const unsigned char cs__edge[32] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+};
+
+const uint64_t cs__inv5[17] = {
+    UINT64_C(0x0000000000000001), UINT64_C(0xcccccccccccccccd),
+    UINT64_C(0x8f5c28f5c28f5c29), UINT64_C(0x1cac083126e978d5),
+    UINT64_C(0xd288ce703afb7e91), UINT64_C(0x5d4e8fb00bcbe61d),
+    UINT64_C(0x790fb65668c26139), UINT64_C(0xe5032477ae8d46a5),
+    UINT64_C(0xc767074b22e90e21), UINT64_C(0x8e47ce423a2e9c6d),
+    UINT64_C(0x4fa7f60d3ed61f49), UINT64_C(0x0fee64690c913975),
+    UINT64_C(0x3662e0e1cf503eb1), UINT64_C(0xa47a2cf9f6433fbd),
+    UINT64_C(0x54186f653140a659), UINT64_C(0x7738164770402145),
+    UINT64_C(0xe4a4d1417cd9a041)
+};
+#endif
 
 int cs_is_missing(cs_str s)
 {
@@ -159,87 +178,15 @@ int cs_parse_decimal(cs_str s, double *out)
     if (!exact)
         return slow_decimal(s, out);
     v = (double)m;
-    v = e < 0 ? v / pow10_exact[-e] : v * pow10_exact[e];
+    v = e < 0 ? v / cs__pow10_exact[-e] : v * cs__pow10_exact[e];
     /* As strtod: "-0" is negative zero (it compares equal to 0). */
     *out = neg ? -v : v;
     return 0;
 }
 
-/* The first n bytes of a word (n 0 to 7) as a mask. */
-static inline uint64_t low_bytes(unsigned n)
-{
-    return ((uint64_t)1 << (8 * n)) - 1;
-}
-
 int cs_parse_decimal_padded(cs_str s, double *out)
 {
-    const char *p = s.ptr;
-    size_t len = s.len;
-    uint64_t lo, hi, ndl, ndh, m;
-    unsigned n, fl = 0, sh;
-    int neg = 0;
-    double v;
-
-    if (!CS_LITTLE_ENDIAN)
-        return cs_parse_decimal(s, out);
-    if (len && *p == '-') {
-        neg = 1;
-        p++;
-        len--;
-    }
-    /* Bytes 0-15 as two words, and where they are not digits, within the
-     * text's 2 to 16 bytes. */
-    if (len - 2 >= 15)
-        return cs_parse_decimal(s, out);
-    lo = cs__word_at(p);
-    hi = cs__word_at(p + 8);
-    ndl = cs__non_digits(lo);
-    ndh = cs__non_digits(hi);
-    if (len < 8) {
-        ndl &= low_bytes((unsigned)len);
-        ndh = 0;
-    } else {
-        ndh &= len == 16 ? ~UINT64_C(0) : low_bytes((unsigned)len - 8);
-    }
-    n = (unsigned)len;
-    if (ndl | ndh) {
-        /* One dot, anywhere, and nothing else but digits: the dot taken
-         * out, the bytes after it moved down one. */
-        unsigned k = ndl ? (unsigned)__builtin_ctzll(ndl) >> 3
-                         : 8 + ((unsigned)__builtin_ctzll(ndh) >> 3);
-        if (p[k] != '.')
-            return cs_parse_decimal(s, out);
-        if (k < 8) {
-            ndl &= ~(UINT64_C(0xff) << (8 * k));
-            lo = (lo & low_bytes(k)) | (((lo >> 8) | (hi << 56)) & ~low_bytes(k));
-            hi >>= 8;
-        } else {
-            ndh &= ~(UINT64_C(0xff) << (8 * (k - 8)));
-            hi = (hi & low_bytes(k - 8)) | ((hi >> 8) & ~low_bytes(k - 8));
-        }
-        if (ndl | ndh)
-            return cs_parse_decimal(s, out);
-        n--;
-        fl = n - k;
-    }
-    /* n = 1 to 15 digits, so m < 10^15 < 2^53 is exact: the fast path of
-     * cs_parse_decimal with its m and e = -fl, and so its value. The
-     * digits are moved to the top of the 16 bytes (zeros before them),
-     * then read as two numbers of eight. */
-    if (n == 16)
-        return cs_parse_decimal(s, out);
-    sh = 8 * (16 - n);
-    if (sh >= 64) {
-        hi = lo << (sh - 64);
-        lo = 0;
-    } else {
-        hi = (hi << sh) | (lo >> (64 - sh));
-        lo <<= sh;
-    }
-    m = cs__eight_digits(lo) * 100000000 + cs__eight_digits(hi);
-    v = (double)m / pow10_exact[fl];
-    *out = neg ? -v : v;
-    return 0;
+    return cs__parse_decimal_padded(s, out);
 }
 
 int cs_decimal_cmp_int(cs_str s, int64_t k)

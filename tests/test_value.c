@@ -14,6 +14,7 @@
 #include <string.h>
 #include <crampstat/fmt.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 static cs_str str_of(const char *s)
 {
@@ -317,27 +318,33 @@ static void test_decimal_every_byte(void **state)
 
 /* cs_parse_decimal_padded on the n bytes at s (CS_DECIMAL_PAD readable)
  * against cs_parse_decimal: the same return, the same bits; and an
- * accepted text against strtod. Returns 1 when they disagree. */
+ * accepted text against strtod. The same for the word-wise reader
+ * (cs__parse_decimal_words), which cs_parse_decimal_padded is without
+ * SSE2. Returns 1 when they disagree. */
 static int padded_disagrees(const char *s, size_t n)
 {
     char z[64];
-    double got = NAN, want = NAN;
+    double got = NAN, want = NAN, words = NAN;
     int rc = cs_parse_decimal_padded((cs_str){ s, n }, &got);
 
-    if (rc != cs_parse_decimal((cs_str){ s, n }, &want))
+    if (rc != cs_parse_decimal((cs_str){ s, n }, &want) ||
+        rc != cs__parse_decimal_words((cs_str){ s, n }, &words))
         return 1;
     if (rc != 0)
         return 0;
     memcpy(z, s, n);
     z[n] = '\0';
-    return bits_of(got) != bits_of(want) || bits_of(got) != bits_of(ref_strtod(z));
+    return bits_of(got) != bits_of(want) || bits_of(words) != bits_of(want) ||
+           bits_of(got) != bits_of(ref_strtod(z));
 }
 
-/* The word-wise path: texts as tag writes them (up to 9 decimals, no
- * trailing zero), random texts over the bytes a number is made of, and
- * every byte value at every place of texts of 1 to 20 bytes, each
- * followed in memory by digits, dots, signs or other bytes, which must
- * never count. It took 8 planted faults to show it can fail. */
+/* The SSE2 and word-wise paths: texts as tag writes them (up to 9
+ * decimals, no trailing zero), random texts over the bytes a number is
+ * made of, and every byte value at every place of texts of 1 to 20
+ * bytes, each followed in memory by digits, dots, signs or other bytes,
+ * which must never count; then every place of the dot in texts of every
+ * length the fast paths read, with digits of every value at each place.
+ * It took 8 planted faults to show the word-wise path can fail. */
 static void test_decimal_padded(void **state)
 {
     static const char pads[] = "0123456789.-+ e,";
@@ -421,6 +428,34 @@ static void test_decimal_padded(void **state)
             }
         }
     }
+    /* 1 to 17 digits, a dot at each place or none, a sign or none: each
+     * digit place holds every value (the others random), so that every
+     * lane of the multiply-adds and every shift of the exact division by
+     * 5^k meets every digit */
+    for (size_t n = 1; n <= 17; n++)
+        for (size_t dot = 0; dot <= n + 1; dot++)
+            for (int sign = 0; sign < 2; sign++)
+                for (size_t at = 0; at < n; at++)
+                    for (int dv = 0; dv < 10; dv++) {
+                        char *t = big + 16;
+                        size_t len = 0;
+                        if (sign)
+                            t[len++] = '-';
+                        for (size_t i = 0; i < n; i++) {
+                            if (i == dot)
+                                t[len++] = '.';
+                            t[len++] = (char)(i == at ? '0' + dv
+                                                      : '0' + (int)(rng() % 10));
+                        }
+                        if (dot == n)
+                            t[len++] = '.';
+                        for (size_t k = len; k < len + 40; k++)
+                            t[k] = pads[rng() % (sizeof pads - 1)];
+                        cases++;
+                        if (padded_disagrees(t, len) && fails++ < 10)
+                            print_message("padded disagrees: \"%.*s\"\n",
+                                          (int)len, t);
+                    }
     assert_true(cases > 3400000);
     assert_int_equal(fails, 0);
 }
