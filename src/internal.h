@@ -98,6 +98,32 @@ static inline uint64_t cs__sse2_digits(__m128i d, unsigned n)
 }
 #endif
 
+#ifdef __SSE2__
+/* The 16 digits of a * 10^8 + b (a, b < 10^8) as text, the first digit in
+ * byte 0. Each number is split into halves of four digits (32-bit lanes:
+ * a's, then b's), each half into pairs (16-bit lanes), each pair into
+ * digits (bytes), every lane at once: u / 10^4 is u * 3518437209 >> 45
+ * for u < 2^32, u / 100 is u * 5243 >> 19 for u < 43699, u / 10 is
+ * u * 6554 >> 16 for u < 16384. */
+static inline __m128i cs__sse2_text16(uint32_t a, uint32_t b)
+{
+    __m128i v = _mm_unpacklo_epi64(_mm_cvtsi32_si128((int)a),
+                                   _mm_cvtsi32_si128((int)b)), q, t;
+
+    q = _mm_srli_epi64(_mm_mul_epu32(v, _mm_set1_epi32((int)3518437209u)),
+                       45);
+    v = _mm_sub_epi32(v, _mm_mul_epu32(q, _mm_set1_epi32(10000)));
+    v = _mm_or_si128(q, _mm_slli_epi64(v, 32));
+    t = _mm_srli_epi16(_mm_mulhi_epu16(v, _mm_set1_epi32(5243)), 3);
+    v = _mm_sub_epi16(v, _mm_mullo_epi16(t, _mm_set1_epi32(100)));
+    v = _mm_or_si128(t, _mm_slli_epi32(v, 16));
+    t = _mm_mulhi_epu16(v, _mm_set1_epi16(6554));
+    v = _mm_sub_epi16(v, _mm_mullo_epi16(t, _mm_set1_epi16(10)));
+    v = _mm_or_si128(t, _mm_slli_epi16(v, 8));
+    return _mm_add_epi8(v, _mm_set1_epi8('0'));
+}
+#endif
+
 /* cs_parse_decimal_padded without SSE2: eight bytes at a time in words
  * (and with it too, for the tests, which compare the two). */
 static inline int cs__parse_decimal_words(cs_str s, double *out)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <crampstat/derive.h>
 #include <crampstat/tag.h>
+#include "internal.h"
 
 static const char *const factor_names[CS_F_N] = {
     "fatigue", "tightness", "heat", "dehydration", "electrolyte", "medical",
@@ -506,7 +507,7 @@ void cs_tag_write_header(cs_writer *w)
 
 /* Most bytes fmt_d writes: cs_fmt_double's text (at most 24 bytes, and
  * its NUL) for |v| >= 1e9, or a sign, 9 integer digits, the point and 9
- * decimals. */
+ * decimals; a sign and fmt_e9's 25 bytes. */
 #define FMT_D_MAX 40
 
 /* The big and the rare cases of fmt_d, out of line so that its common
@@ -520,6 +521,39 @@ static __attribute__((noinline)) char *fmt_u32_long(char *d, uint32_t v)
 {
     return cs_fmt_u64(d, v);
 }
+
+#ifdef __SSE2__
+/* m / 10^9 for m < 10^16 as the rest of fmt_d_in writes it, at d (the
+ * text is at most 17 bytes; 25 are written); returns the end. The 16
+ * digits of m at once (cs__sse2_text16), the first 7 the integer part
+ * and the other 9 the decimals; a mask of those that are '0' gives the
+ * integer part's leading zeros (but its units) and the decimals' trailing
+ * ones, without a branch on the number of digits. */
+static inline __attribute__((always_inline)) char *fmt_e9(char *d,
+                                                       uint64_t m)
+{
+    uint64_t hi = m / 100000000, w;
+    __m128i t = cs__sse2_text16((uint32_t)hi, (uint32_t)(m - hi * 100000000));
+    unsigned z = (unsigned)_mm_movemask_epi8(
+                     _mm_cmpeq_epi8(t, _mm_set1_epi8('0'))),
+             lz = (unsigned)__builtin_ctz(~z | 0x40),  /* 0 to 6 */
+             nz = ~z & 0xff80;              /* the decimals not 0 */
+
+    /* The integer part without its leading zeros, 8 bytes stored (the
+     * last, the first decimal, is overwritten or left past the end). */
+    _mm_storel_epi64((__m128i *)(void *)&w, t);
+    w >>= 8 * lz;
+    __builtin_memcpy(d, &w, 8);
+    d += 7 - lz;
+    if (nz) {
+        /* The point and the decimals up to the last that is not 0. */
+        *d = '.';
+        _mm_storeu_si128((__m128i *)(void *)(d + 1), _mm_srli_si128(t, 7));
+        d += (unsigned)(31 - __builtin_clz(nz)) - 5;
+    }
+    return d;
+}
+#endif
 
 /* Derived values are written rounded to 9 decimals, trailing zeros
  * stripped: exact for what is exact (157.48 cm, 62.051436216 kg, 0.55 h),
@@ -547,10 +581,14 @@ static inline __attribute__((always_inline)) char *fmt_d_in(char *d,
     m = (int64_t)x;                     /* signed: x < 1e18 < 2^63 */
     if (x < 4503599627370496.0 && x >= (double)m + 0.5)
         m++;
-    ip = (uint32_t)((uint64_t)m / 1000000000U);   /* < 1e9: x <= 1e18 - 128 */
-    fp = (uint32_t)((uint64_t)m % 1000000000U);
     if (v < 0 && m != 0)
         *d++ = '-';
+#ifdef __SSE2__
+    if (m < INT64_C(10000000000000000))
+        return fmt_e9(d, (uint64_t)m);
+#endif
+    ip = (uint32_t)((uint64_t)m / 1000000000U);   /* < 1e9: x <= 1e18 - 128 */
+    fp = (uint32_t)((uint64_t)m % 1000000000U);
     /* Below 10^4 (heat indices have two digits, rates three or four)
      * cs_fmt_u64's short paths, inline; its longer ones call. */
     d = ip < 10000 ? cs_fmt_u64(d, ip) : fmt_u32_long(d, ip);

@@ -17,6 +17,7 @@
 #include <crampstat/rules.h>
 #include <crampstat/schema.h>
 #include <crampstat/tag.h>
+#include "internal.h"
 
 #define assert_near(got, want, eps) do {                                  \
         double got_ = (got), want_ = (want);                              \
@@ -1321,6 +1322,15 @@ static void test_tag_fmt_d(void **state)
         4503599.6270370496, 4503599.6270370497, 31.25, 400, 1193.406593407,
         12345.0000000005, 0.1, 0.25, 1e-9, 1e-10, 9999.5, 10000, 99999.9,
         NAN, INFINITY, -INFINITY, 1e300, 5e-324,
+        /* fmt_e9's edges: 16 digits or 17 (10^7), every length of the
+         * integer part and of the decimals, zeros inside both */
+        9999999.999999999, 9999999.9999999995, 10000000, 10000000.000000001,
+        -9999999.999999999, 1000000.000000001, 1234567.1, 7654321.000000009,
+        100000.5, 10000.25, 1000.125, 100.0625, 10.03125, 1.015625,
+        0.000000001, 0.00000001, 0.0000001, 0.000001, 0.00001, 0.0001,
+        0.001, 0.01, 0.123456789, 0.1000000001, 0.10000001, 1.000000001,
+        1.000000010, 1.00000010, 101.010101010, 2773.333333333, 10.807222222,
+        2.943333333, 1000000, 100000, 1, 9, 99, 999, 9999999,
     };
     static double v[N];
     char want[64];
@@ -1397,6 +1407,42 @@ static void test_tag_fmt_d(void **state)
     assert_true(p == b.ptr + b.len);
     cs_buf_dispose(&b);
 }
+
+#ifdef __SSE2__
+/* cs__sse2_text16 against printf: every value of each four-digit lane
+ * (the lanes are worked on apart), with the other lanes' digits
+ * random, both ways round, and random pairs. */
+static void test_sse2_text16(void **state)
+{
+    char got[17], want[24];
+    (void)state;
+
+    for (uint32_t i = 0; i < 400000; i++) {
+        uint32_t r = (uint32_t)(rng() % 100000000), a, b;
+        switch (i % 4) {
+        case 0: a = i / 8 % 10000 + r / 10000 * 10000; break;   /* low lane */
+        case 1: a = i / 8 % 10000 * 10000 + r % 10000; break;   /* high */
+        default: a = (uint32_t)(rng() % 100000000);
+        }
+        b = (uint32_t)(rng() % 100000000);
+        if (i / 4 % 2) {    /* the same lanes of b */
+            uint32_t x = a;
+            a = b;
+            b = x;
+        }
+        if (i < 4) {
+            a = i & 1 ? 99999999 : 0;
+            b = i & 2 ? 99999999 : 0;
+        }
+        _mm_storeu_si128((__m128i *)(void *)got, cs__sse2_text16(a, b));
+        snprintf(want, sizeof want, "%08u%08u", (unsigned)a, (unsigned)b);
+        if (memcmp(got, want, 16) != 0)
+            print_error("%u %u: \"%.16s\", want \"%s\"\n", (unsigned)a,
+                        (unsigned)b, got, want);
+        assert_memory_equal(got, want, 16);
+    }
+}
+#endif
 
 /* age_band goes into the wave's text when no writer with its separator
  * could quote or neutralise it, and through cs_writer_field otherwise:
@@ -1664,6 +1710,9 @@ int main(void)
         cmocka_unit_test(test_tag_write_cells),
         cmocka_unit_test(test_tag_write_text),
         cmocka_unit_test(test_tag_fmt_d),
+#ifdef __SSE2__
+        cmocka_unit_test(test_sse2_text16),
+#endif
         cmocka_unit_test(test_tag_write_band),
         cmocka_unit_test(test_tag_exposure_minutes),
         cmocka_unit_test(test_join_format_wave_reference),
