@@ -813,6 +813,12 @@ int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
     return ok;
 }
 
+size_t cs_jschema_wave_cols(const cs_jschema *j, size_t *first)
+{
+    *first = j->first_col;
+    return j->span;
+}
+
 const cs_schema *cs_jschema_exercise(const cs_jschema *j) { return j->ex; }
 const cs_schema *cs_jschema_survey(const cs_jschema *j) { return j->sv; }
 

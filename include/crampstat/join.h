@@ -96,6 +96,10 @@ int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
                           int *same);
 const cs_schema *cs_jschema_exercise(const cs_jschema *j);
 const cs_schema *cs_jschema_survey(const cs_jschema *j);
+/* The survey columns after participant_id when they lie side by side in
+ * the header, in the contract's order: how many (0 when they do not),
+ * and the index of the first in *first. */
+size_t cs_jschema_wave_cols(const cs_jschema *j, size_t *first);
 /* The other columns, kept as they came: names, and values of a row (each
  * as a field of the current row). */
 void cs_jschema_write_extra_header(const cs_jschema *j, cs_writer *w);

@@ -102,13 +102,22 @@ int cmd_tag(int argc, char **argv)
         cs_tagged t;
         cs_tag_text wt;
         cs_reject why;
-        int rc;
+        const cs_str *fc;
+        size_t wave_at, wave_end;
+        int rc, in_place, verbatim = 0, copies;
 
         if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0)
             goto done;
         if (cs_jschema_create(&js, files[f], rec, cs_tag_is_own_column, &err) < 0)
             goto done;
         ex = cs_jschema_exercise(js);
+        /* The wave's cells (nothing when not side by side) */
+        wave_end = cs_jschema_wave_cols(js, &wave_at);
+        if (wave_end == 0)
+            wave_at = 0;
+        else
+            wave_end += wave_at - 1;
+        copies = cs_writer_copies(out.w, ',');
         if (cs_tag_check_header(ex, cs_reader_name(r), rec->line, &err) < 0)
             goto done;
         if (f == 0) {
@@ -143,15 +152,36 @@ int cmd_tag(int argc, char **argv)
                 cs_tag_wave_text(&wt, &t, cs_writer_separator(out.w));
             }
             cs_tag_session(tg, &ses, &wv, &t);
-            cs_schema_write_session_cols(ex, out.w, rec, &ses);
+            fc = rec->fields;
+            in_place = fc[0].ptr == rec->raw.ptr && wave_end < rec->nfields;
             if (!same) {
                 cs_buf_reset(&scratch);
                 if (cs_join_format_wave(&scratch, &wv) < 0) {
                     cs_buf_failed(&scratch, &err);
                     goto done;
                 }
+                /* The row's wave cells, side by side after the session's
+                 * in the line, are the text written for the wave. */
+                verbatim = in_place && wave_at == CS_EX_NCOLS &&
+                           (size_t)(fc[wave_end].ptr + fc[wave_end].len -
+                                    fc[wave_at].ptr) == scratch.len &&
+                           memcmp(fc[wave_at].ptr, scratch.ptr,
+                                  scratch.len) == 0;
             }
-            cs_writer_plain(out.w, scratch.ptr, scratch.len);
+            /* The session's cells as they came (all canonical, the
+             * contract's columns first and in order: the line's first
+             * cells) and then the wave's, as one copy when the row holds
+             * the wave's text as this writes it. The rows of one wave
+             * (same) hold the same text for it, compared once. */
+            if (verbatim && in_place && ses.canon_cells == CS_EX_ALL_CANON &&
+                copies) {
+                cs_writer_cells(out.w, fc[0].ptr,
+                                (size_t)(fc[wave_end].ptr + fc[wave_end].len -
+                                         fc[0].ptr));
+            } else {
+                cs_schema_write_session_cols(ex, out.w, rec, &ses);
+                cs_writer_plain(out.w, scratch.ptr, scratch.len);
+            }
             cs_tag_write_text(out.w, &t, &wt);
             cs_jschema_write_extra(js, out.w, rec);
             cs_writer_end_row(out.w);

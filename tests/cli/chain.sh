@@ -263,6 +263,22 @@ while IFS= read -r row; do
 done <"$T/jrows.csv"
 check "tag mix: rows kept" "$(grep -c . "$T/tag-each.csv")" "$(grep -c . "$T/tag-all.csv")"
 check_file "tag: each row as when tagged alone" "$T/tag-each.csv" "$T/tag-all.csv"
+# The same rows with some cells written otherwise than join writes them
+# (weight_lb with a trailing zero in every other row, so that a wave's
+# rows differ in its text; activity_level in capitals, the same length,
+# in every fourth; duration_min with a point in every third): tag writes
+# the values, as for the rows joined as join writes them, whose text it
+# copies.
+awk -F, -v OFS=, '{ if (NR % 2) $19 = ($19 ~ /\./ ? $19 "0" : $19 ".0")
+                    if (NR % 4 == 2) $20 = toupper($20)
+                    if (NR % 3 == 0) $5 = $5 ".0"; print }' \
+    "$T/jrows.csv" >"$T/jrows-other.csv"
+cat "$T/jh.csv" "$T/jrows-other.csv" | cs tag -q 2>/dev/null |
+    tail -n +2 >"$T/tag-other.csv"
+check "tag: cells written otherwise were changed" 1 \
+    "$(cmp -s "$T/jrows.csv" "$T/jrows-other.csv"; echo $?)"
+check_file "tag: cells written otherwise give the same rows" \
+    "$T/tag-all.csv" "$T/tag-other.csv"
 
 # ---- (d) exit codes -------------------------------------------------------
 cs join "$X" >/dev/null 2>"$T/e64"
