@@ -1,5 +1,6 @@
-/* libFuzzer harness: cs_parse_decimal_padded against cs_parse_decimal on
- * the same text. The input's first byte says how long the text is (its
+/* libFuzzer harness: cs_parse_decimal_padded (SSE2 where there is SSE2)
+ * and its word-wise reader (cs__parse_decimal_words) against
+ * cs_parse_decimal on the same text. The input's first byte says how long the text is (its
  * value modulo 40, at most what is left); the text is the bytes after it
  * and the padding after the text is the rest of the input (or, when the
  * input ends, the text's own bytes again), CS_DECIMAL_PAD bytes of it, in
@@ -13,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/value.h>
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t n, have;
     char *buf, z[64];
-    double a = 0, b = 0;
-    int ra, rb;
+    double a = 0, b = 0, c = 0;
+    int ra, rb, rc;
 
     if (size < 1)
         return 0;
@@ -35,9 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      : n ? buf[i % n] : '1';
     ra = cs_parse_decimal_padded((cs_str){ buf, n }, &a);
     rb = cs_parse_decimal((cs_str){ buf, n }, &b);
-    assert(ra == rb);
+    rc = cs__parse_decimal_words((cs_str){ buf, n }, &c);
+    assert(ra == rb && rc == rb);
     if (ra == 0) {
         assert(memcmp(&a, &b, sizeof a) == 0);
+        assert(memcmp(&c, &b, sizeof c) == 0);
         memcpy(z, buf, n);
         z[n] = '\0';
         b = strtod(z, NULL);
