@@ -529,6 +529,8 @@ static __attribute__((noinline)) char *fmt_u32_long(char *d, uint32_t v)
  * and the other 9 the decimals; a mask of those that are '0' gives the
  * integer part's leading zeros (but its units) and the decimals' trailing
  * ones, without a branch on the number of digits. */
+_Static_assert(FMT_D_MAX >= 1 + 25, "a sign and fmt_e9's stores");
+
 static inline __attribute__((always_inline)) char *fmt_e9(char *d,
                                                        uint64_t m)
 {
