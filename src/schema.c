@@ -1169,27 +1169,28 @@ slow_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
 
 /* start_time and its day number. The form ingest writes,
  * YYYY-MM-DDThh:mm:ss and then Z, an offset or nothing, is read as three
- * words of eight bytes (YYYY-MM-, DDThh:mm of which DDT, and hh:mm:ss):
- * in each word the separators and the high nibbles of the digits are
- * compared at once (0x30-0x39: high nibble 3, low nibble plus 6 not
- * carrying); adjacent digits are paired into two-digit numbers by one
- * multiply, and the hour, minute and second are checked together, each
- * pair plus 128 - its bound setting its byte's top bit when over. The
- * years 1970 to 2099 take their month's days and day number from
- * month_days_at. Other forms and years go to fast_datetime, which reads
- * them one by one. */
+ * words of eight bytes (YYYY-MM-, DDThh:mm and hh:mm:ss, the last two
+ * overlapping), each XORed with its template, '0' where a digit goes and
+ * the separator where one goes: a digit becomes its value and a right
+ * separator 0. Every byte is then checked at once: a byte x below 0x80
+ * plus 0x76 stays below 0x80 just when x is at most 9, plus 0x7f just
+ * when x is 0, and with every x below 0x80 no sum carries into the next
+ * byte (one at or above 0x80 fails by itself). Adjacent digits are paired
+ * into two-digit numbers by one multiply, and the hour, minute and second
+ * are checked together, each pair plus 128 - its bound setting its
+ * byte's top bit when over. The years 1970 to 2099 take their month's
+ * days and day number from month_days_at. Other forms and years go to
+ * fast_datetime, which reads them one by one. */
 static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
                                  unsigned *nc, unsigned bit)
 {
     /* Little-endian words: byte 0 is the first character. */
-    const uint64_t hi = 0xf0f0f0f0f0f0f0f0u, lo = 0x0f0f0f0f0f0f0f0fu,
-                   threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
-    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
-                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
-    const uint64_t b_sep = 0x0000000000ff0000u, b_sepv = 0x0000000000540000u,
-                   b_dig = 0x000000000000ffffu;       /* DDT */
-    const uint64_t c_sep = 0x0000ff0000ff0000u, c_sepv = 0x00003a00003a0000u,
-                   c_dig = 0xffff00ffff00ffffu;       /* hh:mm:ss */
+    const uint64_t a_tpl = 0x2d30302d30303030u,      /* YYYY-MM- */
+                   a_add = 0x7f76767f76767676u,
+                   b_tpl = 0x30303a3030543030u,      /* DDThh:mm */
+                   c_tpl = 0x30303a30303a3030u,      /* hh:mm:ss */
+                   bc_add = 0x76767f76767f7676u,
+                   top = 0x8080808080808080u;
     const uint64_t c_over = (uint64_t)(128 - 24) | (uint64_t)(128 - 60) << 24 |
                             (uint64_t)(128 - 60) << 48,
                    c_top = 0x0080000080000080u;
@@ -1204,15 +1205,11 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
     memcpy(&c, p + 11, 8);
-    if ((a & (a_sep | (a_dig & hi))) != (a_sepv | (threes & a_dig)) ||
-        (b & (b_sep | (b_dig & hi))) != (b_sepv | (threes & b_dig)) ||
-        (c & (c_sep | (c_dig & hi))) != (c_sepv | (threes & c_dig)) ||
-        ((((a & lo) + sixes) & a_dig) | (((b & lo) + sixes) & b_dig) |
-         (((c & lo) + sixes) & c_dig)) & hi)
+    a ^= a_tpl;
+    b ^= b_tpl;
+    c ^= c_tpl;
+    if ((((a + a_add) | a | (b + bc_add) | b | (c + bc_add) | c) & top))
         return slow_datetime(v, t, day, nc, bit);
-    a &= lo & a_dig;
-    b &= lo & b_dig;
-    c &= lo & c_dig;
     /* Byte i of a * 10 + (a >> 8) is 10 a[i] + a[i + 1], at most 99. */
     pa = a * 10 + (a >> 8);
     pb = b * 10 + (b >> 8);
