@@ -906,13 +906,12 @@ typedef struct fixed_dec {
  * flag and the result in memory (86 instructions a row more in
  * fixed_exercise and its calls, by callgrind). */
 static inline __attribute__((always_inline)) int
+fixed_decimal_long(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit);
+
+static inline __attribute__((always_inline)) int
 fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
-    const unsigned char *end = p + v.len, *ib;
-    uint64_t m = 0;
-    unsigned c, k = 0;
-    int neg;
 
     /* Most values are one to four digits, or a digit or two and one
      * decimal ("45", "2080", "12.2"): read those without a loop. */
@@ -949,8 +948,22 @@ fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
                 return 1;
             }
         }
-        /* "0.5", "-4", "9.", ...: the general reading below. */
+        /* "0.5", "-4", "9.", ...: the general reading. */
     }
+    return fixed_decimal_long(v, d, nc, bit);
+}
+
+/* fixed_decimal's general reading, which reads any form it accepts,
+ * short or not. */
+static inline __attribute__((always_inline)) int
+fixed_decimal_long(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    const unsigned char *end = p + v.len, *ib;
+    uint64_t m = 0;
+    unsigned c, k = 0;
+    int neg;
+
     if (v.len - 1 >= 17)  /* 0 wraps around */
         return 0;
     neg = *p == '-';
@@ -1015,13 +1028,50 @@ static inline __attribute__((always_inline)) int
 fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
                unsigned *nc, unsigned bit)
 {
+    const unsigned char *p = (const unsigned char *)v.ptr;
     fixed_dec d;
 
+    /* fixed_decimal's short forms, each branch with its double and its
+     * range of its own: there m's bound is known, so that the range
+     * check folds away where hi is above it, and k is a constant. */
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
+        if (v.len == 1 && d0 < 10) {
+            *out = (double)d0;
+            return d0 <= hi;
+        }
+        if (d0 - 1 < 9 && dl < 10) {   /* no sign, no leading zero */
+            unsigned d1 = (unsigned)p[1] - '0', d2, m;
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
+                *out = (double)m;
+                return hi >= 99 || m <= hi;
+            }
+            d2 = (unsigned)p[2] - '0';
+            if (v.len == 3 && d1 < 10) {
+                m = d0 * 100 + d1 * 10 + dl;
+                *out = (double)m;
+                return hi >= 999 || m <= hi;
+            }
+            if (v.len == 4 && d1 < 10 && d2 < 10) {
+                m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                *out = (double)m;
+                return hi >= 9999 || m <= hi;
+            }
+            if ((v.len == 3 && p[1] == '.') ||
+                (v.len == 4 && p[2] == '.' && d1 < 10)) {
+                m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
+                *out = (double)m / fast_pow10[1];
+                *nc |= dl == 0 ? bit : 0;
+                return hi >= 100 || m <= hi * 10;
+            }
+        }
+    }
     if (v.len == 0) {
         *out = NAN;
         return 1;
     }
-    if (fixed_decimal(v, &d, nc, bit)) {
+    if (fixed_decimal_long(v, &d, nc, bit)) {
         *out = fixed_double(&d);
         return fixed_in(&d, neg_lo, hi);
     }
