@@ -1115,6 +1115,63 @@ fixed_mmin(const fixed_dec *d)
     return q == 0 && m > 0 ? 1 : (uint32_t)q;
 }
 
+/* duration_min, required, in (0, 1440], and its milli-minutes: the
+ * short forms as fixed_optional reads them, each with its range, double
+ * and milli-minutes of its own (m at least 10 where the first digit is
+ * not 0), the rest by the general reading: 1 <= m <= 1440 10^k, m - 1
+ * wrapping around for 0 and below. */
+static inline __attribute__((always_inline)) int
+fixed_duration(cs_str v, cs_session *o, unsigned *nc, unsigned bit)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    fixed_dec d;
+
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
+        if (v.len == 1 && d0 - 1 < 9) {
+            o->duration_min = (double)d0;
+            o->duration_mmin = d0 * 1000;
+            return 1;
+        }
+        if (d0 - 1 < 9 && dl < 10) {   /* no sign, no leading zero */
+            unsigned d1 = (unsigned)p[1] - '0', d2, m;
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
+                o->duration_min = (double)m;
+                o->duration_mmin = m * 1000;
+                return 1;
+            }
+            d2 = (unsigned)p[2] - '0';
+            if (v.len == 3 && d1 < 10) {
+                m = d0 * 100 + d1 * 10 + dl;
+                o->duration_min = (double)m;
+                o->duration_mmin = m * 1000;
+                return 1;
+            }
+            if (v.len == 4 && d1 < 10 && d2 < 10) {
+                m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                o->duration_min = (double)m;
+                o->duration_mmin = m * 1000;
+                return m <= 1440;
+            }
+            if ((v.len == 3 && p[1] == '.') ||
+                (v.len == 4 && p[2] == '.' && d1 < 10)) {
+                m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
+                o->duration_min = (double)m / fast_pow10[1];
+                o->duration_mmin = m * 100;
+                *nc |= dl == 0 ? bit : 0;
+                return 1;
+            }
+        }
+    }
+    if (!fixed_decimal_long(v, &d, nc, bit) ||
+        (uint64_t)d.m - 1 >= 1440 * pow10u[d.k])
+        return 0;
+    o->duration_min = fixed_double(&d);
+    o->duration_mmin = fixed_mmin(&d);
+    return 1;
+}
+
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
  * fast_date reads (0 to 9999). The years 1970 to 2099 are looked up by
  * month (month_days_at), made by the compiler from the Gregorian rule
@@ -1399,7 +1456,6 @@ fixed_exercise(const cs_record *rec, cs_session *o)
 {
     const cs_str *f = rec->fields;
     cs_str rpe = f[CS_EX_INTENSITY_RPE];
-    fixed_dec dur;
     /* The bits of the fields that would be written otherwise: one mask
      * that each check sets a bit of, rather than a flag a field gathered
      * at the end. */
@@ -1411,11 +1467,8 @@ fixed_exercise(const cs_record *rec, cs_session *o)
                         1u << CS_EX_START_TIME) ||
         !fixed_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
-    /* duration_min: required, in (0, 1440]: 1 <= m <= 1440 10^k, m - 1
-     * wrapping around for 0 and below. */
-    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &nc,
-                       1u << CS_EX_DURATION_MIN) ||
-        (uint64_t)dur.m - 1 >= 1440 * pow10u[dur.k])
+    if (!fixed_duration(f[CS_EX_DURATION_MIN], o, &nc,
+                        1u << CS_EX_DURATION_MIN))
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
     if (rpe.len == 1 && rpe.ptr[0] >= '1' && rpe.ptr[0] <= '9')
@@ -1439,8 +1492,6 @@ fixed_exercise(const cs_record *rec, cs_session *o)
                       1u << CS_EX_CRAMP_MUSCLE) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
-    o->duration_min = fixed_double(&dur);
-    o->duration_mmin = fixed_mmin(&dur);
     o->participant_id = f[CS_EX_PARTICIPANT_ID];
     o->session_id = f[CS_EX_SESSION_ID];
     o->activity = f[CS_EX_ACTIVITY];
