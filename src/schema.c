@@ -1455,7 +1455,7 @@ static inline __attribute__((always_inline)) int
 fixed_exercise(const cs_record *rec, cs_session *o)
 {
     const cs_str *f = rec->fields;
-    cs_str rpe = f[CS_EX_INTENSITY_RPE];
+    cs_str rpe;
     /* The bits of the fields that would be written otherwise: one mask
      * that each check sets a bit of, rather than a flag a field gathered
      * at the end. */
@@ -1471,6 +1471,7 @@ fixed_exercise(const cs_record *rec, cs_session *o)
                         1u << CS_EX_DURATION_MIN))
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
+    rpe = f[CS_EX_INTENSITY_RPE];
     if (rpe.len == 1 && rpe.ptr[0] >= '1' && rpe.ptr[0] <= '9')
         o->intensity_rpe = rpe.ptr[0] - '0';
     else if (rpe.len == 2 && rpe.ptr[0] == '1' && rpe.ptr[1] == '0')
