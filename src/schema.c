@@ -1035,35 +1035,45 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
      * range of its own: there m's bound is known, so that the range
      * check folds away where hi is above it, and k is a constant. */
     if (v.len - 1 < 4) {
-        unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
-        if (v.len == 1 && d0 < 10) {
-            *out = (double)d0;
-            return d0 <= hi;
-        }
-        if (d0 - 1 < 9 && dl < 10) {   /* no sign, no leading zero */
-            unsigned d1 = (unsigned)p[1] - '0', d2, m;
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 < 10) {
+                *out = (double)d0;
+                return d0 <= hi;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
             if (v.len == 2) {
                 m = d0 * 10 + dl;
                 *out = (double)m;
                 return hi >= 99 || m <= hi;
             }
-            d2 = (unsigned)p[2] - '0';
-            if (v.len == 3 && d1 < 10) {
-                m = d0 * 100 + d1 * 10 + dl;
-                *out = (double)m;
-                return hi >= 999 || m <= hi;
-            }
-            if (v.len == 4 && d1 < 10 && d2 < 10) {
-                m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
-                *out = (double)m;
-                return hi >= 9999 || m <= hi;
-            }
-            if ((v.len == 3 && p[1] == '.') ||
-                (v.len == 4 && p[2] == '.' && d1 < 10)) {
-                m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
-                *out = (double)m / fast_pow10[1];
-                *nc |= dl == 0 ? bit : 0;
-                return hi >= 100 || m <= hi * 10;
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 999 || m <= hi;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 10 || m <= hi * 10;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 9999 || m <= hi;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 100 || m <= hi * 10;
+                }
             }
         }
     }
@@ -1127,40 +1137,51 @@ fixed_duration(cs_str v, cs_session *o, unsigned *nc, unsigned bit)
     fixed_dec d;
 
     if (v.len - 1 < 4) {
-        unsigned d0 = (unsigned)p[0] - '0', dl = (unsigned)p[v.len - 1] - '0';
-        if (v.len == 1 && d0 - 1 < 9) {
-            o->duration_min = (double)d0;
-            o->duration_mmin = d0 * 1000;
-            return 1;
-        }
-        if (d0 - 1 < 9 && dl < 10) {   /* no sign, no leading zero */
-            unsigned d1 = (unsigned)p[1] - '0', d2, m;
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 - 1 < 9) {
+                o->duration_min = (double)d0;
+                o->duration_mmin = d0 * 1000;
+                return 1;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
             if (v.len == 2) {
                 m = d0 * 10 + dl;
                 o->duration_min = (double)m;
                 o->duration_mmin = m * 1000;
                 return 1;
             }
-            d2 = (unsigned)p[2] - '0';
-            if (v.len == 3 && d1 < 10) {
-                m = d0 * 100 + d1 * 10 + dl;
-                o->duration_min = (double)m;
-                o->duration_mmin = m * 1000;
-                return 1;
-            }
-            if (v.len == 4 && d1 < 10 && d2 < 10) {
-                m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
-                o->duration_min = (double)m;
-                o->duration_mmin = m * 1000;
-                return m <= 1440;
-            }
-            if ((v.len == 3 && p[1] == '.') ||
-                (v.len == 4 && p[2] == '.' && d1 < 10)) {
-                m = (v.len == 3 ? d0 : d0 * 10 + d1) * 10 + dl;
-                o->duration_min = (double)m / fast_pow10[1];
-                o->duration_mmin = m * 100;
-                *nc |= dl == 0 ? bit : 0;
-                return 1;
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return 1;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return m <= 1440;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
             }
         }
     }
