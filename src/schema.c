@@ -901,10 +901,12 @@ typedef struct fixed_dec {
     unsigned k;
 } fixed_dec;
 
-/* Inlined at each of its five uses: left to itself, gcc -O3 called an
- * out-of-line copy for three of them, which kept each field's canonical
- * flag and the result in memory (86 instructions a row more in
- * fixed_exercise and its calls, by callgrind). */
+/* These readers are inlined at each of their uses: left to itself, gcc
+ * -O3 called out-of-line copies, which kept each field's canonical flag
+ * and the result in memory (86 instructions a row more in fixed_exercise
+ * and its calls, by callgrind). fixed_optional and fixed_duration read
+ * the short forms themselves and call fixed_decimal_long for the rest;
+ * fixed_decimal (short forms, then the rest) serves fixed_required. */
 static inline __attribute__((always_inline)) int
 fixed_decimal_long(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit);
 
