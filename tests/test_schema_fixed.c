@@ -5,7 +5,9 @@
  * row in a header of another order must give the same verdict, reason and
  * values. Then the day numbers of every year's edge days against
  * cs_days_from_civil, the dates of cs__date_day against cs_parse_date,
- * and the milli-minutes of random durations against cs_agg_mmin. */
+ * the milli-minutes of random durations against cs_agg_mmin, and sweeps
+ * of many values a column through the fixed validator and the full
+ * checks. */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
