@@ -901,18 +901,19 @@ typedef struct fixed_dec {
     unsigned k;
 } fixed_dec;
 
-/* Inlined at each of its five uses: left to itself, gcc -O3 called an
- * out-of-line copy for three of them, which kept each field's canonical
- * flag and the result in memory (86 instructions a row more in
- * fixed_exercise and its calls, by callgrind). */
+/* These readers are inlined at each of their uses: left to itself, gcc
+ * -O3 called out-of-line copies, which kept each field's canonical flag
+ * and the result in memory (86 instructions a row more in fixed_exercise
+ * and its calls, by callgrind). fixed_optional and fixed_duration read
+ * the short forms themselves and call fixed_decimal_long for the rest;
+ * fixed_decimal (short forms, then the rest) serves fixed_required. */
+static inline __attribute__((always_inline)) int
+fixed_decimal_long(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit);
+
 static inline __attribute__((always_inline)) int
 fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
-    const unsigned char *end = p + v.len, *ib;
-    uint64_t m = 0;
-    unsigned c, k = 0;
-    int neg;
 
     /* Most values are one to four digits, or a digit or two and one
      * decimal ("45", "2080", "12.2"): read those without a loop. */
@@ -949,8 +950,22 @@ fixed_decimal(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
                 return 1;
             }
         }
-        /* "0.5", "-4", "9.", ...: the general reading below. */
+        /* "0.5", "-4", "9.", ...: the general reading. */
     }
+    return fixed_decimal_long(v, d, nc, bit);
+}
+
+/* fixed_decimal's general reading, which reads any form it accepts,
+ * short or not. */
+static inline __attribute__((always_inline)) int
+fixed_decimal_long(cs_str v, fixed_dec *d, unsigned *nc, unsigned bit)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    const unsigned char *end = p + v.len, *ib;
+    uint64_t m = 0;
+    unsigned c, k = 0;
+    int neg;
+
     if (v.len - 1 >= 17)  /* 0 wraps around */
         return 0;
     neg = *p == '-';
@@ -1015,13 +1030,60 @@ static inline __attribute__((always_inline)) int
 fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
                unsigned *nc, unsigned bit)
 {
+    const unsigned char *p = (const unsigned char *)v.ptr;
     fixed_dec d;
 
+    /* fixed_decimal's short forms, each branch with its double and its
+     * range of its own: there m's bound is known, so that the range
+     * check folds away where hi is above it, and k is a constant. */
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 < 10) {
+                *out = (double)d0;
+                return d0 <= hi;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
+                *out = (double)m;
+                return hi >= 99 || m <= hi;
+            }
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 999 || m <= hi;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 10 || m <= hi * 10;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 9999 || m <= hi;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 100 || m <= hi * 10;
+                }
+            }
+        }
+    }
     if (v.len == 0) {
         *out = NAN;
         return 1;
     }
-    if (fixed_decimal(v, &d, nc, bit)) {
+    if (fixed_decimal_long(v, &d, nc, bit)) {
         *out = fixed_double(&d);
         return fixed_in(&d, neg_lo, hi);
     }
@@ -1051,7 +1113,8 @@ fixed_required(cs_str v, double lo, uint64_t hi, double *out, unsigned *nc,
 /* Milli-minutes of m / 10^k minutes, as cs_agg_mmin rounds the same
  * text: the digits past the third decimal decide by the fourth alone
  * (halves up), and a positive duration is at least 1. */
-static inline uint32_t fixed_mmin(const fixed_dec *d)
+static inline __attribute__((always_inline)) uint32_t
+fixed_mmin(const fixed_dec *d)
 {
     uint64_t q, m = (uint64_t)d->m;   /* a duration is positive */
 
@@ -1062,6 +1125,74 @@ static inline uint32_t fixed_mmin(const fixed_dec *d)
         q = t / 10 + (t % 10 >= 5);
     }
     return q == 0 && m > 0 ? 1 : (uint32_t)q;
+}
+
+/* duration_min, required, in (0, 1440], and its milli-minutes: the
+ * short forms as fixed_optional reads them, each with its range, double
+ * and milli-minutes of its own (m at least 10 where the first digit is
+ * not 0), the rest by the general reading: 1 <= m <= 1440 10^k, m - 1
+ * wrapping around for 0 and below. */
+static inline __attribute__((always_inline)) int
+fixed_duration(cs_str v, cs_session *o, unsigned *nc, unsigned bit)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    fixed_dec d;
+
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 - 1 < 9) {
+                o->duration_min = (double)d0;
+                o->duration_mmin = d0 * 1000;
+                return 1;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
+                o->duration_min = (double)m;
+                o->duration_mmin = m * 1000;
+                return 1;
+            }
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return 1;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return m <= 1440;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
+            }
+        }
+    }
+    if (!fixed_decimal_long(v, &d, nc, bit) ||
+        (uint64_t)d.m - 1 >= 1440 * pow10u[d.k])
+        return 0;
+    o->duration_min = fixed_double(&d);
+    o->duration_mmin = fixed_mmin(&d);
+    return 1;
 }
 
 /* Days since 1970-01-01 as cs_days_from_civil counts them, for the years
@@ -1169,27 +1300,29 @@ slow_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
 
 /* start_time and its day number. The form ingest writes,
  * YYYY-MM-DDThh:mm:ss and then Z, an offset or nothing, is read as three
- * words of eight bytes (YYYY-MM-, DDThh:mm of which DDT, and hh:mm:ss):
- * in each word the separators and the high nibbles of the digits are
- * compared at once (0x30-0x39: high nibble 3, low nibble plus 6 not
- * carrying); adjacent digits are paired into two-digit numbers by one
- * multiply, and the hour, minute and second are checked together, each
- * pair plus 128 - its bound setting its byte's top bit when over. The
- * years 1970 to 2099 take their month's days and day number from
- * month_days_at. Other forms and years go to fast_datetime, which reads
- * them one by one. */
-static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
-                                 unsigned *nc, unsigned bit)
+ * words of eight bytes (YYYY-MM-, DDThh:mm and hh:mm:ss, the last two
+ * overlapping), each XORed with its template, '0' where a digit goes and
+ * the separator where one goes: a digit becomes its value and a right
+ * separator 0. Every byte is then checked at once: a byte x below 0x80
+ * plus 0x76 stays below 0x80 just when x is at most 9, plus 0x7f just
+ * when x is 0, and with every x below 0x80 no sum carries into the next
+ * byte (one at or above 0x80 fails by itself). Adjacent digits are paired
+ * into two-digit numbers by one multiply, and the hour, minute and second
+ * are checked together, each pair plus 128 - its bound setting its
+ * byte's top bit when over. The years 1970 to 2099 take their month's
+ * days and day number from month_days_at. Other forms and years go to
+ * fast_datetime, which reads them one by one. */
+static inline __attribute__((always_inline)) int
+fixed_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
+               unsigned bit)
 {
     /* Little-endian words: byte 0 is the first character. */
-    const uint64_t hi = 0xf0f0f0f0f0f0f0f0u, lo = 0x0f0f0f0f0f0f0f0fu,
-                   threes = 0x3030303030303030u, sixes = 0x0606060606060606u;
-    const uint64_t a_sep = 0xff0000ff00000000u, a_sepv = 0x2d00002d00000000u,
-                   a_dig = 0x00ffff00ffffffffu;       /* YYYY-MM- */
-    const uint64_t b_sep = 0x0000000000ff0000u, b_sepv = 0x0000000000540000u,
-                   b_dig = 0x000000000000ffffu;       /* DDT */
-    const uint64_t c_sep = 0x0000ff0000ff0000u, c_sepv = 0x00003a00003a0000u,
-                   c_dig = 0xffff00ffff00ffffu;       /* hh:mm:ss */
+    const uint64_t a_tpl = 0x2d30302d30303030u,      /* YYYY-MM- */
+                   a_add = 0x7f76767f76767676u,
+                   b_tpl = 0x30303a3030543030u,      /* DDThh:mm */
+                   c_tpl = 0x30303a30303a3030u,      /* hh:mm:ss */
+                   bc_add = 0x76767f76767f7676u,
+                   top = 0x8080808080808080u;
     const uint64_t c_over = (uint64_t)(128 - 24) | (uint64_t)(128 - 60) << 24 |
                             (uint64_t)(128 - 60) << 48,
                    c_top = 0x0080000080000080u;
@@ -1204,15 +1337,11 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
     memcpy(&a, p, 8);
     memcpy(&b, p + 8, 8);
     memcpy(&c, p + 11, 8);
-    if ((a & (a_sep | (a_dig & hi))) != (a_sepv | (threes & a_dig)) ||
-        (b & (b_sep | (b_dig & hi))) != (b_sepv | (threes & b_dig)) ||
-        (c & (c_sep | (c_dig & hi))) != (c_sepv | (threes & c_dig)) ||
-        ((((a & lo) + sixes) & a_dig) | (((b & lo) + sixes) & b_dig) |
-         (((c & lo) + sixes) & c_dig)) & hi)
+    a ^= a_tpl;
+    b ^= b_tpl;
+    c ^= c_tpl;
+    if ((((a + a_add) | a | (b + bc_add) | b | (c + bc_add) | c) & top))
         return slow_datetime(v, t, day, nc, bit);
-    a &= lo & a_dig;
-    b &= lo & b_dig;
-    c &= lo & c_dig;
     /* Byte i of a * 10 + (a >> 8) is 10 a[i] + a[i + 1], at most 99. */
     pa = a * 10 + (a >> 8);
     pb = b * 10 + (b >> 8);
@@ -1248,8 +1377,8 @@ static inline int fixed_datetime(cs_str v, cs_datetime *t, int32_t *day,
 }
 
 /* yes, no, or (optional) empty or NA. */
-static inline int fixed_bool(cs_str v, int optional, int *out, unsigned *nc,
-                             unsigned bit)
+static inline __attribute__((always_inline)) int
+fixed_bool(cs_str v, int optional, int *out, unsigned *nc, unsigned bit)
 {
     /* "no" or "yes" without a branch on which: their lengths tell them
      * apart, and a session's answer is as likely one as the other, which
@@ -1289,8 +1418,8 @@ static inline int fixed_bool(cs_str v, int optional, int *out, unsigned *nc,
 }
 
 /* cramp_muscle: empty or NA, or a name as ingest writes it. */
-static inline int fixed_muscle(cs_str v, int *out, unsigned *nc,
-                               unsigned bit)
+static inline __attribute__((always_inline)) int
+fixed_muscle(cs_str v, int *out, unsigned *nc, unsigned bit)
 {
     int m = -1;
 
@@ -1331,7 +1460,8 @@ static const unsigned char text_first_unsure[256] = {
     [' '] = 1, ['n'] = 1, ['N'] = 1
 };
 
-static inline int fixed_text(cs_str v, int printable)
+static inline __attribute__((always_inline)) int
+fixed_text(cs_str v, int printable)
 {
     if (v.len - 1 < 64 && printable &&
         !text_first_unsure[(unsigned char)v.ptr[0]] && v.ptr[v.len - 1] != ' ')
@@ -1339,11 +1469,16 @@ static inline int fixed_text(cs_str v, int printable)
     return fast_text(v, printable);
 }
 
-static int fixed_exercise(const cs_record *rec, cs_session *o)
+/* Inlined into cs_schema_exercise, which then saves registers and sets
+ * up a frame once a row rather than twice; with it, its readers all need
+ * always_inline, or gcc -O3 calls out-of-line copies of the booleans,
+ * the muscle and the milli-minutes (13.7 instructions a row more in all,
+ * by callgrind on join). */
+static inline __attribute__((always_inline)) int
+fixed_exercise(const cs_record *rec, cs_session *o)
 {
     const cs_str *f = rec->fields;
-    cs_str rpe = f[CS_EX_INTENSITY_RPE];
-    fixed_dec dur;
+    cs_str rpe;
     /* The bits of the fields that would be written otherwise: one mask
      * that each check sets a bit of, rather than a flag a field gathered
      * at the end. */
@@ -1355,13 +1490,11 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
                         1u << CS_EX_START_TIME) ||
         !fixed_text(f[CS_EX_ACTIVITY], rec->printable))
         return 0;
-    /* duration_min: required, in (0, 1440]: 1 <= m <= 1440 10^k, m - 1
-     * wrapping around for 0 and below. */
-    if (!fixed_decimal(f[CS_EX_DURATION_MIN], &dur, &nc,
-                       1u << CS_EX_DURATION_MIN) ||
-        (uint64_t)dur.m - 1 >= 1440 * pow10u[dur.k])
+    if (!fixed_duration(f[CS_EX_DURATION_MIN], o, &nc,
+                        1u << CS_EX_DURATION_MIN))
         return 0;
     /* intensity_rpe: 1 to 10, no sign or leading zero. */
+    rpe = f[CS_EX_INTENSITY_RPE];
     if (rpe.len == 1 && rpe.ptr[0] >= '1' && rpe.ptr[0] <= '9')
         o->intensity_rpe = rpe.ptr[0] - '0';
     else if (rpe.len == 2 && rpe.ptr[0] == '1' && rpe.ptr[1] == '0')
@@ -1383,8 +1516,6 @@ static int fixed_exercise(const cs_record *rec, cs_session *o)
                       1u << CS_EX_CRAMP_MUSCLE) ||
         (!o->cramp && o->cramp_muscle >= 0))
         return 0;
-    o->duration_min = fixed_double(&dur);
-    o->duration_mmin = fixed_mmin(&dur);
     o->participant_id = f[CS_EX_PARTICIPANT_ID];
     o->session_id = f[CS_EX_SESSION_ID];
     o->activity = f[CS_EX_ACTIVITY];

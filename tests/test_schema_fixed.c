@@ -5,7 +5,9 @@
  * row in a header of another order must give the same verdict, reason and
  * values. Then the day numbers of every year's edge days against
  * cs_days_from_civil, the dates of cs__date_day against cs_parse_date,
- * and the milli-minutes of random durations against cs_agg_mmin. */
+ * the milli-minutes of random durations against cs_agg_mmin, and sweeps
+ * of many values a column through the fixed validator and the full
+ * checks. */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include <crampstat/aggregate.h>
 #include <crampstat/schema.h>
 #include <crampstat/value.h>
+#include <crampstat/writer.h>
 #include "internal.h"
 #include "session_diff.h"
 
@@ -680,6 +683,253 @@ static void test_fixed_mmin_random(void **state)
     cs_schema_free(ps);
 }
 
+/* ---- the fixed validator against the full checks, field by field ----
+ *
+ * Many values of one column in an otherwise canonical row (every short
+ * string over an alphabet of digits, signs, points, blanks and the
+ * letters of NA, each byte of a time at each place, random longer
+ * numbers): cs_schema_exercise and cs_schema_exercise_checked give the
+ * same verdict, reason and values; what cs_schema_exercise_fixed accepts
+ * has the checked values, the same verdict and values without the
+ * reader's printable flag, and the cells its canon_cells calls canonical
+ * are what the checked values write (both sessions are written, and the
+ * two outputs compared at the end). */
+typedef struct sweep {
+    cs_schema *cs;
+    cs_writer *wf, *wk;
+    FILE *ff, *fk;
+    unsigned long rows, fixed;
+} sweep;
+
+static void sweep_open(sweep *w)
+{
+    cs_error err = {0};
+    cs_write_opts o = {0};
+    memset(w, 0, sizeof *w);
+    w->cs = canonical_schema();
+    w->ff = tmpfile();
+    w->fk = tmpfile();
+    assert_non_null(w->ff);
+    assert_non_null(w->fk);
+    assert_int_equal(cs_writer_open_fd(&w->wf, fileno(w->ff), "f", &o, &err),
+                     CS_OK);
+    assert_int_equal(cs_writer_open_fd(&w->wk, fileno(w->fk), "k", &o, &err),
+                     CS_OK);
+}
+
+static void sweep_close(sweep *w)
+{
+    long lf, lk;
+    char *bf, *bk;
+    assert_int_equal(cs_writer_close(w->wf, NULL), CS_OK);
+    assert_int_equal(cs_writer_close(w->wk, NULL), CS_OK);
+    fseek(w->ff, 0, SEEK_END);
+    fseek(w->fk, 0, SEEK_END);
+    lf = ftell(w->ff);
+    lk = ftell(w->fk);
+    assert_int_equal(lf, lk);
+    bf = malloc((size_t)lf + 1);
+    bk = malloc((size_t)lk + 1);
+    assert_non_null(bf);
+    assert_non_null(bk);
+    rewind(w->ff);
+    rewind(w->fk);
+    assert_int_equal(fread(bf, 1, (size_t)lf, w->ff), (size_t)lf);
+    assert_int_equal(fread(bk, 1, (size_t)lk, w->fk), (size_t)lk);
+    if (memcmp(bf, bk, (size_t)lf) != 0)
+        fail_msg("the rows written from the fixed validator's sessions "
+                 "differ from the checked ones");
+    free(bf);
+    free(bk);
+    fclose(w->ff);
+    fclose(w->fk);
+    cs_schema_free(w->cs);
+}
+
+/* The row base with column col (and col2, when not -1) replaced. */
+static void sweep_row(sweep *w, int col, const char *text, int col2,
+                      const char *text2)
+{
+    const char *v[CS_EX_NCOLS];
+    line_rec b;
+    const cs_record *rec;
+    cs_session a, k, f, u;
+    cs_reject ra, rk;
+    int oka, okk, okf;
+
+    memcpy(v, base, sizeof v);
+    v[col] = text;
+    if (col2 >= 0)
+        v[col2] = text2;
+    rec = make(&b, v, CS_EX_NCOLS);
+    memset(&ra, 0, sizeof ra);
+    memset(&rk, 0, sizeof rk);
+    oka = cs_schema_exercise(w->cs, rec, &a, &ra);
+    okk = cs_schema_exercise_checked(w->cs, rec, &k, &rk);
+    okf = cs_schema_exercise_fixed(w->cs, rec, &f);
+    w->rows++;
+    if (oka != okk || (okf && !okk))
+        fail_msg("%s = \"%s\": %d, checked %d, fixed %d", header[col], text,
+                 oka, okk, okf);
+    if (!oka) {
+        if (ra.col != rk.col || strcmp(ra.reason, rk.reason) != 0)
+            fail_msg("%s = \"%s\": \"%s\", checked \"%s\"", header[col], text,
+                     ra.reason, rk.reason);
+        return;
+    }
+    if (cs_test_session_diff(&a, &k) ||
+        (okf && cs_test_session_diff(&f, &k)))
+        fail_msg("%s = \"%s\": the sessions differ in %s", header[col], text,
+                 cs_test_session_diff(&a, &k) ? cs_test_session_diff(&a, &k)
+                                              : cs_test_session_diff(&f, &k));
+    if (b.rec.printable) {
+        b.rec.printable = 0;
+        if (cs_schema_exercise_fixed(w->cs, rec, &u) != okf ||
+            (okf && (cs_test_session_diff(&u, &f) ||
+                     u.canon_cells != f.canon_cells)))
+            fail_msg("%s = \"%s\": not the same unflagged", header[col],
+                     text);
+        b.rec.printable = 1;
+    }
+    if (okf) {
+        w->fixed++;
+        assert_int_equal(a.canon_cells, f.canon_cells);
+        cs_schema_write_session(w->cs, w->wf, rec, &f);
+        cs_schema_write_session(w->cs, w->wk, rec, &k);
+    }
+}
+
+/* Every string of 0 to maxlen bytes over alpha in column col. */
+static void sweep_strings(sweep *w, int col, const char *alpha, int maxlen,
+                          int col2, const char *text2)
+{
+    size_t na = strlen(alpha);
+    char t[16];
+    for (int len = 0; len <= maxlen; len++) {
+        size_t idx[16] = {0};
+        for (;;) {
+            int i;
+            for (i = 0; i < len; i++)
+                t[i] = alpha[idx[i]];
+            t[len] = '\0';
+            sweep_row(w, col, t, col2, text2);
+            for (i = 0; i < len && ++idx[i] == na; i++)
+                idx[i] = 0;
+            if (i == len)
+                break;
+        }
+    }
+}
+
+static void test_fixed_sweep_numbers(void **state)
+{
+    static const int cols[] = { D, R, T, H, F, W };
+    sweep w;
+    (void)state;
+    sweep_open(&w);
+    for (size_t c = 0; c < NELEM(cols); c++) {
+        sweep_strings(&w, cols[c], "0123456789.-", 4, -1, NULL);
+        sweep_strings(&w, cols[c], "05.-+ xNA/", 4, -1, NULL);
+        /* Longer numbers: digits, a point, a sign, now and then a
+         * stray byte. */
+        srand(20261206 + (unsigned)c);
+        for (int r = 0; r < 30000; r++) {
+            char t[32];
+            int n = 0, len = 1 + rand() % 22;
+            if (rand() % 6 == 0)
+                t[n++] = "-+ 0"[rand() % 4];
+            while (n < len) {
+                int x = rand() % 40;
+                t[n++] = x < 34 ? (char)('0' + x % 10)
+                       : x < 38 ? '.' : "- e\x80"[rand() % 4];
+            }
+            t[n] = '\0';
+            sweep_row(&w, cols[c], t, -1, NULL);
+        }
+    }
+    print_message("%lu rows, %lu by the fixed validator\n", w.rows, w.fixed);
+    assert_true(w.fixed > 30000);
+    sweep_close(&w);
+}
+
+static void test_fixed_sweep_times(void **state)
+{
+    static const char *const bases[] = {
+        "2024-02-29T23:59:59Z", "1970-01-01T00:00:00", "2099-12-31T23:59:59",
+        "2023-02-28T12:00:00+05:30", "2024-01-15T07:30:00-00:00",
+        "2100-02-28T00:00:00Z", "1969-12-31T23:59:59Z"
+    };
+    sweep w;
+    (void)state;
+    sweep_open(&w);
+    for (size_t i = 0; i < NELEM(bases); i++) {
+        size_t len = strlen(bases[i]);
+        char t[32];
+        for (size_t k = 0; k < len; k++)
+            for (int c = 1; c < 256; c++) {
+                memcpy(t, bases[i], len + 1);
+                t[k] = (char)c;
+                sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+            }
+        /* Cut short and made longer. */
+        for (size_t k = 0; k <= len; k++) {
+            memcpy(t, bases[i], k);
+            t[k] = '\0';
+            sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+            memcpy(t, bases[i], len);
+            memcpy(t + len, "Z0:+-", 5);
+            t[len + 1 + k % 4] = '\0';
+            sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+        }
+    }
+    /* Every hour, minute and second place's digit pair, and months and
+     * days 0 to 39. */
+    for (int x = 0; x < 100; x++) {
+        char t[64];   /* room for any int, which gcc -O1 counts */
+        snprintf(t, sizeof t, "2024-01-15T%02d:30:00Z", x);
+        sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+        snprintf(t, sizeof t, "2024-01-15T07:%02d:00Z", x);
+        sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+        snprintf(t, sizeof t, "2024-01-15T07:30:%02dZ", x);
+        sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+        for (int d = 0; d < 40; d++) {
+            snprintf(t, sizeof t, "2024-%02d-%02dT07:30:00Z", x, d);
+            sweep_row(&w, CS_EX_START_TIME, t, -1, NULL);
+        }
+    }
+    print_message("%lu rows, %lu by the fixed validator\n", w.rows, w.fixed);
+    sweep_close(&w);
+}
+
+static void test_fixed_sweep_words(void **state)
+{
+    static const char *const words[] = {
+        "yes", "no", "calf", "foot", "other", "hamstring", "quadriceps",
+        "P0000001", "S000000001", "running", "NA", "N/A"
+    };
+    static const int cols[] = { PI, SI, AC, ST, CR, MU };
+    sweep w;
+    (void)state;
+    sweep_open(&w);
+    for (size_t c = 0; c < NELEM(cols); c++) {
+        int col2 = cols[c] == MU ? CR : -1;
+        sweep_strings(&w, cols[c], "nNyesoa/ A\"", 3, col2, "yes");
+        for (size_t i = 0; i < NELEM(words); i++) {
+            size_t len = strlen(words[i]);
+            char t[32];
+            sweep_row(&w, cols[c], words[i], col2, "yes");
+            for (size_t k = 0; k < len; k++)
+                for (int b = 1; b < 256; b++) {
+                    memcpy(t, words[i], len + 1);
+                    t[k] = (char)b;
+                    sweep_row(&w, cols[c], t, col2, "yes");
+                }
+        }
+    }
+    print_message("%lu rows, %lu by the fixed validator\n", w.rows, w.fixed);
+    sweep_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -688,6 +938,9 @@ int main(void)
         cmocka_unit_test(test_fixed_days),
         cmocka_unit_test(test_date_day),
         cmocka_unit_test(test_fixed_mmin_random),
+        cmocka_unit_test(test_fixed_sweep_numbers),
+        cmocka_unit_test(test_fixed_sweep_times),
+        cmocka_unit_test(test_fixed_sweep_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
