@@ -281,10 +281,9 @@ void cs__levels_free(cs_agg_level *l, size_t n)
     free(l);
 }
 
-/* The last hit is tried first: data often come in runs. */
-/* cs__level_find past the cached level: a search, or a new level. */
-__attribute__((noinline))
-static long level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
+/* cs__level_find (internal.h) past the cached level: a search, or a new
+ * level. */
+long cs__level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
 {
     cs_agg_level *l = *lv;
 
@@ -302,19 +301,6 @@ static long level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
     l[*n].name_len = v.len;
     *last = *n;
     return (long)(*n)++;
-}
-
-long cs__level_find(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
-{
-    const cs_agg_level *l = *lv;
-
-    /* The level of the last session, usually: a test and no call (the
-     * search apart, so that this path saves no registers; cs_bytes_eq
-     * makes the usual "" of no --by or --adjust no call either). */
-    if (*last < *n && l[*last].name_len == v.len &&
-        cs_bytes_eq(l[*last].name, v.ptr, v.len))
-        return (long)*last;
-    return level_search(lv, n, last, v);
 }
 
 int cs__level_error(long rc, const char *col, cs_error *err)
