@@ -97,12 +97,25 @@ void cs_agg_dispose(cs_agg *a)
     memset(a, 0, sizeof *a);
 }
 
+/* The add functions of the accumulators a holds, in registry order. */
+__attribute__((noinline))
+static void list_adds(cs_agg *a)
+{
+    size_t k = 0;
+
+    for (unsigned m = a->have; m; m &= m - 1)
+        a->add[k++] = cs_acc_registry[__builtin_ctz(m)]->add;
+    a->add[k] = NULL;
+    a->add_have = a->have;
+}
+
 int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
-    /* The accumulators a holds, in registry order: a step a bit set
-     * rather than a test a registry entry. */
-    for (unsigned m = a->have; m; m &= m - 1)
-        if (cs_acc_registry[__builtin_ctz(m)]->add(a, r, err) < 0)
+    if (a->add_have != a->have)
+        list_adds(a);
+    for (int (*const *add)(cs_agg *, cs_acc_row *, cs_error *) = a->add;
+         *add; add++)
+        if ((*add)(a, r, err) < 0)
             return err->code;
     return CS_OK;
 }

@@ -73,6 +73,12 @@ typedef struct cs_agg {
     struct cs_cal *cal;
     /* ---- which accumulators it holds: bit i = cs_acc_registry[i] ---- */
     unsigned have;
+    /* ---- their add functions, in registry order and NULL-terminated,
+     * for the accumulators of add_have: cs_agg_add_row makes the list
+     * again when that is not have (a list walked for every session, where
+     * the registry took a look-up of each bit's entry) ---- */
+    int (*add[CS_ACC_MAX + 1])(struct cs_agg *a, cs_acc_row *r, cs_error *err);
+    unsigned add_have;
     /* ---- the leaf states it is made of, sorted by id, distinct; none
      * in a state counted here and not yet written (it is then a leaf
      * of its own: its id is made when it is written) ---- */
