@@ -265,6 +265,7 @@ uint64_t cs__agg_used(const cs_agg *a)
 
 int cs__agg_totals(const cs_agg *a, cs__totals *out)
 {
+    cs__factors_settle(a);
     memset(out, 0, sizeof *out);
     for (size_t s = 0; s < a->nstrata; s++) {
         cs_agg_cell (*c)[3] = a->strata[s].cell;

@@ -191,6 +191,10 @@ struct cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest,
                                     size_t *last, const char *col);
 /* The index of the factor named w, or -1. */
 int cs__factor_index(cs_str w);
+/* The "factors" accumulator's pending run of sessions counted into its
+ * strata's cells (factors.c): what reads the cells calls it first (a
+ * finish, a merge, a write, a report). Nothing when none is pending. */
+void cs__factors_settle(const struct cs_agg *a);
 
 /* The days since 1970-01-01 of the ISO date YYYY-MM-DD in p's first 10
  * bytes, the dates cs_parse_date takes and the day cs_days_from_civil

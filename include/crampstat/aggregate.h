@@ -57,13 +57,19 @@ typedef struct cs_agg {
     char adjust[128];             /* adjustment column, "" = none */
     uint64_t rows;                /* tagged sessions read */
     uint64_t outcome_unknown;     /* left out: outcome unknown */
-    cs_agg_level *strata;         /* sorted by name after cs_agg_finish */
+    /* sorted by name after cs_agg_finish. The cells of the wave factors
+     * (electrolyte to the last medical factor) hold every session added
+     * once the state is finished, merged, written or reported: the last
+     * run of sessions that share them and a stratum is counted once, at
+     * the run's end (src/factors.c). */
+    cs_agg_level *strata;
     size_t nstrata;
     cs_agg_level *adj;            /* pattern tables per adjustment level */
     size_t nadj;
     char **inputs;                /* input names, sorted, distinct */
     size_t ninputs;
     size_t last_stratum, last_adj;/* lookup cache */
+    struct cs__factors_run *run;  /* "factors": the pending run */
     cs_clu *clu;                  /* per-participant sums; NULL = sessions
                                      are not clustered (--cluster none) */
     /* ---- dose-response and incidence over time (dose.h, period.h) ---- */
