@@ -381,8 +381,11 @@ static inline uint64_t pack_key(cs_clu *c, const signed char *factor)
     return c->wave_bits | pack_first(factor);
 }
 
-int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
-               int outcome, uint64_t mmin, cs_error *err)
+/* cs_clu_add, inline in it and in the accumulator's add (cluster_add),
+ * which calls it for every session. */
+static inline __attribute__((always_inline)) int
+add_session(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
+            int outcome, uint64_t mmin, cs_error *err)
 {
     uint64_t key = (uint64_t)(level & CS_CLU_NO_LEVEL) << CS_CLU_LEVEL_SHIFT;
     long i;
@@ -394,6 +397,12 @@ int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
         return add_error(rc, id, err);
     return CS_OK;
+}
+
+int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
+               int outcome, uint64_t mmin, cs_error *err)
+{
+    return add_session(c, id, factor, level, outcome, mmin, err);
 }
 
 static uint64_t with_level(uint64_t key, unsigned level)
@@ -1466,8 +1475,8 @@ static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
     if (r->outcome < 0)
         return CS_OK;
-    return cs_clu_add(a->clu, r->participant, r->factor, r->level, r->outcome,
-                      r->mmin, err);
+    return add_session(a->clu, r->participant, r->factor, r->level,
+                       r->outcome, r->mmin, err);
 }
 
 static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
