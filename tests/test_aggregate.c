@@ -333,6 +333,51 @@ static char *partial_text(cs_agg *a)
     return counts;
 }
 
+/* The covariate pattern of every combination of the six main factors'
+ * flags (logistic.c reads them as one word), the medical factors after
+ * them unknown, unexposed or exposed: the pattern counted is the one a
+ * loop over the flags gives, and a session with a main factor unknown is
+ * in no pattern and has no level. */
+static void test_agg_patterns_all(void **state)
+{
+    static const signed char st[3] = { -1, 0, 1 };
+    uint64_t want[CS_AGG_PATTERNS] = { 0 };
+    cs_agg a;
+    cs_error err = {0};
+
+    (void)state;
+    init(&a, NULL, NULL);
+    for (int rest = 0; rest < 3; rest++)
+        for (int c = 0; c < 729; c++) {
+            signed char f[CS_F_N];
+            int code = c, unknown = 0;
+            unsigned bits = 0;
+            for (int k = 0; k < CS_F_N; k++)
+                f[k] = st[(rest + k) % 3];
+            for (int k = 0; k < CS_F_MAIN_N; k++, code /= 3) {
+                f[k] = st[code % 3];
+                if (f[k] < 0)
+                    unknown = 1;
+                else
+                    bits |= (unsigned)f[k] << k;
+            }
+            cs_acc_row r = { f, 0, 1000, str(""), str(""), str("P1"), NULL,
+                             NAN, 12345 };
+            assert_int_equal(cs_agg_add_row(&a, &r, &err), CS_OK);
+            if (unknown) {
+                assert_int_equal(r.level, CS_CLU_NO_LEVEL);
+            } else {
+                assert_int_equal(r.level, 0);
+                want[bits]++;
+            }
+        }
+    assert_int_equal(a.nadj, 1);
+    for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+        assert_int_equal(a.adj[0].n[k], want[k]);
+    assert_int_equal(want[0], 3);
+    cs_agg_dispose(&a);
+}
+
 /* The wave factors' runs (src/factors.c): sessions that share the wave
  * factors (electrolyte to the last medical factor) and a stratum are
  * summed as a run and counted into the cells at its end. Runs long and of
@@ -1452,6 +1497,7 @@ int main(void)
         cmocka_unit_test(test_agg_too_many_levels),
         cmocka_unit_test(test_agg_merge_orders),
         cmocka_unit_test(test_agg_factor_runs),
+        cmocka_unit_test(test_agg_patterns_all),
         cmocka_unit_test(test_agg_merge_refused),
         cmocka_unit_test(test_agg_partial_round_trip),
         cmocka_unit_test(test_agg_partial_errors),
