@@ -62,13 +62,6 @@ struct cs_clu {
      * id leaves it. Set by whatever may break it: a participant added
      * after a larger id, a block moved to the end, levels renumbered. */
     int unordered;
-    /* pack_states of the last session's wave factors (electrolyte on),
-     * kept with their flags: sessions grouped by participant share them
-     * for long runs (factors.c), and a comparison costs less than the
-     * packing. wave_bits has no bits of the factors before them. */
-    int wave_known;
-    signed char wave[CS_F_N - CS_F_ELECTROLYTE];
-    uint64_t wave_bits;
 };
 
 int cs_clu_create(cs_clu **out, cs_error *err)
@@ -367,31 +360,34 @@ static inline uint64_t pack_first(const signed char *factor)
 #endif
 }
 
-/* pack_states, the wave factors' part from the last session's when they
- * are the same. */
-static inline uint64_t pack_key(cs_clu *c, const signed char *factor)
+/* pack_states, the wave factors' part from the last session's (the
+ * accumulator's cache in the state, cs_agg.clu_wave) when they are the
+ * same; w NULL: none. */
+static inline uint64_t pack_key(cs_clu_wave *w, const signed char *factor)
 {
-    const signed char *w = factor + CS_F_ELECTROLYTE;
+    const signed char *f = factor + CS_F_ELECTROLYTE;
 
-    if (!c->wave_known || memcmp(c->wave, w, sizeof c->wave) != 0) {
-        memcpy(c->wave, w, sizeof c->wave);
-        c->wave_bits = pack_states(factor) & ~(uint64_t)0xff;
-        c->wave_known = 1;
+    if (!w)
+        return pack_states(factor);
+    if (!w->known || memcmp(w->flags, f, sizeof w->flags) != 0) {
+        memcpy(w->flags, f, sizeof w->flags);
+        w->bits = pack_states(factor) & ~(uint64_t)0xff;
+        w->known = 1;
     }
-    return c->wave_bits | pack_first(factor);
+    return w->bits | pack_first(factor);
 }
 
 /* cs_clu_add, inline in it and in the accumulator's add (cluster_add),
  * which calls it for every session. */
 static inline __attribute__((always_inline)) int
-add_session(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
-            int outcome, uint64_t mmin, cs_error *err)
+add_session(cs_clu *c, cs_clu_wave *w, cs_str id, const signed char *factor,
+            unsigned level, int outcome, uint64_t mmin, cs_error *err)
 {
     uint64_t key = (uint64_t)(level & CS_CLU_NO_LEVEL) << CS_CLU_LEVEL_SHIFT;
     long i;
     int rc;
 
-    key |= pack_key(c, factor);
+    key |= pack_key(w, factor);
     if ((i = find_person(c, id)) < 0)
         return add_error(-1, id, err);
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
@@ -402,7 +398,7 @@ add_session(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
 int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
                int outcome, uint64_t mmin, cs_error *err)
 {
-    return add_session(c, id, factor, level, outcome, mmin, err);
+    return add_session(c, NULL, id, factor, level, outcome, mmin, err);
 }
 
 static uint64_t with_level(uint64_t key, unsigned level)
@@ -1475,8 +1471,8 @@ static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
     if (r->outcome < 0)
         return CS_OK;
-    return add_session(a->clu, r->participant, r->factor, r->level,
-                       r->outcome, r->mmin, err);
+    return add_session(a->clu, &a->clu_wave, r->participant, r->factor,
+                       r->level, r->outcome, r->mmin, err);
 }
 
 static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,

@@ -72,6 +72,7 @@ typedef struct cs_agg {
     struct cs__factors_run *run;  /* "factors": the pending run */
     cs_clu *clu;                  /* per-participant sums; NULL = sessions
                                      are not clustered (--cluster none) */
+    cs_clu_wave clu_wave;         /* "cluster": the last session's key part */
     /* ---- dose-response and incidence over time (dose.h, period.h) ---- */
     cs_dose dose;
     cs_period period;
