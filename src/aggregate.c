@@ -97,12 +97,25 @@ void cs_agg_dispose(cs_agg *a)
     memset(a, 0, sizeof *a);
 }
 
+/* The add functions of the accumulators a holds, in registry order. */
+__attribute__((noinline))
+static void list_adds(cs_agg *a)
+{
+    size_t k = 0;
+
+    for (unsigned m = a->have; m; m &= m - 1)
+        a->add[k++] = cs_acc_registry[__builtin_ctz(m)]->add;
+    a->add[k] = NULL;
+    a->add_have = a->have;
+}
+
 int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
-    /* The accumulators a holds, in registry order: a step a bit set
-     * rather than a test a registry entry. */
-    for (unsigned m = a->have; m; m &= m - 1)
-        if (cs_acc_registry[__builtin_ctz(m)]->add(a, r, err) < 0)
+    if (a->add_have != a->have)
+        list_adds(a);
+    for (int (*const *add)(cs_agg *, cs_acc_row *, cs_error *) = a->add;
+         *add; add++)
+        if ((*add)(a, r, err) < 0)
             return err->code;
     return CS_OK;
 }
@@ -252,6 +265,7 @@ uint64_t cs__agg_used(const cs_agg *a)
 
 int cs__agg_totals(const cs_agg *a, cs__totals *out)
 {
+    cs__factors_settle(a);
     memset(out, 0, sizeof *out);
     for (size_t s = 0; s < a->nstrata; s++) {
         cs_agg_cell (*c)[3] = a->strata[s].cell;
@@ -281,10 +295,9 @@ void cs__levels_free(cs_agg_level *l, size_t n)
     free(l);
 }
 
-/* The last hit is tried first: data often come in runs. */
-/* cs__level_find past the cached level: a search, or a new level. */
-__attribute__((noinline))
-static long level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
+/* cs__level_find (internal.h) past the cached level: a search, or a new
+ * level. */
+long cs__level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
 {
     cs_agg_level *l = *lv;
 
@@ -302,19 +315,6 @@ static long level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
     l[*n].name_len = v.len;
     *last = *n;
     return (long)(*n)++;
-}
-
-long cs__level_find(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
-{
-    const cs_agg_level *l = *lv;
-
-    /* The level of the last session, usually: a test and no call (the
-     * search apart, so that this path saves no registers; cs_bytes_eq
-     * makes the usual "" of no --by or --adjust no call either). */
-    if (*last < *n && l[*last].name_len == v.len &&
-        cs_bytes_eq(l[*last].name, v.ptr, v.len))
-        return (long)*last;
-    return level_search(lv, n, last, v);
 }
 
 int cs__level_error(long rc, const char *col, cs_error *err)

@@ -341,19 +341,64 @@ static uint64_t pack_states(const signed char *factor)
     return key;
 }
 
-int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
-               int outcome, uint64_t mmin, cs_error *err)
+/* pack_states of the factors before the wave factors. */
+_Static_assert(CS_F_ELECTROLYTE == 4, "pack_first packs four factors");
+static inline uint64_t pack_first(const signed char *factor)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+
+    memcpy(&v, factor, 4);
+    v &= 0x03030303u;
+    v = (v | v >> 6) & 0x000f000fu;
+    return (v | v >> 12) & 0xffu;
+#else
+    uint64_t key = 0;
+    for (int f = 0; f < CS_F_ELECTROLYTE; f++)
+        key |= (uint64_t)((unsigned char)factor[f] & 3u) << (2 * f);
+    return key;
+#endif
+}
+
+/* pack_states, the wave factors' part from the last session's (the
+ * accumulator's cache in the state, cs_agg.clu_wave) when they are the
+ * same; w NULL: none. */
+static inline uint64_t pack_key(cs_clu_wave *w, const signed char *factor)
+{
+    const signed char *f = factor + CS_F_ELECTROLYTE;
+
+    if (!w)
+        return pack_states(factor);
+    if (!w->known || memcmp(w->flags, f, sizeof w->flags) != 0) {
+        memcpy(w->flags, f, sizeof w->flags);
+        w->bits = pack_states(factor) & ~(uint64_t)0xff;
+        w->known = 1;
+    }
+    return w->bits | pack_first(factor);
+}
+
+/* cs_clu_add, inline in it and in the accumulator's add (cluster_add),
+ * which calls it for every session. */
+static inline __attribute__((always_inline)) int
+add_session(cs_clu *c, cs_clu_wave *w, cs_str id, const signed char *factor,
+            unsigned level, int outcome, uint64_t mmin, cs_error *err)
 {
     uint64_t key = (uint64_t)(level & CS_CLU_NO_LEVEL) << CS_CLU_LEVEL_SHIFT;
     long i;
     int rc;
 
-    key |= pack_states(factor);
+    key |= pack_key(w, factor);
     if ((i = find_person(c, id)) < 0)
         return add_error(-1, id, err);
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
         return add_error(rc, id, err);
     return CS_OK;
+}
+
+int cs_clu_add(cs_clu *c, cs_str id, const signed char *factor, unsigned level,
+               int outcome, uint64_t mmin, cs_error *err)
+{
+    return add_session(c, NULL, id, factor, level, outcome, mmin, err);
 }
 
 static uint64_t with_level(uint64_t key, unsigned level)
@@ -1426,8 +1471,8 @@ static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
     if (r->outcome < 0)
         return CS_OK;
-    return cs_clu_add(a->clu, r->participant, r->factor, r->level, r->outcome,
-                      r->mmin, err);
+    return add_session(a->clu, &a->clu_wave, r->participant, r->factor,
+                       r->level, r->outcome, r->mmin, err);
 }
 
 static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,

@@ -624,8 +624,12 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     return CS_OK;
 }
 
-int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
-                uint64_t mmin, cs_str participant, cs_error *err)
+/* cs_dose_add, inline in it and in the accumulator's add (dose_add),
+ * which calls it for every session: one call and one saving of the
+ * registers a session rather than two. */
+static inline __attribute__((always_inline)) int
+add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
+            uint64_t mmin, cs_str participant, cs_error *err)
 {
     cs_dose_people *t = d->people;
     int rc;
@@ -654,6 +658,12 @@ int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
         c->mmin += mmin;
     }
     return CS_OK;
+}
+
+int cs_dose_add(cs_dose *d, const double v[CS_DOSE_N], int outcome,
+                uint64_t mmin, cs_str participant, cs_error *err)
+{
+    return add_session(d, v, outcome, mmin, participant, err);
 }
 
 static int add_u64(uint64_t *x, uint64_t y)
@@ -1283,20 +1293,18 @@ static void dose_dispose(cs_agg *a)
 
 static int dose_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
+    /* Every exposure missing when r has none; the participant is still
+     * one of the dose-response trend's, as each participant of the
+     * cluster section is (dose_check). */
+    static const double none[CS_DOSE_N] = {
+        NAN, NAN, NAN, NAN, NAN, NAN, NAN
+    };
+    _Static_assert(CS_DOSE_N == 7, "none has a NaN for each exposure");
+
     if (r->outcome < 0)
         return CS_OK;
-    if (!r->more) {
-        /* Every exposure missing; the participant is still one of the
-         * dose-response trend's, as each participant of the cluster
-         * section is (dose_check). */
-        double none[CS_DOSE_N];
-        for (int e = 0; e < CS_DOSE_N; e++)
-            none[e] = NAN;
-        return cs_dose_add(&a->dose, none, r->outcome, r->mmin,
-                           r->participant, err);
-    }
-    return cs_dose_add(&a->dose, r->more->dose, r->outcome, r->mmin,
-                       r->participant, err);
+    return add_session(&a->dose, r->more ? r->more->dose : none, r->outcome,
+                       r->mmin, r->participant, err);
 }
 
 /* The same bands (dose.EXPOSURE in the rules). */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/aggregate.h>
 #include <crampstat/buf.h>
 #include <crampstat/calories.h>
 #include <crampstat/error.h>
@@ -377,8 +378,21 @@ int cs__add_u64(uint64_t *x, uint64_t y);
 /* The levels of a stratifying or adjustment column (aggregate.c). */
 struct cs_agg_level;
 /* Index of the level named v, added when new; -1 out of memory, -2 too
- * many levels. */
-long cs__level_find(struct cs_agg_level **lv, size_t *n, size_t *last, cs_str v);
+ * many levels. The level of the last session, usually, is a test in the
+ * caller (factors.c and logistic.c look one up for every session): the
+ * call it saves cost more than the test. */
+long cs__level_search(struct cs_agg_level **lv, size_t *n, size_t *last,
+                      cs_str v);
+static inline long cs__level_find(struct cs_agg_level **lv, size_t *n,
+                                  size_t *last, cs_str v)
+{
+    const struct cs_agg_level *l = *lv;
+
+    if (*last < *n && l[*last].name_len == v.len &&
+        cs_bytes_eq(l[*last].name, v.ptr, v.len))
+        return (long)*last;
+    return cs__level_search(lv, n, last, v);
+}
 int cs__level_error(long rc, const char *col, cs_error *err);
 void cs__levels_free(struct cs_agg_level *l, size_t n);
 int cs__level_cmp(const void *x, const void *y);
@@ -390,6 +404,10 @@ struct cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest,
                                     size_t *last, const char *col);
 /* The index of the factor named w, or -1. */
 int cs__factor_index(cs_str w);
+/* The "factors" accumulator's pending run of sessions counted into its
+ * strata's cells (factors.c): what reads the cells calls it first (a
+ * finish, a merge, a write, a report). Nothing when none is pending. */
+void cs__factors_settle(const struct cs_agg *a);
 
 /* The days since 1970-01-01 of the ISO date YYYY-MM-DD in p's first 10
  * bytes, the dates cs_parse_date takes and the day cs_days_from_civil

@@ -27,19 +27,50 @@ static void logistic_dispose(cs_agg *a)
     a->nadj = 0;
 }
 
+/* The session's covariate pattern: bit f set when main factor f is
+ * exposed (flags 1, 0); -1 when one of them is unknown (-1). */
+static inline int pattern_of(const signed char *factor)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The six flags as one word: an unknown one has its byte's top bit;
+     * the low bits of the bytes, at 8f, are gathered at 56 + f by one
+     * product (the multiplier's bits at 56 - 7g put the bit of byte f at
+     * 8f + 56 - 7g, distinct for every f and g, so that no two sum),
+     * where a loop took a test and a shift a factor. */
+    _Static_assert(CS_F_MAIN_N == 6 && CS_F_N >= 8, "pattern_of reads eight "
+                   "flags and keeps six");
+    uint64_t w;
+
+    memcpy(&w, factor, 8);          /* (the masks keep six bytes) */
+    if (w & 0x0000808080808080ull)
+        return -1;
+    return (int)(((w & 0x0000010101010101ull) *
+                  (UINT64_C(1) << 56 | UINT64_C(1) << 49 | UINT64_C(1) << 42 |
+                   UINT64_C(1) << 35 | UINT64_C(1) << 28 | UINT64_C(1) << 21))
+                 >> 56 & 0x3f);
+#else
+    unsigned bits = 0;
+    for (int f = 0; f < CS_F_MAIN_N; f++) {
+        if (factor[f] < 0)
+            return -1;
+        bits |= (unsigned)factor[f] << f;
+    }
+    return (int)bits;
+#endif
+}
+
 static int logistic_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
-    unsigned bits = 0;
+    unsigned bits;
+    int pat;
     long j;
 
     r->level = CS_CLU_NO_LEVEL;
     if (r->outcome < 0)
         return CS_OK;
-    for (int f = 0; f < CS_F_MAIN_N; f++) {
-        if (r->factor[f] < 0)
-            return CS_OK;       /* not in the model */
-        bits |= (unsigned)r->factor[f] << f;
-    }
+    if ((pat = pattern_of(r->factor)) < 0)
+        return CS_OK;           /* a main factor unknown: not in the model */
+    bits = (unsigned)pat;
     cs_str v = a->adjust[0] ? r->adjust : (cs_str){ "", 0 };
     if ((j = cs__level_find(&a->adj, &a->nadj, &a->last_adj, v)) < 0)
         return cs__level_error(j, a->adjust, err);

@@ -337,6 +337,8 @@ cs_report *cs_report_compute(const cs_agg *a, const cs_report_opts *o)
 
     if (!r)
         return NULL;
+    /* Before any thread reads the factor tables. */
+    cs__factors_settle(a);
     r->a = a;
     r->o = o;
     compute(r);

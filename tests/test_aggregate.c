@@ -333,6 +333,219 @@ static char *partial_text(cs_agg *a)
     return counts;
 }
 
+/* The covariate pattern of every combination of the six main factors'
+ * flags (logistic.c reads them as one word), the medical factors after
+ * them unknown, unexposed or exposed: the pattern counted is the one a
+ * loop over the flags gives, and a session with a main factor unknown is
+ * in no pattern and has no level. */
+static void test_agg_patterns_all(void **state)
+{
+    static const signed char st[3] = { -1, 0, 1 };
+    uint64_t want[CS_AGG_PATTERNS] = { 0 };
+    cs_agg a;
+    cs_error err = {0};
+
+    (void)state;
+    init(&a, NULL, NULL);
+    for (int rest = 0; rest < 3; rest++)
+        for (int c = 0; c < 729; c++) {
+            signed char f[CS_F_N];
+            int code = c, unknown = 0;
+            unsigned bits = 0;
+            for (int k = 0; k < CS_F_N; k++)
+                f[k] = st[(rest + k) % 3];
+            for (int k = 0; k < CS_F_MAIN_N; k++, code /= 3) {
+                f[k] = st[code % 3];
+                if (f[k] < 0)
+                    unknown = 1;
+                else
+                    bits |= (unsigned)f[k] << k;
+            }
+            cs_acc_row r = { f, 0, 1000, str(""), str(""), str("P1"), NULL,
+                             NAN, 12345 };
+            assert_int_equal(cs_agg_add_row(&a, &r, &err), CS_OK);
+            if (unknown) {
+                assert_int_equal(r.level, CS_CLU_NO_LEVEL);
+            } else {
+                assert_int_equal(r.level, 0);
+                want[bits]++;
+            }
+        }
+    assert_int_equal(a.nadj, 1);
+    for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
+        assert_int_equal(a.adj[0].n[k], want[k]);
+    assert_int_equal(want[0], 3);
+    cs_agg_dispose(&a);
+}
+
+/* The wave factors' runs (src/factors.c): sessions that share the wave
+ * factors (electrolyte to the last medical factor) and a stratum are
+ * summed as a run and counted into the cells at its end. Runs long and of
+ * one session, broken by the wave or the stratum, unknown flags and
+ * outcomes, counted in one state and in shards cut at random (inside
+ * runs, as a participant split across shards is) merged before they are
+ * finished, and a state written before it is finished: every cell as the
+ * test counts it session by session, and the merged state's text the one
+ * state's. */
+#define RUN_ROWS 4000
+#define RUN_SHARDS 5
+typedef struct run_rows {
+    signed char f[RUN_ROWS][CS_F_N];
+    int outcome[RUN_ROWS], by[RUN_ROWS];
+    uint64_t mmin[RUN_ROWS];
+    uint64_t want[3][CS_F_N][3][3];   /* by value, factor, state: n, y, mmin */
+} run_rows;
+
+static const char *const run_bys[3] = { "", "F", "M" };
+
+static void run_add(cs_agg *a, const run_rows *t, int from, int to)
+{
+    cs_error err = {0};
+
+    for (int i = from; i < to; i++)
+        assert_int_equal(cs_agg_add(a, t->f[i], t->outcome[i], t->mmin[i],
+                                    str(run_bys[t->by[i]]), str(""),
+                                    str("P1"), &err), CS_OK);
+}
+
+static void run_check(const cs_agg *a, const run_rows *t)
+{
+    int seen[3] = { 0, 0, 0 };
+
+    for (size_t i = 0; i < a->nstrata; i++) {
+        int b = -1;
+        for (int k = 0; k < 3; k++)
+            if (strcmp(a->strata[i].name, run_bys[k]) == 0)
+                b = k;
+        assert_true(b >= 0 && !seen[b]);
+        seen[b] = 1;
+        for (int f = 0; f < CS_F_N; f++)
+            for (int e = 0; e < 3; e++) {
+                const cs_agg_cell *c = &a->strata[i].cell[f][e];
+                if (c->sessions != t->want[b][f][e][0] ||
+                    c->cases != t->want[b][f][e][1] ||
+                    c->mmin != t->want[b][f][e][2])
+                    fail_msg("stratum \"%s\" factor %d state %d: %llu %llu "
+                             "%llu, counted %llu %llu %llu", run_bys[b], f, e,
+                             (unsigned long long)c->sessions,
+                             (unsigned long long)c->cases,
+                             (unsigned long long)c->mmin,
+                             (unsigned long long)t->want[b][f][e][0],
+                             (unsigned long long)t->want[b][f][e][1],
+                             (unsigned long long)t->want[b][f][e][2]);
+            }
+    }
+    for (int b = 0; b < 3; b++)
+        if (!seen[b])
+            for (int f = 0; f < CS_F_N; f++)
+                for (int e = 0; e < 3; e++)
+                    assert_int_equal(t->want[b][f][e][0], 0);
+}
+
+static void test_agg_factor_runs(void **state)
+{
+    run_rows *t = calloc(1, sizeof *t);
+    signed char wave[CS_F_N] = { 0 };
+    uint32_t change = 1;
+    int b = 0;
+    cs_agg one, part[RUN_SHARDS], back;
+    cs_buf buf;
+    cs_error err = {0};
+    char *want_text, *got_text;
+
+    (void)state;
+    assert_non_null(t);
+    rng = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < RUN_ROWS; i++) {
+        if (i % 400 == 0)                 /* one-session runs, then long ones */
+            change = change == 1 ? 40 : 1;
+        if (i == 0 || rnd(change) == 0) {
+            /* A new wave, or one of its factors changed. */
+            int just = i > 0 && rnd(2), g = CS_F_ELECTROLYTE +
+                      (int)rnd(CS_F_N - CS_F_ELECTROLYTE);
+            for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++)
+                if (!just || f == g)
+                    wave[f] = (signed char)(rnd(5) == 0 ? -1 : (int)rnd(2));
+        }
+        if (rnd(50) == 0)                 /* the stratum changes in a run */
+            b = (int)rnd(3);
+        for (int f = 0; f < CS_F_N; f++)
+            t->f[i][f] = f < CS_F_ELECTROLYTE ? (signed char)((int)rnd(3) - 1)
+                                              : wave[f];
+        t->outcome[i] = rnd(12) == 0 ? -1 : rnd(4) == 0;
+        t->mmin[i] = 1 + rnd(1440000);
+        t->by[i] = b;
+        if (t->outcome[i] < 0)
+            continue;
+        for (int f = 0; f < CS_F_N; f++) {
+            uint64_t *w = t->want[b][f][t->f[i][f] < 0 ? 2 : t->f[i][f]];
+            w[0]++;
+            w[1] += (uint64_t)t->outcome[i];
+            w[2] += t->mmin[i];
+        }
+    }
+
+    /* One state. */
+    init(&one, "sex", NULL);
+    run_add(&one, t, 0, RUN_ROWS);
+    assert_int_equal(cs_agg_finish(&one, &err), CS_OK);
+    run_check(&one, t);
+    want_text = partial_text(&one);
+
+    /* Shards cut at random (some empty), merged unfinished into the
+     * first. */
+    {
+        int cut[RUN_SHARDS + 1];
+        cut[0] = 0;
+        cut[RUN_SHARDS] = RUN_ROWS;
+        for (int k = 1; k < RUN_SHARDS; k++) {
+            int c = (int)rnd(RUN_ROWS + 1), j = k;
+            while (j > 1 && cut[j - 1] > c) {
+                cut[j] = cut[j - 1];
+                j--;
+            }
+            cut[j] = c;
+        }
+        cut[2] = cut[1];                  /* an empty shard */
+        for (int k = 0; k < RUN_SHARDS; k++) {
+            init(&part[k], "sex", NULL);
+            run_add(&part[k], t, cut[k], cut[k + 1]);
+        }
+        for (int k = 1; k < RUN_SHARDS; k++)
+            assert_int_equal(cs_agg_merge(&part[0], &part[k], &err), CS_OK);
+        got_text = partial_text(&part[0]);
+        run_check(&part[0], t);
+        assert_string_equal(got_text, want_text);
+        free(got_text);
+        for (int k = 0; k < RUN_SHARDS; k++)
+            cs_agg_dispose(&part[k]);
+    }
+
+    /* A state written before it is finished, and one that is added to
+     * after it is written: read back, their counts. */
+    init(&part[0], "sex", NULL);
+    run_add(&part[0], t, 0, RUN_ROWS / 2);
+    cs_buf_init(&buf, 0);
+    assert_int_equal(cs_agg_write_partial(&part[0], &buf, &err), CS_OK);
+    cs_buf_dispose(&buf);
+    run_add(&part[0], t, RUN_ROWS / 2, RUN_ROWS);
+    cs_buf_init(&buf, 0);
+    assert_int_equal(cs_agg_write_partial(&part[0], &buf, &err), CS_OK);
+    assert_int_equal(cs_agg_read_partial(&back, "t.partial", buf.ptr, buf.len,
+                                         &err), CS_OK);
+    run_check(&back, t);
+    got_text = partial_text(&back);
+    assert_string_equal(got_text, want_text);
+    free(got_text);
+    cs_buf_dispose(&buf);
+    cs_agg_dispose(&back);
+    cs_agg_dispose(&part[0]);
+
+    free(want_text);
+    cs_agg_dispose(&one);
+    free(t);
+}
+
 /* A partial state over its buffer's cap fails with the cap as the
  * reason; with the cap at the state's length L it is whole, one byte
  * short and the append that crosses ends at L (the error sticks, so
@@ -892,6 +1105,9 @@ static void test_agg_merge_overflow(void **state)
         init(&b, NULL, NULL);
         add(&a, "00000000000000", 1, 1000, "", "");
         add(&b, "00000000000000", 1, 1000, "", "");
+        /* The cells hold every session once the state is finished (the
+         * wave factors' last run is pending till then). */
+        assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
         switch (k) {
         case 0: a.strata[0].cell[CS_F_HEAT][CS_AGG_UNEXPOSED].sessions = UINT64_MAX; break;
         case 1: a.strata[0].cell[CS_F_MEDICAL][CS_AGG_UNEXPOSED].cases = UINT64_MAX; break;
@@ -1280,6 +1496,8 @@ int main(void)
         cmocka_unit_test(test_agg_add),
         cmocka_unit_test(test_agg_too_many_levels),
         cmocka_unit_test(test_agg_merge_orders),
+        cmocka_unit_test(test_agg_factor_runs),
+        cmocka_unit_test(test_agg_patterns_all),
         cmocka_unit_test(test_agg_merge_refused),
         cmocka_unit_test(test_agg_partial_round_trip),
         cmocka_unit_test(test_agg_partial_errors),

@@ -234,6 +234,117 @@ static void test_cluster_interleaved(void **state)
     cs_clu_free(c);
 }
 
+/* The wave factors' part of the key, kept from the last session while
+ * they are the same (cluster.c's pack_key, through the accumulator):
+ * sessions whose wave factors (electrolyte on) change one at a time or
+ * all at once, or not for long runs, with the first four factors (and so
+ * the level) changing at every session, participants met again at random
+ * and one-session ones: the state's text is the entries the test sums
+ * from keys it packs itself. */
+typedef struct wave_row {
+    int p;
+    uint64_t key, y, m;
+} wave_row;
+
+static int cmp_wave_row(const void *x, const void *y)
+{
+    const wave_row *a = x, *b = y;
+    if (a->p != b->p)
+        return a->p < b->p ? -1 : 1;
+    return (a->key > b->key) - (a->key < b->key);
+}
+
+static void test_cluster_wave_key(void **state)
+{
+    enum { P = 300, S = 20000 };
+    static wave_row r[S];
+    static const signed char st[3] = { 0, 1, -1 };
+    signed char f[CS_F_N];
+    cs_error err = {0};
+    cs_rules rules;
+    cs_agg a;
+    cs_buf got, want;
+    uint64_t x = 7;
+    int p = 0;
+    char id[16];
+
+    (void)state;
+    memset(f, 0, sizeof f);
+    cs_rules_default(&rules);
+    assert_int_equal(cs_agg_init(&a, &rules, NULL, NULL, &err), CS_OK);
+    assert_int_equal(cs_agg_cluster(&a, &err), CS_OK);
+    for (int i = 0; i < S; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned u = (unsigned)(x >> 33);
+        /* Runs of a participant's sessions, some of one session. */
+        if (u % 16 == 0)
+            p = (int)((x >> 20) % P);
+        /* The wave factors: one changed, all changed, or none. */
+        if (u % 7 == 1)
+            f[CS_F_ELECTROLYTE + (x >> 40) % (CS_F_N - CS_F_ELECTROLYTE)] =
+                st[(x >> 44) % 3];
+        else if (u % 29 == 2)
+            for (int k = CS_F_ELECTROLYTE; k < CS_F_N; k++)
+                f[k] = st[(x >> (2 * k)) % 3];
+        for (int k = 0; k < CS_F_ELECTROLYTE; k++)
+            f[k] = st[(x >> (3 * k + 5)) % 3];
+        if ((x >> 50) % 3 == 0)           /* main factors all known */
+            for (int k = 0; k < CS_F_MAIN_N; k++)
+                f[k] &= 1;
+        unsigned level = 0;
+        for (int k = 0; k < CS_F_MAIN_N; k++)
+            if (f[k] < 0)
+                level = CS_CLU_NO_LEVEL;
+        int out = (int)((x >> 58) & 1);
+        uint64_t m = 1000 * (1 + (x >> 36) % 90);
+        snprintf(id, sizeof id, "W%03d", p);
+        assert_int_equal(cs_agg_add(&a, f, out, m, (cs_str){ "", 0 },
+                                    (cs_str){ "", 0 }, (cs_str){ id, 4 },
+                                    &err), CS_OK);
+        r[i].p = p;
+        r[i].key = (uint64_t)level << CS_CLU_LEVEL_SHIFT;
+        for (int k = 0; k < CS_F_N; k++)
+            r[i].key |= (uint64_t)(f[k] < 0 ? 3 : f[k]) << (2 * k);
+        r[i].y = (uint64_t)out;
+        r[i].m = m;
+    }
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+    qsort(r, S, sizeof r[0], cmp_wave_row);
+    cs_buf_init(&got, 0);
+    cs_buf_init(&want, 0);
+    assert_int_equal(cs_clu_write(a.clu, &got), CS_OK);
+    for (int i = 0; i < S;) {
+        if (i == 0 || r[i].p != r[i - 1].p)
+            cs_buf_printf(&want, "%sp :W%03d", i ? "\n" : "", r[i].p);
+        uint64_t n = 0, y = 0, m = 0;
+        int j = i;
+        for (; j < S && r[j].p == r[i].p && r[j].key == r[i].key; j++) {
+            n++;
+            y += r[j].y;
+            m += r[j].m;
+        }
+        cs_buf_putc(&want, ' ');
+        for (int k = 0; k < CS_F_N; k++)
+            cs_buf_putc(&want, "01?-"[(r[i].key >> (2 * k)) & 3]);
+        unsigned lv = (unsigned)(r[i].key >> CS_CLU_LEVEL_SHIFT);
+        if (lv == CS_CLU_NO_LEVEL)
+            cs_buf_puts(&want, "/-");
+        else
+            cs_buf_printf(&want, "/%u", lv);
+        cs_buf_printf(&want, ":%llu:%llu:%llu", (unsigned long long)n,
+                      (unsigned long long)y, (unsigned long long)m);
+        i = j;
+    }
+    cs_buf_putc(&want, '\n');
+    if (got.len != want.len || memcmp(got.ptr, want.ptr, want.len) != 0)
+        fail_msg("state:\n%.*s\nexpected:\n%.*s",
+                 (int)(got.len > 600 ? 600 : got.len), got.ptr,
+                 (int)(want.len > 600 ? 600 : want.len), want.ptr);
+    cs_buf_dispose(&got);
+    cs_buf_dispose(&want);
+    cs_agg_dispose(&a);
+}
+
 static void test_cluster_bad_lines(void **state)
 {
     static const struct { const char *line, *why; } bad[] = {
@@ -379,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_cluster_tiny),
         cmocka_unit_test(test_cluster_merge_by_session),
         cmocka_unit_test(test_cluster_interleaved),
+        cmocka_unit_test(test_cluster_wave_key),
         cmocka_unit_test(test_cluster_bad_lines),
         cmocka_unit_test(test_cluster_counts_32_bits),
         cmocka_unit_test(test_cluster_one_participant),

@@ -57,15 +57,22 @@ typedef struct cs_agg {
     char adjust[128];             /* adjustment column, "" = none */
     uint64_t rows;                /* tagged sessions read */
     uint64_t outcome_unknown;     /* left out: outcome unknown */
-    cs_agg_level *strata;         /* sorted by name after cs_agg_finish */
+    /* sorted by name after cs_agg_finish. The cells of the wave factors
+     * (electrolyte to the last medical factor) hold every session added
+     * once the state is finished, merged, written or reported: the last
+     * run of sessions that share them and a stratum is counted once, at
+     * the run's end (src/factors.c). */
+    cs_agg_level *strata;
     size_t nstrata;
     cs_agg_level *adj;            /* pattern tables per adjustment level */
     size_t nadj;
     char **inputs;                /* input names, sorted, distinct */
     size_t ninputs;
     size_t last_stratum, last_adj;/* lookup cache */
+    struct cs__factors_run *run;  /* "factors": the pending run */
     cs_clu *clu;                  /* per-participant sums; NULL = sessions
                                      are not clustered (--cluster none) */
+    cs_clu_wave clu_wave;         /* "cluster": the last session's key part */
     /* ---- dose-response and incidence over time (dose.h, period.h) ---- */
     cs_dose dose;
     cs_period period;
@@ -73,6 +80,12 @@ typedef struct cs_agg {
     struct cs_cal *cal;
     /* ---- which accumulators it holds: bit i = cs_acc_registry[i] ---- */
     unsigned have;
+    /* ---- their add functions, in registry order and NULL-terminated,
+     * for the accumulators of add_have: cs_agg_add_row makes the list
+     * again when that is not have (a list walked for every session, where
+     * the registry took a look-up of each bit's entry) ---- */
+    int (*add[CS_ACC_MAX + 1])(struct cs_agg *a, cs_acc_row *r, cs_error *err);
+    unsigned add_have;
     /* ---- the leaf states it is made of, sorted by id, distinct; none
      * in a state counted here and not yet written (it is then a leaf
      * of its own: its id is made when it is written) ---- */

@@ -30,6 +30,16 @@ typedef struct cs_clu cs_clu;
 #define CS_CLU_LEVEL_SHIFT (2 * CS_F_N)
 #define CS_CLU_NO_LEVEL 0x3ffu
 
+/* The "cluster" accumulator's cache of the key's part for the wave
+ * factors (electrolyte on), which sessions grouped by participant share
+ * for long runs: their flags, as the last session had them, and their
+ * packed states (no bits of the factors before them). known 0: none. */
+typedef struct cs_clu_wave {
+    int known;
+    signed char flags[CS_F_N - CS_F_ELECTROLYTE];
+    uint64_t bits;
+} cs_clu_wave;
+
 int cs_clu_create(cs_clu **out, cs_error *err);
 void cs_clu_free(cs_clu *c);
 
