@@ -74,6 +74,15 @@ struct cs_idset {
     uint64_t last_key;        /* the block of the previous numbered id */
     block *last;
     int numbered_last;        /* the last id added went to a block */
+    /* A numbered id whose last 8 bytes are digits, and the ids after it
+     * in a run: an id of the same length whose bytes before its last 8
+     * are these (and whose last 8 are digits) splits as it did, into the
+     * same family, with the number the same but for the last 8 digits. */
+    size_t run_len;           /* its length; SIZE_MAX when none */
+    uint64_t run_high;        /* its number less its last 8 digits */
+    uint64_t run_fam;         /* its family << 48 */
+    unsigned run_plen;        /* its text's length */
+    char run[PREFIX_MAX + DIGITS_MAX - 8];   /* its bytes but the last 8 */
 };
 
 /* Tables of millions of ids are touched at random, one cache line a row:
@@ -152,6 +161,7 @@ int cs_idset_create(cs_idset **out)
     *out = NULL;
     if (!s)
         return CS_ENOMEM;
+    s->run_len = SIZE_MAX;
     for (int i = 0; i < PARTS; i++) {
         s->p[i].cap = 64;
         if (!(s->p[i].t = table_alloc(s->p[i].cap, &s->p[i].mapped))) {
@@ -421,6 +431,26 @@ int cs_idset_add(cs_idset *s, cs_str id)
     uint64_t num;
     int rc;
 
+    if (CS_LITTLE_ENDIAN && id.len == s->run_len) {
+        /* The next id of a run ("S000000001", "S000000002", ...): its
+         * split and family are the run's, found without reading the id
+         * back to its text and comparing that with the family's. */
+        uint64_t w = cs__word_at(id.ptr + id.len - 8);
+        if (!cs__non_digits(w) && cs_bytes_eq(s->run, id.ptr, id.len - 8)) {
+            num = s->run_high + cs__eight_digits(w);
+            if (s->last && s->last_key == (s->run_fam | num / BLOCK_BITS) + 1) {
+                s->numbered_last = 1;
+                return set_bit(s, s->last, num);
+            }
+            plen = s->run_plen;
+            digits = (unsigned)(id.len - plen);
+            if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
+                s->numbered_last = rc >= 0;
+                return rc;
+            }
+            goto hashed;
+        }
+    }
     if (numbered(id, &plen, &digits, &num)) {
         /* The previous id's block, where add_numbered would find it
          * first, without the call. No block is made here, so its density
@@ -429,13 +459,26 @@ int cs_idset_add(cs_idset *s, cs_str id)
         if (s->last && s->last_key == (f << 48 | num / BLOCK_BITS) + 1 &&
             is_family(&s->fam[f], id.ptr, plen, digits)) {
             s->numbered_last = 1;
-            return set_bit(s, s->last, num);
-        }
-        if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
-            s->numbered_last = rc >= 0;
+            rc = set_bit(s, s->last, num);
+        } else if ((rc = add_numbered(s, id, plen, digits, num)) == 2) {
+            goto hashed;
+        } else if (rc < 0) {
+            s->numbered_last = 0;
             return rc;
         }
+        s->numbered_last = 1;
+        /* Its block is the last one now: a run may start here. */
+        if (CS_LITTLE_ENDIAN && digits >= 8) {
+            s->run_len = id.len;
+            s->run_high = num - cs__eight_digits(
+                cs__word_at(id.ptr + id.len - 8));
+            s->run_fam = (s->last_key - 1) >> 48 << 48;
+            s->run_plen = (unsigned)plen;
+            memcpy(s->run, id.ptr, id.len - 8);
+        }
+        return rc;
     }
+hashed:
     s->numbered_last = 0;
     fingerprint(id, &fp.a, &fp.b);
     return add_fingerprint(s, fp);

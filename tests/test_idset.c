@@ -267,6 +267,96 @@ static void test_idset_numbered(void **state)
     ref_free(ref);
 }
 
+/* Runs: ids of one text and digit count, mostly in sequence, as
+ * exercise files number their sessions, broken by repeats, jumps (over a
+ * block of 512, over the last 8 digits), and near misses of the same
+ * length: another text, a higher digit changed, a letter among the last
+ * 8 digits, a text that ends in digits. Texts up to 64 bytes and numbers
+ * of 8 to 19 digits; part way, scattered numbers stop the making of
+ * blocks, so that later runs go to the fingerprints. Each answer against
+ * the reference. */
+static void test_idset_runs(void **state)
+{
+    static const char *const pre[] = {
+        "S", "s", "", "run-", "S0", "P0000001-S", "x9",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "S\0"
+    };
+    ref_node **ref = calloc(REF_BUCKETS, sizeof *ref);
+    cs_idset *s = NULL;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    unsigned long distinct = 0, adds = 0;
+    char b[160];
+    (void)state;
+
+    assert_non_null(ref);
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (int round = 0; round < 3000; round++) {
+        size_t k = (size_t)(rnd(&x) % NELEM(pre));
+        const char *p = pre[k];
+        size_t plen = strlen(p) + (k == NELEM(pre) - 1);
+        int digits = 8 + (int)(rnd(&x) % 12);
+        uint64_t num = rnd(&x) % 3 == 0 ? 99999990 + rnd(&x) % 20
+                                         : rnd(&x) % 1000000000;
+        long len = 1 + (long)(rnd(&x) % 700);
+        for (long i = 0; i < len; i++) {
+            uint64_t r = rnd(&x) % 100;
+            size_t n;
+            cs_str id;
+            if (r < 80)
+                num++;
+            else if (r < 85)
+                ;                                     /* a repeat */
+            else if (r < 88)
+                num += 1 + rnd(&x) % 2000;            /* a jump */
+            else if (r < 90)
+                num -= num > 600 ? rnd(&x) % 600 : 0; /* back */
+            else if (r < 91)
+                num += 100000000;                     /* past the last 8 */
+            memcpy(b, p, plen);
+            n = plen + (size_t)snprintf(b + plen, sizeof b - plen, "%0*llu",
+                                        digits, (unsigned long long)num);
+            if (r >= 94) {
+                /* a near miss, of the same length */
+                size_t at = rnd(&x) % n;
+                switch (r) {
+                case 94: b[n - 1 - rnd(&x) % 8] = 'x'; break;
+                case 95: b[at] = b[at] == '1' ? '2' : '1'; break;
+                case 96: if (plen) b[0] ^= 0x20; break;
+                case 97: b[n - 8] = '/'; break;
+                default: b[at] = (char)('0' + rnd(&x) % 10); break;
+                }
+            }
+            if (round > 2000 && i % 50 == 0) {
+                /* scattered numbers of another text: blocks stop */
+                char c[40];
+                cs_str sc = { c, (size_t)snprintf(c, sizeof c, "Z%017llu",
+                    (unsigned long long)(rnd(&x) % 100000000000000000ULL)) };
+                int want = ref_add(ref, sc);
+                distinct += (unsigned long)want;
+                adds++;
+                if (cs_idset_add(s, sc) != want)
+                    fail_msg("id %.*s: expected %d", (int)sc.len, sc.ptr, want);
+            }
+            id = (cs_str){ b, n };
+            {
+                int want = ref_add(ref, id);
+                distinct += (unsigned long)want;
+                adds++;
+                if (cs_idset_add(s, id) != want)
+                    fail_msg("round %d, id %.*s: expected %d", round,
+                             (int)id.len, id.ptr, want);
+            }
+        }
+    }
+    print_message("%lu adds, %lu distinct, %zu bytes\n", adds, distinct,
+                  cs_idset_bytes(s));
+    assert_int_equal(cs_idset_count(s), distinct);
+    assert_true(distinct < adds);
+    cs_idset_free(s);
+    ref_free(ref);
+}
+
 /* Ids numbered in sequence cost about a bit each: 5 million in under
  * 2 MB (blocks of 512 ids are 64 bytes, plus their table and the family
  * list), where fingerprints would take 100 MB or more. */
@@ -368,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_idset_million),
         cmocka_unit_test(test_idset_interleaved),
         cmocka_unit_test(test_idset_numbered),
+        cmocka_unit_test(test_idset_runs),
         cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),
     };
