@@ -82,6 +82,8 @@ struct cs_idset {
     uint64_t run_high;        /* its number less its last 8 digits */
     uint64_t run_fam;         /* its family << 48 */
     unsigned run_plen;        /* its text's length */
+    uint64_t run_word, run_mask;  /* its first 8 bytes, those before the
+                                     last 8 of them */
     char run[PREFIX_MAX + DIGITS_MAX - 8];   /* its bytes but the last 8 */
 };
 
@@ -420,68 +422,84 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
 
 static int add_fingerprint(cs_idset *s, cs_idfp fp);
 
-/* In one call, without the fingerprint's prefetch: a numbered id goes
- * straight to its block (the cs_idfp of cs_idset_prepare would only
- * carry the split from one call to the other). */
-int cs_idset_add(cs_idset *s, cs_str id)
+/* An id that is not the next of the run, or whose block is not the
+ * last one: split it (unless the run split it, num then set), add it to
+ * its block or its fingerprint, and start a run at it when it can. */
+static __attribute__((noinline)) int add_split(cs_idset *s, cs_str id,
+                                               int of_run, uint64_t num)
 {
     cs_idfp fp = { 0, 0, NULL, 0 };
     size_t plen;
     unsigned digits;
-    uint64_t num;
     int rc;
 
-    if (CS_LITTLE_ENDIAN && id.len == s->run_len) {
-        /* The next id of a run ("S000000001", "S000000002", ...): its
-         * split and family are the run's, found without reading the id
-         * back to its text and comparing that with the family's. */
-        uint64_t w = cs__word_at(id.ptr + id.len - 8);
-        if (!cs__non_digits(w) && cs_bytes_eq(s->run, id.ptr, id.len - 8)) {
-            num = s->run_high + cs__eight_digits(w);
-            if (s->last && s->last_key == (s->run_fam | num / BLOCK_BITS) + 1) {
-                s->numbered_last = 1;
-                return set_bit(s, s->last, num);
-            }
-            plen = s->run_plen;
-            digits = (unsigned)(id.len - plen);
-            if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
-                s->numbered_last = rc >= 0;
-                return rc;
-            }
-            goto hashed;
+    if (of_run) {
+        plen = s->run_plen;
+        digits = (unsigned)(id.len - plen);
+        if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
+            s->numbered_last = rc >= 0;
+            return rc;
         }
-    }
-    if (numbered(id, &plen, &digits, &num)) {
+    } else if (numbered(id, &plen, &digits, &num)) {
         /* The previous id's block, where add_numbered would find it
          * first, without the call. No block is made here, so its density
          * check has nothing new to see. */
         uint64_t f = (s->last_key - 1) >> 48;
         if (s->last && s->last_key == (f << 48 | num / BLOCK_BITS) + 1 &&
             is_family(&s->fam[f], id.ptr, plen, digits)) {
-            s->numbered_last = 1;
             rc = set_bit(s, s->last, num);
-        } else if ((rc = add_numbered(s, id, plen, digits, num)) == 2) {
-            goto hashed;
-        } else if (rc < 0) {
+        } else if ((rc = add_numbered(s, id, plen, digits, num)) < 0) {
             s->numbered_last = 0;
             return rc;
         }
-        s->numbered_last = 1;
-        /* Its block is the last one now: a run may start here. */
-        if (CS_LITTLE_ENDIAN && digits >= 8) {
-            s->run_len = id.len;
-            s->run_high = num - cs__eight_digits(
-                cs__word_at(id.ptr + id.len - 8));
-            s->run_fam = (s->last_key - 1) >> 48 << 48;
-            s->run_plen = (unsigned)plen;
-            memcpy(s->run, id.ptr, id.len - 8);
+        if (rc != 2) {
+            s->numbered_last = 1;
+            /* Its block is the last one now: a run may start here. */
+            if (CS_LITTLE_ENDIAN && digits >= 8) {
+                size_t head = id.len - 8;
+                s->run_len = id.len;
+                s->run_high = num - cs__eight_digits(cs__word_at(
+                    id.ptr + head));
+                s->run_fam = (s->last_key - 1) >> 48 << 48;
+                s->run_plen = (unsigned)plen;
+                memcpy(s->run, id.ptr, head);
+                s->run_mask = head >= 8 ? ~(uint64_t)0 : cs__low_bytes(
+                    (unsigned)head);
+                s->run_word = cs__word_at(id.ptr) & s->run_mask;
+            }
+            return rc;
         }
-        return rc;
     }
-hashed:
     s->numbered_last = 0;
     fingerprint(id, &fp.a, &fp.b);
     return add_fingerprint(s, fp);
+}
+
+/* In one call, without the fingerprint's prefetch: a numbered id goes
+ * straight to its block (the cs_idfp of cs_idset_prepare would only
+ * carry the split from one call to the other). */
+int cs_idset_add(cs_idset *s, cs_str id)
+{
+    if (CS_LITTLE_ENDIAN && id.len == s->run_len) {
+        /* The next id of a run ("S000000001", "S000000002", ...): its
+         * split and family are the run's, found without reading the id
+         * back to its text and comparing that with the family's. Its
+         * first 8 bytes hold the bytes before its last 8 when there are
+         * at most 8 of them (it has at least 16 then). */
+        uint64_t w = cs__word_at(id.ptr + id.len - 8);
+        if (!cs__non_digits(w) &&
+            (id.len <= 16
+                 ? ((cs__word_at(id.ptr) & s->run_mask) == s->run_word)
+                 : cs_bytes_eq(s->run, id.ptr, id.len - 8))) {
+            uint64_t num = s->run_high + cs__eight_digits(w);
+            if (s->last && s->last_key == (s->run_fam | num / BLOCK_BITS) + 1) {
+                s->numbered_last = 1;
+                return set_bit(s, s->last, num);
+            }
+            return add_split(s, id, 1, num);
+        }
+    }
+    return add_split(s, id, 0, 0);
 }
 
 int cs_idset_numbered(const cs_idset *s) { return s->numbered_last; }
