@@ -209,7 +209,8 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         if (adjust)
             cs_tag_value(&av, ab, sizeof ab, adjust, s, rec, &ses, wv, &t);
         pid = cs_str_trim(rec->fields[pcol]);
-        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, err))) {
+        if (!(j = cs_handoff_next(ho, pid.len + bv.len + av.len, &off, &dst,
+                                  err))) {
             rc = err->code;
             broke = 1;
             break;
@@ -229,7 +230,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         j->rpe = (signed char)ses.intensity_rpe;
         j->outcome = t.outcome;
         memcpy(j->factor, t.factor, sizeof j->factor);
-        dst = cs_handoff_bytes(ho) + off;
         memcpy(dst, pid.ptr, pid.len);
         memcpy(dst + pid.len, bv.ptr, bv.len);
         memcpy(dst + pid.len + bv.len, av.ptr, av.len);

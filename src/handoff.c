@@ -148,12 +148,16 @@ static void submit(cs_handoff *h)
     h->fill = (h->fill + 1) % CS_HANDOFF_SLOTS;
 }
 
-void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
-                      cs_error *err)
+/* cs_handoff_next when the item's bytes do not fit in the slot's room:
+ * hand the slot over (threaded, when it holds items) or grow its
+ * buffer. */
+static __attribute__((noinline)) void *next_room(cs_handoff *h,
+                                                 size_t nbytes, size_t *off,
+                                                 char **bytes, cs_error *err)
 {
     slot *s = &h->s[h->fill];
 
-    if (h->threaded && s->n > 0 && nbytes > s->bcap - s->nbytes) {
+    if (h->threaded && s->n > 0) {
         submit(h);
         s = &h->s[h->fill];
     }
@@ -172,13 +176,23 @@ void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
         s->bcap = cap;
     }
     *off = s->nbytes;
+    *bytes = s->bytes + s->nbytes;
     h->pending_bytes = nbytes;
     return s->items + s->n * h->item_size;
 }
 
-char *cs_handoff_bytes(cs_handoff *h)
+void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
+                      char **bytes, cs_error *err)
 {
-    return h->s[h->fill].bytes;
+    slot *s = &h->s[h->fill];
+
+    /* Once an item: kept to what an item that fits needs. */
+    if (nbytes > s->bcap - s->nbytes)
+        return next_room(h, nbytes, off, bytes, err);
+    *off = s->nbytes;
+    *bytes = s->bytes + s->nbytes;
+    h->pending_bytes = nbytes;
+    return s->items + s->n * h->item_size;
 }
 
 static int failed(cs_handoff *h, cs_error *err)
@@ -195,37 +209,50 @@ static int failed(cs_handoff *h, cs_error *err)
     return f;
 }
 
+/* cs_handoff_put without a thread: the item is counted at once. */
+static __attribute__((noinline)) int put_now(cs_handoff *h, cs_error *err)
+{
+    slot *s = &h->s[h->fill];
+    int rc;
+
+    if (h->failed) {
+        if (err->code == CS_OK)
+            *err = h->cerr;
+        return h->cerr.code;
+    }
+    rc = h->fn(s->items, s->bytes, h->payload, &h->cerr);
+    s->nbytes = 0;
+    h->pending_bytes = 0;
+    if (rc < 0) {
+        h->failed = 1;
+        if (err->code == CS_OK)
+            *err = h->cerr;
+        return h->cerr.code;
+    }
+    if (h->cerr.code != CS_OK)    /* as the thread does: a clear start */
+        h->cerr = (cs_error){0};
+    return CS_OK;
+}
+
+/* cs_handoff_put on a full batch: hand it over, unless the thread failed. */
+static __attribute__((noinline)) int put_batch(cs_handoff *h, cs_error *err)
+{
+    if (failed(h, err))
+        return h->cerr.code;
+    submit(h);
+    return CS_OK;
+}
+
 int cs_handoff_put(cs_handoff *h, cs_error *err)
 {
     slot *s = &h->s[h->fill];
 
-    if (!h->threaded) {
-        int rc;
-        if (h->failed) {
-            if (err->code == CS_OK)
-                *err = h->cerr;
-            return h->cerr.code;
-        }
-        rc = h->fn(s->items, s->bytes, h->payload, &h->cerr);
-        s->nbytes = 0;
-        if (rc < 0) {
-            h->failed = 1;
-            if (err->code == CS_OK)
-                *err = h->cerr;
-            return h->cerr.code;
-        }
-        if (h->cerr.code != CS_OK)    /* as the thread does: a clear start */
-            h->cerr = (cs_error){0};
-        return CS_OK;
-    }
-    s->n++;
+    if (!h->threaded)
+        return put_now(h, err);
     s->nbytes += h->pending_bytes;
     h->pending_bytes = 0;
-    if (s->n == h->batch_items) {
-        if (failed(h, err))
-            return h->cerr.code;
-        submit(h);
-    }
+    if (++s->n == h->batch_items)
+        return put_batch(h, err);
     return CS_OK;
 }
 

@@ -55,12 +55,13 @@ static long put_all(cs_handoff *h, long n, cs_error *err)
     for (long i = 0; i < n; i++) {
         char buf[64];
         size_t len = text_of(buf, sizeof buf, i), off;
-        item *it = cs_handoff_next(h, len, &off, err);
+        char *dst;
+        item *it = cs_handoff_next(h, len, &off, &dst, err);
         assert_non_null(it);
         it->i = i;
         it->off = off;
         it->len = len;
-        memcpy(cs_handoff_bytes(h) + off, buf, len);
+        memcpy(dst, buf, len);
         if (cs_handoff_put(h, err) < 0)
             return i;
     }
@@ -113,13 +114,14 @@ static void big_item(void **state)
                                            check_big, &bad, &err), CS_OK);
         for (long i = 0; i < 5; i++) {
             size_t off;
-            item *it = cs_handoff_next(h, lens[i], &off, &err);
+            char *dst;
+            item *it = cs_handoff_next(h, lens[i], &off, &dst, &err);
             assert_non_null(it);
             it->i = i;
             it->off = off;
             it->len = lens[i];
             for (size_t k = 0; k < lens[i]; k++)
-                cs_handoff_bytes(h)[off + k] = (char)('a' + (i + (long)k) % 26);
+                dst[k] = (char)('a' + (i + (long)k) % 26);
             assert_int_equal(cs_handoff_put(h, &err), CS_OK);
         }
         assert_int_equal(cs_handoff_finish(h, &err), CS_OK);

@@ -36,12 +36,12 @@ typedef int (*cs_handoff_fn)(void *item, const char *bytes, void *payload,
 int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
                       size_t batch_items, size_t batch_bytes,
                       cs_handoff_fn fn, void *payload, cs_error *err);
-/* The next item to fill, with room for nbytes bytes at cs_handoff_bytes(h)
- * + *off; both valid until cs_handoff_put. NULL when out of memory (err
- * set). An item that is not put is not handed over. */
+/* The next item to fill, with room for nbytes bytes at *bytes, which is
+ * *off bytes into the batch's byte buffer (fn's bytes); all valid until
+ * cs_handoff_put. NULL when out of memory (err set). An item that is not
+ * put is not handed over. */
 void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
-                      cs_error *err);
-char *cs_handoff_bytes(cs_handoff *h);
+                      char **bytes, cs_error *err);
 /* Hand over the item filled since cs_handoff_next. CS_OK, or the first
  * error of fn (copied into err) once it has happened. */
 int cs_handoff_put(cs_handoff *h, cs_error *err);
