@@ -349,12 +349,18 @@ int cs_cal_add_session(cs_cal *c, double goal_lb_week, int outcome,
                        cs_error *err)
 {
     cs_cal_link *l;
+    uint64_t bits;
 
-    if (cs_goal_index(goal_lb_week) < 0)
-        return cs_error_set(err, CS_EDATA, "goal_lb_week %g is not one of "
-                            "the nine goals (-2 ... 2 in steps of 0.5)",
-                            goal_lb_week);
-    l = &c->link[cs_goal_direction(goal_lb_week)];
+    memcpy(&bits, &goal_lb_week, sizeof bits);
+    if (bits != c->last_goal_bits) {
+        if (cs_goal_index(goal_lb_week) < 0)
+            return cs_error_set(err, CS_EDATA, "goal_lb_week %g is not one "
+                                "of the nine goals (-2 ... 2 in steps of "
+                                "0.5)", goal_lb_week);
+        c->last_goal_bits = bits;
+        c->last_dir_less_1 = cs_goal_direction(goal_lb_week) - 1;
+    }
+    l = &c->link[c->last_dir_less_1 + 1];
     if (outcome < 0)
         l->unknown++;
     else {

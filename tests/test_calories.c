@@ -615,6 +615,66 @@ static void test_link(void **state)
     cs_cal_dispose(&c);
 }
 
+/* Sessions in runs of one goal and changing from goal to goal, valid
+ * or not (between the nine, -0, NaN, infinities, beyond 2): each counted
+ * under the direction of its goal's sign, each refused goal refused
+ * every time, against counts kept here. The first session comes with
+ * goal 0, the goal a zeroed state begins with. */
+static void test_link_runs(void **state)
+{
+    static const double goals[] = {
+        0, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, -0.0,
+        0.25, -2.5, 2.5, 3, 1e300, 0.1
+    };
+    cs_cal c;
+    cs_error err = {0};
+    uint64_t sessions[3] = {0}, cases[3] = {0}, unknown[3] = {0};
+    uint64_t x = 12345, refused = 0, want_refused = 0;
+    double g = 0;
+
+    (void)state;
+    assert_int_equal(cs_cal_init(&c, CS_CAL_BY_SEX, &err), CS_OK);
+    for (int i = 0; i < 20000; i++) {
+        int out, rc, valid, dir;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((x >> 60) < 3 || i == 0) {     /* a new goal now and then */
+            unsigned k = (unsigned)(x >> 33) % (sizeof goals / sizeof *goals + 3);
+            g = k < sizeof goals / sizeof *goals ? goals[k]
+              : k == sizeof goals / sizeof *goals ? NAN
+              : k == sizeof goals / sizeof *goals + 1 ? INFINITY : -INFINITY;
+            if (i == 0)
+                g = 0;
+        }
+        out = (int)((x >> 40) % 3) - 1;
+        /* valid: twice the goal a whole number from -4 to 4 */
+        valid = g == g && g >= -2 && g <= 2 && 2 * g == (double)(int)(2 * g);
+        dir = g < 0 ? 0 : g > 0 ? 2 : 1;
+        rc = cs_cal_add_session(&c, g, out, &err);
+        if (!valid) {
+            want_refused++;
+            refused += rc == CS_EDATA;
+            cs_error_clear(&err);
+            continue;
+        }
+        assert_int_equal(rc, CS_OK);
+        if (out < 0) {
+            unknown[dir]++;
+        } else {
+            sessions[dir]++;
+            cases[dir] += out > 0;
+        }
+    }
+    assert_true(want_refused > 1000);
+    assert_int_equal(refused, want_refused);
+    for (int d = 0; d < 3; d++) {
+        assert_true(sessions[d] > 1000);
+        assert_int_equal(c.link[d].sessions, sessions[d]);
+        assert_int_equal(c.link[d].cases, cases[d]);
+        assert_int_equal(c.link[d].unknown, unknown[d]);
+    }
+    cs_cal_dispose(&c);
+}
+
 /* ---- the report ---------------------------------------------------------- */
 
 /* A report over its buffer's cap fails with the cap as the reason, in
@@ -877,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_merge_refused),
         cmocka_unit_test(test_merge_outcome),
         cmocka_unit_test(test_link),
+        cmocka_unit_test(test_link_runs),
         cmocka_unit_test(test_render_bins),
         cmocka_unit_test(test_render_cap),
         cmocka_unit_test(test_read_partial_errors),

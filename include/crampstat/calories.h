@@ -130,6 +130,11 @@ typedef struct cs_cal {
     uint64_t participants;
     cs_cal_group group[CS_CAL_GROUPS_MAX];
     cs_cal_link link[CS_CAL_DIR_N];  /* by cs_goal_direction */
+    /* The last goal a session was counted with (its bits) and its
+     * direction less 1: sessions come in runs of one participant's goal.
+     * All-zero, as memset leaves it, is the goal 0 and its direction. */
+    uint64_t last_goal_bits;
+    int last_dir_less_1;
 } cs_cal;
 
 #define CS_CAL_OUTCOME_UNKNOWN (-1)
