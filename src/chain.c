@@ -257,8 +257,10 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         j->outcome = t.outcome;
         memcpy(j->factor, t.factor, sizeof j->factor);
         copy_short(dst, pid.ptr, pid.len);
-        copy_short(dst + pid.len, bv.ptr, bv.len);
-        copy_short(dst + pid.len + bv.len, av.ptr, av.len);
+        if (bv.len | av.len) {   /* without --by and --adjust, both empty */
+            copy_short(dst + pid.len, bv.ptr, bv.len);
+            copy_short(dst + pid.len + bv.len, av.ptr, av.len);
+        }
         if ((rc = cs_handoff_put(ho, err)) < 0) {
             broke = 1;
             break;

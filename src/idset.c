@@ -82,8 +82,9 @@ struct cs_idset {
     uint64_t run_high;        /* its number less its last 8 digits */
     uint64_t run_fam;         /* its family << 48 */
     unsigned run_plen;        /* its text's length */
-    uint64_t run_word, run_mask;  /* its first 8 bytes, those before the
-                                     last 8 of them */
+    uint64_t run_word, run_mask;  /* when it is 8 to 16 bytes long: its
+                                     first 8, masked to those before its
+                                     last 8 */
     char run[PREFIX_MAX + DIGITS_MAX - 8];   /* its bytes but the last 8 */
 };
 
