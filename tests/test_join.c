@@ -629,6 +629,69 @@ static void test_join_many_grouped(void **state)
     join_many(1);
 }
 
+/* ---- cs_join_session's cursor test against cs_survey_find ------------- */
+
+/* Ids of every length from 1 to 24 (both sides of the 16 bytes the
+ * inline comparison takes), some differing only in their last byte or
+ * only in their first, three waves each; sessions in runs of one
+ * participant on random days. cs_join_session's answer (all have waves:
+ * no reject, so no ingest is needed) is cs_survey_find's. */
+static void test_join_session_cursor(void **state)
+{
+    enum { NP = 48 };
+    static const int wave_days[3] = { 19700, 19800, 19900 };
+    char ids[NP][32], *text, *path;
+    size_t cap = 64 * 1024, len = 0;
+    cs_survey *s = NULL;
+    cs_error err = {0};
+    cs_survey_cursor cur = { 0 };
+    uint64_t x = 88172645463325252ULL;
+    int p = 0;
+
+    (void)state;
+    text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)sprintf(text, "%s", HEADER);
+    for (int i = 0; i < NP; i++) {
+        int n = i % 24 + 1;
+        memset(ids[i], 'P', (size_t)n);
+        ids[i][n] = '\0';
+        if (i >= 24)
+            ids[i][i % 2 ? n - 1 : 0] = 'Q';   /* last or first byte */
+        for (int k = 0; k < 3; k++) {
+            char date[16];
+            cs_fmt_date(date, sizeof date, wave_days[k]);
+            len += (size_t)snprintf(text + len, cap - len,
+                "%s,%s,M,%d,5,10,170,active,trained,no,no,,0,900,2500\n",
+                ids[i], date, 20 + k);
+        }
+    }
+    path = write_file("cursor.csv", text);
+    free(text);
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_survey_participants(s), NP);
+    for (int q = 0; q < 100000; q++) {
+        cs_session ses;
+        const cs_wave *want, *got;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (x % 4 == 0)
+            p = (int)(x / 4 % NP);
+        memset(&ses, 0, sizeof ses);
+        ses.participant_id = (cs_str){ ids[p], strlen(ids[p]) };
+        ses.day = 19650 + (int32_t)(x / 256 % 300);
+        want = cs_survey_find(s, ses.participant_id, ses.day);
+        got = cs_join_session(s, &cur, NULL, NULL, &ses, NULL);
+        assert_non_null(want);
+        if (got != want)
+            fail_msg("%s on day %d: another wave", ids[p], (int)ses.day);
+    }
+    cs_survey_free(s);
+    remove_file(path);
+}
+
 /* ---- cs_writer_line, the row join writes, against the general calls --- */
 
 /* Rows written to a file through w's calls, read back (NUL-terminated). */
@@ -717,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_join_many),
         cmocka_unit_test(test_join_many_grouped),
         cmocka_unit_test(test_join_writer_line),
+        cmocka_unit_test(test_join_session_cursor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
