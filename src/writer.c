@@ -138,6 +138,19 @@ void cs__writer_plain_slow(cs_writer *w, const char *p, size_t n)
     plain_flush(w, p, n);
 }
 
+void cs__writer_line_slow(cs_writer *w, const char *p, size_t n,
+                          const char *tail, size_t tn)
+{
+    /* The row's cells (after a separator when the row has some already,
+     * as cs_writer_cells), then the tail with its newline. */
+    if (w->more || n > 0)
+        sep(w);
+    if (n > 0)          /* p may be NULL then, which memcpy must not get */
+        put(w, p, n);
+    put(w, tail, tn);
+    w->more = 0;
+}
+
 void cs__writer_field_slow(cs_writer *w, const char *p, size_t n)
 {
     int quote = 0;

@@ -680,6 +680,24 @@ static void test_goal_index(void **state)
         assert_int_equal(cs_goal_index(goal_index_cases[i].lb),
                          goal_index_cases[i].idx);
     }
+    /* The test of a whole number by truncation against floor's, on every
+     * 1/64 from -6 to 6, its neighbours a step of the double away, and
+     * the edges of the range. */
+    for (int k = -6 * 64; k <= 6 * 64; k++) {
+        double v = k / 64.0;
+        double near[3] = { v, nextafter(v, -INFINITY), nextafter(v, INFINITY) };
+        for (int n = 0; n < 3; n++) {
+            double lb = near[n], twice = 2.0 * lb;
+            int want = !(twice >= -4.0 && twice <= 4.0) ||
+                       twice != floor(twice) ? -1 : (int)(4.0 - twice);
+            assert_int_equal(cs_goal_index(lb), want);
+        }
+    }
+    assert_int_equal(cs_goal_index(2.0), 0);
+    assert_int_equal(cs_goal_index(-2.0), 8);
+    assert_int_equal(cs_goal_index(nextafter(2.0, 3.0)), -1);
+    assert_int_equal(cs_goal_index(1e300), -1);
+    assert_int_equal(cs_goal_index(-1e-300), -1);
     /* Direction is by sign, for any number. */
     assert_int_equal(cs_goal_direction(-0.25), 0);
     assert_int_equal(cs_goal_direction(-0.0), 1);

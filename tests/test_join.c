@@ -18,6 +18,7 @@
 #include <crampstat/ingest.h>
 #include <crampstat/join.h>
 #include <crampstat/value.h>
+#include <crampstat/writer.h>
 
 #define HEADER "participant_id,survey_date,sex,age_years,height_ft,height_in," \
                "weight_lb,activity_level,conditioning,seasonal_sport," \
@@ -628,6 +629,144 @@ static void test_join_many_grouped(void **state)
     join_many(1);
 }
 
+/* ---- cs_join_session's cursor test against cs_survey_find ------------- */
+
+/* Ids of every length from 1 to 24 (both sides of the 16 bytes the
+ * inline comparison takes), some differing only in their last byte or
+ * only in their first, three waves each; sessions in runs of one
+ * participant on random days. cs_join_session's answer (all have waves:
+ * no reject, so no ingest is needed) is cs_survey_find's. */
+static void test_join_session_cursor(void **state)
+{
+    enum { NP = 48 };
+    static const int wave_days[3] = { 19700, 19800, 19900 };
+    char ids[NP][32], *text, *path;
+    size_t cap = 64 * 1024, len = 0;
+    cs_survey *s = NULL;
+    cs_error err = {0};
+    cs_survey_cursor cur = { 0 };
+    uint64_t x = 88172645463325252ULL;
+    int p = 0;
+
+    (void)state;
+    text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)sprintf(text, "%s", HEADER);
+    for (int i = 0; i < NP; i++) {
+        int n = i % 24 + 1;
+        memset(ids[i], 'P', (size_t)n);
+        ids[i][n] = '\0';
+        if (i >= 24)
+            ids[i][i % 2 ? n - 1 : 0] = 'Q';   /* last or first byte */
+        for (int k = 0; k < 3; k++) {
+            char date[16];
+            cs_fmt_date(date, sizeof date, wave_days[k]);
+            len += (size_t)snprintf(text + len, cap - len,
+                "%s,%s,M,%d,5,10,170,active,trained,no,no,,0,900,2500\n",
+                ids[i], date, 20 + k);
+        }
+    }
+    path = write_file("cursor.csv", text);
+    free(text);
+    assert_int_equal(cs_survey_load(&s, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_survey_participants(s), NP);
+    for (int q = 0; q < 100000; q++) {
+        cs_session ses;
+        const cs_wave *want, *got;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (x % 4 == 0)
+            p = (int)(x / 4 % NP);
+        memset(&ses, 0, sizeof ses);
+        ses.participant_id = (cs_str){ ids[p], strlen(ids[p]) };
+        ses.day = 19650 + (int32_t)(x / 256 % 300);
+        want = cs_survey_find(s, ses.participant_id, ses.day);
+        got = cs_join_session(s, &cur, NULL, NULL, &ses, NULL);
+        assert_non_null(want);
+        if (got != want)
+            fail_msg("%s on day %d: another wave", ids[p], (int)ses.day);
+    }
+    cs_survey_free(s);
+    remove_file(path);
+}
+
+/* ---- cs_writer_line, the row join writes, against the general calls --- */
+
+/* Rows written to a file through w's calls, read back (NUL-terminated). */
+static char *rows_via(int line, size_t *len)
+{
+    char *path = write_file("rows.csv", "");
+    FILE *f = fopen(path, "r+b");
+    cs_writer *w;
+    cs_error err = {0};
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(cs_writer_open_fd(&w, fileno(f), "rows", NULL, &err),
+                     CS_OK);
+    /* Cells of every length around the block size and the buffer's, so
+     * that rows straddle each flush, and tails from 2 to 181 bytes (each
+     * size class of cs__writer_copy_row). */
+    for (unsigned i = 0; i < 20000; i++) {
+        size_t nc = i % 7 == 0 ? 0 : (i * 37u) % 280 + 1;
+        size_t tn = 2 + (i * 13u) % 180;
+        /* Of their exact sizes, so that ASan sees a read past either. */
+        char *cells = nc ? malloc(nc) : NULL, *tail = malloc(tn);
+
+        assert_true(!nc || cells);
+        assert_non_null(tail);
+        for (size_t k = 0; k < nc; k++)
+            cells[k] = (char)('a' + (i + k) % 26);
+        if (nc > 3)
+            cells[nc / 2] = ',';    /* cells, not one field: never quoted */
+        tail[0] = ',';
+        for (size_t k = 1; k + 1 < tn; k++)
+            tail[k] = (char)('A' + (i * 3 + k) % 26);
+        tail[tn - 1] = '\n';
+        if (i % 11 == 5)    /* a row already begun: the slow path */
+            cs_writer_plain(w, "x", 1);
+        if (line) {
+            cs_writer_line(w, cells, nc, tail, tn);
+        } else {
+            cs_writer_cells(w, cells, nc);
+            cs_writer_plain(w, tail + 1, tn - 2);
+            cs_writer_end_row(w);
+        }
+        free(cells);
+        free(tail);
+    }
+    assert_int_equal(cs_writer_close(w, &err), CS_OK);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    remove_file(path);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void test_join_writer_line(void **state)
+{
+    size_t na, nb;
+    char *a, *b;
+
+    (void)state;
+    a = rows_via(1, &na);
+    b = rows_via(0, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),
         cmocka_unit_test(test_join_many_grouped),
+        cmocka_unit_test(test_join_writer_line),
+        cmocka_unit_test(test_join_session_cursor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1228,6 +1228,57 @@ static void test_tag_write_cells(void **state)
     cs_buf_dispose(&b);
 }
 
+/* The session's four factors written from the table made once (comma
+ * writers) give the cells written one at a time (any other separator),
+ * for every value each takes. */
+static void test_tag_write_session_factors(void **state)
+{
+    cs_write_opts tsv = { '\t', 0 };
+    cs_tagged t;
+    cs_tag_text wa, wb;
+    cs_buf a, b;
+    FILE *fa, *fb;
+    cs_writer *w1, *w2;
+
+    (void)state;
+    memset(&t, 0, sizeof t);
+    t.height_cm = 165.1;
+    t.weight_kg = 70;
+    t.exposure_h = 0.75;
+    t.heat_index_c = 20.5;
+    t.fluid_ml_per_h = 400;
+    t.age_band = CS_AGE_30_44;
+    cs_buf_init(&a, 0);
+    cs_buf_init(&b, 0);
+    w1 = open_tmp(&fa, NULL);
+    w2 = open_tmp(&fb, &tsv);
+    for (int k = 0; k < 81 * 3; k++) {
+        for (int j = 0, x = k; j < CS_F_ELECTROLYTE; j++, x /= 3)
+            t.factor[j] = (signed char)(x % 3 - 1);
+        t.outcome = (signed char)(k / 81 - 1);
+        for (int j = CS_F_ELECTROLYTE; j < CS_F_N; j++)
+            t.factor[j] = (signed char)((k + j) % 3 - 1);
+        cs_tag_wave_text(&wa, &t, ',');
+        cs_tag_wave_text(&wb, &t, '\t');
+        cs_tag_write_text(w1, &t, &wa);
+        cs_writer_end_row(w1);
+        cs_tag_write_text(w2, &t, &wb);
+        cs_writer_end_row(w2);
+    }
+    close_tmp(fa, w1, &a);
+    close_tmp(fb, w2, &b);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.ptr[i] == '\t')
+            b.ptr[i] = ',';
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.ptr, b.ptr, a.len);
+    /* And one row by hand: fatigue 1, tightness unknown, heat 0,
+     * dehydration 1. */
+    assert_non_null(strstr(a.ptr, ",30-44,1,,0,1,"));
+    cs_buf_dispose(&a);
+    cs_buf_dispose(&b);
+}
+
 /* The wave's cells formatted once (cs_tag_wave_text) and a row written
  * with them give what cs_tag_write gives, for sessions that differ in
  * every session value, and also when the text was made for another
@@ -1709,6 +1760,7 @@ int main(void)
         cmocka_unit_test(test_writer_numbers),
         cmocka_unit_test(test_tag_write_cells),
         cmocka_unit_test(test_tag_write_text),
+        cmocka_unit_test(test_tag_write_session_factors),
         cmocka_unit_test(test_tag_fmt_d),
 #ifdef __SSE2__
         cmocka_unit_test(test_sse2_text16),

@@ -164,6 +164,47 @@ static inline void cs_writer_cells(cs_writer *w, const char *p, size_t n)
     cs__writer_plain_slow(w, p, n);
 }
 
+/* n bytes from s to d (not overlapping) as cs__writer_copy does, for
+ * n <= 128 (a row's worth of cells) without a call to memcpy; memcpy
+ * beyond. */
+static inline void cs__writer_copy_row(char *d, const char *s, size_t n)
+{
+    if (n > 128) {
+        __builtin_memcpy(d, s, n);
+    } else if (n > 64) {
+        __builtin_memcpy(d, s, 64);
+        __builtin_memcpy(d + n - 64, s + n - 64, 64);
+    } else if (n > CS_WRITER_SHORT) {
+        __builtin_memcpy(d, s, 32);
+        __builtin_memcpy(d + n - 32, s + n - 32, 32);
+    } else {
+        cs__writer_copy(d, s, n);
+    }
+}
+
+void cs__writer_line_slow(cs_writer *w, const char *p, size_t n,
+                          const char *tail, size_t tn);
+
+/* A whole row: n bytes of cells at p, as cs_writer_cells takes them,
+ * then tail, the rest of the row as it goes out (a separator and more
+ * cells, no quoting) ending in its newline; as cs_writer_cells (p), then
+ * cs_writer_raw (tail), at the start of a row. For join, whose rows are
+ * a session's cells and a tail that the wave's sessions share: two
+ * copies and no call. */
+static inline void cs_writer_line(cs_writer *w, const char *p, size_t n,
+                                  const char *tail, size_t tn)
+{
+    if (!w->more && n + tn < CS_WRITER_BUF - w->len) {
+        char *d = w->buf + w->len;
+
+        cs__writer_copy_row(d, p, n);
+        cs__writer_copy_row(d + n, tail, tn);
+        w->len = (size_t)(d + n + tn - w->buf);
+        return;
+    }
+    cs__writer_line_slow(w, p, n, tail, tn);
+}
+
 /* May text already written as CSV cells with separator sep go out through
  * cs_writer_cells unchanged? Not under --safe-csv, nor to TSV. */
 static inline int cs_writer_copies(const cs_writer *w, char sep)

@@ -50,6 +50,39 @@ static const cli_command command = {
     "join", help_head, options, 22, help_tail, 0
 };
 
+/* The cursor's wave when it is this session's: what cs_join_session
+ * finds first, told here without the call (the cursor's wave is of its
+ * participant, whose id the wave points at); NULL when the session is
+ * for cs_join_session. */
+static inline const cs_wave *cursor_wave(const cs_survey_cursor *cur,
+                                         const cs_session *ses)
+{
+    const cs_wave *w = cur->wave;
+
+    return cur->part && w &&
+           w->participant_id.len == ses->participant_id.len &&
+           cs_bytes_eq(w->participant_id.ptr, ses->participant_id.ptr,
+                       ses->participant_id.len) &&
+           (uint32_t)ses->day - (uint32_t)cur->first <=
+           (uint32_t)cur->last - (uint32_t)cur->first
+           ? w : NULL;
+}
+
+/* The rest of a row after its session cells, for every session of wave
+ * wv: the separator, the wave's text and the newline. */
+static int make_tail(cs_buf *b, cs_survey *sv, const cs_wave *wv, char sep)
+{
+    cs_str t = cs_survey_wave_text(sv, wv);
+
+    if (!t.ptr)
+        return CS_ENOMEM;
+    cs_buf_reset(b);
+    if (cs_buf_putc(b, sep) < 0 || cs_buf_append(b, t.ptr, t.len) < 0 ||
+        cs_buf_putc(b, '\n') < 0)
+        return CS_ENOMEM;
+    return CS_OK;
+}
+
 int cmd_join(int argc, char **argv)
 {
     cli_parser parser;
@@ -60,6 +93,8 @@ int cmd_join(int argc, char **argv)
     cs_ingest *in = NULL;
     cli_output out = {0};
     cs_write_opts wo = {0};
+    cs_buf tail;
+    const cs_wave *tail_wave;
     const char *survey = NULL, *rejects = NULL, *output = NULL;
     char *stdin_only[] = { "-" };
     char **files;
@@ -85,6 +120,7 @@ int cmd_join(int argc, char **argv)
     nfiles = optind < argc ? argc - optind : 1;
     if ((opt = cli_check_files("join", rejects, output, survey, files, nfiles)))
         return opt;
+    cs_buf_init(&tail, 0);
 
     if (cs_rejlog_open(&rej, rejects, &err) < 0 ||
         cs_survey_load(&sv, survey, rej, &err) < 0)
@@ -128,17 +164,31 @@ int cmd_join(int argc, char **argv)
             cs_writer_end_row(out.w);
         }
         cs_survey_cursor cur = { 0 };
+        /* Rows whose session cells are copied as they came and that have
+         * no extra columns are those cells and the tail: one copy each. */
+        int lines = cs_writer_copies(out.w, ',') && cs_schema_n_extra(s) == 0;
+        tail_wave = NULL;
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
-            const cs_wave *wv = cs_join_session(sv, &cur, in, rec, &ses, rej);
-            if (!wv)
+            const cs_wave *wv = cursor_wave(&cur, &ses);
+            if (!wv && !(wv = cs_join_session(sv, &cur, in, rec, &ses, rej)))
                 continue;
-            cs_str t = cs_survey_wave_text(sv, wv);
-            if (!t.ptr) {
-                cs_error_set(&err, CS_ENOMEM, "out of memory");
-                goto done;
+            if (wv != tail_wave) {
+                if (make_tail(&tail, sv, wv, cs_writer_separator(out.w)) < 0) {
+                    cs_error_set(&err, CS_ENOMEM, "out of memory");
+                    goto done;
+                }
+                tail_wave = wv;
+            }
+            if (lines && ses.canon_cells == CS_EX_ALL_CANON) {
+                const cs_str *fc = rec->fields;
+                const cs_str *z = &fc[CS_EX_NCOLS - 1];
+                cs_writer_line(out.w, fc[0].ptr,
+                               (size_t)(z->ptr + z->len - fc[0].ptr),
+                               tail.ptr, tail.len);
+                continue;
             }
             cs_schema_write_session_cols(s, out.w, rec, &ses);
-            cs_writer_plain(out.w, t.ptr, t.len);
+            cs_writer_plain(out.w, tail.ptr + 1, tail.len - 2);
             cs_schema_write_extra(s, out.w, rec);
             cs_writer_end_row(out.w);
         }
@@ -164,5 +214,6 @@ done:
     cs_ingest_free(in);
     cs_idset_free(ids);
     cs_survey_free(sv);
+    cs_buf_dispose(&tail);
     return cli_report("join", &err);
 }
