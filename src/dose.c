@@ -373,14 +373,10 @@ static int flush(cs_dose_people *t)
     return 0;
 }
 
-/* flush, its failure as an error: out of memory, or the participant
- * whose counts it settles past 32 bits (as cluster.c words it). */
-static int settle(cs_dose_people *t, cs_error *err)
+/* flush's failure rc as an error: out of memory, or participant id's
+ * counts past 32 bits (as cluster.c words it). */
+static int settle_rc(cs_str id, int rc, cs_error *err)
 {
-    const person *p = t && t->cur ? &t->p[t->cur - 1] : NULL;
-    cs_str id = p ? (cs_str){ p->id, p->id_len } : (cs_str){ "", 0 };
-    int rc = flush(t);
-
     if (rc == -1)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (rc == -2)
@@ -389,6 +385,20 @@ static int settle(cs_dose_people *t, cs_error *err)
                             "overflows 32 bits",
                             (int)(id.len > 64 ? 64 : id.len), id.ptr);
     return CS_OK;
+}
+
+/* The id of t's current participant, for settle_rc. */
+static cs_str cur_id(const cs_dose_people *t)
+{
+    const person *p = t && t->cur ? &t->p[t->cur - 1] : NULL;
+    return p ? (cs_str){ p->id, p->id_len } : (cs_str){ "", 0 };
+}
+
+/* flush, its failure as an error. */
+static int settle(cs_dose_people *t, cs_error *err)
+{
+    cs_str id = cur_id(t);
+    return settle_rc(id, flush(t), err);
 }
 
 /* The bands' sessions and cases, as the live participant's start. */
@@ -445,18 +455,82 @@ static void catch_up(const cs_dose *d)
     }
 }
 
+/* catch_up and flush in one, for the usual participant: live, with
+ * more than one session, no block yet (met for the first time) and
+ * nothing pending. Its entries are the bands' counts less the snapshot,
+ * written straight to the pool in key order, as flush would write them
+ * from the pending counts; 1 when done so (or failed as flush fails:
+ * -1, -2), 0 when the participant is not such and nothing was done. */
+static int catch_up_new(const cs_dose *d)
+{
+    cs_dose_people *t = d->people;
+    unsigned char key[NKEYS];
+    uint64_t dn[NKEYS], dy[NKEYS];
+    size_t k = 0;
+    person *p;
+    unsigned char *q;
+    int over = 0;
+
+    if (!t || !t->live || !t->many || !t->cur || t->p[t->cur - 1].len)
+        return 0;
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        if (t->touched[w])
+            return 0;
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_exp *x = &d->e[e];
+        for (int b = 0; b < x->cuts.n; b++) {
+            unsigned kk = (unsigned)(e * 16 + b);
+            uint64_t n = x->band[b].sessions, y = x->band[b].cases;
+            if (n != t->snap[kk].n) {
+                key[k] = (unsigned char)kk;
+                dn[k] = n - t->snap[kk].n;
+                dy[k] = y - t->snap[kk].y;
+                over |= dn[k] > UINT32_MAX;     /* dy <= dn */
+                k++;
+            }
+            t->snap[kk].n = n;
+            t->snap[kk].y = y;
+        }
+    }
+    if (over) {
+        drop(t);
+        return -2;
+    }
+    if (k) {
+        if (pool_room(t, k * ENTRY_MAX) < 0) {
+            drop(t);
+            return -1;
+        }
+        p = &t->p[t->cur - 1];
+        q = t->pool + t->used;
+        for (size_t i = 0; i < k; i++)
+            q = put_entry(q, key[i], (uint32_t)dn[i], (uint32_t)dy[i]);
+        p->off = t->used;
+        p->len = (uint32_t)(q - (t->pool + t->used));
+        t->used += p->len;
+    }
+    t->cur = 0;
+    t->cur_len = SIZE_MAX;
+    t->live = 0;
+    return 1;
+}
+
 /* flush and settle of d's participants, the live one's sessions caught
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
 {
+    int rc = catch_up_new(d);
+
+    if (rc)
+        return rc < 0 ? rc : 0;
     catch_up(d);
     return flush(d->people);
 }
 
 static int settle_d(const cs_dose *d, cs_error *err)
 {
-    catch_up(d);
-    return settle(d->people, err);
+    cs_str id = cur_id(d->people);
+    return settle_rc(id, flush_d(d), err);
 }
 
 static void people_free(cs_dose_people *t)
