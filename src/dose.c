@@ -243,15 +243,13 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     return t->n;
 }
 
-/* Room for more bytes at the pool's end: the pool grows, or is compacted
- * (the blocks copied in participant order) when holes are at least half
- * of it. */
-static int pool_room(cs_dose_people *t, size_t more)
+/* pool_room when the pool is full: it grows, or is compacted (the
+ * blocks copied in participant order) when holes are at least half of
+ * it. */
+static __attribute__((noinline)) int pool_grow(cs_dose_people *t, size_t more)
 {
     size_t need = t->used + more;
 
-    if (need <= t->cape)
-        return 0;
     if (need < t->used)
         return -1;
     if (t->holes && t->holes >= t->used / 2) {
@@ -284,6 +282,15 @@ static int pool_room(cs_dose_people *t, size_t more)
     t->pool = np;
     t->cape = cap;
     return 0;
+}
+
+/* Room for more bytes at the pool's end (pool_grow when there is
+ * none), inline in both writers of blocks. */
+static inline int pool_room(cs_dose_people *t, size_t more)
+{
+    size_t need = t->used + more;
+
+    return need <= t->cape ? 0 : pool_grow(t, more);
 }
 
 /* Forgets the pending counts (after an error). */
@@ -415,7 +422,7 @@ static void snapshot(const cs_dose *d)
     }
 }
 
-static inline unsigned band_within(const cs_dose_cuts *c, double v);
+static inline unsigned band_fast(const cs_dose_exp *x, double v);
 
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
@@ -430,11 +437,11 @@ static void catch_up(const cs_dose *d)
         /* One session: its bands, as cs_dose_add found them, moved by
          * one session and its outcome, and no other. */
         for (int e = 0; e < CS_DOSE_N; e++) {
-            const cs_dose_cuts *c = &d->e[e].cuts;
+            const cs_dose_exp *x = &d->e[e];
             double ve = t->v1[e];
-            if (!(ve >= c->cut[0]))
+            if (!(ve >= x->cuts.cut[0]))
                 continue;
-            unsigned key = (unsigned)e * 16 + band_within(c, ve);
+            unsigned key = (unsigned)e * 16 + band_fast(x, ve);
             pend(t, key, 1, t->y1);
             t->snap[key].n++;
             t->snap[key].y += t->y1;
@@ -455,13 +462,26 @@ static void catch_up(const cs_dose *d)
     }
 }
 
-/* catch_up and flush in one, for the usual participant: live, with
- * more than one session, no block yet (met for the first time) and
- * nothing pending. Its entries are the bands' counts less the snapshot,
- * written straight to the pool in key order, as flush would write them
- * from the pending counts; 1 when done so (or failed as flush fails:
- * -1, -2), 0 when the participant is not such and nothing was done. */
-static int catch_up_new(const cs_dose *d)
+/* Whether d's participants are settled by catch_up_new: the current
+ * one is live, has had more than one session, has no block yet (met for
+ * the first time) and nothing pending. */
+static inline int new_and_live(const cs_dose *d)
+{
+    const cs_dose_people *t = d->people;
+    uint64_t pending = 0;
+
+    if (!t || !t->live || !t->many || !t->cur || t->p[t->cur - 1].len)
+        return 0;
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        pending |= t->touched[w];
+    return !pending;
+}
+
+/* catch_up and flush in one, when new_and_live: the participant's
+ * entries are the bands' counts less the snapshot, written straight to
+ * the pool in key order, as flush would write them from the pending
+ * counts. 0, or flush's failures (-1, -2, the counts dropped). */
+static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
 {
     cs_dose_people *t = d->people;
     unsigned char key[NKEYS];
@@ -471,11 +491,6 @@ static int catch_up_new(const cs_dose *d)
     unsigned char *q;
     int over = 0;
 
-    if (!t || !t->live || !t->many || !t->cur || t->p[t->cur - 1].len)
-        return 0;
-    for (int w = 0; w < TOUCH_WORDS; w++)
-        if (t->touched[w])
-            return 0;
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
         for (int b = 0; b < x->cuts.n; b++) {
@@ -512,17 +527,15 @@ static int catch_up_new(const cs_dose *d)
     t->cur = 0;
     t->cur_len = SIZE_MAX;
     t->live = 0;
-    return 1;
+    return 0;
 }
 
 /* flush and settle of d's participants, the live one's sessions caught
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
 {
-    int rc = catch_up_new(d);
-
-    if (rc)
-        return rc < 0 ? rc : 0;
+    if (new_and_live(d))
+        return catch_up_new(d);
     catch_up(d);
     return flush(d->people);
 }
