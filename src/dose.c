@@ -559,13 +559,16 @@ static void people_free(cs_dose_people *t)
 
 /* ---- the accumulator ------------------------------------------------- */
 
-/* x's bands: the cuts, and hi, the four after the first (NaN past the
- * last), for band_fast. */
-static void set_cuts(cs_dose_exp *x, const cs_dose_cuts *c)
+/* Exposure e's bands: the cuts, and hi, the four after the first (NaN
+ * past the last), for band_fast; d->wide when there are more than five. */
+static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
 {
+    cs_dose_exp *x = &d->e[e];
+
     x->cuts = *c;
     for (int i = 0; i < 4; i++)
         x->hi[i] = i + 1 < c->n ? c->cut[i + 1] : NAN;
+    d->wide |= c->n > 5;
 }
 
 void cs_dose_init(cs_dose *d, const cs_rules *r)
@@ -573,7 +576,7 @@ void cs_dose_init(cs_dose *d, const cs_rules *r)
     memset(d, 0, sizeof *d);
     d->present = 1;
     for (int e = 0; e < CS_DOSE_N; e++)
-        set_cuts(&d->e[e], &r->dose[e]);
+        set_cuts(d, e, &r->dose[e]);
 }
 
 int cs_dose_cluster(cs_dose *d, cs_error *err)
@@ -628,10 +631,15 @@ static inline unsigned band_within(const cs_dose_cuts *c, double v)
  * jump on the number of cuts (which cost more than the comparisons it
  * saved: the default bands have four or five cuts); the sixth cut on, if
  * any, counted apart. */
+static inline unsigned band_four(const cs_dose_exp *x, double v)
+{
+    return (unsigned)(v >= x->hi[0]) + (unsigned)(v >= x->hi[1]) +
+           (unsigned)(v >= x->hi[2]) + (unsigned)(v >= x->hi[3]);
+}
+
 static inline unsigned band_fast(const cs_dose_exp *x, double v)
 {
-    unsigned b = (unsigned)(v >= x->hi[0]) + (unsigned)(v >= x->hi[1]) +
-                 (unsigned)(v >= x->hi[2]) + (unsigned)(v >= x->hi[3]);
+    unsigned b = band_four(x, v);
 
     if (__builtin_expect(x->cuts.n > 5, 0))
         for (int i = 5; i < x->cuts.n; i++)
@@ -736,9 +744,10 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     return CS_OK;
 }
 
-/* One exposure's value ve of a session into its band. */
+/* One exposure's value ve of a session into its band; wide: the
+ * exposure may have more than five cuts (else band_four serves). */
 static inline __attribute__((always_inline)) void
-add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin)
+add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
 {
     /* One comparison settles the usual case: recorded and within the
      * bands (NaN compares false). */
@@ -749,7 +758,7 @@ add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin)
             x->below++;
         return;
     }
-    cs_dose_band *c = x->band + band_fast(x, ve);
+    cs_dose_band *c = x->band + (wide ? band_fast(x, ve) : band_four(x, ve));
     c->sessions++;
     c->cases += y;
     c->mmin += mmin;
@@ -770,15 +779,22 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
         (rc = change_person(d, v, outcome, participant, err)) < 0)
         return rc;
     /* Written out, each exposure's fields at a fixed offset: a loop over
-     * them cost four instructions an exposure for its pointers. */
+     * them cost four instructions an exposure for its pointers. With up
+     * to five cuts an exposure (the default bands), one test a session
+     * rather than one an exposure for more cuts. */
     _Static_assert(CS_DOSE_N == 7, "add_session adds seven exposures");
-    add_exposure(&d->e[0], v[0], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[2], v[2], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[3], v[3], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[4], v[4], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[5], v[5], (uint64_t)outcome, mmin);
-    add_exposure(&d->e[6], v[6], (uint64_t)outcome, mmin);
+    if (__builtin_expect(d->wide, 0)) {
+        for (int e = 0; e < CS_DOSE_N; e++)
+            add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
+        return CS_OK;
+    }
+    add_exposure(&d->e[0], v[0], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[2], v[2], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[3], v[3], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[4], v[4], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[5], v[5], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[6], v[6], (uint64_t)outcome, mmin, 0);
     return CS_OK;
 }
 
@@ -1012,7 +1028,7 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
                        "BELOW\"");
         c.reference = (int)ref - 1;
         memset(&d->e[e], 0, sizeof d->e[e]);
-        set_cuts(&d->e[e], &c);
+        set_cuts(d, e, &c);
         d->e[e].missing = miss;
         d->e[e].below = below;
         d->present |= 1 | (2 << e);

@@ -40,6 +40,7 @@ typedef struct cs_dose_people cs_dose_people;
 typedef struct cs_dose {
     int present;                  /* 0: a state without the section */
     cs_dose_exp e[CS_DOSE_N];
+    int wide;                     /* an exposure has more than five cuts */
     cs_dose_people *people;       /* NULL: not clustered */
 } cs_dose;
 
