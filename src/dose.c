@@ -243,15 +243,13 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
     return t->n;
 }
 
-/* Room for more bytes at the pool's end: the pool grows, or is compacted
- * (the blocks copied in participant order) when holes are at least half
- * of it. */
-static int pool_room(cs_dose_people *t, size_t more)
+/* pool_room when the pool is full: it grows, or is compacted (the
+ * blocks copied in participant order) when holes are at least half of
+ * it. */
+static __attribute__((noinline)) int pool_grow(cs_dose_people *t, size_t more)
 {
     size_t need = t->used + more;
 
-    if (need <= t->cape)
-        return 0;
     if (need < t->used)
         return -1;
     if (t->holes && t->holes >= t->used / 2) {
@@ -284,6 +282,15 @@ static int pool_room(cs_dose_people *t, size_t more)
     t->pool = np;
     t->cape = cap;
     return 0;
+}
+
+/* Room for more bytes at the pool's end (pool_grow when there is
+ * none), inline in both writers of blocks. */
+static inline int pool_room(cs_dose_people *t, size_t more)
+{
+    size_t need = t->used + more;
+
+    return need <= t->cape ? 0 : pool_grow(t, more);
 }
 
 /* Forgets the pending counts (after an error). */
@@ -373,14 +380,10 @@ static int flush(cs_dose_people *t)
     return 0;
 }
 
-/* flush, its failure as an error: out of memory, or the participant
- * whose counts it settles past 32 bits (as cluster.c words it). */
-static int settle(cs_dose_people *t, cs_error *err)
+/* flush's failure rc as an error: out of memory, or participant id's
+ * counts past 32 bits (as cluster.c words it). */
+static int settle_rc(cs_str id, int rc, cs_error *err)
 {
-    const person *p = t && t->cur ? &t->p[t->cur - 1] : NULL;
-    cs_str id = p ? (cs_str){ p->id, p->id_len } : (cs_str){ "", 0 };
-    int rc = flush(t);
-
     if (rc == -1)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     if (rc == -2)
@@ -389,6 +392,20 @@ static int settle(cs_dose_people *t, cs_error *err)
                             "overflows 32 bits",
                             (int)(id.len > 64 ? 64 : id.len), id.ptr);
     return CS_OK;
+}
+
+/* The id of t's current participant, for settle_rc. */
+static cs_str cur_id(const cs_dose_people *t)
+{
+    const person *p = t && t->cur ? &t->p[t->cur - 1] : NULL;
+    return p ? (cs_str){ p->id, p->id_len } : (cs_str){ "", 0 };
+}
+
+/* flush, its failure as an error. */
+static int settle(cs_dose_people *t, cs_error *err)
+{
+    cs_str id = cur_id(t);
+    return settle_rc(id, flush(t), err);
 }
 
 /* The bands' sessions and cases, as the live participant's start. */
@@ -405,7 +422,7 @@ static void snapshot(const cs_dose *d)
     }
 }
 
-static inline unsigned band_within(const cs_dose_cuts *c, double v);
+static inline unsigned band_fast(const cs_dose_exp *x, double v);
 
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
@@ -420,11 +437,11 @@ static void catch_up(const cs_dose *d)
         /* One session: its bands, as cs_dose_add found them, moved by
          * one session and its outcome, and no other. */
         for (int e = 0; e < CS_DOSE_N; e++) {
-            const cs_dose_cuts *c = &d->e[e].cuts;
+            const cs_dose_exp *x = &d->e[e];
             double ve = t->v1[e];
-            if (!(ve >= c->cut[0]))
+            if (!(ve >= x->cuts.cut[0]))
                 continue;
-            unsigned key = (unsigned)e * 16 + band_within(c, ve);
+            unsigned key = (unsigned)e * 16 + band_fast(x, ve);
             pend(t, key, 1, t->y1);
             t->snap[key].n++;
             t->snap[key].y += t->y1;
@@ -445,18 +462,88 @@ static void catch_up(const cs_dose *d)
     }
 }
 
+/* Whether d's participants are settled by catch_up_new: the current
+ * one is live, has had more than one session, has no block yet (met for
+ * the first time) and nothing pending. */
+static inline int new_and_live(const cs_dose *d)
+{
+    const cs_dose_people *t = d->people;
+    uint64_t pending = 0;
+
+    if (!t || !t->live || !t->many || !t->cur || t->p[t->cur - 1].len)
+        return 0;
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        pending |= t->touched[w];
+    return !pending;
+}
+
+/* catch_up and flush in one, when new_and_live: the participant's
+ * entries are the bands' counts less the snapshot, written straight to
+ * the pool in key order, as flush would write them from the pending
+ * counts. 0, or flush's failures (-1, -2, the counts dropped). */
+static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
+{
+    cs_dose_people *t = d->people;
+    unsigned char key[NKEYS];
+    uint64_t dn[NKEYS], dy[NKEYS];
+    size_t k = 0;
+    person *p;
+    unsigned char *q;
+    int over = 0;
+
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_exp *x = &d->e[e];
+        for (int b = 0; b < x->cuts.n; b++) {
+            unsigned kk = (unsigned)(e * 16 + b);
+            uint64_t n = x->band[b].sessions, y = x->band[b].cases;
+            if (n != t->snap[kk].n) {
+                key[k] = (unsigned char)kk;
+                dn[k] = n - t->snap[kk].n;
+                dy[k] = y - t->snap[kk].y;
+                over |= dn[k] > UINT32_MAX;     /* dy <= dn */
+                k++;
+            }
+            t->snap[kk].n = n;
+            t->snap[kk].y = y;
+        }
+    }
+    if (over) {
+        drop(t);
+        return -2;
+    }
+    if (k) {
+        if (pool_room(t, k * ENTRY_MAX) < 0) {
+            drop(t);
+            return -1;
+        }
+        p = &t->p[t->cur - 1];
+        q = t->pool + t->used;
+        for (size_t i = 0; i < k; i++)
+            q = put_entry(q, key[i], (uint32_t)dn[i], (uint32_t)dy[i]);
+        p->off = t->used;
+        p->len = (uint32_t)(q - (t->pool + t->used));
+        t->used += p->len;
+    }
+    t->cur = 0;
+    t->cur_len = SIZE_MAX;
+    t->live = 0;
+    return 0;
+}
+
 /* flush and settle of d's participants, the live one's sessions caught
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
 {
+    if (new_and_live(d))
+        return catch_up_new(d);
     catch_up(d);
     return flush(d->people);
 }
 
 static int settle_d(const cs_dose *d, cs_error *err)
 {
-    catch_up(d);
-    return settle(d->people, err);
+    cs_str id = cur_id(d->people);
+    return settle_rc(id, flush_d(d), err);
 }
 
 static void people_free(cs_dose_people *t)
@@ -472,12 +559,24 @@ static void people_free(cs_dose_people *t)
 
 /* ---- the accumulator ------------------------------------------------- */
 
+/* Exposure e's bands: the cuts, and hi, the four after the first (NaN
+ * past the last), for band_fast; d->wide when there are more than five. */
+static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
+{
+    cs_dose_exp *x = &d->e[e];
+
+    x->cuts = *c;
+    for (int i = 0; i < 4; i++)
+        x->hi[i] = i + 1 < c->n ? c->cut[i + 1] : NAN;
+    d->wide |= c->n > 5;
+}
+
 void cs_dose_init(cs_dose *d, const cs_rules *r)
 {
     memset(d, 0, sizeof *d);
     d->present = 1;
     for (int e = 0; e < CS_DOSE_N; e++)
-        d->e[e].cuts = r->dose[e];
+        set_cuts(d, e, &r->dose[e]);
 }
 
 int cs_dose_cluster(cs_dose *d, cs_error *err)
@@ -497,7 +596,8 @@ void cs_dose_dispose(cs_dose *d)
 }
 
 /* The band of v, given v >= c->cut[0]: the number of the later bounds it
- * reaches, the bounds rising strictly. A count with no branch to guess
+ * reaches, the bounds rising strictly (cs_dose_band_of; cs_dose_add and
+ * catch_up now take band_fast, below). A count with no branch to guess
  * wrong: 83.0 M instructions for cs_dose_add on 200,612 sessions, against
  * 96.1 M scanning down from the top and 114 M for a binary search. The
  * switch jumps once, on the number of bounds (the same for an exposure
@@ -524,6 +624,27 @@ static inline unsigned band_within(const cs_dose_cuts *c, double v)
     case 2:  b += v >= c->cut[1];  /* fall through */
     default: break;
     }
+    return b;
+}
+
+/* band_within(&x->cuts, v), for cs_dose_add: four comparisons, with
+ * the bounds past the last NaN, which no value reaches, rather than a
+ * jump on the number of cuts (which cost more than the comparisons it
+ * saved: the default bands have four or five cuts); the sixth cut on, if
+ * any, counted apart. */
+static inline unsigned band_four(const cs_dose_exp *x, double v)
+{
+    return (unsigned)(v >= x->hi[0]) + (unsigned)(v >= x->hi[1]) +
+           (unsigned)(v >= x->hi[2]) + (unsigned)(v >= x->hi[3]);
+}
+
+static inline unsigned band_fast(const cs_dose_exp *x, double v)
+{
+    unsigned b = band_four(x, v);
+
+    if (__builtin_expect(x->cuts.n > 5, 0))
+        for (int i = 5; i < x->cuts.n; i++)
+            b += v >= x->cuts.cut[i];
     return b;
 }
 
@@ -624,6 +745,26 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     return CS_OK;
 }
 
+/* One exposure's value ve of a session into its band; wide: the
+ * exposure may have more than five cuts (else band_four serves). */
+static inline __attribute__((always_inline)) void
+add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
+{
+    /* One comparison settles the usual case: recorded and within the
+     * bands (NaN compares false). */
+    if (!(ve >= x->cuts.cut[0])) {
+        if (isnan(ve))
+            x->missing++;
+        else
+            x->below++;
+        return;
+    }
+    cs_dose_band *c = x->band + (wide ? band_fast(x, ve) : band_four(x, ve));
+    c->sessions++;
+    c->cases += y;
+    c->mmin += mmin;
+}
+
 /* cs_dose_add, inline in it and in the accumulator's add (dose_add),
  * which calls it for every session: one call and one saving of the
  * registers a session rather than two. */
@@ -638,25 +779,23 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
               !cs_bytes_eq(t->cur_id, participant.ptr, participant.len)) &&
         (rc = change_person(d, v, outcome, participant, err)) < 0)
         return rc;
-    /* (a pointer walk and an unsigned band: an index each would be
-     * multiplied out again for every band's address) */
-    for (cs_dose_exp *x = d->e; x < d->e + CS_DOSE_N; x++, v++) {
-        double ve = *v;
-
-        /* One comparison settles the usual case: recorded and within the
-         * bands (NaN compares false). */
-        if (!(ve >= x->cuts.cut[0])) {
-            if (isnan(ve))
-                x->missing++;
-            else
-                x->below++;
-            continue;
-        }
-        cs_dose_band *c = x->band + band_within(&x->cuts, ve);
-        c->sessions++;
-        c->cases += (uint64_t)outcome;
-        c->mmin += mmin;
+    /* Written out, each exposure's fields at a fixed offset: a loop over
+     * them cost four instructions an exposure for its pointers. With up
+     * to five cuts an exposure (the default bands), one test a session
+     * rather than one an exposure for more cuts. */
+    _Static_assert(CS_DOSE_N == 7, "add_session adds seven exposures");
+    if (__builtin_expect(d->wide, 0)) {
+        for (int e = 0; e < CS_DOSE_N; e++)
+            add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
+        return CS_OK;
     }
+    add_exposure(&d->e[0], v[0], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[2], v[2], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[3], v[3], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[4], v[4], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[5], v[5], (uint64_t)outcome, mmin, 0);
+    add_exposure(&d->e[6], v[6], (uint64_t)outcome, mmin, 0);
     return CS_OK;
 }
 
@@ -890,7 +1029,7 @@ int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,
                        "BELOW\"");
         c.reference = (int)ref - 1;
         memset(&d->e[e], 0, sizeof d->e[e]);
-        d->e[e].cuts = c;
+        set_cuts(d, e, &c);
         d->e[e].missing = miss;
         d->e[e].below = below;
         d->present |= 1 | (2 << e);

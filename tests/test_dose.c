@@ -1042,6 +1042,161 @@ static void test_live_participants(void **state)
     cs_buf_dispose(&want);
 }
 
+/* The band of v among c's cuts counted one by one, as the rules define
+ * it: the number of bounds v reaches, -1 below the first, -2 NaN. */
+static int band_recount(const cs_dose_cuts *c, double v)
+{
+    int b = -1;
+
+    if (isnan(v))
+        return -2;
+    for (int i = 0; i < c->n; i++)
+        if (v >= c->cut[i])
+            b = i;
+    return b;
+}
+
+/* cs_dose_add bands a value with four fixed comparisons and counts any
+ * cut past the fifth apart (band_fast), and settles a participant met
+ * for the first time straight from the bands (catch_up_new): against a
+ * recount, for 1 to 12 cuts (the first -inf or not), values on the cuts,
+ * a rounding either side of them, NaN, infinite and below the bands,
+ * participants of one session and of runs, coming back, split between
+ * two states (shards cut inside a participant) merged, and states written
+ * half way. The bands' counts, missing and below, and each participant's
+ * counts ("dp" lines) must be the recount's. */
+static void test_bands_any_cuts(void **state)
+{
+    enum { P = 24, S = 3000, KEYS = CS_DOSE_N * 16 };
+    static uint64_t n[P][KEYS], y[P][KEYS], bn[KEYS], by[KEYS], bm[KEYS];
+    uint64_t miss[CS_DOSE_N], below[CS_DOSE_N];
+    cs_error err = {0};
+    cs_buf b, want;
+    char id[16];
+    uint64_t x = 12345;
+    (void)state;
+    cs_buf_init(&b, 0);
+    cs_buf_init(&want, 0);
+    for (int round = 0; round < 24; round++) {
+        cs_rules r;
+        cs_dose d[2];
+        int seen[P] = { 0 }, p = 0, into = 0, left = 0;
+        cs_rules_default(&r);
+        memset(n, 0, sizeof n);
+        memset(y, 0, sizeof y);
+        memset(bn, 0, sizeof bn);
+        memset(by, 0, sizeof by);
+        memset(bm, 0, sizeof bm);
+        memset(miss, 0, sizeof miss);
+        memset(below, 0, sizeof below);
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            cs_dose_cuts *c = &r.dose[e];
+            memset(c, 0, sizeof *c);
+            /* every count of cuts, 4 to 6 (either side of band_fast's
+             * four) and 12 most; in some rounds at most five for every
+             * exposure (cs_dose_add's narrow path), or at most six */
+            c->n = round % 4 == 2 ? (round + e) % 5 + 1
+                 : round % 4 == 3 ? (round + e) % 6 + 1
+                 : (round * CS_DOSE_N + e) % CS_DOSE_MAXBANDS + 1;
+            for (int i = 0; i < c->n; i++)
+                c->cut[i] = -7.5 + 2.25 * i;
+            if ((round + e) % 3 == 0)
+                c->cut[0] = -HUGE_VAL;
+            c->reference = c->n - 1;
+        }
+        for (int k = 0; k < 2; k++) {
+            cs_dose_init(&d[k], &r);
+            assert_int_equal(cs_dose_cluster(&d[k], &err), 0);
+        }
+        for (int i = 0; i < S; i++) {
+            double v[CS_DOSE_N];
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            if (left == 0) {                 /* a new run */
+                p = (int)((x >> 33) % P);
+                left = (x >> 40) % 4 == 0 ? 1 : (int)((x >> 42) % 6) + 1;
+            }
+            left--;
+            if ((x >> 50) % 13 == 0)         /* the other shard */
+                into = !into;
+            int outcome = (int)((x >> 24) & 1);
+            uint64_t mmin = (x >> 8) % 100000;
+            for (int e = 0; e < CS_DOSE_N; e++) {
+                const cs_dose_cuts *c = &r.dose[e];
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                double on = c->cut[(x >> 20) % (uint64_t)c->n];
+                if (isinf(on))
+                    on = -7.5;
+                switch ((x >> 59) % 8) {
+                case 0: v[e] = NAN; break;
+                case 1: v[e] = (x >> 30) & 1 ? -HUGE_VAL : HUGE_VAL; break;
+                case 2: v[e] = on; break;
+                case 3: v[e] = nextafter(on, -HUGE_VAL); break;
+                case 4: v[e] = nextafter(on, HUGE_VAL); break;
+                case 5: v[e] = -20; break;
+                default: v[e] = (double)((x >> 24) % 4000) / 100.0 - 10; break;
+                }
+                int band = band_recount(c, v[e]);
+                if (band == -2)
+                    miss[e]++;
+                else if (band == -1)
+                    below[e]++;
+                else {
+                    n[p][e * 16 + band]++;
+                    y[p][e * 16 + band] += (uint64_t)outcome;
+                    bn[e * 16 + band]++;
+                    by[e * 16 + band] += (uint64_t)outcome;
+                    bm[e * 16 + band] += mmin;
+                }
+            }
+            snprintf(id, sizeof id, "P%02d", p);
+            seen[p] = 1;
+            assert_int_equal(cs_dose_add(&d[into], v, outcome, mmin,
+                                         str(id), &err), 0);
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            if ((x >> 57) == 0) {            /* written half way */
+                cs_buf_reset(&b);
+                assert_int_equal(cs_dose_write(&d[(x >> 40) & 1], &b), 0);
+            }
+        }
+        /* the shards merged, either way round */
+        int to = round & 1;
+        assert_int_equal(cs_dose_merge(&d[to], &d[!to], &err), CS_OK);
+        assert_int_equal(cs_dose_finish(&d[to], &err), CS_OK);
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            const cs_dose_exp *xe = &d[to].e[e];
+            assert_int_equal(xe->missing, miss[e]);
+            assert_int_equal(xe->below, below[e]);
+            for (int k = 0; k < xe->cuts.n; k++) {
+                assert_int_equal(xe->band[k].sessions, bn[e * 16 + k]);
+                assert_int_equal(xe->band[k].cases, by[e * 16 + k]);
+                assert_int_equal(xe->band[k].mmin, bm[e * 16 + k]);
+            }
+        }
+        cs_buf_reset(&b);
+        assert_int_equal(cs_dose_write(&d[to], &b), 0);
+        assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+        cs_buf_reset(&want);
+        for (int q = 0; q < P; q++) {
+            if (!seen[q])
+                continue;
+            cs_buf_printf(&want, "dp :P%02d", q);
+            for (int k = 0; k < KEYS; k++)
+                if (n[q][k])
+                    cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 16 + 1,
+                                  k % 16 + 1, (unsigned long long)n[q][k],
+                                  (unsigned long long)y[q][k]);
+            cs_buf_putc(&want, '\n');
+        }
+        assert_int_equal(cs_buf_putc(&want, '\0'), 0);
+        assert_non_null(strstr(b.ptr, "dp :"));
+        assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+        cs_dose_dispose(&d[0]);
+        cs_dose_dispose(&d[1]);
+    }
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&want);
+}
+
 static int32_t day_of(const char *s)
 {
     cs_datetime t;
@@ -1205,6 +1360,7 @@ int main(void)
         cmocka_unit_test(test_participant_counts_32_bits),
         cmocka_unit_test(test_pool_widths),
         cmocka_unit_test(test_live_participants),
+        cmocka_unit_test(test_bands_any_cuts),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_rules_keys),
     };

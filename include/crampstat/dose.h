@@ -29,6 +29,10 @@ typedef struct cs_dose_exp {
     cs_dose_band band[CS_DOSE_MAXBANDS];
     uint64_t missing;             /* exposure not recorded: left out */
     uint64_t below;               /* below the first band: left out */
+    /* cuts.cut[1 .. 4], NaN past the last cut (no value reaches it): the
+     * bounds cs_dose_add compares a value with whatever the number of
+     * cuts, set with the cuts. Not part of the state. */
+    double hi[4];
 } cs_dose_exp;
 
 typedef struct cs_dose_people cs_dose_people;
@@ -36,6 +40,7 @@ typedef struct cs_dose_people cs_dose_people;
 typedef struct cs_dose {
     int present;                  /* 0: a state without the section */
     cs_dose_exp e[CS_DOSE_N];
+    int wide;                     /* an exposure has more than five cuts */
     cs_dose_people *people;       /* NULL: not clustered */
 } cs_dose;
 
