@@ -127,26 +127,32 @@ static inline __m128i cs__sse2_text16(uint32_t a, uint32_t b)
 
 /* cs_parse_decimal_padded without SSE2: eight bytes at a time in words
  * (and with it too, for the tests, which compare the two). */
+/* The padded readers' start: s's text after its sign (*p, *len; *neg
+ * whether there was one), and whether that is 2 to 16 bytes on a host
+ * whose words read little-endian, the only texts they read themselves;
+ * the rest is cs_parse_decimal's. */
+static inline int cs__decimal_digits_at(cs_str s, const char **p,
+                                        size_t *len, int *neg)
+{
+    *neg = s.len && *s.ptr == '-';
+    *p = s.ptr + *neg;
+    *len = s.len - (size_t)*neg;
+    return CS_LITTLE_ENDIAN && *len - 2 < 15;
+}
+
 static inline int cs__parse_decimal_words(cs_str s, double *out)
 {
-    const char *p = s.ptr;
-    size_t len = s.len;
+    const char *p;
+    size_t len;
     uint64_t lo, hi, ndl, ndh, m;
     unsigned n, fl = 0, sh;
-    int neg = 0;
+    int neg;
     double v;
 
-    if (!CS_LITTLE_ENDIAN)
+    if (!cs__decimal_digits_at(s, &p, &len, &neg))
         return cs_parse_decimal(s, out);
-    if (len && *p == '-') {
-        neg = 1;
-        p++;
-        len--;
-    }
     /* Bytes 0-15 as two words, and where they are not digits, within the
      * text's 2 to 16 bytes. */
-    if (len - 2 >= 15)
-        return cs_parse_decimal(s, out);
     n = (unsigned)len;
     lo = cs__word_at(p);
     hi = cs__word_at(p + 8);
@@ -213,21 +219,14 @@ static inline int cs__parse_decimal_padded(cs_str s, double *out)
 #ifndef __SSE2__
     return cs__parse_decimal_words(s, out);
 #else
-    const char *p = s.ptr;
-    size_t len = s.len;
+    const char *p;
+    size_t len;
     uint64_t m;
     unsigned n, fl = 0;
-    int neg = 0;
+    int neg;
     double v;
 
-    if (!CS_LITTLE_ENDIAN)
-        return cs_parse_decimal(s, out);
-    if (len && *p == '-') {
-        neg = 1;
-        p++;
-        len--;
-    }
-    if (len - 2 >= 15)
+    if (!cs__decimal_digits_at(s, &p, &len, &neg))
         return cs_parse_decimal(s, out);
     n = (unsigned)len;
     {
