@@ -784,23 +784,61 @@ static cs_ci nan_ci(void)
     return (cs_ci){ NAN, NAN, NAN };
 }
 
-/* Local sums of one participant for every factor, in one walk over its
- * entries: [factor][state][sessions, cases, milli-minutes]. */
-static void local_sums_all(const cs_clu *c, const person *q,
-                           uint64_t s[CS_F_N][2][3])
+/* Local sums of one participant for every factor: [factor][state]
+ * [sessions, cases, milli-minutes]. A factor in the same state in all of
+ * the participant's entries (every wave factor of a participant seen in
+ * one wave, and most others) has the participant's totals there, so only
+ * the factors whose state varies take a walk over the entries; the
+ * factors that do not are the bits of the returned mask (bit f). The
+ * sums are the same integers either way: uint64_t addition is exact
+ * (modulo 2^64) in any order. tot gets the totals, states the key
+ * bits every entry has (a same factor's state). */
+static uint32_t local_sums_all(const cs_clu *c, const person *q,
+                               uint64_t s[CS_F_N][2][3], uint64_t tot[3],
+                               uint64_t *states)
 {
+    uint64_t all = ~(uint64_t)0, any = 0, tn = 0, ty = 0, tm = 0;
+    uint32_t same = 0;
+
     memset(s, 0, CS_F_N * 6 * sizeof(uint64_t));
+    tot[0] = tot[1] = tot[2] = 0;
+    *states = 0;
+    if (!q->count)
+        return 0;
+    const entry *e = c->e + q->off;
     for (uint32_t j = 0; j < q->count; j++) {
-        const entry *e = &c->e[q->off + j];
-        for (int f = 0; f < CS_F_N; f++) {
-            unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
+        all &= e[j].key;
+        any |= e[j].key;
+        tn += e[j].n;
+        ty += e[j].y;
+        tm += e[j].mmin;
+    }
+    tot[0] = tn;
+    tot[1] = ty;
+    tot[2] = tm;
+    *states = all;
+    uint64_t diff = all ^ any;
+    for (int f = 0; f < CS_F_N; f++) {
+        if (!((diff >> (2 * f)) & 3)) {
+            unsigned st = (unsigned)(all >> (2 * f)) & 3;
+            same |= 1u << f;
+            if (st <= 1) {
+                s[f][st][0] = tn;
+                s[f][st][1] = ty;
+                s[f][st][2] = tm;
+            }
+            continue;
+        }
+        for (uint32_t j = 0; j < q->count; j++) {
+            unsigned st = (unsigned)(e[j].key >> (2 * f)) & 3;
             if (st > 1)
                 continue;
-            s[f][st][0] += e->n;
-            s[f][st][1] += e->y;
-            s[f][st][2] += e->mmin;
+            s[f][st][0] += e[j].n;
+            s[f][st][1] += e[j].y;
+            s[f][st][2] += e[j].mmin;
         }
     }
+    return same;
 }
 
 __extension__ typedef unsigned __int128 u128;
@@ -830,9 +868,38 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
 
     memset(m, 0, sizeof m);
     for (size_t i = 0; i < c->np; i++) {
-        local_sums_all(c, &c->p[i], s);
+        uint64_t tot[3], states;
+        uint32_t same = local_sums_all(c, &c->p[i], s, tot, &states);
+        /* The products of the totals, once for every factor in the same
+         * state throughout: its other group is empty and adds zeros. */
+        u128 tn = tot[0], ty = tot[1], tm = tot[2];
+        u128 pyy = ty * ty, pyn = ty * tn, pnn = tn * tn, pym = ty * tm,
+             pmm = tm * tm;
+        int gt = (tot[0] | tot[1] | tot[2]) != 0;
         for (int f = 0; f < CS_F_N; f++) {
             fsums *x = &m[f];
+            if ((same >> f) & 1) {
+                unsigned st = (unsigned)(states >> (2 * f)) & 3;
+                if (st > 1 || !gt)
+                    continue;
+                x->G += tot[0] > 0;
+                if (st) {
+                    x->G1 += tot[0] > 0;
+                    x->N1 += tot[0];
+                    x->A += tot[1];
+                    x->M1 += tm;
+                    x->yy1 += pyy; x->yn1 += pyn; x->nn1 += pnn;
+                    x->ym1 += pym; x->mm1 += pmm;
+                } else {
+                    x->G0 += tot[0] > 0;
+                    x->N0 += tot[0];
+                    x->C += tot[1];
+                    x->M0 += tm;
+                    x->yy0 += pyy; x->yn0 += pyn; x->nn0 += pnn;
+                    x->ym0 += pym; x->mm0 += pmm;
+                }
+                continue;
+            }
             u128 n1 = s[f][1][0], y1 = s[f][1][1], m1 = s[f][1][2];
             u128 n0 = s[f][0][0], y0 = s[f][0][1], m0 = s[f][0][2];
             x->G1 += n1 > 0;

@@ -26,6 +26,7 @@
 #include <gsl/gsl_errno.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
+#include <crampstat/stats.h>
 
 static const struct { const char *id; int x, y, min; } rows[] = {
     { "P1", 1, 1, 60 }, { "P1", 1, 0, 30 }, { "P1", 0, 0, 45 },
@@ -484,6 +485,89 @@ static void test_cluster_paf_jewell(void **state)
     cs_clu_free(c);
 }
 
+/* Factors constant within some participants (in state 0, 1 or unknown)
+ * and varying within others, and participants of one session: every
+ * factor's robust limits equal the residual sums taken the long way,
+ * participant by participant, in doubles. */
+static void test_cluster_mixed_factors(void **state)
+{
+    enum { NP = 60, MAXS = 9 };
+    static signed char st[NP][MAXS][CS_F_N];
+    static int ys[NP][MAXS], mins[NP][MAXS], ns[NP];
+    uint32_t r = 12345;
+    cs_clu *c;
+    cs_error err = {0};
+    double z = cs_stats_z(0.95);
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < NP; i++) {
+        int mode[CS_F_N];
+        char id[16];
+        ns[i] = i % 7 == 0 ? 1 : 2 + (int)((r = r * 1103515245u + 12345u) >> 16) % (MAXS - 2);
+        for (int f = 0; f < CS_F_N; f++)
+            mode[f] = (int)((r = r * 1103515245u + 12345u) >> 16) % 4;
+        for (int k = 0; k < ns[i]; k++) {
+            for (int f = 0; f < CS_F_N; f++) {
+                int m = mode[f];
+                if (m == 3)
+                    m = (int)((r = r * 1103515245u + 12345u) >> 16) % 3;
+                st[i][k][f] = (signed char)(m == 2 ? -1 : m);
+            }
+            ys[i][k] = (int)((r = r * 1103515245u + 12345u) >> 16) % 3 == 0;
+            mins[i][k] = 10 + (int)((r = r * 1103515245u + 12345u) >> 16) % 120;
+            snprintf(id, sizeof id, "Q%03d", i);
+            assert_int_equal(cs_clu_add(c, (cs_str){ id, strlen(id) }, st[i][k], 0,
+                                        ys[i][k], (uint64_t)mins[i][k] * 1000, &err),
+                             CS_OK);
+        }
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    cs_clu_factor all[CS_F_N];
+    cs_clu_factor_stats_all(all, c, 0.95);
+    for (int f = 0; f < CS_F_N; f++) {
+        double n[NP][2] = {{0}}, y[NP][2] = {{0}}, m[NP][2] = {{0}};
+        double N1 = 0, N0 = 0, A = 0, C = 0, M1 = 0, M0 = 0;
+        uint64_t G1 = 0, G0 = 0, G = 0;
+        for (int i = 0; i < NP; i++) {
+            for (int k = 0; k < ns[i]; k++) {
+                int s = st[i][k][f];
+                if (s < 0)
+                    continue;
+                n[i][s] += 1;
+                y[i][s] += ys[i][k];
+                m[i][s] += mins[i][k];
+            }
+            N1 += n[i][1]; N0 += n[i][0]; A += y[i][1]; C += y[i][0];
+            M1 += m[i][1]; M0 += m[i][0];
+            G1 += n[i][1] > 0; G0 += n[i][0] > 0; G += n[i][0] + n[i][1] > 0;
+        }
+        assert_int_equal(all[f].participants_exposed, G1);
+        assert_int_equal(all[f].participants_unexposed, G0);
+        assert_int_equal(all[f].participants, G);
+        assert_int_equal(all[f].sessions, (uint64_t)(N1 + N0));
+        double p1 = A / N1, p0 = C / N0, q1 = A / M1, q0 = C / M0;
+        double s11 = 0, s00 = 0, s10 = 0, r11 = 0, r00 = 0, r10 = 0;
+        for (int i = 0; i < NP; i++) {
+            double e1 = y[i][1] - p1 * n[i][1], e0 = y[i][0] - p0 * n[i][0];
+            double d1 = y[i][1] - q1 * m[i][1], d0 = y[i][0] - q0 * m[i][0];
+            s11 += e1 * e1; s00 += e0 * e0; s10 += e1 * e0;
+            r11 += d1 * d1; r00 += d0 * d0; r10 += d1 * d0;
+        }
+        double c2 = (double)G / (double)(G - 1) * (N1 + N0 - 1) / (N1 + N0 - 2);
+        double vd = c2 * (s11 / (N1 * N1) + s00 / (N0 * N0) - 2 * s10 / (N1 * N0));
+        near_rel(all[f].risk_difference.est, p1 - p0, 1e-12);
+        near_rel(all[f].risk_difference.lo, p1 - p0 - z * sqrt(vd), 1e-9);
+        near_rel(all[f].risk_difference.hi, p1 - p0 + z * sqrt(vd), 1e-9);
+        double vr = c2 * (s11 / (A * A) + s00 / (C * C) - 2 * s10 / (A * C));
+        near_rel(all[f].se_log_rr, sqrt(vr), 1e-9);
+        double vq = c2 * (r11 / (A * A) + r00 / (C * C) - 2 * r10 / (A * C));
+        near_rel(all[f].rate_ratio.lo, q1 / q0 * exp(-z * sqrt(vq)), 1e-9);
+        near_rel(all[f].rate_ratio.hi, q1 / q0 * exp(z * sqrt(vq)), 1e-9);
+    }
+    cs_clu_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_cluster_counts_32_bits),
         cmocka_unit_test(test_cluster_one_participant),
         cmocka_unit_test(test_cluster_paf_jewell),
+        cmocka_unit_test(test_cluster_mixed_factors),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);
