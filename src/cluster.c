@@ -784,63 +784,6 @@ static cs_ci nan_ci(void)
     return (cs_ci){ NAN, NAN, NAN };
 }
 
-/* Local sums of one participant for every factor: [factor][state]
- * [sessions, cases, milli-minutes]. A factor in the same state in all of
- * the participant's entries (every wave factor of a participant seen in
- * one wave, and most others) has the participant's totals there, so only
- * the factors whose state varies take a walk over the entries; the
- * factors that do not are the bits of the returned mask (bit f). The
- * sums are the same integers either way: uint64_t addition is exact
- * (modulo 2^64) in any order. tot gets the totals, states the key
- * bits every entry has (a same factor's state). */
-static uint32_t local_sums_all(const cs_clu *c, const person *q,
-                               uint64_t s[CS_F_N][2][3], uint64_t tot[3],
-                               uint64_t *states)
-{
-    uint64_t all = ~(uint64_t)0, any = 0, tn = 0, ty = 0, tm = 0;
-    uint32_t same = 0;
-
-    memset(s, 0, CS_F_N * 6 * sizeof(uint64_t));
-    tot[0] = tot[1] = tot[2] = 0;
-    *states = 0;
-    if (!q->count)
-        return 0;
-    const entry *e = c->e + q->off;
-    for (uint32_t j = 0; j < q->count; j++) {
-        all &= e[j].key;
-        any |= e[j].key;
-        tn += e[j].n;
-        ty += e[j].y;
-        tm += e[j].mmin;
-    }
-    tot[0] = tn;
-    tot[1] = ty;
-    tot[2] = tm;
-    *states = all;
-    uint64_t diff = all ^ any;
-    for (int f = 0; f < CS_F_N; f++) {
-        if (!((diff >> (2 * f)) & 3)) {
-            unsigned st = (unsigned)(all >> (2 * f)) & 3;
-            same |= 1u << f;
-            if (st <= 1) {
-                s[f][st][0] = tn;
-                s[f][st][1] = ty;
-                s[f][st][2] = tm;
-            }
-            continue;
-        }
-        for (uint32_t j = 0; j < q->count; j++) {
-            unsigned st = (unsigned)(e[j].key >> (2 * f)) & 3;
-            if (st > 1)
-                continue;
-            s[f][st][0] += e[j].n;
-            s[f][st][1] += e[j].y;
-            s[f][st][2] += e[j].mmin;
-        }
-    }
-    return same;
-}
-
 __extension__ typedef unsigned __int128 u128;
 
 /* Exact integer moments over participants of their per-group sums (n
@@ -860,48 +803,75 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level);
 
 static long double ld(u128 x) { return (long double)x; }
 
+/* A participant's totals and the products of them: what it adds to the
+ * moments of a group it has all its sessions in. */
+typedef struct tsums {
+    uint64_t g, n, y;
+    u128 m, yy, yn, nn, ym, mm;
+} tsums;
+
+static void tsums_add(tsums *into, const tsums *t)
+{
+    into->g += t->g; into->n += t->n; into->y += t->y; into->m += t->m;
+    into->yy += t->yy; into->yn += t->yn; into->nn += t->nn;
+    into->ym += t->ym; into->mm += t->mm;
+}
+
 void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
                              double level)
 {
     fsums m[CS_F_N];
-    uint64_t s[CS_F_N][2][3];
+    /* Over all participants, and over those with every entry exposed (c1)
+     * or every entry unknown or the factor varying (cu): the ones with
+     * every entry unexposed, most participants for most factors, are all
+     * minus the others, and cost nothing but a test in the loop. */
+    tsums all, c1[CS_F_N], cu[CS_F_N];
 
     memset(m, 0, sizeof m);
+    memset(&all, 0, sizeof all);
+    memset(c1, 0, sizeof c1);
+    memset(cu, 0, sizeof cu);
     for (size_t i = 0; i < c->np; i++) {
-        uint64_t tot[3], states;
-        uint32_t same = local_sums_all(c, &c->p[i], s, tot, &states);
-        /* The products of the totals, once for every factor in the same
-         * state throughout: its other group is empty and adds zeros. */
-        u128 tn = tot[0], ty = tot[1], tm = tot[2];
-        u128 pyy = ty * ty, pyn = ty * tn, pnn = tn * tn, pym = ty * tm,
-             pmm = tm * tm;
-        int gt = (tot[0] | tot[1] | tot[2]) != 0;
-        for (int f = 0; f < CS_F_N; f++) {
-            fsums *x = &m[f];
-            if ((same >> f) & 1) {
-                unsigned st = (unsigned)(states >> (2 * f)) & 3;
-                if (st > 1 || !gt)
-                    continue;
-                x->G += tot[0] > 0;
-                if (st) {
-                    x->G1 += tot[0] > 0;
-                    x->N1 += tot[0];
-                    x->A += tot[1];
-                    x->M1 += tm;
-                    x->yy1 += pyy; x->yn1 += pyn; x->nn1 += pnn;
-                    x->ym1 += pym; x->mm1 += pmm;
-                } else {
-                    x->G0 += tot[0] > 0;
-                    x->N0 += tot[0];
-                    x->C += tot[1];
-                    x->M0 += tm;
-                    x->yy0 += pyy; x->yn0 += pyn; x->nn0 += pnn;
-                    x->ym0 += pym; x->mm0 += pmm;
-                }
+        const person *q = &c->p[i];
+        uint64_t and = ~(uint64_t)0, or = 0, tn = 0, ty = 0, tm = 0;
+        if (!q->count)
+            continue;
+        const entry *e = c->e + q->off;
+        for (uint32_t j = 0; j < q->count; j++) {
+            and &= e[j].key;
+            or |= e[j].key;
+            tn += e[j].n;
+            ty += e[j].y;
+            tm += e[j].mmin;
+        }
+        tsums t = { tn > 0, tn, ty, tm, (u128)ty * ty, (u128)ty * tn,
+                    (u128)tn * tn, (u128)ty * tm, (u128)tm * tm };
+        tsums_add(&all, &t);
+        /* A factor's two bits, set in diff where its state varies, in and
+         * where it is 1 or unknown throughout. */
+        uint64_t diff = (and ^ or) & ((UINT64_C(1) << (2 * CS_F_N)) - 1);
+        uint64_t v = diff | (and & ((UINT64_C(1) << (2 * CS_F_N)) - 1));
+        uint64_t work = (v | v >> 1) & UINT64_C(0x5555555555555555);
+        while (work) {
+            int f = __builtin_ctzll(work) / 2;
+            work &= work - 1;
+            if (!((diff >> (2 * f)) & 3)) {
+                tsums_add((and >> (2 * f) & 3) == 1 ? &c1[f] : &cu[f], &t);
                 continue;
             }
-            u128 n1 = s[f][1][0], y1 = s[f][1][1], m1 = s[f][1][2];
-            u128 n0 = s[f][0][0], y0 = s[f][0][1], m0 = s[f][0][2];
+            tsums_add(&cu[f], &t);
+            fsums *x = &m[f];
+            uint64_t sn[2] = { 0, 0 }, sy[2] = { 0, 0 }, sm[2] = { 0, 0 };
+            for (uint32_t j = 0; j < q->count; j++) {
+                unsigned st = (unsigned)(e[j].key >> (2 * f)) & 3;
+                if (st > 1)
+                    continue;
+                sn[st] += e[j].n;
+                sy[st] += e[j].y;
+                sm[st] += e[j].mmin;
+            }
+            u128 n1 = sn[1], y1 = sy[1], m1 = sm[1];
+            u128 n0 = sn[0], y0 = sy[0], m0 = sm[0];
             x->G1 += n1 > 0;
             x->G0 += n0 > 0;
             x->G += n0 + n1 > 0;
@@ -912,8 +882,7 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
             x->M1 += m1;
             x->M0 += m0;
             /* A group the participant has no session in adds only
-             * zeros to the products that take it: most participants
-             * have one of the two for a factor of the survey. */
+             * zeros to the products that take it. */
             int g1 = (n1 | y1 | m1) != 0, g0 = (n0 | y0 | m0) != 0;
             if (g1) {
                 x->yy1 += y1 * y1; x->yn1 += y1 * n1; x->nn1 += n1 * n1;
@@ -929,6 +898,24 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
                 x->y1m0 += y1 * m0; x->m1y0 += m1 * y0; x->m1m0 += m1 * m0;
             }
         }
+    }
+    /* The participants in one state throughout: exposed ones from c1,
+     * unexposed ones all minus c1 minus cu. The sums are integers, and
+     * exact modulo 2^64 and 2^128, so the differences are the sums. */
+    for (int f = 0; f < CS_F_N; f++) {
+        fsums *x = &m[f];
+        const tsums *a = &c1[f], *u = &cu[f];
+        x->G += all.g - u->g;
+        x->G1 += a->g;
+        x->N1 += a->n; x->A += a->y; x->M1 += a->m;
+        x->yy1 += a->yy; x->yn1 += a->yn; x->nn1 += a->nn;
+        x->ym1 += a->ym; x->mm1 += a->mm;
+        x->G0 += all.g - a->g - u->g;
+        x->N0 += all.n - a->n - u->n; x->C += all.y - a->y - u->y;
+        x->M0 += all.m - a->m - u->m;
+        x->yy0 += all.yy - a->yy - u->yy; x->yn0 += all.yn - a->yn - u->yn;
+        x->nn0 += all.nn - a->nn - u->nn; x->ym0 += all.ym - a->ym - u->ym;
+        x->mm0 += all.mm - a->mm - u->mm;
     }
     for (int f = 0; f < CS_F_N; f++) {
         fsums *x = &m[f];
