@@ -1197,6 +1197,20 @@ static void chol_inverse(const double *l, size_t p, const unsigned char *skip,
     }
 }
 
+/* The main factors' states of a key with every main factor known (low
+ * bit of each 2-bit state), factor f at bit f: its even bits gathered. */
+_Static_assert(CS_F_MAIN_N <= 8, "main_bits gathers at most eight states");
+static inline unsigned main_bits(uint64_t key)
+{
+    uint64_t v = key & UINT64_C(0x5555) &
+                 ((UINT64_C(1) << (2 * CS_F_MAIN_N)) - 1);
+
+    v = (v | v >> 1) & UINT64_C(0x3333);
+    v = (v | v >> 2) & UINT64_C(0x0f0f);
+    v = (v | v >> 4) & UINT64_C(0x00ff);
+    return (unsigned)v;
+}
+
 /* The per-participant loop shared by both models: rows of the entries
  * with every main factor known. kind 0 logit (mean n p), 1 Poisson
  * (mean t lambda, t in thousands of hours). */
@@ -1251,17 +1265,16 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
     }
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
-        double u[CS_CLU_MAXP] = { 0 };
+        double u[CS_CLU_MAXP];      /* the first p used */
         int any = 0;
+        memset(u, 0, p * sizeof *u);
         for (uint32_t j = 0; j < q->count; j++) {
             const entry *e = &c->e[q->off + j];
-            unsigned lv = level_of(e->key), bits = 0;
+            unsigned lv = level_of(e->key);
             double mu;
             if (lv == CS_CLU_NO_LEVEL)
                 continue;
-            for (int f = 0; f < CS_F_MAIN_N; f++)
-                bits |= (unsigned)((e->key >> (2 * f)) & 1) << f;
-            size_t k = (size_t)lv * 64 + bits;
+            size_t k = (size_t)lv * 64 + main_bits(e->key);
             const double *row = rows + k * p;
             if (kind == 0) {
                 mu = e->n * rate[k];

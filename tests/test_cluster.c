@@ -24,6 +24,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
 #include <crampstat/stats.h>
@@ -568,6 +569,115 @@ static void test_cluster_mixed_factors(void **state)
     cs_clu_free(c);
 }
 
+/* The design of test_cluster_robust_models: intercept, the six main
+ * factors, the level. */
+static void main_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    (void)payload;
+    row[0] = 1;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        row[1 + f] = (bits >> f) & 1;
+    row[1 + CS_F_MAIN_N] = level;
+}
+
+/* The robust standard errors of both models at given coefficients equal
+ * the sandwich taken the long way: every session's row from its own
+ * factor flags, its score added to its participant's, bread and meat
+ * summed session by session and solved by GSL. */
+static void test_cluster_robust_models(void **state)
+{
+    enum { NP = 40, NS = 400, P = 2 + CS_F_MAIN_N };
+    static signed char fl[NS][CS_F_N];
+    static int who[NS], yv[NS], lev[NS], mins[NS];
+    uint32_t r = 777;
+    cs_clu *c;
+    cs_error err = {0};
+    double beta[P] = { -1.2, 0.3, -0.2, 0.25, 0.1, -0.15, 0.4, 0.2 };
+    double z = cs_stats_z(0.95);
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int s = 0; s < NS; s++) {
+        char id[16];
+        who[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % NP;
+        for (int f = 0; f < CS_F_N; f++)
+            fl[s][f] = (signed char)(((r = r * 1103515245u + 12345u) >> 16) % 2);
+        lev[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % 2;
+        yv[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % 4 == 0;
+        mins[s] = 20 + (int)((r = r * 1103515245u + 12345u) >> 16) % 90;
+        snprintf(id, sizeof id, "R%02d", who[s]);
+        assert_int_equal(cs_clu_add(c, (cs_str){ id, strlen(id) }, fl[s],
+                                    (unsigned)lev[s], yv[s],
+                                    (uint64_t)mins[s] * 1000, &err), CS_OK);
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    for (int kind = 0; kind < 2; kind++) {
+        cs_clu_terms t;
+        if (kind == 0) {
+            cs_logit_fit fit;
+            memset(&fit, 0, sizeof fit);
+            fit.p = fit.rank = P;
+            memcpy(fit.beta, beta, sizeof beta);
+            cs_clu_logit_robust(&t, c, &fit, main_row, NULL, 0.95);
+        } else {
+            cs_poisson_fit fit;
+            memset(&fit, 0, sizeof fit);
+            fit.p = fit.rank = P;
+            memcpy(fit.beta, beta, sizeof beta);
+            cs_clu_poisson_robust(&t, c, &fit, main_row, NULL, 0.95);
+        }
+        double u[NP][P], bread[P * P], meat[P * P];
+        memset(u, 0, sizeof u);
+        memset(bread, 0, sizeof bread);
+        memset(meat, 0, sizeof meat);
+        int seen[NP] = { 0 };
+        for (int s = 0; s < NS; s++) {
+            double x[P], eta = 0, mu, w;
+            x[0] = 1;
+            for (int f = 0; f < CS_F_MAIN_N; f++)
+                x[1 + f] = fl[s][f];
+            x[1 + CS_F_MAIN_N] = lev[s];
+            for (int a = 0; a < P; a++)
+                eta += x[a] * beta[a];
+            if (kind == 0) {
+                mu = 1 / (1 + exp(-eta));
+                w = mu * (1 - mu);
+            } else {
+                mu = mins[s] / 60000.0 * exp(eta);
+                w = mu;
+            }
+            for (int a = 0; a < P; a++) {
+                u[who[s]][a] += x[a] * (yv[s] - mu);
+                for (int b = 0; b < P; b++)
+                    bread[a * P + b] += w * x[a] * x[b];
+            }
+            seen[who[s]] = 1;
+        }
+        int G = 0;
+        for (int i = 0; i < NP; i++) {
+            G += seen[i];
+            for (int a = 0; a < P; a++)
+                for (int b = 0; b < P; b++)
+                    meat[a * P + b] += u[i][a] * u[i][b];
+        }
+        assert_int_equal(t.participants, (uint64_t)G);
+        assert_int_equal(t.sessions, NS);
+        gsl_matrix_view bv = gsl_matrix_view_array(bread, P, P);
+        assert_int_equal(gsl_linalg_cholesky_decomp1(&bv.matrix), 0);
+        assert_int_equal(gsl_linalg_cholesky_invert(&bv.matrix), 0);
+        double corr = (double)G / (G - 1) * (NS - 1.0) / (NS - P);
+        for (int j = 0; j < P; j++) {
+            double v = 0;
+            for (int a = 0; a < P; a++)
+                for (int b = 0; b < P; b++)
+                    v += bread[j * P + a] * meat[a * P + b] * bread[b * P + j];
+            near_rel(t.se[j], sqrt(v * corr), 1e-9);
+            near_rel(t.lower[j], exp(beta[j] - z * sqrt(v * corr)), 1e-9);
+        }
+    }
+    cs_clu_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_cluster_one_participant),
         cmocka_unit_test(test_cluster_paf_jewell),
         cmocka_unit_test(test_cluster_mixed_factors),
+        cmocka_unit_test(test_cluster_robust_models),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);
