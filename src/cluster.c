@@ -784,25 +784,6 @@ static cs_ci nan_ci(void)
     return (cs_ci){ NAN, NAN, NAN };
 }
 
-/* Local sums of one participant for every factor, in one walk over its
- * entries: [factor][state][sessions, cases, milli-minutes]. */
-static void local_sums_all(const cs_clu *c, const person *q,
-                           uint64_t s[CS_F_N][2][3])
-{
-    memset(s, 0, CS_F_N * 6 * sizeof(uint64_t));
-    for (uint32_t j = 0; j < q->count; j++) {
-        const entry *e = &c->e[q->off + j];
-        for (int f = 0; f < CS_F_N; f++) {
-            unsigned st = (unsigned)(e->key >> (2 * f)) & 3;
-            if (st > 1)
-                continue;
-            s[f][st][0] += e->n;
-            s[f][st][1] += e->y;
-            s[f][st][2] += e->mmin;
-        }
-    }
-}
-
 __extension__ typedef unsigned __int128 u128;
 
 /* Exact integer moments over participants of their per-group sums (n
@@ -822,19 +803,75 @@ static void finish_factor(cs_clu_factor *o, const fsums *m, double level);
 
 static long double ld(u128 x) { return (long double)x; }
 
+/* A participant's totals and the products of them: what it adds to the
+ * moments of a group it has all its sessions in. */
+typedef struct tsums {
+    uint64_t g, n, y;
+    u128 m, yy, yn, nn, ym, mm;
+} tsums;
+
+static void tsums_add(tsums *into, const tsums *t)
+{
+    into->g += t->g; into->n += t->n; into->y += t->y; into->m += t->m;
+    into->yy += t->yy; into->yn += t->yn; into->nn += t->nn;
+    into->ym += t->ym; into->mm += t->mm;
+}
+
 void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
                              double level)
 {
     fsums m[CS_F_N];
-    uint64_t s[CS_F_N][2][3];
+    /* Over all participants, and over those with every entry exposed (c1)
+     * or every entry unknown or the factor varying (cu): the ones with
+     * every entry unexposed, most participants for most factors, are all
+     * minus the others, and cost nothing but a test in the loop. */
+    tsums all, c1[CS_F_N], cu[CS_F_N];
 
     memset(m, 0, sizeof m);
+    memset(&all, 0, sizeof all);
+    memset(c1, 0, sizeof c1);
+    memset(cu, 0, sizeof cu);
     for (size_t i = 0; i < c->np; i++) {
-        local_sums_all(c, &c->p[i], s);
-        for (int f = 0; f < CS_F_N; f++) {
+        const person *q = &c->p[i];
+        uint64_t and = ~(uint64_t)0, or = 0, tn = 0, ty = 0, tm = 0;
+        if (!q->count)
+            continue;
+        const entry *e = c->e + q->off;
+        for (uint32_t j = 0; j < q->count; j++) {
+            and &= e[j].key;
+            or |= e[j].key;
+            tn += e[j].n;
+            ty += e[j].y;
+            tm += e[j].mmin;
+        }
+        tsums t = { tn > 0, tn, ty, tm, (u128)ty * ty, (u128)ty * tn,
+                    (u128)tn * tn, (u128)ty * tm, (u128)tm * tm };
+        tsums_add(&all, &t);
+        /* A factor's two bits, set in diff where its state varies, in and
+         * where it is 1 or unknown throughout. */
+        uint64_t diff = (and ^ or) & ((UINT64_C(1) << (2 * CS_F_N)) - 1);
+        uint64_t v = diff | (and & ((UINT64_C(1) << (2 * CS_F_N)) - 1));
+        uint64_t work = (v | v >> 1) & UINT64_C(0x5555555555555555);
+        while (work) {
+            int f = __builtin_ctzll(work) / 2;
+            work &= work - 1;
+            if (!((diff >> (2 * f)) & 3)) {
+                tsums_add((and >> (2 * f) & 3) == 1 ? &c1[f] : &cu[f], &t);
+                continue;
+            }
+            tsums_add(&cu[f], &t);
             fsums *x = &m[f];
-            u128 n1 = s[f][1][0], y1 = s[f][1][1], m1 = s[f][1][2];
-            u128 n0 = s[f][0][0], y0 = s[f][0][1], m0 = s[f][0][2];
+            uint64_t sn[2] = { 0, 0 }, sy[2] = { 0, 0 }, sm[2] = { 0, 0 };
+            for (uint32_t j = 0; j < q->count; j++) {
+                unsigned st = (unsigned)(e[j].key >> (2 * f)) & 3;
+                if (st > 1)
+                    continue;
+                sn[st] += e[j].n;
+                sy[st] += e[j].y;
+                sm[st] += e[j].mmin;
+            }
+            u128 n1 = sn[1], y1 = sy[1], m1 = sm[1];
+            u128 n0 = sn[0], y0 = sy[0], m0 = sm[0];
             x->G1 += n1 > 0;
             x->G0 += n0 > 0;
             x->G += n0 + n1 > 0;
@@ -845,8 +882,7 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
             x->M1 += m1;
             x->M0 += m0;
             /* A group the participant has no session in adds only
-             * zeros to the products that take it: most participants
-             * have one of the two for a factor of the survey. */
+             * zeros to the products that take it. */
             int g1 = (n1 | y1 | m1) != 0, g0 = (n0 | y0 | m0) != 0;
             if (g1) {
                 x->yy1 += y1 * y1; x->yn1 += y1 * n1; x->nn1 += n1 * n1;
@@ -862,6 +898,24 @@ void cs_clu_factor_stats_all(cs_clu_factor out[CS_F_N], const cs_clu *c,
                 x->y1m0 += y1 * m0; x->m1y0 += m1 * y0; x->m1m0 += m1 * m0;
             }
         }
+    }
+    /* The participants in one state throughout: exposed ones from c1,
+     * unexposed ones all minus c1 minus cu. The sums are integers, and
+     * exact modulo 2^64 and 2^128, so the differences are the sums. */
+    for (int f = 0; f < CS_F_N; f++) {
+        fsums *x = &m[f];
+        const tsums *a = &c1[f], *u = &cu[f];
+        x->G += all.g - u->g;
+        x->G1 += a->g;
+        x->N1 += a->n; x->A += a->y; x->M1 += a->m;
+        x->yy1 += a->yy; x->yn1 += a->yn; x->nn1 += a->nn;
+        x->ym1 += a->ym; x->mm1 += a->mm;
+        x->G0 += all.g - a->g - u->g;
+        x->N0 += all.n - a->n - u->n; x->C += all.y - a->y - u->y;
+        x->M0 += all.m - a->m - u->m;
+        x->yy0 += all.yy - a->yy - u->yy; x->yn0 += all.yn - a->yn - u->yn;
+        x->nn0 += all.nn - a->nn - u->nn; x->ym0 += all.ym - a->ym - u->ym;
+        x->mm0 += all.mm - a->mm - u->mm;
     }
     for (int f = 0; f < CS_F_N; f++) {
         fsums *x = &m[f];
@@ -1143,6 +1197,20 @@ static void chol_inverse(const double *l, size_t p, const unsigned char *skip,
     }
 }
 
+/* The main factors' states of a key with every main factor known (low
+ * bit of each 2-bit state), factor f at bit f: its even bits gathered. */
+_Static_assert(CS_F_MAIN_N <= 8, "main_bits gathers at most eight states");
+static inline unsigned main_bits(uint64_t key)
+{
+    uint64_t v = key & UINT64_C(0x5555) &
+                 ((UINT64_C(1) << (2 * CS_F_MAIN_N)) - 1);
+
+    v = (v | v >> 1) & UINT64_C(0x3333);
+    v = (v | v >> 2) & UINT64_C(0x0f0f);
+    v = (v | v >> 4) & UINT64_C(0x00ff);
+    return (unsigned)v;
+}
+
 /* The per-participant loop shared by both models: rows of the entries
  * with every main factor known. kind 0 logit (mean n p), 1 Poisson
  * (mean t lambda, t in thousands of hours). */
@@ -1197,17 +1265,16 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
     }
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[i];
-        double u[CS_CLU_MAXP] = { 0 };
+        double u[CS_CLU_MAXP];      /* the first p used */
         int any = 0;
+        memset(u, 0, p * sizeof *u);
         for (uint32_t j = 0; j < q->count; j++) {
             const entry *e = &c->e[q->off + j];
-            unsigned lv = level_of(e->key), bits = 0;
+            unsigned lv = level_of(e->key);
             double mu;
             if (lv == CS_CLU_NO_LEVEL)
                 continue;
-            for (int f = 0; f < CS_F_MAIN_N; f++)
-                bits |= (unsigned)((e->key >> (2 * f)) & 1) << f;
-            size_t k = (size_t)lv * 64 + bits;
+            size_t k = (size_t)lv * 64 + main_bits(e->key);
             const double *row = rows + k * p;
             if (kind == 0) {
                 mu = e->n * rate[k];

@@ -24,8 +24,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
+#include <crampstat/stats.h>
 
 static const struct { const char *id; int x, y, min; } rows[] = {
     { "P1", 1, 1, 60 }, { "P1", 1, 0, 30 }, { "P1", 0, 0, 45 },
@@ -484,6 +486,198 @@ static void test_cluster_paf_jewell(void **state)
     cs_clu_free(c);
 }
 
+/* Factors constant within some participants (in state 0, 1 or unknown)
+ * and varying within others, and participants of one session: every
+ * factor's robust limits equal the residual sums taken the long way,
+ * participant by participant, in doubles. */
+static void test_cluster_mixed_factors(void **state)
+{
+    enum { NP = 60, MAXS = 9 };
+    static signed char st[NP][MAXS][CS_F_N];
+    static int ys[NP][MAXS], mins[NP][MAXS], ns[NP];
+    uint32_t r = 12345;
+    cs_clu *c;
+    cs_error err = {0};
+    double z = cs_stats_z(0.95);
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < NP; i++) {
+        int mode[CS_F_N];
+        char id[16];
+        ns[i] = i % 7 == 0 ? 1 : 2 + (int)((r = r * 1103515245u + 12345u) >> 16) % (MAXS - 2);
+        for (int f = 0; f < CS_F_N; f++)
+            mode[f] = (int)((r = r * 1103515245u + 12345u) >> 16) % 4;
+        for (int k = 0; k < ns[i]; k++) {
+            for (int f = 0; f < CS_F_N; f++) {
+                int m = mode[f];
+                if (m == 3)
+                    m = (int)((r = r * 1103515245u + 12345u) >> 16) % 3;
+                st[i][k][f] = (signed char)(m == 2 ? -1 : m);
+            }
+            ys[i][k] = (int)((r = r * 1103515245u + 12345u) >> 16) % 3 == 0;
+            mins[i][k] = 10 + (int)((r = r * 1103515245u + 12345u) >> 16) % 120;
+            snprintf(id, sizeof id, "Q%03d", i);
+            assert_int_equal(cs_clu_add(c, (cs_str){ id, strlen(id) }, st[i][k], 0,
+                                        ys[i][k], (uint64_t)mins[i][k] * 1000, &err),
+                             CS_OK);
+        }
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    cs_clu_factor all[CS_F_N];
+    cs_clu_factor_stats_all(all, c, 0.95);
+    for (int f = 0; f < CS_F_N; f++) {
+        double n[NP][2] = {{0}}, y[NP][2] = {{0}}, m[NP][2] = {{0}};
+        double N1 = 0, N0 = 0, A = 0, C = 0, M1 = 0, M0 = 0;
+        uint64_t G1 = 0, G0 = 0, G = 0;
+        for (int i = 0; i < NP; i++) {
+            for (int k = 0; k < ns[i]; k++) {
+                int s = st[i][k][f];
+                if (s < 0)
+                    continue;
+                n[i][s] += 1;
+                y[i][s] += ys[i][k];
+                m[i][s] += mins[i][k];
+            }
+            N1 += n[i][1]; N0 += n[i][0]; A += y[i][1]; C += y[i][0];
+            M1 += m[i][1]; M0 += m[i][0];
+            G1 += n[i][1] > 0; G0 += n[i][0] > 0; G += n[i][0] + n[i][1] > 0;
+        }
+        assert_int_equal(all[f].participants_exposed, G1);
+        assert_int_equal(all[f].participants_unexposed, G0);
+        assert_int_equal(all[f].participants, G);
+        assert_int_equal(all[f].sessions, (uint64_t)(N1 + N0));
+        double p1 = A / N1, p0 = C / N0, q1 = A / M1, q0 = C / M0;
+        double s11 = 0, s00 = 0, s10 = 0, r11 = 0, r00 = 0, r10 = 0;
+        for (int i = 0; i < NP; i++) {
+            double e1 = y[i][1] - p1 * n[i][1], e0 = y[i][0] - p0 * n[i][0];
+            double d1 = y[i][1] - q1 * m[i][1], d0 = y[i][0] - q0 * m[i][0];
+            s11 += e1 * e1; s00 += e0 * e0; s10 += e1 * e0;
+            r11 += d1 * d1; r00 += d0 * d0; r10 += d1 * d0;
+        }
+        double c2 = (double)G / (double)(G - 1) * (N1 + N0 - 1) / (N1 + N0 - 2);
+        double vd = c2 * (s11 / (N1 * N1) + s00 / (N0 * N0) - 2 * s10 / (N1 * N0));
+        near_rel(all[f].risk_difference.est, p1 - p0, 1e-12);
+        near_rel(all[f].risk_difference.lo, p1 - p0 - z * sqrt(vd), 1e-9);
+        near_rel(all[f].risk_difference.hi, p1 - p0 + z * sqrt(vd), 1e-9);
+        double vr = c2 * (s11 / (A * A) + s00 / (C * C) - 2 * s10 / (A * C));
+        near_rel(all[f].se_log_rr, sqrt(vr), 1e-9);
+        double vq = c2 * (r11 / (A * A) + r00 / (C * C) - 2 * r10 / (A * C));
+        near_rel(all[f].rate_ratio.lo, q1 / q0 * exp(-z * sqrt(vq)), 1e-9);
+        near_rel(all[f].rate_ratio.hi, q1 / q0 * exp(z * sqrt(vq)), 1e-9);
+    }
+    cs_clu_free(c);
+}
+
+/* The design of test_cluster_robust_models: intercept, the six main
+ * factors, the level. */
+static void main_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    (void)payload;
+    row[0] = 1;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        row[1 + f] = (bits >> f) & 1;
+    row[1 + CS_F_MAIN_N] = level;
+}
+
+/* The robust standard errors of both models at given coefficients equal
+ * the sandwich taken the long way: every session's row from its own
+ * factor flags, its score added to its participant's, bread and meat
+ * summed session by session and solved by GSL. */
+static void test_cluster_robust_models(void **state)
+{
+    enum { NP = 40, NS = 400, P = 2 + CS_F_MAIN_N };
+    static signed char fl[NS][CS_F_N];
+    static int who[NS], yv[NS], lev[NS], mins[NS];
+    uint32_t r = 777;
+    cs_clu *c;
+    cs_error err = {0};
+    double beta[P] = { -1.2, 0.3, -0.2, 0.25, 0.1, -0.15, 0.4, 0.2 };
+    double z = cs_stats_z(0.95);
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int s = 0; s < NS; s++) {
+        char id[16];
+        who[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % NP;
+        for (int f = 0; f < CS_F_N; f++)
+            fl[s][f] = (signed char)(((r = r * 1103515245u + 12345u) >> 16) % 2);
+        lev[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % 2;
+        yv[s] = (int)((r = r * 1103515245u + 12345u) >> 16) % 4 == 0;
+        mins[s] = 20 + (int)((r = r * 1103515245u + 12345u) >> 16) % 90;
+        snprintf(id, sizeof id, "R%02d", who[s]);
+        assert_int_equal(cs_clu_add(c, (cs_str){ id, strlen(id) }, fl[s],
+                                    (unsigned)lev[s], yv[s],
+                                    (uint64_t)mins[s] * 1000, &err), CS_OK);
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    for (int kind = 0; kind < 2; kind++) {
+        cs_clu_terms t;
+        if (kind == 0) {
+            cs_logit_fit fit;
+            memset(&fit, 0, sizeof fit);
+            fit.p = fit.rank = P;
+            memcpy(fit.beta, beta, sizeof beta);
+            cs_clu_logit_robust(&t, c, &fit, main_row, NULL, 0.95);
+        } else {
+            cs_poisson_fit fit;
+            memset(&fit, 0, sizeof fit);
+            fit.p = fit.rank = P;
+            memcpy(fit.beta, beta, sizeof beta);
+            cs_clu_poisson_robust(&t, c, &fit, main_row, NULL, 0.95);
+        }
+        double u[NP][P], bread[P * P], meat[P * P];
+        memset(u, 0, sizeof u);
+        memset(bread, 0, sizeof bread);
+        memset(meat, 0, sizeof meat);
+        int seen[NP] = { 0 };
+        for (int s = 0; s < NS; s++) {
+            double x[P], eta = 0, mu, w;
+            x[0] = 1;
+            for (int f = 0; f < CS_F_MAIN_N; f++)
+                x[1 + f] = fl[s][f];
+            x[1 + CS_F_MAIN_N] = lev[s];
+            for (int a = 0; a < P; a++)
+                eta += x[a] * beta[a];
+            if (kind == 0) {
+                mu = 1 / (1 + exp(-eta));
+                w = mu * (1 - mu);
+            } else {
+                mu = mins[s] / 60000.0 * exp(eta);
+                w = mu;
+            }
+            for (int a = 0; a < P; a++) {
+                u[who[s]][a] += x[a] * (yv[s] - mu);
+                for (int b = 0; b < P; b++)
+                    bread[a * P + b] += w * x[a] * x[b];
+            }
+            seen[who[s]] = 1;
+        }
+        int G = 0;
+        for (int i = 0; i < NP; i++) {
+            G += seen[i];
+            for (int a = 0; a < P; a++)
+                for (int b = 0; b < P; b++)
+                    meat[a * P + b] += u[i][a] * u[i][b];
+        }
+        assert_int_equal(t.participants, (uint64_t)G);
+        assert_int_equal(t.sessions, NS);
+        gsl_matrix_view bv = gsl_matrix_view_array(bread, P, P);
+        assert_int_equal(gsl_linalg_cholesky_decomp1(&bv.matrix), 0);
+        assert_int_equal(gsl_linalg_cholesky_invert(&bv.matrix), 0);
+        double corr = (double)G / (G - 1) * (NS - 1.0) / (NS - P);
+        for (int j = 0; j < P; j++) {
+            double v = 0;
+            for (int a = 0; a < P; a++)
+                for (int b = 0; b < P; b++)
+                    v += bread[j * P + a] * meat[a * P + b] * bread[b * P + j];
+            near_rel(t.se[j], sqrt(v * corr), 1e-9);
+            near_rel(t.lower[j], exp(beta[j] - z * sqrt(v * corr)), 1e-9);
+        }
+    }
+    cs_clu_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +689,8 @@ int main(void)
         cmocka_unit_test(test_cluster_counts_32_bits),
         cmocka_unit_test(test_cluster_one_participant),
         cmocka_unit_test(test_cluster_paf_jewell),
+        cmocka_unit_test(test_cluster_mixed_factors),
+        cmocka_unit_test(test_cluster_robust_models),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);
