@@ -1205,6 +1205,98 @@ static int32_t day_of(const char *s)
     return cs_days_from_civil(t.year, t.month, t.day);
 }
 
+/* cs_period_add and cs_period_merge against a list searched from end
+ * to end: days in runs (a participant's sessions), days from all over a
+ * range wider than the dense table (and a few far apart, which only the
+ * hash holds), factors known and not; the records, sorted by day, agree
+ * count for count, added in one state and merged from two. */
+typedef struct brute_day {
+    int32_t day;
+    uint64_t sessions, cases, mmin, exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} brute_day;
+
+static int cmp_brute(const void *x, const void *y)
+{
+    int32_t a = ((const brute_day *)x)->day, b = ((const brute_day *)y)->day;
+    return (a > b) - (a < b);
+}
+
+static void check_brute(const cs_period *p, brute_day *bd, size_t nb)
+{
+    qsort(bd, nb, sizeof *bd, cmp_brute);
+    assert_int_equal(p->n, nb);
+    for (size_t i = 0; i < nb; i++) {
+        assert_int_equal(p->d[i].day, bd[i].day);
+        assert_int_equal(p->d[i].sessions, bd[i].sessions);
+        assert_int_equal(p->d[i].cases, bd[i].cases);
+        assert_int_equal(p->d[i].mmin, bd[i].mmin);
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            assert_int_equal(p->d[i].exposed[f], bd[i].exposed[f]);
+            assert_int_equal(p->d[i].known[f], bd[i].known[f]);
+        }
+    }
+}
+
+static void test_period_brute(void **state)
+{
+    enum { ROWS = 60000, MAXDAYS = 20000 };
+    static brute_day bd[MAXDAYS];
+    cs_period all, half[2];
+    cs_error err = {0};
+    size_t nb = 0;
+    int32_t day = 0;
+    (void)state;
+    cs_period_init(&all);
+    cs_period_init(&half[0]);
+    cs_period_init(&half[1]);
+    for (int r = 0; r < ROWS; r++) {
+        signed char fl[CS_F_N];
+        uint64_t u = next(), mmin = next() % 200000;
+        int outcome = (int)(next() % 2), has_day = next() % 50 != 0;
+        size_t i;
+        switch (u % 8) {
+        case 0: day = 19000 + (int32_t)(next() % 400); break;
+        case 1: day = (int32_t)(next() % 150000); break;   /* wider than the table */
+        case 2: day = (int32_t)(next() % 8) * 250000000; break;   /* far apart */
+        case 3: day = 19500 - (int32_t)(next() % 3000); break;
+        default: day += (int32_t)(next() % 3); break;      /* a run */
+        }
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = (signed char)((int)(next() % 3) - 1);
+        assert_int_equal(cs_period_add(&all, has_day, day, fl, outcome, mmin, &err), 0);
+        assert_int_equal(cs_period_add(&half[r % 3 == 0], has_day, day, fl,
+                                       outcome, mmin, &err), 0);
+        if (!has_day)
+            continue;
+        for (i = 0; i < nb && bd[i].day != day; i++)
+            ;
+        if (i == nb) {
+            assert_true(nb < MAXDAYS);
+            memset(&bd[nb++], 0, sizeof bd[0]);
+            bd[i].day = day;
+        }
+        bd[i].sessions++;
+        bd[i].cases += (uint64_t)outcome;
+        bd[i].mmin += mmin;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (fl[f] == 1)
+                bd[i].exposed[f]++, bd[i].known[f]++;
+            else if (fl[f] == 0)
+                bd[i].known[f]++;
+    }
+    assert_int_equal(cs_period_finish(&all), 0);
+    check_brute(&all, bd, nb);
+    /* merged into a finished state, then into an empty one */
+    assert_int_equal(cs_period_finish(&half[0]), 0);
+    assert_int_equal(cs_period_merge(&half[0], &half[1], &err), 0);
+    assert_int_equal(cs_period_finish(&half[0]), 0);
+    check_brute(&half[0], bd, nb);
+    assert_int_equal(all.undated, half[0].undated);
+    cs_period_dispose(&all);
+    cs_period_dispose(&half[0]);
+    cs_period_dispose(&half[1]);
+}
+
 static void test_periods(void **state)
 {
     cs_period p;
@@ -1362,6 +1454,7 @@ int main(void)
         cmocka_unit_test(test_live_participants),
         cmocka_unit_test(test_bands_any_cuts),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
