@@ -707,6 +707,20 @@ double cs_dose_banded(const cs_dose_cuts *c, double v)
     return m <= 1e-6 ? cs_dose_canonical(v) : v;
 }
 
+/* An infinite cut (the heat index's first, by default) is passed over:
+ * no value comes within 1e-6 of it. */
+int cs_dose_cuts_whole(const cs_dose_cuts *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        if (isinf(c->cut[i]))
+            continue;
+        if (!(c->cut[i] < 1e9 && c->cut[i] > -1e9) ||
+            c->cut[i] != (double)(int64_t)c->cut[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* A new participant for cs_dose_add: the last one's counts settled, the
  * bands' counts taken as the new one's start (catch_up). Apart, so that
  * the session's path keeps its registers (once per participant). */

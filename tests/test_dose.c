@@ -368,6 +368,79 @@ static void test_banded_as_canonical(void **state)
     assert_true(checked > 700000);
 }
 
+/* cs_dose_banded_quick against the rule written out (v unless some cut
+ * lies within 1e-6 of it, then its rounding), bit for bit: cuts whole
+ * and not (the quick test is off then), values at and around whole
+ * numbers and cuts, at random, negative, huge, infinite and NaN. */
+static double banded_brute(const cs_dose_cuts *c, double v)
+{
+    for (int i = 0; i < c->n; i++)
+        if (fabs(v - c->cut[i]) <= 1e-6)
+            return cs_dose_canonical(v);
+    return v;
+}
+
+static void test_banded_quick(void **state)
+{
+    static const double off[] = { 0, 1e-10, 5e-10, 1e-9, 1e-7, 9.99e-7, 1e-6,
+                                  1.0000001e-6, 2e-6, 9.99e-6, 1e-5, 1.01e-5,
+                                  1e-4, 0.25, 0.5 };
+    static const double odd[] = { NAN, -NAN, HUGE_VAL, -HUGE_VAL, 1e9, -1e9,
+                                  999999999.9999995, 1e300, -1e-300, 0.0,
+                                  -0.0, 4503599627370496.5, 1e17 };
+    cs_rules r;
+    cs_dose_cuts cs[CS_DOSE_N + 4];
+    uint64_t x = 777;
+    long fast = 0;
+    (void)state;
+    cs_rules_default(&r);
+    for (int e = 0; e < CS_DOSE_N; e++)
+        cs[e] = r.dose[e];
+    /* whole but negative and past 2^31; then not whole, so not quick */
+    cs[CS_DOSE_N] = (cs_dose_cuts){ 4, 0, { -60, -3, 5000000000.0, 5000000001.0 } };
+    cs[CS_DOSE_N + 1] = (cs_dose_cuts){ 3, 0, { 10, 20.5, 30 } };
+    cs[CS_DOSE_N + 2] = (cs_dose_cuts){ 2, 0, { 1, 2e9 } };
+    cs[CS_DOSE_N + 3] = (cs_dose_cuts){ 4, 0, { -HUGE_VAL, 1, 7, HUGE_VAL } };
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N]), 0);   /* 5e9 > 1e9 */
+    cs[CS_DOSE_N].n = 2;
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N]), 1);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 1]), 0);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 2]), 0);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 3]), 1);
+    assert_int_equal(cs_dose_cuts_whole(&r.dose[CS_DOSE_HEAT]), 1);   /* -inf first */
+    assert_int_equal(cs_dose_cuts_whole(&r.dose[CS_DOSE_FLUID]), 1);
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        const cs_dose_cuts *c = &cs[k];
+        int whole = cs_dose_cuts_whole(c);
+#define CHECK(v_) do {                                                  \
+            double v = (v_), a = cs_dose_banded_quick(c, whole, v),      \
+                   b = banded_brute(c, v);                               \
+            assert_memory_equal(&a, &b, sizeof a);                       \
+            fast += a == v && b == v;                                    \
+        } while (0)
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+            CHECK(odd[i]);
+        for (int w = -70; w <= 1200; w++)
+            for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+                CHECK(w + off[i]);
+                CHECK(w - off[i]);
+                CHECK(nextafter(w + off[i], HUGE_VAL));
+                CHECK(nextafter(w - off[i], -HUGE_VAL));
+            }
+        for (int i = 0; i < c->n; i++)
+            for (size_t j = 0; j < sizeof off / sizeof off[0]; j++) {
+                CHECK(c->cut[i] + off[j]);
+                CHECK(c->cut[i] - off[j]);
+            }
+        for (int i = 0; i < 200000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            CHECK(((double)(x >> 11) / 9007199254740992.0) * 2e5 - 1e4);
+        }
+#undef CHECK
+    }
+    assert_true(fast > 1000000);
+}
+
 static int same_double(double a, double b)
 {
     return a == b || (isnan(a) && isnan(b));
@@ -1454,6 +1527,7 @@ int main(void)
         cmocka_unit_test(test_live_participants),
         cmocka_unit_test(test_bands_any_cuts),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_banded_quick),
         cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
     };
