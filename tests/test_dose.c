@@ -441,6 +441,107 @@ static void test_banded_quick(void **state)
     assert_true(fast > 1000000);
 }
 
+/* The robust trend of every exposure from the participants' sums, and
+ * the participants counted, against the sandwich worked out here from
+ * the sessions themselves (each session's residual y - p of its band,
+ * summed per participant): random participants, with sessions missing
+ * some exposures and below the first cut, and exposures interleaved. */
+static void test_robust_brute(void **state)
+{
+    enum { P = 300, S = 12000 };
+    static int who[S], band[S][CS_DOSE_N], out[S];
+    cs_rules r;
+    cs_dose d;
+    cs_dose_stats all[CS_DOSE_N];
+    cs_error err = {0};
+    uint64_t x = 4242;
+    (void)state;
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    for (int i = 0; i < S; i++) {
+        double v[CS_DOSE_N];
+        char id[16];
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        who[i] = (int)((x >> 20) % P);
+        if (i && (x >> 40) % 4)
+            who[i] = who[i - 1];              /* runs of one participant */
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            const cs_dose_cuts *c = &r.dose[e];
+            double lo = isinf(c->cut[0]) ? c->cut[1] - 10 : c->cut[0];
+            double hi = c->cut[c->n - 1] * 1.5 + 1;
+            v[e] = (x >> 60) == 0 ? NAN
+                 : lo - 1 + (double)(x >> 11) / 9007199254740992.0 * (hi - lo + 1);
+            band[i][e] = cs_dose_band_of(c, v[e]);
+        }
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        /* risk rising with the rpe band, so that the trends are fitted */
+        out[i] = (int)((x >> 33) % 10) < 2 + (band[i][CS_DOSE_RPE] > 0 ? band[i][CS_DOSE_RPE] : 0);
+        snprintf(id, sizeof id, "p%d", who[i]);
+        assert_int_equal(cs_dose_add(&d, v, out[i], 60000, str(id), &err), 0);
+    }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    cs_dose_stats_compute_all(all, &d, 0.95, 1);
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_cuts *c = &r.dose[e];
+        uint64_t n[CS_DOSE_MAXBANDS] = {0}, y[CS_DOSE_MAXBANDS] = {0}, N = 0, G = 0;
+        double xs[2 * CS_DOSE_MAXBANDS], pr[CS_DOSE_MAXBANDS], bread[3] = {0},
+               meat[3] = {0};
+        static double u0[P], u1[P];
+        static int seen[P];
+        cs_logit_fit fit;
+        for (int i = 0; i < S; i++)
+            if (band[i][e] >= 0) {
+                n[band[i][e]]++;
+                y[band[i][e]] += (uint64_t)out[i];
+                N++;
+            }
+        for (int b = 0; b < c->n; b++) {
+            xs[2 * b] = 1;
+            xs[2 * b + 1] = b + 1;
+        }
+        assert_int_equal(cs_stats_logit(&fit, xs, n, y, (size_t)c->n, 2), 0);
+        for (int b = 0; b < c->n; b++) {
+            pr[b] = 1 / (1 + exp(-(fit.beta[0] + fit.beta[1] * (b + 1))));
+            double wt = (double)n[b] * pr[b] * (1 - pr[b]);
+            bread[0] += wt;
+            bread[1] += wt * (b + 1);
+            bread[2] += wt * (b + 1) * (b + 1);
+        }
+        memset(u0, 0, sizeof u0);
+        memset(u1, 0, sizeof u1);
+        memset(seen, 0, sizeof seen);
+        for (int i = 0; i < S; i++) {
+            int b = band[i][e];
+            if (b < 0)
+                continue;
+            u0[who[i]] += out[i] - pr[b];
+            u1[who[i]] += (out[i] - pr[b]) * (b + 1);
+            seen[who[i]] = 1;
+        }
+        for (int k = 0; k < P; k++)
+            if (seen[k]) {
+                G++;
+                meat[0] += u0[k] * u0[k];
+                meat[1] += u0[k] * u1[k];
+                meat[2] += u1[k] * u1[k];
+            }
+        double det = bread[0] * bread[2] - bread[1] * bread[1];
+        double i10 = -bread[1] / det, i11 = bread[0] / det;
+        double var = (i10 * (meat[0] * i10 + meat[1] * i11) +
+                      i11 * (meat[1] * i10 + meat[2] * i11)) *
+                     (double)G / (double)(G - 1) * ((double)N - 1) / ((double)N - 2);
+        double se = sqrt(var), z = cs_stats_z(0.95);
+        assert_int_equal(all[e].participants, G);
+        assert_true(G > 100);
+        assert_rel(all[e].trend_or.est, exp(fit.beta[1]), 1e-12);
+        assert_rel(all[e].trend_or.lo, exp(fit.beta[1] - z * se), 1e-9);
+        assert_rel(all[e].trend_or.hi, exp(fit.beta[1] + z * se), 1e-9);
+    }
+    cs_dose_dispose(&d);
+}
+
 static int same_double(double a, double b)
 {
     return a == b || (isnan(a) && isnan(b));
@@ -1527,6 +1628,7 @@ int main(void)
         cmocka_unit_test(test_live_participants),
         cmocka_unit_test(test_bands_any_cuts),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_robust_brute),
         cmocka_unit_test(test_banded_quick),
         cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
