@@ -707,6 +707,20 @@ double cs_dose_banded(const cs_dose_cuts *c, double v)
     return m <= 1e-6 ? cs_dose_canonical(v) : v;
 }
 
+/* An infinite cut (the heat index's first, by default) is passed over:
+ * no value comes within 1e-6 of it. */
+int cs_dose_cuts_whole(const cs_dose_cuts *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        if (isinf(c->cut[i]))
+            continue;
+        if (!(c->cut[i] < 1e9 && c->cut[i] > -1e9) ||
+            c->cut[i] != (double)(int64_t)c->cut[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* A new participant for cs_dose_add: the last one's counts settled, the
  * bands' counts taken as the new one's start (catch_up). Apart, so that
  * the session's path keeps its registers (once per participant). */
@@ -1261,39 +1275,50 @@ static int trend_fit(cs_dose_stats *s, const cs_dose *d, int e, trend_work *w)
 /* The score sums of every participant, for the exposures in mask, in one
  * walk: a participant's entries are in key order, so each exposure's
  * residuals are added in the same order as a walk for it alone would. */
+static inline void meat_add(trend_work *w, double u0, double u1)
+{
+    w->G++;
+    w->meat[0] += u0 * u0;
+    w->meat[1] += u0 * u1;
+    w->meat[3] += u1 * u1;
+}
+
 static void trend_meat(const cs_dose *d, unsigned mask,
                        trend_work w[CS_DOSE_N])
 {
     const cs_dose_people *t = d->people;
 
+    /* An exposure's entries come together (key = exposure * 16 + band):
+     * its sums are kept in two registers and added to its meat where the
+     * next exposure's begin, in the order a walk for it alone would add
+     * them; an exposure not in mask is passed over. */
     for (size_t i = 0; i < t->n; i++) {
         const person *p = &t->p[i];
-        double u0[CS_DOSE_N], u1[CS_DOSE_N];
-        unsigned any = 0;
         const unsigned char *q, *end;
+        unsigned cur = 0;
+        int take = 0;
+        double u0 = 0, u1 = 0;
         for (q = block(t, p, &end); q != end;) {
             dentry en;
             q = get_entry(q, &en);
             unsigned e = en.key / 16;
-            if (!(mask >> e & 1))
-                continue;
+            if (e != cur || !take) {
+                if (e != cur) {
+                    if (take)
+                        meat_add(&w[cur], u0, u1);
+                    cur = e;
+                    u0 = u1 = 0;
+                }
+                if (!(take = (int)(mask >> e & 1)))
+                    continue;
+            }
             int b = (int)(en.key % 16);
             double r = (double)en.y - (double)en.n * w[e].pr[b];
-            if (!(any >> e & 1)) {
-                u0[e] = u1[e] = 0;
-                any |= 1u << e;
-            }
-            u0[e] += r;
-            u1[e] += r * (b + 1);
+            u0 += r;
+            u1 += r * (b + 1);
         }
-        for (unsigned e = 0; any; e++, any >>= 1) {
-            if (!(any & 1))
-                continue;
-            w[e].G++;
-            w[e].meat[0] += u0[e] * u0[e];
-            w[e].meat[1] += u0[e] * u1[e];
-            w[e].meat[3] += u1[e] * u1[e];
-        }
+        if (take)
+            meat_add(&w[cur], u0, u1);
     }
     for (int e = 0; e < CS_DOSE_N; e++)
         w[e].meat[2] = w[e].meat[1];

@@ -35,6 +35,7 @@ void cs_period_dispose(cs_period *p)
 {
     free(p->d);
     free(p->slot);
+    free(p->dense);
     memset(p, 0, sizeof *p);
 }
 
@@ -45,6 +46,64 @@ void cs_period_dispose(cs_period *p)
 static size_t day_hash(int32_t day, size_t mask)
 {
     return (size_t)(((uint32_t)day * 2654435761u) >> 7) & mask;
+}
+
+/* The dense table: the days from base on, each its record's index + 1,
+ * so that a day seen is found with one subtraction and one load, where
+ * the hash took a multiply and a probe (sessions come by participant, so
+ * nearly every row's day differs from the last's). It covers at most
+ * DENSE_MAX days (179 years); a day out of its range is found through
+ * the hash, which holds every day. */
+#define DENSE_MAX 65536u
+
+static void dense_fill(cs_period *p)
+{
+    if (!p->dense)
+        return;
+    memset(p->dense, 0, p->ndense * sizeof *p->dense);
+    for (size_t i = 0; i < p->n; i++) {
+        uint64_t o = (uint64_t)((int64_t)p->d[i].day - p->base);
+        if (o < p->ndense)
+            p->dense[o] = (uint32_t)(i + 1);
+    }
+}
+
+/* The dense table widened to hold day, if it then spans at most
+ * DENSE_MAX days; twice the span it needs, for the days to come. Left as
+ * it is when it cannot grow (out of memory too: the hash serves). */
+static void dense_cover(cs_period *p, int32_t day)
+{
+    int64_t lo = day, hi = (int64_t)day + 1, want;
+    uint32_t *t;
+
+    if (p->ndense) {
+        if (p->base < lo)
+            lo = p->base;
+        if ((int64_t)p->base + p->ndense > hi)
+            hi = (int64_t)p->base + p->ndense;
+    }
+    want = hi - lo;
+    if (want > (int64_t)DENSE_MAX)
+        return;
+    want = want < 32 ? 64 : 2 * want;
+    if (want > (int64_t)DENSE_MAX)
+        want = DENSE_MAX;
+    /* the slack on the side it grew */
+    if (p->ndense && day < p->base)
+        lo = hi - want;
+    else if (!p->ndense)
+        lo = (int64_t)day - want / 2;
+    if (lo < INT32_MIN)
+        lo = INT32_MIN;
+    if (lo + want - 1 > INT32_MAX)
+        lo = (int64_t)INT32_MAX - want + 1;
+    if (!(t = malloc((size_t)want * sizeof *t)))
+        return;
+    free(p->dense);
+    p->dense = t;
+    p->ndense = (uint32_t)want;
+    p->base = (int32_t)lo;
+    dense_fill(p);
 }
 
 static int day_rehash(cs_period *p, size_t nslot)
@@ -61,6 +120,7 @@ static int day_rehash(cs_period *p, size_t nslot)
     free(p->slot);
     p->slot = s;
     p->nslot = nslot;
+    dense_fill(p);
     return 0;
 }
 
@@ -89,6 +149,13 @@ add_day(cs_period *p, int32_t day, int *fresh)
     p->slot[h] = ++p->n;
     *fresh = 1;
     p->last = p->n - 1;
+    {
+        uint64_t o = (uint64_t)((int64_t)day - p->base);
+        if (o < p->ndense)
+            p->dense[o] = (uint32_t)p->n;
+        else
+            dense_cover(p, day);
+    }
     if (2 * p->n > p->nslot && day_rehash(p, 2 * p->nslot) < 0)
         return NULL;
     return &p->d[p->last];
@@ -96,7 +163,15 @@ add_day(cs_period *p, int32_t day, int *fresh)
 
 static inline cs_period_day *find_day(cs_period *p, int32_t day, int *fresh)
 {
+    uint64_t o = (uint64_t)((int64_t)day - p->base);
+    uint32_t k;
+
     *fresh = 0;
+    if (o < p->ndense) {
+        if ((k = p->dense[o]) != 0)
+            return &p->d[k - 1];
+        return add_day(p, day, fresh);
+    }
     if (p->last < p->n && p->d[p->last].day == day)
         return &p->d[p->last];
     if (p->nslot) {

@@ -368,6 +368,180 @@ static void test_banded_as_canonical(void **state)
     assert_true(checked > 700000);
 }
 
+/* cs_dose_banded_quick against the rule written out (v unless some cut
+ * lies within 1e-6 of it, then its rounding), bit for bit: cuts whole
+ * and not (the quick test is off then), values at and around whole
+ * numbers and cuts, at random, negative, huge, infinite and NaN. */
+static double banded_brute(const cs_dose_cuts *c, double v)
+{
+    for (int i = 0; i < c->n; i++)
+        if (fabs(v - c->cut[i]) <= 1e-6)
+            return cs_dose_canonical(v);
+    return v;
+}
+
+static void test_banded_quick(void **state)
+{
+    static const double off[] = { 0, 1e-10, 5e-10, 1e-9, 1e-7, 9.99e-7, 1e-6,
+                                  1.0000001e-6, 2e-6, 9.99e-6, 1e-5, 1.01e-5,
+                                  1e-4, 0.25, 0.5 };
+    static const double odd[] = { NAN, -NAN, HUGE_VAL, -HUGE_VAL, 1e9, -1e9,
+                                  999999999.9999995, 1e300, -1e-300, 0.0,
+                                  -0.0, 4503599627370496.5, 1e17 };
+    cs_rules r;
+    cs_dose_cuts cs[CS_DOSE_N + 4];
+    uint64_t x = 777;
+    long fast = 0;
+    (void)state;
+    cs_rules_default(&r);
+    for (int e = 0; e < CS_DOSE_N; e++)
+        cs[e] = r.dose[e];
+    /* whole but negative and past 2^31; then not whole, so not quick */
+    cs[CS_DOSE_N] = (cs_dose_cuts){ 4, 0, { -60, -3, 5000000000.0, 5000000001.0 } };
+    cs[CS_DOSE_N + 1] = (cs_dose_cuts){ 3, 0, { 10, 20.5, 30 } };
+    cs[CS_DOSE_N + 2] = (cs_dose_cuts){ 2, 0, { 1, 2e9 } };
+    cs[CS_DOSE_N + 3] = (cs_dose_cuts){ 4, 0, { -HUGE_VAL, 1, 7, HUGE_VAL } };
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N]), 0);   /* 5e9 > 1e9 */
+    cs[CS_DOSE_N].n = 2;
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N]), 1);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 1]), 0);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 2]), 0);
+    assert_int_equal(cs_dose_cuts_whole(&cs[CS_DOSE_N + 3]), 1);
+    assert_int_equal(cs_dose_cuts_whole(&r.dose[CS_DOSE_HEAT]), 1);   /* -inf first */
+    assert_int_equal(cs_dose_cuts_whole(&r.dose[CS_DOSE_FLUID]), 1);
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        const cs_dose_cuts *c = &cs[k];
+        int whole = cs_dose_cuts_whole(c);
+#define CHECK(v_) do {                                                  \
+            double v = (v_), a = cs_dose_banded_quick(c, whole, v),      \
+                   b = banded_brute(c, v);                               \
+            assert_memory_equal(&a, &b, sizeof a);                       \
+            fast += a == v && b == v;                                    \
+        } while (0)
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+            CHECK(odd[i]);
+        for (int w = -70; w <= 1200; w++)
+            for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+                CHECK(w + off[i]);
+                CHECK(w - off[i]);
+                CHECK(nextafter(w + off[i], HUGE_VAL));
+                CHECK(nextafter(w - off[i], -HUGE_VAL));
+            }
+        for (int i = 0; i < c->n; i++)
+            for (size_t j = 0; j < sizeof off / sizeof off[0]; j++) {
+                CHECK(c->cut[i] + off[j]);
+                CHECK(c->cut[i] - off[j]);
+            }
+        for (int i = 0; i < 200000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            CHECK(((double)(x >> 11) / 9007199254740992.0) * 2e5 - 1e4);
+        }
+#undef CHECK
+    }
+    assert_true(fast > 1000000);
+}
+
+/* The robust trend of every exposure from the participants' sums, and
+ * the participants counted, against the sandwich worked out here from
+ * the sessions themselves (each session's residual y - p of its band,
+ * summed per participant): random participants, with sessions missing
+ * some exposures and below the first cut, and exposures interleaved. */
+static void test_robust_brute(void **state)
+{
+    enum { P = 300, S = 12000 };
+    static int who[S], band[S][CS_DOSE_N], out[S];
+    cs_rules r;
+    cs_dose d;
+    cs_dose_stats all[CS_DOSE_N];
+    cs_error err = {0};
+    uint64_t x = 4242;
+    (void)state;
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    for (int i = 0; i < S; i++) {
+        double v[CS_DOSE_N];
+        char id[16];
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        who[i] = (int)((x >> 20) % P);
+        if (i && (x >> 40) % 4)
+            who[i] = who[i - 1];              /* runs of one participant */
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            const cs_dose_cuts *c = &r.dose[e];
+            double lo = isinf(c->cut[0]) ? c->cut[1] - 10 : c->cut[0];
+            double hi = c->cut[c->n - 1] * 1.5 + 1;
+            v[e] = (x >> 60) == 0 ? NAN
+                 : lo - 1 + (double)(x >> 11) / 9007199254740992.0 * (hi - lo + 1);
+            band[i][e] = cs_dose_band_of(c, v[e]);
+        }
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        /* risk rising with the rpe band, so that the trends are fitted */
+        out[i] = (int)((x >> 33) % 10) < 2 + (band[i][CS_DOSE_RPE] > 0 ? band[i][CS_DOSE_RPE] : 0);
+        snprintf(id, sizeof id, "p%d", who[i]);
+        assert_int_equal(cs_dose_add(&d, v, out[i], 60000, str(id), &err), 0);
+    }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    cs_dose_stats_compute_all(all, &d, 0.95, 1);
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_cuts *c = &r.dose[e];
+        uint64_t n[CS_DOSE_MAXBANDS] = {0}, y[CS_DOSE_MAXBANDS] = {0}, N = 0, G = 0;
+        double xs[2 * CS_DOSE_MAXBANDS], pr[CS_DOSE_MAXBANDS], bread[3] = {0},
+               meat[3] = {0};
+        static double u0[P], u1[P];
+        static int seen[P];
+        cs_logit_fit fit;
+        for (int i = 0; i < S; i++)
+            if (band[i][e] >= 0) {
+                n[band[i][e]]++;
+                y[band[i][e]] += (uint64_t)out[i];
+                N++;
+            }
+        for (int b = 0; b < c->n; b++) {
+            xs[2 * b] = 1;
+            xs[2 * b + 1] = b + 1;
+        }
+        assert_int_equal(cs_stats_logit(&fit, xs, n, y, (size_t)c->n, 2), 0);
+        for (int b = 0; b < c->n; b++) {
+            pr[b] = 1 / (1 + exp(-(fit.beta[0] + fit.beta[1] * (b + 1))));
+            double wt = (double)n[b] * pr[b] * (1 - pr[b]);
+            bread[0] += wt;
+            bread[1] += wt * (b + 1);
+            bread[2] += wt * (b + 1) * (b + 1);
+        }
+        memset(u0, 0, sizeof u0);
+        memset(u1, 0, sizeof u1);
+        memset(seen, 0, sizeof seen);
+        for (int i = 0; i < S; i++) {
+            int b = band[i][e];
+            if (b < 0)
+                continue;
+            u0[who[i]] += out[i] - pr[b];
+            u1[who[i]] += (out[i] - pr[b]) * (b + 1);
+            seen[who[i]] = 1;
+        }
+        for (int k = 0; k < P; k++)
+            if (seen[k]) {
+                G++;
+                meat[0] += u0[k] * u0[k];
+                meat[1] += u0[k] * u1[k];
+                meat[2] += u1[k] * u1[k];
+            }
+        double det = bread[0] * bread[2] - bread[1] * bread[1];
+        double i10 = -bread[1] / det, i11 = bread[0] / det;
+        double var = (i10 * (meat[0] * i10 + meat[1] * i11) +
+                      i11 * (meat[1] * i10 + meat[2] * i11)) *
+                     (double)G / (double)(G - 1) * ((double)N - 1) / ((double)N - 2);
+        double se = sqrt(var), z = cs_stats_z(0.95);
+        assert_int_equal(all[e].participants, G);
+        assert_true(G > 100);
+        assert_rel(all[e].trend_or.est, exp(fit.beta[1]), 1e-12);
+        assert_rel(all[e].trend_or.lo, exp(fit.beta[1] - z * se), 1e-9);
+        assert_rel(all[e].trend_or.hi, exp(fit.beta[1] + z * se), 1e-9);
+    }
+    cs_dose_dispose(&d);
+}
+
 static int same_double(double a, double b)
 {
     return a == b || (isnan(a) && isnan(b));
@@ -1205,6 +1379,98 @@ static int32_t day_of(const char *s)
     return cs_days_from_civil(t.year, t.month, t.day);
 }
 
+/* cs_period_add and cs_period_merge against a list searched from end
+ * to end: days in runs (a participant's sessions), days from all over a
+ * range wider than the dense table (and a few far apart, which only the
+ * hash holds), factors known and not; the records, sorted by day, agree
+ * count for count, added in one state and merged from two. */
+typedef struct brute_day {
+    int32_t day;
+    uint64_t sessions, cases, mmin, exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} brute_day;
+
+static int cmp_brute(const void *x, const void *y)
+{
+    int32_t a = ((const brute_day *)x)->day, b = ((const brute_day *)y)->day;
+    return (a > b) - (a < b);
+}
+
+static void check_brute(const cs_period *p, brute_day *bd, size_t nb)
+{
+    qsort(bd, nb, sizeof *bd, cmp_brute);
+    assert_int_equal(p->n, nb);
+    for (size_t i = 0; i < nb; i++) {
+        assert_int_equal(p->d[i].day, bd[i].day);
+        assert_int_equal(p->d[i].sessions, bd[i].sessions);
+        assert_int_equal(p->d[i].cases, bd[i].cases);
+        assert_int_equal(p->d[i].mmin, bd[i].mmin);
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            assert_int_equal(p->d[i].exposed[f], bd[i].exposed[f]);
+            assert_int_equal(p->d[i].known[f], bd[i].known[f]);
+        }
+    }
+}
+
+static void test_period_brute(void **state)
+{
+    enum { ROWS = 60000, MAXDAYS = 20000 };
+    static brute_day bd[MAXDAYS];
+    cs_period all, half[2];
+    cs_error err = {0};
+    size_t nb = 0;
+    int32_t day = 0;
+    (void)state;
+    cs_period_init(&all);
+    cs_period_init(&half[0]);
+    cs_period_init(&half[1]);
+    for (int r = 0; r < ROWS; r++) {
+        signed char fl[CS_F_N];
+        uint64_t u = next(), mmin = next() % 200000;
+        int outcome = (int)(next() % 2), has_day = next() % 50 != 0;
+        size_t i;
+        switch (u % 8) {
+        case 0: day = 19000 + (int32_t)(next() % 400); break;
+        case 1: day = (int32_t)(next() % 150000); break;   /* wider than the table */
+        case 2: day = (int32_t)(next() % 8) * 250000000; break;   /* far apart */
+        case 3: day = 19500 - (int32_t)(next() % 3000); break;
+        default: day += (int32_t)(next() % 3); break;      /* a run */
+        }
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = (signed char)((int)(next() % 3) - 1);
+        assert_int_equal(cs_period_add(&all, has_day, day, fl, outcome, mmin, &err), 0);
+        assert_int_equal(cs_period_add(&half[r % 3 == 0], has_day, day, fl,
+                                       outcome, mmin, &err), 0);
+        if (!has_day)
+            continue;
+        for (i = 0; i < nb && bd[i].day != day; i++)
+            ;
+        if (i == nb) {
+            assert_true(nb < MAXDAYS);
+            memset(&bd[nb++], 0, sizeof bd[0]);
+            bd[i].day = day;
+        }
+        bd[i].sessions++;
+        bd[i].cases += (uint64_t)outcome;
+        bd[i].mmin += mmin;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (fl[f] == 1)
+                bd[i].exposed[f]++, bd[i].known[f]++;
+            else if (fl[f] == 0)
+                bd[i].known[f]++;
+    }
+    assert_int_equal(cs_period_finish(&all), 0);
+    check_brute(&all, bd, nb);
+    /* merged into a finished state, then into an empty one */
+    assert_int_equal(cs_period_finish(&half[0]), 0);
+    assert_int_equal(cs_period_merge(&half[0], &half[1], &err), 0);
+    assert_int_equal(cs_period_finish(&half[0]), 0);
+    check_brute(&half[0], bd, nb);
+    assert_int_equal(all.undated, half[0].undated);
+    cs_period_dispose(&all);
+    cs_period_dispose(&half[0]);
+    cs_period_dispose(&half[1]);
+}
+
 static void test_periods(void **state)
 {
     cs_period p;
@@ -1362,6 +1628,9 @@ int main(void)
         cmocka_unit_test(test_live_participants),
         cmocka_unit_test(test_bands_any_cuts),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_robust_brute),
+        cmocka_unit_test(test_banded_quick),
+        cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

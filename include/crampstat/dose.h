@@ -62,6 +62,26 @@ double cs_dose_canonical(double v);
  * rounding could move it across (it moves a value by at most 5e-10).
  * The division the rounding costs is then paid for few sessions. */
 double cs_dose_banded(const cs_dose_cuts *c, double v);
+/* 1 when every finite cut of c is a whole number under 1e9 in magnitude,
+ * as the default bands' are: then a value more than 1e-5 from every whole number
+ * lies more than 1e-6 from every cut, and cs_dose_banded_quick gives it
+ * back without looking at the cuts. */
+int cs_dose_cuts_whole(const cs_dose_cuts *c);
+/* cs_dose_banded(c, v), whole = cs_dose_cuts_whole(c): the same double,
+ * inline, and for nearly every value a test of its fraction (about a
+ * dozen instructions where cs_dose_banded takes 43 with the default five
+ * cuts). The fraction is exact (v less its truncation); the margin, ten
+ * times the cuts' 1e-6, covers the rounding of 1 - f. */
+static inline double cs_dose_banded_quick(const cs_dose_cuts *c, int whole,
+                                          double v)
+{
+    if (whole && __builtin_fabs(v) < 1e9) {
+        double f = __builtin_fabs(v - (double)(int64_t)v);
+        if (f > 1e-5 && f < 1 - 1e-5)
+            return v;
+    }
+    return cs_dose_banded(c, v);
+}
 
 /* Add one session with a known outcome (0/1): v[e] the exposures (NaN
  * when missing), mmin its duration in milli-minutes, participant its id

@@ -28,6 +28,9 @@ typedef struct cs_period {
     cs_period_day *d;             /* sorted by day after cs_period_finish */
     size_t n, cap, last;
     size_t *slot, nslot;          /* hash of the days: index + 1, 0 empty */
+    uint32_t *dense, ndense;      /* days base.. base + ndense - 1: index + 1,
+                                     0 not seen (a cache of the hash) */
+    int32_t base;
     uint64_t undated;             /* no start_time: left out */
 } cs_period;
 
