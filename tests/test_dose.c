@@ -37,6 +37,29 @@ static void all_missing(double v[CS_DOSE_N])
         v[e] = NAN;
 }
 
+/* A participant's "dp" line as cs_dose_write writes it, from the test's
+ * own counts: the id, then "exposure.band:sessions:cases" for each key k
+ * with sessions, k's exposure first + k / per and its band 1 + k % per. */
+static void want_dp(cs_buf *want, const char *id, const uint64_t *n,
+                    const uint64_t *y, int keys, int first, int per)
+{
+    cs_buf_printf(want, "dp :%s", id);
+    for (int k = 0; k < keys; k++)
+        if (n[k])
+            cs_buf_printf(want, " %d.%d:%llu:%llu", first + k / per,
+                          k % per + 1, (unsigned long long)n[k],
+                          (unsigned long long)y[k]);
+    cs_buf_putc(want, '\n');
+}
+
+/* The state's "dp" lines, from the first to its end, are want's. */
+static void assert_dp_lines(const cs_buf *state, cs_buf *want)
+{
+    assert_int_equal(cs_buf_putc(want, '\0'), 0);
+    assert_non_null(strstr(state->ptr, "dp :"));
+    assert_string_equal(strstr(state->ptr, "dp :"), want->ptr);
+}
+
 static void test_band_edges(void **state)
 {
     cs_rules r;
@@ -130,17 +153,10 @@ static void test_interleaved_people(void **state)
     assert_int_equal(cs_dose_write(&d, &b), 0);
     assert_int_equal(cs_buf_putc(&b, '\0'), 0);
     for (int p = 0; p < P; p++) {
-        cs_buf_printf(&want, "dp :P%03d", p);
-        for (int k = 0; k < 4; k++)
-            if (n[p][k])
-                cs_buf_printf(&want, " %d.%d:%llu:%llu", CS_DOSE_WARMUP + 1,
-                              k + 1, (unsigned long long)n[p][k],
-                              (unsigned long long)y[p][k]);
-        cs_buf_putc(&want, '\n');
+        snprintf(id, sizeof id, "P%03d", p);
+        want_dp(&want, id, n[p], y[p], 4, CS_DOSE_WARMUP + 1, 4);
     }
-    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
-    assert_non_null(strstr(b.ptr, "dp :"));
-    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    assert_dp_lines(&b, &want);
     cs_buf_dispose(&b);
     cs_buf_dispose(&want);
     cs_dose_dispose(&d);
@@ -989,17 +1005,11 @@ static void test_pool_widths(void **state)
     assert_int_equal(cs_dose_write(&d[0], &b), 0);
     assert_int_equal(cs_buf_putc(&b, '\0'), 0);
     for (int p = 0; p < 2 * P; p++) {
-        cs_buf_printf(&want, "dp :Q%04d", p);
-        for (int k = 0; k < KEYS; k++)
-            if (n[p][k])
-                cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 4 + 1, k % 4 + 1,
-                              (unsigned long long)n[p][k],
-                              (unsigned long long)y[p][k]);
-        cs_buf_putc(&want, '\n');
+        char id[16];
+        snprintf(id, sizeof id, "Q%04d", p);
+        want_dp(&want, id, n[p], y[p], KEYS, 1, 4);
     }
-    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
-    assert_non_null(strstr(b.ptr, "dp :"));
-    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    assert_dp_lines(&b, &want);
     cs_dose_dispose(&d[0]);
     cs_dose_dispose(&d[1]);
 
@@ -1197,17 +1207,10 @@ static void test_live_participants(void **state)
             any |= n[q][k] > 0;
         if (!any)
             continue;
-        cs_buf_printf(&want, "dp :P%d", q);
-        for (int k = 0; k < KEYS; k++)
-            if (n[q][k])
-                cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 16 + 1,
-                              k % 16 + 1, (unsigned long long)n[q][k],
-                              (unsigned long long)y[q][k]);
-        cs_buf_putc(&want, '\n');
+        snprintf(id, sizeof id, "P%d", q);
+        want_dp(&want, id, n[q], y[q], KEYS, 1, 16);
     }
-    assert_int_equal(cs_buf_putc(&want, '\0'), 0);
-    assert_non_null(strstr(b.ptr, "dp :"));
-    assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+    assert_dp_lines(&b, &want);
     cs_agg_dispose(&ag[0]);
     cs_agg_dispose(&ag[1]);
     cs_dose_dispose(&d[0]);
@@ -1353,17 +1356,10 @@ static void test_bands_any_cuts(void **state)
         for (int q = 0; q < P; q++) {
             if (!seen[q])
                 continue;
-            cs_buf_printf(&want, "dp :P%02d", q);
-            for (int k = 0; k < KEYS; k++)
-                if (n[q][k])
-                    cs_buf_printf(&want, " %d.%d:%llu:%llu", k / 16 + 1,
-                                  k % 16 + 1, (unsigned long long)n[q][k],
-                                  (unsigned long long)y[q][k]);
-            cs_buf_putc(&want, '\n');
+            snprintf(id, sizeof id, "P%02d", q);
+            want_dp(&want, id, n[q], y[q], KEYS, 1, 16);
         }
-        assert_int_equal(cs_buf_putc(&want, '\0'), 0);
-        assert_non_null(strstr(b.ptr, "dp :"));
-        assert_string_equal(strstr(b.ptr, "dp :"), want.ptr);
+        assert_dp_lines(&b, &want);
         cs_dose_dispose(&d[0]);
         cs_dose_dispose(&d[1]);
     }
