@@ -507,21 +507,12 @@ const cs_wave *cs_join_session(const cs_survey *s, cs_survey_cursor *cur,
                                cs_ingest *in, const cs_record *rec,
                                const cs_session *ses, cs_rejlog *rej)
 {
-    /* Most sessions are the last one's participant, in the same wave:
-     * cursor_holds, told from the wave, which points at its participant's
-     * id (one load less), for ids of at most 16 bytes (compared without
-     * a call, so that no frame is made before the answer); the rest ask
-     * cs_survey_find_at, which tells the cursor's wave the same. */
-    const cs_wave *w = cur->wave;
+    /* Most sessions are the last one's participant, in the same wave,
+     * told without a stack frame (the rest is join_rest's). */
+    const cs_wave *w = cs_survey_cursor_wave(cur, ses->participant_id,
+                                             ses->day);
 
-    if (cur->part && ses->participant_id.len <= 16 &&
-        w->participant_id.len == ses->participant_id.len &&
-        (uint32_t)ses->day - (uint32_t)cur->first <=
-        (uint32_t)cur->last - (uint32_t)cur->first &&
-        cs_bytes_eq(w->participant_id.ptr, ses->participant_id.ptr,
-                    ses->participant_id.len))
-        return w;
-    return join_rest(s, cur, in, rec, ses, rej);
+    return w ? w : join_rest(s, cur, in, rec, ses, rej);
 }
 
 void cs_join_write_header(cs_writer *w)

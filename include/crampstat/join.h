@@ -44,6 +44,22 @@ typedef struct cs_survey_cursor {
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
                                  cs_str id, int32_t day);
+/* The cursor's wave when it is the one for a session of id (at most 16
+ * bytes) on day, told inline from the wave, which points at its
+ * participant's id, and compared without a call; else NULL, for
+ * cs_survey_find_at (which tells the cursor's wave the same, for any
+ * id). */
+static inline const cs_wave *cs_survey_cursor_wave(const cs_survey_cursor *cur,
+                                                   cs_str id, int32_t day)
+{
+    const cs_wave *w = cur->wave;
+
+    return cur->part && id.len <= 16 && w->participant_id.len == id.len &&
+           (uint32_t)day - (uint32_t)cur->first <=
+           (uint32_t)cur->last - (uint32_t)cur->first &&
+           cs_bytes_eq(w->participant_id.ptr, id.ptr, id.len)
+           ? w : NULL;
+}
 /* Every participant's latest wave, in participant order of first
  * appearance; for per-participant statistics (calories). */
 size_t cs_survey_count(const cs_survey *s);

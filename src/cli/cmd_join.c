@@ -50,24 +50,6 @@ static const cli_command command = {
     "join", help_head, options, 22, help_tail, 0
 };
 
-/* The cursor's wave when it is this session's: what cs_join_session
- * finds first, told here without the call (the cursor's wave is of its
- * participant, whose id the wave points at); NULL when the session is
- * for cs_join_session. */
-static inline const cs_wave *cursor_wave(const cs_survey_cursor *cur,
-                                         const cs_session *ses)
-{
-    const cs_wave *w = cur->wave;
-
-    return cur->part && w &&
-           w->participant_id.len == ses->participant_id.len &&
-           cs_bytes_eq(w->participant_id.ptr, ses->participant_id.ptr,
-                       ses->participant_id.len) &&
-           (uint32_t)ses->day - (uint32_t)cur->first <=
-           (uint32_t)cur->last - (uint32_t)cur->first
-           ? w : NULL;
-}
-
 /* The rest of a row after its session cells, for every session of wave
  * wv: the separator, the wave's text and the newline. */
 static int make_tail(cs_buf *b, cs_survey *sv, const cs_wave *wv, char sep)
@@ -169,7 +151,8 @@ int cmd_join(int argc, char **argv)
         int lines = cs_writer_copies(out.w, ',') && cs_schema_n_extra(s) == 0;
         tail_wave = NULL;
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
-            const cs_wave *wv = cursor_wave(&cur, &ses);
+            const cs_wave *wv = cs_survey_cursor_wave(&cur, ses.participant_id,
+                                                       ses.day);
             if (!wv && !(wv = cs_join_session(sv, &cur, in, rec, &ses, rej)))
                 continue;
             if (wv != tail_wave) {
