@@ -120,7 +120,6 @@ static int day_rehash(cs_period *p, size_t nslot)
     free(p->slot);
     p->slot = s;
     p->nslot = nslot;
-    dense_fill(p);
     return 0;
 }
 
@@ -189,13 +188,15 @@ static int cmp_day(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* The days in order: sorted in place (the hash is rebuilt). */
+/* The days in order: sorted in place (the hash and the dense table,
+ * which hold indexes, are made again). */
 int cs_period_finish(cs_period *p)
 {
     if (p->n < 2)
         return CS_OK;
     qsort(p->d, p->n, sizeof *p->d, cmp_day);
     p->last = 0;
+    dense_fill(p);
     return day_rehash(p, p->nslot) < 0 ? CS_ENOMEM : CS_OK;
 }
 
