@@ -12,6 +12,7 @@
 #include <crampstat/handoff.h>
 #include <crampstat/source.h>
 #include <crampstat/tag.h>
+#include <crampstat/writer.h>
 
 /* A tagged session, handed from the thread that reads, checks, joins and
  * tags it to the one that counts it: only what counting needs, as small
@@ -34,30 +35,14 @@ typedef struct joined {
     signed char factor[CS_F_N];
 } joined;
 
-/* Copy n bytes where n is that of an id or a value, most often 4 to 16:
- * two loads and two stores, which overlap, in place of a call of memcpy
- * that cost more than its copy. */
-static inline void copy_short(char *d, const char *s, size_t n)
+/* An id or a value, most often 4 to 16 bytes: the writer's short copy
+ * (no call to memcpy, which cost more than its copy), memcpy past it. */
+static inline void copy_value(char *d, const char *s, size_t n)
 {
-    if (n >= 8 && n <= 16) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(d, &a, 4);
-        memcpy(d + n - 4, &b, 4);
-    } else if (n > 16) {
+    if (n <= CS_WRITER_SHORT)
+        cs__writer_copy(d, s, n);
+    else
         memcpy(d, s, n);
-    } else if (n > 0) {   /* 1 to 3: bytes 0, n / 2 and n - 1 */
-        d[0] = s[0];
-        d[n / 2] = s[n / 2];
-        d[n - 1] = s[n - 1];
-    }
 }
 
 /* What the counting thread writes for one file: the file's states and
@@ -260,10 +245,10 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         j->rpe = (signed char)ses.intensity_rpe;
         j->outcome = t.outcome;
         memcpy(j->factor, t.factor, sizeof j->factor);
-        copy_short(dst, pid.ptr, pid.len);
+        copy_value(dst, pid.ptr, pid.len);
         if (bv.len | av.len) {   /* without --by and --adjust, both empty */
-            copy_short(dst + pid.len, bv.ptr, bv.len);
-            copy_short(dst + pid.len + bv.len, av.ptr, av.len);
+            copy_value(dst + pid.len, bv.ptr, bv.len);
+            copy_value(dst + pid.len + bv.len, av.ptr, av.len);
         }
         if ((rc = cs_handoff_put(ho, err)) < 0) {
             broke = 1;
