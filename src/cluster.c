@@ -317,34 +317,13 @@ static int add_error(int rc, cs_str id, cs_error *err)
                         id.ptr);
 }
 
-/* The states of the n <= 8 flags at factor, 2 bits each (-1 becomes 3),
- * flag f at bits 2f: where words are little-endian, each byte's low 2
- * bits gathered by shifts, where a loop took 4 instructions a factor. */
-static inline uint64_t gather_states(const signed char *factor, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t v = 0;
-
-    memcpy(&v, factor, n);
-    v &= 0x0303030303030303ull;
-    v = (v | v >> 6) & 0x000f000f000f000full;
-    v = (v | v >> 12) & 0x000000ff000000ffull;
-    return (v | v >> 24) & 0xffffull;
-#else
-    uint64_t key = 0;
-    for (size_t f = 0; f < n; f++)
-        key |= (uint64_t)((unsigned char)factor[f] & 3u) << (2 * f);
-    return key;
-#endif
-}
-
 /* The factor states, 2 bits each (-1 becomes 3), factor f at bits 2f. */
 static uint64_t pack_states(const signed char *factor)
 {
     uint64_t key = 0;
     _Static_assert(CS_F_N <= 32, "a key holds 2 bits a factor below the level");
     for (int f = 0; f < CS_F_N; f += 8)
-        key |= gather_states(factor + f, CS_F_N - f < 8
+        key |= cs__factor_states(factor + f, CS_F_N - f < 8
                              ? (size_t)(CS_F_N - f) : 8) << (2 * f);
     return key;
 }
@@ -353,7 +332,7 @@ static uint64_t pack_states(const signed char *factor)
 _Static_assert(CS_F_ELECTROLYTE == 4, "pack_first packs four factors");
 static inline uint64_t pack_first(const signed char *factor)
 {
-    return gather_states(factor, CS_F_ELECTROLYTE);
+    return cs__factor_states(factor, CS_F_ELECTROLYTE);
 }
 
 /* pack_states, the wave factors' part from the last session's (the

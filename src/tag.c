@@ -660,11 +660,7 @@ static unsigned char sf_len[256];
 
 static inline unsigned sf_index(const signed char *f)
 {
-    uint32_t u;
-
-    __builtin_memcpy(&u, f, 4);
-    u &= 0x03030303u;
-    return (unsigned)(u | u >> 6 | u >> 12 | u >> 18) & 0xff;
+    return (unsigned)cs__factor_states(f, SF_N);
 }
 
 static void sf_make(void)
