@@ -1186,120 +1186,58 @@ static inline unsigned main_bits(uint64_t key)
     return (unsigned)v;
 }
 
-/* The per-participant loop shared by both models: rows of the entries
- * with every main factor known. kind 0 logit (mean n p), 1 Poisson
- * (mean t lambda, t in thousands of hours). */
-static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
-                   const double *beta, const unsigned char *aliased,
-                   cs_clu_row_fn rowfn, void *payload, int kind, double level)
-{
-    double *bread = calloc(p * p, sizeof *bread), *meat = calloc(p * p, sizeof *meat);
-    double *inv = calloc(p * p, sizeof *inv);
+/* One model's part of the walk in robust_models: kind 0 logit (mean n p),
+ * 1 Poisson (mean t lambda, t in thousands of hours). */
+typedef struct rmodel {
+    cs_clu_terms *out;
+    const double *beta;
     unsigned char skip[CS_CLU_MAXP];
-    double z = cs_stats_z(level);
-    uint64_t G = 0, N = 0;
+    int kind;
+    double *rate, *wsum;  /* per pattern: the mean per trial or per
+                             thousand hours, and the bread's weight */
+    double *meat;
+} rmodel;
+
+/* The sandwich of model m from its meat and the patterns' weights. */
+static void sandwich(rmodel *m, size_t p, const double *rows, size_t npat,
+                     uint64_t G, uint64_t N, double z)
+{
+    cs_clu_terms *out = m->out;
+    double *bread = calloc(p * p, sizeof *bread);
+    double *inv = calloc(p * p, sizeof *inv);
+    const double *beta = m->beta, *meat = m->meat;
     size_t rank;
 
-    memset(out, 0, sizeof *out);
-    out->p = p;
-    for (size_t j = 0; j < CS_CLU_MAXP; j++)
-        out->beta[j] = out->se[j] = out->lower[j] = out->upper[j] =
-            out->p_value[j] = NAN;
-    if (!bread || !meat || !inv) {
+    if (!bread || !inv) {
         out->notes = CS_CLU_NOTE_NOMEM;
         goto done;
-    }
-    for (size_t j = 0; j < p; j++) {
-        skip[j] = aliased[j];
-        out->beta[j] = beta[j];
-    }
-    /* Rows, and the mean per trial (logit) or per thousand hours
-     * (Poisson), of every pattern and level, computed once; the bread
-     * from the patterns' totals. */
-    unsigned nlev = 0;
-    for (size_t j = 0; j < c->ne; j++) {
-        unsigned lv = level_of(c->e[j].key);
-        if (lv != CS_CLU_NO_LEVEL && lv + 1 > nlev)
-            nlev = lv + 1;
-    }
-    size_t npat = (size_t)nlev * 64;
-    double *rows = calloc(npat * p + 1, sizeof *rows);
-    double *rate = calloc(npat + 1, sizeof *rate), *wsum = calloc(npat + 1, sizeof *wsum);
-    if (!rows || !rate || !wsum) {
-        free(rows); free(rate); free(wsum);
-        out->notes = CS_CLU_NOTE_NOMEM;
-        goto done;
-    }
-    for (size_t k = 0; k < npat; k++) {
-        double *row = rows + k * p, eta = 0;
-        rowfn(row, (unsigned)(k & 63), (unsigned)(k >> 6), payload);
-        for (size_t a = 0; a < p; a++)
-            if (!skip[a])
-                eta += row[a] * beta[a];
-        rate[k] = kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
-    }
-    for (size_t i = 0; i < c->np; i++) {
-        const person *q = &c->p[i];
-        double u[CS_CLU_MAXP];      /* the first p used */
-        int any = 0;
-        memset(u, 0, p * sizeof *u);
-        for (uint32_t j = 0; j < q->count; j++) {
-            const entry *e = &c->e[q->off + j];
-            unsigned lv = level_of(e->key);
-            double mu;
-            if (lv == CS_CLU_NO_LEVEL)
-                continue;
-            size_t k = (size_t)lv * 64 + main_bits(e->key);
-            const double *row = rows + k * p;
-            if (kind == 0) {
-                mu = e->n * rate[k];
-                wsum[k] += e->n * rate[k] * (1 - rate[k]);
-            } else {
-                mu = (double)e->mmin / 6e7 * rate[k];   /* thousands of hours */
-                wsum[k] += mu;
-            }
-            for (size_t a = 0; a < p; a++)
-                u[a] += row[a] * (e->y - mu);
-            N += e->n;
-            any = 1;
-        }
-        if (!any)
-            continue;
-        G++;
-        for (size_t a = 0; a < p; a++)
-            if (u[a] != 0)
-                for (size_t b = 0; b < p; b++)
-                    meat[a * p + b] += u[a] * u[b];
     }
     for (size_t k = 0; k < npat; k++) {
         const double *row = rows + k * p;
-        if (wsum[k] == 0)
+        if (m->wsum[k] == 0)
             continue;
         for (size_t a = 0; a < p; a++)
             if (row[a] != 0)
                 for (size_t b = 0; b < p; b++)
-                    bread[a * p + b] += wsum[k] * row[a] * row[b];
+                    bread[a * p + b] += m->wsum[k] * row[a] * row[b];
     }
-    free(rows);
-    free(rate);
-    free(wsum);
     out->participants = G;
     out->sessions = N;
     if (G < 2) {
         out->notes = CS_CLU_NOTE_ONE_PARTICIPANT;
         goto done;
     }
-    rank = chol(bread, p, skip, 1e-10);
+    rank = chol(bread, p, m->skip, 1e-10);
     if (rank == 0 || (double)N <= (double)rank) {
         out->notes = CS_CLU_NOTE_SINGULAR;
         goto done;
     }
-    chol_inverse(bread, p, skip, inv);
+    chol_inverse(bread, p, m->skip, inv);
     {
         double corr = (double)G / (double)(G - 1) * ((double)N - 1) /
                       ((double)N - (double)rank);
         for (size_t j = 0; j < p; j++) {
-            if (skip[j])
+            if (m->skip[j])
                 continue;
             double v = 0;                   /* (inv meat inv)_jj */
             for (size_t a = 0; a < p; a++)
@@ -1319,8 +1257,132 @@ static void robust(cs_clu_terms *out, const cs_clu *c, size_t p,
     }
 done:
     free(bread);
-    free(meat);
     free(inv);
+}
+
+/* Entry e's score into u: row times the residual r, over the row's
+ * non-zero elements (nz, n of them) when r is finite, since then a zero
+ * element adds a zero, which leaves u (never -0) as it is. */
+static void score_add(double *u, const double *row, const unsigned char *nz,
+                      size_t n, size_t p, double r)
+{
+    if (!isfinite(r)) {
+        for (size_t a = 0; a < p; a++)
+            u[a] += row[a] * r;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        u[nz[i]] += row[nz[i]] * r;
+}
+
+/* The per-participant walk of the models (nm of them, one or two) over
+ * the entries with every main factor known, done once for all: each
+ * model's sums are added in the same order as a walk of its own would. */
+static void robust_models(rmodel *m, int nm, const cs_clu *c, size_t p,
+                          cs_clu_row_fn rowfn, void *payload, double level)
+{
+    double z = cs_stats_z(level);
+    uint64_t G = 0, N = 0;
+    int nomem = 0;
+
+    for (int k = 0; k < nm; k++) {
+        cs_clu_terms *out = m[k].out;
+        memset(out, 0, sizeof *out);
+        out->p = p;
+        for (size_t j = 0; j < CS_CLU_MAXP; j++)
+            out->beta[j] = out->se[j] = out->lower[j] = out->upper[j] =
+                out->p_value[j] = NAN;
+        for (size_t j = 0; j < p; j++)
+            out->beta[j] = m[k].beta[j];
+        m[k].meat = calloc(p * p, sizeof *m[k].meat);
+        m[k].rate = m[k].wsum = NULL;
+        nomem |= !m[k].meat;
+    }
+    /* Rows, their non-zero elements and the mean per trial (logit) or
+     * per thousand hours (Poisson) of every pattern and level, computed
+     * once; the bread from the patterns' totals. */
+    unsigned nlev = 0;
+    for (size_t j = 0; j < c->ne; j++) {
+        unsigned lv = level_of(c->e[j].key);
+        if (lv != CS_CLU_NO_LEVEL && lv + 1 > nlev)
+            nlev = lv + 1;
+    }
+    size_t npat = (size_t)nlev * 64;
+    double *rows = calloc(npat * p + 1, sizeof *rows);
+    unsigned char *nz = malloc(npat * p + 1);
+    unsigned char *nnz = malloc(npat + 1);
+    for (int k = 0; k < nm; k++) {
+        m[k].rate = calloc(npat + 1, sizeof *m[k].rate);
+        m[k].wsum = calloc(npat + 1, sizeof *m[k].wsum);
+        nomem |= !m[k].rate || !m[k].wsum;
+    }
+    if (nomem || !rows || !nz || !nnz) {
+        for (int k = 0; k < nm; k++)
+            m[k].out->notes = CS_CLU_NOTE_NOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < npat; k++) {
+        double *row = rows + k * p;
+        rowfn(row, (unsigned)(k & 63), (unsigned)(k >> 6), payload);
+        nnz[k] = 0;
+        for (size_t a = 0; a < p; a++)
+            if (row[a] != 0)
+                nz[k * p + nnz[k]++] = (unsigned char)a;
+        for (int t = 0; t < nm; t++) {
+            double eta = 0;
+            for (size_t a = 0; a < p; a++)
+                if (!m[t].skip[a])
+                    eta += row[a] * m[t].beta[a];
+            m[t].rate[k] = m[t].kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
+        }
+    }
+    for (size_t i = 0; i < c->np; i++) {
+        const person *q = &c->p[i];
+        double u[2][CS_CLU_MAXP];   /* the first p used */
+        int any = 0;
+        for (int t = 0; t < nm; t++)
+            memset(u[t], 0, p * sizeof *u[t]);
+        for (uint32_t j = 0; j < q->count; j++) {
+            const entry *e = &c->e[q->off + j];
+            unsigned lv = level_of(e->key);
+            if (lv == CS_CLU_NO_LEVEL)
+                continue;
+            size_t k = (size_t)lv * 64 + main_bits(e->key);
+            for (int t = 0; t < nm; t++) {
+                const double *rate = m[t].rate;
+                double mu;
+                if (m[t].kind == 0) {
+                    mu = e->n * rate[k];
+                    m[t].wsum[k] += e->n * rate[k] * (1 - rate[k]);
+                } else {
+                    mu = (double)e->mmin / 6e7 * rate[k]; /* thousands of hours */
+                    m[t].wsum[k] += mu;
+                }
+                score_add(u[t], rows + k * p, nz + k * p, nnz[k], p, e->y - mu);
+            }
+            N += e->n;
+            any = 1;
+        }
+        if (!any)
+            continue;
+        G++;
+        for (int t = 0; t < nm; t++)
+            for (size_t a = 0; a < p; a++)
+                if (u[t][a] != 0)
+                    for (size_t b = 0; b < p; b++)
+                        m[t].meat[a * p + b] += u[t][a] * u[t][b];
+    }
+    for (int t = 0; t < nm; t++)
+        sandwich(&m[t], p, rows, npat, G, N, z);
+done:
+    free(rows);
+    free(nz);
+    free(nnz);
+    for (int k = 0; k < nm; k++) {
+        free(m[k].meat);
+        free(m[k].rate);
+        free(m[k].wsum);
+    }
 }
 
 /* A separated fit (a cell with no cases, or no non-cases, drives a
@@ -1338,32 +1400,68 @@ static void withhold_if_separated(cs_clu_terms *out, uint32_t status)
     out->notes |= CS_CLU_NOTE_SEPARATION;
 }
 
+/* Model m from a fit's coefficients and aliased columns. */
+static rmodel model_of(cs_clu_terms *out, int kind, const double *beta,
+                       const unsigned char *aliased, size_t p)
+{
+    rmodel m = { .out = out, .beta = beta, .kind = kind };
+
+    memcpy(m.skip, aliased, p);
+    return m;
+}
+
+static void not_fitted(cs_clu_terms *out)
+{
+    memset(out, 0, sizeof *out);
+    out->notes = CS_CLU_NOTE_NOT_FITTED;
+}
+
+void cs_clu_models_robust(cs_clu_terms *logit_out, const cs_logit_fit *logit,
+                          cs_clu_terms *pois_out, const cs_poisson_fit *pois,
+                          const cs_clu *c, cs_clu_row_fn row, void *payload,
+                          double level)
+{
+    rmodel m[2];
+    size_t p[2];
+    int nm = 0;
+
+    if (logit_out && (!logit || logit->p == 0 || logit->p > CS_CLU_MAXP ||
+                      (logit->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))))
+        not_fitted(logit_out);
+    else if (logit_out) {
+        p[nm] = logit->p;
+        m[nm++] = model_of(logit_out, 0, logit->beta, logit->aliased, logit->p);
+    }
+    if (pois_out && (!pois || pois->p == 0 || pois->rank == 0 ||
+                     (pois->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))))
+        not_fitted(pois_out);
+    else if (pois_out) {
+        p[nm] = pois->p;
+        m[nm++] = model_of(pois_out, 1, pois->beta, pois->aliased, pois->p);
+    }
+    if (nm == 2 && p[0] != p[1]) {
+        robust_models(&m[0], 1, c, p[0], row, payload, level);
+        robust_models(&m[1], 1, c, p[1], row, payload, level);
+    } else if (nm > 0) {
+        robust_models(m, nm, c, p[0], row, payload, level);
+    }
+    for (int k = 0; k < nm; k++)
+        withhold_if_separated(m[k].out, m[k].kind == 0 ? logit->status
+                                                       : pois->status);
+}
+
 void cs_clu_logit_robust(cs_clu_terms *out, const cs_clu *c,
                          const cs_logit_fit *fit, cs_clu_row_fn row,
                          void *payload, double level)
 {
-    if (!fit || fit->p == 0 || fit->p > CS_CLU_MAXP ||
-        (fit->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))) {
-        memset(out, 0, sizeof *out);
-        out->notes = CS_CLU_NOTE_NOT_FITTED;
-        return;
-    }
-    robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 0, level);
-    withhold_if_separated(out, fit->status);
+    cs_clu_models_robust(out, fit, NULL, NULL, c, row, payload, level);
 }
 
 void cs_clu_poisson_robust(cs_clu_terms *out, const cs_clu *c,
                            const cs_poisson_fit *fit, cs_clu_row_fn row,
                            void *payload, double level)
 {
-    if (!fit || fit->p == 0 || fit->rank == 0 ||
-        (fit->status & (CS_NOTE_BAD_INPUT | CS_NOTE_NOMEM))) {
-        memset(out, 0, sizeof *out);
-        out->notes = CS_CLU_NOTE_NOT_FITTED;
-        return;
-    }
-    robust(out, c, fit->p, fit->beta, fit->aliased, row, payload, 1, level);
-    withhold_if_separated(out, fit->status);
+    cs_clu_models_robust(NULL, NULL, out, fit, c, row, payload, level);
 }
 
 int cs_poisson_fit_patterns(cs_poisson_fit *o, const double *x,

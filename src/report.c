@@ -198,12 +198,9 @@ void cs__report_cluster(cs_report *r)
     r->robust = a->clu && r->o->cluster;
     if (!r->robust)
         return;
-    if (r->fitted)
-        cs_clu_logit_robust(&r->logit_rb, a->clu, &r->fit, model_row, &r->p,
-                            r->o->level);
-    if (r->pois_fitted)
-        cs_clu_poisson_robust(&r->pois_rb, a->clu, &r->pois, model_row, &r->p,
-                              r->o->level);
+    cs_clu_models_robust(r->fitted ? &r->logit_rb : NULL, &r->fit,
+                         r->pois_fitted ? &r->pois_rb : NULL, &r->pois,
+                         a->clu, model_row, &r->p, r->o->level);
 }
 
 /* Logistic regression and the Poisson rate model on the covariate

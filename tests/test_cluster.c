@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <crampstat/aggregate.h>
@@ -678,6 +679,270 @@ static void test_cluster_robust_models(void **state)
     cs_clu_free(c);
 }
 
+/* ---- the robust models against the whole-matrix walk ------------------ */
+
+/* Cholesky and its inverse as cluster.c takes them (the same operations
+ * in the same order), for a reference that must agree to the bit. */
+static size_t ref_chol(double *a, size_t p, unsigned char *skip, double tol)
+{
+    size_t rank = 0;
+    for (size_t j = 0; j < p; j++) {
+        if (skip[j])
+            continue;
+        double d = a[j * p + j], orig = d;
+        for (size_t k = 0; k < j; k++)
+            if (!skip[k])
+                d -= a[j * p + k] * a[j * p + k];
+        if (!(d > tol * orig) || !(orig > 0)) {
+            skip[j] = 1;
+            continue;
+        }
+        d = sqrt(d);
+        a[j * p + j] = d;
+        for (size_t i = j + 1; i < p; i++) {
+            if (skip[i])
+                continue;
+            double s = a[i * p + j];
+            for (size_t k = 0; k < j; k++)
+                if (!skip[k])
+                    s -= a[i * p + k] * a[j * p + k];
+            a[i * p + j] = s / d;
+        }
+        rank++;
+    }
+    return rank;
+}
+
+static void ref_chol_inverse(const double *l, size_t p, const unsigned char *skip,
+                             double *inv)
+{
+    double col[CS_CLU_MAXP], y[CS_CLU_MAXP];
+    memset(inv, 0, p * p * sizeof *inv);
+    for (size_t c = 0; c < p; c++) {
+        if (skip[c])
+            continue;
+        for (size_t i = 0; i < p; i++)
+            col[i] = i == c ? 1 : 0;
+        for (size_t i = 0; i < p; i++) {
+            if (skip[i]) {
+                y[i] = 0;
+                continue;
+            }
+            double s = col[i];
+            for (size_t k = 0; k < i; k++)
+                if (!skip[k])
+                    s -= l[i * p + k] * y[k];
+            y[i] = s / l[i * p + i];
+        }
+        for (size_t i = p; i-- > 0;) {
+            if (skip[i])
+                continue;
+            double s = y[i];
+            for (size_t k = i + 1; k < p; k++)
+                if (!skip[k])
+                    s -= l[k * p + i] * inv[k * p + c];
+            inv[i * p + c] = s / l[i * p + i];
+        }
+    }
+}
+
+/* The sandwich the long way, from the state's text: every entry's score
+ * over the whole row, the meat over the whole matrix (rows with a zero
+ * score left out), the bread from the patterns' weights. */
+static void ref_robust(cs_clu_terms *out, const cs_buf *st, size_t p,
+                       const double *beta, int kind, double level)
+{
+    enum { NPAT = 4 * 64 };
+    static double rate[NPAT], wsum[NPAT], xrow[NPAT][CS_CLU_MAXP];
+    double meat[CS_CLU_MAXP * CS_CLU_MAXP] = { 0 }, bread[CS_CLU_MAXP * CS_CLU_MAXP] = { 0 };
+    double inv[CS_CLU_MAXP * CS_CLU_MAXP], u[CS_CLU_MAXP];
+    unsigned char skip[CS_CLU_MAXP] = { 0 };
+    uint64_t G = 0, N = 0;
+    double z = cs_stats_z(level);
+    const char *s = st->ptr, *end = st->ptr + st->len;
+
+    memset(out, 0, sizeof *out);
+    for (size_t j = 0; j < CS_CLU_MAXP; j++)
+        out->beta[j] = out->se[j] = out->lower[j] = out->upper[j] =
+            out->p_value[j] = NAN;
+    out->p = p;
+    memset(wsum, 0, sizeof wsum);
+    for (size_t k = 0; k < NPAT; k++) {
+        double eta = 0;
+        main_row(xrow[k], (unsigned)(k & 63), (unsigned)(k >> 6), NULL);
+        for (size_t a = 0; a < p; a++)
+            eta += xrow[k][a] * beta[a];
+        rate[k] = kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
+    }
+    while (s < end) {                   /* one "p :ID KEY/LV:N:Y:M ..." line */
+        const char *eol = memchr(s, '\n', (size_t)(end - s));
+        int any = 0;
+        memset(u, 0, sizeof u);
+        s = strchr(s, ' ') + 1;          /* past "p" */
+        while ((s = memchr(s, ' ', (size_t)(eol - s))) != NULL && s < eol) {
+            char key[CS_F_N + 1], lv[8];
+            unsigned long long n, y, m;
+            s++;
+            assert_int_equal(sscanf(s, "%14[01-]/%7[0-9-]:%llu:%llu:%llu", key, lv,
+                                    &n, &y, &m), 5);
+            if (lv[0] == '-')
+                continue;
+            unsigned bits = 0;
+            for (int f = 0; f < CS_F_MAIN_N; f++)
+                bits |= (unsigned)(key[f] == '1') << f;
+            size_t k = (size_t)atoi(lv) * 64 + bits;
+            double mu;
+            if (kind == 0) {
+                mu = n * rate[k];
+                wsum[k] += n * rate[k] * (1 - rate[k]);
+            } else {
+                mu = (double)m / 6e7 * rate[k];
+                wsum[k] += mu;
+            }
+            for (size_t a = 0; a < p; a++)
+                u[a] += xrow[k][a] * (y - mu);
+            N += n;
+            any = 1;
+        }
+        s = eol + 1;
+        if (!any)
+            continue;
+        G++;
+        for (size_t a = 0; a < p; a++)
+            if (u[a] != 0)
+                for (size_t b = 0; b < p; b++)
+                    meat[a * p + b] += u[a] * u[b];
+    }
+    for (size_t k = 0; k < NPAT; k++) {
+        if (wsum[k] == 0)
+            continue;
+        for (size_t a = 0; a < p; a++)
+            if (xrow[k][a] != 0)
+                for (size_t b = 0; b < p; b++)
+                    bread[a * p + b] += wsum[k] * xrow[k][a] * xrow[k][b];
+    }
+    for (size_t j = 0; j < p; j++)
+        out->beta[j] = beta[j];
+    out->participants = G;
+    out->sessions = N;
+    size_t rank = ref_chol(bread, p, skip, 1e-10);
+    if (rank == 0 || (double)N <= (double)rank) {
+        out->notes = CS_CLU_NOTE_SINGULAR;
+        return;
+    }
+    ref_chol_inverse(bread, p, skip, inv);
+    double corr = (double)G / (double)(G - 1) * ((double)N - 1) /
+                  ((double)N - (double)rank);
+    for (size_t j = 0; j < p; j++) {
+        if (skip[j])
+            continue;
+        double v = 0;
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b < p; b++)
+                v += inv[j * p + a] * meat[a * p + b] * inv[b * p + j];
+        v *= corr;
+        if (!(v > 1e-16)) {
+            out->notes |= CS_CLU_NOTE_ZERO_SE;
+            continue;
+        }
+        double se = sqrt(v);
+        out->se[j] = se;
+        out->lower[j] = exp(beta[j] - z * se);
+        out->upper[j] = exp(beta[j] + z * se);
+        out->p_value[j] = 2 * gsl_cdf_ugaussian_Q(fabs(beta[j] / se));
+    }
+}
+
+static void same_terms(const cs_clu_terms *got, const cs_clu_terms *want)
+{
+    assert_int_equal(got->p, want->p);
+    assert_int_equal(got->participants, want->participants);
+    assert_int_equal(got->sessions, want->sessions);
+    assert_int_equal(got->notes, want->notes);
+    for (size_t j = 0; j < got->p; j++) {
+        const double g[5] = { got->beta[j], got->se[j], got->lower[j],
+                              got->upper[j], got->p_value[j] };
+        const double w[5] = { want->beta[j], want->se[j], want->lower[j],
+                              want->upper[j], want->p_value[j] };
+        for (int k = 0; k < 5; k++)
+            if (memcmp(&g[k], &w[k], sizeof g[k]) != 0 && !(isnan(g[k]) && isnan(w[k])))
+                fail_msg("term %zu value %d: got %.17g, want %.17g", j, k, g[k], w[k]);
+    }
+}
+
+/* The walk that sums only the meat's upper triangle, over the rows' and
+ * scores' non-zero elements, and both models at once, against the
+ * whole-matrix walk of each model on its own, to the bit: data with
+ * unknown main factors (entries without a level), participants never
+ * exposed to a factor (zeros in their scores), three levels, and
+ * coefficients under which the Poisson means overflow (scores not
+ * finite, from a participant on). */
+static void test_cluster_robust_exact(void **state)
+{
+    enum { NP = 90, P = 2 + CS_F_MAIN_N };
+    static const double betas[3][P] = {
+        { -1.2, 0.3, -0.2, 0.25, 0.1, -0.15, 0.4, 0.2 },
+        { 0.4, -2.0, 1.5, 0.0, 3.0, -0.7, 0.05, -1.1 },
+        { -1.0, 0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 710.0 },   /* exp overflows at level 1+ */
+    };
+    uint32_t r = 4242;
+    cs_clu *c;
+    cs_error err = {0};
+    cs_buf st;
+
+    (void)state;
+    assert_int_equal(cs_clu_create(&c, &err), CS_OK);
+    for (int i = 0; i < NP; i++) {
+        char id[16];
+        int ns = 1 + (int)((r = r * 1103515245u + 12345u) >> 16) % 12;
+        int never = (int)((r = r * 1103515245u + 12345u) >> 16) % CS_F_MAIN_N;
+        unsigned lev = (unsigned)((r = r * 1103515245u + 12345u) >> 16) % 3;
+        snprintf(id, sizeof id, "E%03d", i);
+        for (int k = 0; k < ns; k++) {
+            signed char f[CS_F_N];
+            int unknown = 0;
+            for (int g = 0; g < CS_F_N; g++) {
+                unsigned v = ((r = r * 1103515245u + 12345u) >> 16) % 11;
+                f[g] = (signed char)(v == 0 ? -1 : v < 5 ? 1 : 0);
+                if (g == never)
+                    f[g] = 0;
+                if (g < CS_F_MAIN_N && f[g] < 0)
+                    unknown = 1;
+            }
+            int y = ((r = r * 1103515245u + 12345u) >> 16) % 4 == 0;
+            uint64_t m = 1000 * (5 + ((r = r * 1103515245u + 12345u) >> 16) % 120);
+            assert_int_equal(cs_clu_add(c, (cs_str){ id, strlen(id) }, f,
+                                        unknown ? CS_CLU_NO_LEVEL : lev, y, m, &err),
+                             CS_OK);
+        }
+    }
+    assert_int_equal(cs_clu_finish(c, &err), CS_OK);
+    cs_buf_init(&st, 0);
+    assert_int_equal(cs_clu_write(c, &st), CS_OK);
+    for (int b = 0; b < 3; b++) {
+        cs_logit_fit lf;
+        cs_poisson_fit pf;
+        cs_clu_terms both[2], one[2], want[2];
+        memset(&lf, 0, sizeof lf);
+        memset(&pf, 0, sizeof pf);
+        lf.p = lf.rank = pf.p = pf.rank = P;
+        memcpy(lf.beta, betas[b], sizeof betas[b]);
+        memcpy(pf.beta, betas[b], sizeof betas[b]);
+        cs_clu_models_robust(&both[0], &lf, &both[1], &pf, c, main_row, NULL, 0.95);
+        cs_clu_logit_robust(&one[0], c, &lf, main_row, NULL, 0.95);
+        cs_clu_poisson_robust(&one[1], c, &pf, main_row, NULL, 0.95);
+        for (int kind = 0; kind < 2; kind++) {
+            ref_robust(&want[kind], &st, P, betas[b], kind, 0.95);
+            same_terms(&both[kind], &want[kind]);
+            same_terms(&one[kind], &want[kind]);
+        }
+        if (b == 2)     /* the overflow reached the Poisson model */
+            assert_true(want[1].notes != 0 && isnan(want[1].se[0]));
+    }
+    cs_buf_dispose(&st);
+    cs_clu_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_cluster_paf_jewell),
         cmocka_unit_test(test_cluster_mixed_factors),
         cmocka_unit_test(test_cluster_robust_models),
+        cmocka_unit_test(test_cluster_robust_exact),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -180,4 +180,12 @@ void cs_clu_poisson_robust(cs_clu_terms *out, const cs_clu *c,
                            const cs_poisson_fit *fit, cs_clu_row_fn row,
                            void *payload, double level);
 
+/* Both models' robust covariances in one walk over the participants,
+ * each the same to the bit as its own function gives; an out NULL is
+ * not computed. */
+void cs_clu_models_robust(cs_clu_terms *logit_out, const cs_logit_fit *logit,
+                          cs_clu_terms *pois_out, const cs_poisson_fit *pois,
+                          const cs_clu *c, cs_clu_row_fn row, void *payload,
+                          double level);
+
 #endif
