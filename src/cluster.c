@@ -1198,9 +1198,10 @@ typedef struct rmodel {
     double *meat;
 } rmodel;
 
-/* The sandwich of model m from its meat and the patterns' weights. */
-static void sandwich(rmodel *m, size_t p, const double *rows, size_t npat,
-                     uint64_t G, uint64_t N, double z)
+/* The sandwich of model m from its meat and the patterns' weights (rows
+ * P apart). */
+static void sandwich(rmodel *m, size_t p, const double *rows, size_t P,
+                     size_t npat, uint64_t G, uint64_t N, double z)
 {
     cs_clu_terms *out = m->out;
     double *bread = calloc(p * p, sizeof *bread);
@@ -1213,7 +1214,7 @@ static void sandwich(rmodel *m, size_t p, const double *rows, size_t npat,
         goto done;
     }
     for (size_t k = 0; k < npat; k++) {
-        const double *row = rows + k * p;
+        const double *row = rows + k * P;
         if (m->wsum[k] == 0)
             continue;
         for (size_t a = 0; a < p; a++)
@@ -1260,19 +1261,54 @@ done:
     free(inv);
 }
 
-/* Entry e's score into u: row times the residual r, over the row's
- * non-zero elements (nz, n of them) when r is finite, since then a zero
- * element adds a zero, which leaves u (never -0) as it is. */
-static void score_add(double *u, const double *row, const unsigned char *nz,
-                      size_t n, size_t p, double r)
+/* The walk of robust_models over every participant, rows and meat P
+ * wide (P >= p, the columns past p zero in the rows and not read in the
+ * meat): with P a constant, the loops over a row have no count to test
+ * and no remainder. The sums of the first p columns are those of a walk
+ * p wide, element by element in the same order. */
+static inline __attribute__((always_inline)) void
+robust_walk(rmodel *m, int nm, const cs_clu *c, size_t P, const double *rows,
+            uint64_t *G, uint64_t *N)
 {
-    if (!isfinite(r)) {
-        for (size_t a = 0; a < p; a++)
-            u[a] += row[a] * r;
-        return;
+    for (size_t i = 0; i < c->np; i++) {
+        const person *q = &c->p[i];
+        double u[2][CS_CLU_MAXP];   /* the first P used */
+        int any = 0;
+        for (int t = 0; t < nm; t++)
+            for (size_t a = 0; a < P; a++)
+                u[t][a] = 0;
+        for (uint32_t j = 0; j < q->count; j++) {
+            const entry *e = &c->e[q->off + j];
+            unsigned lv = level_of(e->key);
+            if (lv == CS_CLU_NO_LEVEL)
+                continue;
+            size_t k = (size_t)lv * 64 + main_bits(e->key);
+            const double *row = rows + k * P;
+            for (int t = 0; t < nm; t++) {
+                const double *rate = m[t].rate;
+                double mu;
+                if (m[t].kind == 0) {
+                    mu = e->n * rate[k];
+                    m[t].wsum[k] += e->n * rate[k] * (1 - rate[k]);
+                } else {
+                    mu = (double)e->mmin / 6e7 * rate[k]; /* thousands of hours */
+                    m[t].wsum[k] += mu;
+                }
+                for (size_t a = 0; a < P; a++)
+                    u[t][a] += row[a] * (e->y - mu);
+            }
+            *N += e->n;
+            any = 1;
+        }
+        if (!any)
+            continue;
+        (*G)++;
+        for (int t = 0; t < nm; t++)
+            for (size_t a = 0; a < P; a++)
+                if (u[t][a] != 0)
+                    for (size_t b = 0; b < P; b++)
+                        m[t].meat[a * P + b] += u[t][a] * u[t][b];
     }
-    for (size_t i = 0; i < n; i++)
-        u[nz[i]] += row[nz[i]] * r;
 }
 
 /* The per-participant walk of the models (nm of them, one or two) over
@@ -1281,8 +1317,10 @@ static void score_add(double *u, const double *row, const unsigned char *nz,
 static void robust_models(rmodel *m, int nm, const cs_clu *c, size_t p,
                           cs_clu_row_fn rowfn, void *payload, double level)
 {
+    enum { NARROW = 8 };
     double z = cs_stats_z(level);
     uint64_t G = 0, N = 0;
+    size_t P = p <= NARROW ? NARROW : p;    /* the walk's width */
     int nomem = 0;
 
     for (int k = 0; k < nm; k++) {
@@ -1294,12 +1332,12 @@ static void robust_models(rmodel *m, int nm, const cs_clu *c, size_t p,
                 out->p_value[j] = NAN;
         for (size_t j = 0; j < p; j++)
             out->beta[j] = m[k].beta[j];
-        m[k].meat = calloc(p * p, sizeof *m[k].meat);
+        m[k].meat = calloc(P * P, sizeof *m[k].meat);
         m[k].rate = m[k].wsum = NULL;
         nomem |= !m[k].meat;
     }
-    /* Rows, their non-zero elements and the mean per trial (logit) or
-     * per thousand hours (Poisson) of every pattern and level, computed
+    /* Rows (P wide, zero past p) and the mean per trial (logit) or per
+     * thousand hours (Poisson) of every pattern and level, computed
      * once; the bread from the patterns' totals. */
     unsigned nlev = 0;
     for (size_t j = 0; j < c->ne; j++) {
@@ -1308,26 +1346,20 @@ static void robust_models(rmodel *m, int nm, const cs_clu *c, size_t p,
             nlev = lv + 1;
     }
     size_t npat = (size_t)nlev * 64;
-    double *rows = calloc(npat * p + 1, sizeof *rows);
-    unsigned char *nz = malloc(npat * p + 1);
-    unsigned char *nnz = malloc(npat + 1);
+    double *rows = calloc(npat * P + 1, sizeof *rows);
     for (int k = 0; k < nm; k++) {
         m[k].rate = calloc(npat + 1, sizeof *m[k].rate);
         m[k].wsum = calloc(npat + 1, sizeof *m[k].wsum);
         nomem |= !m[k].rate || !m[k].wsum;
     }
-    if (nomem || !rows || !nz || !nnz) {
+    if (nomem || !rows) {
         for (int k = 0; k < nm; k++)
             m[k].out->notes = CS_CLU_NOTE_NOMEM;
         goto done;
     }
     for (size_t k = 0; k < npat; k++) {
-        double *row = rows + k * p;
+        double *row = rows + k * P;
         rowfn(row, (unsigned)(k & 63), (unsigned)(k >> 6), payload);
-        nnz[k] = 0;
-        for (size_t a = 0; a < p; a++)
-            if (row[a] != 0)
-                nz[k * p + nnz[k]++] = (unsigned char)a;
         for (int t = 0; t < nm; t++) {
             double eta = 0;
             for (size_t a = 0; a < p; a++)
@@ -1336,48 +1368,18 @@ static void robust_models(rmodel *m, int nm, const cs_clu *c, size_t p,
             m[t].rate[k] = m[t].kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
         }
     }
-    for (size_t i = 0; i < c->np; i++) {
-        const person *q = &c->p[i];
-        double u[2][CS_CLU_MAXP];   /* the first p used */
-        int any = 0;
-        for (int t = 0; t < nm; t++)
-            memset(u[t], 0, p * sizeof *u[t]);
-        for (uint32_t j = 0; j < q->count; j++) {
-            const entry *e = &c->e[q->off + j];
-            unsigned lv = level_of(e->key);
-            if (lv == CS_CLU_NO_LEVEL)
-                continue;
-            size_t k = (size_t)lv * 64 + main_bits(e->key);
-            for (int t = 0; t < nm; t++) {
-                const double *rate = m[t].rate;
-                double mu;
-                if (m[t].kind == 0) {
-                    mu = e->n * rate[k];
-                    m[t].wsum[k] += e->n * rate[k] * (1 - rate[k]);
-                } else {
-                    mu = (double)e->mmin / 6e7 * rate[k]; /* thousands of hours */
-                    m[t].wsum[k] += mu;
-                }
-                score_add(u[t], rows + k * p, nz + k * p, nnz[k], p, e->y - mu);
-            }
-            N += e->n;
-            any = 1;
-        }
-        if (!any)
-            continue;
-        G++;
-        for (int t = 0; t < nm; t++)
-            for (size_t a = 0; a < p; a++)
-                if (u[t][a] != 0)
-                    for (size_t b = 0; b < p; b++)
-                        m[t].meat[a * p + b] += u[t][a] * u[t][b];
+    if (P == NARROW)
+        robust_walk(m, nm, c, NARROW, rows, &G, &N);
+    else
+        robust_walk(m, nm, c, P, rows, &G, &N);
+    for (int t = 0; t < nm; t++) {
+        for (size_t a = 0; a < p; a++)      /* P wide to p wide, in place */
+            for (size_t b = 0; b < p; b++)
+                m[t].meat[a * p + b] = m[t].meat[a * P + b];
+        sandwich(&m[t], p, rows, P, npat, G, N, z);
     }
-    for (int t = 0; t < nm; t++)
-        sandwich(&m[t], p, rows, npat, G, N, z);
 done:
     free(rows);
-    free(nz);
-    free(nnz);
     for (int k = 0; k < nm; k++) {
         free(m[k].meat);
         free(m[k].rate);

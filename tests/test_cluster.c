@@ -28,6 +28,7 @@
 #include <gsl/gsl_linalg.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
+#include <crampstat/report.h>
 #include <crampstat/stats.h>
 
 static const struct { const char *id; int x, y, min; } rows[] = {
@@ -749,8 +750,8 @@ static void ref_chol_inverse(const double *l, size_t p, const unsigned char *ski
 /* The sandwich the long way, from the state's text: every entry's score
  * over the whole row, the meat over the whole matrix (rows with a zero
  * score left out), the bread from the patterns' weights. */
-static void ref_robust(cs_clu_terms *out, const cs_buf *st, size_t p,
-                       const double *beta, int kind, double level)
+static void ref_robust(cs_clu_terms *out, const cs_buf *st, cs_clu_row_fn rowfn,
+                       size_t p, const double *beta, int kind, double level)
 {
     enum { NPAT = 4 * 64 };
     static double rate[NPAT], wsum[NPAT], xrow[NPAT][CS_CLU_MAXP];
@@ -769,7 +770,7 @@ static void ref_robust(cs_clu_terms *out, const cs_buf *st, size_t p,
     memset(wsum, 0, sizeof wsum);
     for (size_t k = 0; k < NPAT; k++) {
         double eta = 0;
-        main_row(xrow[k], (unsigned)(k & 63), (unsigned)(k >> 6), NULL);
+        rowfn(xrow[k], (unsigned)(k & 63), (unsigned)(k >> 6), NULL);
         for (size_t a = 0; a < p; a++)
             eta += xrow[k][a] * beta[a];
         rate[k] = kind == 0 ? 1 / (1 + exp(-eta)) : exp(eta);
@@ -870,20 +871,37 @@ static void same_terms(const cs_clu_terms *got, const cs_clu_terms *want)
     }
 }
 
-/* The walk that sums only the meat's upper triangle, over the rows' and
- * scores' non-zero elements, and both models at once, against the
- * whole-matrix walk of each model on its own, to the bit: data with
- * unknown main factors (entries without a level), participants never
- * exposed to a factor (zeros in their scores), three levels, and
- * coefficients under which the Poisson means overflow (scores not
- * finite, from a participant on). */
+/* A design narrower than eight columns: the intercept and the main
+ * factors. */
+static void short_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    double full[2 + CS_F_MAIN_N];
+    main_row(full, bits, level, payload);
+    memcpy(row, full, (1 + CS_F_MAIN_N) * sizeof *row);
+}
+
+/* A design wider than eight columns: main_row's and a dummy for each
+ * of levels 1 and 2. */
+static void wide_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    main_row(row, bits, level, payload);
+    row[2 + CS_F_MAIN_N] = level == 1;
+    row[3 + CS_F_MAIN_N] = level == 2;
+}
+
+/* The walk of both models at once, with rows and meat eight wide for a
+ * design of up to eight columns, against the whole-matrix walk of each
+ * model on its own, to the bit: data with unknown main factors (entries
+ * without a level), participants never exposed to a factor (zeros in
+ * their scores), three levels, designs of 7, 8 and 10 columns, and
+ * coefficients under which the Poisson means overflow. */
 static void test_cluster_robust_exact(void **state)
 {
     enum { NP = 90, P = 2 + CS_F_MAIN_N };
-    static const double betas[3][P] = {
-        { -1.2, 0.3, -0.2, 0.25, 0.1, -0.15, 0.4, 0.2 },
-        { 0.4, -2.0, 1.5, 0.0, 3.0, -0.7, 0.05, -1.1 },
-        { -1.0, 0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 710.0 },   /* exp overflows at level 1+ */
+    static const double betas[3][P + 2] = {
+        { -1.2, 0.3, -0.2, 0.25, 0.1, -0.15, 0.4, 0.2, 0.1, -0.3 },
+        { 0.4, -2.0, 1.5, 0.0, 3.0, -0.7, 0.05, -1.1, 0.5, 0.2 },
+        { -1.0, 0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 710.0, 0.0, 0.0 }, /* exp overflows */
     };
     uint32_t r = 4242;
     cs_clu *c;
@@ -919,28 +937,97 @@ static void test_cluster_robust_exact(void **state)
     assert_int_equal(cs_clu_finish(c, &err), CS_OK);
     cs_buf_init(&st, 0);
     assert_int_equal(cs_clu_write(c, &st), CS_OK);
-    for (int b = 0; b < 3; b++) {
+    for (int b = 0; b < 9; b++) {
+        static const cs_clu_row_fn design[3] = { short_row, main_row, wide_row };
+        static const size_t width[3] = { P - 1, P, P + 2 };
+        size_t p = width[b / 3];
+        cs_clu_row_fn rowfn = design[b / 3];
+        const double *beta = betas[b % 3];
         cs_logit_fit lf;
         cs_poisson_fit pf;
         cs_clu_terms both[2], one[2], want[2];
         memset(&lf, 0, sizeof lf);
         memset(&pf, 0, sizeof pf);
-        lf.p = lf.rank = pf.p = pf.rank = P;
-        memcpy(lf.beta, betas[b], sizeof betas[b]);
-        memcpy(pf.beta, betas[b], sizeof betas[b]);
-        cs_clu_models_robust(&both[0], &lf, &both[1], &pf, c, main_row, NULL, 0.95);
-        cs_clu_logit_robust(&one[0], c, &lf, main_row, NULL, 0.95);
-        cs_clu_poisson_robust(&one[1], c, &pf, main_row, NULL, 0.95);
+        lf.p = lf.rank = pf.p = pf.rank = p;
+        memcpy(lf.beta, beta, p * sizeof *beta);
+        memcpy(pf.beta, beta, p * sizeof *beta);
+        cs_clu_models_robust(&both[0], &lf, &both[1], &pf, c, rowfn, NULL, 0.95);
+        cs_clu_logit_robust(&one[0], c, &lf, rowfn, NULL, 0.95);
+        cs_clu_poisson_robust(&one[1], c, &pf, rowfn, NULL, 0.95);
         for (int kind = 0; kind < 2; kind++) {
-            ref_robust(&want[kind], &st, P, betas[b], kind, 0.95);
+            ref_robust(&want[kind], &st, rowfn, p, beta, kind, 0.95);
+            assert_true(want[kind].participants > 50);
             same_terms(&both[kind], &want[kind]);
             same_terms(&one[kind], &want[kind]);
         }
-        if (b == 2)     /* the overflow reached the Poisson model */
+        if (b % 3 == 2 && p > P - 1)    /* the level's 710 overflowed */
             assert_true(want[1].notes != 0 && isnan(want[1].se[0]));
+        else if (b % 3 < 2)
+            assert_true(want[0].notes == 0 && want[1].notes == 0);
     }
     cs_buf_dispose(&st);
     cs_clu_free(c);
+}
+
+/* The report's design: intercept, main factors, a column per level
+ * after the first (report.c's model_row). */
+static void report_row(double *row, unsigned bits, unsigned level, void *payload)
+{
+    size_t p = *(const size_t *)payload;
+    memset(row, 0, p * sizeof *row);
+    row[0] = 1;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        row[1 + f] = (bits >> f) & 1;
+    if (level > 0 && CS_F_MAIN_N + level < p)
+        row[CS_F_MAIN_N + level] = 1;
+}
+
+/* The report's robust model intervals, computed beside the reports from
+ * fits of their own, are those of the report's own fits, to the bit. */
+static void test_cluster_report_models(void **state)
+{
+    static const char *const band[3] = { "young", "mid", "old" };
+    cs_error err = {0};
+    cs_rules rules;
+    cs_agg a;
+    cs_report_opts o;
+    uint32_t r = 99;
+
+    (void)state;
+    cs_rules_default(&rules);
+    assert_int_equal(cs_agg_init(&a, &rules, NULL, "age_band", &err), CS_OK);
+    assert_int_equal(cs_agg_cluster(&a, &err), CS_OK);
+    for (int i = 0; i < 3000; i++) {
+        signed char f[CS_F_N];
+        char id[16];
+        int who = i / 12;
+        for (int g = 0; g < CS_F_N; g++)
+            f[g] = (signed char)(((r = r * 1103515245u + 12345u) >> 16) % 9 < 3);
+        if (((r = r * 1103515245u + 12345u) >> 16) % 40 == 0)
+            f[0] = -1;
+        int y = ((r = r * 1103515245u + 12345u) >> 16) % 5 == 0;
+        uint64_t m = 1000 * (10 + ((r = r * 1103515245u + 12345u) >> 16) % 100);
+        snprintf(id, sizeof id, "R%04d", who);
+        const char *b = band[who % 3];
+        assert_int_equal(cs_agg_add(&a, f, y, m, (cs_str){ "", 0 },
+                                    (cs_str){ b, strlen(b) },
+                                    (cs_str){ id, strlen(id) }, &err), CS_OK);
+    }
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+    cs_report_opts_init(&o);
+    cs_report *rep = cs_report_compute(&a, &o);
+    assert_non_null(rep);
+    assert_true(rep->robust && rep->fitted && rep->pois_fitted);
+    assert_int_equal(rep->p, 1 + CS_F_MAIN_N + 2);
+    cs_clu_terms want[2];
+    size_t p = rep->p;
+    cs_clu_logit_robust(&want[0], a.clu, &rep->fit, report_row, &p, o.level);
+    cs_clu_poisson_robust(&want[1], a.clu, &rep->pois, report_row, &p, o.level);
+    assert_true(want[0].participants == 250 && want[0].notes == 0);
+    same_terms(&rep->logit_rb, &want[0]);
+    same_terms(&rep->pois_rb, &want[1]);
+    cs_report_free(rep);
+    cs_agg_dispose(&a);
 }
 
 int main(void)
@@ -957,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_cluster_mixed_factors),
         cmocka_unit_test(test_cluster_robust_models),
         cmocka_unit_test(test_cluster_robust_exact),
+        cmocka_unit_test(test_cluster_report_models),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);
