@@ -182,53 +182,31 @@ void cs__report_period(cs_report *r)
         r->period_nomem = 1;
 }
 
-/* The robust factor measures: one walk over every participant, which
- * reads the per-participant sums alone. */
-void cs__report_cluster_factors(cs_report *r)
+/* The design's width: intercept, main factors, one column per
+ * adjustment level after the first. */
+static size_t model_width(const cs_agg *a)
 {
-    if (r->a->clu && r->o->cluster)
-        cs_clu_factor_stats_all(r->cf, r->a->clu, r->o->level);
+    return 1 + CS_F_MAIN_N + (a->nadj > 1 ? a->nadj - 1 : 0);
 }
 
-/* The robust intervals of the models "logistic" fitted before. */
-void cs__report_cluster(cs_report *r)
+/* The two models on the covariate patterns, p columns wide: the logistic
+ * fit (*fitted set when there was one; *notes its status or why none,
+ * *sessions the sessions it covers) and the Poisson rate model (cases
+ * per session, the exposure in thousands of hours as offset). */
+static void fit_patterns(const cs_agg *a, size_t p, double level,
+                         cs_logit_fit *fit, int *fitted, uint32_t *notes,
+                         uint64_t *sessions, cs_poisson_fit *pois,
+                         int *pois_fitted)
 {
-    const cs_agg *a = r->a;
-
-    r->robust = a->clu && r->o->cluster;
-    if (!r->robust)
-        return;
-    cs_clu_models_robust(r->fitted ? &r->logit_rb : NULL, &r->fit,
-                         r->pois_fitted ? &r->pois_rb : NULL, &r->pois,
-                         a->clu, model_row, &r->p, r->o->level);
-}
-
-/* Logistic regression and the Poisson rate model on the covariate
- * patterns. */
-void cs__report_logistic(cs_report *r)
-{
-    const cs_agg *a = r->a;
     size_t nadj = a->nadj, m = 0;
-    size_t p = 1 + CS_F_MAIN_N + (nadj > 1 ? nadj - 1 : 0);
     double *x;
     uint64_t *n, *y;
 
-    r->p = p;
-    if (p > CS_LOGIT_MAXP) {
-        r->logit_notes = CS_NOTE_BAD_INPUT;
-        return;
-    }
-    snprintf(r->term[0], sizeof r->term[0], "intercept");
-    for (int f = 0; f < CS_F_MAIN_N; f++)
-        snprintf(r->term[1 + f], sizeof r->term[0], "%s", cs_factor_name(f));
-    for (size_t j = 1; j < nadj; j++)
-        snprintf(r->term[CS_F_MAIN_N + j], sizeof r->term[0], "%s=%s",
-                 a->adjust, a->adj[j].name);
     x = calloc(nadj * CS_AGG_PATTERNS * p + 1, sizeof *x);
     n = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *n);
     y = calloc(nadj * CS_AGG_PATTERNS + 1, sizeof *y);
     if (!x || !n || !y) {
-        r->logit_notes = CS_NOTE_NOMEM;
+        *notes = CS_NOTE_NOMEM;
         free(x); free(n); free(y);
         return;
     }
@@ -244,20 +222,16 @@ void cs__report_logistic(cs_report *r)
                 row[CS_F_MAIN_N + j] = 1;
             n[m] = a->adj[j].n[k];
             y[m] = a->adj[j].y[k];
-            r->logit_sessions += n[m];
+            *sessions += n[m];
             m++;
         }
     if (m > 0) {
-        cs_stats_logit(&r->fit, x, n, y, m, p);
-        r->fitted = 1;
-        r->logit_notes = r->fit.status;
-        for (size_t j = 0; j < p; j++)
-            cs_stats_logit_or(&r->term_or[j], &r->fit, j, r->o->level);
+        cs_stats_logit(fit, x, n, y, m, p);
+        *fitted = 1;
+        *notes = fit->status;
     } else {
-        r->logit_notes = CS_NOTE_EMPTY;
+        *notes = CS_NOTE_EMPTY;
     }
-    /* The Poisson rate model on the same rows: cases per session with
-     * the exposure time (thousands of hours) as offset. */
     double *t = calloc(m + 1, sizeof *t);
     if (t && m > 0) {
         size_t i = 0;
@@ -265,13 +239,75 @@ void cs__report_logistic(cs_report *r)
             for (unsigned k = 0; k < CS_AGG_PATTERNS; k++)
                 if (a->adj[j].n[k])
                     t[i++] = (double)a->adj[j].m[k] / 6e7;
-        r->pois_fitted = cs_poisson_fit_patterns(&r->pois, x, y, t, n, m, p,
-                                                 r->o->level) == 0;
+        *pois_fitted = cs_poisson_fit_patterns(pois, x, y, t, n, m, p,
+                                               level) == 0;
     }
     free(t);
     free(x);
     free(n);
     free(y);
+}
+
+/* The robust factor measures and the models' robust intervals, beside
+ * the reports: walks over every participant that read the
+ * per-participant sums alone. The models are fitted here again, from
+ * the same pattern tables to the same bits as "logistic"'s report fits
+ * them, so that this thread waits for nothing. */
+void cs__report_cluster_factors(cs_report *r)
+{
+    const cs_agg *a = r->a;
+    size_t p = model_width(a);
+    cs_logit_fit fit;
+    cs_poisson_fit pois;
+    int fitted = 0, pois_fitted = 0;
+    uint32_t notes = 0;
+    uint64_t sessions = 0;
+
+    if (!a->clu || !r->o->cluster)
+        return;
+    cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
+    if (p > CS_LOGIT_MAXP)
+        return;
+    memset(&fit, 0, sizeof fit);
+    memset(&pois, 0, sizeof pois);
+    fit_patterns(a, p, r->o->level, &fit, &fitted, &notes, &sessions, &pois,
+                 &pois_fitted);
+    cs_clu_models_robust(fitted ? &r->logit_rb : NULL, &fit,
+                         pois_fitted ? &r->pois_rb : NULL, &pois, a->clu,
+                         model_row, &p, r->o->level);
+}
+
+/* Whether the robust intervals are part of the report (computed beside
+ * it, in cs__report_cluster_factors). */
+void cs__report_cluster(cs_report *r)
+{
+    r->robust = r->a->clu && r->o->cluster;
+}
+
+/* Logistic regression and the Poisson rate model on the covariate
+ * patterns. */
+void cs__report_logistic(cs_report *r)
+{
+    const cs_agg *a = r->a;
+    size_t nadj = a->nadj;
+    size_t p = model_width(a);
+
+    r->p = p;
+    if (p > CS_LOGIT_MAXP) {
+        r->logit_notes = CS_NOTE_BAD_INPUT;
+        return;
+    }
+    snprintf(r->term[0], sizeof r->term[0], "intercept");
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        snprintf(r->term[1 + f], sizeof r->term[0], "%s", cs_factor_name(f));
+    for (size_t j = 1; j < nadj; j++)
+        snprintf(r->term[CS_F_MAIN_N + j], sizeof r->term[0], "%s=%s",
+                 a->adjust, a->adj[j].name);
+    fit_patterns(a, p, r->o->level, &r->fit, &r->fitted, &r->logit_notes,
+                 &r->logit_sessions, &r->pois, &r->pois_fitted);
+    if (r->fitted)
+        for (size_t j = 0; j < p; j++)
+            cs_stats_logit_or(&r->term_or[j], &r->fit, j, r->o->level);
 }
 
 /* Whether accumulator i is part of the state. */
