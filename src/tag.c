@@ -198,6 +198,21 @@ static size_t heat_of(cs_tagger *t, double temp_c)
     return i;
 }
 
+/* The first way of temp_c's set when it holds temp_c (the set heat_of
+ * would give without moving anything), NULL otherwise and for NaN. */
+static inline const heat_hot *heat_first(const cs_tagger *t, double temp_c)
+{
+    const heat_hot *e;
+    uint64_t bits;
+
+    if (isnan(temp_c))             /* a NaN's bits + 1 may wrap to empty */
+        return NULL;
+    memcpy(&bits, &temp_c, sizeof bits);
+    e = &t->hot[(size_t)((bits * 0x9e3779b97f4a7c15ULL) >> 53) &
+                (HEAT_SETS - 1)][0];
+    return e->key == bits + 1 ? e : NULL;
+}
+
 /* The heat factor without humidity at the temperature of k, from the
  * heat index at every 0.1 % of humidity, the adjustments' edges, the
  * switch and the vertices: 1 when the least value is at least thr, 0
@@ -354,20 +369,14 @@ void cs_tag_wave(const cs_tagger *t, const cs_wave *w, cs_tagged *o)
         o->factor[CS_F_MED_FIRST + CS_MED_PREGNANCY] = 0;
 }
 
-void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
-                    cs_tagged *o)
+/* Everything of the session's half but the heat index and the heat
+ * factor. */
+static inline __attribute__((always_inline)) void tag_rest(
+    const cs_rules *r, const cs_session *s, const cs_wave *w, cs_tagged *o)
 {
-    const cs_rules *r = &t->rules;
-    size_t set;
-    int known_t;
     signed char f, b;
 
     o->exposure_h = s->duration_min / 60;
-    known_t = !isnan(s->temp_c);
-    set = known_t ? heat_of(t, s->temp_c) : 0;
-    o->heat_index_c = known_t ? cs_heat_index_c_at(&t->hot[set][0].k,
-                                                    s->humidity_pct)
-                              : NAN;
     /* A rate of 10^17 ml/h or more (fluid in a session of well under a
      * millionth of a minute, which the contract's 0 < duration allows)
      * is left missing, as a division that overflows would be: such a
@@ -389,15 +398,6 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
              below(s->warmup_min, r->tightness_warmup_min));
     o->factor[CS_F_TIGHTNESS] = or3(o->wave_tightness, b);
 
-    /* Heat. */
-    if (!isnan(o->heat_index_c)) {
-        o->factor[CS_F_HEAT] = o->heat_index_c >= r->heat_index_c;
-    } else if (known_t) {
-        o->factor[CS_F_HEAT] = heat_unknown(t, set);
-    } else {
-        o->factor[CS_F_HEAT] = -1;
-    }
-
     /* Dehydration: a short session is not dehydrated whatever it drank.
      * fluid / (duration / 60) < limit is compared as fluid * 60 < limit *
      * duration: 220 ml in 33 min is exactly 400 ml/h, but the division
@@ -418,6 +418,52 @@ void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
     else
         o->outcome = s->cramp_muscle < 0 ? -1
                    : s->cramp_muscle == CS_MUSCLE_HAMSTRING;
+}
+
+/* The session's half whatever its temperature and humidity: the
+ * temperature's terms made or moved first in its set, the heat index's
+ * adjustments, the heat factor without humidity. */
+static __attribute__((noinline)) void tag_session_general(
+    cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
+{
+    const cs_rules *r = &t->rules;
+    size_t set;
+    int known_t;
+
+    known_t = !isnan(s->temp_c);
+    set = known_t ? heat_of(t, s->temp_c) : 0;
+    o->heat_index_c = known_t ? cs_heat_index_c_at(&t->hot[set][0].k,
+                                                    s->humidity_pct)
+                              : NAN;
+    if (!isnan(o->heat_index_c)) {
+        o->factor[CS_F_HEAT] = o->heat_index_c >= r->heat_index_c;
+    } else if (known_t) {
+        o->factor[CS_F_HEAT] = heat_unknown(t, set);
+    } else {
+        o->factor[CS_F_HEAT] = -1;
+    }
+    tag_rest(r, s, w, o);
+}
+
+/* Most sessions have a temperature that is already first in its set and
+ * a humidity at which neither of the heat index's adjustments applies:
+ * for them the heat index inline, and no call at all (so no registers
+ * saved and restored either); the rest go the general way, which gives
+ * the same for these. */
+void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
+                    cs_tagged *o)
+{
+    const heat_hot *e = heat_first(t, s->temp_c);
+    double hi;
+
+    if (!e || !cs_heat_index_c_plain(&e->k, s->humidity_pct, &hi) ||
+        isnan(hi)) {
+        tag_session_general(t, s, w, o);
+        return;
+    }
+    o->heat_index_c = hi;
+    o->factor[CS_F_HEAT] = hi >= t->rules.heat_index_c;
+    tag_rest(&t->rules, s, w, o);
 }
 
 void cs_tag(cs_tagger *t, const cs_session *s, const cs_wave *w, cs_tagged *o)
