@@ -96,16 +96,7 @@ double cs_heat_index_f(double temp_f, double rh_pct)
  * adds (-ffp-contract=off), so the split cannot change a bit. */
 void cs_heat_terms_f(cs_heat_terms *k, double temp_f)
 {
-    const double t = temp_f;
-
-    k->t = t;
-    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
-    k->a0 = -42.379 + 2.04901523 * t;
-    k->ct = 0.22475541 * t;
-    k->dtt = 0.00683783 * t * t;
-    k->ftt = 0.00122874 * t * t;
-    k->gt = 0.00085282 * t;
-    k->htt = 0.00000199 * t * t;
+    cs_heat_terms_make(k, temp_f);
 }
 
 double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
@@ -129,7 +120,7 @@ double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
  * convert back rather than refit in degrees C. */
 void cs_heat_terms_c(cs_heat_terms *k, double temp_c)
 {
-    cs_heat_terms_f(k, temp_c * 9.0 / 5.0 + 32.0);
+    cs_heat_terms_make(k, cs_heat_c_to_f(temp_c));
 }
 
 double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct)

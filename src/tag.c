@@ -32,16 +32,16 @@ const char *cs_factor_name(int f)
     return f >= 0 && f < CS_F_N ? factor_names[f] : NULL;
 }
 
-/* Per temperature: the heat index's terms of the temperature alone
- * (cs_heat_terms), made once for the many sessions at that temperature,
- * and, once a session without humidity asks, the heat factor without
- * humidity (heat_unknown). Two ways a set, the one used last first, so that two
- * temperatures of one set do not evict each other in turn: about 700
- * temperatures met 89,588 times without humidity in the 5M benchmark set
- * cost 1,000 to 2,000 ranges of 1,010 evaluations each with one way.
- * What every session reads is one cache line (heat_hot); the factors
- * lie apart (heat_cold), since ~700 lines of 64 bytes already fill a core's
- * first-level cache. */
+/* Per temperature, for the sessions that go the general way
+ * (tag_session_general: no humidity, or one of the heat index's
+ * adjustments): the heat index's terms of the temperature alone
+ * (cs_heat_terms), and, once a session without humidity asks, the heat
+ * factor without humidity (heat_unknown). Two ways a set, the one used
+ * last first, so that two temperatures of one set do not evict each
+ * other in turn: about 700 temperatures met 89,588 times without
+ * humidity in the 5M benchmark set cost 1,000 to 2,000 ranges of 1,010
+ * evaluations each with one way. What such a session reads is one cache
+ * line (heat_hot); the factors lie apart (heat_cold). */
 #define HEAT_SETS 2048
 
 typedef struct heat_hot {
@@ -196,21 +196,6 @@ static size_t heat_of(cs_tagger *t, double temp_c)
     t->cold[i][1] = t->cold[i][0];
     t->cold[i][0] = c;
     return i;
-}
-
-/* The first way of temp_c's set when it holds temp_c (the set heat_of
- * would give without moving anything), NULL otherwise and for NaN. */
-static inline const heat_hot *heat_first(const cs_tagger *t, double temp_c)
-{
-    const heat_hot *e;
-    uint64_t bits;
-
-    if (isnan(temp_c))             /* a NaN's bits + 1 may wrap to empty */
-        return NULL;
-    memcpy(&bits, &temp_c, sizeof bits);
-    e = &t->hot[(size_t)((bits * 0x9e3779b97f4a7c15ULL) >> 53) &
-                (HEAT_SETS - 1)][0];
-    return e->key == bits + 1 ? e : NULL;
 }
 
 /* The heat factor without humidity at the temperature of k, from the
@@ -445,19 +430,22 @@ static __attribute__((noinline)) void tag_session_general(
     tag_rest(r, s, w, o);
 }
 
-/* Most sessions have a temperature that is already first in its set and
- * a humidity at which neither of the heat index's adjustments applies:
- * for them the heat index inline, and no call at all (so no registers
- * saved and restored either); the rest go the general way, which gives
+/* Most sessions have a humidity at which neither of the heat index's
+ * adjustments applies: for them the temperature's terms and the heat
+ * index inline, straight from the session's numbers, and no call at all
+ * (so no registers saved and restored either). The terms take a dozen
+ * operations without a load, where the table's line for the temperature
+ * was often not in cache (a third of the function's samples were on
+ * that load, at 5M sessions). The rest go the general way, which gives
  * the same for these. */
 void cs_tag_session(cs_tagger *t, const cs_session *s, const cs_wave *w,
                     cs_tagged *o)
 {
-    const heat_hot *e = heat_first(t, s->temp_c);
+    cs_heat_terms k;
     double hi;
 
-    if (!e || !cs_heat_index_c_plain(&e->k, s->humidity_pct, &hi) ||
-        isnan(hi)) {
+    cs_heat_terms_make(&k, cs_heat_c_to_f(s->temp_c));
+    if (!cs_heat_index_c_plain(&k, s->humidity_pct, &hi) || isnan(hi)) {
         tag_session_general(t, s, w, o);
         return;
     }

@@ -545,7 +545,7 @@ static void test_tag_heat_cache(void **state)
 
 /* The tagger's heat index must be cs_heat_index_c's own, bit for bit,
  * for every humidity and temperature: inline where neither adjustment
- * applies and the temperature is first in its set, the general way
+ * applies, the general way (through the table of temperatures)
  * otherwise. 3,600 temperatures (more than the table's ways, so that
  * sets evict all the time): every tenth of a degree from -40 to 60 C,
  * the temperatures whose degrees F are 80, 87 and 112 exactly (the
@@ -603,8 +603,8 @@ static void test_tag_heat_index_bits(void **state)
     for (long i = 0; i < 400000; i++) {
         double want;
         x = x * 1103515245u + 12345u;
-        /* Half the sessions among 40 temperatures, which stay first in
-         * their sets; the rest across all, so that sets evict. */
+        /* Half the sessions among 40 temperatures, which stay in their
+         * sets; the rest across all, so that sets evict. */
         s.temp_c = temp[(x >> 4) & 1 ? (x >> 8) % NT : (x >> 8) % 40 * 25];
         x = x * 1103515245u + 12345u;
         s.humidity_pct = rh[(x >> 8) % NH];

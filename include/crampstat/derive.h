@@ -61,6 +61,28 @@ double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct);
  * same operands, so the same bits, in code built as the library is,
  * without fused multiply-adds (-ffp-contract=off). */
 
+/* cs_heat_terms_f's work (derive.c says why the split keeps every bit). */
+static inline void cs_heat_terms_make(cs_heat_terms *k, double temp_f)
+{
+    const double t = temp_f;
+
+    k->t = t;
+    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
+    k->a0 = -42.379 + 2.04901523 * t;
+    k->ct = 0.22475541 * t;
+    k->dtt = 0.00683783 * t * t;
+    k->ftt = 0.00122874 * t * t;
+    k->gt = 0.00085282 * t;
+    k->htt = 0.00000199 * t * t;
+}
+
+/* Degrees C to F, as the heat index converts (the NWS equations are
+ * fitted in degrees F). */
+static inline double cs_heat_c_to_f(double c)
+{
+    return c * 9.0 / 5.0 + 32.0;
+}
+
 /* The Rothfusz regression at k's temperature and rh_pct, without the
  * adjustments. */
 static inline double cs_heat_regression_f(const cs_heat_terms *k,
