@@ -96,33 +96,22 @@ double cs_heat_index_f(double temp_f, double rh_pct)
  * adds (-ffp-contract=off), so the split cannot change a bit. */
 void cs_heat_terms_f(cs_heat_terms *k, double temp_f)
 {
-    const double t = temp_f;
-
-    k->t = t;
-    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
-    k->a0 = -42.379 + 2.04901523 * t;
-    k->ct = 0.22475541 * t;
-    k->dtt = 0.00683783 * t * t;
-    k->ftt = 0.00122874 * t * t;
-    k->gt = 0.00085282 * t;
-    k->htt = 0.00000199 * t * t;
+    cs_heat_terms_make(k, temp_f);
 }
 
 double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
 {
     const double t = k->t, rh = rh_pct;
-    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
     double hi;
 
-    if (!((simple + t) / 2.0 >= 80.0))
-        return simple;
-    hi = k->a0 + 10.14333127 * rh
-         - k->ct * rh - k->dtt
-         - 0.05481717 * rh * rh + k->ftt * rh
-         + k->gt * rh * rh - k->htt * rh * rh;
-    if (rh < 13.0 && t >= 80.0 && t <= 112.0)
+    if (cs_heat_index_f_plain(k, rh, &hi))
+        return hi;
+    /* The regression, and the one adjustment that applies: a below 13 %,
+     * b otherwise. */
+    hi = cs_heat_regression_f(k, rh);
+    if (rh < 13.0)
         hi -= ((13.0 - rh) / 4.0) * sqrt((17.0 - fabs(t - 95.0)) / 17.0);
-    else if (rh > 85.0 && t >= 80.0 && t <= 87.0)
+    else
         hi += ((rh - 85.0) / 10.0) * ((87.0 - t) / 5.0);
     return hi;
 }
@@ -131,12 +120,12 @@ double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct)
  * convert back rather than refit in degrees C. */
 void cs_heat_terms_c(cs_heat_terms *k, double temp_c)
 {
-    cs_heat_terms_f(k, temp_c * 9.0 / 5.0 + 32.0);
+    cs_heat_terms_make(k, cs_heat_c_to_f(temp_c));
 }
 
 double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct)
 {
-    return (cs_heat_index_f_at(k, rh_pct) - 32.0) * 5.0 / 9.0;
+    return cs_heat_f_to_c(cs_heat_index_f_at(k, rh_pct));
 }
 
 double cs_heat_index_c(double temp_c, double rh_pct)

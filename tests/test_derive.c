@@ -384,6 +384,26 @@ static void same_bits(double got, double want)
         assert_memory_equal(&got, &want, sizeof want);
 }
 
+/* cs_heat_index_f_plain gives the one-piece value where it gives one,
+ * and declines exactly where the regression is taken and an adjustment
+ * applies; cs_heat_index_c_plain is its value in degrees C. */
+static void plain_or_adjusted(const cs_heat_terms *k, double rh, double want)
+{
+    const double t = k->t;
+    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
+    int adjusted = (simple + t) / 2.0 >= 80.0 &&
+                   ((rh < 13.0 && t >= 80.0 && t <= 112.0) ||
+                    (rh > 85.0 && t >= 80.0 && t <= 87.0));
+    double f = -1, c = -1;
+
+    assert_int_equal(cs_heat_index_f_plain(k, rh, &f), !adjusted);
+    assert_int_equal(cs_heat_index_c_plain(k, rh, &c), !adjusted);
+    if (!adjusted) {
+        same_bits(f, want);
+        same_bits(c, (want - 32.0) * 5.0 / 9.0);
+    }
+}
+
 static void test_heat_index_split(void **state)
 {
     cs_heat_terms k;
@@ -397,6 +417,7 @@ static void test_heat_index_split(void **state)
             double rh = j / 4.0, want = hi_f_one_piece(t, rh);
             same_bits(cs_heat_index_f(t, rh), want);
             same_bits(cs_heat_index_f_at(&k, rh), want);
+            plain_or_adjusted(&k, rh, want);
             n++;
         }
         same_bits(cs_heat_index_f_at(&k, NAN), NAN);

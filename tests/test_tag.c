@@ -543,6 +543,80 @@ static void test_tag_heat_cache(void **state)
     cs_tagger_free(t32);
 }
 
+/* The tagger's heat index must be cs_heat_index_c's own, bit for bit,
+ * for every humidity and temperature: inline where neither adjustment
+ * applies, the general way (through the table of temperatures)
+ * otherwise. 3,600 temperatures (more than the table's ways, so that
+ * sets evict all the time): every tenth of a degree from -40 to 60 C,
+ * the temperatures whose degrees F are 80, 87 and 112 exactly (the
+ * adjustments' edges) and 4 ulps either side, and 2,500 pseudo-random
+ * ones; humidities every whole one from 0 to 100 (13 and 85 among them)
+ * and some that are not whole: -0, NaN, just either side of 13 and 85,
+ * 100.5, out of range. 400,000 sessions in a pseudo-random order, each
+ * compared with the formula. */
+static void test_tag_heat_index_bits(void **state)
+{
+    enum { NGRID = 1001, NEDGE = 3 * 9, NRAND = 2500,
+           NT = NGRID + NEDGE + NRAND, NX = 11, NH = 101 + NX };
+    static const double edge_f[3] = { 80, 87, 112 };
+    static const double odd_rh[NX] = {
+        -0.0, NAN, 12.999999, 13.000001, 84.999999, 85.000001, 0.5,
+        100.5, -1, 1e300, INFINITY
+    };
+    static double temp[NT];
+    double rh[NH];
+    cs_tagger *t = tagger(NULL);
+    double thr = cs_tagger_rules(t)->heat_index_c;
+    cs_session s;
+    cs_wave w;
+    cs_tagged o;
+    uint32_t x = 777;
+    size_t n = 0;
+
+    (void)state;
+    base(&s, &w);
+    for (int k = 0; k < NGRID; k++)
+        temp[n++] = (k - 400) / 10.0;
+    for (int e = 0; e < 3; e++) {
+        /* The double nearest (F - 32) * 5 / 9 whose degrees F are F
+         * exactly (26.666666666666668, 30.555555555555557,
+         * 44.444444444444443), and its neighbours. */
+        double c = (edge_f[e] - 32) * 5 / 9;
+        int k = 0;
+        while (c * 9.0 / 5.0 + 32.0 != edge_f[e] && k++ < 64)
+            c = nextafter(c, -INFINITY);
+        assert_true(c * 9.0 / 5.0 + 32.0 == edge_f[e]);
+        for (int j = 0; j < 4; j++)
+            c = nextafter(c, -INFINITY);
+        for (int j = 0; j < 9; j++, c = nextafter(c, INFINITY))
+            temp[n++] = c;
+    }
+    for (int k = 0; k < NRAND; k++) {
+        x = x * 1103515245u + 12345u;
+        temp[n++] = -30.0 + (x >> 8) % 8000000 / 100000.0;   /* to 50 C */
+    }
+    assert_int_equal(n, NT);
+    for (int h = 0; h <= 100; h++)
+        rh[h] = h;
+    memcpy(rh + 101, odd_rh, sizeof odd_rh);
+
+    for (long i = 0; i < 400000; i++) {
+        double want;
+        x = x * 1103515245u + 12345u;
+        /* Half the sessions among 40 temperatures, which stay in their
+         * sets; the rest across all, so that sets evict. */
+        s.temp_c = temp[(x >> 4) & 1 ? (x >> 8) % NT : (x >> 8) % 40 * 25];
+        x = x * 1103515245u + 12345u;
+        s.humidity_pct = rh[(x >> 8) % NH];
+        cs_tag(t, &s, &w, &o);
+        want = cs_heat_index_c(s.temp_c, s.humidity_pct);
+        assert_memory_equal(&o.heat_index_c, &want, sizeof want);
+        if (!isnan(want))
+            assert_int_equal(o.factor[CS_F_HEAT], want >= thr);
+    }
+    cs_tagger_free(t);
+}
+
 /* The heat factor without humidity, as the tagger decided it before it
  * first tried bounds of the heat index's two pieces: the extremes over
  * every 0.1 % of humidity, the adjustments' edges, the switch to the
@@ -1748,6 +1822,7 @@ int main(void)
         cmocka_unit_test(test_tag_halves),
         cmocka_unit_test(test_tag_heat_inclusive),
         cmocka_unit_test(test_tag_heat_cache),
+        cmocka_unit_test(test_tag_heat_index_bits),
         cmocka_unit_test(test_tag_heat_bound),
         cmocka_unit_test(test_tag_derived),
         cmocka_unit_test(test_tag_fluid_rate_bounds),

@@ -56,6 +56,84 @@ void cs_heat_terms_c(cs_heat_terms *k, double temp_c);
 double cs_heat_index_f_at(const cs_heat_terms *k, double rh_pct);
 double cs_heat_index_c_at(const cs_heat_terms *k, double rh_pct);
 
+/* The pieces of cs_heat_index_f_at (derive.c gives its rule), inline for
+ * a caller that meets one per session (tag): the same operations on the
+ * same operands, so the same bits, in code built as the library is,
+ * without fused multiply-adds (-ffp-contract=off). */
+
+/* cs_heat_terms_f's work (derive.c says why the split keeps every bit). */
+static inline void cs_heat_terms_make(cs_heat_terms *k, double temp_f)
+{
+    const double t = temp_f;
+
+    k->t = t;
+    /* Rothfusz (1990), NWS Technical Attachment SR 90-23. */
+    k->a0 = -42.379 + 2.04901523 * t;
+    k->ct = 0.22475541 * t;
+    k->dtt = 0.00683783 * t * t;
+    k->ftt = 0.00122874 * t * t;
+    k->gt = 0.00085282 * t;
+    k->htt = 0.00000199 * t * t;
+}
+
+/* Degrees C to F, as the heat index converts (the NWS equations are
+ * fitted in degrees F). */
+static inline double cs_heat_c_to_f(double c)
+{
+    return c * 9.0 / 5.0 + 32.0;
+}
+
+/* The Rothfusz regression at k's temperature and rh_pct, without the
+ * adjustments. */
+static inline double cs_heat_regression_f(const cs_heat_terms *k,
+                                          double rh_pct)
+{
+    const double rh = rh_pct;
+
+    return k->a0 + 10.14333127 * rh
+           - k->ct * rh - k->dtt
+           - 0.05481717 * rh * rh + k->ftt * rh
+           + k->gt * rh * rh - k->htt * rh * rh;
+}
+
+/* Degrees F to C, as the heat index converts. */
+static inline double cs_heat_f_to_c(double f)
+{
+    return (f - 32.0) * 5.0 / 9.0;
+}
+
+/* cs_heat_index_f_at into *hi_f and 1 where neither of NOAA's
+ * adjustments applies (neither a square root nor a call on the way); 0,
+ * *hi_f untouched, where one does. */
+static inline int cs_heat_index_f_plain(const cs_heat_terms *k,
+                                        double rh_pct, double *hi_f)
+{
+    const double t = k->t, rh = rh_pct;
+    double simple = 0.5 * (t + 61.0 + (t - 68.0) * 1.2 + rh * 0.094);
+
+    if (!((simple + t) / 2.0 >= 80.0)) {
+        *hi_f = simple;
+        return 1;
+    }
+    if ((rh < 13.0 && t >= 80.0 && t <= 112.0) ||
+        (rh > 85.0 && t >= 80.0 && t <= 87.0))
+        return 0;
+    *hi_f = cs_heat_regression_f(k, rh);
+    return 1;
+}
+
+/* The same in degrees C: cs_heat_index_c_at's value, or 0. */
+static inline int cs_heat_index_c_plain(const cs_heat_terms *k,
+                                        double rh_pct, double *hi_c)
+{
+    double f;
+
+    if (!cs_heat_index_f_plain(k, rh_pct, &f))
+        return 0;
+    *hi_c = cs_heat_f_to_c(f);
+    return 1;
+}
+
 double cs_height_cm(int ft, int in);              /* (12 ft + in) * 2.54 */
 double cs_weight_kg(double lb);                   /* lb * 0.45359237 */
 /* Mifflin-St Jeor basal metabolic rate in kcal/day. */
