@@ -96,6 +96,17 @@ struct cs_dose_people {
     int many;
     double v1[CS_DOSE_N];
     uint64_t y1;
+    /* The calcium and potassium intakes come from the participant's
+     * survey wave, so they repeat from session to session. The sessions
+     * since the last fold_run whose two values had the same bits (run_n
+     * of them, 0 none; run_y cases, run_m milli-minutes) are added to
+     * the two bands, run_slot (cs_dose_band_of's: -2 missing, -1 below),
+     * at once: by fold_run, before anything reads the bands. A session
+     * then costs a comparison of the two values instead of two bands'
+     * look-ups and increments. */
+    uint64_t run_bits[2];
+    int run_slot[2];
+    uint64_t run_n, run_y, run_m;
     /* Whether a participant was added after one whose id sorts after it,
      * so that cs_dose_finish must sort them. Input grouped by participant
      * and sorted by id does not; the blocks are in key order always. */
@@ -424,6 +435,39 @@ static void snapshot(const cs_dose *d)
 
 static inline unsigned band_fast(const cs_dose_exp *x, double v);
 
+/* The exposures whose sessions are added by runs (run_n): the last two. */
+#define RUN_FIRST CS_DOSE_CALCIUM
+_Static_assert(CS_DOSE_CALCIUM + 1 == CS_DOSE_POTASSIUM &&
+               CS_DOSE_POTASSIUM + 1 == CS_DOSE_N,
+               "the runs' exposures are the last two");
+
+/* The run's sessions into the bands of calcium and potassium; nothing
+ * (no write) when there are none, as after cs_dose_finish, so that the
+ * readers of a finished d may share it. */
+static void fold_run(const cs_dose *dc)
+{
+    cs_dose_people *t = dc->people;
+
+    if (!t || !t->run_n)
+        return;
+    /* Sessions were added to d since the last fold: it is not const. */
+    cs_dose *d = (cs_dose *)dc;
+    for (int i = 0; i < 2; i++) {
+        cs_dose_exp *x = &d->e[RUN_FIRST + i];
+        int s = t->run_slot[i];
+        if (s == -2) {
+            x->missing += t->run_n;
+        } else if (s == -1) {
+            x->below += t->run_n;
+        } else {
+            x->band[s].sessions += t->run_n;
+            x->band[s].cases += t->run_y;
+            x->band[s].mmin += t->run_m;
+        }
+    }
+    t->run_n = t->run_y = t->run_m = 0;
+}
+
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
  * nothing when none is live. Only the participants' table changes. */
@@ -431,6 +475,7 @@ static void catch_up(const cs_dose *d)
 {
     cs_dose_people *t = d->people;
 
+    fold_run(d);
     if (!t || !t->live)
         return;
     if (!t->many) {
@@ -534,6 +579,7 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
 {
+    fold_run(d);
     if (new_and_live(d))
         return catch_up_new(d);
     catch_up(d);
@@ -779,6 +825,45 @@ add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
     c->mmin += mmin;
 }
 
+/* A session whose calcium or potassium differs from the run's (or no
+ * run): the run folded, and a new one started with the session. Apart,
+ * as change_person is. */
+__attribute__((noinline))
+static void run_start(cs_dose *d, const double v[CS_DOSE_N], uint64_t y,
+                      uint64_t mmin)
+{
+    cs_dose_people *t = d->people;
+
+    fold_run(d);
+    for (int i = 0; i < 2; i++) {
+        memcpy(&t->run_bits[i], &v[RUN_FIRST + i], sizeof t->run_bits[i]);
+        t->run_slot[i] = cs_dose_band_of(&d->e[RUN_FIRST + i].cuts,
+                                         v[RUN_FIRST + i]);
+    }
+    t->run_n = 1;
+    t->run_y = y;
+    t->run_m = mmin;
+}
+
+/* The session into the run of calcium and potassium (run_n). */
+static inline __attribute__((always_inline)) void
+add_run(cs_dose *d, const double v[CS_DOSE_N], uint64_t y, uint64_t mmin)
+{
+    cs_dose_people *t = d->people;
+    uint64_t a, b;
+
+    memcpy(&a, &v[RUN_FIRST], sizeof a);
+    memcpy(&b, &v[RUN_FIRST + 1], sizeof b);
+    if (__builtin_expect(((a ^ t->run_bits[0]) | (b ^ t->run_bits[1])) == 0 &&
+                         t->run_n != 0, 1)) {
+        t->run_n++;
+        t->run_y += y;
+        t->run_m += mmin;
+    } else {
+        run_start(d, v, y, mmin);
+    }
+}
+
 /* cs_dose_add, inline in it and in the accumulator's add (dose_add),
  * which calls it for every session: one call and one saving of the
  * registers a session rather than two. */
@@ -796,10 +881,14 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     /* Written out, each exposure's fields at a fixed offset: a loop over
      * them cost four instructions an exposure for its pointers. With up
      * to five cuts an exposure (the default bands), one test a session
-     * rather than one an exposure for more cuts. */
+     * rather than one an exposure for more cuts. Calcium and potassium
+     * go by runs when the participants are kept (as analyze does). */
     _Static_assert(CS_DOSE_N == 7, "add_session adds seven exposures");
+    int last = t ? RUN_FIRST : CS_DOSE_N;
+    if (t)
+        add_run(d, v, (uint64_t)outcome, mmin);
     if (__builtin_expect(d->wide, 0)) {
-        for (int e = 0; e < CS_DOSE_N; e++)
+        for (int e = 0; e < last; e++)
             add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
         return CS_OK;
     }
@@ -808,6 +897,8 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     add_exposure(&d->e[2], v[2], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[3], v[3], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[4], v[4], (uint64_t)outcome, mmin, 0);
+    if (t)
+        return CS_OK;
     add_exposure(&d->e[5], v[5], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[6], v[6], (uint64_t)outcome, mmin, 0);
     return CS_OK;
@@ -1398,7 +1489,9 @@ static void stats_of(cs_dose_stats *const out[CS_DOSE_N], const cs_dose *d,
     trend_work w[CS_DOSE_N];
     unsigned need = 0;
 
-    /* flush: a no-op after cs_dose_finish, which the report follows */
+    /* fold_run, flush: no-ops after cs_dose_finish, which the report
+     * follows */
+    fold_run(d);
     robust = robust && d->people && flush_d(d) == 0;
     for (int e = 0; e < CS_DOSE_N; e++) {
         if (!out[e])
