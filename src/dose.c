@@ -605,8 +605,30 @@ static void people_free(cs_dose_people *t)
 
 /* ---- the accumulator ------------------------------------------------- */
 
-/* Exposure e's bands: the cuts, and hi, the four after the first (NaN
- * past the last), for band_fast; d->wide when there are more than five. */
+/* x's table (cs_dose_exp.tab) when its cuts allow one. */
+static void set_table(cs_dose_exp *x)
+{
+    const cs_dose_cuts *c = &x->cuts;
+
+    x->tabled = 0;
+    if (!(c->cut[0] >= 0))
+        return;
+    for (int i = 1; i < c->n; i++)
+        if (!(c->cut[i] >= 1 && c->cut[i] < CS_DOSE_TABLE) ||
+            c->cut[i] != (double)(int)c->cut[i])
+            return;
+    x->lim = c->n > 1 ? c->cut[c->n - 1] : 0;
+    for (int v = 0, b = 0; v <= (int)x->lim; v++) {
+        while (b + 1 < c->n && c->cut[b + 1] <= v)
+            b++;
+        x->tab[v] = (unsigned char)b;
+    }
+    x->tabled = 1;
+}
+
+/* Exposure e's bands: the cuts, hi, the four after the first (NaN past
+ * the last), for band_fast, and the table; d->wide when there are more
+ * than five. */
 static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
 {
     cs_dose_exp *x = &d->e[e];
@@ -615,6 +637,10 @@ static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
     for (int i = 0; i < 4; i++)
         x->hi[i] = i + 1 < c->n ? c->cut[i + 1] : NAN;
     d->wide |= c->n > 5;
+    set_table(x);
+    d->tabled = d->e[CS_DOSE_HEAT].cuts.n <= 5;
+    for (int k = 0; k < RUN_FIRST; k++)
+        d->tabled &= k == CS_DOSE_HEAT || d->e[k].tabled;
 }
 
 void cs_dose_init(cs_dose *d, const cs_rules *r)
@@ -825,6 +851,26 @@ add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
     c->mmin += mmin;
 }
 
+/* add_exposure for a tabled exposure: the band of a value within the
+ * bands (at least the first cut, so at least 0) by the table, the value
+ * clamped to lim first (minsd), which keeps the conversion in range. */
+static inline __attribute__((always_inline)) void
+add_tabled(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin)
+{
+    if (!(ve >= x->cuts.cut[0])) {
+        if (isnan(ve))
+            x->missing++;
+        else
+            x->below++;
+        return;
+    }
+    double w = ve < x->lim ? ve : x->lim;
+    cs_dose_band *c = x->band + x->tab[(int64_t)w];
+    c->sessions++;
+    c->cases += y;
+    c->mmin += mmin;
+}
+
 /* A session whose calcium or potassium differs from the run's (or no
  * run): the run folded, and a new one started with the session. Apart,
  * as change_person is. */
@@ -887,6 +933,18 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     int last = t ? RUN_FIRST : CS_DOSE_N;
     if (t)
         add_run(d, v, (uint64_t)outcome, mmin);
+    _Static_assert(RUN_FIRST == 5 && CS_DOSE_HEAT == 1,
+                   "add_session tables four exposures, the heat index not");
+    if (__builtin_expect(d->tabled, 1)) {
+        add_tabled(&d->e[0], v[0], (uint64_t)outcome, mmin);
+        add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin, 0);
+        add_tabled(&d->e[2], v[2], (uint64_t)outcome, mmin);
+        add_tabled(&d->e[3], v[3], (uint64_t)outcome, mmin);
+        add_tabled(&d->e[4], v[4], (uint64_t)outcome, mmin);
+        for (int e = RUN_FIRST; e < last; e++)
+            add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
+        return CS_OK;
+    }
     if (__builtin_expect(d->wide, 0)) {
         for (int e = 0; e < last; e++)
             add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
