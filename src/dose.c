@@ -44,7 +44,8 @@ const char *cs_dose_exposure_name(int e)
 #define NO_CASES 0x80u
 /* The most bytes an entry takes: the key and two 5-byte numbers. */
 #define ENTRY_MAX 11
-_Static_assert(NKEYS <= 128, "a key and the no-case bit in one byte");
+_Static_assert(NKEYS <= 128 && NO_CASES == 1u << 7,
+               "a key and the no-case bit in one byte");
 
 /* A participant: its entries are the len bytes of the pool from off. */
 typedef struct person {
@@ -162,6 +163,22 @@ static unsigned char *put_entry(unsigned char *q, unsigned key, uint32_t n,
     *q++ = (unsigned char)(key | (y ? 0 : NO_CASES));
     q = put_num32(q, n);
     return y ? put_num32(q, y) : q;
+}
+
+/* put_entry for counts under 128 (y <= n < 128), as nearly all are,
+ * with no jump on whether there are cases: their byte is written always
+ * and passed over when there are none. Writes 3 bytes (ENTRY_MAX
+ * reserved). */
+static inline unsigned char *put_small(unsigned char *q, unsigned key,
+                                       unsigned n, unsigned y)
+{
+    /* 1 when y is 0, by arithmetic: GCC made a jump of y ? 0 : 1 */
+    unsigned none = (y - 1) >> 31;
+
+    q[0] = (unsigned char)(key | none << 7);
+    q[1] = (unsigned char)n;
+    q[2] = (unsigned char)y;
+    return q + 3 - none;
 }
 
 /* Participant p's block, its start and end: both NULL when it has none,
@@ -538,16 +555,17 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
 
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
+        /* Each band written at k, and k moved past it only when the
+         * participant has sessions in it: no jump on which bands it has
+         * (about half of them, a coin toss for the branch predictor). */
         for (int b = 0; b < x->cuts.n; b++) {
             unsigned kk = (unsigned)(e * 16 + b);
             uint64_t n = x->band[b].sessions, y = x->band[b].cases;
-            if (n != t->snap[kk].n) {
-                key[k] = (unsigned char)kk;
-                dn[k] = n - t->snap[kk].n;
-                dy[k] = y - t->snap[kk].y;
-                over |= dn[k] > UINT32_MAX;     /* dy <= dn */
-                k++;
-            }
+            key[k] = (unsigned char)kk;
+            dn[k] = n - t->snap[kk].n;
+            dy[k] = y - t->snap[kk].y;
+            over |= dn[k] > UINT32_MAX;         /* dy <= dn */
+            k += dn[k] != 0;
             t->snap[kk].n = n;
             t->snap[kk].y = y;
         }
@@ -564,7 +582,10 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
         p = &t->p[t->cur - 1];
         q = t->pool + t->used;
         for (size_t i = 0; i < k; i++)
-            q = put_entry(q, key[i], (uint32_t)dn[i], (uint32_t)dy[i]);
+            q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
+                                         (unsigned)dy[i])
+                             : put_entry(q, key[i], (uint32_t)dn[i],
+                                         (uint32_t)dy[i]);
         p->off = t->used;
         p->len = (uint32_t)(q - (t->pool + t->used));
         t->used += p->len;
