@@ -44,7 +44,8 @@ const char *cs_dose_exposure_name(int e)
 #define NO_CASES 0x80u
 /* The most bytes an entry takes: the key and two 5-byte numbers. */
 #define ENTRY_MAX 11
-_Static_assert(NKEYS <= 128, "a key and the no-case bit in one byte");
+_Static_assert(NKEYS <= 128 && NO_CASES == 1u << 7,
+               "a key and the no-case bit in one byte");
 
 /* A participant: its entries are the len bytes of the pool from off. */
 typedef struct person {
@@ -96,6 +97,17 @@ struct cs_dose_people {
     int many;
     double v1[CS_DOSE_N];
     uint64_t y1;
+    /* The calcium and potassium intakes come from the participant's
+     * survey wave, so they repeat from session to session. The sessions
+     * since the last fold_run whose two values had the same bits (run_n
+     * of them, 0 none; run_y cases, run_m milli-minutes) are added to
+     * the two bands, run_slot (cs_dose_band_of's: -2 missing, -1 below),
+     * at once: by fold_run, before anything reads the bands. A session
+     * then costs a comparison of the two values instead of two bands'
+     * look-ups and increments. */
+    uint64_t run_bits[2];
+    int run_slot[2];
+    uint64_t run_n, run_y, run_m;
     /* Whether a participant was added after one whose id sorts after it,
      * so that cs_dose_finish must sort them. Input grouped by participant
      * and sorted by id does not; the blocks are in key order always. */
@@ -132,10 +144,23 @@ static const unsigned char *get_num32(const unsigned char *q, uint32_t *v)
     return q;
 }
 
-/* The entry at q into *e; returns the next one's place. */
-static const unsigned char *get_entry(const unsigned char *q, dentry *e)
+/* The entry at q into *e; returns the next one's place. Counts under
+ * 128 (nearly all) are read with no jump on whether there are cases
+ * (about a quarter of the entries have): the byte read for them is the
+ * sessions' again when there are none, inside the entry either way. */
+static inline const unsigned char *get_entry(const unsigned char *q,
+                                             dentry *e)
 {
-    unsigned k = *q++;
+    unsigned k = q[0], has = !(k & NO_CASES);
+    unsigned n = q[1], y = q[1 + has] & (0u - has);
+
+    if (__builtin_expect(((n | y) & 0x80) == 0, 1)) {
+        e->key = k & ~NO_CASES;
+        e->n = n;
+        e->y = y;
+        return q + 2 + has;
+    }
+    q++;
 
     e->key = k & ~NO_CASES;
     q = get_num32(q, &e->n);
@@ -151,6 +176,22 @@ static unsigned char *put_entry(unsigned char *q, unsigned key, uint32_t n,
     *q++ = (unsigned char)(key | (y ? 0 : NO_CASES));
     q = put_num32(q, n);
     return y ? put_num32(q, y) : q;
+}
+
+/* put_entry for counts under 128 (y <= n < 128), as nearly all are,
+ * with no jump on whether there are cases: their byte is written always
+ * and passed over when there are none. Writes 3 bytes (ENTRY_MAX
+ * reserved). */
+static inline unsigned char *put_small(unsigned char *q, unsigned key,
+                                       unsigned n, unsigned y)
+{
+    /* 1 when y is 0, by arithmetic: GCC made a jump of y ? 0 : 1 */
+    unsigned none = (y - 1) >> 31;
+
+    q[0] = (unsigned char)(key | none << 7);
+    q[1] = (unsigned char)n;
+    q[2] = (unsigned char)y;
+    return q + 3 - none;
 }
 
 /* Participant p's block, its start and end: both NULL when it has none,
@@ -424,6 +465,39 @@ static void snapshot(const cs_dose *d)
 
 static inline unsigned band_fast(const cs_dose_exp *x, double v);
 
+/* The exposures whose sessions are added by runs (run_n): the last two. */
+#define RUN_FIRST CS_DOSE_CALCIUM
+_Static_assert(CS_DOSE_CALCIUM + 1 == CS_DOSE_POTASSIUM &&
+               CS_DOSE_POTASSIUM + 1 == CS_DOSE_N,
+               "the runs' exposures are the last two");
+
+/* The run's sessions into the bands of calcium and potassium; nothing
+ * (no write) when there are none, as after cs_dose_finish, so that the
+ * readers of a finished d may share it. */
+static void fold_run(const cs_dose *dc)
+{
+    cs_dose_people *t = dc->people;
+
+    if (!t || !t->run_n)
+        return;
+    /* Sessions were added to d since the last fold: it is not const. */
+    cs_dose *d = (cs_dose *)dc;
+    for (int i = 0; i < 2; i++) {
+        cs_dose_exp *x = &d->e[RUN_FIRST + i];
+        int s = t->run_slot[i];
+        if (s == -2) {
+            x->missing += t->run_n;
+        } else if (s == -1) {
+            x->below += t->run_n;
+        } else {
+            x->band[s].sessions += t->run_n;
+            x->band[s].cases += t->run_y;
+            x->band[s].mmin += t->run_m;
+        }
+    }
+    t->run_n = t->run_y = t->run_m = 0;
+}
+
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
  * nothing when none is live. Only the participants' table changes. */
@@ -431,6 +505,7 @@ static void catch_up(const cs_dose *d)
 {
     cs_dose_people *t = d->people;
 
+    fold_run(d);
     if (!t || !t->live)
         return;
     if (!t->many) {
@@ -493,16 +568,17 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
 
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
+        /* Each band written at k, and k moved past it only when the
+         * participant has sessions in it: no jump on which bands it has
+         * (about half of them, a coin toss for the branch predictor). */
         for (int b = 0; b < x->cuts.n; b++) {
             unsigned kk = (unsigned)(e * 16 + b);
             uint64_t n = x->band[b].sessions, y = x->band[b].cases;
-            if (n != t->snap[kk].n) {
-                key[k] = (unsigned char)kk;
-                dn[k] = n - t->snap[kk].n;
-                dy[k] = y - t->snap[kk].y;
-                over |= dn[k] > UINT32_MAX;     /* dy <= dn */
-                k++;
-            }
+            key[k] = (unsigned char)kk;
+            dn[k] = n - t->snap[kk].n;
+            dy[k] = y - t->snap[kk].y;
+            over |= dn[k] > UINT32_MAX;         /* dy <= dn */
+            k += dn[k] != 0;
             t->snap[kk].n = n;
             t->snap[kk].y = y;
         }
@@ -519,7 +595,10 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
         p = &t->p[t->cur - 1];
         q = t->pool + t->used;
         for (size_t i = 0; i < k; i++)
-            q = put_entry(q, key[i], (uint32_t)dn[i], (uint32_t)dy[i]);
+            q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
+                                         (unsigned)dy[i])
+                             : put_entry(q, key[i], (uint32_t)dn[i],
+                                         (uint32_t)dy[i]);
         p->off = t->used;
         p->len = (uint32_t)(q - (t->pool + t->used));
         t->used += p->len;
@@ -534,6 +613,7 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
 {
+    fold_run(d);
     if (new_and_live(d))
         return catch_up_new(d);
     catch_up(d);
@@ -559,8 +639,30 @@ static void people_free(cs_dose_people *t)
 
 /* ---- the accumulator ------------------------------------------------- */
 
-/* Exposure e's bands: the cuts, and hi, the four after the first (NaN
- * past the last), for band_fast; d->wide when there are more than five. */
+/* x's table (cs_dose_exp.tab) when its cuts allow one. */
+static void set_table(cs_dose_exp *x)
+{
+    const cs_dose_cuts *c = &x->cuts;
+
+    x->tabled = 0;
+    if (!(c->cut[0] >= 0))
+        return;
+    for (int i = 1; i < c->n; i++)
+        if (!(c->cut[i] >= 1 && c->cut[i] < CS_DOSE_TABLE) ||
+            c->cut[i] != (double)(int)c->cut[i])
+            return;
+    x->lim = c->n > 1 ? c->cut[c->n - 1] : 0;
+    for (int v = 0, b = 0; v <= (int)x->lim; v++) {
+        while (b + 1 < c->n && c->cut[b + 1] <= v)
+            b++;
+        x->tab[v] = (unsigned char)b;
+    }
+    x->tabled = 1;
+}
+
+/* Exposure e's bands: the cuts, hi, the four after the first (NaN past
+ * the last), for band_fast, and the table; d->wide when there are more
+ * than five. */
 static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
 {
     cs_dose_exp *x = &d->e[e];
@@ -569,6 +671,10 @@ static void set_cuts(cs_dose *d, int e, const cs_dose_cuts *c)
     for (int i = 0; i < 4; i++)
         x->hi[i] = i + 1 < c->n ? c->cut[i + 1] : NAN;
     d->wide |= c->n > 5;
+    set_table(x);
+    d->tabled = d->e[CS_DOSE_HEAT].cuts.n <= 5;
+    for (int k = 0; k < RUN_FIRST; k++)
+        d->tabled &= k == CS_DOSE_HEAT || d->e[k].tabled;
 }
 
 void cs_dose_init(cs_dose *d, const cs_rules *r)
@@ -779,6 +885,65 @@ add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
     c->mmin += mmin;
 }
 
+/* add_exposure for a tabled exposure: the band of a value within the
+ * bands (at least the first cut, so at least 0) by the table, the value
+ * clamped to lim first (minsd), which keeps the conversion in range. */
+static inline __attribute__((always_inline)) void
+add_tabled(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin)
+{
+    if (!(ve >= x->cuts.cut[0])) {
+        if (isnan(ve))
+            x->missing++;
+        else
+            x->below++;
+        return;
+    }
+    double w = ve < x->lim ? ve : x->lim;
+    cs_dose_band *c = x->band + x->tab[(int64_t)w];
+    c->sessions++;
+    c->cases += y;
+    c->mmin += mmin;
+}
+
+/* A session whose calcium or potassium differs from the run's (or no
+ * run): the run folded, and a new one started with the session. Apart,
+ * as change_person is. */
+__attribute__((noinline))
+static void run_start(cs_dose *d, const double v[CS_DOSE_N], uint64_t y,
+                      uint64_t mmin)
+{
+    cs_dose_people *t = d->people;
+
+    fold_run(d);
+    for (int i = 0; i < 2; i++) {
+        memcpy(&t->run_bits[i], &v[RUN_FIRST + i], sizeof t->run_bits[i]);
+        t->run_slot[i] = cs_dose_band_of(&d->e[RUN_FIRST + i].cuts,
+                                         v[RUN_FIRST + i]);
+    }
+    t->run_n = 1;
+    t->run_y = y;
+    t->run_m = mmin;
+}
+
+/* The session into the run of calcium and potassium (run_n). */
+static inline __attribute__((always_inline)) void
+add_run(cs_dose *d, const double v[CS_DOSE_N], uint64_t y, uint64_t mmin)
+{
+    cs_dose_people *t = d->people;
+    uint64_t a, b;
+
+    memcpy(&a, &v[RUN_FIRST], sizeof a);
+    memcpy(&b, &v[RUN_FIRST + 1], sizeof b);
+    if (__builtin_expect(((a ^ t->run_bits[0]) | (b ^ t->run_bits[1])) == 0 &&
+                         t->run_n != 0, 1)) {
+        t->run_n++;
+        t->run_y += y;
+        t->run_m += mmin;
+    } else {
+        run_start(d, v, y, mmin);
+    }
+}
+
 /* cs_dose_add, inline in it and in the accumulator's add (dose_add),
  * which calls it for every session: one call and one saving of the
  * registers a session rather than two. */
@@ -796,10 +961,26 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     /* Written out, each exposure's fields at a fixed offset: a loop over
      * them cost four instructions an exposure for its pointers. With up
      * to five cuts an exposure (the default bands), one test a session
-     * rather than one an exposure for more cuts. */
+     * rather than one an exposure for more cuts. Calcium and potassium
+     * go by runs when the participants are kept (as analyze does). */
     _Static_assert(CS_DOSE_N == 7, "add_session adds seven exposures");
+    int last = t ? RUN_FIRST : CS_DOSE_N;
+    if (t)
+        add_run(d, v, (uint64_t)outcome, mmin);
+    _Static_assert(RUN_FIRST == 5 && CS_DOSE_HEAT == 1,
+                   "add_session tables four exposures, the heat index not");
+    if (__builtin_expect(d->tabled, 1)) {
+        add_tabled(&d->e[0], v[0], (uint64_t)outcome, mmin);
+        add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin, 0);
+        add_tabled(&d->e[2], v[2], (uint64_t)outcome, mmin);
+        add_tabled(&d->e[3], v[3], (uint64_t)outcome, mmin);
+        add_tabled(&d->e[4], v[4], (uint64_t)outcome, mmin);
+        for (int e = RUN_FIRST; e < last; e++)
+            add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
+        return CS_OK;
+    }
     if (__builtin_expect(d->wide, 0)) {
-        for (int e = 0; e < CS_DOSE_N; e++)
+        for (int e = 0; e < last; e++)
             add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
         return CS_OK;
     }
@@ -808,6 +989,8 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     add_exposure(&d->e[2], v[2], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[3], v[3], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[4], v[4], (uint64_t)outcome, mmin, 0);
+    if (t)
+        return CS_OK;
     add_exposure(&d->e[5], v[5], (uint64_t)outcome, mmin, 0);
     add_exposure(&d->e[6], v[6], (uint64_t)outcome, mmin, 0);
     return CS_OK;
@@ -1398,7 +1581,9 @@ static void stats_of(cs_dose_stats *const out[CS_DOSE_N], const cs_dose *d,
     trend_work w[CS_DOSE_N];
     unsigned need = 0;
 
-    /* flush: a no-op after cs_dose_finish, which the report follows */
+    /* fold_run, flush: no-ops after cs_dose_finish, which the report
+     * follows */
+    fold_run(d);
     robust = robust && d->people && flush_d(d) == 0;
     for (int e = 0; e < CS_DOSE_N; e++) {
         if (!out[e])

@@ -1240,7 +1240,8 @@ static int band_recount(const cs_dose_cuts *c, double v)
  * a rounding either side of them, NaN, infinite and below the bands,
  * participants of one session and of runs, coming back, split between
  * two states (shards cut inside a participant) merged, and states written
- * half way. The bands' counts, missing and below, and each participant's
+ * half way; calcium and potassium mostly repeating (their runs); whole
+ * cuts (the tables, on and past their largest). The bands' counts, missing and below, and each participant's
  * counts ("dp" lines) must be the recount's. */
 static void test_bands_any_cuts(void **state)
 {
@@ -1279,15 +1280,35 @@ static void test_bands_any_cuts(void **state)
                 c->cut[i] = -7.5 + 2.25 * i;
             if ((round + e) % 3 == 0)
                 c->cut[0] = -HUGE_VAL;
+            if (round % 4 == 1) {
+                /* whole cuts from 1 on, the first 0 or more (the tables of
+                 * cs_dose_add; the heat index's first -inf or not), the
+                 * last the table's 1023 in some rounds, or past it, 1024 */
+                c->n = (round + e) % 5 + 1;
+                for (int i = 0; i < c->n; i++)
+                    c->cut[i] = i ? 1 + 3 * (i - 1) + (round + e) % 2 : 0;
+                if (round % 8 == 5)
+                    c->cut[0] = (round + e) % 3 == 0 ? 0.5 : 1;
+                if (e == CS_DOSE_HEAT && round % 8 == 1)
+                    c->cut[0] = -HUGE_VAL;
+                if (e == CS_DOSE_RPE && round == 9)   /* not tabled */
+                    c->cut[0] = -3;
+                if (c->n > 1 && round % 8 == 5)
+                    c->cut[c->n - 1] = e == CS_DOSE_WARMUP && round == 21
+                                       ? 1024 : 1023;
+            }
             c->reference = c->n - 1;
         }
         for (int k = 0; k < 2; k++) {
             cs_dose_init(&d[k], &r);
             assert_int_equal(cs_dose_cluster(&d[k], &err), 0);
         }
+        double v[CS_DOSE_N] = { 0 };
         for (int i = 0; i < S; i++) {
-            double v[CS_DOSE_N];
+            double last[CS_DOSE_N];
+            memcpy(last, v, sizeof last);
             x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            int fresh = i == 0 || (x >> 36) % 8 == 0;
             if (left == 0) {                 /* a new run */
                 p = (int)((x >> 33) % P);
                 left = (x >> 40) % 4 == 0 ? 1 : (int)((x >> 42) % 6) + 1;
@@ -1306,12 +1327,18 @@ static void test_bands_any_cuts(void **state)
                 switch ((x >> 59) % 8) {
                 case 0: v[e] = NAN; break;
                 case 1: v[e] = (x >> 30) & 1 ? -HUGE_VAL : HUGE_VAL; break;
-                case 2: v[e] = on; break;
+                case 2: v[e] = (x >> 30) % 4 == 0 ? on + 0.5 : on; break;
                 case 3: v[e] = nextafter(on, -HUGE_VAL); break;
                 case 4: v[e] = nextafter(on, HUGE_VAL); break;
-                case 5: v[e] = -20; break;
+                case 5: v[e] = (x >> 30) % 4 == 0 ? 1e300 : -20; break;
                 default: v[e] = (double)((x >> 24) % 4000) / 100.0 - 10; break;
                 }
+                /* calcium and potassium, from the survey, mostly repeat
+                 * (cs_dose_add's runs), in some rounds one of them only */
+                if (e >= CS_DOSE_CALCIUM && !fresh &&
+                    (round % 3 != 1 || e == CS_DOSE_CALCIUM ||
+                     (x >> 10) % 4 != 0))
+                    v[e] = last[e];
                 int band = band_recount(c, v[e]);
                 if (band == -2)
                     miss[e]++;

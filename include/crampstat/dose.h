@@ -24,6 +24,8 @@ typedef struct cs_dose_band {
     uint64_t sessions, cases, mmin;
 } cs_dose_band;
 
+#define CS_DOSE_TABLE 1024
+
 typedef struct cs_dose_exp {
     cs_dose_cuts cuts;
     cs_dose_band band[CS_DOSE_MAXBANDS];
@@ -33,6 +35,15 @@ typedef struct cs_dose_exp {
      * bounds cs_dose_add compares a value with whatever the number of
      * cuts, set with the cuts. Not part of the state. */
     double hi[4];
+    /* When the first cut is at least 0 and every later one a whole
+     * number from 1 to CS_DOSE_TABLE - 1 (tabled), as the default bands'
+     * are but the heat index's (its first is -inf): tab[i] is the band
+     * of the values from i to i + 1, i from 0 to lim, the last cut (0
+     * with one cut), so that a value's band is a look-up of its whole
+     * part, clamped to lim. Not part of the state. */
+    int tabled;
+    double lim;
+    unsigned char tab[CS_DOSE_TABLE];
 } cs_dose_exp;
 
 typedef struct cs_dose_people cs_dose_people;
@@ -41,6 +52,9 @@ typedef struct cs_dose {
     int present;                  /* 0: a state without the section */
     cs_dose_exp e[CS_DOSE_N];
     int wide;                     /* an exposure has more than five cuts */
+    int tabled;                   /* the first five exposures but the heat
+                                     index are tabled, and it has five cuts
+                                     at most */
     cs_dose_people *people;       /* NULL: not clustered */
 } cs_dose;
 
