@@ -52,6 +52,11 @@ struct cs_schema {
     unsigned char name_len[3][8];
     const char *goal[CS_GOAL_N];
     unsigned char goal_len[CS_GOAL_N];
+    /* The survey's fast path: which activity level or conditioning (by
+     * enum cs_fast_enum) and which goal text a text of this length and
+     * first byte can be, index + 1 (0 none), at sv_key. */
+    unsigned char sv_name_at[3][32];
+    unsigned char sv_goal_at[64];
     const char *med[CS_MED_N];
     unsigned char med_len[CS_MED_N];
 };
@@ -83,6 +88,31 @@ static const char *contract_name(const cs_schema *s, int col)
 static int contract_required(const cs_schema *s, int col)
 {
     return s->kind == CS_SCHEMA_EXERCISE ? ex_required[col] : sv_required[col];
+}
+
+/* Where the survey's fast path looks a name or a goal text up: its
+ * length plus its first byte, in mask + 1 slots. */
+static inline unsigned sv_key(size_t len, const char *p, unsigned mask)
+{
+    return (unsigned)(len + (unsigned char)p[0]) & mask;
+}
+
+/* The lookups of sv_key. The names of each kind and the goal texts all
+ * have keys of their own; should two share one, the first keeps it and
+ * the other's rows go to the checks, which accept them as ever. */
+static void sv_keys(cs_schema *s)
+{
+    for (int k = FAST_ACTIVITY; k <= FAST_CONDITIONING; k++)
+        for (int i = 0; i < 8 && s->name[k][i]; i++) {
+            unsigned char *at = &s->sv_name_at[k][sv_key(s->name_len[k][i],
+                                                         s->name[k][i], 31)];
+            *at = *at ? *at : (unsigned char)(i + 1);
+        }
+    for (int i = 0; i < CS_GOAL_N; i++) {
+        unsigned char *at = &s->sv_goal_at[sv_key(s->goal_len[i], s->goal[i],
+                                                  63)];
+        *at = *at ? *at : (unsigned char)(i + 1);
+    }
 }
 
 int cs_schema_create(cs_schema **out, int kind, const char *src,
@@ -176,6 +206,7 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
         s->goal[i] = cs_goal_text(i);
         s->goal_len[i] = (unsigned char)strlen(s->goal[i]);
     }
+    sv_keys(s);
     for (int i = 0; i < CS_MED_N; i++) {
         s->med[i] = cs_medical_name(i);
         s->med_len[i] = (unsigned char)strlen(s->med[i]);
@@ -1693,6 +1724,8 @@ sv_eq(const char *a, const char *b, size_t n)
 
     if (n <= 16)
         return cs_bytes_eq(a, b, n);
+    if (n > 32)
+        return memcmp(a, b, n) == 0;
     memcpy(&x[0], a, 8);
     memcpy(&x[1], a + 8, 8);
     memcpy(&x[2], a + n - 16, 8);
@@ -1705,18 +1738,22 @@ sv_eq(const char *a, const char *b, size_t n)
             (x[3] ^ y[3])) == 0;
 }
 
-/* A required enum of the survey: one of name[0..n) exactly (their
- * lengths in len); empty, NA and any other text go to the checks. */
+/* A required enum of the survey, kind k (enum cs_fast_enum): one of its
+ * names exactly, the one at its sv_key; empty, NA and any other text go
+ * to the checks. */
 static inline __attribute__((always_inline)) int
-sv_enum(cs_str v, const char *const *name, const unsigned char *len, int n,
-        int *out)
+sv_enum(const cs_schema *s, int k, cs_str v, int *out)
 {
-    for (int i = 0; i < n; i++)
-        if (len[i] == v.len && cs_bytes_eq(v.ptr, name[i], v.len)) {
-            *out = i;
-            return 1;
-        }
-    return 0;
+    unsigned i;
+
+    if (v.len == 0)
+        return 0;
+    i = s->sv_name_at[k][sv_key(v.len, v.ptr, 31)];
+    if (!i-- || s->name_len[k][i] != v.len ||
+        !sv_eq(v.ptr, s->name[k][i], v.len))
+        return 0;
+    *out = (int)i;
+    return 1;
 }
 
 /* A required yes or no. */
@@ -1788,23 +1825,18 @@ static inline int fast_conditions(const cs_schema *s, cs_str v, cs_wave *o)
 static inline int fast_goal(const cs_schema *s, cs_str v, double *out)
 {
     int canon = 1;
+    unsigned i;
 
     if (v.len <= 16) {
         if (!fast_decimal(v, out, &canon))
             return 0;
         return cs_goal_index(*out) >= 0;  /* fast_decimal gives no -0 */
     }
-    /* The texts come in pairs of one length ("Gain ..." and "Lose ..."):
-     * the first byte tells them apart. */
-    for (int i = 0; i < CS_GOAL_N; i++) {
-        const char *t = s->goal[i];
-        if (s->goal_len[i] == v.len && t[0] == v.ptr[0] &&
-            sv_eq(v.ptr, t, v.len)) {
-            *out = cs_goal_lb_week(i);
-            return 1;
-        }
-    }
-    return 0;
+    i = s->sv_goal_at[sv_key(v.len, v.ptr, 63)];
+    if (!i-- || s->goal_len[i] != v.len || !sv_eq(v.ptr, s->goal[i], v.len))
+        return 0;
+    *out = cs_goal_lb_week((int)i);
+    return 1;
 }
 
 /* The wave's small values, read as ints and checked against ranges that
@@ -1839,10 +1871,8 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
         !sv_small(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
         !fixed_required(f[x[CS_SV_WEIGHT_LB]], 50, 700, &o->weight_lb,
                         &nc, 1) ||
-        !sv_enum(f[x[CS_SV_ACTIVITY_LEVEL]], s->name[FAST_ACTIVITY],
-                 s->name_len[FAST_ACTIVITY], CS_ACT_N, &act) ||
-        !sv_enum(f[x[CS_SV_CONDITIONING]], s->name[FAST_CONDITIONING],
-                 s->name_len[FAST_CONDITIONING], CS_COND_N, &cond) ||
+        !sv_enum(s, FAST_ACTIVITY, f[x[CS_SV_ACTIVITY_LEVEL]], &act) ||
+        !sv_enum(s, FAST_CONDITIONING, f[x[CS_SV_CONDITIONING]], &cond) ||
         !sv_yes_no(f[x[CS_SV_SEASONAL_SPORT]], &sport) ||
         !sv_yes_no(f[x[CS_SV_STRETCH_ROUTINE]], &stretch) ||
         !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
