@@ -1,7 +1,7 @@
 /* The survey table. Participants sit in an open-addressing hash table of
  * indexes; their ids live once in one arena; waves are cs_wave structs
  * in (participant, day) order after loading, so a session's wave is a
- * short binary search. 72 bytes per wave, 24 per participant and the id
+ * short binary search. 72 bytes per wave, 16 per participant and the id
  * bytes, and the hash table's slots. */
 #include <math.h>
 #include <stddef.h>
@@ -13,12 +13,14 @@
 #include <crampstat/join.h>
 #include "internal.h"
 
+/* 16 bytes: a participant has at most one wave a day, and dates run
+ * from 0000 to 9999 (3,652,425 days); an id has at most 64 bytes. */
 typedef struct part {
     const char *id;     /* in an id block: never moves */
-    uint32_t id_len;
-    uint32_t nwaves;
-    size_t first;       /* index of its first wave: while the waves come
+    uint32_t first;     /* index of its first wave: while the waves come
                          * grouped by participant, and after loading */
+    unsigned nwaves : 24;
+    unsigned id_len : 8;
 } part;
 
 /* While loading a survey whose participants' waves do not each come in
@@ -205,9 +207,9 @@ static uint32_t new_part(cs_survey *s, cs_str id)
     p = &s->parts[s->nparts];
     if (!(p->id = cs__idstore_copy(&s->ids, id.ptr, id.len)))
         return 0;
-    p->id_len = (uint32_t)id.len;
+    p->id_len = (unsigned)id.len;
     p->nwaves = 0;
-    p->first = s->nwaves;   /* so while the waves come grouped */
+    p->first = (uint32_t)s->nwaves;   /* so while the waves come grouped */
     return (uint32_t)++s->nparts;
 }
 
@@ -303,7 +305,7 @@ static void order_waves(cs_survey *s)
     if (s->link) {
         size_t at = 0;
         for (size_t v = 0; v < s->nparts; v++) {
-            s->parts[v].first = at;
+            s->parts[v].first = (uint32_t)at;
             s->head[v] = (uint32_t)at;  /* the next place in v's run */
             at += s->parts[v].nwaves;
         }
