@@ -1,7 +1,8 @@
 /* The survey table. Participants sit in an open-addressing hash table of
- * indexes; their ids live once in one arena; waves are compact structs
- * sorted by (participant, day) after loading, so a session's wave is a
- * short binary search. About 100 bytes per wave plus the id bytes. */
+ * indexes; their ids live once in one arena; waves are cs_wave structs
+ * in (participant, day) order after loading, so a session's wave is a
+ * short binary search. 72 bytes per wave, 16 per participant and the id
+ * bytes, and the hash table's slots. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,21 +13,23 @@
 #include <crampstat/join.h>
 #include "internal.h"
 
+/* 16 bytes: a participant has at most one wave a day, and dates run
+ * from 0000 to 9999 (3,652,425 days); an id has at most 64 bytes. */
 typedef struct part {
     const char *id;     /* in an id block: never moves */
-    uint32_t id_len;
-    uint32_t nwaves;
-    size_t first;       /* index of the first wave after sorting */
-    int64_t head;       /* while loading: last wave added, -1 none */
+    uint32_t first;     /* index of its first wave: while the waves come
+                         * grouped by participant, and after loading */
+    unsigned nwaves : 24;
+    unsigned id_len : 8;
 } part;
 
-typedef struct wave_slot {
-    cs_wave w;          /* participant_id is resolved at the end */
+/* While loading a survey whose participants' waves do not each come in
+ * one run: a wave's participant, and that participant's wave before it
+ * (index + 1; 0 none). */
+typedef struct wave_link {
     uint32_t part;
-    uint32_t txt_len;   /* the wave's canonical join columns, in txt */
-    size_t txt_off;
-    int64_t prev;       /* while loading: previous wave of the participant */
-} wave_slot;
+    uint32_t prev;
+} wave_link;
 
 /* A participant with survey rows that the contract rejected, and how
  * many (saturating): said when a session of theirs finds no wave. Kept
@@ -45,16 +48,29 @@ struct cs_survey {
     /* The participants' ids, where they never move, so that a wave's
      * participant_id can point at its id from the start. */
     cs__idstore ids;
-    cs_buf txt;         /* the join columns of every wave, as CSV text */
     part *parts;
     size_t nparts, pcap;
     uint32_t *table;    /* participant index + 1; 0 = empty */
     size_t tcap;        /* its slots (also while it is not yet built) */
     int deferred;       /* while loading: no table yet, ids rising */
-    wave_slot *waves;
+    /* The waves, nothing but what the stages read: analyze reads no
+     * more, and every byte written here is fresh memory. */
+    cs_wave *waves;
     size_t nwaves, wcap;
     uint32_t last;      /* while loading: participant of the last wave + 1 */
     int unordered;      /* while loading: a wave came before its forerunner */
+    /* While loading, once a participant's waves stop coming in one run:
+     * a link for every wave (lcap of them), and every participant's last
+     * wave (index + 1; hcap of them). NULL while they come grouped. */
+    wave_link *link;
+    size_t lcap;
+    uint32_t *head;
+    size_t hcap;
+    /* The join columns of the waves as CSV text, each made on first use
+     * (join and tag write it, analyze never): txt_at[i] is wave i's
+     * offset in txt << 16 | its length, 0 when not made yet. */
+    cs_buf txt;
+    uint64_t *txt_at;
     cs_ingest_counts counts;
     rpart *rparts;      /* participants with rejected rows */
     size_t nrparts, rpcap;
@@ -135,17 +151,89 @@ static int build_table(cs_survey *s)
     return CS_OK;
 }
 
-static int cmp_wave(const void *a, const void *b)
+/* Block p (a cs_grow block, or NULL) of *cap elements of size bytes, n
+ * of them in use, with room for one more: doubled, from 1024, when full.
+ * NULL when out of memory (p is then kept) or past 2^31 elements, beyond
+ * which the 32-bit indexes would not reach. */
+static void *room_for(void *p, size_t *cap, size_t n, size_t size)
 {
-    const wave_slot *x = a, *y = b;
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    return (x->w.day > y->w.day) - (x->w.day < y->w.day);
+    size_t c = *cap ? *cap * 2 : 1024;
+    void *np;
+
+    if (n < *cap)
+        return p;
+    if (c > (size_t)1 << 31 || !(np = cs_grow_realloc(p, c * size)))
+        return NULL;
+    *cap = c;
+    return np;
 }
 
-/* Add one accepted wave; 0 when it duplicates a wave's date. */
-static int add_wave(cs_survey *s, const cs_wave *w)
+/* The links of the waves so far, which came grouped (each participant's
+ * a run from its first): from here on they may come in any order. */
+static int scatter(cs_survey *s)
 {
+    if (!(s->link = cs_grow_realloc(NULL, s->wcap * sizeof *s->link)))
+        return CS_ENOMEM;
+    s->lcap = s->wcap;
+    if (!(s->head = cs_grow_realloc(NULL, s->pcap * sizeof *s->head)))
+        return CS_ENOMEM;
+    s->hcap = s->pcap;
+    for (size_t v = 0; v < s->nparts; v++) {
+        const part *p = &s->parts[v];
+        for (size_t i = p->first; i < p->first + p->nwaves; i++)
+            s->link[i] = (wave_link){ (uint32_t)v,
+                                      i == p->first ? 0 : (uint32_t)i };
+        s->head[v] = (uint32_t)(p->first + p->nwaves);
+    }
+    s->unordered = 1;
+    return CS_OK;
+}
+
+/* A new participant for id; its index + 1, or 0 when out of memory. */
+static uint32_t new_part(cs_survey *s, cs_str id)
+{
+    part *np = room_for(s->parts, &s->pcap, s->nparts, sizeof *np), *p;
+
+    if (!np)
+        return 0;
+    s->parts = np;
+    if (s->link) {
+        uint32_t *nh = room_for(s->head, &s->hcap, s->nparts, sizeof *nh);
+        if (!nh)
+            return 0;
+        s->head = nh;
+        s->head[s->nparts] = 0;
+    }
+    p = &s->parts[s->nparts];
+    if (!(p->id = cs__idstore_copy(&s->ids, id.ptr, id.len)))
+        return 0;
+    p->id_len = (unsigned)id.len;
+    p->nwaves = 0;
+    p->first = (uint32_t)s->nwaves;   /* so while the waves come grouped */
+    return (uint32_t)++s->nparts;
+}
+
+/* Whether participant v has a wave on day, the one being added aside. */
+static int has_day(const cs_survey *s, uint32_t v, int32_t day)
+{
+    if (s->link) {
+        for (uint32_t i = s->head[v - 1]; i; i = s->link[i - 1].prev)
+            if (s->waves[i - 1].day == day)
+                return 1;
+        return 0;
+    }
+    /* Grouped: v's waves are the run from its first to the last one. */
+    for (size_t i = s->parts[v - 1].first; i < s->nwaves; i++)
+        if (s->waves[i].day == day)
+            return 1;
+    return 0;
+}
+
+/* Add the wave read into the slot after the last (waves[nwaves]); 0 when
+ * it repeats a date of its participant's waves. */
+static int add_wave(cs_survey *s)
+{
+    cs_wave *w = &s->waves[s->nwaves];
     uint32_t *slot, v = s->last;
     part *p;
 
@@ -164,57 +252,90 @@ static int add_wave(cs_survey *s, const cs_wave *w)
     slot = s->deferred ? NULL
          : lookup(s, w->participant_id,
                   cs_hash64(w->participant_id.ptr, w->participant_id.len, 0));
-    if (!slot || !*slot) {
-        if (s->nparts == s->pcap) {
-            size_t cap = s->pcap ? s->pcap * 2 : 1024;
-            part *np = cs_grow_realloc(s->parts, cap * sizeof *np);
-            if (!np)
-                return CS_ENOMEM;
-            s->parts = np;
-            s->pcap = cap;
-        }
-        p = &s->parts[s->nparts];
-        if (!(p->id = cs__idstore_copy(&s->ids, w->participant_id.ptr,
-                                        w->participant_id.len)))
+    if (slot && *slot) {
+        /* A participant seen before the last one's waves. */
+        v = *slot;
+        if (!s->link && scatter(s) < 0)
             return CS_ENOMEM;
-        p->id_len = (uint32_t)w->participant_id.len;
-        p->nwaves = 0;
-        p->head = -1;
-        p->first = s->nwaves;   /* so while the waves stay in order */
-        v = (uint32_t)++s->nparts;
+    } else {
+        if (!(v = new_part(s, w->participant_id)))
+            return CS_ENOMEM;
         if (slot)
             *slot = v;
-    } else {
-        v = *slot;
     }
 known:
+    if (has_day(s, v, w->day))
+        return 0;
     p = &s->parts[v - 1];
-    for (int64_t i = p->head; i >= 0; i = s->waves[i].prev)
-        if (s->waves[i].w.day == w->day)
-            return 0;
-    if (s->nwaves == s->wcap) {
-        size_t cap = s->wcap ? s->wcap * 2 : 1024;
-        wave_slot *nw = cs_grow_realloc(s->waves, cap * sizeof *nw);
-        if (!nw)
+    if (s->link) {
+        wave_link *nl = room_for(s->link, &s->lcap, s->nwaves, sizeof *nl);
+        if (!nl)
             return CS_ENOMEM;
-        s->waves = nw;
-        s->wcap = cap;
-    }
-    wave_slot *ws = &s->waves[s->nwaves];
-    ws->w = *w;
-    ws->w.participant_id = (cs_str){ p->id, p->id_len };
-    ws->part = v - 1;
-    ws->txt_len = UINT32_MAX;  /* formatted on first use */
-    ws->prev = p->head;
-    /* Whether the waves are still in (participant, day) order, told
-     * against the wave before while it is in cache rather than in a pass
-     * over them all afterwards. */
-    if (s->nwaves && cmp_wave(ws - 1, ws) >= 0)
+        s->link = nl;
+        s->link[s->nwaves] = (wave_link){ v - 1, s->head[v - 1] };
+        s->head[v - 1] = (uint32_t)s->nwaves + 1;
+    } else if (p->nwaves && s->waves[s->nwaves - 1].day > w->day) {
+        /* Told against the wave before while it is in cache rather than
+         * in a pass over them all afterwards. */
         s->unordered = 1;
+    }
+    w->participant_id = (cs_str){ p->id, p->id_len };
     s->last = v;
-    p->head = (int64_t)s->nwaves++;
+    s->nwaves++;
     p->nwaves++;
     return 1;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+    const cs_wave *x = a, *y = b;
+    return (x->day > y->day) - (x->day < y->day);
+}
+
+/* The waves in (participant, day) order, each participant's a run from
+ * its first. A survey grouped by participant and in date order (the
+ * usual file; add_wave tells) is so already. Linked waves are moved to
+ * their participants' runs in place: each wave's place is counted into
+ * its link (prev, no longer needed), and the waves are swapped along the
+ * cycles of that permutation. Then every run out of date order is
+ * sorted; no participant has two waves on one day, so no stable sort is
+ * needed. */
+static void order_waves(cs_survey *s)
+{
+    if (s->link) {
+        size_t at = 0;
+        for (size_t v = 0; v < s->nparts; v++) {
+            s->parts[v].first = (uint32_t)at;
+            s->head[v] = (uint32_t)at;  /* the next place in v's run */
+            at += s->parts[v].nwaves;
+        }
+        for (size_t i = 0; i < s->nwaves; i++)
+            s->link[i].prev = s->head[s->link[i].part]++;
+        for (size_t i = 0; i < s->nwaves; i++)
+            while (s->link[i].prev != i) {
+                uint32_t j = s->link[i].prev;
+                cs_wave t = s->waves[j];
+                s->waves[j] = s->waves[i];
+                s->waves[i] = t;
+                s->link[i].prev = s->link[j].prev;
+                s->link[j].prev = j;
+            }
+        cs_grow_free(s->link);
+        cs_grow_free(s->head);
+        s->link = NULL;
+        s->head = NULL;
+        s->lcap = s->hcap = 0;
+    }
+    if (!s->unordered)
+        return;
+    for (size_t v = 0; v < s->nparts; v++) {
+        cs_wave *w = s->waves + s->parts[v].first;
+        for (size_t i = 1; i < s->parts[v].nwaves; i++)
+            if (w[i - 1].day > w[i].day) {
+                qsort(w, s->parts[v].nwaves, sizeof *w, cmp_day);
+                break;
+            }
+    }
 }
 
 static uint32_t *rlookup(const cs_survey *s, const char *id, size_t len)
@@ -311,7 +432,6 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
     cs_survey *s = calloc(1, sizeof *s);
     cs_ingest *in = NULL;
     const cs_record *rec;
-    cs_wave w;
     int rc;
 
     *out = NULL;
@@ -333,9 +453,20 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
     }
     s->pid_col = cs_schema_index(cs_ingest_schema(in), CS_SV_PARTICIPANT_ID);
     cs_ingest_on_reject(in, note_rejected, s);
-    while ((rc = cs_ingest_next(in, &rec, NULL, &w, err)) > 0) {
-        int added = add_wave(s, &w);
-        if (added < 0) {
+    for (;;) {
+        /* Each row is checked into the slot after the last wave: an
+         * accepted one stays there. */
+        cs_wave *nw = room_for(s->waves, &s->wcap, s->nwaves, sizeof *nw), *w;
+        int added;
+        if (!nw) {
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
+            break;
+        }
+        s->waves = nw;
+        w = &s->waves[s->nwaves];
+        if ((rc = cs_ingest_next(in, &rec, NULL, w, err)) <= 0)
+            break;
+        if ((added = add_wave(s)) < 0) {
             rc = cs_error_set(err, CS_ENOMEM, "out of memory");
             break;
         }
@@ -344,8 +475,8 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
             char reason[160];
             snprintf(reason, sizeof reason, "survey_date: participant "
                      "\"%.*s\" already has a wave on this date",
-                     (int)(w.participant_id.len > 64 ? 64 : w.participant_id.len),
-                     w.participant_id.ptr);
+                     (int)(w->participant_id.len > 64 ? 64 : w->participant_id.len),
+                     w->participant_id.ptr);
             cs_ingest_uncount(in);
             if (rej)
                 cs_rejlog_add(rej, cs_ingest_name(in), rec, "survey_date",
@@ -360,16 +491,7 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
         cs_survey_free(s);
         return rc;
     }
-    /* Sort by (participant, day); a stable order is not needed because
-     * no participant has two waves on one day, so a survey already in
-     * that order (add_wave tells) is left as it is. An empty survey has
-     * no array at all, and qsort must not be given NULL. */
-    if (s->unordered) {
-        qsort(s->waves, s->nwaves, sizeof *s->waves, cmp_wave);
-        for (size_t i = 0; i < s->nwaves; i++)
-            if (i == 0 || s->waves[i - 1].part != s->waves[i].part)
-                s->parts[s->waves[i].part].first = i;
-    }
+    order_waves(s);
     *out = s;
     return CS_OK;
 }
@@ -382,8 +504,9 @@ size_t cs_survey_count(const cs_survey *s) { return s->nparts; }
 size_t cs_survey_bytes(const cs_survey *s)
 {
     return cs__idstore_bytes(&s->ids) + s->txt.cap +
+           (s->txt_at ? s->nwaves * sizeof *s->txt_at : 0) +
            s->pcap * sizeof(part) + s->tcap * sizeof(uint32_t) +
-           s->wcap * sizeof(wave_slot) + s->rpcap * sizeof(rpart) +
+           s->wcap * sizeof(cs_wave) + s->rpcap * sizeof(rpart) +
            s->rtcap * sizeof(uint32_t);
 }
 
@@ -395,20 +518,20 @@ static const cs_wave *wave_on(const cs_survey *s, cs_survey_cursor *cur,
                               const part *p, int32_t day)
 {
     size_t lo = 0, hi = p->nwaves, i;
-    const wave_slot *w = s->waves + p->first;
+    const cs_wave *w = s->waves + p->first;
 
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (w[mid].w.day <= day)
+        if (w[mid].day <= day)
             lo = mid + 1;
         else
             hi = mid;
     }
     i = lo ? lo - 1 : 0;
-    cur->first = i == 0 ? INT32_MIN : w[i].w.day;
-    cur->last = i + 1 < p->nwaves ? w[i + 1].w.day - 1 : INT32_MAX;
-    cur->wave = &w[i].w;
-    return &w[i].w;
+    cur->first = i == 0 ? INT32_MIN : w[i].day;
+    cur->last = i + 1 < p->nwaves ? w[i + 1].day - 1 : INT32_MAX;
+    cur->wave = &w[i];
+    return &w[i];
 }
 
 /* Whether the cursor's wave is the one for a session of id on day. */
@@ -457,7 +580,7 @@ const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
 const cs_wave *cs_survey_latest(const cs_survey *s, size_t i)
 {
     const part *p = &s->parts[i];
-    return &s->waves[p->first + p->nwaves - 1].w;
+    return &s->waves[p->first + p->nwaves - 1];
 }
 
 void cs_survey_free(cs_survey *s)
@@ -466,9 +589,12 @@ void cs_survey_free(cs_survey *s)
         return;
     cs__idstore_free(&s->ids);
     cs_buf_dispose(&s->txt);
+    free(s->txt_at);
     cs_grow_free(s->parts);
     free(s->table);
     cs_grow_free(s->waves);
+    cs_grow_free(s->link);
+    cs_grow_free(s->head);
     cs_grow_free(s->rparts);
     free(s->rtable);
     free(s);
@@ -540,18 +666,23 @@ int cs_join_check_header(const cs_schema *ex, const char *src, size_t line,
 
 cs_str cs_survey_wave_text(cs_survey *s, const cs_wave *w)
 {
-    /* Formatting a wave costs a few microseconds of printf: do it once,
-     * and only for the stages that write it (analyze never does). */
-    wave_slot *ws = (wave_slot *)(void *)((char *)(uintptr_t)w -
-                                          offsetof(wave_slot, w));
-    if (ws->txt_len == UINT32_MAX) {
+    /* Formatting a wave costs a few hundred instructions: do it once,
+     * and only for the stages that write it (analyze never does). A
+     * wave's text is 10 to a few hundred bytes (cs_join_format_wave), so
+     * its length takes 16 bits. */
+    size_t i = (size_t)(w - s->waves);
+
+    if (!s->txt_at &&
+        !(s->txt_at = calloc(s->nwaves, sizeof *s->txt_at)))
+        return (cs_str){ NULL, 0 };
+    if (!s->txt_at[i]) {
         size_t off = s->txt.len;
         if (cs_join_format_wave(&s->txt, w) < 0)
             return (cs_str){ NULL, 0 };
-        ws->txt_off = off;
-        ws->txt_len = (uint32_t)(s->txt.len - off);
+        s->txt_at[i] = (uint64_t)off << 16 | (s->txt.len - off);
     }
-    return (cs_str){ s->txt.ptr + ws->txt_off, ws->txt_len };
+    return (cs_str){ s->txt.ptr + (s->txt_at[i] >> 16),
+                     (size_t)(s->txt_at[i] & 0xffff) };
 }
 
 static const double pow10_d[] = {

@@ -52,6 +52,11 @@ struct cs_schema {
     unsigned char name_len[3][8];
     const char *goal[CS_GOAL_N];
     unsigned char goal_len[CS_GOAL_N];
+    /* The survey's fast path: which activity level or conditioning (by
+     * enum cs_fast_enum) and which goal text a text of this length and
+     * first byte can be, index + 1 (0 none), at sv_key. */
+    unsigned char sv_name_at[3][32];
+    unsigned char sv_goal_at[64];
     const char *med[CS_MED_N];
     unsigned char med_len[CS_MED_N];
 };
@@ -83,6 +88,31 @@ static const char *contract_name(const cs_schema *s, int col)
 static int contract_required(const cs_schema *s, int col)
 {
     return s->kind == CS_SCHEMA_EXERCISE ? ex_required[col] : sv_required[col];
+}
+
+/* Where the survey's fast path looks a name or a goal text up: its
+ * length plus its first byte, in mask + 1 slots. */
+static inline unsigned sv_key(size_t len, const char *p, unsigned mask)
+{
+    return (unsigned)(len + (unsigned char)p[0]) & mask;
+}
+
+/* The lookups of sv_key. The names of each kind and the goal texts all
+ * have keys of their own; should two share one, the first keeps it and
+ * the other's rows go to the checks, which accept them as ever. */
+static void sv_keys(cs_schema *s)
+{
+    for (int k = FAST_ACTIVITY; k <= FAST_CONDITIONING; k++)
+        for (int i = 0; i < 8 && s->name[k][i]; i++) {
+            unsigned char *at = &s->sv_name_at[k][sv_key(s->name_len[k][i],
+                                                         s->name[k][i], 31)];
+            *at = *at ? *at : (unsigned char)(i + 1);
+        }
+    for (int i = 0; i < CS_GOAL_N; i++) {
+        unsigned char *at = &s->sv_goal_at[sv_key(s->goal_len[i], s->goal[i],
+                                                  63)];
+        *at = *at ? *at : (unsigned char)(i + 1);
+    }
 }
 
 int cs_schema_create(cs_schema **out, int kind, const char *src,
@@ -176,6 +206,7 @@ int cs_schema_create(cs_schema **out, int kind, const char *src,
         s->goal[i] = cs_goal_text(i);
         s->goal_len[i] = (unsigned char)strlen(s->goal[i]);
     }
+    sv_keys(s);
     for (int i = 0; i < CS_MED_N; i++) {
         s->med[i] = cs_medical_name(i);
         s->med_len[i] = (unsigned char)strlen(s->med[i]);
@@ -1684,19 +1715,105 @@ static int check_goal(const ctx *c, cs_wave *o)
                   "-2 to 2 in steps of 0.5)", show(v, b, sizeof b));
 }
 
-/* conditions: empty, or names exactly as written back, ';' between. */
+/* Whether the n bytes at a and b are the same, for n up to 32: names and
+ * goal texts in loads of 8 bytes at both ends, without a call. */
+static inline __attribute__((always_inline)) int
+sv_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t x[4], y[4];
+
+    if (n <= 16)
+        return cs_bytes_eq(a, b, n);
+    if (n > 32)
+        return memcmp(a, b, n) == 0;
+    memcpy(&x[0], a, 8);
+    memcpy(&x[1], a + 8, 8);
+    memcpy(&x[2], a + n - 16, 8);
+    memcpy(&x[3], a + n - 8, 8);
+    memcpy(&y[0], b, 8);
+    memcpy(&y[1], b + 8, 8);
+    memcpy(&y[2], b + n - 16, 8);
+    memcpy(&y[3], b + n - 8, 8);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+            (x[3] ^ y[3])) == 0;
+}
+
+/* A required enum of the survey, kind k (enum cs_fast_enum): one of its
+ * names exactly, the one at its sv_key; empty, NA and any other text go
+ * to the checks. */
+static inline __attribute__((always_inline)) int
+sv_enum(const cs_schema *s, int k, cs_str v, int *out)
+{
+    unsigned i;
+
+    if (v.len == 0)
+        return 0;
+    i = s->sv_name_at[k][sv_key(v.len, v.ptr, 31)];
+    if (!i-- || s->name_len[k][i] != v.len ||
+        !sv_eq(v.ptr, s->name[k][i], v.len))
+        return 0;
+    *out = (int)i;
+    return 1;
+}
+
+/* A required yes or no. */
+static inline __attribute__((always_inline)) int
+sv_yes_no(cs_str v, int *out)
+{
+    const char *p = v.ptr;
+
+    *out = v.len == 3;
+    if (v.len == 2)
+        return p[0] == 'n' && p[1] == 'o';
+    return v.len == 3 && p[0] == 'y' && p[1] == 'e' && p[2] == 's';
+}
+
+/* A whole number in [lo, hi], hi below 1000, without sign or leading
+ * zero: fast_int's verdict for those bounds (a fourth digit is always
+ * above hi). */
+static inline __attribute__((always_inline)) int
+sv_small(cs_str v, int lo, int hi, int *out)
+{
+    const unsigned char *p = (const unsigned char *)v.ptr;
+    unsigned d0, d1, d2;
+
+    if (v.len - 1 >= 3)     /* 0 wraps around */
+        return 0;
+    d0 = p[0] - (unsigned)'0';
+    if (v.len == 1) {
+        *out = (int)d0;
+        return d0 < 10 && (int)d0 >= lo && (int)d0 <= hi;
+    }
+    d1 = p[1] - (unsigned)'0';
+    if (v.len == 2) {
+        *out = (int)(d0 * 10 + d1);
+        return d0 - 1 < 9 && d1 < 10 && *out >= lo && *out <= hi;
+    }
+    d2 = p[2] - (unsigned)'0';
+    *out = (int)(d0 * 100 + d1 * 10 + d2);
+    return d0 - 1 < 9 && d1 < 10 && d2 < 10 && *out >= lo && *out <= hi;
+}
+
+/* conditions: empty, or names exactly as written back, ';' between; or
+ * NA or N/A in any case (unknown: 2 % of the rows of a generated survey,
+ * which the checks took at eight times the cost). */
 static inline int fast_conditions(const cs_schema *s, cs_str v, cs_wave *o)
 {
     const char *p = v.ptr, *end = v.ptr + v.len;
 
     o->conditions = 0;
     o->conditions_known = 1;
+    if ((v.len == 2 || v.len == 3) && (p[0] | 0x20) == 'n' &&
+        (cs_str_ieq(v, "NA") || cs_str_ieq(v, "N/A"))) {
+        o->conditions_known = 0;
+        return 1;
+    }
     while (p < end) {
         const char *semi = memchr(p, ';', (size_t)(end - p));
         size_t n = (size_t)((semi ? semi : end) - p);
         int found = -1;
         for (int m = 0; m < CS_MED_N && found < 0; m++)
-            if (s->med_len[m] == n && memcmp(p, s->med[m], n) == 0)
+            if (s->med_len[m] == n && sv_eq(p, s->med[m], n))
                 found = m;
         if (found < 0)
             return 0;
@@ -1710,24 +1827,23 @@ static inline int fast_conditions(const cs_schema *s, cs_str v, cs_wave *o)
     return 1;
 }
 
-/* calorie_goal: a tracker's text exactly, or the signed lb/week. */
+/* calorie_goal: a tracker's text exactly (21 to 26 bytes), or the signed
+ * lb/week (at most 4). */
 static inline int fast_goal(const cs_schema *s, cs_str v, double *out)
 {
     int canon = 1;
+    unsigned i;
 
-    if (fast_decimal(v, out, &canon))
+    if (v.len <= 16) {
+        if (!fast_decimal(v, out, &canon))
+            return 0;
         return cs_goal_index(*out) >= 0;  /* fast_decimal gives no -0 */
-    /* The texts come in pairs of one length ("Gain ..." and "Lose ..."):
-     * the first byte tells them apart. */
-    for (int i = 0; i < CS_GOAL_N; i++) {
-        const char *t = s->goal[i];
-        if (s->goal_len[i] == v.len && t[0] == v.ptr[0] &&
-            memcmp(v.ptr, t, v.len) == 0) {
-            *out = cs_goal_lb_week(i);
-            return 1;
-        }
     }
-    return 0;
+    i = s->sv_goal_at[sv_key(v.len, v.ptr, 63)];
+    if (!i-- || s->goal_len[i] != v.len || !sv_eq(v.ptr, s->goal[i], v.len))
+        return 0;
+    *out = cs_goal_lb_week((int)i);
+    return 1;
 }
 
 /* The wave's small values, read as ints and checked against ranges that
@@ -1750,25 +1866,22 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
     const long *x = s->idx;
     cs_str sex = f[x[CS_SV_SEX]], date = f[x[CS_SV_SURVEY_DATE]];
     cs_datetime t;
-    int canon = 1, age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0,
-        stretch = 0;
+    int age = 0, ft = 0, in = 0, act = 0, cond = 0, sport = 0, stretch = 0;
     unsigned nc = 0;    /* the fixed_ readers' flags (a wave keeps none) */
 
     if (!fast_text(f[x[CS_SV_PARTICIPANT_ID]], rec->printable) ||
         date.len != 10 ||
         !fast_date(date.ptr, &t) || sex.len != 1 ||
         (sex.ptr[0] != 'F' && sex.ptr[0] != 'M') ||
-        !fast_int(f[x[CS_SV_AGE_YEARS]], 10, 110, &age) ||
-        !fast_int(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
-        !fast_int(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
+        !sv_small(f[x[CS_SV_AGE_YEARS]], 10, 110, &age) ||
+        !sv_small(f[x[CS_SV_HEIGHT_FT]], 3, 8, &ft) ||
+        !sv_small(f[x[CS_SV_HEIGHT_IN]], 0, 11, &in) ||
         !fixed_required(f[x[CS_SV_WEIGHT_LB]], 50, 700, &o->weight_lb,
                         &nc, 1) ||
-        !fast_enum(f[x[CS_SV_ACTIVITY_LEVEL]], 0, s->name[FAST_ACTIVITY],
-                   s->name_len[FAST_ACTIVITY], CS_ACT_N, &act, &canon) ||
-        !fast_enum(f[x[CS_SV_CONDITIONING]], 0, s->name[FAST_CONDITIONING],
-                   s->name_len[FAST_CONDITIONING], CS_COND_N, &cond, &canon) ||
-        !fast_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &sport, &canon) ||
-        !fast_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &stretch, &canon) ||
+        !sv_enum(s, FAST_ACTIVITY, f[x[CS_SV_ACTIVITY_LEVEL]], &act) ||
+        !sv_enum(s, FAST_CONDITIONING, f[x[CS_SV_CONDITIONING]], &cond) ||
+        !sv_yes_no(f[x[CS_SV_SEASONAL_SPORT]], &sport) ||
+        !sv_yes_no(f[x[CS_SV_STRETCH_ROUTINE]], &stretch) ||
         !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
         !fast_goal(s, f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
         !fixed_optional(f[x[CS_SV_CALCIUM_MG]], 0, 10000, &o->calcium_mg,

@@ -629,6 +629,189 @@ static void test_join_many_grouped(void **state)
     join_many(1);
 }
 
+/* ---- the table against a brute force, rows in every order ------------ */
+
+#define OP 300      /* participants */
+#define OW 6        /* rows each at most */
+
+/* The rows of one participant-order test: participant, day, and the row's
+ * line in the file (also its calcium_mg, which tells the waves apart). */
+typedef struct orow {
+    int p, line;
+    int32_t day;
+} orow;
+
+static void swap_rows(orow *a, orow *b)
+{
+    orow t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rows of OP participants, 1 to OW each on days drawn from 12 (so many
+ * repeat a day of their participant), in one of the orders a survey
+ * comes in. order 0: grouped by participant, each in date order (the
+ * generator's file); 1: grouped, the dates in random order; 2: every row
+ * anywhere; 3: the first half grouped in date order, then the rest and a
+ * few more rows of the first half, anywhere. Ids rise with the
+ * participant when rising is set, else not. */
+static size_t order_rows(orow *r, int order)
+{
+    size_t n = 0, half = 0;
+
+    for (int p = 0; p < OP; p++) {
+        int k = 1 + (int)rnd(OW);
+        size_t a = n;
+        for (int j = 0; j < k; j++)
+            r[n++] = (orow){ p, 0, 19700 + 30 * (int32_t)rnd(12) };
+        for (size_t i = a + 1; order != 1 && i < n; i++)  /* date order */
+            for (size_t b = i; b > a && r[b].day < r[b - 1].day; b--)
+                swap_rows(&r[b], &r[b - 1]);
+        if (p == OP / 2 - 1)
+            half = n;
+    }
+    if (order == 3)     /* late rows of the first half */
+        for (int j = 0; j < 40; j++)
+            r[n++] = (orow){ (int)rnd(OP / 2), 0,
+                             19700 + 30 * (int32_t)rnd(12) };
+    for (size_t i = order == 2 ? 0 : order == 3 ? half : n; i < n; i++)
+        swap_rows(&r[i], &r[i + rnd((uint32_t)(n - i))]);
+    for (size_t i = 0; i < n; i++)
+        r[i].line = (int)i + 2;
+    return n;
+}
+
+/* The answer the contract gives for participant p on day: of the rows
+ * of p accepted (the first of each date), the latest dated on or before
+ * day, else the earliest; its line, or 0 when p has none. */
+static int brute_wave(const orow *r, const unsigned char *kept, size_t n,
+                      int p, int32_t day)
+{
+    int best = -1, earliest = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!kept[i] || r[i].p != p)
+            continue;
+        if (r[i].day <= day && (best < 0 || r[i].day > r[best].day))
+            best = (int)i;
+        if (earliest < 0 || r[i].day < r[earliest].day)
+            earliest = (int)i;
+    }
+    if (best < 0)
+        best = earliest;
+    return best < 0 ? 0 : r[best].line;
+}
+
+static void join_order(int order, int rising)
+{
+    static orow r[OP * OW + 64];
+    static unsigned char kept[OP * OW + 64];
+    size_t n = order_rows(r, order), cap = n * 120 + 512, len = 0, nkept = 0;
+    char *text = malloc(cap), *path, *log = write_file("orej.csv", ""), *got;
+    const char *at;
+    cs_survey *s = NULL;
+    cs_rejlog *rej = NULL;
+    cs_error err = {0};
+    cs_survey_cursor cur = { 0 };
+    cs_buf fmt;
+
+    assert_non_null(text);
+    len += (size_t)sprintf(text, "%s", HEADER);
+    for (size_t i = 0; i < n; i++) {
+        char date[16];
+        kept[i] = 1;
+        for (size_t j = 0; j < i; j++)
+            if (kept[j] && r[j].p == r[i].p && r[j].day == r[i].day)
+                kept[i] = 0;
+        nkept += kept[i];
+        cs_fmt_date(date, sizeof date, r[i].day);
+        len += (size_t)snprintf(text + len, cap - len,
+            "O%04d,%s,F,40,5,6,150,light,trained,no,yes,,0,%d,2500\n",
+            rising ? r[i].p : (r[i].p * 7919) % 10007, date, r[i].line);
+    }
+    path = write_file("order.csv", text);
+    free(text);
+    assert_int_equal(cs_rejlog_open(&rej, log, &err), CS_OK);
+    assert_int_equal(cs_survey_load(&s, path, rej, &err), CS_OK);
+    assert_int_equal(cs_rejlog_close(rej, &err), CS_OK);
+    assert_int_equal(cs_survey_waves(s), nkept);
+    assert_int_equal(cs_survey_counts(s).rejected, n - nkept);
+    /* The rows of a date already taken, each in the log, in file order. */
+    got = read_all(log);
+    at = strchr(got, '\n');
+    for (size_t i = 0; i < n; i++) {
+        char want[64];
+        if (kept[i])
+            continue;
+        assert_non_null(at);
+        snprintf(want, sizeof want, "\n%s,%d,%d,survey_date,", path,
+                 r[i].line, r[i].line - 1);
+        if (strncmp(at, want, strlen(want)) != 0)
+            fail_msg("order %d: the log has %.60s where line %d belongs",
+                     order, at, r[i].line);
+        at = strchr(at + 1, '\n');
+    }
+    assert_true(at && at[1] == '\0');
+    free(got);
+    /* Every participant on every day around its rows' days. */
+    for (int p = 0; p < OP; p++) {
+        char id[16];
+        snprintf(id, sizeof id, "O%04d", rising ? p : (p * 7919) % 10007);
+        for (int32_t day = 19690; day <= 20050; day += 5) {
+            int want = brute_wave(r, kept, n, p, day);
+            const cs_wave *w = cs_survey_find(s, (cs_str){ id, strlen(id) },
+                                              day);
+            if ((want == 0) != (w == NULL) ||
+                (w && (int)w->calcium_mg != want))
+                fail_msg("order %d: %s on day %d: line %d, expected %d",
+                         order, id, (int)day, w ? (int)w->calcium_mg : 0,
+                         want);
+            if (cs_survey_find_at(s, &cur, (cs_str){ id, strlen(id) }, day)
+                != w)
+                fail_msg("order %d: %s on day %d: the cursor differs",
+                         order, id, (int)day);
+        }
+    }
+    /* Latest waves in order of first appearance, and each wave's text
+     * as cs_join_format_wave writes it. */
+    cs_buf_init(&fmt, 0);
+    for (size_t i = 0, np = 0; i < n; i++) {
+        const cs_wave *w;
+        cs_str t;
+        int first = 1;
+        for (size_t j = 0; j < i; j++)
+            first &= r[j].p != r[i].p;
+        if (!first)
+            continue;
+        assert_true(np < cs_survey_count(s));
+        w = cs_survey_latest(s, np++);
+        assert_int_equal((int)w->calcium_mg,
+                         brute_wave(r, kept, n, r[i].p, INT32_MAX));
+        t = cs_survey_wave_text(s, w);
+        cs_buf_reset(&fmt);
+        assert_int_equal(cs_join_format_wave(&fmt, w), CS_OK);
+        assert_int_equal(t.len, fmt.len);
+        assert_memory_equal(t.ptr, fmt.ptr, t.len);
+        assert_ptr_equal(cs_survey_wave_text(s, w).ptr, t.ptr);
+    }
+    cs_buf_dispose(&fmt);
+    cs_survey_free(s);
+    remove_file(path);
+    remove_file(log);
+}
+
+/* The table keeps waves grouped as they came, links them once they stop
+ * coming grouped, and sorts a participant's dates only when needed: every
+ * way must give the brute force's waves and rejects. */
+static void test_join_orders(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 4; rep++)
+        for (int order = 0; order < 4; order++)
+            for (int rising = 0; rising < 2; rising++)
+                join_order(order, rising);
+}
+
 /* ---- cs_join_session's cursor test against cs_survey_find ------------- */
 
 /* Ids of every length from 1 to 24 (both sides of the 16 bytes the
@@ -779,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_join_format_wave),
         cmocka_unit_test(test_join_many),
         cmocka_unit_test(test_join_many_grouped),
+        cmocka_unit_test(test_join_orders),
         cmocka_unit_test(test_join_writer_line),
         cmocka_unit_test(test_join_session_cursor),
     };
