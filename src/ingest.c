@@ -286,7 +286,7 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             /* Start fetching the id's slot now; validating the row takes
              * about as long as the cache miss. Numbered ids have no miss
              * to hide: after one, the next is added in one call. */
-            cs_idfp fp = { 0, 0, NULL, 0 };
+            cs_idfp fp;
             int have_fp = in->ids && !cs__idset_numbered(in->ids) &&
                           (size_t)in->sid_col < rec->nfields;
             if (have_fp)
