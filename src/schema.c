@@ -1031,70 +1031,57 @@ fixed_optional(cs_str v, uint64_t neg_lo, uint64_t hi, double *out,
                unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
-    unsigned d0, d1, d2, d3, m;
     fixed_dec d;
 
-    /* fixed_decimal's short forms, each with its double and its range
-     * of its own: there m's bound is known, so that the range check folds
-     * away where hi is above it, and k is a constant. The length picks
-     * the form's branch at once (no sign, no leading zero: d0 - 1 < 9). */
-    switch (v.len) {
-    case 0:
+    /* fixed_decimal's short forms, each branch with its double and its
+     * range of its own: there m's bound is known, so that the range
+     * check folds away where hi is above it, and k is a constant. */
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 < 10) {
+                *out = (double)d0;
+                return d0 <= hi;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
+                *out = (double)m;
+                return hi >= 99 || m <= hi;
+            }
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 999 || m <= hi;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 10 || m <= hi * 10;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    *out = (double)m;
+                    return hi >= 9999 || m <= hi;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    *out = (double)m / fast_pow10[1];
+                    *nc |= dl == 0 ? bit : 0;
+                    return hi >= 100 || m <= hi * 10;
+                }
+            }
+        }
+    }
+    if (v.len == 0) {
         *out = NAN;
         return 1;
-    case 1:
-        d0 = (unsigned)p[0] - '0';
-        if (d0 < 10) {
-            *out = (double)d0;
-            return d0 <= hi;
-        }
-        break;
-    case 2:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        if (d0 - 1 < 9 && d1 < 10) {
-            m = d0 * 10 + d1;
-            *out = (double)m;
-            return hi >= 99 || m <= hi;
-        }
-        break;
-    case 3:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        d2 = (unsigned)p[2] - '0';
-        if (d0 - 1 < 9 && d2 < 10) {
-            if (d1 < 10) {
-                m = d0 * 100 + d1 * 10 + d2;
-                *out = (double)m;
-                return hi >= 999 || m <= hi;
-            }
-            if (p[1] == '.') {
-                m = d0 * 10 + d2;
-                *out = (double)m / fast_pow10[1];
-                *nc |= d2 == 0 ? bit : 0;
-                return hi >= 10 || m <= hi * 10;
-            }
-        }
-        break;
-    case 4:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        d2 = (unsigned)p[2] - '0';
-        d3 = (unsigned)p[3] - '0';
-        if (d0 - 1 < 9 && d1 < 10 && d3 < 10) {
-            if (d2 < 10) {
-                m = d0 * 1000 + d1 * 100 + d2 * 10 + d3;
-                *out = (double)m;
-                return hi >= 9999 || m <= hi;
-            }
-            if (p[2] == '.') {
-                m = (d0 * 10 + d1) * 10 + d3;
-                *out = (double)m / fast_pow10[1];
-                *nc |= d3 == 0 ? bit : 0;
-                return hi >= 100 || m <= hi * 10;
-            }
-        }
-        break;
     }
     if (fixed_decimal_long(v, &d, nc, bit)) {
         *out = fixed_double(&d);
@@ -1149,69 +1136,56 @@ static inline __attribute__((always_inline)) int
 fixed_duration(cs_str v, cs_session *o, unsigned *nc, unsigned bit)
 {
     const unsigned char *p = (const unsigned char *)v.ptr;
-    unsigned d0, d1, d2, d3, m;
     fixed_dec d;
 
-    switch (v.len) {
-    case 1:
-        d0 = (unsigned)p[0] - '0';
-        if (d0 - 1 < 9) {
-            o->duration_min = (double)d0;
-            o->duration_mmin = d0 * 1000;
-            return 1;
-        }
-        break;
-    case 2:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        if (d0 - 1 < 9 && d1 < 10) {
-            m = d0 * 10 + d1;
-            o->duration_min = (double)m;
-            o->duration_mmin = m * 1000;
-            return 1;
-        }
-        break;
-    case 3:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        d2 = (unsigned)p[2] - '0';
-        if (d0 - 1 < 9 && d2 < 10) {
-            if (d1 < 10) {
-                m = d0 * 100 + d1 * 10 + d2;
+    if (v.len - 1 < 4) {
+        unsigned d0 = (unsigned)p[0] - '0', dl, d1, d2, m;
+        if (v.len == 1) {
+            if (d0 - 1 < 9) {
+                o->duration_min = (double)d0;
+                o->duration_mmin = d0 * 1000;
+                return 1;
+            }
+        } else if (d0 - 1 < 9 &&   /* no sign, no leading zero */
+                   (dl = (unsigned)p[v.len - 1] - '0') < 10) {
+            d1 = (unsigned)p[1] - '0';
+            if (v.len == 2) {
+                m = d0 * 10 + dl;
                 o->duration_min = (double)m;
                 o->duration_mmin = m * 1000;
                 return 1;
             }
-            if (p[1] == '.') {
-                m = d0 * 10 + d2;
-                o->duration_min = (double)m / fast_pow10[1];
-                o->duration_mmin = m * 100;
-                *nc |= d2 == 0 ? bit : 0;
-                return 1;
+            if (v.len == 3) {
+                if (d1 < 10) {
+                    m = d0 * 100 + d1 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return 1;
+                }
+                if (p[1] == '.') {
+                    m = d0 * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
+            } else if (d1 < 10) {
+                d2 = (unsigned)p[2] - '0';
+                if (d2 < 10) {
+                    m = d0 * 1000 + d1 * 100 + d2 * 10 + dl;
+                    o->duration_min = (double)m;
+                    o->duration_mmin = m * 1000;
+                    return m <= 1440;
+                }
+                if (p[2] == '.') {
+                    m = (d0 * 10 + d1) * 10 + dl;
+                    o->duration_min = (double)m / fast_pow10[1];
+                    o->duration_mmin = m * 100;
+                    *nc |= dl == 0 ? bit : 0;
+                    return 1;
+                }
             }
         }
-        break;
-    case 4:
-        d0 = (unsigned)p[0] - '0';
-        d1 = (unsigned)p[1] - '0';
-        d2 = (unsigned)p[2] - '0';
-        d3 = (unsigned)p[3] - '0';
-        if (d0 - 1 < 9 && d1 < 10 && d3 < 10) {
-            if (d2 < 10) {
-                m = d0 * 1000 + d1 * 100 + d2 * 10 + d3;
-                o->duration_min = (double)m;
-                o->duration_mmin = m * 1000;
-                return m <= 1440;
-            }
-            if (p[2] == '.') {
-                m = (d0 * 10 + d1) * 10 + d3;
-                o->duration_min = (double)m / fast_pow10[1];
-                o->duration_mmin = m * 100;
-                *nc |= d3 == 0 ? bit : 0;
-                return 1;
-            }
-        }
-        break;
     }
     if (!fixed_decimal_long(v, &d, nc, bit) ||
         (uint64_t)d.m - 1 >= 1440 * pow10u[d.k])
