@@ -61,19 +61,17 @@ typedef struct bslot {
 } bslot;
 
 struct cs_idset {
+    cs__idnext x;             /* first: cs__idset_add reads it */
     part p[PARTS];
-    size_t n;
     family *fam;
     size_t nfam;
     bslot *bt;                /* block table, open addressing */
     size_t bcap;
     block *blocks;
     size_t nblocks, blocks_cap;
-    size_t nnum;              /* ids held in blocks */
     int frozen;               /* no new blocks: new ones go to fingerprints */
     uint64_t last_key;        /* the block of the previous numbered id */
     block *last;
-    int numbered_last;        /* the last id added went to a block */
     /* A numbered id whose last 8 bytes are digits, and the ids after it
      * in a run: an id of the same length whose bytes before its last 8
      * are these (and whose last 8 are digits) splits as it did, into the
@@ -165,6 +163,7 @@ int cs_idset_create(cs_idset **out)
     if (!s)
         return CS_ENOMEM;
     s->run_len = SIZE_MAX;
+    s->x.len = SIZE_MAX;
     for (int i = 0; i < PARTS; i++) {
         s->p[i].cap = 64;
         if (!(s->p[i].t = table_alloc(s->p[i].cap, &s->p[i].mapped))) {
@@ -316,6 +315,7 @@ static block *new_block(cs_idset *s, uint64_t key, size_t i)
         s->blocks_cap = cap;
         s->last = NULL;   /* it pointed into the old array */
         s->last_key = 0;
+        s->x.len = SIZE_MAX;   /* so did x.blk */
     }
     memset(&s->blocks[s->nblocks], 0, sizeof(block));
     s->bt[i].key = key;
@@ -333,8 +333,8 @@ static inline int set_bit(cs_idset *s, block *b, uint64_t num)
     if (*w & bit)
         return 0;
     *w |= bit;
-    s->nnum++;
-    s->n++;
+    s->x.nnum++;
+    s->x.n++;
     return 1;
 }
 
@@ -384,7 +384,7 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
     /* Scattered numbers: stop making blocks once they hold fewer than one
      * id per 8 bytes (checked when the count of blocks doubles). */
     if (s->nblocks >= BLOCKS_FREE && (s->nblocks & (s->nblocks - 1)) == 0 &&
-        s->nblocks * sizeof(block) > 8 * s->nnum)
+        s->nblocks * sizeof(block) > 8 * s->x.nnum)
         s->frozen = 1;
     return 1;
 }
@@ -423,6 +423,24 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
 
 static int add_fingerprint(cs_idset *s, cs_idfp fp);
 
+/* After an id of the run whose last 8 bytes are w and whose number is
+ * num, in the block s->last: ready cs__idset_add for the number after
+ * it, where its last byte counts up within the block and the run's text
+ * is one word. */
+static void follow(cs_idset *s, uint64_t w, uint64_t num)
+{
+    if (w >> 56 == '9' || (num + 1) % BLOCK_BITS == 0 || s->run_len > 16) {
+        s->x.len = SIZE_MAX;
+        return;
+    }
+    s->x.len = s->run_len;
+    s->x.next = w + ((uint64_t)1 << 56);
+    s->x.word = s->run_word;
+    s->x.mask = s->run_mask;
+    s->x.num = num + 1;
+    s->x.blk = s->last->w;
+}
+
 /* An id that is not the next of the run, or whose block is not the
  * last one: split it (unless the run split it, num then set), add it to
  * its block or its fingerprint, and start a run at it when it can. */
@@ -438,7 +456,9 @@ static __attribute__((noinline)) int add_split(cs_idset *s, cs_str id,
         plen = s->run_plen;
         digits = (unsigned)(id.len - plen);
         if ((rc = add_numbered(s, id, plen, digits, num)) != 2) {
-            s->numbered_last = rc >= 0;
+            s->x.numbered_last = rc >= 0;
+            if (rc >= 0)
+                follow(s, cs__word_at(id.ptr + id.len - 8), num);
             return rc;
         }
     } else if (numbered(id, &plen, &digits, &num)) {
@@ -450,11 +470,11 @@ static __attribute__((noinline)) int add_split(cs_idset *s, cs_str id,
             is_family(&s->fam[f], id.ptr, plen, digits)) {
             rc = set_bit(s, s->last, num);
         } else if ((rc = add_numbered(s, id, plen, digits, num)) < 0) {
-            s->numbered_last = 0;
+            s->x.numbered_last = 0;
             return rc;
         }
         if (rc != 2) {
-            s->numbered_last = 1;
+            s->x.numbered_last = 1;
             /* Its block is the last one now: a run may start here. */
             if (CS_LITTLE_ENDIAN && digits >= 8) {
                 size_t head = id.len - 8;
@@ -467,11 +487,12 @@ static __attribute__((noinline)) int add_split(cs_idset *s, cs_str id,
                 s->run_mask = head >= 8 ? ~(uint64_t)0 : cs__low_bytes(
                     (unsigned)head);
                 s->run_word = cs__word_at(id.ptr) & s->run_mask;
+                follow(s, cs__word_at(id.ptr + head), num);
             }
             return rc;
         }
     }
-    s->numbered_last = 0;
+    s->x.numbered_last = 0;
     fingerprint(id, &fp.a, &fp.b);
     return add_fingerprint(s, fp);
 }
@@ -494,7 +515,8 @@ int cs_idset_add(cs_idset *s, cs_str id)
                  : cs_bytes_eq(s->run, id.ptr, id.len - 8))) {
             uint64_t num = s->run_high + cs__eight_digits(w);
             if (s->last && s->last_key == (s->run_fam | num / BLOCK_BITS) + 1) {
-                s->numbered_last = 1;
+                s->x.numbered_last = 1;
+                follow(s, w, num);
                 return set_bit(s, s->last, num);
             }
             return add_split(s, id, 1, num);
@@ -503,7 +525,7 @@ int cs_idset_add(cs_idset *s, cs_str id)
     return add_split(s, id, 0, 0);
 }
 
-int cs_idset_numbered(const cs_idset *s) { return s->numbered_last; }
+int cs_idset_numbered(const cs_idset *s) { return s->x.numbered_last; }
 
 static int add_fingerprint(cs_idset *s, cs_idfp fp)
 {
@@ -518,7 +540,7 @@ static int add_fingerprint(cs_idset *s, cs_idfp fp)
     }
     p->t[i] = v;
     p->n++;
-    s->n++;
+    s->x.n++;
     if (p->n * 5 > p->cap * 4 && grow(p) < 0)
         return CS_ENOMEM;
     return 1;
@@ -529,19 +551,19 @@ int cs_idset_add_prepared(cs_idset *s, cs_idfp fp)
     cs_str id = { fp.id, fp.len };
     int rc;
 
-    s->numbered_last = 0;
+    s->x.numbered_last = 0;
     if (!fp.id)
         return add_fingerprint(s, fp);
     if ((rc = add_numbered(s, id, (size_t)(fp.b & 0xff), (unsigned)(fp.b >> 8),
                            fp.a)) != 2) {
-        s->numbered_last = rc >= 0;
+        s->x.numbered_last = rc >= 0;
         return rc;
     }
     fingerprint(id, &fp.a, &fp.b);
     return add_fingerprint(s, fp);
 }
 
-size_t cs_idset_count(const cs_idset *s) { return s->n; }
+size_t cs_idset_count(const cs_idset *s) { return s->x.n; }
 
 size_t cs_idset_bytes(const cs_idset *s)
 {

@@ -253,7 +253,7 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             cs_str sid = { rec->raw.ptr + (rec->mark >> 16),
                            rec->mark & 0xffffu };
             if (in->ids) {
-                int added = cs_idset_add(in->ids, sid);
+                int added = cs__idset_add(in->ids, sid);
                 if (added < 0)
                     return cs_error_set(err, CS_ENOMEM, "out of memory");
                 if (!added) {
@@ -286,8 +286,8 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             /* Start fetching the id's slot now; validating the row takes
              * about as long as the cache miss. Numbered ids have no miss
              * to hide: after one, the next is added in one call. */
-            cs_idfp fp = { 0, 0, NULL, 0 };
-            int have_fp = in->ids && !cs_idset_numbered(in->ids) &&
+            cs_idfp fp;
+            int have_fp = in->ids && !cs__idset_numbered(in->ids) &&
                           (size_t)in->sid_col < rec->nfields;
             if (have_fp)
                 fp = cs_idset_prepare(in->ids,
@@ -296,7 +296,7 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             if (ok && in->ids) {
                 /* An accepted row's session_id is that trimmed field. */
                 int added = have_fp ? cs_idset_add_prepared(in->ids, fp)
-                                    : cs_idset_add(in->ids, ses->session_id);
+                                    : cs__idset_add(in->ids, ses->session_id);
                 if (added < 0)
                     return cs_error_set(err, CS_ENOMEM, "out of memory");
                 if (!added) {

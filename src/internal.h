@@ -506,6 +506,56 @@ double cs__chisq_q(double stat, double df);
 const char *cs__cal_lb_text(int goal);
 int cs__cal_combined(cs_cal_hist *out, const cs_cal *c, int group, int dir);
 
+/* The next id of a run of numbered session ids (idset.c), at the front
+ * of struct cs_idset so that a caller adds it inline (cs__idset_add).
+ * When len is not SIZE_MAX: an id of len bytes (8 to 16) whose first 8
+ * bytes masked by mask are word and whose last 8 are next is the run's
+ * text and digit count with the number num, whose bit is bit num % 512
+ * of the block blk (eight words). The bits are the set's own, so an id
+ * found present there was added before, by whichever path. n and nnum
+ * are the set's counts of ids and of ids held in blocks; numbered_last
+ * is cs_idset_numbered. */
+typedef struct cs__idnext {
+    size_t len;
+    uint64_t next, word, mask, num;
+    uint64_t *blk;
+    size_t n, nnum;
+    int numbered_last;
+} cs__idnext;
+
+/* cs_idset_add, with the next id of a run added here: its bit set and
+ * the state moved on to the number after it, while its last byte can
+ * simply count up (a last digit 9, or the block's end, goes through
+ * cs_idset_add, which readies the next one again). */
+static inline int cs__idset_add(cs_idset *s, cs_str id)
+{
+    cs__idnext *x = (cs__idnext *)(void *)s;
+
+    if (CS_LITTLE_ENDIAN && id.len == x->len &&
+        cs__word_at(id.ptr + id.len - 8) == x->next &&
+        (cs__word_at(id.ptr) & x->mask) == x->word) {
+        uint64_t *w = &x->blk[x->num / 64 % 8];
+        uint64_t bit = (uint64_t)1 << (x->num % 64);
+        if (!(*w & bit)) {
+            *w |= bit;
+            x->n++;
+            x->nnum++;
+            x->numbered_last = 1;
+            x->num++;
+            if (x->num % 512 == 0 || x->next >> 56 == '9')
+                x->len = SIZE_MAX;
+            x->next += (uint64_t)1 << 56;
+            return 1;
+        }
+    }
+    return cs_idset_add(s, id);
+}
+
+static inline int cs__idset_numbered(const cs_idset *s)
+{
+    return ((const cs__idnext *)(const void *)s)->numbered_last;
+}
+
 /* reader.c: the structural scans, for the tests. cs__scan_index builds
  * the index of n bytes at p with the scan called name ("scalar", "sse2",
  * "avx2"): per 64 bytes, a word of the commas (bit i: p[i]), one of

@@ -1432,18 +1432,27 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
     return 0;
 }
 
+static int next_slow(cs_reader *r, const cs_record **out, cs_error *err);
+
 /* next_plain with each way of splitting, the wide one compiled for the
- * instruction set it uses. */
-static int next_plain_narrow(cs_reader *r, const cs_record **out)
+ * instruction set it uses, and next_slow after it, called from here so
+ * that cs_reader_next, which only chooses, saves no registers. */
+static int next_plain_narrow(cs_reader *r, const cs_record **out,
+                             cs_error *err)
 {
-    return next_plain(r, out, put_fields);
+    if (next_plain(r, out, put_fields))
+        return 1;
+    return next_slow(r, out, err);
 }
 
 #ifdef CS_SCAN_AVX512
 __attribute__((target(AVX512_TARGET)))
-static int next_plain_wide(cs_reader *r, const cs_record **out)
+static int next_plain_wide(cs_reader *r, const cs_record **out,
+                           cs_error *err)
 {
-    return next_plain(r, out, put_fields_wide);
+    if (next_plain(r, out, put_fields_wide))
+        return 1;
+    return next_slow(r, out, err);
 }
 #endif
 
@@ -1508,10 +1517,27 @@ void cs_reader_unmark(cs_reader *r)
     r->rec.checked = 0;
 }
 
-int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
+/* next_record, whose errors stay (cs_reader_next). */
+static __attribute__((noinline)) int next_slow(cs_reader *r,
+                                               const cs_record **out,
+                                               cs_error *err)
 {
-    int rc;
+    int rc = next_record(r, out, err);
 
+    if (rc < 0) {
+        if (err && err->code == rc)
+            r->failed = *err;
+        else
+            cs_error_set(&r->failed, rc, "earlier error");
+    }
+    return rc;
+}
+
+/* cs_reader_next past an error or with marks to use. */
+static __attribute__((noinline)) int next_other(cs_reader *r,
+                                                const cs_record **out,
+                                                cs_error *err)
+{
     /* Errors are sticky: after one, libcsv and the line count are in no
      * known state, and a second call must not look like a clean end. */
     if (r->failed.code != CS_OK) {
@@ -1520,24 +1546,29 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         return r->failed.code;
     }
     r->skipped_now = 0;
-    if (r->mk_i < r->mk_n && next_marked(r, out))
+    if (next_marked(r, out))
         return 1;
     r->rec.checked = 0;
 #ifdef CS_SCAN_AVX512
-    if (r->wide ? next_plain_wide(r, out) : next_plain_narrow(r, out))
-        return 1;
+    return r->wide ? next_plain_wide(r, out, err)
+                   : next_plain_narrow(r, out, err);
 #else
-    if (next_plain_narrow(r, out))
-        return 1;
+    return next_plain_narrow(r, out, err);
 #endif
-    rc = next_record(r, out, err);
-    if (rc < 0) {
-        if (err && err->code == rc)
-            r->failed = *err;
-        else
-            cs_error_set(&r->failed, rc, "earlier error");
-    }
-    return rc;
+}
+
+int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
+{
+    if (r->failed.code != CS_OK || r->mk_i < r->mk_n)
+        return next_other(r, out, err);
+    r->skipped_now = 0;
+    r->rec.checked = 0;
+#ifdef CS_SCAN_AVX512
+    return r->wide ? next_plain_wide(r, out, err)
+                   : next_plain_narrow(r, out, err);
+#else
+    return next_plain_narrow(r, out, err);
+#endif
 }
 
 /* The lines of p[0, n) from the first line start (after the first "\n"),

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/idset.h>
+#include "internal.h"
 
 #define NELEM(a) (sizeof (a) / sizeof (a)[0])
 
@@ -274,7 +275,7 @@ static void test_idset_numbered(void **state)
  * 8 digits, a text that ends in digits. Texts up to 64 bytes and numbers
  * of 8 to 19 digits; part way, scattered numbers stop the making of
  * blocks, so that later runs go to the fingerprints. Each answer against
- * the reference. */
+ * the reference, and the count after each. */
 static void test_idset_runs(void **state)
 {
     static const char *const pre[] = {
@@ -319,11 +320,13 @@ static void test_idset_runs(void **state)
             if (r >= 94) {
                 /* a near miss, of the same length */
                 size_t at = rnd(&x) % n;
-                switch (r) {
-                case 94: b[n - 1 - rnd(&x) % 8] = 'x'; break;
-                case 95: b[at] = b[at] == '1' ? '2' : '1'; break;
-                case 96: if (plen) b[0] ^= 0x20; break;
-                case 97: b[n - 8] = '/'; break;
+                switch (rnd(&x) % 8) {
+                case 0: b[n - 1 - rnd(&x) % 8] = 'x'; break;
+                case 1: b[at] = b[at] == '1' ? '2' : '1'; break;
+                case 2: if (plen) b[0] ^= 0x20; break;
+                case 3: b[n - 8] = '/'; break;
+                case 4: b[n - 1]++; break;   /* after a 9, a ':' */
+                case 5: memset(b + n - 8, 0, 8); break;  /* NULs */
                 default: b[at] = (char)('0' + rnd(&x) % 10); break;
                 }
             }
@@ -341,11 +344,15 @@ static void test_idset_runs(void **state)
             id = (cs_str){ b, n };
             {
                 int want = ref_add(ref, id);
+                /* Most rounds through the inline path of a run's next
+                 * id, the others through the call alone. */
+                int got = round % 4 == 3 ? cs_idset_add(s, id)
+                                         : cs__idset_add(s, id);
                 distinct += (unsigned long)want;
                 adds++;
-                if (cs_idset_add(s, id) != want)
-                    fail_msg("round %d, id %.*s: expected %d", round,
-                             (int)id.len, id.ptr, want);
+                if (got != want || cs_idset_count(s) != distinct)
+                    fail_msg("round %d, id %.*s: expected %d, count %lu",
+                             round, (int)id.len, id.ptr, want, distinct);
             }
         }
     }
@@ -353,6 +360,51 @@ static void test_idset_runs(void **state)
                   cs_idset_bytes(s));
     assert_int_equal(cs_idset_count(s), distinct);
     assert_true(distinct < adds);
+    cs_idset_free(s);
+    ref_free(ref);
+}
+
+/* Runs up to the end of their last eight digits and of a block (and
+ * one past it), each followed by its near misses of the same length
+ * (the last eight bytes NULs, ':' after a 9) and then the next numbers,
+ * against the reference. */
+static void test_idset_run_ends(void **state)
+{
+    static const char *const pre[] = { "S", "", "run-0", "P00001-" };
+    static const unsigned long long end[] = {
+        99999999, 199999999, 511, 1023, 99999999999ULL, 1000000511
+    };
+    ref_node **ref = calloc(REF_BUCKETS, sizeof *ref);
+    cs_idset *s = NULL;
+    char b[64];
+    (void)state;
+
+    assert_non_null(ref);
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (size_t k = 0; k < NELEM(pre); k++)
+        for (size_t e = 0; e < NELEM(end); e++)
+            for (int miss = 0; miss < 3; miss++)
+                for (unsigned long long num = end[e] - 20; num < end[e] + 5;
+                     num++) {
+                    /* each kind of near miss after a run of its own */
+                    int n = snprintf(b, sizeof b, "%s%c%011llu", pre[k],
+                                     'a' + miss, num);
+                    cs_str id = { b, (size_t)n };
+                    int want = ref_add(ref, id);
+                    if (cs__idset_add(s, id) != want)
+                        fail_msg("%s: expected %d", b, want);
+                    if (num == end[e] && miss) {
+                        if (miss == 1)
+                            memset(b + n - 8, 0, 8);
+                        else
+                            b[n - 1]++;
+                        want = ref_add(ref, id);
+                        if (cs__idset_add(s, id) != want)
+                            fail_msg("near miss %d of %s%c%011llu: expected "
+                                     "%d", miss, pre[k], 'a' + miss, num, want);
+                    }
+                }
+    assert_true(cs_idset_count(s) > 0);
     cs_idset_free(s);
     ref_free(ref);
 }
@@ -459,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_idset_interleaved),
         cmocka_unit_test(test_idset_numbered),
         cmocka_unit_test(test_idset_runs),
+        cmocka_unit_test(test_idset_run_ends),
         cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),
     };
