@@ -255,6 +255,7 @@ static void test_agg_add(void **state)
     init(&a, NULL, NULL);
     add(&a, "10000000000000", 1, 45000, "F", "x");
     add(&a, "10000000000000", 0, 45000, "M", "y");
+    assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
     assert_int_equal(a.nstrata, 1);
     assert_string_equal(a.strata[0].name, "");
     assert_int_equal(a.nadj, 1);
@@ -1489,6 +1490,113 @@ static void test_acc_sections(void **state)
     }
 }
 
+/* The days' main-factor counts (src/period.c), kept in byte lanes that
+ * are counted into the day's totals before a byte could overflow: days
+ * of thousands of sessions each, flags 1, 0 and -1 at random, against a
+ * count kept factor by factor. The state's text before it is finished
+ * (lanes pending), after it is finished, and after two unfinished halves
+ * are merged and finished, is the text of the count. */
+#define LANE_DAYS 5
+#define LANE_ROWS 60000
+
+typedef struct lane_day {
+    uint64_t sessions, cases, mmin, exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} lane_day;
+
+/* The section's day lines of bd, in the order of days[]. */
+static void lane_text(cs_buf *b, const lane_day *bd, const int32_t *days,
+                      const int *order)
+{
+    for (int k = 0; k < LANE_DAYS; k++) {
+        const lane_day *d = &bd[order[k]];
+        char date[16];
+        cs_fmt_date(date, sizeof date, days[order[k]]);
+        cs_buf_printf(b, "day %s %llu %llu %llu", date,
+                      (unsigned long long)d->sessions,
+                      (unsigned long long)d->cases,
+                      (unsigned long long)d->mmin);
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
+                          (unsigned long long)d->known[f]);
+        cs_buf_putc(b, '\n');
+    }
+}
+
+static void lane_expect(const cs_period *p, const lane_day *bd,
+                        const int32_t *days, const int *order)
+{
+    cs_buf want, got;
+
+    cs_buf_init(&want, 0);
+    cs_buf_init(&got, 0);
+    cs_buf_printf(&want, "undated 0\n");
+    lane_text(&want, bd, days, order);
+    assert_int_equal(cs_period_write(p, &got), CS_OK);
+    assert_string_equal(got.ptr, want.ptr);
+    cs_buf_dispose(&want);
+    cs_buf_dispose(&got);
+}
+
+static void test_period_lanes(void **state)
+{
+    /* first seen in this order; sorted, they are 2, 0, 4, 1, 3 */
+    static const int32_t days[LANE_DAYS] = { 19800, 19900, 19700, 20000, 19850 };
+    static const int seen[LANE_DAYS] = { 0, 1, 2, 3, 4 };
+    static const int sorted[LANE_DAYS] = { 2, 0, 4, 1, 3 };
+    lane_day *bd = calloc(LANE_DAYS, sizeof *bd);
+    cs_period all, half[2];
+    cs_error err = {0};
+
+    (void)state;
+    assert_non_null(bd);
+    rng = 0x9e3779b97f4a7c15ull;
+    cs_period_init(&all);
+    cs_period_init(&half[0]);
+    cs_period_init(&half[1]);
+    for (int r = 0, k = 0; r < LANE_ROWS; r++) {
+        /* every day once first, in the order of seen[], then runs of a
+         * day's sessions, of three on average, the days at random */
+        signed char fl[CS_F_N];
+        int outcome = (int)rnd(2);
+        uint64_t mmin = 1 + rnd(200000);
+        k = r < LANE_DAYS ? r : rnd(3) ? k : (int)rnd(LANE_DAYS);
+        lane_day *d = &bd[k];
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = (signed char)((int)rnd(3) - 1);
+        if (r % 7 == 0)
+            memset(fl, 1, sizeof fl);       /* every lane at once */
+        assert_int_equal(cs_period_add(&all, 1, days[k], fl, outcome, mmin,
+                                       &err), CS_OK);
+        assert_int_equal(cs_period_add(&half[r % 5 == 0], 1, days[k], fl,
+                                       outcome, mmin, &err), CS_OK);
+        d->sessions++;
+        d->cases += (uint64_t)outcome;
+        d->mmin += mmin;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (fl[f] >= 0) {
+                d->known[f]++;
+                d->exposed[f] += (uint64_t)fl[f];
+            }
+    }
+    assert_true(bd[0].sessions > 4 * 255);
+    lane_expect(&all, bd, days, seen);
+    assert_int_equal(cs_period_finish(&all), CS_OK);
+    lane_expect(&all, bd, days, sorted);
+    for (int k = 0; k < LANE_DAYS; k++)
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            assert_int_equal(all.d[k].known[f], bd[sorted[k]].known[f]);
+            assert_int_equal(all.d[k].exposed[f], bd[sorted[k]].exposed[f]);
+        }
+    /* two halves, both with lanes pending, merged */
+    assert_int_equal(cs_period_merge(&half[1], &half[0], &err), CS_OK);
+    assert_int_equal(cs_period_finish(&half[1]), CS_OK);
+    lane_expect(&half[1], bd, days, sorted);
+    cs_period_dispose(&all);
+    cs_period_dispose(&half[0]);
+    cs_period_dispose(&half[1]);
+    free(bd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1512,6 +1620,7 @@ int main(void)
         cmocka_unit_test(test_agg_partial_pattern_exposure),
         cmocka_unit_test(test_acc_registry),
         cmocka_unit_test(test_acc_sections),
+        cmocka_unit_test(test_period_lanes),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,11 +57,12 @@ typedef struct cs_agg {
     char adjust[128];             /* adjustment column, "" = none */
     uint64_t rows;                /* tagged sessions read */
     uint64_t outcome_unknown;     /* left out: outcome unknown */
-    /* sorted by name after cs_agg_finish. The cells of the wave factors
-     * (electrolyte to the last medical factor) hold every session added
-     * once the state is finished, merged, written or reported: the last
-     * run of sessions that share them and a stratum is counted once, at
-     * the run's end (src/factors.c). */
+    /* sorted by name after cs_agg_finish. The cells hold every session
+     * added once the state is finished, merged, written or reported:
+     * until then the four session factors' sums wait under their states'
+     * combination, and the wave factors' (electrolyte to the last
+     * medical factor) under the last run of sessions that share them and
+     * a stratum (src/factors.c). */
     cs_agg_level *strata;
     size_t nstrata;
     cs_agg_level *adj;            /* pattern tables per adjustment level */
