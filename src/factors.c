@@ -143,16 +143,24 @@ static void factors_dispose(cs_agg *a)
     a->run = NULL;
 }
 
-static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+/* *none: without --by, the index of the one stratum once a session has
+ * found it (-1 before), so that the sessions after it need no look-up. */
+static inline int add_one(cs_agg *a, cs_acc_row *r, long *none,
+                          cs_error *err)
 {
-    cs_str by = a->by[0] ? r->by : (cs_str){ "", 0 };
     struct cs__factors_run *p = a->run;
-    long s;
+    long s = *none;
 
     if (r->outcome < 0)
         return CS_OK;           /* counted by "sessions", left out here */
-    if ((s = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum, by)) < 0)
-        return cs__level_error(s, a->by, err);
+    if (s < 0) {
+        cs_str by = a->by[0] ? r->by : (cs_str){ "", 0 };
+        if ((s = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum,
+                                by)) < 0)
+            return cs__level_error(s, a->by, err);
+        if (!a->by[0])
+            *none = s;
+    }
     if ((size_t)s >= p->ncode && cover_code(p, (size_t)s) < 0)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     cs_agg_cell *c = &p->code[s][code_of(r->factor)];
@@ -171,6 +179,24 @@ static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     p->y += (uint64_t)r->outcome;
     p->mmin += r->mmin;
     return CS_OK;
+}
+
+static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    long none = -1;
+
+    return add_one(a, r, &none, err);
+}
+
+size_t cs__factors_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                            cs_error *err)
+{
+    size_t i = 0;
+    long none = -1;
+
+    while (i < n && add_one(a, &r[i], &none, err) >= 0)
+        i++;
+    return i;
 }
 
 static int factors_mergeable(const cs_agg *into, const cs_agg *from,

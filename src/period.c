@@ -478,13 +478,28 @@ static void period_dispose(cs_agg *a)
     cs_period_dispose(&a->period);
 }
 
-static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+static inline int add_one(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
     if (r->outcome < 0)
         return CS_OK;
     return cs_period_add(&a->period, r->more && r->more->has_day,
                          r->more ? r->more->day : 0, r->factor, r->outcome,
                          r->mmin, err);
+}
+
+static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    return add_one(a, r, err);
+}
+
+size_t cs__period_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                           cs_error *err)
+{
+    size_t i = 0;
+
+    while (i < n && add_one(a, &r[i], err) >= 0)
+        i++;
+    return i;
 }
 
 static int period_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,

@@ -1597,6 +1597,137 @@ static void test_period_lanes(void **state)
     free(bd);
 }
 
+/* cs_agg_add_rows (each accumulator takes a chunk of sessions in one
+ * call) against cs_agg_add_row on each session: every accumulator,
+ * calorie goals and clustering included, with --by and --adjust and
+ * without, sessions of participants in runs with unknown flags and
+ * outcomes, exposures missing and not, undated ones; chunks of 1 to 100
+ * sessions. The state's text is the same. Then a session that fails one accumulator
+ * (a goal that is none of the nine) before or after one that fails
+ * another (a stratum past the level limit), in one chunk: the error is
+ * the one the sessions give one at a time. */
+#define ROWS_N 3000
+#define ROWS_ERR 1100
+
+static cs_agg_more rows_more[ROWS_N];
+static cs_acc_row rows_row[ROWS_N];
+static signed char rows_flag[ROWS_N][CS_F_N];
+static char rows_text[ROWS_N][3][24];
+
+static void rows_open(cs_agg *a, const char *by, const char *adjust)
+{
+    static cs_rules r;
+    cs_acc_opts o = { &r, by, adjust, 1, 1, 1, CS_CAL_BY_SEX };
+    cs_error err = {0};
+
+    cs_rules_default(&r);
+    assert_int_equal(cs_agg_open(a, &o, &err), CS_OK);
+}
+
+/* n sessions at random; with lim, every one in a stratum of its own, its
+ * outcome known, and session wrong's goal none of the nine. */
+static void rows_make(size_t n, int lim, size_t wrong)
+{
+    static const double goals[9] = { -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2 };
+    static const char *const bands[3] = { "18-29", "30-44", "" };
+    int pid = 0, goal = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        cs_acc_row *r = &rows_row[i];
+        cs_agg_more *m = &rows_more[i];
+        if (i == 0 || rnd(25) == 0) {
+            pid++;
+            goal = (int)rnd(9);
+            for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++)
+                rows_flag[i][f] = (signed char)((int)rnd(3) - 1);
+        } else {
+            memcpy(rows_flag[i] + CS_F_ELECTROLYTE,
+                   rows_flag[i - 1] + CS_F_ELECTROLYTE,
+                   CS_F_N - CS_F_ELECTROLYTE);
+        }
+        for (int f = 0; f < CS_F_ELECTROLYTE; f++)
+            rows_flag[i][f] = (signed char)((int)rnd(3) - 1);
+        snprintf(rows_text[i][0], sizeof rows_text[i][0], "P%d", pid);
+        if (lim)
+            snprintf(rows_text[i][1], sizeof rows_text[i][1], "L%zu", i);
+        else
+            snprintf(rows_text[i][1], sizeof rows_text[i][1], "%s",
+                     pid % 3 ? "F" : "M");
+        snprintf(rows_text[i][2], sizeof rows_text[i][2], "%s",
+                 bands[pid % 3]);
+        for (int e = 0; e < CS_DOSE_N; e++)
+            m->dose[e] = rnd(6) == 0 ? NAN : (double)rnd(4000) / 10;
+        m->day = 19700 + (int32_t)rnd(60);
+        m->has_day = rnd(40) != 0;
+        *r = (cs_acc_row){ rows_flag[i],
+                           !lim && rnd(15) == 0 ? -1 : rnd(5) == 0,
+                           1 + rnd(1440000), str(rows_text[i][1]),
+                           str(rows_text[i][2]), str(rows_text[i][0]),
+                           rnd(30) == 0 ? NULL : m,
+                           lim && i == wrong ? 0.3 : goals[goal], 0 };
+    }
+}
+
+/* Add rows 0 .. n-1 one at a time (chunk 0) or in chunks of at most
+ * chunk (1 ... chunk at random with rand_chunk); the error, if any. */
+static cs_error rows_add(cs_agg *a, size_t n, size_t chunk, int rand_chunk)
+{
+    cs_error err = {0};
+
+    for (size_t i = 0; i < n;) {
+        size_t k = chunk ? (rand_chunk ? 1 + rnd((uint32_t)chunk) : chunk) : 1;
+        if (k > n - i)
+            k = n - i;
+        if ((chunk ? cs_agg_add_rows(a, &rows_row[i], k, &err)
+                   : cs_agg_add_row(a, &rows_row[i], &err)) < 0)
+            break;
+        i += k;
+    }
+    return err;
+}
+
+static void test_agg_add_rows(void **state)
+{
+    cs_agg one, chunked;
+    char *want, *got;
+
+    (void)state;
+    rng = 0x51ed2701f3a5c9b7ull;
+    rows_make(ROWS_N, 0, 0);
+    /* with --by and --adjust, and without (one stratum and level, found
+     * once a chunk) */
+    for (int cols = 0; cols < 2; cols++) {
+        rows_open(&one, cols ? "sex" : NULL, cols ? "age_band" : NULL);
+        rows_open(&chunked, cols ? "sex" : NULL, cols ? "age_band" : NULL);
+        assert_int_equal(rows_add(&one, ROWS_N, 0, 0).code, CS_OK);
+        assert_int_equal(rows_add(&chunked, ROWS_N, 100, 1).code, CS_OK);
+        want = partial_text(&one);
+        got = partial_text(&chunked);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        cs_agg_dispose(&one);
+        cs_agg_dispose(&chunked);
+    }
+
+    /* The 1001st stratum (session 1000) fails "factors"; the bad goal
+     * fails "calories", before it or after it. */
+    for (size_t wrong = 990; wrong <= 1010; wrong += 20)
+        for (size_t chunk = 64; chunk <= ROWS_ERR; chunk += ROWS_ERR - 64) {
+            cs_error e1, e2;
+            rows_make(ROWS_ERR, 1, wrong);
+            rows_open(&one, "sex", "age_band");
+            rows_open(&chunked, "sex", "age_band");
+            e1 = rows_add(&one, ROWS_ERR, 0, 0);
+            e2 = rows_add(&chunked, ROWS_ERR, chunk, 0);
+            assert_int_equal(e1.code, wrong < 1000 ? CS_EDATA : CS_ELIMIT);
+            assert_int_equal(e2.code, e1.code);
+            assert_string_equal(e2.msg, e1.msg);
+            cs_agg_dispose(&one);
+            cs_agg_dispose(&chunked);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1621,6 +1752,7 @@ int main(void)
         cmocka_unit_test(test_acc_registry),
         cmocka_unit_test(test_acc_sections),
         cmocka_unit_test(test_period_lanes),
+        cmocka_unit_test(test_agg_add_rows),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

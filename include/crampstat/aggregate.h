@@ -112,6 +112,14 @@ int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err);
 
 /* Add one tagged session to every accumulator of a, in registry order. */
 int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err);
+/* Add n tagged sessions, in order: each accumulator takes them all
+ * before the next in the registry does (an accumulator with add_rows in
+ * one call), so that a call per session and accumulator becomes one per
+ * accumulator. The counts and the error are those of cs_agg_add_row on
+ * each in turn: the first session one fails on, with the first
+ * accumulator in registry order that fails on it (the state is then to
+ * be thrown away). */
+int cs_agg_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err);
 /* The same from its parts, with every dose-response exposure missing,
  * no day and no calorie goal. */
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
