@@ -120,6 +120,35 @@ int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err)
     return CS_OK;
 }
 
+int cs_agg_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err)
+{
+    /* An accumulator that fails on session i gives the error, and the
+     * later ones take only the sessions before i: the error is that of
+     * the first failing session, as one session at a time gives. Each
+     * starts with e clear (cs_error_set keeps the first error given). */
+    size_t limit = n;
+    cs_error e = {0};
+
+    for (unsigned m = a->have; m && limit; m &= m - 1) {
+        const int i = __builtin_ctz(m);
+        int (*add)(cs_agg *, cs_acc_row *, cs_error *) =
+            cs_acc_registry[i]->add;
+        size_t done = 0;
+        if (e.code != CS_OK)
+            e = (cs_error){0};
+        if (cs_acc_add_rows[i])
+            done = cs_acc_add_rows[i](a, r, limit, &e);
+        else
+            while (done < limit && add(a, &r[done], &e) >= 0)
+                done++;
+        if (done < limit) {
+            *err = e;
+            limit = done;
+        }
+    }
+    return limit < n ? err->code : CS_OK;
+}
+
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                uint64_t mmin, cs_str by_value, cs_str adjust_value,
                cs_str participant, cs_error *err)
@@ -421,6 +450,19 @@ static int sessions_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     if (r->outcome < 0)
         a->outcome_unknown++;
     return CS_OK;
+}
+
+size_t cs__sessions_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err)
+{
+    uint64_t unknown = 0;
+
+    (void)err;
+    for (size_t i = 0; i < n; i++)
+        unknown += r[i].outcome < 0;
+    a->rows += n;
+    a->outcome_unknown += unknown;
+    return n;
 }
 
 static int sessions_mergeable(const cs_agg *into, const cs_agg *from,

@@ -886,6 +886,17 @@ static int calories_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return cs_cal_add_session(a->cal, r->goal_lb_week, r->outcome, err);
 }
 
+size_t cs__calories_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err)
+{
+    size_t i = 0;
+
+    while (i < n && cs_cal_add_session(a->cal, r[i].goal_lb_week,
+                                       r[i].outcome, err) >= 0)
+        i++;
+    return i;
+}
+
 static int calories_mergeable(const cs_agg *into, const cs_agg *from,
                               cs_error *err)
 {

@@ -19,23 +19,69 @@ static const char *const state_names[3] = { "unexposed", "exposed", "unknown" };
  * breaks it or something reads the cells (cs__factors_settle): a
  * comparison and three sums a session instead of thirty. The sums are
  * integers, added to the same cells, so the counts are the ones adding
- * session by session gives, whatever the order of the sessions. */
+ * session by session gives, whatever the order of the sessions.
+ *
+ * The four session factors change from one session to the next, but
+ * take only 3^4 = 81 combinations of states: each stratum keeps a
+ * session's sums under its combination (its code), one cell a session
+ * instead of four, and the codes are counted into the factors' cells
+ * when something reads them, as the runs are. */
 #define RUN_FIRST CS_F_ELECTROLYTE
 #define RUN_N (CS_F_N - RUN_FIRST)
+#define CODE_N 81                 /* 3^RUN_FIRST */
+_Static_assert(RUN_FIRST == 4, "a code holds four states");
 
 struct cs__factors_run {
     uint64_t n, y, mmin;          /* n == 0: no run */
     size_t stratum;
     signed char state[RUN_N];     /* the factors' flags: 1, 0, -1 */
+    int coded;                    /* a code counted since the last settle */
+    cs_agg_cell (*code)[CODE_N];  /* per stratum: sums by code */
+    size_t ncode;                 /* strata code covers */
 };
 
-void cs__factors_settle(const cs_agg *a)
+/* The code of the four session factors' states (CS_AGG_UNEXPOSED,
+ * CS_AGG_EXPOSED, CS_AGG_UNKNOWN for the flags 0, 1, -1): the state of
+ * factor f is its base-3 digit f. */
+static inline unsigned code_of(const signed char *factor)
 {
-    struct cs__factors_run *p = a->run;
+    uint32_t w, st;
 
-    if (!p || !p->n)
-        return;
+    memcpy(&w, factor, 4);
+    /* per byte: the low bit (1 for 1 and -1) plus the top bit (1 for -1) */
+    st = (w & 0x01010101u) + (w >> 7 & 0x01010101u);
+    /* byte 3 of the product is st0 + 3 st1 + 9 st2 + 27 st3 (at most
+     * 80); the bytes below it stay under 256, so nothing carries into
+     * it */
+    return (st * 0x0103091Bu) >> 24;
+}
+
+/* The codes' sums counted into the cells of their factors' states. */
+static void settle_codes(const cs_agg *a, struct cs__factors_run *p)
+{
+    for (size_t s = 0; s < p->ncode && s < a->nstrata; s++) {
+        cs_agg_level *l = &a->strata[s];
+        for (unsigned k = 0; k < CODE_N; k++) {
+            cs_agg_cell *from = &p->code[s][k];
+            if (!from->sessions)
+                continue;
+            for (unsigned f = 0, d = k; f < RUN_FIRST; f++, d /= 3) {
+                cs_agg_cell *c = &l->cell[f][d % 3];
+                c->sessions += from->sessions;
+                c->cases += from->cases;
+                c->mmin += from->mmin;
+            }
+            *from = (cs_agg_cell){ 0, 0, 0 };
+        }
+    }
+    p->coded = 0;
+}
+
+/* The run counted into its stratum's wave-factor cells. */
+static void settle_run(const cs_agg *a, struct cs__factors_run *p)
+{
     cs_agg_level *l = &a->strata[p->stratum];
+
     for (int k = 0; k < RUN_N; k++) {
         int st = p->state[k] < 0 ? CS_AGG_UNKNOWN : p->state[k];
         cs_agg_cell *c = &l->cell[RUN_FIRST + k][st];
@@ -44,6 +90,34 @@ void cs__factors_settle(const cs_agg *a)
         c->mmin += p->mmin;
     }
     p->n = p->y = p->mmin = 0;
+}
+
+void cs__factors_settle(const cs_agg *a)
+{
+    struct cs__factors_run *p = a->run;
+
+    if (!p)
+        return;
+    if (p->n)
+        settle_run(a, p);
+    if (p->coded)
+        settle_codes(a, p);
+}
+
+/* The codes' sums cover stratum s. */
+static int cover_code(struct cs__factors_run *p, size_t s)
+{
+    size_t n = p->ncode ? 2 * p->ncode : 4;
+    cs_agg_cell (*c)[CODE_N];
+
+    while (n <= s)
+        n *= 2;
+    if (!(c = realloc(p->code, n * sizeof *c)))
+        return -1;
+    memset(c + p->ncode, 0, (n - p->ncode) * sizeof *c);
+    p->code = c;
+    p->ncode = n;
+    return 0;
 }
 
 static int factors_create(cs_agg *a, const cs_acc_opts *o, cs_error *err)
@@ -63,31 +137,41 @@ static void factors_dispose(cs_agg *a)
     cs__levels_free(a->strata, a->nstrata);
     a->strata = NULL;
     a->nstrata = 0;
+    if (a->run)
+        free(a->run->code);
     free(a->run);
     a->run = NULL;
 }
 
-static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+/* *none: without --by, the index of the one stratum once a session has
+ * found it (-1 before), so that the sessions after it need no look-up. */
+static inline int add_one(cs_agg *a, cs_acc_row *r, long *none,
+                          cs_error *err)
 {
-    cs_str by = a->by[0] ? r->by : (cs_str){ "", 0 };
     struct cs__factors_run *p = a->run;
-    long s;
+    long s = *none;
 
     if (r->outcome < 0)
         return CS_OK;           /* counted by "sessions", left out here */
-    if ((s = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum, by)) < 0)
-        return cs__level_error(s, a->by, err);
-    cs_agg_level *l = &a->strata[s];
-    for (int f = 0; f < RUN_FIRST; f++) {
-        int st = r->factor[f] < 0 ? CS_AGG_UNKNOWN : r->factor[f];
-        cs_agg_cell *c = &l->cell[f][st];
-        c->sessions++;
-        c->cases += (uint64_t)r->outcome;
-        c->mmin += r->mmin;
+    if (s < 0) {
+        cs_str by = a->by[0] ? r->by : (cs_str){ "", 0 };
+        if ((s = cs__level_find(&a->strata, &a->nstrata, &a->last_stratum,
+                                by)) < 0)
+            return cs__level_error(s, a->by, err);
+        if (!a->by[0])
+            *none = s;
     }
+    if ((size_t)s >= p->ncode && cover_code(p, (size_t)s) < 0)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    cs_agg_cell *c = &p->code[s][code_of(r->factor)];
+    c->sessions++;
+    c->cases += (uint64_t)r->outcome;
+    c->mmin += r->mmin;
+    p->coded = 1;
     if (!(p->n && p->stratum == (size_t)s &&
           memcmp(p->state, r->factor + RUN_FIRST, RUN_N) == 0)) {
-        cs__factors_settle(a);
+        if (p->n)
+            settle_run(a, p);
         p->stratum = (size_t)s;
         memcpy(p->state, r->factor + RUN_FIRST, RUN_N);
     }
@@ -95,6 +179,24 @@ static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     p->y += (uint64_t)r->outcome;
     p->mmin += r->mmin;
     return CS_OK;
+}
+
+static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    long none = -1;
+
+    return add_one(a, r, &none, err);
+}
+
+size_t cs__factors_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                            cs_error *err)
+{
+    size_t i = 0;
+    long none = -1;
+
+    while (i < n && add_one(a, &r[i], &none, err) >= 0)
+        i++;
+    return i;
 }
 
 static int factors_mergeable(const cs_agg *into, const cs_agg *from,

@@ -54,28 +54,13 @@ static void *consumer(void *arg)
         s = &h->s[h->head];
         skip = h->failed;
         pthread_mutex_unlock(&h->mu);
-        /* What the loop reads, read once: the producer writes beside these
-         * once an item (its slot's count, pending_bytes), and a read of
-         * such a line once an item would move it between the cores. */
-        const size_t n = s->n, size = h->item_size;
-        unsigned char *items = s->items;
-        const char *bytes = s->bytes;
-        cs_handoff_fn fn = h->fn;
-        void *payload = h->payload;
-        /* Every call starts with e clear. It is cleared again only when
-         * a call left something in it: zeroing its 420 bytes for every
-         * item was 2 % of analyze's CPU time. */
+        /* The batch in one call: fn reads the items where they lie. */
         cs_error e = {0};
-        for (size_t i = 0; i < n && !skip; i++) {
-            if (fn(items + i * size, bytes, payload, &e) < 0) {
-                pthread_mutex_lock(&h->mu);
-                h->cerr = e;
-                h->failed = 1;
-                pthread_mutex_unlock(&h->mu);
-                skip = 1;
-            } else if (e.code != CS_OK) {
-                e = (cs_error){0};
-            }
+        if (!skip && h->fn(s->items, s->n, s->bytes, h->payload, &e) < 0) {
+            pthread_mutex_lock(&h->mu);
+            h->cerr = e;
+            h->failed = 1;
+            pthread_mutex_unlock(&h->mu);
         }
         pthread_mutex_lock(&h->mu);
         s->n = 0;
@@ -220,7 +205,7 @@ static __attribute__((noinline)) int put_now(cs_handoff *h, cs_error *err)
             *err = h->cerr;
         return h->cerr.code;
     }
-    rc = h->fn(s->items, s->bytes, h->payload, &h->cerr);
+    rc = h->fn(s->items, 1, s->bytes, h->payload, &h->cerr);
     s->nbytes = 0;
     h->pending_bytes = 0;
     if (rc < 0) {

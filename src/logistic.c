@@ -59,11 +59,15 @@ static inline int pattern_of(const signed char *factor)
 #endif
 }
 
-static int logistic_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+/* *none: without --adjust, the index of the one level once a session
+ * has found it (-1 before), so that the sessions after it need no
+ * look-up. */
+static inline int add_one(cs_agg *a, cs_acc_row *r, long *none,
+                          cs_error *err)
 {
     unsigned bits;
     int pat;
-    long j;
+    long j = *none;
 
     r->level = CS_CLU_NO_LEVEL;
     if (r->outcome < 0)
@@ -71,14 +75,36 @@ static int logistic_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     if ((pat = pattern_of(r->factor)) < 0)
         return CS_OK;           /* a main factor unknown: not in the model */
     bits = (unsigned)pat;
-    cs_str v = a->adjust[0] ? r->adjust : (cs_str){ "", 0 };
-    if ((j = cs__level_find(&a->adj, &a->nadj, &a->last_adj, v)) < 0)
-        return cs__level_error(j, a->adjust, err);
+    if (j < 0) {
+        cs_str v = a->adjust[0] ? r->adjust : (cs_str){ "", 0 };
+        if ((j = cs__level_find(&a->adj, &a->nadj, &a->last_adj, v)) < 0)
+            return cs__level_error(j, a->adjust, err);
+        if (!a->adjust[0])
+            *none = j;
+    }
     a->adj[j].n[bits]++;
     a->adj[j].y[bits] += (uint64_t)r->outcome;
     a->adj[j].m[bits] += r->mmin;
     r->level = (unsigned)j;
     return CS_OK;
+}
+
+static int logistic_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    long none = -1;
+
+    return add_one(a, r, &none, err);
+}
+
+size_t cs__logistic_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err)
+{
+    size_t i = 0;
+    long none = -1;
+
+    while (i < n && add_one(a, &r[i], &none, err) >= 0)
+        i++;
+    return i;
 }
 
 static int logistic_mergeable(const cs_agg *into, const cs_agg *from,

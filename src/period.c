@@ -48,6 +48,63 @@ static size_t day_hash(int32_t day, size_t mask)
     return (size_t)(((uint32_t)day * 2654435761u) >> 7) & mask;
 }
 
+/* A day's main-factor counts: the sessions' flags are counted into byte
+ * lanes (pk, pe) with two additions, where a loop took a test and up to
+ * two additions a factor, and the lanes into known and exposed before a
+ * byte could overflow, and when the days are sorted. What reads the
+ * counts adds the lanes, so that a state is the same to its readers
+ * whether or not its lanes are settled. */
+#define LANE_MAX 255u
+
+static inline uint64_t lane(uint64_t w, int f)
+{
+    return w >> (8 * f) & 0xff;
+}
+
+static inline uint64_t day_known(const cs_period_day *d, int f)
+{
+    return d->known[f] + lane(d->pk, f);
+}
+
+static inline uint64_t day_exposed(const cs_period_day *d, int f)
+{
+    return d->exposed[f] + lane(d->pe, f);
+}
+
+static void settle_day(cs_period_day *d)
+{
+    for (int f = 0; f < CS_F_MAIN_N; f++) {
+        d->known[f] += lane(d->pk, f);
+        d->exposed[f] += lane(d->pe, f);
+    }
+    d->pk = d->pe = 0;
+    d->pend = 0;
+}
+
+/* The six flags' lanes: byte f of *known is 1 when flag f is 0 or 1, of
+ * *exposed when it is 1. */
+static inline void day_lanes(const signed char *factor, uint64_t *known,
+                             uint64_t *exposed)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    _Static_assert(CS_F_MAIN_N == 6 && CS_F_N >= 8, "day_lanes reads eight "
+                   "flags and keeps six");
+    uint64_t w;
+
+    memcpy(&w, factor, 8);
+    /* a flag's top bit is set for -1 alone; its low bit for 1 and -1 */
+    *known = ~w >> 7 & 0x0000010101010101ull;
+    *exposed = w & *known;
+#else
+    *known = *exposed = 0;
+    for (int f = 0; f < CS_F_MAIN_N; f++)
+        if (factor[f] >= 0) {
+            *known |= (uint64_t)1 << (8 * f);
+            *exposed |= (uint64_t)factor[f] << (8 * f);
+        }
+#endif
+}
+
 /* The dense table: the days from base on, each its record's index + 1,
  * so that a day seen is found with one subtraction and one load, where
  * the hash took a multiply and a probe (sessions come by participant, so
@@ -192,6 +249,8 @@ static int cmp_day(const void *x, const void *y)
  * which hold indexes, are made again). */
 int cs_period_finish(cs_period *p)
 {
+    for (size_t i = 0; i < p->n; i++)
+        settle_day(&p->d[i]);
     if (p->n < 2)
         return CS_OK;
     qsort(p->d, p->n, sizeof *p->d, cmp_day);
@@ -213,14 +272,15 @@ int cs_period_add(cs_period *p, int has_day, int32_t day,
     }
     if (!(d = find_day(p, day, &fresh)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
+    uint64_t known, exposed;
+    day_lanes(factor, &known, &exposed);
     d->sessions++;
     d->cases += (uint64_t)outcome;
     d->mmin += mmin;
-    for (int f = 0; f < CS_F_MAIN_N; f++)
-        if (factor[f] >= 0) {
-            d->known[f]++;
-            d->exposed[f] += (uint64_t)factor[f];
-        }
+    d->pk += known;
+    d->pe += exposed;
+    if (++d->pend == LANE_MAX)
+        settle_day(d);
     return CS_OK;
 }
 
@@ -248,12 +308,13 @@ int cs_period_merge(cs_period *into, const cs_period *from, cs_error *err)
         cs_period_day *d = find_day(into, s->day, &fresh);
         if (!d)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
+        settle_day(d);           /* (so that the sums below are checked) */
         if (add_u64(&d->sessions, s->sessions) < 0 ||
             add_u64(&d->cases, s->cases) < 0 || add_u64(&d->mmin, s->mmin) < 0)
             goto overflow;
         for (int f = 0; f < CS_F_MAIN_N; f++)
-            if (add_u64(&d->exposed[f], s->exposed[f]) < 0 ||
-                add_u64(&d->known[f], s->known[f]) < 0)
+            if (add_u64(&d->exposed[f], day_exposed(s, f)) < 0 ||
+                add_u64(&d->known[f], day_known(s, f)) < 0)
                 goto overflow;
     }
     return CS_OK;
@@ -277,8 +338,9 @@ int cs_period_write(const cs_period *p, cs_buf *b)
                       (unsigned long long)d->cases,
                       (unsigned long long)d->mmin);
         for (int f = 0; f < CS_F_MAIN_N; f++)
-            cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
-                          (unsigned long long)d->known[f]);
+            cs_buf_printf(b, " %llu/%llu",
+                          (unsigned long long)day_exposed(d, f),
+                          (unsigned long long)day_known(d, f));
         cs_buf_putc(b, '\n');
     }
     return cs_buf_error(b);
@@ -386,8 +448,8 @@ int cs_period_rows(const cs_period *p, int kind, double level,
             o->cases += p->d[i].cases;
             o->mmin += p->d[i].mmin;
             for (int f = 0; f < CS_F_MAIN_N; f++) {
-                ex[f] += p->d[i].exposed[f];
-                kn[f] += p->d[i].known[f];
+                ex[f] += day_exposed(&p->d[i], f);
+                kn[f] += day_known(&p->d[i], f);
             }
         }
         o->hours = (double)o->mmin / 60000.0;
@@ -416,13 +478,28 @@ static void period_dispose(cs_agg *a)
     cs_period_dispose(&a->period);
 }
 
-static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+static inline int add_one(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
     if (r->outcome < 0)
         return CS_OK;
     return cs_period_add(&a->period, r->more && r->more->has_day,
                          r->more ? r->more->day : 0, r->factor, r->outcome,
                          r->mmin, err);
+}
+
+static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
+{
+    return add_one(a, r, err);
+}
+
+size_t cs__period_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                           cs_error *err)
+{
+    size_t i = 0;
+
+    while (i < n && add_one(a, &r[i], err) >= 0)
+        i++;
+    return i;
 }
 
 static int period_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
@@ -493,8 +570,8 @@ static int period_versus_factors(const cs_agg *a, cs__ptext *t)
         const cs_period_day *d = &p->d[i];
         int over = add_u64(&cases, d->cases) < 0 || add_u64(&mmin, d->mmin) < 0;
         for (int f = 0; f < CS_F_MAIN_N; f++)
-            over |= add_u64(&exposed[f], d->exposed[f]) < 0 ||
-                    add_u64(&known[f], d->known[f]) < 0;
+            over |= add_u64(&exposed[f], day_exposed(d, f)) < 0 ||
+                    add_u64(&known[f], day_known(d, f)) < 0;
         if (over)
             return cs__ptext_err(t, t->line, "the days' counts overflow 64 "
                                  "bits");

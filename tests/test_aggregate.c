@@ -255,6 +255,7 @@ static void test_agg_add(void **state)
     init(&a, NULL, NULL);
     add(&a, "10000000000000", 1, 45000, "F", "x");
     add(&a, "10000000000000", 0, 45000, "M", "y");
+    assert_int_equal(cs_agg_finish(&a, NULL), CS_OK);
     assert_int_equal(a.nstrata, 1);
     assert_string_equal(a.strata[0].name, "");
     assert_int_equal(a.nadj, 1);
@@ -1489,6 +1490,244 @@ static void test_acc_sections(void **state)
     }
 }
 
+/* The days' main-factor counts (src/period.c), kept in byte lanes that
+ * are counted into the day's totals before a byte could overflow: days
+ * of thousands of sessions each, flags 1, 0 and -1 at random, against a
+ * count kept factor by factor. The state's text before it is finished
+ * (lanes pending), after it is finished, and after two unfinished halves
+ * are merged and finished, is the text of the count. */
+#define LANE_DAYS 5
+#define LANE_ROWS 60000
+
+typedef struct lane_day {
+    uint64_t sessions, cases, mmin, exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
+} lane_day;
+
+/* The section's day lines of bd, in the order of days[]. */
+static void lane_text(cs_buf *b, const lane_day *bd, const int32_t *days,
+                      const int *order)
+{
+    for (int k = 0; k < LANE_DAYS; k++) {
+        const lane_day *d = &bd[order[k]];
+        char date[16];
+        cs_fmt_date(date, sizeof date, days[order[k]]);
+        cs_buf_printf(b, "day %s %llu %llu %llu", date,
+                      (unsigned long long)d->sessions,
+                      (unsigned long long)d->cases,
+                      (unsigned long long)d->mmin);
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            cs_buf_printf(b, " %llu/%llu", (unsigned long long)d->exposed[f],
+                          (unsigned long long)d->known[f]);
+        cs_buf_putc(b, '\n');
+    }
+}
+
+static void lane_expect(const cs_period *p, const lane_day *bd,
+                        const int32_t *days, const int *order)
+{
+    cs_buf want, got;
+
+    cs_buf_init(&want, 0);
+    cs_buf_init(&got, 0);
+    cs_buf_printf(&want, "undated 0\n");
+    lane_text(&want, bd, days, order);
+    assert_int_equal(cs_period_write(p, &got), CS_OK);
+    assert_string_equal(got.ptr, want.ptr);
+    cs_buf_dispose(&want);
+    cs_buf_dispose(&got);
+}
+
+static void test_period_lanes(void **state)
+{
+    /* first seen in this order; sorted, they are 2, 0, 4, 1, 3 */
+    static const int32_t days[LANE_DAYS] = { 19800, 19900, 19700, 20000, 19850 };
+    static const int seen[LANE_DAYS] = { 0, 1, 2, 3, 4 };
+    static const int sorted[LANE_DAYS] = { 2, 0, 4, 1, 3 };
+    lane_day *bd = calloc(LANE_DAYS, sizeof *bd);
+    cs_period all, half[2];
+    cs_error err = {0};
+
+    (void)state;
+    assert_non_null(bd);
+    rng = 0x9e3779b97f4a7c15ull;
+    cs_period_init(&all);
+    cs_period_init(&half[0]);
+    cs_period_init(&half[1]);
+    for (int r = 0, k = 0; r < LANE_ROWS; r++) {
+        /* every day once first, in the order of seen[], then runs of a
+         * day's sessions, of three on average, the days at random */
+        signed char fl[CS_F_N];
+        int outcome = (int)rnd(2);
+        uint64_t mmin = 1 + rnd(200000);
+        k = r < LANE_DAYS ? r : rnd(3) ? k : (int)rnd(LANE_DAYS);
+        lane_day *d = &bd[k];
+        for (int f = 0; f < CS_F_N; f++)
+            fl[f] = (signed char)((int)rnd(3) - 1);
+        if (r % 7 == 0)
+            memset(fl, 1, sizeof fl);       /* every lane at once */
+        assert_int_equal(cs_period_add(&all, 1, days[k], fl, outcome, mmin,
+                                       &err), CS_OK);
+        assert_int_equal(cs_period_add(&half[r % 5 == 0], 1, days[k], fl,
+                                       outcome, mmin, &err), CS_OK);
+        d->sessions++;
+        d->cases += (uint64_t)outcome;
+        d->mmin += mmin;
+        for (int f = 0; f < CS_F_MAIN_N; f++)
+            if (fl[f] >= 0) {
+                d->known[f]++;
+                d->exposed[f] += (uint64_t)fl[f];
+            }
+    }
+    assert_true(bd[0].sessions > 4 * 255);
+    lane_expect(&all, bd, days, seen);
+    assert_int_equal(cs_period_finish(&all), CS_OK);
+    lane_expect(&all, bd, days, sorted);
+    for (int k = 0; k < LANE_DAYS; k++)
+        for (int f = 0; f < CS_F_MAIN_N; f++) {
+            assert_int_equal(all.d[k].known[f], bd[sorted[k]].known[f]);
+            assert_int_equal(all.d[k].exposed[f], bd[sorted[k]].exposed[f]);
+        }
+    /* two halves, both with lanes pending, merged */
+    assert_int_equal(cs_period_merge(&half[1], &half[0], &err), CS_OK);
+    assert_int_equal(cs_period_finish(&half[1]), CS_OK);
+    lane_expect(&half[1], bd, days, sorted);
+    cs_period_dispose(&all);
+    cs_period_dispose(&half[0]);
+    cs_period_dispose(&half[1]);
+    free(bd);
+}
+
+/* cs_agg_add_rows (each accumulator takes a chunk of sessions in one
+ * call) against cs_agg_add_row on each session: every accumulator,
+ * calorie goals and clustering included, with --by and --adjust and
+ * without, sessions of participants in runs with unknown flags and
+ * outcomes, exposures missing and not, undated ones; chunks of 1 to 100
+ * sessions. The state's text is the same. Then a session that fails one accumulator
+ * (a goal that is none of the nine) before or after one that fails
+ * another (a stratum past the level limit), in one chunk: the error is
+ * the one the sessions give one at a time. */
+#define ROWS_N 3000
+#define ROWS_ERR 1100
+
+static cs_agg_more rows_more[ROWS_N];
+static cs_acc_row rows_row[ROWS_N];
+static signed char rows_flag[ROWS_N][CS_F_N];
+static char rows_text[ROWS_N][3][24];
+
+static void rows_open(cs_agg *a, const char *by, const char *adjust)
+{
+    static cs_rules r;
+    cs_acc_opts o = { &r, by, adjust, 1, 1, 1, CS_CAL_BY_SEX };
+    cs_error err = {0};
+
+    cs_rules_default(&r);
+    assert_int_equal(cs_agg_open(a, &o, &err), CS_OK);
+}
+
+/* n sessions at random; with lim, every one in a stratum of its own, its
+ * outcome known, and session wrong's goal none of the nine. */
+static void rows_make(size_t n, int lim, size_t wrong)
+{
+    static const double goals[9] = { -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2 };
+    static const char *const bands[3] = { "18-29", "30-44", "" };
+    int pid = 0, goal = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        cs_acc_row *r = &rows_row[i];
+        cs_agg_more *m = &rows_more[i];
+        if (i == 0 || rnd(25) == 0) {
+            pid++;
+            goal = (int)rnd(9);
+            for (int f = CS_F_ELECTROLYTE; f < CS_F_N; f++)
+                rows_flag[i][f] = (signed char)((int)rnd(3) - 1);
+        } else {
+            memcpy(rows_flag[i] + CS_F_ELECTROLYTE,
+                   rows_flag[i - 1] + CS_F_ELECTROLYTE,
+                   CS_F_N - CS_F_ELECTROLYTE);
+        }
+        for (int f = 0; f < CS_F_ELECTROLYTE; f++)
+            rows_flag[i][f] = (signed char)((int)rnd(3) - 1);
+        snprintf(rows_text[i][0], sizeof rows_text[i][0], "P%d", pid);
+        if (lim)
+            snprintf(rows_text[i][1], sizeof rows_text[i][1], "L%zu", i);
+        else
+            snprintf(rows_text[i][1], sizeof rows_text[i][1], "%s",
+                     pid % 3 ? "F" : "M");
+        snprintf(rows_text[i][2], sizeof rows_text[i][2], "%s",
+                 bands[pid % 3]);
+        for (int e = 0; e < CS_DOSE_N; e++)
+            m->dose[e] = rnd(6) == 0 ? NAN : (double)rnd(4000) / 10;
+        m->day = 19700 + (int32_t)rnd(60);
+        m->has_day = rnd(40) != 0;
+        *r = (cs_acc_row){ rows_flag[i],
+                           !lim && rnd(15) == 0 ? -1 : rnd(5) == 0,
+                           1 + rnd(1440000), str(rows_text[i][1]),
+                           str(rows_text[i][2]), str(rows_text[i][0]),
+                           rnd(30) == 0 ? NULL : m,
+                           lim && i == wrong ? 0.3 : goals[goal], 0 };
+    }
+}
+
+/* Add rows 0 .. n-1 one at a time (chunk 0) or in chunks of at most
+ * chunk (1 ... chunk at random with rand_chunk); the error, if any. */
+static cs_error rows_add(cs_agg *a, size_t n, size_t chunk, int rand_chunk)
+{
+    cs_error err = {0};
+
+    for (size_t i = 0; i < n;) {
+        size_t k = chunk ? (rand_chunk ? 1 + rnd((uint32_t)chunk) : chunk) : 1;
+        if (k > n - i)
+            k = n - i;
+        if ((chunk ? cs_agg_add_rows(a, &rows_row[i], k, &err)
+                   : cs_agg_add_row(a, &rows_row[i], &err)) < 0)
+            break;
+        i += k;
+    }
+    return err;
+}
+
+static void test_agg_add_rows(void **state)
+{
+    cs_agg one, chunked;
+    char *want, *got;
+
+    (void)state;
+    rng = 0x51ed2701f3a5c9b7ull;
+    rows_make(ROWS_N, 0, 0);
+    /* with --by and --adjust, and without (one stratum and level, found
+     * once a chunk) */
+    for (int cols = 0; cols < 2; cols++) {
+        rows_open(&one, cols ? "sex" : NULL, cols ? "age_band" : NULL);
+        rows_open(&chunked, cols ? "sex" : NULL, cols ? "age_band" : NULL);
+        assert_int_equal(rows_add(&one, ROWS_N, 0, 0).code, CS_OK);
+        assert_int_equal(rows_add(&chunked, ROWS_N, 100, 1).code, CS_OK);
+        want = partial_text(&one);
+        got = partial_text(&chunked);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        cs_agg_dispose(&one);
+        cs_agg_dispose(&chunked);
+    }
+
+    /* The 1001st stratum (session 1000) fails "factors"; the bad goal
+     * fails "calories", before it or after it. */
+    for (size_t wrong = 990; wrong <= 1010; wrong += 20)
+        for (size_t chunk = 64; chunk <= ROWS_ERR; chunk += ROWS_ERR - 64) {
+            cs_error e1, e2;
+            rows_make(ROWS_ERR, 1, wrong);
+            rows_open(&one, "sex", "age_band");
+            rows_open(&chunked, "sex", "age_band");
+            e1 = rows_add(&one, ROWS_ERR, 0, 0);
+            e2 = rows_add(&chunked, ROWS_ERR, chunk, 0);
+            assert_int_equal(e1.code, wrong < 1000 ? CS_EDATA : CS_ELIMIT);
+            assert_int_equal(e2.code, e1.code);
+            assert_string_equal(e2.msg, e1.msg);
+            cs_agg_dispose(&one);
+            cs_agg_dispose(&chunked);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1512,6 +1751,8 @@ int main(void)
         cmocka_unit_test(test_agg_partial_pattern_exposure),
         cmocka_unit_test(test_acc_registry),
         cmocka_unit_test(test_acc_sections),
+        cmocka_unit_test(test_period_lanes),
+        cmocka_unit_test(test_agg_add_rows),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,7 @@ static size_t text_of(char *buf, size_t cap, long i)
     return (size_t)n;
 }
 
-static int check_item(void *p, const char *bytes, void *payload, cs_error *err)
+static int check_one(void *p, const char *bytes, void *payload, cs_error *err)
 {
     item *it = p;
     seen *s = payload;
@@ -48,6 +48,20 @@ static int check_item(void *p, const char *bytes, void *payload, cs_error *err)
         return cs_error_set(err, CS_EDATA, "item %ld refused", it->i);
     return CS_OK;
 }
+
+/* fn as the handoff calls it: the batch's items through one's, till one
+ * fails. */
+#define BATCH_FN(name, one)                                               \
+    static int name(void *items, size_t n, const char *bytes,             \
+                    void *payload, cs_error *err)                         \
+    {                                                                     \
+        for (size_t i = 0; i < n; i++)                                    \
+            if (one((item *)items + i, bytes, payload, err) < 0)          \
+                return err->code;                                         \
+        return CS_OK;                                                     \
+    }
+
+BATCH_FN(check_item, check_one)
 
 /* Put items 0..n-1; returns the i whose put failed, or n. */
 static long put_all(cs_handoff *h, long n, cs_error *err)
@@ -90,7 +104,7 @@ static void all_in_order(void **state)
     }
 }
 
-static int check_big(void *p, const char *bytes, void *payload, cs_error *err)
+static int big_one(void *p, const char *bytes, void *payload, cs_error *err)
 {
     item *it = p;
     long *bad = payload;
@@ -100,6 +114,7 @@ static int check_big(void *p, const char *bytes, void *payload, cs_error *err)
             (*bad)++;
     return CS_OK;
 }
+BATCH_FN(check_big, big_one)
 
 /* An item's bytes larger than a batch's buffer: it grows. */
 static void big_item(void **state)
@@ -181,17 +196,19 @@ static void free_without_finish(void **state)
     cs_handoff_free(NULL);
 }
 
-/* fn leaves a note in err on item 470 yet succeeds, then fails on item
- * 500: each call starts with err clear, so the error that arrives is item
- * 500's (cs_error_set keeps the first error it is given). */
-static int note_then_fail(void *p, const char *bytes, void *payload,
-                          cs_error *err)
+/* fn leaves a note in err on item 400 yet succeeds, then fails on item
+ * 500, a batch later: each call starts with err clear, so the error that
+ * arrives is item 500's (cs_error_set keeps the first error it is
+ * given). */
+static int note_one(void *p, const char *bytes, void *payload,
+                    cs_error *err)
 {
     const item *it = p;
-    if (it->i == 470)   /* in the batch of 64 that holds 500 */
-        cs_error_set(err, CS_EDATA, "a note on item 470");
-    return check_item(p, bytes, payload, err);
+    if (it->i == 400)   /* in the batch of 64 before the one of 500 */
+        cs_error_set(err, CS_EDATA, "a note on item 400");
+    return check_one(p, bytes, payload, err);
 }
+BATCH_FN(note_then_fail, note_one)
 
 static void each_call_starts_clear(void **state)
 {

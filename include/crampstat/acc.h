@@ -125,4 +125,22 @@ extern const size_t cs_acc_count;
 /* The registry index of the accumulator named name, or -1. */
 int cs_acc_find(cs_str name);
 
+/* add for r[0] ... r[n - 1], in order, in one call (cs_agg_add_rows):
+ * the number added before one failed (err set), n when none did. */
+typedef size_t (*cs_acc_add_rows_fn)(struct cs_agg *a, cs_acc_row *r,
+                                     size_t n, cs_error *err);
+/* By registry index: the kind's cs_acc_add_rows_fn, or NULL when add is
+ * called for each session (src/acc.c). */
+extern const cs_acc_add_rows_fn cs_acc_add_rows[];
+size_t cs__sessions_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err);
+size_t cs__factors_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
+                            cs_error *err);
+size_t cs__logistic_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err);
+size_t cs__period_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
+                           cs_error *err);
+size_t cs__calories_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
+                             cs_error *err);
+
 #endif

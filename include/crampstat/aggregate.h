@@ -57,11 +57,12 @@ typedef struct cs_agg {
     char adjust[128];             /* adjustment column, "" = none */
     uint64_t rows;                /* tagged sessions read */
     uint64_t outcome_unknown;     /* left out: outcome unknown */
-    /* sorted by name after cs_agg_finish. The cells of the wave factors
-     * (electrolyte to the last medical factor) hold every session added
-     * once the state is finished, merged, written or reported: the last
-     * run of sessions that share them and a stratum is counted once, at
-     * the run's end (src/factors.c). */
+    /* sorted by name after cs_agg_finish. The cells hold every session
+     * added once the state is finished, merged, written or reported:
+     * until then the four session factors' sums wait under their states'
+     * combination, and the wave factors' (electrolyte to the last
+     * medical factor) under the last run of sessions that share them and
+     * a stratum (src/factors.c). */
     cs_agg_level *strata;
     size_t nstrata;
     cs_agg_level *adj;            /* pattern tables per adjustment level */
@@ -111,6 +112,14 @@ int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err);
 
 /* Add one tagged session to every accumulator of a, in registry order. */
 int cs_agg_add_row(cs_agg *a, cs_acc_row *r, cs_error *err);
+/* Add n tagged sessions, in order: each accumulator takes them all
+ * before the next in the registry does (an accumulator with add_rows in
+ * one call), so that a call per session and accumulator becomes one per
+ * accumulator. The counts and the error are those of cs_agg_add_row on
+ * each in turn: the first session one fails on, with the first
+ * accumulator in registry order that fails on it (the state is then to
+ * be thrown away). */
+int cs_agg_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err);
 /* The same from its parts, with every dose-response exposure missing,
  * no day and no calorie goal. */
 int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,

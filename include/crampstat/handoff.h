@@ -1,17 +1,18 @@
 /* Handing work from one thread to a second, in order. The producer fills
  * items (fixed size, plus bytes they may refer to, such as a copied id)
- * into batches; a consumer thread calls fn on each item, batch after
- * batch, in the order the items were put. The memory is fixed at create:
+ * into batches; a consumer thread calls fn on each batch's items, batch
+ * after batch, in the order the items were put. The memory is fixed at create:
  * CS_HANDOFF_SLOTS batches, each of batch_items items and batch_bytes
  * bytes; a batch's byte buffer grows only for an item whose bytes alone
  * exceed it. Nothing is allocated per item.
  *
  * Without a thread (threaded 0) cs_handoff_put calls fn at once on the
- * item just put, in the caller's thread: the same calls in the same order,
- * and an error stops the caller at the same item.
+ * item just put, in the caller's thread: the items in the same order, and
+ * an error stops the caller at the same item.
  *
- * The first error of fn stops the calls: the items after it are dropped,
- * the next cs_handoff_put returns it, and so does cs_handoff_finish. */
+ * The first error of fn stops the calls: the items after the one it
+ * failed on are dropped, the next cs_handoff_put returns it, and so does
+ * cs_handoff_finish. */
 #ifndef CRAMPSTAT_HANDOFF_H
 #define CRAMPSTAT_HANDOFF_H
 
@@ -27,11 +28,13 @@
 
 typedef struct cs_handoff cs_handoff;
 
-/* fn(item, bytes, payload, err): bytes is the base of the batch's byte
- * buffer, to which the offsets cs_handoff_next gave are relative. Returns
- * CS_OK or a negative cs_code with err set. */
-typedef int (*cs_handoff_fn)(void *item, const char *bytes, void *payload,
-                             cs_error *err);
+/* fn(items, n, bytes, payload, err): the n items (item_size bytes
+ * each, in the order they were put) of a batch; bytes is the base of the
+ * batch's byte buffer, to which the offsets cs_handoff_next gave are
+ * relative. Returns CS_OK, or a negative cs_code with err set when it
+ * failed on an item (and left the ones after it). */
+typedef int (*cs_handoff_fn)(void *items, size_t n, const char *bytes,
+                             void *payload, cs_error *err);
 
 int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
                       size_t batch_items, size_t batch_bytes,

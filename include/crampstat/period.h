@@ -19,6 +19,11 @@ const char *cs_period_name(int kind);
 
 typedef struct cs_period_day {
     int32_t day;                  /* days since 1970-01-01 */
+    uint32_t pend;                /* sessions in pk and pe, under 255 */
+    /* The main factors' known and exposed sessions added since they were
+     * last counted into known and exposed: byte f is factor f's count.
+     * A day's counts are known[f] plus byte f of pk (period.c). */
+    uint64_t pk, pe;
     uint64_t sessions, cases, mmin;
     uint64_t exposed[CS_F_MAIN_N], known[CS_F_MAIN_N];
 } cs_period_day;
