@@ -70,7 +70,7 @@ static const char help_tail[] =
 "'calories' is 'calories --partial | report'; states of shards split by\n"
 "participant merge exactly ('crampstat merge').\n"
 "\n"
-"Memory: the survey table (about 140 bytes per wave) and one exact\n"
+"Memory: the survey table (about 110 bytes per wave) and one exact\n"
 "histogram per group and goal direction (at most 200 KB each); tagged\n"
 "sessions are read one row at a time.\n"
 "\n"

@@ -39,7 +39,7 @@ static const char help_tail[] =
 "check (its memory grows with the sessions); join checks them only with\n"
 "--dedup.\n"
 "\n"
-"Memory: the survey table (about 140 bytes per wave); one session at a\n"
+"Memory: the survey table (about 110 bytes per wave); one session at a\n"
 "time.\n"
 "\n"
 "Example:\n"
