@@ -19,20 +19,6 @@ const cs_acc_kind *const cs_acc_registry[] = {
 };
 const size_t cs_acc_count = sizeof cs_acc_registry / sizeof cs_acc_registry[0];
 
-/* The kinds that take a chunk of sessions in one call, in registry
- * order (a line here for each line above). */
-const cs_acc_add_rows_fn cs_acc_add_rows[] = {
-    cs__sessions_add_rows,
-    cs__factors_add_rows,
-    cs__logistic_add_rows,
-    NULL,                 /* cluster */
-    NULL,                 /* dose */
-    cs__period_add_rows,
-    cs__calories_add_rows,
-};
-_Static_assert(sizeof cs_acc_add_rows / sizeof cs_acc_add_rows[0] ==
-               sizeof cs_acc_registry / sizeof cs_acc_registry[0],
-               "an entry of cs_acc_add_rows for each accumulator");
 /* cs_agg.have holds a bit for each, and the reports (report.c) a slot. */
 _Static_assert(sizeof cs_acc_registry / sizeof cs_acc_registry[0] <=
                CS_ACC_MAX, "more accumulators than CS_ACC_MAX");

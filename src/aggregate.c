@@ -136,8 +136,8 @@ int cs_agg_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err)
         size_t done = 0;
         if (e.code != CS_OK)
             e = (cs_error){0};
-        if (cs_acc_add_rows[i])
-            done = cs_acc_add_rows[i](a, r, limit, &e);
+        if (cs_acc_registry[i]->add_rows)
+            done = cs_acc_registry[i]->add_rows(a, r, limit, &e);
         else
             while (done < limit && add(a, &r[done], &e) >= 0)
                 done++;
@@ -452,8 +452,8 @@ static int sessions_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return CS_OK;
 }
 
-size_t cs__sessions_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err)
+static size_t sessions_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                                cs_error *err)
 {
     uint64_t unknown = 0;
 
@@ -632,6 +632,7 @@ const cs_acc_kind cs_acc_sessions = {
     "sessions", 1, NULL, cs__acc_with_sessions, sessions_create,
     sessions_dispose, sessions_add, sessions_mergeable, sessions_merge,
     sessions_finish, sessions_write, sessions_read, sessions_check, NULL, 0,
+    sessions_add_rows,
 };
 
 /* ---- durations -------------------------------------------------------- */

@@ -886,8 +886,8 @@ static int calories_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return cs_cal_add_session(a->cal, r->goal_lb_week, r->outcome, err);
 }
 
-size_t cs__calories_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err)
+static size_t calories_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                                cs_error *err)
 {
     size_t i = 0;
 
@@ -944,4 +944,5 @@ const cs_acc_kind cs_acc_calories = {
     "calories", 1, NULL, calories_wanted, calories_create, calories_dispose,
     calories_add, calories_mergeable, calories_merge, calories_finish, calories_write,
     calories_read, calories_check, NULL, 0,
+    calories_add_rows,
 };

@@ -1718,4 +1718,5 @@ const cs_acc_kind cs_acc_cluster = {
     cluster_dispose, cluster_add, NULL, cluster_merge, cluster_finish,
     cluster_write, cluster_read, cluster_check, cs__report_cluster,
     cs__report_cluster_factors,
+    NULL,
 };

@@ -1815,4 +1815,5 @@ const cs_acc_kind cs_acc_dose = {
     "dose", 1, dose_needs, cs__acc_with_sessions, dose_create, dose_dispose,
     dose_add, dose_mergeable, dose_merge, dose_finish, dose_write, dose_read,
     dose_check, NULL, cs__report_dose,
+    NULL,
 };

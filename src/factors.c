@@ -188,8 +188,8 @@ static int factors_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return add_one(a, r, &none, err);
 }
 
-size_t cs__factors_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
-                            cs_error *err)
+static size_t factors_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                               cs_error *err)
 {
     size_t i = 0;
     long none = -1;
@@ -363,4 +363,5 @@ const cs_acc_kind cs_acc_factors = {
     factors_dispose, factors_add, factors_mergeable, factors_merge,
     factors_finish, factors_write, factors_read, factors_check,
     cs__report_factors, 0,
+    factors_add_rows,
 };

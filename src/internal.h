@@ -426,9 +426,11 @@ struct cs_agg_level *cs__level_read(cs__ptext *t, cs_str rest,
                                     size_t *last, const char *col);
 /* The index of the factor named w, or -1. */
 int cs__factor_index(cs_str w);
-/* The "factors" accumulator's pending run of sessions counted into its
- * strata's cells (factors.c): what reads the cells calls it first (a
- * finish, a merge, a write, a report). Nothing when none is pending. */
+/* The "factors" accumulator's pending counts settled into its strata's
+ * cells (factors.c): the run of sessions that share the wave factors, and
+ * the sessions kept by their combination of the four session factors.
+ * What reads the cells calls it first (a finish, a merge, a write, a
+ * report). Nothing when none is pending. */
 void cs__factors_settle(const struct cs_agg *a);
 
 /* The days since 1970-01-01 of the ISO date YYYY-MM-DD in p's first 10

@@ -96,8 +96,8 @@ static int logistic_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return add_one(a, r, &none, err);
 }
 
-size_t cs__logistic_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err)
+static size_t logistic_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                                cs_error *err)
 {
     size_t i = 0;
     long none = -1;
@@ -258,4 +258,5 @@ const cs_acc_kind cs_acc_logistic = {
     logistic_dispose, logistic_add, logistic_mergeable, logistic_merge,
     logistic_finish, logistic_write, logistic_read, logistic_check,
     cs__report_logistic, 0,
+    logistic_add_rows,
 };

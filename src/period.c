@@ -492,8 +492,8 @@ static int period_add(cs_agg *a, cs_acc_row *r, cs_error *err)
     return add_one(a, r, err);
 }
 
-size_t cs__period_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
-                           cs_error *err)
+static size_t period_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                              cs_error *err)
 {
     size_t i = 0;
 
@@ -603,4 +603,5 @@ const cs_acc_kind cs_acc_period = {
     "period", 1, period_needs, cs__acc_with_sessions, period_create,
     period_dispose, period_add, NULL, period_merge, period_finish,
     period_write, period_read, period_check, cs__report_period, 0,
+    period_add_rows,
 };

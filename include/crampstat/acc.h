@@ -112,9 +112,13 @@ typedef struct cs_acc_kind {
     /* The part of its numbers that reads only this accumulator's state
      * and the options and writes only its own part of the model, so that
      * it may run on a second thread beside the reports (cs_report_compute
-     * does, unless --threads 1). NULL: none. Last, so that the kinds
-     * without it leave it out. */
+     * does, unless --threads 1). NULL: none. */
     void (*report_beside)(struct cs_report *r);
+    /* add for r[0] ... r[n - 1], in order, in one call (cs_agg_add_rows):
+     * the number added before one failed (err set), n when none did.
+     * NULL: add is called for each session. */
+    size_t (*add_rows)(struct cs_agg *a, cs_acc_row *r, size_t n,
+                       cs_error *err);
 } cs_acc_kind;
 
 /* The registry, in section order. */
@@ -124,23 +128,5 @@ extern const size_t cs_acc_count;
 #define CS_ACC_MAX 32
 /* The registry index of the accumulator named name, or -1. */
 int cs_acc_find(cs_str name);
-
-/* add for r[0] ... r[n - 1], in order, in one call (cs_agg_add_rows):
- * the number added before one failed (err set), n when none did. */
-typedef size_t (*cs_acc_add_rows_fn)(struct cs_agg *a, cs_acc_row *r,
-                                     size_t n, cs_error *err);
-/* By registry index: the kind's cs_acc_add_rows_fn, or NULL when add is
- * called for each session (src/acc.c). */
-extern const cs_acc_add_rows_fn cs_acc_add_rows[];
-size_t cs__sessions_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err);
-size_t cs__factors_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
-                            cs_error *err);
-size_t cs__logistic_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err);
-size_t cs__period_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
-                           cs_error *err);
-size_t cs__calories_add_rows(struct cs_agg *a, cs_acc_row *r, size_t n,
-                             cs_error *err);
 
 #endif
