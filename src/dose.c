@@ -867,18 +867,27 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
 
 /* One exposure's value ve of a session into its band; wide: the
  * exposure may have more than five cuts (else band_four serves). */
-static inline __attribute__((always_inline)) void
-add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
+/* A value below the first cut, or missing, counted as such: 1; 0 for
+ * one within the bands. One comparison settles the usual case: recorded
+ * and within the bands (NaN compares false). */
+static inline __attribute__((always_inline)) int
+outside_bands(cs_dose_exp *x, double ve)
 {
-    /* One comparison settles the usual case: recorded and within the
-     * bands (NaN compares false). */
     if (!(ve >= x->cuts.cut[0])) {
         if (isnan(ve))
             x->missing++;
         else
             x->below++;
-        return;
+        return 1;
     }
+    return 0;
+}
+
+static inline __attribute__((always_inline)) void
+add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
+{
+    if (outside_bands(x, ve))
+        return;
     cs_dose_band *c = x->band + (wide ? band_fast(x, ve) : band_four(x, ve));
     c->sessions++;
     c->cases += y;
@@ -891,13 +900,8 @@ add_exposure(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin, int wide)
 static inline __attribute__((always_inline)) void
 add_tabled(cs_dose_exp *x, double ve, uint64_t y, uint64_t mmin)
 {
-    if (!(ve >= x->cuts.cut[0])) {
-        if (isnan(ve))
-            x->missing++;
-        else
-            x->below++;
+    if (outside_bands(x, ve))
         return;
-    }
     double w = ve < x->lim ? ve : x->lim;
     cs_dose_band *c = x->band + x->tab[(int64_t)w];
     c->sessions++;
