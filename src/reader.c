@@ -1533,6 +1533,19 @@ static __attribute__((noinline)) int next_slow(cs_reader *r,
     return rc;
 }
 
+/* The next line by the split the CPU has (next_plain_*, which go on to
+ * next_record themselves). */
+static inline int next_split(cs_reader *r, const cs_record **out,
+                             cs_error *err)
+{
+#ifdef CS_SCAN_AVX512
+    return r->wide ? next_plain_wide(r, out, err)
+                   : next_plain_narrow(r, out, err);
+#else
+    return next_plain_narrow(r, out, err);
+#endif
+}
+
 /* cs_reader_next past an error or with marks to use. */
 static __attribute__((noinline)) int next_other(cs_reader *r,
                                                 const cs_record **out,
@@ -1549,12 +1562,7 @@ static __attribute__((noinline)) int next_other(cs_reader *r,
     if (next_marked(r, out))
         return 1;
     r->rec.checked = 0;
-#ifdef CS_SCAN_AVX512
-    return r->wide ? next_plain_wide(r, out, err)
-                   : next_plain_narrow(r, out, err);
-#else
-    return next_plain_narrow(r, out, err);
-#endif
+    return next_split(r, out, err);
 }
 
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
@@ -1563,12 +1571,7 @@ int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
         return next_other(r, out, err);
     r->skipped_now = 0;
     r->rec.checked = 0;
-#ifdef CS_SCAN_AVX512
-    return r->wide ? next_plain_wide(r, out, err)
-                   : next_plain_narrow(r, out, err);
-#else
-    return next_plain_narrow(r, out, err);
-#endif
+    return next_split(r, out, err);
 }
 
 /* The lines of p[0, n) from the first line start (after the first "\n"),
