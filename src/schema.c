@@ -1756,18 +1756,6 @@ sv_enum(const cs_schema *s, int k, cs_str v, int *out)
     return 1;
 }
 
-/* A required yes or no. */
-static inline __attribute__((always_inline)) int
-sv_yes_no(cs_str v, int *out)
-{
-    const char *p = v.ptr;
-
-    *out = v.len == 3;
-    if (v.len == 2)
-        return p[0] == 'n' && p[1] == 'o';
-    return v.len == 3 && p[0] == 'y' && p[1] == 'e' && p[2] == 's';
-}
-
 /* A whole number in [lo, hi], hi below 1000, without sign or leading
  * zero: fast_int's verdict for those bounds (a fourth digit is always
  * above hi). */
@@ -1880,8 +1868,8 @@ static int fast_survey(const cs_schema *s, const cs_record *rec, cs_wave *o)
                         &nc, 1) ||
         !sv_enum(s, FAST_ACTIVITY, f[x[CS_SV_ACTIVITY_LEVEL]], &act) ||
         !sv_enum(s, FAST_CONDITIONING, f[x[CS_SV_CONDITIONING]], &cond) ||
-        !sv_yes_no(f[x[CS_SV_SEASONAL_SPORT]], &sport) ||
-        !sv_yes_no(f[x[CS_SV_STRETCH_ROUTINE]], &stretch) ||
+        !fixed_bool(f[x[CS_SV_SEASONAL_SPORT]], 0, &sport, &nc, 0) ||
+        !fixed_bool(f[x[CS_SV_STRETCH_ROUTINE]], 0, &stretch, &nc, 0) ||
         !fast_conditions(s, f[x[CS_SV_CONDITIONS]], o) ||
         !fast_goal(s, f[x[CS_SV_CALORIE_GOAL]], &o->goal_lb_week) ||
         !fixed_optional(f[x[CS_SV_CALCIUM_MG]], 0, 10000, &o->calcium_mg,
