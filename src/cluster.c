@@ -1617,6 +1617,81 @@ static int cluster_add(cs_agg *a, cs_acc_row *r, cs_error *err)
                        r->level, r->outcome, r->mmin, err);
 }
 
+/* Add one session of the run's participant i to its entry key: the
+ * run's entries e[0] ... e[*count - 1] are kept in registers across the
+ * run and read again after new_entry moves or grows them. 0; -1 out of
+ * memory, -2 a count overflows. */
+static inline __attribute__((always_inline)) int
+add_run_entry(cs_clu *c, size_t i, entry **e, uint32_t *count, uint64_t key,
+              uint64_t y, uint64_t mmin)
+{
+    uint32_t j = 0;
+
+    while (j < *count && (*e)[j].key != key)
+        j++;
+    if (j < *count) {
+        entry *x = &(*e)[j];
+        /* y <= n in every entry (a state read is checked for it, and
+         * every add keeps it): n is the only count to check */
+        if (x->n == UINT32_MAX || mmin > UINT64_MAX - x->mmin)
+            return -2;
+        x->n++;
+        x->y += (uint32_t)y;
+        x->mmin += mmin;
+        return 0;
+    }
+    int rc = new_entry(c, i, key, 1, y, mmin);
+    const person *q = &c->p[i];
+    *e = c->e + q->off;
+    *count = q->count;
+    return rc;
+}
+
+/* cluster_add for r[0] ... r[n - 1]. Sessions come grouped by
+ * participant, so a chunk is mostly runs of one id: the participant is
+ * looked up once a run, the run's later rows compared with its first. A
+ * failing row gives the error and state that adding one at a time does:
+ * rows before it are in, it and those after it are not. */
+static size_t cluster_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
+                               cs_error *err)
+{
+    cs_clu *c = a->clu;
+    cs_clu_wave *w = &a->clu_wave;
+    size_t j = 0;
+
+    while (j < n) {
+        if (r[j].outcome < 0) {
+            j++;
+            continue;
+        }
+        cs_str id = r[j].participant;
+        long i = find_person(c, id);
+        if (i < 0) {
+            add_error(-1, id, err);
+            return j;
+        }
+        const person *q = &c->p[i];
+        /* (no arithmetic on c->e before its first entry: NULL + 0 is UB) */
+        entry *e = q->count ? c->e + q->off : NULL;
+        uint32_t count = q->count;
+        do {
+            if (r[j].outcome < 0)
+                continue;
+            uint64_t key = (uint64_t)(r[j].level & CS_CLU_NO_LEVEL)
+                               << CS_CLU_LEVEL_SHIFT |
+                           pack_key(w, r[j].factor);
+            int rc = add_run_entry(c, (size_t)i, &e, &count, key,
+                                   r[j].outcome > 0, r[j].mmin);
+            if (rc < 0) {
+                add_error(rc, id, err);
+                return j;
+            }
+        } while (++j < n && r[j].participant.len == id.len &&
+                 cs_bytes_eq(r[j].participant.ptr, id.ptr, id.len));
+    }
+    return n;
+}
+
 static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
                          cs_error *err)
 {
@@ -1718,5 +1793,5 @@ const cs_acc_kind cs_acc_cluster = {
     cluster_dispose, cluster_add, NULL, cluster_merge, cluster_finish,
     cluster_write, cluster_read, cluster_check, cs__report_cluster,
     cs__report_cluster_factors,
-    NULL,
+    cluster_add_rows,
 };

@@ -349,6 +349,110 @@ static void test_cluster_wave_key(void **state)
     cs_agg_dispose(&a);
 }
 
+/* Sessions added a chunk at a time (cluster.c's cluster_add_rows, the
+ * participant looked up once a run of its id) against the same sessions
+ * added one at a time: runs of one participant, some of one session,
+ * participants met again, unknown outcomes inside and between runs, chunks
+ * of 1 to 80 rows. Then an entry at 2^32 - 1 sessions reached inside a
+ * chunk: the same error, and the same state, as one at a time gives. */
+enum { CR_S = 12000 };
+
+static void chunk_rows(cs_acc_row *r, signed char (*f)[CS_F_N], char (*id)[16])
+{
+    static const signed char st[3] = { 0, 1, -1 };
+    uint64_t x = 11;
+    int p = 0;
+
+    for (int i = 0; i < CR_S; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((x >> 33) % 9 == 0)
+            p = (int)((x >> 20) % 400);
+        /* a main factor (unknown: no level) and a wave factor vary */
+        memset(f[i], 0, CS_F_N);
+        f[i][0] = st[(x >> 7) % 3];
+        f[i][CS_F_ELECTROLYTE] = st[(x >> 11) % 3];
+        int out = (int)((x >> 58) % 4) - 1;            /* -1, 0, 1, 1 */
+        snprintf(id[i], sizeof id[i], "C%04d", p);
+        r[i] = (cs_acc_row){ f[i], out > 1 ? 1 : out, 1000 * (1 + (x >> 40) % 90),
+                             { "", 0 }, { "", 0 }, { id[i], 5 }, NULL, NAN, 0 };
+    }
+}
+
+/* The state from the "cluster" section on: its own, and those of the
+ * accumulators after it, which take the rows before a failing one only
+ * (the ones before it take the whole chunk); the hashes of the whole
+ * state that end it left out. */
+static void state_of(cs_agg *a, cs_buf *b)
+{
+    cs_error err = {0};
+    cs_buf all;
+
+    cs_buf_init(&all, 0);
+    assert_int_equal(cs_agg_write_partial(a, &all, &err), CS_OK);
+    assert_int_equal(cs_buf_putc(&all, '\0'), CS_OK);
+    const char *at = strstr(all.ptr, "section cluster ");
+    const char *end = strstr(all.ptr, "\nleaf ");
+    assert_non_null(at);
+    assert_non_null(end);
+    cs_buf_reset(b);
+    cs_buf_append(b, at, (size_t)(end - at));
+    cs_buf_dispose(&all);
+}
+
+static void test_cluster_add_rows(void **state)
+{
+    static cs_acc_row r[CR_S];
+    static signed char f[CR_S][CS_F_N];
+    static char id[CR_S][16];
+    const char *full = ":C0007 -0000000000000/-:4294967295:0:1000";
+    cs_error err = {0}, err1 = {0};
+    cs_rules rules;
+    cs_agg one, many;
+    cs_buf got, want;
+    uint64_t x = 5;
+    char why[160];
+
+    (void)state;
+    cs_rules_default(&rules);
+    cs_buf_init(&got, 0);
+    cs_buf_init(&want, 0);
+    chunk_rows(r, f, id);
+    for (int over = 0; over < 2; over++) {
+        int rc1 = CS_OK, rc = CS_OK;
+        assert_int_equal(cs_agg_init(&one, &rules, NULL, NULL, &err), CS_OK);
+        assert_int_equal(cs_agg_cluster(&one, &err), CS_OK);
+        assert_int_equal(cs_agg_init(&many, &rules, NULL, NULL, &err), CS_OK);
+        assert_int_equal(cs_agg_cluster(&many, &err), CS_OK);
+        if (over) {
+            assert_int_equal(cs_clu_read_line(one.clu, (cs_str){ full, strlen(full) },
+                                              1, why, sizeof why), 0);
+            assert_int_equal(cs_clu_read_line(many.clu, (cs_str){ full, strlen(full) },
+                                              1, why, sizeof why), 0);
+        }
+        for (size_t i = 0; i < CR_S && rc1 == CS_OK; i++)
+            rc1 = cs_agg_add_row(&one, &r[i], &err1);
+        for (size_t i = 0; i < CR_S && rc == CS_OK;) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t k = 1 + (size_t)(x >> 33) % 80;
+            k = k > CR_S - i ? CR_S - i : k;
+            rc = cs_agg_add_rows(&many, &r[i], k, &err);
+            i += k;
+        }
+        assert_int_equal(rc, rc1);
+        assert_int_equal(rc, over ? CS_EDATA : CS_OK);
+        if (over)
+            assert_string_equal(err.msg, err1.msg);
+        state_of(&one, &want);
+        state_of(&many, &got);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.ptr, want.ptr, want.len);
+        cs_agg_dispose(&one);
+        cs_agg_dispose(&many);
+    }
+    cs_buf_dispose(&got);
+    cs_buf_dispose(&want);
+}
+
 static void test_cluster_bad_lines(void **state)
 {
     static const struct { const char *line, *why; } bad[] = {
@@ -1037,6 +1141,7 @@ int main(void)
         cmocka_unit_test(test_cluster_merge_by_session),
         cmocka_unit_test(test_cluster_interleaved),
         cmocka_unit_test(test_cluster_wave_key),
+        cmocka_unit_test(test_cluster_add_rows),
         cmocka_unit_test(test_cluster_bad_lines),
         cmocka_unit_test(test_cluster_counts_32_bits),
         cmocka_unit_test(test_cluster_one_participant),
