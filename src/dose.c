@@ -1644,20 +1644,105 @@ static void dose_dispose(cs_agg *a)
     cs_dose_dispose(&a->dose);
 }
 
+/* Every exposure missing, for a row that has none; the participant is
+ * still one of the dose-response trend's, as each participant of the
+ * cluster section is (dose_check). */
+static const double no_dose[CS_DOSE_N] = {
+    NAN, NAN, NAN, NAN, NAN, NAN, NAN
+};
+_Static_assert(CS_DOSE_N == 7, "no_dose has a NaN for each exposure");
+
+static inline const double *row_dose(const cs_acc_row *r)
+{
+    return r->more ? r->more->dose : no_dose;
+}
+
 static int dose_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
-    /* Every exposure missing when r has none; the participant is still
-     * one of the dose-response trend's, as each participant of the
-     * cluster section is (dose_check). */
-    static const double none[CS_DOSE_N] = {
-        NAN, NAN, NAN, NAN, NAN, NAN, NAN
-    };
-    _Static_assert(CS_DOSE_N == 7, "none has a NaN for each exposure");
-
     if (r->outcome < 0)
         return CS_OK;
-    return add_session(&a->dose, r->more ? r->more->dose : none, r->outcome,
-                       r->mmin, r->participant, err);
+    return add_session(&a->dose, row_dose(r), r->outcome, r->mmin,
+                       r->participant, err);
+}
+
+/* The test of a row's participant against the current one (cur_id,
+ * cur_len) for rows_tabled: for ids of 8 to 16 bytes (the usual), the
+ * current id's first and last 8 bytes held, so that a row costs two
+ * loads of its id and no jump on the id's length, as cs_bytes_eq takes
+ * each time. */
+typedef struct cur_key {
+    const char *id;
+    size_t len;
+    uint64_t w0, w1;
+} cur_key;
+
+static inline void cur_key_of(cur_key *k, const cs_dose_people *t)
+{
+    k->id = t->cur_id;
+    k->len = t->cur_len;
+    k->w0 = k->w1 = 0;
+    if (k->len >= 8 && k->len <= 16) {
+        memcpy(&k->w0, k->id, 8);
+        memcpy(&k->w1, k->id + k->len - 8, 8);
+    }
+}
+
+static inline int cur_key_is(const cur_key *k, cs_str id)
+{
+    uint64_t a, b;
+
+    if (id.len != k->len)       /* SIZE_MAX (no id is so long): never */
+        return 0;
+    if (__builtin_expect(id.len >= 8 && id.len <= 16, 1)) {
+        memcpy(&a, id.ptr, 8);
+        memcpy(&b, id.ptr + id.len - 8, 8);
+        return ((a ^ k->w0) | (b ^ k->w1)) == 0;
+    }
+    return cs_bytes_eq(k->id, id.ptr, id.len);
+}
+
+/* add_session for rows r[0 .. n-1] when d keeps the participants and is
+ * tabled (as analyze's default bands are): the same counts, with the
+ * current participant's id held across the rows (cur_key), one test of
+ * d's kind for all of them, and no call a row. The number added
+ * before one failed (err set; d as add_session leaves it), else n. */
+static size_t rows_tabled(cs_dose *d, const cs_acc_row *r, size_t n,
+                          cs_error *err)
+{
+    cs_dose_people *t = d->people;
+    cur_key cur;
+
+    cur_key_of(&cur, t);
+    for (size_t i = 0; i < n; i++) {
+        const cs_acc_row *x = &r[i];
+        if (x->outcome < 0)
+            continue;
+        const double *v = row_dose(x);
+        uint64_t y = (uint64_t)x->outcome, mmin = x->mmin;
+        if (__builtin_expect(!cur_key_is(&cur, x->participant), 0)) {
+            if (change_person(d, v, x->outcome, x->participant, err) < 0)
+                return i;
+            cur_key_of(&cur, t);
+        }
+        add_run(d, v, y, mmin);
+        add_tabled(&d->e[0], v[0], y, mmin);
+        add_exposure(&d->e[1], v[1], y, mmin, 0);
+        add_tabled(&d->e[2], v[2], y, mmin);
+        add_tabled(&d->e[3], v[3], y, mmin);
+        add_tabled(&d->e[4], v[4], y, mmin);
+    }
+    return n;
+}
+
+static size_t dose_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err)
+{
+    size_t i = 0;
+
+    if (a->dose.people && a->dose.tabled)
+        return rows_tabled(&a->dose, r, n, err);
+    while (i < n && dose_add(a, &r[i], err) >= 0)
+        i++;
+    return i;
 }
 
 /* The same bands (dose.EXPOSURE in the rules). */
@@ -1819,5 +1904,5 @@ const cs_acc_kind cs_acc_dose = {
     "dose", 1, dose_needs, cs__acc_with_sessions, dose_create, dose_dispose,
     dose_add, dose_mergeable, dose_merge, dose_finish, dose_write, dose_read,
     dose_check, NULL, cs__report_dose,
-    NULL,
+    dose_add_rows,
 };
