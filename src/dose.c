@@ -785,6 +785,16 @@ double cs_dose_banded(const cs_dose_cuts *c, double v)
 {
     double m = HUGE_VAL;
 
+    /* What cs_dose_canonical gives back unchanged, whatever the cuts:
+     * v missing, infinite or past 4e6, and a whole number (|v| * 1e9 is
+     * then exact, and so is its quotient by 1e9), but -0, which it makes
+     * +0. Most values cs_dose_banded_quick passes on are these (missing,
+     * or a whole number such as 600 ml/h), and are given back without a
+     * look at the cuts. */
+    if (!(fabs(v) < 4e6) ||
+        (v == (double)(int64_t)v && (v != 0 || !signbit(v))))
+        return v;
+
     /* The nearest cut's distance, branch-free: a NaN distance (NaN v)
      * compares false and is passed over, as an infinite cut's infinite
      * one is too far; x86's minsd is this expression, four instructions a

@@ -1220,6 +1220,57 @@ static void test_live_participants(void **state)
     cs_buf_dispose(&want);
 }
 
+/* cs_dose_banded as it is defined (the nearest cut within 1e-6: the
+ * canonical value, else v itself), worked out cut by cut. */
+static double banded_ref(const cs_dose_cuts *c, double v)
+{
+    for (int i = 0; i < c->n; i++)
+        if (fabs(v - c->cut[i]) <= 1e-6)
+            return cs_dose_canonical(v);
+    return v;
+}
+
+/* cs_dose_banded gives back missing, huge and whole values without
+ * looking at the cuts: the same bits as banded_ref for whole numbers
+ * (on the cuts and off them, up to and past 4e6), the doubles either
+ * side of them, -0 and +0 (a cut at 0 makes -0 +0), NaN and the
+ * infinities, with whole cuts, cuts with fractions and cuts near 0. */
+static void test_banded_whole(void **state)
+{
+    static const cs_dose_cuts cuts[] = {
+        { 5, 0, { 0, 200, 400, 600, 800 } },
+        { 5, 0, { -HUGE_VAL, 27, 32, 39, 51 } },
+        { 3, 0, { -1e-7, 2.5, 3999999.9999995 } },
+        { 4, 0, { -3, 1e-6, 17.0000004, 1e9 } },
+    };
+    uint64_t x = 99;
+    long checked = 0;
+    (void)state;
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        const cs_dose_cuts *c = &cuts[k];
+        for (int i = 0; i < 60000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            double w = i < 20000 ? (double)(i - 10000)
+                     : i < 40000 ? (double)((int64_t)(x >> 20) % 9000000)
+                     : ldexp((double)(int64_t)(x >> 1), -(i % 60));
+            if (i >= 40000)
+                w = trunc(w);
+            double vs[] = { w, nextafter(w, HUGE_VAL), nextafter(w, -HUGE_VAL),
+                            -w, 0.0, -0.0, NAN, HUGE_VAL, -HUGE_VAL,
+                            4e6, -4e6, nextafter(4e6, 0), 3999999.0,
+                            3999999.9999995 };
+            for (size_t j = 0; j < sizeof vs / sizeof vs[0]; j++) {
+                double got = cs_dose_banded(c, vs[j]), want = banded_ref(c, vs[j]);
+                if (memcmp(&got, &want, sizeof got) != 0)
+                    fail_msg("cuts %zu, v %.17g: %.17g, expected %.17g", k,
+                             vs[j], got, want);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked > 3000000);
+}
+
 /* One generated session for test_add_rows: its participant's id (the
  * number p written at the end of len bytes, or at their start when
  * front), outcome, exposures. */
@@ -1838,6 +1889,7 @@ int main(void)
         cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
         cmocka_unit_test(test_add_rows),
+        cmocka_unit_test(test_banded_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
