@@ -564,7 +564,9 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
     size_t k = 0;
     person *p;
     unsigned char *q;
-    int over = 0;
+    /* Every band's sessions or-ed: past 32 bits when one is (dy <= dn),
+     * under 128 when all are (each entry then put_small's) */
+    uint64_t all = 0;
 
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
@@ -577,13 +579,13 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
             key[k] = (unsigned char)kk;
             dn[k] = n - t->snap[kk].n;
             dy[k] = y - t->snap[kk].y;
-            over |= dn[k] > UINT32_MAX;         /* dy <= dn */
+            all |= dn[k];
             k += dn[k] != 0;
             t->snap[kk].n = n;
             t->snap[kk].y = y;
         }
     }
-    if (over) {
+    if (all > UINT32_MAX) {
         drop(t);
         return -2;
     }
@@ -594,11 +596,15 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
         }
         p = &t->p[t->cur - 1];
         q = t->pool + t->used;
-        for (size_t i = 0; i < k; i++)
-            q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
-                                         (unsigned)dy[i])
-                             : put_entry(q, key[i], (uint32_t)dn[i],
-                                         (uint32_t)dy[i]);
+        if (all < 0x80)
+            for (size_t i = 0; i < k; i++)
+                q = put_small(q, key[i], (unsigned)dn[i], (unsigned)dy[i]);
+        else
+            for (size_t i = 0; i < k; i++)
+                q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
+                                             (unsigned)dy[i])
+                                 : put_entry(q, key[i], (uint32_t)dn[i],
+                                             (uint32_t)dy[i]);
         p->off = t->used;
         p->len = (uint32_t)(q - (t->pool + t->used));
         t->used += p->len;
