@@ -564,7 +564,9 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
     size_t k = 0;
     person *p;
     unsigned char *q;
-    int over = 0;
+    /* Every band's sessions or-ed: past 32 bits when one is (dy <= dn),
+     * under 128 when all are (each entry then put_small's) */
+    uint64_t all = 0;
 
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
@@ -577,13 +579,13 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
             key[k] = (unsigned char)kk;
             dn[k] = n - t->snap[kk].n;
             dy[k] = y - t->snap[kk].y;
-            over |= dn[k] > UINT32_MAX;         /* dy <= dn */
+            all |= dn[k];
             k += dn[k] != 0;
             t->snap[kk].n = n;
             t->snap[kk].y = y;
         }
     }
-    if (over) {
+    if (all > UINT32_MAX) {
         drop(t);
         return -2;
     }
@@ -594,11 +596,15 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
         }
         p = &t->p[t->cur - 1];
         q = t->pool + t->used;
-        for (size_t i = 0; i < k; i++)
-            q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
-                                         (unsigned)dy[i])
-                             : put_entry(q, key[i], (uint32_t)dn[i],
-                                         (uint32_t)dy[i]);
+        if (all < 0x80)
+            for (size_t i = 0; i < k; i++)
+                q = put_small(q, key[i], (unsigned)dn[i], (unsigned)dy[i]);
+        else
+            for (size_t i = 0; i < k; i++)
+                q = dn[i] < 0x80 ? put_small(q, key[i], (unsigned)dn[i],
+                                             (unsigned)dy[i])
+                                 : put_entry(q, key[i], (uint32_t)dn[i],
+                                             (uint32_t)dy[i]);
         p->off = t->used;
         p->len = (uint32_t)(q - (t->pool + t->used));
         t->used += p->len;
@@ -784,6 +790,16 @@ double cs_dose_canonical(double v)
 double cs_dose_banded(const cs_dose_cuts *c, double v)
 {
     double m = HUGE_VAL;
+
+    /* What cs_dose_canonical gives back unchanged, whatever the cuts:
+     * v missing, infinite or past 4e6, and a whole number (|v| * 1e9 is
+     * then exact, and so is its quotient by 1e9), but -0, which it makes
+     * +0. Most values cs_dose_banded_quick passes on are these (missing,
+     * or a whole number such as 600 ml/h), and are given back without a
+     * look at the cuts. */
+    if (!(fabs(v) < 4e6) ||
+        (v == (double)(int64_t)v && (v != 0 || !signbit(v))))
+        return v;
 
     /* The nearest cut's distance, branch-free: a NaN distance (NaN v)
      * compares false and is passed over, as an infinite cut's infinite
@@ -1470,42 +1486,43 @@ static inline void meat_add(trend_work *w, double u0, double u1)
     w->meat[3] += u1 * u1;
 }
 
+/* Each entry's residual goes to its exposure's two sums, by index, and
+ * each exposure's sums to its meat when the participant ends, in
+ * exposure order: the same additions in the same order as keeping one
+ * exposure's sums at a time, without a jump on where an exposure's
+ * entries end (a participant has one to five a band, a guess the branch
+ * predictor lost at most of the seven ends). The fitted risks and the
+ * scores are by key; 0 for an exposure not in mask, whose sums are
+ * dropped. */
 static void trend_meat(const cs_dose *d, unsigned mask,
                        trend_work w[CS_DOSE_N])
 {
     const cs_dose_people *t = d->people;
+    double pr[NKEYS] = { 0 }, score[NKEYS] = { 0 };
 
-    /* An exposure's entries come together (key = exposure * 16 + band):
-     * its sums are kept in two registers and added to its meat where the
-     * next exposure's begin, in the order a walk for it alone would add
-     * them; an exposure not in mask is passed over. */
+    for (int e = 0; e < CS_DOSE_N; e++)
+        for (int b = 0; mask >> e & 1 && b < d->e[e].cuts.n; b++) {
+            pr[e * 16 + b] = w[e].pr[b];
+            score[e * 16 + b] = b + 1;
+        }
     for (size_t i = 0; i < t->n; i++) {
         const person *p = &t->p[i];
         const unsigned char *q, *end;
-        unsigned cur = 0;
-        int take = 0;
-        double u0 = 0, u1 = 0;
+        double u0[CS_DOSE_N] = { 0 }, u1[CS_DOSE_N] = { 0 };
+        unsigned seen = 0;
         for (q = block(t, p, &end); q != end;) {
             dentry en;
             q = get_entry(q, &en);
             unsigned e = en.key / 16;
-            if (e != cur || !take) {
-                if (e != cur) {
-                    if (take)
-                        meat_add(&w[cur], u0, u1);
-                    cur = e;
-                    u0 = u1 = 0;
-                }
-                if (!(take = (int)(mask >> e & 1)))
-                    continue;
-            }
-            int b = (int)(en.key % 16);
-            double r = (double)en.y - (double)en.n * w[e].pr[b];
-            u0 += r;
-            u1 += r * (b + 1);
+            double r = (double)en.y - (double)en.n * pr[en.key];
+            u0[e] += r;
+            u1[e] += r * score[en.key];
+            seen |= 1u << e;
         }
-        if (take)
-            meat_add(&w[cur], u0, u1);
+        for (unsigned m = seen & mask; m; m &= m - 1) {
+            int e = __builtin_ctz(m);
+            meat_add(&w[e], u0[e], u1[e]);
+        }
     }
     for (int e = 0; e < CS_DOSE_N; e++)
         w[e].meat[2] = w[e].meat[1];
@@ -1644,20 +1661,105 @@ static void dose_dispose(cs_agg *a)
     cs_dose_dispose(&a->dose);
 }
 
+/* Every exposure missing, for a row that has none; the participant is
+ * still one of the dose-response trend's, as each participant of the
+ * cluster section is (dose_check). */
+static const double no_dose[CS_DOSE_N] = {
+    NAN, NAN, NAN, NAN, NAN, NAN, NAN
+};
+_Static_assert(CS_DOSE_N == 7, "no_dose has a NaN for each exposure");
+
+static inline const double *row_dose(const cs_acc_row *r)
+{
+    return r->more ? r->more->dose : no_dose;
+}
+
 static int dose_add(cs_agg *a, cs_acc_row *r, cs_error *err)
 {
-    /* Every exposure missing when r has none; the participant is still
-     * one of the dose-response trend's, as each participant of the
-     * cluster section is (dose_check). */
-    static const double none[CS_DOSE_N] = {
-        NAN, NAN, NAN, NAN, NAN, NAN, NAN
-    };
-    _Static_assert(CS_DOSE_N == 7, "none has a NaN for each exposure");
-
     if (r->outcome < 0)
         return CS_OK;
-    return add_session(&a->dose, r->more ? r->more->dose : none, r->outcome,
-                       r->mmin, r->participant, err);
+    return add_session(&a->dose, row_dose(r), r->outcome, r->mmin,
+                       r->participant, err);
+}
+
+/* The test of a row's participant against the current one (cur_id,
+ * cur_len) for rows_tabled: for ids of 8 to 16 bytes (the usual), the
+ * current id's first and last 8 bytes held, so that a row costs two
+ * loads of its id and no jump on the id's length, as cs_bytes_eq takes
+ * each time. */
+typedef struct cur_key {
+    const char *id;
+    size_t len;
+    uint64_t w0, w1;
+} cur_key;
+
+static inline void cur_key_of(cur_key *k, const cs_dose_people *t)
+{
+    k->id = t->cur_id;
+    k->len = t->cur_len;
+    k->w0 = k->w1 = 0;
+    if (k->len >= 8 && k->len <= 16) {
+        memcpy(&k->w0, k->id, 8);
+        memcpy(&k->w1, k->id + k->len - 8, 8);
+    }
+}
+
+static inline int cur_key_is(const cur_key *k, cs_str id)
+{
+    uint64_t a, b;
+
+    if (id.len != k->len)       /* SIZE_MAX (no id is so long): never */
+        return 0;
+    if (__builtin_expect(id.len >= 8 && id.len <= 16, 1)) {
+        memcpy(&a, id.ptr, 8);
+        memcpy(&b, id.ptr + id.len - 8, 8);
+        return ((a ^ k->w0) | (b ^ k->w1)) == 0;
+    }
+    return cs_bytes_eq(k->id, id.ptr, id.len);
+}
+
+/* add_session for rows r[0 .. n-1] when d keeps the participants and is
+ * tabled (as analyze's default bands are): the same counts, with the
+ * current participant's id held across the rows (cur_key), one test of
+ * d's kind for all of them, and no call a row. The number added
+ * before one failed (err set; d as add_session leaves it), else n. */
+static size_t rows_tabled(cs_dose *d, const cs_acc_row *r, size_t n,
+                          cs_error *err)
+{
+    cs_dose_people *t = d->people;
+    cur_key cur;
+
+    cur_key_of(&cur, t);
+    for (size_t i = 0; i < n; i++) {
+        const cs_acc_row *x = &r[i];
+        if (x->outcome < 0)
+            continue;
+        const double *v = row_dose(x);
+        uint64_t y = (uint64_t)x->outcome, mmin = x->mmin;
+        if (__builtin_expect(!cur_key_is(&cur, x->participant), 0)) {
+            if (change_person(d, v, x->outcome, x->participant, err) < 0)
+                return i;
+            cur_key_of(&cur, t);
+        }
+        add_run(d, v, y, mmin);
+        add_tabled(&d->e[0], v[0], y, mmin);
+        add_exposure(&d->e[1], v[1], y, mmin, 0);
+        add_tabled(&d->e[2], v[2], y, mmin);
+        add_tabled(&d->e[3], v[3], y, mmin);
+        add_tabled(&d->e[4], v[4], y, mmin);
+    }
+    return n;
+}
+
+static size_t dose_add_rows(cs_agg *a, cs_acc_row *r, size_t n, cs_error *err)
+{
+    size_t i = 0;
+
+    if (a->dose.people && a->dose.tabled)
+        return rows_tabled(&a->dose, r, n, err);
+    while (i < n && dose_add(a, &r[i], err) >= 0)
+        i++;
+    return i;
 }
 
 /* The same bands (dose.EXPOSURE in the rules). */
@@ -1819,5 +1921,5 @@ const cs_acc_kind cs_acc_dose = {
     "dose", 1, dose_needs, cs__acc_with_sessions, dose_create, dose_dispose,
     dose_add, dose_mergeable, dose_merge, dose_finish, dose_write, dose_read,
     dose_check, NULL, cs__report_dose,
-    NULL,
+    dose_add_rows,
 };

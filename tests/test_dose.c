@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/acc.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/dose.h>
 #include <crampstat/period.h>
@@ -1219,6 +1220,238 @@ static void test_live_participants(void **state)
     cs_buf_dispose(&want);
 }
 
+/* cs_dose_banded as it is defined (the nearest cut within 1e-6: the
+ * canonical value, else v itself), worked out cut by cut. */
+static double banded_ref(const cs_dose_cuts *c, double v)
+{
+    for (int i = 0; i < c->n; i++)
+        if (fabs(v - c->cut[i]) <= 1e-6)
+            return cs_dose_canonical(v);
+    return v;
+}
+
+/* cs_dose_banded gives back missing, huge and whole values without
+ * looking at the cuts: the same bits as banded_ref for whole numbers
+ * (on the cuts and off them, up to and past 4e6), the doubles either
+ * side of them, -0 and +0 (a cut at 0 makes -0 +0), NaN and the
+ * infinities, with whole cuts, cuts with fractions and cuts near 0. */
+static void test_banded_whole(void **state)
+{
+    static const cs_dose_cuts cuts[] = {
+        { 5, 0, { 0, 200, 400, 600, 800 } },
+        { 5, 0, { -HUGE_VAL, 27, 32, 39, 51 } },
+        { 3, 0, { -1e-7, 2.5, 3999999.9999995 } },
+        { 4, 0, { -3, 1e-6, 17.0000004, 1e9 } },
+    };
+    uint64_t x = 99;
+    long checked = 0;
+    (void)state;
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        const cs_dose_cuts *c = &cuts[k];
+        for (int i = 0; i < 60000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            double w = i < 20000 ? (double)(i - 10000)
+                     : i < 40000 ? (double)((int64_t)(x >> 20) % 9000000)
+                     : ldexp((double)(int64_t)(x >> 1), -(i % 60));
+            if (i >= 40000)
+                w = trunc(w);
+            double vs[] = { w, nextafter(w, HUGE_VAL), nextafter(w, -HUGE_VAL),
+                            -w, 0.0, -0.0, NAN, HUGE_VAL, -HUGE_VAL,
+                            4e6, -4e6, nextafter(4e6, 0), 3999999.0,
+                            3999999.9999995 };
+            for (size_t j = 0; j < sizeof vs / sizeof vs[0]; j++) {
+                double got = cs_dose_banded(c, vs[j]), want = banded_ref(c, vs[j]);
+                if (memcmp(&got, &want, sizeof got) != 0)
+                    fail_msg("cuts %zu, v %.17g: %.17g, expected %.17g", k,
+                             vs[j], got, want);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked > 3000000);
+}
+
+/* One generated session for test_add_rows: its participant's id (the
+ * number p written at the end of len bytes, or at their start when
+ * front), outcome, exposures. */
+typedef struct rows_session {
+    char id[24];
+    signed char factor[CS_F_N];
+    cs_agg_more more;
+    cs_acc_row row;
+} rows_session;
+
+static void rows_make(rows_session *s, int p, size_t len, int front,
+                      int wave)
+{
+    static const int idlen[] = { 1, 3, 5, 7, 8, 9, 12, 16, 17, 20 };
+    char num[24];
+    int k = snprintf(num, sizeof num, "%d", p);
+
+    if (len == 0)
+        len = (size_t)idlen[(unsigned)p % 10];
+    if (len < (size_t)k)
+        len = (size_t)k;
+    memset(s->id, 'Q', len);
+    memcpy(s->id + (front ? 0 : len - (size_t)k), num, (size_t)k);
+    s->id[len] = '\0';
+    for (int f = 0; f < CS_F_N; f++)
+        s->factor[f] = (signed char)((int)(next() % 3) - 1);
+    for (int e = 0; e < CS_DOSE_N; e++)
+        s->more.dose[e] = next() % 11 == 0 ? NAN
+                        : next() % 13 == 0 ? -5
+                        : (double)(next() % 5000) / 4.0 - 10;
+    /* calcium and potassium from the participant's wave: repeating */
+    s->more.dose[CS_DOSE_CALCIUM] = wave % 5 == 4 ? NAN : 300.0 * (wave % 5);
+    s->more.dose[CS_DOSE_POTASSIUM] = 700.0 * (wave % 7);
+    s->more.day = 19700 + (int32_t)(next() % 400);
+    s->more.has_day = next() % 30 != 0;
+    s->row = (cs_acc_row){ s->factor, next() % 17 == 0 ? -1 : (int)(next() % 3 == 0),
+                           1000 + next() % 90000, str(""), str(""),
+                           str(s->id), next() % 23 == 0 ? NULL : &s->more,
+                           NAN, 0 };
+}
+
+/* The whole state's text (every accumulator, finished). */
+static void rows_state(cs_agg *a, cs_buf *b)
+{
+    cs_error err = {0};
+
+    assert_int_equal(cs_agg_finish(a, &err), 0);
+    cs_buf_reset(b);
+    assert_int_equal(cs_agg_write_partial(a, b, &err), 0);
+}
+
+/* The dose accumulator's rows a chunk at a time (rows_tabled, with the
+ * current participant's id held across rows) against the
+ * same rows one at a time: the same state, byte for byte, for grouped
+ * and interleaved participants, ids of 1 to 20 bytes (8 to 16 compared
+ * by two words), rows of unknown outcome or with no exposures, waves
+ * changing within a participant, chunks of 1 to 64 rows, states written
+ * between chunks, with and without the participants kept and with bands
+ * not tabled. Then a row that fails (a participant's count past 32
+ * bits) in the middle of a chunk: the same error and dose state. */
+static void test_add_rows(void **state)
+{
+    enum { S = 6000 };
+    static rows_session ss[S];
+    static cs_acc_row rows[S];
+    cs_rules r;
+    cs_error err = {0};
+    cs_buf b1, b2;
+    (void)state;
+    cs_buf_init(&b1, 0);
+    cs_buf_init(&b2, 0);
+    for (int variant = 0; variant < 4; variant++) {
+        cs_rules_default(&r);
+        if (variant == 2)           /* a cut that is not whole: no tables */
+            r.dose[CS_DOSE_FLUID].cut[1] = 199.5;
+        cs_acc_opts o = { &r, NULL, NULL, 1, variant != 3, 0, 0 };
+        cs_agg one, many;
+        int p = 0, wave = 0;
+        size_t len = 0;
+        for (int i = 0; i < S; i++) {
+            int mode = (i / 700) % 3;   /* grouped, interleaved, by twos */
+            if (mode == 0 ? next() % 20 == 0
+                : mode == 1 ? 1 : i % 2 == 0) {
+                p = mode == 0 ? p + 1 : (int)(next() % 40);
+                /* ids of 8 to 16 bytes, differing only in their first
+                 * or their last 8 */
+                len = variant == 1 ? 8 + (size_t)(p % 9) : 0;
+                wave = (int)(next() % 35);
+            }
+            if (next() % 9 == 0)
+                wave = (int)(next() % 35);
+            rows_make(&ss[i], p, len, variant == 1 && p % 2, wave);
+            rows[i] = ss[i].row;
+        }
+        assert_int_equal(cs_agg_open(&one, &o, &err), 0);
+        assert_int_equal(cs_agg_open(&many, &o, &err), 0);
+        assert_int_equal(!!many.dose.people, variant != 3);
+        for (int i = 0; i < S;) {
+            int k = 1 + (int)(next() % 64);
+            if (k > S - i)
+                k = S - i;
+            for (int j = i; j < i + k; j++) {
+                cs_acc_row row = ss[j].row;
+                assert_int_equal(cs_agg_add_row(&one, &row, &err), 0);
+            }
+            assert_int_equal(cs_agg_add_rows(&many, &rows[i], (size_t)k,
+                                             &err), 0);
+            i += k;
+            if (next() % 25 == 0) {  /* written half way: settles */
+                cs_buf_reset(&b1);
+                cs_buf_reset(&b2);
+                assert_int_equal(cs_dose_write(&one.dose, &b1), 0);
+                assert_int_equal(cs_dose_write(&many.dose, &b2), 0);
+                assert_int_equal(b1.len, b2.len);
+                assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+            }
+        }
+        rows_state(&one, &b1);
+        rows_state(&many, &b2);
+        assert_true(one.dose.e[CS_DOSE_RPE].missing > 0);
+        assert_true(one.dose.e[CS_DOSE_RPE].below > 0);
+        assert_true(cs_dose_participants(&one.dose) > 40 || variant == 3);
+        assert_int_equal(b1.len, b2.len);
+        assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+        cs_agg_dispose(&one);
+        cs_agg_dispose(&many);
+    }
+
+    /* P1 has 2^32 - 1 sessions in intensity's first band, read from a
+     * state; two more rows of it go in that band, then P2's row settles
+     * P1: its count overflows. Rows before and after are others'. */
+    cs_rules_default(&r);
+    cs_acc_opts o = { &r, NULL, NULL, 1, 1, 0, 0 };
+    static const char *const ids[] = { "P0", "P0", "P1", "P1", "P2", "P3" };
+    rows_session fs[6];
+    cs_acc_row frows[6];
+    cs_agg g[3];
+    cs_error e[3] = { {0}, {0}, {0} };
+    const cs_acc_kind *kind = cs_acc_registry[cs_acc_find(str("dose"))];
+    char why[200];
+    size_t added = 0;
+    for (int k = 0; k < 6; k++) {
+        rows_make(&fs[k], 0, 0, 0, 1);
+        fs[k].row.participant = str(ids[k]);
+        fs[k].row.outcome = 1;
+        fs[k].row.more = &fs[k].more;
+        fs[k].more.dose[CS_DOSE_RPE] = 2;
+        frows[k] = fs[k].row;
+    }
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cs_agg_open(&g[k], &o, &err), 0);
+        assert_int_equal(cs_dose_read_line(&g[k].dose, str("dp"),
+                                           str(":P1 1.1:4294967294:0"),
+                                           why, sizeof why), 0);
+    }
+    while (added < 6) {
+        cs_acc_row row = fs[added].row;
+        if (cs_agg_add_row(&g[0], &row, &e[0]) < 0)
+            break;
+        added++;
+    }
+    assert_int_equal(added, 4);
+    assert_int_equal(cs_agg_add_rows(&g[1], frows, 6, &e[1]), CS_EDATA);
+    assert_int_equal(kind->add_rows(&g[2], frows, 6, &e[2]), 4);
+    assert_string_equal(e[0].msg, e[2].msg);
+    assert_int_equal(e[0].code, CS_EDATA);
+    assert_int_equal(e[1].code, CS_EDATA);
+    assert_string_equal(e[0].msg, e[1].msg);
+    assert_non_null(strstr(e[1].msg, "\"P1\""));
+    cs_buf_reset(&b1);
+    cs_buf_reset(&b2);
+    assert_int_equal(cs_dose_write(&g[0].dose, &b1), 0);
+    assert_int_equal(cs_dose_write(&g[1].dose, &b2), 0);
+    assert_int_equal(b1.len, b2.len);
+    assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+    for (int k = 0; k < 3; k++)
+        cs_agg_dispose(&g[k]);
+    cs_buf_dispose(&b1);
+    cs_buf_dispose(&b2);
+}
+
 /* The band of v among c's cuts counted one by one, as the rules define
  * it: the number of bounds v reaches, -1 below the first, -2 NaN. */
 static int band_recount(const cs_dose_cuts *c, double v)
@@ -1655,6 +1888,8 @@ int main(void)
         cmocka_unit_test(test_banded_quick),
         cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
+        cmocka_unit_test(test_add_rows),
+        cmocka_unit_test(test_banded_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
