@@ -283,21 +283,29 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
  * encoding runs as bsr, which counts the other way. */
 #define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"
 
+/* The quote, LF and CR by their low four bits ('"' 0x22, LF 0x0a, CR
+ * 0x0d), in each 16-byte lane: a byte is one of them just when the entry
+ * its low bits pick is the byte itself (a byte from 0x80 up picks 0). */
+static const char specials_by_low[16] = {
+    -1, -1, '"', -1, -1, -1, -1, -1, -1, -1, '\n', -1, -1, '\r', -1, -1
+};
+
 __attribute__((target(AVX512_TARGET)))
 static void scan_avx512(uint64_t *idx, const char *p, size_t n)
 {
-    const __m512i comma = _mm512_set1_epi8(','), quote = _mm512_set1_epi8('"');
-    const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r');
-    const __m512i low = _mm512_set1_epi8(0x20), high = _mm512_set1_epi8(0x7e);
+    const __m512i comma = _mm512_set1_epi8(',');
+    const __m512i lut = _mm512_broadcast_i32x4(
+        _mm_loadu_si128((const __m128i *)(const void *)specials_by_low));
+    /* x + 1 below 0x21 as a signed byte: 0x00-0x1f, and 0x7f and up,
+     * which wrap to the negative bytes and 0 */
+    const __m512i one = _mm512_set1_epi8(1), odd = _mm512_set1_epi8(0x21);
     size_t b = 0;
 
     for (; n - b >= 64; b += 64, idx += 3) {
         __m512i v = _mm512_loadu_si512((const void *)(p + b));
         idx[0] = _mm512_cmpeq_epi8_mask(v, comma);
-        idx[1] = _mm512_cmpeq_epi8_mask(v, quote) |
-                 _mm512_cmpeq_epi8_mask(v, lf) | _mm512_cmpeq_epi8_mask(v, cr);
-        idx[2] = _mm512_cmplt_epu8_mask(v, low) |
-                 _mm512_cmpgt_epu8_mask(v, high);
+        idx[1] = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(lut, v), v);
+        idx[2] = _mm512_cmplt_epi8_mask(_mm512_add_epi8(v, one), odd);
     }
     if (b < n)
         scan_scalar(idx, p + b, n - b);
