@@ -1489,7 +1489,7 @@ static inline int next_short_wide(cs_reader *r, const cs_record **out)
     const __m512i one = _mm512_set1_epi64(1);
     size_t pos = r->pos, blk = pos / 64, tl;
     unsigned sh = (unsigned)(pos % 64), e, n0, n;
-    const uint64_t *ix = r->idx + 3 * blk;
+    const uint64_t *ix;
     uint64_t o0, o1, c0, c1, x0, x1, end0, end1, odd;
     const char *start = r->buf + pos, *p;
     cs_str *f = r->fields;
@@ -1498,6 +1498,7 @@ static inline int next_short_wide(cs_reader *r, const cs_record **out)
     if (r->in_csv || !r->bom_checked || r->fcap < 16 ||
         pos < r->ix_from || 64 * (blk + 3) > r->ix_end)
         return 0;
+    ix = r->idx + 3 * blk;
     o0 = window(ix[1], ix[4], sh);
     o1 = window(ix[4], ix[7], sh);
     c0 = window(ix[0], ix[3], sh);
