@@ -283,21 +283,29 @@ static void scan_avx2(uint64_t *idx, const char *p, size_t n)
  * encoding runs as bsr, which counts the other way. */
 #define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt"
 
+/* The quote, LF and CR by their low four bits ('"' 0x22, LF 0x0a, CR
+ * 0x0d), in each 16-byte lane: a byte is one of them just when the entry
+ * its low bits pick is the byte itself (a byte from 0x80 up picks 0). */
+static const char specials_by_low[16] = {
+    -1, -1, '"', -1, -1, -1, -1, -1, -1, -1, '\n', -1, -1, '\r', -1, -1
+};
+
 __attribute__((target(AVX512_TARGET)))
 static void scan_avx512(uint64_t *idx, const char *p, size_t n)
 {
-    const __m512i comma = _mm512_set1_epi8(','), quote = _mm512_set1_epi8('"');
-    const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r');
-    const __m512i low = _mm512_set1_epi8(0x20), high = _mm512_set1_epi8(0x7e);
+    const __m512i comma = _mm512_set1_epi8(',');
+    const __m512i lut = _mm512_broadcast_i32x4(
+        _mm_loadu_si128((const __m128i *)(const void *)specials_by_low));
+    /* x + 1 below 0x21 as a signed byte: 0x00-0x1f, and 0x7f and up,
+     * which wrap to the negative bytes and 0 */
+    const __m512i one = _mm512_set1_epi8(1), odd = _mm512_set1_epi8(0x21);
     size_t b = 0;
 
     for (; n - b >= 64; b += 64, idx += 3) {
         __m512i v = _mm512_loadu_si512((const void *)(p + b));
         idx[0] = _mm512_cmpeq_epi8_mask(v, comma);
-        idx[1] = _mm512_cmpeq_epi8_mask(v, quote) |
-                 _mm512_cmpeq_epi8_mask(v, lf) | _mm512_cmpeq_epi8_mask(v, cr);
-        idx[2] = _mm512_cmplt_epu8_mask(v, low) |
-                 _mm512_cmpgt_epu8_mask(v, high);
+        idx[1] = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(lut, v), v);
+        idx[2] = _mm512_cmplt_epi8_mask(_mm512_add_epi8(v, one), odd);
     }
     if (b < n)
         scan_scalar(idx, p + b, n - b);
@@ -1446,11 +1454,132 @@ static int next_plain_narrow(cs_reader *r, const cs_record **out,
 }
 
 #ifdef CS_SCAN_AVX512
+/* Bits sh to sh + 63 of the index words a, b (one block's and the next
+ * one's), as one word; sh may be 0. */
+static inline uint64_t window(uint64_t a, uint64_t b, unsigned sh)
+{
+    return a >> sh | (b << 1) << (63 - sh);
+}
+
+/* next_plain for a line of under 128 bytes and at most 16 fields with
+ * its three blocks' index at hand: the line's 128 bits of each mask are
+ * read at once, its field ends (the commas before the line end, and the
+ * line end) packed into bytes by two compresses, the second half's put
+ * after the first's by an expand, and its fields laid out as two groups
+ * of eight cs_str, with no branch on where the blocks' edges fall or how
+ * many fields lie before one (which changes from line to line). Anything
+ * else, an empty line included, returns 0 having changed nothing but
+ * the field slots' contents; next_plain reads it. */
+__attribute__((target(AVX512_TARGET)))
+static inline int next_short_wide(cs_reader *r, const cs_record **out)
+{
+    static const unsigned char iota[128] = {
+         0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15,
+        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+        48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+        64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
+        80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95,
+        96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
+        110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122,
+        123, 124, 125, 126, 127
+    };
+    const __m512i lo = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i hi = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    const __m512i one = _mm512_set1_epi64(1);
+    size_t pos = r->pos, blk = pos / 64, tl;
+    unsigned sh = (unsigned)(pos % 64), e, n0, n;
+    const uint64_t *ix;
+    uint64_t o0, o1, c0, c1, x0, x1, end0, end1, odd;
+    const char *start = r->buf + pos, *p;
+    cs_str *f = r->fields;
+    __m512i pos8, base, q0, q1, n0v, n1v, st0, st1, len0, len1;
+
+    if (r->in_csv || !r->bom_checked || r->fcap < 16 ||
+        pos < r->ix_from || 64 * (blk + 3) > r->ix_end)
+        return 0;
+    ix = r->idx + 3 * blk;
+    o0 = window(ix[1], ix[4], sh);
+    o1 = window(ix[4], ix[7], sh);
+    c0 = window(ix[0], ix[3], sh);
+    c1 = window(ix[3], ix[6], sh);
+    x0 = window(ix[2], ix[5], sh);
+    x1 = window(ix[5], ix[8], sh);
+    /* The field ends: the commas before the line's end, and its end. */
+    if (o0) {
+        e = ctz64(o0);
+        end0 = (c0 & ((o0 & -o0) - 1)) | (o0 & -o0);
+        end1 = 0;
+        odd = x0 & ((o0 & -o0) - 1);
+    } else if (o1) {
+        e = 64 + ctz64(o1);
+        end0 = c0;
+        end1 = (c1 & ((o1 & -o1) - 1)) | (o1 & -o1);
+        odd = x0 | (x1 & ((o1 & -o1) - 1));
+    } else {
+        return 0;
+    }
+    p = start + e;
+    n0 = (unsigned)_mm_popcnt_u64(end0);
+    n = n0 + (unsigned)_mm_popcnt_u64(end1);
+    if (e == 0 || *p == '"' || n > 16)
+        return 0;
+    if (*p == '\r') {
+        if ((size_t)(p - r->buf) + 1 == r->len)
+            return 0;  /* maybe CR LF split across reads */
+        tl = p[1] == '\n' ? 2 : 1;
+    } else {
+        tl = 1;
+    }
+
+    /* The ends' offsets in the line, one a byte: the first half's, then
+     * the second's from byte n0 on. */
+    pos8 = _mm512_mask_expand_epi8(
+        _mm512_maskz_compress_epi8(end0,
+                                   _mm512_loadu_si512((const void *)iota)),
+        ~(uint64_t)0 << n0,
+        _mm512_maskz_compress_epi8(end1,
+                                   _mm512_loadu_si512((const void *)(iota + 64))));
+    base = _mm512_set1_epi64((long long)(uintptr_t)start);
+    q0 = _mm512_add_epi64(base, _mm512_cvtepu8_epi64(_mm512_castsi512_si128(pos8)));
+    q1 = _mm512_add_epi64(base, _mm512_cvtepu8_epi64(
+        _mm512_castsi512_si128(_mm512_alignr_epi64(pos8, pos8, 1))));
+    n0v = _mm512_add_epi64(q0, one);
+    n1v = _mm512_add_epi64(q1, one);
+    /* Each field starts one past the end before it, the first at the
+     * line's start. */
+    st0 = _mm512_alignr_epi64(n0v, base, 7);
+    st1 = _mm512_alignr_epi64(n1v, n0v, 7);
+    len0 = _mm512_sub_epi64(q0, st0);
+    len1 = _mm512_sub_epi64(q1, st1);
+    _mm512_storeu_si512((void *)f, _mm512_permutex2var_epi64(st0, lo, len0));
+    _mm512_storeu_si512((void *)(f + 4), _mm512_permutex2var_epi64(st0, hi, len0));
+    if (n > 8) {
+        _mm512_storeu_si512((void *)(f + 8),
+                            _mm512_permutex2var_epi64(st1, lo, len1));
+        _mm512_storeu_si512((void *)(f + 12),
+                            _mm512_permutex2var_epi64(st1, hi, len1));
+    }
+    r->line++;
+    r->pos = pos + e + tl;
+    r->rec.lf_end = *p == '\n';   /* else a CR, alone or before LF */
+    r->rec.printable = !odd;
+    r->nfields = n;
+    r->rec.raw = (cs_str){ start, e };
+    r->rec.line = r->rec.end_line = r->line;
+    r->records++;
+    r->rec.fields = r->fields;
+    r->rec.nfields = n;
+    r->rec.index = r->records;
+    *out = &r->rec;
+    return 1;
+}
+
 __attribute__((target(AVX512_TARGET)))
 static int next_plain_wide(cs_reader *r, const cs_record **out,
                            cs_error *err)
 {
-    if (next_plain(r, out, put_fields_wide))
+    if (next_short_wide(r, out) || next_plain(r, out, put_fields_wide))
         return 1;
     return next_slow(r, out, err);
 }
