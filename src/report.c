@@ -248,33 +248,52 @@ static void fit_patterns(const cs_agg *a, size_t p, double level,
     free(y);
 }
 
+/* The robust factor measures: one walk over every participant. */
+static void *cluster_factor_walk(void *arg)
+{
+    cs_report *r = arg;
+
+    cs_clu_factor_stats_all(r->cf, r->a->clu, r->o->level);
+    return NULL;
+}
+
 /* The robust factor measures and the models' robust intervals, beside
  * the reports: walks over every participant that read the
  * per-participant sums alone. The models are fitted here again, from
  * the same pattern tables to the same bits as "logistic"'s report fits
- * them, so that this thread waits for nothing. */
+ * them, so that this thread waits for nothing. The factor measures' walk
+ * and the models' are independent (each writes its own part of r), so
+ * with threads the first runs on a thread of its own: after the last
+ * row they are the longest part of the tail, and one after the other
+ * they kept a core waiting. */
 void cs__report_cluster_factors(cs_report *r)
 {
     const cs_agg *a = r->a;
     size_t p = model_width(a);
     cs_logit_fit fit;
     cs_poisson_fit pois;
-    int fitted = 0, pois_fitted = 0;
+    int fitted = 0, pois_fitted = 0, apart;
     uint32_t notes = 0;
     uint64_t sessions = 0;
+    pthread_t th;
 
     if (!a->clu || !r->o->cluster)
         return;
-    cs_clu_factor_stats_all(r->cf, a->clu, r->o->level);
-    if (p > CS_LOGIT_MAXP)
-        return;
-    memset(&fit, 0, sizeof fit);
-    memset(&pois, 0, sizeof pois);
-    fit_patterns(a, p, r->o->level, &fit, &fitted, &notes, &sessions, &pois,
-                 &pois_fitted);
-    cs_clu_models_robust(fitted ? &r->logit_rb : NULL, &fit,
-                         pois_fitted ? &r->pois_rb : NULL, &pois, a->clu,
-                         model_row, &p, r->o->level);
+    apart = p <= CS_LOGIT_MAXP && cs_source_threads() > 1 &&
+            pthread_create(&th, NULL, cluster_factor_walk, r) == 0;
+    if (!apart)
+        cluster_factor_walk(r);
+    if (p <= CS_LOGIT_MAXP) {
+        memset(&fit, 0, sizeof fit);
+        memset(&pois, 0, sizeof pois);
+        fit_patterns(a, p, r->o->level, &fit, &fitted, &notes, &sessions,
+                     &pois, &pois_fitted);
+        cs_clu_models_robust(fitted ? &r->logit_rb : NULL, &fit,
+                             pois_fitted ? &r->pois_rb : NULL, &pois, a->clu,
+                             model_row, &p, r->o->level);
+    }
+    if (apart)
+        pthread_join(th, NULL);
 }
 
 /* Whether the robust intervals are part of the report (computed beside
