@@ -247,8 +247,6 @@ static int room(cs_clu *c, size_t more, size_t skip)
     return 0;
 }
 
-/* Add n, y, mmin to participant i's entry key; -1 out of memory, -2 a
- * count overflows. */
 /* add_entry of a key participant i has no entry for yet. */
 __attribute__((noinline))
 static int new_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
@@ -286,8 +284,9 @@ static int new_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
     return 0;
 }
 
-/* The key's entry of participant i, found (the usual case, with no call
- * and no registers saved) or made. */
+/* Add n, y, mmin to participant i's entry key, found (the usual case,
+ * with no call and no registers saved) or made; -1 out of memory, -2 a
+ * count overflows. */
 static inline int add_entry(cs_clu *c, size_t i, uint64_t key, uint64_t n,
                             uint64_t y, uint64_t mmin)
 {

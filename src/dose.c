@@ -964,6 +964,22 @@ add_run(cs_dose *d, const double v[CS_DOSE_N], uint64_t y, uint64_t mmin)
     }
 }
 
+/* The exposures before the runs (RUN_FIRST) of a tabled d: four by their
+ * tables and the heat index by its cuts, as add_session and rows_tabled
+ * both add a session. */
+_Static_assert(RUN_FIRST == 5 && CS_DOSE_HEAT == 1,
+               "add_first_tabled tables four exposures, the heat index not");
+static inline __attribute__((always_inline)) void
+add_first_tabled(cs_dose *d, const double v[CS_DOSE_N], uint64_t y,
+                 uint64_t mmin)
+{
+    add_tabled(&d->e[0], v[0], y, mmin);
+    add_exposure(&d->e[1], v[1], y, mmin, 0);
+    add_tabled(&d->e[2], v[2], y, mmin);
+    add_tabled(&d->e[3], v[3], y, mmin);
+    add_tabled(&d->e[4], v[4], y, mmin);
+}
+
 /* cs_dose_add, inline in it and in the accumulator's add (dose_add),
  * which calls it for every session: one call and one saving of the
  * registers a session rather than two. */
@@ -987,14 +1003,8 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     int last = t ? RUN_FIRST : CS_DOSE_N;
     if (t)
         add_run(d, v, (uint64_t)outcome, mmin);
-    _Static_assert(RUN_FIRST == 5 && CS_DOSE_HEAT == 1,
-                   "add_session tables four exposures, the heat index not");
     if (__builtin_expect(d->tabled, 1)) {
-        add_tabled(&d->e[0], v[0], (uint64_t)outcome, mmin);
-        add_exposure(&d->e[1], v[1], (uint64_t)outcome, mmin, 0);
-        add_tabled(&d->e[2], v[2], (uint64_t)outcome, mmin);
-        add_tabled(&d->e[3], v[3], (uint64_t)outcome, mmin);
-        add_tabled(&d->e[4], v[4], (uint64_t)outcome, mmin);
+        add_first_tabled(d, v, (uint64_t)outcome, mmin);
         for (int e = RUN_FIRST; e < last; e++)
             add_exposure(&d->e[e], v[e], (uint64_t)outcome, mmin, 1);
         return CS_OK;
@@ -1742,11 +1752,7 @@ static size_t rows_tabled(cs_dose *d, const cs_acc_row *r, size_t n,
             cur_key_of(&cur, t);
         }
         add_run(d, v, y, mmin);
-        add_tabled(&d->e[0], v[0], y, mmin);
-        add_exposure(&d->e[1], v[1], y, mmin, 0);
-        add_tabled(&d->e[2], v[2], y, mmin);
-        add_tabled(&d->e[3], v[3], y, mmin);
-        add_tabled(&d->e[4], v[4], y, mmin);
+        add_first_tabled(d, v, y, mmin);
     }
     return n;
 }
