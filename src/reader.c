@@ -1500,22 +1500,23 @@ static inline int next_short_wide(cs_reader *r, const cs_record **out)
         return 0;
     ix = r->idx + 3 * blk;
     o0 = window(ix[1], ix[4], sh);
-    o1 = window(ix[4], ix[7], sh);
-    c0 = window(ix[0], ix[3], sh);
-    c1 = window(ix[3], ix[6], sh);
-    x0 = window(ix[2], ix[5], sh);
-    x1 = window(ix[5], ix[8], sh);
-    /* The field ends: the commas before the line's end, and its end. */
+    /* The field ends: the commas before the line's end, and its end. A
+     * longer line (the chain's joined and tagged rows) is passed on
+     * having read only its quote and line-end words. */
     if (o0) {
         e = ctz64(o0);
+        c0 = window(ix[0], ix[3], sh);
+        x0 = window(ix[2], ix[5], sh);
         end0 = (c0 & ((o0 & -o0) - 1)) | (o0 & -o0);
         end1 = 0;
         odd = x0 & ((o0 & -o0) - 1);
-    } else if (o1) {
+    } else if ((o1 = window(ix[4], ix[7], sh)) != 0) {
         e = 64 + ctz64(o1);
-        end0 = c0;
+        c1 = window(ix[3], ix[6], sh);
+        x1 = window(ix[5], ix[8], sh);
+        end0 = window(ix[0], ix[3], sh);
         end1 = (c1 & ((o1 & -o1) - 1)) | (o1 & -o1);
-        odd = x0 | (x1 & ((o1 & -o1) - 1));
+        odd = window(ix[2], ix[5], sh) | (x1 & ((o1 & -o1) - 1));
     } else {
         return 0;
     }
