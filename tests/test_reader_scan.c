@@ -102,9 +102,12 @@ static void dump(struct text *t, const cs_record *rec)
 }
 
 /* Read input with the scan forced and the source's buffer at buf; the
- * dump goes to got (reset). Checks that the reader took that scan. */
-static void read_scan(const char *scan, size_t buf, const char *in,
-                      size_t n, int keep_empty, struct text *got)
+ * dump goes to got (reset), with flags each record's flags after it
+ * ("p" printable, "l" ended by LF). Checks that the reader took that
+ * scan. */
+static void read_scan_flags(const char *scan, size_t buf, const char *in,
+                            size_t n, int keep_empty, int flags,
+                            struct text *got)
 {
     cs_source_opts so = { threads, buf }, back = { 2, 128 * 1024 };
     cs_read_opts ro = { 0 };
@@ -121,13 +124,23 @@ static void read_scan(const char *scan, size_t buf, const char *in,
     assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, &ro, &err),
                      CS_OK);
     assert_string_equal(cs__reader_scan(r), scan);
-    while ((rc = cs_reader_next(r, &rec, &err)) > 0)
+    while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
         dump(got, rec);
+        if (flags)
+            putf(got, "%s%s", rec->printable ? "p" : "",
+                 rec->lf_end ? "l" : "");
+    }
     if (rc < 0)
         putf(got, "!%d@%lu:%lu %s", err.code, err.line, err.col, err.msg);
     cs_reader_free(r);
     cs_source_set_defaults(&back);
     unsetenv("CRAMPSTAT_SCAN");
+}
+
+static void read_scan(const char *scan, size_t buf, const char *in,
+                      size_t n, int keep_empty, struct text *got)
+{
+    read_scan_flags(scan, buf, in, n, keep_empty, 0, got);
 }
 
 /* Every scan the CPU has, with every buffer, gives want. */
@@ -562,34 +575,6 @@ static void test_printable_offsets(void **state)
     free(in.p);
 }
 
-/* Read in with the scan forced and the source's buffer at buf: each
- * record's dump with its flags, "p" printable and "l" ended by LF. */
-static void read_flags(const char *scan, size_t buf, const char *in,
-                       size_t n, struct text *got)
-{
-    cs_source_opts so = { threads, buf }, back = { 2, 128 * 1024 };
-    cs_error err = { 0 };
-    cs_reader *r = NULL;
-    const cs_record *rec;
-    int rc;
-
-    got->len = 0;
-    put(got, "", 0);
-    assert_int_equal(setenv("CRAMPSTAT_SCAN", scan, 1), 0);
-    cs_source_set_defaults(&so);
-    assert_int_equal(cs_reader_open_mem(&r, "t.csv", in, n, NULL, &err),
-                     CS_OK);
-    while ((rc = cs_reader_next(r, &rec, &err)) > 0) {
-        dump(got, rec);
-        putf(got, "%s%s", rec->printable ? "p" : "", rec->lf_end ? "l" : "");
-    }
-    if (rc < 0)
-        putf(got, "!%d@%lu:%lu %s", err.code, err.line, err.col, err.msg);
-    cs_reader_free(r);
-    cs_source_set_defaults(&back);
-    unsetenv("CRAMPSTAT_SCAN");
-}
-
 /* Random runs of lines of 1 to 140 bytes, most with 10 to 17 fields,
  * some with an unprintable byte, a CR, an empty line or a quote, so that
  * lines start at every offset of a block and their field ends and odd
@@ -622,8 +607,8 @@ static void test_short_lines(void **state)
                 puts_(&in, "\n");
         }
         for (size_t k = 0, sc, b; next_read(&k, &sc, &b);) {
-            read_flags(scans[sc], bufs[b], in.p, in.len, &got);
-            read_flags("scalar", bufs[b], in.p, in.len, &want);
+            read_scan_flags(scans[sc], bufs[b], in.p, in.len, 0, 1, &got);
+            read_scan_flags("scalar", bufs[b], in.p, in.len, 0, 1, &want);
             if (strcmp(got.p, want.p) != 0) {
                 print_message("case %d, scan %s, buffer %zu, threads %d\n",
                               c, scans[sc], bufs[b], threads);
