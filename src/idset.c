@@ -53,6 +53,19 @@ typedef struct family {
     char prefix[PREFIX_MAX];
 } family;
 
+/* The families are found through a table of FAM_SLOTS slots (a quarter
+ * full at most), each the family's index + 1 and a signature of its text
+ * and digit count: a lookup compares texts only where signatures agree.
+ * Ids such as UUIDs end in digits after a text of their own, so every id
+ * is a family of its own: a lookup of one that is not there must cost a
+ * probe, not a comparison with every family kept. */
+#define FAM_SLOTS (4 * FAMILIES)
+
+typedef struct fslot {
+    uint32_t sig;
+    uint32_t fam;             /* index + 1; 0 empty */
+} fslot;
+
 typedef struct block { uint64_t w[BLOCK_BITS / 64]; } block;
 
 typedef struct bslot {
@@ -65,6 +78,7 @@ struct cs_idset {
     part p[PARTS];
     family *fam;
     size_t nfam;
+    fslot *ft;                /* FAM_SLOTS of them, made with fam */
     bslot *bt;                /* block table, open addressing */
     size_t bcap;
     block *blocks;
@@ -253,13 +267,57 @@ static inline int is_family(const family *f, const char *p, size_t plen,
            cs_bytes_eq(f->prefix, p, plen);
 }
 
+/* A signature of a family: its text's length, its digit count, and its
+ * text's first and last (up to) 8 bytes. */
+static inline uint32_t family_sig(const char *p, size_t plen, unsigned digits)
+{
+    uint64_t lo = 0, hi = 0;
+
+    if (plen >= 8) {
+        lo = cs__word_at(p);
+        hi = cs__word_at(p + plen - 8);
+    } else {
+        memcpy(&lo, p, plen);
+    }
+    return (uint32_t)(mix(lo ^ mix(hi ^ (plen << 8 | digits))) >> 32);
+}
+
+static inline size_t fhome(uint32_t sig)
+{
+    return sig & (FAM_SLOTS - 1);
+}
+
 static long find_family(const cs_idset *s, const char *p, size_t plen,
                         unsigned digits)
 {
-    for (size_t f = 0; f < s->nfam; f++)
-        if (is_family(&s->fam[f], p, plen, digits))
-            return (long)f;
+    uint32_t sig;
+    size_t i;
+
+    if (!s->nfam)
+        return -1;
+    sig = family_sig(p, plen, digits);
+    for (i = fhome(sig); s->ft[i].fam; i = (i + 1) & (FAM_SLOTS - 1))
+        if (s->ft[i].sig == sig &&
+            is_family(&s->fam[s->ft[i].fam - 1], p, plen, digits))
+            return (long)s->ft[i].fam - 1;
     return -1;
+}
+
+/* Keep a new family (there is room: nfam < FAMILIES); its index. */
+static long new_family(cs_idset *s, const char *p, size_t plen,
+                       unsigned digits)
+{
+    uint32_t sig = family_sig(p, plen, digits);
+    size_t i;
+    long f = (long)s->nfam++;
+
+    s->fam[f].plen = (unsigned char)plen;
+    s->fam[f].digits = (unsigned char)digits;
+    memcpy(s->fam[f].prefix, p, plen);
+    for (i = fhome(sig); s->ft[i].fam; i = (i + 1) & (FAM_SLOTS - 1))
+        ;
+    s->ft[i] = (fslot){ sig, (uint32_t)f + 1 };
+    return f;
 }
 
 static inline size_t bhome(uint64_t key, size_t cap)
@@ -359,10 +417,9 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
             return 2;
         if (!s->fam && !(s->fam = malloc(FAMILIES * sizeof *s->fam)))
             return CS_ENOMEM;
-        f = (long)s->nfam++;
-        s->fam[f].plen = (unsigned char)plen;
-        s->fam[f].digits = (unsigned char)digits;
-        memcpy(s->fam[f].prefix, id.ptr, plen);
+        if (!s->ft && !(s->ft = calloc(FAM_SLOTS, sizeof *s->ft)))
+            return CS_ENOMEM;
+        f = new_family(s, id.ptr, plen, digits);
     }
     key = ((uint64_t)f << 48 | num / BLOCK_BITS) + 1;
     if (key == s->last_key && s->last) {
@@ -389,11 +446,34 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
     return 1;
 }
 
-/* The fingerprint of an id that is not kept in a block. */
+/* The fingerprint of an id that is not kept in a block: cs_hash64 of it
+ * with two seeds, both in one pass, so that the two chains of multiplies
+ * overlap rather than wait on each other. */
+#define SEED_A 0x243f6a8885a308d3ULL
+#define SEED_B 0x13198a2e03707344ULL
 static void fingerprint(cs_str id, uint64_t *a, uint64_t *b)
 {
-    *a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL);
-    *b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
+    const unsigned char *p = (const unsigned char *)id.ptr;
+    size_t n = id.len;
+    uint64_t ha = SEED_A ^ (n * 0x9e3779b97f4a7c15ULL),
+             hb = SEED_B ^ (n * 0x9e3779b97f4a7c15ULL);
+
+    while (n >= 8) {
+        uint64_t w = rd64(p);
+        ha = mix(ha ^ w) + 0x9e3779b97f4a7c15ULL;
+        hb = mix(hb ^ w) + 0x9e3779b97f4a7c15ULL;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t t = 0;
+        memcpy(&t, p, n);
+        t ^= (uint64_t)n << 56;
+        ha = mix(ha ^ t) + 0x9e3779b97f4a7c15ULL;
+        hb = mix(hb ^ t) + 0x9e3779b97f4a7c15ULL;
+    }
+    *a = mix(ha);
+    *b = mix(hb);
     if (!(*a | *b))
         *b = 1;  /* keep the empty marker free */
 }
@@ -406,9 +486,13 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
     unsigned digits = 0;
     uint64_t num = 0;
 
-    if (numbered(id, &plen, &digits, &num)) {
+    if (numbered(id, &plen, &digits, &num) &&
+        ((!s->frozen && s->nfam < FAMILIES) ||
+         find_family(s, id.ptr, plen, digits) >= 0)) {
         /* Decided when added: its block is usually in cache. The split
-         * travels in a and b, which a numbered id does not use. */
+         * travels in a and b, which a numbered id does not use. An id
+         * whose family is not kept and can no longer be made goes to
+         * the fingerprints when added: it is prepared as one. */
         v.id = id.ptr;
         v.len = id.len;
         v.a = num;
@@ -571,7 +655,8 @@ size_t cs_idset_bytes(const cs_idset *s)
     for (int i = 0; i < PARTS; i++)
         b += s->p[i].cap * sizeof(slot);
     return b + s->bcap * sizeof(bslot) + s->blocks_cap * sizeof(block) +
-           (s->fam ? FAMILIES * sizeof(family) : 0);
+           (s->fam ? FAMILIES * sizeof(family) : 0) +
+           (s->ft ? FAM_SLOTS * sizeof(fslot) : 0);
 }
 
 void cs_idset_free(cs_idset *s)
@@ -582,6 +667,7 @@ void cs_idset_free(cs_idset *s)
         if (s->p[i].t)
             table_free(s->p[i].t, s->p[i].cap, s->p[i].mapped);
     free(s->fam);
+    free(s->ft);
     free(s->bt);
     free(s->blocks);
     free(s);

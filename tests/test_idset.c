@@ -183,6 +183,37 @@ static uint64_t rnd(uint64_t *x)
     return *x;
 }
 
+/* A numbered id's family as the tests split it: its text before the
+ * trailing digits, and their count. */
+typedef struct family_ref {
+    size_t len, digits;
+    char text[80];
+} family_ref;
+
+static int family_seen(const family_ref *f, size_t n, const char *id,
+                       size_t len, size_t digits)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i].len == len && f[i].digits == digits &&
+            memcmp(f[i].text, id, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* An id prepared as a fingerprint carries cs_hash64 of its bytes with
+ * the set's two seeds (the set hashes both in one pass). */
+static void expect_fingerprint(cs_idfp fp, cs_str id)
+{
+    uint64_t a = cs_hash64(id.ptr, id.len, 0x243f6a8885a308d3ULL),
+             b = cs_hash64(id.ptr, id.len, 0x13198a2e03707344ULL);
+    if (!(a | b))
+        b = 1;
+    if (fp.id || fp.a != a || fp.b != b)
+        fail_msg("id %.*s: prepared as %llx %llx, not its fingerprint",
+                 (int)id.len, id.ptr, (unsigned long long)fp.a,
+                 (unsigned long long)fp.b);
+}
+
 /* Numbered ids of many shapes, in sequence, scattered and repeated, with
  * the near misses that must stay apart ("S1", "S01", "S001"; 17 and 18
  * digits; a text of 64 and 65 bytes), against the reference. The
@@ -198,6 +229,10 @@ static void test_idset_numbered(void **state)
     };
     ref_node **ref = calloc(REF_BUCKETS, sizeof *ref);
     cs_idset *s = NULL;
+    /* the (text, digit count) pairs prepared as numbered so far: the
+     * set keeps 256 families at most */
+    static family_ref fams[256];
+    size_t nfam = 0;
     uint64_t x = 88172645463325252ULL;
     unsigned long next = 0, same = 0;
     char b[160];
@@ -240,8 +275,24 @@ static void test_idset_numbered(void **state)
                 ref_num += (uint64_t)(id.ptr[at] - '0') * scale;
                 scale *= 10;
             }
-            if (at < id.len && at <= 64) {
-                if (!fp.id || fp.a != ref_num ||
+            if (at < id.len && at <= 64 && !fp.id) {
+                /* Prepared as a fingerprint: only an id of a family the
+                 * set never kept (it makes none once frozen), and the
+                 * fingerprint is the id's. */
+                if (family_seen(fams, nfam, id.ptr, at, id.len - at))
+                    fail_msg("id %.*s: its family was kept, yet it was "
+                             "prepared as a fingerprint", (int)id.len,
+                             id.ptr);
+                expect_fingerprint(fp, id);
+            } else if (at < id.len && at <= 64) {
+                if (!family_seen(fams, nfam, id.ptr, at, id.len - at)) {
+                    assert_true(nfam < NELEM(fams));
+                    fams[nfam].len = at;
+                    fams[nfam].digits = id.len - at;
+                    memcpy(fams[nfam].text, id.ptr, at);
+                    nfam++;
+                }
+                if (fp.a != ref_num ||
                     fp.b != ((uint64_t)at | (uint64_t)(id.len - at) << 8))
                     fail_msg("id %.*s: prepared as %llu, split %llu; expected "
                              "%llu, %zu + %zu", (int)id.len, id.ptr,
@@ -250,6 +301,8 @@ static void test_idset_numbered(void **state)
                              (unsigned long long)ref_num, at, id.len - at);
             } else if (fp.id) {
                 fail_msg("id %.*s: prepared as numbered", (int)id.len, id.ptr);
+            } else {
+                expect_fingerprint(fp, id);
             }
             if (cs_idset_add_prepared(s, fp) != want)
                 fail_msg("id %.*s: expected %d", (int)id.len, id.ptr, want);
@@ -368,6 +421,65 @@ static void test_idset_runs(void **state)
  * one past it), each followed by its near misses of the same length
  * (the last eight bytes NULs, ':' after a 9) and then the next numbers,
  * against the reference. */
+/* UUIDs: hex text that often ends in digits, so each id splits into a
+ * text of its own and a number, a family of its own. The set keeps 256
+ * families; past them such ids go to the fingerprints, while the
+ * numbered run that started before them keeps its family. 200,000 UUIDs
+ * (a tenth of them again), and a run of "S" ids among them, in both ways
+ * of adding, against the reference. */
+static void test_idset_uuids(void **state)
+{
+    ref_node **ref = calloc(REF_BUCKETS, sizeof *ref);
+    cs_idset *s = NULL;
+    uint64_t x = 0x9e3779b97f4a7c15ULL, kept[64] = { 0 };
+    unsigned long same = 0, uuids = 0;
+    char b[64];
+    (void)state;
+
+    assert_non_null(ref);
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (long k = 0; k < 220000; k++) {
+        cs_str id;
+        int want, got;
+        if (k % 11 == 0) {
+            id = id_of(b, sizeof b, "S", 10000000 + k / 11);
+        } else {
+            uint64_t hi, lo;
+            if (k % 10 == 3 && uuids > 64) {
+                hi = kept[rnd(&x) % 64];    /* one seen before */
+                lo = hi * 0x2545f4914f6cdd1dULL;
+            } else {
+                hi = rnd(&x);
+                lo = hi * 0x2545f4914f6cdd1dULL;
+                kept[uuids++ % 64] = hi;
+            }
+            snprintf(b, sizeof b, "%08llx-%04llx-4%03llx-a%03llx-%012llx",
+                     (unsigned long long)(hi >> 32),
+                     (unsigned long long)(hi >> 16 & 0xffff),
+                     (unsigned long long)(hi & 0xfff),
+                     (unsigned long long)(lo >> 52),
+                     (unsigned long long)(lo & 0xffffffffffffULL));
+            id = (cs_str){ b, 36 };
+        }
+        want = ref_add(ref, id);
+        got = k % 2 ? cs_idset_add(s, id)
+                    : cs_idset_add_prepared(s, cs_idset_prepare(s, id));
+        if (got != want)
+            fail_msg("id %.*s (%ld): %d, expected %d", (int)id.len, id.ptr, k,
+                     got, want);
+        same += !want;
+    }
+    print_message("%lu repeats, %zu distinct\n", same, cs_idset_count(s));
+    assert_true(same > 10000);
+    assert_int_equal(cs_idset_count(s), 220000 - same);
+    /* The run's ids all again: present. */
+    for (long k = 0; k < 220000; k += 11)
+        assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "S",
+                                                10000000 + k / 11)), 0);
+    cs_idset_free(s);
+    ref_free(ref);
+}
+
 static void test_idset_run_ends(void **state)
 {
     static const char *const pre[] = { "S", "", "run-0", "P00001-" };
@@ -511,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_idset_interleaved),
         cmocka_unit_test(test_idset_numbered),
         cmocka_unit_test(test_idset_runs),
+        cmocka_unit_test(test_idset_uuids),
         cmocka_unit_test(test_idset_run_ends),
         cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),
