@@ -293,6 +293,82 @@ static void test_split_in_place(void **state)
     cs_reader_free(r);
 }
 
+/* Lines that quote whole fields, as R's write.csv and spreadsheets write
+ * them, are split without libcsv (split_quoted); the lines it leaves to
+ * libcsv sit among them. Each record as written out by hand, its raw text
+ * the line, and no record with a quote claims to be split in place. */
+static void test_quoted_lines(void **state)
+{
+    static const char in[] =
+        "h1,h2,h3\n"
+        "\"x\",\"y\",1\n"          /* quoted, then not */
+        "\"x,1\",\"\",2\n"         /* a comma inside; an empty one */
+        "\"a\"\"b\",c,3\n"         /* an escaped quote: libcsv */
+        "q,\"r\",\"\"\r\n"        /* unquoted first; CR LF */
+        "\"t\nu\",v,w\n"            /* over two lines: libcsv */
+        "\"a\",,\n"                  /* empty fields after a quoted one */
+        ",\"b\",\"c d\"\n"          /* an empty first field */
+        "\"last\",\"1\",\"2\"";       /* no line end */
+    static const char want[] =
+        "1-1:h1|h2|h3;2-2:x|y|1;3-3:x,1||2;4-4:a\"b|c|3;5-5:q|r|;"
+        "6-7:t^Ju|v|w;8-8:a||;9-9:|b|c d;10-10:last|1|2;";
+    static const char *const raw[] = {
+        "h1,h2,h3", "\"x\",\"y\",1", "\"x,1\",\"\",2", "\"a\"\"b\",c,3",
+        "q,\"r\",\"\"", "\"t\nu\",v,w", "\"a\",,", ",\"b\",\"c d\"",
+        "\"last\",\"1\",\"2\""
+    };
+    struct text got = {0};
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(cs_reader_open_mem(&r, "q.csv", in, sizeof in - 1,
+                                        NULL, &err), CS_OK);
+    put(&got, "", 0);
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        assert_true(n < sizeof raw / sizeof raw[0]);
+        dump_record(&got, rec);
+        assert_int_equal(rec->raw.len, strlen(raw[n]));
+        assert_memory_equal(rec->raw.ptr, raw[n], rec->raw.len);
+        assert_int_equal(rec->fields[0].ptr == rec->raw.ptr, n == 0);
+        n++;
+    }
+    assert_int_equal(err.code, CS_OK);
+    assert_int_equal(n, sizeof raw / sizeof raw[0]);
+    assert_string_equal(got.p, want);
+    cs_reader_free(r);
+    free(got.p);
+}
+
+/* A quote where split_quoted does not take the line: after a closing
+ * quote, before an opening one, inside an unquoted field. libcsv's error,
+ * at the line and field, as before. */
+static void test_quoted_malformed(void **state)
+{
+    static const struct { const char *in; unsigned long line, col; } c[] = {
+        { "a,b\n\"p\"x,q\n", 2, 1 },
+        { "a,b\n\"p\" ,q\n", 2, 1 },
+        { "a,b\nq,\"p\"x\n", 2, 2 },
+        { "a,b\nq,p\"x\"\n", 2, 2 },
+        { "a,b\n\"ok\",\"ok\"\nq, \"p\"\n", 3, 2 },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        struct text t = {0}, got = {0};
+        cs_error err = {0};
+        print_message("case %zu\n", i);
+        puts_(&t, c[i].in);
+        assert_int_equal(read_all(&t, 0, &got, &err), CS_EPARSE);
+        assert_int_equal(err.line, c[i].line);
+        assert_int_equal(err.col, c[i].col);
+        assert_non_null(strstr(err.msg, "malformed quoted field"));
+        free(t.p);
+        free(got.p);
+    }
+}
+
 /* ---- caps ---- */
 
 /* Fixed: both paths named the line after the offending one. */
@@ -1511,6 +1587,8 @@ int main(void)
         cmocka_unit_test(test_reader_cases),
         cmocka_unit_test(test_raw),
         cmocka_unit_test(test_split_in_place),
+        cmocka_unit_test(test_quoted_lines),
+        cmocka_unit_test(test_quoted_malformed),
         cmocka_unit_test(test_field_cap),
         cmocka_unit_test(test_field_cap_multiline),
         cmocka_unit_test(test_fields_cap),

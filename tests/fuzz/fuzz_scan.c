@@ -10,6 +10,8 @@
  *    the printable flag) and the same error (code, line, column,
  *    message), and a record flagged printable is split in place with
  *    every byte printable ASCII and no quote;
+ *  - a record split in place (fields[0].ptr == raw.ptr) has its fields
+ *    one after another in raw, one comma between each two;
  *  - with the reader's defaults, its records are those of libcsv parsing
  *    the whole input in one csv_parse with the reader's settings (strict,
  *    no trimming), and where the reader finds malformed CSV libcsv fails
@@ -197,6 +199,19 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
             for (size_t i = 0; i < rec->raw.len; i++)
                 assert((unsigned char)rec->raw.ptr[i] - 0x20u < 0x5fu &&
                        rec->raw.ptr[i] != '"');
+        }
+        /* Split in place (reader.h): the fields lie in raw one after
+         * another, one comma between each two; lines with quoted fields,
+         * split by the reader or by libcsv, never claim it. */
+        if (rec->nfields > 0 && rec->fields[0].ptr == rec->raw.ptr) {
+            const char *at = rec->raw.ptr;
+            for (size_t i = 0; i < rec->nfields; i++) {
+                assert(rec->fields[i].ptr == at);
+                at += rec->fields[i].len;
+                if (i + 1 < rec->nfields)
+                    assert(*at++ == ',');
+            }
+            assert(at == rec->raw.ptr + rec->raw.len);
         }
         keep_record(l, rec);
         for (size_t i = 0; i < rec->nfields; i++)
