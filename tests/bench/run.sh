@@ -3,6 +3,7 @@
 #   compare.sh  crampstat vs gzip -dc, mlr, datamash, DuckDB (hyperfine)
 #   paired.sh   the targets' ratios to gzip -dc, each within one round
 #   memory.sh   peak RSS as sessions grow (1M..20M)
+#   shapes.sh   analyze on UUID session ids, quoted fields, CR LF
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
 #   profile.sh  callgrind instruction counts and top functions
@@ -16,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 for a in "$@"; do
     case $a in
         --quick) export QUICK=1 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: bash tests/bench/run.sh [--quick]" >&2; exit 64 ;;
     esac
 done
@@ -27,7 +28,7 @@ ensure_duckdb
 export CRAMPSTAT     # one binary for every script of this run
 
 start=$(date +%s)
-parts=(compare paired memory survey merge profile)
+parts=(compare paired memory shapes survey merge profile)
 [ -n "${ONLY:-}" ] && read -r -a parts <<< "$ONLY"
 for p in "${parts[@]}"; do
     log "$p.sh (load $(loadavg))"
