@@ -46,7 +46,15 @@ typedef struct part {
 #define PREFIX_MAX 64         /* bytes of text before the digits */
 #define DIGITS_MAX 17         /* 10^17 < 2^57: the block number fits a key */
 #define BLOCK_BITS 512
-#define BLOCKS_FREE 4096      /* blocks made before density is checked */
+/* Blocks made before density is checked: 16 MiB of them, a range of
+ * 134 million numbers. Sessions exported in time order come with their
+ * numbers scattered over the whole range at first, one id a block, and
+ * fill it in as the file goes on: at 5M sessions 9,766 blocks (625 KiB)
+ * hold them all in the end. Checked after 4,096 blocks, the first few
+ * thousand ids froze the blocks and the rest went to the fingerprints
+ * (82 MB). Numbers scattered for good cost at most this much before
+ * they go there. */
+#define BLOCKS_FREE ((size_t)1 << 18)
 
 typedef struct family {
     unsigned char plen, digits;
@@ -84,6 +92,7 @@ struct cs_idset {
     block *blocks;
     size_t nblocks, blocks_cap;
     int frozen;               /* no new blocks: new ones go to fingerprints */
+    size_t blocks_free;       /* BLOCKS_FREE (cs__idset_blocks_free) */
     uint64_t last_key;        /* the block of the previous numbered id */
     block *last;
     /* A numbered id whose last 8 bytes are digits, and the ids after it
@@ -178,6 +187,7 @@ int cs_idset_create(cs_idset **out)
         return CS_ENOMEM;
     s->run_len = SIZE_MAX;
     s->x.len = SIZE_MAX;
+    s->blocks_free = BLOCKS_FREE;
     for (int i = 0; i < PARTS; i++) {
         s->p[i].cap = 64;
         if (!(s->p[i].t = table_alloc(s->p[i].cap, &s->p[i].mapped))) {
@@ -440,7 +450,7 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
         return 0;
     /* Scattered numbers: stop making blocks once they hold fewer than one
      * id per 8 bytes (checked when the count of blocks doubles). */
-    if (s->nblocks >= BLOCKS_FREE && (s->nblocks & (s->nblocks - 1)) == 0 &&
+    if (s->nblocks >= s->blocks_free && (s->nblocks & (s->nblocks - 1)) == 0 &&
         s->nblocks * sizeof(block) > 8 * s->x.nnum)
         s->frozen = 1;
     return 1;
@@ -610,6 +620,9 @@ int cs_idset_add(cs_idset *s, cs_str id)
 }
 
 int cs_idset_numbered(const cs_idset *s) { return s->x.numbered_last; }
+
+void cs__idset_blocks_free(cs_idset *s, size_t n) { s->blocks_free = n; }
+int cs__idset_frozen(const cs_idset *s) { return s->frozen; }
 
 static int add_fingerprint(cs_idset *s, cs_idfp fp)
 {

@@ -553,6 +553,12 @@ static inline int cs__idset_add(cs_idset *s, cs_str id)
     return cs_idset_add(s, id);
 }
 
+/* For tests (idset.c): the blocks made before their density is checked
+ * (a power of two; BLOCKS_FREE by default), and whether blocks are no
+ * longer made. */
+void cs__idset_blocks_free(cs_idset *s, size_t n);
+int cs__idset_frozen(const cs_idset *s);
+
 static inline int cs__idset_numbered(const cs_idset *s)
 {
     return ((const cs__idnext *)(const void *)s)->numbered_last;

@@ -345,6 +345,17 @@ static void test_idset_runs(void **state)
 
     assert_non_null(ref);
     assert_int_equal(cs_idset_create(&s), CS_OK);
+    /* Blocks judged after 4,096 of them (the default is 16 MiB of
+     * them), so that the scattered numbers below, one id in three after
+     * round 2000, stop them part way: blocks are judged against every
+     * numbered id, and it takes 131,072 blocks to outweigh the runs'. */
+    cs__idset_blocks_free(s, 4096);
+    /* The scattered numbers' family, made before the near misses below
+     * fill the set's 256 families. */
+    assert_int_equal(ref_add(ref, (cs_str){ "Z00000000000000000", 18 }), 1);
+    assert_int_equal(cs_idset_add(s, (cs_str){ "Z00000000000000000", 18 }), 1);
+    distinct++;
+    adds++;
     for (int round = 0; round < 3000; round++) {
         size_t k = (size_t)(rnd(&x) % NELEM(pre));
         const char *p = pre[k];
@@ -383,7 +394,7 @@ static void test_idset_runs(void **state)
                 default: b[at] = (char)('0' + rnd(&x) % 10); break;
                 }
             }
-            if (round > 2000 && i % 50 == 0) {
+            if (round > 2000 && i % 2 == 0) {
                 /* scattered numbers of another text: blocks stop */
                 char c[40];
                 cs_str sc = { c, (size_t)snprintf(c, sizeof c, "Z%017llu",
@@ -413,6 +424,7 @@ static void test_idset_runs(void **state)
                   cs_idset_bytes(s));
     assert_int_equal(cs_idset_count(s), distinct);
     assert_true(distinct < adds);
+    assert_true(cs__idset_frozen(s));
     cs_idset_free(s);
     ref_free(ref);
 }
@@ -478,6 +490,35 @@ static void test_idset_uuids(void **state)
                                                 10000000 + k / 11)), 0);
     cs_idset_free(s);
     ref_free(ref);
+}
+
+/* Numbered ids in time order: each session's number is fixed, but the
+ * rows come by time, so the numbers arrive scattered over the whole range
+ * and fill it in. 3,000,000 ids S003000000..S005999999 (5,860 blocks of
+ * 512 numbers) in an order that visits the range with a stride, so that
+ * the first few thousand take a block each; the blocks hold them all:
+ * under 1 MiB (a fingerprint each would be 48 MB or more), every one
+ * found again, none made twice. */
+static void test_idset_time_order(void **state)
+{
+    const long n = 3000000, step = 506819;   /* coprime to n */
+    cs_idset *s = NULL;
+    char b[32];
+    (void)state;
+
+    assert_int_equal(cs_idset_create(&s), CS_OK);
+    for (long i = 0, v = 0; i < n; i++, v = (v + step) % n)
+        if (cs_idset_add(s, id_of(b, sizeof b, "S00", 3000000 + v)) != 1)
+            fail_msg("S00%ld not new", 3000000 + v);
+    print_message("%ld ids: %zu bytes\n", n, cs_idset_bytes(s));
+    assert_false(cs__idset_frozen(s));
+    assert_true(cs_idset_bytes(s) < 1u << 20);
+    assert_int_equal(cs_idset_count(s), (size_t)n);
+    for (long v = 0; v < n; v += 3)
+        assert_int_equal(cs_idset_add(s, id_of(b, sizeof b, "S00", 3000000 + v)),
+                         0);
+    assert_int_equal(cs_idset_count(s), (size_t)n);
+    cs_idset_free(s);
 }
 
 static void test_idset_run_ends(void **state)
@@ -624,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_idset_numbered),
         cmocka_unit_test(test_idset_runs),
         cmocka_unit_test(test_idset_uuids),
+        cmocka_unit_test(test_idset_time_order),
         cmocka_unit_test(test_idset_run_ends),
         cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),
