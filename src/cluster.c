@@ -1646,6 +1646,40 @@ add_run_entry(cs_clu *c, size_t i, entry **e, uint32_t *count, uint64_t key,
     return rc;
 }
 
+/* Input not grouped by participant (sessions in time order, say) has
+ * nearly every row another participant's, and each lookup waited on
+ * three misses one after another: the slot, the participant, its
+ * entries (and its id to compare). Fetched here for the chunk's runs
+ * first, one stage for all of them before the next, the misses of a
+ * stage overlap. Only where the table is built: input grouped by
+ * participant never builds it. */
+#define FETCH_MAX 64
+static void fetch_people(const cs_clu *c, const cs_acc_row *r, size_t n)
+{
+    uint32_t h[FETCH_MAX], s[FETCH_MAX];
+    size_t m = 0, mask = c->nslot - 1;
+
+    for (size_t j = 0; j < n && m < FETCH_MAX; j++) {
+        cs_str id = r[j].participant;
+        if (j > 0 && r[j - 1].participant.len == id.len &&
+            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
+            continue;
+        h[m] = cs__id_hash(id.ptr, id.len);
+        __builtin_prefetch(&c->slot[h[m] & mask]);
+        m++;
+    }
+    for (size_t k = 0; k < m; k++)
+        if ((s[k] = c->slot[h[k] & mask]) != 0)
+            __builtin_prefetch(&c->p[s[k] - 1]);
+    for (size_t k = 0; k < m; k++)
+        if (s[k]) {
+            const person *q = &c->p[s[k] - 1];
+            __builtin_prefetch(q->id);
+            if (q->count)
+                __builtin_prefetch(c->e + q->off);
+        }
+}
+
 /* cluster_add for r[0] ... r[n - 1]. Sessions come grouped by
  * participant, so a chunk is mostly runs of one id: the participant is
  * looked up once a run, the run's later rows compared with its first. A
@@ -1658,6 +1692,8 @@ static size_t cluster_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
     cs_clu_wave *w = &a->clu_wave;
     size_t j = 0;
 
+    if (c->slot)
+        fetch_people(c, r, n);
     while (j < n) {
         if (r[j].outcome < 0) {
             j++;

@@ -1728,6 +1728,41 @@ static inline int cur_key_is(const cur_key *k, cs_str id)
     return cs_bytes_eq(k->id, id.ptr, id.len);
 }
 
+/* Input not grouped by participant (sessions in time order, say) makes
+ * nearly every row a change of participant, whose lookup waited on three
+ * misses one after another: the slot, the participant, its id and its
+ * block in the pool (which flush reads). Fetched here for the chunk's
+ * runs first, one stage for all of them before the next, the misses of a
+ * stage overlap (cluster.c does the same). Only where the table is
+ * built: input grouped by participant never builds it. */
+#define FETCH_MAX 64
+static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
+                         size_t n)
+{
+    uint32_t h[FETCH_MAX], s[FETCH_MAX];
+    size_t m = 0, mask = t->nslot - 1;
+
+    for (size_t j = 0; j < n && m < FETCH_MAX; j++) {
+        cs_str id = r[j].participant;
+        if (j > 0 && r[j - 1].participant.len == id.len &&
+            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
+            continue;
+        h[m] = cs__id_hash(id.ptr, id.len);
+        __builtin_prefetch(&t->slot[h[m] & mask]);
+        m++;
+    }
+    for (size_t k = 0; k < m; k++)
+        if ((s[k] = t->slot[h[k] & mask]) != 0)
+            __builtin_prefetch(&t->p[s[k] - 1]);
+    for (size_t k = 0; k < m; k++)
+        if (s[k]) {
+            const person *p = &t->p[s[k] - 1];
+            __builtin_prefetch(p->id);
+            if (p->len)
+                __builtin_prefetch(t->pool + p->off);
+        }
+}
+
 /* add_session for rows r[0 .. n-1] when d keeps the participants and is
  * tabled (as analyze's default bands are): the same counts, with the
  * current participant's id held across the rows (cur_key), one test of
@@ -1739,6 +1774,8 @@ static size_t rows_tabled(cs_dose *d, const cs_acc_row *r, size_t n,
     cs_dose_people *t = d->people;
     cur_key cur;
 
+    if (t->slot)
+        fetch_people(t, r, n);
     cur_key_of(&cur, t);
     for (size_t i = 0; i < n; i++) {
         const cs_acc_row *x = &r[i];
