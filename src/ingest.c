@@ -168,6 +168,7 @@ struct cs_ingest {
     int kind;
     size_t header_line;
     long sid_col;           /* session_id's field (exercise rows) */
+    const char *ahead;      /* cs_ingest_ahead_field: its next line */
     cs_ingest_counts counts;
     cs_reject why;
     int (*on_reject)(void *ctx, const cs_record *rec, long col);
@@ -236,6 +237,38 @@ static const char *column_name(const cs_ingest *in, long col)
 static const char *reject_column(const cs_ingest *in)
 {
     return column_name(in, in->why.col);
+}
+
+int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
+{
+    const char *p, *end, *nl, *q;
+
+    cs_reader_ahead(in->r, &p, &end);
+    if (!p)
+        return 0;
+    if (in->ahead < p || in->ahead > end) {
+        /* Behind (a record of several lines, a new buffer): the line
+         * `lines` on from the next one. */
+        in->ahead = p;
+        while (--lines > 0 && (nl = memchr(in->ahead, '\n',
+                                           (size_t)(end - in->ahead))))
+            in->ahead = nl + 1;
+    }
+    if (!(nl = memchr(in->ahead, '\n', (size_t)(end - in->ahead))))
+        return 0;
+    p = in->ahead;
+    in->ahead = nl + 1;
+    for (long k = 0; k < col; k++) {
+        if (!(q = memchr(p, ',', (size_t)(nl - p))))
+            return 0;
+        p = q + 1;
+    }
+    if (!(q = memchr(p, ',', (size_t)(nl - p))))
+        q = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+    if (q > p && *p == '"')
+        return 0;
+    *out = cs_str_trim((cs_str){ p, (size_t)(q - p) });
+    return 1;
 }
 
 int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,

@@ -570,6 +570,31 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
     return wave_on(s, cur, &s->parts[v - 1], day);
 }
 
+void cs_survey_fetch_ahead(const cs_survey *s, cs_survey_fetch *f, cs_str id)
+{
+    enum { N = 2 * CS_FETCH_STEP };
+    unsigned now = f->k % N, mid = (f->k + N - CS_FETCH_STEP) % N;
+    size_t mask = s->tcap - 1;
+
+    if (!s->table)
+        return;
+    /* The id pushed 2 steps ago (its line comes in CS_FETCH_STEP rows):
+     * its participant's id and waves. */
+    if (f->k >= N && f->v[now]) {
+        const part *p = &s->parts[f->v[now] - 1];
+        __builtin_prefetch(p->id);
+        __builtin_prefetch(&s->waves[p->first]);
+    }
+    /* The one pushed a step ago: its slot is in cache; its participant. */
+    if (f->k >= CS_FETCH_STEP &&
+        (f->v[mid] = s->table[f->h[mid] & mask]) != 0)
+        __builtin_prefetch(&s->parts[f->v[mid] - 1]);
+    f->h[now] = cs_hash64(id.ptr, id.len, 0);
+    f->v[now] = 0;
+    __builtin_prefetch(&s->table[f->h[now] & mask]);
+    f->k++;
+}
+
 const cs_wave *cs_survey_find(const cs_survey *s, cs_str id, int32_t day)
 {
     cs_survey_cursor cur = { 0 };

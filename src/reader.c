@@ -1944,6 +1944,12 @@ unsigned long cs_reader_skipped_field(const cs_reader *r)
     return r->skipped_now ? r->skipped_col : 0;
 }
 
+void cs_reader_ahead(const cs_reader *r, const char **p, const char **end)
+{
+    *p = r->buf ? r->buf + r->pos : NULL;
+    *end = r->buf ? r->buf + r->len : NULL;
+}
+
 const char *cs_reader_name(const cs_reader *r) { return cs_source_name(r->src); }
 const cs_source *cs_reader_source(const cs_reader *r) { return r->src; }
 

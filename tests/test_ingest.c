@@ -412,6 +412,46 @@ static void test_header_only(void **state)
     }
 }
 
+/* cs_ingest_ahead_field: a field of the line some lines past the last
+ * record, one line on at each call; 0 for a quoted field, a line too
+ * short, or no line left; records read as before. */
+static void test_ahead_field(void **state)
+{
+    static const char in[] = EX_HEADER "\n"
+        "P1,S1,2024-06-03,run,30,5,,,,,,no,\n"
+        "P2,S2,2024-06-03,run,30,5,,,,,,no,\n"
+        "\"P3\",S3,2024-06-03,run,30,5,,,,,,no,\n"
+        "P4 ,S4,2024-06-03,run,30,5,,,,,,no,\n"
+        "P5,S5,2024-06-03,run,30,5,,,,,,yes,calf\r\n"
+        "P6\n"
+        "P7,S7,2024-06-03,run,30,5,,,,,,no,";
+    const char *path = write_tmp(in, sizeof in - 1);
+    cs_ingest *ig = NULL;
+    cs_error err = {0};
+    const cs_record *rec;
+    cs_session ses;
+    cs_str f;
+    (void)state;
+
+    assert_int_equal(cs_ingest_open(&ig, path, CS_SCHEMA_EXERCISE, NULL, NULL,
+                                    &err), CS_OK);
+    assert_int_equal(cs_ingest_next(ig, &rec, &ses, NULL, &err), 1);
+    assert_memory_equal(ses.session_id.ptr, "S1", 2);
+    /* next is P2's line; two lines on from it: P3's, quoted */
+    assert_int_equal(cs_ingest_ahead_field(ig, 0, 2, &f), 0);
+    assert_int_equal(cs_ingest_ahead_field(ig, 0, 2, &f), 1);
+    assert_int_equal(f.len, 2);
+    assert_memory_equal(f.ptr, "P4", 2);            /* trimmed */
+    assert_int_equal(cs_ingest_ahead_field(ig, 12, 2, &f), 1);
+    assert_int_equal(f.len, 4);
+    assert_memory_equal(f.ptr, "calf", 4);          /* without the CR */
+    assert_int_equal(cs_ingest_ahead_field(ig, 1, 2, &f), 0);   /* P6 */
+    assert_int_equal(cs_ingest_ahead_field(ig, 0, 2, &f), 0);   /* no "\n" */
+    assert_int_equal(cs_ingest_next(ig, &rec, &ses, NULL, &err), 1);
+    assert_memory_equal(ses.session_id.ptr, "S2", 2);
+    cs_ingest_free(ig);
+}
+
 /* gzip is found by its magic bytes, whatever the name; two concatenated
  * members are one stream. */
 static void test_gzip_input(void **state)
@@ -552,6 +592,7 @@ int main(void)
         cmocka_unit_test_teardown(test_uncount, teardown),
         cmocka_unit_test_teardown(test_fatal_midway, teardown),
         cmocka_unit_test_teardown(test_mark_runs_freed_early, teardown),
+        cmocka_unit_test_teardown(test_ahead_field, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

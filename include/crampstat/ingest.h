@@ -81,6 +81,14 @@ const cs_schema *cs_ingest_schema(const cs_ingest *in);
 size_t cs_ingest_header_line(const cs_ingest *in);
 cs_ingest_counts cs_ingest_counts_of(const cs_ingest *in);
 const cs_reader *cs_ingest_reader(const cs_ingest *in);
+/* Field col (from 0) of the line about `lines` lines after the last
+ * record, as it reads when its fields are plain, into *out: 1, or 0 when
+ * that line is not in the reader's buffer yet, or quotes, or is short.
+ * Each call moves on one line, so that called once a record it stays the
+ * same distance ahead. Only a hint for fetching: the line's record may
+ * read otherwise (a quoted field over several lines), and *out is valid
+ * only until the next record is read. */
+int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out);
 /* cs_reader_on_move for the reader underneath: fn(ctx) runs before the
  * text of rows already handed out moves (rows rejected in between
  * included). */

@@ -44,6 +44,21 @@ typedef struct cs_survey_cursor {
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
                                  cs_str id, int32_t day);
+/* Sessions not grouped by participant (in time order, say) need a
+ * search of the table nearly every row, and its three reads (the slot,
+ * the participant, its waves) each miss the cache and wait on the one
+ * before. Given, once a row, the participant id of a line some rows
+ * ahead, this fetches the slot for it, the participant CS_FETCH_STEP rows
+ * later and its id and waves CS_FETCH_STEP rows after that, so that the
+ * reads find them in cache when the line's turn comes. A hint: nothing
+ * changes but what is in cache. f starts zeroed; one per cursor. */
+#define CS_FETCH_STEP 3
+typedef struct cs_survey_fetch {
+    uint64_t h[2 * CS_FETCH_STEP];  /* the ids' hashes, by row mod 2 step */
+    uint32_t v[2 * CS_FETCH_STEP];  /* their first slots' participants */
+    unsigned k;                     /* rows so far */
+} cs_survey_fetch;
+void cs_survey_fetch_ahead(const cs_survey *s, cs_survey_fetch *f, cs_str id);
 /* The cursor's wave when it is the one for a session of id (at most 16
  * bytes) on day, told inline from the wave, which points at its
  * participant's id, and compared without a call; else NULL, for

@@ -106,6 +106,11 @@ int cs_reader_mark_ahead(cs_reader *r, cs_mark_check *check, void *ctx);
  * the next call (split and handed out like any line), and use no more
  * marks of the current buffer. */
 void cs_reader_unmark(cs_reader *r);
+/* The bytes read from the source but not yet handed out, [*p, *end):
+ * what follows the last record, for a caller to look ahead in (to fetch
+ * what the coming lines will need). They stay where they are only until
+ * the next call of cs_reader_next. */
+void cs_reader_ahead(const cs_reader *r, const char **p, const char **end);
 const char *cs_reader_name(const cs_reader *r);
 const cs_source *cs_reader_source(const cs_reader *r);
 void cs_reader_free(cs_reader *r);
