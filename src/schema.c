@@ -1407,7 +1407,16 @@ fixed_datetime(cs_str v, cs_datetime *t, int32_t *day, unsigned *nc,
     return 1;
 }
 
-/* yes, no, or (optional) empty or NA. */
+/* The contract's other spellings of a boolean (TRUE and FALSE as R
+ * writes them, y, n, 1, 0, any case): 1 with *out set, else 0. Out of
+ * line: yes and no, which ingest writes, never come here. */
+static __attribute__((noinline)) int other_bool(cs_str v, int *out)
+{
+    return cs_parse_bool(v, out) == 0;
+}
+
+/* yes, no, or (optional) empty or NA; the other spellings by
+ * other_bool, marked as not written as ingest writes them. */
 static inline __attribute__((always_inline)) int
 fixed_bool(cs_str v, int optional, int *out, unsigned *nc, unsigned bit)
 {
@@ -1434,6 +1443,10 @@ fixed_bool(cs_str v, int optional, int *out, unsigned *nc, unsigned bit)
         return 1;
     }
 #endif
+    if (v.len - 1 < 5 && other_bool(v, out)) {
+        *nc |= bit;
+        return 1;
+    }
     if (!optional)
         return 0;
     if (v.len == 0) {

@@ -262,15 +262,27 @@ static const fcase cases[] = {
     ACC(ST, "yes", 1, 1, 0, 1, 45000),
     ACC(ST, "", 1, 1, 0, -1, 45000),
     ACC(ST, "NA", 1, 0, 0, -1, 45000),
-    ACC(ST, "Yes", 0, 0, 0, 1, 45000),
-    ACC(ST, "y", 0, 0, 0, 1, 45000),
-    ACC(ST, "1", 0, 0, 0, 1, 45000),
-    ACC(ST, "false", 0, 0, 0, 0, 45000),
+    /* The other spellings (R writes TRUE and FALSE): taken by the fixed
+     * validator too, and not verbatim (written back as yes/no). */
+    ACC(ST, "Yes", 1, 0, 0, 1, 45000),
+    ACC(ST, "y", 1, 0, 0, 1, 45000),
+    ACC(ST, "1", 1, 0, 0, 1, 45000),
+    ACC(ST, "false", 1, 0, 0, 0, 45000),
+    ACC(ST, "TRUE", 1, 0, 0, 1, 45000),
+    ACC(ST, "FALSE", 1, 0, 0, 0, 45000),
+    ACC(ST, "True", 1, 0, 0, 1, 45000),
+    ACC(ST, "N", 1, 0, 0, 0, 45000),
+    ACC(ST, "0", 1, 0, 0, 0, 45000),
     ACC(ST, " yes", 0, 0, 0, 1, 45000),
+    REJ(ST, "ye", "stretched: \"ye\"" NOTBOOL),
+    REJ(ST, "TRUEE", "stretched: \"TRUEE\"" NOTBOOL),
+    REJ(ST, "2", "stretched: \"2\"" NOTBOOL),
     REJ(ST, "maybe", "stretched: \"maybe\"" NOTBOOL),
     REJ(ST, "nope", "stretched: \"nope\"" NOTBOOL),
     ACC(CR, "yes", 1, 1, 0, 1, 45000),
-    ACC(CR, "n", 0, 0, 0, 0, 45000),
+    ACC(CR, "n", 1, 0, 0, 0, 45000),
+    ACC(CR, "FALSE", 1, 0, 0, 0, 45000),
+    ACC(CR, "false", 1, 0, 0, 0, 45000),
     REJ(CR, "", "cramp: missing, but it is required"),
     REJ(CR, "NA", "cramp: missing, but it is required"),
     REJ(CR, "yess", "cramp: \"yess\"" NOTBOOL),
@@ -905,7 +917,7 @@ static void test_fixed_sweep_words(void **state)
 {
     static const char *const words[] = {
         "yes", "no", "calf", "foot", "other", "hamstring", "quadriceps",
-        "P0000001", "S000000001", "running", "NA", "N/A"
+        "P0000001", "S000000001", "running", "NA", "N/A", "TRUE", "false"
     };
     static const int cols[] = { PI, SI, AC, ST, CR, MU };
     sweep w;
