@@ -187,10 +187,11 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     const cs_wave *tagged_wv = NULL;   /* whose half t holds */
     cs_survey_cursor cur = { 0 };
     cs_survey_fetch fetch = { { 0 }, { 0 }, 0 };
-    /* A bit a row, the last 64: whether its participant was another's
-     * than the row before's. Over half of them: the input is not grouped
-     * by participant, and the survey's reads are fetched ahead. */
-    uint64_t moved = 0;
+    /* The cursor's moves to another participant when the last 64 rows
+     * began; over 32 in them: the input is not grouped by participant,
+     * and the survey's reads are fetched ahead. */
+    uint32_t moves = 0;
+    int unordered = 0;
     uint64_t rows = 0;
     long pcol;
     int rc, broke = 0;
@@ -220,7 +221,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         return err->code;
     }
     while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0) {
-        uint32_t was = cur.part;
         const cs_wave *wv = cs_join_session(c->sv, &cur, in, rec, &ses,
                                              c->rej);
         cs_str bv = { "", 0 }, av = { "", 0 }, pid, ahead;
@@ -228,14 +228,17 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         joined *j;
         size_t off;
 
-        moved = moved << 1 | (cur.part != was);
-        if (__builtin_popcountll(moved) > 32 &&
+        if (unordered &&
             cs_ingest_ahead_field(in, pcol, 3 * CS_FETCH_STEP, &ahead))
             cs_survey_fetch_ahead(c->sv, &fetch, ahead);
-        if ((++rows & 0xffff) == 0 && h && h->progress) {
-            const cs_source *src = cs_reader_source(cs_ingest_reader(in));
-            h->progress(h->ctx, cs_source_consumed(src), cs_source_size(src),
-                        rows);
+        if ((++rows & 63) == 0) {
+            unordered = cur.moves - moves > 32;
+            moves = cur.moves;
+            if ((rows & 0xffff) == 0 && h && h->progress) {
+                const cs_source *src = cs_reader_source(cs_ingest_reader(in));
+                h->progress(h->ctx, cs_source_consumed(src),
+                            cs_source_size(src), rows);
+            }
         }
         if (!wv) {
             (*no_survey)++;

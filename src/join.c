@@ -561,12 +561,14 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
         for (uint32_t k = v; k < s->nparts && k < v + NEXT_PARTS; k++)
             if (part_is(&s->parts[k], id)) {
                 cur->part = k + 1;
+                cur->moves++;
                 return wave_on(s, cur, &s->parts[k], day);
             }
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
         return NULL;
     cur->part = v;
+    cur->moves++;
     return wave_on(s, cur, &s->parts[v - 1], day);
 }
 

@@ -1443,17 +1443,15 @@ fixed_bool(cs_str v, int optional, int *out, unsigned *nc, unsigned bit)
         return 1;
     }
 #endif
-    if (v.len - 1 < 5 && other_bool(v, out)) {
+    if (v.len == 0) {
+        *out = -1;
+        return optional;
+    }
+    if (v.len < 6 && other_bool(v, out)) {
         *nc |= bit;
         return 1;
     }
-    if (!optional)
-        return 0;
-    if (v.len == 0) {
-        *out = -1;
-        return 1;
-    }
-    if (fast_na(v)) {
+    if (optional && fast_na(v)) {
         *nc |= bit;
         *out = -1;
         return 1;

@@ -41,6 +41,7 @@ typedef struct cs_survey_cursor {
      * last (both included) for which it is the participant's wave. */
     int32_t first, last;
     const cs_wave *wave;
+    uint32_t moves;     /* times it went to another participant (wraps) */
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
                                  cs_str id, int32_t day);
