@@ -3,7 +3,7 @@
 #   compare.sh  crampstat vs gzip -dc, mlr, datamash, DuckDB (hyperfine)
 #   paired.sh   the targets' ratios to gzip -dc, each within one round
 #   memory.sh   peak RSS as sessions grow (1M..20M)
-#   shapes.sh   analyze on UUID session ids, quoted fields, CR LF
+#   shapes.sh   analyze on UUID session ids, quoted fields, CR LF, time order
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
 #   profile.sh  callgrind instruction counts and top functions

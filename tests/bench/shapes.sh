@@ -7,6 +7,8 @@
 #   quoted    text fields quoted and missing values written NA, as R's
 #             write.csv writes a data frame
 #   crlf      CR LF line ends, as spreadsheets on Windows write them
+#   bytime    the rows sorted by start_time, as a logging system exports
+#             them: each participant's sessions spread through the file
 # Each variant is made once from the main exercise file with awk and gzip
 # (kept while that file is unchanged). One hyperfine invocation; each
 # analyze is given as a ratio to the gzip -dc of its own file. Writes
@@ -26,7 +28,7 @@ S=$D/shapes
 stamp="$(stat -c %Y "$EX") $(md5sum < "$BENCH_SRC/shapes.sh")"
 if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$S"; mkdir -p "$S"
-    log "making the uuid, quoted and crlf variants of $EX"
+    log "making the uuid, quoted, crlf and bytime variants of $EX"
     gzip -dc "$EX" | awk -F, -v OFS=, 'BEGIN { srand(1) }
         NR == 1 { print; next }
         { $2 = sprintf("%08x-%04x-4%03x-%04x-%06x%06x", int(rand() * 4294967296),
@@ -40,13 +42,15 @@ if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
               else if (i <= 4 || i >= 11) $i = "\"" $i "\""
           print }' | gzip > "$S/quoted.csv.gz"
     gzip -dc "$EX" | sed 's/$/\r/' | gzip > "$S/crlf.csv.gz"
+    gzip -dc "$EX" | awk 'NR == 1 { print; fflush(); next }
+                         { print | "sort -s -t, -k3,3 -S 1G" }' | gzip > "$S/bytime.csv.gz"
     echo "$stamp" > "$S/.stamp"
 fi
 prime_cache "$EX" "$SV" "$S"/*.csv.gz
 
 A=(-n "gzip -dc numbered" "gzip -dc $EX > /dev/null"
    -n "analyze numbered" "$C analyze -q -S $SV -e $EX > /dev/null")
-for v in uuid quoted crlf; do
+for v in uuid quoted crlf bytime; do
     A+=(-n "gzip -dc $v" "gzip -dc $S/$v.csv.gz > /dev/null"
         -n "analyze $v" "$C analyze -q -S $SV -e $S/$v.csv.gz > /dev/null")
 done
@@ -68,7 +72,7 @@ rss() { $TIMEV -f %M "$@" 2>&1 >/dev/null | tail -1; }
     echo
     echo "| input | .gz bytes | gzip -dc | analyze | × gzip -dc | peak RSS |"
     echo "|---|---:|---:|---:|---:|---:|"
-    for v in numbered uuid quoted crlf "uuid --assume-unique-ids"; do
+    for v in numbered uuid quoted crlf bytime "uuid --assume-unique-ids"; do
         f=$S/${v%% *}.csv.gz; [ "$v" = numbered ] && f=$EX
         opt=; [ "$v" = "uuid --assume-unique-ids" ] && opt=--assume-unique-ids
         awk -F, -v v="$v" -v b="$(stat -c %s "$f")" -v k="$(rss "$C" analyze -q $opt -S "$SV" -e "$f")" '
