@@ -1735,24 +1735,14 @@ static inline int cur_key_is(const cur_key *k, cs_str id)
  * runs first, one stage for all of them before the next, the misses of a
  * stage overlap (cluster.c does the same). Only where the table is
  * built: input grouped by participant never builds it. */
-#define FETCH_MAX 64
 static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
                          size_t n)
 {
-    uint32_t h[FETCH_MAX], s[FETCH_MAX];
-    size_t m = 0, mask = t->nslot - 1;
+    uint32_t s[CS__FETCH_MAX];
+    size_t m = cs__fetch_slots(r, n, t->slot, t->nslot, s);
 
-    for (size_t j = 0; j < n && m < FETCH_MAX; j++) {
-        cs_str id = r[j].participant;
-        if (j > 0 && r[j - 1].participant.len == id.len &&
-            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
-            continue;
-        h[m] = cs__id_hash(id.ptr, id.len);
-        __builtin_prefetch(&t->slot[h[m] & mask]);
-        m++;
-    }
     for (size_t k = 0; k < m; k++)
-        if ((s[k] = t->slot[h[k] & mask]) != 0)
+        if (s[k])
             __builtin_prefetch(&t->p[s[k] - 1]);
     for (size_t k = 0; k < m; k++)
         if (s[k]) {

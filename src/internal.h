@@ -330,6 +330,33 @@ static inline uint32_t cs__id_hash(const char *id, size_t len)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* The first two stages of fetching a chunk's participants ahead (cluster.c
+ * and dose.c, for input not grouped by participant): the slot of each
+ * run's participant in the table slot (nslot slots, a power of two, of
+ * index + 1) fetched, all of them before any is read; then read, into
+ * out (0: empty). At most CS__FETCH_MAX runs; their number. */
+#define CS__FETCH_MAX 64
+static inline size_t cs__fetch_slots(const cs_acc_row *r, size_t n,
+                                     const uint32_t *slot, size_t nslot,
+                                     uint32_t out[CS__FETCH_MAX])
+{
+    uint32_t h[CS__FETCH_MAX];
+    size_t m = 0;
+
+    for (size_t j = 0; j < n && m < CS__FETCH_MAX; j++) {
+        cs_str id = r[j].participant;
+        if (j > 0 && r[j - 1].participant.len == id.len &&
+            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
+            continue;
+        h[m] = cs__id_hash(id.ptr, id.len);
+        __builtin_prefetch(&slot[h[m] & (nslot - 1)]);
+        m++;
+    }
+    for (size_t k = 0; k < m; k++)
+        out[k] = slot[h[k] & (nslot - 1)];
+    return m;
+}
+
 /* A copy of the len bytes at id; NULL when out of memory. */
 const char *cs__idstore_copy(cs__idstore *s, const char *id, size_t len);
 /* Bytes allocated, the list of blocks included. */
