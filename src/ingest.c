@@ -246,7 +246,10 @@ int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
     cs_reader_ahead(in->r, &p, &end);
     if (!p)
         return 0;
-    if (in->ahead < p || in->ahead > end) {
+    /* (as integers: after a refill the old pointer may be into another
+     * buffer, which C does not let pointers be ordered against) */
+    if ((uintptr_t)in->ahead < (uintptr_t)p ||
+        (uintptr_t)in->ahead > (uintptr_t)end) {
         /* Behind (a record of several lines, a new buffer): the line
          * `lines` on from the next one. */
         in->ahead = p;
