@@ -160,21 +160,39 @@ static inline uint64_t mix(uint64_t x)
     return x;
 }
 
+/* cs_hash64's pieces, which fingerprint runs two at a time: the start
+ * from the seed and the length, a step for each 8 bytes (the last 1 to 7
+ * as tail_word gives them), and the end. */
+#define HASH_K 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t hash_start(uint64_t seed, size_t n)
+{
+    return seed ^ (n * HASH_K);
+}
+
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    return mix(h ^ w) + HASH_K;
+}
+
+/* The last n bytes at p (1 to 7) as a word, with their count on top. */
+static inline uint64_t tail_word(const unsigned char *p, size_t n)
+{
+    uint64_t t = 0;
+
+    memcpy(&t, p, n);
+    return t ^ (uint64_t)n << 56;
+}
+
 uint64_t cs_hash64(const void *data, size_t n, uint64_t seed)
 {
     const unsigned char *p = data;
-    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    uint64_t h = hash_start(seed, n);
 
-    while (n >= 8) {
-        h = mix(h ^ rd64(p)) + 0x9e3779b97f4a7c15ULL;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t t = 0;
-        memcpy(&t, p, n);
-        h = mix(h ^ t ^ ((uint64_t)n << 56)) + 0x9e3779b97f4a7c15ULL;
-    }
+    for (; n >= 8; p += 8, n -= 8)
+        h = hash_step(h, rd64(p));
+    if (n)
+        h = hash_step(h, tail_word(p, n));
     return mix(h);
 }
 
@@ -465,22 +483,17 @@ static void fingerprint(cs_str id, uint64_t *a, uint64_t *b)
 {
     const unsigned char *p = (const unsigned char *)id.ptr;
     size_t n = id.len;
-    uint64_t ha = SEED_A ^ (n * 0x9e3779b97f4a7c15ULL),
-             hb = SEED_B ^ (n * 0x9e3779b97f4a7c15ULL);
+    uint64_t ha = hash_start(SEED_A, n), hb = hash_start(SEED_B, n);
 
-    while (n >= 8) {
+    for (; n >= 8; p += 8, n -= 8) {
         uint64_t w = rd64(p);
-        ha = mix(ha ^ w) + 0x9e3779b97f4a7c15ULL;
-        hb = mix(hb ^ w) + 0x9e3779b97f4a7c15ULL;
-        p += 8;
-        n -= 8;
+        ha = hash_step(ha, w);
+        hb = hash_step(hb, w);
     }
     if (n) {
-        uint64_t t = 0;
-        memcpy(&t, p, n);
-        t ^= (uint64_t)n << 56;
-        ha = mix(ha ^ t) + 0x9e3779b97f4a7c15ULL;
-        hb = mix(hb ^ t) + 0x9e3779b97f4a7c15ULL;
+        uint64_t t = tail_word(p, n);
+        ha = hash_step(ha, t);
+        hb = hash_step(hb, t);
     }
     *a = mix(ha);
     *b = mix(hb);
