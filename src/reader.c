@@ -1504,6 +1504,149 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
     return 0;
 }
 
+/* Bit i set when bits 0 to i of x hold an odd number of ones: over a
+ * block's quotes, the bytes from an opening quote up to its closing one
+ * (the opening quote itself included, the closing one not). */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+#define QUOTED_BLOCKS 16   /* the longest line next_quoted takes: 1 KiB */
+
+/* split_quoted's lines, split from the structural index where next_plain
+ * stopped at a quote, as R's write.csv writes every text field: the
+ * quotes are told from the line ends among the index's second word, the
+ * bytes inside quotes found by a running parity of the quotes, and the
+ * commas outside them are the field ends, taken as next_plain takes
+ * them. The same lines are taken, with the same fields: each field is
+ * either a quote, bytes without a quote, and a quote followed by a comma
+ * or the line end; or bytes without a quote. The line, of at most
+ * QUOTED_BLOCKS blocks, ends in the buffer and holds a quote. An
+ * unquoted first field is copied to the arena, as split_quoted does.
+ * Anything else (an escaped quote "", a quoted field going on past the
+ * line end, a quote inside a field) returns 0 having changed nothing but
+ * the field slots and the arena, and next_record reads the line, with
+ * libcsv's errors. */
+static int next_quoted(cs_reader *r, const cs_record **out)
+{
+    size_t pos = r->pos, blk = pos / 64, nb = 0, eol = 0, tl, k;
+    uint64_t qm[QUOTED_BLOCKS], any = 0;
+    uint64_t inside = 0, start = (uint64_t)1 << (pos % 64), after = 0;
+    const char *field = r->buf + pos;
+    cs_str *f = r->fields;
+    int found = 0;
+
+    if (r->in_csv || !r->bom_checked || pos >= r->len ||
+        (!indexed(r, pos) && !index_at(r, pos)))
+        return 0;
+    /* The line end: the first LF or CR; every bit of the second word
+     * before it is a quote. */
+    while (!found) {
+        size_t b = blk + nb;
+        const uint64_t *ix;
+        uint64_t om, q = 0;
+
+        if (nb == QUOTED_BLOCKS || 64 * b >= r->len ||
+            (!indexed(r, 64 * b) && !index_at(r, 64 * b)))
+            return 0;
+        ix = r->idx + 3 * b;
+        om = ix[1] & (nb ? ~(uint64_t)0 : ~(uint64_t)0 << (pos % 64));
+        for (; om; om &= om - 1) {
+            size_t at = 64 * b + ctz64(om);
+            if (at >= r->len)
+                return 0;
+            if (r->buf[at] != '"') {
+                eol = at;
+                found = 1;
+                break;
+            }
+            q |= om & -om;
+        }
+        qm[nb++] = q;
+        any |= q;
+    }
+    if (!any || eol == pos)
+        return 0;   /* no quote: next_plain's or next_record's; empty */
+    if (r->buf[eol] == '\r') {
+        if (eol + 1 == r->len)
+            return 0;   /* maybe CR LF split across reads */
+        tl = r->buf[eol + 1] == '\n' ? 2 : 1;
+    } else {
+        tl = 1;
+    }
+    for (k = 0; k < nb; k++) {
+        const uint64_t *ix = r->idx + 3 * (blk + k);
+        uint64_t in = prefix_xor(qm[k]) ^ inside;
+        uint64_t line = ~(uint64_t)0, end = 0, sep, open, close;
+
+        if (k == 0)
+            line <<= pos % 64;
+        if (k == nb - 1) {
+            end = (uint64_t)1 << (eol % 64);
+            line &= (end << 1) - 1;   /* up to the line end, it included */
+        }
+        sep = (ix[0] & line & ~in) | end;
+        open = qm[k] & in;
+        close = qm[k] & ~in;
+        /* A quote opens a field only at its start, and closes it only
+         * just before a field end. */
+        if ((open & ~(sep << 1 | start)) || (close << 1 & ~sep) ||
+            (after && !(sep & 1)))
+            return 0;
+        start = sep >> 63;
+        after = close >> 63;
+        inside = 0 - (in >> 63);
+        if (end) {
+            if (in & end)
+                return 0;   /* a quote still open at the line end */
+            sep &= ~end;
+        }
+        if (r->fcap - (size_t)(f - r->fields) < 64) {
+            size_t nf = (size_t)(f - r->fields);
+            if (!fields_room(r, nf))
+                return 0;
+            f = r->fields + nf;
+        }
+        f = put_fields(f, r->buf + 64 * (blk + k), sep, &field);
+    }
+    f->ptr = field;
+    f->len = (size_t)(r->buf + eol - field);
+    r->nfields = (size_t)(f - r->fields) + 1;
+    /* The quoted fields without their quotes. */
+    for (cs_str *g = r->fields; g <= f; g++) {
+        size_t q = g->len && g->ptr[0] == '"';
+        g->ptr += q;
+        g->len -= 2 * q;
+    }
+    if (r->fields[0].ptr == r->buf + pos) {
+        cs_buf_reset(&r->arena);
+        if (cs_buf_append(&r->arena, r->fields[0].ptr, r->fields[0].len) < 0)
+            return 0;
+        r->fields[0].ptr = r->arena.ptr ? r->arena.ptr : "";
+    }
+    r->line++;
+    r->pos = eol + tl;
+    /* Not split in place: the flags stay 0, as next_record leaves them
+     * for such a line (cs_record.printable promises a split in place). */
+    r->rec.lf_end = 0;
+    r->rec.printable = 0;
+    r->rec.raw = (cs_str){ r->buf + pos, eol - pos };
+    r->rec.line = r->rec.end_line = r->line;
+    r->records++;
+    r->rec.fields = r->fields;
+    r->rec.nfields = r->nfields;
+    r->rec.index = r->records;
+    *out = &r->rec;
+    return 1;
+}
+
 static int next_slow(cs_reader *r, const cs_record **out, cs_error *err);
 
 /* next_plain with each way of splitting, the wide one compiled for the
@@ -1512,7 +1655,7 @@ static int next_slow(cs_reader *r, const cs_record **out, cs_error *err);
 static int next_plain_narrow(cs_reader *r, const cs_record **out,
                              cs_error *err)
 {
-    if (next_plain(r, out, put_fields))
+    if (next_plain(r, out, put_fields) || next_quoted(r, out))
         return 1;
     return next_slow(r, out, err);
 }
@@ -1644,7 +1787,8 @@ __attribute__((target(AVX512_TARGET)))
 static int next_plain_wide(cs_reader *r, const cs_record **out,
                            cs_error *err)
 {
-    if (next_short_wide(r, out) || next_plain(r, out, put_fields_wide))
+    if (next_short_wide(r, out) || next_plain(r, out, put_fields_wide) ||
+        next_quoted(r, out))
         return 1;
     return next_slow(r, out, err);
 }

@@ -342,9 +342,9 @@ static void test_quoted_lines(void **state)
     free(got.p);
 }
 
-/* A quote where split_quoted does not take the line: after a closing
- * quote, before an opening one, inside an unquoted field. libcsv's error,
- * at the line and field, as before. */
+/* A quote where split_quoted and next_quoted do not take the line: after
+ * a closing quote, before an opening one, inside an unquoted field.
+ * libcsv's error, at the line and field, as before. */
 static void test_quoted_malformed(void **state)
 {
     static const struct { const char *in; unsigned long line, col; } c[] = {
@@ -353,6 +353,10 @@ static void test_quoted_malformed(void **state)
         { "a,b\nq,\"p\"x\n", 2, 2 },
         { "a,b\nq,p\"x\"\n", 2, 2 },
         { "a,b\n\"ok\",\"ok\"\nq, \"p\"\n", 3, 2 },
+        /* the closing quote the last byte of a 64-byte block, the byte
+         * after it the next block's first */
+        { "a,b\n\"" "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+          "\"x,q\n", 2, 1 },
     };
     (void)state;
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {

@@ -621,6 +621,73 @@ static void test_short_lines(void **state)
     free(got.p);
 }
 
+/* Lines as R's write.csv and spreadsheets write them, made at random:
+ * fields quoted or not, quoted ones holding commas, blanks, a tab or a
+ * byte over 0x7f and now and then an escaped quote (which libcsv reads),
+ * up to 90 fields and over 1 KiB a line (past what the quoted split
+ * takes), CR LF or LF, the last line sometimes without one, so that
+ * quotes, commas and line ends fall on both sides of block edges. Every
+ * scan and buffer gives the fields the lines were made from. */
+static void test_quoted_random(void **state)
+{
+    static const char some[] = "abcxyz ,\t\x80";
+    struct text in = { 0 }, want = { 0 }, got = { 0 };
+
+    (void)state;
+    for (int c = 0; c < 30; c++) {
+        unsigned long line = 0;
+        in.len = want.len = 0;
+        put(&want, "", 0);
+        while (in.len < 2500) {
+            unsigned nf = rnd(5) ? 1 + rnd(20) : 1 + rnd(90);
+            putf(&want, "%lu-%lu:", line + 1, line + 1);
+            for (unsigned i = 0; i < nf; i++) {
+                unsigned len = rnd(8) ? rnd(12) : rnd(300);
+                int quoted = rnd(3) != 0 || (nf == 1 && len == 0);
+                put(&want, "[", 1);
+                if (i)
+                    puts_(&in, ",");
+                if (quoted)
+                    puts_(&in, "\"");
+                for (unsigned k = 0; k < len; k++) {
+                    /* unquoted: no comma; a quote, escaped, 1 in 200 */
+                    char ch = some[rnd(sizeof some - 1)];
+                    if (!quoted && ch == ',')
+                        ch = 'q';
+                    if (quoted && rnd(200) == 0) {
+                        puts_(&in, "\"\"");
+                        put(&want, "\"", 1);
+                        continue;
+                    }
+                    put(&in, &ch, 1);
+                    put(&want, &ch, 1);
+                }
+                if (quoted)
+                    puts_(&in, "\"");
+                put(&want, "]", 1);
+            }
+            put(&want, ";", 1);
+            line++;
+            puts_(&in, rnd(4) == 0 ? "\r\n" : "\n");
+        }
+        if (rnd(3) == 0) {   /* the last line without its end */
+            in.len -= in.p[in.len - 2] == '\r' ? 2 : 1;
+            in.p[in.len] = '\0';
+        }
+        for (size_t k = 0, sc, b; next_read(&k, &sc, &b);) {
+            read_scan_flags(scans[sc], bufs[b], in.p, in.len, 0, 0, &got);
+            if (strcmp(got.p, want.p) != 0) {
+                print_message("case %d, scan %s, buffer %zu, threads %d\n",
+                              c, scans[sc], bufs[b], threads);
+                assert_string_equal(got.p, want.p);
+            }
+        }
+    }
+    free(in.p);
+    free(want.p);
+    free(got.p);
+}
+
 /* ---- caps: lines near CS_FIELD_MAX, rows near CS_FIELDS_MAX ---- */
 
 static void big_line(struct text *in, size_t n1, size_t n2)
@@ -809,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_cr_offsets),
         cmocka_unit_test(test_printable_offsets),
         cmocka_unit_test(test_short_lines),
+        cmocka_unit_test(test_quoted_random),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_wide_lines),
         cmocka_unit_test(test_scans_agree),
