@@ -1518,6 +1518,27 @@ static inline uint64_t prefix_xor(uint64_t x)
     return x;
 }
 
+/* The quotes among the 64 bytes at p (bit i: p[i]), of which n are in
+ * the buffer: SSE2 compares 16 at a time where the block is whole. */
+static inline uint64_t quote_bits(const char *p, size_t n)
+{
+    uint64_t m = 0;
+
+#ifdef __SSE2__
+    if (n >= 64) {
+        const __m128i q = _mm_set1_epi8('"');
+        for (unsigned i = 0; i < 4; i++)
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                     _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
+                     q)) << (16 * i);
+        return m;
+    }
+#endif
+    for (size_t i = 0; i < n && i < 64; i++)
+        m |= (uint64_t)(p[i] == '"') << i;
+    return m;
+}
+
 #define QUOTED_BLOCKS 16   /* the longest line next_quoted takes: 1 KiB */
 
 /* split_quoted's lines, split from the structural index where next_plain
@@ -1550,24 +1571,18 @@ static int next_quoted(cs_reader *r, const cs_record **out)
      * before it is a quote. */
     while (!found) {
         size_t b = blk + nb;
-        const uint64_t *ix;
-        uint64_t om, q = 0;
+        uint64_t om, q;
 
         if (nb == QUOTED_BLOCKS || 64 * b >= r->len ||
             (!indexed(r, 64 * b) && !index_at(r, 64 * b)))
             return 0;
-        ix = r->idx + 3 * b;
-        om = ix[1] & (nb ? ~(uint64_t)0 : ~(uint64_t)0 << (pos % 64));
-        for (; om; om &= om - 1) {
-            size_t at = 64 * b + ctz64(om);
-            if (at >= r->len)
-                return 0;
-            if (r->buf[at] != '"') {
-                eol = at;
-                found = 1;
-                break;
-            }
-            q |= om & -om;
+        om = r->idx[3 * b + 1] &
+             (nb ? ~(uint64_t)0 : ~(uint64_t)0 << (pos % 64));
+        q = om & quote_bits(r->buf + 64 * b, r->len - 64 * b);
+        if (om != q) {
+            eol = 64 * b + ctz64(om & ~q);
+            q &= (om & ~q & -(om & ~q)) - 1;   /* the quotes before it */
+            found = 1;
         }
         qm[nb++] = q;
         any |= q;
@@ -1621,7 +1636,8 @@ static int next_quoted(cs_reader *r, const cs_record **out)
     r->nfields = (size_t)(f - r->fields) + 1;
     /* The quoted fields without their quotes. */
     for (cs_str *g = r->fields; g <= f; g++) {
-        size_t q = g->len && g->ptr[0] == '"';
+        /* (an empty unquoted field's byte is its comma or the line end) */
+        size_t q = g->ptr[0] == '"';
         g->ptr += q;
         g->len -= 2 * q;
     }

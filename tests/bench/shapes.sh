@@ -6,6 +6,8 @@
 #             check and once with --assume-unique-ids
 #   quoted    text fields quoted and missing values written NA, as R's
 #             write.csv writes a data frame
+#   rlogical  as quoted, with stretched and cramp read into R as logical
+#             columns: written TRUE/FALSE, unquoted
 #   crlf      CR LF line ends, as spreadsheets on Windows write them
 #   bytime    the rows sorted by start_time, as a logging system exports
 #             them: each participant's sessions spread through the file
@@ -28,7 +30,7 @@ S=$D/shapes
 stamp="$(stat -c %Y "$EX") $(md5sum < "$BENCH_SRC/shapes.sh")"
 if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$S"; mkdir -p "$S"
-    log "making the uuid, quoted, crlf and bytime variants of $EX"
+    log "making the uuid, quoted, rlogical, crlf and bytime variants of $EX"
     gzip -dc "$EX" | awk -F, -v OFS=, 'BEGIN { srand(1) }
         NR == 1 { print; next }
         { $2 = sprintf("%08x-%04x-4%03x-%04x-%06x%06x", int(rand() * 4294967296),
@@ -41,6 +43,13 @@ if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
               if ($i == "") $i = "NA"
               else if (i <= 4 || i >= 11) $i = "\"" $i "\""
           print }' | gzip > "$S/quoted.csv.gz"
+    gzip -dc "$EX" | awk -F, -v OFS=, '
+        NR == 1 { print; next }
+        { for (i = 1; i <= NF; i++)
+              if ($i == "") $i = "NA"
+              else if (i == 11 || i == 12) $i = $i == "yes" ? "TRUE" : "FALSE"
+              else if (i <= 4 || i >= 13) $i = "\"" $i "\""
+          print }' | gzip > "$S/rlogical.csv.gz"
     gzip -dc "$EX" | sed 's/$/\r/' | gzip > "$S/crlf.csv.gz"
     gzip -dc "$EX" | awk 'NR == 1 { print; fflush(); next }
                          { print | "sort -s -t, -k3,3 -S 1G" }' | gzip > "$S/bytime.csv.gz"
@@ -50,7 +59,7 @@ prime_cache "$EX" "$SV" "$S"/*.csv.gz
 
 A=(-n "gzip -dc numbered" "gzip -dc $EX > /dev/null"
    -n "analyze numbered" "$C analyze -q -S $SV -e $EX > /dev/null")
-for v in uuid quoted crlf bytime; do
+for v in uuid quoted rlogical crlf bytime; do
     A+=(-n "gzip -dc $v" "gzip -dc $S/$v.csv.gz > /dev/null"
         -n "analyze $v" "$C analyze -q -S $SV -e $S/$v.csv.gz > /dev/null")
 done
@@ -72,7 +81,7 @@ rss() { $TIMEV -f %M "$@" 2>&1 >/dev/null | tail -1; }
     echo
     echo "| input | .gz bytes | gzip -dc | analyze | × gzip -dc | peak RSS |"
     echo "|---|---:|---:|---:|---:|---:|"
-    for v in numbered uuid quoted crlf bytime "uuid --assume-unique-ids"; do
+    for v in numbered uuid quoted rlogical crlf bytime "uuid --assume-unique-ids"; do
         f=$S/${v%% *}.csv.gz; [ "$v" = numbered ] && f=$EX
         opt=; [ "$v" = "uuid --assume-unique-ids" ] && opt=--assume-unique-ids
         awk -F, -v v="$v" -v b="$(stat -c %s "$f")" -v k="$(rss "$C" analyze -q $opt -S "$SV" -e "$f")" '
