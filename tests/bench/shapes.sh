@@ -47,7 +47,8 @@ if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
         NR == 1 { print; next }
         { for (i = 1; i <= NF; i++)
               if ($i == "") $i = "NA"
-              else if (i == 11 || i == 12) $i = $i == "yes" ? "TRUE" : "FALSE"
+              else if (i == 11 || i == 12)
+                  $i = $i == "yes" ? "TRUE" : $i == "no" ? "FALSE" : $i
               else if (i <= 4 || i >= 13) $i = "\"" $i "\""
           print }' | gzip > "$S/rlogical.csv.gz"
     gzip -dc "$EX" | sed 's/$/\r/' | gzip > "$S/crlf.csv.gz"
