@@ -1415,6 +1415,22 @@ static int fields_room(cs_reader *r, size_t nf)
 _Static_assert(CS_FIELD_MAX <= CS_RECORD_MAX, "field cap over record cap");
 _Static_assert(CS_FIELDS_MAX >= 64, "fields cap under 64");
 
+/* Hands out the record whose fields are set: one line of text at raw,
+ * len bytes without its line end, which r->line already counts. */
+__attribute__((always_inline))
+static inline int line_out(cs_reader *r, const cs_record **out,
+                           const char *raw, size_t len)
+{
+    r->rec.raw = (cs_str){ raw, len };
+    r->rec.line = r->rec.end_line = r->line;
+    r->records++;
+    r->rec.fields = r->fields;
+    r->rec.nfields = r->nfields;
+    r->rec.index = r->records;
+    *out = &r->rec;
+    return 1;
+}
+
 typedef cs_str *put_fn(cs_str *f, const char *p, uint64_t mask,
                        const char **field);
 
@@ -1492,14 +1508,7 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
         f->ptr = field;
         f->len = (size_t)(p - field);
         r->nfields = (size_t)(f - r->fields) + 1;
-        r->rec.raw = (cs_str){ start, (size_t)(p - start) };
-        r->rec.line = r->rec.end_line = r->line;
-        r->records++;
-        r->rec.fields = r->fields;
-        r->rec.nfields = r->nfields;
-        r->rec.index = r->records;
-        *out = &r->rec;
-        return 1;
+        return line_out(r, out, start, (size_t)(p - start));
     }
     return 0;
 }
@@ -1587,7 +1596,7 @@ static int next_quoted(cs_reader *r, const cs_record **out)
         qm[nb++] = q;
         any |= q;
     }
-    if (!any || eol == pos)
+    if (!any || eol == pos || eol >= r->len)
         return 0;   /* no quote: next_plain's or next_record's; empty */
     if (r->buf[eol] == '\r') {
         if (eol + 1 == r->len)
@@ -1653,14 +1662,7 @@ static int next_quoted(cs_reader *r, const cs_record **out)
      * for such a line (cs_record.printable promises a split in place). */
     r->rec.lf_end = 0;
     r->rec.printable = 0;
-    r->rec.raw = (cs_str){ r->buf + pos, eol - pos };
-    r->rec.line = r->rec.end_line = r->line;
-    r->records++;
-    r->rec.fields = r->fields;
-    r->rec.nfields = r->nfields;
-    r->rec.index = r->records;
-    *out = &r->rec;
-    return 1;
+    return line_out(r, out, r->buf + pos, eol - pos);
 }
 
 static int next_slow(cs_reader *r, const cs_record **out, cs_error *err);
@@ -1789,14 +1791,7 @@ static inline int next_short_wide(cs_reader *r, const cs_record **out)
     r->rec.lf_end = *p == '\n';   /* else a CR, alone or before LF */
     r->rec.printable = !odd;
     r->nfields = n;
-    r->rec.raw = (cs_str){ start, e };
-    r->rec.line = r->rec.end_line = r->line;
-    r->records++;
-    r->rec.fields = r->fields;
-    r->rec.nfields = n;
-    r->rec.index = r->records;
-    *out = &r->rec;
-    return 1;
+    return line_out(r, out, start, e);
 }
 
 __attribute__((target(AVX512_TARGET)))

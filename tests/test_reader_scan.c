@@ -575,6 +575,18 @@ static void test_printable_offsets(void **state)
     free(in.p);
 }
 
+/* got, case c's read with scans[sc] and bufs[b], is want; the read is
+ * named when not. */
+static void expect_read(int c, size_t sc, size_t b, const struct text *got,
+                        const struct text *want)
+{
+    if (strcmp(got->p, want->p) != 0) {
+        print_message("case %d, scan %s, buffer %zu, threads %d\n",
+                      c, scans[sc], bufs[b], threads);
+        assert_string_equal(got->p, want->p);
+    }
+}
+
 /* Random runs of lines of 1 to 140 bytes, most with 10 to 17 fields,
  * some with an unprintable byte, a CR, an empty line or a quote, so that
  * lines start at every offset of a block and their field ends and odd
@@ -609,11 +621,7 @@ static void test_short_lines(void **state)
         for (size_t k = 0, sc, b; next_read(&k, &sc, &b);) {
             read_scan_flags(scans[sc], bufs[b], in.p, in.len, 0, 1, &got);
             read_scan_flags("scalar", bufs[b], in.p, in.len, 0, 1, &want);
-            if (strcmp(got.p, want.p) != 0) {
-                print_message("case %d, scan %s, buffer %zu, threads %d\n",
-                              c, scans[sc], bufs[b], threads);
-                assert_string_equal(got.p, want.p);
-            }
+            expect_read(c, sc, b, &got, &want);
         }
     }
     free(in.p);
@@ -676,11 +684,7 @@ static void test_quoted_random(void **state)
         }
         for (size_t k = 0, sc, b; next_read(&k, &sc, &b);) {
             read_scan_flags(scans[sc], bufs[b], in.p, in.len, 0, 0, &got);
-            if (strcmp(got.p, want.p) != 0) {
-                print_message("case %d, scan %s, buffer %zu, threads %d\n",
-                              c, scans[sc], bufs[b], threads);
-                assert_string_equal(got.p, want.p);
-            }
+            expect_read(c, sc, b, &got, &want);
         }
     }
     free(in.p);
