@@ -795,6 +795,21 @@ static int split_plain(cs_reader *r, const char *p, size_t n,
     return CS_OK;
 }
 
+/* A quoted line's fields split where they lie, the line at r->pos: an
+ * unquoted first field is copied to the arena, so that fields[0].ptr ==
+ * raw.ptr still means a line split in place without quotes (reader.h).
+ * 1, or 0 out of memory. */
+static int first_apart(cs_reader *r)
+{
+    if (r->fields[0].ptr == r->buf + r->pos) {
+        cs_buf_reset(&r->arena);
+        if (cs_buf_append(&r->arena, r->fields[0].ptr, r->fields[0].len) < 0)
+            return 0;
+        r->fields[0].ptr = r->arena.ptr ? r->arena.ptr : "";
+    }
+    return 1;
+}
+
 /* A line that quotes whole fields, as R's write.csv and most
  * spreadsheets write them ("P01","2024-05-01",45,"yes"): each quoted
  * field a quote, bytes without a quote, and a quote followed by a comma
@@ -804,8 +819,7 @@ static int split_plain(cs_reader *r, const char *p, size_t n,
  * fields set, 0 for anything else (an escaped quote "", a quoted field
  * that goes on to the next line, a quote elsewhere, a line that could
  * come near a cap): libcsv decides those. An unquoted first field is
- * copied to the arena, so that fields[0].ptr == raw.ptr still means a
- * line split in place without quotes (reader.h). */
+ * copied to the arena (first_apart). */
 static int split_quoted(cs_reader *r, const char *p, size_t n)
 {
     const char *end = p + n;
@@ -842,13 +856,7 @@ static int split_quoted(cs_reader *r, const char *p, size_t n)
             break;
         p = next + 1;   /* past the comma */
     }
-    if (r->fields[0].ptr == r->buf + r->pos) {
-        cs_buf_reset(&r->arena);
-        if (cs_buf_append(&r->arena, r->fields[0].ptr, r->fields[0].len) < 0)
-            return 0;
-        r->fields[0].ptr = r->arena.ptr ? r->arena.ptr : "";
-    }
-    return 1;
+    return first_apart(r);
 }
 
 /* A cap hit inside a libcsv callback: the field that broke it started on
@@ -1559,7 +1567,7 @@ static inline uint64_t quote_bits(const char *p, size_t n)
  * either a quote, bytes without a quote, and a quote followed by a comma
  * or the line end; or bytes without a quote. The line, of at most
  * QUOTED_BLOCKS blocks, ends in the buffer and holds a quote. An
- * unquoted first field is copied to the arena, as split_quoted does.
+ * unquoted first field is copied to the arena (first_apart).
  * Anything else (an escaped quote "", a quoted field going on past the
  * line end, a quote inside a field) returns 0 having changed nothing but
  * the field slots and the arena, and next_record reads the line, with
@@ -1598,13 +1606,9 @@ static int next_quoted(cs_reader *r, const cs_record **out)
     }
     if (!any || eol == pos || eol >= r->len)
         return 0;   /* no quote: next_plain's or next_record's; empty */
-    if (r->buf[eol] == '\r') {
-        if (eol + 1 == r->len)
-            return 0;   /* maybe CR LF split across reads */
-        tl = r->buf[eol + 1] == '\n' ? 2 : 1;
-    } else {
-        tl = 1;
-    }
+    if (r->buf[eol] == '\r' && eol + 1 == r->len)
+        return 0;   /* maybe CR LF split across reads */
+    tl = eol_len(r, eol);
     for (k = 0; k < nb; k++) {
         const uint64_t *ix = r->idx + 3 * (blk + k);
         uint64_t in = prefix_xor(qm[k]) ^ inside;
@@ -1650,12 +1654,8 @@ static int next_quoted(cs_reader *r, const cs_record **out)
         g->ptr += q;
         g->len -= 2 * q;
     }
-    if (r->fields[0].ptr == r->buf + pos) {
-        cs_buf_reset(&r->arena);
-        if (cs_buf_append(&r->arena, r->fields[0].ptr, r->fields[0].len) < 0)
-            return 0;
-        r->fields[0].ptr = r->arena.ptr ? r->arena.ptr : "";
-    }
+    if (!first_apart(r))
+        return 0;
     r->line++;
     r->pos = eol + tl;
     /* Not split in place: the flags stay 0, as next_record leaves them
