@@ -41,11 +41,7 @@ fi
 N=$CRAMPSTAT
 if [ -n "$GIVEN" ]; then NEW_NAME=$GIVEN; else NEW_NAME=$(cat "$BENCH_DIR/bin/crampstat.source"); fi
 
-NAME=p$MAIN_PARTICIPANTS
-gen_data "$NAME" "$MAIN_PARTICIPANTS"
-D=$DATA/$NAME
-EX=$D/exercise.csv.gz SV=$D/survey.csv.gz
-read -r SESSIONS _ _ < <(sizes "$NAME")
+main_data
 prime_cache "$EX" "$SV"
 if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-5}; else ROUNDS=${ROUNDS:-10}; fi
 

@@ -171,6 +171,17 @@ sizes() {
     cat "$dir/.sizes"
 }
 
+# The main data set (MAIN_PARTICIPANTS participants), made when missing:
+# sets NAME, D (its folder), EX and SV (its exercise and survey files),
+# SESSIONS, EX_BYTES and EX_GZ (sizes).
+main_data() {
+    NAME=p$MAIN_PARTICIPANTS
+    gen_data "$NAME" "$MAIN_PARTICIPANTS"
+    D=$DATA/$NAME
+    EX=$D/exercise.csv.gz SV=$D/survey.csv.gz
+    read -r SESSIONS EX_BYTES EX_GZ < <(sizes "$NAME")
+}
+
 # Read the files once so that every timed command finds them in the page
 # cache (the machine has 24 GiB; the 5M-session data is under 2 GB).
 prime_cache() { cat "$@" > /dev/null; }

@@ -19,13 +19,10 @@ ensure_tools
 ensure_crampstat
 ensure_duckdb
 
-NAME=p$MAIN_PARTICIPANTS
-gen_data "$NAME" "$MAIN_PARTICIPANTS"
+main_data
 ensure_tagged "$NAME"
-D=$DATA/$NAME
-EX=$D/exercise.csv.gz SV=$D/survey.csv.gz TG=$D/tagged.csv
+TG=$D/tagged.csv
 C=$CRAMPSTAT
-read -r SESSIONS EX_BYTES EX_GZ < <(sizes "$NAME")
 TG_BYTES=$(stat -c %s "$TG")
 prime_cache "$EX" "$SV" "$TG"
 

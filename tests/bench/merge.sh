@@ -12,10 +12,9 @@ C=$CRAMPSTAT
 SHARDS=${SHARDS:-1000}
 PER=${PER_SHARD:-1000}
 
-NAME=p$MAIN_PARTICIPANTS
-gen_data "$NAME" "$MAIN_PARTICIPANTS"
+main_data
 ensure_tagged "$NAME"
-TG=$DATA/$NAME/tagged.csv
+TG=$D/tagged.csv
 M=$BENCH_DIR/merge
 stamp="$SHARDS $PER $(stat -c %Y "$TG") $(stat -c %Y "$C")"
 if [ "$(cat "$M/.stamp" 2>/dev/null)" != "$stamp" ]; then

@@ -14,12 +14,8 @@ ensure_tools
 GIVEN=${CRAMPSTAT:-}
 ensure_crampstat
 
-NAME=p$MAIN_PARTICIPANTS
-gen_data "$NAME" "$MAIN_PARTICIPANTS"
-D=$DATA/$NAME
-EX=$D/exercise.csv.gz SV=$D/survey.csv.gz
+main_data
 C=$CRAMPSTAT
-read -r SESSIONS _ _ < <(sizes "$NAME")
 prime_cache "$EX" "$SV"
 if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-5}; else ROUNDS=${ROUNDS:-7}; fi
 

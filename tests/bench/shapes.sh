@@ -20,12 +20,8 @@ source "$(dirname "$0")/common.sh"
 ensure_tools
 ensure_crampstat
 
-NAME=p$MAIN_PARTICIPANTS
-gen_data "$NAME" "$MAIN_PARTICIPANTS"
-D=$DATA/$NAME
-EX=$D/exercise.csv.gz SV=$D/survey.csv.gz
+main_data
 C=$CRAMPSTAT
-read -r SESSIONS _ _ < <(sizes "$NAME")
 S=$D/shapes
 stamp="$(stat -c %Y "$EX") $(md5sum < "$BENCH_SRC/shapes.sh")"
 if [ "$(cat "$S/.stamp" 2>/dev/null)" != "$stamp" ]; then
