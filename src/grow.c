@@ -54,6 +54,13 @@ static void *by_malloc(void *p, size_t n)
     return (char *)h + HEAD;
 }
 
+int cs_grow_huge_pages(void)
+{
+    const char *e = getenv("CRAMPSTAT_HUGEPAGES");
+
+    return !(e && strcmp(e, "off") == 0);
+}
+
 #ifdef CS_GROW_MAP
 /* The length mapped for a reservation: the block, room to align it, the
  * head. */
@@ -78,7 +85,7 @@ static void *reserve_block(size_t reserve)
     *h = (head){ reserve, 0, map };
 #ifdef MADV_HUGEPAGE
     /* The first 2 MiB keep small pages: a small table stays small. */
-    if (reserve > HUGE)
+    if (reserve > HUGE && cs_grow_huge_pages())
         (void)madvise((void *)(data + HUGE), reserve - HUGE, MADV_HUGEPAGE);
 #endif
     return (void *)data;

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <crampstat/error.h>
+#include <crampstat/grow.h>
 #include <crampstat/idset.h>
 #include "internal.h"
 
@@ -128,7 +129,8 @@ static slot *table_alloc(size_t cap, int *mapped)
     if (p == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
+    if (cs_grow_huge_pages())
+        madvise(p, bytes, MADV_HUGEPAGE);
 #endif
     *mapped = 1;
     return p;

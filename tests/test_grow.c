@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,67 @@ static void malloc_when_asked(void **state)
     assert_int_equal(unsetenv("CRAMPSTAT_GROW"), 0);
 }
 
+/* The VmFlags of the mapping that holds address a, from /proc/self/smaps
+ * (into flags, with a space before and after each); 0 without it. */
+static int vm_flags(const void *a, char *flags, size_t cap)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0, found = 0;
+
+    if (!f)
+        return 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        uintptr_t lo, hi;
+
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2)
+            in = (uintptr_t)a >= lo && (uintptr_t)a < hi;
+        else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(flags, cap, "%s", line + 8);
+            for (char *c = flags; *c; c++)
+                if (*c == '\n')
+                    *c = ' ';
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Past its first 2 MiB a reservation asks for huge pages ("hg" among its
+ * mapping's flags), and with CRAMPSTAT_HUGEPAGES=off it does not; its
+ * first 2 MiB never do. */
+static void huge_pages_unless_off(void **state)
+{
+    const char *want[] = { NULL, "off", "on" };
+
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        unsigned char *p;
+        char head[512], tail[512];
+
+        if (want[k])
+            assert_int_equal(setenv("CRAMPSTAT_HUGEPAGES", want[k], 1), 0);
+        else
+            assert_int_equal(unsetenv("CRAMPSTAT_HUGEPAGES"), 0);
+        assert_int_equal(cs_grow_huge_pages(), k != 1);
+        p = cs__grow_realloc_reserve(NULL, (size_t)8 << 20, (size_t)64 << 20);
+        assert_non_null(p);
+        if (!cs__grow_reserved(p) || !vm_flags(p, head, sizeof head) ||
+            !vm_flags(p + ((size_t)4 << 20), tail, sizeof tail)) {
+            cs_grow_free(p);
+            skip();
+        }
+        assert_null(strstr(head, " hg "));
+        if (k == 1)
+            assert_null(strstr(tail, " hg "));
+        else
+            assert_non_null(strstr(tail, " hg "));
+        cs_grow_free(p);
+    }
+    assert_int_equal(unsetenv("CRAMPSTAT_HUGEPAGES"), 0);
+}
+
 /* Resident pages of this process, from /proc/self/statm; -1 without it. */
 static long resident_pages(void)
 {
@@ -141,6 +203,7 @@ int main(void)
         cmocka_unit_test(grows_in_place),
         cmocka_unit_test(outgrows_its_reservation),
         cmocka_unit_test(malloc_when_asked),
+        cmocka_unit_test(huge_pages_unless_off),
         cmocka_unit_test(takes_memory_only_where_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,18 @@
 void *cs_grow_realloc(void *p, size_t n);
 void cs_grow_free(void *p);
 
+/* Whether large tables ask the kernel for huge pages (1, the default) or
+ * keep its default pages (0, CRAMPSTAT_HUGEPAGES=off): for the
+ * reservations here, past their first 2 MiB, and the id set's tables of
+ * 4 MiB and more. Neither is faster everywhere. A huge page takes one
+ * fault where small pages take 512 and spares the TLB when a table is
+ * read at random; but under a hypervisor that takes freed memory back, a
+ * fresh huge page may be 2 MiB that the host must find and clear anew.
+ * On one such host (docs/performance.md, round 28) small pages took 5 %
+ * less CPU for sessions grouped by participant and 4 % more for sessions
+ * in time order. Read at each new table, so a test may set it. */
+int cs_grow_huge_pages(void);
+
 /* For tests: the same with a reservation of reserve bytes; and whether p
  * lies in a reservation (1) or is malloc's (0). */
 void *cs__grow_realloc_reserve(void *p, size_t n, size_t reserve);
