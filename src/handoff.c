@@ -36,6 +36,11 @@ struct cs_handoff {
     pthread_cond_t cv;         /* a slot became full or free, or done */
 };
 
+/* Without a thread: items a batch, so that fn takes them a few dozen at
+ * a time (as from the thread) while they are still in the first-level
+ * cache. */
+#define UNTHREADED_BATCH 64
+
 static void *consumer(void *arg)
 {
     cs_handoff *h = arg;
@@ -84,8 +89,9 @@ int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     h->threaded = threaded;
     h->item_size = item_size ? item_size : 1;
-    /* Without a thread one item at a time is enough: it is used at once. */
-    h->batch_items = threaded ? (batch_items ? batch_items : 1) : 1;
+    h->batch_items = batch_items ? batch_items : 1;
+    if (!threaded && h->batch_items > UNTHREADED_BATCH)
+        h->batch_items = UNTHREADED_BATCH;
     h->fn = fn;
     h->payload = payload;
     nslots = threaded ? CS_HANDOFF_SLOTS : 1;
@@ -133,6 +139,28 @@ static void submit(cs_handoff *h)
     h->fill = (h->fill + 1) % CS_HANDOFF_SLOTS;
 }
 
+/* The batch without a thread: fn on its items now, in the caller's
+ * thread. */
+static __attribute__((noinline)) int run_now(cs_handoff *h, cs_error *err)
+{
+    slot *s = &h->s[h->fill];
+    int rc;
+
+    rc = h->failed ? h->cerr.code
+                   : h->fn(s->items, s->n, s->bytes, h->payload, &h->cerr);
+    s->n = 0;          /* after an error, dropped */
+    s->nbytes = 0;
+    if (rc < 0) {
+        h->failed = 1;
+        if (err->code == CS_OK)
+            *err = h->cerr;
+        return h->cerr.code;
+    }
+    if (h->cerr.code != CS_OK)    /* as the thread does: a clear start */
+        h->cerr = (cs_error){0};
+    return CS_OK;
+}
+
 /* cs_handoff_next when the item's bytes do not fit in the slot's room:
  * hand the slot over (threaded, when it holds items) or grow its
  * buffer. */
@@ -145,6 +173,8 @@ static __attribute__((noinline)) void *next_room(cs_handoff *h,
     if (h->threaded && s->n > 0) {
         submit(h);
         s = &h->s[h->fill];
+    } else if (s->n > 0 && run_now(h, err) < 0) {
+        return NULL;
     }
     if (nbytes > s->bcap - s->nbytes) {
         /* The slot is empty here (or unthreaded, where it is reused): only
@@ -194,36 +224,14 @@ static int failed(cs_handoff *h, cs_error *err)
     return f;
 }
 
-/* cs_handoff_put without a thread: the item is counted at once. */
-static __attribute__((noinline)) int put_now(cs_handoff *h, cs_error *err)
-{
-    slot *s = &h->s[h->fill];
-    int rc;
-
-    if (h->failed) {
-        if (err->code == CS_OK)
-            *err = h->cerr;
-        return h->cerr.code;
-    }
-    rc = h->fn(s->items, 1, s->bytes, h->payload, &h->cerr);
-    s->nbytes = 0;
-    h->pending_bytes = 0;
-    if (rc < 0) {
-        h->failed = 1;
-        if (err->code == CS_OK)
-            *err = h->cerr;
-        return h->cerr.code;
-    }
-    if (h->cerr.code != CS_OK)    /* as the thread does: a clear start */
-        h->cerr = (cs_error){0};
-    return CS_OK;
-}
-
 /* cs_handoff_put on a full batch: hand it over, unless the thread failed. */
 static __attribute__((noinline)) int put_batch(cs_handoff *h, cs_error *err)
 {
-    if (failed(h, err))
+    if (failed(h, err)) {
+        h->s[h->fill].n = 0;     /* dropped, and room for a caller that */
+        h->s[h->fill].nbytes = 0;    /* puts on */
         return h->cerr.code;
+    }
     submit(h);
     return CS_OK;
 }
@@ -232,12 +240,10 @@ int cs_handoff_put(cs_handoff *h, cs_error *err)
 {
     slot *s = &h->s[h->fill];
 
-    if (!h->threaded)
-        return put_now(h, err);
     s->nbytes += h->pending_bytes;
     h->pending_bytes = 0;
     if (++s->n == h->batch_items)
-        return put_batch(h, err);
+        return h->threaded ? put_batch(h, err) : run_now(h, err);
     return CS_OK;
 }
 
@@ -258,6 +264,8 @@ int cs_handoff_finish(cs_handoff *h, cs_error *err)
         pthread_cond_destroy(&h->cv);
         pthread_mutex_destroy(&h->mu);
     }
+    if (!h->threaded && h->s[h->fill].n > 0)
+        return run_now(h, err);
     if (h->failed) {
         if (err->code == CS_OK)
             *err = h->cerr;

@@ -146,8 +146,9 @@ static void big_item(void **state)
 }
 
 /* fn fails on item 500: no call after it; put and finish return its
- * error. Without a thread the put of item 500 fails; with one a later
- * put may (the thread is behind), but never an earlier one. */
+ * error. Without a thread the put that fills item 500's batch of 64 (items
+ * 448 to 511) fails; with one a later put may (the thread is behind), but
+ * never an earlier one. */
 static void error_stops(void **state)
 {
     (void)state;
@@ -164,7 +165,7 @@ static void error_stops(void **state)
             if (stopped < 5000)
                 assert_int_equal(err.code, CS_EDATA);
         } else {
-            assert_int_equal(stopped, 500);
+            assert_int_equal(stopped, 511);
             assert_int_equal(err.code, CS_EDATA);
             assert_string_equal(err.msg, "item 500 refused");
         }
@@ -175,6 +176,101 @@ static void error_stops(void **state)
         assert_int_equal(s.out_of_order, 0);
         assert_true(s.sum == 125250LL);   /* 0 + ... + 500 = 500 * 501 / 2 */
     }
+}
+
+/* fn as the handoff calls it, recording each call's count of items. */
+typedef struct fn_calls {
+    long n;               /* calls */
+    long items[64];       /* items of each call */
+    long first;           /* the first item of the last call */
+} fn_calls;
+
+static int count_call(void *items, size_t n, const char *bytes,
+                      void *payload, cs_error *err)
+{
+    fn_calls *c = payload;
+    (void)bytes;
+    (void)err;
+    if (c->n < 64)
+        c->items[c->n] = (long)n;
+    c->n++;
+    c->first = ((item *)items)->i;
+    return CS_OK;
+}
+
+/* Without a thread the items come in batches of 64 (batch_items asks for
+ * 1024), each when its 64th is put, the rest at finish; a smaller
+ * batch_items is kept; and a batch's bytes, when full, end it early. */
+static void unthreaded_batches(void **state)
+{
+    fn_calls c = { 0, { 0 }, -1 };
+    cs_handoff *h;
+    cs_error err = {0};
+
+    (void)state;
+    assert_int_equal(cs_handoff_create(&h, 0, sizeof(item), 1024, 65536,
+                                       count_call, &c, &err), CS_OK);
+    assert_int_equal(put_all(h, 63, &err), 63);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(put_all(h, 1, &err), 1);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.items[0], 64);
+    assert_int_equal(put_all(h, 936, &err), 936);   /* 1000 in all */
+    assert_int_equal(c.n, 15);
+    assert_int_equal(cs_handoff_finish(h, &err), CS_OK);
+    assert_int_equal(c.n, 16);
+    assert_int_equal(c.items[15], 1000 - 15 * 64);
+    cs_handoff_free(h);
+
+    c = (fn_calls){ 0, { 0 }, -1 };
+    assert_int_equal(cs_handoff_create(&h, 0, sizeof(item), 10, 65536,
+                                       count_call, &c, &err), CS_OK);
+    assert_int_equal(put_all(h, 25, &err), 25);
+    assert_int_equal(cs_handoff_finish(h, &err), CS_OK);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.items[0], 10);
+    assert_int_equal(c.items[2], 5);
+    cs_handoff_free(h);
+
+    /* Items 0 to 6 take 3 to 9 bytes ("id0", "id1x", ... "id6xxxxxx"):
+     * with 32 bytes a batch the first call takes items 0 to 4 (25 bytes),
+     * as item 5's 8 would make 33; finish gives items 5 to 9. */
+    c = (fn_calls){ 0, { 0 }, -1 };
+    assert_int_equal(cs_handoff_create(&h, 0, sizeof(item), 64, 32,
+                                       count_call, &c, &err), CS_OK);
+    assert_int_equal(put_all(h, 10, &err), 10);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.items[0], 5);
+    assert_int_equal(cs_handoff_finish(h, &err), CS_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.items[1], 5);
+    assert_int_equal(c.first, 5);
+    cs_handoff_free(h);
+}
+
+/* Without a thread, fn failing on a batch that its bytes ended: the
+ * next item is refused (NULL) with fn's error, and finish gives it too. */
+static void unthreaded_error_on_room(void **state)
+{
+    seen s = { 0, 0, 0, 0, 3 };
+    cs_handoff *h;
+    cs_error err = {0}, ferr = {0};
+    size_t off;
+    char *dst;
+
+    (void)state;
+    /* 25 bytes for items 0 to 4; item 5 needs the room. */
+    assert_int_equal(cs_handoff_create(&h, 0, sizeof(item), 64, 32,
+                                       check_item, &s, &err), CS_OK);
+    assert_int_equal(put_all(h, 5, &err), 5);
+    assert_int_equal(s.calls, 0);
+    assert_null(cs_handoff_next(h, 8, &off, &dst, &err));
+    assert_int_equal(err.code, CS_EDATA);
+    assert_string_equal(err.msg, "item 3 refused");
+    assert_int_equal(s.calls, 4);
+    assert_int_equal(cs_handoff_finish(h, &ferr), CS_EDATA);
+    assert_string_equal(ferr.msg, "item 3 refused");
+    cs_handoff_free(h);
 }
 
 /* Freed without finish, with batches waiting: no call after free
@@ -234,6 +330,8 @@ int main(void)
         cmocka_unit_test(all_in_order),
         cmocka_unit_test(big_item),
         cmocka_unit_test(error_stops),
+        cmocka_unit_test(unthreaded_batches),
+        cmocka_unit_test(unthreaded_error_on_room),
         cmocka_unit_test(free_without_finish),
         cmocka_unit_test(each_call_starts_clear),
     };

@@ -6,9 +6,14 @@
  * bytes; a batch's byte buffer grows only for an item whose bytes alone
  * exceed it. Nothing is allocated per item.
  *
- * Without a thread (threaded 0) cs_handoff_put calls fn at once on the
- * item just put, in the caller's thread: the items in the same order, and
- * an error stops the caller at the same item.
+ * Without a thread (threaded 0) the items gather in one batch of at most
+ * 64 (fewer when batch_items is smaller, or its bytes are full), and the
+ * cs_handoff_put that fills it calls fn on it in the caller's thread;
+ * cs_handoff_finish calls it on the rest. The items come in the same
+ * order, a few dozen a call as from the thread, while they are still in
+ * the first-level cache. An error of fn is returned by that put, so the
+ * caller stops at the end of the batch, where the thread's error would
+ * stop it some batches later.
  *
  * The first error of fn stops the calls: the items after the one it
  * failed on are dropped, the next cs_handoff_put returns it, and so does
@@ -41,8 +46,9 @@ int cs_handoff_create(cs_handoff **out, int threaded, size_t item_size,
                       cs_handoff_fn fn, void *payload, cs_error *err);
 /* The next item to fill, with room for nbytes bytes at *bytes, which is
  * *off bytes into the batch's byte buffer (fn's bytes); all valid until
- * cs_handoff_put. NULL when out of memory (err set). An item that is not
- * put is not handed over. */
+ * cs_handoff_put. NULL when out of memory, or when fn failed on the
+ * batch that had to be ended for room (without a thread), err set either
+ * way. An item that is not put is not handed over. */
 void *cs_handoff_next(cs_handoff *h, size_t nbytes, size_t *off,
                       char **bytes, cs_error *err);
 /* Hand over the item filled since cs_handoff_next. CS_OK, or the first
