@@ -528,6 +528,84 @@ int cs_tagread_next(cs_tagread *t, cs_tagrow *row, cs_error *err)
     return rc;
 }
 
+/* cs_tagread_count's rows between calls of cs_agg_add_rows, and the
+ * room for their text: an id (at most 64 bytes) and two values a row,
+ * each mostly far shorter. A row whose text alone does not fit is
+ * counted by itself, where its text lies. */
+#define COUNT_ROWS 64
+#define COUNT_TEXT (COUNT_ROWS * 3 * 64)
+
+typedef struct count_chunk {
+    cs_tagrow row[COUNT_ROWS];
+    cs_acc_row ar[COUNT_ROWS];
+    char text[COUNT_TEXT];
+} count_chunk;
+
+/* The accumulators' row of tagged row r, as the commands built it. */
+static cs_acc_row acc_row(const cs_tagread *t, cs_tagrow *r)
+{
+    return (cs_acc_row){ (t->want & CS_TR_FACTORS) ? r->factor : NULL,
+                         r->outcome, r->mmin, r->by, r->adjust,
+                         r->participant,
+                         (t->want & CS_TR_MORE) ? &r->more : NULL,
+                         (t->want & CS_TR_GOAL) ? r->goal_lb_week : NAN, 0 };
+}
+
+/* v's text copied to text + *used. */
+static cs_str keep(char *text, size_t *used, cs_str v)
+{
+    cs_str k = { text + *used, v.len };
+
+    memcpy(text + *used, v.ptr, v.len);
+    *used += v.len;
+    return k;
+}
+
+int cs_tagread_count(cs_tagread *t, cs_agg *a, cs_error *err)
+{
+    count_chunk *c = malloc(sizeof *c);
+    size_t n = 0, used = 0;
+    int rc;
+
+    if (!c)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
+    while ((rc = cs_tagread_next(t, &c->row[n], err)) > 0) {
+        cs_tagrow *r = &c->row[n];
+        size_t need = r->participant.len + r->by.len + r->adjust.len;
+
+        if (need > COUNT_TEXT - used) {
+            if (n > 0 && cs_agg_add_rows(a, c->ar, n, err) < 0)
+                break;
+            c->row[0] = *r;
+            r = &c->row[0];
+            n = used = 0;
+            if (need > COUNT_TEXT) {
+                c->ar[0] = acc_row(t, r);   /* its text where it lies */
+                if (cs_agg_add_rows(a, c->ar, 1, err) < 0)
+                    break;
+                continue;
+            }
+        }
+        c->ar[n] = acc_row(t, r);
+        c->ar[n].participant = keep(c->text, &used, r->participant);
+        c->ar[n].by = keep(c->text, &used, r->by);
+        c->ar[n].adjust = keep(c->text, &used, r->adjust);
+        if (++n == COUNT_ROWS) {
+            if (cs_agg_add_rows(a, c->ar, n, err) < 0)
+                break;
+            n = used = 0;
+        }
+    }
+    if (rc >= 0 && err->code == CS_OK && n > 0)
+        cs_agg_add_rows(a, c->ar, n, err);
+    else if (rc < 0 && n > 0) {
+        cs_error e = {0};   /* the error of reading stays the one given */
+        cs_agg_add_rows(a, c->ar, n, &e);
+    }
+    free(c);
+    return err->code;
+}
+
 uint64_t cs_tagread_rows(const cs_tagread *t) { return t->rows; }
 uint64_t cs_tagread_rejected(const cs_tagread *t) { return t->rejected; }
 

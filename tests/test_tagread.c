@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <crampstat/buf.h>
+#include <crampstat/rules.h>
 #include <crampstat/tagread.h>
 #include <crampstat/value.h>
 
@@ -658,6 +659,102 @@ static void header_errors(void **state)
     cs_buf_dispose(&b);
 }
 
+/* A state with every accumulator of 'aggregate --by sex --adjust grp'
+ * and the per-participant sums, and its text once t's rows are counted,
+ * by cs_tagread_count (batched 1) or a row at a time (0), as aggregate
+ * did before cs_tagread_count. */
+static void count_text(const cs_buf *b, int batched, cs_buf *out,
+                       uint64_t *rows, uint64_t *rejected)
+{
+    cs_rules rules;
+    cs_agg a;
+    cs_reader *r = NULL;
+    cs_error err = {0};
+    cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE | CS_TR_PARTICIPANT,
+                          "sex", "grp", "aggregate" };
+    cs_tagread *t;
+
+    cs_rules_default(&rules);
+    assert_int_equal(cs_agg_init(&a, &rules, "sex", "grp", &err), CS_OK);
+    assert_int_equal(cs_agg_cluster(&a, &err), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "t.csv", &err), CS_OK);
+    t = open_text(b, &r, &o, NULL, &err);
+    assert_non_null(t);
+    if (batched) {
+        assert_int_equal(cs_tagread_count(t, &a, &err), CS_OK);
+    } else {
+        cs_tagrow tr;
+        int rc;
+        while ((rc = cs_tagread_next(t, &tr, &err)) > 0) {
+            cs_acc_row ar = { tr.factor, tr.outcome, tr.mmin, tr.by,
+                              tr.adjust, tr.participant, &tr.more, NAN, 0 };
+            assert_int_equal(cs_agg_add_row(&a, &ar, &err), CS_OK);
+        }
+        assert_int_equal(rc, 0);
+    }
+    *rows = cs_tagread_rows(t);
+    *rejected = cs_tagread_rejected(t);
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+    assert_int_equal(cs_agg_write_partial(&a, out, &err), CS_OK);
+    cs_tagread_free(t);
+    cs_reader_free(r);
+    cs_agg_dispose(&a);
+}
+
+/* cs_tagread_count gives the state that a row at a time gives: over 64
+ * rows a batch; quoted ids and values (their text is in the reader's
+ * arena, which the next row reuses: the batch must copy it); values
+ * long enough that the batch's text fills before its 64 rows; one value
+ * longer than all of it (counted alone, where it lies); and rejected
+ * rows between. */
+static void count_as_row_at_a_time(void **state)
+{
+    cs_buf b, one, many;
+    uint64_t rows1, rej1, rows2, rej2;
+    char id[80], big[13001];
+
+    (void)state;
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cs_buf_init(&b, 0);
+    cs_buf_init(&one, 0);
+    cs_buf_init(&many, 0);
+    header(&b, "participant_id,sex,grp,duration_min", "outcome,temp_c");
+    for (int i = 0; i < 700; i++) {
+        /* ids of 2 to 64 bytes, 23 participants; every third quoted */
+        int len = 2 + (i % 23) * 62 / 22;
+        char before[14000];
+        const char *sex = i % 3 == 1 ? "\"F,1\"" : i % 3 ? "M" : "F";
+        char grp[260];
+
+        id[0] = 'P';
+        memset(id + 1, 'a' + i % 23, (size_t)len - 1);
+        id[len] = '\0';
+        if (i >= 200 && i < 300)       /* 200-byte values: 64 rows overflow */
+            snprintf(grp, sizeof grp, "\"g%d,%0200d\"", i % 4, i % 4);
+        else
+            snprintf(grp, sizeof grp, "g%d", i % 4);
+        snprintf(before, sizeof before, "%s%s%s,%s,%s,%s",
+                 i % 3 == 0 ? "\"" : "", id, i % 3 == 0 ? "\"" : "",
+                 i == 400 ? big : sex, grp,
+                 i % 97 == 5 ? "abc" : i % 2 ? "30" : "45.5");
+        row(&b, before, i % 2 ? "1" : "0", i % 5 ? "0" : "1",
+            i % 7 == 0 ? "1,31.5" : "0,");
+    }
+    count_text(&b, 0, &one, &rows1, &rej1);
+    count_text(&b, 1, &many, &rows2, &rej2);
+    assert_int_equal(rows1, 700);
+    assert_int_equal(rej1, 8);   /* i % 97 == 5: 5, 102, ..., 684 */
+    assert_int_equal(rows2, rows1);
+    assert_int_equal(rej2, rej1);
+    assert_true(one.len > 13000);  /* the long value is in it */
+    assert_int_equal(many.len, one.len);
+    assert_memory_equal(many.ptr, one.ptr, one.len);
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&one);
+    cs_buf_dispose(&many);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +767,7 @@ int main(void)
         cmocka_unit_test(row_fields_reset),
         cmocka_unit_test(goals_only),
         cmocka_unit_test(header_errors),
+        cmocka_unit_test(count_as_row_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,16 @@ int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
 /* The next accepted row: 1, 0 at the end, <0 on an error of reading. */
 int cs_tagread_next(cs_tagread *t, cs_tagrow *row, cs_error *err);
 
+/* Every accepted row from here to the end, counted into a (cs_agg_add_rows,
+ * 64 rows a call, as analyze counts them): the factors, duration and
+ * exposures when they were asked for (CS_TR_FACTORS, CS_TR_MORE), the
+ * goal (CS_TR_GOAL), the participant and the --by and --adjust values,
+ * whose text is copied, since the next row may overwrite it. The same
+ * counts as a row at a time with cs_agg_add_row. CS_OK at the end, or
+ * the error of reading or counting (the rows read before an error of
+ * reading are counted). */
+int cs_tagread_count(cs_tagread *t, cs_agg *a, cs_error *err);
+
 /* Rows read and rejected so far. */
 uint64_t cs_tagread_rows(const cs_tagread *t);
 uint64_t cs_tagread_rejected(const cs_tagread *t);

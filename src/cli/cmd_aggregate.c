@@ -1,7 +1,6 @@
 /* crampstat aggregate: cramp incidence by cause factor from tagged
  * sessions (merge and report are in cmd_partial.c). */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,7 +150,6 @@ int cmd_aggregate(int argc, char **argv)
         cs_tagread_opts to = { CS_TR_FACTORS | CS_TR_MORE |
                                (ro.cluster ? CS_TR_PARTICIPANT : 0u),
                                by, adjust, "aggregate" };
-        cs_tagrow row;
         int rc;
 
         if (cs_agg_add_input(&agg, input_name && strcmp(files[f], "-") == 0
@@ -160,12 +158,7 @@ int cmd_aggregate(int argc, char **argv)
         if (cs_reader_open_header(&r, &rec, files[f], NULL, &err) < 0 ||
             cs_tagread_open(&tr, r, rec, &to, rej, &err) < 0)
             goto done;
-        while ((rc = cs_tagread_next(tr, &row, &err)) > 0) {
-            cs_acc_row ar = { row.factor, row.outcome, row.mmin, row.by,
-                              row.adjust, row.participant, &row.more, NAN, 0 };
-            if (cs_agg_add_row(&agg, &ar, &err) < 0)
-                goto done;
-        }
+        rc = cs_tagread_count(tr, &agg, &err);
         nin += cs_tagread_rows(tr);
         nrej += cs_tagread_rejected(tr);
         cs_tagread_free(tr);

@@ -114,16 +114,10 @@ static int read_tagged(cs_agg *st, cs_reader *r, const cs_record *h,
 {
     cs_tagread_opts to = { CS_TR_GOAL, NULL, NULL, "calories" };
     cs_tagread *tr = NULL;
-    cs_tagrow row;
 
     if (cs_tagread_open(&tr, r, h, &to, rej, err) < 0)
         return err->code;
-    while (cs_tagread_next(tr, &row, err) > 0) {
-        cs_acc_row ar = { NULL, row.outcome, 0, { "", 0 }, { "", 0 },
-                          { "", 0 }, NULL, row.goal_lb_week, 0 };
-        if (cs_agg_add_row(st, &ar, err) < 0)
-            break;
-    }
+    cs_tagread_count(tr, st, err);
     k->in = cs_tagread_rows(tr);
     k->rejected = cs_tagread_rejected(tr);
     k->used = k->in - k->rejected;
