@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <crampstat/sha256.h>
@@ -1178,6 +1179,37 @@ static void test_source_defaults(void **state)
     cs_source_free(s);
 }
 
+/* The default threads: 1 while the process may run on one CPU only, 2
+ * where it may run on more; a number set wins either way, and 0 gives
+ * the default back. */
+static void test_threads_follow_affinity(void **state)
+{
+    cpu_set_t all, one;
+    int first = -1;
+
+    (void)state;
+    if (sched_getaffinity(0, sizeof all, &all) != 0)
+        skip();
+    for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+        if (CPU_ISSET(c, &all))
+            first = c;
+    cs_source_default_threads(0);
+    if (CPU_COUNT(&all) >= 2)
+        assert_int_equal(cs_source_threads(), 2);
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    assert_int_equal(cs_source_threads(), 1);
+    cs_source_default_threads(2);
+    assert_int_equal(cs_source_threads(), 2);
+    cs_source_default_threads(0);
+    assert_int_equal(cs_source_threads(), 1);
+    assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+    if (CPU_COUNT(&all) >= 2)
+        assert_int_equal(cs_source_threads(), 2);
+    cs_source_default_threads(2);   /* as the other tests expect */
+}
+
 /* Each read-ahead slot's data starts on a 64-byte line, whatever the raw
  * buffer's size: the kernel copies into such a destination about twice as
  * fast as 16 bytes past one, where malloc's large blocks begin. Every
@@ -1303,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_small_buffers),
         cmocka_unit_test(test_source_defaults),
+        cmocka_unit_test(test_threads_follow_affinity),
         cmocka_unit_test(test_slots_aligned),
     };
     int failed;

@@ -79,7 +79,8 @@ static const cli_opt options[] = {
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
       "in a second thread and tag and count in a third\n"
-      "(same output either way); up to 64 is taken as 2" },
+      "(same output either way); up to 64 is taken as 2;\n"
+      "the default is 1 where only one CPU may be used" },
     CLI_OPT_HELP,
     { 0 }
 };

@@ -46,7 +46,8 @@ static const cli_opt options[] = {
     { 'T', 0, "threads", "N",
       "1: read in one thread; 2 (default): decompress\n"
       "in a second thread (same output either way);\n"
-      "up to 64 is taken as 2" },
+      "up to 64 is taken as 2; the default is 1 where\n"
+      "only one CPU may be used" },
     CLI_OPT_HELP,
     { 0 }
 };
