@@ -104,7 +104,8 @@ add threads analyze_t1 ex "crampstat analyze --threads 1" \
     "@T@ $C analyze -q --threads 1 --survey $SV --exercise $EX > /dev/null"
 add threads analyze_u_t1 ex "crampstat analyze --assume-unique-ids --threads 1" \
     "@T@ $C analyze -q --threads 1 --assume-unique-ids --survey $SV --exercise $EX > /dev/null"
-# Default threads, but one core for all of them.
+# Default threads on one core: since round 28 the default there is one
+# thread (the CPU affinity allows one CPU), so this is --threads 1 pinned.
 add threads analyze_core ex "crampstat analyze, one core (taskset -c 0)" \
     "@T@ taskset -c 0 $C analyze -q --survey $SV --exercise $EX > /dev/null"
 # The same binary with zlib instead of ISA-L (when it has ISA-L at all).
