@@ -1,6 +1,7 @@
 /* Tests of src/handoff.c: items handed to a second thread arrive all, in
  * order, with their bytes; an error stops the calls at its item; without
- * a thread each item is used as it is put. */
+ * a thread the items are used in batches of at most 64, in the caller's
+ * thread, when a batch fills and at finish. */
 #include <stdarg.h>   /* cmocka 1.1 wants these four before cmocka.h */
 #include <stddef.h>
 #include <stdint.h>
