@@ -135,7 +135,8 @@ static cs_source_opts defaults = { 0, RAW_CHUNK };
 
 /* 2, or 1 when the process may run on one CPU only (taskset, a batch
  * system's job of one CPU): there the threads would only take turns, and
- * analyze in one thread used 0.94 x the time of its three on one core. */
+ * analyze in one thread took 0.94-0.95 x the time of its three on one
+ * core. */
 static int auto_threads(void)
 {
 #ifdef CPU_COUNT
