@@ -19,10 +19,11 @@
  * then cost about one bit each and stay in cache; ids whose numbers are
  * scattered would cost up to a block each, so once the blocks take
  * BLOCKS_FREE blocks and hold fewer than one id per 8 bytes no new block
- * is made, and ids of blocks that do not exist go to the fingerprints. An id is in the set when its block
- * exists and its bit is set, or when its block does not exist and its
- * fingerprint is present: no block is made after that switch, so each id
- * is looked for in the one place it was put. */
+ * is made, and ids of blocks that do not exist go to the fingerprints.
+ * An id is in the set when its block exists and its bit is set, or when
+ * its block does not exist and its fingerprint is present: no block is
+ * made after that switch, so each id is looked for in the one place it
+ * was put. */
 #define _DEFAULT_SOURCE 1  /* madvise(MADV_HUGEPAGE) */
 #include <stdlib.h>
 #include <string.h>

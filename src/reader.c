@@ -1544,10 +1544,12 @@ static inline uint64_t quote_bits(const char *p, size_t n)
 #ifdef __SSE2__
     if (n >= 64) {
         const __m128i q = _mm_set1_epi8('"');
-        for (unsigned i = 0; i < 4; i++)
-            m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                     _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
-                     q)) << (16 * i);
+        for (unsigned i = 0; i < 4; i++) {
+            const __m128i b =
+                _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, q))
+                 << (16 * i);
+        }
         return m;
     }
 #endif
