@@ -34,13 +34,38 @@ static void put_hashed(cs_buf *b, cs_sha256 *s, const char *key,
 /* A list of appends and one check: the buffer's error is sticky. */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
 {
+    return cs_agg_write_partial_some(a, a->have, b, err);
+}
+
+int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *b,
+                              cs_error *err)
+{
     size_t start = b->len;
     cs_sha256 s;
     char hex[HEXLEN + 1];
 
+    mask &= a->have;
+    /* The leaves of a state read or merged name whole states; a part of
+     * one is none of them. And a section is not written without those it
+     * needs. */
+    if (mask != a->have && a->nleaves)
+        return cs_error_set(err, CS_ERROR, "a part of a state read or "
+                            "merged cannot be written: its leaves name whole "
+                            "states");
+    for (size_t i = 0; i < cs_acc_count; i++) {
+        const cs_acc_kind *k = cs_acc_registry[i];
+        if (!(mask & (1u << i)))
+            continue;
+        for (const char *const *n = k->needs; n && *n; n++) {
+            int j = cs_acc_find((cs_str){ *n, strlen(*n) });
+            if (j < 0 || !(mask & (1u << j)))
+                return cs_error_set(err, CS_ERROR, "section \"%s\" cannot "
+                                    "be written without \"%s\"", k->name, *n);
+        }
+    }
     cs_buf_puts(b, MAGIC "\n");
     for (size_t i = 0; i < cs_acc_count && !cs_buf_error(b); i++)
-        if (a->have & (1u << i)) {
+        if (mask & (1u << i)) {
             const cs_acc_kind *k = cs_acc_registry[i];
             cs_buf_printf(b, "section %s %u\n", k->name, k->version);
             k->write(a, b);

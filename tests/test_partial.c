@@ -31,20 +31,17 @@ static uint64_t next(void)
     return seed;
 }
 
-/* The text of a state with every section (stratified, clustered, with
- * dose-response values, days and calorie goals) of the sessions k of n
- * shards (k = -1: all) of one fixed set of 60 sessions. */
-static char *state_text(int k, int n)
+/* The text of a state of the accumulators o asks for, of the sessions k
+ * of n shards (k = -1: all) of one fixed set of 60 sessions; of those
+ * whose bits are in mask only (cs_agg_write_partial_some), unless mask
+ * is ~0u. */
+static char *state_text_of(const cs_acc_opts *o, unsigned mask, int k, int n)
 {
-    cs_rules r;
-    cs_acc_opts o;
     cs_agg a;
     cs_error err = {0};
     cs_buf b;
 
-    cs_rules_default(&r);
-    o = (cs_acc_opts){ &r, "sex", NULL, 1, 1, 1, CS_CAL_BY_SEX };
-    assert_int_equal(cs_agg_open(&a, &o, &err), CS_OK);
+    assert_int_equal(cs_agg_open(&a, o, &err), CS_OK);
     assert_int_equal(cs_agg_add_input(&a, "ex.csv", &err), CS_OK);
     seed = 88172645463325252ULL;
     for (int i = 0; i < 60; i++) {
@@ -68,10 +65,25 @@ static char *state_text(int k, int n)
     }
     assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
     cs_buf_init(&b, 0);
-    assert_int_equal(cs_agg_write_partial(&a, &b, &err), CS_OK);
+    if (mask == ~0u)
+        assert_int_equal(cs_agg_write_partial(&a, &b, &err), CS_OK);
+    else
+        assert_int_equal(cs_agg_write_partial_some(&a, mask, &b, &err), CS_OK);
     cs_agg_dispose(&a);
     assert_int_equal(cs_buf_putc(&b, '\0'), CS_OK);
     return cs_buf_take(&b, NULL);
+}
+
+/* ... with every section (stratified, clustered, with dose-response
+ * values, days and calorie goals). */
+static char *state_text(int k, int n)
+{
+    static cs_rules r;
+    cs_acc_opts o;
+
+    cs_rules_default(&r);
+    o = (cs_acc_opts){ &r, "sex", NULL, 1, 1, 1, CS_CAL_BY_SEX };
+    return state_text_of(&o, ~0u, k, n);
 }
 
 static void sha_hex(const char *p, size_t n, char hex[65])
@@ -218,6 +230,75 @@ static void test_merge_refuses_a_leaf_twice(void **state)
 /* A state without leaf and sha256 lines is read (no sum to check) as a
  * leaf with the id a state written now gets: merge writes it with them,
  * and it is refused beside its new copy. */
+static unsigned bit(const char *name)
+{
+    int i = cs_acc_find(str(name));
+    assert_true(i >= 0);
+    return 1u << i;
+}
+
+/* A state's part is written as a state that holds only that part: the
+ * counts of every section but the calories' as a state counted without
+ * the calorie goals, and the calories' as a state of the goals alone,
+ * each its own leaf. A section without one it needs, and a part of a
+ * state read or merged, are refused. */
+static void test_write_some(void **state)
+{
+    static cs_rules r;
+    cs_acc_opts all, sessions, goals;
+    char *part, *alone;
+    cs_agg a;
+    cs_buf b;
+    cs_error err = {0};
+
+    (void)state;
+    cs_rules_default(&r);
+    all = (cs_acc_opts){ &r, "sex", NULL, 1, 1, 1, CS_CAL_BY_SEX };
+    sessions = (cs_acc_opts){ &r, "sex", NULL, 1, 1, 0, CS_CAL_BY_SEX };
+    goals = (cs_acc_opts){ &r, NULL, NULL, 0, 0, 1, CS_CAL_BY_SEX };
+    part = state_text_of(&all, ~bit("calories"), -1, 1);
+    alone = state_text_of(&sessions, ~0u, -1, 1);
+    assert_string_equal(part, alone);
+    assert_null(strstr(part, "section calories"));
+    assert_non_null(strstr(part, "\nsection cluster 1\n"));
+    free(part);
+    free(alone);
+    part = state_text_of(&all, bit("calories"), -1, 1);
+    alone = state_text_of(&goals, ~0u, -1, 1);
+    assert_string_equal(part, alone);
+    assert_non_null(strstr(part, "\nlink "));
+    assert_null(strstr(part, "section sessions"));
+    free(part);
+    free(alone);
+    /* The whole is the whole. */
+    part = state_text_of(&all, bit("sessions") | bit("factors") |
+                         bit("logistic") | bit("cluster") | bit("dose") |
+                         bit("period") | bit("calories"), -1, 1);
+    alone = state_text(-1, 1);
+    assert_string_equal(part, alone);
+    free(part);
+
+    /* "cluster" without "sessions" */
+    assert_int_equal(cs_agg_open(&a, &all, &err), CS_OK);
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_agg_write_partial_some(&a, bit("cluster"), &b, &err),
+                     CS_ERROR);
+    assert_non_null(strstr(err.msg, "\"cluster\" cannot be written without"));
+    assert_int_equal(b.len, 0);
+    cs_agg_dispose(&a);
+    /* a part of a state read (or merged): its leaves name whole states */
+    read_state(&a, "whole.partial", alone);
+    assert_true(a.nleaves > 0);
+    cs_error_clear(&err);
+    assert_int_equal(cs_agg_write_partial_some(&a, bit("calories"), &b, &err),
+                     CS_ERROR);
+    assert_non_null(strstr(err.msg, "whole states"));
+    assert_int_equal(b.len, 0);
+    cs_agg_dispose(&a);
+    cs_buf_dispose(&b);
+    free(alone);
+}
+
 static void test_old_state(void **state)
 {
     char *t = state_text(-1, 1), *old = strip_sums(t);
@@ -302,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_leaf_and_sum),
         cmocka_unit_test(test_every_digit),
         cmocka_unit_test(test_merge_refuses_a_leaf_twice),
+        cmocka_unit_test(test_write_some),
         cmocka_unit_test(test_old_state),
         cmocka_unit_test(test_line_errors),
     };

@@ -155,6 +155,14 @@ int cs_agg_finish(cs_agg *a, cs_error *err);
  * leaf: its id is the SHA-256 of the text before its "leaf" line.
  * Appended to out; CS_OK, or out's error (out of memory, its cap). */
 int cs_agg_write_partial(const cs_agg *a, cs_buf *out, cs_error *err);
+/* The same for the accumulators of a whose bits (cs_acc_registry order)
+ * are in mask, as a state holding only those would be written: one run's
+ * counts as the states of two commands (analyze --partial-prefix writes
+ * aggregate's and calories'). CS_ERROR when a section would go without
+ * one it needs, or for a part of a merged state (its leaves name whole
+ * states). */
+int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *out,
+                              cs_error *err);
 /* Parse untrusted partial-state text into a (made here; disposed on
  * failure); name is used in messages. The "sha256" line is checked
  * against the text before anything else; a state without "leaf" and
