@@ -117,6 +117,9 @@ int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
     if (o->nexercise < 1 || o->nexercise > CS_CHAIN_MAX_EXERCISE)
         return cs_error_set(err, CS_EUSAGE, "from 1 to %d exercise files",
                             CS_CHAIN_MAX_EXERCISE);
+    if (o->input_name && o->nexercise != 1)
+        return cs_error_set(err, CS_EUSAGE, "one name is recorded for one "
+                            "exercise file, not %d", o->nexercise);
     if (!(c = calloc(1, sizeof *c)))
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     *out = c;
@@ -313,7 +316,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
 
     if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
         return err->code;
-    for (size_t i = 0; i < cs_survey_count(c->sv); i++)
+    for (size_t i = 0; !c->o.sessions_calories && i < cs_survey_count(c->sv);
+         i++)
         if (cs_cal_add_participant(c->agg.cal, cs_survey_latest(c->sv, i), err) < 0)
             return err->code;
     c->inputs[0].role = "survey";
@@ -342,7 +346,9 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         }
         cnt->counted = 0;
         fatal = 1;
-        if ((rc = cs_agg_add_input(&cnt->agg, path, err)) == CS_OK) {
+        if ((rc = cs_agg_add_input(&cnt->agg, c->o.input_name
+                                             ? c->o.input_name : path,
+                                   err)) == CS_OK) {
             cs_rejlog_mark(c->rej);
             rc = read_file(c, path, h, cnt, &counts, &no_survey,
                            &tagged, &told, &fatal, err);

@@ -28,6 +28,12 @@ typedef struct cs_chain_opts {
     int unique_ids;               /* skip the duplicate session-id check */
     int keep_going;               /* leave out a file not read to its end */
     const char *rejects;          /* reject log, or NULL */
+    /* A shard's states (analyze --partial-prefix): the calorie goals of
+     * the sessions alone, without the survey's participants, which a
+     * report of merged shards counts once; and the one exercise file
+     * recorded under input_name (NULL: its path). */
+    int sessions_calories;
+    const char *input_name;
 } cs_chain_opts;
 
 /* What a run tells as it goes; any may be NULL. */

@@ -3,6 +3,8 @@
  * options, its messages and its exit status. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <crampstat/chain.h>
 #include <crampstat/source.h>
 #include "cli.h"
@@ -15,7 +17,8 @@ static const char help_head[] =
 "                         [--cluster participant|none] [--period week|month]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
 "                         [--rejects FILE] [--keep-going]\n"
-"                         [-o FILE] [--quiet|--verbose]\n"
+"                         [-o FILE | --partial-prefix PREFIX\n"
+"                          [--input-name NAME]] [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
 "write the report. The result equals the separate commands chained:\n"
 "  crampstat ingest --schema exercise FILE... | crampstat join --survey S |\n"
@@ -68,6 +71,16 @@ static const cli_opt options[] = {
       "write to FILE, atomically: nothing appears under its\n"
       "name until it is complete, and a killed run leaves\n"
       "no file (default: stdout)" },
+    { 'P', 0, "partial-prefix", "PREFIX",
+      "write the partial states, not the report:\n"
+      "PREFIX.agg.partial ('aggregate --partial' of the\n"
+      "tagged sessions) and PREFIX.cal.partial ('calories\n"
+      "--partial' of them: the sessions' calorie goals,\n"
+      "without the survey's participants); both appear\n"
+      "or neither (a shard of pipelines/partial.sh)" },
+    { 'N', 0, "input-name", "NAME",
+      "with --partial-prefix: record the exercise file\n"
+      "(one) under NAME, as 'aggregate --input-name'" },
     { 'U', 0, "assume-unique-ids", NULL,
       "skip the duplicate session-id check (memory\n"
       "then stays flat whatever the number of sessions)" },
@@ -140,6 +153,83 @@ static void on_left_out(void *ctx, const char *why)
     cli_note("analyze", "%s; left out of the report (--keep-going)", why);
 }
 
+/* The two partial states of --partial-prefix, opened before the run (a
+ * folder that cannot take them fails before any reading) and put in
+ * place after it, the calories' first: a run that fails leaves neither,
+ * and a reader that finds the aggregate state finds its calories. */
+typedef struct states_out {
+    char path[2][4096];            /* aggregate, calories */
+    cli_output out[2];
+    int open;                      /* how many are */
+} states_out;
+
+/* The two names; 64 when they are too long or the reject log is one. */
+static int states_names(states_out *so, const char *prefix,
+                        const char *rejects)
+{
+    static const char *const ext[2] = { ".agg.partial", ".cal.partial" };
+
+    if (!prefix[0] || strcmp(prefix, "-") == 0)
+        return cli_usage("analyze", "--partial-prefix wants the start of two "
+                         "file names, not '%s'", prefix);
+    for (int i = 0; i < 2; i++) {
+        int rc;
+        if (strlen(prefix) + strlen(ext[i]) >= sizeof so->path[i])
+            return cli_usage("analyze", "--partial-prefix is too long");
+        snprintf(so->path[i], sizeof so->path[i], "%s%s", prefix, ext[i]);
+        if ((rc = cli_check_files("analyze", rejects, so->path[i], NULL,
+                                  NULL, 0)))
+            return rc;
+    }
+    return 0;
+}
+
+static int states_open(states_out *so, cs_error *err)
+{
+    for (; so->open < 2; so->open++)
+        if (cli_output_open(&so->out[so->open], so->path[so->open], NULL,
+                            err) < 0)
+            return err->code;
+    return CS_OK;
+}
+
+/* ok: write both states and put them in place, the calories' first;
+ * !ok: drop what is open. Either both appear or neither. */
+static int states_close(states_out *so, const cs_chain *ch, int ok,
+                        cs_error *err)
+{
+    int calbit = cs_acc_find((cs_str){ "calories", 8 });
+    unsigned cal = calbit < 0 ? 0u : 1u << calbit;
+    cs_buf b[2];
+
+    cs_buf_init(&b[0], 0);
+    cs_buf_init(&b[1], 0);
+    if (ok && so->open == 2) {
+        if (!(ch->agg.have & cal))
+            cs_error_set(err, CS_ERROR, "the run counted no calorie goals");
+        else if (cs_agg_write_partial_some(&ch->agg, ch->agg.have & ~cal,
+                                           &b[0], err) == CS_OK &&
+                 cs_agg_write_partial_some(&ch->agg, cal, &b[1], err) == CS_OK)
+            for (int i = 0; i < 2; i++)
+                cs_writer_raw(so->out[i].w, b[i].ptr, b[i].len);
+        ok = err->code == CS_OK;
+    } else {
+        ok = 0;
+    }
+    cs_buf_dispose(&b[0]);
+    cs_buf_dispose(&b[1]);
+    if (so->open == 2 &&
+        cli_output_close(&so->out[1], ok, ok ? err : NULL) < 0)
+        ok = 0;
+    if (so->open >= 1 &&
+        cli_output_close(&so->out[0], ok, ok ? err : NULL) < 0 && ok) {
+        unlink(so->path[1]);       /* not one without the other */
+        ok = 0;
+    }
+    so->open = 0;
+    return ok ? CS_OK : err->code;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     cli_parser parser;
@@ -149,8 +239,10 @@ int cmd_analyze(int argc, char **argv)
     cs_chain *ch = NULL;
     cs_chain_opts co = {0};
     cs_buf b, cmd;
-    const char *rules_path = NULL, *outcome = NULL, *output = NULL;
+    const char *rules_path = NULL, *outcome = NULL, *output = NULL,
+               *prefix = NULL, *render_opt = NULL;
     const char *exercise[CS_CHAIN_MAX_EXERCISE];
+    states_out so = { .open = 0 };
     said sd = { 0, 0 };
     cs_chain_hooks hooks = { &sd, on_survey, on_progress, on_file,
                              on_left_out };
@@ -176,6 +268,8 @@ int cmd_analyze(int argc, char **argv)
         case 'r': co.rejects = optarg; break;
         case 'o': output = optarg; break;
         case 'U': co.unique_ids = 1; break;
+        case 'P': prefix = optarg; break;
+        case 'N': co.input_name = optarg; break;
         case 'k': co.keep_going = 1; break;
         case 'q': sd.quiet = 1; break;
         case 'v': sd.verbose = 1; break;
@@ -189,6 +283,8 @@ int cmd_analyze(int argc, char **argv)
             if ((rc = cli_report_option(opt, optarg, &ro, "analyze", 1)) >= 0) {
                 if (rc)
                     return rc;
+                if (!render_opt)
+                    render_opt = cli_render_option(opt);
                 break;
             }
             return cli_usage("analyze", "%s", cli_bad_option());
@@ -203,9 +299,28 @@ int cmd_analyze(int argc, char **argv)
     if (!co.survey || co.nexercise == 0)
         return cli_usage("analyze", "--survey FILE and --exercise FILE are "
                          "required");
+    if (co.input_name && !prefix)
+        return cli_usage("analyze", "--input-name names the exercise file in "
+                         "the partial states: give --partial-prefix too");
+    if (prefix) {
+        if (output)
+            return cli_usage("analyze", "--partial-prefix writes the partial "
+                             "states, -o the report: give one");
+        if (render_opt)
+            return cli_usage("analyze", "--%s does not apply to "
+                             "--partial-prefix, which writes the states: give "
+                             "it to 'crampstat report'", render_opt);
+        if (co.keep_going)
+            return cli_usage("analyze", "--keep-going names the files it "
+                             "leaves out in the report, and a partial state "
+                             "cannot: run a shard without it");
+        co.sessions_calories = 1;
+    }
     /* (the names are only read) */
     if ((opt = cli_check_files("analyze", co.rejects, output, co.survey,
                                (char *const *)exercise, co.nexercise)))
+        return opt;
+    if (prefix && (opt = states_names(&so, prefix, co.rejects)))
         return opt;
     if ((opt = cli_rules("analyze", &rules, rules_path, outcome)) != 0)
         return opt;
@@ -219,6 +334,8 @@ int cmd_analyze(int argc, char **argv)
             return cli_usage("analyze", "%s", err.msg);
         goto done;
     }
+    if (prefix && states_open(&so, &err) < 0)
+        goto done;
     cli_progress_begin(sd.quiet);
     if (cs_chain_run(ch, &hooks, &err) < 0)
         goto done;
@@ -239,6 +356,10 @@ int cmd_analyze(int argc, char **argv)
                 ch->ids ? cs_idset_bytes(ch->ids) : (size_t)0,
                 cs_clu_bytes(ch->agg.clu), cs_clu_participants(ch->agg.clu));
     }
+    if (prefix) {
+        states_close(&so, ch, 1, &err);
+        goto done;
+    }
     /* The command line, for the HTML page. */
     cs_buf_puts(&cmd, "crampstat");
     for (int i = 0; i < argc; i++)
@@ -252,6 +373,8 @@ int cmd_analyze(int argc, char **argv)
                      co.nexercise, ch->left[0].why);
 done:
     cli_progress_end();
+    if (so.open)
+        states_close(&so, ch, 0, &err);
     cs_chain_close(ch, &err);
     cs_buf_dispose(&cmd);
     cs_buf_dispose(&b);

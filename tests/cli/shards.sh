@@ -179,4 +179,83 @@ cs report --format json "$T/x1000.partial" >"$T/x1000.json"
 check "report of 1000 copies exit" 0 $?
 check_grep "report of 1000 copies counts" '"sessions": 300000' "$T/x1000.json"
 
+# ------------------------------------------- analyze --partial-prefix
+# A shard's two states from one process: byte for byte what the piped
+# commands write (aggregate --partial and calories --partial of the tagged
+# sessions), leaf and sha256 lines included, for every option that goes
+# into a state.
+printf 'heat.heat_index_c = 27\ntightness.warmup_min = 8\n' >"$T/r.rules"
+pp=0
+while IFS='|' read -r label aopt copt tagopt; do
+    pp=$((pp + 1))
+    read -r -a A <<<"$aopt"; read -r -a C <<<"$copt"; read -r -a G <<<"$tagopt"
+    cs ingest -q --schema exercise "$T/shard1.csv.gz" | cs join -q --survey "$V" |
+        cs tag -q "${G[@]}" >"$T/pp$pp.tagged"
+    cs aggregate -q --partial "${A[@]}" --input-name shards.csv <"$T/pp$pp.tagged" \
+        >"$T/pp$pp.want.agg"
+    cs calories -q --partial "${C[@]}" <"$T/pp$pp.tagged" >"$T/pp$pp.want.cal"
+    cs analyze -q --survey "$V" --exercise "$T/shard1.csv.gz" "${A[@]}" \
+        --input-name shards.csv --partial-prefix "$T/pp$pp" >"$T/pp$pp.out"
+    check "analyze --partial-prefix ($label): exit, nothing on stdout" "0 " "$? $(cat "$T/pp$pp.out")"
+    check_file "analyze --partial-prefix ($label): aggregate's state" "$T/pp$pp.want.agg" "$T/pp$pp.agg.partial"
+    check_file "analyze --partial-prefix ($label): calories' state" "$T/pp$pp.want.cal" "$T/pp$pp.cal.partial"
+done <<OPTIONS
+no option|||
+--by sex --adjust age_band|--by sex --adjust age_band|--by sex|
+--by activity_level --cluster none|--by activity_level --cluster none|--by activity_level|
+--by activity, rules, any cramp|--by activity --rules $T/r.rules --outcome any|--rules $T/r.rules --outcome any|--rules $T/r.rules --outcome any
+OPTIONS
+# The calorie state holds the sessions' goals and no survey participant;
+# the survey's own state adds them (what partial.sh report merges).
+check_grep "the shard's calorie state counts no participant" '^participants 0$' "$T/pp1.cal.partial"
+check "the shard's calorie state links sessions" 1 \
+    "$(awk '$1 == "link" { n += $3 } END { print (n > 0) }' "$T/pp1.cal.partial")"
+
+# Two files: each recorded under its path, the counts those of the two
+# files' states merged.
+cs analyze -q --survey "$V" -e "$T/shard0.csv.gz" -e "$T/shard2.csv.gz" \
+    --partial-prefix "$T/two"
+check "analyze --partial-prefix, two files: exit" 0 $?
+for k in 0 2; do
+    cs analyze -q --survey "$V" -e "$T/shard$k.csv.gz" --partial-prefix "$T/one$k"
+done
+cs merge "$T/one0.agg.partial" "$T/one2.agg.partial" >"$T/one02.agg"
+cs merge "$T/one0.cal.partial" "$T/one2.cal.partial" >"$T/one02.cal"
+check_counts "two files: aggregate state = the files' states merged" "$T/one02.agg" "$T/two.agg.partial"
+check_counts "two files: calories state = the files' states merged" "$T/one02.cal" "$T/two.cal.partial"
+check "two files: both inputs recorded" "input :$T/shard0.csv.gz
+input :$T/shard2.csv.gz" "$(grep '^input ' "$T/two.agg.partial")"
+
+# The four shards' states merged: the single pass's counts.
+for k in 0 1 2 3; do
+    cs analyze -q --survey "$V" -e "$T/shard$k.csv.gz" --by sex --input-name "$X" \
+        --partial-prefix "$T/a$k"
+done
+cs merge "$T"/a[0-3].agg.partial >"$T/a.agg"
+check_counts "four shards by analyze, merged = single-pass state" "$T/single.partial" "$T/a.agg"
+
+# What it refuses, before reading: 64 and no file.
+pfx() { cs analyze -q --survey "$V" -e "$T/shard1.csv.gz" "$@" 2>"$T/pfx.err"; echo $?; }
+check "--partial-prefix with -o: 64" 64 "$(pfx --partial-prefix "$T/no" -o "$T/no.txt")"
+check_grep "--partial-prefix with -o: message" 'give one' "$T/pfx.err"
+check "--partial-prefix with --format: 64" 64 "$(pfx --partial-prefix "$T/no" --format json)"
+check_grep "--partial-prefix with --format: message" "^crampstat: analyze: --format does not apply to --partial-prefix" "$T/pfx.err"
+check "--partial-prefix with --keep-going: 64" 64 "$(pfx --partial-prefix "$T/no" --keep-going)"
+check "--input-name without --partial-prefix: 64" 64 "$(pfx --input-name x)"
+check_grep "--input-name without --partial-prefix: message" 'give --partial-prefix too' "$T/pfx.err"
+check "--input-name with two files: 64" 64 "$(pfx -e "$T/shard2.csv.gz" --partial-prefix "$T/no" --input-name x)"
+check "--partial-prefix -: 64" 64 "$(pfx --partial-prefix -)"
+check "--rejects is one of the states: 64" 64 "$(pfx --partial-prefix "$T/no" --rejects "$T/no.cal.partial")"
+check "no state after the refusals" "" "$(cd "$T" && ls no.* 2>/dev/null)"
+check "a folder that is not there: 74" 74 "$(pfx --partial-prefix "$T/nodir/x")"
+check_grep "a folder that is not there: message" "$T/nodir/x.agg.partial" "$T/pfx.err"
+
+# A shard that breaks part way: 65, and the states of an earlier run are
+# left as they were (each is put in place only when complete).
+head -c 30000 "$T/shard3.csv.gz" >"$T/cut.csv.gz"
+echo old >"$T/keep.agg.partial"; echo old >"$T/keep.cal.partial"
+check "a truncated gzip shard: 65" 65 "$(pfx -e "$T/cut.csv.gz" --partial-prefix "$T/keep")"
+check "a truncated gzip shard: the old states stay" "old old" \
+    "$(cat "$T/keep.agg.partial" "$T/keep.cal.partial" | tr '\n' ' ' | sed 's/ $//')"
+
 finish
