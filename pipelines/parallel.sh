@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job on all cores: shards -> ingest | join | tag | aggregate
-# --partial (and calories --partial), one job per shard under GNU parallel
-# (xargs -P without it) -> merge -> report. The report equals `crampstat
+# The main job on all cores: shards -> analyze --partial-prefix (the states
+# of ingest | join | tag | aggregate --partial and calories --partial), one
+# job per shard under GNU parallel (xargs -P without it) -> merge -> report. The report equals `crampstat
 # analyze` on the same files byte for byte. Copy it and edit to taste.
 set -euo pipefail
 
@@ -15,10 +15,11 @@ member, which only a single pass can count; no HTML).
 
 Each EXERCISE file is split by participant into --shards shards
 (shard.sh), unless it is one shard already (--shards 1). Each shard is one
-job (partial.sh shard): crampstat ingest | join | tag, into aggregate
---partial, recording the name of the file the shard came from (the name
-analyze records), and calories --partial. GNU parallel runs the jobs when
-installed, xargs -P otherwise. Then partial.sh report: crampstat merge,
+job (partial.sh shard): crampstat analyze --partial-prefix, the states of
+ingest | join | tag | aggregate --partial and calories --partial in one
+process, recording the name of the file the shard came from (the name
+analyze records). GNU parallel runs the jobs when installed, xargs -P
+otherwise. Then partial.sh report: crampstat merge,
 crampstat report, in analyze's layout.
 
 Session ids are checked for duplicates within each shard only (analyze

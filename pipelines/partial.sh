@@ -13,9 +13,12 @@ Usage: partial.sh shard SHARD INPUT_NAME PREFIX
        partial.sh check
 The shard and report halves of a sharded `crampstat analyze`.
 
-shard: crampstat ingest SHARD | join | tag, then the tagged sessions into
-  aggregate --partial (recording INPUT_NAME, the name analyze records)
-  -> PREFIX.agg.partial and calories --partial -> PREFIX.cal.partial.
+shard: crampstat analyze --partial-prefix PREFIX --input-name INPUT_NAME
+  (INPUT_NAME: the name analyze records) -> PREFIX.agg.partial, what
+  ingest SHARD | join | tag | aggregate --partial writes, and
+  PREFIX.cal.partial, what calories --partial of the tagged sessions
+  writes. For a CS_BY or CS_ADJUST column analyze cannot group by, and
+  with a crampstat without --partial-prefix, that piped chain runs.
 report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
   calories --partial, and write what analyze writes: the aggregate report,
   a blank line, the calorie report (JSON: {"aggregate": ..., "calories":
@@ -50,6 +53,8 @@ CRAMPSTAT=${CRAMPSTAT:-crampstat}
 : "${CS_CLUSTER:=}" "${CS_PERIOD:=}" "${CS_SAFE_CSV:=0}"
 q=(-q); [ "$CS_VERBOSE" = 1 ] && q=()
 have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
+# analyze writes a shard's two states (a crampstat from before cannot).
+analyze_states() { [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--partial-prefix* ]]; }
 # analyze groups the calories by --by when it is one of theirs, else by sex.
 case $CS_BY in sex|age_band|activity_level) cal_by=$CS_BY ;; *) cal_by=sex ;; esac
 tmp=
@@ -106,7 +111,34 @@ case $cmd in
         [ -n "$CS_CLUSTER" ] && aggopt+=(--cluster "$CS_CLUSTER")
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-shard.XXXXXX")
         set +e
-        if have_calories; then
+        chain=1
+        if have_calories && analyze_states; then
+            # One process writes both states, byte for byte those of the
+            # piped commands below, in about a third of their CPU. A --by
+            # or --adjust column analyze cannot give it refuses before
+            # reading (64, "cannot group by"): then the piped chain runs.
+            chain=0
+            if [ -n "$CS_BY$CS_ADJUST" ]; then
+                "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
+                    "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix" \
+                    2>"$tmp/analyze.err"
+                st=("$?")
+                if [ "${st[0]}" -eq 64 ] &&
+                    grep -q '^crampstat: analyze: cannot group by ' "$tmp/analyze.err"; then
+                    chain=1
+                else
+                    cat "$tmp/analyze.err" >&2
+                fi
+            else
+                "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
+                    "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix"
+                st=("$?")
+            fi
+            what="analyze --partial-prefix"
+        fi
+        if [ "$chain" = 0 ]; then
+            :
+        elif have_calories; then
             # The tagged stream feeds both states; calories' status comes
             # back through a file.
             "$CRAMPSTAT" ingest "${q[@]}" --schema exercise -- "$shard" |

@@ -370,6 +370,66 @@ if cs calories --help >/dev/null 2>&1; then
     check "merge-job: 2.cal.partial missing: no report" 1 "$(test -e "$W/report.txt"; echo $?)"
 fi
 
+# --------------------------------------------------- partial.sh shard
+# A shard is one analyze --partial-prefix; a --by column analyze cannot
+# group by (height_ft), or a crampstat whose analyze cannot write states,
+# takes the piped chain. Each way, the states are the piped commands'.
+# A wrapper records which commands ran.
+if cs calories --help >/dev/null 2>&1; then
+    mkdir -p "$T/route"
+    cat >"$T/route/cs" <<WRAP
+#!/usr/bin/env bash
+echo "\$1" >>"$T/route/calls"
+if [ "\${HIDE:-}" = 1 ] && [ "\$1 \${2:-}" = "analyze --help" ]; then
+    "$CRAMPSTAT" analyze --help | sed 's/--partial-prefix/--partial-pfx/'
+    exit
+fi
+exec "$CRAMPSTAT" "\$@"
+WRAP
+    chmod +x "$T/route/cs"
+    sh1=$T/trim/sh/shard-3.csv.gz sv=$T/trim/survey.csv.gz
+    # The piped commands' states, by hand.
+    for by in "" height_ft; do
+        byo=(); [ -n "$by" ] && byo=(--by "$by")
+        cs ingest -q --schema exercise "$sh1" | cs join -q --survey "$sv" | cs tag -q >"$T/route/tagged"
+        cs aggregate -q --partial "${byo[@]}" --input-name ex.csv <"$T/route/tagged" >"$T/route/want${by}.agg"
+        cs calories -q --partial <"$T/route/tagged" >"$T/route/want${by}.cal"
+    done
+    # route NAME BY HIDE: partial.sh shard through the wrapper; prints the
+    # commands that ran (sorted, distinct) and its exit status.
+    route() {
+        rm -f "$T/route/calls"
+        CRAMPSTAT=$T/route/cs CS_BY=$2 HIDE=$3 CS_SURVEY=$sv \
+            bash "$P/partial.sh" shard "$sh1" ex.csv "$T/route/$1" 2>"$T/route/$1.err"
+        echo "$? $(sort -u "$T/route/calls" | tr '\n' ' ' | sed 's/ $//')"
+    }
+    check "partial.sh shard: sessions in it" 1 "$(grep -q '^link [a-z]* [1-9]' "$T/route/want.cal" && echo 1)"
+    check "partial.sh shard: one analyze" "0 analyze calories" "$(route a "" 0)"
+    check_file "partial.sh shard by analyze: aggregate's state" "$T/route/want.agg" "$T/route/a.agg.partial"
+    check_file "partial.sh shard by analyze: calories' state" "$T/route/want.cal" "$T/route/a.cal.partial"
+    check "partial.sh shard, --by height_ft: the piped chain" \
+        "0 aggregate analyze calories ingest join tag" "$(route h height_ft 0)"
+    check "partial.sh shard, --by height_ft: analyze's refusal not shown" "" "$(cat "$T/route/h.err")"
+    check_file "partial.sh shard, --by height_ft: aggregate's state" "$T/route/wantheight_ft.agg" "$T/route/h.agg.partial"
+    check_file "partial.sh shard, --by height_ft: calories' state" "$T/route/wantheight_ft.cal" "$T/route/h.cal.partial"
+    check "partial.sh shard, an analyze without --partial-prefix: the piped chain" \
+        "0 aggregate analyze calories ingest join tag" "$(route o "" 1)"
+    check_file "partial.sh shard, the piped chain: aggregate's state" "$T/route/want.agg" "$T/route/o.agg.partial"
+    check_file "partial.sh shard, the piped chain: calories' state" "$T/route/want.cal" "$T/route/o.cal.partial"
+    # A bad --by column that neither can give: the chain's error, as before.
+    check "partial.sh shard, --by no_such_column: fails" 1 "$(r=$(route n no_such_column 0); [ "${r%% *}" != 0 ] && echo 1)"
+    check "partial.sh shard, --by no_such_column: no state" "" "$(cd "$T/route" && ls n.*.partial 2>/dev/null)"
+    check_grep "partial.sh shard, --by no_such_column: the chain's message" 'no_such_column' "$T/route/n.err"
+    # analyze's own failure is its status, its message shown.
+    head -c 300 "$sh1" >"$T/route/cut.csv.gz"
+    rm -f "$T/route/calls"
+    CRAMPSTAT=$T/route/cs CS_SURVEY=$sv bash "$P/partial.sh" shard "$T/route/cut.csv.gz" ex.csv \
+        "$T/route/c" 2>"$T/route/c.err"
+    check "partial.sh shard, a cut gzip: 65" 65 $?
+    check_grep "partial.sh shard, a cut gzip: analyze's message" '^crampstat: analyze: .*cut.csv.gz' "$T/route/c.err"
+    check_grep "partial.sh shard, a cut gzip: which command" 'failed with status 65 (analyze --partial-prefix: 65)' "$T/route/c.err"
+fi
+
 # ------------------------------------------------------- parallel.sh
 runners=(xargs)
 [ "$have_parallel" = 1 ] && runners=(parallel xargs)
