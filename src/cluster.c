@@ -21,6 +21,7 @@
 #include <crampstat/aggregate.h>
 #include <crampstat/cluster.h>
 #include <crampstat/grow.h>
+#include <crampstat/writer.h>
 #include "internal.h"
 
 #define NONE UINT32_MAX
@@ -563,18 +564,27 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
                 cs_buf_putc(b, (char)ch);
         }
         for (uint32_t j = 0; j < q->count; j++) {
+            /* " KEY/LEVEL:N:Y:MMIN", LEVEL "-" for none: as printf's %u
+             * and %llu write the numbers (cs_fmt_u64), without a call
+             * to printf for each of the millions of entries */
             const entry *e = &c->e[q->off + j];
-            char key[CS_F_N + 1];
+            char line[CS_F_N + 4 * 21 + 8], *d = line;
             unsigned lv = level_of(e->key);
+            *d++ = ' ';
             for (int f = 0; f < CS_F_N; f++)
-                key[f] = "01?-"[(e->key >> (2 * f)) & 3];
-            key[CS_F_N] = '\0';
+                *d++ = "01?-"[(e->key >> (2 * f)) & 3];
+            *d++ = '/';
             if (lv == CS_CLU_NO_LEVEL)
-                cs_buf_printf(b, " %s/-:%u:%u:%llu", key, e->n, e->y,
-                              (unsigned long long)e->mmin);
+                *d++ = '-';
             else
-                cs_buf_printf(b, " %s/%u:%u:%u:%llu", key, lv, e->n, e->y,
-                              (unsigned long long)e->mmin);
+                d = cs_fmt_u64(d, lv);
+            *d++ = ':';
+            d = cs_fmt_u64(d, e->n);
+            *d++ = ':';
+            d = cs_fmt_u64(d, e->y);
+            *d++ = ':';
+            d = cs_fmt_u64(d, e->mmin);
+            cs_buf_append(b, line, (size_t)(d - line));
         }
         cs_buf_putc(b, '\n');
     }

@@ -1174,7 +1174,7 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
     }
     for (size_t i = 0; d->people && i < d->people->n && !cs_buf_error(b); i++) {
         const person *p = &d->people->p[i];
-        cs_buf_printf(b, "dp :");
+        cs_buf_append(b, "dp :", 4);
         for (size_t k = 0; k < p->id_len; k++) {
             unsigned char c = (unsigned char)p->id[k];
             if (c <= 0x20 || c >= 0x7f || c == '%' || c == ':')
