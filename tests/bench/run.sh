@@ -6,6 +6,7 @@
 #   shapes.sh   analyze on UUID session ids, quoted fields, CR LF, time order
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
+#   shard.sh    one shard's partial states: analyze against the piped chain
 #   profile.sh  callgrind instruction counts and top functions
 #   ab.sh       two builds in alternation (not run unless named:
 #               ONLY=ab BASE=<git revision or binary>)
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 for a in "$@"; do
     case $a in
         --quick) export QUICK=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: bash tests/bench/run.sh [--quick]" >&2; exit 64 ;;
     esac
 done
@@ -28,7 +29,7 @@ ensure_duckdb
 export CRAMPSTAT     # one binary for every script of this run
 
 start=$(date +%s)
-parts=(compare paired memory shapes survey merge profile)
+parts=(compare paired memory shapes survey merge shard profile)
 [ -n "${ONLY:-}" ] && read -r -a parts <<< "$ONLY"
 for p in "${parts[@]}"; do
     log "$p.sh (load $(loadavg))"
