@@ -25,7 +25,10 @@ edges trimmed (so " P1", "P1" quoted and "P1<TAB>" are P1); case counts
       --by-lines     deal records out round-robin instead of by participant
   -z, --gzip-level L gzip compression level of the shards (default 1:
                      shards are intermediate files, and level 6 would
-                     cost three times the CPU)
+                     cost three times the CPU). Where ISA-L's igzip is
+                     installed (Debian: isal), it inflates the inputs and
+                     compresses levels 1 to 3 (its own levels), about
+                     three times faster; SHARD_IGZIP=no keeps to gzip
   -h, --help         show this help
 
 CSV fields quoted over several lines stay whole. A shard may hold only the
@@ -89,19 +92,36 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
+# ISA-L's igzip (Debian: isal), where it is installed, inflates the gzip
+# inputs and compresses shards of --gzip-level 1 to 3 (its own levels):
+# about three times gzip's speed at both, and the split reads and writes
+# every byte of the input. SHARD_IGZIP=no keeps to gzip.
+use_igzip=0
+if [ "${SHARD_IGZIP:-yes}" != no ] && command -v igzip >/dev/null 2>&1; then
+    use_igzip=1
+fi
+zip="gzip -$level -c"
+[ $use_igzip = 1 ] && [ "$level" -le 3 ] && zip="igzip -$level -c"
+# A regular file that starts as gzip does; anything else to gzip -f.
+is_gzip() { [ -f "$1" ] && [ "$(head -c 2 -- "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; }
+inflate() {
+    if [ $use_igzip = 1 ] && is_gzip "$1"; then igzip -dc <"$1"
+    else gzip -dc -f -- "$1"; fi
+}
+
 # One stream: the first file whole, the others without their header.
 stream() {
     local f first=1
     for f in "${files[@]}"; do
-        if [ $first = 1 ]; then gzip -dc -f -- "$f" || return; first=0
-        else gzip -dc -f -- "$f" | tail -n +2 || return; fi
+        if [ $first = 1 ]; then inflate "$f" || return; first=0
+        else inflate "$f" | tail -n +2 || return; fi
     done
 }
 
 # awk deals records out; each shard is a gzip process fed by a pipe.
 # LC_ALL=C: bytes, not characters, so the hash is the same everywhere.
 set +e
-stream | LC_ALL=C awk -v n="$n" -v level="$level" -v dir="$out" -v tag="$tag" -v mode="$mode" '
+stream | LC_ALL=C awk -v n="$n" -v zip="$zip" -v dir="$out" -v tag="$tag" -v mode="$mode" '
 function shq(s) { gsub(/\047/, "\047\\\047\047", s); return "\047" s "\047" }
 # Field k of a CSV record (quotes removed).
 function field(rec, k,    i, c, f, inq, len, out) {
@@ -133,11 +153,20 @@ BEGIN {
     col = 0; rec = ""; q = 0; nrec = 0
 }
 {
-    sub(/\r$/, "")
-    rec = (q % 2) ? rec "\n" $0 : $0
-    if (index($0, "\"")) q += gsub(/"/, "\"")
-    if (q % 2) next
-    q = 0
+    # CR LF ends dropped; a record quoted over several lines gathered
+    # (q: the quotes so far, odd while it goes on). The common line has
+    # no CR and no quote, and takes three index calls.
+    if (index($0, "\r")) sub(/\r$/, "")
+    if (q) {
+        rec = rec "\n" $0
+        if (index($0, "\"")) q += gsub(/"/, "\"")
+        if (q % 2) next
+        q = 0
+    } else if (index($0, "\"")) {
+        rec = $0
+        if ((q = gsub(/"/, "\"") % 2)) next
+        q = 0
+    } else rec = $0
     if (!col) {
         hdr = rec
         m = split(rec, h, ",")
@@ -152,19 +181,26 @@ BEGIN {
         }
         if (!col) col = 1
         for (k = 1; k <= n; k++) {
-            cmd[k] = "gzip -" level " -c > " shq(dir "/" tag "." k)
+            cmd[k] = zip " > " shq(dir "/" tag "." k)
             print hdr | cmd[k]
         }
         next
     }
     if (mode == "lines") k = nrec % n + 1
     else {
-        # Sessions of a participant mostly come together: hash once per run.
-        # The id as crampstat reads it: unquoted, then spaces and tabs
-        # trimmed at both edges (cs_str_trim), case kept.
-        id = field(rec, col)
-        sub(/^[ \t]+/, "", id); sub(/[ \t]+$/, "", id)
-        if (id != last_id) { last_id = id; last_k = hash(id) % n + 1 }
+        # Sessions of a participant mostly come together: the id is
+        # trimmed and hashed once per run of the same field text. The id
+        # as crampstat reads it: unquoted, then spaces and tabs trimmed
+        # at both edges (cs_str_trim), case kept.
+        if (col == 1 && !index(rec, "\""))
+            id = (i = index(rec, ",")) ? substr(rec, 1, i - 1) : rec
+        else
+            id = field(rec, col)
+        if (id != last_raw) {
+            last_raw = id
+            sub(/^[ \t]+/, "", id); sub(/[ \t]+$/, "", id)
+            last_k = hash(id) % n + 1
+        }
         k = last_k
     }
     nrec++

@@ -282,6 +282,54 @@ bash "$P/shard.sh" -n 2 -o "$T/sh2" "$T/nopid.csv" 2>/dev/null
 check "shard: no participant_id: 65" 65 $?
 check "shard: nothing left after a failure" "" "$(listing "$T/sh2")"
 
+# Records as other tools write them, from a gzip file and a plain one: CR
+# LF ends, a quoted field over two lines, escaped quotes, a quoted id. The
+# shards hold each record once, whole, with LF ends, the same with ISA-L's
+# igzip (where installed) as with gzip (SHARD_IGZIP=no).
+mkdir -p "$T/odd"
+{
+    printf 'participant_id,session_id,note\r\n'
+    printf 'P1,S1,plain\r\n'
+    printf '"P2",S2,"two\nlines"\r\n'
+    printf 'P3,S3,"say ""hi"", twice"\r\n'
+    printf 'P1,S4,again\r\n'
+} | gzip >"$T/odd/a.csv.gz"
+printf 'participant_id,session_id,note\nP4,S5,"x\ny\nz"\nP2,S6,last\n' >"$T/odd/b.csv"
+mkdir -p "$T/odd/bin"
+if command -v igzip >/dev/null 2>&1; then
+    printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$T/odd/igzip.calls" "$(command -v igzip)" >"$T/odd/bin/igzip"
+    chmod +x "$T/odd/bin/igzip"
+fi
+for v in no yes; do
+    rm -f "$T/odd/igzip.calls"
+    PATH=$T/odd/bin:$PATH SHARD_IGZIP=$v bash "$P/shard.sh" -n 3 -o "$T/odd/$v" "$T/odd/a.csv.gz" "$T/odd/b.csv"
+    check "shard, odd records (SHARD_IGZIP=$v): exit" 0 $?
+    # each shard's records, one a line (a line end inside quotes as "|")
+    check "shard, odd records (SHARD_IGZIP=$v): every record once, whole" \
+        "$(printf '%s\n' '"P2",S2,"two|lines"' 'P1,S1,plain' 'P1,S4,again' 'P2,S6,last' \
+              'P3,S3,"say ""hi"", twice"' 'P4,S5,"x|y|z"' | LC_ALL=C sort)" \
+        "$(for k in 1 2 3; do gzip -dc "$T/odd/$v/shard-$k.csv.gz" | tail -n +2; done |
+           awk '{ r = (q % 2) ? r "|" $0 : $0; q += gsub(/"/, "\""); if (q % 2) next; q = 0; print r }' | LC_ALL=C sort)"
+    check "shard, odd records (SHARD_IGZIP=$v): no CR" 0 \
+        "$(for k in 1 2 3; do gzip -dc "$T/odd/$v/shard-$k.csv.gz"; done | tr -cd '\r' | wc -c)"
+    check "shard, odd records (SHARD_IGZIP=$v): P1's, P2's sessions together" "1 1" \
+        "$(for p in P1 P2; do for k in 1 2 3; do gzip -dc "$T/odd/$v/shard-$k.csv.gz" | grep -c "^\"\?$p\"\?," ; done | grep -vc '^0$'; done | tr '\n' ' ' | sed 's/ $//')"
+    if [ -x "$T/odd/bin/igzip" ]; then
+        if [ "$v" = yes ]; then
+            # one inflate (the gzip input) and three compressors
+            check "shard: igzip inflates the gzip input and compresses the shards" "-1 -c -1 -c -1 -c -dc" \
+                "$(LC_ALL=C sort "$T/odd/igzip.calls" | tr '\n' ' ' | sed 's/ $//')"
+        else
+            check "shard: SHARD_IGZIP=no: no igzip" "" "$(cat "$T/odd/igzip.calls" 2>/dev/null)"
+        fi
+    fi
+done
+[ -x "$T/odd/bin/igzip" ] || echo "note: igzip is not installed (Debian: isal): shard.sh takes gzip either way"
+for k in 1 2 3; do
+    check_file "shard $k: the same records with igzip and gzip" \
+        <(gzip -dc "$T/odd/no/shard-$k.csv.gz") <(gzip -dc "$T/odd/yes/shard-$k.csv.gz")
+done
+
 # A participant_id written with spaces or tabs at its edges, or quoted, is
 # the same participant to crampstat (trimmed after unquoting): its rows go
 # to the shard of the bare id, so a session repeated under " P0000001" is
