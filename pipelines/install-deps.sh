@@ -7,8 +7,9 @@
 set -euo pipefail
 
 # libisal-dev is optional for the build (CRAMPSTAT_ISAL=AUTO) but inflates
-# gzip about 3 times faster than zlib.
-pkgs=(gcc make cmake pkg-config libcsv-dev libgsl-dev zlib1g-dev libisal-dev libcmocka-dev)
+# gzip about 3 times faster than zlib; isal, its igzip tool, does the same
+# for pipelines/shard.sh, which also compresses the shards with it.
+pkgs=(gcc make cmake pkg-config libcsv-dev libgsl-dev zlib1g-dev libisal-dev isal libcmocka-dev)
 usage() {
     cat <<'EOF'
 Usage: install-deps.sh [--test]
