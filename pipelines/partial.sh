@@ -114,7 +114,7 @@ case $cmd in
         chain=1
         if have_calories && analyze_states; then
             # One process writes both states, byte for byte those of the
-            # piped commands below, in about a third of their CPU. A --by
+            # piped commands below, in about a quarter of their time. A --by
             # or --adjust column analyze cannot give it refuses before
             # reading (64, "cannot group by"): then the piped chain runs.
             chain=0
