@@ -17,6 +17,12 @@
 #include <emmintrin.h>
 #endif
 
+/* The CPU quota of the process's control groups (cgroup v2 or v1), in
+ * thousandths of a CPU: the smallest of its group and those above it;
+ * -1 when none is set or none can be read. Paths are read under root
+ * ("" for the system's own; src/cpus.c). */
+long long cs__cpu_quota_milli(const char *root);
+
 /* 1 when words may be read little-endian (the SWAR reads of schema.c
  * and tagread.c); elsewhere those reads are skipped. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -54,6 +54,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 #include <crampstat/source.h>
+#include "internal.h"
 
 /* Raw input is read RAW_CHUNK bytes at a time by default; a source opened
  * with a buf_size uses that instead (cs_source_opts). */
@@ -133,10 +134,16 @@ typedef struct prefetch {
  * (auto_threads). */
 static cs_source_opts defaults = { 0, RAW_CHUNK };
 
-/* 2, or 1 when the process may run on one CPU only (taskset, a batch
- * system's job of one CPU): there the threads would only take turns, and
- * analyze in one thread took 0.94-0.95 x the time of its three on one
- * core. */
+/* The control groups' CPU quota, read once a process (cpus.c). */
+static long long quota_milli = -1;
+static pthread_once_t quota_once = PTHREAD_ONCE_INIT;
+static void read_quota(void) { quota_milli = cs__cpu_quota_milli(""); }
+
+/* 2, or 1 when the process may use one CPU at most: its affinity names
+ * one (taskset, a batch system's job of one CPU), or its control groups'
+ * quota allows no more than one CPU's time (docker --cpus 1, systemd's
+ * CPUQuota=100%). There the threads would only take turns, and analyze
+ * in one thread took 0.94-0.95 x the time of its three on one core. */
 static int auto_threads(void)
 {
 #ifdef CPU_COUNT
@@ -145,6 +152,9 @@ static int auto_threads(void)
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1)
         return 1;
 #endif
+    pthread_once(&quota_once, read_quota);
+    if (quota_milli >= 0 && quota_milli <= 1000)
+        return 1;
     return 2;
 }
 
