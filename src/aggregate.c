@@ -428,6 +428,10 @@ int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err)
 {
     char **p;
 
+    /* The names are the "sessions" accumulator's, which writes and frees
+     * them: a state without it (the calorie goals alone) records none. */
+    if (!cs_agg_has(a, "sessions"))
+        return CS_OK;
     for (size_t i = 0; i < a->ninputs; i++)
         if (strcmp(a->inputs[i], name) == 0)
             return CS_OK;

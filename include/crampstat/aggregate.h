@@ -108,6 +108,8 @@ void cs_agg_dispose(cs_agg *a);
 int cs_agg_cluster(cs_agg *a, cs_error *err);
 /* Does a hold the accumulator named name? */
 int cs_agg_has(const cs_agg *a, const char *name);
+/* Record an input's name (once); a state without the session
+ * accumulators records none. */
 int cs_agg_add_input(cs_agg *a, const char *name, cs_error *err);
 
 /* Add one tagged session to every accumulator of a, in registry order. */
