@@ -17,8 +17,9 @@ static const char help_head[] =
 "                         [--cluster participant|none] [--period week|month]\n"
 "                         [--format pretty|csv|tsv|json|md|html]\n"
 "                         [--rejects FILE] [--keep-going]\n"
-"                         [-o FILE | --partial-prefix PREFIX\n"
-"                          [--input-name NAME]] [--quiet|--verbose]\n"
+"                         [-o FILE] [--also FORMAT=FILE]...\n"
+"                         [--partial-prefix PREFIX [--input-name NAME]]\n"
+"                         [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
 "write the report. The result equals the separate commands chained:\n"
 "  crampstat ingest --schema exercise FILE... | crampstat join --survey S |\n"
@@ -71,6 +72,11 @@ static const cli_opt options[] = {
       "write to FILE, atomically: nothing appears under its\n"
       "name until it is complete, and a killed run leaves\n"
       "no file (default: stdout)" },
+    { 'A', 0, "also", "FORMAT=FILE",
+      "also write the report in FORMAT to FILE (such as\n"
+      "json=report.json), atomically, from the same run:\n"
+      "one pass over the data for several formats;\n"
+      "repeat for more (at most 8)" },
     { 'P', 0, "partial-prefix", "PREFIX",
       "write the partial states, not the report:\n"
       "PREFIX.agg.partial ('aggregate --partial' of the\n"
@@ -174,9 +180,10 @@ static int states_names(states_out *so, const char *prefix,
                          "file names, not '%s'", prefix);
     for (int i = 0; i < 2; i++) {
         int rc;
-        if (strlen(prefix) + strlen(ext[i]) >= sizeof so->path[i])
+        int n = snprintf(so->path[i], sizeof so->path[i], "%s%s", prefix,
+                         ext[i]);
+        if (n < 0 || (size_t)n >= sizeof so->path[i])
             return cli_usage("analyze", "--partial-prefix is too long");
-        snprintf(so->path[i], sizeof so->path[i], "%s%s", prefix, ext[i]);
         if ((rc = cli_check_files("analyze", rejects, so->path[i], NULL,
                                   NULL, 0)))
             return rc;
@@ -230,6 +237,33 @@ static int states_close(states_out *so, const cs_chain *ch, int ok,
     return ok ? CS_OK : err->code;
 }
 
+/* --also FORMAT=FILE: another format of the same report, to a file. */
+#define ALSO_MAX 8
+typedef struct also_out {
+    int format;
+    const char *path;
+} also_out;
+
+static int parse_also(also_out *a, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char name[16];
+
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name || !eq[1])
+        return cli_usage("analyze", "--also wants FORMAT=FILE, such as "
+                         "json=report.json, not '%s'", arg);
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = '\0';
+    if ((a->format = cs_format_parse(name)) < 0)
+        return cli_usage("analyze", "--also: the format is pretty, csv, tsv, "
+                         "json, md or html, not '%s'", name);
+    if (strcmp(eq + 1, "-") == 0)
+        return cli_usage("analyze", "--also writes a file: standard output "
+                         "takes the report of --format");
+    a->path = eq + 1;
+    return 0;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     cli_parser parser;
@@ -243,6 +277,8 @@ int cmd_analyze(int argc, char **argv)
                *prefix = NULL, *render_opt = NULL;
     const char *exercise[CS_CHAIN_MAX_EXERCISE];
     states_out so = { .open = 0 };
+    also_out also[ALSO_MAX];
+    int nalso = 0;
     said sd = { 0, 0 };
     cs_chain_hooks hooks = { &sd, on_survey, on_progress, on_file,
                              on_left_out };
@@ -269,6 +305,12 @@ int cmd_analyze(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'U': co.unique_ids = 1; break;
         case 'P': prefix = optarg; break;
+        case 'A':
+            if (nalso == ALSO_MAX)
+                return cli_usage("analyze", "at most %d --also", ALSO_MAX);
+            if ((opt = parse_also(&also[nalso++], optarg)) != 0)
+                return opt;
+            break;
         case 'N': co.input_name = optarg; break;
         case 'k': co.keep_going = 1; break;
         case 'q': sd.quiet = 1; break;
@@ -302,10 +344,22 @@ int cmd_analyze(int argc, char **argv)
     if (co.input_name && !prefix)
         return cli_usage("analyze", "--input-name names the exercise file in "
                          "the partial states: give --partial-prefix too");
+    for (int i = 0; i < nalso; i++) {
+        for (int j = -1; j < i; j++) {
+            const char *other = j < 0 ? output : also[j].path;
+            if (other && strcmp(other, also[i].path) == 0)
+                return cli_usage("analyze", "%s is named for two reports",
+                                 also[i].path);
+        }
+        if ((opt = cli_check_files("analyze", co.rejects, also[i].path, NULL,
+                                   NULL, 0)))
+            return opt;
+    }
     if (prefix) {
-        if (output)
+        if (output || nalso)
             return cli_usage("analyze", "--partial-prefix writes the partial "
-                             "states, -o the report: give one");
+                             "states, %s the report: give one",
+                             output ? "-o" : "--also");
         if (render_opt)
             return cli_usage("analyze", "--%s does not apply to "
                              "--partial-prefix, which writes the states: give "
@@ -367,7 +421,18 @@ int cmd_analyze(int argc, char **argv)
     if (cs_buf_check(&cmd, &err) < 0 ||
         cs_chain_render(ch, &ro, cmd.ptr, &b, &err) < 0)
         goto done;
-    if (cli_write_text(output, &b, &err) == CS_OK && ch->nleft)
+    if (cli_write_text(output, &b, &err) < 0)
+        goto done;
+    /* The other formats, each rendered from the same run's states. */
+    for (int i = 0; i < nalso; i++) {
+        cs_report_opts ra = ro;
+        ra.format = also[i].format;
+        cs_buf_reset(&b);
+        if (cs_chain_render(ch, &ra, cmd.ptr, &b, &err) < 0 ||
+            cli_write_text(also[i].path, &b, &err) < 0)
+            goto done;
+    }
+    if (ch->nleft)
         cs_error_set(&err, CS_EDATA, "%zu of %d exercise files left out of "
                      "the report (--keep-going); the first: %s", ch->nleft,
                      co.nexercise, ch->left[0].why);

@@ -2,8 +2,9 @@
 # crampstat among other Unix tools: what a command does when its standard
 # descriptors are closed, when a reject log would overwrite an input or
 # the -o file, when standard input is named twice, when words follow an
-# option that takes none, and when a header holds a column a stage would
-# write itself. Each case states its expected result exactly.
+# option that takes none, when a header holds a column a stage would
+# write itself, and analyze's reports in several formats from one run
+# (--also). Each case states its expected result exactly.
 source "$(dirname "$0")/lib.sh"
 S=$CS_SRC/sample-data
 cs() { "$CRAMPSTAT" "$@"; }
@@ -205,5 +206,51 @@ for args in "--version x" "-V x" "--help x" "-h x" "help ingest extra"; do
     last=${args##* }
     check_grep "crampstat $args: names the word" "unexpected argument '$last'" "$T/w.err"
 done
+
+# ------------------------------------------------ analyze --also
+# One run writes the report in several formats: each file the same bytes
+# as the run with that --format alone (HTML's line of provenance aside:
+# the command line and the time).
+also_args=(-q -S "$S/survey.csv.gz" -e "$S/exercise.csv.gz" --by sex)
+cs analyze "${also_args[@]}" -o "$T/also.txt" --also json="$T/also.json" \
+    --also csv="$T/also.csv" --also tsv="$T/also.tsv" --also md="$T/also.md" \
+    --also html="$T/also.html" --also pretty="$T/also2.txt"
+check "analyze --also: exit" 0 $?
+cs analyze "${also_args[@]}" -o "$T/one.txt"
+check_file "analyze --also: -o as alone" "$T/one.txt" "$T/also.txt"
+check_file "analyze --also pretty: as alone" "$T/one.txt" "$T/also2.txt"
+prov() { sed -e 's|<p>Command: <code>.*</code></p>|(command)|' -e 's|, run [0-9T:Z-]*\.</p>|, run (time).</p>|' "$1"; }
+for f in json csv tsv md html; do
+    cs analyze "${also_args[@]}" --format "$f" -o "$T/one.$f"
+    check_file "analyze --also $f: as --format $f alone" <(prov "$T/one.$f") <(prov "$T/also.$f")
+done
+check "analyze --also html: a page" 1 "$(grep -c '^<!DOCTYPE html>' "$T/also.html")"
+# --keep-going: every report written, naming the file left out; 65.
+gzip -dc "$S/exercise.csv.gz" | head -c 200000 | gzip | head -c 30000 >"$T/cut.csv.gz"
+cs analyze -q -S "$S/survey.csv.gz" -e "$S/exercise.csv.gz" -e "$T/cut.csv.gz" --keep-going \
+    -o "$T/kg.txt" --also json="$T/kg.json" 2>/dev/null
+check "analyze --also --keep-going: 65" 65 $?
+check "analyze --also --keep-going: both reports name the file" "1 1" \
+    "$(grep -c 'cut.csv.gz' "$T/kg.txt") $(grep -c '"left_out": \[{"file": "[^"]*cut.csv.gz"' "$T/kg.json")"
+# What it refuses (64, nothing written).
+for bad in "json" "=x" "json=" "xml=$T/x" "json=-"; do
+    refuse_also=$(cs analyze "${also_args[@]}" --also "$bad" 2>&1 >/dev/null; echo "rc=$?")
+    check "analyze --also '$bad': 64" "rc=64" "${refuse_also##*$'\n'}"
+done
+check "analyze --also to the -o file: 64" 64 \
+    "$(cs analyze "${also_args[@]}" -o "$T/same" --also json="$T/same" 2>/dev/null; echo $?)"
+check "analyze --also twice to one file: 64" 64 \
+    "$(cs analyze "${also_args[@]}" --also json="$T/same" --also csv="$T/same" 2>/dev/null; echo $?)"
+check "analyze --also with --partial-prefix: 64" 64 \
+    "$(cs analyze "${also_args[@]}" --also json="$T/same" --partial-prefix "$T/p" 2>/dev/null; echo $?)"
+check "analyze --also with the reject log: 64" 64 \
+    "$(cs analyze "${also_args[@]}" --also json="$T/same" -r "$T/same" 2>/dev/null; echo $?)"
+nine=(); for i in 1 2 3 4 5 6 7 8 9; do nine+=(--also "csv=$T/n$i"); done
+check "analyze: nine --also: 64" 64 "$(cs analyze "${also_args[@]}" "${nine[@]}" 2>/dev/null; echo $?)"
+check "nothing written by the refusals" "" "$(cd "$T" && ls same p.* n[0-9] x 2>/dev/null)"
+# A folder that is not there: 74, naming the file.
+cs analyze "${also_args[@]}" -o "$T/ok.txt" --also json="$T/nodir/r.json" 2>"$T/also.err"
+check "analyze --also into a missing folder: 74" 74 $?
+check_grep "analyze --also into a missing folder: the file named" "$T/nodir/r.json" "$T/also.err"
 
 finish
