@@ -36,7 +36,9 @@ standard error, so that cron still mails. A damaged survey stops the run.
   -f, --formats LIST  comma-separated, from txt (always made), json, md,
                       csv, tsv, html (analyze's HTML page; from a crampstat
                       without one, the txt report in a page); default
-                      $CS_REPORT_FORMATS, else txt
+                      $CS_REPORT_FORMATS, else txt. One analyze run makes
+                      them all (--also; one run each with a crampstat
+                      without it)
   -b, --by COLUMN     stratify (crampstat analyze --by); default $CS_REPORT_BY
   -R, --rules FILE    cause-factor rules; default $CS_REPORT_RULES
   -d, --date DATE     the date in the file names, YYYY-MM-DD (default: today,
@@ -187,18 +189,34 @@ opts=()
 [ -n "$by" ] && opts+=(--by "$by")
 [ -n "$rules" ] && opts+=(--rules "$rules")
 
-# ---- the reports, one crampstat analyze per format (each -o is atomic).
-# crampstat runs in the background so that a signal reaches the trap at
-# once; its standard error goes to the log.
+# ---- the reports: one crampstat analyze for every format, where it can
+# write several from one pass over the data (--also), else one per format
+# (each -o and --also file is atomic). crampstat runs in the background so
+# that a signal reaches the trap at once; its standard error goes to the
+# log.
+runs=()     # the formats of each run, space-separated
+for f in "${fmts[@]}"; do
+    [ "$f" = html ] && ! $native_html && continue
+    if [[ $help == *--also* ]] && [ "${#runs[@]}" -gt 0 ]; then
+        runs[0]+=" $f"
+    else
+        runs+=("$f")
+    fi
+done
 names=()
 left_out=
-for f in "${fmts[@]}"; do
-    case $f in
-        txt) cf=pretty ;;
-        html) $native_html || continue; cf=html ;;
-        *) cf=$f ;;
-    esac
-    name=report-$day.$f
+for run in "${runs[@]}"; do
+    read -r -a rf <<<"$run"
+    args=()
+    for f in "${rf[@]}"; do
+        case $f in txt) cf=pretty ;; *) cf=$f ;; esac
+        if [ "${#args[@]}" -eq 0 ]; then
+            main=$cf name=report-$day.$f
+            args+=(--format "$cf" -o "$stage/$name")
+        else
+            args+=(--also "$cf=$stage/report-$day.$f")
+        fi
+    done
     # crampstat's standard error, in a file without a name (opened for
     # writing and reading, then removed): a SIGKILL leaves no trace of it.
     exec {ew}>"$stage/stderr" {er}<"$stage/stderr"
@@ -206,7 +224,7 @@ for f in "${fmts[@]}"; do
     # The summary lines are the same for every format: log them once.
     q=(); [ "${#names[@]}" -eq 0 ] || q=(-q)
     "$CRAMPSTAT" analyze "${q[@]}" -S "$in/survey.csv.gz" "${exercise[@]}" "${opts[@]}" \
-        --format "$cf" -o "$stage/$name" 2>&"$ew" &
+        "${args[@]}" 2>&"$ew" &
     child=$!
     set +e
     wait "$child"
@@ -218,15 +236,15 @@ for f in "${fmts[@]}"; do
     [ -z "$errs" ] || sed 's/^/  /' <<<"$errs" >>"$log_file" 2>/dev/null || true
     if [ "$rc" -eq 65 ] && [[ " ${opts[*]} " == *" --keep-going "* ]] &&
         [ -f "$stage/$name" ]; then
-        # The report is made, without the files named in it: go on.
+        # The reports are made, without the files named in them: go on.
         left_out=$(grep '^crampstat: analyze: .*left out of the report' <<<"$errs" | tail -n 1 |
                    sed 's/^crampstat: analyze: //')
         rc=0
     fi
     if [ "$rc" -ne 0 ]; then
-        fail "$rc" "crampstat analyze --format $cf failed: $(grep -v '^ingest: ' <<<"$errs" | tail -n 3 | tr '\n' ' ')"
+        fail "$rc" "crampstat analyze --format $main failed: $(grep -v '^ingest: ' <<<"$errs" | tail -n 3 | tr '\n' ' ')"
     fi
-    names+=("$name")
+    for f in "${rf[@]}"; do names+=("report-$day.$f"); done
 done
 if [[ " ${fmts[*]} " == *" html "* ]] && ! $native_html; then
     {

@@ -112,6 +112,31 @@ check "daily: latest link" "report-2024-05-01.txt" "$(readlink "$out/latest")"
 check "daily: latest.json link" "report-2024-05-01.json" "$(readlink "$out/latest.json")"
 check "daily: log lines" 1 "$(grep -c 'ok: report-2024-05-01.txt report-2024-05-01.json report-2024-05-01.html' "$out/daily-report.log")"
 check_grep "daily: crampstat's summary in the log" "ingest: .*exercise.csv.gz: 51466 rows read" "$out/daily-report.log"
+# Every format from one pass over the data (analyze --also); a crampstat
+# without --also, one run per format, the same reports.
+mkdir -p "$T/dcalls"
+cat >"$T/dcalls/cs" <<WRAP
+#!/usr/bin/env bash
+[ "\$1" = analyze ] && [ "\${2:-}" != --help ] && echo analyze >>"$T/dcalls/calls"
+if [ "\${HIDE:-}" = 1 ] && [ "\$1 \${2:-}" = "analyze --help" ]; then
+    "$CRAMPSTAT" analyze --help | sed 's/--also/--alsx/'
+    exit
+fi
+exec "$CRAMPSTAT" "\$@"
+WRAP
+chmod +x "$T/dcalls/cs"
+for hide in 0 1; do
+    rm -rf "$T/dcalls/out" "$T/dcalls/calls"
+    CRAMPSTAT=$T/dcalls/cs HIDE=$hide bash "$P/daily-report.sh" --date 2024-05-01 \
+        --formats json,csv "$in" "$T/dcalls/out"
+    check "daily (HIDE=$hide): exit" 0 $?
+    check "daily (HIDE=$hide): analyze runs" "$([ $hide = 0 ] && echo 1 || echo 3)" "$(wc -l <"$T/dcalls/calls")"
+    check_file "daily (HIDE=$hide): txt as analyze's" "$T/expect.txt" "$T/dcalls/out/report-2024-05-01.txt"
+    check_file "daily (HIDE=$hide): json as analyze's" "$T/expect.json" "$T/dcalls/out/report-2024-05-01.json"
+    check_file "daily (HIDE=$hide): csv as analyze's" \
+        <(cs analyze -q -S "$in/survey.csv.gz" -e "$in/exercise.csv.gz" --format csv) \
+        "$T/dcalls/out/report-2024-05-01.csv"
+done
 
 # Twice in a row: the second run makes its day's report and moves the link.
 bash "$P/daily-report.sh" --date 2024-05-02 "$in" "$out" >"$T/out2" 2>&1
