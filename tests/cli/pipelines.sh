@@ -35,6 +35,22 @@ lock_held() { [ -e "$1/.lock" ] && ! flock -n "$1/.lock" true; }
 # Held, and the holder has written who it is.
 lock_taken() { lock_held "$1" && grep -q '^pid ' "$1/.lock"; }
 alive() { kill -0 "$1" 2>/dev/null; }
+# wrapper DIR OPTION: DIR/cs runs crampstat and appends each command line
+# to DIR/calls; with HIDE=1, 'analyze --help' does not show OPTION, as a
+# crampstat from before it would not.
+wrapper() {
+    mkdir -p "$1"
+    cat >"$1/cs" <<WRAP
+#!/usr/bin/env bash
+echo "\$*" >>"$1/calls"
+if [ "\${HIDE:-}" = 1 ] && [ "\$1 \${2:-}" = "analyze --help" ]; then
+    "$CRAMPSTAT" analyze --help | sed 's/$2/--hidden/'
+    exit
+fi
+exec "$CRAMPSTAT" "\$@"
+WRAP
+    chmod +x "$1/cs"
+}
 # What is in DIR, hidden files too, one name a line.
 listing() { (cd "$1" && LC_ALL=C ls -A); }
 # Background pids this test started, ended on exit: the runs with SIGTERM
@@ -114,23 +130,14 @@ check "daily: log lines" 1 "$(grep -c 'ok: report-2024-05-01.txt report-2024-05-
 check_grep "daily: crampstat's summary in the log" "ingest: .*exercise.csv.gz: 51466 rows read" "$out/daily-report.log"
 # Every format from one pass over the data (analyze --also); a crampstat
 # without --also, one run per format, the same reports.
-mkdir -p "$T/dcalls"
-cat >"$T/dcalls/cs" <<WRAP
-#!/usr/bin/env bash
-[ "\$1" = analyze ] && [ "\${2:-}" != --help ] && echo analyze >>"$T/dcalls/calls"
-if [ "\${HIDE:-}" = 1 ] && [ "\$1 \${2:-}" = "analyze --help" ]; then
-    "$CRAMPSTAT" analyze --help | sed 's/--also/--alsx/'
-    exit
-fi
-exec "$CRAMPSTAT" "\$@"
-WRAP
-chmod +x "$T/dcalls/cs"
+wrapper "$T/dcalls" --also
 for hide in 0 1; do
     rm -rf "$T/dcalls/out" "$T/dcalls/calls"
     CRAMPSTAT=$T/dcalls/cs HIDE=$hide bash "$P/daily-report.sh" --date 2024-05-01 \
         --formats json,csv "$in" "$T/dcalls/out"
     check "daily (HIDE=$hide): exit" 0 $?
-    check "daily (HIDE=$hide): analyze runs" "$([ $hide = 0 ] && echo 1 || echo 3)" "$(wc -l <"$T/dcalls/calls")"
+    check "daily (HIDE=$hide): analyze runs" "$([ $hide = 0 ] && echo 1 || echo 3)" \
+        "$(grep -v -e '--help' "$T/dcalls/calls" | grep -c '^analyze ')"
     check_file "daily (HIDE=$hide): txt as analyze's" "$T/expect.txt" "$T/dcalls/out/report-2024-05-01.txt"
     check_file "daily (HIDE=$hide): json as analyze's" "$T/expect.json" "$T/dcalls/out/report-2024-05-01.json"
     check_file "daily (HIDE=$hide): csv as analyze's" \
@@ -449,17 +456,7 @@ fi
 # takes the piped chain. Each way, the states are the piped commands'.
 # A wrapper records which commands ran.
 if cs calories --help >/dev/null 2>&1; then
-    mkdir -p "$T/route"
-    cat >"$T/route/cs" <<WRAP
-#!/usr/bin/env bash
-echo "\$1" >>"$T/route/calls"
-if [ "\${HIDE:-}" = 1 ] && [ "\$1 \${2:-}" = "analyze --help" ]; then
-    "$CRAMPSTAT" analyze --help | sed 's/--partial-prefix/--partial-pfx/'
-    exit
-fi
-exec "$CRAMPSTAT" "\$@"
-WRAP
-    chmod +x "$T/route/cs"
+    wrapper "$T/route" --partial-prefix
     sh1=$T/trim/sh/shard-3.csv.gz sv=$T/trim/survey.csv.gz
     # The piped commands' states, by hand.
     for by in "" height_ft; do
@@ -474,7 +471,7 @@ WRAP
         rm -f "$T/route/calls"
         CRAMPSTAT=$T/route/cs CS_BY=$2 HIDE=$3 CS_SURVEY=$sv \
             bash "$P/partial.sh" shard "$sh1" ex.csv "$T/route/$1" 2>"$T/route/$1.err"
-        echo "$? $(sort -u "$T/route/calls" | tr '\n' ' ' | sed 's/ $//')"
+        echo "$? $(awk '{ print $1 }' "$T/route/calls" | sort -u | tr '\n' ' ' | sed 's/ $//')"
     }
     check "partial.sh shard: sessions in it" 1 "$(grep -q '^link [a-z]* [1-9]' "$T/route/want.cal" && echo 1)"
     check "partial.sh shard: one analyze" "0 analyze calories" "$(route a "" 0)"
@@ -587,28 +584,32 @@ check "parallel --period week --cluster none --by sex -f csv --safe-csv -q: exit
 check_file "parallel ... equals analyze with the same options" "$T/expect-opts.csv" "$T/par-opts.csv"
 
 # Bad options and an -o into a directory that does not exist are refused
-# before any work: no crampstat ingest runs (a wrapper logs each crampstat
-# command) and --state-dir is left as it was.
-printf '#!/bin/sh\necho "$1" >>"%s"\nexec "%s" "$@"\n' "$T/cs.log" "$CRAMPSTAT" >"$T/cs-logged"
-chmod +x "$T/cs-logged"
-: >"$T/cs.log"
-CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --level 2 "$E" >"$T/par.out" 2>"$T/err"
+# before any work: no shard job runs (a wrapper logs each crampstat
+# command: a shard is an analyze --partial-prefix, or an ingest of the
+# piped chain) and --state-dir is left as it was.
+wrapper "$T/logged" --none
+shard_jobs() { grep -c -e '^ingest ' -e '^analyze .*--partial-prefix' "$T/logged/calls"; }
+CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 "$E" >"$T/par.out" 2>"$T/err"
+check "parallel, logged: exit" 0 $?
+check "parallel, logged: a shard job per shard" 2 "$(shard_jobs)"
+: >"$T/logged/calls"
+CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 --level 2 "$E" >"$T/par.out" 2>"$T/err"
 check "parallel --level 2: 64" 64 $?
 check "parallel --level 2: message" "parallel.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
-check "parallel --level 2: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
-: >"$T/cs.log"
-CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --ci wald "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --level 2: no shard job ran" 0 "$(shard_jobs)"
+: >"$T/logged/calls"
+CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 --ci wald "$E" >"$T/par.out" 2>"$T/err"
 check "parallel --ci wald: 64" 64 $?
 check "parallel --ci wald: message" "parallel.sh: --ci is wilson or exact, not 'wald'" "$(cat "$T/err")"
-check "parallel --ci wald: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+check "parallel --ci wald: no shard job ran" 0 "$(shard_jobs)"
 cp -r "$T/state" "$T/state-kept"
-: >"$T/cs.log"
-CRAMPSTAT=$T/cs-logged bash "$P/parallel.sh" -S "$S" -n 2 --state-dir "$T/state" \
+: >"$T/logged/calls"
+CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 --state-dir "$T/state" \
     -o "$T/no/such/dir/r.txt" "${three[0]}" >"$T/par.out" 2>"$T/err"
 check "parallel -o into a missing directory: 74" 74 $?
 check "parallel -o into a missing directory: message" \
     "parallel.sh: cannot write '$T/no/such/dir/r.txt': no writable directory '$T/no/such/dir'" "$(cat "$T/err")"
-check "parallel -o into a missing directory: no shard job ran" 0 "$(grep -c '^ingest$' "$T/cs.log")"
+check "parallel -o into a missing directory: no shard job ran" 0 "$(shard_jobs)"
 check "parallel -o into a missing directory: --state-dir untouched" "" "$(diff -r "$T/state-kept" "$T/state")"
 
 # Killed: every job ends, the work directory goes, no output.
