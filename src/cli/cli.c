@@ -53,10 +53,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-/* Whether path a and path b (NULL: standard input) name one regular
- * file: the same text, or the same device and inode. Devices such as
- * /dev/null may be both. */
-static int same_file(const char *a, const char *b)
+int cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
 
@@ -85,12 +82,12 @@ int cli_check_files(const char *cmd, const char *rejects, const char *output,
                          "carries the data");
     for (int i = -1; i < ninputs; i++) {
         const char *in = i < 0 ? also : inputs[i];
-        if (in && same_file(rejects, strcmp(in, "-") == 0 ? NULL : in))
+        if (in && cli_same_file(rejects, strcmp(in, "-") == 0 ? NULL : in))
             return cli_usage(cmd, "--rejects %s is also an input%s: the log "
                              "would empty it before it is read", rejects,
                              strcmp(in, "-") == 0 ? " (standard input)" : "");
     }
-    if (output && strcmp(output, "-") != 0 && same_file(rejects, output))
+    if (output && strcmp(output, "-") != 0 && cli_same_file(rejects, output))
         return cli_usage(cmd, "--rejects and --output name the same file %s: "
                          "give the reject log its own", rejects);
     return 0;

@@ -25,6 +25,10 @@ enum {
  * exit status for its code (0 when err is clear). */
 int cli_report(const char *cmd, const cs_error *err);
 int cli_exit_code(int code);
+/* Whether path a and path b (NULL: standard input) name one regular
+ * file: the same text, or the same device and inode. Devices such as
+ * /dev/null may be both. */
+int cli_same_file(const char *a, const char *b);
 /* 64, with the reason, when standard input is named twice among the
  * inputs (also, then inputs; NULL entries are skipped), when the reject log is "-", or when
  * it names one of the inputs or the -o file (by path, or the same inode):

@@ -347,7 +347,8 @@ int cmd_analyze(int argc, char **argv)
     for (int i = 0; i < nalso; i++) {
         for (int j = -1; j < i; j++) {
             const char *other = j < 0 ? output : also[j].path;
-            if (other && strcmp(other, also[i].path) == 0)
+            if (other && strcmp(other, "-") != 0 &&
+                cli_same_file(other, also[i].path))
                 return cli_usage("analyze", "%s is named for two reports",
                                  also[i].path);
         }

@@ -239,6 +239,10 @@ for bad in "json" "=x" "json=" "xml=$T/x" "json=-"; do
 done
 check "analyze --also to the -o file: 64" 64 \
     "$(cs analyze "${also_args[@]}" -o "$T/same" --also json="$T/same" 2>/dev/null; echo $?)"
+echo old >"$T/kept"
+check "analyze --also to the -o file by another path: 64" 64 \
+    "$(cs analyze "${also_args[@]}" -o "$T/kept" --also json="$T/./kept" 2>/dev/null; echo $?)"
+check "analyze --also to the -o file by another path: the file as it was" old "$(cat "$T/kept")"
 check "analyze --also twice to one file: 64" 64 \
     "$(cs analyze "${also_args[@]}" --also json="$T/same" --also csv="$T/same" 2>/dev/null; echo $?)"
 check "analyze --also with --partial-prefix: 64" 64 \
