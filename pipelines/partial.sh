@@ -117,22 +117,22 @@ case $cmd in
             # piped commands below, in about a quarter of their time. A --by
             # or --adjust column analyze cannot give it refuses before
             # reading (64, "cannot group by"): then the piped chain runs.
-            chain=0
-            if [ -n "$CS_BY$CS_ADJUST" ]; then
-                "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
-                    "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix" \
-                    2>"$tmp/analyze.err"
-                st=("$?")
+            # Its standard error is kept for that case only (else it
+            # streams as it comes).
+            chain=0 held=0
+            if [ -n "$CS_BY$CS_ADJUST" ]; then exec {efd}>"$tmp/analyze.err"; held=1
+            else exec {efd}>&2; fi
+            "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
+                "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix" 2>&"$efd"
+            st=("$?")
+            exec {efd}>&-
+            if [ "$held" = 1 ]; then
                 if [ "${st[0]}" -eq 64 ] &&
                     grep -q '^crampstat: analyze: cannot group by ' "$tmp/analyze.err"; then
                     chain=1
                 else
                     cat "$tmp/analyze.err" >&2
                 fi
-            else
-                "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
-                    "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix"
-                st=("$?")
             fi
             what="analyze --partial-prefix"
         fi
