@@ -9,16 +9,24 @@
 #include <string.h>
 #include "internal.h"
 
+/* root/path opened for reading, or NULL. */
+static FILE *open_under(const char *root, const char *path)
+{
+    char full[4096];
+
+    if ((size_t)snprintf(full, sizeof full, "%s%s", root, path) >= sizeof full)
+        return NULL;
+    return fopen(full, "r");
+}
+
 /* The first line of root/path, without its line end; 0 when read. */
 static int read_line(const char *root, const char *path, char *buf,
                      size_t cap)
 {
-    char full[4096];
-    FILE *f;
+    FILE *f = open_under(root, path);
     int ok;
 
-    if ((size_t)snprintf(full, sizeof full, "%s%s", root, path) >= sizeof full ||
-        !(f = fopen(full, "r")))
+    if (!f)
         return -1;
     ok = fgets(buf, (int)cap, f) != NULL;
     fclose(f);
@@ -91,12 +99,11 @@ static long long quota_at(const char *root, const char *dir, int v2)
 static int mount_of(const char *root, int v2, char *point, size_t pcap,
                     char *mroot, size_t rcap)
 {
-    char full[4096], line[4096];
-    FILE *f;
+    char line[4096];
+    FILE *f = open_under(root, "/proc/self/mountinfo");
     int found = 0;
 
-    if ((size_t)snprintf(full, sizeof full, "%s/proc/self/mountinfo", root) >=
-        sizeof full || !(f = fopen(full, "r")))
+    if (!f)
         return -1;
     while (!found && fgets(line, sizeof line, f)) {
         /* ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - TYPE SOURCE SUPER */
@@ -118,13 +125,12 @@ static int mount_of(const char *root, int v2, char *point, size_t pcap,
 
 long long cs__cpu_quota_milli(const char *root)
 {
-    char full[4096], line[4096], group[4096] = "", point[1024], mroot[1024];
+    char line[4096], group[4096] = "", point[1024], mroot[1024];
     long long best = -1;
     int v2 = 0, have = 0;
-    FILE *f;
+    FILE *f = open_under(root, "/proc/self/cgroup");
 
-    if ((size_t)snprintf(full, sizeof full, "%s/proc/self/cgroup", root) >=
-        sizeof full || !(f = fopen(full, "r")))
+    if (!f)
         return -1;
     /* "ID:CONTROLLERS:PATH": v1's line with cpu among its controllers
      * wins; else v2's ("0::PATH"). */
