@@ -14,8 +14,8 @@ typedef struct cs_source cs_source;
  * changes what is read: bytes, errors and their offsets are the same. */
 typedef struct cs_source_opts {
     /* 1 reads in the caller's thread; 2 decompresses ahead in a second
-     * thread (the default, unless the process may run on one CPU only:
-     * then 1). */
+     * thread (the default, unless the process may use one CPU at most:
+     * then 1; see cs_source_default_threads). */
     int threads;
     /* Bytes of the raw input buffer: 128 KiB by default, at least 8, at
      * most 1 MiB. The read-ahead slots hold 8 of them each, and a reader
@@ -80,8 +80,10 @@ void cs_source_free(cs_source *s);
 /* Threads for sources opened from now on: 1 reads in the caller's thread;
  * 2 decompresses ahead in a second thread. The bytes read are the same
  * either way. Unless this is called (or after n = 0), 2, or 1 when the
- * process may run on one CPU only (its affinity: taskset, a batch
- * system's one-CPU job), where the threads would only take turns. */
+ * process may use one CPU at most, where the threads would only take
+ * turns: its affinity names one CPU (taskset, a batch system's one-CPU
+ * job), or its control groups' CPU quota allows one CPU's time or less
+ * (docker --cpus 1). */
 void cs_source_default_threads(int n);
 /* The threads cs_source_default_threads set, or the default above:
  * callers that can use a thread of their own follow the same choice. */
