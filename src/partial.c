@@ -32,6 +32,18 @@ static void put_hashed(cs_buf *b, cs_sha256 *s, const char *key,
 }
 
 /* A list of appends and one check: the buffer's error is sticky. */
+/* The first accumulator that k needs and the bits of have lack, or
+ * NULL: a section is neither read nor written without those. */
+static const char *missing_need(const cs_acc_kind *k, unsigned have)
+{
+    for (const char *const *n = k->needs; n && *n; n++) {
+        int j = cs_acc_find((cs_str){ *n, strlen(*n) });
+        if (j < 0 || !(have & (1u << j)))
+            return *n;
+    }
+    return NULL;
+}
+
 int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
 {
     return cs_agg_write_partial_some(a, a->have, b, err);
@@ -54,14 +66,10 @@ int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *b,
                             "states");
     for (size_t i = 0; i < cs_acc_count; i++) {
         const cs_acc_kind *k = cs_acc_registry[i];
-        if (!(mask & (1u << i)))
-            continue;
-        for (const char *const *n = k->needs; n && *n; n++) {
-            int j = cs_acc_find((cs_str){ *n, strlen(*n) });
-            if (j < 0 || !(mask & (1u << j)))
-                return cs_error_set(err, CS_ERROR, "section \"%s\" cannot "
-                                    "be written without \"%s\"", k->name, *n);
-        }
+        const char *need;
+        if ((mask & (1u << i)) && (need = missing_need(k, mask)))
+            return cs_error_set(err, CS_ERROR, "section \"%s\" cannot be "
+                                "written without \"%s\"", k->name, need);
     }
     cs_buf_puts(b, MAGIC "\n");
     for (size_t i = 0; i < cs_acc_count && !cs_buf_error(b); i++)
@@ -148,12 +156,10 @@ static int section(cs_agg *a, cs__ptext *t, cs_str rest, long last)
         return cs__ptext_err(t, t->line, "section \"%s\" is out of order "
                              "(sections come in the order %s first)",
                              k->name, cs_acc_registry[0]->name);
-    for (const char *const *n = k->needs; n && *n; n++) {
-        int j = cs_acc_find((cs_str){ *n, strlen(*n) });
-        if (j < 0 || !(a->have & (1u << j)))
-            return cs__ptext_err(t, t->line, "section \"%s\" needs the "
-                                 "\"%s\" section before it", k->name, *n);
-    }
+    const char *need = missing_need(k, a->have);
+    if (need)
+        return cs__ptext_err(t, t->line, "section \"%s\" needs the \"%s\" "
+                             "section before it", k->name, need);
     if (k->create(a, NULL, t->err) < 0)
         return t->err->code;
     a->have |= 1u << i;
