@@ -162,6 +162,10 @@ static int rebuild_ids(cs_chain *c, int n, cs_error *err)
         if (cs_ingest_open(&in, c->o.exercise[f], CS_SCHEMA_EXERCISE, NULL,
                            c->ids, err) < 0)
             return err->code;
+        if (cs_ingest_set_shard(in, c->o.shard_k, c->o.shard_n, err) < 0) {
+            cs_ingest_free(in);
+            return err->code;
+        }
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0)
             ;
         cs_ingest_free(in);
@@ -208,6 +212,10 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
                              err)) < 0)
         return rc;
     s = cs_ingest_schema(in);
+    if (cs_ingest_set_shard(in, c->o.shard_k, c->o.shard_n, err) < 0) {
+        cs_ingest_free(in);
+        return err->code;
+    }
     /* What join and tag would refuse in this header, analyze refuses. */
     if (cs_join_check_header(s, cs_reader_name(cs_ingest_reader(in)),
                              cs_ingest_header_line(in), err) < 0 ||
@@ -331,7 +339,7 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     for (int f = 0; f < c->o.nexercise && rc == CS_OK; f++) {
         const char *path = c->o.exercise[f];
-        cs_ingest_counts counts = { 0, 0, 0 };
+        cs_ingest_counts counts = { 0 };
         uint64_t no_survey = 0, tagged = 0;
         int told = 0, fatal;
 

@@ -1,5 +1,6 @@
 /* The ingest stage: every input row is either handed on or written to the
- * reject log with a reason, and read = accepted + rejected always holds. */
+ * reject log with a reason, and read = accepted + rejected always holds
+ * (+ other, the rows left to other shards, when the input is sharded). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -168,6 +169,8 @@ struct cs_ingest {
     int kind;
     size_t header_line;
     long sid_col;           /* session_id's field (exercise rows) */
+    long pid_col;           /* participant_id's, when sharded */
+    unsigned shard_k, shard_n;   /* cs_ingest_set_shard; n 0 or 1: all */
     const char *ahead;      /* cs_ingest_ahead_field: its next line */
     cs_ingest_counts counts;
     cs_reject why;
@@ -274,6 +277,73 @@ int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
     return 1;
 }
 
+unsigned cs_shard_of(cs_str id, unsigned n)
+{
+    const uint64_t m = 2147483647u;   /* 2^31 - 1 */
+    uint64_t h = 0;
+
+    id = cs_str_trim(id);
+    for (size_t i = 0; i < id.len; i++) {
+        h = h * 31 + (unsigned char)id.ptr[i];   /* below 2^36 */
+        h = (h & m) + (h >> 31);                 /* mod 2^31 - 1, */
+        if (h >= m)                              /* exactly */
+            h -= m;
+    }
+    return n ? (unsigned)(h % n) + 1 : 1;
+}
+
+int cs_shard_parse(const char *s, unsigned *k, unsigned *n)
+{
+    unsigned long v[2];
+    const char *p = s;
+
+    for (int i = 0; i < 2; i++) {
+        if (*p < '1' || *p > '9')
+            return -1;
+        v[i] = 0;
+        while (*p >= '0' && *p <= '9') {
+            v[i] = v[i] * 10 + (unsigned long)(*p++ - '0');
+            if (v[i] > 65536)
+                return -1;
+        }
+        if (*p++ != (i == 0 ? '/' : '\0'))
+            return -1;
+    }
+    if (v[0] > v[1])
+        return -1;
+    *k = (unsigned)v[0];
+    *n = (unsigned)v[1];
+    return 0;
+}
+
+int cs_ingest_set_shard(cs_ingest *in, unsigned k, unsigned n, cs_error *err)
+{
+    long col = in->kind == CS_SCHEMA_EXERCISE
+             ? cs_schema_index(in->schema, CS_EX_PARTICIPANT_ID)
+             : in->kind == CS_SCHEMA_SURVEY
+             ? cs_schema_index(in->schema, CS_SV_PARTICIPANT_ID) : -1;
+
+    if (n > 1 && col < 0)
+        return cs_error_at(err, CS_EUSAGE,
+                           (cs_pos){ cs_reader_name(in->r), in->header_line,
+                                     0 },
+                           "--shard needs a participant_id column (exercise "
+                           "or survey rows)");
+    in->pid_col = col;
+    in->shard_k = k;
+    in->shard_n = n > 1 ? n : 0;
+    return CS_OK;
+}
+
+/* Whether rec (not a skipped record) is another shard's. */
+static int other_shard(const cs_ingest *in, const cs_record *rec)
+{
+    cs_str id = (size_t)in->pid_col < rec->nfields
+              ? rec->fields[in->pid_col] : (cs_str){ "", 0 };
+
+    return cs_shard_of(id, in->shard_n) != in->shard_k;
+}
+
 int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
                    cs_wave *wave, cs_error *err)
 {
@@ -309,13 +379,22 @@ int cs_ingest_next(cs_ingest *in, const cs_record **out, cs_session *ses,
             /* Skipped by the reader: over a cap (a record always has a
              * field otherwise). */
             uint64_t len = 0;
-            const char *why = cs_reader_skipped(in->r, &len);
+            const char *why;
+            if (in->shard_n && in->shard_k != 1) {
+                in->counts.other++;
+                continue;
+            }
+            why = cs_reader_skipped(in->r, &len);
             unsigned long f = cs_reader_skipped_field(in->r);
             in->counts.rejected++;
             if (in->rej)
                 rejlog_add(in->rej, cs_reader_name(in->r), rec,
                            column_name(in, (long)f - 1),
                            why ? why : "over a reader cap", len);
+            continue;
+        }
+        if (in->shard_n && other_shard(in, rec)) {
+            in->counts.other++;
             continue;
         }
         if (in->kind == CS_SCHEMA_EXERCISE) {
@@ -388,7 +467,7 @@ static int check_canonical(void *ctx, const cs_record *rec, uint32_t *word)
 
 int cs_ingest_mark_runs(cs_ingest *in)
 {
-    if (in->kind != CS_SCHEMA_EXERCISE)
+    if (in->kind != CS_SCHEMA_EXERCISE || in->shard_n)
         return 0;
     return cs_reader_mark_ahead(in->r, check_canonical, in);
 }

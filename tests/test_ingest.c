@@ -512,6 +512,155 @@ static void test_uncount(void **state)
     cs_ingest_free(NULL);
 }
 
+/* The shard of an id: h = (h * 31 + byte) mod (2^31 - 1), then h mod n +
+ * 1. Worked by hand for "P1": 80 * 31 + 49 = 2529, so 2529 mod 3 = 0 is
+ * shard 1 of 3 and 2529 mod 7 = 2 shard 3 of 7; the longer ids' values
+ * were reduced with unbounded integers, a second way to the same sums. */
+static void test_shard_of(void **state)
+{
+    static const struct {
+        const char *id;
+        unsigned n, shard;
+    } cases[] = {
+        { "", 3, 1 }, { "", 1, 1 },
+        { "P1", 1, 1 }, { "P1", 2, 2 }, { "P1", 3, 1 }, { "P1", 7, 3 },
+        { "P1", 65536, 2530 },
+        /* the id as the contract reads it: spaces and tabs trimmed */
+        { " P1", 7, 3 }, { "P1\t ", 7, 3 }, { "\t P1 ", 65536, 2530 },
+        /* 908900342 */
+        { "P0000001", 2, 1 }, { "P0000001", 3, 3 }, { "P0000001", 65536, 47095 },
+        /* 441581879: past 2^31 - 1 many times on the way */
+        { "zzzzzzzzzzzz", 3, 3 }, { "zzzzzzzzzzzz", 7, 5 },
+        { "zzzzzzzzzzzz", 65536, 312 },
+        /* bytes over 127 count as 128 to 255: 1805346892 and 173409491 */
+        { "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+          "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 7, 7 },
+        { "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+          "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 65536, 26701 },
+        { "S\xe9" "bastien", 7, 4 }, { "S\xe9" "bastien", 65536, 1236 },
+    };
+    (void)state;
+
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        cs_str id = { cases[i].id, strlen(cases[i].id) };
+        assert_int_equal(cs_shard_of(id, cases[i].n), cases[i].shard);
+    }
+}
+
+static void test_shard_parse(void **state)
+{
+    static const char *const bad[] = {
+        "", "0/3", "4/3", "3", "3/", "/3", "1/0", "1/65537", "65537/65537",
+        "01/3", "1/03", "1/3x", " 1/3", "+1/3", "1//3", "1/3/4", "-1/3",
+        "99999999999999999999/3",
+    };
+    unsigned k = 9, n = 9;
+    (void)state;
+
+    assert_int_equal(cs_shard_parse("1/1", &k, &n), 0);
+    assert_int_equal(k, 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(cs_shard_parse("3/8", &k, &n), 0);
+    assert_int_equal(k, 3);
+    assert_int_equal(n, 8);
+    assert_int_equal(cs_shard_parse("65536/65536", &k, &n), 0);
+    assert_int_equal(k, 65536);
+    assert_int_equal(n, 65536);
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        k = n = 9;
+        assert_int_equal(cs_shard_parse(bad[i], &k, &n), -1);
+        assert_int_equal(k, 9);
+        assert_int_equal(n, 9);
+    }
+}
+
+/* Three shards of one file take every row once: each its own rows by the
+ * participant id (P1 is shard 1 of 3, P2 shard 2, P3 shard 3: 2529,
+ * 2530 and 2531 mod 3), checked and logged as usual; a row without a
+ * participant_id field, and one with it empty, are shard 1's. */
+static void test_shard_rows(void **state)
+{
+    const char *path = WRITE_TMP(
+        "session_id,participant_id,start_time,activity,duration_min,"
+        "intensity_rpe,temp_c,humidity_pct,fluid_ml,warmup_min,stretched,"
+        "cramp,cramp_muscle\n"
+        "S1,P1,2024-06-03,run,30,5,,,,,,no,\n"                /* 2: 1 */
+        "S2,P2,2024-06-03,run,30,5,,,,,,no,\n"                /* 3: 2 */
+        "S3, P3 ,2024-06-03,run,30,5,,,,,,no,\n"              /* 4: 3 */
+        "S4,P2,2024-06-03,run,abc,5,,,,,,no,\n"               /* 5: 2, bad */
+        "S5\n"                                                /* 6: 1, bad */
+        "S6,,2024-06-03,run,30,5,,,,,,no,\n"                  /* 7: 1, bad */
+        "S7,\"P3\",2024-06-03,run,30,5,,,,,,no,\n");         /* 8: 3 */
+    static const struct {
+        unsigned long lines[3];
+        uint64_t accepted, rejected, other;
+    } want[3] = {
+        { { 2 }, 1, 2, 4 }, { { 3 }, 1, 1, 5 }, { { 4, 8 }, 2, 0, 5 },
+    };
+    uint64_t accepted = 0, rejected = 0;
+    (void)state;
+
+    for (unsigned k = 1; k <= 3; k++) {
+        cs_ingest *in = NULL;
+        cs_rejlog *rej = NULL;
+        cs_error err = {0};
+        const cs_record *rec;
+        cs_session ses;
+        cs_ingest_counts c;
+        size_t i = 0;
+        int rc;
+
+        assert_int_equal(cs_rejlog_open(&rej, NULL, &err), CS_OK);
+        assert_int_equal(cs_ingest_open(&in, path, CS_SCHEMA_EXERCISE, rej,
+                                        NULL, &err), CS_OK);
+        assert_int_equal(cs_ingest_set_shard(in, k, 3, &err), CS_OK);
+        /* A marked run would hand rows out without their fields. */
+        assert_int_equal(cs_ingest_mark_runs(in), 0);
+        while ((rc = cs_ingest_next(in, &rec, &ses, NULL, &err)) > 0) {
+            assert_true(i < 3);
+            assert_int_equal(rec->line, want[k - 1].lines[i]);
+            i++;
+        }
+        assert_int_equal(rc, 0);
+        c = cs_ingest_counts_of(in);
+        assert_int_equal(c.read, 7);
+        assert_int_equal(c.accepted, want[k - 1].accepted);
+        assert_int_equal(c.rejected, want[k - 1].rejected);
+        assert_int_equal(c.other, want[k - 1].other);
+        assert_int_equal(cs_rejlog_total(rej), want[k - 1].rejected);
+        accepted += c.accepted;
+        rejected += c.rejected;
+        cs_ingest_free(in);
+        cs_rejlog_close(rej, &err);
+    }
+    assert_int_equal(accepted + rejected, 7);
+}
+
+/* --shard needs a participant_id column; 1 of 1 takes every row. */
+static void test_shard_refused(void **state)
+{
+    const char *path = WRITE_TMP("a,b\n1,2\n3,4\n");
+    cs_ingest *in = NULL;
+    cs_error err = {0};
+    const cs_record *rec;
+    cs_ingest_counts c;
+    (void)state;
+
+    assert_int_equal(cs_ingest_open(&in, path, CS_SCHEMA_ANY, NULL, NULL,
+                                    &err), CS_OK);
+    assert_int_equal(cs_ingest_set_shard(in, 1, 2, &err), CS_EUSAGE);
+    assert_non_null(strstr(err.msg, "participant_id"));
+    err = (cs_error){0};
+    assert_int_equal(cs_ingest_set_shard(in, 1, 1, &err), CS_OK);
+    assert_int_equal(cs_ingest_next(in, &rec, NULL, NULL, &err), 1);
+    assert_int_equal(cs_ingest_next(in, &rec, NULL, NULL, &err), 1);
+    assert_int_equal(cs_ingest_next(in, &rec, NULL, NULL, &err), 0);
+    c = cs_ingest_counts_of(in);
+    assert_int_equal(c.read, 2);
+    assert_int_equal(c.other, 0);
+    cs_ingest_free(in);
+}
+
 /* A CSV error in the middle is fatal: rows before it were counted, and
  * the error names the line and field where the quote opened. */
 static void test_fatal_midway(void **state)
@@ -590,6 +739,10 @@ int main(void)
         cmocka_unit_test_teardown(test_header_only, teardown),
         cmocka_unit_test_teardown(test_gzip_input, teardown),
         cmocka_unit_test_teardown(test_uncount, teardown),
+        cmocka_unit_test(test_shard_of),
+        cmocka_unit_test(test_shard_parse),
+        cmocka_unit_test_teardown(test_shard_rows, teardown),
+        cmocka_unit_test_teardown(test_shard_refused, teardown),
         cmocka_unit_test_teardown(test_fatal_midway, teardown),
         cmocka_unit_test_teardown(test_mark_runs_freed_early, teardown),
         cmocka_unit_test_teardown(test_ahead_field, teardown),

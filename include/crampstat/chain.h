@@ -34,6 +34,9 @@ typedef struct cs_chain_opts {
      * recorded under input_name (NULL: its path). */
     int sessions_calories;
     const char *input_name;
+    /* Only the sessions of shard shard_k of shard_n (cs_ingest_set_shard;
+     * shard_n 0: all). */
+    unsigned shard_k, shard_n;
 } cs_chain_opts;
 
 /* What a run tells as it goes; any may be NULL. */

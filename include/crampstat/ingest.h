@@ -40,9 +40,19 @@ int cs_rejlog_close(cs_rejlog *l, cs_error *err);
 
 /* ---- ingest ---------------------------------------------------------- */
 
+/* read = accepted + rejected + other: other counts the rows of other
+ * shards (cs_ingest_set_shard), 0 when the input is not sharded. */
 typedef struct cs_ingest_counts {
-    uint64_t read, accepted, rejected;
+    uint64_t read, accepted, rejected, other;
 } cs_ingest_counts;
+
+/* The shard, 1 to n, of the participant id: its bytes b0 b1 ... hashed
+ * as h = (h * 31 + b) mod 2147483647 from h = 0, then h mod n + 1. The
+ * id is taken as the contract reads it (unquoted, spaces and tabs at its
+ * edges trimmed); pipelines/shard.sh deals rows out by the same hash. */
+unsigned cs_shard_of(cs_str id, unsigned n);
+/* Parse "K/N" (1 <= K <= N <= 65536) into *k and *n: 0, or -1. */
+int cs_shard_parse(const char *s, unsigned *k, unsigned *n);
 
 typedef struct cs_ingest cs_ingest;
 
@@ -73,6 +83,15 @@ int cs_ingest_next(cs_ingest *in, const cs_record **rec, cs_session *ses,
 int cs_ingest_mark_runs(cs_ingest *in);
 /* Start (or stop, with NULL) checking session ids for duplicates. */
 void cs_ingest_set_ids(cs_ingest *in, cs_idset *ids);
+/* Hand out only the rows of shard k of n (cs_shard_of their participant
+ * id) from here on; the others are counted as other, neither checked nor
+ * logged. A row without a participant_id field (too few fields, or a
+ * record over a reader cap) is shard 1's, as an empty id is, so that the
+ * n shards together take every row once. CS_EUSAGE when the input has no
+ * participant_id column (a schema other than exercise or survey); n = 1
+ * takes every row. Call before cs_ingest_mark_runs, which it turns off. */
+int cs_ingest_set_shard(cs_ingest *in, unsigned k, unsigned n,
+                        cs_error *err);
 /* Move the row last handed out from accepted to rejected, for a stage
  * that rejects it for a reason of its own (and logs it itself). */
 void cs_ingest_uncount(cs_ingest *in);

@@ -18,7 +18,8 @@ static const char help_head[] =
 "                         [--format pretty|csv|tsv|json|md|html]\n"
 "                         [--rejects FILE] [--keep-going]\n"
 "                         [-o FILE] [--also FORMAT=FILE]...\n"
-"                         [--partial-prefix PREFIX [--input-name NAME]]\n"
+"                         [--partial-prefix PREFIX [--input-name NAME]\n"
+"                          [--shard K/N]]\n"
 "                         [--quiet|--verbose]\n"
 "Run ingest -> join -> tag -> aggregate and calories in one process and\n"
 "write the report. The result equals the separate commands chained:\n"
@@ -87,6 +88,13 @@ static const cli_opt options[] = {
     { 'N', 0, "input-name", "NAME",
       "with --partial-prefix: record the exercise file\n"
       "(one) under NAME, as 'aggregate --input-name'" },
+    { 'H', 0, "shard", "K/N",
+      "with --partial-prefix: count only the sessions of\n"
+      "shard K of N (participants dealt out by a hash of\n"
+      "participant_id, as pipelines/shard.sh deals them):\n"
+      "N runs, K = 1 to N, read the same files and their\n"
+      "merged states are the whole run's. The others'\n"
+      "rows are counted as for other shards" },
     { 'U', 0, "assume-unique-ids", NULL,
       "skip the duplicate session-id check (memory\n"
       "then stays flat whatever the number of sessions)" },
@@ -124,7 +132,7 @@ static const cli_command command = {
 
 /* What the command says while the chain runs. */
 typedef struct said {
-    int quiet, verbose;
+    int quiet, verbose, shard;
 } said;
 
 static void on_survey(void *ctx, const char *path, cs_ingest_counts c)
@@ -146,10 +154,14 @@ static void on_progress(void *ctx, uint64_t consumed, uint64_t size,
 static void on_file(void *ctx, const char *path, cs_ingest_counts c)
 {
     const said *s = ctx;
+    char other[48] = "";
     cli_progress_clear();
+    if (s->shard)
+        snprintf(other, sizeof other, ", %llu for other shards",
+                 (unsigned long long)c.other);
     if (!s->quiet)
-        fprintf(stderr, "ingest: %s: %llu rows read, %llu joined, %llu "
-                "rejected\n", path, (unsigned long long)c.read,
+        fprintf(stderr, "ingest: %s: %llu rows read%s, %llu joined, %llu "
+                "rejected\n", path, (unsigned long long)c.read, other,
                 (unsigned long long)c.accepted, (unsigned long long)c.rejected);
 }
 
@@ -279,7 +291,7 @@ int cmd_analyze(int argc, char **argv)
     states_out so = { .open = 0 };
     also_out also[ALSO_MAX];
     int nalso = 0;
-    said sd = { 0, 0 };
+    said sd = { 0, 0, 0 };
     cs_chain_hooks hooks = { &sd, on_survey, on_progress, on_file,
                              on_left_out };
     int opt;
@@ -312,6 +324,11 @@ int cmd_analyze(int argc, char **argv)
                 return opt;
             break;
         case 'N': co.input_name = optarg; break;
+        case 'H':
+            if (cs_shard_parse(optarg, &co.shard_k, &co.shard_n) < 0)
+                return cli_usage("analyze", "--shard wants K/N, 1 <= K <= N "
+                                 "<= 65536, such as 3/8, not '%s'", optarg);
+            break;
         case 'k': co.keep_going = 1; break;
         case 'q': sd.quiet = 1; break;
         case 'v': sd.verbose = 1; break;
@@ -344,6 +361,10 @@ int cmd_analyze(int argc, char **argv)
     if (co.input_name && !prefix)
         return cli_usage("analyze", "--input-name names the exercise file in "
                          "the partial states: give --partial-prefix too");
+    if (co.shard_n && !prefix)
+        return cli_usage("analyze", "--shard counts a part of the sessions, "
+                         "whose report alone is not the data's: give "
+                         "--partial-prefix, and merge the N shards' states");
     for (int i = 0; i < nalso; i++) {
         for (int j = -1; j < i; j++) {
             const char *other = j < 0 ? output : also[j].path;
@@ -370,6 +391,7 @@ int cmd_analyze(int argc, char **argv)
                              "leaves out in the report, and a partial state "
                              "cannot: run a shard without it");
         co.sessions_calories = 1;
+        sd.shard = co.shard_n > 0;
     }
     /* (the names are only read) */
     if ((opt = cli_check_files("analyze", co.rejects, output, co.survey,

@@ -10,7 +10,8 @@
 
 static const char help_head[] =
 "Usage: crampstat ingest [--schema exercise|survey|any|auto] [--rejects FILE]\n"
-"                        [--max-reject-rate R] [-o FILE] [FILE]...\n"
+"                        [--max-reject-rate R] [--shard K/N] [-o FILE]\n"
+"                        [FILE]...\n"
 "Validate each row of the FILEs (gzip or plain CSV; standard input when no\n"
 "FILE or '-') against the data contract and write the accepted rows as\n"
 "canonical CSV: the contract's columns in order with normalised values\n"
@@ -34,6 +35,12 @@ static const cli_opt options[] = {
     { 'm', 0, "max-reject-rate", "R",
       "fail (exit 65) when more than R of the rows are\n"
       "rejected: a fraction (0.05) or percent (5%)" },
+    { 'H', 0, "shard", "K/N",
+      "only the rows of shard K of N: participants dealt\n"
+      "out by a hash of participant_id, as\n"
+      "pipelines/shard.sh deals them (N runs, K = 1 to N,\n"
+      "take every row once); the others are counted as\n"
+      "for other shards, neither checked nor logged" },
     { 'o', 1, "output", "FILE",
       "write to FILE, atomically: nothing appears under\n"
       "its name until it is complete, and a killed run\n"
@@ -163,6 +170,7 @@ int cmd_ingest(int argc, char **argv)
     char **files;
     int kind = CS_SCHEMA_AUTO, quiet = 0, opt, nfiles, out_open = 0;
     double max_rate = -1;
+    unsigned shard_k = 0, shard_n = 0;
     unsigned long long total_read = 0, total_rej = 0;
 
     cs_buf_init(&key0, 0);
@@ -185,6 +193,11 @@ int cmd_ingest(int argc, char **argv)
                                  optarg);
             break;
         case 'o': output = optarg; break;
+        case 'H':
+            if (cs_shard_parse(optarg, &shard_k, &shard_n) < 0)
+                return cli_usage("ingest", "--shard wants K/N, 1 <= K <= N "
+                                 "<= 65536, such as 3/8, not '%s'", optarg);
+            break;
         case 'S': wo.safe_csv = 1; break;
         case 'q': quiet = 1; break;
         case 'T':
@@ -217,7 +230,8 @@ int cmd_ingest(int argc, char **argv)
         run rn;
         int rc, rows_run;
 
-        if (cs_ingest_open(&in, files[f], kind, rej, ids, &err) < 0)
+        if (cs_ingest_open(&in, files[f], kind, rej, ids, &err) < 0 ||
+            cs_ingest_set_shard(in, shard_k, shard_n, &err) < 0)
             goto done;
         s = cs_ingest_schema(in);
         /* auto found no contract's header: the rows are checked as CSV
@@ -272,9 +286,15 @@ int cmd_ingest(int argc, char **argv)
         }
         run_flush(&rn);
         cs_ingest_counts c = cs_ingest_counts_of(in);
-        total_read += c.read;
+        total_read += c.read - c.other;
         total_rej += c.rejected;
-        if (!quiet)
+        if (!quiet && shard_n)
+            fprintf(stderr, "ingest: %s: %llu rows read, %llu for other "
+                    "shards, %llu accepted, %llu rejected\n", files[f],
+                    (unsigned long long)c.read, (unsigned long long)c.other,
+                    (unsigned long long)c.accepted,
+                    (unsigned long long)c.rejected);
+        else if (!quiet)
             fprintf(stderr, "ingest: %s: %llu rows read, %llu accepted, "
                     "%llu rejected\n", files[f], (unsigned long long)c.read,
                     (unsigned long long)c.accepted,
