@@ -322,7 +322,8 @@ int cs_chain_run(cs_chain *c, const cs_chain_hooks *h, cs_error *err)
     counter *cnt;
     int ids_stale = 0, rc = CS_OK;
 
-    if (cs_survey_load(&c->sv, c->o.survey, c->rej, err) < 0)
+    if (cs_survey_load_shard(&c->sv, c->o.survey, c->rej, c->o.shard_k,
+                             c->o.shard_n, err) < 0)
         return err->code;
     for (size_t i = 0; !c->o.sessions_calories && i < cs_survey_count(c->sv);
          i++)

@@ -414,8 +414,18 @@ static uint32_t rejected_rows(const cs_survey *s, cs_str id)
     return v ? s->rparts[v - 1].rejected : 0;
 }
 
+static int load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                       cs_rejlog *rej, unsigned shard_k, unsigned shard_n,
+                       cs_error *err);
+
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err)
+{
+    return cs_survey_load_shard(out, path, rej, 0, 0, err);
+}
+
+int cs_survey_load_shard(cs_survey **out, const char *path, cs_rejlog *rej,
+                         unsigned shard_k, unsigned shard_n, cs_error *err)
 {
     cs_reader *r;
     const cs_record *h;
@@ -423,11 +433,18 @@ int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
     *out = NULL;
     if (cs_reader_open_header(&r, &h, path, NULL, err) < 0)
         return err->code;
-    return cs_survey_load_reader(out, r, h, rej, err);
+    return load_reader(out, r, h, rej, shard_k, shard_n, err);
 }
 
 int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
                           cs_rejlog *rej, cs_error *err)
+{
+    return load_reader(out, r, h, rej, 0, 0, err);
+}
+
+static int load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
+                       cs_rejlog *rej, unsigned shard_k, unsigned shard_n,
+                       cs_error *err)
 {
     cs_survey *s = calloc(1, sizeof *s);
     cs_ingest *in = NULL;
@@ -448,6 +465,11 @@ int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,
     }
     if (cs_ingest_open_reader(&in, r, h, CS_SCHEMA_SURVEY, rej, NULL,
                               err) < 0) {
+        cs_survey_free(s);
+        return err->code;
+    }
+    if (cs_ingest_set_shard(in, shard_k, shard_n, err) < 0) {
+        cs_ingest_free(in);
         cs_survey_free(s);
         return err->code;
     }

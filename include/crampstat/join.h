@@ -16,6 +16,10 @@ typedef struct cs_survey cs_survey;
  * wave of a participant with the same survey_date is rejected too). */
 int cs_survey_load(cs_survey **out, const char *path, cs_rejlog *rej,
                    cs_error *err);
+/* The same with only the rows of shard k of n (cs_ingest_set_shard): the
+ * waves of the participants whose sessions a run of --shard K/N joins. */
+int cs_survey_load_shard(cs_survey **out, const char *path, cs_rejlog *rej,
+                         unsigned shard_k, unsigned shard_n, cs_error *err);
 /* The same over a reader already open on any stream, whose header h was
  * just read: the reader is taken over (freed here, also on failure). */
 int cs_survey_load_reader(cs_survey **out, cs_reader *r, const cs_record *h,

@@ -135,12 +135,25 @@ typedef struct said {
     int quiet, verbose, shard;
 } said;
 
+/* ", N for other shards" with --shard, else "". */
+static const char *other_rows(const said *s, cs_ingest_counts c,
+                              char *b, size_t n)
+{
+    b[0] = '\0';
+    if (s->shard)
+        snprintf(b, n, ", %llu for other shards",
+                 (unsigned long long)c.other);
+    return b;
+}
+
 static void on_survey(void *ctx, const char *path, cs_ingest_counts c)
 {
     const said *s = ctx;
+    char other[48];
     if (s->verbose || !s->quiet)
-        fprintf(stderr, "ingest: %s: %llu rows read, %llu accepted, %llu "
+        fprintf(stderr, "ingest: %s: %llu rows read%s, %llu accepted, %llu "
                 "rejected\n", path, (unsigned long long)c.read,
+                other_rows(s, c, other, sizeof other),
                 (unsigned long long)c.accepted, (unsigned long long)c.rejected);
 }
 
@@ -154,14 +167,12 @@ static void on_progress(void *ctx, uint64_t consumed, uint64_t size,
 static void on_file(void *ctx, const char *path, cs_ingest_counts c)
 {
     const said *s = ctx;
-    char other[48] = "";
+    char other[48];
     cli_progress_clear();
-    if (s->shard)
-        snprintf(other, sizeof other, ", %llu for other shards",
-                 (unsigned long long)c.other);
     if (!s->quiet)
         fprintf(stderr, "ingest: %s: %llu rows read%s, %llu joined, %llu "
-                "rejected\n", path, (unsigned long long)c.read, other,
+                "rejected\n", path, (unsigned long long)c.read,
+                other_rows(s, c, other, sizeof other),
                 (unsigned long long)c.accepted, (unsigned long long)c.rejected);
 }
 
