@@ -13,8 +13,11 @@ the report equals `crampstat analyze -S SURVEY -e EXERCISE...` byte for
 byte, with the same options (JSON: analyze's object less its "ingest"
 member, which only a single pass can count; no HTML).
 
-Each EXERCISE file is split by participant into --shards shards
-(shard.sh), unless it is one shard already (--shards 1). Each shard is one
+Each EXERCISE file is dealt out by participant into --shards shards,
+unless it is one shard already (--shards 1): each job reads the whole file
+and counts only its shard's participants (crampstat --shard K/N), or with
+--split the file is first split into shard files (shard.sh), which each
+job reads. Each shard is one
 job (partial.sh shard): crampstat analyze --partial-prefix, the states of
 ingest | join | tag | aggregate --partial and calories --partial in one
 process, recording the name of the file the shard came from (the name
@@ -30,6 +33,11 @@ checks across all files); a shard holds all of a participant's sessions.
   -n, --shards N|auto   shards per EXERCISE file; auto (the default) is 1
                         when there are at least as many files as jobs (the
                         files are the shards), else the number of jobs
+      --split           split each file into shard files first (shard.sh)
+                        rather than have every job read the whole file:
+                        for more shards than reading a file N times pays
+                        for, or a crampstat without --shard (then the
+                        default)
       --input-name NAME record every input under NAME instead of its path
   -b, --by COLUMN       stratify (as analyze --by)
   -a, --adjust COLUMN   add a column to the logistic model (as analyze)
@@ -83,10 +91,16 @@ if [ "${1:-}" = --worker ]; then
     d=$(dirname -- "$shard")
     name=$(cat -- "$d/name")
     id=$(basename -- "$d")-$(basename -- "$shard" .csv.gz)
-    # A file that is its own shard is read where it is (messages name it).
+    # A file that is its own shard is read where it is (messages name it),
+    # and so is one whose shards are picked as it is read (d/of: N).
     [ -e "$d/path" ] && shard=$(cat -- "$d/path")
+    part=()
+    if [ -e "$d/of" ]; then
+        k=$(basename -- "$2" .csv.gz)
+        part=("${k#shard-}/$(cat -- "$d/of")")
+    fi
     set +e
-    bash "$here/partial.sh" shard "$shard" "$name" "$CS_P_WORK/part/$id"
+    bash "$here/partial.sh" shard "$shard" "$name" "$CS_P_WORK/part/$id" "${part[@]}"
     rc=$?
     set -e
     [ "$rc" -eq 0 ] || printf '%s %s\n' "$rc" "$shard" >>"$CS_P_WORK/failed"
@@ -95,7 +109,7 @@ fi
 
 # ---- the driver
 survey='' jobs='' shards=auto input_name='' by='' adjust='' rules='' outcome='' format=''
-output='' state_dir='' verbose=0 level='' ci='' yates=0 runner=auto
+output='' state_dir='' verbose=0 level='' ci='' yates=0 runner=auto split=0
 cluster='' period='' safe_csv=0
 exercise=()
 need() { [ "$2" -ge 2 ] || die 64 "$1 needs a value (try --help)"; }
@@ -106,6 +120,7 @@ while [ $# -gt 0 ]; do
         -j|--jobs) need "$1" $#; jobs=$2; shift 2 ;;
         -n|--shards) need "$1" $#; shards=$2; shift 2 ;;
         --input-name) need "$1" $#; input_name=$2; shift 2 ;;
+        --split) split=1; shift ;;
         -b|--by) need "$1" $#; by=$2; shift 2 ;;
         -a|--adjust) need "$1" $#; adjust=$2; shift 2 ;;
         -R|--rules) need "$1" $#; rules=$2; shift 2 ;;
@@ -170,6 +185,8 @@ case $runner in
     *) die 64 "--runner is parallel, xargs or auto" ;;
 esac
 
+# Shards picked as the files are read need a crampstat with --shard.
+[ "$split" = 1 ] || [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--shard* ]] || split=1
 work=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-parallel.XXXXXX")
 runner_pid=
 cleanup() { rm -rf -- "$work"; }
@@ -233,6 +250,9 @@ for f in "${exercise[@]}"; do
     printf '%s' "${input_name:-$f}" >"$d/name"
     if [ "$shards" -eq 1 ]; then
         printf '%s' "$f" >"$d/path"
+    elif [ "$split" = 0 ]; then
+        printf '%s' "$f" >"$d/path"
+        printf '%s' "$shards" >"$d/of"
     else
         bash "$here/shard.sh" -n "$shards" -o "$d" -- "$f" || exit $?
     fi

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The two halves of a sharded run, shared by parallel.sh and the Slurm jobs
 # so that both make exactly what `crampstat analyze` makes:
-#   partial.sh shard SHARD INPUT_NAME PREFIX   one shard -> partial states
+#   partial.sh shard SHARD INPUT_NAME PREFIX [K/N]  one shard -> partial states
 #   partial.sh report OUTPUT DIR               DIR's partial states -> report
 #   partial.sh check                           the report's settings, first
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: partial.sh shard SHARD INPUT_NAME PREFIX
+Usage: partial.sh shard SHARD INPUT_NAME PREFIX [K/N]
        partial.sh report OUTPUT DIR
        partial.sh check
 The shard and report halves of a sharded `crampstat analyze`.
@@ -19,6 +19,10 @@ shard: crampstat analyze --partial-prefix PREFIX --input-name INPUT_NAME
   PREFIX.cal.partial, what calories --partial of the tagged sessions
   writes. For a CS_BY or CS_ADJUST column analyze cannot group by, and
   with a crampstat without --partial-prefix, that piped chain runs.
+  With K/N, SHARD is a whole file and only shard K of N of its
+  participants are counted, picked as it is read (crampstat --shard, the
+  hash shard.sh deals rows out by): N runs over the file, K = 1 to N,
+  make the states of shard.sh's N shards without a split.
 report: merge DIR/*.agg.partial, and DIR/*.cal.partial with the survey's
   calories --partial, and write what analyze writes: the aggregate report,
   a blank line, the calorie report (JSON: {"aggregate": ..., "calories":
@@ -98,8 +102,15 @@ cmd=${1:-}
 case $cmd in
     -h|--help) usage; exit 0 ;;
     shard)
-        [ $# -eq 4 ] || die 64 "usage: partial.sh shard SHARD INPUT_NAME PREFIX"
-        shard=$2 name=$3 prefix=$4
+        [ $# -eq 4 ] || [ $# -eq 5 ] ||
+            die 64 "usage: partial.sh shard SHARD INPUT_NAME PREFIX [K/N]"
+        shard=$2 name=$3 prefix=$4 part=()
+        if [ $# -eq 5 ]; then
+            [[ $5 =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]] || die 64 "K/N wants two numbers such as 3/8, not '$5'"
+            [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--shard* ]] ||
+                die 69 "this crampstat cannot pick a shard as it reads (no --shard): split the file with shard.sh"
+            part=(--shard "$5")
+        fi
         [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
         tagopt=() aggopt=() calopt=()
         # The rules' outcome goes with the states: calories records it too.
@@ -123,7 +134,7 @@ case $cmd in
             if [ -n "$CS_BY$CS_ADJUST" ]; then exec {efd}>"$tmp/analyze.err"; held=1
             else exec {efd}>&2; fi
             "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
-                "${aggopt[@]}" --input-name "$name" --partial-prefix "$prefix" 2>&"$efd"
+                "${aggopt[@]}" "${part[@]}" --input-name "$name" --partial-prefix "$prefix" 2>&"$efd"
             st=("$?")
             exec {efd}>&-
             if [ "$held" = 1 ]; then
@@ -141,7 +152,7 @@ case $cmd in
         elif have_calories; then
             # The tagged stream feeds both states; calories' status comes
             # back through a file.
-            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise -- "$shard" |
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${part[@]}" -- "$shard" |
                 "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
                 "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
                 tee_calories |
@@ -153,7 +164,7 @@ case $cmd in
             st+=("$(cat "$tmp/cal.status" 2>/dev/null || echo 70)")
             what="ingest|join|tag|tee|aggregate, calories"
         else
-            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise -- "$shard" |
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${part[@]}" -- "$shard" |
                 "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
                 "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
                 "$CRAMPSTAT" aggregate "${q[@]}" --partial "${aggopt[@]}" \
@@ -165,7 +176,7 @@ case $cmd in
         rc=$(first_failure "${st[@]}")
         if [ "$rc" -ne 0 ]; then
             rm -f -- "$prefix.agg.partial" "$prefix.cal.partial"
-            echo "partial.sh: shard $shard failed with status $rc ($what: ${st[*]})" >&2
+            echo "partial.sh: shard $shard${part[1]:+ (${part[1]})} failed with status $rc ($what: ${st[*]})" >&2
         fi
         exit "$rc"
         ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Submit the main job to Slurm: the exercise files split into shards, an
+# Submit the main job to Slurm: the exercise files dealt out into shards, an
 # sbatch job array (one shard per task, a partial state per task) and a
 # merge-and-report job that runs when every task has succeeded. The report
 # equals `crampstat analyze` on the same files byte for byte.
@@ -8,9 +8,9 @@ set -euo pipefail
 usage() {
     cat <<'EOF'
 Usage: submit.sh -S SURVEY -o REPORT [OPTION]... EXERCISE...
-Split each EXERCISE file by participant into shards (../shard.sh) in
-WORK_DIR/shards, submit shard-job.sbatch as a job array with one shard per
-task (task K writes WORK_DIR/partials/K.agg.partial and K.cal.partial)
+Deal each EXERCISE file out by participant into shards, submit
+shard-job.sbatch as a job array with one shard per task (task K writes
+WORK_DIR/partials/K.agg.partial and K.cal.partial)
 and merge-job.sbatch with --dependency=afterok on the array: it merges
 the partial states and writes REPORT (atomically) and the merged states
 WORK_DIR/aggregate.partial and WORK_DIR/calories.partial (the sessions')
@@ -25,7 +25,15 @@ reachable at the same paths from the compute nodes (a shared file system).
   -S, --survey FILE     the survey (required)
   -o, --output FILE     where the merge job writes the report (required)
   -n, --shards N        shards per EXERCISE file (default 4); 1 submits
-                        each file as it is, one task per file
+                        each file as it is, one task per file. Each task
+                        reads its whole file and counts only its shard's
+                        participants (crampstat --shard K/N): nothing is
+                        split on this host before the tasks start
+      --split           split each file into shard files first instead
+                        (../shard.sh, in WORK_DIR/shards, on this host),
+                        which each task reads: for more shards a file than
+                        reading it that many times pays for, or a
+                        crampstat without --shard (then the default)
   -w, --work-dir DIR    new or empty directory for the shards, partial
                         states and logs (default: ./crampstat-slurm.XXXXXX)
   -e, --exercise FILE   an EXERCISE file (as analyze -e)
@@ -78,7 +86,7 @@ die() { local rc=$1; shift; echo "submit.sh: $*" >&2; exit "$rc"; }
 here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 
 survey='' output='' shards=4 work='' input_name='' by='' adjust='' rules='' outcome='' format=''
-wait=0 level='' ci='' yates=0 cluster='' period='' safe_csv=0
+wait=0 level='' ci='' yates=0 cluster='' period='' safe_csv=0 split=0
 exercise=() sbopts=()
 need() { [ "$2" -ge 2 ] || die 64 "$1 needs a value (try --help)"; }
 while [ $# -gt 0 ]; do
@@ -87,6 +95,7 @@ while [ $# -gt 0 ]; do
         -S|--survey) need "$1" $#; survey=$2; shift 2 ;;
         -o|--output) need "$1" $#; output=$2; shift 2 ;;
         -n|--shards) need "$1" $#; shards=$2; shift 2 ;;
+        --split) split=1; shift ;;
         -w|--work-dir) need "$1" $#; work=$2; shift 2 ;;
         -e|--exercise) need "$1" $#; exercise+=("$2"); shift 2 ;;
         --input-name) need "$1" $#; input_name=$2; shift 2 ;;
@@ -127,6 +136,8 @@ msg=$(CRAMPSTAT=$cs CS_FORMAT=$format CS_LEVEL=$level CS_CI=$ci \
       CS_YATES=$yates CS_PERIOD=$period CS_CLUSTER=$cluster \
       CS_SAFE_CSV=$safe_csv bash "$here/../partial.sh" check) || die 64 "$msg"
 command -v sbatch >/dev/null 2>&1 || die 69 "sbatch not found: is this a Slurm submit host?"
+# Shards picked as the files are read need a crampstat with --shard.
+[ "$split" = 1 ] || [[ $("$cs" analyze --help 2>/dev/null) == *--shard* ]] || split=1
 
 # Until the array job is queued, a failure undoes what was made in
 # WORK_DIR (the folder too when made here), so that the same command can
@@ -168,7 +179,8 @@ if [ -n "$outcome" ]; then
 fi
 [ -z "$rules" ] || rules=$(abs "$rules")
 
-# The manifest: line K is task K's shard and the input name it records.
+# The manifest: line K is task K's shard and the input name it records,
+# and, for a shard picked as its file is read, "K/N".
 : >"$work/manifest"
 k=0
 for f in "${exercise[@]}"; do
@@ -177,6 +189,10 @@ for f in "${exercise[@]}"; do
     case $name in *$'\t'*|*$'\n'*) die 64 "input names may not hold tabs or newlines: '$name'" ;; esac
     if [ "$shards" -eq 1 ]; then
         printf '%s\t%s\n' "$(abs "$f")" "$name" >>"$work/manifest"
+    elif [ "$split" = 0 ]; then
+        for ((i = 1; i <= shards; i++)); do
+            printf '%s\t%s\t%s\n' "$(abs "$f")" "$name" "$i/$shards" >>"$work/manifest"
+        done
     else
         bash "$here/../shard.sh" -n "$shards" -o "$work/shards" -p "$k-" -- "$f" || exit $?
         for ((i = 1; i <= shards; i++)); do

@@ -486,6 +486,33 @@ if cs calories --help >/dev/null 2>&1; then
         "0 aggregate analyze calories ingest join tag" "$(route o "" 1)"
     check_file "partial.sh shard, the piped chain: aggregate's state" "$T/route/want.agg" "$T/route/o.agg.partial"
     check_file "partial.sh shard, the piped chain: calories' state" "$T/route/want.cal" "$T/route/o.cal.partial"
+    # K/N: the whole file, of which shard.sh made sh1 as shard 3 of 4;
+    # each way, the states of sh1 (the rows picked as analyze or ingest
+    # reads, by the hash shard.sh's awk computes).
+    route_part() {
+        rm -f "$T/route/calls"
+        CRAMPSTAT=$T/route/cs CS_BY=$2 HIDE=$3 CS_SURVEY=$sv \
+            bash "$P/partial.sh" shard "$T/trim/ex.csv" ex.csv "$T/route/$1" 3/4 2>"$T/route/$1.err"
+        echo "$? $(grep -c -- '--shard 3/4' "$T/route/calls")"
+    }
+    check "partial.sh shard 3/4: analyze with --shard" "0 1" "$(route_part pa "" 0)"
+    check_file "partial.sh shard 3/4 by analyze: shard.sh's shard 3's aggregate state" "$T/route/want.agg" "$T/route/pa.agg.partial"
+    check_file "partial.sh shard 3/4 by analyze: shard.sh's shard 3's calories state" "$T/route/want.cal" "$T/route/pa.cal.partial"
+    check "partial.sh shard 3/4, --by height_ft: analyze refuses, ingest --shard" "0 2" "$(route_part ph height_ft 0)"
+    check_file "partial.sh shard 3/4, --by height_ft: aggregate's state" "$T/route/wantheight_ft.agg" "$T/route/ph.agg.partial"
+    check_file "partial.sh shard 3/4, --by height_ft: calories' state" "$T/route/wantheight_ft.cal" "$T/route/ph.cal.partial"
+    check "partial.sh shard 3/4, the piped chain: ingest --shard" "0 1" "$(route_part po "" 1)"
+    check_file "partial.sh shard 3/4, the piped chain: aggregate's state" "$T/route/want.agg" "$T/route/po.agg.partial"
+    check_file "partial.sh shard 3/4, the piped chain: calories' state" "$T/route/want.cal" "$T/route/po.cal.partial"
+    CS_SURVEY=$sv bash "$P/partial.sh" shard "$T/trim/ex.csv" ex.csv "$T/route/pb" 3 2>"$T/err"
+    check "partial.sh shard with a bad K/N: 64" 64 $?
+    check "partial.sh shard with a bad K/N: message" "partial.sh: K/N wants two numbers such as 3/8, not '3'" "$(cat "$T/err")"
+    wrapper "$T/noshard" --shard
+    HIDE=1 CRAMPSTAT=$T/noshard/cs CS_SURVEY=$sv bash "$P/partial.sh" shard "$T/trim/ex.csv" ex.csv \
+        "$T/route/pn" 3/4 2>"$T/err"
+    check "partial.sh shard K/N, a crampstat without --shard: 69" 69 $?
+    check_grep "partial.sh shard K/N, a crampstat without --shard: says to split" "split the file with shard.sh" "$T/err"
+    check "partial.sh shard K/N, a crampstat without --shard: no state" "" "$(cd "$T/route" && ls pn.*.partial 2>/dev/null)"
     # A bad --by column that neither can give: the chain's error, as before.
     check "partial.sh shard, --by no_such_column: fails" 1 "$(r=$(route n no_such_column 0); [ "${r%% *}" != 0 ] && echo 1)"
     check "partial.sh shard, --by no_such_column: no state" "" "$(cd "$T/route" && ls n.*.partial 2>/dev/null)"
@@ -592,6 +619,22 @@ shard_jobs() { grep -c -e '^ingest ' -e '^analyze .*--partial-prefix' "$T/logged
 CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 "$E" >"$T/par.out" 2>"$T/err"
 check "parallel, logged: exit" 0 $?
 check "parallel, logged: a shard job per shard" 2 "$(shard_jobs)"
+check "parallel, logged: each job reads the file and counts its shard" "1/2 2/2" \
+    "$(grep -o -- '--shard [0-9]*/[0-9]*' "$T/logged/calls" | cut -d' ' -f2 | sort | tr '\n' ' ' | sed 's/ $//')"
+check_file "parallel, logged: equal analyze" "$T/expect-rel.txt" "$T/par.out"
+: >"$T/logged/calls"
+CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" --split -S "$S" -n 2 "$E" >"$T/par.out" 2>"$T/err"
+check "parallel --split, logged: exit" 0 $?
+check "parallel --split, logged: a shard job per shard" 2 "$(shard_jobs)"
+check "parallel --split, logged: the jobs read shard files" 0 "$(grep -c -- '--shard [0-9]' "$T/logged/calls")"
+check_file "parallel --split: equal analyze" "$T/expect-rel.txt" "$T/par.out"
+# A crampstat without --shard: the files are split, as with --split.
+: >"$T/logged/calls"
+wrapper "$T/noshard2" --shard
+HIDE=1 CRAMPSTAT=$T/noshard2/cs bash "$P/parallel.sh" -S "$S" -n 2 "$E" >"$T/par.out" 2>"$T/err"
+check "parallel, a crampstat without --shard: exit" 0 $?
+check "parallel, a crampstat without --shard: no --shard" 0 "$(grep -c -- '--shard [0-9]' "$T/noshard2/calls")"
+check_file "parallel, a crampstat without --shard: equal analyze" "$T/expect-rel.txt" "$T/par.out"
 : >"$T/logged/calls"
 CRAMPSTAT=$T/logged/cs bash "$P/parallel.sh" -S "$S" -n 2 --level 2 "$E" >"$T/par.out" 2>"$T/err"
 check "parallel --level 2: 64" 64 $?

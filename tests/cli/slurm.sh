@@ -169,7 +169,23 @@ if [ -e "$T/w1/calories.partial" ]; then
 else
     check_file "the merged state renders the same" "$T/expect.txt" <(cs report "$T/w1/aggregate.partial")
 fi
+check "submit: each task counts its shard of the whole file" \
+    "$(for k in $(seq 12); do printf '%s\t%s\t%s\n' "$(readlink -f "$E")" "$E" "$k/12"; done)" \
+    "$(cat "$T/w1/manifest")"
+check "submit: no shard files made" 0 "$(find "$T/w1/shards" -type f | wc -l)"
 echo "note: 12-task array + merge took $((SECONDS - t0)) s"
+
+# 1b. --split: shard files made on the submit host, read by the tasks.
+timeout 120 bash "$P/slurm/submit.sh" --wait --split -S "$S" -o "$T/report-split.txt" \
+    -w "$T/w4" -n 3 "$E" >"$T/submit4.out" 2>"$T/submit4.err"
+rc=$?
+check "submit --split --wait: exit" 0 "$rc"
+[ "$rc" -eq 0 ] || { cat "$T/submit4.err"; show_logs; }
+check "submit --split: three shard files" 3 "$(find "$T/w4/shards" -name '*.csv.gz' | wc -l)"
+check "submit --split: the manifest names them" \
+    "$(for k in 1 2 3; do printf '%s\t%s\n' "$T/w4/shards/1-$k.csv.gz" "$E"; done)" \
+    "$(cat "$T/w4/manifest")"
+check_file "slurm --split report equals the single-process report" "$T/expect.txt" "$T/report-split.txt"
 
 # 2. Without --wait, as from cron: ids at once, then the report appears.
 # Three files as their own shards (shard.sh), json, --by sex, --level,
