@@ -104,12 +104,12 @@ case $cmd in
     shard)
         [ $# -eq 4 ] || [ $# -eq 5 ] ||
             die 64 "usage: partial.sh shard SHARD INPUT_NAME PREFIX [K/N]"
-        shard=$2 name=$3 prefix=$4 part=()
+        shard=$2 name=$3 prefix=$4 pick=()
         if [ $# -eq 5 ]; then
             [[ $5 =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]] || die 64 "K/N wants two numbers such as 3/8, not '$5'"
             [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--shard* ]] ||
                 die 69 "this crampstat cannot pick a shard as it reads (no --shard): split the file with shard.sh"
-            part=(--shard "$5")
+            pick=(--shard "$5")
         fi
         [ -n "${CS_SURVEY:-}" ] || die 64 "CS_SURVEY is not set"
         tagopt=() aggopt=() calopt=()
@@ -134,7 +134,7 @@ case $cmd in
             if [ -n "$CS_BY$CS_ADJUST" ]; then exec {efd}>"$tmp/analyze.err"; held=1
             else exec {efd}>&2; fi
             "$CRAMPSTAT" analyze "${q[@]}" --survey "$CS_SURVEY" --exercise "$shard" \
-                "${aggopt[@]}" "${part[@]}" --input-name "$name" --partial-prefix "$prefix" 2>&"$efd"
+                "${aggopt[@]}" "${pick[@]}" --input-name "$name" --partial-prefix "$prefix" 2>&"$efd"
             st=("$?")
             exec {efd}>&-
             if [ "$held" = 1 ]; then
@@ -152,7 +152,7 @@ case $cmd in
         elif have_calories; then
             # The tagged stream feeds both states; calories' status comes
             # back through a file.
-            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${part[@]}" -- "$shard" |
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${pick[@]}" -- "$shard" |
                 "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
                 "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
                 tee_calories |
@@ -164,7 +164,7 @@ case $cmd in
             st+=("$(cat "$tmp/cal.status" 2>/dev/null || echo 70)")
             what="ingest|join|tag|tee|aggregate, calories"
         else
-            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${part[@]}" -- "$shard" |
+            "$CRAMPSTAT" ingest "${q[@]}" --schema exercise "${pick[@]}" -- "$shard" |
                 "$CRAMPSTAT" join "${q[@]}" --survey "$CS_SURVEY" |
                 "$CRAMPSTAT" tag "${q[@]}" "${tagopt[@]}" |
                 "$CRAMPSTAT" aggregate "${q[@]}" --partial "${aggopt[@]}" \
@@ -176,7 +176,7 @@ case $cmd in
         rc=$(first_failure "${st[@]}")
         if [ "$rc" -ne 0 ]; then
             rm -f -- "$prefix.agg.partial" "$prefix.cal.partial"
-            echo "partial.sh: shard $shard${part[1]:+ (${part[1]})} failed with status $rc ($what: ${st[*]})" >&2
+            echo "partial.sh: shard $shard${pick[1]:+ (${pick[1]})} failed with status $rc ($what: ${st[*]})" >&2
         fi
         exit "$rc"
         ;;

@@ -7,6 +7,7 @@
 #   survey.sh   the survey table for 1M participants
 #   merge.sh    merge of 1000 partial states
 #   shard.sh    one shard's partial states: analyze against the piped chain
+#   sharded.sh  a sharded run, the shards split first or picked as read
 #   profile.sh  callgrind instruction counts and top functions
 #   ab.sh       two builds in alternation (not run unless named:
 #               ONLY=ab BASE=<git revision or binary>)
@@ -18,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 for a in "$@"; do
     case $a in
         --quick) export QUICK=1 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: bash tests/bench/run.sh [--quick]" >&2; exit 64 ;;
     esac
 done
@@ -29,7 +30,7 @@ ensure_duckdb
 export CRAMPSTAT     # one binary for every script of this run
 
 start=$(date +%s)
-parts=(compare paired memory shapes survey merge shard profile)
+parts=(compare paired memory shapes survey merge shard sharded profile)
 [ -n "${ONLY:-}" ] && read -r -a parts <<< "$ONLY"
 for p in "${parts[@]}"; do
     log "$p.sh (load $(loadavg))"
