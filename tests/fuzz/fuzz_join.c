@@ -14,7 +14,9 @@
  * writes one row per accepted session; tag reads back every row join
  * wrote and accepts each (join writes only valid rows), unless the joined
  * header itself is refused (an extra session column named like a survey
- * column). */
+ * column). And the survey and the sessions read again in 2 to 4 shards
+ * (--shard K/N, both files) take every row once: the shards' accepted,
+ * rejected and joined rows add up to the whole run's. */
 #define _GNU_SOURCE   /* memfd_create */
 #include <assert.h>
 #include <fcntl.h>
@@ -91,8 +93,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Join: returns the rows written, or -1 when an input is refused. */
-static long run_join(cs_rejlog *rej, uint64_t *rejected)
+/* Join (shard k of n of both inputs; n 0: all): returns the rows
+ * written, or -1 when an input is refused. cnt: the survey's accepted
+ * and rejected rows, then the sessions'. */
+static long run_join(cs_rejlog *rej, unsigned k, unsigned n, uint64_t cnt[4])
 {
     cs_error err = {0};
     cs_survey *sv = NULL;
@@ -105,21 +109,25 @@ static long run_join(cs_rejlog *rej, uint64_t *rejected)
     long rows = 0;
     int rc;
 
-    rc = cs_survey_load(&sv, survey.path, rej, &err);
+    rc = cs_survey_load_shard(&sv, survey.path, rej, k, n, &err);
     if (rc < 0) {
         assert(rc == err.code && err.msg[0] && sv == NULL);
         return -1;
     }
     c = cs_survey_counts(sv);
-    assert(c.read == c.accepted + c.rejected);
+    assert(c.read == c.accepted + c.rejected + c.other);
+    assert(n > 1 || c.other == 0);
     assert(cs_survey_waves(sv) == c.accepted);
     assert(cs_survey_participants(sv) <= c.accepted);
-    *rejected = c.rejected;
+    cnt[0] = c.accepted;
+    cnt[1] = c.rejected;
 
     mfile_set(&joined, NULL, 0);
     assert(cs_writer_open_fd(&w, joined.fd, "joined", NULL, &err) == CS_OK);
     rc = cs_ingest_open(&in, sessions.path, CS_SCHEMA_EXERCISE, rej, NULL,
                         &err);
+    if (rc == 0)
+        assert(cs_ingest_set_shard(in, k, n, &err) == CS_OK);
     if (rc < 0) {
         assert(rc == err.code && err.msg[0] && in == NULL);
         cs_writer_close(w, NULL);
@@ -153,9 +161,11 @@ static long run_join(cs_rejlog *rej, uint64_t *rejected)
         rows++;
     }
     c = cs_ingest_counts_of(in);
-    assert(c.read == c.accepted + c.rejected);
+    assert(c.read == c.accepted + c.rejected + c.other);
+    assert(n > 1 || c.other == 0);
     assert(c.accepted == (uint64_t)rows);
-    *rejected += c.rejected;
+    cnt[2] = c.accepted;
+    cnt[3] = c.rejected;
     if (rc < 0)
         assert(rc == err.code && err.msg[0]);
     assert(cs_writer_close(w, &err) == CS_OK);
@@ -229,22 +239,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t ns = cut ? (size_t)(cut - data) : size;
     cs_error err = {0};
     cs_rejlog *rej = NULL;
-    uint64_t rejected = 0;
+    uint64_t cnt[4] = { 0 }, part[4], sum[4] = { 0 };
     long rows;
 
     cs_source_set_defaults(&so);
     mfile_set(&survey, data, ns);
     mfile_set(&sessions, cut ? cut + 1 : data, cut ? size - ns - 1 : 0);
     assert(cs_rejlog_open(&rej, "/dev/null", &err) == CS_OK);
-    rows = run_join(rej, &rejected);
+    rows = run_join(rej, 0, 0, cnt);
     if (getenv("FUZZ_JOIN_VERBOSE"))   /* to check what a seed reaches */
         fprintf(stderr, "survey %zu bytes, sessions %zu bytes: %ld rows "
                 "joined, %llu rejected\n", ns, cut ? size - ns - 1 : 0,
-                rows, (unsigned long long)rejected);
+                rows, (unsigned long long)(cnt[1] + cnt[3]));
     if (rows >= 0) {
-        assert(cs_rejlog_total(rej) == rejected);
+        assert(cs_rejlog_total(rej) == cnt[1] + cnt[3]);
         run_tag(rows, rej);
     }
     assert(cs_rejlog_close(rej, &err) == CS_OK);
+    if (rows < 0)
+        return 0;
+    /* The shards take every row once, and join the same sessions. */
+    unsigned n = 2 + (unsigned)(size % 3);
+    long joined_rows = 0;
+    for (unsigned k = 1; k <= n; k++) {
+        assert(cs_rejlog_open(&rej, NULL, &err) == CS_OK);
+        long r = run_join(rej, k, n, part);
+        assert(r >= 0);
+        assert(cs_rejlog_total(rej) == part[1] + part[3]);
+        assert(cs_rejlog_close(rej, &err) == CS_OK);
+        joined_rows += r;
+        for (int i = 0; i < 4; i++)
+            sum[i] += part[i];
+    }
+    assert(joined_rows == rows);
+    for (int i = 0; i < 4; i++)
+        assert(sum[i] == cnt[i]);
     return 0;
 }
