@@ -74,7 +74,7 @@ bad_opt "unknown option '-Z'" --quiet -Zq
 bad_opt "option '--schema' needs a value" --schema
 bad_opt "option '-s' needs a value" -s
 bad_opt "option '--quiet' takes no value" --quiet=yes
-bad_opt "option '--s' is ambiguous (2 options begin so)" --s x
+bad_opt "option '--s' is ambiguous (3 options begin so)" --s x
 # Options that contradict each other, or that a partial state ignores,
 # are usage errors rather than silently dropped.
 cs analyze -q -v --survey "$S/survey.csv.gz" --exercise "$S/exercise.csv.gz" >/dev/null 2>"$T/eopt"
