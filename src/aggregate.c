@@ -637,6 +637,7 @@ const cs_acc_kind cs_acc_sessions = {
     sessions_dispose, sessions_add, sessions_mergeable, sessions_merge,
     sessions_finish, sessions_write, sessions_read, sessions_check, NULL, 0,
     sessions_add_rows,
+    NULL,
 };
 
 /* ---- durations -------------------------------------------------------- */

@@ -945,4 +945,5 @@ const cs_acc_kind cs_acc_calories = {
     calories_add, calories_mergeable, calories_merge, calories_finish, calories_write,
     calories_read, calories_check, NULL, 0,
     calories_add_rows,
+    NULL,
 };

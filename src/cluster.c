@@ -552,7 +552,17 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
 /* Appends only: the buffer's error is sticky, and the caller checks it. */
 int cs_clu_write(const cs_clu *c, cs_buf *b)
 {
-    for (size_t i = 0; i < c->np && !cs_buf_error(b); i++) {
+    size_t from = 0;
+
+    cs_clu_write_part(c, b, &from, SIZE_MAX);
+    return cs_buf_error(b);
+}
+
+int cs_clu_write_part(const cs_clu *c, cs_buf *b, size_t *from, size_t room)
+{
+    size_t i = *from;
+
+    for (; i < c->np && !cs_buf_error(b); i++) {
         const person *q = &c->p[i];
         const char *s = q->id;
         cs_buf_append(b, "p :", 3);
@@ -587,8 +597,13 @@ int cs_clu_write(const cs_clu *c, cs_buf *b)
             cs_buf_append(b, line, (size_t)(d - line));
         }
         cs_buf_putc(b, '\n');
+        if (b->len >= room) {   /* at least one a call */
+            i++;
+            break;
+        }
     }
-    return cs_buf_error(b);
+    *from = i;
+    return i < c->np && !cs_buf_error(b);
 }
 
 static int take_u64(const char **p, const char *end, uint64_t *out)
@@ -1756,6 +1771,23 @@ static void cluster_write(const cs_agg *a, cs_buf *b)
     cs_clu_write(a->clu, b);
 }
 
+/* Item 0 is the count's line, item i + 1 participant i. */
+static int cluster_write_part(const cs_agg *a, cs_buf *b, size_t *from,
+                              size_t room)
+{
+    size_t i;
+    int more;
+
+    if (*from == 0) {
+        cs_buf_printf(b, "participants %zu\n", cs_clu_participants(a->clu));
+        *from = 1;
+    }
+    i = *from - 1;
+    more = cs_clu_write_part(a->clu, b, &i, room);
+    *from = i + 1;
+    return more;
+}
+
 static int cluster_read(cs_agg *a, cs__ptext *t)
 {
     cs_str rest, line;
@@ -1829,4 +1861,5 @@ const cs_acc_kind cs_acc_cluster = {
     cluster_write, cluster_read, cluster_check, cs__report_cluster,
     cs__report_cluster_factors,
     cluster_add_rows,
+    cluster_write_part,
 };

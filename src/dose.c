@@ -1145,15 +1145,9 @@ static void put_num(cs_buf *b, double x)
     cs_buf_printf(b, "%s", t);
 }
 
-/* Appends only: the buffer's error is sticky, and the caller checks it. */
-int cs_dose_write(const cs_dose *d, cs_buf *b)
+/* The "dose" and "band" lines of each exposure. */
+static void write_bands(const cs_dose *d, cs_buf *b)
 {
-    int rc;
-
-    if (!d->present)
-        return CS_OK;
-    if ((rc = flush_d(d)) < 0)     /* normally done by cs_dose_finish */
-        return rc == -1 ? CS_ENOMEM : CS_EDATA;
     for (int e = 0; e < CS_DOSE_N; e++) {
         const cs_dose_exp *x = &d->e[e];
         cs_buf_printf(b, "dose %s %d ", exposure_names[e], x->cuts.reference + 1);
@@ -1172,7 +1166,34 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
                               (unsigned long long)x->band[k].cases,
                               (unsigned long long)x->band[k].mmin);
     }
-    for (size_t i = 0; d->people && i < d->people->n && !cs_buf_error(b); i++) {
+}
+
+/* Appends only: the buffer's error is sticky, and the caller checks it. */
+int cs_dose_write(const cs_dose *d, cs_buf *b)
+{
+    size_t from = 0;
+    int rc = cs_dose_write_part(d, b, &from, SIZE_MAX);
+
+    return rc < 0 ? rc : cs_buf_error(b);
+}
+
+/* Item 0 is the "dose" and "band" lines, item i + 1 participant i's
+ * "dp" line. */
+int cs_dose_write_part(const cs_dose *d, cs_buf *b, size_t *from,
+                       size_t room)
+{
+    size_t n = d->people ? d->people->n : 0, i;
+    int rc;
+
+    if (!d->present)
+        return 0;
+    if (*from == 0) {
+        if ((rc = flush_d(d)) < 0)     /* normally done by cs_dose_finish */
+            return rc == -1 ? CS_ENOMEM : CS_EDATA;
+        write_bands(d, b);
+        *from = 1;
+    }
+    for (i = *from - 1; i < n && !cs_buf_error(b); i++) {
         const person *p = &d->people->p[i];
         cs_buf_append(b, "dp :", 4);
         for (size_t k = 0; k < p->id_len; k++) {
@@ -1200,8 +1221,13 @@ int cs_dose_write(const cs_dose *d, cs_buf *b)
             cs_buf_append(b, t, (size_t)(q - t));
         }
         cs_buf_putc(b, '\n');
+        if (b->len >= room) {   /* at least one a call */
+            i++;
+            break;
+        }
     }
-    return cs_buf_error(b);
+    *from = i + 1;
+    return i < n && !cs_buf_error(b);
 }
 
 static int exposure_of(cs_str w)
@@ -1849,6 +1875,16 @@ static void dose_write(const cs_agg *a, cs_buf *b)
         cs_buf_fail(b, CS_EDATA);
 }
 
+static int dose_write_part(const cs_agg *a, cs_buf *b, size_t *from,
+                           size_t room)
+{
+    int rc = cs_dose_write_part(&a->dose, b, from, room);
+
+    if (rc < 0 && !cs_buf_error(b))
+        cs_buf_fail(b, CS_EDATA);
+    return rc > 0;
+}
+
 static int dose_read(cs_agg *a, cs__ptext *t)
 {
     cs_str line;
@@ -1955,4 +1991,5 @@ const cs_acc_kind cs_acc_dose = {
     dose_add, dose_mergeable, dose_merge, dose_finish, dose_write, dose_read,
     dose_check, NULL, cs__report_dose,
     dose_add_rows,
+    dose_write_part,
 };

@@ -364,4 +364,5 @@ const cs_acc_kind cs_acc_factors = {
     factors_finish, factors_write, factors_read, factors_check,
     cs__report_factors, 0,
     factors_add_rows,
+    NULL,
 };

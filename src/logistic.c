@@ -259,4 +259,5 @@ const cs_acc_kind cs_acc_logistic = {
     logistic_finish, logistic_write, logistic_read, logistic_check,
     cs__report_logistic, 0,
     logistic_add_rows,
+    NULL,
 };

@@ -20,18 +20,15 @@
 /* "leaf " or "sha256 " and 64 hex digits. */
 #define HEXLEN 64
 
-static void put_hashed(cs_buf *b, cs_sha256 *s, const char *key,
-                       const char *hex)
+/* "KEY HEX\n", 64 hex digits. */
+static void put_line(cs_buf *b, const char *key, const char *hex)
 {
     char line[16 + HEXLEN];
     int n = snprintf(line, sizeof line, "%s %.64s\n", key, hex);
 
     cs_buf_append(b, line, (size_t)n);
-    if (s)
-        cs_sha256_update(s, line, (size_t)n);
 }
 
-/* A list of appends and one check: the buffer's error is sticky. */
 /* The first accumulator that k needs and the bits of have lack, or
  * NULL: a section is neither read nor written without those. */
 static const char *missing_need(const cs_acc_kind *k, unsigned have)
@@ -49,12 +46,47 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *b, cs_error *err)
     return cs_agg_write_partial_some(a, a->have, b, err);
 }
 
+static int append_out(void *ctx, const char *p, size_t n, cs_error *err)
+{
+    return cs_buf_append(ctx, p, n) < 0 ? cs_buf_check(ctx, err) : CS_OK;
+}
+
 int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *b,
                               cs_error *err)
 {
-    size_t start = b->len;
+    int rc = cs_agg_stream_partial_some(a, mask, append_out, b, err);
+
+    return rc < 0 ? rc : cs_buf_check(b, err);
+}
+
+/* A piece of the state: written once the buffer holds this much, so
+ * that a state of any size is written through a buffer of about this
+ * size (and a participant's line). */
+#define PIECE ((size_t)1 << 20)
+
+/* The text in b to out, hashed into s unless s is NULL; b emptied. */
+static int spill(cs_buf *b, cs_sha256 *s, cs_partial_out out, void *ctx,
+                 cs_error *err)
+{
+    int rc;
+
+    if (cs_buf_error(b))
+        return cs_buf_check(b, err);
+    if (s)
+        cs_sha256_update(s, b->ptr, b->len);
+    if (b->len && (rc = out(ctx, b->ptr, b->len, err)) < 0)
+        return rc;
+    b->len = 0;
+    return CS_OK;
+}
+
+int cs_agg_stream_partial_some(const cs_agg *a, unsigned mask,
+                               cs_partial_out out, void *ctx, cs_error *err)
+{
+    cs_buf b;
     cs_sha256 s;
     char hex[HEXLEN + 1];
+    int rc = CS_OK;
 
     mask &= a->have;
     /* The leaves of a state read or merged name whole states; a part of
@@ -71,31 +103,45 @@ int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *b,
             return cs_error_set(err, CS_ERROR, "section \"%s\" cannot be "
                                 "written without \"%s\"", k->name, need);
     }
-    cs_buf_puts(b, MAGIC "\n");
-    for (size_t i = 0; i < cs_acc_count && !cs_buf_error(b); i++)
-        if (mask & (1u << i)) {
-            const cs_acc_kind *k = cs_acc_registry[i];
-            cs_buf_printf(b, "section %s %u\n", k->name, k->version);
-            k->write(a, b);
-        }
-    if (!cs_buf_error(b)) {
-        cs_sha256_init(&s);
-        cs_sha256_update(&s, b->ptr + start, b->len - start);
+    cs_buf_init(&b, 0);
+    cs_sha256_init(&s);
+    cs_buf_puts(&b, MAGIC "\n");
+    for (size_t i = 0; i < cs_acc_count && rc == CS_OK; i++) {
+        const cs_acc_kind *k = cs_acc_registry[i];
+        size_t from = 0;
+        if (!(mask & (1u << i)))
+            continue;
+        cs_buf_printf(&b, "section %s %u\n", k->name, k->version);
+        if (!k->write_part)
+            k->write(a, &b);
+        else
+            while (k->write_part(a, &b, &from, PIECE) &&
+                   (rc = spill(&b, &s, out, ctx, err)) == CS_OK)
+                ;
+        if (rc == CS_OK)
+            rc = spill(&b, &s, out, ctx, err);
+    }
+    if (rc == CS_OK) {
         if (a->nleaves == 0) {
             /* Counted here: a leaf, named by the text so far, so that
              * the same counts give the same bytes (no time, no random
              * number). */
             cs_sha256 leaf = s;
             cs_sha256_final(&leaf, hex);
-            put_hashed(b, &s, "leaf", hex);
+            put_line(&b, "leaf", hex);
         }
         for (size_t i = 0; i < a->nleaves; i++)
-            put_hashed(b, &s, "leaf", a->leaf[i].id);
-        cs_sha256_final(&s, hex);
-        put_hashed(b, NULL, "sha256", hex);
+            put_line(&b, "leaf", a->leaf[i].id);
+        rc = spill(&b, &s, out, ctx, err);
     }
-    cs_buf_puts(b, "end\n");
-    return cs_buf_check(b, err);
+    if (rc == CS_OK) {
+        cs_sha256_final(&s, hex);
+        put_line(&b, "sha256", hex);
+        cs_buf_puts(&b, "end\n");
+        rc = spill(&b, NULL, out, ctx, err);
+    }
+    cs_buf_dispose(&b);
+    return rc;
 }
 
 /* The first line: this format, or a message saying what it is. */

@@ -604,4 +604,5 @@ const cs_acc_kind cs_acc_period = {
     period_dispose, period_add, NULL, period_merge, period_finish,
     period_write, period_read, period_check, cs__report_period, 0,
     period_add_rows,
+    NULL,
 };

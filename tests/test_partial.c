@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crampstat/acc.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
 #include <crampstat/sha256.h>
@@ -299,6 +300,131 @@ static void test_write_some(void **state)
     free(alone);
 }
 
+/* What cs_agg_stream_partial_some hands out: its pieces, how many, the
+ * longest, and a failure to give on piece fail_at (0: none). */
+typedef struct pieces {
+    cs_buf text;
+    int n, fail_at;
+    size_t longest;
+} pieces;
+
+static int take_piece(void *ctx, const char *p, size_t n, cs_error *err)
+{
+    pieces *pc = ctx;
+
+    assert_true(n > 0);
+    if (++pc->n == pc->fail_at)
+        return cs_error_set(err, CS_EIO, "disk full");
+    if (n > pc->longest)
+        pc->longest = n;
+    return cs_buf_append(&pc->text, p, n);
+}
+
+/* A clustered state of 20,000 participants (some 3 MB of text) streamed
+ * in pieces is the state written whole; its text up to the leaf line is
+ * the magic line and each section's "section" line and whole-section
+ * writer's text (k->write, which write_part's pieces must equal), and the
+ * cluster and dose sections written one participant a call are those
+ * writers' text too. A failing output ends the writing with its error. */
+static void test_stream_pieces(void **state)
+{
+    static cs_rules r;
+    cs_acc_opts o;
+    cs_agg a;
+    cs_error err = {0};
+    cs_buf whole, b;
+    pieces pc = { { 0 }, 0, 0, 0 };
+    char *leaf;
+    (void)state;
+
+    cs_rules_default(&r);
+    o = (cs_acc_opts){ &r, "sex", NULL, 1, 1, 1, CS_CAL_BY_SEX };
+    assert_int_equal(cs_agg_open(&a, &o, &err), CS_OK);
+    assert_int_equal(cs_agg_add_input(&a, "ex.csv", &err), CS_OK);
+    seed = 88172645463325252ULL;
+    for (int i = 0; i < 60000; i++) {
+        signed char f[CS_F_N];
+        char id[16];
+        cs_agg_more mo;
+        for (int j = 0; j < CS_F_N; j++)
+            f[j] = (signed char)((int)(next() % 3) - 1);
+        snprintf(id, sizeof id, "P%06d", i / 3);
+        for (int e = 0; e < CS_DOSE_N; e++)
+            mo.dose[e] = (double)(next() % 3000) / 3.0;
+        mo.day = 19800 + (int32_t)(i % 400);
+        mo.has_day = 1;
+        cs_acc_row row = { f, next() % 5 == 0, 1000 + next() % 90000,
+                           str(i % 2 ? "F" : "M"), str(""), str(id), &mo,
+                           -1.0 + 0.5 * (double)(next() % 5), 0 };
+        assert_int_equal(cs_agg_add_row(&a, &row, &err), CS_OK);
+    }
+    assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
+
+    cs_buf_init(&whole, 0);
+    assert_int_equal(cs_agg_write_partial(&a, &whole, &err), CS_OK);
+    assert_true(whole.len > 3000000);
+    cs_buf_init(&pc.text, 0);
+    assert_int_equal(cs_agg_stream_partial_some(&a, a.have, take_piece, &pc,
+                                                &err), CS_OK);
+    assert_int_equal(pc.text.len, whole.len);
+    assert_memory_equal(pc.text.ptr, whole.ptr, whole.len);
+    assert_true(pc.n >= 4);                       /* pieces of about 1 MiB */
+    assert_true(pc.longest <= ((size_t)1 << 20) + 4096);
+
+    /* The sections' whole writers, one after the other. */
+    cs_buf_init(&b, 0);
+    cs_buf_puts(&b, "crampstat-partial 3\n");
+    for (size_t i = 0; i < cs_acc_count; i++)
+        if (a.have & (1u << i)) {
+            cs_buf_printf(&b, "section %s %u\n", cs_acc_registry[i]->name,
+                          cs_acc_registry[i]->version);
+            cs_acc_registry[i]->write(&a, &b);
+        }
+    assert_int_equal(cs_buf_error(&b), CS_OK);
+    assert_int_equal(cs_buf_putc(&whole, '\0'), CS_OK);
+    leaf = strstr(whole.ptr, "\nleaf ");
+    assert_non_null(leaf);
+    assert_int_equal((size_t)(leaf + 1 - whole.ptr), b.len);
+    assert_memory_equal(whole.ptr, b.ptr, b.len);
+
+    /* One item a call. */
+    for (size_t i = 0; i < cs_acc_count; i++) {
+        const cs_acc_kind *k = cs_acc_registry[i];
+        cs_buf one, part;
+        size_t from = 0;
+        int calls = 0;
+        if (!k->write_part)
+            continue;
+        cs_buf_init(&one, 0);
+        cs_buf_init(&part, 0);
+        k->write(&a, &one);
+        for (int more = 1; more; calls++)
+            more = k->write_part(&a, &part, &from, 1);
+        assert_int_equal(part.len, one.len);
+        assert_memory_equal(part.ptr, one.ptr, one.len);
+        /* the participants one a call, the first with the lines before */
+        assert_int_equal(calls, 20000);
+        cs_buf_dispose(&one);
+        cs_buf_dispose(&part);
+    }
+    assert_non_null(cs_acc_registry[__builtin_ctz(bit("cluster"))]->write_part);
+    assert_non_null(cs_acc_registry[__builtin_ctz(bit("dose"))]->write_part);
+
+    /* The output fails on the second piece: that error, no third call. */
+    cs_buf_reset(&pc.text);
+    pc.n = 0;
+    pc.fail_at = 2;
+    assert_int_equal(cs_agg_stream_partial_some(&a, a.have, take_piece, &pc,
+                                                &err), CS_EIO);
+    assert_string_equal(err.msg, "disk full");
+    assert_int_equal(pc.n, 2);
+
+    cs_buf_dispose(&pc.text);
+    cs_buf_dispose(&whole);
+    cs_buf_dispose(&b);
+    cs_agg_dispose(&a);
+}
+
 static void test_old_state(void **state)
 {
     char *t = state_text(-1, 1), *old = strip_sums(t);
@@ -384,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_every_digit),
         cmocka_unit_test(test_merge_refuses_a_leaf_twice),
         cmocka_unit_test(test_write_some),
+        cmocka_unit_test(test_stream_pieces),
         cmocka_unit_test(test_old_state),
         cmocka_unit_test(test_line_errors),
     };

@@ -119,6 +119,15 @@ typedef struct cs_acc_kind {
      * NULL: add is called for each session. */
     size_t (*add_rows)(struct cs_agg *a, cs_acc_row *r, size_t n,
                        cs_error *err);
+    /* For a section of a line a participant: its lines from item *from
+     * on (0: the start), at least one, stopping once b holds room bytes
+     * or more, so
+     * that a state is written in pieces (cs_agg_stream_partial_some);
+     * *from is then where to go on. 1 while lines remain, 0 once the
+     * section is complete; errors stick in b. The pieces put together
+     * are write's bytes. NULL: write writes it at once. */
+    int (*write_part)(const struct cs_agg *a, cs_buf *b, size_t *from,
+                      size_t room);
 } cs_acc_kind;
 
 /* The registry, in section order. */

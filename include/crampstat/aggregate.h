@@ -165,6 +165,14 @@ int cs_agg_write_partial(const cs_agg *a, cs_buf *out, cs_error *err);
  * states). */
 int cs_agg_write_partial_some(const cs_agg *a, unsigned mask, cs_buf *out,
                               cs_error *err);
+/* The same text handed to out(ctx, p, n, err) in pieces of about 1 MiB,
+ * as it is made: a state of any size is written with that much memory
+ * besides the counts. out returns CS_OK or a CS_E* code with err set,
+ * which ends the writing with that code. */
+typedef int (*cs_partial_out)(void *ctx, const char *p, size_t n,
+                              cs_error *err);
+int cs_agg_stream_partial_some(const cs_agg *a, unsigned mask,
+                               cs_partial_out out, void *ctx, cs_error *err);
 /* Parse untrusted partial-state text into a (made here; disposed on
  * failure); name is used in messages. The "sha256" line is checked
  * against the text before anything else; a state without "leaf" and

@@ -77,6 +77,11 @@ size_t cs_clu_bytes(const cs_clu *c);
  *   p :ID KEY/LEVEL:N:Y:MMIN ...
  * with KEY the 14 factor states as 0, 1 or '-'. */
 int cs_clu_write(const cs_clu *c, cs_buf *out);
+/* The same in pieces: the lines of participants *from, *from + 1, ...,
+ * at least one, stopping once out holds room bytes or more; *from is
+ * then the next one. 1 while participants remain, else 0. */
+int cs_clu_write_part(const cs_clu *c, cs_buf *out, size_t *from,
+                      size_t room);
 /* Parse one "p" line's rest (after the word "p"); nlevels bounds LEVEL. */
 int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
                      size_t whycap);

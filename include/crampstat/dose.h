@@ -113,6 +113,13 @@ int cs_dose_finish(cs_dose *d, cs_error *err);
  *   band EXPOSURE INDEX SESSIONS CASES MMIN       (non-zero bands)
  *   dp :ID E.B:N:Y ...                           (clustered states)  */
 int cs_dose_write(const cs_dose *d, cs_buf *out);
+/* The same in pieces: item 0 is the "dose" and "band" lines, item i + 1
+ * participant i's "dp" line; writes items *from, *from + 1, ..., at least
+ * one (item 0 and a participant's line, from 0), stopping once out holds
+ * room bytes or more, *from then the next. 1 while items remain, 0 when
+ * done, or a CS_E* code. */
+int cs_dose_write_part(const cs_dose *d, cs_buf *out, size_t *from,
+                       size_t room);
 /* One line of the section: word is its first word ("dose", "band",
  * "dp"), rest the remainder. A message into why on error (-1). */
 int cs_dose_read_line(cs_dose *d, cs_str word, cs_str rest, char *why,

@@ -471,15 +471,34 @@ void cli_progress_end(void)
     progress_on = 0;
 }
 
+int cli_stream_out(void *ctx, const char *p, size_t n, cs_error *err)
+{
+    cs_writer *w = ctx;
+
+    cs_writer_raw(w, p, n);
+    return cs_writer_error(w, err);
+}
+
 int cli_emit_state(const cs_agg *a, int partial, const cs_report_opts *ro,
                    const char *output, cs_error *err)
 {
+    cli_output out;
     cs_buf b;
     int rc;
 
+    if (partial) {
+        /* Written as it is made, in pieces: no copy of the whole text. */
+        if (cli_output_open(&out, output, NULL, err) < 0)
+            return err->code;
+        rc = cs_agg_stream_partial_some(a, a->have, cli_stream_out, out.w,
+                                        err);
+        if (cli_output_close(&out, rc == CS_OK, rc == CS_OK ? err : NULL) < 0 &&
+            rc == CS_OK)
+            rc = err->code;
+        return rc;
+    }
     cs_buf_init(&b, 0);
-    rc = partial ? cs_agg_write_partial(a, &b, err)
-                 : cs_agg_render(a, ro, &b, err);
+    rc = cs_agg_render(a, ro, &b, err);
     if (rc == CS_OK)
         rc = cli_write_text(output, &b, err);
     cs_buf_dispose(&b);

@@ -161,6 +161,9 @@ void cli_progress_end(void);
 /* Wipe the progress line (before another message on stderr). */
 void cli_progress_clear(void);
 
+/* cs_partial_out for a cs_writer (ctx): the piece written, the writer's
+ * sticky error returned. */
+int cli_stream_out(void *ctx, const char *p, size_t n, cs_error *err);
 /* Write a finished state to output (NULL = standard output) as its
  * partial state or as the report of every section it holds. */
 int cli_emit_state(const cs_agg *a, int partial, const cs_report_opts *ro,

@@ -230,24 +230,20 @@ static int states_close(states_out *so, const cs_chain *ch, int ok,
 {
     int calbit = cs_acc_find((cs_str){ "calories", 8 });
     unsigned cal = calbit < 0 ? 0u : 1u << calbit;
-    cs_buf b[2];
 
-    cs_buf_init(&b[0], 0);
-    cs_buf_init(&b[1], 0);
     if (ok && so->open == 2) {
+        /* Each written as it is made, in pieces. */
         if (!(ch->agg.have & cal))
             cs_error_set(err, CS_ERROR, "the run counted no calorie goals");
-        else if (cs_agg_write_partial_some(&ch->agg, ch->agg.have & ~cal,
-                                           &b[0], err) == CS_OK &&
-                 cs_agg_write_partial_some(&ch->agg, cal, &b[1], err) == CS_OK)
-            for (int i = 0; i < 2; i++)
-                cs_writer_raw(so->out[i].w, b[i].ptr, b[i].len);
+        else if (cs_agg_stream_partial_some(&ch->agg, ch->agg.have & ~cal,
+                                            cli_stream_out, so->out[0].w,
+                                            err) == CS_OK)
+            cs_agg_stream_partial_some(&ch->agg, cal, cli_stream_out,
+                                       so->out[1].w, err);
         ok = err->code == CS_OK;
     } else {
         ok = 0;
     }
-    cs_buf_dispose(&b[0]);
-    cs_buf_dispose(&b[1]);
     if (so->open == 2 &&
         cli_output_close(&so->out[1], ok, ok ? err : NULL) < 0)
         ok = 0;
