@@ -416,21 +416,56 @@ fail:
 
 int cs_read_small_file(cs_buf *b, const char *path, cs_error *err)
 {
+    static const char prefix[] = "crampstat-partial ";
     cs_source *src = NULL;
     long n;
+    int checked = 0;
 
     cs_buf_reset(b);
     if (cs_source_open(&src, path, err) < 0)
         return err->code;
     for (;;) {
-        if (cs_buf_reserve(b, 65536) < 0)
+        int rc = cs_buf_reserve(b, 65536);
+        if (rc == CS_ENOMEM) {
+            cs_source_free(src);
+            return cs_error_at(err, CS_ENOMEM, (cs_pos){ path, 0, 0 },
+                               "out of memory reading it (%zu bytes so far)",
+                               b->len);
+        }
+        if (rc < 0)
             goto too_large;
         n = cs_source_read(src, b->ptr + b->len, 65536, err);
         if (n <= 0)
             break;
         b->len += (size_t)n;
+        /* What does not begin as a state does is refused at once, not
+         * read to the cap (a gzip bomb of zeros, a CSV file by mistake),
+         * with the parser's words; the parser names what else is wrong
+         * with a first line that begins so (an older format, CR LF). */
+        if (!checked && b->len >= sizeof prefix - 1) {
+            checked = 1;
+            if (memcmp(b->ptr, prefix, sizeof prefix - 1) != 0) {
+                cs_source_free(src);
+                return cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
+                                   "not a crampstat partial state (it "
+                                   "should begin with \"" MAGIC "\")");
+            }
+        }
         if (b->len > CS_PARTIAL_MAX)
             goto too_large;
+        /* gzip: past CS_PARTIAL_GZ_FLOOR, at most CS_PARTIAL_GZ_RATIO
+         * times the bytes inflated so far (a state's text compresses 3
+         * to 6 times; a bomb of zeros a thousand). */
+        if (b->len > CS_PARTIAL_GZ_FLOOR && cs_source_is_gzip(src) &&
+            b->len / CS_PARTIAL_GZ_RATIO > cs_source_consumed(src)) {
+            unsigned long long in = cs_source_consumed(src);
+            cs_source_free(src);
+            return cs_error_at(err, CS_ELIMIT, (cs_pos){ path, 0, 0 },
+                               "inflates to over %zu bytes from its first "
+                               "%llu, more than %d times: not a partial "
+                               "state (a gzip bomb?)", b->len, in,
+                               CS_PARTIAL_GZ_RATIO);
+        }
     }
     cs_source_free(src);
     if (n < 0)
