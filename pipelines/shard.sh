@@ -196,8 +196,8 @@ BEGIN {
             id = (i = index(rec, ",")) ? substr(rec, 1, i - 1) : rec
         else
             id = field(rec, col)
-        if (id != last_raw) {
-            last_raw = id
+        if (!seen || id != last_raw) {
+            seen = 1; last_raw = id
             sub(/^[ \t]+/, "", id); sub(/[ \t]+$/, "", id)
             last_k = hash(id) % n + 1
         }
