@@ -187,6 +187,7 @@ for f in "${exercise[@]}"; do
     k=$((k + 1))
     name=${input_name:-$f}
     case $name in *$'\t'*|*$'\n'*) die 64 "input names may not hold tabs or newlines: '$name'" ;; esac
+    case $(abs "$f") in *$'\t'*|*$'\n'*) die 64 "file paths may not hold tabs or newlines (the manifest is a line a task): '$f'" ;; esac
     if [ "$shards" -eq 1 ]; then
         printf '%s\t%s\n' "$(abs "$f")" "$name" >>"$work/manifest"
     elif [ "$split" = 0 ]; then

@@ -714,6 +714,13 @@ fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-level" --level 2 "$E" >/dev/null 
 check "submit.sh --level 2: 64" 64 $?
 check "submit.sh --level 2: message" "submit.sh: --level wants a number between 0 and 1, not '2'" "$(cat "$T/err")"
 check "submit.sh --level 2: no work directory" 1 "$(test -e "$T/w-level"; echo $?)"
+# A file path with a tab would split its manifest line: refused (64),
+# and the work directory it made removed.
+cp "$E" "$T/tab	name.csv.gz"
+fake_submit -S "$S" -o "$T/sub/r.txt" -w "$T/w-tab" -n 2 --input-name ex.csv.gz "$T/tab	name.csv.gz" >/dev/null 2>"$T/err"
+check "submit.sh, a tab in a file path: 64" 64 $?
+check_grep "submit.sh, a tab in a file path: message" "file paths may not hold tabs or newlines" "$T/err"
+check "submit.sh, a tab in a file path: no work directory" 1 "$(test -e "$T/w-tab"; echo $?)"
 
 # sbatch refuses the array job: what submit.sh made goes (the directory
 # it made; the contents of an empty one it was given), the message names
