@@ -121,6 +121,9 @@ int cs_agg_stream_partial_some(const cs_agg *a, unsigned mask,
         if (rc == CS_OK)
             rc = spill(&b, &s, out, ctx, err);
     }
+    /* (the magic line is still in b when no section was written) */
+    if (rc == CS_OK)
+        rc = spill(&b, &s, out, ctx, err);
     if (rc == CS_OK) {
         if (a->nleaves == 0) {
             /* Counted here: a leaf, named by the text so far, so that

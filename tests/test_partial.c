@@ -15,6 +15,7 @@
 #include <crampstat/acc.h>
 #include <crampstat/aggregate.h>
 #include <crampstat/calories.h>
+#include <crampstat/cluster.h>
 #include <crampstat/sha256.h>
 #include "partial_sum.h"
 
@@ -409,6 +410,22 @@ static void test_stream_pieces(void **state)
     }
     assert_non_null(cs_acc_registry[__builtin_ctz(bit("cluster"))]->write_part);
     assert_non_null(cs_acc_registry[__builtin_ctz(bit("dose"))]->write_part);
+
+    /* Read back (its sha256 line checked, every participant parsed)
+     * and written again: the same bytes. */
+    {
+        cs_agg back;
+        cs_buf again;
+        assert_int_equal(cs_agg_read_partial(&back, "streamed", pc.text.ptr,
+                                             pc.text.len, &err), CS_OK);
+        assert_int_equal(cs_clu_participants(back.clu), 20000);
+        cs_buf_init(&again, 0);
+        assert_int_equal(cs_agg_write_partial(&back, &again, &err), CS_OK);
+        assert_int_equal(again.len, pc.text.len);
+        assert_memory_equal(again.ptr, pc.text.ptr, again.len);
+        cs_buf_dispose(&again);
+        cs_agg_dispose(&back);
+    }
 
     /* The output fails on the second piece: that error, no third call. */
     cs_buf_reset(&pc.text);

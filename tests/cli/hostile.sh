@@ -21,8 +21,9 @@ if sanitized; then
     MEM_MB=0
     # A sanitizer build reads empty lines many times slower (15 times at
     # -O0): 100 MiB of them, not 300, keep it far from the time limit.
-    # The zero bomb is 600 MiB, not 3 GiB (still over the 512 MiB cap of a
-    # partial state): the same code paths; the release run keeps the 3 GiB
+    # The zero bomb is 600 MiB, not 3 GiB (a partial state and zeros are
+    # still refused as a bomb past 16 MiB): the same code paths; the
+    # release run keeps the 3 GiB
     # (counts past 2^31 bytes).
     export BOMB_NEWLINE_MEMBERS=1 BOMB_ZERO_MEMBERS=6
     echo "note: sanitizer build: no address-space limit, smaller newline and zero bombs"

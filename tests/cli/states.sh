@@ -192,22 +192,30 @@ check "leaf lines without the sha256 line: 65" 65 $?
 check_grep "... message" "nosum.partial:[0-9]*: the sha256 line is missing" nosum.err
 
 # What does not begin as a state is refused after its first bytes, even a
-# gzip of 200 MiB of zeros; a state followed by zeros is refused once it
+# gzip of 64 MiB of zeros; a state followed by zeros is refused once it
 # inflates to more than 64 times what was read of it (a state's text
 # compresses 3 to 6 times), not read to its end.
-head -c 209715200 /dev/zero | gzip -1 >zeros.gz
+head -c 67108864 /dev/zero | gzip -1 >zeros.gz
 cs merge zeros.gz >/dev/null 2>zeros.err
 check "a gzip of zeros given to merge: 65" 65 $?
 check "... refused as not a state, at its first line" \
     'crampstat: merge: zeros.gz:1: not a crampstat partial state (it should begin with "crampstat-partial 3")' \
     "$(cat zeros.err)"
-{ cat s0.partial; head -c 209715200 /dev/zero; } | gzip -1 >bomb.gz
+{ cat s0.partial; head -c 67108864 /dev/zero; } | gzip -1 >bomb.gz
 cs report bomb.gz >/dev/null 2>bomb.err
-check "a state and 200 MiB of zeros, gzip: 65" 65 $?
+check "a state and 64 MiB of zeros, gzip: 65" 65 $?
 check_grep "... refused as a bomb" '^crampstat: report: bomb.gz: inflates to over [0-9]* bytes from its first [0-9]*, more than 64 times: not a partial state (a gzip bomb?)$' bomb.err
-# A gzip state is read whole: its own ratio is far below.
-gzip -9c s0.partial >s0.partial.gz
-cs report s0.partial.gz >s0gz.pretty
-check_file "a gzip state reads as its text" new.pretty s0gz.pretty
+# A gzip state over 16 MiB is read whole: a state's ratio is far below
+# 64 (this one, 150,000 participants of 2 sessions: about 5 with gzip -1).
+cs gen -n 150000 -m 2 -d big >/dev/null
+check "gen of 150,000 participants" 0 $?
+cs analyze -q -S big/survey.csv.gz -e big/exercise.csv.gz --partial-prefix big/s
+check "a state of 150,000 participants: over 16 MiB" 1 \
+    "$(( $(wc -c <big/s.agg.partial) > 16777216 ))"
+gzip -1c big/s.agg.partial >big/s.agg.partial.gz
+cs report big/s.agg.partial >big.pretty
+cs report big/s.agg.partial.gz >biggz.pretty
+check "a gzip state over 16 MiB: read" 0 $?
+check_file "... as its text" big.pretty biggz.pretty
 
 finish
