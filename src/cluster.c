@@ -1765,12 +1765,6 @@ static int cluster_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
     return cs_clu_finish(a->clu, err);
 }
 
-static void cluster_write(const cs_agg *a, cs_buf *b)
-{
-    cs_buf_printf(b, "participants %zu\n", cs_clu_participants(a->clu));
-    cs_clu_write(a->clu, b);
-}
-
 /* Item 0 is the count's line, item i + 1 participant i. */
 static int cluster_write_part(const cs_agg *a, cs_buf *b, size_t *from,
                               size_t room)
@@ -1786,6 +1780,14 @@ static int cluster_write_part(const cs_agg *a, cs_buf *b, size_t *from,
     more = cs_clu_write_part(a->clu, b, &i, room);
     *from = i + 1;
     return more;
+}
+
+/* The section at once: its pieces, with no bound on a piece. */
+static void cluster_write(const cs_agg *a, cs_buf *b)
+{
+    size_t from = 0;
+
+    cluster_write_part(a, b, &from, SIZE_MAX);
 }
 
 static int cluster_read(cs_agg *a, cs__ptext *t)

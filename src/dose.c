@@ -1869,12 +1869,6 @@ static int dose_finish(cs_agg *a, cs_acc_pass *p, cs_error *err)
     return cs_dose_finish(&a->dose, err);
 }
 
-static void dose_write(const cs_agg *a, cs_buf *b)
-{
-    if (cs_dose_write(&a->dose, b) < 0 && !cs_buf_error(b))
-        cs_buf_fail(b, CS_EDATA);
-}
-
 static int dose_write_part(const cs_agg *a, cs_buf *b, size_t *from,
                            size_t room)
 {
@@ -1883,6 +1877,14 @@ static int dose_write_part(const cs_agg *a, cs_buf *b, size_t *from,
     if (rc < 0 && !cs_buf_error(b))
         cs_buf_fail(b, CS_EDATA);
     return rc > 0;
+}
+
+/* The section at once: its pieces, with no bound on a piece. */
+static void dose_write(const cs_agg *a, cs_buf *b)
+{
+    size_t from = 0;
+
+    dose_write_part(a, b, &from, SIZE_MAX);
 }
 
 static int dose_read(cs_agg *a, cs__ptext *t)
