@@ -17,6 +17,9 @@
 #include "internal.h"
 
 #define MAGIC "crampstat-partial 3"
+/* What the first line of any other file is told. */
+#define NOT_A_STATE \
+    "not a crampstat partial state (it should begin with \"" MAGIC "\")"
 /* "leaf " or "sha256 " and 64 hex digits. */
 #define HEXLEN 64
 
@@ -163,8 +166,7 @@ static int magic(cs__ptext *t)
     if (cs_str_eq(line, MAGIC))
         return CS_OK;
     if (line.len <= 18 || memcmp(line.ptr, "crampstat-partial ", 18) != 0)
-        return cs__ptext_err(t, 1, "not a crampstat partial state (it should "
-                             "begin with \"" MAGIC "\")");
+        return cs__ptext_err(t, 1, NOT_A_STATE);
     if (cs_str_eq(line, "crampstat-partial 2 aggregate") ||
         cs_str_eq(line, "crampstat-partial 1 aggregate") ||
         cs_str_eq(line, "crampstat-partial 1 calories"))
@@ -450,8 +452,7 @@ int cs_read_small_file(cs_buf *b, const char *path, cs_error *err)
             if (memcmp(b->ptr, prefix, sizeof prefix - 1) != 0) {
                 cs_source_free(src);
                 return cs_error_at(err, CS_EPARSE, (cs_pos){ path, 1, 0 },
-                                   "not a crampstat partial state (it "
-                                   "should begin with \"" MAGIC "\")");
+                                   NOT_A_STATE);
             }
         }
         if (b->len > CS_PARTIAL_MAX)
