@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <crampstat/ingest.h>
 #include <crampstat/period.h>
 #include <crampstat/value.h>
 #include <crampstat/source.h>
@@ -469,6 +470,23 @@ void cli_progress_end(void)
     if (progress_on)
         fprintf(stderr, "\r%*s\r", 78, "");
     progress_on = 0;
+}
+
+int cli_parse_shard(const char *cmd, const char *arg, unsigned *k,
+                    unsigned *n)
+{
+    if (cs_shard_parse(arg, k, n) < 0)
+        return cli_usage(cmd, "--shard wants K/N, 1 <= K <= N <= 65536, such "
+                         "as 3/8, not '%s'", arg);
+    return 0;
+}
+
+const char *cli_other_rows(int sharded, uint64_t other, char *b, size_t n)
+{
+    b[0] = '\0';
+    if (sharded)
+        snprintf(b, n, ", %llu for other shards", (unsigned long long)other);
+    return b;
 }
 
 int cli_stream_out(void *ctx, const char *p, size_t n, cs_error *err)

@@ -161,6 +161,13 @@ void cli_progress_end(void);
 /* Wipe the progress line (before another message on stderr). */
 void cli_progress_clear(void);
 
+/* --shard K/N (cs_shard_parse) into *k and *n: 0, or 64 with the reason
+ * for cmd. */
+int cli_parse_shard(const char *cmd, const char *arg, unsigned *k,
+                    unsigned *n);
+/* What a summary line says after "N rows read" of a sharded input,
+ * ", N for other shards", into b; "" when not sharded. Returns b. */
+const char *cli_other_rows(int sharded, uint64_t other, char *b, size_t n);
 /* cs_partial_out for a cs_writer (ctx): the piece written, the writer's
  * sticky error returned. */
 int cli_stream_out(void *ctx, const char *p, size_t n, cs_error *err);

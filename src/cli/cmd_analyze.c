@@ -135,17 +135,6 @@ typedef struct said {
     int quiet, verbose, shard;
 } said;
 
-/* ", N for other shards" with --shard, else "". */
-static const char *other_rows(const said *s, cs_ingest_counts c,
-                              char *b, size_t n)
-{
-    b[0] = '\0';
-    if (s->shard)
-        snprintf(b, n, ", %llu for other shards",
-                 (unsigned long long)c.other);
-    return b;
-}
-
 static void on_survey(void *ctx, const char *path, cs_ingest_counts c)
 {
     const said *s = ctx;
@@ -153,7 +142,7 @@ static void on_survey(void *ctx, const char *path, cs_ingest_counts c)
     if (s->verbose || !s->quiet)
         fprintf(stderr, "ingest: %s: %llu rows read%s, %llu accepted, %llu "
                 "rejected\n", path, (unsigned long long)c.read,
-                other_rows(s, c, other, sizeof other),
+                cli_other_rows(s->shard, c.other, other, sizeof other),
                 (unsigned long long)c.accepted, (unsigned long long)c.rejected);
 }
 
@@ -172,7 +161,7 @@ static void on_file(void *ctx, const char *path, cs_ingest_counts c)
     if (!s->quiet)
         fprintf(stderr, "ingest: %s: %llu rows read%s, %llu joined, %llu "
                 "rejected\n", path, (unsigned long long)c.read,
-                other_rows(s, c, other, sizeof other),
+                cli_other_rows(s->shard, c.other, other, sizeof other),
                 (unsigned long long)c.accepted, (unsigned long long)c.rejected);
 }
 
@@ -332,9 +321,9 @@ int cmd_analyze(int argc, char **argv)
             break;
         case 'N': co.input_name = optarg; break;
         case 'H':
-            if (cs_shard_parse(optarg, &co.shard_k, &co.shard_n) < 0)
-                return cli_usage("analyze", "--shard wants K/N, 1 <= K <= N "
-                                 "<= 65536, such as 3/8, not '%s'", optarg);
+            if ((opt = cli_parse_shard("analyze", optarg, &co.shard_k,
+                                       &co.shard_n)) != 0)
+                return opt;
             break;
         case 'k': co.keep_going = 1; break;
         case 'q': sd.quiet = 1; break;

@@ -194,9 +194,9 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'H':
-            if (cs_shard_parse(optarg, &shard_k, &shard_n) < 0)
-                return cli_usage("ingest", "--shard wants K/N, 1 <= K <= N "
-                                 "<= 65536, such as 3/8, not '%s'", optarg);
+            if ((opt = cli_parse_shard("ingest", optarg, &shard_k,
+                                       &shard_n)) != 0)
+                return opt;
             break;
         case 'S': wo.safe_csv = 1; break;
         case 'q': quiet = 1; break;
@@ -286,17 +286,13 @@ int cmd_ingest(int argc, char **argv)
         }
         run_flush(&rn);
         cs_ingest_counts c = cs_ingest_counts_of(in);
+        char other[48];
         total_read += c.read - c.other;
         total_rej += c.rejected;
-        if (!quiet && shard_n)
-            fprintf(stderr, "ingest: %s: %llu rows read, %llu for other "
-                    "shards, %llu accepted, %llu rejected\n", files[f],
-                    (unsigned long long)c.read, (unsigned long long)c.other,
-                    (unsigned long long)c.accepted,
-                    (unsigned long long)c.rejected);
-        else if (!quiet)
-            fprintf(stderr, "ingest: %s: %llu rows read, %llu accepted, "
+        if (!quiet)
+            fprintf(stderr, "ingest: %s: %llu rows read%s, %llu accepted, "
                     "%llu rejected\n", files[f], (unsigned long long)c.read,
+                    cli_other_rows(shard_n > 0, c.other, other, sizeof other),
                     (unsigned long long)c.accepted,
                     (unsigned long long)c.rejected);
         if (rc < 0 || cs_writer_error(out.w, &err) < 0)
