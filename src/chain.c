@@ -138,6 +138,21 @@ int cs_chain_open(cs_chain **out, const cs_chain_opts *o, cs_error *err)
     return cs_rejlog_open(&c->rej, o->rejects, err);
 }
 
+/* An exercise file through ingest, against the run's session ids and
+ * counting only the run's shard (rej may be NULL). */
+static int open_exercise(cs_chain *c, const char *path, cs_rejlog *rej,
+                         cs_ingest **in, cs_error *err)
+{
+    if (cs_ingest_open(in, path, CS_SCHEMA_EXERCISE, rej, c->ids, err) < 0)
+        return err->code;
+    if (cs_ingest_set_shard(*in, c->o.shard_k, c->o.shard_n, err) < 0) {
+        cs_ingest_free(*in);
+        *in = NULL;
+        return err->code;
+    }
+    return CS_OK;
+}
+
 /* The session ids of the exercise files read to their end, read again
  * into a new set: a file left out must not leave its ids behind, or a
  * later file's sessions with those ids would be rejected as duplicates. */
@@ -159,13 +174,8 @@ static int rebuild_ids(cs_chain *c, int n, cs_error *err)
             return cs_error_set(err, CS_EUSAGE, "standard input cannot be "
                                 "read again for its session ids after a file "
                                 "was left out; name a file instead of '-'");
-        if (cs_ingest_open(&in, c->o.exercise[f], CS_SCHEMA_EXERCISE, NULL,
-                           c->ids, err) < 0)
+        if (open_exercise(c, c->o.exercise[f], NULL, &in, err) < 0)
             return err->code;
-        if (cs_ingest_set_shard(in, c->o.shard_k, c->o.shard_n, err) < 0) {
-            cs_ingest_free(in);
-            return err->code;
-        }
         while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0)
             ;
         cs_ingest_free(in);
@@ -208,14 +218,9 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
               fluid_whole = cs_dose_cuts_whole(fluid);
 
     *told = *fatal = 0;
-    if ((rc = cs_ingest_open(&in, path, CS_SCHEMA_EXERCISE, c->rej, c->ids,
-                             err)) < 0)
+    if ((rc = open_exercise(c, path, c->rej, &in, err)) < 0)
         return rc;
     s = cs_ingest_schema(in);
-    if (cs_ingest_set_shard(in, c->o.shard_k, c->o.shard_n, err) < 0) {
-        cs_ingest_free(in);
-        return err->code;
-    }
     /* What join and tag would refuse in this header, analyze refuses. */
     if (cs_join_check_header(s, cs_reader_name(cs_ingest_reader(in)),
                              cs_ingest_header_line(in), err) < 0 ||
