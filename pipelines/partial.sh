@@ -57,8 +57,10 @@ CRAMPSTAT=${CRAMPSTAT:-crampstat}
 : "${CS_CLUSTER:=}" "${CS_PERIOD:=}" "${CS_SAFE_CSV:=0}"
 q=(-q); [ "$CS_VERBOSE" = 1 ] && q=()
 have_calories() { "$CRAMPSTAT" calories --help >/dev/null 2>&1; }
-# analyze writes a shard's two states (a crampstat from before cannot).
-analyze_states() { [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--partial-prefix* ]]; }
+# Whether analyze has the option $1 (a crampstat from before may not):
+# --partial-prefix writes a shard's two states, --shard picks a shard as
+# the file is read.
+analyze_has() { [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *"$1"* ]]; }
 # analyze groups the calories by --by when it is one of theirs, else by sex.
 case $CS_BY in sex|age_band|activity_level) cal_by=$CS_BY ;; *) cal_by=sex ;; esac
 tmp=
@@ -107,7 +109,7 @@ case $cmd in
         shard=$2 name=$3 prefix=$4 pick=()
         if [ $# -eq 5 ]; then
             [[ $5 =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]] || die 64 "K/N wants two numbers such as 3/8, not '$5'"
-            [[ $("$CRAMPSTAT" analyze --help 2>/dev/null) == *--shard* ]] ||
+            analyze_has --shard ||
                 die 69 "this crampstat cannot pick a shard as it reads (no --shard): split the file with shard.sh"
             pick=(--shard "$5")
         fi
@@ -123,7 +125,7 @@ case $cmd in
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/crampstat-shard.XXXXXX")
         set +e
         chain=1
-        if have_calories && analyze_states; then
+        if have_calories && analyze_has --partial-prefix; then
             # One process writes both states, byte for byte those of the
             # piped commands below, in about a quarter of their time. A --by
             # or --adjust column analyze cannot give it refuses before
