@@ -221,6 +221,31 @@ summary() {
               printf f "\t" f "-" f "\n", m, v[1], v[NR] }'
 }
 
+# hyperfine_csv NAME -n LABEL CMD...: one hyperfine invocation of the
+# commands (bash, WARMUP and RUNS), its results in $RESULTS/NAME.csv; sets
+# before and after, the load averages around it.
+hyperfine_csv() {
+    local name=$1; shift
+    before=$(loadavg)
+    hyperfine --style basic --shell bash --warmup "$WARMUP" --runs "$RUNS" \
+        --export-csv "$RESULTS/$name.csv" "$@" >&2
+    after=$(loadavg)
+}
+
+# anchored_table NAME ONE_CORE_RE: $RESULTS/NAME.csv as a markdown table
+# (command, wall, × gzip -dc, CPU = user + system), a row whose label
+# matches the awk pattern ONE_CORE_RE taken over "gzip -dc (one core)",
+# any other over "gzip -dc".
+anchored_table() {
+    echo "| command | wall | × gzip -dc | CPU |"
+    echo "|---|---:|---:|---:|"
+    awk -F, -v one="$2" 'NR > 1 { gsub(/"/, ""); n[NR] = $1; m[$1] = $2; c[$1] = $5 + $6 }
+        END { for (i = 2; i in n; i++) {
+                  g = n[i] ~ one ? "gzip -dc (one core)" : "gzip -dc"
+                  printf "| %s | %.2f s | %.2f | %.2f s |\n", n[i], m[n[i]], m[n[i]] / m[g], c[n[i]] } }' \
+        "$RESULTS/$1.csv"
+}
+
 # peak_rss CMD: run CMD (a shell string, pipefail on) in which every '@T@'
 # marks a process to measure; prints "SUM_KB MAX_KB N" over those processes
 # (the peak RSS of each, from GNU time's %M; summed over a pipeline's

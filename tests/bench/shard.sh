@@ -44,10 +44,7 @@ A=(-n "gzip -dc (one core)" "taskset -c 0 gzip -dc $EX > /dev/null"
    -n "gzip -dc" "gzip -dc $EX > /dev/null"
    -n "analyze" "$ana"
    -n "piped" "bash -o pipefail -c '$piped'")
-before=$(loadavg)
-hyperfine --style basic --shell bash --warmup "$WARMUP" --runs "$RUNS" \
-    --export-csv "$RESULTS/shard.csv" "${A[@]}" >&2
-after=$(loadavg)
+hyperfine_csv shard "${A[@]}"
 rss_a=$($TIMEV -f %M bash -c "$ana" 2>&1 >/dev/null | tail -1)
 rss_p=$(peak_rss "@T@ $C ingest -q --schema exercise $EX | @T@ $C join -q --survey $SV |
   @T@ $C tag -q | @T@ $C aggregate -q --partial -o $W/p2.agg.partial" | cut -d' ' -f1)
@@ -60,13 +57,7 @@ rss_p=$(peak_rss "@T@ $C ingest -q --schema exercise $EX | @T@ $C join -q --surv
          "$before, after $after. The two ways' states are the same bytes:" \
          "$same. CPU is user + system over the runs' processes."
     echo
-    echo "| command | wall | × gzip -dc | CPU |"
-    echo "|---|---:|---:|---:|"
-    awk -F, 'NR > 1 { gsub(/"/, ""); n[NR] = $1; m[$1] = $2; c[$1] = $5 + $6 }
-        END { for (i = 2; i in n; i++) {
-                  g = n[i] ~ /one core/ ? "gzip -dc (one core)" : "gzip -dc"
-                  printf "| %s | %.2f s | %.2f | %.2f s |\n", n[i], m[n[i]], m[n[i]] / m[g], c[n[i]] } }' \
-        "$RESULTS/shard.csv"
+    anchored_table shard 'one core'
     echo
     awk -F, 'NR > 1 { gsub(/"/, ""); m[$1] = $2 }
         END { printf "On one core the piped way takes %.2f × analyze'"'"'s time; on all cores %.2f ×.\n",

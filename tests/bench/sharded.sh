@@ -53,10 +53,7 @@ A=(-n "gzip -dc (one core)" "taskset -c 0 gzip -dc $EX > /dev/null"
    -n "parallel.sh -j 2 -n 2 --split" "bash $P/parallel.sh --split -S $SV -j 2 -n 2 $EX > /dev/null"
    -n "parallel.sh -j 2 -n 2" "bash $P/parallel.sh -S $SV -j 2 -n 2 $EX > /dev/null"
    -n "analyze" "$C analyze -q -S $SV -e $EX > /dev/null")
-before=$(loadavg)
-hyperfine --style basic --shell bash --warmup "$WARMUP" --runs "$RUNS" \
-    --export-csv "$RESULTS/sharded.csv" "${A[@]}" >&2
-after=$(loadavg)
+hyperfine_csv sharded "${A[@]}"
 rss_s=$($TIMEV -f %M "$C" analyze -q -S "$SV" -e "$W/split/shard-1.csv.gz" \
     --input-name "$EX" --partial-prefix "$W/split/1" 2>&1 >/dev/null | tail -1)
 rss_r=$($TIMEV -f %M "$C" analyze -q -S "$SV" -e "$EX" --shard "1/$N" \
@@ -70,13 +67,7 @@ rss_r=$($TIMEV -f %M "$C" analyze -q -S "$SV" -e "$EX" --shard "1/$N" \
          "$before, after $after. The $N states of both ways, merged, hold" \
          "the same counts: $same. CPU is user + system over the runs' processes."
     echo
-    echo "| command | wall | × gzip -dc | CPU |"
-    echo "|---|---:|---:|---:|"
-    awk -F, 'NR > 1 { gsub(/"/, ""); n[NR] = $1; m[$1] = $2; c[$1] = $5 + $6 }
-        END { for (i = 2; i in n; i++) {
-                  g = n[i] ~ /one core|shard.sh/ ? "gzip -dc (one core)" : "gzip -dc"
-                  printf "| %s | %.2f s | %.2f | %.2f s |\n", n[i], m[n[i]], m[n[i]] / m[g], c[n[i]] } }' \
-        "$RESULTS/sharded.csv"
+    anchored_table sharded 'one core|shard.sh'
     echo
     awk -F, -v n="$N" 'NR > 1 { gsub(/"/, ""); m[$1] = $2 }
         END { s = m["split: shard.sh -n " n] + m["split: a task (one core)"]
