@@ -99,6 +99,10 @@ struct cs_reader {
     const uint64_t *mk;     /* the borrowed buffer's marks */
     size_t mk_n, mk_i;      /* marks, marks used */
     const char *mk_at;      /* where the next marked line starts */
+
+    cs_first_fn *pass;      /* cs_reader_pass_lines: keep this line? */
+    void *pass_ctx;
+    uint64_t passed;        /* lines it passed over */
 };
 
 /* Checking lines ahead on the read-ahead thread (cs_reader_mark_ahead):
@@ -1897,6 +1901,72 @@ static inline int next_split(cs_reader *r, const cs_record **out,
 #endif
 }
 
+/* The lines at r->pos that keep refuses by their first field, passed
+ * over (cs_reader_pass_lines). The walk is next_plain's, with its proof
+ * that a line lies whole in the buffer with no quote, and a tighter
+ * bound: under CS_FIELDS_MAX bytes a line has fewer commas than the
+ * fields cap, so next_record would neither skip nor refuse it, and its
+ * first field is the one other_shard would read. Any line it cannot
+ * prove so is left for the split. */
+static void pass_lines(cs_reader *r)
+{
+    if (r->in_csv || !r->bom_checked)
+        return;
+    while (r->pos < r->len) {
+        size_t blk = r->pos / 64, last, eol, tl;
+        const uint64_t *ix;
+        uint64_t cm, om;
+        const char *p;
+
+        if (!indexed(r, r->pos) && !index_at(r, r->pos))
+            return;
+        ix = r->idx + 3 * blk;
+        cm = ix[0] & ~(uint64_t)0 << (r->pos % 64);
+        om = ix[1] & ~(uint64_t)0 << (r->pos % 64);
+        if (!(cm | om) && 64 * (blk + 1) < r->len) {
+            /* The first field goes on into the next block (a line that
+             * starts near a block's end). */
+            blk++;
+            if (64 * blk >= r->ix_end && !index_at(r, 64 * blk))
+                return;
+            cm = r->idx[3 * blk];
+            om = r->idx[3 * blk + 1];
+        }
+        /* The first field ends at a comma of this block, and no quote or
+         * line end comes before it. */
+        if (!cm || (om & ((cm & -cm) - 1)))
+            return;
+        if (r->pass(r->pass_ctx, (cs_str){ r->buf + r->pos,
+                                           64 * blk + ctz64(cm) - r->pos }))
+            return;
+        last = (r->len - 1) / 64;
+        if (last > (r->pos + CS_FIELDS_MAX - 1) / 64)
+            last = (r->pos + CS_FIELDS_MAX - 1) / 64;
+        while (!om) {
+            if (++blk > last)
+                return;
+            if (64 * blk >= r->ix_end && !index_at(r, 64 * blk))
+                return;
+            om = r->idx[3 * blk + 1];
+        }
+        eol = 64 * blk + ctz64(om);
+        p = r->buf + eol;
+        if (eol - r->pos >= CS_FIELDS_MAX || *p == '"')
+            return;
+        if (*p == '\r') {
+            if (eol + 1 == r->len)
+                return;  /* maybe CR LF split across reads */
+            tl = p[1] == '\n' ? 2 : 1;
+        } else {
+            tl = 1;
+        }
+        r->line++;
+        r->records++;
+        r->passed++;
+        r->pos = eol + tl;
+    }
+}
+
 /* cs_reader_next past an error or with marks to use. */
 static __attribute__((noinline)) int next_other(cs_reader *r,
                                                 const cs_record **out,
@@ -1913,12 +1983,14 @@ static __attribute__((noinline)) int next_other(cs_reader *r,
     if (next_marked(r, out))
         return 1;
     r->rec.checked = 0;
+    if (r->pass && r->mk_i >= r->mk_n)
+        pass_lines(r);
     return next_split(r, out, err);
 }
 
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
-    if (r->failed.code != CS_OK || r->mk_i < r->mk_n)
+    if (r->failed.code != CS_OK || r->mk_i < r->mk_n || r->pass)
         return next_other(r, out, err);
     r->skipped_now = 0;
     r->rec.checked = 0;
@@ -2082,6 +2154,12 @@ int cs_reader_open_header(cs_reader **out, const cs_record **header,
 }
 
 void cs_reader_skip_overlong(cs_reader *r, int on) { r->skip_overlong = on; }
+void cs_reader_pass_lines(cs_reader *r, cs_first_fn *keep, void *ctx)
+{
+    r->pass = keep;
+    r->pass_ctx = ctx;
+}
+uint64_t cs_reader_passed(const cs_reader *r) { return r->passed; }
 void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx)
 {
     r->on_move = fn;

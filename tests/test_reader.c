@@ -1585,6 +1585,229 @@ static void test_mark_ahead(void **state)
     free(got.p);
 }
 
+/* ---- lines passed over by their first field ---- */
+
+/* Keeps a first field unless the sum of its bytes is a multiple of 3
+ * ("A" and "C" kept, "B" and "BB" not); counts the reader's calls in
+ * *ctx when given. */
+static int keep_first(void *ctx, cs_str f)
+{
+    unsigned sum = 0;
+
+    if (ctx)
+        ++*(unsigned long *)ctx;
+    for (size_t i = 0; i < f.len; i++)
+        sum += (unsigned char)f.ptr[i];
+    return sum % 3 != 0;
+}
+
+/* t read as a caller that wants only the records keep_first keeps, and
+ * the skipped ones (which have no field), with the reader passing lines
+ * over from the first record on (pass) or not; with skip, records over a
+ * cap are skipped. Each wanted record is dumped after its number; *passed
+ * counts the lines the reader passed over, *dropped the records the
+ * caller dropped. */
+static int read_wanted(const struct text *t, int pass, int skip,
+                       struct text *got, cs_error *err, uint64_t *passed,
+                       unsigned long *dropped)
+{
+    cs_reader *r = NULL;
+    const cs_record *rec;
+    unsigned long calls = 0;
+    int rc, first = 1;
+
+    assert_int_equal(cs_reader_open_mem(&r, "pass.csv", t->p, t->len, NULL,
+                                        err), CS_OK);
+    cs_reader_skip_overlong(r, skip);
+    put(got, "", 0);
+    *dropped = 0;
+    while ((rc = cs_reader_next(r, &rec, err)) > 0) {
+        if (first && pass)
+            cs_reader_pass_lines(r, keep_first, &calls);
+        first = 0;
+        if (rec->nfields && !keep_first(NULL, rec->fields[0])) {
+            ++*dropped;
+            continue;
+        }
+        putf(got, "#%llu ", (unsigned long long)rec->index);
+        dump_record(got, rec);
+    }
+    *passed = cs_reader_passed(r);
+    assert_true(*passed <= calls);
+    cs_reader_free(r);
+    return rc;
+}
+
+/* t read wanting keep_first's records, with lines passed over, and read
+ * without: the same records at the same lines and numbers, the same end
+ * or error, and every line passed over one the caller would have
+ * dropped. With the defaults (read-ahead thread, large buffers) and with
+ * same_with_small_buffers' small ones. Returns the lines passed over
+ * with the defaults. */
+static uint64_t same_passing(const struct text *t, int skip)
+{
+    static const struct { int threads; size_t buf; } ways[] = {
+        { 2, 0 }, { 1, 7 }, { 1, 100 }, { 2, 13 },
+    };
+    struct text want = {0};
+    cs_error we = {0};
+    uint64_t passed, first = 0;
+    unsigned long wdrop, gdrop;
+    int wrc = read_wanted(t, 0, skip, &want, &we, &passed, &wdrop);
+
+    assert_int_equal(passed, 0);
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        cs_source_opts o = { ways[w].threads, ways[w].buf },
+                       back = { 2, SRC_CHUNK };
+        struct text got = {0};
+        cs_error ge = {0};
+        int grc;
+
+        cs_source_set_defaults(&o);
+        grc = read_wanted(t, 1, skip, &got, &ge, &passed, &gdrop);
+        cs_source_set_defaults(&back);
+        assert_int_equal(grc, wrc);
+        assert_int_equal(ge.code, we.code);
+        assert_int_equal(ge.line, we.line);
+        assert_int_equal(ge.col, we.col);
+        assert_string_equal(ge.msg, we.msg);
+        assert_string_equal(got.p, want.p);
+        assert_int_equal(passed + gdrop, wdrop);
+        if (w == 0)
+            first = passed;
+        free(got.p);
+    }
+    free(want.p);
+    return first;
+}
+
+static void test_pass_lines(void **state)
+{
+    struct text t = {0}, got = {0};
+    cs_error err = {0};
+    uint64_t passed;
+    unsigned long dropped;
+    (void)state;
+
+    /* By hand: "B" is passed over where its line is plain (lines 2, 7 and
+     * 9, ended by LF, CR LF and LF); quoted as a first field (line 4),
+     * or with a quoted line end after it (lines 5-6), it comes out and
+     * the caller drops it. "A" comes out at its own line and record
+     * number; "A,5" ends with a lone CR. */
+    puts_(&t, "h,x\nB,1\nA,2\n\"B\",3\nB,\"x\ny\"\nB,4\r\nA,5\rB,6\n");
+    assert_int_equal(read_wanted(&t, 1, 0, &got, &err, &passed, &dropped), 0);
+    assert_string_equal(got.p, "#1 1-1:h|x;#3 3-3:A|2;#7 8-8:A|5;");
+    assert_int_equal(passed, 3);
+    assert_int_equal(dropped, 2);
+    assert_int_equal(same_passing(&t, 0), 3);
+
+    /* The bounds. A line of 4095 bytes is passed over, one of 4096 is
+     * not (a line under CS_FIELDS_MAX bytes cannot have too many
+     * fields); nor is one of 5001 fields, which is skipped, or refused
+     * without skip_overlong at its line. A first field that runs into
+     * the next block ("BB" at byte 63) is passed over; one of 150 bytes,
+     * over three blocks, is not. */
+    t.len = 0;
+    puts_(&t, "hq");
+    putrep(&t, 'p', 60);
+    puts_(&t, "\nBB,1\n");                       /* line 2, from byte 63 */
+    puts_(&t, "B,");
+    putrep(&t, 'x', 4093);                       /* line 3: 4095 bytes */
+    puts_(&t, "\nB,");
+    putrep(&t, 'x', 4094);                       /* line 4: 4096 bytes */
+    puts_(&t, "\n");
+    putrep(&t, 'B', 150);                        /* any "B"s: sum % 3 == 0 */
+    puts_(&t, ",1\n");                           /* line 5 */
+    puts_(&t, "B");                              /* line 6: 5001 fields */
+    for (int i = 0; i < 5000; i++)
+        puts_(&t, ",f");
+    puts_(&t, "\nA,end\n");                      /* line 7 */
+    got.len = 0;
+    assert_int_equal(read_wanted(&t, 1, 1, &got, &err, &passed, &dropped), 0);
+    assert_non_null(strstr(got.p, "#6 6-6:;#7 7-7:A|end;"));
+    assert_int_equal(passed, 2);
+    assert_int_equal(dropped, 2);
+    assert_int_equal(same_passing(&t, 1), 2);
+    got.len = 0;
+    assert_int_equal(read_wanted(&t, 1, 0, &got, &err, &passed, &dropped),
+                     CS_ELIMIT);
+    assert_int_equal(err.line, 6);
+    same_passing(&t, 0);
+    free(t.p);
+    free(got.p);
+}
+
+/* Random lines whose first fields are kept or not, plain, padded,
+ * quoted, empty or long, with quoted line ends, CR LF and lone CR, empty
+ * lines, lines about CS_FIELDS_MAX bytes long and lines over the fields
+ * cap; and random bytes of CSV's alphabet. Plain and gzip. */
+static void test_pass_lines_random(void **state)
+{
+    static const char *const ids[] = {
+        "A", "B", "C", "BB", " B", "B ", "", "\"B\"", "\"A\"", "\tB",
+    };
+    static const char *const values[] = {
+        "1", "x y", "", "é", "2.5", "\"q\"", "\"a,b\"", "\"l\nm\"",
+        "\"r\r\n\"", "\"\"\"\"", "\"\"",
+    };
+    static const char *const ends[] = { "\n", "\r\n", "\r" };
+    static const char alphabet[] = "AB ,\"\n\r\0xy\xc3\xa9";
+    struct text t = {0}, gz = {0};
+    uint64_t passed = 0;
+    (void)state;
+
+    for (int it = 0; it < 150; it++) {
+        t.len = 0;
+        puts_(&t, "h,x\n");
+        for (unsigned k = 0, n = 1 + rnd(300); k < n; k++) {
+            unsigned shape = rnd(100);
+            if (shape < 3) {
+                puts_(&t, ends[rnd(3)]);                 /* empty */
+                continue;
+            }
+            if (rnd(400) == 0)
+                puts_(&t, "B\",x");               /* malformed: the end */
+            if (shape < 6) {
+                putrep(&t, 'B', 63 + rnd(5));            /* long first */
+            } else {
+                puts_(&t, ids[rnd(sizeof ids / sizeof ids[0])]);
+            }
+            if (shape >= 6 && shape < 8) {
+                put(&t, ",", 1);                         /* near 4096 */
+                putrep(&t, 'x', CS_FIELDS_MAX - 8 + rnd(8));
+            } else if (shape == 8) {
+                for (int f = 0; f < CS_FIELDS_MAX; f++)  /* over the cap */
+                    puts_(&t, ",f");
+            } else {
+                for (unsigned f = 0, nf = rnd(6); f < nf; f++) {
+                    put(&t, ",", 1);                 /* a quote in 1 of 20 */
+                    puts_(&t, values[rnd(20) ? rnd(5) : 5 + rnd(6)]);
+                }
+            }
+            puts_(&t, ends[rnd(3)]);
+        }
+        if (it % 7 == 0)
+            t.len -= 1;                       /* no line end at the end */
+        passed += same_passing(&t, 1);
+        if (it % 3 == 0)
+            same_passing(&t, 0);
+        gz.len = 0;
+        gzip_text(&t, &gz);
+        same_passing(&gz, 1);
+    }
+    print_message("passed over: %llu lines\n", (unsigned long long)passed);
+    assert_true(passed > 3000);
+    for (int it = 0; it < 200; it++) {
+        t.len = 0;
+        puts_(&t, "h1,h2\n");
+        for (unsigned k = 0, n = rnd(400); k < n; k++)
+            put(&t, &alphabet[rnd(sizeof alphabet - 1)], 1);
+        same_passing(&t, it % 2);
+    }
+    free(t.p);
+    free(gz.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1611,6 +1834,8 @@ int main(void)
         cmocka_unit_test(test_skip_overlong_ends),
         cmocka_unit_test(test_skip_unterminated),
         cmocka_unit_test(test_small_buffers),
+        cmocka_unit_test(test_pass_lines),
+        cmocka_unit_test(test_pass_lines_random),
         cmocka_unit_test(test_index_stretches),
         cmocka_unit_test(test_mark_ahead),
     };

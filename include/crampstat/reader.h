@@ -106,6 +106,20 @@ int cs_reader_mark_ahead(cs_reader *r, cs_mark_check *check, void *ctx);
  * the next call (split and handed out like any line), and use no more
  * marks of the current buffer. */
 void cs_reader_unmark(cs_reader *r);
+/* Pass over, unsplit and unseen, the lines whose first field keep(ctx,
+ * field) refuses (returns 0 for): a caller that wants only some rows,
+ * decided by their first field alone (ingest --shard), pays no split for
+ * the others. Only lines plain enough that they would be split in place
+ * with that same first field are offered: a comma in their first block
+ * and no quote before it, no quote in the line, ended by LF, CR LF or CR
+ * inside the buffer, shorter than CS_FIELDS_MAX bytes (so within every
+ * cap). Every other line comes out of cs_reader_next as before. A line
+ * passed over still counts as a line and a record, so the numbers of
+ * those handed out do not change; cs_reader_passed counts them. Call it
+ * after the header. NULL turns it off. */
+typedef int cs_first_fn(void *ctx, cs_str first);
+void cs_reader_pass_lines(cs_reader *r, cs_first_fn *keep, void *ctx);
+uint64_t cs_reader_passed(const cs_reader *r);
 /* The bytes read from the source but not yet handed out, [*p, *end):
  * what follows the last record, for a caller to look ahead in (to fetch
  * what the coming lines will need). They stay where they are only until
