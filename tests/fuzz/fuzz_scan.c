@@ -22,6 +22,12 @@
  *    a checked record is a line split in place, ended by "\n", with the
  *    checker's word and the printable flag its bytes give; every third
  *    one is given back (cs_reader_unmark) and comes again unchecked.
+ *  - with lines passed over by their first field (cs_reader_pass_lines,
+ *    refusing those whose bytes sum to a multiple of 3), on the plain C
+ *    scan and the widest, a caller that drops the records so refused
+ *    gets the same records at the same lines, and the same error, as one
+ *    that drops them itself; the lines passed over and the records it
+ *    dropped add up to those the other dropped.
  * The source runs with a buffer of 8 bytes to 4 KiB that varies with the
  * input, so that refills split lines, CR LF pairs and quoted fields
  * anywhere; in the caller's thread or, for every other size, in a
@@ -55,6 +61,7 @@ typedef struct rec_list {
     int overflow;             /* more records or fields than kept */
     cs_error err;             /* the reader's error, if any */
     int rc;
+    uint64_t dropped, passed; /* records refused by first_kept */
 } rec_list;
 
 static void add_bytes(rec_list *l, const char *p, size_t n)
@@ -130,12 +137,26 @@ static int check_odd(void *ctx, const cs_record *rec, uint32_t *word)
     return 1;
 }
 
+/* The first fields kept (cs_first_fn): unless their bytes sum to a
+ * multiple of 3. */
+static int first_kept(void *ctx, cs_str f)
+{
+    unsigned sum = 0;
+
+    (void)ctx;
+    for (size_t i = 0; i < f.len; i++)
+        sum += (unsigned char)f.ptr[i];
+    return sum % 3 != 0;
+}
+
 /* Read the input with the reader on scan; 0 when that scan is not on
  * this CPU. With mark, lines are checked ahead after the first record
  * (when the source reads ahead), and a checked line is taken apart here
- * to be kept as the fields it is. */
+ * to be kept as the fields it is. With pass 1, the records first_kept
+ * refuses are dropped; with pass 2, the reader also passes such lines
+ * over from the first record on. */
 static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
-                     size_t size, int keep_empty, int mark)
+                     size_t size, int keep_empty, int mark, int pass)
 {
     cs_reader *r = NULL;
     cs_read_opts ro = { 0 };
@@ -153,6 +174,12 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
         return 1;
     assert(strcmp(cs__reader_scan(r), scan) == 0);
     while ((l->rc = cs_reader_next(r, &rec, &l->err)) > 0) {
+        if (pass == 2 && rec->index == 1)
+            cs_reader_pass_lines(r, first_kept, NULL);
+        if (pass && rec->nfields > 0 && !first_kept(NULL, rec->fields[0])) {
+            l->dropped++;
+            continue;
+        }
         if (mark && rec->index == 1) {
             setenv("CRAMPSTAT_CHECK_AHEAD", "16", 1);
             cs_reader_mark_ahead(r, check_odd, NULL);
@@ -218,6 +245,7 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
             add_field(l, rec->fields[i].ptr, rec->fields[i].len);
         end_record(l);
     }
+    l->passed = cs_reader_passed(r);
     cs_reader_free(r);
     return 1;
 }
@@ -243,8 +271,9 @@ static void same(const rec_list *a, const rec_list *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static rec_list a[NSCANS], b, m;   /* the reader's per scan, libcsv's,
-                                        * with lines checked ahead */
+    static rec_list a[NSCANS], b, m, w, q;   /* the reader's per scan,
+                                              * libcsv's, with lines checked
+                                              * ahead, wanted, passed over */
     static uint64_t ref[3 * (65536 / 64 + 1)], idx[3 * (65536 / 64 + 1)];
     struct csv_parser p;
     const uint8_t *d = data;
@@ -273,18 +302,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int keep = 1; keep >= 0; keep--) {
         size_t wide = 0;
         for (size_t s = 0; s < NSCANS; s++)
-            if (read_scan(&a[s], scans[s], data, size, keep, 0)) {
+            if (read_scan(&a[s], scans[s], data, size, keep, 0, 0)) {
                 wide = s;
                 if (s > 0)
                     same(&a[0], &a[s]);
             }
         /* 2b. With lines checked ahead, on the plain C scan and the
          * widest. */
-        read_scan(&m, scans[0], data, size, keep, 1);
+        read_scan(&m, scans[0], data, size, keep, 1, 0);
         same(&a[0], &m);
         if (wide > 0) {
-            read_scan(&m, scans[wide], data, size, keep, 1);
+            read_scan(&m, scans[wide], data, size, keep, 1, 0);
             same(&a[0], &m);
+        }
+        /* 2c. With lines passed over, on the same two. */
+        read_scan(&w, scans[0], data, size, keep, 0, 1);
+        for (size_t s = 0; s <= wide; s += wide ? wide : 1) {
+            read_scan(&q, scans[s], data, size, keep, 0, 2);
+            same(&w, &q);
+            assert(w.passed == 0 && q.passed + q.dropped == w.dropped);
         }
     }
 
