@@ -92,6 +92,7 @@ struct cs_reader {
     char why[384];          /* why it was skipped */
     cs_record rec;
     cs_error failed;        /* the first error, returned again after */
+    int other;              /* failed, or lines passed over: next_other */
     void (*on_move)(void *); /* cs_reader_on_move */
     void *on_move_ctx;
 
@@ -1884,6 +1885,7 @@ static __attribute__((noinline)) int next_slow(cs_reader *r,
             r->failed = *err;
         else
             cs_error_set(&r->failed, rc, "earlier error");
+        r->other = 1;
     }
     return rc;
 }
@@ -1990,7 +1992,7 @@ static __attribute__((noinline)) int next_other(cs_reader *r,
 
 int cs_reader_next(cs_reader *r, const cs_record **out, cs_error *err)
 {
-    if (r->failed.code != CS_OK || r->mk_i < r->mk_n || r->pass)
+    if (r->other || r->mk_i < r->mk_n)
         return next_other(r, out, err);
     r->skipped_now = 0;
     r->rec.checked = 0;
@@ -2158,6 +2160,7 @@ void cs_reader_pass_lines(cs_reader *r, cs_first_fn *keep, void *ctx)
 {
     r->pass = keep;
     r->pass_ctx = ctx;
+    r->other = keep || r->failed.code != CS_OK;
 }
 uint64_t cs_reader_passed(const cs_reader *r) { return r->passed; }
 void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx)
