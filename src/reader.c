@@ -1982,7 +1982,9 @@ static __attribute__((noinline)) int next_other(cs_reader *r,
         return r->failed.code;
     }
     r->skipped_now = 0;
-    if (next_marked(r, out))
+    /* Marks are read only while there are some: with the pass-over on,
+     * every call comes here, also after the last mark. */
+    if (r->mk_i < r->mk_n && next_marked(r, out))
         return 1;
     r->rec.checked = 0;
     if (r->pass && r->mk_i >= r->mk_n)

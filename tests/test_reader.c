@@ -1465,7 +1465,14 @@ static void mark_input(struct text *t, unsigned long *late)
  * split here from its raw text; *checked counts those. With unmark, every checked line
  * whose number is a multiple of 13 is given back (cs_reader_unmark) and
  * must come again the ordinary way at the next call. */
-static void read_marked(const char *path, int mark, int unmark,
+static int keep_first(void *ctx, cs_str f);
+
+/* The file at path read as ingest reads it, dumped with each record's
+ * number; with mark, lines checked ahead (check_ok), and with unmark
+ * every checked line whose number is a multiple of 13 given back. With
+ * want 1 the records keep_first refuses are dropped here; with 2 the
+ * reader also passes such lines over. */
+static void read_marked(const char *path, int mark, int unmark, int want,
                         struct text *got, unsigned long *checked)
 {
     cs_error err = {0};
@@ -1481,8 +1488,14 @@ static void read_marked(const char *path, int mark, int unmark,
     dump_record(got, rec);
     if (mark)
         assert_int_equal(cs_reader_mark_ahead(r, check_ok, NULL), 1);
+    if (want == 2)
+        cs_reader_pass_lines(r, keep_first, NULL);
     while (cs_reader_next(r, &rec, &err) > 0) {
         char b[64];
+        if (want && !keep_first(NULL, rec->checked
+                ? (cs_str){ rec->raw.ptr, strcspn(rec->raw.ptr, ",") }
+                : rec->nfields ? rec->fields[0] : (cs_str){ "x", 1 }))
+            continue;
         if (back) {
             assert_false(rec->checked);
             assert_int_equal(rec->line, back);
@@ -1527,6 +1540,84 @@ static void read_marked(const char *path, int mark, int unmark,
     cs_reader_free(r);
 }
 
+/* The checker that takes every line, and the pass-over that keeps
+ * every line. */
+static int check_all(void *ctx, const cs_record *rec, uint32_t *word)
+{
+    (void)ctx;
+    (void)rec;
+    *word = 0;
+    return 1;
+}
+
+static int keep_all(void *ctx, cs_str f)
+{
+    (void)ctx;
+    (void)f;
+    return 1;
+}
+
+/* The records of path, with lines checked ahead (half of each buffer,
+ * every line accepted) and, with pass, the pass-over on: their numbers,
+ * lines and text in got. */
+static unsigned long read_checked_all(const char *path, int pass,
+                                      struct text *got)
+{
+    cs_error err = {0};
+    cs_reader *r;
+    const cs_record *rec;
+    unsigned long checked = 0;
+
+    put(got, "", 0);
+    assert_int_equal(cs_reader_open(&r, path, NULL, &err), CS_OK);
+    assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+    setenv("CRAMPSTAT_CHECK_AHEAD", "8", 1);
+    assert_int_equal(cs_reader_mark_ahead(r, check_all, NULL), 1);
+    unsetenv("CRAMPSTAT_CHECK_AHEAD");
+    if (pass)
+        cs_reader_pass_lines(r, keep_all, NULL);
+    while (cs_reader_next(r, &rec, &err) > 0) {
+        putf(got, "%llu %lu %d ", (unsigned long long)rec->index, rec->line,
+             rec->checked);
+        checked += rec->checked;
+        put(got, rec->raw.ptr, rec->raw.len);
+        put(got, "\n", 1);
+    }
+    assert_int_equal(err.code, CS_OK);
+    cs_reader_free(r);
+    return checked;
+}
+
+/* Found in review: with the pass-over on, every call went to the marks,
+ * also past the last one of a buffer, and read the array beyond its
+ * end. Marks that end inside each buffer (half of it checked), with a
+ * pass-over that keeps every line: the same records as without it. */
+static void test_mark_and_pass(void **state)
+{
+    char path[] = "/tmp/crampstat-markpass-XXXXXX";
+    struct text in = {0}, want = {0}, got = {0};
+    int fd;
+    (void)state;
+
+    puts_(&in, "id,kind,pad\n");
+    for (unsigned long i = 1; i <= 400000; i++) {
+        putf(&in, "%lu,ok,", i);
+        putrep(&in, 'a', i * 7 % 31);
+        puts_(&in, "\n");
+    }
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, in.p, in.len), (ssize_t)in.len);
+    close(fd);
+    assert_true(read_checked_all(path, 0, &want) > 1000);
+    assert_true(read_checked_all(path, 1, &got) > 1000);
+    assert_string_equal(got.p, want.p);
+    unlink(path);
+    free(in.p);
+    free(want.p);
+    free(got.p);
+}
+
 static void test_mark_ahead(void **state)
 {
     char path[] = "/tmp/crampstat-mark-XXXXXX";
@@ -1540,7 +1631,7 @@ static void test_mark_ahead(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, in.p, in.len), (ssize_t)in.len);
     close(fd);
-    read_marked(path, 0, 0, &want, &checked);
+    read_marked(path, 0, 0, 0, &want, &checked);
     assert_int_equal(checked, 0);
     /* The whole of each buffer read ahead checked: those filled before
      * the call (at most the first five MiB) are not, nor what follows a
@@ -1548,23 +1639,43 @@ static void test_mark_ahead(void **state)
      * comes checked but at most one a buffer (the one it starts inside). */
     setenv("CRAMPSTAT_CHECK_AHEAD", "16", 1);
     mark_calls = 0;
-    read_marked(path, 1, 0, &got, &checked);
+    read_marked(path, 1, 0, 0, &got, &checked);
     assert_string_equal(got.p, want.p);
     assert_true(mark_calls > 0);
     assert_true(checked >= late - 2);
     /* Lines given back come again the ordinary way. */
     got.len = 0;
-    read_marked(path, 1, 1, &got, &checked);
+    read_marked(path, 1, 1, 0, &got, &checked);
     assert_string_equal(got.p, want.p);
     assert_true(checked > 0);
+    /* With lines passed over too: the marks' lines come as marked, the
+     * others are passed over or handed out; the same records as a
+     * caller that drops them itself. With half of each buffer checked,
+     * the reader goes on past the last mark of a buffer, where no mark
+     * is to be read. */
+    {
+        struct text kept = {0};
+        read_marked(path, 0, 0, 1, &kept, &checked);
+        for (int half = 0; half <= 1; half++) {
+            setenv("CRAMPSTAT_CHECK_AHEAD", half ? "8" : "16", 1);
+            got.len = 0;
+            read_marked(path, 1, 1, 2, &got, &checked);
+            assert_string_equal(got.p, kept.p);
+            assert_true(checked > 0);
+        }
+        got.len = 0;
+        read_marked(path, 0, 0, 2, &got, &checked);
+        assert_string_equal(got.p, kept.p);
+        free(kept.p);
+    }
     /* The share that adapts, and none. */
     unsetenv("CRAMPSTAT_CHECK_AHEAD");
     got.len = 0;
-    read_marked(path, 1, 0, &got, &checked);
+    read_marked(path, 1, 0, 0, &got, &checked);
     assert_string_equal(got.p, want.p);
     setenv("CRAMPSTAT_CHECK_AHEAD", "0", 1);
     got.len = 0;
-    read_marked(path, 1, 0, &got, &checked);
+    read_marked(path, 1, 0, 0, &got, &checked);
     assert_string_equal(got.p, want.p);
     assert_int_equal(checked, 0);
     /* Off: the call says so. */
@@ -1733,6 +1844,25 @@ static void test_pass_lines(void **state)
                      CS_ELIMIT);
     assert_int_equal(err.line, 6);
     same_passing(&t, 0);
+
+    /* Over a megabyte of lines to pass over, long and short, so that the
+     * walk runs past the index built ahead (64 KiB at a time) and over
+     * buffers read ahead. */
+    t.len = 0;
+    puts_(&t, "h,x\n");
+    dropped = 0;
+    for (unsigned i = 0; t.len < (3u << 19); i++) {
+        putf(&t, "%s,", i % 3 ? "B" : i % 2 ? "A" : "BB");
+        dropped += i % 3 || i % 2 == 0;
+        putrep(&t, 'v', i * 37 % 300);
+        puts_(&t, i % 11 ? "\n" : "\r\n");
+    }
+    /* Every refused line but those cut by the end of a buffer read ahead
+     * (1 MiB) or of the reader's (at most a few). */
+    passed = same_passing(&t, 0);
+    print_message("%llu of %lu passed over\n", (unsigned long long)passed,
+                  dropped);
+    assert_true(passed <= dropped && passed + 8 >= dropped);
     free(t.p);
     free(got.p);
 }
@@ -1838,6 +1968,7 @@ int main(void)
         cmocka_unit_test(test_pass_lines_random),
         cmocka_unit_test(test_index_stretches),
         cmocka_unit_test(test_mark_ahead),
+        cmocka_unit_test(test_mark_and_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,13 +110,15 @@ void cs_reader_unmark(cs_reader *r);
  * field) refuses (returns 0 for): a caller that wants only some rows,
  * decided by their first field alone (ingest --shard), pays no split for
  * the others. Only lines plain enough that they would be split in place
- * with that same first field are offered: a comma in their first block
- * and no quote before it, no quote in the line, ended by LF, CR LF or CR
- * inside the buffer, shorter than CS_FIELDS_MAX bytes (so within every
- * cap). Every other line comes out of cs_reader_next as before. A line
- * passed over still counts as a line and a record, so the numbers of
- * those handed out do not change; cs_reader_passed counts them. Call it
- * after the header. NULL turns it off. */
+ * with that same first field are offered: the first comma within the
+ * line's first two 64-byte blocks of the buffer and no quote before it,
+ * no quote in the line, ended by LF, CR LF or CR inside the buffer,
+ * shorter than CS_FIELDS_MAX bytes (so within every cap). Every other
+ * line comes out of cs_reader_next as before, and so do lines checked
+ * ahead (cs_reader_mark_ahead). A line passed over still counts as a
+ * line and a record, so the numbers of those handed out do not change;
+ * cs_reader_passed counts them. Call it after the header. NULL turns it
+ * off. */
 typedef int cs_first_fn(void *ctx, cs_str first);
 void cs_reader_pass_lines(cs_reader *r, cs_first_fn *keep, void *ctx);
 uint64_t cs_reader_passed(const cs_reader *r);
