@@ -25,9 +25,9 @@
  *  - with lines passed over by their first field (cs_reader_pass_lines,
  *    refusing those whose bytes sum to a multiple of 3), on the plain C
  *    scan and the widest, a caller that drops the records so refused
- *    gets the same records at the same lines, and the same error, as one
- *    that drops them itself; the lines passed over and the records it
- *    dropped add up to those the other dropped.
+ *    gets the same records at the same lines and record numbers, and the
+ *    same error, as one that drops them itself; the lines passed over and
+ *    the records it dropped add up to those the other dropped.
  * The source runs with a buffer of 8 bytes to 4 KiB that varies with the
  * input, so that refills split lines, CR LF pairs and quoted fields
  * anywhere; in the caller's thread or, for every other size, in a
@@ -52,6 +52,7 @@ typedef struct rec_list {
     size_t nrec;
     size_t nf[MAXR];          /* fields per record, for the first 512 */
     unsigned long line[MAXR], end_line[MAXR];
+    uint64_t index[MAXR];     /* cs_record.index */
     size_t raw_len[MAXR];
     unsigned char printable[MAXR];   /* cs_record.printable */
     size_t nfield;
@@ -120,6 +121,7 @@ static void keep_record(rec_list *l, const cs_record *rec)
     if (l->nrec < MAXR) {
         l->line[l->nrec] = rec->line;
         l->end_line[l->nrec] = rec->end_line;
+        l->index[l->nrec] = rec->index;
         l->raw_len[l->nrec] = rec->raw.len;
         l->printable[l->nrec] = rec->printable;
         add_bytes(l, rec->raw.ptr, rec->raw.len);
@@ -259,6 +261,7 @@ static void same(const rec_list *a, const rec_list *b)
     for (size_t k = 0; k < a->nrec && k < MAXR; k++)
         assert(a->nf[k] == b->nf[k] && a->line[k] == b->line[k] &&
                a->end_line[k] == b->end_line[k] &&
+               a->index[k] == b->index[k] &&
                a->raw_len[k] == b->raw_len[k] &&
                a->printable[k] == b->printable[k]);
     for (size_t i = 0; i < a->nfield; i++)
