@@ -910,6 +910,18 @@ static int read_with(const struct text *t, int keep_empty, int threads,
     return rc;
 }
 
+/* Two readings ended the same way: the same return, and the same error
+ * at the same place. */
+static void same_end(int grc, const cs_error *ge, int wrc, const cs_error *we)
+{
+    assert_int_equal(grc, wrc);
+    assert_int_equal(ge->code, we->code);
+    assert_int_equal(ge->line, we->line);
+    assert_int_equal(ge->col, we->col);
+    assert_int_equal(ge->offset, we->offset);
+    assert_string_equal(ge->msg, we->msg);
+}
+
 /* The same records, lines and errors whatever the buffers: t read with
  * the defaults (128 KiB raw buffer, 256 KiB reader buffer, read-ahead
  * thread) and, in the caller's thread, with an 8-byte raw buffer and a
@@ -939,12 +951,7 @@ static void same_with_small_buffers(const struct text *t, int keep_empty,
             continue;
         grc = read_with(t, keep_empty, ways[w].threads, ways[w].buf,
                             &got, &ge);
-        assert_int_equal(grc, wrc);
-        assert_int_equal(ge.code, we.code);
-        assert_int_equal(ge.line, we.line);
-        assert_int_equal(ge.col, we.col);
-        assert_int_equal(ge.offset, we.offset);
-        assert_string_equal(ge.msg, we.msg);
+        same_end(grc, &ge, wrc, &we);
         assert_int_equal(got.len, want.len);
         assert_true(memcmp(got.p, want.p, want.len) == 0);
         free(got.p);
@@ -1778,11 +1785,7 @@ static uint64_t same_passing(const struct text *t, int skip)
         cs_source_set_defaults(&o);
         grc = read_wanted(t, 1, skip, &got, &ge, &passed, &gdrop);
         cs_source_set_defaults(&back);
-        assert_int_equal(grc, wrc);
-        assert_int_equal(ge.code, we.code);
-        assert_int_equal(ge.line, we.line);
-        assert_int_equal(ge.col, we.col);
-        assert_string_equal(ge.msg, we.msg);
+        same_end(grc, &ge, wrc, &we);
         assert_string_equal(got.p, want.p);
         assert_int_equal(passed + gdrop, wdrop);
         if (w == 0)
