@@ -277,9 +277,18 @@ int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
     return 1;
 }
 
-unsigned cs_shard_of(cs_str id, unsigned n)
+/* h mod 2^31 - 1, exactly, for h below 2^61: 2^31 is 1 mod 2^31 - 1, so
+ * one fold leaves it below twice that, and one subtraction below it. */
+static inline uint64_t mod_m31(uint64_t h)
 {
     const uint64_t m = 2147483647u;   /* 2^31 - 1 */
+
+    h = (h & m) + (h >> 31);
+    return h >= m ? h - m : h;
+}
+
+unsigned cs_shard_of(cs_str id, unsigned n)
+{
     const unsigned char *b;
     uint64_t h = 0;
     size_t i = 0;
@@ -287,21 +296,12 @@ unsigned cs_shard_of(cs_str id, unsigned n)
     id = cs_str_trim(id);
     b = (const unsigned char *)id.ptr;
     /* Four bytes a step: h = 31^4 h + 31^3 b0 + 31^2 b1 + 31 b2 + b3, below
-     * 2^51 for h below 2^31, then reduced once (2^31 is 1 mod 2^31 - 1),
-     * which leaves it below 2^31 + 2^20; a byte at a time for the rest. */
-    for (; i + 4 <= id.len; i += 4) {
-        h = h * 923521u + b[i] * 29791u + b[i + 1] * 961u + b[i + 2] * 31u +
-            b[i + 3];
-        h = (h & m) + (h >> 31);
-        if (h >= m)
-            h -= m;
-    }
-    for (; i < id.len; i++) {
-        h = h * 31 + b[i];                       /* below 2^36 */
-        h = (h & m) + (h >> 31);                 /* mod 2^31 - 1, */
-        if (h >= m)                              /* exactly */
-            h -= m;
-    }
+     * 2^51 for h below 2^31; a byte at a time for the rest (below 2^36). */
+    for (; i + 4 <= id.len; i += 4)
+        h = mod_m31(h * 923521u + b[i] * 29791u + b[i + 1] * 961u +
+                    b[i + 2] * 31u + b[i + 3]);
+    for (; i < id.len; i++)
+        h = mod_m31(h * 31 + b[i]);
     return n ? (unsigned)(h % n) + 1 : 1;
 }
 
