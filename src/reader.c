@@ -1915,7 +1915,7 @@ static void pass_lines(cs_reader *r)
     if (r->in_csv || !r->bom_checked)
         return;
     while (r->pos < r->len) {
-        size_t blk = r->pos / 64, last, eol, tl;
+        size_t blk = r->pos / 64, last, eol;
         const uint64_t *ix;
         uint64_t cm, om;
         const char *p;
@@ -1953,19 +1953,14 @@ static void pass_lines(cs_reader *r)
         }
         eol = 64 * blk + ctz64(om);
         p = r->buf + eol;
-        if (eol - r->pos >= CS_FIELDS_MAX || *p == '"')
+        /* (a CR at the buffer's end may be half of a CR LF) */
+        if (eol - r->pos >= CS_FIELDS_MAX || *p == '"' ||
+            (*p == '\r' && eol + 1 == r->len))
             return;
-        if (*p == '\r') {
-            if (eol + 1 == r->len)
-                return;  /* maybe CR LF split across reads */
-            tl = p[1] == '\n' ? 2 : 1;
-        } else {
-            tl = 1;
-        }
         r->line++;
         r->records++;
         r->passed++;
-        r->pos = eol + tl;
+        r->pos = eol + 1 + (*p == '\r' && p[1] == '\n');   /* CR LF */
     }
 }
 
