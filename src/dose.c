@@ -615,6 +615,74 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
     return 0;
 }
 
+/* catch_up and flush in one for a participant met again after others
+ * with one session since (every session, on input in time order): when
+ * its block has an entry for each of the session's bands, each with
+ * fewer than 127 sessions, and, if the session is a case, with a cases'
+ * byte, those bytes are counted up where they lie (each number stays one
+ * byte). flush would decode the whole block, pend it, write it anew at
+ * the pool's end and leave a hole; here only the entries up to the
+ * session's last band are read, and nothing is written elsewhere. 1 when
+ * done; 0 having changed nothing, for catch_up and flush. */
+static int one_in_place(const cs_dose *d)
+{
+    cs_dose_people *t = d->people;
+    unsigned char *at[CS_DOSE_N];
+    unsigned keys[CS_DOSE_N];
+    const unsigned char *q, *end;
+    unsigned y1, nk = 0;
+    const person *p;
+
+    if (!t || !t->live || t->many || !t->cur)
+        return 0;
+    p = &t->p[t->cur - 1];
+    if (!p->len)
+        return 0;
+    for (int w = 0; w < TOUCH_WORDS; w++)
+        if (t->touched[w])
+            return 0;
+    y1 = (unsigned)t->y1;
+    q = block(t, p, &end);
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        const cs_dose_exp *x = &d->e[e];
+        double ve = t->v1[e];
+        unsigned key;
+        if (!(ve >= x->cuts.cut[0]))
+            continue;
+        key = (unsigned)e * 16 + band_fast(x, ve);
+        /* The block is in key order, and so are the session's keys. */
+        for (;;) {
+            dentry en;
+            if (q == end)
+                return 0;
+            if ((q[0] & ~NO_CASES) == key)
+                break;
+            if ((q[0] & ~NO_CASES) > key)
+                return 0;
+            q = get_entry(q, &en);
+        }
+        /* The sessions under 127, so one byte before and after, and so
+         * are the cases (at most the sessions); with a case, an entry
+         * that has a cases' byte to count it in. */
+        if (q[1] >= 0x7f || (y1 && (q[0] & NO_CASES)))
+            return 0;
+        keys[nk] = key;
+        at[nk++] = t->pool + (q - t->pool);
+        q += 2 + !(q[0] & NO_CASES);
+    }
+    for (unsigned i = 0; i < nk; i++) {
+        at[i][1]++;
+        if (y1)
+            at[i][2]++;   /* its cases' byte, checked above */
+        t->snap[keys[i]].n++;
+        t->snap[keys[i]].y += y1;
+    }
+    t->cur = 0;
+    t->cur_len = SIZE_MAX;
+    t->live = 0;
+    return 1;
+}
+
 /* flush and settle of d's participants, the live one's sessions caught
  * up first: what every reader of the participants' counts calls. */
 static int flush_d(const cs_dose *d)
@@ -622,6 +690,8 @@ static int flush_d(const cs_dose *d)
     fold_run(d);
     if (new_and_live(d))
         return catch_up_new(d);
+    if (one_in_place(d))
+        return 0;
     catch_up(d);
     return flush(d->people);
 }

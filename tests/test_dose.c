@@ -1087,6 +1087,96 @@ static void test_pool_widths(void **state)
     cs_buf_dispose(&line);
 }
 
+/* Participants met again after others, one session at a time, as input
+ * in time order gives them (src/dose.c counts such a session up in its
+ * block's bytes where it can: one_in_place). Every exposure, values in
+ * each band, below the first cut and missing; the first sessions in the
+ * first bands only, so that later ones bring new bands; participants
+ * with no case, with cases in most sessions, and with cases only in the
+ * second half, so that counts of sessions and of cases pass 127 and 128
+ * (a number's one byte and two) and a band's first case comes late; now
+ * and then a run of the same participant and a state written half way
+ * (which settles the current one). The counts are worked out here
+ * session by session. */
+static void test_met_again(void **state)
+{
+    enum { P = 40, S = 40000, PER = CS_DOSE_MAXBANDS, KEYS = CS_DOSE_N * PER };
+    static uint64_t n[P][KEYS], y[P][KEYS];
+    cs_rules r;
+    cs_error err = {0};
+    cs_dose d;
+    cs_buf b, want;
+    uint64_t x = 2024;
+    int last = -1;
+    char id[16];
+    double v[CS_DOSE_N];
+    (void)state;
+    memset(n, 0, sizeof n);
+    memset(y, 0, sizeof y);
+    cs_rules_default(&r);
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    cs_buf_init(&b, 0);
+    cs_buf_init(&want, 0);
+    for (int i = 0; i < S; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int p = (x >> 61) == 0 && last >= 0 ? last : (int)((x >> 33) % P);
+        int out;
+        switch (p % 4) {
+        case 0: out = 0; break;                              /* never */
+        case 1: out = (int)((x >> 20) % 10 != 0); break;     /* mostly */
+        case 2: out = i >= S / 2 && ((x >> 20) & 1); break;  /* late */
+        default: out = (int)((x >> 20) & 1); break;
+        }
+        for (int e = 0; e < CS_DOSE_N; e++) {
+            const cs_dose_cuts *c = &r.dose[e];
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned pick = (unsigned)(x >> 40) % 16;
+            int band = i < S / 4 ? 0 : (int)((x >> 50) % (uint64_t)c->n);
+            if (pick == 0) {
+                v[e] = NAN;                    /* missing */
+            } else if (pick == 1 && isfinite(c->cut[0])) {
+                v[e] = c->cut[0] - 1;          /* below the first cut */
+            } else {
+                /* within band: its cut, or just under the next one */
+                v[e] = band == 0 && !isfinite(c->cut[0]) ? c->cut[1] - 1
+                     : (pick & 2) && band + 1 < c->n ? c->cut[band + 1] - 0.5
+                     : c->cut[band];
+                n[p][e * PER + band]++;
+                y[p][e * PER + band] += (uint64_t)out;
+            }
+        }
+        snprintf(id, sizeof id, "P%03d", p);
+        assert_int_equal(cs_dose_add(&d, v, out, 60000, str(id), &err), 0);
+        last = p;
+        if (i % 9973 == 9972) {
+            cs_buf_reset(&b);
+            assert_int_equal(cs_dose_write(&d, &b), 0);
+        }
+    }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    assert_int_equal(cs_dose_participants(&d), P);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&d, &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    for (int p = 0; p < P; p++) {
+        snprintf(id, sizeof id, "P%03d", p);
+        want_dp(&want, id, n[p], y[p], KEYS, 1, PER);
+    }
+    assert_dp_lines(&b, &want);
+    /* The counts reached the widths the test is for. */
+    uint64_t most_n = 0, most_y = 0;
+    for (int p = 0; p < P; p++)
+        for (int k = 0; k < KEYS; k++) {
+            most_n = n[p][k] > most_n ? n[p][k] : most_n;
+            most_y = y[p][k] > most_y ? y[p][k] : most_y;
+        }
+    assert_true(most_n >= 200 && most_y >= 150);
+    cs_buf_dispose(&b);
+    cs_buf_dispose(&want);
+    cs_dose_dispose(&d);
+}
+
 /* A participant's sessions are taken from the bands when it is settled
  * (src/dose.c: catch_up; after a single session, from that session's
  * bands), so every way of settling one mid-run must take
@@ -1859,6 +1949,7 @@ int main(void)
         cmocka_unit_test(test_band_edges),
         cmocka_unit_test(test_band_twelve),
         cmocka_unit_test(test_interleaved_people),
+        cmocka_unit_test(test_met_again),
         cmocka_unit_test(test_trend_against_r),
         cmocka_unit_test(test_trend_edges),
         cmocka_unit_test(test_counts_by_hand),
