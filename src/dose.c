@@ -1824,6 +1824,15 @@ static inline int cur_key_is(const cur_key *k, cs_str id)
     return cs_bytes_eq(k->id, id.ptr, id.len);
 }
 
+/* A block's first and last bytes: one_in_place and flush read it from
+ * its start, often up to its end, and a block of more than a few bands
+ * often crosses a cache line. */
+static inline void prefetch_block(const unsigned char *q, uint32_t len)
+{
+    __builtin_prefetch(q);
+    __builtin_prefetch(q + len - 1);
+}
+
 /* Input not grouped by participant (sessions in time order, say) makes
  * nearly every row a change of participant, whose lookup waited on three
  * misses one after another: the slot, the participant, its id and its
@@ -1845,7 +1854,7 @@ static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
             const person *p = &t->p[s[k] - 1];
             __builtin_prefetch(p->id);
             if (p->len)
-                __builtin_prefetch(t->pool + p->off);
+                prefetch_block(t->pool + p->off, p->len);
         }
 }
 
