@@ -62,8 +62,9 @@ struct cs_dose_people {
                                      NULL while every id has risen */
     size_t nslot;                 /* kept also while slot is NULL */
     /* Every participant's block, back to back. A participant met again
-     * after others (input not grouped by participant) is written anew at
-     * the end; the hole it leaves is reclaimed when the pool is next
+     * after others (input not grouped by participant) is counted up in
+     * its block where it can be (one_in_place), else written anew at the
+     * end; the hole it leaves is reclaimed when the pool is next
      * compacted. */
     unsigned char *pool;
     size_t used, cape, holes;
@@ -75,7 +76,8 @@ struct cs_dose_people {
      * written once per participant. While live (cs_dose_add counts the
      * current participant) its sessions are not pended one by one: they
      * are the bands' counts less snap, the bands' sessions and cases when
-     * it became current, pended once, when it is settled (catch_up). */
+     * it became current, pended once, when it is settled (catch_up), or,
+     * after one session, counted up in its block (one_in_place). */
     size_t cur;
     uint64_t cn[NKEYS], cy[NKEYS];
     uint64_t touched[TOUCH_WORDS];
@@ -620,10 +622,12 @@ static __attribute__((noinline)) int catch_up_new(const cs_dose *d)
  * its block has an entry for each of the session's bands, each with
  * fewer than 127 sessions, and, if the session is a case, with a cases'
  * byte, those bytes are counted up where they lie (each number stays one
- * byte). flush would decode the whole block, pend it, write it anew at
- * the pool's end and leave a hole; here only the entries up to the
- * session's last band are read, and nothing is written elsewhere. 1 when
- * done; 0 having changed nothing, for catch_up and flush. */
+ * byte). flush would decode the whole block, pend it and write it anew
+ * at the pool's end, leaving a hole unless it was the last; here only
+ * the entries up to the session's last band are read, and nothing is
+ * written elsewhere. 1 when done; 0 having changed nothing, for
+ * catch_up and flush (an outcome other than 0 or 1 too, which
+ * cs_dose_add does not take). */
 static int one_in_place(const cs_dose *d)
 {
     cs_dose_people *t = d->people;
@@ -633,7 +637,7 @@ static int one_in_place(const cs_dose *d)
     unsigned y1, nk = 0;
     const person *p;
 
-    if (!t || !t->live || t->many || !t->cur)
+    if (!t || !t->live || t->many || !t->cur || t->y1 > 1)
         return 0;
     p = &t->p[t->cur - 1];
     if (!p->len)
@@ -921,7 +925,8 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
                          cs_str participant, cs_error *err)
 {
     cs_dose_people *t = d->people;
-    int isnew, rc, snapped = t->live;    /* by catch_up, in settle_d */
+    /* the snapshot kept up by catch_up or one_in_place, in settle_d */
+    int isnew, rc, snapped = t->live;
     size_t idx;
 
     if (t->cur) {
@@ -1836,10 +1841,10 @@ static inline void prefetch_block(const unsigned char *q, uint32_t len)
 /* Input not grouped by participant (sessions in time order, say) makes
  * nearly every row a change of participant, whose lookup waited on three
  * misses one after another: the slot, the participant, its id and its
- * block in the pool (which flush reads). Fetched here for the chunk's
- * runs first, one stage for all of them before the next, the misses of a
- * stage overlap (cluster.c does the same). Only where the table is
- * built: input grouped by participant never builds it. */
+ * block in the pool (which one_in_place or flush reads). Fetched here
+ * for the chunk's runs first, one stage for all of them before the next,
+ * the misses of a stage overlap (cluster.c does the same). Only where
+ * the table is built: input grouped by participant never builds it. */
 static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
                          size_t n)
 {

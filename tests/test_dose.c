@@ -1097,7 +1097,8 @@ static void test_pool_widths(void **state)
  * (a number's one byte and two) and a band's first case comes late; now
  * and then a run of the same participant and a state written half way
  * (which settles the current one). The counts are worked out here
- * session by session. */
+ * session by session. Then two participants in turn whose cases' bytes
+ * reach 127 in place, one of them with sessions in no band. */
 static void test_met_again(void **state)
 {
     enum { P = 40, S = 40000, PER = CS_DOSE_MAXBANDS, KEYS = CS_DOSE_N * PER };
@@ -1172,6 +1173,39 @@ static void test_met_again(void **state)
             most_y = y[p][k] > most_y ? y[p][k] : most_y;
         }
     assert_true(most_n >= 200 && most_y >= 150);
+    cs_dose_dispose(&d);
+
+    /* Two participants in turn, 130 sessions each: A's every one a case
+     * in the first band of every exposure, so that its cases' bytes are
+     * counted up in place to 127 (and go by flush from there); B's every
+     * other one with every exposure missing (no band to count), the
+     * others in the first bands with no case. */
+    double first[CS_DOSE_N], none[CS_DOSE_N];
+    for (int e = 0; e < CS_DOSE_N; e++) {
+        first[e] = isinf(r.dose[e].cut[0]) ? r.dose[e].cut[1] - 1
+                                           : r.dose[e].cut[0];
+        none[e] = NAN;
+    }
+    cs_dose_init(&d, &r);
+    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    for (int i = 0; i < 130; i++) {
+        assert_int_equal(cs_dose_add(&d, first, 1, 60000, str("A"), &err), 0);
+        assert_int_equal(cs_dose_add(&d, i % 2 ? first : none, 0, 60000,
+                                     str("B"), &err), 0);
+    }
+    assert_int_equal(cs_dose_finish(&d, &err), 0);
+    cs_buf_reset(&b);
+    assert_int_equal(cs_dose_write(&d, &b), 0);
+    assert_int_equal(cs_buf_putc(&b, '\0'), 0);
+    cs_buf_reset(&want);
+    cs_buf_printf(&want, "dp :A");
+    for (int e = 1; e <= CS_DOSE_N; e++)
+        cs_buf_printf(&want, " %d.1:130:130", e);
+    cs_buf_printf(&want, "\ndp :B");
+    for (int e = 1; e <= CS_DOSE_N; e++)
+        cs_buf_printf(&want, " %d.1:65:0", e);
+    cs_buf_printf(&want, "\n");
+    assert_dp_lines(&b, &want);
     cs_buf_dispose(&b);
     cs_buf_dispose(&want);
     cs_dose_dispose(&d);
