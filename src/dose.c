@@ -500,6 +500,22 @@ static void fold_run(const cs_dose *dc)
     t->run_n = t->run_y = t->run_m = 0;
 }
 
+/* The key of the band exposure e of the live participant's one session
+ * (v1) is in, into *key: 1; 0 when the value is missing or below the
+ * first cut. catch_up pends it, or one_in_place counts it up in the
+ * block, exposure by exposure (a walk that stops at the first band the
+ * block lacks, before the rest are found). */
+static inline int one_key(const cs_dose *d, int e, unsigned *key)
+{
+    const cs_dose_exp *x = &d->e[e];
+    double ve = d->people->v1[e];
+
+    if (!(ve >= x->cuts.cut[0]))
+        return 0;
+    *key = (unsigned)e * 16 + band_fast(x, ve);
+    return 1;
+}
+
 /* The live participant's sessions since its snapshot, pended, and the
  * snapshot taken again (so that it may be caught up more than once);
  * nothing when none is live. Only the participants' table changes. */
@@ -514,11 +530,9 @@ static void catch_up(const cs_dose *d)
         /* One session: its bands, as cs_dose_add found them, moved by
          * one session and its outcome, and no other. */
         for (int e = 0; e < CS_DOSE_N; e++) {
-            const cs_dose_exp *x = &d->e[e];
-            double ve = t->v1[e];
-            if (!(ve >= x->cuts.cut[0]))
+            unsigned key;
+            if (!one_key(d, e, &key))
                 continue;
-            unsigned key = (unsigned)e * 16 + band_fast(x, ve);
             pend(t, key, 1, t->y1);
             t->snap[key].n++;
             t->snap[key].y += t->y1;
@@ -648,12 +662,9 @@ static int one_in_place(const cs_dose *d)
     y1 = (unsigned)t->y1;
     q = block(t, p, &end);
     for (int e = 0; e < CS_DOSE_N; e++) {
-        const cs_dose_exp *x = &d->e[e];
-        double ve = t->v1[e];
         unsigned key;
-        if (!(ve >= x->cuts.cut[0]))
+        if (!one_key(d, e, &key))
             continue;
-        key = (unsigned)e * 16 + band_fast(x, ve);
         /* The block is in key order, and so are the session's keys. */
         for (;;) {
             dentry en;
