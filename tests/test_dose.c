@@ -38,6 +38,15 @@ static void all_missing(double v[CS_DOSE_N])
         v[e] = NAN;
 }
 
+/* d set up by r's bands, keeping the participants' counts. */
+static void clustered(cs_dose *d, const cs_rules *r)
+{
+    cs_error err = {0};
+
+    cs_dose_init(d, r);
+    assert_int_equal(cs_dose_cluster(d, &err), 0);
+}
+
 /* A participant's "dp" line as cs_dose_write writes it, from the test's
  * own counts: the id, then "exposure.band:sessions:cases" for each key k
  * with sessions, k's exposure first + k / per and its band 1 + k % per. */
@@ -132,8 +141,7 @@ static void test_interleaved_people(void **state)
     memset(n, 0, sizeof n);
     memset(y, 0, sizeof y);
     cs_rules_default(&r);
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    clustered(&d, &r);
     all_missing(v);
     for (int i = 0; i < S; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -307,8 +315,7 @@ static void add_sm_rows(cs_dose *d, int more)
     double v[CS_DOSE_N];
 
     cs_rules_default(&r);
-    cs_dose_init(d, &r);
-    assert_int_equal(cs_dose_cluster(d, &err), 0);
+    clustered(d, &r);
     all_missing(v);
     for (size_t i = 0; i < sizeof sm_rows / sizeof sm_rows[0]; i++)
         for (int k = 0; k < sm_rows[i].n; k++) {
@@ -474,8 +481,7 @@ static void test_robust_brute(void **state)
     uint64_t x = 4242;
     (void)state;
     cs_rules_default(&r);
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    clustered(&d, &r);
     for (int i = 0; i < S; i++) {
         double v[CS_DOSE_N];
         char id[16];
@@ -650,8 +656,7 @@ static void test_finish_orders(void **state)
         cs_buf b;
         double v[CS_DOSE_N];
         const char *dp;
-        cs_dose_init(&d, &r);
-        assert_int_equal(cs_dose_cluster(&d, &err), 0);
+        clustered(&d, &r);
         all_missing(v);
         for (int i = 0; i < 5; i++) {
             v[CS_DOSE_WARMUP] = rows[orders[o][i]].warmup;
@@ -699,7 +704,6 @@ static void test_read_id_escapes(void **state)
         { ":A%41 5.1:1:0", 13, NULL },
     };
     cs_rules r;
-    cs_error err = {0};
 
     (void)state;
     cs_rules_default(&r);
@@ -707,8 +711,7 @@ static void test_read_id_escapes(void **state)
         cs_dose d;
         char why[256] = "";
         int rc;
-        cs_dose_init(&d, &r);
-        assert_int_equal(cs_dose_cluster(&d, &err), 0);
+        clustered(&d, &r);
         rc = cs_dose_read_line(&d, str("dp"), (cs_str){ cases[i].rest, cases[i].len },
                                why, sizeof why);
         if (cases[i].why) {
@@ -886,16 +889,14 @@ static void test_participant_counts_32_bits(void **state)
     cs_rules_default(&r);
     cs_buf_init(&out, 0);
 
-    cs_dose_init(&a, &r);
-    assert_int_equal(cs_dose_cluster(&a, &err), 0);
+    clustered(&a, &r);
     assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P1 1.1:4294967295:7"),
                                        why, sizeof why), 0);
     assert_int_equal(cs_dose_write(&a, &out), 0);
     assert_non_null(strstr(out.ptr, "dp :P1 1.1:4294967295:7\n"));
     cs_dose_dispose(&a);
 
-    cs_dose_init(&a, &r);
-    assert_int_equal(cs_dose_cluster(&a, &err), 0);
+    clustered(&a, &r);
     assert_int_equal(cs_dose_read_line(&a, str("dp"), str(":P1 2.1:1:0 1.1:4294967296:0"),
                                        why, sizeof why), -1);
     assert_string_equal(why, "dp: a count is over 4294967295 (2^32 - 1)");
@@ -964,8 +965,7 @@ static void test_pool_widths(void **state)
     cs_buf_init(&want, 0);
     cs_buf_init(&line, 0);
     for (int s = 0; s < 2; s++) {
-        cs_dose_init(&d[s], &r);
-        assert_int_equal(cs_dose_cluster(&d[s], &err), 0);
+        clustered(&d[s], &r);
         /* State 0 has participants 0..P-1 in order; state 1 has every
          * other one of them and P new ones, shuffled. */
         int m = 0;
@@ -1019,8 +1019,7 @@ static void test_pool_widths(void **state)
      * without in band 3, then 200 more in band 2 and one in band 1. */
     double v[CS_DOSE_N];
     all_missing(v);
-    cs_dose_init(&d[0], &r);
-    assert_int_equal(cs_dose_cluster(&d[0], &err), 0);
+    clustered(&d[0], &r);
     v[CS_DOSE_WARMUP] = 5;
     for (int i = 0; i < 130; i++)
         assert_int_equal(cs_dose_add(&d[0], v, 1, 60000, str("A"), &err), 0);
@@ -1056,8 +1055,7 @@ static void test_pool_widths(void **state)
         { "B", 5, 1 }, { "B", 0, 0 }, { "C", 10, 1 }, { "C", 10, 1 },
         { "C", 10, 1 }, { "D", NAN, 0 }, { "E", 5, 1 }, { "F", 0, 0 },
     };
-    cs_dose_init(&d[0], &r);
-    assert_int_equal(cs_dose_cluster(&d[0], &err), 0);
+    clustered(&d[0], &r);
     for (size_t i = 0; i < sizeof ses / sizeof ses[0]; i++) {
         if (!ses[i].id) {
             cs_buf_reset(&b);
@@ -1115,8 +1113,7 @@ static void test_met_again(void **state)
     memset(n, 0, sizeof n);
     memset(y, 0, sizeof y);
     cs_rules_default(&r);
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    clustered(&d, &r);
     cs_buf_init(&b, 0);
     cs_buf_init(&want, 0);
     for (int i = 0; i < S; i++) {
@@ -1186,8 +1183,7 @@ static void test_met_again(void **state)
                                            : r.dose[e].cut[0];
         none[e] = NAN;
     }
-    cs_dose_init(&d, &r);
-    assert_int_equal(cs_dose_cluster(&d, &err), 0);
+    clustered(&d, &r);
     for (int i = 0; i < 130; i++) {
         assert_int_equal(cs_dose_add(&d, first, 1, 60000, str("A"), &err), 0);
         assert_int_equal(cs_dose_add(&d, i % 2 ? first : none, 0, 60000,
@@ -1238,8 +1234,7 @@ static void test_live_participants(void **state)
     cs_buf_init(&b, 0);
     cs_buf_init(&want, 0);
     for (int k = 0; k < 2; k++) {
-        cs_dose_init(&d[k], &r);
-        assert_int_equal(cs_dose_cluster(&d[k], &err), 0);
+        clustered(&d[k], &r);
     }
     for (int i = 0; i < S; i++) {
         double v[CS_DOSE_N];
@@ -1287,8 +1282,7 @@ static void test_live_participants(void **state)
         } else if ((x >> 58) == 1) {          /* the second merged in */
             assert_int_equal(cs_dose_merge(&d[0], &d[1], &err), CS_OK);
             cs_dose_dispose(&d[1]);
-            cs_dose_init(&d[1], &r);
-            assert_int_equal(cs_dose_cluster(&d[1], &err), 0);
+            clustered(&d[1], &r);
         }
     }
     /* The first handed over whole to an empty state, as the chain's
@@ -1647,8 +1641,7 @@ static void test_bands_any_cuts(void **state)
             c->reference = c->n - 1;
         }
         for (int k = 0; k < 2; k++) {
-            cs_dose_init(&d[k], &r);
-            assert_int_equal(cs_dose_cluster(&d[k], &err), 0);
+            clustered(&d[k], &r);
         }
         double v[CS_DOSE_N] = { 0 };
         for (int i = 0; i < S; i++) {
