@@ -184,12 +184,13 @@ int cs_agg_read_partial(cs_agg *a, const char *name, const char *text,
 
 /* Read a whole (possibly gzip) file of at most CS_PARTIAL_MAX bytes into
  * b. A state grows with the participants: about 200-350 bytes each when
- * clustered, so 16 GiB is some 50 million (1 GiB where size_t has 32 bits). So that a wrong file does not
- * fill memory, one that does not begin "crampstat-partial " is refused
- * after its first 64 KiB, as the parser would refuse it (CS_EPARSE), and
- * gzip that inflates past CS_PARTIAL_GZ_FLOOR bytes to more than
- * CS_PARTIAL_GZ_RATIO times what was read of it is refused (CS_ELIMIT):
- * a state's text compresses 3 to 6 times. */
+ * clustered, so 16 GiB is some 50 million (1 GiB where size_t has 32
+ * bits). So that a wrong file does not fill memory, one that does not
+ * begin "crampstat-partial " is refused after its first 64 KiB, as the
+ * parser would refuse it (CS_EPARSE), and gzip that inflates past
+ * CS_PARTIAL_GZ_FLOOR bytes to more than CS_PARTIAL_GZ_RATIO times what
+ * was read of it is refused (CS_ELIMIT): a state's text compresses 3 to
+ * 6 times. */
 #define CS_PARTIAL_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 34 : 30))
 #define CS_PARTIAL_GZ_FLOOR ((size_t)16 << 20)
 #define CS_PARTIAL_GZ_RATIO 64
