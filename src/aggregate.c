@@ -154,7 +154,7 @@ int cs_agg_add(cs_agg *a, const signed char *factor, int outcome,
                cs_str participant, cs_error *err)
 {
     cs_acc_row r = { factor, outcome, mmin, by_value, adjust_value,
-                     participant, NULL, NAN, 0 };
+                     participant, NULL, NAN, 0, 0 };
 
     return cs_agg_add_row(a, &r, err);
 }

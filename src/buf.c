@@ -170,6 +170,33 @@ int cs_buf_failed(const cs_buf *b, cs_error *err)
     return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
+int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx)
+{
+    if (who == 0)
+        return 0;
+    if (who > m->n) {
+        /* Twice the room, or to who: a run's numbers come in any order */
+        size_t n = m->n ? 2 * m->n : 1024;
+        uint32_t *at;
+        while (n < who)
+            n *= 2;
+        if (!(at = realloc(m->at, n * sizeof *at)))
+            return -1;
+        memset(at + m->n, 0, (n - m->n) * sizeof *at);
+        m->at = at;
+        m->n = n;
+    }
+    m->at[who - 1] = idx;
+    return 0;
+}
+
+void cs__who_clear(cs__whomap *m)
+{
+    free(m->at);
+    m->at = NULL;
+    m->n = 0;
+}
+
 #define IDSTORE_BLOCK ((size_t)64 * 1024)
 
 const char *cs__idstore_copy(cs__idstore *s, const char *id, size_t len)

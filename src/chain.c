@@ -28,6 +28,8 @@ typedef struct joined {
     double warmup_min;
     uint32_t duration_mmin;
     int32_t day;
+    uint32_t who;            /* the participant's place in the survey
+                                table + 1 (cs_acc_row.who) */
     uint32_t off;            /* into the batch's bytes: the id, then */
     uint16_t pid_len;        /* the --by and --adjust values (each at */
     uint16_t bv_len, av_len; /* most 64 bytes) */
@@ -78,7 +80,7 @@ static inline void row_of(const joined *j, const char *bytes,
      * aggregate reads them from tag's output: the double cannot give the
      * text's rounding at the fourth decimal. */
     *row = (cs_acc_row){ j->factor, j->outcome, j->duration_mmin, bv, av,
-                         pid, more, j->wv->goal_lb_week, 0 };
+                         pid, more, j->wv->goal_lb_week, 0, j->who };
 }
 
 /* Count a batch of tagged sessions: the second half of a row's work, in
@@ -280,6 +282,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
             break;
         }
         j->wv = wv;
+        j->who = cur.part;   /* wv's participant, pid's survey row */
         /* two calls, as the two exposures' values and cuts differ (a
          * value repeats the last row's in under 0.4% of sessions) */
         j->heat = cs_dose_banded_quick(heat, heat_whole, t.heat_index_c);

@@ -56,6 +56,7 @@ struct cs_clu {
                           NULL while every id has risen (see find_person) */
     size_t nslot;      /* a power of two, kept also while slot is NULL */
     size_t last;       /* the last person looked up */
+    cs__whomap who;    /* the rows' numbers of the participants */
     int sorted;        /* entries contiguous per person, in key order */
     /* 0: the layout cs_clu_finish gives holds already (participants in id
      * order, each one's entries one block in key order, the blocks in
@@ -85,6 +86,7 @@ void cs_clu_free(cs_clu *c)
     cs_grow_free(c->e);
     cs__idstore_free(&c->ids);
     free(c->slot);
+    cs__who_clear(&c->who);
     free(c);
 }
 
@@ -101,7 +103,8 @@ size_t cs_clu_bytes(const cs_clu *c)
         return 0;
     return sizeof *c + c->capp * sizeof *c->p + c->cape * sizeof *c->e +
            cs__idstore_bytes(&c->ids) +
-           (c->slot ? c->nslot * sizeof *c->slot : 0);
+           (c->slot ? c->nslot * sizeof *c->slot : 0) +
+           c->who.n * sizeof *c->who.at;
 }
 
 /* Participant q's id. */
@@ -143,10 +146,8 @@ static int grow_slots(cs_clu *c)
  * order, or a sorted state merged), an id above the last one is new
  * without a look at the table, which at 200,000 participants misses the
  * cache on every probe; the table is built at the first id that does
- * not rise. */
-/* find_person past the last participant: the table, or a new one. */
-__attribute__((noinline))
-static long search_person(cs_clu *c, cs_str id)
+ * not rise. (search_person's search by the id.) */
+static long search_id(cs_clu *c, cs_str id)
 {
     const char *s;
     uint32_t h;
@@ -189,17 +190,37 @@ static long search_person(cs_clu *c, cs_str id)
     return (long)c->last;
 }
 
+/* find_person past the last participant: by the rows' number who when
+ * the participant was found by it before, else by the id. Numbers are
+ * recorded once the table is built (input not grouped by participant,
+ * where each row is another's): grouped input finds each participant
+ * once and needs no map. */
+__attribute__((noinline))
+static long search_person(cs_clu *c, cs_str id, uint32_t who)
+{
+    uint32_t k = cs__who_get(&c->who, who);
+    long i;
+
+    if (k)
+        return (long)(c->last = k - 1);
+    i = search_id(c, id);
+    if (i >= 0 && who && c->slot &&
+        cs__who_set(&c->who, who, (uint32_t)i + 1) < 0)
+        return -1;
+    return i;
+}
+
 /* The last participant's again, usually (sessions come grouped by
  * participant): a comparison and no call, the search apart so that this
- * path saves no registers. */
-static inline long find_person(cs_clu *c, cs_str id)
+ * path saves no registers. who: cs_acc_row.who, 0 where there is none. */
+static inline long find_person(cs_clu *c, cs_str id, uint32_t who)
 {
     if (c->last < c->np) {
         const person *q = &c->p[c->last];
         if (q->id_len == id.len && cs_bytes_eq(q->id, id.ptr, id.len))
             return (long)c->last;
     }
-    return search_person(c, id);
+    return search_person(c, id, who);
 }
 
 /* Room for more entries at the end: the array grows, or is compacted
@@ -363,7 +384,7 @@ add_session(cs_clu *c, cs_clu_wave *w, cs_str id, const signed char *factor,
     int rc;
 
     key |= pack_key(w, factor);
-    if ((i = find_person(c, id)) < 0)
+    if ((i = find_person(c, id, 0)) < 0)
         return add_error(-1, id, err);
     if ((rc = add_entry(c, (size_t)i, key, 1, outcome > 0, mmin)) < 0)
         return add_error(rc, id, err);
@@ -393,7 +414,7 @@ int cs_clu_merge(cs_clu *into, const cs_clu *from, const size_t *level_map,
     for (size_t i = 0; i < from->np; i++) {
         const person *q = &from->p[i];
         cs_str id = { q->id, q->id_len };
-        long t = find_person(into, id);
+        long t = find_person(into, id, 0);
         if (t < 0)
             return add_error(-1, id, err);
         for (uint32_t j = 0; j < q->count; j++) {
@@ -521,6 +542,7 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     for (size_t i = 0; i < c->np; i++)
         order[i] = (idref){ c->p[i].id, c->p[i].id_len, (uint32_t)i };
     qsort(order, c->np, sizeof *order, cmp_idref);
+    cs__who_clear(&c->who);   /* the participants take new places */
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[order[i].idx];
         size_t start = k;
@@ -661,7 +683,7 @@ int cs_clu_read_line(cs_clu *c, cs_str rest, size_t nlevels, char *why,
     }
     {
         size_t before = c->np;
-        if ((i = find_person(c, (cs_str){ idbuf, idn })) < 0)
+        if ((i = find_person(c, (cs_str){ idbuf, idn }, 0)) < 0)
             return WHY("out of memory");
         if (c->np == before)
             return WHY("participant \"%.*s\" appears twice", (int)(idn > 64 ? 64 : idn), idbuf);
@@ -1681,7 +1703,8 @@ add_run_entry(cs_clu *c, size_t i, entry **e, uint32_t *count, uint64_t key,
 static void fetch_people(const cs_clu *c, const cs_acc_row *r, size_t n)
 {
     uint32_t s[CS__FETCH_MAX];
-    size_t m = cs__fetch_slots(r, n, c->slot, c->nslot, s);
+    unsigned char byid[CS__FETCH_MAX];
+    size_t m = cs__fetch_people(r, n, &c->who, c->slot, c->nslot, s, byid);
 
     for (size_t k = 0; k < m; k++)
         if (s[k])
@@ -1689,7 +1712,8 @@ static void fetch_people(const cs_clu *c, const cs_acc_row *r, size_t n)
     for (size_t k = 0; k < m; k++)
         if (s[k]) {
             const person *q = &c->p[s[k] - 1];
-            __builtin_prefetch(q->id);
+            if (byid[k])
+                __builtin_prefetch(q->id);
             if (q->count)
                 __builtin_prefetch(c->e + q->off);
         }
@@ -1715,7 +1739,7 @@ static size_t cluster_add_rows(cs_agg *a, cs_acc_row *r, size_t n,
             continue;
         }
         cs_str id = r[j].participant;
-        long i = find_person(c, id);
+        long i = find_person(c, id, r[j].who);
         if (i < 0) {
             add_error(-1, id, err);
             return j;

@@ -69,6 +69,7 @@ struct cs_dose_people {
     unsigned char *pool;
     size_t used, cape, holes;
     cs__idstore ids;              /* person.id points into it */
+    cs__whomap who;               /* the rows' numbers of the participants */
     /* The participant whose sessions are being added (index + 1, 0
      * none) and its pending counts, by key; touched has a bit for each
      * key with counts. Sessions come grouped by participant, so a session
@@ -284,6 +285,26 @@ static size_t find_person(cs_dose_people *t, const char *id, size_t len,
             return 0;
     }
     return t->n;
+}
+
+/* find_person for a row with the number who (cs_acc_row.who, 0 none):
+ * by the number when the participant was found by it before. Numbers
+ * are recorded once the table is built (input not grouped by
+ * participant, where each row is another's), as in cluster.c. */
+static size_t find_who(cs_dose_people *t, const char *id, size_t len,
+                       uint32_t who, int *isnew)
+{
+    uint32_t k = cs__who_get(&t->who, who);
+    size_t idx;
+
+    if (k) {
+        *isnew = 0;
+        return k;
+    }
+    idx = find_person(t, id, len, isnew);
+    if (idx && who && t->slot && cs__who_set(&t->who, who, (uint32_t)idx) < 0)
+        return 0;
+    return idx;
 }
 
 /* pool_room when the pool is full: it grows, or is compacted (the
@@ -724,6 +745,7 @@ static void people_free(cs_dose_people *t)
     cs__idstore_free(&t->ids);
     cs_grow_free(t->p);
     free(t->slot);
+    cs__who_clear(&t->who);
     cs_grow_free(t->pool);
     free(t);
 }
@@ -933,7 +955,7 @@ int cs_dose_cuts_whole(const cs_dose_cuts *c)
  * the session's path keeps its registers (once per participant). */
 __attribute__((noinline))
 static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
-                         cs_str participant, cs_error *err)
+                         cs_str participant, uint32_t who, cs_error *err)
 {
     cs_dose_people *t = d->people;
     /* the snapshot kept up by catch_up or one_in_place, in settle_d */
@@ -954,7 +976,7 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
     }
     if ((rc = settle_d(d, err)) < 0)
         return rc;
-    idx = find_person(t, participant.ptr, participant.len, &isnew);
+    idx = find_who(t, participant.ptr, participant.len, who, &isnew);
     if (!idx)
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     start(t, idx);
@@ -1078,7 +1100,7 @@ add_session(cs_dose *d, const double v[CS_DOSE_N], int outcome,
 
     if (t && (t->cur_len != participant.len ||
               !cs_bytes_eq(t->cur_id, participant.ptr, participant.len)) &&
-        (rc = change_person(d, v, outcome, participant, err)) < 0)
+        (rc = change_person(d, v, outcome, participant, 0, err)) < 0)
         return rc;
     /* Written out, each exposure's fields at a fixed offset: a loop over
      * them cost four instructions an exposure for its pointers. With up
@@ -1206,6 +1228,7 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
      * same). Each one's entries are in key order always (flush). */
     if (t->people_unordered) {
         qsort(t->p, t->n, sizeof *t->p, cmp_person);
+        cs__who_clear(&t->who);   /* the participants take new places */
         t->people_unordered = 0;
         if (rehash(t, t->nslot) < 0)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -1860,7 +1883,8 @@ static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
                          size_t n)
 {
     uint32_t s[CS__FETCH_MAX];
-    size_t m = cs__fetch_slots(r, n, t->slot, t->nslot, s);
+    unsigned char byid[CS__FETCH_MAX];
+    size_t m = cs__fetch_people(r, n, &t->who, t->slot, t->nslot, s, byid);
 
     for (size_t k = 0; k < m; k++)
         if (s[k])
@@ -1868,7 +1892,8 @@ static void fetch_people(const cs_dose_people *t, const cs_acc_row *r,
     for (size_t k = 0; k < m; k++)
         if (s[k]) {
             const person *p = &t->p[s[k] - 1];
-            __builtin_prefetch(p->id);
+            if (byid[k])
+                __builtin_prefetch(p->id);
             if (p->len)
                 prefetch_block(t->pool + p->off, p->len);
         }
@@ -1895,7 +1920,8 @@ static size_t rows_tabled(cs_dose *d, const cs_acc_row *r, size_t n,
         const double *v = row_dose(x);
         uint64_t y = (uint64_t)x->outcome, mmin = x->mmin;
         if (__builtin_expect(!cur_key_is(&cur, x->participant), 0)) {
-            if (change_person(d, v, x->outcome, x->participant, err) < 0)
+            if (change_person(d, v, x->outcome, x->participant, x->who,
+                              err) < 0)
                 return i;
             cur_key_of(&cur, t);
         }

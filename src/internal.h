@@ -336,6 +336,30 @@ static inline uint32_t cs__id_hash(const char *id, size_t len)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* A table's participants by the number the rows carry (cs_acc_row.who):
+ * at[who - 1] is the participant's index + 1 in the table, 0 while not
+ * yet known. For input not grouped by participant, where nearly every
+ * row is another participant's, so that a row finds its participant with
+ * one read instead of the id's hash, a probe and a comparison of the ids
+ * (each a miss of the cache). Only valid while the table's participants
+ * keep their places: cleared wherever they are reordered. */
+typedef struct cs__whomap {
+    uint32_t *at;
+    size_t n;             /* numbers it has room for */
+} cs__whomap;
+
+/* The table's index + 1 for who, 0 when unknown (who 0 included). */
+static inline uint32_t cs__who_get(const cs__whomap *m, uint32_t who)
+{
+    return (size_t)who - 1 < m->n ? m->at[who - 1] : 0;
+}
+
+/* Records that who is the table's participant idx (index + 1), growing
+ * the map; who 0 records nothing. -1 out of memory. */
+int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx);
+/* Forgets every participant (the table reordered them), and frees. */
+void cs__who_clear(cs__whomap *m);
+
 /* The first two stages of fetching a chunk's participants ahead (cluster.c
  * and dose.c, for input not grouped by participant): the slot of each
  * run's participant in the table slot (nslot slots, a power of two, of
@@ -360,6 +384,49 @@ static inline size_t cs__fetch_slots(const cs_acc_row *r, size_t n,
     }
     for (size_t k = 0; k < m; k++)
         out[k] = slot[h[k] & (nslot - 1)];
+    return m;
+}
+
+/* cs__fetch_slots, where a run's participant is in the table's map of
+ * the rows' numbers (cs_acc_row.who): out[k] is then the index + 1 of
+ * the run's participant itself, fetched from the map, with byid[k] 0,
+ * and the id need not be read (cs__who_get finds it again). A run whose
+ * number the map does not hold takes the slot, with byid[k] 1. */
+static inline size_t cs__fetch_people(const cs_acc_row *r, size_t n,
+                                      const cs__whomap *map,
+                                      const uint32_t *slot, size_t nslot,
+                                      uint32_t out[CS__FETCH_MAX],
+                                      unsigned char byid[CS__FETCH_MAX])
+{
+    uint32_t h[CS__FETCH_MAX];
+    size_t m = 0;
+
+    for (size_t j = 0; j < n && m < CS__FETCH_MAX; j++) {
+        cs_str id = r[j].participant;
+        if (j > 0 && r[j - 1].participant.len == id.len &&
+            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
+            continue;
+        if ((size_t)r[j].who - 1 < map->n) {
+            __builtin_prefetch(&map->at[r[j].who - 1]);
+            h[m] = r[j].who;
+            byid[m] = 0;
+        } else {
+            h[m] = cs__id_hash(id.ptr, id.len);
+            __builtin_prefetch(&slot[h[m] & (nslot - 1)]);
+            byid[m] = 1;
+        }
+        out[m++] = (uint32_t)j;
+    }
+    for (size_t k = 0; k < m; k++) {
+        if (!byid[k] && (out[k] = map->at[h[k] - 1]) != 0)
+            continue;
+        if (!byid[k]) {   /* a number not yet met: by the id */
+            cs_str id = r[out[k]].participant;
+            h[k] = cs__id_hash(id.ptr, id.len);
+            byid[k] = 1;
+        }
+        out[k] = slot[h[k] & (nslot - 1)];
+    }
     return m;
 }
 

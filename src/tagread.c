@@ -548,7 +548,7 @@ static cs_acc_row acc_row(const cs_tagread *t, cs_tagrow *r)
                          r->outcome, r->mmin, r->by, r->adjust,
                          r->participant,
                          (t->want & CS_TR_MORE) ? &r->more : NULL,
-                         (t->want & CS_TR_GOAL) ? r->goal_lb_week : NAN, 0 };
+                         (t->want & CS_TR_GOAL) ? r->goal_lb_week : NAN, 0, 0 };
 }
 
 /* v's text copied to text + *used. */

@@ -363,7 +363,7 @@ static void test_agg_patterns_all(void **state)
                     bits |= (unsigned)f[k] << k;
             }
             cs_acc_row r = { f, 0, 1000, str(""), str(""), str("P1"), NULL,
-                             NAN, 12345 };
+                             NAN, 12345, 0 };
             assert_int_equal(cs_agg_add_row(&a, &r, &err), CS_OK);
             if (unknown) {
                 assert_int_equal(r.level, CS_CLU_NO_LEVEL);
@@ -1462,7 +1462,7 @@ static void test_acc_sections(void **state)
         memset(f, 0, sizeof f);
         assert_int_equal(cs_agg_open(&a, &o, &err), CS_OK);
         cs_acc_row row = { f, 1, 60000, str("F"), str(""), str("P1"), &more,
-                           -1.0, 0 };
+                           -1.0, 0, 0 };
         assert_int_equal(cs_agg_add_row(&a, &row, &err), CS_OK);
         assert_int_equal(cs_agg_finish(&a, &err), CS_OK);
         cs_buf_init(&t, 0);
@@ -1664,7 +1664,7 @@ static void rows_make(size_t n, int lim, size_t wrong)
                            1 + rnd(1440000), str(rows_text[i][1]),
                            str(rows_text[i][2]), str(rows_text[i][0]),
                            rnd(30) == 0 ? NULL : m,
-                           lim && i == wrong ? 0.3 : goals[goal], 0 };
+                           lim && i == wrong ? 0.3 : goals[goal], 0, 0 };
     }
 }
 

@@ -374,7 +374,7 @@ static void chunk_rows(cs_acc_row *r, signed char (*f)[CS_F_N], char (*id)[16])
         int out = (int)((x >> 58) % 4) - 1;            /* -1, 0, 1, 1 */
         snprintf(id[i], sizeof id[i], "C%04d", p);
         r[i] = (cs_acc_row){ f[i], out > 1 ? 1 : out, 1000 * (1 + (x >> 40) % 90),
-                             { "", 0 }, { "", 0 }, { id[i], 5 }, NULL, NAN, 0 };
+                             { "", 0 }, { "", 0 }, { id[i], 5 }, NULL, NAN, 0, 0 };
     }
 }
 

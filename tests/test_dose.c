@@ -771,7 +771,7 @@ static void test_merge_orders(void **state)
         mo.day = 19700 + (int32_t)(next() % 400);
         mo.has_day = next() % 50 != 0;
         cs_agg *s = &shard[next() % 3];
-        cs_acc_row row = { fl, out, mmin, str(""), str(""), str(id), &mo, NAN, 0 };
+        cs_acc_row row = { fl, out, mmin, str(""), str(""), str(id), &mo, NAN, 0, 0 };
         assert_int_equal(cs_agg_add_row(&one, &row, &err), 0);
         row.level = 0;
         assert_int_equal(cs_agg_add_row(s, &row, &err), 0);
@@ -1417,7 +1417,7 @@ static void rows_make(rows_session *s, int p, size_t len, int front,
     s->row = (cs_acc_row){ s->factor, next() % 17 == 0 ? -1 : (int)(next() % 3 == 0),
                            1000 + next() % 90000, str(""), str(""),
                            str(s->id), next() % 23 == 0 ? NULL : &s->more,
-                           NAN, 0 };
+                           NAN, 0, 0 };
 }
 
 /* The whole state's text (every accumulator, finished). */
@@ -1437,13 +1437,19 @@ static void rows_state(cs_agg *a, cs_buf *b)
  * by two words), rows of unknown outcome or with no exposures, waves
  * changing within a participant, chunks of 1 to 64 rows, states written
  * between chunks, with and without the participants kept and with bands
- * not tabled. Then a row that fails (a participant's count past 32
- * bits) in the middle of a chunk: the same error and dose state. */
+ * not tabled. A third state takes the same chunks with each row's
+ * participant numbered (cs_acc_row.who, as the chain numbers them), so
+ * that the cluster and dose tables find participants met again by the
+ * number: the same state again, also where every accumulator is
+ * finished half way (which puts the participants in id order, so that
+ * the numbers must be looked up anew). Then a row that fails (a
+ * participant's count past 32 bits) in the middle of a chunk: the same
+ * error and dose state. */
 static void test_add_rows(void **state)
 {
     enum { S = 6000 };
     static rows_session ss[S];
-    static cs_acc_row rows[S];
+    static cs_acc_row rows[S], numbered[S];
     cs_rules r;
     cs_error err = {0};
     cs_buf b1, b2;
@@ -1455,7 +1461,8 @@ static void test_add_rows(void **state)
         if (variant == 2)           /* a cut that is not whole: no tables */
             r.dose[CS_DOSE_FLUID].cut[1] = 199.5;
         cs_acc_opts o = { &r, NULL, NULL, 1, variant != 3, 0, 0 };
-        cs_agg one, many;
+        cs_agg one, many, num;
+        cs_buf b3;
         int p = 0, wave = 0;
         size_t len = 0;
         for (int i = 0; i < S; i++) {
@@ -1471,10 +1478,13 @@ static void test_add_rows(void **state)
             if (next() % 9 == 0)
                 wave = (int)(next() % 35);
             rows_make(&ss[i], p, len, variant == 1 && p % 2, wave);
-            rows[i] = ss[i].row;
+            rows[i] = numbered[i] = ss[i].row;
+            numbered[i].who = (uint32_t)p + 1;   /* p's id is p's alone */
         }
+        cs_buf_init(&b3, 0);
         assert_int_equal(cs_agg_open(&one, &o, &err), 0);
         assert_int_equal(cs_agg_open(&many, &o, &err), 0);
+        assert_int_equal(cs_agg_open(&num, &o, &err), 0);
         assert_int_equal(!!many.dose.people, variant != 3);
         for (int i = 0; i < S;) {
             int k = 1 + (int)(next() % 64);
@@ -1486,18 +1496,36 @@ static void test_add_rows(void **state)
             }
             assert_int_equal(cs_agg_add_rows(&many, &rows[i], (size_t)k,
                                              &err), 0);
+            assert_int_equal(cs_agg_add_rows(&num, &numbered[i], (size_t)k,
+                                             &err), 0);
             i += k;
             if (next() % 25 == 0) {  /* written half way: settles */
                 cs_buf_reset(&b1);
                 cs_buf_reset(&b2);
+                cs_buf_reset(&b3);
                 assert_int_equal(cs_dose_write(&one.dose, &b1), 0);
                 assert_int_equal(cs_dose_write(&many.dose, &b2), 0);
+                assert_int_equal(cs_dose_write(&num.dose, &b3), 0);
                 assert_int_equal(b1.len, b2.len);
                 assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+                assert_int_equal(b1.len, b3.len);
+                assert_memory_equal(b1.ptr, b3.ptr, b1.len);
+            }
+            if (i > S / 2 && i - k <= S / 2) {   /* finished half way */
+                rows_state(&one, &b1);
+                rows_state(&many, &b2);
+                rows_state(&num, &b3);
+                assert_int_equal(b1.len, b2.len);
+                assert_memory_equal(b1.ptr, b2.ptr, b1.len);
+                assert_int_equal(b1.len, b3.len);
+                assert_memory_equal(b1.ptr, b3.ptr, b1.len);
             }
         }
         rows_state(&one, &b1);
         rows_state(&many, &b2);
+        rows_state(&num, &b3);
+        assert_int_equal(b1.len, b3.len);
+        assert_memory_equal(b1.ptr, b3.ptr, b1.len);
         assert_true(one.dose.e[CS_DOSE_RPE].missing > 0);
         assert_true(one.dose.e[CS_DOSE_RPE].below > 0);
         assert_true(cs_dose_participants(&one.dose) > 40 || variant == 3);
@@ -1505,6 +1533,8 @@ static void test_add_rows(void **state)
         assert_memory_equal(b1.ptr, b2.ptr, b1.len);
         cs_agg_dispose(&one);
         cs_agg_dispose(&many);
+        cs_agg_dispose(&num);
+        cs_buf_dispose(&b3);
     }
 
     /* P1 has 2^32 - 1 sessions in intensity's first band, read from a

@@ -61,7 +61,7 @@ static char *state_text_of(const cs_acc_opts *o, unsigned mask, int k, int n)
         mo.day = 19800 + (int32_t)(i / 4);
         mo.has_day = i % 13 != 0;
         cs_acc_row row = { f, out, mmin, str(i % 3 ? "F" : "M"), str(""),
-                           str(id), &mo, goal, 0 };
+                           str(id), &mo, goal, 0, 0 };
         if (k < 0 || i % n == k)
             assert_int_equal(cs_agg_add_row(&a, &row, &err), CS_OK);
     }
@@ -356,7 +356,7 @@ static void test_stream_pieces(void **state)
         mo.has_day = 1;
         cs_acc_row row = { f, next() % 5 == 0, 1000 + next() % 90000,
                            str(i % 2 ? "F" : "M"), str(""), str(id), &mo,
-                           -1.0 + 0.5 * (double)(next() % 5), 0 };
+                           -1.0 + 0.5 * (double)(next() % 5), 0, 0 };
         assert_int_equal(cs_agg_add_row(&a, &row, &err), CS_OK);
     }
     assert_int_equal(cs_agg_finish(&a, &err), CS_OK);

@@ -687,7 +687,7 @@ static void count_text(const cs_buf *b, int batched, cs_buf *out,
         int rc;
         while ((rc = cs_tagread_next(t, &tr, &err)) > 0) {
             cs_acc_row ar = { tr.factor, tr.outcome, tr.mmin, tr.by,
-                              tr.adjust, tr.participant, &tr.more, NAN, 0 };
+                              tr.adjust, tr.participant, &tr.more, NAN, 0, 0 };
             assert_int_equal(cs_agg_add_row(&a, &ar, &err), CS_OK);
         }
         assert_int_equal(rc, 0);

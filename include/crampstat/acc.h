@@ -48,6 +48,12 @@ typedef struct cs_acc_row {
      * the index of the session's adjustment level, CS_CLU_NO_LEVEL when a
      * main factor is unknown (set by "logistic"). */
     unsigned level;
+    /* The participant's number, 1 up, where the rows' maker has one (the
+     * chain: its place in the survey table): one number for each id
+     * throughout the run, so that a table keeping participants can find
+     * one by it instead of by its id. 0 where there is none (tag's
+     * output read back, a partial state). */
+    uint32_t who;
 } cs_acc_row;
 
 /* What the accumulators of one merge or finish hand on to each other. */
