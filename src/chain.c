@@ -22,7 +22,11 @@
  * id and any --by and --adjust values travel in the batch's bytes (the
  * reader's buffer has moved on). */
 typedef struct joined {
-    const cs_wave *wv;       /* the survey table does not change */
+    /* The wave's values the accumulators read, copied where the reading
+     * thread has the wave at hand: read through a pointer into the
+     * survey table, each would cost the counting thread a miss when
+     * sessions are not grouped by participant. */
+    double calcium_mg, potassium_mg, goal_lb_week;
     double heat, fluid;      /* heat index and fluid per hour, banded
                                 as tag writes them (cs_dose_banded) */
     double warmup_min;
@@ -74,13 +78,13 @@ static inline void row_of(const joined *j, const char *bytes,
     /* dose-response and over time: the values as tag writes them */
     *more = (cs_agg_more){ { (double)j->rpe, j->heat, j->fluid,
                              j->warmup_min, j->duration_mmin / 1000.0,
-                             j->wv->calcium_mg, j->wv->potassium_mg },
+                             j->calcium_mg, j->potassium_mg },
                            j->day, 1 };
     /* The milli-minutes the validator read from the duration's text, as
      * aggregate reads them from tag's output: the double cannot give the
      * text's rounding at the fourth decimal. */
     *row = (cs_acc_row){ j->factor, j->outcome, j->duration_mmin, bv, av,
-                         pid, more, j->wv->goal_lb_week, 0, j->who };
+                         pid, more, j->goal_lb_week, 0, j->who };
 }
 
 /* Count a batch of tagged sessions: the second half of a row's work, in
@@ -281,7 +285,9 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
             broke = 1;
             break;
         }
-        j->wv = wv;
+        j->calcium_mg = wv->calcium_mg;
+        j->potassium_mg = wv->potassium_mg;
+        j->goal_lb_week = wv->goal_lb_week;
         j->who = cur.part;   /* wv's participant, pid's survey row */
         /* two calls, as the two exposures' values and cuts differ (a
          * value repeats the last row's in under 0.4% of sessions) */
