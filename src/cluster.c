@@ -190,20 +190,15 @@ static long search_id(cs_clu *c, cs_str id)
     return (long)c->last;
 }
 
-/* find_person past the last participant: by the rows' number who when
- * the participant was found by it before, else by the id. Numbers are
- * recorded once the table is built (input not grouped by participant,
- * where each row is another's): grouped input finds each participant
- * once and needs no map. */
+/* find_person past the last participant: by the id, and the rows'
+ * number who is recorded. Numbers are recorded once the table is built
+ * (input not grouped by participant, where each row is another's):
+ * grouped input finds each participant once and needs no map. */
 __attribute__((noinline))
 static long search_person(cs_clu *c, cs_str id, uint32_t who)
 {
-    uint32_t k = cs__who_get(&c->who, who);
-    long i;
+    long i = search_id(c, id);
 
-    if (k)
-        return (long)(c->last = k - 1);
-    i = search_id(c, id);
     if (i >= 0 && who && c->slot &&
         cs__who_set(&c->who, who, (uint32_t)i + 1) < 0)
         return -1;
@@ -212,9 +207,15 @@ static long search_person(cs_clu *c, cs_str id, uint32_t who)
 
 /* The last participant's again, usually (sessions come grouped by
  * participant): a comparison and no call, the search apart so that this
- * path saves no registers. who: cs_acc_row.who, 0 where there is none. */
+ * path saves no registers. who: cs_acc_row.who, 0 where there is none;
+ * a participant found by it before is found by it first, without a look
+ * at any id (the last one's is not in cache when it was found so). */
 static inline long find_person(cs_clu *c, cs_str id, uint32_t who)
 {
+    uint32_t k = cs__who_get(&c->who, who);
+
+    if (k)
+        return (long)(c->last = k - 1);
     if (c->last < c->np) {
         const person *q = &c->p[c->last];
         if (q->id_len == id.len && cs_bytes_eq(q->id, id.ptr, id.len))

@@ -964,8 +964,13 @@ static int change_person(cs_dose *d, const double v[CS_DOSE_N], int outcome,
 
     if (t->cur) {
         const person *p = &t->p[t->cur - 1];
-        if (p->id_len == participant.len &&
-            cs_bytes_eq(p->id, participant.ptr, participant.len)) {
+        /* By the rows' number when the map has it (the current one's id
+         * is not in cache when it was found by its number), else by the
+         * id. */
+        uint32_t k = cs__who_get(&t->who, who);
+        if (k ? k == t->cur
+              : p->id_len == participant.len &&
+                cs_bytes_eq(p->id, participant.ptr, participant.len)) {
             /* Its second session: the bands are scanned for its counts
              * (catch_up), and cs_dose_add knows it from now on. */
             t->many = 1;
