@@ -43,6 +43,7 @@ typedef struct rpart {
 /* Participants after the cursor's that cs_survey_find_at tries before the
  * table. */
 #define NEXT_PARTS 2
+#define NEXT_MISSED 8
 
 struct cs_survey {
     /* The participants' ids, where they never move, so that a wave's
@@ -579,13 +580,20 @@ const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
         /* Sessions grouped by participant in the survey's order go on
          * to the next participant (or one a few on, past those without
          * sessions): the parts are read in order, where a probe of the
-         * table misses the cache. */
-        for (uint32_t k = v; k < s->nparts && k < v + NEXT_PARTS; k++)
-            if (part_is(&s->parts[k], id)) {
-                cur->part = k + 1;
-                cur->moves++;
-                return wave_on(s, cur, &s->parts[k], day);
-            }
+         * table misses the cache. In any other order those parts and
+         * their ids are misses of their own, and are passed over after
+         * NEXT_MISSED moves elsewhere in a row (tried again now and then,
+         * for input that turns grouped). */
+        if (cur->next_missed < NEXT_MISSED || (cur->moves & 15) == 0) {
+            for (uint32_t k = v; k < s->nparts && k < v + NEXT_PARTS; k++)
+                if (part_is(&s->parts[k], id)) {
+                    cur->part = k + 1;
+                    cur->moves++;
+                    cur->next_missed = 0;
+                    return wave_on(s, cur, &s->parts[k], day);
+                }
+            cur->next_missed += cur->next_missed < NEXT_MISSED;
+        }
     }
     if (!(v = *lookup(s, id, cs_hash64(id.ptr, id.len, 0))))
         return NULL;

@@ -46,6 +46,10 @@ typedef struct cs_survey_cursor {
     int32_t first, last;
     const cs_wave *wave;
     uint32_t moves;     /* times it went to another participant (wraps) */
+    /* The last moves that were not to the participants just after the
+     * cursor's in the survey (at most NEXT_MISSED): from that many on,
+     * those are tried only at every 16th move. */
+    uint32_t next_missed;
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
                                  cs_str id, int32_t day);
