@@ -97,6 +97,16 @@ struct cs_idset {
     size_t blocks_free;       /* BLOCKS_FREE (cs__idset_blocks_free) */
     uint64_t last_key;        /* the block of the previous numbered id */
     block *last;
+    /* The blocks of one family (the first to have one) by block number:
+     * dir[number] is the block's index + 1, 0 while bt has none for it.
+     * Ids in time order come with numbers scattered over the family's
+     * range, and each would first miss the cache in bt; this array, four
+     * bytes a block, is found in one read, mostly from cache. It mirrors
+     * bt, which keeps every block: a number past ndir, or one dir does
+     * not know yet, is looked for there. */
+    uint32_t *dir;
+    size_t ndir;
+    long dir_fam;             /* -1 until a family has a block */
     /* A numbered id whose last 8 bytes are digits, and the ids after it
      * in a run: an id of the same length whose bytes before its last 8
      * are these (and whose last 8 are digits) splits as it did, into the
@@ -209,6 +219,7 @@ int cs_idset_create(cs_idset **out)
     s->run_len = SIZE_MAX;
     s->x.len = SIZE_MAX;
     s->blocks_free = BLOCKS_FREE;
+    s->dir_fam = -1;
     for (int i = 0; i < PARTS; i++) {
         s->p[i].cap = 64;
         if (!(s->p[i].t = table_alloc(s->p[i].cap, &s->p[i].mapped))) {
@@ -412,6 +423,34 @@ static block *new_block(cs_idset *s, uint64_t key, size_t i)
     return &s->blocks[s->nblocks++];
 }
 
+/* Notes block index k as family f's block number bn in dir, when f is
+ * dir's family (the first family to note one becomes it) and the array
+ * may reach bn: at most four entries for each block there is (and 1,024
+ * to start), so that dir costs at most a sixteenth of the blocks' bytes
+ * however scattered the numbers. -1 out of memory. */
+static int dir_note(cs_idset *s, long f, uint64_t bn, size_t k)
+{
+    if (s->dir_fam < 0)
+        s->dir_fam = f;
+    if (f != s->dir_fam)
+        return 0;
+    if (bn >= s->ndir) {
+        size_t n = s->ndir ? s->ndir : 1024;
+        uint32_t *d;
+        while (n <= bn)
+            n *= 2;
+        if (n > 4 * s->nblocks + 1024)
+            return 0;
+        if (!(d = realloc(s->dir, n * sizeof *d)))
+            return -1;
+        memset(d + s->ndir, 0, (n - s->ndir) * sizeof *d);
+        s->dir = d;
+        s->ndir = n;
+    }
+    s->dir[bn] = (uint32_t)k + 1;
+    return 0;
+}
+
 /* Set num's bit in its block b: 1 when it was new (and counted), 0 when
  * it was set already. */
 static inline int set_bit(cs_idset *s, block *b, uint64_t num)
@@ -455,6 +494,11 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
     key = ((uint64_t)f << 48 | num / BLOCK_BITS) + 1;
     if (key == s->last_key && s->last) {
         b = s->last;
+    } else if (f == s->dir_fam && num / BLOCK_BITS < s->ndir &&
+               s->dir[num / BLOCK_BITS]) {
+        b = &s->blocks[s->dir[num / BLOCK_BITS] - 1];
+        s->last = b;
+        s->last_key = key;
     } else {
         if (s->nblocks * 2 >= s->bcap && !s->frozen && grow_blocks(s) < 0)
             return CS_ENOMEM;
@@ -464,6 +508,8 @@ static int add_numbered(cs_idset *s, cs_str id, size_t plen, unsigned digits,
             if (!(b = new_block(s, key, i)))
                 return CS_ENOMEM;
         }
+        if (dir_note(s, f, num / BLOCK_BITS, (size_t)(b - s->blocks)) < 0)
+            return CS_ENOMEM;
         s->last = b;
         s->last_key = key;
     }
@@ -684,6 +730,7 @@ size_t cs_idset_bytes(const cs_idset *s)
     for (int i = 0; i < PARTS; i++)
         b += s->p[i].cap * sizeof(slot);
     return b + s->bcap * sizeof(bslot) + s->blocks_cap * sizeof(block) +
+           s->ndir * sizeof *s->dir +
            (s->fam ? FAMILIES * sizeof(family) : 0) +
            (s->ft ? FAM_SLOTS * sizeof(fslot) : 0);
 }
@@ -699,5 +746,6 @@ void cs_idset_free(cs_idset *s)
     free(s->ft);
     free(s->bt);
     free(s->blocks);
+    free(s->dir);
     free(s);
 }
