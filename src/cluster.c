@@ -1699,8 +1699,9 @@ add_run_entry(cs_clu *c, size_t i, entry **e, uint32_t *count, uint64_t key,
  * three misses one after another: the slot, the participant, its
  * entries (and its id to compare). Fetched here for the chunk's runs
  * first, one stage for all of them before the next, the misses of a
- * stage overlap. Only where the table is built: input grouped by
- * participant never builds it. */
+ * stage overlap; a participant whose number the map holds is fetched
+ * from the map instead of the slot, and its id is not read. Only where
+ * the table is built: input grouped by participant never builds it. */
 static void fetch_people(const cs_clu *c, const cs_acc_row *r, size_t n)
 {
     uint32_t s[CS__FETCH_MAX];

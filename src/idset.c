@@ -15,8 +15,9 @@
  * number within a family (the text before them and the number of digits,
  * which together with the number give the id back exactly), and each
  * family keeps a bitmap of the numbers seen, in blocks of 512 numbers (one
- * cache line) found through a small hash table. Ids numbered in sequence
- * then cost about one bit each and stay in cache; ids whose numbers are
+ * cache line) found through a small hash table (the first family's
+ * also through an array by block number). Ids numbered in sequence then
+ * cost about one bit each and stay in cache; ids whose numbers are
  * scattered would cost up to a block each, so once the blocks take
  * BLOCKS_FREE blocks and hold fewer than one id per 8 bytes no new block
  * is made, and ids of blocks that do not exist go to the fingerprints.
