@@ -361,37 +361,15 @@ int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx);
 void cs__who_clear(cs__whomap *m);
 
 /* The first two stages of fetching a chunk's participants ahead (cluster.c
- * and dose.c, for input not grouped by participant): the slot of each
- * run's participant in the table slot (nslot slots, a power of two, of
- * index + 1) fetched, all of them before any is read; then read, into
- * out (0: empty). At most CS__FETCH_MAX runs; their number. */
+ * and dose.c, for input not grouped by participant): for each run of one
+ * participant, where the table's map of the rows' numbers (cs_acc_row.who)
+ * holds it, the participant's entry in the map; else its slot in the
+ * table slot (nslot slots, a power of two, of index + 1); all of them
+ * fetched before any is read, then read into out. out[k] is then the
+ * index + 1 of the run's participant itself (byid[k] 0: its id need not
+ * be read, cs__who_get finds it again), or the slot's (byid[k] 1; 0:
+ * empty). At most CS__FETCH_MAX runs; their number. */
 #define CS__FETCH_MAX 64
-static inline size_t cs__fetch_slots(const cs_acc_row *r, size_t n,
-                                     const uint32_t *slot, size_t nslot,
-                                     uint32_t out[CS__FETCH_MAX])
-{
-    uint32_t h[CS__FETCH_MAX];
-    size_t m = 0;
-
-    for (size_t j = 0; j < n && m < CS__FETCH_MAX; j++) {
-        cs_str id = r[j].participant;
-        if (j > 0 && r[j - 1].participant.len == id.len &&
-            cs_bytes_eq(r[j - 1].participant.ptr, id.ptr, id.len))
-            continue;
-        h[m] = cs__id_hash(id.ptr, id.len);
-        __builtin_prefetch(&slot[h[m] & (nslot - 1)]);
-        m++;
-    }
-    for (size_t k = 0; k < m; k++)
-        out[k] = slot[h[k] & (nslot - 1)];
-    return m;
-}
-
-/* cs__fetch_slots, where a run's participant is in the table's map of
- * the rows' numbers (cs_acc_row.who): out[k] is then the index + 1 of
- * the run's participant itself, fetched from the map, with byid[k] 0,
- * and the id need not be read (cs__who_get finds it again). A run whose
- * number the map does not hold takes the slot, with byid[k] 1. */
 static inline size_t cs__fetch_people(const cs_acc_row *r, size_t n,
                                       const cs__whomap *map,
                                       const uint32_t *slot, size_t nslot,
