@@ -376,7 +376,7 @@ static inline size_t cs__fetch_people(const cs_acc_row *r, size_t n,
                                       uint32_t out[CS__FETCH_MAX],
                                       unsigned char byid[CS__FETCH_MAX])
 {
-    uint32_t h[CS__FETCH_MAX];
+    uint32_t h[CS__FETCH_MAX], row[CS__FETCH_MAX];
     size_t m = 0;
 
     for (size_t j = 0; j < n && m < CS__FETCH_MAX; j++) {
@@ -393,13 +393,13 @@ static inline size_t cs__fetch_people(const cs_acc_row *r, size_t n,
             __builtin_prefetch(&slot[h[m] & (nslot - 1)]);
             byid[m] = 1;
         }
-        out[m++] = (uint32_t)j;
+        row[m++] = (uint32_t)j;
     }
     for (size_t k = 0; k < m; k++) {
         if (!byid[k] && (out[k] = map->at[h[k] - 1]) != 0)
             continue;
         if (!byid[k]) {   /* a number not yet met: by the id */
-            cs_str id = r[out[k]].participant;
+            cs_str id = r[row[k]].participant;
             h[k] = cs__id_hash(id.ptr, id.len);
             byid[k] = 1;
         }
