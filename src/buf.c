@@ -170,12 +170,13 @@ int cs_buf_failed(const cs_buf *b, cs_error *err)
     return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
-int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx)
+int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx, size_t np)
 {
-    if (who == 0)
+    if (who == 0 || np > SIZE_MAX / 256 || who > 16 * (np + 65536))
         return 0;
     if (who > m->n) {
-        /* Twice the room, or to who: a run's numbers come in any order */
+        /* Twice the room, or to who: a run's numbers come in any order.
+         * (n stays below 32 (np + 65536): no product below overflows.) */
         size_t n = m->n ? 2 * m->n : 1024;
         uint32_t *at;
         while (n < who)

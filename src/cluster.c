@@ -200,7 +200,7 @@ static long search_person(cs_clu *c, cs_str id, uint32_t who)
     long i = search_id(c, id);
 
     if (i >= 0 && who && c->slot &&
-        cs__who_set(&c->who, who, (uint32_t)i + 1) < 0)
+        cs__who_set(&c->who, who, (uint32_t)i + 1, c->np) < 0)
         return -1;
     return i;
 }
@@ -515,6 +515,11 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     entry *ne;
     size_t k = 0;
 
+    /* A finished table may be handed to another accumulator, whose rows
+     * number their participants otherwise: the map goes, whether or not
+     * the participants move. */
+    cs__who_clear(&c->who);
+
     if (c->sorted)
         return CS_OK;
     if (!c->unordered) {
@@ -543,7 +548,6 @@ int cs_clu_finish(cs_clu *c, cs_error *err)
     for (size_t i = 0; i < c->np; i++)
         order[i] = (idref){ c->p[i].id, c->p[i].id_len, (uint32_t)i };
     qsort(order, c->np, sizeof *order, cmp_idref);
-    cs__who_clear(&c->who);   /* the participants take new places */
     for (size_t i = 0; i < c->np; i++) {
         const person *q = &c->p[order[i].idx];
         size_t start = k;
@@ -1777,6 +1781,7 @@ static int cluster_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p,
     if (p->may_take && cs_clu_participants(into->clu) == 0 &&
         p->into_levels == 0) {
         cs_clu *mine = into->clu;
+        cs__who_clear(&from->clu->who);   /* numbers of from's rows */
         into->clu = from->clu;
         from->clu = mine;
         return CS_OK;

@@ -302,7 +302,8 @@ static size_t find_who(cs_dose_people *t, const char *id, size_t len,
         return k;
     }
     idx = find_person(t, id, len, isnew);
-    if (idx && who && t->slot && cs__who_set(&t->who, who, (uint32_t)idx) < 0)
+    if (idx && who && t->slot &&
+        cs__who_set(&t->who, who, (uint32_t)idx, t->n) < 0)
         return 0;
     return idx;
 }
@@ -1225,6 +1226,10 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
         return CS_OK;
     if ((rc = settle_d(d, err)) < 0)
         return rc;
+    /* A finished table may be handed to another accumulator, whose rows
+     * number their participants otherwise: the map goes, whether or not
+     * the participants move. */
+    cs__who_clear(&t->who);
     if (t->n == 0)
         return CS_OK;
     /* Input grouped by participant and sorted by id (the generator's, or
@@ -1233,7 +1238,6 @@ int cs_dose_finish(cs_dose *d, cs_error *err)
      * same). Each one's entries are in key order always (flush). */
     if (t->people_unordered) {
         qsort(t->p, t->n, sizeof *t->p, cmp_person);
-        cs__who_clear(&t->who);   /* the participants take new places */
         t->people_unordered = 0;
         if (rehash(t, t->nslot) < 0)
             return cs_error_set(err, CS_ENOMEM, "out of memory");
@@ -1980,6 +1984,7 @@ static int dose_merge(cs_agg *into, cs_agg *from, cs_acc_pass *p, cs_error *err)
          * changes hands. */
         if ((rc = settle_d(&from->dose, err)) < 0)
             return rc;
+        cs__who_clear(&theirs->who);   /* numbers of from's rows */
         into->dose.people = from->dose.people = NULL;
         rc = cs_dose_merge(&into->dose, &from->dose, err);
         into->dose.people = rc < 0 ? mine : theirs;

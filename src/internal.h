@@ -355,8 +355,14 @@ static inline uint32_t cs__who_get(const cs__whomap *m, uint32_t who)
 }
 
 /* Records that who is the table's participant idx (index + 1), growing
- * the map; who 0 records nothing. -1 out of memory. */
-int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx);
+ * the map, when who is at most 16 (np + 65536), np the participants the
+ * table has: so that the map grows with the table's participants (at
+ * most 128 bytes each, past its first 8 MiB), not with any number a
+ * caller gives. (A survey's numbers run past the participants with
+ * sessions in a file; in time order its numbers come in any order from
+ * the start.) who 0, or a larger one, is not recorded, and is found by
+ * its id. -1 out of memory. */
+int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx, size_t np);
 /* Forgets every participant (the table reordered them), and frees. */
 void cs__who_clear(cs__whomap *m);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <crampstat/acc.h>
 #include <crampstat/aggregate.h>
+#include <crampstat/cluster.h>
 #include <crampstat/dose.h>
 #include <crampstat/period.h>
 #include <crampstat/value.h>
@@ -1590,6 +1591,91 @@ static void test_add_rows(void **state)
     cs_buf_dispose(&b2);
 }
 
+/* One row of participant id, numbered who (cs_acc_row.who), for
+ * test_numbered_hand_over. */
+static void add_numbered_row(cs_agg *a, const char *id, uint32_t who,
+                             int outcome)
+{
+    static signed char fl[CS_F_N];
+    static cs_agg_more mo = { { 5, 30, 100, 5, 40, 300, 700 }, 19800, 1 };
+    cs_error err = {0};
+    cs_acc_row r = { fl, outcome, 60000, str(""), str(""), str(id), &mo,
+                     NAN, 0, who };
+
+    assert_int_equal(cs_agg_add_rows(a, &r, 1, &err), 0);
+}
+
+/* A table's map of the rows' numbers belongs to the rows that filled it.
+ * One run numbers A01 ... A09 from 1 (each met twice, so that the table
+ * is built and the map filled). Then (how) it is finished, its
+ * participants already in order, and an empty accumulator takes it
+ * over; or it is taken over unfinished; or it is finished and goes on.
+ * Rows numbered 1 to 9 again, but for B01 ... B09, as another survey's
+ * numbering would, go to the accumulator that has the table: 18
+ * participants, and the state of the same rows with no numbers (mode 0).
+ * Mode 2: numbers far past the participants (50 million up), not kept
+ * (the map stays small: it would take 256 MB), the same state. */
+static void numbered_run(int mode, int how, cs_buf *b, size_t *people,
+                         size_t *bytes)
+{
+    cs_rules r;
+    cs_error err = {0};
+    cs_agg p1, into;
+    char id[16];
+
+    cs_rules_default(&r);
+    cs_acc_opts o = { &r, NULL, NULL, 1, 1, 0, 0 };
+    assert_int_equal(cs_agg_open(&p1, &o, &err), 0);
+    assert_int_equal(cs_agg_open(&into, &o, &err), 0);
+    for (int round = 0; round < 2; round++)
+        for (uint32_t i = 1; i <= 9; i++) {
+            snprintf(id, sizeof id, "A%02u", (unsigned)i);
+            add_numbered_row(&p1, id, mode == 1 ? i
+                                      : mode == 2 ? 50000000 + i : 0,
+                             round);
+        }
+    if (how != 1)
+        assert_int_equal(cs_agg_finish(&p1, &err), 0);
+    if (how != 2)
+        assert_int_equal(cs_agg_merge_move(&into, &p1, &err), 0);
+    cs_agg *has = how == 2 ? &p1 : &into;
+    for (uint32_t i = 1; i <= 9; i++) {
+        snprintf(id, sizeof id, "B%02u", (unsigned)i);
+        add_numbered_row(has, id, mode == 1 ? i
+                                  : mode == 2 ? 60000000 + i : 0, 1);
+    }
+    *bytes = cs_clu_bytes(has->clu);
+    rows_state(has, b);
+    *people = cs_clu_participants(has->clu);
+    assert_int_equal(cs_dose_participants(&has->dose), *people);
+    cs_agg_dispose(&p1);
+    cs_agg_dispose(&into);
+}
+
+static void test_numbered_hand_over(void **state)
+{
+    cs_buf want, got;
+    size_t people, bytes0, bytes;
+    (void)state;
+
+    cs_buf_init(&want, 0);
+    cs_buf_init(&got, 0);
+    for (int how = 0; how < 3; how++) {
+        numbered_run(0, how, &want, &people, &bytes0);
+        assert_int_equal(people, 18);
+        for (int mode = 1; mode <= 2; mode++) {
+            numbered_run(mode, how, &got, &people, &bytes);
+            assert_int_equal(people, 18);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.ptr, want.ptr, want.len);
+            /* numbers kept or not, the map is at most its first 4 KiB */
+            assert_true(bytes <= bytes0 + 4096);
+        }
+    }
+    cs_buf_dispose(&want);
+    cs_buf_dispose(&got);
+}
+
 /* The band of v among c's cuts counted one by one, as the rules define
  * it: the number of bounds v reaches, -1 below the first, -2 NaN. */
 static int band_recount(const cs_dose_cuts *c, double v)
@@ -2027,6 +2113,7 @@ int main(void)
         cmocka_unit_test(test_period_brute),
         cmocka_unit_test(test_rules_keys),
         cmocka_unit_test(test_add_rows),
+        cmocka_unit_test(test_numbered_hand_over),
         cmocka_unit_test(test_banded_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
