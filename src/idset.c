@@ -427,8 +427,8 @@ static block *new_block(cs_idset *s, uint64_t key, size_t i)
 /* Notes block index k as family f's block number bn in dir, when f is
  * dir's family (the first family to note one becomes it) and the array
  * may reach bn: at most four entries for each block there is (and 1,024
- * to start), so that dir costs at most a sixteenth of the blocks' bytes
- * however scattered the numbers. -1 out of memory. */
+ * to start), so that dir costs at most a quarter of the blocks' bytes
+ * (and 4 KiB) however scattered the numbers. -1 out of memory. */
 static int dir_note(cs_idset *s, long f, uint64_t bn, size_t k)
 {
     if (s->dir_fam < 0)

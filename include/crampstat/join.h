@@ -46,9 +46,11 @@ typedef struct cs_survey_cursor {
     int32_t first, last;
     const cs_wave *wave;
     uint32_t moves;     /* times it went to another participant (wraps) */
-    /* The last moves that were not to the participants just after the
-     * cursor's in the survey (at most NEXT_MISSED): from that many on,
-     * those are tried only at every 16th move. */
+    /* How many tries in a row of the participants just after the
+     * cursor's in the survey found none of them (at most NEXT_MISSED):
+     * from that many on, they are tried only at every 16th move to
+     * another participant, and a try that finds one starts the count
+     * again. */
     uint32_t next_missed;
 } cs_survey_cursor;
 const cs_wave *cs_survey_find_at(const cs_survey *s, cs_survey_cursor *cur,
