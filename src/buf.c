@@ -170,23 +170,38 @@ int cs_buf_failed(const cs_buf *b, cs_error *err)
     return code ? code : cs_error_set(err, CS_ENOMEM, "out of memory");
 }
 
+int cs__u32_room(uint32_t **a, size_t *n, uint64_t need, size_t most)
+{
+    size_t m = *n ? *n : 1024;
+    uint32_t *p;
+
+    if (need <= *n)
+        return 1;
+    while (m < need) {
+        if (m > most / 2)
+            return 0;
+        m *= 2;
+    }
+    if (m > most || m > SIZE_MAX / sizeof *p)
+        return 0;
+    if (!(p = realloc(*a, m * sizeof *p)))
+        return -1;
+    memset(p + *n, 0, (m - *n) * sizeof *p);
+    *a = p;
+    *n = m;
+    return 1;
+}
+
 int cs__who_set(cs__whomap *m, uint32_t who, uint32_t idx, size_t np)
 {
+    int rc;
+
     if (who == 0 || np > SIZE_MAX / 256 || who > 16 * (np + 65536))
         return 0;
-    if (who > m->n) {
-        /* Twice the room, or to who: a run's numbers come in any order.
-         * (n stays below 32 (np + 65536): no product below overflows.) */
-        size_t n = m->n ? 2 * m->n : 1024;
-        uint32_t *at;
-        while (n < who)
-            n *= 2;
-        if (!(at = realloc(m->at, n * sizeof *at)))
-            return -1;
-        memset(at + m->n, 0, (n - m->n) * sizeof *at);
-        m->at = at;
-        m->n = n;
-    }
+    /* (a run's numbers come in any order; the map stays below
+     * 32 (np + 65536) entries) */
+    if ((rc = cs__u32_room(&m->at, &m->n, who, SIZE_MAX)) <= 0)
+        return rc;
     m->at[who - 1] = idx;
     return 0;
 }

@@ -431,23 +431,15 @@ static block *new_block(cs_idset *s, uint64_t key, size_t i)
  * (and 4 KiB) however scattered the numbers. -1 out of memory. */
 static int dir_note(cs_idset *s, long f, uint64_t bn, size_t k)
 {
+    int rc;
+
     if (s->dir_fam < 0)
         s->dir_fam = f;
     if (f != s->dir_fam)
         return 0;
-    if (bn >= s->ndir) {
-        size_t n = s->ndir ? s->ndir : 1024;
-        uint32_t *d;
-        while (n <= bn)
-            n *= 2;
-        if (n > 4 * s->nblocks + 1024)
-            return 0;
-        if (!(d = realloc(s->dir, n * sizeof *d)))
-            return -1;
-        memset(d + s->ndir, 0, (n - s->ndir) * sizeof *d);
-        s->dir = d;
-        s->ndir = n;
-    }
+    if ((rc = cs__u32_room(&s->dir, &s->ndir, bn + 1,
+                           4 * s->nblocks + 1024)) <= 0)
+        return rc;
     s->dir[bn] = (uint32_t)k + 1;
     return 0;
 }

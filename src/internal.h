@@ -354,6 +354,12 @@ static inline uint32_t cs__who_get(const cs__whomap *m, uint32_t who)
     return (size_t)who - 1 < m->n ? m->at[who - 1] : 0;
 }
 
+/* Room in the array *a of *n entries for entry need - 1: *n doubled
+ * (from 1,024) until it holds it, the new entries zeroed; unless *n would
+ * pass most, when nothing changes. 1 with room, 0 past most, -1 out of
+ * memory. (cs__who_set's map, idset.c's blocks by number.) */
+int cs__u32_room(uint32_t **a, size_t *n, uint64_t need, size_t most);
+
 /* Records that who is the table's participant idx (index + 1), growing
  * the map, when who is at most 16 (np + 65536), np the participants the
  * table has: so that the map grows with the table's participants (at
@@ -402,9 +408,10 @@ static inline size_t cs__fetch_people(const cs_acc_row *r, size_t n,
         row[m++] = (uint32_t)j;
     }
     for (size_t k = 0; k < m; k++) {
-        if (!byid[k] && (out[k] = map->at[h[k] - 1]) != 0)
-            continue;
-        if (!byid[k]) {   /* a number not yet met: by the id */
+        if (!byid[k]) {
+            if ((out[k] = map->at[h[k] - 1]) != 0)
+                continue;
+            /* a number not yet met: by the id */
             cs_str id = r[row[k]].participant;
             h[k] = cs__id_hash(id.ptr, id.len);
             byid[k] = 1;
