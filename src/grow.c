@@ -5,6 +5,8 @@
 #include <string.h>
 #include <crampstat/grow.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <dirent.h>
 #if defined(__unix__)
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -54,11 +56,58 @@ static void *by_malloc(void *p, size_t n)
     return (char *)h + HEAD;
 }
 
+/* Bit 5 of a virtio balloon's features: VIRTIO_BALLOON_F_REPORTING, the
+ * guest tells the host which free blocks it may take back. */
+#define BALLOON_REPORTING 5
+
+int cs__grow_free_pages_reported(const char *sys)
+{
+    char path[4096];
+    DIR *d;
+    struct dirent *e;
+    int found = 0;
+
+    if (snprintf(path, sizeof path, "%s/bus/virtio/drivers/virtio_balloon",
+                 sys) >= (int)sizeof path || !(d = opendir(path)))
+        return 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        char bits[BALLOON_REPORTING + 2];
+        FILE *f;
+
+        if (strncmp(e->d_name, "virtio", 6) != 0 ||
+            snprintf(path, sizeof path,
+                     "%s/bus/virtio/drivers/virtio_balloon/%s/features", sys,
+                     e->d_name) >= (int)sizeof path ||
+            !(f = fopen(path, "r")))
+            continue;
+        /* The features file is a string of '0' and '1', bit 0 first. */
+        if (fread(bits, 1, sizeof bits - 1, f) == sizeof bits - 1 &&
+            bits[BALLOON_REPORTING] == '1')
+            found = 1;
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+static int huge_by_host = 1;
+static pthread_once_t huge_once = PTHREAD_ONCE_INIT;
+
+static void probe_host(void)
+{
+    huge_by_host = !cs__grow_free_pages_reported("/sys");
+}
+
 int cs_grow_huge_pages(void)
 {
     const char *e = getenv("CRAMPSTAT_HUGEPAGES");
 
-    return !(e && strcmp(e, "off") == 0);
+    if (e && strcmp(e, "off") == 0)
+        return 0;
+    if (e && strcmp(e, "on") == 0)
+        return 1;
+    pthread_once(&huge_once, probe_host);
+    return huge_by_host;
 }
 
 #ifdef CS_GROW_MAP

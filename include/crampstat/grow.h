@@ -8,8 +8,8 @@
  * block then costs about 5 us: reading a 32 MB table once after its last
  * doubling took 40 ms instead of 1 ms. Here a block is a reservation of
  * address space whose pages are taken only as they are first written, so
- * it grows where it is; past its first 2 MiB it asks for huge pages, one
- * fault for 512 pages. A block that outgrows its reservation (1 GiB) moves
+ * it grows where it is; past its first 2 MiB it may ask for huge pages
+ * (cs_grow_huge_pages), one fault for 512 pages. A block that outgrows its reservation (1 GiB) moves
  * once into one twice as large.
  *
  * The block is malloc's instead, grown by realloc, where reserving would
@@ -29,21 +29,30 @@
 void *cs_grow_realloc(void *p, size_t n);
 void cs_grow_free(void *p);
 
-/* Whether large tables ask the kernel for huge pages (1, the default) or
- * keep its default pages (0, CRAMPSTAT_HUGEPAGES=off): for the
- * reservations here, past their first 2 MiB, and the id set's tables of
- * 4 MiB and more. Neither is faster everywhere. A huge page takes one
- * fault where small pages take 512 and spares the TLB when a table is
- * read at random; but under a hypervisor that takes freed memory back, a
- * fresh huge page may be 2 MiB that the host must find and clear anew.
- * On one such host (docs/performance.md, round 28) small pages took 5 %
- * less CPU for sessions grouped by participant and 4 % more for sessions
- * in time order. Read at each new table, so a test may set it. */
+/* Whether large tables ask the kernel for huge pages (1) or keep its
+ * default pages (0): for the reservations here, past their first 2 MiB,
+ * and the id set's tables of 4 MiB and more. Neither is faster everywhere.
+ * A huge page takes one fault where small pages take 512 and spares the
+ * TLB when a table is read at random; but where the kernel reports free
+ * blocks of 2 MiB to a hypervisor that takes them back (a virtio balloon
+ * with free page reporting), a fresh huge page is 2 MiB that the host must
+ * find and clear anew, while small pages mostly come from memory it still
+ * holds. On one such host (docs/performance.md, rounds 28 and 34) huge
+ * pages cost 10 times the page clearing of small ones, and `analyze` of
+ * sessions grouped by participant took 1.11 times the wall time.
+ * So the default is small pages where such a balloon is found in /sys, and
+ * huge pages elsewhere; CRAMPSTAT_HUGEPAGES=off or =on chooses instead.
+ * The environment is read at each new table, so a test may set it; /sys
+ * once. */
 int cs_grow_huge_pages(void);
 
 /* For tests: the same with a reservation of reserve bytes; and whether p
  * lies in a reservation (1) or is malloc's (0). */
 void *cs__grow_realloc_reserve(void *p, size_t n, size_t reserve);
 int cs__grow_reserved(const void *p);
+
+/* For tests: whether the sysfs tree at sys (normally "/sys") has a virtio
+ * balloon that reports free pages to its host (1) or not (0). */
+int cs__grow_free_pages_reported(const char *sys);
 
 #endif
