@@ -216,7 +216,7 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     uint32_t moves = 0;
     int unordered = 0;
     uint64_t rows = 0;
-    long pcol, acol[2];   /* the participant's and session's columns */
+    long pcol;
     int rc, broke = 0;
     const cs_dose_cuts *heat = &c->acc.rules->dose[CS_DOSE_HEAT],
                        *fluid = &c->acc.rules->dose[CS_DOSE_FLUID];
@@ -236,8 +236,6 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
         return err->code;
     }
     pcol = cs_schema_index(s, CS_EX_PARTICIPANT_ID);
-    acol[0] = pcol;
-    acol[1] = cs_schema_index(s, CS_EX_SESSION_ID);
     if (cs_handoff_create(&ho, cs_source_threads() > 1, sizeof(joined), 1024,
                           64 * 1024, count_sessions, cnt, err) < 0) {
         cs_ingest_free(in);
@@ -247,19 +245,14 @@ static int read_file(cs_chain *c, const char *path, const cs_chain_hooks *h,
     while ((rc = cs_ingest_next(in, &rec, &ses, NULL, err)) > 0) {
         const cs_wave *wv = cs_join_session(c->sv, &cur, in, rec, &ses,
                                              c->rej);
-        cs_str bv = { "", 0 }, av = { "", 0 }, pid, ahead[2];
+        cs_str bv = { "", 0 }, av = { "", 0 }, pid, ahead;
         char bb[32], ab[32], *dst;
         joined *j;
         size_t off;
 
-        if (unordered) {
-            unsigned got = cs_ingest_ahead_fields(in, acol, c->ids ? 2 : 1,
-                                                  3 * CS_FETCH_STEP, ahead);
-            if (got & 1)
-                cs_survey_fetch_ahead(c->sv, &fetch, ahead[0]);
-            if (got & 2)
-                cs_idset_fetch(c->ids, ahead[1]);
-        }
+        if (unordered &&
+            cs_ingest_ahead_field(in, pcol, 3 * CS_FETCH_STEP, &ahead))
+            cs_survey_fetch_ahead(c->sv, &fetch, ahead);
         if ((++rows & 63) == 0) {
             unordered = cur.moves - moves > 32;
             moves = cur.moves;

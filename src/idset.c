@@ -570,21 +570,6 @@ cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id)
     return v;
 }
 
-void cs_idset_fetch(const cs_idset *s, cs_str id)
-{
-    size_t plen;
-    unsigned digits;
-    uint64_t num, bn;
-    uint32_t k;
-
-    if (s->dir_fam < 0 || !numbered(id, &plen, &digits, &num) ||
-        !is_family(&s->fam[s->dir_fam], id.ptr, plen, digits))
-        return;
-    bn = num / BLOCK_BITS;
-    if (bn < s->ndir && (k = s->dir[bn]) != 0)
-        __builtin_prefetch(&s->blocks[k - 1].w[num % BLOCK_BITS / 64], 1);
-}
-
 static int add_fingerprint(cs_idset *s, cs_idfp fp);
 
 /* After an id of the run whose last 8 bytes are w and whose number is

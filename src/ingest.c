@@ -242,30 +242,9 @@ static const char *reject_column(const cs_ingest *in)
     return column_name(in, in->why.col);
 }
 
-/* Field col of the line [p, nl) as it reads when plain, into *out: 1, or
- * 0 when the line is too short or the field quoted. */
-static int line_field(const char *p, const char *nl, long col, cs_str *out)
+int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
 {
-    const char *q;
-
-    for (long k = 0; k < col; k++) {
-        if (!(q = memchr(p, ',', (size_t)(nl - p))))
-            return 0;
-        p = q + 1;
-    }
-    if (!(q = memchr(p, ',', (size_t)(nl - p))))
-        q = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-    if (q > p && *p == '"')
-        return 0;
-    *out = cs_str_trim((cs_str){ p, (size_t)(q - p) });
-    return 1;
-}
-
-unsigned cs_ingest_ahead_fields(cs_ingest *in, const long *cols, int n,
-                                int lines, cs_str *out)
-{
-    const char *p, *end, *nl;
-    unsigned got = 0;
+    const char *p, *end, *nl, *q;
 
     cs_reader_ahead(in->r, &p, &end);
     if (!p)
@@ -285,14 +264,17 @@ unsigned cs_ingest_ahead_fields(cs_ingest *in, const long *cols, int n,
         return 0;
     p = in->ahead;
     in->ahead = nl + 1;
-    for (int k = 0; k < n; k++)
-        got |= (unsigned)line_field(p, nl, cols[k], &out[k]) << k;
-    return got;
-}
-
-int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out)
-{
-    return (int)(cs_ingest_ahead_fields(in, &col, 1, lines, out) & 1);
+    for (long k = 0; k < col; k++) {
+        if (!(q = memchr(p, ',', (size_t)(nl - p))))
+            return 0;
+        p = q + 1;
+    }
+    if (!(q = memchr(p, ',', (size_t)(nl - p))))
+        q = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+    if (q > p && *p == '"')
+        return 0;
+    *out = cs_str_trim((cs_str){ p, (size_t)(q - p) });
+    return 1;
 }
 
 /* h mod 2^31 - 1, exactly, for h below 2^61: 2^31 is 1 mod 2^31 - 1, so

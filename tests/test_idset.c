@@ -521,52 +521,6 @@ static void test_idset_time_order(void **state)
     cs_idset_free(s);
 }
 
-/* cs_idset_fetch is only a hint: fetched before each add, the ids of
- * the first family (past its blocks too), of another family, unnumbered
- * and empty change no add's result and no count against a second set
- * given the same adds without it. Under AddressSanitizer it also reads
- * nothing outside the set's arrays. */
-static void test_idset_fetch_is_a_hint(void **state)
-{
-    static const char *const odd[] = {
-        "S999999999", "S000000000", "S00000001", "T000001234", "S",
-        "", "uuid-9f2c", "S0000012345678901234567890", "S 000001234",
-    };
-    const long n = 200000, step = 70001;   /* coprime to n */
-    cs_idset *s = NULL, *ref = NULL;
-    char b[48];
-    (void)state;
-
-    assert_int_equal(cs_idset_create(&s), CS_OK);
-    assert_int_equal(cs_idset_create(&ref), CS_OK);
-    for (size_t k = 0; k < NELEM(odd); k++)   /* before any block */
-        cs_idset_fetch(s, (cs_str){ odd[k], strlen(odd[k]) });
-    for (long i = 0, v = 0; i < n; i++, v = (v + step) % n) {
-        cs_str id = id_of(b, sizeof b, "S00", 1000000 + v);
-        const char *o = odd[(size_t)i % NELEM(odd)];
-        char ahead[48];
-
-        cs_idset_fetch(s, (cs_str){ o, strlen(o) });
-        cs_idset_fetch(s, id_of(ahead, sizeof ahead, "S00",
-                                1000000 + (v + 7 * step) % n));
-        cs_idset_fetch(s, id);
-        assert_int_equal(cs_idset_add(s, id), cs_idset_add(ref, id));
-        if (i % 1000 == 0) {
-            cs_str oid = { o, strlen(o) };
-            assert_int_equal(cs_idset_add(s, oid), cs_idset_add(ref, oid));
-        }
-    }
-    assert_int_equal(cs_idset_count(s), cs_idset_count(ref));
-    for (long v = 0; v < n; v += 7) {
-        cs_str id = id_of(b, sizeof b, "S00", 1000000 + v);
-        cs_idset_fetch(s, id);
-        assert_int_equal(cs_idset_add(s, id), 0);
-    }
-    assert_int_equal(cs_idset_count(s), (size_t)n + NELEM(odd));
-    cs_idset_free(s);
-    cs_idset_free(ref);
-}
-
 static void test_idset_run_ends(void **state)
 {
     static const char *const pre[] = { "S", "", "run-0", "P00001-" };
@@ -712,7 +666,6 @@ int main(void)
         cmocka_unit_test(test_idset_runs),
         cmocka_unit_test(test_idset_uuids),
         cmocka_unit_test(test_idset_time_order),
-        cmocka_unit_test(test_idset_fetch_is_a_hint),
         cmocka_unit_test(test_idset_run_ends),
         cmocka_unit_test(test_idset_sequence_memory),
         cmocka_unit_test(test_hash64),

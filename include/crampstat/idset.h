@@ -28,12 +28,6 @@ typedef struct cs_idfp {
 } cs_idfp;
 cs_idfp cs_idset_prepare(const cs_idset *s, cs_str id);
 int cs_idset_add_prepared(cs_idset *s, cs_idfp fp);
-/* Only a hint: fetch into cache the bit that adding the numbered id would
- * test, when its block is already found by number (ids of the first
- * family of numbered ids); nothing otherwise. For a caller that knows an
- * id some rows before it adds it (sessions not in id order, whose bits
- * lie scattered over the blocks). */
-void cs_idset_fetch(const cs_idset *s, cs_str id);
 /* 1 when the last id added was numbered ("S000123"): kept as a bit in a
  * block that stays in cache, so the next such id gains nothing from
  * cs_idset_prepare and is cheaper added by cs_idset_add alone. */

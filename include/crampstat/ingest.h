@@ -108,10 +108,6 @@ const cs_reader *cs_ingest_reader(const cs_ingest *in);
  * read otherwise (a quoted field over several lines), and *out is valid
  * only until the next record is read. */
 int cs_ingest_ahead_field(cs_ingest *in, long col, int lines, cs_str *out);
-/* The same for n (at most 32) fields of that one line: cols[k] into
- * out[k]; bit k of the result set where out[k] was set. */
-unsigned cs_ingest_ahead_fields(cs_ingest *in, const long *cols, int n,
-                                int lines, cs_str *out);
 /* cs_reader_on_move for the reader underneath: fn(ctx) runs before the
  * text of rows already handed out moves (rows rejected in between
  * included). */
