@@ -194,9 +194,9 @@ static void rm_tree(const char *dir)
 
 /* The probe of a sysfs tree made here: a virtio balloon's features are
  * bits, bit 0 first, and bit 5 is free page reporting (the virtio
- * specification, 5.5.3). The first features are a real balloon's that
- * reports (stats, deflate on OOM, reporting); the others change bit 5,
- * cut the string short, or put it where no device is. */
+ * specification, 5.5.3). The first features are copied from a real
+ * balloon that reports; the others clear bit 5, cut the string short, or
+ * put it where no device is, before a second device that reports. */
 static void probe_reads_the_balloons_features(void **state)
 {
     char tmpl[] = "/tmp/cs-grow-sys.XXXXXX";

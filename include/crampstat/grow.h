@@ -9,8 +9,8 @@
  * doubling took 40 ms instead of 1 ms. Here a block is a reservation of
  * address space whose pages are taken only as they are first written, so
  * it grows where it is; past its first 2 MiB it may ask for huge pages
- * (cs_grow_huge_pages), one fault for 512 pages. A block that outgrows its reservation (1 GiB) moves
- * once into one twice as large.
+ * (cs_grow_huge_pages), one fault for 512 pages. A block that outgrows
+ * its reservation (1 GiB) moves once into one twice as large.
  *
  * The block is malloc's instead, grown by realloc, where reserving would
  * do harm or no reservation can be had: under a limit of the address
