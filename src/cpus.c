@@ -19,9 +19,8 @@ static FILE *open_under(const char *root, const char *path)
     return fopen(full, "r");
 }
 
-/* The first line of root/path, without its line end; 0 when read. */
-static int read_line(const char *root, const char *path, char *buf,
-                     size_t cap)
+int cs__read_line(const char *root, const char *path, char *buf,
+                  size_t cap)
 {
     FILE *f = open_under(root, path);
     int ok;
@@ -72,7 +71,7 @@ static long long quota_at(const char *root, const char *dir, int v2)
     if (v2) {
         char *sp;
         if ((size_t)snprintf(path, sizeof path, "%s/cpu.max", dir) >= sizeof path ||
-            read_line(root, path, line, sizeof line) < 0 ||
+            cs__read_line(root, path, line, sizeof line) < 0 ||
             !(sp = strchr(line, ' ')))
             return -1;
         *sp = '\0';
@@ -80,13 +79,13 @@ static long long quota_at(const char *root, const char *dir, int v2)
         p = number(sp + 1);
     } else {
         if ((size_t)snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir) >= sizeof path ||
-            read_line(root, path, line, sizeof line) < 0)
+            cs__read_line(root, path, line, sizeof line) < 0)
             return -1;
         q = number(line);             /* "-1": none */
         if ((size_t)snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir) >=
             sizeof path)
             return -1;
-        p = read_line(root, path, line, sizeof line) < 0 ? -1 : number(line);
+        p = cs__read_line(root, path, line, sizeof line) < 0 ? -1 : number(line);
     }
     if (q <= 0 || p <= 0)
         return -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <crampstat/grow.h>
 #include <stdio.h>
+#include "internal.h"
 #include <pthread.h>
 #include <dirent.h>
 #if defined(__unix__)
@@ -59,32 +60,26 @@ static void *by_malloc(void *p, size_t n)
 /* Bit 5 of a virtio balloon's features: VIRTIO_BALLOON_F_REPORTING, the
  * guest tells the host which free blocks it may take back. */
 #define BALLOON_REPORTING 5
+#define BALLOON "/bus/virtio/drivers/virtio_balloon"
 
 int cs__grow_free_pages_reported(const char *sys)
 {
-    char path[4096];
+    char path[4096], bits[64];
     DIR *d;
     struct dirent *e;
     int found = 0;
 
-    if (snprintf(path, sizeof path, "%s/bus/virtio/drivers/virtio_balloon",
-                 sys) >= (int)sizeof path || !(d = opendir(path)))
+    if (snprintf(path, sizeof path, "%s" BALLOON, sys) >= (int)sizeof path ||
+        !(d = opendir(path)))
         return 0;
     while (!found && (e = readdir(d)) != NULL) {
-        char bits[BALLOON_REPORTING + 2];
-        FILE *f;
-
-        if (strncmp(e->d_name, "virtio", 6) != 0 ||
-            snprintf(path, sizeof path,
-                     "%s/bus/virtio/drivers/virtio_balloon/%s/features", sys,
-                     e->d_name) >= (int)sizeof path ||
-            !(f = fopen(path, "r")))
-            continue;
-        /* The features file is a string of '0' and '1', bit 0 first. */
-        if (fread(bits, 1, sizeof bits - 1, f) == sizeof bits - 1 &&
-            bits[BALLOON_REPORTING] == '1')
-            found = 1;
-        fclose(f);
+        /* The features file is a line of '0' and '1', bit 0 first. */
+        if (strncmp(e->d_name, "virtio", 6) == 0 &&
+            snprintf(path, sizeof path, BALLOON "/%s/features", e->d_name) <
+                (int)sizeof path &&
+            cs__read_line(sys, path, bits, sizeof bits) == 0 &&
+            strlen(bits) > BALLOON_REPORTING)
+            found = bits[BALLOON_REPORTING] == '1';
     }
     closedir(d);
     return found;

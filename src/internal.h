@@ -23,6 +23,13 @@
  * ("" for the system's own; src/cpus.c). */
 long long cs__cpu_quota_milli(const char *root);
 
+/* The first line of root followed by path (path from "/"), without its
+ * line end, into buf (cut at cap - 1 bytes); 0 when read, -1 otherwise
+ * (src/cpus.c; the host's files under /proc and /sys, the tests' own
+ * trees). */
+int cs__read_line(const char *root, const char *path, char *buf,
+                  size_t cap);
+
 /* 1 when words may be read little-endian (the SWAR reads of schema.c
  * and tagread.c); elsewhere those reads are skipped. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
