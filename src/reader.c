@@ -63,6 +63,7 @@ struct cs_reader {
     scan_fn *scan;          /* builds the index: scan_scalar, _sse2, ... */
     const char *scan_name;  /* "scalar", "sse2", "avx2" or "avx512" */
     int wide;               /* fields split by put_fields_wide */
+    int popcnt;             /* the head's commas counted by popcnt */
     uint64_t *idx;          /* per 64 bytes of buf: commas, '"' LF CR, and
                              * bytes outside 0x20-0x7e */
     size_t idx_cap;         /* words allocated */
@@ -101,6 +102,7 @@ struct cs_reader {
     size_t mk_n, mk_i;      /* marks, marks used */
     const char *mk_at;      /* where the next marked line starts */
 
+    size_t head;            /* cs_reader_split_head: fields split; 0 all */
     cs_first_fn *pass;      /* cs_reader_pass_lines: keep this line? */
     void *pass_ctx;
     uint64_t passed;        /* lines it passed over */
@@ -379,6 +381,11 @@ static void scan_pick(cs_reader *r)
     r->scan_name = scans[i].name;
 #ifdef CS_SCAN_AVX512
     r->wide = scans[i].fn == scan_avx512;
+#endif
+#ifdef CS_SCAN_AVX2
+    /* With the AVX2 scan (its CPUs have it): the plain C count stays
+     * with the narrower scans, where tests that force them reach it. */
+    r->popcnt = scans[i].fn == scan_avx2 && __builtin_cpu_supports("popcnt");
 #endif
 }
 
@@ -1065,6 +1072,7 @@ found:
     r->records++;
     r->rec.fields = r->fields;
     r->rec.nfields = 0;
+    r->rec.unsplit = 0;
     r->rec.raw = (cs_str){ r->keep, r->nkeep };
     r->rec.line = first;
     r->rec.end_line = r->line > first ? r->line : first;
@@ -1297,6 +1305,7 @@ static int next_record(cs_reader *r, const cs_record **out, cs_error *err)
         r->records++;
         r->rec.fields = r->fields;
         r->rec.nfields = r->nfields;
+        r->rec.unsplit = 0;
         r->rec.index = r->records;
         *out = &r->rec;
         return 1;
@@ -1439,6 +1448,7 @@ static inline int line_out(cs_reader *r, const cs_record **out,
     r->records++;
     r->rec.fields = r->fields;
     r->rec.nfields = r->nfields;
+    r->rec.unsplit = 0;
     r->rec.index = r->records;
     *out = &r->rec;
     return 1;
@@ -1447,8 +1457,63 @@ static inline int line_out(cs_reader *r, const cs_record **out,
 typedef cs_str *put_fn(cs_str *f, const char *p, uint64_t mask,
                        const char **field);
 
+/* The set bits of x, without the popcnt instruction (or a libgcc call)
+ * on CPUs that may lack it. */
+static inline unsigned bits64(uint64_t x)
+{
+    x -= x >> 1 & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + (x >> 2 & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* The set bits of x: with hw (a constant) by the popcnt instruction,
+ * in a function compiled for it. */
 __attribute__((always_inline))
-static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
+static inline unsigned count64(uint64_t x, const int hw)
+{
+    return hw ? (unsigned)__builtin_popcountll(x) : bits64(x);
+}
+
+/* put for a reader that splits only the fields before stop
+ * (cs_reader_split_head): the fields that end at the commas of mask are
+ * stored up to stop, and the commas past it only counted into *more. */
+__attribute__((always_inline))
+static inline cs_str *put_head(cs_str *f, cs_str *stop, size_t *more,
+                               put_fn *put, const char *p, uint64_t mask,
+                               const char **field, const int hw)
+{
+    size_t room;
+    unsigned n;
+
+    if (f >= stop || *more) {      /* once one is counted, all are */
+        *more += count64(mask, hw);
+        return f;
+    }
+    room = (size_t)(stop - f);
+    if ((n = count64(mask, hw)) > room) {
+        uint64_t past = mask;
+        for (size_t i = 0; i < room; i++)
+            past &= past - 1;           /* the commas past the first room */
+        *more += n - room;
+        mask &= ~past;
+    }
+    return put(f, p, mask, field);
+}
+
+/* The slot next_plain stops splitting at with head: the reader's head,
+ * or the end of the slots while they are fewer. */
+static inline cs_str *head_stop(cs_reader *r, int head)
+{
+    return r->fields + (!head ? 0 : r->head < r->fcap ? r->head : r->fcap);
+}
+
+/* With head (a constant), the reader's head: only the fields before
+ * r->head are split, the commas after them counted (put_head), with hw
+ * by popcnt. */
+__attribute__((always_inline))
+static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put,
+                             const int head, const int hw)
 {
     if (r->in_csv || !r->bom_checked)
         return 0;
@@ -1459,6 +1524,8 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
         uint64_t from = ~(uint64_t)0 << (r->pos % 64), cm, om, xm;
         uint64_t odd = 0, below;  /* unprintable bytes of the line's blocks */
         cs_str *f = r->fields, *froom = r->fields + r->fcap - 64;
+        cs_str *stop = head_stop(r, head);
+        size_t more = 0;    /* fields past stop, not split (head) */
 
         /* Each line, an empty one passed over included, may start past
          * what the index holds. */
@@ -1475,7 +1542,9 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
         if (last > (r->pos + CS_FIELD_MAX) / 64)
             last = (r->pos + CS_FIELD_MAX) / 64;
         while (!om) {
-            f = put(f, r->buf + 64 * blk, cm, &field);
+            f = head ? put_head(f, stop, &more, put, r->buf + 64 * blk, cm,
+                                &field, hw)
+                     : put(f, r->buf + 64 * blk, cm, &field);
             if (++blk > last)
                 return 0;
             if (f > froom) {
@@ -1484,6 +1553,7 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
                     return 0;
                 f = r->fields + nf;
                 froom = r->fields + r->fcap - 64;
+                stop = head_stop(r, head);   /* the slots may have moved */
             }
             if (64 * blk < r->ix_end) {
                 ix += 3;
@@ -1500,10 +1570,18 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
         /* The commas before the first other special byte: what follows a
          * quote is libcsv's, what follows a line end is the next line. */
         below = (om & -om) - 1;
-        f = put(f, r->buf + 64 * blk, cm & below, &field);
+        f = head ? put_head(f, stop, &more, put, r->buf + 64 * blk,
+                            cm & below, &field, hw)
+                 : put(f, r->buf + 64 * blk, cm & below, &field);
         eol = 64 * blk + ctz64(om);
         p = r->buf + eol;
         if (eol - r->pos > CS_FIELD_MAX || *p == '"')
+            return 0;
+        /* Fewer fields split than the head (the slots were fewer when
+         * the line began), or more than the slots hold: next_record
+         * splits the line, growing them, or refuses it, as it would. */
+        if (head && more && ((size_t)(f - r->fields) != r->head ||
+                             r->head + more + 1 > r->fcap))
             return 0;
         if (*p == '\r') {
             if (eol + 1 == r->len)
@@ -1518,6 +1596,13 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put)
             continue;
         r->rec.lf_end = *p == '\n';   /* else a CR, alone or before LF */
         r->rec.printable = !(odd | (xm & below));
+        if (head && more) {
+            /* The last field is past stop too. */
+            r->nfields = (size_t)(f - r->fields) + more + 1;
+            line_out(r, out, start, (size_t)(p - start));
+            r->rec.unsplit = more + 1;
+            return 1;
+        }
         f->ptr = field;
         f->len = (size_t)(p - field);
         r->nfields = (size_t)(f - r->fields) + 1;
@@ -1680,10 +1765,31 @@ static int next_slow(cs_reader *r, const cs_record **out, cs_error *err);
 static int next_plain_narrow(cs_reader *r, const cs_record **out,
                              cs_error *err)
 {
-    if (next_plain(r, out, put_fields) || next_quoted(r, out))
+    if (next_plain(r, out, put_fields, 0, 0) || next_quoted(r, out))
         return 1;
     return next_slow(r, out, err);
 }
+
+/* next_plain_narrow for a reader with a head (cs_reader_split_head). */
+static int next_head_narrow(cs_reader *r, const cs_record **out,
+                            cs_error *err)
+{
+    if (next_plain(r, out, put_fields, 1, 0) || next_quoted(r, out))
+        return 1;
+    return next_slow(r, out, err);
+}
+
+#ifdef CS_SCAN_AVX2
+/* ... counting the commas past the head by popcnt (r->popcnt). */
+__attribute__((target("popcnt")))
+static int next_head_popcnt(cs_reader *r, const cs_record **out,
+                            cs_error *err)
+{
+    if (next_plain(r, out, put_fields, 1, 1) || next_quoted(r, out))
+        return 1;
+    return next_slow(r, out, err);
+}
+#endif
 
 #ifdef CS_SCAN_AVX512
 /* Bits sh to sh + 63 of the index words a, b (one block's and the next
@@ -1805,8 +1911,17 @@ __attribute__((target(AVX512_TARGET)))
 static int next_plain_wide(cs_reader *r, const cs_record **out,
                            cs_error *err)
 {
-    if (next_short_wide(r, out) || next_plain(r, out, put_fields_wide) ||
+    if (next_short_wide(r, out) || next_plain(r, out, put_fields_wide, 0, 0) ||
         next_quoted(r, out))
+        return 1;
+    return next_slow(r, out, err);
+}
+
+__attribute__((target(AVX512_TARGET)))
+static int next_head_wide(cs_reader *r, const cs_record **out,
+                          cs_error *err)
+{
+    if (next_plain(r, out, put_fields_wide, 1, 1) || next_quoted(r, out))
         return 1;
     return next_slow(r, out, err);
 }
@@ -1851,6 +1966,7 @@ static int next_marked(cs_reader *r, const cs_record **out)
     r->records++;
     r->rec.fields = r->fields;
     r->rec.nfields = 0;
+    r->rec.unsplit = 0;
     r->rec.raw = (cs_str){ at, MARK_LEN(m) };
     r->rec.line = r->rec.end_line = r->line;
     r->rec.index = r->records;
@@ -1895,6 +2011,17 @@ static __attribute__((noinline)) int next_slow(cs_reader *r,
 static inline int next_split(cs_reader *r, const cs_record **out,
                              cs_error *err)
 {
+    if (r->head) {
+#ifdef CS_SCAN_AVX512
+        if (r->wide)
+            return next_head_wide(r, out, err);
+#endif
+#ifdef CS_SCAN_AVX2
+        if (r->popcnt)
+            return next_head_popcnt(r, out, err);
+#endif
+        return next_head_narrow(r, out, err);
+    }
 #ifdef CS_SCAN_AVX512
     return r->wide ? next_plain_wide(r, out, err)
                    : next_plain_narrow(r, out, err);
@@ -2160,6 +2287,31 @@ void cs_reader_pass_lines(cs_reader *r, cs_first_fn *keep, void *ctx)
     r->other = keep || r->failed.code != CS_OK;
 }
 uint64_t cs_reader_passed(const cs_reader *r) { return r->passed; }
+
+void cs_reader_split_head(cs_reader *r, size_t n)
+{
+    r->head = n;
+}
+
+void cs_reader_split_rest(cs_reader *r)
+{
+    cs_record *rec = &r->rec;
+    size_t k = rec->nfields - rec->unsplit;
+    const char *p, *end = rec->raw.ptr + rec->raw.len;
+
+    if (!rec->unsplit)
+        return;
+    /* Split in place, no quote, its fields counted: a comma ends each
+     * but the last. There is a head, so a field before the rest. */
+    p = r->fields[k - 1].ptr + r->fields[k - 1].len + 1;
+    for (; k + 1 < rec->nfields; k++) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        r->fields[k] = (cs_str){ p, (size_t)(c - p) };
+        p = c + 1;
+    }
+    r->fields[k] = (cs_str){ p, (size_t)(end - p) };
+    rec->unsplit = 0;
+}
 void cs_reader_on_move(cs_reader *r, void (*fn)(void *ctx), void *ctx)
 {
     r->on_move = fn;

@@ -1942,6 +1942,123 @@ static void test_pass_lines_random(void **state)
     free(gz.p);
 }
 
+/* ---- only the first fields split ---- */
+
+/* t read with the reader splitting only the first head fields (0: all),
+ * skipping records over a cap or not: every record dumped after its
+ * number and its unsplit count, each after cs_reader_split_rest; a
+ * record with fields left unsplit is checked to be split in place with
+ * its first fields set and where they lie. *unsplit counts such records. */
+static int read_head(const struct text *t, size_t head, int skip,
+                     struct text *got, cs_error *err, unsigned long *unsplit)
+{
+    cs_reader *r = NULL;
+    const cs_record *rec;
+    int rc;
+
+    assert_int_equal(cs_reader_open_mem(&r, "head.csv", t->p, t->len, NULL,
+                                        err), CS_OK);
+    cs_reader_skip_overlong(r, skip);
+    cs_reader_split_head(r, head);
+    put(got, "", 0);
+    *unsplit = 0;
+    while ((rc = cs_reader_next(r, &rec, err)) > 0) {
+        if (rec->unsplit) {
+            size_t k = rec->nfields - rec->unsplit;
+            const char *at = rec->raw.ptr;
+            ++*unsplit;
+            assert_true(head > 0 && k == head && rec->unsplit < rec->nfields);
+            for (size_t i = 0; i < k; i++) {
+                assert_ptr_equal(rec->fields[i].ptr, at);
+                at += rec->fields[i].len;
+                assert_int_equal(*at++, ',');
+            }
+            cs_reader_split_rest(r);
+            assert_int_equal(rec->unsplit, 0);
+            assert_ptr_equal(rec->fields[rec->nfields - 1].ptr +
+                             rec->fields[rec->nfields - 1].len,
+                             rec->raw.ptr + rec->raw.len);
+        }
+        putf(got, "#%llu ", (unsigned long long)rec->index);
+        dump_record(got, rec);
+    }
+    cs_reader_free(r);
+    return rc;
+}
+
+static void test_split_head(void **state)
+{
+    static const size_t heads[] = { 1, 2, 5, 13, 33, 64, 70 };
+    static const char *const values[] = {
+        "1", "x y", "", "\xc3\xa9", "2.5", "\"q\"", "\"a,b\"", "\"l\nm\"",
+        "\"\"\"\"",
+    };
+    static const char *const ends[] = { "\n", "\r\n", "\r" };
+    struct text t = {0}, want = {0}, got = {0};
+    cs_error err = {0}, we = {0};
+    unsigned long unsplit, total = 0;
+    int wrc, grc;
+    (void)state;
+
+    /* By hand, the first two fields: a line of five is split up to its
+     * second comma and its three others counted; a line of three is
+     * split whole (its last field is the only one past the head), and
+     * so are a line of two and a quoted line. */
+    puts_(&t, "h1,h2\na,b,c,d,e\n1,2,3\n1,2\n\"q\",x,y,z\nz,,,\n");
+    assert_int_equal(read_head(&t, 2, 0, &got, &err, &unsplit), 0);
+    assert_string_equal(got.p, "#1 1-1:h1|h2;#2 2-2:a|b|c|d|e;"
+                        "#3 3-3:1|2|3;#4 4-4:1|2;#5 5-5:q|x|y|z;"
+                        "#6 6-6:z|||;");
+    assert_int_equal(unsplit, 2);
+
+    /* Random lines of 1 to 90 fields, plain or with a quoted field,
+     * with every line end, empty lines, lines over the fields cap: the
+     * same records, errors and skips as with every field split, for
+     * heads from 1 to past the slots the reader starts with (64). */
+    for (int it = 0; it < 120; it++) {
+        t.len = 0;
+        puts_(&t, "h,x\n");
+        for (unsigned k = 0, n = 1 + rnd(200); k < n; k++) {
+            unsigned shape = rnd(100), nf = 1 + rnd(90), quoted = rnd(5) == 0;
+            if (shape < 3) {
+                puts_(&t, ends[rnd(3)]);
+                continue;
+            }
+            if (shape == 3) {
+                for (int f = 0; f < CS_FIELDS_MAX; f++)  /* over the cap */
+                    puts_(&t, "f,");
+            }
+            for (unsigned f = 0; f < nf; f++) {
+                if (f)
+                    put(&t, ",", 1);
+                puts_(&t, values[quoted && rnd(8) == 0 ? 5 + rnd(4) : rnd(5)]);
+                if (rnd(30) == 0)
+                    putrep(&t, 'v', 60 + rnd(70));     /* across blocks */
+            }
+            puts_(&t, ends[rnd(8) ? 0 : rnd(3)]);
+        }
+        for (int skip = 0; skip < 2; skip++) {
+            want.len = 0;
+            memset(&we, 0, sizeof we);
+            wrc = read_head(&t, 0, skip, &want, &we, &unsplit);
+            assert_int_equal(unsplit, 0);
+            for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++) {
+                cs_error ge = {0};
+                got.len = 0;
+                grc = read_head(&t, heads[h], skip, &got, &ge, &unsplit);
+                same_end(grc, &ge, wrc, &we);
+                assert_string_equal(got.p, want.p);
+                total += unsplit;
+            }
+        }
+    }
+    print_message("records with fields left unsplit: %lu\n", total);
+    assert_true(total > 15000);
+    free(t.p);
+    free(want.p);
+    free(got.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1970,6 +2087,7 @@ int main(void)
         cmocka_unit_test(test_small_buffers),
         cmocka_unit_test(test_pass_lines),
         cmocka_unit_test(test_pass_lines_random),
+        cmocka_unit_test(test_split_head),
         cmocka_unit_test(test_index_stretches),
         cmocka_unit_test(test_mark_ahead),
         cmocka_unit_test(test_mark_and_pass),

@@ -995,8 +995,8 @@ static void test_tag_value(void **state)
         SL(" P77"), SL("S1"), SL("2024-03-01"),
         SL("cycling "), SL("60"), SL("5"), SL("no")
     };
-    const cs_record h = { hdr, 7, 1, 1, 1, { NULL, 0 }, 0, 0, 0, 0 };
-    const cs_record rec = { row, 7, 2, 2, 2, { NULL, 0 }, 0, 0, 0, 0 };
+    const cs_record h = { hdr, 7, 1, 1, 1, { NULL, 0 }, 0, 0, 0, 0, 0 };
+    const cs_record rec = { row, 7, 2, 2, 2, { NULL, 0 }, 0, 0, 0, 0, 0 };
     cs_schema *ex = NULL;
     cs_error err = {0};
     cs_tagger *t = tagger(NULL);

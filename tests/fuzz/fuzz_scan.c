@@ -28,6 +28,11 @@
  *    gets the same records at the same lines and record numbers, and the
  *    same error, as one that drops them itself; the lines passed over and
  *    the records it dropped add up to those the other dropped.
+ *  - with only the first fields split (cs_reader_split_head, 1 to 8 of
+ *    them, from the input's size), on the plain C scan and the widest,
+ *    a record with fields left unsplit is split in place with exactly
+ *    that many set, and after cs_reader_split_rest the records are those
+ *    of a reader that splits every field.
  * The source runs with a buffer of 8 bytes to 4 KiB that varies with the
  * input, so that refills split lines, CR LF pairs and quoted fields
  * anywhere; in the caller's thread or, for every other size, in a
@@ -158,7 +163,8 @@ static int first_kept(void *ctx, cs_str f)
  * refuses are dropped; with pass 2, the reader also passes such lines
  * over from the first record on. */
 static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
-                     size_t size, int keep_empty, int mark, int pass)
+                     size_t size, int keep_empty, int mark, int pass,
+                     size_t head)
 {
     cs_reader *r = NULL;
     cs_read_opts ro = { 0 };
@@ -175,7 +181,20 @@ static int read_scan(rec_list *l, const char *scan, const uint8_t *data,
     if (l->rc < 0)
         return 1;
     assert(strcmp(cs__reader_scan(r), scan) == 0);
+    cs_reader_split_head(r, head);
     while ((l->rc = cs_reader_next(r, &rec, &l->err)) > 0) {
+        if (rec->unsplit) {
+            const char *at = rec->raw.ptr;
+            assert(head && rec->nfields - rec->unsplit == head &&
+                   !rec->checked && rec->fields[0].ptr == rec->raw.ptr);
+            for (size_t i = 0; i < head; i++) {
+                assert(rec->fields[i].ptr == at);
+                at += rec->fields[i].len;
+                assert(*at++ == ',');
+            }
+            cs_reader_split_rest(r);
+            assert(rec->unsplit == 0);
+        }
         if (pass == 2 && rec->index == 1)
             cs_reader_pass_lines(r, first_kept, NULL);
         if (pass && rec->nfields > 0 && !first_kept(NULL, rec->fields[0])) {
@@ -305,25 +324,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int keep = 1; keep >= 0; keep--) {
         size_t wide = 0;
         for (size_t s = 0; s < NSCANS; s++)
-            if (read_scan(&a[s], scans[s], data, size, keep, 0, 0)) {
+            if (read_scan(&a[s], scans[s], data, size, keep, 0, 0, 0)) {
                 wide = s;
                 if (s > 0)
                     same(&a[0], &a[s]);
             }
         /* 2b. With lines checked ahead, on the plain C scan and the
          * widest. */
-        read_scan(&m, scans[0], data, size, keep, 1, 0);
+        read_scan(&m, scans[0], data, size, keep, 1, 0, 0);
         same(&a[0], &m);
         if (wide > 0) {
-            read_scan(&m, scans[wide], data, size, keep, 1, 0);
+            read_scan(&m, scans[wide], data, size, keep, 1, 0, 0);
             same(&a[0], &m);
         }
         /* 2c. With lines passed over, on the same two. */
-        read_scan(&w, scans[0], data, size, keep, 0, 1);
+        read_scan(&w, scans[0], data, size, keep, 0, 1, 0);
         for (size_t s = 0; s <= wide; s += wide ? wide : 1) {
-            read_scan(&q, scans[s], data, size, keep, 0, 2);
+            read_scan(&q, scans[s], data, size, keep, 0, 2, 0);
             same(&w, &q);
             assert(w.passed == 0 && q.passed + q.dropped == w.dropped);
+        }
+        /* 2d. With only the first fields split, on the same two. */
+        for (size_t s = 0; s <= wide; s += wide ? wide : 1) {
+            read_scan(&m, scans[s], data, size, keep, 0, 0, 1 + size % 8);
+            same(&a[0], &m);
         }
     }
 
