@@ -26,6 +26,7 @@ struct cs_tagread {
     long xread[CS_DOSE_N];
     int xe[CS_DOSE_N], nx, xabsent[CS_DOSE_N], nabsent;
     long frun;          /* the factors then outcome, side by side, or -1 */
+    int tail;           /* ... and they end the line, past the head */
     uint64_t rows, rejected;
     char bname[128], aname[128];  /* the --by and --adjust columns */
 };
@@ -148,6 +149,30 @@ static int find_columns(cs_tagread *t, const cs_record *h,
     return CS_OK;
 }
 
+/* When the factors and the outcome end the line (tag writes them last),
+ * the reader splits only the columns up to the last other one read
+ * (cs_reader_split_head), and flag_tail reads the flags from the line's
+ * end; a row whose flags it cannot read is split whole (check). */
+static void split_head(cs_tagread *t)
+{
+    long last = -1;
+
+    t->tail = t->frun >= 0 && (size_t)t->frun + CS_F_N + 1 == t->ncols;
+    if (!t->tail)
+        return;
+    if (t->gcol > last) last = t->gcol;
+    if (t->dcol > last) last = t->dcol;
+    if (t->pcol > last) last = t->pcol;
+    if (t->bcol > last) last = t->bcol;   /* maybe among the flags */
+    if (t->acol > last) last = t->acol;
+    if (t->tcol > last) last = t->tcol;
+    for (int i = 0; i < t->nx; i++)
+        if (t->xread[i] > last)
+            last = t->xread[i];
+    if (last >= 0)
+        cs_reader_split_head(t->r, (size_t)last + 1);
+}
+
 int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
                     const cs_tagread_opts *o, cs_rejlog *rej, cs_error *err)
 {
@@ -164,6 +189,7 @@ int cs_tagread_open(cs_tagread **out, cs_reader *r, const cs_record *h,
         free(t);
         return err->code;
     }
+    split_head(t);
     *out = t;
     return CS_OK;
 }
@@ -193,26 +219,20 @@ static int flag(cs_str v, signed char *out)
 /* The factors and the outcome of rec at once, from its column c on, when
  * they are tag's usual cells: the line was split in place and the 15
  * cells are single 0s and 1s between single commas, 29 bytes. The last
- * cell's place and length, checked first, keep the loads inside the
- * record; overlapping loads (four words, or two 16-byte loads with
- * SSE2) then check that a comma stands at every odd place and a 0 or 1
- * at every even one. The cells lie side by side with one comma between
- * each two (cs_record), and a field holds no comma, so the commas at the
- * odd places are the 14 between the cells and each cell is its one
- * digit. Returns 1 with the flags set, 0
+ * cell's place and length, checked first (flag_run), keep the loads
+ * inside the record; overlapping loads (four words, or two 16-byte loads
+ * with SSE2) then check that a comma stands at every odd place and a 0
+ * or 1 at every even one (flags_at, the 29 bytes at p). The cells lie
+ * side by side with one comma between each two (cs_record), and a field
+ * holds no comma, so the commas at the odd places are the 14 between the
+ * cells and each cell is its one digit. Returns 1 with the flags set, 0
  * (nothing set) for flag() to read them one by one. */
 _Static_assert(CS_F_N == 14, "flag_run reads 14 factors and the outcome");
 _Static_assert(offsetof(cs_tagrow, outcome) == offsetof(cs_tagrow, factor) + CS_F_N,
                "flag_run stores the factors and the outcome as one run");
 
-static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
+static int flags_at(const char *p, cs_tagrow *row)
 {
-    const cs_str *f = rec->fields + c;
-    const char *p = f[0].ptr;
-
-    if (rec->fields[0].ptr != rec->raw.ptr || f[CS_F_N].ptr != p + 2 * CS_F_N ||
-        f[CS_F_N].len != 1)
-        return 0;
 #ifdef __SSE2__
     {
         /* The same check in two 16-byte loads, bytes 0-15 and 13-28 (a
@@ -260,6 +280,56 @@ static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
         return 1;
     }
 #endif
+}
+
+static int flag_run(const cs_record *rec, long c, cs_tagrow *row)
+{
+    const cs_str *f = rec->fields + c;
+    const char *p = f[0].ptr;
+
+    if (rec->fields[0].ptr != rec->raw.ptr || f[CS_F_N].ptr != p + 2 * CS_F_N ||
+        f[CS_F_N].len != 1)
+        return 0;
+    return flags_at(p, row);
+}
+
+/* flag_run for a row whose flags were left unsplit (split_head): its
+ * fields counted and split in place, with no quote, the flags the last
+ * CS_F_N + 1 fields. When the last 29 bytes are tag's usual cells and a
+ * comma stands before them, those fields are those cells. */
+static int flag_tail(const cs_record *rec, cs_tagrow *row)
+{
+    const char *p = rec->raw.ptr + rec->raw.len - (2 * CS_F_N + 1);
+
+    if (rec->raw.len < 2 * CS_F_N + 2 || p[-1] != ',')
+        return 0;
+    return flags_at(p, row);
+}
+
+/* flag_cells for such a row: the last CS_F_N + 1 fields each a lone 0
+ * or 1, or nothing, read from the line's end back. The line holds more
+ * fields than those (the head's), so a comma stands before the first. */
+static int flag_tail_cells(const cs_record *rec, cs_tagrow *row)
+{
+    const char *lo = rec->raw.ptr, *p = lo + rec->raw.len;
+
+    for (int k = CS_F_N; k >= 0; k--) {
+        signed char v;
+        if (p - lo >= 2 && p[-2] == ',' && (p[-1] | 1) == '1') {
+            v = (signed char)(p[-1] & 1);
+            p -= 2;
+        } else if (p - lo >= 1 && p[-1] == ',') {
+            v = -1;
+            p--;
+        } else {
+            return 0;
+        }
+        if (k < CS_F_N)
+            row->factor[k] = v;
+        else
+            row->outcome = v;
+    }
+    return 1;
 }
 
 /* The same cells when some are empty (an unknown factor): each a lone
@@ -422,12 +492,17 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
 {
     const char *bad = NULL;
     unsigned n;
+    int flags = 0;      /* the factors and outcome read already */
 
     if (rec->nfields != t->ncols) {
         snprintf(reason, cap, "row has %zu fields, the header has %zu",
                  rec->nfields, t->ncols);
         return "";
     }
+    /* The head holds every column read but the flags (split_head). */
+    if (rec->unsplit && !(flags = t->tail && (flag_tail(rec, row) ||
+                                              flag_tail_cells(rec, row))))
+        cs_reader_split_rest(t->r);
     if (t->gcol >= 0 &&
         (cs_parse_decimal(cs_str_trim(rec->fields[t->gcol]),
                           &row->goal_lb_week) < 0 ||
@@ -436,8 +511,8 @@ static const char *check(const cs_tagread *t, const cs_record *rec,
                  "(-2 ... 2 in steps of 0.5)");
         return "goal_lb_week";
     }
-    if (t->frun < 0 ||
-        (!flag_run(rec, t->frun, row) && !flag_cells(rec, t->frun, row))) {
+    if (!flags && (t->frun < 0 || (!flag_run(rec, t->frun, row) &&
+                                    !flag_cells(rec, t->frun, row)))) {
         for (int k = 0; k < CS_F_N && !bad; k++)
             if (t->fcol[k] >= 0 &&
                 flag(rec->fields[t->fcol[k]], &row->factor[k]) < 0)

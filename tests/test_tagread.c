@@ -625,6 +625,60 @@ static void goals_only(void **state)
     close_all(t, r, NULL, &b);
 }
 
+/* Tag's layout, the factors and outcome last: the reader splits only the
+ * columns before them and the flags are read from the line's end; with
+ * --by and --adjust naming a factor and the outcome (columns among the
+ * flags), every column is split again, and the values are each row's. */
+static void flags_at_the_end(void **state)
+{
+    static const char *const by[] = { NULL, "tightness", "heat" };
+    static const char *const adjust[] = { NULL, "outcome", NULL };
+    (void)state;
+    for (size_t v = 0; v < sizeof by / sizeof by[0]; v++) {
+        cs_buf b;
+        cs_reader *r = NULL;
+        cs_error err = {0};
+        cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_PARTICIPANT, by[v],
+                              adjust[v], "aggregate" };
+        cs_tagread *t;
+        cs_tagrow tr;
+
+        cs_buf_init(&b, 0);
+        header(&b, "participant_id,duration_min,sex", "outcome");
+        row(&b, "P1,30,F", "1", "0", "1");
+        row(&b, "P2,45,M", "0", "", "0");
+        row(&b, "P3,60,M", " 1", "1", "");
+        t = open_text(&b, &r, &o, NULL, &err);
+        assert_non_null(t);
+        for (int i = 0; i < 3; i++) {
+            static const signed char f0[] = { 1, 0, 1 }, f2[] = { 0, -1, 1 },
+                                     out[] = { 1, 0, -1 };
+            static const char *const by_text[3][3] = {
+                { "", "", "" }, { "0", "0", "0" }, { "0", "", "1" }
+            };
+            static const char *const adjust_text[3][3] = {
+                { "", "", "" }, { "1", "0", "" }, { "", "", "" }
+            };
+            assert_int_equal(cs_tagread_next(t, &tr, &err), 1);
+            assert_int_equal(tr.participant.ptr[1], '1' + i);
+            assert_int_equal(tr.mmin, 30000 + 15000 * (uint64_t)i);
+            assert_int_equal(tr.factor[0], f0[i]);
+            assert_int_equal(tr.factor[1], 0);
+            assert_int_equal(tr.factor[2], f2[i]);
+            assert_int_equal(tr.outcome, out[i]);
+            assert_int_equal(tr.by.len, strlen(by_text[v][i]));
+            assert_memory_equal(tr.by.ptr, by_text[v][i], tr.by.len);
+            assert_int_equal(tr.adjust.len, strlen(adjust_text[v][i]));
+            assert_memory_equal(tr.adjust.ptr, adjust_text[v][i],
+                                tr.adjust.len);
+            /* The head: participant_id to sex, or every column. */
+            assert_int_equal(tr.rec->nfields, 3 + CS_F_N + 1);
+        }
+        assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
+        close_all(t, r, NULL, &b);
+    }
+}
+
 static void header_errors(void **state)
 {
     cs_buf b;
@@ -766,6 +820,7 @@ int main(void)
         cmocka_unit_test(duration_cells),
         cmocka_unit_test(row_fields_reset),
         cmocka_unit_test(goals_only),
+        cmocka_unit_test(flags_at_the_end),
         cmocka_unit_test(header_errors),
         cmocka_unit_test(count_as_row_at_a_time),
     };
