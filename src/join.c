@@ -914,7 +914,6 @@ struct cs_jschema {
     size_t span, pid_col, first_col;
     cs_buf last;
     int have_last;
-    cs_reader *r;       /* cs_jschema_read_from: splits only the head */
 };
 
 /* The survey columns after participant_id, when they lie side by side:
@@ -969,23 +968,6 @@ int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
            cs_schema_survey(j->sv, rec, wave, rej);
 }
 
-size_t cs_jschema_read_from(cs_jschema *j, cs_reader *r)
-{
-    size_t ncols = cs_schema_ncols(j->ex);
-
-    /* The wave's columns end the row, and every other column read (the
-     * exercise's, participant_id) comes before them. */
-    if (!j->span || j->nextra || j->first_col + j->span != ncols ||
-        j->pid_col >= j->first_col)
-        return 0;
-    for (int c = 0; c < CS_EX_NCOLS; c++)
-        if ((size_t)cs_schema_index(j->ex, c) >= j->first_col)
-            return 0;
-    j->r = r;
-    cs_reader_split_head(r, j->first_col);
-    return j->first_col;
-}
-
 int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
                           cs_session *ses, cs_wave *wave, cs_reject *rej,
                           int *same)
@@ -994,25 +976,15 @@ int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
 
     *same = 0;
     if (ok && j->span && rec->fields[0].ptr == rec->raw.ptr) {
-        /* Split in place: the wave's columns are one stretch of raw, to
-         * the line's end when they were left unsplit (read_from). */
+        /* Split in place: the wave's columns are one stretch of raw. */
         cs_str id = rec->fields[j->pid_col];
-        const char *a, *l = j->last.ptr;
-        size_t n;
-        if (rec->unsplit) {
-            const cs_str *y = &rec->fields[j->first_col - 1];
-            a = y->ptr + y->len + 1;
-            n = (size_t)(rec->raw.ptr + rec->raw.len - a);
-        } else {
-            const cs_str *z = &rec->fields[j->first_col + j->span - 1];
-            a = rec->fields[j->first_col].ptr;
-            n = (size_t)(z->ptr + z->len - a);
-        }
+        const char *a = rec->fields[j->first_col].ptr;
+        const cs_str *z = &rec->fields[j->first_col + j->span - 1];
+        size_t n = (size_t)(z->ptr + z->len - a);
+        const char *l = j->last.ptr;
         *same = j->have_last && j->last.len == id.len + 1 + n &&
                 cs_bytes_eq(l, id.ptr, id.len) && l[id.len] == '\n' &&
                 memcmp(l + id.len + 1, a, n) == 0;
-        if (!*same && rec->unsplit)
-            cs_reader_split_rest(j->r);
         if (*same) {
             wave->participant_id = cs_str_trim(id);
         } else if ((ok = cs_schema_survey(j->sv, rec, wave, rej))) {

@@ -136,13 +136,6 @@ int cs_jschema_parse(const cs_jschema *j, const cs_record *rec,
 int cs_jschema_parse_next(cs_jschema *j, const cs_record *rec,
                           cs_session *ses, cs_wave *wave, cs_reject *rej,
                           int *same);
-/* Rows for cs_jschema_parse_next come from r: where the wave's columns
- * end the row and nothing after the exercise's is read but them, r is
- * asked to split only the columns before them (cs_reader_split_head),
- * and a row's wave is split (cs_reader_split_rest) only when it is not
- * the last one's. Returns how many columns r splits, 0 for all (r is
- * then left as it was). */
-size_t cs_jschema_read_from(cs_jschema *j, cs_reader *r);
 const cs_schema *cs_jschema_exercise(const cs_jschema *j);
 const cs_schema *cs_jschema_survey(const cs_jschema *j);
 /* The survey columns after participant_id when they lie side by side in

@@ -103,7 +103,6 @@ int cmd_tag(int argc, char **argv)
         cs_tag_text wt;
         cs_reject why;
         const cs_str *fc;
-        const char *wave_stop;
         size_t wave_at, wave_end;
         int rc, in_place, verbatim = 0, copies;
 
@@ -112,7 +111,6 @@ int cmd_tag(int argc, char **argv)
         if (cs_jschema_create(&js, files[f], rec, cs_tag_is_own_column, &err) < 0)
             goto done;
         ex = cs_jschema_exercise(js);
-        cs_jschema_read_from(js, r);
         /* The wave's cells (nothing when not side by side) */
         wave_end = cs_jschema_wave_cols(js, &wave_at);
         if (wave_end == 0)
@@ -156,12 +154,6 @@ int cmd_tag(int argc, char **argv)
             cs_tag_session(tg, &ses, &wv, &t);
             fc = rec->fields;
             in_place = fc[0].ptr == rec->raw.ptr && wave_end < rec->nfields;
-            /* Split in place, the wave's last cell ends where the line
-             * does when it is the row's last (and maybe unsplit). */
-            wave_stop = !in_place ? NULL
-                      : wave_end + 1 == rec->nfields
-                      ? rec->raw.ptr + rec->raw.len
-                      : fc[wave_end].ptr + fc[wave_end].len;
             if (!same) {
                 cs_buf_reset(&scratch);
                 if (cs_join_format_wave(&scratch, &wv) < 0) {
@@ -171,8 +163,8 @@ int cmd_tag(int argc, char **argv)
                 /* The row's wave cells, side by side after the session's
                  * in the line, are the text written for the wave. */
                 verbatim = in_place && wave_at == CS_EX_NCOLS &&
-                           (size_t)(wave_stop - fc[wave_at].ptr) ==
-                               scratch.len &&
+                           (size_t)(fc[wave_end].ptr + fc[wave_end].len -
+                                    fc[wave_at].ptr) == scratch.len &&
                            memcmp(fc[wave_at].ptr, scratch.ptr,
                                   scratch.len) == 0;
             }
@@ -184,7 +176,8 @@ int cmd_tag(int argc, char **argv)
             if (verbatim && in_place && ses.canon_cells == CS_EX_ALL_CANON &&
                 copies) {
                 cs_writer_cells(out.w, fc[0].ptr,
-                                (size_t)(wave_stop - fc[0].ptr));
+                                (size_t)(fc[wave_end].ptr + fc[wave_end].len -
+                                         fc[0].ptr));
             } else {
                 cs_schema_write_session_cols(ex, out.w, rec, &ses);
                 cs_writer_plain(out.w, scratch.ptr, scratch.len);
