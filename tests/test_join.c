@@ -329,13 +329,24 @@ static void test_join_parse_next(void **state)
         "Q0000002,S9,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* first */
         "Q0010002,SA,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* inside */
         "Q0010002,SB,2024-06-03,run,30,5,,,,,,no,," JW "\n"   /* same */
-        "Q00100021,SC,2024-06-03,run,30,5,,,,,,no,," JW "\n"; /* longer */
-    static const int want_same[] = { 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0 };
+        "Q00100021,SC,2024-06-03,run,30,5,,,,,,no,," JW "\n"  /* longer */
+        /* A wave that does not parse, then its person's good one. */
+        "Q00100021,SD,2024-06-03,run,30,5,,,,,,no,,2024-01-01,F,3x,5,6,"
+        "150,light,trained,no,no,,0,900,2500\n"
+        "Q00100021,SE,2024-06-03,run,30,5,,,,,,no,," JW "\n"  /* parsed */
+        /* Waves one byte apart, the first, then the last. */
+        "Q00100021,SF,2024-06-03,run,30,5,,,,,,no,,1024-01-01,F,30,5,6,150,"
+        "light,trained,no,no,,0,900,2500\n"
+        "Q00100021,SG,2024-06-03,run,30,5,,,,,,no,,1024-01-01,F,30,5,6,150,"
+        "light,trained,no,no,,0,900,2501\n";
+    static const int want_same[] = { 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0,
+                                     0, 0, 0 };
     static const int want_age[] = { 30, 30, 30, 31, 31, 30, 30, 30, 30, 30,
-                                    30, 30 };
+                                    30, 30, -1, 30, 30, 30 };
     static const char *const want_pid[] = {
         "A", "A", "B", "B", "B", "P0000001", "P0000001", "P0000002",
-        "Q0000002", "Q0010002", "Q0010002", "Q00100021"
+        "Q0000002", "Q0010002", "Q0010002", "Q00100021", "", "Q00100021",
+        "Q00100021", "Q00100021"
     };
     cs_reader *r = NULL;
     cs_jschema *j = NULL;
@@ -353,6 +364,12 @@ static void test_join_parse_next(void **state)
     for (size_t i = 0; i < sizeof want_same / sizeof want_same[0]; i++) {
         int same = -1;
         assert_int_equal(cs_reader_next(r, &rec, &err), 1);
+        if (want_age[i] < 0) {
+            assert_int_equal(cs_jschema_parse_next(j, rec, &ses, &wv, &why,
+                                                   &same), 0);
+            assert_non_null(strstr(why.reason, "age_years"));
+            continue;
+        }
         assert_int_equal(cs_jschema_parse_next(j, rec, &ses, &wv, &why,
                                                &same), 1);
         assert_int_equal(same, want_same[i]);
