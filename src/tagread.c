@@ -306,6 +306,30 @@ static int flag_tail(const cs_record *rec, cs_tagrow *row)
     return flags_at(p, row);
 }
 
+/* A flag's cell as tag writes it: nothing (unknown) or a lone 0 or 1;
+ * 1 with *v set, else 0. */
+static inline int lone_cell(const char *p, size_t len, signed char *v)
+{
+    if (len == 0) {
+        *v = -1;
+        return 1;
+    }
+    if (len == 1 && (p[0] | 1) == '1') {
+        *v = (signed char)(p[0] & 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* Flag k of row: factor k, or for k == CS_F_N the outcome. */
+static inline void set_flag(cs_tagrow *row, int k, signed char v)
+{
+    if (k < CS_F_N)
+        row->factor[k] = v;
+    else
+        row->outcome = v;
+}
+
 /* flag_cells for such a row: the last CS_F_N + 1 fields each a lone 0
  * or 1, or nothing, read from the line's end back. The line holds more
  * fields than those (the head's), so a comma stands before the first. */
@@ -314,20 +338,16 @@ static int flag_tail_cells(const cs_record *rec, cs_tagrow *row)
     const char *lo = rec->raw.ptr, *p = lo + rec->raw.len;
 
     for (int k = CS_F_N; k >= 0; k--) {
-        signed char v;
+        /* The cell ends at p: a digit after a comma, or nothing. */
         if (p - lo >= 2 && p[-2] == ',' && (p[-1] | 1) == '1') {
-            v = (signed char)(p[-1] & 1);
+            set_flag(row, k, (signed char)(p[-1] & 1));
             p -= 2;
         } else if (p - lo >= 1 && p[-1] == ',') {
-            v = -1;
+            set_flag(row, k, -1);
             p--;
         } else {
             return 0;
         }
-        if (k < CS_F_N)
-            row->factor[k] = v;
-        else
-            row->outcome = v;
     }
     return 1;
 }
@@ -341,16 +361,9 @@ static int flag_cells(const cs_record *rec, long c, cs_tagrow *row)
 
     for (int k = 0; k <= CS_F_N; k++) {
         signed char v;
-        if (f[k].len == 0)
-            v = -1;
-        else if (f[k].len == 1 && (f[k].ptr[0] | 1) == '1')
-            v = (signed char)(f[k].ptr[0] & 1);
-        else
+        if (!lone_cell(f[k].ptr, f[k].len, &v))
             return 0;
-        if (k < CS_F_N)
-            row->factor[k] = v;
-        else
-            row->outcome = v;
+        set_flag(row, k, v);
     }
     return 1;
 }
