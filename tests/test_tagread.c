@@ -638,16 +638,18 @@ static void flags_at_the_end(void **state)
         cs_buf b;
         cs_reader *r = NULL;
         cs_error err = {0};
-        cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_PARTICIPANT, by[v],
-                              adjust[v], "aggregate" };
+        cs_tagread_opts o = { CS_TR_FACTORS | CS_TR_MORE | CS_TR_PARTICIPANT,
+                              by[v], adjust[v], "aggregate" };
         cs_tagread *t;
         cs_tagrow tr;
 
         cs_buf_init(&b, 0);
-        header(&b, "participant_id,duration_min,sex", "outcome");
-        row(&b, "P1,30,F", "1", "0", "1");
-        row(&b, "P2,45,M", "0", "", "0");
-        row(&b, "P3,60,M", " 1", "1", "");
+        /* start_time, the last column read before the flags, ends the
+         * head. */
+        header(&b, "participant_id,duration_min,sex,start_time", "outcome");
+        row(&b, "P1,30,F,2024-03-04", "1", "0", "1");
+        row(&b, "P2,45,M,2024-03-05", "0", "", "0");
+        row(&b, "P3,60,M,2024-03-06", " 1", "1", "");
         t = open_text(&b, &r, &o, NULL, &err);
         assert_non_null(t);
         for (int i = 0; i < 3; i++) {
@@ -671,8 +673,9 @@ static void flags_at_the_end(void **state)
             assert_int_equal(tr.adjust.len, strlen(adjust_text[v][i]));
             assert_memory_equal(tr.adjust.ptr, adjust_text[v][i],
                                 tr.adjust.len);
-            /* The head: participant_id to sex, or every column. */
-            assert_int_equal(tr.rec->nfields, 3 + CS_F_N + 1);
+            assert_int_equal(tr.more.has_day, 1);
+            assert_int_equal(tr.more.day, 19786 + i);
+            assert_int_equal(tr.rec->nfields, 4 + CS_F_N + 1);
         }
         assert_int_equal(cs_tagread_next(t, &tr, &err), 0);
         close_all(t, r, NULL, &b);
