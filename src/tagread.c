@@ -155,17 +155,18 @@ static int find_columns(cs_tagread *t, const cs_record *h,
  * end; a row whose flags it cannot read is split whole (check). */
 static void split_head(cs_tagread *t)
 {
+    /* The columns read but the flags (--by and --adjust maybe among
+     * them), -1 for those not read, then the exposures'. */
+    const long read[] = { t->gcol, t->dcol, t->pcol, t->bcol, t->acol,
+                          t->tcol };
     long last = -1;
 
     t->tail = t->frun >= 0 && (size_t)t->frun + CS_F_N + 1 == t->ncols;
     if (!t->tail)
         return;
-    if (t->gcol > last) last = t->gcol;
-    if (t->dcol > last) last = t->dcol;
-    if (t->pcol > last) last = t->pcol;
-    if (t->bcol > last) last = t->bcol;   /* maybe among the flags */
-    if (t->acol > last) last = t->acol;
-    if (t->tcol > last) last = t->tcol;
+    for (size_t i = 0; i < sizeof read / sizeof read[0]; i++)
+        if (read[i] > last)
+            last = read[i];
     for (int i = 0; i < t->nx; i++)
         if (t->xread[i] > last)
             last = t->xread[i];
