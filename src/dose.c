@@ -38,7 +38,7 @@ const char *cs_dose_exposure_name(int e)
  * Most entries take two bytes, where a pair of 32-bit counts and a key
  * took nine: 8.4 MB instead of 33 MB for the 3.66 million entries of
  * the 5M-session benchmark, memory written for the first time as the
- * sessions stream, which costs CPU (docs/performance.md, round 18). */
+ * sessions stream, which costs CPU (docs/performance-log.md, round 18). */
 #define NKEYS (CS_DOSE_N * 16)
 #define TOUCH_WORDS ((NKEYS + 63) / 64)
 #define NO_CASES 0x80u
