@@ -37,7 +37,7 @@ void cs_grow_free(void *p);
  * blocks of 2 MiB to a hypervisor that takes them back (a virtio balloon
  * with free page reporting), a fresh huge page is 2 MiB that the host must
  * find and clear anew, while small pages mostly come from memory it still
- * holds. On one such host (docs/performance.md, rounds 28 and 34), runs
+ * holds. On one such host (docs/performance-log.md, rounds 28 and 34), runs
  * started on an idle machine spent 0.29 s of system time clearing huge
  * pages where small ones took 0.09 s, and `analyze` of sessions grouped
  * by participant took 1.20 times the wall time with huge pages.
