@@ -335,9 +335,16 @@ long cs__level_search(cs_agg_level **lv, size_t *n, size_t *last, cs_str v)
             return (long)(*last = i);
     if (*n >= CS_AGG_MAX_LEVELS)
         return -2;
-    if (!(l = realloc(l, (*n + 1) * sizeof *l)))
-        return -1;
-    *lv = l;
+    /* Room for the smallest power of two of levels that holds *n: the
+     * array doubles when *n reaches one. A level is about 2.6 KB, and
+     * growing by one each time copied them all at every new level where
+     * realloc cannot grow in place (always, under AddressSanitizer: 1,000
+     * strata took 40 s there). Levels are only ever added here. */
+    if ((*n & (*n - 1)) == 0) {
+        if (!(l = realloc(l, (*n ? 2 * *n : 1) * sizeof *l)))
+            return -1;
+        *lv = l;
+    }
     memset(&l[*n], 0, sizeof l[*n]);
     if (!(l[*n].name = dupn(v.ptr, v.len)))
         return -1;
