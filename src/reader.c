@@ -1577,22 +1577,21 @@ static inline int next_plain(cs_reader *r, const cs_record **out, put_fn *put,
         p = r->buf + eol;
         if (eol - r->pos > CS_FIELD_MAX || *p == '"')
             return 0;
-        /* More fields than the slots hold: grown here, as a line split
-         * whole grows them (fields_room), so that the line is split in
-         * place with its flags set either way; past CS_FIELDS_MAX
-         * next_record refuses it, as it would. */
-        if (head && more && (size_t)(f - r->fields) == r->head) {
+        if (head && more) {
+            /* Fewer fields split than the head (the slots were fewer
+             * when the line began): next_record splits the line, growing
+             * them, or refuses it, as it would. */
+            if ((size_t)(f - r->fields) != r->head)
+                return 0;
+            /* More fields than the slots hold: grown here, as a line
+             * split whole grows them (fields_room), so that the line is
+             * split in place with its flags set either way; past
+             * CS_FIELDS_MAX next_record refuses it, as it would. */
             while (r->head + more + 1 > r->fcap)
                 if (grow_fields(r) < 0)
                     return 0;
             f = r->fields + r->head;
         }
-        /* Fewer fields split than the head (the slots were fewer when
-         * the line began): next_record splits the line, growing them,
-         * or refuses it, as it would. */
-        if (head && more && ((size_t)(f - r->fields) != r->head ||
-                             r->head + more + 1 > r->fcap))
-            return 0;
         if (*p == '\r') {
             if (eol + 1 == r->len)
                 return 0;  /* maybe CR LF split across reads */
